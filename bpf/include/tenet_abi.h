@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * tenet_abi.h - the datapath ABI shared by the BPF programs, the agent and
+ * the controller's compiler.
+ *
+ * Every struct here is a key or value of a pinned map (or of a compiled row
+ * the controller sends). Sizes are fixed with explicit padding and checked by
+ * _Static_assert; bump TN_ABI_VERSION on any change. This header includes no
+ * kernel headers: BPF code includes vmlinux.h first, user space includes
+ * <linux/types.h> first.
+ */
+#ifndef TENET_ABI_H
+#define TENET_ABI_H
+
+#define TN_ABI_VERSION 1
+
+#define TN_IFNAMSIZ 16
+#define TN_MAX_FLOOD_REMOTE 32 /* hosts one network can flood to */
+#define TN_MAX_FLOOD_LOCAL 32 /* local ports one network can flood to */
+#define TN_VXLAN_PORT 4789
+#define TN_OVERHEAD 50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
+
+/*
+ * Map identifiers, as carried in southbound rows. The controller compiles
+ * rows for the maps marked "compiled"; the agent derives the others.
+ */
+enum tn_map_id {
+	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */
+	TN_MAP_FDB = 2, /* compiled: (vni, mac) -> where the MAC lives */
+	TN_MAP_ARP = 3, /* compiled: (vni, ipv4) -> mac, for the ARP responder */
+	TN_MAP_FLOOD = 4, /* compiled: vni -> head-end replication list */
+	TN_MAP_PEER = 5, /* compiled: underlay ipv4 -> enrolled host */
+	TN_MAP_TUN_ALLOW = 6, /* compiled: (vni, remote ipv4) may send to us */
+	TN_MAP_IFINDEX = 7, /* derived by agent: ifindex -> port */
+	TN_MAP_CONFIG = 8, /* agent: array[1] of struct tn_config */
+	TN_MAP_STATS = 9, /* BPF: percpu array of counters (enum tn_stat) */
+	TN_MAP_PORT_STATS = 10, /* BPF: percpu hash ifindex -> tn_port_stats */
+	TN_MAP_MAX
+};
+
+/* Pinned map names under /sys/fs/bpf/tenet/<host>/ (same as BPF names). */
+#define TN_PIN_LPORT "tn_lport"
+#define TN_PIN_FDB "tn_fdb"
+#define TN_PIN_ARP "tn_arp"
+#define TN_PIN_FLOOD "tn_flood"
+#define TN_PIN_PEER "tn_peer"
+#define TN_PIN_TUN_ALLOW "tn_tun_allow"
+#define TN_PIN_IFINDEX "tn_ifindex"
+#define TN_PIN_CONFIG "tn_config"
+#define TN_PIN_STATS "tn_stats"
+#define TN_PIN_PORT_STATS "tn_port_stats"
+
+#define TN_MAX_PORTS 65536
+#define TN_MAX_FDB 262144
+#define TN_MAX_NETS 16384
+#define TN_MAX_PEERS 4096
+
+/* TN_MAP_LPORT: a port bound to this host. */
+struct tn_lport_key {
+	__u32 port_id; /* controller-allocated port tunnel key, > 0 */
+};
+
+struct tn_lport {
+	__u32 vni; /* network the port is on */
+	__u8 mac[6]; /* the port's MAC */
+	__u16 flags; /* TN_LPORT_F_* */
+	__be32 ip4; /* first fixed IPv4, 0 if none */
+	char ifname[TN_IFNAMSIZ]; /* host-side interface name, NUL padded */
+};
+
+#define TN_LPORT_F_PORT_SECURITY 0x1 /* enforce source MAC/IP */
+
+/* TN_MAP_FDB */
+struct tn_fdb_key {
+	__u32 vni;
+	__u8 mac[6];
+	__u16 pad; /* zero */
+};
+
+struct tn_fdb {
+	__u32 port_id; /* the port that owns the MAC */
+	__u32 ifindex; /* local: host-side ifindex (agent fills in); remote: 0 */
+	__be32 remote_ip4; /* remote: underlay IPv4 of its host; local: 0 */
+	__u32 flags; /* TN_FDB_F_* */
+};
+
+#define TN_FDB_F_LOCAL 0x1
+#define TN_FDB_F_REMOTE 0x2
+
+/* TN_MAP_ARP */
+struct tn_arp_key {
+	__u32 vni;
+	__be32 ip4;
+};
+
+struct tn_arp {
+	__u8 mac[6];
+	__u16 pad; /* zero */
+};
+
+/* TN_MAP_FLOOD: broadcast / unknown unicast in one network. */
+struct tn_flood_key {
+	__u32 vni;
+};
+
+struct tn_flood {
+	__u32 n_remote; /* valid entries in remote_ip4 */
+	__u32 n_local; /* valid entries in local_port / local_ifindex */
+	__be32 remote_ip4[TN_MAX_FLOOD_REMOTE]; /* other hosts in the network */
+	__u32 local_port[TN_MAX_FLOOD_LOCAL]; /* local port ids */
+	__u32 local_ifindex[TN_MAX_FLOOD_LOCAL]; /* agent fills in; 0 = absent */
+};
+
+/* TN_MAP_PEER: enrolled hosts by underlay address. */
+struct tn_peer_key {
+	__be32 ip4;
+};
+
+struct tn_peer {
+	__u32 host_id; /* controller-allocated host number */
+	__u32 flags; /* reserved, zero */
+};
+
+/* TN_MAP_TUN_ALLOW: host at remote_ip4 has ports in network vni. */
+struct tn_tun_allow_key {
+	__u32 vni;
+	__be32 remote_ip4;
+};
+
+struct tn_tun_allow {
+	__u32 flags; /* reserved, zero */
+};
+
+/* TN_MAP_IFINDEX: agent-derived from LPORT once the interface exists. */
+struct tn_ifindex_key {
+	__u32 ifindex;
+};
+
+struct tn_ifport {
+	__u32 port_id;
+	__u32 vni;
+	__u8 mac[6];
+	__u16 flags; /* TN_LPORT_F_* */
+	__be32 ip4;
+};
+
+/* TN_MAP_CONFIG: array with one element, written by the agent. */
+struct tn_config {
+	__u32 abi_version; /* TN_ABI_VERSION */
+	__u32 tunnel_ifindex; /* the collect_md vxlan device */
+	__be32 local_ip4; /* this host's underlay address */
+	__u32 flags; /* reserved, zero */
+};
+
+/* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
+enum tn_stat {
+	TN_STAT_RX_VIF = 0, /* packets from local ports */
+	TN_STAT_RX_TUNNEL, /* packets from the tunnel */
+	TN_STAT_TX_LOCAL, /* delivered to a local port */
+	TN_STAT_TX_TUNNEL, /* sent to a remote host */
+	TN_STAT_ARP_REPLY, /* ARP requests answered locally */
+	TN_STAT_FLOOD, /* broadcast / unknown unicast replicated */
+	/* drop reasons */
+	TN_DROP_FIRST,
+	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
+	TN_DROP_NO_PORT, /* ingress ifindex is not a known port */
+	TN_DROP_SPOOF_MAC, /* source MAC is not the port's */
+	TN_DROP_NO_FDB, /* unicast with no destination and no flood list */
+	TN_DROP_UNKNOWN_PEER, /* tunnel packet from a non-enrolled host */
+	TN_DROP_BAD_VNI, /* tunnel packet with a VNI the peer may not send */
+	TN_DROP_NO_TUNNEL_KEY, /* bpf_skb_get_tunnel_key failed */
+	TN_DROP_TAIL_CALL, /* a tail call missed */
+	TN_DROP_REDIRECT, /* redirect or clone failed */
+	TN_DROP_CONFIG, /* datapath not configured */
+	TN_STAT_MAX
+};
+
+/* TN_MAP_PORT_STATS value, per CPU. */
+struct tn_port_stats {
+	__u64 rx_packets; /* from the port */
+	__u64 rx_bytes;
+	__u64 tx_packets; /* delivered to the port */
+	__u64 tx_bytes;
+	__u64 drops; /* dropped from the port */
+};
+
+_Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_lport) == 32, "abi");
+_Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
+_Static_assert(sizeof(struct tn_fdb) == 16, "abi");
+_Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
+_Static_assert(sizeof(struct tn_arp) == 8, "abi");
+_Static_assert(sizeof(struct tn_flood_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_flood) ==
+		       8 + 4 * TN_MAX_FLOOD_REMOTE + 8 * TN_MAX_FLOOD_LOCAL,
+	       "abi");
+_Static_assert(sizeof(struct tn_peer_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_peer) == 8, "abi");
+_Static_assert(sizeof(struct tn_tun_allow_key) == 8, "abi");
+_Static_assert(sizeof(struct tn_tun_allow) == 4, "abi");
+_Static_assert(sizeof(struct tn_ifindex_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_ifport) == 20, "abi");
+_Static_assert(sizeof(struct tn_config) == 16, "abi");
+_Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
+
+#endif /* TENET_ABI_H */

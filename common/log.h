@@ -1,0 +1,27 @@
+/* log.h - one logger for every tenet program.
+ *
+ * log_err/warn/info/debug print "LEVEL module file:line message" to stderr,
+ * one line per call. Identifiers go as key=value (host=h1 rev=42). Never call
+ * these on a per-packet path. Thread-safe (one fprintf per line).
+ */
+#ifndef TENET_LOG_H
+#define TENET_LOG_H
+
+enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+/* Sets the lowest level printed (default LOG_LVL_INFO, or $TENET_LOG_LEVEL:
+ * err|warn|info|debug) and the program name shown on each line. */
+void log_init(const char *prog, enum log_level level);
+
+/* Parses "err", "warn", "info" or "debug". Returns -1 on anything else. */
+int log_level_parse(const char *s);
+
+void log_write(enum log_level lvl, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define log_err(...) log_write(LOG_LVL_ERR, __FILE__, __LINE__, __VA_ARGS__)
+#define log_warn(...) log_write(LOG_LVL_WARN, __FILE__, __LINE__, __VA_ARGS__)
+#define log_info(...) log_write(LOG_LVL_INFO, __FILE__, __LINE__, __VA_ARGS__)
+#define log_debug(...) log_write(LOG_LVL_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,130 @@
+/* wire.h - the southbound protocol between controller and agents, in msgpack.
+ *
+ * Every message is one ZeroMQ frame holding one msgpack array whose first
+ * element is the protocol version (WIRE_VERSION) and second the type:
+ *
+ *   HELLO     [1, 1, host:str, last_rev:uint, caps:uint]          agent -> ctl
+ *   SNAPSHOT  [1, 2, rev:uint, rows:array]                        ctl -> agent
+ *   DELTA     [1, 3, from:uint, to:uint, rows:array]              ctl -> agent
+ *   ACK       [1, 4, rev:uint]                                    agent -> ctl
+ *   STATUS    [1, 5, rev:uint, ports:array]                       agent -> ctl
+ *   HEARTBEAT [1, 6, rev:uint]                                    both ways
+ *
+ *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
+ *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint]
+ *
+ * Keys and values are the ABI structs of tenet_abi.h, byte for byte (host
+ * byte order for __u32 fields, network order for __be32). Decoding is strict:
+ * every element count, type and length is checked against the ABI table;
+ * trailing bytes, unknown types and unknown maps are rejected.
+ *
+ * A SNAPSHOT is the complete row set for the host at rev: the agent reconciles
+ * its maps to it in place (never flush-and-reload). A DELTA applies on top of
+ * revision `from` only; any other current revision is a gap, which the agent
+ * answers with a HELLO carrying its revision, and the controller with a
+ * SNAPSHOT.
+ */
+#ifndef TENET_WIRE_H
+#define TENET_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WIRE_VERSION 1
+#define WIRE_HOST_MAX 64 /* host name, including NUL */
+#define WIRE_KEY_MAX 16 /* largest ABI key */
+#define WIRE_VAL_MAX 512 /* largest ABI value */
+#define WIRE_MAX_ROWS (4u << 20) /* rows in one message */
+#define WIRE_MAX_PORTS 65536 /* port entries in one STATUS */
+#define WIRE_MAX_MSG (256u << 20) /* bytes in one message */
+
+enum wire_type {
+	WIRE_HELLO = 1,
+	WIRE_SNAPSHOT = 2,
+	WIRE_DELTA = 3,
+	WIRE_ACK = 4,
+	WIRE_STATUS = 5,
+	WIRE_HEARTBEAT = 6,
+	WIRE_TYPE_MAX
+};
+
+enum wire_op {
+	WIRE_OP_UPSERT = 1, /* insert or replace key with value */
+	WIRE_OP_DELETE = 2, /* remove key; value absent */
+};
+
+/* One datapath row: an entry of one ABI map. */
+struct wire_row {
+	uint8_t map; /* enum tn_map_id */
+	uint8_t op; /* enum wire_op */
+	uint16_t key_len; /* bytes used in key, == ABI key size of map */
+	uint16_t val_len; /* bytes used in val, == ABI value size, 0 on delete */
+	uint8_t key[WIRE_KEY_MAX]; /* the ABI key struct; unused bytes zero */
+	uint8_t val[WIRE_VAL_MAX]; /* the ABI value struct; unused bytes zero */
+};
+
+/* One port's state in a STATUS report. */
+struct wire_port_status {
+	uint32_t port_id; /* tn_lport_key.port_id */
+	bool up; /* interface exists and is attached */
+	uint64_t rx_packets; /* from the port */
+	uint64_t tx_packets; /* to the port */
+	uint64_t drops; /* dropped from the port */
+};
+
+/* A decoded message. Pointers are owned by the message: wire_msg_release. */
+struct wire_msg {
+	enum wire_type type;
+	union {
+		struct {
+			char host[WIRE_HOST_MAX]; /* NUL-terminated */
+			uint64_t last_rev; /* revision the agent's maps hold, 0 = none */
+			uint32_t caps; /* capability bits, reserved */
+		} hello;
+		struct {
+			uint64_t from; /* SNAPSHOT: 0 */
+			uint64_t to; /* revision the rows bring the host to */
+			struct wire_row *rows;
+			size_t n_rows;
+		} update; /* SNAPSHOT and DELTA */
+		struct {
+			uint64_t rev;
+		} ack; /* ACK and HEARTBEAT */
+		struct {
+			uint64_t rev; /* agent's current revision */
+			struct wire_port_status *ports;
+			size_t n_ports;
+		} status;
+	};
+};
+
+/* Returns the ABI key and value sizes of map, or false for an unknown map or
+ * one that is never sent on the wire. */
+bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len);
+
+/* True if row's map is known and its lengths match the ABI for its op. */
+bool wire_row_valid(const struct wire_row *row);
+
+/* Encodes m. On success *buf (malloc'd, caller frees) and *len are set and 0
+ * is returned. Returns -EINVAL for an invalid message (bad type, invalid row,
+ * host name too long), -ENOMEM on allocation failure. */
+int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len);
+
+/* Decodes one message from buf[0..len). On success fills *m (release with
+ * wire_msg_release) and returns 0. Returns -EPROTO for malformed input
+ * (truncated, wrong types, wrong counts, trailing bytes, bad version),
+ * -ENOTSUP for an unknown message type, -E2BIG when a limit is exceeded,
+ * -ENOMEM on allocation failure. On error *m needs no release. */
+int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m);
+
+/* Frees what m owns and zeroes it. Takes NULL. */
+void wire_msg_release(struct wire_msg *m);
+
+/* Name of a message type for logs ("HELLO", ...; "?" if unknown). */
+const char *wire_type_name(int type);
+
+/* Orders rows by (map, key bytes); for qsort/bsearch. */
+int wire_row_cmp(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,78 @@
+/* compiler.h - topology in, per-host datapath rows out.
+ *
+ * A pure function in the OVN northd sense: no I/O, no globals. The store
+ * loads a struct topology from one read transaction; the southbound compiles
+ * each host's rows from it and diffs them against what the host last got.
+ *
+ * What a host gets (and nothing else):
+ *  - PEER rows for every enrolled host with an underlay address but itself;
+ *  - for each of its bound ports: LPORT, and the port's FDB (local) and ARP;
+ *  - for each network that has one of its ports: FDB (remote) and ARP rows for
+ *    the network's ports bound on other hosts, TUN_ALLOW for each of those
+ *    hosts, and one FLOOD row (remote hosts + local port ids).
+ * Ports without a binding host, or bound to a host that is not enrolled, are
+ * not realised anywhere. Networks with no port on the host are not sent.
+ */
+#ifndef TENET_COMPILER_H
+#define TENET_COMPILER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+#define TOPO_ID_MAX 37 /* UUID string + NUL */
+#define TOPO_IFNAME_MAX 16 /* IFNAMSIZ */
+
+struct topo_network {
+	char id[TOPO_ID_MAX]; /* network UUID */
+	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
+	uint32_t vni; /* 24-bit VNI, unique, > 0 */
+};
+
+struct topo_port {
+	char id[TOPO_ID_MAX]; /* port UUID */
+	char network_id[TOPO_ID_MAX]; /* the network it is on */
+	uint32_t port_key; /* controller-allocated number, > 0, unique */
+	uint8_t mac[6];
+	uint32_t ip4; /* first fixed IPv4, network byte order; 0 if none */
+	bool port_security; /* enforce source MAC/IP */
+	char host[WIRE_HOST_MAX]; /* binding host name, "" if unbound */
+	char ifname[TOPO_IFNAME_MAX]; /* binding interface on that host */
+};
+
+struct topo_host {
+	char name[WIRE_HOST_MAX]; /* unique host name */
+	uint32_t host_id; /* controller-allocated number, > 0 */
+	uint32_t ip4; /* underlay IPv4, network byte order */
+};
+
+/* A whole topology. Arrays are owned by whoever built it (store_load_topology
+ * allocates them; topology_release frees). */
+struct topology {
+	struct topo_network *networks;
+	size_t n_networks;
+	struct topo_port *ports;
+	size_t n_ports;
+	struct topo_host *hosts;
+	size_t n_hosts;
+};
+
+/* Frees the arrays of t and zeroes it. Takes NULL. */
+void topology_release(struct topology *t);
+
+/* Compiles the rows of host `host` from t. On success *rows (malloc'd, caller
+ * frees; NULL when *n_rows is 0) holds *n_rows UPSERT rows sorted with
+ * wire_row_cmp, unique by (map, key), and 0 is returned. A host absent from t
+ * gets no rows. Returns -EINVAL on bad arguments, -ENOMEM. */
+int compiler_build_host(const struct topology *t, const char *host, struct wire_row **rows,
+			size_t *n_rows);
+
+/* Computes the DELTA rows that turn sorted row set `from` into sorted `to`:
+ * UPSERT for new or changed rows, DELETE for rows gone. Result sorted, in
+ * *out (malloc'd, caller frees; NULL when empty). Returns 0, -ENOMEM. */
+int compiler_diff(const struct wire_row *from, size_t n_from, const struct wire_row *to,
+		  size_t n_to, struct wire_row **out, size_t *n_out);
+
+#endif
