@@ -46,6 +46,7 @@ struct topo_host {
 	char name[WIRE_HOST_MAX]; /* unique host name */
 	uint32_t host_id; /* controller-allocated number, > 0 */
 	uint32_t ip4; /* underlay IPv4, network byte order */
+	char public_key[41]; /* CURVE public key, Z85; the compiler ignores it */
 };
 
 /* A whole topology. Arrays are owned by whoever built it (store_load_topology

@@ -1,0 +1,91 @@
+/* southbound.h - the controller's side of the agent protocol.
+ *
+ * A ZeroMQ ROUTER socket with CURVE (server key from the data directory) and
+ * a ZAP handler (ZMQ_ZAP_ENFORCE_DOMAIN=1) that admits only enrolled host
+ * keys and answers with User-Id = the host's name: the authenticated User-Id,
+ * never the routing id, names the host. Runs on the main thread's libevent
+ * loop via ZMQ_FD, draining ZMQ_EVENTS after each wake-up.
+ *
+ * After each committed write the API calls southbound_publish(): every host's
+ * rows are compiled (compiler.h) from the store's topology and diffed against
+ * what that host last got; a non-empty diff goes as a DELTA, and every
+ * connected host is told the new revision (an empty DELTA) so its acked
+ * revision keeps up. HELLO with the current revision gets an empty DELTA,
+ * anything else gets a SNAPSHOT. Every function here is main-thread only.
+ */
+#ifndef TENET_SOUTHBOUND_H
+#define TENET_SOUTHBOUND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <czmq.h>
+#include <event2/event.h>
+
+struct store;
+struct southbound;
+
+/* What the controller knows of one host's session. */
+struct southbound_host_info {
+	bool connected; /* a session exists and was heard from within 3 heartbeats */
+	uint64_t acked_rev; /* last revision the host acked, 0 if none */
+	uint64_t dirty_rev; /* last revision at which the host's rows changed */
+	int64_t last_seen_ms; /* zclock_time() of the last message, 0 if never */
+};
+
+/* What the host last reported for one of its ports. */
+struct southbound_port_info {
+	bool up; /* interface present and attached */
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	uint64_t drops;
+};
+
+/* Counters for operators (GET /v1/status). */
+struct southbound_stats {
+	uint64_t rx_msgs; /* messages decoded and handled */
+	uint64_t rx_rejected; /* malformed messages dropped */
+	uint64_t rx_unknown_type; /* well-formed but unknown type */
+	uint64_t rx_unauthenticated; /* no User-Id, or not an enrolled host */
+	uint64_t tx_snapshots;
+	uint64_t tx_deltas;
+};
+
+/* Called when a wait completes: status 0 when every affected host acked,
+ * -ETIMEDOUT otherwise; pending lists the host names still behind (may be
+ * empty; valid only during the call). */
+typedef void (*southbound_wait_cb)(void *arg, int status, const char *const *pending,
+				   size_t n_pending);
+
+/* Binds endpoint (e.g. "tcp://0.0.0.0:6641") with CURVE server key cert
+ * (borrowed; must outlive the southbound) and registers on base. Returns NULL
+ * on failure (logged). */
+struct southbound *southbound_new(struct event_base *base, struct store *store,
+				  const char *endpoint, zcert_t *cert);
+
+/* Closes the socket and frees everything; pending waits are called with
+ * -ECANCELED. Takes NULL; sets *sbp to NULL. */
+void southbound_destroy(struct southbound **sbp);
+
+/* Recompiles every host from the store's current state and pushes what
+ * changed. Call after every committed write. */
+void southbound_publish(struct southbound *sb);
+
+/* Calls cb once every host affected by revisions up to rev has acked (a host
+ * is done when acked_rev >= rev, or when its rows have not changed since its
+ * last ack), or after timeout_ms. May call cb before returning. Returns 0, or
+ * -ENOMEM. */
+int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbound_wait_cb cb,
+		    void *arg);
+
+/* Fills *out for host name; false if the host never connected. */
+bool southbound_host_info(struct southbound *sb, const char *name,
+			  struct southbound_host_info *out);
+
+/* Fills *out for port_key as last reported by its host; false if never. */
+bool southbound_port_info(struct southbound *sb, uint32_t port_key,
+			  struct southbound_port_info *out);
+
+void southbound_get_stats(struct southbound *sb, struct southbound_stats *out);
+
+#endif
