@@ -1,0 +1,650 @@
+/* model.c - northbound object validation (see model.h). */
+#include "model.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+/* What a field holds. */
+enum model_ftype {
+	FT_NAME, /* string <= MODEL_NAME_MAX */
+	FT_DESC, /* string <= MODEL_DESC_MAX */
+	FT_UUID, /* reference to another object */
+	FT_CIDR, /* subnet prefix */
+	FT_IPVER, /* 4 or 6 */
+	FT_GATEWAY, /* IP address or null */
+	FT_BOOL,
+	FT_DNS, /* array of IP addresses */
+	FT_MAC, /* unicast MAC */
+	FT_FIXED_IPS, /* array of {subnet_id, ip_address} */
+	FT_BINDING, /* {host, interface} or null */
+	FT_HOSTNAME, /* host name charset */
+	FT_Z85, /* CURVE public key */
+	FT_IPV4, /* IPv4 address */
+	FT_ANY, /* read-only: never accepted */
+};
+
+/* When a field may be given. */
+enum model_fmode {
+	FM_RW, /* on create and update */
+	FM_CREATE, /* on create only: immutable afterwards */
+	FM_RO, /* never: set by the controller */
+};
+
+/* One field of a kind. */
+struct model_field {
+	const char *name; /* JSON member name */
+	enum model_ftype type; /* what it holds */
+	enum model_fmode mode; /* when it may be given */
+	bool required; /* must be present on create */
+};
+
+static const struct model_field tenant_fields[] = {
+	{ "id", FT_ANY, FM_RO, false },
+	{ "name", FT_NAME, FM_RW, true },
+	{ "description", FT_DESC, FM_RW, false },
+	{ NULL, FT_ANY, FM_RO, false },
+};
+
+static const struct model_field network_fields[] = {
+	{ "id", FT_ANY, FM_RO, false },
+	{ "tenant_id", FT_UUID, FM_CREATE, true },
+	{ "name", FT_NAME, FM_RW, false },
+	{ "vni", FT_ANY, FM_RO, false },
+	{ "mtu", FT_ANY, FM_RO, false },
+	{ NULL, FT_ANY, FM_RO, false },
+};
+
+static const struct model_field subnet_fields[] = {
+	{ "id", FT_ANY, FM_RO, false },
+	{ "network_id", FT_UUID, FM_CREATE, true },
+	{ "tenant_id", FT_ANY, FM_RO, false },
+	{ "name", FT_NAME, FM_RW, false },
+	{ "cidr", FT_CIDR, FM_CREATE, true },
+	{ "ip_version", FT_IPVER, FM_CREATE, false },
+	{ "gateway_ip", FT_GATEWAY, FM_RW, false },
+	{ "enable_dhcp", FT_BOOL, FM_RW, false },
+	{ "dns_nameservers", FT_DNS, FM_RW, false },
+	{ NULL, FT_ANY, FM_RO, false },
+};
+
+static const struct model_field port_fields[] = {
+	{ "id", FT_ANY, FM_RO, false },
+	{ "network_id", FT_UUID, FM_CREATE, true },
+	{ "tenant_id", FT_ANY, FM_RO, false },
+	{ "name", FT_NAME, FM_RW, false },
+	{ "mac_address", FT_MAC, FM_RW, false },
+	{ "fixed_ips", FT_FIXED_IPS, FM_RW, false },
+	{ "port_security_enabled", FT_BOOL, FM_RW, false },
+	{ "binding", FT_BINDING, FM_RW, false },
+	{ "status", FT_ANY, FM_RO, false },
+	{ "port_key", FT_ANY, FM_RO, false },
+	{ NULL, FT_ANY, FM_RO, false },
+};
+
+static const struct model_field host_fields[] = {
+	{ "id", FT_ANY, FM_RO, false },
+	{ "name", FT_HOSTNAME, FM_CREATE, true },
+	{ "public_key", FT_Z85, FM_RW, true },
+	{ "underlay_ip", FT_IPV4, FM_RW, true },
+	{ "state", FT_ANY, FM_RO, false },
+	{ "applied_revision", FT_ANY, FM_RO, false },
+	{ "host_id", FT_ANY, FM_RO, false },
+	{ NULL, FT_ANY, FM_RO, false },
+};
+
+static const char *const kind_names[MODEL_KIND_MAX] = { "tenant", "network", "subnet", "port",
+							 "host" };
+static const char *const kind_plurals[MODEL_KIND_MAX] = { "tenants", "networks", "subnets",
+							   "ports", "hosts" };
+
+int model_error_set(struct model_error *err, const char *code, const char *field,
+		    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -EINVAL;
+	snprintf(err->code, sizeof(err->code), "%s", code);
+	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int model_kind_parse(const char *name)
+{
+	for (int i = 0; name && i < MODEL_KIND_MAX; i++)
+		if (strcmp(name, kind_names[i]) == 0 || strcmp(name, kind_plurals[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *model_kind_name(enum model_kind kind)
+{
+	return (unsigned int)kind < MODEL_KIND_MAX ? kind_names[kind] : "?";
+}
+
+const char *model_kind_plural(enum model_kind kind)
+{
+	return (unsigned int)kind < MODEL_KIND_MAX ? kind_plurals[kind] : "?";
+}
+
+bool model_uuid_valid(const char *s)
+{
+	if (!s || strlen(s) != MODEL_UUID_LEN)
+		return false;
+	for (int i = 0; i < MODEL_UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+int model_ip_parse(const char *s, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (!s || strlen(s) > INET6_ADDRSTRLEN)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, addr) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, addr) == 1)
+		return AF_INET6;
+	return -EINVAL;
+}
+
+/* True if the bits of addr after prefix are all zero (ones if want_ones). */
+static bool model_host_bits_are(const uint8_t *addr, unsigned int bits, unsigned int prefix,
+				bool want_ones)
+{
+	for (unsigned int i = prefix; i < bits; i++) {
+		bool one = addr[i / 8] & (0x80 >> (i % 8));
+
+		if (one != want_ones)
+			return false;
+	}
+	return true;
+}
+
+int model_cidr_parse(const char *s, struct model_cidr *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	char *end;
+	unsigned long prefix;
+	int fam;
+
+	if (!s || !out || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	slash = strchr(s, '/');
+	if (!slash || !isdigit((unsigned char)slash[1]) || strlen(slash + 1) > 3)
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	prefix = strtoul(slash + 1, &end, 10);
+	if (*end != '\0')
+		return -EINVAL;
+	fam = model_ip_parse(buf, out->addr);
+	if (fam < 0 || prefix > (fam == AF_INET ? 32u : 128u))
+		return -EINVAL;
+	if (!model_host_bits_are(out->addr, fam == AF_INET ? 32 : 128, (unsigned int)prefix,
+				 false))
+		return -EINVAL;
+	out->family = fam;
+	out->prefix = (unsigned int)prefix;
+	return 0;
+}
+
+bool model_cidr_contains(const struct model_cidr *c, const char *ip)
+{
+	uint8_t addr[16];
+	int fam = model_ip_parse(ip, addr);
+
+	if (!c || fam != c->family)
+		return false;
+	for (unsigned int i = 0; i < c->prefix; i++) {
+		uint8_t bit = 0x80 >> (i % 8);
+
+		if ((addr[i / 8] & bit) != (c->addr[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+bool model_cidr_host_valid(const struct model_cidr *c, const char *ip)
+{
+	uint8_t addr[16];
+	unsigned int bits;
+
+	if (!model_cidr_contains(c, ip))
+		return false;
+	model_ip_parse(ip, addr);
+	bits = c->family == AF_INET ? 32 : 128;
+	if (c->family == AF_INET && c->prefix >= 31)
+		return true;
+	if (c->prefix >= bits)
+		return true;
+	if (model_host_bits_are(addr, bits, c->prefix, false))
+		return false; /* network (v4) / subnet-router anycast (v6) */
+	if (c->family == AF_INET && model_host_bits_are(addr, bits, c->prefix, true))
+		return false; /* broadcast */
+	return true;
+}
+
+int model_mac_parse(const char *s, uint8_t mac[6])
+{
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + i * 3;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
+			return -EINVAL;
+		if (i < 5 && p[2] != ':')
+			return -EINVAL;
+		mac[i] = (uint8_t)strtoul((char[]){ p[0], p[1], '\0' }, NULL, 16);
+	}
+	return 0;
+}
+
+bool model_mac_valid(const char *s)
+{
+	static const uint8_t zero[6];
+	uint8_t mac[6];
+
+	if (model_mac_parse(s, mac) < 0)
+		return false;
+	return !(mac[0] & 1) && memcmp(mac, zero, 6) != 0;
+}
+
+bool model_host_name_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 1 || n > MODEL_HOST_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool model_z85_key_valid(const char *s)
+{
+	uint8_t key[32];
+
+	if (!s || strlen(s) != MODEL_Z85_KEY_LEN)
+		return false;
+	return zmq_z85_decode(key, s) != NULL;
+}
+
+bool model_ifname_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 1 || n > MODEL_IFNAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '/' || c == ':')
+			return false;
+	}
+	return true;
+}
+
+/* A JSON string without embedded NULs, or NULL. */
+static const char *model_json_str(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	if (!s || strlen(s) != json_string_length(v))
+		return NULL;
+	return s;
+}
+
+/* Checks a string of at most max bytes. */
+static int model_check_string(const json_t *v, size_t max, const char *field,
+			      struct model_error *err)
+{
+	const char *s = model_json_str(v);
+
+	if (!s)
+		return model_error_set(err, "invalid_type", field, "%s must be a string", field);
+	if (strlen(s) > max)
+		return model_error_set(err, "too_long", field, "%s is longer than %zu bytes",
+				       field, max);
+	return 0;
+}
+
+/* Checks an IP address of family fam (0: either). */
+static int model_check_ip(const json_t *v, int fam, const char *field, struct model_error *err)
+{
+	const char *s = model_json_str(v);
+	uint8_t addr[16];
+	int got;
+
+	if (!s)
+		return model_error_set(err, "invalid_type", field, "%s must be a string", field);
+	got = model_ip_parse(s, addr);
+	if (got < 0 || (fam && got != fam))
+		return model_error_set(err, "invalid_value", field, "%s is not a valid IPv%s address",
+				       field, fam == AF_INET ? "4" : fam == AF_INET6 ? "6" : "4/v6");
+	return 0;
+}
+
+/* Checks one fixed_ips entry; idx names it in errors. */
+static int model_check_fixed_ip(const json_t *v, size_t idx, struct model_error *err)
+{
+	char field[48];
+	const char *key;
+	json_t *val;
+
+	snprintf(field, sizeof(field), "fixed_ips[%zu]", idx);
+	if (!json_is_object(v))
+		return model_error_set(err, "invalid_type", field, "%s must be an object", field);
+	json_object_foreach((json_t *)v, key, val) {
+		if (strcmp(key, "subnet_id") != 0 && strcmp(key, "ip_address") != 0) {
+			snprintf(field, sizeof(field), "fixed_ips[%zu].%.20s", idx, key);
+			return model_error_set(err, "unknown_field", field, "unknown field %s",
+					       field);
+		}
+	}
+	snprintf(field, sizeof(field), "fixed_ips[%zu].subnet_id", idx);
+	if (!model_uuid_valid(model_json_str(json_object_get(v, "subnet_id"))))
+		return model_error_set(err, "invalid_value", field, "%s must be a UUID", field);
+	snprintf(field, sizeof(field), "fixed_ips[%zu].ip_address", idx);
+	if (!json_object_get(v, "ip_address"))
+		return model_error_set(err, "missing_field", field, "%s is required", field);
+	return model_check_ip(json_object_get(v, "ip_address"), 0, field, err);
+}
+
+static int model_check_fixed_ips(const json_t *v, struct model_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return model_error_set(err, "invalid_type", "fixed_ips", "fixed_ips must be an array");
+	if (json_array_size(v) > MODEL_MAX_FIXED_IPS)
+		return model_error_set(err, "too_long", "fixed_ips", "at most %d fixed_ips",
+				       MODEL_MAX_FIXED_IPS);
+	json_array_foreach(v, i, e) {
+		if (model_check_fixed_ip(e, i, err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int model_check_binding(const json_t *v, struct model_error *err)
+{
+	const json_t *host, *ifname;
+	const char *key;
+	json_t *val;
+
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return model_error_set(err, "invalid_type", "binding", "binding must be an object");
+	json_object_foreach((json_t *)v, key, val) {
+		if (strcmp(key, "host") != 0 && strcmp(key, "interface") != 0)
+			return model_error_set(err, "unknown_field", "binding",
+					       "unknown field binding.%.40s", key);
+	}
+	host = json_object_get(v, "host");
+	ifname = json_object_get(v, "interface");
+	if (!host != !ifname)
+		return model_error_set(err, "missing_field", host ? "binding.interface" : "binding.host",
+				       "binding needs both host and interface");
+	if (host && !model_host_name_valid(model_json_str(host)))
+		return model_error_set(err, "invalid_value", "binding.host",
+				       "binding.host must match [A-Za-z0-9._-]{1,63}");
+	if (ifname && !model_ifname_valid(model_json_str(ifname)))
+		return model_error_set(err, "invalid_value", "binding.interface",
+				       "binding.interface is not a valid interface name");
+	return 0;
+}
+
+static int model_check_dns(const json_t *v, struct model_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return model_error_set(err, "invalid_type", "dns_nameservers",
+				       "dns_nameservers must be an array");
+	if (json_array_size(v) > MODEL_MAX_DNS)
+		return model_error_set(err, "too_long", "dns_nameservers",
+				       "at most %d dns_nameservers", MODEL_MAX_DNS);
+	json_array_foreach(v, i, e) {
+		if (model_check_ip(e, 0, "dns_nameservers", err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Checks the simple string-format types. */
+static int model_check_format(const struct model_field *f, const json_t *v,
+			      struct model_error *err)
+{
+	const char *s = model_json_str(v);
+	struct model_cidr c;
+	bool ok;
+
+	if (!s)
+		return model_error_set(err, "invalid_type", f->name, "%s must be a string", f->name);
+	switch (f->type) {
+	case FT_UUID:
+		ok = model_uuid_valid(s);
+		break;
+	case FT_CIDR:
+		ok = model_cidr_parse(s, &c) == 0;
+		break;
+	case FT_MAC:
+		ok = model_mac_valid(s);
+		break;
+	case FT_HOSTNAME:
+		ok = model_host_name_valid(s);
+		break;
+	case FT_Z85:
+		ok = model_z85_key_valid(s);
+		break;
+	default:
+		ok = false;
+	}
+	if (ok)
+		return 0;
+	return model_error_set(err, "invalid_value", f->name, "%s is not a valid %s", f->name,
+			       f->type == FT_UUID	? "UUID"
+			       : f->type == FT_CIDR	? "CIDR with zero host bits"
+			       : f->type == FT_MAC	? "unicast non-zero MAC"
+			       : f->type == FT_HOSTNAME ? "host name ([A-Za-z0-9._-]{1,63})"
+							: "Z85 CURVE public key (40 chars)");
+}
+
+/* Checks the value of one field against its type. */
+static int model_check_value(const struct model_field *f, const json_t *v,
+			     struct model_error *err)
+{
+	json_int_t n;
+
+	switch (f->type) {
+	case FT_NAME:
+		return model_check_string(v, MODEL_NAME_MAX, f->name, err);
+	case FT_DESC:
+		return model_check_string(v, MODEL_DESC_MAX, f->name, err);
+	case FT_IPVER:
+		n = json_is_integer(v) ? json_integer_value(v) : 0;
+		if (n != 4 && n != 6)
+			return model_error_set(err, "invalid_value", f->name, "%s must be 4 or 6",
+					       f->name);
+		return 0;
+	case FT_GATEWAY:
+		return json_is_null(v) ? 0 : model_check_ip(v, 0, f->name, err);
+	case FT_BOOL:
+		if (!json_is_boolean(v))
+			return model_error_set(err, "invalid_type", f->name,
+					       "%s must be true or false", f->name);
+		return 0;
+	case FT_DNS:
+		return model_check_dns(v, err);
+	case FT_FIXED_IPS:
+		return model_check_fixed_ips(v, err);
+	case FT_BINDING:
+		return model_check_binding(v, err);
+	case FT_IPV4:
+		return model_check_ip(v, AF_INET, f->name, err);
+	case FT_ANY:
+		return model_error_set(err, "read_only_field", f->name, "%s is read-only",
+				       f->name);
+	default:
+		return model_check_format(f, v, err);
+	}
+}
+
+/* Generic part: object, no unknown/read-only/immutable fields, values
+ * well-formed, required fields present (create). */
+static int model_check_fields(const struct model_field *fields, const json_t *body, bool create,
+			      struct model_error *err)
+{
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(body))
+		return model_error_set(err, "invalid_body", NULL, "body must be a JSON object");
+	if (!create && json_object_size(body) == 0)
+		return model_error_set(err, "invalid_body", NULL, "nothing to update");
+	json_object_foreach((json_t *)body, key, val) {
+		const struct model_field *f = fields;
+
+		while (f->name && strcmp(f->name, key) != 0)
+			f++;
+		if (!f->name)
+			return model_error_set(err, "unknown_field", key, "unknown field %.60s", key);
+		if (f->mode == FM_RO)
+			return model_error_set(err, "read_only_field", key, "%s is read-only", key);
+		if (!create && f->mode == FM_CREATE)
+			return model_error_set(err, "immutable_field", key,
+					       "%s cannot be changed after creation", key);
+		if (model_check_value(f, val, err) < 0)
+			return -EINVAL;
+	}
+	for (const struct model_field *f = fields; create && f->name; f++)
+		if (f->required && !json_object_get(body, f->name))
+			return model_error_set(err, "missing_field", f->name, "%s is required",
+					       f->name);
+	return 0;
+}
+
+int model_tenant_validate_create(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(tenant_fields, body, true, err);
+}
+
+int model_tenant_validate_update(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(tenant_fields, body, false, err);
+}
+
+int model_network_validate_create(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(network_fields, body, true, err);
+}
+
+int model_network_validate_update(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(network_fields, body, false, err);
+}
+
+int model_subnet_validate_create(const json_t *body, struct model_error *err)
+{
+	struct model_cidr c;
+	const json_t *gw, *ver;
+
+	if (model_check_fields(subnet_fields, body, true, err) < 0)
+		return -EINVAL;
+	model_cidr_parse(json_string_value(json_object_get(body, "cidr")), &c);
+	if (c.prefix == 0 || c.prefix > (c.family == AF_INET ? 30u : 127u))
+		return model_error_set(err, "invalid_value", "cidr",
+				       "cidr prefix must leave room for hosts (/1 to /%d)",
+				       c.family == AF_INET ? 30 : 127);
+	ver = json_object_get(body, "ip_version");
+	if (ver && json_integer_value(ver) != (c.family == AF_INET ? 4 : 6))
+		return model_error_set(err, "invalid_value", "ip_version",
+				       "ip_version does not match cidr");
+	gw = json_object_get(body, "gateway_ip");
+	if (gw && !json_is_null(gw) && !model_cidr_host_valid(&c, json_string_value(gw)))
+		return model_error_set(err, "invalid_value", "gateway_ip",
+				       "gateway_ip must be a host address inside cidr");
+	return 0;
+}
+
+int model_subnet_validate_update(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(subnet_fields, body, false, err);
+}
+
+int model_port_validate_create(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(port_fields, body, true, err);
+}
+
+int model_port_validate_update(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(port_fields, body, false, err);
+}
+
+int model_host_validate_create(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(host_fields, body, true, err);
+}
+
+int model_host_validate_update(const json_t *body, struct model_error *err)
+{
+	return model_check_fields(host_fields, body, false, err);
+}
+
+int model_validate_create(enum model_kind kind, const json_t *body, struct model_error *err)
+{
+	switch (kind) {
+	case MODEL_TENANT:
+		return model_tenant_validate_create(body, err);
+	case MODEL_NETWORK:
+		return model_network_validate_create(body, err);
+	case MODEL_SUBNET:
+		return model_subnet_validate_create(body, err);
+	case MODEL_PORT:
+		return model_port_validate_create(body, err);
+	case MODEL_HOST:
+		return model_host_validate_create(body, err);
+	default:
+		return model_error_set(err, "invalid_kind", NULL, "unknown kind");
+	}
+}
+
+int model_validate_update(enum model_kind kind, const json_t *body, struct model_error *err)
+{
+	switch (kind) {
+	case MODEL_TENANT:
+		return model_tenant_validate_update(body, err);
+	case MODEL_NETWORK:
+		return model_network_validate_update(body, err);
+	case MODEL_SUBNET:
+		return model_subnet_validate_update(body, err);
+	case MODEL_PORT:
+		return model_port_validate_update(body, err);
+	case MODEL_HOST:
+		return model_host_validate_update(body, err);
+	default:
+		return model_error_set(err, "invalid_kind", NULL, "unknown kind");
+	}
+}

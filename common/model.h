@@ -1,0 +1,122 @@
+/* model.h - the northbound object model and its validation.
+ *
+ * Neutron-like resources (tenant, network, subnet, port, host) as jansson
+ * objects. Validation of client input happens here, once: each kind has a
+ * create check (a full body) and an update check (a patch body). Both reject
+ * unknown fields, read-only fields (id, vni, mtu, derived tenant_id, status,
+ * state, applied_revision, port_key, host_id) and immutable fields on update,
+ * and check types, lengths and formats. Checks that need other objects
+ * (references, uniqueness, an IP inside its subnet) are the store's, using
+ * the helpers below.
+ *
+ * Every rejection fills a struct model_error saying which field and why.
+ * All functions are pure and thread-safe.
+ */
+#ifndef TENET_MODEL_H
+#define TENET_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define MODEL_NAME_MAX 255 /* names, in bytes */
+#define MODEL_DESC_MAX 1024 /* descriptions, in bytes */
+#define MODEL_UUID_LEN 36 /* canonical UUID text, without NUL */
+#define MODEL_HOST_NAME_MAX 63 /* host names, in bytes */
+#define MODEL_IFNAME_MAX 15 /* Linux interface names (IFNAMSIZ - 1) */
+#define MODEL_Z85_KEY_LEN 40 /* CURVE public key in Z85 */
+#define MODEL_MAX_FIXED_IPS 16 /* fixed_ips entries per port */
+#define MODEL_MAX_DNS 5 /* dns_nameservers entries per subnet */
+
+/* Why a body was rejected. All strings NUL-terminated; field is "" when the
+ * error is about the whole body. */
+struct model_error {
+	char code[32]; /* short snake_case code, e.g. "invalid_field" */
+	char message[160]; /* human text */
+	char field[48]; /* offending field, e.g. "fixed_ips[1].ip_address" */
+};
+
+enum model_kind {
+	MODEL_TENANT = 0,
+	MODEL_NETWORK,
+	MODEL_SUBNET,
+	MODEL_PORT,
+	MODEL_HOST,
+	MODEL_KIND_MAX
+};
+
+/* A parsed IP prefix. */
+struct model_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network address, network byte order (4 used for v4) */
+	unsigned int prefix; /* prefix length */
+};
+
+/* Fills err (code, field, printf-style message). Returns -EINVAL, so that
+ * callers can `return model_error_set(...)`. err may be NULL. */
+int model_error_set(struct model_error *err, const char *code, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Kind from its plural ("networks") or singular ("network") name; -1 if none. */
+int model_kind_parse(const char *name);
+
+/* Singular ("network") and plural ("networks") names; "?" if out of range. */
+const char *model_kind_name(enum model_kind kind);
+const char *model_kind_plural(enum model_kind kind);
+
+/* Validates a create body of kind. Returns 0 or -EINVAL with err filled. */
+int model_validate_create(enum model_kind kind, const json_t *body, struct model_error *err);
+
+/* Validates an update (patch) body of kind: only mutable fields, at least
+ * one. Returns 0 or -EINVAL with err filled. */
+int model_validate_update(enum model_kind kind, const json_t *body, struct model_error *err);
+
+/* Per-kind validators behind the two functions above; same contract. */
+int model_tenant_validate_create(const json_t *body, struct model_error *err);
+int model_tenant_validate_update(const json_t *body, struct model_error *err);
+int model_network_validate_create(const json_t *body, struct model_error *err);
+int model_network_validate_update(const json_t *body, struct model_error *err);
+int model_subnet_validate_create(const json_t *body, struct model_error *err);
+int model_subnet_validate_update(const json_t *body, struct model_error *err);
+int model_port_validate_create(const json_t *body, struct model_error *err);
+int model_port_validate_update(const json_t *body, struct model_error *err);
+int model_host_validate_create(const json_t *body, struct model_error *err);
+int model_host_validate_update(const json_t *body, struct model_error *err);
+
+/* True for a canonical UUID string (8-4-4-4-12 hex digits). */
+bool model_uuid_valid(const char *s);
+
+/* Parses "a.b.c.d/n" or "v6/n" with host bits zero. Returns 0 or -EINVAL. */
+int model_cidr_parse(const char *s, struct model_cidr *out);
+
+/* Parses an IPv4 or IPv6 address into addr (16 bytes, network order).
+ * Returns AF_INET or AF_INET6, or -EINVAL. */
+int model_ip_parse(const char *s, uint8_t addr[16]);
+
+/* True if address text ip is of c's family and inside c. */
+bool model_cidr_contains(const struct model_cidr *c, const char *ip);
+
+/* True if ip is a usable host address of c: inside it, and for IPv4 with a
+ * prefix < 31 neither the network nor the broadcast address. */
+bool model_cidr_host_valid(const struct model_cidr *c, const char *ip);
+
+/* Parses "aa:bb:cc:dd:ee:ff" (hex, either case). Returns 0 or -EINVAL.
+ * Does not check unicast; see model_mac_valid. */
+int model_mac_parse(const char *s, uint8_t mac[6]);
+
+/* True for a parseable, unicast, non-zero MAC. */
+bool model_mac_valid(const char *s);
+
+/* True for [A-Za-z0-9._-]{1,63}. */
+bool model_host_name_valid(const char *s);
+
+/* True for 40 Z85 characters decoding to 32 bytes. */
+bool model_z85_key_valid(const char *s);
+
+/* True for a valid Linux interface name: 1..15 bytes, not "." or "..", no
+ * '/', ':', whitespace or control characters. */
+bool model_ifname_valid(const char *s);
+
+#endif
