@@ -1,0 +1,564 @@
+/* wire.c - the southbound msgpack codec (see wire.h).
+ *
+ * Encoding packs with msgpack-c's sbuffer/packer. Decoding first walks the
+ * bytes once without allocating (wire_scan) to bound what msgpack-c will
+ * allocate: msgpack-c reserves a container's element array from its header
+ * before reading the elements, so a 5-byte header claiming 2^32 elements
+ * would otherwise make it try to allocate ~100 GB. After the scan every
+ * container count is at most the bytes that remain, and at most
+ * WIRE_MAX_ROWS; only then does msgpack_unpack_next build the object tree,
+ * which is checked field by field against the schema of wire.h.
+ */
+#include "wire.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+#include <msgpack.h>
+
+#include "tenet_abi.h"
+
+/* Element counts of each message type's top-level array. */
+static const unsigned int wire_counts[WIRE_TYPE_MAX] = {
+    [WIRE_HELLO] = 5, [WIRE_SNAPSHOT] = 4, [WIRE_DELTA] = 5,
+    [WIRE_ACK] = 3,   [WIRE_STATUS] = 4,   [WIRE_HEARTBEAT] = 3,
+};
+
+bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len)
+{
+	uint16_t k, v;
+
+	switch (map) {
+	case TN_MAP_LPORT:
+		k = sizeof(struct tn_lport_key);
+		v = sizeof(struct tn_lport);
+		break;
+	case TN_MAP_FDB:
+		k = sizeof(struct tn_fdb_key);
+		v = sizeof(struct tn_fdb);
+		break;
+	case TN_MAP_ARP:
+		k = sizeof(struct tn_arp_key);
+		v = sizeof(struct tn_arp);
+		break;
+	case TN_MAP_FLOOD:
+		k = sizeof(struct tn_flood_key);
+		v = sizeof(struct tn_flood);
+		break;
+	case TN_MAP_PEER:
+		k = sizeof(struct tn_peer_key);
+		v = sizeof(struct tn_peer);
+		break;
+	case TN_MAP_TUN_ALLOW:
+		k = sizeof(struct tn_tun_allow_key);
+		v = sizeof(struct tn_tun_allow);
+		break;
+	default:
+		return false;
+	}
+	if (key_len)
+		*key_len = k;
+	if (val_len)
+		*val_len = v;
+	return true;
+}
+
+_Static_assert(sizeof(struct tn_lport_key) <= WIRE_KEY_MAX, "key");
+_Static_assert(sizeof(struct tn_fdb_key) <= WIRE_KEY_MAX, "key");
+_Static_assert(sizeof(struct tn_flood) <= WIRE_VAL_MAX, "val");
+_Static_assert(sizeof(struct tn_lport) <= WIRE_VAL_MAX, "val");
+
+bool wire_row_valid(const struct wire_row *row)
+{
+	uint16_t k, v;
+
+	if (!row || !wire_map_sizes(row->map, &k, &v))
+		return false;
+	if (row->key_len != k)
+		return false;
+	if (row->op == WIRE_OP_UPSERT)
+		return row->val_len == v;
+	if (row->op == WIRE_OP_DELETE)
+		return row->val_len == 0;
+	return false;
+}
+
+const char *wire_type_name(int type)
+{
+	static const char *const names[WIRE_TYPE_MAX] = {
+	    [WIRE_HELLO] = "HELLO", [WIRE_SNAPSHOT] = "SNAPSHOT", [WIRE_DELTA] = "DELTA",
+	    [WIRE_ACK] = "ACK",	    [WIRE_STATUS] = "STATUS",	  [WIRE_HEARTBEAT] = "HEARTBEAT",
+	};
+
+	if (type <= 0 || type >= WIRE_TYPE_MAX)
+		return "?";
+	return names[type];
+}
+
+int wire_row_cmp(const void *a, const void *b)
+{
+	const struct wire_row *x = a, *y = b;
+	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+	int c;
+
+	if (x->map != y->map)
+		return x->map < y->map ? -1 : 1;
+	if (n > WIRE_KEY_MAX)
+		n = WIRE_KEY_MAX;
+	c = memcmp(x->key, y->key, n);
+	if (c)
+		return c < 0 ? -1 : 1;
+	if (x->key_len != y->key_len)
+		return x->key_len < y->key_len ? -1 : 1;
+	return 0;
+}
+
+/* ---- encoding ---- */
+
+static int wire_pack_row(msgpack_packer *pk, const struct wire_row *r)
+{
+	int rc = 0;
+
+	rc |= msgpack_pack_array(pk, 4);
+	rc |= msgpack_pack_uint8(pk, r->map);
+	rc |= msgpack_pack_uint8(pk, r->op);
+	rc |= msgpack_pack_bin(pk, r->key_len);
+	rc |= msgpack_pack_bin_body(pk, r->key, r->key_len);
+	if (r->op == WIRE_OP_DELETE) {
+		rc |= msgpack_pack_nil(pk);
+	} else {
+		rc |= msgpack_pack_bin(pk, r->val_len);
+		rc |= msgpack_pack_bin_body(pk, r->val, r->val_len);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+static int wire_pack_rows(msgpack_packer *pk, const struct wire_row *rows, size_t n)
+{
+	if (n > WIRE_MAX_ROWS || (n && !rows))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!wire_row_valid(&rows[i]))
+			return -EINVAL;
+	if (msgpack_pack_array(pk, (uint32_t)n))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int rc = wire_pack_row(pk, &rows[i]);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int wire_pack_ports(msgpack_packer *pk, const struct wire_port_status *p, size_t n)
+{
+	int rc = 0;
+
+	if (n > WIRE_MAX_PORTS || (n && !p))
+		return -EINVAL;
+	rc |= msgpack_pack_array(pk, (uint32_t)n);
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc |= msgpack_pack_array(pk, 5);
+		rc |= msgpack_pack_uint32(pk, p[i].port_id);
+		rc |= p[i].up ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		rc |= msgpack_pack_uint64(pk, p[i].rx_packets);
+		rc |= msgpack_pack_uint64(pk, p[i].tx_packets);
+		rc |= msgpack_pack_uint64(pk, p[i].drops);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+static int wire_pack_hello(msgpack_packer *pk, const struct wire_msg *m)
+{
+	size_t n = strnlen(m->hello.host, WIRE_HOST_MAX);
+	int rc = 0;
+
+	if (n == 0 || n >= WIRE_HOST_MAX)
+		return -EINVAL;
+	rc |= msgpack_pack_str(pk, n);
+	rc |= msgpack_pack_str_body(pk, m->hello.host, n);
+	rc |= msgpack_pack_uint64(pk, m->hello.last_rev);
+	rc |= msgpack_pack_uint32(pk, m->hello.caps);
+	return rc ? -ENOMEM : 0;
+}
+
+/* Packs the fields after [version, type]. */
+static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
+{
+	switch (m->type) {
+	case WIRE_HELLO:
+		return wire_pack_hello(pk, m);
+	case WIRE_SNAPSHOT:
+		if (msgpack_pack_uint64(pk, m->update.to))
+			return -ENOMEM;
+		return wire_pack_rows(pk, m->update.rows, m->update.n_rows);
+	case WIRE_DELTA:
+		if (msgpack_pack_uint64(pk, m->update.from) ||
+		    msgpack_pack_uint64(pk, m->update.to))
+			return -ENOMEM;
+		return wire_pack_rows(pk, m->update.rows, m->update.n_rows);
+	case WIRE_ACK:
+	case WIRE_HEARTBEAT:
+		return msgpack_pack_uint64(pk, m->ack.rev) ? -ENOMEM : 0;
+	case WIRE_STATUS:
+		if (msgpack_pack_uint64(pk, m->status.rev))
+			return -ENOMEM;
+		return wire_pack_ports(pk, m->status.ports, m->status.n_ports);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A message too large for WIRE_MAX_MSG is invalid (-EINVAL): the peer would
+ * reject it. */
+int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	int rc;
+
+	if (!m || !buf || !len || m->type <= 0 || m->type >= WIRE_TYPE_MAX)
+		return -EINVAL;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (msgpack_pack_array(&pk, wire_counts[m->type]) ||
+	    msgpack_pack_uint8(&pk, WIRE_VERSION) || msgpack_pack_uint8(&pk, (uint8_t)m->type)) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	rc = wire_pack_body(&pk, m);
+	if (rc)
+		goto out_free;
+	if (sb.size > WIRE_MAX_MSG) {
+		rc = -EINVAL;
+		goto out_free;
+	}
+	*len = sb.size;
+	*buf = (uint8_t *)msgpack_sbuffer_release(&sb);
+	return 0;
+out_free:
+	msgpack_sbuffer_destroy(&sb);
+	return rc;
+}
+
+/* ---- decoding ---- */
+
+/* Big-endian integer of n bytes at p. */
+static uint64_t wire_be(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Reads the header of the object at p (avail bytes). Sets *hdr to the header
+ * size, *payload to the bytes that follow it and *children to the objects it
+ * contains. Returns 0, -EPROTO (truncated, or a type the protocol never
+ * uses: map, ext, float, 0xc1) or -E2BIG (container above WIRE_MAX_ROWS). */
+static int wire_scan_one(const uint8_t *p, size_t avail, size_t *hdr, uint64_t *payload,
+			 uint64_t *children)
+{
+	uint8_t b = p[0];
+	unsigned int w = 0; /* width of a length/count field */
+
+	*hdr = 1;
+	*payload = 0;
+	*children = 0;
+	if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+		return 0;
+	if (b >= 0x90 && b <= 0x9f) {
+		*children = b & 0x0f;
+		return 0;
+	}
+	if (b >= 0xa0 && b <= 0xbf) {
+		*payload = b & 0x1f;
+		return 0;
+	}
+	if (b >= 0xcc && b <= 0xcf) /* uint 8..64 */
+		*payload = 1u << (b - 0xcc);
+	else if (b >= 0xd0 && b <= 0xd3) /* int 8..64 */
+		*payload = 1u << (b - 0xd0);
+	if (*payload)
+		return 0;
+	if (b >= 0xc4 && b <= 0xc6) /* bin 8..32 */
+		w = 1u << (b - 0xc4);
+	else if (b >= 0xd9 && b <= 0xdb) /* str 8..32 */
+		w = 1u << (b - 0xd9);
+	else if (b == 0xdc || b == 0xdd) /* array 16, 32 */
+		w = b == 0xdc ? 2 : 4;
+	else
+		return -EPROTO;
+	if (avail < 1 + (size_t)w)
+		return -EPROTO;
+	*hdr = 1 + w;
+	if (b == 0xdc || b == 0xdd) {
+		*children = wire_be(p + 1, w);
+		return *children > WIRE_MAX_ROWS ? -E2BIG : 0;
+	}
+	*payload = wire_be(p + 1, w);
+	return 0;
+}
+
+/* Walks one msgpack object at buf[0..len) without recursion. Returns 0 when
+ * it ends exactly at len, -EPROTO when truncated, followed by trailing bytes
+ * or containing a type never used, -E2BIG for an oversized container. */
+static int wire_scan(const uint8_t *buf, size_t len)
+{
+	uint64_t pending = 1; /* objects still to read */
+	size_t off = 0;
+
+	while (pending) {
+		size_t hdr;
+		uint64_t payload, children;
+		int rc;
+
+		if (off >= len)
+			return -EPROTO;
+		rc = wire_scan_one(buf + off, len - off, &hdr, &payload, &children);
+		if (rc)
+			return rc;
+		off += hdr;
+		if (payload > len - off)
+			return -EPROTO;
+		off += payload;
+		pending = pending - 1 + children;
+		/* every pending object needs at least one byte */
+		if (pending > len - off)
+			return -EPROTO;
+	}
+	return off == len ? 0 : -EPROTO;
+}
+
+static bool wire_get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > max)
+		return false;
+	*out = o->via.u64;
+	return true;
+}
+
+static int wire_decode_row(const msgpack_object *o, struct wire_row *r)
+{
+	const msgpack_object *e;
+	uint64_t map, op;
+	uint16_t k, v;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4)
+		return -EPROTO;
+	e = o->via.array.ptr;
+	if (!wire_get_uint(&e[0], UINT8_MAX, &map) || !wire_map_sizes((uint8_t)map, &k, &v))
+		return -EPROTO;
+	if (!wire_get_uint(&e[1], UINT8_MAX, &op))
+		return -EPROTO;
+	if (e[2].type != MSGPACK_OBJECT_BIN || e[2].via.bin.size != k)
+		return -EPROTO;
+	r->map = (uint8_t)map;
+	r->op = (uint8_t)op;
+	r->key_len = k;
+	memcpy(r->key, e[2].via.bin.ptr, k);
+	if (op == WIRE_OP_DELETE) {
+		if (e[3].type != MSGPACK_OBJECT_NIL)
+			return -EPROTO;
+		r->val_len = 0;
+		return 0;
+	}
+	if (op != WIRE_OP_UPSERT || e[3].type != MSGPACK_OBJECT_BIN || e[3].via.bin.size != v)
+		return -EPROTO;
+	r->val_len = v;
+	memcpy(r->val, e[3].via.bin.ptr, v);
+	return 0;
+}
+
+static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return -EPROTO;
+	n = o->via.array.size;
+	if (n > WIRE_MAX_ROWS)
+		return -E2BIG;
+	if (n == 0)
+		return 0;
+	m->update.rows = calloc(n, sizeof(*m->update.rows));
+	if (!m->update.rows)
+		return -ENOMEM;
+	m->update.n_rows = n;
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = wire_decode_row(&o->via.array.ptr[i], &m->update.rows[i]);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
+{
+	const msgpack_object *e;
+	uint64_t id;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 5)
+		return -EPROTO;
+	e = o->via.array.ptr;
+	if (!wire_get_uint(&e[0], UINT32_MAX, &id) || e[1].type != MSGPACK_OBJECT_BOOLEAN)
+		return -EPROTO;
+	p->port_id = (uint32_t)id;
+	p->up = e[1].via.boolean;
+	if (!wire_get_uint(&e[2], UINT64_MAX, &p->rx_packets) ||
+	    !wire_get_uint(&e[3], UINT64_MAX, &p->tx_packets) ||
+	    !wire_get_uint(&e[4], UINT64_MAX, &p->drops))
+		return -EPROTO;
+	return 0;
+}
+
+static int wire_decode_ports(const msgpack_object *o, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return -EPROTO;
+	n = o->via.array.size;
+	if (n > WIRE_MAX_PORTS)
+		return -E2BIG;
+	if (n == 0)
+		return 0;
+	m->status.ports = calloc(n, sizeof(*m->status.ports));
+	if (!m->status.ports)
+		return -ENOMEM;
+	m->status.n_ports = n;
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = wire_decode_port(&o->via.array.ptr[i], &m->status.ports[i]);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int wire_decode_hello(const msgpack_object *e, struct wire_msg *m)
+{
+	uint64_t caps;
+	uint32_t n;
+
+	if (e[2].type != MSGPACK_OBJECT_STR)
+		return -EPROTO;
+	n = e[2].via.str.size;
+	if (n == 0 || n >= WIRE_HOST_MAX || memchr(e[2].via.str.ptr, '\0', n))
+		return -EPROTO;
+	memcpy(m->hello.host, e[2].via.str.ptr, n);
+	m->hello.host[n] = '\0';
+	if (!wire_get_uint(&e[3], UINT64_MAX, &m->hello.last_rev) ||
+	    !wire_get_uint(&e[4], UINT32_MAX, &caps))
+		return -EPROTO;
+	m->hello.caps = (uint32_t)caps;
+	return 0;
+}
+
+/* Decodes the fields after [version, type]; e has wire_counts[type] items. */
+static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
+{
+	switch (m->type) {
+	case WIRE_HELLO:
+		return wire_decode_hello(e, m);
+	case WIRE_SNAPSHOT:
+		if (!wire_get_uint(&e[2], UINT64_MAX, &m->update.to))
+			return -EPROTO;
+		return wire_decode_rows(&e[3], m);
+	case WIRE_DELTA:
+		if (!wire_get_uint(&e[2], UINT64_MAX, &m->update.from) ||
+		    !wire_get_uint(&e[3], UINT64_MAX, &m->update.to))
+			return -EPROTO;
+		return wire_decode_rows(&e[4], m);
+	case WIRE_ACK:
+	case WIRE_HEARTBEAT:
+		return wire_get_uint(&e[2], UINT64_MAX, &m->ack.rev) ? 0 : -EPROTO;
+	case WIRE_STATUS:
+		if (!wire_get_uint(&e[2], UINT64_MAX, &m->status.rev))
+			return -EPROTO;
+		return wire_decode_ports(&e[3], m);
+	default:
+		return -ENOTSUP;
+	}
+}
+
+/* Checks [version, type, ...] and decodes the rest. */
+static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
+{
+	const msgpack_object *e;
+	uint64_t ver, type;
+
+	if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2)
+		return -EPROTO;
+	e = root->via.array.ptr;
+	if (!wire_get_uint(&e[0], UINT64_MAX, &ver) || ver != WIRE_VERSION)
+		return -EPROTO;
+	if (!wire_get_uint(&e[1], UINT64_MAX, &type))
+		return -EPROTO;
+	if (type == 0 || type >= WIRE_TYPE_MAX)
+		return -ENOTSUP;
+	if (root->via.array.size != wire_counts[type])
+		return -EPROTO;
+	m->type = (enum wire_type)type;
+	return wire_decode_body(e, m);
+}
+
+int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int rc;
+
+	if (!m)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	if (!buf && len)
+		return -EINVAL;
+	if (len > WIRE_MAX_MSG)
+		return -E2BIG;
+	if (len == 0)
+		return -EPROTO;
+	rc = wire_scan(buf, len);
+	if (rc)
+		return rc;
+	msgpack_unpacked_init(&u);
+	switch (msgpack_unpack_next(&u, (const char *)buf, len, &off)) {
+	case MSGPACK_UNPACK_SUCCESS:
+		rc = off == len ? wire_decode_root(&u.data, m) : -EPROTO;
+		break;
+	case MSGPACK_UNPACK_NOMEM_ERROR:
+		rc = -ENOMEM;
+		break;
+	default:
+		rc = -EPROTO;
+		break;
+	}
+	msgpack_unpacked_destroy(&u);
+	if (rc)
+		wire_msg_release(m);
+	return rc;
+}
+
+void wire_msg_release(struct wire_msg *m)
+{
+	if (!m)
+		return;
+	switch (m->type) {
+	case WIRE_SNAPSHOT:
+	case WIRE_DELTA:
+		free(m->update.rows);
+		break;
+	case WIRE_STATUS:
+		free(m->status.ports);
+		break;
+	default:
+		break;
+	}
+	memset(m, 0, sizeof(*m));
+}

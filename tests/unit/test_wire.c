@@ -1,0 +1,555 @@
+/* test_wire.c - the southbound msgpack codec: round trips and strict
+ * rejection of everything else. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/types.h>
+#include <msgpack.h>
+
+#include "tenet_abi.h"
+#include "wire.h"
+
+/* A row of map with key/value bytes filled from seed. */
+static struct wire_row row_make(uint8_t map, uint8_t op, uint8_t seed)
+{
+	struct wire_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.map = map;
+	r.op = op;
+	assert_true(wire_map_sizes(map, &r.key_len, &r.val_len));
+	if (op == WIRE_OP_DELETE)
+		r.val_len = 0;
+	for (unsigned int i = 0; i < r.key_len; i++)
+		r.key[i] = (uint8_t)(seed + i);
+	for (unsigned int i = 0; i < r.val_len; i++)
+		r.val[i] = (uint8_t)(seed * 7 + i);
+	return r;
+}
+
+/* Encodes m, asserting success. */
+static uint8_t *enc(const struct wire_msg *m, size_t *len)
+{
+	uint8_t *buf = NULL;
+
+	assert_int_equal(wire_encode(m, &buf, len), 0);
+	assert_non_null(buf);
+	return buf;
+}
+
+static void assert_rows_equal(const struct wire_row *a, const struct wire_row *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(a[i].map, b[i].map);
+		assert_int_equal(a[i].op, b[i].op);
+		assert_int_equal(a[i].key_len, b[i].key_len);
+		assert_int_equal(a[i].val_len, b[i].val_len);
+		assert_memory_equal(a[i].key, b[i].key, WIRE_KEY_MAX);
+		assert_memory_equal(a[i].val, b[i].val, WIRE_VAL_MAX);
+	}
+}
+
+/* A set of valid messages of every type. */
+#define N_SAMPLES 8
+static struct wire_row sample_rows[12];
+static struct wire_port_status sample_ports[3];
+
+static struct wire_msg sample(int i)
+{
+	struct wire_msg m;
+	int k = 0;
+
+	memset(&m, 0, sizeof(m));
+	for (uint8_t map = TN_MAP_LPORT; map <= TN_MAP_TUN_ALLOW; map++) {
+		sample_rows[k] = row_make(map, WIRE_OP_UPSERT, (uint8_t)(map * 3));
+		k++;
+		sample_rows[k] = row_make(map, WIRE_OP_DELETE, (uint8_t)(map * 5));
+		k++;
+	}
+	for (int p = 0; p < 3; p++)
+		sample_ports[p] = (struct wire_port_status){.port_id = p ? 0xffffffffu : 1,
+							    .up = p & 1,
+							    .rx_packets = UINT64_MAX - p,
+							    .tx_packets = 7,
+							    .drops = (uint64_t)p << 40};
+	switch (i) {
+	case 0:
+		m.type = WIRE_HELLO;
+		strcpy(m.hello.host, "h1.example");
+		m.hello.last_rev = UINT64_MAX;
+		m.hello.caps = 0xffffffffu;
+		break;
+	case 1:
+		m.type = WIRE_SNAPSHOT;
+		m.update.to = 42;
+		m.update.rows = sample_rows;
+		m.update.n_rows = 6;
+		break;
+	case 2:
+		m.type = WIRE_SNAPSHOT;
+		m.update.to = 1;
+		break;
+	case 3:
+		m.type = WIRE_DELTA;
+		m.update.from = 41;
+		m.update.to = 1ull << 40;
+		m.update.rows = sample_rows;
+		m.update.n_rows = 12;
+		break;
+	case 4:
+		m.type = WIRE_ACK;
+		m.ack.rev = 1ull << 33;
+		break;
+	case 5:
+		m.type = WIRE_STATUS;
+		m.status.rev = 9;
+		m.status.ports = sample_ports;
+		m.status.n_ports = 3;
+		break;
+	case 6:
+		m.type = WIRE_HEARTBEAT;
+		m.ack.rev = 0;
+		break;
+	default:
+		m.type = WIRE_DELTA;
+		m.update.from = 3;
+		m.update.to = 3;
+		break;
+	}
+	return m;
+}
+
+static void test_roundtrip(void **state)
+{
+	for (int i = 0; i < N_SAMPLES; i++) {
+		struct wire_msg m = sample(i), d;
+		size_t len;
+		uint8_t *buf = enc(&m, &len);
+
+		assert_int_equal(wire_decode(buf, len, &d), 0);
+		assert_int_equal(d.type, m.type);
+		switch (m.type) {
+		case WIRE_HELLO:
+			assert_string_equal(d.hello.host, m.hello.host);
+			assert_true(d.hello.last_rev == m.hello.last_rev);
+			assert_int_equal(d.hello.caps, m.hello.caps);
+			break;
+		case WIRE_SNAPSHOT:
+		case WIRE_DELTA:
+			assert_true(d.update.from == m.update.from);
+			assert_true(d.update.to == m.update.to);
+			assert_int_equal(d.update.n_rows, m.update.n_rows);
+			assert_rows_equal(d.update.rows, m.update.rows, m.update.n_rows);
+			break;
+		case WIRE_ACK:
+		case WIRE_HEARTBEAT:
+			assert_true(d.ack.rev == m.ack.rev);
+			break;
+		case WIRE_STATUS:
+			assert_true(d.status.rev == m.status.rev);
+			assert_int_equal(d.status.n_ports, 3);
+			for (int p = 0; p < 3; p++) {
+				assert_int_equal(d.status.ports[p].port_id,
+						 sample_ports[p].port_id);
+				assert_int_equal(d.status.ports[p].up, sample_ports[p].up);
+				assert_true(d.status.ports[p].rx_packets ==
+					    sample_ports[p].rx_packets);
+				assert_true(d.status.ports[p].tx_packets == 7);
+				assert_true(d.status.ports[p].drops == sample_ports[p].drops);
+			}
+			break;
+		default:
+			fail();
+		}
+		wire_msg_release(&d);
+		assert_int_equal(d.type, 0);
+		free(buf);
+	}
+}
+
+/* Every prefix of every valid message is rejected, and so is the message
+ * with one trailing byte. */
+static void test_truncation_and_trailing(void **state)
+{
+	for (int i = 0; i < N_SAMPLES; i++) {
+		struct wire_msg m = sample(i), d;
+		size_t len;
+		uint8_t *buf = enc(&m, &len), *longer;
+
+		for (size_t l = 0; l < len; l++) {
+			uint8_t *copy = malloc(l ? l : 1);
+
+			memcpy(copy, buf, l);
+			assert_int_equal(wire_decode(copy, l, &d), -EPROTO);
+			free(copy);
+		}
+		longer = malloc(len + 1);
+		memcpy(longer, buf, len);
+		longer[len] = 0xc0;
+		assert_int_equal(wire_decode(longer, len + 1, &d), -EPROTO);
+		free(longer);
+		free(buf);
+	}
+}
+
+/* ---- hand-built messages ---- */
+
+struct pk {
+	msgpack_sbuffer sb;
+	msgpack_packer p;
+};
+
+static void pk_init(struct pk *k)
+{
+	msgpack_sbuffer_init(&k->sb);
+	msgpack_packer_init(&k->p, &k->sb, msgpack_sbuffer_write);
+}
+
+static int pk_decode(struct pk *k)
+{
+	struct wire_msg d;
+	int rc = wire_decode((const uint8_t *)k->sb.data, k->sb.size, &d);
+
+	if (rc == 0)
+		wire_msg_release(&d);
+	msgpack_sbuffer_destroy(&k->sb);
+	return rc;
+}
+
+/* Packs the header [1, type] of an n-element message. */
+static void pk_head(struct pk *k, unsigned int n, int type)
+{
+	pk_init(k);
+	msgpack_pack_array(&k->p, n);
+	msgpack_pack_uint8(&k->p, WIRE_VERSION);
+	msgpack_pack_int(&k->p, type);
+}
+
+/* A DELTA [1,3,1,2,[row]] whose only row is [map, op, key bin of klen,
+ * value: bin of vlen, or nil when vlen < 0]. */
+static int delta_row(uint64_t map, uint64_t op, size_t klen, int vlen)
+{
+	static const uint8_t zero[WIRE_VAL_MAX + 8];
+	struct pk k;
+
+	pk_head(&k, 5, WIRE_DELTA);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_uint64(&k.p, 2);
+	msgpack_pack_array(&k.p, 1);
+	msgpack_pack_array(&k.p, 4);
+	msgpack_pack_uint64(&k.p, map);
+	msgpack_pack_uint64(&k.p, op);
+	msgpack_pack_bin(&k.p, klen);
+	msgpack_pack_bin_body(&k.p, zero, klen);
+	if (vlen < 0) {
+		msgpack_pack_nil(&k.p);
+	} else {
+		msgpack_pack_bin(&k.p, (size_t)vlen);
+		msgpack_pack_bin_body(&k.p, zero, (size_t)vlen);
+	}
+	return pk_decode(&k);
+}
+
+static void test_rows_strict(void **state)
+{
+	for (uint8_t map = TN_MAP_LPORT; map <= TN_MAP_TUN_ALLOW; map++) {
+		uint16_t kl, vl;
+
+		assert_true(wire_map_sizes(map, &kl, &vl));
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, vl), 0);
+		assert_int_equal(delta_row(map, WIRE_OP_DELETE, kl, -1), 0);
+		/* wrong key or value sizes */
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl - 1, vl), -EPROTO);
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl + 1, vl), -EPROTO);
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, vl - 1), -EPROTO);
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, vl + 1), -EPROTO);
+		/* value must be nil exactly on delete */
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, -1), -EPROTO);
+		assert_int_equal(delta_row(map, WIRE_OP_DELETE, kl, vl), -EPROTO);
+		assert_int_equal(delta_row(map, WIRE_OP_DELETE, kl, 0), -EPROTO);
+		/* bad ops */
+		assert_int_equal(delta_row(map, 0, kl, vl), -EPROTO);
+		assert_int_equal(delta_row(map, 3, kl, vl), -EPROTO);
+		assert_int_equal(delta_row(map, 0x101, kl, vl), -EPROTO);
+	}
+	/* unknown maps, and maps the controller never sends */
+	assert_int_equal(delta_row(0, WIRE_OP_UPSERT, 4, 4), -EPROTO);
+	for (uint64_t map = TN_MAP_IFINDEX; map <= TN_MAP_MAX; map++)
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, 4, 20), -EPROTO);
+	assert_int_equal(delta_row(0x101, WIRE_OP_UPSERT, 4, 32), -EPROTO);
+	assert_int_equal(delta_row(UINT64_MAX, WIRE_OP_DELETE, 4, -1), -EPROTO);
+	assert_false(wire_map_sizes(TN_MAP_CONFIG, NULL, NULL));
+}
+
+static int hello_with(const char *host, size_t n, bool as_bin)
+{
+	struct pk k;
+
+	pk_head(&k, 5, WIRE_HELLO);
+	if (as_bin) {
+		msgpack_pack_bin(&k.p, n);
+		msgpack_pack_bin_body(&k.p, host, n);
+	} else {
+		msgpack_pack_str(&k.p, n);
+		msgpack_pack_str_body(&k.p, host, n);
+	}
+	msgpack_pack_uint64(&k.p, 0);
+	msgpack_pack_uint64(&k.p, 0);
+	return pk_decode(&k);
+}
+
+static void test_hello_strict(void **state)
+{
+	char name[WIRE_HOST_MAX + 1];
+	struct wire_msg m = {.type = WIRE_HELLO};
+	uint8_t *buf = NULL;
+	size_t len;
+	struct pk k;
+
+	memset(name, 'a', sizeof(name));
+	assert_int_equal(hello_with(name, WIRE_HOST_MAX - 1, false), 0);
+	assert_int_equal(hello_with(name, WIRE_HOST_MAX, false), -EPROTO);
+	assert_int_equal(hello_with(name, 0, false), -EPROTO);
+	assert_int_equal(hello_with("h\0x", 3, false), -EPROTO);
+	assert_int_equal(hello_with("h1", 2, true), -EPROTO);
+	/* caps must fit 32 bits, revisions must be unsigned */
+	pk_head(&k, 5, WIRE_HELLO);
+	msgpack_pack_str_with_body(&k.p, "h1", 2);
+	msgpack_pack_uint64(&k.p, 0);
+	msgpack_pack_uint64(&k.p, 1ull << 32);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 5, WIRE_HELLO);
+	msgpack_pack_str_with_body(&k.p, "h1", 2);
+	msgpack_pack_int64(&k.p, -1);
+	msgpack_pack_uint64(&k.p, 0);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* the encoder refuses what the decoder would */
+	memset(m.hello.host, 'a', sizeof(m.hello.host));
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.hello.host[0] = '\0';
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+}
+
+static void test_header_strict(void **state)
+{
+	struct pk k;
+
+	/* unknown types */
+	for (int t = 0; t < 260; t += (t < 10 ? 1 : 50)) {
+		if (t >= WIRE_HELLO && t < WIRE_TYPE_MAX)
+			continue;
+		pk_head(&k, 3, t);
+		msgpack_pack_uint64(&k.p, 1);
+		assert_int_equal(pk_decode(&k), -ENOTSUP);
+	}
+	pk_head(&k, 2, 99);
+	assert_int_equal(pk_decode(&k), -ENOTSUP);
+	/* negative type */
+	pk_head(&k, 3, -1);
+	msgpack_pack_uint64(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* bad version, version as string */
+	pk_init(&k);
+	msgpack_pack_array(&k.p, 3);
+	msgpack_pack_uint8(&k.p, 2);
+	msgpack_pack_uint8(&k.p, WIRE_ACK);
+	msgpack_pack_uint8(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_init(&k);
+	msgpack_pack_array(&k.p, 3);
+	msgpack_pack_str_with_body(&k.p, "1", 1);
+	msgpack_pack_uint8(&k.p, WIRE_ACK);
+	msgpack_pack_uint8(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* wrong element counts */
+	pk_head(&k, 4, WIRE_ACK);
+	msgpack_pack_uint8(&k.p, 1);
+	msgpack_pack_uint8(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 2, WIRE_HEARTBEAT);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_init(&k);
+	msgpack_pack_array(&k.p, 1);
+	msgpack_pack_uint8(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* not an array at all; a map; a float */
+	pk_init(&k);
+	msgpack_pack_uint8(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_init(&k);
+	msgpack_pack_map(&k.p, 1);
+	msgpack_pack_uint8(&k.p, 1);
+	msgpack_pack_uint8(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 3, WIRE_ACK);
+	msgpack_pack_double(&k.p, 1.0);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* rev as string, rev negative */
+	pk_head(&k, 3, WIRE_ACK);
+	msgpack_pack_str_with_body(&k.p, "1", 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 3, WIRE_ACK);
+	msgpack_pack_int8(&k.p, -3);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* a signed encoding of a non-negative value is an unsigned integer */
+	pk_head(&k, 3, WIRE_ACK);
+	msgpack_pack_int64(&k.p, 5);
+	assert_int_equal(pk_decode(&k), 0);
+}
+
+static int status_port(uint64_t port_id, bool up_as_int, int n_fields)
+{
+	struct pk k;
+
+	pk_head(&k, 4, WIRE_STATUS);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_array(&k.p, 1);
+	msgpack_pack_array(&k.p, (size_t)n_fields);
+	msgpack_pack_uint64(&k.p, port_id);
+	if (up_as_int)
+		msgpack_pack_uint8(&k.p, 1);
+	else
+		msgpack_pack_true(&k.p);
+	for (int i = 2; i < n_fields; i++)
+		msgpack_pack_uint64(&k.p, 1);
+	return pk_decode(&k);
+}
+
+static void test_status_strict(void **state)
+{
+	assert_int_equal(status_port(1, false, 5), 0);
+	assert_int_equal(status_port(1ull << 32, false, 5), -EPROTO);
+	assert_int_equal(status_port(1, true, 5), -EPROTO);
+	assert_int_equal(status_port(1, false, 4), -EPROTO);
+	assert_int_equal(status_port(1, false, 6), -EPROTO);
+}
+
+static void test_limits(void **state)
+{
+	/* DELTA [1,3,1,2, array32 header claiming WIRE_MAX_ROWS + 1 rows] */
+	uint8_t big[] = {0x95, 1, 3, 1, 2, 0xdd, 0, 0x40, 0, 1};
+	uint8_t huge[] = {0x95, 1, 3, 1, 2, 0xdd, 0xff, 0xff, 0xff, 0xff};
+	uint8_t liar[] = {0x95, 1, 3, 1, 2, 0xdd, 0, 0, 0x10, 0};
+	struct wire_msg d, m = {.type = WIRE_DELTA};
+	uint8_t *buf = NULL;
+	size_t len;
+	struct pk k;
+
+	assert_int_equal(wire_decode(big, sizeof(big), &d), -E2BIG);
+	assert_int_equal(wire_decode(huge, sizeof(huge), &d), -E2BIG);
+	/* a count the remaining bytes cannot hold is a truncation */
+	assert_int_equal(wire_decode(liar, sizeof(liar), &d), -EPROTO);
+	/* length above WIRE_MAX_MSG is refused before reading */
+	assert_int_equal(wire_decode(big, (size_t)WIRE_MAX_MSG + 1, &d), -E2BIG);
+	/* STATUS with WIRE_MAX_PORTS + 1 (nil) ports */
+	pk_head(&k, 4, WIRE_STATUS);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_array(&k.p, WIRE_MAX_PORTS + 1);
+	for (unsigned int i = 0; i < WIRE_MAX_PORTS + 1; i++)
+		msgpack_pack_nil(&k.p);
+	assert_int_equal(pk_decode(&k), -E2BIG);
+	/* the encoder refuses too many rows without reading them */
+	m.update.rows = sample_rows;
+	m.update.n_rows = (size_t)WIRE_MAX_ROWS + 1;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.type = 0;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.type = WIRE_TYPE_MAX;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	/* invalid rows are not encoded */
+	sample_rows[0] = row_make(TN_MAP_FDB, WIRE_OP_UPSERT, 1);
+	sample_rows[0].key_len--;
+	m.type = WIRE_SNAPSHOT;
+	m.update.n_rows = 1;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	assert_int_equal(wire_decode(NULL, 0, &d), -EPROTO);
+	assert_int_equal(wire_decode(big, sizeof(big), NULL), -EINVAL);
+}
+
+static void test_deep_nesting(void **state)
+{
+	uint8_t buf[4096];
+	struct wire_msg d;
+
+	memset(buf, 0x91, sizeof(buf));
+	buf[sizeof(buf) - 1] = 0x01;
+	assert_int_not_equal(wire_decode(buf, sizeof(buf), &d), 0);
+}
+
+/* Random bytes, and valid messages with random bytes changed: never a crash
+ * (ASan/UBSan watch), and a success always yields a releasable message. */
+static void test_random(void **state)
+{
+	uint8_t buf[512];
+	struct wire_msg d;
+	unsigned int seed = 12345;
+
+	for (int i = 0; i < 200000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % sizeof(buf));
+
+		for (size_t j = 0; j < len; j++)
+			buf[j] = (uint8_t)rand_r(&seed);
+		if (len && i % 2)
+			buf[0] = (uint8_t)(0x90 | (rand_r(&seed) % 6));
+		if (wire_decode(buf, len, &d) == 0)
+			wire_msg_release(&d);
+	}
+	for (int s = 0; s < N_SAMPLES; s++) {
+		struct wire_msg m = sample(s);
+		size_t len;
+		uint8_t *valid = enc(&m, &len);
+
+		for (int i = 0; i < 5000; i++) {
+			uint8_t *copy = malloc(len);
+
+			memcpy(copy, valid, len);
+			for (int f = 0; f < 1 + i % 3; f++)
+				copy[rand_r(&seed) % len] = (uint8_t)rand_r(&seed);
+			if (wire_decode(copy, len, &d) == 0)
+				wire_msg_release(&d);
+			free(copy);
+		}
+		free(valid);
+	}
+}
+
+static void test_row_cmp(void **state)
+{
+	struct wire_row a = row_make(TN_MAP_FDB, WIRE_OP_UPSERT, 1);
+	struct wire_row b = row_make(TN_MAP_FDB, WIRE_OP_UPSERT, 2);
+	struct wire_row c = row_make(TN_MAP_ARP, WIRE_OP_UPSERT, 9);
+	struct wire_row a2 = a;
+
+	assert_true(wire_row_cmp(&a, &b) < 0);
+	assert_true(wire_row_cmp(&b, &a) > 0);
+	assert_true(wire_row_cmp(&c, &a) > 0);
+	a2.val[0] ^= 0xff; /* values are not part of the order */
+	assert_int_equal(wire_row_cmp(&a, &a2), 0);
+	assert_true(wire_row_valid(&a));
+	a2.op = 3;
+	assert_false(wire_row_valid(&a2));
+	assert_false(wire_row_valid(NULL));
+	assert_string_equal(wire_type_name(WIRE_STATUS), "STATUS");
+	assert_string_equal(wire_type_name(0), "?");
+	assert_string_equal(wire_type_name(WIRE_TYPE_MAX), "?");
+	wire_msg_release(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_truncation_and_trailing),
+	    cmocka_unit_test(test_rows_strict),	  cmocka_unit_test(test_hello_strict),
+	    cmocka_unit_test(test_header_strict), cmocka_unit_test(test_status_strict),
+	    cmocka_unit_test(test_limits),	  cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_random),	  cmocka_unit_test(test_row_cmp),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
