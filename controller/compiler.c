@@ -1,0 +1,396 @@
+/* compiler.c - topology in, per-host datapath rows out (see compiler.h).
+ *
+ * Pure: no I/O, no globals, no logging. Decisions the header leaves open:
+ *  - a port whose network is missing from the topology, or whose binding host
+ *    is enrolled without an underlay address (ip4 0), is not realised on
+ *    other hosts (nothing could tunnel to it);
+ *  - a FLOOD row keeps at most TN_MAX_FLOOD_REMOTE remote hosts and
+ *    TN_MAX_FLOOD_LOCAL local ports, the numerically smallest ones, so the
+ *    row does not depend on the order of the topology's arrays; the rest are
+ *    silently left out (the API is expected to refuse topologies that large);
+ *  - when two rows collide on (map, key) (two ports claiming one MAC or one
+ *    IPv4 in a network), the one with the smallest value bytes is kept, so
+ *    the result is deterministic.
+ */
+#include "compiler.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "tenet_abi.h"
+
+/* The working state of one compiler_build_host call. */
+struct cc {
+	const struct topology *t;	  /* input */
+	const struct topo_host *self;	  /* the host compiled for */
+	const struct topo_network **nets; /* t->networks by id */
+	const struct topo_host **hosts;	  /* t->hosts by name */
+	int *flood_slot;		  /* per network index: slot in floods + 1, 0 = not here */
+	struct tn_flood *floods;	  /* one per network with a port on self */
+	uint32_t *flood_vni;		  /* the vni of each floods entry */
+	size_t n_floods;		  /* used entries of floods */
+	struct wire_row *rows;		  /* output being built */
+	size_t n_rows;			  /* used rows */
+	size_t cap_rows;		  /* allocated rows */
+};
+
+void topology_release(struct topology *t)
+{
+	if (!t)
+		return;
+	free(t->networks);
+	free(t->ports);
+	free(t->hosts);
+	memset(t, 0, sizeof(*t));
+}
+
+static int cc_cmp_net(const void *a, const void *b)
+{
+	const struct topo_network *const *x = a, *const *y = b;
+
+	return strncmp((*x)->id, (*y)->id, TOPO_ID_MAX);
+}
+
+static int cc_cmp_host(const void *a, const void *b)
+{
+	const struct topo_host *const *x = a, *const *y = b;
+
+	return strncmp((*x)->name, (*y)->name, WIRE_HOST_MAX);
+}
+
+static const struct topo_network *cc_net(const struct cc *c, const char *id)
+{
+	struct topo_network key, *kp = &key;
+	const struct topo_network **hit;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	hit = bsearch(&kp, c->nets, c->t->n_networks, sizeof(*c->nets), cc_cmp_net);
+	return hit ? *hit : NULL;
+}
+
+static const struct topo_host *cc_host(const struct cc *c, const char *name)
+{
+	struct topo_host key, *kp = &key;
+	const struct topo_host **hit;
+
+	if (name[0] == '\0')
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&kp, c->hosts, c->t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
+	return hit ? *hit : NULL;
+}
+
+/* Appends an UPSERT row of map with key and value. */
+static int cc_add(struct cc *c, uint8_t map, const void *key, const void *val)
+{
+	struct wire_row *r;
+
+	if (c->n_rows == c->cap_rows) {
+		size_t cap = c->cap_rows ? c->cap_rows * 2 : 64;
+		struct wire_row *n = realloc(c->rows, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		c->rows = n;
+		c->cap_rows = cap;
+	}
+	r = &c->rows[c->n_rows++];
+	memset(r, 0, sizeof(*r));
+	r->map = map;
+	r->op = WIRE_OP_UPSERT;
+	wire_map_sizes(map, &r->key_len, &r->val_len);
+	memcpy(r->key, key, r->key_len);
+	memcpy(r->val, val, r->val_len);
+	return 0;
+}
+
+/* Adds v to the set arr[0..*n) of at most cap values, keeping the smallest. */
+static void cc_set_add(uint32_t *arr, uint32_t *n, uint32_t cap, uint32_t v)
+{
+	uint32_t max_i = 0;
+
+	for (uint32_t i = 0; i < *n; i++) {
+		if (arr[i] == v)
+			return;
+		if (arr[i] > arr[max_i])
+			max_i = i;
+	}
+	if (*n < cap)
+		arr[(*n)++] = v;
+	else if (v < arr[max_i])
+		arr[max_i] = v;
+}
+
+/* Sorts the few values of arr[0..n) (insertion sort, n <= 32). */
+static void cc_sort_u32(uint32_t *arr, uint32_t n)
+{
+	for (uint32_t a = 1; a < n; a++)
+		for (uint32_t b = a; b && arr[b - 1] > arr[b]; b--) {
+			uint32_t x = arr[b];
+
+			arr[b] = arr[b - 1];
+			arr[b - 1] = x;
+		}
+}
+
+/* LPORT and local FDB for port p bound on self. */
+static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
+{
+	struct tn_lport_key lk = {.port_id = p->port_key};
+	struct tn_lport lv = {.vni = vni, .ip4 = p->ip4};
+	struct tn_fdb_key fk = {.vni = vni};
+	struct tn_fdb fv = {.port_id = p->port_key, .flags = TN_FDB_F_LOCAL};
+
+	memcpy(lv.mac, p->mac, 6);
+	lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
+	memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
+	memcpy(fk.mac, p->mac, 6);
+	if (cc_add(c, TN_MAP_LPORT, &lk, &lv) || cc_add(c, TN_MAP_FDB, &fk, &fv))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Remote FDB and TUN_ALLOW for port p bound on host h (not self). */
+static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
+			  const struct topo_host *h)
+{
+	struct tn_fdb_key fk = {.vni = vni};
+	struct tn_fdb fv = {.port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE};
+	struct tn_tun_allow_key tk = {.vni = vni, .remote_ip4 = h->ip4};
+	struct tn_tun_allow tv = {0};
+
+	memcpy(fk.mac, p->mac, 6);
+	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Marks every network with a realised port on self and gives it a FLOOD
+ * slot; allocates the FLOOD rows. */
+static int cc_find_local_nets(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		const struct topo_network *n;
+		size_t ni;
+
+		if (strncmp(p->host, c->self->name, WIRE_HOST_MAX) != 0)
+			continue;
+		n = cc_net(c, p->network_id);
+		if (!n)
+			continue;
+		ni = (size_t)(n - t->networks);
+		if (!c->flood_slot[ni]) {
+			c->flood_vni[c->n_floods] = n->vni;
+			c->flood_slot[ni] = (int)++c->n_floods;
+		}
+	}
+	c->floods = calloc(c->n_floods + 1, sizeof(*c->floods));
+	return c->floods ? 0 : -ENOMEM;
+}
+
+/* Rows of one realised port in a network that has a port on self. */
+static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
+		   const struct topo_host *h)
+{
+	struct tn_flood *f = &c->floods[c->flood_slot[n - c->t->networks] - 1];
+	struct tn_arp_key ak = {.vni = n->vni, .ip4 = p->ip4};
+	struct tn_arp av = {0};
+	int rc;
+
+	if (h == c->self) {
+		rc = cc_local_port(c, p, n->vni);
+		cc_set_add(f->local_port, &f->n_local, TN_MAX_FLOOD_LOCAL, p->port_key);
+	} else {
+		rc = cc_remote_port(c, p, n->vni, h);
+		cc_set_add(f->remote_ip4, &f->n_remote, TN_MAX_FLOOD_REMOTE, h->ip4);
+	}
+	if (rc || !p->ip4)
+		return rc;
+	memcpy(av.mac, p->mac, 6);
+	return cc_add(c, TN_MAP_ARP, &ak, &av);
+}
+
+/* Port, FLOOD and PEER rows. */
+static int cc_rows(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		const struct topo_network *n = cc_net(c, p->network_id);
+		const struct topo_host *h = cc_host(c, p->host);
+
+		if (!n || !h || !c->flood_slot[n - t->networks])
+			continue;
+		if (h != c->self && !h->ip4)
+			continue;
+		if (cc_port(c, p, n, h))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->n_floods; i++) {
+		struct tn_flood_key fk = {.vni = c->flood_vni[i]};
+		struct tn_flood *f = &c->floods[i];
+
+		/* the sets keep the smallest values, unordered: sort them */
+		cc_sort_u32(f->remote_ip4, f->n_remote);
+		cc_sort_u32(f->local_port, f->n_local);
+		if (cc_add(c, TN_MAP_FLOOD, &fk, f))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		const struct topo_host *h = &t->hosts[i];
+		struct tn_peer_key pk = {.ip4 = h->ip4};
+		struct tn_peer pv = {.host_id = h->host_id};
+
+		if (h == c->self || !h->ip4)
+			continue;
+		if (cc_add(c, TN_MAP_PEER, &pk, &pv))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Orders by (map, key), then value bytes, so duplicates resolve alike. */
+static int cc_cmp_row_val(const void *a, const void *b)
+{
+	const struct wire_row *x = a, *y = b;
+	int c = wire_row_cmp(a, b);
+
+	if (c)
+		return c;
+	return memcmp(x->val, y->val, x->val_len);
+}
+
+/* Sorts and removes duplicate keys, keeping the first. */
+static void cc_sort_unique(struct cc *c)
+{
+	size_t w = 0;
+
+	if (!c->n_rows)
+		return;
+	qsort(c->rows, c->n_rows, sizeof(*c->rows), cc_cmp_row_val);
+	for (size_t r = 1; r < c->n_rows; r++)
+		if (wire_row_cmp(&c->rows[w], &c->rows[r]) != 0)
+			c->rows[++w] = c->rows[r];
+	c->n_rows = w + 1;
+}
+
+/* Allocates the indexes of c for c->t. */
+static int cc_init(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	c->nets = calloc(t->n_networks + 1, sizeof(*c->nets));
+	c->hosts = calloc(t->n_hosts + 1, sizeof(*c->hosts));
+	c->flood_slot = calloc(t->n_networks + 1, sizeof(*c->flood_slot));
+	c->flood_vni = calloc(t->n_networks + 1, sizeof(*c->flood_vni));
+	if (!c->nets || !c->hosts || !c->flood_slot || !c->flood_vni)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_networks; i++)
+		c->nets[i] = &t->networks[i];
+	for (size_t i = 0; i < t->n_hosts; i++)
+		c->hosts[i] = &t->hosts[i];
+	qsort(c->nets, t->n_networks, sizeof(*c->nets), cc_cmp_net);
+	qsort(c->hosts, t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
+	return 0;
+}
+
+static void cc_fini(struct cc *c)
+{
+	free(c->nets);
+	free(c->hosts);
+	free(c->flood_slot);
+	free(c->floods);
+	free(c->flood_vni);
+	free(c->rows);
+}
+
+int compiler_build_host(const struct topology *t, const char *host, struct wire_row **rows,
+			size_t *n_rows)
+{
+	struct cc c = {.t = t};
+	int rc;
+
+	if (!t || !host || !rows || !n_rows || (t->n_networks && !t->networks) ||
+	    (t->n_ports && !t->ports) || (t->n_hosts && !t->hosts))
+		return -EINVAL;
+	*rows = NULL;
+	*n_rows = 0;
+	rc = cc_init(&c);
+	if (rc)
+		goto out;
+	c.self = cc_host(&c, host);
+	if (!c.self)
+		goto out;
+	rc = cc_find_local_nets(&c);
+	if (!rc)
+		rc = cc_rows(&c);
+	if (rc)
+		goto out;
+	cc_sort_unique(&c);
+	if (c.n_rows) {
+		*rows = c.rows;
+		*n_rows = c.n_rows;
+		c.rows = NULL;
+	}
+out:
+	cc_fini(&c);
+	return rc;
+}
+
+/* Appends to out a copy of r, or its DELETE when del. */
+static void cc_emit(struct wire_row *out, size_t *n, const struct wire_row *r, bool del)
+{
+	struct wire_row *o = &out[(*n)++];
+
+	*o = *r;
+	if (del) {
+		o->op = WIRE_OP_DELETE;
+		o->val_len = 0;
+		memset(o->val, 0, sizeof(o->val));
+	}
+}
+
+int compiler_diff(const struct wire_row *from, size_t n_from, const struct wire_row *to,
+		  size_t n_to, struct wire_row **out, size_t *n_out)
+{
+	struct wire_row *d;
+	size_t i = 0, j = 0, n = 0;
+
+	*out = NULL;
+	*n_out = 0;
+	if (n_from + n_to == 0)
+		return 0;
+	d = malloc((n_from + n_to) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	while (i < n_from || j < n_to) {
+		int c = i == n_from ? 1 : j == n_to ? -1 : wire_row_cmp(&from[i], &to[j]);
+
+		if (c < 0) {
+			cc_emit(d, &n, &from[i++], true);
+		} else if (c > 0) {
+			cc_emit(d, &n, &to[j++], false);
+		} else {
+			if (from[i].op != to[j].op || from[i].val_len != to[j].val_len ||
+			    memcmp(from[i].val, to[j].val, to[j].val_len) != 0)
+				cc_emit(d, &n, &to[j], false);
+			i++;
+			j++;
+		}
+	}
+	if (!n) {
+		free(d);
+		return 0;
+	}
+	*out = d;
+	*n_out = n;
+	return 0;
+}

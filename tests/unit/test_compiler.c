@@ -1,0 +1,404 @@
+/* test_compiler.c - per-host rows of a known topology, tenant isolation, and
+ * diffs. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/types.h>
+
+#include "compiler.h"
+#include "tenet_abi.h"
+#include "wire.h"
+
+#define VNI_BLUE 100
+#define VNI_RED	 200
+
+static struct topo_network nets[] = {
+    {.id = "net-blue", .tenant_id = "blue", .vni = VNI_BLUE},
+    {.id = "net-red", .tenant_id = "red", .vni = VNI_RED},
+};
+
+static struct topo_host hosts[3];
+static struct topo_port ports[6];
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static void port_set(struct topo_port *p, const char *id, const char *net, uint32_t key,
+		     uint8_t mac_last, const char *ip4, const char *host, const char *ifname)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	snprintf(p->network_id, sizeof(p->network_id), "%s", net);
+	p->port_key = key;
+	memcpy(p->mac, (uint8_t[]){2, 0, 0, 0, 0, mac_last}, 6);
+	p->ip4 = ip(ip4);
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+}
+
+/* blue and red share 10.0.0.0/24. pb1, pr1, pr2 on h1; pb2 on h2; pu is
+ * unbound; pg is bound to a host that is not enrolled; h3 has no ports. */
+static struct topology topo(void)
+{
+	struct topology t = {.networks = nets,
+			     .n_networks = 2,
+			     .ports = ports,
+			     .n_ports = 6,
+			     .hosts = hosts,
+			     .n_hosts = 3};
+
+	memset(hosts, 0, sizeof(hosts));
+	for (int i = 0; i < 3; i++) {
+		char addr[32];
+
+		snprintf(hosts[i].name, sizeof(hosts[i].name), "h%d", i + 1);
+		hosts[i].host_id = (uint32_t)i + 1;
+		snprintf(addr, sizeof(addr), "198.18.0.%d", i + 1);
+		hosts[i].ip4 = ip(addr);
+	}
+	port_set(&ports[0], "pb1", "net-blue", 1, 0x11, "10.0.0.1", "h1", "vb1");
+	ports[0].port_security = true;
+	port_set(&ports[1], "pb2", "net-blue", 2, 0x12, "10.0.0.2", "h2", "vb2");
+	port_set(&ports[2], "pr1", "net-red", 3, 0x21, "10.0.0.1", "h1", "vr1");
+	port_set(&ports[3], "pr2", "net-red", 4, 0x22, "10.0.0.2", "h1", "vr2");
+	port_set(&ports[4], "pu", "net-blue", 5, 0x13, "10.0.0.3", "", "");
+	port_set(&ports[5], "pg", "net-blue", 6, 0x14, "10.0.0.4", "ghost", "vg");
+	return t;
+}
+
+struct rows {
+	struct wire_row *r;
+	size_t n;
+};
+
+static struct rows build(const struct topology *t, const char *host)
+{
+	struct rows out = {0};
+
+	assert_int_equal(compiler_build_host(t, host, &out.r, &out.n), 0);
+	for (size_t i = 0; i < out.n; i++) {
+		assert_int_equal(out.r[i].op, WIRE_OP_UPSERT);
+		assert_true(wire_row_valid(&out.r[i]));
+		if (i)
+			assert_true(wire_row_cmp(&out.r[i - 1], &out.r[i]) < 0);
+	}
+	return out;
+}
+
+static size_t count(const struct rows *r, uint8_t map)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += r->r[i].map == map;
+	return n;
+}
+
+/* The row of map with key, or NULL. */
+static const struct wire_row *find(const struct rows *r, uint8_t map, const void *key)
+{
+	struct wire_row k = {.map = map};
+
+	wire_map_sizes(map, &k.key_len, NULL);
+	memcpy(k.key, key, k.key_len);
+	return bsearch(&k, r->r, r->n, sizeof(*r->r), wire_row_cmp);
+}
+
+static void test_h1_rows(void **state)
+{
+	struct topology t = topo();
+	struct rows r = build(&t, "h1");
+	struct tn_lport_key lk = {.port_id = 1};
+	struct tn_lport lv = {.vni = VNI_BLUE,
+			      .mac = {2, 0, 0, 0, 0, 0x11},
+			      .flags = TN_LPORT_F_PORT_SECURITY,
+			      .ip4 = ip("10.0.0.1"),
+			      .ifname = "vb1"};
+	struct tn_fdb_key fk = {.vni = VNI_BLUE, .mac = {2, 0, 0, 0, 0, 0x12}};
+	struct tn_fdb fv = {.port_id = 2, .remote_ip4 = hosts[1].ip4, .flags = TN_FDB_F_REMOTE};
+	struct tn_fdb_key flk = {.vni = VNI_BLUE, .mac = {2, 0, 0, 0, 0, 0x11}};
+	struct tn_fdb flv = {.port_id = 1, .flags = TN_FDB_F_LOCAL};
+	struct tn_arp_key ak = {.vni = VNI_RED, .ip4 = ip("10.0.0.2")};
+	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x22}};
+	struct tn_flood_key bk = {.vni = VNI_BLUE}, rk = {.vni = VNI_RED};
+	struct tn_flood bv = {.n_remote = 1, .n_local = 1}, rv = {.n_local = 2};
+	struct tn_tun_allow_key tk = {.vni = VNI_BLUE, .remote_ip4 = hosts[1].ip4};
+	struct tn_peer_key pk = {.ip4 = hosts[2].ip4};
+	struct tn_peer pv = {.host_id = 3};
+	const struct wire_row *w;
+
+	assert_int_equal(r.n, 16);
+	assert_int_equal(count(&r, TN_MAP_PEER), 2);
+	assert_int_equal(count(&r, TN_MAP_LPORT), 3);
+	assert_int_equal(count(&r, TN_MAP_FDB), 4);
+	assert_int_equal(count(&r, TN_MAP_ARP), 4);
+	assert_int_equal(count(&r, TN_MAP_FLOOD), 2);
+	assert_int_equal(count(&r, TN_MAP_TUN_ALLOW), 1);
+	assert_non_null(w = find(&r, TN_MAP_LPORT, &lk));
+	assert_memory_equal(w->val, &lv, sizeof(lv));
+	assert_non_null(w = find(&r, TN_MAP_FDB, &fk));
+	assert_memory_equal(w->val, &fv, sizeof(fv));
+	assert_non_null(w = find(&r, TN_MAP_FDB, &flk));
+	assert_memory_equal(w->val, &flv, sizeof(flv));
+	assert_non_null(w = find(&r, TN_MAP_ARP, &ak));
+	assert_memory_equal(w->val, &av, sizeof(av));
+	bv.remote_ip4[0] = hosts[1].ip4;
+	bv.local_port[0] = 1;
+	assert_non_null(w = find(&r, TN_MAP_FLOOD, &bk));
+	assert_memory_equal(w->val, &bv, sizeof(bv));
+	rv.local_port[0] = 3;
+	rv.local_port[1] = 4;
+	assert_non_null(w = find(&r, TN_MAP_FLOOD, &rk));
+	assert_memory_equal(w->val, &rv, sizeof(rv));
+	assert_non_null(find(&r, TN_MAP_TUN_ALLOW, &tk));
+	assert_non_null(w = find(&r, TN_MAP_PEER, &pk));
+	assert_memory_equal(w->val, &pv, sizeof(pv));
+	pk.ip4 = hosts[0].ip4; /* not itself */
+	assert_null(find(&r, TN_MAP_PEER, &pk));
+	/* the unbound port and the one on a non-enrolled host are nowhere */
+	fk.mac[5] = 0x13;
+	assert_null(find(&r, TN_MAP_FDB, &fk));
+	fk.mac[5] = 0x14;
+	assert_null(find(&r, TN_MAP_FDB, &fk));
+	ak.vni = VNI_BLUE;
+	ak.ip4 = ip("10.0.0.3");
+	assert_null(find(&r, TN_MAP_ARP, &ak));
+	free(r.r);
+}
+
+/* h2 has only a blue port: nothing of red reaches it. */
+static void test_isolation(void **state)
+{
+	struct topology t = topo();
+	struct rows r = build(&t, "h2");
+
+	assert_int_equal(r.n, 9);
+	assert_int_equal(count(&r, TN_MAP_LPORT), 1);
+	assert_int_equal(count(&r, TN_MAP_FDB), 2);
+	assert_int_equal(count(&r, TN_MAP_ARP), 2);
+	assert_int_equal(count(&r, TN_MAP_FLOOD), 1);
+	assert_int_equal(count(&r, TN_MAP_TUN_ALLOW), 1);
+	for (size_t i = 0; i < r.n; i++) {
+		uint32_t vni;
+
+		if (r.r[i].map == TN_MAP_PEER)
+			continue;
+		if (r.r[i].map == TN_MAP_LPORT) /* vni is in the value */
+			memcpy(&vni, r.r[i].val, 4);
+		else
+			memcpy(&vni, r.r[i].key, 4);
+		assert_int_equal(vni, VNI_BLUE);
+	}
+	free(r.r);
+}
+
+static void test_empty_hosts(void **state)
+{
+	struct topology t = topo(), none = {0};
+	struct rows r = build(&t, "h3");
+	struct wire_row *rows = (void *)1;
+	size_t n = 1;
+
+	assert_int_equal(r.n, 2);
+	assert_int_equal(count(&r, TN_MAP_PEER), 2);
+	free(r.r);
+	assert_int_equal(compiler_build_host(&t, "nope", &rows, &n), 0);
+	assert_null(rows);
+	assert_int_equal(n, 0);
+	assert_int_equal(compiler_build_host(&t, "", &rows, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(compiler_build_host(&none, "h1", &rows, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(compiler_build_host(NULL, "h1", &rows, &n), -EINVAL);
+	assert_int_equal(compiler_build_host(&t, NULL, &rows, &n), -EINVAL);
+	none.n_ports = 1;
+	assert_int_equal(compiler_build_host(&none, "h1", &rows, &n), -EINVAL);
+}
+
+/* The order of the topology's arrays does not change the rows. */
+static void test_deterministic(void **state)
+{
+	struct topology t = topo();
+	struct rows a = build(&t, "h1"), b;
+	struct topo_port rev[6];
+	struct topo_host hrev[3];
+
+	for (int i = 0; i < 6; i++)
+		rev[i] = ports[5 - i];
+	for (int i = 0; i < 3; i++)
+		hrev[i] = hosts[2 - i];
+	t.ports = rev;
+	t.hosts = hrev;
+	b = build(&t, "h1");
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(a.r, b.r, a.n * sizeof(*a.r));
+	free(a.r);
+	free(b.r);
+}
+
+/* A network spread over more hosts than a FLOOD row holds keeps the
+ * numerically smallest TN_MAX_FLOOD_REMOTE of them. */
+static void test_flood_cap(void **state)
+{
+	enum { N = TN_MAX_FLOOD_REMOTE + 8 };
+	struct topo_host hs[N];
+	struct topo_port ps[N];
+	struct topology t = {.networks = nets,
+			     .n_networks = 1,
+			     .ports = ps,
+			     .n_ports = N,
+			     .hosts = hs,
+			     .n_hosts = N};
+	struct tn_flood_key fk = {.vni = VNI_BLUE};
+	struct tn_flood fl, *f = &fl;
+	const struct wire_row *w;
+	struct rows r;
+
+	memset(hs, 0, sizeof(hs));
+	for (int i = 0; i < N; i++) {
+		char name[16];
+
+		snprintf(hs[N - 1 - i].name, sizeof(hs[i].name), "h%d", i);
+		hs[N - 1 - i].host_id = (uint32_t)i + 1;
+		hs[N - 1 - i].ip4 = (uint32_t)i + 1;
+		snprintf(name, sizeof(name), "h%d", i);
+		port_set(&ps[i], "p", "net-blue", (uint32_t)i + 1, (uint8_t)i, "10.0.1.1", name,
+			 "v");
+		ps[i].ip4 = htonl(0x0a000100u + (uint32_t)i);
+	}
+	r = build(&t, "h0");
+	assert_non_null(w = find(&r, TN_MAP_FLOOD, &fk));
+	memcpy(&fl, w->val, sizeof(fl)); /* val is not aligned */
+	assert_int_equal(f->n_remote, TN_MAX_FLOOD_REMOTE);
+	assert_int_equal(f->n_local, 1);
+	for (uint32_t i = 0; i < TN_MAX_FLOOD_REMOTE; i++)
+		assert_int_equal(f->remote_ip4[i], i + 2); /* h1.. sorted */
+	assert_int_equal(count(&r, TN_MAP_TUN_ALLOW), N - 1);
+	free(r.r);
+}
+
+static const struct wire_row *find_op(const struct wire_row *d, size_t n, uint8_t map,
+				      const void *key, uint8_t op)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint16_t kl;
+
+		wire_map_sizes(map, &kl, NULL);
+		if (d[i].map == map && d[i].op == op && !memcmp(d[i].key, key, kl))
+			return &d[i];
+	}
+	return NULL;
+}
+
+/* pb2 moves from h2 to h3. */
+static void test_diff_move(void **state)
+{
+	struct topology t = topo();
+	struct rows h1a = build(&t, "h1"), h2a = build(&t, "h2"), h3a = build(&t, "h3");
+	struct rows h1b, h2b, h3b;
+	struct tn_fdb_key fk = {.vni = VNI_BLUE, .mac = {2, 0, 0, 0, 0, 0x12}};
+	struct tn_tun_allow_key old = {.vni = VNI_BLUE, .remote_ip4 = hosts[1].ip4};
+	struct tn_tun_allow_key new = {.vni = VNI_BLUE, .remote_ip4 = hosts[2].ip4};
+	struct tn_flood_key flk = {.vni = VNI_BLUE};
+	const struct wire_row *w;
+	struct wire_row *d;
+	struct tn_fdb fv;
+	size_t n;
+
+	snprintf(ports[1].host, sizeof(ports[1].host), "h3");
+	h1b = build(&t, "h1");
+	h2b = build(&t, "h2");
+	h3b = build(&t, "h3");
+	assert_int_equal(compiler_diff(h1a.r, h1a.n, h1b.r, h1b.n, &d, &n), 0);
+	assert_int_equal(n, 4);
+	assert_non_null(w = find_op(d, n, TN_MAP_FDB, &fk, WIRE_OP_UPSERT));
+	memcpy(&fv, w->val, sizeof(fv)); /* val is not aligned */
+	assert_int_equal(fv.remote_ip4, hosts[2].ip4);
+	assert_non_null(w = find_op(d, n, TN_MAP_TUN_ALLOW, &old, WIRE_OP_DELETE));
+	assert_int_equal(w->val_len, 0);
+	assert_true(wire_row_valid(w));
+	assert_non_null(find_op(d, n, TN_MAP_TUN_ALLOW, &new, WIRE_OP_UPSERT));
+	assert_non_null(find_op(d, n, TN_MAP_FLOOD, &flk, WIRE_OP_UPSERT));
+	for (size_t i = 1; i < n; i++)
+		assert_true(wire_row_cmp(&d[i - 1], &d[i]) < 0);
+	free(d);
+	/* h2 loses all but its PEER rows, h3 gains the same number */
+	assert_int_equal(compiler_diff(h2a.r, h2a.n, h2b.r, h2b.n, &d, &n), 0);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(d[i].op, WIRE_OP_DELETE);
+	free(d);
+	assert_int_equal(compiler_diff(h3a.r, h3a.n, h3b.r, h3b.n, &d, &n), 0);
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(d[i].op, WIRE_OP_UPSERT);
+	free(d);
+	free(h1a.r), free(h2a.r), free(h3a.r), free(h1b.r), free(h2b.r), free(h3b.r);
+}
+
+static void test_diff_edges(void **state)
+{
+	struct topology t = topo();
+	struct rows a = build(&t, "h1");
+	struct wire_row *d = (void *)1;
+	size_t n = 1;
+
+	assert_int_equal(compiler_diff(a.r, a.n, a.r, a.n, &d, &n), 0);
+	assert_null(d);
+	assert_int_equal(n, 0);
+	assert_int_equal(compiler_diff(NULL, 0, NULL, 0, &d, &n), 0);
+	assert_null(d);
+	assert_int_equal(compiler_diff(NULL, 0, a.r, a.n, &d, &n), 0);
+	assert_int_equal(n, a.n);
+	assert_memory_equal(d, a.r, n * sizeof(*d));
+	free(d);
+	assert_int_equal(compiler_diff(a.r, a.n, NULL, 0, &d, &n), 0);
+	assert_int_equal(n, a.n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(d[i].op, WIRE_OP_DELETE);
+		assert_true(wire_row_valid(&d[i]));
+		assert_memory_equal(d[i].key, a.r[i].key, WIRE_KEY_MAX);
+	}
+	free(d);
+	free(a.r);
+}
+
+/* Releasing frees the arrays and zeroes the struct. */
+static void test_release(void **state)
+{
+	struct topology t = {.networks = calloc(1, sizeof(struct topo_network)),
+			     .n_networks = 1,
+			     .ports = calloc(2, sizeof(struct topo_port)),
+			     .n_ports = 2};
+
+	topology_release(&t);
+	assert_null(t.networks);
+	assert_null(t.ports);
+	assert_int_equal(t.n_ports, 0);
+	topology_release(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_h1_rows),	cmocka_unit_test(test_isolation),
+	    cmocka_unit_test(test_empty_hosts), cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_flood_cap),	cmocka_unit_test(test_diff_move),
+	    cmocka_unit_test(test_diff_edges),	cmocka_unit_test(test_release),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
