@@ -1,0 +1,222 @@
+/* api.c - JSON calls, error reporting and name lookup for tenetctl. */
+#include "api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body,
+		int *status, json_t **out, long long *revision)
+{
+	struct http_response resp;
+	char *text = NULL;
+	const char *err;
+	int rc;
+
+	*out = NULL;
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!text) {
+			fprintf(stderr, "error: out of memory\n");
+			return CTL_EXIT_API;
+		}
+	}
+	rc = http_client_request(ctl->http, method, path, text, &resp, &err);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "error: %s at %s (%s)\n", err ? err : "request failed",
+			ctl->api_url, strerror(-rc));
+		return CTL_EXIT_CONN;
+	}
+	*status = resp.status;
+	*revision = resp.revision;
+	if (resp.body_len > 0)
+		*out = json_loadb(resp.body, resp.body_len, JSON_DECODE_ANY, NULL);
+	http_response_clear(&resp);
+	return CTL_EXIT_OK;
+}
+
+void api_print_error(int status, json_t *out)
+{
+	json_t *e = json_object_get(out, "error");
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *field = json_string_value(json_object_get(e, "field"));
+	const char *code = json_string_value(json_object_get(e, "code"));
+
+	if (!msg && json_is_string(e))
+		msg = json_string_value(e);
+	if (!msg)
+		msg = code;
+	if (msg && field)
+		fprintf(stderr, "error: %s (field: %s)\n", msg, field);
+	else if (msg)
+		fprintf(stderr, "error: %s\n", msg);
+	else
+		fprintf(stderr, "error: HTTP %d from the API\n", status);
+	if (status == 401)
+		fprintf(stderr, "hint: give a token with --token, --token-file, $TENET_TOKEN or $TENET_TOKEN_FILE\n");
+}
+
+int api_call(struct ctl *ctl, const char *method, const char *path, json_t *body,
+	     json_t **out, long long *revision)
+{
+	json_t *resp = NULL;
+	long long rev = -1;
+	int status = 0, rc;
+
+	rc = api_request(ctl, method, path, body, &status, &resp, &rev);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	if (status >= 400) {
+		api_print_error(status, resp);
+		json_decref(resp);
+		return CTL_EXIT_API;
+	}
+	if (out)
+		*out = resp;
+	else
+		json_decref(resp);
+	if (revision)
+		*revision = rev;
+	return CTL_EXIT_OK;
+}
+
+/* Finds the one object of list whose name is name; counts matches. */
+static const char *api_match_name(json_t *list, const char *name, size_t *matches)
+{
+	const char *id = NULL;
+	json_t *obj;
+	size_t i;
+
+	*matches = 0;
+	json_array_foreach(list, i, obj) {
+		const char *oid = json_string_value(json_object_get(obj, "id"));
+		const char *oname = json_string_value(json_object_get(obj, "name"));
+
+		if (oid && strcmp(oid, name) == 0) {
+			*matches = 1;
+			return oid;
+		}
+		if (oid && oname && strcmp(oname, name) == 0) {
+			(*matches)++;
+			id = oid;
+		}
+	}
+	return id;
+}
+
+int api_resolve(struct ctl *ctl, const struct kind *k, const char *name_or_id, char **id)
+{
+	const char *found;
+	json_t *resp = NULL;
+	char path[64];
+	size_t matches;
+	int rc;
+
+	*id = NULL;
+	if (kind_is_uuid(name_or_id) || strcmp(k->name, "host") == 0)
+		goto out_as_is;
+	snprintf(path, sizeof(path), "/v1/%s", k->plural);
+	rc = api_call(ctl, "GET", path, NULL, &resp, NULL);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	found = api_match_name(json_object_get(resp, k->plural), name_or_id, &matches);
+	if (matches > 1) {
+		fprintf(stderr, "error: name '%s' matches %zu %s; use the id (field: name)\n",
+			name_or_id, matches, k->plural);
+		json_decref(resp);
+		return CTL_EXIT_API;
+	}
+	if (found)
+		*id = strdup(found);
+	json_decref(resp);
+	if (found)
+		return *id ? CTL_EXIT_OK : CTL_EXIT_API;
+out_as_is:
+	*id = strdup(name_or_id);
+	return *id ? CTL_EXIT_OK : CTL_EXIT_API;
+}
+
+/* Replaces obj[key] (a name) by the id of an object of kind ref. */
+static int api_resolve_member(struct ctl *ctl, json_t *obj, const char *key, const char *ref)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	char *id = NULL;
+	int rc;
+
+	if (!v || kind_is_uuid(v) || !ref || !kind_find(ref))
+		return CTL_EXIT_OK;
+	rc = api_resolve(ctl, kind_find(ref), v, &id);
+	if (rc == CTL_EXIT_OK)
+		json_object_set_new(obj, key, json_string(id));
+	free(id);
+	return rc;
+}
+
+int api_resolve_refs(struct ctl *ctl, const struct kind *k, json_t *body)
+{
+	const struct kind_field *f;
+	json_t *ip;
+	size_t i;
+	int rc = CTL_EXIT_OK;
+
+	for (f = k->fields; f->key && rc == CTL_EXIT_OK; f++) {
+		if (!f->ref || strcmp(f->ref, "host") == 0)
+			continue;
+		if (f->type == FIELD_FIXED_IP) {
+			json_array_foreach(json_object_get(body, "fixed_ips"), i, ip) {
+				rc = api_resolve_member(ctl, ip, "subnet_id", f->ref);
+				if (rc != CTL_EXIT_OK)
+					break;
+			}
+		} else {
+			rc = api_resolve_member(ctl, body, f->key, f->ref);
+		}
+	}
+	return rc;
+}
+
+/* Prints the hosts still pending from a wait answer. */
+static void api_print_pending(long long revision, json_t *resp)
+{
+	json_t *pending = json_object_get(resp, "pending"), *h;
+	size_t i;
+
+	if (!json_is_array(pending)) {
+		api_print_error(504, resp);
+		pending = json_object_get(json_object_get(resp, "error"), "pending");
+	}
+	fprintf(stderr, "error: revision %lld not realised in time; pending hosts:", revision);
+	json_array_foreach(pending, i, h)
+		fprintf(stderr, " %s", json_is_string(h) ? json_string_value(h) : "?");
+	fprintf(stderr, "\n");
+}
+
+int api_wait(struct ctl *ctl, long long revision, json_t **out)
+{
+	json_t *resp = NULL;
+	long long rev;
+	char path[96];
+	int status = 0, rc;
+
+	snprintf(path, sizeof(path), "/v1/wait?revision=%lld&timeout_ms=%lld", revision,
+		 (long long)ctl->timeout_sec * 1000);
+	http_client_set_timeout(ctl->http, ctl->timeout_sec + 5);
+	rc = api_request(ctl, "GET", path, NULL, &status, &resp, &rev);
+	http_client_set_timeout(ctl->http, ctl->timeout_sec);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	if (status == 504) {
+		api_print_pending(revision, resp);
+		rc = CTL_EXIT_PENDING;
+	} else if (status >= 400) {
+		api_print_error(status, resp);
+		rc = CTL_EXIT_API;
+	}
+	if (out && rc == CTL_EXIT_OK)
+		*out = resp;
+	else
+		json_decref(resp);
+	return rc;
+}

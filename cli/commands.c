@@ -1,0 +1,351 @@
+/* commands.c - tenetctl's verbs over the REST API. */
+#include "commands.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "output.h"
+
+/* Prints "error: <message>" and a pointer to --help; returns CTL_EXIT_USAGE. */
+__attribute__((format(printf, 1, 2))) static int cmd_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see tenetctl --help)\n");
+	return CTL_EXIT_USAGE;
+}
+
+/* Reads --json's argument: inline JSON, @file or @- (stdin). */
+static int cmd_load_json(const char *arg, json_t **out)
+{
+	json_error_t jerr;
+
+	if (arg[0] == '@' && strcmp(arg, "@-") == 0)
+		*out = json_loadf(stdin, 0, &jerr);
+	else if (arg[0] == '@')
+		*out = json_load_file(arg + 1, 0, &jerr);
+	else
+		*out = json_loads(arg, 0, &jerr);
+	if (!*out) {
+		fprintf(stderr, "error: --json: %s (line %d)\n", jerr.text, jerr.line);
+		return CTL_EXIT_USAGE;
+	}
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		fprintf(stderr, "error: --json: body must be a JSON object\n");
+		return CTL_EXIT_USAGE;
+	}
+	return CTL_EXIT_OK;
+}
+
+/* The request body from --json and/or key=value arguments, names resolved. */
+static int cmd_body(struct ctl *ctl, const struct kind *k, int argc, char **argv, json_t **out)
+{
+	json_t *raw = NULL, *kv = NULL;
+	char err[256];
+	int rc;
+
+	*out = NULL;
+	if (ctl->json_body) {
+		rc = cmd_load_json(ctl->json_body, &raw);
+		if (rc != CTL_EXIT_OK)
+			return rc;
+	}
+	if (kind_build_body(k, argc, argv, &kv, err, sizeof(err)) < 0) {
+		json_decref(raw);
+		return cmd_usage("%s", err);
+	}
+	rc = api_resolve_refs(ctl, k, kv);
+	if (rc != CTL_EXIT_OK)
+		goto out_free;
+	if (raw) {
+		json_object_update(raw, kv);
+		*out = json_incref(raw);
+	} else {
+		*out = json_incref(kv);
+	}
+	if (json_object_size(*out) == 0) {
+		json_decref(*out);
+		*out = NULL;
+		rc = cmd_usage("%s", "no fields given: use key=value arguments or --json");
+	}
+out_free:
+	json_decref(raw);
+	json_decref(kv);
+	return rc;
+}
+
+/* Prints one object: key/value listing, or JSON. */
+static void cmd_print_object(struct ctl *ctl, json_t *obj)
+{
+	if (ctl->output == CTL_OUT_JSON)
+		output_json(stdout, obj ? obj : json_null());
+	else if (obj)
+		output_kv(stdout, obj);
+}
+
+/* After a write: --wait for the revision it produced. */
+static int cmd_after_write(struct ctl *ctl, long long revision)
+{
+	int rc;
+
+	if (!ctl->wait)
+		return CTL_EXIT_OK;
+	if (revision < 0) {
+		fprintf(stderr, "error: the API sent no X-Tenet-Revision; cannot wait\n");
+		return CTL_EXIT_API;
+	}
+	rc = api_wait(ctl, revision, NULL);
+	if (rc == CTL_EXIT_OK && ctl->output == CTL_OUT_TABLE)
+		fprintf(stderr, "revision %lld realised on every affected host\n", revision);
+	return rc;
+}
+
+/* Appends "&key=value" (URL-encoded) to a query string. */
+static int cmd_query_add(char **q, const char *key, const char *value)
+{
+	char *enc = evhttp_encode_uri(value), *next;
+	int n;
+
+	if (!enc)
+		return -ENOMEM;
+	n = asprintf(&next, "%s%c%s=%s", *q, **q ? '&' : '?', key, enc);
+	free(enc);
+	if (n < 0)
+		return -ENOMEM;
+	free(*q);
+	*q = next;
+	return 0;
+}
+
+/* A filter's value: tenant_id / network_id names become ids. */
+static int cmd_filter_value(struct ctl *ctl, const char *key, const char *v, char **id)
+{
+	if (strcmp(key, "tenant_id") == 0)
+		return api_resolve(ctl, kind_find("tenant"), v, id);
+	if (strcmp(key, "network_id") == 0)
+		return api_resolve(ctl, kind_find("network"), v, id);
+	*id = strdup(v);
+	return *id ? CTL_EXIT_OK : CTL_EXIT_API;
+}
+
+/* list filters: key=value, names resolved for tenant_id/network_id. */
+static int cmd_list_query(struct ctl *ctl, const struct kind *k, int argc, char **argv,
+			  char **query)
+{
+	json_t *body = NULL, *v;
+	const char *key;
+	char err[256];
+	int rc;
+
+	*query = strdup("");
+	if (!*query)
+		return CTL_EXIT_API;
+	if (kind_build_body(k, argc, argv, &body, err, sizeof(err)) < 0)
+		return cmd_usage("%s", err);
+	rc = CTL_EXIT_OK;
+	json_object_foreach(body, key, v) {
+		char *id = NULL;
+
+		if (rc != CTL_EXIT_OK)
+			break;
+		if (!json_is_string(v)) {
+			rc = cmd_usage("filter %s takes a plain value", key);
+			break;
+		}
+		rc = cmd_filter_value(ctl, key, json_string_value(v), &id);
+		if (rc == CTL_EXIT_OK && cmd_query_add(query, key, id) < 0)
+			rc = CTL_EXIT_API;
+		free(id);
+	}
+	json_decref(body);
+	return rc;
+}
+
+int cmd_list(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	json_t *resp = NULL, *items;
+	char *query = NULL, *path = NULL;
+	int rc;
+
+	rc = cmd_list_query(ctl, k, argc, argv, &query);
+	if (rc != CTL_EXIT_OK)
+		goto out;
+	if (asprintf(&path, "/v1/%s%s", k->plural, query) < 0) {
+		path = NULL;
+		rc = CTL_EXIT_API;
+		goto out;
+	}
+	rc = api_call(ctl, "GET", path, NULL, &resp, NULL);
+	if (rc != CTL_EXIT_OK)
+		goto out;
+	items = json_object_get(resp, k->plural);
+	if (ctl->output == CTL_OUT_JSON) {
+		output_json(stdout, resp ? resp : json_null());
+	} else if (!json_is_array(items)) {
+		fprintf(stderr, "error: the API's answer has no \"%s\" list\n", k->plural);
+		rc = CTL_EXIT_API;
+	} else if (output_table(stdout, k, items) < 0) {
+		rc = CTL_EXIT_API;
+	}
+out:
+	json_decref(resp);
+	free(query);
+	free(path);
+	return rc;
+}
+
+/* "/v1/<kinds>/<id>" for a name or id; prints errors. */
+static int cmd_object_path(struct ctl *ctl, const struct kind *k, const char *name,
+			   char **path)
+{
+	char *id = NULL, *enc;
+	int rc;
+
+	*path = NULL;
+	rc = api_resolve(ctl, k, name, &id);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	enc = evhttp_encode_uri(id);
+	free(id);
+	if (!enc || asprintf(path, "/v1/%s/%s", k->plural, enc) < 0) {
+		*path = NULL;
+		rc = CTL_EXIT_API;
+	}
+	free(enc);
+	return rc;
+}
+
+int cmd_show(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	json_t *obj = NULL;
+	char *path;
+	int rc;
+
+	if (argc != 1)
+		return cmd_usage("usage: tenetctl %s show NAME|ID", k->name);
+	rc = cmd_object_path(ctl, k, argv[0], &path);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	rc = api_call(ctl, "GET", path, NULL, &obj, NULL);
+	if (rc == CTL_EXIT_OK)
+		cmd_print_object(ctl, obj);
+	json_decref(obj);
+	free(path);
+	return rc;
+}
+
+int cmd_create(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	json_t *body = NULL, *obj = NULL;
+	long long rev = -1;
+	char path[64];
+	int rc;
+
+	rc = cmd_body(ctl, k, argc, argv, &body);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	snprintf(path, sizeof(path), "/v1/%s", k->plural);
+	rc = api_call(ctl, "POST", path, body, &obj, &rev);
+	if (rc == CTL_EXIT_OK) {
+		cmd_print_object(ctl, obj);
+		fflush(stdout);
+		rc = cmd_after_write(ctl, rev);
+	}
+	json_decref(obj);
+	json_decref(body);
+	return rc;
+}
+
+int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	json_t *body = NULL, *obj = NULL;
+	long long rev = -1;
+	char *path = NULL;
+	int rc;
+
+	if (argc < 1)
+		return cmd_usage("usage: tenetctl %s update NAME|ID key=value...", k->name);
+	rc = cmd_body(ctl, k, argc - 1, argv + 1, &body);
+	if (rc == CTL_EXIT_OK)
+		rc = cmd_object_path(ctl, k, argv[0], &path);
+	if (rc == CTL_EXIT_OK)
+		rc = api_call(ctl, "PATCH", path, body, &obj, &rev);
+	if (rc == CTL_EXIT_OK) {
+		cmd_print_object(ctl, obj);
+		fflush(stdout);
+		rc = cmd_after_write(ctl, rev);
+	}
+	json_decref(obj);
+	json_decref(body);
+	free(path);
+	return rc;
+}
+
+int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	long long rev = -1;
+	char *path;
+	int rc;
+
+	if (argc != 1)
+		return cmd_usage("usage: tenetctl %s delete NAME|ID", k->name);
+	rc = cmd_object_path(ctl, k, argv[0], &path);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	rc = api_call(ctl, "DELETE", path, NULL, NULL, &rev);
+	if (rc == CTL_EXIT_OK && ctl->output == CTL_OUT_TABLE)
+		printf("deleted %s %s\n", k->name, strrchr(path, '/') + 1);
+	if (rc == CTL_EXIT_OK) {
+		fflush(stdout);
+		rc = cmd_after_write(ctl, rev);
+	}
+	free(path);
+	return rc;
+}
+
+int cmd_status(struct ctl *ctl, int argc, char **argv)
+{
+	json_t *obj = NULL;
+	int rc;
+
+	if (argc != 0)
+		return cmd_usage("unexpected argument '%s' (usage: tenetctl status)", argv[0]);
+	rc = api_call(ctl, "GET", "/v1/status", NULL, &obj, NULL);
+	if (rc == CTL_EXIT_OK)
+		cmd_print_object(ctl, obj);
+	json_decref(obj);
+	return rc;
+}
+
+int cmd_wait(struct ctl *ctl, int argc, char **argv)
+{
+	json_t *obj = NULL;
+	long long rev;
+	char *end;
+	int rc;
+
+	if (argc != 1)
+		return cmd_usage("%s", "usage: tenetctl wait REVISION");
+	errno = 0;
+	rev = strtoll(argv[0], &end, 10);
+	if (errno || end == argv[0] || *end || rev < 0)
+		return cmd_usage("invalid revision '%s'", argv[0]);
+	rc = api_wait(ctl, rev, &obj);
+	if (rc == CTL_EXIT_OK && ctl->output == CTL_OUT_JSON)
+		output_json(stdout, obj ? obj : json_null());
+	else if (rc == CTL_EXIT_OK)
+		printf("revision %lld realised on every affected host\n", rev);
+	json_decref(obj);
+	return rc;
+}

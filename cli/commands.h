@@ -1,0 +1,32 @@
+/* commands.h - tenetctl's verbs. Each takes the parsed context and the
+ * arguments after the verb, prints its result on stdout (errors on stderr)
+ * and returns a CTL_EXIT_* code. Single thread.
+ */
+#ifndef TENETCTL_COMMANDS_H
+#define TENETCTL_COMMANDS_H
+
+#include "api.h"
+#include "kinds.h"
+
+/* list [key=value filters] -> GET /v1/<kinds>?... */
+int cmd_list(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
+/* show NAME|ID -> GET /v1/<kinds>/<id> */
+int cmd_show(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
+/* create key=value... (or --json) -> POST /v1/<kinds> */
+int cmd_create(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
+/* update NAME|ID key=value... (or --json) -> PATCH /v1/<kinds>/<id> */
+int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
+/* delete NAME|ID -> DELETE /v1/<kinds>/<id> */
+int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
+/* status -> GET /v1/status */
+int cmd_status(struct ctl *ctl, int argc, char **argv);
+
+/* wait REVISION -> GET /v1/wait */
+int cmd_wait(struct ctl *ctl, int argc, char **argv);
+
+#endif

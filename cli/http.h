@@ -1,0 +1,43 @@
+/* http.h - one-shot blocking HTTP/1.1 client for tenetctl, on libevent's
+ * evhttp. One request at a time, one connection per client; single thread.
+ */
+#ifndef TENETCTL_HTTP_H
+#define TENETCTL_HTTP_H
+
+#include <stddef.h>
+
+struct http_client;
+
+/* The answer to one request. Plain data; free with http_response_clear(). */
+struct http_response {
+	int status;		/* HTTP status code (200, 404, ...) */
+	char *body;		/* NUL-terminated body, owned; "" when empty */
+	size_t body_len;	/* bytes in body, without the NUL */
+	long long revision;	/* X-Tenet-Revision header, -1 when absent */
+};
+
+/* Parses base_url ("http://host:port[/prefix]") and prepares a client.
+ * token may be NULL (no Authorization header). timeout_sec bounds each
+ * request (connect + response). Returns NULL on a bad URL or no memory;
+ * *err then points at a static message. */
+struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
+				    const char **err);
+
+/* Frees the client and sets *cp to NULL. Accepts NULL. */
+void http_client_destroy(struct http_client **cp);
+
+/* Changes the per-request timeout (seconds) for later requests. */
+void http_client_set_timeout(struct http_client *c, int timeout_sec);
+
+/* Sends method ("GET", "POST", "PATCH", "PUT", "DELETE") to base prefix + path
+ * with an optional JSON body (NULL for none) and waits for the answer.
+ * Returns 0 with *resp filled (any HTTP status), -ECONNREFUSED / -ETIMEDOUT /
+ * -EIO when no HTTP answer came (then *err says why), -EINVAL on a bad
+ * method, -ENOMEM. The caller owns resp's contents on success. */
+int http_client_request(struct http_client *c, const char *method, const char *path,
+			const char *body, struct http_response *resp, const char **err);
+
+/* Frees resp's contents; resp itself is the caller's. */
+void http_response_clear(struct http_response *resp);
+
+#endif

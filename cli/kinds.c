@@ -1,0 +1,300 @@
+/* kinds.c - resource kinds: fields, columns, key=value to JSON. */
+#include "kinds.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct kind_field tenant_fields[] = {
+	{ "name", FIELD_STRING, NULL, "tenant name" },
+	{ "description", FIELD_STRING, NULL, "free text" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct kind_field network_fields[] = {
+	{ "tenant_id", FIELD_STRING, "tenant", "owning tenant (id or name), create only" },
+	{ "name", FIELD_STRING, NULL, "network name" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct kind_field subnet_fields[] = {
+	{ "network_id", FIELD_STRING, "network", "network (id or name), create only" },
+	{ "name", FIELD_STRING, NULL, "subnet name" },
+	{ "cidr", FIELD_STRING, NULL, "e.g. 10.0.0.0/24 or 2001:db8::/64" },
+	{ "gateway_ip", FIELD_STRING, NULL, "gateway address inside cidr" },
+	{ "enable_dhcp", FIELD_BOOL, NULL, "true|false" },
+	{ "dns_nameservers", FIELD_LIST, NULL, "comma-separated addresses" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct kind_field port_fields[] = {
+	{ "network_id", FIELD_STRING, "network", "network (id or name), create only" },
+	{ "name", FIELD_STRING, NULL, "port name" },
+	{ "mac_address", FIELD_STRING, NULL, "allocated (fa:16:3e:..) when absent" },
+	{ "fixed_ip", FIELD_FIXED_IP, "subnet",
+	  "SUBNET[,IP] (subnet id or name); repeat for several" },
+	{ "port_security_enabled", FIELD_BOOL, NULL, "true|false (default true)" },
+	{ "binding_host", FIELD_BINDING, "host", "host the port is bound to" },
+	{ "binding_interface", FIELD_BINDING, NULL, "interface name on that host" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct kind_field host_fields[] = {
+	{ "name", FIELD_STRING, NULL, "host name (also its id)" },
+	{ "public_key", FIELD_STRING, NULL, "agent's CURVE public key (Z85, 40 chars)" },
+	{ "underlay_ip", FIELD_STRING, NULL, "IPv4 underlay address" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct kind_column tenant_cols[] = {
+	{ "ID", "id" },
+	{ "NAME", "name" },
+	{ NULL, NULL },
+};
+
+static const struct kind_column network_cols[] = {
+	{ "ID", "id" },
+	{ "NAME", "name" },
+	{ "TENANT", "tenant_id" },
+	{ "VNI", "vni" },
+	{ NULL, NULL },
+};
+
+static const struct kind_column subnet_cols[] = {
+	{ "ID", "id" },	      { "NAME", "name" },	 { "NETWORK", "network_id" },
+	{ "CIDR", "cidr" },   { "GATEWAY", "gateway_ip" }, { NULL, NULL },
+};
+
+static const struct kind_column port_cols[] = {
+	{ "ID", "id" },
+	{ "NAME", "name" },
+	{ "NETWORK", "network_id" },
+	{ "MAC", "mac_address" },
+	{ "IPS", "fixed_ips" },
+	{ "HOST", "binding.host" },
+	{ "INTERFACE", "binding.interface" },
+	{ "STATUS", "status" },
+	{ NULL, NULL },
+};
+
+static const struct kind_column host_cols[] = {
+	{ "NAME", "name" },
+	{ "UNDERLAY", "underlay_ip" },
+	{ "STATE", "state" },
+	{ "APPLIED_REVISION", "applied_revision" },
+	{ NULL, NULL },
+};
+
+static const struct kind kinds[] = {
+	{ "tenant", "tenants", tenant_fields, tenant_cols, "" },
+	{ "network", "networks", network_fields, network_cols, "tenant_id" },
+	{ "subnet", "subnets", subnet_fields, subnet_cols, "tenant_id network_id" },
+	{ "port", "ports", port_fields, port_cols, "tenant_id network_id" },
+	{ "host", "hosts", host_fields, host_cols, "" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct kind *kind_all(void)
+{
+	return kinds;
+}
+
+const struct kind *kind_find(const char *name)
+{
+	const struct kind *k;
+
+	for (k = kinds; name && k->name; k++)
+		if (strcmp(k->name, name) == 0 || strcmp(k->plural, name) == 0)
+			return k;
+	return NULL;
+}
+
+const struct kind_field *kind_field_find(const struct kind *k, const char *key)
+{
+	const struct kind_field *f;
+
+	for (f = k->fields; f->key; f++)
+		if (strcmp(f->key, key) == 0)
+			return f;
+	return NULL;
+}
+
+bool kind_is_uuid(const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int kind_parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* "a,b,c" -> ["a","b","c"]; "" -> []. */
+static json_t *kind_split_list(const char *v)
+{
+	json_t *arr = json_array();
+	char *copy = strdup(v), *save = NULL, *tok;
+
+	if (!arr || !copy) {
+		json_decref(arr);
+		free(copy);
+		return NULL;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(arr, json_string(tok));
+	free(copy);
+	return arr;
+}
+
+/* "SUBNET[,IP]" -> {"subnet_id":..,"ip_address":..} appended to fixed_ips. */
+static int kind_add_fixed_ip(json_t *body, const char *v)
+{
+	json_t *ips = json_object_get(body, "fixed_ips");
+	json_t *ip = json_object();
+	const char *comma = strchr(v, ',');
+
+	if (!ip)
+		return -ENOMEM;
+	if (comma) {
+		json_object_set_new(ip, "subnet_id", json_stringn(v, (size_t)(comma - v)));
+		json_object_set_new(ip, "ip_address", json_string(comma + 1));
+	} else {
+		json_object_set_new(ip, "subnet_id", json_string(v));
+	}
+	if (!json_is_array(ips)) {
+		ips = json_array();
+		json_object_set_new(body, "fixed_ips", ips);
+	}
+	return json_array_append_new(ips, ip) == 0 ? 0 : -ENOMEM;
+}
+
+static int kind_set_binding(json_t *body, const char *key, const char *v)
+{
+	json_t *b = json_object_get(body, "binding");
+
+	if (!json_is_object(b)) {
+		b = json_object();
+		json_object_set_new(body, "binding", b);
+	}
+	return json_object_set_new(b, key + strlen("binding_"), json_string(v)) == 0 ? 0 : -ENOMEM;
+}
+
+/* Applies one typed `key=value` to body. */
+static int kind_set_field(json_t *body, const struct kind_field *f, const char *key,
+			  const char *v, char *err, size_t errlen)
+{
+	json_t *j = NULL;
+	char *end;
+	long long n;
+	int b;
+
+	switch (f ? f->type : FIELD_STRING) {
+	case FIELD_BOOL:
+		if (kind_parse_bool(v, &b) < 0)
+			goto out_bad;
+		j = json_boolean(b);
+		break;
+	case FIELD_INT:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno || end == v || *end)
+			goto out_bad;
+		j = json_integer(n);
+		break;
+	case FIELD_LIST:
+		j = kind_split_list(v);
+		break;
+	case FIELD_FIXED_IP:
+		return kind_add_fixed_ip(body, v);
+	case FIELD_BINDING:
+		return kind_set_binding(body, key, v);
+	default:
+		j = json_string(v);
+		break;
+	}
+	if (!j)
+		goto out_bad;
+	return json_object_set_new(body, key, j) == 0 ? 0 : -ENOMEM;
+out_bad:
+	snprintf(err, errlen, "invalid value '%s' for %s", v, key);
+	return -EINVAL;
+}
+
+/* `key:=JSON` sets a raw JSON value. */
+static int kind_set_raw(json_t *body, const char *key, const char *v, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(v, JSON_DECODE_ANY, &jerr);
+
+	if (!j) {
+		snprintf(err, errlen, "invalid JSON for %s: %s", key, jerr.text);
+		return -EINVAL;
+	}
+	return json_object_set_new(body, key, j) == 0 ? 0 : -ENOMEM;
+}
+
+int kind_build_body(const struct kind *k, int argc, char **argv, json_t **out, char *err,
+		    size_t errlen)
+{
+	json_t *body = json_object();
+	char key[128];
+	int i, rc = 0;
+
+	if (!body)
+		return -ENOMEM;
+	for (i = 0; i < argc && rc == 0; i++) {
+		const char *eq = strchr(argv[i], '=');
+		size_t klen = eq ? (size_t)(eq - argv[i]) : 0;
+		int raw = klen > 0 && argv[i][klen - 1] == ':';
+
+		if (raw)
+			klen--;
+		if (!eq || klen == 0 || klen >= sizeof(key)) {
+			snprintf(err, errlen, "expected key=value, got '%s'", argv[i]);
+			rc = -EINVAL;
+			break;
+		}
+		memcpy(key, argv[i], klen);
+		key[klen] = '\0';
+		if (raw)
+			rc = kind_set_raw(body, key, eq + 1, err, errlen);
+		else
+			rc = kind_set_field(body, kind_field_find(k, key), key, eq + 1, err,
+					    errlen);
+	}
+	if (rc < 0) {
+		json_decref(body);
+		return rc;
+	}
+	*out = body;
+	return 0;
+}
