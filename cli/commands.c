@@ -267,6 +267,25 @@ int cmd_create(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	return rc;
 }
 
+/* binding_host=/binding_interface= alone must not drop the other member:
+ * fills the binding members the update leaves out from the current object. */
+static int cmd_merge_binding(struct ctl *ctl, const char *path, json_t *body)
+{
+	json_t *b = json_object_get(body, "binding"), *cur = NULL, *cb;
+	int rc;
+
+	if (!json_is_object(b) || (json_object_get(b, "host") && json_object_get(b, "interface")))
+		return CTL_EXIT_OK;
+	rc = api_call(ctl, "GET", path, NULL, &cur, NULL);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	cb = json_object_get(cur, "binding");
+	if (json_is_object(cb))
+		json_object_update_missing(b, cb);
+	json_decref(cur);
+	return CTL_EXIT_OK;
+}
+
 int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 {
 	json_t *body = NULL, *obj = NULL;
@@ -279,6 +298,8 @@ int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	rc = cmd_body(ctl, k, argc - 1, argv + 1, &body);
 	if (rc == CTL_EXIT_OK)
 		rc = cmd_object_path(ctl, k, argv[0], &path);
+	if (rc == CTL_EXIT_OK)
+		rc = cmd_merge_binding(ctl, path, body);
 	if (rc == CTL_EXIT_OK)
 		rc = api_call(ctl, "PATCH", path, body, &obj, &rev);
 	if (rc == CTL_EXIT_OK) {
