@@ -1,0 +1,238 @@
+/* agent.c - the agent's composition; see agent.h. */
+#include "agent.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "applier.h"
+#include "linkwatch.h"
+#include "loader.h"
+#include "log.h"
+#include "sbclient.h"
+#include "tenet_abi.h"
+
+struct agent {
+	struct loader *loader; /* the datapath */
+	struct linkwatch *links; /* interface names -> indexes */
+	struct applier *applier; /* map writer */
+	struct sbclient *sb; /* controller session, NULL until connected */
+	struct event *ev_status; /* STATUS period (also activated on changes) */
+	int port_stats_fd; /* tn_port_stats */
+	int ncpus; /* possible CPUs, for percpu values */
+};
+
+static uint32_t agent_resolve(void *arg, const char *ifname)
+{
+	struct agent *ag = arg;
+
+	return linkwatch_ifindex(ag->links, ifname);
+}
+
+static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, uint32_t ifindex)
+{
+	struct agent *ag = arg;
+	int err;
+
+	if (ifindex) {
+		err = loader_attach_port(ag->loader, ifname, ifindex);
+		if (err)
+			log_err("port attach failed port=%u ifname=%s err=%d", port_id, ifname, err);
+	} else if (ifname[0]) {
+		err = loader_detach_port(ag->loader, ifname);
+		if (err && err != -ENOENT)
+			log_warn("port detach failed port=%u ifname=%s err=%d", port_id, ifname, err);
+	}
+	log_info("port %s port=%u ifname=%s ifindex=%u", ifindex ? "up" : "down", port_id, ifname,
+		 ifindex);
+	event_active(ag->ev_status, EV_TIMEOUT, 0);
+}
+
+static void agent_on_links(void *arg)
+{
+	struct agent *ag = arg;
+
+	applier_refresh_links(ag->applier);
+}
+
+static uint64_t agent_rev(void *arg)
+{
+	struct agent *ag = arg;
+
+	return applier_rev(ag->applier);
+}
+
+static int agent_update(void *arg, const struct wire_msg *m)
+{
+	struct agent *ag = arg;
+
+	if (m->type == WIRE_SNAPSHOT)
+		return applier_snapshot(ag->applier, m->update.to, m->update.rows,
+					m->update.n_rows);
+	return applier_delta(ag->applier, m->update.from, m->update.to, m->update.rows,
+			     m->update.n_rows);
+}
+
+static void agent_connected(void *arg)
+{
+	struct agent *ag = arg;
+
+	event_active(ag->ev_status, EV_TIMEOUT, 0);
+}
+
+/* Status being assembled. */
+struct agent_status {
+	struct agent *ag; /* the agent */
+	struct wire_port_status *ports; /* entries */
+	size_t n; /* used */
+	size_t cap; /* allocated */
+};
+
+/* Sums ifindex's per-CPU counters into *p. */
+static void agent_port_counters(struct agent *ag, uint32_t ifindex, struct wire_port_status *p)
+{
+	struct tn_port_stats *v;
+
+	if (!ifindex || ag->port_stats_fd < 0 || ag->ncpus <= 0)
+		return;
+	v = calloc((size_t)ag->ncpus, sizeof(*v));
+	if (!v)
+		return;
+	if (bpf_map_lookup_elem(ag->port_stats_fd, &ifindex, v) == 0) {
+		for (int c = 0; c < ag->ncpus; c++) {
+			p->rx_packets += v[c].rx_packets;
+			p->tx_packets += v[c].tx_packets;
+			p->drops += v[c].drops;
+		}
+	}
+	free(v);
+}
+
+static void agent_status_port(void *arg, const struct applier_port *port)
+{
+	struct agent_status *st = arg;
+	struct wire_port_status *p;
+
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16;
+
+		p = realloc(st->ports, cap * sizeof(*p));
+		if (!p)
+			return;
+		st->ports = p;
+		st->cap = cap;
+	}
+	p = &st->ports[st->n++];
+	memset(p, 0, sizeof(*p));
+	p->port_id = port->port_id;
+	p->up = loader_port_attached(st->ag->loader, port->ifname, port->ifindex);
+	if (p->up)
+		agent_port_counters(st->ag, port->ifindex, p);
+}
+
+static void agent_on_status(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent_status st = { .ag = arg };
+
+	if (!st.ag->sb)
+		return;
+	applier_port_foreach(st.ag->applier, agent_status_port, &st);
+	sbclient_send_status(st.ag->sb, st.ports, st.n);
+	free(st.ports);
+}
+
+/* Starts the datapath side: loader, link monitor, applier. */
+static int agent_start_datapath(struct agent *ag, struct event_base *base,
+				const struct agent_config *cfg)
+{
+	struct loader_config lc = { .host = cfg->host, .bpffs = cfg->bpffs,
+				    .tunnel_dev = cfg->tunnel_dev, .underlay = cfg->underlay };
+	struct applier_ops ops = { .resolve = agent_resolve,
+				   .port_changed = agent_port_changed,
+				   .arg = ag };
+	struct applier_maps maps;
+	char rev_path[PATH_MAX];
+
+	if (snprintf(rev_path, sizeof(rev_path), "%s/%s.rev", cfg->state_dir, cfg->host) >=
+	    (int)sizeof(rev_path))
+		return -ENAMETOOLONG;
+	if (mkdir(cfg->state_dir, 0700) && errno != EEXIST) {
+		log_err("cannot create state dir path=%s errno=%d", cfg->state_dir, errno);
+		return -errno;
+	}
+	ag->loader = loader_new(&lc);
+	if (!ag->loader)
+		return -EIO;
+	loader_map_fds(ag->loader, &maps);
+	ag->port_stats_fd = maps.fd[TN_MAP_PORT_STATS];
+	ag->links = linkwatch_new(base, agent_on_links, ag);
+	if (!ag->links)
+		return -EIO;
+	ag->applier = applier_new(&maps, rev_path, !loader_fresh(ag->loader), &ops);
+	if (!ag->applier)
+		return -EIO;
+	return applier_refresh_links(ag->applier); /* attaches existing ports */
+}
+
+struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
+{
+	struct sbclient_config sc = { 0 };
+	struct sbclient_ops so = { .rev = agent_rev,
+				   .update = agent_update,
+				   .connected = agent_connected };
+	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct agent *ag;
+
+	if (!base || !cfg || !cfg->host || !cfg->state_dir)
+		return NULL;
+	ag = calloc(1, sizeof(*ag));
+	if (!ag)
+		return NULL;
+	ag->port_stats_fd = -1;
+	ag->ncpus = libbpf_num_possible_cpus();
+	ag->ev_status = event_new(base, -1, EV_PERSIST, agent_on_status, ag);
+	if (!ag->ev_status || event_add(ag->ev_status, &tv))
+		goto out_free;
+	if (agent_start_datapath(ag, base, cfg))
+		goto out_free;
+	sc.endpoint = cfg->endpoint;
+	sc.host = cfg->host;
+	sc.cert = cfg->cert;
+	sc.server_key = cfg->server_key;
+	so.arg = ag;
+	ag->sb = sbclient_new(base, &sc, &so);
+	if (!ag->sb)
+		goto out_free;
+	log_info("agent started host=%s rev=%" PRIu64, cfg->host, applier_rev(ag->applier));
+	return ag;
+out_free:
+	log_err("agent start failed host=%s", cfg->host);
+	agent_destroy(&ag);
+	return NULL;
+}
+
+void agent_destroy(struct agent **ap)
+{
+	struct agent *ag;
+
+	if (!ap || !*ap)
+		return;
+	ag = *ap;
+	sbclient_destroy(&ag->sb);
+	applier_destroy(&ag->applier);
+	linkwatch_destroy(&ag->links);
+	loader_destroy(&ag->loader);
+	if (ag->ev_status)
+		event_free(ag->ev_status);
+	free(ag);
+	*ap = NULL;
+}

@@ -1,0 +1,39 @@
+/* agent.h - one host's agent: ties the loader, link monitor, applier and
+ * southbound session together on one libevent loop.
+ *
+ * Startup: load the datapath (loader), learn the links (linkwatch), rebuild
+ * the applier's state from the pinned maps and the revision file, attach
+ * the ports that exist, then connect to the controller. Port changes attach
+ * or detach the VIF program and send a STATUS at once; a STATUS also goes
+ * out every 2 s. Loop thread only.
+ */
+#ifndef TENET_AGENT_AGENT_H
+#define TENET_AGENT_AGENT_H
+
+#include <czmq.h>
+#include <event2/event.h>
+
+struct agent;
+
+/* Everything the agent needs; strings are borrowed for agent_new only,
+ * cert must outlive the agent. */
+struct agent_config {
+	const char *host; /* host name (as enrolled) */
+	const char *endpoint; /* controller southbound, tcp://IP:PORT */
+	const char *server_key; /* controller public key, Z85 */
+	zcert_t *cert; /* own CURVE certificate with secret key */
+	const char *underlay; /* underlay interface */
+	const char *tunnel_dev; /* vxlan device name */
+	const char *bpffs; /* bpffs mount point */
+	const char *state_dir; /* where <host>.rev lives */
+	int status_ms; /* STATUS period; 0 = 2000 */
+};
+
+/* Starts the agent on base. Returns NULL on failure (logged). */
+struct agent *agent_new(struct event_base *base, const struct agent_config *cfg);
+
+/* Stops the agent, leaving the datapath in place. Takes NULL; sets *ap to
+ * NULL. */
+void agent_destroy(struct agent **ap);
+
+#endif

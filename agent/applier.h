@@ -1,0 +1,88 @@
+/* applier.h - applies SNAPSHOTs and DELTAs to the datapath maps.
+ *
+ * The applier writes compiled rows into the (pinned) maps and derives what
+ * only the host knows: FDB.ifindex of local rows, FLOOD.local_ifindex[], and
+ * the whole tn_ifindex map, from the ifname in LPORT rows and the interfaces
+ * that exist. It keeps the compiled LPORT, local FDB and FLOOD rows in memory
+ * so derived fields can be recomputed when links change, and the applied
+ * revision in a state file (<state-dir>/<host>.rev) so a restarted agent
+ * reports its real revision. A SNAPSHOT reconciles each map in place: every
+ * row is upserted, then keys absent from the snapshot are deleted. Single
+ * threaded: call everything from the agent's loop thread.
+ */
+#ifndef TENET_AGENT_APPLIER_H
+#define TENET_AGENT_APPLIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+struct applier;
+
+/* Map file descriptors, indexed by enum tn_map_id; -1 for maps the applier
+ * must not touch. Compiled maps and TN_MAP_IFINDEX are required; PORT_STATS
+ * is optional (stale per-ifindex counters are deleted from it). Borrowed. */
+struct applier_maps {
+	int fd[16]; /* fd[TN_MAP_*], >= TN_MAP_MAX unused */
+};
+
+/* Callbacks into the rest of the agent. */
+struct applier_ops {
+	/* Returns the current ifindex of interface ifname, 0 if absent. NULL
+	 * means if_nametoindex(). */
+	uint32_t (*resolve)(void *arg, const char *ifname);
+	/* Called when bound port port_id's interface changed: ifindex is the
+	 * new index (0 = interface gone or port unbound). May be NULL. */
+	void (*port_changed)(void *arg, uint32_t port_id, const char *ifname, uint32_t ifindex);
+	void *arg; /* passed to both */
+};
+
+/* One bound port, as seen by applier_port_foreach. */
+struct applier_port {
+	uint32_t port_id; /* tn_lport_key.port_id */
+	char ifname[16]; /* host-side interface name, NUL-terminated */
+	uint32_t ifindex; /* its current ifindex, 0 if absent */
+};
+
+/* Creates an applier on maps. rev_path is the revision state file (NULL: no
+ * persistence); its revision is loaded when load_rev (a fresh datapath must
+ * start from 0: pass false). The in-memory rows are rebuilt from the maps'
+ * current contents, so a restarted agent recomputes derived fields. Returns
+ * NULL on failure (logged). */
+struct applier *applier_new(const struct applier_maps *maps, const char *rev_path, bool load_rev,
+			    const struct applier_ops *ops);
+
+/* Frees a; the maps are left as they are. Takes NULL; sets *ap to NULL. */
+void applier_destroy(struct applier **ap);
+
+/* Applied revision (0 = none). */
+uint64_t applier_rev(const struct applier *a);
+
+/* Reconciles every compiled map to exactly rows[0..n) and sets the revision
+ * to rev. Returns 0, -EINVAL for a row of a map that is not compiled or has
+ * the wrong sizes (nothing is written then), or -errno of a map write (the
+ * revision is not changed; a later snapshot repairs). */
+int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n);
+
+/* Applies rows on top of revision from, bringing the maps to revision to.
+ * Returns 0, -ESTALE if from is not the applied revision (nothing written:
+ * the caller asks for a snapshot), -EINVAL for an invalid row (nothing
+ * written), or -errno of a map write. */
+int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
+		  size_t n);
+
+/* Re-resolves every bound port's interface (call on link changes) and
+ * rewrites the derived fields that changed, calling port_changed for each
+ * port whose ifindex changed. Returns 0 or -errno of a map write. */
+int applier_refresh_links(struct applier *a);
+
+/* Calls fn for every bound port in port_id order. */
+void applier_port_foreach(const struct applier *a,
+			  void (*fn)(void *arg, const struct applier_port *port), void *arg);
+
+/* Rows applied and map write failures since creation. */
+void applier_get_stats(const struct applier *a, uint64_t *rows_applied, uint64_t *write_errors);
+
+#endif

@@ -1,0 +1,419 @@
+/* loader.c - datapath loading and attachment; see loader.h.
+ *
+ * Attachment choice: TCX (kernel >= 6.6) links, each pinned at
+ * <bpffs>/tenet/<host>/links/<ifname>. A pinned link keeps the program
+ * attached after the agent exits; a restarted agent reopens the pin and
+ * bpf_link__update_program()s it to its freshly loaded program (the maps
+ * are the same pinned ones, so nothing is lost). A pin whose interface is
+ * gone (the link is defunct, or on another ifindex) is replaced. Removal
+ * unpins the link, which detaches the program.
+ *
+ * Maps are pinned by libbpf (LIBBPF_PIN_BY_NAME under pin_root_path) and
+ * reused when the pins exist. The prog arrays for tail calls are filled by
+ * libbpf from their static initialisers and are not pinned.
+ */
+#include "loader.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "log.h"
+#include "rtnl.h"
+#include "tenet.skel.h"
+#include "tenet_abi.h"
+
+/* One interface this loader attached the VIF program to. */
+struct loader_att {
+	char ifname[IF_NAMESIZE]; /* interface name */
+	uint32_t ifindex; /* its index when attached */
+};
+
+struct loader {
+	struct tenet_bpf *skel; /* the loaded datapath */
+	char pin_dir[PATH_MAX]; /* <bpffs>/tenet/<host> */
+	char links_dir[PATH_MAX]; /* <pin_dir>/links */
+	bool fresh; /* maps created by this load */
+	uint32_t port_mtu; /* underlay MTU - TN_OVERHEAD */
+	struct loader_att *att; /* attached ports */
+	size_t n_att; /* entries of att */
+};
+
+static const char *const loader_pins[] = {
+	[TN_MAP_LPORT] = TN_PIN_LPORT,	   [TN_MAP_FDB] = TN_PIN_FDB,
+	[TN_MAP_ARP] = TN_PIN_ARP,	   [TN_MAP_FLOOD] = TN_PIN_FLOOD,
+	[TN_MAP_PEER] = TN_PIN_PEER,	   [TN_MAP_TUN_ALLOW] = TN_PIN_TUN_ALLOW,
+	[TN_MAP_IFINDEX] = TN_PIN_IFINDEX, [TN_MAP_CONFIG] = TN_PIN_CONFIG,
+	[TN_MAP_STATS] = TN_PIN_STATS,	   [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
+};
+
+/* mkdir -p path (mode 0700). */
+static int loader_mkdirs(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Mounts a bpffs at path unless one is there. */
+static int loader_mount_bpffs(const char *path)
+{
+	struct statfs st;
+	int err;
+
+	if (statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	err = loader_mkdirs(path);
+	if (err)
+		return err;
+	if (mount("bpf", path, "bpf", 0, "mode=0700"))
+		return -errno;
+	log_info("mounted bpffs path=%s", path);
+	return 0;
+}
+
+/* Opens the skeleton with maps pinned in l->pin_dir and loads it. */
+static int loader_load(struct loader *l)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = l->pin_dir);
+	char probe[PATH_MAX + 32];
+	int err;
+
+	snprintf(probe, sizeof(probe), "%s/%s", l->pin_dir, TN_PIN_CONFIG);
+	l->fresh = access(probe, F_OK) != 0;
+	l->skel = tenet_bpf__open_opts(&opts);
+	if (!l->skel)
+		return -errno ? -errno : -EINVAL;
+	err = tenet_bpf__load(l->skel);
+	if (err) {
+		log_err("cannot load datapath pin_dir=%s err=%d (stale pins from another ABI? "
+			"run --remove)",
+			l->pin_dir, err);
+		return err;
+	}
+	for (size_t m = TN_MAP_LPORT; m < TN_MAP_MAX; m++) {
+		if (!bpf_object__find_map_by_name(l->skel->obj, loader_pins[m])) {
+			log_err("datapath lacks map name=%s", loader_pins[m]);
+			return -ENOENT;
+		}
+	}
+	log_info("datapath loaded pin_dir=%s maps=%s", l->pin_dir, l->fresh ? "new" : "reused");
+	return 0;
+}
+
+static int loader_map_fd(const struct loader *l, int map)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, loader_pins[map]);
+
+	return m ? bpf_map__fd(m) : -1;
+}
+
+void loader_map_fds(const struct loader *l, struct applier_maps *maps)
+{
+	for (size_t i = 0; i < sizeof(maps->fd) / sizeof(maps->fd[0]); i++)
+		maps->fd[i] = -1;
+	if (!l)
+		return;
+	for (int m = TN_MAP_LPORT; m < TN_MAP_MAX; m++)
+		maps->fd[m] = loader_map_fd(l, m);
+}
+
+/* True if the pinned link at fd is a TCX ingress link on ifindex. */
+static bool loader_link_matches(int fd, uint32_t ifindex)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_link_get_info_by_fd(fd, &info, &len))
+		return false;
+	return info.type == BPF_LINK_TYPE_TCX && info.tcx.ifindex == ifindex &&
+	       info.tcx.attach_type == BPF_TCX_INGRESS;
+}
+
+/* Attaches prog at the tc ingress of ifindex through the link pinned at
+ * links_dir/ifname, reusing a live pin. */
+static int loader_link(struct loader *l, struct bpf_program *prog, const char *ifname,
+		       uint32_t ifindex)
+{
+	char path[PATH_MAX + IF_NAMESIZE + 1];
+	struct bpf_link *link;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
+	link = bpf_link__open(path);
+	if (link) {
+		if (loader_link_matches(bpf_link__fd(link), ifindex) &&
+		    bpf_link__update_program(link, prog) == 0) {
+			bpf_link__destroy(link); /* closes our fd; the pin stays */
+			log_debug("link updated ifname=%s ifindex=%u", ifname, ifindex);
+			return 0;
+		}
+		bpf_link__unpin(link); /* stale: the interface went away */
+		bpf_link__destroy(link);
+	}
+	link = bpf_program__attach_tcx(prog, (int)ifindex, NULL);
+	if (!link) {
+		err = -errno;
+		log_err("tcx attach failed ifname=%s ifindex=%u err=%d", ifname, ifindex, err);
+		return err;
+	}
+	err = bpf_link__pin(link, path);
+	if (err)
+		log_err("cannot pin link path=%s err=%d", path, err);
+	bpf_link__destroy(link); /* detaches now if the pin failed */
+	return err;
+}
+
+/* Creates or adopts the tunnel device, sets its MTU, brings it up and
+ * attaches the tunnel program. Fills *cfg's tunnel fields. */
+static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cfg)
+{
+	char kind[32];
+	uint32_t ifindex;
+	int err;
+
+	err = rtnl_vxlan_create(dev, TN_VXLAN_PORT, l->port_mtu);
+	if (err && err != -EEXIST) {
+		log_err("cannot create tunnel device dev=%s err=%d", dev, err);
+		return err;
+	}
+	err = rtnl_link_kind(dev, kind, sizeof(kind));
+	if (err || strcmp(kind, "vxlan") != 0) {
+		log_err("tunnel device is not vxlan dev=%s kind=%s err=%d", dev, kind, err);
+		return err ? err : -EEXIST;
+	}
+	ifindex = if_nametoindex(dev);
+	if (!ifindex)
+		return -ENODEV;
+	err = rtnl_link_set(ifindex, l->port_mtu, true);
+	if (err) {
+		log_err("cannot set up tunnel device dev=%s err=%d", dev, err);
+		return err;
+	}
+	cfg->tunnel_ifindex = ifindex;
+	err = loader_link(l, l->skel->progs.tn_tunnel_ingress, dev, ifindex);
+	if (!err)
+		log_info("tunnel ready dev=%s ifindex=%u mtu=%u", dev, ifindex, l->port_mtu);
+	return err;
+}
+
+/* Reads the underlay's MTU and address, sets up the tunnel, fills tn_config. */
+static int loader_configure(struct loader *l, const struct loader_config *cfg)
+{
+	struct tn_config c = { .abi_version = TN_ABI_VERSION };
+	uint32_t mtu = 0, zero = 0;
+	int err;
+
+	err = rtnl_link_mtu(cfg->underlay, &mtu);
+	if (!err)
+		err = rtnl_link_ip4(cfg->underlay, &c.local_ip4);
+	if (err || mtu <= TN_OVERHEAD + 68) {
+		log_err("bad underlay iface=%s mtu=%u err=%d", cfg->underlay, mtu, err);
+		return err ? err : -EINVAL;
+	}
+	l->port_mtu = mtu - TN_OVERHEAD;
+	err = loader_tunnel(l, cfg->tunnel_dev, &c);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(loader_map_fd(l, TN_MAP_CONFIG), &zero, &c, BPF_ANY)) {
+		err = -errno;
+		log_err("cannot write tn_config err=%d", err);
+	}
+	return err;
+}
+
+struct loader *loader_new(const struct loader_config *cfg)
+{
+	struct loader *l;
+	int err;
+
+	if (!cfg || !cfg->host || !cfg->bpffs || !cfg->tunnel_dev || !cfg->underlay ||
+	    !cfg->host[0] || strchr(cfg->host, '/') || strlen(cfg->tunnel_dev) >= IF_NAMESIZE)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	if (snprintf(l->pin_dir, sizeof(l->pin_dir), "%s/tenet/%s", cfg->bpffs, cfg->host) >=
+		    (int)sizeof(l->pin_dir) ||
+	    snprintf(l->links_dir, sizeof(l->links_dir), "%s/links", l->pin_dir) >=
+		    (int)sizeof(l->links_dir)) {
+		err = -ENAMETOOLONG;
+		goto out_free;
+	}
+	err = loader_mount_bpffs(cfg->bpffs);
+	if (!err)
+		err = loader_mkdirs(l->links_dir);
+	if (err) {
+		log_err("cannot prepare bpffs path=%s err=%d", l->links_dir, err);
+		goto out_free;
+	}
+	err = loader_load(l);
+	if (!err)
+		err = loader_configure(l, cfg);
+	if (err)
+		goto out_free;
+	return l;
+out_free:
+	loader_destroy(&l);
+	return NULL;
+}
+
+void loader_destroy(struct loader **lp)
+{
+	struct loader *l;
+
+	if (!lp || !*lp)
+		return;
+	l = *lp;
+	tenet_bpf__destroy(l->skel); /* pins and pinned links stay */
+	free(l->att);
+	free(l);
+	*lp = NULL;
+}
+
+bool loader_fresh(const struct loader *l)
+{
+	return l && l->fresh;
+}
+
+uint32_t loader_port_mtu(const struct loader *l)
+{
+	return l ? l->port_mtu : 0;
+}
+
+static struct loader_att *loader_att_find(const struct loader *l, const char *ifname)
+{
+	for (size_t i = 0; i < l->n_att; i++)
+		if (strcmp(l->att[i].ifname, ifname) == 0)
+			return &l->att[i];
+	return NULL;
+}
+
+int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex)
+{
+	struct loader_att *a;
+	int err;
+
+	if (!l || !ifname || !ifname[0] || strlen(ifname) >= IF_NAMESIZE || !ifindex)
+		return -EINVAL;
+	err = rtnl_link_set(ifindex, l->port_mtu, false);
+	if (err)
+		log_warn("cannot set port mtu ifname=%s mtu=%u err=%d", ifname, l->port_mtu, err);
+	err = loader_link(l, l->skel->progs.tn_vif_ingress, ifname, ifindex);
+	if (err)
+		return err;
+	a = loader_att_find(l, ifname);
+	if (!a) {
+		a = realloc(l->att, (l->n_att + 1) * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		l->att = a;
+		a = &l->att[l->n_att++];
+		snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
+	}
+	a->ifindex = ifindex;
+	log_info("port attached ifname=%s ifindex=%u mtu=%u", ifname, ifindex, l->port_mtu);
+	return 0;
+}
+
+int loader_detach_port(struct loader *l, const char *ifname)
+{
+	char path[PATH_MAX + IF_NAMESIZE + 1];
+	struct loader_att *a;
+
+	if (!l || !ifname || !ifname[0] || strchr(ifname, '/'))
+		return -EINVAL;
+	a = loader_att_find(l, ifname);
+	if (a)
+		*a = l->att[--l->n_att];
+	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
+	if (unlink(path))
+		return -errno;
+	log_info("port detached ifname=%s", ifname);
+	return 0;
+}
+
+bool loader_port_attached(const struct loader *l, const char *ifname, uint32_t ifindex)
+{
+	const struct loader_att *a;
+
+	if (!l || !ifname)
+		return false;
+	a = loader_att_find(l, ifname);
+	return a && ifindex && a->ifindex == ifindex;
+}
+
+/* Unlinks every entry of dir (not recursive) and dir itself. */
+static int loader_rm_dir(const char *dir)
+{
+	char path[PATH_MAX + 256];
+	struct dirent *e;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type == DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) && errno != ENOENT && !err)
+		err = -errno;
+	return err;
+}
+
+int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
+{
+	char dir[PATH_MAX], links[PATH_MAX + 8], kind[32];
+	int err, e;
+
+	if (!bpffs || !host || !host[0] || strchr(host, '/') || !tunnel_dev)
+		return -EINVAL;
+	if (snprintf(dir, sizeof(dir), "%s/tenet/%s", bpffs, host) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	snprintf(links, sizeof(links), "%s/links", dir);
+	err = loader_rm_dir(links); /* unpinning a link detaches it */
+	e = loader_rm_dir(dir);
+	err = err ? err : e;
+	snprintf(dir, sizeof(dir), "%s/tenet", bpffs);
+	rmdir(dir); /* only if no other host is left */
+	if (rtnl_link_kind(tunnel_dev, kind, sizeof(kind)) == 0 && strcmp(kind, "vxlan") == 0) {
+		e = rtnl_link_delete(tunnel_dev);
+		err = err ? err : e;
+	}
+	if (err)
+		log_err("remove incomplete host=%s err=%d", host, err);
+	else
+		log_info("datapath removed host=%s tunnel=%s", host, tunnel_dev);
+	return err;
+}

@@ -1,0 +1,66 @@
+/* loader.h - loads and attaches the eBPF datapath of one host.
+ *
+ * The maps are pinned under <bpffs>/tenet/<host>/ (reused across agent
+ * restarts), the programs are attached with TCX links pinned under
+ * <bpffs>/tenet/<host>/links/<ifname>, so the datapath keeps forwarding when
+ * the agent exits; only loader_remove undoes it. The tunnel device is a
+ * collect_md VXLAN device created here. Everything acts in the caller's
+ * network namespace. Single threaded: call from the agent's loop thread.
+ */
+#ifndef TENET_AGENT_LOADER_H
+#define TENET_AGENT_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "applier.h"
+
+struct loader;
+
+/* What to load and where. All strings are borrowed for loader_new only. */
+struct loader_config {
+	const char *host; /* host name: names the pin directory */
+	const char *bpffs; /* bpffs mount point, e.g. /sys/fs/bpf */
+	const char *tunnel_dev; /* collect_md vxlan device name, e.g. tenet0 */
+	const char *underlay; /* underlay interface: MTU and local IPv4 */
+};
+
+/* Mounts bpffs if needed, loads the datapath (reusing pinned maps), creates
+ * and configures the tunnel device, fills tn_config and attaches the tunnel
+ * program. Returns NULL on failure (logged); whatever was pinned or created
+ * stays (loader_remove cleans up). */
+struct loader *loader_new(const struct loader_config *cfg);
+
+/* Closes the loader's handles; pins, links and devices stay in place. Takes
+ * NULL; sets *lp to NULL. */
+void loader_destroy(struct loader **lp);
+
+/* True if the maps were created by this load (no pins existed before): the
+ * datapath holds no rows, so the applied revision is 0. */
+bool loader_fresh(const struct loader *l);
+
+/* Fills maps->fd[] with the datapath's map fds (owned by the loader). */
+void loader_map_fds(const struct loader *l, struct applier_maps *maps);
+
+/* Attaches the VIF program to interface ifname (ifindex) and sets its MTU to
+ * the underlay MTU - TN_OVERHEAD. Idempotent: an existing pinned link on the
+ * same interface is updated to this load's program. Returns 0 or -errno. */
+int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex);
+
+/* Detaches the VIF program from ifname (unpins its link). Returns 0,
+ * -ENOENT if it was not attached, or -errno. */
+int loader_detach_port(struct loader *l, const char *ifname);
+
+/* True if ifname is attached, by this loader, at ifindex. */
+bool loader_port_attached(const struct loader *l, const char *ifname, uint32_t ifindex);
+
+/* Underlay MTU - TN_OVERHEAD: the MTU of the tunnel device and the ports. */
+uint32_t loader_port_mtu(const struct loader *l);
+
+/* Undoes a host's datapath: unpins every link (detaching the programs),
+ * removes the pinned maps and the pin directory, and deletes the tunnel
+ * device if it is a vxlan device. Missing pieces are skipped. Returns 0 or
+ * the first -errno. */
+int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev);
+
+#endif

@@ -1,0 +1,277 @@
+/* main.c - tenet-agent: command line, keys, signals; the work is in agent.c.
+ *
+ *   tenet-agent --host NAME --controller tcp://IP:PORT --controller-key Z85|FILE
+ *               --key FILE --underlay IFACE [--tunnel-dev tenet0]
+ *               [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]
+ *   tenet-agent --genkey FILE
+ *   tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs ...] [--state-dir ...]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <czmq.h>
+#include <event2/event.h>
+
+#include "agent.h"
+#include "loader.h"
+#include "log.h"
+
+#define MAIN_ZERO_KEY "0000000000000000000000000000000000000000"
+
+/* Parsed command line. */
+struct main_opts {
+	const char *host; /* --host */
+	const char *controller; /* --controller */
+	const char *controller_key; /* --controller-key: Z85 or file */
+	const char *key; /* --key: own certificate file */
+	const char *underlay; /* --underlay */
+	const char *tunnel_dev; /* --tunnel-dev */
+	const char *bpffs; /* --bpffs */
+	const char *state_dir; /* --state-dir */
+	const char *genkey; /* --genkey FILE */
+	int log_level; /* --log-level */
+	bool remove; /* --remove */
+};
+
+static void main_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tenet-agent --host NAME --controller tcp://IP:PORT --controller-key Z85|FILE\n"
+		"                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
+		"                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
+		"       tenet-agent --genkey FILE\n"
+		"       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
+		"                   [--state-dir DIR]\n");
+}
+
+static int main_parse(int argc, char **argv, struct main_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "controller", required_argument, NULL, 'c' },
+		{ "controller-key", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "underlay", required_argument, NULL, 'u' },
+		{ "tunnel-dev", required_argument, NULL, 't' },
+		{ "bpffs", required_argument, NULL, 'b' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "genkey", required_argument, NULL, 'g' },
+		{ "remove", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	*o = (struct main_opts){ .tunnel_dev = "tenet0", .bpffs = "/sys/fs/bpf",
+				 .state_dir = "/run/tenet", .log_level = LOG_LVL_INFO };
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': o->host = optarg; break;
+		case 'c': o->controller = optarg; break;
+		case 'C': o->controller_key = optarg; break;
+		case 'k': o->key = optarg; break;
+		case 'u': o->underlay = optarg; break;
+		case 't': o->tunnel_dev = optarg; break;
+		case 'b': o->bpffs = optarg; break;
+		case 's': o->state_dir = optarg; break;
+		case 'g': o->genkey = optarg; break;
+		case 'r': o->remove = true; break;
+		case 'l':
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0) {
+				fprintf(stderr, "tenet-agent: bad --log-level %s\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h': main_usage(stdout); exit(0);
+		default: return -EINVAL;
+		}
+	}
+	if (optind != argc || o->genkey)
+		return optind != argc ? -EINVAL : 0;
+	if (!o->host || (!o->remove && (!o->controller || !o->controller_key || !o->key ||
+					!o->underlay))) {
+		fprintf(stderr, "tenet-agent: missing required option\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Writes a new certificate (FILE and FILE_secret) and prints its public key. */
+static int main_genkey(const char *path)
+{
+	zcert_t *cert = zcert_new();
+	int err = 0;
+
+	if (!cert)
+		return -ENOMEM;
+	if (zcert_save(cert, path)) {
+		fprintf(stderr, "tenet-agent: cannot write %s\n", path);
+		err = -EIO;
+	} else {
+		printf("%s\n", zcert_public_txt(cert));
+	}
+	zcert_destroy(&cert);
+	return err;
+}
+
+/* Loads the certificate at path (czmq reads path_secret first); when
+ * neither file exists, creates one and prints its public key. */
+static zcert_t *main_load_cert(const char *path)
+{
+	char secret[PATH_MAX];
+	zcert_t *cert;
+
+	snprintf(secret, sizeof(secret), "%s_secret", path);
+	if (access(secret, F_OK) != 0 && access(path, F_OK) != 0) {
+		if (main_genkey(path))
+			return NULL;
+		log_info("generated key path=%s (enrol its public key)", path);
+	}
+	cert = zcert_load(path);
+	if (!cert) {
+		log_err("cannot load key path=%s", path);
+		return NULL;
+	}
+	if (strcmp(zcert_secret_txt(cert), MAIN_ZERO_KEY) == 0) {
+		log_err("key has no secret part path=%s (need %s)", path, secret);
+		zcert_destroy(&cert);
+		return NULL;
+	}
+	return cert;
+}
+
+static bool main_is_z85_key(const char *s)
+{
+	uint8_t raw[32];
+
+	return strlen(s) == 40 && zmq_z85_decode(raw, s) != NULL;
+}
+
+/* Reads the controller key: a Z85 string, a file holding one, or a czmq
+ * certificate file. Fills out[41]. */
+static int main_server_key(const char *arg, char out[41])
+{
+	char buf[4096], *s, *e;
+	zcert_t *cert;
+	size_t n;
+	FILE *f;
+
+	if (main_is_z85_key(arg)) {
+		memcpy(out, arg, 41);
+		return 0;
+	}
+	f = fopen(arg, "r");
+	if (!f) {
+		log_err("controller key is neither Z85 nor a readable file arg=%s", arg);
+		return -ENOENT;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (s = buf; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r'); e--)
+		*(e - 1) = '\0';
+	if (main_is_z85_key(s)) {
+		memcpy(out, s, 41);
+		return 0;
+	}
+	cert = zcert_load(arg);
+	if (cert && strcmp(zcert_public_txt(cert), MAIN_ZERO_KEY) != 0) {
+		memcpy(out, zcert_public_txt(cert), 41);
+		zcert_destroy(&cert);
+		return 0;
+	}
+	zcert_destroy(&cert);
+	log_err("no controller key in file path=%s", arg);
+	return -EINVAL;
+}
+
+static int main_remove(const struct main_opts *o)
+{
+	char rev[PATH_MAX];
+	int err;
+
+	err = loader_remove(o->bpffs, o->host, o->tunnel_dev);
+	snprintf(rev, sizeof(rev), "%s/%s.rev", o->state_dir, o->host);
+	if (unlink(rev) && errno != ENOENT && !err)
+		err = -errno;
+	return err;
+}
+
+static void main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("signal %d: exiting, datapath stays in place", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+static int main_run(const struct main_opts *o)
+{
+	struct agent_config cfg = { .host = o->host, .endpoint = o->controller,
+				    .underlay = o->underlay, .tunnel_dev = o->tunnel_dev,
+				    .bpffs = o->bpffs, .state_dir = o->state_dir };
+	struct event *ev_term = NULL, *ev_int = NULL;
+	struct event_base *base;
+	struct agent *ag = NULL;
+	char server_key[41];
+	int err = -EINVAL;
+
+	if (main_server_key(o->controller_key, server_key))
+		return -EINVAL;
+	cfg.server_key = server_key;
+	cfg.cert = main_load_cert(o->key);
+	if (!cfg.cert)
+		return -EINVAL;
+	base = event_base_new();
+	if (!base)
+		goto out_cert;
+	ev_term = evsignal_new(base, SIGTERM, main_on_signal, base);
+	ev_int = evsignal_new(base, SIGINT, main_on_signal, base);
+	if (!ev_term || !ev_int || event_add(ev_term, NULL) || event_add(ev_int, NULL))
+		goto out_base;
+	ag = agent_new(base, &cfg);
+	if (!ag)
+		goto out_base;
+	err = event_base_dispatch(base) < 0 ? -EIO : 0;
+	agent_destroy(&ag);
+out_base:
+	if (ev_term)
+		event_free(ev_term);
+	if (ev_int)
+		event_free(ev_int);
+	event_base_free(base);
+out_cert:
+	zcert_destroy(&cfg.cert);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct main_opts o;
+	int err;
+
+	if (main_parse(argc, argv, &o)) {
+		main_usage(stderr);
+		return 2;
+	}
+	log_init("agent", (enum log_level)o.log_level);
+	if (o.genkey)
+		return main_genkey(o.genkey) ? 1 : 0;
+	if (o.remove)
+		return main_remove(&o) ? 1 : 0;
+	zsys_handler_set(NULL); /* signals are the event loop's */
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned int)(time(NULL) ^ getpid()));
+	err = main_run(&o);
+	zsys_shutdown();
+	return err ? 1 : 0;
+}

@@ -1,0 +1,321 @@
+/* sbclient.c - southbound DEALER session; see sbclient.h. */
+#include "sbclient.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "log.h"
+
+#define SB_BACKOFF_MIN_MS 100
+#define SB_BACKOFF_MAX_MS 5000
+
+struct sbclient {
+	struct event_base *base; /* the loop */
+	char *endpoint; /* controller endpoint */
+	char *host; /* our host name */
+	zcert_t *cert; /* borrowed own certificate */
+	char server_key[41]; /* controller public key, Z85 */
+	int heartbeat_ms; /* heartbeat period */
+	int timeout_ms; /* silence before reconnecting */
+	struct sbclient_ops ops; /* callbacks */
+	zsock_t *sock; /* DEALER, NULL while backing off */
+	struct event *ev_sock; /* ZMQ_FD readable, or activated after sends */
+	struct event *ev_tick; /* heartbeat period */
+	struct event *ev_retry; /* backoff before reconnecting */
+	int64_t last_heard_ms; /* zclock_mono() of the last message or connect */
+	bool heard; /* something arrived on this session */
+	int backoff_ms; /* next backoff */
+	struct sbclient_stats stats; /* counters */
+};
+
+static int sbclient_send(struct sbclient *sb, const struct wire_msg *m)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!sb->sock)
+		return -ENOTCONN;
+	err = wire_encode(m, &buf, &len);
+	if (err) {
+		log_err("cannot encode type=%s err=%d", wire_type_name(m->type), err);
+		return err;
+	}
+	if (zmq_send(zsock_resolve(sb->sock), buf, len, ZMQ_DONTWAIT) < 0) {
+		err = -errno;
+		sb->stats.tx_dropped++;
+		log_debug("send failed type=%s err=%d", wire_type_name(m->type), err);
+	} else {
+		sb->stats.tx_msgs++;
+	}
+	free(buf);
+	/* ZMQ_FD is edge-triggered and a send can consume the edge: drain. */
+	event_active(sb->ev_sock, EV_READ, 0);
+	return err;
+}
+
+static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
+{
+	struct wire_msg m = { .type = type };
+	uint64_t rev = sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0;
+
+	if (type == WIRE_HELLO) {
+		snprintf(m.hello.host, sizeof(m.hello.host), "%s", sb->host);
+		m.hello.last_rev = rev;
+	} else {
+		m.ack.rev = rev;
+	}
+	return sbclient_send(sb, &m);
+}
+
+static void sbclient_on_update(struct sbclient *sb, const struct wire_msg *m)
+{
+	struct wire_msg ack = { .type = WIRE_ACK };
+	int err;
+
+	err = sb->ops.update ? sb->ops.update(sb->ops.arg, m) : -ENOTSUP;
+	if (err == -ESTALE) {
+		sbclient_send_rev(sb, WIRE_HELLO);
+		return;
+	}
+	if (err) {
+		log_err("update not applied type=%s to=%" PRIu64 " err=%d", wire_type_name(m->type),
+			m->update.to, err);
+		return;
+	}
+	ack.ack.rev = m->update.to;
+	sbclient_send(sb, &ack);
+}
+
+/* Handles one received frame. */
+static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t len)
+{
+	struct wire_msg m;
+	int err;
+
+	err = wire_decode(data, len, &m);
+	if (err) {
+		sb->stats.rx_rejected++;
+		log_warn("bad message dropped len=%zu err=%d", len, err);
+		return;
+	}
+	sb->last_heard_ms = zclock_mono();
+	sb->heard = true;
+	sb->backoff_ms = SB_BACKOFF_MIN_MS;
+	switch (m.type) {
+	case WIRE_SNAPSHOT:
+	case WIRE_DELTA:
+		sb->stats.rx_msgs++;
+		sbclient_on_update(sb, &m);
+		break;
+	case WIRE_HEARTBEAT:
+		sb->stats.rx_msgs++;
+		break;
+	default:
+		sb->stats.rx_rejected++;
+		log_warn("unexpected message dropped type=%s", wire_type_name(m.type));
+		break;
+	}
+	wire_msg_release(&m);
+}
+
+/* Receives every queued message. */
+static void sbclient_drain(struct sbclient *sb)
+{
+	void *handle;
+	zmq_msg_t msg;
+
+	while (sb->sock && (zsock_events(sb->sock) & ZMQ_POLLIN)) {
+		bool multi = false;
+
+		handle = zsock_resolve(sb->sock);
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, handle, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&msg);
+			break;
+		}
+		while (zmq_msg_more(&msg)) { /* one frame per message: discard the rest */
+			multi = true;
+			zmq_msg_close(&msg);
+			zmq_msg_init(&msg);
+			if (zmq_msg_recv(&msg, handle, ZMQ_DONTWAIT) < 0)
+				break;
+		}
+		if (multi) {
+			sb->stats.rx_rejected++;
+			log_warn("multi-part message dropped");
+		} else {
+			sbclient_on_frame(sb, zmq_msg_data(&msg), zmq_msg_size(&msg));
+		}
+		zmq_msg_close(&msg);
+	}
+}
+
+static void sbclient_on_sock(evutil_socket_t fd, short what, void *arg)
+{
+	sbclient_drain(arg);
+}
+
+static void sbclient_close(struct sbclient *sb)
+{
+	if (sb->ev_sock) {
+		event_free(sb->ev_sock);
+		sb->ev_sock = NULL;
+	}
+	zsock_destroy(&sb->sock);
+}
+
+/* Creates the socket, connects and says HELLO. */
+static int sbclient_open(struct sbclient *sb)
+{
+	sb->sock = zsock_new(ZMQ_DEALER);
+	if (!sb->sock)
+		return -ENOMEM;
+	zsock_set_linger(sb->sock, 0);
+	zcert_apply(sb->cert, sb->sock);
+	zsock_set_curve_serverkey(sb->sock, sb->server_key);
+	if (zsock_connect(sb->sock, "%s", sb->endpoint) < 0) {
+		log_err("cannot connect endpoint=%s errno=%d", sb->endpoint, errno);
+		goto out_close;
+	}
+	sb->ev_sock = event_new(sb->base, zsock_fd(sb->sock), EV_READ | EV_PERSIST, sbclient_on_sock,
+				sb);
+	if (!sb->ev_sock || event_add(sb->ev_sock, NULL))
+		goto out_close;
+	sb->last_heard_ms = zclock_mono();
+	sb->heard = false;
+	sbclient_send_rev(sb, WIRE_HELLO);
+	log_info("connecting endpoint=%s host=%s rev=%" PRIu64, sb->endpoint, sb->host,
+		 sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0);
+	if (sb->ops.connected)
+		sb->ops.connected(sb->ops.arg);
+	return 0;
+out_close:
+	sbclient_close(sb);
+	return -EINVAL;
+}
+
+/* Drops the session and schedules a new one after the backoff, jittered to
+ * [backoff/2, backoff). */
+static void sbclient_reconnect_later(struct sbclient *sb)
+{
+	struct timeval tv;
+	int ms;
+
+	sbclient_close(sb);
+	ms = sb->backoff_ms / 2 + (int)(random() % (sb->backoff_ms / 2 + 1));
+	sb->backoff_ms = sb->backoff_ms * 2 > SB_BACKOFF_MAX_MS ? SB_BACKOFF_MAX_MS :
+								  sb->backoff_ms * 2;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(sb->ev_retry, &tv);
+	log_debug("reconnect scheduled delay_ms=%d", ms);
+}
+
+static void sbclient_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct sbclient *sb = arg;
+
+	if (sbclient_open(sb))
+		sbclient_reconnect_later(sb);
+}
+
+static void sbclient_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sbclient *sb = arg;
+
+	if (!sb->sock)
+		return; /* backing off */
+	if (zclock_mono() - sb->last_heard_ms > sb->timeout_ms) {
+		sb->stats.reconnects++;
+		log_warn("controller silent, reconnecting endpoint=%s silent_ms=%" PRId64,
+			 sb->endpoint, zclock_mono() - sb->last_heard_ms);
+		sbclient_reconnect_later(sb);
+		return;
+	}
+	sbclient_send_rev(sb, WIRE_HEARTBEAT);
+}
+
+struct sbclient *sbclient_new(struct event_base *base, const struct sbclient_config *cfg,
+			      const struct sbclient_ops *ops)
+{
+	struct timeval tv;
+	struct sbclient *sb;
+
+	if (!base || !cfg || !cfg->endpoint || !cfg->host || !cfg->cert || !cfg->server_key ||
+	    strlen(cfg->server_key) != 40 || strlen(cfg->host) >= WIRE_HOST_MAX)
+		return NULL;
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return NULL;
+	sb->base = base;
+	sb->endpoint = strdup(cfg->endpoint);
+	sb->host = strdup(cfg->host);
+	sb->cert = cfg->cert;
+	memcpy(sb->server_key, cfg->server_key, sizeof(sb->server_key));
+	sb->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : 1000;
+	sb->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 3000;
+	sb->backoff_ms = SB_BACKOFF_MIN_MS;
+	if (ops)
+		sb->ops = *ops;
+	sb->ev_tick = event_new(base, -1, EV_PERSIST, sbclient_on_tick, sb);
+	sb->ev_retry = evtimer_new(base, sbclient_on_retry, sb);
+	if (!sb->endpoint || !sb->host || !sb->ev_tick || !sb->ev_retry)
+		goto out_free;
+	tv.tv_sec = sb->heartbeat_ms / 1000;
+	tv.tv_usec = (sb->heartbeat_ms % 1000) * 1000;
+	if (event_add(sb->ev_tick, &tv) || sbclient_open(sb))
+		goto out_free;
+	return sb;
+out_free:
+	sbclient_destroy(&sb);
+	return NULL;
+}
+
+void sbclient_destroy(struct sbclient **sbp)
+{
+	struct sbclient *sb;
+
+	if (!sbp || !*sbp)
+		return;
+	sb = *sbp;
+	sbclient_close(sb);
+	if (sb->ev_tick)
+		event_free(sb->ev_tick);
+	if (sb->ev_retry)
+		event_free(sb->ev_retry);
+	free(sb->endpoint);
+	free(sb->host);
+	free(sb);
+	*sbp = NULL;
+}
+
+int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *ports, size_t n)
+{
+	struct wire_msg m = { .type = WIRE_STATUS };
+
+	if (!sb || (n && !ports))
+		return -EINVAL;
+	m.status.rev = sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0;
+	m.status.ports = (struct wire_port_status *)ports;
+	m.status.n_ports = n;
+	return sbclient_send(sb, &m);
+}
+
+bool sbclient_connected(const struct sbclient *sb)
+{
+	return sb && sb->sock && sb->heard && zclock_mono() - sb->last_heard_ms <= sb->timeout_ms;
+}
+
+void sbclient_get_stats(const struct sbclient *sb, struct sbclient_stats *out)
+{
+	if (!out)
+		return;
+	memset(out, 0, sizeof(*out));
+	if (sb)
+		*out = sb->stats;
+}
