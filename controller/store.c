@@ -1,0 +1,659 @@
+/* store.c - LMDB environment, command codec, store_apply and reads (see store.h). */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "log.h"
+
+#define STORE_MAP_SIZE (1ull << 30) /* LMDB map size: 1 GiB of address space */
+
+const char *const store_op_names[] = { "?", "create", "update", "delete" };
+
+int stx_errno(int rc)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	log_err("lmdb error=\"%s\"", mdb_strerror(rc));
+	return -EIO;
+}
+
+static MDB_val stx_key(const char *key)
+{
+	return (MDB_val){ .mv_size = strlen(key), .mv_data = (void *)key };
+}
+
+int stx_get(struct store_txn *t, MDB_dbi dbi, const char *key, MDB_val *val)
+{
+	MDB_val k = stx_key(key);
+
+	return stx_errno(mdb_get(t->txn, dbi, &k, val));
+}
+
+int stx_put(struct store_txn *t, MDB_dbi dbi, const char *key, const void *data, size_t len)
+{
+	MDB_val k = stx_key(key), v = { .mv_size = len, .mv_data = (void *)data };
+
+	return stx_errno(mdb_put(t->txn, dbi, &k, &v, 0));
+}
+
+int stx_del(struct store_txn *t, MDB_dbi dbi, const char *key)
+{
+	MDB_val k = stx_key(key);
+	int rc = mdb_del(t->txn, dbi, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? 0 : stx_errno(rc);
+}
+
+json_t *stx_parse(const MDB_val *v)
+{
+	return json_loadb(v->mv_data, v->mv_size, 0, NULL);
+}
+
+int stx_obj_get(struct store_txn *t, enum model_kind kind, const char *id, json_t **out)
+{
+	MDB_val v;
+	int rc = stx_get(t, t->s->objs[kind], id, &v);
+
+	if (rc < 0)
+		return rc;
+	*out = stx_parse(&v);
+	return *out ? 0 : -EIO;
+}
+
+int stx_obj_put(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	if (!text)
+		return -ENOMEM;
+	rc = stx_put(t, t->s->objs[kind], id, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+int stx_u64_get(struct store_txn *t, const char *key, uint64_t *v)
+{
+	MDB_val val;
+	int rc = stx_get(t, t->s->meta, key, &val);
+
+	*v = 0;
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (val.mv_size != 8)
+		return -EIO;
+	for (int i = 0; i < 8; i++)
+		*v = (*v << 8) | ((const uint8_t *)val.mv_data)[i];
+	return 0;
+}
+
+void stx_be64_put(uint8_t b[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+int stx_u64_put(struct store_txn *t, const char *key, uint64_t v)
+{
+	uint8_t b[8];
+
+	stx_be64_put(b, v);
+	return stx_put(t, t->s->meta, key, b, sizeof(b));
+}
+
+bool stx_uniq_taken(struct store_txn *t, const char *key)
+{
+	MDB_val v;
+
+	return stx_get(t, t->s->uniq, key, &v) != -ENOENT;
+}
+
+int stx_uniq_claim(struct store_txn *t, const char *key, const char *owner, const char *field)
+{
+	MDB_val v;
+	int rc = stx_get(t, t->s->uniq, key, &v);
+
+	if (rc == 0) {
+		model_error_set(t->err, "conflict", field, "%s is already in use by %.*s", field,
+				(int)(v.mv_size > 64 ? 64 : v.mv_size), (const char *)v.mv_data);
+		return -EEXIST;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	return stx_put(t, t->s->uniq, key, owner, strlen(owner));
+}
+
+int stx_uniq_release(struct store_txn *t, const char *key)
+{
+	return stx_del(t, t->s->uniq, key);
+}
+
+int stx_ref_add(struct store_txn *t, const char *parent, const char *child, enum model_kind kind)
+{
+	char key[2 * STORE_ID_MAX + 2];
+	const char *name = model_kind_name(kind);
+
+	snprintf(key, sizeof(key), "%s|%s", parent, child);
+	return stx_put(t, t->s->refs, key, name, strlen(name));
+}
+
+int stx_ref_del(struct store_txn *t, const char *parent, const char *child)
+{
+	char key[2 * STORE_ID_MAX + 2];
+
+	snprintf(key, sizeof(key), "%s|%s", parent, child);
+	return stx_del(t, t->s->refs, key);
+}
+
+int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
+		    int (*cb)(struct store_txn *t, const char *child, void *arg), void *arg)
+{
+	char prefix[STORE_ID_MAX + 2], child[STORE_ID_MAX + 1];
+	size_t plen = (size_t)snprintf(prefix, sizeof(prefix), "%s|", parent);
+	MDB_val k = stx_key(prefix), v;
+	MDB_cursor *cur;
+	int rc, ret = 0;
+
+	rc = mdb_cursor_open(t->txn, t->s->refs, &cur);
+	if (rc)
+		return stx_errno(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && ret == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		size_t clen = k.mv_size - plen;
+
+		if (k.mv_size <= plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (kind >= 0 && (v.mv_size != strlen(model_kind_name(kind)) ||
+				  memcmp(v.mv_data, model_kind_name(kind), v.mv_size) != 0))
+			continue;
+		if (clen > STORE_ID_MAX)
+			continue;
+		memcpy(child, (const char *)k.mv_data + plen, clen);
+		child[clen] = '\0';
+		ret = cb(t, child, arg);
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return stx_errno(rc);
+	return ret;
+}
+
+static int store_open_dbis(struct store *s)
+{
+	static const char *const extra[] = { "meta", "uniq", "refs", "changes", "idem" };
+	MDB_dbi *dbis[] = { &s->meta, &s->uniq, &s->refs, &s->changes, &s->idem };
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return stx_errno(rc);
+	for (int i = 0; i < MODEL_KIND_MAX && rc == 0; i++)
+		rc = mdb_dbi_open(txn, model_kind_plural(i), MDB_CREATE, &s->objs[i]);
+	for (int i = 0; i < 5 && rc == 0; i++)
+		rc = mdb_dbi_open(txn, extra[i], MDB_CREATE, dbis[i]);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return stx_errno(rc);
+	}
+	return stx_errno(mdb_txn_commit(txn));
+}
+
+struct store *store_new(const char *dir, size_t changelog_window)
+{
+	struct store *s;
+	int rc;
+
+	if (!dir || changelog_window < 1)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->window = changelog_window;
+	rc = mdb_env_create(&s->env);
+	if (rc)
+		goto out_free;
+	rc = mdb_env_set_maxdbs(s->env, 16);
+	if (!rc)
+		rc = mdb_env_set_mapsize(s->env, STORE_MAP_SIZE);
+	if (!rc)
+		rc = mdb_env_open(s->env, dir, 0, 0600);
+	if (rc)
+		goto out_env;
+	if (store_open_dbis(s) < 0)
+		goto out_env;
+	return s;
+out_env:
+	log_err("store open failed dir=%s error=\"%s\"", dir, mdb_strerror(rc));
+	mdb_env_close(s->env);
+out_free:
+	free(s);
+	return NULL;
+}
+
+void store_destroy(struct store **sp)
+{
+	if (!sp || !*sp)
+		return;
+	mdb_env_close((*sp)->env);
+	free(*sp);
+	*sp = NULL;
+}
+
+static void store_pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, const char *body,
+		     const char *idem, void **buf, size_t *len)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	if (op < STORE_OP_CREATE || op > STORE_OP_DELETE || (unsigned int)kind >= MODEL_KIND_MAX ||
+	    !id || strlen(id) > STORE_ID_MAX || !buf || !len ||
+	    (idem && strlen(idem) > STORE_IDEM_MAX))
+		return -EINVAL;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 5);
+	store_pack_str(&pk, "op");
+	store_pack_str(&pk, store_op_names[op]);
+	store_pack_str(&pk, "kind");
+	store_pack_str(&pk, model_kind_name(kind));
+	store_pack_str(&pk, "id");
+	store_pack_str(&pk, id);
+	store_pack_str(&pk, "body");
+	store_pack_str(&pk, body ? body : "");
+	store_pack_str(&pk, "idem");
+	store_pack_str(&pk, idem ? idem : "");
+	if (!sb.data) {
+		msgpack_sbuffer_destroy(&sb);
+		return -ENOMEM;
+	}
+	*len = sb.size;
+	*buf = msgpack_sbuffer_release(&sb);
+	return 0;
+}
+
+/* Copies a msgpack string of at most max bytes into a new NUL-terminated
+ * buffer or dst; -EPROTO on anything else. */
+static int store_cmd_str(const msgpack_object *o, char *dst, size_t max, char **dup)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
+	    memchr(o->via.str.ptr, '\0', o->via.str.size))
+		return -EPROTO;
+	if (dup) {
+		*dup = strndup(o->via.str.ptr, o->via.str.size);
+		return *dup ? 0 : -ENOMEM;
+	}
+	memcpy(dst, o->via.str.ptr, o->via.str.size);
+	dst[o->via.str.size] = '\0';
+	return 0;
+}
+
+/* Fills cmd from the decoded map; -EPROTO if malformed. */
+static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
+{
+	char op[16] = "", kind[16] = "";
+	unsigned int seen = 0;
+	int rc = 0;
+
+	if (root->type != MSGPACK_OBJECT_MAP || root->via.map.size != 5)
+		return -EPROTO;
+	for (uint32_t i = 0; i < 5 && rc == 0; i++) {
+		const msgpack_object_kv *kv = &root->via.map.ptr[i];
+		char key[8];
+
+		if (store_cmd_str(&kv->key, key, sizeof(key) - 1, NULL) < 0)
+			return -EPROTO;
+		if (strcmp(key, "op") == 0 && !(seen & 1))
+			rc = store_cmd_str(&kv->val, op, sizeof(op) - 1, NULL), seen |= 1;
+		else if (strcmp(key, "kind") == 0 && !(seen & 2))
+			rc = store_cmd_str(&kv->val, kind, sizeof(kind) - 1, NULL), seen |= 2;
+		else if (strcmp(key, "id") == 0 && !(seen & 4))
+			rc = store_cmd_str(&kv->val, cmd->id, STORE_ID_MAX, NULL), seen |= 4;
+		else if (strcmp(key, "body") == 0 && !(seen & 8))
+			rc = store_cmd_str(&kv->val, NULL, 1u << 24, &cmd->body), seen |= 8;
+		else if (strcmp(key, "idem") == 0 && !(seen & 16))
+			rc = store_cmd_str(&kv->val, cmd->idem, STORE_IDEM_MAX, NULL), seen |= 16;
+		else
+			return -EPROTO;
+	}
+	if (rc < 0)
+		return rc;
+	cmd->op = 0;
+	for (int i = STORE_OP_CREATE; i <= STORE_OP_DELETE; i++)
+		if (strcmp(op, store_op_names[i]) == 0)
+			cmd->op = i;
+	cmd->kind = model_kind_parse(kind);
+	if (!cmd->op || (int)cmd->kind < 0 || strcmp(kind, model_kind_name(cmd->kind)) != 0)
+		return -EPROTO;
+	return 0;
+}
+
+/* Decodes a command strictly (one map, nothing after it). Release cmd->body. */
+int store_cmd_decode(const void *buf, size_t len, struct store_cmd *cmd)
+{
+	msgpack_unpacked up;
+	size_t off = 0;
+	int rc;
+
+	memset(cmd, 0, sizeof(*cmd));
+	if (!buf || len == 0)
+		return -EPROTO;
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
+		rc = -EPROTO;
+	else
+		rc = store_cmd_fields(&up.data, cmd);
+	msgpack_unpacked_destroy(&up);
+	if (rc < 0) {
+		free(cmd->body);
+		cmd->body = NULL;
+	}
+	return rc;
+}
+
+/* Maps a result code to the HTTP-ish status. */
+static int store_status_of(int rc, int ok_status)
+{
+	switch (rc) {
+	case 0:
+		return ok_status;
+	case -EINVAL:
+	case -EPROTO:
+		return 400;
+	case -ENOENT:
+		return 404;
+	case -EEXIST:
+	case -EBUSY:
+	case -ENOSPC:
+		return 409;
+	default:
+		return 500;
+	}
+}
+
+static int store_parse_body(struct store_txn *t, const char *text, json_t **out)
+{
+	json_error_t je;
+
+	*out = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!*out)
+		return model_error_set(t->err, "invalid_json", NULL, "invalid JSON: %s", je.text);
+	return 0;
+}
+
+/* Loads the object a command targets; -ENOENT (404) with err filled. */
+static int store_target(struct store_txn *t, const struct store_cmd *c, json_t **out)
+{
+	int rc = stx_obj_get(t, c->kind, c->id, out);
+
+	if (rc == -ENOENT)
+		model_error_set(t->err, "not_found", "id", "%s %.40s not found",
+				model_kind_name(c->kind), c->id);
+	return rc;
+}
+
+static int store_do_create(struct store_txn *t, const struct store_cmd *c, json_t **obj)
+{
+	json_t *body, *old;
+	int rc;
+
+	rc = store_parse_body(t, c->body, &body);
+	if (rc < 0)
+		return rc;
+	rc = model_validate_create(c->kind, body, t->err);
+	if (rc < 0)
+		goto out;
+	rc = stx_obj_get(t, c->kind, c->id, &old);
+	if (rc == 0) {
+		json_decref(old);
+		model_error_set(t->err, "conflict", "id", "%s %.40s already exists",
+				model_kind_name(c->kind), c->id);
+		rc = -EEXIST;
+		goto out;
+	}
+	if (rc != -ENOENT)
+		goto out;
+	json_object_set_new(body, "id", json_string(c->id));
+	rc = store_kind_prepare(t, c->kind, c->id, NULL, body);
+	if (rc == 0)
+		rc = store_kind_index(t, c->kind, c->id, body);
+	if (rc == 0)
+		rc = stx_obj_put(t, c->kind, c->id, body);
+out:
+	if (rc == 0)
+		*obj = body;
+	else
+		json_decref(body);
+	return rc;
+}
+
+static int store_do_update(struct store_txn *t, const struct store_cmd *c, json_t **obj)
+{
+	json_t *old, *patch = NULL, *upd = NULL;
+	int rc;
+
+	rc = store_target(t, c, &old);
+	if (rc < 0)
+		return rc;
+	rc = store_parse_body(t, c->body, &patch);
+	if (rc == 0)
+		rc = model_validate_update(c->kind, patch, t->err);
+	if (rc < 0)
+		goto out;
+	upd = json_deep_copy(old);
+	if (!upd || json_object_update(upd, patch) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = store_kind_prepare(t, c->kind, c->id, old, upd);
+	if (rc == 0)
+		rc = store_kind_unindex(t, c->kind, c->id, old);
+	if (rc == 0)
+		rc = store_kind_index(t, c->kind, c->id, upd);
+	if (rc == 0)
+		rc = stx_obj_put(t, c->kind, c->id, upd);
+out:
+	if (rc == 0)
+		*obj = json_incref(upd);
+	json_decref(upd);
+	json_decref(patch);
+	json_decref(old);
+	return rc;
+}
+
+/* stx_ref_foreach callback: remembers the first referrer. */
+static int store_first_ref(struct store_txn *t, const char *child, void *arg)
+{
+	snprintf(arg, STORE_ID_MAX + 1, "%s", child);
+	return 1;
+}
+
+static int store_do_delete(struct store_txn *t, const struct store_cmd *c)
+{
+	char by[STORE_ID_MAX + 1];
+	json_t *old;
+	int rc;
+
+	rc = store_target(t, c, &old);
+	if (rc < 0)
+		return rc;
+	rc = stx_ref_foreach(t, c->id, -1, store_first_ref, by);
+	if (rc > 0) {
+		model_error_set(t->err, "in_use", "id", "%s %.40s is still used by %.40s",
+				model_kind_name(c->kind), c->id, by);
+		rc = -EBUSY;
+	}
+	if (rc == 0)
+		rc = store_kind_unindex(t, c->kind, c->id, old);
+	if (rc == 0)
+		rc = stx_del(t, t->s->objs[c->kind], c->id);
+	json_decref(old);
+	return rc;
+}
+
+/* Drops the oldest change-log entries beyond the window, with their
+ * idempotency keys. */
+static int store_trim(struct store_txn *t)
+{
+	MDB_cursor *cur;
+	MDB_stat st;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_stat(t->txn, t->s->changes, &st);
+	if (rc)
+		return stx_errno(rc);
+	rc = mdb_cursor_open(t->txn, t->s->changes, &cur);
+	if (rc)
+		return stx_errno(rc);
+	for (size_t n = st.ms_entries; n > t->s->window && rc == 0; n--) {
+		struct store_cmd old;
+
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		if (rc == 0 && store_cmd_decode(v.mv_data, v.mv_size, &old) == 0) {
+			if (old.idem[0])
+				rc = stx_del(t, t->s->idem, old.idem) < 0 ? EIO : 0;
+			free(old.body);
+		}
+		if (rc == 0)
+			rc = mdb_cursor_del(cur, 0);
+	}
+	mdb_cursor_close(cur);
+	return rc == EIO ? -EIO : stx_errno(rc);
+}
+
+/* Bumps the revision and records the command in the change log. */
+static int store_log(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
+		     int status, uint64_t *rev)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v = { .mv_size = len, .mv_data = (void *)buf };
+	char st[8];
+	int rc;
+
+	rc = stx_u64_get(t, "revision", rev);
+	if (rc < 0)
+		return rc;
+	(*rev)++;
+	rc = stx_u64_put(t, "revision", *rev);
+	if (rc < 0)
+		return rc;
+	stx_be64_put(key, *rev);
+	rc = stx_errno(mdb_put(t->txn, t->s->changes, &k, &v, 0));
+	if (rc == 0 && c->idem[0]) {
+		snprintf(st, sizeof(st), "%d", status);
+		rc = stx_put(t, t->s->idem, c->idem, st, strlen(st));
+	}
+	return rc ? rc : store_trim(t);
+}
+
+/* If c's idempotency key was applied before, fills res as that apply did
+ * (with the object's current state) and returns true. */
+static bool store_replay(struct store_txn *t, const struct store_cmd *c, struct store_result *res)
+{
+	char st[8];
+	MDB_val v;
+
+	if (!c->idem[0] || stx_get(t, t->s->idem, c->idem, &v) < 0)
+		return false;
+	snprintf(st, sizeof(st), "%.*s", (int)(v.mv_size < 7 ? v.mv_size : 7),
+		 (const char *)v.mv_data);
+	res->status = atoi(st);
+	res->replayed = true;
+	if (c->op != STORE_OP_DELETE && stx_obj_get(t, c->kind, c->id, &res->object) < 0)
+		res->object = NULL;
+	stx_u64_get(t, "revision", &res->revision);
+	return true;
+}
+
+/* Runs the command in the open transaction t; commits or aborts it. */
+static int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
+		     struct store_result *res)
+{
+	static const int ok_status[] = { 0, 201, 200, 204 };
+	json_t *obj = NULL;
+	int rc;
+
+	if (store_replay(t, c, res)) {
+		mdb_txn_abort(t->txn);
+		return 0;
+	}
+	if (c->op == STORE_OP_CREATE)
+		rc = store_do_create(t, c, &obj);
+	else if (c->op == STORE_OP_UPDATE)
+		rc = store_do_update(t, c, &obj);
+	else
+		rc = store_do_delete(t, c);
+	if (rc == 0)
+		rc = store_log(t, buf, len, c, ok_status[c->op], &res->revision);
+	if (rc == 0)
+		rc = stx_errno(mdb_txn_commit(t->txn));
+	else
+		mdb_txn_abort(t->txn);
+	res->status = store_status_of(rc, ok_status[c->op]);
+	if (rc == 0)
+		res->object = obj;
+	else
+		json_decref(obj);
+	return rc;
+}
+
+int store_apply(struct store *s, const void *cmd, size_t len, struct store_result *res)
+{
+	struct store_txn t = { .s = s };
+	struct store_cmd c;
+	int rc;
+
+	if (!res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	t.err = &res->err;
+	if (!s)
+		return model_error_set(&res->err, "invalid_argument", NULL, "no store");
+	rc = store_cmd_decode(cmd, len, &c);
+	if (rc < 0) {
+		model_error_set(&res->err, "invalid_command", NULL, "malformed command");
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
+	if (rc == 0)
+		rc = store_run(&t, cmd, len, &c, res);
+	free(c.body);
+out:
+	if (rc < 0) {
+		res->status = store_status_of(rc, 200);
+		res->revision = store_revision(s);
+		if (!res->err.code[0])
+			model_error_set(&res->err, "internal_error", NULL, "store failure (%d)", rc);
+	} else {
+		log_debug("applied op=%s kind=%s id=%s rev=%llu", store_op_names[c.op],
+			  model_kind_name(c.kind), c.id, (unsigned long long)res->revision);
+	}
+	return rc;
+}
+
+void store_result_release(struct store_result *res)
+{
+	if (!res)
+		return;
+	json_decref(res->object);
+	memset(res, 0, sizeof(*res));
+}
+

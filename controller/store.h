@@ -1,0 +1,119 @@
+/* store.h - the desired state in LMDB, changed only by commands.
+ *
+ * One LMDB environment in the data directory. Every write is a command
+ * (msgpack map {"op","kind","id","body","idem"}, see store_cmd_encode)
+ * applied by store_apply() inside ONE write transaction that validates the
+ * body (model.h), checks references, conflicts and uniqueness, allocates
+ * (VNI, MAC, port_key, host_id), writes the object, bumps the global revision
+ * and appends the command to a change log bounded to a window of revisions.
+ * Apply is deterministic from (state, command): ids are in the command, never
+ * generated here, and allocations come from counters kept in the store, so a
+ * replicated log replays to the same bytes. A rejected command changes
+ * nothing.
+ *
+ * Objects are stored as compact JSON with sorted keys. Controller-internal
+ * numbers (port_key, host_id) are stored and shown read-only; runtime state
+ * (port status, host state) is not stored here.
+ *
+ * A struct store is used from one thread at a time (the main thread); LMDB
+ * read transactions are short and never span calls.
+ */
+#ifndef TENET_STORE_H
+#define TENET_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "compiler.h"
+#include "model.h"
+
+#define STORE_DEFAULT_WINDOW 1024 /* change-log entries kept by default */
+#define STORE_NETWORK_MTU 1450 /* informational MTU shown on networks */
+
+struct store;
+
+enum store_op {
+	STORE_OP_CREATE = 1,
+	STORE_OP_UPDATE,
+	STORE_OP_DELETE,
+};
+
+/* Outcome of store_apply. Release with store_result_release. */
+struct store_result {
+	int status; /* HTTP-ish: 200, 201, 204, 400, 404, 409, 500 */
+	uint64_t revision; /* revision after the call (new on success, unchanged else) */
+	json_t *object; /* stored object (owned) on create/update, NULL otherwise */
+	bool replayed; /* idempotency key seen before: nothing was applied again */
+	struct model_error err; /* why, when status >= 400 */
+};
+
+/* Opens (creating if needed) the LMDB environment in directory dir, which
+ * must exist, keeping the last changelog_window (>= 1) change-log entries.
+ * Returns NULL on failure (logged). */
+struct store *store_new(const char *dir, size_t changelog_window);
+
+/* Closes the environment. Takes NULL; sets *sp to NULL. */
+void store_destroy(struct store **sp);
+
+/* Encodes a command. kind is a model kind; id is the object's id (a UUID the
+ * caller generated on create; a host's name for hosts); body is JSON text
+ * ("" for delete); idem an idempotency key or "" / NULL. On success *buf
+ * (malloc'd, caller frees) and *len are set and 0 is returned; -EINVAL on
+ * bad arguments, -ENOMEM. */
+int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, const char *body,
+		     const char *idem, void **buf, size_t *len);
+
+/* Applies one command in one write transaction. Returns 0 when applied (or
+ * replayed by idempotency key), with res->status 200/201/204, res->revision
+ * the new revision and res->object the stored object. Returns -EINVAL
+ * (malformed command or invalid body, status 400), -ENOENT (404), -EEXIST or
+ * -EBUSY (409: conflict or still referenced), -EIO (500, LMDB failure); then
+ * nothing changed and res->err says why. res must be released by the caller
+ * with store_result_release in every case. */
+int store_apply(struct store *s, const void *cmd, size_t len, struct store_result *res);
+
+/* Frees what res owns and zeroes it. Takes NULL. */
+void store_result_release(struct store_result *res);
+
+/* The current global revision (0 for an empty store). */
+uint64_t store_revision(struct store *s);
+
+/* Looks up one object. On success *out is a new reference and 0 is returned;
+ * -ENOENT if absent, -EINVAL, -EIO. */
+int store_get(struct store *s, enum model_kind kind, const char *id, json_t **out);
+
+/* Lists the objects of kind, in id order, keeping only those whose members
+ * equal (as strings) every member of filter (a JSON object of strings; NULL
+ * or empty for all). On success *out is a new JSON array and 0 is returned;
+ * -EINVAL, -ENOMEM, -EIO. */
+int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out);
+
+/* Fills *out (release with topology_release) from one read transaction:
+ * networks with VNI, ports with port_key, MAC, first IPv4, binding and port
+ * security, hosts with host_id, underlay IPv4 and public key. Returns 0,
+ * -ENOMEM, -EIO. */
+int store_load_topology(struct store *s, struct topology *out);
+
+/* The changes after revision since, oldest first, as a new JSON array of
+ * {"revision","op","kind","id"} in *out, with *current the current revision.
+ * Returns 0; -ESTALE when since is older than the kept window (HTTP 410);
+ * -ENOMEM, -EIO. */
+int store_changes_since(struct store *s, uint64_t since, json_t **out, uint64_t *current);
+
+/* The admin token's hash (32 bytes, crypto_generichash). Returns 0, -ENOENT
+ * if none was set, -EIO. Kept in the store's meta table, outside the command
+ * log: it is local to this controller's data directory. */
+int store_admin_hash_get(struct store *s, uint8_t hash[32]);
+
+/* Sets the admin token's hash. Returns 0 or -EIO. */
+int store_admin_hash_set(struct store *s, const uint8_t hash[32]);
+
+/* Writes every key and value of every table, in order, to fp as hex lines;
+ * for tests comparing two stores byte for byte. Returns 0 or -EIO. */
+int store_dump(struct store *s, FILE *fp);
+
+#endif

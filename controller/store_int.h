@@ -1,0 +1,108 @@
+/* store_int.h - private to store.c and store_kinds.c.
+ *
+ * Tables (LMDB named databases) of the store:
+ *   tenants, networks, subnets, ports, hosts   id -> object (compact sorted JSON)
+ *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id"
+ *            (8-byte big-endian), "admin_hash" (32 bytes)
+ *   uniq     uniqueness claims, e.g. "vni:42", "mac:<net>:<mac>",
+ *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>" -> owner id
+ *   refs     "<parent id>|<child id>" -> child kind: what holds a reference
+ *   changes  revision (8-byte big-endian) -> command bytes
+ *   idem     idempotency key -> HTTP-ish status of the first apply (text)
+ */
+#ifndef TENET_STORE_INT_H
+#define TENET_STORE_INT_H
+
+#include <lmdb.h>
+
+#include "store.h"
+
+#define STORE_ID_MAX 64 /* longest id (host names are <= 63) */
+#define STORE_IDEM_MAX 128 /* longest idempotency key */
+
+/* A decoded command. body points into the msgpack buffer's copy. */
+struct store_cmd {
+	enum store_op op; /* what to do */
+	enum model_kind kind; /* to which kind */
+	char id[STORE_ID_MAX + 1]; /* object id */
+	char *body; /* JSON text (malloc'd, NUL-terminated) */
+	char idem[STORE_IDEM_MAX + 1]; /* idempotency key, "" if none */
+};
+
+/* "?", "create", "update", "delete", indexed by enum store_op. */
+extern const char *const store_op_names[];
+
+struct store {
+	MDB_env *env; /* the environment in the data directory */
+	MDB_dbi objs[MODEL_KIND_MAX]; /* one table per kind */
+	MDB_dbi meta; /* counters, revision, admin hash */
+	MDB_dbi uniq; /* uniqueness claims */
+	MDB_dbi refs; /* reverse references */
+	MDB_dbi changes; /* the change log */
+	MDB_dbi idem; /* idempotency keys of commands in the change log */
+	size_t window; /* change-log entries kept */
+};
+
+/* One write (or read) transaction in progress. */
+struct store_txn {
+	struct store *s; /* the store */
+	MDB_txn *txn; /* the LMDB transaction */
+	struct model_error *err; /* filled on rejection */
+};
+
+/* Decodes a command strictly (one map, nothing after it). Returns 0 (free
+ * cmd->body) or -EPROTO / -ENOMEM. */
+int store_cmd_decode(const void *buf, size_t len, struct store_cmd *cmd);
+
+/* Opens a read-only transaction into t (err NULL). 0 or -EIO. */
+int store_read_begin(struct store *s, struct store_txn *t);
+
+/* Parses a stored object; NULL if corrupt. */
+json_t *stx_parse(const MDB_val *v);
+
+/* Writes v as 8 big-endian bytes. */
+void stx_be64_put(uint8_t b[8], uint64_t v);
+
+/* Translates an LMDB error into -errno (MDB_NOTFOUND -> -ENOENT, else -EIO). */
+int stx_errno(int rc);
+
+/* Raw table access by NUL-terminated key. get: 0, -ENOENT, -EIO. */
+int stx_get(struct store_txn *t, MDB_dbi dbi, const char *key, MDB_val *val);
+int stx_put(struct store_txn *t, MDB_dbi dbi, const char *key, const void *data, size_t len);
+int stx_del(struct store_txn *t, MDB_dbi dbi, const char *key);
+
+/* Objects. get: 0 with *out a new reference, -ENOENT, -EIO. */
+int stx_obj_get(struct store_txn *t, enum model_kind kind, const char *id, json_t **out);
+int stx_obj_put(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj);
+
+/* Counters in meta; a missing counter reads as 0. */
+int stx_u64_get(struct store_txn *t, const char *key, uint64_t *v);
+int stx_u64_put(struct store_txn *t, const char *key, uint64_t v);
+
+/* Claims key for owner: -EEXIST (409, err names field) if anyone holds it. */
+int stx_uniq_claim(struct store_txn *t, const char *key, const char *owner, const char *field);
+/* True if key is claimed. */
+bool stx_uniq_taken(struct store_txn *t, const char *key);
+int stx_uniq_release(struct store_txn *t, const char *key);
+
+/* Reverse references parent <- child. */
+int stx_ref_add(struct store_txn *t, const char *parent, const char *child, enum model_kind kind);
+int stx_ref_del(struct store_txn *t, const char *parent, const char *child);
+/* Calls cb for each child of parent (of kind, or any if kind < 0) until cb
+ * returns non-zero, which is returned; 0 when all were visited. */
+int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
+		    int (*cb)(struct store_txn *t, const char *child, void *arg), void *arg);
+
+/* Per-kind logic (store_kinds.c). prepare: obj is the new object (create
+ * body, or old object with the patch merged in; old NULL on create): checks
+ * references, fills derived and allocated fields. index/unindex: claim and
+ * release uniqueness keys and references of obj. All 0 or -errno with
+ * t->err filled. */
+int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id,
+		       const json_t *old, json_t *obj);
+int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id,
+		     const json_t *obj);
+int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
+		       const json_t *obj);
+
+#endif

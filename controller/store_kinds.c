@@ -1,0 +1,389 @@
+/* store_kinds.c - per-kind references, derived fields, allocations and
+ * uniqueness claims, run inside store_apply's write transaction. */
+#include "store_int.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define KINDS_VNI_MAX 0xffffffu /* 24-bit VNI space */
+#define KINDS_MAC_MAX 0xffffffu /* fa:16:3e:xx:xx:xx space */
+#define KINDS_KEY_MAX 200 /* uniqueness key buffer */
+
+static const char *kinds_str(const json_t *obj, const char *field)
+{
+	const char *s = json_string_value(json_object_get(obj, field));
+
+	return s ? s : "";
+}
+
+/* Sets obj.field to v unless present. */
+static void kinds_default(json_t *obj, const char *field, json_t *v)
+{
+	if (!json_object_get(obj, field))
+		json_object_set_new(obj, field, v);
+	else
+		json_decref(v);
+}
+
+/* Loads a referenced object; -ENOENT (404) naming field when absent. */
+static int kinds_ref(struct store_txn *t, enum model_kind kind, const char *id, const char *field,
+		     json_t **out)
+{
+	int rc = stx_obj_get(t, kind, id, out);
+
+	if (rc == -ENOENT)
+		model_error_set(t->err, "not_found", field, "%s %.40s not found",
+				model_kind_name(kind), id);
+	return rc;
+}
+
+/* Rewrites the IP text at obj.field in canonical form. */
+static void kinds_canon_ip(json_t *obj, const char *field)
+{
+	char text[INET6_ADDRSTRLEN];
+	uint8_t addr[16];
+	int fam = model_ip_parse(kinds_str(obj, field), addr);
+
+	if (fam > 0 && inet_ntop(fam, addr, text, sizeof(text)))
+		json_object_set_new(obj, field, json_string(text));
+}
+
+/* Takes the next value of counter `name` in [1, max] for which key format
+ * fmt (with a %u, or a %02x:%02x:%02x for MACs) is unclaimed. */
+static int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, const char *prefix,
+		       bool mac, uint32_t *out)
+{
+	char key[KINDS_KEY_MAX];
+	uint64_t next;
+	int rc = stx_u64_get(t, name, &next);
+
+	if (rc < 0)
+		return rc;
+	for (uint32_t tries = 0; tries < max; tries++) {
+		if (next < 1 || next > max)
+			next = 1;
+		if (mac)
+			snprintf(key, sizeof(key), "%sfa:16:3e:%02x:%02x:%02x", prefix,
+				 (unsigned int)(next >> 16) & 0xff, (unsigned int)(next >> 8) & 0xff,
+				 (unsigned int)next & 0xff);
+		else
+			snprintf(key, sizeof(key), "%s%u", prefix, (unsigned int)next);
+		if (!prefix[0] || !stx_uniq_taken(t, key)) {
+			*out = (uint32_t)next;
+			return stx_u64_put(t, name, next + 1);
+		}
+		next++;
+	}
+	model_error_set(t->err, "exhausted", NULL, "no free value left for %s", name);
+	return -ENOSPC;
+}
+
+static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t *obj)
+{
+	uint32_t vni;
+	json_t *tenant;
+	int rc;
+
+	if (old)
+		return 0;
+	rc = kinds_ref(t, MODEL_TENANT, kinds_str(obj, "tenant_id"), "tenant_id", &tenant);
+	if (rc < 0)
+		return rc;
+	json_decref(tenant);
+	rc = kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, &vni);
+	if (rc < 0)
+		return rc;
+	json_object_set_new(obj, "vni", json_integer(vni));
+	json_object_set_new(obj, "mtu", json_integer(STORE_NETWORK_MTU));
+	kinds_default(obj, "name", json_string(""));
+	return 0;
+}
+
+/* What the subnet overlap check needs. */
+struct kinds_overlap {
+	const char *self; /* the subnet being written */
+	struct model_cidr cidr; /* its prefix */
+	char other[MODEL_UUID_LEN + 1]; /* the overlapping subnet found */
+};
+
+static int kinds_overlap_one(struct store_txn *t, const char *child, void *arg)
+{
+	struct kinds_overlap *ov = arg;
+	struct model_cidr c;
+	const struct model_cidr *shorter;
+	json_t *sub;
+	char ip[INET6_ADDRSTRLEN];
+	int hit;
+
+	if (strcmp(child, ov->self) == 0 || stx_obj_get(t, MODEL_SUBNET, child, &sub) < 0)
+		return 0;
+	hit = model_cidr_parse(kinds_str(sub, "cidr"), &c) == 0 && c.family == ov->cidr.family;
+	json_decref(sub);
+	if (!hit)
+		return 0;
+	shorter = c.prefix <= ov->cidr.prefix ? &c : &ov->cidr;
+	inet_ntop(c.family, (shorter == &c ? ov->cidr.addr : c.addr), ip, sizeof(ip));
+	if (!model_cidr_contains(shorter, ip))
+		return 0;
+	snprintf(ov->other, sizeof(ov->other), "%s", child);
+	return 1;
+}
+
+static int kinds_subnet_create(struct store_txn *t, const char *id, json_t *obj,
+			       struct model_cidr *c)
+{
+	struct kinds_overlap ov = { .self = id, .cidr = *c };
+	char text[INET6_ADDRSTRLEN + 8], gw[INET6_ADDRSTRLEN];
+	uint8_t first[16];
+	json_t *net;
+	int rc;
+
+	rc = kinds_ref(t, MODEL_NETWORK, kinds_str(obj, "network_id"), "network_id", &net);
+	if (rc < 0)
+		return rc;
+	json_object_set_new(obj, "tenant_id", json_string(kinds_str(net, "tenant_id")));
+	json_decref(net);
+	inet_ntop(c->family, c->addr, text, INET6_ADDRSTRLEN);
+	snprintf(text + strlen(text), 8, "/%u", c->prefix);
+	json_object_set_new(obj, "cidr", json_string(text));
+	json_object_set_new(obj, "ip_version", json_integer(c->family == AF_INET ? 4 : 6));
+	memcpy(first, c->addr, 16);
+	first[c->family == AF_INET ? 3 : 15] |= 1;
+	inet_ntop(c->family, first, gw, sizeof(gw));
+	kinds_default(obj, "gateway_ip", json_string(gw));
+	kinds_default(obj, "enable_dhcp", json_true());
+	kinds_default(obj, "dns_nameservers", json_array());
+	kinds_default(obj, "name", json_string(""));
+	rc = stx_ref_foreach(t, kinds_str(obj, "network_id"), MODEL_SUBNET, kinds_overlap_one, &ov);
+	if (rc > 0) {
+		model_error_set(t->err, "conflict", "cidr", "cidr overlaps subnet %s", ov.other);
+		return -EEXIST;
+	}
+	return rc;
+}
+
+static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_t *old,
+				json_t *obj)
+{
+	const json_t *gw = json_object_get(obj, "gateway_ip");
+	struct model_cidr c;
+
+	if (model_cidr_parse(kinds_str(obj, "cidr"), &c) < 0)
+		return model_error_set(t->err, "invalid_value", "cidr", "cidr is invalid");
+	if (gw && !json_is_null(gw) && !model_cidr_host_valid(&c, json_string_value(gw)))
+		return model_error_set(t->err, "invalid_value", "gateway_ip",
+				       "gateway_ip must be a host address inside cidr");
+	if (gw && !json_is_null(gw))
+		kinds_canon_ip(obj, "gateway_ip");
+	return old ? 0 : kinds_subnet_create(t, id, obj, &c);
+}
+
+/* Checks and canonicalises fixed_ips[i] of a port on network net_id. */
+static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, json_t *fip, size_t i)
+{
+	char field[48];
+	struct model_cidr c;
+	json_t *sub;
+	int rc;
+
+	snprintf(field, sizeof(field), "fixed_ips[%zu].subnet_id", i);
+	rc = kinds_ref(t, MODEL_SUBNET, kinds_str(fip, "subnet_id"), field, &sub);
+	if (rc < 0)
+		return rc;
+	if (strcmp(kinds_str(sub, "network_id"), net_id) != 0)
+		rc = model_error_set(t->err, "invalid_value", field,
+				     "%s is not a subnet of the port's network", field);
+	snprintf(field, sizeof(field), "fixed_ips[%zu].ip_address", i);
+	if (rc == 0 && (model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0 ||
+			!model_cidr_host_valid(&c, kinds_str(fip, "ip_address"))))
+		rc = model_error_set(t->err, "invalid_value", field,
+				     "%s is not a host address of subnet %s", field,
+				     kinds_str(sub, "cidr"));
+	json_decref(sub);
+	if (rc == 0)
+		kinds_canon_ip(fip, "ip_address");
+	return rc;
+}
+
+static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *obj)
+{
+	const char *net_id = kinds_str(obj, "network_id");
+	char mac[18];
+	uint32_t n;
+	json_t *net, *fip;
+	size_t i;
+	int rc;
+
+	if (!old) {
+		rc = kinds_ref(t, MODEL_NETWORK, net_id, "network_id", &net);
+		if (rc < 0)
+			return rc;
+		json_object_set_new(obj, "tenant_id", json_string(kinds_str(net, "tenant_id")));
+		json_decref(net);
+		rc = kinds_alloc(t, "next_port_key", UINT32_MAX, "", false, &n);
+		if (rc < 0)
+			return rc;
+		json_object_set_new(obj, "port_key", json_integer(n));
+		kinds_default(obj, "fixed_ips", json_array());
+		kinds_default(obj, "port_security_enabled", json_true());
+		kinds_default(obj, "binding", json_null());
+		kinds_default(obj, "name", json_string(""));
+	}
+	if (!json_object_get(obj, "mac_address")) {
+		char prefix[MODEL_UUID_LEN + 8];
+
+		snprintf(prefix, sizeof(prefix), "mac:%s:", net_id);
+		rc = kinds_alloc(t, "next_mac", KINDS_MAC_MAX, prefix, true, &n);
+		if (rc < 0)
+			return rc;
+		snprintf(mac, sizeof(mac), "fa:16:3e:%02x:%02x:%02x", (n >> 16) & 0xff,
+			 (n >> 8) & 0xff, n & 0xff);
+		json_object_set_new(obj, "mac_address", json_string(mac));
+	}
+	snprintf(mac, sizeof(mac), "%s", kinds_str(obj, "mac_address"));
+	for (char *p = mac; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	json_object_set_new(obj, "mac_address", json_string(mac));
+	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip) {
+		rc = kinds_port_fixed_ip(t, net_id, fip, i);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t *old,
+			      json_t *obj)
+{
+	uint32_t n;
+	int rc;
+
+	kinds_canon_ip(obj, "underlay_ip");
+	if (old)
+		return 0;
+	if (strcmp(id, kinds_str(obj, "name")) != 0)
+		return model_error_set(t->err, "invalid_value", "name",
+				       "a host's id must equal its name");
+	rc = kinds_alloc(t, "next_host_id", UINT32_MAX, "", false, &n);
+	if (rc == 0)
+		json_object_set_new(obj, "host_id", json_integer(n));
+	return rc;
+}
+
+int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id,
+		       const json_t *old, json_t *obj)
+{
+	switch (kind) {
+	case MODEL_TENANT:
+		kinds_default(obj, "description", json_string(""));
+		return 0;
+	case MODEL_NETWORK:
+		return kinds_network_prepare(t, old, obj);
+	case MODEL_SUBNET:
+		return kinds_subnet_prepare(t, id, old, obj);
+	case MODEL_PORT:
+		return kinds_port_prepare(t, old, obj);
+	case MODEL_HOST:
+		return kinds_host_prepare(t, id, old, obj);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Claims (claim) or releases key built from fmt. */
+static int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
+		     const char *fmt, ...)
+{
+	char key[KINDS_KEY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(key, sizeof(key), fmt, ap);
+	va_end(ap);
+	return claim ? stx_uniq_claim(t, key, owner, field) : stx_uniq_release(t, key);
+}
+
+static int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,
+			 enum model_kind kind)
+{
+	return add ? stx_ref_add(t, parent, child, kind) : stx_ref_del(t, parent, child);
+}
+
+static int kinds_port_index(struct store_txn *t, bool on, const char *id, const json_t *obj)
+{
+	const char *net = kinds_str(obj, "network_id");
+	char field[48];
+	json_t *fip;
+	size_t i;
+	int rc;
+
+	rc = kinds_ref_set(t, on, net, id, MODEL_PORT);
+	if (rc == 0)
+		rc = kinds_key(t, on, id, "mac_address", "mac:%s:%s", net,
+			       kinds_str(obj, "mac_address"));
+	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip) {
+		const char *sub = kinds_str(fip, "subnet_id");
+
+		if (rc < 0)
+			break;
+		snprintf(field, sizeof(field), "fixed_ips[%zu].ip_address", i);
+		rc = kinds_ref_set(t, on, sub, id, MODEL_PORT);
+		if (rc == 0)
+			rc = kinds_key(t, on, id, field, "ip:%s:%s", sub,
+				       kinds_str(fip, "ip_address"));
+	}
+	return rc;
+}
+
+/* Claims (on) or releases (!on) what obj holds. */
+static int kinds_index(struct store_txn *t, bool on, enum model_kind kind, const char *id,
+		       const json_t *obj)
+{
+	const json_t *gw;
+	int rc;
+
+	switch (kind) {
+	case MODEL_NETWORK:
+		rc = kinds_ref_set(t, on, kinds_str(obj, "tenant_id"), id, kind);
+		if (rc == 0)
+			rc = kinds_key(t, on, id, "vni", "vni:%u",
+				       (unsigned int)json_integer_value(json_object_get(obj, "vni")));
+		return rc;
+	case MODEL_SUBNET:
+		rc = kinds_ref_set(t, on, kinds_str(obj, "network_id"), id, kind);
+		gw = json_object_get(obj, "gateway_ip");
+		if (rc == 0 && json_is_string(gw))
+			rc = kinds_key(t, on, id, "gateway_ip", "ip:%s:%s", id,
+				       json_string_value(gw));
+		return rc;
+	case MODEL_PORT:
+		return kinds_port_index(t, on, id, obj);
+	case MODEL_HOST:
+		rc = kinds_key(t, on, id, "public_key", "hkey:%s", kinds_str(obj, "public_key"));
+		if (rc == 0)
+			rc = kinds_key(t, on, id, "underlay_ip", "hip:%s",
+				       kinds_str(obj, "underlay_ip"));
+		return rc;
+	default:
+		return 0;
+	}
+}
+
+int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id,
+		     const json_t *obj)
+{
+	return kinds_index(t, true, kind, id, obj);
+}
+
+int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
+		       const json_t *obj)
+{
+	return kinds_index(t, false, kind, id, obj);
+}

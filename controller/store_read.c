@@ -1,0 +1,390 @@
+/* store_read.c - read-side of the store: lists, topology, change log, dump
+ * (see store.h). */
+#include "store_int.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Opens a read transaction into t. */
+int store_read_begin(struct store *s, struct store_txn *t)
+{
+	t->s = s;
+	t->err = NULL;
+	return stx_errno(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn));
+}
+
+uint64_t store_revision(struct store *s)
+{
+	struct store_txn t;
+	uint64_t rev = 0;
+
+	if (!s || store_read_begin(s, &t) < 0)
+		return 0;
+	stx_u64_get(&t, "revision", &rev);
+	mdb_txn_abort(t.txn);
+	return rev;
+}
+
+int store_get(struct store *s, enum model_kind kind, const char *id, json_t **out)
+{
+	struct store_txn t;
+	int rc;
+
+	if (!s || (unsigned int)kind >= MODEL_KIND_MAX || !id || !out || !id[0] ||
+	    strlen(id) > STORE_ID_MAX)
+		return -EINVAL;
+	rc = store_read_begin(s, &t);
+	if (rc < 0)
+		return rc;
+	rc = stx_obj_get(&t, kind, id, out);
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+/* Calls cb with each object of kind (parsed) until cb returns non-zero. */
+static int store_foreach(struct store_txn *t, enum model_kind kind,
+			 int (*cb)(json_t *obj, void *arg), void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, ret = 0;
+
+	rc = mdb_cursor_open(t->txn, t->s->objs[kind], &cur);
+	if (rc)
+		return stx_errno(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && ret == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		json_t *obj = stx_parse(&v);
+
+		ret = obj ? cb(obj, arg) : -EIO;
+		json_decref(obj);
+	}
+	mdb_cursor_close(cur);
+	if (ret == 0 && rc != MDB_NOTFOUND)
+		return stx_errno(rc);
+	return ret;
+}
+
+/* What store_list collects. */
+struct store_list_ctx {
+	const json_t *filter; /* members that must match, or NULL */
+	json_t *out; /* the array being filled */
+};
+
+static int store_list_one(json_t *obj, void *arg)
+{
+	struct store_list_ctx *ctx = arg;
+	const char *key;
+	json_t *want;
+
+	json_object_foreach((json_t *)ctx->filter, key, want) {
+		const char *have = json_string_value(json_object_get(obj, key));
+
+		if (!have || !json_string_value(want) || strcmp(have, json_string_value(want)))
+			return 0;
+	}
+	return json_array_append(ctx->out, obj) < 0 ? -ENOMEM : 0;
+}
+
+int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out)
+{
+	struct store_list_ctx ctx = { .filter = filter };
+	struct store_txn t;
+	int rc;
+
+	if (!s || (unsigned int)kind >= MODEL_KIND_MAX || !out ||
+	    (filter && !json_is_object(filter)))
+		return -EINVAL;
+	ctx.out = json_array();
+	if (!ctx.out)
+		return -ENOMEM;
+	rc = store_read_begin(s, &t);
+	if (rc == 0) {
+		rc = store_foreach(&t, kind, store_list_one, &ctx);
+		mdb_txn_abort(t.txn);
+	}
+	if (rc < 0) {
+		json_decref(ctx.out);
+		return rc;
+	}
+	*out = ctx.out;
+	return 0;
+}
+
+/* Grows an array of n elements of size sz by one; NULL on failure. */
+static void *store_grow(void **arr, size_t *n, size_t sz)
+{
+	void *p = realloc(*arr, (*n + 1) * sz);
+
+	if (!p)
+		return NULL;
+	*arr = p;
+	memset((char *)p + *n * sz, 0, sz);
+	return (char *)p + (*n)++ * sz;
+}
+
+static void store_copy(char *dst, size_t size, const json_t *v)
+{
+	snprintf(dst, size, "%s", json_string_value(v) ? json_string_value(v) : "");
+}
+
+static int store_topo_network(json_t *obj, void *arg)
+{
+	struct topology *tp = arg;
+	struct topo_network *n = store_grow((void **)&tp->networks, &tp->n_networks, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	store_copy(n->id, sizeof(n->id), json_object_get(obj, "id"));
+	store_copy(n->tenant_id, sizeof(n->tenant_id), json_object_get(obj, "tenant_id"));
+	n->vni = (uint32_t)json_integer_value(json_object_get(obj, "vni"));
+	return 0;
+}
+
+/* The first IPv4 among a port's fixed_ips, network order; 0 if none. */
+static uint32_t store_first_ip4(const json_t *fixed_ips)
+{
+	uint8_t addr[16];
+	uint32_t ip4;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(fixed_ips, i, e) {
+		const char *ip = json_string_value(json_object_get(e, "ip_address"));
+
+		if (model_ip_parse(ip, addr) == AF_INET) {
+			memcpy(&ip4, addr, 4);
+			return ip4;
+		}
+	}
+	return 0;
+}
+
+static int store_topo_port(json_t *obj, void *arg)
+{
+	struct topology *tp = arg;
+	struct topo_port *p = store_grow((void **)&tp->ports, &tp->n_ports, sizeof(*p));
+	const json_t *binding = json_object_get(obj, "binding");
+
+	if (!p)
+		return -ENOMEM;
+	store_copy(p->id, sizeof(p->id), json_object_get(obj, "id"));
+	store_copy(p->network_id, sizeof(p->network_id), json_object_get(obj, "network_id"));
+	p->port_key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
+	model_mac_parse(json_string_value(json_object_get(obj, "mac_address")), p->mac);
+	p->ip4 = store_first_ip4(json_object_get(obj, "fixed_ips"));
+	p->port_security = json_is_true(json_object_get(obj, "port_security_enabled"));
+	store_copy(p->host, sizeof(p->host), json_object_get(binding, "host"));
+	store_copy(p->ifname, sizeof(p->ifname), json_object_get(binding, "interface"));
+	return 0;
+}
+
+static int store_topo_host(json_t *obj, void *arg)
+{
+	struct topology *tp = arg;
+	struct topo_host *h = store_grow((void **)&tp->hosts, &tp->n_hosts, sizeof(*h));
+	uint8_t addr[16];
+
+	if (!h)
+		return -ENOMEM;
+	store_copy(h->name, sizeof(h->name), json_object_get(obj, "name"));
+	h->host_id = (uint32_t)json_integer_value(json_object_get(obj, "host_id"));
+	if (model_ip_parse(json_string_value(json_object_get(obj, "underlay_ip")), addr) ==
+	    AF_INET)
+		memcpy(&h->ip4, addr, 4);
+	store_copy(h->public_key, sizeof(h->public_key), json_object_get(obj, "public_key"));
+	return 0;
+}
+
+int store_load_topology(struct store *s, struct topology *out)
+{
+	struct store_txn t;
+	int rc;
+
+	if (!s || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	rc = store_read_begin(s, &t);
+	if (rc < 0)
+		return rc;
+	rc = store_foreach(&t, MODEL_NETWORK, store_topo_network, out);
+	if (rc == 0)
+		rc = store_foreach(&t, MODEL_PORT, store_topo_port, out);
+	if (rc == 0)
+		rc = store_foreach(&t, MODEL_HOST, store_topo_host, out);
+	mdb_txn_abort(t.txn);
+	if (rc < 0) {
+		free(out->networks);
+		free(out->ports);
+		free(out->hosts);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}
+
+static uint64_t store_be64_get(const MDB_val *k)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < k->mv_size && i < 8; i++)
+		v = (v << 8) | ((const uint8_t *)k->mv_data)[i];
+	return v;
+}
+
+/* Appends the change-log entries from revision `from` on to out. */
+static int store_changes_collect(struct store_txn *t, uint64_t from, json_t *out)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+	MDB_cursor *cur;
+	int rc;
+
+	stx_be64_put(key, from);
+	rc = mdb_cursor_open(t->txn, t->s->changes, &cur);
+	if (rc)
+		return stx_errno(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct store_cmd c;
+
+		if (store_cmd_decode(v.mv_data, v.mv_size, &c) < 0)
+			continue;
+		free(c.body);
+		json_array_append_new(out, json_pack("{s:I,s:s,s:s,s:s}", "revision",
+						     (json_int_t)store_be64_get(&k), "op",
+						     store_op_names[c.op], "kind",
+						     model_kind_name(c.kind), "id", c.id));
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : stx_errno(rc);
+}
+
+/* The oldest revision in the change log, 0 if it is empty. */
+static int store_changes_oldest(struct store_txn *t, uint64_t *oldest)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*oldest = 0;
+	rc = mdb_cursor_open(t->txn, t->s->changes, &cur);
+	if (rc)
+		return stx_errno(rc);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (rc == 0)
+		*oldest = store_be64_get(&k);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : stx_errno(rc);
+}
+
+int store_changes_since(struct store *s, uint64_t since, json_t **out, uint64_t *current)
+{
+	struct store_txn t;
+	uint64_t oldest;
+	int rc;
+
+	if (!s || !out || !current)
+		return -EINVAL;
+	*out = json_array();
+	if (!*out)
+		return -ENOMEM;
+	rc = store_read_begin(s, &t);
+	if (rc < 0)
+		goto out;
+	rc = stx_u64_get(&t, "revision", current);
+	if (rc == 0 && since < *current)
+		rc = store_changes_oldest(&t, &oldest);
+	if (rc == 0 && since < *current && (oldest == 0 || oldest > since + 1))
+		rc = -ESTALE;
+	if (rc == 0 && since < *current)
+		rc = store_changes_collect(&t, since + 1, *out);
+	mdb_txn_abort(t.txn);
+out:
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int store_admin_hash_get(struct store *s, uint8_t hash[32])
+{
+	struct store_txn t;
+	MDB_val v;
+	int rc;
+
+	if (!s || !hash)
+		return -EINVAL;
+	rc = store_read_begin(s, &t);
+	if (rc < 0)
+		return rc;
+	rc = stx_get(&t, s->meta, "admin_hash", &v);
+	if (rc == 0 && v.mv_size != 32)
+		rc = -EIO;
+	if (rc == 0)
+		memcpy(hash, v.mv_data, 32);
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+int store_admin_hash_set(struct store *s, const uint8_t hash[32])
+{
+	struct store_txn t = { .s = s };
+	int rc;
+
+	if (!s || !hash)
+		return -EINVAL;
+	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
+	if (rc < 0)
+		return rc;
+	rc = stx_put(&t, s->meta, "admin_hash", hash, 32);
+	if (rc == 0)
+		return stx_errno(mdb_txn_commit(t.txn));
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+static void store_dump_hex(FILE *fp, const MDB_val *v)
+{
+	for (size_t i = 0; i < v->mv_size; i++)
+		fprintf(fp, "%02x", ((const uint8_t *)v->mv_data)[i]);
+}
+
+int store_dump(struct store *s, FILE *fp)
+{
+	MDB_dbi dbis[MODEL_KIND_MAX + 5];
+	struct store_txn t;
+	int rc, n = 0;
+
+	if (!s || !fp)
+		return -EINVAL;
+	for (int i = 0; i < MODEL_KIND_MAX; i++)
+		dbis[n++] = s->objs[i];
+	dbis[n++] = s->meta;
+	dbis[n++] = s->uniq;
+	dbis[n++] = s->refs;
+	dbis[n++] = s->changes;
+	dbis[n++] = s->idem;
+	rc = store_read_begin(s, &t);
+	for (int i = 0; i < n && rc == 0; i++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+
+		rc = stx_errno(mdb_cursor_open(t.txn, dbis[i], &cur));
+		if (rc < 0)
+			break;
+		fprintf(fp, "table %d\n", i);
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			store_dump_hex(fp, &k);
+			fputc('=', fp);
+			store_dump_hex(fp, &v);
+			fputc('\n', fp);
+		}
+		mdb_cursor_close(cur);
+	}
+	if (rc == 0)
+		mdb_txn_abort(t.txn);
+	return rc;
+}
