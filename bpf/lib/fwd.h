@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * fwd.h - the ways out of the datapath: a local port (redirect into the
+ * peer of its host-side veth), a remote host (tunnel key + redirect to the
+ * collect_md vxlan device), or head-end replication of one frame.
+ */
+#ifndef TN_BPF_FWD_H
+#define TN_BPF_FWD_H
+
+#include "parse.h"
+#include "verdict.h"
+
+static __always_inline struct tn_config *tn_config_get(void)
+{
+	__u32 key = 0;
+	struct tn_config *cfg = bpf_map_lookup_elem(&tn_config, &key);
+
+	if (!cfg || !cfg->tunnel_ifindex)
+		return NULL;
+	return cfg;
+}
+
+/* Sets the VXLAN tunnel key for remote (network order). Returns 0 or <0. */
+static __always_inline int tn_tunnel_key_set(struct __sk_buff *skb, __u32 vni, __be32 remote)
+{
+	struct bpf_tunnel_key key = {};
+
+	key.remote_ipv4 = bpf_ntohl(remote);
+	key.tunnel_id = vni;
+	key.tunnel_ttl = TN_TUNNEL_TTL;
+	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), BPF_F_ZERO_CSUM_TX);
+}
+
+/* Into the VM behind the host-side veth ifindex (ingress of its peer). */
+static __always_inline int tn_deliver_local(struct __sk_buff *skb, __u32 ifindex, __u32 vni)
+{
+	tn_stat_inc(TN_STAT_TX_LOCAL);
+	tn_port_count(ifindex, TN_PORT_TX, skb->len);
+	tn_trace_set(TN_TRACE_REDIRECT_PEER, TN_STAT_TX_LOCAL, ifindex, 0, vni);
+	return bpf_redirect_peer(ifindex, 0);
+}
+
+/* To the host at remote (network order) through the tunnel device. */
+static __always_inline int tn_deliver_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					     __u32 in_ifindex)
+{
+	struct tn_config *cfg = tn_config_get();
+	__u32 tun_ifindex;
+
+	if (!cfg)
+		return tn_drop(skb, TN_DROP_CONFIG, in_ifindex);
+	tun_ifindex = cfg->tunnel_ifindex;
+	if (!remote)
+		return tn_drop(skb, TN_DROP_NO_FDB, in_ifindex);
+	if (tn_tunnel_key_set(skb, vni, remote) < 0)
+		return tn_drop(skb, TN_DROP_REDIRECT, in_ifindex);
+	tn_stat_inc(TN_STAT_TX_TUNNEL);
+	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL, tun_ifindex, remote, vni);
+	return bpf_redirect(tun_ifindex, 0);
+}
+
+/* One copy out of ifindex's egress; in test mode only recorded. */
+static __always_inline void tn_clone(struct __sk_buff *skb, __u32 ifindex, __be32 remote)
+{
+	if (tn_test_mode) {
+		tn_trace_clone(ifindex, remote);
+		return;
+	}
+	if (bpf_clone_redirect(skb, ifindex, 0))
+		tn_stat_inc(TN_DROP_REDIRECT);
+}
+
+/* Copies to the network's local ports except in_ifindex. */
+static __always_inline void tn_flood_local(struct __sk_buff *skb, const struct tn_flood *fl,
+					   __u32 in_ifindex)
+{
+	__u32 i, n = fl->n_local, oif;
+
+	for (i = 0; i < TN_MAX_FLOOD_LOCAL; i++) {
+		if (i >= n)
+			break;
+		oif = fl->local_ifindex[i];
+		if (!oif || oif == in_ifindex)
+			continue;
+		tn_port_count(oif, TN_PORT_TX, skb->len);
+		tn_clone(skb, oif, 0);
+	}
+}
+
+/* Copies to every other host of the network. After local copies only:
+ * the tunnel key stays on the skb. */
+static __always_inline void tn_flood_remote(struct __sk_buff *skb, const struct tn_flood *fl,
+					    __u32 vni)
+{
+	struct tn_config *cfg;
+	__u32 i, n = fl->n_remote;
+	__be32 remote;
+
+	if (!n)
+		return;
+	cfg = tn_config_get();
+	if (!cfg) {
+		tn_stat_inc(TN_DROP_CONFIG);
+		return;
+	}
+	for (i = 0; i < TN_MAX_FLOOD_REMOTE; i++) {
+		if (i >= n)
+			break;
+		remote = fl->remote_ip4[i];
+		if (!remote || remote == cfg->local_ip4)
+			continue;
+		if (tn_tunnel_key_set(skb, vni, remote) < 0) {
+			tn_stat_inc(TN_DROP_REDIRECT);
+			continue;
+		}
+		tn_clone(skb, cfg->tunnel_ifindex, remote);
+	}
+}
+
+/*
+ * Head-end replication of a broadcast, multicast or unknown-unicast frame
+ * of network vni from in_ifindex (0: from the tunnel, no remote copies).
+ * The original is always shot: TN_STAT_FLOOD, or TN_DROP_NO_FDB when the
+ * network has no flood list.
+ */
+static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u32 in_ifindex)
+{
+	struct tn_flood_key key = { .vni = vni };
+	struct tn_flood *fl = bpf_map_lookup_elem(&tn_flood, &key);
+
+	if (!fl)
+		return tn_drop(skb, TN_DROP_NO_FDB, in_ifindex);
+	tn_flood_local(skb, fl, in_ifindex);
+	if (in_ifindex)
+		tn_flood_remote(skb, fl, vni);
+	tn_stat_inc(TN_STAT_FLOOD);
+	tn_trace_set(TN_TRACE_FLOOD, TN_STAT_FLOOD, 0, 0, vni);
+	return TC_ACT_SHOT;
+}
+
+/* Unicast lookup of (vni, dst). NULL when unknown. */
+static __always_inline struct tn_fdb *tn_fdb_lookup(__u32 vni, const __u8 *dst)
+{
+	struct tn_fdb_key key = { .vni = vni };
+
+	tn_mac_copy(key.mac, dst);
+	return bpf_map_lookup_elem(&tn_fdb, &key);
+}
+
+#endif /* TN_BPF_FWD_H */

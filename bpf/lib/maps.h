@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * maps.h - every map of the datapath, defined once here.
+ *
+ * Each attach point (vif.bpf.c, tunnel.bpf.c) is its own object file and
+ * both include this header, so the definitions are __weak: `bpftool gen
+ * object` merges them into one map each in tenet.bpf.o. The ABI maps are
+ * pinned by name (TN_PIN_*) under the agent's pin_root_path so they survive
+ * an agent restart; tn_trace (tests only) and the tail-call program arrays
+ * (defined by each entry file) are not pinned.
+ */
+#ifndef TN_BPF_MAPS_H
+#define TN_BPF_MAPS_H
+
+#include "common.h"
+#include "trace.h"
+
+/* Set between __open() and __load(); 1 only in tests/bpf (see trace.h). */
+const volatile __u32 tn_test_mode __weak = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PORTS);
+	__type(key, struct tn_lport_key);
+	__type(value, struct tn_lport);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_lport SEC(".maps") __weak; /* agent only: kept to be pinned */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_FDB);
+	__type(key, struct tn_fdb_key);
+	__type(value, struct tn_fdb);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_fdb SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_FDB);
+	__type(key, struct tn_arp_key);
+	__type(value, struct tn_arp);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_arp SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_NETS);
+	__type(key, struct tn_flood_key);
+	__type(value, struct tn_flood);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_flood SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PEERS);
+	__type(key, struct tn_peer_key);
+	__type(value, struct tn_peer);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_peer SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_FDB); /* (network, peer) pairs */
+	__type(key, struct tn_tun_allow_key);
+	__type(value, struct tn_tun_allow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_tun_allow SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PORTS);
+	__type(key, struct tn_ifindex_key);
+	__type(value, struct tn_ifport);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_ifindex SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tn_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_config SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TN_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_stats SEC(".maps") __weak;
+
+/* Entries are created by the datapath; the agent deletes a port's entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TN_MAX_PORTS);
+	__type(key, struct tn_ifindex_key);
+	__type(value, struct tn_port_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_port_stats SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tn_trace);
+} tn_trace SEC(".maps") __weak;
+
+#endif /* TN_BPF_MAPS_H */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * slots.h - tail-call slots. Each entry file owns one program array, filled
+ * by libbpf from the array's static initialiser at load time (the agent
+ * does nothing); stages jump with bpf_tail_call_static on these constants.
+ */
+#ifndef TN_BPF_SLOTS_H
+#define TN_BPF_SLOTS_H
+
+/* tn_vif_calls, used from tn_vif_ingress (vif.bpf.c) */
+enum tn_vif_slot {
+	TN_VIF_SLOT_PORT_SEC = 0, /* tn_port_sec: MAC/IP/ARP anti-spoof */
+	TN_VIF_SLOT_ARP = 1, /* tn_arp_resp: local ARP responder */
+	TN_VIF_SLOT_L2 = 2, /* tn_l2_fwd: fdb lookup and delivery */
+	TN_VIF_SLOT_MAX
+};
+
+/* tn_tun_calls, used from tn_tunnel_ingress (tunnel.bpf.c) */
+enum tn_tun_slot {
+	TN_TUN_SLOT_DELIVER = 0, /* tn_tun_deliver: to the local port(s) */
+	TN_TUN_SLOT_MAX
+};
+
+#endif /* TN_BPF_SLOTS_H */

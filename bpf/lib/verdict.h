@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * verdict.h - counting and tracing of every decision. Global counters go to
+ * tn_stats (enum tn_stat), per-port ones to tn_port_stats; in test mode the
+ * decision is also written to tn_trace (see trace.h).
+ */
+#ifndef TN_BPF_VERDICT_H
+#define TN_BPF_VERDICT_H
+
+#include "maps.h"
+
+enum tn_port_dir {
+	TN_PORT_RX, /* from the port */
+	TN_PORT_TX, /* delivered to the port */
+	TN_PORT_DROP, /* from the port, dropped */
+};
+
+static __always_inline void tn_stat_inc(__u32 stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&tn_stats, &stat);
+
+	if (v)
+		*v += 1;
+}
+
+/* Counts one packet of len bytes for the port at ifindex (0: no port). */
+static __always_inline void tn_port_count(__u32 ifindex, enum tn_port_dir dir, __u32 len)
+{
+	struct tn_ifindex_key key = { .ifindex = ifindex };
+	struct tn_port_stats zero = {}, *ps;
+
+	if (!ifindex)
+		return;
+	ps = bpf_map_lookup_elem(&tn_port_stats, &key);
+	if (!ps) {
+		bpf_map_update_elem(&tn_port_stats, &key, &zero, BPF_NOEXIST);
+		ps = bpf_map_lookup_elem(&tn_port_stats, &key);
+		if (!ps)
+			return;
+	}
+	if (dir == TN_PORT_RX) {
+		ps->rx_packets++;
+		ps->rx_bytes += len;
+	} else if (dir == TN_PORT_TX) {
+		ps->tx_packets++;
+		ps->tx_bytes += len;
+	} else {
+		ps->drops++;
+	}
+}
+
+/* The trace record, or NULL outside test mode (folded away at load). */
+static __always_inline struct tn_trace *tn_trace_get(void)
+{
+	__u32 key = 0;
+
+	if (!tn_test_mode)
+		return NULL;
+	return bpf_map_lookup_elem(&tn_trace, &key);
+}
+
+static __always_inline void tn_trace_set(__u32 verdict, __u32 stat, __u32 ifindex,
+					 __be32 remote_ip4, __u32 vni)
+{
+	struct tn_trace *t = tn_trace_get();
+
+	if (!t)
+		return;
+	t->verdict = verdict;
+	t->stat = stat;
+	t->ifindex = ifindex;
+	t->remote_ip4 = remote_ip4;
+	t->vni = vni;
+}
+
+static __always_inline void tn_trace_clone(__u32 ifindex, __be32 remote_ip4)
+{
+	struct tn_trace *t = tn_trace_get();
+	__u32 n;
+
+	if (!t)
+		return;
+	n = t->n_clone;
+	if (n >= TN_TRACE_MAX_CLONE)
+		return;
+	t->clone[n].ifindex = ifindex;
+	t->clone[n].remote_ip4 = remote_ip4;
+	t->n_clone = n + 1;
+}
+
+/*
+ * Drops the packet for reason (a TN_DROP_*), counted globally and against
+ * the ingress port in_ifindex (0: none). Returns TC_ACT_SHOT.
+ */
+static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in_ifindex)
+{
+	tn_stat_inc(reason);
+	tn_port_count(in_ifindex, TN_PORT_DROP, skb->len);
+	tn_trace_set(TN_TRACE_DROP, reason, 0, 0, 0);
+	return TC_ACT_SHOT;
+}
+
+#endif /* TN_BPF_VERDICT_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * l2_fwd.h - network function "L2 forwarding" from a port (program
+ * tn_l2_fwd, slot TN_VIF_SLOT_L2): (network, destination MAC) in tn_fdb
+ * decides local port or remote host; broadcast, multicast and unknown
+ * unicast are replicated to the network's flood list. Included by
+ * vif.bpf.c after the program array tn_vif_calls.
+ */
+#ifndef TN_NF_L2_FWD_H
+#define TN_NF_L2_FWD_H
+
+#include "ctx.h"
+#include "fwd.h"
+
+SEC("tc")
+int tn_l2_fwd(struct __sk_buff *skb)
+{
+	__u32 vni = tn_ctx_vni(skb), ifindex = skb->ifindex;
+	struct ethhdr *eth = tn_eth(skb);
+	struct tn_fdb *fdb;
+
+	if (!eth)
+		return tn_drop(skb, TN_DROP_MALFORMED, ifindex);
+	if (tn_mac_is_multicast(eth->h_dest))
+		return tn_flood_frame(skb, vni, ifindex);
+	fdb = tn_fdb_lookup(vni, eth->h_dest);
+	if (!fdb)
+		return tn_flood_frame(skb, vni, ifindex);
+	if (fdb->flags & TN_FDB_F_LOCAL) {
+		if (!fdb->ifindex)
+			return tn_drop(skb, TN_DROP_NO_FDB, ifindex);
+		return tn_deliver_local(skb, fdb->ifindex, vni);
+	}
+	if (fdb->flags & TN_FDB_F_REMOTE)
+		return tn_deliver_remote(skb, vni, fdb->remote_ip4, ifindex);
+	return tn_drop(skb, TN_DROP_NO_FDB, ifindex);
+}
+
+#endif /* TN_NF_L2_FWD_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * port_sec.h - network function "port security" (program tn_port_sec,
+ * slot TN_VIF_SLOT_PORT_SEC), reached only for ports with
+ * TN_LPORT_F_PORT_SECURITY. The source MAC must be the port's; an IPv4
+ * source and an ARP sender must be the port's address or 0.0.0.0 (DHCP,
+ * ARP probes) when the port has one. Every violation is TN_DROP_SPOOF_MAC
+ * (the ABI has one anti-spoof reason). Included by vif.bpf.c after the
+ * program array tn_vif_calls.
+ */
+#ifndef TN_NF_PORT_SEC_H
+#define TN_NF_PORT_SEC_H
+
+#include "fwd.h"
+#include "slots.h"
+
+/* True when src may be sent by port: its address, 0.0.0.0, or any if none. */
+static __always_inline bool tn_port_ip4_ok(const struct tn_ifport *port, __be32 src)
+{
+	return !port->ip4 || !src || src == port->ip4;
+}
+
+/* 0 when the frame passes, else the TN_DROP_* reason. */
+static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
+					       const struct tn_ifport *port)
+{
+	struct ethhdr *eth = tn_eth(skb);
+	struct tn_arphdr *arp;
+	struct iphdr *ip;
+	__be16 proto;
+
+	if (!eth)
+		return TN_DROP_MALFORMED;
+	if (!tn_mac_eq(eth->h_source, port->mac))
+		return TN_DROP_SPOOF_MAC;
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		ip = tn_ip4_hdr(skb);
+		if (!ip)
+			return TN_DROP_MALFORMED;
+		if (!tn_port_ip4_ok(port, ip->saddr))
+			return TN_DROP_SPOOF_MAC;
+	} else if (proto == bpf_htons(ETH_P_ARP)) {
+		arp = tn_arp_hdr(skb);
+		if (!arp || !tn_arp_is_eth_ip4(arp))
+			return TN_DROP_MALFORMED;
+		if (!tn_mac_eq(arp->sha, port->mac) ||
+		    !tn_port_ip4_ok(port, tn_ip4_load(arp->spa)))
+			return TN_DROP_SPOOF_MAC;
+	}
+	return 0;
+}
+
+SEC("tc")
+int tn_port_sec(struct __sk_buff *skb)
+{
+	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
+	struct tn_ifport *port = bpf_map_lookup_elem(&tn_ifindex, &key);
+	struct ethhdr *eth;
+	__u32 reason;
+
+	if (!port)
+		return tn_drop(skb, TN_DROP_NO_PORT, 0);
+	reason = tn_port_sec_check(skb, port);
+	if (reason)
+		return tn_drop(skb, reason, key.ifindex);
+	eth = tn_eth(skb);
+	if (eth && eth->h_proto == bpf_htons(ETH_P_ARP))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
+	else
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, key.ifindex);
+}
+
+#endif /* TN_NF_PORT_SEC_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * tun_deliver.h - network function "tunnel delivery" (program
+ * tn_tun_deliver, slot TN_TUN_SLOT_DELIVER): an inner frame of an admitted
+ * VXLAN packet goes to the local port owning its destination MAC, or, if
+ * broadcast/multicast, to every local port of the network. Frames for MACs
+ * that are not local here are dropped (no re-replication to other hosts).
+ * Included by tunnel.bpf.c.
+ */
+#ifndef TN_NF_TUN_DELIVER_H
+#define TN_NF_TUN_DELIVER_H
+
+#include "ctx.h"
+#include "fwd.h"
+
+SEC("tc")
+int tn_tun_deliver(struct __sk_buff *skb)
+{
+	__u32 vni = tn_ctx_vni(skb);
+	struct ethhdr *eth = tn_eth(skb);
+	struct tn_fdb *fdb;
+
+	if (!eth)
+		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	if (tn_mac_is_multicast(eth->h_dest))
+		return tn_flood_frame(skb, vni, 0);
+	fdb = tn_fdb_lookup(vni, eth->h_dest);
+	if (!fdb || !(fdb->flags & TN_FDB_F_LOCAL) || !fdb->ifindex)
+		return tn_drop(skb, TN_DROP_NO_FDB, 0);
+	return tn_deliver_local(skb, fdb->ifindex, vni);
+}
+
+#endif /* TN_NF_TUN_DELIVER_H */

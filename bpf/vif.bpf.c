@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * vif.bpf.c - attach point "VIF ingress": tc ingress of the host-side veth
+ * of a VM port (packets from the VM). The entry program tn_vif_ingress finds
+ * the port by ifindex, stores the packet context in skb->cb (ctx.h) and
+ * chains the network functions through tn_vif_calls:
+ *
+ *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
+ *
+ * tn_vif_calls is filled by libbpf from its initialiser at load time.
+ */
+#include "common.h"
+#include "ctx.h"
+#include "maps.h"
+#include "slots.h"
+#include "verdict.h"
+
+int tn_port_sec(struct __sk_buff *skb);
+int tn_arp_resp(struct __sk_buff *skb);
+int tn_l2_fwd(struct __sk_buff *skb);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, TN_VIF_SLOT_MAX);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(void *));
+} tn_vif_calls SEC(".maps") = {
+	.values = {
+		[TN_VIF_SLOT_PORT_SEC] = (void *)&tn_port_sec,
+		[TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
+		[TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
+	},
+};
+
+#include "nf/port_sec.h"
+#include "nf/arp_resp.h"
+#include "nf/l2_fwd.h"
+
+SEC("tc")
+int tn_vif_ingress(struct __sk_buff *skb)
+{
+	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
+	struct tn_ifport *port;
+	struct ethhdr *eth;
+
+	tn_stat_inc(TN_STAT_RX_VIF);
+	eth = tn_eth(skb);
+	if (!eth)
+		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	port = bpf_map_lookup_elem(&tn_ifindex, &key);
+	if (!port)
+		return tn_drop(skb, TN_DROP_NO_PORT, 0);
+	tn_port_count(key.ifindex, TN_PORT_RX, skb->len);
+	tn_ctx_set(skb, port->vni, port->port_id, key.ifindex);
+	if (port->flags & TN_LPORT_F_PORT_SECURITY)
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
+	else if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
+	else
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, key.ifindex);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

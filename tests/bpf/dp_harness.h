@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * dp_harness.h - helpers for the datapath tests: load the skeleton in test
+ * mode with pinning disabled, fill the ABI maps, build frames, run a
+ * program through BPF_PROG_TEST_RUN and read counters and the decision
+ * trace (bpf/lib/trace.h). Test-only; every helper fails the test (cmocka
+ * assert) on a bpf() error.
+ *
+ * BPF_PROG_TEST_RUN only accepts a __sk_buff ifindex of an existing device
+ * (or 0/1 for loopback), so the port under test is loopback: DP_IF_A = 1.
+ */
+#ifndef TN_DP_HARNESS_H
+#define TN_DP_HARNESS_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tenet_abi.h"
+#include "trace.h"
+#include "tenet.skel.h"
+
+#define DP_TC_ACT_OK 0
+#define DP_TC_ACT_SHOT 2
+#define DP_TC_ACT_REDIRECT 7
+
+#define DP_VNI_BLUE 100
+#define DP_VNI_RED 200
+#define DP_IF_A 1 /* port A (loopback: the only ifindex test_run takes as is) */
+#define DP_IF_B 7 /* port B, local, same network */
+#define DP_IF_D 8 /* port D, local, same network */
+#define DP_IF_TUN 9 /* the vxlan device */
+#define DP_IP(a, b, c, d) htonl(((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+#define DP_HOST_LOCAL DP_IP(198, 18, 0, 2)
+#define DP_HOST_C DP_IP(198, 18, 0, 3) /* remote host with port C */
+#define DP_HOST_E DP_IP(198, 18, 0, 4) /* remote host, blue only */
+#define DP_HOST_X DP_IP(198, 18, 0, 99) /* not enrolled */
+
+static const __u8 dp_mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const __u8 dp_mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const __u8 dp_mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const __u8 dp_mac_x[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+static const __u8 dp_mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+#define DP_IP_A DP_IP(10, 0, 0, 1)
+#define DP_IP_B DP_IP(10, 0, 0, 2)
+#define DP_IP_C DP_IP(10, 0, 0, 3)
+
+/* Opens and loads the skeleton, test mode on, nothing pinned. */
+static inline int dp_setup(void **state)
+{
+	struct tenet_bpf *skel = tenet_bpf__open();
+	struct bpf_map *map;
+
+	if (!skel)
+		return -1;
+	skel->rodata->tn_test_mode = 1;
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		if (bpf_map__set_pin_path(map, NULL))
+			goto out_destroy;
+	}
+	if (tenet_bpf__load(skel))
+		goto out_destroy;
+	*state = skel;
+	return 0;
+out_destroy:
+	tenet_bpf__destroy(skel);
+	return -1;
+}
+
+static inline int dp_teardown(void **state)
+{
+	tenet_bpf__destroy(*state);
+	*state = NULL;
+	return 0;
+}
+
+static inline void dp_put(struct bpf_map *map, const void *key, const void *val)
+{
+	assert_int_equal(bpf_map__update_elem(map, key, bpf_map__key_size(map), val,
+					      bpf_map__value_size(map), BPF_ANY),
+			 0);
+}
+
+static inline void dp_port_add(struct tenet_bpf *s, __u32 ifindex, __u32 port_id, __u32 vni,
+			       const __u8 *mac, __be32 ip4, __u16 flags)
+{
+	struct tn_ifindex_key k = { .ifindex = ifindex };
+	struct tn_ifport v = { .port_id = port_id, .vni = vni, .flags = flags, .ip4 = ip4 };
+
+	memcpy(v.mac, mac, 6);
+	dp_put(s->maps.tn_ifindex, &k, &v);
+}
+
+static inline void dp_fdb_add(struct tenet_bpf *s, __u32 vni, const __u8 *mac, __u32 ifindex,
+			      __be32 remote, __u32 flags)
+{
+	struct tn_fdb_key k = { .vni = vni };
+	struct tn_fdb v = { .port_id = 1, .ifindex = ifindex, .remote_ip4 = remote,
+			    .flags = flags };
+
+	memcpy(k.mac, mac, 6);
+	dp_put(s->maps.tn_fdb, &k, &v);
+}
+
+static inline void dp_arp_add(struct tenet_bpf *s, __u32 vni, __be32 ip4, const __u8 *mac)
+{
+	struct tn_arp_key k = { .vni = vni, .ip4 = ip4 };
+	struct tn_arp v = {};
+
+	memcpy(v.mac, mac, 6);
+	dp_put(s->maps.tn_arp, &k, &v);
+}
+
+static inline void dp_config_set(struct tenet_bpf *s)
+{
+	__u32 k = 0;
+	struct tn_config v = { .abi_version = TN_ABI_VERSION, .tunnel_ifindex = DP_IF_TUN,
+			       .local_ip4 = DP_HOST_LOCAL };
+
+	dp_put(s->maps.tn_config, &k, &v);
+}
+
+/* Enrols host and allows it to send in vni. */
+static inline void dp_peer_add(struct tenet_bpf *s, __be32 host, __u32 vni)
+{
+	struct tn_peer_key pk = { .ip4 = host };
+	struct tn_peer pv = { .host_id = 3 };
+	struct tn_tun_allow_key ak = { .vni = vni, .remote_ip4 = host };
+	struct tn_tun_allow av = {};
+
+	dp_put(s->maps.tn_peer, &pk, &pv);
+	dp_put(s->maps.tn_tun_allow, &ak, &av);
+}
+
+/* Blue's flood list: local A, B, an unresolved slot, D; hosts C, E, us. */
+static inline void dp_flood_blue(struct tenet_bpf *s)
+{
+	struct tn_flood_key k = { .vni = DP_VNI_BLUE };
+	struct tn_flood v = { .n_local = 4, .n_remote = 3 };
+
+	v.local_ifindex[0] = DP_IF_A;
+	v.local_ifindex[1] = DP_IF_B;
+	v.local_ifindex[2] = 0;
+	v.local_ifindex[3] = DP_IF_D;
+	v.remote_ip4[0] = DP_HOST_C;
+	v.remote_ip4[1] = DP_HOST_LOCAL;
+	v.remote_ip4[2] = DP_HOST_E;
+	dp_put(s->maps.tn_flood, &k, &v);
+}
+
+/* The standard topology: A (port security) and B local on blue, C remote. */
+static inline void dp_topology(struct tenet_bpf *s)
+{
+	dp_config_set(s);
+	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, TN_LPORT_F_PORT_SECURITY);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_a, DP_IF_A, 0, TN_FDB_F_LOCAL);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, DP_IF_B, 0, TN_FDB_F_LOCAL);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, 0, DP_HOST_C, TN_FDB_F_REMOTE);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_A, dp_mac_a);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_B, dp_mac_b);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C, dp_mac_c);
+	dp_peer_add(s, DP_HOST_C, DP_VNI_BLUE);
+	dp_flood_blue(s);
+}
+
+/* Ethernet + IPv4 + UDP + 8 bytes payload (50 bytes). Returns the length. */
+static inline __u32 dp_build_ip4(__u8 *p, const __u8 *dst, const __u8 *src, __be32 saddr,
+				 __be32 daddr)
+{
+	memset(p, 0, 50);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = 0x08;
+	p[14] = 0x45; /* v4, ihl 5 */
+	p[17] = 36; /* total length */
+	p[22] = 64; /* ttl */
+	p[23] = 17; /* udp */
+	memcpy(p + 26, &saddr, 4);
+	memcpy(p + 30, &daddr, 4);
+	p[35] = 68; /* sport */
+	p[37] = 67; /* dport */
+	p[39] = 16; /* udp length */
+	return 50;
+}
+
+/* Broadcast ARP request (42 bytes). Returns the length. */
+static inline __u32 dp_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
+{
+	static const __u8 hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+	memset(p, 0, 42);
+	memcpy(p, dp_mac_bcast, 6);
+	memcpy(p + 6, sha, 6);
+	p[12] = 0x08;
+	p[13] = 0x06;
+	memcpy(p + 14, hdr, 8);
+	memcpy(p + 22, sha, 6);
+	memcpy(p + 28, &spa, 4);
+	memcpy(p + 38, &tpa, 4);
+	return 42;
+}
+
+/*
+ * True when BPF_PROG_TEST_RUN (6.18) refuses the first len bytes of pkt
+ * with EINVAL before any program runs: shorter than an Ethernet header, or
+ * an IPv4 frame without a whole IPv4 header.
+ */
+static inline bool dp_run_refuses(const __u8 *pkt, __u32 len)
+{
+	if (len < 14)
+		return true;
+	return pkt[12] == 0x08 && pkt[13] == 0x00 && len < 14 + 20;
+}
+
+/*
+ * Runs prog on len bytes of pkt arriving on ifindex with cb[0..1] set.
+ * Returns bpf_prog_test_run_opts's result; *retval is the program's
+ * verdict; out (optional, *out_len bytes) receives the resulting frame.
+ */
+static inline int dp_run(struct bpf_program *prog, const void *pkt, __u32 len, __u32 cb0,
+			 __u32 cb1, __u32 *retval, void *out, __u32 *out_len)
+{
+	struct __sk_buff ctx = { .ifindex = DP_IF_A };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err;
+
+	ctx.cb[0] = cb0;
+	ctx.cb[1] = cb1;
+	if (out) {
+		opts.data_out = out;
+		opts.data_size_out = *out_len;
+	}
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	*retval = opts.retval;
+	if (out)
+		*out_len = opts.data_size_out;
+	return err;
+}
+
+/* Clears the decision trace before a run. */
+static inline void dp_trace_reset(struct tenet_bpf *s)
+{
+	struct tn_trace t = {};
+	__u32 k = 0;
+
+	dp_put(s->maps.tn_trace, &k, &t);
+}
+
+static inline struct tn_trace dp_trace(struct tenet_bpf *s)
+{
+	struct tn_trace t;
+	__u32 k = 0;
+
+	assert_int_equal(bpf_map__lookup_elem(s->maps.tn_trace, &k, sizeof(k), &t, sizeof(t), 0),
+			 0);
+	return t;
+}
+
+/* Sum over CPUs of counter stat of tn_stats. */
+static inline __u64 dp_stat(struct tenet_bpf *s, __u32 stat)
+{
+	int i, n = libbpf_num_possible_cpus();
+	__u64 *v, sum = 0;
+
+	assert_true(n > 0);
+	v = calloc(n, sizeof(*v));
+	assert_non_null(v);
+	assert_int_equal(bpf_map__lookup_elem(s->maps.tn_stats, &stat, sizeof(stat), v,
+					      n * sizeof(*v), 0),
+			 0);
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	free(v);
+	return sum;
+}
+
+/* Sum over CPUs of the port counters of ifindex (zeros if none yet). */
+static inline struct tn_port_stats dp_port_stats(struct tenet_bpf *s, __u32 ifindex)
+{
+	int i, n = libbpf_num_possible_cpus();
+	struct tn_ifindex_key k = { .ifindex = ifindex };
+	struct tn_port_stats sum = {}, *v;
+
+	assert_true(n > 0);
+	v = calloc(n, sizeof(*v));
+	assert_non_null(v);
+	if (!bpf_map__lookup_elem(s->maps.tn_port_stats, &k, sizeof(k), v, n * sizeof(*v), 0)) {
+		for (i = 0; i < n; i++) {
+			sum.rx_packets += v[i].rx_packets;
+			sum.tx_packets += v[i].tx_packets;
+			sum.drops += v[i].drops;
+		}
+	}
+	free(v);
+	return sum;
+}
+
+#endif /* TN_DP_HARNESS_H */

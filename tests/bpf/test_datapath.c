@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_datapath.c - the L2 overlay datapath under BPF_PROG_TEST_RUN (ctest
+ * bpf.datapath). Each test loads its own skeleton in test mode, builds the
+ * topology of dp_harness.h, runs crafted frames and checks the verdict, the
+ * decision trace (redirect target, tunnel key) and the counters.
+ *
+ * Tests: local_forward, remote_tunnel_key, remote_no_config,
+ * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
+ * tunnel_bad_vni, spoof_mac, spoof_ip, dhcp_allowed, flood_vif,
+ * flood_tunnel, no_port, no_fdb, tail_calls_filled, truncated.
+ */
+#include "dp_harness.h"
+
+/* Runs a VIF frame from port A and returns the verdict. */
+static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
+{
+	__u32 ret = 0;
+
+	dp_trace_reset(s);
+	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, NULL, NULL), 0);
+	return ret;
+}
+
+/* Runs a decapsulated frame from host (network order) with vni. */
+static __u32 tun_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __be32 host, __u32 vni)
+{
+	__u32 ret = 0;
+
+	dp_trace_reset(s);
+	assert_int_equal(dp_run(s->progs.tn_tunnel_ingress, pkt, len, ntohl(host), vni, &ret,
+				NULL, NULL),
+			 0);
+	return ret;
+}
+
+static void test_local_forward(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_REDIRECT_PEER);
+	assert_int_equal(t.ifindex, DP_IF_B);
+	assert_int_equal(t.remote_ip4, 0);
+	assert_int_equal(dp_stat(s, TN_STAT_RX_VIF), 1);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_A).rx_packets, 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_B).tx_packets, 1);
+}
+
+static void test_remote_tunnel_key(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_REDIRECT);
+	assert_int_equal(t.ifindex, DP_IF_TUN);
+	assert_int_equal(t.remote_ip4, DP_HOST_C);
+	assert_int_equal(t.vni, DP_VNI_BLUE);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_TUNNEL), 1);
+}
+
+static void test_remote_no_config(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_config zero = {};
+	__u8 pkt[64];
+	__u32 len, k = 0;
+
+	dp_topology(s);
+	dp_put(s->maps.tn_config, &k, &zero);
+	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_CONFIG);
+	assert_int_equal(dp_stat(s, TN_DROP_CONFIG), 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 1);
+}
+
+static void test_tunnel_receive(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_REDIRECT_PEER);
+	assert_int_equal(t.ifindex, DP_IF_A);
+	assert_int_equal(dp_stat(s, TN_STAT_RX_TUNNEL), 1);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_A).tx_packets, 1);
+
+	/* a MAC that lives elsewhere is not sent back out */
+	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_c, DP_IP_C, DP_IP_C);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 1);
+}
+
+static void test_arp_reply(void **state)
+{
+	static const __u8 want[42] = {
+		0x02, 0, 0, 0, 0, 0x0a, /* eth dst: the asker */
+		0x02, 0, 0, 0, 0, 0x0b, /* eth src: the answer */
+		0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 2, /* ARP reply */
+		0x02, 0, 0, 0, 0, 0x0b, 10, 0, 0, 2, /* sha, spa */
+		0x02, 0, 0, 0, 0, 0x0a, 10, 0, 0, 1, /* tha, tpa */
+	};
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64], out[128];
+	__u32 len, out_len = sizeof(out), ret = 0;
+	struct tn_trace t;
+
+	dp_topology(s);
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
+	dp_trace_reset(s);
+	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, out, &out_len), 0);
+	assert_int_equal(ret, DP_TC_ACT_REDIRECT);
+	assert_int_equal(out_len, sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_REDIRECT);
+	assert_int_equal(t.ifindex, DP_IF_A);
+	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 1);
+}
+
+static void test_arp_probe_not_answered(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	/* duplicate address probe for its own address: flooded, not answered */
+	len = dp_build_arp(pkt, dp_mac_a, 0, DP_IP_A);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
+	/* unknown address: flooded */
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 77));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 2);
+}
+
+static void test_tunnel_unknown_peer(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_X, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_UNKNOWN_PEER);
+	assert_int_equal(dp_stat(s, TN_DROP_UNKNOWN_PEER), 1);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
+}
+
+static void test_tunnel_bad_vni(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	dp_peer_add(s, DP_HOST_E, DP_VNI_RED);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	/* C may send on blue only, E on red only */
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_RED), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_BAD_VNI);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_BAD_VNI), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_UNKNOWN_PEER), 0);
+}
+
+static void test_spoof_mac(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	len = dp_build_arp(pkt, dp_mac_x, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
+	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 2);
+	/* without port security the same frame is forwarded */
+	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+}
+
+static void test_spoof_ip(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_C, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	/* ARP claiming another address */
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_C, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
+	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
+}
+
+static void test_dhcp_allowed(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
+}
+
+static void test_flood_vif(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
+	/* not back to A, not to the unresolved slot, not to ourselves */
+	assert_int_equal(t.n_clone, 4);
+	assert_int_equal(t.clone[0].ifindex, DP_IF_B);
+	assert_int_equal(t.clone[0].remote_ip4, 0);
+	assert_int_equal(t.clone[1].ifindex, DP_IF_D);
+	assert_int_equal(t.clone[2].ifindex, DP_IF_TUN);
+	assert_int_equal(t.clone[2].remote_ip4, DP_HOST_C);
+	assert_int_equal(t.clone[3].ifindex, DP_IF_TUN);
+	assert_int_equal(t.clone[3].remote_ip4, DP_HOST_E);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_B).tx_packets, 1);
+	/* unknown unicast floods too */
+	len = dp_build_ip4(pkt, dp_mac_x, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 9));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).n_clone, 4);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 2);
+}
+
+static void test_flood_tunnel(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
+	/* every local port, no copy back into the overlay */
+	assert_int_equal(t.n_clone, 3);
+	assert_int_equal(t.clone[0].ifindex, DP_IF_A);
+	assert_int_equal(t.clone[1].ifindex, DP_IF_B);
+	assert_int_equal(t.clone[2].ifindex, DP_IF_D);
+	assert_int_equal(t.clone[2].remote_ip4, 0);
+}
+
+static void test_no_port(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_config_set(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_PORT);
+	assert_int_equal(dp_stat(s, TN_DROP_NO_PORT), 1);
+}
+
+static void test_no_fdb(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_flood_key fk = { .vni = DP_VNI_BLUE };
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	/* local MAC whose interface the agent has not resolved yet */
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, 0, 0, TN_FDB_F_LOCAL);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_FDB);
+	/* unknown unicast in a network without a flood list */
+	assert_int_equal(bpf_map__delete_elem(s->maps.tn_flood, &fk, sizeof(fk), 0), 0);
+	len = dp_build_ip4(pkt, dp_mac_x, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 2);
+}
+
+static void test_tail_calls_filled(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u32 slot, id;
+
+	for (slot = 0; slot < bpf_map__max_entries(s->maps.tn_vif_calls); slot++)
+		assert_int_equal(bpf_map__lookup_elem(s->maps.tn_vif_calls, &slot, sizeof(slot),
+						      &id, sizeof(id), 0),
+				 0);
+	for (slot = 0; slot < bpf_map__max_entries(s->maps.tn_tun_calls); slot++)
+		assert_int_equal(bpf_map__lookup_elem(s->maps.tn_tun_calls, &slot, sizeof(slot),
+						      &id, sizeof(id), 0),
+				 0);
+}
+
+/* Sum of every counter that ends a packet: drops, floods, transmissions. */
+static __u64 verdict_total(struct tenet_bpf *s)
+{
+	__u64 sum = 0;
+	__u32 i;
+
+	for (i = TN_STAT_TX_LOCAL; i < TN_STAT_MAX; i++)
+		sum += dp_stat(s, i);
+	return sum;
+}
+
+/*
+ * Every prefix of pkt: those test_run refuses (dp_run_refuses) must fail
+ * with EINVAL; otherwise a counted drop or a legitimate redirect, never a pass.
+ */
+static void truncate_all(struct tenet_bpf *s, struct bpf_program *prog, const __u8 *pkt,
+			 __u32 full, __u32 cb0, __u32 cb1)
+{
+	__u32 len, ret;
+	__u64 before;
+	struct tn_trace t;
+	int err;
+
+	for (len = 0; len <= full; len++) {
+		dp_trace_reset(s);
+		before = verdict_total(s);
+		ret = ~0u;
+		err = dp_run(prog, pkt, len, cb0, cb1, &ret, NULL, NULL);
+		if (dp_run_refuses(pkt, len)) {
+			assert_int_equal(err, -EINVAL);
+			continue;
+		}
+		assert_int_equal(err, 0);
+		t = dp_trace(s);
+		assert_int_not_equal(t.verdict, TN_TRACE_NONE);
+		assert_int_equal(verdict_total(s), before + 1);
+		if (ret == DP_TC_ACT_SHOT)
+			assert_true(t.verdict == TN_TRACE_DROP || t.verdict == TN_TRACE_FLOOD);
+		else
+			assert_int_equal(ret, DP_TC_ACT_REDIRECT);
+	}
+}
+
+static void test_truncated(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct bpf_program *vif = s->progs.tn_vif_ingress, *tun = s->progs.tn_tunnel_ingress;
+	__u8 pkt[64];
+	__u32 len, c = ntohl(DP_HOST_C);
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	truncate_all(s, vif, pkt, len, 0, 0);
+	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
+	truncate_all(s, vif, pkt, len, 0, 0);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP_B);
+	truncate_all(s, vif, pkt, len, 0, 0);
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
+	truncate_all(s, vif, pkt, len, 0, 0);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
+	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
+	/* truncated ARP and IPv4 headers are malformed, not forwarded */
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len - 1), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+	/* (IPv4 frames shorter than 34 bytes never reach a program via test_run) */
+	/* the same without port security: the ARP stage still refuses */
+	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
+	truncate_all(s, vif, pkt, len, 0, 0);
+	assert_int_equal(vif_run(s, pkt, 30), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+}
+
+#define DP_TEST(f) cmocka_unit_test_setup_teardown(f, dp_setup, dp_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		DP_TEST(test_local_forward),
+		DP_TEST(test_remote_tunnel_key),
+		DP_TEST(test_remote_no_config),
+		DP_TEST(test_tunnel_receive),
+		DP_TEST(test_arp_reply),
+		DP_TEST(test_arp_probe_not_answered),
+		DP_TEST(test_tunnel_unknown_peer),
+		DP_TEST(test_tunnel_bad_vni),
+		DP_TEST(test_spoof_mac),
+		DP_TEST(test_spoof_ip),
+		DP_TEST(test_dhcp_allowed),
+		DP_TEST(test_flood_vif),
+		DP_TEST(test_flood_tunnel),
+		DP_TEST(test_no_port),
+		DP_TEST(test_no_fdb),
+		DP_TEST(test_tail_calls_filled),
+		DP_TEST(test_truncated),
+	};
+
+	return cmocka_run_group_tests_name("bpf.datapath", tests, NULL, NULL);
+}
