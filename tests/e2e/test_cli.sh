@@ -120,6 +120,7 @@ ctl subnet update blue-sub name=blue-subnet >/dev/null
 ok "subnets: create/list/filter/show/update"
 
 # --- hosts (id == name); keys from the ZeroMQ CURVE RFC examples
+# shellcheck disable=SC2016 # literal Z85 keys
 K1='Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID'
 K2='rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7'
 js host create name=h1 public_key="$K1" underlay_ip=198.18.0.1 >/dev/null
