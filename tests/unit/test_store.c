@@ -1,0 +1,451 @@
+/* test_store.c - store_apply, revisions, change log, uniqueness, determinism,
+ * topology loading (controller/store.c). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+
+#define T_TEN "00000000-0000-4000-8000-000000000001"
+#define T_NET "00000000-0000-4000-8000-000000000002"
+#define T_NET2 "00000000-0000-4000-8000-000000000003"
+#define T_SUB "00000000-0000-4000-8000-000000000004"
+#define T_PORT1 "00000000-0000-4000-8000-000000000005"
+#define T_PORT2 "00000000-0000-4000-8000-000000000006"
+#define T_KEY1 "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+#define T_KEY2 "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
+
+/* A store in a fresh temporary directory. */
+struct fixture {
+	char dir[64]; /* mkdtemp directory */
+	struct store *s; /* the store */
+};
+
+static struct store *fixture_open(struct fixture *f, size_t window)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/tenet-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->s = store_new(f->dir, window);
+	assert_non_null(f->s);
+	return f->s;
+}
+
+static void fixture_close(struct fixture *f)
+{
+	char path[128];
+
+	store_destroy(&f->s);
+	assert_null(f->s);
+	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+}
+
+/* Applies one command; returns store_apply's code, res released unless out. */
+static int run(struct store *s, enum store_op op, enum model_kind kind, const char *id,
+	       const char *body, const char *idem, struct store_result *out)
+{
+	struct store_result res;
+	void *buf;
+	size_t len;
+	int rc;
+
+	assert_int_equal(store_cmd_encode(op, kind, id, body, idem, &buf, &len), 0);
+	rc = store_apply(s, buf, len, &res);
+	free(buf);
+	if (out)
+		*out = res;
+	else
+		store_result_release(&res);
+	return rc;
+}
+
+/* Expects rejection with status and field; the revision must not move. */
+static void reject(struct store *s, enum store_op op, enum model_kind kind, const char *id,
+		   const char *body, int status, const char *field)
+{
+	uint64_t before = store_revision(s);
+	struct store_result res;
+
+	assert_true(run(s, op, kind, id, body, "", &res) < 0);
+	if (res.status != status || (field && strcmp(res.err.field, field) != 0))
+		fail_msg("%s: status %d field '%s' (%s), want %d '%s'", body ? body : id,
+			 res.status, res.err.field, res.err.message, status, field ? field : "");
+	assert_null(res.object);
+	assert_int_equal(res.revision, before);
+	assert_int_equal(store_revision(s), before);
+	store_result_release(&res);
+}
+
+/* Creates tenant, network, subnet 10.0.0.0/24. */
+static void base(struct store *s)
+{
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "",
+			     NULL), 0);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET,
+			     "{\"tenant_id\":\"" T_TEN "\",\"name\":\"n\"}", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_SUBNET, T_SUB,
+			     "{\"network_id\":\"" T_NET "\",\"cidr\":\"10.0.0.0/24\"}", "", NULL),
+			 0);
+}
+
+static const char *port_body(const char *net, const char *ip, const char *host)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf),
+		 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
+		 "\",\"ip_address\":\"%s\"}],\"binding\":{\"host\":\"%s\",\"interface\":\"veth0\"}}",
+		 net, ip, host);
+	return buf;
+}
+
+static void test_apply_and_revision(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
+	json_t *obj;
+
+	assert_int_equal(store_revision(s), 0);
+	base(s);
+	assert_int_equal(store_revision(s), 3);
+	assert_int_equal(store_get(s, MODEL_NETWORK, T_NET, &obj), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj, "vni")), 1);
+	assert_int_equal(json_integer_value(json_object_get(obj, "mtu")), STORE_NETWORK_MTU);
+	json_decref(obj);
+	assert_int_equal(store_get(s, MODEL_SUBNET, T_SUB, &obj), 0);
+	assert_string_equal(json_string_value(json_object_get(obj, "gateway_ip")), "10.0.0.1");
+	assert_string_equal(json_string_value(json_object_get(obj, "tenant_id")), T_TEN);
+	assert_int_equal(json_integer_value(json_object_get(obj, "ip_version")), 4);
+	json_decref(obj);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     port_body(T_NET, "10.0.0.5", "h1"), "", &res), 0);
+	assert_int_equal(res.status, 201);
+	assert_int_equal(res.revision, 4);
+	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")),
+			    "fa:16:3e:00:00:01");
+	assert_int_equal(json_integer_value(json_object_get(res.object, "port_key")), 1);
+	assert_true(json_is_true(json_object_get(res.object, "port_security_enabled")));
+	store_result_release(&res);
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"name\":\"vm1\"}", "",
+			     &res), 0);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "vm1");
+	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")),
+			    "fa:16:3e:00:00:01");
+	store_result_release(&res);
+	/* references */
+	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, 409, "id");
+	reject(s, STORE_OP_DELETE, MODEL_SUBNET, T_SUB, NULL, 409, "id");
+	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_TEN, NULL, 409, "id");
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_PORT, T_PORT1, "", "", &res), 0);
+	assert_int_equal(res.status, 204);
+	store_result_release(&res);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_SUBNET, T_SUB, "", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, "", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_TENANT, T_TEN, "", "", NULL), 0);
+	assert_int_equal(store_get(s, MODEL_TENANT, T_TEN, &obj), -ENOENT);
+	assert_int_equal(store_revision(s), 9);
+	fixture_close(&f);
+}
+
+static void test_rejections(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
+
+	base(s);
+	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"again\"}", 409, "id");
+	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":", 400, NULL);
+	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":1,\"name\":2}", 400, NULL);
+	reject(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2, "{\"tenant_id\":\"" T_NET2 "\"}", 404,
+	       "tenant_id");
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.1.5", "h1"), 400,
+	       "fixed_ips[0].ip_address");
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.255", "h1"), 400,
+	       "fixed_ips[0].ip_address");
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.1", "h1"), 409,
+	       "fixed_ips[0].ip_address");
+	reject(s, STORE_OP_CREATE, MODEL_SUBNET, T_NET2,
+	       "{\"network_id\":\"" T_NET "\",\"cidr\":\"10.0.0.128/25\"}", 409, "cidr");
+	reject(s, STORE_OP_UPDATE, MODEL_SUBNET, T_SUB, "{\"gateway_ip\":\"10.9.0.1\"}", 400,
+	       "gateway_ip");
+	reject(s, STORE_OP_UPDATE, MODEL_TENANT, T_NET2, "{\"name\":\"x\"}", 404, "id");
+	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_NET2, NULL, 404, "id");
+	/* a subnet of another network */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL), 0);
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET2, "10.0.0.5", "h1"), 400,
+	       "fixed_ips[0].subnet_id");
+	/* malformed command */
+	{
+		uint64_t before = store_revision(s);
+
+		assert_int_equal(store_apply(s, "\x81\xa2op", 4, &res), -EINVAL);
+		assert_int_equal(res.status, 400);
+		assert_int_equal(store_revision(s), before);
+		store_result_release(&res);
+	}
+	fixture_close(&f);
+}
+
+static void test_uniqueness(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	const char *h1 = "{\"name\":\"h1\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.1\"}";
+	json_t *obj;
+
+	base(s);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL), 0);
+	assert_int_equal(store_get(s, MODEL_NETWORK, T_NET2, &obj), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj, "vni")), 2);
+	json_decref(obj);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL), 0);
+	/* same IP in the subnet */
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.5", "h1"), 409,
+	       "fixed_ips[0].ip_address");
+	/* same MAC in the network, given explicitly */
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
+	       "{\"network_id\":\"" T_NET "\",\"mac_address\":\"FA:16:3E:00:00:01\"}", 409,
+	       "mac_address");
+	/* same IP twice in one port */
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
+	       "{\"network_id\":\"" T_NET "\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
+	       "\",\"ip_address\":\"10.0.0.9\"},{\"subnet_id\":\"" T_SUB
+	       "\",\"ip_address\":\"10.0.0.9\"}]}",
+	       409, "fixed_ips[1].ip_address");
+	/* the port may keep its own IP on update */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
+			     "\",\"ip_address\":\"10.0.0.5\"}]}",
+			     "", NULL), 0);
+	/* hosts: name and key unique */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, "", NULL), 0);
+	reject(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, 409, "id");
+	reject(s, STORE_OP_CREATE, MODEL_HOST, "h2",
+	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.2\"}", 409,
+	       "public_key");
+	reject(s, STORE_OP_CREATE, MODEL_HOST, "h2",
+	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.1\"}", 409,
+	       "underlay_ip");
+	reject(s, STORE_OP_CREATE, MODEL_HOST, "h3",
+	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.2\"}", 400,
+	       "name");
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h2",
+			     "{\"name\":\"h2\",\"public_key\":\"" T_KEY2
+			     "\",\"underlay_ip\":\"198.18.0.2\"}",
+			     "", NULL), 0);
+	/* a key freed by an update can be taken again */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_HOST, "h1",
+			     "{\"underlay_ip\":\"198.18.0.3\"}", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_HOST, "h2",
+			     "{\"underlay_ip\":\"198.18.0.1\"}", "", NULL), 0);
+	fixture_close(&f);
+}
+
+static void test_idempotency(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
+
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1",
+			     NULL), 0);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1",
+			     &res), 0);
+	assert_true(res.replayed);
+	assert_int_equal(res.status, 201);
+	assert_int_equal(res.revision, 1);
+	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "blue");
+	store_result_release(&res);
+	assert_int_equal(store_revision(s), 1);
+	fixture_close(&f);
+}
+
+static void test_changelog_window(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 3);
+	json_t *changes, *c;
+	uint64_t cur;
+
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"a\"}", "idem-1",
+			     NULL), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"b\"}", "",
+				     NULL), 0);
+	assert_int_equal(store_revision(s), 5);
+	/* kept: 3, 4, 5 */
+	assert_int_equal(store_changes_since(s, 2, &changes, &cur), 0);
+	assert_int_equal(cur, 5);
+	assert_int_equal(json_array_size(changes), 3);
+	c = json_array_get(changes, 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "revision")), 3);
+	assert_string_equal(json_string_value(json_object_get(c, "op")), "update");
+	assert_string_equal(json_string_value(json_object_get(c, "kind")), "tenant");
+	assert_string_equal(json_string_value(json_object_get(c, "id")), T_TEN);
+	json_decref(changes);
+	assert_int_equal(store_changes_since(s, 1, &changes, &cur), -ESTALE);
+	assert_null(changes);
+	assert_int_equal(store_changes_since(s, 5, &changes, &cur), 0);
+	assert_int_equal(json_array_size(changes), 0);
+	json_decref(changes);
+	/* the trimmed entry's idempotency key is gone: the same key applies anew */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"c\"}", "idem-1",
+			     NULL), 0);
+	assert_int_equal(store_revision(s), 6);
+	fixture_close(&f);
+}
+
+/* Applies the same command sequence (with some rejected) to s. */
+static void script(struct store *s)
+{
+	base(s);
+	run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.5", "h1"), "a", NULL);
+	run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.5", "h1"), "", NULL);
+	run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.6", "h2"), "", NULL);
+	run(s, STORE_OP_CREATE, MODEL_HOST, "h1",
+	    "{\"name\":\"h1\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.1\"}", "",
+	    NULL);
+	run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT2, "{\"port_security_enabled\":false}", "", NULL);
+	run(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, "", "", NULL);
+}
+
+static char *dump(struct store *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(store_dump(s, fp), 0);
+	fclose(fp);
+	return text;
+}
+
+static void test_determinism(void **state)
+{
+	struct fixture a, b;
+	char *da, *db;
+
+	script(fixture_open(&a, 4));
+	script(fixture_open(&b, 4));
+	da = dump(a.s);
+	db = dump(b.s);
+	assert_true(strlen(da) > 100);
+	assert_string_equal(da, db);
+	free(da);
+	free(db);
+	fixture_close(&a);
+	fixture_close(&b);
+}
+
+static void test_topology(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct topology t;
+	uint32_t ip;
+
+	script(s);
+	assert_int_equal(store_load_topology(s, &t), 0);
+	assert_int_equal(t.n_networks, 1);
+	assert_string_equal(t.networks[0].id, T_NET);
+	assert_string_equal(t.networks[0].tenant_id, T_TEN);
+	assert_int_equal(t.networks[0].vni, 1);
+	assert_int_equal(t.n_ports, 2);
+	assert_string_equal(t.ports[0].id, T_PORT1);
+	assert_string_equal(t.ports[0].network_id, T_NET);
+	assert_int_equal(t.ports[0].port_key, 1);
+	assert_memory_equal(t.ports[0].mac, "\xfa\x16\x3e\x00\x00\x01", 6);
+	inet_pton(AF_INET, "10.0.0.5", &ip);
+	assert_int_equal(t.ports[0].ip4, ip);
+	assert_true(t.ports[0].port_security);
+	assert_string_equal(t.ports[0].host, "h1");
+	assert_string_equal(t.ports[0].ifname, "veth0");
+	assert_int_equal(t.ports[1].port_key, 2);
+	assert_false(t.ports[1].port_security);
+	assert_string_equal(t.ports[1].host, "h2");
+	assert_int_equal(t.n_hosts, 1);
+	assert_string_equal(t.hosts[0].name, "h1");
+	assert_int_equal(t.hosts[0].host_id, 1);
+	inet_pton(AF_INET, "198.18.0.1", &ip);
+	assert_int_equal(t.hosts[0].ip4, ip);
+	assert_string_equal(t.hosts[0].public_key, T_KEY1);
+	free(t.networks);
+	free(t.ports);
+	free(t.hosts);
+	fixture_close(&f);
+}
+
+static void test_list_filter(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	json_t *list, *filter;
+
+	base(s);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL), 0);
+	assert_int_equal(store_list(s, MODEL_NETWORK, NULL, &list), 0);
+	assert_int_equal(json_array_size(list), 2);
+	json_decref(list);
+	filter = json_pack("{s:s}", "tenant_id", T_TEN);
+	assert_int_equal(store_list(s, MODEL_NETWORK, filter, &list), 0);
+	assert_int_equal(json_array_size(list), 2);
+	json_decref(list);
+	json_decref(filter);
+	filter = json_pack("{s:s}", "tenant_id", T_NET);
+	assert_int_equal(store_list(s, MODEL_NETWORK, filter, &list), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	json_decref(filter);
+	fixture_close(&f);
+}
+
+static void test_admin_hash(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	uint8_t h[32], g[32];
+
+	assert_int_equal(store_admin_hash_get(s, g), -ENOENT);
+	memset(h, 0xab, sizeof(h));
+	assert_int_equal(store_admin_hash_set(s, h), 0);
+	assert_int_equal(store_admin_hash_get(s, g), 0);
+	assert_memory_equal(h, g, 32);
+	fixture_close(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apply_and_revision),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_uniqueness),
+		cmocka_unit_test(test_idempotency),
+		cmocka_unit_test(test_changelog_window),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_topology),
+		cmocka_unit_test(test_list_filter),
+		cmocka_unit_test(test_admin_hash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
