@@ -8,7 +8,8 @@
  * Tests: local_forward, remote_tunnel_key, remote_no_config,
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
  * tunnel_bad_vni, spoof_mac, spoof_ip, dhcp_allowed, flood_vif,
- * flood_tunnel, no_port, no_fdb, tail_calls_filled, truncated.
+ * flood_tunnel, no_port, no_fdb, tail_calls_filled, truncated,
+ * production_load.
  */
 #include "dp_harness.h"
 
@@ -412,6 +413,61 @@ static void test_truncated(void **state)
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 }
 
+/* Instructions of prog after the verifier (xlated), for the report. */
+static __u32 prog_insns(struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len), 0);
+	return info.xlated_prog_len / 8;
+}
+
+/*
+ * The production object (test mode off) passes the verifier; the tunnel
+ * ingress then reads the real tunnel key, which a test_run skb lacks.
+ */
+static void test_production_load(void **state)
+{
+	static char logs[8][4096];
+	struct tenet_bpf *s = tenet_bpf__open();
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	__u8 pkt[64];
+	__u32 len, ret = 0, n = 0;
+	const char *stats;
+	size_t log_size;
+
+	(void)state;
+	assert_non_null(s);
+	bpf_object__for_each_map(map, s->obj)
+		assert_int_equal(bpf_map__set_pin_path(map, NULL), 0);
+	bpf_object__for_each_program(prog, s->obj)
+	{
+		assert_true(n < 8);
+		bpf_program__set_log_buf(prog, logs[n++], sizeof(logs[0]));
+		bpf_program__set_log_level(prog, 4); /* BPF_LOG_STATS */
+	}
+	assert_int_equal(tenet_bpf__load(s), 0);
+	bpf_object__for_each_program(prog, s->obj)
+	{
+		stats = bpf_program__log_buf(prog, &log_size);
+		stats = stats ? strstr(stats, "processed") : NULL;
+		print_message("prog %s xlated_insns=%u verifier: %.60s\n",
+			      bpf_program__name(prog), prog_insns(prog), stats ? stats : "?");
+	}
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(dp_run(s->progs.tn_tunnel_ingress, pkt, len, 0, 0, &ret, NULL, NULL), 0);
+	assert_int_equal(ret, DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_NO_TUNNEL_KEY), 1);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, NULL, NULL), 0);
+	assert_int_equal(ret, DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 1);
+	tenet_bpf__destroy(s);
+}
+
 #define DP_TEST(f) cmocka_unit_test_setup_teardown(f, dp_setup, dp_teardown)
 
 int main(void)
@@ -434,6 +490,7 @@ int main(void)
 		DP_TEST(test_no_fdb),
 		DP_TEST(test_tail_calls_filled),
 		DP_TEST(test_truncated),
+		cmocka_unit_test(test_production_load),
 	};
 
 	return cmocka_run_group_tests_name("bpf.datapath", tests, NULL, NULL);
