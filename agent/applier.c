@@ -44,11 +44,21 @@ static bool applier_map_compiled(uint8_t map)
 /* Rows whose values hold derived fields, kept in memory. */
 static bool applier_row_tracked(const struct wire_row *r)
 {
-	const struct tn_fdb *fdb = (const void *)r->val;
+	struct tn_fdb fdb;
 
 	if (r->map == TN_MAP_LPORT || r->map == TN_MAP_FLOOD)
 		return true;
-	return r->map == TN_MAP_FDB && r->op == WIRE_OP_UPSERT && (fdb->flags & TN_FDB_F_LOCAL);
+	if (r->map != TN_MAP_FDB || r->op != WIRE_OP_UPSERT)
+		return false;
+	memcpy(&fdb, r->val, sizeof(fdb)); /* wire_row.val is not aligned */
+	return fdb.flags & TN_FDB_F_LOCAL;
+}
+
+/* bsearch that takes an empty (NULL) array. */
+static void *applier_bsearch(const void *key, const void *base, size_t n, size_t size,
+			     int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
 }
 
 static int applier_row_cmp(const void *x, const void *y)
@@ -77,7 +87,7 @@ static uint32_t applier_port_ifindex(const struct applier *a, uint32_t port_id)
 {
 	struct applier_port probe = { .port_id = port_id }, *p;
 
-	p = bsearch(&probe, a->ports, a->n_ports, sizeof(*p), applier_port_cmp);
+	p = applier_bsearch(&probe, a->ports, a->n_ports, sizeof(*p), applier_port_cmp);
 	return p ? p->ifindex : 0;
 }
 
@@ -93,7 +103,11 @@ static uint32_t applier_resolve(struct applier *a, const char *ifname)
 /* Writes one row to its map, derived fields filled in. */
 static int applier_write_row(struct applier *a, const struct wire_row *r)
 {
-	uint8_t val[WIRE_VAL_MAX];
+	union {
+		uint8_t raw[WIRE_VAL_MAX]; /* any value */
+		struct tn_fdb fdb; /* TN_MAP_FDB */
+		struct tn_flood flood; /* TN_MAP_FLOOD */
+	} val; /* aligned copy of r->val */
 	int fd = a->maps.fd[r->map], err;
 
 	if (r->op == WIRE_OP_DELETE) {
@@ -102,20 +116,20 @@ static int applier_write_row(struct applier *a, const struct wire_row *r)
 			err = 0;
 		goto out;
 	}
-	memcpy(val, r->val, r->val_len);
+	memcpy(val.raw, r->val, r->val_len);
 	if (r->map == TN_MAP_FDB) {
-		struct tn_fdb *f = (void *)val;
+		struct tn_fdb *f = &val.fdb;
 
 		f->ifindex = (f->flags & TN_FDB_F_LOCAL) ? applier_port_ifindex(a, f->port_id) : 0;
 	} else if (r->map == TN_MAP_FLOOD) {
-		struct tn_flood *f = (void *)val;
+		struct tn_flood *f = &val.flood;
 
 		for (uint32_t i = 0; i < TN_MAX_FLOOD_LOCAL; i++)
 			f->local_ifindex[i] = i < f->n_local ?
 						      applier_port_ifindex(a, f->local_port[i]) :
 						      0;
 	}
-	err = bpf_map_update_elem(fd, r->key, val, BPF_ANY) ? -errno : 0;
+	err = bpf_map_update_elem(fd, r->key, val.raw, BPF_ANY) ? -errno : 0;
 out:
 	if (err) {
 		a->write_errors++;
@@ -205,21 +219,21 @@ static int applier_sync_ifindex(struct applier *a)
 
 	for (size_t i = 0; i < a->n_ports; i++) {
 		const struct applier_port *p = &a->ports[i];
-		const struct tn_lport *lp;
 		struct tn_ifport v = { 0 };
+		struct tn_lport lp;
 
 		if (!p->ifindex)
 			continue;
 		memcpy(probe.key, &p->port_id, sizeof(p->port_id));
-		row = bsearch(&probe, a->rows, a->n_rows, sizeof(*row), applier_row_cmp);
+		row = applier_bsearch(&probe, a->rows, a->n_rows, sizeof(*row), applier_row_cmp);
 		if (!row)
 			continue;
-		lp = (const void *)row->val;
+		memcpy(&lp, row->val, sizeof(lp));
 		v.port_id = p->port_id;
-		v.vni = lp->vni;
-		memcpy(v.mac, lp->mac, sizeof(v.mac));
-		v.flags = lp->flags;
-		v.ip4 = lp->ip4;
+		v.vni = lp.vni;
+		memcpy(v.mac, lp.mac, sizeof(v.mac));
+		v.flags = lp.flags;
+		v.ip4 = lp.ip4;
 		if (bpf_map_update_elem(fd, &p->ifindex, &v, BPF_ANY)) {
 			err = -errno;
 			a->write_errors++;
@@ -261,13 +275,14 @@ static int applier_rebuild_ports(struct applier *a, struct applier_port **oldp, 
 		return -ENOMEM;
 	for (size_t i = 0; i < a->n_rows; i++) {
 		const struct wire_row *r = &a->rows[i];
-		const struct tn_lport *lp = (const void *)r->val;
 		struct applier_port *p = &ports[n];
+		struct tn_lport lp;
 
 		if (r->map != TN_MAP_LPORT)
 			continue;
+		memcpy(&lp, r->val, sizeof(lp));
 		memcpy(&p->port_id, r->key, sizeof(p->port_id));
-		memcpy(p->ifname, lp->ifname, TN_IFNAMSIZ);
+		memcpy(p->ifname, lp.ifname, TN_IFNAMSIZ);
 		p->ifname[sizeof(p->ifname) - 1] = '\0';
 		p->ifindex = applier_resolve(a, p->ifname);
 		n++;
@@ -291,7 +306,7 @@ static size_t applier_notify_ports(struct applier *a, const struct applier_port 
 
 	for (size_t i = 0; i < a->n_ports; i++) {
 		const struct applier_port *p = &a->ports[i];
-		const struct applier_port *o = bsearch(p, old, n_old, sizeof(*o), applier_port_cmp);
+		const struct applier_port *o = applier_bsearch(p, old, n_old, sizeof(*o), applier_port_cmp);
 
 		if (o && o->ifindex == p->ifindex && strcmp(o->ifname, p->ifname) == 0)
 			continue;
@@ -302,7 +317,7 @@ static size_t applier_notify_ports(struct applier *a, const struct applier_port 
 	for (size_t i = 0; i < n_old; i++) {
 		const struct applier_port *o = &old[i];
 
-		if (bsearch(o, a->ports, a->n_ports, sizeof(*o), applier_port_cmp))
+		if (applier_bsearch(o, a->ports, a->n_ports, sizeof(*o), applier_port_cmp))
 			continue;
 		changes++;
 		if (call && a->ops.port_changed)
@@ -332,7 +347,7 @@ static int applier_track(struct applier *a, const struct wire_row *r)
 	struct wire_row *hit, *tmp;
 	size_t pos;
 
-	hit = bsearch(r, a->rows, a->n_rows, sizeof(*r), applier_row_cmp);
+	hit = applier_bsearch(r, a->rows, a->n_rows, sizeof(*r), applier_row_cmp);
 	if (hit && (r->op == WIRE_OP_DELETE || !applier_row_tracked(r))) {
 		pos = (size_t)(hit - a->rows);
 		memmove(hit, hit + 1, (a->n_rows - pos - 1) * sizeof(*r));
@@ -415,9 +430,10 @@ static int applier_delete_stale(struct applier *a, const struct wire_row **sorte
 		probe.map = m;
 		probe.op = WIRE_OP_DELETE;
 		probe.key_len = kl;
+		memset(probe.key, 0, sizeof(probe.key));
 		for (long i = 0; i < nk; i++) {
 			memcpy(probe.key, keys + (size_t)i * kl, kl);
-			if (bsearch(&pp, sorted, n, sizeof(*sorted), applier_rowp_cmp))
+			if (applier_bsearch(&pp, sorted, n, sizeof(*sorted), applier_rowp_cmp))
 				continue;
 			if (applier_write_row(a, &probe))
 				err = -EIO;

@@ -1,0 +1,464 @@
+/* test_applier.c - the agent's applier on plain (unpinned) BPF maps of the
+ * ABI sizes: snapshot, delta, gap refusal, link changes filling derived
+ * fields, reconciling snapshot, restart from the maps. Needs root (bpf()). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+#include <linux/types.h>
+
+#include "applier.h"
+#include "tenet_abi.h"
+#include "wire.h"
+
+#define VNI 100
+
+/* Fake interfaces the resolver knows. */
+struct fake_link {
+	const char *name; /* interface name */
+	uint32_t ifindex; /* its index */
+};
+
+/* One port_changed call. */
+struct change {
+	uint32_t port_id; /* the port */
+	uint32_t ifindex; /* new index */
+};
+
+/* Test fixture. */
+struct fx {
+	struct applier_maps maps; /* the maps */
+	char dir[64]; /* temp dir */
+	char rev_path[128]; /* revision file */
+	struct fake_link links[8]; /* interfaces present */
+	size_t n_links; /* used entries of links */
+	struct change changes[16]; /* port_changed calls */
+	size_t n_changes; /* used entries of changes */
+	struct applier *a; /* under test */
+	struct applier_ops ops; /* callbacks to fx */
+};
+
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+
+static uint32_t fx_resolve(void *arg, const char *name)
+{
+	struct fx *f = arg;
+
+	for (size_t i = 0; i < f->n_links; i++)
+		if (!strcmp(f->links[i].name, name))
+			return f->links[i].ifindex;
+	return 0;
+}
+
+static void fx_changed(void *arg, uint32_t port_id, const char *ifname, uint32_t ifindex)
+{
+	struct fx *f = arg;
+
+	assert_true(f->n_changes < 16);
+	f->changes[f->n_changes++] = (struct change){ port_id, ifindex };
+}
+
+static int map_new(enum bpf_map_type type, uint32_t k, uint32_t v, uint32_t max)
+{
+	int fd = bpf_map_create(type, NULL, k, v, max, NULL);
+
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	for (int i = 0; i < 16; i++)
+		f->maps.fd[i] = -1;
+	f->maps.fd[TN_MAP_LPORT] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_lport), 64);
+	f->maps.fd[TN_MAP_FDB] = map_new(BPF_MAP_TYPE_HASH, 12, sizeof(struct tn_fdb), 64);
+	f->maps.fd[TN_MAP_ARP] = map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_arp), 64);
+	f->maps.fd[TN_MAP_FLOOD] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_flood), 64);
+	f->maps.fd[TN_MAP_PEER] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_peer), 64);
+	f->maps.fd[TN_MAP_TUN_ALLOW] =
+		map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
+	f->maps.fd[TN_MAP_IFINDEX] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_ifport), 64);
+	f->maps.fd[TN_MAP_PORT_STATS] =
+		map_new(BPF_MAP_TYPE_PERCPU_HASH, 4, sizeof(struct tn_port_stats), 64);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_applier.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->rev_path, sizeof(f->rev_path), "%s/h1.rev", f->dir);
+	f->links[f->n_links++] = (struct fake_link){ "vm1", 11 };
+	f->ops = (struct applier_ops){ .resolve = fx_resolve, .port_changed = fx_changed,
+				       .arg = f };
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	char tmp[160];
+
+	applier_destroy(&f->a);
+	for (int i = 0; i < 16; i++)
+		if (f->maps.fd[i] >= 0)
+			close(f->maps.fd[i]);
+	unlink(f->rev_path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->rev_path);
+	unlink(tmp);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct wire_row row_init(uint8_t map, uint8_t op)
+{
+	struct wire_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.map = map;
+	r.op = op;
+	assert_true(wire_map_sizes(map, &r.key_len, &r.val_len));
+	if (op == WIRE_OP_DELETE)
+		r.val_len = 0;
+	return r;
+}
+
+static struct wire_row lport_row(uint32_t port_id, const char *ifname, const uint8_t *mac)
+{
+	struct wire_row r = row_init(TN_MAP_LPORT, WIRE_OP_UPSERT);
+	struct tn_lport v = { .vni = VNI, .flags = TN_LPORT_F_PORT_SECURITY };
+
+	memcpy(r.key, &port_id, 4);
+	memcpy(v.mac, mac, 6);
+	strncpy(v.ifname, ifname, TN_IFNAMSIZ - 1);
+	memcpy(r.val, &v, sizeof(v)); /* wire_row.val is not aligned */
+	return r;
+}
+
+static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id, uint32_t remote)
+{
+	struct wire_row r = row_init(TN_MAP_FDB, op);
+	struct tn_fdb_key k = { .vni = VNI };
+	struct tn_fdb v = { .port_id = port_id, .remote_ip4 = remote };
+
+	memcpy(k.mac, mac, 6);
+	memcpy(r.key, &k, sizeof(k));
+	if (op == WIRE_OP_DELETE)
+		return r;
+	v.flags = remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL;
+	v.ifindex = 777; /* garbage the applier must overwrite */
+	memcpy(r.val, &v, sizeof(v));
+	return r;
+}
+
+static struct wire_row flood_row(uint32_t n_local, const uint32_t *ports, uint32_t remote)
+{
+	struct wire_row r = row_init(TN_MAP_FLOOD, WIRE_OP_UPSERT);
+	struct tn_flood v = { .n_local = n_local, .n_remote = 1 };
+	uint32_t vni = VNI;
+
+	memcpy(r.key, &vni, 4);
+	for (uint32_t i = 0; i < n_local; i++)
+		v.local_port[i] = ports[i];
+	v.remote_ip4[0] = remote;
+	memcpy(r.val, &v, sizeof(v));
+	return r;
+}
+
+static struct wire_row arp_row(uint8_t op, uint32_t ip4, const uint8_t *mac)
+{
+	struct wire_row r = row_init(TN_MAP_ARP, op);
+	struct tn_arp_key k = { .vni = VNI, .ip4 = ip4 };
+
+	memcpy(r.key, &k, sizeof(k));
+	if (op == WIRE_OP_UPSERT)
+		memcpy(r.val, mac, 6);
+	return r;
+}
+
+static struct wire_row peer_row(uint32_t ip4)
+{
+	struct wire_row r = row_init(TN_MAP_PEER, WIRE_OP_UPSERT);
+	struct tn_peer v = { .host_id = 2 };
+
+	memcpy(r.key, &ip4, 4);
+	memcpy(r.val, &v, sizeof(v));
+	return r;
+}
+
+static struct wire_row allow_row(uint32_t ip4)
+{
+	struct wire_row r = row_init(TN_MAP_TUN_ALLOW, WIRE_OP_UPSERT);
+	struct tn_tun_allow_key k = { .vni = VNI, .remote_ip4 = ip4 };
+
+	memcpy(r.key, &k, sizeof(k));
+	return r;
+}
+
+static size_t map_count(int fd, size_t key_len)
+{
+	uint8_t cur[16], next[16];
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		n++;
+		memcpy(cur, next, key_len);
+		prev = cur;
+	}
+	return n;
+}
+
+static struct tn_fdb fdb_get(struct fx *f, const uint8_t *mac)
+{
+	struct tn_fdb_key k = { .vni = VNI };
+	struct tn_fdb v;
+
+	memcpy(k.mac, mac, 6);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_FDB], &k, &v), 0);
+	return v;
+}
+
+static struct tn_flood flood_get(struct fx *f)
+{
+	struct tn_flood_key k = { .vni = VNI };
+	struct tn_flood v;
+
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_FLOOD], &k, &v), 0);
+	return v;
+}
+
+static uint64_t rev_file(struct fx *f)
+{
+	unsigned long long rev = 0;
+	FILE *fp = fopen(f->rev_path, "r");
+
+	if (!fp)
+		return 0;
+	assert_int_equal(fscanf(fp, "%llu", &rev), 1);
+	fclose(fp);
+	return rev;
+}
+
+/* The base topology: port 1 (vm1, present), port 2 (vm2, absent), a remote
+ * MAC, flooding, ARP, one peer. */
+static size_t base_rows(struct wire_row *rows)
+{
+	static const uint32_t ports[] = { 1, 2 };
+	uint32_t peer = htonl(0xc6120002); /* 198.18.0.2 */
+	size_t n = 0;
+
+	rows[n++] = lport_row(1, "vm1", mac_a);
+	rows[n++] = lport_row(2, "vm2", mac_b);
+	rows[n++] = fdb_row(WIRE_OP_UPSERT, mac_a, 1, 0);
+	rows[n++] = fdb_row(WIRE_OP_UPSERT, mac_b, 2, 0);
+	rows[n++] = fdb_row(WIRE_OP_UPSERT, mac_c, 3, peer);
+	rows[n++] = flood_row(2, ports, peer);
+	rows[n++] = arp_row(WIRE_OP_UPSERT, htonl(0x0a000001), mac_a);
+	rows[n++] = arp_row(WIRE_OP_UPSERT, htonl(0x0a000003), mac_c);
+	rows[n++] = peer_row(peer);
+	rows[n++] = allow_row(peer);
+	return n;
+}
+
+static void test_snapshot_fills_derived(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	struct tn_ifport ifp;
+	struct tn_flood fl;
+	uint32_t ifindex = 11;
+
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	assert_int_equal(applier_rev(f->a), 5);
+	assert_int_equal(rev_file(f), 5);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 11);
+	assert_int_equal(fdb_get(f, mac_b).ifindex, 0); /* vm2 absent */
+	assert_int_equal(fdb_get(f, mac_c).ifindex, 0); /* remote */
+	fl = flood_get(f);
+	assert_int_equal(fl.local_ifindex[0], 11);
+	assert_int_equal(fl.local_ifindex[1], 0);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_IFINDEX], &ifindex, &ifp), 0);
+	assert_int_equal(ifp.port_id, 1);
+	assert_int_equal(ifp.vni, VNI);
+	assert_memory_equal(ifp.mac, mac_a, 6);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_IFINDEX], 4), 1);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_ARP], 8), 2);
+	/* port 1 came up at 11, port 2 was announced absent */
+	assert_int_equal(f->n_changes, 2);
+	assert_int_equal(f->changes[0].port_id, 1);
+	assert_int_equal(f->changes[0].ifindex, 11);
+	assert_int_equal(f->changes[1].ifindex, 0);
+}
+
+static void test_delta_and_gap(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16], d[4];
+	size_t n = base_rows(rows);
+	struct tn_arp_key ak = { .vni = VNI, .ip4 = htonl(0x0a000009) };
+	struct tn_arp av;
+
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	d[0] = arp_row(WIRE_OP_UPSERT, ak.ip4, mac_b);
+	d[1] = fdb_row(WIRE_OP_DELETE, mac_c, 0, 0);
+	d[2] = fdb_row(WIRE_OP_DELETE, mac_c, 0, 0); /* idempotent */
+	assert_int_equal(applier_delta(f->a, 5, 6, d, 3), 0);
+	assert_int_equal(applier_rev(f->a), 6);
+	assert_int_equal(rev_file(f), 6);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_ARP], &ak, &av), 0);
+	assert_memory_equal(av.mac, mac_b, 6);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_FDB], 12), 2);
+
+	/* a gap is refused and writes nothing */
+	d[0] = arp_row(WIRE_OP_DELETE, ak.ip4, NULL);
+	assert_int_equal(applier_delta(f->a, 4, 7, d, 1), -ESTALE);
+	assert_int_equal(applier_delta(f->a, 7, 8, d, 1), -ESTALE);
+	assert_int_equal(applier_rev(f->a), 6);
+	assert_int_equal(rev_file(f), 6);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_ARP], &ak, &av), 0);
+
+	/* an empty delta only moves the revision */
+	assert_int_equal(applier_delta(f->a, 6, 9, NULL, 0), 0);
+	assert_int_equal(rev_file(f), 9);
+}
+
+static void test_links_fill_ifindex(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	struct tn_ifport ifp;
+	uint32_t ifindex = 12;
+	struct tn_flood fl;
+
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	f->n_changes = 0;
+	f->links[f->n_links++] = (struct fake_link){ "vm2", 12 };
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(f->n_changes, 1);
+	assert_int_equal(f->changes[0].port_id, 2);
+	assert_int_equal(f->changes[0].ifindex, 12);
+	assert_int_equal(fdb_get(f, mac_b).ifindex, 12);
+	fl = flood_get(f);
+	assert_int_equal(fl.local_ifindex[0], 11);
+	assert_int_equal(fl.local_ifindex[1], 12);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_IFINDEX], &ifindex, &ifp), 0);
+	assert_int_equal(ifp.port_id, 2);
+
+	/* nothing changed: no notification, no churn */
+	f->n_changes = 0;
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(f->n_changes, 0);
+
+	/* vm1 goes away */
+	f->links[0] = f->links[--f->n_links];
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(f->n_changes, 1);
+	assert_int_equal(f->changes[0].port_id, 1);
+	assert_int_equal(f->changes[0].ifindex, 0);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 0);
+	assert_int_equal(flood_get(f).local_ifindex[0], 0);
+	ifindex = 11;
+	assert_int_not_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_IFINDEX], &ifindex, &ifp), 0);
+}
+
+static void test_snapshot_reconciles(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	struct tn_port_stats st[512] = { { 0 } };
+	uint32_t stale = 99;
+	static const uint32_t ports1[] = { 1 };
+
+	f->links[f->n_links++] = (struct fake_link){ "vm2", 12 };
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	assert_true(libbpf_num_possible_cpus() <= 512);
+	assert_int_equal(bpf_map_update_elem(f->maps.fd[TN_MAP_PORT_STATS], &stale, st, 0), 0);
+	/* port 2, its MAC and an ARP entry are gone */
+	n = 0;
+	rows[n++] = lport_row(1, "vm1", mac_a);
+	rows[n++] = fdb_row(WIRE_OP_UPSERT, mac_a, 1, 0);
+	rows[n++] = fdb_row(WIRE_OP_UPSERT, mac_c, 3, htonl(0xc6120002));
+	rows[n++] = flood_row(1, ports1, htonl(0xc6120002));
+	rows[n++] = arp_row(WIRE_OP_UPSERT, htonl(0x0a000001), mac_a);
+	rows[n++] = peer_row(htonl(0xc6120002));
+	rows[n++] = allow_row(htonl(0xc6120002));
+	f->n_changes = 0;
+	assert_int_equal(applier_snapshot(f->a, 7, rows, n), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_LPORT], 4), 1);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_FDB], 12), 2);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_ARP], 8), 1);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_IFINDEX], 4), 1);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_PORT_STATS], 4), 0);
+	assert_int_equal(flood_get(f).n_local, 1);
+	assert_int_equal(f->n_changes, 1);
+	assert_int_equal(f->changes[0].port_id, 2);
+	assert_int_equal(f->changes[0].ifindex, 0);
+	assert_int_equal(rev_file(f), 7);
+
+	/* a row for a derived map is refused, nothing written */
+	rows[0] = row_init(TN_MAP_LPORT, WIRE_OP_UPSERT);
+	rows[0].map = TN_MAP_IFINDEX;
+	assert_int_equal(applier_snapshot(f->a, 8, rows, 1), -EINVAL);
+	assert_int_equal(applier_rev(f->a), 7);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_LPORT], 4), 1);
+}
+
+static void test_restart_rebuilds(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	applier_destroy(&f->a);
+	assert_null(f->a);
+	f->n_changes = 0;
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_rev(f->a), 5);
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(f->n_changes, 1); /* vm1 announced; vm2 still absent */
+	assert_int_equal(f->changes[0].ifindex, 11);
+	/* derived fields still recomputed from the rebuilt rows */
+	f->links[f->n_links++] = (struct fake_link){ "vm2", 12 };
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(fdb_get(f, mac_b).ifindex, 12);
+	assert_int_equal(flood_get(f).local_ifindex[1], 12);
+	/* a fresh datapath does not trust the revision file */
+	applier_destroy(&f->a);
+	f->a = applier_new(&f->maps, f->rev_path, false, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_rev(f->a), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_snapshot_fills_derived, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_delta_and_gap, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_links_fill_ifindex, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
