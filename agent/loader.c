@@ -102,6 +102,7 @@ static int loader_load(struct loader *l)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = l->pin_dir);
 	char probe[PATH_MAX + 32];
+	struct bpf_program *prog;
 	int err;
 
 	snprintf(probe, sizeof(probe), "%s/%s", l->pin_dir, TN_PIN_CONFIG);
@@ -109,6 +110,12 @@ static int loader_load(struct loader *l)
 	l->skel = tenet_bpf__open_opts(&opts);
 	if (!l->skel)
 		return -errno ? -errno : -EINVAL;
+	/* SEC("tc") leaves expected_attach_type 0, which libbpf passes to the
+	 * TCX link: every tc program (the tail-call stages too, so the prog
+	 * arrays stay compatible) is loaded as a tcx/ingress program. */
+	bpf_object__for_each_program(prog, l->skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
+			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
 	err = tenet_bpf__load(l->skel);
 	if (err) {
 		log_err("cannot load datapath pin_dir=%s err=%d (stale pins from another ABI? "
@@ -165,7 +172,7 @@ static int loader_link(struct loader *l, struct bpf_program *prog, const char *i
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
-	link = bpf_link__open(path);
+	link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
 	if (link) {
 		if (loader_link_matches(bpf_link__fd(link), ifindex) &&
 		    bpf_link__update_program(link, prog) == 0) {

@@ -1,0 +1,161 @@
+/* test_agent_loader.c - the agent's datapath loader, for real: in a private
+ * network and mount namespace (created here, gone when the test exits) with
+ * a veth underlay and a veth port, on a private bpffs. Load, tunnel device,
+ * tn_config, TCX links pinned and reused across a restart, a port that is
+ * recreated, and removal. Needs root. */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+#include <linux/types.h>
+
+#include "loader.h"
+#include "rtnl.h"
+#include "tenet_abi.h"
+
+static char bpffs[64] = "/tmp/test_agent_loader.XXXXXX";
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == 0 ? 0 : -1;
+}
+
+static int group_setup(void **state)
+{
+	if (geteuid() != 0)
+		return -1;
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS))
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -1;
+	if (!mkdtemp(bpffs))
+		return -1;
+	return sh("ip link set lo up && ip link add ul0 type veth peer name ul1 && "
+		  "ip addr add 198.18.5.1/24 dev ul0 && ip link set ul0 mtu 1500 up && "
+		  "ip link add vm1h type veth peer name vm1p && ip link set vm1h mtu 1500 up");
+}
+
+static int group_teardown(void **state)
+{
+	umount2(bpffs, MNT_DETACH);
+	rmdir(bpffs);
+	return 0;
+}
+
+static struct loader *load(void)
+{
+	struct loader_config cfg = { .host = "t1", .bpffs = bpffs, .tunnel_dev = "tnl0",
+				     .underlay = "ul0" };
+
+	return loader_new(&cfg);
+}
+
+/* The pinned link at links/<ifname> is a TCX ingress link on ifindex. */
+static void assert_link(const char *ifname, uint32_t ifindex)
+{
+	char path[PATH_MAX];
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tenet/t1/links/%s", bpffs, ifname);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_link_get_info_by_fd(fd, &info, &len), 0);
+	assert_int_equal(info.type, BPF_LINK_TYPE_TCX);
+	assert_int_equal(info.tcx.ifindex, ifindex);
+	assert_int_equal(info.tcx.attach_type, BPF_TCX_INGRESS);
+	close(fd);
+}
+
+static void test_load_attach_restart_remove(void **state)
+{
+	struct tn_config c = { 0 };
+	struct applier_maps maps;
+	uint32_t zero = 0, mtu = 0, idx, idx2;
+	char kind[16];
+	struct loader *l;
+
+	l = load();
+	assert_non_null(l);
+	assert_true(loader_fresh(l));
+	assert_int_equal(loader_port_mtu(l), 1450);
+	assert_int_equal(rtnl_link_kind("tnl0", kind, sizeof(kind)), 0);
+	assert_string_equal(kind, "vxlan");
+	assert_int_equal(rtnl_link_mtu("tnl0", &mtu), 0);
+	assert_int_equal(mtu, 1450);
+	loader_map_fds(l, &maps);
+	for (int m = TN_MAP_LPORT; m < TN_MAP_MAX; m++)
+		assert_true(maps.fd[m] >= 0);
+	assert_int_equal(bpf_map_lookup_elem(maps.fd[TN_MAP_CONFIG], &zero, &c), 0);
+	assert_int_equal(c.abi_version, TN_ABI_VERSION);
+	assert_int_equal(c.tunnel_ifindex, if_nametoindex("tnl0"));
+	assert_int_equal(c.local_ip4, htonl(0xc6120501));
+	assert_link("tnl0", if_nametoindex("tnl0"));
+
+	idx = if_nametoindex("vm1h");
+	assert_int_equal(loader_attach_port(l, "vm1h", idx), 0);
+	assert_true(loader_port_attached(l, "vm1h", idx));
+	assert_int_equal(rtnl_link_mtu("vm1h", &mtu), 0);
+	assert_int_equal(mtu, 1450);
+	assert_link("vm1h", idx);
+	loader_destroy(&l);
+	assert_null(l);
+	assert_link("vm1h", idx); /* outlives the loader */
+
+	/* restart: maps reused, links updated in place */
+	l = load();
+	assert_non_null(l);
+	assert_false(loader_fresh(l));
+	assert_false(loader_port_attached(l, "vm1h", idx));
+	assert_int_equal(loader_attach_port(l, "vm1h", idx), 0);
+	assert_link("vm1h", idx);
+
+	/* the port is recreated with a new ifindex: stale pin replaced */
+	assert_int_equal(sh("ip link del vm1h && ip link add vm1h type veth peer name vm1p"), 0);
+	idx2 = if_nametoindex("vm1h");
+	assert_int_not_equal(idx, idx2);
+	assert_int_equal(loader_attach_port(l, "vm1h", idx2), 0);
+	assert_link("vm1h", idx2);
+	assert_int_equal(loader_detach_port(l, "vm1h"), 0);
+	assert_false(loader_port_attached(l, "vm1h", idx2));
+	assert_int_equal(loader_detach_port(l, "vm1h"), -ENOENT);
+	assert_int_equal(loader_attach_port(l, "vm1h", idx2), 0);
+	loader_destroy(&l);
+
+	assert_int_equal(loader_remove(bpffs, "t1", "tnl0"), 0);
+	assert_int_equal(if_nametoindex("tnl0"), 0);
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/tenet/t1", bpffs);
+		assert_int_not_equal(access(path, F_OK), 0);
+	}
+	/* a second removal finds nothing and succeeds */
+	assert_int_equal(loader_remove(bpffs, "t1", "tnl0"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_attach_restart_remove),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
