@@ -47,7 +47,7 @@ static __always_inline int tn_tunnel_key_get(struct __sk_buff *skb, __be32 *remo
 	return 0;
 }
 
-SEC("tc")
+SEC("tcx/ingress")
 int tn_tunnel_ingress(struct __sk_buff *skb)
 {
 	struct tn_tun_allow_key allow = {};

@@ -36,7 +36,7 @@ struct {
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 
-SEC("tc")
+SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
 {
 	struct tn_ifindex_key key = { .ifindex = skb->ifindex };

@@ -31,7 +31,7 @@ static __always_inline void tn_arp_reply_build(struct ethhdr *eth, struct tn_arp
 	__builtin_memcpy(arp->spa, tpa, 4);
 }
 
-SEC("tc")
+SEC("tcx/ingress")
 int tn_arp_resp(struct __sk_buff *skb)
 {
 	struct tn_arp_key key = { .vni = tn_ctx_vni(skb) };

@@ -12,7 +12,7 @@
 #include "ctx.h"
 #include "fwd.h"
 
-SEC("tc")
+SEC("tcx/ingress")
 int tn_l2_fwd(struct __sk_buff *skb)
 {
 	__u32 vni = tn_ctx_vni(skb), ifindex = skb->ifindex;

@@ -51,7 +51,7 @@ static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 	return 0;
 }
 
-SEC("tc")
+SEC("tcx/ingress")
 int tn_port_sec(struct __sk_buff *skb)
 {
 	struct tn_ifindex_key key = { .ifindex = skb->ifindex };

@@ -13,7 +13,7 @@
 #include "ctx.h"
 #include "fwd.h"
 
-SEC("tc")
+SEC("tcx/ingress")
 int tn_tun_deliver(struct __sk_buff *skb)
 {
 	__u32 vni = tn_ctx_vni(skb);
