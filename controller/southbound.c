@@ -1,0 +1,859 @@
+/* southbound.c - the controller's side of the agent protocol (see
+ * southbound.h).
+ *
+ * Two ZeroMQ sockets on the caller's libevent loop, both through ZMQ_FD and
+ * drained (ZMQ_EVENTS) after every wake-up and after every send, since the
+ * descriptor is edge-triggered:
+ *  - the ROUTER the agents connect to (CURVE server, ZAP domain "tenet",
+ *    ZMQ_ZAP_ENFORCE_DOMAIN=1, so without our ZAP handler nobody gets in);
+ *  - our ZAP handler, a REP socket on inproc://zeromq.zap.01 in czmq's
+ *    context, that admits exactly the CURVE keys of enrolled hosts and names
+ *    the session with User-Id = host name.
+ *
+ * Per host we keep the rows we last compiled for it. While the host has a
+ * session those are also the rows it was sent, so a publish sends exactly
+ * their diff. A host's session is replaced by its latest HELLO; one silent
+ * for SB_DEAD_MS loses its session and has to HELLO again.
+ *
+ * Not handled: a host whose public key changes keeps its current session
+ * until it reconnects (ZAP checks keys at connect time only).
+ */
+#include "southbound.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "log.h"
+#include "store.h"
+#include "wire.h"
+
+#define SB_HEARTBEAT_MS	      1000	 /* heartbeat period, both ways */
+#define SB_DEAD_MS	      3000	 /* silence after which a session is dropped */
+#define SB_MAX_RX	      (16 << 20) /* largest message an agent may send */
+#define SB_BATCH	      256	 /* messages handled per wake-up before yielding */
+#define SB_WARN_MS	      5000	 /* at most one drop warning per this period */
+#define SB_ZAP_ENDPOINT	      "inproc://zeromq.zap.01"
+#define SB_ZAP_DOMAIN	      "tenet"
+#define SB_ZAP_ENFORCE_DOMAIN 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, draft in zmq.h */
+
+/* One enrolled (or formerly enrolled) host. */
+struct sb_host {
+	char name[WIRE_HOST_MAX]; /* host name, the hash key */
+	bool enrolled;		  /* present in the last loaded topology */
+	bool seen;		  /* ever had a session */
+	zframe_t *rid;		  /* routing id of the current session, NULL if none */
+	uint64_t sent_rev;	  /* revision of the last SNAPSHOT/DELTA sent */
+	uint64_t acked_rev;	  /* last revision acked */
+	uint64_t dirty_rev;	  /* last revision at which its rows changed */
+	int64_t last_seen_ms;	  /* zclock_time() of its last valid message */
+	struct wire_row *rows;	  /* rows last compiled (sent, while in session) */
+	size_t n_rows;		  /* entries in rows */
+};
+
+/* A port bound to an enrolled host, and what that host said about it. */
+struct sb_port {
+	char host[WIRE_HOST_MAX];	  /* binding host */
+	bool reported;			  /* info holds a report */
+	struct southbound_port_info info; /* last report */
+};
+
+/* A pending southbound_wait. */
+struct sb_wait {
+	uint64_t rev;	       /* revision waited for */
+	southbound_wait_cb cb; /* completion */
+	void *arg;	       /* cb's argument */
+	struct event *timer;   /* the timeout */
+	struct southbound *sb; /* owner, for the timer callback */
+	struct sb_wait *next;  /* list link */
+};
+
+struct southbound {
+	struct event_base *base;       /* the main loop (borrowed) */
+	struct store *store;	       /* the desired state (borrowed) */
+	zsock_t *router;	       /* the agents' socket */
+	zsock_t *zap;		       /* our ZAP handler */
+	struct event *ev_router;       /* router's ZMQ_FD */
+	struct event *ev_zap;	       /* zap's ZMQ_FD */
+	struct event *ev_beat;	       /* heartbeat timer */
+	zhashx_t *hosts;	       /* name -> struct sb_host */
+	zhashx_t *keys;		       /* Z85 public key -> host name (char *) */
+	zhashx_t *ports;	       /* decimal port_key -> struct sb_port */
+	struct sb_wait *waits;	       /* pending waits */
+	uint64_t rev;		       /* store revision the rows were compiled at */
+	bool primed;		       /* first compile done: row changes now mark hosts dirty */
+	struct southbound_stats stats; /* counters */
+	int64_t last_warn_ms;	       /* when a drop was last logged as a warning */
+};
+
+/* Counts a dropped message in stats.ctr and logs it, as a warning at most
+ * once per SB_WARN_MS and at debug level otherwise. */
+#define sb_drop(sb, ctr, fmt, ...)                                                                 \
+	do {                                                                                       \
+		(sb)->stats.ctr++;                                                                 \
+		if (sb_warn_due(sb))                                                               \
+			log_warn(fmt " (" #ctr "=%" PRIu64 ")", ##__VA_ARGS__, (sb)->stats.ctr);   \
+		else                                                                               \
+			log_debug(fmt, ##__VA_ARGS__);                                             \
+	} while (0)
+
+static bool sb_warn_due(struct southbound *sb)
+{
+	int64_t now = zclock_time();
+
+	if (now - sb->last_warn_ms < SB_WARN_MS)
+		return false;
+	sb->last_warn_ms = now;
+	return true;
+}
+
+static void sb_host_free(void **p)
+{
+	struct sb_host *h = *p;
+
+	if (!h)
+		return;
+	zframe_destroy(&h->rid);
+	free(h->rows);
+	free(h);
+	*p = NULL;
+}
+
+static void sb_free(void **p)
+{
+	free(*p);
+	*p = NULL;
+}
+
+static zhashx_t *sb_hash_new(zhashx_destructor_fn *destructor)
+{
+	zhashx_t *h = zhashx_new();
+
+	if (h)
+		zhashx_set_destructor(h, destructor);
+	return h;
+}
+
+/* Re-arms the socket events if messages are waiting: ZMQ_FD is
+ * edge-triggered and a send may consume the edge. */
+static void sb_kick(struct southbound *sb)
+{
+	if (zsock_events(sb->router) & ZMQ_POLLIN)
+		event_active(sb->ev_router, EV_READ, 0);
+	if (zsock_events(sb->zap) & ZMQ_POLLIN)
+		event_active(sb->ev_zap, EV_READ, 0);
+}
+
+static bool sb_host_connected(const struct sb_host *h, int64_t now)
+{
+	return h->rid && now - h->last_seen_ms <= SB_DEAD_MS;
+}
+
+static void sb_disconnect(struct sb_host *h, const char *why)
+{
+	if (!h->rid)
+		return;
+	log_info("session closed host=%s reason=\"%s\"", h->name, why);
+	zframe_destroy(&h->rid);
+}
+
+/* Sends m to h's session. A failed send (peer gone, or its queue full)
+ * drops the session: the agent will HELLO again and get a SNAPSHOT. */
+static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
+{
+	zframe_t *rid, *payload;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (!h->rid)
+		return -ENOTCONN;
+	rc = wire_encode(m, &buf, &len);
+	if (rc) {
+		log_err("encode failed host=%s type=%s err=%d", h->name, wire_type_name(m->type),
+			rc);
+		return rc;
+	}
+	payload = zframe_new(buf, len);
+	free(buf);
+	rid = zframe_dup(h->rid);
+	if (!payload || !rid) {
+		zframe_destroy(&payload);
+		zframe_destroy(&rid);
+		return -ENOMEM;
+	}
+	if (zframe_send(&rid, sb->router, ZFRAME_MORE | ZFRAME_DONTWAIT) ||
+	    zframe_send(&payload, sb->router, ZFRAME_DONTWAIT)) {
+		rc = -zmq_errno();
+		zframe_destroy(&rid);
+		zframe_destroy(&payload);
+		log_warn("send failed host=%s type=%s err=%s", h->name, wire_type_name(m->type),
+			 zmq_strerror(-rc));
+		sb_disconnect(h, "send failed");
+		return rc;
+	}
+	return 0;
+}
+
+/* Sends a SNAPSHOT (from 0) or DELTA bringing h to sb->rev. */
+static void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type type,
+			   const struct wire_row *rows, size_t n_rows)
+{
+	struct wire_msg m = {.type = type};
+
+	m.update.from = type == WIRE_DELTA ? h->sent_rev : 0;
+	m.update.to = sb->rev;
+	m.update.rows = (struct wire_row *)rows;
+	m.update.n_rows = n_rows;
+	if (sb_send(sb, h, &m))
+		return;
+	if (type == WIRE_SNAPSHOT)
+		sb->stats.tx_snapshots++;
+	else
+		sb->stats.tx_deltas++;
+	log_debug("sent %s host=%s from=%" PRIu64 " to=%" PRIu64 " rows=%zu", wire_type_name(type),
+		  h->name, m.update.from, m.update.to, n_rows);
+	h->sent_rev = sb->rev;
+}
+
+/* ---- waits ---- */
+
+static bool sb_host_done(const struct sb_host *h, uint64_t rev)
+{
+	return !h->enrolled || h->acked_rev >= rev || h->dirty_rev <= h->acked_rev;
+}
+
+/* Fills names (up to max) with the hosts still behind rev; returns their
+ * number. */
+static size_t sb_pending(struct southbound *sb, uint64_t rev, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
+		if (sb_host_done(h, rev))
+			continue;
+		if (names && n < max)
+			names[n] = h->name;
+		n++;
+	}
+	return n;
+}
+
+static void sb_wait_unlink(struct southbound *sb, struct sb_wait *w)
+{
+	for (struct sb_wait **pp = &sb->waits; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+}
+
+/* Unlinks, completes and frees w: status 0 or -ETIMEDOUT/-ECANCELED with
+ * the hosts still pending. */
+static void sb_wait_finish(struct southbound *sb, struct sb_wait *w, int status)
+{
+	size_t n = status ? sb_pending(sb, w->rev, NULL, 0) : 0;
+	const char **names = n ? calloc(n, sizeof(*names)) : NULL;
+
+	sb_wait_unlink(sb, w);
+	if (names)
+		sb_pending(sb, w->rev, names, n);
+	else
+		n = 0;
+	if (w->timer)
+		event_free(w->timer);
+	w->cb(w->arg, status, names, n);
+	free(names);
+	free(w);
+}
+
+static void sb_wait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_wait *w = arg;
+
+	sb_wait_finish(w->sb, w, -ETIMEDOUT);
+}
+
+/* Completes every wait whose hosts are all done. */
+static void sb_check_waits(struct southbound *sb)
+{
+	struct sb_wait *w = sb->waits;
+
+	while (w) {
+		struct sb_wait *next = w->next;
+
+		if (sb_pending(sb, w->rev, NULL, 0) == 0) {
+			sb_wait_finish(sb, w, 0);
+			next = sb->waits; /* the callback may have added waits */
+		}
+		w = next;
+	}
+}
+
+int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbound_wait_cb cb,
+		    void *arg)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct sb_wait *w;
+
+	if (!sb || !cb)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct sb_wait){.rev = rev, .cb = cb, .arg = arg, .sb = sb, .next = sb->waits};
+	sb->waits = w;
+	if (sb_pending(sb, rev, NULL, 0) == 0) {
+		sb_wait_finish(sb, w, 0);
+		return 0;
+	}
+	if (timeout_ms <= 0) {
+		sb_wait_finish(sb, w, -ETIMEDOUT);
+		return 0;
+	}
+	w->timer = evtimer_new(sb->base, sb_wait_timeout, w);
+	if (!w->timer || evtimer_add(w->timer, &tv)) {
+		sb_wait_unlink(sb, w);
+		if (w->timer)
+			event_free(w->timer);
+		free(w);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- compiling and publishing ---- */
+
+/* Rebuilds the key and port indexes from t. */
+static int sb_index(struct southbound *sb, const struct topology *t)
+{
+	zhashx_t *keys = sb_hash_new(sb_free), *ports = sb_hash_new(sb_free);
+
+	if (!keys || !ports)
+		goto out_nomem;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		char *name = strdup(t->hosts[i].name);
+
+		if (!name)
+			goto out_nomem;
+		if (t->hosts[i].public_key[0] == '\0' ||
+		    zhashx_insert(keys, t->hosts[i].public_key, name))
+			free(name);
+	}
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		struct sb_port *np, *old;
+		char key[16];
+
+		if (p->host[0] == '\0')
+			continue;
+		snprintf(key, sizeof(key), "%" PRIu32, p->port_key);
+		np = calloc(1, sizeof(*np));
+		if (!np)
+			goto out_nomem;
+		snprintf(np->host, sizeof(np->host), "%s", p->host);
+		old = zhashx_lookup(sb->ports, key);
+		if (old && strcmp(old->host, np->host) == 0)
+			*np = *old; /* same binding: keep its report */
+		if (zhashx_insert(ports, key, np))
+			free(np);
+	}
+	zhashx_destroy(&sb->keys);
+	zhashx_destroy(&sb->ports);
+	sb->keys = keys;
+	sb->ports = ports;
+	return 0;
+out_nomem:
+	zhashx_destroy(&keys);
+	zhashx_destroy(&ports);
+	return -ENOMEM;
+}
+
+/* Recompiles h from t; when send, pushes the diff to its session. */
+static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
+			   bool send)
+{
+	struct wire_row *rows = NULL, *d = NULL;
+	size_t n = 0, nd = 0;
+	int rc;
+
+	rc = compiler_build_host(t, h->name, &rows, &n);
+	if (!rc)
+		rc = compiler_diff(h->rows, h->n_rows, rows, n, &d, &nd);
+	if (rc) {
+		free(rows);
+		return rc;
+	}
+	if (nd && sb->primed)
+		h->dirty_rev = sb->rev;
+	if (send && h->rid && (nd || h->sent_rev != sb->rev))
+		sb_send_update(sb, h, WIRE_DELTA, d, nd);
+	free(d);
+	free(h->rows);
+	h->rows = rows;
+	h->n_rows = n;
+	if (!h->enrolled)
+		sb_disconnect(h, "host no longer enrolled");
+	return 0;
+}
+
+static struct sb_host *sb_host_get(struct southbound *sb, const char *name)
+{
+	struct sb_host *h = zhashx_lookup(sb->hosts, name);
+
+	if (h)
+		return h;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (zhashx_insert(sb->hosts, h->name, h)) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Forgets hosts that left the topology and hold nothing. */
+static void sb_prune(struct southbound *sb)
+{
+	zlistx_t *gone = zlistx_new();
+
+	if (!gone)
+		return;
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		if (!h->enrolled && !h->rid && !h->n_rows)
+			zlistx_add_end(gone, h->name);
+	for (char *name = zlistx_first(gone); name; name = zlistx_next(gone))
+		zhashx_delete(sb->hosts, name);
+	zlistx_destroy(&gone);
+}
+
+/* Loads the topology and recompiles every host; when send, pushes diffs to
+ * hosts in session. */
+static int sb_refresh(struct southbound *sb, bool send)
+{
+	struct topology t = {0};
+	int rc;
+
+	sb->rev = store_revision(sb->store);
+	rc = store_load_topology(sb->store, &t);
+	if (rc) {
+		log_err("cannot load topology rev=%" PRIu64 " err=%d", sb->rev, rc);
+		return rc;
+	}
+	rc = sb_index(sb, &t);
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		h->enrolled = false;
+	for (size_t i = 0; i < t.n_hosts && !rc; i++) {
+		struct sb_host *h = sb_host_get(sb, t.hosts[i].name);
+
+		if (!h)
+			rc = -ENOMEM;
+		else
+			h->enrolled = true;
+	}
+	for (struct sb_host *h = zhashx_first(sb->hosts); h && !rc; h = zhashx_next(sb->hosts))
+		rc = sb_refresh_host(sb, h, &t, send);
+	topology_release(&t);
+	if (rc)
+		log_err("publish failed rev=%" PRIu64 " err=%d", sb->rev, rc);
+	sb_prune(sb);
+	sb_check_waits(sb);
+	sb_kick(sb);
+	return rc;
+}
+
+void southbound_publish(struct southbound *sb)
+{
+	if (sb)
+		sb_refresh(sb, true);
+}
+
+/* ---- messages from agents ---- */
+
+static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
+			const struct wire_msg *m)
+{
+	zframe_t *nrid;
+
+	if (store_revision(sb->store) != sb->rev) {
+		/* a write was not published yet: catch up first (may drop h) */
+		sb_refresh(sb, true);
+		h = zhashx_lookup(sb->hosts, m->hello.host);
+		if (!h || !h->enrolled)
+			return;
+	}
+	nrid = zframe_dup(rid);
+	if (!nrid)
+		return;
+	zframe_destroy(&h->rid);
+	h->rid = nrid;
+	h->seen = true;
+	log_info("session open host=%s last_rev=%" PRIu64 " rev=%" PRIu64, h->name,
+		 m->hello.last_rev, sb->rev);
+	if (m->hello.last_rev == sb->rev) {
+		h->sent_rev = sb->rev;
+		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
+	} else {
+		sb_send_update(sb, h, WIRE_SNAPSHOT, h->rows, h->n_rows);
+	}
+}
+
+static void sb_on_ack(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
+{
+	if (m->ack.rev > h->sent_rev) {
+		sb_drop(sb, rx_rejected, "ack beyond what was sent host=%s rev=%" PRIu64, h->name,
+			m->ack.rev);
+		return;
+	}
+	if (m->ack.rev > h->acked_rev)
+		h->acked_rev = m->ack.rev;
+	sb_check_waits(sb);
+}
+
+/* Keeps reports for h's own ports; reports on other ports are dropped. */
+static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
+{
+	size_t foreign = 0;
+
+	for (size_t i = 0; i < m->status.n_ports; i++) {
+		const struct wire_port_status *ps = &m->status.ports[i];
+		struct sb_port *p;
+		char key[16];
+
+		snprintf(key, sizeof(key), "%" PRIu32, ps->port_id);
+		p = zhashx_lookup(sb->ports, key);
+		if (!p || strcmp(p->host, h->name) != 0) {
+			foreign++;
+			continue;
+		}
+		p->reported = true;
+		p->info = (struct southbound_port_info){.up = ps->up,
+							.rx_packets = ps->rx_packets,
+							.tx_packets = ps->tx_packets,
+							.drops = ps->drops};
+	}
+	if (foreign)
+		sb_drop(sb, rx_rejected, "status on ports not bound here host=%s ports=%zu",
+			h->name, foreign);
+}
+
+/* Dispatches a decoded message from the host named by User-Id. */
+static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
+			const struct wire_msg *m)
+{
+	if (m->type == WIRE_HELLO) {
+		if (strcmp(m->hello.host, h->name) != 0) {
+			sb_drop(sb, rx_unauthenticated, "hello names another host user=%s host=%s",
+				h->name, m->hello.host);
+			return;
+		}
+		sb->stats.rx_msgs++;
+		h->last_seen_ms = zclock_time();
+		sb_on_hello(sb, h, rid, m);
+		return;
+	}
+	if (!h->rid || !zframe_eq(h->rid, rid)) {
+		sb_drop(sb, rx_rejected, "%s outside a session host=%s", wire_type_name(m->type),
+			h->name);
+		return;
+	}
+	sb->stats.rx_msgs++;
+	h->last_seen_ms = zclock_time();
+	if (m->type == WIRE_ACK)
+		sb_on_ack(sb, h, m);
+	else if (m->type == WIRE_STATUS)
+		sb_on_status(sb, h, m);
+	else if (m->type != WIRE_HEARTBEAT)
+		sb_drop(sb, rx_rejected, "unexpected %s host=%s", wire_type_name(m->type), h->name);
+}
+
+/* Handles one [routing id][payload] message from the router. */
+static void sb_handle(struct southbound *sb, zmsg_t *msg)
+{
+	zframe_t *rid = zmsg_first(msg), *payload = zmsg_next(msg);
+	const char *user;
+	struct sb_host *h;
+	struct wire_msg m;
+	int rc;
+
+	if (zmsg_size(msg) != 2 || !payload) {
+		sb_drop(sb, rx_rejected, "bad frame count frames=%zu", zmsg_size(msg));
+		return;
+	}
+	user = zframe_meta(payload, "User-Id");
+	h = user ? zhashx_lookup(sb->hosts, user) : NULL;
+	if (!h || !h->enrolled) {
+		sb_drop(sb, rx_unauthenticated, "message from no enrolled host user=%s",
+			user ? user : "-");
+		return;
+	}
+	if (zframe_size(payload) > SB_MAX_RX) {
+		sb_drop(sb, rx_rejected, "oversized message host=%s bytes=%zu", h->name,
+			zframe_size(payload));
+		return;
+	}
+	rc = wire_decode(zframe_data(payload), zframe_size(payload), &m);
+	if (rc == -ENOTSUP) {
+		sb_drop(sb, rx_unknown_type, "unknown message type host=%s", h->name);
+		return;
+	}
+	if (rc) {
+		sb_drop(sb, rx_rejected, "undecodable message host=%s err=%d", h->name, rc);
+		return;
+	}
+	sb_dispatch(sb, h, rid, &m);
+	wire_msg_release(&m);
+}
+
+static void sb_on_router(evutil_socket_t fd, short what, void *arg)
+{
+	struct southbound *sb = arg;
+
+	for (int i = 0; i < SB_BATCH && (zsock_events(sb->router) & ZMQ_POLLIN); i++) {
+		zmsg_t *msg = zmsg_recv(sb->router);
+
+		if (!msg)
+			break;
+		sb_handle(sb, msg);
+		zmsg_destroy(&msg);
+	}
+	sb_kick(sb);
+}
+
+/* ---- ZAP ---- */
+
+/* Decides one ZAP request; returns the status code and sets *user. */
+static const char *sb_zap_decide(struct southbound *sb, zmsg_t *req, const char **user)
+{
+	zframe_t *f[7] = {0};
+	char z85[41];
+	const char *name;
+
+	*user = "";
+	if (zmsg_size(req) < 7)
+		return "500";
+	f[0] = zmsg_first(req);
+	for (int i = 1; i < 7; i++)
+		f[i] = zmsg_next(req);
+	if (!zframe_streq(f[0], "1.0"))
+		return "500";
+	if (!zframe_streq(f[2], SB_ZAP_DOMAIN) || !zframe_streq(f[5], "CURVE") ||
+	    zframe_size(f[6]) != 32 || !zmq_z85_encode(z85, zframe_data(f[6]), 32))
+		return "400";
+	name = zhashx_lookup(sb->keys, z85);
+	if (!name)
+		return "400";
+	*user = name;
+	return "200";
+}
+
+static void sb_zap_handle(struct southbound *sb, zmsg_t *req)
+{
+	zframe_t *reqid = NULL;
+	const char *user, *status;
+	zmsg_t *rep = zmsg_new();
+
+	if (zmsg_size(req) > 1 && zmsg_first(req))
+		reqid = zmsg_next(req);
+	status = sb_zap_decide(sb, req, &user);
+	if (!rep)
+		return;
+	zmsg_addstr(rep, "1.0");
+	zmsg_addmem(rep, reqid ? zframe_data(reqid) : NULL, reqid ? zframe_size(reqid) : 0);
+	zmsg_addstr(rep, status);
+	zmsg_addstr(rep, status[0] == '2' ? "OK" : "denied");
+	zmsg_addstr(rep, user);
+	zmsg_addmem(rep, NULL, 0);
+	if (zmsg_send(&rep, sb->zap))
+		zmsg_destroy(&rep);
+	if (status[0] == '2')
+		log_debug("zap admitted host=%s", user);
+	else
+		sb_drop(sb, rx_unauthenticated, "zap refused a client status=%s", status);
+}
+
+static void sb_on_zap(evutil_socket_t fd, short what, void *arg)
+{
+	struct southbound *sb = arg;
+
+	for (int i = 0; i < SB_BATCH && (zsock_events(sb->zap) & ZMQ_POLLIN); i++) {
+		zmsg_t *req = zmsg_recv(sb->zap);
+
+		if (!req)
+			break;
+		sb_zap_handle(sb, req);
+		zmsg_destroy(&req);
+	}
+	sb_kick(sb);
+}
+
+/* ---- heartbeats ---- */
+
+static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
+{
+	struct southbound *sb = arg;
+	int64_t now = zclock_time();
+
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
+		struct wire_msg m = {.type = WIRE_HEARTBEAT};
+
+		if (!h->rid)
+			continue;
+		if (!sb_host_connected(h, now)) {
+			sb_disconnect(h, "silent");
+			continue;
+		}
+		m.ack.rev = h->sent_rev;
+		sb_send(sb, h, &m);
+	}
+	sb_kick(sb);
+}
+
+/* ---- lifecycle ---- */
+
+/* Creates the sockets: the ZAP handler first, so that no connection can
+ * arrive before it. */
+static int sb_sockets(struct southbound *sb, const char *endpoint, zcert_t *cert)
+{
+	int one = 1;
+
+	sb->zap = zsock_new(ZMQ_REP);
+	if (!sb->zap || zsock_bind(sb->zap, SB_ZAP_ENDPOINT) != 0) {
+		log_err("cannot bind the ZAP handler endpoint=%s err=%s", SB_ZAP_ENDPOINT,
+			zmq_strerror(zmq_errno()));
+		return -EADDRINUSE;
+	}
+	zsock_set_rcvtimeo(sb->zap, 0);
+	sb->router = zsock_new(ZMQ_ROUTER);
+	if (!sb->router)
+		return -ENOMEM;
+	zcert_apply(cert, sb->router);
+	zsock_set_curve_server(sb->router, 1);
+	zsock_set_zap_domain(sb->router, SB_ZAP_DOMAIN);
+	if (zmq_setsockopt(zsock_resolve(sb->router), SB_ZAP_ENFORCE_DOMAIN, &one, sizeof(one))) {
+		log_err("ZMQ_ZAP_ENFORCE_DOMAIN unsupported err=%s", zmq_strerror(zmq_errno()));
+		return -ENOTSUP;
+	}
+	zsock_set_router_mandatory(sb->router, 1);
+	zsock_set_maxmsgsize(sb->router, SB_MAX_RX);
+	zsock_set_rcvtimeo(sb->router, 0);
+	zsock_set_sndtimeo(sb->router, 0);
+	if (zsock_bind(sb->router, "%s", endpoint) < 0) {
+		log_err("cannot bind southbound endpoint=%s err=%s", endpoint,
+			zmq_strerror(zmq_errno()));
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static int sb_events(struct southbound *sb)
+{
+	struct timeval beat = {SB_HEARTBEAT_MS / 1000, (SB_HEARTBEAT_MS % 1000) * 1000};
+
+	sb->ev_router =
+	    event_new(sb->base, zsock_fd(sb->router), EV_READ | EV_PERSIST, sb_on_router, sb);
+	sb->ev_zap = event_new(sb->base, zsock_fd(sb->zap), EV_READ | EV_PERSIST, sb_on_zap, sb);
+	sb->ev_beat = event_new(sb->base, -1, EV_PERSIST, sb_on_beat, sb);
+	if (!sb->ev_router || !sb->ev_zap || !sb->ev_beat)
+		return -ENOMEM;
+	if (event_add(sb->ev_router, NULL) || event_add(sb->ev_zap, NULL) ||
+	    event_add(sb->ev_beat, &beat))
+		return -ENOMEM;
+	sb_kick(sb);
+	return 0;
+}
+
+struct southbound *southbound_new(struct event_base *base, struct store *store,
+				  const char *endpoint, zcert_t *cert)
+{
+	struct southbound *sb;
+
+	if (!base || !store || !endpoint || !cert)
+		return NULL;
+	sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return NULL;
+	sb->base = base;
+	sb->store = store;
+	sb->hosts = sb_hash_new(sb_host_free);
+	sb->keys = sb_hash_new(sb_free);
+	sb->ports = sb_hash_new(sb_free);
+	if (!sb->hosts || !sb->keys || !sb->ports)
+		goto out_destroy;
+	if (sb_sockets(sb, endpoint, cert) || sb_events(sb))
+		goto out_destroy;
+	if (sb_refresh(sb, false))
+		goto out_destroy;
+	sb->primed = true;
+	log_info("southbound listening endpoint=%s rev=%" PRIu64, endpoint, sb->rev);
+	return sb;
+out_destroy:
+	southbound_destroy(&sb);
+	return NULL;
+}
+
+void southbound_destroy(struct southbound **sbp)
+{
+	struct southbound *sb = sbp ? *sbp : NULL;
+
+	if (!sb)
+		return;
+	while (sb->waits)
+		sb_wait_finish(sb, sb->waits, -ECANCELED);
+	if (sb->ev_router)
+		event_free(sb->ev_router);
+	if (sb->ev_zap)
+		event_free(sb->ev_zap);
+	if (sb->ev_beat)
+		event_free(sb->ev_beat);
+	zsock_destroy(&sb->router);
+	/* closing is asynchronous; unbinding frees the ZAP endpoint now, so a
+	 * new southbound can bind it at once */
+	if (sb->zap)
+		zsock_unbind(sb->zap, SB_ZAP_ENDPOINT);
+	zsock_destroy(&sb->zap);
+	zhashx_destroy(&sb->hosts);
+	zhashx_destroy(&sb->keys);
+	zhashx_destroy(&sb->ports);
+	free(sb);
+	*sbp = NULL;
+}
+
+bool southbound_host_info(struct southbound *sb, const char *name, struct southbound_host_info *out)
+{
+	struct sb_host *h = sb && name ? zhashx_lookup(sb->hosts, name) : NULL;
+
+	if (!h || !h->seen || !out)
+		return false;
+	*out = (struct southbound_host_info){.connected = sb_host_connected(h, zclock_time()),
+					     .acked_rev = h->acked_rev,
+					     .dirty_rev = h->dirty_rev,
+					     .last_seen_ms = h->last_seen_ms};
+	return true;
+}
+
+bool southbound_port_info(struct southbound *sb, uint32_t port_key,
+			  struct southbound_port_info *out)
+{
+	struct sb_port *p;
+	char key[16];
+
+	if (!sb || !out)
+		return false;
+	snprintf(key, sizeof(key), "%" PRIu32, port_key);
+	p = zhashx_lookup(sb->ports, key);
+	if (!p || !p->reported)
+		return false;
+	*out = p->info;
+	return true;
+}
+
+void southbound_get_stats(struct southbound *sb, struct southbound_stats *out)
+{
+	if (sb && out)
+		*out = sb->stats;
+}

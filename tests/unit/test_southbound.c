@@ -1,0 +1,575 @@
+/* test_southbound.c - the controller's southbound, in process: a real store
+ * in a temporary directory, the southbound on a loopback TCP port, and agents
+ * played by CURVE DEALER sockets. Every wait polls a condition with a
+ * deadline while running the libevent loop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <czmq.h>
+#include <event2/event.h>
+#include <linux/types.h>
+
+#include "compiler.h"
+#include "southbound.h"
+#include "store.h"
+#include "tenet_abi.h"
+#include "wire.h"
+
+#define TENANT "11111111-1111-4111-8111-111111111111"
+#define NET    "22222222-2222-4222-8222-222222222222"
+#define PORT1  "33333333-3333-4333-8333-333333333331"
+#define PORT2  "33333333-3333-4333-8333-333333333332"
+#define PORT3  "33333333-3333-4333-8333-333333333333"
+
+/* One test's world. */
+struct env {
+	char dir[64]; /* store directory */
+	struct store *store;
+	struct event_base *base;
+	zcert_t *server;	  /* the controller's key */
+	zcert_t *key_h1, *key_h2; /* enrolled host keys */
+	int port;		  /* southbound TCP port */
+	struct southbound *sb;
+};
+
+static struct env *E;
+
+/* A free loopback TCP port (a plain socket: its close is synchronous). */
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void apply(enum store_op op, enum model_kind kind, const char *id, const char *body)
+{
+	struct store_result res;
+	void *cmd;
+	size_t len;
+	int rc;
+
+	assert_int_equal(store_cmd_encode(op, kind, id, body, NULL, &cmd, &len), 0);
+	rc = store_apply(E->store, cmd, len, &res);
+	if (rc)
+		fprintf(stderr, "apply %s: %s %s\n", id, res.err.field, res.err.message);
+	assert_int_equal(rc, 0);
+	store_result_release(&res);
+	free(cmd);
+}
+
+static void host_create(const char *name, zcert_t *key, const char *ip)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"name\":\"%s\",\"public_key\":\"%s\",\"underlay_ip\":\"%s\"}", name,
+		 zcert_public_txt(key), ip);
+	apply(STORE_OP_CREATE, MODEL_HOST, name, body);
+}
+
+static void port_create(const char *id, const char *mac, const char *host, const char *ifname)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"network_id\":\"%s\",\"mac_address\":\"%s\",\"binding\":{\"host\":\"%s\","
+		 "\"interface\":\"%s\"}}",
+		 NET, mac, host, ifname);
+	apply(STORE_OP_CREATE, MODEL_PORT, id, body);
+}
+
+/* h1 and h2 enrolled; one network with port 1 on h1; the southbound runs
+ * when with_sb. */
+static void env_new(bool with_sb)
+{
+	E = calloc(1, sizeof(*E));
+	snprintf(E->dir, sizeof(E->dir), "/tmp/tenet-sb-XXXXXX");
+	assert_non_null(mkdtemp(E->dir));
+	E->store = store_new(E->dir, 64);
+	assert_non_null(E->store);
+	E->base = event_base_new();
+	E->server = zcert_new();
+	E->key_h1 = zcert_new();
+	E->key_h2 = zcert_new();
+	apply(STORE_OP_CREATE, MODEL_TENANT, TENANT, "{\"name\":\"blue\"}");
+	apply(STORE_OP_CREATE, MODEL_NETWORK, NET, "{\"tenant_id\":\"" TENANT "\",\"name\":\"n\"}");
+	host_create("h1", E->key_h1, "198.18.0.1");
+	host_create("h2", E->key_h2, "198.18.0.2");
+	port_create(PORT1, "02:00:00:00:00:01", "h1", "vm1");
+	E->port = free_port();
+	if (with_sb) {
+		char ep[64];
+
+		snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", E->port);
+		E->sb = southbound_new(E->base, E->store, ep, E->server);
+		assert_non_null(E->sb);
+	}
+}
+
+static int setup(void **state)
+{
+	env_new(true);
+	return 0;
+}
+
+static int setup_no_sb(void **state)
+{
+	env_new(false);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	southbound_destroy(&E->sb);
+	assert_null(E->sb);
+	store_destroy(&E->store);
+	event_base_free(E->base);
+	zcert_destroy(&E->server);
+	zcert_destroy(&E->key_h1);
+	zcert_destroy(&E->key_h2);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", E->dir);
+	assert_int_equal(system(cmd), 0);
+	free(E);
+	E = NULL;
+	return 0;
+}
+
+/* Runs the loop until cond(arg) holds or ms pass; returns cond's value. */
+static bool pump(bool (*cond)(void *), void *arg, int ms)
+{
+	int64_t end = zclock_mono() + ms;
+	struct timeval tick = {0, 5000};
+
+	while (!cond(arg)) {
+		if (zclock_mono() > end)
+			return false;
+		event_base_loopexit(E->base, &tick);
+		event_base_dispatch(E->base);
+	}
+	return true;
+}
+
+/* An agent: a DEALER with key (CURVE unless key is NULL). */
+static zsock_t *agent_new(zcert_t *key)
+{
+	zsock_t *d = zsock_new(ZMQ_DEALER);
+
+	assert_non_null(d);
+	if (key) {
+		zcert_apply(key, d);
+		zsock_set_curve_serverkey(d, zcert_public_txt(E->server));
+	}
+	zsock_set_rcvtimeo(d, 0);
+	zsock_set_linger(d, 0);
+	assert_int_equal(zsock_connect(d, "tcp://127.0.0.1:%d", E->port), 0);
+	return d;
+}
+
+static void agent_send(zsock_t *d, const struct wire_msg *m)
+{
+	uint8_t *buf;
+	size_t len;
+	zframe_t *f;
+
+	assert_int_equal(wire_encode(m, &buf, &len), 0);
+	f = zframe_new(buf, len);
+	free(buf);
+	assert_int_equal(zframe_send(&f, d, 0), 0);
+}
+
+static void agent_hello(zsock_t *d, const char *host, uint64_t last_rev)
+{
+	struct wire_msg m = {.type = WIRE_HELLO};
+
+	snprintf(m.hello.host, sizeof(m.hello.host), "%s", host);
+	m.hello.last_rev = last_rev;
+	agent_send(d, &m);
+}
+
+static void agent_ack(zsock_t *d, enum wire_type type, uint64_t rev)
+{
+	struct wire_msg m = {.type = type};
+
+	m.ack.rev = rev;
+	agent_send(d, &m);
+}
+
+static bool readable(void *arg)
+{
+	return zsock_events(arg) & ZMQ_POLLIN;
+}
+
+/* Receives and decodes the next message that is not a HEARTBEAT, within ms.
+ * Returns false if none came. */
+static bool agent_recv(zsock_t *d, struct wire_msg *m, int ms)
+{
+	int64_t end = zclock_mono() + ms;
+
+	for (;;) {
+		zframe_t *f;
+		int rc;
+
+		if (!pump(readable, d, (int)(end - zclock_mono())))
+			return false;
+		f = zframe_recv(d);
+		assert_non_null(f);
+		rc = wire_decode(zframe_data(f), zframe_size(f), m);
+		zframe_destroy(&f);
+		assert_int_equal(rc, 0);
+		if (m->type != WIRE_HEARTBEAT)
+			return true;
+		wire_msg_release(m);
+	}
+}
+
+static struct southbound_stats stats(void)
+{
+	struct southbound_stats s;
+
+	southbound_get_stats(E->sb, &s);
+	return s;
+}
+
+static bool unauth_counted(void *arg)
+{
+	return stats().rx_unauthenticated > *(uint64_t *)arg;
+}
+
+static bool rejected_counted(void *arg)
+{
+	return stats().rx_rejected > *(uint64_t *)arg;
+}
+
+/* h1 HELLOs with last_rev and gets its SNAPSHOT; returns the agent. */
+static zsock_t *agent_session(zcert_t *key, const char *host)
+{
+	zsock_t *d = agent_new(key);
+	struct wire_msg m;
+
+	agent_hello(d, host, 0);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_SNAPSHOT);
+	wire_msg_release(&m);
+	return d;
+}
+
+/* The expected rows of host, from the store. */
+static size_t expected_rows(const char *host)
+{
+	struct topology t;
+	struct wire_row *rows;
+	size_t n;
+
+	assert_int_equal(store_load_topology(E->store, &t), 0);
+	assert_int_equal(compiler_build_host(&t, host, &rows, &n), 0);
+	topology_release(&t);
+	free(rows);
+	return n;
+}
+
+/* A server whose ZAP handler is absent refuses CURVE clients when
+ * ZMQ_ZAP_ENFORCE_DOMAIN is set (and, as a control, admits them when not). */
+static void test_zap_enforced_without_handler(void **state)
+{
+	for (int enforce = 1; enforce >= 0; enforce--) {
+		zsock_t *srv = zsock_new(ZMQ_ROUTER), *cli;
+		struct wire_msg m = {.type = WIRE_HEARTBEAT};
+		bool got;
+
+		zcert_apply(E->server, srv);
+		zsock_set_curve_server(srv, 1);
+		zsock_set_zap_domain(srv, "tenet");
+		assert_int_equal(zmq_setsockopt(zsock_resolve(srv), 93, &enforce, sizeof(enforce)),
+				 0);
+		assert_true(zsock_bind(srv, "tcp://127.0.0.1:%d", E->port) > 0);
+		cli = agent_new(E->key_h1);
+		agent_send(cli, &m);
+		got = pump(readable, srv, enforce ? 1000 : 5000);
+		assert_int_equal(got, !enforce);
+		zsock_destroy(&cli);
+		zsock_destroy(&srv);
+		E->port = free_port();
+	}
+}
+
+static void test_snapshot_after_hello(void **state)
+{
+	zsock_t *d = agent_new(E->key_h1);
+	struct southbound_host_info hi;
+	struct wire_msg m;
+
+	assert_false(southbound_host_info(E->sb, "h1", &hi));
+	agent_hello(d, "h1", 0);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_SNAPSHOT);
+	assert_true(m.update.to == store_revision(E->store));
+	/* LPORT, FDB, FLOOD of port 1 and the PEER row of h2 */
+	assert_int_equal(m.update.n_rows, 4);
+	assert_int_equal(m.update.n_rows, expected_rows("h1"));
+	wire_msg_release(&m);
+	assert_true(southbound_host_info(E->sb, "h1", &hi));
+	assert_true(hi.connected);
+	assert_int_equal(stats().tx_snapshots, 1);
+	/* HELLO at the current revision: an empty DELTA */
+	agent_hello(d, "h1", store_revision(E->store));
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_true(m.update.from == m.update.to);
+	assert_int_equal(m.update.n_rows, 0);
+	wire_msg_release(&m);
+	zsock_destroy(&d);
+}
+
+static void test_unknown_key_refused(void **state)
+{
+	zcert_t *stranger = zcert_new();
+	zsock_t *d = agent_new(stranger);
+	uint64_t before = stats().rx_unauthenticated;
+	struct southbound_host_info hi;
+	struct wire_msg m;
+
+	agent_hello(d, "h1", 0);
+	assert_true(pump(unauth_counted, &before, 5000));
+	assert_false(agent_recv(d, &m, 300));
+	assert_false(southbound_host_info(E->sb, "h1", &hi));
+	assert_int_equal(stats().rx_msgs, 0);
+	zsock_destroy(&d);
+	zcert_destroy(&stranger);
+}
+
+static void test_plain_client_refused(void **state)
+{
+	zsock_t *d = agent_new(NULL);
+	struct wire_msg m;
+
+	agent_hello(d, "h1", 0);
+	assert_false(agent_recv(d, &m, 500));
+	assert_int_equal(stats().rx_msgs, 0);
+	zsock_destroy(&d);
+}
+
+static void test_hello_for_another_host(void **state)
+{
+	zsock_t *d = agent_new(E->key_h1);
+	uint64_t before = stats().rx_unauthenticated;
+	struct wire_msg m;
+
+	agent_hello(d, "h2", 0);
+	assert_true(pump(unauth_counted, &before, 5000));
+	assert_false(agent_recv(d, &m, 200));
+	assert_int_equal(stats().rx_msgs, 0);
+	zsock_destroy(&d);
+}
+
+static void test_garbage(void **state)
+{
+	zsock_t *d = agent_new(E->key_h1);
+	uint64_t before = stats().rx_rejected;
+	zframe_t *f = zframe_new("\x93\x01\x04garbage", 10);
+	zmsg_t *two = zmsg_new();
+
+	assert_int_equal(zframe_send(&f, d, 0), 0);
+	assert_true(pump(rejected_counted, &before, 5000));
+	/* a message of two frames */
+	before = stats().rx_rejected;
+	zmsg_addstr(two, "a");
+	zmsg_addstr(two, "b");
+	assert_int_equal(zmsg_send(&two, d), 0);
+	assert_true(pump(rejected_counted, &before, 5000));
+	/* an ACK outside any session */
+	before = stats().rx_rejected;
+	agent_ack(d, WIRE_ACK, 1);
+	assert_true(pump(rejected_counted, &before, 5000));
+	assert_int_equal(stats().rx_msgs, 0);
+	zsock_destroy(&d);
+}
+
+struct wait_result {
+	bool done;			/* callback ran */
+	int status;			/* its status */
+	char pending[4][WIRE_HOST_MAX]; /* its pending hosts */
+	size_t n_pending;		/* their number */
+};
+
+static void wait_cb(void *arg, int status, const char *const *pending, size_t n)
+{
+	struct wait_result *r = arg;
+
+	r->done = true;
+	r->status = status;
+	r->n_pending = n;
+	for (size_t i = 0; i < n && i < 4; i++)
+		snprintf(r->pending[i], sizeof(r->pending[i]), "%s", pending[i]);
+}
+
+static bool wait_done(void *arg)
+{
+	return ((struct wait_result *)arg)->done;
+}
+
+static void test_publish_delta_and_wait(void **state)
+{
+	zsock_t *d = agent_session(E->key_h1, "h1");
+	uint64_t r0 = store_revision(E->store), r1;
+	struct wait_result w = {0};
+	struct southbound_host_info hi;
+	struct wire_msg m;
+
+	agent_ack(d, WIRE_ACK, r0);
+	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	r1 = store_revision(E->store);
+	southbound_publish(E->sb);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_true(m.update.from == r0);
+	assert_true(m.update.to == r1);
+	/* LPORT and FDB of port 2, FLOOD changed */
+	assert_int_equal(m.update.n_rows, 3);
+	assert_int_equal(m.update.rows[0].map, TN_MAP_LPORT);
+	assert_int_equal(m.update.rows[1].map, TN_MAP_FDB);
+	assert_int_equal(m.update.rows[2].map, TN_MAP_FLOOD);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(m.update.rows[i].op, WIRE_OP_UPSERT);
+	wire_msg_release(&m);
+	assert_int_equal(southbound_wait(E->sb, r1, 5000, wait_cb, &w), 0);
+	assert_false(w.done);
+	agent_ack(d, WIRE_ACK, r1);
+	assert_true(pump(wait_done, &w, 5000));
+	assert_int_equal(w.status, 0);
+	assert_true(southbound_host_info(E->sb, "h1", &hi));
+	assert_true(hi.acked_rev == r1);
+	assert_true(hi.dirty_rev == r1);
+	/* a revision nobody is affected by completes at once */
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(southbound_wait(E->sb, r1, 5000, wait_cb, &w), 0);
+	assert_true(w.done);
+	assert_int_equal(w.status, 0);
+	/* a port on h2, which has no agent: the wait times out naming h2 */
+	port_create(PORT3, "02:00:00:00:00:03", "h2", "vm3");
+	southbound_publish(E->sb);
+	memset(&w, 0, sizeof(w));
+	agent_ack(d, WIRE_ACK, store_revision(E->store));
+	assert_int_equal(southbound_wait(E->sb, store_revision(E->store), 200, wait_cb, &w), 0);
+	assert_true(pump(wait_done, &w, 5000));
+	assert_int_equal(w.status, -ETIMEDOUT);
+	assert_int_equal(w.n_pending, 1);
+	assert_string_equal(w.pending[0], "h2");
+	zsock_destroy(&d);
+}
+
+static uint32_t port_key_of(const char *mac_last)
+{
+	struct topology t;
+	uint32_t key = 0;
+
+	assert_int_equal(store_load_topology(E->store, &t), 0);
+	for (size_t i = 0; i < t.n_ports; i++)
+		if (t.ports[i].mac[5] == (uint8_t)mac_last[0])
+			key = t.ports[i].port_key;
+	topology_release(&t);
+	assert_true(key > 0);
+	return key;
+}
+
+static void test_status_own_ports_only(void **state)
+{
+	zsock_t *d;
+	struct wire_port_status ps[2] = {{.up = true, .rx_packets = 5, .tx_packets = 6},
+					 {.up = true, .drops = 9}};
+	struct wire_msg m = {.type = WIRE_STATUS};
+	struct southbound_port_info pi;
+	uint64_t before;
+
+	port_create(PORT3, "02:00:00:00:00:03", "h2", "vm3");
+	southbound_publish(E->sb);
+	d = agent_session(E->key_h1, "h1");
+	ps[0].port_id = port_key_of("\x01");
+	ps[1].port_id = port_key_of("\x03");
+	m.status.ports = ps;
+	m.status.n_ports = 2;
+	before = stats().rx_rejected;
+	agent_send(d, &m);
+	assert_true(pump(rejected_counted, &before, 5000));
+	assert_true(southbound_port_info(E->sb, ps[0].port_id, &pi));
+	assert_true(pi.up);
+	assert_true(pi.rx_packets == 5 && pi.tx_packets == 6);
+	assert_false(southbound_port_info(E->sb, ps[1].port_id, &pi));
+	zsock_destroy(&d);
+}
+
+static bool disconnected(void *arg)
+{
+	struct southbound_host_info hi;
+
+	return southbound_host_info(E->sb, arg, &hi) && !hi.connected;
+}
+
+/* The controller heartbeats; a silent agent loses its session. */
+static void test_heartbeat_and_silence(void **state)
+{
+	zsock_t *d = agent_session(E->key_h1, "h1");
+	struct wire_msg m;
+	zframe_t *f;
+
+	assert_true(pump(readable, d, 3000));
+	f = zframe_recv(d);
+	assert_int_equal(wire_decode(zframe_data(f), zframe_size(f), &m), 0);
+	assert_int_equal(m.type, WIRE_HEARTBEAT);
+	assert_true(m.ack.rev == store_revision(E->store));
+	zframe_destroy(&f);
+	assert_true(pump(disconnected, "h1", 6000));
+	zsock_destroy(&d);
+}
+
+static void test_wait_cancelled(void **state)
+{
+	struct wait_result w = {0};
+
+	/* port 1's host never connected in this test: h1 is pending */
+	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	southbound_publish(E->sb);
+	assert_int_equal(southbound_wait(E->sb, store_revision(E->store), 60000, wait_cb, &w), 0);
+	assert_false(w.done);
+	southbound_destroy(&E->sb);
+	assert_true(w.done);
+	assert_int_equal(w.status, -ECANCELED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_zap_enforced_without_handler, setup_no_sb,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_after_hello, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_key_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plain_client_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hello_for_another_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_publish_delta_and_wait, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
