@@ -20,6 +20,8 @@
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
 #define ETH_P_ARP 0x0806
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
 
 #define ARPHRD_ETHER 1
 #define ARPOP_REQUEST 1

@@ -10,12 +10,13 @@
 #include "parse.h"
 #include "verdict.h"
 
+/* This host's configuration, or NULL when the agent has not written it. */
 static __always_inline struct tn_config *tn_config_get(void)
 {
 	__u32 key = 0;
 	struct tn_config *cfg = bpf_map_lookup_elem(&tn_config, &key);
 
-	if (!cfg || !cfg->tunnel_ifindex)
+	if (!cfg || cfg->abi_version != TN_ABI_VERSION || !cfg->tunnel_ifindex)
 		return NULL;
 	return cfg;
 }

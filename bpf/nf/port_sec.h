@@ -5,7 +5,9 @@
  * TN_LPORT_F_PORT_SECURITY. The source MAC must be the port's; an IPv4
  * source and an ARP sender must be the port's address or 0.0.0.0 (DHCP,
  * ARP probes) when the port has one. Every violation is TN_DROP_SPOOF_MAC
- * (the ABI has one anti-spoof reason). Included by vif.bpf.c after the
+ * (the ABI has one anti-spoof reason). VLAN-tagged frames, which would
+ * carry their IP and ARP past these checks, are TN_DROP_MALFORMED (as OVN's
+ * port security drops them). Included by vif.bpf.c after the
  * program array tn_vif_calls.
  */
 #ifndef TN_NF_PORT_SEC_H
@@ -40,6 +42,8 @@ static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 			return TN_DROP_MALFORMED;
 		if (!tn_port_ip4_ok(port, ip->saddr))
 			return TN_DROP_SPOOF_MAC;
+	} else if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		return TN_DROP_MALFORMED;
 	} else if (proto == bpf_htons(ETH_P_ARP)) {
 		arp = tn_arp_hdr(skb);
 		if (!arp || !tn_arp_is_eth_ip4(arp))

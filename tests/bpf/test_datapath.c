@@ -7,7 +7,7 @@
  *
  * Tests: local_forward, remote_tunnel_key, remote_no_config,
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
- * tunnel_bad_vni, spoof_mac, spoof_ip, dhcp_allowed, flood_vif,
+ * tunnel_bad_vni, spoof_mac, spoof_ip, vlan_tag_dropped, dhcp_allowed, flood_vif,
  * flood_tunnel, no_port, no_fdb, tail_calls_filled, truncated,
  * production_load.
  */
@@ -76,7 +76,7 @@ static void test_remote_tunnel_key(void **state)
 static void test_remote_no_config(void **state)
 {
 	struct tenet_bpf *s = *state;
-	struct tn_config zero = {};
+	struct tn_config zero = {}, cfg = {};
 	__u8 pkt[64];
 	__u32 len, k = 0;
 
@@ -87,6 +87,12 @@ static void test_remote_no_config(void **state)
 	assert_int_equal(dp_trace(s).stat, TN_DROP_CONFIG);
 	assert_int_equal(dp_stat(s, TN_DROP_CONFIG), 1);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 1);
+	/* a configuration written for another ABI is no configuration */
+	cfg.abi_version = TN_ABI_VERSION + 1;
+	cfg.tunnel_ifindex = DP_IF_TUN;
+	dp_put(s->maps.tn_config, &k, &cfg);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_CONFIG), 2);
 }
 
 static void test_tunnel_receive(void **state)
@@ -224,6 +230,21 @@ static void test_spoof_ip(void **state)
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
 	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
+}
+
+static void test_vlan_tag_dropped(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_C, DP_IP_B);
+	pkt[12] = 0x81; /* an 802.1Q tag would hide the spoofed source */
+	pkt[13] = 0x00;
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 }
 
 static void test_dhcp_allowed(void **state)
@@ -483,6 +504,7 @@ int main(void)
 		DP_TEST(test_tunnel_bad_vni),
 		DP_TEST(test_spoof_mac),
 		DP_TEST(test_spoof_ip),
+		DP_TEST(test_vlan_tag_dropped),
 		DP_TEST(test_dhcp_allowed),
 		DP_TEST(test_flood_vif),
 		DP_TEST(test_flood_tunnel),
