@@ -21,13 +21,13 @@
 #include "tenet_abi.h"
 
 struct agent {
-	struct loader *loader; /* the datapath */
+	struct loader *loader;	 /* the datapath */
 	struct linkwatch *links; /* interface names -> indexes */
 	struct applier *applier; /* map writer */
-	struct sbclient *sb; /* controller session, NULL until connected */
+	struct sbclient *sb;	 /* controller session, NULL until connected */
 	struct event *ev_status; /* STATUS period (also activated on changes) */
-	int port_stats_fd; /* tn_port_stats */
-	int ncpus; /* possible CPUs, for percpu values */
+	int port_stats_fd;	 /* tn_port_stats */
+	int ncpus;		 /* possible CPUs, for percpu values */
 };
 
 static uint32_t agent_resolve(void *arg, const char *ifname)
@@ -45,11 +45,13 @@ static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, 
 	if (ifindex) {
 		err = loader_attach_port(ag->loader, ifname, ifindex);
 		if (err)
-			log_err("port attach failed port=%u ifname=%s err=%d", port_id, ifname, err);
+			log_err("port attach failed port=%u ifname=%s err=%d", port_id, ifname,
+				err);
 	} else if (ifname[0]) {
 		err = loader_detach_port(ag->loader, ifname);
 		if (err && err != -ENOENT)
-			log_warn("port detach failed port=%u ifname=%s err=%d", port_id, ifname, err);
+			log_warn("port detach failed port=%u ifname=%s err=%d", port_id, ifname,
+				 err);
 	}
 	log_info("port %s port=%u ifname=%s ifindex=%u", ifindex ? "up" : "down", port_id, ifname,
 		 ifindex);
@@ -90,10 +92,10 @@ static void agent_connected(void *arg)
 
 /* Status being assembled. */
 struct agent_status {
-	struct agent *ag; /* the agent */
+	struct agent *ag;		/* the agent */
 	struct wire_port_status *ports; /* entries */
-	size_t n; /* used */
-	size_t cap; /* allocated */
+	size_t n;			/* used */
+	size_t cap;			/* allocated */
 };
 
 /* Sums ifindex's per-CPU counters into *p. */
@@ -140,7 +142,7 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 
 static void agent_on_status(evutil_socket_t fd, short what, void *arg)
 {
-	struct agent_status st = { .ag = arg };
+	struct agent_status st = {.ag = arg};
 
 	if (!st.ag->sb)
 		return;
@@ -153,11 +155,12 @@ static void agent_on_status(evutil_socket_t fd, short what, void *arg)
 static int agent_start_datapath(struct agent *ag, struct event_base *base,
 				const struct agent_config *cfg)
 {
-	struct loader_config lc = { .host = cfg->host, .bpffs = cfg->bpffs,
-				    .tunnel_dev = cfg->tunnel_dev, .underlay = cfg->underlay };
-	struct applier_ops ops = { .resolve = agent_resolve,
-				   .port_changed = agent_port_changed,
-				   .arg = ag };
+	struct loader_config lc = {.host = cfg->host,
+				   .bpffs = cfg->bpffs,
+				   .tunnel_dev = cfg->tunnel_dev,
+				   .underlay = cfg->underlay};
+	struct applier_ops ops = {
+	    .resolve = agent_resolve, .port_changed = agent_port_changed, .arg = ag};
 	struct applier_maps maps;
 	char rev_path[PATH_MAX];
 
@@ -184,12 +187,11 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 {
-	struct sbclient_config sc = { 0 };
-	struct sbclient_ops so = { .rev = agent_rev,
-				   .update = agent_update,
-				   .connected = agent_connected };
+	struct sbclient_config sc = {0};
+	struct sbclient_ops so = {
+	    .rev = agent_rev, .update = agent_update, .connected = agent_connected};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	struct agent *ag;
 
 	if (!base || !cfg || !cfg->host || !cfg->state_dir)

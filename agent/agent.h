@@ -18,15 +18,15 @@ struct agent;
 /* Everything the agent needs; strings are borrowed for agent_new only,
  * cert must outlive the agent. */
 struct agent_config {
-	const char *host; /* host name (as enrolled) */
-	const char *endpoint; /* controller southbound, tcp://IP:PORT */
+	const char *host;	/* host name (as enrolled) */
+	const char *endpoint;	/* controller southbound, tcp://IP:PORT */
 	const char *server_key; /* controller public key, Z85 */
-	zcert_t *cert; /* own CURVE certificate with secret key */
-	const char *underlay; /* underlay interface */
+	zcert_t *cert;		/* own CURVE certificate with secret key */
+	const char *underlay;	/* underlay interface */
 	const char *tunnel_dev; /* vxlan device name */
-	const char *bpffs; /* bpffs mount point */
-	const char *state_dir; /* where <host>.rev lives */
-	int status_ms; /* STATUS period; 0 = 2000 */
+	const char *bpffs;	/* bpffs mount point */
+	const char *state_dir;	/* where <host>.rev lives */
+	int status_ms;		/* STATUS period; 0 = 2000 */
 };
 
 /* Starts the agent on base. Returns NULL on failure (logged). */

@@ -23,17 +23,17 @@
 #include "tenet_abi.h"
 
 struct applier {
-	struct applier_maps maps; /* borrowed map fds */
-	struct applier_ops ops; /* callbacks */
-	char *rev_path; /* revision state file, NULL = none */
-	uint64_t rev; /* applied revision */
-	struct wire_row *rows; /* tracked compiled rows, sorted */
-	size_t n_rows; /* used entries of rows */
-	size_t cap_rows; /* allocated entries of rows */
+	struct applier_maps maps;   /* borrowed map fds */
+	struct applier_ops ops;	    /* callbacks */
+	char *rev_path;		    /* revision state file, NULL = none */
+	uint64_t rev;		    /* applied revision */
+	struct wire_row *rows;	    /* tracked compiled rows, sorted */
+	size_t n_rows;		    /* used entries of rows */
+	size_t cap_rows;	    /* allocated entries of rows */
 	struct applier_port *ports; /* bound ports, sorted by port_id */
-	size_t n_ports; /* entries of ports */
-	uint64_t rows_applied; /* rows written or deleted */
-	uint64_t write_errors; /* failed map writes */
+	size_t n_ports;		    /* entries of ports */
+	uint64_t rows_applied;	    /* rows written or deleted */
+	uint64_t write_errors;	    /* failed map writes */
 };
 
 static bool applier_map_compiled(uint8_t map)
@@ -85,7 +85,7 @@ static int applier_port_cmp(const void *x, const void *y)
 
 static uint32_t applier_port_ifindex(const struct applier *a, uint32_t port_id)
 {
-	struct applier_port probe = { .port_id = port_id }, *p;
+	struct applier_port probe = {.port_id = port_id}, *p;
 
 	p = applier_bsearch(&probe, a->ports, a->n_ports, sizeof(*p), applier_port_cmp);
 	return p ? p->ifindex : 0;
@@ -105,9 +105,9 @@ static int applier_write_row(struct applier *a, const struct wire_row *r)
 {
 	union {
 		uint8_t raw[WIRE_VAL_MAX]; /* any value */
-		struct tn_fdb fdb; /* TN_MAP_FDB */
-		struct tn_flood flood; /* TN_MAP_FLOOD */
-	} val; /* aligned copy of r->val */
+		struct tn_fdb fdb;	   /* TN_MAP_FDB */
+		struct tn_flood flood;	   /* TN_MAP_FLOOD */
+	} val;				   /* aligned copy of r->val */
 	int fd = a->maps.fd[r->map], err;
 
 	if (r->op == WIRE_OP_DELETE) {
@@ -125,9 +125,8 @@ static int applier_write_row(struct applier *a, const struct wire_row *r)
 		struct tn_flood *f = &val.flood;
 
 		for (uint32_t i = 0; i < TN_MAX_FLOOD_LOCAL; i++)
-			f->local_ifindex[i] = i < f->n_local ?
-						      applier_port_ifindex(a, f->local_port[i]) :
-						      0;
+			f->local_ifindex[i] =
+			    i < f->n_local ? applier_port_ifindex(a, f->local_port[i]) : 0;
 	}
 	err = bpf_map_update_elem(fd, r->key, val.raw, BPF_ANY) ? -errno : 0;
 out:
@@ -212,14 +211,14 @@ static uint64_t applier_load_rev(const char *path)
 static int applier_sync_ifindex(struct applier *a)
 {
 	int fd = a->maps.fd[TN_MAP_IFINDEX], stats_fd = a->maps.fd[TN_MAP_PORT_STATS];
-	struct wire_row probe = { .map = TN_MAP_LPORT }, *row;
+	struct wire_row probe = {.map = TN_MAP_LPORT}, *row;
 	uint8_t *keys = NULL;
 	int err = 0;
 	long n;
 
 	for (size_t i = 0; i < a->n_ports; i++) {
 		const struct applier_port *p = &a->ports[i];
-		struct tn_ifport v = { 0 };
+		struct tn_ifport v = {0};
 		struct tn_lport lp;
 
 		if (!p->ifindex)
@@ -306,7 +305,8 @@ static size_t applier_notify_ports(struct applier *a, const struct applier_port 
 
 	for (size_t i = 0; i < a->n_ports; i++) {
 		const struct applier_port *p = &a->ports[i];
-		const struct applier_port *o = applier_bsearch(p, old, n_old, sizeof(*o), applier_port_cmp);
+		const struct applier_port *o =
+		    applier_bsearch(p, old, n_old, sizeof(*o), applier_port_cmp);
 
 		if (o && o->ifindex == p->ifindex && strcmp(o->ifname, p->ifname) == 0)
 			continue;
@@ -414,7 +414,7 @@ static int applier_track_all(struct applier *a, const struct wire_row *rows, siz
 /* Deletes from every compiled map the keys absent from sorted[0..n). */
 static int applier_delete_stale(struct applier *a, const struct wire_row **sorted, size_t n)
 {
-	struct wire_row probe = { 0 };
+	struct wire_row probe = {0};
 	const struct wire_row *pp = &probe;
 	int err = 0;
 
@@ -519,7 +519,8 @@ int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wi
 	if (!a || (n && !rows))
 		return -EINVAL;
 	if (from != a->rev) {
-		log_warn("delta gap from=%" PRIu64 " to=%" PRIu64 " rev=%" PRIu64, from, to, a->rev);
+		log_warn("delta gap from=%" PRIu64 " to=%" PRIu64 " rev=%" PRIu64, from, to,
+			 a->rev);
 		return -ESTALE;
 	}
 	err = applier_validate(rows, n, false);
@@ -560,11 +561,11 @@ int applier_refresh_links(struct applier *a)
 /* Rebuilds the tracked table from the rows already in the maps (restart). */
 static int applier_load_maps(struct applier *a)
 {
-	static const uint8_t maps[] = { TN_MAP_LPORT, TN_MAP_FDB, TN_MAP_FLOOD };
+	static const uint8_t maps[] = {TN_MAP_LPORT, TN_MAP_FDB, TN_MAP_FLOOD};
 	int err = 0;
 
 	for (size_t m = 0; m < sizeof(maps) && !err; m++) {
-		struct wire_row r = { .map = maps[m], .op = WIRE_OP_UPSERT };
+		struct wire_row r = {.map = maps[m], .op = WIRE_OP_UPSERT};
 		uint8_t *keys = NULL;
 		long n;
 

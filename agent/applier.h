@@ -42,7 +42,7 @@ struct applier_ops {
 /* One bound port, as seen by applier_port_foreach. */
 struct applier_port {
 	uint32_t port_id; /* tn_lport_key.port_id */
-	char ifname[16]; /* host-side interface name, NUL-terminated */
+	char ifname[16];  /* host-side interface name, NUL-terminated */
 	uint32_t ifindex; /* its current ifindex, 0 if absent */
 };
 

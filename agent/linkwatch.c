@@ -18,26 +18,26 @@
 
 /* One interface. */
 struct linkwatch_link {
-	uint32_t ifindex; /* kernel index */
+	uint32_t ifindex;	/* kernel index */
 	char name[IF_NAMESIZE]; /* current name */
 };
 
 /* A name -> index table. */
 struct linkwatch_table {
 	struct linkwatch_link *links; /* entries */
-	size_t n; /* used entries */
-	size_t cap; /* allocated entries */
+	size_t n;		      /* used entries */
+	size_t cap;		      /* allocated entries */
 };
 
 struct linkwatch {
-	int fd; /* NETLINK_ROUTE socket, RTMGRP_LINK */
-	struct event *ev; /* read event on fd */
-	linkwatch_cb cb; /* change callback */
-	void *arg; /* for cb */
-	struct linkwatch_table cur; /* what exists */
+	int fd;			     /* NETLINK_ROUTE socket, RTMGRP_LINK */
+	struct event *ev;	     /* read event on fd */
+	linkwatch_cb cb;	     /* change callback */
+	void *arg;		     /* for cb */
+	struct linkwatch_table cur;  /* what exists */
 	struct linkwatch_table next; /* being filled by a dump */
-	uint32_t dump_seq; /* sequence of the dump in progress, 0 = none */
-	uint32_t seq; /* last sequence used */
+	uint32_t dump_seq;	     /* sequence of the dump in progress, 0 = none */
+	uint32_t seq;		     /* last sequence used */
 };
 
 static void linkwatch_del(struct linkwatch_table *t, uint32_t ifindex, const char *name)
@@ -79,8 +79,8 @@ static int linkwatch_request_dump(struct linkwatch *lw)
 	struct {
 		struct nlmsghdr nlh;
 		struct ifinfomsg ifi;
-	} req = { 0 };
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	} req = {0};
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 
 	req.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
 	req.nlh.nlmsg_type = RTM_GETLINK;
@@ -194,7 +194,7 @@ static void linkwatch_on_read(evutil_socket_t fd, short what, void *arg)
 
 struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_cb cb, void *arg)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
 	struct linkwatch *lw;
 	bool changed = false;
 	int err;

@@ -39,25 +39,25 @@
 /* One interface this loader attached the VIF program to. */
 struct loader_att {
 	char ifname[IF_NAMESIZE]; /* interface name */
-	uint32_t ifindex; /* its index when attached */
+	uint32_t ifindex;	  /* its index when attached */
 };
 
 struct loader {
-	struct tenet_bpf *skel; /* the loaded datapath */
-	char pin_dir[PATH_MAX]; /* <bpffs>/tenet/<host> */
+	struct tenet_bpf *skel;	  /* the loaded datapath */
+	char pin_dir[PATH_MAX];	  /* <bpffs>/tenet/<host> */
 	char links_dir[PATH_MAX]; /* <pin_dir>/links */
-	bool fresh; /* maps created by this load */
-	uint32_t port_mtu; /* underlay MTU - TN_OVERHEAD */
-	struct loader_att *att; /* attached ports */
-	size_t n_att; /* entries of att */
+	bool fresh;		  /* maps created by this load */
+	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
+	struct loader_att *att;	  /* attached ports */
+	size_t n_att;		  /* entries of att */
 };
 
 static const char *const loader_pins[] = {
-	[TN_MAP_LPORT] = TN_PIN_LPORT,	   [TN_MAP_FDB] = TN_PIN_FDB,
-	[TN_MAP_ARP] = TN_PIN_ARP,	   [TN_MAP_FLOOD] = TN_PIN_FLOOD,
-	[TN_MAP_PEER] = TN_PIN_PEER,	   [TN_MAP_TUN_ALLOW] = TN_PIN_TUN_ALLOW,
-	[TN_MAP_IFINDEX] = TN_PIN_IFINDEX, [TN_MAP_CONFIG] = TN_PIN_CONFIG,
-	[TN_MAP_STATS] = TN_PIN_STATS,	   [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
+    [TN_MAP_LPORT] = TN_PIN_LPORT,     [TN_MAP_FDB] = TN_PIN_FDB,
+    [TN_MAP_ARP] = TN_PIN_ARP,	       [TN_MAP_FLOOD] = TN_PIN_FLOOD,
+    [TN_MAP_PEER] = TN_PIN_PEER,       [TN_MAP_TUN_ALLOW] = TN_PIN_TUN_ALLOW,
+    [TN_MAP_IFINDEX] = TN_PIN_IFINDEX, [TN_MAP_CONFIG] = TN_PIN_CONFIG,
+    [TN_MAP_STATS] = TN_PIN_STATS,     [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
 };
 
 /* mkdir -p path (mode 0700). */
@@ -113,9 +113,9 @@ static int loader_load(struct loader *l)
 	/* SEC("tc") leaves expected_attach_type 0, which libbpf passes to the
 	 * TCX link: every tc program (the tail-call stages too, so the prog
 	 * arrays stay compatible) is loaded as a tcx/ingress program. */
-	bpf_object__for_each_program(prog, l->skel->obj)
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
-			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
+	bpf_object__for_each_program(prog, l->skel->obj) if (bpf_program__type(prog) ==
+							     BPF_PROG_TYPE_SCHED_CLS)
+	    bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
 	err = tenet_bpf__load(l->skel);
 	if (err) {
 		log_err("cannot load datapath pin_dir=%s err=%d (stale pins from another ABI? "
@@ -153,7 +153,7 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps)
 /* True if the pinned link at fd is a TCX ingress link on ifindex. */
 static bool loader_link_matches(int fd, uint32_t ifindex)
 {
-	struct bpf_link_info info = { 0 };
+	struct bpf_link_info info = {0};
 	__u32 len = sizeof(info);
 
 	if (bpf_link_get_info_by_fd(fd, &info, &len))
@@ -232,7 +232,7 @@ static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cf
 /* Reads the underlay's MTU and address, sets up the tunnel, fills tn_config. */
 static int loader_configure(struct loader *l, const struct loader_config *cfg)
 {
-	struct tn_config c = { .abi_version = TN_ABI_VERSION };
+	struct tn_config c = {.abi_version = TN_ABI_VERSION};
 	uint32_t mtu = 0, zero = 0;
 	int err;
 
@@ -266,9 +266,9 @@ struct loader *loader_new(const struct loader_config *cfg)
 	if (!l)
 		return NULL;
 	if (snprintf(l->pin_dir, sizeof(l->pin_dir), "%s/tenet/%s", cfg->bpffs, cfg->host) >=
-		    (int)sizeof(l->pin_dir) ||
+		(int)sizeof(l->pin_dir) ||
 	    snprintf(l->links_dir, sizeof(l->links_dir), "%s/links", l->pin_dir) >=
-		    (int)sizeof(l->links_dir)) {
+		(int)sizeof(l->links_dir)) {
 		err = -ENAMETOOLONG;
 		goto out_free;
 	}

@@ -19,10 +19,10 @@ struct loader;
 
 /* What to load and where. All strings are borrowed for loader_new only. */
 struct loader_config {
-	const char *host; /* host name: names the pin directory */
-	const char *bpffs; /* bpffs mount point, e.g. /sys/fs/bpf */
+	const char *host;	/* host name: names the pin directory */
+	const char *bpffs;	/* bpffs mount point, e.g. /sys/fs/bpf */
 	const char *tunnel_dev; /* collect_md vxlan device name, e.g. tenet0 */
-	const char *underlay; /* underlay interface: MTU and local IPv4 */
+	const char *underlay;	/* underlay interface: MTU and local IPv4 */
 };
 
 /* Mounts bpffs if needed, loads the datapath (reusing pinned maps), creates

@@ -27,63 +27,86 @@
 
 /* Parsed command line. */
 struct main_opts {
-	const char *host; /* --host */
-	const char *controller; /* --controller */
+	const char *host;	    /* --host */
+	const char *controller;	    /* --controller */
 	const char *controller_key; /* --controller-key: Z85 or file */
-	const char *key; /* --key: own certificate file */
-	const char *underlay; /* --underlay */
-	const char *tunnel_dev; /* --tunnel-dev */
-	const char *bpffs; /* --bpffs */
-	const char *state_dir; /* --state-dir */
-	const char *genkey; /* --genkey FILE */
-	int log_level; /* --log-level */
-	bool remove; /* --remove */
+	const char *key;	    /* --key: own certificate file */
+	const char *underlay;	    /* --underlay */
+	const char *tunnel_dev;	    /* --tunnel-dev */
+	const char *bpffs;	    /* --bpffs */
+	const char *state_dir;	    /* --state-dir */
+	const char *genkey;	    /* --genkey FILE */
+	int log_level;		    /* --log-level */
+	bool remove;		    /* --remove */
 };
 
 static void main_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: tenet-agent --host NAME --controller tcp://IP:PORT --controller-key Z85|FILE\n"
-		"                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
-		"                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
-		"       tenet-agent --genkey FILE\n"
-		"       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
-		"                   [--state-dir DIR]\n");
+	fprintf(
+	    f,
+	    "usage: tenet-agent --host NAME --controller tcp://IP:PORT --controller-key Z85|FILE\n"
+	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
+	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
+	    "       tenet-agent --genkey FILE\n"
+	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
+	    "                   [--state-dir DIR]\n");
 }
 
 static int main_parse(int argc, char **argv, struct main_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ "controller", required_argument, NULL, 'c' },
-		{ "controller-key", required_argument, NULL, 'C' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "underlay", required_argument, NULL, 'u' },
-		{ "tunnel-dev", required_argument, NULL, 't' },
-		{ "bpffs", required_argument, NULL, 'b' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "genkey", required_argument, NULL, 'g' },
-		{ "remove", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"host", required_argument, NULL, 'H'},
+	    {"controller", required_argument, NULL, 'c'},
+	    {"controller-key", required_argument, NULL, 'C'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"underlay", required_argument, NULL, 'u'},
+	    {"tunnel-dev", required_argument, NULL, 't'},
+	    {"bpffs", required_argument, NULL, 'b'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"genkey", required_argument, NULL, 'g'},
+	    {"remove", no_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 
-	*o = (struct main_opts){ .tunnel_dev = "tenet0", .bpffs = "/sys/fs/bpf",
-				 .state_dir = "/run/tenet", .log_level = LOG_LVL_INFO };
+	*o = (struct main_opts){.tunnel_dev = "tenet0",
+				.bpffs = "/sys/fs/bpf",
+				.state_dir = "/run/tenet",
+				.log_level = LOG_LVL_INFO};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'H': o->host = optarg; break;
-		case 'c': o->controller = optarg; break;
-		case 'C': o->controller_key = optarg; break;
-		case 'k': o->key = optarg; break;
-		case 'u': o->underlay = optarg; break;
-		case 't': o->tunnel_dev = optarg; break;
-		case 'b': o->bpffs = optarg; break;
-		case 's': o->state_dir = optarg; break;
-		case 'g': o->genkey = optarg; break;
-		case 'r': o->remove = true; break;
+		case 'H':
+			o->host = optarg;
+			break;
+		case 'c':
+			o->controller = optarg;
+			break;
+		case 'C':
+			o->controller_key = optarg;
+			break;
+		case 'k':
+			o->key = optarg;
+			break;
+		case 'u':
+			o->underlay = optarg;
+			break;
+		case 't':
+			o->tunnel_dev = optarg;
+			break;
+		case 'b':
+			o->bpffs = optarg;
+			break;
+		case 's':
+			o->state_dir = optarg;
+			break;
+		case 'g':
+			o->genkey = optarg;
+			break;
+		case 'r':
+			o->remove = true;
+			break;
 		case 'l':
 			o->log_level = log_level_parse(optarg);
 			if (o->log_level < 0) {
@@ -91,14 +114,17 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 				return -EINVAL;
 			}
 			break;
-		case 'h': main_usage(stdout); exit(0);
-		default: return -EINVAL;
+		case 'h':
+			main_usage(stdout);
+			exit(0);
+		default:
+			return -EINVAL;
 		}
 	}
 	if (optind != argc || o->genkey)
 		return optind != argc ? -EINVAL : 0;
-	if (!o->host || (!o->remove && (!o->controller || !o->controller_key || !o->key ||
-					!o->underlay))) {
+	if (!o->host ||
+	    (!o->remove && (!o->controller || !o->controller_key || !o->key || !o->underlay))) {
 		fprintf(stderr, "tenet-agent: missing required option\n");
 		return -EINVAL;
 	}
@@ -216,9 +242,12 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 
 static int main_run(const struct main_opts *o)
 {
-	struct agent_config cfg = { .host = o->host, .endpoint = o->controller,
-				    .underlay = o->underlay, .tunnel_dev = o->tunnel_dev,
-				    .bpffs = o->bpffs, .state_dir = o->state_dir };
+	struct agent_config cfg = {.host = o->host,
+				   .endpoint = o->controller,
+				   .underlay = o->underlay,
+				   .tunnel_dev = o->tunnel_dev,
+				   .bpffs = o->bpffs,
+				   .state_dir = o->state_dir};
 	struct event *ev_term = NULL, *ev_int = NULL;
 	struct event_base *base;
 	struct agent *ag = NULL;

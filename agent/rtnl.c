@@ -19,7 +19,7 @@
 /* A request under construction. */
 struct rtnl_req {
 	struct nlmsghdr *nlh; /* header at the start of buf */
-	char buf[1024]; /* the message */
+	char buf[1024];	      /* the message */
 };
 
 static struct ifinfomsg *rtnl_req_init(struct rtnl_req *r, uint16_t type, uint16_t flags)
@@ -57,7 +57,7 @@ static void rtnl_nest_end(struct rtnl_req *r, struct rtattr *nest)
  * reply[size] if reply is non-NULL. Returns 0 or -errno from the kernel. */
 static int rtnl_talk(struct rtnl_req *r, void *reply, size_t size)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	char buf[RTNL_BUF];
 	int fd, err = -EPROTO;
 	ssize_t n;
@@ -210,7 +210,7 @@ int rtnl_link_kind(const char *name, char *kind, size_t size)
 
 int rtnl_link_ip4(const char *name, uint32_t *ip4)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, err = 0;
 
 	if (!name || strlen(name) >= IFNAMSIZ)

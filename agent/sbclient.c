@@ -14,21 +14,21 @@
 #define SB_BACKOFF_MAX_MS 5000
 
 struct sbclient {
-	struct event_base *base; /* the loop */
-	char *endpoint; /* controller endpoint */
-	char *host; /* our host name */
-	zcert_t *cert; /* borrowed own certificate */
-	char server_key[41]; /* controller public key, Z85 */
-	int heartbeat_ms; /* heartbeat period */
-	int timeout_ms; /* silence before reconnecting */
-	struct sbclient_ops ops; /* callbacks */
-	zsock_t *sock; /* DEALER, NULL while backing off */
-	struct event *ev_sock; /* ZMQ_FD readable, or activated after sends */
-	struct event *ev_tick; /* heartbeat period */
-	struct event *ev_retry; /* backoff before reconnecting */
-	int64_t last_heard_ms; /* zclock_mono() of the last message or connect */
-	bool heard; /* something arrived on this session */
-	int backoff_ms; /* next backoff */
+	struct event_base *base;     /* the loop */
+	char *endpoint;		     /* controller endpoint */
+	char *host;		     /* our host name */
+	zcert_t *cert;		     /* borrowed own certificate */
+	char server_key[41];	     /* controller public key, Z85 */
+	int heartbeat_ms;	     /* heartbeat period */
+	int timeout_ms;		     /* silence before reconnecting */
+	struct sbclient_ops ops;     /* callbacks */
+	zsock_t *sock;		     /* DEALER, NULL while backing off */
+	struct event *ev_sock;	     /* ZMQ_FD readable, or activated after sends */
+	struct event *ev_tick;	     /* heartbeat period */
+	struct event *ev_retry;	     /* backoff before reconnecting */
+	int64_t last_heard_ms;	     /* zclock_mono() of the last message or connect */
+	bool heard;		     /* something arrived on this session */
+	int backoff_ms;		     /* next backoff */
 	struct sbclient_stats stats; /* counters */
 };
 
@@ -60,7 +60,7 @@ static int sbclient_send(struct sbclient *sb, const struct wire_msg *m)
 
 static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
 {
-	struct wire_msg m = { .type = type };
+	struct wire_msg m = {.type = type};
 	uint64_t rev = sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0;
 
 	if (type == WIRE_HELLO) {
@@ -74,7 +74,7 @@ static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
 
 static void sbclient_on_update(struct sbclient *sb, const struct wire_msg *m)
 {
-	struct wire_msg ack = { .type = WIRE_ACK };
+	struct wire_msg ack = {.type = WIRE_ACK};
 	int err;
 
 	err = sb->ops.update ? sb->ops.update(sb->ops.arg, m) : -ENOTSUP;
@@ -182,8 +182,8 @@ static int sbclient_open(struct sbclient *sb)
 		log_err("cannot connect endpoint=%s errno=%d", sb->endpoint, errno);
 		goto out_close;
 	}
-	sb->ev_sock = event_new(sb->base, zsock_fd(sb->sock), EV_READ | EV_PERSIST, sbclient_on_sock,
-				sb);
+	sb->ev_sock =
+	    event_new(sb->base, zsock_fd(sb->sock), EV_READ | EV_PERSIST, sbclient_on_sock, sb);
 	if (!sb->ev_sock || event_add(sb->ev_sock, NULL))
 		goto out_close;
 	sb->last_heard_ms = zclock_mono();
@@ -208,8 +208,8 @@ static void sbclient_reconnect_later(struct sbclient *sb)
 
 	sbclient_close(sb);
 	ms = sb->backoff_ms / 2 + (int)(random() % (sb->backoff_ms / 2 + 1));
-	sb->backoff_ms = sb->backoff_ms * 2 > SB_BACKOFF_MAX_MS ? SB_BACKOFF_MAX_MS :
-								  sb->backoff_ms * 2;
+	sb->backoff_ms =
+	    sb->backoff_ms * 2 > SB_BACKOFF_MAX_MS ? SB_BACKOFF_MAX_MS : sb->backoff_ms * 2;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	event_add(sb->ev_retry, &tv);
@@ -296,7 +296,7 @@ void sbclient_destroy(struct sbclient **sbp)
 
 int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *ports, size_t n)
 {
-	struct wire_msg m = { .type = WIRE_STATUS };
+	struct wire_msg m = {.type = WIRE_STATUS};
 
 	if (!sb || (n && !ports))
 		return -EINVAL;

@@ -27,12 +27,12 @@ struct sbclient;
 /* Session parameters; strings are copied, cert is borrowed (must outlive
  * the client). */
 struct sbclient_config {
-	const char *endpoint; /* e.g. tcp://198.18.0.254:6641 */
-	const char *host; /* this host's name, sent in HELLO */
-	zcert_t *cert; /* own CURVE certificate, with secret key */
+	const char *endpoint;	/* e.g. tcp://198.18.0.254:6641 */
+	const char *host;	/* this host's name, sent in HELLO */
+	zcert_t *cert;		/* own CURVE certificate, with secret key */
 	const char *server_key; /* controller public key, Z85 (40 chars) */
-	int heartbeat_ms; /* heartbeat period; 0 = 1000 */
-	int timeout_ms; /* silence before reconnecting; 0 = 3000 */
+	int heartbeat_ms;	/* heartbeat period; 0 = 1000 */
+	int timeout_ms;		/* silence before reconnecting; 0 = 3000 */
 };
 
 /* What the session calls into. */
@@ -50,11 +50,11 @@ struct sbclient_ops {
 
 /* Counters for logs and tests. */
 struct sbclient_stats {
-	uint64_t rx_msgs; /* messages decoded and handled */
+	uint64_t rx_msgs;     /* messages decoded and handled */
 	uint64_t rx_rejected; /* malformed, multi-part or unexpected: dropped */
-	uint64_t tx_msgs; /* messages queued */
-	uint64_t tx_dropped; /* could not be queued */
-	uint64_t reconnects; /* sessions recreated after silence */
+	uint64_t tx_msgs;     /* messages queued */
+	uint64_t tx_dropped;  /* could not be queued */
+	uint64_t reconnects;  /* sessions recreated after silence */
 };
 
 /* Creates the socket, connects and sends HELLO. Returns NULL on failure

@@ -60,8 +60,8 @@ static int group_teardown(void **state)
 
 static struct loader *load(void)
 {
-	struct loader_config cfg = { .host = "t1", .bpffs = bpffs, .tunnel_dev = "tnl0",
-				     .underlay = "ul0" };
+	struct loader_config cfg = {
+	    .host = "t1", .bpffs = bpffs, .tunnel_dev = "tnl0", .underlay = "ul0"};
 
 	return loader_new(&cfg);
 }
@@ -70,7 +70,7 @@ static struct loader *load(void)
 static void assert_link(const char *ifname, uint32_t ifindex)
 {
 	char path[PATH_MAX];
-	struct bpf_link_info info = { 0 };
+	struct bpf_link_info info = {0};
 	__u32 len = sizeof(info);
 	int fd;
 
@@ -86,7 +86,7 @@ static void assert_link(const char *ifname, uint32_t ifindex)
 
 static void test_load_attach_restart_remove(void **state)
 {
-	struct tn_config c = { 0 };
+	struct tn_config c = {0};
 	struct applier_maps maps;
 	uint32_t zero = 0, mtu = 0, idx, idx2;
 	char kind[16];
@@ -154,7 +154,7 @@ static void test_load_attach_restart_remove(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_attach_restart_remove),
+	    cmocka_unit_test(test_load_attach_restart_remove),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -20,15 +20,15 @@
 /* Test fixture. */
 struct fx {
 	struct event_base *base; /* the client's loop */
-	zcert_t *server_cert; /* ROUTER's key pair */
-	zcert_t *client_cert; /* DEALER's key pair */
-	zsock_t *router; /* the fake controller */
-	zframe_t *rid; /* last routing id seen */
-	struct sbclient *sb; /* under test */
-	uint64_t rev; /* what ops.rev returns */
-	int update_rc; /* what ops.update returns */
-	int updates; /* ops.update calls */
-	int connects; /* ops.connected calls */
+	zcert_t *server_cert;	 /* ROUTER's key pair */
+	zcert_t *client_cert;	 /* DEALER's key pair */
+	zsock_t *router;	 /* the fake controller */
+	zframe_t *rid;		 /* last routing id seen */
+	struct sbclient *sb;	 /* under test */
+	uint64_t rev;		 /* what ops.rev returns */
+	int update_rc;		 /* what ops.update returns */
+	int updates;		 /* ops.update calls */
+	int connects;		 /* ops.connected calls */
 };
 
 static uint64_t fx_rev(void *arg)
@@ -54,9 +54,8 @@ static void fx_connected(void *arg)
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct sbclient_config cfg = { .host = "h1", .heartbeat_ms = 100, .timeout_ms = 400 };
-	struct sbclient_ops ops = { .rev = fx_rev, .update = fx_update,
-				    .connected = fx_connected };
+	struct sbclient_config cfg = {.host = "h1", .heartbeat_ms = 100, .timeout_ms = 400};
+	struct sbclient_ops ops = {.rev = fx_rev, .update = fx_update, .connected = fx_connected};
 
 	assert_non_null(f);
 	zsys_handler_set(NULL);
@@ -129,7 +128,7 @@ static void fx_send_raw(struct fx *f, const void *data, size_t len)
 {
 	zmsg_t *msg = zmsg_new();
 
-	zmsg_append(msg, &(zframe_t *){ zframe_dup(f->rid) });
+	zmsg_append(msg, &(zframe_t *){zframe_dup(f->rid)});
 	zmsg_addmem(msg, data, len);
 	assert_int_equal(zmsg_send(&msg, f->router), 0);
 }
@@ -145,20 +144,20 @@ static void fx_send(struct fx *f, const struct wire_msg *m)
 }
 
 /* Runs the loop until cond holds or timeout_ms passes. */
-#define PUMP_UNTIL(f, cond, timeout_ms)                                                 \
-	do {                                                                            \
-		int64_t dl_ = zclock_mono() + (timeout_ms);                             \
-		while (!(cond) && zclock_mono() < dl_) {                                \
-			event_base_loop((f)->base, EVLOOP_ONCE); /* <= 1 heartbeat */   \
-		}                                                                       \
+#define PUMP_UNTIL(f, cond, timeout_ms)                                                            \
+	do {                                                                                       \
+		int64_t dl_ = zclock_mono() + (timeout_ms);                                        \
+		while (!(cond) && zclock_mono() < dl_) {                                           \
+			event_base_loop((f)->base, EVLOOP_ONCE); /* <= 1 heartbeat */              \
+		}                                                                                  \
 	} while (0)
 
 static void test_session(void **state)
 {
 	struct fx *f = *state;
 	struct wire_msg m, out;
-	struct wire_port_status ports[2] = { { .port_id = 7, .up = true, .rx_packets = 3 },
-					     { .port_id = 9 } };
+	struct wire_port_status ports[2] = {{.port_id = 7, .up = true, .rx_packets = 3},
+					    {.port_id = 9}};
 	struct sbclient_stats st;
 
 	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
@@ -168,7 +167,7 @@ static void test_session(void **state)
 	assert_int_equal(f->connects, 1);
 
 	/* SNAPSHOT -> applied -> ACK(rev) */
-	out = (struct wire_msg){ .type = WIRE_SNAPSHOT, .update = { .to = 5 } };
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 5}};
 	fx_send(f, &out);
 	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
 	assert_int_equal(m.ack.rev, 5);
@@ -178,7 +177,7 @@ static void test_session(void **state)
 
 	/* a gap -> HELLO with the current revision, no ACK */
 	f->update_rc = -ESTALE;
-	out = (struct wire_msg){ .type = WIRE_DELTA, .update = { .from = 3, .to = 6 } };
+	out = (struct wire_msg){.type = WIRE_DELTA, .update = {.from = 3, .to = 6}};
 	fx_send(f, &out);
 	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
 	assert_int_equal(m.hello.last_rev, 5);
@@ -187,7 +186,7 @@ static void test_session(void **state)
 
 	/* garbage and unexpected types are counted and dropped */
 	fx_send_raw(f, "\x93\x01\x63\x00", 4);
-	out = (struct wire_msg){ .type = WIRE_ACK, .ack = { .rev = 1 } };
+	out = (struct wire_msg){.type = WIRE_ACK, .ack = {.rev = 1}};
 	fx_send(f, &out);
 	PUMP_UNTIL(f, (sbclient_get_stats(f->sb, &st), st.rx_rejected >= 2), 3000);
 	assert_int_equal(st.rx_rejected, 2);
@@ -228,7 +227,7 @@ static void test_reconnects_after_silence(void **state)
 	assert_true(f->connects >= 2);
 	/* a reply resets the silence timer */
 	assert_false(sbclient_connected(f->sb));
-	m = (struct wire_msg){ .type = WIRE_HEARTBEAT, .ack = { .rev = 42 } };
+	m = (struct wire_msg){.type = WIRE_HEARTBEAT, .ack = {.rev = 42}};
 	fx_send(f, &m);
 	PUMP_UNTIL(f, sbclient_connected(f->sb), 3000);
 	assert_true(sbclient_connected(f->sb));
@@ -237,8 +236,10 @@ static void test_reconnects_after_silence(void **state)
 static void test_rejects_bad_config(void **state)
 {
 	struct fx *f = *state;
-	struct sbclient_config cfg = { .endpoint = "tcp://127.0.0.1:1", .host = "h1",
-				       .cert = f->client_cert, .server_key = "short" };
+	struct sbclient_config cfg = {.endpoint = "tcp://127.0.0.1:1",
+				      .host = "h1",
+				      .cert = f->client_cert,
+				      .server_key = "short"};
 
 	assert_null(sbclient_new(f->base, &cfg, NULL));
 	cfg.server_key = zcert_public_txt(f->server_cert);
@@ -249,10 +250,9 @@ static void test_rejects_bad_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_session, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_reconnects_after_silence, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_rejects_bad_config, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_session, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_reconnects_after_silence, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rejects_bad_config, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

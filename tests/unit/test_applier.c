@@ -37,20 +37,20 @@ struct change {
 
 /* Test fixture. */
 struct fx {
-	struct applier_maps maps; /* the maps */
-	char dir[64]; /* temp dir */
-	char rev_path[128]; /* revision file */
+	struct applier_maps maps;  /* the maps */
+	char dir[64];		   /* temp dir */
+	char rev_path[128];	   /* revision file */
 	struct fake_link links[8]; /* interfaces present */
-	size_t n_links; /* used entries of links */
+	size_t n_links;		   /* used entries of links */
 	struct change changes[16]; /* port_changed calls */
-	size_t n_changes; /* used entries of changes */
-	struct applier *a; /* under test */
-	struct applier_ops ops; /* callbacks to fx */
+	size_t n_changes;	   /* used entries of changes */
+	struct applier *a;	   /* under test */
+	struct applier_ops ops;	   /* callbacks to fx */
 };
 
-static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
-static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
-static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 
 static uint32_t fx_resolve(void *arg, const char *name)
 {
@@ -67,7 +67,7 @@ static void fx_changed(void *arg, uint32_t port_id, const char *ifname, uint32_t
 	struct fx *f = arg;
 
 	assert_true(f->n_changes < 16);
-	f->changes[f->n_changes++] = (struct change){ port_id, ifindex };
+	f->changes[f->n_changes++] = (struct change){port_id, ifindex};
 }
 
 static int map_new(enum bpf_map_type type, uint32_t k, uint32_t v, uint32_t max)
@@ -91,16 +91,15 @@ static int fx_setup(void **state)
 	f->maps.fd[TN_MAP_FLOOD] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_flood), 64);
 	f->maps.fd[TN_MAP_PEER] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_peer), 64);
 	f->maps.fd[TN_MAP_TUN_ALLOW] =
-		map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
+	    map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
 	f->maps.fd[TN_MAP_IFINDEX] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_ifport), 64);
 	f->maps.fd[TN_MAP_PORT_STATS] =
-		map_new(BPF_MAP_TYPE_PERCPU_HASH, 4, sizeof(struct tn_port_stats), 64);
+	    map_new(BPF_MAP_TYPE_PERCPU_HASH, 4, sizeof(struct tn_port_stats), 64);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_applier.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->rev_path, sizeof(f->rev_path), "%s/h1.rev", f->dir);
-	f->links[f->n_links++] = (struct fake_link){ "vm1", 11 };
-	f->ops = (struct applier_ops){ .resolve = fx_resolve, .port_changed = fx_changed,
-				       .arg = f };
+	f->links[f->n_links++] = (struct fake_link){"vm1", 11};
+	f->ops = (struct applier_ops){.resolve = fx_resolve, .port_changed = fx_changed, .arg = f};
 	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
 	assert_non_null(f->a);
 	assert_int_equal(applier_refresh_links(f->a), 0);
@@ -141,7 +140,7 @@ static struct wire_row row_init(uint8_t map, uint8_t op)
 static struct wire_row lport_row(uint32_t port_id, const char *ifname, const uint8_t *mac)
 {
 	struct wire_row r = row_init(TN_MAP_LPORT, WIRE_OP_UPSERT);
-	struct tn_lport v = { .vni = VNI, .flags = TN_LPORT_F_PORT_SECURITY };
+	struct tn_lport v = {.vni = VNI, .flags = TN_LPORT_F_PORT_SECURITY};
 
 	memcpy(r.key, &port_id, 4);
 	memcpy(v.mac, mac, 6);
@@ -153,8 +152,8 @@ static struct wire_row lport_row(uint32_t port_id, const char *ifname, const uin
 static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id, uint32_t remote)
 {
 	struct wire_row r = row_init(TN_MAP_FDB, op);
-	struct tn_fdb_key k = { .vni = VNI };
-	struct tn_fdb v = { .port_id = port_id, .remote_ip4 = remote };
+	struct tn_fdb_key k = {.vni = VNI};
+	struct tn_fdb v = {.port_id = port_id, .remote_ip4 = remote};
 
 	memcpy(k.mac, mac, 6);
 	memcpy(r.key, &k, sizeof(k));
@@ -169,7 +168,7 @@ static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id,
 static struct wire_row flood_row(uint32_t n_local, const uint32_t *ports, uint32_t remote)
 {
 	struct wire_row r = row_init(TN_MAP_FLOOD, WIRE_OP_UPSERT);
-	struct tn_flood v = { .n_local = n_local, .n_remote = 1 };
+	struct tn_flood v = {.n_local = n_local, .n_remote = 1};
 	uint32_t vni = VNI;
 
 	memcpy(r.key, &vni, 4);
@@ -183,7 +182,7 @@ static struct wire_row flood_row(uint32_t n_local, const uint32_t *ports, uint32
 static struct wire_row arp_row(uint8_t op, uint32_t ip4, const uint8_t *mac)
 {
 	struct wire_row r = row_init(TN_MAP_ARP, op);
-	struct tn_arp_key k = { .vni = VNI, .ip4 = ip4 };
+	struct tn_arp_key k = {.vni = VNI, .ip4 = ip4};
 
 	memcpy(r.key, &k, sizeof(k));
 	if (op == WIRE_OP_UPSERT)
@@ -194,7 +193,7 @@ static struct wire_row arp_row(uint8_t op, uint32_t ip4, const uint8_t *mac)
 static struct wire_row peer_row(uint32_t ip4)
 {
 	struct wire_row r = row_init(TN_MAP_PEER, WIRE_OP_UPSERT);
-	struct tn_peer v = { .host_id = 2 };
+	struct tn_peer v = {.host_id = 2};
 
 	memcpy(r.key, &ip4, 4);
 	memcpy(r.val, &v, sizeof(v));
@@ -204,7 +203,7 @@ static struct wire_row peer_row(uint32_t ip4)
 static struct wire_row allow_row(uint32_t ip4)
 {
 	struct wire_row r = row_init(TN_MAP_TUN_ALLOW, WIRE_OP_UPSERT);
-	struct tn_tun_allow_key k = { .vni = VNI, .remote_ip4 = ip4 };
+	struct tn_tun_allow_key k = {.vni = VNI, .remote_ip4 = ip4};
 
 	memcpy(r.key, &k, sizeof(k));
 	return r;
@@ -226,7 +225,7 @@ static size_t map_count(int fd, size_t key_len)
 
 static struct tn_fdb fdb_get(struct fx *f, const uint8_t *mac)
 {
-	struct tn_fdb_key k = { .vni = VNI };
+	struct tn_fdb_key k = {.vni = VNI};
 	struct tn_fdb v;
 
 	memcpy(k.mac, mac, 6);
@@ -236,7 +235,7 @@ static struct tn_fdb fdb_get(struct fx *f, const uint8_t *mac)
 
 static struct tn_flood flood_get(struct fx *f)
 {
-	struct tn_flood_key k = { .vni = VNI };
+	struct tn_flood_key k = {.vni = VNI};
 	struct tn_flood v;
 
 	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_FLOOD], &k, &v), 0);
@@ -259,7 +258,7 @@ static uint64_t rev_file(struct fx *f)
  * MAC, flooding, ARP, one peer. */
 static size_t base_rows(struct wire_row *rows)
 {
-	static const uint32_t ports[] = { 1, 2 };
+	static const uint32_t ports[] = {1, 2};
 	uint32_t peer = htonl(0xc6120002); /* 198.18.0.2 */
 	size_t n = 0;
 
@@ -312,7 +311,7 @@ static void test_delta_and_gap(void **state)
 	struct fx *f = *state;
 	struct wire_row rows[16], d[4];
 	size_t n = base_rows(rows);
-	struct tn_arp_key ak = { .vni = VNI, .ip4 = htonl(0x0a000009) };
+	struct tn_arp_key ak = {.vni = VNI, .ip4 = htonl(0x0a000009)};
 	struct tn_arp av;
 
 	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
@@ -350,7 +349,7 @@ static void test_links_fill_ifindex(void **state)
 
 	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
 	f->n_changes = 0;
-	f->links[f->n_links++] = (struct fake_link){ "vm2", 12 };
+	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
 	assert_int_equal(applier_refresh_links(f->a), 0);
 	assert_int_equal(f->n_changes, 1);
 	assert_int_equal(f->changes[0].port_id, 2);
@@ -384,11 +383,11 @@ static void test_snapshot_reconciles(void **state)
 	struct fx *f = *state;
 	struct wire_row rows[16];
 	size_t n = base_rows(rows);
-	struct tn_port_stats st[512] = { { 0 } };
+	struct tn_port_stats st[512] = {{0}};
 	uint32_t stale = 99;
-	static const uint32_t ports1[] = { 1 };
+	static const uint32_t ports1[] = {1};
 
-	f->links[f->n_links++] = (struct fake_link){ "vm2", 12 };
+	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
 	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
 	assert_true(libbpf_num_possible_cpus() <= 512);
 	assert_int_equal(bpf_map_update_elem(f->maps.fd[TN_MAP_PORT_STATS], &stale, st, 0), 0);
@@ -439,7 +438,7 @@ static void test_restart_rebuilds(void **state)
 	assert_int_equal(f->n_changes, 1); /* vm1 announced; vm2 still absent */
 	assert_int_equal(f->changes[0].ifindex, 11);
 	/* derived fields still recomputed from the rebuilt rows */
-	f->links[f->n_links++] = (struct fake_link){ "vm2", 12 };
+	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
 	assert_int_equal(applier_refresh_links(f->a), 0);
 	assert_int_equal(fdb_get(f, mac_b).ifindex, 12);
 	assert_int_equal(flood_get(f).local_ifindex[1], 12);
@@ -453,11 +452,11 @@ static void test_restart_rebuilds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_snapshot_fills_derived, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_delta_and_gap, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_links_fill_ifindex, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_fills_derived, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_delta_and_gap, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_links_fill_ifindex, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
