@@ -7,9 +7,9 @@
  *
  * Tests: local_forward, remote_tunnel_key, remote_no_config,
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
- * tunnel_bad_vni, spoof_mac, spoof_ip, vlan_tag_dropped, dhcp_allowed, flood_vif,
- * flood_tunnel, no_port, no_fdb, tail_calls_filled, truncated,
- * production_load.
+ * tunnel_bad_vni, tunnel_spoofed_source, spoof_mac, spoof_ip,
+ * vlan_tag_dropped, dhcp_allowed, flood_vif, flood_tunnel, no_port, no_fdb,
+ * tail_calls_filled, truncated, production_load.
  */
 #include "dp_harness.h"
 
@@ -193,6 +193,27 @@ static void test_tunnel_bad_vni(void **state)
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_BAD_VNI), 2);
 	assert_int_equal(dp_stat(s, TN_DROP_UNKNOWN_PEER), 0);
+}
+
+static void test_tunnel_spoofed_source(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	dp_peer_add(s, DP_HOST_E, DP_VNI_BLUE);
+	/* E speaks for C's port, then for our own port A */
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
+	/* a MAC that is no known port is delivered */
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_x, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
 }
 
 static void test_spoof_mac(void **state)
@@ -502,6 +523,7 @@ int main(void)
 		DP_TEST(test_arp_probe_not_answered),
 		DP_TEST(test_tunnel_unknown_peer),
 		DP_TEST(test_tunnel_bad_vni),
+		DP_TEST(test_tunnel_spoofed_source),
 		DP_TEST(test_spoof_mac),
 		DP_TEST(test_spoof_ip),
 		DP_TEST(test_vlan_tag_dropped),
