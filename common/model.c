@@ -345,7 +345,7 @@ static int model_check_ip(const json_t *v, int fam, const char *field, struct mo
 /* Checks one fixed_ips entry; idx names it in errors. */
 static int model_check_fixed_ip(const json_t *v, size_t idx, struct model_error *err)
 {
-	char field[48];
+	char field[96];
 	const char *key;
 	json_t *val;
 

@@ -1,0 +1,54 @@
+/* api.h - the northbound REST API (libevent evhttp + jansson).
+ *
+ * Serves /v1/<kinds>[/<id>], /v1/status, /v1/wait and /v1/changes as
+ * documented in docs/API.md. Every request needs the admin bearer token
+ * (auth.h). Writes become store commands (store_apply); after each committed
+ * write southbound_publish() is called. Every response carries
+ * X-Tenet-Revision.
+ *
+ * Limits: bodies over API_MAX_BODY get 413 (JSON error); evhttp itself cuts
+ * bodies over API_HARD_BODY and headers over API_MAX_HEADERS; idle or slow
+ * connections time out after API_TIMEOUT_S. libevent 2.1.12 has no
+ * evhttp_set_max_connections (it arrived in 2.2), so the API counts the
+ * connections that have sent a request (closecb accounting) and answers 503
+ * with "Connection: close" beyond API_MAX_CONNS; connections that never send
+ * a request are reaped by the timeout.
+ *
+ * Everything here runs on the main thread's event loop.
+ */
+#ifndef TENET_API_H
+#define TENET_API_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+struct store;
+struct southbound;
+struct api;
+
+#define API_MAX_BODY (1 << 20) /* largest accepted body: 1 MiB */
+#define API_HARD_BODY (2 << 20) /* evhttp's own cut-off */
+#define API_MAX_HEADERS (16 << 10) /* header bytes */
+#define API_TIMEOUT_S 30 /* per-connection read/write timeout */
+#define API_MAX_CONNS 128 /* concurrent connections served */
+#define API_WAIT_DEFAULT_MS 10000 /* GET /v1/wait default timeout */
+#define API_WAIT_MAX_MS 120000 /* GET /v1/wait largest timeout */
+
+/* Listens on listen ("ADDR:PORT", IPv4, or "[v6]:PORT"; port 0 picks one)
+ * on base, serving store and publishing to sb (may be NULL: no southbound).
+ * The admin token hash is read from the store now (auth_token_init first).
+ * store and sb are borrowed and must outlive the api. Returns NULL on
+ * failure (logged). */
+struct api *api_new(struct event_base *base, struct store *store, struct southbound *sb,
+		    const char *listen);
+
+/* The port actually bound (useful with port 0). */
+uint16_t api_port(const struct api *api);
+
+/* Stops listening, closes every connection and frees the api. Pending
+ * /v1/wait requests must have been completed first (southbound_destroy
+ * cancels them). Takes NULL; sets *ap to NULL. */
+void api_destroy(struct api **ap);
+
+#endif

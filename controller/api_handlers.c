@@ -1,0 +1,364 @@
+/* api_handlers.c - the REST resources: CRUD, status, wait, changes (see
+ * docs/API.md). */
+#include "api_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <sodium.h>
+
+#include "log.h"
+#include "southbound.h"
+
+#define API_IDEM_MAX 128 /* longest Idempotency-Key header */
+
+/* A deferred GET /v1/wait. */
+struct api_wait {
+	struct api *api; /* the server */
+	struct evhttp_request *req; /* the request to answer */
+	uint64_t rev; /* the revision waited for */
+};
+
+/* Adds runtime state the store does not hold: a port's status, a host's
+ * session state and applied revision. Returns obj. */
+static json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
+{
+	struct southbound_port_info pi;
+	struct southbound_host_info hi;
+	bool known;
+
+	if (kind == MODEL_PORT) {
+		uint32_t key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
+
+		known = api->sb && southbound_port_info(api->sb, key, &pi);
+		json_object_set_new(obj, "status", json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+	} else if (kind == MODEL_HOST) {
+		const char *name = json_string_value(json_object_get(obj, "name"));
+
+		known = api->sb && name && southbound_host_info(api->sb, name, &hi);
+		json_object_set_new(obj, "state",
+				    json_string(known && hi.connected ? "connected" : "disconnected"));
+		json_object_set_new(obj, "applied_revision", json_integer(known ? (json_int_t)hi.acked_rev : 0));
+	}
+	return obj;
+}
+
+/* Parses a decimal uint64 (digits only). */
+static int api_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!s || !*s || strlen(s) > 20 || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno ? -EINVAL : 0;
+}
+
+/* Parses the query string into q; false (400 sent) when malformed or when a
+ * key is not among allowed (NULL-terminated). */
+static bool api_query(struct api *api, struct evhttp_request *req, const char *const *allowed,
+		      struct evkeyvalq *q)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyval *kv;
+
+	TAILQ_INIT(q);
+	if (query && evhttp_parse_query_str(query, q) < 0) {
+		api_error(api, req, 400, "invalid_query", "malformed query string", NULL);
+		return false;
+	}
+	TAILQ_FOREACH(kv, q, next) {
+		const char *const *a = allowed;
+
+		while (*a && strcmp(*a, kv->key) != 0)
+			a++;
+		if (!*a) {
+			api_error(api, req, 400, "invalid_query", "unknown query parameter",
+				  kv->key);
+			evhttp_clear_headers(q);
+			return false;
+		}
+	}
+	return true;
+}
+
+void api_list(struct api *api, struct evhttp_request *req, const struct api_route *r)
+{
+	static const char *const allowed[] = { "tenant_id", "network_id", "name", "id", NULL };
+	uint64_t rev = store_revision(api->store);
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	json_t *filter, *list, *obj;
+	size_t i;
+	int rc;
+
+	if (!api_query(api, req, allowed, &q))
+		return;
+	filter = json_object();
+	TAILQ_FOREACH(kv, &q, next)
+		json_object_set_new(filter, kv->key, json_string(kv->value));
+	evhttp_clear_headers(&q);
+	rc = store_list(api->store, r->kind, filter, &list);
+	json_decref(filter);
+	if (rc < 0)
+		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
+	json_array_foreach(list, i, obj)
+		api_decorate(api, r->kind, obj);
+	api_reply(api, req, 200, json_pack("{s:o}", model_kind_plural(r->kind), list), rev);
+}
+
+void api_show(struct api *api, struct evhttp_request *req, const struct api_route *r)
+{
+	uint64_t rev = store_revision(api->store);
+	json_t *obj;
+	int rc;
+
+	rc = store_get(api->store, r->kind, r->id, &obj);
+	if (rc == -ENOENT || rc == -EINVAL)
+		return api_error(api, req, 404, "not_found", "no such object", "id");
+	if (rc < 0)
+		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
+	api_reply(api, req, 200, api_decorate(api, r->kind, obj), rev);
+}
+
+/* True for "application/json", optionally with parameters. */
+static bool api_is_json(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return ct && strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Reads the JSON body as compact text into *text (malloc'd); false (error
+ * sent) on a wrong content type, a body too large, or bad JSON. */
+static bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(buf);
+	json_error_t je;
+	char msg[256];
+
+	if (!api_is_json(evhttp_find_header(in, "Content-Type"))) {
+		api_error(api, req, 415, "unsupported_media_type",
+			  "Content-Type must be application/json", NULL);
+		return false;
+	}
+	if (len > API_MAX_BODY) {
+		api_error(api, req, 413, "body_too_large", "body larger than 1 MiB", NULL);
+		return false;
+	}
+	*body = json_loadb((const char *)evbuffer_pullup(buf, -1), len, JSON_REJECT_DUPLICATES,
+			   &je);
+	if (!*body) {
+		snprintf(msg, sizeof(msg), "invalid JSON at line %d column %d: %s", je.line,
+			 je.column, je.text);
+		api_error(api, req, 400, "invalid_json", msg, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* A random (version 4) UUID. */
+static void api_uuid(char out[MODEL_UUID_LEN + 1])
+{
+	uint8_t b[16];
+
+	randombytes_buf(b, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, MODEL_UUID_LEN + 1,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+/* Chooses the id of a new object: a fresh UUID, or a host's name. */
+static void api_new_id(enum model_kind kind, const json_t *body, char *id, size_t size)
+{
+	const char *name = json_string_value(json_object_get(body, "name"));
+
+	if (kind != MODEL_HOST)
+		api_uuid(id);
+	else
+		snprintf(id, size, "%s", name && model_host_name_valid(name) ? name : "");
+}
+
+/* Applies the command and answers. */
+static void api_apply(struct api *api, struct evhttp_request *req, enum store_op op,
+		      enum model_kind kind, const char *id, const char *text, const char *idem)
+{
+	struct store_result res;
+	void *cmd;
+	size_t len;
+	int rc;
+
+	if (store_cmd_encode(op, kind, id, text, idem, &cmd, &len) < 0)
+		return api_error(api, req, 400, "invalid_request", "cannot encode command", NULL);
+	rc = store_apply(api->store, cmd, len, &res);
+	free(cmd);
+	if (rc < 0) {
+		api_reply(api, req, res.status, api_error_body(res.err.code, res.err.message,
+							       res.err.field),
+			  res.revision);
+		store_result_release(&res);
+		return;
+	}
+	if (!res.replayed && api->sb)
+		southbound_publish(api->sb);
+	log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s",
+		 op == STORE_OP_CREATE ? "create" : op == STORE_OP_UPDATE ? "update" : "delete",
+		 model_kind_name(kind), id, res.status, (unsigned long long)res.revision,
+		 res.replayed ? " replayed=1" : "");
+	api_reply(api, req, res.status,
+		  res.object ? api_decorate(api, kind, json_incref(res.object)) : NULL,
+		  res.revision);
+	store_result_release(&res);
+}
+
+void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
+	       const struct api_route *r)
+{
+	const char *idem = evhttp_find_header(evhttp_request_get_input_headers(req),
+					      "Idempotency-Key");
+	char id[MODEL_UUID_LEN + MODEL_HOST_NAME_MAX + 2];
+	json_t *body = NULL;
+	char *text = NULL;
+
+	if (idem && strlen(idem) > API_IDEM_MAX)
+		return api_error(api, req, 400, "invalid_header", "Idempotency-Key too long",
+				 "Idempotency-Key");
+	if (op == STORE_OP_UPDATE || op == STORE_OP_DELETE) {
+		if (strlen(r->id) > MODEL_HOST_NAME_MAX || !r->id[0])
+			return api_error(api, req, 404, "not_found", "no such object", "id");
+		snprintf(id, sizeof(id), "%s", r->id);
+	}
+	if (op != STORE_OP_DELETE) {
+		if (!api_body(api, req, &body))
+			return;
+		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!text) {
+			json_decref(body);
+			return api_error(api, req, 500, "internal_error", "out of memory", NULL);
+		}
+	}
+	if (op == STORE_OP_CREATE)
+		api_new_id(r->kind, body, id, sizeof(id));
+	api_apply(api, req, op, r->kind, id, text ? text : "", idem);
+	free(text);
+	json_decref(body);
+}
+
+void api_status(struct api *api, struct evhttp_request *req)
+{
+	struct southbound_stats st;
+	uint64_t rev = store_revision(api->store);
+
+	memset(&st, 0, sizeof(st));
+	if (api->sb)
+		southbound_get_stats(api->sb, &st);
+	api_reply(api, req, 200,
+		  json_pack("{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "revision", (json_int_t)rev,
+			    "southbound", "rx_msgs", (json_int_t)st.rx_msgs, "rx_rejected",
+			    (json_int_t)st.rx_rejected, "rx_unknown_type",
+			    (json_int_t)st.rx_unknown_type, "rx_unauthenticated",
+			    (json_int_t)st.rx_unauthenticated, "tx_snapshots",
+			    (json_int_t)st.tx_snapshots, "tx_deltas", (json_int_t)st.tx_deltas),
+		  rev);
+}
+
+/* southbound_wait callback: answers the deferred request. */
+static void api_on_wait(void *arg, int status, const char *const *pending, size_t n_pending)
+{
+	struct api_wait *w = arg;
+	json_t *names = json_array(), *body;
+	int code = 200;
+
+	for (size_t i = 0; i < n_pending; i++)
+		json_array_append_new(names, json_string(pending[i]));
+	if (status == 0) {
+		body = json_pack("{s:I,s:o}", "revision", (json_int_t)w->rev, "pending", names);
+	} else {
+		code = status == -ETIMEDOUT ? 504 : 503;
+		body = api_error_body(status == -ETIMEDOUT ? "timeout" : "unavailable",
+				      status == -ETIMEDOUT ? "hosts did not ack in time"
+							   : "southbound shutting down",
+				      NULL);
+		json_object_set_new(body, "pending", names);
+	}
+	api_reply(w->api, w->req, code, body, store_revision(w->api->store));
+	free(w);
+}
+
+void api_wait(struct api *api, struct evhttp_request *req)
+{
+	static const char *const allowed[] = { "revision", "timeout_ms", NULL };
+	uint64_t rev = store_revision(api->store), timeout = API_WAIT_DEFAULT_MS;
+	const char *v;
+	struct evkeyvalq q;
+	struct api_wait *w;
+	bool ok = true;
+
+	if (!api_query(api, req, allowed, &q))
+		return;
+	v = evhttp_find_header(&q, "revision");
+	if (v && api_parse_u64(v, &rev) < 0)
+		ok = false;
+	v = evhttp_find_header(&q, "timeout_ms");
+	if (ok && v && (api_parse_u64(v, &timeout) < 0 || timeout > API_WAIT_MAX_MS))
+		ok = false;
+	evhttp_clear_headers(&q);
+	if (!ok)
+		return api_error(api, req, 400, "invalid_query",
+				 "revision and timeout_ms must be non-negative integers (timeout_ms <= 120000)",
+				 NULL);
+	if (!api->sb)
+		return api_reply(api, req, 200,
+				 json_pack("{s:I,s:[]}", "revision", (json_int_t)rev, "pending"),
+				 store_revision(api->store));
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return api_error(api, req, 500, "internal_error", "out of memory", NULL);
+	*w = (struct api_wait){ .api = api, .req = req, .rev = rev };
+	if (southbound_wait(api->sb, rev, (int)timeout, api_on_wait, w) < 0) {
+		free(w);
+		api_error(api, req, 500, "internal_error", "cannot wait", NULL);
+	}
+}
+
+void api_changes(struct api *api, struct evhttp_request *req)
+{
+	static const char *const allowed[] = { "since", NULL };
+	uint64_t since = 0, cur = 0;
+	const char *v;
+	struct evkeyvalq q;
+	json_t *changes;
+	int rc;
+
+	if (!api_query(api, req, allowed, &q))
+		return;
+	v = evhttp_find_header(&q, "since");
+	rc = v ? api_parse_u64(v, &since) : 0;
+	evhttp_clear_headers(&q);
+	if (rc < 0)
+		return api_error(api, req, 400, "invalid_query", "since must be a non-negative integer",
+				 "since");
+	rc = store_changes_since(api->store, since, &changes, &cur);
+	if (rc == -ESTALE)
+		return api_error(api, req, 410, "gone",
+				 "since is older than the change-log window: re-read everything",
+				 "since");
+	if (rc < 0)
+		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
+	api_reply(api, req, 200, json_pack("{s:I,s:o}", "revision", (json_int_t)cur, "changes",
+					   changes),
+		  cur);
+}

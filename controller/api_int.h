@@ -1,0 +1,64 @@
+/* api_int.h - private to api.c and api_handlers.c. Main thread only. */
+#ifndef TENET_API_INT_H
+#define TENET_API_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "auth.h"
+#include "model.h"
+#include "store.h"
+
+struct api {
+	struct event_base *base; /* the main loop */
+	struct store *store; /* desired state (borrowed) */
+	struct southbound *sb; /* agent side (borrowed, may be NULL) */
+	struct evhttp *http; /* the server */
+	struct evhttp_bound_socket *bound; /* the listening socket */
+	uint16_t port; /* port bound */
+	bool has_hash; /* token_hash is set */
+	uint8_t token_hash[AUTH_HASH_BYTES]; /* admin token hash */
+	struct evhttp_connection *conns[API_MAX_CONNS]; /* connections counted */
+	size_t n_conns; /* entries used in conns */
+};
+
+/* What a path names. */
+enum api_route_type {
+	API_R_COLLECTION, /* /v1/<kinds> */
+	API_R_ITEM, /* /v1/<kinds>/<id> */
+	API_R_STATUS, /* /v1/status */
+	API_R_WAIT, /* /v1/wait */
+	API_R_CHANGES, /* /v1/changes */
+};
+
+struct api_route {
+	enum api_route_type type; /* which endpoint */
+	enum model_kind kind; /* for collections and items */
+	char id[128]; /* for items, as given in the path */
+};
+
+/* Sends status with body (stolen; NULL for none) and X-Tenet-Revision rev. */
+void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body,
+	       uint64_t rev);
+
+/* {"error":{"code","message","field"}}; field NULL or "" gives null. */
+json_t *api_error_body(const char *code, const char *message, const char *field);
+
+/* Sends an error reply with the current revision. */
+void api_error(struct api *api, struct evhttp_request *req, int status, const char *code,
+	       const char *message, const char *field);
+
+/* Handlers (api_handlers.c); each sends exactly one reply (or defers it). */
+void api_list(struct api *api, struct evhttp_request *req, const struct api_route *r);
+void api_show(struct api *api, struct evhttp_request *req, const struct api_route *r);
+void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
+	       const struct api_route *r);
+void api_status(struct api *api, struct evhttp_request *req);
+void api_wait(struct api *api, struct evhttp_request *req);
+void api_changes(struct api *api, struct evhttp_request *req);
+
+#endif
