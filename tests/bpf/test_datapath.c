@@ -9,7 +9,7 @@
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
  * tunnel_bad_vni, tunnel_spoofed_source, spoof_mac, spoof_ip,
  * vlan_tag_dropped, dhcp_allowed, flood_vif, flood_tunnel, no_port, no_fdb,
- * tail_calls_filled, truncated, production_load.
+ * tail_calls_filled, tail_call_miss, truncated, production_load.
  */
 #include "dp_harness.h"
 
@@ -379,6 +379,28 @@ static void test_tail_calls_filled(void **state)
 				 0);
 }
 
+/* An empty slot is a counted drop, never a pass. */
+static void test_tail_call_miss(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u32 slot = 2; /* TN_VIF_SLOT_L2 (bpf/lib/slots.h) */
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	assert_int_equal(bpf_map__delete_elem(s->maps.tn_vif_calls, &slot, sizeof(slot), 0), 0);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TAIL_CALL);
+	assert_int_equal(dp_stat(s, TN_DROP_TAIL_CALL), 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 1);
+	slot = 0; /* TN_TUN_SLOT_DELIVER */
+	assert_int_equal(bpf_map__delete_elem(s->maps.tn_tun_calls, &slot, sizeof(slot), 0), 0);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_TAIL_CALL), 2);
+}
+
 /* Sum of every counter that ends a packet: drops, floods, transmissions. */
 static __u64 verdict_total(struct tenet_bpf *s)
 {
@@ -533,6 +555,7 @@ int main(void)
 		DP_TEST(test_no_port),
 		DP_TEST(test_no_fdb),
 		DP_TEST(test_tail_calls_filled),
+		DP_TEST(test_tail_call_miss),
 		DP_TEST(test_truncated),
 		cmocka_unit_test(test_production_load),
 	};
