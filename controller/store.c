@@ -544,7 +544,7 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 {
 	uint8_t key[8];
 	MDB_val k = { .mv_size = 8, .mv_data = key }, v = { .mv_size = len, .mv_data = (void *)buf };
-	char st[8];
+	char st[STORE_ID_MAX + 32];
 	int rc;
 
 	rc = stx_u64_get(t, "revision", rev);
@@ -557,26 +557,30 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 	stx_be64_put(key, *rev);
 	rc = stx_errno(mdb_put(t->txn, t->s->changes, &k, &v, 0));
 	if (rc == 0 && c->idem[0]) {
-		snprintf(st, sizeof(st), "%d", status);
+		snprintf(st, sizeof(st), "%d %d %s", status, (int)c->kind, c->id);
 		rc = stx_put(t, t->s->idem, c->idem, st, strlen(st));
 	}
 	return rc ? rc : store_trim(t);
 }
 
 /* If c's idempotency key was applied before, fills res as that apply did
- * (with the object's current state) and returns true. */
+ * (status, and the object it created or changed in its current state) and
+ * returns true. The idem value is "<status> <kind> <id>". */
 static bool store_replay(struct store_txn *t, const struct store_cmd *c, struct store_result *res)
 {
-	char st[8];
+	char st[STORE_ID_MAX + 32], id[STORE_ID_MAX + 1];
+	int status, kind;
 	MDB_val v;
 
 	if (!c->idem[0] || stx_get(t, t->s->idem, c->idem, &v) < 0)
 		return false;
-	snprintf(st, sizeof(st), "%.*s", (int)(v.mv_size < 7 ? v.mv_size : 7),
+	snprintf(st, sizeof(st), "%.*s", (int)(v.mv_size < sizeof(st) ? v.mv_size : sizeof(st) - 1),
 		 (const char *)v.mv_data);
-	res->status = atoi(st);
+	if (sscanf(st, "%d %d %64s", &status, &kind, id) != 3 || kind < 0 || kind >= MODEL_KIND_MAX)
+		return false;
+	res->status = status;
 	res->replayed = true;
-	if (c->op != STORE_OP_DELETE && stx_obj_get(t, c->kind, c->id, &res->object) < 0)
+	if (status != 204 && stx_obj_get(t, kind, id, &res->object) < 0)
 		res->object = NULL;
 	stx_u64_get(t, "revision", &res->revision);
 	return true;

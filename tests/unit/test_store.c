@@ -267,9 +267,11 @@ static void test_idempotency(void **state)
 
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1",
 			     NULL), 0);
-	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1",
+	/* a retried create carries a fresh id: the first object is returned */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":\"blue\"}", "k1",
 			     &res), 0);
 	assert_true(res.replayed);
+	assert_string_equal(json_string_value(json_object_get(res.object, "id")), T_TEN);
 	assert_int_equal(res.status, 201);
 	assert_int_equal(res.revision, 1);
 	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "blue");

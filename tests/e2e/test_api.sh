@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# REST API end to end: a real tenet-controller on 127.0.0.1 (ports picked by
+# the kernel / ZeroMQ), driven with curl. CRUD of every kind with the right
+# codes; auth; every kind of bad request gets the right 4xx with an error
+# body (and "field" where one is to blame) and leaves the revision unchanged.
+# Usage: test_api.sh BUILD_DIR
+set -uo pipefail
+
+BUILD=${1:?usage: test_api.sh BUILD_DIR}
+CTL=$BUILD/controller/tenet-controller
+TMP=$(mktemp -d /tmp/tenet-e2e-api.XXXXXX)
+PID=
+FAILS=0
+
+cleanup() {
+	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+		kill -TERM "$PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+die() { echo "FAIL: $*" >&2; [ -f "$TMP/ctl.log" ] && tail -20 "$TMP/ctl.log" >&2; exit 1; }
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+ok() { echo "ok - $*"; }
+
+[ -x "$CTL" ] || die "no controller at $CTL"
+
+"$CTL" --data "$TMP/data" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' \
+	--log-level info >"$TMP/ctl.log" 2>&1 &
+PID=$!
+
+# Wait for the ready line, with a deadline.
+deadline=$((SECONDS + 20))
+until grep -q ' ready api=' "$TMP/ctl.log" 2>/dev/null; do
+	kill -0 "$PID" 2>/dev/null || die "controller exited early"
+	[ $SECONDS -lt $deadline ] || die "controller not ready within 20 s"
+	sleep 0.05
+done
+ADDR=$(sed -n 's/.* ready api=\([^ ]*\) .*/\1/p' "$TMP/ctl.log" | head -1)
+BASE="http://$ADDR/v1"
+TOKEN=$(cat "$TMP/data/admin.token")
+[ ${#TOKEN} -eq 64 ] || die "admin token is not 64 hex characters"
+[ "$(stat -c %a "$TMP/data/admin.token")" = 600 ] || fail "admin.token mode is not 0600"
+[ -s "$TMP/data/server.pub" ] && [ "$(head -c 40 "$TMP/data/server.pub" | wc -c)" -eq 40 ] ||
+	fail "server.pub missing or short"
+ok "controller ready at $ADDR"
+
+# call METHOD PATH [BODY [CONTENT_TYPE]] -> CODE, BODY, REV; AUTH overrides the header.
+call() {
+	local method=$1 path=$2 body=${3-} ct=${4-application/json}
+	local args=(-s -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' -X "$method")
+	args+=(-H "${AUTH-Authorization: Bearer $TOKEN}")
+	if [ -n "$body" ]; then
+		args+=(-H "Content-Type: $ct" --data-binary "$body")
+	fi
+	CODE=$(curl "${args[@]}" "$BASE$path")
+	BODY=$(cat "$TMP/body")
+	REV=$(tr -d '\r' <"$TMP/hdr" | awk 'tolower($1) == "x-tenet-revision:" { print $2 }')
+}
+
+# expect CODE DESCRIPTION: checks the last call's status.
+expect() {
+	if [ "$CODE" = "$1" ]; then ok "$2 -> $1"; else fail "$2: got $CODE, want $1: $BODY"; fi
+}
+
+# jget FILTER: a jq expression on the last body.
+jget() { jq -r "$1" <<<"$BODY" 2>/dev/null; }
+
+revision() {
+	curl -s -H "Authorization: Bearer $TOKEN" "$BASE/status" | jq -r .revision
+}
+
+# bad METHOD PATH BODY CODE ERRCODE FIELD DESCRIPTION [CONTENT_TYPE]:
+# expects the error, its body, and an unchanged revision.
+bad() {
+	local method=$1 path=$2 body=$3 code=$4 errcode=$5 field=$6 desc=$7 ct=${8-application/json}
+	local before after
+	before=$(revision)
+	call "$method" "$path" "$body" "$ct"
+	expect "$code" "$desc"
+	if [ -n "$errcode" ] && [ "$(jget .error.code)" != "$errcode" ]; then
+		fail "$desc: error code $(jget .error.code), want $errcode ($BODY)"
+	fi
+	if [ -n "$field" ] && [ "$(jget .error.field)" != "$field" ]; then
+		fail "$desc: error field $(jget .error.field), want $field ($BODY)"
+	fi
+	[ "$REV" = "$before" ] || fail "$desc: X-Tenet-Revision $REV, want $before"
+	after=$(revision)
+	[ "$after" = "$before" ] || fail "$desc: revision moved $before -> $after"
+}
+
+KEY1='rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7'
+
+echo "# authentication"
+AUTH='X-None: 1' call GET /tenants
+expect 401 "GET without token"
+[ "$(jget .error.code)" = unauthorized ] || fail "401 without error body: $BODY"
+AUTH="Authorization: Bearer 00$TOKEN" call GET /tenants
+expect 401 "GET with wrong token"
+AUTH="Authorization: Bearer ${TOKEN:0:63}x" call POST /tenants '{"name":"evil"}'
+expect 401 "POST with wrong token"
+AUTH="Authorization: Basic $TOKEN" call POST /tenants '{"name":"evil"}'
+expect 401 "POST with Basic scheme"
+[ "$(revision)" = 0 ] || fail "revision moved after refused writes"
+call GET /tenants
+[ "$(jget '.tenants | length')" = 0 ] || fail "refused writes created tenants: $BODY"
+
+echo "# CRUD happy path"
+call POST /tenants '{"name":"blue","description":"blue team"}'
+expect 201 "create tenant"
+TEN=$(jget .id)
+[ "$REV" = 1 ] || fail "create tenant: X-Tenet-Revision $REV, want 1"
+call GET "/tenants/$TEN"
+expect 200 "show tenant"
+[ "$(jget .name)" = blue ] || fail "tenant name: $BODY"
+call PATCH "/tenants/$TEN" '{"description":"the blue team"}'
+expect 200 "patch tenant"
+[ "$(jget .description)" = "the blue team" ] || fail "patch not applied: $BODY"
+[ "$REV" = 2 ] || fail "patch tenant: X-Tenet-Revision $REV, want 2"
+
+call POST /networks "{\"tenant_id\":\"$TEN\",\"name\":\"net1\"}"
+expect 201 "create network"
+NET=$(jget .id)
+[ "$(jget .vni)" -gt 0 ] 2>/dev/null || fail "network without vni: $BODY"
+call PUT "/networks/$NET" '{"name":"net-1"}'
+expect 200 "put network"
+call GET "/networks?tenant_id=$TEN"
+expect 200 "list networks by tenant"
+[ "$(jget '.networks | length')" = 1 ] || fail "network list: $BODY"
+
+call POST /subnets "{\"network_id\":\"$NET\",\"cidr\":\"10.0.0.0/24\",\"name\":\"sub1\"}"
+expect 201 "create subnet"
+SUB=$(jget .id)
+[ "$(jget .gateway_ip)" = 10.0.0.1 ] || fail "default gateway: $BODY"
+[ "$(jget .tenant_id)" = "$TEN" ] || fail "derived tenant_id: $BODY"
+[ "$(jget .ip_version)" = 4 ] || fail "derived ip_version: $BODY"
+
+PORT_BODY="{\"network_id\":\"$NET\",\"name\":\"vm1\",\"fixed_ips\":[{\"subnet_id\":\"$SUB\",\"ip_address\":\"10.0.0.5\"}],\"binding\":{\"host\":\"h1\",\"interface\":\"veth-vm1\"}}"
+call POST /ports "$PORT_BODY"
+expect 201 "create port"
+PORT=$(jget .id)
+[[ "$(jget .mac_address)" =~ ^fa:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$ ]] ||
+	fail "allocated MAC: $BODY"
+[ "$(jget .status)" = DOWN ] || fail "port status: $BODY"
+[ "$(jget .port_security_enabled)" = true ] || fail "port security default: $BODY"
+call PATCH "/ports/$PORT" '{"port_security_enabled":false}'
+expect 200 "patch port"
+call GET "/ports?network_id=$NET"
+[ "$(jget '.ports | length')" = 1 ] || fail "port list: $BODY"
+
+call POST /hosts "{\"name\":\"h1\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.1\"}"
+expect 201 "create host"
+[ "$(jget .id)" = h1 ] || fail "host id is not its name: $BODY"
+[ "$(jget .state)" = disconnected ] || fail "host state: $BODY"
+call GET /hosts/h1
+expect 200 "show host"
+call PATCH /hosts/h1 '{"underlay_ip":"198.18.0.11"}'
+expect 200 "patch host"
+
+call GET /status
+expect 200 "status"
+[ "$(jget .revision)" = "$REV" ] || fail "status revision $(jget .revision) != header $REV"
+jq -e '.southbound.tx_snapshots != null' <<<"$BODY" >/dev/null || fail "status counters: $BODY"
+call GET "/changes?since=0"
+expect 200 "changes since 0"
+[ "$(jget '.changes | length')" = "$(revision)" ] || fail "changes: $BODY"
+call GET "/wait?revision=$(revision)&timeout_ms=300"
+[ "$CODE" = 200 ] || [ "$CODE" = 504 ] || fail "wait: $CODE $BODY"
+jq -e '.pending | type == "array"' <<<"$BODY" >/dev/null || fail "wait without pending: $BODY"
+ok "wait -> $CODE"
+
+echo "# bad requests change nothing"
+bad POST /tenants '{"name":' 400 invalid_json "" "malformed JSON"
+bad POST /tenants '{"name":5}' 400 invalid_type name "wrong type"
+bad POST /tenants '{"name":"x","color":"red"}' 400 unknown_field color "unknown field"
+bad POST /networks "{\"tenant_id\":\"$TEN\",\"vni\":7}" 400 read_only_field vni "read-only field"
+bad POST /networks '{"tenant_id":"nope"}' 400 invalid_value tenant_id "bad reference format"
+bad POST /networks '{"tenant_id":"00000000-0000-4000-8000-000000000000"}' 404 not_found \
+	tenant_id "missing tenant"
+bad POST /subnets "{\"network_id\":\"$NET\",\"cidr\":\"10.1.0.1/24\"}" 400 invalid_value cidr \
+	"bad CIDR (host bits)"
+bad POST /subnets "{\"network_id\":\"$NET\",\"cidr\":\"10.1.0.0/33\"}" 400 invalid_value cidr \
+	"bad CIDR (prefix)"
+bad POST /subnets "{\"network_id\":\"$NET\",\"cidr\":\"10.0.0.0/16\"}" 409 conflict cidr \
+	"overlapping CIDR"
+bad POST /ports "{\"network_id\":\"$NET\",\"fixed_ips\":[{\"subnet_id\":\"$SUB\",\"ip_address\":\"10.9.0.5\"}]}" \
+	400 invalid_value "fixed_ips[0].ip_address" "IP outside subnet"
+bad POST /ports "{\"network_id\":\"$NET\",\"fixed_ips\":[{\"subnet_id\":\"$SUB\",\"ip_address\":\"10.0.0.5\"}]}" \
+	409 conflict "fixed_ips[0].ip_address" "duplicate IP"
+bad POST /ports "{\"network_id\":\"$NET\",\"mac_address\":\"01:00:5e:00:00:01\"}" 400 \
+	invalid_value mac_address "multicast MAC"
+bad POST /hosts "{\"name\":\"h2\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.2\"}" 409 \
+	conflict public_key "duplicate host key"
+bad POST /hosts "{\"name\":\"h 2\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.2\"}" 400 \
+	invalid_value name "bad host name"
+bad PATCH "/networks/$NET" "{\"tenant_id\":\"$TEN\"}" 400 immutable_field tenant_id \
+	"immutable field"
+head -c $((1536 * 1024)) /dev/zero | tr '\0' 'a' | sed 's/^/{"name":"/; s/$/"}/' >"$TMP/big.json"
+bad POST /tenants "@$TMP/big.json" 413 body_too_large "" "oversized body"
+bad POST /tenants '{"name":"x"}' 415 unsupported_media_type "" "wrong content type" text/plain
+bad GET /routers "" 404 not_found "" "unknown resource"
+bad GET /tenants/00000000-0000-4000-8000-000000000000 "" 404 not_found id "unknown object"
+bad PATCH /tenants/00000000-0000-4000-8000-000000000000 '{"name":"x"}' 404 not_found id \
+	"patch unknown object"
+bad DELETE /tenants "" 405 method_not_allowed "" "DELETE on a collection"
+bad POST "/tenants/$TEN" '{"name":"x"}' 405 method_not_allowed "" "POST on an item"
+bad DELETE "/networks/$NET" "" 409 in_use id "delete referenced network"
+bad DELETE "/subnets/$SUB" "" 409 in_use id "delete referenced subnet"
+bad DELETE "/tenants/$TEN" "" 409 in_use id "delete referenced tenant"
+bad GET "/changes?since=x" "" 400 invalid_query since "bad since"
+bad GET "/networks?color=red" "" 400 invalid_query color "unknown filter"
+
+echo "# idempotency key"
+before=$(revision)
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-H 'Idempotency-Key: k-1' -d '{"name":"red"}' "$BASE/tenants"
+curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+	-H 'Content-Type: application/json' -H 'Idempotency-Key: k-1' -d '{"name":"red"}' \
+	"$BASE/tenants" >"$TMP/code"
+[ "$(revision)" = $((before + 1)) ] || fail "idempotent retry applied twice"
+[ "$(cat "$TMP/code")" = 201 ] || fail "idempotent retry: $(cat "$TMP/code")"
+RED=$(jq -r .id "$TMP/body")
+ok "retried create applied once"
+
+echo "# deletes"
+for path in "/ports/$PORT" "/subnets/$SUB" "/networks/$NET" "/tenants/$TEN" "/tenants/$RED" \
+	/hosts/h1; do
+	call DELETE "$path"
+	expect 204 "delete $path"
+	[ -z "$BODY" ] || fail "204 with a body: $BODY"
+done
+call GET "/tenants/$TEN"
+expect 404 "deleted tenant is gone"
+for kind in tenants networks subnets ports hosts; do
+	call GET "/$kind"
+	[ "$(jget ".$kind | length")" = 0 ] || fail "$kind left over: $BODY"
+done
+
+kill -TERM "$PID"
+deadline=$((SECONDS + 10))
+while kill -0 "$PID" 2>/dev/null; do
+	[ $SECONDS -lt $deadline ] || die "controller did not stop on SIGTERM"
+	sleep 0.05
+done
+wait "$PID"
+rc=$?
+PID=
+[ $rc = 0 ] || fail "controller exit status $rc"
+grep -q 'ERROR: AddressSanitizer\|runtime error' "$TMP/ctl.log" && fail "sanitizer report in log"
+
+if [ $FAILS -gt 0 ]; then
+	echo "e2e api: $FAILS failure(s)"
+	tail -30 "$TMP/ctl.log"
+	exit 1
+fi
+echo "e2e api: PASS"
