@@ -331,6 +331,9 @@ int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex)
 	err = rtnl_link_set(ifindex, l->port_mtu, false);
 	if (err)
 		log_warn("cannot set port mtu ifname=%s mtu=%u err=%d", ifname, l->port_mtu, err);
+	err = rtnl_link_disable_ipv6(ifname);
+	if (err)
+		log_warn("cannot disable ipv6 on port ifname=%s err=%d", ifname, err);
 	err = loader_link(l, l->skel->progs.tn_vif_ingress, ifname, ifindex);
 	if (err)
 		return err;

@@ -42,8 +42,9 @@ bool loader_fresh(const struct loader *l);
 /* Fills maps->fd[] with the datapath's map fds (owned by the loader). */
 void loader_map_fds(const struct loader *l, struct applier_maps *maps);
 
-/* Attaches the VIF program to interface ifname (ifindex) and sets its MTU to
- * the underlay MTU - TN_OVERHEAD. Idempotent: an existing pinned link on the
+/* Attaches the VIF program to interface ifname (ifindex), sets its MTU to
+ * the underlay MTU - TN_OVERHEAD and disables IPv6 on it (the host has no
+ * business talking on a VM's port). Idempotent: an existing pinned link on the
  * same interface is updated to this load's program. Returns 0 or -errno. */
 int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex);
 

@@ -2,6 +2,7 @@
 #include "rtnl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -223,6 +224,23 @@ int rtnl_link_ip4(const char *name, uint32_t *ip4)
 		err = -errno;
 	else
 		*ip4 = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
+	close(fd);
+	return err;
+}
+
+int rtnl_link_disable_ipv6(const char *name)
+{
+	char path[96];
+	int fd, err = 0;
+
+	if (!name || !name[0] || strlen(name) >= IFNAMSIZ || strchr(name, '/'))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (write(fd, "1\n", 2) != 2)
+		err = -errno;
 	close(fd);
 	return err;
 }

@@ -25,6 +25,11 @@ int rtnl_link_set(uint32_t ifindex, uint32_t mtu, bool up);
  * -errno. */
 int rtnl_link_delete(const char *name);
 
+/* Disables IPv6 on interface name (net.ipv6.conf.<name>.disable_ipv6 of the
+ * caller's namespace), so the host never speaks (router solicitations, MLD)
+ * on a VM's port. Returns 0 (also when IPv6 is absent) or -errno. */
+int rtnl_link_disable_ipv6(const char *name);
+
 /* Reads name's MTU into *mtu. Returns 0 or -errno (-ENODEV if absent). */
 int rtnl_link_mtu(const char *name, uint32_t *mtu);
 
