@@ -88,8 +88,10 @@ static __always_inline void tn_flood_local(struct __sk_buff *skb, const struct t
 	}
 }
 
-/* Copies to every other host of the network. After local copies only:
- * the tunnel key stays on the skb. */
+/*
+ * Copies to every other host of the network. Call it after the local
+ * copies: the tunnel key it sets stays on the skb.
+ */
 static __always_inline void tn_flood_remote(struct __sk_buff *skb, const struct tn_flood *fl,
 					    __u32 vni)
 {
