@@ -150,6 +150,20 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps)
 		maps->fd[m] = loader_map_fd(l, m);
 }
 
+/* Detaches the link pinned at path now (an unpinned link is only released
+ * once the kernel drops its last reference, later) and removes the pin.
+ * Returns 0 or -errno of the unlink. */
+static int loader_unpin(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0) {
+		bpf_link_detach(fd); /* -ENOLINK if the interface is gone */
+		close(fd);
+	}
+	return unlink(path) ? -errno : 0;
+}
+
 /* True if the pinned link at fd is a TCX ingress link on ifindex. */
 static bool loader_link_matches(int fd, uint32_t ifindex)
 {
@@ -180,8 +194,8 @@ static int loader_link(struct loader *l, struct bpf_program *prog, const char *i
 			log_debug("link updated ifname=%s ifindex=%u", ifname, ifindex);
 			return 0;
 		}
-		bpf_link__unpin(link); /* stale: the interface went away */
-		bpf_link__destroy(link);
+		bpf_link__destroy(link); /* stale: the interface went away */
+		loader_unpin(path);
 	}
 	link = bpf_program__attach_tcx(prog, (int)ifindex, NULL);
 	if (!link) {
@@ -355,6 +369,7 @@ int loader_detach_port(struct loader *l, const char *ifname)
 {
 	char path[PATH_MAX + IF_NAMESIZE + 1];
 	struct loader_att *a;
+	int err;
 
 	if (!l || !ifname || !ifname[0] || strchr(ifname, '/'))
 		return -EINVAL;
@@ -362,8 +377,9 @@ int loader_detach_port(struct loader *l, const char *ifname)
 	if (a)
 		*a = l->att[--l->n_att];
 	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
-	if (unlink(path))
-		return -errno;
+	err = loader_unpin(path);
+	if (err)
+		return err;
 	log_info("port detached ifname=%s", ifname);
 	return 0;
 }
@@ -378,12 +394,12 @@ bool loader_port_attached(const struct loader *l, const char *ifname, uint32_t i
 	return a && ifindex && a->ifindex == ifindex;
 }
 
-/* Unlinks every entry of dir (not recursive) and dir itself. */
+/* Unpins every entry of dir (not recursive) and removes dir. */
 static int loader_rm_dir(const char *dir)
 {
 	char path[PATH_MAX + 256];
 	struct dirent *e;
-	int err = 0;
+	int err = 0, e_err;
 	DIR *d;
 
 	d = opendir(dir);
@@ -393,8 +409,9 @@ static int loader_rm_dir(const char *dir)
 		if (e->d_name[0] == '.' || e->d_type == DT_DIR)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (unlink(path) && errno != ENOENT && !err)
-			err = -errno;
+		e_err = loader_unpin(path); /* maps: the detach is a no-op */
+		if (e_err && e_err != -ENOENT && !err)
+			err = e_err;
 	}
 	closedir(d);
 	if (rmdir(dir) && errno != ENOENT && !err)
