@@ -104,6 +104,20 @@ static const char *const kind_names[MODEL_KIND_MAX] = { "tenant", "network", "su
 static const char *const kind_plurals[MODEL_KIND_MAX] = { "tenants", "networks", "subnets",
 							   "ports", "hosts" };
 
+static const struct model_field *const kind_fields[MODEL_KIND_MAX] = {
+	tenant_fields, network_fields, subnet_fields, port_fields, host_fields,
+};
+
+bool model_field_known(enum model_kind kind, const char *name)
+{
+	if ((unsigned int)kind >= MODEL_KIND_MAX || !name)
+		return false;
+	for (const struct model_field *f = kind_fields[kind]; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return true;
+	return false;
+}
+
 int model_error_set(struct model_error *err, const char *code, const char *field,
 		    const char *fmt, ...)
 {

@@ -98,6 +98,9 @@ int model_ip_parse(const char *s, uint8_t addr[16]);
 /* True if address text ip is of c's family and inside c. */
 bool model_cidr_contains(const struct model_cidr *c, const char *ip);
 
+/* True if name is a field of kind's objects (writable or read-only). */
+bool model_field_known(enum model_kind kind, const char *name);
+
 /* True if ip is a usable host address of c: inside it, and for IPv4 with a
  * prefix < 31 neither the network nor the broadcast address. */
 bool model_cidr_host_valid(const struct model_cidr *c, const char *ip);

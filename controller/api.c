@@ -171,6 +171,8 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 
 	if (!api_conn_admit(api, req))
 		return;
+	if (!api->has_hash) /* written after the API started listening */
+		api->has_hash = store_admin_hash_get(api->store, api->token_hash) == 0;
 	if (!api->has_hash || !auth_check(api->token_hash, evhttp_find_header(in, "Authorization"))) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer");
@@ -269,9 +271,6 @@ struct api *api_new(struct event_base *base, struct store *store, struct southbo
 	api->base = base;
 	api->store = store;
 	api->sb = sb;
-	api->has_hash = store_admin_hash_get(store, api->token_hash) == 0;
-	if (!api->has_hash)
-		log_warn("no admin token hash: every request will be refused");
 	if (api_http_setup(api, listen) < 0) {
 		api_destroy(&api);
 		return NULL;

@@ -37,7 +37,10 @@ struct api;
 
 /* Listens on listen ("ADDR:PORT", IPv4, or "[v6]:PORT"; port 0 picks one)
  * on base, serving store and publishing to sb (may be NULL: no southbound).
- * The admin token hash is read from the store now (auth_token_init first).
+ * The admin token hash is read from the store on the first request that
+ * finds it there (so main can create the token file after the socket listens:
+ * the file's existence then means the API accepts connections); until then
+ * every request gets 401.
  * store and sb are borrowed and must outlive the api. Returns NULL on
  * failure (logged). */
 struct api *api_new(struct event_base *base, struct store *store, struct southbound *sb,

@@ -62,9 +62,10 @@ static int api_parse_u64(const char *s, uint64_t *v)
 }
 
 /* Parses the query string into q; false (400 sent) when malformed or when a
- * key is not among allowed (NULL-terminated). */
+ * key is not among allowed (NULL-terminated), or, with kind >= 0, not a
+ * field of kind. */
 static bool api_query(struct api *api, struct evhttp_request *req, const char *const *allowed,
-		      struct evkeyvalq *q)
+		      int kind, struct evkeyvalq *q)
 {
 	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyval *kv;
@@ -77,9 +78,9 @@ static bool api_query(struct api *api, struct evhttp_request *req, const char *c
 	TAILQ_FOREACH(kv, q, next) {
 		const char *const *a = allowed;
 
-		while (*a && strcmp(*a, kv->key) != 0)
+		while (a && *a && strcmp(*a, kv->key) != 0)
 			a++;
-		if (!*a) {
+		if (kind >= 0 ? !model_field_known(kind, kv->key) : !*a) {
 			api_error(api, req, 400, "invalid_query", "unknown query parameter",
 				  kv->key);
 			evhttp_clear_headers(q);
@@ -91,7 +92,6 @@ static bool api_query(struct api *api, struct evhttp_request *req, const char *c
 
 void api_list(struct api *api, struct evhttp_request *req, const struct api_route *r)
 {
-	static const char *const allowed[] = { "tenant_id", "network_id", "name", "id", NULL };
 	uint64_t rev = store_revision(api->store);
 	struct evkeyvalq q;
 	struct evkeyval *kv;
@@ -99,7 +99,7 @@ void api_list(struct api *api, struct evhttp_request *req, const struct api_rout
 	size_t i;
 	int rc;
 
-	if (!api_query(api, req, allowed, &q))
+	if (!api_query(api, req, NULL, (int)r->kind, &q))
 		return;
 	filter = json_object();
 	TAILQ_FOREACH(kv, &q, next)
@@ -307,7 +307,7 @@ void api_wait(struct api *api, struct evhttp_request *req)
 	struct api_wait *w;
 	bool ok = true;
 
-	if (!api_query(api, req, allowed, &q))
+	if (!api_query(api, req, allowed, -1, &q))
 		return;
 	v = evhttp_find_header(&q, "revision");
 	if (v && api_parse_u64(v, &rev) < 0)
@@ -343,7 +343,7 @@ void api_changes(struct api *api, struct evhttp_request *req)
 	json_t *changes;
 	int rc;
 
-	if (!api_query(api, req, allowed, &q))
+	if (!api_query(api, req, allowed, -1, &q))
 		return;
 	v = evhttp_find_header(&q, "since");
 	rc = v ? api_parse_u64(v, &since) : 0;

@@ -12,10 +12,11 @@
  * When Raft arrives it gets its own libuv thread that hands committed
  * commands back through a queue plus an eventfd (DESIGN.md).
  *
- * First start in DIR: creates DIR (0700), the LMDB store, the admin token
- * (DIR/admin.token, 0600; only its hash is stored) and the server CURVE
+ * First start in DIR: creates DIR (0700), the LMDB store, the server CURVE
  * certificate (DIR/server.cert, DIR/server.cert_secret via zcert_save, and
- * DIR/server.pub holding the Z85 public key and a newline).
+ * DIR/server.pub holding the Z85 public key and a newline) and, once the API
+ * socket listens, the admin token (DIR/admin.token, 0600; only its hash is
+ * stored), so that scripts may wait for the token file.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -179,7 +180,7 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 		return rc;
 	}
 	c->store = store_new(o->data, STORE_DEFAULT_WINDOW);
-	if (!c->store || auth_token_init(c->store, o->data) < 0)
+	if (!c->store)
 		return -EIO;
 	c->cert = ctl_cert(o->data);
 	c->base = event_base_new();
@@ -190,6 +191,9 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 		return -EIO;
 	c->api = api_new(c->base, c->store, c->sb, o->api);
 	if (!c->api)
+		return -EIO;
+	/* after listen(): a token file on disk means the API takes connections */
+	if (auth_token_init(c->store, o->data) < 0)
 		return -EIO;
 	c->sigint = evsignal_new(c->base, SIGINT, ctl_on_signal, c->base);
 	c->sigterm = evsignal_new(c->base, SIGTERM, ctl_on_signal, c->base);

@@ -87,8 +87,9 @@ uint64_t store_revision(struct store *s);
 int store_get(struct store *s, enum model_kind kind, const char *id, json_t **out);
 
 /* Lists the objects of kind, in id order, keeping only those whose members
- * equal (as strings) every member of filter (a JSON object of strings; NULL
- * or empty for all). On success *out is a new JSON array and 0 is returned;
+ * equal every member of filter (a JSON object of strings; NULL or empty for
+ * all): strings compare as such, integers in decimal, booleans as
+ * "true"/"false"; other members never match. On success *out is a new JSON array and 0 is returned;
  * -EINVAL, -ENOMEM, -EIO. */
 int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out);
 

@@ -73,6 +73,25 @@ struct store_list_ctx {
 	json_t *out; /* the array being filled */
 };
 
+/* True if member v reads as text want: strings as such, integers in
+ * decimal, booleans as true/false. */
+static bool store_member_equals(const json_t *v, const char *want)
+{
+	char buf[32];
+
+	if (!v || !want)
+		return false;
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), want) == 0;
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return strcmp(buf, want) == 0;
+	}
+	if (json_is_boolean(v))
+		return strcmp(json_is_true(v) ? "true" : "false", want) == 0;
+	return false;
+}
+
 static int store_list_one(json_t *obj, void *arg)
 {
 	struct store_list_ctx *ctx = arg;
@@ -80,9 +99,7 @@ static int store_list_one(json_t *obj, void *arg)
 	json_t *want;
 
 	json_object_foreach((json_t *)ctx->filter, key, want) {
-		const char *have = json_string_value(json_object_get(obj, key));
-
-		if (!have || !json_string_value(want) || strcmp(have, json_string_value(want)))
+		if (!store_member_equals(json_object_get(obj, key), json_string_value(want)))
 			return 0;
 	}
 	return json_array_append(ctx->out, obj) < 0 ? -ENOMEM : 0;

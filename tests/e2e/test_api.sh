@@ -127,6 +127,10 @@ NET=$(jget .id)
 [ "$(jget .vni)" -gt 0 ] 2>/dev/null || fail "network without vni: $BODY"
 call PUT "/networks/$NET" '{"name":"net-1"}'
 expect 200 "put network"
+call GET "/networks?vni=$(jget .vni)&name=net-1"
+[ "$(jget '.networks | length')" = 1 ] || fail "filter by vni and name: $BODY"
+call GET "/networks?name=other"
+[ "$(jget '.networks | length')" = 0 ] || fail "filter by other name: $BODY"
 call GET "/networks?tenant_id=$TEN"
 expect 200 "list networks by tenant"
 [ "$(jget '.networks | length')" = 1 ] || fail "network list: $BODY"
