@@ -49,6 +49,7 @@ struct sb_host {
 	uint64_t acked_rev;	  /* last revision acked */
 	uint64_t dirty_rev;	  /* last revision at which its rows changed */
 	int64_t last_seen_ms;	  /* zclock_time() of its last valid message */
+	int64_t last_heard_mono;  /* zclock_mono() of the same, for liveness */
 	struct wire_row *rows;	  /* rows last compiled (sent, while in session) */
 	size_t n_rows;		  /* entries in rows */
 };
@@ -101,7 +102,7 @@ struct southbound {
 
 static bool sb_warn_due(struct southbound *sb)
 {
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 
 	if (now - sb->last_warn_ms < SB_WARN_MS)
 		return false;
@@ -146,9 +147,16 @@ static void sb_kick(struct southbound *sb)
 		event_active(sb->ev_zap, EV_READ, 0);
 }
 
+static void sb_heard(struct sb_host *h)
+{
+	h->last_seen_ms = zclock_time();
+	h->last_heard_mono = zclock_mono();
+}
+
+/* now: zclock_mono() */
 static bool sb_host_connected(const struct sb_host *h, int64_t now)
 {
-	return h->rid && now - h->last_seen_ms <= SB_DEAD_MS;
+	return h->rid && now - h->last_heard_mono <= SB_DEAD_MS;
 }
 
 static void sb_disconnect(struct sb_host *h, const char *why)
@@ -552,7 +560,7 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 			return;
 		}
 		sb->stats.rx_msgs++;
-		h->last_seen_ms = zclock_time();
+		sb_heard(h);
 		sb_on_hello(sb, h, rid, m);
 		return;
 	}
@@ -562,7 +570,7 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		return;
 	}
 	sb->stats.rx_msgs++;
-	h->last_seen_ms = zclock_time();
+	sb_heard(h);
 	if (m->type == WIRE_ACK)
 		sb_on_ack(sb, h, m);
 	else if (m->type == WIRE_STATUS)
@@ -696,7 +704,7 @@ static void sb_on_zap(evutil_socket_t fd, short what, void *arg)
 static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 {
 	struct southbound *sb = arg;
-	int64_t now = zclock_time();
+	int64_t now = zclock_mono();
 
 	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
 		struct wire_msg m = {.type = WIRE_HEARTBEAT};
@@ -829,7 +837,7 @@ bool southbound_host_info(struct southbound *sb, const char *name, struct southb
 
 	if (!h || !h->seen || !out)
 		return false;
-	*out = (struct southbound_host_info){.connected = sb_host_connected(h, zclock_time()),
+	*out = (struct southbound_host_info){.connected = sb_host_connected(h, zclock_mono()),
 					     .acked_rev = h->acked_rev,
 					     .dirty_rev = h->dirty_rev,
 					     .last_seen_ms = h->last_seen_ms};

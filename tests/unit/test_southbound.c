@@ -255,6 +255,16 @@ static bool unauth_counted(void *arg)
 	return stats().rx_unauthenticated > *(uint64_t *)arg;
 }
 
+static bool msgs_counted(void *arg)
+{
+	return stats().rx_msgs > *(uint64_t *)arg;
+}
+
+static bool unknown_counted(void *arg)
+{
+	return stats().rx_unknown_type > 0;
+}
+
 static bool rejected_counted(void *arg)
 {
 	return stats().rx_rejected > *(uint64_t *)arg;
@@ -396,6 +406,10 @@ static void test_garbage(void **state)
 	zmsg_addstr(two, "b");
 	assert_int_equal(zmsg_send(&two, d), 0);
 	assert_true(pump(rejected_counted, &before, 5000));
+	/* a well-formed message of an unknown type */
+	f = zframe_new("\x93\x01\x09\x01", 4);
+	assert_int_equal(zframe_send(&f, d, 0), 0);
+	assert_true(pump(unknown_counted, NULL, 5000));
 	/* an ACK outside any session */
 	before = stats().rx_rejected;
 	agent_ack(d, WIRE_ACK, 1);
@@ -422,6 +436,13 @@ static void wait_cb(void *arg, int status, const char *const *pending, size_t n)
 		snprintf(r->pending[i], sizeof(r->pending[i]), "%s", pending[i]);
 }
 
+static bool h1_acked(void *arg)
+{
+	struct southbound_host_info hi;
+
+	return southbound_host_info(E->sb, "h1", &hi) && hi.acked_rev >= *(uint64_t *)arg;
+}
+
 static bool wait_done(void *arg)
 {
 	return ((struct wait_result *)arg)->done;
@@ -431,10 +452,11 @@ static void test_publish_delta_and_wait(void **state)
 {
 	zsock_t *d = agent_session(E->key_h1, "h1");
 	uint64_t r0 = store_revision(E->store), r1;
-	struct wait_result w = {0};
+	static struct wait_result w; /* outlives a failed test's pending wait */
 	struct southbound_host_info hi;
 	struct wire_msg m;
 
+	memset(&w, 0, sizeof(w));
 	agent_ack(d, WIRE_ACK, r0);
 	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
 	r1 = store_revision(E->store);
@@ -459,6 +481,20 @@ static void test_publish_delta_and_wait(void **state)
 	assert_true(southbound_host_info(E->sb, "h1", &hi));
 	assert_true(hi.acked_rev == r1);
 	assert_true(hi.dirty_rev == r1);
+	/* deleting port 2: its rows go, the FLOOD row changes back */
+	apply(STORE_OP_DELETE, MODEL_PORT, PORT2, "");
+	southbound_publish(E->sb);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_true(m.update.from == r1);
+	r1 = m.update.to;
+	assert_int_equal(m.update.n_rows, 3);
+	assert_int_equal(m.update.rows[0].op, WIRE_OP_DELETE);
+	assert_int_equal(m.update.rows[1].op, WIRE_OP_DELETE);
+	assert_int_equal(m.update.rows[2].op, WIRE_OP_UPSERT);
+	wire_msg_release(&m);
+	agent_ack(d, WIRE_ACK, r1);
+	assert_true(pump(h1_acked, &r1, 5000));
 	/* a revision nobody is affected by completes at once */
 	memset(&w, 0, sizeof(w));
 	assert_int_equal(southbound_wait(E->sb, r1, 5000, wait_cb, &w), 0);
@@ -475,6 +511,22 @@ static void test_publish_delta_and_wait(void **state)
 	assert_int_equal(w.n_pending, 1);
 	assert_string_equal(w.pending[0], "h2");
 	zsock_destroy(&d);
+}
+
+/* A second session for h1 replaces the first: the old one's ACKs are
+ * refused. */
+static void test_latest_session_wins(void **state)
+{
+	zsock_t *a = agent_session(E->key_h1, "h1"), *b = agent_session(E->key_h1, "h1");
+	uint64_t before = stats().rx_rejected, rx = stats().rx_msgs;
+
+	agent_ack(a, WIRE_ACK, store_revision(E->store));
+	assert_true(pump(rejected_counted, &before, 5000));
+	assert_true(stats().rx_msgs == rx);
+	agent_ack(b, WIRE_HEARTBEAT, store_revision(E->store));
+	assert_true(pump(msgs_counted, &rx, 5000));
+	zsock_destroy(&a);
+	zsock_destroy(&b);
 }
 
 static uint32_t port_key_of(const char *mac_last)
@@ -543,7 +595,7 @@ static void test_heartbeat_and_silence(void **state)
 
 static void test_wait_cancelled(void **state)
 {
-	struct wait_result w = {0};
+	static struct wait_result w; /* outlives a failed test's pending wait */
 
 	/* port 1's host never connected in this test: h1 is pending */
 	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
@@ -566,6 +618,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hello_for_another_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_publish_delta_and_wait, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_latest_session_wins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
