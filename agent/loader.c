@@ -97,6 +97,29 @@ static int loader_mount_bpffs(const char *path)
 	return 0;
 }
 
+/* The kernel empties a prog array when its last user reference goes, so
+ * with the agent gone every tail call would miss: the prog arrays are pinned
+ * too (<pin_dir>/<map name>). A restarted agent reuses the pinned array and
+ * libbpf rewrites its slots with the new programs, one atomic update each,
+ * so the old programs keep working until their links are updated. */
+static int loader_pin_prog_arrays(struct loader *l)
+{
+	char path[PATH_MAX + 64];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, l->skel->obj)
+	{
+		if (bpf_map__type(map) != BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", l->pin_dir, bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Opens the skeleton with maps pinned in l->pin_dir and loads it. */
 static int loader_load(struct loader *l)
 {
@@ -113,9 +136,14 @@ static int loader_load(struct loader *l)
 	/* SEC("tc") leaves expected_attach_type 0, which libbpf passes to the
 	 * TCX link: every tc program (the tail-call stages too, so the prog
 	 * arrays stay compatible) is loaded as a tcx/ingress program. */
-	bpf_object__for_each_program(prog, l->skel->obj) if (bpf_program__type(prog) ==
-							     BPF_PROG_TYPE_SCHED_CLS)
-	    bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
+	bpf_object__for_each_program(prog, l->skel->obj)
+	{
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
+			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
+	}
+	err = loader_pin_prog_arrays(l);
+	if (err)
+		return err;
 	err = tenet_bpf__load(l->skel);
 	if (err) {
 		log_err("cannot load datapath pin_dir=%s err=%d (stale pins from another ABI? "
