@@ -311,8 +311,11 @@ static size_t applier_notify_ports(struct applier *a, const struct applier_port 
 		if (o && o->ifindex == p->ifindex && strcmp(o->ifname, p->ifname) == 0)
 			continue;
 		changes++;
-		if (call && a->ops.port_changed)
-			a->ops.port_changed(a->ops.arg, p->port_id, p->ifname, p->ifindex);
+		if (!call || !a->ops.port_changed)
+			continue;
+		if (o && o->ifindex && strcmp(o->ifname, p->ifname) != 0) /* renamed binding */
+			a->ops.port_changed(a->ops.arg, o->port_id, o->ifname, 0);
+		a->ops.port_changed(a->ops.arg, p->port_id, p->ifname, p->ifindex);
 	}
 	for (size_t i = 0; i < n_old; i++) {
 		const struct applier_port *o = &old[i];

@@ -366,6 +366,19 @@ static void test_links_fill_ifindex(void **state)
 	assert_int_equal(applier_refresh_links(f->a), 0);
 	assert_int_equal(f->n_changes, 0);
 
+	/* port 1 is rebound to another interface: old one released first */
+	f->links[f->n_links++] = (struct fake_link){"vm9", 19};
+	rows[0] = lport_row(1, "vm9", mac_a);
+	assert_int_equal(applier_delta(f->a, 5, 6, rows, 1), 0);
+	assert_int_equal(f->n_changes, 2);
+	assert_int_equal(f->changes[0].ifindex, 0);
+	assert_int_equal(f->changes[1].ifindex, 19);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 19);
+	rows[0] = lport_row(1, "vm1", mac_a);
+	assert_int_equal(applier_delta(f->a, 6, 7, rows, 1), 0);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 11);
+	f->n_changes = 0;
+
 	/* vm1 goes away */
 	f->links[0] = f->links[--f->n_links];
 	assert_int_equal(applier_refresh_links(f->a), 0);
