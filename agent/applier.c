@@ -206,58 +206,80 @@ static uint64_t applier_load_rev(const char *path)
 	return rev;
 }
 
+static int applier_u32_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Deletes from map fd (u32 keys) every key not in sorted used[0..n). */
+static void applier_prune_ifindex(int fd, const uint32_t *used, size_t n)
+{
+	uint8_t *keys = NULL;
+	long nk;
+
+	if (fd < 0)
+		return;
+	nk = applier_map_keys(fd, sizeof(uint32_t), &keys);
+	for (long i = 0; i < nk; i++) {
+		uint32_t ifindex;
+
+		memcpy(&ifindex, keys + i * sizeof(ifindex), sizeof(ifindex));
+		if (!applier_bsearch(&ifindex, used, n, sizeof(*used), applier_u32_cmp))
+			bpf_map_delete_elem(fd, &ifindex);
+	}
+	free(keys);
+}
+
+/* Writes port p's tn_ifindex entry from its LPORT row. */
+static int applier_write_ifport(struct applier *a, const struct applier_port *p)
+{
+	struct wire_row probe = {.map = TN_MAP_LPORT}, *row;
+	struct tn_ifport v = {0};
+	struct tn_lport lp;
+	int err = 0;
+
+	memcpy(probe.key, &p->port_id, sizeof(p->port_id));
+	row = applier_bsearch(&probe, a->rows, a->n_rows, sizeof(*row), applier_row_cmp);
+	if (!row)
+		return 0;
+	memcpy(&lp, row->val, sizeof(lp)); /* wire_row.val is not aligned */
+	v.port_id = p->port_id;
+	v.vni = lp.vni;
+	memcpy(v.mac, lp.mac, sizeof(v.mac));
+	v.flags = lp.flags;
+	v.ip4 = lp.ip4;
+	if (bpf_map_update_elem(a->maps.fd[TN_MAP_IFINDEX], &p->ifindex, &v, BPF_ANY)) {
+		err = -errno;
+		a->write_errors++;
+		log_err("tn_ifindex write failed ifindex=%u err=%d", p->ifindex, err);
+	}
+	return err;
+}
+
 /* Writes tn_ifindex to exactly the resolved ports; drops per-port counters
  * of ifindexes no port uses any more. */
 static int applier_sync_ifindex(struct applier *a)
 {
-	int fd = a->maps.fd[TN_MAP_IFINDEX], stats_fd = a->maps.fd[TN_MAP_PORT_STATS];
-	struct wire_row probe = {.map = TN_MAP_LPORT}, *row;
-	uint8_t *keys = NULL;
-	int err = 0;
-	long n;
+	uint32_t *used;
+	size_t n = 0;
+	int err = 0, e;
 
+	used = malloc((a->n_ports ? a->n_ports : 1) * sizeof(*used));
+	if (!used)
+		return -ENOMEM;
 	for (size_t i = 0; i < a->n_ports; i++) {
-		const struct applier_port *p = &a->ports[i];
-		struct tn_ifport v = {0};
-		struct tn_lport lp;
-
-		if (!p->ifindex)
+		if (!a->ports[i].ifindex)
 			continue;
-		memcpy(probe.key, &p->port_id, sizeof(p->port_id));
-		row = applier_bsearch(&probe, a->rows, a->n_rows, sizeof(*row), applier_row_cmp);
-		if (!row)
-			continue;
-		memcpy(&lp, row->val, sizeof(lp));
-		v.port_id = p->port_id;
-		v.vni = lp.vni;
-		memcpy(v.mac, lp.mac, sizeof(v.mac));
-		v.flags = lp.flags;
-		v.ip4 = lp.ip4;
-		if (bpf_map_update_elem(fd, &p->ifindex, &v, BPF_ANY)) {
-			err = -errno;
-			a->write_errors++;
-			log_err("tn_ifindex write failed ifindex=%u err=%d", p->ifindex, err);
-		}
+		e = applier_write_ifport(a, &a->ports[i]);
+		err = err ? err : e;
+		used[n++] = a->ports[i].ifindex;
 	}
-	for (int m = 0; m < 2; m++) {
-		int mfd = m == 0 ? fd : stats_fd;
-
-		if (mfd < 0)
-			continue;
-		n = applier_map_keys(mfd, sizeof(uint32_t), &keys);
-		for (long i = 0; i < n; i++) {
-			uint32_t ifindex;
-			bool used = false;
-
-			memcpy(&ifindex, keys + i * sizeof(ifindex), sizeof(ifindex));
-			for (size_t j = 0; j < a->n_ports && !used; j++)
-				used = a->ports[j].ifindex == ifindex;
-			if (!used)
-				bpf_map_delete_elem(mfd, &ifindex);
-		}
-		free(keys);
-		keys = NULL;
-	}
+	qsort(used, n, sizeof(*used), applier_u32_cmp);
+	applier_prune_ifindex(a->maps.fd[TN_MAP_IFINDEX], used, n);
+	applier_prune_ifindex(a->maps.fd[TN_MAP_PORT_STATS], used, n);
+	free(used);
 	return err;
 }
 
