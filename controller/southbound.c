@@ -427,20 +427,41 @@ static struct sb_host *sb_host_get(struct southbound *sb, const char *name)
 /* Forgets hosts that left the topology and hold nothing. */
 static void sb_prune(struct southbound *sb)
 {
-	zlistx_t *gone = zlistx_new();
+	zlist_t *gone = zlist_new();
 
 	if (!gone)
 		return;
+	zlist_autofree(gone); /* copies the names: deleting a host frees its own */
 	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
 		if (!h->enrolled && !h->rid && !h->n_rows)
-			zlistx_add_end(gone, h->name);
-	for (char *name = zlistx_first(gone); name; name = zlistx_next(gone))
+			zlist_append(gone, h->name);
+	for (char *name = zlist_first(gone); name; name = zlist_next(gone))
 		zhashx_delete(sb->hosts, name);
-	zlistx_destroy(&gone);
+	zlist_destroy(&gone);
+}
+
+/* Marks the hosts of t enrolled, and every other one not. */
+static int sb_enroll(struct southbound *sb, const struct topology *t)
+{
+	int rc = 0;
+
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		h->enrolled = false;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		struct sb_host *h = sb_host_get(sb, t->hosts[i].name);
+
+		if (h)
+			h->enrolled = true;
+		else
+			rc = -ENOMEM;
+	}
+	return rc;
 }
 
 /* Loads the topology and recompiles every host; when send, pushes diffs to
- * hosts in session. */
+ * hosts in session. A host that cannot be recompiled (no memory) keeps its
+ * old rows and revision: it is not sent anything, so it stays consistent
+ * and catches up at the next publish. */
 static int sb_refresh(struct southbound *sb, bool send)
 {
 	struct topology t = {0};
@@ -453,21 +474,15 @@ static int sb_refresh(struct southbound *sb, bool send)
 		return rc;
 	}
 	rc = sb_index(sb, &t);
-	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
-		h->enrolled = false;
-	for (size_t i = 0; i < t.n_hosts && !rc; i++) {
-		struct sb_host *h = sb_host_get(sb, t.hosts[i].name);
-
-		if (!h)
-			rc = -ENOMEM;
-		else
-			h->enrolled = true;
+	if (!rc) {
+		rc = sb_enroll(sb, &t);
+		for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+			if (sb_refresh_host(sb, h, &t, send))
+				rc = -ENOMEM;
 	}
-	for (struct sb_host *h = zhashx_first(sb->hosts); h && !rc; h = zhashx_next(sb->hosts))
-		rc = sb_refresh_host(sb, h, &t, send);
 	topology_release(&t);
 	if (rc)
-		log_err("publish failed rev=%" PRIu64 " err=%d", sb->rev, rc);
+		log_err("publish incomplete rev=%" PRIu64 " err=%d", sb->rev, rc);
 	sb_prune(sb);
 	sb_check_waits(sb);
 	sb_kick(sb);

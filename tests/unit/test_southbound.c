@@ -529,6 +529,35 @@ static void test_latest_session_wins(void **state)
 	zsock_destroy(&b);
 }
 
+/* A host deleted while in session gets its rows deleted, then loses the
+ * session; the others lose its PEER row. */
+static void test_host_removed(void **state)
+{
+	zsock_t *a = agent_session(E->key_h1, "h1"), *b = agent_session(E->key_h2, "h2");
+	uint64_t before;
+	struct wire_msg m;
+
+	apply(STORE_OP_DELETE, MODEL_HOST, "h2", "");
+	southbound_publish(E->sb);
+	assert_true(agent_recv(b, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_int_equal(m.update.n_rows, 1); /* its PEER row of h1 */
+	assert_int_equal(m.update.rows[0].map, TN_MAP_PEER);
+	assert_int_equal(m.update.rows[0].op, WIRE_OP_DELETE);
+	wire_msg_release(&m);
+	assert_true(agent_recv(a, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_int_equal(m.update.n_rows, 1);
+	assert_int_equal(m.update.rows[0].map, TN_MAP_PEER);
+	assert_int_equal(m.update.rows[0].op, WIRE_OP_DELETE);
+	wire_msg_release(&m);
+	before = stats().rx_unauthenticated;
+	agent_ack(b, WIRE_ACK, store_revision(E->store));
+	assert_true(pump(unauth_counted, &before, 5000));
+	zsock_destroy(&a);
+	zsock_destroy(&b);
+}
+
 static uint32_t port_key_of(const char *mac_last)
 {
 	struct topology t;
@@ -619,6 +648,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_publish_delta_and_wait, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_latest_session_wins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_removed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
