@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body,
-		int *status, json_t **out, long long *revision)
+int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body, int *status,
+		json_t **out, long long *revision)
 {
 	struct http_response resp;
 	char *text = NULL;
@@ -55,11 +55,13 @@ void api_print_error(int status, json_t *out)
 	else
 		fprintf(stderr, "error: HTTP %d from the API\n", status);
 	if (status == 401)
-		fprintf(stderr, "hint: give a token with --token, --token-file, $TENET_TOKEN or $TENET_TOKEN_FILE\n");
+		fprintf(
+		    stderr,
+		    "hint: give a token with --token, --token-file, $TENET_TOKEN or $TENET_TOKEN_FILE\n");
 }
 
-int api_call(struct ctl *ctl, const char *method, const char *path, json_t *body,
-	     json_t **out, long long *revision)
+int api_call(struct ctl *ctl, const char *method, const char *path, json_t *body, json_t **out,
+	     long long *revision)
 {
 	json_t *resp = NULL;
 	long long rev = -1;
@@ -90,7 +92,7 @@ static const char *api_match_name(json_t *list, const char *name, size_t *matche
 	size_t i;
 
 	*matches = 0;
-	json_array_foreach(list, i, obj) {
+	json_array_foreach (list, i, obj) {
 		const char *oid = json_string_value(json_object_get(obj, "id"));
 		const char *oname = json_string_value(json_object_get(obj, "name"));
 
@@ -165,7 +167,7 @@ int api_resolve_refs(struct ctl *ctl, const struct kind *k, json_t *body)
 		if (!f->ref || strcmp(f->ref, "host") == 0)
 			continue;
 		if (f->type == FIELD_FIXED_IP) {
-			json_array_foreach(json_object_get(body, "fixed_ips"), i, ip) {
+			json_array_foreach (json_object_get(body, "fixed_ips"), i, ip) {
 				rc = api_resolve_member(ctl, ip, "subnet_id", f->ref);
 				if (rc != CTL_EXIT_OK)
 					break;
@@ -188,7 +190,7 @@ static void api_print_pending(long long revision, json_t *resp)
 		pending = json_object_get(json_object_get(resp, "error"), "pending");
 	}
 	fprintf(stderr, "error: revision %lld not realised in time; pending hosts:", revision);
-	json_array_foreach(pending, i, h)
+	json_array_foreach (pending, i, h)
 		fprintf(stderr, " %s", json_is_string(h) ? json_string_value(h) : "?");
 	fprintf(stderr, "\n");
 }

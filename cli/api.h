@@ -29,12 +29,12 @@ enum ctl_output {
 
 /* Everything a command needs; filled by main.c. */
 struct ctl {
-	const char *api_url;	   /* base URL, e.g. http://127.0.0.1:8080 */
-	struct http_client *http;  /* connected client, owned by main */
-	enum ctl_output output;	   /* table or json */
-	bool wait;		   /* --wait after writes */
-	int timeout_sec;	   /* --timeout: wait and request bound */
-	const char *json_body;	   /* --json argument or NULL */
+	const char *api_url;	  /* base URL, e.g. http://127.0.0.1:8080 */
+	struct http_client *http; /* connected client, owned by main */
+	enum ctl_output output;	  /* table or json */
+	bool wait;		  /* --wait after writes */
+	int timeout_sec;	  /* --timeout: wait and request bound */
+	const char *json_body;	  /* --json argument or NULL */
 };
 
 /* Performs one call. path is below the base URL ("/v1/networks"); body may be
@@ -42,8 +42,8 @@ struct ctl {
  * body, NULL when empty or not JSON; caller owns) and *revision
  * (X-Tenet-Revision or -1), whatever the status. When no answer came prints
  * "error: ..." and returns CTL_EXIT_CONN. */
-int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body,
-		int *status, json_t **out, long long *revision);
+int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body, int *status,
+		json_t **out, long long *revision);
 
 /* Prints the API error in out (status >= 400) as
  * "error: <message> (field: <field>)" on stderr. */
@@ -52,8 +52,8 @@ void api_print_error(int status, json_t *out);
 /* api_request, then api_print_error on status >= 400. Returns CTL_EXIT_OK
  * with *out (caller owns; may be NULL) and *revision, or CTL_EXIT_API /
  * CTL_EXIT_CONN. out and revision may be NULL when not wanted. */
-int api_call(struct ctl *ctl, const char *method, const char *path, json_t *body,
-	     json_t **out, long long *revision);
+int api_call(struct ctl *ctl, const char *method, const char *path, json_t *body, json_t **out,
+	     long long *revision);
 
 /* Turns a name or id of kind k into an id: UUIDs and host names are used as
  * they are; otherwise lists k and takes the object whose name matches. A

@@ -154,7 +154,7 @@ static int cmd_list_query(struct ctl *ctl, const struct kind *k, int argc, char 
 	if (kind_build_body(k, argc, argv, &body, err, sizeof(err)) < 0)
 		return cmd_usage("%s", err);
 	rc = CTL_EXIT_OK;
-	json_object_foreach(body, key, v) {
+	json_object_foreach (body, key, v) {
 		char *id = NULL;
 
 		if (rc != CTL_EXIT_OK)
@@ -206,8 +206,7 @@ out:
 }
 
 /* "/v1/<kinds>/<id>" for a name or id; prints errors. */
-static int cmd_object_path(struct ctl *ctl, const struct kind *k, const char *name,
-			   char **path)
+static int cmd_object_path(struct ctl *ctl, const struct kind *k, const char *name, char **path)
 {
 	char *id = NULL, *enc;
 	int rc;

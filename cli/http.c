@@ -23,11 +23,11 @@ struct http_client {
 
 /* State shared between http_client_request and its callbacks. */
 struct http_call {
-	struct http_client *c;		/* the client */
-	struct http_response *resp;	/* filled on an HTTP answer */
-	int rc;				/* 0, or -errno when no answer */
-	const char *err;		/* static reason when rc < 0 */
-	int done;			/* callback has run */
+	struct http_client *c;	    /* the client */
+	struct http_response *resp; /* filled on an HTTP answer */
+	int rc;			    /* 0, or -errno when no answer */
+	const char *err;	    /* static reason when rc < 0 */
+	int done;		    /* callback has run */
 };
 
 struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
@@ -162,9 +162,8 @@ static int http_method(const char *m, enum evhttp_cmd_type *type)
 		const char *name;
 		enum evhttp_cmd_type type;
 	} tab[] = {
-		{ "GET", EVHTTP_REQ_GET },	 { "POST", EVHTTP_REQ_POST },
-		{ "PATCH", EVHTTP_REQ_PATCH },	 { "PUT", EVHTTP_REQ_PUT },
-		{ "DELETE", EVHTTP_REQ_DELETE },
+	    {"GET", EVHTTP_REQ_GET}, {"POST", EVHTTP_REQ_POST},	    {"PATCH", EVHTTP_REQ_PATCH},
+	    {"PUT", EVHTTP_REQ_PUT}, {"DELETE", EVHTTP_REQ_DELETE},
 	};
 	size_t i;
 
@@ -204,7 +203,7 @@ static int http_fill_request(struct http_client *c, struct evhttp_request *req, 
 int http_client_request(struct http_client *c, const char *method, const char *path,
 			const char *body, struct http_response *resp, const char **err)
 {
-	struct http_call call = { .c = c, .resp = resp };
+	struct http_call call = {.c = c, .resp = resp};
 	struct evhttp_request *req;
 	enum evhttp_cmd_type type;
 	char *uri;

@@ -10,10 +10,10 @@ struct http_client;
 
 /* The answer to one request. Plain data; free with http_response_clear(). */
 struct http_response {
-	int status;		/* HTTP status code (200, 404, ...) */
-	char *body;		/* NUL-terminated body, owned; "" when empty */
-	size_t body_len;	/* bytes in body, without the NUL */
-	long long revision;	/* X-Tenet-Revision header, -1 when absent */
+	int status;	    /* HTTP status code (200, 404, ...) */
+	char *body;	    /* NUL-terminated body, owned; "" when empty */
+	size_t body_len;    /* bytes in body, without the NUL */
+	long long revision; /* X-Tenet-Revision header, -1 when absent */
 };
 
 /* Parses base_url ("http://host:port[/prefix]") and prepares a client.

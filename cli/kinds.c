@@ -9,92 +9,85 @@
 #include <strings.h>
 
 static const struct kind_field tenant_fields[] = {
-	{ "name", FIELD_STRING, NULL, "tenant name" },
-	{ "description", FIELD_STRING, NULL, "free text" },
-	{ NULL, 0, NULL, NULL },
+    {"name", FIELD_STRING, NULL, "tenant name"},
+    {"description", FIELD_STRING, NULL, "free text"},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct kind_field network_fields[] = {
-	{ "tenant_id", FIELD_STRING, "tenant", "owning tenant (id or name), create only" },
-	{ "name", FIELD_STRING, NULL, "network name" },
-	{ NULL, 0, NULL, NULL },
+    {"tenant_id", FIELD_STRING, "tenant", "owning tenant (id or name), create only"},
+    {"name", FIELD_STRING, NULL, "network name"},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct kind_field subnet_fields[] = {
-	{ "network_id", FIELD_STRING, "network", "network (id or name), create only" },
-	{ "name", FIELD_STRING, NULL, "subnet name" },
-	{ "cidr", FIELD_STRING, NULL, "e.g. 10.0.0.0/24 or 2001:db8::/64" },
-	{ "gateway_ip", FIELD_STRING, NULL, "gateway address inside cidr" },
-	{ "enable_dhcp", FIELD_BOOL, NULL, "true|false" },
-	{ "dns_nameservers", FIELD_LIST, NULL, "comma-separated addresses" },
-	{ NULL, 0, NULL, NULL },
+    {"network_id", FIELD_STRING, "network", "network (id or name), create only"},
+    {"name", FIELD_STRING, NULL, "subnet name"},
+    {"cidr", FIELD_STRING, NULL, "e.g. 10.0.0.0/24 or 2001:db8::/64"},
+    {"gateway_ip", FIELD_STRING, NULL, "gateway address inside cidr"},
+    {"enable_dhcp", FIELD_BOOL, NULL, "true|false"},
+    {"dns_nameservers", FIELD_LIST, NULL, "comma-separated addresses"},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct kind_field port_fields[] = {
-	{ "network_id", FIELD_STRING, "network", "network (id or name), create only" },
-	{ "name", FIELD_STRING, NULL, "port name" },
-	{ "mac_address", FIELD_STRING, NULL, "allocated (fa:16:3e:..) when absent" },
-	{ "fixed_ip", FIELD_FIXED_IP, "subnet",
-	  "SUBNET[,IP] (subnet id or name); repeat for several" },
-	{ "port_security_enabled", FIELD_BOOL, NULL, "true|false (default true)" },
-	{ "binding_host", FIELD_BINDING, "host", "host the port is bound to" },
-	{ "binding_interface", FIELD_BINDING, NULL, "interface name on that host" },
-	{ NULL, 0, NULL, NULL },
+    {"network_id", FIELD_STRING, "network", "network (id or name), create only"},
+    {"name", FIELD_STRING, NULL, "port name"},
+    {"mac_address", FIELD_STRING, NULL, "allocated (fa:16:3e:..) when absent"},
+    {"fixed_ip", FIELD_FIXED_IP, "subnet", "SUBNET[,IP] (subnet id or name); repeat for several"},
+    {"port_security_enabled", FIELD_BOOL, NULL, "true|false (default true)"},
+    {"binding_host", FIELD_BINDING, "host", "host the port is bound to"},
+    {"binding_interface", FIELD_BINDING, NULL, "interface name on that host"},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct kind_field host_fields[] = {
-	{ "name", FIELD_STRING, NULL, "host name (also its id)" },
-	{ "public_key", FIELD_STRING, NULL, "agent's CURVE public key (Z85, 40 chars)" },
-	{ "underlay_ip", FIELD_STRING, NULL, "IPv4 underlay address" },
-	{ NULL, 0, NULL, NULL },
+    {"name", FIELD_STRING, NULL, "host name (also its id)"},
+    {"public_key", FIELD_STRING, NULL, "agent's CURVE public key (Z85, 40 chars)"},
+    {"underlay_ip", FIELD_STRING, NULL, "IPv4 underlay address"},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct kind_column tenant_cols[] = {
-	{ "ID", "id" },
-	{ "NAME", "name" },
-	{ NULL, NULL },
+    {"ID", "id"},
+    {"NAME", "name"},
+    {NULL, NULL},
 };
 
 static const struct kind_column network_cols[] = {
-	{ "ID", "id" },
-	{ "NAME", "name" },
-	{ "TENANT", "tenant_id" },
-	{ "VNI", "vni" },
-	{ NULL, NULL },
+    {"ID", "id"}, {"NAME", "name"}, {"TENANT", "tenant_id"}, {"VNI", "vni"}, {NULL, NULL},
 };
 
 static const struct kind_column subnet_cols[] = {
-	{ "ID", "id" },	      { "NAME", "name" },	 { "NETWORK", "network_id" },
-	{ "CIDR", "cidr" },   { "GATEWAY", "gateway_ip" }, { NULL, NULL },
+    {"ID", "id"},     {"NAME", "name"},		 {"NETWORK", "network_id"},
+    {"CIDR", "cidr"}, {"GATEWAY", "gateway_ip"}, {NULL, NULL},
 };
 
 static const struct kind_column port_cols[] = {
-	{ "ID", "id" },
-	{ "NAME", "name" },
-	{ "NETWORK", "network_id" },
-	{ "MAC", "mac_address" },
-	{ "IPS", "fixed_ips" },
-	{ "HOST", "binding.host" },
-	{ "INTERFACE", "binding.interface" },
-	{ "STATUS", "status" },
-	{ NULL, NULL },
+    {"ID", "id"},
+    {"NAME", "name"},
+    {"NETWORK", "network_id"},
+    {"MAC", "mac_address"},
+    {"IPS", "fixed_ips"},
+    {"HOST", "binding.host"},
+    {"INTERFACE", "binding.interface"},
+    {"STATUS", "status"},
+    {NULL, NULL},
 };
 
 static const struct kind_column host_cols[] = {
-	{ "NAME", "name" },
-	{ "UNDERLAY", "underlay_ip" },
-	{ "STATE", "state" },
-	{ "APPLIED_REVISION", "applied_revision" },
-	{ NULL, NULL },
+    {"NAME", "name"},	{"UNDERLAY", "underlay_ip"},
+    {"STATE", "state"}, {"APPLIED_REVISION", "applied_revision"},
+    {NULL, NULL},
 };
 
 static const struct kind kinds[] = {
-	{ "tenant", "tenants", tenant_fields, tenant_cols, "" },
-	{ "network", "networks", network_fields, network_cols, "tenant_id" },
-	{ "subnet", "subnets", subnet_fields, subnet_cols, "tenant_id network_id" },
-	{ "port", "ports", port_fields, port_cols, "tenant_id network_id" },
-	{ "host", "hosts", host_fields, host_cols, "" },
-	{ NULL, NULL, NULL, NULL, NULL },
+    {"tenant", "tenants", tenant_fields, tenant_cols, ""},
+    {"network", "networks", network_fields, network_cols, "tenant_id"},
+    {"subnet", "subnets", subnet_fields, subnet_cols, "tenant_id network_id"},
+    {"port", "ports", port_fields, port_cols, "tenant_id network_id"},
+    {"host", "hosts", host_fields, host_cols, ""},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct kind *kind_all(void)
@@ -141,8 +134,8 @@ bool kind_is_uuid(const char *s)
 
 static int kind_parse_bool(const char *v, int *out)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
@@ -209,8 +202,8 @@ static int kind_set_binding(json_t *body, const char *key, const char *v)
 }
 
 /* Applies one typed `key=value` to body. */
-static int kind_set_field(json_t *body, const struct kind_field *f, const char *key,
-			  const char *v, char *err, size_t errlen)
+static int kind_set_field(json_t *body, const struct kind_field *f, const char *key, const char *v,
+			  char *err, size_t errlen)
 {
 	json_t *j = NULL;
 	char *end;
@@ -288,8 +281,8 @@ int kind_build_body(const struct kind *k, int argc, char **argv, json_t **out, c
 		if (raw)
 			rc = kind_set_raw(body, key, eq + 1, err, errlen);
 		else
-			rc = kind_set_field(body, kind_field_find(k, key), key, eq + 1, err,
-					    errlen);
+			rc =
+			    kind_set_field(body, kind_field_find(k, key), key, eq + 1, err, errlen);
 	}
 	if (rc < 0) {
 		json_decref(body);

@@ -12,35 +12,35 @@
 
 /* How a `key=value` argument becomes JSON. */
 enum field_type {
-	FIELD_STRING,	   /* "value" */
-	FIELD_BOOL,	   /* true/false, yes/no, 1/0, on/off */
-	FIELD_INT,	   /* integer */
-	FIELD_LIST,	   /* "a,b,c" -> ["a","b","c"] */
-	FIELD_FIXED_IP,	   /* "SUBNET[,IP]" appended to fixed_ips[] */
-	FIELD_BINDING,	   /* binding_<member> -> binding.<member> */
+	FIELD_STRING,	/* "value" */
+	FIELD_BOOL,	/* true/false, yes/no, 1/0, on/off */
+	FIELD_INT,	/* integer */
+	FIELD_LIST,	/* "a,b,c" -> ["a","b","c"] */
+	FIELD_FIXED_IP, /* "SUBNET[,IP]" appended to fixed_ips[] */
+	FIELD_BINDING,	/* binding_<member> -> binding.<member> */
 };
 
 /* One writable field of a kind. */
 struct kind_field {
-	const char *key;	/* argument key, e.g. "tenant_id" */
-	enum field_type type;	/* conversion */
-	const char *ref;	/* kind a name may stand for (id lookup), or NULL */
-	const char *help;	/* one line for per-resource help */
+	const char *key;      /* argument key, e.g. "tenant_id" */
+	enum field_type type; /* conversion */
+	const char *ref;      /* kind a name may stand for (id lookup), or NULL */
+	const char *help;     /* one line for per-resource help */
 };
 
 /* One column of the list table. */
 struct kind_column {
-	const char *header;	/* column title */
-	const char *path;	/* dotted JSON path; "fixed_ips" lists IPs */
+	const char *header; /* column title */
+	const char *path;   /* dotted JSON path; "fixed_ips" lists IPs */
 };
 
 /* One resource kind. */
 struct kind {
-	const char *name;		  /* singular, as typed: "network" */
-	const char *plural;		  /* URL segment and list key: "networks" */
-	const struct kind_field *fields;  /* writable fields, NULL-key ended */
+	const char *name;		   /* singular, as typed: "network" */
+	const char *plural;		   /* URL segment and list key: "networks" */
+	const struct kind_field *fields;   /* writable fields, NULL-key ended */
 	const struct kind_column *columns; /* list columns, NULL-header ended */
-	const char *filters;		  /* list filters for help, e.g. "tenant_id" */
+	const char *filters;		   /* list filters for help, e.g. "tenant_id" */
 };
 
 /* Finds a kind by singular or plural name. Returns NULL when unknown. */

@@ -14,51 +14,51 @@
 #include "http.h"
 #include "kinds.h"
 
-#define CTL_DEFAULT_API "http://127.0.0.1:8080"
+#define CTL_DEFAULT_API	    "http://127.0.0.1:8080"
 #define CTL_DEFAULT_TIMEOUT 30
-#define CTL_MAX_ARGS 256
+#define CTL_MAX_ARGS	    256
 
 /* The command line after option parsing. */
 struct ctl_args {
-	const char *api;	/* --api or NULL */
-	const char *token;	/* --token or NULL */
-	const char *token_file; /* --token-file or NULL */
-	const char *output;	/* -o value or NULL */
-	const char *timeout;	/* --timeout value or NULL */
-	const char *json;	/* --json value or NULL */
-	int wait;		/* --wait given */
-	int help;		/* -h/--help given */
-	int npos;		/* positional arguments in pos[] */
+	const char *api;	 /* --api or NULL */
+	const char *token;	 /* --token or NULL */
+	const char *token_file;	 /* --token-file or NULL */
+	const char *output;	 /* -o value or NULL */
+	const char *timeout;	 /* --timeout value or NULL */
+	const char *json;	 /* --json value or NULL */
+	int wait;		 /* --wait given */
+	int help;		 /* -h/--help given */
+	int npos;		 /* positional arguments in pos[] */
 	char *pos[CTL_MAX_ARGS]; /* positional arguments, in order */
 };
 
 static const char ctl_usage_text[] =
-	"usage: tenetctl [options] <resource> <verb> [args...]\n"
-	"       tenetctl [options] status\n"
-	"       tenetctl [options] wait REVISION\n"
-	"\n"
-	"resources: tenant, network, subnet, port, host\n"
-	"verbs:\n"
-	"  list [tenant_id=X] [network_id=X]   list objects (filters take names or ids)\n"
-	"  show NAME|ID                        show one object\n"
-	"  create key=value... [--json BODY]   create an object\n"
-	"  update NAME|ID key=value...         change fields of an object\n"
-	"  delete NAME|ID                      delete an object\n"
-	"\n"
-	"options:\n"
-	"  --api URL          API base URL (default $TENET_API, else " CTL_DEFAULT_API ")\n"
-	"  --token TOKEN      bearer token (default $TENET_TOKEN)\n"
-	"  --token-file FILE  read the token from FILE (default $TENET_TOKEN_FILE)\n"
-	"  -o, --output FMT   table (default) or json\n"
-	"  --wait             after a write, wait until every affected host applied it\n"
-	"  --timeout SEC      bound for requests and --wait (default 30)\n"
-	"  --json BODY        raw JSON body for create/update: '{...}', @file or @-\n"
-	"  -h, --help         this help; `tenetctl <resource> --help` for its fields\n"
-	"\n"
-	"values: key=value sets a string (booleans and lists where the field is one);\n"
-	"        key:=JSON sets any JSON value, e.g. dns_nameservers:='[\"10.0.0.2\"]'\n"
-	"exit codes: 0 ok, 1 API error, 2 usage error, 3 --wait timed out,\n"
-	"            4 cannot reach the API\n";
+    "usage: tenetctl [options] <resource> <verb> [args...]\n"
+    "       tenetctl [options] status\n"
+    "       tenetctl [options] wait REVISION\n"
+    "\n"
+    "resources: tenant, network, subnet, port, host\n"
+    "verbs:\n"
+    "  list [tenant_id=X] [network_id=X]   list objects (filters take names or ids)\n"
+    "  show NAME|ID                        show one object\n"
+    "  create key=value... [--json BODY]   create an object\n"
+    "  update NAME|ID key=value...         change fields of an object\n"
+    "  delete NAME|ID                      delete an object\n"
+    "\n"
+    "options:\n"
+    "  --api URL          API base URL (default $TENET_API, else " CTL_DEFAULT_API ")\n"
+    "  --token TOKEN      bearer token (default $TENET_TOKEN)\n"
+    "  --token-file FILE  read the token from FILE (default $TENET_TOKEN_FILE)\n"
+    "  -o, --output FMT   table (default) or json\n"
+    "  --wait             after a write, wait until every affected host applied it\n"
+    "  --timeout SEC      bound for requests and --wait (default 30)\n"
+    "  --json BODY        raw JSON body for create/update: '{...}', @file or @-\n"
+    "  -h, --help         this help; `tenetctl <resource> --help` for its fields\n"
+    "\n"
+    "values: key=value sets a string (booleans and lists where the field is one);\n"
+    "        key:=JSON sets any JSON value, e.g. dns_nameservers:='[\"10.0.0.2\"]'\n"
+    "exit codes: 0 ok, 1 API error, 2 usage error, 3 --wait timed out,\n"
+    "            4 cannot reach the API\n";
 
 static void ctl_help_kind(FILE *out, const struct kind *k)
 {
@@ -107,12 +107,12 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 		const char *lng, *shrt;
 		size_t off;
 	} opts[] = {
-		{ "--api", NULL, offsetof(struct ctl_args, api) },
-		{ "--token-file", NULL, offsetof(struct ctl_args, token_file) },
-		{ "--token", NULL, offsetof(struct ctl_args, token) },
-		{ "--output", "-o", offsetof(struct ctl_args, output) },
-		{ "--timeout", NULL, offsetof(struct ctl_args, timeout) },
-		{ "--json", NULL, offsetof(struct ctl_args, json) },
+	    {"--api", NULL, offsetof(struct ctl_args, api)},
+	    {"--token-file", NULL, offsetof(struct ctl_args, token_file)},
+	    {"--token", NULL, offsetof(struct ctl_args, token)},
+	    {"--output", "-o", offsetof(struct ctl_args, output)},
+	    {"--timeout", NULL, offsetof(struct ctl_args, timeout)},
+	    {"--json", NULL, offsetof(struct ctl_args, json)},
 	};
 	int i, only_pos = 0;
 	size_t o;
@@ -140,8 +140,8 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 				fprintf(stderr, "error: unknown option '%s'\n", arg);
 				return -EINVAL;
 			}
-			*(const char **)((char *)a + opts[o].off) =
-				ctl_opt_value(argc, argv, &i, opts[o].shrt ? opts[o].shrt : opts[o].lng);
+			*(const char **)((char *)a + opts[o].off) = ctl_opt_value(
+			    argc, argv, &i, opts[o].shrt ? opts[o].shrt : opts[o].lng);
 			if (!*(const char **)((char *)a + opts[o].off)) {
 				fprintf(stderr, "error: option '%s' needs a value\n", arg);
 				return -EINVAL;
@@ -225,9 +225,9 @@ static int ctl_run_kind(struct ctl *ctl, const struct kind *k, struct ctl_args *
 		const char *verb;
 		int (*fn)(struct ctl *, const struct kind *, int, char **);
 	} verbs[] = {
-		{ "list", cmd_list },	  { "ls", cmd_list },	    { "show", cmd_show },
-		{ "get", cmd_show },	  { "create", cmd_create }, { "update", cmd_update },
-		{ "set", cmd_update },	  { "delete", cmd_delete }, { "rm", cmd_delete },
+	    {"list", cmd_list},	 {"ls", cmd_list},	 {"show", cmd_show},
+	    {"get", cmd_show},	 {"create", cmd_create}, {"update", cmd_update},
+	    {"set", cmd_update}, {"delete", cmd_delete}, {"rm", cmd_delete},
 	};
 	size_t v;
 
@@ -276,8 +276,8 @@ static int ctl_early(struct ctl_args *a, const struct kind **k)
 
 int main(int argc, char **argv)
 {
-	struct ctl_args a = { 0 };
-	struct ctl ctl = { 0 };
+	struct ctl_args a = {0};
+	struct ctl ctl = {0};
 	const struct kind *k;
 	char *token = NULL;
 	const char *err;

@@ -52,7 +52,7 @@ static void output_array(json_t *arr, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	}
-	json_array_foreach(arr, i, v) {
+	json_array_foreach (arr, i, v) {
 		if (json_is_object(v) && json_is_string(json_object_get(v, "ip_address")))
 			output_scalar(json_object_get(v, "ip_address"), one, sizeof(one));
 		else
@@ -106,7 +106,7 @@ int output_table(FILE *out, const struct kind *k, json_t *arr)
 {
 	size_t ncol = 0, nrow = json_array_size(arr), r, c;
 	char buf[OUTPUT_CELL_MAX], **cells;
-	size_t width[16] = { 0 };
+	size_t width[16] = {0};
 	int rc = 0;
 
 	while (k->columns[ncol].header && ncol < 16)
@@ -146,7 +146,7 @@ static size_t output_key_width(json_t *obj, size_t plen)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach (obj, key, v) {
 		if (json_is_object(v) && json_object_size(v) > 0)
 			kw = output_key_width(v, plen + strlen(key) + 1);
 		else if (json_is_array(v) && json_is_object(json_array_get(v, 0)))
@@ -174,7 +174,7 @@ static void output_kv_value(FILE *out, const char *full, json_t *v, int width)
 		return;
 	}
 	if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach (v, i, e) {
 			snprintf(sub, sizeof(sub), "%s.%zu.", full, i);
 			output_kv_at(out, e, sub, width);
 		}
@@ -194,7 +194,7 @@ static void output_kv_at(FILE *out, json_t *obj, const char *prefix, int width)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach (obj, key, v) {
 		snprintf(full, sizeof(full), "%s%s", prefix, key);
 		output_kv_value(out, full, v, width);
 	}
