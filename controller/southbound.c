@@ -570,8 +570,18 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 {
 	if (m->type == WIRE_HELLO) {
 		if (strcmp(m->hello.host, h->name) != 0) {
+			char claimed[WIRE_HOST_MAX];
+
+			/* the claim is the peer's bytes: keep the log line one line */
+			for (size_t i = 0; i < sizeof(claimed); i++) {
+				char c = m->hello.host[i];
+
+				claimed[i] = c && (c < 0x21 || c > 0x7e) ? '?' : c;
+				if (!c)
+					break;
+			}
 			sb_drop(sb, rx_unauthenticated, "hello names another host user=%s host=%s",
-				h->name, m->hello.host);
+				h->name, claimed);
 			return;
 		}
 		sb->stats.rx_msgs++;
