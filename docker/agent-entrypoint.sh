@@ -2,16 +2,21 @@
 # agent-entrypoint.sh enroll|run [extra tenet-agent args...]
 #
 # enroll: creates this host's CURVE key pair if it has none (in
-#         $TENET_STATE_DIR, a volume shared with the agent container), then
-#         enrols the public key with the controller (`tenetctl host create`)
-#         unless the host is already enrolled with that key. Needs the admin
-#         token ($TENET_TOKEN_FILE); runs once, before the agent.
-# run:    waits for the controller's public key, then runs tenet-agent.
+#         $TENET_STATE_DIR, a volume shared with the agent container), enrols
+#         the public key with the controller (`tenetctl host create`) unless
+#         the host is already enrolled with that key, and copies the
+#         controller's public key ($TENET_CONTROLLER_KEY_SRC) to
+#         $TENET_CONTROLLER_KEY in the state volume. Needs the admin token
+#         ($TENET_TOKEN_FILE); runs once, before the agent.
+# run:    waits for the controller's public key, then runs tenet-agent. Sees
+#         neither the admin token nor the controller's secret key.
 #
 # Environment: TENET_HOST (host name), TENET_UNDERLAY_IP (this host's underlay
 # address), TENET_UNDERLAY (interface, default eth0), TENET_CONTROLLER
 # (tcp://ADDR:6641), TENET_CONTROLLER_KEY (controller's server.pub),
-# TENET_STATE_DIR (default /var/lib/tenet-agent), TENET_API, TENET_TOKEN_FILE.
+# TENET_STATE_DIR (default /var/lib/tenet-agent); for enroll also TENET_API,
+# TENET_TOKEN_FILE and TENET_CONTROLLER_KEY_SRC (server.pub in the controller's
+# data dir).
 set -euo pipefail
 
 : "${TENET_HOST:?set TENET_HOST}"
@@ -49,6 +54,8 @@ enroll() {
 	ensure_key
 	wait_for 120 "controller token ${TENET_TOKEN_FILE:-}" test -s "${TENET_TOKEN_FILE:?}"
 	wait_for 120 "controller API at ${TENET_API:-}" tenetctl status
+	cp "${TENET_CONTROLLER_KEY_SRC:?}" "${TENET_CONTROLLER_KEY:?}.tmp"
+	mv "$TENET_CONTROLLER_KEY.tmp" "$TENET_CONTROLLER_KEY"
 	if tenetctl -o json host show "$TENET_HOST" >/tmp/host.json 2>/dev/null; then
 		if grep -qF "\"public_key\": \"$PUB\"" /tmp/host.json; then
 			say "host $TENET_HOST already enrolled"
