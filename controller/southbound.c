@@ -15,6 +15,17 @@
  * their diff. A host's session is replaced by its latest HELLO; one silent
  * for SB_DEAD_MS loses its session and has to HELLO again.
  *
+ * Decisions the header leaves open:
+ *  - the first compile (at southbound_new) is the baseline: a host is dirty
+ *    only from row changes after it, so a host that never connects blocks
+ *    waits only for revisions that changed its rows;
+ *  - an ACK above the revision last sent, a STATUS naming ports bound
+ *    elsewhere (those entries only) and any message but HELLO outside the
+ *    host's current session are counted in rx_rejected; a HELLO naming
+ *    another host than its User-Id in rx_unauthenticated;
+ *  - messages above SB_MAX_RX are refused by libzmq itself
+ *    (ZMQ_MAXMSGSIZE closes the connection), before anything is allocated.
+ *
  * Not handled: a host whose public key changes keeps its current session
  * until it reconnects (ZAP checks keys at connect time only).
  */

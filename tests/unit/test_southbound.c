@@ -529,6 +529,24 @@ static void test_latest_session_wins(void **state)
 	zsock_destroy(&b);
 }
 
+static bool msgs_at_least(void *arg)
+{
+	return stats().rx_msgs >= *(uint64_t *)arg;
+}
+
+/* More messages than one wake-up handles: all are drained, none lost. */
+static void test_burst(void **state)
+{
+	zsock_t *d = agent_session(E->key_h1, "h1");
+	uint64_t want = stats().rx_msgs + 1000;
+
+	for (int i = 0; i < 1000; i++)
+		agent_ack(d, WIRE_HEARTBEAT, 1);
+	assert_true(pump(msgs_at_least, &want, 10000));
+	assert_int_equal(stats().rx_rejected, 0);
+	zsock_destroy(&d);
+}
+
 /* A host deleted while in session gets its rows deleted, then loses the
  * session; the others lose its PEER row. */
 static void test_host_removed(void **state)
@@ -649,6 +667,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_publish_delta_and_wait, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_latest_session_wins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_removed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
