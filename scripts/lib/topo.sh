@@ -162,6 +162,10 @@ topo_host_connected() {
 topo_vm() {
 	local name=$1 host=$2 mac=$3 cidr=$4 ns=$TOPO_P-$1
 	topo_ns_add "$ns"
+	# IPv4-only VMs: no IPv6 DAD/MLD chatter, so a VM's counters move only
+	# with the traffic a test sends.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
 	ip link add "$name" netns "$TOPO_P-$host" mtu "$TOPO_VM_MTU" type veth \
 		peer name eth0 netns "$ns" mtu "$TOPO_VM_MTU" || die "cannot create VM $name"
 	ip -n "$ns" link set eth0 address "$mac"
