@@ -283,6 +283,16 @@ uint16_t api_port(const struct api *api)
 	return api ? api->port : 0;
 }
 
+void api_quiesce(struct api *api)
+{
+	if (!api)
+		return;
+	if (api->bound)
+		evhttp_del_accept_socket(api->http, api->bound);
+	api->bound = NULL;
+	api->sb = NULL;
+}
+
 void api_destroy(struct api **ap)
 {
 	struct api *api;

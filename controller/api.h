@@ -49,6 +49,11 @@ struct api *api_new(struct event_base *base, struct store *store, struct southbo
 /* The port actually bound (useful with port 0). */
 uint16_t api_port(const struct api *api);
 
+/* Shutdown, step one: stops accepting connections and forgets the
+ * southbound (requests on open connections are then served without it).
+ * Call before southbound_destroy. Takes NULL. */
+void api_quiesce(struct api *api);
+
 /* Stops listening, closes every connection and frees the api. Pending
  * /v1/wait requests must have been completed first (southbound_destroy
  * cancels them). Takes NULL; sets *ap to NULL. */

@@ -159,7 +159,10 @@ struct ctl {
 
 static void ctl_teardown(struct ctl *c)
 {
-	southbound_destroy(&c->sb); /* completes pending waits before the API goes */
+	api_quiesce(c->api); /* no new connections, no more use of the southbound */
+	southbound_destroy(&c->sb); /* answers pending waits (503) before the API goes */
+	for (int i = 0; c->base && c->api && i < 10; i++)
+		event_base_loop(c->base, EVLOOP_NONBLOCK); /* flush those answers */
 	api_destroy(&c->api);
 	if (c->sigint)
 		event_free(c->sigint);

@@ -243,6 +243,51 @@ for kind in tenants networks subnets ports hosts; do
 	[ "$(jget ".$kind | length")" = 0 ] || fail "$kind left over: $BODY"
 done
 
+echo "# connection cap (API_MAX_CONNS = 128)"
+if command -v python3 >/dev/null; then
+	if python3 - "$ADDR" "$TOKEN" <<'PY'; then ok "connection 129+ gets 503, a freed slot is reused"; else fail "connection cap"; fi
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+req = ("GET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % sys.argv[2]).encode()
+def status(s):
+    s.settimeout(10)
+    s.sendall(req)
+    return s.recv(64).split()[1].decode()
+socks, codes = [], []
+for _ in range(132):
+    s = socket.create_connection((host, int(port)))
+    codes.append(status(s))
+    socks.append(s)
+ok = codes[:128] == ["200"] * 128 and codes[128:] == ["503"] * 4
+for s in socks[:8]:
+    s.close()
+# the freed slots are counted back as soon as the server sees the close
+for _ in range(100):
+    s = socket.create_connection((host, int(port)))
+    if status(s) == "200":
+        break
+    s.close()
+else:
+    ok = False
+sys.exit(0 if ok else 1)
+PY
+else
+	echo "skip - no python3 for the connection cap check"
+fi
+
+echo "# shutdown answers a pending wait"
+KEY2='Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID'
+call POST /hosts "{\"name\":\"hx\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.21\"}"
+call POST /hosts "{\"name\":\"hy\",\"public_key\":\"$KEY2\",\"underlay_ip\":\"198.18.0.22\"}"
+curl -s -o "$TMP/wait.body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+	"$BASE/wait?timeout_ms=60000" >"$TMP/wait.code" &
+WAITER=$!
+# the wait is pending once both hosts show up as behind in a short wait
+deadline=$((SECONDS + 10))
+until call GET "/wait?timeout_ms=50" && [ "$CODE" = 504 ] && [ "$(jget '.pending | length')" = 2 ]; do
+	[ $SECONDS -lt $deadline ] || { fail "hosts hx, hy never pending: $CODE $BODY"; break; }
+done
+
 kill -TERM "$PID"
 deadline=$((SECONDS + 10))
 while kill -0 "$PID" 2>/dev/null; do
@@ -253,6 +298,10 @@ wait "$PID"
 rc=$?
 PID=
 [ $rc = 0 ] || fail "controller exit status $rc"
+wait "$WAITER"
+[ "$(cat "$TMP/wait.code")" = 503 ] && [ "$(jq -r .error.code "$TMP/wait.body")" = unavailable ] &&
+	ok "pending wait answered 503 at shutdown" ||
+	fail "pending wait at shutdown: $(cat "$TMP/wait.code") $(cat "$TMP/wait.body")"
 grep -q 'ERROR: AddressSanitizer\|runtime error' "$TMP/ctl.log" && fail "sanitizer report in log"
 
 if [ $FAILS -gt 0 ]; then
