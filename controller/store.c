@@ -525,17 +525,17 @@ static int store_trim(struct store_txn *t)
 	for (size_t n = st.ms_entries; n > t->s->window && rc == 0; n--) {
 		struct store_cmd old;
 
-		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+		rc = stx_errno(mdb_cursor_get(cur, &k, &v, MDB_FIRST));
 		if (rc == 0 && store_cmd_decode(v.mv_data, v.mv_size, &old) == 0) {
 			if (old.idem[0])
-				rc = stx_del(t, t->s->idem, old.idem) < 0 ? EIO : 0;
+				rc = stx_del(t, t->s->idem, old.idem);
 			free(old.body);
 		}
 		if (rc == 0)
-			rc = mdb_cursor_del(cur, 0);
+			rc = stx_errno(mdb_cursor_del(cur, 0));
 	}
 	mdb_cursor_close(cur);
-	return rc == EIO ? -EIO : stx_errno(rc);
+	return rc;
 }
 
 /* Bumps the revision and records the command in the change log. */

@@ -304,6 +304,28 @@ wait "$WAITER"
 	fail "pending wait at shutdown: $(cat "$TMP/wait.code") $(cat "$TMP/wait.body")"
 grep -q 'ERROR: AddressSanitizer\|runtime error' "$TMP/ctl.log" && fail "sanitizer report in log"
 
+echo "# restart on the same data directory keeps state, token and key"
+last_rev=$REV
+pub=$(cat "$TMP/data/server.pub")
+: >"$TMP/ctl.log"
+"$CTL" --data "$TMP/data" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' \
+	>"$TMP/ctl.log" 2>&1 &
+PID=$!
+deadline=$((SECONDS + 20))
+until grep -q ' ready api=' "$TMP/ctl.log" 2>/dev/null; do
+	kill -0 "$PID" 2>/dev/null || die "controller did not restart"
+	[ $SECONDS -lt $deadline ] || die "controller not ready again within 20 s"
+	sleep 0.05
+done
+grep -q "revision=$last_rev\$" "$TMP/ctl.log" || fail "restart: ready line lacks revision=$last_rev"
+ADDR=$(sed -n 's/.* ready api=\([^ ]*\) .*/\1/p' "$TMP/ctl.log" | head -1)
+BASE="http://$ADDR/v1"
+[ "$(cat "$TMP/data/admin.token")" = "$TOKEN" ] || fail "restart replaced the admin token"
+[ "$(cat "$TMP/data/server.pub")" = "$pub" ] || fail "restart replaced the server key"
+call GET /hosts/hx
+expect 200 "host survives a restart"
+[ "$REV" = "$last_rev" ] || fail "restart: revision $REV, want $last_rev"
+
 if [ $FAILS -gt 0 ]; then
 	echo "e2e api: $FAILS failure(s)"
 	tail -30 "$TMP/ctl.log"
