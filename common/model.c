@@ -13,99 +13,92 @@
 
 /* What a field holds. */
 enum model_ftype {
-	FT_NAME, /* string <= MODEL_NAME_MAX */
-	FT_DESC, /* string <= MODEL_DESC_MAX */
-	FT_UUID, /* reference to another object */
-	FT_CIDR, /* subnet prefix */
-	FT_IPVER, /* 4 or 6 */
+	FT_NAME,    /* string <= MODEL_NAME_MAX */
+	FT_DESC,    /* string <= MODEL_DESC_MAX */
+	FT_UUID,    /* reference to another object */
+	FT_CIDR,    /* subnet prefix */
+	FT_IPVER,   /* 4 or 6 */
 	FT_GATEWAY, /* IP address or null */
 	FT_BOOL,
-	FT_DNS, /* array of IP addresses */
-	FT_MAC, /* unicast MAC */
+	FT_DNS,	      /* array of IP addresses */
+	FT_MAC,	      /* unicast MAC */
 	FT_FIXED_IPS, /* array of {subnet_id, ip_address} */
-	FT_BINDING, /* {host, interface} or null */
-	FT_HOSTNAME, /* host name charset */
-	FT_Z85, /* CURVE public key */
-	FT_IPV4, /* IPv4 address */
-	FT_ANY, /* read-only: never accepted */
+	FT_BINDING,   /* {host, interface} or null */
+	FT_HOSTNAME,  /* host name charset */
+	FT_Z85,	      /* CURVE public key */
+	FT_IPV4,      /* IPv4 address */
+	FT_ANY,	      /* read-only: never accepted */
 };
 
 /* When a field may be given. */
 enum model_fmode {
-	FM_RW, /* on create and update */
+	FM_RW,	   /* on create and update */
 	FM_CREATE, /* on create only: immutable afterwards */
-	FM_RO, /* never: set by the controller */
+	FM_RO,	   /* never: set by the controller */
 };
 
 /* One field of a kind. */
 struct model_field {
-	const char *name; /* JSON member name */
+	const char *name;      /* JSON member name */
 	enum model_ftype type; /* what it holds */
 	enum model_fmode mode; /* when it may be given */
-	bool required; /* must be present on create */
+	bool required;	       /* must be present on create */
 };
 
 static const struct model_field tenant_fields[] = {
-	{ "id", FT_ANY, FM_RO, false },
-	{ "name", FT_NAME, FM_RW, true },
-	{ "description", FT_DESC, FM_RW, false },
-	{ NULL, FT_ANY, FM_RO, false },
+    {"id", FT_ANY, FM_RO, false},
+    {"name", FT_NAME, FM_RW, true},
+    {"description", FT_DESC, FM_RW, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 static const struct model_field network_fields[] = {
-	{ "id", FT_ANY, FM_RO, false },
-	{ "tenant_id", FT_UUID, FM_CREATE, true },
-	{ "name", FT_NAME, FM_RW, false },
-	{ "vni", FT_ANY, FM_RO, false },
-	{ "mtu", FT_ANY, FM_RO, false },
-	{ NULL, FT_ANY, FM_RO, false },
+    {"id", FT_ANY, FM_RO, false},    {"tenant_id", FT_UUID, FM_CREATE, true},
+    {"name", FT_NAME, FM_RW, false}, {"vni", FT_ANY, FM_RO, false},
+    {"mtu", FT_ANY, FM_RO, false},   {NULL, FT_ANY, FM_RO, false},
 };
 
 static const struct model_field subnet_fields[] = {
-	{ "id", FT_ANY, FM_RO, false },
-	{ "network_id", FT_UUID, FM_CREATE, true },
-	{ "tenant_id", FT_ANY, FM_RO, false },
-	{ "name", FT_NAME, FM_RW, false },
-	{ "cidr", FT_CIDR, FM_CREATE, true },
-	{ "ip_version", FT_IPVER, FM_CREATE, false },
-	{ "gateway_ip", FT_GATEWAY, FM_RW, false },
-	{ "enable_dhcp", FT_BOOL, FM_RW, false },
-	{ "dns_nameservers", FT_DNS, FM_RW, false },
-	{ NULL, FT_ANY, FM_RO, false },
+    {"id", FT_ANY, FM_RO, false},
+    {"network_id", FT_UUID, FM_CREATE, true},
+    {"tenant_id", FT_ANY, FM_RO, false},
+    {"name", FT_NAME, FM_RW, false},
+    {"cidr", FT_CIDR, FM_CREATE, true},
+    {"ip_version", FT_IPVER, FM_CREATE, false},
+    {"gateway_ip", FT_GATEWAY, FM_RW, false},
+    {"enable_dhcp", FT_BOOL, FM_RW, false},
+    {"dns_nameservers", FT_DNS, FM_RW, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 static const struct model_field port_fields[] = {
-	{ "id", FT_ANY, FM_RO, false },
-	{ "network_id", FT_UUID, FM_CREATE, true },
-	{ "tenant_id", FT_ANY, FM_RO, false },
-	{ "name", FT_NAME, FM_RW, false },
-	{ "mac_address", FT_MAC, FM_RW, false },
-	{ "fixed_ips", FT_FIXED_IPS, FM_RW, false },
-	{ "port_security_enabled", FT_BOOL, FM_RW, false },
-	{ "binding", FT_BINDING, FM_RW, false },
-	{ "status", FT_ANY, FM_RO, false },
-	{ "port_key", FT_ANY, FM_RO, false },
-	{ NULL, FT_ANY, FM_RO, false },
+    {"id", FT_ANY, FM_RO, false},
+    {"network_id", FT_UUID, FM_CREATE, true},
+    {"tenant_id", FT_ANY, FM_RO, false},
+    {"name", FT_NAME, FM_RW, false},
+    {"mac_address", FT_MAC, FM_RW, false},
+    {"fixed_ips", FT_FIXED_IPS, FM_RW, false},
+    {"port_security_enabled", FT_BOOL, FM_RW, false},
+    {"binding", FT_BINDING, FM_RW, false},
+    {"status", FT_ANY, FM_RO, false},
+    {"port_key", FT_ANY, FM_RO, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 static const struct model_field host_fields[] = {
-	{ "id", FT_ANY, FM_RO, false },
-	{ "name", FT_HOSTNAME, FM_CREATE, true },
-	{ "public_key", FT_Z85, FM_RW, true },
-	{ "underlay_ip", FT_IPV4, FM_RW, true },
-	{ "state", FT_ANY, FM_RO, false },
-	{ "applied_revision", FT_ANY, FM_RO, false },
-	{ "host_id", FT_ANY, FM_RO, false },
-	{ NULL, FT_ANY, FM_RO, false },
+    {"id", FT_ANY, FM_RO, false},	 {"name", FT_HOSTNAME, FM_CREATE, true},
+    {"public_key", FT_Z85, FM_RW, true}, {"underlay_ip", FT_IPV4, FM_RW, true},
+    {"state", FT_ANY, FM_RO, false},	 {"applied_revision", FT_ANY, FM_RO, false},
+    {"host_id", FT_ANY, FM_RO, false},	 {NULL, FT_ANY, FM_RO, false},
 };
 
-static const char *const kind_names[MODEL_KIND_MAX] = { "tenant", "network", "subnet", "port",
-							 "host" };
-static const char *const kind_plurals[MODEL_KIND_MAX] = { "tenants", "networks", "subnets",
-							   "ports", "hosts" };
+static const char *const kind_names[MODEL_KIND_MAX] = {"tenant", "network", "subnet", "port",
+						       "host"};
+static const char *const kind_plurals[MODEL_KIND_MAX] = {"tenants", "networks", "subnets", "ports",
+							 "hosts"};
 
 static const struct model_field *const kind_fields[MODEL_KIND_MAX] = {
-	tenant_fields, network_fields, subnet_fields, port_fields, host_fields,
+    tenant_fields, network_fields, subnet_fields, port_fields, host_fields,
 };
 
 bool model_field_known(enum model_kind kind, const char *name)
@@ -118,8 +111,8 @@ bool model_field_known(enum model_kind kind, const char *name)
 	return false;
 }
 
-int model_error_set(struct model_error *err, const char *code, const char *field,
-		    const char *fmt, ...)
+int model_error_set(struct model_error *err, const char *code, const char *field, const char *fmt,
+		    ...)
 {
 	va_list ap;
 
@@ -210,8 +203,7 @@ int model_cidr_parse(const char *s, struct model_cidr *out)
 	fam = model_ip_parse(buf, out->addr);
 	if (fam < 0 || prefix > (fam == AF_INET ? 32u : 128u))
 		return -EINVAL;
-	if (!model_host_bits_are(out->addr, fam == AF_INET ? 32 : 128, (unsigned int)prefix,
-				 false))
+	if (!model_host_bits_are(out->addr, fam == AF_INET ? 32 : 128, (unsigned int)prefix, false))
 		return -EINVAL;
 	out->family = fam;
 	out->prefix = (unsigned int)prefix;
@@ -265,7 +257,7 @@ int model_mac_parse(const char *s, uint8_t mac[6])
 			return -EINVAL;
 		if (i < 5 && p[2] != ':')
 			return -EINVAL;
-		mac[i] = (uint8_t)strtoul((char[]){ p[0], p[1], '\0' }, NULL, 16);
+		mac[i] = (uint8_t)strtoul((char[]){p[0], p[1], '\0'}, NULL, 16);
 	}
 	return 0;
 }
@@ -335,8 +327,8 @@ static int model_check_string(const json_t *v, size_t max, const char *field,
 	if (!s)
 		return model_error_set(err, "invalid_type", field, "%s must be a string", field);
 	if (strlen(s) > max)
-		return model_error_set(err, "too_long", field, "%s is longer than %zu bytes",
-				       field, max);
+		return model_error_set(err, "too_long", field, "%s is longer than %zu bytes", field,
+				       max);
 	return 0;
 }
 
@@ -351,8 +343,11 @@ static int model_check_ip(const json_t *v, int fam, const char *field, struct mo
 		return model_error_set(err, "invalid_type", field, "%s must be a string", field);
 	got = model_ip_parse(s, addr);
 	if (got < 0 || (fam && got != fam))
-		return model_error_set(err, "invalid_value", field, "%s is not a valid IPv%s address",
-				       field, fam == AF_INET ? "4" : fam == AF_INET6 ? "6" : "4/v6");
+		return model_error_set(err, "invalid_value", field,
+				       "%s is not a valid IPv%s address", field,
+				       fam == AF_INET	 ? "4"
+				       : fam == AF_INET6 ? "6"
+							 : "4/v6");
 	return 0;
 }
 
@@ -366,7 +361,8 @@ static int model_check_fixed_ip(const json_t *v, size_t idx, struct model_error 
 	snprintf(field, sizeof(field), "fixed_ips[%zu]", idx);
 	if (!json_is_object(v))
 		return model_error_set(err, "invalid_type", field, "%s must be an object", field);
-	json_object_foreach((json_t *)v, key, val) {
+	json_object_foreach((json_t *)v, key, val)
+	{
 		if (strcmp(key, "subnet_id") != 0 && strcmp(key, "ip_address") != 0) {
 			snprintf(field, sizeof(field), "fixed_ips[%zu].%.20s", idx, key);
 			return model_error_set(err, "unknown_field", field, "unknown field %s",
@@ -388,11 +384,13 @@ static int model_check_fixed_ips(const json_t *v, struct model_error *err)
 	json_t *e;
 
 	if (!json_is_array(v))
-		return model_error_set(err, "invalid_type", "fixed_ips", "fixed_ips must be an array");
+		return model_error_set(err, "invalid_type", "fixed_ips",
+				       "fixed_ips must be an array");
 	if (json_array_size(v) > MODEL_MAX_FIXED_IPS)
 		return model_error_set(err, "too_long", "fixed_ips", "at most %d fixed_ips",
 				       MODEL_MAX_FIXED_IPS);
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		if (model_check_fixed_ip(e, i, err) < 0)
 			return -EINVAL;
 	}
@@ -409,7 +407,8 @@ static int model_check_binding(const json_t *v, struct model_error *err)
 		return 0;
 	if (!json_is_object(v))
 		return model_error_set(err, "invalid_type", "binding", "binding must be an object");
-	json_object_foreach((json_t *)v, key, val) {
+	json_object_foreach((json_t *)v, key, val)
+	{
 		if (strcmp(key, "host") != 0 && strcmp(key, "interface") != 0)
 			return model_error_set(err, "unknown_field", "binding",
 					       "unknown field binding.%.40s", key);
@@ -417,7 +416,8 @@ static int model_check_binding(const json_t *v, struct model_error *err)
 	host = json_object_get(v, "host");
 	ifname = json_object_get(v, "interface");
 	if (!host != !ifname)
-		return model_error_set(err, "missing_field", host ? "binding.interface" : "binding.host",
+		return model_error_set(err, "missing_field",
+				       host ? "binding.interface" : "binding.host",
 				       "binding needs both host and interface");
 	if (host && !model_host_name_valid(model_json_str(host)))
 		return model_error_set(err, "invalid_value", "binding.host",
@@ -439,7 +439,8 @@ static int model_check_dns(const json_t *v, struct model_error *err)
 	if (json_array_size(v) > MODEL_MAX_DNS)
 		return model_error_set(err, "too_long", "dns_nameservers",
 				       "at most %d dns_nameservers", MODEL_MAX_DNS);
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		if (model_check_ip(e, 0, "dns_nameservers", err) < 0)
 			return -EINVAL;
 	}
@@ -447,15 +448,15 @@ static int model_check_dns(const json_t *v, struct model_error *err)
 }
 
 /* Checks the simple string-format types. */
-static int model_check_format(const struct model_field *f, const json_t *v,
-			      struct model_error *err)
+static int model_check_format(const struct model_field *f, const json_t *v, struct model_error *err)
 {
 	const char *s = model_json_str(v);
 	struct model_cidr c;
 	bool ok;
 
 	if (!s)
-		return model_error_set(err, "invalid_type", f->name, "%s must be a string", f->name);
+		return model_error_set(err, "invalid_type", f->name, "%s must be a string",
+				       f->name);
 	switch (f->type) {
 	case FT_UUID:
 		ok = model_uuid_valid(s);
@@ -486,8 +487,7 @@ static int model_check_format(const struct model_field *f, const json_t *v,
 }
 
 /* Checks the value of one field against its type. */
-static int model_check_value(const struct model_field *f, const json_t *v,
-			     struct model_error *err)
+static int model_check_value(const struct model_field *f, const json_t *v, struct model_error *err)
 {
 	json_int_t n;
 
@@ -518,8 +518,7 @@ static int model_check_value(const struct model_field *f, const json_t *v,
 	case FT_IPV4:
 		return model_check_ip(v, AF_INET, f->name, err);
 	case FT_ANY:
-		return model_error_set(err, "read_only_field", f->name, "%s is read-only",
-				       f->name);
+		return model_error_set(err, "read_only_field", f->name, "%s is read-only", f->name);
 	default:
 		return model_check_format(f, v, err);
 	}
@@ -537,13 +536,15 @@ static int model_check_fields(const struct model_field *fields, const json_t *bo
 		return model_error_set(err, "invalid_body", NULL, "body must be a JSON object");
 	if (!create && json_object_size(body) == 0)
 		return model_error_set(err, "invalid_body", NULL, "nothing to update");
-	json_object_foreach((json_t *)body, key, val) {
+	json_object_foreach((json_t *)body, key, val)
+	{
 		const struct model_field *f = fields;
 
 		while (f->name && strcmp(f->name, key) != 0)
 			f++;
 		if (!f->name)
-			return model_error_set(err, "unknown_field", key, "unknown field %.60s", key);
+			return model_error_set(err, "unknown_field", key, "unknown field %.60s",
+					       key);
 		if (f->mode == FM_RO)
 			return model_error_set(err, "read_only_field", key, "%s is read-only", key);
 		if (!create && f->mode == FM_CREATE)

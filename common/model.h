@@ -21,21 +21,21 @@
 
 #include <jansson.h>
 
-#define MODEL_NAME_MAX 255 /* names, in bytes */
-#define MODEL_DESC_MAX 1024 /* descriptions, in bytes */
-#define MODEL_UUID_LEN 36 /* canonical UUID text, without NUL */
-#define MODEL_HOST_NAME_MAX 63 /* host names, in bytes */
-#define MODEL_IFNAME_MAX 15 /* Linux interface names (IFNAMSIZ - 1) */
-#define MODEL_Z85_KEY_LEN 40 /* CURVE public key in Z85 */
-#define MODEL_MAX_FIXED_IPS 16 /* fixed_ips entries per port */
-#define MODEL_MAX_DNS 5 /* dns_nameservers entries per subnet */
+#define MODEL_NAME_MAX	    255	 /* names, in bytes */
+#define MODEL_DESC_MAX	    1024 /* descriptions, in bytes */
+#define MODEL_UUID_LEN	    36	 /* canonical UUID text, without NUL */
+#define MODEL_HOST_NAME_MAX 63	 /* host names, in bytes */
+#define MODEL_IFNAME_MAX    15	 /* Linux interface names (IFNAMSIZ - 1) */
+#define MODEL_Z85_KEY_LEN   40	 /* CURVE public key in Z85 */
+#define MODEL_MAX_FIXED_IPS 16	 /* fixed_ips entries per port */
+#define MODEL_MAX_DNS	    5	 /* dns_nameservers entries per subnet */
 
 /* Why a body was rejected. All strings NUL-terminated; field is "" when the
  * error is about the whole body. */
 struct model_error {
-	char code[32]; /* short snake_case code, e.g. "invalid_field" */
+	char code[32];	   /* short snake_case code, e.g. "invalid_field" */
 	char message[160]; /* human text */
-	char field[48]; /* offending field, e.g. "fixed_ips[1].ip_address" */
+	char field[48];	   /* offending field, e.g. "fixed_ips[1].ip_address" */
 };
 
 enum model_kind {
@@ -49,15 +49,15 @@ enum model_kind {
 
 /* A parsed IP prefix. */
 struct model_cidr {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16]; /* network address, network byte order (4 used for v4) */
+	int family;	     /* AF_INET or AF_INET6 */
+	uint8_t addr[16];    /* network address, network byte order (4 used for v4) */
 	unsigned int prefix; /* prefix length */
 };
 
 /* Fills err (code, field, printf-style message). Returns -EINVAL, so that
  * callers can `return model_error_set(...)`. err may be NULL. */
-int model_error_set(struct model_error *err, const char *code, const char *field,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int model_error_set(struct model_error *err, const char *code, const char *field, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
 
 /* Kind from its plural ("networks") or singular ("network") name; -1 if none. */
 int model_kind_parse(const char *name);

@@ -16,8 +16,7 @@
 #include "auth.h"
 #include "log.h"
 
-void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body,
-	       uint64_t rev)
+void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body, uint64_t rev)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 	struct evbuffer *buf = evbuffer_new();
@@ -80,8 +79,7 @@ static bool api_conn_admit(struct api *api, struct evhttp_request *req)
 			return true;
 	if (api->n_conns >= API_MAX_CONNS) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		api_error(api, req, 503, "too_many_connections", "connection limit reached",
-			  NULL);
+		api_error(api, req, 503, "too_many_connections", "connection limit reached", NULL);
 		return false;
 	}
 	api->conns[api->n_conns++] = evcon;
@@ -125,12 +123,10 @@ static bool api_route_parse(struct evhttp_request *req, struct api_route *r)
 	return (int)r->kind >= 0 && strcmp(name, model_kind_plural(r->kind)) == 0;
 }
 
-static void api_method_not_allowed(struct api *api, struct evhttp_request *req,
-				   const char *allow)
+static void api_method_not_allowed(struct api *api, struct evhttp_request *req, const char *allow)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-	api_error(api, req, 405, "method_not_allowed", "method not allowed on this resource",
-		  NULL);
+	api_error(api, req, 405, "method_not_allowed", "method not allowed on this resource", NULL);
 }
 
 static void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r)
@@ -173,7 +169,8 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		return;
 	if (!api->has_hash) /* written after the API started listening */
 		api->has_hash = store_admin_hash_get(api->store, api->token_hash) == 0;
-	if (!api->has_hash || !auth_check(api->token_hash, evhttp_find_header(in, "Authorization"))) {
+	if (!api->has_hash ||
+	    !auth_check(api->token_hash, evhttp_find_header(in, "Authorization"))) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer");
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);
@@ -245,9 +242,9 @@ static int api_http_setup(struct api *api, const char *listen)
 	evhttp_set_max_headers_size(api->http, API_MAX_HEADERS);
 	evhttp_set_timeout(api->http, API_TIMEOUT_S);
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-						      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-						      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-						      EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+						  EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+						  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+						  EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, api_on_request, api);
 	api->bound = evhttp_bind_socket_with_handle(api->http, addr, port);
 	if (!api->bound) {

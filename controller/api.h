@@ -27,13 +27,13 @@ struct store;
 struct southbound;
 struct api;
 
-#define API_MAX_BODY (1 << 20) /* largest accepted body: 1 MiB */
-#define API_HARD_BODY (2 << 20) /* evhttp's own cut-off */
-#define API_MAX_HEADERS (16 << 10) /* header bytes */
-#define API_TIMEOUT_S 30 /* per-connection read/write timeout */
-#define API_MAX_CONNS 128 /* concurrent connections served */
-#define API_WAIT_DEFAULT_MS 10000 /* GET /v1/wait default timeout */
-#define API_WAIT_MAX_MS 120000 /* GET /v1/wait largest timeout */
+#define API_MAX_BODY	    (1 << 20)  /* largest accepted body: 1 MiB */
+#define API_HARD_BODY	    (2 << 20)  /* evhttp's own cut-off */
+#define API_MAX_HEADERS	    (16 << 10) /* header bytes */
+#define API_TIMEOUT_S	    30	       /* per-connection read/write timeout */
+#define API_MAX_CONNS	    128	       /* concurrent connections served */
+#define API_WAIT_DEFAULT_MS 10000      /* GET /v1/wait default timeout */
+#define API_WAIT_MAX_MS	    120000     /* GET /v1/wait largest timeout */
 
 /* Listens on listen ("ADDR:PORT", IPv4, or "[v6]:PORT"; port 0 picks one)
  * on base, serving store and publishing to sb (may be NULL: no southbound).

@@ -20,9 +20,9 @@
 
 /* A deferred GET /v1/wait. */
 struct api_wait {
-	struct api *api; /* the server */
+	struct api *api;	    /* the server */
 	struct evhttp_request *req; /* the request to answer */
-	uint64_t rev; /* the revision waited for */
+	uint64_t rev;		    /* the revision waited for */
 };
 
 /* Adds runtime state the store does not hold: a port's status, a host's
@@ -42,9 +42,11 @@ static json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 		const char *name = json_string_value(json_object_get(obj, "name"));
 
 		known = api->sb && name && southbound_host_info(api->sb, name, &hi);
-		json_object_set_new(obj, "state",
-				    json_string(known && hi.connected ? "connected" : "disconnected"));
-		json_object_set_new(obj, "applied_revision", json_integer(known ? (json_int_t)hi.acked_rev : 0));
+		json_object_set_new(
+		    obj, "state",
+		    json_string(known && hi.connected ? "connected" : "disconnected"));
+		json_object_set_new(obj, "applied_revision",
+				    json_integer(known ? (json_int_t)hi.acked_rev : 0));
 	}
 	return obj;
 }
@@ -75,7 +77,8 @@ static bool api_query(struct api *api, struct evhttp_request *req, const char *c
 		api_error(api, req, 400, "invalid_query", "malformed query string", NULL);
 		return false;
 	}
-	TAILQ_FOREACH(kv, q, next) {
+	TAILQ_FOREACH(kv, q, next)
+	{
 		const char *const *a = allowed;
 
 		while (a && *a && strcmp(*a, kv->key) != 0)
@@ -103,14 +106,13 @@ void api_list(struct api *api, struct evhttp_request *req, const struct api_rout
 		return;
 	filter = json_object();
 	TAILQ_FOREACH(kv, &q, next)
-		json_object_set_new(filter, kv->key, json_string(kv->value));
+	json_object_set_new(filter, kv->key, json_string(kv->value));
 	evhttp_clear_headers(&q);
 	rc = store_list(api->store, r->kind, filter, &list);
 	json_decref(filter);
 	if (rc < 0)
 		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
-	json_array_foreach(list, i, obj)
-		api_decorate(api, r->kind, obj);
+	json_array_foreach(list, i, obj) api_decorate(api, r->kind, obj);
 	api_reply(api, req, 200, json_pack("{s:o}", model_kind_plural(r->kind), list), rev);
 }
 
@@ -156,8 +158,8 @@ static bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
 		api_error(api, req, 413, "body_too_large", "body larger than 1 MiB", NULL);
 		return false;
 	}
-	*body = json_loadb((const char *)evbuffer_pullup(buf, -1), len, JSON_REJECT_DUPLICATES,
-			   &je);
+	*body =
+	    json_loadb((const char *)evbuffer_pullup(buf, -1), len, JSON_REJECT_DUPLICATES, &je);
 	if (!*body) {
 		snprintf(msg, sizeof(msg), "invalid JSON at line %d column %d: %s", je.line,
 			 je.column, je.text);
@@ -176,9 +178,9 @@ static void api_uuid(char out[MODEL_UUID_LEN + 1])
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, MODEL_UUID_LEN + 1,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+		 b[15]);
 }
 
 /* Chooses the id of a new object: a fresh UUID, or a host's name. */
@@ -206,8 +208,8 @@ static void api_apply(struct api *api, struct evhttp_request *req, enum store_op
 	rc = store_apply(api->store, cmd, len, &res);
 	free(cmd);
 	if (rc < 0) {
-		api_reply(api, req, res.status, api_error_body(res.err.code, res.err.message,
-							       res.err.field),
+		api_reply(api, req, res.status,
+			  api_error_body(res.err.code, res.err.message, res.err.field),
 			  res.revision);
 		store_result_release(&res);
 		return;
@@ -215,7 +217,9 @@ static void api_apply(struct api *api, struct evhttp_request *req, enum store_op
 	if (!res.replayed && api->sb)
 		southbound_publish(api->sb);
 	log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s",
-		 op == STORE_OP_CREATE ? "create" : op == STORE_OP_UPDATE ? "update" : "delete",
+		 op == STORE_OP_CREATE	 ? "create"
+		 : op == STORE_OP_UPDATE ? "update"
+					 : "delete",
 		 model_kind_name(kind), id, res.status, (unsigned long long)res.revision,
 		 res.replayed ? " replayed=1" : "");
 	api_reply(api, req, res.status,
@@ -227,8 +231,8 @@ static void api_apply(struct api *api, struct evhttp_request *req, enum store_op
 void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 	       const struct api_route *r)
 {
-	const char *idem = evhttp_find_header(evhttp_request_get_input_headers(req),
-					      "Idempotency-Key");
+	const char *idem =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
 	char id[MODEL_UUID_LEN + MODEL_HOST_NAME_MAX + 2];
 	json_t *body = NULL;
 	char *text = NULL;
@@ -300,7 +304,7 @@ static void api_on_wait(void *arg, int status, const char *const *pending, size_
 
 void api_wait(struct api *api, struct evhttp_request *req)
 {
-	static const char *const allowed[] = { "revision", "timeout_ms", NULL };
+	static const char *const allowed[] = {"revision", "timeout_ms", NULL};
 	uint64_t rev = store_revision(api->store), timeout = API_WAIT_DEFAULT_MS;
 	const char *v;
 	struct evkeyvalq q;
@@ -317,9 +321,10 @@ void api_wait(struct api *api, struct evhttp_request *req)
 		ok = false;
 	evhttp_clear_headers(&q);
 	if (!ok)
-		return api_error(api, req, 400, "invalid_query",
-				 "revision and timeout_ms must be non-negative integers (timeout_ms <= 120000)",
-				 NULL);
+		return api_error(
+		    api, req, 400, "invalid_query",
+		    "revision and timeout_ms must be non-negative integers (timeout_ms <= 120000)",
+		    NULL);
 	if (!api->sb)
 		return api_reply(api, req, 200,
 				 json_pack("{s:I,s:[]}", "revision", (json_int_t)rev, "pending"),
@@ -327,7 +332,7 @@ void api_wait(struct api *api, struct evhttp_request *req)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return api_error(api, req, 500, "internal_error", "out of memory", NULL);
-	*w = (struct api_wait){ .api = api, .req = req, .rev = rev };
+	*w = (struct api_wait){.api = api, .req = req, .rev = rev};
 	if (southbound_wait(api->sb, rev, (int)timeout, api_on_wait, w) < 0) {
 		free(w);
 		api_error(api, req, 500, "internal_error", "cannot wait", NULL);
@@ -336,7 +341,7 @@ void api_wait(struct api *api, struct evhttp_request *req)
 
 void api_changes(struct api *api, struct evhttp_request *req)
 {
-	static const char *const allowed[] = { "since", NULL };
+	static const char *const allowed[] = {"since", NULL};
 	uint64_t since = 0, cur = 0;
 	const char *v;
 	struct evkeyvalq q;
@@ -349,8 +354,8 @@ void api_changes(struct api *api, struct evhttp_request *req)
 	rc = v ? api_parse_u64(v, &since) : 0;
 	evhttp_clear_headers(&q);
 	if (rc < 0)
-		return api_error(api, req, 400, "invalid_query", "since must be a non-negative integer",
-				 "since");
+		return api_error(api, req, 400, "invalid_query",
+				 "since must be a non-negative integer", "since");
 	rc = store_changes_since(api->store, since, &changes, &cur);
 	if (rc == -ESTALE)
 		return api_error(api, req, 410, "gone",
@@ -358,7 +363,6 @@ void api_changes(struct api *api, struct evhttp_request *req)
 				 "since");
 	if (rc < 0)
 		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
-	api_reply(api, req, 200, json_pack("{s:I,s:o}", "revision", (json_int_t)cur, "changes",
-					   changes),
-		  cur);
+	api_reply(api, req, 200,
+		  json_pack("{s:I,s:o}", "revision", (json_int_t)cur, "changes", changes), cur);
 }

@@ -14,36 +14,35 @@
 #include "store.h"
 
 struct api {
-	struct event_base *base; /* the main loop */
-	struct store *store; /* desired state (borrowed) */
-	struct southbound *sb; /* agent side (borrowed, may be NULL) */
-	struct evhttp *http; /* the server */
-	struct evhttp_bound_socket *bound; /* the listening socket */
-	uint16_t port; /* port bound */
-	bool has_hash; /* token_hash is set */
-	uint8_t token_hash[AUTH_HASH_BYTES]; /* admin token hash */
+	struct event_base *base;			/* the main loop */
+	struct store *store;				/* desired state (borrowed) */
+	struct southbound *sb;				/* agent side (borrowed, may be NULL) */
+	struct evhttp *http;				/* the server */
+	struct evhttp_bound_socket *bound;		/* the listening socket */
+	uint16_t port;					/* port bound */
+	bool has_hash;					/* token_hash is set */
+	uint8_t token_hash[AUTH_HASH_BYTES];		/* admin token hash */
 	struct evhttp_connection *conns[API_MAX_CONNS]; /* connections counted */
-	size_t n_conns; /* entries used in conns */
+	size_t n_conns;					/* entries used in conns */
 };
 
 /* What a path names. */
 enum api_route_type {
 	API_R_COLLECTION, /* /v1/<kinds> */
-	API_R_ITEM, /* /v1/<kinds>/<id> */
-	API_R_STATUS, /* /v1/status */
-	API_R_WAIT, /* /v1/wait */
-	API_R_CHANGES, /* /v1/changes */
+	API_R_ITEM,	  /* /v1/<kinds>/<id> */
+	API_R_STATUS,	  /* /v1/status */
+	API_R_WAIT,	  /* /v1/wait */
+	API_R_CHANGES,	  /* /v1/changes */
 };
 
 struct api_route {
 	enum api_route_type type; /* which endpoint */
-	enum model_kind kind; /* for collections and items */
-	char id[128]; /* for items, as given in the path */
+	enum model_kind kind;	  /* for collections and items */
+	char id[128];		  /* for items, as given in the path */
 };
 
 /* Sends status with body (stolen; NULL for none) and X-Tenet-Revision rev. */
-void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body,
-	       uint64_t rev);
+void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body, uint64_t rev);
 
 /* {"error":{"code","message","field"}}; field NULL or "" gives null. */
 json_t *api_error_body(const char *code, const char *message, const char *field);

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "store.h"
 
-#define AUTH_FILE "admin.token"
+#define AUTH_FILE    "admin.token"
 #define AUTH_HEX_LEN (AUTH_TOKEN_BYTES * 2) /* hex characters in a token */
 
 static void auth_hash(const char *token, size_t len, uint8_t hash[AUTH_HASH_BYTES])

@@ -15,7 +15,7 @@
 struct store;
 
 #define AUTH_TOKEN_BYTES 32 /* random bytes in a token */
-#define AUTH_HASH_BYTES 32 /* crypto_generichash output kept */
+#define AUTH_HASH_BYTES	 32 /* crypto_generichash output kept */
 
 /* Makes sure an admin token exists: if the store has no hash, or the token
  * file is missing, a new token is generated, written to dir/admin.token

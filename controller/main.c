@@ -38,10 +38,10 @@
 
 /* Command-line options. */
 struct ctl_opts {
-	const char *data; /* data directory */
-	const char *api; /* REST listen address */
+	const char *data;	/* data directory */
+	const char *api;	/* REST listen address */
 	const char *southbound; /* ZeroMQ endpoint */
-	int log_level; /* enum log_level */
+	int log_level;		/* enum log_level */
 };
 
 static void ctl_usage(FILE *fp)
@@ -53,16 +53,16 @@ static void ctl_usage(FILE *fp)
 static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "api", required_argument, NULL, 'a' },
-		{ "southbound", required_argument, NULL, 's' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"data", required_argument, NULL, 'd'},
+	    {"api", required_argument, NULL, 'a'},
+	    {"southbound", required_argument, NULL, 's'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct ctl_opts){ NULL, "127.0.0.1:8080", "tcp://127.0.0.1:6641", LOG_LVL_INFO };
+	*o = (struct ctl_opts){NULL, "127.0.0.1:8080", "tcp://127.0.0.1:6641", LOG_LVL_INFO};
 	while ((c = getopt_long(argc, argv, "d:a:s:l:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -149,17 +149,17 @@ static void ctl_on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* Everything the daemon holds. */
 struct ctl {
-	struct store *store; /* desired state */
-	zcert_t *cert; /* server CURVE certificate */
-	struct event_base *base; /* the one loop */
-	struct southbound *sb; /* agent side */
-	struct api *api; /* REST */
+	struct store *store;		/* desired state */
+	zcert_t *cert;			/* server CURVE certificate */
+	struct event_base *base;	/* the one loop */
+	struct southbound *sb;		/* agent side */
+	struct api *api;		/* REST */
 	struct event *sigint, *sigterm; /* shutdown signals */
 };
 
 static void ctl_teardown(struct ctl *c)
 {
-	api_quiesce(c->api); /* no new connections, no more use of the southbound */
+	api_quiesce(c->api);	    /* no new connections, no more use of the southbound */
 	southbound_destroy(&c->sb); /* answers pending waits (503) before the API goes */
 	for (int i = 0; c->base && c->api && i < 10; i++)
 		event_base_loop(c->base, EVLOOP_NONBLOCK); /* flush those answers */
@@ -217,7 +217,7 @@ static void ctl_api_addr(const char *listen, uint16_t port, char *out, size_t si
 
 int main(int argc, char **argv)
 {
-	struct ctl c = { 0 };
+	struct ctl c = {0};
 	struct ctl_opts o;
 	char addr[128];
 	int rc;

@@ -11,7 +11,7 @@
 
 #define STORE_MAP_SIZE (1ull << 30) /* LMDB map size: 1 GiB of address space */
 
-const char *const store_op_names[] = { "?", "create", "update", "delete" };
+const char *const store_op_names[] = {"?", "create", "update", "delete"};
 
 int stx_errno(int rc)
 {
@@ -25,7 +25,7 @@ int stx_errno(int rc)
 
 static MDB_val stx_key(const char *key)
 {
-	return (MDB_val){ .mv_size = strlen(key), .mv_data = (void *)key };
+	return (MDB_val){.mv_size = strlen(key), .mv_data = (void *)key};
 }
 
 int stx_get(struct store_txn *t, MDB_dbi dbi, const char *key, MDB_val *val)
@@ -37,7 +37,7 @@ int stx_get(struct store_txn *t, MDB_dbi dbi, const char *key, MDB_val *val)
 
 int stx_put(struct store_txn *t, MDB_dbi dbi, const char *key, const void *data, size_t len)
 {
-	MDB_val k = stx_key(key), v = { .mv_size = len, .mv_data = (void *)data };
+	MDB_val k = stx_key(key), v = {.mv_size = len, .mv_data = (void *)data};
 
 	return stx_errno(mdb_put(t->txn, dbi, &k, &v, 0));
 }
@@ -188,8 +188,8 @@ int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
 
 static int store_open_dbis(struct store *s)
 {
-	static const char *const extra[] = { "meta", "uniq", "refs", "changes", "idem" };
-	MDB_dbi *dbis[] = { &s->meta, &s->uniq, &s->refs, &s->changes, &s->idem };
+	static const char *const extra[] = {"meta", "uniq", "refs", "changes", "idem"};
+	MDB_dbi *dbis[] = {&s->meta, &s->uniq, &s->refs, &s->changes, &s->idem};
 	MDB_txn *txn;
 	int rc;
 
@@ -543,7 +543,7 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 		     int status, uint64_t *rev)
 {
 	uint8_t key[8];
-	MDB_val k = { .mv_size = 8, .mv_data = key }, v = { .mv_size = len, .mv_data = (void *)buf };
+	MDB_val k = {.mv_size = 8, .mv_data = key}, v = {.mv_size = len, .mv_data = (void *)buf};
 	char st[STORE_ID_MAX + 32];
 	int rc;
 
@@ -590,7 +590,7 @@ static bool store_replay(struct store_txn *t, const struct store_cmd *c, struct 
 static int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
 		     struct store_result *res)
 {
-	static const int ok_status[] = { 0, 201, 200, 204 };
+	static const int ok_status[] = {0, 201, 200, 204};
 	json_t *obj = NULL;
 	int rc;
 
@@ -620,7 +620,7 @@ static int store_run(struct store_txn *t, const void *buf, size_t len, const str
 
 int store_apply(struct store *s, const void *cmd, size_t len, struct store_result *res)
 {
-	struct store_txn t = { .s = s };
+	struct store_txn t = {.s = s};
 	struct store_cmd c;
 	int rc;
 
@@ -645,7 +645,8 @@ out:
 		res->status = store_status_of(rc, 200);
 		res->revision = store_revision(s);
 		if (!res->err.code[0])
-			model_error_set(&res->err, "internal_error", NULL, "store failure (%d)", rc);
+			model_error_set(&res->err, "internal_error", NULL, "store failure (%d)",
+					rc);
 	} else {
 		log_debug("applied op=%s kind=%s id=%s rev=%llu", store_op_names[c.op],
 			  model_kind_name(c.kind), c.id, (unsigned long long)res->revision);
@@ -660,4 +661,3 @@ void store_result_release(struct store_result *res)
 	json_decref(res->object);
 	memset(res, 0, sizeof(*res));
 }
-

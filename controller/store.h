@@ -32,7 +32,7 @@
 #include "model.h"
 
 #define STORE_DEFAULT_WINDOW 1024 /* change-log entries kept by default */
-#define STORE_NETWORK_MTU 1450 /* informational MTU shown on networks */
+#define STORE_NETWORK_MTU    1450 /* informational MTU shown on networks */
 
 struct store;
 
@@ -44,10 +44,10 @@ enum store_op {
 
 /* Outcome of store_apply. Release with store_result_release. */
 struct store_result {
-	int status; /* HTTP-ish: 200, 201, 204, 400, 404, 409, 500 */
-	uint64_t revision; /* revision after the call (new on success, unchanged else) */
-	json_t *object; /* stored object (owned) on create/update, NULL otherwise */
-	bool replayed; /* idempotency key seen before: nothing was applied again */
+	int status;		/* HTTP-ish: 200, 201, 204, 400, 404, 409, 500 */
+	uint64_t revision;	/* revision after the call (new on success, unchanged else) */
+	json_t *object;		/* stored object (owned) on create/update, NULL otherwise */
+	bool replayed;		/* idempotency key seen before: nothing was applied again */
 	struct model_error err; /* why, when status >= 400 */
 };
 

@@ -17,15 +17,15 @@
 
 #include "store.h"
 
-#define STORE_ID_MAX 64 /* longest id (host names are <= 63) */
+#define STORE_ID_MAX   64  /* longest id (host names are <= 63) */
 #define STORE_IDEM_MAX 128 /* longest idempotency key */
 
 /* A decoded command. body points into the msgpack buffer's copy. */
 struct store_cmd {
-	enum store_op op; /* what to do */
-	enum model_kind kind; /* to which kind */
-	char id[STORE_ID_MAX + 1]; /* object id */
-	char *body; /* JSON text (malloc'd, NUL-terminated) */
+	enum store_op op;	       /* what to do */
+	enum model_kind kind;	       /* to which kind */
+	char id[STORE_ID_MAX + 1];     /* object id */
+	char *body;		       /* JSON text (malloc'd, NUL-terminated) */
 	char idem[STORE_IDEM_MAX + 1]; /* idempotency key, "" if none */
 };
 
@@ -33,20 +33,20 @@ struct store_cmd {
 extern const char *const store_op_names[];
 
 struct store {
-	MDB_env *env; /* the environment in the data directory */
+	MDB_env *env;		      /* the environment in the data directory */
 	MDB_dbi objs[MODEL_KIND_MAX]; /* one table per kind */
-	MDB_dbi meta; /* counters, revision, admin hash */
-	MDB_dbi uniq; /* uniqueness claims */
-	MDB_dbi refs; /* reverse references */
-	MDB_dbi changes; /* the change log */
-	MDB_dbi idem; /* idempotency keys of commands in the change log */
-	size_t window; /* change-log entries kept */
+	MDB_dbi meta;		      /* counters, revision, admin hash */
+	MDB_dbi uniq;		      /* uniqueness claims */
+	MDB_dbi refs;		      /* reverse references */
+	MDB_dbi changes;	      /* the change log */
+	MDB_dbi idem;		      /* idempotency keys of commands in the change log */
+	size_t window;		      /* change-log entries kept */
 };
 
 /* One write (or read) transaction in progress. */
 struct store_txn {
-	struct store *s; /* the store */
-	MDB_txn *txn; /* the LMDB transaction */
+	struct store *s;	 /* the store */
+	MDB_txn *txn;		 /* the LMDB transaction */
 	struct model_error *err; /* filled on rejection */
 };
 
@@ -98,10 +98,9 @@ int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
  * references, fills derived and allocated fields. index/unindex: claim and
  * release uniqueness keys and references of obj. All 0 or -errno with
  * t->err filled. */
-int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id,
-		       const json_t *old, json_t *obj);
-int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id,
-		     const json_t *obj);
+int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id, const json_t *old,
+		       json_t *obj);
+int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj);
 int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
 		       const json_t *obj);
 

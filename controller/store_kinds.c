@@ -11,7 +11,7 @@
 
 #define KINDS_VNI_MAX 0xffffffu /* 24-bit VNI space */
 #define KINDS_MAC_MAX 0xffffffu /* fa:16:3e:xx:xx:xx space */
-#define KINDS_KEY_MAX 200 /* uniqueness key buffer */
+#define KINDS_KEY_MAX 200	/* uniqueness key buffer */
 
 static const char *kinds_str(const json_t *obj, const char *field)
 {
@@ -68,8 +68,8 @@ static int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, cons
 			next = 1;
 		if (mac)
 			snprintf(key, sizeof(key), "%sfa:16:3e:%02x:%02x:%02x", prefix,
-				 (unsigned int)(next >> 16) & 0xff, (unsigned int)(next >> 8) & 0xff,
-				 (unsigned int)next & 0xff);
+				 (unsigned int)(next >> 16) & 0xff,
+				 (unsigned int)(next >> 8) & 0xff, (unsigned int)next & 0xff);
 		else
 			snprintf(key, sizeof(key), "%s%u", prefix, (unsigned int)next);
 		if (!prefix[0] || !stx_uniq_taken(t, key)) {
@@ -105,8 +105,8 @@ static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t 
 
 /* What the subnet overlap check needs. */
 struct kinds_overlap {
-	const char *self; /* the subnet being written */
-	struct model_cidr cidr; /* its prefix */
+	const char *self;		/* the subnet being written */
+	struct model_cidr cidr;		/* its prefix */
 	char other[MODEL_UUID_LEN + 1]; /* the overlapping subnet found */
 };
 
@@ -136,7 +136,7 @@ static int kinds_overlap_one(struct store_txn *t, const char *child, void *arg)
 static int kinds_subnet_create(struct store_txn *t, const char *id, json_t *obj,
 			       struct model_cidr *c)
 {
-	struct kinds_overlap ov = { .self = id, .cidr = *c };
+	struct kinds_overlap ov = {.self = id, .cidr = *c};
 	char text[INET6_ADDRSTRLEN + 8], gw[INET6_ADDRSTRLEN];
 	uint8_t first[16];
 	json_t *net;
@@ -166,8 +166,7 @@ static int kinds_subnet_create(struct store_txn *t, const char *id, json_t *obj,
 	return rc;
 }
 
-static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_t *old,
-				json_t *obj)
+static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj)
 {
 	const json_t *gw = json_object_get(obj, "gateway_ip");
 	struct model_cidr c;
@@ -248,7 +247,8 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 	for (char *p = mac; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	json_object_set_new(obj, "mac_address", json_string(mac));
-	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip) {
+	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip)
+	{
 		rc = kinds_port_fixed_ip(t, net_id, fip, i);
 		if (rc < 0)
 			return rc;
@@ -256,8 +256,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 	return 0;
 }
 
-static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t *old,
-			      json_t *obj)
+static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj)
 {
 	uint32_t n;
 	int rc;
@@ -274,8 +273,8 @@ static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t 
 	return rc;
 }
 
-int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id,
-		       const json_t *old, json_t *obj)
+int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id, const json_t *old,
+		       json_t *obj)
 {
 	switch (kind) {
 	case MODEL_TENANT:
@@ -328,7 +327,8 @@ static int kinds_port_index(struct store_txn *t, bool on, const char *id, const 
 	if (rc == 0)
 		rc = kinds_key(t, on, id, "mac_address", "mac:%s:%s", net,
 			       kinds_str(obj, "mac_address"));
-	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip) {
+	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip)
+	{
 		const char *sub = kinds_str(fip, "subnet_id");
 
 		if (rc < 0)
@@ -353,8 +353,9 @@ static int kinds_index(struct store_txn *t, bool on, enum model_kind kind, const
 	case MODEL_NETWORK:
 		rc = kinds_ref_set(t, on, kinds_str(obj, "tenant_id"), id, kind);
 		if (rc == 0)
-			rc = kinds_key(t, on, id, "vni", "vni:%u",
-				       (unsigned int)json_integer_value(json_object_get(obj, "vni")));
+			rc = kinds_key(
+			    t, on, id, "vni", "vni:%u",
+			    (unsigned int)json_integer_value(json_object_get(obj, "vni")));
 		return rc;
 	case MODEL_SUBNET:
 		rc = kinds_ref_set(t, on, kinds_str(obj, "network_id"), id, kind);
@@ -376,14 +377,12 @@ static int kinds_index(struct store_txn *t, bool on, enum model_kind kind, const
 	}
 }
 
-int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id,
-		     const json_t *obj)
+int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj)
 {
 	return kinds_index(t, true, kind, id, obj);
 }
 
-int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
-		       const json_t *obj)
+int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj)
 {
 	return kinds_index(t, false, kind, id, obj);
 }

@@ -70,7 +70,7 @@ static int store_foreach(struct store_txn *t, enum model_kind kind,
 /* What store_list collects. */
 struct store_list_ctx {
 	const json_t *filter; /* members that must match, or NULL */
-	json_t *out; /* the array being filled */
+	json_t *out;	      /* the array being filled */
 };
 
 /* True if member v reads as text want: strings as such, integers in
@@ -98,7 +98,8 @@ static int store_list_one(json_t *obj, void *arg)
 	const char *key;
 	json_t *want;
 
-	json_object_foreach((json_t *)ctx->filter, key, want) {
+	json_object_foreach((json_t *)ctx->filter, key, want)
+	{
 		if (!store_member_equals(json_object_get(obj, key), json_string_value(want)))
 			return 0;
 	}
@@ -107,7 +108,7 @@ static int store_list_one(json_t *obj, void *arg)
 
 int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out)
 {
-	struct store_list_ctx ctx = { .filter = filter };
+	struct store_list_ctx ctx = {.filter = filter};
 	struct store_txn t;
 	int rc;
 
@@ -168,7 +169,8 @@ static uint32_t store_first_ip4(const json_t *fixed_ips)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(fixed_ips, i, e) {
+	json_array_foreach(fixed_ips, i, e)
+	{
 		const char *ip = json_string_value(json_object_get(e, "ip_address"));
 
 		if (model_ip_parse(ip, addr) == AF_INET) {
@@ -208,8 +210,7 @@ static int store_topo_host(json_t *obj, void *arg)
 		return -ENOMEM;
 	store_copy(h->name, sizeof(h->name), json_object_get(obj, "name"));
 	h->host_id = (uint32_t)json_integer_value(json_object_get(obj, "host_id"));
-	if (model_ip_parse(json_string_value(json_object_get(obj, "underlay_ip")), addr) ==
-	    AF_INET)
+	if (model_ip_parse(json_string_value(json_object_get(obj, "underlay_ip")), addr) == AF_INET)
 		memcpy(&h->ip4, addr, 4);
 	store_copy(h->public_key, sizeof(h->public_key), json_object_get(obj, "public_key"));
 	return 0;
@@ -254,7 +255,7 @@ static uint64_t store_be64_get(const MDB_val *k)
 static int store_changes_collect(struct store_txn *t, uint64_t from, json_t *out)
 {
 	uint8_t key[8];
-	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+	MDB_val k = {.mv_size = 8, .mv_data = key}, v;
 	MDB_cursor *cur;
 	int rc;
 
@@ -348,7 +349,7 @@ int store_admin_hash_get(struct store *s, uint8_t hash[32])
 
 int store_admin_hash_set(struct store *s, const uint8_t hash[32])
 {
-	struct store_txn t = { .s = s };
+	struct store_txn t = {.s = s};
 	int rc;
 
 	if (!s || !hash)

@@ -15,18 +15,18 @@
 
 #include "store.h"
 
-#define T_TEN "00000000-0000-4000-8000-000000000001"
-#define T_NET "00000000-0000-4000-8000-000000000002"
-#define T_NET2 "00000000-0000-4000-8000-000000000003"
-#define T_SUB "00000000-0000-4000-8000-000000000004"
+#define T_TEN	"00000000-0000-4000-8000-000000000001"
+#define T_NET	"00000000-0000-4000-8000-000000000002"
+#define T_NET2	"00000000-0000-4000-8000-000000000003"
+#define T_SUB	"00000000-0000-4000-8000-000000000004"
 #define T_PORT1 "00000000-0000-4000-8000-000000000005"
 #define T_PORT2 "00000000-0000-4000-8000-000000000006"
-#define T_KEY1 "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
-#define T_KEY2 "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
+#define T_KEY1	"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+#define T_KEY2	"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
 
 /* A store in a fresh temporary directory. */
 struct fixture {
-	char dir[64]; /* mkdtemp directory */
+	char dir[64];	 /* mkdtemp directory */
 	struct store *s; /* the store */
 };
 
@@ -91,10 +91,11 @@ static void reject(struct store *s, enum store_op op, enum model_kind kind, cons
 /* Creates tenant, network, subnet 10.0.0.0/24. */
 static void base(struct store *s)
 {
-	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "",
-			     NULL), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "", NULL), 0);
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET,
-			     "{\"tenant_id\":\"" T_TEN "\",\"name\":\"n\"}", "", NULL), 0);
+			     "{\"tenant_id\":\"" T_TEN "\",\"name\":\"n\"}", "", NULL),
+			 0);
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_SUBNET, T_SUB,
 			     "{\"network_id\":\"" T_NET "\",\"cidr\":\"10.0.0.0/24\"}", "", NULL),
 			 0);
@@ -104,10 +105,11 @@ static const char *port_body(const char *net, const char *ip, const char *host)
 {
 	static char buf[512];
 
-	snprintf(buf, sizeof(buf),
-		 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
-		 "\",\"ip_address\":\"%s\"}],\"binding\":{\"host\":\"%s\",\"interface\":\"veth0\"}}",
-		 net, ip, host);
+	snprintf(
+	    buf, sizeof(buf),
+	    "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
+	    "\",\"ip_address\":\"%s\"}],\"binding\":{\"host\":\"%s\",\"interface\":\"veth0\"}}",
+	    net, ip, host);
 	return buf;
 }
 
@@ -131,7 +133,8 @@ static void test_apply_and_revision(void **state)
 	assert_int_equal(json_integer_value(json_object_get(obj, "ip_version")), 4);
 	json_decref(obj);
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
-			     port_body(T_NET, "10.0.0.5", "h1"), "", &res), 0);
+			     port_body(T_NET, "10.0.0.5", "h1"), "", &res),
+			 0);
 	assert_int_equal(res.status, 201);
 	assert_int_equal(res.revision, 4);
 	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")),
@@ -139,8 +142,8 @@ static void test_apply_and_revision(void **state)
 	assert_int_equal(json_integer_value(json_object_get(res.object, "port_key")), 1);
 	assert_true(json_is_true(json_object_get(res.object, "port_security_enabled")));
 	store_result_release(&res);
-	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"name\":\"vm1\"}", "",
-			     &res), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"name\":\"vm1\"}", "", &res), 0);
 	assert_int_equal(res.status, 200);
 	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "vm1");
 	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")),
@@ -187,7 +190,8 @@ static void test_rejections(void **state)
 	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_NET2, NULL, 404, "id");
 	/* a subnet of another network */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
-			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL), 0);
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
+			 0);
 	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET2, "10.0.0.5", "h1"), 400,
 	       "fixed_ips[0].subnet_id");
 	/* malformed command */
@@ -206,17 +210,20 @@ static void test_uniqueness(void **state)
 {
 	struct fixture f;
 	struct store *s = fixture_open(&f, 100);
-	const char *h1 = "{\"name\":\"h1\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.1\"}";
+	const char *h1 =
+	    "{\"name\":\"h1\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.1\"}";
 	json_t *obj;
 
 	base(s);
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
-			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL), 0);
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
+			 0);
 	assert_int_equal(store_get(s, MODEL_NETWORK, T_NET2, &obj), 0);
 	assert_int_equal(json_integer_value(json_object_get(obj, "vni")), 2);
 	json_decref(obj);
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
-			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL), 0);
+			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL),
+			 0);
 	/* same IP in the subnet */
 	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.5", "h1"), 409,
 	       "fixed_ips[0].ip_address");
@@ -234,28 +241,32 @@ static void test_uniqueness(void **state)
 	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
 			     "{\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
 			     "\",\"ip_address\":\"10.0.0.5\"}]}",
-			     "", NULL), 0);
+			     "", NULL),
+			 0);
 	/* hosts: name and key unique */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, "", NULL), 0);
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, 409, "id");
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h2",
-	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.2\"}", 409,
-	       "public_key");
+	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.2\"}",
+	       409, "public_key");
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h2",
-	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.1\"}", 409,
-	       "underlay_ip");
+	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.1\"}",
+	       409, "underlay_ip");
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h3",
-	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.2\"}", 400,
-	       "name");
+	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.2\"}",
+	       400, "name");
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h2",
 			     "{\"name\":\"h2\",\"public_key\":\"" T_KEY2
 			     "\",\"underlay_ip\":\"198.18.0.2\"}",
-			     "", NULL), 0);
+			     "", NULL),
+			 0);
 	/* a key freed by an update can be taken again */
-	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_HOST, "h1",
-			     "{\"underlay_ip\":\"198.18.0.3\"}", "", NULL), 0);
-	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_HOST, "h2",
-			     "{\"underlay_ip\":\"198.18.0.1\"}", "", NULL), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_HOST, "h1", "{\"underlay_ip\":\"198.18.0.3\"}", "", NULL),
+	    0);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_HOST, "h2", "{\"underlay_ip\":\"198.18.0.1\"}", "", NULL),
+	    0);
 	fixture_close(&f);
 }
 
@@ -265,11 +276,11 @@ static void test_idempotency(void **state)
 	struct store *s = fixture_open(&f, 100);
 	struct store_result res;
 
-	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1",
-			     NULL), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1", NULL), 0);
 	/* a retried create carries a fresh id: the first object is returned */
-	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":\"blue\"}", "k1",
-			     &res), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":\"blue\"}", "k1", &res), 0);
 	assert_true(res.replayed);
 	assert_string_equal(json_string_value(json_object_get(res.object, "id")), T_TEN);
 	assert_int_equal(res.status, 201);
@@ -287,11 +298,11 @@ static void test_changelog_window(void **state)
 	json_t *changes, *c;
 	uint64_t cur;
 
-	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"a\"}", "idem-1",
-			     NULL), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"a\"}", "idem-1", NULL), 0);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"b\"}", "",
-				     NULL), 0);
+		assert_int_equal(
+		    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"b\"}", "", NULL), 0);
 	assert_int_equal(store_revision(s), 5);
 	/* kept: 3, 4, 5 */
 	assert_int_equal(store_changes_since(s, 2, &changes, &cur), 0);
@@ -309,8 +320,8 @@ static void test_changelog_window(void **state)
 	assert_int_equal(json_array_size(changes), 0);
 	json_decref(changes);
 	/* the trimmed entry's idempotency key is gone: the same key applies anew */
-	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"c\"}", "idem-1",
-			     NULL), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"c\"}", "idem-1", NULL), 0);
 	assert_int_equal(store_revision(s), 6);
 	fixture_close(&f);
 }
@@ -404,7 +415,8 @@ static void test_list_filter(void **state)
 
 	base(s);
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
-			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL), 0);
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
+			 0);
 	assert_int_equal(store_list(s, MODEL_NETWORK, NULL, &list), 0);
 	assert_int_equal(json_array_size(list), 2);
 	json_decref(list);
@@ -438,15 +450,11 @@ static void test_admin_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_apply_and_revision),
-		cmocka_unit_test(test_rejections),
-		cmocka_unit_test(test_uniqueness),
-		cmocka_unit_test(test_idempotency),
-		cmocka_unit_test(test_changelog_window),
-		cmocka_unit_test(test_determinism),
-		cmocka_unit_test(test_topology),
-		cmocka_unit_test(test_list_filter),
-		cmocka_unit_test(test_admin_hash),
+	    cmocka_unit_test(test_apply_and_revision), cmocka_unit_test(test_rejections),
+	    cmocka_unit_test(test_uniqueness),	       cmocka_unit_test(test_idempotency),
+	    cmocka_unit_test(test_changelog_window),   cmocka_unit_test(test_determinism),
+	    cmocka_unit_test(test_topology),	       cmocka_unit_test(test_list_filter),
+	    cmocka_unit_test(test_admin_hash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
