@@ -374,7 +374,7 @@ static int model_check_fixed_ip(const json_t *v, size_t idx, struct model_error 
 		return model_error_set(err, "invalid_value", field, "%s must be a UUID", field);
 	snprintf(field, sizeof(field), "fixed_ips[%zu].ip_address", idx);
 	if (!json_object_get(v, "ip_address"))
-		return model_error_set(err, "missing_field", field, "%s is required", field);
+		return 0; /* allocated by the store */
 	return model_check_ip(json_object_get(v, "ip_address"), 0, field, err);
 }
 

@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define KINDS_VNI_MAX 0xffffffu /* 24-bit VNI space */
-#define KINDS_MAC_MAX 0xffffffu /* fa:16:3e:xx:xx:xx space */
-#define KINDS_KEY_MAX 200	/* uniqueness key buffer */
+#define KINDS_VNI_MAX  0xffffffu /* 24-bit VNI space */
+#define KINDS_MAC_MAX  0xffffffu /* fa:16:3e:xx:xx:xx space */
+#define KINDS_KEY_MAX  200	 /* uniqueness key buffer */
+#define KINDS_IP_TRIES 65536	 /* addresses tried when allocating a fixed IP */
 
 static const char *kinds_str(const json_t *obj, const char *field)
 {
@@ -181,8 +182,58 @@ static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_
 	return old ? 0 : kinds_subnet_create(t, id, obj, &c);
 }
 
-/* Checks and canonicalises fixed_ips[i] of a port on network net_id. */
-static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, json_t *fip, size_t i)
+/* True if an entry of fixed_ips other than self holds address addr in
+ * subnet sub_id. */
+static bool kinds_ip_listed(const json_t *fixed_ips, const json_t *self, const char *sub_id,
+			    const uint8_t addr[16])
+{
+	uint8_t other[16];
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(fixed_ips, i, e)
+	{
+		if (e != self && strcmp(kinds_str(e, "subnet_id"), sub_id) == 0 &&
+		    model_ip_parse(kinds_str(e, "ip_address"), other) > 0 &&
+		    memcmp(other, addr, 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Sets fip.ip_address to the lowest free host address of subnet sub_id
+ * (prefix c): not claimed in the store (the gateway is) and not listed in
+ * fixed_ips. Tries at most KINDS_IP_TRIES addresses. */
+static int kinds_alloc_ip(struct store_txn *t, const char *sub_id, const struct model_cidr *c,
+			  const json_t *fixed_ips, json_t *fip, const char *field)
+{
+	char text[INET6_ADDRSTRLEN], key[KINDS_KEY_MAX];
+	int len = c->family == AF_INET ? 4 : 16;
+	uint8_t addr[16];
+
+	memcpy(addr, c->addr, sizeof(addr));
+	for (unsigned int n = 0; n < KINDS_IP_TRIES; n++) {
+		for (int b = len - 1; b >= 0 && ++addr[b] == 0; b--)
+			; /* next address */
+		inet_ntop(c->family, addr, text, sizeof(text));
+		if (!model_cidr_contains(c, text))
+			break;
+		if (!model_cidr_host_valid(c, text))
+			continue;
+		snprintf(key, sizeof(key), "ip:%s:%s", sub_id, text);
+		if (stx_uniq_taken(t, key) || kinds_ip_listed(fixed_ips, fip, sub_id, addr))
+			continue;
+		json_object_set_new(fip, "ip_address", json_string(text));
+		return 0;
+	}
+	model_error_set(t->err, "exhausted", field, "no free address in subnet %s", sub_id);
+	return -ENOSPC;
+}
+
+/* Checks and canonicalises fixed_ips[i] of a port on network net_id,
+ * allocating its address when absent. */
+static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, const json_t *fixed_ips,
+			       json_t *fip, size_t i)
 {
 	char field[48];
 	struct model_cidr c;
@@ -197,8 +248,11 @@ static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, json_t *
 		rc = model_error_set(t->err, "invalid_value", field,
 				     "%s is not a subnet of the port's network", field);
 	snprintf(field, sizeof(field), "fixed_ips[%zu].ip_address", i);
-	if (rc == 0 && (model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0 ||
-			!model_cidr_host_valid(&c, kinds_str(fip, "ip_address"))))
+	if (rc == 0 && model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0)
+		rc = -EIO;
+	if (rc == 0 && !json_object_get(fip, "ip_address"))
+		rc = kinds_alloc_ip(t, kinds_str(fip, "subnet_id"), &c, fixed_ips, fip, field);
+	if (rc == 0 && !model_cidr_host_valid(&c, kinds_str(fip, "ip_address")))
 		rc = model_error_set(t->err, "invalid_value", field,
 				     "%s is not a host address of subnet %s", field,
 				     kinds_str(sub, "cidr"));
@@ -249,7 +303,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 	json_object_set_new(obj, "mac_address", json_string(mac));
 	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip)
 	{
-		rc = kinds_port_fixed_ip(t, net_id, fip, i);
+		rc = kinds_port_fixed_ip(t, net_id, json_object_get(obj, "fixed_ips"), fip, i);
 		if (rc < 0)
 			return rc;
 	}

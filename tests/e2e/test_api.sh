@@ -152,8 +152,12 @@ PORT=$(jget .id)
 [ "$(jget .port_security_enabled)" = true ] || fail "port security default: $BODY"
 call PATCH "/ports/$PORT" '{"port_security_enabled":false}'
 expect 200 "patch port"
+call POST /ports "{\"network_id\":\"$NET\",\"fixed_ips\":[{\"subnet_id\":\"$SUB\"}]}"
+expect 201 "create port with an allocated IP"
+[ "$(jget '.fixed_ips[0].ip_address')" = 10.0.0.2 ] || fail "allocated IP: $BODY"
+PORT2=$(jget .id)
 call GET "/ports?network_id=$NET"
-[ "$(jget '.ports | length')" = 1 ] || fail "port list: $BODY"
+[ "$(jget '.ports | length')" = 2 ] || fail "port list: $BODY"
 
 call POST /hosts "{\"name\":\"h1\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.1\"}"
 expect 201 "create host"
@@ -230,7 +234,7 @@ RED=$(jq -r .id "$TMP/body")
 ok "retried create applied once"
 
 echo "# deletes"
-for path in "/ports/$PORT" "/subnets/$SUB" "/networks/$NET" "/tenants/$TEN" "/tenants/$RED" \
+for path in "/ports/$PORT" "/ports/$PORT2" "/subnets/$SUB" "/networks/$NET" "/tenants/$TEN" "/tenants/$RED" \
 	/hosts/h1; do
 	call DELETE "$path"
 	expect 204 "delete $path"

@@ -407,6 +407,43 @@ static void test_topology(void **state)
 	fixture_close(&f);
 }
 
+static const char *fip_ip(const json_t *port, size_t i)
+{
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(port, "fixed_ips"), i), "ip_address"));
+}
+
+static void test_ip_allocation(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
+
+	base(s); /* 10.0.0.0/24, gateway 10.0.0.1 */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     port_body(T_NET, "10.0.0.3", "h1"), "", NULL),
+			 0);
+	/* skips the gateway (.1) and takes .2, then .4 (.3 is taken) in one request */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
+			     "{\"network_id\":\"" T_NET "\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
+			     "\"},{\"subnet_id\":\"" T_SUB "\"}]}",
+			     "", &res),
+			 0);
+	assert_string_equal(fip_ip(res.object, 0), "10.0.0.2");
+	assert_string_equal(fip_ip(res.object, 1), "10.0.0.4");
+	store_result_release(&res);
+	/* an explicit address later in the list is not handed out twice */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"fixed_ips\":[{\"subnet_id\":\"" T_SUB "\"},{\"subnet_id\":\"" T_SUB
+			     "\",\"ip_address\":\"10.0.0.5\"}]}",
+			     "", &res),
+			 0);
+	assert_string_equal(fip_ip(res.object, 0), "10.0.0.6");
+	assert_string_equal(fip_ip(res.object, 1), "10.0.0.5");
+	store_result_release(&res);
+	fixture_close(&f);
+}
+
 static void test_list_filter(void **state)
 {
 	struct fixture f;
@@ -454,7 +491,7 @@ int main(void)
 	    cmocka_unit_test(test_uniqueness),	       cmocka_unit_test(test_idempotency),
 	    cmocka_unit_test(test_changelog_window),   cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_topology),	       cmocka_unit_test(test_list_filter),
-	    cmocka_unit_test(test_admin_hash),
+	    cmocka_unit_test(test_admin_hash),	       cmocka_unit_test(test_ip_allocation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
