@@ -42,8 +42,10 @@ void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *
 
 json_t *api_error_body(const char *code, const char *message, const char *field)
 {
+	json_t *f = field && field[0] ? json_string(field) : NULL; /* NULL if not UTF-8 */
+
 	return json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", message, "field",
-			 field && field[0] ? json_string(field) : json_null());
+			 f ? f : json_null());
 }
 
 void api_error(struct api *api, struct evhttp_request *req, int status, const char *code,

@@ -105,9 +105,18 @@ void api_list(struct api *api, struct evhttp_request *req, const struct api_rout
 	if (!api_query(api, req, NULL, (int)r->kind, &q))
 		return;
 	filter = json_object();
+	rc = filter ? 0 : -ENOMEM;
 	TAILQ_FOREACH(kv, &q, next)
-	json_object_set_new(filter, kv->key, json_string(kv->value));
+	{
+		if (rc == 0 && json_object_set_new(filter, kv->key, json_string(kv->value)) < 0)
+			rc = -EINVAL; /* not UTF-8 */
+	}
 	evhttp_clear_headers(&q);
+	if (rc < 0) {
+		json_decref(filter);
+		return api_error(api, req, 400, "invalid_query", "filter values must be UTF-8",
+				 NULL);
+	}
 	rc = store_list(api->store, r->kind, filter, &list);
 	json_decref(filter);
 	if (rc < 0)

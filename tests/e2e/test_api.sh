@@ -220,6 +220,7 @@ bad DELETE "/subnets/$SUB" "" 409 in_use id "delete referenced subnet"
 bad DELETE "/tenants/$TEN" "" 409 in_use id "delete referenced tenant"
 bad GET "/changes?since=x" "" 400 invalid_query since "bad since"
 bad GET "/networks?color=red" "" 400 invalid_query color "unknown filter"
+bad GET "/networks?name=%ff%fe" "" 400 invalid_query "" "filter value not UTF-8"
 
 echo "# idempotency key"
 before=$(revision)
