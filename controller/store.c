@@ -307,7 +307,11 @@ static int store_cmd_str(const msgpack_object *o, char *dst, size_t max, char **
 /* Fills cmd from the decoded map; -EPROTO if malformed. */
 static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 {
+	static const char *const keys[] = {"op", "kind", "id", "body", "idem"};
 	char op[16] = "", kind[16] = "";
+	char *const dst[] = {op, kind, cmd->id, NULL, cmd->idem};
+	const size_t max[] = {sizeof(op) - 1, sizeof(kind) - 1, STORE_ID_MAX, 1u << 24,
+			      STORE_IDEM_MAX};
 	unsigned int seen = 0;
 	int rc = 0;
 
@@ -316,21 +320,16 @@ static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 	for (uint32_t i = 0; i < 5 && rc == 0; i++) {
 		const msgpack_object_kv *kv = &root->via.map.ptr[i];
 		char key[8];
+		unsigned int j = 0;
 
 		if (store_cmd_str(&kv->key, key, sizeof(key) - 1, NULL) < 0)
 			return -EPROTO;
-		if (strcmp(key, "op") == 0 && !(seen & 1))
-			rc = store_cmd_str(&kv->val, op, sizeof(op) - 1, NULL), seen |= 1;
-		else if (strcmp(key, "kind") == 0 && !(seen & 2))
-			rc = store_cmd_str(&kv->val, kind, sizeof(kind) - 1, NULL), seen |= 2;
-		else if (strcmp(key, "id") == 0 && !(seen & 4))
-			rc = store_cmd_str(&kv->val, cmd->id, STORE_ID_MAX, NULL), seen |= 4;
-		else if (strcmp(key, "body") == 0 && !(seen & 8))
-			rc = store_cmd_str(&kv->val, NULL, 1u << 24, &cmd->body), seen |= 8;
-		else if (strcmp(key, "idem") == 0 && !(seen & 16))
-			rc = store_cmd_str(&kv->val, cmd->idem, STORE_IDEM_MAX, NULL), seen |= 16;
-		else
-			return -EPROTO;
+		while (j < 5 && strcmp(key, keys[j]) != 0)
+			j++;
+		if (j == 5 || (seen & (1u << j)))
+			return -EPROTO; /* unknown or repeated key */
+		seen |= 1u << j;
+		rc = store_cmd_str(&kv->val, dst[j], max[j], dst[j] ? NULL : &cmd->body);
 	}
 	if (rc < 0)
 		return rc;

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <cmocka.h>
+#include <msgpack.h>
 
 #include "store.h"
 
@@ -407,6 +408,62 @@ static void test_topology(void **state)
 	fixture_close(&f);
 }
 
+/* Packs a map of n string pairs kv[2n]; trailing adds a stray byte. */
+static void pack_cmd(const char *const *kv, size_t n, bool trailing, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, n);
+	for (size_t i = 0; i < 2 * n; i++) {
+		msgpack_pack_str(&pk, strlen(kv[i]));
+		msgpack_pack_str_body(&pk, kv[i], strlen(kv[i]));
+	}
+	if (trailing)
+		msgpack_pack_nil(&pk);
+}
+
+static void test_command_decoding(void **state)
+{
+	static const char *const good[] = {
+	    "op", "create", "kind", "tenant", "id", T_TEN, "body", "{\"name\":\"a\"}", "idem", ""};
+	static const char *const plural[] = {
+	    "op", "create", "kind", "tenants", "id", T_TEN, "body", "{\"name\":\"a\"}", "idem", ""};
+	static const char *const repeated[] = {
+	    "op", "create", "op", "create", "id", T_TEN, "body", "{\"name\":\"a\"}", "idem", ""};
+	static const char *const unknown[] = {
+	    "op", "create", "kind", "tenant", "id", T_TEN, "body", "{\"name\":\"a\"}", "xdem", ""};
+	static const char *const badop[] = {
+	    "op", "upsert", "kind", "tenant", "id", T_TEN, "body", "{\"name\":\"a\"}", "idem", ""};
+	const struct {
+		const char *const *kv; /* pairs */
+		size_t n;	       /* pair count */
+		bool trailing;	       /* stray byte after the map */
+		int want;	       /* store_apply result */
+	} cases[] = {
+	    {good, 5, true, -EINVAL},	  {good, 4, false, -EINVAL},
+	    {plural, 5, false, -EINVAL},  {repeated, 5, false, -EINVAL},
+	    {unknown, 5, false, -EINVAL}, {badop, 5, false, -EINVAL},
+	    {good, 5, false, 0},
+	};
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store_result res;
+		msgpack_sbuffer sb;
+
+		pack_cmd(cases[i].kv, cases[i].n, cases[i].trailing, &sb);
+		if (store_apply(s, sb.data, sb.size, &res) != cases[i].want)
+			fail_msg("command case %zu: status %d", i, res.status);
+		assert_int_equal(store_revision(s), cases[i].want == 0 ? 1 : 0);
+		store_result_release(&res);
+		msgpack_sbuffer_destroy(&sb);
+	}
+	fixture_close(&f);
+}
+
 static const char *fip_ip(const json_t *port, size_t i)
 {
 	return json_string_value(
@@ -492,6 +549,7 @@ int main(void)
 	    cmocka_unit_test(test_changelog_window),   cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_topology),	       cmocka_unit_test(test_list_filter),
 	    cmocka_unit_test(test_admin_hash),	       cmocka_unit_test(test_ip_allocation),
+	    cmocka_unit_test(test_command_decoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
