@@ -22,8 +22,14 @@ say "  30 of 30 pings answered with both agents dead"
 
 say "* While h1's agent is away: a new VM blue3 on h2 (10.0.0.3)"
 topo_agent_start h2
-TOPO_QUIET=1 scenario_vm blue3 blue h2 10.0.0.3 --wait
+TOPO_QUIET=1 scenario_vm blue3 blue h2 10.0.0.3
 rev=$(tjson status | jq -er .revision)
+# The realisation barrier must name h1 (its rows changed, it cannot ack).
+tctl --timeout 2 wait "$rev" >"$TOPO_DIR/wait.txt" 2>&1
+wrc=$?
+[ "$wrc" = 3 ] || die "wait for $rev while h1 is down: exit $wrc, want 3: $(cat "$TOPO_DIR/wait.txt")"
+grep -q h1 "$TOPO_DIR/wait.txt" || die "wait did not name h1: $(cat "$TOPO_DIR/wait.txt")"
+grep -q h2 "$TOPO_DIR/wait.txt" && die "wait named h2, which is up: $(cat "$TOPO_DIR/wait.txt")"
 h1rev=$(tjson host show h1 | jq -r .applied_revision)
 [ "$h1rev" != "$rev" ] || die "h1 cannot have applied $rev while its agent is down"
 
