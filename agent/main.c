@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,19 +53,33 @@ static void main_usage(FILE *f)
 	    "                   [--state-dir DIR]\n");
 }
 
+/* Options taking a string, by getopt value (1..): where it goes. */
+static const size_t main_str_opts[] = {
+    0, /* unused: getopt value 0 */
+    offsetof(struct main_opts, host),
+    offsetof(struct main_opts, controller),
+    offsetof(struct main_opts, controller_key),
+    offsetof(struct main_opts, key),
+    offsetof(struct main_opts, underlay),
+    offsetof(struct main_opts, tunnel_dev),
+    offsetof(struct main_opts, bpffs),
+    offsetof(struct main_opts, state_dir),
+    offsetof(struct main_opts, genkey),
+};
+
 static int main_parse(int argc, char **argv, struct main_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"host", required_argument, NULL, 'H'},
-	    {"controller", required_argument, NULL, 'c'},
-	    {"controller-key", required_argument, NULL, 'C'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"underlay", required_argument, NULL, 'u'},
-	    {"tunnel-dev", required_argument, NULL, 't'},
-	    {"bpffs", required_argument, NULL, 'b'},
-	    {"state-dir", required_argument, NULL, 's'},
+	    {"host", required_argument, NULL, 1},
+	    {"controller", required_argument, NULL, 2},
+	    {"controller-key", required_argument, NULL, 3},
+	    {"key", required_argument, NULL, 4},
+	    {"underlay", required_argument, NULL, 5},
+	    {"tunnel-dev", required_argument, NULL, 6},
+	    {"bpffs", required_argument, NULL, 7},
+	    {"state-dir", required_argument, NULL, 8},
+	    {"genkey", required_argument, NULL, 9},
 	    {"log-level", required_argument, NULL, 'l'},
-	    {"genkey", required_argument, NULL, 'g'},
 	    {"remove", no_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -76,49 +91,21 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 				.state_dir = "/run/tenet",
 				.log_level = LOG_LVL_INFO};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			o->host = optarg;
-			break;
-		case 'c':
-			o->controller = optarg;
-			break;
-		case 'C':
-			o->controller_key = optarg;
-			break;
-		case 'k':
-			o->key = optarg;
-			break;
-		case 'u':
-			o->underlay = optarg;
-			break;
-		case 't':
-			o->tunnel_dev = optarg;
-			break;
-		case 'b':
-			o->bpffs = optarg;
-			break;
-		case 's':
-			o->state_dir = optarg;
-			break;
-		case 'g':
-			o->genkey = optarg;
-			break;
-		case 'r':
+		if (c > 0 && c < (int)(sizeof(main_str_opts) / sizeof(main_str_opts[0]))) {
+			*(const char **)((char *)o + main_str_opts[c]) = optarg;
+		} else if (c == 'r') {
 			o->remove = true;
-			break;
-		case 'l':
+		} else if (c == 'l') {
 			o->log_level = log_level_parse(optarg);
 			if (o->log_level < 0) {
 				fprintf(stderr, "tenet-agent: bad --log-level %s\n", optarg);
 				return -EINVAL;
 			}
-			break;
-		case 'h':
+		} else if (c == 'h') {
 			main_usage(stdout);
 			exit(0);
-		default:
-			return -EINVAL;
+		} else {
+			return -EINVAL; /* getopt said why */
 		}
 	}
 	if (optind != argc || o->genkey)
