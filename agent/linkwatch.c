@@ -196,6 +196,7 @@ struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_cb cb, void *
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
 	struct linkwatch *lw;
+	int rcvbuf = 1 << 20;
 	bool changed = false;
 	int err;
 
@@ -207,6 +208,8 @@ struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_cb cb, void *
 	lw->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (lw->fd < 0 || bind(lw->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out_err;
+	/* bursts of link events (many ports at once) should not overflow */
+	setsockopt(lw->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	err = linkwatch_request_dump(lw);
 	while (!err && lw->dump_seq)
 		err = linkwatch_read(lw, &changed); /* blocking until NLMSG_DONE */
