@@ -53,6 +53,10 @@ topo_init() {
 	TOPO_NS=()
 	TOPO_PIDS=()
 	TOPO_CTL_PID=
+	# Tests pin into a bpffs of their own, so runs never share pins; the
+	# demo sets TOPO_BPFFS=/sys/fs/bpf, the agents' default.
+	TOPO_BPFFS=${TOPO_BPFFS:-$TOPO_DIR/bpffs}
+	mkdir -p "$TOPO_BPFFS"
 	CTL_BIN=$TOPO_BUILD/controller/tenet-controller
 	AGENT_BIN=$TOPO_BUILD/agent/tenet-agent
 	CLI_BIN=$TOPO_BUILD/cli/tenetctl
@@ -120,7 +124,7 @@ topo_host() {
 	topo_plug "$ns" eth0 "$TOPO_UL_NET.$n"
 	TOPO_HOSTS+=("$name")
 	# A stale pin directory from an interrupted earlier run would be reused.
-	rm -rf "/sys/fs/bpf/tenet/$name"
+	rm -rf "$TOPO_BPFFS/tenet/$name"
 	"$AGENT_BIN" --genkey "$key" >/dev/null || die "cannot create key for $name"
 	pub=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$key")
 	[ -n "$pub" ] || die "no public key in $key"
@@ -134,7 +138,7 @@ topo_agent_start() {
 	local name=$1 ns=$TOPO_P-$1
 	nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host "$name" --controller "$TOPO_SB" \
 		--controller-key "$TOPO_DIR/ctl/server.pub" --key "$TOPO_DIR/$name.key" \
-		--underlay eth0 --state-dir "$TOPO_DIR/state" >>"$TOPO_DIR/agent-$name.log" 2>&1 &
+		--underlay eth0 --state-dir "$TOPO_DIR/state" --bpffs "$TOPO_BPFFS" >>"$TOPO_DIR/agent-$name.log" 2>&1 &
 	eval "TOPO_AGENT_PID_${name//[^A-Za-z0-9]/_}=$!"
 	TOPO_PIDS+=($!)
 	wait_for 20 "host $name connected" topo_host_connected "$name" || topo_dump_logs
@@ -215,9 +219,9 @@ topo_cleanup() {
 	for h in "${TOPO_HOSTS[@]}"; do
 		if [ -e "/run/netns/$TOPO_P-$h" ]; then
 			nsenter --net="/run/netns/$TOPO_P-$h" "$AGENT_BIN" --host "$h" --remove \
-				>/dev/null 2>&1
+				--bpffs "$TOPO_BPFFS" >/dev/null 2>&1
 		fi
-		rm -rf "/sys/fs/bpf/tenet/$h"
+		rm -rf "$TOPO_BPFFS/tenet/$h"
 	done
 	if [ -n "$TOPO_CTL_PID" ]; then
 		kill "$TOPO_CTL_PID" 2>/dev/null
@@ -226,7 +230,12 @@ topo_cleanup() {
 	for ns in "${TOPO_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	rmdir /sys/fs/bpf/tenet 2>/dev/null
-	[ -n "${TOPO_DIR:-}" ] && rm -rf "$TOPO_DIR"
+	rmdir "$TOPO_BPFFS/tenet" 2>/dev/null
+	if [ -n "${TOPO_DIR:-}" ]; then
+		# The agents mounted a bpffs on our private directory: unmount it
+		# before removing the tree (never the system's /sys/fs/bpf).
+		mountpoint -q "$TOPO_DIR/bpffs" && umount "$TOPO_DIR/bpffs"
+		rm -rf "$TOPO_DIR"
+	fi
 	exit "$rc"
 }

@@ -28,7 +28,7 @@ rev=$(tjson status | jq -er .revision)
 denied0=$(sb_stat rx_unauthenticated)
 
 nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host h1 --controller "$TOPO_SB" \
-	--controller-key "$TOPO_CTL_PUB" --key "$TOPO_DIR/impostor.key" --underlay eth0 \
+	--controller-key "$TOPO_CTL_PUB" --key "$TOPO_DIR/impostor.key" --underlay eth0 --bpffs "$TOPO_BPFFS" \
 	--state-dir "$TOPO_DIR/state" >"$TOPO_DIR/agent-impostor.log" 2>&1 &
 imp=$!
 TOPO_PIDS+=($imp)
