@@ -209,6 +209,8 @@ topo_dump_logs() {
 topo_cleanup() {
 	local rc=$? pid ns h
 	trap - EXIT INT TERM
+	# Cleanup must finish whatever state the run died in.
+	set +eu
 	[ "$rc" != 0 ] && [ -n "${TOPO_DIR:-}" ] && [ "${TOPO_NO_LOGS:-0}" != 1 ] && topo_dump_logs
 	for pid in "${TOPO_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
