@@ -10,7 +10,8 @@ MAIN_PKGS=(
 	clang llvm
 	libzmq3-dev libczmq-dev liblmdb-dev libsodium-dev libmsgpack-dev
 	libevent-dev libjansson-dev libuv1-dev libcmocka-dev libelf-dev zlib1g-dev
-	iproute2 iputils-ping iperf3 ethtool procps psmisc curl jq util-linux kmod
+	libclang-rt-14-dev
+	iproute2 iputils-ping iperf3 ethtool procps psmisc curl jq util-linux kmod python3
 )
 BPO_PKGS=(libbpf-dev bpftool libraft-dev linux-libc-dev)
 BPO_LIST=/etc/apt/sources.list.d/tenet-backports.sources

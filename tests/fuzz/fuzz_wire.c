@@ -2,7 +2,7 @@
  * never crash, and whatever it accepts must encode back and decode to the
  * same bytes.
  *
- * Build and run (not part of the CMake build):
+ * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *	-Icommon -Ibpf/include tests/fuzz/fuzz_wire.c common/wire.c \
  *	$(pkg-config --cflags --libs msgpack) -o /tmp/fuzz_wire
