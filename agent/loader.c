@@ -11,7 +11,7 @@
  * Maps are pinned by libbpf (LIBBPF_PIN_BY_NAME under pin_root_path) and
  * reused when the pins exist. The prog arrays for tail calls are filled by
  * libbpf from their static initialisers and pinned by the loader (see
- * loader_pin_calls below): the kernel empties an unpinned prog array when
+ * loader_pin_prog_arrays): the kernel empties an unpinned prog array when
  * the agent exits, which would turn every tail call into a drop.
  */
 #include "loader.h"
