@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * bench.bpf.c - bench-only BPF programs (never loaded by the agent).
+ *
+ * bench_trivial is the baseline every datapath figure is divided by: the
+ * cheapest tc program there is. The two wrappers put a packet into the state
+ * the real attach point would see, then tail-call the program under test
+ * (slot 0 of bench_calls, filled by dpbench with a tenet program, or with
+ * bench_trivial to measure the wrapper alone):
+ *
+ *   bench_tun_wrap  sets a tunnel key (remote = bench_remote, id = bench_vni)
+ *                   as the collect_md vxlan device does on receive, so the
+ *                   production tn_tunnel_ingress finds one;
+ *   bench_arp_wrap  rewrites the first 42 bytes back into bench_arp_req,
+ *                   because the ARP responder turns the request into the
+ *                   reply in place and BPF_PROG_TEST_RUN repeats on the
+ *                   same skb.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#define BENCH_TC_ACT_OK 0
+#define BENCH_TC_ACT_SHOT 2
+#define BENCH_ARP_LEN 42
+
+const volatile __u32 bench_remote = 0; /* outer source, host byte order */
+const volatile __u32 bench_vni = 0; /* VXLAN network identifier */
+__u8 bench_arp_req[BENCH_ARP_LEN]; /* the ARP request (.bss: never folded) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} bench_calls SEC(".maps");
+
+SEC("tcx/ingress")
+int bench_trivial(struct __sk_buff *skb)
+{
+	return BENCH_TC_ACT_OK;
+}
+
+SEC("tcx/ingress")
+int bench_tun_wrap(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key key = {};
+
+	/* on receive, get_tunnel_key reports the outer source as remote_ipv4,
+	 * and that is the key's local (source) address */
+	key.local_ipv4 = bench_remote;
+	key.remote_ipv4 = 0xc6120002; /* 198.18.0.2: us */
+	key.tunnel_id = bench_vni;
+	key.tunnel_ttl = 64;
+	if (bpf_skb_set_tunnel_key(skb, &key, sizeof(key), 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_arp_wrap(struct __sk_buff *skb)
+{
+	if (bpf_skb_store_bytes(skb, 0, bench_arp_req, BENCH_ARP_LEN, 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

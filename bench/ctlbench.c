@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * ctlbench.c - control-plane load and timing client (bench/control.sh).
+ * Plain blocking HTTP/1.1 with keep-alive, one connection per thread, so the
+ * client adds as little as possible to what it measures.
+ *
+ *   ctlbench --api IP:PORT --token-file F MODE [options]
+ *   MODE writes   --network ID --clients N --seconds S --name FIG
+ *                 POST /v1/ports {"network_id"} as fast as N clients can;
+ *                 prints one value: committed writes per second.
+ *   MODE reads    --clients N --seconds S --name FIG: GET /v1/status rate.
+ *   MODE rtt      --count K --name FIG: K times GET /v1/status, ms each.
+ *   MODE converge --network ID --hosts PREFIX --n-hosts N --count K --name FIG
+ *                 K times: POST a port bound to host PREFIX<k % N>, then
+ *                 GET /v1/wait?revision=<its revision>; prints each
+ *                 POST-to-wait-answer time in ms (every affected agent acked).
+ *   MODE snapshot --host NAME --name FIG -- AGENT ARGV...
+ *                 starts the agent, polls GET /v1/hosts/NAME every 1 ms until
+ *                 applied_revision reaches the current revision; prints the
+ *                 time from exec to that in ms, then stops the agent.
+ * Output: JSON lines {"name", "unit", "value", "baseline"} for report.py.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CB_BUF 65536
+
+/* Command line. */
+struct cb_opts {
+	const char *mode;     /* writes, reads, rtt, converge, snapshot */
+	const char *api;      /* IP:PORT */
+	char token[128];      /* admin token */
+	const char *network;  /* network id */
+	const char *hosts;    /* host name prefix (converge) */
+	const char *host;     /* host name (snapshot) */
+	const char *name;     /* figure name */
+	const char *baseline; /* baseline figure name or NULL */
+	int clients;	      /* concurrent connections */
+	int seconds;	      /* duration of a rate run */
+	int count;	      /* samples */
+	int n_hosts;	      /* hosts named PREFIX0..PREFIX<n-1> */
+	char **agent_argv;    /* snapshot: the agent to start */
+};
+
+/* One keep-alive connection. */
+struct cb_conn {
+	int fd;		  /* socket, -1 when closed */
+	char buf[CB_BUF]; /* response (headers + body, NUL-terminated) */
+	int status;	  /* HTTP status of the last response */
+	uint64_t rev;	  /* its X-Tenet-Revision */
+	char *body;	  /* into buf */
+};
+
+static const struct cb_opts *cb_o;
+
+static double cb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cb_connect(struct cb_conn *c)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	char host[64];
+	const char *colon = strrchr(cb_o->api, ':');
+	int one = 1;
+
+	if (!colon || (size_t)(colon - cb_o->api) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, cb_o->api, colon - cb_o->api);
+	host[colon - cb_o->api] = '\0';
+	sa.sin_port = htons((uint16_t)atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return -EINVAL;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(c->fd);
+		c->fd = -1;
+		return -errno;
+	}
+	return 0;
+}
+
+static int cb_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads one response into c->buf (Content-Length framing only). */
+static int cb_read_response(struct cb_conn *c)
+{
+	size_t have = 0, need = 0;
+	char *eoh = NULL, *cl;
+	ssize_t r;
+
+	for (;;) {
+		if (have >= CB_BUF - 1)
+			return -E2BIG;
+		r = read(c->fd, c->buf + have, CB_BUF - 1 - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -EIO;
+		have += (size_t)r;
+		c->buf[have] = '\0';
+		if (!eoh) {
+			eoh = strstr(c->buf, "\r\n\r\n");
+			if (!eoh)
+				continue;
+			cl = strcasestr(c->buf, "\r\nContent-Length:");
+			if (!cl || cl > eoh)
+				return -EPROTO;
+			need = (size_t)(eoh + 4 - c->buf) + strtoul(cl + 17, NULL, 10);
+		}
+		if (have >= need)
+			break;
+	}
+	c->status = atoi(c->buf + 9);
+	cl = strcasestr(c->buf, "\r\nX-Tenet-Revision:");
+	c->rev = cl && cl < eoh ? strtoull(cl + 19, NULL, 10) : 0;
+	c->body = eoh + 4;
+	return 0;
+}
+
+/* Sends method path (body may be NULL) and reads the answer; reconnects
+ * once if the server closed the idle connection. Returns 0 or -errno. */
+static int cb_request(struct cb_conn *c, const char *method, const char *path, const char *body)
+{
+	char req[2048];
+	int n, tries;
+
+	n = snprintf(req, sizeof(req),
+		     "%s %s HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n"
+		     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		     method, path, cb_o->token, body ? strlen(body) : 0, body ? body : "");
+	if (n < 0 || n >= (int)sizeof(req))
+		return -E2BIG;
+	for (tries = 0; tries < 2; tries++) {
+		if (c->fd < 0 && cb_connect(c))
+			return -ECONNREFUSED;
+		if (!cb_write_all(c->fd, req, (size_t)n) && !cb_read_response(c))
+			return 0;
+		close(c->fd);
+		c->fd = -1;
+	}
+	return -EIO;
+}
+
+static void cb_emit(const char *unit, double v, bool lower_better)
+{
+	printf("{\"name\": \"%s\", \"unit\": \"%s\", \"value\": %.4f, \"baseline\": %s%s%s, "
+	       "\"lower_is_better\": %s}\n",
+	       cb_o->name, unit, v, cb_o->baseline ? "\"" : "",
+	       cb_o->baseline ? cb_o->baseline : "null", cb_o->baseline ? "\"" : "",
+	       lower_better ? "true" : "false");
+	fflush(stdout);
+}
+
+/* Per-thread state of a rate run. */
+struct cb_worker {
+	pthread_t tid;	  /* the thread */
+	double deadline;  /* cb_now_ms() to stop at */
+	bool write;	  /* POST ports, else GET status */
+	uint64_t ok;	  /* successful requests */
+	uint64_t failed;  /* errors and non-2xx */
+};
+
+static void *cb_worker_main(void *arg)
+{
+	struct cb_worker *w = arg;
+	struct cb_conn *c = calloc(1, sizeof(*c));
+	char body[256];
+
+	if (!c)
+		return NULL;
+	c->fd = -1;
+	snprintf(body, sizeof(body), "{\"network_id\": \"%s\"}", cb_o->network ? cb_o->network : "");
+	while (cb_now_ms() < w->deadline) {
+		int err = w->write ? cb_request(c, "POST", "/v1/ports", body)
+				   : cb_request(c, "GET", "/v1/status", NULL);
+
+		if (!err && c->status / 100 == 2)
+			w->ok++;
+		else
+			w->failed++;
+		if (err)
+			break;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+	return NULL;
+}
+
+static int cb_rate(bool write)
+{
+	struct cb_worker *w = calloc((size_t)cb_o->clients, sizeof(*w));
+	double t0, t1;
+	uint64_t ok = 0, failed = 0;
+	int i;
+
+	if (!w)
+		return -ENOMEM;
+	t0 = cb_now_ms();
+	for (i = 0; i < cb_o->clients; i++) {
+		w[i].deadline = t0 + cb_o->seconds * 1e3;
+		w[i].write = write;
+		pthread_create(&w[i].tid, NULL, cb_worker_main, &w[i]);
+	}
+	for (i = 0; i < cb_o->clients; i++) {
+		pthread_join(w[i].tid, NULL);
+		ok += w[i].ok;
+		failed += w[i].failed;
+	}
+	t1 = cb_now_ms();
+	free(w);
+	if (failed)
+		fprintf(stderr, "ctlbench: %" PRIu64 " requests failed\n", failed);
+	if (!ok)
+		return -EIO;
+	cb_emit(write ? "writes/s" : "requests/s", ok / ((t1 - t0) / 1e3), false);
+	return 0;
+}
+
+static int cb_rtt(struct cb_conn *c)
+{
+	double t0;
+	int i;
+
+	for (i = 0; i < cb_o->count; i++) {
+		t0 = cb_now_ms();
+		if (cb_request(c, "GET", "/v1/status", NULL) || c->status != 200)
+			return -EIO;
+		cb_emit("ms", cb_now_ms() - t0, true);
+	}
+	return 0;
+}
+
+/* One converge sample: create a bound port, wait for every ack. */
+static int cb_converge_one(struct cb_conn *c, int k, double *ms)
+{
+	char body[512], path[128];
+	double t0 = cb_now_ms();
+	unsigned int salt = (unsigned int)getpid();
+
+	snprintf(body, sizeof(body),
+		 "{\"network_id\": \"%s\", \"binding\": {\"host\": \"%s%d\", "
+		 "\"interface\": \"cb%x%d\"}}",
+		 cb_o->network, cb_o->hosts, k % cb_o->n_hosts, salt & 0xfff, k);
+	if (cb_request(c, "POST", "/v1/ports", body) || c->status != 201) {
+		fprintf(stderr, "ctlbench: port create: %d %s\n", c->status, c->body ? c->body : "");
+		return -EIO;
+	}
+	snprintf(path, sizeof(path), "/v1/wait?revision=%" PRIu64 "&timeout_ms=30000", c->rev);
+	if (cb_request(c, "GET", path, NULL) || c->status != 200) {
+		fprintf(stderr, "ctlbench: wait: %d %s\n", c->status, c->body ? c->body : "");
+		return -EIO;
+	}
+	*ms = cb_now_ms() - t0;
+	return 0;
+}
+
+static int cb_converge(struct cb_conn *c)
+{
+	double ms;
+	int k;
+
+	for (k = 0; k < cb_o->count; k++) {
+		if (cb_converge_one(c, k, &ms))
+			return -EIO;
+		cb_emit("ms", ms, true);
+	}
+	return 0;
+}
+
+/* Applied revision of host, or -1. */
+static int64_t cb_host_rev(struct cb_conn *c, const char *host)
+{
+	char path[256];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/v1/hosts/%s", host);
+	if (cb_request(c, "GET", path, NULL) || c->status != 200)
+		return -1;
+	p = strstr(c->body, "\"applied_revision\"");
+	if (!p || !(p = strchr(p, ':')))
+		return -1;
+	return strtoll(p + 1, NULL, 10);
+}
+
+static int cb_snapshot(struct cb_conn *c)
+{
+	double t0, deadline;
+	uint64_t want;
+	int64_t rev = -1;
+	pid_t pid;
+
+	if (cb_request(c, "GET", "/v1/status", NULL) || c->status != 200)
+		return -EIO;
+	want = c->rev;
+	t0 = cb_now_ms();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		execv(cb_o->agent_argv[0], cb_o->agent_argv);
+		_exit(127);
+	}
+	deadline = t0 + 60e3;
+	while (cb_now_ms() < deadline) {
+		rev = cb_host_rev(c, cb_o->host);
+		if (rev >= (int64_t)want)
+			break;
+		usleep(1000);
+	}
+	if (rev >= (int64_t)want)
+		cb_emit("ms", cb_now_ms() - t0, true);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	return rev >= (int64_t)want ? 0 : -ETIMEDOUT;
+}
+
+static int cb_token(struct cb_opts *o, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(o->token, 1, sizeof(o->token) - 1, f);
+	fclose(f);
+	while (n && (o->token[n - 1] == '\n' || o->token[n - 1] == '\r'))
+		n--;
+	o->token[n] = '\0';
+	return n ? 0 : -EINVAL;
+}
+
+static int cb_parse(int argc, char **argv, struct cb_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"api", required_argument, NULL, 'a'},	{"token-file", required_argument, NULL, 't'},
+	    {"network", required_argument, NULL, 'N'},	{"hosts", required_argument, NULL, 'H'},
+	    {"host", required_argument, NULL, 'h'},	{"name", required_argument, NULL, 'n'},
+	    {"baseline", required_argument, NULL, 'b'}, {"clients", required_argument, NULL, 'c'},
+	    {"seconds", required_argument, NULL, 's'},	{"count", required_argument, NULL, 'k'},
+	    {"n-hosts", required_argument, NULL, 'm'},	{0},
+	};
+	int c;
+
+	*o = (struct cb_opts){.clients = 1, .seconds = 3, .count = 20, .n_hosts = 1};
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->api = optarg; break;
+		case 't': if (cb_token(o, optarg)) return -EINVAL; break;
+		case 'N': o->network = optarg; break;
+		case 'H': o->hosts = optarg; break;
+		case 'h': o->host = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'b': o->baseline = optarg; break;
+		case 'c': o->clients = atoi(optarg); break;
+		case 's': o->seconds = atoi(optarg); break;
+		case 'k': o->count = atoi(optarg); break;
+		case 'm': o->n_hosts = atoi(optarg); break;
+		default: return -EINVAL;
+		}
+	}
+	if (optind >= argc || !o->api || !o->token[0] || !o->name || o->clients < 1 ||
+	    o->n_hosts < 1)
+		return -EINVAL;
+	o->mode = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	o->agent_argv = optind < argc ? &argv[optind] : NULL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct cb_conn conn = {.fd = -1};
+	struct cb_opts o;
+	int err;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (cb_parse(argc, argv, &o)) {
+		fprintf(stderr, "usage: ctlbench --api IP:PORT --token-file F --name FIG "
+				"writes|reads|rtt|converge|snapshot [options] (see ctlbench.c)\n");
+		return 2;
+	}
+	cb_o = &o;
+	if (!strcmp(o.mode, "writes") && o.network)
+		err = cb_rate(true);
+	else if (!strcmp(o.mode, "reads"))
+		err = cb_rate(false);
+	else if (!strcmp(o.mode, "rtt"))
+		err = cb_rtt(&conn);
+	else if (!strcmp(o.mode, "converge") && o.network && o.hosts)
+		err = cb_converge(&conn);
+	else if (!strcmp(o.mode, "snapshot") && o.host && o.agent_argv)
+		err = cb_snapshot(&conn);
+	else
+		err = -EINVAL;
+	if (conn.fd >= 0)
+		close(conn.fd);
+	if (err)
+		fprintf(stderr, "ctlbench %s: failed (%d)\n", o.mode, err);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * dpbench.c - per-packet cost of the production datapath under
+ * BPF_PROG_TEST_RUN (tn_test_mode 0: no trace, real redirects and tunnel
+ * helpers; a redirect just returns TC_ACT_REDIRECT under test_run).
+ *
+ *   dpbench [--runs N] [--repeat R] [--only NAME] [--list]
+ *
+ * Every figure is measured N times, variants interleaved (run 1 of every
+ * figure, then run 2, ...); one run is one BPF_PROG_TEST_RUN with repeat R
+ * whose kernel-measured mean duration (ns per repetition) is the value.
+ * Output: one JSON line per run on stdout, {"name", "unit", "value",
+ * "baseline"}, for bench/report.py. Needs root; bpf_stats should be off
+ * (kernel.bpf_stats_enabled=0: it adds two clock reads per program run).
+ */
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tenet_abi.h"
+#include "tenet.skel.h"
+#include "bench.skel.h"
+
+#define DPB_VNI 100
+#define DPB_IF_A 1 /* the port under test: loopback, test_run takes it */
+#define DPB_IF_B 7 /* local port B */
+#define DPB_IF_TUN 9 /* the vxlan device */
+#define DPB_IP(a, b, c, d) htonl(((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+#define DPB_HOST_LOCAL DPB_IP(198, 18, 0, 2)
+#define DPB_HOST_C DPB_IP(198, 18, 0, 3)
+#define DPB_IP_A DPB_IP(10, 0, 0, 1)
+#define DPB_IP_B DPB_IP(10, 0, 0, 2)
+#define DPB_IP_C DPB_IP(10, 0, 0, 3)
+#define DPB_PKT_LEN 64 /* Ethernet + IPv4 + UDP + 22 bytes */
+
+static const __u8 dpb_mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
+static const __u8 dpb_mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const __u8 dpb_mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
+
+/* The loaded programs and what a figure's setup needs. */
+struct dpb {
+	struct tenet_bpf *tn;	  /* production datapath, unpinned */
+	struct bench_bpf *bb;	  /* baseline and wrappers */
+	__u8 ip_ab[DPB_PKT_LEN];  /* A -> B, local */
+	__u8 ip_ac[DPB_PKT_LEN];  /* A -> C, remote */
+	__u8 ip_ca[DPB_PKT_LEN];  /* C -> A, from the tunnel */
+	__u8 arp_req[42];	  /* A asks for B's address */
+	__u32 repeat;		  /* test_run repetitions per run */
+};
+
+/* One figure: which program runs on which frame, after which setup. */
+struct dpb_fig {
+	const char *name;     /* figure name in benchmarks.json */
+	const char *baseline; /* figure it is divided by, NULL for none */
+	const char *what;     /* what exactly is timed */
+	int (*run)(struct dpb *d, double *ns); /* one run: mean ns/packet */
+};
+
+static int dpb_put(struct bpf_map *map, const void *key, const void *val)
+{
+	return bpf_map__update_elem(map, key, bpf_map__key_size(map), val,
+				    bpf_map__value_size(map), BPF_ANY);
+}
+
+static int dpb_port_set(struct dpb *d, __u16 flags)
+{
+	struct tn_ifindex_key k = {.ifindex = DPB_IF_A};
+	struct tn_ifport v = {.port_id = 11, .vni = DPB_VNI, .flags = flags, .ip4 = DPB_IP_A};
+
+	memcpy(v.mac, dpb_mac_a, 6);
+	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
+}
+
+static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 ifindex, __be32 remote,
+		       __u32 flags)
+{
+	struct tn_fdb_key k = {.vni = DPB_VNI};
+	struct tn_fdb v = {.port_id = 1, .ifindex = ifindex, .remote_ip4 = remote, .flags = flags};
+
+	memcpy(k.mac, mac, 6);
+	return dpb_put(d->tn->maps.tn_fdb, &k, &v);
+}
+
+static int dpb_arp_add(struct dpb *d, __be32 ip4, const __u8 *mac)
+{
+	struct tn_arp_key k = {.vni = DPB_VNI, .ip4 = ip4};
+	struct tn_arp v = {};
+
+	memcpy(v.mac, mac, 6);
+	return dpb_put(d->tn->maps.tn_arp, &k, &v);
+}
+
+/* A (port security on) and B local, C on host C; host C enrolled. */
+static int dpb_topology(struct dpb *d)
+{
+	struct tn_config cfg = {.abi_version = TN_ABI_VERSION,
+				.tunnel_ifindex = DPB_IF_TUN,
+				.local_ip4 = DPB_HOST_LOCAL};
+	struct tn_peer_key pk = {.ip4 = DPB_HOST_C};
+	struct tn_peer pv = {.host_id = 3};
+	struct tn_tun_allow_key ak = {.vni = DPB_VNI, .remote_ip4 = DPB_HOST_C};
+	struct tn_tun_allow av = {};
+	__u32 zero = 0;
+
+	return dpb_put(d->tn->maps.tn_config, &zero, &cfg) ||
+	       dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ||
+	       dpb_fdb_add(d, dpb_mac_a, DPB_IF_A, 0, TN_FDB_F_LOCAL) ||
+	       dpb_fdb_add(d, dpb_mac_b, DPB_IF_B, 0, TN_FDB_F_LOCAL) ||
+	       dpb_fdb_add(d, dpb_mac_c, 0, DPB_HOST_C, TN_FDB_F_REMOTE) ||
+	       dpb_arp_add(d, DPB_IP_A, dpb_mac_a) || dpb_arp_add(d, DPB_IP_B, dpb_mac_b) ||
+	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c) || dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
+	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av);
+}
+
+/* Ethernet + IPv4 + UDP, DPB_PKT_LEN bytes. */
+static void dpb_build_ip4(__u8 *p, const __u8 *dst, const __u8 *src, __be32 saddr, __be32 daddr)
+{
+	memset(p, 0, DPB_PKT_LEN);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[17] = DPB_PKT_LEN - 14;
+	p[22] = 64;
+	p[23] = 17;
+	memcpy(p + 26, &saddr, 4);
+	memcpy(p + 30, &daddr, 4);
+	p[35] = 0x39; /* sport 12345 */
+	p[34] = 0x30;
+	p[36] = 0x13; /* dport 5001 */
+	p[37] = 0x89;
+	p[39] = DPB_PKT_LEN - 34;
+}
+
+static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
+{
+	static const __u8 hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
+
+	memset(p, 0, 42);
+	memset(p, 0xff, 6);
+	memcpy(p + 6, sha, 6);
+	p[12] = 0x08;
+	p[13] = 0x06;
+	memcpy(p + 14, hdr, 8);
+	memcpy(p + 22, sha, 6);
+	memcpy(p + 28, &spa, 4);
+	memcpy(p + 38, &tpa, 4);
+}
+
+/* One BPF_PROG_TEST_RUN of prog, repeat times, on pkt with cb[0] = vni and
+ * cb[3] = remote. Fails unless the verdict is want. */
+static int dpb_run(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len,
+		   __u32 vni, __u32 remote, int want, double *ns)
+{
+	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = d->repeat);
+	int err;
+
+	ctx.cb[0] = vni;
+	ctx.cb[3] = remote;
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err) {
+		fprintf(stderr, "dpbench: test_run %s: %s\n", bpf_program__name(prog),
+			strerror(-err));
+		return err;
+	}
+	if ((int)opts.retval != want) {
+		fprintf(stderr, "dpbench: %s returned %u, expected %d\n", bpf_program__name(prog),
+			opts.retval, want);
+		return -EPROTO;
+	}
+	*ns = opts.duration;
+	return 0;
+}
+
+/* Points the wrappers' tail-call slot at target. */
+static int dpb_slot(struct dpb *d, struct bpf_program *target)
+{
+	__u32 k = 0;
+	int fd = bpf_program__fd(target);
+
+	return bpf_map__update_elem(d->bb->maps.bench_calls, &k, sizeof(k), &fd, sizeof(fd),
+				    BPF_ANY);
+}
+
+#define TC_OK 0
+#define TC_SHOT 2
+#define TC_REDIRECT 7
+
+static int f_trivial(struct dpb *d, double *ns)
+{
+	return dpb_run(d, d->bb->progs.bench_trivial, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
+}
+
+static int f_l2_local(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?:
+	       dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_REDIRECT, ns);
+}
+
+static int f_l2_local_nosec(struct dpb *d, double *ns)
+{
+	int err = dpb_port_set(d, 0) ?:
+		  dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0,
+			  TC_REDIRECT, ns);
+
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: err;
+}
+
+static int f_l2_remote(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?:
+	       dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ac, DPB_PKT_LEN, 0, 0, TC_REDIRECT, ns);
+}
+
+static int f_arp_reply(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->tn->progs.tn_vif_ingress) ?:
+	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, 0, 0, TC_REDIRECT, ns);
+}
+
+static int f_arp_wrap(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->bb->progs.bench_trivial) ?:
+	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, 0, 0, TC_OK, ns);
+}
+
+static int f_decap_deliver(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->tn->progs.tn_tunnel_ingress) ?:
+	       dpb_run(d, d->bb->progs.bench_tun_wrap, d->ip_ca, DPB_PKT_LEN, 0, 0, TC_REDIRECT, ns);
+}
+
+static int f_tun_wrap(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->bb->progs.bench_trivial) ?:
+	       dpb_run(d, d->bb->progs.bench_tun_wrap, d->ip_ca, DPB_PKT_LEN, 0, 0, TC_OK, ns);
+}
+
+static int f_stage_l2_local(struct dpb *d, double *ns)
+{
+	return dpb_run(d, d->tn->progs.tn_l2_fwd, d->ip_ab, DPB_PKT_LEN, DPB_VNI, 0, TC_REDIRECT,
+		       ns);
+}
+
+static int f_stage_l2_remote(struct dpb *d, double *ns)
+{
+	return dpb_run(d, d->tn->progs.tn_l2_fwd, d->ip_ac, DPB_PKT_LEN, DPB_VNI, 0, TC_REDIRECT,
+		       ns);
+}
+
+static int f_stage_tun_deliver(struct dpb *d, double *ns)
+{
+	return dpb_run(d, d->tn->progs.tn_tun_deliver, d->ip_ca, DPB_PKT_LEN, DPB_VNI, DPB_HOST_C,
+		       TC_REDIRECT, ns);
+}
+
+static int f_stage_arp_resp(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->tn->progs.tn_arp_resp) ?:
+	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, DPB_VNI, 0, TC_REDIRECT, ns);
+}
+
+#define TRIV "datapath.trivial_tc"
+static const struct dpb_fig dpb_figs[] = {
+    {TRIV, NULL, "bench_trivial: return TC_ACT_OK (the baseline)", f_trivial},
+    {"datapath.l2_local", TRIV,
+     "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> redirect_peer (port security on)",
+     f_l2_local},
+    {"datapath.l2_local_nosec", TRIV, "tn_vif_ingress -> tn_l2_fwd -> redirect_peer",
+     f_l2_local_nosec},
+    {"datapath.l2_remote_encap", TRIV,
+     "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> set_tunnel_key + redirect to vxlan",
+     f_l2_remote},
+    {"datapath.decap_deliver", TRIV,
+     "bench_tun_wrap (set_tunnel_key as the vxlan device would) -> tn_tunnel_ingress "
+     "(get_tunnel_key, peer, VNI) -> tn_tun_deliver -> redirect_peer",
+     f_decap_deliver},
+    {"datapath.arp_reply", TRIV,
+     "bench_arp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> "
+     "tn_arp_resp -> reply, redirect",
+     f_arp_reply},
+    {"datapath.wrap.tun_key", TRIV, "bench_tun_wrap -> bench_trivial (part of decap_deliver)",
+     f_tun_wrap},
+    {"datapath.wrap.arp_restore", TRIV,
+     "bench_arp_wrap -> bench_trivial (part of arp_reply)", f_arp_wrap},
+    {"datapath.stage.l2_fwd_local", TRIV, "tn_l2_fwd alone, local delivery",
+     f_stage_l2_local},
+    {"datapath.stage.l2_fwd_remote", TRIV, "tn_l2_fwd alone, tunnel key + redirect",
+     f_stage_l2_remote},
+    {"datapath.stage.tun_deliver", TRIV, "tn_tun_deliver alone (context in skb->cb)",
+     f_stage_tun_deliver},
+    {"datapath.stage.arp_resp", TRIV, "bench_arp_wrap -> tn_arp_resp (includes the wrapper)",
+     f_stage_arp_resp},
+};
+#define DPB_NFIGS (sizeof(dpb_figs) / sizeof(dpb_figs[0]))
+
+static int dpb_load(struct dpb *d)
+{
+	struct bpf_map *map;
+
+	d->tn = tenet_bpf__open();
+	if (!d->tn)
+		return -errno;
+	d->tn->rodata->tn_test_mode = 0;
+	bpf_object__for_each_map(map, d->tn->obj)
+	{
+		if (bpf_map__set_pin_path(map, NULL))
+			return -EINVAL;
+	}
+	if (tenet_bpf__load(d->tn))
+		return -EIO;
+	d->bb = bench_bpf__open();
+	if (!d->bb)
+		return -errno;
+	d->bb->rodata->bench_remote = ntohl(DPB_HOST_C);
+	d->bb->rodata->bench_vni = DPB_VNI;
+	if (bench_bpf__load(d->bb))
+		return -EIO;
+	memcpy(d->bb->bss->bench_arp_req, d->arp_req, 42);
+	return dpb_topology(d);
+}
+
+static void dpb_emit(const struct dpb_fig *f, double ns)
+{
+	printf("{\"name\": \"%s\", \"unit\": \"ns/packet\", \"value\": %.2f, \"baseline\": %s%s%s, "
+	       "\"lower_is_better\": true, \"what\": \"%s\"}\n",
+	       f->name, ns, f->baseline ? "\"" : "", f->baseline ? f->baseline : "null",
+	       f->baseline ? "\"" : "", f->what);
+	fflush(stdout);
+}
+
+/* True when figure f is selected by only (NULL: all); the baseline of a
+ * selected figure is always measured too. */
+static bool dpb_selected(const struct dpb_fig *f, const char *only)
+{
+	return !only || !strcmp(f->name, only) || !strcmp(f->name, TRIV);
+}
+
+/* Prints the non-zero datapath counters (after a failed run: why). */
+static void dpb_dump_stats(struct dpb *d)
+{
+	int n = libbpf_num_possible_cpus(), c;
+	__u64 v[256], sum;
+	__u32 k;
+
+	if (n <= 0 || n > 256)
+		return;
+	for (k = 0; k < TN_STAT_MAX; k++) {
+		if (bpf_map__lookup_elem(d->tn->maps.tn_stats, &k, sizeof(k), v, n * sizeof(v[0]),
+					 0))
+			continue;
+		for (sum = 0, c = 0; c < n; c++)
+			sum += v[c];
+		if (sum)
+			fprintf(stderr, "dpbench: tn_stats[%u] = %llu\n", k, (unsigned long long)sum);
+	}
+}
+
+static int dpb_main(struct dpb *d, int runs, const char *only)
+{
+	double ns;
+	size_t i;
+	int r, err;
+
+	for (r = 0; r < runs; r++) {
+		for (i = 0; i < DPB_NFIGS; i++) {
+			if (!dpb_selected(&dpb_figs[i], only))
+				continue;
+			err = dpb_figs[i].run(d, &ns);
+			if (err) {
+				fprintf(stderr, "dpbench: %s failed\n", dpb_figs[i].name);
+				dpb_dump_stats(d);
+				return err;
+			}
+			dpb_emit(&dpb_figs[i], ns);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"runs", required_argument, NULL, 'n'},
+	    {"repeat", required_argument, NULL, 'r'},
+	    {"only", required_argument, NULL, 'o'},
+	    {"list", no_argument, NULL, 'l'},
+	    {0},
+	};
+	struct dpb d = {.repeat = 10000000};
+	const char *only = NULL;
+	int runs = 5, c, err;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'n')
+			runs = atoi(optarg);
+		else if (c == 'r')
+			d.repeat = (__u32)strtoul(optarg, NULL, 0);
+		else if (c == 'o')
+			only = optarg;
+		else if (c == 'l') {
+			for (i = 0; i < DPB_NFIGS; i++)
+				printf("%s\t%s\n", dpb_figs[i].name, dpb_figs[i].what);
+			return 0;
+		} else {
+			fprintf(stderr, "usage: dpbench [--runs N] [--repeat R] [--only NAME]\n");
+			return 2;
+		}
+	}
+	if (runs < 1 || !d.repeat)
+		return 2;
+	dpb_build_ip4(d.ip_ab, dpb_mac_b, dpb_mac_a, DPB_IP_A, DPB_IP_B);
+	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
+	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
+	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
+	err = dpb_load(&d);
+	if (err)
+		fprintf(stderr, "dpbench: cannot load the datapath (%d; root?)\n", err);
+	else
+		err = dpb_main(&d, runs, only);
+	bench_bpf__destroy(d.bb);
+	tenet_bpf__destroy(d.tn);
+	return err ? 1 : 0;
+}
