@@ -10,6 +10,8 @@
 #ifndef TENET_AGENT_AGENT_H
 #define TENET_AGENT_AGENT_H
 
+#include <stdbool.h>
+
 #include <czmq.h>
 #include <event2/event.h>
 
@@ -19,13 +21,16 @@ struct agent;
  * cert must outlive the agent. */
 struct agent_config {
 	const char *host;	/* host name (as enrolled) */
-	const char *endpoint;	/* controller southbound, tcp://IP:PORT */
-	const char *server_key; /* controller public key, Z85 */
+	const char *endpoint;	/* controllers: "tcp://IP:PORT[@KEY],..." (sbclient.h) */
+	const char *server_key; /* default controller public key, Z85; NULL if
+				 * every entry of endpoint names its own */
 	zcert_t *cert;		/* own CURVE certificate with secret key */
 	const char *underlay;	/* underlay interface */
 	const char *tunnel_dev; /* vxlan device name */
 	const char *bpffs;	/* bpffs mount point */
 	const char *state_dir;	/* where <host>.rev lives */
+	bool fake_datapath;	/* maps only, unpinned: no programs, no tunnel
+				 * device, no link monitor (fakedp.h) */
 	int status_ms;		/* STATUS period; 0 = 2000 */
 };
 

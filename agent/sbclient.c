@@ -1,6 +1,7 @@
 /* sbclient.c - southbound DEALER session; see sbclient.h. */
 #include "sbclient.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -14,23 +15,126 @@
 #define SB_BACKOFF_MAX_MS 5000
 
 struct sbclient {
-	struct event_base *base;     /* the loop */
-	char *endpoint;		     /* controller endpoint */
-	char *host;		     /* our host name */
-	zcert_t *cert;		     /* borrowed own certificate */
-	char server_key[41];	     /* controller public key, Z85 */
-	int heartbeat_ms;	     /* heartbeat period */
-	int timeout_ms;		     /* silence before reconnecting */
-	struct sbclient_ops ops;     /* callbacks */
-	zsock_t *sock;		     /* DEALER, NULL while backing off */
-	struct event *ev_sock;	     /* ZMQ_FD readable, or activated after sends */
-	struct event *ev_tick;	     /* heartbeat period */
-	struct event *ev_retry;	     /* backoff before reconnecting */
-	int64_t last_heard_ms;	     /* zclock_mono() of the last message or connect */
-	bool heard;		     /* something arrived on this session */
-	int backoff_ms;		     /* next backoff */
-	struct sbclient_stats stats; /* counters */
+	struct event_base *base;       /* the loop */
+	struct sbclient_endpoint *eps; /* the controllers, in list order */
+	size_t n_eps;		       /* entries in eps (>= 1) */
+	size_t cur;		       /* index in eps of the controller in use */
+	char *host;		       /* our host name */
+	zcert_t *cert;		       /* borrowed own certificate */
+	int heartbeat_ms;	       /* heartbeat period */
+	int timeout_ms;		       /* silence before moving on */
+	struct sbclient_ops ops;       /* callbacks */
+	zsock_t *sock;		       /* DEALER, NULL while backing off */
+	struct event *ev_sock;	       /* ZMQ_FD readable, or activated after sends */
+	struct event *ev_tick;	       /* heartbeat period */
+	struct event *ev_retry;	       /* backoff before reconnecting */
+	int64_t last_heard_ms;	       /* zclock_mono() of the last message or connect */
+	bool heard;		       /* something arrived on this session */
+	bool behind_logged;	       /* "controller behind us" logged this session */
+	int backoff_ms;		       /* next backoff */
+	struct sbclient_stats stats;   /* counters */
 };
+
+/* ---- the controller list ---- */
+
+static bool sbclient_key_valid(const char *s, size_t len)
+{
+	uint8_t raw[32];
+	char buf[41];
+
+	if (len != 40)
+		return false;
+	memcpy(buf, s, 40);
+	buf[40] = '\0';
+	return zmq_z85_decode(raw, buf) != NULL;
+}
+
+/* True if s[0..len) is a tcp://, ipc:// or inproc:// endpoint with no
+ * space, '@' or ',' in it. */
+static bool sbclient_endpoint_valid(const char *s, size_t len)
+{
+	static const char *const schemes[] = {"tcp://", "ipc://", "inproc://"};
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t sl = strlen(schemes[i]);
+
+		if (len > sl && strncmp(s, schemes[i], sl) == 0)
+			known = true;
+	}
+	if (!known || len >= SBCLIENT_ENDPOINT_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (isspace((unsigned char)s[i]) || s[i] == '@' || s[i] == ',')
+			return false;
+	return true;
+}
+
+/* Parses one trimmed entry s[0..len), "ENDPOINT" or "ENDPOINT@KEY". */
+static int sbclient_parse_entry(const char *s, size_t len, const char *default_key,
+				struct sbclient_endpoint *ep)
+{
+	const char *key = default_key;
+	size_t klen = key ? strlen(key) : 0;
+
+	/* Z85 has '@' in its alphabet: the key is exactly the last 40 */
+	if (len > 41 && s[len - 41] == '@') {
+		key = s + len - 40;
+		klen = 40;
+		len -= 41;
+	}
+	if (!key || !sbclient_key_valid(key, klen) || !sbclient_endpoint_valid(s, len))
+		return -EINVAL;
+	memcpy(ep->endpoint, s, len);
+	ep->endpoint[len] = '\0';
+	memcpy(ep->server_key, key, 40);
+	ep->server_key[40] = '\0';
+	return 0;
+}
+
+int sbclient_parse_endpoints(const char *list, const char *default_key,
+			     struct sbclient_endpoint **out, size_t *n)
+{
+	struct sbclient_endpoint *eps;
+	const char *p = list;
+	size_t cnt = 0;
+
+	if (!list || !out || !n)
+		return -EINVAL;
+	if (default_key && !sbclient_key_valid(default_key, strlen(default_key)))
+		return -EINVAL;
+	eps = calloc(SBCLIENT_MAX_ENDPOINTS, sizeof(*eps));
+	if (!eps)
+		return -ENOMEM;
+	for (;;) {
+		const char *end = strchr(p, ','), *s = p, *e;
+
+		e = end ? end : p + strlen(p);
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		if (cnt == SBCLIENT_MAX_ENDPOINTS ||
+		    sbclient_parse_entry(s, (size_t)(e - s), default_key, &eps[cnt])) {
+			free(eps);
+			return -EINVAL;
+		}
+		cnt++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	*out = eps;
+	*n = cnt;
+	return 0;
+}
+
+/* ---- the session ---- */
+
+static uint64_t sbclient_rev(struct sbclient *sb)
+{
+	return sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0;
+}
 
 static int sbclient_send(struct sbclient *sb, const struct wire_msg *m)
 {
@@ -61,7 +165,7 @@ static int sbclient_send(struct sbclient *sb, const struct wire_msg *m)
 static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
 {
 	struct wire_msg m = {.type = type};
-	uint64_t rev = sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0;
+	uint64_t rev = sbclient_rev(sb);
 
 	if (type == WIRE_HELLO) {
 		snprintf(m.hello.host, sizeof(m.hello.host), "%s", sb->host);
@@ -70,6 +174,41 @@ static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
 		m.ack.rev = rev;
 	}
 	return sbclient_send(sb, &m);
+}
+
+static void sbclient_close(struct sbclient *sb)
+{
+	if (sb->ev_sock) {
+		event_free(sb->ev_sock);
+		sb->ev_sock = NULL;
+	}
+	zsock_destroy(&sb->sock);
+}
+
+/* Drops the session and schedules a new one after the backoff, jittered to
+ * [backoff/2, backoff). */
+static void sbclient_reconnect_later(struct sbclient *sb)
+{
+	struct timeval tv;
+	int ms;
+
+	sbclient_close(sb);
+	ms = sb->backoff_ms / 2 + (int)(random() % (sb->backoff_ms / 2 + 1));
+	sb->backoff_ms =
+	    sb->backoff_ms * 2 > SB_BACKOFF_MAX_MS ? SB_BACKOFF_MAX_MS : sb->backoff_ms * 2;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_add(sb->ev_retry, &tv);
+	log_debug("reconnect scheduled delay_ms=%d endpoint=%s", ms, sb->eps[sb->cur].endpoint);
+}
+
+/* Leaves the current controller for the next one in the list. Safe from
+ * within the socket's own callback (the drain loop stops on sock == NULL). */
+static void sbclient_move_on(struct sbclient *sb)
+{
+	sb->stats.reconnects++;
+	sb->cur = (sb->cur + 1) % sb->n_eps;
+	sbclient_reconnect_later(sb);
 }
 
 static void sbclient_on_update(struct sbclient *sb, const struct wire_msg *m)
@@ -91,6 +230,44 @@ static void sbclient_on_update(struct sbclient *sb, const struct wire_msg *m)
 	sbclient_send(sb, &ack);
 }
 
+static void sbclient_heard(struct sbclient *sb)
+{
+	sb->last_heard_ms = zclock_mono();
+	sb->heard = true;
+	sb->backoff_ms = SB_BACKOFF_MIN_MS;
+}
+
+/* A controller behind us: its updates would take the maps backwards. */
+static bool sbclient_refuse_update(struct sbclient *sb, const struct wire_msg *m)
+{
+	uint64_t rev = sbclient_rev(sb);
+
+	if (m->update.to >= rev)
+		return false;
+	sb->stats.rx_backwards++;
+	log_warn("update below our revision refused, moving on type=%s to=%" PRIu64 " rev=%" PRIu64
+		 " endpoint=%s",
+		 wire_type_name(m->type), m->update.to, rev, sb->eps[sb->cur].endpoint);
+	sbclient_move_on(sb);
+	return true;
+}
+
+/* A HEARTBEAT: true if it shows the controller at or past our revision. */
+static bool sbclient_beat_current(struct sbclient *sb, const struct wire_msg *m)
+{
+	uint64_t rev = sbclient_rev(sb);
+
+	if (m->ack.rev >= rev)
+		return true;
+	sb->stats.rx_behind++;
+	if (!sb->behind_logged)
+		log_info("controller behind us, waiting endpoint=%s its_rev=%" PRIu64
+			 " rev=%" PRIu64,
+			 sb->eps[sb->cur].endpoint, m->ack.rev, rev);
+	sb->behind_logged = true;
+	return false;
+}
+
 /* Handles one received frame. */
 static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t len)
 {
@@ -103,20 +280,23 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 		log_warn("bad message dropped len=%zu err=%d", len, err);
 		return;
 	}
-	sb->last_heard_ms = zclock_mono();
-	sb->heard = true;
-	sb->backoff_ms = SB_BACKOFF_MIN_MS;
 	switch (m.type) {
 	case WIRE_SNAPSHOT:
 	case WIRE_DELTA:
+		if (sbclient_refuse_update(sb, &m))
+			break;
 		sb->stats.rx_msgs++;
+		sbclient_heard(sb);
 		sbclient_on_update(sb, &m);
 		break;
 	case WIRE_HEARTBEAT:
 		sb->stats.rx_msgs++;
+		if (sbclient_beat_current(sb, &m))
+			sbclient_heard(sb);
 		break;
 	default:
 		sb->stats.rx_rejected++;
+		sbclient_heard(sb);
 		log_warn("unexpected message dropped type=%s", wire_type_name(m.type));
 		break;
 	}
@@ -160,26 +340,19 @@ static void sbclient_on_sock(evutil_socket_t fd, short what, void *arg)
 	sbclient_drain(arg);
 }
 
-static void sbclient_close(struct sbclient *sb)
-{
-	if (sb->ev_sock) {
-		event_free(sb->ev_sock);
-		sb->ev_sock = NULL;
-	}
-	zsock_destroy(&sb->sock);
-}
-
-/* Creates the socket, connects and says HELLO. */
+/* Creates the socket to the current controller, connects and says HELLO. */
 static int sbclient_open(struct sbclient *sb)
 {
+	const struct sbclient_endpoint *ep = &sb->eps[sb->cur];
+
 	sb->sock = zsock_new(ZMQ_DEALER);
 	if (!sb->sock)
 		return -ENOMEM;
 	zsock_set_linger(sb->sock, 0);
 	zcert_apply(sb->cert, sb->sock);
-	zsock_set_curve_serverkey(sb->sock, sb->server_key);
-	if (zsock_connect(sb->sock, "%s", sb->endpoint) < 0) {
-		log_err("cannot connect endpoint=%s errno=%d", sb->endpoint, errno);
+	zsock_set_curve_serverkey(sb->sock, ep->server_key);
+	if (zsock_connect(sb->sock, "%s", ep->endpoint) < 0) {
+		log_err("cannot connect endpoint=%s errno=%d", ep->endpoint, errno);
 		goto out_close;
 	}
 	sb->ev_sock =
@@ -188,9 +361,10 @@ static int sbclient_open(struct sbclient *sb)
 		goto out_close;
 	sb->last_heard_ms = zclock_mono();
 	sb->heard = false;
+	sb->behind_logged = false;
 	sbclient_send_rev(sb, WIRE_HELLO);
-	log_info("connecting endpoint=%s host=%s rev=%" PRIu64, sb->endpoint, sb->host,
-		 sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0);
+	log_info("connecting endpoint=%s host=%s rev=%" PRIu64, ep->endpoint, sb->host,
+		 sbclient_rev(sb));
 	if (sb->ops.connected)
 		sb->ops.connected(sb->ops.arg);
 	return 0;
@@ -199,29 +373,12 @@ out_close:
 	return -EINVAL;
 }
 
-/* Drops the session and schedules a new one after the backoff, jittered to
- * [backoff/2, backoff). */
-static void sbclient_reconnect_later(struct sbclient *sb)
-{
-	struct timeval tv;
-	int ms;
-
-	sbclient_close(sb);
-	ms = sb->backoff_ms / 2 + (int)(random() % (sb->backoff_ms / 2 + 1));
-	sb->backoff_ms =
-	    sb->backoff_ms * 2 > SB_BACKOFF_MAX_MS ? SB_BACKOFF_MAX_MS : sb->backoff_ms * 2;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	event_add(sb->ev_retry, &tv);
-	log_debug("reconnect scheduled delay_ms=%d", ms);
-}
-
 static void sbclient_on_retry(evutil_socket_t fd, short what, void *arg)
 {
 	struct sbclient *sb = arg;
 
 	if (sbclient_open(sb))
-		sbclient_reconnect_later(sb);
+		sbclient_move_on(sb);
 }
 
 static void sbclient_on_tick(evutil_socket_t fd, short what, void *arg)
@@ -231,10 +388,9 @@ static void sbclient_on_tick(evutil_socket_t fd, short what, void *arg)
 	if (!sb->sock)
 		return; /* backing off */
 	if (zclock_mono() - sb->last_heard_ms > sb->timeout_ms) {
-		sb->stats.reconnects++;
-		log_warn("controller silent, reconnecting endpoint=%s silent_ms=%" PRId64,
-			 sb->endpoint, zclock_mono() - sb->last_heard_ms);
-		sbclient_reconnect_later(sb);
+		log_warn("controller silent or behind, moving on endpoint=%s silent_ms=%" PRId64,
+			 sb->eps[sb->cur].endpoint, zclock_mono() - sb->last_heard_ms);
+		sbclient_move_on(sb);
 		return;
 	}
 	sbclient_send_rev(sb, WIRE_HEARTBEAT);
@@ -246,17 +402,19 @@ struct sbclient *sbclient_new(struct event_base *base, const struct sbclient_con
 	struct timeval tv;
 	struct sbclient *sb;
 
-	if (!base || !cfg || !cfg->endpoint || !cfg->host || !cfg->cert || !cfg->server_key ||
-	    strlen(cfg->server_key) != 40 || strlen(cfg->host) >= WIRE_HOST_MAX)
+	if (!base || !cfg || !cfg->endpoint || !cfg->host || !cfg->cert ||
+	    strlen(cfg->host) >= WIRE_HOST_MAX)
 		return NULL;
 	sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return NULL;
+	if (sbclient_parse_endpoints(cfg->endpoint, cfg->server_key, &sb->eps, &sb->n_eps)) {
+		log_err("bad controller list or key endpoints=%s", cfg->endpoint);
+		goto out_free;
+	}
 	sb->base = base;
-	sb->endpoint = strdup(cfg->endpoint);
 	sb->host = strdup(cfg->host);
 	sb->cert = cfg->cert;
-	memcpy(sb->server_key, cfg->server_key, sizeof(sb->server_key));
 	sb->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : 1000;
 	sb->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 3000;
 	sb->backoff_ms = SB_BACKOFF_MIN_MS;
@@ -264,7 +422,7 @@ struct sbclient *sbclient_new(struct event_base *base, const struct sbclient_con
 		sb->ops = *ops;
 	sb->ev_tick = event_new(base, -1, EV_PERSIST, sbclient_on_tick, sb);
 	sb->ev_retry = evtimer_new(base, sbclient_on_retry, sb);
-	if (!sb->endpoint || !sb->host || !sb->ev_tick || !sb->ev_retry)
+	if (!sb->host || !sb->ev_tick || !sb->ev_retry)
 		goto out_free;
 	tv.tv_sec = sb->heartbeat_ms / 1000;
 	tv.tv_usec = (sb->heartbeat_ms % 1000) * 1000;
@@ -288,7 +446,7 @@ void sbclient_destroy(struct sbclient **sbp)
 		event_free(sb->ev_tick);
 	if (sb->ev_retry)
 		event_free(sb->ev_retry);
-	free(sb->endpoint);
+	free(sb->eps);
 	free(sb->host);
 	free(sb);
 	*sbp = NULL;
@@ -300,7 +458,7 @@ int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *por
 
 	if (!sb || (n && !ports))
 		return -EINVAL;
-	m.status.rev = sb->ops.rev ? sb->ops.rev(sb->ops.arg) : 0;
+	m.status.rev = sbclient_rev(sb);
 	m.status.ports = (struct wire_port_status *)ports;
 	m.status.n_ports = n;
 	return sbclient_send(sb, &m);
@@ -309,6 +467,11 @@ int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *por
 bool sbclient_connected(const struct sbclient *sb)
 {
 	return sb && sb->sock && sb->heard && zclock_mono() - sb->last_heard_ms <= sb->timeout_ms;
+}
+
+const char *sbclient_endpoint(const struct sbclient *sb)
+{
+	return sb ? sb->eps[sb->cur].endpoint : NULL;
 }
 
 void sbclient_get_stats(const struct sbclient *sb, struct sbclient_stats *out)

@@ -1,14 +1,25 @@
-/* sbclient.h - the agent's southbound session with the controller.
+/* sbclient.h - the agent's southbound session with the controllers.
  *
  * A czmq DEALER socket with CURVE (the agent's own certificate, the
  * controller's public key) on the agent's libevent loop: ZMQ_FD is watched
  * and ZMQ_EVENTS drained after every wake-up and after every send (the fd is
  * edge-triggered). On connect it sends HELLO(host, rev); SNAPSHOT and DELTA
  * go to the update callback and are ACKed when applied; a gap (-ESTALE)
- * sends HELLO again to get a snapshot. A HEARTBEAT goes out every second;
- * when nothing has been heard for 3 s the socket is destroyed and recreated
- * after an exponential backoff (100 ms doubling to 5 s, with jitter).
- * Malformed messages are counted and dropped. Loop thread only.
+ * sends HELLO again to get a snapshot. A HEARTBEAT goes out every second.
+ *
+ * Several controllers (the nodes of one cluster) may be given; the client
+ * talks to one at a time, starting with the first. It moves on to the next
+ * one in the list (round-robin, wrapping) when the current one has been
+ * silent for 3 s, or when it sends a SNAPSHOT or DELTA whose target revision
+ * is below the applied one: the applied revision never goes backwards (such
+ * an update is refused and counted, never applied). A HEARTBEAT carrying a
+ * revision below ours says the controller is behind us: it is counted but
+ * does not count as hearing from it, so the client waits for that node to
+ * catch up (it then sends an update) for at most the silence timeout, then
+ * moves on. Every move destroys the socket and opens the next one after an
+ * exponential backoff (100 ms doubling to 5 s, with jitter; reset by any
+ * message heard). Malformed messages are counted and dropped. Loop thread
+ * only.
  */
 #ifndef TENET_AGENT_SBCLIENT_H
 #define TENET_AGENT_SBCLIENT_H
@@ -24,13 +35,23 @@
 
 struct sbclient;
 
+#define SBCLIENT_MAX_ENDPOINTS 16  /* controllers in one list */
+#define SBCLIENT_ENDPOINT_MAX  256 /* one endpoint, including NUL */
+
+/* One controller of the list. */
+struct sbclient_endpoint {
+	char endpoint[SBCLIENT_ENDPOINT_MAX]; /* e.g. tcp://198.18.0.254:6641 */
+	char server_key[41];		      /* its CURVE public key, Z85 */
+};
+
 /* Session parameters; strings are copied, cert is borrowed (must outlive
  * the client). */
 struct sbclient_config {
-	const char *endpoint;	/* e.g. tcp://198.18.0.254:6641 */
+	const char *endpoint;	/* controller list, see sbclient_parse_endpoints */
 	const char *host;	/* this host's name, sent in HELLO */
 	zcert_t *cert;		/* own CURVE certificate, with secret key */
-	const char *server_key; /* controller public key, Z85 (40 chars) */
+	const char *server_key; /* default controller public key, Z85 (40 chars);
+				 * NULL if every list entry names its own */
 	int heartbeat_ms;	/* heartbeat period; 0 = 1000 */
 	int timeout_ms;		/* silence before reconnecting; 0 = 3000 */
 };
@@ -50,15 +71,30 @@ struct sbclient_ops {
 
 /* Counters for logs and tests. */
 struct sbclient_stats {
-	uint64_t rx_msgs;     /* messages decoded and handled */
-	uint64_t rx_rejected; /* malformed, multi-part or unexpected: dropped */
-	uint64_t tx_msgs;     /* messages queued */
-	uint64_t tx_dropped;  /* could not be queued */
-	uint64_t reconnects;  /* sessions recreated after silence */
+	uint64_t rx_msgs;      /* messages decoded and handled */
+	uint64_t rx_rejected;  /* malformed, multi-part or unexpected: dropped */
+	uint64_t tx_msgs;      /* messages queued */
+	uint64_t tx_dropped;   /* could not be queued */
+	uint64_t reconnects;   /* sessions dropped (silence, refused update) and
+				* recreated with the next controller */
+	uint64_t rx_backwards; /* SNAPSHOT/DELTA below our revision: refused */
+	uint64_t rx_behind;    /* HEARTBEATs from a controller behind us */
 };
 
-/* Creates the socket, connects and sends HELLO. Returns NULL on failure
- * (bad endpoint or key; logged). */
+/* Parses a controller list: entries separated by commas (spaces around an
+ * entry are ignored), each "ENDPOINT" or "ENDPOINT@KEY", where ENDPOINT is
+ * a tcp://, ipc:// or inproc:// ZeroMQ endpoint and KEY that controller's
+ * own public key (40 Z85 characters); an entry without a key gets
+ * default_key (may be NULL when every entry has one). On success *out (a
+ * malloc'd array; the caller frees it) and *n are set and 0 is returned.
+ * Returns -EINVAL for an empty list or entry, a bad endpoint, a missing or
+ * malformed key (default_key included, even if unused), or more than
+ * SBCLIENT_MAX_ENDPOINTS entries; -ENOMEM. Any thread. */
+int sbclient_parse_endpoints(const char *list, const char *default_key,
+			     struct sbclient_endpoint **out, size_t *n);
+
+/* Parses cfg->endpoint, connects to the first controller and sends HELLO.
+ * Returns NULL on failure (bad list, endpoint or key; logged). */
 struct sbclient *sbclient_new(struct event_base *base, const struct sbclient_config *cfg,
 			      const struct sbclient_ops *ops);
 
@@ -71,6 +107,10 @@ int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *por
 
 /* True if the controller was heard within the timeout. */
 bool sbclient_connected(const struct sbclient *sb);
+
+/* The endpoint of the controller in use (or about to be tried while backing
+ * off); owned by sb, valid until the next loop iteration. NULL if sb is. */
+const char *sbclient_endpoint(const struct sbclient *sb);
 
 void sbclient_get_stats(const struct sbclient *sb, struct sbclient_stats *out);
 

@@ -1,7 +1,10 @@
 /* test_agent_sbclient.c - the agent's southbound session against an
  * in-process CURVE ROUTER on 127.0.0.1: HELLO, SNAPSHOT -> ACK, a gap ->
  * HELLO, a malformed message counted and dropped, heartbeats, STATUS, and
- * reconnection after silence. */
+ * reconnection after silence. With a list of controllers (two ROUTERs, each
+ * with its own key): list parsing, failover past a dead one, refusal of an
+ * update that would take the revision backwards, and waiting for a
+ * controller that is behind, then moving on. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +12,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <czmq.h>
@@ -23,6 +31,8 @@ struct fx {
 	zcert_t *server_cert;	 /* ROUTER's key pair */
 	zcert_t *client_cert;	 /* DEALER's key pair */
 	zsock_t *router;	 /* the fake controller */
+	zcert_t *server2_cert;	 /* second ROUTER's key pair (list tests) */
+	zsock_t *router2;	 /* a second controller, NULL unless fx_setup_two */
 	zframe_t *rid;		 /* last routing id seen */
 	struct sbclient *sb;	 /* under test */
 	uint64_t rev;		 /* what ops.rev returns */
@@ -85,19 +95,23 @@ static int fx_teardown(void **state)
 	sbclient_destroy(&f->sb);
 	zframe_destroy(&f->rid);
 	zsock_destroy(&f->router);
+	zsock_destroy(&f->router2);
 	zcert_destroy(&f->server_cert);
+	zcert_destroy(&f->server2_cert);
 	zcert_destroy(&f->client_cert);
 	event_base_free(f->base);
 	free(f);
 	return 0;
 }
 
-/* Runs the client's loop and waits for a message of type at the router,
- * skipping others (heartbeats), up to timeout_ms. Fills *m (release). */
-static bool fx_expect(struct fx *f, enum wire_type type, struct wire_msg *m, int timeout_ms)
+/* Runs the client's loop and waits for a message of type at router,
+ * skipping others (heartbeats), up to timeout_ms. Fills *m (release) and
+ * f->rid (the sender). */
+static bool fx_expect_on(struct fx *f, zsock_t *router, enum wire_type type, struct wire_msg *m,
+			 int timeout_ms)
 {
 	int64_t deadline = zclock_mono() + timeout_ms;
-	zpoller_t *p = zpoller_new(f->router, NULL);
+	zpoller_t *p = zpoller_new(router, NULL);
 	bool found = false;
 
 	while (!found && zclock_mono() < deadline) {
@@ -107,7 +121,7 @@ static bool fx_expect(struct fx *f, enum wire_type type, struct wire_msg *m, int
 		event_base_loop(f->base, EVLOOP_NONBLOCK);
 		if (!zpoller_wait(p, 5))
 			continue;
-		msg = zmsg_recv(f->router);
+		msg = zmsg_recv(router);
 		assert_non_null(msg);
 		assert_int_equal(zmsg_size(msg), 2);
 		zframe_destroy(&f->rid);
@@ -124,23 +138,39 @@ static bool fx_expect(struct fx *f, enum wire_type type, struct wire_msg *m, int
 	return found;
 }
 
-static void fx_send_raw(struct fx *f, const void *data, size_t len)
+static bool fx_expect(struct fx *f, enum wire_type type, struct wire_msg *m, int timeout_ms)
+{
+	return fx_expect_on(f, f->router, type, m, timeout_ms);
+}
+
+static void fx_send_raw_to(zsock_t *router, zframe_t *rid, const void *data, size_t len)
 {
 	zmsg_t *msg = zmsg_new();
 
-	zmsg_append(msg, &(zframe_t *){zframe_dup(f->rid)});
+	zmsg_append(msg, &(zframe_t *){zframe_dup(rid)});
 	zmsg_addmem(msg, data, len);
-	assert_int_equal(zmsg_send(&msg, f->router), 0);
+	assert_int_equal(zmsg_send(&msg, router), 0);
 }
 
-static void fx_send(struct fx *f, const struct wire_msg *m)
+static void fx_send_raw(struct fx *f, const void *data, size_t len)
+{
+	fx_send_raw_to(f->router, f->rid, data, len);
+}
+
+/* Sends m from router to the client session rid. */
+static void fx_send_to(zsock_t *router, zframe_t *rid, const struct wire_msg *m)
 {
 	uint8_t *buf;
 	size_t len;
 
 	assert_int_equal(wire_encode(m, &buf, &len), 0);
-	fx_send_raw(f, buf, len);
+	fx_send_raw_to(router, rid, buf, len);
 	free(buf);
+}
+
+static void fx_send(struct fx *f, const struct wire_msg *m)
+{
+	fx_send_to(f->router, f->rid, m);
 }
 
 /* Runs the loop until cond holds or timeout_ms passes. */
@@ -247,12 +277,287 @@ static void test_rejects_bad_config(void **state)
 	assert_null(sbclient_new(f->base, &cfg, NULL));
 }
 
+/* ---- a list of controllers ---- */
+
+static zsock_t *fx_router(zcert_t *cert)
+{
+	zsock_t *r = zsock_new(ZMQ_ROUTER);
+
+	assert_non_null(r);
+	zcert_apply(cert, r);
+	zsock_set_curve_server(r, 1);
+	zsock_set_linger(r, 0);
+	assert_true(zsock_bind(r, "tcp://127.0.0.1:*") > 0);
+	return r;
+}
+
+/* Two controllers, each with its own key; no client yet (fx_client). */
+static int fx_setup_two(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	zsys_handler_set(NULL);
+	f->base = event_base_new();
+	f->server_cert = zcert_new();
+	f->server2_cert = zcert_new();
+	f->client_cert = zcert_new();
+	f->router = fx_router(f->server_cert);
+	f->router2 = fx_router(f->server2_cert);
+	*state = f;
+	return 0;
+}
+
+/* Starts the client on list (default key: key, may be NULL). */
+static void fx_client(struct fx *f, const char *list, const char *key)
+{
+	struct sbclient_config cfg = {.endpoint = list,
+				      .host = "h1",
+				      .cert = f->client_cert,
+				      .server_key = key,
+				      .heartbeat_ms = 100,
+				      .timeout_ms = 400};
+	struct sbclient_ops ops = {
+	    .rev = fx_rev, .update = fx_update, .connected = fx_connected, .arg = f};
+
+	f->sb = sbclient_new(f->base, &cfg, &ops);
+	assert_non_null(f->sb);
+}
+
+/* "A@keyA,B@keyB": both controllers with their own keys. */
+static void fx_list_both(struct fx *f, char *list, size_t size)
+{
+	snprintf(list, size, "%s@%s,%s@%s", zsock_endpoint(f->router),
+		 zcert_public_txt(f->server_cert), zsock_endpoint(f->router2),
+		 zcert_public_txt(f->server2_cert));
+}
+
+/* A loopback TCP port nobody listens on. */
+static int fx_dead_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void expect_parse_fails(const char *list, const char *key)
+{
+	struct sbclient_endpoint *eps = NULL;
+	size_t n = 0;
+
+	if (sbclient_parse_endpoints(list, key, &eps, &n) != -EINVAL)
+		fail_msg("list accepted: \"%s\"", list ? list : "(null)");
+	assert_null(eps);
+}
+
+static void test_parse_endpoints(void **state)
+{
+	zcert_t *k1 = zcert_new(), *k2 = zcert_new();
+	const char *d = zcert_public_txt(k1), *o = zcert_public_txt(k2);
+	static const char *const bad[] = {
+	    "",		 " ",	   "tcp://a:1,",  ",tcp://a:1", "tcp://a:1,,tcp://b:2",
+	    "bogus://x", "tcp://", "tcp://a b:1", "a:1",	"tcp://a:1@short"};
+	struct sbclient_endpoint *eps;
+	char at_key[41], list[2048];
+	size_t n;
+
+	assert_int_equal(sbclient_parse_endpoints("tcp://10.0.0.1:6641", d, &eps, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(eps[0].endpoint, "tcp://10.0.0.1:6641");
+	assert_string_equal(eps[0].server_key, d);
+	free(eps);
+	/* spaces around entries; one entry with its own key */
+	snprintf(list, sizeof(list), " tcp://a:1 ,tcp://b:2@%s,  ipc:///tmp/c ", o);
+	assert_int_equal(sbclient_parse_endpoints(list, d, &eps, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(eps[0].endpoint, "tcp://a:1");
+	assert_string_equal(eps[0].server_key, d);
+	assert_string_equal(eps[1].endpoint, "tcp://b:2");
+	assert_string_equal(eps[1].server_key, o);
+	assert_string_equal(eps[2].endpoint, "ipc:///tmp/c");
+	assert_string_equal(eps[2].server_key, d);
+	free(eps);
+	/* '@' is a Z85 character: a key may begin with one */
+	memset(at_key, '0', 40);
+	at_key[0] = '@';
+	at_key[40] = '\0';
+	snprintf(list, sizeof(list), "tcp://a:1@%s", at_key);
+	assert_int_equal(sbclient_parse_endpoints(list, NULL, &eps, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(eps[0].endpoint, "tcp://a:1");
+	assert_string_equal(eps[0].server_key, at_key);
+	free(eps);
+	/* every entry with its own key: no default needed */
+	snprintf(list, sizeof(list), "tcp://a:1@%s,tcp://b:2@%s", d, o);
+	assert_int_equal(sbclient_parse_endpoints(list, NULL, &eps, &n), 0);
+	assert_int_equal(n, 2);
+	free(eps);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_parse_fails(bad[i], d);
+	expect_parse_fails(NULL, d);
+	expect_parse_fails("tcp://a:1", NULL); /* no key at all */
+	expect_parse_fails(list, "short");     /* a bad default, even unused */
+	memset(at_key, '~', 40);	       /* not Z85 */
+	snprintf(list, sizeof(list), "tcp://a:1@%s", at_key);
+	expect_parse_fails(list, d);
+	/* at most SBCLIENT_MAX_ENDPOINTS entries */
+	list[0] = '\0';
+	for (int i = 0; i < SBCLIENT_MAX_ENDPOINTS; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%stcp://a:%d",
+			 i ? "," : "", i + 1);
+	assert_int_equal(sbclient_parse_endpoints(list, d, &eps, &n), 0);
+	assert_int_equal(n, SBCLIENT_MAX_ENDPOINTS);
+	free(eps);
+	strcat(list, ",tcp://a:99");
+	expect_parse_fails(list, d);
+	zcert_destroy(&k1);
+	zcert_destroy(&k2);
+}
+
+/* The first controller of the list is dead: the client moves on to the
+ * second (its own key) and is served there. */
+static void test_failover_past_dead(void **state)
+{
+	struct fx *f = *state;
+	struct wire_msg m, out;
+	struct sbclient_stats st;
+	char list[512], dead[64];
+
+	snprintf(dead, sizeof(dead), "tcp://127.0.0.1:%d", fx_dead_port());
+	snprintf(list, sizeof(list), "%s,%s@%s", dead, zsock_endpoint(f->router2),
+		 zcert_public_txt(f->server2_cert));
+	fx_client(f, list, zcert_public_txt(f->server_cert));
+	assert_string_equal(sbclient_endpoint(f->sb), dead);
+	assert_true(fx_expect_on(f, f->router2, WIRE_HELLO, &m, 5000));
+	assert_int_equal(m.hello.last_rev, 0);
+	wire_msg_release(&m);
+	assert_string_equal(sbclient_endpoint(f->sb), zsock_endpoint(f->router2));
+	sbclient_get_stats(f->sb, &st);
+	assert_true(st.reconnects >= 1);
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 3}};
+	fx_send_to(f->router2, f->rid, &out);
+	assert_true(fx_expect_on(f, f->router2, WIRE_ACK, &m, 3000));
+	assert_int_equal(m.ack.rev, 3);
+	wire_msg_release(&m);
+	assert_true(sbclient_connected(f->sb));
+}
+
+/* A SNAPSHOT or DELTA below the applied revision is refused (never
+ * applied) and the client moves on, round-robin. */
+static void test_refuses_backwards(void **state)
+{
+	struct fx *f = *state;
+	struct wire_msg m, out;
+	struct sbclient_stats st;
+	char list[512];
+	int updates;
+
+	fx_list_both(f, list, sizeof(list));
+	fx_client(f, list, NULL);
+	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
+	wire_msg_release(&m);
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 10}};
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	assert_int_equal(m.ack.rev, 10);
+	wire_msg_release(&m);
+	updates = f->updates;
+	/* a DELTA ending below 10: refused; the client goes to B */
+	out = (struct wire_msg){.type = WIRE_DELTA, .update = {.from = 4, .to = 6}};
+	fx_send(f, &out);
+	assert_true(fx_expect_on(f, f->router2, WIRE_HELLO, &m, 5000));
+	assert_int_equal(m.hello.last_rev, 10);
+	wire_msg_release(&m);
+	sbclient_get_stats(f->sb, &st);
+	assert_int_equal(st.rx_backwards, 1);
+	assert_int_equal(f->updates, updates);
+	assert_int_equal(f->rev, 10);
+	/* B offers a SNAPSHOT of revision 9: refused; back to A (wrapping) */
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 9}};
+	fx_send_to(f->router2, f->rid, &out);
+	assert_true(fx_expect(f, WIRE_HELLO, &m, 5000));
+	assert_int_equal(m.hello.last_rev, 10);
+	wire_msg_release(&m);
+	sbclient_get_stats(f->sb, &st);
+	assert_int_equal(st.rx_backwards, 2);
+	assert_int_equal(f->updates, updates);
+	/* an update to the same revision is accepted */
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 10}};
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	assert_int_equal(m.ack.rev, 10);
+	wire_msg_release(&m);
+	assert_int_equal(f->updates, updates + 1);
+	assert_true(sbclient_connected(f->sb));
+}
+
+static bool fx_behind_seen(struct fx *f)
+{
+	struct sbclient_stats st;
+
+	sbclient_get_stats(f->sb, &st);
+	return st.rx_behind > 0;
+}
+
+/* A controller behind us (its HEARTBEAT carries a lower revision) is waited
+ * for: when it catches up its update is applied. One that stays behind is
+ * left for the next, though it keeps talking. */
+static void test_waits_for_behind(void **state)
+{
+	struct fx *f = *state;
+	struct wire_msg m, out, beat = {.type = WIRE_HEARTBEAT, .ack = {.rev = 7}};
+	int64_t deadline;
+	zframe_t *rid_a;
+	char list[512];
+	bool moved = false;
+
+	f->rev = 10;
+	fx_list_both(f, list, sizeof(list));
+	fx_client(f, list, NULL);
+	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
+	assert_int_equal(m.hello.last_rev, 10);
+	wire_msg_release(&m);
+	fx_send(f, &beat);
+	PUMP_UNTIL(f, fx_behind_seen(f), 3000);
+	assert_true(fx_behind_seen(f));
+	assert_false(sbclient_connected(f->sb));
+	/* A catches up within the timeout */
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 12}};
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	assert_int_equal(m.ack.rev, 12);
+	wire_msg_release(&m);
+	assert_true(sbclient_connected(f->sb));
+	/* A falls behind for good and keeps saying so: the client moves on */
+	rid_a = zframe_dup(f->rid);
+	deadline = zclock_mono() + 5000;
+	while (!moved && zclock_mono() < deadline) {
+		fx_send_to(f->router, rid_a, &beat);
+		moved = fx_expect_on(f, f->router2, WIRE_HELLO, &m, 50);
+	}
+	zframe_destroy(&rid_a);
+	assert_true(moved);
+	assert_int_equal(m.hello.last_rev, 12);
+	wire_msg_release(&m);
+	assert_int_equal(f->rev, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_session, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_reconnects_after_silence, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_rejects_bad_config, fx_setup, fx_teardown),
+	    cmocka_unit_test(test_parse_endpoints),
+	    cmocka_unit_test_setup_teardown(test_failover_past_dead, fx_setup_two, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_backwards, fx_setup_two, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_waits_for_behind, fx_setup_two, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
