@@ -11,7 +11,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/scenario.sh
 . "$here/lib/scenario.sh"
 
-TOPO_BPFFS=/sys/fs/bpf
 topo_init "${1:-$here/../build}"
 say "tenet demo: two tenants with overlapping addresses on a VXLAN overlay across two hosts"
 scenario_build

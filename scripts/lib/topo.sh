@@ -53,8 +53,8 @@ topo_init() {
 	TOPO_NS=()
 	TOPO_PIDS=()
 	TOPO_CTL_PID=
-	# Tests pin into a bpffs of their own, so runs never share pins; the
-	# demo sets TOPO_BPFFS=/sys/fs/bpf, the agents' default.
+	# Every run pins into a bpffs of its own, so runs never share pins and
+	# never touch a real deployment's /sys/fs/bpf/tenet/<host>.
 	TOPO_BPFFS=${TOPO_BPFFS:-$TOPO_DIR/bpffs}
 	mkdir -p "$TOPO_BPFFS"
 	CTL_BIN=$TOPO_BUILD/controller/tenet-controller
@@ -208,7 +208,9 @@ topo_dump_logs() {
 
 topo_cleanup() {
 	local rc=$? pid ns h
-	trap - EXIT INT TERM
+	# A second Ctrl-C must not cut the cleanup short.
+	trap '' INT TERM
+	trap - EXIT
 	# Cleanup must finish whatever state the run died in.
 	set +eu
 	[ "$rc" != 0 ] && [ -n "${TOPO_DIR:-}" ] && [ "${TOPO_NO_LOGS:-0}" != 1 ] && topo_dump_logs
