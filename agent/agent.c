@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "applier.h"
+#include "fakedp.h"
 #include "linkwatch.h"
 #include "loader.h"
 #include "log.h"
@@ -21,7 +22,8 @@
 #include "tenet_abi.h"
 
 struct agent {
-	struct loader *loader;	 /* the datapath */
+	struct loader *loader;	 /* the datapath, NULL with a fake one */
+	struct fakedp *fake;	 /* --fake-datapath maps, else NULL */
 	struct linkwatch *links; /* interface names -> indexes */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
@@ -34,6 +36,8 @@ static uint32_t agent_resolve(void *arg, const char *ifname)
 {
 	struct agent *ag = arg;
 
+	if (!ag->links)
+		return 0; /* fake datapath: no interfaces */
 	return linkwatch_ifindex(ag->links, ifname);
 }
 
@@ -42,7 +46,9 @@ static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, 
 	struct agent *ag = arg;
 	int err;
 
-	if (ifindex) {
+	if (!ag->loader) {
+		/* fake datapath: nothing to attach */
+	} else if (ifindex) {
 		err = loader_attach_port(ag->loader, ifname, ifindex);
 		if (err)
 			log_err("port attach failed port=%u ifname=%s err=%d", port_id, ifname,
@@ -135,7 +141,7 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	p = &st->ports[st->n++];
 	memset(p, 0, sizeof(*p));
 	p->port_id = port->port_id;
-	p->up = loader_port_attached(st->ag->loader, port->ifname, port->ifindex);
+	p->up = st->ag->loader && loader_port_attached(st->ag->loader, port->ifname, port->ifindex);
 	if (p->up)
 		agent_port_counters(st->ag, port->ifindex, p);
 }
@@ -149,6 +155,20 @@ static void agent_on_status(evutil_socket_t fd, short what, void *arg)
 	applier_port_foreach(st.ag->applier, agent_status_port, &st);
 	sbclient_send_status(st.ag->sb, st.ports, st.n);
 	free(st.ports);
+}
+
+/* --fake-datapath: private maps and the applier, nothing else. */
+static int agent_start_fake(struct agent *ag, const char *rev_path,
+			    const struct applier_ops *ops)
+{
+	struct applier_maps maps;
+
+	ag->fake = fakedp_new();
+	if (!ag->fake)
+		return -EIO;
+	fakedp_map_fds(ag->fake, &maps);
+	ag->applier = applier_new(&maps, rev_path, false, ops);
+	return ag->applier ? 0 : -EIO;
 }
 
 /* Starts the datapath side: loader, link monitor, applier. */
@@ -171,6 +191,8 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 		log_err("cannot create state dir path=%s errno=%d", cfg->state_dir, errno);
 		return -errno;
 	}
+	if (cfg->fake_datapath)
+		return agent_start_fake(ag, rev_path, &ops);
 	ag->loader = loader_new(&lc);
 	if (!ag->loader)
 		return -EIO;
@@ -233,6 +255,7 @@ void agent_destroy(struct agent **ap)
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
 	loader_destroy(&ag->loader);
+	fakedp_destroy(&ag->fake);
 	if (ag->ev_status)
 		event_free(ag->ev_status);
 	free(ag);

@@ -14,10 +14,16 @@
  *                 K times: POST a port bound to host PREFIX<k % N>, then
  *                 GET /v1/wait?revision=<its revision>; prints each
  *                 POST-to-wait-answer time in ms (every affected agent acked).
- *   MODE snapshot --host NAME --name FIG -- AGENT ARGV...
+ *   MODE create   --network ID --hosts NAME --count K: K ports bound to
+ *                 host NAME (setup, no figure).
+ *   MODE snapshot --host NAME --name FIG [--sb-port P] -- AGENT ARGV...
  *                 starts the agent, polls GET /v1/hosts/NAME every 1 ms until
  *                 applied_revision reaches the current revision; prints the
- *                 time from exec to that in ms, then stops the agent.
+ *                 time from exec to that in ms, then stops the agent. With
+ *                 --sb-port, also FIG_bytes: bytes the controller's southbound
+ *                 socket sent on that session (ss bytes_acked: the encrypted
+ *                 ZMTP stream, handshake included).
+ *   --subnet ID   ports also get an address from that subnet.
  * Output: JSON lines {"name", "unit", "value", "baseline"} for report.py.
  */
 #include <arpa/inet.h>
@@ -45,6 +51,8 @@ struct cb_opts {
 	const char *api;      /* IP:PORT */
 	char token[128];      /* admin token */
 	const char *network;  /* network id */
+	const char *subnet;   /* subnet id for fixed_ips, or NULL */
+	int sb_port;	      /* controller southbound TCP port (snapshot) */
 	const char *hosts;    /* host name prefix (converge) */
 	const char *host;     /* host name (snapshot) */
 	const char *name;     /* figure name */
@@ -187,6 +195,22 @@ static void cb_emit(const char *unit, double v, bool lower_better)
 	fflush(stdout);
 }
 
+/* JSON body of a port create, bound to host (NULL: unbound) as k. */
+static void cb_port_body(char *buf, size_t size, const char *host, int k)
+{
+	char ips[160] = "", bind[160] = "";
+
+	if (cb_o->subnet)
+		snprintf(ips, sizeof(ips), ", \"fixed_ips\": [{\"subnet_id\": \"%s\"}]",
+			 cb_o->subnet);
+	if (host)
+		snprintf(bind, sizeof(bind),
+			 ", \"binding\": {\"host\": \"%s\", \"interface\": \"cb%x-%d\"}", host,
+			 (unsigned int)getpid() & 0xfff, k);
+	snprintf(buf, size, "{\"network_id\": \"%s\"%s%s}", cb_o->network ? cb_o->network : "",
+		 ips, bind);
+}
+
 /* Per-thread state of a rate run. */
 struct cb_worker {
 	pthread_t tid;	  /* the thread */
@@ -205,7 +229,7 @@ static void *cb_worker_main(void *arg)
 	if (!c)
 		return NULL;
 	c->fd = -1;
-	snprintf(body, sizeof(body), "{\"network_id\": \"%s\"}", cb_o->network ? cb_o->network : "");
+	cb_port_body(body, sizeof(body), NULL, 0);
 	while (cb_now_ms() < w->deadline) {
 		int err = w->write ? cb_request(c, "POST", "/v1/ports", body)
 				   : cb_request(c, "GET", "/v1/status", NULL);
@@ -270,14 +294,11 @@ static int cb_rtt(struct cb_conn *c)
 /* One converge sample: create a bound port, wait for every ack. */
 static int cb_converge_one(struct cb_conn *c, int k, double *ms)
 {
-	char body[512], path[128];
+	char body[512], path[128], host[80];
 	double t0 = cb_now_ms();
-	unsigned int salt = (unsigned int)getpid();
 
-	snprintf(body, sizeof(body),
-		 "{\"network_id\": \"%s\", \"binding\": {\"host\": \"%s%d\", "
-		 "\"interface\": \"cb%x%d\"}}",
-		 cb_o->network, cb_o->hosts, k % cb_o->n_hosts, salt & 0xfff, k);
+	snprintf(host, sizeof(host), "%s%d", cb_o->hosts, k % cb_o->n_hosts);
+	cb_port_body(body, sizeof(body), host, k);
 	if (cb_request(c, "POST", "/v1/ports", body) || c->status != 201) {
 		fprintf(stderr, "ctlbench: port create: %d %s\n", c->status, c->body ? c->body : "");
 		return -EIO;
@@ -302,6 +323,44 @@ static int cb_converge(struct cb_conn *c)
 		cb_emit("ms", ms, true);
 	}
 	return 0;
+}
+
+static int cb_create(struct cb_conn *c)
+{
+	char body[512];
+	int k;
+
+	for (k = 0; k < cb_o->count; k++) {
+		cb_port_body(body, sizeof(body), cb_o->hosts, k);
+		if (cb_request(c, "POST", "/v1/ports", body) || c->status != 201) {
+			fprintf(stderr, "ctlbench: port create: %d %s\n", c->status,
+				c->body ? c->body : "");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/* Bytes the controller sent on its one southbound session, or -1. */
+static long long cb_sb_bytes(void)
+{
+	char cmd[160], line[4096];
+	long long v = -1;
+	const char *p;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ss -tinH state established '( sport = :%d )' 2>/dev/null",
+		 cb_o->sb_port);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "bytes_acked:");
+		if (p)
+			v = strtoll(p + 12, NULL, 10);
+	}
+	pclose(f);
+	return v;
 }
 
 /* Applied revision of host, or -1. */
@@ -344,8 +403,20 @@ static int cb_snapshot(struct cb_conn *c)
 			break;
 		usleep(1000);
 	}
-	if (rev >= (int64_t)want)
+	if (rev >= (int64_t)want) {
+		long long bytes;
+		const char *name = cb_o->name;
+		char bname[128];
+
 		cb_emit("ms", cb_now_ms() - t0, true);
+		bytes = cb_o->sb_port ? cb_sb_bytes() : -1;
+		if (bytes > 0) {
+			snprintf(bname, sizeof(bname), "%s_bytes", name);
+			((struct cb_opts *)cb_o)->name = bname;
+			cb_emit("bytes", (double)bytes, true);
+			((struct cb_opts *)cb_o)->name = name;
+		}
+	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	return rev >= (int64_t)want ? 0 : -ETIMEDOUT;
@@ -374,12 +445,13 @@ static int cb_parse(int argc, char **argv, struct cb_opts *o)
 	    {"host", required_argument, NULL, 'h'},	{"name", required_argument, NULL, 'n'},
 	    {"baseline", required_argument, NULL, 'b'}, {"clients", required_argument, NULL, 'c'},
 	    {"seconds", required_argument, NULL, 's'},	{"count", required_argument, NULL, 'k'},
-	    {"n-hosts", required_argument, NULL, 'm'},	{0},
+	    {"n-hosts", required_argument, NULL, 'm'},	{"subnet", required_argument, NULL, 'S'},
+	    {"sb-port", required_argument, NULL, 'P'},	{0},
 	};
 	int c;
 
 	*o = (struct cb_opts){.clients = 1, .seconds = 3, .count = 20, .n_hosts = 1};
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->api = optarg; break;
 		case 't': if (cb_token(o, optarg)) return -EINVAL; break;
@@ -392,6 +464,8 @@ static int cb_parse(int argc, char **argv, struct cb_opts *o)
 		case 's': o->seconds = atoi(optarg); break;
 		case 'k': o->count = atoi(optarg); break;
 		case 'm': o->n_hosts = atoi(optarg); break;
+		case 'S': o->subnet = optarg; break;
+		case 'P': o->sb_port = atoi(optarg); break;
 		default: return -EINVAL;
 		}
 	}
@@ -426,6 +500,8 @@ int main(int argc, char **argv)
 		err = cb_rtt(&conn);
 	else if (!strcmp(o.mode, "converge") && o.network && o.hosts)
 		err = cb_converge(&conn);
+	else if (!strcmp(o.mode, "create") && o.network && o.hosts)
+		err = cb_create(&conn);
 	else if (!strcmp(o.mode, "snapshot") && o.host && o.agent_argv)
 		err = cb_snapshot(&conn);
 	else

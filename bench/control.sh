@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# control.sh BUILD_DIR [--quick] [--only FIGURE] - the control-plane figures.
+#
+# A controller on 127.0.0.1 (root namespace, loopback only) and up to 100
+# agents in --fake-datapath mode (private unpinned maps, no programs, no
+# devices) on the same machine. Prints JSON lines for bench/report.py:
+#   control.api_rtt              GET /v1/status round trip (baseline), ms
+#   control.converge_10_agents   POST a bound port -> every affected agent
+#   control.converge_100_agents    acked (GET /v1/wait answered), ms
+#   control.api_reads_1          GET /v1/status rate, 1 client (baseline)
+#   control.api_writes_1|16      POST /v1/ports rate, 1 and 16 clients, no
+#                                agent connected
+#   control.api_writes_16_100_agents  the same with 100 agents connected
+#   control.snapshot_10k_ports   fresh agent start -> 10,000-port snapshot
+#                                applied and acked, ms (+ _bytes on the wire)
+# Every agent has one port in the one network, so every port write changes
+# every agent's rows. Everything started here is stopped on exit.
+set -euo pipefail
+BUILD=$(cd "$1" && pwd)
+shift
+QUICK=0
+ONLY=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--only) ONLY=$2; shift ;;
+	*) echo "usage: control.sh BUILD [--quick] [--only FIGURE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ "$QUICK" = 1 ]; then
+	RUNS=5 SAMPLES=40 SECS=2 SNAP_RUNS=5
+else
+	RUNS=9 SAMPLES=200 SECS=3 SNAP_RUNS=9
+fi
+SNAP_PORTS=10000
+CTL=$BUILD/controller/tenet-controller
+AGENT=$BUILD/agent/tenet-agent
+CLI=$BUILD/cli/tenetctl
+CB=$BUILD/bench/ctlbench
+W=$(mktemp -d /tmp/tenet-bench-ctl.XXXXXX)
+PORT=$((20000 + RANDOM % 20000))
+API=127.0.0.1:$PORT
+SB_PORT=$((PORT + 1))
+SB=tcp://127.0.0.1:$SB_PORT
+CTL_PID=
+AGENT_PIDS=()
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	set +e
+	for p in "${AGENT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${AGENT_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ -n "$CTL_PID" ]; then
+		kill "$CTL_PID" 2>/dev/null
+		wait "$CTL_PID" 2>/dev/null
+	fi
+	[ "$rc" != 0 ] && tail -n 20 "$W"/*.log >&2
+	rm -rf "$W"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# want NAME: true when NAME (or everything) was asked for.
+want() {
+	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ]
+}
+
+tctl() {
+	"$CLI" --api "http://$API" --token-file "$W/ctl/admin.token" -o json "$@"
+}
+
+# poll SECONDS CMD...: until CMD succeeds (0.05 s steps) or time runs out.
+poll() {
+	local end=$(($(date +%s) + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+cb() {
+	"$CB" --api "$API" --token-file "$W/ctl/admin.token" "$@"
+}
+
+"$CTL" --data "$W/ctl" --api "$API" --southbound "$SB" --log-level warn >"$W/controller.log" 2>&1 &
+CTL_PID=$!
+poll 20 test -s "$W/ctl/admin.token"
+poll 20 tctl status
+
+TID=$(tctl tenant create name=bench | jq -er .id)
+NET=$(tctl network create tenant_id="$TID" name=bench-net | jq -er .id)
+SUB=$(tctl subnet create network_id="$NET" name=bench-sub cidr=10.64.0.0/14 \
+	gateway_ip=10.64.0.1 | jq -er .id)
+
+# host_add I [UNDERLAY_IP]: enrols fake host f<I> with a port in the network.
+host_add() {
+	local key=$W/f$1.key pub ip=${2:-198.19.$(($1 / 250)).$(($1 % 250 + 1))}
+	"$AGENT" --genkey "$key" >/dev/null
+	pub=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$key")
+	tctl host create name="f$1" public_key="$pub" underlay_ip="$ip" >/dev/null
+	tctl port create network_id="$NET" name="p$1" fixed_ip="$SUB" binding_host="f$1" \
+		binding_interface="vif$1" >/dev/null
+}
+
+# agent_start I: starts fake agent f<I>.
+agent_start() {
+	"$AGENT" --host "f$1" --controller "$SB" --controller-key "$W/ctl/server.pub" \
+		--key "$W/f$1.key" --fake-datapath --state-dir "$W/state" \
+		--log-level info >>"$W/agent-f$1.log" 2>&1 &
+	AGENT_PIDS+=($!)
+}
+
+connected() {
+	[ "$(tctl host list | jq "[.hosts[] | select(.state == \"connected\")] | length")" -ge "$1" ]
+}
+
+# agents_up FROM TO: enrols and starts f<FROM>..f<TO-1>, waits for them.
+agents_up() {
+	local i
+	for ((i = $1; i < $2; i++)); do host_add "$i"; done
+	for ((i = $1; i < $2; i++)); do agent_start "$i"; done
+	poll 60 connected "$2" || { echo "control.sh: agents did not connect" >&2; tctl host list >&2; return 1; }
+	curl -sf -H "Authorization: Bearer $(cat "$W/ctl/admin.token")" \
+		"http://$API/v1/wait?timeout_ms=60000" >/dev/null
+}
+
+# rtt_and_converge N: converge samples with N agents (and the API round
+# trip baseline, measured with 10 agents connected).
+rtt_and_converge() {
+	local n=$1 r
+	for ((r = 0; r < RUNS; r++)); do
+		[ "$n" = 10 ] && want control.api_rtt && cb --name control.api_rtt rtt --count $((SAMPLES / RUNS))
+		want "control.converge_${n}_agents" &&
+			cb --name "control.converge_${n}_agents" --baseline control.api_rtt converge \
+				--network "$NET" --subnet "$SUB" --hosts f --n-hosts "$n" \
+				--count $((SAMPLES / RUNS))
+	done
+}
+
+rates() {
+	local suffix=$1 r
+	for ((r = 0; r < RUNS; r++)); do
+		want control.api_reads_1 && [ -z "$suffix" ] &&
+			cb --name control.api_reads_1 reads --clients 1 --seconds "$SECS"
+		want "control.api_writes_1$suffix" && [ -z "$suffix" ] &&
+			cb --name "control.api_writes_1" --baseline control.api_reads_1 writes \
+				--network "$NET" --clients 1 --seconds "$SECS"
+		want "control.api_writes_16$suffix" &&
+			cb --name "control.api_writes_16$suffix" --baseline control.api_writes_1 writes \
+				--network "$NET" --clients 16 --seconds "$SECS"
+	done
+}
+
+if want control.converge_10_agents || want control.api_rtt || want control.converge_100_agents ||
+	want control.api_writes_16_100_agents; then
+	agents_up 0 10
+	if want control.converge_10_agents || want control.api_rtt; then
+		rtt_and_converge 10
+	fi
+	if want control.converge_100_agents || want control.api_writes_16_100_agents; then
+		agents_up 10 100
+		rtt_and_converge 100
+		rates _100_agents
+	fi
+	for p in "${AGENT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${AGENT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	AGENT_PIDS=()
+fi
+
+if want control.api_writes_1 || want control.api_writes_16 || want control.api_reads_1; then
+	rates ""
+fi
+
+if want control.snapshot_10k_ports; then
+	host_add snap 198.19.255.1
+	# the host has one port from host_add; the rest makes 10,000
+	cb --name setup create --network "$NET" --subnet "$SUB" --hosts fsnap \
+		--count $((SNAP_PORTS - 1))
+	for ((r = 0; r < SNAP_RUNS; r++)); do
+		rm -rf "$W/snapstate"
+		cb --name control.snapshot_10k_ports snapshot --host fsnap --sb-port "$SB_PORT" -- \
+			"$AGENT" --host fsnap --controller "$SB" --controller-key "$W/ctl/server.pub" \
+			--key "$W/fsnap.key" --fake-datapath --state-dir "$W/snapstate" --log-level warn
+	done
+fi
