@@ -26,6 +26,19 @@
  *  - messages above SB_MAX_RX are refused by libzmq itself
  *    (ZMQ_MAXMSGSIZE closes the connection), before anything is allocated.
  *
+ * Revisions across the nodes of a cluster: every node applies the same log
+ * and bumps the revision once per applied command, so a revision names the
+ * same state (and, the compiler being pure, the same rows) on every node.
+ * An agent may come from a node further along than this one: its HELLO's
+ * last_rev is above our revision. A SNAPSHOT would take it backwards, so it
+ * gets a HEARTBEAT carrying our revision (it tells the agent we are behind;
+ * the agent waits or moves on) and no update until we reach its revision:
+ * then an empty DELTA if we are exactly there, else a SNAPSHOT. Our
+ * heartbeats to it carry our revision meanwhile. Writes applied but not yet
+ * published (southbound_publish) are picked up by the heartbeat timer, so a
+ * node whose writes arrive by replication catches up within a second even
+ * if nobody publishes.
+ *
  * Not handled: a host whose public key changes keeps its current session
  * until it reconnects (ZAP checks keys at connect time only).
  */
@@ -59,6 +72,8 @@ struct sb_host {
 	uint64_t sent_rev;	  /* revision of the last SNAPSHOT/DELTA sent */
 	uint64_t acked_rev;	  /* last revision acked */
 	uint64_t dirty_rev;	  /* last revision at which its rows changed */
+	uint64_t ahead_rev;	  /* the agent's revision when its HELLO was ahead of
+				   * ours: nothing is sent until we reach it; 0 = none */
 	int64_t last_seen_ms;	  /* zclock_time() of its last valid message */
 	int64_t last_heard_mono;  /* zclock_mono() of the same, for liveness */
 	struct wire_row *rows;	  /* rows last compiled (sent, while in session) */
@@ -390,6 +405,24 @@ out_nomem:
 	return -ENOMEM;
 }
 
+/* Serves h's agent, which was ahead of us, once we reached its revision:
+ * h->rows are the rows at sb->rev, so at exactly its revision they are
+ * the rows it holds (an empty DELTA), past it they go as a SNAPSHOT. */
+static void sb_serve_caught_up(struct southbound *sb, struct sb_host *h)
+{
+	if (!h->rid || !h->ahead_rev || sb->rev < h->ahead_rev)
+		return;
+	log_info("caught up with the agent host=%s agent_rev=%" PRIu64 " rev=%" PRIu64, h->name,
+		 h->ahead_rev, sb->rev);
+	if (sb->rev == h->ahead_rev) {
+		h->sent_rev = sb->rev;
+		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
+	} else {
+		sb_send_update(sb, h, WIRE_SNAPSHOT, h->rows, h->n_rows);
+	}
+	h->ahead_rev = 0;
+}
+
 /* Recompiles h from t; when send, pushes the diff to its session. */
 static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
 			   bool send)
@@ -407,7 +440,7 @@ static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struc
 	}
 	if (nd && sb->primed)
 		h->dirty_rev = sb->rev;
-	if (send && h->rid && (nd || h->sent_rev != sb->rev))
+	if (send && h->rid && !h->ahead_rev && (nd || h->sent_rev != sb->rev))
 		sb_send_update(sb, h, WIRE_DELTA, d, nd);
 	free(d);
 	free(h->rows);
@@ -415,6 +448,8 @@ static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struc
 	h->n_rows = n;
 	if (!h->enrolled)
 		sb_disconnect(h, "host no longer enrolled");
+	else if (send)
+		sb_serve_caught_up(sb, h);
 	return 0;
 }
 
@@ -508,6 +543,20 @@ void southbound_publish(struct southbound *sb)
 
 /* ---- messages from agents ---- */
 
+/* The agent is ahead of us: tell it our revision, send nothing else until
+ * we reach its own (sb_serve_caught_up). */
+static void sb_hello_ahead(struct southbound *sb, struct sb_host *h, uint64_t agent_rev)
+{
+	struct wire_msg m = {.type = WIRE_HEARTBEAT};
+
+	sb->stats.hello_ahead++;
+	h->ahead_rev = agent_rev;
+	log_info("agent ahead of this node, held back host=%s agent_rev=%" PRIu64 " rev=%" PRIu64,
+		 h->name, agent_rev, sb->rev);
+	m.ack.rev = sb->rev;
+	sb_send(sb, h, &m);
+}
+
 static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 			const struct wire_msg *m)
 {
@@ -528,7 +577,10 @@ static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 	h->seen = true;
 	log_info("session open host=%s last_rev=%" PRIu64 " rev=%" PRIu64, h->name,
 		 m->hello.last_rev, sb->rev);
-	if (m->hello.last_rev == sb->rev) {
+	h->ahead_rev = 0;
+	if (m->hello.last_rev > sb->rev) {
+		sb_hello_ahead(sb, h, m->hello.last_rev);
+	} else if (m->hello.last_rev == sb->rev) {
 		h->sent_rev = sb->rev;
 		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
 	} else {
@@ -742,6 +794,8 @@ static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 	struct southbound *sb = arg;
 	int64_t now = zclock_mono();
 
+	if (store_revision(sb->store) != sb->rev)
+		sb_refresh(sb, true); /* applied here (by replication) but not published */
 	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
 		struct wire_msg m = {.type = WIRE_HEARTBEAT};
 
@@ -751,7 +805,7 @@ static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 			sb_disconnect(h, "silent");
 			continue;
 		}
-		m.ack.rev = h->sent_rev;
+		m.ack.rev = h->ahead_rev ? sb->rev : h->sent_rev;
 		sb_send(sb, h, &m);
 	}
 	sb_kick(sb);

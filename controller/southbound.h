@@ -11,7 +11,12 @@
  * what that host last got; a non-empty diff goes as a DELTA, and every
  * connected host is told the new revision (an empty DELTA) so its acked
  * revision keeps up. HELLO with the current revision gets an empty DELTA,
- * anything else gets a SNAPSHOT. Every function here is main-thread only.
+ * one with an older revision a SNAPSHOT. In a cluster an agent may arrive
+ * from a node further along (HELLO above our revision): it never gets a
+ * SNAPSHOT that would take it backwards, but a HEARTBEAT carrying our
+ * revision, and nothing else until this node has applied up to its
+ * revision; then an empty DELTA (exactly there) or a SNAPSHOT (past it).
+ * Every function here is main-thread only.
  */
 #ifndef TENET_SOUTHBOUND_H
 #define TENET_SOUTHBOUND_H
@@ -49,6 +54,7 @@ struct southbound_stats {
 	uint64_t rx_unauthenticated; /* no User-Id, or not an enrolled host */
 	uint64_t tx_snapshots;
 	uint64_t tx_deltas;
+	uint64_t hello_ahead; /* HELLOs above this node's revision (held back) */
 };
 
 /* Called when a wait completes: status 0 when every affected host acked,
@@ -68,7 +74,9 @@ struct southbound *southbound_new(struct event_base *base, struct store *store,
 void southbound_destroy(struct southbound **sbp);
 
 /* Recompiles every host from the store's current state and pushes what
- * changed. Call after every committed write. */
+ * changed. Call after every write applied to this node's store (on every
+ * node of a cluster, also for writes that arrived by replication); a write
+ * left unpublished is picked up by the next heartbeat (within 1 s). */
 void southbound_publish(struct southbound *sb);
 
 /* Calls cb once every host affected by revisions up to rev has acked (a host

@@ -654,6 +654,105 @@ static void test_wait_cancelled(void **state)
 	assert_int_equal(w.status, -ECANCELED);
 }
 
+/* Receives the next message, HEARTBEATs included, within ms. */
+static bool agent_recv_any(zsock_t *d, struct wire_msg *m, int ms)
+{
+	zframe_t *f;
+	int rc;
+
+	if (!pump(readable, d, ms))
+		return false;
+	f = zframe_recv(d);
+	assert_non_null(f);
+	rc = wire_decode(zframe_data(f), zframe_size(f), m);
+	zframe_destroy(&f);
+	assert_int_equal(rc, 0);
+	return true;
+}
+
+/* Waits (up to ms) for a HEARTBEAT carrying rev, failing on any update. */
+static void expect_beat_only(zsock_t *d, uint64_t rev, int ms)
+{
+	int64_t end = zclock_mono() + ms;
+	struct wire_msg m;
+
+	for (;;) {
+		assert_true(zclock_mono() < end);
+		assert_true(agent_recv_any(d, &m, (int)(end - zclock_mono())));
+		if (m.type != WIRE_HEARTBEAT)
+			fail_msg("got %s, want only HEARTBEATs", wire_type_name(m.type));
+		if (m.ack.rev == rev)
+			return;
+		assert_true(m.ack.rev < rev);
+	}
+}
+
+/* An agent from the future (its revision is past this node's, as after
+ * switching from a node further along): no SNAPSHOT that would take it
+ * backwards, but a HEARTBEAT with our revision, and nothing else until we
+ * reach its revision; exactly there it gets an empty DELTA. */
+static void test_hello_from_the_future(void **state)
+{
+	zsock_t *d = agent_new(E->key_h1);
+	uint64_t r = store_revision(E->store);
+	struct wire_msg m;
+
+	agent_hello(d, "h1", r + 2);
+	assert_true(agent_recv_any(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_HEARTBEAT);
+	assert_true(m.ack.rev == r);
+	assert_int_equal(stats().hello_ahead, 1);
+	/* one write: still behind the agent, its heartbeats say where we are */
+	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	southbound_publish(E->sb);
+	agent_ack(d, WIRE_HEARTBEAT, r + 2);
+	expect_beat_only(d, r + 1, 3000);
+	/* the second write brings us exactly to the agent's revision */
+	agent_ack(d, WIRE_HEARTBEAT, r + 2);
+	port_create(PORT3, "02:00:00:00:00:03", "h2", "vm3");
+	southbound_publish(E->sb);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_true(m.update.from == r + 2 && m.update.to == r + 2);
+	assert_int_equal(m.update.n_rows, 0);
+	wire_msg_release(&m);
+	assert_int_equal(stats().tx_snapshots, 0);
+	/* from here on, a normal session: the next write is a DELTA */
+	agent_ack(d, WIRE_ACK, r + 2);
+	apply(STORE_OP_DELETE, MODEL_PORT, PORT2, "");
+	southbound_publish(E->sb);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_true(m.update.from == r + 2 && m.update.to == r + 3);
+	assert_true(m.update.n_rows > 0);
+	wire_msg_release(&m);
+	zsock_destroy(&d);
+}
+
+/* An agent ahead by one, and this node then applies two writes without
+ * publishing (as when they arrive by replication): the heartbeat timer
+ * picks them up and, being past the agent's revision, sends a SNAPSHOT. */
+static void test_future_agent_gets_snapshot_past_it(void **state)
+{
+	zsock_t *d = agent_new(E->key_h1);
+	uint64_t r = store_revision(E->store);
+	struct wire_msg m;
+
+	agent_hello(d, "h1", r + 1);
+	assert_true(agent_recv_any(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_HEARTBEAT);
+	assert_true(m.ack.rev == r);
+	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	port_create(PORT3, "02:00:00:00:00:03", "h2", "vm3");
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_SNAPSHOT);
+	assert_true(m.update.to == r + 2);
+	assert_int_equal(m.update.n_rows, expected_rows("h1"));
+	wire_msg_release(&m);
+	assert_int_equal(stats().tx_snapshots, 1);
+	zsock_destroy(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +770,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_future_agent_gets_snapshot_past_it, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
