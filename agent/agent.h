@@ -21,8 +21,9 @@ struct agent;
  * cert must outlive the agent. */
 struct agent_config {
 	const char *host;	/* host name (as enrolled) */
-	const char *endpoint;	/* controller southbound, tcp://IP:PORT */
-	const char *server_key; /* controller public key, Z85 */
+	const char *endpoint;	/* controllers: "tcp://IP:PORT[@KEY],..." (sbclient.h) */
+	const char *server_key; /* default controller public key, Z85; NULL if
+				 * every entry of endpoint names its own */
 	zcert_t *cert;		/* own CURVE certificate with secret key */
 	const char *underlay;	/* underlay interface */
 	const char *tunnel_dev; /* vxlan device name */

@@ -1,12 +1,18 @@
 /* main.c - tenet-agent: command line, keys, signals; the work is in agent.c.
  *
- *   tenet-agent --host NAME --controller tcp://IP:PORT --controller-key Z85|FILE
+ *   tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]
  *               --key FILE --underlay IFACE [--tunnel-dev tenet0]
  *               [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]
  *   tenet-agent ... --fake-datapath: no datapath, rows go to private maps
  *               (scale benchmarks; --underlay not needed; see fakedp.h)
  *   tenet-agent --genkey FILE
  *   tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs ...] [--state-dir ...]
+ *
+ * LIST names the controllers (the nodes of one cluster), comma-separated:
+ * tcp://IP:PORT[@KEY],... where KEY is that node's own public key (Z85);
+ * entries without one use --controller-key, which is then required. The
+ * agent talks to one node at a time and moves on, round-robin, when it is
+ * silent for 3 s or behind the agent's revision (see sbclient.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +31,7 @@
 #include "agent.h"
 #include "loader.h"
 #include "log.h"
+#include "sbclient.h"
 
 #define MAIN_ZERO_KEY "0000000000000000000000000000000000000000"
 
@@ -48,12 +55,16 @@ static void main_usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: tenet-agent --host NAME --controller tcp://IP:PORT --controller-key Z85|FILE\n"
+	    "usage: tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]\n"
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
 	    "       tenet-agent --genkey FILE\n"
 	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
-	    "                   [--state-dir DIR]\n");
+	    "                   [--state-dir DIR]\n"
+	    "  LIST: the controllers, comma-separated, each tcp://IP:PORT or\n"
+	    "        tcp://IP:PORT@KEY (KEY: that node's public key, Z85); entries\n"
+	    "        without @KEY use --controller-key. One node at a time; the next\n"
+	    "        one (round-robin) when it is silent for 3 s or behind the agent.\n");
 }
 
 /* Options taking a string, by getopt value (1..): where it goes. */
@@ -117,7 +128,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	if (optind != argc || o->genkey)
 		return optind != argc ? -EINVAL : 0;
 	if (!o->host ||
-	    (!o->remove && (!o->controller || !o->controller_key || !o->key || (!o->underlay && !o->fake_datapath)))) {
+	    (!o->remove && (!o->controller || !o->key || (!o->underlay && !o->fake_datapath)))) {
 		fprintf(stderr, "tenet-agent: missing required option\n");
 		return -EINVAL;
 	}
@@ -215,6 +226,25 @@ static int main_server_key(const char *arg, char out[41])
 	return -EINVAL;
 }
 
+/* Checks the --controller list up front, to say what is wrong with it. */
+static int main_check_controllers(const char *list, const char *default_key)
+{
+	struct sbclient_endpoint *eps;
+	size_t n;
+
+	if (sbclient_parse_endpoints(list, default_key, &eps, &n)) {
+		fprintf(stderr,
+			"tenet-agent: bad --controller list (want tcp://IP:PORT[@KEY],...; entries "
+			"without @KEY need --controller-key): %s\n",
+			list);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		log_info("controller %zu of %zu endpoint=%s", i + 1, n, eps[i].endpoint);
+	free(eps);
+	return 0;
+}
+
 static int main_remove(const struct main_opts *o)
 {
 	char rev[PATH_MAX];
@@ -248,9 +278,13 @@ static int main_run(const struct main_opts *o)
 	char server_key[41];
 	int err = -EINVAL;
 
-	if (main_server_key(o->controller_key, server_key))
+	if (o->controller_key) {
+		if (main_server_key(o->controller_key, server_key))
+			return -EINVAL;
+		cfg.server_key = server_key;
+	}
+	if (main_check_controllers(o->controller, cfg.server_key))
 		return -EINVAL;
-	cfg.server_key = server_key;
 	cfg.cert = main_load_cert(o->key);
 	if (!cfg.cert)
 		return -EINVAL;
