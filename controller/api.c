@@ -61,6 +61,7 @@ static void api_on_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct api *api = arg;
 
+	api_cluster_on_close(api, evcon);
 	for (size_t i = 0; i < api->n_conns; i++) {
 		if (api->conns[i] == evcon) {
 			api->conns[i] = api->conns[--api->n_conns];
@@ -131,7 +132,7 @@ static void api_method_not_allowed(struct api *api, struct evhttp_request *req, 
 	api_error(api, req, 405, "method_not_allowed", "method not allowed on this resource", NULL);
 }
 
-static void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r)
+void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 
@@ -178,10 +179,14 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);
 		return;
 	}
+	if (api_cluster_route(api, req))
+		return;
 	if (!api_route_parse(req, &r)) {
 		api_error(api, req, 404, "not_found", "no such resource", NULL);
 		return;
 	}
+	if (api_consistent(api, req, &r))
+		return;
 	api_dispatch(api, req, &r);
 }
 
@@ -277,6 +282,12 @@ struct api *api_new(struct event_base *base, struct store *store, struct southbo
 	return api;
 }
 
+void api_set_raft(struct api *api, struct raft_node *raft)
+{
+	if (api)
+		api->raft = raft;
+}
+
 uint16_t api_port(const struct api *api)
 {
 	return api ? api->port : 0;
@@ -299,6 +310,7 @@ void api_destroy(struct api **ap)
 	if (!ap || !*ap)
 		return;
 	api = *ap;
+	api_cluster_abort(api);
 	if (api->http)
 		evhttp_free(api->http);
 	free(api);

@@ -46,6 +46,13 @@ struct api;
 struct api *api_new(struct event_base *base, struct store *store, struct southbound *sb,
 		    const char *listen);
 
+struct raft_node;
+
+/* Sends every write through raft (raft_node_propose) and serves the
+ * /v1/cluster endpoints and consistent reads; raft is borrowed and must
+ * outlive the api (or be unset with NULL first). */
+void api_set_raft(struct api *api, struct raft_node *raft);
+
 /* The port actually bound (useful with port 0). */
 uint16_t api_port(const struct api *api);
 

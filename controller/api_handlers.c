@@ -27,7 +27,7 @@ struct api_wait {
 
 /* Adds runtime state the store does not hold: a port's status, a host's
  * session state and applied revision. Returns obj. */
-static json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
+json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 {
 	struct southbound_port_info pi;
 	struct southbound_host_info hi;
@@ -81,6 +81,8 @@ static bool api_query(struct api *api, struct evhttp_request *req, const char *c
 	{
 		const char *const *a = allowed;
 
+		if (strcmp(kv->key, "consistent") == 0)
+			continue; /* api_consistent's */
 		while (a && *a && strcmp(*a, kv->key) != 0)
 			a++;
 		if (kind >= 0 ? !model_field_known(kind, kv->key) : !*a) {
@@ -108,6 +110,8 @@ void api_list(struct api *api, struct evhttp_request *req, const struct api_rout
 	rc = filter ? 0 : -ENOMEM;
 	TAILQ_FOREACH(kv, &q, next)
 	{
+		if (strcmp(kv->key, "consistent") == 0)
+			continue;
 		if (rc == 0 && json_object_set_new(filter, kv->key, json_string(kv->value)) < 0)
 			rc = -EINVAL; /* not UTF-8 */
 	}
@@ -214,6 +218,11 @@ static void api_apply(struct api *api, struct evhttp_request *req, enum store_op
 
 	if (store_cmd_encode(op, kind, id, text, idem, &cmd, &len) < 0)
 		return api_error(api, req, 400, "invalid_request", "cannot encode command", NULL);
+	if (api->raft) { /* every write goes through the replicated log */
+		api_propose(api, req, op, kind, id, cmd, len);
+		free(cmd);
+		return;
+	}
 	rc = store_apply(api->store, cmd, len, &res);
 	free(cmd);
 	if (rc < 0) {

@@ -24,6 +24,8 @@ struct api {
 	uint8_t token_hash[AUTH_HASH_BYTES];		/* admin token hash */
 	struct evhttp_connection *conns[API_MAX_CONNS]; /* connections counted */
 	size_t n_conns;					/* entries used in conns */
+	struct raft_node *raft;				/* replicated log (borrowed, may be NULL) */
+	struct api_pending *pending;			/* requests waiting for Raft */
 };
 
 /* What a path names. */
@@ -51,6 +53,9 @@ json_t *api_error_body(const char *code, const char *message, const char *field)
 void api_error(struct api *api, struct evhttp_request *req, int status, const char *code,
 	       const char *message, const char *field);
 
+/* Adds runtime state (port status, host session) to obj; returns obj. */
+json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj);
+
 /* Handlers (api_handlers.c); each sends exactly one reply (or defers it). */
 void api_list(struct api *api, struct evhttp_request *req, const struct api_route *r);
 void api_show(struct api *api, struct evhttp_request *req, const struct api_route *r);
@@ -59,5 +64,28 @@ void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 void api_status(struct api *api, struct evhttp_request *req);
 void api_wait(struct api *api, struct evhttp_request *req);
 void api_changes(struct api *api, struct evhttp_request *req);
+
+/* Cluster side (api_cluster.c). */
+
+/* Proposes the encoded command cmd (borrowed) through Raft and answers when
+ * it is committed and applied here (or 307 to the leader, or 503). */
+void api_propose(struct api *api, struct evhttp_request *req, enum store_op op,
+		 enum model_kind kind, const char *id, const void *cmd, size_t len);
+
+/* True if the request names /v1/cluster...; then it was answered. */
+bool api_cluster_route(struct api *api, struct evhttp_request *req);
+
+/* True if the GET carries consistent=1; then the request is served after a
+ * barrier on the leader (or redirected) and r is copied. */
+bool api_consistent(struct api *api, struct evhttp_request *req, const struct api_route *r);
+
+/* A connection closed: forgets the requests waiting on it. */
+void api_cluster_on_close(struct api *api, struct evhttp_connection *evcon);
+
+/* Answers every request still waiting (503); for shutdown. */
+void api_cluster_abort(struct api *api);
+
+/* Routes a request (api.c); used again after a barrier. */
+void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
 
 #endif

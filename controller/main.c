@@ -2,6 +2,19 @@
  *
  *   tenet-controller --data DIR [--api 127.0.0.1:8080]
  *                    [--southbound tcp://127.0.0.1:6641] [--log-level info]
+ *                    [--id N --raft IP:PORT [--peers ID@RAFT/API,...] [--join]
+ *                     [--cluster-key FILE] [--admin-token FILE]
+ *                     [--snapshot-threshold N]]
+ *
+ * Every write goes through the Raft log (raft_node.h), also on a single
+ * node: without --raft the node is a one-voter cluster (id 1) whose Raft
+ * transport listens on 127.0.0.1 with a kernel-chosen port (DIR/raft holds
+ * the log). --peers bootstraps a cluster on first start (every node is given
+ * the same list); --join starts empty and waits for `tenetctl cluster add`.
+ * The cluster key (32 bytes as 64 hex characters) authenticates Raft peers:
+ * every node needs the same one (--cluster-key, else DIR/cluster.key, which
+ * a single node creates). --admin-token imports a shared admin token so that
+ * one token works on every node (and across 307 redirects).
  *
  * Threads and loops: ONE thread running ONE libevent loop. evhttp serves the
  * REST API; the southbound's ZeroMQ ROUTER socket is driven from the same loop
@@ -9,8 +22,9 @@
  * SIGTERM arrive as evsignal events (czmq's own signal handling is switched
  * off so that it does not compete). Every LMDB write transaction therefore
  * happens on this thread, between two callbacks, and nothing needs a lock.
- * When Raft arrives it gets its own libuv thread that hands committed
- * commands back through a queue plus an eventfd (DESIGN.md).
+ * Raft runs its own libuv loop in a second thread (raft_node.h), which
+ * applies committed entries to the store and hands results back through a
+ * queue plus an eventfd watched by this loop.
  *
  * First start in DIR: creates DIR (0700), the LMDB store, the server CURVE
  * certificate (DIR/server.cert, DIR/server.cert_secret via zcert_save, and
@@ -25,14 +39,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <czmq.h>
+#include <raft.h>
 #include <event2/event.h>
 #include <sodium.h>
 
 #include "api.h"
 #include "auth.h"
 #include "log.h"
+#include "raft_keys.h"
+#include "raft_node.h"
 #include "southbound.h"
 #include "store.h"
 
@@ -42,12 +60,54 @@ struct ctl_opts {
 	const char *api;	/* REST listen address */
 	const char *southbound; /* ZeroMQ endpoint */
 	int log_level;		/* enum log_level */
+	unsigned long long id;	/* Raft server id */
+	const char *raft;	/* Raft listen address, NULL: 127.0.0.1, any port */
+	const char *peers;	/* "ID@RAFT/API,..." or NULL */
+	bool join;		/* wait to be added instead of bootstrapping */
+	const char *key_file;	/* cluster key file or NULL (DIR/cluster.key) */
+	const char *token_file; /* admin token to import, or NULL */
+	unsigned snap_threshold; /* entries between snapshots, 0: default */
 };
 
 static void ctl_usage(FILE *fp)
 {
 	fprintf(fp, "usage: tenet-controller --data DIR [--api ADDR:PORT] "
-		    "[--southbound tcp://ADDR:PORT] [--log-level err|warn|info|debug]\n");
+		    "[--southbound tcp://ADDR:PORT] [--log-level err|warn|info|debug]\n"
+		    "       [--id N] [--raft IP:PORT] [--peers ID@RAFT_IP:PORT/API_IP:PORT,...] "
+		    "[--join]\n"
+		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n");
+}
+
+/* The cluster options; -ENOENT if c is not one of them. */
+static int ctl_parse_cluster(int c, const char *arg, struct ctl_opts *o)
+{
+	char *end;
+
+	switch (c) {
+	case 'i':
+		o->id = strtoull(arg, &end, 10);
+		return *end || o->id == 0 ? -EINVAL : 0;
+	case 'r':
+		o->raft = arg;
+		return 0;
+	case 'p':
+		o->peers = arg;
+		return 0;
+	case 'j':
+		o->join = true;
+		return 0;
+	case 'k':
+		o->key_file = arg;
+		return 0;
+	case 't':
+		o->token_file = arg;
+		return 0;
+	case 'S':
+		o->snap_threshold = (unsigned)strtoul(arg, &end, 10);
+		return *end || o->snap_threshold < 2 ? -EINVAL : 0;
+	default:
+		return -ENOENT;
+	}
 }
 
 static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
@@ -57,13 +117,23 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	    {"api", required_argument, NULL, 'a'},
 	    {"southbound", required_argument, NULL, 's'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"raft", required_argument, NULL, 'r'},
+	    {"peers", required_argument, NULL, 'p'},
+	    {"join", no_argument, NULL, 'j'},
+	    {"cluster-key", required_argument, NULL, 'k'},
+	    {"admin-token", required_argument, NULL, 't'},
+	    {"snapshot-threshold", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct ctl_opts){NULL, "127.0.0.1:8080", "tcp://127.0.0.1:6641", LOG_LVL_INFO};
+	*o = (struct ctl_opts){.api = "127.0.0.1:8080", .southbound = "tcp://127.0.0.1:6641",
+			       .log_level = LOG_LVL_INFO, .id = 1};
 	while ((c = getopt_long(argc, argv, "d:a:s:l:h", longopts, NULL)) != -1) {
+		if (c != 'h' && ctl_parse_cluster(c, optarg, o) == 0)
+			continue;
 		switch (c) {
 		case 'd':
 			o->data = optarg;
@@ -154,12 +224,15 @@ struct ctl {
 	struct event_base *base;	/* the one loop */
 	struct southbound *sb;		/* agent side */
 	struct api *api;		/* REST */
+	struct raft_node *raft;		/* replicated log */
 	struct event *sigint, *sigterm; /* shutdown signals */
 };
 
 static void ctl_teardown(struct ctl *c)
 {
 	api_quiesce(c->api);	    /* no new connections, no more use of the southbound */
+	raft_node_destroy(&c->raft); /* answers writes in flight, publishes the last applies */
+	api_set_raft(c->api, NULL);
 	southbound_destroy(&c->sb); /* answers pending waits (503) before the API goes */
 	for (int i = 0; c->base && c->api && i < 10; i++)
 		event_base_loop(c->base, EVLOOP_NONBLOCK); /* flush those answers */
@@ -172,6 +245,67 @@ static void ctl_teardown(struct ctl *c)
 		event_base_free(c->base);
 	zcert_destroy(&c->cert);
 	store_destroy(&c->store);
+}
+
+static void ctl_api_addr(const char *listen, uint16_t port, char *out, size_t size);
+
+/* Main thread, after entries were applied (on every node). */
+static void ctl_on_applied(void *arg)
+{
+	struct ctl *c = arg;
+
+	if (c->sb)
+		southbound_publish(c->sb);
+}
+
+/* A one-voter cluster elects itself at once; wait for it so that the first
+ * write (right after the token file appears) finds a leader. */
+static void ctl_raft_wait_leader(struct ctl *c)
+{
+	struct raft_node_info info;
+
+	for (int i = 0; i < 500; i++) {
+		raft_node_info(c->raft, &info);
+		if (info.state == RAFT_LEADER)
+			return;
+		usleep(10 * 1000);
+	}
+	log_warn("raft: no leader yet");
+}
+
+/* Starts the Raft node in DIR/raft, advertising the API's real address. */
+static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
+{
+	uint8_t key[RAFT_NODE_KEY_BYTES];
+	char dir[4096], api[128];
+	struct raft_node_config rc = {0};
+	bool single = !o->peers && !o->join;
+	int rv;
+
+	snprintf(dir, sizeof(dir), "%s/raft", o->data);
+	rv = ctl_mkdirs(dir);
+	if (rv == 0)
+		rv = raft_keys_load(o->data, o->key_file, single, key);
+	if (rv < 0) {
+		log_err("no usable cluster key (give every node the same --cluster-key) err=%s",
+			strerror(-rv));
+		return rv;
+	}
+	ctl_api_addr(o->api, api_port(c->api), api, sizeof(api));
+	rc = (struct raft_node_config){.id = o->id, .dir = dir,
+				       .raft_addr = o->raft ? o->raft : "127.0.0.1:0",
+				       .api_addr = api, .peers = o->peers, .join = o->join,
+				       .key = key, .snapshot_threshold = o->snap_threshold,
+				       .snapshot_trailing = o->snap_threshold / 2};
+	c->raft = raft_node_new(c->base, c->store, &rc);
+	sodium_memzero(key, sizeof(key));
+	if (!c->raft)
+		return -EIO;
+	raft_node_set_on_applied(c->raft, ctl_on_applied, c);
+	api_set_raft(c->api, c->raft);
+	if (single)
+		ctl_raft_wait_leader(c);
+	return 0;
 }
 
 static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
@@ -195,6 +329,13 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	c->api = api_new(c->base, c->store, c->sb, o->api);
 	if (!c->api)
 		return -EIO;
+	rc = ctl_raft_start(c, o);
+	if (rc < 0)
+		return rc;
+	if (o->token_file && raft_keys_import_token(c->store, o->data, o->token_file) < 0) {
+		log_err("cannot import admin token path=%s", o->token_file);
+		return -EIO;
+	}
 	/* after listen(): a token file on disk means the API takes connections */
 	if (auth_token_init(c->store, o->data) < 0)
 		return -EIO;

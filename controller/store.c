@@ -586,7 +586,7 @@ static bool store_replay(struct store_txn *t, const struct store_cmd *c, struct 
 }
 
 /* Runs the command in the open transaction t; commits or aborts it. */
-static int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
+int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
 		     struct store_result *res)
 {
 	static const int ok_status[] = {0, 201, 200, 204};

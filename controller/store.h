@@ -15,8 +15,11 @@
  * numbers (port_key, host_id) are stored and shown read-only; runtime state
  * (port status, host state) is not stored here.
  *
- * A struct store is used from one thread at a time (the main thread); LMDB
- * read transactions are short and never span calls.
+ * Threads: the writers (store_apply, store_apply_entry, store_restore) are
+ * called from one thread at a time (with Raft: the Raft thread, see
+ * raft_node.h); readers may run on another thread (the main thread) at the
+ * same time, each call in its own short LMDB read transaction (MVCC). LMDB
+ * read transactions never span calls.
  */
 #ifndef TENET_STORE_H
 #define TENET_STORE_H
@@ -48,6 +51,7 @@ struct store_result {
 	uint64_t revision;	/* revision after the call (new on success, unchanged else) */
 	json_t *object;		/* stored object (owned) on create/update, NULL otherwise */
 	bool replayed;		/* idempotency key seen before: nothing was applied again */
+	bool skipped;		/* store_apply_entry: index already applied, nothing done */
 	struct model_error err; /* why, when status >= 400 */
 };
 
@@ -112,6 +116,35 @@ int store_admin_hash_get(struct store *s, uint8_t hash[32]);
 
 /* Sets the admin token's hash. Returns 0 or -EIO. */
 int store_admin_hash_set(struct store *s, const uint8_t hash[32]);
+
+/* Raft state machine support (store_raft.c).
+ *
+ * Applies the command cmd carried by Raft log entry index in ONE write
+ * transaction that also records index as the applied index; an index at or
+ * below the recorded one is skipped (res->skipped, nothing done) so that a
+ * replay after a restart changes nothing. A rejected command (bad bytes,
+ * invalid body, conflict...) is a normal outcome: res->status >= 400 and
+ * res->err say why, the state is unchanged but the index is recorded, and 0
+ * is returned. Returns -EINVAL (bad arguments) or -EIO (LMDB failure: nothing
+ * recorded, the entry must be applied again). Release res in every case. */
+int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
+		      struct store_result *res);
+
+/* The index of the last applied Raft entry (0 if none). */
+uint64_t store_applied_index(struct store *s);
+
+/* A logical dump of every replicated table (all but the node-local admin
+ * hash) from one read transaction, with the applied index in its header.
+ * On success *buf (malloc'd, caller frees), *len and, if not NULL, *index
+ * (the applied index it holds) are set and 0 is returned; -ENOMEM, -EIO. */
+int store_snapshot(struct store *s, void **buf, size_t *len, uint64_t *index);
+
+/* Replaces the whole replicated state with a store_snapshot dump, in one
+ * write transaction (all or nothing); the admin hash is kept. A snapshot
+ * whose applied index is not newer than the store's is not loaded (*skipped
+ * true if skipped is not NULL): the store already holds a later state of
+ * the same log. Returns 0, -EPROTO (malformed: nothing changed), -EIO. */
+int store_restore(struct store *s, const void *buf, size_t len, bool *skipped);
 
 /* Writes every key and value of every table, in order, to fp as hex lines;
  * for tests comparing two stores byte for byte. Returns 0 or -EIO. */

@@ -54,6 +54,12 @@ struct store_txn {
  * cmd->body) or -EPROTO / -ENOMEM. */
 int store_cmd_decode(const void *buf, size_t len, struct store_cmd *cmd);
 
+/* Runs the decoded command c (encoded as buf, len) in the open write
+ * transaction t->txn, which it commits (applied) or aborts (rejected or
+ * replayed); fills res like store_apply. Returns 0 or -errno. */
+int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
+	      struct store_result *res);
+
 /* Opens a read-only transaction into t (err NULL). 0 or -EIO. */
 int store_read_begin(struct store *s, struct store_txn *t);
 

@@ -1,0 +1,343 @@
+/* api_cluster.c - the REST API's replicated side: writes through Raft,
+ * redirects to the leader, consistent reads, /v1/cluster (docs/API.md). */
+#include "api_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <raft.h>
+
+#include "log.h"
+#include "raft_node.h"
+
+/* A request waiting for the Raft thread. */
+struct api_pending {
+	struct api *api;	       /* the server */
+	struct evhttp_request *req;    /* NULL once its connection closed */
+	struct evhttp_connection *conn; /* req's connection */
+	struct api_pending *next;      /* in api->pending */
+	enum store_op op;	       /* writes: operation */
+	enum model_kind kind;	       /* writes: kind; reads: route kind */
+	char id[72];		       /* writes: object id */
+	struct api_route route;	       /* consistent reads: what to serve */
+};
+
+static struct api_pending *api_pending_new(struct api *api, struct evhttp_request *req)
+{
+	struct api_pending *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->api = api;
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	p->next = api->pending;
+	api->pending = p;
+	return p;
+}
+
+/* Unlinks p; returns its request (NULL if the client went away). */
+static struct evhttp_request *api_pending_take(struct api_pending *p)
+{
+	for (struct api_pending **pp = &p->api->pending; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	return p->req;
+}
+
+void api_cluster_on_close(struct api *api, struct evhttp_connection *evcon)
+{
+	for (struct api_pending *p = api->pending; p; p = p->next)
+		if (p->conn == evcon)
+			p->req = NULL;
+}
+
+void api_cluster_abort(struct api *api)
+{
+	while (api->pending) {
+		struct api_pending *p = api->pending;
+		struct evhttp_request *req = api_pending_take(p);
+
+		if (req)
+			api_error(api, req, 503, "unavailable", "shutting down", NULL);
+		p->req = NULL; /* the raft callback still frees p */
+	}
+}
+
+/* 307 to the leader's API with the same path and query, or 503. */
+static void api_redirect(struct api *api, struct evhttp_request *req)
+{
+	struct raft_node_info info;
+	char loc[512];
+
+	raft_node_info(api->raft, &info);
+	if (!info.leader_api[0] || info.leader_id == info.id) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		return api_error(api, req, 503, "no_leader",
+				 "no leader known: retry (with the same Idempotency-Key)", NULL);
+	}
+	snprintf(loc, sizeof(loc), "http://%s%s", info.leader_api, evhttp_request_get_uri(req));
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", loc);
+	api_error(api, req, 307, "not_leader", "writes go to the leader", NULL);
+}
+
+static void api_on_applied(void *arg, int status, struct store_result *res)
+{
+	struct api_pending *p = arg;
+	struct api *api = p->api;
+	struct evhttp_request *req = api_pending_take(p);
+
+	if (!req)
+		goto out;
+	if (status == -EREMOTE) {
+		api_redirect(api, req);
+	} else if (status < 0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		api_error(api, req, 503, "unknown_outcome",
+			  "the write may or may not be applied: retry with the same Idempotency-Key",
+			  NULL);
+	} else if (res->status >= 400) {
+		api_reply(api, req, res->status,
+			  api_error_body(res->err.code, res->err.message, res->err.field),
+			  res->revision);
+	} else {
+		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s", p->op == STORE_OP_CREATE ? "create" : p->op == STORE_OP_UPDATE ? "update" : "delete",
+			 model_kind_name(p->kind), p->id, res->status,
+			 (unsigned long long)res->revision, res->replayed ? " replayed=1" : "");
+		api_reply(api, req, res->status,
+			  res->object ? api_decorate(api, p->kind, json_incref(res->object))
+				      : NULL,
+			  res->revision);
+	}
+out:
+	free(p);
+}
+
+void api_propose(struct api *api, struct evhttp_request *req, enum store_op op,
+		 enum model_kind kind, const char *id, const void *cmd, size_t len)
+{
+	struct api_pending *p = api_pending_new(api, req);
+
+	if (!p)
+		return api_error(api, req, 500, "internal_error", "out of memory", NULL);
+	p->op = op;
+	p->kind = kind;
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	if (raft_node_propose(api->raft, cmd, len, api_on_applied, p) < 0) {
+		api_pending_take(p);
+		free(p);
+		api_error(api, req, 503, "unavailable", "cannot propose", NULL);
+	}
+}
+
+static void api_on_barrier(void *arg, int status, const char *msg)
+{
+	struct api_pending *p = arg;
+	struct evhttp_request *req = api_pending_take(p);
+
+	if (req && status == -EREMOTE)
+		api_redirect(p->api, req);
+	else if (req && status < 0)
+		api_error(p->api, req, 503, "unavailable", msg, NULL);
+	else if (req)
+		api_dispatch(p->api, req, &p->route);
+	free(p);
+}
+
+bool api_consistent(struct api *api, struct evhttp_request *req, const struct api_route *r)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq q;
+	const char *v;
+	bool want;
+	struct api_pending *p;
+
+	if (!api->raft || !query || evhttp_request_get_command(req) != EVHTTP_REQ_GET)
+		return false;
+	TAILQ_INIT(&q);
+	if (evhttp_parse_query_str(query, &q) < 0)
+		return false; /* the handler reports it */
+	v = evhttp_find_header(&q, "consistent");
+	want = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+	evhttp_clear_headers(&q);
+	if (!want)
+		return false;
+	p = api_pending_new(api, req);
+	if (!p) {
+		api_error(api, req, 500, "internal_error", "out of memory", NULL);
+		return true;
+	}
+	p->route = *r;
+	if (raft_node_barrier(api->raft, api_on_barrier, p) < 0) {
+		api_pending_take(p);
+		free(p);
+		api_error(api, req, 503, "unavailable", "cannot reach the log", NULL);
+	}
+	return true;
+}
+
+static const char *api_state_name(int state)
+{
+	switch (state) {
+	case RAFT_LEADER:
+		return "leader";
+	case RAFT_CANDIDATE:
+		return "candidate";
+	case RAFT_FOLLOWER:
+		return "follower";
+	default:
+		return "unavailable";
+	}
+}
+
+static const char *api_role_name(int role)
+{
+	return role == RAFT_VOTER ? "voter" : role == RAFT_STANDBY ? "standby" : "spare";
+}
+
+static void api_cluster_status(struct api *api, struct evhttp_request *req)
+{
+	struct raft_node_info info;
+	uint64_t rev = store_revision(api->store);
+	json_t *servers = json_array();
+
+	raft_node_info(api->raft, &info);
+	for (size_t i = 0; i < info.n_servers; i++)
+		json_array_append_new(
+		    servers, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)info.servers[i].id,
+				       "raft_address", info.servers[i].raft_addr, "api_address",
+				       info.servers[i].api_addr, "role",
+				       api_role_name(info.servers[i].role)));
+	api_reply(api, req, 200,
+		  json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)info.id,
+			    "state", api_state_name(info.state), "term", (json_int_t)info.term,
+			    "commit_index", (json_int_t)info.commit, "applied_index",
+			    (json_int_t)info.applied, "store_applied_index",
+			    (json_int_t)store_applied_index(api->store), "revision",
+			    (json_int_t)rev, "leader_id", (json_int_t)info.leader_id, "servers",
+			    servers),
+		  rev);
+}
+
+static void api_on_change(void *arg, int status, const char *msg)
+{
+	struct api_pending *p = arg;
+	struct evhttp_request *req = api_pending_take(p);
+	static const struct {
+		int err, http;
+		const char *code;
+	} map[] = {{-ENOENT, 404, "not_found"}, {-EBUSY, 409, "change_in_progress"},
+		   {-EEXIST, 409, "conflict"},	{-ETIMEDOUT, 504, "timeout"}};
+	int http = 503;
+	const char *code = "unavailable";
+
+	if (!req)
+		goto out;
+	if (status == -EREMOTE) {
+		api_redirect(p->api, req);
+		goto out;
+	}
+	if (status == 0) {
+		api_cluster_status(p->api, req);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].err == status) {
+			http = map[i].http;
+			code = map[i].code;
+		}
+	api_error(p->api, req, http, code, msg && msg[0] ? msg : "membership change failed", NULL);
+out:
+	free(p);
+}
+
+/* Reads {"id":N[,"address":"RAFT/API"]} from the body. */
+static int api_cluster_body(struct evhttp_request *req, uint64_t *id, char *addr, size_t size)
+{
+	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(buf);
+	json_t *body, *jid, *jaddr;
+	int rc = 0;
+
+	if (len > 4096)
+		return -EINVAL;
+	body = json_loadb((const char *)evbuffer_pullup(buf, -1), len, 0, NULL);
+	jid = json_object_get(body, "id");
+	jaddr = json_object_get(body, "address");
+	if (!json_is_object(body) || (jid && !json_is_integer(jid)) ||
+	    (jid && json_integer_value(jid) < 0) || (jaddr && !json_is_string(jaddr)))
+		rc = -EINVAL;
+	*id = jid ? (uint64_t)json_integer_value(jid) : 0;
+	if (rc == 0 && addr)
+		snprintf(addr, size, "%s", jaddr ? json_string_value(jaddr) : "");
+	json_decref(body);
+	return rc;
+}
+
+/* POST /v1/cluster/servers, DELETE /v1/cluster/servers/ID,
+ * POST /v1/cluster/transfer. */
+static void api_cluster_change(struct api *api, struct evhttp_request *req, const char *sub)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	char addr[RAFT_NODE_ADDR_MAX] = "";
+	struct api_pending *p;
+	uint64_t id = 0;
+	int rc = -EINVAL;
+
+	p = api_pending_new(api, req);
+	if (!p)
+		return api_error(api, req, 500, "internal_error", "out of memory", NULL);
+	if (m == EVHTTP_REQ_POST && strcmp(sub, "servers") == 0) {
+		if (api_cluster_body(req, &id, addr, sizeof(addr)) == 0)
+			rc = raft_node_add(api->raft, id, addr, api_on_change, p);
+	} else if (m == EVHTTP_REQ_DELETE && strncmp(sub, "servers/", 8) == 0) {
+		char *end;
+
+		id = strtoull(sub + 8, &end, 10);
+		if (!*end && id)
+			rc = raft_node_remove(api->raft, id, api_on_change, p);
+	} else if (m == EVHTTP_REQ_POST && strcmp(sub, "transfer") == 0) {
+		if (api_cluster_body(req, &id, NULL, 0) == 0)
+			rc = raft_node_transfer(api->raft, id, api_on_change, p);
+	} else {
+		api_pending_take(p);
+		free(p);
+		return api_error(api, req, 404, "not_found", "no such resource", NULL);
+	}
+	if (rc < 0) {
+		api_pending_take(p);
+		free(p);
+		api_error(api, req, 400, "invalid_request",
+			  "want {\"id\":N,\"address\":\"RAFT_ADDR/API_ADDR\"} (add) or {\"id\":N}",
+			  NULL);
+	}
+}
+
+bool api_cluster_route(struct api *api, struct evhttp_request *req)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	if (!path || strncmp(path, "/v1/cluster", 11) != 0 || (path[11] && path[11] != '/'))
+		return false;
+	if (!api->raft) {
+		api_error(api, req, 404, "not_found", "no cluster", NULL);
+		return true;
+	}
+	if (path[11] == '\0' || strcmp(path + 11, "/") == 0) {
+		if (evhttp_request_get_command(req) != EVHTTP_REQ_GET)
+			api_error(api, req, 405, "method_not_allowed", "GET only", NULL);
+		else
+			api_cluster_status(api, req);
+		return true;
+	}
+	api_cluster_change(api, req, path + 12);
+	return true;
+}

@@ -1,0 +1,319 @@
+/* raft_fsm.c - the Raft thread's side of raft_node: the state machine
+ * callbacks and the execution of requests (see raft_node.h). */
+#include "raft_node_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static uint32_t rf_be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static uint64_t rf_be64(const uint8_t *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+/* Wakes the main thread. Any thread. */
+static void rf_kick(struct raft_node *n)
+{
+	uint64_t one = 1;
+
+	if (write(n->efd, &one, sizeof(one)) < 0) {
+		/* the counter is saturated: main is awake anyway */
+	}
+}
+
+void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status,
+			const char *msg)
+{
+	req->status = status;
+	snprintf(req->msg, sizeof(req->msg), "%s", msg ? msg : "");
+	pthread_mutex_lock(&n->lock);
+	req->next = n->out;
+	n->out = req;
+	pthread_mutex_unlock(&n->lock);
+	rf_kick(n);
+}
+
+/* Translates a libraft error of a leader-only request. */
+static int rf_errno(int rv)
+{
+	switch (rv) {
+	case 0:
+		return 0;
+	case RAFT_NOTLEADER:
+		return -EREMOTE;
+	case RAFT_BADID:
+	case RAFT_NOTFOUND:
+		return -ENOENT;
+	case RAFT_CANTCHANGE:
+		return -EBUSY;
+	case RAFT_DUPLICATEID:
+	case RAFT_DUPLICATEADDRESS:
+		return -EEXIST;
+	case RAFT_NOMEM:
+		return -ENOMEM;
+	case RAFT_LEADERSHIPLOST:
+	case RAFT_SHUTDOWN:
+	case RAFT_CANCELED:
+		return -ECANCELED;
+	default:
+		return -EIO;
+	}
+}
+
+static void rf_unpend(struct raft_node *n, struct raft_node_req *req)
+{
+	for (struct raft_node_req **p = &n->pending; *p; p = &(*p)->next) {
+		if (*p == req) {
+			*p = req->next;
+			return;
+		}
+	}
+}
+
+/* libraft's state machine apply: the entry at last_applied + 1. A bad
+ * entry is a rejected write, never an error (that would stall the log). */
+static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
+{
+	struct raft_node *n = fsm->data;
+	uint64_t index = n->raft.last_applied + 1, tag = 0;
+	const uint8_t *b = buf->base;
+	struct store_result res;
+	struct raft_node_req *req;
+	size_t len = 0;
+	int rc;
+
+	*result = NULL;
+	if (buf->len >= RAFT_ENTRY_HDR && memcmp(b, RAFT_ENTRY_MAGIC, 4) == 0) {
+		len = rf_be32(b + 4);
+		tag = rf_be64(b + 8);
+		if (len > buf->len - RAFT_ENTRY_HDR)
+			len = 0;
+	}
+	rc = store_apply_entry(n->store, index, b + RAFT_ENTRY_HDR, len, &res);
+	if (rc == -EIO)
+		return RAFT_IOERR; /* the store failed: retried, never skipped */
+	for (req = n->pending; req; req = req->next)
+		if (req->index == index && req->tag == tag)
+			break;
+	if (req && !req->has_res && !res.skipped) {
+		req->res = res;
+		req->has_res = true;
+	} else {
+		store_result_release(&res);
+	}
+	pthread_mutex_lock(&n->lock);
+	n->applied = true;
+	pthread_mutex_unlock(&n->lock);
+	return 0;
+}
+
+static int rf_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
+{
+	struct raft_node *n = fsm->data;
+	void *data;
+	size_t len;
+	uint64_t index;
+	int rc;
+
+	rc = store_snapshot(n->store, &data, &len, &index);
+	if (rc < 0)
+		return RAFT_IOERR;
+	*bufs = raft_malloc(sizeof(**bufs));
+	if (!*bufs) {
+		free(data);
+		return RAFT_NOMEM;
+	}
+	(*bufs)[0].base = data;
+	(*bufs)[0].len = len;
+	*n_bufs = 1;
+	log_info("raft snapshot taken index=%llu bytes=%zu", (unsigned long long)index, len);
+	return 0;
+}
+
+static int rf_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[],
+				unsigned *n_bufs)
+{
+	for (unsigned i = 0; *bufs && i < *n_bufs; i++)
+		free((*bufs)[i].base);
+	raft_free(*bufs);
+	*bufs = NULL;
+	*n_bufs = 0;
+	return 0;
+}
+
+static int rf_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
+{
+	struct raft_node *n = fsm->data;
+	bool skipped = false;
+	int rc;
+
+	rc = store_restore(n->store, buf->base, buf->len, &skipped);
+	if (rc < 0)
+		return RAFT_IOERR;
+	raft_free(buf->base);
+	pthread_mutex_lock(&n->lock);
+	n->applied = true;
+	pthread_mutex_unlock(&n->lock);
+	return 0;
+}
+
+void raft_fsm_setup(struct raft_node *n)
+{
+	memset(&n->fsm, 0, sizeof(n->fsm));
+	n->fsm.version = 3;
+	n->fsm.data = n;
+	n->fsm.apply = rf_apply;
+	n->fsm.snapshot = rf_snapshot;
+	n->fsm.snapshot_finalize = rf_snapshot_finalize;
+	n->fsm.restore = rf_restore;
+	n->fsm.snapshot_async = NULL;
+}
+
+static void rf_on_apply(struct raft_apply *a, int status, void *result)
+{
+	struct raft_node_req *req = a->data;
+	struct raft_node *n = req->node;
+
+	rf_unpend(n, req);
+	if (status == 0 && req->has_res)
+		return raft_node_complete(n, req, 0, "");
+	raft_node_complete(n, req, -ECANCELED,
+			   status ? raft_strerror(status) : "entry applied elsewhere");
+}
+
+static void rf_on_barrier(struct raft_barrier *b, int status)
+{
+	struct raft_node_req *req = b->data;
+
+	raft_node_complete(req->node, req, rf_errno(status), status ? raft_strerror(status) : "");
+}
+
+static void rf_on_change(struct raft_change *c, int status)
+{
+	struct raft_node_req *req = c->data;
+	struct raft_node *n = req->node;
+	int rv;
+
+	if (status == 0 && req->type == RAFT_NODE_ADD) {
+		/* spare now: catch up, then become a voter */
+		req->type = RAFT_NODE_REMOVE; /* the next completion is final */
+		req->r.change.data = req;
+		rv = raft_assign(&n->raft, &req->r.change, req->id, RAFT_VOTER, rf_on_change);
+		if (rv == 0)
+			return;
+		status = rv;
+	}
+	raft_node_complete(n, req, rf_errno(status), status ? raft_strerror(status) : "");
+}
+
+static void rf_on_transfer(struct raft_transfer *t)
+{
+	struct raft_node_req *req = t->data;
+	struct raft_node *n = req->node;
+	raft_id leader = 0;
+	const char *addr = NULL;
+
+	raft_leader(&n->raft, &leader, &addr);
+	if (leader != 0 && leader != n->id && (req->id == 0 || leader == req->id))
+		return raft_node_complete(n, req, 0, "");
+	raft_node_complete(n, req, -ETIMEDOUT, "leadership did not move in time");
+}
+
+static int rf_exec_apply(struct raft_node *n, struct raft_node_req *req)
+{
+	struct raft_buffer buf = {.base = req->entry, .len = req->entry_len};
+	int rv;
+
+	req->r.apply.data = req;
+	rv = raft_apply(&n->raft, &req->r.apply, &buf, 1, rf_on_apply);
+	if (rv != 0)
+		return rv;
+	req->entry = NULL; /* libraft owns it now */
+	req->index = req->r.apply.index;
+	req->next = n->pending;
+	n->pending = req;
+	return 0;
+}
+
+void raft_node_exec(struct raft_node *n, struct raft_node_req *req)
+{
+	int rv;
+
+	if (n->closing || raft_state(&n->raft) != RAFT_LEADER) {
+		raft_node_complete(n, req, n->closing ? -ECANCELED : -EREMOTE,
+				   n->closing ? "shutting down" : "not the leader");
+		return;
+	}
+	req->r.change.data = req; /* data is first in every request type */
+	switch (req->type) {
+	case RAFT_NODE_APPLY:
+		rv = rf_exec_apply(n, req);
+		break;
+	case RAFT_NODE_BARRIER:
+		req->r.barrier.data = req;
+		rv = raft_barrier(&n->raft, &req->r.barrier, rf_on_barrier);
+		break;
+	case RAFT_NODE_ADD:
+		rv = raft_add(&n->raft, &req->r.change, req->id, req->addr, rf_on_change);
+		break;
+	case RAFT_NODE_REMOVE:
+		rv = raft_remove(&n->raft, &req->r.change, req->id, rf_on_change);
+		break;
+	default:
+		req->r.transfer.data = req;
+		rv = raft_transfer(&n->raft, &req->r.transfer, req->id, rf_on_transfer);
+		break;
+	}
+	if (rv != 0)
+		raft_node_complete(n, req, rf_errno(rv), raft_errmsg(&n->raft));
+}
+
+/* Copies the configuration and the counters into n->info. */
+void raft_node_refresh(struct raft_node *n)
+{
+	struct raft_node_info *in = &n->info;
+	raft_id leader = 0;
+	const char *laddr = NULL;
+	bool kick;
+
+	if (!n->started)
+		return;
+	raft_leader(&n->raft, &leader, &laddr);
+	pthread_mutex_lock(&n->lock);
+	in->id = n->id;
+	in->state = raft_state(&n->raft);
+	in->term = n->raft.current_term;
+	in->commit = n->raft.commit_index;
+	in->applied = n->raft.last_applied;
+	in->leader_id = leader;
+	in->leader_api[0] = '\0';
+	if (laddr)
+		raft_node_addr_split(laddr, NULL, 0, in->leader_api, sizeof(in->leader_api));
+	in->n_servers = 0;
+	for (unsigned i = 0; i < n->raft.configuration.n && i < RAFT_NODE_MAX_SERVERS; i++) {
+		const struct raft_server *s = &n->raft.configuration.servers[i];
+		struct raft_node_server *o = &in->servers[in->n_servers++];
+
+		o->id = s->id;
+		o->role = s->role;
+		raft_node_addr_split(s->address, o->raft_addr, sizeof(o->raft_addr), o->api_addr,
+				     sizeof(o->api_addr));
+	}
+	kick = n->applied;
+	pthread_mutex_unlock(&n->lock);
+	if (kick)
+		rf_kick(n);
+}

@@ -1,0 +1,300 @@
+/* store_raft.c - the store as a Raft state machine: indexed apply, logical
+ * snapshot and atomic restore (see store.h, "Replication"). */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define STORE_APPLIED_KEY "raft_applied" /* meta: index of the last applied entry */
+#define STORE_ADMIN_KEY	  "admin_hash"	 /* meta: node-local, never replicated */
+#define STORE_SNAP_MAGIC  "TNS1"	 /* snapshot format tag */
+#define STORE_SNAP_HDR	  16		 /* magic + applied index (8) + table count (4) */
+#define STORE_N_TABLES	  (MODEL_KIND_MAX + 5)
+
+/* The replicated tables, in snapshot order. */
+static int store_tables(struct store *s, MDB_dbi dbis[STORE_N_TABLES])
+{
+	int n = 0;
+
+	for (int i = 0; i < MODEL_KIND_MAX; i++)
+		dbis[n++] = s->objs[i];
+	dbis[n++] = s->meta;
+	dbis[n++] = s->uniq;
+	dbis[n++] = s->refs;
+	dbis[n++] = s->changes;
+	dbis[n++] = s->idem;
+	return n;
+}
+
+static uint32_t store_be32_get(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void store_be32_put(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
+static uint64_t store_be64_read(const uint8_t *b)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+uint64_t store_applied_index(struct store *s)
+{
+	struct store_txn t;
+	uint64_t v = 0;
+
+	if (!s || store_read_begin(s, &t) < 0)
+		return 0;
+	stx_u64_get(&t, STORE_APPLIED_KEY, &v);
+	mdb_txn_abort(t.txn);
+	return v;
+}
+
+/* Runs the command in a child of t's transaction (so a rejection undoes
+ * only the command), fills res. Returns the command's result code. */
+static int store_entry_run(struct store_txn *t, const void *cmd, size_t len,
+			   struct store_result *res)
+{
+	struct store_txn child = {.s = t->s, .err = &res->err};
+	struct store_cmd c;
+	int rc;
+
+	rc = store_cmd_decode(cmd, len, &c);
+	if (rc < 0) {
+		model_error_set(&res->err, "invalid_command", NULL, "malformed command");
+		res->status = 400;
+		return -EINVAL;
+	}
+	rc = stx_errno(mdb_txn_begin(t->s->env, t->txn, 0, &child.txn));
+	if (rc == 0)
+		rc = store_run(&child, cmd, len, &c, res);
+	free(c.body);
+	if (rc < 0 && res->status == 0)
+		res->status = 500;
+	return rc;
+}
+
+int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
+		      struct store_result *res)
+{
+	struct store_txn t = {.s = s};
+	uint64_t applied;
+	int rc;
+
+	if (!res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	if (!s || index == 0)
+		return -EINVAL;
+	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
+	if (rc < 0)
+		return rc;
+	rc = stx_u64_get(&t, STORE_APPLIED_KEY, &applied);
+	if (rc == 0 && index <= applied) {
+		mdb_txn_abort(t.txn);
+		res->skipped = true;
+		return 0;
+	}
+	if (rc == 0) {
+		rc = store_entry_run(&t, cmd, len, res);
+		if (rc < 0 && res->status == 500) /* LMDB failure: retry, never skip */
+			goto out_abort;
+		rc = stx_u64_put(&t, STORE_APPLIED_KEY, index);
+	}
+	if (rc == 0)
+		rc = stx_u64_get(&t, "revision", &res->revision);
+	if (rc == 0)
+		return stx_errno(mdb_txn_commit(t.txn));
+out_abort:
+	mdb_txn_abort(t.txn);
+	log_err("cannot apply entry index=%llu", (unsigned long long)index);
+	store_result_release(res);
+	res->status = 500;
+	model_error_set(&res->err, "internal_error", NULL, "store failure");
+	return -EIO;
+}
+
+/* Appends one record (table, key, value) to the growing buffer. */
+static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table,
+			  const MDB_val *k, const MDB_val *v)
+{
+	size_t need = 9 + k->mv_size + v->mv_size;
+	uint8_t *p;
+
+	if (k->mv_size > UINT32_MAX || v->mv_size > UINT32_MAX)
+		return -EOVERFLOW;
+	if (*len + need > *cap) {
+		size_t ncap = (*cap + need) * 2;
+
+		p = realloc(*buf, ncap);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*cap = ncap;
+	}
+	p = *buf + *len;
+	p[0] = table;
+	store_be32_put(p + 1, (uint32_t)k->mv_size);
+	store_be32_put(p + 5, (uint32_t)v->mv_size);
+	memcpy(p + 9, k->mv_data, k->mv_size);
+	memcpy(p + 9 + k->mv_size, v->mv_data, v->mv_size);
+	*len += need;
+	return 0;
+}
+
+/* Dumps every record of table i of dbis into the buffer. */
+static int store_snap_table(struct store_txn *t, MDB_dbi dbi, uint8_t i, uint8_t **buf,
+			    size_t *len, size_t *cap)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	rc = stx_errno(mdb_cursor_open(t->txn, dbi, &cur));
+	while (rc == 0 && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		if (dbi == t->s->meta && k.mv_size == strlen(STORE_ADMIN_KEY) &&
+		    memcmp(k.mv_data, STORE_ADMIN_KEY, k.mv_size) == 0)
+			continue;
+		rc = store_snap_put(buf, len, cap, i, &k, &v);
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	return rc;
+}
+
+int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index)
+{
+	MDB_dbi dbis[STORE_N_TABLES];
+	struct store_txn t;
+	uint8_t *buf = NULL;
+	size_t len = STORE_SNAP_HDR, cap = 0;
+	uint64_t applied = 0;
+	int n, rc;
+
+	if (!s || !out || !out_len)
+		return -EINVAL;
+	n = store_tables(s, dbis);
+	rc = store_read_begin(s, &t);
+	if (rc < 0)
+		return rc;
+	buf = calloc(1, 4096);
+	cap = 4096;
+	rc = buf ? stx_u64_get(&t, STORE_APPLIED_KEY, &applied) : -ENOMEM;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = store_snap_table(&t, dbis[i], (uint8_t)i, &buf, &len, &cap);
+	mdb_txn_abort(t.txn);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	memcpy(buf, STORE_SNAP_MAGIC, 4);
+	stx_be64_put(buf + 4, applied);
+	store_be32_put(buf + 12, (uint32_t)n);
+	*out = buf;
+	*out_len = len;
+	if (index)
+		*index = applied;
+	return 0;
+}
+
+/* Checks the whole snapshot's framing before anything is replaced. */
+static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
+{
+	size_t off = STORE_SNAP_HDR;
+
+	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0 ||
+	    store_be32_get(b + 12) != (uint32_t)n_tables)
+		return -EPROTO;
+	while (off < len) {
+		size_t kl, vl;
+
+		if (len - off < 9 || b[off] >= n_tables)
+			return -EPROTO;
+		kl = store_be32_get(b + off + 1);
+		vl = store_be32_get(b + off + 5);
+		if (kl == 0 || kl > 511 || len - off - 9 < kl + vl)
+			return -EPROTO;
+		off += 9 + kl + vl;
+	}
+	return 0;
+}
+
+/* Empties the tables and loads the records, keeping the admin hash. */
+static int store_snap_load(struct store_txn *t, const uint8_t *b, size_t len)
+{
+	MDB_dbi dbis[STORE_N_TABLES];
+	uint8_t admin[32];
+	MDB_val v;
+	bool has_admin;
+	int n = store_tables(t->s, dbis), rc = 0;
+
+	has_admin = stx_get(t, t->s->meta, STORE_ADMIN_KEY, &v) == 0 && v.mv_size == 32;
+	if (has_admin)
+		memcpy(admin, v.mv_data, 32);
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = stx_errno(mdb_drop(t->txn, dbis[i], 0));
+	for (size_t off = STORE_SNAP_HDR; off < len && rc == 0;) {
+		size_t kl = store_be32_get(b + off + 1), vl = store_be32_get(b + off + 5);
+		MDB_val k = {.mv_size = kl, .mv_data = (void *)(b + off + 9)};
+		MDB_val val = {.mv_size = vl, .mv_data = (void *)(b + off + 9 + kl)};
+
+		rc = stx_errno(mdb_put(t->txn, dbis[b[off]], &k, &val, 0));
+		off += 9 + kl + vl;
+	}
+	if (rc == 0 && has_admin)
+		rc = stx_put(t, t->s->meta, STORE_ADMIN_KEY, admin, 32);
+	return rc;
+}
+
+int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
+{
+	struct store_txn t = {.s = s};
+	uint64_t applied, snap;
+	int rc;
+
+	if (!s || !buf)
+		return -EINVAL;
+	rc = store_snap_check(buf, len, STORE_N_TABLES);
+	if (rc < 0) {
+		log_err("malformed snapshot len=%zu", len);
+		return rc;
+	}
+	snap = store_be64_read(buf + 4);
+	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
+	if (rc < 0)
+		return rc;
+	rc = stx_u64_get(&t, STORE_APPLIED_KEY, &applied);
+	if (rc == 0 && snap <= applied && applied > 0) {
+		/* this store already holds everything the snapshot holds */
+		mdb_txn_abort(t.txn);
+		if (skipped)
+			*skipped = true;
+		log_info("snapshot not restored index=%llu applied=%llu",
+			 (unsigned long long)snap, (unsigned long long)applied);
+		return 0;
+	}
+	if (rc == 0)
+		rc = store_snap_load(&t, buf, len);
+	if (rc == 0)
+		rc = stx_errno(mdb_txn_commit(t.txn));
+	else
+		mdb_txn_abort(t.txn);
+	if (skipped)
+		*skipped = false;
+	if (rc == 0)
+		log_info("snapshot restored index=%llu", (unsigned long long)snap);
+	return rc;
+}
