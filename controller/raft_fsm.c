@@ -300,8 +300,11 @@ void raft_node_refresh(struct raft_node *n)
 	in->applied = n->raft.last_applied;
 	in->leader_id = leader;
 	in->leader_api[0] = '\0';
-	if (laddr)
-		raft_node_addr_split(laddr, NULL, 0, in->leader_api, sizeof(in->leader_api));
+	(void)laddr; /* the transport's address: the configuration has the API part */
+	for (unsigned i = 0; leader && i < n->raft.configuration.n; i++)
+		if (n->raft.configuration.servers[i].id == leader)
+			raft_node_addr_split(n->raft.configuration.servers[i].address, NULL, 0,
+					     in->leader_api, sizeof(in->leader_api));
 	in->n_servers = 0;
 	for (unsigned i = 0; i < n->raft.configuration.n && i < RAFT_NODE_MAX_SERVERS; i++) {
 		const struct raft_server *s = &n->raft.configuration.servers[i];
