@@ -100,10 +100,16 @@ static void port_create(const char *id, const char *mac, const char *host, const
  * when with_sb. */
 static void env_new(bool with_sb)
 {
+	char cmd[128];
+
 	E = calloc(1, sizeof(*E));
 	snprintf(E->dir, sizeof(E->dir), "/tmp/tenet-sb-XXXXXX");
 	assert_non_null(mkdtemp(E->dir));
 	E->store = store_new(E->dir, 64);
+	/* LMDB keeps its files open: removing the directory now leaves nothing
+	 * behind when setup or a test fails (or the process dies). */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", E->dir);
+	assert_int_equal(system(cmd), 0);
 	assert_non_null(E->store);
 	E->base = event_base_new();
 	E->server = zcert_new();

@@ -31,26 +31,58 @@ struct fixture {
 	struct store *s; /* the store */
 };
 
+/* Fixtures open in the running test, copied here so that the teardown can
+ * remove them when a failed assert leaves the test early. */
+#define FIXTURE_MAX 2
+static struct fixture open_fixtures[FIXTURE_MAX];
+
+/* Closes the store and removes its directory. */
+static void fixture_remove(struct fixture *f)
+{
+	char path[128];
+
+	store_destroy(&f->s);
+	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	f->dir[0] = '\0';
+}
+
 static struct store *fixture_open(struct fixture *f, size_t window)
 {
+	struct fixture *slot = NULL;
+
+	for (int i = 0; i < FIXTURE_MAX && !slot; i++)
+		if (!open_fixtures[i].dir[0])
+			slot = &open_fixtures[i];
+	assert_non_null(slot);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/tenet-store-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
+	*slot = *f;
 	f->s = store_new(f->dir, window);
+	slot->s = f->s;
 	assert_non_null(f->s);
 	return f->s;
 }
 
 static void fixture_close(struct fixture *f)
 {
-	char path[128];
+	for (int i = 0; i < FIXTURE_MAX; i++)
+		if (strcmp(open_fixtures[i].dir, f->dir) == 0)
+			fixture_remove(&open_fixtures[i]);
+	f->s = NULL;
+}
 
-	store_destroy(&f->s);
-	assert_null(f->s);
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", f->dir);
-	unlink(path);
-	rmdir(f->dir);
+/* cmocka teardown: removes what a test left open (it failed). */
+static int fixture_teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < FIXTURE_MAX; i++)
+		if (open_fixtures[i].dir[0])
+			fixture_remove(&open_fixtures[i]);
+	return 0;
 }
 
 /* Applies one command; returns store_apply's code, res released unless out. */
@@ -544,12 +576,17 @@ static void test_admin_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_apply_and_revision), cmocka_unit_test(test_rejections),
-	    cmocka_unit_test(test_uniqueness),	       cmocka_unit_test(test_idempotency),
-	    cmocka_unit_test(test_changelog_window),   cmocka_unit_test(test_determinism),
-	    cmocka_unit_test(test_topology),	       cmocka_unit_test(test_list_filter),
-	    cmocka_unit_test(test_admin_hash),	       cmocka_unit_test(test_ip_allocation),
-	    cmocka_unit_test(test_command_decoding),
+	    cmocka_unit_test_teardown(test_apply_and_revision, fixture_teardown),
+	    cmocka_unit_test_teardown(test_rejections, fixture_teardown),
+	    cmocka_unit_test_teardown(test_uniqueness, fixture_teardown),
+	    cmocka_unit_test_teardown(test_idempotency, fixture_teardown),
+	    cmocka_unit_test_teardown(test_changelog_window, fixture_teardown),
+	    cmocka_unit_test_teardown(test_determinism, fixture_teardown),
+	    cmocka_unit_test_teardown(test_topology, fixture_teardown),
+	    cmocka_unit_test_teardown(test_list_filter, fixture_teardown),
+	    cmocka_unit_test_teardown(test_admin_hash, fixture_teardown),
+	    cmocka_unit_test_teardown(test_ip_allocation, fixture_teardown),
+	    cmocka_unit_test_teardown(test_command_decoding, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
