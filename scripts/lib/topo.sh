@@ -133,10 +133,12 @@ topo_host() {
 	topo_agent_start "$name"
 }
 
-# topo_agent_start NAME: (re)starts the agent of host NAME.
+# topo_agent_start NAME: (re)starts the agent of host NAME. Its --controller
+# list is $TOPO_AGENT_CONTROLLERS when set, else $TOPO_SB.
 topo_agent_start() {
 	local name=$1 ns=$TOPO_P-$1
-	nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host "$name" --controller "$TOPO_SB" \
+	nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host "$name" \
+		--controller "${TOPO_AGENT_CONTROLLERS:-$TOPO_SB}" \
 		--controller-key "$TOPO_DIR/ctl/server.pub" --key "$TOPO_DIR/$name.key" \
 		--underlay eth0 --state-dir "$TOPO_DIR/state" --bpffs "$TOPO_BPFFS" >>"$TOPO_DIR/agent-$name.log" 2>&1 &
 	eval "TOPO_AGENT_PID_${name//[^A-Za-z0-9]/_}=$!"
@@ -242,4 +244,26 @@ topo_cleanup() {
 		rm -rf "$TOPO_DIR"
 	fi
 	exit "$rc"
+}
+
+# ---- controller stop/restart under running agents (agent failover tests) ----
+
+# topo_controller_stop [SIGNAL]: stops the controller started by
+# topo_controller (SIGTERM by default) and waits for it to exit.
+topo_controller_stop() {
+	[ -n "$TOPO_CTL_PID" ] || return 0
+	kill "-${1:-TERM}" "$TOPO_CTL_PID" 2>/dev/null
+	wait "$TOPO_CTL_PID" 2>/dev/null
+	TOPO_CTL_PID=
+	return 0
+}
+
+# topo_controller_restart: starts the controller again in its namespace on
+# the same data directory (same state, revision, key and token), as
+# topo_controller did, and waits for its API.
+topo_controller_restart() {
+	ip netns exec "$TOPO_P-ctl" "$CTL_BIN" --data "$TOPO_DIR/ctl" --api "$TOPO_CTL_IP:8080" \
+		--southbound "$TOPO_SB" >>"$TOPO_DIR/controller.log" 2>&1 &
+	TOPO_CTL_PID=$!
+	wait_for 20 "controller API answers after restart" tctl status || topo_dump_logs
 }
