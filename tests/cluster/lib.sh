@@ -1,0 +1,126 @@
+#!/bin/bash
+# lib.sh - helpers for the cluster tests: N controllers on loopback ports,
+# one shared cluster key and admin token, polling with deadlines.
+# Sourced by tests/cluster/test_*.sh with BUILD set to the build directory.
+# Every node started is killed and its directory removed by cl_cleanup
+# (installed as the EXIT trap by cl_init).
+
+CTL="$BUILD/controller/tenet-controller"
+CL_BASE=$((21000 + ($$ % 400) * 20)) # this run's port block
+CL_DIR=""
+declare -A CL_PID
+
+cl_log() { echo "[$(date +%H:%M:%S.%3N)] $*"; }
+cl_fail() { cl_log "FAIL: $*"; exit 1; }
+
+cl_api_port() { echo $((CL_BASE + $1)); }
+cl_raft_port() { echo $((CL_BASE + 6 + $1)); }
+cl_sb_port() { echo $((CL_BASE + 12 + $1)); }
+cl_api() { echo "127.0.0.1:$(cl_api_port "$1")"; }
+cl_addr() { echo "127.0.0.1:$(cl_raft_port "$1")/$(cl_api "$1")"; }
+
+cl_cleanup() {
+	local rc=$?
+	for id in "${!CL_PID[@]}"; do
+		kill -CONT "${CL_PID[$id]}" 2>/dev/null
+		kill -KILL "${CL_PID[$id]}" 2>/dev/null
+	done
+	wait 2>/dev/null
+	if [ $rc -ne 0 ] && [ -n "$CL_DIR" ]; then
+		for f in "$CL_DIR"/n*.log; do
+			[ -f "$f" ] && { echo "--- $f (tail)"; tail -n 30 "$f"; }
+		done
+	fi
+	[ -n "$CL_DIR" ] && rm -rf "$CL_DIR"
+	exit $rc
+}
+
+# cl_init: work dir, key and token, trap.
+cl_init() {
+	[ -x "$CTL" ] || { echo "no $CTL"; exit 1; }
+	CL_DIR=$(mktemp -d /tmp/tenet-cluster.XXXXXX)
+	trap cl_cleanup EXIT
+	trap 'exit 1' INT TERM
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$CL_DIR/cluster.key"
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$CL_DIR/token"
+	TOKEN=$(cat "$CL_DIR/token")
+}
+
+# cl_peers N: the bootstrap list of nodes 1..N.
+cl_peers() {
+	local n=$1 out="" i
+	for i in $(seq 1 "$n"); do out="$out${out:+,}$i@$(cl_addr "$i")"; done
+	echo "$out"
+}
+
+# cl_start ID [extra args...]: starts node ID (data in $CL_DIR/nID).
+cl_start() {
+	local id=$1
+	shift
+	"$CTL" --data "$CL_DIR/n$id" --api "$(cl_api "$id")" \
+		--southbound "tcp://127.0.0.1:$(cl_sb_port "$id")" --id "$id" \
+		--raft "127.0.0.1:$(cl_raft_port "$id")" --cluster-key "$CL_DIR/cluster.key" \
+		--admin-token "$CL_DIR/token" "$@" >>"$CL_DIR/n$id.log" 2>&1 &
+	CL_PID[$id]=$!
+}
+
+cl_kill() { kill -KILL "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/null; unset "CL_PID[$1]"; }
+cl_stop() { kill -TERM "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/null; unset "CL_PID[$1]"; }
+
+# cl_curl ID ARGS...: request to node ID's API (path first), prints body.
+cl_curl() {
+	local id=$1 path=$2
+	shift 2
+	curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$@" "http://$(cl_api "$id")$path"
+}
+
+# cl_status ID FIELD: one field of GET /v1/cluster on node ID.
+cl_status() {
+	cl_curl "$1" /v1/cluster | python3 -c "import sys,json; print(json.load(sys.stdin)['$2'])" 2>/dev/null
+}
+
+# cl_wait SECONDS CMD...: polls CMD until it succeeds or the deadline.
+cl_wait() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+# cl_leader_of IDS...: prints the id of the node among IDS that is leader.
+cl_leader_of() {
+	local id
+	for id in "$@"; do
+		[ "$(cl_status "$id" state)" = leader ] && { echo "$id"; return 0; }
+	done
+	return 1
+}
+cl_has_leader() { cl_leader_of "$@" >/dev/null; }
+
+# cl_create ID NAME KEY: creates tenant NAME with Idempotency-Key KEY on
+# node ID (following a 307); prints the HTTP status.
+cl_create() {
+	curl -s --location-trusted --max-time 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+		-H 'Content-Type: application/json' -H "Idempotency-Key: $3" \
+		-d "{\"name\":\"$2\"}" "http://$(cl_api "$1")/v1/tenants"
+}
+
+# cl_names ID: the sorted tenant names on node ID (local read).
+cl_names() {
+	cl_curl "$1" /v1/tenants | python3 -c \
+		"import sys,json; print('\n'.join(sorted(t['name'] for t in json.load(sys.stdin)['tenants'])))"
+}
+
+# cl_revision ID: node ID's revision.
+cl_revision() { cl_status "$1" revision; }
+
+# cl_caught_up REF IDS...: every node in IDS has REF's revision.
+cl_caught_up() {
+	local ref=$1 r id
+	shift
+	r=$(cl_revision "$ref") || return 1
+	[ -n "$r" ] || return 1
+	for id in "$@"; do [ "$(cl_revision "$id")" = "$r" ] || return 1; done
+}
