@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <msgpack.h>
+#include <sodium.h>
 
 #include "log.h"
 
@@ -381,6 +382,8 @@ static int store_status_of(int rc, int ok_status)
 	case -EBUSY:
 	case -ENOSPC:
 		return 409;
+	case -EKEYREJECTED:
+		return 422;
 	default:
 		return 500;
 	}
@@ -537,13 +540,31 @@ static int store_trim(struct store_txn *t)
 	return rc;
 }
 
+/* Writes to fp (STORE_FP_HEX hex digits) a hash of what makes c the
+ * request it is: op, kind, target id and body. A create's id is left out:
+ * the API draws a fresh id for every POST, retries included. */
+static void store_fingerprint(const struct store_cmd *c, char fp[STORE_FP_HEX + 1])
+{
+	uint8_t h[STORE_FP_HEX / 2], head[2] = {(uint8_t)c->op, (uint8_t)c->kind};
+	crypto_generichash_state st;
+	const char *id = c->op == STORE_OP_CREATE ? "" : c->id;
+	const char *body = c->body ? c->body : "";
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, head, sizeof(head));
+	crypto_generichash_update(&st, (const uint8_t *)id, strlen(id) + 1);
+	crypto_generichash_update(&st, (const uint8_t *)body, strlen(body));
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(fp, STORE_FP_HEX + 1, h, sizeof(h));
+}
+
 /* Bumps the revision and records the command in the change log. */
 static int store_log(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
 		     int status, uint64_t *rev)
 {
 	uint8_t key[8];
 	MDB_val k = {.mv_size = 8, .mv_data = key}, v = {.mv_size = len, .mv_data = (void *)buf};
-	char st[STORE_ID_MAX + 32];
+	char st[STORE_ID_MAX + 32 + STORE_FP_HEX];
 	int rc;
 
 	rc = stx_u64_get(t, "revision", rev);
@@ -556,7 +577,10 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 	stx_be64_put(key, *rev);
 	rc = stx_errno(mdb_put(t->txn, t->s->changes, &k, &v, 0));
 	if (rc == 0 && c->idem[0]) {
-		snprintf(st, sizeof(st), "%d %d %s", status, (int)c->kind, c->id);
+		char fp[STORE_FP_HEX + 1];
+
+		store_fingerprint(c, fp);
+		snprintf(st, sizeof(st), "%d %d %s %s", status, (int)c->kind, c->id, fp);
 		rc = stx_put(t, t->s->idem, c->idem, st, strlen(st));
 	}
 	return rc ? rc : store_trim(t);
@@ -564,25 +588,35 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 
 /* If c's idempotency key was applied before, fills res as that apply did
  * (status, and the object it created or changed in its current state) and
- * returns true. The idem value is "<status> <kind> <id>". */
-static bool store_replay(struct store_txn *t, const struct store_cmd *c, struct store_result *res)
+ * returns 1; returns -EKEYREJECTED (422, err filled) if the key was used
+ * for a different request, 0 if it is new. The idem value is
+ * "<status> <kind> <id> <fingerprint>". */
+static int store_replay(struct store_txn *t, const struct store_cmd *c, struct store_result *res)
 {
-	char st[STORE_ID_MAX + 32], id[STORE_ID_MAX + 1];
+	char st[STORE_ID_MAX + 32 + STORE_FP_HEX], id[STORE_ID_MAX + 1];
+	char fp[STORE_FP_HEX + 1] = "", want[STORE_FP_HEX + 1];
 	int status, kind;
 	MDB_val v;
 
 	if (!c->idem[0] || stx_get(t, t->s->idem, c->idem, &v) < 0)
-		return false;
+		return 0;
 	snprintf(st, sizeof(st), "%.*s", (int)(v.mv_size < sizeof(st) ? v.mv_size : sizeof(st) - 1),
 		 (const char *)v.mv_data);
-	if (sscanf(st, "%d %d %64s", &status, &kind, id) != 3 || kind < 0 || kind >= MODEL_KIND_MAX)
-		return false;
+	if (sscanf(st, "%d %d %64s %32s", &status, &kind, id, fp) < 3 || kind < 0 ||
+	    kind >= MODEL_KIND_MAX)
+		return 0;
+	store_fingerprint(c, want);
+	if (fp[0] && strcmp(fp, want) != 0) {
+		model_error_set(t->err, "idempotency_key_reused", "Idempotency-Key",
+				"Idempotency-Key was already used for a different request");
+		return -EKEYREJECTED;
+	}
 	res->status = status;
 	res->replayed = true;
 	if (status != 204 && stx_obj_get(t, kind, id, &res->object) < 0)
 		res->object = NULL;
 	stx_u64_get(t, "revision", &res->revision);
-	return true;
+	return 1;
 }
 
 /* Runs the command in the open transaction t; commits or aborts it. */
@@ -593,9 +627,12 @@ int store_run(struct store_txn *t, const void *buf, size_t len, const struct sto
 	json_t *obj = NULL;
 	int rc;
 
-	if (store_replay(t, c, res)) {
+	rc = store_replay(t, c, res);
+	if (rc != 0) {
 		mdb_txn_abort(t->txn);
-		return 0;
+		if (rc < 0)
+			res->status = store_status_of(rc, 0);
+		return rc < 0 ? rc : 0;
 	}
 	if (c->op == STORE_OP_CREATE)
 		rc = store_do_create(t, c, &obj);

@@ -75,7 +75,9 @@ int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, con
  * replayed by idempotency key), with res->status 200/201/204, res->revision
  * the new revision and res->object the stored object. Returns -EINVAL
  * (malformed command or invalid body, status 400), -ENOENT (404), -EEXIST or
- * -EBUSY (409: conflict or still referenced), -EIO (500, LMDB failure); then
+ * -EBUSY (409: conflict or still referenced), -EKEYREJECTED (422: the
+ * idempotency key was used for a request with another op, kind, target id
+ * or body), -EIO (500, LMDB failure); then
  * nothing changed and res->err says why. res must be released by the caller
  * with store_result_release in every case. */
 int store_apply(struct store *s, const void *cmd, size_t len, struct store_result *res);

@@ -8,7 +8,9 @@
  *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>" -> owner id
  *   refs     "<parent id>|<child id>" -> child kind: what holds a reference
  *   changes  revision (8-byte big-endian) -> command bytes
- *   idem     idempotency key -> HTTP-ish status of the first apply (text)
+ *   idem     idempotency key -> "<status> <kind> <id> <fingerprint>" of the
+ *            first apply (text); the fingerprint (hex, generichash of op,
+ *            kind, id unless create, body) tells a retry from a reuse
  */
 #ifndef TENET_STORE_INT_H
 #define TENET_STORE_INT_H
@@ -19,6 +21,7 @@
 
 #define STORE_ID_MAX   64  /* longest id (host names are <= 63) */
 #define STORE_IDEM_MAX 128 /* longest idempotency key */
+#define STORE_FP_HEX   32  /* hex digits of a request's fingerprint (16 bytes) */
 
 /* A decoded command. body points into the msgpack buffer's copy. */
 struct store_cmd {

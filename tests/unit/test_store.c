@@ -321,6 +321,32 @@ static void test_idempotency(void **state)
 	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "blue");
 	store_result_release(&res);
 	assert_int_equal(store_revision(s), 1);
+	/* the same key for another request: another body, op, or target */
+	assert_int_equal(
+	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":\"red\"}", "k1", &res),
+	    -EKEYREJECTED);
+	assert_int_equal(res.status, 422);
+	assert_string_equal(res.err.code, "idempotency_key_reused");
+	assert_null(res.object);
+	store_result_release(&res);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1", &res),
+	    -EKEYREJECTED);
+	assert_int_equal(res.status, 422);
+	store_result_release(&res);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"x\"}", "k2", NULL), 0);
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_NET2, "{\"name\":\"x\"}", "k2", &res),
+	    -EKEYREJECTED);
+	store_result_release(&res);
+	/* a retried update (same target and body) still replays */
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"x\"}", "k2", &res), 0);
+	assert_true(res.replayed);
+	assert_int_equal(res.status, 200);
+	store_result_release(&res);
+	assert_int_equal(store_revision(s), 2);
 	fixture_close(&f);
 }
 
