@@ -5,7 +5,8 @@
  *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id"
  *            (8-byte big-endian), "admin_hash" (32 bytes)
  *   uniq     uniqueness claims, e.g. "vni:42", "mac:<net>:<mac>",
- *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>" -> owner id
+ *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>",
+ *            "bind:<host>:<interface>" -> owner id
  *   refs     "<parent id>|<child id>" -> child kind: what holds a reference
  *   changes  revision (8-byte big-endian) -> command bytes
  *   idem     idempotency key -> "<status> <kind> <id> <fingerprint>" of the

@@ -363,6 +363,16 @@ static int kinds_key(struct store_txn *t, bool claim, const char *owner, const c
 	return claim ? stx_uniq_claim(t, key, owner, field) : stx_uniq_release(t, key);
 }
 
+/* The binding of port obj: true with host and ifname set when bound. */
+static bool kinds_binding(const json_t *obj, const char **host, const char **ifname)
+{
+	const json_t *b = json_object_get(obj, "binding");
+
+	*host = kinds_str(b, "host");
+	*ifname = kinds_str(b, "interface");
+	return (*host)[0] && (*ifname)[0];
+}
+
 static int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,
 			 enum model_kind kind)
 {
@@ -371,7 +381,7 @@ static int kinds_ref_set(struct store_txn *t, bool add, const char *parent, cons
 
 static int kinds_port_index(struct store_txn *t, bool on, const char *id, const json_t *obj)
 {
-	const char *net = kinds_str(obj, "network_id");
+	const char *net = kinds_str(obj, "network_id"), *host, *ifname;
 	char field[48];
 	json_t *fip;
 	size_t i;
@@ -393,6 +403,10 @@ static int kinds_port_index(struct store_txn *t, bool on, const char *id, const 
 			rc = kinds_key(t, on, id, field, "ip:%s:%s", sub,
 				       kinds_str(fip, "ip_address"));
 	}
+	/* one port per (host, interface): two would join their networks or
+	 * tenants on one wire (host names hold no ':') */
+	if (rc == 0 && kinds_binding(obj, &host, &ifname))
+		rc = kinds_key(t, on, id, "binding", "bind:%s:%s", host, ifname);
 	return rc;
 }
 

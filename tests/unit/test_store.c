@@ -276,6 +276,31 @@ static void test_uniqueness(void **state)
 			     "\",\"ip_address\":\"10.0.0.5\"}]}",
 			     "", NULL),
 			 0);
+	/* one port per (host, interface), whatever its network or tenant */
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.6", "h1"), 409,
+	       "binding");
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
+	       "{\"network_id\":\"" T_NET2 "\",\"binding\":{\"host\":\"h1\",\"interface\":"
+	       "\"veth0\"}}",
+	       409, "binding");
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
+			     port_body(T_NET, "10.0.0.6", "h2"), "", NULL),
+			 0);
+	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT2,
+	       "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", 409, "binding");
+	/* a rebind or a delete frees the interface */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth1\"}}", "", NULL),
+			 0);
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT2,
+			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
+			 0);
+	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+	       "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", 409, "binding");
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_PORT, T_PORT2, "", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
+			 0);
 	/* hosts: name and key unique */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, "", NULL), 0);
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, 409, "id");
