@@ -13,11 +13,44 @@ declare -A CL_PID
 cl_log() { echo "[$(date +%H:%M:%S.%3N)] $*"; }
 cl_fail() { cl_log "FAIL: $*"; exit 1; }
 
-cl_api_port() { echo $((CL_BASE + $1)); }
-cl_raft_port() { echo $((CL_BASE + 6 + $1)); }
-cl_sb_port() { echo $((CL_BASE + 12 + $1)); }
-cl_api() { echo "127.0.0.1:$(cl_api_port "$1")"; }
-cl_addr() { echo "127.0.0.1:$(cl_raft_port "$1")/$(cl_api "$1")"; }
+# With CL_NETNS set (cl_netns_init), node ID lives in network namespace
+# ${CL_NETNS}ID at 198.18.100.ID, all nodes on one bridge; else on loopback.
+CL_NETNS=""
+cl_api_port() { [ -n "$CL_NETNS" ] && echo 8080 || echo $((CL_BASE + $1)); }
+cl_raft_port() { [ -n "$CL_NETNS" ] && echo 7000 || echo $((CL_BASE + 6 + $1)); }
+cl_sb_port() { [ -n "$CL_NETNS" ] && echo 6641 || echo $((CL_BASE + 12 + $1)); }
+cl_ip() { [ -n "$CL_NETNS" ] && echo "198.18.100.$1" || echo 127.0.0.1; }
+cl_api() { echo "$(cl_ip "$1"):$(cl_api_port "$1")"; }
+cl_addr() { echo "$(cl_ip "$1"):$(cl_raft_port "$1")/$(cl_api "$1")"; }
+# cl_in ID CMD...: runs CMD where node ID's addresses are reachable.
+cl_in() {
+	local id=$1
+	shift
+	if [ -n "$CL_NETNS" ]; then ip netns exec "$CL_NETNS$id" "$@"; else "$@"; fi
+}
+
+# cl_netns_init N: namespaces for nodes 1..N plus a bridge namespace.
+cl_netns_init() {
+	local i
+	CL_NETNS="tcl$$n"
+	ip netns add "${CL_NETNS}b" || cl_fail "cannot create namespaces"
+	ip -n "${CL_NETNS}b" link add br0 type bridge
+	ip -n "${CL_NETNS}b" link set br0 up
+	for i in $(seq 1 "$1"); do
+		ip netns add "$CL_NETNS$i"
+		ip link add eth0 netns "$CL_NETNS$i" type veth peer name "p$i" netns "${CL_NETNS}b"
+		ip -n "${CL_NETNS}b" link set "p$i" master br0 up
+		ip -n "$CL_NETNS$i" addr add "198.18.100.$i/24" dev eth0
+		ip -n "$CL_NETNS$i" link set eth0 up
+		ip -n "$CL_NETNS$i" link set lo up
+	done
+}
+
+# cl_cut ID / cl_heal ID: takes node ID's link off the bridge (carrier
+# down: nothing in or out, its own address still answers inside its
+# namespace) and puts it back.
+cl_cut() { ip -n "${CL_NETNS}b" link set "p$1" down; }
+cl_heal() { ip -n "${CL_NETNS}b" link set "p$1" up; }
 
 cl_cleanup() {
 	local rc=$?
@@ -32,6 +65,11 @@ cl_cleanup() {
 		done
 	fi
 	[ -n "$CL_DIR" ] && rm -rf "$CL_DIR"
+	if [ -n "$CL_NETNS" ]; then
+		for ns in $(ip netns list | awk '{print $1}' | grep "^$CL_NETNS"); do
+			ip netns del "$ns"
+		done
+	fi
 	exit $rc
 }
 
@@ -57,9 +95,9 @@ cl_peers() {
 cl_start() {
 	local id=$1
 	shift
-	"$CTL" --data "$CL_DIR/n$id" --api "$(cl_api "$id")" \
+	cl_in "$id" "$CTL" --data "$CL_DIR/n$id" --api "$(cl_api "$id")" \
 		--southbound "tcp://127.0.0.1:$(cl_sb_port "$id")" --id "$id" \
-		--raft "127.0.0.1:$(cl_raft_port "$id")" --cluster-key "$CL_DIR/cluster.key" \
+		--raft "$(cl_ip "$id"):$(cl_raft_port "$id")" --cluster-key "$CL_DIR/cluster.key" \
 		--admin-token "$CL_DIR/token" "$@" >>"$CL_DIR/n$id.log" 2>&1 &
 	CL_PID[$id]=$!
 }
@@ -71,7 +109,8 @@ cl_stop() { kill -TERM "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/
 cl_curl() {
 	local id=$1 path=$2
 	shift 2
-	curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$@" "http://$(cl_api "$id")$path"
+	cl_in "$id" curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$@" \
+		"http://$(cl_api "$id")$path"
 }
 
 # cl_status ID FIELD: one field of GET /v1/cluster on node ID.
@@ -102,7 +141,7 @@ cl_has_leader() { cl_leader_of "$@" >/dev/null; }
 # cl_create ID NAME KEY: creates tenant NAME with Idempotency-Key KEY on
 # node ID (following a 307); prints the HTTP status.
 cl_create() {
-	curl -s --location-trusted --max-time 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+	cl_in "$1" curl -s --location-trusted --max-time 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
 		-H 'Content-Type: application/json' -H "Idempotency-Key: $3" \
 		-d "{\"name\":\"$2\"}" "http://$(cl_api "$1")/v1/tenants"
 }
