@@ -7,7 +7,9 @@
  *  - a FLOOD row keeps at most TN_MAX_FLOOD_REMOTE remote hosts and
  *    TN_MAX_FLOOD_LOCAL local ports, the numerically smallest ones, so the
  *    row does not depend on the order of the topology's arrays; the rest are
- *    silently left out (the API is expected to refuse topologies that large);
+ *    left out. The store refuses a port binding that would need more (409,
+ *    binding.host: see kinds_flood_check in store_kinds.c), so only a store
+ *    written before that check can hold such a network;
  *  - when two rows collide on (map, key) (two ports claiming one MAC or one
  *    IPv4 in a network), the one with the smallest value bytes is kept, so
  *    the result is deterministic.

@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/types.h>
+
+#include "tenet_abi.h"
+
 #define KINDS_VNI_MAX  0xffffffu /* 24-bit VNI space */
 #define KINDS_MAC_MAX  0xffffffu /* fa:16:3e:xx:xx:xx space */
 #define KINDS_KEY_MAX  200	 /* uniqueness key buffer */
@@ -262,6 +266,81 @@ static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, const js
 	return rc;
 }
 
+/* The binding of port obj: true with host and ifname set when bound. */
+static bool kinds_binding(const json_t *obj, const char **host, const char **ifname)
+{
+	const json_t *b = json_object_get(obj, "binding");
+
+	*host = kinds_str(b, "host");
+	*ifname = kinds_str(b, "interface");
+	return (*host)[0] && (*ifname)[0];
+}
+
+/* What the broadcast limit check counts over a network's other ports. */
+struct kinds_flood {
+	const char *self;					  /* the port being written */
+	const char *host;					  /* its binding host */
+	char hosts[TN_MAX_FLOOD_REMOTE + 1][MODEL_HOST_NAME_MAX + 1]; /* distinct hosts */
+	size_t n_hosts;						  /* entries of hosts */
+	size_t n_local;						  /* other ports on host */
+};
+
+/* stx_ref_foreach callback: counts one port; 1 (stop) past a limit. */
+static int kinds_flood_one(struct store_txn *t, const char *child, void *arg)
+{
+	struct kinds_flood *fl = arg;
+	const char *host, *ifname;
+	json_t *port;
+	size_t i;
+	int over = 0;
+
+	if (strcmp(child, fl->self) == 0 || stx_obj_get(t, MODEL_PORT, child, &port) < 0)
+		return 0;
+	if (kinds_binding(port, &host, &ifname)) {
+		if (strcmp(host, fl->host) == 0 && ++fl->n_local >= TN_MAX_FLOOD_LOCAL)
+			over = 1;
+		for (i = 0; i < fl->n_hosts && strcmp(fl->hosts[i], host) != 0; i++)
+			;
+		if (i == fl->n_hosts && !over) {
+			if (fl->n_hosts == TN_MAX_FLOOD_REMOTE + 1)
+				over = 1;
+			else
+				snprintf(fl->hosts[fl->n_hosts++], MODEL_HOST_NAME_MAX + 1, "%s",
+					 host);
+		}
+	}
+	json_decref(port);
+	return over;
+}
+
+/* Refuses (409, binding.host) a binding that would take the port's network
+ * past what one FLOOD row holds: TN_MAX_FLOOD_REMOTE hosts besides the
+ * sender's, TN_MAX_FLOOD_LOCAL ports on one host. Broadcast would silently
+ * miss the rest. Checked when the port gets a new binding host. */
+static int kinds_flood_check(struct store_txn *t, const json_t *old, const json_t *obj)
+{
+	struct kinds_flood fl = {.self = kinds_str(obj, "id")};
+	const char *old_host, *ifname;
+	int rc;
+
+	if (!kinds_binding(obj, &fl.host, &ifname) ||
+	    (old && kinds_binding(old, &old_host, &ifname) && strcmp(old_host, fl.host) == 0))
+		return 0;
+	snprintf(fl.hosts[fl.n_hosts++], MODEL_HOST_NAME_MAX + 1, "%s", fl.host);
+	rc = stx_ref_foreach(t, kinds_str(obj, "network_id"), MODEL_PORT, kinds_flood_one, &fl);
+	if (rc <= 0)
+		return rc;
+	if (fl.n_local >= TN_MAX_FLOOD_LOCAL)
+		model_error_set(t->err, "limit_exceeded", "binding.host",
+				"network already has %d ports on host %s, the most broadcast reaches",
+				TN_MAX_FLOOD_LOCAL, fl.host);
+	else
+		model_error_set(t->err, "limit_exceeded", "binding.host",
+				"network already has ports on %d hosts, the most broadcast reaches",
+				TN_MAX_FLOOD_REMOTE + 1);
+	return -EEXIST;
+}
+
 static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *obj)
 {
 	const char *net_id = kinds_str(obj, "network_id");
@@ -307,7 +386,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return kinds_flood_check(t, old, obj);
 }
 
 static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj)
@@ -361,16 +440,6 @@ static int kinds_key(struct store_txn *t, bool claim, const char *owner, const c
 	vsnprintf(key, sizeof(key), fmt, ap);
 	va_end(ap);
 	return claim ? stx_uniq_claim(t, key, owner, field) : stx_uniq_release(t, key);
-}
-
-/* The binding of port obj: true with host and ifname set when bound. */
-static bool kinds_binding(const json_t *obj, const char **host, const char **ifname)
-{
-	const json_t *b = json_object_get(obj, "binding");
-
-	*host = kinds_str(b, "host");
-	*ifname = kinds_str(b, "interface");
-	return (*host)[0] && (*ifname)[0];
 }
 
 static int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,

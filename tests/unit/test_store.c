@@ -610,6 +610,52 @@ static void test_list_filter(void **state)
 	fixture_close(&f);
 }
 
+/* Creates port number n of T_NET bound to host h<host> interface v<n>; want
+ * is the status expected. */
+static void flood_port(struct store *s, int n, int host, int want)
+{
+	char id[64], body[256];
+	struct store_result res;
+
+	snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", 100 + n);
+	snprintf(body, sizeof(body),
+		 "{\"network_id\":\"" T_NET "\",\"binding\":{\"host\":\"h%d\","
+		 "\"interface\":\"v%d\"}}",
+		 host, n);
+	run(s, STORE_OP_CREATE, MODEL_PORT, id, body, "", &res);
+	if (res.status != want)
+		fail_msg("port %d on h%d: status %d (%s), want %d", n, host, res.status,
+			 res.err.message, want);
+	if (want == 409)
+		assert_string_equal(res.err.field, "binding.host");
+	store_result_release(&res);
+}
+
+static void test_flood_limits(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	int n = 0;
+
+	base(s);
+	/* one FLOOD row reaches TN_MAX_FLOOD_REMOTE (32) other hosts */
+	for (int h = 0; h < 33; h++)
+		flood_port(s, n++, h, 201);
+	flood_port(s, n++, 33, 409);
+	/* an unbound port moved onto a 34th host is refused too */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     "{\"network_id\":\"" T_NET "\"}", "", NULL),
+			 0);
+	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+	       "{\"binding\":{\"host\":\"h33\",\"interface\":\"x\"}}", 409, "binding.host");
+	/* and TN_MAX_FLOOD_LOCAL (32) ports on one host */
+	for (int i = 1; i < 32; i++)
+		flood_port(s, n++, 0, 201);
+	flood_port(s, n++, 0, 409);
+	flood_port(s, n++, 1, 201);
+	fixture_close(&f);
+}
+
 static void test_admin_hash(void **state)
 {
 	struct fixture f;
@@ -636,6 +682,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_topology, fixture_teardown),
 	    cmocka_unit_test_teardown(test_list_filter, fixture_teardown),
 	    cmocka_unit_test_teardown(test_admin_hash, fixture_teardown),
+	    cmocka_unit_test_teardown(test_flood_limits, fixture_teardown),
 	    cmocka_unit_test_teardown(test_ip_allocation, fixture_teardown),
 	    cmocka_unit_test_teardown(test_command_decoding, fixture_teardown),
 	};
