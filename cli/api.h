@@ -35,6 +35,7 @@ struct ctl {
 	bool wait;		  /* --wait after writes */
 	int timeout_sec;	  /* --timeout: wait and request bound */
 	const char *json_body;	  /* --json argument or NULL */
+	const char *token;	  /* bearer token or NULL (for other nodes' APIs) */
 };
 
 /* Performs one call. path is below the base URL ("/v1/networks"); body may be

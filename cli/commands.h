@@ -29,4 +29,8 @@ int cmd_status(struct ctl *ctl, int argc, char **argv);
 /* wait REVISION -> GET /v1/wait */
 int cmd_wait(struct ctl *ctl, int argc, char **argv);
 
+/* cluster status|add ID ADDR|remove ID|transfer [ID] -> /v1/cluster
+ * (cluster.c); membership changes are sent to the leader. */
+int cmd_cluster(struct ctl *ctl, int argc, char **argv);
+
 #endif

@@ -36,6 +36,7 @@ static const char ctl_usage_text[] =
     "usage: tenetctl [options] <resource> <verb> [args...]\n"
     "       tenetctl [options] status\n"
     "       tenetctl [options] wait REVISION\n"
+    "       tenetctl [options] cluster status|add ID RAFT/API|remove ID|transfer [ID]\n"
     "\n"
     "resources: tenant, network, subnet, port, host\n"
     "verbs:\n"
@@ -266,7 +267,8 @@ static int ctl_early(struct ctl_args *a, const struct kind **k)
 		ctl_help_kind(stderr, *k);
 		return CTL_EXIT_USAGE;
 	}
-	if (!*k && strcmp(first, "status") != 0 && strcmp(first, "wait") != 0) {
+	if (!*k && strcmp(first, "status") != 0 && strcmp(first, "wait") != 0 &&
+	    strcmp(first, "cluster") != 0) {
 		fprintf(stderr, "error: unknown resource or command '%s'\n\n%s", first,
 			ctl_usage_text);
 		return CTL_EXIT_USAGE;
@@ -291,17 +293,21 @@ int main(int argc, char **argv)
 	if (ctl_settings(&a, &ctl) < 0 || ctl_token(&a, &token) < 0)
 		return CTL_EXIT_USAGE;
 	ctl.http = http_client_new(ctl.api_url, token, ctl.timeout_sec, &err);
-	free(token);
+	ctl.token = token;
 	if (!ctl.http) {
 		fprintf(stderr, "error: %s: '%s'\n", err, ctl.api_url);
+		free(token);
 		return CTL_EXIT_USAGE;
 	}
 	if (k)
 		rc = ctl_run_kind(&ctl, k, &a);
 	else if (strcmp(a.pos[0], "status") == 0)
 		rc = cmd_status(&ctl, a.npos - 1, a.pos + 1);
+	else if (strcmp(a.pos[0], "cluster") == 0)
+		rc = cmd_cluster(&ctl, a.npos - 1, a.pos + 1);
 	else
 		rc = cmd_wait(&ctl, a.npos - 1, a.pos + 1);
 	http_client_destroy(&ctl.http);
+	free(token);
 	return rc;
 }
