@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DTENET_SANITIZE=ON
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo clean format
+.PHONY: all deps build test demo clean format bench bench-quick bench-build
 
 all: build
 
@@ -22,6 +22,21 @@ test: build
 
 demo: build
 	./scripts/demo.sh $(BUILD)
+
+# Benchmarks (bench/run.sh, docs/BENCHMARKS.md): a separate, non-sanitized
+# release build, configured every time so its flags cannot drift.
+BENCH_BUILD ?= build-release
+
+bench-build: deps
+	cmake -S . -B $(BENCH_BUILD) -DTENET_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BENCH_BUILD) -j$(JOBS) --target tenet-controller tenet-agent tenetctl \
+		bench_tools
+
+bench: bench-build
+	./bench/run.sh $(BENCH_BUILD)
+
+bench-quick: bench-build
+	./bench/run.sh $(BENCH_BUILD) --quick
 
 clean:
 	rm -rf $(BUILD)

@@ -4,13 +4,14 @@
  * BPF_PROG_TEST_RUN (tn_test_mode 0: no trace, real redirects and tunnel
  * helpers; a redirect just returns TC_ACT_REDIRECT under test_run).
  *
- *   dpbench [--runs N] [--repeat R] [--only NAME] [--list]
+ *   dpbench [--runs N] [--repeat R] [--only NAME] [--list] [--insns]
  *
  * Every figure is measured N times, variants interleaved (run 1 of every
  * figure, then run 2, ...); one run is one BPF_PROG_TEST_RUN with repeat R
  * whose kernel-measured mean duration (ns per repetition) is the value.
  * Output: one JSON line per run on stdout, {"name", "unit", "value",
- * "baseline"}, for bench/report.py. Needs root; bpf_stats should be off
+ * "baseline"}, for bench/report.py. --insns prints each loaded program's
+ * size instead (translated BPF instructions, JITed bytes) as JSON lines. Needs root; bpf_stats should be off
  * (kernel.bpf_stats_enabled=0: it adds two clock reads per program run).
  */
 #include <linux/types.h>
@@ -366,6 +367,24 @@ static void dpb_dump_stats(struct dpb *d)
 	}
 }
 
+/* One JSON line of program sizes per program of obj. */
+static void dpb_insns_obj(struct bpf_object *obj)
+{
+	struct bpf_prog_info info;
+	struct bpf_program *prog;
+	__u32 len;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_prog_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		printf("{\"program\": \"%s\", \"xlated_insns\": %u, \"jited_bytes\": %u}\n",
+		       bpf_program__name(prog), info.xlated_prog_len / 8, info.jited_prog_len);
+	}
+}
+
 static int dpb_main(struct dpb *d, int runs, const char *only)
 {
 	double ns;
@@ -395,11 +414,13 @@ int main(int argc, char **argv)
 	    {"repeat", required_argument, NULL, 'r'},
 	    {"only", required_argument, NULL, 'o'},
 	    {"list", no_argument, NULL, 'l'},
+	    {"insns", no_argument, NULL, 'i'},
 	    {0},
 	};
 	struct dpb d = {.repeat = 10000000};
 	const char *only = NULL;
 	int runs = 5, c, err;
+	bool insns = false;
 	size_t i;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -409,6 +430,8 @@ int main(int argc, char **argv)
 			d.repeat = (__u32)strtoul(optarg, NULL, 0);
 		else if (c == 'o')
 			only = optarg;
+		else if (c == 'i')
+			insns = true;
 		else if (c == 'l') {
 			for (i = 0; i < DPB_NFIGS; i++)
 				printf("%s\t%s\n", dpb_figs[i].name, dpb_figs[i].what);
@@ -427,7 +450,10 @@ int main(int argc, char **argv)
 	err = dpb_load(&d);
 	if (err)
 		fprintf(stderr, "dpbench: cannot load the datapath (%d; root?)\n", err);
-	else
+	else if (insns) {
+		dpb_insns_obj(d.tn->obj);
+		dpb_insns_obj(d.bb->obj);
+	} else
 		err = dpb_main(&d, runs, only);
 	bench_bpf__destroy(d.bb);
 	tenet_bpf__destroy(d.tn);

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# overlay.sh BUILD_DIR [--quick] [--only FIGURE] - overlay throughput and
+# latency, VM to VM across two hosts, in network namespaces.
+#
+# One topology (scripts/lib/topo.sh), three ways from one VM namespace to
+# another, all with VM MTU 1450:
+#   tenet   controller + two real agents (h1, h2), VMs vm1 -> vm2 through the
+#           eBPF datapath and the collect_md vxlan device (back end (a); the
+#           BPF encap back end (b) does not exist yet)
+#   kvxlan  baseline: hosts k1, k2 on the same underlay bridge, each with a
+#           Linux bridge + kernel vxlan device (id 4242, unicast remote)
+#   veth    baseline: two namespaces joined by one veth pair, no underlay
+# and two underlays for tenet and kvxlan, switched between runs:
+#   veth    the hosts' underlay veths pass 64 KB tunnel GSO packets untouched
+#   wire    like a NIC: the sender's underlay segments tunnel packets to 1500
+#           bytes (ethtool -K eth0 tx-udp_tnl-segmentation off
+#           tx-udp_tnl-csum-segmentation off) and the receiver's runs GRO
+#           (ethtool -K eth0 gro on)
+# Variants are interleaved: every round measures every variant once.
+# Figures (JSON lines for report.py): Gbit/s from iperf3 (1 and 4 streams),
+# RTT in µs from ping -f (avg), and CPU seconds per GB moved (all CPUs' busy
+# time from /proc/stat over the iperf3 run / GB received).
+set -euo pipefail
+BUILD=$(cd "$1" && pwd)
+shift
+QUICK=0
+ONLY=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--only) ONLY=$2; shift ;;
+	*) echo "usage: overlay.sh BUILD [--quick] [--only FIGURE]" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ "$QUICK" = 1 ]; then
+	ROUNDS=9 SECS=1 PINGS=1000
+else
+	ROUNDS=11 SECS=4 PINGS=5000
+fi
+ROUNDS=${BENCH_ROUNDS:-$ROUNDS} # for trying the script out
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export TOPO_QUIET=1 TOPO_PREFIX=tnb$$
+# shellcheck source=../scripts/lib/topo.sh
+. "$ROOT/scripts/lib/topo.sh"
+# shellcheck source=../scripts/lib/scenario.sh
+. "$ROOT/scripts/lib/scenario.sh"
+BENCH_PIDS=()
+
+bench_cleanup() {
+	local rc=$? p
+	set +e # a failing wait must not cut the cleanup short
+	for p in "${BENCH_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${BENCH_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	(exit "$rc")
+	topo_cleanup
+}
+
+# kvxlan_host NAME N: host namespace at 198.18.0.N with bridge brv and vxlan
+# vx0 towards PEER_N (set by the caller), and its VM namespace kv<N>.
+kvxlan_host() {
+	local name=$1 n=$2 peer=$3 vm=$4 ip=$5 ns=$TOPO_P-$1
+	topo_ns_add "$ns"
+	topo_plug "$ns" eth0 "$TOPO_UL_NET.$n"
+	ip -n "$ns" link add vx0 mtu "$TOPO_VM_MTU" type vxlan id 4242 local "$TOPO_UL_NET.$n" \
+		remote "$TOPO_UL_NET.$peer" dstport 4789 dev eth0
+	ip -n "$ns" link add brv type bridge
+	ip -n "$ns" link set vx0 master brv up
+	topo_vm "$vm" "$name" "02:00:00:00:42:$n" "$ip/24"
+	ip -n "$ns" link set "$vm" master brv up
+	ip -n "$ns" link set brv up
+}
+
+# veth_pair: namespaces pa and pb joined by one veth (10.2.0.1 - 10.2.0.2).
+veth_pair() {
+	local a=$TOPO_P-pa b=$TOPO_P-pb ns
+	topo_ns_add "$a"
+	topo_ns_add "$b"
+	ip link add eth0 netns "$a" mtu "$TOPO_VM_MTU" type veth peer name eth0 netns "$b" \
+		mtu "$TOPO_VM_MTU"
+	for ns in "$a" "$b"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		ip -n "$ns" link set eth0 up
+	done
+	ip -n "$a" addr add 10.2.0.1/24 dev eth0
+	ip -n "$b" addr add 10.2.0.2/24 dev eth0
+}
+
+# underlay MODE: veth or wire, on every host's underlay interface.
+underlay() {
+	local h seg gro
+	if [ "$1" = wire ]; then seg=off gro=on; else seg=on gro=off; fi
+	for h in h1 h2 k1 k2; do
+		ip netns exec "$TOPO_P-$h" ethtool -K eth0 tx-udp_tnl-segmentation "$seg" \
+			tx-udp_tnl-csum-segmentation "$seg" gro "$gro" >/dev/null 2>&1 ||
+			die "ethtool -K on $h's underlay failed"
+	done
+}
+
+# busy: jiffies all CPUs spent not idle.
+busy() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# emit NAME UNIT VALUE BASELINE LOWER_IS_BETTER
+emit() {
+	local base=null
+	[ -n "$4" ] && base="\"$4\""
+	printf '{"name": "%s", "unit": "%s", "value": %s, "baseline": %s, "lower_is_better": %s}\n' \
+		"$1" "$2" "$3" "$base" "$5"
+}
+
+# kv_of FIGURE: the kernel vxlan baseline of an overlay figure.
+kv_of() {
+	case $1 in
+	overlay.wire.*) echo "overlay.wire.kvxlan.${1#overlay.wire.}" ;;
+	overlay.*) echo "overlay.kvxlan.${1#overlay.}" ;;
+	esac
+}
+
+# want NAME: NAME was asked for (or everything was), or is its baseline.
+want() {
+	local o=${ONLY%.cpu}
+	[ -z "$ONLY" ] || [ "$1" = "$o" ] || [ "$1" = "$(kv_of "$o")" ]
+}
+
+# tcp NAME BASE CLIENT_NS SERVER_IP STREAMS: one iperf3 run.
+tcp() {
+	local name=$1 base=$2 ns=$3 ip=$4 p=$5 b0 b1 out gbps bytes hz cpu
+	want "$name" || return 0
+	b0=$(busy)
+	out=$(ip netns exec "$ns" iperf3 -c "$ip" -t "$SECS" -P "$p" -J) ||
+		die "iperf3 $name failed"
+	b1=$(busy)
+	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out")
+	bytes=$(jq -r '.end.sum_received.bytes' <<<"$out")
+	hz=$(getconf CLK_TCK)
+	cpu=$(awk -v d=$((b1 - b0)) -v hz="$hz" -v b="$bytes" 'BEGIN { printf "%.4f", d / hz / (b / 1e9) }')
+	emit "$name" Gbit/s "$gbps" "$base" false
+	emit "$name.cpu" "CPU s/GB" "$cpu" "${base:+$base.cpu}" true
+}
+
+# rtt NAME BASE CLIENT_NS SERVER_IP: ping -f average, in µs.
+rtt() {
+	local name=$1 base=$2 ns=$3 ip=$4 avg
+	want "$name" || return 0
+	avg=$(ip netns exec "$ns" ping -n -q -f -c "$PINGS" "$ip" |
+		sed -n 's|^rtt [^=]*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
+	[ -n "$avg" ] || die "ping $name failed"
+	emit "$name" µs "$(awk -v a="$avg" 'BEGIN { printf "%.2f", a * 1000 }')" "$base" true
+}
+
+# round UNDERLAY: every variant once on that underlay.
+round() {
+	local u=$1 pre=overlay
+	[ "$u" = wire ] && pre=overlay.wire
+	underlay "$u"
+	tcp "$pre.kvxlan.tcp_1stream" "" "$TOPO_P-kv1" 10.1.0.2 1
+	tcp "$pre.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm1" 10.0.0.2 1
+	tcp "$pre.kvxlan.tcp_4stream" "" "$TOPO_P-kv1" 10.1.0.2 4
+	tcp "$pre.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm1" 10.0.0.2 4
+	rtt "$pre.kvxlan.rtt" "" "$TOPO_P-kv1" 10.1.0.2
+	rtt "$pre.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm1" 10.0.0.2
+}
+
+topo_init "$BUILD"
+trap bench_cleanup EXIT
+scenario_hosts >/dev/null
+scenario_tenant blue >/dev/null
+scenario_vm vm1 blue h1 10.0.0.1 >/dev/null
+scenario_vm vm2 blue h2 10.0.0.2 --wait >/dev/null
+kvxlan_host k1 11 12 kv1 10.1.0.1
+kvxlan_host k2 12 11 kv2 10.1.0.2
+veth_pair
+for srv in vm2:10.0.0.2 kv2:10.1.0.2 pb:10.2.0.2; do
+	ip netns exec "$TOPO_P-${srv%%:*}" iperf3 -s -B "${srv#*:}" >/dev/null 2>&1 &
+	BENCH_PIDS+=($!)
+done
+wait_for 15 "vm1 reaches vm2 over tenet" vm_ping vm1 10.0.0.2 1 || die "tenet overlay down"
+wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "kvxlan down"
+wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
+wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
+	die "iperf3 server down"
+
+for ((r = 0; r < ROUNDS; r++)); do
+	tcp overlay.veth.tcp_1stream "" "$TOPO_P-pa" 10.2.0.2 1
+	tcp overlay.veth.tcp_4stream "" "$TOPO_P-pa" 10.2.0.2 4
+	rtt overlay.veth.rtt "" "$TOPO_P-pa" 10.2.0.2
+	round veth
+	round wire
+done

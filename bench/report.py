@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""report.py - turns the raw runs of bench/run.sh into docs/benchmarks.json
+and docs/BENCHMARKS.md.
+
+    report.py --build DIR --mode quick|full --raw RAW.jsonl --out-dir docs
+              [--failed SECTION ...]
+
+RAW.jsonl holds one JSON object per run: {"name", "unit", "value",
+"baseline" (figure name or null), "lower_is_better", "what" (optional)}.
+A figure is every run of one name: median, min, max, p99 (nearest rank),
+runs; baseline_median is the median of its baseline figure from the same
+file, ratio = median / baseline_median. bench/analysis.md (hand-written:
+where the time goes) is copied into the Markdown page.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+
+# Targets of issue 4, checked against the figures (never asserted).
+TARGETS = [
+    ("whole VIF-to-tunnel pipeline <= 150 ns/packet", "datapath.l2_remote_encap",
+     "median", lambda v: v <= 150),
+    ("overlay TCP >= 1.2x kernel VXLAN + bridge, veth underlay", "overlay.tcp_1stream",
+     "ratio", lambda v: v >= 1.2),
+    ("overlay TCP (4 streams) >= 1.2x kernel VXLAN + bridge, veth underlay",
+     "overlay.tcp_4stream", "ratio", lambda v: v >= 1.2),
+    ("overlay TCP >= 1.0x kernel VXLAN + bridge, wire-like underlay",
+     "overlay.wire.tcp_1stream", "ratio", lambda v: v >= 1.0),
+    ("round-trip time <= 0.6x kernel VXLAN, veth underlay", "overlay.rtt", "ratio",
+     lambda v: v <= 0.6),
+    ("round-trip time <= 0.6x kernel VXLAN, wire-like underlay", "overlay.wire.rtt", "ratio",
+     lambda v: v <= 0.6),
+    ("port change realised on 100 agents < 50 ms at p99", "control.converge_100_agents",
+     "p99", lambda v: v < 50),
+]
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine():
+    model = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "cpu_model": model,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "memory_gb": round(mem_kb / 1048576, 1),
+        "loadavg_at_report": open("/proc/loadavg").read().split()[:3],
+        "bpf_stats_enabled": sh("sysctl -n kernel.bpf_stats_enabled"),
+        "git_commit": sh("git -C %s rev-parse --short HEAD" %
+                         os.path.dirname(os.path.abspath(__file__))),
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def p99(values):
+    s = sorted(values)
+    k = max(0, -(-99 * len(s) // 100) - 1)  # nearest rank
+    return s[k]
+
+
+def command(name, build, mode):
+    quick = " --quick" if mode == "quick" else ""
+    if name.startswith("datapath."):
+        runs = 5 if mode == "quick" else 9
+        return "sudo %s/bench/dpbench --runs %d --repeat 10000000 --only %s" % (build, runs, name)
+    if name.startswith("overlay."):
+        return "sudo bench/overlay.sh %s%s --only %s" % (build, quick, name)
+    base = name[:-len("_bytes")] if name.endswith("_bytes") else name
+    return "sudo bench/control.sh %s%s --only %s" % (build, quick, base)
+
+
+def figures(raw_path, build, mode):
+    runs, meta, order = {}, {}, []
+    with open(raw_path) as f:
+        for line in f:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            n = r["name"]
+            if n not in runs:
+                runs[n] = []
+                order.append(n)
+            runs[n].append(float(r["value"]))
+            meta[n] = r
+    med = {n: statistics.median(v) for n, v in runs.items()}
+    out = []
+    for n in order:
+        v, m = runs[n], meta[n]
+        base = m.get("baseline")
+        bmed = med.get(base) if base else None
+        out.append({
+            "name": n, "unit": m["unit"], "median": round(med[n], 4),
+            "min": round(min(v), 4), "max": round(max(v), 4), "p99": round(p99(v), 4),
+            "runs": len(v), "baseline": base,
+            "baseline_median": round(bmed, 4) if bmed is not None else None,
+            "ratio": round(med[n] / bmed, 3) if bmed else None,
+            "lower_is_better": bool(m.get("lower_is_better", True)),
+            "what": m.get("what", ""), "command": command(n, build, mode),
+        })
+    return out
+
+
+def fmt(v):
+    if v is None:
+        return "–"
+    if abs(v) >= 1000:
+        return "%.0f" % v
+    if abs(v) >= 100:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def md_table(figs, prefix):
+    rows = ["| figure | unit | median | min – max | runs | baseline (median) | ratio |",
+            "|---|---|---|---|---|---|---|"]
+    for f in figs:
+        if not f["name"].startswith(prefix):
+            continue
+        base = "%s (%s)" % (f["baseline"], fmt(f["baseline_median"])) if f["baseline"] else "–"
+        rows.append("| `%s` | %s | %s | %s – %s | %d | %s | %s |" % (
+            f["name"], f["unit"], fmt(f["median"]), fmt(f["min"]), fmt(f["max"]), f["runs"],
+            base, fmt(f["ratio"])))
+    return "\n".join(rows)
+
+
+def md_targets(figs):
+    by = {f["name"]: f for f in figs}
+    rows = ["| target | figure | measured | met |", "|---|---|---|---|"]
+    for text, name, field, ok in TARGETS:
+        f = by.get(name)
+        v = f.get(field) if f else None
+        if v is None:
+            rows.append("| %s | `%s` | not measured | – |" % (text, name))
+            continue
+        unit = "×" if field == "ratio" else f["unit"]
+        rows.append("| %s | `%s` %s | %s %s | %s |" % (
+            text, name, field, fmt(v), unit, "yes" if ok(v) else "**no**"))
+    return "\n".join(rows)
+
+
+def markdown(doc, build, mode, failed):
+    m, figs = doc["machine"], doc["figures"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    analysis = ""
+    ap = os.path.join(here, "analysis.md")
+    if os.path.exists(ap):
+        analysis = open(ap).read().strip()
+    parts = [
+        "# tenet benchmarks",
+        "",
+        "Generated by `make bench%s` (bench/run.sh → bench/report.py) — do not edit by hand;"
+        " the analysis section comes from bench/analysis.md. Timings are never asserted in"
+        " tests: these are figures to compare against the baselines measured in the same run."
+        % ("-quick" if mode == "quick" else ""),
+        "",
+        "**Machine:** %s, %s cores, kernel %s, %s GB RAM; commit %s; %s UTC; load average at"
+        " the end %s; kernel.bpf_stats_enabled=%s; mode: %s." % (
+            m["cpu_model"], m["cores"], m["kernel"], m["memory_gb"], m["git_commit"],
+            m["date_utc"], " ".join(m["loadavg_at_report"]), m["bpf_stats_enabled"], mode),
+        "",
+        "Each figure: the median of its runs, min – max, the baseline figure's median from the"
+        " same run and ratio = median / baseline median (for Gbit/s and writes/s higher is"
+        " better, for ns, µs, ms, bytes and CPU s/GB lower is better).",
+        "",
+    ]
+    if failed:
+        parts += ["**Sections that failed in this run:** %s (their figures are missing)."
+                  % ", ".join(failed), ""]
+    parts += ["## Targets (issue 4)", "", md_targets(figs), ""]
+    if analysis:
+        parts += [analysis, ""]
+    parts += [
+        "## Datapath, per packet", "",
+        "BPF_PROG_TEST_RUN of the production programs (tn_test_mode 0), repeat 10^7 per run,"
+        " the kernel's mean ns per repetition; a redirect only returns TC_ACT_REDIRECT under"
+        " test_run. Baseline: `bench_trivial` (return TC_ACT_OK) in the same run.", "",
+        md_table(figs, "datapath."), "",
+        "What each figure runs:", "",
+    ]
+    parts += ["- `%s`: %s" % (f["name"], f["what"]) for f in figs
+              if f["name"].startswith("datapath.") and f["what"]]
+    parts += [
+        "", "## Overlay, VM to VM across two hosts", "",
+        "iperf3 (1 and 4 streams), `ping -f` average RTT, CPU seconds (all CPUs, /proc/stat)"
+        " per GB received. `overlay.*` is tenet, `overlay.kvxlan.*` Linux bridge + kernel"
+        " VXLAN (the baseline), `overlay.veth.*` a plain veth pair; `overlay.wire.*` the same"
+        " on the wire-like underlay (sender segments tunnel packets to 1500 bytes, receiver"
+        " runs GRO). Variants interleaved, one run of each per round.", "",
+        md_table(figs, "overlay."), "",
+        "## Control plane", "",
+        "Controller on 127.0.0.1, agents with `--fake-datapath` (the applier writes into"
+        " private unpinned BPF maps; no programs, devices or pins) in the same machine. Every"
+        " agent has a port in the one network, so every port write changes every agent's rows."
+        " For converge figures each run is one sample (median = p50; p99 in benchmarks.json"
+        " and the targets table).", "",
+        md_table(figs, "control."), "",
+        "## Reproducing one figure", "",
+        "Build first (`make bench-quick` does: cmake -DTENET_SANITIZE=OFF"
+        " -DCMAKE_BUILD_TYPE=Release into %s), then as root:" % build, "",
+        "| figure | command |", "|---|---|",
+    ]
+    parts += ["| `%s` | `%s` |" % (f["name"], f["command"]) for f in figs]
+    return "\n".join(parts) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--mode", choices=["quick", "full"], required=True)
+    ap.add_argument("--raw", required=True)
+    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--failed", nargs="*", default=[])
+    a = ap.parse_args()
+    doc = {"machine": machine(), "mode": a.mode, "failed_sections": a.failed,
+           "figures": figures(a.raw, a.build, a.mode)}
+    with open(os.path.join(a.out_dir, "benchmarks.json"), "w") as f:
+        json.dump(doc, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    with open(os.path.join(a.out_dir, "BENCHMARKS.md"), "w") as f:
+        f.write(markdown(doc, a.build, a.mode, a.failed))
+
+
+if __name__ == "__main__":
+    main()

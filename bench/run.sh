@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR [--quick] - runs every benchmark and rewrites
+# docs/BENCHMARKS.md and docs/benchmarks.json (bench/report.py). BUILD_DIR
+# must be a non-sanitized build (make bench / make bench-quick build one).
+#   datapath  bench/dpbench (BPF_PROG_TEST_RUN, repeat 10^7)
+#   overlay   bench/overlay.sh (namespaces, iperf3, ping -f)
+#   control   bench/control.sh (controller + fake agents on 127.0.0.1)
+# A section that fails is named in the report; the others still run. Exits
+# non-zero if any section failed. Needs root.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$1" && pwd)
+shift
+MODE=full QUICK=
+if [ "${1:-}" = --quick ]; then
+	MODE=quick QUICK=--quick
+fi
+[ "$(id -u)" = 0 ] || { echo "run.sh: must run as root (bpf, namespaces)" >&2; exit 1; }
+if grep -q -- '-fsanitize' "$BUILD/CMakeCache.txt" 2>/dev/null ||
+	grep -q 'TENET_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+	echo "run.sh: $BUILD is a sanitized build; benchmarks need -DTENET_SANITIZE=OFF" >&2
+	exit 1
+fi
+RAW=$(mktemp /tmp/tenet-bench-raw.XXXXXX)
+trap 'rm -f "$RAW"' EXIT
+FAILED=()
+if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 0 ]; then
+	echo "run.sh: kernel.bpf_stats_enabled is on: datapath figures include its clock reads" >&2
+fi
+RUNS=9
+[ "$MODE" = quick ] && RUNS=5
+
+section() {
+	local name=$1 t0=$SECONDS
+	shift
+	echo "== $name ($MODE)" >&2
+	if ! "$@" >>"$RAW"; then
+		echo "== $name FAILED" >&2
+		FAILED+=("$name")
+	fi
+	echo "== $name: $((SECONDS - t0)) s" >&2
+}
+
+section datapath "$BUILD/bench/dpbench" --runs "$RUNS" --repeat 10000000
+section overlay "$ROOT/bench/overlay.sh" "$BUILD" $QUICK
+section control "$ROOT/bench/control.sh" "$BUILD" $QUICK
+python3 "$ROOT/bench/report.py" --build "$(realpath --relative-to="$ROOT" "$BUILD")" \
+	--mode "$MODE" --raw "$RAW" --out-dir "$ROOT/docs" --failed "${FAILED[@]}" || exit 1
+echo "wrote docs/BENCHMARKS.md and docs/benchmarks.json" >&2
+[ ${#FAILED[@]} = 0 ]
