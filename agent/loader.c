@@ -298,14 +298,23 @@ static int loader_configure(struct loader *l, const struct loader_config *cfg)
 	return err;
 }
 
+/* A host name fit to name a directory under <bpffs>/tenet: not empty, no
+ * '/', not ".", ".." or hidden (".x"), which would escape or alias it. */
+static bool loader_host_valid(const char *host)
+{
+	return host[0] && host[0] != '.' && !strchr(host, '/');
+}
+
 struct loader *loader_new(const struct loader_config *cfg)
 {
 	struct loader *l;
 	int err;
 
 	if (!cfg || !cfg->host || !cfg->bpffs || !cfg->tunnel_dev || !cfg->underlay ||
-	    !cfg->host[0] || strchr(cfg->host, '/') || strlen(cfg->tunnel_dev) >= IF_NAMESIZE)
+	    !loader_host_valid(cfg->host) || strlen(cfg->tunnel_dev) >= IF_NAMESIZE) {
+		errno = EINVAL;
 		return NULL;
+	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
@@ -454,7 +463,7 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 	char dir[PATH_MAX], links[PATH_MAX + 8], kind[32];
 	int err, e;
 
-	if (!bpffs || !host || !host[0] || strchr(host, '/') || !tunnel_dev)
+	if (!bpffs || !host || !loader_host_valid(host) || !tunnel_dev)
 		return -EINVAL;
 	if (snprintf(dir, sizeof(dir), "%s/tenet/%s", bpffs, host) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;

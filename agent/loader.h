@@ -28,7 +28,8 @@ struct loader_config {
 /* Mounts bpffs if needed, loads the datapath (reusing pinned maps), creates
  * and configures the tunnel device, fills tn_config and attaches the tunnel
  * program. Returns NULL on failure (logged); whatever was pinned or created
- * stays (loader_remove cleans up). */
+ * stays (loader_remove cleans up). A host name that is empty, holds '/' or
+ * starts with '.' (".", "..") is refused: NULL with errno EINVAL. */
 struct loader *loader_new(const struct loader_config *cfg);
 
 /* Closes the loader's handles; pins, links and devices stay in place. Takes
@@ -61,7 +62,7 @@ uint32_t loader_port_mtu(const struct loader *l);
 /* Undoes a host's datapath: unpins every link (detaching the programs),
  * removes the pinned maps and the pin directory, and deletes the tunnel
  * device if it is a vxlan device. Missing pieces are skipped. Returns 0 or
- * the first -errno. */
+ * the first -errno; -EINVAL for a host name loader_new refuses. */
 int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev);
 
 #endif

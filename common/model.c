@@ -276,8 +276,8 @@ bool model_host_name_valid(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	if (n < 1 || n > MODEL_HOST_NAME_MAX)
-		return false;
+	if (n < 1 || n > MODEL_HOST_NAME_MAX || s[0] == '.')
+		return false; /* ".", ".." and hidden names: it names a directory */
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
 			return false;
@@ -421,7 +421,7 @@ static int model_check_binding(const json_t *v, struct model_error *err)
 				       "binding needs both host and interface");
 	if (host && !model_host_name_valid(model_json_str(host)))
 		return model_error_set(err, "invalid_value", "binding.host",
-				       "binding.host must match [A-Za-z0-9._-]{1,63}");
+				       "binding.host must match [A-Za-z0-9._-]{1,63}, not starting with '.'");
 	if (ifname && !model_ifname_valid(model_json_str(ifname)))
 		return model_error_set(err, "invalid_value", "binding.interface",
 				       "binding.interface is not a valid interface name");
@@ -482,7 +482,7 @@ static int model_check_format(const struct model_field *f, const json_t *v, stru
 			       f->type == FT_UUID	? "UUID"
 			       : f->type == FT_CIDR	? "CIDR with zero host bits"
 			       : f->type == FT_MAC	? "unicast non-zero MAC"
-			       : f->type == FT_HOSTNAME ? "host name ([A-Za-z0-9._-]{1,63})"
+			       : f->type == FT_HOSTNAME ? "host name ([A-Za-z0-9._-]{1,63}, not starting with '.')"
 							: "Z85 CURVE public key (40 chars)");
 }
 

@@ -112,7 +112,8 @@ int model_mac_parse(const char *s, uint8_t mac[6]);
 /* True for a parseable, unicast, non-zero MAC. */
 bool model_mac_valid(const char *s);
 
-/* True for [A-Za-z0-9._-]{1,63}. */
+/* True for [A-Za-z0-9._-]{1,63} not starting with '.' (a host name names
+ * the agent's pin directory: ".", ".." and hidden names are refused). */
 bool model_host_name_valid(const char *s);
 
 /* True for 40 Z85 characters decoding to 32 bytes. */

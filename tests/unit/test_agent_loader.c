@@ -151,10 +151,28 @@ static void test_load_attach_restart_remove(void **state)
 	assert_int_equal(loader_remove(bpffs, "t1", "tnl0"), 0);
 }
 
+/* ".", ".." or any name starting with '.' would put the pins outside
+ * <bpffs>/tenet/<host> or alias another directory: refused. */
+static void test_dot_host_names(void **state)
+{
+	static const char *const bad[] = {".", "..", ".hidden", "", "a/b"};
+	struct loader_config cfg = {.bpffs = bpffs, .tunnel_dev = "tnl9", .underlay = "ul0"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg.host = bad[i];
+		errno = 0;
+		assert_null(loader_new(&cfg));
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(loader_remove(bpffs, bad[i], "tnl9"), -EINVAL);
+	}
+	assert_int_equal(if_nametoindex("tnl9"), 0); /* nothing was created */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_load_attach_restart_remove),
+	    cmocka_unit_test(test_dot_host_names),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -341,6 +341,10 @@ static void test_helpers(void **state)
 	assert_false(model_mac_valid("ff:ff:ff:ff:ff:ff"));
 	assert_true(model_host_name_valid("a"));
 	assert_false(model_host_name_valid(""));
+	assert_true(model_host_name_valid("h.1"));
+	assert_false(model_host_name_valid("."));
+	assert_false(model_host_name_valid(".."));
+	assert_false(model_host_name_valid(".h1"));
 	assert_true(model_ifname_valid("eth0.100"));
 	assert_false(model_ifname_valid(".."));
 	assert_false(model_ifname_valid("a b"));
