@@ -49,10 +49,14 @@ static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, 
 	if (!ag->loader) {
 		/* fake datapath: nothing to attach */
 	} else if (ifindex) {
+		/* refused for lo, the underlay and the tunnel (-EPERM): the port
+		 * stays down in STATUS, which reads loader_port_attached */
 		err = loader_attach_port(ag->loader, ifname, ifindex);
-		if (err)
+		if (err) {
 			log_err("port attach failed port=%u ifname=%s err=%d", port_id, ifname,
 				err);
+			ifindex = 0; /* logged as down below */
+		}
 	} else if (ifname[0]) {
 		err = loader_detach_port(ag->loader, ifname);
 		if (err && err != -ENOENT)

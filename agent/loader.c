@@ -1,7 +1,9 @@
 /* loader.c - datapath loading and attachment; see loader.h.
  *
  * Attachment choice: TCX (kernel >= 6.6) links, each pinned at
- * <bpffs>/tenet/<host>/links/<ifname>. A pinned link keeps the program
+ * <bpffs>/tenet/<host>/links/<ifname>; the tunnel device's link at
+ * <bpffs>/tenet/<host>/tunnel/link, a path no port name can reach (interface
+ * names hold no '/'). A pinned link keeps the program
  * attached after the agent exits; a restarted agent reopens the pin and
  * bpf_link__update_program()s it to its freshly loaded program (the maps
  * are the same pinned ones, so nothing is lost). A pin whose interface is
@@ -19,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -38,6 +41,8 @@
 #include "tenet.skel.h"
 #include "tenet_abi.h"
 
+#define LOADER_LOOPBACK_IFINDEX 1 /* lo's index in every network namespace */
+
 /* One interface this loader attached the VIF program to. */
 struct loader_att {
 	char ifname[IF_NAMESIZE]; /* interface name */
@@ -48,6 +53,10 @@ struct loader {
 	struct tenet_bpf *skel;	  /* the loaded datapath */
 	char pin_dir[PATH_MAX];	  /* <bpffs>/tenet/<host> */
 	char links_dir[PATH_MAX]; /* <pin_dir>/links */
+	char tunnel_pin[PATH_MAX]; /* <pin_dir>/tunnel/link: the tunnel's link */
+	char tunnel_dev[IF_NAMESIZE]; /* the tunnel device: never a port */
+	char underlay[IF_NAMESIZE];   /* the underlay interface: never a port */
+	uint32_t tunnel_ifindex;      /* the tunnel device's index */
 	bool fresh;		  /* maps created by this load */
 	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
 	struct loader_att *att;	  /* attached ports */
@@ -206,16 +215,14 @@ static bool loader_link_matches(int fd, uint32_t ifindex)
 	       info.tcx.attach_type == BPF_TCX_INGRESS;
 }
 
-/* Attaches prog at the tc ingress of ifindex through the link pinned at
- * links_dir/ifname, reusing a live pin. */
-static int loader_link(struct loader *l, struct bpf_program *prog, const char *ifname,
+/* Attaches prog at the tc ingress of ifname (ifindex) through the link
+ * pinned at path, reusing a live pin. */
+static int loader_link(struct bpf_program *prog, const char *path, const char *ifname,
 		       uint32_t ifindex)
 {
-	char path[PATH_MAX + IF_NAMESIZE + 1];
 	struct bpf_link *link;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
 	link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
 	if (link) {
 		if (loader_link_matches(bpf_link__fd(link), ifindex) &&
@@ -244,7 +251,7 @@ static int loader_link(struct loader *l, struct bpf_program *prog, const char *i
  * attaches the tunnel program. Fills *cfg's tunnel fields. */
 static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cfg)
 {
-	char kind[32];
+	char kind[32], legacy[PATH_MAX + IF_NAMESIZE + 1];
 	uint32_t ifindex;
 	int err;
 
@@ -267,7 +274,12 @@ static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cf
 		return err;
 	}
 	cfg->tunnel_ifindex = ifindex;
-	err = loader_link(l, l->skel->progs.tn_tunnel_ingress, dev, ifindex);
+	l->tunnel_ifindex = ifindex;
+	/* earlier versions pinned it among the ports, at links/<dev> */
+	snprintf(legacy, sizeof(legacy), "%s/%s", l->links_dir, dev);
+	if (access(legacy, F_OK) == 0)
+		loader_unpin(legacy);
+	err = loader_link(l->skel->progs.tn_tunnel_ingress, l->tunnel_pin, dev, ifindex);
 	if (!err)
 		log_info("tunnel ready dev=%s ifindex=%u mtu=%u", dev, ifindex, l->port_mtu);
 	return err;
@@ -307,6 +319,7 @@ static bool loader_host_valid(const char *host)
 
 struct loader *loader_new(const struct loader_config *cfg)
 {
+	char tdir[PATH_MAX];
 	struct loader *l;
 	int err;
 
@@ -321,13 +334,19 @@ struct loader *loader_new(const struct loader_config *cfg)
 	if (snprintf(l->pin_dir, sizeof(l->pin_dir), "%s/tenet/%s", cfg->bpffs, cfg->host) >=
 		(int)sizeof(l->pin_dir) ||
 	    snprintf(l->links_dir, sizeof(l->links_dir), "%s/links", l->pin_dir) >=
-		(int)sizeof(l->links_dir)) {
+		(int)sizeof(l->links_dir) ||
+	    snprintf(l->tunnel_pin, sizeof(l->tunnel_pin), "%s/tunnel/link", l->pin_dir) >=
+		(int)sizeof(l->tunnel_pin)) {
 		err = -ENAMETOOLONG;
 		goto out_free;
 	}
+	snprintf(l->tunnel_dev, sizeof(l->tunnel_dev), "%s", cfg->tunnel_dev);
+	snprintf(l->underlay, sizeof(l->underlay), "%.*s", IF_NAMESIZE - 1, cfg->underlay);
 	err = loader_mount_bpffs(cfg->bpffs);
 	if (!err)
 		err = loader_mkdirs(l->links_dir);
+	if (!err)
+		err = loader_mkdirs(dirname(strcpy(tdir, l->tunnel_pin)));
 	if (err) {
 		log_err("cannot prepare bpffs path=%s err=%d", l->links_dir, err);
 		goto out_free;
@@ -374,20 +393,38 @@ static struct loader_att *loader_att_find(const struct loader *l, const char *if
 	return NULL;
 }
 
+/* True if ifname (ifindex) is the host's own plumbing: loopback, the
+ * underlay or the tunnel device. A VIF program there would cut the host off
+ * or loop the overlay into itself. */
+static bool loader_is_infra(const struct loader *l, const char *ifname, uint32_t ifindex)
+{
+	return ifindex == LOADER_LOOPBACK_IFINDEX || ifindex == l->tunnel_ifindex ||
+	       ifindex == if_nametoindex(l->underlay) || strcmp(ifname, "lo") == 0 ||
+	       strcmp(ifname, l->tunnel_dev) == 0 || strcmp(ifname, l->underlay) == 0;
+}
+
 int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex)
 {
+	char path[PATH_MAX + IF_NAMESIZE + 1];
 	struct loader_att *a;
 	int err;
 
-	if (!l || !ifname || !ifname[0] || strlen(ifname) >= IF_NAMESIZE || !ifindex)
+	if (!l || !ifname || !ifname[0] || strlen(ifname) >= IF_NAMESIZE || strchr(ifname, '/') ||
+	    !ifindex)
 		return -EINVAL;
+	if (loader_is_infra(l, ifname, ifindex)) {
+		log_err("refusing to attach a port to host interface ifname=%s ifindex=%u",
+			ifname, ifindex);
+		return -EPERM;
+	}
 	err = rtnl_link_set(ifindex, l->port_mtu, false);
 	if (err)
 		log_warn("cannot set port mtu ifname=%s mtu=%u err=%d", ifname, l->port_mtu, err);
 	err = rtnl_link_disable_ipv6(ifname);
 	if (err)
 		log_warn("cannot disable ipv6 on port ifname=%s err=%d", ifname, err);
-	err = loader_link(l, l->skel->progs.tn_vif_ingress, ifname, ifindex);
+	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
+	err = loader_link(l->skel->progs.tn_vif_ingress, path, ifname, ifindex);
 	if (err)
 		return err;
 	a = loader_att_find(l, ifname);
@@ -461,7 +498,7 @@ static int loader_rm_dir(const char *dir)
 int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 {
 	char dir[PATH_MAX], links[PATH_MAX + 8], kind[32];
-	int err, e;
+	int err, e, e2;
 
 	if (!bpffs || !host || !loader_host_valid(host) || !tunnel_dev)
 		return -EINVAL;
@@ -469,8 +506,10 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 		return -ENAMETOOLONG;
 	snprintf(links, sizeof(links), "%s/links", dir);
 	err = loader_rm_dir(links); /* unpinning a link detaches it */
+	snprintf(links, sizeof(links), "%s/tunnel", dir);
+	e2 = loader_rm_dir(links);
 	e = loader_rm_dir(dir);
-	err = err ? err : e;
+	err = err ? err : e2 ? e2 : e;
 	snprintf(dir, sizeof(dir), "%s/tenet", bpffs);
 	rmdir(dir); /* only if no other host is left */
 	if (rtnl_link_kind(tunnel_dev, kind, sizeof(kind)) == 0 && strcmp(kind, "vxlan") == 0) {

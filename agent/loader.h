@@ -2,7 +2,7 @@
  *
  * The maps are pinned under <bpffs>/tenet/<host>/ (reused across agent
  * restarts), the programs are attached with TCX links pinned under
- * <bpffs>/tenet/<host>/links/<ifname>, so the datapath keeps forwarding when
+ * <bpffs>/tenet/<host>/links/<ifname> (ports) and .../tunnel/link, so the datapath keeps forwarding when
  * the agent exits; only loader_remove undoes it. The tunnel device is a
  * collect_md VXLAN device created here. Everything acts in the caller's
  * network namespace. Single threaded: call from the agent's loop thread.
@@ -46,7 +46,9 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps);
 /* Attaches the VIF program to interface ifname (ifindex), sets its MTU to
  * the underlay MTU - TN_OVERHEAD and disables IPv6 on it (the host has no
  * business talking on a VM's port). Idempotent: an existing pinned link on the
- * same interface is updated to this load's program. Returns 0 or -errno. */
+ * same interface is updated to this load's program. Returns 0 or -errno:
+ * -EPERM (logged, nothing touched) for lo, the underlay and the tunnel
+ * device, which are never ports. */
 int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex);
 
 /* Detaches the VIF program from ifname (unpins its link). Returns 0,

@@ -66,15 +66,15 @@ static struct loader *load(void)
 	return loader_new(&cfg);
 }
 
-/* The pinned link at links/<ifname> is a TCX ingress link on ifindex. */
-static void assert_link(const char *ifname, uint32_t ifindex)
+/* The link pinned at <pin dir>/sub is a TCX ingress link on ifindex. */
+static void assert_pin(const char *sub, uint32_t ifindex)
 {
 	char path[PATH_MAX];
 	struct bpf_link_info info = {0};
 	__u32 len = sizeof(info);
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/tenet/t1/links/%s", bpffs, ifname);
+	snprintf(path, sizeof(path), "%s/tenet/t1/%s", bpffs, sub);
 	fd = bpf_obj_get(path);
 	assert_true(fd >= 0);
 	assert_int_equal(bpf_link_get_info_by_fd(fd, &info, &len), 0);
@@ -82,6 +82,24 @@ static void assert_link(const char *ifname, uint32_t ifindex)
 	assert_int_equal(info.tcx.ifindex, ifindex);
 	assert_int_equal(info.tcx.attach_type, BPF_TCX_INGRESS);
 	close(fd);
+}
+
+/* The pinned link at links/<ifname> is a TCX ingress link on ifindex. */
+static void assert_link(const char *ifname, uint32_t ifindex)
+{
+	char sub[64];
+
+	snprintf(sub, sizeof(sub), "links/%s", ifname);
+	assert_pin(sub, ifindex);
+}
+
+/* True if links/<ifname> exists. */
+static bool link_pinned(const char *ifname)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/tenet/t1/links/%s", bpffs, ifname);
+	return access(path, F_OK) == 0;
 }
 
 static void test_load_attach_restart_remove(void **state)
@@ -107,7 +125,16 @@ static void test_load_attach_restart_remove(void **state)
 	assert_int_equal(c.abi_version, TN_ABI_VERSION);
 	assert_int_equal(c.tunnel_ifindex, if_nametoindex("tnl0"));
 	assert_int_equal(c.local_ip4, htonl(0xc6120501));
-	assert_link("tnl0", if_nametoindex("tnl0"));
+	/* the tunnel's link lives where no port name reaches */
+	assert_pin("tunnel/link", if_nametoindex("tnl0"));
+	assert_false(link_pinned("tnl0"));
+	/* lo, the underlay and the tunnel are never ports */
+	assert_int_equal(loader_attach_port(l, "tnl0", if_nametoindex("tnl0")), -EPERM);
+	assert_int_equal(loader_attach_port(l, "ul0", if_nametoindex("ul0")), -EPERM);
+	assert_int_equal(loader_attach_port(l, "lo", if_nametoindex("lo")), -EPERM);
+	assert_false(link_pinned("tnl0") || link_pinned("ul0") || link_pinned("lo"));
+	assert_false(loader_port_attached(l, "ul0", if_nametoindex("ul0")));
+	assert_pin("tunnel/link", if_nametoindex("tnl0"));
 
 	idx = if_nametoindex("vm1h");
 	assert_int_equal(loader_attach_port(l, "vm1h", idx), 0);
