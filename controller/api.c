@@ -24,7 +24,8 @@ void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *
 	char *text;
 
 	snprintf(revtext, sizeof(revtext), "%llu", (unsigned long long)rev);
-	evhttp_add_header(out, "X-Tenet-Revision", revtext);
+	if (status != 401) /* nothing about the store before authentication */
+		evhttp_add_header(out, "X-Tenet-Revision", revtext);
 	if (body && status != 204) {
 		evhttp_add_header(out, "Content-Type", "application/json");
 		text = json_dumps(body, JSON_COMPACT);

@@ -98,8 +98,10 @@ echo "# authentication"
 AUTH='X-None: 1' call GET /tenants
 expect 401 "GET without token"
 [ "$(jget .error.code)" = unauthorized ] || fail "401 without error body: $BODY"
+[ -z "$REV" ] || fail "401 tells the revision ($REV) before authentication"
 AUTH="Authorization: Bearer 00$TOKEN" call GET /tenants
 expect 401 "GET with wrong token"
+[ -z "$REV" ] || fail "401 tells the revision ($REV) before authentication"
 AUTH="Authorization: Bearer ${TOKEN:0:63}x" call POST /tenants '{"name":"evil"}'
 expect 401 "POST with wrong token"
 AUTH="Authorization: Basic $TOKEN" call POST /tenants '{"name":"evil"}'
