@@ -41,6 +41,10 @@
  *
  * Not handled: a host whose public key changes keeps its current session
  * until it reconnects (ZAP checks keys at connect time only).
+ *
+ * This file holds the sessions: sockets, messages from agents, ZAP,
+ * heartbeats and the lifecycle; southbound_publish.c compiles, pushes and
+ * answers waits. Their shared state is in southbound_int.h.
  */
 #include "southbound.h"
 
@@ -49,8 +53,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler.h"
 #include "log.h"
+#include "southbound_int.h"
 #include "store.h"
 #include "wire.h"
 
@@ -62,58 +66,6 @@
 #define SB_ZAP_ENDPOINT	      "inproc://zeromq.zap.01"
 #define SB_ZAP_DOMAIN	      "tenet"
 #define SB_ZAP_ENFORCE_DOMAIN 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, draft in zmq.h */
-
-/* One enrolled (or formerly enrolled) host. */
-struct sb_host {
-	char name[WIRE_HOST_MAX]; /* host name, the hash key */
-	bool enrolled;		  /* present in the last loaded topology */
-	bool seen;		  /* ever had a session */
-	zframe_t *rid;		  /* routing id of the current session, NULL if none */
-	uint64_t sent_rev;	  /* revision of the last SNAPSHOT/DELTA sent */
-	uint64_t acked_rev;	  /* last revision acked */
-	uint64_t dirty_rev;	  /* last revision at which its rows changed */
-	uint64_t ahead_rev;	  /* the agent's revision when its HELLO was ahead of
-				   * ours: nothing is sent until we reach it; 0 = none */
-	int64_t last_seen_ms;	  /* zclock_time() of its last valid message */
-	int64_t last_heard_mono;  /* zclock_mono() of the same, for liveness */
-	struct wire_row *rows;	  /* rows last compiled (sent, while in session) */
-	size_t n_rows;		  /* entries in rows */
-};
-
-/* A port bound to an enrolled host, and what that host said about it. */
-struct sb_port {
-	char host[WIRE_HOST_MAX];	  /* binding host */
-	bool reported;			  /* info holds a report */
-	struct southbound_port_info info; /* last report */
-};
-
-/* A pending southbound_wait. */
-struct sb_wait {
-	uint64_t rev;	       /* revision waited for */
-	southbound_wait_cb cb; /* completion */
-	void *arg;	       /* cb's argument */
-	struct event *timer;   /* the timeout */
-	struct southbound *sb; /* owner, for the timer callback */
-	struct sb_wait *next;  /* list link */
-};
-
-struct southbound {
-	struct event_base *base;       /* the main loop (borrowed) */
-	struct store *store;	       /* the desired state (borrowed) */
-	zsock_t *router;	       /* the agents' socket */
-	zsock_t *zap;		       /* our ZAP handler */
-	struct event *ev_router;       /* router's ZMQ_FD */
-	struct event *ev_zap;	       /* zap's ZMQ_FD */
-	struct event *ev_beat;	       /* heartbeat timer */
-	zhashx_t *hosts;	       /* name -> struct sb_host */
-	zhashx_t *keys;		       /* Z85 public key -> host name (char *) */
-	zhashx_t *ports;	       /* decimal port_key -> struct sb_port */
-	struct sb_wait *waits;	       /* pending waits */
-	uint64_t rev;		       /* store revision the rows were compiled at */
-	bool primed;		       /* first compile done: row changes now mark hosts dirty */
-	struct southbound_stats stats; /* counters */
-	int64_t last_warn_ms;	       /* when a drop was last logged as a warning */
-};
 
 /* Counts a dropped message in stats.ctr and logs it, as a warning at most
  * once per SB_WARN_MS and at debug level otherwise. */
@@ -148,13 +100,13 @@ static void sb_host_free(void **p)
 	*p = NULL;
 }
 
-static void sb_free(void **p)
+void sb_free(void **p)
 {
 	free(*p);
 	*p = NULL;
 }
 
-static zhashx_t *sb_hash_new(zhashx_destructor_fn *destructor)
+zhashx_t *sb_hash_new(zhashx_destructor_fn *destructor)
 {
 	zhashx_t *h = zhashx_new();
 
@@ -165,7 +117,7 @@ static zhashx_t *sb_hash_new(zhashx_destructor_fn *destructor)
 
 /* Re-arms the socket events if messages are waiting: ZMQ_FD is
  * edge-triggered and a send may consume the edge. */
-static void sb_kick(struct southbound *sb)
+void sb_kick(struct southbound *sb)
 {
 	if (zsock_events(sb->router) & ZMQ_POLLIN)
 		event_active(sb->ev_router, EV_READ, 0);
@@ -185,7 +137,7 @@ static bool sb_host_connected(const struct sb_host *h, int64_t now)
 	return h->rid && now - h->last_heard_mono <= SB_DEAD_MS;
 }
 
-static void sb_disconnect(struct sb_host *h, const char *why)
+void sb_disconnect(struct sb_host *h, const char *why)
 {
 	if (!h->rid)
 		return;
@@ -232,8 +184,8 @@ static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_m
 }
 
 /* Sends a SNAPSHOT (from 0) or DELTA bringing h to sb->rev. */
-static void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type type,
-			   const struct wire_row *rows, size_t n_rows)
+void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type type,
+		    const struct wire_row *rows, size_t n_rows)
 {
 	struct wire_msg m = {.type = type};
 
@@ -250,295 +202,6 @@ static void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_t
 	log_debug("sent %s host=%s from=%" PRIu64 " to=%" PRIu64 " rows=%zu", wire_type_name(type),
 		  h->name, m.update.from, m.update.to, n_rows);
 	h->sent_rev = sb->rev;
-}
-
-/* ---- waits ---- */
-
-static bool sb_host_done(const struct sb_host *h, uint64_t rev)
-{
-	return !h->enrolled || h->acked_rev >= rev || h->dirty_rev <= h->acked_rev;
-}
-
-/* Fills names (up to max) with the hosts still behind rev; returns their
- * number. */
-static size_t sb_pending(struct southbound *sb, uint64_t rev, const char **names, size_t max)
-{
-	size_t n = 0;
-
-	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
-		if (sb_host_done(h, rev))
-			continue;
-		if (names && n < max)
-			names[n] = h->name;
-		n++;
-	}
-	return n;
-}
-
-static void sb_wait_unlink(struct southbound *sb, struct sb_wait *w)
-{
-	for (struct sb_wait **pp = &sb->waits; *pp; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-}
-
-/* Unlinks, completes and frees w: status 0 or -ETIMEDOUT/-ECANCELED with
- * the hosts still pending. */
-static void sb_wait_finish(struct southbound *sb, struct sb_wait *w, int status)
-{
-	size_t n = status ? sb_pending(sb, w->rev, NULL, 0) : 0;
-	const char **names = n ? calloc(n, sizeof(*names)) : NULL;
-
-	sb_wait_unlink(sb, w);
-	if (names)
-		sb_pending(sb, w->rev, names, n);
-	else
-		n = 0;
-	if (w->timer)
-		event_free(w->timer);
-	w->cb(w->arg, status, names, n);
-	free(names);
-	free(w);
-}
-
-static void sb_wait_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct sb_wait *w = arg;
-
-	sb_wait_finish(w->sb, w, -ETIMEDOUT);
-}
-
-/* Completes every wait whose hosts are all done. */
-static void sb_check_waits(struct southbound *sb)
-{
-	struct sb_wait *w = sb->waits;
-
-	while (w) {
-		struct sb_wait *next = w->next;
-
-		if (sb_pending(sb, w->rev, NULL, 0) == 0) {
-			sb_wait_finish(sb, w, 0);
-			next = sb->waits; /* the callback may have added waits */
-		}
-		w = next;
-	}
-}
-
-int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbound_wait_cb cb,
-		    void *arg)
-{
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-	struct sb_wait *w;
-
-	if (!sb || !cb)
-		return -EINVAL;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return -ENOMEM;
-	*w = (struct sb_wait){.rev = rev, .cb = cb, .arg = arg, .sb = sb, .next = sb->waits};
-	sb->waits = w;
-	if (sb_pending(sb, rev, NULL, 0) == 0) {
-		sb_wait_finish(sb, w, 0);
-		return 0;
-	}
-	if (timeout_ms <= 0) {
-		sb_wait_finish(sb, w, -ETIMEDOUT);
-		return 0;
-	}
-	w->timer = evtimer_new(sb->base, sb_wait_timeout, w);
-	if (!w->timer || evtimer_add(w->timer, &tv)) {
-		sb_wait_unlink(sb, w);
-		if (w->timer)
-			event_free(w->timer);
-		free(w);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* ---- compiling and publishing ---- */
-
-/* Rebuilds the key and port indexes from t. */
-static int sb_index(struct southbound *sb, const struct topology *t)
-{
-	zhashx_t *keys = sb_hash_new(sb_free), *ports = sb_hash_new(sb_free);
-
-	if (!keys || !ports)
-		goto out_nomem;
-	for (size_t i = 0; i < t->n_hosts; i++) {
-		char *name = strdup(t->hosts[i].name);
-
-		if (!name)
-			goto out_nomem;
-		if (t->hosts[i].public_key[0] == '\0' ||
-		    zhashx_insert(keys, t->hosts[i].public_key, name))
-			free(name);
-	}
-	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct topo_port *p = &t->ports[i];
-		struct sb_port *np, *old;
-		char key[16];
-
-		if (p->host[0] == '\0')
-			continue;
-		snprintf(key, sizeof(key), "%" PRIu32, p->port_key);
-		np = calloc(1, sizeof(*np));
-		if (!np)
-			goto out_nomem;
-		snprintf(np->host, sizeof(np->host), "%s", p->host);
-		old = zhashx_lookup(sb->ports, key);
-		if (old && strcmp(old->host, np->host) == 0)
-			*np = *old; /* same binding: keep its report */
-		if (zhashx_insert(ports, key, np))
-			free(np);
-	}
-	zhashx_destroy(&sb->keys);
-	zhashx_destroy(&sb->ports);
-	sb->keys = keys;
-	sb->ports = ports;
-	return 0;
-out_nomem:
-	zhashx_destroy(&keys);
-	zhashx_destroy(&ports);
-	return -ENOMEM;
-}
-
-/* Serves h's agent, which was ahead of us, once we reached its revision:
- * h->rows are the rows at sb->rev, so at exactly its revision they are
- * the rows it holds (an empty DELTA), past it they go as a SNAPSHOT. */
-static void sb_serve_caught_up(struct southbound *sb, struct sb_host *h)
-{
-	if (!h->rid || !h->ahead_rev || sb->rev < h->ahead_rev)
-		return;
-	log_info("caught up with the agent host=%s agent_rev=%" PRIu64 " rev=%" PRIu64, h->name,
-		 h->ahead_rev, sb->rev);
-	if (sb->rev == h->ahead_rev) {
-		h->sent_rev = sb->rev;
-		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
-	} else {
-		sb_send_update(sb, h, WIRE_SNAPSHOT, h->rows, h->n_rows);
-	}
-	h->ahead_rev = 0;
-}
-
-/* Recompiles h from t; when send, pushes the diff to its session. */
-static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
-			   bool send)
-{
-	struct wire_row *rows = NULL, *d = NULL;
-	size_t n = 0, nd = 0;
-	int rc;
-
-	rc = compiler_build_host(t, h->name, &rows, &n);
-	if (!rc)
-		rc = compiler_diff(h->rows, h->n_rows, rows, n, &d, &nd);
-	if (rc) {
-		free(rows);
-		return rc;
-	}
-	if (nd && sb->primed)
-		h->dirty_rev = sb->rev;
-	if (send && h->rid && !h->ahead_rev && (nd || h->sent_rev != sb->rev))
-		sb_send_update(sb, h, WIRE_DELTA, d, nd);
-	free(d);
-	free(h->rows);
-	h->rows = rows;
-	h->n_rows = n;
-	if (!h->enrolled)
-		sb_disconnect(h, "host no longer enrolled");
-	else if (send)
-		sb_serve_caught_up(sb, h);
-	return 0;
-}
-
-static struct sb_host *sb_host_get(struct southbound *sb, const char *name)
-{
-	struct sb_host *h = zhashx_lookup(sb->hosts, name);
-
-	if (h)
-		return h;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	snprintf(h->name, sizeof(h->name), "%s", name);
-	if (zhashx_insert(sb->hosts, h->name, h)) {
-		free(h);
-		return NULL;
-	}
-	return h;
-}
-
-/* Forgets hosts that left the topology and hold nothing. */
-static void sb_prune(struct southbound *sb)
-{
-	zlist_t *gone = zlist_new();
-
-	if (!gone)
-		return;
-	zlist_autofree(gone); /* copies the names: deleting a host frees its own */
-	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
-		if (!h->enrolled && !h->rid && !h->n_rows)
-			zlist_append(gone, h->name);
-	for (char *name = zlist_first(gone); name; name = zlist_next(gone))
-		zhashx_delete(sb->hosts, name);
-	zlist_destroy(&gone);
-}
-
-/* Marks the hosts of t enrolled, and every other one not. */
-static int sb_enroll(struct southbound *sb, const struct topology *t)
-{
-	int rc = 0;
-
-	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
-		h->enrolled = false;
-	for (size_t i = 0; i < t->n_hosts; i++) {
-		struct sb_host *h = sb_host_get(sb, t->hosts[i].name);
-
-		if (h)
-			h->enrolled = true;
-		else
-			rc = -ENOMEM;
-	}
-	return rc;
-}
-
-/* Loads the topology and recompiles every host; when send, pushes diffs to
- * hosts in session. A host that cannot be recompiled (no memory) keeps its
- * old rows and revision: it is not sent anything, so it stays consistent
- * and catches up at the next publish. */
-static int sb_refresh(struct southbound *sb, bool send)
-{
-	struct topology t = {0};
-	int rc;
-
-	sb->rev = store_revision(sb->store);
-	rc = store_load_topology(sb->store, &t);
-	if (rc) {
-		log_err("cannot load topology rev=%" PRIu64 " err=%d", sb->rev, rc);
-		return rc;
-	}
-	rc = sb_index(sb, &t);
-	if (!rc) {
-		rc = sb_enroll(sb, &t);
-		for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
-			if (sb_refresh_host(sb, h, &t, send))
-				rc = -ENOMEM;
-	}
-	topology_release(&t);
-	if (rc)
-		log_err("publish incomplete rev=%" PRIu64 " err=%d", sb->rev, rc);
-	sb_prune(sb);
-	sb_check_waits(sb);
-	sb_kick(sb);
-	return rc;
-}
-
-void southbound_publish(struct southbound *sb)
-{
-	if (sb)
-		sb_refresh(sb, true);
 }
 
 /* ---- messages from agents ---- */

@@ -1,0 +1,304 @@
+/* southbound_publish.c - the southbound's publishing side (see
+ * southbound.h, southbound_int.h): compiling every host's rows from the
+ * store, diffing and pushing them, serving agents that were ahead of this
+ * node once it reaches them, and the realisation barrier (waits). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "log.h"
+#include "southbound.h"
+#include "southbound_int.h"
+#include "store.h"
+#include "wire.h"
+
+/* ---- waits ---- */
+
+static bool sb_host_done(const struct sb_host *h, uint64_t rev)
+{
+	return !h->enrolled || h->acked_rev >= rev || h->dirty_rev <= h->acked_rev;
+}
+
+/* Fills names (up to max) with the hosts still behind rev; returns their
+ * number. */
+static size_t sb_pending(struct southbound *sb, uint64_t rev, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
+		if (sb_host_done(h, rev))
+			continue;
+		if (names && n < max)
+			names[n] = h->name;
+		n++;
+	}
+	return n;
+}
+
+static void sb_wait_unlink(struct southbound *sb, struct sb_wait *w)
+{
+	for (struct sb_wait **pp = &sb->waits; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+}
+
+/* Unlinks, completes and frees w: status 0 or -ETIMEDOUT/-ECANCELED with
+ * the hosts still pending. */
+void sb_wait_finish(struct southbound *sb, struct sb_wait *w, int status)
+{
+	size_t n = status ? sb_pending(sb, w->rev, NULL, 0) : 0;
+	const char **names = n ? calloc(n, sizeof(*names)) : NULL;
+
+	sb_wait_unlink(sb, w);
+	if (names)
+		sb_pending(sb, w->rev, names, n);
+	else
+		n = 0;
+	if (w->timer)
+		event_free(w->timer);
+	w->cb(w->arg, status, names, n);
+	free(names);
+	free(w);
+}
+
+static void sb_wait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct sb_wait *w = arg;
+
+	sb_wait_finish(w->sb, w, -ETIMEDOUT);
+}
+
+/* Completes every wait whose hosts are all done. */
+void sb_check_waits(struct southbound *sb)
+{
+	struct sb_wait *w = sb->waits;
+
+	while (w) {
+		struct sb_wait *next = w->next;
+
+		if (sb_pending(sb, w->rev, NULL, 0) == 0) {
+			sb_wait_finish(sb, w, 0);
+			next = sb->waits; /* the callback may have added waits */
+		}
+		w = next;
+	}
+}
+
+int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbound_wait_cb cb,
+		    void *arg)
+{
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct sb_wait *w;
+
+	if (!sb || !cb)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct sb_wait){.rev = rev, .cb = cb, .arg = arg, .sb = sb, .next = sb->waits};
+	sb->waits = w;
+	if (sb_pending(sb, rev, NULL, 0) == 0) {
+		sb_wait_finish(sb, w, 0);
+		return 0;
+	}
+	if (timeout_ms <= 0) {
+		sb_wait_finish(sb, w, -ETIMEDOUT);
+		return 0;
+	}
+	w->timer = evtimer_new(sb->base, sb_wait_timeout, w);
+	if (!w->timer || evtimer_add(w->timer, &tv)) {
+		sb_wait_unlink(sb, w);
+		if (w->timer)
+			event_free(w->timer);
+		free(w);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- compiling and publishing ---- */
+
+/* Rebuilds the key and port indexes from t. */
+static int sb_index(struct southbound *sb, const struct topology *t)
+{
+	zhashx_t *keys = sb_hash_new(sb_free), *ports = sb_hash_new(sb_free);
+
+	if (!keys || !ports)
+		goto out_nomem;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		char *name = strdup(t->hosts[i].name);
+
+		if (!name)
+			goto out_nomem;
+		if (t->hosts[i].public_key[0] == '\0' ||
+		    zhashx_insert(keys, t->hosts[i].public_key, name))
+			free(name);
+	}
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		struct sb_port *np, *old;
+		char key[16];
+
+		if (p->host[0] == '\0')
+			continue;
+		snprintf(key, sizeof(key), "%" PRIu32, p->port_key);
+		np = calloc(1, sizeof(*np));
+		if (!np)
+			goto out_nomem;
+		snprintf(np->host, sizeof(np->host), "%s", p->host);
+		old = zhashx_lookup(sb->ports, key);
+		if (old && strcmp(old->host, np->host) == 0)
+			*np = *old; /* same binding: keep its report */
+		if (zhashx_insert(ports, key, np))
+			free(np);
+	}
+	zhashx_destroy(&sb->keys);
+	zhashx_destroy(&sb->ports);
+	sb->keys = keys;
+	sb->ports = ports;
+	return 0;
+out_nomem:
+	zhashx_destroy(&keys);
+	zhashx_destroy(&ports);
+	return -ENOMEM;
+}
+
+/* Serves h's agent, which was ahead of us, once we reached its revision:
+ * h->rows are the rows at sb->rev, so at exactly its revision they are
+ * the rows it holds (an empty DELTA), past it they go as a SNAPSHOT. */
+static void sb_serve_caught_up(struct southbound *sb, struct sb_host *h)
+{
+	if (!h->rid || !h->ahead_rev || sb->rev < h->ahead_rev)
+		return;
+	log_info("caught up with the agent host=%s agent_rev=%" PRIu64 " rev=%" PRIu64, h->name,
+		 h->ahead_rev, sb->rev);
+	if (sb->rev == h->ahead_rev) {
+		h->sent_rev = sb->rev;
+		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
+	} else {
+		sb_send_update(sb, h, WIRE_SNAPSHOT, h->rows, h->n_rows);
+	}
+	h->ahead_rev = 0;
+}
+
+/* Recompiles h from t; when send, pushes the diff to its session. */
+static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
+			   bool send)
+{
+	struct wire_row *rows = NULL, *d = NULL;
+	size_t n = 0, nd = 0;
+	int rc;
+
+	rc = compiler_build_host(t, h->name, &rows, &n);
+	if (!rc)
+		rc = compiler_diff(h->rows, h->n_rows, rows, n, &d, &nd);
+	if (rc) {
+		free(rows);
+		return rc;
+	}
+	if (nd && sb->primed)
+		h->dirty_rev = sb->rev;
+	if (send && h->rid && !h->ahead_rev && (nd || h->sent_rev != sb->rev))
+		sb_send_update(sb, h, WIRE_DELTA, d, nd);
+	free(d);
+	free(h->rows);
+	h->rows = rows;
+	h->n_rows = n;
+	if (!h->enrolled)
+		sb_disconnect(h, "host no longer enrolled");
+	else if (send)
+		sb_serve_caught_up(sb, h);
+	return 0;
+}
+
+static struct sb_host *sb_host_get(struct southbound *sb, const char *name)
+{
+	struct sb_host *h = zhashx_lookup(sb->hosts, name);
+
+	if (h)
+		return h;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (zhashx_insert(sb->hosts, h->name, h)) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/* Forgets hosts that left the topology and hold nothing. */
+static void sb_prune(struct southbound *sb)
+{
+	zlist_t *gone = zlist_new();
+
+	if (!gone)
+		return;
+	zlist_autofree(gone); /* copies the names: deleting a host frees its own */
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		if (!h->enrolled && !h->rid && !h->n_rows)
+			zlist_append(gone, h->name);
+	for (char *name = zlist_first(gone); name; name = zlist_next(gone))
+		zhashx_delete(sb->hosts, name);
+	zlist_destroy(&gone);
+}
+
+/* Marks the hosts of t enrolled, and every other one not. */
+static int sb_enroll(struct southbound *sb, const struct topology *t)
+{
+	int rc = 0;
+
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		h->enrolled = false;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		struct sb_host *h = sb_host_get(sb, t->hosts[i].name);
+
+		if (h)
+			h->enrolled = true;
+		else
+			rc = -ENOMEM;
+	}
+	return rc;
+}
+
+/* Loads the topology and recompiles every host; when send, pushes diffs to
+ * hosts in session. A host that cannot be recompiled (no memory) keeps its
+ * old rows and revision: it is not sent anything, so it stays consistent
+ * and catches up at the next publish. */
+int sb_refresh(struct southbound *sb, bool send)
+{
+	struct topology t = {0};
+	int rc;
+
+	sb->rev = store_revision(sb->store);
+	rc = store_load_topology(sb->store, &t);
+	if (rc) {
+		log_err("cannot load topology rev=%" PRIu64 " err=%d", sb->rev, rc);
+		return rc;
+	}
+	rc = sb_index(sb, &t);
+	if (!rc) {
+		rc = sb_enroll(sb, &t);
+		for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+			if (sb_refresh_host(sb, h, &t, send))
+				rc = -ENOMEM;
+	}
+	topology_release(&t);
+	if (rc)
+		log_err("publish incomplete rev=%" PRIu64 " err=%d", sb->rev, rc);
+	sb_prune(sb);
+	sb_check_waits(sb);
+	sb_kick(sb);
+	return rc;
+}
+
+void southbound_publish(struct southbound *sb)
+{
+	if (sb)
+		sb_refresh(sb, true);
+}
