@@ -9,7 +9,7 @@
 #   control.converge_100_agents    acked (GET /v1/wait answered), ms
 #   control.api_reads_1          GET /v1/status rate, 1 client (baseline)
 #   control.api_writes_1|16      POST /v1/ports rate, 1 and 16 clients, no
-#                                agent connected
+#                                host enrolled yet (API + store alone)
 #   control.api_writes_16_100_agents  the same with 100 agents connected
 #   control.snapshot_10k_ports   fresh agent start -> 10,000-port snapshot
 #                                applied and acked, ms (+ _bytes on the wire)
@@ -86,10 +86,22 @@ cb() {
 	"$CB" --api "$API" --token-file "$W/ctl/admin.token" "$@"
 }
 
-"$CTL" --data "$W/ctl" --api "$API" --southbound "$SB" --log-level warn >"$W/controller.log" 2>&1 &
-CTL_PID=$!
-poll 20 test -s "$W/ctl/admin.token"
-poll 20 tctl status
+# ctl_start: (re)starts the controller on $W/ctl.
+ctl_start() {
+	"$CTL" --data "$W/ctl" --api "$API" --southbound "$SB" --log-level warn \
+		>>"$W/controller.log" 2>&1 &
+	CTL_PID=$!
+	poll 20 test -s "$W/ctl/admin.token"
+	poll 20 tctl status
+}
+
+ctl_stop() {
+	kill "$CTL_PID"
+	wait "$CTL_PID" || true
+	CTL_PID=
+}
+
+ctl_start
 
 TID=$(tctl tenant create name=bench | jq -er .id)
 NET=$(tctl network create tenant_id="$TID" name=bench-net | jq -er .id)
@@ -155,6 +167,11 @@ rates() {
 	done
 }
 
+if want control.api_writes_1 || want control.api_writes_16 || want control.api_reads_1; then
+	# before any host is enrolled: the API and the store alone
+	rates ""
+fi
+
 if want control.converge_10_agents || want control.api_rtt || want control.converge_100_agents ||
 	want control.api_writes_16_100_agents; then
 	agents_up 0 10
@@ -171,15 +188,14 @@ if want control.converge_10_agents || want control.api_rtt || want control.conve
 	AGENT_PIDS=()
 fi
 
-if want control.api_writes_1 || want control.api_writes_16 || want control.api_reads_1; then
-	rates ""
-fi
-
 if want control.snapshot_10k_ports; then
 	host_add snap 198.19.255.1
-	# the host has one port from host_add; the rest makes 10,000
-	cb --name setup create --network "$NET" --subnet "$SUB" --hosts fsnap \
-		--count $((SNAP_PORTS - 1))
+	# the host has one port from host_add; the rest, to make 10,000, goes
+	# straight into the store (through the API each write recompiles every
+	# host: many minutes)
+	ctl_stop
+	"$BUILD/bench/storefill" "$W/ctl" "$TID" fsnap $((SNAP_PORTS - 1)) 25
+	ctl_start
 	for ((r = 0; r < SNAP_RUNS; r++)); do
 		rm -rf "$W/snapstate"
 		cb --name control.snapshot_10k_ports snapshot --host fsnap --sb-port "$SB_PORT" -- \

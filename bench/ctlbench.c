@@ -17,8 +17,9 @@
  *   MODE create   --network ID --hosts NAME --count K: K ports bound to
  *                 host NAME (setup, no figure).
  *   MODE snapshot --host NAME --name FIG [--sb-port P] -- AGENT ARGV...
- *                 starts the agent, polls GET /v1/hosts/NAME every 1 ms until
- *                 applied_revision reaches the current revision; prints the
+ *                 creates a tenant (a revision the disconnected host has
+ *                 not acked), starts the agent, polls GET /v1/hosts/NAME
+ *                 every 1 ms until applied_revision reaches that revision; prints the
  *                 time from exec to that in ms, then stops the agent. With
  *                 --sb-port, also FIG_bytes: bytes the controller's southbound
  *                 socket sent on that session (ss bytes_acked: the encrypted
@@ -385,7 +386,13 @@ static int cb_snapshot(struct cb_conn *c)
 	int64_t rev = -1;
 	pid_t pid;
 
-	if (cb_request(c, "GET", "/v1/status", NULL) || c->status != 200)
+	char body[96];
+
+	/* a fresh revision the host has not acked yet (it is disconnected:
+	 * its last ack stays in applied_revision) */
+	snprintf(body, sizeof(body), "{\"name\": \"snap-%d-%ld\"}", (int)getpid(),
+		 (long)cb_now_ms());
+	if (cb_request(c, "POST", "/v1/tenants", body) || c->status != 201)
 		return -EIO;
 	want = c->rev;
 	t0 = cb_now_ms();
