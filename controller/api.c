@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #include "auth.h"
 #include "log.h"
@@ -57,6 +59,23 @@ void api_error(struct api *api, struct evhttp_request *req, int status, const ch
 		  store_revision(api->store));
 }
 
+/* Disables the listener while API_MAX_CONNS connections are open (the
+ * next ones wait in the kernel's backlog), enables it again below. */
+static void api_listener_update(struct api *api)
+{
+	struct evconnlistener *lev = api->bound ? evhttp_bound_socket_get_listener(api->bound) : NULL;
+	bool full = api->n_conns + api->n_accepted >= API_MAX_CONNS;
+
+	if (!lev || full == api->paused)
+		return;
+	api->paused = full;
+	if (full)
+		evconnlistener_disable(lev);
+	else
+		evconnlistener_enable(lev);
+	log_debug("api connections=%zu accepting=%d", api->n_conns + api->n_accepted, !full);
+}
+
 /* Forgets a closed connection. */
 static void api_on_close(struct evhttp_connection *evcon, void *arg)
 {
@@ -66,29 +85,75 @@ static void api_on_close(struct evhttp_connection *evcon, void *arg)
 	for (size_t i = 0; i < api->n_conns; i++) {
 		if (api->conns[i] == evcon) {
 			api->conns[i] = api->conns[--api->n_conns];
-			return;
+			break;
 		}
 	}
+	api_listener_update(api);
 }
 
-/* Counts req's connection; false (503 sent) when over API_MAX_CONNS. */
+/* Counts evcon; false if it is over the cap (the caller refuses it). */
+static bool api_conn_track(struct api *api, struct evhttp_connection *evcon)
+{
+	for (size_t i = 0; i < api->n_conns; i++)
+		if (api->conns[i] == evcon)
+			return true;
+	if (api->n_conns >= API_MAX_CONNS)
+		return false;
+	api->conns[api->n_conns++] = evcon;
+	evhttp_connection_set_closecb(evcon, api_on_close, api);
+	return true;
+}
+
+/* evhttp's bufferevent callback: runs once per accepted connection, before
+ * its evhttp_connection exists. The connection is counted from here; the
+ * bufferevent is kept (referenced) until api_on_accepted learns its
+ * connection. Reaching the cap disables the listener at once, which also
+ * stops libevent's accept loop. */
+static struct bufferevent *api_on_accept(struct event_base *base, void *arg)
+{
+	struct api *api = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+
+	if (bev && api->n_accepted < API_MAX_CONNS) {
+		bufferevent_incref(bev);
+		api->accepted[api->n_accepted++] = bev;
+		event_active(api->ev_accepted, EV_TIMEOUT, 0);
+		api_listener_update(api);
+	}
+	return bev;
+}
+
+/* After the accept: each accepted bufferevent's callback argument is its
+ * evhttp_connection (libevent 2.1 sets it when it creates the connection,
+ * and bufferevent_free clears it: NULL means already closed). Tracks the
+ * connection with a close callback, or frees it if over the cap. */
+static void api_on_accepted(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *api = arg;
+
+	while (api->n_accepted > 0) {
+		struct bufferevent *bev = api->accepted[--api->n_accepted];
+		void *evcon = NULL;
+
+		bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
+		if (evcon && !api_conn_track(api, evcon))
+			evhttp_connection_free(evcon);
+		bufferevent_decref(bev);
+	}
+	api_listener_update(api);
+}
+
+/* Counts req's connection if the accept path has not yet (a request read
+ * before api_on_accepted ran); false (503 sent) when over API_MAX_CONNS. */
 static bool api_conn_admit(struct api *api, struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 
-	if (!evcon)
+	if (!evcon || api_conn_track(api, evcon))
 		return true;
-	for (size_t i = 0; i < api->n_conns; i++)
-		if (api->conns[i] == evcon)
-			return true;
-	if (api->n_conns >= API_MAX_CONNS) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-		api_error(api, req, 503, "too_many_connections", "connection limit reached", NULL);
-		return false;
-	}
-	api->conns[api->n_conns++] = evcon;
-	evhttp_connection_set_closecb(evcon, api_on_close, api);
-	return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+	api_error(api, req, 503, "too_many_connections", "connection limit reached", NULL);
+	return false;
 }
 
 /* Splits the path into a route; false if it names nothing. */
@@ -254,6 +319,10 @@ static int api_http_setup(struct api *api, const char *listen)
 						  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 						  EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, api_on_request, api);
+	api->ev_accepted = event_new(api->base, -1, 0, api_on_accepted, api);
+	if (!api->ev_accepted)
+		return -ENOMEM;
+	evhttp_set_bevcb(api->http, api_on_accept, api);
 	api->bound = evhttp_bind_socket_with_handle(api->http, addr, port);
 	if (!api->bound) {
 		log_err("cannot listen api=%s", listen);
@@ -312,8 +381,12 @@ void api_destroy(struct api **ap)
 		return;
 	api = *ap;
 	api_cluster_abort(api);
+	if (api->ev_accepted)
+		event_free(api->ev_accepted);
 	if (api->http)
 		evhttp_free(api->http);
+	while (api->n_accepted > 0) /* after evhttp_free: the last references */
+		bufferevent_decref(api->accepted[--api->n_accepted]);
 	free(api);
 	*ap = NULL;
 }

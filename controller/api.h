@@ -3,16 +3,18 @@
  * Serves /v1/<kinds>[/<id>], /v1/status, /v1/wait and /v1/changes as
  * documented in docs/API.md. Every request needs the admin bearer token
  * (auth.h). Writes become store commands (store_apply); after each committed
- * write southbound_publish() is called. Every response carries
+ * write southbound_publish() is called. Every response but a 401 carries
  * X-Tenet-Revision.
  *
  * Limits: bodies over API_MAX_BODY get 413 (JSON error); evhttp itself cuts
  * bodies over API_HARD_BODY and headers over API_MAX_HEADERS; idle or slow
  * connections time out after API_TIMEOUT_S. libevent 2.1.12 has no
- * evhttp_set_max_connections (it arrived in 2.2), so the API counts the
- * connections that have sent a request (closecb accounting) and answers 503
- * with "Connection: close" beyond API_MAX_CONNS; connections that never send
- * a request are reaped by the timeout.
+ * evhttp_set_max_connections (it arrived in 2.2), so the API counts every
+ * connection from its accept (evhttp_set_bevcb, then closecb accounting)
+ * and, while API_MAX_CONNS are open, disables its listener: further
+ * connections wait in the kernel's listen backlog until one closes (idle
+ * ones are reaped by the timeout). A request on a connection that is
+ * somehow over the cap gets 503 with "Connection: close".
  *
  * Everything here runs on the main thread's event loop.
  */

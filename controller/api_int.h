@@ -24,6 +24,11 @@ struct api {
 	uint8_t token_hash[AUTH_HASH_BYTES];		/* admin token hash */
 	struct evhttp_connection *conns[API_MAX_CONNS]; /* connections counted */
 	size_t n_conns;					/* entries used in conns */
+	struct bufferevent *accepted[API_MAX_CONNS];	/* accepted, evcon not yet known
+							 * (one reference held each) */
+	size_t n_accepted;				/* entries used in accepted */
+	struct event *ev_accepted;			/* resolves accepted[] next */
+	bool paused;					/* listener disabled at the cap */
 	struct raft_node *raft;				/* replicated log (borrowed, may be NULL) */
 	struct api_pending *pending;			/* requests waiting for Raft */
 };

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -356,6 +357,20 @@ static void ctl_api_addr(const char *listen, uint16_t port, char *out, size_t si
 	snprintf(out, size, "%.*s:%u", n, listen, (unsigned int)port);
 }
 
+/* Raises the open-file limit's soft value to the hard one: API connections,
+ * agents' sockets and LMDB all take descriptors, and the default soft 1024
+ * is easily reached. A failure is logged, not fatal. */
+static void ctl_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise open file limit errno=%d", errno);
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = {0};
@@ -370,6 +385,7 @@ int main(int argc, char **argv)
 	log_init("tenet-controller", (enum log_level)o.log_level);
 	zsys_handler_set(NULL); /* signals are the event loop's */
 	signal(SIGPIPE, SIG_IGN);
+	ctl_raise_nofile();
 	if (sodium_init() < 0) {
 		log_err("sodium_init failed");
 		return 1;
