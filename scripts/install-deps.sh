@@ -29,14 +29,21 @@ missing() {
 	done
 }
 
-# libbpf >= 1.4 and libraft >= 0.22 are what we need from backports.
+# libbpf >= 1.4, libraft >= 0.22, bpftool >= 7.5 and linux-libc-dev >= 6.6
+# (TCX uapi) are what we need from backports; bookworm's own packages (libbpf
+# 1.1, bpftool 7.1, linux-libc-dev 6.1) are too old for each of them.
 bpo_current() {
 	local v
 	v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null) || return 1
 	dpkg --compare-versions "$v" ge 1:1.4 || return 1
 	v=$(dpkg-query -W -f='${Version}' libraft-dev 2>/dev/null) || return 1
 	dpkg --compare-versions "$v" ge 0.22 || return 1
+	v=$(dpkg-query -W -f='${Version}' linux-libc-dev 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge 6.6 || return 1
 	command -v bpftool >/dev/null || return 1
+	# "bpftool v7.5.0" on the first line
+	v=$(bpftool version 2>/dev/null | awk 'NR == 1 { sub(/^v/, "", $2); print $2 }')
+	[ -n "$v" ] && dpkg --compare-versions "$v" ge 7.5 || return 1
 	return 0
 }
 
