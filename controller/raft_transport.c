@@ -48,6 +48,7 @@ struct rt_hs {
 	struct raft_uv_connect *req;	/* connector: libraft's request */
 	struct raft_uv_connect inner_req; /* connector: request to raft_uv_tcp */
 	int pending;			/* handles still to close before free */
+	int writes;			/* writes whose callback has not run yet */
 };
 
 static void rt_mac(const struct rt *rt, const uint8_t nonce[RT_NONCE], raft_id id,
@@ -75,14 +76,21 @@ static void rt_unlink(struct rt_hs *h)
 	}
 }
 
+/* Frees h once no handle close and no write callback can still reach it. */
+static void rt_maybe_free(struct rt_hs *h)
+{
+	if (h->pending == 0 && h->writes == 0)
+		free(h);
+}
+
 static void rt_on_closed(uv_handle_t *handle)
 {
 	struct rt_hs *h = handle->data;
 
 	if (handle != (uv_handle_t *)&h->timer)
 		free(handle);
-	if (--h->pending == 0)
-		free(h);
+	h->pending--;
+	rt_maybe_free(h);
 }
 
 /* Ends a handshake: on success the stream goes to libraft, else it is
@@ -147,8 +155,9 @@ static void rt_on_written(uv_write_t *wr, int status)
 {
 	struct rt_hs *h = wr->data;
 
+	h->writes--;
 	if (h->done)
-		return;
+		return rt_maybe_free(h);
 	if (status != 0)
 		return rt_finish(h, RAFT_NOCONNECTION);
 	if (h->accepting && h->want == 0)
@@ -159,9 +168,13 @@ static void rt_on_written(uv_write_t *wr, int status)
 static int rt_write(struct rt_hs *h, uv_write_t *wr, const void *data, size_t len)
 {
 	uv_buf_t b = uv_buf_init((char *)data, (unsigned int)len);
+	int rc;
 
 	wr->data = h;
-	return uv_write(wr, h->stream, &b, 1, rt_on_written);
+	rc = uv_write(wr, h->stream, &b, 1, rt_on_written);
+	if (rc == 0)
+		h->writes++;
+	return rc;
 }
 
 /* A complete message arrived: the MAC (acceptor) or nonce/ack (connector). */

@@ -61,7 +61,7 @@ cl_cleanup() {
 	wait 2>/dev/null
 	if [ $rc -ne 0 ] && [ -n "$CL_DIR" ]; then
 		for f in "$CL_DIR"/n*.log; do
-			[ -f "$f" ] && { echo "--- $f (tail)"; tail -n 30 "$f"; }
+			[ -f "$f" ] && { echo "--- $f (tail)"; tail -n 80 "$f"; }
 		done
 	fi
 	[ -n "$CL_DIR" ] && rm -rf "$CL_DIR"
@@ -95,7 +95,10 @@ cl_peers() {
 cl_start() {
 	local id=$1
 	shift
-	cl_in "$id" "$CTL" --data "$CL_DIR/n$id" --api "$(cl_api "$id")" \
+	local pre=()
+	[ -n "$CL_NETNS" ] && pre=(ip netns exec "$CL_NETNS$id")
+	# a simple command, so that $! is the controller itself
+	"${pre[@]}" "$CTL" --data "$CL_DIR/n$id" --api "$(cl_api "$id")" \
 		--southbound "tcp://127.0.0.1:$(cl_sb_port "$id")" --id "$id" \
 		--raft "$(cl_ip "$id"):$(cl_raft_port "$id")" --cluster-key "$CL_DIR/cluster.key" \
 		--admin-token "$CL_DIR/token" "$@" >>"$CL_DIR/n$id.log" 2>&1 &

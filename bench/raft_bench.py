@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""raft_bench.py - write load against a tenet controller cluster.
+
+  raft_bench.py load API TOKEN WRITERS SECONDS
+      WRITERS threads, each on its own keep-alive connection to API (the
+      leader), create tenants (one Idempotency-Key each) for SECONDS; prints
+      one JSON line: writes, throughput (acked writes/s), p50/p99/max commit
+      latency in ms (request sent -> 201 received: committed and applied).
+  raft_bench.py failover TOKEN KILLCMD API...
+      one writer creates tenants through any of the APIs (following 307s,
+      retrying the same Idempotency-Key); after 2 s runs KILLCMD (kills the
+      leader) and prints the time from the kill to the first write
+      acknowledged afterwards, as one JSON line.
+"""
+import http.client
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+
+def post(conn, token, name, key):
+    body = json.dumps({"name": name})
+    conn.request("POST", "/v1/tenants", body=body, headers={
+        "Authorization": "Bearer " + token, "Content-Type": "application/json",
+        "Idempotency-Key": key})
+    r = conn.getresponse()
+    r.read()
+    return r.status, r.getheader("Location")
+
+
+def writer(api, token, stop, lat, errors):
+    host, port = api.rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    while not stop.is_set():
+        key = uuid.uuid4().hex
+        t0 = time.perf_counter()
+        try:
+            status, _ = post(conn, token, "b-" + key[:12], key)
+        except Exception:
+            errors.append("conn")
+            conn.close()
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+            continue
+        if status == 201:
+            lat.append(time.perf_counter() - t0)
+        else:
+            errors.append(status)
+
+
+def load(api, token, writers, seconds):
+    stop = threading.Event()
+    lats = [[] for _ in range(writers)]
+    errors = []
+    ts = [threading.Thread(target=writer, args=(api, token, stop, lats[i], errors))
+          for i in range(writers)]
+    t0 = time.perf_counter()
+    for t in ts:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in ts:
+        t.join()
+    el = time.perf_counter() - t0
+    all_l = sorted(x for l in lats for x in l)
+    n = len(all_l)
+    pct = lambda p: round(all_l[min(n - 1, int(p * n))] * 1000, 2) if n else None
+    print(json.dumps({"writers": writers, "writes": n, "errors": len(errors),
+                      "throughput": round(n / el, 1), "p50_ms": pct(0.50),
+                      "p99_ms": pct(0.99), "max_ms": pct(1.0)}))
+
+
+def try_write(apis, token, name, key, deadline):
+    i = 0
+    api = apis[0]
+    while time.monotonic() < deadline:
+        host, port = api.rsplit(":", 1)
+        try:
+            conn = http.client.HTTPConnection(host, int(port), timeout=2)
+            status, loc = post(conn, token, name, key)
+            conn.close()
+        except Exception:
+            status, loc = 0, None
+        if status == 201:
+            return True
+        if status == 307 and loc:
+            api = loc.split("/")[2]
+            continue
+        i += 1
+        api = apis[i % len(apis)]
+        time.sleep(0.02)
+    return False
+
+
+def failover(token, killcmd, apis):
+    n = 0
+    killed_at = None
+    start = time.monotonic()
+    while True:
+        n += 1
+        key = uuid.uuid4().hex
+        if not try_write(apis, token, "f-%d" % n, key, time.monotonic() + 60):
+            print(json.dumps({"error": "no write acknowledged"}))
+            sys.exit(1)
+        now = time.monotonic()
+        if killed_at is not None:
+            print(json.dumps({"failover_ms": round((now - killed_at) * 1000, 1),
+                              "writes_before": n - 1}))
+            return
+        if now - start > 2:
+            subprocess.run(killcmd, shell=True, check=True)
+            killed_at = time.monotonic()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "load":
+        load(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+    elif len(sys.argv) >= 5 and sys.argv[1] == "failover":
+        failover(sys.argv[2], sys.argv[3], sys.argv[4:])
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
