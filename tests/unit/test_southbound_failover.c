@@ -39,7 +39,7 @@
 
 /* One controller node: its store, key, port and (while up) southbound. */
 struct node {
-	char dir[64];	       /* store directory */
+	char dir[64];	       /* store directory (removed once open) */
 	struct store *store;   /* its state */
 	zcert_t *cert;	       /* its own server key */
 	int port;	       /* southbound TCP port on 127.0.0.1 */
@@ -120,9 +120,15 @@ static void port_create(struct node *n, const char *id, const char *mac, const c
 /* The commands both nodes applied, in the same order. */
 static void node_common(struct node *n)
 {
+	char cmd[128];
+
 	snprintf(n->dir, sizeof(n->dir), "/tmp/tenet-sbfo-XXXXXX");
 	assert_non_null(mkdtemp(n->dir));
 	n->store = store_new(n->dir, 64);
+	/* LMDB keeps its files open: removing the directory now leaves nothing
+	 * behind when a test fails or the process dies. */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->dir);
+	assert_int_equal(system(cmd), 0);
 	assert_non_null(n->store);
 	n->cert = zcert_new();
 	n->port = free_port();
@@ -156,13 +162,9 @@ static void node_up(struct node *n)
 
 static void node_free(struct node *n)
 {
-	char cmd[128];
-
 	southbound_destroy(&n->sb);
 	store_destroy(&n->store);
 	zcert_destroy(&n->cert);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->dir);
-	assert_int_equal(system(cmd), 0);
 }
 
 static uint64_t ag_rev(void *arg)
