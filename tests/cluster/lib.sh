@@ -59,6 +59,12 @@ cl_cleanup() {
 		kill -KILL "${CL_PID[$id]}" 2>/dev/null
 	done
 	wait 2>/dev/null
+	# a sanitizer report in any node's log fails the test
+	if [ $rc -eq 0 ] && [ -n "$CL_DIR" ] &&
+		grep -l "ERROR: AddressSanitizer\|runtime error:" "$CL_DIR"/n*.log 2>/dev/null; then
+		cl_log "FAIL: sanitizer report in a node's log"
+		rc=1
+	fi
 	if [ $rc -ne 0 ] && [ -n "$CL_DIR" ]; then
 		for f in "$CL_DIR"/n*.log; do
 			[ -f "$f" ] && { echo "--- $f (tail)"; tail -n 80 "$f"; }
