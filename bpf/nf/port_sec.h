@@ -7,8 +7,12 @@
  * ARP probes) when the port has one. Every violation is TN_DROP_SPOOF_MAC
  * (the ABI has one anti-spoof reason). VLAN-tagged frames, which would
  * carry their IP and ARP past these checks, are TN_DROP_MALFORMED (as OVN's
- * port security drops them). Included by vif.bpf.c after the
- * program array tn_vif_calls.
+ * port security drops them). IPv6 frames are dropped as TN_DROP_SPOOF_MAC:
+ * there is no IPv6 source or ND (NA target / SLLA) check yet, so an IPv6
+ * frame's source cannot be verified and must not pass; the reason is the
+ * anti-spoof one (the frame is well formed, its source is unproven), no new
+ * ABI reason. Ports without port security are not affected. Included by
+ * vif.bpf.c after the program array tn_vif_calls.
  */
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
@@ -44,6 +48,8 @@ static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 			return TN_DROP_SPOOF_MAC;
 	} else if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
 		return TN_DROP_MALFORMED;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		return TN_DROP_SPOOF_MAC; /* no IPv6/ND source check yet */
 	} else if (proto == bpf_htons(ETH_P_ARP)) {
 		arp = tn_arp_hdr(skb);
 		if (!arp || !tn_arp_is_eth_ip4(arp))

@@ -8,7 +8,7 @@
  * Tests: local_forward, remote_tunnel_key, remote_no_config,
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
  * tunnel_bad_vni, tunnel_spoofed_source, spoof_mac, spoof_ip,
- * vlan_tag_dropped, dhcp_allowed, flood_vif, flood_tunnel, no_port, no_fdb,
+ * vlan_tag_dropped, ipv6_dropped, dhcp_allowed, flood_vif, flood_tunnel, no_port, no_fdb,
  * tail_calls_filled, tail_call_miss, truncated, production_load.
  */
 #include "dp_harness.h"
@@ -266,6 +266,33 @@ static void test_vlan_tag_dropped(void **state)
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
+}
+
+/* Port security has no IPv6 source or ND check yet: IPv6 from a port with
+ * port security is dropped (anti-spoof reason), without it forwarded. */
+static void test_ipv6_dropped(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	memset(pkt, 0, sizeof(pkt)); /* Ethernet + a 40-byte IPv6 header */
+	memcpy(pkt, dp_mac_b, 6);
+	memcpy(pkt + 6, dp_mac_a, 6);
+	pkt[12] = 0x86; /* ETH_P_IPV6 */
+	pkt[13] = 0xdd;
+	pkt[14] = 0x60; /* version 6 */
+	pkt[20] = 59;	/* no next header */
+	pkt[21] = 64;	/* hop limit */
+	len = 14 + 40;
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 1);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
+	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);
 }
 
 static void test_dhcp_allowed(void **state)
@@ -549,6 +576,7 @@ int main(void)
 		DP_TEST(test_spoof_mac),
 		DP_TEST(test_spoof_ip),
 		DP_TEST(test_vlan_tag_dropped),
+		DP_TEST(test_ipv6_dropped),
 		DP_TEST(test_dhcp_allowed),
 		DP_TEST(test_flood_vif),
 		DP_TEST(test_flood_tunnel),
