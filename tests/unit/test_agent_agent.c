@@ -55,9 +55,13 @@ static int group_setup(void **state_)
 	snprintf(bpffs, sizeof(bpffs), "%s/bpf", dir);
 	snprintf(state, sizeof(state), "%s/state", dir);
 	zsys_handler_set(NULL);
-	return sh("ip link set lo up && ip link add ul0 type veth peer name ul1 && "
-		  "ip addr add 198.18.6.1/24 dev ul0 && ip link set ul0 up && "
-		  "ip link add vm1h type veth peer name vm1p && ip link set vm1h up");
+	if (sh("ip link set lo up && ip link add ul0 type veth peer name ul1 && "
+	       "ip addr add 198.18.6.1/24 dev ul0 && ip link set ul0 up && "
+	       "ip link add vm1h type veth peer name vm1p && ip link set vm1h up")) {
+		rmdir(dir); /* no group teardown after a failed setup */
+		return -1;
+	}
+	return 0;
 }
 
 static int group_teardown(void **state_)

@@ -46,9 +46,13 @@ static int group_setup(void **state)
 		return -1;
 	if (!mkdtemp(bpffs))
 		return -1;
-	return sh("ip link set lo up && ip link add ul0 type veth peer name ul1 && "
-		  "ip addr add 198.18.5.1/24 dev ul0 && ip link set ul0 mtu 1500 up && "
-		  "ip link add vm1h type veth peer name vm1p && ip link set vm1h mtu 1500 up");
+	if (sh("ip link set lo up && ip link add ul0 type veth peer name ul1 && "
+	       "ip addr add 198.18.5.1/24 dev ul0 && ip link set ul0 mtu 1500 up && "
+	       "ip link add vm1h type veth peer name vm1p && ip link set vm1h mtu 1500 up")) {
+		rmdir(bpffs); /* no group teardown after a failed setup */
+		return -1;
+	}
+	return 0;
 }
 
 static int group_teardown(void **state)
