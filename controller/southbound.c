@@ -8,7 +8,7 @@
  *    ZMQ_ZAP_ENFORCE_DOMAIN=1, so without our ZAP handler nobody gets in);
  *  - our ZAP handler, a REP socket on inproc://zeromq.zap.01 in czmq's
  *    context, that admits exactly the CURVE keys of enrolled hosts and names
- *    the session with User-Id = host name.
+ *    the session with User-Id = host name and X-Key = its Z85 key.
  *
  * Per host we keep the rows we last compiled for it. While the host has a
  * session those are also the rows it was sent, so a publish sends exactly
@@ -39,8 +39,13 @@
  * node whose writes arrive by replication catches up within a second even
  * if nobody publishes.
  *
- * Not handled: a host whose public key changes keeps its current session
- * until it reconnects (ZAP checks keys at connect time only).
+ * A host's key can change (PATCH, or delete and re-create) while a
+ * connection made with the old key is open: ZAP ran at connect time only.
+ * So the ZAP reply also carries the client's key (metadata property
+ * X-Key), and every message's key must still be the enrolled key of its
+ * User-Id host; otherwise it is dropped (rx_unauthenticated) and, if that
+ * connection holds the host's session, the session ends. A publish ends a
+ * session whose key is no longer the host's before sending it anything.
  *
  * This file holds the sessions: sockets, messages from agents, ZAP,
  * heartbeats and the lifecycle; southbound_publish.c compiles, pushes and
@@ -66,6 +71,7 @@
 #define SB_ZAP_ENDPOINT	      "inproc://zeromq.zap.01"
 #define SB_ZAP_DOMAIN	      "tenet"
 #define SB_ZAP_ENFORCE_DOMAIN 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, draft in zmq.h */
+#define SB_KEY_PROP	      "X-Key" /* ZAP metadata: the client's Z85 key */
 
 /* Counts a dropped message in stats.ctr and logs it, as a warning at most
  * once per SB_WARN_MS and at debug level otherwise. */
@@ -221,7 +227,7 @@ static void sb_hello_ahead(struct southbound *sb, struct sb_host *h, uint64_t ag
 }
 
 static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
-			const struct wire_msg *m)
+			const char *key, const struct wire_msg *m)
 {
 	zframe_t *nrid;
 
@@ -237,6 +243,7 @@ static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		return;
 	zframe_destroy(&h->rid);
 	h->rid = nrid;
+	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->seen = true;
 	log_info("session open host=%s last_rev=%" PRIu64 " rev=%" PRIu64, h->name,
 		 m->hello.last_rev, sb->rev);
@@ -290,9 +297,10 @@ static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct 
 			h->name, foreign);
 }
 
-/* Dispatches a decoded message from the host named by User-Id. */
+/* Dispatches a decoded message from the host named by User-Id, sent with
+ * key (its enrolled key, checked by sb_handle). */
 static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
-			const struct wire_msg *m)
+			const char *key, const struct wire_msg *m)
 {
 	if (m->type == WIRE_HELLO) {
 		if (strcmp(m->hello.host, h->name) != 0) {
@@ -312,7 +320,7 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		}
 		sb->stats.rx_msgs++;
 		sb_heard(h);
-		sb_on_hello(sb, h, rid, m);
+		sb_on_hello(sb, h, rid, key, m);
 		return;
 	}
 	if (!h->rid || !zframe_eq(h->rid, rid)) {
@@ -334,7 +342,7 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 static void sb_handle(struct southbound *sb, zmsg_t *msg)
 {
 	zframe_t *rid = zmsg_first(msg), *payload = zmsg_next(msg);
-	const char *user;
+	const char *user, *key, *owner;
 	struct sb_host *h;
 	struct wire_msg m;
 	int rc;
@@ -348,6 +356,16 @@ static void sb_handle(struct southbound *sb, zmsg_t *msg)
 	if (!h || !h->enrolled) {
 		sb_drop(sb, rx_unauthenticated, "message from no enrolled host user=%s",
 			user ? user : "-");
+		return;
+	}
+	/* ZAP ran at connect time: the key must still be this host's now */
+	key = zframe_meta(payload, SB_KEY_PROP);
+	owner = key ? zhashx_lookup(sb->keys, key) : NULL;
+	if (!owner || strcmp(owner, h->name) != 0) {
+		sb_drop(sb, rx_unauthenticated, "key no longer enrolled for the host host=%s",
+			h->name);
+		if (h->rid && zframe_eq(h->rid, rid))
+			sb_disconnect(h, "key no longer enrolled");
 		return;
 	}
 	if (zframe_size(payload) > SB_MAX_RX) {
@@ -364,7 +382,7 @@ static void sb_handle(struct southbound *sb, zmsg_t *msg)
 		sb_drop(sb, rx_rejected, "undecodable message host=%s err=%d", h->name, rc);
 		return;
 	}
-	sb_dispatch(sb, h, rid, &m);
+	sb_dispatch(sb, h, rid, key, &m);
 	wire_msg_release(&m);
 }
 
@@ -385,11 +403,12 @@ static void sb_on_router(evutil_socket_t fd, short what, void *arg)
 
 /* ---- ZAP ---- */
 
-/* Decides one ZAP request; returns the status code and sets *user. */
-static const char *sb_zap_decide(struct southbound *sb, zmsg_t *req, const char **user)
+/* Decides one ZAP request; returns the status code and sets *user and,
+ * when admitted, z85 (the client's key). */
+static const char *sb_zap_decide(struct southbound *sb, zmsg_t *req, const char **user,
+				 char z85[41])
 {
 	zframe_t *f[7] = {0};
-	char z85[41];
 	const char *name;
 
 	*user = "";
@@ -410,15 +429,39 @@ static const char *sb_zap_decide(struct southbound *sb, zmsg_t *req, const char 
 	return "200";
 }
 
+/* Appends the ZAP reply's metadata frame: the property SB_KEY_PROP = key
+ * (ZMTP metadata: name length, name, 4-byte big-endian value length, value)
+ * when admitted, nothing otherwise. */
+static void sb_zap_metadata(zmsg_t *rep, const char *key)
+{
+	uint8_t md[1 + sizeof(SB_KEY_PROP) + 4 + 40];
+	size_t nl = strlen(SB_KEY_PROP), off = 0;
+
+	if (!key) {
+		zmsg_addmem(rep, NULL, 0);
+		return;
+	}
+	md[off++] = (uint8_t)nl;
+	memcpy(md + off, SB_KEY_PROP, nl);
+	off += nl;
+	md[off++] = 0;
+	md[off++] = 0;
+	md[off++] = 0;
+	md[off++] = 40;
+	memcpy(md + off, key, 40);
+	zmsg_addmem(rep, md, off + 40);
+}
+
 static void sb_zap_handle(struct southbound *sb, zmsg_t *req)
 {
 	zframe_t *reqid = NULL;
 	const char *user, *status;
 	zmsg_t *rep = zmsg_new();
+	char key[41] = "";
 
 	if (zmsg_size(req) > 1 && zmsg_first(req))
 		reqid = zmsg_next(req);
-	status = sb_zap_decide(sb, req, &user);
+	status = sb_zap_decide(sb, req, &user, key);
 	if (!rep)
 		return;
 	zmsg_addstr(rep, "1.0");
@@ -426,7 +469,7 @@ static void sb_zap_handle(struct southbound *sb, zmsg_t *req)
 	zmsg_addstr(rep, status);
 	zmsg_addstr(rep, status[0] == '2' ? "OK" : "denied");
 	zmsg_addstr(rep, user);
-	zmsg_addmem(rep, NULL, 0);
+	sb_zap_metadata(rep, status[0] == '2' ? key : NULL);
 	if (zmsg_send(&rep, sb->zap))
 		zmsg_destroy(&rep);
 	if (status[0] == '2')

@@ -3,7 +3,10 @@
  * A ZeroMQ ROUTER socket with CURVE (server key from the data directory) and
  * a ZAP handler (ZMQ_ZAP_ENFORCE_DOMAIN=1) that admits only enrolled host
  * keys and answers with User-Id = the host's name: the authenticated User-Id,
- * never the routing id, names the host. Runs on the main thread's libevent
+ * never the routing id, names the host, and every message's key (ZAP
+ * metadata X-Key) must still be that host's enrolled key: a replaced key is
+ * locked out at once, also on connections it opened before. Runs on the
+ * main thread's libevent
  * loop via ZMQ_FD, draining ZMQ_EVENTS after each wake-up.
  *
  * After each committed write the API calls southbound_publish(): every host's

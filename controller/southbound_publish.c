@@ -185,6 +185,14 @@ static void sb_serve_caught_up(struct southbound *sb, struct sb_host *h)
 	h->ahead_rev = 0;
 }
 
+/* True if h's session was opened with a key still enrolled for h. */
+static bool sb_key_current(struct southbound *sb, const struct sb_host *h)
+{
+	const char *owner = zhashx_lookup(sb->keys, h->key);
+
+	return owner && strcmp(owner, h->name) == 0;
+}
+
 /* Recompiles h from t; when send, pushes the diff to its session. */
 static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
 			   bool send)
@@ -202,6 +210,9 @@ static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struc
 	}
 	if (nd && sb->primed)
 		h->dirty_rev = sb->rev;
+	/* (a host no longer enrolled is still sent its deletions, below) */
+	if (h->rid && h->enrolled && !sb_key_current(sb, h))
+		sb_disconnect(h, "key no longer enrolled");
 	if (send && h->rid && !h->ahead_rev && (nd || h->sent_rev != sb->rev))
 		sb_send_update(sb, h, WIRE_DELTA, d, nd);
 	free(d);

@@ -582,6 +582,65 @@ static void test_host_removed(void **state)
 	zsock_destroy(&b);
 }
 
+/* The old key's connection sends HELLO, ACK and STATUS after the host was
+ * re-enrolled with another key: each is refused as unauthenticated and
+ * none is answered. */
+static void expect_old_key_refused(zsock_t *d, const char *host)
+{
+	struct wire_port_status ps = {.port_id = 1, .up = true};
+	struct wire_msg m = {.type = WIRE_STATUS}, r;
+	uint64_t before = stats().rx_unauthenticated, rx = stats().rx_msgs;
+
+	agent_hello(d, host, 0);
+	assert_true(pump(unauth_counted, &before, 5000));
+	before = stats().rx_unauthenticated;
+	agent_ack(d, WIRE_ACK, store_revision(E->store));
+	assert_true(pump(unauth_counted, &before, 5000));
+	before = stats().rx_unauthenticated;
+	m.status.ports = &ps;
+	m.status.n_ports = 1;
+	agent_send(d, &m);
+	assert_true(pump(unauth_counted, &before, 5000));
+	assert_false(agent_recv(d, &r, 300));
+	assert_true(stats().rx_msgs == rx);
+}
+
+/* Replacing a host's key (PATCH, or delete and re-create) locks the old
+ * key out, also on a connection it opened before; the new key works. */
+static void test_key_replaced(void **state)
+{
+	zsock_t *a = agent_session(E->key_h1, "h1"), *b = agent_session(E->key_h2, "h2");
+	zcert_t *k1 = zcert_new(), *k2 = zcert_new();
+	struct southbound_host_info hi;
+	char body[128];
+	uint64_t rx;
+
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", zcert_public_txt(k1));
+	apply(STORE_OP_UPDATE, MODEL_HOST, "h1", body);
+	apply(STORE_OP_DELETE, MODEL_HOST, "h2", "");
+	host_create("h2", k2, "198.18.0.2");
+	southbound_publish(E->sb);
+	/* the sessions opened with the old keys are gone */
+	assert_true(southbound_host_info(E->sb, "h1", &hi));
+	assert_false(hi.connected);
+	expect_old_key_refused(a, "h1");
+	expect_old_key_refused(b, "h2");
+	zsock_destroy(&a);
+	zsock_destroy(&b);
+	a = agent_session(k1, "h1");
+	b = agent_session(k2, "h2");
+	rx = stats().rx_msgs;
+	agent_ack(a, WIRE_ACK, store_revision(E->store));
+	assert_true(pump(h1_acked, &(uint64_t){store_revision(E->store)}, 5000));
+	agent_ack(b, WIRE_HEARTBEAT, store_revision(E->store));
+	rx++;
+	assert_true(pump(msgs_counted, &rx, 5000));
+	zsock_destroy(&a);
+	zsock_destroy(&b);
+	zcert_destroy(&k1);
+	zcert_destroy(&k2);
+}
+
 static uint32_t port_key_of(const char *mac_last)
 {
 	struct topology t;
@@ -774,6 +833,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_host_removed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_replaced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, setup, teardown),
