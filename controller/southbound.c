@@ -65,7 +65,12 @@
 
 #define SB_HEARTBEAT_MS	      1000	 /* heartbeat period, both ways */
 #define SB_DEAD_MS	      3000	 /* silence after which a session is dropped */
-#define SB_MAX_RX	      (16 << 20) /* largest message an agent may send */
+/* Largest message an agent may send. Agents send only HELLO, ACK, HEARTBEAT
+ * and STATUS, the largest a STATUS of WIRE_MAX_PORTS entries (~2.3 MB at
+ * the widest integers). msgpack-c builds an object tree ~24x its input, so
+ * this cap also bounds what one message from a hostile enrolled host can
+ * make us allocate (~100 MB here, ~400 MB at 16 MiB). */
+#define SB_MAX_RX	      (4 << 20)
 #define SB_BATCH	      256	 /* messages handled per wake-up before yielding */
 #define SB_WARN_MS	      5000	 /* at most one drop warning per this period */
 #define SB_ZAP_ENDPOINT	      "inproc://zeromq.zap.01"

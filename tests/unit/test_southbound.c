@@ -424,6 +424,62 @@ static void test_garbage(void **state)
 	zsock_destroy(&d);
 }
 
+/* A monitor on d reporting its disconnections; read with pump(readable). */
+static zsock_t *disconnect_monitor(zsock_t *d)
+{
+	static int seq;
+	char ep[64];
+	zsock_t *mon;
+
+	snprintf(ep, sizeof(ep), "inproc://sb-test-monitor-%d", seq++);
+	assert_int_equal(zmq_socket_monitor(zsock_resolve(d), ep, ZMQ_EVENT_DISCONNECTED), 0);
+	mon = zsock_new_pair(ep);
+	assert_non_null(mon);
+	return mon;
+}
+
+/* The largest STATUS an agent can send is accepted (and checked); a 5 MiB
+ * message is refused by the socket before anything is decoded (the
+ * controller drops that connection), and the controller serves on. */
+static void test_oversized_refused(void **state)
+{
+	struct wire_port_status *ps = calloc(WIRE_MAX_PORTS, sizeof(*ps));
+	struct wire_msg m = {.type = WIRE_STATUS};
+	zsock_t *d = agent_session(E->key_h1, "h1"), *mon;
+	uint64_t before = stats().rx_rejected, rx;
+	size_t big = 5u << 20;
+	uint8_t *junk = calloc(1, big);
+	zframe_t *f;
+
+	assert_non_null(ps);
+	assert_non_null(junk);
+	for (size_t i = 0; i < WIRE_MAX_PORTS; i++)
+		ps[i] = (struct wire_port_status){.port_id = UINT32_MAX - (uint32_t)i,
+						  .rx_packets = UINT64_MAX,
+						  .tx_packets = UINT64_MAX,
+						  .drops = UINT64_MAX};
+	m.status.ports = ps;
+	m.status.n_ports = WIRE_MAX_PORTS;
+	agent_send(d, &m); /* all foreign ports: rejected once decoded */
+	assert_true(pump(rejected_counted, &before, 10000));
+	before = stats().rx_rejected;
+	rx = stats().rx_msgs;
+	mon = disconnect_monitor(d);
+	junk[0] = 0x93;
+	f = zframe_new(junk, big);
+	assert_int_equal(zframe_send(&f, d, 0), 0);
+	assert_true(pump(readable, mon, 10000));
+	assert_true(stats().rx_rejected == before);
+	assert_true(stats().rx_msgs == rx);
+	zsock_destroy(&mon);
+	zsock_destroy(&d);
+	/* the controller is fine: a new session gets its snapshot */
+	d = agent_session(E->key_h1, "h1");
+	zsock_destroy(&d);
+	free(junk);
+	free(ps);
+}
+
 struct wait_result {
 	bool done;			/* callback ran */
 	int status;			/* its status */
@@ -834,6 +890,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_replaced, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oversized_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, setup, teardown),
