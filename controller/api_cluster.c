@@ -109,8 +109,10 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 			  api_error_body(res->err.code, res->err.message, res->err.field),
 			  res->revision);
 	} else {
+		const char *oid = json_string_value(json_object_get(res->object, "id"));
+
 		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s", p->op == STORE_OP_CREATE ? "create" : p->op == STORE_OP_UPDATE ? "update" : "delete",
-			 model_kind_name(p->kind), p->id, res->status,
+			 model_kind_name(p->kind), oid ? oid : p->id, res->status,
 			 (unsigned long long)res->revision, res->replayed ? " replayed=1" : "");
 		api_reply(api, req, res->status,
 			  res->object ? api_decorate(api, p->kind, json_incref(res->object))
