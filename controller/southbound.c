@@ -156,8 +156,9 @@ void sb_disconnect(struct sb_host *h, const char *why)
 	zframe_destroy(&h->rid);
 }
 
-/* Sends m to h's session. A failed send (peer gone, or its queue full)
- * drops the session: the agent will HELLO again and get a SNAPSHOT. */
+/* Sends m to h's session. A failed encode or send (peer gone, or its
+ * queue full) drops the session: the agent will HELLO again and get a
+ * SNAPSHOT, where a later DELTA would skip what this one carried. */
 static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 {
 	zframe_t *rid, *payload;
@@ -167,10 +168,16 @@ static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_m
 
 	if (!h->rid)
 		return -ENOTCONN;
-	rc = wire_encode(m, &buf, &len);
+	if (sb->fail_encodes > 0) {
+		sb->fail_encodes--;
+		rc = -ENOMEM;
+	} else {
+		rc = wire_encode(m, &buf, &len);
+	}
 	if (rc) {
 		log_err("encode failed host=%s type=%s err=%d", h->name, wire_type_name(m->type),
 			rc);
+		sb_disconnect(h, "encode failed");
 		return rc;
 	}
 	payload = zframe_new(buf, len);

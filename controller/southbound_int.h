@@ -66,6 +66,7 @@ struct southbound {
 	bool primed;		       /* first compile done: row changes now mark hosts dirty */
 	struct southbound_stats stats; /* counters */
 	int64_t last_warn_ms;	       /* when a drop was last logged as a warning */
+	int fail_encodes;	       /* tests only: fail this many encodes (fault injection) */
 };
 
 /* ---- southbound.c ---- */

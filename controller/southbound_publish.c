@@ -215,6 +215,9 @@ static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struc
 		sb_disconnect(h, "key no longer enrolled");
 	if (send && h->rid && !h->ahead_rev && (nd || h->sent_rev != sb->rev))
 		sb_send_update(sb, h, WIRE_DELTA, d, nd);
+	/* the new rows replace the old ones either way: they were sent, or the
+	 * send failed, which ended the session (sent_rev not advanced), so the
+	 * agent's next HELLO gets them as a SNAPSHOT, never a DELTA past them */
 	free(d);
 	free(h->rows);
 	h->rows = rows;

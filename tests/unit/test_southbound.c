@@ -22,6 +22,7 @@
 
 #include "compiler.h"
 #include "southbound.h"
+#include "southbound_int.h"
 #include "store.h"
 #include "tenet_abi.h"
 #include "wire.h"
@@ -575,6 +576,37 @@ static void test_publish_delta_and_wait(void **state)
 	zsock_destroy(&d);
 }
 
+/* A DELTA that cannot be encoded ends the session: the agent is sent no
+ * later DELTA that would skip its rows, and its next HELLO gets them all
+ * in a SNAPSHOT. */
+static void test_encode_failure_drops_session(void **state)
+{
+	zsock_t *d = agent_session(E->key_h1, "h1");
+	uint64_t r0 = store_revision(E->store);
+	struct southbound_host_info hi;
+	struct wire_msg m;
+
+	agent_ack(d, WIRE_ACK, r0);
+	assert_true(pump(h1_acked, &r0, 5000));
+	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	E->sb->fail_encodes = 1;
+	southbound_publish(E->sb);
+	assert_int_equal(E->sb->fail_encodes, 0);
+	assert_true(southbound_host_info(E->sb, "h1", &hi));
+	assert_false(hi.connected);
+	/* a later change to h1's rows is not sent as a DELTA from r0 */
+	port_create(PORT3, "02:00:00:00:00:03", "h2", "vm3");
+	southbound_publish(E->sb);
+	assert_false(agent_recv(d, &m, 300));
+	agent_hello(d, "h1", r0);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_SNAPSHOT);
+	assert_true(m.update.to == store_revision(E->store));
+	assert_int_equal(m.update.n_rows, expected_rows("h1"));
+	wire_msg_release(&m);
+	zsock_destroy(&d);
+}
+
 /* A second session for h1 replaces the first: the old one's ACKs are
  * refused. */
 static void test_latest_session_wins(void **state)
@@ -891,6 +923,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_replaced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_encode_failure_drops_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, setup, teardown),
