@@ -288,12 +288,13 @@ void api_status(struct api *api, struct evhttp_request *req)
 	if (api->sb)
 		southbound_get_stats(api->sb, &st);
 	api_reply(api, req, 200,
-		  json_pack("{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I}}", "revision", (json_int_t)rev,
+		  json_pack("{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "revision", (json_int_t)rev,
 			    "southbound", "rx_msgs", (json_int_t)st.rx_msgs, "rx_rejected",
 			    (json_int_t)st.rx_rejected, "rx_unknown_type",
 			    (json_int_t)st.rx_unknown_type, "rx_unauthenticated",
 			    (json_int_t)st.rx_unauthenticated, "tx_snapshots",
-			    (json_int_t)st.tx_snapshots, "tx_deltas", (json_int_t)st.tx_deltas),
+			    (json_int_t)st.tx_snapshots, "tx_deltas", (json_int_t)st.tx_deltas,
+			    "hello_ahead", (json_int_t)st.hello_ahead),
 		  rev);
 }
 

@@ -174,6 +174,7 @@ call GET /status
 expect 200 "status"
 [ "$(jget .revision)" = "$REV" ] || fail "status revision $(jget .revision) != header $REV"
 jq -e '.southbound.tx_snapshots != null' <<<"$BODY" >/dev/null || fail "status counters: $BODY"
+jq -e '.southbound.hello_ahead == 0' <<<"$BODY" >/dev/null || fail "status hello_ahead: $BODY"
 call GET "/changes?since=0"
 expect 200 "changes since 0"
 [ "$(jget '.changes | length')" = "$(revision)" ] || fail "changes: $BODY"
