@@ -12,8 +12,8 @@
 #include "output.h"
 
 /* A struct ctl talking to http://api_addr instead (same token, timeout). */
-static int cluster_ctl_at(const struct ctl *ctl, const char *api_addr, struct ctl *out,
-			  char *url, size_t size)
+static int cluster_ctl_at(const struct ctl *ctl, const char *api_addr, struct ctl *out, char *url,
+			  size_t size)
 {
 	const char *err;
 
@@ -34,9 +34,11 @@ static const char *cluster_api_of(json_t *st, json_int_t id)
 	json_t *s;
 	size_t i;
 
-	json_array_foreach(json_object_get(st, "servers"), i, s) if (
-	    json_integer_value(json_object_get(s, "id")) == id) return json_string_value(
-	    json_object_get(s, "api_address"));
+	json_array_foreach(json_object_get(st, "servers"), i, s)
+	{
+		if (json_integer_value(json_object_get(s, "id")) == id)
+			return json_string_value(json_object_get(s, "api_address"));
+	}
 	return NULL;
 }
 

@@ -17,14 +17,14 @@
 
 /* A request waiting for the Raft thread. */
 struct api_pending {
-	struct api *api;	       /* the server */
-	struct evhttp_request *req;    /* NULL once its connection closed */
+	struct api *api;		/* the server */
+	struct evhttp_request *req;	/* NULL once its connection closed */
 	struct evhttp_connection *conn; /* req's connection */
-	struct api_pending *next;      /* in api->pending */
-	enum store_op op;	       /* writes: operation */
-	enum model_kind kind;	       /* writes: kind; reads: route kind */
-	char id[72];		       /* writes: object id */
-	struct api_route route;	       /* consistent reads: what to serve */
+	struct api_pending *next;	/* in api->pending */
+	enum store_op op;		/* writes: operation */
+	enum model_kind kind;		/* writes: kind; reads: route kind */
+	char id[72];			/* writes: object id */
+	struct api_route route;		/* consistent reads: what to serve */
 };
 
 static struct api_pending *api_pending_new(struct api *api, struct evhttp_request *req)
@@ -101,9 +101,10 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 		api_redirect(api, req);
 	} else if (status < 0) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
-		api_error(api, req, 503, "unknown_outcome",
-			  "the write may or may not be applied: retry with the same Idempotency-Key",
-			  NULL);
+		api_error(
+		    api, req, 503, "unknown_outcome",
+		    "the write may or may not be applied: retry with the same Idempotency-Key",
+		    NULL);
 	} else if (res->status >= 400) {
 		api_reply(api, req, res->status,
 			  api_error_body(res->err.code, res->err.message, res->err.field),
@@ -111,12 +112,14 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 	} else {
 		const char *oid = json_string_value(json_object_get(res->object, "id"));
 
-		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s", p->op == STORE_OP_CREATE ? "create" : p->op == STORE_OP_UPDATE ? "update" : "delete",
+		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s",
+			 p->op == STORE_OP_CREATE   ? "create"
+			 : p->op == STORE_OP_UPDATE ? "update"
+						    : "delete",
 			 model_kind_name(p->kind), oid ? oid : p->id, res->status,
 			 (unsigned long long)res->revision, res->replayed ? " replayed=1" : "");
 		api_reply(api, req, res->status,
-			  res->object ? api_decorate(api, p->kind, json_incref(res->object))
-				      : NULL,
+			  res->object ? api_decorate(api, p->kind, json_incref(res->object)) : NULL,
 			  res->revision);
 	}
 out:
@@ -236,8 +239,10 @@ static void api_on_change(void *arg, int status, const char *msg)
 	static const struct {
 		int err, http;
 		const char *code;
-	} map[] = {{-ENOENT, 404, "not_found"}, {-EBUSY, 409, "change_in_progress"},
-		   {-EEXIST, 409, "conflict"},	{-ETIMEDOUT, 504, "timeout"}};
+	} map[] = {{-ENOENT, 404, "not_found"},
+		   {-EBUSY, 409, "change_in_progress"},
+		   {-EEXIST, 409, "conflict"},
+		   {-ETIMEDOUT, 504, "timeout"}};
 	int http = 503;
 	const char *code = "unavailable";
 

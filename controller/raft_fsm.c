@@ -34,8 +34,7 @@ static void rf_kick(struct raft_node *n)
 	}
 }
 
-void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status,
-			const char *msg)
+void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status, const char *msg)
 {
 	req->status = status;
 	snprintf(req->msg, sizeof(req->msg), "%s", msg ? msg : "");
@@ -143,8 +142,7 @@ static int rf_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigne
 	return 0;
 }
 
-static int rf_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[],
-				unsigned *n_bufs)
+static int rf_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
 {
 	for (unsigned i = 0; *bufs && i < *n_bufs; i++)
 		free((*bufs)[i].base);

@@ -47,8 +47,7 @@ static int rk_write_new(const char *path, const char *text)
 	return rc;
 }
 
-int raft_keys_load(const char *dir, const char *file, bool create,
-		   uint8_t key[RAFT_NODE_KEY_BYTES])
+int raft_keys_load(const char *dir, const char *file, bool create, uint8_t key[RAFT_NODE_KEY_BYTES])
 {
 	char path[4096], hex[RK_LINE_MAX];
 	size_t bin_len = 0;

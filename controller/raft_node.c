@@ -192,9 +192,8 @@ static void rn_tune(struct raft_node *n, const struct raft_node_config *cfg)
 	raft_set_snapshot_threshold(&n->raft, cfg->snapshot_threshold
 						  ? cfg->snapshot_threshold
 						  : RAFT_NODE_SNAPSHOT_THRESHOLD);
-	raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing
-						 ? cfg->snapshot_trailing
-						 : RAFT_NODE_SNAPSHOT_TRAILING);
+	raft_set_snapshot_trailing(&n->raft, cfg->snapshot_trailing ? cfg->snapshot_trailing
+								    : RAFT_NODE_SNAPSHOT_TRAILING);
 }
 
 /* Sets up libuv, the transport, raft_uv and libraft; 0 or -errno. */
@@ -209,8 +208,8 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 	if (rv == 0)
 		rv = raft_uv_init(&n->io, &n->loop, cfg->dir, &n->auth);
 	if (rv != 0) {
-		log_err("raft io setup failed dir=%s err=%s msg=\"%s\"", cfg->dir, raft_strerror(rv),
-			n->io.errmsg);
+		log_err("raft io setup failed dir=%s err=%s msg=\"%s\"", cfg->dir,
+			raft_strerror(rv), n->io.errmsg);
 		return -EIO;
 	}
 	raft_uv_set_auto_recovery(&n->io, false);
@@ -226,7 +225,8 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 		return -EINVAL;
 	rv = raft_start(&n->raft);
 	if (rv != 0) {
-		log_err("raft start failed err=%s msg=%s", raft_strerror(rv), raft_errmsg(&n->raft));
+		log_err("raft start failed err=%s msg=%s", raft_strerror(rv),
+			raft_errmsg(&n->raft));
 		return -EIO;
 	}
 	n->started = true;
@@ -368,8 +368,12 @@ int raft_node_propose(struct raft_node *n, const void *cmd, size_t len, raft_nod
 	for (int i = 0; i < 8; i++)
 		e[8 + i] = (uint8_t)(req->tag >> (56 - 8 * i));
 	memcpy(e + RAFT_ENTRY_HDR, cmd, len);
-	*req = (struct raft_node_req){.type = RAFT_NODE_APPLY, .entry = e, .entry_len = padded,
-				      .tag = req->tag, .apply_cb = cb, .arg = arg};
+	*req = (struct raft_node_req){.type = RAFT_NODE_APPLY,
+				      .entry = e,
+				      .entry_len = padded,
+				      .tag = req->tag,
+				      .apply_cb = cb,
+				      .arg = arg};
 	rc = rn_submit(n, req);
 	if (rc < 0) {
 		raft_free(e);

@@ -32,9 +32,9 @@
 
 #include "store.h"
 
-#define RAFT_NODE_ADDR_MAX   128 /* longest "RAFT/API" address */
-#define RAFT_NODE_MAX_SERVERS 16 /* servers shown by raft_node_info */
-#define RAFT_NODE_KEY_BYTES   32 /* cluster key */
+#define RAFT_NODE_ADDR_MAX	     128  /* longest "RAFT/API" address */
+#define RAFT_NODE_MAX_SERVERS	     16	  /* servers shown by raft_node_info */
+#define RAFT_NODE_KEY_BYTES	     32	  /* cluster key */
 #define RAFT_NODE_SNAPSHOT_THRESHOLD 1024 /* entries between snapshots */
 #define RAFT_NODE_SNAPSHOT_TRAILING  512  /* entries kept after a snapshot */
 
@@ -55,22 +55,22 @@ struct raft_node_config {
 
 /* One server of the configuration. */
 struct raft_node_server {
-	uint64_t id;			  /* server id */
+	uint64_t id;			    /* server id */
 	char raft_addr[RAFT_NODE_ADDR_MAX]; /* transport address */
 	char api_addr[RAFT_NODE_ADDR_MAX];  /* REST address */
-	int role;			  /* RAFT_VOTER, RAFT_STANDBY, RAFT_SPARE */
+	int role;			    /* RAFT_VOTER, RAFT_STANDBY, RAFT_SPARE */
 };
 
 /* A view of the node, refreshed by the Raft thread on every loop turn. */
 struct raft_node_info {
-	uint64_t id;			  /* this server */
-	int state;			  /* enum raft_state */
-	uint64_t term;			  /* current term */
-	uint64_t commit;		  /* commit index */
-	uint64_t applied;		  /* last applied index */
-	uint64_t leader_id;		  /* 0 if unknown */
+	uint64_t id;			     /* this server */
+	int state;			     /* enum raft_state */
+	uint64_t term;			     /* current term */
+	uint64_t commit;		     /* commit index */
+	uint64_t applied;		     /* last applied index */
+	uint64_t leader_id;		     /* 0 if unknown */
 	char leader_api[RAFT_NODE_ADDR_MAX]; /* leader's API address, "" if unknown */
-	size_t n_servers;		  /* entries in servers */
+	size_t n_servers;		     /* entries in servers */
 	struct raft_node_server servers[RAFT_NODE_MAX_SERVERS]; /* the configuration */
 };
 

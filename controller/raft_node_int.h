@@ -24,63 +24,63 @@ enum raft_node_req_type {
 
 /* A request from the main thread, and its result on the way back. */
 struct raft_node_req {
-	enum raft_node_req_type type; /* what to do */
-	struct raft_node *node;	      /* owner */
-	struct raft_node_req *next;   /* in the in/out queue or the pending list */
-	void *entry;		      /* APPLY: padded entry (raft_malloc'd) */
-	size_t entry_len;	      /* APPLY: its length */
-	uint64_t tag;		      /* APPLY: proposal tag in the entry header */
-	uint64_t index;		      /* APPLY: log index assigned by raft_apply */
-	uint64_t id;		      /* ADD/REMOVE/TRANSFER: server id */
+	enum raft_node_req_type type;  /* what to do */
+	struct raft_node *node;	       /* owner */
+	struct raft_node_req *next;    /* in the in/out queue or the pending list */
+	void *entry;		       /* APPLY: padded entry (raft_malloc'd) */
+	size_t entry_len;	       /* APPLY: its length */
+	uint64_t tag;		       /* APPLY: proposal tag in the entry header */
+	uint64_t index;		       /* APPLY: log index assigned by raft_apply */
+	uint64_t id;		       /* ADD/REMOVE/TRANSFER: server id */
 	char addr[RAFT_NODE_ADDR_MAX]; /* ADD: "RAFT/API" */
-	raft_node_apply_cb apply_cb;  /* APPLY completion */
-	raft_node_done_cb done_cb;    /* other completions */
-	void *arg;		      /* callback argument */
-	int status;		      /* 0 or -errno */
-	char msg[128];		      /* reason */
-	bool has_res;		      /* res was filled by the state machine */
-	struct store_result res;      /* APPLY: the outcome */
+	raft_node_apply_cb apply_cb;   /* APPLY completion */
+	raft_node_done_cb done_cb;     /* other completions */
+	void *arg;		       /* callback argument */
+	int status;		       /* 0 or -errno */
+	char msg[128];		       /* reason */
+	bool has_res;		       /* res was filled by the state machine */
+	struct store_result res;       /* APPLY: the outcome */
 	union {
 		struct raft_apply apply;       /* APPLY */
 		struct raft_barrier barrier;   /* BARRIER */
 		struct raft_change change;     /* ADD/REMOVE */
 		struct raft_transfer transfer; /* TRANSFER */
-	} r;			       /* libraft's request */
+	} r;				       /* libraft's request */
 };
 
 struct raft_node {
 	/* set before the thread starts, then read-only */
-	struct store *store;	     /* the state machine (borrowed) */
-	struct event_base *base;     /* main loop (borrowed) */
-	uint64_t id;		     /* this server */
+	struct store *store;	       /* the state machine (borrowed) */
+	struct event_base *base;       /* main loop (borrowed) */
+	uint64_t id;		       /* this server */
 	char addr[RAFT_NODE_ADDR_MAX]; /* "RAFT/API" */
 	/* Raft thread only */
-	uv_loop_t loop;			 /* the Raft loop */
-	uv_async_t wake;		 /* main -> Raft wake-up */
-	uv_check_t check;		 /* refreshes info every loop turn */
-	struct raft_uv_transport tcp;	 /* raft_uv_tcp */
-	struct raft_uv_transport auth;	 /* authenticating wrapper of tcp */
-	struct raft_io io;		 /* raft_uv */
-	struct raft raft;		 /* the Raft server */
-	struct raft_fsm fsm;		 /* the store as state machine */
-	struct raft_node_req *pending;	 /* proposals waiting for their entry */
-	bool closing;			 /* raft_close called */
-	bool started;			 /* raft_start succeeded */
+	uv_loop_t loop;		       /* the Raft loop */
+	uv_async_t wake;	       /* main -> Raft wake-up */
+	uv_check_t check;	       /* refreshes info every loop turn */
+	struct raft_uv_transport tcp;  /* raft_uv_tcp */
+	struct raft_uv_transport auth; /* authenticating wrapper of tcp */
+	struct raft_io io;	       /* raft_uv */
+	struct raft raft;	       /* the Raft server */
+	struct raft_fsm fsm;	       /* the store as state machine */
+	struct raft_node_req *pending; /* proposals waiting for their entry */
+	bool closing;		       /* raft_close called */
+	bool started;		       /* raft_start succeeded */
 	/* shared, under lock */
-	pthread_mutex_t lock;		 /* guards the fields below */
-	struct raft_node_req *in;	 /* main -> Raft queue (LIFO, reversed on pop) */
-	struct raft_node_req *out;	 /* Raft -> main queue (LIFO, reversed on pop) */
-	bool stop;			 /* main asked the thread to stop */
-	bool applied;			 /* entries applied since main last looked */
-	struct raft_node_info info;	 /* latest view */
+	pthread_mutex_t lock;	    /* guards the fields below */
+	struct raft_node_req *in;   /* main -> Raft queue (LIFO, reversed on pop) */
+	struct raft_node_req *out;  /* Raft -> main queue (LIFO, reversed on pop) */
+	bool stop;		    /* main asked the thread to stop */
+	bool applied;		    /* entries applied since main last looked */
+	struct raft_node_info info; /* latest view */
 	/* main thread only */
-	pthread_t thread;		 /* the Raft thread */
-	bool running;			 /* thread started */
-	int efd;			 /* eventfd: Raft -> main wake-up */
-	struct event *ev;		 /* efd watcher */
-	void (*on_applied)(void *arg);	 /* after entries were applied */
-	void *on_applied_arg;		 /* its argument */
-	uint64_t next_tag;		 /* proposal tags */
+	pthread_t thread;	       /* the Raft thread */
+	bool running;		       /* thread started */
+	int efd;		       /* eventfd: Raft -> main wake-up */
+	struct event *ev;	       /* efd watcher */
+	void (*on_applied)(void *arg); /* after entries were applied */
+	void *on_applied_arg;	       /* its argument */
+	uint64_t next_tag;	       /* proposal tags */
 };
 
 /* Raft thread (raft_fsm.c). */

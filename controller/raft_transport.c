@@ -11,48 +11,48 @@
 
 #include "log.h"
 
-#define RT_NONCE  32			 /* challenge bytes */
-#define RT_MAC	  crypto_auth_BYTES	 /* answer bytes */
-#define RT_ACK	  'K'			 /* acceptor's confirmation */
-#define RT_ADDR_MAX 256			 /* longest address bound into the MAC */
+#define RT_NONCE    32		      /* challenge bytes */
+#define RT_MAC	    crypto_auth_BYTES /* answer bytes */
+#define RT_ACK	    'K'		      /* acceptor's confirmation */
+#define RT_ADDR_MAX 256		      /* longest address bound into the MAC */
 
 /* The wrapper's state (t->impl). */
 struct rt {
-	struct raft_uv_transport *inner;   /* raft_uv_tcp */
-	struct raft_uv_transport *outer;   /* the wrapper given to raft_uv */
-	uv_loop_t *loop;		   /* the Raft loop */
-	uint8_t key[crypto_auth_KEYBYTES]; /* cluster key */
-	raft_id id;			   /* own id */
-	char addr[RT_ADDR_MAX];		   /* own address */
-	raft_uv_accept_cb accept_cb;	   /* libraft's accept callback */
-	struct rt_hs *handshakes;	   /* in progress */
+	struct raft_uv_transport *inner;     /* raft_uv_tcp */
+	struct raft_uv_transport *outer;     /* the wrapper given to raft_uv */
+	uv_loop_t *loop;		     /* the Raft loop */
+	uint8_t key[crypto_auth_KEYBYTES];   /* cluster key */
+	raft_id id;			     /* own id */
+	char addr[RT_ADDR_MAX];		     /* own address */
+	raft_uv_accept_cb accept_cb;	     /* libraft's accept callback */
+	struct rt_hs *handshakes;	     /* in progress */
 	raft_uv_transport_close_cb close_cb; /* libraft's close callback */
 };
 
 /* One handshake in progress, on either side. */
 struct rt_hs {
-	struct rt *rt;			/* the transport */
-	struct rt_hs *next;		/* in rt->handshakes */
-	bool accepting;			/* acceptor (true) or connector */
-	struct uv_stream_s *stream;	/* the connection */
-	uv_timer_t timer;		/* deadline */
-	uv_write_t wr;			/* first write (nonce or MAC) */
-	uv_write_t wr2;			/* second write (ack) */
-	bool done;			/* finished: late callbacks are ignored */
-	uint8_t nonce[RT_NONCE];	/* challenge */
-	uint8_t in[RT_MAC];		/* bytes read so far */
-	size_t want, got;		/* bytes expected and received */
-	uint8_t out[RT_MAC];		/* bytes written */
-	raft_id peer_id;		/* acceptor: the connector's id */
-	char peer_addr[RT_ADDR_MAX];	/* acceptor: the connector's address */
-	struct raft_uv_connect *req;	/* connector: libraft's request */
+	struct rt *rt;			  /* the transport */
+	struct rt_hs *next;		  /* in rt->handshakes */
+	bool accepting;			  /* acceptor (true) or connector */
+	struct uv_stream_s *stream;	  /* the connection */
+	uv_timer_t timer;		  /* deadline */
+	uv_write_t wr;			  /* first write (nonce or MAC) */
+	uv_write_t wr2;			  /* second write (ack) */
+	bool done;			  /* finished: late callbacks are ignored */
+	uint8_t nonce[RT_NONCE];	  /* challenge */
+	uint8_t in[RT_MAC];		  /* bytes read so far */
+	size_t want, got;		  /* bytes expected and received */
+	uint8_t out[RT_MAC];		  /* bytes written */
+	raft_id peer_id;		  /* acceptor: the connector's id */
+	char peer_addr[RT_ADDR_MAX];	  /* acceptor: the connector's address */
+	struct raft_uv_connect *req;	  /* connector: libraft's request */
 	struct raft_uv_connect inner_req; /* connector: request to raft_uv_tcp */
-	int pending;			/* handles still to close before free */
-	int writes;			/* writes whose callback has not run yet */
+	int pending;			  /* handles still to close before free */
+	int writes;			  /* writes whose callback has not run yet */
 };
 
-static void rt_mac(const struct rt *rt, const uint8_t nonce[RT_NONCE], raft_id id,
-		   const char *addr, uint8_t mac[RT_MAC])
+static void rt_mac(const struct rt *rt, const uint8_t nonce[RT_NONCE], raft_id id, const char *addr,
+		   uint8_t mac[RT_MAC])
 {
 	crypto_auth_hmacsha512256_state st;
 	uint8_t idb[8];
@@ -276,8 +276,7 @@ static void rt_strip(const char *address, char *out, size_t size)
 {
 	const char *slash = strchr(address, '/');
 
-	snprintf(out, size, "%.*s", slash ? (int)(slash - address) : (int)strlen(address),
-		 address);
+	snprintf(out, size, "%.*s", slash ? (int)(slash - address) : (int)strlen(address), address);
 }
 
 static int rt_init(struct raft_uv_transport *t, raft_id id, const char *address)

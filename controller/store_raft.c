@@ -128,8 +128,8 @@ out_abort:
 }
 
 /* Appends one record (table, key, value) to the growing buffer. */
-static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table,
-			  const MDB_val *k, const MDB_val *v)
+static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table, const MDB_val *k,
+			  const MDB_val *v)
 {
 	size_t need = 9 + k->mv_size + v->mv_size;
 	uint8_t *p;
@@ -156,8 +156,8 @@ static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table
 }
 
 /* Dumps every record of table i of dbis into the buffer. */
-static int store_snap_table(struct store_txn *t, MDB_dbi dbi, uint8_t i, uint8_t **buf,
-			    size_t *len, size_t *cap)
+static int store_snap_table(struct store_txn *t, MDB_dbi dbi, uint8_t i, uint8_t **buf, size_t *len,
+			    size_t *cap)
 {
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
@@ -282,8 +282,8 @@ int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 		mdb_txn_abort(t.txn);
 		if (skipped)
 			*skipped = true;
-		log_info("snapshot not restored index=%llu applied=%llu",
-			 (unsigned long long)snap, (unsigned long long)applied);
+		log_info("snapshot not restored index=%llu applied=%llu", (unsigned long long)snap,
+			 (unsigned long long)applied);
 		return 0;
 	}
 	if (rc == 0)

@@ -69,8 +69,8 @@ static int apply_tenant(struct store *s, uint64_t index, const char *id, const c
 	size_t len;
 	int status;
 
-	assert_int_equal(store_cmd_encode(STORE_OP_CREATE, MODEL_TENANT, id, body, idem, &cmd, &len),
-			 0);
+	assert_int_equal(
+	    store_cmd_encode(STORE_OP_CREATE, MODEL_TENANT, id, body, idem, &cmd, &len), 0);
 	assert_int_equal(store_apply_entry(s, index, cmd, len, &res), 0);
 	free(cmd);
 	status = res.status;
