@@ -13,7 +13,8 @@
  *   MODE converge --network ID --hosts PREFIX --n-hosts N --count K --name FIG
  *                 K times: POST a port bound to host PREFIX<k % N>, then
  *                 GET /v1/wait?revision=<its revision>; prints each
- *                 POST-to-wait-answer time in ms (every affected agent acked).
+ *                 POST-to-wait-answer time in ms (every affected agent acked),
+ *                 and as FIG_post the POST's own round trip.
  *   MODE create   --network ID --hosts NAME --count K: K ports bound to
  *                 host NAME (setup, no figure).
  *   MODE snapshot --host NAME --name FIG [--sb-port P] -- AGENT ARGV...
@@ -292,8 +293,9 @@ static int cb_rtt(struct cb_conn *c)
 	return 0;
 }
 
-/* One converge sample: create a bound port, wait for every ack. */
-static int cb_converge_one(struct cb_conn *c, int k, double *ms)
+/* One converge sample: create a bound port, wait for every ack. *ms is
+ * the whole time, *post_ms the POST's round trip alone. */
+static int cb_converge_one(struct cb_conn *c, int k, double *ms, double *post_ms)
 {
 	char body[512], path[128], host[80];
 	double t0 = cb_now_ms();
@@ -304,6 +306,7 @@ static int cb_converge_one(struct cb_conn *c, int k, double *ms)
 		fprintf(stderr, "ctlbench: port create: %d %s\n", c->status, c->body ? c->body : "");
 		return -EIO;
 	}
+	*post_ms = cb_now_ms() - t0;
 	snprintf(path, sizeof(path), "/v1/wait?revision=%" PRIu64 "&timeout_ms=30000", c->rev);
 	if (cb_request(c, "GET", path, NULL) || c->status != 200) {
 		fprintf(stderr, "ctlbench: wait: %d %s\n", c->status, c->body ? c->body : "");
@@ -315,13 +318,21 @@ static int cb_converge_one(struct cb_conn *c, int k, double *ms)
 
 static int cb_converge(struct cb_conn *c)
 {
-	double ms;
+	struct cb_opts *o = (struct cb_opts *)cb_o;
+	const char *name = o->name, *base = o->baseline;
+	double ms, post_ms;
+	char pname[128];
 	int k;
 
+	snprintf(pname, sizeof(pname), "%s_post", name);
 	for (k = 0; k < cb_o->count; k++) {
-		if (cb_converge_one(c, k, &ms))
+		if (cb_converge_one(c, k, &ms, &post_ms))
 			return -EIO;
 		cb_emit("ms", ms, true);
+		o->name = pname; /* the write alone, also against the API round trip */
+		cb_emit("ms", post_ms, true);
+		o->name = name;
+		o->baseline = base;
 	}
 	return 0;
 }

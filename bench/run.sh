@@ -21,8 +21,10 @@ if grep -q -- '-fsanitize' "$BUILD/CMakeCache.txt" 2>/dev/null ||
 	echo "run.sh: $BUILD is a sanitized build; benchmarks need -DTENET_SANITIZE=OFF" >&2
 	exit 1
 fi
-RAW=$(mktemp /tmp/tenet-bench-raw.XXXXXX)
-trap 'rm -f "$RAW"' EXIT
+# The raw runs stay in the build directory: after editing bench/analysis.md,
+# bench/report.py can re-render the pages from them (same arguments as below).
+RAW=$BUILD/bench-raw.jsonl
+: >"$RAW"
 FAILED=()
 if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 0 ]; then
 	echo "run.sh: kernel.bpf_stats_enabled is on: datapath figures include its clock reads" >&2
