@@ -21,11 +21,28 @@
 
 #include "tenet_abi.h"
 
-/* Element counts of each message type's top-level array. */
+/* Element counts of each message type's top-level array (without the
+ * optional trailing store identity). */
 static const unsigned int wire_counts[WIRE_TYPE_MAX] = {
     [WIRE_HELLO] = 5, [WIRE_SNAPSHOT] = 4, [WIRE_DELTA] = 5,
     [WIRE_ACK] = 3,   [WIRE_STATUS] = 4,   [WIRE_HEARTBEAT] = 3,
 };
+
+/* True for the types that may end with a store identity. */
+static bool wire_has_store(int type)
+{
+	return type == WIRE_SNAPSHOT || type == WIRE_DELTA || type == WIRE_HEARTBEAT;
+}
+
+bool wire_store_id_valid(const char *s)
+{
+	if (!s)
+		return false;
+	for (size_t i = 0; i < WIRE_STORE_ID_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[WIRE_STORE_ID_LEN] == '\0';
+}
 
 bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len)
 {
@@ -221,16 +238,25 @@ int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len)
 	msgpack_packer pk;
 	int rc;
 
+	bool store;
+
 	if (!m || !buf || !len || m->type <= 0 || m->type >= WIRE_TYPE_MAX)
+		return -EINVAL;
+	store = m->store_id[0] != '\0';
+	if (store && (!wire_has_store(m->type) || !wire_store_id_valid(m->store_id)))
 		return -EINVAL;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_array(&pk, wire_counts[m->type]) ||
+	if (msgpack_pack_array(&pk, wire_counts[m->type] + store) ||
 	    msgpack_pack_uint8(&pk, WIRE_VERSION) || msgpack_pack_uint8(&pk, (uint8_t)m->type)) {
 		rc = -ENOMEM;
 		goto out_free;
 	}
 	rc = wire_pack_body(&pk, m);
+	if (!rc && store &&
+	    (msgpack_pack_str(&pk, WIRE_STORE_ID_LEN) ||
+	     msgpack_pack_str_body(&pk, m->store_id, WIRE_STORE_ID_LEN)))
+		rc = -ENOMEM;
 	if (rc)
 		goto out_free;
 	if (sb.size > WIRE_MAX_MSG) {
@@ -488,11 +514,22 @@ static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
 	}
 }
 
+/* The trailing store identity: a string of WIRE_STORE_ID_LEN hex digits. */
+static int wire_decode_store(const msgpack_object *o, struct wire_msg *m)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size != WIRE_STORE_ID_LEN)
+		return -EPROTO;
+	memcpy(m->store_id, o->via.str.ptr, WIRE_STORE_ID_LEN);
+	m->store_id[WIRE_STORE_ID_LEN] = '\0';
+	return wire_store_id_valid(m->store_id) ? 0 : -EPROTO;
+}
+
 /* Checks [version, type, ...] and decodes the rest. */
 static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
 {
 	const msgpack_object *e;
 	uint64_t ver, type;
+	int rc;
 
 	if (root->type != MSGPACK_OBJECT_ARRAY || root->via.array.size < 2)
 		return -EPROTO;
@@ -503,10 +540,14 @@ static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
 		return -EPROTO;
 	if (type == 0 || type >= WIRE_TYPE_MAX)
 		return -ENOTSUP;
-	if (root->via.array.size != wire_counts[type])
+	if (root->via.array.size != wire_counts[type] &&
+	    !(wire_has_store((int)type) && root->via.array.size == wire_counts[type] + 1))
 		return -EPROTO;
 	m->type = (enum wire_type)type;
-	return wire_decode_body(e, m);
+	rc = wire_decode_body(e, m);
+	if (rc || root->via.array.size == wire_counts[type])
+		return rc;
+	return wire_decode_store(&e[wire_counts[type]], m);
 }
 
 int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)

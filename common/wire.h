@@ -4,11 +4,11 @@
  * element is the protocol version (WIRE_VERSION) and second the type:
  *
  *   HELLO     [1, 1, host:str, last_rev:uint, caps:uint]          agent -> ctl
- *   SNAPSHOT  [1, 2, rev:uint, rows:array]                        ctl -> agent
- *   DELTA     [1, 3, from:uint, to:uint, rows:array]              ctl -> agent
+ *   SNAPSHOT  [1, 2, rev:uint, rows:array (, store:str)]          ctl -> agent
+ *   DELTA     [1, 3, from:uint, to:uint, rows:array (, store:str)] ctl -> agent
  *   ACK       [1, 4, rev:uint]                                    agent -> ctl
  *   STATUS    [1, 5, rev:uint, ports:array]                       agent -> ctl
- *   HEARTBEAT [1, 6, rev:uint]                                    both ways
+ *   HEARTBEAT [1, 6, rev:uint (, store:str)]                      both ways
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
  *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint]
@@ -17,6 +17,14 @@
  * byte order for __u32 fields, network order for __be32). Decoding is strict:
  * every element count, type and length is checked against the ABI table;
  * trailing bytes, unknown types and unknown maps are rejected.
+ *
+ * store (optional, added after version 1 shipped; a decoder older than it
+ * rejects messages carrying it) is the controller store's identity: exactly
+ * WIRE_STORE_ID_LEN lowercase hex digits, the same on every node of one
+ * cluster and new whenever a store starts from scratch. Revisions are only
+ * comparable within one store: an agent whose revision came from another
+ * store needs a SNAPSHOT whatever the numbers say. Absent: unknown (an older
+ * controller, or a node that has not applied its first entry yet).
  *
  * A SNAPSHOT is the complete row set for the host at rev: the agent reconciles
  * its maps to it in place (never flush-and-reload). A DELTA applies on top of
@@ -38,6 +46,7 @@
 #define WIRE_MAX_ROWS (4u << 20) /* rows in one message */
 #define WIRE_MAX_PORTS 65536 /* port entries in one STATUS */
 #define WIRE_MAX_MSG (256u << 20) /* bytes in one message */
+#define WIRE_STORE_ID_LEN 32 /* hex digits of a store identity (16 bytes) */
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -76,6 +85,10 @@ struct wire_port_status {
 /* A decoded message. Pointers are owned by the message: wire_msg_release. */
 struct wire_msg {
 	enum wire_type type;
+	/* SNAPSHOT, DELTA, HEARTBEAT: the sender's store identity
+	 * (WIRE_STORE_ID_LEN lowercase hex digits), "" = none (not sent);
+	 * must be "" in other types */
+	char store_id[WIRE_STORE_ID_LEN + 1];
 	union {
 		struct {
 			char host[WIRE_HOST_MAX]; /* NUL-terminated */
@@ -108,7 +121,8 @@ bool wire_row_valid(const struct wire_row *row);
 
 /* Encodes m. On success *buf (malloc'd, caller frees) and *len are set and 0
  * is returned. Returns -EINVAL for an invalid message (bad type, invalid row,
- * host name too long), -ENOMEM on allocation failure. */
+ * host name too long, malformed store_id or one on a type without it),
+ * -ENOMEM on allocation failure. */
 int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len);
 
 /* Decodes one message from buf[0..len). On success fills *m (release with
@@ -120,6 +134,10 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m);
 
 /* Frees what m owns and zeroes it. Takes NULL. */
 void wire_msg_release(struct wire_msg *m);
+
+/* True if s is a well-formed store identity (WIRE_STORE_ID_LEN lowercase
+ * hex digits). */
+bool wire_store_id_valid(const char *s);
 
 /* Name of a message type for logs ("HELLO", ...; "?" if unknown). */
 const char *wire_type_name(int type);

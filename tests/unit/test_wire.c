@@ -56,7 +56,8 @@ static void assert_rows_equal(const struct wire_row *a, const struct wire_row *b
 }
 
 /* A set of valid messages of every type. */
-#define N_SAMPLES 8
+#define N_SAMPLES 11
+#define STORE_ID  "0123456789abcdef0123456789abcdef"
 static struct wire_row sample_rows[12];
 static struct wire_port_status sample_ports[3];
 
@@ -116,10 +117,30 @@ static struct wire_msg sample(int i)
 		m.type = WIRE_HEARTBEAT;
 		m.ack.rev = 0;
 		break;
-	default:
+	case 7:
 		m.type = WIRE_DELTA;
 		m.update.from = 3;
 		m.update.to = 3;
+		break;
+	case 8:
+		m.type = WIRE_SNAPSHOT;
+		m.update.to = 42;
+		m.update.rows = sample_rows;
+		m.update.n_rows = 2;
+		strcpy(m.store_id, STORE_ID);
+		break;
+	case 9:
+		m.type = WIRE_DELTA;
+		m.update.from = 3;
+		m.update.to = 4;
+		m.update.rows = sample_rows + 4;
+		m.update.n_rows = 3;
+		strcpy(m.store_id, "ffffffffffffffffffffffffffffffff");
+		break;
+	default:
+		m.type = WIRE_HEARTBEAT;
+		m.ack.rev = 77;
+		strcpy(m.store_id, STORE_ID);
 		break;
 	}
 	return m;
@@ -134,6 +155,7 @@ static void test_roundtrip(void **state)
 
 		assert_int_equal(wire_decode(buf, len, &d), 0);
 		assert_int_equal(d.type, m.type);
+		assert_string_equal(d.store_id, m.store_id);
 		switch (m.type) {
 		case WIRE_HELLO:
 			assert_string_equal(d.hello.host, m.hello.host);
@@ -488,6 +510,7 @@ static void test_deep_nesting(void **state)
 static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
 {
 	assert_int_equal(a->type, b->type);
+	assert_string_equal(a->store_id, b->store_id);
 	switch (a->type) {
 	case WIRE_HELLO:
 		assert_string_equal(a->hello.host, b->hello.host);
@@ -575,6 +598,63 @@ static void test_random(void **state)
 	assert_true(decoded > 0); /* the round trip was exercised */
 }
 
+/* The store identity: optional, only on SNAPSHOT, DELTA and HEARTBEAT,
+ * exactly WIRE_STORE_ID_LEN lowercase hex digits as a string. */
+static void test_store_id_strict(void **state)
+{
+	static const char *const bad[] = {"0123456789ABCDEF0123456789abcdef",
+					   "0123456789abcdef0123456789abcde",
+					   "0123456789abcdef0123456789abcdef0",
+					   "0123456789abcdef0123456789abcdeg"};
+	struct wire_msg m = {.type = WIRE_ACK};
+	uint8_t *buf = NULL;
+	struct pk k;
+	size_t len;
+
+	/* encoding */
+	strcpy(m.store_id, STORE_ID);
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL); /* not on ACK */
+	m.type = WIRE_HELLO;
+	strcpy(m.hello.host, "h1");
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.type = WIRE_HEARTBEAT;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(m.store_id, sizeof(m.store_id), "%s", bad[i]);
+		if (strlen(bad[i]) <= WIRE_STORE_ID_LEN)
+			assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	}
+	assert_null(buf);
+	/* decoding: a bad identity, a bin, or one on a type without it */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pk_head(&k, 4, WIRE_HEARTBEAT);
+		msgpack_pack_uint64(&k.p, 1);
+		msgpack_pack_str(&k.p, strlen(bad[i]));
+		msgpack_pack_str_body(&k.p, bad[i], strlen(bad[i]));
+		assert_int_equal(pk_decode(&k), -EPROTO);
+	}
+	pk_head(&k, 4, WIRE_HEARTBEAT);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_bin(&k.p, WIRE_STORE_ID_LEN);
+	msgpack_pack_bin_body(&k.p, STORE_ID, WIRE_STORE_ID_LEN);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 4, WIRE_ACK);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_str(&k.p, WIRE_STORE_ID_LEN);
+	msgpack_pack_str_body(&k.p, STORE_ID, WIRE_STORE_ID_LEN);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 5, WIRE_HEARTBEAT); /* two trailing elements */
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_str(&k.p, WIRE_STORE_ID_LEN);
+	msgpack_pack_str_body(&k.p, STORE_ID, WIRE_STORE_ID_LEN);
+	msgpack_pack_nil(&k.p);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 4, WIRE_HEARTBEAT); /* the valid form */
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_str(&k.p, WIRE_STORE_ID_LEN);
+	msgpack_pack_str_body(&k.p, STORE_ID, WIRE_STORE_ID_LEN);
+	assert_int_equal(pk_decode(&k), 0);
+}
+
 static void test_row_cmp(void **state)
 {
 	struct wire_row a = row_make(TN_MAP_FDB, WIRE_OP_UPSERT, 1);
@@ -605,6 +685,7 @@ int main(void)
 	    cmocka_unit_test(test_header_strict), cmocka_unit_test(test_status_strict),
 	    cmocka_unit_test(test_limits),	  cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_random),	  cmocka_unit_test(test_row_cmp),
+	    cmocka_unit_test(test_store_id_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
