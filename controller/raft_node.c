@@ -61,7 +61,7 @@ static void rn_on_wake(uv_async_t *a)
 		n->closing = true;
 		uv_close((uv_handle_t *)&n->wake, NULL);
 		uv_close((uv_handle_t *)&n->check, NULL);
-		if (n->started)
+		if (n->inited)
 			raft_close(&n->raft, NULL);
 	}
 }
@@ -175,6 +175,15 @@ static int rn_bootstrap(struct raft_node *n, const struct raft_node_config *cfg)
 	raft_configuration_close(&conf);
 	if (rv == RAFT_CANTBOOTSTRAP)
 		return 0; /* existing state */
+	if (rv == 0 && store_applied_index(n->store) > 0) {
+		/* a fresh log under a store that applied entries of another one:
+		 * its indexes would be skipped as replays */
+		log_err("the store applied raft index %llu but the Raft log in this data directory "
+			"is new: refusing to start (restore the raft directory or start with an "
+			"empty store)",
+			(unsigned long long)store_applied_index(n->store));
+		return -EINVAL;
+	}
 	if (rv != 0) {
 		log_err("raft bootstrap failed err=%s", raft_strerror(rv));
 		return -EIO;
@@ -219,6 +228,7 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 		log_err("raft init failed err=%s", raft_strerror(rv));
 		return -EIO;
 	}
+	n->inited = true;
 	n->raft.data = n;
 	rn_tune(n, cfg);
 	if (!cfg->join && rn_bootstrap(n, cfg) < 0)

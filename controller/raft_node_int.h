@@ -65,6 +65,7 @@ struct raft_node {
 	struct raft_fsm fsm;	       /* the store as state machine */
 	struct raft_node_req *pending; /* proposals waiting for their entry */
 	bool closing;		       /* raft_close called */
+	bool inited;		       /* raft_init succeeded: raft_close needed */
 	bool started;		       /* raft_start succeeded */
 	/* shared, under lock */
 	pthread_mutex_t lock;	    /* guards the fields below */
