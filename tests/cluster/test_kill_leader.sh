@@ -17,6 +17,18 @@ cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
 L=$(cl_leader_of 1 2 3)
 cl_log "leader is node $L"
 
+# a follower redirects writes and consistent reads to the leader's API
+F=$((L % 3 + 1))
+hdrs=$(cl_curl "$F" /v1/tenants -i -H 'Content-Type: application/json' -d '{"name":"x"}')
+echo "$hdrs" | grep -q "^HTTP/1.1 307" || cl_fail "follower write: $hdrs"
+echo "$hdrs" | grep -qi "^Location: http://$(cl_api "$L")/v1/tenants" || cl_fail "bad Location: $hdrs"
+cl_curl "$F" "/v1/tenants?consistent=1" -i | grep -q "^HTTP/1.1 307" ||
+	cl_fail "follower consistent read not redirected"
+cl_curl "$L" "/v1/tenants?consistent=1" -i | grep -q "^HTTP/1.1 200" ||
+	cl_fail "leader consistent read failed"
+cl_curl "$F" "/v1/tenants" -i | grep -q "^HTTP/1.1 200" || cl_fail "follower local read failed"
+cl_log "follower $F: 307 to the leader for writes and consistent reads, 200 for local reads"
+
 # writer: appends "name" to acked once a 201 came back
 writer() {
 	local i node code deadline
