@@ -101,6 +101,9 @@ static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **
 		if (len > buf->len - RAFT_ENTRY_HDR)
 			len = 0;
 	}
+	/* the first entry names the store (store.h, store_id_ensure) */
+	if (store_id_ensure(n->store, buf->base, buf->len) == -EIO)
+		return RAFT_IOERR;
 	rc = store_apply_entry(n->store, index, b + RAFT_ENTRY_HDR, len, &res);
 	if (rc == -EIO)
 		return RAFT_IOERR; /* the store failed: retried, never skipped */

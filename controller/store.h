@@ -36,6 +36,7 @@
 
 #define STORE_DEFAULT_WINDOW 1024 /* change-log entries kept by default */
 #define STORE_NETWORK_MTU    1450 /* informational MTU shown on networks */
+#define STORE_ID_HEX	     32	  /* hex digits of the store identity */
 
 struct store;
 
@@ -118,6 +119,27 @@ int store_admin_hash_get(struct store *s, uint8_t hash[32]);
 
 /* Sets the admin token's hash. Returns 0 or -EIO. */
 int store_admin_hash_set(struct store *s, const uint8_t hash[32]);
+
+/* The store's identity (store_id.c): 16 bytes as STORE_ID_HEX lowercase
+ * hex digits, in the replicated meta table, so the same on every node of a
+ * cluster (snapshots carry it). A store that starts from scratch (data
+ * reset, new cluster) gets a new one, which tells agents that revisions
+ * from before mean nothing here (see wire.h). It is created with the first
+ * write: raft_fsm.c calls store_id_ensure with the bytes of each log entry
+ * before applying it, so the first entry decides; that entry carries its
+ * proposer's random 64-bit tag, so every replica derives the same id and a
+ * cluster started from scratch a new one. store_apply (no Raft: tests,
+ * bench) creates none: call store_id_ensure(s, NULL, 0) for a random one.
+ *
+ * Fills out and returns 0; -ENOENT (out "") while the store has none (no
+ * write yet, or a store from before identities: it keeps none), -EIO. */
+int store_id_get(struct store *s, char out[STORE_ID_HEX + 1]);
+
+/* Creates the identity unless the store has one or has applied a Raft
+ * entry: generichash of seed[0..len), or random bytes if seed is NULL.
+ * Idempotent and deterministic for a given seed. Returns 0, -EINVAL, -EIO.
+ * Writer thread (like store_apply). */
+int store_id_ensure(struct store *s, const void *seed, size_t len);
 
 /* Raft state machine support (store_raft.c).
  *
