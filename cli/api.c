@@ -6,6 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define API_MAX_REDIRECTS 3 /* 307s followed (a follower to its leader) */
+
+/* After a 307 from a cluster follower: sends the same request to the
+ * leader named by resp->location ("http://IP:PORT/path"), replacing resp.
+ * Returns 0 (resp is the new answer) or -errno (resp left as it was). */
+static int api_follow(struct ctl *ctl, const char *method, const char *path, const char *text,
+		      struct http_response *resp, const char **err)
+{
+	struct http_response next;
+	struct http_client *c;
+	const char *host = resp->location + strlen("http://");
+	char base[256];
+	int rc;
+
+	if (strncmp(resp->location, "http://", 7) != 0 || !strchr(host, '/') ||
+	    snprintf(base, sizeof(base), "http://%.*s", (int)(strchr(host, '/') - host), host) >=
+		(int)sizeof(base))
+		return -EINVAL;
+	c = http_client_new(base, ctl->token, ctl->timeout_sec, err);
+	if (!c)
+		return -EINVAL;
+	rc = http_client_request(c, method, path, text, &next, err);
+	http_client_destroy(&c);
+	if (rc < 0)
+		return rc;
+	http_response_clear(resp);
+	*resp = next;
+	return 0;
+}
+
 int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body, int *status,
 		json_t **out, long long *revision)
 {
@@ -23,6 +53,12 @@ int api_request(struct ctl *ctl, const char *method, const char *path, json_t *b
 		}
 	}
 	rc = http_client_request(ctl->http, method, path, text, &resp, &err);
+	for (int hop = 0; rc == 0 && resp.status == 307 && resp.location && hop < API_MAX_REDIRECTS;
+	     hop++) {
+		rc = api_follow(ctl, method, path, text, &resp, &err);
+		if (rc < 0)
+			http_response_clear(&resp);
+	}
 	free(text);
 	if (rc < 0) {
 		fprintf(stderr, "error: %s at %s (%s)\n", err ? err : "request failed",
@@ -92,7 +128,8 @@ static const char *api_match_name(json_t *list, const char *name, size_t *matche
 	size_t i;
 
 	*matches = 0;
-	json_array_foreach (list, i, obj) {
+	json_array_foreach(list, i, obj)
+	{
 		const char *oid = json_string_value(json_object_get(obj, "id"));
 		const char *oname = json_string_value(json_object_get(obj, "name"));
 
@@ -167,7 +204,8 @@ int api_resolve_refs(struct ctl *ctl, const struct kind *k, json_t *body)
 		if (!f->ref || strcmp(f->ref, "host") == 0)
 			continue;
 		if (f->type == FIELD_FIXED_IP) {
-			json_array_foreach (json_object_get(body, "fixed_ips"), i, ip) {
+			json_array_foreach(json_object_get(body, "fixed_ips"), i, ip)
+			{
 				rc = api_resolve_member(ctl, ip, "subnet_id", f->ref);
 				if (rc != CTL_EXIT_OK)
 					break;
@@ -190,8 +228,8 @@ static void api_print_pending(long long revision, json_t *resp)
 		pending = json_object_get(json_object_get(resp, "error"), "pending");
 	}
 	fprintf(stderr, "error: revision %lld not realised in time; pending hosts:", revision);
-	json_array_foreach (pending, i, h)
-		fprintf(stderr, " %s", json_is_string(h) ? json_string_value(h) : "?");
+	json_array_foreach(pending, i, h)
+	    fprintf(stderr, " %s", json_is_string(h) ? json_string_value(h) : "?");
 	fprintf(stderr, "\n");
 }
 

@@ -102,6 +102,7 @@ void http_response_clear(struct http_response *resp)
 	if (!resp)
 		return;
 	free(resp->body);
+	free(resp->location);
 	memset(resp, 0, sizeof(*resp));
 	resp->revision = -1;
 }
@@ -122,7 +123,7 @@ static void http_on_error(enum evhttp_request_error e, void *arg)
 static int http_copy_response(struct evhttp_request *req, struct http_response *resp)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *rev;
+	const char *rev, *loc;
 	size_t len = in ? evbuffer_get_length(in) : 0;
 
 	resp->status = evhttp_request_get_response_code(req);
@@ -135,6 +136,12 @@ static int http_copy_response(struct evhttp_request *req, struct http_response *
 	resp->body_len = len;
 	rev = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Tenet-Revision");
 	resp->revision = rev ? strtoll(rev, NULL, 10) : -1;
+	loc = evhttp_find_header(evhttp_request_get_input_headers(req), "Location");
+	if (loc && resp->status >= 300 && resp->status < 400) {
+		resp->location = strdup(loc);
+		if (!resp->location)
+			return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@ struct http_response {
 	char *body;	    /* NUL-terminated body, owned; "" when empty */
 	size_t body_len;    /* bytes in body, without the NUL */
 	long long revision; /* X-Tenet-Revision header, -1 when absent */
+	char *location;	    /* Location header of a 3xx answer (owned), else NULL */
 };
 
 /* Parses base_url ("http://host:port[/prefix]") and prepares a client.

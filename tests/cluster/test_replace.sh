@@ -21,6 +21,9 @@ done
 cl_wait 30 cl_caught_up "$L" 1 2 3 || cl_fail "not caught up"
 grep -q "raft snapshot taken" "$CL_DIR/n$L.log" || cl_fail "no snapshot was taken"
 tctl 1 cluster status
+F=$((L % 3 + 1))
+tctl "$F" tenant create name=via-follower >/dev/null || cl_fail "tenetctl did not follow the 307"
+cl_log "tenetctl on follower $F: the write followed the 307 to the leader"
 
 # remove a follower (never the node we ask through)
 R=$(for i in 3 2 1; do [ "$i" != "$L" ] && echo "$i" && break; done)
