@@ -156,7 +156,8 @@ void sb_disconnect(struct sb_host *h, const char *why)
 	zframe_destroy(&h->rid);
 }
 
-/* Sends m to h's session. A failed encode or send (peer gone, or its
+/* Sends m (SNAPSHOT, DELTA or HEARTBEAT, which carry our store's identity)
+ * to h's session. A failed encode or send (peer gone, or its
  * queue full) drops the session: the agent will HELLO again and get a
  * SNAPSHOT, where a later DELTA would skip what this one carried. */
 static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
@@ -172,7 +173,10 @@ static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_m
 		sb->fail_encodes--;
 		rc = -ENOMEM;
 	} else {
-		rc = wire_encode(m, &buf, &len);
+		struct wire_msg out = *m; /* shallow: with our store's identity */
+
+		memcpy(out.store_id, sb->store_id, sizeof(out.store_id));
+		rc = wire_encode(&out, &buf, &len);
 	}
 	if (rc) {
 		log_err("encode failed host=%s type=%s err=%d", h->name, wire_type_name(m->type),

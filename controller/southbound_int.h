@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "southbound.h"
+#include "store.h"
 #include "wire.h"
 
 /* One enrolled (or formerly enrolled) host. */
@@ -63,6 +64,7 @@ struct southbound {
 	zhashx_t *ports;	       /* decimal port_key -> struct sb_port */
 	struct sb_wait *waits;	       /* pending waits */
 	uint64_t rev;		       /* store revision the rows were compiled at */
+	char store_id[STORE_ID_HEX + 1]; /* the store's identity then, "" if none yet */
 	bool primed;		       /* first compile done: row changes now mark hosts dirty */
 	struct southbound_stats stats; /* counters */
 	int64_t last_warn_ms;	       /* when a drop was last logged as a warning */

@@ -290,6 +290,8 @@ int sb_refresh(struct southbound *sb, bool send)
 	int rc;
 
 	sb->rev = store_revision(sb->store);
+	if (store_id_get(sb->store, sb->store_id) < 0)
+		sb->store_id[0] = '\0'; /* none yet: agents keep comparing revisions */
 	rc = store_load_topology(sb->store, &t);
 	if (rc) {
 		log_err("cannot load topology rev=%" PRIu64 " err=%d", sb->rev, rc);

@@ -607,6 +607,40 @@ static void test_encode_failure_drops_session(void **state)
 	zsock_destroy(&d);
 }
 
+static bool agent_recv_any(zsock_t *d, struct wire_msg *m, int ms);
+
+/* SNAPSHOT, DELTA and HEARTBEAT carry the store's identity once it has
+ * one (none before: the element is left out). */
+static void test_store_id_sent(void **state)
+{
+	zsock_t *d = agent_new(E->key_h1);
+	char id[STORE_ID_HEX + 1];
+	struct wire_msg m;
+
+	agent_hello(d, "h1", 0);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_SNAPSHOT);
+	assert_string_equal(m.store_id, "");
+	wire_msg_release(&m);
+	assert_int_equal(store_id_ensure(E->store, NULL, 0), 0);
+	assert_int_equal(store_id_get(E->store, id), 0);
+	port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	southbound_publish(E->sb);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_string_equal(m.store_id, id);
+	wire_msg_release(&m);
+	agent_hello(d, "h1", 0);
+	assert_true(agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_SNAPSHOT);
+	assert_string_equal(m.store_id, id);
+	wire_msg_release(&m);
+	assert_true(agent_recv_any(d, &m, 3000));
+	assert_int_equal(m.type, WIRE_HEARTBEAT);
+	assert_string_equal(m.store_id, id);
+	zsock_destroy(&d);
+}
+
 /* A second session for h1 replaces the first: the old one's ACKs are
  * refused. */
 static void test_latest_session_wins(void **state)
@@ -924,6 +958,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_replaced, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_encode_failure_drops_session, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_id_sent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, setup, teardown),
