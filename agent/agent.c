@@ -93,6 +93,20 @@ static int agent_update(void *arg, const struct wire_msg *m)
 			     m->update.n_rows);
 }
 
+static const char *agent_store_id(void *arg)
+{
+	struct agent *ag = arg;
+
+	return applier_store_id(ag->applier);
+}
+
+static void agent_reset(void *arg, const char *store_id)
+{
+	struct agent *ag = arg;
+
+	applier_reset(ag->applier, store_id);
+}
+
 static void agent_connected(void *arg)
 {
 	struct agent *ag = arg;
@@ -214,8 +228,11 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 {
 	struct sbclient_config sc = {0};
-	struct sbclient_ops so = {
-	    .rev = agent_rev, .update = agent_update, .connected = agent_connected};
+	struct sbclient_ops so = {.rev = agent_rev,
+				  .update = agent_update,
+				  .connected = agent_connected,
+				  .store_id = agent_store_id,
+				  .reset = agent_reset};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	struct agent *ag;

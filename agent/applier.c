@@ -27,6 +27,7 @@ struct applier {
 	struct applier_ops ops;	    /* callbacks */
 	char *rev_path;		    /* revision state file, NULL = none */
 	uint64_t rev;		    /* applied revision */
+	char store_id[WIRE_STORE_ID_LEN + 1]; /* controller store rev is from, "" unknown */
 	struct wire_row *rows;	    /* tracked compiled rows, sorted */
 	size_t n_rows;		    /* used entries of rows */
 	size_t cap_rows;	    /* allocated entries of rows */
@@ -179,7 +180,10 @@ static int applier_save_rev(struct applier *a, uint64_t rev)
 	f = fopen(tmp, "w");
 	if (!f)
 		goto out_err;
-	fprintf(f, "%" PRIu64 "\n", rev);
+	if (a->store_id[0])
+		fprintf(f, "%" PRIu64 " %s\n", rev, a->store_id);
+	else
+		fprintf(f, "%" PRIu64 "\n", rev);
 	if (fflush(f) || fsync(fileno(f))) {
 		fclose(f);
 		goto out_err;
@@ -193,16 +197,22 @@ out_err:
 	return err;
 }
 
-static uint64_t applier_load_rev(const char *path)
+/* Reads "REV[ STORE_ID]" (the identity is absent in files from before
+ * identities, or when the controller had none). */
+static uint64_t applier_load_rev(const char *path, char store_id[WIRE_STORE_ID_LEN + 1])
 {
+	char id[WIRE_STORE_ID_LEN + 2] = "";
 	uint64_t rev = 0;
 	FILE *f = fopen(path, "r");
 
+	store_id[0] = '\0';
 	if (!f)
 		return 0;
-	if (fscanf(f, "%" SCNu64, &rev) != 1)
+	if (fscanf(f, "%" SCNu64 " %33s", &rev, id) < 1)
 		rev = 0;
 	fclose(f);
+	if (wire_store_id_valid(id))
+		memcpy(store_id, id, WIRE_STORE_ID_LEN + 1);
 	return rev;
 }
 
@@ -634,7 +644,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 		a->rev_path = strdup(rev_path);
 		if (!a->rev_path)
 			goto out_free;
-		a->rev = load_rev ? applier_load_rev(rev_path) : 0;
+		a->rev = load_rev ? applier_load_rev(rev_path, a->store_id) : 0;
 	}
 	if (applier_load_maps(a))
 		goto out_free;
@@ -670,6 +680,21 @@ void applier_destroy(struct applier **ap)
 uint64_t applier_rev(const struct applier *a)
 {
 	return a ? a->rev : 0;
+}
+
+const char *applier_store_id(const struct applier *a)
+{
+	return a ? a->store_id : "";
+}
+
+int applier_reset(struct applier *a, const char *store_id)
+{
+	if (!a || !store_id || (store_id[0] && !wire_store_id_valid(store_id)))
+		return -EINVAL;
+	log_info("revision reset for another controller store rev=%" PRIu64 " store=%s was=%s",
+		 a->rev, store_id, a->store_id[0] ? a->store_id : "-");
+	snprintf(a->store_id, sizeof(a->store_id), "%s", store_id);
+	return applier_save_rev(a, 0);
 }
 
 void applier_port_foreach(const struct applier *a,

@@ -5,8 +5,9 @@
  * the whole tn_ifindex map, from the ifname in LPORT rows and the interfaces
  * that exist. It keeps the compiled LPORT, local FDB and FLOOD rows in memory
  * so derived fields can be recomputed when links change, and the applied
- * revision in a state file (<state-dir>/<host>.rev) so a restarted agent
- * reports its real revision. A SNAPSHOT reconciles each map in place: every
+ * revision, with the identity of the controller store it is from, in a
+ * state file (<state-dir>/<host>.rev: "REV[ STORE_ID]") so a restarted
+ * agent reports its real revision. A SNAPSHOT reconciles each map in place: every
  * row is upserted, then keys absent from the snapshot are deleted. Single
  * threaded: call everything from the agent's loop thread.
  */
@@ -59,6 +60,19 @@ void applier_destroy(struct applier **ap);
 
 /* Applied revision (0 = none). */
 uint64_t applier_rev(const struct applier *a);
+
+/* Identity of the controller store the applied revision is from (see
+ * wire.h), "" if unknown; kept with the revision in the state file. Owned
+ * by a, valid until the next applier_reset. "" for NULL. */
+const char *applier_store_id(const struct applier *a);
+
+/* The controller's store is another one than store_id's (data reset, new
+ * cluster): its revisions say nothing about ours. Sets the revision to 0
+ * and the identity to store_id (a valid identity or ""), and saves both;
+ * the maps are left as they are, for the next SNAPSHOT to reconcile in
+ * place. Returns 0, -EINVAL, or -errno of the state file (the revision is
+ * 0 in memory all the same). */
+int applier_reset(struct applier *a, const char *store_id);
 
 /* Reconciles every compiled map to exactly rows[0..n) and sets the revision
  * to rev. Returns 0, -EINVAL for a row of a map that is not compiled or has

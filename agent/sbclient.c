@@ -252,6 +252,29 @@ static bool sbclient_refuse_update(struct sbclient *sb, const struct wire_msg *m
 	return true;
 }
 
+/* True if m names another controller store than the one our revision is
+ * from, and we had applied something: our revision is then reset to 0 (the
+ * maps stay for the next SNAPSHOT to reconcile). With nothing applied the
+ * identity is just adopted. */
+static bool sbclient_store_changed(struct sbclient *sb, const struct wire_msg *m)
+{
+	uint64_t rev = sbclient_rev(sb);
+	const char *ours;
+
+	if (!m->store_id[0] || !sb->ops.store_id || !sb->ops.reset)
+		return false;
+	ours = sb->ops.store_id(sb->ops.arg);
+	if (ours && strcmp(ours, m->store_id) == 0)
+		return false;
+	sb->stats.rx_other_store += rev > 0;
+	if (rev > 0)
+		log_warn("controller serves another store, revision reset endpoint=%s store=%s ours=%s rev=%" PRIu64,
+			 sb->eps[sb->cur].endpoint, m->store_id, ours && ours[0] ? ours : "-",
+			 rev);
+	sb->ops.reset(sb->ops.arg, m->store_id);
+	return rev > 0;
+}
+
 /* A HEARTBEAT: true if it shows the controller at or past our revision. */
 static bool sbclient_beat_current(struct sbclient *sb, const struct wire_msg *m)
 {
@@ -283,6 +306,12 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 	switch (m.type) {
 	case WIRE_SNAPSHOT:
 	case WIRE_DELTA:
+		if (sbclient_store_changed(sb, &m) && m.type == WIRE_DELTA) {
+			sb->stats.rx_msgs++;
+			sbclient_heard(sb);
+			sbclient_send_rev(sb, WIRE_HELLO); /* from 0: a SNAPSHOT */
+			break;
+		}
 		if (sbclient_refuse_update(sb, &m))
 			break;
 		sb->stats.rx_msgs++;
@@ -291,8 +320,12 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 		break;
 	case WIRE_HEARTBEAT:
 		sb->stats.rx_msgs++;
-		if (sbclient_beat_current(sb, &m))
+		if (sbclient_store_changed(sb, &m)) {
 			sbclient_heard(sb);
+			sbclient_send_rev(sb, WIRE_HELLO); /* from 0: a SNAPSHOT */
+		} else if (sbclient_beat_current(sb, &m)) {
+			sbclient_heard(sb);
+		}
 		break;
 	default:
 		sb->stats.rx_rejected++;

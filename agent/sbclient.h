@@ -18,7 +18,14 @@
  * catch up (it then sends an update) for at most the silence timeout, then
  * moves on. Every move destroys the socket and opens the next one after an
  * exponential backoff (100 ms doubling to 5 s, with jitter; reset by any
- * message heard). Malformed messages are counted and dropped. Loop thread
+ * message heard). Malformed messages are counted and dropped.
+ *
+ * Revisions are only comparable within one controller store (wire.h): a
+ * SNAPSHOT, DELTA or HEARTBEAT naming another store than the one our
+ * revision is from resets our revision to 0 (ops.reset) before anything
+ * else, so the controller is never "behind us": a SNAPSHOT is applied, a
+ * DELTA or HEARTBEAT is answered with HELLO(0), which gets a SNAPSHOT. A
+ * message without an identity is judged by revision alone. Loop thread
  * only.
  */
 #ifndef TENET_AGENT_SBCLIENT_H
@@ -66,6 +73,13 @@ struct sbclient_ops {
 	int (*update)(void *arg, const struct wire_msg *m);
 	/* Called when a session (re)starts, after HELLO was sent. May be NULL. */
 	void (*connected)(void *arg);
+	/* Identity of the controller store the applied revision is from, ""
+	 * if unknown. NULL (with reset): identities are ignored. */
+	const char *(*store_id)(void *arg);
+	/* The controller serves store store_id, another one than ours: set
+	 * the applied revision to 0 and record store_id (keep the maps: the
+	 * next SNAPSHOT reconciles them). NULL: identities are ignored. */
+	void (*reset)(void *arg, const char *store_id);
 	void *arg; /* passed to every callback */
 };
 
@@ -79,6 +93,8 @@ struct sbclient_stats {
 				* recreated with the next controller */
 	uint64_t rx_backwards; /* SNAPSHOT/DELTA below our revision: refused */
 	uint64_t rx_behind;    /* HEARTBEATs from a controller behind us */
+	uint64_t rx_other_store; /* messages from another store than our revision's:
+				  * revision reset, SNAPSHOT asked for */
 };
 
 /* Parses a controller list: entries separated by commas (spaces around an

@@ -240,6 +240,7 @@ static void test_agent_end_to_end(void **state_)
 	rows_make(rows);
 	out = (struct wire_msg){.type = WIRE_SNAPSHOT,
 				.update = {.to = 3, .rows = rows, .n_rows = 2}};
+	strcpy(out.store_id, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	fx_send(f, &out);
 	assert_true(fx_expect(f, WIRE_ACK, NULL, &m, 5000));
 	assert_int_equal(m.ack.rev, 3);
@@ -282,6 +283,23 @@ static void test_agent_end_to_end(void **state_)
 	wire_msg_release(&m);
 	assert_true(fx_expect(f, WIRE_STATUS, port_up, &m, 5000));
 	wire_msg_release(&m);
+
+	/* the controller's data was reset: another store, at revision 1. Not
+	 * "behind us": the revision is reset and a SNAPSHOT asked for */
+	out = (struct wire_msg){.type = WIRE_HEARTBEAT, .ack = {.rev = 1}};
+	strcpy(out.store_id, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_HELLO, NULL, &m, 5000));
+	assert_int_equal(m.hello.last_rev, 0);
+	wire_msg_release(&m);
+	assert_int_equal(rev_file(), 0);
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 1, .rows = rows, .n_rows = 2}};
+	strcpy(out.store_id, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, NULL, &m, 5000));
+	assert_int_equal(m.ack.rev, 1);
+	wire_msg_release(&m);
+	assert_int_equal(rev_file(), 1);
 	fx_free(f);
 }
 

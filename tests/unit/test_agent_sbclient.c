@@ -39,6 +39,8 @@ struct fx {
 	int update_rc;		 /* what ops.update returns */
 	int updates;		 /* ops.update calls */
 	int connects;		 /* ops.connected calls */
+	char store_id[WIRE_STORE_ID_LEN + 1]; /* what ops.store_id returns */
+	int resets;		 /* ops.reset calls */
 };
 
 static uint64_t fx_rev(void *arg)
@@ -61,11 +63,29 @@ static void fx_connected(void *arg)
 	((struct fx *)arg)->connects++;
 }
 
+static const char *fx_store_id(void *arg)
+{
+	return ((struct fx *)arg)->store_id;
+}
+
+static void fx_reset(void *arg, const char *store_id)
+{
+	struct fx *f = arg;
+
+	f->resets++;
+	f->rev = 0;
+	snprintf(f->store_id, sizeof(f->store_id), "%s", store_id);
+}
+
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct sbclient_config cfg = {.host = "h1", .heartbeat_ms = 100, .timeout_ms = 400};
-	struct sbclient_ops ops = {.rev = fx_rev, .update = fx_update, .connected = fx_connected};
+	struct sbclient_ops ops = {.rev = fx_rev,
+				   .update = fx_update,
+				   .connected = fx_connected,
+				   .store_id = fx_store_id,
+				   .reset = fx_reset};
 
 	assert_non_null(f);
 	zsys_handler_set(NULL);
@@ -548,6 +568,72 @@ static void test_waits_for_behind(void **state)
 	assert_int_equal(f->rev, 12);
 }
 
+#define STORE_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define STORE_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define STORE_C "cccccccccccccccccccccccccccccccc"
+
+/* A controller serving another store than the one our revision is from
+ * (its data was reset) is not "behind us" whatever its revision: its
+ * HEARTBEAT or DELTA resets our revision and gets a HELLO(0); its SNAPSHOT
+ * is applied. A fresh agent just adopts the identity. */
+static void test_other_store(void **state)
+{
+	struct fx *f = *state;
+	struct wire_msg m, out = {.type = WIRE_SNAPSHOT, .update = {.to = 2}};
+	struct sbclient_stats st;
+
+	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
+	wire_msg_release(&m);
+	/* fresh: adopted, applied, not counted */
+	strcpy(out.store_id, STORE_A);
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	wire_msg_release(&m);
+	assert_string_equal(f->store_id, STORE_A);
+	assert_int_equal(f->resets, 1);
+	f->rev = 10;
+	/* a reset controller, at revision 3: a HEARTBEAT from store B */
+	out = (struct wire_msg){.type = WIRE_HEARTBEAT, .ack = {.rev = 3}};
+	strcpy(out.store_id, STORE_B);
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
+	assert_int_equal(m.hello.last_rev, 0);
+	wire_msg_release(&m);
+	assert_string_equal(f->store_id, STORE_B);
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 3}};
+	strcpy(out.store_id, STORE_B);
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	assert_int_equal(m.ack.rev, 3);
+	wire_msg_release(&m);
+	assert_int_equal(f->updates, 2);
+	/* store C reached our revision: its empty DELTA is not applied */
+	out = (struct wire_msg){.type = WIRE_DELTA, .update = {.from = 3, .to = 3}};
+	strcpy(out.store_id, STORE_C);
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_HELLO, &m, 3000));
+	assert_int_equal(m.hello.last_rev, 0);
+	wire_msg_release(&m);
+	assert_int_equal(f->updates, 2);
+	assert_string_equal(f->store_id, STORE_C);
+	/* the same store, or none named: revisions as usual */
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 4}};
+	strcpy(out.store_id, STORE_C);
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	wire_msg_release(&m);
+	out = (struct wire_msg){.type = WIRE_DELTA, .update = {.from = 4, .to = 5}};
+	fx_send(f, &out);
+	assert_true(fx_expect(f, WIRE_ACK, &m, 3000));
+	assert_int_equal(m.ack.rev, 5);
+	wire_msg_release(&m);
+	assert_int_equal(f->resets, 3);
+	sbclient_get_stats(f->sb, &st);
+	assert_int_equal(st.rx_other_store, 2);
+	assert_int_equal(st.rx_backwards, 0);
+	assert_int_equal(st.reconnects, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +644,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failover_past_dead, fx_setup_two, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_backwards, fx_setup_two, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_waits_for_behind, fx_setup_two, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_other_store, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -466,6 +466,48 @@ static void test_restart_rebuilds(void **state)
 	assert_int_equal(applier_rev(f->a), 0);
 }
 
+/* The state file keeps the controller store's identity with the revision;
+ * a reset for another store zeroes the revision but keeps the maps; a file
+ * from before identities still loads. */
+static void test_store_id_kept(void **state)
+{
+	static const char id[] = "00112233445566778899aabbccddeeff";
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	char line[128] = "";
+	FILE *fp;
+
+	assert_string_equal(applier_store_id(f->a), "");
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	assert_int_equal(applier_reset(f->a, "0011"), -EINVAL);
+	assert_int_equal(applier_reset(f->a, id), 0);
+	assert_int_equal(applier_rev(f->a), 0);
+	assert_string_equal(applier_store_id(f->a), id);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_LPORT], 4), 2); /* maps kept */
+	assert_int_equal(applier_snapshot(f->a, 3, rows, n), 0);
+	fp = fopen(f->rev_path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	assert_string_equal(line, "3 00112233445566778899aabbccddeeff\n");
+	applier_destroy(&f->a);
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_rev(f->a), 3);
+	assert_string_equal(applier_store_id(f->a), id);
+	/* a file from before identities */
+	applier_destroy(&f->a);
+	fp = fopen(f->rev_path, "w");
+	assert_non_null(fp);
+	fputs("7\n", fp);
+	fclose(fp);
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_rev(f->a), 7);
+	assert_string_equal(applier_store_id(f->a), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +516,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_links_fill_ifindex, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_store_id_kept, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
