@@ -15,6 +15,10 @@
  *                   because the ARP responder turns the request into the
  *                   reply in place and BPF_PROG_TEST_RUN repeats on the
  *                   same skb.
+ *
+ * The bench_op_* programs each do one of the datapath's building blocks
+ * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
+ * hash lookup + counter update like tn_port_count, and a tail call.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -33,6 +37,36 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } bench_calls SEC(".maps");
+
+/* Same key and value sizes as tn_fdb (tenet_abi.h). */
+struct bench_fdb_key {
+	__u32 vni;
+	__u8 mac[6];
+	__u16 pad;
+};
+
+struct bench_fdb {
+	__u32 v[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct bench_fdb_key);
+	__type(value, struct bench_fdb);
+} bench_hash SEC(".maps");
+
+/* Same shape as tn_port_stats. */
+struct bench_counters {
+	__u64 v[5];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct bench_counters);
+} bench_pcpu_hash SEC(".maps");
 
 SEC("tcx/ingress")
 int bench_trivial(struct __sk_buff *skb)
@@ -62,6 +96,34 @@ int bench_arp_wrap(struct __sk_buff *skb)
 {
 	if (bpf_skb_store_bytes(skb, 0, bench_arp_req, BENCH_ARP_LEN, 0))
 		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_op_hash(struct __sk_buff *skb)
+{
+	struct bench_fdb_key key = {.vni = 100, .mac = {2, 0, 0, 0, 0, 0x0b}};
+
+	return bpf_map_lookup_elem(&bench_hash, &key) ? BENCH_TC_ACT_OK : BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_op_pcpu_count(struct __sk_buff *skb)
+{
+	__u32 key = 7;
+	struct bench_counters *c = bpf_map_lookup_elem(&bench_pcpu_hash, &key);
+
+	if (!c)
+		return BENCH_TC_ACT_SHOT;
+	c->v[0]++;
+	c->v[1] += skb->len;
+	return BENCH_TC_ACT_OK;
+}
+
+SEC("tcx/ingress")
+int bench_op_tail(struct __sk_buff *skb)
+{
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;
 }

@@ -99,6 +99,27 @@ static int dpb_arp_add(struct dpb *d, __be32 ip4, const __u8 *mac)
 	return dpb_put(d->tn->maps.tn_arp, &k, &v);
 }
 
+/* The entries the bench_op_* programs look up. */
+static int dpb_ops_fill(struct dpb *d)
+{
+	struct tn_fdb_key k = {.vni = DPB_VNI};
+	struct tn_fdb v = {.port_id = 1, .ifindex = DPB_IF_B, .flags = TN_FDB_F_LOCAL};
+	int n = libbpf_num_possible_cpus(), err;
+	struct tn_port_stats *zero;
+	__u32 key = 7;
+
+	memcpy(k.mac, dpb_mac_b, 6);
+	if (dpb_put(d->bb->maps.bench_hash, &k, &v))
+		return -EIO;
+	zero = calloc(n > 0 ? n : 1, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map__update_elem(d->bb->maps.bench_pcpu_hash, &key, sizeof(key), zero,
+				   n * sizeof(*zero), BPF_ANY);
+	free(zero);
+	return err;
+}
+
 /* A (port security on) and B local, C on host C; host C enrolled. */
 static int dpb_topology(struct dpb *d)
 {
@@ -271,6 +292,23 @@ static int f_stage_arp_resp(struct dpb *d, double *ns)
 	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, DPB_VNI, 0, TC_REDIRECT, ns);
 }
 
+static int f_op_hash(struct dpb *d, double *ns)
+{
+	return dpb_run(d, d->bb->progs.bench_op_hash, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
+}
+
+static int f_op_pcpu(struct dpb *d, double *ns)
+{
+	return dpb_run(d, d->bb->progs.bench_op_pcpu_count, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK,
+		       ns);
+}
+
+static int f_op_tail(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->bb->progs.bench_trivial) ?:
+	       dpb_run(d, d->bb->progs.bench_op_tail, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
+}
+
 #define TRIV "datapath.trivial_tc"
 static const struct dpb_fig dpb_figs[] = {
     {TRIV, NULL, "bench_trivial: return TC_ACT_OK (the baseline)", f_trivial},
@@ -302,6 +340,13 @@ static const struct dpb_fig dpb_figs[] = {
      f_stage_tun_deliver},
     {"datapath.stage.arp_resp", TRIV, "bench_arp_wrap -> tn_arp_resp (includes the wrapper)",
      f_stage_arp_resp},
+    {"datapath.op.hash_lookup", TRIV,
+     "bench_op_hash: one hash lookup, tn_fdb's key/value shape, 1 entry", f_op_hash},
+    {"datapath.op.percpu_count", TRIV,
+     "bench_op_pcpu_count: percpu hash lookup + two counter updates, like tn_port_count",
+     f_op_pcpu},
+    {"datapath.op.tail_call", TRIV, "bench_op_tail: one constant-index tail call to bench_trivial",
+     f_op_tail},
 };
 #define DPB_NFIGS (sizeof(dpb_figs) / sizeof(dpb_figs[0]))
 
@@ -328,6 +373,8 @@ static int dpb_load(struct dpb *d)
 	if (bench_bpf__load(d->bb))
 		return -EIO;
 	memcpy(d->bb->bss->bench_arp_req, d->arp_req, 42);
+	if (dpb_ops_fill(d))
+		return -EIO;
 	return dpb_topology(d);
 }
 

@@ -38,7 +38,9 @@ if [ "$QUICK" = 1 ]; then
 else
 	ROUNDS=11 SECS=4 PINGS=5000
 fi
-ROUNDS=${BENCH_ROUNDS:-$ROUNDS} # for trying the script out
+# for trying the script out and profiling: BENCH_ROUNDS, BENCH_SECS, and
+# BENCH_NO_BASELINE=1 (--only runs the figure without its baseline)
+ROUNDS=${BENCH_ROUNDS:-$ROUNDS} SECS=${BENCH_SECS:-$SECS}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export TOPO_QUIET=1 TOPO_PREFIX=tnb$$
 # shellcheck source=../scripts/lib/topo.sh
@@ -121,7 +123,8 @@ kv_of() {
 # want NAME: NAME was asked for (or everything was), or is its baseline.
 want() {
 	local o=${ONLY%.cpu}
-	[ -z "$ONLY" ] || [ "$1" = "$o" ] || [ "$1" = "$(kv_of "$o")" ]
+	[ -z "$ONLY" ] || [ "$1" = "$o" ] ||
+		{ [ "${BENCH_NO_BASELINE:-0}" != 1 ] && [ "$1" = "$(kv_of "$o")" ]; }
 }
 
 # tcp NAME BASE CLIENT_NS SERVER_IP STREAMS: one iperf3 run.
