@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 if [ "$QUICK" = 1 ]; then
-	RUNS=5 SAMPLES=40 SECS=2 SNAP_RUNS=5
+	RUNS=5 SAMPLES=40 SECS=1 SNAP_RUNS=5
 else
 	RUNS=9 SAMPLES=200 SECS=3 SNAP_RUNS=9
 fi
