@@ -94,4 +94,12 @@ wait "$PING"
 grep -q ' 0% packet loss' "$TOPO_DIR/ping.txt" || die "pings lost during the failover: $(cat "$TOPO_DIR/ping.txt")"
 echo "120 of 120 pings answered across the failover"
 expect_no_ping red1 10.0.0.3
+# every node serves the same store identity: moving between nodes never
+# made an agent reset its revision
+for h in h1 h2; do
+	grep -q "controller serves another store" "$TOPO_DIR/agent-$h.log" &&
+		die "$h saw two store identities in one cluster"
+	grep -Eq "^[0-9]+ [0-9a-f]{32}\$" "$TOPO_DIR/state/$h.rev" ||
+		die "$h.rev has no store identity: $(cat "$TOPO_DIR/state/$h.rev")"
+done
 echo "cluster agents failover: PASS"
