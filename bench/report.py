@@ -124,6 +124,8 @@ def figures(raw_path, build, mode):
 def fmt(v):
     if v is None:
         return "–"
+    if v != 0 and abs(v) < 0.01:
+        return "%.2g" % v
     if abs(v) >= 1000:
         return "%.0f" % v
     if abs(v) >= 100:
@@ -210,10 +212,17 @@ def markdown(doc, build, mode, failed):
         md_table(figs, "overlay."), "",
         "## Control plane", "",
         "Controller on 127.0.0.1, agents with `--fake-datapath` (the applier writes into"
-        " private unpinned BPF maps; no programs, devices or pins) in the same machine. Every"
-        " agent has a port in the one network, so every port write changes every agent's rows."
-        " For converge figures each run is one sample (median = p50; p99 in benchmarks.json"
-        " and the targets table).", "",
+        " private unpinned BPF maps; no programs, devices or pins) on the same machine. A"
+        " network may span at most 32 hosts, so agent f<i> has its port in network i / 25."
+        " Converge: POST a port bound to one of network 0's agents, then GET /v1/wait for that"
+        " revision — every agent whose rows changed (10 of 10; 25 of 100, the other 75 get"
+        " the revision as an empty delta) has acked; `_post` is the POST's round trip alone."
+        " Each converge sample is one run (median = p50; p99 in benchmarks.json and the targets"
+        " table). Write rates: POST /v1/ports (unbound) on a fresh controller with no host"
+        " enrolled (`_100_agents`: with the 100 agents connected); the store grows during the"
+        " runs. Snapshot: a fresh fake agent of a host with 10,000 bound ports (400 networks)"
+        " starts, until the controller shows its ack; `_bytes`: TCP bytes the controller sent"
+        " on that session (CURVE-encrypted ZMTP, handshake included).", "",
         md_table(figs, "control."), "",
         "## Reproducing one figure", "",
         "Build first (`make bench-quick` does: cmake -DTENET_SANITIZE=OFF"
