@@ -54,7 +54,8 @@ struct southbound_stats {
 	uint64_t rx_msgs; /* messages decoded and handled */
 	uint64_t rx_rejected; /* malformed messages dropped */
 	uint64_t rx_unknown_type; /* well-formed but unknown type */
-	uint64_t rx_unauthenticated; /* no User-Id, or not an enrolled host */
+	uint64_t rx_unauthenticated; /* no User-Id, not an enrolled host, or a key
+				      * that is no longer the host's */
 	uint64_t tx_snapshots;
 	uint64_t tx_deltas;
 	uint64_t hello_ahead; /* HELLOs above this node's revision (held back) */
