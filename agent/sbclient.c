@@ -268,9 +268,9 @@ static bool sbclient_store_changed(struct sbclient *sb, const struct wire_msg *m
 		return false;
 	sb->stats.rx_other_store += rev > 0;
 	if (rev > 0)
-		log_warn("controller serves another store, revision reset endpoint=%s store=%s ours=%s rev=%" PRIu64,
-			 sb->eps[sb->cur].endpoint, m->store_id, ours && ours[0] ? ours : "-",
-			 rev);
+		log_warn(
+		    "controller serves another store, revision reset endpoint=%s store=%s ours=%s rev=%" PRIu64,
+		    sb->eps[sb->cur].endpoint, m->store_id, ours && ours[0] ? ours : "-", rev);
 	sb->ops.reset(sb->ops.arg, m->store_id);
 	return rev > 0;
 }

@@ -242,8 +242,8 @@ static void sb_hello_ahead(struct southbound *sb, struct sb_host *h, uint64_t ag
 	sb_send(sb, h, &m);
 }
 
-static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
-			const char *key, const struct wire_msg *m)
+static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid, const char *key,
+			const struct wire_msg *m)
 {
 	zframe_t *nrid;
 
@@ -315,8 +315,8 @@ static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct 
 
 /* Dispatches a decoded message from the host named by User-Id, sent with
  * key (its enrolled key, checked by sb_handle). */
-static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
-			const char *key, const struct wire_msg *m)
+static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid, const char *key,
+			const struct wire_msg *m)
 {
 	if (m->type == WIRE_HELLO) {
 		if (strcmp(m->hello.host, h->name) != 0) {

@@ -293,7 +293,8 @@ static void test_agent_end_to_end(void **state_)
 	assert_int_equal(m.hello.last_rev, 0);
 	wire_msg_release(&m);
 	assert_int_equal(rev_file(), 0);
-	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 1, .rows = rows, .n_rows = 2}};
+	out = (struct wire_msg){.type = WIRE_SNAPSHOT,
+				.update = {.to = 1, .rows = rows, .n_rows = 2}};
 	strcpy(out.store_id, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 	fx_send(f, &out);
 	assert_true(fx_expect(f, WIRE_ACK, NULL, &m, 5000));

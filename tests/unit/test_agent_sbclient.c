@@ -40,7 +40,7 @@ struct fx {
 	int updates;		 /* ops.update calls */
 	int connects;		 /* ops.connected calls */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* what ops.store_id returns */
-	int resets;		 /* ops.reset calls */
+	int resets;			      /* ops.reset calls */
 };
 
 static uint64_t fx_rev(void *arg)

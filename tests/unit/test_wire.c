@@ -602,10 +602,9 @@ static void test_random(void **state)
  * exactly WIRE_STORE_ID_LEN lowercase hex digits as a string. */
 static void test_store_id_strict(void **state)
 {
-	static const char *const bad[] = {"0123456789ABCDEF0123456789abcdef",
-					   "0123456789abcdef0123456789abcde",
-					   "0123456789abcdef0123456789abcdef0",
-					   "0123456789abcdef0123456789abcdeg"};
+	static const char *const bad[] = {
+	    "0123456789ABCDEF0123456789abcdef", "0123456789abcdef0123456789abcde",
+	    "0123456789abcdef0123456789abcdef0", "0123456789abcdef0123456789abcdeg"};
 	struct wire_msg m = {.type = WIRE_ACK};
 	uint8_t *buf = NULL;
 	struct pk k;
@@ -680,11 +679,11 @@ static void test_row_cmp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_roundtrip),	  cmocka_unit_test(test_truncation_and_trailing),
-	    cmocka_unit_test(test_rows_strict),	  cmocka_unit_test(test_hello_strict),
-	    cmocka_unit_test(test_header_strict), cmocka_unit_test(test_status_strict),
-	    cmocka_unit_test(test_limits),	  cmocka_unit_test(test_deep_nesting),
-	    cmocka_unit_test(test_random),	  cmocka_unit_test(test_row_cmp),
+	    cmocka_unit_test(test_roundtrip),	    cmocka_unit_test(test_truncation_and_trailing),
+	    cmocka_unit_test(test_rows_strict),	    cmocka_unit_test(test_hello_strict),
+	    cmocka_unit_test(test_header_strict),   cmocka_unit_test(test_status_strict),
+	    cmocka_unit_test(test_limits),	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
 	    cmocka_unit_test(test_store_id_strict),
 	};
 
