@@ -2,9 +2,13 @@
 #include "api.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define API_MAX_REDIRECTS 3 /* 307s followed (a follower to its leader) */
 
@@ -27,6 +31,10 @@ static int api_follow(struct ctl *ctl, const char *method, const char *path, con
 	c = http_client_new(base, ctl->token, ctl->timeout_sec, err);
 	if (!c)
 		return -EINVAL;
+	if (ctl->idem_key[0] && http_client_set_idempotency_key(c, ctl->idem_key) < 0) {
+		http_client_destroy(&c);
+		return -ENOMEM;
+	}
 	rc = http_client_request(c, method, path, text, &next, err);
 	http_client_destroy(&c);
 	if (rc < 0)
@@ -36,13 +44,95 @@ static int api_follow(struct ctl *ctl, const char *method, const char *path, con
 	return 0;
 }
 
+/* Sends once, following 307s. */
+static int api_send(struct ctl *ctl, const char *method, const char *path, const char *text,
+		    struct http_response *resp, const char **err)
+{
+	int rc = http_client_request(ctl->http, method, path, text, resp, err);
+
+	for (int hop = 0; rc == 0 && resp->status == 307 && resp->location &&
+			  hop < API_MAX_REDIRECTS;
+	     hop++) {
+		rc = api_follow(ctl, method, path, text, resp, err);
+		if (rc < 0)
+			http_response_clear(resp);
+	}
+	return rc;
+}
+
+/* The error code of a 503 answer that asks for a retry, else NULL. */
+static const char *api_retry_code(const struct http_response *resp)
+{
+	static const char *const codes[] = {"no_leader", "unknown_outcome"};
+	json_t *body;
+	const char *code;
+
+	if (resp->status != 503 || !resp->body_len)
+		return NULL;
+	body = json_loadb(resp->body, resp->body_len, 0, NULL);
+	code = json_string_value(json_object_get(json_object_get(body, "error"), "code"));
+	for (size_t i = 0; code && i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(code, codes[i]) == 0) {
+			json_decref(body);
+			return codes[i];
+		}
+	json_decref(body);
+	return NULL;
+}
+
+static long long api_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Chooses the next write's Idempotency-Key (random part drawn once). */
+static int api_idem_next(struct ctl *ctl)
+{
+	uint8_t b[16];
+
+	if (!ctl->idem_base[0]) {
+		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+			return -EIO;
+		for (size_t i = 0; i < sizeof(b); i++)
+			snprintf(ctl->idem_base + 2 * i, 3, "%02x", b[i]);
+	}
+	snprintf(ctl->idem_key, sizeof(ctl->idem_key), "%s-%u", ctl->idem_base, ++ctl->n_writes);
+	return http_client_set_idempotency_key(ctl->http, ctl->idem_key);
+}
+
+/* Sends with retries (see api.h); resp is the last answer. */
+static int api_send_retry(struct ctl *ctl, const char *method, const char *path,
+			  const char *text, struct http_response *resp, const char **err)
+{
+	long long start = api_now_ms(), delay = 100;
+	const char *code = NULL;
+	int rc;
+
+	for (;;) {
+		rc = api_send(ctl, method, path, text, resp, err);
+		code = rc == 0 ? api_retry_code(resp) : NULL;
+		if ((rc == 0 && !code) || rc == -EINVAL || rc == -ENOMEM ||
+		    api_now_ms() + delay - start > API_RETRY_MS)
+			return rc;
+		if (rc < 0 || strcmp(code, "no_leader") == 0)
+			http_client_next(ctl->http);
+		if (rc == 0)
+			http_response_clear(resp);
+		usleep((useconds_t)delay * 1000);
+		delay = delay * 2 > 2000 ? 2000 : delay * 2;
+	}
+}
+
 int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body, int *status,
 		json_t **out, long long *revision)
 {
 	struct http_response resp;
 	char *text = NULL;
-	const char *err;
-	int rc;
+	const char *err = NULL;
+	int rc = 0;
 
 	*out = NULL;
 	if (body) {
@@ -52,17 +142,16 @@ int api_request(struct ctl *ctl, const char *method, const char *path, json_t *b
 			return CTL_EXIT_API;
 		}
 	}
-	rc = http_client_request(ctl->http, method, path, text, &resp, &err);
-	for (int hop = 0; rc == 0 && resp.status == 307 && resp.location && hop < API_MAX_REDIRECTS;
-	     hop++) {
-		rc = api_follow(ctl, method, path, text, &resp, &err);
-		if (rc < 0)
-			http_response_clear(&resp);
-	}
+	if (strcmp(method, "GET") != 0)
+		rc = api_idem_next(ctl);
+	if (rc == 0)
+		rc = api_send_retry(ctl, method, path, text, &resp, &err);
+	ctl->idem_key[0] = '\0';
+	http_client_set_idempotency_key(ctl->http, NULL);
 	free(text);
 	if (rc < 0) {
 		fprintf(stderr, "error: %s at %s (%s)\n", err ? err : "request failed",
-			ctl->api_url, strerror(-rc));
+			http_client_url(ctl->http), strerror(-rc));
 		return CTL_EXIT_CONN;
 	}
 	*status = resp.status;

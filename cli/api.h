@@ -12,6 +12,8 @@
 #include "http.h"
 #include "kinds.h"
 
+#define API_RETRY_MS 10000 /* how long failed or leaderless calls are retried */
+
 /* tenetctl's exit codes. */
 enum ctl_exit {
 	CTL_EXIT_OK = 0,      /* success */
@@ -29,20 +31,28 @@ enum ctl_output {
 
 /* Everything a command needs; filled by main.c. */
 struct ctl {
-	const char *api_url;	  /* base URL, e.g. http://127.0.0.1:8080 */
+	const char *api_url;	  /* base URL(s), e.g. http://127.0.0.1:8080[,http://...] */
 	struct http_client *http; /* connected client, owned by main */
 	enum ctl_output output;	  /* table or json */
 	bool wait;		  /* --wait after writes */
 	int timeout_sec;	  /* --timeout: wait and request bound */
 	const char *json_body;	  /* --json argument or NULL */
 	const char *token;	  /* bearer token or NULL (for other nodes' APIs) */
+	char idem_base[33];	  /* this invocation's random key, "" until the first write */
+	unsigned n_writes;	  /* writes sent so far (each gets its own key) */
+	char idem_key[48];	  /* key of the write in progress, "" when none */
 };
 
 /* Performs one call. path is below the base URL ("/v1/networks"); body may be
- * NULL. On an HTTP answer returns CTL_EXIT_OK with *status, *out (parsed
- * body, NULL when empty or not JSON; caller owns) and *revision
- * (X-Tenet-Revision or -1), whatever the status. When no answer came prints
- * "error: ..." and returns CTL_EXIT_CONN. */
+ * NULL. A write (not GET) carries an Idempotency-Key made of a random key
+ * drawn once per tenetctl invocation and the write's number. A 307 is
+ * followed (up to 3 hops). No answer (connection failure) or a 503
+ * no_leader / unknown_outcome is retried with the same key for up to
+ * API_RETRY_MS, backing off from 100 ms, moving on to the next --api URL
+ * after a connection failure or no_leader. On an HTTP answer returns
+ * CTL_EXIT_OK with *status, *out (parsed body, NULL when empty or not JSON;
+ * caller owns) and *revision (X-Tenet-Revision or -1), whatever the status.
+ * When no answer came prints "error: ..." and returns CTL_EXIT_CONN. */
 int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body, int *status,
 		json_t **out, long long *revision);
 

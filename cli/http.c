@@ -19,6 +19,10 @@ struct http_client {
 	char *prefix;			/* URL path prefix without trailing '/' */
 	char *token;			/* bearer token or NULL */
 	int timeout_sec;		/* per-request timeout */
+	char *urls;			/* the comma-separated base URLs given */
+	size_t n_urls;			/* URLs in urls */
+	size_t cur;			/* index of the URL in use (host, port, prefix) */
+	char *idem;			/* Idempotency-Key sent with writes, or NULL */
 };
 
 /* State shared between http_client_request and its callbacks. */
@@ -30,44 +34,105 @@ struct http_call {
 	int done;		    /* callback has run */
 };
 
-struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
-				    const char **err)
+/* Makes the i-th URL of c->urls the one in use (host, port, prefix).
+ * Returns 0, -EINVAL (bad URL), -ENOMEM. */
+static int http_use_url(struct http_client *c, size_t i)
 {
+	const char *start = c->urls, *end, *host, *scheme, *path;
 	struct evhttp_uri *uri;
-	struct http_client *c = NULL;
-	const char *host, *scheme, *path;
+	char *one;
 	size_t plen;
+	int rc = -EINVAL;
 
-	*err = "invalid API URL (want http://HOST:PORT)";
-	uri = evhttp_uri_parse(base_url);
+	for (; i > 0 && start; i--)
+		start = strchr(start, ',') ? strchr(start, ',') + 1 : NULL;
+	if (!start)
+		return -EINVAL;
+	end = strchr(start, ',');
+	one = strndup(start, end ? (size_t)(end - start) : strlen(start));
+	uri = one ? evhttp_uri_parse(one) : NULL;
+	free(one);
 	if (!uri)
-		return NULL;
+		return one ? -EINVAL : -ENOMEM;
 	scheme = evhttp_uri_get_scheme(uri);
 	host = evhttp_uri_get_host(uri);
-	if (!scheme || strcmp(scheme, "http") != 0 || !host || !*host)
-		goto out_uri;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		goto out_uri;
-	c->port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
 	path = evhttp_uri_get_path(uri);
-	c->prefix = strdup(path ? path : "");
-	c->host = strdup(host);
-	c->token = token ? strdup(token) : NULL;
-	c->timeout_sec = timeout_sec > 0 ? timeout_sec : 10;
-	c->base = event_base_new();
-	if (!c->prefix || !c->host || (token && !c->token) || !c->base) {
-		*err = "out of memory";
-		http_client_destroy(&c);
-		goto out_uri;
+	if (scheme && strcmp(scheme, "http") == 0 && host && *host) {
+		free(c->host);
+		free(c->prefix);
+		c->port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
+		c->prefix = strdup(path ? path : "");
+		c->host = strdup(host);
+		rc = c->prefix && c->host ? 0 : -ENOMEM;
 	}
+	evhttp_uri_free(uri);
+	if (rc < 0)
+		return rc;
 	plen = strlen(c->prefix);
 	while (plen > 0 && c->prefix[plen - 1] == '/')
 		c->prefix[--plen] = '\0';
+	c->cur = i;
+	return 0;
+}
+
+struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
+				    const char **err)
+{
+	struct http_client *c = calloc(1, sizeof(*c));
+	int rc = -ENOMEM;
+
+	*err = "out of memory";
+	if (!c)
+		return NULL;
+	c->urls = strdup(base_url ? base_url : "");
+	c->token = token ? strdup(token) : NULL;
+	c->timeout_sec = timeout_sec > 0 ? timeout_sec : 10;
+	c->base = event_base_new();
+	if (c->urls && (!token || c->token) && c->base) {
+		c->n_urls = 1;
+		for (const char *p = c->urls; (p = strchr(p, ',')); p++)
+			c->n_urls++;
+		/* every URL must parse; the first is used */
+		for (size_t i = c->n_urls; i-- > 0 && rc != -EINVAL;)
+			rc = http_use_url(c, i);
+	}
+	if (rc < 0) {
+		*err = rc == -EINVAL ? "invalid API URL (want http://HOST:PORT[,http://...])"
+				     : "out of memory";
+		http_client_destroy(&c);
+		return NULL;
+	}
 	*err = NULL;
-out_uri:
-	evhttp_uri_free(uri);
 	return c;
+}
+
+bool http_client_next(struct http_client *c)
+{
+	if (!c || c->n_urls < 2)
+		return false;
+	return http_use_url(c, (c->cur + 1) % c->n_urls) == 0;
+}
+
+const char *http_client_url(const struct http_client *c)
+{
+	static char buf[320];
+
+	snprintf(buf, sizeof(buf), "http://%s:%d%s", c ? c->host : "?", c ? c->port : 0,
+		 c ? c->prefix : "");
+	return buf;
+}
+
+int http_client_set_idempotency_key(struct http_client *c, const char *key)
+{
+	char *k = key ? strdup(key) : NULL;
+
+	if (!c || (key && !k)) {
+		free(k);
+		return -ENOMEM;
+	}
+	free(c->idem);
+	c->idem = k;
+	return 0;
 }
 
 void http_client_destroy(struct http_client **cp)
@@ -84,6 +149,8 @@ void http_client_destroy(struct http_client **cp)
 	free(c->host);
 	free(c->prefix);
 	free(c->token);
+	free(c->urls);
+	free(c->idem);
 	free(c);
 	*cp = NULL;
 }
@@ -184,7 +251,8 @@ static int http_method(const char *m, enum evhttp_cmd_type *type)
 }
 
 /* Builds the request's headers and body. Returns 0 or -ENOMEM. */
-static int http_fill_request(struct http_client *c, struct evhttp_request *req, const char *body)
+static int http_fill_request(struct http_client *c, struct evhttp_request *req, const char *body,
+			     enum evhttp_cmd_type type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char hostport[300], auth[1100], len[32];
@@ -197,6 +265,8 @@ static int http_fill_request(struct http_client *c, struct evhttp_request *req, 
 		snprintf(auth, sizeof(auth), "Bearer %s", c->token);
 		rc |= evhttp_add_header(h, "Authorization", auth);
 	}
+	if (c->idem && type != EVHTTP_REQ_GET)
+		rc |= evhttp_add_header(h, "Idempotency-Key", c->idem);
 	if (body) {
 		/* evhttp adds Content-Length for POST and PUT only, not PATCH. */
 		snprintf(len, sizeof(len), "%zu", strlen(body));
@@ -233,7 +303,7 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 	if (asprintf(&uri, "%s%s", c->prefix, path) < 0)
 		return -ENOMEM;
 	req = evhttp_request_new(http_on_done, &call);
-	if (!req || http_fill_request(c, req, body) < 0) {
+	if (!req || http_fill_request(c, req, body, type) < 0) {
 		if (req)
 			evhttp_request_free(req);
 		free(uri);

@@ -4,6 +4,7 @@
 #ifndef TENETCTL_HTTP_H
 #define TENETCTL_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct http_client;
@@ -17,12 +18,25 @@ struct http_response {
 	char *location;	    /* Location header of a 3xx answer (owned), else NULL */
 };
 
-/* Parses base_url ("http://host:port[/prefix]") and prepares a client.
+/* Parses base_url ("http://host:port[/prefix]", or several such URLs
+ * separated by commas: the nodes of a cluster; the first is used until
+ * http_client_next) and prepares a client.
  * token may be NULL (no Authorization header). timeout_sec bounds each
  * request (connect + response). Returns NULL on a bad URL or no memory;
  * *err then points at a static message. */
 struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
 				    const char **err);
+
+/* Moves on to the next URL of the list (wrapping around). Returns false
+ * when there is only one (nothing changes). */
+bool http_client_next(struct http_client *c);
+
+/* The URL in use, "http://HOST:PORT[/prefix]" (a static buffer). */
+const char *http_client_url(const struct http_client *c);
+
+/* Sends key (copied; NULL for none) as Idempotency-Key with every later
+ * request that is not a GET. Returns 0 or -ENOMEM. */
+int http_client_set_idempotency_key(struct http_client *c, const char *key);
 
 /* Frees the client and sets *cp to NULL. Accepts NULL. */
 void http_client_destroy(struct http_client **cp);

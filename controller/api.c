@@ -82,6 +82,7 @@ static void api_on_close(struct evhttp_connection *evcon, void *arg)
 	struct api *api = arg;
 
 	api_cluster_on_close(api, evcon);
+	api_peers_on_close(api, evcon);
 	for (size_t i = 0; i < api->n_conns; i++) {
 		if (api->conns[i] == evcon) {
 			api->conns[i] = api->conns[--api->n_conns];
@@ -202,6 +203,8 @@ void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 
+	if (api_peers_read(api, req, r))
+		return;
 	switch (r->type) {
 	case API_R_COLLECTION:
 		if (m == EVHTTP_REQ_GET)
@@ -245,7 +248,7 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);
 		return;
 	}
-	if (api_cluster_route(api, req))
+	if (api_cluster_route(api, req) || api_peers_route(api, req))
 		return;
 	if (!api_route_parse(req, &r)) {
 		api_error(api, req, 404, "not_found", "no such resource", NULL);
@@ -381,6 +384,7 @@ void api_destroy(struct api **ap)
 		return;
 	api = *ap;
 	api_cluster_abort(api);
+	api_peers_abort(api);
 	if (api->ev_accepted)
 		event_free(api->ev_accepted);
 	if (api->http)

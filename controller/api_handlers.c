@@ -48,6 +48,7 @@ json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 		json_object_set_new(obj, "applied_revision",
 				    json_integer(known ? (json_int_t)hi.acked_rev : 0));
 	}
+	api_peers_decorate(api, kind, obj);
 	return obj;
 }
 
@@ -344,6 +345,8 @@ void api_wait(struct api *api, struct evhttp_request *req)
 		    api, req, 400, "invalid_query",
 		    "revision and timeout_ms must be non-negative integers (timeout_ms <= 120000)",
 		    NULL);
+	if (api_peers_wait(api, req, rev, timeout))
+		return;
 	if (!api->sb)
 		return api_reply(api, req, 200,
 				 json_pack("{s:I,s:[]}", "revision", (json_int_t)rev, "pending"),

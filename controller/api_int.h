@@ -31,6 +31,9 @@ struct api {
 	bool paused;					/* listener disabled at the cap */
 	struct raft_node *raft;				/* replicated log (borrowed, may be NULL) */
 	struct api_pending *pending;			/* requests waiting for Raft */
+	struct api_gather *gathers;			/* requests waiting for peers */
+	json_t *peer_view;				/* merged cluster view while a
+							 * gathered read is served, else NULL */
 };
 
 /* What a path names. */
@@ -89,6 +92,32 @@ void api_cluster_on_close(struct api *api, struct evhttp_connection *evcon);
 
 /* Answers every request still waiting (503); for shutdown. */
 void api_cluster_abort(struct api *api);
+
+/* Cluster view of the southbound (api_peers.c). */
+
+/* True if the request names /v1/internal/southbound; then it was answered
+ * with this node's sessions, acks and port reports. */
+bool api_peers_route(struct api *api, struct evhttp_request *req);
+
+/* True if r (a GET of hosts or ports) is deferred until the other nodes'
+ * views are gathered; it is then dispatched again with api->peer_view set.
+ * False (serve it now) without peers, or when already gathered. */
+bool api_peers_read(struct api *api, struct evhttp_request *req, const struct api_route *r);
+
+/* Overrides obj's runtime state with api->peer_view, if set. */
+void api_peers_decorate(struct api *api, enum model_kind kind, json_t *obj);
+
+/* True if the wait for rev was taken over by the cluster-wide barrier (it
+ * answers later, at most about timeout_ms on); false without peers or
+ * southbound (the caller then serves it from this node alone). */
+bool api_peers_wait(struct api *api, struct evhttp_request *req, uint64_t rev,
+		    uint64_t timeout_ms);
+
+/* A connection closed: forgets the requests waiting on it. */
+void api_peers_on_close(struct api *api, struct evhttp_connection *evcon);
+
+/* Answers every request waiting for peers (503) and frees them; shutdown. */
+void api_peers_abort(struct api *api);
 
 /* Routes a request (api.c); used again after a barrier. */
 void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
