@@ -22,8 +22,8 @@
 #include "raft_node.h"
 #include "southbound.h"
 
-#define API_PEERS_TIMEOUT_MS 500 /* per peer request */
-#define API_PEERS_POLL_MS    100 /* a wait re-asks this often */
+#define API_PEERS_TIMEOUT_MS 500       /* per peer request */
+#define API_PEERS_POLL_MS    100       /* a wait re-asks this often */
 #define API_PEERS_BODY_MAX   (4 << 20) /* largest peer answer read */
 
 struct api_gather;
@@ -37,20 +37,20 @@ struct api_peer_call {
 
 /* A client request waiting for the peers' answers. */
 struct api_gather {
-	struct api *api;			/* the server */
-	struct evhttp_request *req;		/* NULL once its connection closed */
-	struct evhttp_connection *client;	/* req's connection */
-	struct api_gather *next;		/* in api->gathers */
-	struct api_route route;			/* reads: what to serve */
-	uint64_t rev;				/* waits: revision waited for */
-	int64_t deadline_ms;			/* waits: event_base clock limit */
-	json_t *pending;			/* waits: hosts pending here (array) */
-	json_t *reports;			/* answers gathered (array) */
-	struct event *ev;			/* poll timer / all-answered wake-up */
-	char auth[256];				/* Authorization header forwarded */
+	struct api *api;				   /* the server */
+	struct evhttp_request *req;			   /* NULL once its connection closed */
+	struct evhttp_connection *client;		   /* req's connection */
+	struct api_gather *next;			   /* in api->gathers */
+	struct api_route route;				   /* reads: what to serve */
+	uint64_t rev;					   /* waits: revision waited for */
+	int64_t deadline_ms;				   /* waits: event_base clock limit */
+	json_t *pending;				   /* waits: hosts pending here (array) */
+	json_t *reports;				   /* answers gathered (array) */
+	struct event *ev;				   /* poll timer / all-answered wake-up */
+	char auth[256];					   /* Authorization header forwarded */
 	struct api_peer_call calls[RAFT_NODE_MAX_SERVERS]; /* requests of this round */
-	size_t n_calls;				/* entries used in calls */
-	size_t n_out;				/* calls not yet answered */
+	size_t n_calls;					   /* entries used in calls */
+	size_t n_out;					   /* calls not yet answered */
 };
 
 static int64_t api_peers_now(struct api *api)
@@ -97,19 +97,20 @@ static json_t *api_peers_local_ports(struct api *api, json_t *ports)
 	json_array_foreach(ports, i, p)
 	{
 		uint32_t pk = (uint32_t)json_integer_value(json_object_get(p, "port_key"));
-		const char *host = json_string_value(
-		    json_object_get(json_object_get(p, "binding"), "host"));
+		const char *host =
+		    json_string_value(json_object_get(json_object_get(p, "binding"), "host"));
 
 		if (!api->sb || !southbound_port_info(api->sb, pk, &pi))
 			continue;
 		if (!host || !southbound_host_info(api->sb, host, &hi))
 			hi.last_seen_ms = 0;
 		snprintf(key, sizeof(key), "%u", pk);
-		json_object_set_new(
-		    out, key,
-		    json_pack("{s:b,s:I,s:I,s:I,s:I}", "up", pi.up, "rx_packets",
-			      (json_int_t)pi.rx_packets, "tx_packets", (json_int_t)pi.tx_packets,
-			      "drops", (json_int_t)pi.drops, "seen_ms", (json_int_t)hi.last_seen_ms));
+		json_object_set_new(out, key,
+				    json_pack("{s:b,s:I,s:I,s:I,s:I}", "up", pi.up, "rx_packets",
+					      (json_int_t)pi.rx_packets, "tx_packets",
+					      (json_int_t)pi.tx_packets, "drops",
+					      (json_int_t)pi.drops, "seen_ms",
+					      (json_int_t)hi.last_seen_ms));
 	}
 	return out;
 }
@@ -205,18 +206,19 @@ void api_peers_decorate(struct api *api, enum model_kind kind, json_t *obj)
 			 (long long)json_integer_value(json_object_get(obj, "port_key")));
 		v = json_object_get(json_object_get(api->peer_view, "ports"), key);
 		if (v)
-			json_object_set_new(
-			    obj, "status",
-			    json_string(json_is_true(json_object_get(v, "up")) ? "ACTIVE" : "DOWN"));
+			json_object_set_new(obj, "status",
+					    json_string(json_is_true(json_object_get(v, "up"))
+							    ? "ACTIVE"
+							    : "DOWN"));
 	} else if (kind == MODEL_HOST) {
 		v = json_object_get(json_object_get(api->peer_view, "hosts"),
 				    json_string_value(json_object_get(obj, "name")));
 		if (!v)
 			return;
-		json_object_set_new(
-		    obj, "state",
-		    json_string(json_is_true(json_object_get(v, "connected")) ? "connected"
-									: "disconnected"));
+		json_object_set_new(obj, "state",
+				    json_string(json_is_true(json_object_get(v, "connected"))
+						    ? "connected"
+						    : "disconnected"));
 		json_object_set(obj, "applied_revision", json_object_get(v, "acked_rev"));
 	}
 }
@@ -380,8 +382,8 @@ static size_t api_peers_count(struct api *api)
 static struct api_gather *api_gather_new(struct api *api, struct evhttp_request *req,
 					 event_callback_fn cb)
 {
-	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req),
-					      "Authorization");
+	const char *auth =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	struct api_gather *g = calloc(1, sizeof(*g));
 
 	if (!g)
@@ -456,10 +458,9 @@ static void api_wait_answer(struct api_gather *g, int code, json_t *pending)
 	if (code == 200) {
 		body = json_pack("{s:I,s:O}", "revision", (json_int_t)g->rev, "pending", pending);
 	} else {
-		body = api_error_body(code == 504 ? "timeout" : "unavailable",
-				      code == 504 ? "hosts did not ack in time"
-						  : "southbound shutting down",
-				      NULL);
+		body = api_error_body(
+		    code == 504 ? "timeout" : "unavailable",
+		    code == 504 ? "hosts did not ack in time" : "southbound shutting down", NULL);
 		json_object_set(body, "pending", pending);
 	}
 	api_reply(api, g->req, code, body, store_revision(api->store));
@@ -473,9 +474,9 @@ static json_t *api_wait_filter(struct api_gather *g)
 	size_t i;
 
 	json_array_append_new(g->reports, api_peers_local(g->api));
-	json_array_foreach(g->pending, i, n)
-		if (!api_peers_host_done(g->reports, json_string_value(n), g->rev))
-			json_array_append(left, n);
+	json_array_foreach(g->pending, i,
+			   n) if (!api_peers_host_done(g->reports, json_string_value(n), g->rev))
+	    json_array_append(left, n);
 	return left;
 }
 
@@ -519,8 +520,7 @@ static void api_wait_on_event(evutil_socket_t fd, short what, void *arg)
 		api_gather_free(g);
 }
 
-bool api_peers_wait(struct api *api, struct evhttp_request *req, uint64_t rev,
-		    uint64_t timeout_ms)
+bool api_peers_wait(struct api *api, struct evhttp_request *req, uint64_t rev, uint64_t timeout_ms)
 {
 	struct api_gather *g;
 
