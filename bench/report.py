@@ -89,6 +89,18 @@ def command(name, build, mode):
     return "sudo bench/control.sh %s%s --only %s" % (build, quick, base)
 
 
+def run_info(raw_path):
+    """The {"run": {...}} and {"run_end": {...}} lines of run.sh: when and
+    what ran, the load before and after."""
+    info = {}
+    with open(raw_path) as f:
+        for line in f:
+            if line.startswith('{"run'):
+                for v in json.loads(line).values():
+                    info.update(v)
+    return info
+
+
 def figures(raw_path, build, mode):
     runs, meta, order = {}, {}, []
     with open(raw_path) as f:
@@ -97,6 +109,8 @@ def figures(raw_path, build, mode):
             if not line.startswith("{"):
                 continue
             r = json.loads(line)
+            if "name" not in r:
+                continue
             n = r["name"]
             if n not in runs:
                 runs[n] = []
@@ -176,10 +190,12 @@ def markdown(doc, build, mode, failed):
         " tests: these are figures to compare against the baselines measured in the same run."
         % ("-quick" if mode == "quick" else ""),
         "",
-        "**Machine:** %s, %s cores, kernel %s, %s GB RAM; commit %s; %s UTC; load average at"
-        " the end %s; kernel.bpf_stats_enabled=%s; mode: %s." % (
-            m["cpu_model"], m["cores"], m["kernel"], m["memory_gb"], m["git_commit"],
-            m["date_utc"], " ".join(m["loadavg_at_report"]), m["bpf_stats_enabled"], mode),
+        "**Machine:** %s, %s cores, kernel %s, %s GB RAM; commit %s; run started %s UTC;"
+        " load average at the start %s, at the end %s (1, 5, 15 min); kernel.bpf_stats_enabled=%s; mode: %s."
+        % (m["cpu_model"], m["cores"], m["kernel"], m["memory_gb"], m["git_commit"],
+           m["date_utc"], " ".join(m.get("loadavg_at_start", [])),
+           " ".join(m.get("loadavg_at_end", m["loadavg_at_report"])), m["bpf_stats_enabled"],
+           mode),
         "",
         "Each figure: the median of its runs, min – max, the baseline figure's median from the"
         " same run and ratio = median / baseline median (for Gbit/s and writes/s higher is"
@@ -241,7 +257,9 @@ def main():
     ap.add_argument("--out-dir", required=True)
     ap.add_argument("--failed", nargs="*", default=[])
     a = ap.parse_args()
-    doc = {"machine": machine(), "mode": a.mode, "failed_sections": a.failed,
+    mach = machine()
+    mach.update(run_info(a.raw))
+    doc = {"machine": mach, "mode": a.mode, "failed_sections": a.failed,
            "figures": figures(a.raw, a.build, a.mode)}
     with open(os.path.join(a.out_dir, "benchmarks.json"), "w") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)

@@ -24,7 +24,9 @@ fi
 # The raw runs stay in the build directory: after editing bench/analysis.md,
 # bench/report.py can re-render the pages from them (same arguments as below).
 RAW=$BUILD/bench-raw.jsonl
-: >"$RAW"
+printf '{"run": {"date_utc": "%s", "git_commit": "%s", "loadavg_at_start": ["%s", "%s", "%s"]}}\n' \
+	"$(date -u '+%Y-%m-%d %H:%M')" "$(git -C "$ROOT" rev-parse --short HEAD)" \
+	$(cut -d' ' -f1-3 /proc/loadavg) >"$RAW"
 FAILED=()
 if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 0 ]; then
 	echo "run.sh: kernel.bpf_stats_enabled is on: datapath figures include its clock reads" >&2
@@ -46,6 +48,7 @@ section() {
 section datapath "$BUILD/bench/dpbench" --runs "$RUNS" --repeat 10000000
 section overlay "$ROOT/bench/overlay.sh" "$BUILD" $QUICK
 section control "$ROOT/bench/control.sh" "$BUILD" $QUICK
+printf '{"run_end": {"loadavg_at_end": ["%s", "%s", "%s"]}}\n' $(cut -d' ' -f1-3 /proc/loadavg) >>"$RAW"
 python3 "$ROOT/bench/report.py" --build "$(realpath --relative-to="$ROOT" "$BUILD")" \
 	--mode "$MODE" --raw "$RAW" --out-dir "$ROOT/docs" --failed "${FAILED[@]}" || exit 1
 echo "wrote docs/BENCHMARKS.md and docs/benchmarks.json" >&2
