@@ -85,7 +85,10 @@ def command(name, build, mode):
         return "sudo %s/bench/dpbench --runs %d --repeat 10000000 --only %s" % (build, runs, name)
     if name.startswith("overlay."):
         return "sudo bench/overlay.sh %s%s --only %s" % (build, quick, name)
-    base = name[:-len("_bytes")] if name.endswith("_bytes") else name
+    base = name
+    for suffix in ("_bytes", "_post"):
+        if base.endswith(suffix):
+            base = base[:-len(suffix)]
     return "sudo bench/control.sh %s%s --only %s" % (build, quick, base)
 
 

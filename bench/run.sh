@@ -24,6 +24,7 @@ fi
 # The raw runs stay in the build directory: after editing bench/analysis.md,
 # bench/report.py can re-render the pages from them (same arguments as below).
 RAW=$BUILD/bench-raw.jsonl
+OUT=${BENCH_OUT_DIR:-$ROOT/docs} # where the pages go (trial runs: elsewhere)
 printf '{"run": {"date_utc": "%s", "git_commit": "%s", "loadavg_at_start": ["%s", "%s", "%s"]}}\n' \
 	"$(date -u '+%Y-%m-%d %H:%M')" "$(git -C "$ROOT" rev-parse --short HEAD)" \
 	$(cut -d' ' -f1-3 /proc/loadavg) >"$RAW"
@@ -50,6 +51,6 @@ section overlay "$ROOT/bench/overlay.sh" "$BUILD" $QUICK
 section control "$ROOT/bench/control.sh" "$BUILD" $QUICK
 printf '{"run_end": {"loadavg_at_end": ["%s", "%s", "%s"]}}\n' $(cut -d' ' -f1-3 /proc/loadavg) >>"$RAW"
 python3 "$ROOT/bench/report.py" --build "$(realpath --relative-to="$ROOT" "$BUILD")" \
-	--mode "$MODE" --raw "$RAW" --out-dir "$ROOT/docs" --failed "${FAILED[@]}" || exit 1
-echo "wrote docs/BENCHMARKS.md and docs/benchmarks.json" >&2
+	--mode "$MODE" --raw "$RAW" --out-dir "$OUT" --failed "${FAILED[@]}" || exit 1
+echo "wrote $OUT/BENCHMARKS.md and $OUT/benchmarks.json" >&2
 [ ${#FAILED[@]} = 0 ]
