@@ -300,7 +300,7 @@ static void api_peers_on_reply(struct evhttp_request *preq, void *arg)
 		log_debug("peer southbound view unavailable status=%d",
 			  preq ? evhttp_request_get_response_code(preq) : 0);
 	json_decref(body);
-	if (--g->n_out == 0)
+	if (g->n_out > 0 && --g->n_out == 0)
 		event_active(g->ev, EV_READ, 0); /* finish outside libevent's callback */
 }
 
@@ -348,8 +348,12 @@ static void api_peers_call(struct api_gather *g, const char *api_addr)
 		return;
 	evhttp_add_header(evhttp_request_get_output_headers(preq), "Host", host);
 	evhttp_add_header(evhttp_request_get_output_headers(preq), "Authorization", g->auth);
-	if (evhttp_make_request(c->conn, preq, EVHTTP_REQ_GET, "/v1/internal/southbound") == 0)
-		g->n_out++;
+	g->n_out++;
+	if (evhttp_make_request(c->conn, preq, EVHTTP_REQ_GET, "/v1/internal/southbound") < 0 &&
+	    !c->done) {
+		c->done = true; /* evhttp freed preq */
+		g->n_out--;
+	}
 }
 
 /* Starts a round: asks every other server. Returns the number asked. */
