@@ -17,11 +17,11 @@ struct fakedp {
 
 /* Shape of one stand-in map. */
 struct fakedp_map {
-	int id;		     /* enum tn_map_id */
-	const char *name;    /* BPF map name (the pin name) */
-	__u32 key_size;	     /* sizeof the ABI key */
-	__u32 value_size;    /* sizeof the ABI value */
-	__u32 max_entries;   /* as the datapath's */
+	int id;		   /* enum tn_map_id */
+	const char *name;  /* BPF map name (the pin name) */
+	__u32 key_size;	   /* sizeof the ABI key */
+	__u32 value_size;  /* sizeof the ABI value */
+	__u32 max_entries; /* as the datapath's */
 };
 
 static const struct fakedp_map fakedp_maps[] = {
@@ -29,10 +29,8 @@ static const struct fakedp_map fakedp_maps[] = {
      TN_MAX_PORTS},
     {TN_MAP_FDB, TN_PIN_FDB, sizeof(struct tn_fdb_key), sizeof(struct tn_fdb), TN_MAX_FDB},
     {TN_MAP_ARP, TN_PIN_ARP, sizeof(struct tn_arp_key), sizeof(struct tn_arp), TN_MAX_FDB},
-    {TN_MAP_FLOOD, TN_PIN_FLOOD, sizeof(struct tn_flood_key), sizeof(struct tn_flood),
-     TN_MAX_NETS},
-    {TN_MAP_PEER, TN_PIN_PEER, sizeof(struct tn_peer_key), sizeof(struct tn_peer),
-     TN_MAX_PEERS},
+    {TN_MAP_FLOOD, TN_PIN_FLOOD, sizeof(struct tn_flood_key), sizeof(struct tn_flood), TN_MAX_NETS},
+    {TN_MAP_PEER, TN_PIN_PEER, sizeof(struct tn_peer_key), sizeof(struct tn_peer), TN_MAX_PEERS},
     {TN_MAP_TUN_ALLOW, TN_PIN_TUN_ALLOW, sizeof(struct tn_tun_allow_key),
      sizeof(struct tn_tun_allow), TN_MAX_FDB},
     {TN_MAP_IFINDEX, TN_PIN_IFINDEX, sizeof(struct tn_ifindex_key), sizeof(struct tn_ifport),

@@ -23,13 +23,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-#define BENCH_TC_ACT_OK 0
+#define BENCH_TC_ACT_OK	  0
 #define BENCH_TC_ACT_SHOT 2
-#define BENCH_ARP_LEN 42
+#define BENCH_ARP_LEN	  42
 
 const volatile __u32 bench_remote = 0; /* outer source, host byte order */
-const volatile __u32 bench_vni = 0; /* VXLAN network identifier */
-__u8 bench_arp_req[BENCH_ARP_LEN]; /* the ARP request (.bss: never folded) */
+const volatile __u32 bench_vni = 0;    /* VXLAN network identifier */
+__u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);

@@ -209,17 +209,17 @@ static void cb_port_body(char *buf, size_t size, const char *host, int k)
 		snprintf(bind, sizeof(bind),
 			 ", \"binding\": {\"host\": \"%s\", \"interface\": \"cb%x-%d\"}", host,
 			 (unsigned int)getpid() & 0xfff, k);
-	snprintf(buf, size, "{\"network_id\": \"%s\"%s%s}", cb_o->network ? cb_o->network : "",
-		 ips, bind);
+	snprintf(buf, size, "{\"network_id\": \"%s\"%s%s}", cb_o->network ? cb_o->network : "", ips,
+		 bind);
 }
 
 /* Per-thread state of a rate run. */
 struct cb_worker {
-	pthread_t tid;	  /* the thread */
-	double deadline;  /* cb_now_ms() to stop at */
-	bool write;	  /* POST ports, else GET status */
-	uint64_t ok;	  /* successful requests */
-	uint64_t failed;  /* errors and non-2xx */
+	pthread_t tid;	 /* the thread */
+	double deadline; /* cb_now_ms() to stop at */
+	bool write;	 /* POST ports, else GET status */
+	uint64_t ok;	 /* successful requests */
+	uint64_t failed; /* errors and non-2xx */
 };
 
 static void *cb_worker_main(void *arg)
@@ -303,7 +303,8 @@ static int cb_converge_one(struct cb_conn *c, int k, double *ms, double *post_ms
 	snprintf(host, sizeof(host), "%s%d", cb_o->hosts, k % cb_o->n_hosts);
 	cb_port_body(body, sizeof(body), host, k);
 	if (cb_request(c, "POST", "/v1/ports", body) || c->status != 201) {
-		fprintf(stderr, "ctlbench: port create: %d %s\n", c->status, c->body ? c->body : "");
+		fprintf(stderr, "ctlbench: port create: %d %s\n", c->status,
+			c->body ? c->body : "");
 		return -EIO;
 	}
 	*post_ms = cb_now_ms() - t0;
@@ -458,33 +459,68 @@ static int cb_token(struct cb_opts *o, const char *path)
 static int cb_parse(int argc, char **argv, struct cb_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"api", required_argument, NULL, 'a'},	{"token-file", required_argument, NULL, 't'},
-	    {"network", required_argument, NULL, 'N'},	{"hosts", required_argument, NULL, 'H'},
-	    {"host", required_argument, NULL, 'h'},	{"name", required_argument, NULL, 'n'},
-	    {"baseline", required_argument, NULL, 'b'}, {"clients", required_argument, NULL, 'c'},
-	    {"seconds", required_argument, NULL, 's'},	{"count", required_argument, NULL, 'k'},
-	    {"n-hosts", required_argument, NULL, 'm'},	{"subnet", required_argument, NULL, 'S'},
-	    {"sb-port", required_argument, NULL, 'P'},	{0},
+	    {"api", required_argument, NULL, 'a'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"network", required_argument, NULL, 'N'},
+	    {"hosts", required_argument, NULL, 'H'},
+	    {"host", required_argument, NULL, 'h'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"baseline", required_argument, NULL, 'b'},
+	    {"clients", required_argument, NULL, 'c'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"count", required_argument, NULL, 'k'},
+	    {"n-hosts", required_argument, NULL, 'm'},
+	    {"subnet", required_argument, NULL, 'S'},
+	    {"sb-port", required_argument, NULL, 'P'},
+	    {0},
 	};
 	int c;
 
 	*o = (struct cb_opts){.clients = 1, .seconds = 3, .count = 20, .n_hosts = 1};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'a': o->api = optarg; break;
-		case 't': if (cb_token(o, optarg)) return -EINVAL; break;
-		case 'N': o->network = optarg; break;
-		case 'H': o->hosts = optarg; break;
-		case 'h': o->host = optarg; break;
-		case 'n': o->name = optarg; break;
-		case 'b': o->baseline = optarg; break;
-		case 'c': o->clients = atoi(optarg); break;
-		case 's': o->seconds = atoi(optarg); break;
-		case 'k': o->count = atoi(optarg); break;
-		case 'm': o->n_hosts = atoi(optarg); break;
-		case 'S': o->subnet = optarg; break;
-		case 'P': o->sb_port = atoi(optarg); break;
-		default: return -EINVAL;
+		case 'a':
+			o->api = optarg;
+			break;
+		case 't':
+			if (cb_token(o, optarg))
+				return -EINVAL;
+			break;
+		case 'N':
+			o->network = optarg;
+			break;
+		case 'H':
+			o->hosts = optarg;
+			break;
+		case 'h':
+			o->host = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case 'b':
+			o->baseline = optarg;
+			break;
+		case 'c':
+			o->clients = atoi(optarg);
+			break;
+		case 's':
+			o->seconds = atoi(optarg);
+			break;
+		case 'k':
+			o->count = atoi(optarg);
+			break;
+		case 'm':
+			o->n_hosts = atoi(optarg);
+			break;
+		case 'S':
+			o->subnet = optarg;
+			break;
+		case 'P':
+			o->sb_port = atoi(optarg);
+			break;
+		default:
+			return -EINVAL;
 		}
 	}
 	if (optind >= argc || !o->api || !o->token[0] || !o->name || o->clients < 1 ||

@@ -11,8 +11,8 @@
  * whose kernel-measured mean duration (ns per repetition) is the value.
  * Output: one JSON line per run on stdout, {"name", "unit", "value",
  * "baseline"}, for bench/report.py. --insns prints each loaded program's
- * size instead (translated BPF instructions, JITed bytes) as JSON lines. Needs root; bpf_stats should be off
- * (kernel.bpf_stats_enabled=0: it adds two clock reads per program run).
+ * size instead (translated BPF instructions, JITed bytes) as JSON lines. Needs root; bpf_stats
+ * should be off (kernel.bpf_stats_enabled=0: it adds two clock reads per program run).
  */
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -30,17 +30,17 @@
 #include "tenet.skel.h"
 #include "bench.skel.h"
 
-#define DPB_VNI 100
-#define DPB_IF_A 1 /* the port under test: loopback, test_run takes it */
-#define DPB_IF_B 7 /* local port B */
-#define DPB_IF_TUN 9 /* the vxlan device */
+#define DPB_VNI		   100
+#define DPB_IF_A	   1 /* the port under test: loopback, test_run takes it */
+#define DPB_IF_B	   7 /* local port B */
+#define DPB_IF_TUN	   9 /* the vxlan device */
 #define DPB_IP(a, b, c, d) htonl(((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
-#define DPB_HOST_LOCAL DPB_IP(198, 18, 0, 2)
-#define DPB_HOST_C DPB_IP(198, 18, 0, 3)
-#define DPB_IP_A DPB_IP(10, 0, 0, 1)
-#define DPB_IP_B DPB_IP(10, 0, 0, 2)
-#define DPB_IP_C DPB_IP(10, 0, 0, 3)
-#define DPB_PKT_LEN 64 /* Ethernet + IPv4 + UDP + 22 bytes */
+#define DPB_HOST_LOCAL	   DPB_IP(198, 18, 0, 2)
+#define DPB_HOST_C	   DPB_IP(198, 18, 0, 3)
+#define DPB_IP_A	   DPB_IP(10, 0, 0, 1)
+#define DPB_IP_B	   DPB_IP(10, 0, 0, 2)
+#define DPB_IP_C	   DPB_IP(10, 0, 0, 3)
+#define DPB_PKT_LEN	   64 /* Ethernet + IPv4 + UDP + 22 bytes */
 
 static const __u8 dpb_mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const __u8 dpb_mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
@@ -48,27 +48,27 @@ static const __u8 dpb_mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 
 /* The loaded programs and what a figure's setup needs. */
 struct dpb {
-	struct tenet_bpf *tn;	  /* production datapath, unpinned */
-	struct bench_bpf *bb;	  /* baseline and wrappers */
-	__u8 ip_ab[DPB_PKT_LEN];  /* A -> B, local */
-	__u8 ip_ac[DPB_PKT_LEN];  /* A -> C, remote */
-	__u8 ip_ca[DPB_PKT_LEN];  /* C -> A, from the tunnel */
-	__u8 arp_req[42];	  /* A asks for B's address */
-	__u32 repeat;		  /* test_run repetitions per run */
+	struct tenet_bpf *tn;	 /* production datapath, unpinned */
+	struct bench_bpf *bb;	 /* baseline and wrappers */
+	__u8 ip_ab[DPB_PKT_LEN]; /* A -> B, local */
+	__u8 ip_ac[DPB_PKT_LEN]; /* A -> C, remote */
+	__u8 ip_ca[DPB_PKT_LEN]; /* C -> A, from the tunnel */
+	__u8 arp_req[42];	 /* A asks for B's address */
+	__u32 repeat;		 /* test_run repetitions per run */
 };
 
 /* One figure: which program runs on which frame, after which setup. */
 struct dpb_fig {
-	const char *name;     /* figure name in benchmarks.json */
-	const char *baseline; /* figure it is divided by, NULL for none */
-	const char *what;     /* what exactly is timed */
+	const char *name;		       /* figure name in benchmarks.json */
+	const char *baseline;		       /* figure it is divided by, NULL for none */
+	const char *what;		       /* what exactly is timed */
 	int (*run)(struct dpb *d, double *ns); /* one run: mean ns/packet */
 };
 
 static int dpb_put(struct bpf_map *map, const void *key, const void *val)
 {
-	return bpf_map__update_elem(map, key, bpf_map__key_size(map), val,
-				    bpf_map__value_size(map), BPF_ANY);
+	return bpf_map__update_elem(map, key, bpf_map__key_size(map), val, bpf_map__value_size(map),
+				    BPF_ANY);
 }
 
 static int dpb_port_set(struct dpb *d, __u16 flags)
@@ -80,8 +80,7 @@ static int dpb_port_set(struct dpb *d, __u16 flags)
 	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
 }
 
-static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 ifindex, __be32 remote,
-		       __u32 flags)
+static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 ifindex, __be32 remote, __u32 flags)
 {
 	struct tn_fdb_key k = {.vni = DPB_VNI};
 	struct tn_fdb v = {.port_id = 1, .ifindex = ifindex, .remote_ip4 = remote, .flags = flags};
@@ -179,8 +178,8 @@ static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 
 /* One BPF_PROG_TEST_RUN of prog, repeat times, on pkt with cb[0] = vni and
  * cb[3] = remote. Fails unless the verdict is want. */
-static int dpb_run(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len,
-		   __u32 vni, __u32 remote, int want, double *ns)
+static int dpb_run(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len, __u32 vni,
+		   __u32 remote, int want, double *ns)
 {
 	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .ctx_in = &ctx,
@@ -214,8 +213,8 @@ static int dpb_slot(struct dpb *d, struct bpf_program *target)
 				    BPF_ANY);
 }
 
-#define TC_OK 0
-#define TC_SHOT 2
+#define TC_OK	    0
+#define TC_SHOT	    2
 #define TC_REDIRECT 7
 
 static int f_trivial(struct dpb *d, double *ns)
@@ -225,47 +224,52 @@ static int f_trivial(struct dpb *d, double *ns)
 
 static int f_l2_local(struct dpb *d, double *ns)
 {
-	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?:
-	       dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_REDIRECT, ns);
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0,
+			      TC_REDIRECT, ns);
 }
 
 static int f_l2_local_nosec(struct dpb *d, double *ns)
 {
-	int err = dpb_port_set(d, 0) ?:
-		  dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0,
-			  TC_REDIRECT, ns);
+	int err = dpb_port_set(d, 0)
+		      ?: dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0,
+				 TC_REDIRECT, ns);
 
 	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: err;
 }
 
 static int f_l2_remote(struct dpb *d, double *ns)
 {
-	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?:
-	       dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ac, DPB_PKT_LEN, 0, 0, TC_REDIRECT, ns);
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ac, DPB_PKT_LEN, 0, 0,
+			      TC_REDIRECT, ns);
 }
 
 static int f_arp_reply(struct dpb *d, double *ns)
 {
-	return dpb_slot(d, d->tn->progs.tn_vif_ingress) ?:
-	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, 0, 0, TC_REDIRECT, ns);
+	return dpb_slot(d, d->tn->progs.tn_vif_ingress)
+		   ?: dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, 0, 0, TC_REDIRECT,
+			      ns);
 }
 
 static int f_arp_wrap(struct dpb *d, double *ns)
 {
-	return dpb_slot(d, d->bb->progs.bench_trivial) ?:
-	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, 0, 0, TC_OK, ns);
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, 0, 0, TC_OK, ns);
 }
 
 static int f_decap_deliver(struct dpb *d, double *ns)
 {
-	return dpb_slot(d, d->tn->progs.tn_tunnel_ingress) ?:
-	       dpb_run(d, d->bb->progs.bench_tun_wrap, d->ip_ca, DPB_PKT_LEN, 0, 0, TC_REDIRECT, ns);
+	return dpb_slot(d, d->tn->progs.tn_tunnel_ingress)
+		   ?: dpb_run(d, d->bb->progs.bench_tun_wrap, d->ip_ca, DPB_PKT_LEN, 0, 0,
+			      TC_REDIRECT, ns);
 }
 
 static int f_tun_wrap(struct dpb *d, double *ns)
 {
-	return dpb_slot(d, d->bb->progs.bench_trivial) ?:
-	       dpb_run(d, d->bb->progs.bench_tun_wrap, d->ip_ca, DPB_PKT_LEN, 0, 0, TC_OK, ns);
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_tun_wrap, d->ip_ca, DPB_PKT_LEN, 0, 0, TC_OK,
+			      ns);
 }
 
 static int f_stage_l2_local(struct dpb *d, double *ns)
@@ -288,8 +292,9 @@ static int f_stage_tun_deliver(struct dpb *d, double *ns)
 
 static int f_stage_arp_resp(struct dpb *d, double *ns)
 {
-	return dpb_slot(d, d->tn->progs.tn_arp_resp) ?:
-	       dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, DPB_VNI, 0, TC_REDIRECT, ns);
+	return dpb_slot(d, d->tn->progs.tn_arp_resp)
+		   ?: dpb_run(d, d->bb->progs.bench_arp_wrap, d->arp_req, 42, DPB_VNI, 0,
+			      TC_REDIRECT, ns);
 }
 
 static int f_op_hash(struct dpb *d, double *ns)
@@ -299,22 +304,21 @@ static int f_op_hash(struct dpb *d, double *ns)
 
 static int f_op_pcpu(struct dpb *d, double *ns)
 {
-	return dpb_run(d, d->bb->progs.bench_op_pcpu_count, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK,
-		       ns);
+	return dpb_run(d, d->bb->progs.bench_op_pcpu_count, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
 }
 
 static int f_op_tail(struct dpb *d, double *ns)
 {
-	return dpb_slot(d, d->bb->progs.bench_trivial) ?:
-	       dpb_run(d, d->bb->progs.bench_op_tail, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_op_tail, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK,
+			      ns);
 }
 
 #define TRIV "datapath.trivial_tc"
 static const struct dpb_fig dpb_figs[] = {
     {TRIV, NULL, "bench_trivial: return TC_ACT_OK (the baseline)", f_trivial},
     {"datapath.l2_local", TRIV,
-     "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> redirect_peer (port security on)",
-     f_l2_local},
+     "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> redirect_peer (port security on)", f_l2_local},
     {"datapath.l2_local_nosec", TRIV, "tn_vif_ingress -> tn_l2_fwd -> redirect_peer",
      f_l2_local_nosec},
     {"datapath.l2_remote_encap", TRIV,
@@ -330,10 +334,9 @@ static const struct dpb_fig dpb_figs[] = {
      f_arp_reply},
     {"datapath.wrap.tun_key", TRIV, "bench_tun_wrap -> bench_trivial (part of decap_deliver)",
      f_tun_wrap},
-    {"datapath.wrap.arp_restore", TRIV,
-     "bench_arp_wrap -> bench_trivial (part of arp_reply)", f_arp_wrap},
-    {"datapath.stage.l2_fwd_local", TRIV, "tn_l2_fwd alone, local delivery",
-     f_stage_l2_local},
+    {"datapath.wrap.arp_restore", TRIV, "bench_arp_wrap -> bench_trivial (part of arp_reply)",
+     f_arp_wrap},
+    {"datapath.stage.l2_fwd_local", TRIV, "tn_l2_fwd alone, local delivery", f_stage_l2_local},
     {"datapath.stage.l2_fwd_remote", TRIV, "tn_l2_fwd alone, tunnel key + redirect",
      f_stage_l2_remote},
     {"datapath.stage.tun_deliver", TRIV, "tn_tun_deliver alone (context in skb->cb)",
@@ -410,7 +413,8 @@ static void dpb_dump_stats(struct dpb *d)
 		for (sum = 0, c = 0; c < n; c++)
 			sum += v[c];
 		if (sum)
-			fprintf(stderr, "dpbench: tn_stats[%u] = %llu\n", k, (unsigned long long)sum);
+			fprintf(stderr, "dpbench: tn_stats[%u] = %llu\n", k,
+				(unsigned long long)sum);
 	}
 }
 
@@ -457,12 +461,9 @@ static int dpb_main(struct dpb *d, int runs, const char *only)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"runs", required_argument, NULL, 'n'},
-	    {"repeat", required_argument, NULL, 'r'},
-	    {"only", required_argument, NULL, 'o'},
-	    {"list", no_argument, NULL, 'l'},
-	    {"insns", no_argument, NULL, 'i'},
-	    {0},
+	    {"runs", required_argument, NULL, 'n'}, {"repeat", required_argument, NULL, 'r'},
+	    {"only", required_argument, NULL, 'o'}, {"list", no_argument, NULL, 'l'},
+	    {"insns", no_argument, NULL, 'i'},	    {0},
 	};
 	struct dpb d = {.repeat = 10000000};
 	const char *only = NULL;
