@@ -44,7 +44,7 @@ static int http_use_url(struct http_client *c, size_t i)
 	size_t plen;
 	int rc = -EINVAL;
 
-	for (; i > 0 && start; i--)
+	for (size_t k = i; k > 0 && start; k--)
 		start = strchr(start, ',') ? strchr(start, ',') + 1 : NULL;
 	if (!start)
 		return -EINVAL;
