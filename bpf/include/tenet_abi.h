@@ -12,11 +12,12 @@
 #ifndef TENET_ABI_H
 #define TENET_ABI_H
 
-#define TN_ABI_VERSION 1
+#define TN_ABI_VERSION 2 /* 2: FLOOD keyed by (vni, page) */
 
 #define TN_IFNAMSIZ 16
-#define TN_MAX_FLOOD_REMOTE 32 /* hosts one network can flood to */
-#define TN_MAX_FLOOD_LOCAL 32 /* local ports one network can flood to */
+#define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
+#define TN_MAX_FLOOD_LOCAL 32 /* local ports one FLOOD page lists */
+#define TN_MAX_FLOOD_PAGES 32 /* FLOOD pages of one network on one host */
 #define TN_VXLAN_PORT 4789
 #define TN_OVERHEAD 50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
 
@@ -28,7 +29,7 @@ enum tn_map_id {
 	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */
 	TN_MAP_FDB = 2, /* compiled: (vni, mac) -> where the MAC lives */
 	TN_MAP_ARP = 3, /* compiled: (vni, ipv4) -> mac, for the ARP responder */
-	TN_MAP_FLOOD = 4, /* compiled: vni -> head-end replication list */
+	TN_MAP_FLOOD = 4, /* compiled: (vni, page) -> head-end replication list */
 	TN_MAP_PEER = 5, /* compiled: underlay ipv4 -> enrolled host */
 	TN_MAP_TUN_ALLOW = 6, /* compiled: (vni, remote ipv4) may send to us */
 	TN_MAP_IFINDEX = 7, /* derived by agent: ifindex -> port */
@@ -54,6 +55,7 @@ enum tn_map_id {
 #define TN_MAX_FDB 262144
 #define TN_MAX_NETS 16384
 #define TN_MAX_PEERS 4096
+#define TN_MAX_FLOOD_ROWS (2 * TN_MAX_NETS) /* FLOOD pages, all networks */
 
 /* TN_MAP_LPORT: a port bound to this host. */
 struct tn_lport_key {
@@ -98,13 +100,20 @@ struct tn_arp {
 	__u16 pad; /* zero */
 };
 
-/* TN_MAP_FLOOD: broadcast / unknown unicast in one network. */
+/*
+ * TN_MAP_FLOOD: broadcast / unknown unicast in one network. The list is
+ * paged: pages 0, 1, ... are dense (the datapath stops at the first missing
+ * one), at most TN_MAX_FLOOD_PAGES; each holds up to TN_MAX_FLOOD_REMOTE
+ * hosts and TN_MAX_FLOOD_LOCAL ports, so one network reaches
+ * TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE hosts and as many local ports.
+ */
 struct tn_flood_key {
 	__u32 vni;
+	__u32 page; /* 0 .. TN_MAX_FLOOD_PAGES - 1 */
 };
 
 struct tn_flood {
-	__u32 n_remote; /* valid entries in remote_ip4 */
+	__u32 n_remote; /* valid entries in remote_ip4 (this page) */
 	__u32 n_local; /* valid entries in local_port / local_ifindex */
 	__be32 remote_ip4[TN_MAX_FLOOD_REMOTE]; /* other hosts in the network */
 	__u32 local_port[TN_MAX_FLOOD_LOCAL]; /* local port ids */
@@ -190,7 +199,7 @@ _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
 _Static_assert(sizeof(struct tn_fdb) == 16, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_arp) == 8, "abi");
-_Static_assert(sizeof(struct tn_flood_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_flood) ==
 		       8 + 4 * TN_MAX_FLOOD_REMOTE + 8 * TN_MAX_FLOOD_LOCAL,
 	       "abi");

@@ -2,7 +2,8 @@
 /*
  * fwd.h - the ways out of the datapath: a local port (redirect into the
  * peer of its host-side veth), a remote host (tunnel key + redirect to the
- * collect_md vxlan device), or head-end replication of one frame.
+ * collect_md vxlan device), or head-end replication of one frame over
+ * the pages of its network's flood list (bpf_loop, one callback per page).
  */
 #ifndef TN_BPF_FWD_H
 #define TN_BPF_FWD_H
@@ -71,7 +72,18 @@ static __always_inline void tn_clone(struct __sk_buff *skb, __u32 ifindex, __be3
 		tn_stat_inc(TN_DROP_REDIRECT);
 }
 
-/* Copies to the network's local ports except in_ifindex. */
+/* What the flood page callback needs; lives on tn_flood_frame's stack. */
+struct tn_flood_ctx {
+	struct __sk_buff *skb; /* the frame being replicated */
+	__u32 vni; /* its network */
+	__u32 in_ifindex; /* ingress port, 0 from the tunnel */
+	__u32 tun_ifindex; /* tunnel device for remote copies, 0: none */
+	__be32 local_ip4; /* our underlay address, never a copy target */
+	__u32 remote_pass; /* 0: local copies, 1: remote copies */
+	__u32 config_counted; /* TN_DROP_CONFIG already counted */
+};
+
+/* Copies to the page's local ports except in_ifindex. */
 static __always_inline void tn_flood_local(struct __sk_buff *skb, const struct tn_flood *fl,
 					   __u32 in_ifindex)
 {
@@ -89,53 +101,78 @@ static __always_inline void tn_flood_local(struct __sk_buff *skb, const struct t
 }
 
 /*
- * Copies to every other host of the network. Call it after the local
- * copies: the tunnel key it sets stays on the skb.
+ * Copies to the page's hosts but ours. Runs after every local copy: the
+ * tunnel key it sets stays on the skb.
  */
-static __always_inline void tn_flood_remote(struct __sk_buff *skb, const struct tn_flood *fl,
-					    __u32 vni)
+static __always_inline void tn_flood_remote(struct tn_flood_ctx *fc, const struct tn_flood *fl)
 {
-	struct tn_config *cfg;
+	struct __sk_buff *skb = fc->skb;
 	__u32 i, n = fl->n_remote;
 	__be32 remote;
 
 	if (!n)
 		return;
-	cfg = tn_config_get();
-	if (!cfg) {
-		tn_stat_inc(TN_DROP_CONFIG);
+	if (!fc->tun_ifindex) {
+		if (!fc->config_counted)
+			tn_stat_inc(TN_DROP_CONFIG);
+		fc->config_counted = 1;
 		return;
 	}
 	for (i = 0; i < TN_MAX_FLOOD_REMOTE; i++) {
 		if (i >= n)
 			break;
 		remote = fl->remote_ip4[i];
-		if (!remote || remote == cfg->local_ip4)
+		if (!remote || remote == fc->local_ip4)
 			continue;
-		if (tn_tunnel_key_set(skb, vni, remote) < 0) {
+		if (tn_tunnel_key_set(skb, fc->vni, remote) < 0) {
 			tn_stat_inc(TN_DROP_REDIRECT);
 			continue;
 		}
-		tn_clone(skb, cfg->tunnel_ifindex, remote);
+		tn_clone(skb, fc->tun_ifindex, remote);
 	}
+}
+
+/* bpf_loop callback: the copies of flood page `page`; 1 (stop) when the
+ * page is missing, pages being dense from 0. */
+static long tn_flood_page(__u64 page, void *arg)
+{
+	struct tn_flood_ctx *fc = arg;
+	struct tn_flood_key key = { .vni = fc->vni, .page = (__u32)page };
+	struct tn_flood *fl = bpf_map_lookup_elem(&tn_flood, &key);
+
+	if (!fl)
+		return 1;
+	if (fc->remote_pass)
+		tn_flood_remote(fc, fl);
+	else
+		tn_flood_local(fc->skb, fl, fc->in_ifindex);
+	return 0;
 }
 
 /*
  * Head-end replication of a broadcast, multicast or unknown-unicast frame
- * of network vni from in_ifindex (0: from the tunnel, no remote copies).
+ * of network vni from in_ifindex (0: from the tunnel, no remote copies):
+ * one pass over the pages for the local copies, one for the remote ones.
  * The original is always shot: TN_STAT_FLOOD, or TN_DROP_NO_FDB when the
- * network has no flood list.
+ * network has no flood list (no page 0).
  */
 static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u32 in_ifindex)
 {
-	struct tn_flood_key key = { .vni = vni };
-	struct tn_flood *fl = bpf_map_lookup_elem(&tn_flood, &key);
+	struct tn_flood_ctx fc = { .skb = skb, .vni = vni, .in_ifindex = in_ifindex };
+	struct tn_config *cfg;
 
-	if (!fl)
+	/* returns the calls made: 1 when page 0 is missing (it stops there) */
+	if (bpf_loop(TN_MAX_FLOOD_PAGES, tn_flood_page, &fc, 0) <= 1)
 		return tn_drop(skb, TN_DROP_NO_FDB, in_ifindex);
-	tn_flood_local(skb, fl, in_ifindex);
-	if (in_ifindex)
-		tn_flood_remote(skb, fl, vni);
+	if (in_ifindex) {
+		cfg = tn_config_get();
+		if (cfg) {
+			fc.tun_ifindex = cfg->tunnel_ifindex;
+			fc.local_ip4 = cfg->local_ip4;
+		}
+		fc.remote_pass = 1;
+		bpf_loop(TN_MAX_FLOOD_PAGES, tn_flood_page, &fc, 0);
+	}
 	tn_stat_inc(TN_STAT_FLOOD);
 	tn_trace_set(TN_TRACE_FLOOD, TN_STAT_FLOOD, 0, 0, vni);
 	return TC_ACT_SHOT;

@@ -44,7 +44,8 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TN_MAX_NETS);
+	__uint(max_entries, TN_MAX_FLOOD_ROWS);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* most networks use one page */
 	__type(key, struct tn_flood_key);
 	__type(value, struct tn_flood);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -19,7 +19,7 @@
 #define TN_CB_TEST_REMOTE 0 /* outer source IPv4, host byte order */
 #define TN_CB_TEST_VNI 1 /* VXLAN network identifier */
 
-#define TN_TRACE_MAX_CLONE 64 /* TN_MAX_FLOOD_LOCAL + TN_MAX_FLOOD_REMOTE */
+#define TN_TRACE_MAX_CLONE 64 /* flood copies recorded; later ones are not */
 
 enum tn_trace_verdict {
 	TN_TRACE_NONE = 0, /* no decision recorded */

@@ -21,9 +21,8 @@ int tn_l2_fwd(struct __sk_buff *skb)
 
 	if (!eth)
 		return tn_drop(skb, TN_DROP_MALFORMED, ifindex);
-	if (tn_mac_is_multicast(eth->h_dest))
-		return tn_flood_frame(skb, vni, ifindex);
-	fdb = tn_fdb_lookup(vni, eth->h_dest);
+	/* one flood call site: each is verified with its bpf_loop callbacks */
+	fdb = tn_mac_is_multicast(eth->h_dest) ? NULL : tn_fdb_lookup(vni, eth->h_dest);
 	if (!fdb)
 		return tn_flood_frame(skb, vni, ifindex);
 	if (fdb->flags & TN_FDB_F_LOCAL) {

@@ -41,11 +41,13 @@
 #define DP_IF_B 7 /* port B, local, same network */
 #define DP_IF_D 8 /* port D, local, same network */
 #define DP_IF_TUN 9 /* the vxlan device */
+#define DP_IF_F 10 /* port F, local, blue, on flood page 1 */
 #define DP_IP(a, b, c, d) htonl(((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define DP_HOST_LOCAL DP_IP(198, 18, 0, 2)
 #define DP_HOST_C DP_IP(198, 18, 0, 3) /* remote host with port C */
 #define DP_HOST_E DP_IP(198, 18, 0, 4) /* remote host, blue only */
 #define DP_HOST_X DP_IP(198, 18, 0, 99) /* not enrolled */
+#define DP_HOST_G DP_IP(198, 18, 0, 5) /* remote host, blue, on flood page 1 */
 
 static const __u8 dp_mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
 static const __u8 dp_mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
@@ -158,6 +160,30 @@ static inline void dp_flood_blue(struct tenet_bpf *s)
 	v.remote_ip4[1] = DP_HOST_LOCAL;
 	v.remote_ip4[2] = DP_HOST_E;
 	dp_put(s->maps.tn_flood, &k, &v);
+}
+
+/* Writes flood page `page` of vni: n_local ports (ifindexes), n_remote hosts. */
+static inline void dp_flood_page(struct tenet_bpf *s, __u32 vni, __u32 page, __u32 n_local,
+				 const __u32 *ifindex, __u32 n_remote, const __be32 *remote)
+{
+	struct tn_flood_key k = { .vni = vni, .page = page };
+	struct tn_flood v = { .n_local = n_local, .n_remote = n_remote };
+
+	if (n_local)
+		memcpy(v.local_ifindex, ifindex, n_local * sizeof(*ifindex));
+	if (n_remote)
+		memcpy(v.remote_ip4, remote, n_remote * sizeof(*remote));
+	dp_put(s->maps.tn_flood, &k, &v);
+}
+
+/* Blue's flood page 1 (page 0 is dp_flood_blue's): local A (the usual
+ * sender), F; host G. */
+static inline void dp_flood_blue_page1(struct tenet_bpf *s)
+{
+	const __u32 ifs[] = { DP_IF_A, DP_IF_F };
+	const __be32 hosts[] = { DP_HOST_G };
+
+	dp_flood_page(s, DP_VNI_BLUE, 1, 2, ifs, 1, hosts);
 }
 
 /* The standard topology: A (port security) and B local on blue, C remote. */

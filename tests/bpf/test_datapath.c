@@ -8,7 +8,8 @@
  * Tests: local_forward, remote_tunnel_key, remote_no_config,
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
  * tunnel_bad_vni, tunnel_spoofed_source, spoof_mac, spoof_ip,
- * vlan_tag_dropped, ipv6_dropped, dhcp_allowed, flood_vif, flood_tunnel, no_port, no_fdb,
+ * vlan_tag_dropped, ipv6_dropped, dhcp_allowed, flood_vif, flood_tunnel,
+ * flood_pages_vif, flood_pages_tunnel, flood_pages_full, flood_no_page0, no_port, no_fdb,
  * tail_calls_filled, tail_call_miss, truncated, production_load.
  */
 #include "dp_harness.h"
@@ -358,6 +359,110 @@ static void test_flood_tunnel(void **state)
 	assert_int_equal(t.clone[2].remote_ip4, 0);
 }
 
+/* Two pages from a port: the local copies of every page, then the remote
+ * ones; a page past a gap is not reached. */
+static void test_flood_pages_vif(void **state)
+{
+	struct tenet_bpf *s = *state;
+	const __u32 gap_if[] = { 42 };
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	dp_flood_blue_page1(s);
+	dp_flood_page(s, DP_VNI_BLUE, 3, 1, gap_if, 0, NULL);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
+	assert_int_equal(t.n_clone, 6);
+	assert_int_equal(t.clone[0].ifindex, DP_IF_B);
+	assert_int_equal(t.clone[1].ifindex, DP_IF_D);
+	assert_int_equal(t.clone[2].ifindex, DP_IF_F); /* not A: the ingress */
+	assert_int_equal(t.clone[2].remote_ip4, 0);
+	assert_int_equal(t.clone[3].remote_ip4, DP_HOST_C);
+	assert_int_equal(t.clone[4].remote_ip4, DP_HOST_E);
+	assert_int_equal(t.clone[5].ifindex, DP_IF_TUN);
+	assert_int_equal(t.clone[5].remote_ip4, DP_HOST_G);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 1);
+	assert_int_equal(dp_port_stats(s, DP_IF_F).tx_packets, 1);
+	assert_int_equal(dp_port_stats(s, 42).tx_packets, 0);
+}
+
+/* Two pages from the tunnel: every local port of both, no remote copy. */
+static void test_flood_pages_tunnel(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	dp_flood_blue_page1(s);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
+	assert_int_equal(t.n_clone, 5);
+	assert_int_equal(t.clone[0].ifindex, DP_IF_A);
+	assert_int_equal(t.clone[1].ifindex, DP_IF_B);
+	assert_int_equal(t.clone[2].ifindex, DP_IF_D);
+	assert_int_equal(t.clone[3].ifindex, DP_IF_A);
+	assert_int_equal(t.clone[4].ifindex, DP_IF_F);
+	assert_int_equal(t.clone[4].remote_ip4, 0);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 1);
+}
+
+/* A full page of hosts and one more on the next: 33 tunnel copies. */
+static void test_flood_pages_full(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__be32 hosts[TN_MAX_FLOOD_REMOTE + 1];
+	const __u32 none[] = { 0 };
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_config_set(s);
+	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
+	for (__u32 i = 0; i <= TN_MAX_FLOOD_REMOTE; i++)
+		hosts[i] = DP_IP(198, 19, 0, i + 1);
+	dp_flood_page(s, DP_VNI_BLUE, 0, 0, none, TN_MAX_FLOOD_REMOTE, hosts);
+	dp_flood_page(s, DP_VNI_BLUE, 1, 0, none, 1, &hosts[TN_MAX_FLOOD_REMOTE]);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
+	assert_int_equal(t.n_clone, TN_MAX_FLOOD_REMOTE + 1);
+	for (__u32 i = 0; i <= TN_MAX_FLOOD_REMOTE; i++)
+		assert_int_equal(t.clone[i].remote_ip4, hosts[i]);
+}
+
+/* Pages are dense from 0: without page 0 nothing floods, page 1 or not. */
+static void test_flood_no_page0(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_flood_key fk = { .vni = DP_VNI_BLUE, .page = 0 };
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	dp_flood_blue_page1(s);
+	assert_int_equal(bpf_map__delete_elem(s->maps.tn_flood, &fk, sizeof(fk), 0), 0);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_DROP);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_FDB);
+	assert_int_equal(dp_trace(s).n_clone, 0);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).n_clone, 0);
+	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 2);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 0);
+	assert_int_equal(dp_port_stats(s, DP_IF_F).tx_packets, 0);
+}
+
 static void test_no_port(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -580,6 +685,10 @@ int main(void)
 		DP_TEST(test_dhcp_allowed),
 		DP_TEST(test_flood_vif),
 		DP_TEST(test_flood_tunnel),
+		DP_TEST(test_flood_pages_vif),
+		DP_TEST(test_flood_pages_tunnel),
+		DP_TEST(test_flood_pages_full),
+		DP_TEST(test_flood_no_page0),
 		DP_TEST(test_no_port),
 		DP_TEST(test_no_fdb),
 		DP_TEST(test_tail_calls_filled),

@@ -90,7 +90,8 @@ static int fx_setup(void **state)
 	f->maps.fd[TN_MAP_LPORT] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_lport), 64);
 	f->maps.fd[TN_MAP_FDB] = map_new(BPF_MAP_TYPE_HASH, 12, sizeof(struct tn_fdb), 64);
 	f->maps.fd[TN_MAP_ARP] = map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_arp), 64);
-	f->maps.fd[TN_MAP_FLOOD] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_flood), 64);
+	f->maps.fd[TN_MAP_FLOOD] =
+	    map_new(BPF_MAP_TYPE_HASH, sizeof(struct tn_flood_key), sizeof(struct tn_flood), 64);
 	f->maps.fd[TN_MAP_PEER] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_peer), 64);
 	f->maps.fd[TN_MAP_TUN_ALLOW] =
 	    map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
@@ -169,18 +170,25 @@ static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id,
 	return r;
 }
 
-static struct wire_row flood_row(uint32_t n_local, const uint32_t *ports, uint32_t remote)
+/* FLOOD page `page`: n_local ports, one remote host. */
+static struct wire_row flood_page_row(uint32_t page, uint32_t n_local, const uint32_t *ports,
+				      uint32_t remote)
 {
 	struct wire_row r = row_init(TN_MAP_FLOOD, WIRE_OP_UPSERT);
 	struct tn_flood v = {.n_local = n_local, .n_remote = 1};
-	uint32_t vni = VNI;
+	struct tn_flood_key k = {.vni = VNI, .page = page};
 
-	memcpy(r.key, &vni, 4);
+	memcpy(r.key, &k, sizeof(k));
 	for (uint32_t i = 0; i < n_local; i++)
 		v.local_port[i] = ports[i];
 	v.remote_ip4[0] = remote;
 	memcpy(r.val, &v, sizeof(v));
 	return r;
+}
+
+static struct wire_row flood_row(uint32_t n_local, const uint32_t *ports, uint32_t remote)
+{
+	return flood_page_row(0, n_local, ports, remote);
 }
 
 static struct wire_row arp_row(uint8_t op, uint32_t ip4, const uint8_t *mac)
@@ -237,13 +245,18 @@ static struct tn_fdb fdb_get(struct fx *f, const uint8_t *mac)
 	return v;
 }
 
-static struct tn_flood flood_get(struct fx *f)
+static struct tn_flood flood_page_get(struct fx *f, uint32_t page)
 {
-	struct tn_flood_key k = {.vni = VNI};
+	struct tn_flood_key k = {.vni = VNI, .page = page};
 	struct tn_flood v;
 
 	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_FLOOD], &k, &v), 0);
 	return v;
+}
+
+static struct tn_flood flood_get(struct fx *f)
+{
+	return flood_page_get(f, 0);
 }
 
 static uint64_t rev_file(struct fx *f)
@@ -438,6 +451,47 @@ static void test_snapshot_reconciles(void **state)
 	assert_int_equal(map_count(f->maps.fd[TN_MAP_LPORT], 4), 1);
 }
 
+/* Every FLOOD page of a network gets its local ifindexes; a page that
+ * goes away (delta or snapshot) leaves the map. */
+static void test_flood_pages(void **state)
+{
+	static const uint32_t ports2[] = {2, 7};
+	struct fx *f = *state;
+	struct wire_row rows[16], d[1];
+	size_t n = base_rows(rows);
+	struct tn_flood_key k1 = {.vni = VNI, .page = 1};
+	struct tn_flood fl;
+
+	rows[n++] = flood_page_row(1, 2, ports2, htonl(0xc6120009));
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_FLOOD], sizeof(k1)), 2);
+	fl = flood_page_get(f, 1);
+	assert_int_equal(fl.n_local, 2);
+	assert_int_equal(fl.local_ifindex[0], 0); /* vm2 absent */
+	assert_int_equal(fl.remote_ip4[0], htonl(0xc6120009));
+	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	fl = flood_page_get(f, 1);
+	assert_int_equal(fl.local_ifindex[0], 12);
+	assert_int_equal(fl.local_ifindex[1], 0); /* port 7 is not bound here */
+	assert_int_equal(flood_get(f).local_ifindex[1], 12);
+
+	/* the trailing page is deleted by a delta */
+	d[0] = row_init(TN_MAP_FLOOD, WIRE_OP_DELETE);
+	memcpy(d[0].key, &k1, sizeof(k1));
+	assert_int_equal(applier_delta(f->a, 5, 6, d, 1), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_FLOOD], sizeof(k1)), 1);
+	assert_int_equal(flood_get(f).local_ifindex[1], 12);
+
+	/* back, then gone from a snapshot */
+	rows[n - 1] = flood_page_row(1, 2, ports2, htonl(0xc6120009));
+	assert_int_equal(applier_snapshot(f->a, 7, rows, n), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_FLOOD], sizeof(k1)), 2);
+	assert_int_equal(applier_snapshot(f->a, 8, rows, n - 1), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_FLOOD], sizeof(k1)), 1);
+	assert_int_equal(flood_get(f).n_local, 2);
+}
+
 static void test_restart_rebuilds(void **state)
 {
 	struct fx *f = *state;
@@ -515,6 +569,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_delta_and_gap, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_links_fill_ifindex, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_flood_pages, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_store_id_kept, fx_setup, fx_teardown),
 	};

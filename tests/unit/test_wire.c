@@ -309,6 +309,28 @@ static void test_rows_strict(void **state)
 	assert_false(wire_map_sizes(TN_MAP_CONFIG, NULL, NULL));
 }
 
+/* FLOOD rows are keyed by (vni, page) since ABI 2: the old 4-byte key is
+ * refused, pages of one network are distinct rows, a page fits a row. */
+static void test_flood_paged(void **state)
+{
+	struct tn_flood_key k0 = {.vni = 7, .page = 0}, k1 = {.vni = 7, .page = 1};
+	struct wire_row a, b;
+	uint16_t kl, vl;
+
+	assert_true(wire_map_sizes(TN_MAP_FLOOD, &kl, &vl));
+	assert_int_equal(kl, 8);
+	assert_int_equal(vl, sizeof(struct tn_flood));
+	assert_true(vl <= WIRE_VAL_MAX);
+	assert_int_equal(delta_row(TN_MAP_FLOOD, WIRE_OP_UPSERT, 4, vl), -EPROTO);
+	assert_int_equal(delta_row(TN_MAP_FLOOD, WIRE_OP_DELETE, 4, -1), -EPROTO);
+	a = row_make(TN_MAP_FLOOD, WIRE_OP_UPSERT, 0);
+	b = a;
+	memcpy(a.key, &k0, sizeof(k0));
+	memcpy(b.key, &k1, sizeof(k1));
+	assert_true(wire_row_valid(&a) && wire_row_valid(&b));
+	assert_int_not_equal(wire_row_cmp(&a, &b), 0);
+}
+
 static int hello_with(const char *host, size_t n, bool as_bin)
 {
 	struct pk k;
@@ -684,7 +706,7 @@ int main(void)
 	    cmocka_unit_test(test_header_strict),   cmocka_unit_test(test_status_strict),
 	    cmocka_unit_test(test_limits),	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
-	    cmocka_unit_test(test_store_id_strict),
+	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
