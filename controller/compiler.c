@@ -4,12 +4,16 @@
  *  - a port whose network is missing from the topology, or whose binding host
  *    is enrolled without an underlay address (ip4 0), is not realised on
  *    other hosts (nothing could tunnel to it);
- *  - a FLOOD row keeps at most TN_MAX_FLOOD_REMOTE remote hosts and
- *    TN_MAX_FLOOD_LOCAL local ports, the numerically smallest ones, so the
- *    row does not depend on the order of the topology's arrays; the rest are
- *    left out. The store refuses a port binding that would need more (409,
- *    binding.host: see kinds_flood_check in store_kinds.c), so only a store
- *    written before that check can hold such a network;
+ *  - a network's flood list is paged: its remote hosts and its local ports
+ *    are each sorted numerically (so the rows do not depend on the order of
+ *    the topology's arrays) and cut into FLOOD pages 0, 1, ... of
+ *    TN_MAX_FLOOD_REMOTE hosts and TN_MAX_FLOOD_LOCAL ports, as many pages
+ *    as the longer list needs (at least one). A list past TN_MAX_FLOOD_PAGES
+ *    pages keeps its numerically smallest members; the store refuses a port
+ *    binding that would need more (409, binding.host: see kinds_flood_check
+ *    in store_kinds.c), so only a store written before that check can hold
+ *    such a network. A member joining shifts the later ones: the diff then
+ *    upserts the pages that changed and deletes trailing pages that went;
  *  - when two rows collide on (map, key) (two ports claiming one MAC or one
  *    IPv4 in a network), the one with the smallest value bytes is kept, so
  *    the result is deterministic.
@@ -25,6 +29,17 @@
 
 #include "tenet_abi.h"
 
+/* The flood list of one network with a port on self, being collected. */
+struct cc_flood {
+	uint32_t vni;	   /* the network */
+	uint32_t *remote;  /* underlay ip4 of other hosts, unsorted, repeats */
+	size_t n_remote;   /* used entries of remote */
+	size_t cap_remote; /* allocated entries of remote */
+	uint32_t *local;   /* port keys bound on self */
+	size_t n_local;	   /* used entries of local */
+	size_t cap_local;  /* allocated entries of local */
+};
+
 /* The working state of one compiler_build_host call. */
 struct cc {
 	const struct topology *t;	  /* input */
@@ -32,8 +47,7 @@ struct cc {
 	const struct topo_network **nets; /* t->networks by id */
 	const struct topo_host **hosts;	  /* t->hosts by name */
 	int *flood_slot;		  /* per network index: slot in floods + 1, 0 = not here */
-	struct tn_flood *floods;	  /* one per network with a port on self */
-	uint32_t *flood_vni;		  /* the vni of each floods entry */
+	struct cc_flood *floods;	  /* one per network with a port on self */
 	size_t n_floods;		  /* used entries of floods */
 	struct wire_row *rows;		  /* output being built */
 	size_t n_rows;			  /* used rows */
@@ -110,33 +124,42 @@ static int cc_add(struct cc *c, uint8_t map, const void *key, const void *val)
 	return 0;
 }
 
-/* Adds v to the set arr[0..*n) of at most cap values, keeping the smallest. */
-static void cc_set_add(uint32_t *arr, uint32_t *n, uint32_t cap, uint32_t v)
+/* Appends v to the growing array *arr of *n used, *cap allocated. */
+static int cc_push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
 {
-	uint32_t max_i = 0;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		uint32_t *a = realloc(*arr, c * sizeof(*a));
 
-	for (uint32_t i = 0; i < *n; i++) {
-		if (arr[i] == v)
-			return;
-		if (arr[i] > arr[max_i])
-			max_i = i;
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = c;
 	}
-	if (*n < cap)
-		arr[(*n)++] = v;
-	else if (v < arr[max_i])
-		arr[max_i] = v;
+	(*arr)[(*n)++] = v;
+	return 0;
 }
 
-/* Sorts the few values of arr[0..n) (insertion sort, n <= 32). */
-static void cc_sort_u32(uint32_t *arr, uint32_t n)
+static int cc_cmp_u32(const void *a, const void *b)
 {
-	for (uint32_t a = 1; a < n; a++)
-		for (uint32_t b = a; b && arr[b - 1] > arr[b]; b--) {
-			uint32_t x = arr[b];
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-			arr[b] = arr[b - 1];
-			arr[b - 1] = x;
-		}
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts arr[0..n) and drops repeats; returns the new count, at most cap
+ * (the smallest values are kept). */
+static size_t cc_sort_unique_u32(uint32_t *arr, size_t n, size_t cap)
+{
+	size_t w = 0;
+
+	if (!n)
+		return 0;
+	qsort(arr, n, sizeof(*arr), cc_cmp_u32);
+	for (size_t r = 1; r < n; r++)
+		if (arr[r] != arr[w])
+			arr[++w] = arr[r];
+	return w + 1 < cap ? w + 1 : cap;
 }
 
 /* LPORT and local FDB for port p bound on self. */
@@ -171,8 +194,8 @@ static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
 	return 0;
 }
 
-/* Marks every network with a realised port on self and gives it a FLOOD
- * slot; allocates the FLOOD rows. */
+/* Marks every network with a realised port on self and gives it a flood
+ * list slot. */
 static int cc_find_local_nets(struct cc *c)
 {
 	const struct topology *t = c->t;
@@ -189,34 +212,63 @@ static int cc_find_local_nets(struct cc *c)
 			continue;
 		ni = (size_t)(n - t->networks);
 		if (!c->flood_slot[ni]) {
-			c->flood_vni[c->n_floods] = n->vni;
+			c->floods[c->n_floods].vni = n->vni;
 			c->flood_slot[ni] = (int)++c->n_floods;
 		}
 	}
-	c->floods = calloc(c->n_floods + 1, sizeof(*c->floods));
-	return c->floods ? 0 : -ENOMEM;
+	return 0;
 }
 
 /* Rows of one realised port in a network that has a port on self. */
 static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
 		   const struct topo_host *h)
 {
-	struct tn_flood *f = &c->floods[c->flood_slot[n - c->t->networks] - 1];
+	struct cc_flood *f = &c->floods[c->flood_slot[n - c->t->networks] - 1];
 	struct tn_arp_key ak = {.vni = n->vni, .ip4 = p->ip4};
 	struct tn_arp av = {0};
 	int rc;
 
 	if (h == c->self) {
 		rc = cc_local_port(c, p, n->vni);
-		cc_set_add(f->local_port, &f->n_local, TN_MAX_FLOOD_LOCAL, p->port_key);
+		if (!rc)
+			rc = cc_push_u32(&f->local, &f->n_local, &f->cap_local, p->port_key);
 	} else {
 		rc = cc_remote_port(c, p, n->vni, h);
-		cc_set_add(f->remote_ip4, &f->n_remote, TN_MAX_FLOOD_REMOTE, h->ip4);
+		if (!rc)
+			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
 	if (rc || !p->ip4)
 		return rc;
 	memcpy(av.mac, p->mac, 6);
 	return cc_add(c, TN_MAP_ARP, &ak, &av);
+}
+
+/* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE
+ * hosts and TN_MAX_FLOOD_LOCAL ports a page. */
+static int cc_flood_pages(struct cc *c, struct cc_flood *f)
+{
+	size_t nr, nl, pages;
+
+	nr = cc_sort_unique_u32(f->remote, f->n_remote, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE);
+	nl = cc_sort_unique_u32(f->local, f->n_local, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL);
+	pages = (nr + TN_MAX_FLOOD_REMOTE - 1) / TN_MAX_FLOOD_REMOTE;
+	if (pages < (nl + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL)
+		pages = (nl + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL;
+	if (!pages)
+		pages = 1;
+	for (size_t pg = 0; pg < pages; pg++) {
+		struct tn_flood_key fk = {.vni = f->vni, .page = (uint32_t)pg};
+		struct tn_flood v = {0};
+		size_t r0 = pg * TN_MAX_FLOOD_REMOTE, l0 = pg * TN_MAX_FLOOD_LOCAL;
+
+		for (; r0 + v.n_remote < nr && v.n_remote < TN_MAX_FLOOD_REMOTE; v.n_remote++)
+			v.remote_ip4[v.n_remote] = f->remote[r0 + v.n_remote];
+		for (; l0 + v.n_local < nl && v.n_local < TN_MAX_FLOOD_LOCAL; v.n_local++)
+			v.local_port[v.n_local] = f->local[l0 + v.n_local];
+		if (cc_add(c, TN_MAP_FLOOD, &fk, &v))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Port, FLOOD and PEER rows. */
@@ -236,16 +288,9 @@ static int cc_rows(struct cc *c)
 		if (cc_port(c, p, n, h))
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < c->n_floods; i++) {
-		struct tn_flood_key fk = {.vni = c->flood_vni[i]};
-		struct tn_flood *f = &c->floods[i];
-
-		/* the sets keep the smallest values, unordered: sort them */
-		cc_sort_u32(f->remote_ip4, f->n_remote);
-		cc_sort_u32(f->local_port, f->n_local);
-		if (cc_add(c, TN_MAP_FLOOD, &fk, f))
+	for (size_t i = 0; i < c->n_floods; i++)
+		if (cc_flood_pages(c, &c->floods[i]))
 			return -ENOMEM;
-	}
 	for (size_t i = 0; i < t->n_hosts; i++) {
 		const struct topo_host *h = &t->hosts[i];
 		struct tn_peer_key pk = {.ip4 = h->ip4};
@@ -292,8 +337,8 @@ static int cc_init(struct cc *c)
 	c->nets = calloc(t->n_networks + 1, sizeof(*c->nets));
 	c->hosts = calloc(t->n_hosts + 1, sizeof(*c->hosts));
 	c->flood_slot = calloc(t->n_networks + 1, sizeof(*c->flood_slot));
-	c->flood_vni = calloc(t->n_networks + 1, sizeof(*c->flood_vni));
-	if (!c->nets || !c->hosts || !c->flood_slot || !c->flood_vni)
+	c->floods = calloc(t->n_networks + 1, sizeof(*c->floods));
+	if (!c->nets || !c->hosts || !c->flood_slot || !c->floods)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n_networks; i++)
 		c->nets[i] = &t->networks[i];
@@ -309,8 +354,11 @@ static void cc_fini(struct cc *c)
 	free(c->nets);
 	free(c->hosts);
 	free(c->flood_slot);
+	for (size_t i = 0; c->floods && i < c->n_floods; i++) {
+		free(c->floods[i].remote);
+		free(c->floods[i].local);
+	}
 	free(c->floods);
-	free(c->flood_vni);
 	free(c->rows);
 }
 

@@ -9,7 +9,8 @@
  *  - for each of its bound ports: LPORT, and the port's FDB (local) and ARP;
  *  - for each network that has one of its ports: FDB (remote) and ARP rows for
  *    the network's ports bound on other hosts, TUN_ALLOW for each of those
- *    hosts, and one FLOOD row (remote hosts + local port ids).
+ *    hosts, and its FLOOD rows (remote hosts + local port ids, paged:
+ *    pages 0, 1, ... dense, at most TN_MAX_FLOOD_PAGES).
  * Ports without a binding host, or bound to a host that is not enrolled, are
  * not realised anywhere. Networks with no port on the host are not sent.
  */

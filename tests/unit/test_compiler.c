@@ -249,45 +249,140 @@ static void test_deterministic(void **state)
 	free(b.r);
 }
 
-/* A network spread over more hosts than a FLOOD row holds keeps the
- * numerically smallest TN_MAX_FLOOD_REMOTE of them. */
-static void test_flood_cap(void **state)
-{
-	enum { N = TN_MAX_FLOOD_REMOTE + 8 };
-	struct topo_host hs[N];
-	struct topo_port ps[N];
-	struct topology t = {.networks = nets,
-			     .n_networks = 1,
-			     .ports = ps,
-			     .n_ports = N,
-			     .hosts = hs,
-			     .n_hosts = N};
-	struct tn_flood_key fk = {.vni = VNI_BLUE};
-	struct tn_flood fl, *f = &fl;
-	const struct wire_row *w;
-	struct rows r;
+static const struct wire_row *find_op(const struct wire_row *d, size_t n, uint8_t map,
+				      const void *key, uint8_t op);
 
-	memset(hs, 0, sizeof(hs));
-	for (int i = 0; i < N; i++) {
+/* A big blue network: hosts h0 (self) .. h<nh-1>, listed in reverse; one
+ * port on each other host, nl ports on h0. Host i has underlay ip4 i + 1 and
+ * port keys run from 1. Arrays are malloc'd: big_free. */
+static struct topology big(int nh, int nl)
+{
+	struct topology t = {.networks = nets, .n_networks = 1};
+	struct topo_host *hs = calloc((size_t)nh, sizeof(*hs));
+	struct topo_port *ps = calloc((size_t)(nh - 1 + nl), sizeof(*ps));
+	uint32_t key = 1;
+
+	assert_non_null(hs);
+	assert_non_null(ps);
+	for (int i = 0; i < nh; i++) {
 		char name[16];
 
-		snprintf(hs[N - 1 - i].name, sizeof(hs[i].name), "h%d", i);
-		hs[N - 1 - i].host_id = (uint32_t)i + 1;
-		hs[N - 1 - i].ip4 = (uint32_t)i + 1;
+		snprintf(hs[nh - 1 - i].name, sizeof(hs[i].name), "h%d", i);
+		hs[nh - 1 - i].host_id = (uint32_t)i + 1;
+		hs[nh - 1 - i].ip4 = (uint32_t)i + 1;
 		snprintf(name, sizeof(name), "h%d", i);
-		port_set(&ps[i], "p", "net-blue", (uint32_t)i + 1, (uint8_t)i, "10.0.1.1", name,
-			 "v");
-		ps[i].ip4 = htonl(0x0a000100u + (uint32_t)i);
+		for (int j = 0; j < (i ? 1 : nl); j++, key++) {
+			struct topo_port *p = &ps[t.n_ports++];
+
+			port_set(p, "p", "net-blue", key, (uint8_t)key, "10.0.1.1", name, "v");
+			p->mac[4] = (uint8_t)(key >> 8);
+			p->ip4 = htonl(0x0a000000u + key);
+		}
 	}
-	r = build(&t, "h0");
-	assert_non_null(w = find(&r, TN_MAP_FLOOD, &fk));
+	t.hosts = hs;
+	t.n_hosts = (size_t)nh;
+	t.ports = ps;
+	return t;
+}
+
+static void big_free(struct topology *t)
+{
+	free(t->hosts);
+	free(t->ports);
+}
+
+/* FLOOD page `page` of blue in r, or fails. */
+static struct tn_flood flood_page(const struct rows *r, uint32_t page)
+{
+	struct tn_flood_key fk = {.vni = VNI_BLUE, .page = page};
+	const struct wire_row *w = find(r, TN_MAP_FLOOD, &fk);
+	struct tn_flood fl;
+
+	assert_non_null(w);
 	memcpy(&fl, w->val, sizeof(fl)); /* val is not aligned */
-	assert_int_equal(f->n_remote, TN_MAX_FLOOD_REMOTE);
-	assert_int_equal(f->n_local, 1);
-	for (uint32_t i = 0; i < TN_MAX_FLOOD_REMOTE; i++)
-		assert_int_equal(f->remote_ip4[i], i + 2); /* h1.. sorted */
+	return fl;
+}
+
+/* 68 other hosts and 35 local ports: three pages, members sorted and
+ * dense; the page count follows the longer list. */
+static void test_flood_pages(void **state)
+{
+	struct topology t = big(69, 35);
+	struct rows r = build(&t, "h0");
+	struct tn_flood f;
+
+	assert_int_equal(count(&r, TN_MAP_FLOOD), 3);
+	f = flood_page(&r, 0);
+	assert_int_equal(f.n_remote, TN_MAX_FLOOD_REMOTE);
+	assert_int_equal(f.n_local, TN_MAX_FLOOD_LOCAL);
+	for (uint32_t i = 0; i < TN_MAX_FLOOD_REMOTE; i++) {
+		assert_int_equal(f.remote_ip4[i], i + 2); /* h1.. sorted */
+		assert_int_equal(f.local_port[i], i + 1);
+	}
+	f = flood_page(&r, 1);
+	assert_int_equal(f.n_remote, TN_MAX_FLOOD_REMOTE);
+	assert_int_equal(f.remote_ip4[0], TN_MAX_FLOOD_REMOTE + 2);
+	assert_int_equal(f.n_local, 3);
+	assert_int_equal(f.local_port[2], 35);
+	f = flood_page(&r, 2);
+	assert_int_equal(f.n_remote, 4);
+	assert_int_equal(f.remote_ip4[3], 69);
+	assert_int_equal(f.n_local, 0);
+	assert_int_equal(count(&r, TN_MAP_TUN_ALLOW), 68);
+	free(r.r);
+	big_free(&t);
+}
+
+/* Past TN_MAX_FLOOD_PAGES pages the numerically smallest members stay. */
+static void test_flood_cap(void **state)
+{
+	enum { N = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE + 8 };
+	struct topology t = big(N, 1);
+	struct rows r = build(&t, "h0");
+	struct tn_flood f;
+
+	assert_int_equal(count(&r, TN_MAP_FLOOD), TN_MAX_FLOOD_PAGES);
+	f = flood_page(&r, TN_MAX_FLOOD_PAGES - 1);
+	assert_int_equal(f.n_remote, TN_MAX_FLOOD_REMOTE);
+	assert_int_equal(f.remote_ip4[TN_MAX_FLOOD_REMOTE - 1],
+			 TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE + 1);
+	assert_int_equal(f.n_local, 0);
+	assert_int_equal(flood_page(&r, 0).n_local, 1);
 	assert_int_equal(count(&r, TN_MAP_TUN_ALLOW), N - 1);
 	free(r.r);
+	big_free(&t);
+}
+
+/* The network shrinks from three pages to one: the diff upserts the pages
+ * that changed and deletes the trailing ones; growing back adds them. */
+static void test_flood_pages_shrink(void **state)
+{
+	struct tn_flood_key k1 = {.vni = VNI_BLUE, .page = 1};
+	struct tn_flood_key k2 = {.vni = VNI_BLUE, .page = 2};
+	struct topology ta = big(69, 35), tb = big(11, 1);
+	struct rows a = build(&ta, "h0"), b = build(&tb, "h0");
+	struct wire_row *d;
+	size_t n, n_flood = 0;
+
+	assert_int_equal(count(&b, TN_MAP_FLOOD), 1);
+	assert_int_equal(compiler_diff(a.r, a.n, b.r, b.n, &d, &n), 0);
+	assert_non_null(find_op(d, n, TN_MAP_FLOOD, &k1, WIRE_OP_DELETE));
+	assert_non_null(find_op(d, n, TN_MAP_FLOOD, &k2, WIRE_OP_DELETE));
+	for (size_t i = 0; i < n; i++)
+		n_flood += d[i].map == TN_MAP_FLOOD;
+	assert_int_equal(n_flood, 3); /* page 0 changed, 1 and 2 gone */
+	free(d);
+	assert_int_equal(compiler_diff(b.r, b.n, a.r, a.n, &d, &n), 0);
+	assert_non_null(find_op(d, n, TN_MAP_FLOOD, &k1, WIRE_OP_UPSERT));
+	assert_non_null(find_op(d, n, TN_MAP_FLOOD, &k2, WIRE_OP_UPSERT));
+	free(d);
+	/* unchanged: no FLOOD rows at all */
+	assert_int_equal(compiler_diff(a.r, a.n, a.r, a.n, &d, &n), 0);
+	assert_int_equal(n, 0);
+	free(a.r);
+	free(b.r);
+	big_free(&ta);
+	big_free(&tb);
 }
 
 static const struct wire_row *find_op(const struct wire_row *d, size_t n, uint8_t map,
@@ -396,7 +491,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_h1_rows),	cmocka_unit_test(test_isolation),
 	    cmocka_unit_test(test_empty_hosts), cmocka_unit_test(test_deterministic),
-	    cmocka_unit_test(test_flood_cap),	cmocka_unit_test(test_diff_move),
+	    cmocka_unit_test(test_flood_cap),	cmocka_unit_test(test_flood_pages),
+	    cmocka_unit_test(test_flood_pages_shrink), cmocka_unit_test(test_diff_move),
 	    cmocka_unit_test(test_diff_edges),	cmocka_unit_test(test_release),
 	};
 
