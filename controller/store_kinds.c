@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/types.h>
@@ -276,47 +277,92 @@ static bool kinds_binding(const json_t *obj, const char **host, const char **ifn
 	return (*host)[0] && (*ifname)[0];
 }
 
+/* The most hosts one network may span (the sender's and those its FLOOD
+ * pages reach) and ports it may have on one host. */
+#define KINDS_FLOOD_HOSTS (TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE + 1)
+#define KINDS_FLOOD_LOCAL (TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL)
+
 /* What the broadcast limit check counts over a network's other ports. */
 struct kinds_flood {
-	const char *self;					  /* the port being written */
-	const char *host;					  /* its binding host */
-	char hosts[TN_MAX_FLOOD_REMOTE + 1][MODEL_HOST_NAME_MAX + 1]; /* distinct hosts */
-	size_t n_hosts;						  /* entries of hosts */
-	size_t n_local;						  /* other ports on host */
+	const char *self;			   /* the port being written */
+	const char *host;			   /* its binding host */
+	char (*hosts)[MODEL_HOST_NAME_MAX + 1];	   /* other ports' hosts but host, repeats */
+	size_t n_hosts;				   /* used entries of hosts */
+	size_t cap_hosts;			   /* allocated entries of hosts */
+	size_t n_local;				   /* other ports on host */
+	size_t n_others;			   /* other ports of the network */
+	int err;				   /* -ENOMEM while collecting */
 };
 
-/* stx_ref_foreach callback: counts one port; 1 (stop) past a limit. */
+/* Appends host to fl->hosts. 0 or -ENOMEM. */
+static int kinds_flood_push(struct kinds_flood *fl, const char *host)
+{
+	if (fl->n_hosts == fl->cap_hosts) {
+		size_t cap = fl->cap_hosts ? fl->cap_hosts * 2 : 64;
+		void *h = realloc(fl->hosts, cap * sizeof(*fl->hosts));
+
+		if (!h)
+			return -ENOMEM;
+		fl->hosts = h;
+		fl->cap_hosts = cap;
+	}
+	snprintf(fl->hosts[fl->n_hosts++], MODEL_HOST_NAME_MAX + 1, "%s", host);
+	return 0;
+}
+
+/* stx_ref_foreach callback: counts one port; 1 (stop) past the local limit
+ * or on failure (fl->err). */
 static int kinds_flood_one(struct store_txn *t, const char *child, void *arg)
 {
 	struct kinds_flood *fl = arg;
 	const char *host, *ifname;
 	json_t *port;
-	size_t i;
 	int over = 0;
 
 	if (strcmp(child, fl->self) == 0 || stx_obj_get(t, MODEL_PORT, child, &port) < 0)
 		return 0;
 	if (kinds_binding(port, &host, &ifname)) {
-		if (strcmp(host, fl->host) == 0 && ++fl->n_local >= TN_MAX_FLOOD_LOCAL)
+		if (strcmp(host, fl->host) == 0)
+			over = ++fl->n_local >= KINDS_FLOOD_LOCAL;
+		else if ((fl->err = kinds_flood_push(fl, host)))
 			over = 1;
-		for (i = 0; i < fl->n_hosts && strcmp(fl->hosts[i], host) != 0; i++)
-			;
-		if (i == fl->n_hosts && !over) {
-			if (fl->n_hosts == TN_MAX_FLOOD_REMOTE + 1)
-				over = 1;
-			else
-				snprintf(fl->hosts[fl->n_hosts++], MODEL_HOST_NAME_MAX + 1, "%s",
-					 host);
-		}
 	}
 	json_decref(port);
 	return over;
 }
 
+/* stx_ref_foreach callback: counts the ports but fl->self, reading none. */
+static int kinds_flood_count(struct store_txn *t, const char *child, void *arg)
+{
+	struct kinds_flood *fl = arg;
+
+	(void)t;
+	fl->n_others += strcmp(child, fl->self) != 0;
+	return 0;
+}
+
+static int kinds_flood_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Distinct entries of fl->hosts (sorts them). */
+static size_t kinds_flood_distinct(struct kinds_flood *fl)
+{
+	size_t n = 0;
+
+	if (!fl->n_hosts)
+		return 0;
+	qsort(fl->hosts, fl->n_hosts, sizeof(*fl->hosts), kinds_flood_cmp);
+	for (size_t i = 0; i < fl->n_hosts; i++)
+		n += !i || strcmp(fl->hosts[i - 1], fl->hosts[i]) != 0;
+	return n;
+}
+
 /* Refuses (409, binding.host) a binding that would take the port's network
- * past what one FLOOD row holds: TN_MAX_FLOOD_REMOTE hosts besides the
- * sender's, TN_MAX_FLOOD_LOCAL ports on one host. Broadcast would silently
- * miss the rest. Checked when the port gets a new binding host. */
+ * past what its FLOOD pages hold: KINDS_FLOOD_HOSTS hosts, KINDS_FLOOD_LOCAL
+ * ports on one host. Broadcast would silently miss the rest. Checked when
+ * the port gets a new binding host. */
 static int kinds_flood_check(struct store_txn *t, const json_t *old, const json_t *obj)
 {
 	struct kinds_flood fl = {.self = kinds_str(obj, "id")};
@@ -326,19 +372,27 @@ static int kinds_flood_check(struct store_txn *t, const json_t *old, const json_
 	if (!kinds_binding(obj, &fl.host, &ifname) ||
 	    (old && kinds_binding(old, &old_host, &ifname) && strcmp(old_host, fl.host) == 0))
 		return 0;
-	snprintf(fl.hosts[fl.n_hosts++], MODEL_HOST_NAME_MAX + 1, "%s", fl.host);
-	rc = stx_ref_foreach(t, kinds_str(obj, "network_id"), MODEL_PORT, kinds_flood_one, &fl);
-	if (rc <= 0)
+	/* a network with fewer ports than either limit cannot reach it: only
+	 * big networks pay for reading their ports */
+	rc = stx_ref_foreach(t, kinds_str(obj, "network_id"), MODEL_PORT, kinds_flood_count, &fl);
+	if (rc || (fl.n_others < KINDS_FLOOD_LOCAL && fl.n_others < KINDS_FLOOD_HOSTS - 1))
 		return rc;
-	if (fl.n_local >= TN_MAX_FLOOD_LOCAL)
+	rc = stx_ref_foreach(t, kinds_str(obj, "network_id"), MODEL_PORT, kinds_flood_one, &fl);
+	if (rc < 0 || fl.err) {
+		rc = rc < 0 ? rc : fl.err;
+	} else if (fl.n_local >= KINDS_FLOOD_LOCAL) {
 		model_error_set(t->err, "limit_exceeded", "binding.host",
 				"network already has %d ports on host %s, the most broadcast reaches",
-				TN_MAX_FLOOD_LOCAL, fl.host);
-	else
+				KINDS_FLOOD_LOCAL, fl.host);
+		rc = -EEXIST;
+	} else if (kinds_flood_distinct(&fl) + 1 > KINDS_FLOOD_HOSTS) {
 		model_error_set(t->err, "limit_exceeded", "binding.host",
 				"network already has ports on %d hosts, the most broadcast reaches",
-				TN_MAX_FLOOD_REMOTE + 1);
-	return -EEXIST;
+				KINDS_FLOOD_HOSTS);
+		rc = -EEXIST;
+	}
+	free(fl.hosts);
+	return rc;
 }
 
 static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *obj)

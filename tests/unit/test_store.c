@@ -14,7 +14,10 @@
 #include <cmocka.h>
 #include <msgpack.h>
 
+#include <linux/types.h>
+
 #include "store.h"
+#include "tenet_abi.h"
 
 #define T_TEN	"00000000-0000-4000-8000-000000000001"
 #define T_NET	"00000000-0000-4000-8000-000000000002"
@@ -610,18 +613,18 @@ static void test_list_filter(void **state)
 	fixture_close(&f);
 }
 
-/* Creates port number n of T_NET bound to host h<host> interface v<n>; want
- * is the status expected. */
-static void flood_port(struct store *s, int n, int host, int want)
+/* Creates port number n of network net bound to host h<host> interface
+ * v<n>; want is the status expected. */
+static void flood_port(struct store *s, const char *net, int n, int host, int want)
 {
 	char id[64], body[256];
 	struct store_result res;
 
 	snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", 100 + n);
 	snprintf(body, sizeof(body),
-		 "{\"network_id\":\"" T_NET "\",\"binding\":{\"host\":\"h%d\","
+		 "{\"network_id\":\"%s\",\"binding\":{\"host\":\"h%d\","
 		 "\"interface\":\"v%d\"}}",
-		 host, n);
+		 net, host, n);
 	run(s, STORE_OP_CREATE, MODEL_PORT, id, body, "", &res);
 	if (res.status != want)
 		fail_msg("port %d on h%d: status %d (%s), want %d", n, host, res.status,
@@ -633,26 +636,33 @@ static void flood_port(struct store *s, int n, int host, int want)
 
 static void test_flood_limits(void **state)
 {
+	enum { H = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE + 1,
+	       L = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL };
 	struct fixture f;
 	struct store *s = fixture_open(&f, 100);
+	char body[128];
 	int n = 0;
 
 	base(s);
-	/* one FLOOD row reaches TN_MAX_FLOOD_REMOTE (32) other hosts */
-	for (int h = 0; h < 33; h++)
-		flood_port(s, n++, h, 201);
-	flood_port(s, n++, 33, 409);
-	/* an unbound port moved onto a 34th host is refused too */
+	/* the FLOOD pages reach TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE other hosts */
+	for (int h = 0; h < H; h++)
+		flood_port(s, T_NET, n++, h, 201);
+	flood_port(s, T_NET, n++, H, 409);
+	/* an unbound port moved onto one host more is refused too */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
 			     "{\"network_id\":\"" T_NET "\"}", "", NULL),
 			 0);
-	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
-	       "{\"binding\":{\"host\":\"h33\",\"interface\":\"x\"}}", 409, "binding.host");
-	/* and TN_MAX_FLOOD_LOCAL (32) ports on one host */
-	for (int i = 1; i < 32; i++)
-		flood_port(s, n++, 0, 201);
-	flood_port(s, n++, 0, 409);
-	flood_port(s, n++, 1, 201);
+	snprintf(body, sizeof(body), "{\"binding\":{\"host\":\"h%d\",\"interface\":\"x\"}}", H);
+	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, body, 409, "binding.host");
+	/* and TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL ports on one host (in
+	 * another network: each binding reads the network's ports) */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
+			     "{\"tenant_id\":\"" T_TEN "\",\"name\":\"n2\"}", "", NULL),
+			 0);
+	for (int i = 0; i < L; i++)
+		flood_port(s, T_NET2, n++, 0, 201);
+	flood_port(s, T_NET2, n++, 0, 409);
+	flood_port(s, T_NET2, n++, 1, 201);
 	fixture_close(&f);
 }
 
