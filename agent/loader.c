@@ -11,8 +11,10 @@
  * unpins the link, which detaches the program.
  *
  * Maps are pinned by libbpf (LIBBPF_PIN_BY_NAME under pin_root_path) and
- * reused when the pins exist. The prog arrays for tail calls are filled by
- * libbpf from their static initialisers and pinned by the loader (see
+ * reused when the pins exist; a pin whose definition differs (an agent
+ * upgraded across an ABI change) is replaced by a new, empty map and the
+ * load counts as fresh (see loader_replace_stale_pins). The prog arrays
+ * for tail calls are filled by libbpf from their static initialisers and pinned by the loader (see
  * loader_pin_prog_arrays): the kernel empties an unpinned prog array when
  * the agent exits, which would turn every tail call into a drop.
  */
@@ -131,6 +133,54 @@ static int loader_pin_prog_arrays(struct loader *l)
 	return 0;
 }
 
+/* True if the map pinned at path has map's definition, so libbpf will
+ * reuse it; false if it differs or cannot be read. */
+static bool loader_pin_compatible(const char *path, const struct bpf_map *map)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	bool ok;
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return false;
+	ok = bpf_map_get_info_by_fd(fd, &info, &len) == 0 &&
+	     info.type == (__u32)bpf_map__type(map) && info.key_size == bpf_map__key_size(map) &&
+	     info.value_size == bpf_map__value_size(map) &&
+	     info.max_entries == bpf_map__max_entries(map) &&
+	     info.map_flags == bpf_map__map_flags(map);
+	close(fd);
+	return ok;
+}
+
+/* libbpf refuses to load when a pinned map's definition differs from the
+ * object's (an upgrade that changed a key, as ABI 2 did to tn_flood): such
+ * pins are removed, so libbpf creates and pins new maps. The running
+ * programs keep the old maps until their links are updated. Sets l->fresh
+ * when one was replaced: the new map is empty, the agent resynchronises. */
+static int loader_replace_stale_pins(struct loader *l)
+{
+	struct bpf_map *map;
+	const char *path;
+
+	bpf_object__for_each_map(map, l->skel->obj)
+	{
+		path = bpf_map__pin_path(map);
+		if (!path || access(path, F_OK) != 0 || loader_pin_compatible(path, map))
+			continue;
+		if (unlink(path)) {
+			int err = -errno;
+
+			log_err("cannot remove incompatible pinned map path=%s err=%d", path, err);
+			return err;
+		}
+		log_warn("replaced incompatible pinned map name=%s path=%s", bpf_map__name(map),
+			 path);
+		l->fresh = true;
+	}
+	return 0;
+}
+
 /* Opens the skeleton with maps pinned in l->pin_dir and loads it. */
 static int loader_load(struct loader *l)
 {
@@ -153,6 +203,8 @@ static int loader_load(struct loader *l)
 			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
 	}
 	err = loader_pin_prog_arrays(l);
+	if (!err)
+		err = loader_replace_stale_pins(l);
 	if (err)
 		return err;
 	err = tenet_bpf__load(l->skel);

@@ -36,8 +36,9 @@ struct loader *loader_new(const struct loader_config *cfg);
  * NULL; sets *lp to NULL. */
 void loader_destroy(struct loader **lp);
 
-/* True if the maps were created by this load (no pins existed before): the
- * datapath holds no rows, so the applied revision is 0. */
+/* True if the maps were created by this load (no pins existed before, or a
+ * pinned map of another definition was replaced): the datapath holds no
+ * rows, or not all of them, so the applied revision is 0. */
 bool loader_fresh(const struct loader *l);
 
 /* Fills maps->fd[] with the datapath's map fds (owned by the loader). */

@@ -284,14 +284,14 @@ static bool kinds_binding(const json_t *obj, const char **host, const char **ifn
 
 /* What the broadcast limit check counts over a network's other ports. */
 struct kinds_flood {
-	const char *self;			   /* the port being written */
-	const char *host;			   /* its binding host */
-	char (*hosts)[MODEL_HOST_NAME_MAX + 1];	   /* other ports' hosts but host, repeats */
-	size_t n_hosts;				   /* used entries of hosts */
-	size_t cap_hosts;			   /* allocated entries of hosts */
-	size_t n_local;				   /* other ports on host */
-	size_t n_others;			   /* other ports of the network */
-	int err;				   /* -ENOMEM while collecting */
+	const char *self;			/* the port being written */
+	const char *host;			/* its binding host */
+	char (*hosts)[MODEL_HOST_NAME_MAX + 1]; /* other ports' hosts but host, repeats */
+	size_t n_hosts;				/* used entries of hosts */
+	size_t cap_hosts;			/* allocated entries of hosts */
+	size_t n_local;				/* other ports on host */
+	size_t n_others;			/* other ports of the network */
+	int err;				/* -ENOMEM while collecting */
 };
 
 /* Appends host to fl->hosts. 0 or -ENOMEM. */
@@ -381,9 +381,10 @@ static int kinds_flood_check(struct store_txn *t, const json_t *old, const json_
 	if (rc < 0 || fl.err) {
 		rc = rc < 0 ? rc : fl.err;
 	} else if (fl.n_local >= KINDS_FLOOD_LOCAL) {
-		model_error_set(t->err, "limit_exceeded", "binding.host",
-				"network already has %d ports on host %s, the most broadcast reaches",
-				KINDS_FLOOD_LOCAL, fl.host);
+		model_error_set(
+		    t->err, "limit_exceeded", "binding.host",
+		    "network already has %d ports on host %s, the most broadcast reaches",
+		    KINDS_FLOOD_LOCAL, fl.host);
 		rc = -EEXIST;
 	} else if (kinds_flood_distinct(&fl) + 1 > KINDS_FLOOD_HOSTS) {
 		model_error_set(t->err, "limit_exceeded", "binding.host",

@@ -106,6 +106,76 @@ static bool link_pinned(const char *ifname)
 	return access(path, F_OK) == 0;
 }
 
+/* Key and value sizes of the map at fd. */
+static void map_sizes(int fd, __u32 *key, __u32 *val)
+{
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_map_get_info_by_fd(fd, &info, &len), 0);
+	*key = info.key_size;
+	*val = info.value_size;
+}
+
+/* An agent upgraded across an ABI change finds tn_flood pinned with the
+ * ABI 1 key (4 bytes): the pin is replaced, the load counts as fresh, the
+ * other maps and the port's link are kept. */
+static void upgrade_replaces_stale_pin(uint32_t ifindex)
+{
+	char path[PATH_MAX];
+	struct applier_maps maps;
+	struct loader *l;
+	__u32 k, v, zero = 0;
+	__u64 mark = 0x5eed;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tenet/t1/%s", bpffs, TN_PIN_FLOOD);
+	assert_int_equal(unlink(path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, TN_PIN_FLOOD, 4, sizeof(struct tn_flood), 64, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+	/* a row in a compatible map survives */
+	snprintf(path, sizeof(path), "%s/tenet/t1/%s", bpffs, TN_PIN_STATS);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	{
+		int ncpu = libbpf_num_possible_cpus();
+		__u64 *vals = calloc((size_t)ncpu, sizeof(*vals));
+
+		assert_non_null(vals);
+		vals[0] = mark;
+		assert_int_equal(bpf_map_update_elem(fd, &zero, vals, BPF_ANY), 0);
+		free(vals);
+	}
+
+	l = load();
+	assert_non_null(l);
+	assert_true(loader_fresh(l));
+	loader_map_fds(l, &maps);
+	map_sizes(maps.fd[TN_MAP_FLOOD], &k, &v);
+	assert_int_equal(k, sizeof(struct tn_flood_key));
+	assert_int_equal(v, sizeof(struct tn_flood));
+	{
+		int ncpu = libbpf_num_possible_cpus();
+		__u64 *vals = calloc((size_t)ncpu, sizeof(*vals));
+
+		assert_non_null(vals);
+		assert_int_equal(bpf_map_lookup_elem(maps.fd[TN_MAP_STATS], &zero, vals), 0);
+		assert_int_equal(vals[0], mark);
+		free(vals);
+	}
+	close(fd);
+	assert_int_equal(loader_attach_port(l, "vm1h", ifindex), 0);
+	assert_link("vm1h", ifindex);
+	loader_destroy(&l);
+	/* and the next start reuses everything */
+	l = load();
+	assert_non_null(l);
+	assert_false(loader_fresh(l));
+	loader_destroy(&l);
+}
+
 static void test_load_attach_restart_remove(void **state)
 {
 	struct tn_config c = {0};
@@ -170,6 +240,7 @@ static void test_load_attach_restart_remove(void **state)
 	assert_int_equal(loader_attach_port(l, "vm1h", idx2), 0);
 	loader_destroy(&l);
 
+	upgrade_replaces_stale_pin(idx2);
 	assert_int_equal(loader_remove(bpffs, "t1", "tnl0"), 0);
 	assert_int_equal(if_nametoindex("tnl0"), 0);
 	{

@@ -489,11 +489,16 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_h1_rows),	cmocka_unit_test(test_isolation),
-	    cmocka_unit_test(test_empty_hosts), cmocka_unit_test(test_deterministic),
-	    cmocka_unit_test(test_flood_cap),	cmocka_unit_test(test_flood_pages),
-	    cmocka_unit_test(test_flood_pages_shrink), cmocka_unit_test(test_diff_move),
-	    cmocka_unit_test(test_diff_edges),	cmocka_unit_test(test_release),
+	    cmocka_unit_test(test_h1_rows),
+	    cmocka_unit_test(test_isolation),
+	    cmocka_unit_test(test_empty_hosts),
+	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_flood_cap),
+	    cmocka_unit_test(test_flood_pages),
+	    cmocka_unit_test(test_flood_pages_shrink),
+	    cmocka_unit_test(test_diff_move),
+	    cmocka_unit_test(test_diff_edges),
+	    cmocka_unit_test(test_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

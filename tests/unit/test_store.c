@@ -636,8 +636,10 @@ static void flood_port(struct store *s, const char *net, int n, int host, int wa
 
 static void test_flood_limits(void **state)
 {
-	enum { H = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE + 1,
-	       L = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL };
+	enum {
+		H = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE + 1,
+		L = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL
+	};
 	struct fixture f;
 	struct store *s = fixture_open(&f, 100);
 	char body[128];
