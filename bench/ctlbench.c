@@ -14,7 +14,8 @@
  *                 K times: POST a port bound to host PREFIX<k % N>, then
  *                 GET /v1/wait?revision=<its revision>; prints each
  *                 POST-to-wait-answer time in ms (every affected agent acked),
- *                 and as FIG_post the POST's own round trip.
+ *                 and as FIG_post the POST's own round trip. Each sample's
+ *                 port is deleted again (untimed, also waited for).
  *   MODE create   --network ID --hosts NAME --count K: K ports bound to
  *                 host NAME (setup, no figure).
  *   MODE snapshot --host NAME --name FIG [--sb-port P] -- AGENT ARGV...
@@ -127,7 +128,7 @@ static int cb_write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Reads one response into c->buf (Content-Length framing only). */
+/* Reads one response into c->buf (Content-Length framing; 204 without). */
 static int cb_read_response(struct cb_conn *c)
 {
 	size_t have = 0, need = 0;
@@ -149,9 +150,12 @@ static int cb_read_response(struct cb_conn *c)
 			if (!eoh)
 				continue;
 			cl = strcasestr(c->buf, "\r\nContent-Length:");
-			if (!cl || cl > eoh)
+			if (atoi(c->buf + 9) == 204) /* no body, maybe no length */
+				need = (size_t)(eoh + 4 - c->buf);
+			else if (!cl || cl > eoh)
 				return -EPROTO;
-			need = (size_t)(eoh + 4 - c->buf) + strtoul(cl + 17, NULL, 10);
+			else
+				need = (size_t)(eoh + 4 - c->buf) + strtoul(cl + 17, NULL, 10);
 		}
 		if (have >= need)
 			break;
@@ -295,9 +299,52 @@ static int cb_rtt(struct cb_conn *c)
 
 /* One converge sample: create a bound port, wait for every ack. *ms is
  * the whole time, *post_ms the POST's round trip alone. */
+/* GET /v1/wait for revision rev. Returns 0 when every affected host acked. */
+static int cb_wait(struct cb_conn *c, uint64_t rev)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/v1/wait?revision=%" PRIu64 "&timeout_ms=30000", rev);
+	if (cb_request(c, "GET", path, NULL) || c->status != 200) {
+		fprintf(stderr, "ctlbench: wait: %d %s\n", c->status, c->body ? c->body : "");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Copies the "id" of the JSON object in body into id. Returns 0 or -1. */
+static int cb_body_id(const char *body, char *id, size_t size)
+{
+	const char *p = strstr(body, "\"id\"");
+	size_t n;
+
+	if (!p || !(p = strchr(p + 4, '"')))
+		return -1;
+	n = strcspn(++p, "\"");
+	if (!n || n >= size)
+		return -1;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	return 0;
+}
+
+/* Deletes port id and waits until every affected host acked (untimed: the
+ * store and each host's port count stay the same from sample to sample). */
+static int cb_undo(struct cb_conn *c, const char *id)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/v1/ports/%s", id);
+	if (cb_request(c, "DELETE", path, NULL) || c->status / 100 != 2) {
+		fprintf(stderr, "ctlbench: port delete: %d\n", c->status);
+		return -EIO;
+	}
+	return cb_wait(c, c->rev);
+}
+
 static int cb_converge_one(struct cb_conn *c, int k, double *ms, double *post_ms)
 {
-	char body[512], path[128], host[80];
+	char body[512], host[80], id[64];
 	double t0 = cb_now_ms();
 
 	snprintf(host, sizeof(host), "%s%d", cb_o->hosts, k % cb_o->n_hosts);
@@ -308,13 +355,14 @@ static int cb_converge_one(struct cb_conn *c, int k, double *ms, double *post_ms
 		return -EIO;
 	}
 	*post_ms = cb_now_ms() - t0;
-	snprintf(path, sizeof(path), "/v1/wait?revision=%" PRIu64 "&timeout_ms=30000", c->rev);
-	if (cb_request(c, "GET", path, NULL) || c->status != 200) {
-		fprintf(stderr, "ctlbench: wait: %d %s\n", c->status, c->body ? c->body : "");
+	if (cb_body_id(c->body, id, sizeof(id))) {
+		fprintf(stderr, "ctlbench: no id in %s\n", c->body);
 		return -EIO;
 	}
+	if (cb_wait(c, c->rev))
+		return -EIO;
 	*ms = cb_now_ms() - t0;
-	return 0;
+	return cb_undo(c, id);
 }
 
 static int cb_converge(struct cb_conn *c)
