@@ -65,8 +65,7 @@ int tn_tunnel_ingress(struct __sk_buff *skb)
 	allow.remote_ip4 = remote;
 	if (!bpf_map_lookup_elem(&tn_tun_allow, &allow))
 		return tn_drop(skb, TN_DROP_BAD_VNI, 0);
-	tn_ctx_set(skb, vni, 0, 0);
-	tn_ctx_set_remote(skb, remote);
+	tn_ctx_set_tunnel(skb, vni, remote);
 	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_DELIVER);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
 }

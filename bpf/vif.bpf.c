@@ -2,7 +2,8 @@
 /*
  * vif.bpf.c - attach point "VIF ingress": tc ingress of the host-side veth
  * of a VM port (packets from the VM). The entry program tn_vif_ingress finds
- * the port by ifindex, stores the packet context in skb->cb (ctx.h) and
+ * the port by ifindex, stores the packet context and the port in skb->cb
+ * (ctx.h: the later stages look nothing up again) and
  * chains the network functions through tn_vif_calls:
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
@@ -51,7 +52,7 @@ int tn_vif_ingress(struct __sk_buff *skb)
 	if (!port)
 		return tn_drop(skb, TN_DROP_NO_PORT, 0);
 	tn_port_count(key.ifindex, TN_PORT_RX, skb->len);
-	tn_ctx_set(skb, port->vni, port->port_id, key.ifindex);
+	tn_ctx_set_port(skb, port);
 	if (port->flags & TN_LPORT_F_PORT_SECURITY)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
 	else if (eth->h_proto == bpf_htons(ETH_P_ARP))

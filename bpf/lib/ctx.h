@@ -11,21 +11,50 @@
 enum tn_cb_slot {
 	TN_CB_VNI = 0, /* network of the packet */
 	TN_CB_PORT_ID = 1, /* ingress port id, 0 from the tunnel */
-	TN_CB_IN_IFINDEX = 2, /* ingress port ifindex, 0 from the tunnel */
+	TN_CB_PORT_MAC_HI = 2, /* ingress port MAC octets 0-3 (memory order), 0 from the tunnel */
 	TN_CB_REMOTE = 3, /* from the tunnel: outer source IPv4, network order */
+	TN_CB_PORT_IP4 = 3, /* from a port: the port's IPv4 (network order), shares REMOTE's slot */
+	TN_CB_PORT_MAC_LO = 4, /* ingress port MAC octets 4-5 (low 16 bits), 0 from the tunnel */
 };
 
-static __always_inline void tn_ctx_set(struct __sk_buff *skb, __u32 vni, __u32 port_id,
-				       __u32 in_ifindex)
+/*
+ * From a port: the port tn_vif_ingress looked up, so the stages after it
+ * need no second tn_ifindex lookup. The ingress ifindex is skb->ifindex.
+ */
+static __always_inline void tn_ctx_set_port(struct __sk_buff *skb, const struct tn_ifport *port)
 {
-	skb->cb[TN_CB_VNI] = vni;
-	skb->cb[TN_CB_PORT_ID] = port_id;
-	skb->cb[TN_CB_IN_IFINDEX] = in_ifindex;
+	__u32 hi, lo = 0;
+
+	__builtin_memcpy(&hi, port->mac, 4);
+	__builtin_memcpy(&lo, port->mac + 4, 2);
+	skb->cb[TN_CB_VNI] = port->vni;
+	skb->cb[TN_CB_PORT_ID] = port->port_id;
+	skb->cb[TN_CB_PORT_MAC_HI] = hi;
+	skb->cb[TN_CB_PORT_IP4] = port->ip4;
+	skb->cb[TN_CB_PORT_MAC_LO] = lo;
 }
 
-static __always_inline void tn_ctx_set_remote(struct __sk_buff *skb, __be32 remote)
+/* The fields tn_ctx_set_port stored (flags are not carried: zero). */
+static __always_inline void tn_ctx_port(const struct __sk_buff *skb, struct tn_ifport *port)
 {
+	__u32 hi = skb->cb[TN_CB_PORT_MAC_HI], lo = skb->cb[TN_CB_PORT_MAC_LO];
+
+	__builtin_memset(port, 0, sizeof(*port));
+	port->vni = skb->cb[TN_CB_VNI];
+	port->port_id = skb->cb[TN_CB_PORT_ID];
+	__builtin_memcpy(port->mac, &hi, 4);
+	__builtin_memcpy(port->mac + 4, &lo, 2);
+	port->ip4 = skb->cb[TN_CB_PORT_IP4];
+}
+
+/* From the tunnel: network vni, no ingress port. */
+static __always_inline void tn_ctx_set_tunnel(struct __sk_buff *skb, __u32 vni, __be32 remote)
+{
+	skb->cb[TN_CB_VNI] = vni;
+	skb->cb[TN_CB_PORT_ID] = 0;
+	skb->cb[TN_CB_PORT_MAC_HI] = 0;
 	skb->cb[TN_CB_REMOTE] = remote;
+	skb->cb[TN_CB_PORT_MAC_LO] = 0;
 }
 
 static __always_inline __be32 tn_ctx_remote(const struct __sk_buff *skb)
@@ -36,11 +65,6 @@ static __always_inline __be32 tn_ctx_remote(const struct __sk_buff *skb)
 static __always_inline __u32 tn_ctx_vni(const struct __sk_buff *skb)
 {
 	return skb->cb[TN_CB_VNI];
-}
-
-static __always_inline __u32 tn_ctx_in_ifindex(const struct __sk_buff *skb)
-{
-	return skb->cb[TN_CB_IN_IFINDEX];
 }
 
 #endif /* TN_BPF_CTX_H */

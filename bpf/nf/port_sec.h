@@ -17,6 +17,7 @@
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
 
+#include "ctx.h"
 #include "fwd.h"
 #include "slots.h"
 
@@ -64,22 +65,20 @@ static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 SEC("tcx/ingress")
 int tn_port_sec(struct __sk_buff *skb)
 {
-	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
-	struct tn_ifport *port = bpf_map_lookup_elem(&tn_ifindex, &key);
+	__u32 ifindex = skb->ifindex, reason;
+	struct tn_ifport port;
 	struct ethhdr *eth;
-	__u32 reason;
 
-	if (!port)
-		return tn_drop(skb, TN_DROP_NO_PORT, 0);
-	reason = tn_port_sec_check(skb, port);
+	tn_ctx_port(skb, &port); /* tn_vif_ingress found it */
+	reason = tn_port_sec_check(skb, &port);
 	if (reason)
-		return tn_drop(skb, reason, key.ifindex);
+		return tn_drop(skb, reason, ifindex);
 	eth = tn_eth(skb);
 	if (eth && eth->h_proto == bpf_htons(ETH_P_ARP))
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
-	return tn_drop(skb, TN_DROP_TAIL_CALL, key.ifindex);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, ifindex);
 }
 
 #endif /* TN_NF_PORT_SEC_H */
