@@ -122,17 +122,17 @@ struct agent_status {
 	size_t cap;			/* allocated */
 };
 
-/* Sums ifindex's per-CPU counters into *p. */
-static void agent_port_counters(struct agent *ag, uint32_t ifindex, struct wire_port_status *p)
+/* Sums the per-CPU counters at port slot slot into *p. */
+static void agent_port_counters(struct agent *ag, uint32_t slot, struct wire_port_status *p)
 {
 	struct tn_port_stats *v;
 
-	if (!ifindex || ag->port_stats_fd < 0 || ag->ncpus <= 0)
+	if (!slot || ag->port_stats_fd < 0 || ag->ncpus <= 0)
 		return;
 	v = calloc((size_t)ag->ncpus, sizeof(*v));
 	if (!v)
 		return;
-	if (bpf_map_lookup_elem(ag->port_stats_fd, &ifindex, v) == 0) {
+	if (bpf_map_lookup_elem(ag->port_stats_fd, &slot, v) == 0) {
 		for (int c = 0; c < ag->ncpus; c++) {
 			p->rx_packets += v[c].rx_packets;
 			p->tx_packets += v[c].tx_packets;
@@ -161,7 +161,7 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	p->port_id = port->port_id;
 	p->up = st->ag->loader && loader_port_attached(st->ag->loader, port->ifname, port->ifindex);
 	if (p->up)
-		agent_port_counters(st->ag, port->ifindex, p);
+		agent_port_counters(st->ag, port->slot, p);
 }
 
 static void agent_on_status(evutil_socket_t fd, short what, void *arg)

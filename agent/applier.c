@@ -2,9 +2,9 @@
  *
  * In memory: the compiled rows whose values carry agent-derived fields
  * (LPORT, local FDB, FLOOD), sorted by (map, key), and the bound ports
- * (from LPORT rows) with their resolved ifindex, sorted by port_id. Map
- * writes always go through applier_write_row, which fills the derived fields
- * from the port table.
+ * (from LPORT rows) with their resolved ifindex and counter slot, sorted by
+ * port_id. Map writes always go through applier_write_row, which fills the
+ * derived fields from the port table.
  */
 #include "applier.h"
 
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/types.h>
 
 #include "log.h"
@@ -35,6 +36,8 @@ struct applier {
 	size_t n_ports;		    /* entries of ports */
 	uint64_t rows_applied;	    /* rows written or deleted */
 	uint64_t write_errors;	    /* failed map writes */
+	int ncpus;		    /* possible CPUs: tn_port_stats values per slot */
+	uint64_t slot_used[TN_MAX_PORT_SLOTS / 64]; /* slots of the port table, bit per slot */
 };
 
 static bool applier_map_compiled(uint8_t map)
@@ -84,12 +87,25 @@ static int applier_port_cmp(const void *x, const void *y)
 	return a->port_id < b->port_id ? -1 : a->port_id > b->port_id;
 }
 
+static const struct applier_port *applier_port_find(const struct applier *a, uint32_t port_id)
+{
+	struct applier_port probe = {.port_id = port_id};
+
+	return applier_bsearch(&probe, a->ports, a->n_ports, sizeof(probe), applier_port_cmp);
+}
+
 static uint32_t applier_port_ifindex(const struct applier *a, uint32_t port_id)
 {
-	struct applier_port probe = {.port_id = port_id}, *p;
+	const struct applier_port *p = applier_port_find(a, port_id);
 
-	p = applier_bsearch(&probe, a->ports, a->n_ports, sizeof(*p), applier_port_cmp);
 	return p ? p->ifindex : 0;
+}
+
+static uint32_t applier_port_slot(const struct applier *a, uint32_t port_id)
+{
+	const struct applier_port *p = applier_port_find(a, port_id);
+
+	return p ? p->slot : 0;
 }
 
 static uint32_t applier_resolve(struct applier *a, const char *ifname)
@@ -122,12 +138,16 @@ static int applier_write_row(struct applier *a, const struct wire_row *r)
 		struct tn_fdb *f = &val.fdb;
 
 		f->ifindex = (f->flags & TN_FDB_F_LOCAL) ? applier_port_ifindex(a, f->port_id) : 0;
+		f->slot = (f->flags & TN_FDB_F_LOCAL) ? applier_port_slot(a, f->port_id) : 0;
 	} else if (r->map == TN_MAP_FLOOD) {
 		struct tn_flood *f = &val.flood;
 
-		for (uint32_t i = 0; i < TN_MAX_FLOOD_LOCAL; i++)
+		for (uint32_t i = 0; i < TN_MAX_FLOOD_LOCAL; i++) {
 			f->local_ifindex[i] =
 			    i < f->n_local ? applier_port_ifindex(a, f->local_port[i]) : 0;
+			f->local_slot[i] =
+			    i < f->n_local ? (uint16_t)applier_port_slot(a, f->local_port[i]) : 0;
+		}
 	}
 	err = bpf_map_update_elem(fd, r->key, val.raw, BPF_ANY) ? -errno : 0;
 out:
@@ -260,6 +280,7 @@ static int applier_write_ifport(struct applier *a, const struct applier_port *p)
 	memcpy(v.mac, lp.mac, sizeof(v.mac));
 	v.flags = lp.flags;
 	v.ip4 = lp.ip4;
+	v.slot = p->slot;
 	if (bpf_map_update_elem(a->maps.fd[TN_MAP_IFINDEX], &p->ifindex, &v, BPF_ANY)) {
 		err = -errno;
 		a->write_errors++;
@@ -268,8 +289,7 @@ static int applier_write_ifport(struct applier *a, const struct applier_port *p)
 	return err;
 }
 
-/* Writes tn_ifindex to exactly the resolved ports; drops per-port counters
- * of ifindexes no port uses any more. */
+/* Writes tn_ifindex to exactly the resolved ports. */
 static int applier_sync_ifindex(struct applier *a)
 {
 	uint32_t *used;
@@ -288,14 +308,91 @@ static int applier_sync_ifindex(struct applier *a)
 	}
 	qsort(used, n, sizeof(*used), applier_u32_cmp);
 	applier_prune_ifindex(a->maps.fd[TN_MAP_IFINDEX], used, n);
-	applier_prune_ifindex(a->maps.fd[TN_MAP_PORT_STATS], used, n);
 	free(used);
 	return err;
 }
 
+static bool applier_slot_take(struct applier *a, uint32_t slot)
+{
+	uint64_t bit = 1ULL << (slot % 64);
+
+	if (!slot || slot >= TN_MAX_PORT_SLOTS || (a->slot_used[slot / 64] & bit))
+		return false;
+	a->slot_used[slot / 64] |= bit;
+	return true;
+}
+
+/* Zeroes the counters at slot (given to a port afresh). */
+static void applier_slot_zero(struct applier *a, uint32_t slot)
+{
+	int fd = a->maps.fd[TN_MAP_PORT_STATS];
+	struct tn_port_stats *zero;
+
+	if (fd < 0 || a->ncpus <= 0)
+		return;
+	zero = calloc((size_t)a->ncpus, sizeof(*zero));
+	if (!zero || bpf_map_update_elem(fd, &slot, zero, BPF_ANY)) {
+		a->write_errors++;
+		log_err("cannot zero port counters slot=%u err=%d", slot, zero ? -errno : -ENOMEM);
+	}
+	free(zero);
+}
+
+/* The slot the pinned tn_ifindex entry of p's interface holds for p, or 0
+ * (what a restarted agent takes back). */
+static uint32_t applier_slot_pinned(const struct applier *a, const struct applier_port *p)
+{
+	struct tn_ifport v;
+
+	if (bpf_map_lookup_elem(a->maps.fd[TN_MAP_IFINDEX], &p->ifindex, &v) ||
+	    v.port_id != p->port_id)
+		return 0;
+	return v.slot;
+}
+
+/* Gives every resolved port of the new table a slot: its old one while its
+ * ifindex is the same, else the pinned one, else a free one (counters
+ * zeroed; 0 when none is free). Unresolved ports hold none. */
+static void applier_assign_slots(struct applier *a, const struct applier_port *old, size_t n_old)
+{
+	uint32_t next = 1;
+
+	memset(a->slot_used, 0, sizeof(a->slot_used));
+	for (size_t i = 0; i < a->n_ports; i++) {
+		struct applier_port *p = &a->ports[i];
+		const struct applier_port *o =
+		    applier_bsearch(p, old, n_old, sizeof(*o), applier_port_cmp);
+
+		p->slot = 0;
+		if (p->ifindex && o && o->ifindex == p->ifindex && applier_slot_take(a, o->slot))
+			p->slot = o->slot;
+	}
+	for (size_t i = 0; i < a->n_ports; i++) {
+		struct applier_port *p = &a->ports[i];
+		uint32_t slot = p->ifindex && !p->slot ? applier_slot_pinned(a, p) : 0;
+
+		if (applier_slot_take(a, slot))
+			p->slot = slot;
+	}
+	for (size_t i = 0; i < a->n_ports; i++) {
+		struct applier_port *p = &a->ports[i];
+
+		if (!p->ifindex || p->slot)
+			continue;
+		while (next < TN_MAX_PORT_SLOTS && !applier_slot_take(a, next))
+			next++;
+		if (next == TN_MAX_PORT_SLOTS) {
+			log_warn("no free counter slot port=%u", p->port_id);
+			continue;
+		}
+		p->slot = next;
+		applier_slot_zero(a, next);
+	}
+}
+
 /* Rebuilds the port table from the tracked LPORT rows, resolving each
- * ifname. The previous table goes to *oldp and *n_old (caller frees).
- * Returns 0 or -ENOMEM. */
+ * ifname and giving the resolved ports slots. The previous table goes to
+ * *oldp and *n_old (caller frees). Returns 0 or -ENOMEM. */
 static int applier_rebuild_ports(struct applier *a, struct applier_port **oldp, size_t *n_old)
 {
 	struct applier_port *ports;
@@ -324,6 +421,7 @@ static int applier_rebuild_ports(struct applier *a, struct applier_port **oldp, 
 	*n_old = a->n_ports;
 	a->ports = ports;
 	a->n_ports = n;
+	applier_assign_slots(a, *oldp, *n_old);
 	return 0;
 }
 
@@ -638,6 +736,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (!a)
 		return NULL;
 	a->maps = *maps;
+	a->ncpus = libbpf_num_possible_cpus();
 	if (ops)
 		a->ops = *ops;
 	if (rev_path) {
@@ -652,8 +751,11 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (applier_rebuild_ports(a, &old, &n_old))
 		goto out_free;
 	free(old);
-	for (size_t i = 0; i < a->n_ports; i++)
+	for (size_t i = 0; i < a->n_ports; i++) {
 		a->ports[i].ifindex = 0;
+		a->ports[i].slot = 0;
+	}
+	memset(a->slot_used, 0, sizeof(a->slot_used));
 	log_info("applier ready rev=%" PRIu64 " ports=%zu tracked=%zu", a->rev, a->n_ports,
 		 a->n_rows);
 	return a;

@@ -3,7 +3,11 @@
  * The applier writes compiled rows into the (pinned) maps and derives what
  * only the host knows: FDB.ifindex of local rows, FLOOD.local_ifindex[], and
  * the whole tn_ifindex map, from the ifname in LPORT rows and the interfaces
- * that exist. It keeps the compiled LPORT, local FDB and FLOOD rows in memory
+ * that exist; and each resolved port's counter slot (tn_port_stats index),
+ * written into tn_ifindex, local FDB rows and FLOOD.local_slot[]. A port
+ * keeps its slot while its interface (ifindex) stays; a restarted agent takes
+ * the slots back from the pinned tn_ifindex; a slot given to a port afresh
+ * has its counters zeroed. It keeps the compiled LPORT, local FDB and FLOOD rows in memory
  * so derived fields can be recomputed when links change, and the applied
  * revision, with the identity of the controller store it is from, in a
  * state file (<state-dir>/<host>.rev: "REV[ STORE_ID]") so a restarted
@@ -24,7 +28,8 @@ struct applier;
 
 /* Map file descriptors, indexed by enum tn_map_id; -1 for maps the applier
  * must not touch. Compiled maps and TN_MAP_IFINDEX are required; PORT_STATS
- * is optional (stale per-ifindex counters are deleted from it). Borrowed. */
+ * (the per-CPU array of port counters) is optional: a slot's counters are
+ * zeroed in it when the slot is given out. Borrowed. */
 struct applier_maps {
 	int fd[16]; /* fd[TN_MAP_*], >= TN_MAP_MAX unused */
 };
@@ -45,6 +50,7 @@ struct applier_port {
 	uint32_t port_id; /* tn_lport_key.port_id */
 	char ifname[16];  /* host-side interface name, NUL-terminated */
 	uint32_t ifindex; /* its current ifindex, 0 if absent */
+	uint32_t slot;	  /* its tn_port_stats slot, 0 when ifindex is 0 (or none free) */
 };
 
 /* Creates an applier on maps. rev_path is the revision state file (NULL: no

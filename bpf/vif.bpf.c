@@ -51,7 +51,7 @@ int tn_vif_ingress(struct __sk_buff *skb)
 	port = bpf_map_lookup_elem(&tn_ifindex, &key);
 	if (!port)
 		return tn_drop(skb, TN_DROP_NO_PORT, 0);
-	tn_port_count(key.ifindex, TN_PORT_RX, skb->len);
+	tn_port_count(port->slot, TN_PORT_RX, skb->len);
 	tn_ctx_set_port(skb, port);
 	if (port->flags & TN_LPORT_F_PORT_SECURITY)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
@@ -59,7 +59,7 @@ int tn_vif_ingress(struct __sk_buff *skb)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
-	return tn_drop(skb, TN_DROP_TAIL_CALL, key.ifindex);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, port->slot);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -12,7 +12,7 @@
 #ifndef TENET_ABI_H
 #define TENET_ABI_H
 
-#define TN_ABI_VERSION 2 /* 2: FLOOD keyed by (vni, page) */
+#define TN_ABI_VERSION 3 /* 2: FLOOD keyed by (vni, page); 3: port counters by slot */
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -35,7 +35,7 @@ enum tn_map_id {
 	TN_MAP_IFINDEX = 7, /* derived by agent: ifindex -> port */
 	TN_MAP_CONFIG = 8, /* agent: array[1] of struct tn_config */
 	TN_MAP_STATS = 9, /* BPF: percpu array of counters (enum tn_stat) */
-	TN_MAP_PORT_STATS = 10, /* BPF: percpu hash ifindex -> tn_port_stats */
+	TN_MAP_PORT_STATS = 10, /* BPF: percpu array port slot -> tn_port_stats */
 	TN_MAP_MAX
 };
 
@@ -52,6 +52,13 @@ enum tn_map_id {
 #define TN_PIN_PORT_STATS "tn_port_stats"
 
 #define TN_MAX_PORTS 65536
+/*
+ * Port slots: the agent gives every local port whose interface exists a
+ * dense slot 1 .. TN_MAX_PORT_SLOTS - 1 (0 = none, not counted), carried in
+ * tn_ifport, local tn_fdb values and tn_flood.local_slot[]; the datapath
+ * counts the port at tn_port_stats[slot]. Slots fit 16 bits.
+ */
+#define TN_MAX_PORT_SLOTS 65536
 #define TN_MAX_FDB 262144
 #define TN_MAX_NETS 16384
 #define TN_MAX_PEERS 4096
@@ -84,6 +91,7 @@ struct tn_fdb {
 	__u32 ifindex; /* local: host-side ifindex (agent fills in); remote: 0 */
 	__be32 remote_ip4; /* remote: underlay IPv4 of its host; local: 0 */
 	__u32 flags; /* TN_FDB_F_* */
+	__u32 slot; /* local: port slot (agent fills in, 0 = none); remote: 0 */
 };
 
 #define TN_FDB_F_LOCAL 0x1
@@ -118,6 +126,7 @@ struct tn_flood {
 	__be32 remote_ip4[TN_MAX_FLOOD_REMOTE]; /* other hosts in the network */
 	__u32 local_port[TN_MAX_FLOOD_LOCAL]; /* local port ids */
 	__u32 local_ifindex[TN_MAX_FLOOD_LOCAL]; /* agent fills in; 0 = absent */
+	__u16 local_slot[TN_MAX_FLOOD_LOCAL]; /* agent fills in: port slots; 0 = none */
 };
 
 /* TN_MAP_PEER: enrolled hosts by underlay address. */
@@ -151,6 +160,7 @@ struct tn_ifport {
 	__u8 mac[6];
 	__u16 flags; /* TN_LPORT_F_* */
 	__be32 ip4;
+	__u32 slot; /* the port's slot in tn_port_stats, 1 .. TN_MAX_PORT_SLOTS - 1 */
 };
 
 /* TN_MAP_CONFIG: array with one element, written by the agent. */
@@ -184,7 +194,7 @@ enum tn_stat {
 	TN_STAT_MAX
 };
 
-/* TN_MAP_PORT_STATS value, per CPU. */
+/* TN_MAP_PORT_STATS value, per CPU, at the port's slot (zeroed on reuse). */
 struct tn_port_stats {
 	__u64 rx_packets; /* from the port */
 	__u64 rx_bytes;
@@ -196,19 +206,19 @@ struct tn_port_stats {
 _Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_lport) == 32, "abi");
 _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
-_Static_assert(sizeof(struct tn_fdb) == 16, "abi");
+_Static_assert(sizeof(struct tn_fdb) == 20, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_arp) == 8, "abi");
 _Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_flood) ==
-		       8 + 4 * TN_MAX_FLOOD_REMOTE + 8 * TN_MAX_FLOOD_LOCAL,
+		       8 + 4 * TN_MAX_FLOOD_REMOTE + 10 * TN_MAX_FLOOD_LOCAL,
 	       "abi");
 _Static_assert(sizeof(struct tn_peer_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_peer) == 8, "abi");
 _Static_assert(sizeof(struct tn_tun_allow_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_tun_allow) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifindex_key) == 4, "abi");
-_Static_assert(sizeof(struct tn_ifport) == 20, "abi");
+_Static_assert(sizeof(struct tn_ifport) == 24, "abi");
 _Static_assert(sizeof(struct tn_config) == 16, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 

@@ -14,7 +14,8 @@ enum tn_cb_slot {
 	TN_CB_PORT_MAC_HI = 2, /* ingress port MAC octets 0-3 (memory order), 0 from the tunnel */
 	TN_CB_REMOTE = 3, /* from the tunnel: outer source IPv4, network order */
 	TN_CB_PORT_IP4 = 3, /* from a port: the port's IPv4 (network order), shares REMOTE's slot */
-	TN_CB_PORT_MAC_LO = 4, /* ingress port MAC octets 4-5 (low 16 bits), 0 from the tunnel */
+	TN_CB_PORT_MAC_LO = 4, /* ingress port MAC octet 4 | octet 5 << 8, 0 from the tunnel */
+	TN_CB_PORT_SLOT = 4, /* ingress port slot in the high 16 bits, 0 from the tunnel */
 };
 
 /*
@@ -23,10 +24,9 @@ enum tn_cb_slot {
  */
 static __always_inline void tn_ctx_set_port(struct __sk_buff *skb, const struct tn_ifport *port)
 {
-	__u32 hi, lo = 0;
+	__u32 hi, lo = port->mac[4] | (__u32)port->mac[5] << 8 | (port->slot & 0xffff) << 16;
 
 	__builtin_memcpy(&hi, port->mac, 4);
-	__builtin_memcpy(&lo, port->mac + 4, 2);
 	skb->cb[TN_CB_VNI] = port->vni;
 	skb->cb[TN_CB_PORT_ID] = port->port_id;
 	skb->cb[TN_CB_PORT_MAC_HI] = hi;
@@ -43,8 +43,16 @@ static __always_inline void tn_ctx_port(const struct __sk_buff *skb, struct tn_i
 	port->vni = skb->cb[TN_CB_VNI];
 	port->port_id = skb->cb[TN_CB_PORT_ID];
 	__builtin_memcpy(port->mac, &hi, 4);
-	__builtin_memcpy(port->mac + 4, &lo, 2);
+	port->mac[4] = lo & 0xff;
+	port->mac[5] = (lo >> 8) & 0xff;
 	port->ip4 = skb->cb[TN_CB_PORT_IP4];
+	port->slot = lo >> 16;
+}
+
+/* The ingress port's slot for its counters (0: from the tunnel, none). */
+static __always_inline __u32 tn_ctx_in_slot(const struct __sk_buff *skb)
+{
+	return skb->cb[TN_CB_PORT_SLOT] >> 16;
 }
 
 /* From the tunnel: network vni, no ingress port. */

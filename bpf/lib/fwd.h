@@ -33,29 +33,32 @@ static __always_inline int tn_tunnel_key_set(struct __sk_buff *skb, __u32 vni, _
 	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), BPF_F_ZERO_CSUM_TX);
 }
 
-/* Into the VM behind the host-side veth ifindex (ingress of its peer). */
-static __always_inline int tn_deliver_local(struct __sk_buff *skb, __u32 ifindex, __u32 vni)
+/* Into the VM behind the host-side veth ifindex (ingress of its peer),
+ * counted against the port's slot. */
+static __always_inline int tn_deliver_local(struct __sk_buff *skb, __u32 ifindex, __u32 slot,
+					    __u32 vni)
 {
 	tn_stat_inc(TN_STAT_TX_LOCAL);
-	tn_port_count(ifindex, TN_PORT_TX, skb->len);
+	tn_port_count(slot, TN_PORT_TX, skb->len);
 	tn_trace_set(TN_TRACE_REDIRECT_PEER, TN_STAT_TX_LOCAL, ifindex, 0, vni);
 	return bpf_redirect_peer(ifindex, 0);
 }
 
-/* To the host at remote (network order) through the tunnel device. */
+/* To the host at remote (network order) through the tunnel device; drops
+ * are counted against the ingress port's slot in_slot. */
 static __always_inline int tn_deliver_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
-					     __u32 in_ifindex)
+					     __u32 in_slot)
 {
 	struct tn_config *cfg = tn_config_get();
 	__u32 tun_ifindex;
 
 	if (!cfg)
-		return tn_drop(skb, TN_DROP_CONFIG, in_ifindex);
+		return tn_drop(skb, TN_DROP_CONFIG, in_slot);
 	tun_ifindex = cfg->tunnel_ifindex;
 	if (!remote)
-		return tn_drop(skb, TN_DROP_NO_FDB, in_ifindex);
+		return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
 	if (tn_tunnel_key_set(skb, vni, remote) < 0)
-		return tn_drop(skb, TN_DROP_REDIRECT, in_ifindex);
+		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
 	tn_stat_inc(TN_STAT_TX_TUNNEL);
 	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL, tun_ifindex, remote, vni);
 	return bpf_redirect(tun_ifindex, 0);
@@ -95,7 +98,7 @@ static __always_inline void tn_flood_local(struct __sk_buff *skb, const struct t
 		oif = fl->local_ifindex[i];
 		if (!oif || oif == in_ifindex)
 			continue;
-		tn_port_count(oif, TN_PORT_TX, skb->len);
+		tn_port_count(fl->local_slot[i], TN_PORT_TX, skb->len);
 		tn_clone(skb, oif, 0);
 	}
 }
@@ -151,19 +154,21 @@ static long tn_flood_page(__u64 page, void *arg)
 
 /*
  * Head-end replication of a broadcast, multicast or unknown-unicast frame
- * of network vni from in_ifindex (0: from the tunnel, no remote copies):
+ * of network vni from in_ifindex with slot in_slot (0, 0: from the tunnel,
+ * no remote copies):
  * one pass over the pages for the local copies, one for the remote ones.
  * The original is always shot: TN_STAT_FLOOD, or TN_DROP_NO_FDB when the
  * network has no flood list (no page 0).
  */
-static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u32 in_ifindex)
+static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u32 in_ifindex,
+					  __u32 in_slot)
 {
 	struct tn_flood_ctx fc = { .skb = skb, .vni = vni, .in_ifindex = in_ifindex };
 	struct tn_config *cfg;
 
 	/* returns the calls made: 1 when page 0 is missing (it stops there) */
 	if (bpf_loop(TN_MAX_FLOOD_PAGES, tn_flood_page, &fc, 0) <= 1)
-		return tn_drop(skb, TN_DROP_NO_FDB, in_ifindex);
+		return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
 	if (in_ifindex) {
 		cfg = tn_config_get();
 		if (cfg) {

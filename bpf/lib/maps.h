@@ -91,11 +91,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_stats SEC(".maps") __weak;
 
-/* Entries are created by the datapath; the agent deletes a port's entry. */
+/* Indexed by port slot (0: none); the agent zeroes a slot it gives out. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TN_MAX_PORTS);
-	__type(key, struct tn_ifindex_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TN_MAX_PORT_SLOTS);
+	__type(key, __u32);
 	__type(value, struct tn_port_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_port_stats SEC(".maps") __weak;

@@ -23,21 +23,16 @@ static __always_inline void tn_stat_inc(__u32 stat)
 		*v += 1;
 }
 
-/* Counts one packet of len bytes for the port at ifindex (0: no port). */
-static __always_inline void tn_port_count(__u32 ifindex, enum tn_port_dir dir, __u32 len)
+/* Counts one packet of len bytes for the port at slot (0: no port). */
+static __always_inline void tn_port_count(__u32 slot, enum tn_port_dir dir, __u32 len)
 {
-	struct tn_ifindex_key key = { .ifindex = ifindex };
-	struct tn_port_stats zero = {}, *ps;
+	struct tn_port_stats *ps;
 
-	if (!ifindex)
+	if (!slot)
 		return;
-	ps = bpf_map_lookup_elem(&tn_port_stats, &key);
-	if (!ps) {
-		bpf_map_update_elem(&tn_port_stats, &key, &zero, BPF_NOEXIST);
-		ps = bpf_map_lookup_elem(&tn_port_stats, &key);
-		if (!ps)
-			return;
-	}
+	ps = bpf_map_lookup_elem(&tn_port_stats, &slot); /* NULL past the array */
+	if (!ps)
+		return;
 	if (dir == TN_PORT_RX) {
 		ps->rx_packets++;
 		ps->rx_bytes += len;
@@ -90,12 +85,12 @@ static __always_inline void tn_trace_clone(__u32 ifindex, __be32 remote_ip4)
 
 /*
  * Drops the packet for reason (a TN_DROP_*), counted globally and against
- * the ingress port in_ifindex (0: none). Returns TC_ACT_SHOT.
+ * the ingress port's slot in_slot (0: none). Returns TC_ACT_SHOT.
  */
-static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in_ifindex)
+static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in_slot)
 {
 	tn_stat_inc(reason);
-	tn_port_count(in_ifindex, TN_PORT_DROP, skb->len);
+	tn_port_count(in_slot, TN_PORT_DROP, skb->len);
 	tn_trace_set(TN_TRACE_DROP, reason, 0, 0, 0);
 	return TC_ACT_SHOT;
 }

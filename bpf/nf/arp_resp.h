@@ -35,7 +35,7 @@ SEC("tcx/ingress")
 int tn_arp_resp(struct __sk_buff *skb)
 {
 	struct tn_arp_key key = { .vni = tn_ctx_vni(skb) };
-	__u32 ifindex = skb->ifindex;
+	__u32 ifindex = skb->ifindex, in_slot = tn_ctx_in_slot(skb);
 	struct tn_arphdr *arp;
 	struct ethhdr *eth;
 	struct tn_arp *ent;
@@ -43,7 +43,7 @@ int tn_arp_resp(struct __sk_buff *skb)
 	arp = tn_arp_hdr(skb);
 	eth = tn_eth(skb);
 	if (!arp || !eth)
-		return tn_drop(skb, TN_DROP_MALFORMED, ifindex);
+		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	if (!tn_arp_is_eth_ip4(arp) || arp->op != bpf_htons(ARPOP_REQUEST))
 		goto out_l2;
 	key.ip4 = tn_ip4_load(arp->tpa);
@@ -52,12 +52,12 @@ int tn_arp_resp(struct __sk_buff *skb)
 		goto out_l2;
 	tn_arp_reply_build(eth, arp, ent->mac);
 	tn_stat_inc(TN_STAT_ARP_REPLY);
-	tn_port_count(ifindex, TN_PORT_TX, skb->len);
+	tn_port_count(in_slot, TN_PORT_TX, skb->len);
 	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_ARP_REPLY, ifindex, 0, key.vni);
 	return bpf_redirect(ifindex, 0);
 out_l2:
 	bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
-	return tn_drop(skb, TN_DROP_TAIL_CALL, ifindex);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 }
 
 #endif /* TN_NF_ARP_RESP_H */

@@ -15,24 +15,24 @@
 SEC("tcx/ingress")
 int tn_l2_fwd(struct __sk_buff *skb)
 {
-	__u32 vni = tn_ctx_vni(skb), ifindex = skb->ifindex;
+	__u32 vni = tn_ctx_vni(skb), ifindex = skb->ifindex, in_slot = tn_ctx_in_slot(skb);
 	struct ethhdr *eth = tn_eth(skb);
 	struct tn_fdb *fdb;
 
 	if (!eth)
-		return tn_drop(skb, TN_DROP_MALFORMED, ifindex);
+		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	/* one flood call site: each is verified with its bpf_loop callbacks */
 	fdb = tn_mac_is_multicast(eth->h_dest) ? NULL : tn_fdb_lookup(vni, eth->h_dest);
 	if (!fdb)
-		return tn_flood_frame(skb, vni, ifindex);
+		return tn_flood_frame(skb, vni, ifindex, in_slot);
 	if (fdb->flags & TN_FDB_F_LOCAL) {
 		if (!fdb->ifindex)
-			return tn_drop(skb, TN_DROP_NO_FDB, ifindex);
-		return tn_deliver_local(skb, fdb->ifindex, vni);
+			return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
+		return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);
 	}
 	if (fdb->flags & TN_FDB_F_REMOTE)
-		return tn_deliver_remote(skb, vni, fdb->remote_ip4, ifindex);
-	return tn_drop(skb, TN_DROP_NO_FDB, ifindex);
+		return tn_deliver_remote(skb, vni, fdb->remote_ip4, in_slot);
+	return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
 }
 
 #endif /* TN_NF_L2_FWD_H */

@@ -65,20 +65,20 @@ static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 SEC("tcx/ingress")
 int tn_port_sec(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex, reason;
+	__u32 in_slot = tn_ctx_in_slot(skb), reason;
 	struct tn_ifport port;
 	struct ethhdr *eth;
 
 	tn_ctx_port(skb, &port); /* tn_vif_ingress found it */
 	reason = tn_port_sec_check(skb, &port);
 	if (reason)
-		return tn_drop(skb, reason, ifindex);
+		return tn_drop(skb, reason, in_slot);
 	eth = tn_eth(skb);
 	if (eth && eth->h_proto == bpf_htons(ETH_P_ARP))
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
-	return tn_drop(skb, TN_DROP_TAIL_CALL, ifindex);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 }
 
 #endif /* TN_NF_PORT_SEC_H */

@@ -39,11 +39,11 @@ int tn_tun_deliver(struct __sk_buff *skb)
 	if (!tn_tun_src_ok(vni, eth->h_source, tn_ctx_remote(skb)))
 		return tn_drop(skb, TN_DROP_SPOOF_MAC, 0);
 	if (tn_mac_is_multicast(eth->h_dest))
-		return tn_flood_frame(skb, vni, 0);
+		return tn_flood_frame(skb, vni, 0, 0);
 	fdb = tn_fdb_lookup(vni, eth->h_dest);
 	if (!fdb || !(fdb->flags & TN_FDB_F_LOCAL) || !fdb->ifindex)
 		return tn_drop(skb, TN_DROP_NO_FDB, 0);
-	return tn_deliver_local(skb, fdb->ifindex, vni);
+	return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);
 }
 
 #endif /* TN_NF_TUN_DELIVER_H */

@@ -42,6 +42,9 @@
 #define DP_IF_D 8 /* port D, local, same network */
 #define DP_IF_TUN 9 /* the vxlan device */
 #define DP_IF_F 10 /* port F, local, blue, on flood page 1 */
+/* The counter slot the tests give the port at ifindex (not the ifindex
+ * itself, so counting by ifindex would show). */
+#define DP_SLOT(ifindex) ((ifindex) ? (ifindex) + 100 : 0)
 #define DP_IP(a, b, c, d) htonl(((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
 #define DP_HOST_LOCAL DP_IP(198, 18, 0, 2)
 #define DP_HOST_C DP_IP(198, 18, 0, 3) /* remote host with port C */
@@ -99,7 +102,8 @@ static inline void dp_port_add(struct tenet_bpf *s, __u32 ifindex, __u32 port_id
 			       const __u8 *mac, __be32 ip4, __u16 flags)
 {
 	struct tn_ifindex_key k = { .ifindex = ifindex };
-	struct tn_ifport v = { .port_id = port_id, .vni = vni, .flags = flags, .ip4 = ip4 };
+	struct tn_ifport v = { .port_id = port_id, .vni = vni, .flags = flags, .ip4 = ip4,
+			       .slot = DP_SLOT(ifindex) };
 
 	memcpy(v.mac, mac, 6);
 	dp_put(s->maps.tn_ifindex, &k, &v);
@@ -110,7 +114,7 @@ static inline void dp_fdb_add(struct tenet_bpf *s, __u32 vni, const __u8 *mac, _
 {
 	struct tn_fdb_key k = { .vni = vni };
 	struct tn_fdb v = { .port_id = 1, .ifindex = ifindex, .remote_ip4 = remote,
-			    .flags = flags };
+			    .flags = flags, .slot = DP_SLOT(ifindex) };
 
 	memcpy(k.mac, mac, 6);
 	dp_put(s->maps.tn_fdb, &k, &v);
@@ -156,6 +160,8 @@ static inline void dp_flood_blue(struct tenet_bpf *s)
 	v.local_ifindex[1] = DP_IF_B;
 	v.local_ifindex[2] = 0;
 	v.local_ifindex[3] = DP_IF_D;
+	for (int i = 0; i < 4; i++)
+		v.local_slot[i] = DP_SLOT(v.local_ifindex[i]);
 	v.remote_ip4[0] = DP_HOST_C;
 	v.remote_ip4[1] = DP_HOST_LOCAL;
 	v.remote_ip4[2] = DP_HOST_E;
@@ -171,6 +177,8 @@ static inline void dp_flood_page(struct tenet_bpf *s, __u32 vni, __u32 page, __u
 
 	if (n_local)
 		memcpy(v.local_ifindex, ifindex, n_local * sizeof(*ifindex));
+	for (__u32 i = 0; i < n_local; i++)
+		v.local_slot[i] = DP_SLOT(ifindex[i]);
 	if (n_remote)
 		memcpy(v.remote_ip4, remote, n_remote * sizeof(*remote));
 	dp_put(s->maps.tn_flood, &k, &v);
@@ -313,11 +321,12 @@ static inline __u64 dp_stat(struct tenet_bpf *s, __u32 stat)
 	return sum;
 }
 
-/* Sum over CPUs of the port counters of ifindex (zeros if none yet). */
+/* Sum over CPUs of the port counters of the port at ifindex, read at its
+ * slot DP_SLOT(ifindex) (zeros if none yet). */
 static inline struct tn_port_stats dp_port_stats(struct tenet_bpf *s, __u32 ifindex)
 {
 	int i, n = libbpf_num_possible_cpus();
-	struct tn_ifindex_key k = { .ifindex = ifindex };
+	__u32 k = DP_SLOT(ifindex);
 	struct tn_port_stats sum = {}, *v;
 
 	assert_true(n > 0);

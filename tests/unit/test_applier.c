@@ -1,6 +1,7 @@
 /* test_applier.c - the agent's applier on plain (unpinned) BPF maps of the
  * ABI sizes: snapshot, delta, gap refusal, link changes filling derived
- * fields, reconciling snapshot, restart from the maps. Needs root (bpf()). */
+ * fields, reconciling snapshot, restart from the maps, port counter slots.
+ * Needs root (bpf()). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,7 +98,7 @@ static int fx_setup(void **state)
 	    map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
 	f->maps.fd[TN_MAP_IFINDEX] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_ifport), 64);
 	f->maps.fd[TN_MAP_PORT_STATS] =
-	    map_new(BPF_MAP_TYPE_PERCPU_HASH, 4, sizeof(struct tn_port_stats), 64);
+	    map_new(BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct tn_port_stats), 64);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_applier.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->rev_path, sizeof(f->rev_path), "%s/h1.rev", f->dir);
@@ -413,14 +414,10 @@ static void test_snapshot_reconciles(void **state)
 	struct fx *f = *state;
 	struct wire_row rows[16];
 	size_t n = base_rows(rows);
-	struct tn_port_stats st[512] = {{0}};
-	uint32_t stale = 99;
 	static const uint32_t ports1[] = {1};
 
 	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
 	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
-	assert_true(libbpf_num_possible_cpus() <= 512);
-	assert_int_equal(bpf_map_update_elem(f->maps.fd[TN_MAP_PORT_STATS], &stale, st, 0), 0);
 	/* port 2, its MAC and an ARP entry are gone */
 	n = 0;
 	rows[n++] = lport_row(1, "vm1", mac_a);
@@ -436,7 +433,6 @@ static void test_snapshot_reconciles(void **state)
 	assert_int_equal(map_count(f->maps.fd[TN_MAP_FDB], 12), 2);
 	assert_int_equal(map_count(f->maps.fd[TN_MAP_ARP], 8), 1);
 	assert_int_equal(map_count(f->maps.fd[TN_MAP_IFINDEX], 4), 1);
-	assert_int_equal(map_count(f->maps.fd[TN_MAP_PORT_STATS], 4), 0);
 	assert_int_equal(flood_get(f).n_local, 1);
 	assert_int_equal(f->n_changes, 1);
 	assert_int_equal(f->changes[0].port_id, 2);
@@ -490,6 +486,81 @@ static void test_flood_pages(void **state)
 	assert_int_equal(applier_snapshot(f->a, 8, rows, n - 1), 0);
 	assert_int_equal(map_count(f->maps.fd[TN_MAP_FLOOD], sizeof(k1)), 1);
 	assert_int_equal(flood_get(f).n_local, 2);
+}
+
+/* Sum over CPUs of rx_packets at slot; with set, first writes rx to CPU 0. */
+static uint64_t slot_rx(struct fx *f, uint32_t slot, bool set, uint64_t rx)
+{
+	struct tn_port_stats st[512];
+	uint64_t sum = 0;
+	int n = libbpf_num_possible_cpus();
+
+	assert_true(n > 0 && n <= 512);
+	memset(st, 0, sizeof(st));
+	if (set) {
+		st[0].rx_packets = rx;
+		assert_int_equal(bpf_map_update_elem(f->maps.fd[TN_MAP_PORT_STATS], &slot, st, 0),
+				 0);
+	}
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_PORT_STATS], &slot, st), 0);
+	for (int c = 0; c < n; c++)
+		sum += st[c].rx_packets;
+	return sum;
+}
+
+static uint32_t ifport_slot(struct fx *f, uint32_t ifindex)
+{
+	struct tn_ifport v;
+
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_IFINDEX], &ifindex, &v), 0);
+	return v.slot;
+}
+
+/* Each resolved port gets its own slot, written wherever it is counted; the
+ * slot is freed with the interface, given out again with zeroed counters,
+ * and taken back from the pinned tn_ifindex after a restart. */
+static void test_port_slots(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	uint32_t s1, s2;
+
+	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	s1 = ifport_slot(f, 11);
+	s2 = ifport_slot(f, 12);
+	assert_true(s1 > 0 && s2 > 0 && s1 != s2);
+	assert_int_equal(fdb_get(f, mac_a).slot, s1);
+	assert_int_equal(fdb_get(f, mac_b).slot, s2);
+	assert_int_equal(fdb_get(f, mac_c).slot, 0); /* remote */
+	assert_int_equal(flood_get(f).local_slot[0], s1);
+	assert_int_equal(flood_get(f).local_slot[1], s2);
+	assert_int_equal(flood_get(f).local_slot[2], 0);
+	/* vm2 goes: its slot is freed */
+	assert_int_equal(slot_rx(f, s2, true, 5), 5);
+	f->links[--f->n_links] = (struct fake_link){0};
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(fdb_get(f, mac_b).slot, 0);
+	assert_int_equal(flood_get(f).local_slot[1], 0);
+	assert_int_equal(ifport_slot(f, 11), s1);
+	/* vm2 is back (another ifindex): a slot with zeroed counters */
+	f->links[f->n_links++] = (struct fake_link){"vm2", 13};
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	s2 = ifport_slot(f, 13);
+	assert_true(s2 > 0 && s2 != s1);
+	assert_int_equal(fdb_get(f, mac_b).slot, s2);
+	assert_int_equal(slot_rx(f, s2, false, 0), 0);
+	/* a restarted agent keeps the slots and their counters */
+	assert_int_equal(slot_rx(f, s1, true, 7), 7);
+	applier_destroy(&f->a);
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	assert_int_equal(ifport_slot(f, 11), s1);
+	assert_int_equal(ifport_slot(f, 13), s2);
+	assert_int_equal(fdb_get(f, mac_a).slot, s1);
+	assert_int_equal(slot_rx(f, s1, false, 0), 7);
 }
 
 static void test_restart_rebuilds(void **state)
@@ -571,6 +642,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_flood_pages, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_port_slots, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_store_id_kept, fx_setup, fx_teardown),
 	};
 
