@@ -26,7 +26,7 @@ fi
 RAW=$BUILD/bench-raw.jsonl
 OUT=${BENCH_OUT_DIR:-$ROOT/docs} # where the pages go (trial runs: elsewhere)
 printf '{"run": {"date_utc": "%s", "git_commit": "%s", "loadavg_at_start": ["%s", "%s", "%s"]}}\n' \
-	"$(date -u '+%Y-%m-%d %H:%M')" "$(git -C "$ROOT" rev-parse --short HEAD)" \
+	"$(date -u '+%Y-%m-%d %H:%M')" "$(git -C "$ROOT" describe --always --dirty)" \
 	$(cut -d' ' -f1-3 /proc/loadavg) >"$RAW"
 FAILED=()
 if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 0 ]; then
