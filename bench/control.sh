@@ -13,11 +13,11 @@
 #   control.api_writes_16_100_agents  the same with 100 agents connected
 #   control.snapshot_10k_ports   fresh agent start -> 10,000-port snapshot
 #                                applied and acked, ms (+ _bytes on the wire)
-# A network may span at most 32 hosts (TN_MAX_FLOOD_REMOTE), so agent f<i>
-# has its port in network i / 25: converge writes go to network 0, whose 25
-# agents (all 10 in the 10-agent case) all get changed rows; with 100
-# agents the other 75 get the new revision as an empty delta (and ack it)
-# but are not waited for. Everything started here is stopped on exit.
+# Agent f<i> has its port in network i / PER_NET (BENCH_PER_NET, default
+# 100: all in network 0): converge writes go to network 0, so every agent
+# in it gets changed rows and is waited for; with BENCH_PER_NET < 100 the
+# others get the new revision as an empty delta (and ack it) but are not
+# waited for. Everything started here is stopped on exit.
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 shift
@@ -116,7 +116,7 @@ setup() {
 	NETS=("$NET")
 	SUBS=("$SUB")
 }
-PER_NET=25
+PER_NET=${BENCH_PER_NET:-100}
 
 # net_of I: sets N and S to the network and subnet of fake host I.
 net_of() {

@@ -231,11 +231,11 @@ def markdown(doc, build, mode, failed):
         md_table(figs, "overlay."), "",
         "## Control plane", "",
         "Controller on 127.0.0.1, agents with `--fake-datapath` (the applier writes into"
-        " private unpinned BPF maps; no programs, devices or pins) on the same machine. A"
-        " network may span at most 32 hosts, so agent f<i> has its port in network i / 25."
-        " Converge: POST a port bound to one of network 0's agents, then GET /v1/wait for that"
-        " revision — every agent whose rows changed (10 of 10; 25 of 100, the other 75 get"
-        " the revision as an empty delta) has acked; `_post` is the POST's round trip alone."
+        " private unpinned BPF maps; no programs, devices or pins) on the same machine. Every"
+        " agent has a port in one network, so a port write there changes every agent's rows."
+        " Converge: POST a port bound to one of the agents, then GET /v1/wait for that"
+        " revision — every agent has acked; `_post` is the POST's round trip alone; each"
+        " sample's port is deleted again (untimed) so the store does not grow."
         " Each converge sample is one run (median = p50; p99 in benchmarks.json and the targets"
         " table). Write rates: POST /v1/ports (unbound) on a fresh controller with no host"
         " enrolled (`_100_agents`: with the 100 agents connected); the store grows during the"
