@@ -74,7 +74,8 @@ static int dpb_put(struct bpf_map *map, const void *key, const void *val)
 static int dpb_port_set(struct dpb *d, __u16 flags)
 {
 	struct tn_ifindex_key k = {.ifindex = DPB_IF_A};
-	struct tn_ifport v = {.port_id = 11, .vni = DPB_VNI, .flags = flags, .ip4 = DPB_IP_A};
+	struct tn_ifport v = {
+	    .port_id = 11, .vni = DPB_VNI, .flags = flags, .ip4 = DPB_IP_A, .slot = 1};
 
 	memcpy(v.mac, dpb_mac_a, 6);
 	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
@@ -83,7 +84,11 @@ static int dpb_port_set(struct dpb *d, __u16 flags)
 static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 ifindex, __be32 remote, __u32 flags)
 {
 	struct tn_fdb_key k = {.vni = DPB_VNI};
-	struct tn_fdb v = {.port_id = 1, .ifindex = ifindex, .remote_ip4 = remote, .flags = flags};
+	struct tn_fdb v = {.port_id = 1,
+			   .ifindex = ifindex,
+			   .remote_ip4 = remote,
+			   .flags = flags,
+			   .slot = ifindex == DPB_IF_A ? 1 : ifindex == DPB_IF_B ? 2 : 0};
 
 	memcpy(k.mac, mac, 6);
 	return dpb_put(d->tn->maps.tn_fdb, &k, &v);
