@@ -639,6 +639,7 @@ void southbound_destroy(struct southbound **sbp)
 	zhashx_destroy(&sb->hosts);
 	zhashx_destroy(&sb->keys);
 	zhashx_destroy(&sb->ports);
+	topology_release(&sb->topo);
 	free(sb);
 	*sbp = NULL;
 }

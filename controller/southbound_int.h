@@ -66,6 +66,11 @@ struct southbound {
 	uint64_t rev;		       /* store revision the rows were compiled at */
 	char store_id[STORE_ID_HEX + 1]; /* the store's identity then, "" if none yet */
 	bool primed;		       /* first compile done: row changes now mark hosts dirty */
+	struct topology topo;	       /* the topology at topo_rev, kept up to date
+					* from the change log (store_update_topology) */
+	uint64_t topo_rev;	       /* revision topo holds */
+	bool topo_full;		       /* next refresh reloads topo and recompiles every
+					* host (a refresh was incomplete) */
 	struct southbound_stats stats; /* counters */
 	int64_t last_warn_ms;	       /* when a drop was last logged as a warning */
 	int fail_encodes;	       /* tests only: fail this many encodes (fault injection) */

@@ -12,6 +12,7 @@
 #include "southbound.h"
 #include "southbound_int.h"
 #include "store.h"
+#include "topo_delta.h"
 #include "wire.h"
 
 /* ---- waits ---- */
@@ -193,16 +194,21 @@ static bool sb_key_current(struct southbound *sb, const struct sb_host *h)
 	return owner && strcmp(owner, h->name) == 0;
 }
 
-/* Recompiles h from t; when send, pushes the diff to its session. */
+/* Recompiles h from t (unless !recompile: its rows are known unchanged);
+ * when send, pushes the diff to its session (an empty DELTA if none). */
 static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
-			   bool send)
+			   bool send, bool recompile)
 {
-	struct wire_row *rows = NULL, *d = NULL;
-	size_t n = 0, nd = 0;
-	int rc;
+	struct wire_row *rows = h->rows, *d = NULL;
+	size_t n = h->n_rows, nd = 0;
+	int rc = 0;
 
-	rc = compiler_build_host(t, h->name, &rows, &n);
-	if (!rc)
+	if (recompile) {
+		rows = NULL;
+		n = 0;
+		rc = compiler_build_host(t, h->name, &rows, &n);
+	}
+	if (!rc && recompile)
 		rc = compiler_diff(h->rows, h->n_rows, rows, n, &d, &nd);
 	if (rc) {
 		free(rows);
@@ -219,9 +225,11 @@ static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struc
 	 * send failed, which ended the session (sent_rev not advanced), so the
 	 * agent's next HELLO gets them as a SNAPSHOT, never a DELTA past them */
 	free(d);
-	free(h->rows);
-	h->rows = rows;
-	h->n_rows = n;
+	if (rows != h->rows) {
+		free(h->rows);
+		h->rows = rows;
+		h->n_rows = n;
+	}
 	if (!h->enrolled)
 		sb_disconnect(h, "host no longer enrolled");
 	else if (send)
@@ -280,31 +288,58 @@ static int sb_enroll(struct southbound *sb, const struct topology *t)
 	return rc;
 }
 
-/* Loads the topology and recompiles every host; when send, pushes diffs to
- * hosts in session. A host that cannot be recompiled (no memory) keeps its
- * old rows and revision: it is not sent anything, so it stays consistent
- * and catches up at the next publish. */
-int sb_refresh(struct southbound *sb, bool send)
+/* Brings sb->topo to the store's revision (sb->rev), noting in delta
+ * which hosts the changes affect (all of them on a full reload). */
+static int sb_topo_update(struct southbound *sb, struct topo_delta *delta)
 {
-	struct topology t = {0};
+	char id[STORE_ID_HEX + 1];
+	bool full;
 	int rc;
 
-	sb->rev = store_revision(sb->store);
-	if (store_id_get(sb->store, sb->store_id) < 0)
-		sb->store_id[0] = '\0'; /* none yet: agents keep comparing revisions */
-	rc = store_load_topology(sb->store, &t);
+	if (store_id_get(sb->store, id) < 0)
+		id[0] = '\0'; /* none yet: agents keep comparing revisions */
+	/* another store (a reset, a new cluster): its log says nothing of ours */
+	full = sb->topo_full || !sb->primed || strcmp(id, sb->store_id) != 0;
+	memcpy(sb->store_id, id, sizeof(id));
+	if (topo_delta_init(delta))
+		full = true;
+	rc = store_update_topology(sb->store, &sb->topo, &sb->topo_rev, &full, topo_delta_note,
+				   delta);
 	if (rc) {
 		log_err("cannot load topology rev=%" PRIu64 " err=%d", sb->rev, rc);
 		return rc;
 	}
-	rc = sb_index(sb, &t);
+	sb->rev = sb->topo_rev;
+	if (full)
+		delta->all = true;
+	topo_delta_close(delta, &sb->topo);
+	return 0;
+}
+
+/* Brings the topology to the store's revision (from the change log: only
+ * the objects changed since the last refresh are reloaded) and recompiles
+ * the hosts the changes affect; the others keep their rows. When send,
+ * pushes diffs (or the revision bump) to hosts in session. A host that
+ * cannot be recompiled (no memory) keeps its old rows and revision: it is
+ * not sent anything, so it stays consistent, and the next refresh
+ * recompiles everything. */
+int sb_refresh(struct southbound *sb, bool send)
+{
+	struct topo_delta delta;
+	int rc;
+
+	rc = sb_topo_update(sb, &delta);
+	if (!rc)
+		rc = sb_index(sb, &sb->topo);
 	if (!rc) {
-		rc = sb_enroll(sb, &t);
+		rc = sb_enroll(sb, &sb->topo);
 		for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
-			if (sb_refresh_host(sb, h, &t, send))
+			if (sb_refresh_host(sb, h, &sb->topo, send,
+					    topo_delta_affects(&delta, h->name)))
 				rc = -ENOMEM;
 	}
-	topology_release(&t);
+	topo_delta_release(&delta);
+	sb->topo_full = rc != 0;
 	if (rc)
 		log_err("publish incomplete rev=%" PRIu64 " err=%d", sb->rev, rc);
 	sb_prune(sb);

@@ -106,6 +106,23 @@ int store_list(struct store *s, enum model_kind kind, const json_t *filter, json
  * -ENOMEM, -EIO. */
 int store_load_topology(struct store *s, struct topology *out);
 
+/* Called by store_update_topology for each network, port or host a change
+ * touched, with its entry before and after (struct topo_network, topo_port
+ * or topo_host by kind; NULL when absent), valid during the call only. */
+typedef void store_topo_cb(void *arg, enum model_kind kind, const void *old, const void *cur);
+
+/* Brings topo, which holds the topology at revision *rev (an empty one at
+ * 0), to the current revision in one read transaction: reloads only the
+ * networks, ports and hosts the change log names after *rev, calling cb
+ * (may be NULL) for each. When *full is true on entry, or the log does not
+ * reach back to *rev (trimmed, or the revision went back: a restore), or
+ * a log entry cannot be read, reloads topo whole instead (no callbacks)
+ * and sets *full. Entries stay in key order, so topo equals what
+ * store_load_topology gives. Returns 0 with *rev the revision topo now
+ * holds; -EINVAL, -ENOMEM, -EIO with topo released (empty) and *rev 0. */
+int store_update_topology(struct store *s, struct topology *topo, uint64_t *rev, bool *full,
+			  store_topo_cb *cb, void *arg);
+
 /* The changes after revision since, oldest first, as a new JSON array of
  * {"revision","op","kind","id"} in *out, with *current the current revision.
  * Returns 0; -ESTALE when since is older than the kept window (HTTP 410);

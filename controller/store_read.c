@@ -148,17 +148,13 @@ static void store_copy(char *dst, size_t size, const json_t *v)
 	snprintf(dst, size, "%s", json_string_value(v) ? json_string_value(v) : "");
 }
 
-static int store_topo_network(json_t *obj, void *arg)
+static void store_topo_network_fill(const json_t *obj, void *elem)
 {
-	struct topology *tp = arg;
-	struct topo_network *n = store_grow((void **)&tp->networks, &tp->n_networks, sizeof(*n));
+	struct topo_network *n = elem;
 
-	if (!n)
-		return -ENOMEM;
 	store_copy(n->id, sizeof(n->id), json_object_get(obj, "id"));
 	store_copy(n->tenant_id, sizeof(n->tenant_id), json_object_get(obj, "tenant_id"));
 	n->vni = (uint32_t)json_integer_value(json_object_get(obj, "vni"));
-	return 0;
 }
 
 /* The first IPv4 among a port's fixed_ips, network order; 0 if none. */
@@ -181,14 +177,11 @@ static uint32_t store_first_ip4(const json_t *fixed_ips)
 	return 0;
 }
 
-static int store_topo_port(json_t *obj, void *arg)
+static void store_topo_port_fill(const json_t *obj, void *elem)
 {
-	struct topology *tp = arg;
-	struct topo_port *p = store_grow((void **)&tp->ports, &tp->n_ports, sizeof(*p));
+	struct topo_port *p = elem;
 	const json_t *binding = json_object_get(obj, "binding");
 
-	if (!p)
-		return -ENOMEM;
 	store_copy(p->id, sizeof(p->id), json_object_get(obj, "id"));
 	store_copy(p->network_id, sizeof(p->network_id), json_object_get(obj, "network_id"));
 	p->port_key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
@@ -197,23 +190,76 @@ static int store_topo_port(json_t *obj, void *arg)
 	p->port_security = json_is_true(json_object_get(obj, "port_security_enabled"));
 	store_copy(p->host, sizeof(p->host), json_object_get(binding, "host"));
 	store_copy(p->ifname, sizeof(p->ifname), json_object_get(binding, "interface"));
-	return 0;
 }
 
-static int store_topo_host(json_t *obj, void *arg)
+static void store_topo_host_fill(const json_t *obj, void *elem)
 {
-	struct topology *tp = arg;
-	struct topo_host *h = store_grow((void **)&tp->hosts, &tp->n_hosts, sizeof(*h));
+	struct topo_host *h = elem;
 	uint8_t addr[16];
 
-	if (!h)
-		return -ENOMEM;
 	store_copy(h->name, sizeof(h->name), json_object_get(obj, "name"));
 	h->host_id = (uint32_t)json_integer_value(json_object_get(obj, "host_id"));
 	if (model_ip_parse(json_string_value(json_object_get(obj, "underlay_ip")), addr) == AF_INET)
 		memcpy(&h->ip4, addr, 4);
 	store_copy(h->public_key, sizeof(h->public_key), json_object_get(obj, "public_key"));
+}
+
+/* One array of a topology, seen generically: every entry starts with its
+ * key (id, or a host's name), which is also its key in the store. */
+struct store_topo_arr {
+	void **arr;				     /* the array */
+	size_t *n;				     /* its length */
+	size_t sz;				     /* entry size */
+	void (*fill)(const json_t *obj, void *elem); /* entry from object */
+};
+
+/* The array of t holding kind; false for kinds not in a topology. */
+static bool store_topo_arr(struct topology *t, enum model_kind kind, struct store_topo_arr *a)
+{
+	switch (kind) {
+	case MODEL_NETWORK:
+		*a = (struct store_topo_arr){(void **)&t->networks, &t->n_networks,
+					     sizeof(*t->networks), store_topo_network_fill};
+		return true;
+	case MODEL_PORT:
+		*a = (struct store_topo_arr){(void **)&t->ports, &t->n_ports, sizeof(*t->ports),
+					     store_topo_port_fill};
+		return true;
+	case MODEL_HOST:
+		*a = (struct store_topo_arr){(void **)&t->hosts, &t->n_hosts, sizeof(*t->hosts),
+					     store_topo_host_fill};
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* store_foreach callback: appends the object to the array (arg). */
+static int store_topo_append(json_t *obj, void *arg)
+{
+	struct store_topo_arr *a = arg;
+	void *e = store_grow(a->arr, a->n, a->sz);
+
+	if (!e)
+		return -ENOMEM;
+	a->fill(obj, e);
 	return 0;
+}
+
+/* Loads the whole topology into the zeroed *out from t. */
+static int store_topo_load(struct store_txn *t, struct topology *out)
+{
+	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_PORT, MODEL_HOST};
+	struct store_topo_arr a;
+	int rc = 0;
+
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		store_topo_arr(out, kinds[i], &a);
+		rc = store_foreach(t, kinds[i], store_topo_append, &a);
+	}
+	if (rc < 0)
+		topology_release(out);
+	return rc;
 }
 
 int store_load_topology(struct store *s, struct topology *out)
@@ -227,18 +273,8 @@ int store_load_topology(struct store *s, struct topology *out)
 	rc = store_read_begin(s, &t);
 	if (rc < 0)
 		return rc;
-	rc = store_foreach(&t, MODEL_NETWORK, store_topo_network, out);
-	if (rc == 0)
-		rc = store_foreach(&t, MODEL_PORT, store_topo_port, out);
-	if (rc == 0)
-		rc = store_foreach(&t, MODEL_HOST, store_topo_host, out);
+	rc = store_topo_load(&t, out);
 	mdb_txn_abort(t.txn);
-	if (rc < 0) {
-		free(out->networks);
-		free(out->ports);
-		free(out->hosts);
-		memset(out, 0, sizeof(*out));
-	}
 	return rc;
 }
 
@@ -405,4 +441,157 @@ int store_dump(struct store *s, FILE *fp)
 	if (rc == 0)
 		mdb_txn_abort(t.txn);
 	return rc;
+}
+
+/* The index of key in a's entries (sorted by key): *found says whether it
+ * is there; if not, the index is where it goes. */
+static size_t store_topo_find(const struct store_topo_arr *a, const char *key, bool *found)
+{
+	size_t lo = 0, hi = *a->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp((const char *)*a->arr + mid * a->sz, key);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* Any topology entry (a callback's before and after copies). */
+union store_topo_entry {
+	struct topo_network network; /* MODEL_NETWORK */
+	struct topo_port port;	     /* MODEL_PORT */
+	struct topo_host host;	     /* MODEL_HOST */
+};
+
+/* Puts entry e (have) at index i of a, replacing it (found), or removes
+ * the entry there (found, !have). */
+static int store_topo_put(struct store_topo_arr *a, size_t i, bool found, bool have, const void *e)
+{
+	char *base = *a->arr;
+
+	if (found && have) {
+		memcpy(base + i * a->sz, e, a->sz);
+	} else if (found) {
+		memmove(base + i * a->sz, base + (i + 1) * a->sz, (*a->n - i - 1) * a->sz);
+		(*a->n)--;
+	} else if (have) {
+		base = realloc(base, (*a->n + 1) * a->sz);
+		if (!base)
+			return -ENOMEM;
+		*a->arr = base;
+		memmove(base + (i + 1) * a->sz, base + i * a->sz, (*a->n - i) * a->sz);
+		memcpy(base + i * a->sz, e, a->sz);
+		(*a->n)++;
+	}
+	return 0;
+}
+
+/* Reloads object (kind, id) of topo from t, calling cb with it before and
+ * after. Kinds not in a topology are ignored. */
+static int store_topo_reload_one(struct store_txn *t, struct topology *topo, enum model_kind kind,
+				 const char *id, store_topo_cb *cb, void *arg)
+{
+	union store_topo_entry old, cur;
+	struct store_topo_arr a;
+	json_t *obj = NULL;
+	bool found, have;
+	size_t i;
+	int rc;
+
+	if (!store_topo_arr(topo, kind, &a))
+		return 0;
+	rc = stx_obj_get(t, kind, id, &obj);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	have = rc == 0;
+	memset(&cur, 0, sizeof(cur));
+	if (have) {
+		a.fill(obj, &cur);
+		json_decref(obj);
+	}
+	i = store_topo_find(&a, id, &found);
+	if (found)
+		memcpy(&old, (char *)*a.arr + i * a.sz, a.sz);
+	rc = store_topo_put(&a, i, found, have, &cur);
+	if (rc == 0 && (found || have) && cb)
+		cb(arg, kind, found ? &old : NULL, have ? &cur : NULL);
+	return rc;
+}
+
+/* Reloads the objects the change log names from revision from on. */
+static int store_topo_replay(struct store_txn *t, struct topology *topo, uint64_t from,
+			     store_topo_cb *cb, void *arg)
+{
+	uint8_t key[8];
+	MDB_val k = {.mv_size = 8, .mv_data = key}, v;
+	MDB_cursor *cur;
+	int rc, ret = 0;
+
+	stx_be64_put(key, from);
+	rc = mdb_cursor_open(t->txn, t->s->changes, &cur);
+	if (rc)
+		return stx_errno(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && ret == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct store_cmd c;
+
+		if (store_cmd_decode(v.mv_data, v.mv_size, &c) < 0) {
+			ret = -EIO; /* cannot tell what changed */
+			break;
+		}
+		free(c.body);
+		ret = store_topo_reload_one(t, topo, c.kind, c.id, cb, arg);
+	}
+	mdb_cursor_close(cur);
+	if (ret)
+		return ret;
+	return rc == MDB_NOTFOUND ? 0 : stx_errno(rc);
+}
+
+int store_update_topology(struct store *s, struct topology *topo, uint64_t *rev, bool *full,
+			  store_topo_cb *cb, void *arg)
+{
+	struct store_txn t;
+	uint64_t cur = 0, oldest = 0;
+	int rc;
+
+	if (!s || !topo || !rev || !full)
+		return -EINVAL;
+	rc = store_read_begin(s, &t);
+	if (rc < 0)
+		return rc;
+	rc = stx_u64_get(&t, "revision", &cur);
+	if (rc == 0 && *rev < cur)
+		rc = store_changes_oldest(&t, &oldest);
+	if (rc == 0 && (cur < *rev || (*rev < cur && (oldest == 0 || oldest > *rev + 1))))
+		*full = true;
+	if (rc == 0 && !*full && *rev < cur) {
+		rc = store_topo_replay(&t, topo, *rev + 1, cb, arg);
+		if (rc < 0 && rc != -ENOMEM) {
+			*full = true; /* unsure what changed: reload it all */
+			rc = 0;
+		}
+	}
+	if (rc == 0 && *full) {
+		topology_release(topo);
+		rc = store_topo_load(&t, topo);
+	}
+	mdb_txn_abort(t.txn);
+	if (rc < 0) {
+		topology_release(topo);
+		*rev = 0;
+		return rc;
+	}
+	*rev = cur;
+	return 0;
 }

@@ -1,0 +1,46 @@
+/* topo_delta.h - which hosts a set of topology changes can affect, for the
+ * southbound's incremental publishing (southbound_publish.c).
+ *
+ * store_update_topology reports each network, port and host it reloaded,
+ * before and after (topo_delta_note is its callback). A host's rows
+ * (compiler.h) depend on: every enrolled host (PEER rows), and the ports of
+ * the networks it has ports in. So a host change affects every host; a port
+ * or network change affects the hosts with ports in that network (before or
+ * after the change, so with the port's old and new binding hosts). Every
+ * other host would compile to the same rows. Main thread only.
+ */
+#ifndef TENET_TOPO_DELTA_H
+#define TENET_TOPO_DELTA_H
+
+#include <stdbool.h>
+
+#include <czmq.h>
+
+#include "compiler.h"
+#include "model.h"
+
+struct topo_delta {
+	zhashx_t *nets;	 /* ids of the networks touched (value unused) */
+	zhashx_t *hosts; /* names of the hosts affected (value unused) */
+	bool all;	 /* every host is affected */
+};
+
+/* Empties *d, ready for topo_delta_note. Returns 0; -ENOMEM (then d->all
+ * is set, which is still correct: everything is affected). */
+int topo_delta_init(struct topo_delta *d);
+
+/* Frees what d holds. */
+void topo_delta_release(struct topo_delta *d);
+
+/* store_topo_cb (store.h): notes one reloaded entry (arg is the delta).
+ * Running out of memory sets all. */
+void topo_delta_note(void *arg, enum model_kind kind, const void *old, const void *cur);
+
+/* Adds the hosts with ports in the touched networks of t (the topology
+ * after the changes); call once after the last note. */
+void topo_delta_close(struct topo_delta *d, const struct topology *t);
+
+/* True if host's rows may have changed. */
+bool topo_delta_affects(const struct topo_delta *d, const char *host);
+
+#endif

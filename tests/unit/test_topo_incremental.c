@@ -1,0 +1,254 @@
+/* test_topo_incremental.c - incremental topology and recompilation
+ * (store_update_topology, controller/topo_delta.c): after every write of a
+ * random sequence, the topology kept up to date from the change log equals
+ * a full store_load_topology, and recompiling only the hosts topo_delta
+ * says are affected leaves every host with the rows a full compile gives. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <inttypes.h>
+
+#include <cmocka.h>
+
+#include "compiler.h"
+#include "store.h"
+#include "topo_delta.h"
+
+#define T_TEN  "00000000-0000-4000-8000-000000000001"
+#define N_HOST 6  /* h0..h5 */
+#define N_PORT 12 /* ports 0..11, on network port % 2 */
+#define N_NET  2
+#define T_KEY  "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+
+static const char *nets[N_NET] = {"00000000-0000-4000-8000-0000000000a0",
+				  "00000000-0000-4000-8000-0000000000a1"};
+static const char *subs[N_NET] = {"00000000-0000-4000-8000-0000000000b0",
+				  "00000000-0000-4000-8000-0000000000b1"};
+
+/* The store under test, in a temporary directory (removed by teardown). */
+static char dir[64];
+static struct store *store;
+
+static int teardown(void **state)
+{
+	char path[128];
+
+	(void)state;
+	store_destroy(&store);
+	if (dir[0]) {
+		snprintf(path, sizeof(path), "%s/data.mdb", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+		unlink(path);
+		rmdir(dir);
+		dir[0] = '\0';
+	}
+	return 0;
+}
+
+/* Applies one command; true if applied (rejections are expected). */
+static bool run(enum store_op op, enum model_kind kind, const char *id, const char *body)
+{
+	struct store_result res;
+	void *buf;
+	size_t len;
+	int rc;
+
+	assert_int_equal(store_cmd_encode(op, kind, id, body, "", &buf, &len), 0);
+	rc = store_apply(store, buf, len, &res);
+	free(buf);
+	store_result_release(&res);
+	return rc == 0;
+}
+
+static void port_id(char *out, int i)
+{
+	sprintf(out, "00000000-0000-4000-8000-0000000001%02d", i);
+}
+
+/* One random write: port create/rebind/unbind/delete, host
+ * create/readdress/delete. */
+static bool random_write(void)
+{
+	int r = rand() % 10, p = rand() % N_PORT, h = rand() % N_HOST;
+	char id[40], body[512], name[8], key[41];
+
+	port_id(id, p);
+	snprintf(name, sizeof(name), "h%d", h);
+	snprintf(key, sizeof(key), "%c%s", '0' + h, T_KEY + 1);
+	switch (r) {
+	case 0:
+	case 1:
+		snprintf(body, sizeof(body),
+			 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+			 "\"ip_address\":\"10.0.%d.%d\"}],\"binding\":{\"host\":\"%s\","
+			 "\"interface\":\"v%d\"}}",
+			 nets[p % 2], subs[p % 2], p % 2, 10 + p, name, p);
+		return run(STORE_OP_CREATE, MODEL_PORT, id, body);
+	case 2:
+	case 3:
+		snprintf(body, sizeof(body),
+			 "{\"binding\":{\"host\":\"%s\",\"interface\":\"v%d\"}}", name, p);
+		return run(STORE_OP_UPDATE, MODEL_PORT, id, body);
+	case 4:
+		return run(STORE_OP_UPDATE, MODEL_PORT, id, "{\"binding\":null}");
+	case 5:
+		return run(STORE_OP_DELETE, MODEL_PORT, id, "");
+	case 6:
+	case 7:
+		snprintf(body, sizeof(body),
+			 "{\"name\":\"%s\",\"public_key\":\"%s\",\"underlay_ip\":\"198.18.0.%d\"}",
+			 name, key, 1 + h);
+		return run(STORE_OP_CREATE, MODEL_HOST, name, body);
+	case 8:
+		snprintf(body, sizeof(body), "{\"underlay_ip\":\"198.18.1.%d\"}", 1 + rand() % 50);
+		return run(STORE_OP_UPDATE, MODEL_HOST, name, body);
+	default:
+		return run(STORE_OP_DELETE, MODEL_HOST, name, "");
+	}
+}
+
+static void base(void)
+{
+	char body[256], cidr[16];
+
+	assert_true(run(STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}"));
+	for (int i = 0; i < N_NET; i++) {
+		snprintf(body, sizeof(body), "{\"tenant_id\":\"" T_TEN "\",\"name\":\"n%d\"}", i);
+		assert_true(run(STORE_OP_CREATE, MODEL_NETWORK, nets[i], body));
+		snprintf(cidr, sizeof(cidr), "10.0.%d.0/24", i);
+		snprintf(body, sizeof(body), "{\"network_id\":\"%s\",\"cidr\":\"%s\"}", nets[i],
+			 cidr);
+		assert_true(run(STORE_OP_CREATE, MODEL_SUBNET, subs[i], body));
+	}
+}
+
+static void assert_topology_equal(const struct topology *a, const struct topology *b)
+{
+	assert_int_equal(a->n_networks, b->n_networks);
+	assert_int_equal(a->n_ports, b->n_ports);
+	assert_int_equal(a->n_hosts, b->n_hosts);
+	if (a->n_networks)
+		assert_memory_equal(a->networks, b->networks, a->n_networks * sizeof(*a->networks));
+	if (a->n_ports)
+		assert_memory_equal(a->ports, b->ports, a->n_ports * sizeof(*a->ports));
+	if (a->n_hosts)
+		assert_memory_equal(a->hosts, b->hosts, a->n_hosts * sizeof(*a->hosts));
+}
+
+/* Each host's rows as kept incrementally. */
+struct host_rows {
+	struct wire_row *rows; /* last compiled */
+	size_t n;	       /* entries */
+};
+
+/* Updates topo from the log, recompiles the affected hosts in hr, and
+ * checks both against a full load and compile. Returns the number of
+ * hosts it did not recompile. */
+static int check_step(struct topology *topo, uint64_t *rev, struct host_rows *hr, bool *was_full)
+{
+	struct topology full = {0};
+	struct topo_delta d;
+	bool all = false;
+	int skipped = 0;
+
+	assert_int_equal(topo_delta_init(&d), 0);
+	assert_int_equal(store_update_topology(store, topo, rev, &all, topo_delta_note, &d), 0);
+	assert_int_equal(*rev, store_revision(store));
+	*was_full = all;
+	if (all)
+		d.all = true;
+	topo_delta_close(&d, topo);
+	assert_int_equal(store_load_topology(store, &full), 0);
+	assert_topology_equal(topo, &full);
+	for (int h = 0; h < N_HOST; h++) {
+		struct wire_row *want = NULL, *diff = NULL;
+		size_t n_want = 0, n_diff = 0;
+		char name[8];
+
+		snprintf(name, sizeof(name), "h%d", h);
+		if (topo_delta_affects(&d, name)) {
+			free(hr[h].rows);
+			hr[h].rows = NULL;
+			assert_int_equal(compiler_build_host(topo, name, &hr[h].rows, &hr[h].n), 0);
+		} else {
+			skipped++;
+		}
+		assert_int_equal(compiler_build_host(&full, name, &want, &n_want), 0);
+		assert_int_equal(compiler_diff(hr[h].rows, hr[h].n, want, n_want, &diff, &n_diff),
+				 0);
+		if (n_diff)
+			fail_msg("host %s: %zu rows differ at revision %" PRIu64, name, n_diff,
+				 *rev);
+		free(want);
+		free(diff);
+	}
+	topo_delta_release(&d);
+	topology_release(&full);
+	return skipped;
+}
+
+/* Runs steps random writes from seed, checking after every batch of up to
+ * batch writes (several changes in one update). */
+static void run_sequence(unsigned int seed, size_t window, int steps, int batch)
+{
+	struct host_rows hr[N_HOST] = {0};
+	struct topology topo = {0};
+	int applied = 0, skipped = 0, fulls = 0;
+	uint64_t rev = 0;
+	bool was_full;
+
+	snprintf(dir, sizeof(dir), "/tmp/tenet-topoinc-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	store = store_new(dir, window);
+	assert_non_null(store);
+	srand(seed);
+	base();
+	for (int i = 0; i < steps; i++) {
+		for (int b = 1 + rand() % batch; b > 0; b--)
+			applied += random_write();
+		skipped += check_step(&topo, &rev, hr, &was_full);
+		fulls += was_full;
+	}
+	print_message("seed %u window %zu: %d writes applied, %d host compiles skipped, "
+		      "%d full reloads\n",
+		      seed, window, applied, skipped, fulls);
+	assert_true(applied > steps / 4);
+	assert_true(skipped > 0); /* it is incremental */
+	for (int h = 0; h < N_HOST; h++)
+		free(hr[h].rows);
+	topology_release(&topo);
+	teardown(NULL);
+}
+
+static void test_single_writes(void **state)
+{
+	(void)state;
+	for (unsigned int seed = 1; seed <= 4; seed++)
+		run_sequence(seed, STORE_DEFAULT_WINDOW, 300, 1);
+}
+
+/* Several writes between updates; a small window also loses entries, so
+ * some updates must fall back to a full reload. */
+static void test_batches_and_trimmed_log(void **state)
+{
+	(void)state;
+	run_sequence(7, STORE_DEFAULT_WINDOW, 200, 5);
+	run_sequence(8, 3, 200, 5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_teardown(test_single_writes, teardown),
+	    cmocka_unit_test_teardown(test_batches_and_trimmed_log, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
