@@ -6,12 +6,17 @@
       leader), create tenants (one Idempotency-Key each) for SECONDS; prints
       one JSON line: writes, throughput (acked writes/s), p50/p99/max commit
       latency in ms (request sent -> 201 received: committed and applied).
-  raft_bench.py failover TOKEN KILLCMD API...
+  raft_bench.py failover [--warmup S] TOKEN KILLCMD API...
       one writer creates tenants through any of the APIs (following 307s,
-      retrying the same Idempotency-Key); after 2 s runs KILLCMD (kills the
-      leader) and prints the time from the kill to the first write
-      acknowledged afterwards, as one JSON line.
+      retrying the same Idempotency-Key); after S seconds (default 2) runs
+      KILLCMD (kills the leader) and prints the time from the kill to the
+      first write acknowledged afterwards, as one JSON line.
+  raft_bench.py fsync DIR COUNT
+      the disk's own price: COUNT times pwrite 4 KiB into a preallocated
+      file in DIR + fdatasync; prints {"fsync_ms": median} (the file is
+      removed).
 """
+import os
 import http.client
 import json
 import subprocess
@@ -66,6 +71,8 @@ def load(api, token, writers, seconds):
     el = time.perf_counter() - t0
     all_l = sorted(x for l in lats for x in l)
     n = len(all_l)
+    if errors:
+        print("raft_bench: %d failed writes (%s)" % (len(errors), errors[:5]), file=sys.stderr)
     pct = lambda p: round(all_l[min(n - 1, int(p * n))] * 1000, 2) if n else None
     print(json.dumps({"writers": writers, "writes": n, "errors": len(errors),
                       "throughput": round(n / el, 1), "p50_ms": pct(0.50),
@@ -94,7 +101,27 @@ def try_write(apis, token, name, key, deadline):
     return False
 
 
-def failover(token, killcmd, apis):
+def fsync(dirname, count):
+    path = os.path.join(dirname, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    block = b"x" * 4096
+    try:
+        os.pwrite(fd, block * 16, 0)
+        os.fsync(fd)
+        ts = []
+        for i in range(count):
+            os.pwrite(fd, block, (i % 16) * 4096)
+            t0 = time.perf_counter()
+            os.fdatasync(fd)
+            ts.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    ts.sort()
+    print(json.dumps({"fsync_ms": round(ts[len(ts) // 2] * 1000, 4)}))
+
+
+def failover(token, killcmd, apis, warmup=2.0):
     n = 0
     killed_at = None
     start = time.monotonic()
@@ -109,7 +136,7 @@ def failover(token, killcmd, apis):
             print(json.dumps({"failover_ms": round((now - killed_at) * 1000, 1),
                               "writes_before": n - 1}))
             return
-        if now - start > 2:
+        if now - start > warmup:
             subprocess.run(killcmd, shell=True, check=True)
             killed_at = time.monotonic()
 
@@ -117,8 +144,12 @@ def failover(token, killcmd, apis):
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "load":
         load(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+    elif len(sys.argv) >= 7 and sys.argv[1:3] == ["failover", "--warmup"]:
+        failover(sys.argv[4], sys.argv[5], sys.argv[6:], float(sys.argv[3]))
     elif len(sys.argv) >= 5 and sys.argv[1] == "failover":
         failover(sys.argv[2], sys.argv[3], sys.argv[4:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "fsync":
+        fsync(sys.argv[2], int(sys.argv[3]))
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

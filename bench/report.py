@@ -85,6 +85,8 @@ def command(name, build, mode):
         return "sudo %s/bench/dpbench --runs %d --repeat 10000000 --only %s" % (build, runs, name)
     if name.startswith("overlay."):
         return "sudo bench/overlay.sh %s%s --only %s" % (build, quick, name)
+    if name.startswith("cluster."):
+        return "sudo bench/raft_bench.sh %s%s --only %s" % (build, quick, name)
     base = name
     for suffix in ("_bytes", "_post"):
         if base.endswith(suffix):
@@ -243,6 +245,23 @@ def markdown(doc, build, mode, failed):
         " starts, until the controller shows its ack; `_bytes`: TCP bytes the controller sent"
         " on that session (CURVE-encrypted ZMTP, handshake included).", "",
         md_table(figs, "control."), "",
+        "## Replicated writes (Raft)", "",
+        "bench/raft_bench.sh: a 1-node and a 3-node cluster of controllers on 127.0.0.1 ports"
+        " (one machine, one disk), side by side; each round runs every writer count on both."
+        " Synced: LMDB with default flags (every commit durable) and raft_uv's durable log"
+        " appends; `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
+        " filesystem). `writes_Nnode_Ww`: acknowledged writes/s with W writers, each on a"
+        " keep-alive connection to the leader, creating tenants (one Idempotency-Key each;"
+        " 201 = committed and applied); `commit_p50`/`commit_p99`: that write's round trip,"
+        " percentiles within each run (one value per run, the table shows their median and"
+        " range). Baselines: a 3-node figure against the 1-node figure at the same writer"
+        " count; a 1-node figure with W > 1 against 1 writer; `commit_p50_1node_1w` against"
+        " `fsync_ms`. `failover_ms`: one writer through any node (following 307s, retrying"
+        " the same key), leader SIGKILLed, time to the first write acknowledged afterwards (by"
+        " the new leader); the killed node is restarted from disk and caught up before the next"
+        " run. It has no baseline: nothing comparable runs on this machine (the election"
+        " timeout is 1–2 s, see docs/ARCHITECTURE.md).", "",
+        md_table(figs, "cluster."), "",
         "## Reproducing one figure", "",
         "Build first (`make bench-quick` does: cmake -DTENET_SANITIZE=OFF"
         " -DCMAKE_BUILD_TYPE=Release into %s), then as root:" % build, "",
