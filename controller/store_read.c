@@ -250,7 +250,7 @@ static int store_topo_append(json_t *obj, void *arg)
 static int store_topo_load(struct store_txn *t, struct topology *out)
 {
 	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_PORT, MODEL_HOST};
-	struct store_topo_arr a;
+	struct store_topo_arr a = {0};
 	int rc = 0;
 
 	for (size_t i = 0; i < 3 && rc == 0; i++) {
@@ -502,7 +502,7 @@ static int store_topo_reload_one(struct store_txn *t, struct topology *topo, enu
 				 const char *id, store_topo_cb *cb, void *arg)
 {
 	union store_topo_entry old, cur;
-	struct store_topo_arr a;
+	struct store_topo_arr a = {0};
 	json_t *obj = NULL;
 	bool found, have;
 	size_t i;
