@@ -51,6 +51,7 @@ esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 RB="python3 $HERE/raft_bench.py"
 exec 3>&1 1>&2 # figures on fd 3, logs (lib.sh's too) on stderr
+# shellcheck source=../tests/cluster/lib.sh disable=SC2034 # lib.sh uses BUILD
 . "$HERE/../tests/cluster/lib.sh"
 cl_init
 SINGLE=4 # the 1-node cluster is node 4 (own data directory and ports)
@@ -65,7 +66,7 @@ want_nodes() {
 # emit NAME UNIT VALUE BASELINE(or null) LOWER_IS_BETTER WHAT
 emit() {
 	want "$1" || return 0
-	[ "$4" = null ] && set -- "$1" "$2" "$3" null "$5" "$6" || set -- "$1" "$2" "$3" "\"$4\"" "$5" "$6"
+	if [ "$4" != null ]; then set -- "$1" "$2" "$3" "\"$4\"" "$5" "$6"; fi
 	printf '{"name": "%s", "unit": "%s", "value": %s, "baseline": %s, "lower_is_better": %s, "what": "%s"}\n' \
 		"$@" >&3
 }

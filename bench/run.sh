@@ -14,7 +14,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$1" && pwd)
 shift
-MODE=full QUICK= ONLY=
+MODE=full QUICK='' ONLY=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) MODE=quick QUICK=--quick ;;
