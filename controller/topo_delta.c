@@ -42,8 +42,9 @@ void topo_delta_note(void *arg, enum model_kind kind, const void *old, const voi
 		topo_delta_add(d, d->nets, ((const struct topo_network *)(old ? old : cur))->id);
 		break;
 	case MODEL_PORT:
+		/* an unbound port is realised nowhere: its rows are on no host */
 		for (int i = 0; i < 2; i++) {
-			if (!ports[i])
+			if (!ports[i] || !ports[i]->host[0])
 				continue;
 			topo_delta_add(d, d->nets, ports[i]->network_id);
 			topo_delta_add(d, d->hosts, ports[i]->host);

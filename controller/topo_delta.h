@@ -6,7 +6,8 @@
  * (compiler.h) depend on: every enrolled host (PEER rows), and the ports of
  * the networks it has ports in. So a host change affects every host; a port
  * or network change affects the hosts with ports in that network (before or
- * after the change, so with the port's old and new binding hosts). Every
+ * after the change, so with the port's old and new binding hosts) if it is
+ * bound before or after (an unbound port is realised nowhere). Every
  * other host would compile to the same rows. Main thread only.
  */
 #ifndef TENET_TOPO_DELTA_H

@@ -72,7 +72,7 @@ static void port_id(char *out, int i)
 	sprintf(out, "00000000-0000-4000-8000-0000000001%02d", i);
 }
 
-/* One random write: port create/rebind/unbind/delete, host
+/* One random write: port create (bound or not)/rebind/unbind/delete, host
  * create/readdress/delete. */
 static bool random_write(void)
 {
@@ -97,7 +97,13 @@ static bool random_write(void)
 			 "{\"binding\":{\"host\":\"%s\",\"interface\":\"v%d\"}}", name, p);
 		return run(STORE_OP_UPDATE, MODEL_PORT, id, body);
 	case 4:
-		return run(STORE_OP_UPDATE, MODEL_PORT, id, "{\"binding\":null}");
+		if (rand() % 2)
+			return run(STORE_OP_UPDATE, MODEL_PORT, id, "{\"binding\":null}");
+		snprintf(body, sizeof(body),
+			 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+			 "\"ip_address\":\"10.0.%d.%d\"}]}",
+			 nets[p % 2], subs[p % 2], p % 2, 10 + p);
+		return run(STORE_OP_CREATE, MODEL_PORT, id, body); /* unbound */
 	case 5:
 		return run(STORE_OP_DELETE, MODEL_PORT, id, "");
 	case 6:
