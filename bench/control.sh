@@ -19,18 +19,8 @@
 # others get the new revision as an empty delta (and ack it) but are not
 # waited for. Everything started here is stopped on exit.
 set -euo pipefail
-BUILD=$(cd "$1" && pwd)
-shift
-QUICK=0
-ONLY=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1 ;;
-	--only) ONLY=$2; shift ;;
-	*) echo "usage: control.sh BUILD [--quick] [--only FIGURE]" >&2; exit 2 ;;
-	esac
-	shift
-done
+. "$(dirname "$0")/args.sh"
+bench_args control.sh "$@"
 if [ "$QUICK" = 1 ]; then
 	RUNS=5 SAMPLES=40 SECS=1 SNAP_RUNS=5
 else

@@ -21,18 +21,8 @@
 # RTT in µs from ping -f (avg), and CPU seconds per GB moved (all CPUs' busy
 # time from /proc/stat over the iperf3 run / GB received).
 set -euo pipefail
-BUILD=$(cd "$1" && pwd)
-shift
-QUICK=0
-ONLY=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1 ;;
-	--only) ONLY=$2; shift ;;
-	*) echo "usage: overlay.sh BUILD [--quick] [--only FIGURE]" >&2; exit 2 ;;
-	esac
-	shift
-done
+. "$(dirname "$0")/args.sh"
+bench_args overlay.sh "$@"
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=9 SECS=1 PINGS=1000
 else

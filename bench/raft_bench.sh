@@ -20,18 +20,8 @@
 # Tenants are not part of the compiled topology, so the southbound recompile
 # after each write is nearly empty: this is the replication path itself.
 set -uo pipefail
-BUILD=$(cd "${1:?usage: raft_bench.sh BUILD [--quick] [--only FIGURE]}" && pwd)
-shift
-QUICK=0
-ONLY=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) QUICK=1 ;;
-	--only) ONLY=$2; shift ;;
-	*) echo "usage: raft_bench.sh BUILD [--quick] [--only FIGURE]" >&2; exit 2 ;;
-	esac
-	shift
-done
+. "$(dirname "$0")/args.sh"
+bench_args raft_bench.sh "$@"
 if [ "$QUICK" = 1 ]; then
 	RUNS=5 SECS=1 WRITERS="1 8" FO_RUNS=3
 else
