@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_port.h"
 #include <czmq.h>
 #include <event2/event.h>
 
@@ -352,20 +354,6 @@ static void fx_list_both(struct fx *f, char *list, size_t size)
 		 zcert_public_txt(f->server2_cert));
 }
 
-/* A loopback TCP port nobody listens on. */
-static int fx_dead_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void expect_parse_fails(const char *list, const char *key)
 {
 	struct sbclient_endpoint *eps = NULL;
@@ -449,7 +437,7 @@ static void test_failover_past_dead(void **state)
 	struct sbclient_stats st;
 	char list[512], dead[64];
 
-	snprintf(dead, sizeof(dead), "tcp://127.0.0.1:%d", fx_dead_port());
+	snprintf(dead, sizeof(dead), "tcp://127.0.0.1:%d", test_free_port());
 	snprintf(list, sizeof(list), "%s,%s@%s", dead, zsock_endpoint(f->router2),
 		 zcert_public_txt(f->server2_cert));
 	fx_client(f, list, zcert_public_txt(f->server_cert));

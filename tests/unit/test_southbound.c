@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_port.h"
 #include <czmq.h>
 #include <event2/event.h>
 #include <linux/types.h>
@@ -45,20 +47,6 @@ struct env {
 };
 
 static struct env *E;
-
-/* A free loopback TCP port (a plain socket: its close is synchronous). */
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 static void apply(enum store_op op, enum model_kind kind, const char *id, const char *body)
 {
@@ -121,7 +109,7 @@ static void env_new(bool with_sb)
 	host_create("h1", E->key_h1, "198.18.0.1");
 	host_create("h2", E->key_h2, "198.18.0.2");
 	port_create(PORT1, "02:00:00:00:00:01", "h1", "vm1");
-	E->port = free_port();
+	E->port = test_free_port();
 	if (with_sb) {
 		char ep[64];
 
@@ -325,7 +313,7 @@ static void test_zap_enforced_without_handler(void **state)
 		assert_int_equal(got, !enforce);
 		zsock_destroy(&cli);
 		zsock_destroy(&srv);
-		E->port = free_port();
+		E->port = test_free_port();
 	}
 }
 

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test_port.h"
 #include <czmq.h>
 #include <event2/event.h>
 
@@ -65,19 +67,6 @@ struct env {
 };
 
 static struct env *E;
-
-static int free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 static void apply(struct node *n, enum store_op op, enum model_kind kind, const char *id,
 		  const char *body)
@@ -131,7 +120,7 @@ static void node_common(struct node *n)
 	assert_int_equal(system(cmd), 0);
 	assert_non_null(n->store);
 	n->cert = zcert_new();
-	n->port = free_port();
+	n->port = test_free_port();
 	apply(n, STORE_OP_CREATE, MODEL_TENANT, TENANT, "{\"name\":\"blue\"}");
 	apply(n, STORE_OP_CREATE, MODEL_NETWORK, NET,
 	      "{\"tenant_id\":\"" TENANT "\",\"name\":\"n\"}");
