@@ -12,23 +12,82 @@
 
 #define API_MAX_REDIRECTS 3 /* 307s followed (a follower to its leader) */
 
+/* True if origin ("scheme://host:port") is a member of the cluster as the
+ * node in use (one of the --api URLs) reports it in GET /v1/cluster, with
+ * that node's scheme. */
+static bool api_cluster_has(struct ctl *ctl, const char *origin)
+{
+	const char *url = http_client_url(ctl->http), *err;
+	const char *scheme = strncmp(url, "https:", 6) == 0 ? "https" : "http";
+	struct http_response r;
+	json_t *st = NULL, *s;
+	bool found = false;
+	char one[300], o[300];
+	size_t i;
+
+	if (http_client_request(ctl->http, "GET", "/v1/cluster", NULL, &r, &err) < 0)
+		return false;
+	if (r.status == 200)
+		st = json_loadb(r.body, r.body_len, 0, NULL);
+	http_response_clear(&r);
+	json_array_foreach(json_object_get(st, "servers"), i, s)
+	{
+		const char *api = json_string_value(json_object_get(s, "api_address"));
+
+		if (api && snprintf(one, sizeof(one), "%s://%s", scheme, api) < (int)sizeof(one) &&
+		    http_url_origin(one, o, sizeof(o)) == 0 && strcmp(o, origin) == 0)
+			found = true;
+	}
+	json_decref(st);
+	return found;
+}
+
+/* Whether a 307 to location may be followed: its origin must be one of the
+ * --api URLs, or a member of the cluster (api_cluster_has), and its scheme
+ * the one in use. Writes location's origin to origin. Returns 0, or -EPERM
+ * with *err set (the request is not sent, nor the token). */
+static int api_redirect_allowed(struct ctl *ctl, const char *location, char *origin, size_t size,
+				const char **err)
+{
+	static char msg[512];
+	char cur[300];
+	size_t n;
+
+	if (http_url_origin(location, origin, size) < 0 ||
+	    http_url_origin(http_client_url(ctl->http), cur, sizeof(cur)) < 0) {
+		snprintf(msg, sizeof(msg),
+			 "refusing to follow a redirect to '%.300s': not an http(s) URL", location);
+		*err = msg;
+		return -EPERM;
+	}
+	n = strcspn(cur, ":");
+	if (strncmp(origin, cur, n + 1) == 0 &&
+	    (http_client_has_origin(ctl->http, origin) || api_cluster_has(ctl, origin)))
+		return 0;
+	snprintf(
+	    msg, sizeof(msg),
+	    "refusing to follow a redirect to %s: not a node of the cluster given with --api, or another scheme (the token is not sent there)",
+	    origin);
+	*err = msg;
+	return -EPERM;
+}
+
 /* After a 307 from a cluster follower: sends the same request to the
- * leader named by resp->location ("http://IP:PORT/path"), replacing resp.
- * Returns 0 (resp is the new answer) or -errno (resp left as it was). */
+ * leader named by resp->location ("http[s]://IP:PORT/path"), replacing
+ * resp, if api_redirect_allowed. Returns 0 (resp is the new answer) or
+ * -errno (resp left as it was). */
 static int api_follow(struct ctl *ctl, const char *method, const char *path, const char *text,
 		      struct http_response *resp, const char **err)
 {
 	struct http_response next;
 	struct http_client *c;
-	const char *host = resp->location + strlen("http://");
-	char base[256];
+	char base[300];
 	int rc;
 
-	if (strncmp(resp->location, "http://", 7) != 0 || !strchr(host, '/') ||
-	    snprintf(base, sizeof(base), "http://%.*s", (int)(strchr(host, '/') - host), host) >=
-		(int)sizeof(base))
-		return -EINVAL;
-	c = http_client_new(base, ctl->token, ctl->timeout_sec, err);
+	rc = api_redirect_allowed(ctl, resp->location, base, sizeof(base), err);
+	if (rc < 0)
+		return rc;
+	c = http_client_new(base, ctl->token, ctl->timeout_sec, ctl->cacert, err);
 	if (!c)
 		return -EINVAL;
 	if (ctl->idem_key[0] && http_client_set_idempotency_key(c, ctl->idem_key) < 0) {
@@ -50,9 +109,8 @@ static int api_send(struct ctl *ctl, const char *method, const char *path, const
 {
 	int rc = http_client_request(ctl->http, method, path, text, resp, err);
 
-	for (int hop = 0; rc == 0 && resp->status == 307 && resp->location &&
-			  hop < API_MAX_REDIRECTS;
-	     hop++) {
+	for (int hop = 0;
+	     rc == 0 && resp->status == 307 && resp->location && hop < API_MAX_REDIRECTS; hop++) {
 		rc = api_follow(ctl, method, path, text, resp, err);
 		if (rc < 0)
 			http_response_clear(resp);
@@ -104,8 +162,8 @@ static int api_idem_next(struct ctl *ctl)
 }
 
 /* Sends with retries (see api.h); resp is the last answer. */
-static int api_send_retry(struct ctl *ctl, const char *method, const char *path,
-			  const char *text, struct http_response *resp, const char **err)
+static int api_send_retry(struct ctl *ctl, const char *method, const char *path, const char *text,
+			  struct http_response *resp, const char **err)
 {
 	long long start = api_now_ms(), delay = 100;
 	const char *code = NULL;
@@ -114,8 +172,8 @@ static int api_send_retry(struct ctl *ctl, const char *method, const char *path,
 	for (;;) {
 		rc = api_send(ctl, method, path, text, resp, err);
 		code = rc == 0 ? api_retry_code(resp) : NULL;
-		if ((rc == 0 && !code) || rc == -EINVAL || rc == -ENOMEM ||
-		    api_now_ms() + delay - start > API_RETRY_MS)
+		if ((rc == 0 && !code) || rc == -EINVAL || rc == -ENOMEM || rc == -EPERM ||
+		    rc == -EPROTO || api_now_ms() + delay - start > API_RETRY_MS)
 			return rc;
 		if (rc < 0 || strcmp(code, "no_leader") == 0)
 			http_client_next(ctl->http);

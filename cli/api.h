@@ -38,6 +38,7 @@ struct ctl {
 	int timeout_sec;	  /* --timeout: wait and request bound */
 	const char *json_body;	  /* --json argument or NULL */
 	const char *token;	  /* bearer token or NULL (for other nodes' APIs) */
+	const char *cacert;	  /* --cacert / $TENET_CACERT, or NULL: system CAs */
 	char idem_base[33];	  /* this invocation's random key, "" until the first write */
 	unsigned n_writes;	  /* writes sent so far (each gets its own key) */
 	char idem_key[48];	  /* key of the write in progress, "" when none */
@@ -46,7 +47,10 @@ struct ctl {
 /* Performs one call. path is below the base URL ("/v1/networks"); body may be
  * NULL. A write (not GET) carries an Idempotency-Key made of a random key
  * drawn once per tenetctl invocation and the write's number. A 307 is
- * followed (up to 3 hops). No answer (connection failure) or a 503
+ * followed (up to 3 hops) only to an origin (scheme, host, port) among the
+ * --api URLs or the cluster's members (GET /v1/cluster on the node in use),
+ * with the same scheme; else the call fails (the token is never sent
+ * elsewhere). No answer (connection failure) or a 503
  * no_leader / unknown_outcome is retried with the same key for up to
  * API_RETRY_MS, backing off from 100 ms, moving on to the next --api URL
  * after a connection failure or no_leader. On an HTTP answer returns

@@ -11,16 +11,18 @@
 
 #include "output.h"
 
-/* A struct ctl talking to http://api_addr instead (same token, timeout). */
+/* A struct ctl talking to api_addr instead, with the scheme in use (same
+ * token, timeout, CA). */
 static int cluster_ctl_at(const struct ctl *ctl, const char *api_addr, struct ctl *out, char *url,
 			  size_t size)
 {
 	const char *err;
+	bool tls = strncmp(http_client_url(ctl->http), "https:", 6) == 0;
 
-	snprintf(url, size, "http://%s", api_addr);
+	snprintf(url, size, "%s://%s", tls ? "https" : "http", api_addr);
 	*out = *ctl;
 	out->api_url = url;
-	out->http = http_client_new(url, ctl->token, ctl->timeout_sec, &err);
+	out->http = http_client_new(url, ctl->token, ctl->timeout_sec, ctl->cacert, &err);
 	if (!out->http) {
 		fprintf(stderr, "error: %s: '%s'\n", err, url);
 		return CTL_EXIT_USAGE;

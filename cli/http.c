@@ -1,21 +1,31 @@
-/* http.c - one-shot blocking HTTP client on libevent's evhttp. */
+/* http.c - one-shot blocking HTTP(S) client on libevent's evhttp; TLS
+ * through libevent's OpenSSL bufferevents. */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 struct http_client {
 	struct event_base *base;	/* private loop, run once per request */
 	struct evhttp_connection *conn; /* connection of the last request */
 	char *host;			/* host name or address from the URL */
-	int port;			/* TCP port from the URL (default 80) */
+	int port;			/* TCP port from the URL (default 80 / 443) */
+	bool tls;			/* the URL in use is https:// */
+	char *cacert;			/* --cacert file, or NULL: the system's CAs */
+	SSL_CTX *ssl_ctx;		/* made on the first https request */
+	long verify_err;		/* first certificate error of the last handshake */
 	char *prefix;			/* URL path prefix without trailing '/' */
 	char *token;			/* bearer token or NULL */
 	int timeout_sec;		/* per-request timeout */
@@ -57,12 +67,17 @@ static int http_use_url(struct http_client *c, size_t i)
 	scheme = evhttp_uri_get_scheme(uri);
 	host = evhttp_uri_get_host(uri);
 	path = evhttp_uri_get_path(uri);
-	if (scheme && strcmp(scheme, "http") == 0 && host && *host) {
+	if (scheme && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && host &&
+	    *host) {
 		free(c->host);
 		free(c->prefix);
-		c->port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri) : 80;
+		c->tls = strcmp(scheme, "https") == 0;
+		c->port = evhttp_uri_get_port(uri) > 0 ? evhttp_uri_get_port(uri)
+			  : c->tls		       ? 443
+						       : 80;
 		c->prefix = strdup(path ? path : "");
-		c->host = strdup(host);
+		/* an IPv6 literal comes bracketed: connect to the bare address */
+		c->host = host[0] == '[' ? strndup(host + 1, strlen(host) - 2) : strdup(host);
 		rc = c->prefix && c->host ? 0 : -ENOMEM;
 	}
 	evhttp_uri_free(uri);
@@ -76,7 +91,7 @@ static int http_use_url(struct http_client *c, size_t i)
 }
 
 struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
-				    const char **err)
+				    const char *cacert, const char **err)
 {
 	struct http_client *c = calloc(1, sizeof(*c));
 	int rc = -ENOMEM;
@@ -86,9 +101,10 @@ struct http_client *http_client_new(const char *base_url, const char *token, int
 		return NULL;
 	c->urls = strdup(base_url ? base_url : "");
 	c->token = token ? strdup(token) : NULL;
+	c->cacert = cacert ? strdup(cacert) : NULL;
 	c->timeout_sec = timeout_sec > 0 ? timeout_sec : 10;
 	c->base = event_base_new();
-	if (c->urls && (!token || c->token) && c->base) {
+	if (c->urls && (!token || c->token) && (!cacert || c->cacert) && c->base) {
 		c->n_urls = 1;
 		for (const char *p = c->urls; (p = strchr(p, ',')); p++)
 			c->n_urls++;
@@ -97,13 +113,53 @@ struct http_client *http_client_new(const char *base_url, const char *token, int
 			rc = http_use_url(c, i);
 	}
 	if (rc < 0) {
-		*err = rc == -EINVAL ? "invalid API URL (want http://HOST:PORT[,http://...])"
+		*err = rc == -EINVAL ? "invalid API URL (want http[s]://HOST:PORT[,http[s]://...])"
 				     : "out of memory";
 		http_client_destroy(&c);
 		return NULL;
 	}
 	*err = NULL;
 	return c;
+}
+
+int http_url_origin(const char *url, char *out, size_t size)
+{
+	struct evhttp_uri *uri = url ? evhttp_uri_parse(url) : NULL;
+	const char *scheme = uri ? evhttp_uri_get_scheme(uri) : NULL;
+	const char *host = uri ? evhttp_uri_get_host(uri) : NULL;
+	int port = uri ? evhttp_uri_get_port(uri) : -1;
+	int rc = -EINVAL;
+
+	if (scheme && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && host &&
+	    *host) {
+		if (port <= 0)
+			port = strcmp(scheme, "https") == 0 ? 443 : 80;
+		if (snprintf(out, size, "%s://%s:%d", scheme, host, port) < (int)size)
+			rc = 0;
+	}
+	if (uri)
+		evhttp_uri_free(uri);
+	return rc;
+}
+
+bool http_client_has_origin(const struct http_client *c, const char *origin)
+{
+	const char *start = c ? c->urls : NULL;
+	char one[512], o[512];
+
+	while (start && *start) {
+		const char *end = strchr(start, ',');
+		size_t n = end ? (size_t)(end - start) : strlen(start);
+
+		if (n < sizeof(one)) {
+			memcpy(one, start, n);
+			one[n] = '\0';
+			if (http_url_origin(one, o, sizeof(o)) == 0 && strcmp(o, origin) == 0)
+				return true;
+		}
+		start = end ? end + 1 : NULL;
+	}
+	return false;
 }
 
 bool http_client_next(struct http_client *c)
@@ -117,8 +173,9 @@ const char *http_client_url(const struct http_client *c)
 {
 	static char buf[320];
 
-	snprintf(buf, sizeof(buf), "http://%s:%d%s", c ? c->host : "?", c ? c->port : 0,
-		 c ? c->prefix : "");
+	snprintf(buf, sizeof(buf), "%s://%s%s%s:%d%s", c && c->tls ? "https" : "http",
+		 c && strchr(c->host, ':') ? "[" : "", c ? c->host : "?",
+		 c && strchr(c->host, ':') ? "]" : "", c ? c->port : 0, c ? c->prefix : "");
 	return buf;
 }
 
@@ -149,6 +206,8 @@ void http_client_destroy(struct http_client **cp)
 	free(c->host);
 	free(c->prefix);
 	free(c->token);
+	free(c->cacert);
+	SSL_CTX_free(c->ssl_ctx);
 	free(c->urls);
 	free(c->idem);
 	free(c);
@@ -174,13 +233,43 @@ void http_response_clear(struct http_response *resp)
 	resp->revision = -1;
 }
 
+/* Why the TLS handshake of c's connection failed, or NULL if it did not
+ * (as far as OpenSSL says). The text is in a static buffer. */
+static const char *http_tls_failure(struct http_client *c, int *rc)
+{
+	static char msg[320];
+	struct bufferevent *bev = c->conn ? evhttp_connection_get_bufferevent(c->conn) : NULL;
+	unsigned long e = bev ? bufferevent_get_openssl_error(bev) : 0;
+	char reason[200];
+
+	if (!c->tls)
+		return NULL;
+	if (c->verify_err != X509_V_OK) {
+		*rc = -EPERM;
+		snprintf(
+		    msg, sizeof(msg),
+		    "the API's TLS certificate is not trusted: %s (give its CA with --cacert or TENET_CACERT)",
+		    X509_verify_cert_error_string(c->verify_err));
+		return msg;
+	}
+	if (!e)
+		return NULL;
+	ERR_error_string_n(e, reason, sizeof(reason));
+	*rc = -EPROTO;
+	snprintf(msg, sizeof(msg), "TLS handshake with the API failed: %s", reason);
+	return msg;
+}
+
 static void http_on_error(enum evhttp_request_error e, void *arg)
 {
 	struct http_call *call = arg;
+	const char *tls;
 
 	if (e == EVREQ_HTTP_TIMEOUT) {
 		call->rc = -ETIMEDOUT;
 		call->err = "timed out waiting for the API";
+	} else if ((tls = http_tls_failure(call->c, &call->rc))) {
+		call->err = tls;
 	} else {
 		call->rc = -ECONNREFUSED;
 		call->err = "cannot connect to the API";
@@ -221,8 +310,11 @@ static void http_on_done(struct evhttp_request *req, void *arg)
 	if (call->rc < 0)
 		return;
 	if (!req || evhttp_request_get_response_code(req) == 0) {
-		call->rc = -ECONNREFUSED;
-		call->err = "cannot connect to the API";
+		call->err = http_tls_failure(call->c, &call->rc);
+		if (!call->err) {
+			call->rc = -ECONNREFUSED;
+			call->err = "cannot connect to the API";
+		}
 		return;
 	}
 	call->rc = http_copy_response(req, call->resp);
@@ -258,7 +350,8 @@ static int http_fill_request(struct http_client *c, struct evhttp_request *req, 
 	char hostport[300], auth[1100], len[32];
 	int rc = 0;
 
-	snprintf(hostport, sizeof(hostport), "%s:%d", c->host, c->port);
+	snprintf(hostport, sizeof(hostport), strchr(c->host, ':') ? "[%s]:%d" : "%s:%d", c->host,
+		 c->port);
 	rc |= evhttp_add_header(h, "Host", hostport);
 	rc |= evhttp_add_header(h, "Accept", "application/json");
 	if (c->token && *c->token) {
@@ -277,6 +370,83 @@ static int http_fill_request(struct http_client *c, struct evhttp_request *req, 
 	return rc ? -ENOMEM : 0;
 }
 
+/* Certificate check callback: remembers the first error of the chain. */
+static int http_tls_on_verify(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct http_client *c = ssl ? SSL_get_app_data(ssl) : NULL;
+
+	if (!ok && c && c->verify_err == X509_V_OK)
+		c->verify_err = X509_STORE_CTX_get_error(x);
+	return ok;
+}
+
+/* The client context: TLS 1.2 or later, the server's certificate verified
+ * against --cacert (or the system's CAs). Returns 0 or -EINVAL (*err set). */
+static int http_tls_ctx(struct http_client *c, const char **err)
+{
+	SSL_CTX *ctx;
+
+	if (c->ssl_ctx)
+		return 0;
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		*err = "cannot set up TLS";
+		SSL_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	if (c->cacert ? SSL_CTX_load_verify_locations(ctx, c->cacert, NULL) != 1
+		      : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		*err = "cannot read the CA certificates (--cacert, PEM)";
+		SSL_CTX_free(ctx);
+		return -EINVAL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, http_tls_on_verify);
+	c->ssl_ctx = ctx;
+	return 0;
+}
+
+/* A new connection to the URL in use: plain, or TLS checking that the
+ * certificate names the host (an IP address or a DNS name). */
+static int http_connect(struct http_client *c, const char **err)
+{
+	struct bufferevent *bev;
+	unsigned char addr[16];
+	SSL *ssl;
+	int ok, rc;
+
+	if (!c->tls) {
+		c->conn = evhttp_connection_base_new(c->base, NULL, c->host, c->port);
+		return c->conn ? 0 : -ENOMEM;
+	}
+	rc = http_tls_ctx(c, err);
+	if (rc < 0)
+		return rc;
+	ssl = SSL_new(c->ssl_ctx);
+	if (!ssl)
+		return -ENOMEM;
+	SSL_set_app_data(ssl, c);
+	if (inet_pton(AF_INET, c->host, addr) == 1 || inet_pton(AF_INET6, c->host, addr) == 1)
+		ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), c->host);
+	else
+		ok = SSL_set1_host(ssl, c->host) && SSL_set_tlsext_host_name(ssl, c->host);
+	/* with BEV_OPT_CLOSE_ON_FREE the bufferevent owns ssl */
+	bev = ok ? bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+						  BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)
+		 : NULL;
+	if (!bev) {
+		SSL_free(ssl);
+		return -ENOMEM;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	c->conn = evhttp_connection_base_bufferevent_new(c->base, NULL, bev, c->host, c->port);
+	if (!c->conn) {
+		bufferevent_free(bev);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int http_client_request(struct http_client *c, const char *method, const char *path,
 			const char *body, struct http_response *resp, const char **err)
 {
@@ -284,6 +454,7 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 	struct evhttp_request *req;
 	enum evhttp_cmd_type type;
 	char *uri;
+	int rc;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->revision = -1;
@@ -294,10 +465,13 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 	 * meanwhile would fail the request instead of reconnecting. */
 	if (c->conn)
 		evhttp_connection_free(c->conn);
-	c->conn = evhttp_connection_base_new(c->base, NULL, c->host, c->port);
-	if (!c->conn) {
-		*err = "cannot create connection";
-		return -ENOMEM;
+	c->conn = NULL;
+	c->verify_err = X509_V_OK;
+	rc = http_connect(c, err);
+	if (rc < 0) {
+		if (rc == -ENOMEM)
+			*err = "cannot create connection";
+		return rc;
 	}
 	evhttp_connection_set_timeout(c->conn, c->timeout_sec);
 	if (asprintf(&uri, "%s%s", c->prefix, path) < 0)

@@ -1,5 +1,8 @@
 /* http.h - one-shot blocking HTTP/1.1 client for tenetctl, on libevent's
- * evhttp. One request at a time, one connection per client; single thread.
+ * evhttp, with TLS (https://) through OpenSSL: TLS 1.2 or later, the
+ * server's certificate verified against a CA file or the system's CAs and
+ * checked to name the URL's host (IP address or DNS name). One request at a
+ * time, one connection per request; single thread.
  */
 #ifndef TENETCTL_HTTP_H
 #define TENETCTL_HTTP_H
@@ -18,20 +21,29 @@ struct http_response {
 	char *location;	    /* Location header of a 3xx answer (owned), else NULL */
 };
 
-/* Parses base_url ("http://host:port[/prefix]", or several such URLs
+/* Parses base_url ("http[s]://host[:port][/prefix]", or several such URLs
  * separated by commas: the nodes of a cluster; the first is used until
  * http_client_next) and prepares a client.
  * token may be NULL (no Authorization header). timeout_sec bounds each
- * request (connect + response). Returns NULL on a bad URL or no memory;
- * *err then points at a static message. */
+ * request (connect + response). cacert (copied; NULL: the system's CAs) is
+ * the PEM file https:// servers are verified with. Returns NULL on a bad
+ * URL or no memory; *err then points at a static message. */
 struct http_client *http_client_new(const char *base_url, const char *token, int timeout_sec,
-				    const char **err);
+				    const char *cacert, const char **err);
+
+/* Writes url's origin, "scheme://host:port" (default port filled in), to
+ * out. Returns 0, or -EINVAL when url is not an http(s) URL or out is too
+ * small. */
+int http_url_origin(const char *url, char *out, size_t size);
+
+/* True if one of c's base URLs has origin (as http_url_origin writes it). */
+bool http_client_has_origin(const struct http_client *c, const char *origin);
 
 /* Moves on to the next URL of the list (wrapping around). Returns false
  * when there is only one (nothing changes). */
 bool http_client_next(struct http_client *c);
 
-/* The URL in use, "http://HOST:PORT[/prefix]" (a static buffer). */
+/* The URL in use, "http[s]://HOST:PORT[/prefix]" (a static buffer). */
 const char *http_client_url(const struct http_client *c);
 
 /* Sends key (copied; NULL for none) as Idempotency-Key with every later
@@ -47,8 +59,11 @@ void http_client_set_timeout(struct http_client *c, int timeout_sec);
 /* Sends method ("GET", "POST", "PATCH", "PUT", "DELETE") to base prefix + path
  * with an optional JSON body (NULL for none) and waits for the answer.
  * Returns 0 with *resp filled (any HTTP status), -ECONNREFUSED / -ETIMEDOUT /
- * -EIO when no HTTP answer came (then *err says why), -EINVAL on a bad
- * method, -ENOMEM. The caller owns resp's contents on success. */
+ * -EIO when no HTTP answer came (then *err says why), -EPERM when the
+ * server's TLS certificate is not trusted, -EPROTO when the TLS handshake
+ * failed otherwise, -EINVAL on a bad method or an unreadable CA file,
+ * -ENOMEM. *err may point at a static buffer overwritten by the next call.
+ * The caller owns resp's contents on success. */
 int http_client_request(struct http_client *c, const char *method, const char *path,
 			const char *body, struct http_response *resp, const char **err);
 

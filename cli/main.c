@@ -4,6 +4,7 @@
  * Options may appear anywhere before "--". Exit codes: see api.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct ctl_args {
 	const char *api;	 /* --api or NULL */
 	const char *token;	 /* --token or NULL */
 	const char *token_file;	 /* --token-file or NULL */
+	const char *cacert;	 /* --cacert or NULL */
 	const char *output;	 /* -o value or NULL */
 	const char *timeout;	 /* --timeout value or NULL */
 	const char *json;	 /* --json value or NULL */
@@ -52,6 +54,8 @@ static const char ctl_usage_text[] =
     "                     URL (same Idempotency-Key) when a node fails or has no leader\n"
     "  --token TOKEN      bearer token (default $TENET_TOKEN)\n"
     "  --token-file FILE  read the token from FILE (default $TENET_TOKEN_FILE)\n"
+    "  --cacert FILE      CA certificates (PEM) an https:// API is verified with\n"
+    "                     (default $TENET_CACERT, else the system's CAs)\n"
     "  -o, --output FMT   table (default) or json\n"
     "  --wait             after a write, wait until every affected host applied it\n"
     "  --timeout SEC      bound for requests and --wait (default 30)\n"
@@ -113,6 +117,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 	    {"--api", NULL, offsetof(struct ctl_args, api)},
 	    {"--token-file", NULL, offsetof(struct ctl_args, token_file)},
 	    {"--token", NULL, offsetof(struct ctl_args, token)},
+	    {"--cacert", NULL, offsetof(struct ctl_args, cacert)},
 	    {"--output", "-o", offsetof(struct ctl_args, output)},
 	    {"--timeout", NULL, offsetof(struct ctl_args, timeout)},
 	    {"--json", NULL, offsetof(struct ctl_args, json)},
@@ -195,6 +200,9 @@ static int ctl_settings(const struct ctl_args *a, struct ctl *ctl)
 	char *end;
 	long t;
 
+	ctl->cacert = a->cacert ? a->cacert : getenv("TENET_CACERT");
+	if (ctl->cacert && !*ctl->cacert)
+		ctl->cacert = NULL;
 	ctl->api_url = a->api ? a->api : getenv("TENET_API");
 	if (!ctl->api_url || !*ctl->api_url)
 		ctl->api_url = CTL_DEFAULT_API;
@@ -287,6 +295,7 @@ int main(int argc, char **argv)
 	const char *err;
 	int rc;
 
+	signal(SIGPIPE, SIG_IGN); /* a server closing mid-write is an error, not a signal */
 	if (ctl_parse(argc, argv, &a) < 0)
 		return CTL_EXIT_USAGE;
 	rc = ctl_early(&a, &k);
@@ -294,7 +303,7 @@ int main(int argc, char **argv)
 		return rc;
 	if (ctl_settings(&a, &ctl) < 0 || ctl_token(&a, &token) < 0)
 		return CTL_EXIT_USAGE;
-	ctl.http = http_client_new(ctl.api_url, token, ctl.timeout_sec, &err);
+	ctl.http = http_client_new(ctl.api_url, token, ctl.timeout_sec, ctl.cacert, &err);
 	ctl.token = token;
 	if (!ctl.http) {
 		fprintf(stderr, "error: %s: '%s'\n", err, ctl.api_url);

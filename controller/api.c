@@ -3,6 +3,7 @@
 #include "api_int.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,7 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 
 #include "auth.h"
 #include "log.h"
@@ -57,104 +56,6 @@ void api_error(struct api *api, struct evhttp_request *req, int status, const ch
 	log_debug("request refused status=%d code=%s field=%s", status, code, field ? field : "");
 	api_reply(api, req, status, api_error_body(code, message, field),
 		  store_revision(api->store));
-}
-
-/* Disables the listener while API_MAX_CONNS connections are open (the
- * next ones wait in the kernel's backlog), enables it again below. */
-static void api_listener_update(struct api *api)
-{
-	struct evconnlistener *lev = api->bound ? evhttp_bound_socket_get_listener(api->bound) : NULL;
-	bool full = api->n_conns + api->n_accepted >= API_MAX_CONNS;
-
-	if (!lev || full == api->paused)
-		return;
-	api->paused = full;
-	if (full)
-		evconnlistener_disable(lev);
-	else
-		evconnlistener_enable(lev);
-	log_debug("api connections=%zu accepting=%d", api->n_conns + api->n_accepted, !full);
-}
-
-/* Forgets a closed connection. */
-static void api_on_close(struct evhttp_connection *evcon, void *arg)
-{
-	struct api *api = arg;
-
-	api_cluster_on_close(api, evcon);
-	api_peers_on_close(api, evcon);
-	for (size_t i = 0; i < api->n_conns; i++) {
-		if (api->conns[i] == evcon) {
-			api->conns[i] = api->conns[--api->n_conns];
-			break;
-		}
-	}
-	api_listener_update(api);
-}
-
-/* Counts evcon; false if it is over the cap (the caller refuses it). */
-static bool api_conn_track(struct api *api, struct evhttp_connection *evcon)
-{
-	for (size_t i = 0; i < api->n_conns; i++)
-		if (api->conns[i] == evcon)
-			return true;
-	if (api->n_conns >= API_MAX_CONNS)
-		return false;
-	api->conns[api->n_conns++] = evcon;
-	evhttp_connection_set_closecb(evcon, api_on_close, api);
-	return true;
-}
-
-/* evhttp's bufferevent callback: runs once per accepted connection, before
- * its evhttp_connection exists. The connection is counted from here; the
- * bufferevent is kept (referenced) until api_on_accepted learns its
- * connection. Reaching the cap disables the listener at once, which also
- * stops libevent's accept loop. */
-static struct bufferevent *api_on_accept(struct event_base *base, void *arg)
-{
-	struct api *api = arg;
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-
-	if (bev && api->n_accepted < API_MAX_CONNS) {
-		bufferevent_incref(bev);
-		api->accepted[api->n_accepted++] = bev;
-		event_active(api->ev_accepted, EV_TIMEOUT, 0);
-		api_listener_update(api);
-	}
-	return bev;
-}
-
-/* After the accept: each accepted bufferevent's callback argument is its
- * evhttp_connection (libevent 2.1 sets it when it creates the connection,
- * and bufferevent_free clears it: NULL means already closed). Tracks the
- * connection with a close callback, or frees it if over the cap. */
-static void api_on_accepted(evutil_socket_t fd, short what, void *arg)
-{
-	struct api *api = arg;
-
-	while (api->n_accepted > 0) {
-		struct bufferevent *bev = api->accepted[--api->n_accepted];
-		void *evcon = NULL;
-
-		bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
-		if (evcon && !api_conn_track(api, evcon))
-			evhttp_connection_free(evcon);
-		bufferevent_decref(bev);
-	}
-	api_listener_update(api);
-}
-
-/* Counts req's connection if the accept path has not yet (a request read
- * before api_on_accepted ran); false (503 sent) when over API_MAX_CONNS. */
-static bool api_conn_admit(struct api *api, struct evhttp_request *req)
-{
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-
-	if (!evcon || api_conn_track(api, evcon))
-		return true;
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-	api_error(api, req, 503, "too_many_connections", "connection limit reached", NULL);
-	return false;
 }
 
 /* Splits the path into a route; false if it names nothing. */
@@ -237,7 +138,7 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct api_route r;
 
-	if (!api_conn_admit(api, req))
+	if (!api_conn_request(api, req))
 		return;
 	if (!api->has_hash) /* written after the API started listening */
 		api->has_hash = store_admin_hash_get(api->store, api->token_hash) == 0;
@@ -302,15 +203,55 @@ static uint16_t api_bound_port(struct evhttp_bound_socket *bound)
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-static int api_http_setup(struct api *api, const char *listen)
+/* True if addr (as api_listen_parse leaves it) is a loopback address. */
+static bool api_is_loopback(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (strcmp(addr, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* Checks the transport settings and loads the TLS ones. */
+static int api_transport_setup(struct api *api, const struct api_config *cfg, const char *addr)
+{
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		log_err("--tls-cert and --tls-key go together");
+		return -EINVAL;
+	}
+	if (!cfg->tls_cert && cfg->tls_ca) {
+		log_err("--tls-ca needs --tls-cert and --tls-key");
+		return -EINVAL;
+	}
+	if (!cfg->tls_cert && !cfg->insecure_http && !api_is_loopback(addr)) {
+		log_err(
+		    "plain HTTP refused on a non-loopback address api=%s (use --tls-cert/--tls-key, or --insecure-http)",
+		    cfg->listen);
+		return -EPERM;
+	}
+	if (!cfg->tls_cert)
+		return 0;
+	api->tls = api_tls_new(cfg->tls_cert, cfg->tls_key, cfg->tls_ca);
+	return api->tls ? 0 : -EINVAL;
+}
+
+static int api_http_setup(struct api *api, const struct api_config *cfg)
 {
 	char addr[64];
 	uint16_t port;
+	int rc;
 
-	if (api_listen_parse(listen, addr, sizeof(addr), &port) < 0) {
-		log_err("bad API address listen=%s", listen ? listen : "(null)");
+	if (api_listen_parse(cfg->listen, addr, sizeof(addr), &port) < 0) {
+		log_err("bad API address listen=%s", cfg->listen ? cfg->listen : "(null)");
 		return -EINVAL;
 	}
+	rc = api_transport_setup(api, cfg, addr);
+	if (rc < 0)
+		return rc;
 	api->http = evhttp_new(api->base);
 	if (!api->http)
 		return -ENOMEM;
@@ -322,13 +263,12 @@ static int api_http_setup(struct api *api, const char *listen)
 						  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 						  EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, api_on_request, api);
-	api->ev_accepted = event_new(api->base, -1, 0, api_on_accepted, api);
-	if (!api->ev_accepted)
-		return -ENOMEM;
-	evhttp_set_bevcb(api->http, api_on_accept, api);
+	rc = api_conn_setup(api);
+	if (rc < 0)
+		return rc;
 	api->bound = evhttp_bind_socket_with_handle(api->http, addr, port);
 	if (!api->bound) {
-		log_err("cannot listen api=%s", listen);
+		log_err("cannot listen api=%s", cfg->listen);
 		return -EADDRINUSE;
 	}
 	api->port = api_bound_port(api->bound);
@@ -336,11 +276,11 @@ static int api_http_setup(struct api *api, const char *listen)
 }
 
 struct api *api_new(struct event_base *base, struct store *store, struct southbound *sb,
-		    const char *listen)
+		    const struct api_config *cfg)
 {
 	struct api *api;
 
-	if (!base || !store)
+	if (!base || !store || !cfg)
 		return NULL;
 	api = calloc(1, sizeof(*api));
 	if (!api)
@@ -348,11 +288,16 @@ struct api *api_new(struct event_base *base, struct store *store, struct southbo
 	api->base = base;
 	api->store = store;
 	api->sb = sb;
-	if (api_http_setup(api, listen) < 0) {
+	if (api_http_setup(api, cfg) < 0) {
 		api_destroy(&api);
 		return NULL;
 	}
 	return api;
+}
+
+const char *api_scheme(const struct api *api)
+{
+	return api && api->tls ? "https" : "http";
 }
 
 void api_set_raft(struct api *api, struct raft_node *raft)
@@ -385,12 +330,10 @@ void api_destroy(struct api **ap)
 	api = *ap;
 	api_cluster_abort(api);
 	api_peers_abort(api);
-	if (api->ev_accepted)
-		event_free(api->ev_accepted);
 	if (api->http)
 		evhttp_free(api->http);
-	while (api->n_accepted > 0) /* after evhttp_free: the last references */
-		bufferevent_decref(api->accepted[--api->n_accepted]);
+	api_conn_teardown(api); /* after evhttp_free: it closes the connections */
+	api_tls_destroy(&api->tls);
 	free(api);
 	*ap = NULL;
 }

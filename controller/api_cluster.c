@@ -84,7 +84,8 @@ static void api_redirect(struct api *api, struct evhttp_request *req)
 		return api_error(api, req, 503, "no_leader",
 				 "no leader known: retry (with the same Idempotency-Key)", NULL);
 	}
-	snprintf(loc, sizeof(loc), "http://%s%s", info.leader_api, evhttp_request_get_uri(req));
+	snprintf(loc, sizeof(loc), "%s://%s%s", api_scheme(api), info.leader_api,
+		 evhttp_request_get_uri(req));
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", loc);
 	api_error(api, req, 307, "not_leader", "writes go to the leader", NULL);
 }

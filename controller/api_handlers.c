@@ -283,20 +283,27 @@ void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 void api_status(struct api *api, struct evhttp_request *req)
 {
 	struct southbound_stats st;
+	struct api_conn_stats cs;
 	uint64_t rev = store_revision(api->store);
+	json_t *body;
 
 	memset(&st, 0, sizeof(st));
 	if (api->sb)
 		southbound_get_stats(api->sb, &st);
-	api_reply(api, req, 200,
-		  json_pack("{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "revision", (json_int_t)rev,
-			    "southbound", "rx_msgs", (json_int_t)st.rx_msgs, "rx_rejected",
-			    (json_int_t)st.rx_rejected, "rx_unknown_type",
-			    (json_int_t)st.rx_unknown_type, "rx_unauthenticated",
-			    (json_int_t)st.rx_unauthenticated, "tx_snapshots",
-			    (json_int_t)st.tx_snapshots, "tx_deltas", (json_int_t)st.tx_deltas,
-			    "hello_ahead", (json_int_t)st.hello_ahead),
-		  rev);
+	api_conn_get_stats(api, &cs);
+	body = json_pack(
+	    "{s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "revision", (json_int_t)rev, "southbound",
+	    "rx_msgs", (json_int_t)st.rx_msgs, "rx_rejected", (json_int_t)st.rx_rejected,
+	    "rx_unknown_type", (json_int_t)st.rx_unknown_type, "rx_unauthenticated",
+	    (json_int_t)st.rx_unauthenticated, "tx_snapshots", (json_int_t)st.tx_snapshots,
+	    "tx_deltas", (json_int_t)st.tx_deltas, "hello_ahead", (json_int_t)st.hello_ahead);
+	json_object_set_new(
+	    body, "api",
+	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "connections", (json_int_t)cs.open,
+		      "overflow", (json_int_t)cs.overflow, "accepted", (json_int_t)cs.accepted,
+		      "evicted", (json_int_t)cs.evicted, "timed_out", (json_int_t)cs.timed_out,
+		      "refused", (json_int_t)cs.refused, "rejected", (json_int_t)cs.rejected));
+	api_reply(api, req, 200, body, rev);
 }
 
 /* southbound_wait callback: answers the deferred request. */

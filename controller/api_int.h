@@ -14,26 +14,21 @@
 #include "store.h"
 
 struct api {
-	struct event_base *base;			/* the main loop */
-	struct store *store;				/* desired state (borrowed) */
-	struct southbound *sb;				/* agent side (borrowed, may be NULL) */
-	struct evhttp *http;				/* the server */
-	struct evhttp_bound_socket *bound;		/* the listening socket */
-	uint16_t port;					/* port bound */
-	bool has_hash;					/* token_hash is set */
-	uint8_t token_hash[AUTH_HASH_BYTES];		/* admin token hash */
-	struct evhttp_connection *conns[API_MAX_CONNS]; /* connections counted */
-	size_t n_conns;					/* entries used in conns */
-	struct bufferevent *accepted[API_MAX_CONNS];	/* accepted, evcon not yet known
-							 * (one reference held each) */
-	size_t n_accepted;				/* entries used in accepted */
-	struct event *ev_accepted;			/* resolves accepted[] next */
-	bool paused;					/* listener disabled at the cap */
-	struct raft_node *raft;				/* replicated log (borrowed, may be NULL) */
-	struct api_pending *pending;			/* requests waiting for Raft */
-	struct api_gather *gathers;			/* requests waiting for peers */
-	json_t *peer_view;				/* merged cluster view while a
-							 * gathered read is served, else NULL */
+	struct event_base *base;	     /* the main loop */
+	struct store *store;		     /* desired state (borrowed) */
+	struct southbound *sb;		     /* agent side (borrowed, may be NULL) */
+	struct evhttp *http;		     /* the server */
+	struct evhttp_bound_socket *bound;   /* the listening socket */
+	uint16_t port;			     /* port bound */
+	bool has_hash;			     /* token_hash is set */
+	uint8_t token_hash[AUTH_HASH_BYTES]; /* admin token hash */
+	struct api_conns *conns;	     /* connection accounting (api_conn.c) */
+	struct api_tls *tls;		     /* HTTPS, or NULL for plain HTTP */
+	struct raft_node *raft;		     /* replicated log (borrowed, may be NULL) */
+	struct api_pending *pending;	     /* requests waiting for Raft */
+	struct api_gather *gathers;	     /* requests waiting for peers */
+	json_t *peer_view;		     /* merged cluster view while a
+					      * gathered read is served, else NULL */
 };
 
 /* What a path names. */
@@ -110,14 +105,64 @@ void api_peers_decorate(struct api *api, enum model_kind kind, json_t *obj);
 /* True if the wait for rev was taken over by the cluster-wide barrier (it
  * answers later, at most about timeout_ms on); false without peers or
  * southbound (the caller then serves it from this node alone). */
-bool api_peers_wait(struct api *api, struct evhttp_request *req, uint64_t rev,
-		    uint64_t timeout_ms);
+bool api_peers_wait(struct api *api, struct evhttp_request *req, uint64_t rev, uint64_t timeout_ms);
 
 /* A connection closed: forgets the requests waiting on it. */
 void api_peers_on_close(struct api *api, struct evhttp_connection *evcon);
 
 /* Answers every request waiting for peers (503) and frees them; shutdown. */
 void api_peers_abort(struct api *api);
+
+/* Connections (api_conn.c). */
+
+/* Counters of the API's connections; plain data. */
+struct api_conn_stats {
+	uint64_t accepted;  /* connections taken in */
+	uint64_t evicted;   /* idle ones closed to make room */
+	uint64_t timed_out; /* closed at a deadline (request line, request, keep-alive) */
+	uint64_t refused;   /* closed at accept: every limit full */
+	uint64_t rejected;  /* requests answered 503 too_many_connections */
+	size_t open;	    /* connections counted now */
+	size_t overflow;    /* connections over the limits now (get 503) */
+};
+
+/* Hooks the accounting into api->http (evhttp_set_bevcb); api->tls must be
+ * set before. Returns 0 or -ENOMEM (the caller then destroys the api). */
+int api_conn_setup(struct api *api);
+
+/* Frees the accounting; after evhttp_free (which closes every connection).
+ * Takes a NULL api->conns. */
+void api_conn_teardown(struct api *api);
+
+/* Called first for every request: true if it may be served (its
+ * connection is then busy until the reply is sent); false when it was
+ * answered 503 too_many_connections with Retry-After and Connection: close. */
+bool api_conn_request(struct api *api, struct evhttp_request *req);
+
+/* Copies the counters. */
+void api_conn_get_stats(const struct api *api, struct api_conn_stats *st);
+
+/* TLS (api_tls.c). */
+
+struct bufferevent;
+
+/* Loads the server certificate chain (cert, PEM) and key, and the CA
+ * bundle peers are verified with (ca, or cert itself when NULL). TLS 1.2
+ * at least. Returns NULL on failure (logged with OpenSSL's reason). */
+struct api_tls *api_tls_new(const char *cert, const char *key, const char *ca);
+
+/* Takes NULL; sets *tp to NULL. */
+void api_tls_destroy(struct api_tls **tp);
+
+/* A server-side TLS bufferevent without a socket yet (evhttp sets it), or
+ * NULL. Freeing it frees its SSL and closes its socket. */
+struct bufferevent *api_tls_server_bev(struct api_tls *t, struct event_base *base);
+
+/* An outgoing HTTPS connection to a peer's API at host:port, verifying
+ * its certificate against the CA and its address (an IP literal) or name.
+ * NULL on failure; free with evhttp_connection_free. */
+struct evhttp_connection *api_tls_peer_conn(struct api_tls *t, struct event_base *base,
+					    const char *host, uint16_t port);
 
 /* Routes a request (api.c); used again after a barrier. */
 void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);

@@ -7,7 +7,9 @@
  * other server of the Raft configuration for theirs (forwarding the
  * client's bearer token: nodes share it with --admin-token), with a short
  * timeout, and merges. A peer that does not answer in time (down,
- * partitioned, another token) is left out of the merge. Main thread only. */
+ * partitioned, another token) is left out of the merge. A node serving
+ * HTTPS asks its peers over HTTPS, verified against its CA (api_tls.c).
+ * Main thread only. */
 #include "api_int.h"
 
 #include <errno.h>
@@ -338,7 +340,8 @@ static void api_peers_call(struct api_gather *g, const char *api_addr)
 	if (api_peers_addr(api_addr, host, sizeof(host), &port) < 0)
 		return;
 	c->g = g;
-	c->conn = evhttp_connection_base_new(g->api->base, NULL, host, port);
+	c->conn = g->api->tls ? api_tls_peer_conn(g->api->tls, g->api->base, host, port)
+			      : evhttp_connection_base_new(g->api->base, NULL, host, port);
 	if (!c->conn)
 		return;
 	g->n_calls++;

@@ -2,6 +2,7 @@
  *
  *   tenet-controller --data DIR [--api 127.0.0.1:8080]
  *                    [--southbound tcp://127.0.0.1:6641] [--log-level info]
+ *                    [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] [--insecure-http]
  *                    [--id N --raft IP:PORT [--peers ID@RAFT/API,...] [--join]
  *                     [--cluster-key FILE] [--admin-token FILE]
  *                     [--snapshot-threshold N]]
@@ -15,6 +16,10 @@
  * every node needs the same one (--cluster-key, else DIR/cluster.key, which
  * a single node creates). --admin-token imports a shared admin token so that
  * one token works on every node (and across 307 redirects).
+ * --tls-cert/--tls-key serve the API over HTTPS only (and peers are asked
+ * over HTTPS, verified against --tls-ca, default the --tls-cert file);
+ * without them the API listens in plain HTTP on a loopback address only,
+ * unless --insecure-http (api.h).
  *
  * Threads and loops: ONE thread running ONE libevent loop. evhttp serves the
  * REST API; the southbound's ZeroMQ ROUTER socket is driven from the same loop
@@ -68,6 +73,7 @@ struct ctl_opts {
 	const char *key_file;	/* cluster key file or NULL (DIR/cluster.key) */
 	const char *token_file; /* admin token to import, or NULL */
 	unsigned snap_threshold; /* entries between snapshots, 0: default */
+	struct api_config api_cfg; /* --api, TLS files, --insecure-http */
 };
 
 static void ctl_usage(FILE *fp)
@@ -76,10 +82,11 @@ static void ctl_usage(FILE *fp)
 		    "[--southbound tcp://ADDR:PORT] [--log-level err|warn|info|debug]\n"
 		    "       [--id N] [--raft IP:PORT] [--peers ID@RAFT_IP:PORT/API_IP:PORT,...] "
 		    "[--join]\n"
-		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n");
+		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n"
+		    "       [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] [--insecure-http]\n");
 }
 
-/* The cluster options; -ENOENT if c is not one of them. */
+/* The cluster and transport options; -ENOENT if c is not one of them. */
 static int ctl_parse_cluster(int c, const char *arg, struct ctl_opts *o)
 {
 	char *end;
@@ -106,6 +113,18 @@ static int ctl_parse_cluster(int c, const char *arg, struct ctl_opts *o)
 	case 'S':
 		o->snap_threshold = (unsigned)strtoul(arg, &end, 10);
 		return *end || o->snap_threshold < 2 ? -EINVAL : 0;
+	case 'C':
+		o->api_cfg.tls_cert = arg;
+		return 0;
+	case 'K':
+		o->api_cfg.tls_key = arg;
+		return 0;
+	case 'A':
+		o->api_cfg.tls_ca = arg;
+		return 0;
+	case 'I':
+		o->api_cfg.insecure_http = true;
+		return 0;
 	default:
 		return -ENOENT;
 	}
@@ -125,6 +144,10 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	    {"cluster-key", required_argument, NULL, 'k'},
 	    {"admin-token", required_argument, NULL, 't'},
 	    {"snapshot-threshold", required_argument, NULL, 'S'},
+	    {"tls-cert", required_argument, NULL, 'C'},
+	    {"tls-key", required_argument, NULL, 'K'},
+	    {"tls-ca", required_argument, NULL, 'A'},
+	    {"insecure-http", no_argument, NULL, 'I'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -157,6 +180,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 			return -EINVAL;
 		}
 	}
+	o->api_cfg.listen = o->api;
 	return o->data && optind == argc ? 0 : -EINVAL;
 }
 
@@ -327,7 +351,7 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	c->sb = southbound_new(c->base, c->store, o->southbound, c->cert);
 	if (!c->sb)
 		return -EIO;
-	c->api = api_new(c->base, c->store, c->sb, o->api);
+	c->api = api_new(c->base, c->store, c->sb, &o->api_cfg);
 	if (!c->api)
 		return -EIO;
 	rc = ctl_raft_start(c, o);

@@ -10,6 +10,7 @@ MAIN_PKGS=(
 	clang llvm
 	libzmq3-dev libczmq-dev liblmdb-dev libsodium-dev libmsgpack-dev
 	libevent-dev libjansson-dev libuv1-dev libcmocka-dev libelf-dev zlib1g-dev
+	libssl-dev openssl
 	libclang-rt-14-dev
 	iproute2 iputils-ping iperf3 ethtool procps psmisc curl jq util-linux kmod python3
 )

@@ -97,7 +97,7 @@ topo_controller() {
 	topo_ns_add "$ns"
 	topo_plug "$ns" eth0 "$TOPO_CTL_IP"
 	ip netns exec "$ns" "$CTL_BIN" --data "$TOPO_DIR/ctl" --api "$TOPO_CTL_IP:8080" \
-		--southbound "$TOPO_SB" >"$TOPO_DIR/controller.log" 2>&1 &
+		--insecure-http --southbound "$TOPO_SB" >"$TOPO_DIR/controller.log" 2>&1 &
 	TOPO_CTL_PID=$!
 	wait_for 20 "controller ready" test -s "$TOPO_DIR/ctl/admin.token" || topo_dump_logs
 	wait_for 20 "controller API answers" tctl status || topo_dump_logs
@@ -263,7 +263,7 @@ topo_controller_stop() {
 # topo_controller did, and waits for its API.
 topo_controller_restart() {
 	ip netns exec "$TOPO_P-ctl" "$CTL_BIN" --data "$TOPO_DIR/ctl" --api "$TOPO_CTL_IP:8080" \
-		--southbound "$TOPO_SB" >>"$TOPO_DIR/controller.log" 2>&1 &
+		--insecure-http --southbound "$TOPO_SB" >>"$TOPO_DIR/controller.log" 2>&1 &
 	TOPO_CTL_PID=$!
 	wait_for 20 "controller API answers after restart" tctl status || topo_dump_logs
 }

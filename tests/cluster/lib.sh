@@ -101,13 +101,14 @@ cl_peers() {
 cl_start() {
 	local id=$1
 	shift
-	local pre=()
-	[ -n "$CL_NETNS" ] && pre=(ip netns exec "$CL_NETNS$id")
+	local pre=() plain=()
+	# plain HTTP on the namespaces' addresses: a network of the test's own
+	[ -n "$CL_NETNS" ] && pre=(ip netns exec "$CL_NETNS$id") && plain=(--insecure-http)
 	# a simple command, so that $! is the controller itself
 	"${pre[@]}" "$CTL" --data "$CL_DIR/n$id" --api "$(cl_api "$id")" \
 		--southbound "tcp://127.0.0.1:$(cl_sb_port "$id")" --id "$id" \
 		--raft "$(cl_ip "$id"):$(cl_raft_port "$id")" --cluster-key "$CL_DIR/cluster.key" \
-		--admin-token "$CL_DIR/token" "$@" >>"$CL_DIR/n$id.log" 2>&1 &
+		--admin-token "$CL_DIR/token" "${plain[@]}" "$@" >>"$CL_DIR/n$id.log" 2>&1 &
 	CL_PID[$id]=$!
 }
 

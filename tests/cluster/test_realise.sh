@@ -26,7 +26,7 @@ for i in 1 2 3; do PEERS="$PEERS${PEERS:+,}$i@${CL_IPS[$i]}:7000/${CL_IPS[$i]}:8
 cl_start() {
 	local i=$1
 	ip netns exec "${CL_NS[$i]}" "$CTL_BIN" --data "${CL_DIRS[$i]}" --api "${CL_IPS[$i]}:8080" \
-		--southbound "tcp://${CL_IPS[$i]}:6641" --id "$i" --raft "${CL_IPS[$i]}:7000" \
+		--insecure-http --southbound "tcp://${CL_IPS[$i]}:6641" --id "$i" --raft "${CL_IPS[$i]}:7000" \
 		--peers "$PEERS" --cluster-key "$TOPO_DIR/cluster.key" \
 		--admin-token "$TOPO_DIR/token" >>"$TOPO_DIR/controller-$i.log" 2>&1 &
 	TOPO_PIDS+=($!)
