@@ -351,8 +351,11 @@ static void api_conn_on_complete(struct evhttp_request *req, void *arg)
 void api_conn_get_stats(const struct api *api, struct api_conn_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	if (api && api->conns)
-		*st = api->conns->stats;
+	if (!api || !api->conns)
+		return;
+	*st = api->conns->stats;
+	for (size_t i = 0; i < API_CONN_SLOTS; i++)
+		st->busy += api->conns->slots[i].state == API_CONN_BUSY;
 }
 
 int api_conn_setup(struct api *api)

@@ -297,12 +297,13 @@ void api_status(struct api *api, struct evhttp_request *req)
 	    "rx_unknown_type", (json_int_t)st.rx_unknown_type, "rx_unauthenticated",
 	    (json_int_t)st.rx_unauthenticated, "tx_snapshots", (json_int_t)st.tx_snapshots,
 	    "tx_deltas", (json_int_t)st.tx_deltas, "hello_ahead", (json_int_t)st.hello_ahead);
-	json_object_set_new(
-	    body, "api",
-	    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "connections", (json_int_t)cs.open,
-		      "overflow", (json_int_t)cs.overflow, "accepted", (json_int_t)cs.accepted,
-		      "evicted", (json_int_t)cs.evicted, "timed_out", (json_int_t)cs.timed_out,
-		      "refused", (json_int_t)cs.refused, "rejected", (json_int_t)cs.rejected));
+	json_object_set_new(body, "api",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "connections",
+				      (json_int_t)cs.open, "busy", (json_int_t)cs.busy, "overflow",
+				      (json_int_t)cs.overflow, "accepted", (json_int_t)cs.accepted,
+				      "evicted", (json_int_t)cs.evicted, "timed_out",
+				      (json_int_t)cs.timed_out, "refused", (json_int_t)cs.refused,
+				      "rejected", (json_int_t)cs.rejected));
 	api_reply(api, req, 200, body, rev);
 }
 

@@ -124,6 +124,7 @@ struct api_conn_stats {
 	uint64_t rejected;  /* requests answered 503 too_many_connections */
 	size_t open;	    /* connections counted now */
 	size_t overflow;    /* connections over the limits now (get 503) */
+	size_t busy;	    /* connections serving a request now */
 };
 
 /* Hooks the accounting into api->http (evhttp_set_bevcb); api->tls must be

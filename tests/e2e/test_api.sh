@@ -251,54 +251,7 @@ for kind in tenants networks subnets ports hosts; do
 	[ "$(jget ".$kind | length")" = 0 ] || fail "$kind left over: $BODY"
 done
 
-echo "# connection cap (API_MAX_CONNS = 128)"
-if ! command -v python3 >/dev/null; then
-	fail "no python3 for the connection cap check (scripts/install-deps.sh installs it)"
-elif python3 - "$ADDR" "$TOKEN" <<'PY'; then ok "connections are counted from accept, also idle ones; past the cap they wait until one closes"; else fail "connection cap"; fi
-import socket, sys
-host, port = sys.argv[1].rsplit(":", 1)
-req = ("GET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % sys.argv[2]).encode()
-def connect():
-    return socket.create_connection((host, int(port)))
-def status(s, timeout):
-    """The status of the answer to a request sent before, None if none comes in time."""
-    s.settimeout(timeout)
-    try:
-        data = s.recv(64)
-    except socket.timeout:
-        return None
-    return data.split()[1].decode() if data else "closed"
-def fail(msg):
-    print("connection cap:", msg, file=sys.stderr)
-    sys.exit(1)
-socks = []
-for i in range(128):
-    s = connect()
-    s.sendall(req)
-    code = status(s, 10)
-    if code != "200":
-        fail("connection %d: %s" % (i, code))
-    socks.append(s)
-# the cap is reached: a 129th connection is not served (it waits in the backlog)
-extra = connect()
-extra.sendall(req)
-if status(extra, 1.5) is not None:
-    fail("connection 129 served past the cap")
-# a freed slot serves the waiting connection
-socks.pop().close()
-if status(extra, 10) != "200":
-    fail("waiting connection not served after a close")
-# an idle connection (no request ever) holds a slot too
-socks.pop().close()
-idle = connect()
-late = connect()
-late.sendall(req)
-if status(late, 1.5) is not None:
-    fail("an idle connection was not counted")
-idle.close()
-if status(late, 10) != "200":
-    fail("waiting connection not served after the idle one closed")
-PY
+# Connection limits, deadlines and eviction: test_api_slowloris.sh.
 
 echo "# shutdown answers a pending wait"
 KEY2='Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID'
