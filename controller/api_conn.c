@@ -95,7 +95,7 @@ static void api_conn_enter(struct api_conn *c, enum api_conn_state st)
 		evtimer_del(c->timer);
 }
 
-/* True if a request line has started in c's input (a '\n' is there). */
+/* True if a whole line is in c's input: the request line came. */
 static bool api_conn_has_line(struct api_conn *c)
 {
 	struct evbuffer_ptr p = evbuffer_search(c->input, "\n", 1, NULL);
@@ -140,6 +140,8 @@ static void api_conn_on_close(struct evhttp_connection *evcon, void *arg)
 	struct api_conn *c = arg;
 	struct api *api = c->set->api;
 
+	if (c->evcon != evcon) /* not this slot's connection (cannot happen) */
+		return;
 	api_cluster_on_close(api, evcon);
 	api_peers_on_close(api, evcon);
 	evtimer_del(c->timer);
@@ -323,8 +325,9 @@ bool api_conn_request(struct api *api, struct evhttp_request *req)
 	struct api_conn *c = api_conn_find(api->conns, evhttp_request_get_connection(req));
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
+	if (c)
+		api_conn_enter(c, API_CONN_BUSY); /* overflow: closed after the 503 */
 	if (c && !c->overflow) {
-		api_conn_enter(c, API_CONN_BUSY);
 		evhttp_request_set_on_complete_cb(req, api_conn_on_complete, c);
 		return true;
 	}
@@ -355,7 +358,8 @@ void api_conn_get_stats(const struct api *api, struct api_conn_stats *st)
 		return;
 	*st = api->conns->stats;
 	for (size_t i = 0; i < API_CONN_SLOTS; i++)
-		st->busy += api->conns->slots[i].state == API_CONN_BUSY;
+		st->busy +=
+		    api->conns->slots[i].state == API_CONN_BUSY && !api->conns->slots[i].overflow;
 }
 
 int api_conn_setup(struct api *api)
