@@ -76,7 +76,8 @@ get() {
 	SECS=${out#* }
 	BODY=$(cat "$TMP/body" 2>/dev/null)
 }
-wait_for 20 "API answers" eval 'get /v1/status; [ "$CODE" = 200 ]' || exit 1
+api_up() { get /v1/status && [ "$CODE" = 200 ]; }
+wait_for 20 "API answers" api_up || exit 1
 stat_api() { get /v1/status && jq -r ".api.$1" <<<"$BODY"; }
 
 # The helper opens N connections from a source address and keeps them; in
@@ -176,6 +177,7 @@ wait_for 15 "every idle connection from 127.0.0.1 closed" all_closed idle-b &&
 echo "# an address whose connections all serve requests gets 503, others are served"
 # two hosts no agent serves (each gets a row for the other): a wait for
 # the current revision stays pending
+# shellcheck disable=SC2016 # Z85 keys: the $ are literal
 KEYS=('Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID' 'Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hIE')
 for h in 1 2; do
 	key=${KEYS[$((h - 1))]}
@@ -185,7 +187,8 @@ for h in 1 2; do
 		"http://$API/v1/hosts"
 done
 flood 127.0.0.3 32 wait busy
-wait_for 10 "32 waits in flight" eval '[ "$(stat_api busy)" -ge 33 ] 2>/dev/null'
+waits_in_flight() { [ "$(stat_api busy)" -ge 33 ] 2>/dev/null; } # and this GET
+wait_for 10 "32 waits in flight" waits_in_flight
 get /v1/status --interface 127.0.0.3
 retry=$(tr -d '\r' <"$TMP/hdr" | awk 'tolower($1) == "retry-after:" { print $2 }')
 if [ "$CODE" = 503 ] && [ "$retry" = 1 ] &&
@@ -200,7 +203,8 @@ timed_get "another address while 127.0.0.3 is at its limit"
 echo "# the controller is healthy"
 kill -0 "$PID" 2>/dev/null || die "controller died"
 kill -TERM "$PID"
-wait_for 10 "controller stops on SIGTERM" eval '! kill -0 "$PID" 2>/dev/null'
+stopped() { ! kill -0 "$PID" 2>/dev/null; }
+wait_for 10 "controller stops on SIGTERM" stopped
 wait "$PID"
 rc=$?
 PID=

@@ -95,7 +95,7 @@ fi
 ip netns exec "$NS" "$CTL" --data "$TMP/plain" --api 198.18.7.1:8080 --insecure-http \
 	--southbound tcp://127.0.0.1:6641 >>"$TMP/plain.log" 2>&1 &
 PLAIN=$!
-PIDS+=($PLAIN)
+PIDS+=("$PLAIN")
 wait_for 20 test -s "$TMP/plain/admin.token" &&
 	inns "$CLI" --api http://198.18.7.1:8080 --token-file "$TMP/plain/admin.token" status >/dev/null &&
 	ok "starts and serves with --insecure-http" || fail "plain HTTP with --insecure-http"
