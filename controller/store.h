@@ -72,6 +72,17 @@ void store_destroy(struct store **sp);
 int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, const char *body,
 		     const char *idem, void **buf, size_t *len);
 
+/* Like store_cmd_encode with the allocation seed given. A create carries a
+ * seed: the first VNI or MAC tried for the new object is drawn from it, so
+ * identifiers that travel on the underlay cannot be guessed from the order
+ * of creation, while every replica still allocates the same values. The
+ * seed is part of the replicated command; store_cmd_encode draws it from
+ * libsodium's generator. Seed 0 (or a command without one, as written by
+ * earlier versions) allocates sequentially from the stored counters. */
+int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *id,
+			    const char *body, const char *idem, uint64_t seed, void **buf,
+			    size_t *len);
+
 /* Applies one command in one write transaction. Returns 0 when applied (or
  * replayed by idempotency key), with res->status 200/201/204, res->revision
  * the new revision and res->object the stored object. Returns -EINVAL

@@ -32,6 +32,7 @@ struct store_cmd {
 	char id[STORE_ID_MAX + 1];     /* object id */
 	char *body;		       /* JSON text (malloc'd, NUL-terminated) */
 	char idem[STORE_IDEM_MAX + 1]; /* idempotency key, "" if none */
+	uint64_t seed;		       /* allocation seed (creates), 0: sequential */
 };
 
 /* "?", "create", "update", "delete", indexed by enum store_op. */
@@ -53,6 +54,7 @@ struct store_txn {
 	struct store *s;	 /* the store */
 	MDB_txn *txn;		 /* the LMDB transaction */
 	struct model_error *err; /* filled on rejection */
+	uint64_t seed;		 /* the command's allocation seed, 0: sequential */
 };
 
 /* Decodes a command strictly (one map, nothing after it). Returns 0 (free
