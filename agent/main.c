@@ -32,6 +32,7 @@
 #include "loader.h"
 #include "log.h"
 #include "sbclient.h"
+#include "version.h"
 
 #define MAIN_ZERO_KEY "0000000000000000000000000000000000000000"
 
@@ -59,6 +60,7 @@ static void main_usage(FILE *f)
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
 	    "       tenet-agent --genkey FILE\n"
+	    "       tenet-agent --version\n"
 	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
 	    "                   [--state-dir DIR]\n"
 	    "  LIST: the controllers, comma-separated, each tcp://IP:PORT or\n"
@@ -97,6 +99,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	int c;
@@ -120,6 +123,9 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 			}
 		} else if (c == 'h') {
 			main_usage(stdout);
+			exit(0);
+		} else if (c == 'V') {
+			printf("tenet-agent %s\n", TENET_VERSION_FULL);
 			exit(0);
 		} else {
 			return -EINVAL; /* getopt said why */

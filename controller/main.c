@@ -54,6 +54,7 @@
 #include "raft_node.h"
 #include "southbound.h"
 #include "store.h"
+#include "version.h"
 
 /* Command-line options. */
 struct ctl_opts {
@@ -76,7 +77,8 @@ static void ctl_usage(FILE *fp)
 		    "[--southbound tcp://ADDR:PORT] [--log-level err|warn|info|debug]\n"
 		    "       [--id N] [--raft IP:PORT] [--peers ID@RAFT_IP:PORT/API_IP:PORT,...] "
 		    "[--join]\n"
-		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n");
+		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n"
+		    "       tenet-controller --version\n");
 }
 
 /* The cluster options; -ENOENT if c is not one of them. */
@@ -126,6 +128,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	    {"admin-token", required_argument, NULL, 't'},
 	    {"snapshot-threshold", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -133,7 +136,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	*o = (struct ctl_opts){.api = "127.0.0.1:8080", .southbound = "tcp://127.0.0.1:6641",
 			       .log_level = LOG_LVL_INFO, .id = 1};
 	while ((c = getopt_long(argc, argv, "d:a:s:l:h", longopts, NULL)) != -1) {
-		if (c != 'h' && ctl_parse_cluster(c, optarg, o) == 0)
+		if (c != 'h' && c != 'V' && ctl_parse_cluster(c, optarg, o) == 0)
 			continue;
 		switch (c) {
 		case 'd':
@@ -152,6 +155,9 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 			break;
 		case 'h':
 			ctl_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tenet-controller %s\n", TENET_VERSION_FULL);
 			exit(0);
 		default:
 			return -EINVAL;
