@@ -513,14 +513,15 @@ static int store_first_ref(struct store_txn *t, const char *child, void *arg)
 
 static int store_do_delete(struct store_txn *t, const struct store_cmd *c)
 {
-	char by[STORE_ID_MAX + 1];
+	char by[STORE_ID_MAX + 1], parent[STORE_ID_MAX + 8];
 	json_t *old;
 	int rc;
 
 	rc = store_target(t, c, &old);
 	if (rc < 0)
 		return rc;
-	rc = stx_ref_foreach(t, c->id, -1, store_first_ref, by);
+	store_kind_ref_parent(c->kind, c->id, parent);
+	rc = stx_ref_foreach(t, parent, -1, store_first_ref, by);
 	if (rc > 0) {
 		model_error_set(t->err, "in_use", "id", "%s %.40s is still used by %.40s",
 				model_kind_name(c->kind), c->id, by);

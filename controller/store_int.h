@@ -117,4 +117,10 @@ int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id, 
 int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
 		       const json_t *obj);
 
+/* Writes to buf (size STORE_ID_MAX + 8) the parent key under which the
+ * objects that refer to object id of kind are recorded in `refs`: the id
+ * itself, or "host:<name>" for a host (the ports bound to it; the prefix
+ * keeps a host name from ever reading as another object's id). */
+void store_kind_ref_parent(enum model_kind kind, const char *id, char *buf);
+
 #endif

@@ -534,10 +534,23 @@ static int kinds_port_index(struct store_txn *t, bool on, const char *id, const 
 				       kinds_str(fip, "ip_address"));
 	}
 	/* one port per (host, interface): two would join their networks or
-	 * tenants on one wire (host names hold no ':') */
-	if (rc == 0 && kinds_binding(obj, &host, &ifname))
+	 * tenants on one wire (host names hold no ':'); the host knows its
+	 * bound ports, so it cannot be deleted under them */
+	if (rc == 0 && kinds_binding(obj, &host, &ifname)) {
+		char parent[STORE_ID_MAX + 8];
+
 		rc = kinds_key(t, on, id, "binding", "bind:%s:%s", host, ifname);
+		store_kind_ref_parent(MODEL_HOST, host, parent);
+		if (rc == 0)
+			rc = kinds_ref_set(t, on, parent, id, MODEL_PORT);
+	}
 	return rc;
+}
+
+void store_kind_ref_parent(enum model_kind kind, const char *id, char *buf)
+{
+	snprintf(buf, STORE_ID_MAX + 8, "%s%.*s", kind == MODEL_HOST ? "host:" : "", STORE_ID_MAX,
+		 id);
 }
 
 /* Claims (on) or releases (!on) what obj holds. */

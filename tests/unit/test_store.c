@@ -502,6 +502,46 @@ static void test_topology(void **state)
 	fixture_close(&f);
 }
 
+/* A host with bound ports cannot be deleted (409 naming the port), also when
+ * the host's name reads like another object's id; once the port moves away
+ * or is unbound, it can. */
+static void test_host_in_use(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	const char *host =
+	    "{\"name\":\"h1\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.1\"}";
+	struct store_result res;
+
+	base(s);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", host, "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL),
+			 0);
+	assert_true(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", &res) < 0);
+	assert_int_equal(res.status, 409);
+	assert_string_equal(res.err.code, "in_use");
+	assert_non_null(strstr(res.err.message, T_PORT1));
+	store_result_release(&res);
+	/* the network is still deletable only without its port: refs apart */
+	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, 409, "id");
+	/* bound elsewhere: h1 is free */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"binding\":{\"host\":\"h2\",\"interface\":\"veth0\"}}", "", NULL),
+			 0);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", NULL), 0);
+	/* unbound: h2 was never a host; re-create h1, bind, unbind, delete */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", host, "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
+			 0);
+	reject(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, 409, "id");
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"binding\":null}", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", NULL), 0);
+	fixture_close(&f);
+}
+
 /* A seeded create draws its VNI and MAC from the seed (the same seed gives the
  * same values on every replica), probes past claimed values and leaves the
  * sequential counters alone; store_cmd_encode draws a fresh seed per create. */
@@ -778,6 +818,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_ip_allocation, fixture_teardown),
 	    cmocka_unit_test_teardown(test_command_decoding, fixture_teardown),
 	    cmocka_unit_test_teardown(test_seeded_allocation, fixture_teardown),
+	    cmocka_unit_test_teardown(test_host_in_use, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
