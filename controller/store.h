@@ -104,11 +104,10 @@ uint64_t store_revision(struct store *s);
  * -ENOENT if absent, -EINVAL, -EIO. */
 int store_get(struct store *s, enum model_kind kind, const char *id, json_t **out);
 
-/* Lists the objects of kind, in id order, keeping only those whose members
- * equal every member of filter (a JSON object of strings; NULL or empty for
- * all): strings compare as such, integers in decimal, booleans as
- * "true"/"false"; other members never match. On success *out is a new JSON array and 0 is returned;
- * -EINVAL, -ENOMEM, -EIO. */
+/* Lists the objects of kind, in id order, keeping only those that match
+ * every member of filter (a JSON object of strings, NULL or empty for all)
+ * by model_filter_match. On success *out is a new JSON array and 0 is
+ * returned; -EINVAL, -ENOMEM, -EIO. */
 int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out);
 
 /* Fills *out (release with topology_release) from one read transaction:
