@@ -27,8 +27,8 @@
  * queue plus an eventfd watched by this loop.
  *
  * First start in DIR: creates DIR (0700), the LMDB store, the server CURVE
- * certificate (DIR/server.cert, DIR/server.cert_secret via zcert_save, and
- * DIR/server.pub holding the Z85 public key and a newline) and, once the API
+ * certificate (DIR/server.cert, DIR/server.cert_secret, DIR/server.pub; see
+ * server_cert.h: a damaged one is refused, never replaced) and, once the API
  * socket listens, the admin token (DIR/admin.token, 0600; only its hash is
  * stored), so that scripts may wait for the token file.
  */
