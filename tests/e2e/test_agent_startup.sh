@@ -57,7 +57,7 @@ refused() {
 	agent "$@"
 	if [ "$RC" != 1 ]; then
 		fail "$name: exit status $RC, want 1 (137: still running after 20 s)"
-	elif grep -q 'ERROR: AddressSanitizer\|runtime error' "$TOPO_DIR/case.log"; then
+	elif grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' "$TOPO_DIR/case.log"; then
 		fail "$name: sanitizer report"
 	elif [ "$(bpf_mounts)" != "$mounts" ] || mountpoint -q "$TOPO_BPFFS"; then
 		fail "$name: a bpffs stayed mounted"
@@ -115,7 +115,7 @@ else
 fi
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-grep -q 'ERROR: AddressSanitizer\|runtime error' "$TOPO_DIR/agent-h1.log" &&
+grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' "$TOPO_DIR/agent-h1.log" &&
 	fail "correct start: sanitizer report"
 
 [ "$FAILS" = 0 ] || die "$FAILS check(s) failed"

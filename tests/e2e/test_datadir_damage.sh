@@ -40,11 +40,10 @@ ok() { echo "ok - $*"; }
 
 for b in "$CTL" "$AGENT"; do [ -x "$b" ] || die "missing $b (build first)"; done
 
-# start [ARGS...]: runs the controller on $D in the background, waits for
-# its ready line (deadline 20 s) and sets BASE.
+# start: runs the controller on $D in the background, waits for its ready
+# line (deadline 20 s) and sets BASE.
 start() {
-	: >"$TMP/ctl.log"
-	"$CTL" --data "$D" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' "$@" \
+	"$CTL" --data "$D" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' \
 		>"$TMP/ctl.log" 2>&1 &
 	PID=$!
 	local deadline=$((SECONDS + 20))
