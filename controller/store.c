@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "store_check.h"
 
 #define STORE_MAP_SIZE (1ull << 30) /* LMDB map size: 1 GiB of address space */
 
@@ -214,6 +215,8 @@ struct store *store_new(const char *dir, size_t changelog_window)
 	int rc;
 
 	if (!dir || changelog_window < 1)
+		return NULL;
+	if (store_check_file(dir) < 0) /* logged, with what to do */
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)

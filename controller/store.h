@@ -58,7 +58,8 @@ struct store_result {
 
 /* Opens (creating if needed) the LMDB environment in directory dir, which
  * must exist, keeping the last changelog_window (>= 1) change-log entries.
- * Returns NULL on failure (logged). */
+ * A data file that is damaged (store_check.h: truncated, zeroed) is refused
+ * before LMDB maps it. Returns NULL on failure (logged). */
 struct store *store_new(const char *dir, size_t changelog_window);
 
 /* Closes the environment. Takes NULL; sets *sp to NULL. */
