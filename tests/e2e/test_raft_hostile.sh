@@ -11,6 +11,7 @@
 # rate-limited.
 set -u
 BUILD=${1:?build dir}
+# shellcheck source=tests/cluster/lib.sh
 . "$(dirname "$0")/../cluster/lib.sh"
 cl_init
 cl_netns_init 3
@@ -179,7 +180,7 @@ N=100 attack flood
 FLOOD_LINES=$(($(grep -c "raft peer refused" "$CL_DIR/n$L.log") - before))
 # RAFT_TRANSPORT_PENDING_PER_SOURCE (controller/raft_transport.h)
 left=$(echo "$ATTACK_OUT" | sed -n 's/^open=//p')
-[ -n "$left" ] && [ "$left" -le 8 ] || cl_fail "the per-source cap let ${left:-?} of 100 silent connections wait"
+{ [ -n "$left" ] && [ "$left" -le 8 ]; } || cl_fail "the per-source cap let ${left:-?} of 100 silent connections wait"
 attack badmac
 
 # Refusals are logged with the peer's address, rate-limited: the flood's 100
