@@ -35,9 +35,19 @@ json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 
 	if (kind == MODEL_PORT) {
 		uint32_t key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
+		const char *host = json_string_value(
+		    json_object_get(json_object_get(obj, "binding"), "host"));
+		json_t *h = NULL;
 
 		known = api->sb && southbound_port_info(api->sb, key, &pi);
-		json_object_set_new(obj, "status", json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		/* bound to a host that is not enrolled: nothing can realise it
+		 * (Neutron's binding_failed) */
+		if (host && host[0] && store_get(api->store, MODEL_HOST, host, &h) == -ENOENT)
+			json_object_set_new(obj, "status", json_string("BINDING_FAILED"));
+		else
+			json_object_set_new(obj, "status",
+					    json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		json_decref(h);
 	} else if (kind == MODEL_HOST) {
 		const char *name = json_string_value(json_object_get(obj, "name"));
 
