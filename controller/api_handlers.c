@@ -35,9 +35,19 @@ json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 
 	if (kind == MODEL_PORT) {
 		uint32_t key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
+		const char *host = json_string_value(
+		    json_object_get(json_object_get(obj, "binding"), "host"));
+		json_t *h = NULL;
 
 		known = api->sb && southbound_port_info(api->sb, key, &pi);
-		json_object_set_new(obj, "status", json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		/* bound to a host that is not enrolled: nothing can realise it
+		 * (Neutron's binding_failed) */
+		if (host && host[0] && store_get(api->store, MODEL_HOST, host, &h) == -ENOENT)
+			json_object_set_new(obj, "status", json_string("BINDING_FAILED"));
+		else
+			json_object_set_new(obj, "status",
+					    json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		json_decref(h);
 	} else if (kind == MODEL_HOST) {
 		const char *name = json_string_value(json_object_get(obj, "name"));
 
@@ -66,7 +76,8 @@ static int api_parse_u64(const char *s, uint64_t *v)
 
 /* Parses the query string into q; false (400 sent) when malformed or when a
  * key is not among allowed (NULL-terminated), or, with kind >= 0, not a
- * field of kind. */
+ * filter of kind (model_filter_known): a filter the API cannot evaluate is
+ * refused, never answered with an empty list. */
 static bool api_query(struct api *api, struct evhttp_request *req, const char *const *allowed,
 		      int kind, struct evkeyvalq *q)
 {
@@ -86,8 +97,11 @@ static bool api_query(struct api *api, struct evhttp_request *req, const char *c
 			continue; /* api_consistent's */
 		while (a && *a && strcmp(*a, kv->key) != 0)
 			a++;
-		if (kind >= 0 ? !model_field_known(kind, kv->key) : !*a) {
-			api_error(api, req, 400, "invalid_query", "unknown query parameter",
+		if (kind >= 0 ? !model_filter_known(kind, kv->key) : !*a) {
+			api_error(api, req, 400, "invalid_query",
+				  kind >= 0 && model_field_known(kind, kv->key)
+				      ? "this field cannot be used as a filter"
+				      : "unknown query parameter",
 				  kv->key);
 			evhttp_clear_headers(q);
 			return false;
@@ -122,11 +136,29 @@ void api_list(struct api *api, struct evhttp_request *req, const struct api_rout
 		return api_error(api, req, 400, "invalid_query", "filter values must be UTF-8",
 				 NULL);
 	}
-	rc = store_list(api->store, r->kind, filter, &list);
-	json_decref(filter);
-	if (rc < 0)
+	/* filtered after decoration: status and state are filters too */
+	rc = store_list(api->store, r->kind, NULL, &list);
+	if (rc < 0) {
+		json_decref(filter);
 		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
-	json_array_foreach(list, i, obj) api_decorate(api, r->kind, obj);
+	}
+	for (i = 0; i < json_array_size(list);) {
+		const char *key;
+		json_t *want;
+		bool keep = true;
+
+		obj = api_decorate(api, r->kind, json_array_get(list, i));
+		json_object_foreach(filter, key, want)
+		{
+			keep =
+			    keep && model_filter_match(r->kind, obj, key, json_string_value(want));
+		}
+		if (keep)
+			i++;
+		else
+			json_array_remove(list, i);
+	}
+	json_decref(filter);
 	api_reply(api, req, 200, json_pack("{s:o}", model_kind_plural(r->kind), list), rev);
 }
 

@@ -160,6 +160,15 @@ expect 201 "create port with an allocated IP"
 PORT2=$(jget .id)
 call GET "/ports?network_id=$NET"
 [ "$(jget '.ports | length')" = 2 ] || fail "port list: $BODY"
+call GET "/ports?binding_host=h1"
+[ "$(jget '.ports | length')" = 1 ] && [ "$(jget '.ports[0].id')" = "$PORT" ] ||
+	fail "filter by binding_host: $BODY"
+call GET "/ports?binding_host=h1&binding_interface=veth-vm1&ip_address=10.0.0.5&subnet_id=$SUB"
+[ "$(jget '.ports | length')" = 1 ] || fail "filter by binding and fixed IP: $BODY"
+call GET "/ports?ip_address=10.0.0.2"
+[ "$(jget '.ports[0].id')" = "$PORT2" ] || fail "filter by ip_address: $BODY"
+call GET "/ports?status=DOWN"
+[ "$(jget '.ports | length')" = 2 ] || fail "filter by status (decorated): $BODY"
 
 call POST /hosts "{\"name\":\"h1\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.1\"}"
 expect 201 "create host"
@@ -169,6 +178,7 @@ call GET /hosts/h1
 expect 200 "show host"
 call PATCH /hosts/h1 '{"underlay_ip":"198.18.0.11"}'
 expect 200 "patch host"
+bad DELETE /hosts/h1 "" 409 in_use id "delete a host with a bound port"
 
 call GET /status
 expect 200 "status"
@@ -223,6 +233,9 @@ bad DELETE "/subnets/$SUB" "" 409 in_use id "delete referenced subnet"
 bad DELETE "/tenants/$TEN" "" 409 in_use id "delete referenced tenant"
 bad GET "/changes?since=x" "" 400 invalid_query since "bad since"
 bad GET "/networks?color=red" "" 400 invalid_query color "unknown filter"
+bad GET "/ports?fixed_ips=10.0.0.5" "" 400 invalid_query fixed_ips "list field as a filter"
+bad GET "/ports?binding=h1" "" 400 invalid_query binding "object field as a filter"
+bad GET "/subnets?dns_nameservers=10.0.0.2" "" 400 invalid_query dns_nameservers "list filter"
 bad GET "/networks?name=%ff%fe" "" 400 invalid_query "" "filter value not UTF-8"
 
 echo "# idempotency key"
