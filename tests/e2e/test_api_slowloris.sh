@@ -3,7 +3,8 @@
 # a controller in a namespace of its own, flooded with 300 idle TCP
 # connections (no request, no token) from another address and then from
 # the client's own address, answers an authenticated GET in under 1 s each
-# time; the idle connections are closed by the request-line deadline; an
+# time; the idle connections, and ones whose request line never ends, are
+# closed by the request-line deadline; an
 # address whose connections all serve requests gets 503 with Retry-After
 # for one more, while another address is still served. The controller
 # stays healthy throughout and stops cleanly.
@@ -81,7 +82,8 @@ wait_for 20 "API answers" api_up || exit 1
 stat_api() { get /v1/status && jq -r ".api.$1" <<<"$BODY"; }
 
 # The helper opens N connections from a source address and keeps them; in
-# mode "wait" each sends a long GET /v1/wait first. It reports in its
+# mode "wait" each sends a long GET /v1/wait first, in mode "partial" the
+# start of a request line and nothing more. It reports in its
 # status file "opened N" once connected, then "closed M": how many the
 # server has closed, every 0.1 s, until all are (or 60 s passed).
 cat >"$TMP/conns.py" <<'PY'
@@ -110,6 +112,8 @@ for i in range(n):
         continue
     if mode == "wait":
         s.sendall(req)
+    elif mode == "partial":  # a request line that never ends
+        s.sendall(b"GET /v1/status HT")
     s.setblocking(False)
     socks.append(s)
 report("opened %d" % len(socks))
@@ -170,6 +174,10 @@ wait_for 15 "every idle connection from 127.0.0.2 closed" all_closed idle-a &&
 	ok "all $(opened idle-a) idle connections from 127.0.0.2 closed"
 wait_for 15 "every idle connection from 127.0.0.1 closed" all_closed idle-b &&
 	ok "all $(opened idle-b) idle connections from 127.0.0.1 closed"
+flood 127.0.0.4 10 partial partial
+wait_for 10 "partial request lines sent" test -s "$TMP/partial"
+wait_for 15 "every connection with a partial request line closed" all_closed partial &&
+	ok "all $(opened partial) connections with an unfinished request line closed"
 [ "$(stat_api timed_out)" -gt 0 ] 2>/dev/null && [ "$(stat_api evicted)" -gt 0 ] &&
 	ok "counted: timed_out=$(stat_api timed_out) evicted=$(stat_api evicted)" ||
 	fail "api counters: $BODY"
