@@ -147,8 +147,8 @@ static void kf_report(struct kf_run *r, enum kfeature f, const char *detail, int
 			 kf_info[f].what, err, kf_info[f].need, r->release);
 	else
 		snprintf(line, sizeof(line), "kernel feature missing: %s%s%s (%s) kernel=%s",
-			 kf_info[f].what, detail ? ": " : "", detail ? detail : "",
-			 kf_info[f].need, r->release);
+			 kf_info[f].what, detail ? ": " : "", detail ? detail : "", kf_info[f].need,
+			 r->release);
 	r->missing++;
 	if (r->cfg && r->cfg->report)
 		r->cfg->report(r->cfg->arg, f, line);

@@ -21,9 +21,9 @@
 
 /* Test fixture: injected probe answers, collected report lines. */
 struct fx {
-	int answer[KFEATURE_COUNT]; /* what the fake probe returns per feature */
-	int probed[KFEATURE_COUNT]; /* fake probe calls per feature */
-	char lines[FX_LINES][512];  /* reported lines */
+	int answer[KFEATURE_COUNT];    /* what the fake probe returns per feature */
+	int probed[KFEATURE_COUNT];    /* fake probe calls per feature */
+	char lines[FX_LINES][512];     /* reported lines */
 	enum kfeature which[FX_LINES]; /* their features */
 	int n;			       /* lines reported */
 	char dir[64];		       /* scratch directory */
