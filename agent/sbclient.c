@@ -27,20 +27,22 @@ struct sbclient {
 	struct sbclient_ops ops;       /* callbacks */
 	zsock_t *sock;		       /* DEALER, NULL while backing off */
 	struct event *ev_sock;	       /* ZMQ_FD readable, or activated after sends */
+	struct event *ev_tick;	       /* heartbeat period */
+	struct event *ev_retry;	       /* backoff before reconnecting */
+	int64_t last_heard_ms;	       /* zclock_mono() of the last message or connect */
+	bool heard;		       /* something arrived on this session */
+	bool behind_logged;	       /* "controller behind us" logged this session */
+	int backoff_ms;		       /* next backoff */
+	struct sbclient_stats stats;   /* counters */
 	zsock_t *mon;		       /* PAIR receiving sock's monitor events, or NULL */
 	struct event *ev_mon;	       /* mon's ZMQ_FD readable */
 	unsigned mon_seq;	       /* makes each monitor endpoint unique */
 	bool tcp_up;		       /* TCP connected since the last connect attempt */
 	bool ever_connected;	       /* TCP connected at least once on this socket */
-	enum sbclient_link link[SBCLIENT_MAX_ENDPOINTS]; /* per controller, as last logged */
-	char fp[KEYFP_HEX + 1];				 /* our key's fingerprint, for logs */
-	struct event *ev_tick;				 /* heartbeat period */
-	struct event *ev_retry;				 /* backoff before reconnecting */
-	int64_t last_heard_ms;	     /* zclock_mono() of the last message or connect */
-	bool heard;		     /* something arrived on this session */
-	bool behind_logged;	     /* "controller behind us" logged this session */
-	int backoff_ms;		     /* next backoff */
-	struct sbclient_stats stats; /* counters */
+	char fp[KEYFP_HEX + 1];	       /* our key's fingerprint, for logs */
+
+	/* per controller (index in eps): what we know of its link, as logged */
+	enum sbclient_link link[SBCLIENT_MAX_ENDPOINTS];
 };
 
 /* ---- the controller list ---- */
@@ -423,10 +425,14 @@ static void sbclient_set_link(struct sbclient *sb, enum sbclient_link link, unsi
 			ep->endpoint, sfp);
 		break;
 	case SBCLIENT_LINK_HANDSHAKE:
-		log_err("handshake with controller failed endpoint=%s code=0x%x (not a tenet "
-			"controller, or no CURVE there; codes 300 and 500 are the controller's "
-			"ZAP errors)",
-			ep->endpoint, value);
+		if (value < 1000) /* a ZAP status code */
+			log_err("controller could not check this host's key endpoint=%s "
+				"zap_status=%u",
+				ep->endpoint, value);
+		else
+			log_err("handshake with controller failed endpoint=%s protocol_error=0x%x "
+				"(not a tenet controller, or no CURVE there?)",
+				ep->endpoint, value);
 		break;
 	default:
 		break;

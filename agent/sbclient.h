@@ -109,14 +109,14 @@ enum sbclient_link {
 
 /* Counters for logs and tests. */
 struct sbclient_stats {
-	uint64_t rx_msgs;	 /* messages decoded and handled */
-	uint64_t rx_rejected;	 /* malformed, multi-part or unexpected: dropped */
-	uint64_t tx_msgs;	 /* messages queued */
-	uint64_t tx_dropped;	 /* could not be queued */
-	uint64_t reconnects;	 /* sessions dropped (silence, refused update) and
-				  * recreated with the next controller */
-	uint64_t rx_backwards;	 /* SNAPSHOT/DELTA below our revision: refused */
-	uint64_t rx_behind;	 /* HEARTBEATs from a controller behind us */
+	uint64_t rx_msgs;      /* messages decoded and handled */
+	uint64_t rx_rejected;  /* malformed, multi-part or unexpected: dropped */
+	uint64_t tx_msgs;      /* messages queued */
+	uint64_t tx_dropped;   /* could not be queued */
+	uint64_t reconnects;   /* sessions dropped (silence, refused update) and
+				* recreated with the next controller */
+	uint64_t rx_backwards; /* SNAPSHOT/DELTA below our revision: refused */
+	uint64_t rx_behind;    /* HEARTBEATs from a controller behind us */
 	uint64_t rx_other_store; /* messages from another store than our revision's:
 				  * revision reset, SNAPSHOT asked for */
 };

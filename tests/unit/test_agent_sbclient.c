@@ -31,18 +31,18 @@
 
 /* Test fixture. */
 struct fx {
-	struct event_base *base;	      /* the client's loop */
-	zcert_t *server_cert;		      /* ROUTER's key pair */
-	zcert_t *client_cert;		      /* DEALER's key pair */
-	zsock_t *router;		      /* the fake controller */
-	zcert_t *server2_cert;		      /* second ROUTER's key pair (list tests) */
-	zsock_t *router2;		      /* a second controller, NULL unless fx_setup_two */
-	zframe_t *rid;			      /* last routing id seen */
-	struct sbclient *sb;		      /* under test */
-	uint64_t rev;			      /* what ops.rev returns */
-	int update_rc;			      /* what ops.update returns */
-	int updates;			      /* ops.update calls */
-	int connects;			      /* ops.connected calls */
+	struct event_base *base; /* the client's loop */
+	zcert_t *server_cert;	 /* ROUTER's key pair */
+	zcert_t *client_cert;	 /* DEALER's key pair */
+	zsock_t *router;	 /* the fake controller */
+	zcert_t *server2_cert;	 /* second ROUTER's key pair (list tests) */
+	zsock_t *router2;	 /* a second controller, NULL unless fx_setup_two */
+	zframe_t *rid;		 /* last routing id seen */
+	struct sbclient *sb;	 /* under test */
+	uint64_t rev;		 /* what ops.rev returns */
+	int update_rc;		 /* what ops.update returns */
+	int updates;		 /* ops.update calls */
+	int connects;		 /* ops.connected calls */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* what ops.store_id returns */
 	int resets;			      /* ops.reset calls */
 };
