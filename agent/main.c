@@ -489,6 +489,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("agent", (enum log_level)o.log_level);
+	log_handle_signals();
 	if (o.genkey)
 		return main_genkey(o.genkey, o.force) ? 1 : 0;
 	if (o.remove)

@@ -360,6 +360,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("tenet-controller", (enum log_level)o.log_level);
+	log_handle_signals();
 	zsys_handler_set(NULL); /* signals are the event loop's */
 	signal(SIGPIPE, SIG_IGN);
 	ctl_raise_nofile();
