@@ -219,9 +219,17 @@ static int main_key_paths(const char *path, struct main_key_paths *kp)
  * them, so the new files get fresh modes. Returns 0 or -EEXIST/-errno. */
 static int main_genkey_clear(const struct main_key_paths *kp, bool force)
 {
+	struct stat st;
+
 	for (int i = 0; i < 3; i++) {
-		if (access(kp->path[i], F_OK) != 0)
+		if (lstat(kp->path[i], &st) != 0)
 			continue;
+		if (S_ISDIR(st.st_mode)) {
+			fprintf(stderr,
+				"tenet-agent: %s is a directory: give the key a file name\n",
+				kp->path[i]);
+			return -EISDIR;
+		}
 		if (!force) {
 			fprintf(stderr,
 				"tenet-agent: refusing to replace the existing key %s (the host "
