@@ -9,6 +9,7 @@
 # no such entry), each is counted under its drop reason in h2's tn_stats,
 # while the same crafted packets with blue1's own addresses, and the VMs'
 # own traffic (both of blue2's fixed IPs included), get through.
+# shellcheck disable=SC2154,SC2034 # SC_* (scenario.sh) and i_* are set through eval/read
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/lib/topo.sh"
