@@ -83,25 +83,27 @@ static int dpb_port_set(struct dpb *d, __u16 flags)
 
 /* FDB entry of port port_id with first IPv4 ip4, local at ifindex or on
  * host remote. */
-static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 port_id, __u32 ifindex,
-		       __be32 remote, __be32 ip4, __u32 flags)
+static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 port_id, __u32 ifindex, __be32 remote,
+		       __be32 ip4, __u32 flags)
 {
 	struct tn_fdb_key k = {.vni = DPB_VNI};
 	struct tn_fdb v = {.port_id = port_id,
 			   .ifindex = ifindex,
 			   .remote_ip4 = remote,
 			   .flags = flags,
-			   .slot = ifindex == DPB_IF_A ? 1 : ifindex == DPB_IF_B ? 2 : 0,
+			   .slot = ifindex == DPB_IF_A	 ? 1
+				   : ifindex == DPB_IF_B ? 2
+							 : 0,
 			   .ip4 = ip4};
 
 	memcpy(k.mac, mac, 6);
 	return dpb_put(d->tn->maps.tn_fdb, &k, &v);
 }
 
-static int dpb_arp_add(struct dpb *d, __be32 ip4, const __u8 *mac, __u32 port_id)
+static int dpb_arp_add(struct dpb *d, __be32 ip4, const __u8 *mac, __u32 port_id, __be32 remote)
 {
 	struct tn_arp_key k = {.vni = DPB_VNI, .ip4 = ip4};
-	struct tn_arp v = {.port_id = port_id};
+	struct tn_arp v = {.port_id = port_id, .remote_ip4 = remote};
 
 	memcpy(v.mac, mac, 6);
 	return dpb_put(d->tn->maps.tn_arp, &k, &v);
@@ -148,8 +150,10 @@ static int dpb_topology(struct dpb *d)
 	       dpb_fdb_add(d, dpb_mac_b, 12, DPB_IF_B, 0, DPB_IP_B, TN_FDB_F_LOCAL) ||
 	       dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C,
 			   TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY) ||
-	       dpb_arp_add(d, DPB_IP_A, dpb_mac_a, 11) || dpb_arp_add(d, DPB_IP_B, dpb_mac_b, 12) ||
-	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c, 13) || dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
+	       dpb_arp_add(d, DPB_IP_A, dpb_mac_a, 11, 0) ||
+	       dpb_arp_add(d, DPB_IP_B, dpb_mac_b, 12, 0) ||
+	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c, 13, DPB_HOST_C) ||
+	       dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
 	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av);
 }
 

@@ -226,11 +226,13 @@ static int cc_find_local_nets(struct cc *c)
 	return 0;
 }
 
-/* ARP rows of port p in network vni: one per fixed IPv4, naming p. */
-static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni)
+/* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
+ * naming p and (unless h is self) h's underlay address. */
+static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
+			 const struct topo_host *h)
 {
 	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
-	struct tn_arp av = {.port_id = p->port_key};
+	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
 	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
 
 	if (!p->ip4)
@@ -262,7 +264,7 @@ static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_ne
 		if (!rc)
 			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
-	return rc ? rc : cc_port_addrs(c, p, n->vni);
+	return rc ? rc : cc_port_addrs(c, p, n->vni, h);
 }
 
 /* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE

@@ -12,7 +12,8 @@
  *    hosts, and its FLOOD rows (remote hosts + local port ids, paged:
  *    pages 0, 1, ... dense, at most TN_MAX_FLOOD_PAGES).
  * A port's ARP rows are one per fixed IPv4 (ip4 and ip4_more), each naming the
- * port; its FDB row carries its first IPv4 and TN_FDB_F_PORT_SECURITY when it
+ * port and, for a port on another host, that host's underlay address; its FDB
+ * row carries its first IPv4 and TN_FDB_F_PORT_SECURITY when it
  * has port security, so the receiving host can check the frames it sends.
  * Ports without a binding host, or bound to a host that is not enrolled, are
  * not realised anywhere. Networks with no port on the host are not sent.

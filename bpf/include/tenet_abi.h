@@ -106,10 +106,12 @@ struct tn_fdb {
 
 /*
  * TN_MAP_ARP: every fixed IPv4 of every port in the networks of this host's
- * ports, with the port that owns it. The ARP responder answers from it; port
- * security (from a port) and the tunnel source check (from a remote host)
- * accept an IPv4 source or ARP sender only if its entry names the sending
- * port (or it is the port's first address, which tn_ifport and tn_fdb carry).
+ * ports, with the port that owns it and where that port lives. The ARP
+ * responder answers from it; port security (from a port) and the tunnel
+ * source check (from a remote host) accept an IPv4 source or ARP sender of a
+ * port-secured port only if its entry names that port (or it is the port's
+ * first address, which tn_ifport and tn_fdb carry); no host may send another
+ * host's port's address, port security or not.
  */
 struct tn_arp_key {
 	__u32 vni;
@@ -120,6 +122,7 @@ struct tn_arp {
 	__u8 mac[6]; /* the owning port's MAC */
 	__u16 pad; /* zero */
 	__u32 port_id; /* the owning port */
+	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
 };
 
 /*
@@ -207,8 +210,8 @@ enum tn_stat {
 	TN_DROP_CONFIG, /* datapath not configured */
 	TN_DROP_TUN_SRC_UNKNOWN, /* tunnel: inner source MAC is no port of the network */
 	TN_DROP_TUN_SRC_HOST, /* tunnel: inner source MAC is a port not on the sending host */
-	TN_DROP_TUN_SRC_IP, /* tunnel: inner IPv4 (or any IPv6) source not the sending port's */
-	TN_DROP_TUN_ARP, /* tunnel: ARP sender MAC/IPv4 not the sending port's */
+	TN_DROP_TUN_SRC_IP, /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
+	TN_DROP_TUN_ARP, /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
 	TN_STAT_MAX
 };
 
@@ -226,7 +229,7 @@ _Static_assert(sizeof(struct tn_lport) == 32, "abi");
 _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
 _Static_assert(sizeof(struct tn_fdb) == 24, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
-_Static_assert(sizeof(struct tn_arp) == 12, "abi");
+_Static_assert(sizeof(struct tn_arp) == 16, "abi");
 _Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_flood) ==
 		       8 + 4 * TN_MAX_FLOOD_REMOTE + 10 * TN_MAX_FLOOD_LOCAL,

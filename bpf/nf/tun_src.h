@@ -13,10 +13,13 @@
  *    that port's fixed IPv4 (tn_arp names the owner of each) or a DHCP
  *    client's 0.0.0.0, else TN_DROP_TUN_SRC_IP (IPv6, which its host's port
  *    security drops, too); an ARP sender MAC and IPv4 the port's, else
- *    TN_DROP_TUN_ARP; VLAN tags or truncated headers TN_DROP_MALFORMED.
- * A port without port security may send any IP source from its host (so
- * may its VM), as on its own host. Then on to tn_tun_deliver. Included by
- * tunnel.bpf.c after the program array tn_tun_calls.
+ *    TN_DROP_TUN_ARP; VLAN tags or truncated headers TN_DROP_MALFORMED;
+ *  - without port security the port may send what its VM may (any source,
+ *    IPv6, VLAN tags), but never an address of a port on another host: an
+ *    IPv4 source (TN_DROP_TUN_SRC_IP) or ARP sender IPv4 (TN_DROP_TUN_ARP)
+ *    that tn_arp places elsewhere is dropped; unknown addresses pass.
+ * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
+ * array tn_tun_calls.
  */
 #ifndef TN_NF_TUN_SRC_H
 #define TN_NF_TUN_SRC_H
@@ -25,6 +28,43 @@
 #include "fwd.h"
 #include "slots.h"
 #include "src_check.h"
+
+/* False when ip4 is the address of a port that does not live at remote. */
+static __always_inline bool tn_tun_addr_ok(__u32 vni, __be32 ip4, __be32 remote)
+{
+	struct tn_arp_key key = { .vni = vni, .ip4 = ip4 };
+	struct tn_arp *ent = bpf_map_lookup_elem(&tn_arp, &key);
+
+	return !ent || ent->remote_ip4 == remote;
+}
+
+/* The drop reason of a frame from a port without port security (first
+ * IPv4 first) on host remote, 0 when it passes: no address of another
+ * host's port. */
+static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					     __be32 first, __be16 proto)
+{
+	struct tn_arphdr *arp;
+	struct iphdr *ip;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		ip = tn_ip4_hdr(skb);
+		if (!ip)
+			return TN_DROP_MALFORMED;
+		if (ip->saddr == first)
+			return 0;
+		return tn_tun_addr_ok(vni, ip->saddr, remote) ? 0 : TN_DROP_TUN_SRC_IP;
+	}
+	if (proto == bpf_htons(ETH_P_ARP)) {
+		arp = tn_arp_hdr(skb);
+		if (!arp)
+			return TN_DROP_MALFORMED;
+		if (!tn_arp_is_eth_ip4(arp))
+			return 0;
+		return tn_tun_addr_ok(vni, tn_ip4_load(arp->spa), remote) ? 0 : TN_DROP_TUN_ARP;
+	}
+	return 0;
+}
 
 /* The drop reason of a frame from host remote in vni, 0 when it passes. */
 static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
@@ -42,7 +82,7 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
 		return TN_DROP_TUN_SRC_HOST;
 	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))
-		return 0;
+		return tn_tun_src_open(skb, vni, remote, fdb->ip4, eth->h_proto);
 	port.port_id = fdb->port_id;
 	port.ip4 = fdb->ip4;
 	tn_mac_copy(port.mac, eth->h_source);

@@ -129,12 +129,12 @@ static inline void dp_fdb_add(struct tenet_bpf *s, __u32 vni, const __u8 *mac, _
 	dp_put(s->maps.tn_fdb, &k, &v);
 }
 
-/* Address ip4 of port port_id (MAC mac) in vni. */
+/* Address ip4 of port port_id (MAC mac) in vni, on host remote (0: ours). */
 static inline void dp_arp_add(struct tenet_bpf *s, __u32 vni, __be32 ip4, const __u8 *mac,
-			      __u32 port_id)
+			      __u32 port_id, __be32 remote)
 {
 	struct tn_arp_key k = { .vni = vni, .ip4 = ip4 };
-	struct tn_arp v = { .port_id = port_id };
+	struct tn_arp v = { .port_id = port_id, .remote_ip4 = remote };
 
 	memcpy(v.mac, mac, 6);
 	dp_put(s->maps.tn_arp, &k, &v);
@@ -223,11 +223,11 @@ static inline void dp_topology(struct tenet_bpf *s)
 		   TN_FDB_F_REMOTE | ps);
 	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_e, DP_PORT_E, 0, DP_HOST_E, DP_IP_E,
 		   TN_FDB_F_REMOTE | ps);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_A, dp_mac_a, DP_PORT_A);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_B, dp_mac_b, DP_PORT_B);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C, dp_mac_c, DP_PORT_C);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C2, dp_mac_c, DP_PORT_C);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_E, dp_mac_e, DP_PORT_E);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_A, dp_mac_a, DP_PORT_A, 0);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_B, dp_mac_b, DP_PORT_B, 0);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C, dp_mac_c, DP_PORT_C, DP_HOST_C);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C2, dp_mac_c, DP_PORT_C, DP_HOST_C);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_E, dp_mac_e, DP_PORT_E, DP_HOST_E);
 	dp_peer_add(s, DP_HOST_C, DP_VNI_BLUE);
 	dp_flood_blue(s);
 }

@@ -303,8 +303,9 @@ static void test_tunnel_spoofed_arp(void **state)
 
 /*
  * A remote port without port security may send any IP source from its
- * host, as from a local one; with port security IPv6 is dropped there (its
- * host's port security would have dropped it), VLAN tags are malformed.
+ * host but another host's port's address (as a VM may without port
+ * security); with port security IPv6 is dropped there (its host's port
+ * security would have dropped it), VLAN tags are malformed.
  */
 static void test_tunnel_port_security_off(void **state)
 {
@@ -322,11 +323,28 @@ static void test_tunnel_port_security_off(void **state)
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
-	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_E, DP_IP_A);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	len = dp_build_ip6(pkt, dp_mac_a, dp_mac_c);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
-	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 2);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 3);
+	/* but not the address of a port on E, or on this host */
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_B, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 3);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
+	assert_int_equal(dp_trace(s).n_clone, 0);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 3);
 	/* still only from its own host */
 	dp_peer_add(s, DP_HOST_E, DP_VNI_BLUE);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
@@ -383,8 +401,8 @@ static void test_second_fixed_ip(void **state)
 	__u32 len, out_len = sizeof(out), ret = 0;
 
 	dp_topology(s);
-	dp_arp_add(s, DP_VNI_BLUE, ip_a2, dp_mac_a, DP_PORT_A);
-	dp_arp_add(s, DP_VNI_BLUE, ip_b2, dp_mac_b, DP_PORT_B);
+	dp_arp_add(s, DP_VNI_BLUE, ip_a2, dp_mac_a, DP_PORT_A, 0);
+	dp_arp_add(s, DP_VNI_BLUE, ip_b2, dp_mac_b, DP_PORT_B, 0);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, ip_a2, DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);

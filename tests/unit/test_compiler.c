@@ -136,7 +136,7 @@ static void test_h1_rows(void **state)
 	struct tn_fdb flv = {
 	    .port_id = 1, .flags = TN_FDB_F_LOCAL | TN_FDB_F_PORT_SECURITY, .ip4 = ip("10.0.0.1")};
 	struct tn_arp_key ak = {.vni = VNI_RED, .ip4 = ip("10.0.0.2")};
-	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x22}, .port_id = 4};
+	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x22}, .port_id = 4}; /* local */
 	struct tn_flood_key bk = {.vni = VNI_BLUE}, rk = {.vni = VNI_RED};
 	struct tn_flood bv = {.n_remote = 1, .n_local = 1}, rv = {.n_local = 2};
 	struct tn_tun_allow_key tk = {.vni = VNI_BLUE, .remote_ip4 = hosts[1].ip4};
@@ -198,7 +198,7 @@ static void test_fixed_ips(void **state)
 			    .flags = TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY,
 			    .ip4 = ip("10.0.0.2")};
 	struct tn_arp_key ak = {.vni = VNI_BLUE};
-	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x12}, .port_id = 2};
+	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x12}, .port_id = 2, .remote_ip4 = hosts[1].ip4};
 	const struct wire_row *w;
 	struct rows r;
 
@@ -216,8 +216,9 @@ static void test_fixed_ips(void **state)
 		assert_memory_equal(w->val, &av, sizeof(av));
 	}
 	free(r.r);
-	r = build(&t, "h2"); /* its own host too */
+	r = build(&t, "h2"); /* its own host too, where it is local */
 	assert_int_equal(count(&r, TN_MAP_ARP), 4);
+	av.remote_ip4 = 0;
 	assert_non_null(w = find(&r, TN_MAP_ARP, &ak));
 	assert_memory_equal(w->val, &av, sizeof(av));
 	free(r.r);
@@ -461,8 +462,10 @@ static void test_diff_move(void **state)
 	struct tn_tun_allow_key old = {.vni = VNI_BLUE, .remote_ip4 = hosts[1].ip4};
 	struct tn_tun_allow_key new = {.vni = VNI_BLUE, .remote_ip4 = hosts[2].ip4};
 	struct tn_flood_key flk = {.vni = VNI_BLUE};
+	struct tn_arp_key ak = {.vni = VNI_BLUE, .ip4 = ip("10.0.0.2")};
 	const struct wire_row *w;
 	struct wire_row *d;
+	struct tn_arp av;
 	struct tn_fdb fv;
 	size_t n;
 
@@ -471,10 +474,14 @@ static void test_diff_move(void **state)
 	h2b = build(&t, "h2");
 	h3b = build(&t, "h3");
 	assert_int_equal(compiler_diff(h1a.r, h1a.n, h1b.r, h1b.n, &d, &n), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_non_null(w = find_op(d, n, TN_MAP_FDB, &fk, WIRE_OP_UPSERT));
 	memcpy(&fv, w->val, sizeof(fv)); /* val is not aligned */
 	assert_int_equal(fv.remote_ip4, hosts[2].ip4);
+	/* its address now lives on h3 too */
+	assert_non_null(w = find_op(d, n, TN_MAP_ARP, &ak, WIRE_OP_UPSERT));
+	memcpy(&av, w->val, sizeof(av));
+	assert_int_equal(av.remote_ip4, hosts[2].ip4);
 	assert_non_null(w = find_op(d, n, TN_MAP_TUN_ALLOW, &old, WIRE_OP_DELETE));
 	assert_int_equal(w->val_len, 0);
 	assert_true(wire_row_valid(w));
