@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DTENET_SANITIZE=ON
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo clean format bench bench-quick bench-build
+.PHONY: all deps build test demo clean format release install deb bench bench-quick bench-build
 
 all: build
 
@@ -23,20 +23,32 @@ test: build
 demo: build
 	./scripts/demo.sh $(BUILD)
 
-# Benchmarks (bench/run.sh, docs/BENCHMARKS.md): a separate, non-sanitized
-# release build, configured every time so its flags cannot drift.
-BENCH_BUILD ?= build-release
+# What users run is built without sanitizers, in a separate release tree
+# configured every time so its flags cannot drift: `make install` (DESTDIR
+# and PREFIX honoured), `make deb` (CPack) and the benchmarks
+# (bench/run.sh, docs/BENCHMARKS.md) use it.
+RELEASE_BUILD ?= build-release
+PREFIX ?= /usr
 
-bench-build: deps
-	cmake -S . -B $(BENCH_BUILD) -DTENET_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(BENCH_BUILD) -j$(JOBS) --target tenet-controller tenet-agent tenetctl \
-		bench_tools
+release: deps
+	cmake -S . -B $(RELEASE_BUILD) -DTENET_SANITIZE=OFF -DCMAKE_BUILD_TYPE=Release \
+		-DTENET_TESTS=OFF -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(RELEASE_BUILD) -j$(JOBS) --target tenet-controller tenet-agent tenetctl
+
+install: release
+	DESTDIR=$(DESTDIR) cmake --install $(RELEASE_BUILD)
+
+deb: release
+	cd $(RELEASE_BUILD) && cpack -G DEB
+
+bench-build: release
+	cmake --build $(RELEASE_BUILD) -j$(JOBS) --target bench_tools
 
 bench: bench-build
-	./bench/run.sh $(BENCH_BUILD)
+	./bench/run.sh $(RELEASE_BUILD)
 
 bench-quick: bench-build
-	./bench/run.sh $(BENCH_BUILD) --quick
+	./bench/run.sh $(RELEASE_BUILD) --quick
 
 clean:
 	rm -rf $(BUILD)

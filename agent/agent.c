@@ -7,10 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <net/if.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/magic.h>
 #include <linux/types.h>
 
 #include "applier.h"
@@ -18,6 +23,7 @@
 #include "linkwatch.h"
 #include "loader.h"
 #include "log.h"
+#include "rtnl.h"
 #include "sbclient.h"
 #include "tenet_abi.h"
 
@@ -175,9 +181,83 @@ static void agent_on_status(evutil_socket_t fd, short what, void *arg)
 	free(st.ports);
 }
 
+/* What existed before this start, so that a failed start removes only
+ * what it made. */
+struct agent_before {
+	bool bpffs_dir;	    /* the bpffs mount point existed */
+	bool bpffs_mounted; /* a bpffs was mounted there */
+	bool pins;	    /* <bpffs>/tenet/<host> existed (a restart) */
+	bool tunnel;	    /* an interface named tunnel_dev existed */
+	bool state_dir;	    /* the state directory existed */
+};
+
+static bool agent_is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+static void agent_note_before(const struct agent_config *cfg, struct agent_before *b)
+{
+	char pins[PATH_MAX];
+
+	snprintf(pins, sizeof(pins), "%s/tenet/%s", cfg->bpffs ? cfg->bpffs : "", cfg->host);
+	*b = (struct agent_before){
+	    .bpffs_dir = cfg->bpffs && access(cfg->bpffs, F_OK) == 0,
+	    .bpffs_mounted = cfg->bpffs && agent_is_bpffs(cfg->bpffs),
+	    .pins = access(pins, F_OK) == 0,
+	    .tunnel = cfg->tunnel_dev && if_nametoindex(cfg->tunnel_dev) != 0,
+	    .state_dir = access(cfg->state_dir, F_OK) == 0,
+	};
+}
+
+/* Undoes a failed start: the pins and tunnel device it made, the bpffs it
+ * mounted, the directories it created. A restart's datapath (pins that
+ * existed) stays, forwarding as before. */
+static void agent_undo(const struct agent_config *cfg, const struct agent_before *b)
+{
+	if (!cfg->fake_datapath && !b->pins)
+		loader_remove(cfg->bpffs, cfg->host, b->tunnel ? NULL : cfg->tunnel_dev);
+	if (!cfg->fake_datapath && !b->bpffs_mounted && agent_is_bpffs(cfg->bpffs)) {
+		if (umount(cfg->bpffs))
+			log_warn("cannot unmount bpffs path=%s errno=%d", cfg->bpffs, errno);
+		else
+			log_info("unmounted bpffs path=%s", cfg->bpffs);
+	}
+	if (!cfg->fake_datapath && !b->bpffs_dir)
+		rmdir(cfg->bpffs);
+	if (!b->state_dir)
+		rmdir(cfg->state_dir); /* only if empty */
+}
+
+/* Checks the underlay before anything is loaded: it must exist, carry an
+ * IPv4 address (the tunnels' source) and an MTU with room for the overlay. */
+static int agent_check_underlay(const char *iface)
+{
+	uint32_t mtu = 0, ip4;
+	int err;
+
+	err = rtnl_link_mtu(iface, &mtu);
+	if (err) {
+		log_err("no underlay interface iface=%s err=%d (give --underlay the host's "
+			"interface on the underlay network)",
+			iface, err);
+		return err;
+	}
+	if (mtu <= TN_OVERHEAD + 68) {
+		log_err("underlay MTU too small iface=%s mtu=%u (need more than %u)", iface, mtu,
+			TN_OVERHEAD + 68);
+		return -EINVAL;
+	}
+	err = rtnl_link_ip4(iface, &ip4);
+	if (err)
+		log_err("underlay has no IPv4 address iface=%s err=%d", iface, err);
+	return err;
+}
+
 /* --fake-datapath: private maps and the applier, nothing else. */
-static int agent_start_fake(struct agent *ag, const char *rev_path,
-			    const struct applier_ops *ops)
+static int agent_start_fake(struct agent *ag, const char *rev_path, const struct applier_ops *ops)
 {
 	struct applier_maps maps;
 
@@ -205,12 +285,16 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	if (snprintf(rev_path, sizeof(rev_path), "%s/%s.rev", cfg->state_dir, cfg->host) >=
 	    (int)sizeof(rev_path))
 		return -ENAMETOOLONG;
+	if (!cfg->fake_datapath && agent_check_underlay(cfg->underlay))
+		return -EINVAL;
 	if (mkdir(cfg->state_dir, 0700) && errno != EEXIST) {
 		log_err("cannot create state dir path=%s errno=%d", cfg->state_dir, errno);
 		return -errno;
 	}
 	if (cfg->fake_datapath)
 		return agent_start_fake(ag, rev_path, &ops);
+	if (!cfg->bpffs || !cfg->tunnel_dev || !cfg->underlay)
+		return -EINVAL;
 	ag->loader = loader_new(&lc);
 	if (!ag->loader)
 		return -EIO;
@@ -235,10 +319,12 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 				  .reset = agent_reset};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	struct agent_before before;
 	struct agent *ag;
 
 	if (!base || !cfg || !cfg->host || !cfg->state_dir)
 		return NULL;
+	agent_note_before(cfg, &before);
 	ag = calloc(1, sizeof(*ag));
 	if (!ag)
 		return NULL;
@@ -262,6 +348,7 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 out_free:
 	log_err("agent start failed host=%s", cfg->host);
 	agent_destroy(&ag);
+	agent_undo(cfg, &before);
 	return NULL;
 }
 

@@ -552,7 +552,7 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 	char dir[PATH_MAX], links[PATH_MAX + 8], kind[32];
 	int err, e, e2;
 
-	if (!bpffs || !host || !loader_host_valid(host) || !tunnel_dev)
+	if (!bpffs || !host || !loader_host_valid(host))
 		return -EINVAL;
 	if (snprintf(dir, sizeof(dir), "%s/tenet/%s", bpffs, host) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
@@ -564,13 +564,14 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 	err = err ? err : e2 ? e2 : e;
 	snprintf(dir, sizeof(dir), "%s/tenet", bpffs);
 	rmdir(dir); /* only if no other host is left */
-	if (rtnl_link_kind(tunnel_dev, kind, sizeof(kind)) == 0 && strcmp(kind, "vxlan") == 0) {
+	if (tunnel_dev && rtnl_link_kind(tunnel_dev, kind, sizeof(kind)) == 0 &&
+	    strcmp(kind, "vxlan") == 0) {
 		e = rtnl_link_delete(tunnel_dev);
 		err = err ? err : e;
 	}
 	if (err)
 		log_err("remove incomplete host=%s err=%d", host, err);
 	else
-		log_info("datapath removed host=%s tunnel=%s", host, tunnel_dev);
+		log_info("datapath removed host=%s tunnel=%s", host, tunnel_dev ? tunnel_dev : "-");
 	return err;
 }

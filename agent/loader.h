@@ -64,7 +64,8 @@ uint32_t loader_port_mtu(const struct loader *l);
 
 /* Undoes a host's datapath: unpins every link (detaching the programs),
  * removes the pinned maps and the pin directory, and deletes the tunnel
- * device if it is a vxlan device. Missing pieces are skipped. Returns 0 or
+ * device if it is a vxlan device (tunnel_dev NULL: no device is touched).
+ * Missing pieces are skipped. Returns 0 or
  * the first -errno; -EINVAL for a host name loader_new refuses. */
 int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev);
 

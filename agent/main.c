@@ -13,6 +13,11 @@
  * entries without one use --controller-key, which is then required. The
  * agent talks to one node at a time and moves on, round-robin, when it is
  * silent for 3 s or behind the agent's revision (see sbclient.h).
+ *
+ * Start-up checks every argument before anything is loaded, mounted or
+ * pinned: the controller list and key, the host's key (FILE and
+ * FILE_secret, made by --genkey; never generated on the fly), then
+ * (agent.c) the underlay interface. Any failure exits 1 with a message.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,11 +32,13 @@
 
 #include <czmq.h>
 #include <event2/event.h>
+#include <sodium.h>
 
 #include "agent.h"
 #include "loader.h"
 #include "log.h"
 #include "sbclient.h"
+#include "version.h"
 
 #define MAIN_ZERO_KEY "0000000000000000000000000000000000000000"
 
@@ -59,8 +66,10 @@ static void main_usage(FILE *f)
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
 	    "       tenet-agent --genkey FILE\n"
+	    "       tenet-agent --version\n"
 	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
 	    "                   [--state-dir DIR]\n"
+	    "  FILE: the host's key, made by --genkey FILE (writes FILE and FILE_secret)\n"
 	    "  LIST: the controllers, comma-separated, each tcp://IP:PORT or\n"
 	    "        tcp://IP:PORT@KEY (KEY: that node's public key, Z85); entries\n"
 	    "        without @KEY use --controller-key. One node at a time; the next\n"
@@ -97,6 +106,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {0},
 	};
 	int c;
@@ -120,6 +130,9 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 			}
 		} else if (c == 'h') {
 			main_usage(stdout);
+			exit(0);
+		} else if (c == 'V') {
+			printf("tenet-agent %s\n", TENET_VERSION_FULL);
 			exit(0);
 		} else {
 			return -EINVAL; /* getopt said why */
@@ -153,28 +166,32 @@ static int main_genkey(const char *path)
 	return err;
 }
 
-/* Loads the certificate at path (czmq reads path_secret first); when
- * neither file exists, creates one and prints its public key. */
+/* Loads the certificate at path: path_secret must exist and hold a key
+ * pair whose public key (crypto_scalarmult_base of the secret) is its own.
+ * No key is ever generated here: a wrong --key would otherwise start the
+ * agent under a new, unenrolled identity (--genkey makes one). */
 static zcert_t *main_load_cert(const char *path)
 {
+	uint8_t derived[32];
 	char secret[PATH_MAX];
-	zcert_t *cert;
+	zcert_t *cert = NULL;
 
-	snprintf(secret, sizeof(secret), "%s_secret", path);
-	if (access(secret, F_OK) != 0 && access(path, F_OK) != 0) {
-		if (main_genkey(path))
-			return NULL;
-		log_info("generated key path=%s (enrol its public key)", path);
+	if (snprintf(secret, sizeof(secret), "%s_secret", path) >= (int)sizeof(secret)) {
+		log_err("key path too long path=%s", path);
+		return NULL;
+	}
+	if (access(secret, F_OK) != 0) {
+		log_err("no key path=%s (missing %s): give the key made with tenet-agent --genkey "
+			"%s and enrolled for this host",
+			path, secret, path);
+		return NULL;
 	}
 	cert = zcert_load(path);
-	if (!cert) {
-		log_err("cannot load key path=%s", path);
-		return NULL;
-	}
-	if (strcmp(zcert_secret_txt(cert), MAIN_ZERO_KEY) == 0) {
-		log_err("key has no secret part path=%s (need %s)", path, secret);
+	if (!cert || strcmp(zcert_secret_txt(cert), MAIN_ZERO_KEY) == 0 ||
+	    crypto_scalarmult_base(derived, zcert_secret_key(cert)) != 0 ||
+	    sodium_memcmp(derived, zcert_public_key(cert), sizeof(derived)) != 0) {
+		log_err("cannot load key path=%s (%s damaged: no key pair in it)", path, secret);
 		zcert_destroy(&cert);
-		return NULL;
 	}
 	return cert;
 }
@@ -321,10 +338,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("agent", (enum log_level)o.log_level);
+	log_handle_signals();
 	if (o.genkey)
 		return main_genkey(o.genkey) ? 1 : 0;
 	if (o.remove)
 		return main_remove(&o) ? 1 : 0;
+	if (sodium_init() < 0) {
+		log_err("sodium_init failed");
+		return 1;
+	}
 	zsys_handler_set(NULL); /* signals are the event loop's */
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned int)(time(NULL) ^ getpid()));

@@ -94,13 +94,24 @@ static void cmd_print_object(struct ctl *ctl, json_t *obj)
 		output_kv(stdout, obj);
 }
 
-/* After a write: --wait for the revision it produced. */
-static int cmd_after_write(struct ctl *ctl, long long revision)
+/* After a write of obj (NULL for a delete): --wait for the revision it
+ * produced. A port bound to a host that is not enrolled is never realised:
+ * that is an error, not a wait that succeeds at once. */
+static int cmd_after_write(struct ctl *ctl, const json_t *obj, long long revision)
 {
+	const char *status = json_string_value(json_object_get(obj, "status"));
 	int rc;
 
 	if (!ctl->wait)
 		return CTL_EXIT_OK;
+	if (status && strcmp(status, "BINDING_FAILED") == 0) {
+		fprintf(stderr,
+			"error: the port is bound to host '%s', which is not enrolled "
+			"(tenetctl host list): it cannot be realised\n",
+			json_string_value(
+			    json_object_get(json_object_get(obj, "binding"), "host")));
+		return CTL_EXIT_API;
+	}
 	if (revision < 0) {
 		fprintf(stderr, "error: the API sent no X-Tenet-Revision; cannot wait\n");
 		return CTL_EXIT_API;
@@ -143,32 +154,29 @@ static int cmd_filter_value(struct ctl *ctl, const char *key, const char *v, cha
 static int cmd_list_query(struct ctl *ctl, const struct kind *k, int argc, char **argv,
 			  char **query)
 {
-	json_t *body = NULL, *v;
-	const char *key;
-	char err[256];
-	int rc;
+	int rc = CTL_EXIT_OK;
 
+	(void)k; /* the API says which filters a kind has (400 naming the key) */
 	*query = strdup("");
 	if (!*query)
 		return CTL_EXIT_API;
-	if (kind_build_body(k, argc, argv, &body, err, sizeof(err)) < 0)
-		return cmd_usage("%s", err);
-	rc = CTL_EXIT_OK;
-	json_object_foreach (body, key, v) {
-		char *id = NULL;
+	/* filters are the API's query parameters as they are (binding_host=,
+	 * ip_address=, ...), not object fields to build a body from */
+	for (int i = 0; i < argc && rc == CTL_EXIT_OK; i++) {
+		const char *eq = strchr(argv[i], '=');
+		char *key, *id = NULL;
 
-		if (rc != CTL_EXIT_OK)
-			break;
-		if (!json_is_string(v)) {
-			rc = cmd_usage("filter %s takes a plain value", key);
-			break;
-		}
-		rc = cmd_filter_value(ctl, key, json_string_value(v), &id);
+		if (!eq || eq == argv[i] || eq[-1] == ':')
+			return cmd_usage("filter '%s' is not key=value", argv[i]);
+		key = strndup(argv[i], (size_t)(eq - argv[i]));
+		if (!key)
+			return CTL_EXIT_API;
+		rc = cmd_filter_value(ctl, key, eq + 1, &id);
 		if (rc == CTL_EXIT_OK && cmd_query_add(query, key, id) < 0)
 			rc = CTL_EXIT_API;
 		free(id);
+		free(key);
 	}
-	json_decref(body);
 	return rc;
 }
 
@@ -259,7 +267,7 @@ int cmd_create(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	if (rc == CTL_EXIT_OK) {
 		cmd_print_object(ctl, obj);
 		fflush(stdout);
-		rc = cmd_after_write(ctl, rev);
+		rc = cmd_after_write(ctl, obj, rev);
 	}
 	json_decref(obj);
 	json_decref(body);
@@ -304,7 +312,7 @@ int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	if (rc == CTL_EXIT_OK) {
 		cmd_print_object(ctl, obj);
 		fflush(stdout);
-		rc = cmd_after_write(ctl, rev);
+		rc = cmd_after_write(ctl, obj, rev);
 	}
 	json_decref(obj);
 	json_decref(body);
@@ -328,7 +336,7 @@ int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 		printf("deleted %s %s\n", k->name, strrchr(path, '/') + 1);
 	if (rc == CTL_EXIT_OK) {
 		fflush(stdout);
-		rc = cmd_after_write(ctl, rev);
+		rc = cmd_after_write(ctl, NULL, rev);
 	}
 	free(path);
 	return rc;

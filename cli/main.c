@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "http.h"
 #include "kinds.h"
+#include "version.h"
 
 #define CTL_DEFAULT_API	    "http://127.0.0.1:8080"
 #define CTL_DEFAULT_TIMEOUT 30
@@ -28,6 +29,7 @@ struct ctl_args {
 	const char *json;	 /* --json value or NULL */
 	int wait;		 /* --wait given */
 	int help;		 /* -h/--help given */
+	int version;		 /* --version given */
 	int npos;		 /* positional arguments in pos[] */
 	char *pos[CTL_MAX_ARGS]; /* positional arguments, in order */
 };
@@ -57,6 +59,7 @@ static const char ctl_usage_text[] =
     "  --timeout SEC      bound for requests and --wait (default 30)\n"
     "  --json BODY        raw JSON body for create/update: '{...}', @file or @-\n"
     "  -h, --help         this help; `tenetctl <resource> --help` for its fields\n"
+    "  --version          print the version and exit\n"
     "\n"
     "values: key=value sets a string (booleans and lists where the field is one);\n"
     "        key:=JSON sets any JSON value, e.g. dns_nameservers:='[\"10.0.0.2\"]'\n"
@@ -135,6 +138,8 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 			a->wait = 1;
 		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
 			a->help = 1;
+		} else if (strcmp(arg, "--version") == 0) {
+			a->version = 1;
 		} else {
 			for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++)
 				if (ctl_is_opt(arg, opts[o].lng, opts[o].shrt))
@@ -247,6 +252,10 @@ static int ctl_early(struct ctl_args *a, const struct kind **k)
 {
 	const char *first = a->npos > 0 ? a->pos[0] : NULL;
 
+	if (a->version) {
+		printf("tenetctl %s\n", TENET_VERSION_FULL);
+		return CTL_EXIT_OK;
+	}
 	if (first && strcmp(first, "help") == 0) {
 		a->help = 1;
 		first = a->npos > 1 ? a->pos[1] : NULL;

@@ -111,6 +111,74 @@ bool model_field_known(enum model_kind kind, const char *name)
 	return false;
 }
 
+/* Port filters that look inside a field: name -> (field, member); a
+ * fixed_ips member matches when any element does. */
+static const struct {
+	const char *name;   /* query parameter */
+	const char *field;  /* the port's field */
+	const char *member; /* member of the field (of each element of a list) */
+} model_port_filters[] = {
+    {"binding_host", "binding", "host"},
+    {"binding_interface", "binding", "interface"},
+    {"ip_address", "fixed_ips", "ip_address"},
+    {"subnet_id", "fixed_ips", "subnet_id"},
+};
+
+#define MODEL_PORT_FILTERS (sizeof(model_port_filters) / sizeof(model_port_filters[0]))
+
+bool model_filter_known(enum model_kind kind, const char *name)
+{
+	if ((unsigned int)kind >= MODEL_KIND_MAX || !name)
+		return false;
+	for (const struct model_field *f = kind_fields[kind]; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f->type != FT_DNS && f->type != FT_FIXED_IPS &&
+			       f->type != FT_BINDING;
+	for (size_t i = 0; kind == MODEL_PORT && i < MODEL_PORT_FILTERS; i++)
+		if (strcmp(model_port_filters[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* True if the scalar v reads as text want. */
+static bool model_value_equals(const json_t *v, const char *want)
+{
+	char buf[32];
+
+	if (!v || !want)
+		return false;
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), want) == 0;
+	if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return strcmp(buf, want) == 0;
+	}
+	if (json_is_boolean(v))
+		return strcmp(json_is_true(v) ? "true" : "false", want) == 0;
+	return false;
+}
+
+bool model_filter_match(enum model_kind kind, const json_t *obj, const char *name, const char *want)
+{
+	const json_t *v, *el;
+	size_t i, j;
+
+	for (i = 0; kind == MODEL_PORT && i < MODEL_PORT_FILTERS; i++) {
+		if (strcmp(model_port_filters[i].name, name) != 0)
+			continue;
+		v = json_object_get(obj, model_port_filters[i].field);
+		if (json_is_object(v))
+			return model_value_equals(json_object_get(v, model_port_filters[i].member),
+						  want);
+		json_array_foreach(
+		    v, j,
+		    el) if (model_value_equals(json_object_get(el, model_port_filters[i].member),
+					       want)) return true;
+		return false;
+	}
+	return model_value_equals(json_object_get(obj, name), want);
+}
+
 int model_error_set(struct model_error *err, const char *code, const char *field, const char *fmt,
 		    ...)
 {
@@ -420,8 +488,9 @@ static int model_check_binding(const json_t *v, struct model_error *err)
 				       host ? "binding.interface" : "binding.host",
 				       "binding needs both host and interface");
 	if (host && !model_host_name_valid(model_json_str(host)))
-		return model_error_set(err, "invalid_value", "binding.host",
-				       "binding.host must match [A-Za-z0-9._-]{1,63}, not starting with '.'");
+		return model_error_set(
+		    err, "invalid_value", "binding.host",
+		    "binding.host must match [A-Za-z0-9._-]{1,63}, not starting with '.'");
 	if (ifname && !model_ifname_valid(model_json_str(ifname)))
 		return model_error_set(err, "invalid_value", "binding.interface",
 				       "binding.interface is not a valid interface name");
@@ -479,11 +548,12 @@ static int model_check_format(const struct model_field *f, const json_t *v, stru
 	if (ok)
 		return 0;
 	return model_error_set(err, "invalid_value", f->name, "%s is not a valid %s", f->name,
-			       f->type == FT_UUID	? "UUID"
-			       : f->type == FT_CIDR	? "CIDR with zero host bits"
-			       : f->type == FT_MAC	? "unicast non-zero MAC"
-			       : f->type == FT_HOSTNAME ? "host name ([A-Za-z0-9._-]{1,63}, not starting with '.')"
-							: "Z85 CURVE public key (40 chars)");
+			       f->type == FT_UUID   ? "UUID"
+			       : f->type == FT_CIDR ? "CIDR with zero host bits"
+			       : f->type == FT_MAC  ? "unicast non-zero MAC"
+			       : f->type == FT_HOSTNAME
+				   ? "host name ([A-Za-z0-9._-]{1,63}, not starting with '.')"
+				   : "Z85 CURVE public key (40 chars)");
 }
 
 /* Checks the value of one field against its type. */

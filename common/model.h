@@ -101,6 +101,18 @@ bool model_cidr_contains(const struct model_cidr *c, const char *ip);
 /* True if name is a field of kind's objects (writable or read-only). */
 bool model_field_known(enum model_kind kind, const char *name);
 
+/* True if a list of kind can be filtered by name (GET /v1/<kind>s?name=v):
+ * a field holding one value (lists and objects cannot be compared with a
+ * query value), or one of the port filters binding_host,
+ * binding_interface, ip_address and subnet_id (any of its fixed IPs). */
+bool model_filter_known(enum model_kind kind, const char *name);
+
+/* True if obj of kind matches filter name = want, name being one that
+ * model_filter_known accepts: strings compare as text, integers in
+ * decimal, booleans as true/false. False for anything else. */
+bool model_filter_match(enum model_kind kind, const json_t *obj, const char *name,
+			const char *want);
+
 /* True if ip is a usable host address of c: inside it, and for IPv4 with a
  * prefix < 31 neither the network nor the broadcast address. */
 bool model_cidr_host_valid(const struct model_cidr *c, const char *ip);

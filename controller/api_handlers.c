@@ -35,9 +35,19 @@ json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 
 	if (kind == MODEL_PORT) {
 		uint32_t key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
+		const char *host = json_string_value(
+		    json_object_get(json_object_get(obj, "binding"), "host"));
+		json_t *h = NULL;
 
 		known = api->sb && southbound_port_info(api->sb, key, &pi);
-		json_object_set_new(obj, "status", json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		/* bound to a host that is not enrolled: nothing can realise it
+		 * (Neutron's binding_failed) */
+		if (host && host[0] && store_get(api->store, MODEL_HOST, host, &h) == -ENOENT)
+			json_object_set_new(obj, "status", json_string("BINDING_FAILED"));
+		else
+			json_object_set_new(obj, "status",
+					    json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		json_decref(h);
 	} else if (kind == MODEL_HOST) {
 		const char *name = json_string_value(json_object_get(obj, "name"));
 
@@ -66,7 +76,8 @@ static int api_parse_u64(const char *s, uint64_t *v)
 
 /* Parses the query string into q; false (400 sent) when malformed or when a
  * key is not among allowed (NULL-terminated), or, with kind >= 0, not a
- * field of kind. */
+ * filter of kind (model_filter_known): a filter the API cannot evaluate is
+ * refused, never answered with an empty list. */
 static bool api_query(struct api *api, struct evhttp_request *req, const char *const *allowed,
 		      int kind, struct evkeyvalq *q)
 {
@@ -86,8 +97,11 @@ static bool api_query(struct api *api, struct evhttp_request *req, const char *c
 			continue; /* api_consistent's */
 		while (a && *a && strcmp(*a, kv->key) != 0)
 			a++;
-		if (kind >= 0 ? !model_field_known(kind, kv->key) : !*a) {
-			api_error(api, req, 400, "invalid_query", "unknown query parameter",
+		if (kind >= 0 ? !model_filter_known(kind, kv->key) : !*a) {
+			api_error(api, req, 400, "invalid_query",
+				  kind >= 0 && model_field_known(kind, kv->key)
+				      ? "this field cannot be used as a filter"
+				      : "unknown query parameter",
 				  kv->key);
 			evhttp_clear_headers(q);
 			return false;
@@ -122,11 +136,29 @@ void api_list(struct api *api, struct evhttp_request *req, const struct api_rout
 		return api_error(api, req, 400, "invalid_query", "filter values must be UTF-8",
 				 NULL);
 	}
-	rc = store_list(api->store, r->kind, filter, &list);
-	json_decref(filter);
-	if (rc < 0)
+	/* filtered after decoration: status and state are filters too */
+	rc = store_list(api->store, r->kind, NULL, &list);
+	if (rc < 0) {
+		json_decref(filter);
 		return api_error(api, req, 500, "internal_error", "store read failed", NULL);
-	json_array_foreach(list, i, obj) api_decorate(api, r->kind, obj);
+	}
+	for (i = 0; i < json_array_size(list);) {
+		const char *key;
+		json_t *want;
+		bool keep = true;
+
+		obj = api_decorate(api, r->kind, json_array_get(list, i));
+		json_object_foreach(filter, key, want)
+		{
+			keep =
+			    keep && model_filter_match(r->kind, obj, key, json_string_value(want));
+		}
+		if (keep)
+			i++;
+		else
+			json_array_remove(list, i);
+	}
+	json_decref(filter);
 	api_reply(api, req, 200, json_pack("{s:o}", model_kind_plural(r->kind), list), rev);
 }
 
@@ -208,43 +240,23 @@ static void api_new_id(enum model_kind kind, const json_t *body, char *id, size_
 		snprintf(id, size, "%s", name && model_host_name_valid(name) ? name : "");
 }
 
-/* Applies the command and answers. */
+/* Proposes the command to the replicated log; the answer comes when it is
+ * applied. There is one write path, also on a single node (a one-voter
+ * cluster): a write that arrives while the node shuts down (no Raft) is
+ * refused, never applied locally. */
 static void api_apply(struct api *api, struct evhttp_request *req, enum store_op op,
 		      enum model_kind kind, const char *id, const char *text, const char *idem)
 {
-	struct store_result res;
 	void *cmd;
 	size_t len;
-	int rc;
 
+	if (!api->raft)
+		return api_error(api, req, 503, "unavailable", "this node is shutting down",
+				 NULL);
 	if (store_cmd_encode(op, kind, id, text, idem, &cmd, &len) < 0)
 		return api_error(api, req, 400, "invalid_request", "cannot encode command", NULL);
-	if (api->raft) { /* every write goes through the replicated log */
-		api_propose(api, req, op, kind, id, cmd, len);
-		free(cmd);
-		return;
-	}
-	rc = store_apply(api->store, cmd, len, &res);
+	api_propose(api, req, op, kind, id, cmd, len);
 	free(cmd);
-	if (rc < 0) {
-		api_reply(api, req, res.status,
-			  api_error_body(res.err.code, res.err.message, res.err.field),
-			  res.revision);
-		store_result_release(&res);
-		return;
-	}
-	if (!res.replayed && api->sb)
-		southbound_publish(api->sb);
-	log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s",
-		 op == STORE_OP_CREATE	 ? "create"
-		 : op == STORE_OP_UPDATE ? "update"
-					 : "delete",
-		 model_kind_name(kind), id, res.status, (unsigned long long)res.revision,
-		 res.replayed ? " replayed=1" : "");
-	api_reply(api, req, res.status,
-		  res.object ? api_decorate(api, kind, json_incref(res.object)) : NULL,
-		  res.revision);
-	store_result_release(&res);
 }
 
 void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
@@ -253,6 +265,7 @@ void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 	const char *idem =
 	    evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
 	char id[MODEL_UUID_LEN + MODEL_HOST_NAME_MAX + 2];
+	struct model_error verr = {0};
 	json_t *body = NULL;
 	char *text = NULL;
 
@@ -273,9 +286,17 @@ void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 			return api_error(api, req, 500, "internal_error", "out of memory", NULL);
 		}
 	}
+	/* an invalid body is answered here, not replicated (the FSM checks
+	 * again, and alone checks references and uniqueness) */
+	if (body && (op == STORE_OP_CREATE ? model_validate_create(r->kind, body, &verr)
+					   : model_validate_update(r->kind, body, &verr)) < 0) {
+		api_error(api, req, 400, verr.code, verr.message, verr.field);
+		goto out;
+	}
 	if (op == STORE_OP_CREATE)
 		api_new_id(r->kind, body, id, sizeof(id));
 	api_apply(api, req, op, r->kind, id, text ? text : "", idem);
+out:
 	free(text);
 	json_decref(body);
 }

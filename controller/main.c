@@ -27,8 +27,8 @@
  * queue plus an eventfd watched by this loop.
  *
  * First start in DIR: creates DIR (0700), the LMDB store, the server CURVE
- * certificate (DIR/server.cert, DIR/server.cert_secret via zcert_save, and
- * DIR/server.pub holding the Z85 public key and a newline) and, once the API
+ * certificate (DIR/server.cert, DIR/server.cert_secret, DIR/server.pub; see
+ * server_cert.h: a damaged one is refused, never replaced) and, once the API
  * socket listens, the admin token (DIR/admin.token, 0600; only its hash is
  * stored), so that scripts may wait for the token file.
  */
@@ -52,8 +52,10 @@
 #include "log.h"
 #include "raft_keys.h"
 #include "raft_node.h"
+#include "server_cert.h"
 #include "southbound.h"
 #include "store.h"
+#include "version.h"
 
 /* Command-line options. */
 struct ctl_opts {
@@ -76,7 +78,8 @@ static void ctl_usage(FILE *fp)
 		    "[--southbound tcp://ADDR:PORT] [--log-level err|warn|info|debug]\n"
 		    "       [--id N] [--raft IP:PORT] [--peers ID@RAFT_IP:PORT/API_IP:PORT,...] "
 		    "[--join]\n"
-		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n");
+		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n"
+		    "       tenet-controller --version\n");
 }
 
 /* The cluster options; -ENOENT if c is not one of them. */
@@ -126,6 +129,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	    {"admin-token", required_argument, NULL, 't'},
 	    {"snapshot-threshold", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -133,7 +137,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	*o = (struct ctl_opts){.api = "127.0.0.1:8080", .southbound = "tcp://127.0.0.1:6641",
 			       .log_level = LOG_LVL_INFO, .id = 1};
 	while ((c = getopt_long(argc, argv, "d:a:s:l:h", longopts, NULL)) != -1) {
-		if (c != 'h' && ctl_parse_cluster(c, optarg, o) == 0)
+		if (c != 'h' && c != 'V' && ctl_parse_cluster(c, optarg, o) == 0)
 			continue;
 		switch (c) {
 		case 'd':
@@ -152,6 +156,9 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 			break;
 		case 'h':
 			ctl_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("tenet-controller %s\n", TENET_VERSION_FULL);
 			exit(0);
 		default:
 			return -EINVAL;
@@ -180,38 +187,6 @@ static int ctl_mkdirs(const char *dir)
 	return 0;
 }
 
-/* Loads DIR/server.cert (with its secret) or creates it; writes server.pub. */
-static zcert_t *ctl_cert(const char *dir)
-{
-	char path[4096], pub[4096];
-	zcert_t *cert = NULL;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/server.cert", dir);
-	snprintf(pub, sizeof(pub), "%s/server.pub", dir);
-	if (zsys_file_exists(path))
-		cert = zcert_load(path);
-	if (!cert) {
-		cert = zcert_new();
-		if (!cert || zcert_save(cert, path) < 0) {
-			log_err("cannot create the server certificate path=%s", path);
-			zcert_destroy(&cert);
-			return NULL;
-		}
-		snprintf(pub, sizeof(pub), "%s/server.cert_secret", dir);
-		chmod(pub, 0600);
-		snprintf(pub, sizeof(pub), "%s/server.pub", dir);
-		log_info("server certificate created path=%s", path);
-	}
-	fp = fopen(pub, "w");
-	if (!fp || fprintf(fp, "%s\n", zcert_public_txt(cert)) < 0 || fclose(fp) != 0) {
-		log_err("cannot write path=%s", pub);
-		zcert_destroy(&cert);
-		return NULL;
-	}
-	return cert;
-}
-
 static void ctl_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	log_info("signal=%d: shutting down", (int)sig);
@@ -226,6 +201,7 @@ struct ctl {
 	struct southbound *sb;		/* agent side */
 	struct api *api;		/* REST */
 	struct raft_node *raft;		/* replicated log */
+	struct auth_token token;	/* admin token until published */
 	struct event *sigint, *sigterm; /* shutdown signals */
 };
 
@@ -245,6 +221,7 @@ static void ctl_teardown(struct ctl *c)
 	if (c->base)
 		event_base_free(c->base);
 	zcert_destroy(&c->cert);
+	sodium_memzero(&c->token, sizeof(c->token));
 	store_destroy(&c->store);
 }
 
@@ -320,7 +297,10 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	c->store = store_new(o->data, STORE_DEFAULT_WINDOW);
 	if (!c->store)
 		return -EIO;
-	c->cert = ctl_cert(o->data);
+	rc = auth_token_load(c->store, o->data, o->token_file, &c->token);
+	if (rc < 0)
+		return rc;
+	c->cert = server_cert_load(o->data);
 	c->base = event_base_new();
 	if (!c->cert || !c->base)
 		return -EIO;
@@ -333,13 +313,10 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	rc = ctl_raft_start(c, o);
 	if (rc < 0)
 		return rc;
-	if (o->token_file && raft_keys_import_token(c->store, o->data, o->token_file) < 0) {
-		log_err("cannot import admin token path=%s", o->token_file);
-		return -EIO;
-	}
 	/* after listen(): a token file on disk means the API takes connections */
-	if (auth_token_init(c->store, o->data) < 0)
-		return -EIO;
+	rc = auth_token_publish(o->data, &c->token);
+	if (rc < 0)
+		return rc;
 	c->sigint = evsignal_new(c->base, SIGINT, ctl_on_signal, c->base);
 	c->sigterm = evsignal_new(c->base, SIGTERM, ctl_on_signal, c->base);
 	if (!c->sigint || !c->sigterm || event_add(c->sigint, NULL) < 0 ||
@@ -383,6 +360,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("tenet-controller", (enum log_level)o.log_level);
+	log_handle_signals();
 	zsys_handler_set(NULL); /* signals are the event loop's */
 	signal(SIGPIPE, SIG_IGN);
 	ctl_raise_nofile();

@@ -1,4 +1,4 @@
-/* raft_keys.c - cluster key and shared admin token (see raft_keys.h). */
+/* raft_keys.c - the cluster key (see raft_keys.h). */
 #include "raft_keys.h"
 
 #include <errno.h>
@@ -10,9 +10,7 @@
 
 #include <sodium.h>
 
-#include "auth.h"
 #include "log.h"
-#include "store.h"
 
 #define RK_LINE_MAX 1024 /* longest line read from a secret file */
 
@@ -75,33 +73,5 @@ int raft_keys_load(const char *dir, const char *file, bool create, uint8_t key[R
 	sodium_memzero(hex, sizeof(hex));
 	if (rc < 0)
 		log_err("malformed cluster key path=%s (want 64 hex characters)", path);
-	return rc;
-}
-
-int raft_keys_import_token(struct store *s, const char *dir, const char *file)
-{
-	char tok[RK_LINE_MAX], path[4096];
-	uint8_t hash[AUTH_HASH_BYTES];
-	size_t n;
-	int rc;
-
-	rc = rk_read_line(file, tok, sizeof(tok));
-	if (rc < 0)
-		return rc;
-	n = strlen(tok);
-	if (n == 0 || n > 512) {
-		sodium_memzero(tok, sizeof(tok));
-		return -EINVAL;
-	}
-	/* the same hash auth.c computes for a presented token */
-	crypto_generichash(hash, sizeof(hash), (const unsigned char *)tok, n, NULL, 0);
-	rc = store_admin_hash_set(s, hash);
-	snprintf(path, sizeof(path), "%s/admin.token", dir);
-	unlink(path);
-	if (rc == 0)
-		rc = rk_write_new(path, tok);
-	sodium_memzero(tok, sizeof(tok));
-	if (rc == 0)
-		log_info("admin token imported path=%s", path);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /* raft_transport.c - authenticated raft_uv_tcp (see raft_transport.h). */
 #include "raft_transport.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,60 +12,81 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "raft_handshake.h"
 
-#define RT_NONCE    32		      /* challenge bytes */
-#define RT_MAC	    crypto_auth_BYTES /* answer bytes */
-#define RT_ACK	    'K'		      /* acceptor's confirmation */
-#define RT_ADDR_MAX 256		      /* longest address bound into the MAC */
+#define RT_PEER_MAX (INET6_ADDRSTRLEN + 8) /* "IP:PORT" of a peer */
 
 /* The wrapper's state (t->impl). */
 struct rt {
-	struct raft_uv_transport *inner;     /* raft_uv_tcp */
+	struct raft_uv_transport *inner;     /* raft_uv_tcp (connects) */
 	struct raft_uv_transport *outer;     /* the wrapper given to raft_uv */
 	uv_loop_t *loop;		     /* the Raft loop */
-	uint8_t key[crypto_auth_KEYBYTES];   /* cluster key */
+	uint8_t key[RAFT_HANDSHAKE_KEY];     /* cluster key */
 	raft_id id;			     /* own id */
-	char addr[RT_ADDR_MAX];		     /* own address */
+	char addr[RAFT_HANDSHAKE_ADDR_MAX];  /* own address (Raft part) */
+	uv_tcp_t listener;		     /* accepts peers (if listening) */
+	bool listening;			     /* listener initialised */
 	raft_uv_accept_cb accept_cb;	     /* libraft's accept callback */
 	struct rt_hs *handshakes;	     /* in progress */
 	raft_uv_transport_close_cb close_cb; /* libraft's close callback */
+	int closing;			     /* closes still to complete */
+	uint64_t log_since;		     /* start of the refusal log window */
+	unsigned log_count;		     /* refusals logged in the window */
+	unsigned log_suppressed;	     /* refusals not logged since the last line */
+};
+
+/* Where a handshake is. */
+enum rt_phase {
+	RT_HELLO,     /* acceptor: reading the peer's preamble */
+	RT_ANSWER,    /* acceptor: challenge sent, reading the MAC */
+	RT_CHALLENGE, /* connector: reading the challenge */
+	RT_CONFIRM,   /* acceptor: sending the ack; connector: reading it */
 };
 
 /* One handshake in progress, on either side. */
 struct rt_hs {
-	struct rt *rt;			  /* the transport */
-	struct rt_hs *next;		  /* in rt->handshakes */
-	bool accepting;			  /* acceptor (true) or connector */
-	struct uv_stream_s *stream;	  /* the connection */
-	uv_timer_t timer;		  /* deadline */
-	uv_write_t wr;			  /* first write (nonce or MAC) */
-	uv_write_t wr2;			  /* second write (ack) */
-	bool done;			  /* finished: late callbacks are ignored */
-	uint8_t nonce[RT_NONCE];	  /* challenge */
-	uint8_t in[RT_MAC];		  /* bytes read so far */
-	size_t want, got;		  /* bytes expected and received */
-	uint8_t out[RT_MAC];		  /* bytes written */
-	raft_id peer_id;		  /* acceptor: the connector's id */
-	char peer_addr[RT_ADDR_MAX];	  /* acceptor: the connector's address */
-	struct raft_uv_connect *req;	  /* connector: libraft's request */
-	struct raft_uv_connect inner_req; /* connector: request to raft_uv_tcp */
-	int pending;			  /* handles still to close before free */
-	int writes;			  /* writes whose callback has not run yet */
+	struct rt *rt;			      /* the transport */
+	struct rt_hs *next;		      /* in rt->handshakes */
+	bool accepting;			      /* acceptor (true) or connector */
+	enum rt_phase phase;		      /* what is awaited */
+	struct uv_stream_s *stream;	      /* the connection */
+	uv_timer_t timer;		      /* deadline */
+	uv_write_t wr;			      /* first write (nonce or MAC) */
+	uv_write_t wr2;			      /* second write (ack) */
+	bool done;			      /* finished: late callbacks are ignored */
+	uint8_t nonce[RAFT_HANDSHAKE_NONCE];  /* acceptor: challenge sent */
+	uint8_t in[RAFT_HANDSHAKE_HELLO_MAX]; /* bytes read so far */
+	size_t want, got;		      /* bytes expected and received in in */
+	uint8_t out[RAFT_HANDSHAKE_MAC];      /* bytes written */
+	struct raft_handshake_hello hello;    /* acceptor: the peer's id and address */
+	char peer[RT_PEER_MAX];		      /* acceptor: the peer's IP:PORT */
+	char peer_ip[INET6_ADDRSTRLEN];	      /* acceptor: the peer's IP */
+	const char *reason;		      /* acceptor: why it was refused */
+	struct raft_uv_connect *req;	      /* connector: libraft's request */
+	struct raft_uv_connect inner_req;     /* connector: request to raft_uv_tcp */
+	int pending;			      /* handles still to close before free */
+	int writes;			      /* writes whose callback has not run yet */
 };
 
-static void rt_mac(const struct rt *rt, const uint8_t nonce[RT_NONCE], raft_id id, const char *addr,
-		   uint8_t mac[RT_MAC])
+/* Logs one refused connection, at most RAFT_TRANSPORT_LOG_BURST a window. */
+static void rt_log_refusal(struct rt *rt, raft_id id, const char *addr, const char *peer,
+			   const char *reason)
 {
-	crypto_auth_hmacsha512256_state st;
-	uint8_t idb[8];
+	uint64_t now = uv_now(rt->loop);
 
-	for (int i = 7; i >= 0; i--, id >>= 8)
-		idb[i] = (uint8_t)id;
-	crypto_auth_hmacsha512256_init(&st, rt->key, sizeof(rt->key));
-	crypto_auth_hmacsha512256_update(&st, nonce, RT_NONCE);
-	crypto_auth_hmacsha512256_update(&st, idb, sizeof(idb));
-	crypto_auth_hmacsha512256_update(&st, (const uint8_t *)addr, strlen(addr));
-	crypto_auth_hmacsha512256_final(&st, mac);
+	if (now - rt->log_since >= RAFT_TRANSPORT_LOG_WINDOW_MS) {
+		rt->log_since = now;
+		rt->log_count = 0;
+	}
+	if (rt->log_count >= RAFT_TRANSPORT_LOG_BURST) {
+		rt->log_suppressed++;
+		return;
+	}
+	rt->log_count++;
+	log_warn("raft peer refused id=%llu addr=%s peer=%s reason=%s suppressed=%u",
+		 (unsigned long long)id, addr && addr[0] ? addr : "-", peer, reason,
+		 rt->log_suppressed);
+	rt->log_suppressed = 0;
 }
 
 static void rt_unlink(struct rt_hs *h)
@@ -93,6 +116,11 @@ static void rt_on_closed(uv_handle_t *handle)
 	rt_maybe_free(h);
 }
 
+static void rt_free_handle(uv_handle_t *handle)
+{
+	free(handle);
+}
+
 /* Ends a handshake: on success the stream goes to libraft, else it is
  * closed (and a connector's request fails with status). */
 static void rt_finish(struct rt_hs *h, int status)
@@ -115,11 +143,11 @@ static void rt_finish(struct rt_hs *h, int status)
 		}
 	}
 	if (h->accepting && status == 0)
-		rt->accept_cb(rt->outer, h->peer_id, h->peer_addr, h->stream);
-	else if (h->accepting)
-		log_warn("raft peer refused id=%llu addr=%s", (unsigned long long)h->peer_id,
-			 h->peer_addr);
-	else
+		rt->accept_cb(rt->outer, h->hello.id, h->hello.addr, h->stream);
+	else if (h->accepting && status != RAFT_CANCELED)
+		rt_log_refusal(rt, h->hello.id, h->hello.addr, h->peer,
+			       h->reason ? h->reason : "error");
+	else if (!h->accepting)
 		h->req->cb(h->req, status == 0 ? h->stream : NULL,
 			   status == 0 ? 0 : RAFT_NOCONNECTION);
 	uv_close((uv_handle_t *)&h->timer, rt_on_closed);
@@ -130,19 +158,23 @@ static void rt_on_timeout(uv_timer_t *timer)
 	struct rt_hs *h = timer->data;
 
 	/* a stuck peer: give up (an outgoing TCP connect times out on its own) */
-	if (h->accepting || h->stream)
+	if (h->accepting || h->stream) {
+		h->reason = "timeout";
 		rt_finish(h, RAFT_NOCONNECTION);
+	}
 }
 
 static void rt_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
 	struct rt_hs *h = handle->data;
 
+	(void)suggested;
 	*buf = uv_buf_init((char *)h->in + h->got, (unsigned int)(h->want - h->got));
 }
 
 static void rt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
+/* Reads the next want bytes (at most sizeof(h->in)) into h->in. */
 static int rt_read(struct rt_hs *h, size_t want)
 {
 	h->want = want;
@@ -158,9 +190,11 @@ static void rt_on_written(uv_write_t *wr, int status)
 	h->writes--;
 	if (h->done)
 		return rt_maybe_free(h);
-	if (status != 0)
+	if (status != 0) {
+		h->reason = "write_error";
 		return rt_finish(h, RAFT_NOCONNECTION);
-	if (h->accepting && h->want == 0)
+	}
+	if (h->accepting && h->phase == RT_CONFIRM)
 		return rt_finish(h, 0); /* ack sent */
 }
 
@@ -177,29 +211,65 @@ static int rt_write(struct rt_hs *h, uv_write_t *wr, const void *data, size_t le
 	return rc;
 }
 
-/* A complete message arrived: the MAC (acceptor) or nonce/ack (connector). */
-static int rt_step(struct rt_hs *h)
+static const char *rt_parse_reason(int rc)
+{
+	switch (rc) {
+	case -EPROTO:
+		return "bad_preamble";
+	case -EMSGSIZE:
+		return "bad_address_length";
+	default:
+		return "bad_address";
+	}
+}
+
+/* Acceptor: h->want bytes arrived (the hello so far, or the MAC). */
+static int rt_accept_step(struct rt_hs *h)
 {
 	struct rt *rt = h->rt;
-	uint8_t mac[RT_MAC];
+	size_t need;
+	int rc;
+
+	if (h->phase == RT_HELLO) {
+		rc = raft_handshake_parse(h->in, h->got, &h->hello, &need);
+		if (rc == -EAGAIN) {
+			h->want = need; /* the address; bounded by sizeof(h->in) */
+			return 0;
+		}
+		if (rc != 0) {
+			h->reason = rt_parse_reason(rc);
+			return rc;
+		}
+		h->phase = RT_ANSWER;
+		h->want = RAFT_HANDSHAKE_MAC;
+		h->got = 0;
+		randombytes_buf(h->nonce, sizeof(h->nonce));
+		return rt_write(h, &h->wr, h->nonce, sizeof(h->nonce));
+	}
+	uv_read_stop(h->stream);
+	if (!raft_handshake_verify(rt->key, h->nonce, h->hello.id, h->hello.addr, h->in)) {
+		h->reason = "bad_mac";
+		return -EACCES;
+	}
+	h->phase = RT_CONFIRM;
+	h->out[0] = RAFT_HANDSHAKE_ACK;
+	return rt_write(h, &h->wr2, h->out, 1);
+}
+
+/* Connector: the challenge or the ack arrived. */
+static int rt_connect_step(struct rt_hs *h)
+{
+	struct rt *rt = h->rt;
 
 	uv_read_stop(h->stream);
-	if (h->accepting) {
-		rt_mac(rt, h->nonce, h->peer_id, h->peer_addr, mac);
-		if (sodium_memcmp(mac, h->in, RT_MAC) != 0)
-			return -EACCES;
-		h->want = 0;
-		h->out[0] = RT_ACK;
-		return rt_write(h, &h->wr2, h->out, 1);
-	}
-	if (h->want == RT_NONCE) {
-		memcpy(h->nonce, h->in, RT_NONCE);
-		rt_mac(rt, h->nonce, rt->id, rt->addr, h->out);
-		if (rt_write(h, &h->wr, h->out, RT_MAC) != 0)
+	if (h->phase == RT_CHALLENGE) {
+		raft_handshake_mac(rt->key, h->in, rt->id, rt->addr, h->out);
+		if (rt_write(h, &h->wr, h->out, RAFT_HANDSHAKE_MAC) != 0)
 			return -EIO;
+		h->phase = RT_CONFIRM;
 		return rt_read(h, 1);
 	}
-	if (h->in[0] != RT_ACK)
+	if (h->in[0] != RAFT_HANDSHAKE_ACK)
 		return -EACCES;
 	rt_finish(h, 0);
 	return 0;
@@ -208,18 +278,24 @@ static int rt_step(struct rt_hs *h)
 static void rt_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct rt_hs *h = s->data;
+	int rc;
 
+	(void)buf;
 	if (h->done)
 		return;
-	if (n < 0)
+	if (n < 0) {
+		h->reason = n == UV_EOF ? "closed" : "read_error";
 		return rt_finish(h, RAFT_NOCONNECTION);
+	}
 	h->got += (size_t)n;
 	if (h->got < h->want)
 		return;
-	if (rt_step(h) != 0)
+	rc = h->accepting ? rt_accept_step(h) : rt_connect_step(h);
+	if (rc != 0)
 		rt_finish(h, RAFT_NOCONNECTION);
 }
 
+/* A new handshake whose deadline starts now. */
 static struct rt_hs *rt_hs_new(struct rt *rt, bool accepting)
 {
 	struct rt_hs *h = calloc(1, sizeof(*h));
@@ -228,6 +304,7 @@ static struct rt_hs *rt_hs_new(struct rt *rt, bool accepting)
 		return NULL;
 	h->rt = rt;
 	h->accepting = accepting;
+	h->phase = accepting ? RT_HELLO : RT_CHALLENGE;
 	uv_timer_init(rt->loop, &h->timer);
 	h->timer.data = h;
 	uv_timer_start(&h->timer, rt_on_timeout, RAFT_TRANSPORT_TIMEOUT_MS, 0);
@@ -236,22 +313,79 @@ static struct rt_hs *rt_hs_new(struct rt *rt, bool accepting)
 	return h;
 }
 
-static void rt_on_accept(struct raft_uv_transport *inner, raft_id id, const char *address,
-			 struct uv_stream_s *stream)
+/* Writes the peer's "IP:PORT" to peer and its IP to ip. */
+static void rt_peer_name(uv_tcp_t *tcp, char *peer, size_t psize, char *ip, size_t isize)
 {
-	struct rt *rt = inner->data;
-	struct rt_hs *h = rt_hs_new(rt, true);
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	unsigned port = 0;
 
-	if (!h) {
-		uv_close((uv_handle_t *)stream, (uv_close_cb)free);
+	snprintf(ip, isize, "?");
+	if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) == 0 &&
+	    uv_ip_name((struct sockaddr *)&ss, ip, isize) == 0)
+		port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						      : ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(peer, psize, "%s:%u", ip, port);
+}
+
+/* Why a new connection from ip must be refused before its handshake
+ * starts, or NULL if it may go on. */
+static const char *rt_over_cap(const struct rt *rt, const char *ip)
+{
+	unsigned total = 0, same = 0;
+
+	for (const struct rt_hs *h = rt->handshakes; h; h = h->next) {
+		if (!h->accepting)
+			continue;
+		total++;
+		same += strcmp(h->peer_ip, ip) == 0;
+	}
+	if (total >= RAFT_TRANSPORT_PENDING_MAX)
+		return "too_many_pending";
+	if (same >= RAFT_TRANSPORT_PENDING_PER_SOURCE)
+		return "too_many_pending_from_source";
+	return NULL;
+}
+
+/* The listener has a connection: accept it (always, so that the listen
+ * queue drains) and start its handshake, or close it if over a cap. */
+static void rt_on_connection(uv_stream_t *server, int status)
+{
+	struct rt *rt = server->data;
+	char peer[RT_PEER_MAX], ip[INET6_ADDRSTRLEN];
+	const char *reason;
+	struct rt_hs *h;
+	uv_tcp_t *tcp;
+
+	if (status < 0) {
+		log_warn("raft accept failed err=%s", uv_strerror(status));
 		return;
 	}
-	h->stream = stream;
-	h->peer_id = id;
-	snprintf(h->peer_addr, sizeof(h->peer_addr), "%s", address);
-	randombytes_buf(h->nonce, RT_NONCE);
-	if (rt_write(h, &h->wr, h->nonce, RT_NONCE) != 0 || rt_read(h, RT_MAC) != 0)
+	tcp = malloc(sizeof(*tcp));
+	if (!tcp) {
+		log_err("raft accept failed err=%s", strerror(ENOMEM));
+		return;
+	}
+	uv_tcp_init(rt->loop, tcp);
+	if (uv_accept(server, (uv_stream_t *)tcp) != 0) {
+		uv_close((uv_handle_t *)tcp, rt_free_handle);
+		return;
+	}
+	rt_peer_name(tcp, peer, sizeof(peer), ip, sizeof(ip));
+	reason = rt_over_cap(rt, ip);
+	h = reason ? NULL : rt_hs_new(rt, true);
+	if (!h) {
+		rt_log_refusal(rt, 0, NULL, peer, reason ? reason : "no_memory");
+		uv_close((uv_handle_t *)tcp, rt_free_handle);
+		return;
+	}
+	h->stream = (struct uv_stream_s *)tcp;
+	snprintf(h->peer, sizeof(h->peer), "%s", peer);
+	snprintf(h->peer_ip, sizeof(h->peer_ip), "%s", ip);
+	if (rt_read(h, RAFT_HANDSHAKE_PREAMBLE) != 0) {
+		h->reason = "read_error";
 		rt_finish(h, RAFT_NOCONNECTION);
+	}
 }
 
 static void rt_on_connect(struct raft_uv_connect *req, struct uv_stream_s *stream, int status)
@@ -267,7 +401,7 @@ static void rt_on_connect(struct raft_uv_connect *req, struct uv_stream_s *strea
 		return;
 	}
 	h->stream = stream;
-	if (rt_read(h, RT_NONCE) != 0)
+	if (rt_read(h, RAFT_HANDSHAKE_NONCE) != 0)
 		rt_finish(h, RAFT_NOCONNECTION);
 }
 
@@ -288,13 +422,51 @@ static int rt_init(struct raft_uv_transport *t, raft_id id, const char *address)
 	return rt->inner->init(rt->inner, id, rt->addr);
 }
 
+/* Binds and listens on rt->addr ("HOST:PORT", IPv4, as raft_uv_tcp
+ * resolves it). Returns 0 or RAFT_IOERR (logged). */
+static int rt_bind(struct rt *rt)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+				 .ai_family = AF_INET,
+				 .ai_socktype = SOCK_STREAM};
+	const char *colon = strchr(rt->addr, ':');
+	char host[NI_MAXHOST];
+	struct addrinfo *ai = NULL;
+	int rc;
+
+	snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - rt->addr) : 0, rt->addr);
+	if (!colon || !colon[1]) {
+		log_err("raft listen failed addr=%s err=\"no port\"", rt->addr);
+		return RAFT_IOERR;
+	}
+	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+	if (rc != 0) {
+		log_err("raft listen failed addr=%s err=\"%s\"", rt->addr, gai_strerror(rc));
+		return RAFT_IOERR;
+	}
+	uv_tcp_init(rt->loop, &rt->listener);
+	rt->listener.data = rt;
+	rt->listening = true;
+	rc = uv_tcp_bind(&rt->listener, ai->ai_addr, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&rt->listener, RAFT_TRANSPORT_BACKLOG,
+			       rt_on_connection);
+	freeaddrinfo(ai);
+	if (rc != 0) {
+		log_err("raft listen failed addr=%s err=%s", rt->addr, uv_strerror(rc));
+		return RAFT_IOERR;
+	}
+	return 0;
+}
+
 static int rt_listen(struct raft_uv_transport *t, raft_uv_accept_cb cb)
 {
 	struct rt *rt = t->impl;
 
+	if (rt->listening)
+		return RAFT_INVALID;
 	rt->accept_cb = cb;
-	rt->inner->data = rt;
-	return rt->inner->listen(rt->inner, rt_on_accept);
+	return rt_bind(rt);
 }
 
 static int rt_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, raft_id id,
@@ -302,7 +474,7 @@ static int rt_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, 
 {
 	struct rt *rt = t->impl;
 	struct rt_hs *h = rt_hs_new(rt, false);
-	char addr[RT_ADDR_MAX];
+	char addr[RAFT_HANDSHAKE_ADDR_MAX];
 	int rv;
 
 	if (!h)
@@ -321,12 +493,21 @@ static int rt_connect(struct raft_uv_transport *t, struct raft_uv_connect *req, 
 	return rv;
 }
 
+/* One of the closes rt_close started completed. */
+static void rt_close_step(struct rt *rt)
+{
+	if (--rt->closing == 0 && rt->close_cb)
+		rt->close_cb(rt->outer);
+}
+
 static void rt_on_inner_closed(struct raft_uv_transport *inner)
 {
-	struct rt *rt = inner->data;
+	rt_close_step(inner->data);
+}
 
-	if (rt->close_cb)
-		rt->close_cb(rt->outer);
+static void rt_on_listener_closed(uv_handle_t *handle)
+{
+	rt_close_step(handle->data);
 }
 
 static void rt_close(struct raft_uv_transport *t, raft_uv_transport_close_cb cb)
@@ -335,6 +516,9 @@ static void rt_close(struct raft_uv_transport *t, raft_uv_transport_close_cb cb)
 
 	rt->close_cb = cb;
 	rt->inner->data = rt;
+	rt->closing = 1 + rt->listening;
+	if (rt->listening)
+		uv_close((uv_handle_t *)&rt->listener, rt_on_listener_closed);
 	while (rt->handshakes) {
 		struct rt_hs *h = rt->handshakes;
 

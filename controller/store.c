@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "store_check.h"
 
 #define STORE_MAP_SIZE (1ull << 30) /* LMDB map size: 1 GiB of address space */
 
@@ -215,6 +216,8 @@ struct store *store_new(const char *dir, size_t changelog_window)
 
 	if (!dir || changelog_window < 1)
 		return NULL;
+	if (store_check_file(dir) < 0) /* logged, with what to do */
+		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -260,6 +263,18 @@ static void store_pack_str(msgpack_packer *pk, const char *s)
 int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, const char *body,
 		     const char *idem, void **buf, size_t *len)
 {
+	uint64_t seed = 0;
+
+	if (op == STORE_OP_CREATE)
+		while (seed == 0)
+			randombytes_buf(&seed, sizeof(seed));
+	return store_cmd_encode_seeded(op, kind, id, body, idem, seed, buf, len);
+}
+
+int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *id,
+			    const char *body, const char *idem, uint64_t seed, void **buf,
+			    size_t *len)
+{
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 
@@ -269,7 +284,7 @@ int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, con
 		return -EINVAL;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 5);
+	msgpack_pack_map(&pk, seed ? 6 : 5);
 	store_pack_str(&pk, "op");
 	store_pack_str(&pk, store_op_names[op]);
 	store_pack_str(&pk, "kind");
@@ -280,6 +295,10 @@ int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, con
 	store_pack_str(&pk, body ? body : "");
 	store_pack_str(&pk, "idem");
 	store_pack_str(&pk, idem ? idem : "");
+	if (seed) {
+		store_pack_str(&pk, "seed");
+		msgpack_pack_uint64(&pk, seed);
+	}
 	if (!sb.data) {
 		msgpack_sbuffer_destroy(&sb);
 		return -ENOMEM;
@@ -308,7 +327,7 @@ static int store_cmd_str(const msgpack_object *o, char *dst, size_t max, char **
 /* Fills cmd from the decoded map; -EPROTO if malformed. */
 static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 {
-	static const char *const keys[] = {"op", "kind", "id", "body", "idem"};
+	static const char *const keys[] = {"op", "kind", "id", "body", "idem", "seed"};
 	char op[16] = "", kind[16] = "";
 	char *const dst[] = {op, kind, cmd->id, NULL, cmd->idem};
 	const size_t max[] = {sizeof(op) - 1, sizeof(kind) - 1, STORE_ID_MAX, 1u << 24,
@@ -316,24 +335,33 @@ static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 	unsigned int seen = 0;
 	int rc = 0;
 
-	if (root->type != MSGPACK_OBJECT_MAP || root->via.map.size != 5)
+	/* five keys, and "seed" on creates (absent in earlier versions) */
+	if (root->type != MSGPACK_OBJECT_MAP || root->via.map.size < 5 || root->via.map.size > 6)
 		return -EPROTO;
-	for (uint32_t i = 0; i < 5 && rc == 0; i++) {
+	for (uint32_t i = 0; i < root->via.map.size && rc == 0; i++) {
 		const msgpack_object_kv *kv = &root->via.map.ptr[i];
 		char key[8];
 		unsigned int j = 0;
 
 		if (store_cmd_str(&kv->key, key, sizeof(key) - 1, NULL) < 0)
 			return -EPROTO;
-		while (j < 5 && strcmp(key, keys[j]) != 0)
+		while (j < 6 && strcmp(key, keys[j]) != 0)
 			j++;
-		if (j == 5 || (seen & (1u << j)))
+		if (j == 6 || (seen & (1u << j)))
 			return -EPROTO; /* unknown or repeated key */
 		seen |= 1u << j;
+		if (j == 5) { /* seed: a non-zero unsigned integer */
+			if (kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER || !kv->val.via.u64)
+				return -EPROTO;
+			cmd->seed = kv->val.via.u64;
+			continue;
+		}
 		rc = store_cmd_str(&kv->val, dst[j], max[j], dst[j] ? NULL : &cmd->body);
 	}
 	if (rc < 0)
 		return rc;
+	if ((seen & 0x1f) != 0x1f)
+		return -EPROTO; /* a required key is missing */
 	cmd->op = 0;
 	for (int i = STORE_OP_CREATE; i <= STORE_OP_DELETE; i++)
 		if (strcmp(op, store_op_names[i]) == 0)
@@ -488,14 +516,15 @@ static int store_first_ref(struct store_txn *t, const char *child, void *arg)
 
 static int store_do_delete(struct store_txn *t, const struct store_cmd *c)
 {
-	char by[STORE_ID_MAX + 1];
+	char by[STORE_ID_MAX + 1], parent[STORE_ID_MAX + 8];
 	json_t *old;
 	int rc;
 
 	rc = store_target(t, c, &old);
 	if (rc < 0)
 		return rc;
-	rc = stx_ref_foreach(t, c->id, -1, store_first_ref, by);
+	store_kind_ref_parent(c->kind, c->id, parent);
+	rc = stx_ref_foreach(t, parent, -1, store_first_ref, by);
 	if (rc > 0) {
 		model_error_set(t->err, "in_use", "id", "%s %.40s is still used by %.40s",
 				model_kind_name(c->kind), c->id, by);
@@ -621,10 +650,12 @@ static int store_replay(struct store_txn *t, const struct store_cmd *c, struct s
 
 /* Runs the command in the open transaction t; commits or aborts it. */
 int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
-		     struct store_result *res)
+	      struct store_result *res)
 {
 	static const int ok_status[] = {0, 201, 200, 204};
 	json_t *obj = NULL;
+
+	t->seed = c->seed;
 	int rc;
 
 	rc = store_replay(t, c, res);

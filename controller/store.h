@@ -58,7 +58,8 @@ struct store_result {
 
 /* Opens (creating if needed) the LMDB environment in directory dir, which
  * must exist, keeping the last changelog_window (>= 1) change-log entries.
- * Returns NULL on failure (logged). */
+ * A data file that is damaged (store_check.h: truncated, zeroed) is refused
+ * before LMDB maps it. Returns NULL on failure (logged). */
 struct store *store_new(const char *dir, size_t changelog_window);
 
 /* Closes the environment. Takes NULL; sets *sp to NULL. */
@@ -71,6 +72,17 @@ void store_destroy(struct store **sp);
  * bad arguments, -ENOMEM. */
 int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, const char *body,
 		     const char *idem, void **buf, size_t *len);
+
+/* Like store_cmd_encode with the allocation seed given. A create carries a
+ * seed: the first VNI or MAC tried for the new object is drawn from it, so
+ * identifiers that travel on the underlay cannot be guessed from the order
+ * of creation, while every replica still allocates the same values. The
+ * seed is part of the replicated command; store_cmd_encode draws it from
+ * libsodium's generator. Seed 0 (or a command without one, as written by
+ * earlier versions) allocates sequentially from the stored counters. */
+int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *id,
+			    const char *body, const char *idem, uint64_t seed, void **buf,
+			    size_t *len);
 
 /* Applies one command in one write transaction. Returns 0 when applied (or
  * replayed by idempotency key), with res->status 200/201/204, res->revision
@@ -93,11 +105,10 @@ uint64_t store_revision(struct store *s);
  * -ENOENT if absent, -EINVAL, -EIO. */
 int store_get(struct store *s, enum model_kind kind, const char *id, json_t **out);
 
-/* Lists the objects of kind, in id order, keeping only those whose members
- * equal every member of filter (a JSON object of strings; NULL or empty for
- * all): strings compare as such, integers in decimal, booleans as
- * "true"/"false"; other members never match. On success *out is a new JSON array and 0 is returned;
- * -EINVAL, -ENOMEM, -EIO. */
+/* Lists the objects of kind, in id order, keeping only those that match
+ * every member of filter (a JSON object of strings, NULL or empty for all)
+ * by model_filter_match. On success *out is a new JSON array and 0 is
+ * returned; -EINVAL, -ENOMEM, -EIO. */
 int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out);
 
 /* Fills *out (release with topology_release) from one read transaction:

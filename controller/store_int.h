@@ -32,6 +32,7 @@ struct store_cmd {
 	char id[STORE_ID_MAX + 1];     /* object id */
 	char *body;		       /* JSON text (malloc'd, NUL-terminated) */
 	char idem[STORE_IDEM_MAX + 1]; /* idempotency key, "" if none */
+	uint64_t seed;		       /* allocation seed (creates), 0: sequential */
 };
 
 /* "?", "create", "update", "delete", indexed by enum store_op. */
@@ -53,6 +54,7 @@ struct store_txn {
 	struct store *s;	 /* the store */
 	MDB_txn *txn;		 /* the LMDB transaction */
 	struct model_error *err; /* filled on rejection */
+	uint64_t seed;		 /* the command's allocation seed, 0: sequential */
 };
 
 /* Decodes a command strictly (one map, nothing after it). Returns 0 (free
@@ -114,5 +116,11 @@ int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id
 int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj);
 int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
 		       const json_t *obj);
+
+/* Writes to buf (size STORE_ID_MAX + 8) the parent key under which the
+ * objects that refer to object id of kind are recorded in `refs`: the id
+ * itself, or "host:<name>" for a host (the ports bound to it; the prefix
+ * keeps a host name from ever reading as another object's id). */
+void store_kind_ref_parent(enum model_kind kind, const char *id, char *buf);
 
 #endif

@@ -58,17 +58,23 @@ static void kinds_canon_ip(json_t *obj, const char *field)
 		json_object_set_new(obj, field, json_string(text));
 }
 
-/* Takes the next value of counter `name` in [1, max] for which key format
- * fmt (with a %u, or a %02x:%02x:%02x for MACs) is unclaimed. */
+/* Takes a value in [1, max] for which the uniqueness key prefix + value
+ * (decimal, or fa:16:3e:xx:xx:xx for MACs) is unclaimed. With a command seed
+ * (and a prefix: a claimed kind of value) the search starts at a point drawn
+ * from the seed's bits [shift, shift + 24) and the counter is left alone;
+ * without one it starts at counter `name`, which moves past the value. */
 static int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, const char *prefix,
-		       bool mac, uint32_t *out)
+		       bool mac, unsigned int shift, uint32_t *out)
 {
 	char key[KINDS_KEY_MAX];
+	bool seeded = t->seed && prefix[0];
 	uint64_t next;
-	int rc = stx_u64_get(t, name, &next);
+	int rc = seeded ? 0 : stx_u64_get(t, name, &next);
 
 	if (rc < 0)
 		return rc;
+	if (seeded)
+		next = ((t->seed >> shift) & 0xffffff) % max + 1;
 	for (uint32_t tries = 0; tries < max; tries++) {
 		if (next < 1 || next > max)
 			next = 1;
@@ -80,7 +86,7 @@ static int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, cons
 			snprintf(key, sizeof(key), "%s%u", prefix, (unsigned int)next);
 		if (!prefix[0] || !stx_uniq_taken(t, key)) {
 			*out = (uint32_t)next;
-			return stx_u64_put(t, name, next + 1);
+			return seeded ? 0 : stx_u64_put(t, name, next + 1);
 		}
 		next++;
 	}
@@ -100,7 +106,7 @@ static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t 
 	if (rc < 0)
 		return rc;
 	json_decref(tenant);
-	rc = kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, &vni);
+	rc = kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, 0, &vni);
 	if (rc < 0)
 		return rc;
 	json_object_set_new(obj, "vni", json_integer(vni));
@@ -411,7 +417,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 			return rc;
 		json_object_set_new(obj, "tenant_id", json_string(kinds_str(net, "tenant_id")));
 		json_decref(net);
-		rc = kinds_alloc(t, "next_port_key", UINT32_MAX, "", false, &n);
+		rc = kinds_alloc(t, "next_port_key", UINT32_MAX, "", false, 0, &n);
 		if (rc < 0)
 			return rc;
 		json_object_set_new(obj, "port_key", json_integer(n));
@@ -424,7 +430,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 		char prefix[MODEL_UUID_LEN + 8];
 
 		snprintf(prefix, sizeof(prefix), "mac:%s:", net_id);
-		rc = kinds_alloc(t, "next_mac", KINDS_MAC_MAX, prefix, true, &n);
+		rc = kinds_alloc(t, "next_mac", KINDS_MAC_MAX, prefix, true, 24, &n);
 		if (rc < 0)
 			return rc;
 		snprintf(mac, sizeof(mac), "fa:16:3e:%02x:%02x:%02x", (n >> 16) & 0xff,
@@ -455,7 +461,7 @@ static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t 
 	if (strcmp(id, kinds_str(obj, "name")) != 0)
 		return model_error_set(t->err, "invalid_value", "name",
 				       "a host's id must equal its name");
-	rc = kinds_alloc(t, "next_host_id", UINT32_MAX, "", false, &n);
+	rc = kinds_alloc(t, "next_host_id", UINT32_MAX, "", false, 0, &n);
 	if (rc == 0)
 		json_object_set_new(obj, "host_id", json_integer(n));
 	return rc;
@@ -528,10 +534,23 @@ static int kinds_port_index(struct store_txn *t, bool on, const char *id, const 
 				       kinds_str(fip, "ip_address"));
 	}
 	/* one port per (host, interface): two would join their networks or
-	 * tenants on one wire (host names hold no ':') */
-	if (rc == 0 && kinds_binding(obj, &host, &ifname))
+	 * tenants on one wire (host names hold no ':'); the host knows its
+	 * bound ports, so it cannot be deleted under them */
+	if (rc == 0 && kinds_binding(obj, &host, &ifname)) {
+		char parent[STORE_ID_MAX + 8];
+
 		rc = kinds_key(t, on, id, "binding", "bind:%s:%s", host, ifname);
+		store_kind_ref_parent(MODEL_HOST, host, parent);
+		if (rc == 0)
+			rc = kinds_ref_set(t, on, parent, id, MODEL_PORT);
+	}
 	return rc;
+}
+
+void store_kind_ref_parent(enum model_kind kind, const char *id, char *buf)
+{
+	snprintf(buf, STORE_ID_MAX + 8, "%s%.*s", kind == MODEL_HOST ? "host:" : "", STORE_ID_MAX,
+		 id);
 }
 
 /* Claims (on) or releases (!on) what obj holds. */

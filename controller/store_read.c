@@ -69,28 +69,10 @@ static int store_foreach(struct store_txn *t, enum model_kind kind,
 
 /* What store_list collects. */
 struct store_list_ctx {
+	enum model_kind kind; /* of the objects listed */
 	const json_t *filter; /* members that must match, or NULL */
 	json_t *out;	      /* the array being filled */
 };
-
-/* True if member v reads as text want: strings as such, integers in
- * decimal, booleans as true/false. */
-static bool store_member_equals(const json_t *v, const char *want)
-{
-	char buf[32];
-
-	if (!v || !want)
-		return false;
-	if (json_is_string(v))
-		return strcmp(json_string_value(v), want) == 0;
-	if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		return strcmp(buf, want) == 0;
-	}
-	if (json_is_boolean(v))
-		return strcmp(json_is_true(v) ? "true" : "false", want) == 0;
-	return false;
-}
 
 static int store_list_one(json_t *obj, void *arg)
 {
@@ -100,7 +82,7 @@ static int store_list_one(json_t *obj, void *arg)
 
 	json_object_foreach((json_t *)ctx->filter, key, want)
 	{
-		if (!store_member_equals(json_object_get(obj, key), json_string_value(want)))
+		if (!model_filter_match(ctx->kind, obj, key, json_string_value(want)))
 			return 0;
 	}
 	return json_array_append(ctx->out, obj) < 0 ? -ENOMEM : 0;
@@ -108,7 +90,7 @@ static int store_list_one(json_t *obj, void *arg)
 
 int store_list(struct store *s, enum model_kind kind, const json_t *filter, json_t **out)
 {
-	struct store_list_ctx ctx = {.filter = filter};
+	struct store_list_ctx ctx = {.kind = kind, .filter = filter};
 	struct store_txn t;
 	int rc;
 

@@ -5,6 +5,15 @@
 # Every node started is killed and its directory removed by cl_cleanup
 # (installed as the EXIT trap by cl_init).
 
+# The test runs in a network namespace of its own (loopback up, nothing
+# else), so its loopback ports cannot collide with anything listening on
+# the machine; namespaces it makes with cl_netns_init hang off the same
+# mount namespace as usual. The script is re-executed there once.
+if [ -z "${CL_PRIVATE_NET:-}" ]; then
+	export CL_PRIVATE_NET=1
+	exec unshare --net -- bash -c 'ip link set lo up && exec bash "$@"' bash "$0" "$@"
+fi
+
 CTL="$BUILD/controller/tenet-controller"
 CL_BASE=$((21000 + ($$ % 400) * 20)) # this run's port block
 CL_DIR=""

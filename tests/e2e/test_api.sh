@@ -150,7 +150,8 @@ expect 201 "create port"
 PORT=$(jget .id)
 [[ "$(jget .mac_address)" =~ ^fa:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}$ ]] ||
 	fail "allocated MAC: $BODY"
-[ "$(jget .status)" = DOWN ] || fail "port status: $BODY"
+# bound to h1, which is not enrolled yet: nothing can realise it
+[ "$(jget .status)" = BINDING_FAILED ] || fail "port status: $BODY"
 [ "$(jget .port_security_enabled)" = true ] || fail "port security default: $BODY"
 call PATCH "/ports/$PORT" '{"port_security_enabled":false}'
 expect 200 "patch port"
@@ -160,6 +161,15 @@ expect 201 "create port with an allocated IP"
 PORT2=$(jget .id)
 call GET "/ports?network_id=$NET"
 [ "$(jget '.ports | length')" = 2 ] || fail "port list: $BODY"
+call GET "/ports?binding_host=h1"
+[ "$(jget '.ports | length')" = 1 ] && [ "$(jget '.ports[0].id')" = "$PORT" ] ||
+	fail "filter by binding_host: $BODY"
+call GET "/ports?binding_host=h1&binding_interface=veth-vm1&ip_address=10.0.0.5&subnet_id=$SUB"
+[ "$(jget '.ports | length')" = 1 ] || fail "filter by binding and fixed IP: $BODY"
+call GET "/ports?ip_address=10.0.0.2"
+[ "$(jget '.ports[0].id')" = "$PORT2" ] || fail "filter by ip_address: $BODY"
+call GET "/ports?status=BINDING_FAILED"
+[ "$(jget '.ports | length')" = 1 ] || fail "filter by status (decorated): $BODY"
 
 call POST /hosts "{\"name\":\"h1\",\"public_key\":\"$KEY1\",\"underlay_ip\":\"198.18.0.1\"}"
 expect 201 "create host"
@@ -169,6 +179,9 @@ call GET /hosts/h1
 expect 200 "show host"
 call PATCH /hosts/h1 '{"underlay_ip":"198.18.0.11"}'
 expect 200 "patch host"
+bad DELETE /hosts/h1 "" 409 in_use id "delete a host with a bound port"
+call GET "/ports?status=DOWN"
+[ "$(jget '.ports | length')" = 2 ] || fail "h1 enrolled: its port is DOWN, not BINDING_FAILED: $BODY"
 
 call GET /status
 expect 200 "status"
@@ -187,7 +200,13 @@ echo "# bad requests change nothing"
 bad POST /tenants '{"name":' 400 invalid_json "" "malformed JSON"
 bad POST /tenants '{"name":5}' 400 invalid_type name "wrong type"
 bad POST /tenants '{"name":"x","color":"red"}' 400 unknown_field color "unknown field"
+call GET /cluster
+log_before=$(jget .commit_index)
 bad POST /networks "{\"tenant_id\":\"$TEN\",\"vni\":7}" 400 read_only_field vni "read-only field"
+bad PATCH "/ports/$PORT" '{"mac_address":"01:00:5e:00:00:01"}' 400 "" mac_address "multicast MAC"
+call GET /cluster
+[ "$(jget .commit_index)" = "$log_before" ] ||
+	fail "an invalid body was replicated: commit index $log_before -> $(jget .commit_index)"
 bad POST /networks '{"tenant_id":"nope"}' 400 invalid_value tenant_id "bad reference format"
 bad POST /networks '{"tenant_id":"00000000-0000-4000-8000-000000000000"}' 404 not_found \
 	tenant_id "missing tenant"
@@ -223,6 +242,9 @@ bad DELETE "/subnets/$SUB" "" 409 in_use id "delete referenced subnet"
 bad DELETE "/tenants/$TEN" "" 409 in_use id "delete referenced tenant"
 bad GET "/changes?since=x" "" 400 invalid_query since "bad since"
 bad GET "/networks?color=red" "" 400 invalid_query color "unknown filter"
+bad GET "/ports?fixed_ips=10.0.0.5" "" 400 invalid_query fixed_ips "list field as a filter"
+bad GET "/ports?binding=h1" "" 400 invalid_query binding "object field as a filter"
+bad GET "/subnets?dns_nameservers=10.0.0.2" "" 400 invalid_query dns_nameservers "list filter"
 bad GET "/networks?name=%ff%fe" "" 400 invalid_query "" "filter value not UTF-8"
 
 echo "# idempotency key"

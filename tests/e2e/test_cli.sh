@@ -158,6 +158,15 @@ expect_rc 3 "--wait on a port of a disconnected host times out" \
 	ctl --wait --timeout 1 port update vm1 binding_interface=vm1-x
 grep -q 'pending hosts:.*h1' "$DIR/err" || fail "--wait does not name pending host h1"
 expect_rc 0 "wait for revision 0" ctl --timeout 5 wait 0
+expect_rc 1 "--wait on a port bound to a host that is not enrolled" \
+	ctl --wait --timeout 5 port create network_id=blue-net name=vm9 binding_host=h9 \
+	binding_interface=vm9-h
+grep -q "host 'h9', which is not enrolled" "$DIR/err" || fail "--wait unknown host: $(cat "$DIR/err")"
+[ "$(js port show vm9 | jget 'd["status"]')" = BINDING_FAILED ] || fail "vm9 status"
+[ "$(js port list binding_host=h9 | jget 'len(d["ports"])')" = 1 ] || fail "port list binding_host"
+expect_rc 1 "delete a host that still has bound ports" ctl host delete h1
+grep -q 'in_use' "$DIR/err" || grep -qi 'still used' "$DIR/err" || fail "host delete: $(cat "$DIR/err")"
+ctl port delete vm9 >/dev/null
 
 # --- errors
 expect_rc 1 "invalid field" ctl subnet create network_id=blue-net cidr=10.0.0.0/33

@@ -25,6 +25,8 @@
 #define T_SUB	"00000000-0000-4000-8000-000000000004"
 #define T_PORT1 "00000000-0000-4000-8000-000000000005"
 #define T_PORT2 "00000000-0000-4000-8000-000000000006"
+#define T_NET3	"00000000-0000-4000-8000-000000000007"
+#define T_NET4	"00000000-0000-4000-8000-000000000008"
 #define T_KEY1	"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 #define T_KEY2	"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
 
@@ -88,6 +90,10 @@ static int fixture_teardown(void **state)
 	return 0;
 }
 
+/* Allocation seed of the commands run() builds: 0 (sequential allocation)
+ * unless a test sets it, so the expected VNIs and MACs are known. */
+static uint64_t run_seed;
+
 /* Applies one command; returns store_apply's code, res released unless out. */
 static int run(struct store *s, enum store_op op, enum model_kind kind, const char *id,
 	       const char *body, const char *idem, struct store_result *out)
@@ -97,7 +103,9 @@ static int run(struct store *s, enum store_op op, enum model_kind kind, const ch
 	size_t len;
 	int rc;
 
-	assert_int_equal(store_cmd_encode(op, kind, id, body, idem, &buf, &len), 0);
+	assert_int_equal(store_cmd_encode_seeded(op, kind, id, body, idem,
+						 op == STORE_OP_CREATE ? run_seed : 0, &buf, &len),
+			 0);
 	rc = store_apply(s, buf, len, &res);
 	free(buf);
 	if (out)
@@ -494,6 +502,115 @@ static void test_topology(void **state)
 	fixture_close(&f);
 }
 
+/* A host with bound ports cannot be deleted (409 naming the port), also when
+ * the host's name reads like another object's id; once the port moves away
+ * or is unbound, it can. */
+static void test_host_in_use(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	const char *host =
+	    "{\"name\":\"h1\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.1\"}";
+	struct store_result res;
+
+	base(s);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", host, "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL),
+			 0);
+	assert_true(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", &res) < 0);
+	assert_int_equal(res.status, 409);
+	assert_string_equal(res.err.code, "in_use");
+	assert_non_null(strstr(res.err.message, T_PORT1));
+	store_result_release(&res);
+	/* the network is still deletable only without its port: refs apart */
+	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, 409, "id");
+	/* bound elsewhere: h1 is free */
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"binding\":{\"host\":\"h2\",\"interface\":\"veth0\"}}", "", NULL),
+			 0);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", NULL), 0);
+	/* unbound: h2 was never a host; re-create h1, bind, unbind, delete */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", host, "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
+			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
+			 0);
+	reject(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, 409, "id");
+	assert_int_equal(
+	    run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"binding\":null}", "", NULL), 0);
+	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", NULL), 0);
+	fixture_close(&f);
+}
+
+/* A seeded create draws its VNI and MAC from the seed (the same seed gives the
+ * same values on every replica), probes past claimed values and leaves the
+ * sequential counters alone; store_cmd_encode draws a fresh seed per create. */
+static void test_seeded_allocation(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
+	uint64_t seed = 0x00123456789abc00ull | 0x41;
+	void *buf1, *buf2;
+	size_t len1, len2;
+	json_t *obj;
+	char mac[18];
+
+	base(s); /* sequential: VNI 1 */
+	run_seed = seed;
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
+			 0);
+	assert_int_equal(store_get(s, MODEL_NETWORK, T_NET2, &obj), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj, "vni")),
+			 (seed & 0xffffff) % 0xffffff + 1);
+	json_decref(obj);
+	/* the same seed again: that VNI is claimed, the next one is taken */
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET3,
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
+			 0);
+	assert_int_equal(store_get(s, MODEL_NETWORK, T_NET3, &obj), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj, "vni")),
+			 (seed & 0xffffff) % 0xffffff + 2);
+	json_decref(obj);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     port_body(T_NET, "10.0.0.5", "h1"), "", &res),
+			 0);
+	snprintf(mac, sizeof(mac), "fa:16:3e:%02x:%02x:%02x",
+		 (unsigned int)((((seed >> 24) & 0xffffff) % 0xffffff + 1) >> 16) & 0xff,
+		 (unsigned int)((((seed >> 24) & 0xffffff) % 0xffffff + 1) >> 8) & 0xff,
+		 (unsigned int)(((seed >> 24) & 0xffffff) % 0xffffff + 1) & 0xff);
+	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")), mac);
+	store_result_release(&res);
+	/* the sequential counter did not move: an unseeded create gets VNI 2 */
+	run_seed = 0;
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET4,
+			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
+			 0);
+	assert_int_equal(store_get(s, MODEL_NETWORK, T_NET4, &obj), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj, "vni")), 2);
+	json_decref(obj);
+	/* store_cmd_encode: a fresh seed per create, none on update/delete */
+	assert_int_equal(
+	    store_cmd_encode(STORE_OP_CREATE, MODEL_NETWORK, T_NET2, "{}", "", &buf1, &len1), 0);
+	assert_int_equal(
+	    store_cmd_encode(STORE_OP_CREATE, MODEL_NETWORK, T_NET2, "{}", "", &buf2, &len2), 0);
+	assert_int_equal(len1, len2);
+	assert_memory_not_equal(buf1, buf2, len1);
+	free(buf1);
+	free(buf2);
+	assert_int_equal(
+	    store_cmd_encode(STORE_OP_DELETE, MODEL_NETWORK, T_NET2, "", "", &buf1, &len1), 0);
+	assert_int_equal(store_cmd_encode_seeded(STORE_OP_DELETE, MODEL_NETWORK, T_NET2, "", "", 0,
+						 &buf2, &len2),
+			 0);
+	assert_int_equal(len1, len2);
+	assert_memory_equal(buf1, buf2, len1);
+	free(buf1);
+	free(buf2);
+	fixture_close(&f);
+}
+
 /* Packs a map of n string pairs kv[2n]; trailing adds a stray byte. */
 static void pack_cmd(const char *const *kv, size_t n, bool trailing, msgpack_sbuffer *sb)
 {
@@ -520,6 +637,9 @@ static void test_command_decoding(void **state)
 	    "op", "create", "op", "create", "id", T_TEN, "body", "{\"name\":\"a\"}", "idem", ""};
 	static const char *const unknown[] = {
 	    "op", "create", "kind", "tenant", "id", T_TEN, "body", "{\"name\":\"a\"}", "xdem", ""};
+	static const char *const strseed[] = {"op",   "create", "kind", "tenant",
+					      "id",   T_TEN,	"body", "{\"name\":\"a\"}",
+					      "idem", "",	"seed", "1"};
 	static const char *const badop[] = {
 	    "op", "upsert", "kind", "tenant", "id", T_TEN, "body", "{\"name\":\"a\"}", "idem", ""};
 	const struct {
@@ -531,7 +651,7 @@ static void test_command_decoding(void **state)
 	    {good, 5, true, -EINVAL},	  {good, 4, false, -EINVAL},
 	    {plural, 5, false, -EINVAL},  {repeated, 5, false, -EINVAL},
 	    {unknown, 5, false, -EINVAL}, {badop, 5, false, -EINVAL},
-	    {good, 5, false, 0},
+	    {strseed, 6, false, -EINVAL}, {good, 5, false, 0},
 	};
 	struct fixture f;
 	struct store *s = fixture_open(&f, 100);
@@ -697,6 +817,8 @@ int main(void)
 	    cmocka_unit_test_teardown(test_flood_limits, fixture_teardown),
 	    cmocka_unit_test_teardown(test_ip_allocation, fixture_teardown),
 	    cmocka_unit_test_teardown(test_command_decoding, fixture_teardown),
+	    cmocka_unit_test_teardown(test_seeded_allocation, fixture_teardown),
+	    cmocka_unit_test_teardown(test_host_in_use, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
