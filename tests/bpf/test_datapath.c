@@ -803,6 +803,12 @@ static void test_truncated(void **state)
 	assert_int_equal(vif_run(s, pkt, len - 1), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 	/* (IPv4 frames shorter than 34 bytes never reach a program via test_run) */
+	/* from a remote port without port security (its own source checks) */
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
+	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C2, DP_IP_A);
+	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
 	/* the same without port security: the ARP stage still refuses */
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
