@@ -5,7 +5,7 @@
  *               [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]
  *   tenet-agent ... --fake-datapath: no datapath, rows go to private maps
  *               (scale benchmarks; --underlay not needed; see fakedp.h)
- *   tenet-agent --genkey FILE
+ *   tenet-agent --genkey FILE [--force]
  *   tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs ...] [--state-dir ...]
  *
  * LIST names the controllers (the nodes of one cluster), comma-separated:
@@ -16,8 +16,17 @@
  *
  * Start-up checks every argument before anything is loaded, mounted or
  * pinned: the controller list and key, the host's key (FILE and
- * FILE_secret, made by --genkey; never generated on the fly), then
- * (agent.c) the underlay interface. Any failure exits 1 with a message.
+ * FILE_secret, made by --genkey; never generated on the fly), the kernel's
+ * features (kfeatures.h: one line for each missing one), then (agent.c)
+ * the underlay interface. Any failure exits 1 with a message.
+ *
+ * --genkey FILE creates FILE's directory (0700) if missing, refuses to
+ * replace an existing key (FILE, FILE_secret or FILE.pub) unless --force,
+ * and writes FILE (czmq certificate, public), FILE_secret (mode 0600) and
+ * FILE.pub (the bare Z85 public key and a newline, for `tenetctl host
+ * create ... public_key=@FILE.pub`). It prints public_key='KEY' on stdout
+ * (single quotes: Z85 has $, &, <, #, ... in its alphabet) and how to enrol
+ * it on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +45,8 @@
 #include <sodium.h>
 
 #include "agent.h"
+#include "keyfp.h"
+#include "kfeatures.h"
 #include "loader.h"
 #include "log.h"
 #include "sbclient.h"
@@ -56,6 +68,7 @@ struct main_opts {
 	int log_level;		    /* --log-level */
 	bool remove;		    /* --remove */
 	bool fake_datapath;	    /* --fake-datapath (benchmarks) */
+	bool force;		    /* --force: --genkey may replace a key */
 };
 
 static void main_usage(FILE *f)
@@ -65,11 +78,12 @@ static void main_usage(FILE *f)
 	    "usage: tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]\n"
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
-	    "       tenet-agent --genkey FILE\n"
+	    "       tenet-agent --genkey FILE [--force]\n"
 	    "       tenet-agent --version\n"
 	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
 	    "                   [--state-dir DIR]\n"
-	    "  FILE: the host's key, made by --genkey FILE (writes FILE and FILE_secret)\n"
+	    "  FILE: the host's key, made by --genkey FILE (writes FILE, FILE_secret and\n"
+	    "        FILE.pub; never replaces a key unless --force)\n"
 	    "  LIST: the controllers, comma-separated, each tcp://IP:PORT or\n"
 	    "        tcp://IP:PORT@KEY (KEY: that node's public key, Z85); entries\n"
 	    "        without @KEY use --controller-key. One node at a time; the next\n"
@@ -105,6 +119,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
+	    {"force", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {0},
@@ -122,6 +137,8 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 			o->remove = true;
 		} else if (c == 'f') {
 			o->fake_datapath = true;
+		} else if (c == 'F') {
+			o->force = true;
 		} else if (c == 'l') {
 			o->log_level = log_level_parse(optarg);
 			if (o->log_level < 0) {
@@ -138,6 +155,10 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 			return -EINVAL; /* getopt said why */
 		}
 	}
+	if (o->force && !o->genkey) {
+		fprintf(stderr, "tenet-agent: --force goes with --genkey only\n");
+		return -EINVAL;
+	}
 	if (optind != argc || o->genkey)
 		return optind != argc ? -EINVAL : 0;
 	if (!o->host ||
@@ -148,20 +169,135 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	return 0;
 }
 
-/* Writes a new certificate (FILE and FILE_secret) and prints its public key. */
-static int main_genkey(const char *path)
+/* Creates the missing directories above file, mode 0700 (the key's
+ * directory holds a secret). Returns 0 or -errno (printed). */
+static int main_mkdirs(const char *file)
 {
-	zcert_t *cert = zcert_new();
+	char dir[PATH_MAX], *slash, *p;
+
+	if (snprintf(dir, sizeof(dir), "%s", file) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0; /* the working directory, or / */
+	*slash = '\0';
+	for (p = dir + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			int err = -errno;
+
+			fprintf(stderr, "tenet-agent: cannot create directory %s: %s\n", dir,
+				strerror(-err));
+			return err;
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+/* The three files of a key at path: FILE, FILE_secret, FILE.pub. */
+struct main_key_paths {
+	char path[3][PATH_MAX]; /* public certificate, secret, bare Z85 */
+};
+
+static int main_key_paths(const char *path, struct main_key_paths *kp)
+{
+	static const char *const suffix[3] = {"", "_secret", ".pub"};
+
+	for (int i = 0; i < 3; i++)
+		if (snprintf(kp->path[i], PATH_MAX, "%s%s", path, suffix[i]) >= PATH_MAX)
+			return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Refuses to replace a key (any of its files), unless force: then removes
+ * them, so the new files get fresh modes. Returns 0 or -EEXIST/-errno. */
+static int main_genkey_clear(const struct main_key_paths *kp, bool force)
+{
+	struct stat st;
+
+	for (int i = 0; i < 3; i++) {
+		if (lstat(kp->path[i], &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			fprintf(stderr,
+				"tenet-agent: %s is a directory: give the key a file name\n",
+				kp->path[i]);
+			return -EISDIR;
+		}
+		if (!force) {
+			fprintf(stderr,
+				"tenet-agent: refusing to replace the existing key %s (the host "
+				"may be enrolled with it; --force replaces it)\n",
+				kp->path[i]);
+			return -EEXIST;
+		}
+		if (unlink(kp->path[i])) {
+			fprintf(stderr, "tenet-agent: cannot remove %s: %s\n", kp->path[i],
+				strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* Writes the bare Z85 key and a newline to path. */
+static int main_write_pub(const char *path, const char *z85)
+{
+	FILE *f = fopen(path, "w");
 	int err = 0;
 
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%s\n", z85) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
+/* Writes a new key pair at path (see the top of this file) and prints its
+ * public key. Returns 0 or -errno (printed). */
+static int main_genkey(const char *path, bool force)
+{
+	struct main_key_paths kp;
+	char fp[KEYFP_HEX + 1];
+	zcert_t *cert = NULL;
+	int err;
+
+	err = main_key_paths(path, &kp);
+	if (err) {
+		fprintf(stderr, "tenet-agent: key path too long: %s\n", path);
+		return err;
+	}
+	err = main_genkey_clear(&kp, force);
+	if (!err)
+		err = main_mkdirs(path);
+	if (err)
+		return err;
+	cert = zcert_new();
 	if (!cert)
 		return -ENOMEM;
-	if (zcert_save(cert, path)) {
-		fprintf(stderr, "tenet-agent: cannot write %s\n", path);
+	if (zcert_save(cert, path) || chmod(kp.path[1], 0600) ||
+	    main_write_pub(kp.path[2], zcert_public_txt(cert))) {
+		fprintf(stderr, "tenet-agent: cannot write the key %s: %s\n", path,
+			strerror(errno ? errno : EIO));
 		err = -EIO;
-	} else {
-		printf("%s\n", zcert_public_txt(cert));
+		goto out_cert;
 	}
+	keyfp_raw(zcert_public_key(cert), fp);
+	printf("public_key='%s'\n", zcert_public_txt(cert));
+	fprintf(stderr,
+		"tenet-agent: wrote %s, %s (secret, mode 0600) and %s; fingerprint=%s\n"
+		"tenet-agent: enrol it: tenetctl host create name=HOST underlay_ip=ADDR "
+		"public_key=@%s (or paste the line above)\n",
+		kp.path[0], kp.path[1], kp.path[2], fp, kp.path[2]);
+out_cert:
 	zcert_destroy(&cert);
 	return err;
 }
@@ -192,6 +328,11 @@ static zcert_t *main_load_cert(const char *path)
 	    sodium_memcmp(derived, zcert_public_key(cert), sizeof(derived)) != 0) {
 		log_err("cannot load key path=%s (%s damaged: no key pair in it)", path, secret);
 		zcert_destroy(&cert);
+	} else {
+		char fp[KEYFP_HEX + 1];
+
+		keyfp_raw(zcert_public_key(cert), fp);
+		log_info("host key path=%s fingerprint=%s", path, fp);
 	}
 	return cert;
 }
@@ -262,6 +403,22 @@ static int main_check_controllers(const char *list, const char *default_key)
 	return 0;
 }
 
+/* Checks the kernel's features before anything is loaded (kfeatures.h). */
+static int main_check_kernel(const char *bpffs)
+{
+	struct kfeatures_config kc = {.bpffs = bpffs};
+	int missing = kfeatures_check(&kc);
+
+	if (missing) {
+		log_err("this kernel cannot run the tenet datapath missing=%d (see above); nothing "
+			"was loaded",
+			missing);
+		return -EOPNOTSUPP;
+	}
+	log_debug("kernel features present: bpf btf bpffs tcx bpf_loop");
+	return 0;
+}
+
 static int main_remove(const struct main_opts *o)
 {
 	char rev[PATH_MAX];
@@ -305,6 +462,8 @@ static int main_run(const struct main_opts *o)
 	cfg.cert = main_load_cert(o->key);
 	if (!cfg.cert)
 		return -EINVAL;
+	if (!o->fake_datapath && main_check_kernel(o->bpffs))
+		goto out_cert;
 	base = event_base_new();
 	if (!base)
 		goto out_cert;
@@ -340,7 +499,7 @@ int main(int argc, char **argv)
 	log_init("agent", (enum log_level)o.log_level);
 	log_handle_signals();
 	if (o.genkey)
-		return main_genkey(o.genkey) ? 1 : 0;
+		return main_genkey(o.genkey, o.force) ? 1 : 0;
 	if (o.remove)
 		return main_remove(&o) ? 1 : 0;
 	if (sodium_init() < 0) {

@@ -9,6 +9,7 @@
 
 #include <zmq.h>
 
+#include "keyfp.h"
 #include "log.h"
 
 #define SB_BACKOFF_MIN_MS 100
@@ -33,6 +34,15 @@ struct sbclient {
 	bool behind_logged;	       /* "controller behind us" logged this session */
 	int backoff_ms;		       /* next backoff */
 	struct sbclient_stats stats;   /* counters */
+	zsock_t *mon;		       /* PAIR receiving sock's monitor events, or NULL */
+	struct event *ev_mon;	       /* mon's ZMQ_FD readable */
+	unsigned mon_seq;	       /* makes each monitor endpoint unique */
+	bool tcp_up;		       /* TCP connected since the last connect attempt */
+	bool ever_connected;	       /* TCP connected at least once on this socket */
+	char fp[KEYFP_HEX + 1];	       /* our key's fingerprint, for logs */
+
+	/* per controller (index in eps): what we know of its link, as logged */
+	enum sbclient_link link[SBCLIENT_MAX_ENDPOINTS];
 };
 
 /* ---- the controller list ---- */
@@ -178,6 +188,13 @@ static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
 
 static void sbclient_close(struct sbclient *sb)
 {
+	if (sb->ev_mon) {
+		event_free(sb->ev_mon);
+		sb->ev_mon = NULL;
+	}
+	if (sb->sock && sb->mon)
+		zmq_socket_monitor(zsock_resolve(sb->sock), NULL, 0);
+	zsock_destroy(&sb->mon);
 	if (sb->ev_sock) {
 		event_free(sb->ev_sock);
 		sb->ev_sock = NULL;
@@ -373,6 +390,150 @@ static void sbclient_on_sock(evutil_socket_t fd, short what, void *arg)
 	sbclient_drain(arg);
 }
 
+/* ---- why a controller cannot be used (monitor events) ---- */
+
+/* Records what we know of the current controller's link, logging it when
+ * it changed: once per change, not at every retry. */
+static void sbclient_set_link(struct sbclient *sb, enum sbclient_link link, unsigned value)
+{
+	const struct sbclient_endpoint *ep = &sb->eps[sb->cur];
+	char sfp[KEYFP_HEX + 1];
+
+	if (sb->link[sb->cur] == link)
+		return;
+	sb->link[sb->cur] = link;
+	switch (link) {
+	case SBCLIENT_LINK_UP:
+		log_info("controller accepted this host endpoint=%s host=%s fingerprint=%s",
+			 ep->endpoint, sb->host, sb->fp);
+		break;
+	case SBCLIENT_LINK_UNREACHABLE:
+		log_warn("controller unreachable endpoint=%s (no connection: is tenet-controller "
+			 "listening there, and is the address right?)",
+			 ep->endpoint);
+		break;
+	case SBCLIENT_LINK_KEY_REFUSED:
+		log_err("controller refused this host's key (not enrolled, or replaced) "
+			"endpoint=%s host=%s fingerprint=%s public_key=%s (enrol it: tenetctl "
+			"host create|update ... public_key=@KEYFILE.pub)",
+			ep->endpoint, sb->host, sb->fp, zcert_public_txt(sb->cert));
+		break;
+	case SBCLIENT_LINK_SERVER_KEY:
+		keyfp_z85(ep->server_key, sfp);
+		log_err("handshake with controller failed endpoint=%s: wrong server key? (check "
+			"--controller-key or the list's @KEY) server_key_fingerprint=%s",
+			ep->endpoint, sfp);
+		break;
+	case SBCLIENT_LINK_HANDSHAKE:
+		if (value < 1000) /* a ZAP status code */
+			log_err("controller could not check this host's key endpoint=%s "
+				"zap_status=%u",
+				ep->endpoint, value);
+		else
+			log_err("handshake with controller failed endpoint=%s protocol_error=0x%x "
+				"(not a tenet controller, or no CURVE there?)",
+				ep->endpoint, value);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Classifies one monitor event of the current socket. */
+static void sbclient_on_event(struct sbclient *sb, uint16_t event, uint32_t value)
+{
+	switch (event) {
+	case ZMQ_EVENT_CONNECTED:
+		sb->tcp_up = true;
+		sb->ever_connected = true;
+		break;
+	case ZMQ_EVENT_CONNECT_RETRIED: /* an attempt ended */
+		if (!sb->tcp_up)
+			sbclient_set_link(sb, SBCLIENT_LINK_UNREACHABLE, 0);
+		sb->tcp_up = false;
+		break;
+	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+		sbclient_set_link(sb, SBCLIENT_LINK_UP, 0);
+		break;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: /* value: the ZAP status code */
+		sbclient_set_link(
+		    sb, value == 400 ? SBCLIENT_LINK_KEY_REFUSED : SBCLIENT_LINK_HANDSHAKE, value);
+		break;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: /* the peer hung up mid-handshake */
+		sbclient_set_link(sb, SBCLIENT_LINK_SERVER_KEY, value);
+		break;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+		sbclient_set_link(sb,
+				  value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC
+				      ? SBCLIENT_LINK_SERVER_KEY
+				      : SBCLIENT_LINK_HANDSHAKE,
+				  value);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Receives every queued monitor event: a frame of event (16 bits) and
+ * value (32 bits), then one with the endpoint. */
+static void sbclient_drain_monitor(struct sbclient *sb)
+{
+	while (sb->mon && (zsock_events(sb->mon) & ZMQ_POLLIN)) {
+		zmsg_t *msg = zmsg_recv(sb->mon);
+		zframe_t *f = msg ? zmsg_first(msg) : NULL;
+		uint16_t event;
+		uint32_t value;
+
+		if (!msg)
+			break;
+		if (f && zframe_size(f) == 6) {
+			memcpy(&event, zframe_data(f), 2);
+			memcpy(&value, zframe_data(f) + 2, 4);
+			sbclient_on_event(sb, event, value);
+		}
+		zmsg_destroy(&msg);
+	}
+}
+
+static void sbclient_on_monitor(evutil_socket_t fd, short what, void *arg)
+{
+	sbclient_drain_monitor(arg);
+}
+
+/* Starts monitoring sock (before it connects). A client without a monitor
+ * works, it only cannot say why a controller is unusable: failures are
+ * logged and ignored. */
+static void sbclient_monitor(struct sbclient *sb)
+{
+	char ep[64];
+
+	snprintf(ep, sizeof(ep), "inproc://tenet-sbclient-%p-%u", (void *)sb, sb->mon_seq++);
+	if (zmq_socket_monitor(zsock_resolve(sb->sock), ep,
+			       ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED |
+				   ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+				   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)) {
+		log_warn("no socket monitor err=%s", zmq_strerror(zmq_errno()));
+		return;
+	}
+	sb->mon = zsock_new(ZMQ_PAIR);
+	if (sb->mon && zsock_connect(sb->mon, "%s", ep))
+		zsock_destroy(&sb->mon);
+	if (sb->mon)
+		sb->ev_mon = event_new(sb->base, zsock_fd(sb->mon), EV_READ | EV_PERSIST,
+				       sbclient_on_monitor, sb);
+	if (!sb->mon || !sb->ev_mon || event_add(sb->ev_mon, NULL)) {
+		log_warn("no socket monitor endpoint=%s", ep);
+		zmq_socket_monitor(zsock_resolve(sb->sock), NULL, 0);
+		if (sb->ev_mon)
+			event_free(sb->ev_mon);
+		sb->ev_mon = NULL;
+		zsock_destroy(&sb->mon);
+		return;
+	}
+	event_active(sb->ev_mon, EV_READ, 0);
+}
+
 /* Creates the socket to the current controller, connects and says HELLO. */
 static int sbclient_open(struct sbclient *sb)
 {
@@ -384,6 +545,9 @@ static int sbclient_open(struct sbclient *sb)
 	zsock_set_linger(sb->sock, 0);
 	zcert_apply(sb->cert, sb->sock);
 	zsock_set_curve_serverkey(sb->sock, ep->server_key);
+	sb->tcp_up = false;
+	sb->ever_connected = false;
+	sbclient_monitor(sb);
 	if (zsock_connect(sb->sock, "%s", ep->endpoint) < 0) {
 		log_err("cannot connect endpoint=%s errno=%d", ep->endpoint, errno);
 		goto out_close;
@@ -421,6 +585,9 @@ static void sbclient_on_tick(evutil_socket_t fd, short what, void *arg)
 	if (!sb->sock)
 		return; /* backing off */
 	if (zclock_mono() - sb->last_heard_ms > sb->timeout_ms) {
+		sbclient_drain_monitor(sb);
+		if (!sb->ever_connected) /* nothing answered: no refusal to wait for */
+			sbclient_set_link(sb, SBCLIENT_LINK_UNREACHABLE, 0);
 		log_warn("controller silent or behind, moving on endpoint=%s silent_ms=%" PRId64,
 			 sb->eps[sb->cur].endpoint, zclock_mono() - sb->last_heard_ms);
 		sbclient_move_on(sb);
@@ -453,6 +620,7 @@ struct sbclient *sbclient_new(struct event_base *base, const struct sbclient_con
 	sb->backoff_ms = SB_BACKOFF_MIN_MS;
 	if (ops)
 		sb->ops = *ops;
+	keyfp_raw(zcert_public_key(cfg->cert), sb->fp);
 	sb->ev_tick = event_new(base, -1, EV_PERSIST, sbclient_on_tick, sb);
 	sb->ev_retry = evtimer_new(base, sbclient_on_retry, sb);
 	if (!sb->host || !sb->ev_tick || !sb->ev_retry)
@@ -505,6 +673,11 @@ bool sbclient_connected(const struct sbclient *sb)
 const char *sbclient_endpoint(const struct sbclient *sb)
 {
 	return sb ? sb->eps[sb->cur].endpoint : NULL;
+}
+
+enum sbclient_link sbclient_link(const struct sbclient *sb, size_t i)
+{
+	return sb && i < sb->n_eps ? sb->link[i] : SBCLIENT_LINK_UNKNOWN;
 }
 
 void sbclient_get_stats(const struct sbclient *sb, struct sbclient_stats *out)

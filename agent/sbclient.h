@@ -25,8 +25,22 @@
  * revision is from resets our revision to 0 (ops.reset) before anything
  * else, so the controller is never "behind us": a SNAPSHOT is applied, a
  * DELTA or HEARTBEAT is answered with HELLO(0), which gets a SNAPSHOT. A
- * message without an identity is judged by revision alone. Loop thread
- * only.
+ * message without an identity is judged by revision alone.
+ *
+ * Why a controller cannot be used is told apart from the socket's monitor
+ * events (libzmq 4.3), and logged once each time it changes for that
+ * controller, not at every retry (sbclient_link):
+ *  - no TCP connection (refused at once, or none before the silence
+ *    timeout): "controller unreachable";
+ *  - the controller's ZAP handler answered 400 (HANDSHAKE_FAILED_AUTH):
+ *    our key is not enrolled, or was replaced; logged with its fingerprint
+ *    (keyfp.h), as the controller logs it;
+ *  - the controller broke the handshake off without a reason
+ *    (HANDSHAKE_FAILED_NO_DETAIL, or a cryptographic protocol error): with
+ *    CURVE that is what a wrong server key looks like, since the controller
+ *    cannot decrypt our HELLO and never learns our key;
+ *  - any other handshake failure (not a CURVE server, a ZAP error).
+ * Loop thread only.
  */
 #ifndef TENET_AGENT_SBCLIENT_H
 #define TENET_AGENT_SBCLIENT_H
@@ -83,6 +97,16 @@ struct sbclient_ops {
 	void *arg; /* passed to every callback */
 };
 
+/* What the client last learnt of its link to one controller. */
+enum sbclient_link {
+	SBCLIENT_LINK_UNKNOWN = 0, /* not tried yet */
+	SBCLIENT_LINK_UP,	   /* CURVE handshake done */
+	SBCLIENT_LINK_UNREACHABLE, /* no TCP connection */
+	SBCLIENT_LINK_KEY_REFUSED, /* our key refused: not enrolled, or replaced */
+	SBCLIENT_LINK_SERVER_KEY,  /* handshake broken off: wrong server key? */
+	SBCLIENT_LINK_HANDSHAKE,   /* any other handshake failure */
+};
+
 /* Counters for logs and tests. */
 struct sbclient_stats {
 	uint64_t rx_msgs;      /* messages decoded and handled */
@@ -129,5 +153,9 @@ bool sbclient_connected(const struct sbclient *sb);
 const char *sbclient_endpoint(const struct sbclient *sb);
 
 void sbclient_get_stats(const struct sbclient *sb, struct sbclient_stats *out);
+
+/* What is known of the link to controller i (index in the list).
+ * SBCLIENT_LINK_UNKNOWN if sb is NULL or i out of range. */
+enum sbclient_link sbclient_link(const struct sbclient *sb, size_t i);
 
 #endif

@@ -81,23 +81,29 @@ static int dpb_port_set(struct dpb *d, __u16 flags)
 	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
 }
 
-static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 ifindex, __be32 remote, __u32 flags)
+/* FDB entry of port port_id with first IPv4 ip4, local at ifindex or on
+ * host remote. */
+static int dpb_fdb_add(struct dpb *d, const __u8 *mac, __u32 port_id, __u32 ifindex, __be32 remote,
+		       __be32 ip4, __u32 flags)
 {
 	struct tn_fdb_key k = {.vni = DPB_VNI};
-	struct tn_fdb v = {.port_id = 1,
+	struct tn_fdb v = {.port_id = port_id,
 			   .ifindex = ifindex,
 			   .remote_ip4 = remote,
 			   .flags = flags,
-			   .slot = ifindex == DPB_IF_A ? 1 : ifindex == DPB_IF_B ? 2 : 0};
+			   .slot = ifindex == DPB_IF_A	 ? 1
+				   : ifindex == DPB_IF_B ? 2
+							 : 0,
+			   .ip4 = ip4};
 
 	memcpy(k.mac, mac, 6);
 	return dpb_put(d->tn->maps.tn_fdb, &k, &v);
 }
 
-static int dpb_arp_add(struct dpb *d, __be32 ip4, const __u8 *mac)
+static int dpb_arp_add(struct dpb *d, __be32 ip4, const __u8 *mac, __u32 port_id, __be32 remote)
 {
 	struct tn_arp_key k = {.vni = DPB_VNI, .ip4 = ip4};
-	struct tn_arp v = {};
+	struct tn_arp v = {.port_id = port_id, .remote_ip4 = remote};
 
 	memcpy(v.mac, mac, 6);
 	return dpb_put(d->tn->maps.tn_arp, &k, &v);
@@ -124,7 +130,8 @@ static int dpb_ops_fill(struct dpb *d)
 	return err;
 }
 
-/* A (port security on) and B local, C on host C; host C enrolled. */
+/* A (port security on) and B local, C (port security on: the tunnel source
+ * check runs in full) on host C; host C enrolled. */
 static int dpb_topology(struct dpb *d)
 {
 	struct tn_config cfg = {.abi_version = TN_ABI_VERSION,
@@ -138,11 +145,15 @@ static int dpb_topology(struct dpb *d)
 
 	return dpb_put(d->tn->maps.tn_config, &zero, &cfg) ||
 	       dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ||
-	       dpb_fdb_add(d, dpb_mac_a, DPB_IF_A, 0, TN_FDB_F_LOCAL) ||
-	       dpb_fdb_add(d, dpb_mac_b, DPB_IF_B, 0, TN_FDB_F_LOCAL) ||
-	       dpb_fdb_add(d, dpb_mac_c, 0, DPB_HOST_C, TN_FDB_F_REMOTE) ||
-	       dpb_arp_add(d, DPB_IP_A, dpb_mac_a) || dpb_arp_add(d, DPB_IP_B, dpb_mac_b) ||
-	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c) || dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
+	       dpb_fdb_add(d, dpb_mac_a, 11, DPB_IF_A, 0, DPB_IP_A,
+			   TN_FDB_F_LOCAL | TN_FDB_F_PORT_SECURITY) ||
+	       dpb_fdb_add(d, dpb_mac_b, 12, DPB_IF_B, 0, DPB_IP_B, TN_FDB_F_LOCAL) ||
+	       dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C,
+			   TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY) ||
+	       dpb_arp_add(d, DPB_IP_A, dpb_mac_a, 11, 0) ||
+	       dpb_arp_add(d, DPB_IP_B, dpb_mac_b, 12, 0) ||
+	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c, 13, DPB_HOST_C) ||
+	       dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
 	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av);
 }
 
@@ -331,7 +342,8 @@ static const struct dpb_fig dpb_figs[] = {
      f_l2_remote},
     {"datapath.decap_deliver", TRIV,
      "bench_tun_wrap (set_tunnel_key as the vxlan device would) -> tn_tunnel_ingress "
-     "(get_tunnel_key, peer, VNI) -> tn_tun_deliver -> redirect_peer",
+     "(get_tunnel_key, peer, VNI) -> tn_tun_src (source MAC/IPv4 of a port-secured port on "
+     "that host) -> tn_tun_deliver -> redirect_peer",
      f_decap_deliver},
     {"datapath.arp_reply", TRIV,
      "bench_arp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> "

@@ -6,7 +6,10 @@
  * and for a network that host has ports in (tn_tun_allow), then chains
  * through tn_tun_calls:
  *
- *   tn_tunnel_ingress -> tn_tun_deliver
+ *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
+ *
+ * (tn_tun_src: the inner source is a port on the sending host, within its
+ * port security.)
  *
  * In test mode the outer source and VNI come from skb->cb (trace.h).
  */
@@ -16,6 +19,7 @@
 #include "slots.h"
 #include "verdict.h"
 
+int tn_tun_src(struct __sk_buff *skb);
 int tn_tun_deliver(struct __sk_buff *skb);
 
 struct {
@@ -26,9 +30,11 @@ struct {
 } tn_tun_calls SEC(".maps") = {
 	.values = {
 		[TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
+		[TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
 	},
 };
 
+#include "nf/tun_src.h"
 #include "nf/tun_deliver.h"
 
 /* Outer source (network order) and VNI of the packet. Returns 0 or <0. */
@@ -66,7 +72,7 @@ int tn_tunnel_ingress(struct __sk_buff *skb)
 	if (!bpf_map_lookup_elem(&tn_tun_allow, &allow))
 		return tn_drop(skb, TN_DROP_BAD_VNI, 0);
 	tn_ctx_set_tunnel(skb, vni, remote);
-	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_DELIVER);
+	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_SRC);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
 }
 

@@ -3,10 +3,18 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#define KIND_KEY_LEN	  40   /* a Z85 CURVE key */
+#define KIND_KEY_FILE_MAX 4096 /* a key file is far smaller */
 
 static const struct kind_field tenant_fields[] = {
     {"name", FIELD_STRING, NULL, "tenant name"},
@@ -43,7 +51,7 @@ static const struct kind_field port_fields[] = {
 
 static const struct kind_field host_fields[] = {
     {"name", FIELD_STRING, NULL, "host name (also its id)"},
-    {"public_key", FIELD_STRING, NULL, "agent's CURVE public key (Z85, 40 chars)"},
+    {"public_key", FIELD_KEY, NULL, "agent's CURVE public key (Z85, 40 chars), or @FILE"},
     {"underlay_ip", FIELD_STRING, NULL, "IPv4 underlay address"},
     {NULL, 0, NULL, NULL},
 };
@@ -201,6 +209,102 @@ static int kind_set_binding(json_t *body, const char *key, const char *v)
 	return json_object_set_new(b, key + strlen("binding_"), json_string(v)) == 0 ? 0 : -ENOMEM;
 }
 
+static bool kind_is_key(const char *s, size_t len)
+{
+	uint8_t raw[32];
+	char buf[KIND_KEY_LEN + 1];
+
+	if (len != KIND_KEY_LEN)
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return zmq_z85_decode(raw, buf) != NULL;
+}
+
+/* Finds the key in a key file's text: all of it (whitespace trimmed), or
+ * the value of a czmq certificate's `public-key = "..."` line. */
+static const char *kind_key_in(char *text, size_t *len)
+{
+	char *s = text, *e = text + strlen(text), *line;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if (kind_is_key(s, (size_t)(e - s))) {
+		*len = (size_t)(e - s);
+		return s;
+	}
+	for (line = strstr(text, "public-key"); line; line = strstr(line + 1, "public-key")) {
+		char *q = strchr(line, '"'), *eol = strchr(line, '\n');
+
+		if (q && (!eol || q < eol) && strnlen(q + 1, KIND_KEY_LEN + 1) > KIND_KEY_LEN &&
+		    kind_is_key(q + 1, KIND_KEY_LEN) && q[1 + KIND_KEY_LEN] == '"') {
+			*len = KIND_KEY_LEN;
+			return q + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Reads the public key from path into out[KIND_KEY_LEN + 1]. */
+static int kind_read_key(const char *path, char *out, char *err, size_t errlen)
+{
+	char text[KIND_KEY_FILE_MAX + 1];
+	const char *key;
+	struct stat st;
+	size_t n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fileno(f), &st) == 0 &&
+	    (!S_ISREG(st.st_mode) || st.st_size > KIND_KEY_FILE_MAX)) {
+		snprintf(err, errlen, "%s is no key file (%s)", path,
+			 S_ISREG(st.st_mode) ? "larger than 4096 bytes" : "not a regular file");
+		fclose(f);
+		return -EINVAL;
+	}
+	n = fread(text, 1, KIND_KEY_FILE_MAX, f);
+	fclose(f);
+	text[n] = '\0';
+	if (strlen(text) != n || strstr(text, "secret-key")) {
+		snprintf(err, errlen,
+			 "%s holds %s: give the public key (FILE.pub from tenet-agent "
+			 "--genkey FILE)",
+			 path, strlen(text) != n ? "binary data" : "a secret key");
+		return -EINVAL;
+	}
+	key = kind_key_in(text, &n);
+	if (!key) {
+		snprintf(err, errlen,
+			 "no public key in %s (want the 40-character Z85 key, as in "
+			 "FILE.pub from tenet-agent --genkey FILE)",
+			 path);
+		return -EINVAL;
+	}
+	memcpy(out, key, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* A FIELD_KEY value: the key itself, or @FILE (see kinds.h). */
+static int kind_set_key(json_t *body, const char *key, const char *v, char *err, size_t errlen)
+{
+	char buf[KIND_KEY_LEN + 1];
+	int rc;
+
+	if (v[0] == '@' && !(kind_is_key(v, strlen(v)) && access(v + 1, F_OK) != 0)) {
+		rc = kind_read_key(v + 1, buf, err, errlen);
+		if (rc < 0)
+			return rc;
+		v = buf;
+	}
+	return json_object_set_new(body, key, json_string(v)) == 0 ? 0 : -ENOMEM;
+}
+
 /* Applies one typed `key=value` to body. */
 static int kind_set_field(json_t *body, const struct kind_field *f, const char *key, const char *v,
 			  char *err, size_t errlen)
@@ -230,6 +334,8 @@ static int kind_set_field(json_t *body, const struct kind_field *f, const char *
 		return kind_add_fixed_ip(body, v);
 	case FIELD_BINDING:
 		return kind_set_binding(body, key, v);
+	case FIELD_KEY:
+		return kind_set_key(body, key, v, err, errlen);
 	default:
 		j = json_string(v);
 		break;

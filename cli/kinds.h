@@ -18,6 +18,7 @@ enum field_type {
 	FIELD_LIST,	/* "a,b,c" -> ["a","b","c"] */
 	FIELD_FIXED_IP, /* "SUBNET[,IP]" appended to fixed_ips[] */
 	FIELD_BINDING,	/* binding_<member> -> binding.<member> */
+	FIELD_KEY,	/* a CURVE public key (Z85), or @FILE holding it */
 };
 
 /* One writable field of a kind. */
@@ -51,8 +52,12 @@ const struct kind *kind_all(void);
 
 /* Converts `key=value` / `key:=JSON` arguments into a new JSON object for a
  * create or update body. Unknown keys pass through as strings (the API names
- * them in its error). Returns 0 and *out (caller owns), or -EINVAL with a
- * message in err. */
+ * them in its error). A FIELD_KEY value `@FILE` is read from FILE (at most
+ * 4 KiB): the bare Z85 key (FILE.pub from `tenet-agent --genkey`) or a czmq
+ * certificate's public-key line; a file with a secret key is refused. A
+ * value that is itself a Z85 key is taken as one, even if it starts with
+ * '@', unless a file of that name exists. Returns 0 and *out (caller
+ * owns), or -EINVAL with a message in err. */
 int kind_build_body(const struct kind *k, int argc, char **argv, json_t **out, char *err,
 		    size_t errlen);
 

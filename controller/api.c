@@ -144,6 +144,13 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		api->has_hash = store_admin_hash_get(api->store, api->token_hash) == 0;
 	if (!api->has_hash ||
 	    !auth_check(api->token_hash, evhttp_find_header(in, "Authorization"))) {
+		char *peer = NULL;
+		ev_uint16_t port = 0;
+
+		evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &port);
+		log_warn("api request refused status=401 peer=%s port=%u reason=%s",
+			 peer ? peer : "-", (unsigned)port,
+			 evhttp_find_header(in, "Authorization") ? "wrong_token" : "no_token");
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer");
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);

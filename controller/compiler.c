@@ -16,7 +16,9 @@
  *    upserts the pages that changed and deletes trailing pages that went;
  *  - when two rows collide on (map, key) (two ports claiming one MAC or one
  *    IPv4 in a network), the one with the smallest value bytes is kept, so
- *    the result is deterministic.
+ *    the result is deterministic;
+ *  - a port lists its first fixed IPv4 in ip4 and the others in ip4_more; a
+ *    port without ip4 gets no ARP row (ip4_more is then empty).
  */
 #include "compiler.h"
 
@@ -168,12 +170,14 @@ static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
 	struct tn_lport_key lk = {.port_id = p->port_key};
 	struct tn_lport lv = {.vni = vni, .ip4 = p->ip4};
 	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {.port_id = p->port_key, .flags = TN_FDB_F_LOCAL};
+	struct tn_fdb fv = {.port_id = p->port_key, .flags = TN_FDB_F_LOCAL, .ip4 = p->ip4};
 
 	memcpy(lv.mac, p->mac, 6);
 	lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
 	memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
 	memcpy(fk.mac, p->mac, 6);
+	if (p->port_security)
+		fv.flags |= TN_FDB_F_PORT_SECURITY;
 	if (cc_add(c, TN_MAP_LPORT, &lk, &lv) || cc_add(c, TN_MAP_FDB, &fk, &fv))
 		return -ENOMEM;
 	return 0;
@@ -184,11 +188,14 @@ static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
 			  const struct topo_host *h)
 {
 	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {.port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE};
+	struct tn_fdb fv = {
+	    .port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE, .ip4 = p->ip4};
 	struct tn_tun_allow_key tk = {.vni = vni, .remote_ip4 = h->ip4};
 	struct tn_tun_allow tv = {0};
 
 	memcpy(fk.mac, p->mac, 6);
+	if (p->port_security)
+		fv.flags |= TN_FDB_F_PORT_SECURITY;
 	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
 		return -ENOMEM;
 	return 0;
@@ -219,13 +226,33 @@ static int cc_find_local_nets(struct cc *c)
 	return 0;
 }
 
+/* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
+ * naming p and (unless h is self) h's underlay address. */
+static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
+			 const struct topo_host *h)
+{
+	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
+	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
+	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
+
+	if (!p->ip4)
+		return 0;
+	memcpy(av.mac, p->mac, 6);
+	if (cc_add(c, TN_MAP_ARP, &ak, &av))
+		return -ENOMEM;
+	for (size_t i = 0; i < n_more; i++) {
+		ak.ip4 = p->ip4_more[i];
+		if (ak.ip4 && cc_add(c, TN_MAP_ARP, &ak, &av))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Rows of one realised port in a network that has a port on self. */
 static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
 		   const struct topo_host *h)
 {
 	struct cc_flood *f = &c->floods[c->flood_slot[n - c->t->networks] - 1];
-	struct tn_arp_key ak = {.vni = n->vni, .ip4 = p->ip4};
-	struct tn_arp av = {0};
 	int rc;
 
 	if (h == c->self) {
@@ -237,10 +264,7 @@ static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_ne
 		if (!rc)
 			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
-	if (rc || !p->ip4)
-		return rc;
-	memcpy(av.mac, p->mac, 6);
-	return cc_add(c, TN_MAP_ARP, &ak, &av);
+	return rc ? rc : cc_port_addrs(c, p, n->vni, h);
 }
 
 /* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE

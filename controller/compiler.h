@@ -11,6 +11,10 @@
  *    the network's ports bound on other hosts, TUN_ALLOW for each of those
  *    hosts, and its FLOOD rows (remote hosts + local port ids, paged:
  *    pages 0, 1, ... dense, at most TN_MAX_FLOOD_PAGES).
+ * A port's ARP rows are one per fixed IPv4 (ip4 and ip4_more), each naming the
+ * port and, for a port on another host, that host's underlay address; its FDB
+ * row carries its first IPv4 and TN_FDB_F_PORT_SECURITY when it
+ * has port security, so the receiving host can check the frames it sends.
  * Ports without a binding host, or bound to a host that is not enrolled, are
  * not realised anywhere. Networks with no port on the host are not sent.
  */
@@ -25,6 +29,7 @@
 
 #define TOPO_ID_MAX 37 /* UUID string + NUL */
 #define TOPO_IFNAME_MAX 16 /* IFNAMSIZ */
+#define TOPO_IP4_MORE_MAX 15 /* fixed IPv4 after the first (MODEL_MAX_FIXED_IPS - 1) */
 
 struct topo_network {
 	char id[TOPO_ID_MAX]; /* network UUID */
@@ -38,6 +43,8 @@ struct topo_port {
 	uint32_t port_key; /* controller-allocated number, > 0, unique */
 	uint8_t mac[6];
 	uint32_t ip4; /* first fixed IPv4, network byte order; 0 if none */
+	uint32_t ip4_more[TOPO_IP4_MORE_MAX]; /* its other fixed IPv4, network order */
+	uint8_t n_ip4_more; /* used entries of ip4_more (0 when ip4 is 0) */
 	bool port_security; /* enforce source MAC/IP */
 	char host[WIRE_HOST_MAX]; /* binding host name, "" if unbound */
 	char ifname[TOPO_IFNAME_MAX]; /* binding interface on that host */

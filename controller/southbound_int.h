@@ -73,6 +73,12 @@ struct southbound {
 					* host (a refresh was incomplete) */
 	struct southbound_stats stats; /* counters */
 	int64_t last_warn_ms;	       /* when a drop was last logged as a warning */
+	zhashx_t *refusals;	       /* "ADDRESS FINGERPRINT" of refused clients ->
+					* struct sb_refusal (southbound.c) */
+	int64_t refusal_since;	       /* start of the refusal log window */
+	unsigned refusal_lines;	       /* refusal lines logged in that window */
+	unsigned refusal_suppressed;   /* refusals not logged (window full) since the
+					* last refusal line */
 	int fail_encodes;	       /* tests only: fail this many encodes (fault injection) */
 };
 

@@ -139,8 +139,11 @@ static void store_topo_network_fill(const json_t *obj, void *elem)
 	n->vni = (uint32_t)json_integer_value(json_object_get(obj, "vni"));
 }
 
-/* The first IPv4 among a port's fixed_ips, network order; 0 if none. */
-static uint32_t store_first_ip4(const json_t *fixed_ips)
+_Static_assert(TOPO_IP4_MORE_MAX + 1 >= MODEL_MAX_FIXED_IPS, "every fixed IPv4 fits a topo_port");
+
+/* A port's fixed IPv4 addresses, network order, in fixed_ips order: the
+ * first in p->ip4, the others in p->ip4_more (at most TOPO_IP4_MORE_MAX). */
+static void store_port_ip4s(const json_t *fixed_ips, struct topo_port *p)
 {
 	uint8_t addr[16];
 	uint32_t ip4;
@@ -151,12 +154,14 @@ static uint32_t store_first_ip4(const json_t *fixed_ips)
 	{
 		const char *ip = json_string_value(json_object_get(e, "ip_address"));
 
-		if (model_ip_parse(ip, addr) == AF_INET) {
-			memcpy(&ip4, addr, 4);
-			return ip4;
-		}
+		if (model_ip_parse(ip, addr) != AF_INET)
+			continue;
+		memcpy(&ip4, addr, 4);
+		if (!p->ip4)
+			p->ip4 = ip4;
+		else if (p->n_ip4_more < TOPO_IP4_MORE_MAX)
+			p->ip4_more[p->n_ip4_more++] = ip4;
 	}
-	return 0;
 }
 
 static void store_topo_port_fill(const json_t *obj, void *elem)
@@ -168,7 +173,7 @@ static void store_topo_port_fill(const json_t *obj, void *elem)
 	store_copy(p->network_id, sizeof(p->network_id), json_object_get(obj, "network_id"));
 	p->port_key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
 	model_mac_parse(json_string_value(json_object_get(obj, "mac_address")), p->mac);
-	p->ip4 = store_first_ip4(json_object_get(obj, "fixed_ips"));
+	store_port_ip4s(json_object_get(obj, "fixed_ips"), p);
 	p->port_security = json_is_true(json_object_get(obj, "port_security_enabled"));
 	store_copy(p->host, sizeof(p->host), json_object_get(binding, "host"));
 	store_copy(p->ifname, sizeof(p->ifname), json_object_get(binding, "interface"));

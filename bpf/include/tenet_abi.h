@@ -12,7 +12,12 @@
 #ifndef TENET_ABI_H
 #define TENET_ABI_H
 
-#define TN_ABI_VERSION 3 /* 2: FLOOD keyed by (vni, page); 3: port counters by slot */
+/*
+ * 2: FLOOD keyed by (vni, page); 3: port counters by slot; 4: ARP rows name
+ * their port (every fixed IPv4; source checks), FDB carries the port's first
+ * IPv4 and port security, tunnel source drop reasons.
+ */
+#define TN_ABI_VERSION 4
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -28,7 +33,7 @@
 enum tn_map_id {
 	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */
 	TN_MAP_FDB = 2, /* compiled: (vni, mac) -> where the MAC lives */
-	TN_MAP_ARP = 3, /* compiled: (vni, ipv4) -> mac, for the ARP responder */
+	TN_MAP_ARP = 3, /* compiled: (vni, ipv4) -> owning port: ARP answers, source checks */
 	TN_MAP_FLOOD = 4, /* compiled: (vni, page) -> head-end replication list */
 	TN_MAP_PEER = 5, /* compiled: underlay ipv4 -> enrolled host */
 	TN_MAP_TUN_ALLOW = 6, /* compiled: (vni, remote ipv4) may send to us */
@@ -92,20 +97,32 @@ struct tn_fdb {
 	__be32 remote_ip4; /* remote: underlay IPv4 of its host; local: 0 */
 	__u32 flags; /* TN_FDB_F_* */
 	__u32 slot; /* local: port slot (agent fills in, 0 = none); remote: 0 */
+	__be32 ip4; /* the port's first fixed IPv4, 0 if none (source check fast path) */
 };
 
 #define TN_FDB_F_LOCAL 0x1
 #define TN_FDB_F_REMOTE 0x2
+#define TN_FDB_F_PORT_SECURITY 0x4 /* the port has port security: check its sources */
 
-/* TN_MAP_ARP */
+/*
+ * TN_MAP_ARP: every fixed IPv4 of every port in the networks of this host's
+ * ports, with the port that owns it and where that port lives. The ARP
+ * responder answers from it; port security (from a port) and the tunnel
+ * source check (from a remote host) accept an IPv4 source or ARP sender of a
+ * port-secured port only if its entry names that port (or it is the port's
+ * first address, which tn_ifport and tn_fdb carry); no host may send another
+ * host's port's address, port security or not.
+ */
 struct tn_arp_key {
 	__u32 vni;
 	__be32 ip4;
 };
 
 struct tn_arp {
-	__u8 mac[6];
+	__u8 mac[6]; /* the owning port's MAC */
 	__u16 pad; /* zero */
+	__u32 port_id; /* the owning port */
+	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
 };
 
 /*
@@ -191,6 +208,10 @@ enum tn_stat {
 	TN_DROP_TAIL_CALL, /* a tail call missed */
 	TN_DROP_REDIRECT, /* redirect or clone failed */
 	TN_DROP_CONFIG, /* datapath not configured */
+	TN_DROP_TUN_SRC_UNKNOWN, /* tunnel: inner source MAC is no port of the network */
+	TN_DROP_TUN_SRC_HOST, /* tunnel: inner source MAC is a port not on the sending host */
+	TN_DROP_TUN_SRC_IP, /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
+	TN_DROP_TUN_ARP, /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
 	TN_STAT_MAX
 };
 
@@ -206,9 +227,9 @@ struct tn_port_stats {
 _Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_lport) == 32, "abi");
 _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
-_Static_assert(sizeof(struct tn_fdb) == 20, "abi");
+_Static_assert(sizeof(struct tn_fdb) == 24, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
-_Static_assert(sizeof(struct tn_arp) == 8, "abi");
+_Static_assert(sizeof(struct tn_arp) == 16, "abi");
 _Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_flood) ==
 		       8 + 4 * TN_MAX_FLOOD_REMOTE + 10 * TN_MAX_FLOOD_LOCAL,

@@ -18,6 +18,7 @@ enum tn_vif_slot {
 /* tn_tun_calls, used from tn_tunnel_ingress (tunnel.bpf.c) */
 enum tn_tun_slot {
 	TN_TUN_SLOT_DELIVER = 0, /* tn_tun_deliver: to the local port(s) */
+	TN_TUN_SLOT_SRC = 1, /* tn_tun_src: the inner source is a port of the sending host */
 	TN_TUN_SLOT_MAX
 };
 

@@ -5,27 +5,14 @@
  * VXLAN packet goes to the local port owning its destination MAC, or, if
  * broadcast/multicast, to every local port of the network. Frames for MACs
  * that are not local here are dropped (no re-replication to other hosts).
- * An inner source MAC that tn_fdb places on another host, or on this one,
- * is TN_DROP_SPOOF_MAC: a host may only speak for its own ports.
- * Included by tunnel.bpf.c.
+ * Reached only after tn_tun_src accepted the inner source. Included by
+ * tunnel.bpf.c.
  */
 #ifndef TN_NF_TUN_DELIVER_H
 #define TN_NF_TUN_DELIVER_H
 
 #include "ctx.h"
 #include "fwd.h"
-
-/* False when (vni, src) is a known port that does not live at remote. */
-static __always_inline bool tn_tun_src_ok(__u32 vni, const __u8 *src, __be32 remote)
-{
-	struct tn_fdb *fdb = tn_fdb_lookup(vni, src);
-
-	if (!fdb)
-		return true;
-	if (fdb->flags & TN_FDB_F_LOCAL)
-		return false;
-	return fdb->remote_ip4 == remote;
-}
 
 SEC("tcx/ingress")
 int tn_tun_deliver(struct __sk_buff *skb)
@@ -36,8 +23,6 @@ int tn_tun_deliver(struct __sk_buff *skb)
 
 	if (!eth)
 		return tn_drop(skb, TN_DROP_MALFORMED, 0);
-	if (!tn_tun_src_ok(vni, eth->h_source, tn_ctx_remote(skb)))
-		return tn_drop(skb, TN_DROP_SPOOF_MAC, 0);
 	if (tn_mac_is_multicast(eth->h_dest))
 		return tn_flood_frame(skb, vni, 0, 0);
 	fdb = tn_fdb_lookup(vni, eth->h_dest);

@@ -55,11 +55,18 @@
 static const __u8 dp_mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
 static const __u8 dp_mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
 static const __u8 dp_mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const __u8 dp_mac_e[6] = { 0x02, 0, 0, 0, 0, 0x0e };
 static const __u8 dp_mac_x[6] = { 0x02, 0, 0, 0, 0, 0x99 };
 static const __u8 dp_mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 #define DP_IP_A DP_IP(10, 0, 0, 1)
 #define DP_IP_B DP_IP(10, 0, 0, 2)
 #define DP_IP_C DP_IP(10, 0, 0, 3)
+#define DP_IP_C2 DP_IP(10, 0, 0, 33) /* C's second fixed IPv4 */
+#define DP_IP_E DP_IP(10, 0, 0, 4) /* port E, on host E */
+#define DP_PORT_A 11
+#define DP_PORT_B 12
+#define DP_PORT_C 13
+#define DP_PORT_E 14
 
 /* Opens and loads the skeleton, test mode on, nothing pinned. */
 static inline int dp_setup(void **state)
@@ -109,21 +116,25 @@ static inline void dp_port_add(struct tenet_bpf *s, __u32 ifindex, __u32 port_id
 	dp_put(s->maps.tn_ifindex, &k, &v);
 }
 
-static inline void dp_fdb_add(struct tenet_bpf *s, __u32 vni, const __u8 *mac, __u32 ifindex,
-			      __be32 remote, __u32 flags)
+/* FDB entry of port port_id (first IPv4 ip4) at local ifindex or on host
+ * remote; flags TN_FDB_F_*. */
+static inline void dp_fdb_add(struct tenet_bpf *s, __u32 vni, const __u8 *mac, __u32 port_id,
+			      __u32 ifindex, __be32 remote, __be32 ip4, __u32 flags)
 {
 	struct tn_fdb_key k = { .vni = vni };
-	struct tn_fdb v = { .port_id = 1, .ifindex = ifindex, .remote_ip4 = remote,
-			    .flags = flags, .slot = DP_SLOT(ifindex) };
+	struct tn_fdb v = { .port_id = port_id, .ifindex = ifindex, .remote_ip4 = remote,
+			    .flags = flags, .slot = DP_SLOT(ifindex), .ip4 = ip4 };
 
 	memcpy(k.mac, mac, 6);
 	dp_put(s->maps.tn_fdb, &k, &v);
 }
 
-static inline void dp_arp_add(struct tenet_bpf *s, __u32 vni, __be32 ip4, const __u8 *mac)
+/* Address ip4 of port port_id (MAC mac) in vni, on host remote (0: ours). */
+static inline void dp_arp_add(struct tenet_bpf *s, __u32 vni, __be32 ip4, const __u8 *mac,
+			      __u32 port_id, __be32 remote)
 {
 	struct tn_arp_key k = { .vni = vni, .ip4 = ip4 };
-	struct tn_arp v = {};
+	struct tn_arp v = { .port_id = port_id, .remote_ip4 = remote };
 
 	memcpy(v.mac, mac, 6);
 	dp_put(s->maps.tn_arp, &k, &v);
@@ -194,17 +205,29 @@ static inline void dp_flood_blue_page1(struct tenet_bpf *s)
 	dp_flood_page(s, DP_VNI_BLUE, 1, 2, ifs, 1, hosts);
 }
 
-/* The standard topology: A (port security) and B local on blue, C remote. */
+/*
+ * The standard topology: A (port security) and B local on blue; C (port
+ * security, addresses C and C2) on host C, enrolled; E (port security) on
+ * host E, which is not enrolled (dp_peer_add it to let E send).
+ */
 static inline void dp_topology(struct tenet_bpf *s)
 {
+	const __u32 ps = TN_FDB_F_PORT_SECURITY;
+
 	dp_config_set(s);
-	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, TN_LPORT_F_PORT_SECURITY);
-	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_a, DP_IF_A, 0, TN_FDB_F_LOCAL);
-	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, DP_IF_B, 0, TN_FDB_F_LOCAL);
-	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, 0, DP_HOST_C, TN_FDB_F_REMOTE);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_A, dp_mac_a);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_B, dp_mac_b);
-	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C, dp_mac_c);
+	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A,
+		    TN_LPORT_F_PORT_SECURITY);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_a, DP_PORT_A, DP_IF_A, 0, DP_IP_A, TN_FDB_F_LOCAL | ps);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, DP_PORT_B, DP_IF_B, 0, DP_IP_B, TN_FDB_F_LOCAL);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C,
+		   TN_FDB_F_REMOTE | ps);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_e, DP_PORT_E, 0, DP_HOST_E, DP_IP_E,
+		   TN_FDB_F_REMOTE | ps);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_A, dp_mac_a, DP_PORT_A, 0);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_B, dp_mac_b, DP_PORT_B, 0);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C, dp_mac_c, DP_PORT_C, DP_HOST_C);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_C2, dp_mac_c, DP_PORT_C, DP_HOST_C);
+	dp_arp_add(s, DP_VNI_BLUE, DP_IP_E, dp_mac_e, DP_PORT_E, DP_HOST_E);
 	dp_peer_add(s, DP_HOST_C, DP_VNI_BLUE);
 	dp_flood_blue(s);
 }
@@ -227,6 +250,21 @@ static inline __u32 dp_build_ip4(__u8 *p, const __u8 *dst, const __u8 *src, __be
 	p[37] = 67; /* dport */
 	p[39] = 16; /* udp length */
 	return 50;
+}
+
+/* An IPv6 frame (Ethernet + 40-byte header, no next header). Returns the
+ * length. */
+static inline __u32 dp_build_ip6(__u8 *p, const __u8 *dst, const __u8 *src)
+{
+	memset(p, 0, 14 + 40);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = 0x86; /* ETH_P_IPV6 */
+	p[13] = 0xdd;
+	p[14] = 0x60; /* version 6 */
+	p[20] = 59; /* no next header */
+	p[21] = 64; /* hop limit */
+	return 14 + 40;
 }
 
 /* Broadcast ARP request (42 bytes). Returns the length. */

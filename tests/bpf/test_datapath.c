@@ -7,8 +7,9 @@
  *
  * Tests: local_forward, remote_tunnel_key, remote_no_config,
  * tunnel_receive, arp_reply, arp_probe_not_answered, tunnel_unknown_peer,
- * tunnel_bad_vni, tunnel_spoofed_source, spoof_mac, spoof_ip,
- * vlan_tag_dropped, ipv6_dropped, dhcp_allowed, flood_vif, flood_tunnel,
+ * tunnel_bad_vni, tunnel_spoofed_source, tunnel_spoofed_ip,
+ * tunnel_spoofed_arp, tunnel_port_security_off, spoof_mac, spoof_ip,
+ * second_fixed_ip, no_ipv4_port, vlan_tag_dropped, ipv6_dropped, dhcp_allowed, flood_vif, flood_tunnel,
  * flood_pages_vif, flood_pages_tunnel, flood_pages_full, flood_no_page0, no_port, no_fdb,
  * tail_calls_filled, tail_call_miss, truncated, production_load.
  */
@@ -207,14 +208,147 @@ static void test_tunnel_spoofed_source(void **state)
 	/* E speaks for C's port, then for our own port A */
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_HOST);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
-	/* a MAC that is no known port is delivered */
-	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_x, DP_IP_C, DP_IP_A);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_HOST), 2);
+	/* a MAC that is no port of the network: unicast, broadcast, ARP */
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_x, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_UNKNOWN);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_x, DP_IP_E, DP_IP(10, 0, 0, 255));
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_DROP);
+	assert_int_equal(dp_trace(s).n_clone, 0);
+	len = dp_build_arp(pkt, dp_mac_x, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_UNKNOWN), 3);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 0);
+	/* E's own port is delivered */
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_e, DP_IP_E, DP_IP_A);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
+}
+
+/*
+ * An enrolled host sends frames from its own port C with the IPv4 source of
+ * a port on another host (E), of one of ours (B), of nobody, or from
+ * 0.0.0.0 that is no DHCP: all dropped and counted, nothing delivered. C's
+ * own addresses, both of them, and DHCP are delivered.
+ */
+static void test_tunnel_spoofed_ip(void **state)
+{
+	const __be32 bad[] = { DP_IP_E, DP_IP_B, DP_IP(10, 0, 0, 77) };
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len, i;
+
+	dp_topology(s);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, bad[i], DP_IP_A);
+		assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+		assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
+	}
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, 0, DP_IP_A); /* 0.0.0.0, unicast */
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 4);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
+	assert_int_equal(dp_port_stats(s, DP_IF_A).tx_packets, 0);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_c, 0, DP_IP(255, 255, 255, 255));
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 4);
+}
+
+/*
+ * A broadcast ARP from C's port claiming E's address (on another host) or
+ * ours, or naming another sender MAC, never reaches a VM; C's own
+ * addresses and a probe are flooded as usual.
+ */
+static void test_tunnel_spoofed_arp(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
+	assert_int_equal(dp_trace(s).n_clone, 0);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_A, DP_IP_B);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
+	memcpy(pkt + 22, dp_mac_e, 6); /* sender MAC: not the frame's source */
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_ARP), 3);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 0);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C2, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	len = dp_build_arp(pkt, dp_mac_c, 0, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_ARP), 3);
+}
+
+/*
+ * A remote port without port security may send any IP source from its
+ * host but another host's port's address (as a VM may without port
+ * security); with port security IPv6 is dropped there (its host's port
+ * security would have dropped it), VLAN tags are malformed.
+ */
+static void test_tunnel_port_security_off(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip6(pkt, dp_mac_a, dp_mac_c);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	pkt[12] = 0x81; /* an 802.1Q tag would hide the inner source */
+	pkt[13] = 0x00;
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	len = dp_build_ip6(pkt, dp_mac_a, dp_mac_c);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 3);
+	/* but not the address of a port on E, or on this host */
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_B, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 3);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_E, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
+	assert_int_equal(dp_trace(s).n_clone, 0);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 3);
+	/* still only from its own host */
+	dp_peer_add(s, DP_HOST_E, DP_VNI_BLUE);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_HOST);
 }
 
 static void test_spoof_mac(void **state)
@@ -254,6 +388,70 @@ static void test_spoof_ip(void **state)
 	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
 }
 
+/*
+ * Every fixed IPv4 counts: A's second address is a valid source and ARP
+ * sender, and B's second address is answered by the ARP responder.
+ */
+static void test_second_fixed_ip(void **state)
+{
+	const __be32 ip_a2 = DP_IP(10, 0, 0, 11), ip_b2 = DP_IP(10, 0, 0, 12);
+	static const __u8 want_sha[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64], out[128];
+	__u32 len, out_len = sizeof(out), ret = 0;
+
+	dp_topology(s);
+	dp_arp_add(s, DP_VNI_BLUE, ip_a2, dp_mac_a, DP_PORT_A, 0);
+	dp_arp_add(s, DP_VNI_BLUE, ip_b2, dp_mac_b, DP_PORT_B, 0);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, ip_a2, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);
+	len = dp_build_arp(pkt, dp_mac_a, ip_a2, ip_b2);
+	dp_trace_reset(s);
+	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, out, &out_len), 0);
+	assert_int_equal(ret, DP_TC_ACT_REDIRECT);
+	assert_int_equal(out_len, 42);
+	assert_int_equal(out[21], 2); /* ARP reply */
+	assert_memory_equal(out + 22, want_sha, 6);
+	assert_memory_equal(out + 28, &ip_b2, 4);
+	assert_memory_equal(out + 38, &ip_a2, 4);
+	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 1);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
+	/* B's second address is B's, not A's */
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, ip_b2, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+}
+
+/*
+ * A port with port security and no IPv4 address sends no IPv4 but a DHCP
+ * client's (0.0.0.0:68 -> 255.255.255.255:67), and ARP only as a probe.
+ */
+static void test_no_ipv4_port(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, 0, TN_LPORT_F_PORT_SECURITY);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP(10, 0, 0, 50), DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_B, DP_IP_B); /* another port's */
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP(10, 0, 0, 50), DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 3);
+	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	len = dp_build_arp(pkt, dp_mac_a, 0, DP_IP_B); /* probe: answered */
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 3);
+}
+
 static void test_vlan_tag_dropped(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -278,15 +476,7 @@ static void test_ipv6_dropped(void **state)
 	__u32 len;
 
 	dp_topology(s);
-	memset(pkt, 0, sizeof(pkt)); /* Ethernet + a 40-byte IPv6 header */
-	memcpy(pkt, dp_mac_b, 6);
-	memcpy(pkt + 6, dp_mac_a, 6);
-	pkt[12] = 0x86; /* ETH_P_IPV6 */
-	pkt[13] = 0xdd;
-	pkt[14] = 0x60; /* version 6 */
-	pkt[20] = 59;	/* no next header */
-	pkt[21] = 64;	/* hop limit */
-	len = 14 + 40;
+	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 1);
@@ -307,6 +497,18 @@ static void test_dhcp_allowed(void **state)
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
+	/* 0.0.0.0 is for a DHCP client only: not unicast, not to another port */
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, 0, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
+	pkt[37] = 53; /* to port 53, not 67 */
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
+	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
+	pkt[20] = 0x20; /* more fragments: the next one has no UDP header */
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 3);
 }
 
 static void test_flood_vif(void **state)
@@ -485,7 +687,7 @@ static void test_no_fdb(void **state)
 
 	dp_topology(s);
 	/* local MAC whose interface the agent has not resolved yet */
-	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, 0, 0, TN_FDB_F_LOCAL);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, DP_PORT_B, 0, 0, DP_IP_B, TN_FDB_F_LOCAL);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_FDB);
@@ -601,6 +803,12 @@ static void test_truncated(void **state)
 	assert_int_equal(vif_run(s, pkt, len - 1), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 	/* (IPv4 frames shorter than 34 bytes never reach a program via test_run) */
+	/* from a remote port without port security (its own source checks) */
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
+	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C2, DP_IP_A);
+	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
 	/* the same without port security: the ARP stage still refuses */
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
@@ -675,8 +883,13 @@ int main(void)
 		DP_TEST(test_tunnel_unknown_peer),
 		DP_TEST(test_tunnel_bad_vni),
 		DP_TEST(test_tunnel_spoofed_source),
+		DP_TEST(test_tunnel_spoofed_ip),
+		DP_TEST(test_tunnel_spoofed_arp),
+		DP_TEST(test_tunnel_port_security_off),
 		DP_TEST(test_spoof_mac),
 		DP_TEST(test_spoof_ip),
+		DP_TEST(test_second_fixed_ip),
+		DP_TEST(test_no_ipv4_port),
 		DP_TEST(test_vlan_tag_dropped),
 		DP_TEST(test_ipv6_dropped),
 		DP_TEST(test_dhcp_allowed),

@@ -4,7 +4,9 @@
  * reconnection after silence. With a list of controllers (two ROUTERs, each
  * with its own key): list parsing, failover past a dead one, refusal of an
  * update that would take the revision backwards, and waiting for a
- * controller that is behind, then moving on. */
+ * controller that is behind, then moving on. Why a controller is unusable:
+ * unreachable (then up once it listens), our key refused by its ZAP
+ * handler, a wrong server key. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -622,6 +624,66 @@ static void test_other_store(void **state)
 	assert_int_equal(st.reconnects, 0);
 }
 
+/* ---- why a controller is unusable ---- */
+
+/* Nothing listens: unreachable; once a controller listens there, up. */
+static void test_link_unreachable(void **state)
+{
+	struct fx *f = *state;
+	char ep[64];
+	zsock_t *late;
+
+	snprintf(ep, sizeof(ep), "tcp://127.0.0.1:%d", test_free_port());
+	fx_client(f, ep, zcert_public_txt(f->server_cert));
+	PUMP_UNTIL(f, sbclient_link(f->sb, 0) != SBCLIENT_LINK_UNKNOWN, 3000);
+	assert_int_equal(sbclient_link(f->sb, 0), SBCLIENT_LINK_UNREACHABLE);
+	late = zsock_new(ZMQ_ROUTER);
+	assert_non_null(late);
+	zcert_apply(f->server_cert, late);
+	zsock_set_curve_server(late, 1);
+	zsock_set_linger(late, 0);
+	assert_true(zsock_bind(late, "%s", ep) > 0);
+	PUMP_UNTIL(f, sbclient_link(f->sb, 0) == SBCLIENT_LINK_UP, 10000);
+	assert_int_equal(sbclient_link(f->sb, 0), SBCLIENT_LINK_UP);
+	sbclient_destroy(&f->sb);
+	zsock_destroy(&late);
+}
+
+/* A controller whose key is not the one we were given breaks the
+ * handshake off: wrong server key. The right key gets through. */
+static void test_link_server_key(void **state)
+{
+	struct fx *f = *state;
+	char list[512];
+
+	/* router's endpoint, router2's key; then router2 with its own */
+	snprintf(list, sizeof(list), "%s@%s,%s@%s", zsock_endpoint(f->router),
+		 zcert_public_txt(f->server2_cert), zsock_endpoint(f->router2),
+		 zcert_public_txt(f->server2_cert));
+	fx_client(f, list, NULL);
+	PUMP_UNTIL(f, sbclient_link(f->sb, 0) != SBCLIENT_LINK_UNKNOWN, 3000);
+	assert_int_equal(sbclient_link(f->sb, 0), SBCLIENT_LINK_SERVER_KEY);
+	PUMP_UNTIL(f, sbclient_link(f->sb, 1) != SBCLIENT_LINK_UNKNOWN, 5000);
+	assert_int_equal(sbclient_link(f->sb, 1), SBCLIENT_LINK_UP);
+}
+
+/* A ZAP handler that admits nobody (zauth with an empty key directory):
+ * our key is refused, told apart from the wrong server key. */
+static void test_link_key_refused(void **state)
+{
+	struct fx *f = *state;
+	zactor_t *auth = zactor_new(zauth, NULL);
+
+	assert_non_null(auth);
+	assert_int_equal(zstr_sendx(auth, "CURVE", "/nonexistent/tenet-test-keys", NULL), 0);
+	zsock_wait(auth);
+	fx_client(f, zsock_endpoint(f->router), zcert_public_txt(f->server_cert));
+	PUMP_UNTIL(f, sbclient_link(f->sb, 0) != SBCLIENT_LINK_UNKNOWN, 3000);
+	assert_int_equal(sbclient_link(f->sb, 0), SBCLIENT_LINK_KEY_REFUSED);
+	sbclient_destroy(&f->sb);
+	zactor_destroy(&auth); /* the next tests run without ZAP */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +695,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refuses_backwards, fx_setup_two, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_waits_for_behind, fx_setup_two, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_other_store, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_link_unreachable, fx_setup_two, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_link_server_key, fx_setup_two, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_link_key_refused, fx_setup_two, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -165,7 +165,8 @@ static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id,
 	memcpy(r.key, &k, sizeof(k));
 	if (op == WIRE_OP_DELETE)
 		return r;
-	v.flags = remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL;
+	v.flags = (remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL) | TN_FDB_F_PORT_SECURITY;
+	v.ip4 = htonl(0x0a000000 | port_id); /* kept as compiled */
 	v.ifindex = 777; /* garbage the applier must overwrite */
 	memcpy(r.val, &v, sizeof(v));
 	return r;
@@ -308,6 +309,10 @@ static void test_snapshot_fills_derived(void **state)
 	assert_int_equal(fdb_get(f, mac_a).ifindex, 11);
 	assert_int_equal(fdb_get(f, mac_b).ifindex, 0); /* vm2 absent */
 	assert_int_equal(fdb_get(f, mac_c).ifindex, 0); /* remote */
+	/* what the agent does not derive stays as compiled */
+	assert_int_equal(fdb_get(f, mac_a).flags, TN_FDB_F_LOCAL | TN_FDB_F_PORT_SECURITY);
+	assert_int_equal(fdb_get(f, mac_a).ip4, htonl(0x0a000001));
+	assert_int_equal(fdb_get(f, mac_c).ip4, htonl(0x0a000003));
 	fl = flood_get(f);
 	assert_int_equal(fl.local_ifindex[0], 11);
 	assert_int_equal(fl.local_ifindex[1], 0);
@@ -373,6 +378,7 @@ static void test_links_fill_ifindex(void **state)
 	assert_int_equal(f->changes[0].port_id, 2);
 	assert_int_equal(f->changes[0].ifindex, 12);
 	assert_int_equal(fdb_get(f, mac_b).ifindex, 12);
+	assert_int_equal(fdb_get(f, mac_b).ip4, htonl(0x0a000002));
 	fl = flood_get(f);
 	assert_int_equal(fl.local_ifindex[0], 11);
 	assert_int_equal(fl.local_ifindex[1], 12);

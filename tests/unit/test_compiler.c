@@ -128,11 +128,15 @@ static void test_h1_rows(void **state)
 			      .ip4 = ip("10.0.0.1"),
 			      .ifname = "vb1"};
 	struct tn_fdb_key fk = {.vni = VNI_BLUE, .mac = {2, 0, 0, 0, 0, 0x12}};
-	struct tn_fdb fv = {.port_id = 2, .remote_ip4 = hosts[1].ip4, .flags = TN_FDB_F_REMOTE};
+	struct tn_fdb fv = {.port_id = 2,
+			    .remote_ip4 = hosts[1].ip4,
+			    .flags = TN_FDB_F_REMOTE,
+			    .ip4 = ip("10.0.0.2")};
 	struct tn_fdb_key flk = {.vni = VNI_BLUE, .mac = {2, 0, 0, 0, 0, 0x11}};
-	struct tn_fdb flv = {.port_id = 1, .flags = TN_FDB_F_LOCAL};
+	struct tn_fdb flv = {
+	    .port_id = 1, .flags = TN_FDB_F_LOCAL | TN_FDB_F_PORT_SECURITY, .ip4 = ip("10.0.0.1")};
 	struct tn_arp_key ak = {.vni = VNI_RED, .ip4 = ip("10.0.0.2")};
-	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x22}};
+	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x22}, .port_id = 4}; /* local */
 	struct tn_flood_key bk = {.vni = VNI_BLUE}, rk = {.vni = VNI_RED};
 	struct tn_flood bv = {.n_remote = 1, .n_local = 1}, rv = {.n_local = 2};
 	struct tn_tun_allow_key tk = {.vni = VNI_BLUE, .remote_ip4 = hosts[1].ip4};
@@ -176,6 +180,56 @@ static void test_h1_rows(void **state)
 	ak.vni = VNI_BLUE;
 	ak.ip4 = ip("10.0.0.3");
 	assert_null(find(&r, TN_MAP_ARP, &ak));
+	free(r.r);
+}
+
+/*
+ * Every fixed IPv4 of a port is an ARP row naming the port, on its own host
+ * and on the others of its network; its FDB row carries the first address
+ * and port security. A port without IPv4 has no ARP row.
+ */
+static void test_fixed_ips(void **state)
+{
+	static const char *const more[] = {"10.0.0.20", "10.0.0.21"};
+	struct topology t = topo();
+	struct tn_fdb_key fk = {.vni = VNI_BLUE, .mac = {2, 0, 0, 0, 0, 0x12}};
+	struct tn_fdb fv = {.port_id = 2,
+			    .remote_ip4 = hosts[1].ip4,
+			    .flags = TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY,
+			    .ip4 = ip("10.0.0.2")};
+	struct tn_arp_key ak = {.vni = VNI_BLUE};
+	struct tn_arp av = {.mac = {2, 0, 0, 0, 0, 0x12}, .port_id = 2, .remote_ip4 = hosts[1].ip4};
+	const struct wire_row *w;
+	struct rows r;
+
+	ports[1].port_security = true;
+	for (size_t i = 0; i < 2; i++)
+		ports[1].ip4_more[i] = ip(more[i]);
+	ports[1].n_ip4_more = 2;
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_ARP), 6);
+	assert_non_null(w = find(&r, TN_MAP_FDB, &fk));
+	assert_memory_equal(w->val, &fv, sizeof(fv));
+	for (size_t i = 0; i < 2; i++) {
+		ak.ip4 = ip(more[i]);
+		assert_non_null(w = find(&r, TN_MAP_ARP, &ak));
+		assert_memory_equal(w->val, &av, sizeof(av));
+	}
+	free(r.r);
+	r = build(&t, "h2"); /* its own host too, where it is local */
+	assert_int_equal(count(&r, TN_MAP_ARP), 4);
+	av.remote_ip4 = 0;
+	assert_non_null(w = find(&r, TN_MAP_ARP, &ak));
+	assert_memory_equal(w->val, &av, sizeof(av));
+	free(r.r);
+	/* no IPv4 at all: no ARP row; the FDB row says so (ip4 0) */
+	ports[1].ip4 = 0;
+	ports[1].n_ip4_more = 0;
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_ARP), 3);
+	fv.ip4 = 0;
+	assert_non_null(w = find(&r, TN_MAP_FDB, &fk));
+	assert_memory_equal(w->val, &fv, sizeof(fv));
 	free(r.r);
 }
 
@@ -408,8 +462,10 @@ static void test_diff_move(void **state)
 	struct tn_tun_allow_key old = {.vni = VNI_BLUE, .remote_ip4 = hosts[1].ip4};
 	struct tn_tun_allow_key new = {.vni = VNI_BLUE, .remote_ip4 = hosts[2].ip4};
 	struct tn_flood_key flk = {.vni = VNI_BLUE};
+	struct tn_arp_key ak = {.vni = VNI_BLUE, .ip4 = ip("10.0.0.2")};
 	const struct wire_row *w;
 	struct wire_row *d;
+	struct tn_arp av;
 	struct tn_fdb fv;
 	size_t n;
 
@@ -418,10 +474,14 @@ static void test_diff_move(void **state)
 	h2b = build(&t, "h2");
 	h3b = build(&t, "h3");
 	assert_int_equal(compiler_diff(h1a.r, h1a.n, h1b.r, h1b.n, &d, &n), 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_non_null(w = find_op(d, n, TN_MAP_FDB, &fk, WIRE_OP_UPSERT));
 	memcpy(&fv, w->val, sizeof(fv)); /* val is not aligned */
 	assert_int_equal(fv.remote_ip4, hosts[2].ip4);
+	/* its address now lives on h3 too */
+	assert_non_null(w = find_op(d, n, TN_MAP_ARP, &ak, WIRE_OP_UPSERT));
+	memcpy(&av, w->val, sizeof(av));
+	assert_int_equal(av.remote_ip4, hosts[2].ip4);
 	assert_non_null(w = find_op(d, n, TN_MAP_TUN_ALLOW, &old, WIRE_OP_DELETE));
 	assert_int_equal(w->val_len, 0);
 	assert_true(wire_row_valid(w));
@@ -489,15 +549,11 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_h1_rows),
-	    cmocka_unit_test(test_isolation),
-	    cmocka_unit_test(test_empty_hosts),
-	    cmocka_unit_test(test_deterministic),
-	    cmocka_unit_test(test_flood_cap),
-	    cmocka_unit_test(test_flood_pages),
-	    cmocka_unit_test(test_flood_pages_shrink),
-	    cmocka_unit_test(test_diff_move),
-	    cmocka_unit_test(test_diff_edges),
+	    cmocka_unit_test(test_h1_rows),	  cmocka_unit_test(test_fixed_ips),
+	    cmocka_unit_test(test_isolation),	  cmocka_unit_test(test_empty_hosts),
+	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_flood_cap),
+	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
+	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
 	    cmocka_unit_test(test_release),
 	};
 

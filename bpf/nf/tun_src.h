@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * tun_src.h - network function "tunnel source check" (program tn_tun_src,
+ * slot TN_TUN_SLOT_SRC), reached for every frame tn_tunnel_ingress
+ * admitted (enrolled host, allowed VNI). A host may only speak for its own
+ * ports, within what their port security lets them send:
+ *  - the inner source MAC must be a port of the network (tn_fdb), else
+ *    TN_DROP_TUN_SRC_UNKNOWN (also for broadcast and unknown unicast);
+ *  - that port must live on the sending host (a remote entry with the
+ *    outer source as its host), else TN_DROP_TUN_SRC_HOST;
+ *  - if the port has port security (TN_FDB_F_PORT_SECURITY), the frame must
+ *    pass the same check as at its VIF (src_check.h): an IPv4 source one of
+ *    that port's fixed IPv4 (tn_arp names the owner of each) or a DHCP
+ *    client's 0.0.0.0, else TN_DROP_TUN_SRC_IP (IPv6, which its host's port
+ *    security drops, too); an ARP sender MAC and IPv4 the port's, else
+ *    TN_DROP_TUN_ARP; VLAN tags or truncated headers TN_DROP_MALFORMED;
+ *  - without port security the port may send what its VM may (any source,
+ *    IPv6, VLAN tags), but never an address of a port on another host: an
+ *    IPv4 source (TN_DROP_TUN_SRC_IP) or ARP sender IPv4 (TN_DROP_TUN_ARP)
+ *    that tn_arp places elsewhere is dropped; unknown addresses pass.
+ * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
+ * array tn_tun_calls.
+ */
+#ifndef TN_NF_TUN_SRC_H
+#define TN_NF_TUN_SRC_H
+
+#include "ctx.h"
+#include "fwd.h"
+#include "slots.h"
+#include "src_check.h"
+
+/* False when ip4 is the address of a port that does not live at remote. */
+static __always_inline bool tn_tun_addr_ok(__u32 vni, __be32 ip4, __be32 remote)
+{
+	struct tn_arp_key key = { .vni = vni, .ip4 = ip4 };
+	struct tn_arp *ent = bpf_map_lookup_elem(&tn_arp, &key);
+
+	return !ent || ent->remote_ip4 == remote;
+}
+
+/* The drop reason of a frame from a port without port security (first
+ * IPv4 first) on host remote, 0 when it passes: no address of another
+ * host's port. */
+static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					     __be32 first, __be16 proto)
+{
+	struct tn_arphdr *arp;
+	struct iphdr *ip;
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		ip = tn_ip4_hdr(skb);
+		if (!ip)
+			return TN_DROP_MALFORMED;
+		if (ip->saddr == first)
+			return 0;
+		return tn_tun_addr_ok(vni, ip->saddr, remote) ? 0 : TN_DROP_TUN_SRC_IP;
+	}
+	if (proto == bpf_htons(ETH_P_ARP)) {
+		arp = tn_arp_hdr(skb);
+		if (!arp)
+			return TN_DROP_MALFORMED;
+		if (!tn_arp_is_eth_ip4(arp))
+			return 0;
+		return tn_tun_addr_ok(vni, tn_ip4_load(arp->spa), remote) ? 0 : TN_DROP_TUN_ARP;
+	}
+	return 0;
+}
+
+/* The drop reason of a frame from host remote in vni, 0 when it passes. */
+static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
+{
+	struct tn_ifport port = { .vni = vni };
+	struct ethhdr *eth = tn_eth(skb);
+	enum tn_src_fail fail;
+	struct tn_fdb *fdb;
+
+	if (!eth)
+		return TN_DROP_MALFORMED;
+	fdb = tn_fdb_lookup(vni, eth->h_source);
+	if (!fdb)
+		return TN_DROP_TUN_SRC_UNKNOWN;
+	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
+		return TN_DROP_TUN_SRC_HOST;
+	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))
+		return tn_tun_src_open(skb, vni, remote, fdb->ip4, eth->h_proto);
+	port.port_id = fdb->port_id;
+	port.ip4 = fdb->ip4;
+	tn_mac_copy(port.mac, eth->h_source);
+	fail = tn_src_check(skb, &port);
+	if (fail == TN_SRC_OK)
+		return 0;
+	if (fail == TN_SRC_ARP)
+		return TN_DROP_TUN_ARP;
+	if (fail == TN_SRC_MALFORMED)
+		return TN_DROP_MALFORMED;
+	return TN_DROP_TUN_SRC_IP; /* TN_SRC_IP; TN_SRC_MAC cannot happen */
+}
+
+SEC("tcx/ingress")
+int tn_tun_src(struct __sk_buff *skb)
+{
+	__u32 reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb));
+
+	if (reason)
+		return tn_drop(skb, reason, 0);
+	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_DELIVER);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
+}
+
+#endif /* TN_NF_TUN_SRC_H */
