@@ -49,6 +49,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "fsutil.h"
 #include "log.h"
 #include "raft_keys.h"
 #include "raft_node.h"
@@ -59,16 +60,16 @@
 
 /* Command-line options. */
 struct ctl_opts {
-	const char *data;	/* data directory */
-	const char *api;	/* REST listen address */
-	const char *southbound; /* ZeroMQ endpoint */
-	int log_level;		/* enum log_level */
-	unsigned long long id;	/* Raft server id */
-	const char *raft;	/* Raft listen address, NULL: 127.0.0.1, any port */
-	const char *peers;	/* "ID@RAFT/API,..." or NULL */
-	bool join;		/* wait to be added instead of bootstrapping */
-	const char *key_file;	/* cluster key file or NULL (DIR/cluster.key) */
-	const char *token_file; /* admin token to import, or NULL */
+	const char *data;	 /* data directory */
+	const char *api;	 /* REST listen address */
+	const char *southbound;	 /* ZeroMQ endpoint */
+	int log_level;		 /* enum log_level */
+	unsigned long long id;	 /* Raft server id */
+	const char *raft;	 /* Raft listen address, NULL: 127.0.0.1, any port */
+	const char *peers;	 /* "ID@RAFT/API,..." or NULL */
+	bool join;		 /* wait to be added instead of bootstrapping */
+	const char *key_file;	 /* cluster key file or NULL (DIR/cluster.key) */
+	const char *token_file;	 /* admin token to import, or NULL */
 	unsigned snap_threshold; /* entries between snapshots, 0: default */
 };
 
@@ -134,8 +135,10 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	};
 	int c;
 
-	*o = (struct ctl_opts){.api = "127.0.0.1:8080", .southbound = "tcp://127.0.0.1:6641",
-			       .log_level = LOG_LVL_INFO, .id = 1};
+	*o = (struct ctl_opts){.api = "127.0.0.1:8080",
+			       .southbound = "tcp://127.0.0.1:6641",
+			       .log_level = LOG_LVL_INFO,
+			       .id = 1};
 	while ((c = getopt_long(argc, argv, "d:a:s:l:h", longopts, NULL)) != -1) {
 		if (c != 'h' && c != 'V' && ctl_parse_cluster(c, optarg, o) == 0)
 			continue;
@@ -167,26 +170,6 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	return o->data && optind == argc ? 0 : -EINVAL;
 }
 
-/* mkdir -p with mode 0700 for the directories created. */
-static int ctl_mkdirs(const char *dir)
-{
-	char path[4096];
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void ctl_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	log_info("signal=%d: shutting down", (int)sig);
@@ -207,7 +190,7 @@ struct ctl {
 
 static void ctl_teardown(struct ctl *c)
 {
-	api_quiesce(c->api);	    /* no new connections, no more use of the southbound */
+	api_quiesce(c->api);	     /* no new connections, no more use of the southbound */
 	raft_node_destroy(&c->raft); /* answers writes in flight, publishes the last applies */
 	api_set_raft(c->api, NULL);
 	southbound_destroy(&c->sb); /* answers pending waits (503) before the API goes */
@@ -261,7 +244,7 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 	int rv;
 
 	snprintf(dir, sizeof(dir), "%s/raft", o->data);
-	rv = ctl_mkdirs(dir);
+	rv = fs_mkdir_p(dir, 0700);
 	if (rv == 0)
 		rv = raft_keys_load(o->data, o->key_file, single, key);
 	if (rv < 0) {
@@ -270,10 +253,14 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 		return rv;
 	}
 	ctl_api_addr(o->api, api_port(c->api), api, sizeof(api));
-	rc = (struct raft_node_config){.id = o->id, .dir = dir,
+	rc = (struct raft_node_config){.id = o->id,
+				       .dir = dir,
 				       .raft_addr = o->raft ? o->raft : "127.0.0.1:0",
-				       .api_addr = api, .peers = o->peers, .join = o->join,
-				       .key = key, .snapshot_threshold = o->snap_threshold,
+				       .api_addr = api,
+				       .peers = o->peers,
+				       .join = o->join,
+				       .key = key,
+				       .snapshot_threshold = o->snap_threshold,
 				       .snapshot_trailing = o->snap_threshold / 2};
 	c->raft = raft_node_new(c->base, c->store, &rc);
 	sodium_memzero(key, sizeof(key));
@@ -288,7 +275,7 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 
 static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 {
-	int rc = ctl_mkdirs(o->data);
+	int rc = fs_mkdir_p(o->data, 0700);
 
 	if (rc < 0) {
 		log_err("cannot create data dir=%s err=%s", o->data, strerror(-rc));
