@@ -53,17 +53,17 @@ struct loader_att {
 };
 
 struct loader {
-	struct tenet_bpf *skel;	      /* the loaded datapath */
-	char pin_dir[PATH_MAX];	      /* <bpffs>/tenet/<host> */
-	char links_dir[PATH_MAX];     /* <pin_dir>/links */
-	char tunnel_pin[PATH_MAX];    /* <pin_dir>/tunnel/link: the tunnel's link */
+	struct tenet_bpf *skel;	  /* the loaded datapath */
+	char pin_dir[PATH_MAX];	  /* <bpffs>/tenet/<host> */
+	char links_dir[PATH_MAX]; /* <pin_dir>/links */
+	char tunnel_pin[PATH_MAX]; /* <pin_dir>/tunnel/link: the tunnel's link */
 	char tunnel_dev[IF_NAMESIZE]; /* the tunnel device: never a port */
 	char underlay[IF_NAMESIZE];   /* the underlay interface: never a port */
 	uint32_t tunnel_ifindex;      /* the tunnel device's index */
-	bool fresh;		      /* maps created by this load */
-	uint32_t port_mtu;	      /* underlay MTU - TN_OVERHEAD */
-	struct loader_att *att;	      /* attached ports */
-	size_t n_att;		      /* entries of att */
+	bool fresh;		  /* maps created by this load */
+	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
+	struct loader_att *att;	  /* attached ports */
+	size_t n_att;		  /* entries of att */
 };
 
 static const char *const loader_pins[] = {
@@ -445,8 +445,8 @@ int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex)
 	    !ifindex)
 		return -EINVAL;
 	if (loader_is_infra(l, ifname, ifindex)) {
-		log_err("refusing to attach a port to host interface ifname=%s ifindex=%u", ifname,
-			ifindex);
+		log_err("refusing to attach a port to host interface ifname=%s ifindex=%u",
+			ifname, ifindex);
 		return -EPERM;
 	}
 	err = rtnl_link_set(ifindex, l->port_mtu, false);

@@ -60,16 +60,16 @@
 
 /* Command-line options. */
 struct ctl_opts {
-	const char *data;	 /* data directory */
-	const char *api;	 /* REST listen address */
-	const char *southbound;	 /* ZeroMQ endpoint */
-	int log_level;		 /* enum log_level */
-	unsigned long long id;	 /* Raft server id */
-	const char *raft;	 /* Raft listen address, NULL: 127.0.0.1, any port */
-	const char *peers;	 /* "ID@RAFT/API,..." or NULL */
-	bool join;		 /* wait to be added instead of bootstrapping */
-	const char *key_file;	 /* cluster key file or NULL (DIR/cluster.key) */
-	const char *token_file;	 /* admin token to import, or NULL */
+	const char *data;	/* data directory */
+	const char *api;	/* REST listen address */
+	const char *southbound; /* ZeroMQ endpoint */
+	int log_level;		/* enum log_level */
+	unsigned long long id;	/* Raft server id */
+	const char *raft;	/* Raft listen address, NULL: 127.0.0.1, any port */
+	const char *peers;	/* "ID@RAFT/API,..." or NULL */
+	bool join;		/* wait to be added instead of bootstrapping */
+	const char *key_file;	/* cluster key file or NULL (DIR/cluster.key) */
+	const char *token_file; /* admin token to import, or NULL */
 	unsigned snap_threshold; /* entries between snapshots, 0: default */
 };
 
@@ -135,10 +135,8 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	};
 	int c;
 
-	*o = (struct ctl_opts){.api = "127.0.0.1:8080",
-			       .southbound = "tcp://127.0.0.1:6641",
-			       .log_level = LOG_LVL_INFO,
-			       .id = 1};
+	*o = (struct ctl_opts){.api = "127.0.0.1:8080", .southbound = "tcp://127.0.0.1:6641",
+			       .log_level = LOG_LVL_INFO, .id = 1};
 	while ((c = getopt_long(argc, argv, "d:a:s:l:h", longopts, NULL)) != -1) {
 		if (c != 'h' && c != 'V' && ctl_parse_cluster(c, optarg, o) == 0)
 			continue;
