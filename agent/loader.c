@@ -38,6 +38,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "rtnl.h"
 #include "tenet.skel.h"
@@ -73,26 +74,6 @@ static const char *const loader_pins[] = {
     [TN_MAP_STATS] = TN_PIN_STATS,     [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
 };
 
-/* mkdir -p path (mode 0700). */
-static int loader_mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Mounts a bpffs at path unless one is there. */
 static int loader_mount_bpffs(const char *path)
 {
@@ -101,7 +82,7 @@ static int loader_mount_bpffs(const char *path)
 
 	if (statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC)
 		return 0;
-	err = loader_mkdirs(path);
+	err = fs_mkdir_p(path, 0700);
 	if (err)
 		return err;
 	if (mount("bpf", path, "bpf", 0, "mode=0700"))
@@ -371,7 +352,6 @@ static bool loader_host_valid(const char *host)
 
 struct loader *loader_new(const struct loader_config *cfg)
 {
-	char tdir[PATH_MAX];
 	struct loader *l;
 	int err;
 
@@ -396,9 +376,9 @@ struct loader *loader_new(const struct loader_config *cfg)
 	snprintf(l->underlay, sizeof(l->underlay), "%.*s", IF_NAMESIZE - 1, cfg->underlay);
 	err = loader_mount_bpffs(cfg->bpffs);
 	if (!err)
-		err = loader_mkdirs(l->links_dir);
+		err = fs_mkdir_p(l->links_dir, 0700);
 	if (!err)
-		err = loader_mkdirs(dirname(strcpy(tdir, l->tunnel_pin)));
+		err = fs_mkdir_parent(l->tunnel_pin, 0700);
 	if (err) {
 		log_err("cannot prepare bpffs path=%s err=%d", l->links_dir, err);
 		goto out_free;

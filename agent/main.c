@@ -48,6 +48,7 @@
 #include "keyfp.h"
 #include "kfeatures.h"
 #include "loader.h"
+#include "fsutil.h"
 #include "log.h"
 #include "sbclient.h"
 #include "version.h"
@@ -169,37 +170,6 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	return 0;
 }
 
-/* Creates the missing directories above file, mode 0700 (the key's
- * directory holds a secret). Returns 0 or -errno (printed). */
-static int main_mkdirs(const char *file)
-{
-	char dir[PATH_MAX], *slash, *p;
-
-	if (snprintf(dir, sizeof(dir), "%s", file) >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0; /* the working directory, or / */
-	*slash = '\0';
-	for (p = dir + 1;; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST) {
-			int err = -errno;
-
-			fprintf(stderr, "tenet-agent: cannot create directory %s: %s\n", dir,
-				strerror(-err));
-			return err;
-		}
-		*p = c;
-		if (!c)
-			return 0;
-	}
-}
-
 /* The three files of a key at path: FILE, FILE_secret, FILE.pub. */
 struct main_key_paths {
 	char path[3][PATH_MAX]; /* public certificate, secret, bare Z85 */
@@ -249,16 +219,12 @@ static int main_genkey_clear(const struct main_key_paths *kp, bool force)
 /* Writes the bare Z85 key and a newline to path. */
 static int main_write_pub(const char *path, const char *z85)
 {
-	FILE *f = fopen(path, "w");
-	int err = 0;
+	char line[64];
+	int n = snprintf(line, sizeof(line), "%s\n", z85);
 
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%s\n", z85) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
+	if (n < 0 || n >= (int)sizeof(line))
+		return -EINVAL;
+	return fs_write_atomic(path, line, (size_t)n, 0644);
 }
 
 /* Writes a new key pair at path (see the top of this file) and prints its
@@ -276,8 +242,12 @@ static int main_genkey(const char *path, bool force)
 		return err;
 	}
 	err = main_genkey_clear(&kp, force);
-	if (!err)
-		err = main_mkdirs(path);
+	if (!err) {
+		err = fs_mkdir_parent(path, 0700); /* the key's directory holds a secret */
+		if (err)
+			fprintf(stderr, "tenet-agent: cannot create the directory of %s: %s\n",
+				path, strerror(-err));
+	}
 	if (err)
 		return err;
 	cert = zcert_new();

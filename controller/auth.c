@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "fsutil.h"
 #include "log.h"
 #include "store.h"
 
@@ -26,25 +27,12 @@ static void auth_hash(const char *token, size_t len, uint8_t hash[AUTH_HASH_BYTE
 /* Writes text and a newline to path, mode 0600, replacing it atomically. */
 static int auth_write_file(const char *path, const char *text)
 {
-	char tmp[4096];
-	ssize_t n;
-	int fd, rc = 0;
+	char line[AUTH_HEX_LEN + 2];
+	int n = snprintf(line, sizeof(line), "%s\n", text);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n != (ssize_t)strlen(text) || write(fd, "\n", 1) != 1 || fsync(fd) < 0)
-		rc = -EIO;
-	close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	if (n < 0 || n >= (int)sizeof(line))
+		return -EINVAL;
+	return fs_write_atomic(path, line, (size_t)n, 0600);
 }
 
 /* Reads the token in path into hex: exactly AUTH_HEX_LEN hex characters,

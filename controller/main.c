@@ -54,6 +54,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "fsutil.h"
 #include "log.h"
 #include "raft_keys.h"
 #include "raft_node.h"
@@ -191,26 +192,6 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	return o->data && optind == argc ? 0 : -EINVAL;
 }
 
-/* mkdir -p with mode 0700 for the directories created. */
-static int ctl_mkdirs(const char *dir)
-{
-	char path[4096];
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static void ctl_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	log_info("signal=%d: shutting down", (int)sig);
@@ -231,7 +212,7 @@ struct ctl {
 
 static void ctl_teardown(struct ctl *c)
 {
-	api_quiesce(c->api);	    /* no new connections, no more use of the southbound */
+	api_quiesce(c->api);	     /* no new connections, no more use of the southbound */
 	raft_node_destroy(&c->raft); /* answers writes in flight, publishes the last applies */
 	api_set_raft(c->api, NULL);
 	southbound_destroy(&c->sb); /* answers pending waits (503) before the API goes */
@@ -285,7 +266,7 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 	int rv;
 
 	snprintf(dir, sizeof(dir), "%s/raft", o->data);
-	rv = ctl_mkdirs(dir);
+	rv = fs_mkdir_p(dir, 0700);
 	if (rv == 0)
 		rv = raft_keys_load(o->data, o->key_file, single, key);
 	if (rv < 0) {
@@ -294,10 +275,14 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 		return rv;
 	}
 	ctl_api_addr(o->api, api_port(c->api), api, sizeof(api));
-	rc = (struct raft_node_config){.id = o->id, .dir = dir,
+	rc = (struct raft_node_config){.id = o->id,
+				       .dir = dir,
 				       .raft_addr = o->raft ? o->raft : "127.0.0.1:0",
-				       .api_addr = api, .peers = o->peers, .join = o->join,
-				       .key = key, .snapshot_threshold = o->snap_threshold,
+				       .api_addr = api,
+				       .peers = o->peers,
+				       .join = o->join,
+				       .key = key,
+				       .snapshot_threshold = o->snap_threshold,
 				       .snapshot_trailing = o->snap_threshold / 2};
 	c->raft = raft_node_new(c->base, c->store, &rc);
 	sodium_memzero(key, sizeof(key));
@@ -312,7 +297,7 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 
 static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 {
-	int rc = ctl_mkdirs(o->data);
+	int rc = fs_mkdir_p(o->data, 0700);
 
 	if (rc < 0) {
 		log_err("cannot create data dir=%s err=%s", o->data, strerror(-rc));

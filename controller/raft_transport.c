@@ -347,8 +347,35 @@ static const char *rt_over_cap(const struct rt *rt, const char *ip)
 	return NULL;
 }
 
+/* At the total cap, the handshake that gives way to a new connection: the
+ * oldest of the source with the most handshakes in progress. A cluster
+ * peer's handshake takes milliseconds, so it is a flood's connection that
+ * goes, and a flood from many sources cannot keep peers out for the whole
+ * deadline. NULL if there is none to evict. */
+static struct rt_hs *rt_victim(struct rt *rt)
+{
+	struct rt_hs *victim = NULL;
+	unsigned most = 0;
+
+	for (struct rt_hs *h = rt->handshakes; h; h = h->next) {
+		unsigned same = 0;
+
+		if (!h->accepting || h->done)
+			continue;
+		for (const struct rt_hs *o = rt->handshakes; o; o = o->next)
+			same += o->accepting && strcmp(o->peer_ip, h->peer_ip) == 0;
+		/* the list is newest first: ">=" ends on the source's oldest */
+		if (same >= most) {
+			most = same;
+			victim = h;
+		}
+	}
+	return victim;
+}
+
 /* The listener has a connection: accept it (always, so that the listen
- * queue drains) and start its handshake, or close it if over a cap. */
+ * queue drains) and start its handshake, or close it if over a cap; at the
+ * total cap an older handshake gives way (rt_victim). */
 static void rt_on_connection(uv_stream_t *server, int status)
 {
 	struct rt *rt = server->data;
@@ -373,6 +400,15 @@ static void rt_on_connection(uv_stream_t *server, int status)
 	}
 	rt_peer_name(tcp, peer, sizeof(peer), ip, sizeof(ip));
 	reason = rt_over_cap(rt, ip);
+	if (reason && strcmp(reason, "too_many_pending") == 0) {
+		struct rt_hs *victim = rt_victim(rt);
+
+		if (victim) {
+			victim->reason = "evicted";
+			rt_finish(victim, RAFT_NOCONNECTION);
+			reason = NULL;
+		}
+	}
 	h = reason ? NULL : rt_hs_new(rt, true);
 	if (!h) {
 		rt_log_refusal(rt, 0, NULL, peer, reason ? reason : "no_memory");

@@ -14,7 +14,8 @@
  * handshake must finish within RAFT_TRANSPORT_TIMEOUT_MS of accept; at most
  * RAFT_TRANSPORT_PENDING_MAX connections are in the handshake at once, and
  * RAFT_TRANSPORT_PENDING_PER_SOURCE from one source IP (more are accepted
- * and closed at once); the address a peer claims is at most
+ * and closed at once; at the total cap the oldest handshake of the source
+ * with the most in progress is closed to make room); the address a peer claims is at most
  * RAFT_HANDSHAKE_ADDR_MAX bytes, so a peer makes the node allocate nothing.
  * Refusals are logged with the peer's address, at most
  * RAFT_TRANSPORT_LOG_BURST lines per RAFT_TRANSPORT_LOG_WINDOW_MS (the next

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "fsutil.h"
 #include "log.h"
 
 #define SC_KEY_BYTES 32 /* CURVE key */
@@ -31,23 +32,6 @@ static bool sc_key(zconfig_t *cfg, const char *path, uint8_t key[SC_KEY_BYTES])
 	return txt && strlen(txt) == SC_Z85_LEN && zmq_z85_decode(key, txt) != NULL;
 }
 
-/* fsyncs path and renames it to dst. */
-static int sc_commit(const char *tmp, const char *dst)
-{
-	int fd = open(tmp, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && rename(tmp, dst) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
 /* Writes cert's secret file (0600) or public file to path, atomically. */
 static int sc_save(zcert_t *cert, const char *path, bool secret)
 {
@@ -64,29 +48,16 @@ static int sc_save(zcert_t *cert, const char *path, bool secret)
 		unlink(tmp);
 		return -EIO;
 	}
-	return sc_commit(tmp, path);
+	return fs_commit(tmp, path);
 }
 
 /* Writes the Z85 public key and a newline to path (0644), atomically. */
 static int sc_save_z85(zcert_t *cert, const char *path)
 {
-	char tmp[4096 + 8];
-	FILE *fp;
-	int rc = 0;
+	char line[SC_Z85_LEN + 2];
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fp = fopen(tmp, "w");
-	if (!fp)
-		return -errno;
-	if (fprintf(fp, "%s\n", zcert_public_txt(cert)) < 0)
-		rc = -EIO;
-	if (fclose(fp) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc < 0) {
-		unlink(tmp);
-		return rc;
-	}
-	return sc_commit(tmp, path);
+	snprintf(line, sizeof(line), "%s\n", zcert_public_txt(cert));
+	return fs_write_atomic(path, line, strlen(line), 0644);
 }
 
 /* First start: a new certificate, secret file first. */

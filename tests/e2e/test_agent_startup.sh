@@ -36,7 +36,11 @@ ip -n "$NS" addr add 198.18.0.1/24 dev eth0
 CTL_PUB=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$TOPO_DIR/ctl.key")
 [ ${#CTL_PUB} = 40 ] || die "no public key in $TOPO_DIR/ctl.key"
 
-bpf_mounts() { grep -c ' - bpf ' /proc/self/mountinfo; }
+# bpf_mounts: bpffs mounts below this run's own directory (mountinfo's
+# field 5 is the mount point); other tests may mount bpffs meanwhile.
+bpf_mounts() {
+	awk -v d="$TOPO_DIR" 'index($5, d) == 1 && / - bpf /' /proc/self/mountinfo | wc -l
+}
 
 # agent ARGS...: the agent in h1's namespace with the usual options (ARGS
 # override or add), at most 20 s; sets RC, output in $TOPO_DIR/case.log.

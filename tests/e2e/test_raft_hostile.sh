@@ -36,10 +36,25 @@ mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 n = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 DEADLINE = 30.0  # seconds a node gets to close a connection it refuses
 
-def conn():
-    s = socket.create_connection((host, port), timeout=5)
+def conn(src=None):
+    s = socket.create_connection((host, port), timeout=5,
+                                 source_address=(src, 0) if src else None)
     s.setblocking(False)
     return s
+
+def challenge(s, what):
+    """Sends a well-formed preamble on s and waits for the 32-byte nonce."""
+    addr = ('%s:7000' % host).encode() + b'\0'
+    addr += b'\0' * (-len(addr) % 8)
+    s.sendall(preamble(1, 9, len(addr)) + addr)
+    s.setblocking(True)
+    s.settimeout(DEADLINE)
+    nonce = b''
+    while len(nonce) < 32:
+        d = s.recv(32 - len(nonce))
+        if not d:
+            sys.exit('%s: closed before the challenge' % what)
+        nonce += d
 
 def closed(s):
     """True once the peer closed s (EOF or reset); reads and drops data."""
@@ -105,19 +120,26 @@ elif mode == 'flood':
     print('flood: %d connections, %d left open by the cap, all closed after %.2f s' %
           (n, low, time.monotonic() - t0))
     print('open=%d' % low)
+elif mode == 'manyflood':
+    # 8 silent connections from each of n sources fill the total cap; a
+    # newcomer from yet another source still gets its challenge at once
+    # (an older flood handshake gives way), while the deadline is far off
+    srcs = ['198.18.100.%d' % (20 + i) for i in range(n + 1)]
+    socks = [conn(src) for src in srcs[:-1] for _ in range(8)]
+    t0 = time.monotonic()
+    s = conn(srcs[-1])
+    challenge(s, 'manyflood newcomer')
+    took = time.monotonic() - t0
+    if took > 2.0:
+        sys.exit('manyflood: the newcomer waited %.2f s for its challenge' % took)
+    s.close()
+    if wait_closed(socks, DEADLINE):
+        sys.exit('manyflood: flood connections still open after %.0f s' % DEADLINE)
+    print('manyflood: %d connections from %d sources; a newcomer challenged after %.2f s' %
+          (len(socks), n, took))
 elif mode == 'badmac':
-    addr = ('%s:7000' % host).encode() + b'\0'
-    addr += b'\0' * (-len(addr) % 8)
     s = conn()
-    s.sendall(preamble(1, 9, len(addr)) + addr)
-    s.setblocking(True)
-    s.settimeout(DEADLINE)
-    nonce = b''
-    while len(nonce) < 32:
-        d = s.recv(32 - len(nonce))
-        if not d:
-            sys.exit('badmac: closed before the challenge')
-        nonce += d
+    challenge(s, 'badmac')
     s.sendall(os.urandom(32))
     s.setblocking(False)
     t0 = time.monotonic()
@@ -182,6 +204,9 @@ FLOOD_LINES=$(($(grep -c "raft peer refused" "$CL_DIR/n$L.log") - before))
 left=$(echo "$ATTACK_OUT" | sed -n 's/^open=//p')
 { [ -n "$left" ] && [ "$left" -le 8 ]; } || cl_fail "the per-source cap let ${left:-?} of 100 silent connections wait"
 attack badmac
+# RAFT_TRANSPORT_PENDING_MAX (64) filled from 9 sources: the newcomer gets in
+for i in $(seq 20 29); do ip -n "$ATK" addr add "198.18.100.$i/24" dev eth0; done
+N=9 attack manyflood
 
 # Refusals are logged with the peer's address, rate-limited: the flood's 100
 # refusals (within a few seconds) took at most a few windows' lines, and a
