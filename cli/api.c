@@ -166,6 +166,11 @@ static int api_send_retry(struct ctl *ctl, const char *method, const char *path,
 			  struct http_response *resp, const char **err)
 {
 	long long start = api_now_ms(), delay = 100;
+	/* --timeout bounds the retries too (each attempt is bounded by the
+	 * client's own timeout, --timeout or the wait's) */
+	long long window = (long long)ctl->timeout_sec * 1000 < API_RETRY_MS
+			       ? (long long)ctl->timeout_sec * 1000
+			       : API_RETRY_MS;
 	const char *code = NULL;
 	int rc;
 
@@ -173,8 +178,8 @@ static int api_send_retry(struct ctl *ctl, const char *method, const char *path,
 		rc = api_send(ctl, method, path, text, resp, err);
 		code = rc == 0 ? api_retry_code(resp) : NULL;
 		if ((rc == 0 && !code) || rc == -EINVAL || rc == -ENOMEM || rc == -EPERM ||
-		    rc == -EPROTO || api_now_ms() + delay - start > API_RETRY_MS)
-			return rc;
+		    rc == -EPROTO || api_now_ms() + delay - start > window)
+			break;
 		if (rc < 0 || strcmp(code, "no_leader") == 0)
 			http_client_next(ctl->http);
 		if (rc == 0)
@@ -182,6 +187,7 @@ static int api_send_retry(struct ctl *ctl, const char *method, const char *path,
 		usleep((useconds_t)delay * 1000);
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
+	return rc;
 }
 
 int api_request(struct ctl *ctl, const char *method, const char *path, json_t *body, int *status,

@@ -12,7 +12,8 @@
 #include "http.h"
 #include "kinds.h"
 
-#define API_RETRY_MS 10000 /* how long failed or leaderless calls are retried */
+#define API_RETRY_MS 10000 /* how long failed or leaderless calls are retried (at
+			    * most --timeout) */
 
 /* tenetctl's exit codes. */
 enum ctl_exit {
@@ -52,7 +53,7 @@ struct ctl {
  * with the same scheme; else the call fails (the token is never sent
  * elsewhere). No answer (connection failure) or a 503
  * no_leader / unknown_outcome is retried with the same key for up to
- * API_RETRY_MS, backing off from 100 ms, moving on to the next --api URL
+ * API_RETRY_MS or --timeout, whichever is shorter, backing off from 100 ms, moving on to the next --api URL
  * after a connection failure or no_leader. On an HTTP answer returns
  * CTL_EXIT_OK with *status, *out (parsed body, NULL when empty or not JSON;
  * caller owns) and *revision (X-Tenet-Revision or -1), whatever the status.

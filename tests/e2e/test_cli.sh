@@ -180,6 +180,14 @@ ctl tenant delete "$(js tenant list | jget '[t["id"] for t in d["tenants"] if t[
 expect_rc 1 "no token" env -u TENET_TOKEN_FILE "$CLI_BIN" tenant list
 expect_rc 1 "bad token" ctl --token wrong tenant list
 expect_rc 4 "unreachable API" ctl --api "http://127.0.0.1:$(free_port)" tenant list
+grep -q 'Connection refused' "$DIR/err" || fail "unreachable API: no cause named: $(cat "$DIR/err")"
+# --timeout bounds the whole call, retries included (the retry window is
+# 10 s otherwise): the contract of the option, not a performance figure
+t0=$(date +%s%N)
+expect_rc 4 "--timeout 2 bounds an unreachable API" \
+	ctl --timeout 2 --api "http://127.0.0.1:$(free_port)" tenant list
+took=$((($(date +%s%N) - t0) / 1000000))
+[ "$took" -lt 4000 ] || fail "--timeout 2 took ${took} ms"
 expect_rc 2 "unknown resource" ctl frobnicate list
 expect_rc 2 "unknown verb" ctl network frob
 expect_rc 2 "missing id" ctl network show
