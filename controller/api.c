@@ -37,6 +37,7 @@ void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *
 		free(text);
 	}
 	json_decref(body);
+	api_metrics_observe(api, req, status);
 	evhttp_send_reply(req, status, NULL, buf);
 	if (buf)
 		evbuffer_free(buf);
@@ -140,6 +141,8 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 
 	if (!api_conn_request(api, req))
 		return;
+	if (api_metrics_health(api, req)) /* no token: they tell nothing of the store */
+		return;
 	if (!api->has_hash) /* written after the API started listening */
 		api->has_hash = store_admin_hash_get(api->store, api->token_hash) == 0;
 	if (!api->has_hash ||
@@ -156,6 +159,8 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);
 		return;
 	}
+	if (strcmp(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) ?: "", "/metrics") == 0)
+		return api_metrics_serve(api, req);
 	if (api_cluster_route(api, req) || api_peers_route(api, req))
 		return;
 	if (!api_route_parse(req, &r)) {
@@ -295,7 +300,8 @@ struct api *api_new(struct event_base *base, struct store *store, struct southbo
 	api->base = base;
 	api->store = store;
 	api->sb = sb;
-	if (api_http_setup(api, cfg) < 0) {
+	api->metrics = api_metrics_new();
+	if (!api->metrics || api_http_setup(api, cfg) < 0) {
 		api_destroy(&api);
 		return NULL;
 	}
@@ -341,6 +347,7 @@ void api_destroy(struct api **ap)
 		evhttp_free(api->http);
 	api_conn_teardown(api); /* after evhttp_free: it closes the connections */
 	api_tls_destroy(&api->tls);
+	api_metrics_destroy(&api->metrics);
 	free(api);
 	*ap = NULL;
 }

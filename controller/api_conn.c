@@ -53,6 +53,7 @@ struct api_conn {
 	bool overflow;			 /* over a limit: answered 503, closed */
 	struct in6_addr source;		 /* peer address (IPv4 mapped) */
 	int64_t since_ms;		 /* entered its waiting state */
+	int64_t busy_us;		 /* the request being served started (monotonic) */
 };
 
 /* An accepted bufferevent whose connection is not known yet. */
@@ -325,8 +326,10 @@ bool api_conn_request(struct api *api, struct evhttp_request *req)
 	struct api_conn *c = api_conn_find(api->conns, evhttp_request_get_connection(req));
 	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
 
-	if (c)
+	if (c) {
 		api_conn_enter(c, API_CONN_BUSY); /* overflow: closed after the 503 */
+		c->busy_us = api_metrics_now_us();
+	}
 	if (c && !c->overflow) {
 		evhttp_request_set_on_complete_cb(req, api_conn_on_complete, c);
 		return true;
@@ -349,6 +352,15 @@ static void api_conn_on_complete(struct evhttp_request *req, void *arg)
 	api_conn_enter(c, API_CONN_IDLE);
 	if (api_conn_has_line(c)) /* the next request is here already */
 		api_conn_enter(c, API_CONN_LINE);
+}
+
+int64_t api_conn_started_us(const struct api *api, struct evhttp_request *req)
+{
+	struct api_conn *c = api->conns
+				 ? api_conn_find(api->conns, evhttp_request_get_connection(req))
+				 : NULL;
+
+	return c && c->state == API_CONN_BUSY ? c->busy_us : -1;
 }
 
 void api_conn_get_stats(const struct api *api, struct api_conn_stats *st)

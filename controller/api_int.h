@@ -23,6 +23,7 @@ struct api {
 	bool has_hash;			     /* token_hash is set */
 	uint8_t token_hash[AUTH_HASH_BYTES]; /* admin token hash */
 	struct api_conns *conns;	     /* connection accounting (api_conn.c) */
+	struct api_metrics *metrics;	     /* request counters (api_metrics.c) */
 	struct api_tls *tls;		     /* HTTPS, or NULL for plain HTTP */
 	struct raft_node *raft;		     /* replicated log (borrowed, may be NULL) */
 	struct api_pending *pending;	     /* requests waiting for Raft */
@@ -142,6 +143,36 @@ bool api_conn_request(struct api *api, struct evhttp_request *req);
 
 /* Copies the counters. */
 void api_conn_get_stats(const struct api *api, struct api_conn_stats *st);
+
+/* When the request being served on req's connection started
+ * (api_metrics_now_us), or -1 if unknown. */
+int64_t api_conn_started_us(const struct api *api, struct evhttp_request *req);
+
+/* Metrics and health (api_metrics.c). */
+
+/* Monotonic clock, microseconds. */
+int64_t api_metrics_now_us(void);
+
+/* A new, empty set of request counters; NULL when out of memory. */
+struct api_metrics *api_metrics_new(void);
+
+/* Takes NULL; sets *mp to NULL. */
+void api_metrics_destroy(struct api_metrics **mp);
+
+/* Counts the reply with status to req (route from its URI, latency from
+ * its connection's start); called by api_reply. */
+void api_metrics_observe(struct api *api, struct evhttp_request *req, int status);
+
+/* Answers GET /metrics: Prometheus text of this node (requests, Raft,
+ * revision, hosts' applied revisions, sessions, publish time). After
+ * authentication. */
+void api_metrics_serve(struct api *api, struct evhttp_request *req);
+
+/* Answers /healthz (the process serves requests) and /readyz (a Raft
+ * leader is known and the log is applied; 503 naming why not) and returns
+ * true; false for any other path. Before authentication: they say nothing
+ * about the store. */
+bool api_metrics_health(struct api *api, struct evhttp_request *req);
 
 /* TLS (api_tls.c). */
 

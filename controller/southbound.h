@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "prom.h"
+
 #include <czmq.h>
 #include <event2/event.h>
 
@@ -59,6 +61,7 @@ struct southbound_stats {
 	uint64_t tx_snapshots;
 	uint64_t tx_deltas;
 	uint64_t hello_ahead; /* HELLOs above this node's revision (held back) */
+	struct prom_hist publish; /* southbound_publish: recompile and push */
 };
 
 /* Called when a wait completes: status 0 when every affected host acked,

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compiler.h"
 #include "log.h"
@@ -350,6 +351,14 @@ int sb_refresh(struct southbound *sb, bool send)
 
 void southbound_publish(struct southbound *sb)
 {
-	if (sb)
-		sb_refresh(sb, true);
+	struct timespec t0, t1;
+
+	if (!sb)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sb_refresh(sb, true);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	prom_hist_observe(&sb->stats.publish,
+			  (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+				     (t1.tv_nsec - t0.tv_nsec) / 1000));
 }

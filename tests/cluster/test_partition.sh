@@ -47,10 +47,24 @@ cl_wait 10 not_leader || cl_fail "the cut-off node still believes it leads"
 code=$(cl_create "$C" "cut-write-2" "pkey-cut-2")
 [ "$code" != 201 ] || cl_fail "the cut-off node acknowledged a write"
 cl_log "cut-off node stepped down; a second write there: HTTP $code"
+# readiness follows: the cut-off node knows no leader (503 naming why), the
+# majority's are ready; /healthz is fine on all (the process is alive)
+readyz() { cl_in "$1" curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://$(cl_api "$1")/readyz"; }
+not_ready() { [ "$(readyz "$C")" = 503 ]; }
+cl_wait 30 not_ready || cl_fail "the cut-off node says it is ready"
+cl_in "$C" curl -s --max-time 5 "http://$(cl_api "$C")/readyz" | grep -q 'no Raft leader known' ||
+	cl_fail "/readyz on the cut-off node does not say why"
+for n in $MAJ; do
+	[ "$(readyz "$n")" = 200 ] || cl_fail "majority node $n not ready"
+done
+[ "$(cl_in "$C" curl -s --max-time 5 "http://$(cl_api "$C")/healthz")" = ok ] ||
+	cl_fail "/healthz on the cut-off node"
 
 cl_heal "$C"
 cl_log "healed"
 cl_wait 60 cl_caught_up "$NL" 1 2 3 || cl_fail "node $C did not catch up"
+ready_again() { [ "$(readyz "$C")" = 200 ]; }
+cl_wait 30 ready_again || cl_fail "node $C not ready after healing"
 code=$(cl_create "$NL" "cut-write" "pkey-cut")
 [ "$code" = 201 ] || cl_fail "retry got $code"
 cl_wait 30 cl_caught_up "$NL" 1 2 3 || cl_fail "not converged"

@@ -247,6 +247,33 @@ bad GET "/ports?binding=h1" "" 400 invalid_query binding "object field as a filt
 bad GET "/subnets?dns_nameservers=10.0.0.2" "" 400 invalid_query dns_nameservers "list filter"
 bad GET "/networks?name=%ff%fe" "" 400 invalid_query "" "filter value not UTF-8"
 
+echo "# health, readiness and metrics"
+H=$(curl -s -o "$TMP/body" -w '%{http_code}' "http://$ADDR/healthz")
+[ "$H" = 200 ] && grep -qx ok "$TMP/body" || fail "/healthz without a token: $H $(cat "$TMP/body")"
+H=$(curl -s -o "$TMP/body" -w '%{http_code}' "http://$ADDR/readyz")
+[ "$H" = 200 ] && grep -qx ready "$TMP/body" || fail "/readyz: $H $(cat "$TMP/body")"
+H=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$ADDR/healthz")
+[ "$H" = 405 ] || fail "POST /healthz: $H, want 405"
+H=$(curl -s -o /dev/null -w '%{http_code}' "http://$ADDR/metrics")
+[ "$H" = 401 ] || fail "/metrics without a token: $H, want 401"
+H=$(curl -s -o "$TMP/metrics" -D "$TMP/hdr" -w '%{http_code}' \
+	-H "Authorization: Bearer $TOKEN" "http://$ADDR/metrics")
+[ "$H" = 200 ] || fail "/metrics: $H"
+grep -qi '^content-type: text/plain; version=0.0.4' "$TMP/hdr" || fail "/metrics content type"
+m() { grep -E "^$1 " "$TMP/metrics" | awk '{ print $NF }'; }
+[ "$(m tenet_revision)" = "$(revision)" ] || fail "tenet_revision $(m tenet_revision) != $(revision)"
+[ "$(m 'tenet_raft_role\{role="leader"\}')" = 1 ] || fail "tenet_raft_role: not leader"
+[ "$(m tenet_raft_apply_lag)" = 0 ] || fail "tenet_raft_apply_lag $(m tenet_raft_apply_lag)"
+n=$(m 'tenet_api_requests_total\{route="/v1/ports",code="201"\}')
+[ "${n:-0}" -ge 2 ] || fail "tenet_api_requests_total for POST /v1/ports: ${n:-none}"
+[ -n "$(m 'tenet_api_request_duration_seconds_count\{route="/v1/ports",code="201"\}')" ] ||
+	fail "no latency histogram for /v1/ports"
+[ -n "$(m 'tenet_host_applied_revision\{host="h1"\}')" ] || fail "no applied revision for host h1"
+grep -q '^tenet_publish_duration_seconds_count ' "$TMP/metrics" || fail "no publish histogram"
+n=$(m 'tenet_api_requests_total\{route="/v1/tenants/\{id\}",code="404"\}')
+[ "${n:-0}" -ge 1 ] || fail "404s of /v1/tenants/{id} not counted: ${n:-none}"
+ok "healthz, readyz, metrics"
+
 echo "# idempotency key"
 before=$(revision)
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
