@@ -75,7 +75,8 @@ static int dropstats_read_ports(struct dropstats *ds, int fd, uint64_t *v, int n
 		if (ds->n_rows >= TN_MAX_PORT_DROP_ROWS)
 			break;
 	}
-	qsort(ds->rows, ds->n_rows, sizeof(*ds->rows), dropstats_cmp);
+	if (ds->n_rows > 1)
+		qsort(ds->rows, ds->n_rows, sizeof(*ds->rows), dropstats_cmp);
 	return 0;
 }
 
@@ -146,7 +147,8 @@ uint32_t dropstats_host(const struct dropstats *ds, uint64_t *host, uint32_t cap
 	if (!ds || !host)
 		return 0;
 	n = ds->n_host < cap ? ds->n_host : cap;
-	memcpy(host, ds->host, n * sizeof(*host));
+	if (n)
+		memcpy(host, ds->host, n * sizeof(*host));
 	return n;
 }
 

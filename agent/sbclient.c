@@ -675,7 +675,8 @@ int sbclient_send_status_host(struct sbclient *sb, const struct wire_port_status
 	m.status.rev = sbclient_rev(sb);
 	m.status.ports = (struct wire_port_status *)ports;
 	m.status.n_ports = n;
-	memcpy(m.status.host, host, n_host * sizeof(*host));
+	if (n_host)
+		memcpy(m.status.host, host, n_host * sizeof(*host));
 	m.status.n_host = n_host;
 	return sbclient_send(sb, &m);
 }
