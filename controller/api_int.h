@@ -112,6 +112,11 @@ bool api_observe_route(struct api *api, struct evhttp_request *req);
 void api_observe_port_reason(struct api *api, json_t *obj, const char *host,
 			     const struct southbound_port_info *pi);
 
+/* Fixes a decorated port's "status_reason" after the cluster merge said
+ * whether its interface is up (the node that heard from its host last):
+ * reasons that only meant "no report here" give way to no_link or null. */
+void api_observe_merge_reason(json_t *obj, bool up);
+
 /* True if r (a GET of hosts or ports) is deferred until the other nodes'
  * views are gathered; it is then dispatched again with api->peer_view set.
  * False (serve it now) without peers, or when already gathered. */

@@ -131,6 +131,19 @@ void api_observe_port_reason(struct api *api, json_t *obj, const char *host,
 	json_object_set_new(obj, "status_reason", why ? json_string(why) : json_null());
 }
 
+void api_observe_merge_reason(json_t *obj, bool up)
+{
+	const char *why = json_string_value(json_object_get(obj, "status_reason"));
+
+	if (why && strcmp(why, "host_not_enrolled") == 0)
+		return; /* BINDING_FAILED stays what it is */
+	if (!up)
+		json_object_set_new(obj, "status_reason", json_string("no_link"));
+	else if (why && (strcmp(why, "host_disconnected") == 0 ||
+			 strcmp(why, "not_realised") == 0 || strcmp(why, "no_link") == 0))
+		json_object_set_new(obj, "status_reason", json_null());
+}
+
 /* Matches /v1/<collection>/<id>/<leaf>; copies id. */
 static bool api_observe_match(const char *path, const char *collection, const char *leaf, char *id,
 			      size_t size)
