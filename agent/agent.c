@@ -19,6 +19,7 @@
 #include <linux/types.h>
 
 #include "applier.h"
+#include "dropstats.h"
 #include "fakedp.h"
 #include "linkwatch.h"
 #include "loader.h"
@@ -35,6 +36,8 @@ struct agent {
 	struct sbclient *sb;	 /* controller session, NULL until connected */
 	struct event *ev_status; /* STATUS period (also activated on changes) */
 	int port_stats_fd;	 /* tn_port_stats */
+	int port_drops_fd;	 /* tn_port_drops */
+	int stats_fd;		 /* tn_stats */
 	int ncpus;		 /* possible CPUs, for percpu values */
 };
 
@@ -123,6 +126,7 @@ static void agent_connected(void *arg)
 /* Status being assembled. */
 struct agent_status {
 	struct agent *ag;		/* the agent */
+	struct dropstats *drops;	/* drop counters read for this report */
 	struct wire_port_status *ports; /* entries */
 	size_t n;			/* used */
 	size_t cap;			/* allocated */
@@ -142,6 +146,8 @@ static void agent_port_counters(struct agent *ag, uint32_t slot, struct wire_por
 		for (int c = 0; c < ag->ncpus; c++) {
 			p->rx_packets += v[c].rx_packets;
 			p->tx_packets += v[c].tx_packets;
+			p->rx_bytes += v[c].rx_bytes;
+			p->tx_bytes += v[c].tx_bytes;
 			p->drops += v[c].drops;
 		}
 	}
@@ -166,18 +172,25 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	memset(p, 0, sizeof(*p));
 	p->port_id = port->port_id;
 	p->up = st->ag->loader && loader_port_attached(st->ag->loader, port->ifname, port->ifindex);
-	if (p->up)
+	if (p->up) {
 		agent_port_counters(st->ag, port->slot, p);
+		dropstats_port(st->drops, port->slot, p);
+	}
 }
 
 static void agent_on_status(evutil_socket_t fd, short what, void *arg)
 {
 	struct agent_status st = {.ag = arg};
+	uint64_t host[WIRE_HOST_STATS];
+	uint32_t n_host;
 
 	if (!st.ag->sb)
 		return;
+	st.drops = dropstats_read(st.ag->port_drops_fd, st.ag->stats_fd, st.ag->ncpus);
 	applier_port_foreach(st.ag->applier, agent_status_port, &st);
-	sbclient_send_status(st.ag->sb, st.ports, st.n);
+	n_host = dropstats_host(st.drops, host, WIRE_HOST_STATS);
+	sbclient_send_status_host(st.ag->sb, st.ports, st.n, host, n_host);
+	dropstats_destroy(&st.drops);
 	free(st.ports);
 }
 
@@ -300,6 +313,8 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 		return -EIO;
 	loader_map_fds(ag->loader, &maps);
 	ag->port_stats_fd = maps.fd[TN_MAP_PORT_STATS];
+	ag->port_drops_fd = maps.fd[TN_MAP_PORT_DROPS];
+	ag->stats_fd = maps.fd[TN_MAP_STATS];
 	ag->links = linkwatch_new(base, agent_on_links, ag);
 	if (!ag->links)
 		return -EIO;
@@ -329,6 +344,8 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 	if (!ag)
 		return NULL;
 	ag->port_stats_fd = -1;
+	ag->port_drops_fd = -1;
+	ag->stats_fd = -1;
 	ag->ncpus = libbpf_num_possible_cpus();
 	ag->ev_status = event_new(base, -1, EV_PERSIST, agent_on_status, ag);
 	if (!ag->ev_status || event_add(ag->ev_status, &tv))

@@ -336,6 +336,12 @@ static void applier_slot_zero(struct applier *a, uint32_t slot)
 		log_err("cannot zero port counters slot=%u err=%d", slot, zero ? -errno : -ENOMEM);
 	}
 	free(zero);
+	fd = a->maps.fd[TN_MAP_PORT_DROPS];
+	for (uint32_t r = TN_DROP_FIRST; fd >= 0 && r < TN_STAT_MAX; r++) {
+		struct tn_port_drop_key k = {.slot = slot, .reason = r};
+
+		bpf_map_delete_elem(fd, &k); /* -ENOENT for most: nothing counted */
+	}
 }
 
 /* The slot the pinned tn_ifindex entry of p's interface holds for p, or 0

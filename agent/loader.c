@@ -72,6 +72,7 @@ static const char *const loader_pins[] = {
     [TN_MAP_PEER] = TN_PIN_PEER,       [TN_MAP_TUN_ALLOW] = TN_PIN_TUN_ALLOW,
     [TN_MAP_IFINDEX] = TN_PIN_IFINDEX, [TN_MAP_CONFIG] = TN_PIN_CONFIG,
     [TN_MAP_STATS] = TN_PIN_STATS,     [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
+    [TN_MAP_PORT_DROPS] = TN_PIN_PORT_DROPS,
 };
 
 /* Mounts a bpffs at path unless one is there. */

@@ -665,6 +665,22 @@ int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *por
 	return sbclient_send(sb, &m);
 }
 
+int sbclient_send_status_host(struct sbclient *sb, const struct wire_port_status *ports, size_t n,
+			      const uint64_t *host, uint32_t n_host)
+{
+	struct wire_msg m = {.type = WIRE_STATUS};
+
+	if (!sb || (n && !ports) || n_host > WIRE_HOST_STATS || (n_host && !host))
+		return -EINVAL;
+	m.status.rev = sbclient_rev(sb);
+	m.status.ports = (struct wire_port_status *)ports;
+	m.status.n_ports = n;
+	if (n_host)
+		memcpy(m.status.host, host, n_host * sizeof(*host));
+	m.status.n_host = n_host;
+	return sbclient_send(sb, &m);
+}
+
 bool sbclient_connected(const struct sbclient *sb)
 {
 	return sb && sb->sock && sb->heard && zclock_mono() - sb->last_heard_ms <= sb->timeout_ms;

@@ -109,14 +109,14 @@ enum sbclient_link {
 
 /* Counters for logs and tests. */
 struct sbclient_stats {
-	uint64_t rx_msgs;      /* messages decoded and handled */
-	uint64_t rx_rejected;  /* malformed, multi-part or unexpected: dropped */
-	uint64_t tx_msgs;      /* messages queued */
-	uint64_t tx_dropped;   /* could not be queued */
-	uint64_t reconnects;   /* sessions dropped (silence, refused update) and
-				* recreated with the next controller */
-	uint64_t rx_backwards; /* SNAPSHOT/DELTA below our revision: refused */
-	uint64_t rx_behind;    /* HEARTBEATs from a controller behind us */
+	uint64_t rx_msgs;	 /* messages decoded and handled */
+	uint64_t rx_rejected;	 /* malformed, multi-part or unexpected: dropped */
+	uint64_t tx_msgs;	 /* messages queued */
+	uint64_t tx_dropped;	 /* could not be queued */
+	uint64_t reconnects;	 /* sessions dropped (silence, refused update) and
+				  * recreated with the next controller */
+	uint64_t rx_backwards;	 /* SNAPSHOT/DELTA below our revision: refused */
+	uint64_t rx_behind;	 /* HEARTBEATs from a controller behind us */
 	uint64_t rx_other_store; /* messages from another store than our revision's:
 				  * revision reset, SNAPSHOT asked for */
 };
@@ -144,6 +144,12 @@ void sbclient_destroy(struct sbclient **sbp);
 /* Sends STATUS(rev, ports[0..n)). Returns 0, -ENOTCONN while reconnecting,
  * -EAGAIN if the socket cannot take it, or -errno. */
 int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *ports, size_t n);
+
+/* Sends STATUS(rev, ports[0..n), host[0..n_host)): as sbclient_send_status,
+ * with the host's counters by enum tn_stat (n_host <= WIRE_HOST_STATS, 0 =
+ * none; -EINVAL beyond). */
+int sbclient_send_status_host(struct sbclient *sb, const struct wire_port_status *ports, size_t n,
+			      const uint64_t *host, uint32_t n_host);
 
 /* True if the controller was heard within the timeout. */
 bool sbclient_connected(const struct sbclient *sb);

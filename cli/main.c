@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "commands.h"
+#include "observe.h"
 #include "http.h"
 #include "kinds.h"
 #include "version.h"
@@ -49,6 +50,8 @@ static const char ctl_usage_text[] =
     "  create key=value... [--json BODY]   create an object\n"
     "  update NAME|ID key=value...         change fields of an object\n"
     "  delete NAME|ID                      delete an object\n"
+    "  stats NAME|ID                       port: packets, bytes, drops by reason\n"
+    "  drops NAME                          host: datapath counters, drops by reason\n"
     "\n"
     "options:\n"
     "  --api URL[,URL..]  API base URL(s), one per cluster node (default $TENET_API, else\n"
@@ -244,6 +247,7 @@ static int ctl_run_kind(struct ctl *ctl, const struct kind *k, struct ctl_args *
 	    {"list", cmd_list},	 {"ls", cmd_list},	 {"show", cmd_show},
 	    {"get", cmd_show},	 {"create", cmd_create}, {"update", cmd_update},
 	    {"set", cmd_update}, {"delete", cmd_delete}, {"rm", cmd_delete},
+	    {"stats", cmd_port_stats}, {"drops", cmd_host_drops},
 	};
 	size_t v;
 

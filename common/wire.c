@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #include <msgpack.h>
 
+#include "reasons.h"
 #include "tenet_abi.h"
 
 /* Element counts of each message type's top-level array (without the
@@ -172,21 +173,56 @@ static int wire_pack_rows(msgpack_packer *pk, const struct wire_row *rows, size_
 	return 0;
 }
 
+static int wire_pack_port(msgpack_packer *pk, const struct wire_port_status *p)
+{
+	int rc = 0;
+
+	if (p->n_reasons > WIRE_PORT_REASONS)
+		return -EINVAL;
+	rc |= msgpack_pack_array(pk, 8);
+	rc |= msgpack_pack_uint32(pk, p->port_id);
+	rc |= p->up ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	rc |= msgpack_pack_uint64(pk, p->rx_packets);
+	rc |= msgpack_pack_uint64(pk, p->tx_packets);
+	rc |= msgpack_pack_uint64(pk, p->drops);
+	rc |= msgpack_pack_uint64(pk, p->rx_bytes);
+	rc |= msgpack_pack_uint64(pk, p->tx_bytes);
+	rc |= msgpack_pack_array(pk, p->n_reasons);
+	for (uint32_t r = 0; r < p->n_reasons && !rc; r++) {
+		if (!reasons_is_drop(p->reasons[r].reason))
+			return -EINVAL;
+		rc |= msgpack_pack_array(pk, 2);
+		rc |= msgpack_pack_uint32(pk, p->reasons[r].reason);
+		rc |= msgpack_pack_uint64(pk, p->reasons[r].count);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
 static int wire_pack_ports(msgpack_packer *pk, const struct wire_port_status *p, size_t n)
 {
 	int rc = 0;
 
 	if (n > WIRE_MAX_PORTS || (n && !p))
 		return -EINVAL;
-	rc |= msgpack_pack_array(pk, (uint32_t)n);
-	for (size_t i = 0; i < n && !rc; i++) {
-		rc |= msgpack_pack_array(pk, 5);
-		rc |= msgpack_pack_uint32(pk, p[i].port_id);
-		rc |= p[i].up ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-		rc |= msgpack_pack_uint64(pk, p[i].rx_packets);
-		rc |= msgpack_pack_uint64(pk, p[i].tx_packets);
-		rc |= msgpack_pack_uint64(pk, p[i].drops);
-	}
+	if (msgpack_pack_array(pk, (uint32_t)n))
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = wire_pack_port(pk, &p[i]);
+	return rc;
+}
+
+/* The trailing host counters of a STATUS (only when n_host > 0). */
+static int wire_pack_host(msgpack_packer *pk, const struct wire_msg *m)
+{
+	int rc = 0;
+
+	if (m->status.n_host > WIRE_HOST_STATS)
+		return -EINVAL;
+	if (!m->status.n_host)
+		return 0;
+	rc |= msgpack_pack_array(pk, m->status.n_host);
+	for (uint32_t i = 0; i < m->status.n_host; i++)
+		rc |= msgpack_pack_uint64(pk, m->status.host[i]);
 	return rc ? -ENOMEM : 0;
 }
 
@@ -207,6 +243,8 @@ static int wire_pack_hello(msgpack_packer *pk, const struct wire_msg *m)
 /* Packs the fields after [version, type]. */
 static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 {
+	int rc;
+
 	switch (m->type) {
 	case WIRE_HELLO:
 		return wire_pack_hello(pk, m);
@@ -225,7 +263,8 @@ static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 	case WIRE_STATUS:
 		if (msgpack_pack_uint64(pk, m->status.rev))
 			return -ENOMEM;
-		return wire_pack_ports(pk, m->status.ports, m->status.n_ports);
+		rc = wire_pack_ports(pk, m->status.ports, m->status.n_ports);
+		return rc ? rc : wire_pack_host(pk, m);
 	default:
 		return -EINVAL;
 	}
@@ -248,7 +287,8 @@ int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len)
 		return -EINVAL;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_array(&pk, wire_counts[m->type] + store) ||
+	if (msgpack_pack_array(&pk, wire_counts[m->type] + store +
+					(m->type == WIRE_STATUS && m->status.n_host ? 1 : 0)) ||
 	    msgpack_pack_uint8(&pk, WIRE_VERSION) || msgpack_pack_uint8(&pk, (uint8_t)m->type)) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -426,12 +466,42 @@ static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m)
 	return 0;
 }
 
+/* A port's drops by reason: distinct drop reasons, at most
+ * WIRE_PORT_REASONS. */
+static int wire_decode_reasons(const msgpack_object *o, struct wire_port_status *p)
+{
+	uint32_t n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return -EPROTO;
+	n = o->via.array.size;
+	if (n > WIRE_PORT_REASONS)
+		return -E2BIG;
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *r = &o->via.array.ptr[i];
+		uint64_t reason;
+
+		if (r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != 2 ||
+		    !wire_get_uint(&r->via.array.ptr[0], UINT32_MAX, &reason) ||
+		    !reasons_is_drop((uint32_t)reason) ||
+		    !wire_get_uint(&r->via.array.ptr[1], UINT64_MAX, &p->reasons[i].count))
+			return -EPROTO;
+		for (uint32_t j = 0; j < i; j++) {
+			if (p->reasons[j].reason == reason)
+				return -EPROTO;
+		}
+		p->reasons[i].reason = (uint32_t)reason;
+	}
+	p->n_reasons = n;
+	return 0;
+}
+
 static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
 {
 	const msgpack_object *e;
 	uint64_t id;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 5)
+	if (o->type != MSGPACK_OBJECT_ARRAY || (o->via.array.size != 5 && o->via.array.size != 8))
 		return -EPROTO;
 	e = o->via.array.ptr;
 	if (!wire_get_uint(&e[0], UINT32_MAX, &id) || e[1].type != MSGPACK_OBJECT_BOOLEAN)
@@ -442,6 +512,29 @@ static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
 	    !wire_get_uint(&e[3], UINT64_MAX, &p->tx_packets) ||
 	    !wire_get_uint(&e[4], UINT64_MAX, &p->drops))
 		return -EPROTO;
+	if (o->via.array.size == 5)
+		return 0;
+	if (!wire_get_uint(&e[5], UINT64_MAX, &p->rx_bytes) ||
+	    !wire_get_uint(&e[6], UINT64_MAX, &p->tx_bytes))
+		return -EPROTO;
+	return wire_decode_reasons(&e[7], p);
+}
+
+/* STATUS's trailing host counters: at least one, at most WIRE_HOST_STATS. */
+static int wire_decode_host(const msgpack_object *o, struct wire_msg *m)
+{
+	uint32_t n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size == 0)
+		return -EPROTO;
+	n = o->via.array.size;
+	if (n > WIRE_HOST_STATS)
+		return -E2BIG;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!wire_get_uint(&o->via.array.ptr[i], UINT64_MAX, &m->status.host[i]))
+			return -EPROTO;
+	}
+	m->status.n_host = n;
 	return 0;
 }
 
@@ -542,12 +635,15 @@ static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
 	if (type == 0 || type >= WIRE_TYPE_MAX)
 		return -ENOTSUP;
 	if (root->via.array.size != wire_counts[type] &&
-	    !(wire_has_store((int)type) && root->via.array.size == wire_counts[type] + 1))
+	    !((wire_has_store((int)type) || type == WIRE_STATUS) &&
+	      root->via.array.size == wire_counts[type] + 1))
 		return -EPROTO;
 	m->type = (enum wire_type)type;
 	rc = wire_decode_body(e, m);
 	if (rc || root->via.array.size == wire_counts[type])
 		return rc;
+	if (type == WIRE_STATUS)
+		return wire_decode_host(&e[wire_counts[type]], m);
 	return wire_decode_store(&e[wire_counts[type]], m);
 }
 

@@ -7,11 +7,21 @@
  *   SNAPSHOT  [1, 2, rev:uint, rows:array (, store:str)]          ctl -> agent
  *   DELTA     [1, 3, from:uint, to:uint, rows:array (, store:str)] ctl -> agent
  *   ACK       [1, 4, rev:uint]                                    agent -> ctl
- *   STATUS    [1, 5, rev:uint, ports:array]                       agent -> ctl
+ *   STATUS    [1, 5, rev:uint, ports:array (, host:array)]        agent -> ctl
  *   HEARTBEAT [1, 6, rev:uint (, store:str)]                      both ways
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
- *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint]
+ *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint
+ *           (, rx_bytes:uint, tx_bytes:uint, reasons:array)]
+ *   reasons = [[reason:uint, count:uint], ...]  at most WIRE_PORT_REASONS,
+ *             each reason a distinct TN_DROP_* (the port's drops by reason)
+ *   host = [count:uint, ...]  the host's tn_stats counters, indexed by enum
+ *          tn_stat, at most WIRE_HOST_STATS
+ *
+ * The port's three trailing elements and STATUS's host array were added
+ * after version 1 shipped (a decoder older than them rejects a STATUS
+ * carrying them: upgrade controllers before agents); the encoder always
+ * writes them, the decoder takes both forms.
  *
  * Keys and values are the ABI structs of tenet_abi.h, byte for byte (host
  * byte order for __u32 fields, network order for __be32). Decoding is strict:
@@ -39,14 +49,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 1
-#define WIRE_HOST_MAX 64 /* host name, including NUL */
-#define WIRE_KEY_MAX 16 /* largest ABI key */
-#define WIRE_VAL_MAX 512 /* largest ABI value */
-#define WIRE_MAX_ROWS (4u << 20) /* rows in one message */
-#define WIRE_MAX_PORTS 65536 /* port entries in one STATUS */
-#define WIRE_MAX_MSG (256u << 20) /* bytes in one message */
-#define WIRE_STORE_ID_LEN 32 /* hex digits of a store identity (16 bytes) */
+#define WIRE_VERSION	  1
+#define WIRE_HOST_MAX	  64	       /* host name, including NUL */
+#define WIRE_KEY_MAX	  16	       /* largest ABI key */
+#define WIRE_VAL_MAX	  512	       /* largest ABI value */
+#define WIRE_MAX_ROWS	  (4u << 20)   /* rows in one message */
+#define WIRE_MAX_PORTS	  65536	       /* port entries in one STATUS */
+#define WIRE_MAX_MSG	  (256u << 20) /* bytes in one message */
+#define WIRE_PORT_REASONS 8	       /* drop reasons one port entry of a STATUS carries */
+#define WIRE_HOST_STATS	  64	       /* host counters one STATUS carries */
+#define WIRE_STORE_ID_LEN 32	       /* hex digits of a store identity (16 bytes) */
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -65,21 +77,31 @@ enum wire_op {
 
 /* One datapath row: an entry of one ABI map. */
 struct wire_row {
-	uint8_t map; /* enum tn_map_id */
-	uint8_t op; /* enum wire_op */
-	uint16_t key_len; /* bytes used in key, == ABI key size of map */
-	uint16_t val_len; /* bytes used in val, == ABI value size, 0 on delete */
+	uint8_t map;		   /* enum tn_map_id */
+	uint8_t op;		   /* enum wire_op */
+	uint16_t key_len;	   /* bytes used in key, == ABI key size of map */
+	uint16_t val_len;	   /* bytes used in val, == ABI value size, 0 on delete */
 	uint8_t key[WIRE_KEY_MAX]; /* the ABI key struct; unused bytes zero */
 	uint8_t val[WIRE_VAL_MAX]; /* the ABI value struct; unused bytes zero */
 };
 
+/* A port's drops for one reason. */
+struct wire_port_drop {
+	uint32_t reason; /* a TN_DROP_* */
+	uint64_t count;	 /* drops from the port for it */
+};
+
 /* One port's state in a STATUS report. */
 struct wire_port_status {
-	uint32_t port_id; /* tn_lport_key.port_id */
-	bool up; /* interface exists and is attached */
+	uint32_t port_id;    /* tn_lport_key.port_id */
+	bool up;	     /* interface exists and is attached */
 	uint64_t rx_packets; /* from the port */
 	uint64_t tx_packets; /* to the port */
-	uint64_t drops; /* dropped from the port */
+	uint64_t drops;	     /* dropped from the port */
+	uint64_t rx_bytes;   /* from the port; 0 from an older agent */
+	uint64_t tx_bytes;   /* to the port; 0 from an older agent */
+	uint32_t n_reasons;  /* entries used in reasons, <= WIRE_PORT_REASONS */
+	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* distinct reasons */
 };
 
 /* A decoded message. Pointers are owned by the message: wire_msg_release. */
@@ -92,12 +114,12 @@ struct wire_msg {
 	union {
 		struct {
 			char host[WIRE_HOST_MAX]; /* NUL-terminated */
-			uint64_t last_rev; /* revision the agent's maps hold, 0 = none */
-			uint32_t caps; /* capability bits, reserved */
+			uint64_t last_rev;	  /* revision the agent's maps hold, 0 = none */
+			uint32_t caps;		  /* capability bits, reserved */
 		} hello;
 		struct {
 			uint64_t from; /* SNAPSHOT: 0 */
-			uint64_t to; /* revision the rows bring the host to */
+			uint64_t to;   /* revision the rows bring the host to */
 			struct wire_row *rows;
 			size_t n_rows;
 		} update; /* SNAPSHOT and DELTA */
@@ -108,6 +130,10 @@ struct wire_msg {
 			uint64_t rev; /* agent's current revision */
 			struct wire_port_status *ports;
 			size_t n_ports;
+			/* the host's counters by enum tn_stat; n_host == 0:
+			 * none sent (an older agent) */
+			uint64_t host[WIRE_HOST_STATS];
+			uint32_t n_host; /* entries used in host */
 		} status;
 	};
 };

@@ -42,12 +42,15 @@ json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 		known = api->sb && southbound_port_info(api->sb, key, &pi);
 		/* bound to a host that is not enrolled: nothing can realise it
 		 * (Neutron's binding_failed) */
-		if (host && host[0] && store_get(api->store, MODEL_HOST, host, &h) == -ENOENT)
+		if (host && host[0] && store_get(api->store, MODEL_HOST, host, &h) == -ENOENT) {
 			json_object_set_new(obj, "status", json_string("BINDING_FAILED"));
-		else
+			known = false;
+		} else {
 			json_object_set_new(obj, "status",
 					    json_string(known && pi.up ? "ACTIVE" : "DOWN"));
+		}
 		json_decref(h);
+		api_observe_port_reason(api, obj, host, known ? &pi : NULL);
 	} else if (kind == MODEL_HOST) {
 		const char *name = json_string_value(json_object_get(obj, "name"));
 

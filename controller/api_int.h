@@ -13,6 +13,8 @@
 #include "model.h"
 #include "store.h"
 
+struct southbound_port_info;
+
 struct api {
 	struct event_base *base;	     /* the main loop */
 	struct store *store;		     /* desired state (borrowed) */
@@ -94,6 +96,22 @@ void api_cluster_abort(struct api *api);
 /* True if the request names /v1/internal/southbound; then it was answered
  * with this node's sessions, acks and port reports. */
 bool api_peers_route(struct api *api, struct evhttp_request *req);
+
+/* Serves GET /v1/ports/ID/stats and /v1/hosts/NAME/drops (api_observe.c);
+ * false if the path is neither. */
+bool api_observe_route(struct api *api, struct evhttp_request *req);
+
+/* Sets the decorated port obj's "status_reason" (api_observe.c): why the
+ * port bound to host (NULL: unbound) does not forward, or null when nothing
+ * is known to be wrong. pi is its host's last report, NULL if none. Its
+ * "status" must be set already. */
+void api_observe_port_reason(struct api *api, json_t *obj, const char *host,
+			     const struct southbound_port_info *pi);
+
+/* Fixes a decorated port's "status_reason" after the cluster merge said
+ * whether its interface is up (the node that heard from its host last):
+ * reasons that only meant "no report here" give way to no_link or null. */
+void api_observe_merge_reason(json_t *obj, bool up);
 
 /* True if r (a GET of hosts or ports) is deferred until the other nodes'
  * views are gathered; it is then dispatched again with api->peer_view set.

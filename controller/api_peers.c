@@ -207,11 +207,12 @@ void api_peers_decorate(struct api *api, enum model_kind kind, json_t *obj)
 		snprintf(key, sizeof(key), "%lld",
 			 (long long)json_integer_value(json_object_get(obj, "port_key")));
 		v = json_object_get(json_object_get(api->peer_view, "ports"), key);
-		if (v)
-			json_object_set_new(obj, "status",
-					    json_string(json_is_true(json_object_get(v, "up"))
-							    ? "ACTIVE"
-							    : "DOWN"));
+		if (v) {
+			bool up = json_is_true(json_object_get(v, "up"));
+
+			json_object_set_new(obj, "status", json_string(up ? "ACTIVE" : "DOWN"));
+			api_observe_merge_reason(obj, up);
+		}
 	} else if (kind == MODEL_HOST) {
 		v = json_object_get(json_object_get(api->peer_view, "hosts"),
 				    json_string_value(json_object_get(obj, "name")));

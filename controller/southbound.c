@@ -65,10 +65,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/types.h>
+
 #include "keyfp.h"
 #include "log.h"
 #include "southbound_int.h"
 #include "store.h"
+#include "tenet_abi.h"
 #include "wire.h"
 
 #define SB_HEARTBEAT_MS	      1000	 /* heartbeat period, both ways */
@@ -297,6 +300,40 @@ static void sb_on_ack(struct southbound *sb, struct sb_host *h, const struct wir
 	sb_check_waits(sb);
 }
 
+/* The count of reason in a port report, 0 if absent. */
+static uint64_t sb_reason_count(const struct wire_port_drop *r, uint32_t n, uint32_t reason)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].reason == reason)
+			return r[i].count;
+	}
+	return 0;
+}
+
+/* Keeps ps as p's last report; notes when its spoof_mac drops grew (the
+ * first report counts as growth when there are any). */
+static void sb_port_report(struct sb_port *p, const struct wire_port_status *ps)
+{
+	uint64_t was = p->reported ? sb_reason_count(p->info.reasons, p->info.n_reasons,
+						     TN_DROP_SPOOF_MAC)
+				   : 0;
+	uint64_t now = sb_reason_count(ps->reasons, ps->n_reasons, TN_DROP_SPOOF_MAC);
+	int64_t spoof_ms = p->reported ? p->info.spoof_mac_ms : 0;
+
+	if (now > was || (now && now < was)) /* grew, or counters restarted */
+		spoof_ms = zclock_time();
+	p->reported = true;
+	p->info = (struct southbound_port_info){.up = ps->up,
+						.rx_packets = ps->rx_packets,
+						.tx_packets = ps->tx_packets,
+						.drops = ps->drops,
+						.rx_bytes = ps->rx_bytes,
+						.tx_bytes = ps->tx_bytes,
+						.n_reasons = ps->n_reasons,
+						.spoof_mac_ms = spoof_ms};
+	memcpy(p->info.reasons, ps->reasons, sizeof(p->info.reasons));
+}
+
 /* Keeps reports for h's own ports; reports on other ports are dropped. */
 static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 {
@@ -313,11 +350,11 @@ static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct 
 			foreign++;
 			continue;
 		}
-		p->reported = true;
-		p->info = (struct southbound_port_info){.up = ps->up,
-							.rx_packets = ps->rx_packets,
-							.tx_packets = ps->tx_packets,
-							.drops = ps->drops};
+		sb_port_report(p, ps);
+	}
+	if (m->status.n_host) {
+		h->n_stats = m->status.n_host;
+		memcpy(h->stats, m->status.host, sizeof(h->stats));
 	}
 	if (foreign)
 		sb_drop(sb, rx_rejected, "status on ports not bound here host=%s ports=%zu",
@@ -757,7 +794,9 @@ bool southbound_host_info(struct southbound *sb, const char *name, struct southb
 	*out = (struct southbound_host_info){.connected = sb_host_connected(h, zclock_mono()),
 					     .acked_rev = h->acked_rev,
 					     .dirty_rev = h->dirty_rev,
-					     .last_seen_ms = h->last_seen_ms};
+					     .last_seen_ms = h->last_seen_ms,
+					     .n_stats = h->n_stats};
+	memcpy(out->stats, h->stats, sizeof(out->stats));
 	return true;
 }
 

@@ -32,6 +32,8 @@
 #include <czmq.h>
 #include <event2/event.h>
 
+#include "wire.h"
+
 struct store;
 struct southbound;
 
@@ -41,6 +43,8 @@ struct southbound_host_info {
 	uint64_t acked_rev; /* last revision the host acked, 0 if none */
 	uint64_t dirty_rev; /* last revision at which the host's rows changed */
 	int64_t last_seen_ms; /* zclock_time() of the last message, 0 if never */
+	uint32_t n_stats; /* entries of stats the host reported, 0 = none yet */
+	uint64_t stats[WIRE_HOST_STATS]; /* its datapath counters by enum tn_stat */
 };
 
 /* What the host last reported for one of its ports. */
@@ -49,6 +53,11 @@ struct southbound_port_info {
 	uint64_t rx_packets;
 	uint64_t tx_packets;
 	uint64_t drops;
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint32_t n_reasons; /* entries used in reasons */
+	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* drops by reason */
+	int64_t spoof_mac_ms; /* zclock_time() when its spoof_mac drops last grew, 0 = never */
 };
 
 /* Counters for operators (GET /v1/status). */

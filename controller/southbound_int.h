@@ -32,6 +32,8 @@ struct sb_host {
 	int64_t last_heard_mono;  /* zclock_mono() of the same, for liveness */
 	struct wire_row *rows;	  /* rows last compiled (sent, while in session) */
 	size_t n_rows;		  /* entries in rows */
+	uint32_t n_stats;	  /* entries of stats reported, 0 = none yet */
+	uint64_t stats[WIRE_HOST_STATS]; /* its last reported datapath counters */
 };
 
 /* A port bound to an enrolled host, and what that host said about it. */

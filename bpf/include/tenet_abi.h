@@ -15,9 +15,11 @@
 /*
  * 2: FLOOD keyed by (vni, page); 3: port counters by slot; 4: ARP rows name
  * their port (every fixed IPv4; source checks), FDB carries the port's first
- * IPv4 and port security, tunnel source drop reasons.
+ * IPv4 and port security, tunnel source drop reasons; 5: every drop cause
+ * its own reason (IPv6, ND, VLAN, IPv4 and ARP spoofing apart from MAC), port
+ * drops by reason (tn_port_drops).
  */
-#define TN_ABI_VERSION 4
+#define TN_ABI_VERSION 5
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -41,6 +43,7 @@ enum tn_map_id {
 	TN_MAP_CONFIG = 8, /* agent: array[1] of struct tn_config */
 	TN_MAP_STATS = 9, /* BPF: percpu array of counters (enum tn_stat) */
 	TN_MAP_PORT_STATS = 10, /* BPF: percpu array port slot -> tn_port_stats */
+	TN_MAP_PORT_DROPS = 11, /* BPF: percpu hash (slot, reason) -> drops */
 	TN_MAP_MAX
 };
 
@@ -55,6 +58,7 @@ enum tn_map_id {
 #define TN_PIN_CONFIG "tn_config"
 #define TN_PIN_STATS "tn_stats"
 #define TN_PIN_PORT_STATS "tn_port_stats"
+#define TN_PIN_PORT_DROPS "tn_port_drops"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -68,6 +72,9 @@ enum tn_map_id {
 #define TN_MAX_NETS 16384
 #define TN_MAX_PEERS 4096
 #define TN_MAX_FLOOD_ROWS (2 * TN_MAX_NETS) /* FLOOD pages, all networks */
+/* (slot, reason) pairs in tn_port_drops; when full a drop still counts in
+ * tn_port_stats.drops and tn_stats, only its per-port reason is lost. */
+#define TN_MAX_PORT_DROP_ROWS 65536
 
 /* TN_MAP_LPORT: a port bound to this host. */
 struct tn_lport_key {
@@ -212,6 +219,14 @@ enum tn_stat {
 	TN_DROP_TUN_SRC_HOST, /* tunnel: inner source MAC is a port not on the sending host */
 	TN_DROP_TUN_SRC_IP, /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
 	TN_DROP_TUN_ARP, /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
+	/* ABI 5: causes that used to share a reason above */
+	TN_DROP_SPOOF_IP, /* IPv4 source is not one of the port's addresses */
+	TN_DROP_SPOOF_ARP, /* ARP sender MAC or IPv4 is not the port's */
+	TN_DROP_IPV6, /* IPv6 from a port with port security (no IPv6 source check) */
+	TN_DROP_ND, /* IPv6 Neighbor Discovery from a port with port security */
+	TN_DROP_VLAN, /* VLAN-tagged frame from a port with port security */
+	TN_DROP_TUN_IPV6, /* tunnel: IPv6 or ND from a remote port with port security */
+	TN_DROP_TUN_VLAN, /* tunnel: VLAN-tagged frame from a remote port with port security */
 	TN_STAT_MAX
 };
 
@@ -222,6 +237,14 @@ struct tn_port_stats {
 	__u64 tx_packets; /* delivered to the port */
 	__u64 tx_bytes;
 	__u64 drops; /* dropped from the port */
+};
+
+/* TN_MAP_PORT_DROPS key: drops from the port at slot for one reason; the
+ * value is a per-CPU __u64. The agent deletes a slot's rows when it gives
+ * the slot out afresh. */
+struct tn_port_drop_key {
+	__u32 slot; /* port slot, 1 .. TN_MAX_PORT_SLOTS - 1 */
+	__u32 reason; /* a TN_DROP_* */
 };
 
 _Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
@@ -242,5 +265,6 @@ _Static_assert(sizeof(struct tn_ifindex_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifport) == 24, "abi");
 _Static_assert(sizeof(struct tn_config) == 16, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
+_Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 
 #endif /* TENET_ABI_H */

@@ -100,6 +100,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_port_stats SEC(".maps") __weak;
 
+/* Drops by (port slot, reason); rows appear at a port's first drop of a
+ * reason, the agent deletes a slot's rows when it gives the slot out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TN_MAX_PORT_DROP_ROWS);
+	__type(key, struct tn_port_drop_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_port_drops SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -16,13 +16,20 @@
 /* What a frame failed; each caller maps it to its own drop reason. */
 enum tn_src_fail {
 	TN_SRC_OK = 0,
-	TN_SRC_MALFORMED, /* truncated, or VLAN-tagged (would hide IP/ARP) */
+	TN_SRC_MALFORMED, /* truncated headers */
 	TN_SRC_MAC,	  /* Ethernet source is not the port's MAC */
-	TN_SRC_IP,	  /* IPv4 source not the port's, or IPv6 (no v6 check yet) */
+	TN_SRC_IP,	  /* IPv4 source not the port's */
 	TN_SRC_ARP,	  /* ARP sender MAC or IPv4 not the port's */
+	TN_SRC_VLAN,	  /* VLAN-tagged (would hide IP/ARP from these checks) */
+	TN_SRC_IPV6,	  /* IPv6 (no IPv6 source check yet) */
+	TN_SRC_ND,	  /* IPv6 Neighbor Discovery (no NA target / SLLA check yet) */
 };
 
 #define TN_IPPROTO_UDP	    17
+#define TN_IPPROTO_ICMPV6   58
+#define TN_IP6_HLEN	    40
+#define TN_ND_FIRST	    133 /* ICMPv6 router solicitation */
+#define TN_ND_LAST	    137 /* ICMPv6 redirect */
 #define TN_DHCP_SERVER_PORT 67
 #define TN_DHCP_CLIENT_PORT 68
 
@@ -95,13 +102,31 @@ static __always_inline enum tn_src_fail tn_src_check_arp(struct __sk_buff *skb,
 }
 
 /*
+ * An IPv6 frame: TN_SRC_ND when it is Neighbor Discovery (ICMPv6 types
+ * 133-137 right after the fixed header; behind extension headers it counts
+ * as plain IPv6), else TN_SRC_IPV6. Both fail: there is no IPv6 check yet.
+ */
+static __always_inline enum tn_src_fail tn_src_check_ip6(struct __sk_buff *skb)
+{
+	__u8 *nh, *icmp;
+
+	if (tn_linear(skb, ETH_HLEN + TN_IP6_HLEN + 1))
+		return TN_SRC_IPV6;
+	nh = tn_hdr(skb, ETH_HLEN + 6, 1); /* next header */
+	icmp = tn_hdr(skb, ETH_HLEN + TN_IP6_HLEN, 1); /* ICMPv6 type */
+	if (nh && icmp && *nh == TN_IPPROTO_ICMPV6 && *icmp >= TN_ND_FIRST && *icmp <= TN_ND_LAST)
+		return TN_SRC_ND;
+	return TN_SRC_IPV6;
+}
+
+/*
  * Whether the frame may come from port (vni, port_id, mac, first IPv4 ip4
  * are used): its Ethernet source must be the port's MAC; an IPv4 source and
  * an ARP sender must be addresses of the port (any of its fixed IPv4, per
  * tn_arp), or 0.0.0.0 for a DHCP client or an ARP probe; a port without
- * IPv4 addresses sends no other IPv4. IPv6 fails (no IPv6 source or ND
- * check yet, so its source cannot be proven); VLAN tags are malformed.
- * Other ethertypes pass.
+ * IPv4 addresses sends no other IPv4. IPv6 fails, ND apart (no IPv6 source
+ * or ND check yet, so its source cannot be proven); VLAN tags fail. Other
+ * ethertypes pass.
  */
 static __always_inline enum tn_src_fail tn_src_check(struct __sk_buff *skb,
 						     const struct tn_ifport *port)
@@ -119,9 +144,9 @@ static __always_inline enum tn_src_fail tn_src_check(struct __sk_buff *skb,
 	if (proto == bpf_htons(ETH_P_ARP))
 		return tn_src_check_arp(skb, port);
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
-		return TN_SRC_MALFORMED;
+		return TN_SRC_VLAN;
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return TN_SRC_IP;
+		return tn_src_check_ip6(skb);
 	return TN_SRC_OK;
 }
 

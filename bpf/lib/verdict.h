@@ -44,6 +44,24 @@ static __always_inline void tn_port_count(__u32 slot, enum tn_port_dir dir, __u3
 	}
 }
 
+/* Counts one drop for reason against the port at slot (0: no port) in
+ * tn_port_drops. Only the drop path pays for it: a hash lookup, and an
+ * insert at the port's first drop of that reason (a full map loses the
+ * reason, not the drop: tn_port_stats.drops still counts it). */
+static __always_inline void tn_port_drop_count(__u32 slot, __u32 reason)
+{
+	struct tn_port_drop_key key = { .slot = slot, .reason = reason };
+	__u64 one = 1, *v;
+
+	if (!slot)
+		return;
+	v = bpf_map_lookup_elem(&tn_port_drops, &key);
+	if (v)
+		*v += 1;
+	else
+		bpf_map_update_elem(&tn_port_drops, &key, &one, BPF_NOEXIST);
+}
+
 /* The trace record, or NULL outside test mode (folded away at load). */
 static __always_inline struct tn_trace *tn_trace_get(void)
 {
@@ -91,6 +109,7 @@ static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in
 {
 	tn_stat_inc(reason);
 	tn_port_count(in_slot, TN_PORT_DROP, skb->len);
+	tn_port_drop_count(in_slot, reason);
 	tn_trace_set(TN_TRACE_DROP, reason, 0, 0, 0);
 	return TC_ACT_SHOT;
 }

@@ -7,14 +7,16 @@
  * sender one of the port's fixed IPv4 addresses (the first is compared
  * directly, the others are found in tn_arp, which names each address's
  * port), or 0.0.0.0 for a DHCP client (UDP 68 -> 67, broadcast) and an ARP
- * probe; a port without IPv4 addresses sends no other IPv4. Every violation
- * is TN_DROP_SPOOF_MAC (the VIF's one anti-spoof reason). VLAN-tagged
- * frames, which would carry their IP and ARP past these checks, are
- * TN_DROP_MALFORMED (as OVN's port security drops them). IPv6 frames are
- * dropped as TN_DROP_SPOOF_MAC: there is no IPv6 source or ND (NA target /
- * SLLA) check yet, so an IPv6 frame's source cannot be verified and must
- * not pass. Ports without port security are not affected. Included by
- * vif.bpf.c after the program array tn_vif_calls.
+ * probe; a port without IPv4 addresses sends no other IPv4. Each violation
+ * has its own reason: TN_DROP_SPOOF_MAC (Ethernet source), TN_DROP_SPOOF_IP
+ * (IPv4 source), TN_DROP_SPOOF_ARP (ARP sender). VLAN-tagged frames, which
+ * would carry their IP and ARP past these checks, are TN_DROP_VLAN (as OVN's
+ * port security drops them). IPv6 frames are dropped, TN_DROP_ND for
+ * Neighbor Discovery and TN_DROP_IPV6 for the rest: there is no IPv6 source
+ * or ND (NA target / SLLA) check yet, so an IPv6 frame's source cannot be
+ * verified and must not pass. Truncated headers are TN_DROP_MALFORMED.
+ * Ports without port security are not affected. Included by vif.bpf.c after
+ * the program array tn_vif_calls.
  */
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
@@ -28,11 +30,24 @@
 static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 					       const struct tn_ifport *port)
 {
-	enum tn_src_fail fail = tn_src_check(skb, port);
-
-	if (fail == TN_SRC_OK)
+	switch (tn_src_check(skb, port)) {
+	case TN_SRC_OK:
 		return 0;
-	return fail == TN_SRC_MALFORMED ? TN_DROP_MALFORMED : TN_DROP_SPOOF_MAC;
+	case TN_SRC_MAC:
+		return TN_DROP_SPOOF_MAC;
+	case TN_SRC_IP:
+		return TN_DROP_SPOOF_IP;
+	case TN_SRC_ARP:
+		return TN_DROP_SPOOF_ARP;
+	case TN_SRC_VLAN:
+		return TN_DROP_VLAN;
+	case TN_SRC_IPV6:
+		return TN_DROP_IPV6;
+	case TN_SRC_ND:
+		return TN_DROP_ND;
+	default:
+		return TN_DROP_MALFORMED;
+	}
 }
 
 SEC("tcx/ingress")

@@ -11,9 +11,10 @@
  *  - if the port has port security (TN_FDB_F_PORT_SECURITY), the frame must
  *    pass the same check as at its VIF (src_check.h): an IPv4 source one of
  *    that port's fixed IPv4 (tn_arp names the owner of each) or a DHCP
- *    client's 0.0.0.0, else TN_DROP_TUN_SRC_IP (IPv6, which its host's port
- *    security drops, too); an ARP sender MAC and IPv4 the port's, else
- *    TN_DROP_TUN_ARP; VLAN tags or truncated headers TN_DROP_MALFORMED;
+ *    client's 0.0.0.0, else TN_DROP_TUN_SRC_IP; IPv6 and ND, which its
+ *    host's port security drops, too, TN_DROP_TUN_IPV6; an ARP sender MAC
+ *    and IPv4 the port's, else TN_DROP_TUN_ARP; VLAN tags TN_DROP_TUN_VLAN;
+ *    truncated headers TN_DROP_MALFORMED;
  *  - without port security the port may send what its VM may (any source,
  *    IPv6, VLAN tags), but never an address of a port on another host: an
  *    IPv4 source (TN_DROP_TUN_SRC_IP) or ARP sender IPv4 (TN_DROP_TUN_ARP)
@@ -87,13 +88,21 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	port.ip4 = fdb->ip4;
 	tn_mac_copy(port.mac, eth->h_source);
 	fail = tn_src_check(skb, &port);
-	if (fail == TN_SRC_OK)
+	switch (fail) {
+	case TN_SRC_OK:
 		return 0;
-	if (fail == TN_SRC_ARP)
+	case TN_SRC_ARP:
 		return TN_DROP_TUN_ARP;
-	if (fail == TN_SRC_MALFORMED)
+	case TN_SRC_VLAN:
+		return TN_DROP_TUN_VLAN;
+	case TN_SRC_IPV6:
+	case TN_SRC_ND:
+		return TN_DROP_TUN_IPV6;
+	case TN_SRC_MALFORMED:
 		return TN_DROP_MALFORMED;
-	return TN_DROP_TUN_SRC_IP; /* TN_SRC_IP; TN_SRC_MAC cannot happen */
+	default:
+		return TN_DROP_TUN_SRC_IP; /* TN_SRC_IP; TN_SRC_MAC cannot happen */
+	}
 }
 
 SEC("tcx/ingress")

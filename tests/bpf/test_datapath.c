@@ -316,12 +316,12 @@ static void test_tunnel_port_security_off(void **state)
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_a, dp_mac_c);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_IPV6);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
 	pkt[12] = 0x81; /* an 802.1Q tag would hide the inner source */
 	pkt[13] = 0x00;
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_VLAN);
 	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
@@ -336,7 +336,7 @@ static void test_tunnel_port_security_off(void **state)
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_B, DP_IP_A);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 3);
+	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 2);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_E, DP_IP_A);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
@@ -380,11 +380,12 @@ static void test_spoof_ip(void **state)
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_C, DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	/* ARP claiming another address */
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_C, DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 1);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_ARP), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
 }
 
@@ -420,7 +421,7 @@ static void test_second_fixed_ip(void **state)
 	/* B's second address is B's, not A's */
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, ip_b2, DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 }
 
 /*
@@ -437,19 +438,20 @@ static void test_no_ipv4_port(void **state)
 	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, 0, TN_LPORT_F_PORT_SECURITY);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP(10, 0, 0, 50), DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_B, DP_IP_B); /* another port's */
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP(10, 0, 0, 50), DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 3);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_ARP), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	len = dp_build_arp(pkt, dp_mac_a, 0, DP_IP_B); /* probe: answered */
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 3);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP) + dp_stat(s, TN_DROP_SPOOF_ARP), 3);
 }
 
 static void test_vlan_tag_dropped(void **state)
@@ -463,12 +465,12 @@ static void test_vlan_tag_dropped(void **state)
 	pkt[12] = 0x81; /* an 802.1Q tag would hide the spoofed source */
 	pkt[13] = 0x00;
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_VLAN);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 }
 
 /* Port security has no IPv6 source or ND check yet: IPv6 from a port with
- * port security is dropped (anti-spoof reason), without it forwarded. */
+ * port security is dropped (its own reason), without it forwarded. */
 static void test_ipv6_dropped(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -478,8 +480,8 @@ static void test_ipv6_dropped(void **state)
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 1);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_IPV6);
+	assert_int_equal(dp_stat(s, TN_DROP_IPV6), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
@@ -496,19 +498,19 @@ static void test_dhcp_allowed(void **state)
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 0);
 	/* 0.0.0.0 is for a DHCP client only: not unicast, not to another port */
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, 0, DP_IP_B);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
 	pkt[37] = 53; /* to port 53, not 67 */
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 2);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
 	pkt[20] = 0x20; /* more fragments: the next one has no UDP header */
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 3);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 3);
 }
 
 static void test_flood_vif(void **state)

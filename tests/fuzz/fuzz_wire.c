@@ -4,7 +4,7 @@
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *	-Icommon -Ibpf/include tests/fuzz/fuzz_wire.c common/wire.c \
+ *	-Icommon -Ibpf/include tests/fuzz/fuzz_wire.c common/wire.c common/reasons.c \
  *	$(pkg-config --cflags --libs msgpack) -o /tmp/fuzz_wire
  *   /tmp/fuzz_wire -max_total_time=60
  */

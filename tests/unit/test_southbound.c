@@ -791,6 +791,69 @@ static void test_status_own_ports_only(void **state)
 	zsock_destroy(&d);
 }
 
+static bool port_nd_is_3(void *arg)
+{
+	struct southbound_port_info pi;
+
+	return southbound_port_info(E->sb, *(uint32_t *)arg, &pi) && pi.n_reasons == 2 &&
+	       pi.reasons[1].count == 3;
+}
+static bool port_reasons_reported(void *arg)
+{
+	struct southbound_port_info pi;
+
+	return southbound_port_info(E->sb, *(uint32_t *)arg, &pi) && pi.n_reasons == 2;
+}
+
+static bool host_stats_reported(void *arg)
+{
+	struct southbound_host_info hi;
+
+	return southbound_host_info(E->sb, arg, &hi) && hi.n_stats == TN_STAT_MAX;
+}
+
+/* A STATUS's bytes, drops by reason and host counters are kept; the time
+ * of the last spoof_mac growth is noted, and kept while it does not grow. */
+static void test_status_drops_kept(void **state)
+{
+	struct wire_port_status ps = {.up = true,
+				      .rx_bytes = 1000,
+				      .tx_bytes = 2000,
+				      .drops = 7,
+				      .n_reasons = 2,
+				      .reasons = {{TN_DROP_SPOOF_MAC, 5}, {TN_DROP_ND, 2}}};
+	struct wire_msg m = {.type = WIRE_STATUS};
+	struct southbound_port_info pi;
+	struct southbound_host_info hi;
+	int64_t first;
+	zsock_t *d;
+
+	(void)state;
+	d = agent_session(E->key_h1, "h1");
+	ps.port_id = port_key_of("\x01");
+	m.status.ports = &ps;
+	m.status.n_ports = 1;
+	m.status.n_host = TN_STAT_MAX;
+	m.status.host[TN_DROP_SPOOF_MAC] = 5;
+	agent_send(d, &m);
+	assert_true(pump(port_reasons_reported, &ps.port_id, 5000));
+	assert_true(pump(host_stats_reported, "h1", 5000));
+	assert_true(southbound_port_info(E->sb, ps.port_id, &pi));
+	assert_true(pi.rx_bytes == 1000 && pi.tx_bytes == 2000 && pi.drops == 7);
+	assert_int_equal(pi.reasons[1].reason, TN_DROP_ND);
+	assert_true(pi.spoof_mac_ms > 0);
+	first = pi.spoof_mac_ms;
+	assert_true(southbound_host_info(E->sb, "h1", &hi));
+	assert_true(hi.stats[TN_DROP_SPOOF_MAC] == 5);
+	/* the same count again: no new growth */
+	ps.reasons[1].count = 3;
+	agent_send(d, &m);
+	assert_true(pump(port_nd_is_3, &ps.port_id, 5000));
+	assert_true(southbound_port_info(E->sb, ps.port_id, &pi));
+	assert_true(pi.spoof_mac_ms == first);
+	zsock_destroy(&d);
+}
+
 static bool disconnected(void *arg)
 {
 	struct southbound_host_info hi;
@@ -947,6 +1010,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_oversized_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_encode_failure_drops_session, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_id_sent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_drops_kept, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_cancelled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, setup, teardown),

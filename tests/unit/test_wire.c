@@ -474,6 +474,171 @@ static void test_status_strict(void **state)
 	assert_int_equal(status_port(1, false, 6), -EPROTO);
 }
 
+/* A STATUS whose one port (8 fields) carries the reasons array written by
+ * pack, then (if n_host >= 0) a host array of n_host counters. */
+static int status_reasons(void (*pack)(msgpack_packer *p), int n_host)
+{
+	struct pk k;
+
+	pk_head(&k, n_host >= 0 ? 5 : 4, WIRE_STATUS);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_array(&k.p, 1);
+	msgpack_pack_array(&k.p, 8);
+	msgpack_pack_uint32(&k.p, 3);
+	msgpack_pack_true(&k.p);
+	for (int i = 2; i < 7; i++)
+		msgpack_pack_uint64(&k.p, 1);
+	pack(&k.p);
+	for (int i = 0; i < n_host; i++)
+		msgpack_pack_uint64(&k.p, (uint64_t)i);
+	if (n_host >= 0) {
+		/* the array header goes before its elements: rebuild */
+		msgpack_sbuffer_destroy(&k.sb);
+		pk_head(&k, 5, WIRE_STATUS);
+		msgpack_pack_uint64(&k.p, 1);
+		msgpack_pack_array(&k.p, 0);
+		msgpack_pack_array(&k.p, (size_t)n_host);
+		for (int i = 0; i < n_host; i++)
+			msgpack_pack_uint64(&k.p, (uint64_t)i);
+	}
+	return pk_decode(&k);
+}
+
+static void pack_pair(msgpack_packer *p, uint64_t reason, uint64_t count)
+{
+	msgpack_pack_array(p, 2);
+	msgpack_pack_uint64(p, reason);
+	msgpack_pack_uint64(p, count);
+}
+
+static void reasons_none(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 0);
+}
+
+static void reasons_two(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 2);
+	pack_pair(p, TN_DROP_SPOOF_MAC, 5);
+	pack_pair(p, TN_DROP_ND, UINT64_MAX);
+}
+
+static void reasons_too_many(msgpack_packer *p)
+{
+	msgpack_pack_array(p, WIRE_PORT_REASONS + 1);
+	for (int i = 0; i <= WIRE_PORT_REASONS; i++)
+		pack_pair(p, TN_DROP_FIRST + i, 1);
+}
+
+static void reasons_not_a_drop(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 1);
+	pack_pair(p, TN_STAT_RX_VIF, 1);
+}
+
+static void reasons_past_table(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 1);
+	pack_pair(p, TN_STAT_MAX, 1);
+}
+
+static void reasons_twice(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 2);
+	pack_pair(p, TN_DROP_IPV6, 1);
+	pack_pair(p, TN_DROP_IPV6, 2);
+}
+
+static void reasons_short_pair(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 1);
+	msgpack_pack_array(p, 1);
+	msgpack_pack_uint64(p, TN_DROP_IPV6);
+}
+
+static void reasons_not_array(msgpack_packer *p)
+{
+	msgpack_pack_uint64(p, TN_DROP_IPV6);
+}
+
+static void reasons_negative(msgpack_packer *p)
+{
+	msgpack_pack_array(p, 1);
+	msgpack_pack_array(p, 2);
+	msgpack_pack_uint64(p, TN_DROP_IPV6);
+	msgpack_pack_int8(p, -1);
+}
+
+/* STATUS with bytes, drops by reason and host counters: round trip, and
+ * every hostile form refused. */
+static void test_status_drops(void **state)
+{
+	struct wire_port_status port = {.port_id = 9,
+					.up = true,
+					.rx_packets = 1,
+					.tx_packets = 2,
+					.drops = 7,
+					.rx_bytes = 100,
+					.tx_bytes = UINT64_MAX,
+					.n_reasons = 2,
+					.reasons = {{TN_DROP_SPOOF_MAC, 4}, {TN_DROP_IPV6, 3}}};
+	struct wire_msg m = {.type = WIRE_STATUS}, d;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	m.status.rev = 4;
+	m.status.ports = &port;
+	m.status.n_ports = 1;
+	m.status.n_host = TN_STAT_MAX;
+	m.status.host[TN_DROP_ND] = 11;
+	assert_int_equal(wire_encode(&m, &buf, &len), 0);
+	assert_int_equal(wire_decode(buf, len, &d), 0);
+	free(buf);
+	assert_int_equal(d.status.n_ports, 1);
+	assert_true(d.status.ports[0].rx_bytes == 100);
+	assert_true(d.status.ports[0].tx_bytes == UINT64_MAX);
+	assert_int_equal(d.status.ports[0].n_reasons, 2);
+	assert_int_equal(d.status.ports[0].reasons[1].reason, TN_DROP_IPV6);
+	assert_true(d.status.ports[0].reasons[1].count == 3);
+	assert_int_equal(d.status.n_host, TN_STAT_MAX);
+	assert_true(d.status.host[TN_DROP_ND] == 11);
+	wire_msg_release(&d);
+	/* no host counters: the array is left out */
+	m.status.n_host = 0;
+	assert_int_equal(wire_encode(&m, &buf, &len), 0);
+	assert_int_equal(wire_decode(buf, len, &d), 0);
+	assert_int_equal(d.status.n_host, 0);
+	wire_msg_release(&d);
+	/* every truncation of it is refused */
+	for (size_t cut = 0; cut < len; cut++)
+		assert_int_not_equal(wire_decode(buf, cut, &d), 0);
+	free(buf);
+	/* what the encoder refuses */
+	port.n_reasons = WIRE_PORT_REASONS + 1;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	port.n_reasons = 1;
+	port.reasons[0].reason = TN_STAT_RX_VIF;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	port.reasons[0].reason = TN_DROP_IPV6;
+	m.status.n_host = WIRE_HOST_STATS + 1;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	/* what the decoder refuses */
+	assert_int_equal(status_reasons(reasons_none, -1), 0);
+	assert_int_equal(status_reasons(reasons_two, -1), 0);
+	assert_int_equal(status_reasons(reasons_too_many, -1), -E2BIG);
+	assert_int_equal(status_reasons(reasons_not_a_drop, -1), -EPROTO);
+	assert_int_equal(status_reasons(reasons_past_table, -1), -EPROTO);
+	assert_int_equal(status_reasons(reasons_twice, -1), -EPROTO);
+	assert_int_equal(status_reasons(reasons_short_pair, -1), -EPROTO);
+	assert_int_equal(status_reasons(reasons_not_array, -1), -EPROTO);
+	assert_int_equal(status_reasons(reasons_negative, -1), -EPROTO);
+	assert_int_equal(status_reasons(reasons_none, 1), 0);
+	assert_int_equal(status_reasons(reasons_none, WIRE_HOST_STATS), 0);
+	assert_int_equal(status_reasons(reasons_none, 0), -EPROTO);
+	assert_int_equal(status_reasons(reasons_none, WIRE_HOST_STATS + 1), -E2BIG);
+}
+
 static void test_limits(void **state)
 {
 	/* DELTA [1,3,1,2, array32 header claiming WIRE_MAX_ROWS + 1 rows] */
@@ -707,6 +872,7 @@ int main(void)
 	    cmocka_unit_test(test_limits),	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
+	    cmocka_unit_test(test_status_drops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,83 @@
+/* reasons.c - the names of the datapath's counters and drop reasons; see
+ * reasons.h. */
+#include "reasons.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "tenet_abi.h"
+
+/* One counter or drop reason. */
+struct reasons_entry {
+	const char *name; /* API name */
+	const char *text; /* one-line description */
+};
+
+static const struct reasons_entry reasons_table[] = {
+    [TN_STAT_RX_VIF] = {"rx_vif", "packets from local ports"},
+    [TN_STAT_RX_TUNNEL] = {"rx_tunnel", "packets from the tunnel"},
+    [TN_STAT_TX_LOCAL] = {"tx_local", "delivered to a local port"},
+    [TN_STAT_TX_TUNNEL] = {"tx_tunnel", "sent to a remote host"},
+    [TN_STAT_ARP_REPLY] = {"arp_reply", "ARP requests answered locally"},
+    [TN_STAT_FLOOD] = {"flood", "broadcast or unknown unicast replicated"},
+    [TN_DROP_MALFORMED] = {"malformed", "truncated or bad headers"},
+    [TN_DROP_NO_PORT] = {"no_port", "interface is not a known port"},
+    [TN_DROP_SPOOF_MAC] = {"spoof_mac", "source MAC is not the port's"},
+    [TN_DROP_NO_FDB] = {"no_fdb", "no destination and no flood list in the network"},
+    [TN_DROP_UNKNOWN_PEER] = {"unknown_peer", "tunnel packet from a host that is not enrolled"},
+    [TN_DROP_BAD_VNI] = {"bad_vni", "tunnel packet in a network its host has no port in"},
+    [TN_DROP_NO_TUNNEL_KEY] = {"no_tunnel_key", "tunnel packet without tunnel metadata"},
+    [TN_DROP_TAIL_CALL] = {"tail_call", "datapath stage missing (tail call failed)"},
+    [TN_DROP_REDIRECT] = {"redirect", "redirect or clone to the destination failed"},
+    [TN_DROP_CONFIG] = {"config", "datapath not configured (no tunnel device)"},
+    [TN_DROP_TUN_SRC_UNKNOWN] = {"tun_src_unknown",
+				 "tunnel: inner source MAC is no port of the network"},
+    [TN_DROP_TUN_SRC_HOST] = {"tun_src_host", "tunnel: inner source MAC is a port of another host"},
+    [TN_DROP_TUN_SRC_IP] = {"tun_src_ip", "tunnel: IPv4 source the sending port may not use"},
+    [TN_DROP_TUN_ARP] = {"tun_arp", "tunnel: ARP sender the sending port may not claim"},
+    [TN_DROP_SPOOF_IP] = {"spoof_ip", "IPv4 source is not one of the port's addresses"},
+    [TN_DROP_SPOOF_ARP] = {"spoof_arp", "ARP sender MAC or IPv4 is not the port's"},
+    [TN_DROP_IPV6] = {"ipv6", "IPv6 from a port with port security (not supported yet)"},
+    [TN_DROP_ND] = {"nd", "IPv6 neighbor discovery from a port with port security"},
+    [TN_DROP_VLAN] = {"vlan", "VLAN-tagged frame from a port with port security"},
+    [TN_DROP_TUN_IPV6] = {"tun_ipv6", "tunnel: IPv6 or ND from a port with port security"},
+    [TN_DROP_TUN_VLAN] = {"tun_vlan", "tunnel: VLAN-tagged frame from a port with port security"},
+};
+
+_Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,
+	       "every enum tn_stat needs a name in reasons_table");
+
+bool reasons_is_drop(uint32_t stat)
+{
+	return stat >= TN_DROP_FIRST && stat < TN_STAT_MAX;
+}
+
+const char *reasons_name(uint32_t stat)
+{
+	return stat < TN_STAT_MAX ? reasons_table[stat].name : NULL;
+}
+
+const char *reasons_describe(uint32_t stat)
+{
+	return stat < TN_STAT_MAX ? reasons_table[stat].text : NULL;
+}
+
+int reasons_lookup(const char *name, uint32_t *stat)
+{
+	if (!name || !stat)
+		return -EINVAL;
+	for (uint32_t i = 0; i < TN_STAT_MAX; i++) {
+		if (reasons_table[i].name && strcmp(reasons_table[i].name, name) == 0) {
+			*stat = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+uint32_t reasons_count(void)
+{
+	return TN_STAT_MAX;
+}
