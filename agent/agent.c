@@ -14,6 +14,7 @@
 #include <net/if.h>
 
 #include <bpf/bpf.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 #include <linux/types.h>
@@ -24,6 +25,8 @@
 #include "linkwatch.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
+#include "reasons.h"
 #include "rtnl.h"
 #include "sbclient.h"
 #include "tenet_abi.h"
@@ -39,6 +42,10 @@ struct agent {
 	int port_drops_fd;	 /* tn_port_drops */
 	int stats_fd;		 /* tn_stats */
 	int ncpus;		 /* possible CPUs, for percpu values */
+	struct applier_maps maps; /* the datapath's maps (fds borrowed) */
+	struct metrics *metrics;  /* /metrics listener, NULL when off */
+	struct prom_hist apply;	  /* time to apply a snapshot or delta */
+	uint64_t apply_errors;	  /* snapshots and deltas that failed */
 };
 
 static uint32_t agent_resolve(void *arg, const char *ifname)
@@ -94,12 +101,20 @@ static uint64_t agent_rev(void *arg)
 static int agent_update(void *arg, const struct wire_msg *m)
 {
 	struct agent *ag = arg;
+	struct timespec t0, t1;
+	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (m->type == WIRE_SNAPSHOT)
-		return applier_snapshot(ag->applier, m->update.to, m->update.rows,
-					m->update.n_rows);
-	return applier_delta(ag->applier, m->update.from, m->update.to, m->update.rows,
-			     m->update.n_rows);
+		rc = applier_snapshot(ag->applier, m->update.to, m->update.rows, m->update.n_rows);
+	else
+		rc = applier_delta(ag->applier, m->update.from, m->update.to, m->update.rows,
+				   m->update.n_rows);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	prom_hist_observe(&ag->apply, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+						 (t1.tv_nsec - t0.tv_nsec) / 1000));
+	ag->apply_errors += rc < 0;
+	return rc;
 }
 
 static const char *agent_store_id(void *arg)
@@ -130,6 +145,8 @@ struct agent_status {
 	struct wire_port_status *ports; /* entries */
 	size_t n;			/* used */
 	size_t cap;			/* allocated */
+	char (*ifnames)[16];		/* metrics: ports[i]'s interface, or NULL */
+	size_t cap_ifnames;		/* entries of ifnames */
 };
 
 /* Sums the per-CPU counters at port slot slot into *p. */
@@ -278,6 +295,7 @@ static int agent_start_fake(struct agent *ag, const char *rev_path, const struct
 	if (!ag->fake)
 		return -EIO;
 	fakedp_map_fds(ag->fake, &maps);
+	ag->maps = maps;
 	ag->applier = applier_new(&maps, rev_path, false, ops);
 	return ag->applier ? 0 : -EIO;
 }
@@ -312,6 +330,7 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	if (!ag->loader)
 		return -EIO;
 	loader_map_fds(ag->loader, &maps);
+	ag->maps = maps;
 	ag->port_stats_fd = maps.fd[TN_MAP_PORT_STATS];
 	ag->port_drops_fd = maps.fd[TN_MAP_PORT_DROPS];
 	ag->stats_fd = maps.fd[TN_MAP_STATS];
@@ -322,6 +341,162 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	if (!ag->applier)
 		return -EIO;
 	return applier_refresh_links(ag->applier); /* attaches existing ports */
+}
+
+/* Entries in map fd (at most its max_entries), and that maximum. */
+static void agent_map_fill(int fd, uint64_t *used, uint64_t *max)
+{
+	struct bpf_map_info info = {0};
+	uint32_t len = sizeof(info);
+	uint8_t key[64], next[64];
+	void *prev = NULL;
+
+	*used = *max = 0;
+	if (fd < 0 || bpf_map_get_info_by_fd(fd, &info, &len) < 0 || info.key_size > sizeof(key))
+		return;
+	*max = info.max_entries;
+	if (info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		*used = info.max_entries; /* arrays are always full */
+		return;
+	}
+	while (*used < *max && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, info.key_size);
+		prev = key;
+		(*used)++;
+	}
+}
+
+/* One port's families. */
+static int agent_metrics_port(struct prom *p, const struct wire_port_status *ps,
+			      const char *ifname)
+{
+	char id[16];
+	int rc;
+
+	snprintf(id, sizeof(id), "%u", ps->port_id);
+	rc = prom_sample(p, "tenet_agent_port_up", ps->up ? 1.0 : 0.0, "port", id, "ifname",
+			 ifname, NULL);
+	rc = rc ?: prom_sample(p, "tenet_agent_port_packets_total", (double)ps->rx_packets,
+			       "port", id, "dir", "from_port", NULL);
+	rc = rc ?: prom_sample(p, "tenet_agent_port_packets_total", (double)ps->tx_packets,
+			       "port", id, "dir", "to_port", NULL);
+	rc = rc ?: prom_sample(p, "tenet_agent_port_bytes_total", (double)ps->rx_bytes, "port",
+			       id, "dir", "from_port", NULL);
+	rc = rc ?: prom_sample(p, "tenet_agent_port_bytes_total", (double)ps->tx_bytes, "port",
+			       id, "dir", "to_port", NULL);
+	for (uint32_t i = 0; i < ps->n_reasons && rc == 0; i++)
+		rc = prom_sample(p, "tenet_agent_port_drops_total", (double)ps->reasons[i].count,
+				 "port", id, "reason", reasons_name(ps->reasons[i].reason) ?: "?",
+				 NULL);
+	return rc;
+}
+
+/* The ports' families, from the same reading a STATUS sends. */
+static int agent_metrics_ports(struct agent *ag, struct prom *p, struct agent_status *st)
+{
+	int rc;
+
+	rc = prom_family(p, "tenet_agent_port_up", "gauge",
+			 "1 if the port's interface exists and the datapath is attached");
+	rc = rc ?: prom_family(p, "tenet_agent_port_packets_total", "counter",
+			       "Packets of each local port (port = port key)");
+	rc = rc ?: prom_family(p, "tenet_agent_port_bytes_total", "counter",
+			       "Bytes of each local port");
+	rc = rc ?: prom_family(p, "tenet_agent_port_drops_total", "counter",
+			       "Drops of packets from each local port, by reason (its largest)");
+	for (size_t i = 0; i < st->n && rc == 0; i++)
+		rc = agent_metrics_port(p, &st->ports[i], st->ifnames ? st->ifnames[i] : "");
+	return rc;
+}
+
+/* The host's counters (tn_stats) by name. */
+static int agent_metrics_host(struct prom *p, struct dropstats *ds)
+{
+	uint64_t host[WIRE_HOST_STATS];
+	uint32_t n = dropstats_host(ds, host, WIRE_HOST_STATS);
+	int rc;
+
+	rc = prom_family(p, "tenet_agent_packets_total", "counter",
+			 "The datapath's packet counters of this host, by what happened");
+	for (uint32_t i = 0; i < n && rc == 0; i++)
+		if (!reasons_is_drop(i))
+			rc = prom_sample(p, "tenet_agent_packets_total", (double)host[i], "counter",
+					 reasons_name(i), NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_drops_total", "counter",
+			       "Packets this host's datapath dropped, by reason");
+	for (uint32_t i = 0; i < n && rc == 0; i++)
+		if (reasons_is_drop(i))
+			rc = prom_sample(p, "tenet_agent_drops_total", (double)host[i], "reason",
+					 reasons_name(i), NULL);
+	return rc;
+}
+
+/* The tables' fill, the applier's state and the apply time. */
+static int agent_metrics_state(struct agent *ag, struct prom *p)
+{
+	static const char *const names[TN_MAP_MAX] = {
+	    [TN_MAP_LPORT] = "lport", [TN_MAP_FDB] = "fdb",		  [TN_MAP_ARP] = "arp",
+	    [TN_MAP_FLOOD] = "flood", [TN_MAP_PEER] = "peer",		  [TN_MAP_TUN_ALLOW] = "tun_allow",
+	    [TN_MAP_IFINDEX] = "ifindex", [TN_MAP_PORT_DROPS] = "port_drops",
+	};
+	uint64_t rows, errors, used, max;
+	int rc;
+
+	applier_get_stats(ag->applier, &rows, &errors);
+	rc = prom_family(p, "tenet_agent_applied_revision", "gauge",
+			 "Last revision this host applied");
+	rc = rc ?: prom_sample(p, "tenet_agent_applied_revision",
+			       (double)applier_rev(ag->applier), NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_rows_applied_total", "counter",
+			       "Map rows written from snapshots and deltas");
+	rc = rc ?: prom_sample(p, "tenet_agent_rows_applied_total", (double)rows, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_map_write_errors_total", "counter",
+			       "Map writes that failed (a map full, or the kernel refused)");
+	rc = rc ?: prom_sample(p, "tenet_agent_map_write_errors_total", (double)errors, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_apply_duration_seconds", "histogram",
+			       "Time to apply one snapshot or delta to the maps");
+	rc = rc ?: prom_hist_emit(p, "tenet_agent_apply_duration_seconds", &ag->apply, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_map_entries", "gauge",
+			       "Entries in each datapath table");
+	rc = rc ?: prom_family(p, "tenet_agent_map_max_entries", "gauge",
+			       "Capacity of each datapath table");
+	for (int m = 0; m < TN_MAP_MAX && rc == 0; m++) {
+		if (!names[m] || ag->maps.fd[m] < 0)
+			continue;
+		agent_map_fill(ag->maps.fd[m], &used, &max);
+		rc = prom_sample(p, "tenet_agent_map_entries", (double)used, "map", names[m], NULL);
+		rc = rc ?: prom_sample(p, "tenet_agent_map_max_entries", (double)max, "map",
+				       names[m], NULL);
+	}
+	return rc;
+}
+
+static void agent_metrics_ifname(void *arg, const struct applier_port *port)
+{
+	struct agent_status *st = arg;
+	size_t n = st->n;
+
+	agent_status_port(arg, port);
+	if (st->n == n + 1 && st->ifnames && n < st->cap_ifnames)
+		snprintf(st->ifnames[n], sizeof(st->ifnames[n]), "%s", port->ifname);
+}
+
+static int agent_metrics_fill(void *arg, struct prom *p)
+{
+	struct agent_status st = {.ag = arg};
+	int rc;
+
+	st.drops = dropstats_read(st.ag->port_drops_fd, st.ag->stats_fd, st.ag->ncpus);
+	st.cap_ifnames = 4096;
+	st.ifnames = calloc(st.cap_ifnames, sizeof(*st.ifnames));
+	applier_port_foreach(st.ag->applier, agent_metrics_ifname, &st);
+	rc = agent_metrics_state(st.ag, p);
+	rc = rc ?: agent_metrics_host(p, st.drops);
+	rc = rc ?: agent_metrics_ports(st.ag, p, &st);
+	dropstats_destroy(&st.drops);
+	free(st.ifnames);
+	free(st.ports);
+	return rc;
 }
 
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
@@ -346,6 +521,8 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 	ag->port_stats_fd = -1;
 	ag->port_drops_fd = -1;
 	ag->stats_fd = -1;
+	for (size_t i = 0; i < sizeof(ag->maps.fd) / sizeof(ag->maps.fd[0]); i++)
+		ag->maps.fd[i] = -1;
 	ag->ncpus = libbpf_num_possible_cpus();
 	ag->ev_status = event_new(base, -1, EV_PERSIST, agent_on_status, ag);
 	if (!ag->ev_status || event_add(ag->ev_status, &tv))
@@ -360,6 +537,10 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 	ag->sb = sbclient_new(base, &sc, &so);
 	if (!ag->sb)
 		goto out_free;
+	/* metrics are for operators: an address in use costs them, not the
+	 * datapath (logged) */
+	if (cfg->metrics_listen && cfg->metrics_listen[0])
+		ag->metrics = metrics_new(base, cfg->metrics_listen, agent_metrics_fill, ag);
 	log_info("agent started host=%s rev=%" PRIu64, cfg->host, applier_rev(ag->applier));
 	return ag;
 out_free:
@@ -376,6 +557,7 @@ void agent_destroy(struct agent **ap)
 	if (!ap || !*ap)
 		return;
 	ag = *ap;
+	metrics_destroy(&ag->metrics);
 	sbclient_destroy(&ag->sb);
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);

@@ -32,6 +32,7 @@ struct agent_config {
 	bool fake_datapath;	/* maps only, unpinned: no programs, no tunnel
 				 * device, no link monitor (fakedp.h) */
 	int status_ms;		/* STATUS period; 0 = 2000 */
+	const char *metrics_listen; /* "IP:PORT" for /metrics and /healthz, NULL: none */
 };
 
 /* Starts the agent on base. Returns NULL on failure (logged). */

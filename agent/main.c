@@ -50,6 +50,7 @@
 #include "loader.h"
 #include "fsutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "sbclient.h"
 #include "version.h"
 
@@ -66,6 +67,7 @@ struct main_opts {
 	const char *bpffs;	    /* --bpffs */
 	const char *state_dir;	    /* --state-dir */
 	const char *genkey;	    /* --genkey FILE */
+	const char *metrics;	    /* --metrics IP:PORT or "off"; NULL: the default */
 	int log_level;		    /* --log-level */
 	bool remove;		    /* --remove */
 	bool fake_datapath;	    /* --fake-datapath (benchmarks) */
@@ -79,6 +81,7 @@ static void main_usage(FILE *f)
 	    "usage: tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]\n"
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
+	    "                   [--metrics " METRICS_DEFAULT_LISTEN "|IP:PORT|off]\n"
 	    "       tenet-agent --genkey FILE [--force]\n"
 	    "       tenet-agent --version\n"
 	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
@@ -103,6 +106,7 @@ static const size_t main_str_opts[] = {
     offsetof(struct main_opts, bpffs),
     offsetof(struct main_opts, state_dir),
     offsetof(struct main_opts, genkey),
+    offsetof(struct main_opts, metrics),
 };
 
 static int main_parse(int argc, char **argv, struct main_opts *o)
@@ -117,6 +121,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"bpffs", required_argument, NULL, 7},
 	    {"state-dir", required_argument, NULL, 8},
 	    {"genkey", required_argument, NULL, 9},
+	    {"metrics", required_argument, NULL, 10},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
@@ -158,6 +163,10 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->force && !o->genkey) {
 		fprintf(stderr, "tenet-agent: --force goes with --genkey only\n");
+		return -EINVAL;
+	}
+	if (o->metrics && strcmp(o->metrics, "off") != 0 && !metrics_listen_valid(o->metrics)) {
+		fprintf(stderr, "tenet-agent: bad --metrics %s (IPv4:PORT or off)\n", o->metrics);
 		return -EINVAL;
 	}
 	if (optind != argc || o->genkey)
@@ -415,7 +424,14 @@ static int main_run(const struct main_opts *o)
 				   .tunnel_dev = o->tunnel_dev,
 				   .bpffs = o->bpffs,
 				   .state_dir = o->state_dir,
-				   .fake_datapath = o->fake_datapath};
+				   .fake_datapath = o->fake_datapath,
+				   /* on by default; a fake datapath (benchmarks run
+				    * many in one namespace) only when asked */
+				   .metrics_listen = o->metrics && strcmp(o->metrics, "off") == 0
+							 ? NULL
+						     : o->metrics	 ? o->metrics
+						     : o->fake_datapath ? NULL
+									: METRICS_DEFAULT_LISTEN};
 	struct event *ev_term = NULL, *ev_int = NULL;
 	struct event_base *base;
 	struct agent *ag = NULL;

@@ -51,6 +51,26 @@ wait_for 15 "port show vm says wrong_mac_seen" reason_is vm wrong_mac_seen ||
 	die "port show vm: status_reason $(tjson port show vm | jq -c .status_reason)"
 say "  tenetctl port show vm: status_reason wrong_mac_seen"
 
+say "* The agent's /metrics shows the same counters:"
+# agent_metric H SERIES: SERIES's value in host H's agent /metrics (its own
+# loopback, the default listener).
+agent_metric() {
+	ip netns exec "$TOPO_P-$1" curl -s --max-time 5 http://127.0.0.1:9464/metrics |
+		awk -v s="$2" '$1 == s { print $2 }'
+}
+port_key=$(tjson port show vm | jq -r .port_key)
+api_drops=$(spoof_count vm)
+metric_drops=$(agent_metric h1 "tenet_agent_port_drops_total{port=\"$port_key\",reason=\"spoof_mac\"}")
+[ -n "$metric_drops" ] && [ "$metric_drops" -ge "$api_drops" ] ||
+	die "agent /metrics spoof_mac of port $port_key: '${metric_drops}' (API: $api_drops)"
+host_metric=$(agent_metric h1 'tenet_agent_drops_total{reason="spoof_mac"}')
+[ -n "$host_metric" ] && [ "$host_metric" -gt 0 ] || die "agent /metrics host spoof_mac: '$host_metric'"
+[ "$(agent_metric h1 tenet_agent_applied_revision)" -gt 0 ] || die "agent /metrics revision"
+[ -n "$(agent_metric h1 'tenet_agent_map_entries{map="fdb"}')" ] || die "agent /metrics map fill"
+[ "$(ip netns exec "$TOPO_P-h1" curl -s --max-time 5 http://127.0.0.1:9464/healthz)" = ok ] ||
+	die "agent /healthz"
+say "  agent /metrics: port $port_key spoof_mac $metric_drops, host spoof_mac $host_metric"
+
 say "* Errors are clear:"
 out=$(tctl port stats no-such-port 2>&1) && die "port stats of an unknown port succeeded"
 printf '%s' "$out" | grep -q 'no such port' || die "unknown port: $out"
