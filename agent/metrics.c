@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "httpsend.h"
 #include "log.h"
 
 #define METRICS_TIMEOUT	 5  /* seconds a connection may take */
@@ -25,19 +26,6 @@ struct metrics {
 	void *arg;			   /* fill's argument */
 };
 
-static void metrics_send(struct evhttp_request *req, int status, const char *ct, const char *text,
-			 size_t len)
-{
-	struct evbuffer *buf = evbuffer_new();
-
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ct);
-	if (buf)
-		evbuffer_add(buf, text, len);
-	evhttp_send_reply(req, status, NULL, buf);
-	if (buf)
-		evbuffer_free(buf);
-}
-
 static void metrics_on_request(struct evhttp_request *req, void *arg)
 {
 	struct metrics *m = arg;
@@ -48,19 +36,19 @@ static void metrics_on_request(struct evhttp_request *req, void *arg)
 	int rc;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET)
-		return metrics_send(req, 405, "text/plain", "GET only\n", 9);
+		return http_send_text(req, 405, "text/plain", "GET only\n", 9);
 	if (path && strcmp(path, "/healthz") == 0)
-		return metrics_send(req, 200, "text/plain", "ok\n", 3);
+		return http_send_text(req, 200, "text/plain", "ok\n", 3);
 	if (!path || strcmp(path, "/metrics") != 0)
-		return metrics_send(req, 404, "text/plain", "/metrics or /healthz\n", 20);
+		return http_send_text(req, 404, "text/plain", "/metrics or /healthz\n", 20);
 	p = prom_new();
 	rc = p ? m->fill(m->arg, p) : -ENOMEM;
 	if (rc < 0) {
 		log_warn("metrics scrape failed err=%s", strerror(-rc));
-		metrics_send(req, 500, "text/plain", "cannot build the metrics\n", 25);
+		http_send_text(req, 500, "text/plain", "cannot build the metrics\n", 25);
 	} else {
 		text = prom_text(p, &len);
-		metrics_send(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		http_send_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	}
 	prom_destroy(&p);
 }

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <raft.h>
 
+#include "httpsend.h"
 #include "log.h"
 #include "prom.h"
 #include "raft_node.h"
@@ -282,20 +283,6 @@ static int api_metrics_conns(struct api *api, struct prom *p)
 	return rc;
 }
 
-/* Sends text (the caller's) with content type ct. */
-static void api_metrics_send(struct evhttp_request *req, int status, const char *ct,
-			     const char *text, size_t len)
-{
-	struct evbuffer *buf = evbuffer_new();
-
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ct);
-	if (buf)
-		evbuffer_add(buf, text, len);
-	evhttp_send_reply(req, status, NULL, buf);
-	if (buf)
-		evbuffer_free(buf);
-}
-
 void api_metrics_serve(struct api *api, struct evhttp_request *req)
 {
 	uint64_t rev = store_revision(api->store);
@@ -316,7 +303,7 @@ void api_metrics_serve(struct api *api, struct evhttp_request *req)
 	} else {
 		api_metrics_observe(api, req, 200);
 		text = prom_text(p, &len);
-		api_metrics_send(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		http_send_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	}
 	prom_destroy(&p);
 }
@@ -331,13 +318,13 @@ bool api_metrics_health(struct api *api, struct evhttp_request *req)
 	if (!path || (strcmp(path, "/healthz") != 0 && strcmp(path, "/readyz") != 0))
 		return false;
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		api_metrics_send(req, 405, "text/plain", "GET only\n", 9);
+		http_send_text(req, 405, "text/plain", "GET only\n", 9);
 		return true;
 	}
 	if (strcmp(path, "/healthz") == 0) {
 		/* the loop answers: the process is alive and not stuck */
 		api_metrics_observe(api, req, 200);
-		api_metrics_send(req, 200, "text/plain", "ok\n", 3);
+		http_send_text(req, 200, "text/plain", "ok\n", 3);
 		return true;
 	}
 	/* ready: serving writes is possible (a leader is known) and reads are
@@ -355,6 +342,6 @@ bool api_metrics_health(struct api *api, struct evhttp_request *req)
 	else
 		snprintf(body, sizeof(body), "ready\n");
 	api_metrics_observe(api, req, why ? 503 : 200);
-	api_metrics_send(req, why ? 503 : 200, "text/plain", body, strlen(body));
+	http_send_text(req, why ? 503 : 200, "text/plain", body, strlen(body));
 	return true;
 }
