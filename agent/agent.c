@@ -22,6 +22,7 @@
 #include "fakedp.h"
 #include "linkwatch.h"
 #include "loader.h"
+#include "trace.h"
 #include "log.h"
 #include "rtnl.h"
 #include "sbclient.h"
@@ -30,6 +31,7 @@
 struct agent {
 	struct loader *loader;	 /* the datapath, NULL with a fake one */
 	struct fakedp *fake;	 /* --fake-datapath maps, else NULL */
+	struct tracer *tracer;	 /* trace copy of the datapath, NULL until asked */
 	struct linkwatch *links; /* interface names -> indexes */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
@@ -309,6 +311,23 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	return applier_refresh_links(ag->applier); /* attaches existing ports */
 }
 
+/* sbclient trace: runs the request through the tracer (created on the
+ * first request; a fake datapath has no programs to trace). */
+static int agent_trace(void *arg, const struct wire_trace_req *req, struct wire_trace_reply *out)
+{
+	struct agent *ag = arg;
+
+	if (!ag->loader) {
+		memset(out, 0, sizeof(*out));
+		out->id = req->id;
+		out->err = EOPNOTSUPP;
+		return -EOPNOTSUPP;
+	}
+	if (!ag->tracer)
+		ag->tracer = tracer_new(loader_pin_dir(ag->loader));
+	return tracer_run(ag->tracer, req, out);
+}
+
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 {
 	struct sbclient_config sc = {0};
@@ -316,7 +335,8 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 				  .update = agent_update,
 				  .connected = agent_connected,
 				  .store_id = agent_store_id,
-				  .reset = agent_reset};
+				  .reset = agent_reset,
+				  .trace = agent_trace};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	struct agent_before before;
@@ -362,6 +382,7 @@ void agent_destroy(struct agent **ap)
 	sbclient_destroy(&ag->sb);
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
+	tracer_destroy(&ag->tracer);
 	loader_destroy(&ag->loader);
 	fakedp_destroy(&ag->fake);
 	if (ag->ev_status)
