@@ -24,20 +24,20 @@
 _Static_assert(sizeof(struct tn_trace) == WIRE_TRACE_LEN, "wire trace length");
 
 #define TRACE_ETH_HLEN 14
-#define TRACE_PKT_MAX 128
-#define TRACE_TTL 64
+#define TRACE_PKT_MAX  128
+#define TRACE_TTL      64
 
 /* The live tables the copy reuses; everything else is its own. */
 static const char *const tracer_live[] = {
-    TN_PIN_LPORT, TN_PIN_FDB,	  TN_PIN_ARP,	  TN_PIN_FLOOD,
+    TN_PIN_LPORT, TN_PIN_FDB,	    TN_PIN_ARP,	    TN_PIN_FLOOD,
     TN_PIN_PEER,  TN_PIN_TUN_ALLOW, TN_PIN_IFINDEX, TN_PIN_CONFIG,
 };
 #define TRACER_N_LIVE (sizeof(tracer_live) / sizeof(tracer_live[0]))
 
 struct tracer {
-	char pin_dir[PATH_MAX];		 /* <bpffs>/tenet/<host> */
-	struct tenet_bpf *skel;		 /* the test-mode copy, NULL until loaded */
-	__u32 live_id[TRACER_N_LIVE];	 /* ids of the live maps it reused */
+	char pin_dir[PATH_MAX];	      /* <bpffs>/tenet/<host> */
+	struct tenet_bpf *skel;	      /* the test-mode copy, NULL until loaded */
+	__u32 live_id[TRACER_N_LIVE]; /* ids of the live maps it reused */
 };
 
 struct tracer *tracer_new(const char *pin_dir)
@@ -122,7 +122,8 @@ static int tracer_load(struct tracer *t)
 		t->live_id[i] = tracer_pin_id(t, tracer_live[i], &fd);
 		if (!map || fd < 0) {
 			err = -ENOENT;
-			log_err("trace: live map missing name=%s pin_dir=%s", tracer_live[i], t->pin_dir);
+			log_err("trace: live map missing name=%s pin_dir=%s", tracer_live[i],
+				t->pin_dir);
 			goto out;
 		}
 		err = bpf_map__reuse_fd(map, fd);
@@ -143,8 +144,7 @@ out:
 }
 
 /* The port with id port_id in the live tn_ifindex: its ifindex and value. */
-static int tracer_find_port(struct tracer *t, __u32 port_id, __u32 *ifindex,
-			    struct tn_ifport *port)
+static int tracer_find_port(struct tracer *t, __u32 port_id, __u32 *ifindex, struct tn_ifport *port)
 {
 	int fd = bpf_map__fd(t->skel->maps.tn_ifindex);
 	struct tn_ifindex_key key, next;
@@ -176,8 +176,8 @@ static __u16 tracer_csum(const void *p, size_t n)
 }
 
 /* Ethernet + IPv4 + TCP SYN / UDP / ICMP echo request. Returns the length. */
-static __u32 tracer_build(__u8 *pkt, const __u8 *dst, const __u8 *src, __be32 saddr,
-			  __be32 daddr, __u8 proto, __u16 dport)
+static __u32 tracer_build(__u8 *pkt, const __u8 *dst, const __u8 *src, __be32 saddr, __be32 daddr,
+			  __u8 proto, __u16 dport)
 {
 	__u32 l4 = proto == IPPROTO_TCP ? 20 : 8, len = TRACE_ETH_HLEN + 20 + l4;
 	__u8 *ip = pkt + TRACE_ETH_HLEN, *th = ip + 20;
@@ -305,7 +305,8 @@ int tracer_run(struct tracer *t, const struct wire_trace_req *req, struct wire_t
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		err = tracer_do(t, req, out);
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		out->usec = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000);
+		out->usec =
+		    (uint64_t)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000);
 	}
 	if (err) {
 		out->err = (uint32_t)-err;

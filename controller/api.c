@@ -255,7 +255,7 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);
 		return;
 	}
-	if (api_cluster_route(api, req) || api_peers_route(api, req))
+	if (api_cluster_route(api, req) || api_peers_route(api, req) || api_trace_route(api, req))
 		return;
 	if (!api_route_parse(req, &r)) {
 		api_error(api, req, 404, "not_found", "no such resource", NULL);

@@ -119,6 +119,10 @@ void api_peers_on_close(struct api *api, struct evhttp_connection *evcon);
 /* Answers every request waiting for peers (503) and frees them; shutdown. */
 void api_peers_abort(struct api *api);
 
+/* True if the request names /v1/hosts/NAME/trace; then it was answered
+ * or deferred until the agent answers (api_trace.c). */
+bool api_trace_route(struct api *api, struct evhttp_request *req);
+
 /* Routes a request (api.c); used again after a barrier. */
 void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
 
