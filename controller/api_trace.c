@@ -27,7 +27,7 @@
 #include "wire.h"
 #include "../bpf/lib/trace.h"
 
-#define API_TRACE_TIMEOUT_MS 5000 /* per host asked */
+#define API_TRACE_TIMEOUT_MS 10000 /* per host asked (the first trace loads the copy) */
 
 /* Drop reason names (TN_DROP_*): local until a shared table exists. */
 static const char *const api_trace_drops[TN_STAT_MAX] = {
