@@ -533,8 +533,7 @@ static int wire_decode_hello(const msgpack_object *e, struct wire_msg *m)
 /* A bin into out: exactly n bytes (len NULL) or at most n (*len its size). */
 static bool wire_get_bin(const msgpack_object *o, void *out, uint32_t n, uint32_t *len)
 {
-	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > n ||
-	    (!len && o->via.bin.size != n))
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > n || (!len && o->via.bin.size != n))
 		return false;
 	if (o->via.bin.size)
 		memcpy(out, o->via.bin.ptr, o->via.bin.size);
@@ -550,9 +549,10 @@ static int wire_decode_trace(const msgpack_object *e, struct wire_trace_req *t)
 	for (int i = 0; i < 4; i++)
 		if (!wire_get_uint(&e[2 + i], UINT32_MAX, &v[i]))
 			return -EPROTO;
-	if (!wire_get_bin(&e[6], t->src_mac, 6, NULL) || !wire_get_bin(&e[7], t->dst_mac, 6, NULL) ||
-	    !wire_get_uint(&e[8], UINT32_MAX, &v[4]) || !wire_get_uint(&e[9], UINT32_MAX, &v[5]) ||
-	    !wire_get_uint(&e[10], UINT8_MAX, &proto) || !wire_get_uint(&e[11], UINT16_MAX, &dport))
+	if (!wire_get_bin(&e[6], t->src_mac, 6, NULL) ||
+	    !wire_get_bin(&e[7], t->dst_mac, 6, NULL) || !wire_get_uint(&e[8], UINT32_MAX, &v[4]) ||
+	    !wire_get_uint(&e[9], UINT32_MAX, &v[5]) || !wire_get_uint(&e[10], UINT8_MAX, &proto) ||
+	    !wire_get_uint(&e[11], UINT16_MAX, &dport))
 		return -EPROTO;
 	t->id = (uint32_t)v[0];
 	t->port_id = (uint32_t)v[1];

@@ -58,7 +58,7 @@
 #define WIRE_MAX_PORTS 65536 /* port entries in one STATUS */
 #define WIRE_MAX_MSG (256u << 20) /* bytes in one message */
 #define WIRE_STORE_ID_LEN 32 /* hex digits of a store identity (16 bytes) */
-#define WIRE_TRACE_LEN 1376 /* sizeof(struct tn_trace), bpf/lib/trace.h */
+#define WIRE_TRACE_LEN	  1376 /* sizeof(struct tn_trace), bpf/lib/trace.h */
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -98,25 +98,25 @@ struct wire_port_status {
 
 /* A trace request: one packet to run through the agent's datapath. */
 struct wire_trace_req {
-	uint32_t id; /* echoed in the reply */
-	uint32_t port_id; /* ingress port; 0: from the tunnel */
+	uint32_t id;	     /* echoed in the reply */
+	uint32_t port_id;    /* ingress port; 0: from the tunnel */
 	uint32_t remote_ip4; /* from the tunnel: outer source IPv4, network order */
-	uint32_t vni; /* from the tunnel: network */
-	uint8_t src_mac[6]; /* all zero: the ingress port's MAC */
-	uint8_t dst_mac[6]; /* all zero: resolve dst_ip4 through tn_arp */
-	uint32_t src_ip4; /* network order; 0: the port's first IPv4 */
-	uint32_t dst_ip4; /* network order */
-	uint8_t proto; /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP */
-	uint16_t dport; /* TCP/UDP destination port */
+	uint32_t vni;	     /* from the tunnel: network */
+	uint8_t src_mac[6];  /* all zero: the ingress port's MAC */
+	uint8_t dst_mac[6];  /* all zero: resolve dst_ip4 through tn_arp */
+	uint32_t src_ip4;    /* network order; 0: the port's first IPv4 */
+	uint32_t dst_ip4;    /* network order */
+	uint8_t proto;	     /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP */
+	uint16_t dport;	     /* TCP/UDP destination port */
 };
 
 /* A trace result. */
 struct wire_trace_reply {
-	uint32_t id; /* the request's */
-	uint32_t err; /* 0, or the positive errno of the failure */
-	uint64_t usec; /* time the agent took */
-	uint8_t dst_mac[6]; /* destination MAC of the crafted packet */
-	uint16_t trace_len; /* WIRE_TRACE_LEN when err is 0, else 0 */
+	uint32_t id;		       /* the request's */
+	uint32_t err;		       /* 0, or the positive errno of the failure */
+	uint64_t usec;		       /* time the agent took */
+	uint8_t dst_mac[6];	       /* destination MAC of the crafted packet */
+	uint16_t trace_len;	       /* WIRE_TRACE_LEN when err is 0, else 0 */
 	uint8_t trace[WIRE_TRACE_LEN]; /* struct tn_trace */
 };
 
@@ -147,7 +147,7 @@ struct wire_msg {
 			struct wire_port_status *ports;
 			size_t n_ports;
 		} status;
-		struct wire_trace_req trace; /* TRACE */
+		struct wire_trace_req trace;	      /* TRACE */
 		struct wire_trace_reply *trace_reply; /* TRACE_REPLY (owned) */
 	};
 };

@@ -142,14 +142,20 @@ static struct wire_msg sample(int i)
 		break;
 	case 10:
 		m.type = WIRE_TRACE;
-		m.trace = (struct wire_trace_req){.id = 0xffffffffu, .port_id = 7,
+		m.trace = (struct wire_trace_req){.id = 0xffffffffu,
+						  .port_id = 7,
 						  .src_mac = {0xfa, 0x16, 0x3e, 1, 2, 3},
-						  .dst_ip4 = 0x0200000a, .proto = 6, .dport = 65535};
+						  .dst_ip4 = 0x0200000a,
+						  .proto = 6,
+						  .dport = 65535};
 		break;
 	case 11:
 		m.type = WIRE_TRACE;
-		m.trace = (struct wire_trace_req){.id = 1, .remote_ip4 = 0x010012c6, .vni = 1u << 23,
-						  .dst_mac = {2, 0, 0, 0, 0, 0xb}, .proto = 17};
+		m.trace = (struct wire_trace_req){.id = 1,
+						  .remote_ip4 = 0x010012c6,
+						  .vni = 1u << 23,
+						  .dst_mac = {2, 0, 0, 0, 0, 0xb},
+						  .proto = 17};
 		break;
 	case 12:
 		m.type = WIRE_TRACE_REPLY;
@@ -448,8 +454,9 @@ static void test_trace_strict(void **state)
 	assert_int_equal(pk_decode(&k), -EPROTO);
 	/* reply: trace one byte short or long, a trace with an error */
 	for (int bad = 0; bad < 4; bad++) {
-		uint32_t n = bad == 0 ? WIRE_TRACE_LEN - 1 : bad == 1 ? WIRE_TRACE_LEN + 1 :
-							 WIRE_TRACE_LEN;
+		uint32_t n = bad == 0	? WIRE_TRACE_LEN - 1
+			     : bad == 1 ? WIRE_TRACE_LEN + 1
+					: WIRE_TRACE_LEN;
 
 		pk_head(&k, 7, WIRE_TRACE_REPLY);
 		msgpack_pack_uint32(&k.p, 1);
