@@ -123,6 +123,10 @@ void api_peers_abort(struct api *api);
  * or deferred until the agent answers (api_trace.c). */
 bool api_trace_route(struct api *api, struct evhttp_request *req);
 
+/* A connection closed: its traces still waiting will answer nobody. For
+ * api.c's connection close callback. */
+void api_trace_on_close(struct api *api, struct evhttp_connection *evcon);
+
 /* Routes a request (api.c); used again after a barrier. */
 void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
 

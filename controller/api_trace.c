@@ -67,7 +67,37 @@ struct api_trace {
 	__be32 src_ip4;		    /* the packet's source IPv4 */
 	json_t *body;		    /* the answer being built */
 	json_t *hops;		    /* body.hops */
+	struct api_trace *next;	    /* api_traces link */
 };
+
+/* Traces waiting for an agent (main thread only). */
+static struct api_trace *api_traces;
+
+static void api_trace_link(struct api_trace *t)
+{
+	t->next = api_traces;
+	api_traces = t;
+}
+
+/* Unlinks and frees t and its answer. */
+static void api_trace_free(struct api_trace *t)
+{
+	struct api_trace **pp = &api_traces;
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = t->next;
+	json_decref(t->body);
+	free(t);
+}
+
+void api_trace_on_close(struct api *api, struct evhttp_connection *evcon)
+{
+	for (struct api_trace *t = api_traces; t; t = t->next)
+		if (t->api == api && t->req && evhttp_request_get_connection(t->req) == evcon)
+			t->req = NULL; /* answered into the void when the agent replies */
+}
 
 static void api_trace_mac(char out[18], const uint8_t *m)
 {
@@ -218,9 +248,11 @@ static void api_trace_send(struct api_trace *t);
 static void api_trace_done(struct api_trace *t, int code, char *verdict)
 {
 	json_object_set_new(t->body, "verdict", json_string(verdict));
-	api_reply(t->api, t->req, code, t->body, store_revision(t->api->store));
+	if (t->req)
+		api_reply(t->api, t->req, code, json_incref(t->body),
+			  store_revision(t->api->store));
 	free(verdict);
-	free(t);
+	api_trace_free(t);
 }
 
 /* Appends text to a malloc'd string. */
@@ -280,8 +312,9 @@ static void api_trace_on_reply(void *arg, int status, const struct wire_trace_re
 		      : NULL;
 	if (status || r->err) {
 		if (!verdict) { /* the first host: the whole request failed */
-			json_decref(t->body);
-			if (status == -ETIMEDOUT)
+			if (!t->req)
+				;
+			else if (status == -ETIMEDOUT)
 				api_error(t->api, t->req, 504, "timeout",
 					  "the agent did not answer in time", NULL);
 			else if (status)
@@ -295,7 +328,7 @@ static void api_trace_on_reply(void *arg, int status, const struct wire_trace_re
 					  r->err == EHOSTUNREACH || r->err == ENOENT ? 422 : 500,
 					  "trace_failed", line, NULL);
 			}
-			free(t);
+			api_trace_free(t);
 			return;
 		}
 		snprintf(line, sizeof(line), "; on %s: not traced (%s)", t->host,
@@ -395,9 +428,10 @@ static void api_trace_send(struct api_trace *t)
 	snprintf(msg, sizeof(msg), "host %s has no agent session with this controller node%s",
 		 t->host,
 		 rc == -ENOTCONN ? " (in a cluster: ask the node it is connected to)" : "");
-	json_decref(t->body);
-	api_error(t->api, t->req, rc == -EBUSY ? 503 : 409, "host_not_connected", msg, NULL);
-	free(t);
+	if (t->req)
+		api_error(t->api, t->req, rc == -EBUSY ? 503 : 409, "host_not_connected", msg,
+			  NULL);
+	api_trace_free(t);
 }
 
 /* The port named by id or name (new reference); NULL with *ambiguous. */
@@ -587,6 +621,7 @@ bool api_trace_route(struct api *api, struct evhttp_request *req)
 	t->body = json_object();
 	t->hops = json_array();
 	json_object_set_new(t->body, "hops", t->hops);
+	api_trace_link(t);
 	api_trace_send(t);
 	return true;
 out_free:

@@ -16,12 +16,16 @@ topo_init "${1:-$top/build}"
 command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin:/sbin
 command -v bpftool >/dev/null || die "bpftool not found"
 
-# counters: every live counter of both hosts, as one line of JSON.
+# counters: the live counters of both hosts (every tn_stats entry, the
+# tn_port_stats slots 1-4: slots are dense from 1 and each host has one
+# port), as one line of JSON.
 counters() {
-	local h m
+	local h k
 	for h in h1 h2; do
-		for m in tn_stats tn_port_stats; do
-			bpftool -j map dump pinned "$TOPO_BPFFS/tenet/$h/$m" || return 1
+		bpftool -j map dump pinned "$TOPO_BPFFS/tenet/$h/tn_stats" || return 1
+		for k in 1 2 3 4; do
+			bpftool -j map lookup pinned "$TOPO_BPFFS/tenet/$h/tn_port_stats" key "$k" 0 0 0 ||
+				return 1
 		done
 	done | python3 -c 'import json, sys
 d = json.JSONDecoder(); s = sys.stdin.read().strip(); out = []
