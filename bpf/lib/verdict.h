@@ -95,13 +95,17 @@ static __always_inline struct tn_trace_step *tn_trace_step(__u32 stage, __u32 ke
 static __always_inline void tn_trace_port(__u32 stage, __u32 key, const struct tn_ifport *port,
 					  __u32 ifindex)
 {
-	struct tn_trace_step *st = tn_trace_step(stage, key, port != NULL, port ? port->vni : 0);
+	struct tn_trace_step *st;
 
+	if (!tn_test_mode) /* first: nothing of the below is computed in production */
+		return;
+	st = tn_trace_step(stage, key, port != NULL, 0);
 	if (!st)
 		return;
 	st->ifindex = ifindex;
 	if (!port)
 		return;
+	st->vni = port->vni;
 	st->port_id = port->port_id;
 	st->slot = port->slot;
 	st->ip4 = port->ip4;
