@@ -24,6 +24,7 @@
 #include "fakedp.h"
 #include "linkwatch.h"
 #include "loader.h"
+#include "trace.h"
 #include "log.h"
 #include "metrics.h"
 #include "reasons.h"
@@ -34,6 +35,7 @@
 struct agent {
 	struct loader *loader;	 /* the datapath, NULL with a fake one */
 	struct fakedp *fake;	 /* --fake-datapath maps, else NULL */
+	struct tracer *tracer;	 /* trace copy of the datapath, NULL until asked */
 	struct linkwatch *links; /* interface names -> indexes */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
@@ -499,6 +501,23 @@ static int agent_metrics_fill(void *arg, struct prom *p)
 	return rc;
 }
 
+/* sbclient trace: runs the request through the tracer (created on the
+ * first request; a fake datapath has no programs to trace). */
+static int agent_trace(void *arg, const struct wire_trace_req *req, struct wire_trace_reply *out)
+{
+	struct agent *ag = arg;
+
+	if (!ag->loader) {
+		memset(out, 0, sizeof(*out));
+		out->id = req->id;
+		out->err = EOPNOTSUPP;
+		return -EOPNOTSUPP;
+	}
+	if (!ag->tracer)
+		ag->tracer = tracer_new(loader_pin_dir(ag->loader));
+	return tracer_run(ag->tracer, req, out);
+}
+
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 {
 	struct sbclient_config sc = {0};
@@ -506,7 +525,8 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 				  .update = agent_update,
 				  .connected = agent_connected,
 				  .store_id = agent_store_id,
-				  .reset = agent_reset};
+				  .reset = agent_reset,
+				  .trace = agent_trace};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	struct agent_before before;
@@ -561,6 +581,7 @@ void agent_destroy(struct agent **ap)
 	sbclient_destroy(&ag->sb);
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
+	tracer_destroy(&ag->tracer);
 	loader_destroy(&ag->loader);
 	fakedp_destroy(&ag->fake);
 	if (ag->ev_status)

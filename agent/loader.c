@@ -213,6 +213,11 @@ static int loader_map_fd(const struct loader *l, int map)
 	return m ? bpf_map__fd(m) : -1;
 }
 
+const char *loader_pin_dir(const struct loader *l)
+{
+	return l ? l->pin_dir : NULL;
+}
+
 void loader_map_fds(const struct loader *l, struct applier_maps *maps)
 {
 	for (size_t i = 0; i < sizeof(maps->fd) / sizeof(maps->fd[0]); i++)

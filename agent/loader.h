@@ -41,6 +41,9 @@ void loader_destroy(struct loader **lp);
  * rows, or not all of them, so the applied revision is 0. */
 bool loader_fresh(const struct loader *l);
 
+/* The pin directory <bpffs>/tenet/<host> (owned by the loader). */
+const char *loader_pin_dir(const struct loader *l);
+
 /* Fills maps->fd[] with the datapath's map fds (owned by the loader). */
 void loader_map_fds(const struct loader *l, struct applier_maps *maps);
 

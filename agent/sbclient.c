@@ -309,6 +309,25 @@ static bool sbclient_beat_current(struct sbclient *sb, const struct wire_msg *m)
 }
 
 /* Handles one received frame. */
+/* Runs a trace request and answers it (TRACE_REPLY, same id). */
+static void sbclient_on_trace(struct sbclient *sb, const struct wire_trace_req *req)
+{
+	struct wire_trace_reply *r = calloc(1, sizeof(*r));
+	struct wire_msg m = {.type = WIRE_TRACE_REPLY};
+
+	if (!r)
+		return;
+	if (sb->ops.trace) {
+		sb->ops.trace(sb->ops.arg, req, r);
+	} else {
+		r->id = req->id;
+		r->err = EOPNOTSUPP;
+	}
+	m.trace_reply = r;
+	sbclient_send(sb, &m);
+	free(r);
+}
+
 static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t len)
 {
 	struct wire_msg m;
@@ -343,6 +362,11 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 		} else if (sbclient_beat_current(sb, &m)) {
 			sbclient_heard(sb);
 		}
+		break;
+	case WIRE_TRACE:
+		sb->stats.rx_msgs++;
+		sbclient_heard(sb);
+		sbclient_on_trace(sb, &m.trace);
 		break;
 	default:
 		sb->stats.rx_rejected++;

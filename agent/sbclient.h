@@ -94,6 +94,9 @@ struct sbclient_ops {
 	 * the applied revision to 0 and record store_id (keep the maps: the
 	 * next SNAPSHOT reconciles them). NULL: identities are ignored. */
 	void (*reset)(void *arg, const char *store_id);
+	/* Runs a TRACE request (agent/trace.h), filling *out; its TRACE_REPLY
+	 * is sent whatever it returns. NULL: answered with EOPNOTSUPP. */
+	int (*trace)(void *arg, const struct wire_trace_req *req, struct wire_trace_reply *out);
 	void *arg; /* passed to every callback */
 };
 

@@ -59,13 +59,16 @@ int tn_tunnel_ingress(struct __sk_buff *skb)
 	struct tn_tun_allow_key allow = {};
 	struct tn_peer_key peer = {};
 	__be32 remote;
+	bool found;
 	__u32 vni;
 
 	tn_stat_inc(TN_STAT_RX_TUNNEL);
 	if (tn_tunnel_key_get(skb, &remote, &vni))
 		return tn_drop(skb, TN_DROP_NO_TUNNEL_KEY, 0);
 	peer.ip4 = remote;
-	if (!bpf_map_lookup_elem(&tn_peer, &peer))
+	found = bpf_map_lookup_elem(&tn_peer, &peer) != NULL;
+	tn_trace_peer(vni, remote, found);
+	if (!found)
 		return tn_drop(skb, TN_DROP_UNKNOWN_PEER, 0);
 	allow.vni = vni;
 	allow.remote_ip4 = remote;

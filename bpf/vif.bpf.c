@@ -49,6 +49,7 @@ int tn_vif_ingress(struct __sk_buff *skb)
 	if (!eth)
 		return tn_drop(skb, TN_DROP_MALFORMED, 0);
 	port = bpf_map_lookup_elem(&tn_ifindex, &key);
+	tn_trace_port(TN_STAGE_VIF, TN_TKEY_IFINDEX, port, key.ifindex);
 	if (!port)
 		return tn_drop(skb, TN_DROP_NO_PORT, 0);
 	tn_port_count(port->slot, TN_PORT_RX, skb->len);

@@ -33,4 +33,8 @@ int cmd_wait(struct ctl *ctl, int argc, char **argv);
  * (cluster.c); membership changes are sent to the leader. */
 int cmd_cluster(struct ctl *ctl, int argc, char **argv);
 
+/* trace HOST --from PORT --to IP|MAC [...] -> POST /v1/hosts/HOST/trace
+ * (trace.c) */
+int cmd_trace(struct ctl *ctl, int argc, char **argv);
+
 #endif

@@ -41,6 +41,8 @@ static const char ctl_usage_text[] =
     "usage: tenetctl [options] <resource> <verb> [args...]\n"
     "       tenetctl [options] status\n"
     "       tenetctl [options] wait REVISION\n"
+    "       tenetctl [options] trace HOST --from PORT --to IP|MAC [--proto tcp|udp|icmp]\n"
+    "                [--dport N] [--src-mac MAC] [--from-tunnel HOST]\n"
     "       tenetctl [options] cluster status|add ID RAFT/API|remove ID|transfer [ID]\n"
     "\n"
     "resources: tenant, network, subnet, port, host\n"
@@ -152,6 +154,11 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 			for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++)
 				if (ctl_is_opt(arg, opts[o].lng, opts[o].shrt))
 					break;
+			if (o == sizeof(opts) / sizeof(opts[0]) && a->npos &&
+			    strcmp(a->pos[0], "trace") == 0 && a->npos < CTL_MAX_ARGS) {
+				a->pos[a->npos++] = argv[i]; /* trace's own options */
+				continue;
+			}
 			if (o == sizeof(opts) / sizeof(opts[0])) {
 				fprintf(stderr, "error: unknown option '%s'\n", arg);
 				return -EINVAL;
@@ -291,7 +298,7 @@ static int ctl_early(struct ctl_args *a, const struct kind **k)
 		return CTL_EXIT_USAGE;
 	}
 	if (!*k && strcmp(first, "status") != 0 && strcmp(first, "wait") != 0 &&
-	    strcmp(first, "cluster") != 0) {
+	    strcmp(first, "cluster") != 0 && strcmp(first, "trace") != 0) {
 		fprintf(stderr, "error: unknown resource or command '%s'\n\n%s", first,
 			ctl_usage_text);
 		return CTL_EXIT_USAGE;
@@ -329,6 +336,8 @@ int main(int argc, char **argv)
 		rc = cmd_status(&ctl, a.npos - 1, a.pos + 1);
 	else if (strcmp(a.pos[0], "cluster") == 0)
 		rc = cmd_cluster(&ctl, a.npos - 1, a.pos + 1);
+	else if (strcmp(a.pos[0], "trace") == 0)
+		rc = cmd_trace(&ctl, a.npos - 1, a.pos + 1);
 	else
 		rc = cmd_wait(&ctl, a.npos - 1, a.pos + 1);
 	http_client_destroy(&ctl.http);

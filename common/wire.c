@@ -27,6 +27,7 @@
 static const unsigned int wire_counts[WIRE_TYPE_MAX] = {
     [WIRE_HELLO] = 5, [WIRE_SNAPSHOT] = 4, [WIRE_DELTA] = 5,
     [WIRE_ACK] = 3,   [WIRE_STATUS] = 4,   [WIRE_HEARTBEAT] = 3,
+    [WIRE_TRACE] = 12, [WIRE_TRACE_REPLY] = 7,
 };
 
 /* True for the types that may end with a store identity. */
@@ -110,6 +111,7 @@ const char *wire_type_name(int type)
 	static const char *const names[WIRE_TYPE_MAX] = {
 	    [WIRE_HELLO] = "HELLO", [WIRE_SNAPSHOT] = "SNAPSHOT", [WIRE_DELTA] = "DELTA",
 	    [WIRE_ACK] = "ACK",	    [WIRE_STATUS] = "STATUS",	  [WIRE_HEARTBEAT] = "HEARTBEAT",
+	    [WIRE_TRACE] = "TRACE", [WIRE_TRACE_REPLY] = "TRACE_REPLY",
 	};
 
 	if (type <= 0 || type >= WIRE_TYPE_MAX)
@@ -240,6 +242,42 @@ static int wire_pack_hello(msgpack_packer *pk, const struct wire_msg *m)
 	return rc ? -ENOMEM : 0;
 }
 
+static int wire_pack_bin(msgpack_packer *pk, const void *p, size_t n)
+{
+	return msgpack_pack_bin(pk, n) || msgpack_pack_bin_body(pk, p, n);
+}
+
+static int wire_pack_trace(msgpack_packer *pk, const struct wire_trace_req *t)
+{
+	int rc = 0;
+
+	rc |= msgpack_pack_uint32(pk, t->id);
+	rc |= msgpack_pack_uint32(pk, t->port_id);
+	rc |= msgpack_pack_uint32(pk, t->remote_ip4);
+	rc |= msgpack_pack_uint32(pk, t->vni);
+	rc |= wire_pack_bin(pk, t->src_mac, 6);
+	rc |= wire_pack_bin(pk, t->dst_mac, 6);
+	rc |= msgpack_pack_uint32(pk, t->src_ip4);
+	rc |= msgpack_pack_uint32(pk, t->dst_ip4);
+	rc |= msgpack_pack_uint8(pk, t->proto);
+	rc |= msgpack_pack_uint16(pk, t->dport);
+	return rc ? -ENOMEM : 0;
+}
+
+static int wire_pack_trace_reply(msgpack_packer *pk, const struct wire_trace_reply *r)
+{
+	int rc = 0;
+
+	if (!r || r->trace_len != (r->err ? 0 : WIRE_TRACE_LEN) || r->err > INT32_MAX)
+		return -EINVAL;
+	rc |= msgpack_pack_uint32(pk, r->id);
+	rc |= msgpack_pack_uint32(pk, r->err);
+	rc |= msgpack_pack_uint64(pk, r->usec);
+	rc |= wire_pack_bin(pk, r->dst_mac, 6);
+	rc |= wire_pack_bin(pk, r->trace, r->trace_len);
+	return rc ? -ENOMEM : 0;
+}
+
 /* Packs the fields after [version, type]. */
 static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 {
@@ -265,6 +303,10 @@ static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 			return -ENOMEM;
 		rc = wire_pack_ports(pk, m->status.ports, m->status.n_ports);
 		return rc ? rc : wire_pack_host(pk, m);
+	case WIRE_TRACE:
+		return wire_pack_trace(pk, &m->trace);
+	case WIRE_TRACE_REPLY:
+		return wire_pack_trace_reply(pk, m->trace_reply);
 	default:
 		return -EINVAL;
 	}
@@ -581,6 +623,62 @@ static int wire_decode_hello(const msgpack_object *e, struct wire_msg *m)
 	return 0;
 }
 
+/* A bin into out: exactly n bytes (len NULL) or at most n (*len its size). */
+static bool wire_get_bin(const msgpack_object *o, void *out, uint32_t n, uint32_t *len)
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > n || (!len && o->via.bin.size != n))
+		return false;
+	if (o->via.bin.size)
+		memcpy(out, o->via.bin.ptr, o->via.bin.size);
+	if (len)
+		*len = o->via.bin.size;
+	return true;
+}
+
+static int wire_decode_trace(const msgpack_object *e, struct wire_trace_req *t)
+{
+	uint64_t v[6], proto, dport;
+
+	for (int i = 0; i < 4; i++)
+		if (!wire_get_uint(&e[2 + i], UINT32_MAX, &v[i]))
+			return -EPROTO;
+	if (!wire_get_bin(&e[6], t->src_mac, 6, NULL) ||
+	    !wire_get_bin(&e[7], t->dst_mac, 6, NULL) || !wire_get_uint(&e[8], UINT32_MAX, &v[4]) ||
+	    !wire_get_uint(&e[9], UINT32_MAX, &v[5]) || !wire_get_uint(&e[10], UINT8_MAX, &proto) ||
+	    !wire_get_uint(&e[11], UINT16_MAX, &dport))
+		return -EPROTO;
+	t->id = (uint32_t)v[0];
+	t->port_id = (uint32_t)v[1];
+	t->remote_ip4 = (uint32_t)v[2];
+	t->vni = (uint32_t)v[3];
+	t->src_ip4 = (uint32_t)v[4];
+	t->dst_ip4 = (uint32_t)v[5];
+	t->proto = (uint8_t)proto;
+	t->dport = (uint16_t)dport;
+	return 0;
+}
+
+static int wire_decode_trace_reply(const msgpack_object *e, struct wire_msg *m)
+{
+	struct wire_trace_reply *r = calloc(1, sizeof(*r));
+	uint64_t id, err;
+	uint32_t len;
+
+	if (!r)
+		return -ENOMEM;
+	m->trace_reply = r;
+	if (!wire_get_uint(&e[2], UINT32_MAX, &id) || !wire_get_uint(&e[3], INT32_MAX, &err) ||
+	    !wire_get_uint(&e[4], UINT64_MAX, &r->usec) ||
+	    !wire_get_bin(&e[5], r->dst_mac, 6, NULL) ||
+	    !wire_get_bin(&e[6], r->trace, WIRE_TRACE_LEN, &len) ||
+	    len != (err ? 0 : WIRE_TRACE_LEN))
+		return -EPROTO;
+	r->id = (uint32_t)id;
+	r->err = (uint32_t)err;
+	r->trace_len = (uint16_t)len;
+	return 0;
+}
+
 /* Decodes the fields after [version, type]; e has wire_counts[type] items. */
 static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
 {
@@ -603,6 +701,10 @@ static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
 		if (!wire_get_uint(&e[2], UINT64_MAX, &m->status.rev))
 			return -EPROTO;
 		return wire_decode_ports(&e[3], m);
+	case WIRE_TRACE:
+		return wire_decode_trace(e, &m->trace);
+	case WIRE_TRACE_REPLY:
+		return wire_decode_trace_reply(e, m);
 	default:
 		return -ENOTSUP;
 	}
@@ -694,6 +796,9 @@ void wire_msg_release(struct wire_msg *m)
 		break;
 	case WIRE_STATUS:
 		free(m->status.ports);
+		break;
+	case WIRE_TRACE_REPLY:
+		free(m->trace_reply);
 		break;
 	default:
 		break;

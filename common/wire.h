@@ -9,6 +9,11 @@
  *   ACK       [1, 4, rev:uint]                                    agent -> ctl
  *   STATUS    [1, 5, rev:uint, ports:array (, host:array)]        agent -> ctl
  *   HEARTBEAT [1, 6, rev:uint (, store:str)]                      both ways
+ *   TRACE     [1, 7, id:uint, port_id:uint, remote:uint, vni:uint,
+ *              src_mac:bin6, dst_mac:bin6, src_ip4:uint, dst_ip4:uint,
+ *              proto:uint, dport:uint]                            ctl -> agent
+ *   TRACE_REPLY [1, 8, id:uint, err:uint, usec:uint, dst_mac:bin6,
+ *              trace:bin]                                         agent -> ctl
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
  *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint
@@ -41,6 +46,12 @@
  * revision `from` only; any other current revision is a gap, which the agent
  * answers with a HELLO carrying its revision, and the controller with a
  * SNAPSHOT.
+ *
+ * TRACE asks the agent to run one crafted packet through its loaded
+ * datapath in test mode (`tenetctl trace`, agent/trace.h); TRACE_REPLY
+ * answers it with the same id: err 0 and the datapath's decision trace
+ * (struct tn_trace of bpf/lib/trace.h, byte for byte, exactly
+ * WIRE_TRACE_LEN bytes), or an errno and an empty trace.
  */
 #ifndef TENET_WIRE_H
 #define TENET_WIRE_H
@@ -59,6 +70,7 @@
 #define WIRE_PORT_REASONS 8	       /* drop reasons one port entry of a STATUS carries */
 #define WIRE_HOST_STATS	  64	       /* host counters one STATUS carries */
 #define WIRE_STORE_ID_LEN 32	       /* hex digits of a store identity (16 bytes) */
+#define WIRE_TRACE_LEN	  1376	       /* sizeof(struct tn_trace), bpf/lib/trace.h */
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -67,6 +79,8 @@ enum wire_type {
 	WIRE_ACK = 4,
 	WIRE_STATUS = 5,
 	WIRE_HEARTBEAT = 6,
+	WIRE_TRACE = 7,
+	WIRE_TRACE_REPLY = 8,
 	WIRE_TYPE_MAX
 };
 
@@ -104,6 +118,30 @@ struct wire_port_status {
 	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* distinct reasons */
 };
 
+/* A trace request: one packet to run through the agent's datapath. */
+struct wire_trace_req {
+	uint32_t id;	     /* echoed in the reply */
+	uint32_t port_id;    /* ingress port; 0: from the tunnel */
+	uint32_t remote_ip4; /* from the tunnel: outer source IPv4, network order */
+	uint32_t vni;	     /* from the tunnel: network */
+	uint8_t src_mac[6];  /* all zero: the ingress port's MAC */
+	uint8_t dst_mac[6];  /* all zero: resolve dst_ip4 through tn_arp */
+	uint32_t src_ip4;    /* network order; 0: the port's first IPv4 */
+	uint32_t dst_ip4;    /* network order */
+	uint8_t proto;	     /* IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP */
+	uint16_t dport;	     /* TCP/UDP destination port */
+};
+
+/* A trace result. */
+struct wire_trace_reply {
+	uint32_t id;		       /* the request's */
+	uint32_t err;		       /* 0, or the positive errno of the failure */
+	uint64_t usec;		       /* time the agent took */
+	uint8_t dst_mac[6];	       /* destination MAC of the crafted packet */
+	uint16_t trace_len;	       /* WIRE_TRACE_LEN when err is 0, else 0 */
+	uint8_t trace[WIRE_TRACE_LEN]; /* struct tn_trace */
+};
+
 /* A decoded message. Pointers are owned by the message: wire_msg_release. */
 struct wire_msg {
 	enum wire_type type;
@@ -135,6 +173,8 @@ struct wire_msg {
 			uint64_t host[WIRE_HOST_STATS];
 			uint32_t n_host; /* entries used in host */
 		} status;
+		struct wire_trace_req trace;	      /* TRACE */
+		struct wire_trace_reply *trace_reply; /* TRACE_REPLY (owned) */
 	};
 };
 

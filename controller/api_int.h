@@ -214,6 +214,14 @@ struct bufferevent *api_tls_server_bev(struct api_tls *t, struct event_base *bas
 struct evhttp_connection *api_tls_peer_conn(struct api_tls *t, struct event_base *base,
 					    const char *host, uint16_t port);
 
+/* True if the request names /v1/hosts/NAME/trace; then it was answered
+ * or deferred until the agent answers (api_trace.c). */
+bool api_trace_route(struct api *api, struct evhttp_request *req);
+
+/* A connection closed: its traces still waiting will answer nobody. For
+ * api.c's connection close callback. */
+void api_trace_on_close(struct api *api, struct evhttp_connection *evcon);
+
 /* Routes a request (api.c); used again after a barrier. */
 void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
 

@@ -174,7 +174,7 @@ void sb_disconnect(struct sb_host *h, const char *why)
  * to h's session. A failed encode or send (peer gone, or its
  * queue full) drops the session: the agent will HELLO again and get a
  * SNAPSHOT, where a later DELTA would skip what this one carried. */
-static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
+int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 {
 	zframe_t *rid, *payload;
 	uint8_t *buf;
@@ -189,7 +189,8 @@ static int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_m
 	} else {
 		struct wire_msg out = *m; /* shallow: with our store's identity */
 
-		memcpy(out.store_id, sb->store_id, sizeof(out.store_id));
+		if (m->type != WIRE_TRACE) /* the only type without an identity we send */
+			memcpy(out.store_id, sb->store_id, sizeof(out.store_id));
 		rc = wire_encode(&out, &buf, &len);
 	}
 	if (rc) {
@@ -398,6 +399,8 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		sb_on_ack(sb, h, m);
 	else if (m->type == WIRE_STATUS)
 		sb_on_status(sb, h, m);
+	else if (m->type == WIRE_TRACE_REPLY)
+		sb_trace_reply(sb, h, m->trace_reply);
 	else if (m->type != WIRE_HEARTBEAT)
 		sb_drop(sb, rx_rejected, "unexpected %s host=%s", wire_type_name(m->type), h->name);
 }
@@ -764,6 +767,7 @@ void southbound_destroy(struct southbound **sbp)
 		return;
 	while (sb->waits)
 		sb_wait_finish(sb, sb->waits, -ECANCELED);
+	sb_trace_abort(sb);
 	if (sb->ev_router)
 		event_free(sb->ev_router);
 	if (sb->ev_zap)

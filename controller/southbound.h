@@ -36,6 +36,8 @@
 
 struct store;
 struct southbound;
+struct wire_trace_req;
+struct wire_trace_reply;
 
 /* What the controller knows of one host's session. */
 struct southbound_host_info {
@@ -101,6 +103,18 @@ void southbound_publish(struct southbound *sb);
  * -ENOMEM. */
 int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbound_wait_cb cb,
 		    void *arg);
+
+/* Called once when a trace completes: status 0 with the agent's reply
+ * (valid only during the call; its err may say the agent could not run
+ * it), -ETIMEDOUT, -ENOTCONN (the session ended) or -ECANCELED. */
+typedef void (*southbound_trace_cb)(void *arg, int status, const struct wire_trace_reply *reply);
+
+/* Sends req (its id is assigned here) to host's agent and calls cb with
+ * the TRACE_REPLY, or after timeout_ms. Returns 0 (cb will be called,
+ * never before this returns), -ENOENT (no such host), -ENOTCONN (the
+ * host has no live session with this node), -ENOMEM. */
+int southbound_trace(struct southbound *sb, const char *host, struct wire_trace_req *req,
+		     int timeout_ms, southbound_trace_cb cb, void *arg);
 
 /* Fills *out for host name; false if the host never connected. */
 bool southbound_host_info(struct southbound *sb, const char *name,

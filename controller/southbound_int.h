@@ -82,6 +82,8 @@ struct southbound {
 	unsigned refusal_suppressed;   /* refusals not logged (window full) since the
 					* last refusal line */
 	int fail_encodes;	       /* tests only: fail this many encodes (fault injection) */
+	struct sb_trace *traces;       /* trace requests waiting for their reply */
+	uint32_t trace_id;	       /* id of the last trace request sent */
 };
 
 /* ---- southbound.c ---- */
@@ -98,6 +100,10 @@ void sb_kick(struct southbound *sb);
 
 /* Ends h's session, if any, logging why. */
 void sb_disconnect(struct sb_host *h, const char *why);
+
+/* Sends m to h's session; a failed encode or send drops the session.
+ * Returns 0 or -errno (-ENOTCONN without a session). */
+int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m);
 
 /* Sends a SNAPSHOT (from 0) or DELTA (from h->sent_rev) of rows bringing h
  * to sb->rev; on success h->sent_rev = sb->rev. A failed send drops the
@@ -119,5 +125,14 @@ void sb_check_waits(struct southbound *sb);
  * ahead once the node reached them). Returns 0, or -errno (logged; hosts not
  * recompiled keep their rows). */
 int sb_refresh(struct southbound *sb, bool send);
+
+/* ---- southbound_trace.c ---- */
+
+/* A TRACE_REPLY from h: completes the request it answers (others are
+ * counted and dropped). */
+void sb_trace_reply(struct southbound *sb, struct sb_host *h, const struct wire_trace_reply *r);
+
+/* Completes every waiting trace with -ECANCELED; for shutdown. */
+void sb_trace_abort(struct southbound *sb);
 
 #endif

@@ -183,6 +183,57 @@ static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u3
 	return TC_ACT_SHOT;
 }
 
+/* Records an FDB lookup of (vni, mac) and what it found in the current
+ * trace step (test mode only). */
+static __always_inline void tn_trace_fdb(__u32 stage, __u32 vni, const __u8 *mac,
+					 const struct tn_fdb *fdb)
+{
+	struct tn_trace_step *st;
+
+	if (!tn_test_mode) /* first: nothing of the below is computed in production */
+		return;
+	st = tn_trace_step(stage, TN_TKEY_FDB, fdb != NULL, vni);
+	if (!st)
+		return;
+	__builtin_memcpy(st->mac, mac, 6);
+	if (!fdb)
+		return;
+	st->port_id = fdb->port_id;
+	st->ifindex = fdb->ifindex;
+	st->slot = fdb->slot;
+	st->ip4 = fdb->remote_ip4;
+	st->flags = fdb->flags;
+}
+
+/* Records the ARP responder's lookup of key and what it found. */
+static __always_inline void tn_trace_arp(const struct tn_arp_key *key, const struct tn_arp *ent)
+{
+	struct tn_trace_step *st;
+
+	if (!tn_test_mode)
+		return;
+	st = tn_trace_step(TN_STAGE_ARP, TN_TKEY_ARP, ent != NULL, key->vni);
+	if (!st)
+		return;
+	st->ip4 = key->ip4;
+	if (!ent)
+		return;
+	st->port_id = ent->port_id;
+	__builtin_memcpy(st->mac, ent->mac, 6);
+}
+
+/* Records the tunnel ingress's tn_peer lookup of remote for vni. */
+static __always_inline void tn_trace_peer(__u32 vni, __be32 remote, bool found)
+{
+	struct tn_trace_step *st;
+
+	if (!tn_test_mode)
+		return;
+	st = tn_trace_step(TN_STAGE_TUNNEL, TN_TKEY_PEER, found, vni);
+	if (st)
+		st->ip4 = remote;
+}
+
 /* Unicast lookup of (vni, dst). NULL when unknown. */
 static __always_inline struct tn_fdb *tn_fdb_lookup(__u32 vni, const __u8 *dst)
 {

@@ -72,13 +72,78 @@ static __always_inline struct tn_trace *tn_trace_get(void)
 	return bpf_map_lookup_elem(&tn_trace, &key);
 }
 
+/* The last step of t, or NULL before the first. */
+static __always_inline struct tn_trace_step *tn_trace_step_last(struct tn_trace *t)
+{
+	__u32 n = t->n_step;
+
+	if (n == 0 || n > TN_TRACE_MAX_STEP)
+		return NULL;
+	return &t->step[n - 1];
+}
+
+/*
+ * Appends the step of stage, which used the entry of kind key (found or
+ * not) in network vni. NULL outside test mode (the caller's whole trace
+ * block then folds away: one test-mode check per stage) or when full.
+ */
+static __always_inline struct tn_trace_step *tn_trace_step(__u32 stage, __u32 key, bool found,
+							   __u32 vni)
+{
+	struct tn_trace *t = tn_trace_get();
+	struct tn_trace_step *st;
+	__u32 n;
+
+	if (!t)
+		return NULL;
+	n = t->n_step;
+	if (n >= TN_TRACE_MAX_STEP)
+		return NULL;
+	st = &t->step[n];
+	__builtin_memset(st, 0, sizeof(*st));
+	st->stage = stage;
+	st->key = key;
+	st->found = found;
+	st->vni = vni;
+	t->n_step = n + 1;
+	return st;
+}
+
+/* A step whose entry is a port (tn_ifport; NULL: not found) at ifindex. */
+static __always_inline void tn_trace_port(__u32 stage, __u32 key, const struct tn_ifport *port,
+					  __u32 ifindex)
+{
+	struct tn_trace_step *st;
+
+	if (!tn_test_mode) /* first: nothing of the below is computed in production */
+		return;
+	st = tn_trace_step(stage, key, port != NULL, 0);
+	if (!st)
+		return;
+	st->ifindex = ifindex;
+	if (!port)
+		return;
+	st->vni = port->vni;
+	st->port_id = port->port_id;
+	st->slot = port->slot;
+	st->ip4 = port->ip4;
+	st->flags = port->flags;
+	__builtin_memcpy(st->mac, port->mac, 6);
+}
+
 static __always_inline void tn_trace_set(__u32 verdict, __u32 stat, __u32 ifindex,
 					 __be32 remote_ip4, __u32 vni)
 {
 	struct tn_trace *t = tn_trace_get();
+	struct tn_trace_step *st;
 
 	if (!t)
 		return;
+	st = tn_trace_step_last(t);
+	if (st) {
+		st->verdict = verdict;
+		st->stat = stat;
+	}
 	t->verdict = verdict;
 	t->stat = stat;
 	t->ifindex = ifindex;

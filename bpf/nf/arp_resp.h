@@ -48,6 +48,7 @@ int tn_arp_resp(struct __sk_buff *skb)
 		goto out_l2;
 	key.ip4 = tn_ip4_load(arp->tpa);
 	ent = bpf_map_lookup_elem(&tn_arp, &key);
+	tn_trace_arp(&key, ent);
 	if (!ent || tn_mac_eq(ent->mac, arp->sha))
 		goto out_l2;
 	tn_arp_reply_build(eth, arp, ent->mac);

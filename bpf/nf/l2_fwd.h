@@ -23,6 +23,7 @@ int tn_l2_fwd(struct __sk_buff *skb)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	/* one flood call site: each is verified with its bpf_loop callbacks */
 	fdb = tn_mac_is_multicast(eth->h_dest) ? NULL : tn_fdb_lookup(vni, eth->h_dest);
+	tn_trace_fdb(TN_STAGE_L2, vni, eth->h_dest, fdb);
 	if (!fdb)
 		return tn_flood_frame(skb, vni, ifindex, in_slot);
 	if (fdb->flags & TN_FDB_F_LOCAL) {

@@ -58,6 +58,7 @@ int tn_port_sec(struct __sk_buff *skb)
 	struct ethhdr *eth;
 
 	tn_ctx_port(skb, &port); /* tn_vif_ingress found it */
+	tn_trace_port(TN_STAGE_PORT_SEC, TN_TKEY_PORT, &port, skb->ifindex);
 	reason = tn_port_sec_check(skb, &port);
 	if (reason)
 		return tn_drop(skb, reason, in_slot);

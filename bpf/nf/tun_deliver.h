@@ -26,6 +26,7 @@ int tn_tun_deliver(struct __sk_buff *skb)
 	if (tn_mac_is_multicast(eth->h_dest))
 		return tn_flood_frame(skb, vni, 0, 0);
 	fdb = tn_fdb_lookup(vni, eth->h_dest);
+	tn_trace_fdb(TN_STAGE_TUN_DELIVER, vni, eth->h_dest, fdb);
 	if (!fdb || !(fdb->flags & TN_FDB_F_LOCAL) || !fdb->ifindex)
 		return tn_drop(skb, TN_DROP_NO_FDB, 0);
 	return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);

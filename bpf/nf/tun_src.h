@@ -78,6 +78,7 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	if (!eth)
 		return TN_DROP_MALFORMED;
 	fdb = tn_fdb_lookup(vni, eth->h_source);
+	tn_trace_fdb(TN_STAGE_TUN_SRC, vni, eth->h_source, fdb);
 	if (!fdb)
 		return TN_DROP_TUN_SRC_UNKNOWN;
 	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
@@ -108,7 +109,9 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 SEC("tcx/ingress")
 int tn_tun_src(struct __sk_buff *skb)
 {
-	__u32 reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb));
+	__u32 reason;
+
+	reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb));
 
 	if (reason)
 		return tn_drop(skb, reason, 0);

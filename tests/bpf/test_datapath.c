@@ -11,7 +11,7 @@
  * tunnel_spoofed_arp, tunnel_port_security_off, spoof_mac, spoof_ip,
  * second_fixed_ip, no_ipv4_port, vlan_tag_dropped, ipv6_dropped, dhcp_allowed, flood_vif, flood_tunnel,
  * flood_pages_vif, flood_pages_tunnel, flood_pages_full, flood_no_page0, no_port, no_fdb,
- * tail_calls_filled, tail_call_miss, truncated, production_load.
+ * tail_calls_filled, tail_call_miss, truncated, trace_steps, production_load.
  */
 #include "dp_harness.h"
 
@@ -819,6 +819,89 @@ static void test_truncated(void **state)
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 }
 
+/* Checks step i of t: stage, entry kind, found, verdict and counter. */
+static void step_check(const struct tn_trace *t, __u32 i, __u32 stage, __u32 key, __u32 found,
+		       __u32 verdict, __u32 stat)
+{
+	assert_true(i < t->n_step);
+	assert_int_equal(t->step[i].stage, stage);
+	assert_int_equal(t->step[i].key, key);
+	assert_int_equal(t->step[i].found, found);
+	assert_int_equal(t->step[i].verdict, verdict);
+	assert_int_equal(t->step[i].stat, stat);
+}
+
+/*
+ * Every stage a packet passes appends a step with the entry it used: a
+ * local delivery (port, port security, FDB -> local port), a remote one
+ * (FDB -> host), a port security drop (the port's MAC to compare with), an
+ * ARP reply and a tunnel delivery (peer, source, destination).
+ */
+static void test_trace_steps(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_trace t;
+	__u8 pkt[64];
+	__u32 len;
+
+	dp_topology(s);
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.n_step, 3);
+	step_check(&t, 0, TN_STAGE_VIF, TN_TKEY_IFINDEX, 1, TN_TRACE_NONE, 0);
+	assert_int_equal(t.step[0].ifindex, DP_IF_A);
+	assert_int_equal(t.step[0].slot, DP_SLOT(DP_IF_A));
+	assert_memory_equal(t.step[0].mac, dp_mac_a, 6);
+	step_check(&t, 1, TN_STAGE_PORT_SEC, TN_TKEY_PORT, 1, TN_TRACE_NONE, 0);
+	step_check(&t, 2, TN_STAGE_L2, TN_TKEY_FDB, 1, TN_TRACE_REDIRECT_PEER, TN_STAT_TX_LOCAL);
+	assert_int_equal(t.step[2].vni, DP_VNI_BLUE);
+	assert_memory_equal(t.step[2].mac, dp_mac_b, 6);
+	assert_int_equal(t.step[2].ifindex, DP_IF_B);
+	assert_int_equal(t.step[2].slot, DP_SLOT(DP_IF_B));
+
+	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.n_step, 3);
+	step_check(&t, 2, TN_STAGE_L2, TN_TKEY_FDB, 1, TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL);
+	assert_int_equal(t.step[2].ip4, DP_HOST_C);
+	assert_int_equal(t.step[2].flags & TN_FDB_F_REMOTE, TN_FDB_F_REMOTE);
+
+	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.n_step, 2);
+	step_check(&t, 1, TN_STAGE_PORT_SEC, TN_TKEY_PORT, 1, TN_TRACE_DROP, TN_DROP_SPOOF_MAC);
+	assert_memory_equal(t.step[1].mac, dp_mac_a, 6);
+	assert_int_equal(t.step[1].ip4, DP_IP_A);
+
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
+	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.n_step, 3);
+	step_check(&t, 2, TN_STAGE_ARP, TN_TKEY_ARP, 1, TN_TRACE_REDIRECT, TN_STAT_ARP_REPLY);
+	assert_int_equal(t.step[2].ip4, DP_IP_B);
+	assert_memory_equal(t.step[2].mac, dp_mac_b, 6);
+
+	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
+	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.n_step, 3);
+	step_check(&t, 0, TN_STAGE_TUNNEL, TN_TKEY_PEER, 1, TN_TRACE_NONE, 0);
+	assert_int_equal(t.step[0].ip4, DP_HOST_C);
+	step_check(&t, 1, TN_STAGE_TUN_SRC, TN_TKEY_FDB, 1, TN_TRACE_NONE, 0);
+	step_check(&t, 2, TN_STAGE_TUN_DELIVER, TN_TKEY_FDB, 1, TN_TRACE_REDIRECT_PEER,
+		   TN_STAT_TX_LOCAL);
+	assert_int_equal(t.step[2].ifindex, DP_IF_A);
+
+	/* an unknown peer stops at the first step */
+	assert_int_equal(tun_run(s, pkt, len, DP_IP(198, 18, 0, 99), DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	t = dp_trace(s);
+	assert_int_equal(t.n_step, 1);
+	step_check(&t, 0, TN_STAGE_TUNNEL, TN_TKEY_PEER, 0, TN_TRACE_DROP, TN_DROP_UNKNOWN_PEER);
+}
+
 /*
  * Instructions of prog after the verifier (xlated) and the instructions the
  * verifier processed, for the report. Both come from bpf_prog_info, never
@@ -906,6 +989,7 @@ int main(void)
 		DP_TEST(test_tail_calls_filled),
 		DP_TEST(test_tail_call_miss),
 		DP_TEST(test_truncated),
+		DP_TEST(test_trace_steps),
 		cmocka_unit_test(test_production_load),
 	};
 

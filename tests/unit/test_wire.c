@@ -56,10 +56,13 @@ static void assert_rows_equal(const struct wire_row *a, const struct wire_row *b
 }
 
 /* A set of valid messages of every type. */
-#define N_SAMPLES 11
+#define N_SAMPLES 15
 #define STORE_ID  "0123456789abcdef0123456789abcdef"
 static struct wire_row sample_rows[12];
 static struct wire_port_status sample_ports[3];
+static struct wire_trace_reply sample_reply;
+
+static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b);
 
 static struct wire_msg sample(int i)
 {
@@ -137,6 +140,41 @@ static struct wire_msg sample(int i)
 		m.update.n_rows = 3;
 		strcpy(m.store_id, "ffffffffffffffffffffffffffffffff");
 		break;
+	case 10:
+		m.type = WIRE_TRACE;
+		m.trace = (struct wire_trace_req){.id = 0xffffffffu,
+						  .port_id = 7,
+						  .src_mac = {0xfa, 0x16, 0x3e, 1, 2, 3},
+						  .dst_ip4 = 0x0200000a,
+						  .proto = 6,
+						  .dport = 65535};
+		break;
+	case 11:
+		m.type = WIRE_TRACE;
+		m.trace = (struct wire_trace_req){.id = 1,
+						  .remote_ip4 = 0x010012c6,
+						  .vni = 1u << 23,
+						  .dst_mac = {2, 0, 0, 0, 0, 0xb},
+						  .proto = 17};
+		break;
+	case 12:
+		m.type = WIRE_TRACE_REPLY;
+		memset(&sample_reply, 0, sizeof(sample_reply));
+		sample_reply.id = 3;
+		sample_reply.usec = UINT64_MAX;
+		sample_reply.dst_mac[5] = 0xb;
+		sample_reply.trace_len = WIRE_TRACE_LEN;
+		for (int b = 0; b < WIRE_TRACE_LEN; b++)
+			sample_reply.trace[b] = (uint8_t)(b * 7);
+		m.trace_reply = &sample_reply;
+		break;
+	case 13:
+		m.type = WIRE_TRACE_REPLY;
+		memset(&sample_reply, 0, sizeof(sample_reply));
+		sample_reply.id = 4;
+		sample_reply.err = ENOENT;
+		m.trace_reply = &sample_reply;
+		break;
 	default:
 		m.type = WIRE_HEARTBEAT;
 		m.ack.rev = 77;
@@ -185,6 +223,10 @@ static void test_roundtrip(void **state)
 				assert_true(d.status.ports[p].tx_packets == 7);
 				assert_true(d.status.ports[p].drops == sample_ports[p].drops);
 			}
+			break;
+		case WIRE_TRACE:
+		case WIRE_TRACE_REPLY:
+			assert_msg_equal(&d, &m);
 			break;
 		default:
 			fail();
@@ -377,6 +419,60 @@ static void test_hello_strict(void **state)
 	memset(m.hello.host, 'a', sizeof(m.hello.host));
 	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
 	m.hello.host[0] = '\0';
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+}
+
+/* TRACE and TRACE_REPLY: exact element counts, 6-byte MACs, bounded
+ * fields, and a trace of exactly WIRE_TRACE_LEN bytes unless err is set. */
+static void test_trace_strict(void **state)
+{
+	static uint8_t trace[WIRE_TRACE_LEN + 1];
+	struct wire_trace_reply r = {.trace_len = WIRE_TRACE_LEN};
+	struct wire_msg m = {.type = WIRE_TRACE_REPLY, .trace_reply = &r};
+	uint8_t mac[6] = {0};
+	struct pk k;
+	size_t len;
+	uint8_t *buf;
+
+	(void)state;
+	/* request: a 5-byte MAC, a proto above 255, a dport above 65535 */
+	for (int bad = 0; bad < 4; bad++) {
+		pk_head(&k, 12, WIRE_TRACE);
+		for (int i = 0; i < 4; i++)
+			msgpack_pack_uint32(&k.p, 1);
+		msgpack_pack_bin_with_body(&k.p, mac, bad == 0 ? 5 : 6);
+		msgpack_pack_bin_with_body(&k.p, mac, 6);
+		msgpack_pack_uint32(&k.p, 1);
+		msgpack_pack_uint32(&k.p, 1);
+		msgpack_pack_uint32(&k.p, bad == 1 ? 256 : 6);
+		msgpack_pack_uint32(&k.p, bad == 2 ? 65536 : 80);
+		assert_int_equal(pk_decode(&k), bad == 3 ? 0 : -EPROTO);
+	}
+	pk_head(&k, 11, WIRE_TRACE);
+	for (int i = 0; i < 9; i++)
+		msgpack_pack_uint32(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* reply: trace one byte short or long, a trace with an error */
+	for (int bad = 0; bad < 4; bad++) {
+		uint32_t n = bad == 0	? WIRE_TRACE_LEN - 1
+			     : bad == 1 ? WIRE_TRACE_LEN + 1
+					: WIRE_TRACE_LEN;
+
+		pk_head(&k, 7, WIRE_TRACE_REPLY);
+		msgpack_pack_uint32(&k.p, 1);
+		msgpack_pack_uint32(&k.p, bad == 2 ? ENOENT : 0);
+		msgpack_pack_uint64(&k.p, 5);
+		msgpack_pack_bin_with_body(&k.p, mac, 6);
+		msgpack_pack_bin_with_body(&k.p, trace, n);
+		assert_int_equal(pk_decode(&k), bad == 3 ? 0 : -EPROTO);
+	}
+	/* the encoder refuses what the decoder would */
+	r.trace_len = WIRE_TRACE_LEN - 1;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	r.trace_len = WIRE_TRACE_LEN;
+	r.err = EIO;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.trace_reply = NULL;
 	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
 }
 
@@ -726,6 +822,12 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
 			assert_true(a->status.ports[p].drops == b->status.ports[p].drops);
 		}
 		break;
+	case WIRE_TRACE:
+		assert_memory_equal(&a->trace, &b->trace, sizeof(a->trace));
+		break;
+	case WIRE_TRACE_REPLY:
+		assert_memory_equal(a->trace_reply, b->trace_reply, sizeof(*a->trace_reply));
+		break;
 	default:
 		fail_msg("decoded unknown type %d", a->type);
 	}
@@ -873,6 +975,7 @@ int main(void)
 	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	    cmocka_unit_test(test_status_drops),
+	    cmocka_unit_test(test_trace_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
