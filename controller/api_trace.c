@@ -22,6 +22,7 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "reasons.h"
 #include "southbound.h"
 #include "tenet_abi.h"
 #include "wire.h"
@@ -29,23 +30,13 @@
 
 #define API_TRACE_TIMEOUT_MS 10000 /* per host asked (the first trace loads the copy) */
 
-/* Drop reason names (TN_DROP_*): local until a shared table exists. */
-static const char *const api_trace_drops[TN_STAT_MAX] = {
-    [TN_DROP_MALFORMED] = "malformed frame",
-    [TN_DROP_NO_PORT] = "ingress interface is not a port",
-    [TN_DROP_SPOOF_MAC] = "source not allowed by port security",
-    [TN_DROP_NO_FDB] = "destination unknown in the network",
-    [TN_DROP_UNKNOWN_PEER] = "tunnel packet from a host that is not enrolled",
-    [TN_DROP_BAD_VNI] = "tunnel packet for a network the sending host has no ports in",
-    [TN_DROP_NO_TUNNEL_KEY] = "no tunnel key",
-    [TN_DROP_TAIL_CALL] = "tail call missed",
-    [TN_DROP_REDIRECT] = "redirect failed",
-    [TN_DROP_CONFIG] = "datapath not configured",
-    [TN_DROP_TUN_SRC_UNKNOWN] = "inner source MAC is no port of the network",
-    [TN_DROP_TUN_SRC_HOST] = "inner source MAC is a port of another host",
-    [TN_DROP_TUN_SRC_IP] = "inner source IPv4 not allowed for the sending port",
-    [TN_DROP_TUN_ARP] = "ARP sender not allowed for the sending port",
-};
+/* Why a step dropped: the shared description (common/reasons). */
+static const char *api_trace_reason(uint32_t stat, const char *unknown)
+{
+	const char *d = reasons_is_drop(stat) ? reasons_describe(stat) : NULL;
+
+	return d ? d : unknown;
+}
 
 static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_VIF] = "port lookup",
@@ -227,18 +218,14 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 	}
 	if (st->verdict == TN_TRACE_DROP)
 		snprintf(text, sizeof(text), "%s: %s: DROP (%s)", stage, entry,
-			 st->stat < TN_STAT_MAX && api_trace_drops[st->stat]
-			     ? api_trace_drops[st->stat]
-			     : "?");
+			 api_trace_reason(st->stat, "?"));
 	else
 		snprintf(text, sizeof(text), "%s: %s", stage, entry);
 	o = json_pack("{s:s,s:s,s:b,s:s}", "stage", stage, "entry", entry, "found", st->found != 0,
 		      "text", text);
 	if (st->verdict == TN_TRACE_DROP)
 		json_object_set_new(o, "reason",
-				    json_string(st->stat < TN_STAT_MAX && api_trace_drops[st->stat]
-						    ? api_trace_drops[st->stat]
-						    : "?"));
+				    json_string(api_trace_reason(st->stat, "?")));
 	return o;
 }
 
@@ -272,9 +259,7 @@ static void api_trace_drop_text(struct api_trace *t, const struct tn_trace *tr, 
 				size_t size)
 {
 	const struct tn_trace_step *st = tr->n_step ? &tr->step[tr->n_step - 1] : NULL;
-	const char *reason = tr->stat < TN_STAT_MAX && api_trace_drops[tr->stat]
-				 ? api_trace_drops[tr->stat]
-				 : "unknown reason";
+	const char *reason = api_trace_reason(tr->stat, "unknown reason");
 	const char *stage = st && st->stage < TN_STAGE_MAX && api_trace_stages[st->stage]
 				? api_trace_stages[st->stage]
 				: "entry";

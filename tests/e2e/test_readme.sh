@@ -171,4 +171,7 @@ done <"$TMP/blocks"
 grep -q ' 3 received' "$TMP/h1.out" ||
 	fail "the README's ping did not get its answers: $(grep -A2 'ping statistics' "$TMP/h1.out")"
 grep -A1 'ping statistics' "$TMP/h1.out"
-echo "PASS: the README's By hand section, as written, ends with two VMs pinging"
+grep -q 'delivered to port vm2 on h2' "$TMP/ctl.out" ||
+	fail "the README's trace does not end in vm2: $(grep -i verdict "$TMP/ctl.out")"
+grep -i '^verdict' "$TMP/ctl.out"
+echo "PASS: the README's By hand section, as written, ends with two VMs pinging and a trace"
