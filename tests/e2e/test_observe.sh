@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Why was my packet dropped. A VM whose MAC is not its port's cannot talk;
-# tenetctl names the reason: `port stats` counts spoof_mac drops on its
-# port, `host drops` counts them on its host, and `port show` says
-# status_reason wrong_mac_seen. With its own MAC back it talks again.
+# e2e.observe - why was my packet dropped. A VM whose MAC is not its port's
+# cannot talk; tenetctl names the reason: `port stats` counts spoof_mac
+# drops on its port, `host drops` counts them on its host, `port show` says
+# status_reason wrong_mac_seen, `trace` from that port stops at port
+# security saying why, and the agent's /metrics shows the same counter.
+# With its own MAC back it talks again, and its trace ends in "delivered to
+# port peer on h2".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/lib/topo.sh"
@@ -71,6 +74,13 @@ host_metric=$(agent_metric h1 'tenet_agent_drops_total{reason="spoof_mac"}')
 	die "agent /healthz"
 say "  agent /metrics: port $port_key spoof_mac $metric_drops, host spoof_mac $host_metric"
 
+say "* tenetctl trace from the port with the VM's wrong MAC says where and why it stops:"
+out=$(tctl trace h1 --from vm --to 10.0.0.2 --proto tcp --dport 80 --src-mac 02:00:00:00:99:99) ||
+	die "trace failed: $out"
+printf '%s\n' "$out" | grep -q "dropped at port security: source MAC 02:00:00:00:99:99 is not the port's" ||
+	die "trace of the wrong MAC: $out"
+say "  $(printf '%s\n' "$out" | grep -i '^verdict')"
+
 say "* Errors are clear:"
 out=$(tctl port stats no-such-port 2>&1) && die "port stats of an unknown port succeeded"
 printf '%s' "$out" | grep -q 'no such port' || die "unknown port: $out"
@@ -80,4 +90,7 @@ printf '%s' "$out" | grep -q 'no such host' || die "unknown host: $out"
 say "* vm takes its own MAC back:"
 vm_exec vm ip link set eth0 address "$mac" || die "cannot restore vm's MAC"
 expect_ping vm 10.0.0.2
-echo "e2e drops: PASS"
+out=$(tctl trace h1 --from vm --to 10.0.0.2 --proto tcp --dport 80) || die "trace failed: $out"
+printf '%s\n' "$out" | grep -q 'delivered to port peer on h2' || die "trace of the right MAC: $out"
+say "  $(printf '%s\n' "$out" | grep -i '^verdict')"
+echo "e2e observe: PASS"
