@@ -14,8 +14,8 @@
 #include "log.h"
 #include "raft_transport.h"
 
-#define RAFT_NODE_ELECTION_MS  1000 /* election timeout (randomised 1x..2x) */
-#define RAFT_NODE_HEARTBEAT_MS 100  /* leader heartbeat */
+#define RAFT_NODE_ELECTION_MS  400 /* election timeout (randomised 1x..2x) */
+#define RAFT_NODE_HEARTBEAT_MS 50  /* leader heartbeat */
 
 void raft_node_addr_split(const char *addr, char *raft_addr, size_t raft_size, char *api_addr,
 			  size_t api_size)
