@@ -30,7 +30,7 @@ acked = open(os.path.join(d, "acked"), "a")
 
 def post(api, name, key):
     host, port = api.rsplit(":", 1)
-    c = http.client.HTTPConnection(host, int(port), timeout=5)
+    c = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         c.request("POST", "/v1/tenants", body=json.dumps({"name": name}), headers={
             "Authorization": "Bearer " + token, "Content-Type": "application/json",
@@ -45,7 +45,7 @@ def writer(w):
     while not os.path.exists(os.path.join(d, "stop")):
         i += 1
         name = "c-%d-%d" % (w, i)
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 60
         while True:
             try:
                 status, loc, body = post(api, name, "k-" + name)
@@ -88,17 +88,18 @@ kill_mid_batch() {
 	local id=$1 n
 	cl_wait 30 batched "$id" || cl_fail "node $id never applied more than one entry per batch"
 	n=$(n_acked)
-	cl_wait 30 acked_over $((n + 20)) || cl_fail "writes do not progress before killing node $id"
+	cl_wait 60 acked_over $((n + 20)) || cl_fail "writes do not progress before killing node $id"
 	cl_kill "$id"
+	cl_log "terms before the kill: $(for i in 1 2 3; do echo -n "$i:$(cl_status "$i" term) "; done)"
 	cl_log "SIGKILLed node $id at $(n_acked) acked writes ($(grep -o 'entries=[0-9]*$' "$CL_DIR/n$id.log" | tail -1 | cut -d= -f2) entries in its largest batch)"
 }
 
-cl_wait 30 acked_over 50 || cl_fail "writes do not progress"
+cl_wait 60 acked_over 50 || cl_fail "writes do not progress"
 L=$(cl_leader_of 1 2 3) || cl_fail "no leader"
 F=$((L % 3 + 1))
 kill_mid_batch "$F"
 n=$(n_acked)
-cl_wait 30 acked_over $((n + 40)) || cl_fail "no writes with node $F down"
+cl_wait 60 acked_over $((n + 40)) || cl_fail "no writes with node $F down"
 cl_start "$F" "${ARGS[@]}"
 
 kill_mid_batch "$L"
@@ -106,10 +107,10 @@ OTHERS=$(for i in 1 2 3; do [ "$i" != "$L" ] && echo "$i"; done | tr '\n' ' ')
 # shellcheck disable=SC2086
 cl_wait 30 cl_has_leader $OTHERS || cl_fail "no new leader"
 n=$(n_acked)
-cl_wait 30 acked_over $((n + 40)) || cl_fail "no writes after the leader was killed"
+cl_wait 60 acked_over $((n + 40)) || cl_fail "no writes after the leader was killed (terms: $(for i in $OTHERS; do echo -n "$i:$(cl_status "$i" term) "; done))"
 cl_start "$L" "${ARGS[@]}"
 n=$(n_acked)
-cl_wait 30 acked_over $((n + 20)) || cl_fail "no writes after the restart"
+cl_wait 60 acked_over $((n + 20)) || cl_fail "no writes after the restart"
 
 touch "$CL_DIR/stop"
 wait "$WPID"
