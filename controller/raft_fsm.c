@@ -158,6 +158,8 @@ static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **
 	int rc;
 
 	*result = NULL;
+	if (n->closing)
+		return RAFT_SHUTDOWN; /* no batch after the last commit: the log keeps it */
 	if (buf->len >= RAFT_ENTRY_HDR && memcmp(b, RAFT_ENTRY_MAGIC, 4) == 0) {
 		len = rf_be32(b + 4);
 		tag = rf_be64(b + 8);
