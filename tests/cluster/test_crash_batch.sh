@@ -28,9 +28,9 @@ d, token, n, apis = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
 lock = threading.Lock()
 acked = open(os.path.join(d, "acked"), "a")
 
-def post(api, name, key):
+def post(api, name, key, src):
     host, port = api.rsplit(":", 1)
-    c = http.client.HTTPConnection(host, int(port), timeout=10)
+    c = http.client.HTTPConnection(host, int(port), timeout=10, source_address=(src, 0))
     try:
         c.request("POST", "/v1/tenants", body=json.dumps({"name": name}), headers={
             "Authorization": "Bearer " + token, "Content-Type": "application/json",
@@ -42,13 +42,16 @@ def post(api, name, key):
 
 def writer(w):
     i, api = 0, apis[w % len(apis)]
+    # 16 writers per source address: the API serves at most 32 connections
+    # from one address, and the test's own requests come from 127.0.0.1
+    src = "127.0.0.%d" % (2 + w % 2)
     while not os.path.exists(os.path.join(d, "stop")):
         i += 1
         name = "c-%d-%d" % (w, i)
         deadline = time.monotonic() + 60
         while True:
             try:
-                status, loc, body = post(api, name, "k-" + name)
+                status, loc, body = post(api, name, "k-" + name, src)
             except Exception:
                 status, loc, body = 0, None, b""
             if status == 201:
