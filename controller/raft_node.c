@@ -14,8 +14,8 @@
 #include "log.h"
 #include "raft_transport.h"
 
-#define RAFT_NODE_ELECTION_MS  400 /* election timeout (randomised 1x..2x) */
-#define RAFT_NODE_HEARTBEAT_MS 50  /* leader heartbeat */
+#define RAFT_NODE_ELECTION_MS  1000 /* election timeout (randomised 1x..2x) */
+#define RAFT_NODE_HEARTBEAT_MS 100  /* leader heartbeat */
 
 void raft_node_addr_split(const char *addr, char *raft_addr, size_t raft_size, char *api_addr,
 			  size_t api_size)
@@ -59,21 +59,15 @@ static void rn_on_wake(uv_async_t *a)
 	}
 	if (stop && !n->closing) {
 		n->closing = true;
-		raft_node_commit(n); /* the batch applied so far, and its answers */
 		uv_close((uv_handle_t *)&n->wake, NULL);
 		uv_close((uv_handle_t *)&n->check, NULL);
-		uv_close((uv_handle_t *)&n->idle, NULL);
 		if (n->inited)
 			raft_close(&n->raft, NULL);
 	}
 }
 
-/* After poll, every loop turn: the entries applied by this turn's
- * callbacks are committed in one LMDB transaction, then the view is
- * refreshed. */
 static void rn_on_check(uv_check_t *c)
 {
-	raft_node_commit(c->data);
 	raft_node_refresh(c->data);
 }
 
@@ -246,7 +240,6 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 		return -EIO;
 	}
 	n->started = true;
-	raft_node_commit(n); /* should raft_start have applied anything */
 	raft_node_refresh(n);
 	return 0;
 }
@@ -267,10 +260,6 @@ static int rn_setup(struct raft_node *n, const struct raft_node_config *cfg)
 	uv_check_init(&n->loop, &n->check);
 	n->check.data = n;
 	uv_check_start(&n->check, rn_on_check);
-	uv_idle_init(&n->loop, &n->idle);
-	n->idle.data = n;
-	if (store_raft_durability(n->store) < 0)
-		return -EIO;
 	return rn_raft_setup(n, cfg);
 }
 
