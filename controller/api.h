@@ -1,10 +1,12 @@
 /* api.h - the northbound REST API (libevent evhttp + jansson).
  *
- * Serves /v1/<kinds>[/<id>], /v1/status, /v1/wait and /v1/changes as
- * documented in docs/API.md. Every request needs the admin bearer token
- * (auth.h). Writes become store commands (store_apply); after each committed
- * write southbound_publish() is called. Every response but a 401 carries
- * X-Tenet-Revision.
+ * Serves /v1/<kinds>[/<id>], /v1/status, /v1/wait, /v1/changes, the
+ * cluster, observability and trace endpoints and /metrics as documented in
+ * docs/API.md. Every request needs the admin bearer token (auth.h) but
+ * /healthz and /readyz. Writes are validated, become store commands and are
+ * proposed to the Raft log (raft_node.h; there is no other write path);
+ * after each applied write southbound_publish() is called. Every response
+ * but a 401 carries X-Tenet-Revision.
  *
  * Limits: bodies over API_MAX_BODY get 413 (JSON error); evhttp itself cuts
  * bodies over API_HARD_BODY and headers over API_MAX_HEADERS; a stalled

@@ -21,15 +21,16 @@
  * without them the API listens in plain HTTP on a loopback address only,
  * unless --insecure-http (api.h).
  *
- * Threads and loops: ONE thread running ONE libevent loop. evhttp serves the
- * REST API; the southbound's ZeroMQ ROUTER socket is driven from the same loop
- * through its ZMQ_FD (drained via ZMQ_EVENTS after every wake-up); SIGINT and
- * SIGTERM arrive as evsignal events (czmq's own signal handling is switched
- * off so that it does not compete). Every LMDB write transaction therefore
- * happens on this thread, between two callbacks, and nothing needs a lock.
- * Raft runs its own libuv loop in a second thread (raft_node.h), which
- * applies committed entries to the store and hands results back through a
- * queue plus an eventfd watched by this loop.
+ * Threads and loops: two. The main thread runs one libevent loop: evhttp
+ * serves the REST API; the southbound's ZeroMQ ROUTER socket is driven from
+ * the same loop through its ZMQ_FD (drained via ZMQ_EVENTS after every
+ * wake-up); SIGINT and SIGTERM arrive as evsignal events (czmq's own signal
+ * handling is switched off so that it does not compete). Raft runs its own
+ * libuv loop in a second thread (raft_node.h), the only one that writes the
+ * replicated state: it applies committed entries to the store and hands
+ * results back through a queue plus an eventfd watched by the main loop.
+ * The main thread only reads LMDB (MVCC read transactions) and writes the
+ * node-local admin hash at start-up, before Raft runs.
  *
  * First start in DIR: creates DIR (0700), the LMDB store, the server CURVE
  * certificate (DIR/server.cert, DIR/server.cert_secret, DIR/server.pub; see

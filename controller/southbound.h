@@ -6,12 +6,12 @@
  * never the routing id, names the host, and every message's key (ZAP
  * metadata X-Key) must still be that host's enrolled key: a replaced key is
  * locked out at once, also on connections it opened before. Runs on the
- * main thread's libevent
- * loop via ZMQ_FD, draining ZMQ_EVENTS after each wake-up.
+ * main thread's libevent loop via ZMQ_FD, draining ZMQ_EVENTS after each
+ * wake-up.
  *
- * After each committed write the API calls southbound_publish(): every host's
- * rows are compiled (compiler.h) from the store's topology and diffed against
- * what that host last got; a non-empty diff goes as a DELTA, and every
+ * After each applied write southbound_publish() runs: the hosts the change
+ * affects (topo_delta.h) are recompiled (compiler.h) from the topology kept
+ * in memory and diffed against what each last got; a non-empty diff goes as a DELTA, and every
  * connected host is told the new revision (an empty DELTA) so its acked
  * revision keeps up. HELLO with the current revision gets an empty DELTA,
  * one with an older revision a SNAPSHOT. In a cluster an agent may arrive
