@@ -147,8 +147,7 @@ struct agent_status {
 	struct wire_port_status *ports; /* entries */
 	size_t n;			/* used */
 	size_t cap;			/* allocated */
-	char (*ifnames)[16];		/* metrics: ports[i]'s interface, or NULL */
-	size_t cap_ifnames;		/* entries of ifnames */
+	char (*ifnames)[16];		/* ports[i]'s interface (for /metrics) */
 };
 
 /* Sums the per-CPU counters at port slot slot into *p. */
@@ -180,13 +179,19 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 16;
+		char(*names)[16];
 
 		p = realloc(st->ports, cap * sizeof(*p));
 		if (!p)
 			return;
 		st->ports = p;
+		names = realloc(st->ifnames, cap * sizeof(*names));
+		if (!names)
+			return;
+		st->ifnames = names;
 		st->cap = cap;
 	}
+	snprintf(st->ifnames[st->n], sizeof(st->ifnames[st->n]), "%s", port->ifname);
 	p = &st->ports[st->n++];
 	memset(p, 0, sizeof(*p));
 	p->port_id = port->port_id;
@@ -197,20 +202,35 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	}
 }
 
+/* Reads the drop counters and every bound port's state into st, as a
+ * STATUS reports them (and /metrics shows them). */
+static void agent_status_read(struct agent *ag, struct agent_status *st)
+{
+	*st = (struct agent_status){.ag = ag};
+	st->drops = dropstats_read(ag->port_drops_fd, ag->stats_fd, ag->ncpus);
+	applier_port_foreach(ag->applier, agent_status_port, st);
+}
+
+static void agent_status_release(struct agent_status *st)
+{
+	dropstats_destroy(&st->drops);
+	free(st->ports);
+	free(st->ifnames);
+}
+
 static void agent_on_status(evutil_socket_t fd, short what, void *arg)
 {
-	struct agent_status st = {.ag = arg};
+	struct agent *ag = arg;
+	struct agent_status st;
 	uint64_t host[WIRE_HOST_STATS];
 	uint32_t n_host;
 
-	if (!st.ag->sb)
+	if (!ag->sb)
 		return;
-	st.drops = dropstats_read(st.ag->port_drops_fd, st.ag->stats_fd, st.ag->ncpus);
-	applier_port_foreach(st.ag->applier, agent_status_port, &st);
+	agent_status_read(ag, &st);
 	n_host = dropstats_host(st.drops, host, WIRE_HOST_STATS);
-	sbclient_send_status_host(st.ag->sb, st.ports, st.n, host, n_host);
-	dropstats_destroy(&st.drops);
-	free(st.ports);
+	sbclient_send_status_host(ag->sb, st.ports, st.n, host, n_host);
+	agent_status_release(&st);
 }
 
 /* What existed before this start, so that a failed start removes only
@@ -407,7 +427,7 @@ static int agent_metrics_ports(struct agent *ag, struct prom *p, struct agent_st
 	rc = rc ?: prom_family(p, "tenet_agent_port_drops_total", "counter",
 			       "Drops of packets from each local port, by reason (its largest)");
 	for (size_t i = 0; i < st->n && rc == 0; i++)
-		rc = agent_metrics_port(p, &st->ports[i], st->ifnames ? st->ifnames[i] : "");
+		rc = agent_metrics_port(p, &st->ports[i], st->ifnames[i]);
 	return rc;
 }
 
@@ -473,31 +493,17 @@ static int agent_metrics_state(struct agent *ag, struct prom *p)
 	return rc;
 }
 
-static void agent_metrics_ifname(void *arg, const struct applier_port *port)
-{
-	struct agent_status *st = arg;
-	size_t n = st->n;
-
-	agent_status_port(arg, port);
-	if (st->n == n + 1 && st->ifnames && n < st->cap_ifnames)
-		snprintf(st->ifnames[n], sizeof(st->ifnames[n]), "%s", port->ifname);
-}
-
 static int agent_metrics_fill(void *arg, struct prom *p)
 {
-	struct agent_status st = {.ag = arg};
+	struct agent *ag = arg;
+	struct agent_status st;
 	int rc;
 
-	st.drops = dropstats_read(st.ag->port_drops_fd, st.ag->stats_fd, st.ag->ncpus);
-	st.cap_ifnames = 4096;
-	st.ifnames = calloc(st.cap_ifnames, sizeof(*st.ifnames));
-	applier_port_foreach(st.ag->applier, agent_metrics_ifname, &st);
-	rc = agent_metrics_state(st.ag, p);
+	agent_status_read(ag, &st);
+	rc = agent_metrics_state(ag, p);
 	rc = rc ?: agent_metrics_host(p, st.drops);
-	rc = rc ?: agent_metrics_ports(st.ag, p, &st);
-	dropstats_destroy(&st.drops);
-	free(st.ifnames);
-	free(st.ports);
+	rc = rc ?: agent_metrics_ports(ag, p, &st);
+	agent_status_release(&st);
 	return rc;
 }
 
