@@ -60,6 +60,20 @@ static long long observe_int(const json_t *o, const char *key)
 	return (long long)json_integer_value(json_object_get(o, key));
 }
 
+/* GETs path into *out; with -o json prints it and sets *out to NULL (the
+ * table is the caller's). Returns the api_call code. */
+static int observe_fetch(struct ctl *ctl, const char *path, json_t **out)
+{
+	int rc = api_call(ctl, "GET", path, NULL, out, NULL);
+
+	if (rc == CTL_EXIT_OK && ctl->output == CTL_OUT_JSON) {
+		output_json(stdout, *out);
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int cmd_port_stats(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 {
 	json_t *out = NULL;
@@ -75,13 +89,9 @@ int cmd_port_stats(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 		return rc;
 	snprintf(path, sizeof(path), "/v1/ports/%s/stats", id);
 	free(id);
-	rc = api_call(ctl, "GET", path, NULL, &out, NULL);
-	if (rc != CTL_EXIT_OK)
+	rc = observe_fetch(ctl, path, &out);
+	if (rc != CTL_EXIT_OK || !out)
 		goto out_free;
-	if (ctl->output == CTL_OUT_JSON) {
-		output_json(stdout, out);
-		goto out_free;
-	}
 	printf("port %s on %s: %s\n", json_string_value(json_object_get(out, "id")),
 	       json_string_value(json_object_get(out, "host"))
 		   ? json_string_value(json_object_get(out, "host"))
@@ -112,13 +122,9 @@ int cmd_host_drops(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "/v1/hosts/%s/drops", argv[0]);
-	rc = api_call(ctl, "GET", path, NULL, &out, NULL);
-	if (rc != CTL_EXIT_OK)
+	rc = observe_fetch(ctl, path, &out);
+	if (rc != CTL_EXIT_OK || !out)
 		goto out_free;
-	if (ctl->output == CTL_OUT_JSON) {
-		output_json(stdout, out);
-		goto out_free;
-	}
 	printf("host %s: %s, %lld drops\n", argv[0],
 	       json_is_true(json_object_get(out, "connected")) ? "connected" : "disconnected",
 	       observe_int(out, "drops"));
