@@ -47,6 +47,8 @@ struct store {
 	MDB_dbi changes;	      /* the change log */
 	MDB_dbi idem;		      /* idempotency keys of commands in the change log */
 	size_t window;		      /* change-log entries kept */
+	MDB_txn *batch;		      /* open batch of Raft entries (store_raft.c) */
+	unsigned batch_n;	      /* entries applied in it */
 };
 
 /* One write (or read) transaction in progress. */
@@ -105,6 +107,10 @@ int stx_ref_del(struct store_txn *t, const char *parent, const char *child);
  * returns non-zero, which is returned; 0 when all were visited. */
 int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
 		    int (*cb)(struct store_txn *t, const char *child, void *arg), void *arg);
+
+/* Creates the store identity in t (store_id.c, store_id_ensure) unless the
+ * store has one or has applied a Raft entry; sets *created. 0 or -EIO. */
+int stx_id_put(struct store_txn *t, const void *seed, size_t len, bool *created);
 
 /* Per-kind logic (store_kinds.c). prepare: obj is the new object (create
  * body, or old object with the patch merged in; old NULL on create): checks

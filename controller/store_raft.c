@@ -87,27 +87,51 @@ static int store_entry_run(struct store_txn *t, const void *cmd, size_t len,
 	return rc;
 }
 
-int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
-		      struct store_result *res)
+/* Fills res as the answer to an entry the store could not apply. */
+static int store_entry_failed(struct store_result *res, uint64_t index)
+{
+	log_err("cannot apply entry index=%llu", (unsigned long long)index);
+	store_result_release(res);
+	memset(res, 0, sizeof(*res));
+	res->status = 500;
+	model_error_set(&res->err, "internal_error", NULL, "store failure");
+	return -EIO;
+}
+
+int store_batch_apply(struct store *s, uint64_t index, const void *seed, size_t seed_len,
+		      const void *cmd, size_t len, struct store_result *res)
 {
 	struct store_txn t = {.s = s};
+	bool created = false;
 	uint64_t applied;
 	int rc;
 
 	if (!res)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
-	if (!s || index == 0)
+	if (!s || index == 0 || (!seed && seed_len))
 		return -EINVAL;
-	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
+	if (!s->batch) {
+		rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &s->batch));
+		if (rc < 0) {
+			s->batch = NULL;
+			return store_entry_failed(res, index);
+		}
+		s->batch_n = 0;
+	}
+	/* the entry's own child of the batch: an LMDB failure undoes only it */
+	rc = stx_errno(mdb_txn_begin(s->env, s->batch, 0, &t.txn));
 	if (rc < 0)
-		return rc;
+		return store_entry_failed(res, index);
 	rc = stx_u64_get(&t, STORE_APPLIED_KEY, &applied);
 	if (rc == 0 && index <= applied) {
 		mdb_txn_abort(t.txn);
 		res->skipped = true;
 		return 0;
 	}
+	/* the first entry names the store (store.h, store_id_ensure) */
+	if (rc == 0 && seed)
+		rc = stx_id_put(&t, seed, seed_len, &created);
 	if (rc == 0) {
 		rc = store_entry_run(&t, cmd, len, res);
 		if (rc < 0 && res->status == 500) /* LMDB failure: retry, never skip */
@@ -116,15 +140,62 @@ int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t l
 	}
 	if (rc == 0)
 		rc = stx_u64_get(&t, "revision", &res->revision);
-	if (rc == 0)
-		return stx_errno(mdb_txn_commit(t.txn));
+	if (rc < 0)
+		goto out_abort;
+	rc = stx_errno(mdb_txn_commit(t.txn)); /* into the batch */
+	if (rc < 0)
+		return store_entry_failed(res, index);
+	s->batch_n++;
+	if (created)
+		log_info("store identity created from=\"first log entry\" index=%llu",
+			 (unsigned long long)index);
+	return 0;
 out_abort:
 	mdb_txn_abort(t.txn);
-	log_err("cannot apply entry index=%llu", (unsigned long long)index);
-	store_result_release(res);
-	res->status = 500;
-	model_error_set(&res->err, "internal_error", NULL, "store failure");
-	return -EIO;
+	return store_entry_failed(res, index);
+}
+
+unsigned store_batch_size(struct store *s)
+{
+	return s && s->batch ? s->batch_n : 0;
+}
+
+int store_batch_commit(struct store *s)
+{
+	int rc;
+
+	if (!s || !s->batch)
+		return 0;
+	rc = stx_errno(mdb_txn_commit(s->batch));
+	if (rc < 0)
+		log_err("cannot commit a batch of entries count=%u", s->batch_n);
+	s->batch = NULL;
+	s->batch_n = 0;
+	return rc;
+}
+
+int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
+		      struct store_result *res)
+{
+	int rc = store_batch_apply(s, index, NULL, 0, cmd, len, res);
+
+	if (rc == 0 && store_batch_commit(s) < 0)
+		return store_entry_failed(res, index);
+	return rc;
+}
+
+int store_raft_durability(struct store *s)
+{
+	if (!s)
+		return -EINVAL;
+	return stx_errno(mdb_env_set_flags(s->env, MDB_NOMETASYNC, 1));
+}
+
+int store_sync(struct store *s)
+{
+	if (!s)
+		return -EINVAL;
+	return stx_errno(mdb_env_sync(s->env, 1));
 }
 
 /* Appends one record (table, key, value) to the growing buffer. */
@@ -186,6 +257,8 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
 
 	if (!s || !out || !out_len)
 		return -EINVAL;
+	if (s->batch)
+		return -EBUSY; /* it would miss the batch's entries */
 	n = store_tables(s, dbis);
 	rc = store_read_begin(s, &t);
 	if (rc < 0)
@@ -267,6 +340,8 @@ int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 
 	if (!s || !buf)
 		return -EINVAL;
+	if (s->batch)
+		return -EBUSY; /* its writer lock is this thread's */
 	rc = store_snap_check(buf, len, STORE_N_TABLES);
 	if (rc < 0) {
 		log_err("malformed snapshot len=%zu", len);
