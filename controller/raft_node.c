@@ -17,7 +17,7 @@
 #define RAFT_NODE_ELECTION_MS  400 /* election timeout (randomised 1x..2x) */
 #define RAFT_NODE_HEARTBEAT_MS 50  /* leader heartbeat */
 /* A leader whose InstallSnapshot got no answer sends it again after this
- * (libraft's default is 30 s); see rn_recv. */
+ * (libraft's default is 30 s); see raft_node_recv_guard. */
 #define RAFT_NODE_INSTALL_SNAPSHOT_MS 3000
 
 void raft_node_addr_split(const char *addr, char *raft_addr, size_t raft_size, char *api_addr,
@@ -209,10 +209,11 @@ static int rn_bootstrap(struct raft_node *n, const struct raft_node_config *cfg)
  * it, so it starts persisting NULL and the process dies. Such a message is
  * dropped here instead, before libraft sees it: Raft tolerates lost messages,
  * and the leader sends the snapshot again after RAFT_NODE_INSTALL_SNAPSHOT_MS.
+ * (Declared in raft_node_int.h for its unit test.)
  * Ownership of the message's snapshot data passed to us with the call (as
  * libraft's own receive callback frees it while closing).
  */
-static void rn_recv(struct raft_io *io, struct raft_message *msg)
+void raft_node_recv_guard(struct raft_io *io, struct raft_message *msg)
 {
 	struct raft *r = io->data;
 	struct raft_node *n = r->data;
@@ -237,7 +238,7 @@ static int rn_io_start(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
 	struct raft_node *n = r->data;
 
 	n->io_recv = recv;
-	return n->io_start(io, msecs, tick, rn_recv);
+	return n->io_start(io, msecs, tick, raft_node_recv_guard);
 }
 
 static void rn_tune(struct raft_node *n, const struct raft_node_config *cfg)

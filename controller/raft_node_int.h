@@ -90,6 +90,12 @@ struct raft_node {
 	uint64_t next_tag;	       /* proposal tags */
 };
 
+/* Raft thread (raft_node.c): raft_uv's receive callback as installed by raft_node: drops an
+ * InstallSnapshot while a local snapshot is being written (libraft 0.22.1
+ * defect, raft_node.c), passes every other message to libraft's. io->data is
+ * the struct raft, whose data is the raft_node. */
+void raft_node_recv_guard(struct raft_io *io, struct raft_message *msg);
+
 /* Raft thread (raft_fsm.c). */
 void raft_fsm_setup(struct raft_node *n);
 void raft_node_exec(struct raft_node *n, struct raft_node_req *req);
