@@ -135,7 +135,7 @@ static void rn_on_event(evutil_socket_t fd, short what, void *arg)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		log_warn("raft eventfd read failed err=%s", strerror(errno));
+		log_warn("raft eventfd read failed err=%s", log_errname(errno));
 	rn_drain(arg);
 }
 
@@ -194,7 +194,7 @@ static int rn_bootstrap(struct raft_node *n, const struct raft_node_config *cfg)
 		return -EINVAL;
 	}
 	if (rv != 0) {
-		log_err("raft bootstrap failed err=%s", raft_strerror(rv));
+		log_err("raft bootstrap failed err=\"%s\"", raft_strerror(rv));
 		return -EIO;
 	}
 	log_info("raft bootstrapped id=%llu servers=%s", (unsigned long long)n->id,
@@ -266,7 +266,7 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 	if (rv == 0)
 		rv = raft_uv_init(&n->io, &n->loop, cfg->dir, &n->auth);
 	if (rv != 0) {
-		log_err("raft io setup failed dir=%s err=%s msg=\"%s\"", cfg->dir,
+		log_err("raft io setup failed dir=%s err=\"%s\" msg=\"%s\"", cfg->dir,
 			raft_strerror(rv), n->io.errmsg);
 		return -EIO;
 	}
@@ -274,7 +274,7 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 	raft_fsm_setup(n);
 	rv = raft_init(&n->raft, &n->io, &n->fsm, n->id, n->addr);
 	if (rv != 0) {
-		log_err("raft init failed err=%s", raft_strerror(rv));
+		log_err("raft init failed err=\"%s\"", raft_strerror(rv));
 		return -EIO;
 	}
 	n->inited = true;
@@ -286,7 +286,7 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 		return -EINVAL;
 	rv = raft_start(&n->raft);
 	if (rv != 0) {
-		log_err("raft start failed err=%s msg=%s", raft_strerror(rv),
+		log_err("raft start failed err=\"%s\" msg=\"%s\"", raft_strerror(rv),
 			raft_errmsg(&n->raft));
 		return -EIO;
 	}
@@ -344,7 +344,7 @@ struct raft_node *raft_node_new(struct event_base *base, struct store *store,
 	n->running = rc == 0;
 	if (rc < 0) {
 		log_err("raft node failed id=%llu err=%s", (unsigned long long)cfg->id,
-			strerror(-rc));
+			log_errname(-rc));
 		raft_node_destroy(&n);
 		return NULL;
 	}
