@@ -8,21 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "log.h"
-
-static uint32_t rf_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static uint64_t rf_be64(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
-}
 
 /* Wakes the main thread. Any thread. */
 static void rf_kick(struct raft_node *n)
@@ -161,8 +148,8 @@ static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **
 	if (n->closing)
 		return RAFT_SHUTDOWN; /* no batch after the last commit: the log keeps it */
 	if (buf->len >= RAFT_ENTRY_HDR && memcmp(b, RAFT_ENTRY_MAGIC, 4) == 0) {
-		len = rf_be32(b + 4);
-		tag = rf_be64(b + 8);
+		len = bytes_get_be32(b + 4);
+		tag = bytes_get_be64(b + 8);
 		if (len > buf->len - RAFT_ENTRY_HDR)
 			len = 0;
 	}

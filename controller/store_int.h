@@ -75,9 +75,6 @@ int store_read_begin(struct store *s, struct store_txn *t);
 /* Parses a stored object; NULL if corrupt. */
 json_t *stx_parse(const MDB_val *v);
 
-/* Writes v as 8 big-endian bytes. */
-void stx_be64_put(uint8_t b[8], uint64_t v);
-
 /* Translates an LMDB error into -errno (MDB_NOTFOUND -> -ENOENT, else -EIO). */
 int stx_errno(int rc);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "log.h"
 
 #define STORE_APPLIED_KEY "raft_applied" /* meta: index of the last applied entry */
@@ -27,28 +28,6 @@ static int store_tables(struct store *s, MDB_dbi dbis[STORE_N_TABLES])
 	dbis[n++] = s->changes;
 	dbis[n++] = s->idem;
 	return n;
-}
-
-static uint32_t store_be32_get(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void store_be32_put(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static uint64_t store_be64_read(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
 }
 
 uint64_t store_applied_index(struct store *s)
@@ -218,8 +197,8 @@ static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table
 	}
 	p = *buf + *len;
 	p[0] = table;
-	store_be32_put(p + 1, (uint32_t)k->mv_size);
-	store_be32_put(p + 5, (uint32_t)v->mv_size);
+	bytes_put_be32(p + 1, (uint32_t)k->mv_size);
+	bytes_put_be32(p + 5, (uint32_t)v->mv_size);
 	memcpy(p + 9, k->mv_data, k->mv_size);
 	memcpy(p + 9 + k->mv_size, v->mv_data, v->mv_size);
 	*len += need;
@@ -274,8 +253,8 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
 		return rc;
 	}
 	memcpy(buf, STORE_SNAP_MAGIC, 4);
-	stx_be64_put(buf + 4, applied);
-	store_be32_put(buf + 12, (uint32_t)n);
+	bytes_put_be64(buf + 4, applied);
+	bytes_put_be32(buf + 12, (uint32_t)n);
 	*out = buf;
 	*out_len = len;
 	if (index)
@@ -289,15 +268,15 @@ static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 	size_t off = STORE_SNAP_HDR;
 
 	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0 ||
-	    store_be32_get(b + 12) != (uint32_t)n_tables)
+	    bytes_get_be32(b + 12) != (uint32_t)n_tables)
 		return -EPROTO;
 	while (off < len) {
 		size_t kl, vl;
 
 		if (len - off < 9 || b[off] >= n_tables)
 			return -EPROTO;
-		kl = store_be32_get(b + off + 1);
-		vl = store_be32_get(b + off + 5);
+		kl = bytes_get_be32(b + off + 1);
+		vl = bytes_get_be32(b + off + 5);
 		if (kl == 0 || kl > 511 || len - off - 9 < kl + vl)
 			return -EPROTO;
 		off += 9 + kl + vl;
@@ -320,7 +299,7 @@ static int store_snap_load(struct store_txn *t, const uint8_t *b, size_t len)
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = stx_errno(mdb_drop(t->txn, dbis[i], 0));
 	for (size_t off = STORE_SNAP_HDR; off < len && rc == 0;) {
-		size_t kl = store_be32_get(b + off + 1), vl = store_be32_get(b + off + 5);
+		size_t kl = bytes_get_be32(b + off + 1), vl = bytes_get_be32(b + off + 5);
 		MDB_val k = {.mv_size = kl, .mv_data = (void *)(b + off + 9)};
 		MDB_val val = {.mv_size = vl, .mv_data = (void *)(b + off + 9 + kl)};
 
@@ -347,7 +326,7 @@ int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 		log_err("malformed snapshot len=%zu", len);
 		return rc;
 	}
-	snap = store_be64_read(buf + 4);
+	snap = bytes_get_be64(buf + 4);
 	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
 	if (rc < 0)
 		return rc;
