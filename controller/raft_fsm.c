@@ -353,6 +353,11 @@ void raft_node_refresh(struct raft_node *n)
 	if (!n->started)
 		return;
 	raft_leader(&n->raft, &leader, &laddr);
+	if ((int)raft_state(&n->raft) != n->info.state || leader != n->info.leader_id)
+		log_info("raft role=%s term=%llu leader=%llu commit=%llu",
+			 raft_state_name(raft_state(&n->raft)),
+			 (unsigned long long)n->raft.current_term, (unsigned long long)leader,
+			 (unsigned long long)n->raft.commit_index);
 	pthread_mutex_lock(&n->lock);
 	in->id = n->id;
 	in->state = raft_state(&n->raft);
