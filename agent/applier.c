@@ -152,7 +152,7 @@ int applier_write_row(struct applier *a, const struct wire_row *r)
 out:
 	if (err) {
 		a->write_errors++;
-		log_err("map write failed map=%u op=%u err=%d", r->map, r->op, err);
+		log_err("map write failed map=%u op=%u err=%s", r->map, r->op, log_errname(err));
 	} else {
 		a->rows_applied++;
 	}

@@ -235,7 +235,8 @@ static int applier_write_ifport(struct applier *a, const struct applier_pstate *
 	if (bpf_map_update_elem(a->maps.fd[TN_MAP_IFINDEX], &p->pub.ifindex, &v, BPF_ANY)) {
 		err = -errno;
 		a->write_errors++;
-		log_err("tn_ifindex write failed ifindex=%u err=%d", p->pub.ifindex, err);
+		log_err("tn_ifindex write failed ifindex=%u err=%s", p->pub.ifindex,
+			log_errname(err));
 	}
 	return err;
 }
@@ -254,9 +255,11 @@ static int applier_release_ifport(struct applier *a, const struct applier_pstate
 		return applier_write_ifport(a, q);
 	}
 	if (bpf_map_delete_elem(a->maps.fd[TN_MAP_IFINDEX], &ifindex) && errno != ENOENT) {
+		int err = -errno;
+
 		a->write_errors++;
-		log_err("tn_ifindex delete failed ifindex=%u err=%d", ifindex, -errno);
-		return -errno;
+		log_err("tn_ifindex delete failed ifindex=%u err=%s", ifindex, log_errname(err));
+		return err;
 	}
 	return 0;
 }

@@ -61,7 +61,7 @@ out_unlink:
 out_err:
 	a->rev_save_errors++;
 	log_err("cannot record revision path=%s rev=%" PRIu64 " err=%s", a->rev_path, rev,
-		strerrorname_np(-err) ?: "?");
+		log_errname(err));
 	return err;
 }
 

@@ -52,8 +52,8 @@ static void applier_slot_zero(struct applier *a, uint32_t slot)
 		zero = calloc((size_t)a->ncpus, sizeof(*zero));
 		if (!zero || bpf_map_update_elem(fd, &slot, zero, BPF_ANY)) {
 			a->write_errors++;
-			log_err("cannot zero port counters slot=%u err=%d", slot,
-				zero ? -errno : -ENOMEM);
+			log_err("cannot zero port counters slot=%u err=%s", slot,
+				log_errname(zero ? errno : ENOMEM));
 		}
 		free(zero);
 	}

@@ -271,7 +271,7 @@ static void linkwatch_report(struct linkwatch *lw)
 			names[i++] = zhashx_cursor(lw->changed);
 		lw->cb(lw->arg, names, i);
 	} else if (lw->cb) {
-		log_err("link changes lost err=%d", -ENOMEM);
+		log_err("link changes lost err=%s", log_errname(ENOMEM));
 	}
 	free(names);
 	zhashx_purge(lw->changed);
@@ -286,7 +286,7 @@ static void linkwatch_on_read(evutil_socket_t fd, short what, void *arg)
 	while ((err = linkwatch_read(lw, &changed)) == 0)
 		;
 	if (err != -EAGAIN)
-		log_warn("link monitor read failed err=%d", err);
+		log_warn("link monitor read failed err=%s", log_errname(err));
 	linkwatch_report(lw);
 }
 
