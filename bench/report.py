@@ -243,7 +243,9 @@ def markdown(doc, build, mode, failed):
         " enrolled (`_100_agents`: with the 100 agents connected); the store grows during the"
         " runs. Snapshot: a fresh fake agent of a host with 10,000 bound ports (400 networks)"
         " starts, until the controller shows its ack; `_bytes`: TCP bytes the controller sent"
-        " on that session (CURVE-encrypted ZMTP, handshake included).", "",
+        " on that session (CURVE-encrypted ZMTP, handshake included). `converge_10k_port_host`:"
+        " that host, connected, gets a port in one of its networks (the agent applies a"
+        " one-port delta among 10,000 ports).", "",
         md_table(figs, "control."), "",
         "## Replicated writes (Raft)", "",
         "bench/raft_bench.sh: a 1-node and a 3-node cluster of controllers on 127.0.0.1 ports"
