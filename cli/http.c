@@ -273,7 +273,11 @@ static void http_on_error(enum evhttp_request_error e, void *arg)
 	struct http_call *call = arg;
 	const char *tls;
 
-	if (e == EVREQ_HTTP_TIMEOUT) {
+	if (call->streamed) { /* a stream cut short, not a failed connect */
+		call->rc = e == EVREQ_HTTP_TIMEOUT ? -ETIMEDOUT : -EIO;
+		call->err = e == EVREQ_HTTP_TIMEOUT ? "the API's stream went silent"
+						    : "the API closed the stream";
+	} else if (e == EVREQ_HTTP_TIMEOUT) {
 		call->rc = -ETIMEDOUT;
 		call->err = "timed out waiting for the API";
 	} else if ((tls = http_tls_failure(call->c, &call->rc))) {
