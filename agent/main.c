@@ -320,12 +320,12 @@ static bool main_is_z85_key(const char *s)
 {
 	uint8_t raw[32];
 
-	return strlen(s) == 40 && zmq_z85_decode(raw, s) != NULL;
+	return strlen(s) == Z85_KEY_LEN && zmq_z85_decode(raw, s) != NULL;
 }
 
 /* Reads the controller key: a Z85 string, a file holding one, or a czmq
- * certificate file. Fills out[41]. */
-static int main_server_key(const char *arg, char out[41])
+ * certificate file. Fills out[Z85_KEY_LEN + 1]. */
+static int main_server_key(const char *arg, char out[Z85_KEY_LEN + 1])
 {
 	char buf[4096], *s, *e;
 	zcert_t *cert;
@@ -333,7 +333,7 @@ static int main_server_key(const char *arg, char out[41])
 	FILE *f;
 
 	if (main_is_z85_key(arg)) {
-		memcpy(out, arg, 41);
+		memcpy(out, arg, Z85_KEY_LEN + 1);
 		return 0;
 	}
 	f = fopen(arg, "r");
@@ -349,12 +349,12 @@ static int main_server_key(const char *arg, char out[41])
 	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r'); e--)
 		*(e - 1) = '\0';
 	if (main_is_z85_key(s)) {
-		memcpy(out, s, 41);
+		memcpy(out, s, Z85_KEY_LEN + 1);
 		return 0;
 	}
 	cert = zcert_load(arg);
 	if (cert && strcmp(zcert_public_txt(cert), MAIN_ZERO_KEY) != 0) {
-		memcpy(out, zcert_public_txt(cert), 41);
+		memcpy(out, zcert_public_txt(cert), Z85_KEY_LEN + 1);
 		zcert_destroy(&cert);
 		return 0;
 	}
@@ -435,7 +435,7 @@ static int main_run(const struct main_opts *o)
 	struct event *ev_term = NULL, *ev_int = NULL;
 	struct event_base *base;
 	struct agent *ag = NULL;
-	char server_key[41];
+	char server_key[Z85_KEY_LEN + 1];
 	int err = -EINVAL;
 
 	if (o->controller_key) {

@@ -50,12 +50,12 @@ struct sbclient {
 static bool sbclient_key_valid(const char *s, size_t len)
 {
 	uint8_t raw[32];
-	char buf[41];
+	char buf[Z85_KEY_LEN + 1];
 
-	if (len != 40)
+	if (len != Z85_KEY_LEN)
 		return false;
-	memcpy(buf, s, 40);
-	buf[40] = '\0';
+	memcpy(buf, s, Z85_KEY_LEN);
+	buf[Z85_KEY_LEN] = '\0';
 	return zmq_z85_decode(raw, buf) != NULL;
 }
 
@@ -97,8 +97,8 @@ static int sbclient_parse_entry(const char *s, size_t len, const char *default_k
 		return -EINVAL;
 	memcpy(ep->endpoint, s, len);
 	ep->endpoint[len] = '\0';
-	memcpy(ep->server_key, key, 40);
-	ep->server_key[40] = '\0';
+	memcpy(ep->server_key, key, Z85_KEY_LEN);
+	ep->server_key[Z85_KEY_LEN] = '\0';
 	return 0;
 }
 

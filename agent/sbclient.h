@@ -52,6 +52,7 @@
 #include <czmq.h>
 #include <event2/event.h>
 
+#include "keyfp.h"
 #include "wire.h"
 
 struct sbclient;
@@ -62,7 +63,7 @@ struct sbclient;
 /* One controller of the list. */
 struct sbclient_endpoint {
 	char endpoint[SBCLIENT_ENDPOINT_MAX]; /* e.g. tcp://198.18.0.254:6641 */
-	char server_key[41];		      /* its CURVE public key, Z85 */
+	char server_key[Z85_KEY_LEN + 1];     /* its CURVE public key, Z85 */
 };
 
 /* Session parameters; strings are copied, cert is borrowed (must outlive

@@ -1,12 +1,21 @@
 /* bytes.h - fixed-width integers in a byte buffer, in a stated byte order
  * (<endian.h> underneath; memcpy, so any alignment). The store's keys and
- * values, the Raft entries' headers and libraft's preamble use them. */
+ * values, the Raft entries' headers, libraft's preamble and the msgpack
+ * decoder's lengths use them. */
 #ifndef TENET_BYTES_H
 #define TENET_BYTES_H
 
 #include <endian.h>
 #include <stdint.h>
 #include <string.h>
+
+static inline uint16_t bytes_get_be16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be16toh(v);
+}
 
 static inline uint32_t bytes_get_be32(const void *p)
 {

@@ -20,7 +20,7 @@ int keyfp_z85(const char *z85, char out[KEYFP_HEX + 1])
 {
 	uint8_t raw[32];
 
-	if (!z85 || strlen(z85) != 40 || !zmq_z85_decode(raw, z85)) {
+	if (!z85 || strlen(z85) != Z85_KEY_LEN || !zmq_z85_decode(raw, z85)) {
 		snprintf(out, KEYFP_HEX + 1, "-");
 		return -EINVAL;
 	}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define KEYFP_HEX 16 /* hex digits in a fingerprint */
+#define Z85_KEY_LEN 40 /* a CURVE public key in Z85 text, without the NUL */
 
 /* Writes the fingerprint of the raw 32-byte key to out (NUL-terminated). */
 void keyfp_raw(const uint8_t key[32], char out[KEYFP_HEX + 1]);

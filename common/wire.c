@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #include <msgpack.h>
 
+#include "bytes.h"
 #include "reasons.h"
 #include "tenet_abi.h"
 
@@ -411,14 +412,19 @@ out_free:
 
 /* ---- decoding ---- */
 
-/* Big-endian integer of n bytes at p. */
+/* Big-endian integer of n (1, 2, 4 or 8) bytes at p. */
 static uint64_t wire_be(const uint8_t *p, unsigned int n)
 {
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
+	switch (n) {
+	case 1:
+		return p[0];
+	case 2:
+		return bytes_get_be16(p);
+	case 4:
+		return bytes_get_be32(p);
+	default:
+		return bytes_get_be64(p);
+	}
 }
 
 /* Reads the header of the object at p (avail bytes). Sets *hdr to the header

@@ -565,7 +565,7 @@ static void sb_log_refusal(struct southbound *sb, zframe_t *address, zframe_t *k
 /* Decides one ZAP request; returns the status code and sets *user, *why
  * (when refused) and, when admitted, z85 (the client's key). */
 static const char *sb_zap_decide(struct southbound *sb, zframe_t *f[7], const char **user,
-				 const char **why, char z85[41])
+				 const char **why, char z85[Z85_KEY_LEN + 1])
 {
 	const char *name;
 
@@ -604,7 +604,7 @@ static void sb_zap_metadata(zmsg_t *rep, const char *key)
 	md[off++] = 0;
 	md[off++] = 0;
 	md[off++] = 40;
-	memcpy(md + off, key, 40);
+	memcpy(md + off, key, Z85_KEY_LEN);
 	zmsg_addmem(rep, md, off + 40);
 }
 
@@ -613,7 +613,7 @@ static void sb_zap_handle(struct southbound *sb, zmsg_t *req)
 	const char *user = "", *status = "500", *why = "bad_zap_request";
 	zframe_t *f[7] = {0};
 	zmsg_t *rep = zmsg_new();
-	char key[41] = "";
+	char key[Z85_KEY_LEN + 1] = "";
 
 	/* version, request id, domain, address, identity, mechanism, key */
 	f[0] = zmsg_first(req);

@@ -12,6 +12,7 @@
 #include <czmq.h>
 #include <event2/event.h>
 
+#include "keyfp.h"
 #include "southbound.h"
 #include "store.h"
 #include "wire.h"
@@ -22,7 +23,7 @@ struct sb_host {
 	bool enrolled;		  /* present in the last loaded topology */
 	bool seen;		  /* ever had a session */
 	zframe_t *rid;		  /* routing id of the current session, NULL if none */
-	char key[41];		  /* Z85 key the current session was opened with */
+	char key[Z85_KEY_LEN + 1];  /* Z85 key the current session was opened with */
 	uint64_t sent_rev;	  /* revision of the last SNAPSHOT/DELTA sent */
 	uint64_t acked_rev;	  /* last revision acked */
 	uint64_t dirty_rev;	  /* last revision at which its rows changed */
