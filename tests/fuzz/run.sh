@@ -1,0 +1,16 @@
+#!/bin/sh
+# run.sh FUZZER SECONDS [CORPUS_DIR]: runs one libFuzzer target from a fixed
+# seed for SECONDS, starting from the checked-in corpus when given. New
+# inputs go to a temporary directory removed afterwards, so the checked-in
+# corpus is only read; a crash leaves its input (crash-*) in the current
+# directory. Used by ctest (fuzz.*, short) and `make fuzz-long`.
+set -eu
+fuzzer=$1
+secs=$2
+corpus=${3:-}
+work=$(mktemp -d /tmp/tenet-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+rc=0
+"$fuzzer" -seed=1 -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
+	"$work" ${corpus:+"$corpus"} || rc=$?
+exit "$rc"
