@@ -7,7 +7,8 @@
  * listings), and its own snapshot must restore to the same snapshot again.
  *
  * One LMDB directory per process, made on the first input and removed at
- * exit; every input starts from an empty store (all tables dropped).
+ * exit (run.sh removes it after a crash); every input starts from an empty
+ * store (all tables dropped).
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz) from the
  * seed corpus in tests/fuzz/corpus/snapshot/ (real snapshots, written by
@@ -23,7 +24,7 @@
 #include "store_int.h"
 
 static struct store *store;
-static char dir[] = "/tmp/tenet-fuzz-snapshot.XXXXXX";
+static char dir[4096];
 
 /* Closes the store and removes its directory. */
 static void fuzz_cleanup(void)
@@ -38,8 +39,13 @@ static void fuzz_cleanup(void)
 	rmdir(dir);
 }
 
+/* Opens the store in a new directory under $TMPDIR (run.sh points it into
+ * its work directory, removed even after a crash) or /tmp. */
 static void fuzz_open(void)
 {
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/tenet-fuzz-snapshot.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	store = store_new(dir, 16);

@@ -10,7 +10,9 @@ secs=$2
 corpus=${3:-}
 work=$(mktemp -d /tmp/tenet-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+mkdir "$work/corpus" "$work/tmp"
 rc=0
-"$fuzzer" -seed=1 -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
-	"$work" ${corpus:+"$corpus"} || rc=$?
+# TMPDIR: where a target keeps files of its own (fuzz_snapshot's store)
+TMPDIR=$work/tmp "$fuzzer" -seed=1 -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
+	"$work/corpus" ${corpus:+"$corpus"} || rc=$?
 exit "$rc"
