@@ -86,11 +86,11 @@ static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, 
 	event_active(ag->ev_status, EV_TIMEOUT, 0);
 }
 
-static void agent_on_links(void *arg)
+static void agent_on_links(void *arg, const char *const *names, size_t n)
 {
 	struct agent *ag = arg;
 
-	applier_refresh_links(ag->applier);
+	applier_links_changed(ag->applier, names, n);
 }
 
 static uint64_t agent_rev(void *arg)
@@ -475,6 +475,10 @@ static int agent_metrics_state(struct agent *ag, struct prom *p)
 	rc = rc ?: prom_family(p, "tenet_agent_map_write_errors_total", "counter",
 			       "Map writes that failed (a map full, or the kernel refused)");
 	rc = rc ?: prom_sample(p, "tenet_agent_map_write_errors_total", (double)errors, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_revision_save_errors_total", "counter",
+			       "Revision state file writes that failed (applied, not acked)");
+	rc = rc ?: prom_sample(p, "tenet_agent_revision_save_errors_total",
+			       (double)applier_rev_save_errors(ag->applier), NULL);
 	rc = rc ?: prom_family(p, "tenet_agent_apply_duration_seconds", "histogram",
 			       "Time to apply one snapshot or delta to the maps");
 	rc = rc ?: prom_hist_emit(p, "tenet_agent_apply_duration_seconds", &ag->apply, NULL);
