@@ -1,11 +1,14 @@
 /* fixture_store.h - a store in a temporary directory and commands applied
  * to it, shared by the unit tests that need a populated store (southbound,
- * southbound failover, incremental topology). Include after <cmocka.h> (it asserts with cmocka). */
+ * southbound failover, incremental topology) or two of them (the Raft
+ * state machine's tests: store_raft, store_batch). Include after <cmocka.h> (it asserts with
+ * cmocka). */
 #ifndef TENET_FIXTURE_STORE_H
 #define TENET_FIXTURE_STORE_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -25,6 +28,49 @@ static inline struct store *fixture_store_new(char dir[64], const char *tag)
 	assert_int_equal(system(cmd), 0);
 	assert_non_null(s);
 	return s;
+}
+
+/* Two stores (change-log window 64) in directories /tmp/tenet-<tag>.*,
+ * which stay while the stores are open (for the tests that reopen them). */
+struct fixture_stores {
+	char dir[2][64];    /* mkdtemp directories */
+	struct store *s[2]; /* the stores */
+};
+
+/* Closes the stores and removes their directories. Takes NULL. */
+static inline void fixture_stores_free(struct fixture_stores *f)
+{
+	char path[128];
+
+	for (int i = 0; f && i < 2; i++) {
+		store_destroy(&f->s[i]);
+		if (!f->dir[i][0])
+			continue;
+		snprintf(path, sizeof(path), "%s/data.mdb", f->dir[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/lock.mdb", f->dir[i]);
+		unlink(path);
+		rmdir(f->dir[i]);
+	}
+	free(f);
+}
+
+/* Opens the two stores; NULL on failure (nothing left behind). */
+static inline struct fixture_stores *fixture_stores_new(const char *tag)
+{
+	struct fixture_stores *f = calloc(1, sizeof(*f));
+
+	for (int i = 0; f && i < 2; i++) {
+		snprintf(f->dir[i], sizeof(f->dir[i]), "/tmp/tenet-%s.XXXXXX", tag);
+		if (!mkdtemp(f->dir[i]))
+			f->dir[i][0] = '\0';
+		f->s[i] = f->dir[i][0] ? store_new(f->dir[i], 64) : NULL;
+		if (!f->s[i]) {
+			fixture_stores_free(f);
+			return NULL;
+		}
+	}
+	return f;
 }
 
 /* Applies one command (no idempotency key). Returns store_apply's result
