@@ -4,7 +4,7 @@ BUILD ?= build
 CMAKE_FLAGS ?= -DTENET_SANITIZE=ON
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test demo clean format release install deb bench bench-quick bench-build
+.PHONY: all deps build test fuzz-long demo clean format release install deb bench bench-quick bench-build
 
 all: build
 
@@ -19,6 +19,19 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 600
+
+# Every fuzz target (tests/fuzz) for FUZZ_LONG_SECONDS each, from the same
+# seed corpora as the short runs of `make test`. A crash stops the run and
+# leaves its input as crash-* in $(BUILD)/tests/fuzz.
+FUZZ_LONG_SECONDS ?= 600
+
+fuzz-long: build
+	cd $(BUILD)/tests/fuzz && for f in fuzz_*; do \
+		[ -x "$$f" ] && [ ! -d "$$f" ] || continue; \
+		c=$(CURDIR)/tests/fuzz/corpus/$${f#fuzz_}; [ -d "$$c" ] || c=; \
+		echo "== $$f ($(FUZZ_LONG_SECONDS) s)"; \
+		sh $(CURDIR)/tests/fuzz/run.sh ./$$f $(FUZZ_LONG_SECONDS) $$c || exit 1; \
+	done
 
 demo: build
 	./scripts/demo.sh $(BUILD)

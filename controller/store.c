@@ -306,14 +306,19 @@ int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *
  * buffer or dst; -EPROTO on anything else. */
 static int store_cmd_str(const msgpack_object *o, char *dst, size_t max, char **dup)
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
-	    memchr(o->via.str.ptr, '\0', o->via.str.size))
+	const char *ptr;
+
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max)
+		return -EPROTO;
+	/* msgpack-c leaves ptr NULL for an empty string */
+	ptr = o->via.str.size ? o->via.str.ptr : "";
+	if (memchr(ptr, '\0', o->via.str.size))
 		return -EPROTO;
 	if (dup) {
-		*dup = strndup(o->via.str.ptr, o->via.str.size);
+		*dup = strndup(ptr, o->via.str.size);
 		return *dup ? 0 : -ENOMEM;
 	}
-	memcpy(dst, o->via.str.ptr, o->via.str.size);
+	memcpy(dst, ptr, o->via.str.size);
 	dst[o->via.str.size] = '\0';
 	return 0;
 }
@@ -366,6 +371,67 @@ static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 	return 0;
 }
 
+/* Reads the n-byte big-endian number at p. */
+static uint64_t store_cmd_be(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = (v << 8) | *p++;
+	return v;
+}
+
+/* True if buf[0..len) is one msgpack map of at most six entries whose keys
+ * and values are all strings or unsigned integers: the only shape a command
+ * has. Checked on the bytes before msgpack-c builds anything, because
+ * msgpack-c reserves a container's elements from its header before reading
+ * them: five bytes claiming 2^32 elements would make every replica try to
+ * allocate tens of gigabytes. */
+static bool store_cmd_shape_valid(const uint8_t *p, size_t len)
+{
+	uint64_t n, size;
+	size_t off = 1;
+	unsigned int w;
+
+	if (p[0] >= 0x80 && p[0] <= 0x8f) {
+		n = p[0] & 0x0f;
+	} else if ((p[0] == 0xde || p[0] == 0xdf) && len >= 5) {
+		w = p[0] == 0xde ? 2 : 4; /* map 16, 32 */
+		n = store_cmd_be(p + 1, w);
+		off = 1 + w;
+	} else {
+		return false;
+	}
+	if (n > 6)
+		return false;
+	for (n *= 2; n > 0; n--) {
+		uint8_t b;
+
+		if (off >= len)
+			return false;
+		b = p[off];
+		w = 0;
+		size = 1;
+		if (b >= 0xa0 && b <= 0xbf) /* fixstr */
+			size += b & 0x1f;
+		else if (b >= 0xcc && b <= 0xcf) /* uint 8..64 */
+			size += 1u << (b - 0xcc);
+		else if (b >= 0xd9 && b <= 0xdb) /* str 8..32 */
+			w = 1u << (b - 0xd9);
+		else if (b > 0x7f) /* positive fixint, or anything else: refused */
+			return false;
+		if (w) {
+			if (len - off < 1 + w)
+				return false;
+			size += w + store_cmd_be(p + off + 1, w);
+		}
+		if (size > len - off)
+			return false;
+		off += size;
+	}
+	return off == len;
+}
+
 /* Decodes a command strictly (one map, nothing after it). Release cmd->body. */
 int store_cmd_decode(const void *buf, size_t len, struct store_cmd *cmd)
 {
@@ -374,7 +440,7 @@ int store_cmd_decode(const void *buf, size_t len, struct store_cmd *cmd)
 	int rc;
 
 	memset(cmd, 0, sizeof(*cmd));
-	if (!buf || len == 0)
+	if (!buf || len == 0 || !store_cmd_shape_valid(buf, len))
 		return -EPROTO;
 	msgpack_unpacked_init(&up);
 	if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # topo.sh - builds and tears down a tenet test topology in network namespaces.
 #
-# Sourced by scripts/demo.sh and tests/e2e/*.sh. Everything lives in
-# namespaces named "$TOPO_P-*" made here: an underlay namespace with a bridge
+# Sourced by scripts/demo.sh and the e2e tests (through tests/lib/common.sh,
+# whose say, die and wait_for it uses). Everything lives in namespaces named "$TOPO_P-*" made here: an underlay namespace with a bridge
 # (198.18.0.0/24), a controller namespace on it (198.18.0.254), one namespace
 # per simulated host (198.18.0.<n>) running a real tenet-agent, and one
 # namespace per VM behind a veth whose host side lives in its host's
@@ -20,30 +20,9 @@ TOPO_UL_MTU=1500
 TOPO_VM_MTU=$((TOPO_UL_MTU - 50))
 TOPO_QUIET=${TOPO_QUIET:-0}
 
-# say MSG: one line of what is happening, for people.
-say() {
-	[ "$TOPO_QUIET" = 1 ] || printf '%s\n' "$*"
-}
-
-die() {
-	printf 'FAIL: %s\n' "$*" >&2
-	exit 1
-}
-
-# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s until it succeeds
-# or the deadline passes (then fails with DESCRIPTION).
-wait_for() {
-	local secs=$1 desc=$2 deadline
-	shift 2
-	deadline=$(($(date +%s%N) + secs * 1000000000))
-	until "$@" >/dev/null 2>&1; do
-		if [ "$(date +%s%N)" -gt "$deadline" ]; then
-			printf 'timeout after %ss: %s\n' "$secs" "$desc" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
+# say, die, wait_for and the sanitizer-log check: the tests' shared library.
+# shellcheck source=/dev/null # (common.sh sources this file: not followed back)
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/common.sh"
 
 topo_init() {
 	TOPO_BUILD=$(cd "$1" && pwd)
@@ -232,6 +211,11 @@ topo_cleanup() {
 	if [ -n "$TOPO_CTL_PID" ]; then
 		kill "$TOPO_CTL_PID" 2>/dev/null
 		wait "$TOPO_CTL_PID" 2>/dev/null
+	fi
+	# every daemon has exited: a sanitizer report in any log fails the run
+	if [ "$rc" = 0 ] && [ -n "${TOPO_DIR:-}" ] && ! t_sanitizer_clean "$TOPO_DIR"/*.log; then
+		rc=1
+		[ "${TOPO_NO_LOGS:-0}" != 1 ] && topo_dump_logs
 	fi
 	for ns in "${TOPO_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null

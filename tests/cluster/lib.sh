@@ -14,6 +14,9 @@ if [ -z "${CL_PRIVATE_NET:-}" ]; then
 	exec unshare --net -- bash -c 'ip link set lo up && exec bash "$@"' bash "$0" "$@"
 fi
 
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
 CTL="$BUILD/controller/tenet-controller"
 CL_BASE=$((21000 + ($$ % 400) * 20)) # this run's port block
 CL_DIR=""
@@ -69,8 +72,7 @@ cl_cleanup() {
 	done
 	wait 2>/dev/null
 	# a sanitizer report in any node's log fails the test
-	if [ $rc -eq 0 ] && [ -n "$CL_DIR" ] &&
-		grep -l "ERROR: AddressSanitizer\|runtime error:" "$CL_DIR"/n*.log 2>/dev/null; then
+	if [ $rc -eq 0 ] && [ -n "$CL_DIR" ] && ! t_sanitizer_clean "$CL_DIR"/n*.log; then
 		cl_log "FAIL: sanitizer report in a node's log"
 		rc=1
 	fi
@@ -121,6 +123,18 @@ cl_start() {
 	CL_PID[$id]=$!
 }
 
+# cl_cluster3 [extra args...]: nodes 1..3 bootstrapped together (P is their
+# --peers list), each started with the extra args; waits (30 s) for a leader
+# and sets L to it.
+cl_cluster3() {
+	local i
+	P=$(cl_peers 3)
+	for i in 1 2 3; do cl_start "$i" --peers "$P" "$@"; done
+	cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
+	# shellcheck disable=SC2034 # for the test
+	L=$(cl_leader_of 1 2 3)
+}
+
 cl_kill() { kill -KILL "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/null; unset "CL_PID[$1]"; }
 cl_stop() { kill -TERM "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/null; unset "CL_PID[$1]"; }
 
@@ -137,14 +151,11 @@ cl_status() {
 	cl_curl "$1" /v1/cluster | python3 -c "import sys,json; print(json.load(sys.stdin)['$2'])" 2>/dev/null
 }
 
-# cl_wait SECONDS CMD...: polls CMD until it succeeds or the deadline.
+# cl_wait SECONDS CMD...: wait_for (common.sh) described by CMD itself.
 cl_wait() {
-	local deadline=$((SECONDS + $1))
+	local secs=$1
 	shift
-	until "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
+	wait_for "$secs" "$*" "$@"
 }
 
 # cl_leader_of IDS...: prints the id of the node among IDS that is leader.

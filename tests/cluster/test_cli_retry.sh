@@ -13,10 +13,7 @@ CLI="$BUILD/cli/tenetctl"
 
 N_WRITES=40
 KILL_AT=10
-P=$(cl_peers 3)
-for i in 1 2 3; do cl_start "$i" --peers "$P"; done
-cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
-L=$(cl_leader_of 1 2 3)
+cl_cluster3
 cl_log "leader is node $L"
 # the leader first in the list, so that its death is a connection failure
 APIS="http://$(cl_api "$L")"

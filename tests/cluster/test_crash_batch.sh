@@ -14,10 +14,8 @@ BUILD=${1:?build dir}
 cl_init
 
 WRITERS=32
-P=$(cl_peers 3)
-ARGS=(--peers "$P" --snapshot-threshold 64)
-for i in 1 2 3; do cl_start "$i" "${ARGS[@]}"; done
-cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
+cl_cluster3 --snapshot-threshold 64
+ARGS=(--peers "$P" --snapshot-threshold 64) # to restart a node as it was started
 
 # The writers, until $CL_DIR/stop exists: a write in flight is finished
 # (retried with its key) before a writer stops. Acked writes go to

@@ -11,10 +11,7 @@ cl_init
 
 N_WRITES=60
 KILL_AT=15
-P=$(cl_peers 3)
-for i in 1 2 3; do cl_start "$i" --peers "$P"; done
-cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
-L=$(cl_leader_of 1 2 3)
+cl_cluster3
 cl_log "leader is node $L"
 
 # a follower redirects writes and consistent reads to the leader's API

@@ -13,10 +13,8 @@ BUILD=${1:?build dir}
 cl_init
 cl_netns_init 3
 
-P=$(cl_peers 3)
-for i in 1 2 3; do cl_start "$i" --peers "$P"; done
-cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
-C=$(cl_leader_of 1 2 3)
+cl_cluster3
+C=$L
 for i in 1 2 3; do [ "$(cl_create "$i" "pre-$i" "pkey-pre-$i")" = 201 ] || cl_fail "pre write $i"; done
 MAJ=$(for i in 1 2 3; do [ "$i" != "$C" ] && echo "$i"; done | tr '\n' ' ')
 cl_log "cutting the leader, node $C, off (majority: $MAJ)"

@@ -11,10 +11,7 @@ cl_init
 CLI="$BUILD/cli/tenetctl"
 tctl() { "$CLI" --api "http://$(cl_api "$1")" --token "$TOKEN" "${@:2}"; }
 
-P=$(cl_peers 3)
-for i in 1 2 3; do cl_start "$i" --peers "$P" --snapshot-threshold 8; done
-cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
-L=$(cl_leader_of 1 2 3)
+cl_cluster3 --snapshot-threshold 8
 for i in $(seq 1 40); do
 	[ "$(cl_create "$L" "x-$i" "xkey-$i")" = 201 ] || cl_fail "write x-$i"
 done

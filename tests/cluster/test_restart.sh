@@ -8,10 +8,7 @@ BUILD=${1:?build dir}
 . "$(dirname "$0")/lib.sh"
 cl_init
 
-P=$(cl_peers 3)
-for i in 1 2 3; do cl_start "$i" --peers "$P"; done
-cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader"
-L=$(cl_leader_of 1 2 3)
+cl_cluster3
 for i in $(seq 1 30); do
 	code=$(cl_create "$L" "r-$i" "rkey-$i")
 	[ "$code" = 201 ] || cl_fail "write r-$i got $code"

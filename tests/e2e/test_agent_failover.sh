@@ -6,11 +6,8 @@
 # the controller), the agents go round the list until the controller is back,
 # reconnect, resync, and a change made after the restart reaches them.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-. "$top/scripts/lib/scenario.sh"
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 DEAD_SB=tcp://$TOPO_UL_NET.253:6641
 TOPO_AGENT_CONTROLLERS="$DEAD_SB,$TOPO_SB"
 

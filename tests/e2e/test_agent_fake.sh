@@ -7,43 +7,11 @@
 # Usage: test_agent_fake.sh BUILD_DIR
 set -uo pipefail
 
-BUILD=${1:?usage: test_agent_fake.sh BUILD_DIR}
-CTL=$BUILD/controller/tenet-controller
-AGENT=$BUILD/agent/tenet-agent
-CLI=$BUILD/cli/tenetctl
-TMP=$(mktemp -d /tmp/tenet-e2e-fake.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
-API=127.0.0.1:$PORT
-SB=tcp://127.0.0.1:$((PORT + 1))
+. "$(dirname "$0")/../lib/common.sh"
+t_init fake "${1:-}"
+API=127.0.0.1:$(t_free_port)
+SB=tcp://127.0.0.1:$(t_free_port)
 TUN=tnfk$$
-PIDS=()
-CTL_PID=
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}" $CTL_PID; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}" $CTL_PID; do wait "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() {
-	echo "FAIL: $*" >&2
-	tail -n 20 "$TMP"/*.log >&2 2>/dev/null
-	exit 1
-}
-ok() { echo "ok - $*"; }
-
-# poll SECONDS CMD...: until CMD succeeds, or fail.
-poll() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.05
-	done
-}
 
 tctl() { "$CLI" --api "http://$API" --token-file "$TMP/ctl/admin.token" -o json "$@"; }
 
@@ -57,11 +25,10 @@ connected() {
 	[ "$(tctl host list | jq '[.hosts[] | select(.state == "connected")] | length')" = 3 ]
 }
 
-for b in "$CTL" "$AGENT" "$CLI"; do [ -x "$b" ] || die "missing $b"; done
-"$CTL" --data "$TMP/ctl" --api "$API" --southbound "$SB" >"$TMP/controller.log" 2>&1 &
-CTL_PID=$!
-poll 20 test -s "$TMP/ctl/admin.token" || die "controller did not start"
-poll 20 tctl status || die "controller API does not answer"
+t_need "$CTL" "$AGENT" "$CLI"
+t_spawn "$TMP/controller.log" "$CTL" --data "$TMP/ctl" --api "$API" --southbound "$SB"
+wait_for 20 "controller token" test -s "$TMP/ctl/admin.token" || die "controller did not start"
+wait_for 20 "controller API" tctl status || die "controller API does not answer"
 
 "$AGENT" --host x --controller "$SB" --controller-key "$TMP/ctl/server.pub" \
 	--key "$TMP/x.key" >/dev/null 2>&1
@@ -79,14 +46,16 @@ for i in 0 1 2; do
 	tctl port create network_id="$net" fixed_ip="$sub" binding_host="fk$i" \
 		binding_interface="fkvif$i" >/dev/null || die "port on fk$i"
 done
+AGENTS=()
 for i in 0 1 2; do
 	"$AGENT" --host "fk$i" --controller "$SB" --controller-key "$TMP/ctl/server.pub" \
 		--key "$TMP/fk$i.key" --fake-datapath --tunnel-dev "$TUN" \
 		--bpffs "$TMP/bpffs" --state-dir "$TMP/state" >"$TMP/agent-fk$i.log" 2>&1 &
-	PIDS+=($!)
+	AGENTS+=($!)
+	T_PIDS+=($!)
 done
-poll 20 connected || die "fake agents did not connect"
-poll 20 wait_rev || die "fake agents did not ack the snapshot"
+wait_for 20 "fake agents connected" connected || die "fake agents did not connect"
+wait_for 20 "snapshot acked" wait_rev || die "fake agents did not ack the snapshot"
 for i in 0 1 2; do
 	grep -q "applied snapshot" "$TMP/agent-fk$i.log" || die "fk$i applied no snapshot"
 done
@@ -94,9 +63,9 @@ ok "three fake agents connected and acked their snapshots"
 
 pid=$(tctl port create network_id="$net" fixed_ip="$sub" binding_host=fk1 \
 	binding_interface=fkvif9 | jq -er .id) || die "port create"
-poll 20 wait_rev || die "create not acked by every affected agent"
+wait_for 20 "create acked" wait_rev || die "create not acked by every affected agent"
 tctl port delete "$pid" >/dev/null || die "port delete"
-poll 20 wait_rev || die "delete not acked by every affected agent"
+wait_for 20 "delete acked" wait_rev || die "delete not acked by every affected agent"
 ok "a port create and delete are acked by every agent"
 
 # a fake datapath has no programs, so no drops to monitor: a clear refusal
@@ -108,9 +77,9 @@ ok "tenetctl monitor of a fake datapath: $out"
 ! ip link show "$TUN" >/dev/null 2>&1 || die "a fake agent created a tunnel device"
 ok "no pins, no tunnel device"
 
-for p in "${PIDS[@]}"; do
+for p in "${AGENTS[@]}"; do
 	kill "$p"
 	wait "$p" || die "an agent exited non-zero after SIGTERM"
 done
-PIDS=()
 ok "agents exit cleanly"
+t_finish "e2e agent fake"

@@ -18,23 +18,14 @@
 # The agents run with --fake-datapath in host h1's namespace (the southbound
 # session is the same; nothing is loaded or pinned).
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 TOPO_QUIET=1
 topo_underlay
 topo_controller
 NS=$TOPO_P-h1
 topo_ns_add "$NS"
 topo_plug "$NS" eth0 198.18.0.1
-FAILS=0
-fail() {
-	echo "FAIL: $*" >&2
-	FAILS=$((FAILS + 1))
-}
-ok() { echo "ok - $*"; }
-SAN='ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error'
 
 # ---- --genkey ----
 K=$TOPO_DIR/keys/sub/h1.key
@@ -105,7 +96,7 @@ run_agent() {
 stop_agent() {
 	kill "$PID" 2>/dev/null
 	wait "$PID" 2>/dev/null
-	grep -q "$SAN" "$TOPO_DIR/agent-$1.log" && fail "$1: sanitizer report"
+	t_sanitizer_clean "$TOPO_DIR/agent-$1.log" || fail "$1: sanitizer report"
 }
 
 # attempts NAME: how many sessions the agent has opened.
@@ -183,7 +174,6 @@ else
 	fail "h1 with its enrolled key did not connect"
 fi
 stop_agent good
-grep -q "$SAN" "$TOPO_DIR/controller.log" && fail "controller: sanitizer report"
+t_sanitizer_clean "$TOPO_DIR/controller.log" || fail "controller: sanitizer report"
 
-[ "$FAILS" = 0 ] || die "$FAILS check(s) failed"
-echo "e2e agent refusals: PASS"
+t_finish "e2e agent refusals"

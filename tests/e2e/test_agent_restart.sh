@@ -4,11 +4,8 @@
 # while it is away reaches it when it comes back: it resyncs to the current
 # revision and the new port is reachable.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-. "$top/scripts/lib/scenario.sh"
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 TOPO_QUIET=1 scenario_build
 expect_ping blue1 10.0.0.2
 

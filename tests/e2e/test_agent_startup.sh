@@ -13,17 +13,9 @@
 #   a correct start                  -> runs and pins its maps
 # No controller is needed: the agent connects asynchronously.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 NS=$TOPO_P-h1
-FAILS=0
-fail() {
-	echo "FAIL: $*" >&2
-	FAILS=$((FAILS + 1))
-}
-ok() { echo "ok - $*"; }
 
 topo_ns_add "$NS"
 TOPO_HOSTS+=(h1) # topo_cleanup removes whatever an agent left for h1
@@ -61,7 +53,7 @@ refused() {
 	agent "$@"
 	if [ "$RC" != 1 ]; then
 		fail "$name: exit status $RC, want 1 (137: still running after 20 s)"
-	elif grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' "$TOPO_DIR/case.log"; then
+	elif ! t_sanitizer_clean "$TOPO_DIR/case.log"; then
 		fail "$name: sanitizer report"
 	elif [ "$(bpf_mounts)" != "$mounts" ] || mountpoint -q "$TOPO_BPFFS"; then
 		fail "$name: a bpffs stayed mounted"
@@ -119,8 +111,6 @@ else
 fi
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' "$TOPO_DIR/agent-h1.log" &&
-	fail "correct start: sanitizer report"
+t_sanitizer_clean "$TOPO_DIR/agent-h1.log" || fail "correct start: sanitizer report"
 
-[ "$FAILS" = 0 ] || die "$FAILS check(s) failed"
-echo "e2e agent startup: PASS"
+t_finish "e2e agent startup"

@@ -6,40 +6,15 @@
 # Usage: test_api.sh BUILD_DIR
 set -uo pipefail
 
-BUILD=${1:?usage: test_api.sh BUILD_DIR}
-CTL=$BUILD/controller/tenet-controller
-TMP=$(mktemp -d /tmp/tenet-e2e-api.XXXXXX)
-PID=
-FAILS=0
+. "$(dirname "$0")/../lib/common.sh"
+t_init api "${1:-}"
+t_need "$CTL"
 
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill -TERM "$PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$PID" 2>/dev/null
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-die() { echo "FAIL: $*" >&2; [ -f "$TMP/ctl.log" ] && tail -20 "$TMP/ctl.log" >&2; exit 1; }
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok - $*"; }
-
-[ -x "$CTL" ] || die "no controller at $CTL"
-
-"$CTL" --data "$TMP/data" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' \
-	--log-level info >"$TMP/ctl.log" 2>&1 &
-PID=$!
-
-# Wait for the ready line, with a deadline.
-deadline=$((SECONDS + 20))
-until grep -q ' ready api=' "$TMP/ctl.log" 2>/dev/null; do
-	kill -0 "$PID" 2>/dev/null || die "controller exited early"
-	[ $SECONDS -lt $deadline ] || die "controller not ready within 20 s"
-	sleep 0.05
-done
-ADDR=$(sed -n 's/.* ready api=\([^ ]*\) .*/\1/p' "$TMP/ctl.log" | head -1)
+t_spawn "$TMP/ctl.log" "$CTL" --data "$TMP/data" --api 127.0.0.1:0 \
+	--southbound 'tcp://127.0.0.1:*' --log-level info
+PID=$T_PID
+t_ctl_ready "$TMP/ctl.log" "$PID" || exit 1
+ADDR=$T_API
 BASE="http://$ADDR/v1"
 TOKEN=$(cat "$TMP/data/admin.token")
 [ ${#TOKEN} -eq 64 ] || die "admin token is not 64 hex characters"
@@ -329,23 +304,18 @@ wait "$WAITER"
 [ "$(cat "$TMP/wait.code")" = 503 ] && [ "$(jq -r .error.code "$TMP/wait.body")" = unavailable ] &&
 	ok "pending wait answered 503 at shutdown" ||
 	fail "pending wait at shutdown: $(cat "$TMP/wait.code") $(cat "$TMP/wait.body")"
-grep -q 'ERROR: AddressSanitizer\|runtime error' "$TMP/ctl.log" && fail "sanitizer report in log"
+t_sanitizer_clean "$TMP/ctl.log" || fail "sanitizer report in log"
 
 echo "# restart on the same data directory keeps state, token and key"
 last_rev=$REV
 pub=$(cat "$TMP/data/server.pub")
 : >"$TMP/ctl.log"
-"$CTL" --data "$TMP/data" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' \
-	>"$TMP/ctl.log" 2>&1 &
-PID=$!
-deadline=$((SECONDS + 20))
-until grep -q ' ready api=' "$TMP/ctl.log" 2>/dev/null; do
-	kill -0 "$PID" 2>/dev/null || die "controller did not restart"
-	[ $SECONDS -lt $deadline ] || die "controller not ready again within 20 s"
-	sleep 0.05
-done
+t_spawn "$TMP/ctl.log" "$CTL" --data "$TMP/data" --api 127.0.0.1:0 \
+	--southbound 'tcp://127.0.0.1:*'
+PID=$T_PID
+t_ctl_ready "$TMP/ctl.log" "$PID" || die "controller did not restart"
 grep -q "revision=$last_rev\$" "$TMP/ctl.log" || fail "restart: ready line lacks revision=$last_rev"
-ADDR=$(sed -n 's/.* ready api=\([^ ]*\) .*/\1/p' "$TMP/ctl.log" | head -1)
+ADDR=$T_API
 BASE="http://$ADDR/v1"
 [ "$(cat "$TMP/data/admin.token")" = "$TOKEN" ] || fail "restart replaced the admin token"
 [ "$(cat "$TMP/data/server.pub")" = "$pub" ] || fail "restart replaced the server key"
@@ -353,9 +323,4 @@ call GET /hosts/hx
 expect 200 "host survives a restart"
 [ "$REV" = "$last_rev" ] || fail "restart: revision $REV, want $last_rev"
 
-if [ $FAILS -gt 0 ]; then
-	echo "e2e api: $FAILS failure(s)"
-	tail -30 "$TMP/ctl.log"
-	exit 1
-fi
-echo "e2e api: PASS"
+t_finish "e2e api"

@@ -11,58 +11,20 @@
 # Usage: test_api_slowloris.sh BUILD_DIR
 set -uo pipefail
 
-BUILD=${1:?usage: test_api_slowloris.sh BUILD_DIR}
-CTL=$BUILD/controller/tenet-controller
-TMP=$(mktemp -d /tmp/tenet-e2e-slowloris.XXXXXX)
+. "$(dirname "$0")/../lib/common.sh"
+t_init slowloris "${1:-}"
 NS=tslw$$
-PID=
-HELPERS=()
-FAILS=0
 LIMIT_S=1.0 # the issue's contract: an authenticated request answers within 1 s
-
-cleanup() {
-	local rc=$?
-	for h in "${HELPERS[@]}"; do kill "$h" 2>/dev/null; done
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill -TERM "$PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$PID" 2>/dev/null
-	fi
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	[ $rc -ne 0 ] && [ -f "$TMP/ctl.log" ] && tail -30 "$TMP/ctl.log" >&2
-	rm -rf "$TMP"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-die() { echo "FAIL: $*" >&2; exit 1; }
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok - $*"; }
 inns() { ip netns exec "$NS" "$@"; }
 
-# wait_for SECONDS WHAT CMD...: polls CMD until it succeeds or the deadline.
-wait_for() {
-	local deadline=$((SECONDS + $1)) what=$2
-	shift 2
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || { fail "$what: not within the deadline"; return 1; }
-		sleep 0.1
-	done
-}
-
-[ -x "$CTL" ] || die "no controller at $CTL"
-command -v python3 >/dev/null || die "no python3 (scripts/install-deps.sh installs it)"
-ip netns add "$NS" || die "cannot create namespace $NS"
-ip -n "$NS" link set lo up
+t_need "$CTL" python3
+t_netns "$NS"
 
 # The namespace is ours: a fixed port on its loopback is free.
 API=127.0.0.1:8080
-# a simple command (not a function), so that $! is the controller itself
-ip netns exec "$NS" "$CTL" --data "$TMP/data" --api "$API" --southbound tcp://127.0.0.1:6641 \
-	>"$TMP/ctl.log" 2>&1 &
-PID=$!
+t_spawn "$TMP/ctl.log" ip netns exec "$NS" "$CTL" --data "$TMP/data" --api "$API" \
+	--southbound tcp://127.0.0.1:6641
+PID=$T_PID
 wait_for 20 "controller writes its token" test -s "$TMP/data/admin.token" || exit 1
 TOKEN=$(cat "$TMP/data/admin.token")
 
@@ -140,7 +102,7 @@ PY
 flood() {
 	ip netns exec "$NS" python3 "$TMP/conns.py" 127.0.0.1 8080 "$1" "$2" "$3" "$TOKEN" \
 		"$TMP/$4" &
-	HELPERS+=($!)
+	T_PIDS+=($!)
 }
 opened() { awk '{ print $2 }' "$TMP/$1" 2>/dev/null; }
 closed() { awk '{ print $4 }' "$TMP/$1" 2>/dev/null; }
@@ -160,23 +122,23 @@ timed_get() {
 
 echo "# 300 idle connections from another address"
 flood 127.0.0.2 300 idle idle-a
-wait_for 10 "idle connections opened" test -s "$TMP/idle-a"
+wait_or_fail 10 "idle connections opened" test -s "$TMP/idle-a"
 [ "$(opened idle-a)" -ge 250 ] 2>/dev/null || fail "only $(opened idle-a) of 300 idle connections connected"
 timed_get "authenticated GET past 300 idle connections from 127.0.0.2"
 
 echo "# 300 idle connections from the client's own address"
 flood 127.0.0.1 300 idle idle-b
-wait_for 10 "idle connections opened" test -s "$TMP/idle-b"
+wait_or_fail 10 "idle connections opened" test -s "$TMP/idle-b"
 timed_get "authenticated GET past 300 idle connections from 127.0.0.1"
 
 echo "# idle connections are closed by the request-line deadline"
-wait_for 15 "every idle connection from 127.0.0.2 closed" all_closed idle-a &&
+wait_or_fail 15 "every idle connection from 127.0.0.2 closed" all_closed idle-a &&
 	ok "all $(opened idle-a) idle connections from 127.0.0.2 closed"
-wait_for 15 "every idle connection from 127.0.0.1 closed" all_closed idle-b &&
+wait_or_fail 15 "every idle connection from 127.0.0.1 closed" all_closed idle-b &&
 	ok "all $(opened idle-b) idle connections from 127.0.0.1 closed"
 flood 127.0.0.4 10 partial partial
-wait_for 10 "partial request lines sent" test -s "$TMP/partial"
-wait_for 15 "every connection with a partial request line closed" all_closed partial &&
+wait_or_fail 10 "partial request lines sent" test -s "$TMP/partial"
+wait_or_fail 15 "every connection with a partial request line closed" all_closed partial &&
 	ok "all $(opened partial) connections with an unfinished request line closed"
 [ "$(stat_api timed_out)" -gt 0 ] 2>/dev/null && [ "$(stat_api evicted)" -gt 0 ] &&
 	ok "counted: timed_out=$(stat_api timed_out) evicted=$(stat_api evicted)" ||
@@ -196,7 +158,7 @@ for h in 1 2; do
 done
 flood 127.0.0.3 32 wait busy
 waits_in_flight() { [ "$(stat_api busy)" -ge 33 ] 2>/dev/null; } # and this GET
-wait_for 10 "32 waits in flight" waits_in_flight
+wait_or_fail 10 "32 waits in flight" waits_in_flight
 get /v1/status --interface 127.0.0.3
 retry=$(tr -d '\r' <"$TMP/hdr" | awk 'tolower($1) == "retry-after:" { print $2 }')
 if [ "$CODE" = 503 ] && [ "$retry" = 1 ] &&
@@ -212,15 +174,11 @@ echo "# the controller is healthy"
 kill -0 "$PID" 2>/dev/null || die "controller died"
 kill -TERM "$PID"
 stopped() { ! kill -0 "$PID" 2>/dev/null; }
-wait_for 10 "controller stops on SIGTERM" stopped
+wait_or_fail 10 "controller stops on SIGTERM" stopped
 wait "$PID"
 rc=$?
 PID=
 [ $rc = 0 ] && ok "controller stopped cleanly" || fail "controller exit status $rc"
-grep -q 'ERROR: AddressSanitizer\|runtime error' "$TMP/ctl.log" && fail "sanitizer report in log"
+t_sanitizer_clean "$TMP/ctl.log" || fail "sanitizer report in log"
 
-if [ $FAILS -gt 0 ]; then
-	echo "e2e api_slowloris: $FAILS failure(s)"
-	exit 1
-fi
-echo "e2e api_slowloris: PASS"
+t_finish "e2e api_slowloris"

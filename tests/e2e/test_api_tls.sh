@@ -14,52 +14,13 @@
 # Usage: test_api_tls.sh BUILD_DIR
 set -uo pipefail
 
-BUILD=$(cd "${1:?usage: test_api_tls.sh BUILD_DIR}" && pwd) || exit 1
-CTL=$BUILD/controller/tenet-controller
-CLI=$BUILD/cli/tenetctl
-TMP=$(mktemp -d /tmp/tenet-e2e-tls.XXXXXX)
+. "$(dirname "$0")/../lib/common.sh"
+t_init tls "${1:-}"
 NS=ttls$$
-PIDS=()
-FAILS=0
-
-cleanup() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for _ in $(seq 50); do
-		local alive=0
-		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-	done
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	if [ $rc -ne 0 ]; then
-		for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -15 "$f"; } >&2; done
-	fi
-	rm -rf "$TMP"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-die() { echo "FAIL: $*" >&2; exit 1; }
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok - $*"; }
 inns() { ip netns exec "$NS" "$@"; }
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
-}
 
-for b in "$CTL" "$CLI"; do [ -x "$b" ] || die "no $b"; done
-for t in openssl python3 curl jq; do command -v $t >/dev/null || die "no $t"; done
-ip netns add "$NS" || die "cannot create namespace $NS"
-ip -n "$NS" link set lo up
+t_need "$CTL" "$CLI" openssl python3 curl jq
+t_netns "$NS"
 for i in 1 2 3; do ip -n "$NS" addr add "198.18.7.$i/32" dev lo; done
 
 echo "# certificates"
@@ -92,24 +53,22 @@ if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "plain HTTP refused on a non-loop
 else
 	fail "plain HTTP on 198.18.7.1 without --insecure-http: exit $rc"
 fi
-ip netns exec "$NS" "$CTL" --data "$TMP/plain" --api 198.18.7.1:8080 --insecure-http \
-	--southbound tcp://127.0.0.1:6641 >>"$TMP/plain.log" 2>&1 &
-PLAIN=$!
-PIDS+=("$PLAIN")
-wait_for 20 test -s "$TMP/plain/admin.token" &&
+t_spawn "$TMP/plain.log" ip netns exec "$NS" "$CTL" --data "$TMP/plain" \
+	--api 198.18.7.1:8080 --insecure-http --southbound tcp://127.0.0.1:6641
+PLAIN=$T_PID
+wait_for 20 "plain controller's token" test -s "$TMP/plain/admin.token" &&
 	inns "$CLI" --api http://198.18.7.1:8080 --token-file "$TMP/plain/admin.token" status >/dev/null &&
 	ok "starts and serves with --insecure-http" || fail "plain HTTP with --insecure-http"
 kill -TERM $PLAIN
 wait $PLAIN
 
 echo "# one controller over TLS"
-ip netns exec "$NS" "$CTL" --data "$TMP/tls" --api 198.18.7.1:8443 --tls-cert single.pem \
-	--tls-key single.key --southbound tcp://127.0.0.1:6641 >"$TMP/tls.log" 2>&1 &
-PIDS+=($!)
-wait_for 20 test -s "$TMP/tls/admin.token" || die "TLS controller did not start"
+t_spawn "$TMP/tls.log" ip netns exec "$NS" "$CTL" --data "$TMP/tls" --api 198.18.7.1:8443 \
+	--tls-cert single.pem --tls-key single.key --southbound tcp://127.0.0.1:6641
+wait_for 20 "TLS controller's token" test -s "$TMP/tls/admin.token" || die "TLS controller did not start"
 TLS_API=https://198.18.7.1:8443
 tctl() { inns "$CLI" --api "$TLS_API" --token-file "$TMP/tls/admin.token" "$@"; }
-wait_for 10 tctl --cacert ca.pem status >/dev/null || fail "tenetctl --cacert status"
+wait_for 10 "tenetctl --cacert status" tctl --cacert ca.pem status >/dev/null || fail "tenetctl --cacert status"
 tctl --cacert ca.pem tenant create name=over-tls >/dev/null &&
 	[ "$(tctl --cacert ca.pem -o json tenant show over-tls | jq -r .name)" = over-tls ] &&
 	ok "tenetctl --cacert: write and read over HTTPS" || fail "tenetctl over TLS"
@@ -145,7 +104,7 @@ refused() {
 }
 refused 4 "TLS certificate is not trusted" "another CA" tctl --cacert other-ca.pem status
 refused 4 "TLS certificate is not trusted" "no CA (system CAs only)" tctl status
-grep -q 'ERROR: AddressSanitizer\|runtime error' "$TMP"/*.log && fail "sanitizer report"
+t_sanitizer_clean "$TMP"/*.log || fail "sanitizer report"
 
 echo "# 307 only to members of the cluster given, token never sent elsewhere"
 cat >"$TMP/fake.py" <<'PY'
@@ -176,17 +135,17 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
 PY
 : >"$TMP/recorded"
-ip netns exec "$NS" python3 "$TMP/fake.py" record 9002 "$TMP/recorded" >"$TMP/rec.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$NS" python3 "$TMP/fake.py" redirect 9001 http://127.0.0.1:9002 \
-	>"$TMP/redir.log" 2>&1 &
-PIDS+=($!)
-ip netns exec "$NS" python3 "$TMP/fake.py" redirect 9003 https://127.0.0.1:9002 \
-	>"$TMP/redir2.log" 2>&1 &
-PIDS+=($!)
-wait_for 10 inns curl -s -o /dev/null http://127.0.0.1:9002/ready || die "recorder not up"
-wait_for 10 inns curl -s -o /dev/null http://127.0.0.1:9001/ready || die "fake API not up"
-wait_for 10 inns curl -s -o /dev/null http://127.0.0.1:9003/ready || die "fake API not up"
+t_spawn "$TMP/rec.log" ip netns exec "$NS" python3 "$TMP/fake.py" record 9002 "$TMP/recorded"
+t_spawn "$TMP/redir.log" ip netns exec "$NS" python3 "$TMP/fake.py" redirect 9001 \
+	http://127.0.0.1:9002
+t_spawn "$TMP/redir2.log" ip netns exec "$NS" python3 "$TMP/fake.py" redirect 9003 \
+	https://127.0.0.1:9002
+wait_for 10 "recorder up" inns curl -s -o /dev/null http://127.0.0.1:9002/ready ||
+	die "recorder not up"
+wait_for 10 "fake API up" inns curl -s -o /dev/null http://127.0.0.1:9001/ready ||
+	die "fake API not up"
+wait_for 10 "fake API up" inns curl -s -o /dev/null http://127.0.0.1:9003/ready ||
+	die "fake API not up"
 : >"$TMP/recorded"
 refused 4 "refusing to follow a redirect to http://127.0.0.1:9002" "307 to a non-member" \
 	inns "$CLI" --api http://127.0.0.1:9001 --token s3cret tenant create name=x
@@ -209,17 +168,16 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/cluster.key"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/token"
 PEERS=1@198.18.7.1:7000/198.18.7.1:8444,2@198.18.7.2:7000/198.18.7.2:8444,3@198.18.7.3:7000/198.18.7.3:8444
 for i in 1 2 3; do
-	ip netns exec "$NS" "$CTL" --data "$TMP/n$i" --api "198.18.7.$i:8444" \
-		--southbound "tcp://127.0.0.1:$((6650 + i))" --id $i --raft "198.18.7.$i:7000" \
-		--peers "$PEERS" --cluster-key "$TMP/cluster.key" --admin-token "$TMP/token" \
-		--tls-cert nodes.pem --tls-key nodes.key --tls-ca ca.pem --log-level debug \
-		>"$TMP/n$i.log" 2>&1 &
-	PIDS+=($!)
+	t_spawn "$TMP/n$i.log" ip netns exec "$NS" "$CTL" --data "$TMP/n$i" \
+		--api "198.18.7.$i:8444" --southbound "tcp://127.0.0.1:$((6650 + i))" --id $i \
+		--raft "198.18.7.$i:7000" --peers "$PEERS" --cluster-key "$TMP/cluster.key" \
+		--admin-token "$TMP/token" --tls-cert nodes.pem --tls-key nodes.key --tls-ca ca.pem \
+		--log-level debug
 done
 nctl() { local i=$1; shift; inns "$CLI" --api "https://198.18.7.$i:8444" --cacert ca.pem --token-file "$TMP/token" "$@"; }
 state() { nctl "$1" -o json cluster status 2>/dev/null | jq -r .state; }
 leader() { for i in 1 2 3; do [ "$(state $i)" = leader ] && { echo $i; return 0; }; done; return 1; }
-wait_for 30 leader >/dev/null || die "no leader in the TLS cluster"
+wait_for 30 "a leader" leader || die "no leader in the TLS cluster"
 L=$(leader)
 F=$((L % 3 + 1))
 nctl "$F" tenant create name=via-follower >/dev/null 2>"$TMP/err" &&
@@ -236,13 +194,9 @@ else
 	ok "node $F asked its peers over HTTPS (GET /v1/hosts merged their views)"
 fi
 
-for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+for p in "${T_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 wait 2>/dev/null
-PIDS=()
-grep -l 'ERROR: AddressSanitizer\|runtime error' "$TMP"/*.log && fail "sanitizer report"
+T_PIDS=()
+t_sanitizer_clean "$TMP"/*.log || fail "sanitizer report"
 
-if [ $FAILS -gt 0 ]; then
-	echo "e2e api_tls: $FAILS failure(s)"
-	exit 1
-fi
-echo "e2e api_tls: PASS"
+t_finish "e2e api_tls"

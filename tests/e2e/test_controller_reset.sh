@@ -6,11 +6,8 @@
 # reset their revision, take the new store's SNAPSHOT (once their hosts are
 # enrolled again) and their maps lose everything the new store lacks.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-. "$top/scripts/lib/scenario.sh"
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 TOPO_QUIET=1 scenario_build
 expect_ping blue1 10.0.0.2
 old=$(tjson status | jq -er .revision) || die "no status"

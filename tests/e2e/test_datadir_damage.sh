@@ -15,44 +15,20 @@
 # Usage: test_datadir_damage.sh BUILD_DIR
 set -uo pipefail
 
-BUILD=${1:?usage: test_datadir_damage.sh BUILD_DIR}
-CTL=$BUILD/controller/tenet-controller
-AGENT=$BUILD/agent/tenet-agent
-TMP=$(mktemp -d /tmp/tenet-e2e-datadir.XXXXXX)
+. "$(dirname "$0")/../lib/common.sh"
+t_init datadir "${1:-}"
+t_need "$CTL" "$AGENT"
 D=$TMP/data
 PID=
-FAILS=0
-
-cleanup() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill -TERM "$PID" 2>/dev/null
-		for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$PID" 2>/dev/null
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-die() { echo "FAIL: $*" >&2; [ -f "$TMP/ctl.log" ] && tail -20 "$TMP/ctl.log" >&2; exit 1; }
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
-ok() { echo "ok - $*"; }
-
-for b in "$CTL" "$AGENT"; do [ -x "$b" ] || die "missing $b (build first)"; done
 
 # start: runs the controller on $D in the background, waits for its ready
 # line (deadline 20 s) and sets BASE.
 start() {
-	"$CTL" --data "$D" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*' \
-		>"$TMP/ctl.log" 2>&1 &
-	PID=$!
-	local deadline=$((SECONDS + 20))
-	until grep -q ' ready api=' "$TMP/ctl.log" 2>/dev/null; do
-		kill -0 "$PID" 2>/dev/null || die "controller exited early"
-		[ $SECONDS -lt $deadline ] || die "controller not ready within 20 s"
-		sleep 0.05
-	done
-	BASE="http://$(sed -n 's/.* ready api=\([^ ]*\) .*/\1/p' "$TMP/ctl.log" | head -1)/v1"
+	: >"$TMP/ctl.log"
+	t_spawn "$TMP/ctl.log" "$CTL" --data "$D" --api 127.0.0.1:0 --southbound 'tcp://127.0.0.1:*'
+	PID=$T_PID
+	t_ctl_ready "$TMP/ctl.log" "$PID" || exit 1
+	BASE="http://$T_API/v1"
 }
 
 # stop: SIGTERM, wait; the controller must exit 0.
@@ -69,11 +45,6 @@ code() {
 	local args=(-s -o "$TMP/body" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $1")
 	[ -n "${4-}" ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
 	curl "${args[@]}" "$BASE$3"
-}
-
-# no_crash LOG: no sanitizer report in LOG.
-no_crash() {
-	! grep -q 'ERROR: AddressSanitizer\|runtime error\|LeakSanitizer' "$1"
 }
 
 # restore: the healthy directory again.
@@ -95,7 +66,7 @@ refused() {
 		fail "$name: exit status $rc, want 1 (137: still running, >128: a signal)"
 	elif ! grep -q -- "$pattern" "$TMP/case.log"; then
 		fail "$name: no message matching '$pattern'"
-	elif ! no_crash "$TMP/case.log"; then
+	elif ! t_sanitizer_clean "$TMP/case.log"; then
 		fail "$name: sanitizer report"
 	elif [ -e "$D/server.cert" ] && ! cmp -s "$D/server.cert" "$TMP/good/server.cert"; then
 		fail "$name: server.cert was replaced"
@@ -116,7 +87,7 @@ done
 TID=$(jq -er .id "$TMP/body") || die "no tenant id"
 [ "$(code "$TOKEN" GET "/tenants/$TID")" = 200 ] || die "tenant not readable"
 stop
-no_crash "$TMP/ctl.log" || die "sanitizer report on the healthy run"
+t_sanitizer_clean "$TMP/ctl.log" || die "sanitizer report on the healthy run"
 cp -a "$D" "$TMP/good"
 [ -s "$D/raft/metadata1" ] || [ -s "$D/raft/metadata2" ] || die "no Raft log in $D/raft"
 ok "healthy directory: 8 tenants, token and certificate written"
@@ -149,7 +120,7 @@ else
 	fail "data.mdb emptied: the old token or the data did not survive the rebuild ($(cat "$TMP/body"))"
 fi
 stop
-no_crash "$TMP/ctl.log" || fail "rebuild: sanitizer report"
+t_sanitizer_clean "$TMP/ctl.log" || fail "rebuild: sanitizer report"
 
 # ---- server.cert_secret ----
 restore
@@ -205,5 +176,4 @@ else
 fi
 stop
 
-[ "$FAILS" = 0 ] || die "$FAILS check(s) failed"
-echo "e2e datadir damage: PASS"
+t_finish "e2e datadir damage"

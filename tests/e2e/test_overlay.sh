@@ -4,12 +4,8 @@
 # addresses in both tenants, no blue packet ever reaching red; every host
 # acked the current revision.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-. "$top/scripts/lib/scenario.sh"
-TOPO_QUIET=${TOPO_QUIET:-0}
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 scenario_build
 scenario_check
 

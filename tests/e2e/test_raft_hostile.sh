@@ -165,8 +165,7 @@ WRITES=0
 healthy() {
 	local step=$1 leader
 	kill -0 "${CL_PID[$L]}" 2>/dev/null || cl_fail "node $L died after: $step"
-	! grep -q "ERROR: AddressSanitizer\|runtime error:" "$CL_DIR/n$L.log" ||
-		cl_fail "sanitizer report after: $step"
+	t_sanitizer_clean "$CL_DIR/n$L.log" || cl_fail "sanitizer report after: $step"
 	[ -n "$(cl_status "$L" state)" ] || cl_fail "node $L's API does not answer after: $step"
 	cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader after: $step"
 	leader=$(cl_leader_of 1 2 3)

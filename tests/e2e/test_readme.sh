@@ -23,15 +23,14 @@ if [ -z "${TENET_README_PRIVATE:-}" ]; then
 	exec unshare --mount --propagation private -- bash "$0" "$@"
 fi
 
+. "$SRC/tests/lib/common.sh"
 TMP=$(mktemp -d /tmp/tenet-readme.XXXXXX)
 PLACES=(ctl h1 h2)
 declare -A ADDR=([ctl]=198.18.0.254 [h1]=198.18.0.1 [h2]=198.18.0.2)
 declare -A SHELL_PID SHELL_FD ENDS
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+# Here every failure ends the run (a README block cannot go on after one).
+fail() { die "$@"; }
 
 cleanup() {
 	local rc=$? p pid
@@ -56,8 +55,7 @@ cleanup() {
 		[ -n "${SHELL_PID[$p]:-}" ] && wait "${SHELL_PID[$p]}" 2>/dev/null
 	done
 	for p in vm1 vm2 "${PLACES[@]}" ul; do ip netns del "$p" 2>/dev/null; done
-	grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error' \
-		"$TMP"/*/log/* 2>/dev/null && rc=1
+	t_sanitizer_clean "$TMP"/*/log/* || rc=1
 	umount /sys/fs/bpf 2>/dev/null
 	umount /run 2>/dev/null
 	rm -rf "$TMP"

@@ -4,10 +4,8 @@
 # throwing garbage at the southbound port gets nothing and harms nothing; the
 # rightful agent still connects afterwards.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-
-topo_init "${1:-$top/build}"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
 TOPO_QUIET=1
 topo_underlay
 topo_controller

@@ -7,14 +7,9 @@
 # delivered to vm2; a port traced on a host it is not bound to is refused.
 # The live counters (tn_stats, tn_port_stats of both hosts) do not move.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-. "$top/scripts/lib/scenario.sh"
-TOPO_QUIET=${TOPO_QUIET:-0}
-
-topo_init "${1:-$top/build}"
-command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin:/sbin
-command -v bpftool >/dev/null || die "bpftool not found"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
+t_need bpftool
 
 # counters: the live counters of both hosts (every tn_stats entry, the
 # tn_port_stats slots 1-4: slots are dense from 1 and each host has one

@@ -11,14 +11,9 @@
 # own traffic (both of blue2's fixed IPs included), get through.
 # shellcheck disable=SC2154,SC2034 # SC_* (scenario.sh) and i_* are set through eval/read
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/scripts/lib/topo.sh"
-. "$top/scripts/lib/scenario.sh"
-TOPO_QUIET=${TOPO_QUIET:-0}
-
-topo_init "${1:-$top/build}"
-command -v bpftool >/dev/null || PATH=$PATH:/usr/sbin:/sbin
-command -v bpftool >/dev/null || die "bpftool not found"
+. "$(dirname "$0")/../lib/common.sh"
+t_topo_init "${1:-}"
+t_need bpftool
 
 # stat_index NAME...: the enum tn_stat values of NAMEs, from the ABI header.
 stat_index() {
@@ -28,7 +23,7 @@ stat_index() {
 		printf 'int main(void)\n{\n'
 		for n in $names; do printf '\tprintf("%%d\\n", %s);\n' "$n"; done
 		printf '\treturn 0;\n}\n'
-	} | cc -x c -I"$top/bpf/include" -o "$prog" - || die "cannot compile the ABI probe"
+	} | cc -x c -I"$T_TOP/bpf/include" -o "$prog" - || die "cannot compile the ABI probe"
 	"$prog"
 }
 

@@ -25,6 +25,7 @@
 #include <linux/types.h>
 
 #include "agent.h"
+#include "fixture_controller.h"
 #include "loader.h"
 #include "tenet_abi.h"
 #include "wire.h"
@@ -98,11 +99,7 @@ static struct fx *fx_new(void)
 	f->base = event_base_new();
 	f->server_cert = zcert_new();
 	f->client_cert = zcert_new();
-	f->router = zsock_new(ZMQ_ROUTER);
-	zcert_apply(f->server_cert, f->router);
-	zsock_set_curve_server(f->router, 1);
-	zsock_set_linger(f->router, 0);
-	assert_true(zsock_bind(f->router, "tcp://127.0.0.1:*") > 0);
+	f->router = fake_controller_new(f->server_cert);
 	fx_start_agent(f);
 	return f;
 }
@@ -123,43 +120,12 @@ static void fx_free(struct fx *f)
 static bool fx_expect(struct fx *f, enum wire_type type, bool (*ok)(const struct wire_msg *),
 		      struct wire_msg *m, int timeout_ms)
 {
-	int64_t deadline = zclock_mono() + timeout_ms;
-	zpoller_t *p = zpoller_new(f->router, NULL);
-	bool found = false;
-
-	while (!found && zclock_mono() < deadline) {
-		zmsg_t *msg;
-		zframe_t *payload;
-
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		if (!zpoller_wait(p, 5))
-			continue;
-		msg = zmsg_recv(f->router);
-		assert_int_equal(zmsg_size(msg), 2);
-		zframe_destroy(&f->rid);
-		f->rid = zmsg_pop(msg);
-		payload = zmsg_first(msg);
-		assert_int_equal(wire_decode(zframe_data(payload), zframe_size(payload), m), 0);
-		found = m->type == type && (!ok || ok(m));
-		if (!found)
-			wire_msg_release(m);
-		zmsg_destroy(&msg);
-	}
-	zpoller_destroy(&p);
-	return found;
+	return fake_controller_expect(f->base, f->router, &f->rid, type, ok, m, timeout_ms);
 }
 
 static void fx_send(struct fx *f, const struct wire_msg *m)
 {
-	zmsg_t *msg = zmsg_new();
-	uint8_t *buf;
-	size_t len;
-
-	assert_int_equal(wire_encode(m, &buf, &len), 0);
-	zmsg_append(msg, &(zframe_t *){zframe_dup(f->rid)});
-	zmsg_addmem(msg, buf, len);
-	free(buf);
-	assert_int_equal(zmsg_send(&msg, f->router), 0);
+	fake_controller_send(f->router, f->rid, m);
 }
 
 static const uint8_t mac1[6] = {0x02, 0, 0, 0, 0, 0x71};

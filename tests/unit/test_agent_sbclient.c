@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_controller.h"
 #include "test_port.h"
 #include <czmq.h>
 #include <event2/event.h>
@@ -31,18 +32,18 @@
 
 /* Test fixture. */
 struct fx {
-	struct event_base *base; /* the client's loop */
-	zcert_t *server_cert;	 /* ROUTER's key pair */
-	zcert_t *client_cert;	 /* DEALER's key pair */
-	zsock_t *router;	 /* the fake controller */
-	zcert_t *server2_cert;	 /* second ROUTER's key pair (list tests) */
-	zsock_t *router2;	 /* a second controller, NULL unless fx_setup_two */
-	zframe_t *rid;		 /* last routing id seen */
-	struct sbclient *sb;	 /* under test */
-	uint64_t rev;		 /* what ops.rev returns */
-	int update_rc;		 /* what ops.update returns */
-	int updates;		 /* ops.update calls */
-	int connects;		 /* ops.connected calls */
+	struct event_base *base;	      /* the client's loop */
+	zcert_t *server_cert;		      /* ROUTER's key pair */
+	zcert_t *client_cert;		      /* DEALER's key pair */
+	zsock_t *router;		      /* the fake controller */
+	zcert_t *server2_cert;		      /* second ROUTER's key pair (list tests) */
+	zsock_t *router2;		      /* a second controller, NULL unless fx_setup_two */
+	zframe_t *rid;			      /* last routing id seen */
+	struct sbclient *sb;		      /* under test */
+	uint64_t rev;			      /* what ops.rev returns */
+	int update_rc;			      /* what ops.update returns */
+	int updates;			      /* ops.update calls */
+	int connects;			      /* ops.connected calls */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* what ops.store_id returns */
 	int resets;			      /* ops.reset calls */
 };
@@ -96,12 +97,7 @@ static int fx_setup(void **state)
 	f->base = event_base_new();
 	f->server_cert = zcert_new();
 	f->client_cert = zcert_new();
-	f->router = zsock_new(ZMQ_ROUTER);
-	assert_non_null(f->router);
-	zcert_apply(f->server_cert, f->router);
-	zsock_set_curve_server(f->router, 1);
-	zsock_set_linger(f->router, 0);
-	assert_true(zsock_bind(f->router, "tcp://127.0.0.1:*") > 0);
+	f->router = fake_controller_new(f->server_cert);
 	cfg.endpoint = zsock_endpoint(f->router);
 	cfg.cert = f->client_cert;
 	cfg.server_key = zcert_public_txt(f->server_cert);
@@ -134,32 +130,7 @@ static int fx_teardown(void **state)
 static bool fx_expect_on(struct fx *f, zsock_t *router, enum wire_type type, struct wire_msg *m,
 			 int timeout_ms)
 {
-	int64_t deadline = zclock_mono() + timeout_ms;
-	zpoller_t *p = zpoller_new(router, NULL);
-	bool found = false;
-
-	while (!found && zclock_mono() < deadline) {
-		zmsg_t *msg;
-		zframe_t *payload;
-
-		event_base_loop(f->base, EVLOOP_NONBLOCK);
-		if (!zpoller_wait(p, 5))
-			continue;
-		msg = zmsg_recv(router);
-		assert_non_null(msg);
-		assert_int_equal(zmsg_size(msg), 2);
-		zframe_destroy(&f->rid);
-		f->rid = zmsg_pop(msg);
-		payload = zmsg_first(msg);
-		assert_int_equal(wire_decode(zframe_data(payload), zframe_size(payload), m), 0);
-		if (m->type == type)
-			found = true;
-		else
-			wire_msg_release(m);
-		zmsg_destroy(&msg);
-	}
-	zpoller_destroy(&p);
-	return found;
+	return fake_controller_expect(f->base, router, &f->rid, type, NULL, m, timeout_ms);
 }
 
 static bool fx_expect(struct fx *f, enum wire_type type, struct wire_msg *m, int timeout_ms)
@@ -167,34 +138,14 @@ static bool fx_expect(struct fx *f, enum wire_type type, struct wire_msg *m, int
 	return fx_expect_on(f, f->router, type, m, timeout_ms);
 }
 
-static void fx_send_raw_to(zsock_t *router, zframe_t *rid, const void *data, size_t len)
-{
-	zmsg_t *msg = zmsg_new();
-
-	zmsg_append(msg, &(zframe_t *){zframe_dup(rid)});
-	zmsg_addmem(msg, data, len);
-	assert_int_equal(zmsg_send(&msg, router), 0);
-}
-
 static void fx_send_raw(struct fx *f, const void *data, size_t len)
 {
-	fx_send_raw_to(f->router, f->rid, data, len);
-}
-
-/* Sends m from router to the client session rid. */
-static void fx_send_to(zsock_t *router, zframe_t *rid, const struct wire_msg *m)
-{
-	uint8_t *buf;
-	size_t len;
-
-	assert_int_equal(wire_encode(m, &buf, &len), 0);
-	fx_send_raw_to(router, rid, buf, len);
-	free(buf);
+	fake_controller_send_raw(f->router, f->rid, data, len);
 }
 
 static void fx_send(struct fx *f, const struct wire_msg *m)
 {
-	fx_send_to(f->router, f->rid, m);
+	fake_controller_send(f->router, f->rid, m);
 }
 
 /* Runs the loop until cond holds or timeout_ms passes. */
@@ -303,18 +254,6 @@ static void test_rejects_bad_config(void **state)
 
 /* ---- a list of controllers ---- */
 
-static zsock_t *fx_router(zcert_t *cert)
-{
-	zsock_t *r = zsock_new(ZMQ_ROUTER);
-
-	assert_non_null(r);
-	zcert_apply(cert, r);
-	zsock_set_curve_server(r, 1);
-	zsock_set_linger(r, 0);
-	assert_true(zsock_bind(r, "tcp://127.0.0.1:*") > 0);
-	return r;
-}
-
 /* Two controllers, each with its own key; no client yet (fx_client). */
 static int fx_setup_two(void **state)
 {
@@ -326,8 +265,8 @@ static int fx_setup_two(void **state)
 	f->server_cert = zcert_new();
 	f->server2_cert = zcert_new();
 	f->client_cert = zcert_new();
-	f->router = fx_router(f->server_cert);
-	f->router2 = fx_router(f->server2_cert);
+	f->router = fake_controller_new(f->server_cert);
+	f->router2 = fake_controller_new(f->server2_cert);
 	*state = f;
 	return 0;
 }
@@ -451,7 +390,7 @@ static void test_failover_past_dead(void **state)
 	sbclient_get_stats(f->sb, &st);
 	assert_true(st.reconnects >= 1);
 	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 3}};
-	fx_send_to(f->router2, f->rid, &out);
+	fake_controller_send(f->router2, f->rid, &out);
 	assert_true(fx_expect_on(f, f->router2, WIRE_ACK, &m, 3000));
 	assert_int_equal(m.ack.rev, 3);
 	wire_msg_release(&m);
@@ -490,7 +429,7 @@ static void test_refuses_backwards(void **state)
 	assert_int_equal(f->rev, 10);
 	/* B offers a SNAPSHOT of revision 9: refused; back to A (wrapping) */
 	out = (struct wire_msg){.type = WIRE_SNAPSHOT, .update = {.to = 9}};
-	fx_send_to(f->router2, f->rid, &out);
+	fake_controller_send(f->router2, f->rid, &out);
 	assert_true(fx_expect(f, WIRE_HELLO, &m, 5000));
 	assert_int_equal(m.hello.last_rev, 10);
 	wire_msg_release(&m);
@@ -548,7 +487,7 @@ static void test_waits_for_behind(void **state)
 	rid_a = zframe_dup(f->rid);
 	deadline = zclock_mono() + 5000;
 	while (!moved && zclock_mono() < deadline) {
-		fx_send_to(f->router, rid_a, &beat);
+		fake_controller_send(f->router, rid_a, &beat);
 		moved = fx_expect_on(f, f->router2, WIRE_HELLO, &m, 50);
 	}
 	zframe_destroy(&rid_a);

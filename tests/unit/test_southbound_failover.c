@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "fixture_store.h"
 #include "test_port.h"
 #include <czmq.h>
 #include <event2/event.h>
@@ -68,62 +69,29 @@ struct env {
 
 static struct env *E;
 
-static void apply(struct node *n, enum store_op op, enum model_kind kind, const char *id,
-		  const char *body)
-{
-	struct store_result res;
-	void *cmd;
-	size_t len;
-	int rc;
-
-	assert_int_equal(store_cmd_encode(op, kind, id, body, NULL, &cmd, &len), 0);
-	rc = store_apply(n->store, cmd, len, &res);
-	if (rc)
-		fprintf(stderr, "apply %s: %s %s\n", id, res.err.field, res.err.message);
-	assert_int_equal(rc, 0);
-	store_result_release(&res);
-	free(cmd);
-}
-
 static void host_create(struct node *n, const char *name, zcert_t *key, const char *ip)
 {
-	char body[256];
-
-	snprintf(body, sizeof(body),
-		 "{\"name\":\"%s\",\"public_key\":\"%s\",\"underlay_ip\":\"%s\"}", name,
-		 zcert_public_txt(key), ip);
-	apply(n, STORE_OP_CREATE, MODEL_HOST, name, body);
+	fixture_host_create(n->store, name, zcert_public_txt(key), ip);
 }
 
+/* A port on NET bound to host's interface vm<last character of id>. */
 static void port_create(struct node *n, const char *id, const char *mac, const char *host)
 {
-	char body[256];
+	char ifname[8];
 
-	snprintf(body, sizeof(body),
-		 "{\"network_id\":\"%s\",\"mac_address\":\"%s\",\"binding\":{\"host\":\"%s\","
-		 "\"interface\":\"vm%c\"}}",
-		 NET, mac, host, id[strlen(id) - 1]);
-	apply(n, STORE_OP_CREATE, MODEL_PORT, id, body);
+	snprintf(ifname, sizeof(ifname), "vm%c", id[strlen(id) - 1]);
+	fixture_port_create(n->store, NET, id, mac, host, ifname);
 }
 
 /* The commands both nodes applied, in the same order. */
 static void node_common(struct node *n)
 {
-	char cmd[128];
-
-	snprintf(n->dir, sizeof(n->dir), "/tmp/tenet-sbfo-XXXXXX");
-	assert_non_null(mkdtemp(n->dir));
-	n->store = store_new(n->dir, 64);
-	/* LMDB keeps its files open: removing the directory now leaves nothing
-	 * behind when a test fails or the process dies. */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->dir);
-	assert_int_equal(system(cmd), 0);
-	assert_non_null(n->store);
+	n->store = fixture_store_new(n->dir, "sbfo");
 	n->cert = zcert_new();
 	n->port = test_free_port();
-	apply(n, STORE_OP_CREATE, MODEL_TENANT, TENANT, "{\"name\":\"blue\"}");
-	apply(n, STORE_OP_CREATE, MODEL_NETWORK, NET,
-	      "{\"tenant_id\":\"" TENANT "\",\"name\":\"n\"}");
+	fixture_apply(n->store, STORE_OP_CREATE, MODEL_TENANT, TENANT, "{\"name\":\"blue\"}");
+	fixture_apply(n->store, STORE_OP_CREATE, MODEL_NETWORK, NET,
+		      "{\"tenant_id\":\"" TENANT "\",\"name\":\"n\"}");
 	host_create(n, "h1", E->key_h1, "198.18.0.1");
 	host_create(n, "h2", E->key_h2, "198.18.0.2");
 	port_create(n, PORT1, "02:00:00:00:00:01", "h1");

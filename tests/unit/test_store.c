@@ -670,6 +670,42 @@ static void test_command_decoding(void **state)
 	fixture_close(&f);
 }
 
+/* Inputs fuzz.store_cmd found: each is refused (400) without a huge
+ * allocation or undefined behaviour, and changes nothing. */
+static void test_command_fuzz_findings(void **state)
+{
+	/* an array header claiming 0xdddddd85 elements: msgpack-c reserved
+	 * them all (~128 GB) before reading any */
+	static const uint8_t huge_array[] = {0xdd, 0xdd, 0xdd, 0xdd, 0x85};
+	/* the same inside a map value */
+	static const uint8_t huge_value[] = {0x85, 0xa2, 'o', 'p', 0xdd, 0xff, 0xff, 0xff, 0xff};
+	/* a map of five, first key the empty string: msgpack-c leaves its
+	 * pointer NULL, which went to memchr */
+	static const uint8_t empty_key[] = {0x85, 0xa0, 0xa3, 0xa3, 0, 0, 0,
+					    0,	  0,	0,    0x30, 0, 0, 0};
+	const struct {
+		const uint8_t *buf; /* the command bytes */
+		size_t len;	    /* their length */
+	} cases[] = {
+	    {huge_array, sizeof(huge_array)},
+	    {huge_value, sizeof(huge_value)},
+	    {empty_key, sizeof(empty_key)},
+	};
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store_result res;
+
+		if (store_apply(s, cases[i].buf, cases[i].len, &res) != -EINVAL ||
+		    res.status != 400)
+			fail_msg("fuzz case %zu: status %d", i, res.status);
+		store_result_release(&res);
+	}
+	assert_int_equal(store_revision(s), 0);
+	fixture_close(&f);
+}
+
 static const char *fip_ip(const json_t *port, size_t i)
 {
 	return json_string_value(
@@ -817,6 +853,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_flood_limits, fixture_teardown),
 	    cmocka_unit_test_teardown(test_ip_allocation, fixture_teardown),
 	    cmocka_unit_test_teardown(test_command_decoding, fixture_teardown),
+	    cmocka_unit_test_teardown(test_command_fuzz_findings, fixture_teardown),
 	    cmocka_unit_test_teardown(test_seeded_allocation, fixture_teardown),
 	    cmocka_unit_test_teardown(test_host_in_use, fixture_teardown),
 	};

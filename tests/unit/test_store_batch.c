@@ -17,51 +17,24 @@
 
 #include <cmocka.h>
 
+#include "fixture_store.h"
 #include "store.h"
 
-/* Two stores in fresh temporary directories. */
-struct fix {
-	char dir[2][64];    /* mkdtemp directories */
-	struct store *s[2]; /* the stores */
-};
-
-static void fix_rm(const char *dir)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
-}
+/* Two stores in fresh temporary directories (fixture_store.h). */
 
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-
-	for (int i = 0; i < 2; i++) {
-		snprintf(f->dir[i], sizeof(f->dir[i]), "/tmp/tenet-sbatch.XXXXXX");
-		if (!mkdtemp(f->dir[i]))
-			return -1;
-		f->s[i] = store_new(f->dir[i], 64);
-		if (!f->s[i])
-			return -1;
-	}
-	*state = f;
-	return 0;
+	*state = fixture_stores_new("sbatch");
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++)
 		store_batch_commit(f->s[i]);
-		store_destroy(&f->s[i]);
-		fix_rm(f->dir[i]);
-	}
-	free(f);
+	fixture_stores_free(f);
 	return 0;
 }
 
@@ -121,7 +94,7 @@ static struct peek peek(struct store *s)
 
 static void test_batch_invisible_until_commit(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	struct peek p;
 
 	assert_int_equal(store_batch_size(f->s[0]), 0);
@@ -143,7 +116,7 @@ static void test_batch_invisible_until_commit(void **state)
 
 static void test_batch_identity_from_first_entry(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	char a[STORE_ID_HEX + 1], b[STORE_ID_HEX + 1];
 
 	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 201);
@@ -158,7 +131,7 @@ static void test_batch_identity_from_first_entry(void **state)
 
 static void test_batch_rejection_and_replay(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	struct store_result res;
 	const uint8_t junk[] = {0xc1, 0x00, 0xff};
 
@@ -186,7 +159,7 @@ static void test_batch_rejection_and_replay(void **state)
 
 static void test_batch_snapshot_needs_commit(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	void *snap;
 	size_t len;
 	uint64_t index;
@@ -207,7 +180,7 @@ static void test_batch_snapshot_needs_commit(void **state)
 
 static void test_batch_durability_flag(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 
 	assert_int_equal(store_raft_durability(f->s[0]), 0);
 	assert_int_equal(store_raft_durability(NULL), -EINVAL);

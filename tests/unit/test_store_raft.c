@@ -13,50 +13,22 @@
 
 #include <cmocka.h>
 
+#include "fixture_store.h"
 #include "store.h"
 
-/* Two stores in fresh temporary directories. */
-struct fix {
-	char dir[2][64];    /* mkdtemp directories */
-	struct store *s[2]; /* the stores */
-};
-
-static void fix_rm(const char *dir)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
-	unlink(path);
-	rmdir(dir);
-}
+/* Two stores in fresh temporary directories (fixture_store.h). */
 
 static int setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-
-	for (int i = 0; i < 2; i++) {
-		snprintf(f->dir[i], sizeof(f->dir[i]), "/tmp/tenet-sraft.XXXXXX");
-		if (!mkdtemp(f->dir[i]))
-			return -1;
-		f->s[i] = store_new(f->dir[i], 64);
-		if (!f->s[i])
-			return -1;
-	}
-	*state = f;
-	return 0;
+	*state = fixture_stores_new("sraft");
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 
-	for (int i = 0; i < 2; i++) {
-		store_destroy(&f->s[i]);
-		fix_rm(f->dir[i]);
-	}
-	free(f);
+	fixture_stores_free(f);
 	return 0;
 }
 
@@ -86,7 +58,7 @@ static int apply_tenant(struct store *s, uint64_t index, const char *id, const c
 
 static void test_apply_skips_replays(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	bool skipped;
 
 	assert_int_equal(apply_tenant(f->s[0], 3, ID1, "{\"name\":\"a\"}", "k1", &skipped), 201);
@@ -105,7 +77,7 @@ static void test_apply_skips_replays(void **state)
 
 static void test_rejection_recorded(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	struct store_result res;
 	const uint8_t junk[] = {0xc1, 0x00, 0xff};
 
@@ -127,7 +99,7 @@ static void test_rejection_recorded(void **state)
 
 static void test_snapshot_restore(void **state)
 {
-	struct fix *f = *state;
+	struct fixture_stores *f = *state;
 	uint8_t hash[32] = {1, 2, 3}, got[32];
 	void *snap;
 	size_t len;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "compiler.h"
+#include "fixture_store.h"
 #include "store.h"
 #include "topo_delta.h"
 
@@ -55,16 +56,7 @@ static int teardown(void **state)
 /* Applies one command; true if applied (rejections are expected). */
 static bool run(enum store_op op, enum model_kind kind, const char *id, const char *body)
 {
-	struct store_result res;
-	void *buf;
-	size_t len;
-	int rc;
-
-	assert_int_equal(store_cmd_encode(op, kind, id, body, "", &buf, &len), 0);
-	rc = store_apply(store, buf, len, &res);
-	free(buf);
-	store_result_release(&res);
-	return rc == 0;
+	return fixture_try_apply(store, op, kind, id, body, NULL) == 0;
 }
 
 static void port_id(char *out, int i)
