@@ -53,7 +53,7 @@ static int sf_create(struct store *s, enum model_kind kind, const char *body,
 	rc = store_apply(s, cmd, len, &res);
 	free(cmd);
 	if (rc < 0)
-		fprintf(stderr, "storefill: %s: %d %s\n", body, res.status, res.err.message);
+		fprintf(stderr, "storefill: %s: %d %s\n", body, res.rc, res.err.message);
 	store_result_release(&res);
 	return rc;
 }

@@ -72,6 +72,30 @@ void api_cluster_abort(struct api *api)
 	}
 }
 
+/* The HTTP status of a store outcome: 201/200/204 by op when applied, 4xx
+ * for a rejection, 500 for a store failure. The one place store codes
+ * become HTTP. */
+int api_store_status(int rc, enum store_op op)
+{
+	switch (rc) {
+	case 0:
+		return op == STORE_OP_CREATE ? 201 : op == STORE_OP_DELETE ? 204 : 200;
+	case -EINVAL:
+	case -EPROTO:
+		return 400;
+	case -ENOENT:
+		return 404;
+	case -EEXIST:
+	case -EBUSY:
+	case -ENOSPC:
+		return 409;
+	case -EKEYREJECTED:
+		return 422;
+	default:
+		return 500;
+	}
+}
+
 /* 307 to the leader's API with the same path and query, or 503. */
 static void api_redirect(struct api *api, struct evhttp_request *req)
 {
@@ -106,8 +130,8 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 		    api, req, 503, "unknown_outcome",
 		    "the write may or may not be applied: retry with the same Idempotency-Key",
 		    NULL);
-	} else if (res->status >= 400) {
-		api_reply(api, req, res->status,
+	} else if (res->rc < 0) {
+		api_reply(api, req, api_store_status(res->rc, p->op),
 			  api_error_body(res->err.code, res->err.message, res->err.field),
 			  res->revision);
 	} else {
@@ -117,9 +141,9 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 			 p->op == STORE_OP_CREATE   ? "create"
 			 : p->op == STORE_OP_UPDATE ? "update"
 						    : "delete",
-			 model_kind_name(p->kind), oid ? oid : p->id, res->status,
+			 model_kind_name(p->kind), oid ? oid : p->id, api_store_status(0, p->op),
 			 (unsigned long long)res->revision, res->replayed ? " replayed=1" : "");
-		api_reply(api, req, res->status,
+		api_reply(api, req, api_store_status(0, p->op),
 			  res->object ? api_decorate(api, p->kind, json_incref(res->object)) : NULL,
 			  res->revision);
 	}

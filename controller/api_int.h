@@ -68,6 +68,9 @@ void api_show(struct api *api, struct evhttp_request *req, const struct api_rout
 void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 	       const struct api_route *r);
 void api_status(struct api *api, struct evhttp_request *req);
+
+/* HTTP status of a store outcome (rc 0 or -errno, store.h) for op. */
+int api_store_status(int rc, enum store_op op);
 void api_wait(struct api *api, struct evhttp_request *req);
 void api_changes(struct api *api, struct evhttp_request *req);
 

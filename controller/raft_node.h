@@ -75,7 +75,7 @@ struct raft_node_info {
 };
 
 /* Completion of a proposal (raft_node_propose): status 0 with res filled
- * (res->status says applied 2xx or rejected 4xx; the callee releases res
+ * (res->rc says applied (0) or why not (-errno); the callee releases res
  * after the callback returns); -EREMOTE when this node is not the leader;
  * -ECANCELED when the outcome is unknown (leadership lost, shutdown): the
  * client should retry with the same idempotency key; -EIO, -ENOMEM. */

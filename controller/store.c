@@ -455,25 +455,19 @@ int store_cmd_decode(const void *buf, size_t len, struct store_cmd *cmd)
 	return rc;
 }
 
-/* Maps a result code to the HTTP-ish status. */
-static int store_status_of(int rc, int ok_status)
+bool store_rc_rejected(int rc)
 {
 	switch (rc) {
-	case 0:
-		return ok_status;
 	case -EINVAL:
 	case -EPROTO:
-		return 400;
 	case -ENOENT:
-		return 404;
 	case -EEXIST:
 	case -EBUSY:
 	case -ENOSPC:
-		return 409;
 	case -EKEYREJECTED:
-		return 422;
+		return true;
 	default:
-		return 500;
+		return false;
 	}
 }
 
@@ -647,9 +641,16 @@ static void store_fingerprint(const struct store_cmd *c, char fp[STORE_FP_HEX + 
 	sodium_bin2hex(fp, STORE_FP_HEX + 1, h, sizeof(h));
 }
 
-/* Bumps the revision and records the command in the change log. */
+/* The first field of an idempotency record: a code per op, written since
+ * the first version (its numbers are those of HTTP, which is all they have
+ * in common with it; a replay only asks whether the op was a delete). */
+static const int store_idem_code[] = {0, 201, 200, 204};
+#define STORE_IDEM_DELETE 204
+
+/* Bumps the revision and records the command in the change log (and its
+ * idempotency key, if any). */
 static int store_log(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
-		     int status, uint64_t *rev)
+		     uint64_t *rev)
 {
 	uint8_t key[8];
 	MDB_val k = {.mv_size = 8, .mv_data = key}, v = {.mv_size = len, .mv_data = (void *)buf};
@@ -669,29 +670,30 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 		char fp[STORE_FP_HEX + 1];
 
 		store_fingerprint(c, fp);
-		snprintf(st, sizeof(st), "%d %d %s %s", status, (int)c->kind, c->id, fp);
+		snprintf(st, sizeof(st), "%d %d %s %s", store_idem_code[c->op], (int)c->kind, c->id,
+			 fp);
 		rc = stx_put(t, t->s->idem, c->idem, st, strlen(st));
 	}
 	return rc ? rc : store_trim(t);
 }
 
 /* If c's idempotency key was applied before, fills res as that apply did
- * (status, and the object it created or changed in its current state) and
- * returns 1; returns -EKEYREJECTED (422, err filled) if the key was used
- * for a different request, 0 if it is new. The idem value is
- * "<status> <kind> <id> <fingerprint>". */
+ * (the object it created or changed, in its current state) and returns 1;
+ * returns -EKEYREJECTED (err filled) if the key was used for a different
+ * request, 0 if it is new. The idem value is
+ * "<code> <kind> <id> <fingerprint>" (store_idem_code). */
 static int store_replay(struct store_txn *t, const struct store_cmd *c, struct store_result *res)
 {
 	char st[STORE_ID_MAX + 32 + STORE_FP_HEX], id[STORE_ID_MAX + 1];
 	char fp[STORE_FP_HEX + 1] = "", want[STORE_FP_HEX + 1];
-	int status, kind;
+	int code, kind;
 	MDB_val v;
 
 	if (!c->idem[0] || stx_get(t, t->s->idem, c->idem, &v) < 0)
 		return 0;
 	snprintf(st, sizeof(st), "%.*s", (int)(v.mv_size < sizeof(st) ? v.mv_size : sizeof(st) - 1),
 		 (const char *)v.mv_data);
-	if (sscanf(st, "%d %d %64s %32s", &status, &kind, id, fp) < 3 || kind < 0 ||
+	if (sscanf(st, "%d %d %64s %32s", &code, &kind, id, fp) < 3 || kind < 0 ||
 	    kind >= MODEL_KIND_MAX)
 		return 0;
 	store_fingerprint(c, want);
@@ -700,9 +702,9 @@ static int store_replay(struct store_txn *t, const struct store_cmd *c, struct s
 				"Idempotency-Key was already used for a different request");
 		return -EKEYREJECTED;
 	}
-	res->status = status;
+	res->rc = 0;
 	res->replayed = true;
-	if (status != 204 && stx_obj_get(t, kind, id, &res->object) < 0)
+	if (code != STORE_IDEM_DELETE && stx_obj_get(t, kind, id, &res->object) < 0)
 		res->object = NULL;
 	stx_u64_get(t, "revision", &res->revision);
 	return 1;
@@ -712,7 +714,6 @@ static int store_replay(struct store_txn *t, const struct store_cmd *c, struct s
 int store_run(struct store_txn *t, const void *buf, size_t len, const struct store_cmd *c,
 	      struct store_result *res)
 {
-	static const int ok_status[] = {0, 201, 200, 204};
 	json_t *obj = NULL;
 
 	t->seed = c->seed;
@@ -721,9 +722,8 @@ int store_run(struct store_txn *t, const void *buf, size_t len, const struct sto
 	rc = store_replay(t, c, res);
 	if (rc != 0) {
 		mdb_txn_abort(t->txn);
-		if (rc < 0)
-			res->status = store_status_of(rc, 0);
-		return rc < 0 ? rc : 0;
+		res->rc = rc < 0 ? rc : 0;
+		return res->rc;
 	}
 	if (c->op == STORE_OP_CREATE)
 		rc = store_do_create(t, c, &obj);
@@ -732,12 +732,12 @@ int store_run(struct store_txn *t, const void *buf, size_t len, const struct sto
 	else
 		rc = store_do_delete(t, c);
 	if (rc == 0)
-		rc = store_log(t, buf, len, c, ok_status[c->op], &res->revision);
+		rc = store_log(t, buf, len, c, &res->revision);
 	if (rc == 0)
 		rc = stx_errno(mdb_txn_commit(t->txn));
 	else
 		mdb_txn_abort(t->txn);
-	res->status = store_status_of(rc, ok_status[c->op]);
+	res->rc = rc;
 	if (rc == 0)
 		res->object = obj;
 	else
@@ -769,7 +769,7 @@ int store_apply(struct store *s, const void *cmd, size_t len, struct store_resul
 	free(c.body);
 out:
 	if (rc < 0) {
-		res->status = store_status_of(rc, 200);
+		res->rc = rc;
 		res->revision = store_revision(s);
 		if (!res->err.code[0])
 			model_error_set(&res->err, "internal_error", NULL, "store failure (%d)",

@@ -48,13 +48,23 @@ enum store_op {
 
 /* Outcome of store_apply. Release with store_result_release. */
 struct store_result {
-	int status;		/* HTTP-ish: 200, 201, 204, 400, 404, 409, 500 */
+	int rc;			/* 0 applied (or replayed), or -errno with err saying why:
+				 * a rejection (store_rc_rejected) or a store failure */
 	uint64_t revision;	/* revision after the call (new on success, unchanged else) */
 	json_t *object;		/* stored object (owned) on create/update, NULL otherwise */
 	bool replayed;		/* idempotency key seen before: nothing was applied again */
 	bool skipped;		/* store_apply_entry: index already applied, nothing done */
-	struct model_error err; /* why, when status >= 400 */
+	struct model_error err; /* why, when rc < 0 */
 };
+
+/* True when rc (< 0) rejects the command in the store's current state -
+ * -EINVAL / -EPROTO (malformed or invalid), -ENOENT (no such object),
+ * -EEXIST (a uniqueness conflict), -EBUSY (still referenced), -ENOSPC (an
+ * allocator or a flood list is full), -EKEYREJECTED (the idempotency key was
+ * used for another request) - and false for a failure of the store itself
+ * (-EIO, -ENOMEM: the command may succeed when tried again). The API maps
+ * the codes to HTTP; the store speaks no HTTP. */
+bool store_rc_rejected(int rc);
 
 /* Opens (creating if needed) the LMDB environment in directory dir, which
  * must exist, keeping the last changelog_window (>= 1) change-log entries.
@@ -85,13 +95,12 @@ int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *
 			    size_t *len);
 
 /* Applies one command in one write transaction. Returns 0 when applied (or
- * replayed by idempotency key), with res->status 200/201/204, res->revision
- * the new revision and res->object the stored object. Returns -EINVAL
- * (malformed command or invalid body, status 400), -ENOENT (404), -EEXIST or
- * -EBUSY (409: conflict or still referenced), -EKEYREJECTED (422: the
- * idempotency key was used for a request with another op, kind, target id
- * or body), -EIO (500, LMDB failure); then
- * nothing changed and res->err says why. res must be released by the caller
+ * replayed by idempotency key), with res->revision the new revision and
+ * res->object the stored object. Returns -EINVAL (malformed command or
+ * invalid body), -ENOENT, -EEXIST (conflict), -EBUSY (still referenced),
+ * -ENOSPC (allocator full), -EKEYREJECTED (the idempotency key was used for
+ * a request with another op, kind, target id or body), -EIO (LMDB failure);
+ * then nothing changed and res->err says why. res->rc is the same code. res must be released by the caller
  * with store_result_release in every case. */
 int store_apply(struct store *s, const void *cmd, size_t len, struct store_result *res);
 
@@ -179,8 +188,8 @@ int store_id_ensure(struct store *s, const void *seed, size_t len);
  * NULL: none) and records index as the applied index; an index at or below
  * the recorded one is skipped (res->skipped, nothing done) so that a replay
  * after a restart changes nothing. A rejected command (bad bytes, invalid
- * body, conflict...) is a normal outcome: res->status >= 400 and res->err
- * say why, the state is unchanged but the index is recorded, and 0 is
+ * body, conflict...) is a normal outcome: res->rc < 0 (store_rc_rejected)
+ * and res->err say why, the state is unchanged but the index is recorded, and 0 is
  * returned. Returns -EINVAL (bad arguments) or -EIO (LMDB failure: this
  * entry left no trace, the entries before it in the batch are intact, the
  * entry must be applied again). Release res in every case. Nothing of the

@@ -54,15 +54,15 @@ static int store_entry_run(struct store_txn *t, const void *cmd, size_t len,
 	rc = store_cmd_decode(cmd, len, &c);
 	if (rc < 0) {
 		model_error_set(&res->err, "invalid_command", NULL, "malformed command");
-		res->status = 400;
+		res->rc = -EINVAL;
 		return -EINVAL;
 	}
 	rc = stx_errno(mdb_txn_begin(t->s->env, t->txn, 0, &child.txn));
 	if (rc == 0)
 		rc = store_run(&child, cmd, len, &c, res);
 	free(c.body);
-	if (rc < 0 && res->status == 0)
-		res->status = 500;
+	if (rc < 0 && res->rc == 0)
+		res->rc = rc;
 	return rc;
 }
 
@@ -72,7 +72,7 @@ static int store_entry_failed(struct store_result *res, uint64_t index)
 	log_err("cannot apply entry index=%llu", (unsigned long long)index);
 	store_result_release(res);
 	memset(res, 0, sizeof(*res));
-	res->status = 500;
+	res->rc = -EIO;
 	model_error_set(&res->err, "internal_error", NULL, "store failure");
 	return -EIO;
 }
@@ -113,7 +113,7 @@ int store_batch_apply(struct store *s, uint64_t index, const void *seed, size_t 
 		rc = stx_id_put(&t, seed, seed_len, &created);
 	if (rc == 0) {
 		rc = store_entry_run(&t, cmd, len, res);
-		if (rc < 0 && res->status == 500) /* LMDB failure: retry, never skip */
+		if (rc < 0 && !store_rc_rejected(res->rc)) /* LMDB failure: retry, never skip */
 			goto out_abort;
 		rc = stx_u64_put(&t, STORE_APPLIED_KEY, index);
 	}

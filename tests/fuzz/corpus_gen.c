@@ -100,8 +100,8 @@ static int corpus_run(struct store *s, const char *out)
 		rc = corpus_write(out, "store_cmd", (int)i, buf, len);
 		if (rc == 0)
 			rc = store_apply_entry(s, i + 1, buf, len, &res);
-		if (rc == 0 && res.status >= 400 && i + 1 < sizeof(cmds) / sizeof(cmds[0])) {
-			fprintf(stderr, "command %zu rejected: %d %s\n", i, res.status,
+		if (rc == 0 && res.rc < 0 && i + 1 < sizeof(cmds) / sizeof(cmds[0])) {
+			fprintf(stderr, "command %zu rejected: %d %s\n", i, res.rc,
 				res.err.message);
 			rc = -EINVAL;
 		}

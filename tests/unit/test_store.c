@@ -115,17 +115,18 @@ static int run(struct store *s, enum store_op op, enum model_kind kind, const ch
 	return rc;
 }
 
-/* Expects rejection with status and field; the revision must not move. */
+/* Expects rejection with rc (-errno) and field; the revision must not
+ * move. */
 static void reject(struct store *s, enum store_op op, enum model_kind kind, const char *id,
-		   const char *body, int status, const char *field)
+		   const char *body, int want, const char *field)
 {
 	uint64_t before = store_revision(s);
 	struct store_result res;
 
 	assert_true(run(s, op, kind, id, body, "", &res) < 0);
-	if (res.status != status || (field && strcmp(res.err.field, field) != 0))
-		fail_msg("%s: status %d field '%s' (%s), want %d '%s'", body ? body : id,
-			 res.status, res.err.field, res.err.message, status, field ? field : "");
+	if (res.rc != want || (field && strcmp(res.err.field, field) != 0))
+		fail_msg("%s: rc %d field '%s' (%s), want %d '%s'", body ? body : id, res.rc,
+			 res.err.field, res.err.message, want, field ? field : "");
 	assert_null(res.object);
 	assert_int_equal(res.revision, before);
 	assert_int_equal(store_revision(s), before);
@@ -179,7 +180,7 @@ static void test_apply_and_revision(void **state)
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
 			     port_body(T_NET, "10.0.0.5", "h1"), "", &res),
 			 0);
-	assert_int_equal(res.status, 201);
+	assert_int_equal(res.rc, 0);
 	assert_int_equal(res.revision, 4);
 	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")),
 			    "fa:16:3e:00:00:01");
@@ -188,17 +189,17 @@ static void test_apply_and_revision(void **state)
 	store_result_release(&res);
 	assert_int_equal(
 	    run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"name\":\"vm1\"}", "", &res), 0);
-	assert_int_equal(res.status, 200);
+	assert_int_equal(res.rc, 0);
 	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "vm1");
 	assert_string_equal(json_string_value(json_object_get(res.object, "mac_address")),
 			    "fa:16:3e:00:00:01");
 	store_result_release(&res);
 	/* references */
-	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, 409, "id");
-	reject(s, STORE_OP_DELETE, MODEL_SUBNET, T_SUB, NULL, 409, "id");
-	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_TEN, NULL, 409, "id");
+	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, -EBUSY, "id");
+	reject(s, STORE_OP_DELETE, MODEL_SUBNET, T_SUB, NULL, -EBUSY, "id");
+	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_TEN, NULL, -EBUSY, "id");
 	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_PORT, T_PORT1, "", "", &res), 0);
-	assert_int_equal(res.status, 204);
+	assert_int_equal(res.rc, 0);
 	store_result_release(&res);
 	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_SUBNET, T_SUB, "", "", NULL), 0);
 	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, "", "", NULL), 0);
@@ -215,35 +216,35 @@ static void test_rejections(void **state)
 	struct store_result res;
 
 	base(s);
-	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"again\"}", 409, "id");
-	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":", 400, NULL);
-	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":1,\"name\":2}", 400, NULL);
-	reject(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2, "{\"tenant_id\":\"" T_NET2 "\"}", 404,
+	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_TEN, "{\"name\":\"again\"}", -EEXIST, "id");
+	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":", -EINVAL, NULL);
+	reject(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":1,\"name\":2}", -EINVAL, NULL);
+	reject(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2, "{\"tenant_id\":\"" T_NET2 "\"}", -ENOENT,
 	       "tenant_id");
-	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.1.5", "h1"), 400,
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.1.5", "h1"), -EINVAL,
 	       "fixed_ips[0].ip_address");
-	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.255", "h1"), 400,
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.255", "h1"), -EINVAL,
 	       "fixed_ips[0].ip_address");
-	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.1", "h1"), 409,
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET, "10.0.0.1", "h1"), -EEXIST,
 	       "fixed_ips[0].ip_address");
 	reject(s, STORE_OP_CREATE, MODEL_SUBNET, T_NET2,
-	       "{\"network_id\":\"" T_NET "\",\"cidr\":\"10.0.0.128/25\"}", 409, "cidr");
-	reject(s, STORE_OP_UPDATE, MODEL_SUBNET, T_SUB, "{\"gateway_ip\":\"10.9.0.1\"}", 400,
+	       "{\"network_id\":\"" T_NET "\",\"cidr\":\"10.0.0.128/25\"}", -EEXIST, "cidr");
+	reject(s, STORE_OP_UPDATE, MODEL_SUBNET, T_SUB, "{\"gateway_ip\":\"10.9.0.1\"}", -EINVAL,
 	       "gateway_ip");
-	reject(s, STORE_OP_UPDATE, MODEL_TENANT, T_NET2, "{\"name\":\"x\"}", 404, "id");
-	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_NET2, NULL, 404, "id");
+	reject(s, STORE_OP_UPDATE, MODEL_TENANT, T_NET2, "{\"name\":\"x\"}", -ENOENT, "id");
+	reject(s, STORE_OP_DELETE, MODEL_TENANT, T_NET2, NULL, -ENOENT, "id");
 	/* a subnet of another network */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
 			     "{\"tenant_id\":\"" T_TEN "\"}", "", NULL),
 			 0);
-	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET2, "10.0.0.5", "h1"), 400,
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1, port_body(T_NET2, "10.0.0.5", "h1"), -EINVAL,
 	       "fixed_ips[0].subnet_id");
 	/* malformed command */
 	{
 		uint64_t before = store_revision(s);
 
 		assert_int_equal(store_apply(s, "\x81\xa2op", 4, &res), -EINVAL);
-		assert_int_equal(res.status, 400);
+		assert_int_equal(res.rc, -EINVAL);
 		assert_int_equal(store_revision(s), before);
 		store_result_release(&res);
 	}
@@ -269,18 +270,18 @@ static void test_uniqueness(void **state)
 			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL),
 			 0);
 	/* same IP in the subnet */
-	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.5", "h1"), 409,
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.5", "h1"), -EEXIST,
 	       "fixed_ips[0].ip_address");
 	/* same MAC in the network, given explicitly */
 	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
-	       "{\"network_id\":\"" T_NET "\",\"mac_address\":\"FA:16:3E:00:00:01\"}", 409,
+	       "{\"network_id\":\"" T_NET "\",\"mac_address\":\"FA:16:3E:00:00:01\"}", -EEXIST,
 	       "mac_address");
 	/* same IP twice in one port */
 	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
 	       "{\"network_id\":\"" T_NET "\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
 	       "\",\"ip_address\":\"10.0.0.9\"},{\"subnet_id\":\"" T_SUB
 	       "\",\"ip_address\":\"10.0.0.9\"}]}",
-	       409, "fixed_ips[1].ip_address");
+	       -EEXIST, "fixed_ips[1].ip_address");
 	/* the port may keep its own IP on update */
 	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
 			     "{\"fixed_ips\":[{\"subnet_id\":\"" T_SUB
@@ -288,17 +289,17 @@ static void test_uniqueness(void **state)
 			     "", NULL),
 			 0);
 	/* one port per (host, interface), whatever its network or tenant */
-	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.6", "h1"), 409,
+	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2, port_body(T_NET, "10.0.0.6", "h1"), -EEXIST,
 	       "binding");
 	reject(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
 	       "{\"network_id\":\"" T_NET2 "\",\"binding\":{\"host\":\"h1\",\"interface\":"
 	       "\"veth0\"}}",
-	       409, "binding");
+	       -EEXIST, "binding");
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT2,
 			     port_body(T_NET, "10.0.0.6", "h2"), "", NULL),
 			 0);
 	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT2,
-	       "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", 409, "binding");
+	       "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", -EEXIST, "binding");
 	/* a rebind or a delete frees the interface */
 	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
 			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth1\"}}", "", NULL),
@@ -307,23 +308,23 @@ static void test_uniqueness(void **state)
 			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
 			 0);
 	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
-	       "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", 409, "binding");
+	       "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", -EEXIST, "binding");
 	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_PORT, T_PORT2, "", "", NULL), 0);
 	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
 			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
 			 0);
 	/* hosts: name and key unique */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, "", NULL), 0);
-	reject(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, 409, "id");
+	reject(s, STORE_OP_CREATE, MODEL_HOST, "h1", h1, -EEXIST, "id");
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h2",
 	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY1 "\",\"underlay_ip\":\"198.18.0.2\"}",
-	       409, "public_key");
+	       -EEXIST, "public_key");
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h2",
 	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.1\"}",
-	       409, "underlay_ip");
+	       -EEXIST, "underlay_ip");
 	reject(s, STORE_OP_CREATE, MODEL_HOST, "h3",
 	       "{\"name\":\"h2\",\"public_key\":\"" T_KEY2 "\",\"underlay_ip\":\"198.18.0.2\"}",
-	       400, "name");
+	       -EINVAL, "name");
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_HOST, "h2",
 			     "{\"name\":\"h2\",\"public_key\":\"" T_KEY2
 			     "\",\"underlay_ip\":\"198.18.0.2\"}",
@@ -352,7 +353,7 @@ static void test_idempotency(void **state)
 	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":\"blue\"}", "k1", &res), 0);
 	assert_true(res.replayed);
 	assert_string_equal(json_string_value(json_object_get(res.object, "id")), T_TEN);
-	assert_int_equal(res.status, 201);
+	assert_int_equal(res.rc, 0);
 	assert_int_equal(res.revision, 1);
 	assert_string_equal(json_string_value(json_object_get(res.object, "name")), "blue");
 	store_result_release(&res);
@@ -361,14 +362,14 @@ static void test_idempotency(void **state)
 	assert_int_equal(
 	    run(s, STORE_OP_CREATE, MODEL_TENANT, T_NET2, "{\"name\":\"red\"}", "k1", &res),
 	    -EKEYREJECTED);
-	assert_int_equal(res.status, 422);
+	assert_int_equal(res.rc, -EKEYREJECTED);
 	assert_string_equal(res.err.code, "idempotency_key_reused");
 	assert_null(res.object);
 	store_result_release(&res);
 	assert_int_equal(
 	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"blue\"}", "k1", &res),
 	    -EKEYREJECTED);
-	assert_int_equal(res.status, 422);
+	assert_int_equal(res.rc, -EKEYREJECTED);
 	store_result_release(&res);
 	assert_int_equal(
 	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"x\"}", "k2", NULL), 0);
@@ -380,7 +381,7 @@ static void test_idempotency(void **state)
 	assert_int_equal(
 	    run(s, STORE_OP_UPDATE, MODEL_TENANT, T_TEN, "{\"name\":\"x\"}", "k2", &res), 0);
 	assert_true(res.replayed);
-	assert_int_equal(res.status, 200);
+	assert_int_equal(res.rc, 0);
 	store_result_release(&res);
 	assert_int_equal(store_revision(s), 2);
 	fixture_close(&f);
@@ -502,7 +503,7 @@ static void test_topology(void **state)
 	fixture_close(&f);
 }
 
-/* A host with bound ports cannot be deleted (409 naming the port), also when
+/* A host with bound ports cannot be deleted (-EBUSY naming the port), also when
  * the host's name reads like another object's id; once the port moves away
  * or is unbound, it can. */
 static void test_host_in_use(void **state)
@@ -519,12 +520,12 @@ static void test_host_in_use(void **state)
 			     port_body(T_NET, "10.0.0.5", "h1"), "", NULL),
 			 0);
 	assert_true(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", &res) < 0);
-	assert_int_equal(res.status, 409);
+	assert_int_equal(res.rc, -EBUSY);
 	assert_string_equal(res.err.code, "in_use");
 	assert_non_null(strstr(res.err.message, T_PORT1));
 	store_result_release(&res);
 	/* the network is still deletable only without its port: refs apart */
-	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, 409, "id");
+	reject(s, STORE_OP_DELETE, MODEL_NETWORK, T_NET, NULL, -EBUSY, "id");
 	/* bound elsewhere: h1 is free */
 	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
 			     "{\"binding\":{\"host\":\"h2\",\"interface\":\"veth0\"}}", "", NULL),
@@ -535,7 +536,7 @@ static void test_host_in_use(void **state)
 	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1,
 			     "{\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}", "", NULL),
 			 0);
-	reject(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, 409, "id");
+	reject(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, -EBUSY, "id");
 	assert_int_equal(
 	    run(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, "{\"binding\":null}", "", NULL), 0);
 	assert_int_equal(run(s, STORE_OP_DELETE, MODEL_HOST, "h1", NULL, "", NULL), 0);
@@ -662,7 +663,7 @@ static void test_command_decoding(void **state)
 
 		pack_cmd(cases[i].kv, cases[i].n, cases[i].trailing, &sb);
 		if (store_apply(s, sb.data, sb.size, &res) != cases[i].want)
-			fail_msg("command case %zu: status %d", i, res.status);
+			fail_msg("command case %zu: rc %d", i, res.rc);
 		assert_int_equal(store_revision(s), cases[i].want == 0 ? 1 : 0);
 		store_result_release(&res);
 		msgpack_sbuffer_destroy(&sb);
@@ -670,7 +671,7 @@ static void test_command_decoding(void **state)
 	fixture_close(&f);
 }
 
-/* Inputs fuzz.store_cmd found: each is refused (400) without a huge
+/* Inputs fuzz.store_cmd found: each is refused (-EINVAL) without a huge
  * allocation or undefined behaviour, and changes nothing. */
 static void test_command_fuzz_findings(void **state)
 {
@@ -698,8 +699,8 @@ static void test_command_fuzz_findings(void **state)
 		struct store_result res;
 
 		if (store_apply(s, cases[i].buf, cases[i].len, &res) != -EINVAL ||
-		    res.status != 400)
-			fail_msg("fuzz case %zu: status %d", i, res.status);
+		    res.rc != -EINVAL)
+			fail_msg("fuzz case %zu: rc %d", i, res.rc);
 		store_result_release(&res);
 	}
 	assert_int_equal(store_revision(s), 0);
@@ -770,7 +771,7 @@ static void test_list_filter(void **state)
 }
 
 /* Creates port number n of network net bound to host h<host> interface
- * v<n>; want is the status expected. */
+ * v<n>; want is the rc expected (0 or -errno). */
 static void flood_port(struct store *s, const char *net, int n, int host, int want)
 {
 	char id[64], body[256];
@@ -782,10 +783,10 @@ static void flood_port(struct store *s, const char *net, int n, int host, int wa
 		 "\"interface\":\"v%d\"}}",
 		 net, host, n);
 	run(s, STORE_OP_CREATE, MODEL_PORT, id, body, "", &res);
-	if (res.status != want)
-		fail_msg("port %d on h%d: status %d (%s), want %d", n, host, res.status,
-			 res.err.message, want);
-	if (want == 409)
+	if (res.rc != want)
+		fail_msg("port %d on h%d: rc %d (%s), want %d", n, host, res.rc, res.err.message,
+			 want);
+	if (want == -EEXIST)
 		assert_string_equal(res.err.field, "binding.host");
 	store_result_release(&res);
 }
@@ -804,23 +805,23 @@ static void test_flood_limits(void **state)
 	base(s);
 	/* the FLOOD pages reach TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE other hosts */
 	for (int h = 0; h < H; h++)
-		flood_port(s, T_NET, n++, h, 201);
-	flood_port(s, T_NET, n++, H, 409);
+		flood_port(s, T_NET, n++, h, 0);
+	flood_port(s, T_NET, n++, H, -EEXIST);
 	/* an unbound port moved onto one host more is refused too */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
 			     "{\"network_id\":\"" T_NET "\"}", "", NULL),
 			 0);
 	snprintf(body, sizeof(body), "{\"binding\":{\"host\":\"h%d\",\"interface\":\"x\"}}", H);
-	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, body, 409, "binding.host");
+	reject(s, STORE_OP_UPDATE, MODEL_PORT, T_PORT1, body, -EEXIST, "binding.host");
 	/* and TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL ports on one host (in
 	 * another network: each binding reads the network's ports) */
 	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_NETWORK, T_NET2,
 			     "{\"tenant_id\":\"" T_TEN "\",\"name\":\"n2\"}", "", NULL),
 			 0);
 	for (int i = 0; i < L; i++)
-		flood_port(s, T_NET2, n++, 0, 201);
-	flood_port(s, T_NET2, n++, 0, 409);
-	flood_port(s, T_NET2, n++, 1, 201);
+		flood_port(s, T_NET2, n++, 0, 0);
+	flood_port(s, T_NET2, n++, 0, -EEXIST);
+	flood_port(s, T_NET2, n++, 1, 0);
 	fixture_close(&f);
 }
 

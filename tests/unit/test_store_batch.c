@@ -42,24 +42,26 @@ static int teardown(void **state)
 #define ID2 "00000000-0000-4000-8000-000000000002"
 #define ID3 "00000000-0000-4000-8000-000000000003"
 
+#define SKIPPED 1 /* batch_tenant: the index was applied before */
+
 /* Adds a tenant create at index to s's batch (seed: the entry bytes);
- * returns the HTTP-ish status, 0 if skipped. */
+ * returns the store's rc for it (0 or -errno), SKIPPED if skipped. */
 static int batch_tenant(struct store *s, uint64_t index, const char *id, const char *body,
 			const char *seed)
 {
 	struct store_result res;
 	void *cmd;
 	size_t len;
-	int status;
+	int rc;
 
 	assert_int_equal(store_cmd_encode(STORE_OP_CREATE, MODEL_TENANT, id, body, "", &cmd, &len),
 			 0);
 	assert_int_equal(store_batch_apply(s, index, seed, seed ? strlen(seed) : 0, cmd, len, &res),
 			 0);
 	free(cmd);
-	status = res.skipped ? 0 : res.status;
+	rc = res.skipped ? SKIPPED : res.rc;
 	store_result_release(&res);
-	return status;
+	return rc;
 }
 
 /* Reads from another thread, as the main thread does while the Raft
@@ -98,8 +100,8 @@ static void test_batch_invisible_until_commit(void **state)
 	struct peek p;
 
 	assert_int_equal(store_batch_size(f->s[0]), 0);
-	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 201);
-	assert_int_equal(batch_tenant(f->s[0], 2, ID2, "{\"name\":\"b\"}", "entry two"), 201);
+	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 0);
+	assert_int_equal(batch_tenant(f->s[0], 2, ID2, "{\"name\":\"b\"}", "entry two"), 0);
 	assert_int_equal(store_batch_size(f->s[0]), 2);
 	p = peek(f->s[0]);
 	assert_int_equal(p.revision, 0);
@@ -119,8 +121,8 @@ static void test_batch_identity_from_first_entry(void **state)
 	struct fixture_stores *f = *state;
 	char a[STORE_ID_HEX + 1], b[STORE_ID_HEX + 1];
 
-	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 201);
-	assert_int_equal(batch_tenant(f->s[0], 2, ID2, "{\"name\":\"b\"}", "entry two"), 201);
+	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 0);
+	assert_int_equal(batch_tenant(f->s[0], 2, ID2, "{\"name\":\"b\"}", "entry two"), 0);
 	assert_int_equal(store_batch_commit(f->s[0]), 0);
 	/* the same first entry on its own: the same identity */
 	assert_int_equal(store_id_ensure(f->s[1], "entry one", 9), 0);
@@ -135,21 +137,21 @@ static void test_batch_rejection_and_replay(void **state)
 	struct store_result res;
 	const uint8_t junk[] = {0xc1, 0x00, 0xff};
 
-	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", NULL), 201);
+	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", NULL), 0);
 	/* a conflict and junk bytes: rejected, only themselves undone */
-	assert_int_equal(batch_tenant(f->s[0], 2, ID1, "{\"name\":\"b\"}", NULL), 409);
+	assert_int_equal(batch_tenant(f->s[0], 2, ID1, "{\"name\":\"b\"}", NULL), -EEXIST);
 	assert_int_equal(store_batch_apply(f->s[0], 3, NULL, 0, junk, sizeof(junk), &res), 0);
-	assert_int_equal(res.status, 400);
+	assert_int_equal(res.rc, -EINVAL);
 	store_result_release(&res);
 	/* a replay of an index the batch already holds: skipped */
-	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", NULL), 0);
-	assert_int_equal(batch_tenant(f->s[0], 4, ID3, "{\"name\":\"c\"}", NULL), 201);
+	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", NULL), SKIPPED);
+	assert_int_equal(batch_tenant(f->s[0], 4, ID3, "{\"name\":\"c\"}", NULL), 0);
 	assert_int_equal(store_batch_size(f->s[0]), 4);
 	assert_int_equal(store_batch_commit(f->s[0]), 0);
 	assert_int_equal(store_applied_index(f->s[0]), 4);
 	assert_int_equal(store_revision(f->s[0]), 2);
 	/* after the commit too */
-	assert_int_equal(batch_tenant(f->s[0], 3, ID3, "{\"name\":\"d\"}", NULL), 0);
+	assert_int_equal(batch_tenant(f->s[0], 3, ID3, "{\"name\":\"d\"}", NULL), SKIPPED);
 	assert_int_equal(store_batch_commit(f->s[0]), 0);
 	assert_int_equal(store_revision(f->s[0]), 2);
 	assert_int_equal(store_batch_apply(NULL, 5, NULL, 0, junk, 3, &res), -EINVAL);
@@ -164,14 +166,14 @@ static void test_batch_snapshot_needs_commit(void **state)
 	size_t len;
 	uint64_t index;
 
-	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 201);
+	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", "entry one"), 0);
 	assert_int_equal(store_snapshot(f->s[0], &snap, &len, &index), -EBUSY);
 	assert_int_equal(store_batch_commit(f->s[0]), 0);
 	assert_int_equal(store_sync(f->s[0]), 0);
 	assert_int_equal(store_snapshot(f->s[0], &snap, &len, &index), 0);
 	assert_int_equal(index, 1);
 	/* the other store, with a batch open, refuses to be replaced */
-	assert_int_equal(batch_tenant(f->s[1], 1, ID2, "{\"name\":\"b\"}", NULL), 201);
+	assert_int_equal(batch_tenant(f->s[1], 1, ID2, "{\"name\":\"b\"}", NULL), 0);
 	assert_int_equal(store_restore(f->s[1], snap, len, NULL), -EBUSY);
 	assert_int_equal(store_batch_commit(f->s[1]), 0);
 	assert_int_equal(store_restore(f->s[1], snap, len, NULL), 0); /* not newer: skipped */
@@ -184,7 +186,7 @@ static void test_batch_durability_flag(void **state)
 
 	assert_int_equal(store_raft_durability(f->s[0]), 0);
 	assert_int_equal(store_raft_durability(NULL), -EINVAL);
-	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", NULL), 201);
+	assert_int_equal(batch_tenant(f->s[0], 1, ID1, "{\"name\":\"a\"}", NULL), 0);
 	assert_int_equal(store_batch_commit(f->s[0]), 0);
 	assert_int_equal(store_sync(f->s[0]), 0);
 	assert_int_equal(store_applied_index(f->s[0]), 1);
