@@ -125,7 +125,7 @@ int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbo
 /* ---- compiling and publishing ---- */
 
 /* Rebuilds the key and port indexes from t. */
-static int sb_index(struct southbound *sb, const struct topology *t)
+static int sb_index_rebuild(struct southbound *sb, const struct topology *t)
 {
 	zhashx_t *keys = sb_hash_new(sb_free), *ports = sb_hash_new(sb_free);
 
@@ -152,7 +152,7 @@ static int sb_index(struct southbound *sb, const struct topology *t)
 		if (!np)
 			goto out_nomem;
 		snprintf(np->host, sizeof(np->host), "%s", p->host);
-		old = zhashx_lookup(sb->ports, key);
+		old = sb->ports ? zhashx_lookup(sb->ports, key) : NULL;
 		if (old && strcmp(old->host, np->host) == 0)
 			*np = *old; /* same binding: keep its report */
 		if (zhashx_insert(ports, key, np))
@@ -167,6 +167,67 @@ out_nomem:
 	zhashx_destroy(&keys);
 	zhashx_destroy(&ports);
 	return -ENOMEM;
+}
+
+/* Applies one host's change to the key index. */
+static int sb_index_host(struct southbound *sb, const struct topo_delta_host *c)
+{
+	const char *owner = c->old_key[0] ? zhashx_lookup(sb->keys, c->old_key) : NULL;
+	char *name;
+
+	if (owner && strcmp(owner, c->name) == 0)
+		zhashx_delete(sb->keys, c->old_key);
+	if (!c->key[0] || zhashx_lookup(sb->keys, c->key))
+		return 0; /* keys are unique in the store: taken only mid-swap */
+	name = strdup(c->name);
+	if (!name || zhashx_insert(sb->keys, c->key, name)) {
+		free(name);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Applies one port's change to the port index: a new binding starts
+ * without a report, the same binding keeps its own. */
+static int sb_index_port(struct southbound *sb, const struct topo_delta_port *c)
+{
+	struct sb_port *np, *old;
+	char key[16];
+
+	snprintf(key, sizeof(key), "%" PRIu32, c->port_key);
+	old = zhashx_lookup(sb->ports, key);
+	if (old && strcmp(old->host, c->host) == 0)
+		return 0;
+	if (old)
+		zhashx_delete(sb->ports, key);
+	if (!c->host[0])
+		return 0;
+	np = calloc(1, sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	snprintf(np->host, sizeof(np->host), "%s", c->host);
+	if (zhashx_insert(sb->ports, key, np)) {
+		free(np);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Brings the key and port indexes to t: from the changes delta recorded
+ * (in log order, so the last change of an entry wins), or rebuilt from t
+ * when those are incomplete. An index left half-updated (no memory) is
+ * rebuilt by the next refresh, which reloads everything (topo_full). */
+static int sb_index(struct southbound *sb, const struct topology *t, const struct topo_delta *delta)
+{
+	if (delta->lost || !sb->keys || !sb->ports)
+		return sb_index_rebuild(sb, t);
+	for (size_t i = 0; i < delta->n_hchg; i++)
+		if (sb_index_host(sb, &delta->hchg[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < delta->n_pchg; i++)
+		if (sb_index_port(sb, &delta->pchg[i]))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Serves h's agent, which was ahead of us, once we reached its revision:
@@ -195,19 +256,19 @@ static bool sb_key_current(struct southbound *sb, const struct sb_host *h)
 	return owner && strcmp(owner, h->name) == 0;
 }
 
-/* Recompiles h from t (unless !recompile: its rows are known unchanged);
+/* Recompiles h with cc (unless cc is NULL: its rows are known unchanged);
  * when send, pushes the diff to its session (an empty DELTA if none). */
-static int sb_refresh_host(struct southbound *sb, struct sb_host *h, const struct topology *t,
-			   bool send, bool recompile)
+static int sb_refresh_host(struct southbound *sb, struct sb_host *h, struct compiler *cc, bool send)
 {
 	struct wire_row *rows = h->rows, *d = NULL;
 	size_t n = h->n_rows, nd = 0;
+	bool recompile = cc != NULL;
 	int rc = 0;
 
 	if (recompile) {
 		rows = NULL;
 		n = 0;
-		rc = compiler_build_host(t, h->name, &rows, &n);
+		rc = compiler_host(cc, h->name, &rows, &n);
 	}
 	if (!rc && recompile)
 		rc = compiler_diff(h->rows, h->n_rows, rows, n, &d, &nd);
@@ -312,7 +373,7 @@ static int sb_topo_update(struct southbound *sb, struct topo_delta *delta)
 	}
 	sb->rev = sb->topo_rev;
 	if (full)
-		delta->all = true;
+		delta->all = delta->lost = true;
 	topo_delta_close(delta, &sb->topo);
 	return 0;
 }
@@ -324,21 +385,67 @@ static int sb_topo_update(struct southbound *sb, struct topo_delta *delta)
  * cannot be recompiled (no memory) keeps its old rows and revision: it is
  * not sent anything, so it stays consistent, and the next refresh
  * recompiles everything. */
+/* Microseconds from *since to now; *since becomes now. */
+static int64_t sb_lap_us(struct timespec *since)
+{
+	struct timespec now;
+	int64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (now.tv_sec - since->tv_sec) * 1000000 + (now.tv_nsec - since->tv_nsec) / 1000;
+	*since = now;
+	return us;
+}
+
+/* Recompiles (with one compiler for the revision, made when the first
+ * affected host needs it) and pushes every host; returns 0 or -ENOMEM. */
+static int sb_refresh_hosts(struct southbound *sb, const struct topo_delta *delta, bool send,
+			    size_t *n_compiled)
+{
+	struct compiler *cc = NULL;
+	int rc = 0;
+
+	*n_compiled = 0;
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
+		bool affected = topo_delta_affects(delta, h->name);
+
+		if (affected && !cc)
+			cc = compiler_new(&sb->topo);
+		if (affected && !cc) {
+			rc = -ENOMEM; /* keeps its rows; the next refresh redoes all */
+			continue;
+		}
+		if (sb_refresh_host(sb, h, affected ? cc : NULL, send))
+			rc = -ENOMEM;
+		*n_compiled += affected;
+	}
+	compiler_destroy(&cc);
+	return rc;
+}
+
 int sb_refresh(struct southbound *sb, bool send)
 {
 	struct topo_delta delta;
+	struct timespec t;
+	int64_t us_topo, us_index = 0, us_hosts = 0;
+	size_t n_compiled = 0;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t);
 	rc = sb_topo_update(sb, &delta);
+	us_topo = sb_lap_us(&t);
 	if (!rc)
-		rc = sb_index(sb, &sb->topo);
+		rc = sb_index(sb, &sb->topo, &delta);
+	us_index = sb_lap_us(&t);
 	if (!rc) {
 		rc = sb_enroll(sb, &sb->topo);
-		for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
-			if (sb_refresh_host(sb, h, &sb->topo, send,
-					    topo_delta_affects(&delta, h->name)))
-				rc = -ENOMEM;
+		if (sb_refresh_hosts(sb, &delta, send, &n_compiled))
+			rc = -ENOMEM;
+		us_hosts = sb_lap_us(&t);
 	}
+	log_debug("publish rev=%" PRIu64 " hosts=%zu compiled=%zu topo_us=%" PRId64
+		  " index_us=%" PRId64 " hosts_us=%" PRId64,
+		  sb->rev, zhashx_size(sb->hosts), n_compiled, us_topo, us_index, us_hosts);
 	topo_delta_release(&delta);
 	sb->topo_full = rc != 0;
 	if (rc)
@@ -358,7 +465,6 @@ void southbound_publish(struct southbound *sb)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sb_refresh(sb, true);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	prom_hist_observe(&sb->stats.publish,
-			  (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
-				     (t1.tv_nsec - t0.tv_nsec) / 1000));
+	prom_hist_observe(&sb->stats.publish, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+							 (t1.tv_nsec - t0.tv_nsec) / 1000));
 }
