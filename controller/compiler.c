@@ -96,8 +96,12 @@ struct cc_hnet {
 
 /* The rows being built for one host. */
 struct cc_out {
-	struct wire_row *rows; /* room for the bound computed up front */
-	size_t n;	       /* used rows */
+	struct wire_row *rows;	   /* room for the bound computed up front */
+	size_t n;		   /* used rows */
+	bool in_order;		   /* records come in (map, key, value) order: a
+				    * key repeating its predecessor's is dropped */
+	const struct cc_rec *last; /* the record of the last row, NULL after a
+				    * row made without one */
 };
 
 void topology_release(struct topology *t)
@@ -408,11 +412,17 @@ void compiler_destroy(struct compiler **cp)
 	*cp = NULL;
 }
 
-/* Appends the row of record r. */
+/* Appends the row of record r, unless it repeats the last row's key: in
+ * order, the first of a key has its smallest value, which is kept. */
 static void cc_emit(struct cc_out *o, const struct cc_rec *r)
 {
-	struct wire_row *w = &o->rows[o->n++];
+	struct wire_row *w;
 
+	if (o->in_order && o->last && o->last->map == r->map &&
+	    memcmp(o->last->key, r->key, r->key_len) == 0)
+		return;
+	o->last = r;
+	w = &o->rows[o->n++];
 	memset(w, 0, sizeof(*w));
 	w->map = r->map;
 	w->op = WIRE_OP_UPSERT;
@@ -623,6 +633,7 @@ static void cc_host_emit(struct cc_host *h)
 		}
 	for (size_t i = 0; i < h->n_hn; i++)
 		cc_flood(&h->out, c, &h->hn[i], h->self, h->scratch);
+	h->out.last = NULL;
 	for (size_t i = 0; i < c->n_peers; i++)
 		if (c->peers[i].src != h->self)
 			cc_emit(&h->out, &c->peers[i]);
@@ -642,24 +653,29 @@ static int cc_cmp_row_val(const void *a, const void *b)
 	return c ? c : memcmp(x->val, y->val, x->val_len);
 }
 
-/* Removes duplicate keys from the rows, keeping each key's smallest value.
- * They come out sorted unless two of the host's networks share a VNI (the
- * store refuses that): then they are sorted here. */
-static void cc_host_unique(struct cc_out *o)
+/* Sorts the rows and removes duplicate keys, keeping each key's smallest
+ * value: for hosts two of whose networks share a VNI (the store refuses
+ * that), whose rows do not come out in order. */
+static void cc_host_sort_unique(struct cc_out *o)
 {
 	size_t w = 0;
 
 	if (!o->n)
 		return;
+	qsort(o->rows, o->n, sizeof(*o->rows), cc_cmp_row_val);
 	for (size_t r = 1; r < o->n; r++)
-		if (cc_cmp_row_val(&o->rows[r - 1], &o->rows[r]) > 0) {
-			qsort(o->rows, o->n, sizeof(*o->rows), cc_cmp_row_val);
-			break;
-		}
-	for (size_t r = 1; r < o->n; r++)
-		if (wire_row_cmp(&o->rows[w], &o->rows[r]) != 0)
-			o->rows[++w] = o->rows[r];
+		if (wire_row_cmp(&o->rows[w], &o->rows[r]) != 0 && ++w != r)
+			o->rows[w] = o->rows[r];
 	o->n = w + 1;
+}
+
+/* True if no two of the (sorted) networks of h share a VNI. */
+static bool cc_host_vnis_unique(const struct cc_host *h)
+{
+	for (size_t i = 1; i < h->n_hn; i++)
+		if (h->hn[i].vni == h->hn[i - 1].vni)
+			return false;
+	return true;
 }
 
 static void cc_host_fini(struct cc_host *h)
@@ -693,8 +709,10 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 		goto out;
 	}
 	qsort(h.hn, h.n_hn, sizeof(*h.hn), cc_cmp_hnet);
+	h.out.in_order = cc_host_vnis_unique(&h);
 	cc_host_emit(&h);
-	cc_host_unique(&h.out);
+	if (!h.out.in_order)
+		cc_host_sort_unique(&h.out);
 	if (h.out.n) {
 		*rows = h.out.rows;
 		*n_rows = h.out.n;

@@ -256,47 +256,58 @@ static bool sb_key_current(struct southbound *sb, const struct sb_host *h)
 	return owner && strcmp(owner, h->name) == 0;
 }
 
-/* Recompiles h with cc (unless cc is NULL: its rows are known unchanged);
- * when send, pushes the diff to its session (an empty DELTA if none). */
-static int sb_refresh_host(struct southbound *sb, struct sb_host *h, struct compiler *cc, bool send)
-{
-	struct wire_row *rows = h->rows, *d = NULL;
-	size_t n = h->n_rows, nd = 0;
-	bool recompile = cc != NULL;
-	int rc = 0;
+/* A host's new rows and their diff, compiled before anything is sent. */
+struct sb_compiled {
+	struct sb_host *h;     /* the host */
+	struct wire_row *rows; /* its new rows (sorted) */
+	size_t n_rows;	       /* entries of rows */
+	struct wire_row *d;    /* the diff from h->rows to rows */
+	size_t n_d;	       /* entries of d */
+};
 
-	if (recompile) {
-		rows = NULL;
-		n = 0;
-		rc = compiler_host(cc, h->name, &rows, &n);
-	}
-	if (!rc && recompile)
-		rc = compiler_diff(h->rows, h->n_rows, rows, n, &d, &nd);
+/* Compiles c->h with cc and diffs the result. Returns 0 or -ENOMEM (then
+ * nothing is kept). */
+static int sb_compile_host(struct compiler *cc, struct sb_compiled *c)
+{
+	int rc = compiler_host(cc, c->h->name, &c->rows, &c->n_rows);
+
+	if (!rc)
+		rc = compiler_diff(c->h->rows, c->h->n_rows, c->rows, c->n_rows, &c->d, &c->n_d);
 	if (rc) {
-		free(rows);
-		return rc;
+		free(c->rows);
+		c->rows = NULL;
+		c->n_rows = 0;
 	}
+	return rc;
+}
+
+/* Takes h to the new revision: c holds its new rows and their diff (NULL:
+ * its rows are known unchanged); when send, pushes the diff to its session
+ * (an empty DELTA if none). Takes c's arrays. */
+static void sb_push_host(struct southbound *sb, struct sb_host *h, struct sb_compiled *c, bool send)
+{
+	size_t nd = c ? c->n_d : 0;
+
 	if (nd && sb->primed)
 		h->dirty_rev = sb->rev;
 	/* (a host no longer enrolled is still sent its deletions, below) */
 	if (h->rid && h->enrolled && !sb_key_current(sb, h))
 		sb_disconnect(h, "key no longer enrolled");
 	if (send && h->rid && !h->ahead_rev && (nd || h->sent_rev != sb->rev))
-		sb_send_update(sb, h, WIRE_DELTA, d, nd);
+		sb_send_update(sb, h, WIRE_DELTA, c ? c->d : NULL, nd);
 	/* the new rows replace the old ones either way: they were sent, or the
 	 * send failed, which ended the session (sent_rev not advanced), so the
 	 * agent's next HELLO gets them as a SNAPSHOT, never a DELTA past them */
-	free(d);
-	if (rows != h->rows) {
+	if (c) {
+		free(c->d);
 		free(h->rows);
-		h->rows = rows;
-		h->n_rows = n;
+		h->rows = c->rows;
+		h->n_rows = c->n_rows;
 	}
 	if (!h->enrolled)
 		sb_disconnect(h, "host no longer enrolled");
 	else if (send)
 		sb_serve_caught_up(sb, h);
-	return 0;
 }
 
 static struct sb_host *sb_host_get(struct southbound *sb, const char *name)
@@ -397,37 +408,64 @@ static int64_t sb_lap_us(struct timespec *since)
 	return us;
 }
 
-/* Recompiles (with one compiler for the revision, made when the first
- * affected host needs it) and pushes every host; returns 0 or -ENOMEM. */
-static int sb_refresh_hosts(struct southbound *sb, const struct topo_delta *delta, bool send,
-			    size_t *n_compiled)
+/* Compiles every host delta affects (with one compiler for the revision)
+ * into cs, *n_cs of them; *n_failed could not be (no memory): they are left
+ * out, keep their rows and are sent nothing. */
+static void sb_compile_hosts(struct southbound *sb, const struct topo_delta *delta,
+			     struct sb_compiled *cs, size_t *n_cs, size_t *n_failed)
 {
 	struct compiler *cc = NULL;
-	int rc = 0;
 
-	*n_compiled = 0;
+	*n_cs = 0;
+	*n_failed = 0;
 	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
-		bool affected = topo_delta_affects(delta, h->name);
-
-		if (affected && !cc)
-			cc = compiler_new(&sb->topo);
-		if (affected && !cc) {
-			rc = -ENOMEM; /* keeps its rows; the next refresh redoes all */
+		if (!topo_delta_affects(delta, h->name))
 			continue;
-		}
-		if (sb_refresh_host(sb, h, affected ? cc : NULL, send))
-			rc = -ENOMEM;
-		*n_compiled += affected;
+		if (!cc)
+			cc = compiler_new(&sb->topo);
+		cs[*n_cs] = (struct sb_compiled){.h = h};
+		if (cc && !sb_compile_host(cc, &cs[*n_cs]))
+			(*n_cs)++;
+		else
+			(*n_failed)++;
 	}
 	compiler_destroy(&cc);
-	return rc;
+}
+
+/* Recompiles the affected hosts, then pushes every host: all compiling is
+ * done before the first send, so the agents the first updates wake do not
+ * compete with it for the CPU. *us_compile is the compiling time. Returns 0
+ * or -ENOMEM (some host could not be compiled). */
+static int sb_refresh_hosts(struct southbound *sb, const struct topo_delta *delta, bool send,
+			    size_t *n_compiled, int64_t *us_compile)
+{
+	size_t n_hosts = zhashx_size(sb->hosts), n_cs = 0, n_failed = 0;
+	struct sb_compiled *cs = calloc(n_hosts + 1, sizeof(*cs));
+	struct timespec t;
+
+	*n_compiled = 0;
+	*us_compile = 0;
+	if (!cs)
+		return -ENOMEM; /* every host keeps its rows; the next refresh redoes all */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	sb_compile_hosts(sb, delta, cs, &n_cs, &n_failed);
+	*us_compile = sb_lap_us(&t);
+	*n_compiled = n_cs;
+	for (size_t i = 0; i < n_cs; i++)
+		sb_push_host(sb, cs[i].h, &cs[i], send);
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
+		if (!topo_delta_affects(delta, h->name))
+			sb_push_host(sb, h, NULL, send);
+	}
+	free(cs);
+	return n_failed ? -ENOMEM : 0;
 }
 
 int sb_refresh(struct southbound *sb, bool send)
 {
 	struct topo_delta delta;
 	struct timespec t;
-	int64_t us_topo, us_index = 0, us_hosts = 0;
+	int64_t us_topo, us_index = 0, us_hosts = 0, us_compile = 0;
 	size_t n_compiled = 0;
 	int rc;
 
@@ -439,13 +477,14 @@ int sb_refresh(struct southbound *sb, bool send)
 	us_index = sb_lap_us(&t);
 	if (!rc) {
 		rc = sb_enroll(sb, &sb->topo);
-		if (sb_refresh_hosts(sb, &delta, send, &n_compiled))
+		if (sb_refresh_hosts(sb, &delta, send, &n_compiled, &us_compile))
 			rc = -ENOMEM;
 		us_hosts = sb_lap_us(&t);
 	}
 	log_debug("publish rev=%" PRIu64 " hosts=%zu compiled=%zu topo_us=%" PRId64
-		  " index_us=%" PRId64 " hosts_us=%" PRId64,
-		  sb->rev, zhashx_size(sb->hosts), n_compiled, us_topo, us_index, us_hosts);
+		  " index_us=%" PRId64 " hosts_us=%" PRId64 " compile_us=%" PRId64,
+		  sb->rev, zhashx_size(sb->hosts), n_compiled, us_topo, us_index, us_hosts,
+		  us_compile);
 	topo_delta_release(&delta);
 	sb->topo_full = rc != 0;
 	if (rc)
