@@ -39,6 +39,16 @@ static size_t sb_pending(struct southbound *sb, uint64_t rev, const char **names
 	return n;
 }
 
+/* True if some host is still behind rev: stops at the first (a wait is
+ * checked on every ack, and most hosts are done long before the last). */
+static bool sb_any_pending(struct southbound *sb, uint64_t rev)
+{
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		if (!sb_host_done(h, rev))
+			return true;
+	return false;
+}
+
 static void sb_wait_unlink(struct southbound *sb, struct sb_wait *w)
 {
 	for (struct sb_wait **pp = &sb->waits; *pp; pp = &(*pp)->next)
@@ -82,7 +92,7 @@ void sb_check_waits(struct southbound *sb)
 	while (w) {
 		struct sb_wait *next = w->next;
 
-		if (sb_pending(sb, w->rev, NULL, 0) == 0) {
+		if (!sb_any_pending(sb, w->rev)) {
 			sb_wait_finish(sb, w, 0);
 			next = sb->waits; /* the callback may have added waits */
 		}
@@ -103,7 +113,7 @@ int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbo
 		return -ENOMEM;
 	*w = (struct sb_wait){.rev = rev, .cb = cb, .arg = arg, .sb = sb, .next = sb->waits};
 	sb->waits = w;
-	if (sb_pending(sb, rev, NULL, 0) == 0) {
+	if (!sb_any_pending(sb, rev)) {
 		sb_wait_finish(sb, w, 0);
 		return 0;
 	}
