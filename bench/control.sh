@@ -21,7 +21,9 @@
 # 100: all in network 0): converge writes go to network 0, so every agent
 # in it gets changed rows and is waited for; with BENCH_PER_NET < 100 the
 # others get the new revision as an empty delta (and ack it) but are not
-# waited for. Everything started here is stopped on exit.
+# waited for. BENCH_CTL_LOG sets the controller's log level (default warn;
+# debug logs each publish's phases). Everything started here is stopped on
+# exit.
 set -euo pipefail
 . "$(dirname "$0")/args.sh"
 bench_args control.sh "$@"
