@@ -27,6 +27,7 @@
 #include "trace.h"
 #include "log.h"
 #include "metrics.h"
+#include "monitor.h"
 #include "reasons.h"
 #include "rtnl.h"
 #include "sbclient.h"
@@ -36,6 +37,7 @@ struct agent {
 	struct loader *loader;	 /* the datapath, NULL with a fake one */
 	struct fakedp *fake;	 /* --fake-datapath maps, else NULL */
 	struct tracer *tracer;	 /* trace copy of the datapath, NULL until asked */
+	struct monitor *monitor; /* drop monitor, NULL with a fake datapath */
 	struct linkwatch *links; /* interface names -> indexes */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
@@ -86,11 +88,11 @@ static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, 
 	event_active(ag->ev_status, EV_TIMEOUT, 0);
 }
 
-static void agent_on_links(void *arg)
+static void agent_on_links(void *arg, const char *const *names, size_t n)
 {
 	struct agent *ag = arg;
 
-	applier_refresh_links(ag->applier);
+	applier_links_changed(ag->applier, names, n);
 }
 
 static uint64_t agent_rev(void *arg)
@@ -322,6 +324,25 @@ static int agent_start_fake(struct agent *ag, const char *rev_path, const struct
 	return ag->applier ? 0 : -EIO;
 }
 
+/* monitor send: a batch of drop events to the controller. */
+static int agent_monitor_send(void *arg, const struct wire_monitor_events *ev)
+{
+	struct agent *ag = arg;
+
+	return ag->sb ? sbclient_send_events(ag->sb, ev) : -ENOTCONN;
+}
+
+/* The drop monitor over the loaded datapath's maps. */
+static int agent_start_monitor(struct agent *ag, struct event_base *base)
+{
+	int cfg_fd, ring_fd;
+
+	if (loader_monitor_fds(ag->loader, &cfg_fd, &ring_fd))
+		return -ENOENT;
+	ag->monitor = monitor_new(base, cfg_fd, ring_fd, agent_monitor_send, ag);
+	return ag->monitor ? 0 : -EIO;
+}
+
 /* Starts the datapath side: loader, link monitor, applier. */
 static int agent_start_datapath(struct agent *ag, struct event_base *base,
 				const struct agent_config *cfg)
@@ -358,6 +379,8 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	ag->stats_fd = maps.fd[TN_MAP_STATS];
 	ag->links = linkwatch_new(base, agent_on_links, ag);
 	if (!ag->links)
+		return -EIO;
+	if (agent_start_monitor(ag, base))
 		return -EIO;
 	ag->applier = applier_new(&maps, rev_path, !loader_fresh(ag->loader), &ops);
 	if (!ag->applier)
@@ -453,6 +476,28 @@ static int agent_metrics_host(struct prom *p, struct dropstats *ds)
 	return rc;
 }
 
+/* The drop monitor's state (all zero with a fake datapath). */
+static int agent_metrics_monitor(struct agent *ag, struct prom *p)
+{
+	struct monitor_stats ms;
+	int rc;
+
+	monitor_get_stats(ag->monitor, &ms);
+	rc = prom_family(p, "tenet_agent_monitor_on", "gauge",
+			 "1 while the drop monitor emits events (tenetctl monitor)");
+	rc = rc ?: prom_sample(p, "tenet_agent_monitor_on", ms.on ? 1.0 : 0.0, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_monitor_sessions_total", "counter",
+			       "Times the drop monitor was turned on");
+	rc = rc ?: prom_sample(p, "tenet_agent_monitor_sessions_total", (double)ms.sessions, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_monitor_events_total", "counter",
+			       "Drop events sent to the controller, or lost (rate limits, a full ring, a failed send)");
+	rc = rc ?: prom_sample(p, "tenet_agent_monitor_events_total", (double)ms.events_sent,
+			       "result", "sent", NULL);
+	rc = rc ?: prom_sample(p, "tenet_agent_monitor_events_total", (double)ms.events_lost,
+			       "result", "lost", NULL);
+	return rc;
+}
+
 /* The tables' fill, the applier's state and the apply time. */
 static int agent_metrics_state(struct agent *ag, struct prom *p)
 {
@@ -475,9 +520,14 @@ static int agent_metrics_state(struct agent *ag, struct prom *p)
 	rc = rc ?: prom_family(p, "tenet_agent_map_write_errors_total", "counter",
 			       "Map writes that failed (a map full, or the kernel refused)");
 	rc = rc ?: prom_sample(p, "tenet_agent_map_write_errors_total", (double)errors, NULL);
+	rc = rc ?: prom_family(p, "tenet_agent_revision_save_errors_total", "counter",
+			       "Revision state file writes that failed (applied, not acked)");
+	rc = rc ?: prom_sample(p, "tenet_agent_revision_save_errors_total",
+			       (double)applier_rev_save_errors(ag->applier), NULL);
 	rc = rc ?: prom_family(p, "tenet_agent_apply_duration_seconds", "histogram",
 			       "Time to apply one snapshot or delta to the maps");
 	rc = rc ?: prom_hist_emit(p, "tenet_agent_apply_duration_seconds", &ag->apply, NULL);
+	rc = rc ?: agent_metrics_monitor(ag, p);
 	rc = rc ?: prom_family(p, "tenet_agent_map_entries", "gauge",
 			       "Entries in each datapath table");
 	rc = rc ?: prom_family(p, "tenet_agent_map_max_entries", "gauge",
@@ -524,6 +574,16 @@ static int agent_trace(void *arg, const struct wire_trace_req *req, struct wire_
 	return tracer_run(ag->tracer, req, out);
 }
 
+/* sbclient monitor: applies a MONITOR (a fake datapath has no events). */
+static int agent_monitor(void *arg, const struct wire_monitor *req)
+{
+	struct agent *ag = arg;
+
+	if (!ag->monitor)
+		return -EOPNOTSUPP;
+	return monitor_set(ag->monitor, req);
+}
+
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 {
 	struct sbclient_config sc = {0};
@@ -532,7 +592,8 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 				  .connected = agent_connected,
 				  .store_id = agent_store_id,
 				  .reset = agent_reset,
-				  .trace = agent_trace};
+				  .trace = agent_trace,
+				  .monitor = agent_monitor};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	struct agent_before before;
@@ -588,6 +649,7 @@ void agent_destroy(struct agent **ap)
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
 	tracer_destroy(&ag->tracer);
+	monitor_destroy(&ag->monitor);
 	loader_destroy(&ag->loader);
 	fakedp_destroy(&ag->fake);
 	if (ag->ev_status)

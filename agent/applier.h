@@ -7,12 +7,20 @@
  * written into tn_ifindex, local FDB rows and FLOOD.local_slot[]. A port
  * keeps its slot while its interface (ifindex) stays; a restarted agent takes
  * the slots back from the pinned tn_ifindex; a slot given to a port afresh
- * has its counters zeroed. It keeps the compiled LPORT, local FDB and FLOOD rows in memory
- * so derived fields can be recomputed when links change, and the applied
- * revision, with the identity of the controller store it is from, in a
- * state file (<state-dir>/<host>.rev: "REV[ STORE_ID]") so a restarted
- * agent reports its real revision. A SNAPSHOT reconciles each map in place: every
- * row is upserted, then keys absent from the snapshot are deleted. Single
+ * has its counters zeroed. It keeps the compiled LPORT, local FDB and FLOOD
+ * rows in memory, indexed by port and by interface name, so derived fields
+ * can be recomputed when links change, and the applied revision, with the
+ * identity of the controller store it is from, in a state file
+ * (<state-dir>/<host>.rev: "REV[ STORE_ID]") so a restarted agent reports
+ * its real revision.
+ *
+ * Cost: a DELTA costs the map writes of its rows, plus, for each port whose
+ * LPORT row it changes, that port's tn_ifindex entry and (when its
+ * interface or slot changes) the tracked rows that name it; a link event
+ * costs the same for the ports bound to that interface name. Nothing is
+ * proportional to the number of ports. A SNAPSHOT reconciles each map in
+ * place: every row is upserted, then keys absent from the snapshot are
+ * deleted (tn_ifindex too), so it costs the size of the maps. Single
  * threaded: call everything from the agent's loop thread.
  */
 #ifndef TENET_AGENT_APPLIER_H
@@ -80,29 +88,47 @@ const char *applier_store_id(const struct applier *a);
  * 0 in memory all the same). */
 int applier_reset(struct applier *a, const char *store_id);
 
-/* Reconciles every compiled map to exactly rows[0..n) and sets the revision
- * to rev. Returns 0, -EINVAL for a row of a map that is not compiled or has
- * the wrong sizes (nothing is written then), or -errno of a map write (the
- * revision is not changed; a later snapshot repairs). */
+/* Reconciles every compiled map (and tn_ifindex) to exactly rows[0..n) and
+ * sets the revision to rev. Returns 0 when the maps hold rev and the state
+ * file records it; -EINVAL for a row of a map that is not compiled or has
+ * the wrong sizes (nothing is written then); -errno of a map write (the
+ * revision is not changed; a later snapshot repairs); or -errno of the
+ * state file: the maps and applier_rev() are at rev, but a restart would
+ * not know it, so the caller must not acknowledge rev (the next update
+ * that records its revision acknowledges both). */
 int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n);
 
 /* Applies rows on top of revision from, bringing the maps to revision to.
  * Returns 0, -ESTALE if from is not the applied revision (nothing written:
  * the caller asks for a snapshot), -EINVAL for an invalid row (nothing
- * written), or -errno of a map write. */
+ * written), -errno of a map write, or -errno of the state file (applied,
+ * applier_rev() is to, but not recorded: do not acknowledge to; see
+ * applier_snapshot). */
 int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
 		  size_t n);
 
-/* Re-resolves every bound port's interface (call on link changes) and
- * rewrites the derived fields that changed, calling port_changed for each
- * port whose ifindex changed. Returns 0 or -errno of a map write. */
+/* Re-resolves every bound port's interface, rewrites the derived fields
+ * that changed, calls port_changed for each port whose ifindex changed,
+ * and deletes tn_ifindex entries no bound port owns. Costs every port:
+ * call it once at start; link events go to applier_links_changed. Returns
+ * 0 or -errno of a map write. */
 int applier_refresh_links(struct applier *a);
 
-/* Calls fn for every bound port in port_id order. */
+/* Interfaces names[0..n) appeared, disappeared, were renamed or changed
+ * index: re-resolves the ports bound to those names only, with the same
+ * effects as applier_refresh_links for them (no pruning). Returns 0,
+ * -EINVAL, -ENOMEM or -errno of a map write. */
+int applier_links_changed(struct applier *a, const char *const *names, size_t n);
+
+/* Calls fn for every bound port in port_id order (sorts them: O(ports log
+ * ports), for status reports). */
 void applier_port_foreach(const struct applier *a,
 			  void (*fn)(void *arg, const struct applier_port *port), void *arg);
 
 /* Rows applied and map write failures since creation. */
 void applier_get_stats(const struct applier *a, uint64_t *rows_applied, uint64_t *write_errors);
+
+/* State file writes that failed since creation (each logged). */
+uint64_t applier_rev_save_errors(const struct applier *a);
 
 #endif

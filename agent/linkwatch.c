@@ -11,6 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <czmq.h>
+#include <sodium.h>
+
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -22,11 +25,10 @@ struct linkwatch_link {
 	char name[IF_NAMESIZE]; /* current name */
 };
 
-/* A name -> index table. */
+/* A name <-> index table. */
 struct linkwatch_table {
-	struct linkwatch_link *links; /* entries */
-	size_t n;		      /* used entries */
-	size_t cap;		      /* allocated entries */
+	zhashx_t *by_name;  /* name -> struct linkwatch_link (owned) */
+	zhashx_t *by_index; /* uint32_t ifindex -> the same link (borrowed) */
 };
 
 struct linkwatch {
@@ -36,41 +38,114 @@ struct linkwatch {
 	void *arg;		     /* for cb */
 	struct linkwatch_table cur;  /* what exists */
 	struct linkwatch_table next; /* being filled by a dump */
+	zhashx_t *changed;	     /* names changed in cur since the last callback */
 	uint32_t dump_seq;	     /* sequence of the dump in progress, 0 = none */
 	uint32_t seq;		     /* last sequence used */
 };
 
-static void linkwatch_del(struct linkwatch_table *t, uint32_t ifindex, const char *name)
+/* Hash of an ifindex key (SipHash with a fixed key: indexes come from the
+ * kernel). */
+static size_t linkwatch_index_hash(const void *key)
 {
-	for (size_t i = 0; i < t->n;) {
-		if (t->links[i].ifindex == ifindex || (name && !strcmp(t->links[i].name, name)))
-			t->links[i] = t->links[--t->n];
-		else
-			i++;
-	}
+	static const unsigned char k[crypto_shorthash_KEYBYTES];
+	uint64_t h;
+
+	crypto_shorthash((unsigned char *)&h, key, sizeof(uint32_t), k);
+	return (size_t)h;
 }
 
-/* Sets ifindex's name; returns true if the table changed. */
-static bool linkwatch_set(struct linkwatch_table *t, uint32_t ifindex, const char *name)
+static int linkwatch_index_cmp(const void *x, const void *y)
 {
-	struct linkwatch_link *l;
+	return memcmp(x, y, sizeof(uint32_t));
+}
 
-	for (size_t i = 0; i < t->n; i++)
-		if (t->links[i].ifindex == ifindex && !strcmp(t->links[i].name, name))
-			return false;
-	linkwatch_del(t, ifindex, name);
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
+static void *linkwatch_index_dup(const void *key)
+{
+	void *k = malloc(sizeof(uint32_t));
 
-		l = realloc(t->links, cap * sizeof(*l));
-		if (!l)
-			return false; /* the next dump retries */
-		t->links = l;
-		t->cap = cap;
-	}
-	l = &t->links[t->n++];
+	return k ? memcpy(k, key, sizeof(uint32_t)) : NULL;
+}
+
+static void linkwatch_free(void **p)
+{
+	free(*p);
+	*p = NULL;
+}
+
+static int linkwatch_table_init(struct linkwatch_table *t)
+{
+	t->by_name = zhashx_new();
+	t->by_index = zhashx_new();
+	if (!t->by_name || !t->by_index)
+		return -ENOMEM;
+	zhashx_set_destructor(t->by_name, linkwatch_free);
+	zhashx_set_key_hasher(t->by_index, linkwatch_index_hash);
+	zhashx_set_key_comparator(t->by_index, linkwatch_index_cmp);
+	zhashx_set_key_duplicator(t->by_index, linkwatch_index_dup);
+	zhashx_set_key_destructor(t->by_index, linkwatch_free);
+	return 0;
+}
+
+static void linkwatch_table_fini(struct linkwatch_table *t)
+{
+	zhashx_destroy(&t->by_index); /* borrows the links: first */
+	zhashx_destroy(&t->by_name);
+}
+
+static void linkwatch_table_clear(struct linkwatch_table *t)
+{
+	zhashx_purge(t->by_index);
+	zhashx_purge(t->by_name);
+}
+
+/* Records name as changed (when changed is not NULL). */
+static void linkwatch_mark(zhashx_t *changed, const char *name)
+{
+	if (changed)
+		zhashx_insert(changed, name, (void *)1); /* -1 when known: fine */
+}
+
+/* Removes link l from t, marking its name. */
+static void linkwatch_remove(struct linkwatch_table *t, struct linkwatch_link *l, zhashx_t *changed)
+{
+	char name[IF_NAMESIZE];
+
+	memcpy(name, l->name, sizeof(name));
+	zhashx_delete(t->by_index, &l->ifindex);
+	zhashx_delete(t->by_name, name); /* frees l */
+	linkwatch_mark(changed, name);
+}
+
+static void linkwatch_del(struct linkwatch_table *t, uint32_t ifindex, zhashx_t *changed)
+{
+	struct linkwatch_link *l = zhashx_lookup(t->by_index, &ifindex);
+
+	if (l)
+		linkwatch_remove(t, l, changed);
+}
+
+/* Sets ifindex's name, marking the names that changed; returns true if the
+ * table changed. */
+static bool linkwatch_set(struct linkwatch_table *t, uint32_t ifindex, const char *name,
+			  zhashx_t *changed)
+{
+	struct linkwatch_link *l = zhashx_lookup(t->by_index, &ifindex);
+
+	if (l && !strcmp(l->name, name))
+		return false;
+	if (l)
+		linkwatch_remove(t, l, changed); /* renamed */
+	l = zhashx_lookup(t->by_name, name);
+	if (l)
+		linkwatch_remove(t, l, changed); /* the name's old index is gone */
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return false; /* the next dump retries */
 	l->ifindex = ifindex;
 	snprintf(l->name, sizeof(l->name), "%s", name);
+	zhashx_insert(t->by_name, l->name, l);
+	zhashx_insert(t->by_index, &l->ifindex, l);
+	linkwatch_mark(changed, name);
 	return true;
 }
 
@@ -90,7 +165,7 @@ static int linkwatch_request_dump(struct linkwatch *lw)
 	if (sendto(lw->fd, &req, req.nlh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
 	lw->dump_seq = req.nlh.nlmsg_seq;
-	lw->next.n = 0;
+	linkwatch_table_clear(&lw->next);
 	return 0;
 }
 
@@ -112,43 +187,45 @@ static bool linkwatch_msg(struct linkwatch *lw, struct nlmsghdr *h)
 		    strlen(RTA_DATA(a)) < IF_NAMESIZE)
 			name = RTA_DATA(a);
 	if (h->nlmsg_type == RTM_DELLINK) {
-		size_t before = lw->cur.n;
+		size_t before = zhashx_size(lw->cur.by_name);
 
-		linkwatch_del(&lw->cur, (uint32_t)ifi->ifi_index, NULL);
+		linkwatch_del(&lw->cur, (uint32_t)ifi->ifi_index, lw->changed);
 		linkwatch_del(&lw->next, (uint32_t)ifi->ifi_index, NULL);
-		return lw->cur.n != before;
+		return zhashx_size(lw->cur.by_name) != before;
 	}
 	if (!name)
 		return false;
 	if (lw->dump_seq && h->nlmsg_seq == lw->dump_seq) {
-		linkwatch_set(&lw->next, (uint32_t)ifi->ifi_index, name);
+		linkwatch_set(&lw->next, (uint32_t)ifi->ifi_index, name, NULL);
 		return false;
 	}
-	changed = linkwatch_set(&lw->cur, (uint32_t)ifi->ifi_index, name);
+	changed = linkwatch_set(&lw->cur, (uint32_t)ifi->ifi_index, name, lw->changed);
 	if (lw->dump_seq)
-		linkwatch_set(&lw->next, (uint32_t)ifi->ifi_index, name);
+		linkwatch_set(&lw->next, (uint32_t)ifi->ifi_index, name, NULL);
 	return changed;
 }
 
-/* Installs the dumped table; returns true if it differs from the current. */
+/* Installs the dumped table, marking the names that differ from the
+ * current one; returns true if any does. */
 static bool linkwatch_dump_done(struct linkwatch *lw)
 {
 	struct linkwatch_table t = lw->cur;
-	bool changed = t.n != lw->next.n;
+	size_t before = zhashx_size(lw->changed);
+	struct linkwatch_link *l, *o;
 
-	for (size_t i = 0; i < lw->next.n && !changed; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < t.n && !found; j++)
-			found = t.links[j].ifindex == lw->next.links[i].ifindex &&
-				!strcmp(t.links[j].name, lw->next.links[i].name);
-		changed = !found;
+	for (l = zhashx_first(lw->next.by_name); l; l = zhashx_next(lw->next.by_name)) {
+		o = zhashx_lookup(t.by_name, l->name);
+		if (!o || o->ifindex != l->ifindex)
+			linkwatch_mark(lw->changed, l->name);
 	}
+	for (l = zhashx_first(t.by_name); l; l = zhashx_next(t.by_name))
+		if (!zhashx_lookup(lw->next.by_name, l->name))
+			linkwatch_mark(lw->changed, l->name);
 	lw->cur = lw->next;
 	lw->next = t;
-	lw->next.n = 0;
+	linkwatch_table_clear(&lw->next);
 	lw->dump_seq = 0;
-	return changed;
+	return zhashx_size(lw->changed) != before;
 }
 
 /* Reads what is queued on the socket (one datagram when blocking). Returns
@@ -178,6 +255,28 @@ static int linkwatch_read(struct linkwatch *lw, bool *changed)
 	return 0;
 }
 
+/* Calls back with the names changed since the last call, then forgets
+ * them. */
+static void linkwatch_report(struct linkwatch *lw)
+{
+	size_t n = zhashx_size(lw->changed), i = 0;
+	const char **names;
+
+	if (!n)
+		return;
+	names = malloc(n * sizeof(*names));
+	if (names && lw->cb) {
+		for (void *it = zhashx_first(lw->changed); it && i < n;
+		     it = zhashx_next(lw->changed))
+			names[i++] = zhashx_cursor(lw->changed);
+		lw->cb(lw->arg, names, i);
+	} else if (lw->cb) {
+		log_err("link changes lost err=%s", log_errname(ENOMEM));
+	}
+	free(names);
+	zhashx_purge(lw->changed);
+}
+
 static void linkwatch_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct linkwatch *lw = arg;
@@ -187,9 +286,8 @@ static void linkwatch_on_read(evutil_socket_t fd, short what, void *arg)
 	while ((err = linkwatch_read(lw, &changed)) == 0)
 		;
 	if (err != -EAGAIN)
-		log_warn("link monitor read failed err=%d", err);
-	if (changed && lw->cb)
-		lw->cb(lw->arg);
+		log_warn("link monitor read failed err=%s", log_errname(err));
+	linkwatch_report(lw);
 }
 
 struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_cb cb, void *arg)
@@ -203,8 +301,14 @@ struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_cb cb, void *
 	lw = calloc(1, sizeof(*lw));
 	if (!lw)
 		return NULL;
+	lw->fd = -1;
 	lw->cb = cb;
 	lw->arg = arg;
+	if (linkwatch_table_init(&lw->cur) || linkwatch_table_init(&lw->next))
+		goto out_err;
+	lw->changed = zhashx_new();
+	if (!lw->changed)
+		goto out_err;
 	lw->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (lw->fd < 0 || bind(lw->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out_err;
@@ -215,10 +319,11 @@ struct linkwatch *linkwatch_new(struct event_base *base, linkwatch_cb cb, void *
 		err = linkwatch_read(lw, &changed); /* blocking until NLMSG_DONE */
 	if (err || fcntl(lw->fd, F_SETFL, O_NONBLOCK) < 0)
 		goto out_err;
+	zhashx_purge(lw->changed); /* the caller resolves everything at start */
 	lw->ev = event_new(base, lw->fd, EV_READ | EV_PERSIST, linkwatch_on_read, lw);
 	if (!lw->ev || event_add(lw->ev, NULL))
 		goto out_err;
-	log_info("link monitor ready links=%zu", lw->cur.n);
+	log_info("link monitor ready links=%zu", zhashx_size(lw->cur.by_name));
 	return lw;
 out_err:
 	log_err("cannot start link monitor errno=%d", errno);
@@ -237,23 +342,24 @@ void linkwatch_destroy(struct linkwatch **lwp)
 		event_free(lw->ev);
 	if (lw->fd >= 0)
 		close(lw->fd);
-	free(lw->cur.links);
-	free(lw->next.links);
+	linkwatch_table_fini(&lw->cur);
+	linkwatch_table_fini(&lw->next);
+	zhashx_destroy(&lw->changed);
 	free(lw);
 	*lwp = NULL;
 }
 
 uint32_t linkwatch_ifindex(const struct linkwatch *lw, const char *name)
 {
+	const struct linkwatch_link *l;
+
 	if (!lw || !name)
 		return 0;
-	for (size_t i = 0; i < lw->cur.n; i++)
-		if (!strcmp(lw->cur.links[i].name, name))
-			return lw->cur.links[i].ifindex;
-	return 0;
+	l = zhashx_lookup(lw->cur.by_name, name);
+	return l ? l->ifindex : 0;
 }
 
 size_t linkwatch_count(const struct linkwatch *lw)
 {
-	return lw ? lw->cur.n : 0;
+	return lw ? zhashx_size(lw->cur.by_name) : 0;
 }

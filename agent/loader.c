@@ -228,6 +228,15 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps)
 		maps->fd[m] = loader_map_fd(l, m);
 }
 
+int loader_monitor_fds(const struct loader *l, int *config_fd, int *ring_fd)
+{
+	if (!l || !config_fd || !ring_fd)
+		return -EINVAL;
+	*config_fd = bpf_map__fd(l->skel->maps.tn_monitor);
+	*ring_fd = bpf_map__fd(l->skel->maps.tn_events);
+	return *config_fd >= 0 && *ring_fd >= 0 ? 0 : -ENOENT;
+}
+
 /* Detaches the link pinned at path now (an unpinned link is only released
  * once the kernel drops its last reference, later) and removes the pin.
  * Returns 0 or -errno of the unlink. */

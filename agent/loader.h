@@ -47,6 +47,10 @@ const char *loader_pin_dir(const struct loader *l);
 /* Fills maps->fd[] with the datapath's map fds (owned by the loader). */
 void loader_map_fds(const struct loader *l, struct applier_maps *maps);
 
+/* The drop monitor's maps (tn_monitor, tn_events; owned by the loader,
+ * not pinned): 0, or -ENOENT when the datapath lacks them. */
+int loader_monitor_fds(const struct loader *l, int *config_fd, int *ring_fd);
+
 /* Attaches the VIF program to interface ifname (ifindex), sets its MTU to
  * the underlay MTU - TN_OVERHEAD and disables IPv6 on it (the host has no
  * business talking on a VM's port). Idempotent: an existing pinned link on the

@@ -328,6 +328,22 @@ static void sbclient_on_trace(struct sbclient *sb, const struct wire_trace_req *
 	free(r);
 }
 
+/* Applies a MONITOR and answers it (an empty MONITOR_EVENTS, same id). */
+static void sbclient_on_monitor_req(struct sbclient *sb, const struct wire_monitor *req)
+{
+	struct wire_monitor_events *r = calloc(1, sizeof(*r));
+	struct wire_msg m = {.type = WIRE_MONITOR_EVENTS};
+	int rc = sb->ops.monitor ? sb->ops.monitor(sb->ops.arg, req) : -EOPNOTSUPP;
+
+	if (!r)
+		return;
+	r->id = req->id;
+	r->err = rc < 0 ? (uint32_t)-rc : 0;
+	m.events = r;
+	sbclient_send(sb, &m);
+	free(r);
+}
+
 static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t len)
 {
 	struct wire_msg m;
@@ -367,6 +383,11 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 		sb->stats.rx_msgs++;
 		sbclient_heard(sb);
 		sbclient_on_trace(sb, &m.trace);
+		break;
+	case WIRE_MONITOR:
+		sb->stats.rx_msgs++;
+		sbclient_heard(sb);
+		sbclient_on_monitor_req(sb, &m.monitor);
 		break;
 	default:
 		sb->stats.rx_rejected++;
@@ -702,6 +723,16 @@ int sbclient_send_status_host(struct sbclient *sb, const struct wire_port_status
 	if (n_host)
 		memcpy(m.status.host, host, n_host * sizeof(*host));
 	m.status.n_host = n_host;
+	return sbclient_send(sb, &m);
+}
+
+int sbclient_send_events(struct sbclient *sb, const struct wire_monitor_events *ev)
+{
+	struct wire_msg m = {.type = WIRE_MONITOR_EVENTS};
+
+	if (!sb || !ev)
+		return -EINVAL;
+	m.events = (struct wire_monitor_events *)ev;
 	return sbclient_send(sb, &m);
 }
 

@@ -97,6 +97,10 @@ struct sbclient_ops {
 	/* Runs a TRACE request (agent/trace.h), filling *out; its TRACE_REPLY
 	 * is sent whatever it returns. NULL: answered with EOPNOTSUPP. */
 	int (*trace)(void *arg, const struct wire_trace_req *req, struct wire_trace_reply *out);
+	/* Applies a MONITOR (agent/monitor.h): 0, or -errno why the drop
+	 * monitor cannot be on; answered with an empty MONITOR_EVENTS carrying
+	 * that errno. NULL: answered with EOPNOTSUPP. */
+	int (*monitor)(void *arg, const struct wire_monitor *req);
 	void *arg; /* passed to every callback */
 };
 
@@ -153,6 +157,10 @@ int sbclient_send_status(struct sbclient *sb, const struct wire_port_status *por
  * none; -EINVAL beyond). */
 int sbclient_send_status_host(struct sbclient *sb, const struct wire_port_status *ports, size_t n,
 			      const uint64_t *host, uint32_t n_host);
+
+/* Sends a MONITOR_EVENTS. Returns 0, -ENOTCONN while reconnecting, -EAGAIN
+ * if the socket cannot take it, -EINVAL for an invalid batch, or -errno. */
+int sbclient_send_events(struct sbclient *sb, const struct wire_monitor_events *ev);
 
 /* True if the controller was heard within the timeout. */
 bool sbclient_connected(const struct sbclient *sb);

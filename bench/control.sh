@@ -17,6 +17,10 @@
 #   control.api_writes_16_100_agents  the same with 100 agents connected
 #   control.snapshot_10k_ports   fresh agent start -> 10,000-port snapshot
 #                                applied and acked, ms (+ _bytes on the wire)
+#   control.converge_10k_port_host  POST a port bound to that host (in one of
+#                                its networks) -> acked, ms: the controller
+#                                recompiles a 10,000-port host, the agent
+#                                applies a one-port delta among 10,000
 # Agent f<i> has its port in network i / PER_NET (BENCH_PER_NET, default
 # 100: all in network 0): converge writes go to network 0, so every agent
 # in it gets changed rows and is waited for; with BENCH_PER_NET < 100 the
@@ -270,7 +274,7 @@ if want control.converge_1000_agents; then
 	setup
 fi
 
-if want control.snapshot_10k_ports; then
+if want control.snapshot_10k_ports || want control.converge_10k_port_host; then
 	host_add snap 198.19.255.1
 	# the host has one port from host_add; the rest, to make 10,000, goes
 	# straight into the store (through the API each write recompiles every
@@ -279,9 +283,29 @@ if want control.snapshot_10k_ports; then
 	"$BUILD/bench/storefill" "$W/ctl" "$TID" fsnap $((SNAP_PORTS - 1)) 25
 	ctl_start
 	for ((r = 0; r < SNAP_RUNS; r++)); do
+		want control.snapshot_10k_ports || break
 		rm -rf "$W/snapstate"
 		cb --name control.snapshot_10k_ports snapshot --host fsnap --sb-port "$SB_PORT" -- \
 			"$AGENT" --host fsnap --controller "$SB" --controller-key "$W/ctl/server.pub" \
 			--key "$W/fsnap.key" --fake-datapath --state-dir "$W/snapstate" --log-level warn
+	done
+fi
+
+# snap_acked: fake host fsnap acked the store's revision.
+snap_acked() {
+	local rev
+	rev=$(tctl status | jq -er .revision)
+	[ "$(tctl host show fsnap | jq -er .applied_revision)" -ge "$rev" ]
+}
+
+if want control.converge_10k_port_host; then
+	# the same host, connected, gets one more port in its first network
+	SFNET=$(curl -sf -H "Authorization: Bearer $(cat "$W/ctl/admin.token")" \
+		"http://$API/v1/networks?name=sf0" | jq -er '.networks[0].id')
+	agent_start snap
+	poll 60 snap_acked || { echo "control.sh: fsnap did not catch up" >&2; exit 1; }
+	for ((r = 0; r < RUNS; r++)); do
+		cb --name control.converge_10k_port_host converge --network "$SFNET" --hosts fsnap \
+			--n-hosts 0 --count $((SAMPLES / RUNS))
 	done
 fi

@@ -11,7 +11,8 @@
  *   MODE reads    --clients N --seconds S --name FIG: GET /v1/status rate.
  *   MODE rtt      --count K --name FIG: K times GET /v1/status, ms each.
  *   MODE converge --network ID --hosts PREFIX --n-hosts N --count K --name FIG
- *                 K times: POST a port bound to host PREFIX<k % N>, then
+ *                 K times: POST a port bound to host PREFIX<k % N> (with
+ *                 --n-hosts 0: to host PREFIX itself), then
  *                 GET /v1/wait?revision=<its revision>; prints each
  *                 POST-to-wait-answer time in ms (every affected agent acked),
  *                 and as FIG_post the POST's own round trip. Each sample's
@@ -63,7 +64,7 @@ struct cb_opts {
 	int clients;	      /* concurrent connections */
 	int seconds;	      /* duration of a rate run */
 	int count;	      /* samples */
-	int n_hosts;	      /* hosts named PREFIX0..PREFIX<n-1> */
+	int n_hosts;	      /* hosts named PREFIX0..PREFIX<n-1>; 0: PREFIX */
 	char **agent_argv;    /* snapshot: the agent to start */
 };
 
@@ -347,7 +348,10 @@ static int cb_converge_one(struct cb_conn *c, int k, double *ms, double *post_ms
 	char body[512], host[80], id[64];
 	double t0 = cb_now_ms();
 
-	snprintf(host, sizeof(host), "%s%d", cb_o->hosts, k % cb_o->n_hosts);
+	if (cb_o->n_hosts)
+		snprintf(host, sizeof(host), "%s%d", cb_o->hosts, k % cb_o->n_hosts);
+	else
+		snprintf(host, sizeof(host), "%s", cb_o->hosts);
 	cb_port_body(body, sizeof(body), host, k);
 	if (cb_request(c, "POST", "/v1/ports", body) || c->status != 201) {
 		fprintf(stderr, "ctlbench: port create: %d %s\n", c->status,
@@ -572,7 +576,7 @@ static int cb_parse(int argc, char **argv, struct cb_opts *o)
 		}
 	}
 	if (optind >= argc || !o->api || !o->token[0] || !o->name || o->clients < 1 ||
-	    o->n_hosts < 1)
+	    o->n_hosts < 0)
 		return -EINVAL;
 	o->mode = argv[optind++];
 	if (optind < argc && !strcmp(argv[optind], "--"))

@@ -313,6 +313,40 @@ static int f_stage_arp_resp(struct dpb *d, double *ns)
 			      TC_REDIRECT, ns);
 }
 
+/* Sets the drop monitor: on (every drop offered, default rate limit) or off. */
+static int dpb_monitor(struct dpb *d, bool on)
+{
+	struct tn_monitor m = {.on = on, .sample = 1, .burst = TN_MON_BURST};
+	__u32 k = 0;
+
+	return dpb_put(d->tn->maps.tn_monitor, &k, &m);
+}
+
+/* A frame from port A with a source MAC that is not A's: a spoof_mac drop
+ * at port security, with the drop monitor on or off. */
+static int dpb_drop(struct dpb *d, bool monitor, double *ns)
+{
+	__u8 pkt[DPB_PKT_LEN];
+	int rc;
+
+	memcpy(pkt, d->ip_ab, sizeof(pkt));
+	pkt[11] ^= 0x5a; /* the source MAC's last octet */
+	rc = dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: dpb_monitor(d, monitor);
+	rc = rc ?: dpb_run(d, d->tn->progs.tn_vif_ingress, pkt, DPB_PKT_LEN, 0, 0, TC_SHOT, ns);
+	dpb_monitor(d, false);
+	return rc;
+}
+
+static int f_drop(struct dpb *d, double *ns)
+{
+	return dpb_drop(d, false, ns);
+}
+
+static int f_drop_monitor(struct dpb *d, double *ns)
+{
+	return dpb_drop(d, true, ns);
+}
+
 static int f_op_hash(struct dpb *d, double *ns)
 {
 	return dpb_run(d, d->bb->progs.bench_op_hash, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
@@ -349,6 +383,13 @@ static const struct dpb_fig dpb_figs[] = {
      "bench_arp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> "
      "tn_arp_resp -> reply, redirect",
      f_arp_reply},
+    {"datapath.drop_spoof", TRIV,
+     "tn_vif_ingress -> tn_port_sec -> spoof_mac drop, drop monitor off (one array lookup)",
+     f_drop},
+    {"datapath.drop_spoof_monitor", "datapath.drop_spoof",
+     "the same drop with the drop monitor on: sampled into the ring buffer, then (a flood) "
+     "left out by the per-CPU rate limit of 8 events a millisecond",
+     f_drop_monitor},
     {"datapath.wrap.tun_key", TRIV, "bench_tun_wrap -> bench_trivial (part of decap_deliver)",
      f_tun_wrap},
     {"datapath.wrap.arp_restore", TRIV, "bench_arp_wrap -> bench_trivial (part of arp_reply)",

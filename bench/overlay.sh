@@ -28,8 +28,11 @@ if [ "$QUICK" = 1 ]; then
 else
 	ROUNDS=11 SECS=4 PINGS=5000
 fi
-# for trying the script out and profiling: BENCH_ROUNDS, BENCH_SECS, and
-# BENCH_NO_BASELINE=1 (--only runs the figure without its baseline)
+# for trying the script out and profiling: BENCH_ROUNDS, BENCH_SECS,
+# BENCH_NO_BASELINE=1 (--only runs the figure without its baseline) and
+# BENCH_MONITOR=1 (a `tenetctl -o json monitor` stream on each of h1 and h2
+# for the whole run: the drop monitor on in both datapaths, to measure what
+# it costs)
 ROUNDS=${BENCH_ROUNDS:-$ROUNDS} SECS=${BENCH_SECS:-$SECS}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export TOPO_QUIET=1 TOPO_PREFIX=tnb$$
@@ -174,6 +177,20 @@ wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "k
 wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
 wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
 	die "iperf3 server down"
+# monitor_on H: host H's agent says its drop monitor is on.
+monitor_on() {
+	ip netns exec "$TOPO_P-$1" curl -s --max-time 5 http://127.0.0.1:9464/metrics |
+		grep -qx 'tenet_agent_monitor_on 1'
+}
+if [ "${BENCH_MONITOR:-0}" = 1 ]; then
+	for h in h1 h2; do
+		ip netns exec "$TOPO_P-ctl" "$CLI_BIN" --api "$TOPO_API" \
+			--token-file "$TOPO_DIR/ctl/admin.token" -o json monitor "$h" \
+			>"$TOPO_DIR/monitor-$h.ndjson" 2>&1 &
+		BENCH_PIDS+=($!)
+		wait_for 15 "drop monitor on at $h" monitor_on "$h" || die "drop monitor not on at $h"
+	done
+fi
 
 for ((r = 0; r < ROUNDS; r++)); do
 	tcp overlay.veth.tcp_1stream "" "$TOPO_P-pa" 10.2.0.2 1

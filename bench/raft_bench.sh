@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # raft_bench.sh BUILD_DIR [--quick] [--only FIGURE] - the replicated-write
 # figures (docs/BENCHMARKS.md, "Replicated writes"). Controllers on loopback
-# ports (tests/cluster/lib.sh), synced: LMDB with default flags (every commit
-# is durable) and raft_uv's own durable appends. Prints JSON lines for
+# ports (tests/cluster/lib.sh), synced: raft_uv's own durable appends, and
+# the FSM's LMDB commits, one per batch of applied entries (MDB_NOMETASYNC:
+# data pages flushed, see docs/ARCHITECTURE.md "Durability"). Prints JSON lines for
 # bench/report.py on stdout (everything else goes to stderr):
 #   cluster.fsync_ms                 pwrite 4 KiB + fdatasync in the data
 #                                    directory's filesystem (the disk's price)
@@ -11,6 +12,10 @@
 #                                    writers on keep-alive connections to
 #                                    the leader
 #   cluster.commit_p50|p99_{1,3}node_{W}w   latency of those writes, ms
+#   cluster.leader_changes_3node     elections (Raft term increments, pre-vote
+#                                    on) in the 3-node cluster during one
+#                                    round of load runs: 0 unless a heartbeat
+#                                    was missed under load
 #   cluster.failover_ms              3 nodes: leader SIGKILL -> first write
 #                                    acknowledged afterwards (by the new
 #                                    leader); the killed node is restarted
@@ -30,6 +35,7 @@ fi
 NODES="1 3"
 case $ONLY in
 "" | cluster.fsync_ms | cluster.failover_ms) ;;
+cluster.leader_changes_3node) NODES=3 ;;
 cluster.writes_*node_*w | cluster.commit_p50_*node_*w | cluster.commit_p99_*node_*w)
 	t=${ONLY##*_}
 	WRITERS=${t%w}
@@ -40,7 +46,9 @@ cluster.writes_*node_*w | cluster.commit_p50_*node_*w | cluster.commit_p99_*node
 esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 RB="python3 $HERE/raft_bench.py"
-exec 3>&1 1>&2 # figures on fd 3, logs (lib.sh's too) on stderr
+# figures on fd 3, logs (lib.sh's too) on stderr; lib.sh re-executes this
+# script in a network namespace of its own, which inherits both already
+[ -n "${CL_PRIVATE_NET:-}" ] || exec 3>&1 1>&2
 # shellcheck source=../tests/cluster/lib.sh disable=SC2034 # lib.sh uses BUILD
 . "$HERE/../tests/cluster/lib.sh"
 cl_init
@@ -50,7 +58,7 @@ P3=$(cl_peers 3)
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 # want_nodes N: a figure of the N-node cluster is asked for.
 want_nodes() {
-	[ -z "$ONLY" ] || case $ONLY in *_"$1"node_*) true ;; cluster.failover_ms) [ "$1" = 3 ] ;; *) false ;; esac
+	[ -z "$ONLY" ] || case $ONLY in *_"$1"node_* | *_"$1"node) true ;; cluster.failover_ms) [ "$1" = 3 ] ;; *) false ;; esac
 }
 
 # emit NAME UNIT VALUE BASELINE(or null) LOWER_IS_BETTER WHAT
@@ -86,6 +94,16 @@ load() {
 		emit "cluster.${kind}_${n}node_${w}w" "$unit" "$v" "$(base_of "$kind" "$n" "$w")" "$lower" \
 			"$w writer(s), $n node(s), POST /v1/tenants to the leader, ${SECS} s"
 	done
+}
+
+# max_term: the highest Raft term among nodes 1-3 (those that answer).
+max_term() {
+	local i t m=0
+	for i in 1 2 3; do
+		t=$(cl_status "$i" term) || continue
+		[ -n "$t" ] && [ "$t" -gt "$m" ] && m=$t
+	done
+	echo "$m"
 }
 
 # all_caught_up: nodes 1-3 have a leader and the leader's revision.
@@ -124,9 +142,16 @@ want_nodes 1 && { cl_wait 30 cl_has_leader "$SINGLE" || cl_fail "1 node: no lead
 want_nodes 3 && { cl_wait 30 cl_has_leader 1 2 3 || cl_fail "3 nodes: no leader"; }
 if [ "$ONLY" != cluster.failover_ms ] && [ "$ONLY" != cluster.fsync_ms ]; then
 	for ((r = 0; r < RUNS; r++)); do
+		want_nodes 3 && t0=$(max_term)
 		for w in $WRITERS; do
 			for n in $NODES; do want_nodes "$n" && load "$n" "$w"; done
 		done
+		if want_nodes 3; then
+			t1=$(max_term)
+			echo "raft_bench: 3node round $r: term $t0 -> $t1"
+			emit cluster.leader_changes_3node count $((t1 - t0)) null true \
+				"elections (term increments) in the 3-node cluster during one round of load runs"
+		fi
 	done
 fi
 want_nodes 1 && cl_stop "$SINGLE"

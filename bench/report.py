@@ -254,13 +254,15 @@ def markdown(doc, build, mode, failed):
         " enrolled (`_100_agents`: with the 100 agents connected); the store grows during the"
         " runs. Snapshot: a fresh fake agent of a host with 10,000 bound ports (400 networks)"
         " starts, until the controller shows its ack; `_bytes`: TCP bytes the controller sent"
-        " on that session (CURVE-encrypted ZMTP, handshake included).", "",
+        " on that session (CURVE-encrypted ZMTP, handshake included). `converge_10k_port_host`:"
+        " that host, connected, gets a port in one of its networks (the agent applies a"
+        " one-port delta among 10,000 ports).", "",
         md_table(figs, "control."), "",
         "## Replicated writes (Raft)", "",
         "bench/raft_bench.sh: a 1-node and a 3-node cluster of controllers on 127.0.0.1 ports"
         " (one machine, one disk), side by side; each round runs every writer count on both."
-        " Synced: LMDB with default flags (every commit durable) and raft_uv's durable log"
-        " appends; `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
+        " Synced: raft_uv's durable log appends and one LMDB commit per batch of applied"
+        " entries (MDB_NOMETASYNC: data pages flushed); `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
         " filesystem). `writes_Nnode_Ww`: acknowledged writes/s with W writers, each on a"
         " keep-alive connection to the leader, creating tenants (one Idempotency-Key each;"
         " 201 = committed and applied); `commit_p50`/`commit_p99`: that write's round trip,"
@@ -271,7 +273,8 @@ def markdown(doc, build, mode, failed):
         " the same key), leader SIGKILLed, time to the first write acknowledged afterwards (by"
         " the new leader); the killed node is restarted from disk and caught up before the next"
         " run. It has no baseline: nothing comparable runs on this machine (the election"
-        " timeout is 1–2 s, see docs/ARCHITECTURE.md).", "",
+        " timeout is 0.4–0.8 s, see docs/ARCHITECTURE.md). `leader_changes_3node`: elections"
+        " (Raft term increments) in the 3-node cluster during one round of load runs.", "",
         md_table(figs, "cluster."), "",
         "## Reproducing one figure", "",
         "Build first (`make bench-quick` does: cmake -DTENET_SANITIZE=OFF"

@@ -37,4 +37,8 @@ int cmd_cluster(struct ctl *ctl, int argc, char **argv);
  * (trace.c) */
 int cmd_trace(struct ctl *ctl, int argc, char **argv);
 
+/* monitor HOST [--port PORT] [--seconds N] -> GET /v1/hosts/HOST/monitor,
+ * streamed until the seconds pass or Ctrl-C (monitor.c) */
+int cmd_monitor(struct ctl *ctl, int argc, char **argv);
+
 #endif

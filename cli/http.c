@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,13 @@ struct http_call {
 	int rc;			    /* 0, or -errno when no answer */
 	const char *err;	    /* static reason when rc < 0 */
 	int done;		    /* callback has run */
+	http_line_cb line_cb;	    /* streaming: each line of a 200 answer, or NULL */
+	void *line_arg;		    /* its argument */
+	bool stopped;		    /* streaming: line_cb or a signal ended it */
+	bool interrupted;	    /* streaming: SIGINT or SIGTERM ended it */
+	bool streamed;		    /* streaming: a 200 answer began */
+	struct evbuffer *held;	    /* streaming: bytes kept between chunks (evhttp
+				     * drains the input after each chunk callback) */
 };
 
 /* Makes the i-th URL of c->urls the one in use (host, port, prefix).
@@ -265,7 +273,11 @@ static void http_on_error(enum evhttp_request_error e, void *arg)
 	struct http_call *call = arg;
 	const char *tls;
 
-	if (e == EVREQ_HTTP_TIMEOUT) {
+	if (call->streamed) { /* a stream cut short, not a failed connect */
+		call->rc = e == EVREQ_HTTP_TIMEOUT ? -ETIMEDOUT : -EIO;
+		call->err = e == EVREQ_HTTP_TIMEOUT ? "the API's stream went silent"
+						    : "the API closed the stream";
+	} else if (e == EVREQ_HTTP_TIMEOUT) {
 		call->rc = -ETIMEDOUT;
 		call->err = "timed out waiting for the API";
 	} else if ((tls = http_tls_failure(call->c, &call->rc))) {
@@ -301,9 +313,16 @@ static int http_copy_response(struct evhttp_request *req, struct http_response *
 	return 0;
 }
 
+static void http_on_chunk(struct evhttp_request *req, void *arg);
+
 static void http_on_done(struct evhttp_request *req, void *arg)
 {
 	struct http_call *call = arg;
+
+	if (call->line_cb && req)
+		http_on_chunk(req, call); /* the lines still held */
+	if (call->held && req)
+		evbuffer_prepend_buffer(evhttp_request_get_input_buffer(req), call->held);
 
 	call->done = 1;
 	event_base_loopbreak(call->c->base);
@@ -447,10 +466,103 @@ static int http_connect(struct http_client *c, const char **err)
 	return 0;
 }
 
+/* Streaming: hands every complete line of a 200 answer to the callback. */
+static void http_on_chunk(struct evhttp_request *req, void *arg)
+{
+	struct http_call *call = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n;
+	char *line;
+
+	if (!call->held)
+		call->held = evbuffer_new();
+	if (!call->held)
+		return;
+	evbuffer_prepend_buffer(in, call->held);
+	if (call->stopped || evhttp_request_get_response_code(req) != 200) {
+		evbuffer_add_buffer(call->held, in); /* an error answer is read whole when done */
+		return;
+	}
+	call->streamed = true;
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF))) {
+		int stop = call->line_cb(call->line_arg, line);
+
+		free(line);
+		if (stop) {
+			call->stopped = true;
+			event_base_loopbreak(call->c->base);
+			break;
+		}
+	}
+	evbuffer_add_buffer(call->held, in); /* a partial line waits for the rest */
+}
+
+/* Streaming: SIGINT or SIGTERM ends the stream. */
+static void http_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct http_call *call = arg;
+
+	(void)sig;
+	(void)what;
+	call->stopped = true;
+	call->interrupted = true;
+	event_base_loopbreak(call->c->base);
+}
+
+static int http_do(struct http_client *c, const char *method, const char *path, const char *body,
+		   struct http_response *resp, const char **err, struct http_call *pcall);
+
 int http_client_request(struct http_client *c, const char *method, const char *path,
 			const char *body, struct http_response *resp, const char **err)
 {
 	struct http_call call = {.c = c, .resp = resp};
+
+	return http_do(c, method, path, body, resp, err, &call);
+}
+
+int http_client_stream(struct http_client *c, const char *path, http_line_cb cb, void *arg,
+		       struct http_response *resp, bool *interrupted, const char **err)
+{
+	struct http_call call = {.c = c, .resp = resp, .line_cb = cb, .line_arg = arg};
+	struct event *sigint, *sigterm;
+	int rc;
+
+	*err = "invalid request";
+	if (!cb)
+		return -EINVAL;
+	sigint = evsignal_new(c->base, SIGINT, http_on_signal, &call);
+	sigterm = evsignal_new(c->base, SIGTERM, http_on_signal, &call);
+	if (!sigint || !sigterm || evsignal_add(sigint, NULL) || evsignal_add(sigterm, NULL)) {
+		rc = -ENOMEM;
+		*err = "out of memory";
+		goto out_free;
+	}
+	rc = http_do(c, "GET", path, NULL, resp, err, &call);
+	if (call.stopped && !call.done) { /* the request is still open: closing cancels it */
+		evhttp_connection_free(c->conn);
+		c->conn = NULL;
+		if (call.streamed) {
+			resp->status = 200;
+		} else {
+			rc = -EINTR;
+			*err = "interrupted";
+		}
+	}
+out_free:
+	if (call.held)
+		evbuffer_free(call.held);
+	if (sigint)
+		event_free(sigint);
+	if (sigterm)
+		event_free(sigterm);
+	if (interrupted)
+		*interrupted = call.interrupted;
+	return rc;
+}
+
+static int http_do(struct http_client *c, const char *method, const char *path, const char *body,
+		   struct http_response *resp, const char **err, struct http_call *call)
+{
 	struct evhttp_request *req;
 	enum evhttp_cmd_type type;
 	char *uri;
@@ -476,7 +588,7 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 	evhttp_connection_set_timeout(c->conn, c->timeout_sec);
 	if (asprintf(&uri, "%s%s", c->prefix, path) < 0)
 		return -ENOMEM;
-	req = evhttp_request_new(http_on_done, &call);
+	req = evhttp_request_new(http_on_done, call);
 	if (!req || http_fill_request(c, req, body, type) < 0) {
 		if (req)
 			evhttp_request_free(req);
@@ -485,6 +597,8 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 		return -ENOMEM;
 	}
 	evhttp_request_set_error_cb(req, http_on_error);
+	if (call->line_cb)
+		evhttp_request_set_chunked_cb(req, http_on_chunk);
 	/* evhttp owns req from here on, also when making the request fails. */
 	if (evhttp_make_request(c->conn, req, type, uri) < 0) {
 		free(uri);
@@ -492,15 +606,15 @@ int http_client_request(struct http_client *c, const char *method, const char *p
 		return -EIO;
 	}
 	free(uri);
-	while (!call.done)
+	while (!call->done && !call->stopped)
 		if (event_base_dispatch(c->base) != 0)
 			break;
-	if (!call.done) {
-		call.rc = -EIO;
-		call.err = "event loop failed";
+	if (!call->done && !call->stopped) {
+		call->rc = -EIO;
+		call->err = "event loop failed";
 	}
-	*err = call.err;
-	if (call.rc < 0)
+	*err = call->err;
+	if (call->rc < 0)
 		http_response_clear(resp);
-	return call.rc;
+	return call->rc;
 }

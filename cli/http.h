@@ -67,6 +67,19 @@ void http_client_set_timeout(struct http_client *c, int timeout_sec);
 int http_client_request(struct http_client *c, const char *method, const char *path,
 			const char *body, struct http_response *resp, const char **err);
 
+/* One line of a streamed answer (NUL-terminated, without its newline).
+ * Return nonzero to end the stream. */
+typedef int (*http_line_cb)(void *arg, const char *line);
+
+/* GETs path and hands each line of a 200 answer to cb as it arrives, until
+ * the server ends it, cb returns nonzero, or SIGINT or SIGTERM comes (the
+ * signals are caught only meanwhile; *interrupted, if given, says so).
+ * Returns 0 with resp->status (200 also when the client ended it; any
+ * other status with the whole answer in resp->body), or as
+ * http_client_request; -EINTR when a signal came before any answer. */
+int http_client_stream(struct http_client *c, const char *path, http_line_cb cb, void *arg,
+		       struct http_response *resp, bool *interrupted, const char **err);
+
 /* Frees resp's contents; resp itself is the caller's. */
 void http_response_clear(struct http_response *resp);
 

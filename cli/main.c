@@ -43,6 +43,7 @@ static const char ctl_usage_text[] =
     "       tenetctl [options] wait REVISION\n"
     "       tenetctl [options] trace HOST --from PORT --to IP|MAC [--proto tcp|udp|icmp]\n"
     "                [--dport N] [--src-mac MAC] [--from-tunnel HOST]\n"
+    "       tenetctl [options] monitor HOST [--port PORT] [--seconds N]\n"
     "       tenetctl [options] cluster status|add ID RAFT/API|remove ID|transfer [ID]\n"
     "\n"
     "resources: tenant, network, subnet, port, host\n"
@@ -155,8 +156,10 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 				if (ctl_is_opt(arg, opts[o].lng, opts[o].shrt))
 					break;
 			if (o == sizeof(opts) / sizeof(opts[0]) && a->npos &&
-			    strcmp(a->pos[0], "trace") == 0 && a->npos < CTL_MAX_ARGS) {
-				a->pos[a->npos++] = argv[i]; /* trace's own options */
+			    (strcmp(a->pos[0], "trace") == 0 ||
+			     strcmp(a->pos[0], "monitor") == 0) &&
+			    a->npos < CTL_MAX_ARGS) {
+				a->pos[a->npos++] = argv[i]; /* trace's and monitor's own options */
 				continue;
 			}
 			if (o == sizeof(opts) / sizeof(opts[0])) {
@@ -298,7 +301,8 @@ static int ctl_early(struct ctl_args *a, const struct kind **k)
 		return CTL_EXIT_USAGE;
 	}
 	if (!*k && strcmp(first, "status") != 0 && strcmp(first, "wait") != 0 &&
-	    strcmp(first, "cluster") != 0 && strcmp(first, "trace") != 0) {
+	    strcmp(first, "cluster") != 0 && strcmp(first, "trace") != 0 &&
+	    strcmp(first, "monitor") != 0) {
 		fprintf(stderr, "error: unknown resource or command '%s'\n\n%s", first,
 			ctl_usage_text);
 		return CTL_EXIT_USAGE;
@@ -338,6 +342,8 @@ int main(int argc, char **argv)
 		rc = cmd_cluster(&ctl, a.npos - 1, a.pos + 1);
 	else if (strcmp(a.pos[0], "trace") == 0)
 		rc = cmd_trace(&ctl, a.npos - 1, a.pos + 1);
+	else if (strcmp(a.pos[0], "monitor") == 0)
+		rc = cmd_monitor(&ctl, a.npos - 1, a.pos + 1);
 	else
 		rc = cmd_wait(&ctl, a.npos - 1, a.pos + 1);
 	http_client_destroy(&ctl.http);

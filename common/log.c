@@ -99,3 +99,19 @@ void log_write(enum log_level lvl, const char *file, int line, const char *fmt, 
 	va_end(ap);
 	log_emit(lvl, file, line, msg);
 }
+
+const char *log_errname(int err)
+{
+	static _Thread_local char buf[16];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return "0";
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}

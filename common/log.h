@@ -28,6 +28,12 @@ int log_handle_signals(void);
 /* Parses "err", "warn", "info" or "debug". Returns -1 on anything else. */
 int log_level_parse(const char *s);
 
+/* The name of an errno value for the `err=` field: log_errname(-ENOENT) and
+ * log_errname(ENOENT) are both "ENOENT"; a value without a name gives
+ * "E<number>" (in a buffer of the calling thread, valid until its next call),
+ * 0 gives "0". Every error logged by tenet code goes as err=NAME. */
+const char *log_errname(int err);
+
 void log_write(enum log_level lvl, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

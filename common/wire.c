@@ -27,8 +27,21 @@
 static const unsigned int wire_counts[WIRE_TYPE_MAX] = {
     [WIRE_HELLO] = 5, [WIRE_SNAPSHOT] = 4, [WIRE_DELTA] = 5,
     [WIRE_ACK] = 3,   [WIRE_STATUS] = 4,   [WIRE_HEARTBEAT] = 3,
-    [WIRE_TRACE] = 12, [WIRE_TRACE_REPLY] = 7,
+    [WIRE_TRACE] = 12, [WIRE_TRACE_REPLY] = 7, [WIRE_MONITOR] = 6, [WIRE_MONITOR_EVENTS] = 5,
 };
+
+_Static_assert(WIRE_DROP_EVENT_LEN == sizeof(struct tn_drop_event), "drop event size");
+
+bool wire_drop_event_valid(const uint8_t *p)
+{
+	struct tn_drop_event ev;
+
+	if (!p)
+		return false;
+	memcpy(&ev, p, sizeof(ev));
+	return reasons_is_drop(ev.reason) && ev.snap_len <= TN_MON_SNAP_LEN &&
+	       ev.snap_len <= ev.len && (ev.flags & ~TN_DROP_EV_F_PORT) == 0 && ev.pad == 0;
+}
 
 /* True for the types that may end with a store identity. */
 static bool wire_has_store(int type)
@@ -112,6 +125,7 @@ const char *wire_type_name(int type)
 	    [WIRE_HELLO] = "HELLO", [WIRE_SNAPSHOT] = "SNAPSHOT", [WIRE_DELTA] = "DELTA",
 	    [WIRE_ACK] = "ACK",	    [WIRE_STATUS] = "STATUS",	  [WIRE_HEARTBEAT] = "HEARTBEAT",
 	    [WIRE_TRACE] = "TRACE", [WIRE_TRACE_REPLY] = "TRACE_REPLY",
+	    [WIRE_MONITOR] = "MONITOR", [WIRE_MONITOR_EVENTS] = "MONITOR_EVENTS",
 	};
 
 	if (type <= 0 || type >= WIRE_TYPE_MAX)
@@ -278,6 +292,43 @@ static int wire_pack_trace_reply(msgpack_packer *pk, const struct wire_trace_rep
 	return rc ? -ENOMEM : 0;
 }
 
+static bool wire_monitor_valid(const struct wire_monitor *mo)
+{
+	if (mo->on)
+		return mo->timeout_s >= 1 && mo->timeout_s <= WIRE_MONITOR_MAX_S;
+	return mo->port_id == 0 && mo->timeout_s == 0;
+}
+
+static int wire_pack_monitor(msgpack_packer *pk, const struct wire_monitor *mo)
+{
+	int rc = 0;
+
+	if (!wire_monitor_valid(mo))
+		return -EINVAL;
+	rc |= msgpack_pack_uint32(pk, mo->id);
+	rc |= mo->on ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+	rc |= msgpack_pack_uint32(pk, mo->port_id);
+	rc |= msgpack_pack_uint32(pk, mo->timeout_s);
+	return rc ? -ENOMEM : 0;
+}
+
+static int wire_pack_events(msgpack_packer *pk, const struct wire_monitor_events *e)
+{
+	int rc = 0;
+
+	if (!e || e->n > WIRE_MONITOR_BATCH || e->err > INT32_MAX || (e->err && e->n))
+		return -EINVAL;
+	for (uint32_t i = 0; i < e->n; i++)
+		if (!wire_drop_event_valid(e->ev[i]))
+			return -EINVAL;
+	rc |= msgpack_pack_uint32(pk, e->id);
+	rc |= msgpack_pack_uint32(pk, e->err);
+	rc |= msgpack_pack_array(pk, e->n);
+	for (uint32_t i = 0; i < e->n; i++)
+		rc |= wire_pack_bin(pk, e->ev[i], WIRE_DROP_EVENT_LEN);
+	return rc ? -ENOMEM : 0;
+}
+
 /* Packs the fields after [version, type]. */
 static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 {
@@ -307,6 +358,10 @@ static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 		return wire_pack_trace(pk, &m->trace);
 	case WIRE_TRACE_REPLY:
 		return wire_pack_trace_reply(pk, m->trace_reply);
+	case WIRE_MONITOR:
+		return wire_pack_monitor(pk, &m->monitor);
+	case WIRE_MONITOR_EVENTS:
+		return wire_pack_events(pk, m->events);
 	default:
 		return -EINVAL;
 	}
@@ -679,6 +734,49 @@ static int wire_decode_trace_reply(const msgpack_object *e, struct wire_msg *m)
 	return 0;
 }
 
+static int wire_decode_monitor(const msgpack_object *e, struct wire_monitor *mo)
+{
+	uint64_t id, port, timeout;
+
+	if (!wire_get_uint(&e[2], UINT32_MAX, &id) || e[3].type != MSGPACK_OBJECT_BOOLEAN ||
+	    !wire_get_uint(&e[4], UINT32_MAX, &port) ||
+	    !wire_get_uint(&e[5], WIRE_MONITOR_MAX_S, &timeout))
+		return -EPROTO;
+	mo->id = (uint32_t)id;
+	mo->on = e[3].via.boolean;
+	mo->port_id = (uint32_t)port;
+	mo->timeout_s = (uint32_t)timeout;
+	return wire_monitor_valid(mo) ? 0 : -EPROTO;
+}
+
+static int wire_decode_events(const msgpack_object *e, struct wire_msg *m)
+{
+	struct wire_monitor_events *ev = calloc(1, sizeof(*ev));
+	uint64_t id, err;
+	uint32_t n;
+
+	if (!ev)
+		return -ENOMEM;
+	m->events = ev;
+	if (!wire_get_uint(&e[2], UINT32_MAX, &id) || !wire_get_uint(&e[3], INT32_MAX, &err) ||
+	    e[4].type != MSGPACK_OBJECT_ARRAY)
+		return -EPROTO;
+	n = e[4].via.array.size;
+	if (n > WIRE_MONITOR_BATCH)
+		return -E2BIG;
+	if (err && n)
+		return -EPROTO;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!wire_get_bin(&e[4].via.array.ptr[i], ev->ev[i], WIRE_DROP_EVENT_LEN, NULL) ||
+		    !wire_drop_event_valid(ev->ev[i]))
+			return -EPROTO;
+	}
+	ev->id = (uint32_t)id;
+	ev->err = (uint32_t)err;
+	ev->n = n;
+	return 0;
+}
+
 /* Decodes the fields after [version, type]; e has wire_counts[type] items. */
 static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
 {
@@ -705,6 +803,10 @@ static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
 		return wire_decode_trace(e, &m->trace);
 	case WIRE_TRACE_REPLY:
 		return wire_decode_trace_reply(e, m);
+	case WIRE_MONITOR:
+		return wire_decode_monitor(e, &m->monitor);
+	case WIRE_MONITOR_EVENTS:
+		return wire_decode_events(e, m);
 	default:
 		return -ENOTSUP;
 	}
@@ -799,6 +901,9 @@ void wire_msg_release(struct wire_msg *m)
 		break;
 	case WIRE_TRACE_REPLY:
 		free(m->trace_reply);
+		break;
+	case WIRE_MONITOR_EVENTS:
+		free(m->events);
 		break;
 	default:
 		break;

@@ -14,6 +14,8 @@
  *              proto:uint, dport:uint]                            ctl -> agent
  *   TRACE_REPLY [1, 8, id:uint, err:uint, usec:uint, dst_mac:bin6,
  *              trace:bin]                                         agent -> ctl
+ *   MONITOR   [1, 9, id:uint, on:bool, port_id:uint, timeout_s:uint] ctl -> agent
+ *   MONITOR_EVENTS [1, 10, id:uint, err:uint, events:array]       agent -> ctl
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
  *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint
@@ -52,6 +54,20 @@
  * answers it with the same id: err 0 and the datapath's decision trace
  * (struct tn_trace of bpf/lib/trace.h, byte for byte, exactly
  * WIRE_TRACE_LEN bytes), or an errno and an empty trace.
+ *
+ * MONITOR turns the agent's drop monitor on (on true: drops of port_id, 0 =
+ * every port, for timeout_s seconds, 1..WIRE_MONITOR_MAX_S, after which the
+ * agent turns it off by itself unless another MONITOR renewed it: a
+ * controller that goes away never leaves it on) or off (on false; port_id
+ * and timeout_s 0). The agent answers each MONITOR with a MONITOR_EVENTS of
+ * the same id and no events (err 0, or the positive errno why it cannot,
+ * e.g. EOPNOTSUPP without a datapath), then, while on, sends the drops in
+ * MONITOR_EVENTS of that id: at most WIRE_MONITOR_BATCH events, each a bin
+ * of exactly WIRE_DROP_EVENT_LEN bytes, struct tn_drop_event of
+ * tenet_abi.h with ts_ns in CLOCK_REALTIME nanoseconds; an event whose
+ * reason is not a drop reason, whose snap_len exceeds TN_MON_SNAP_LEN or
+ * its len, or whose flags or padding hold unknown bits is malformed. An
+ * agent older than MONITOR drops it as an unexpected message (no answer).
  */
 #ifndef TENET_WIRE_H
 #define TENET_WIRE_H
@@ -60,17 +76,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION	  1
-#define WIRE_HOST_MAX	  64	       /* host name, including NUL */
-#define WIRE_KEY_MAX	  16	       /* largest ABI key */
-#define WIRE_VAL_MAX	  512	       /* largest ABI value */
-#define WIRE_MAX_ROWS	  (4u << 20)   /* rows in one message */
-#define WIRE_MAX_PORTS	  65536	       /* port entries in one STATUS */
-#define WIRE_MAX_MSG	  (256u << 20) /* bytes in one message */
-#define WIRE_PORT_REASONS 8	       /* drop reasons one port entry of a STATUS carries */
-#define WIRE_HOST_STATS	  64	       /* host counters one STATUS carries */
-#define WIRE_STORE_ID_LEN 32	       /* hex digits of a store identity (16 bytes) */
-#define WIRE_TRACE_LEN	  1376	       /* sizeof(struct tn_trace), bpf/lib/trace.h */
+#define WIRE_VERSION	    1
+#define WIRE_HOST_MAX	    64		 /* host name, including NUL */
+#define WIRE_KEY_MAX	    16		 /* largest ABI key */
+#define WIRE_VAL_MAX	    512		 /* largest ABI value */
+#define WIRE_MAX_ROWS	    (4u << 20)	 /* rows in one message */
+#define WIRE_MAX_PORTS	    65536	 /* port entries in one STATUS */
+#define WIRE_MAX_MSG	    (256u << 20) /* bytes in one message */
+#define WIRE_PORT_REASONS   8		 /* drop reasons one port entry of a STATUS carries */
+#define WIRE_HOST_STATS	    64		 /* host counters one STATUS carries */
+#define WIRE_STORE_ID_LEN   32		 /* hex digits of a store identity (16 bytes) */
+#define WIRE_TRACE_LEN	    1376	 /* sizeof(struct tn_trace), bpf/lib/trace.h */
+#define WIRE_MONITOR_BATCH  64		 /* drop events in one MONITOR_EVENTS */
+#define WIRE_DROP_EVENT_LEN 136		 /* sizeof(struct tn_drop_event), tenet_abi.h */
+#define WIRE_MONITOR_MAX_S  600		 /* longest MONITOR timeout, seconds */
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -81,6 +100,8 @@ enum wire_type {
 	WIRE_HEARTBEAT = 6,
 	WIRE_TRACE = 7,
 	WIRE_TRACE_REPLY = 8,
+	WIRE_MONITOR = 9,
+	WIRE_MONITOR_EVENTS = 10,
 	WIRE_TYPE_MAX
 };
 
@@ -142,6 +163,27 @@ struct wire_trace_reply {
 	uint8_t trace[WIRE_TRACE_LEN]; /* struct tn_trace */
 };
 
+/* A drop monitor request. */
+struct wire_monitor {
+	uint32_t id;	    /* echoed in the MONITOR_EVENTS that answer it */
+	bool on;	    /* true: on (or renewed); false: off */
+	uint32_t port_id;   /* only this port's drops (port key); 0: every port */
+	uint32_t timeout_s; /* on: 1..WIRE_MONITOR_MAX_S, off until renewed; off: 0 */
+};
+
+/* A batch of drop events (or the answer to a MONITOR: none). */
+struct wire_monitor_events {
+	uint32_t id;  /* the MONITOR's */
+	uint32_t err; /* 0, or the positive errno why the monitor is not on (no events) */
+	uint32_t n;   /* events used, <= WIRE_MONITOR_BATCH */
+	uint8_t ev[WIRE_MONITOR_BATCH][WIRE_DROP_EVENT_LEN]; /* struct tn_drop_event each */
+};
+
+/* True if ev (WIRE_DROP_EVENT_LEN bytes, a struct tn_drop_event) is a
+ * valid drop event: a drop reason, snap_len within TN_MON_SNAP_LEN and len,
+ * no unknown flag or padding bits. */
+bool wire_drop_event_valid(const uint8_t *ev);
+
 /* A decoded message. Pointers are owned by the message: wire_msg_release. */
 struct wire_msg {
 	enum wire_type type;
@@ -175,6 +217,8 @@ struct wire_msg {
 		} status;
 		struct wire_trace_req trace;	      /* TRACE */
 		struct wire_trace_reply *trace_reply; /* TRACE_REPLY (owned) */
+		struct wire_monitor monitor;	      /* MONITOR */
+		struct wire_monitor_events *events;   /* MONITOR_EVENTS (owned) */
 	};
 };
 

@@ -162,7 +162,7 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 	if (strcmp(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) ?: "", "/metrics") == 0)
 		return api_metrics_serve(api, req);
 	if (api_cluster_route(api, req) || api_peers_route(api, req) ||
-	    api_observe_route(api, req) || api_trace_route(api, req))
+	    api_observe_route(api, req) || api_trace_route(api, req) || api_monitor_route(api, req))
 		return;
 	if (!api_route_parse(req, &r)) {
 		api_error(api, req, 404, "not_found", "no such resource", NULL);
@@ -332,6 +332,7 @@ void api_quiesce(struct api *api)
 	if (api->bound)
 		evhttp_del_accept_socket(api->http, api->bound);
 	api->bound = NULL;
+	api_monitor_abort(api);
 	api->sb = NULL;
 }
 
@@ -342,6 +343,7 @@ void api_destroy(struct api **ap)
 	if (!ap || !*ap)
 		return;
 	api = *ap;
+	api_monitor_abort(api);
 	api_cluster_abort(api);
 	api_peers_abort(api);
 	if (api->http)

@@ -146,6 +146,7 @@ static void api_conn_on_close(struct evhttp_connection *evcon, void *arg)
 	api_cluster_on_close(api, evcon);
 	api_peers_on_close(api, evcon);
 	api_trace_on_close(api, evcon);
+	api_monitor_on_close(api, evcon);
 	evtimer_del(c->timer);
 	if (c->watch)
 		evbuffer_remove_cb_entry(c->input, c->watch);

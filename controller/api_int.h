@@ -222,6 +222,19 @@ bool api_trace_route(struct api *api, struct evhttp_request *req);
  * api.c's connection close callback. */
 void api_trace_on_close(struct api *api, struct evhttp_connection *evcon);
 
+/* True if the request names /v1/hosts/NAME/monitor; then it was answered,
+ * or its stream of drop events started or deferred until the agent
+ * answers (api_monitor.c). */
+bool api_monitor_route(struct api *api, struct evhttp_request *req);
+
+/* A connection closed: ends the drop monitor stream on it (the agent's
+ * monitor goes off with the host's last stream). For api_conn.c. */
+void api_monitor_on_close(struct api *api, struct evhttp_connection *evcon);
+
+/* Ends every drop monitor stream (503 or an "end" line) and stops
+ * receiving events; for shutdown, while api->sb is still set. */
+void api_monitor_abort(struct api *api);
+
 /* Routes a request (api.c); used again after a barrier. */
 void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
 

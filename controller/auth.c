@@ -122,7 +122,7 @@ int auth_token_load(struct store *s, const char *dir, const char *import, struct
 		rc = 0;
 	} else if (rc < 0 && rc != -EINVAL) {
 		log_err("cannot read admin token path=%s err=%s", import ? import : path,
-			strerror(-rc));
+			log_errname(-rc));
 	}
 	if (import)
 		t->write = true; /* copied to dir/admin.token */
@@ -147,7 +147,7 @@ int auth_token_publish(const char *dir, struct auth_token *t)
 	if (t->write)
 		rc = auth_write_file(path, t->hex);
 	if (rc < 0)
-		log_err("cannot write admin token path=%s err=%s", path, strerror(-rc));
+		log_err("cannot write admin token path=%s err=%s", path, log_errname(-rc));
 	else if (t->write)
 		log_info("admin token written path=%s", path);
 	sodium_memzero(t, sizeof(*t));

@@ -272,7 +272,7 @@ static int ctl_raft_start(struct ctl *c, const struct ctl_opts *o)
 		rv = raft_keys_load(o->data, o->key_file, single, key);
 	if (rv < 0) {
 		log_err("no usable cluster key (give every node the same --cluster-key) err=%s",
-			strerror(-rv));
+			log_errname(-rv));
 		return rv;
 	}
 	ctl_api_addr(o->api, api_port(c->api), api, sizeof(api));
@@ -301,7 +301,7 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	int rc = fs_mkdir_p(o->data, 0700);
 
 	if (rc < 0) {
-		log_err("cannot create data dir=%s err=%s", o->data, strerror(-rc));
+		log_err("cannot create data dir=%s err=%s", o->data, log_errname(-rc));
 		return rc;
 	}
 	c->store = store_new(o->data, STORE_DEFAULT_WINDOW);

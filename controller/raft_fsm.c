@@ -8,21 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "log.h"
-
-static uint32_t rf_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static uint64_t rf_be64(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
-}
 
 /* Wakes the main thread. Any thread. */
 static void rf_kick(struct raft_node *n)
@@ -34,13 +21,67 @@ static void rf_kick(struct raft_node *n)
 	}
 }
 
+/* Pushes req onto the Raft -> main queue. */
+static void rf_out(struct raft_node *n, struct raft_node_req *req)
+{
+	pthread_mutex_lock(&n->lock);
+	req->next = n->out;
+	n->out = req;
+	pthread_mutex_unlock(&n->lock);
+}
+
 void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status, const char *msg)
 {
 	req->status = status;
 	snprintf(req->msg, sizeof(req->msg), "%s", msg ? msg : "");
+	if (store_batch_size(n->store) > 0) {
+		/* an answer (a write's 201, a barrier's go-ahead) may only be
+		 * seen after the entries applied before it are committed */
+		req->next = n->held;
+		n->held = req;
+		return;
+	}
+	rf_out(n, req);
+	rf_kick(n);
+}
+
+void raft_node_commit(struct raft_node *n)
+{
+	unsigned count = store_batch_size(n->store);
+	struct raft_node_req *held = n->held, *rev = NULL;
+
+	if (store_batch_commit(n->store) < 0) {
+		/* libraft counts these entries as applied: only a restart,
+		 * which replays the log above the store's applied index, can
+		 * apply them again. Nobody was answered for them. */
+		log_err("raft batch not committed, stopping entries=%u", count);
+		abort();
+	}
+	if (n->idle.loop)
+		uv_idle_stop(&n->idle);
+	if (count == 0 && !held)
+		return;
+	if (count > n->batch_max) {
+		n->batch_max = count;
+		log_info("raft batch largest so far entries=%u", count);
+	}
+	log_debug("raft batch committed entries=%u", count);
+	n->held = NULL;
+	while (held) { /* oldest first */
+		struct raft_node_req *next = held->next;
+
+		held->next = rev;
+		rev = held;
+		held = next;
+	}
+	while (rev) {
+		struct raft_node_req *next = rev->next;
+
+		rf_out(n, rev);
+		rev = next;
+	}
 	pthread_mutex_lock(&n->lock);
-	req->next = n->out;
-	n->out = req;
+	n->applied = n->applied || count > 0;
 	pthread_mutex_unlock(&n->lock);
 	rf_kick(n);
 }
@@ -72,6 +113,14 @@ static int rf_errno(int rv)
 	}
 }
 
+/* Keeps the loop from blocking in poll while a batch is open; the batch is
+ * committed by the check handle after poll (raft_node.c), so entries
+ * applied by the I/O callbacks of the same turn join it. */
+static void rf_on_idle(uv_idle_t *h)
+{
+	(void)h;
+}
+
 static void rf_unpend(struct raft_node *n, struct raft_node_req *req)
 {
 	for (struct raft_node_req **p = &n->pending; *p; p = &(*p)->next) {
@@ -82,7 +131,8 @@ static void rf_unpend(struct raft_node *n, struct raft_node_req *req)
 	}
 }
 
-/* libraft's state machine apply: the entry at last_applied + 1. A bad
+/* libraft's state machine apply: the entry at last_applied + 1, added to
+ * the open batch (committed once per loop turn, raft_node_commit). A bad
  * entry is a rejected write, never an error (that would stall the log). */
 static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
@@ -95,18 +145,25 @@ static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **
 	int rc;
 
 	*result = NULL;
+	if (n->closing)
+		return RAFT_SHUTDOWN; /* no batch after the last commit: the log keeps it */
 	if (buf->len >= RAFT_ENTRY_HDR && memcmp(b, RAFT_ENTRY_MAGIC, 4) == 0) {
-		len = rf_be32(b + 4);
-		tag = rf_be64(b + 8);
+		len = bytes_get_be32(b + 4);
+		tag = bytes_get_be64(b + 8);
 		if (len > buf->len - RAFT_ENTRY_HDR)
 			len = 0;
 	}
-	/* the first entry names the store (store.h, store_id_ensure) */
-	if (store_id_ensure(n->store, buf->base, buf->len) == -EIO)
+	/* the entry's bytes seed the store identity (store.h, store_id_ensure) */
+	rc = store_batch_apply(n->store, index, buf->base, buf->len, b + RAFT_ENTRY_HDR, len, &res);
+	if (rc == -EIO) {
+		/* the store failed: keep the entries before it, retry this one
+		 * (libraft applies it again later), never skip it */
+		store_result_release(&res);
+		raft_node_commit(n);
 		return RAFT_IOERR;
-	rc = store_apply_entry(n->store, index, b + RAFT_ENTRY_HDR, len, &res);
-	if (rc == -EIO)
-		return RAFT_IOERR; /* the store failed: retried, never skipped */
+	}
+	if (!uv_is_active((uv_handle_t *)&n->idle))
+		uv_idle_start(&n->idle, rf_on_idle); /* commit before poll blocks */
 	for (req = n->pending; req; req = req->next)
 		if (req->index == index && req->tag == tag)
 			break;
@@ -116,9 +173,6 @@ static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **
 	} else {
 		store_result_release(&res);
 	}
-	pthread_mutex_lock(&n->lock);
-	n->applied = true;
-	pthread_mutex_unlock(&n->lock);
 	return 0;
 }
 
@@ -130,7 +184,12 @@ static int rf_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigne
 	uint64_t index;
 	int rc;
 
-	rc = store_snapshot(n->store, &data, &len, &index);
+	/* the snapshot must hold every entry libraft counts as applied, and
+	 * the log below it may be truncated: commit the batch, flush it */
+	raft_node_commit(n);
+	rc = store_sync(n->store);
+	if (rc == 0)
+		rc = store_snapshot(n->store, &data, &len, &index);
 	if (rc < 0)
 		return RAFT_IOERR;
 	*bufs = raft_malloc(sizeof(**bufs));
@@ -161,6 +220,7 @@ static int rf_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 	bool skipped = false;
 	int rc;
 
+	raft_node_commit(n); /* the entries before it are applied: keep them */
 	rc = store_restore(n->store, buf->base, buf->len, &skipped);
 	if (rc < 0)
 		return RAFT_IOERR;
@@ -293,6 +353,11 @@ void raft_node_refresh(struct raft_node *n)
 	if (!n->started)
 		return;
 	raft_leader(&n->raft, &leader, &laddr);
+	if ((int)raft_state(&n->raft) != n->info.state || leader != n->info.leader_id)
+		log_info("raft role=%s term=%llu leader=%llu commit=%llu",
+			 raft_state_name(raft_state(&n->raft)),
+			 (unsigned long long)n->raft.current_term, (unsigned long long)leader,
+			 (unsigned long long)n->raft.commit_index);
 	pthread_mutex_lock(&n->lock);
 	in->id = n->id;
 	in->state = raft_state(&n->raft);

@@ -7,24 +7,11 @@
 
 #include <sodium.h>
 
+#include "bytes.h"
+
 _Static_assert(RAFT_HANDSHAKE_MAC == crypto_auth_hmacsha512256_BYTES, "MAC size");
 _Static_assert(RAFT_HANDSHAKE_KEY == crypto_auth_hmacsha512256_KEYBYTES, "key size");
 _Static_assert(RAFT_HANDSHAKE_ADDR_MAX % 8 == 0, "address field is padded to 8 bytes");
-
-static uint64_t rh_get64le(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void rh_put64le(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
 
 /* Checks the address field f (n bytes) and copies the address to out. */
 static int rh_parse_addr(const uint8_t *f, size_t n, char *out)
@@ -55,12 +42,12 @@ int raft_handshake_parse(const uint8_t *buf, size_t len, struct raft_handshake_h
 		*need = RAFT_HANDSHAKE_PREAMBLE;
 		return -EAGAIN;
 	}
-	if (rh_get64le(buf) != RAFT_HANDSHAKE_PROTOCOL)
+	if (bytes_get_le64(buf) != RAFT_HANDSHAKE_PROTOCOL)
 		return -EPROTO;
-	out->id = rh_get64le(buf + 8);
+	out->id = bytes_get_le64(buf + 8);
 	if (out->id == 0)
 		return -EPROTO;
-	alen = rh_get64le(buf + 16);
+	alen = bytes_get_le64(buf + 16);
 	if (alen == 0 || alen > RAFT_HANDSHAKE_ADDR_MAX || alen % 8 != 0)
 		return -EMSGSIZE;
 	*need = RAFT_HANDSHAKE_PREAMBLE + (size_t)alen;
@@ -77,9 +64,9 @@ int raft_handshake_encode(uint64_t id, const char *addr, uint8_t *buf, size_t si
 
 	if (n == 0 || field > RAFT_HANDSHAKE_ADDR_MAX || RAFT_HANDSHAKE_PREAMBLE + field > size)
 		return -EMSGSIZE;
-	rh_put64le(buf, RAFT_HANDSHAKE_PROTOCOL);
-	rh_put64le(buf + 8, id);
-	rh_put64le(buf + 16, field);
+	bytes_put_le64(buf, RAFT_HANDSHAKE_PROTOCOL);
+	bytes_put_le64(buf + 8, id);
+	bytes_put_le64(buf + 16, field);
 	memset(buf + RAFT_HANDSHAKE_PREAMBLE, 0, field);
 	memcpy(buf + RAFT_HANDSHAKE_PREAMBLE, addr, n);
 	return (int)(RAFT_HANDSHAKE_PREAMBLE + field);

@@ -14,8 +14,11 @@
 #include "log.h"
 #include "raft_transport.h"
 
-#define RAFT_NODE_ELECTION_MS  1000 /* election timeout (randomised 1x..2x) */
-#define RAFT_NODE_HEARTBEAT_MS 100  /* leader heartbeat */
+#define RAFT_NODE_ELECTION_MS  400 /* election timeout (randomised 1x..2x) */
+#define RAFT_NODE_HEARTBEAT_MS 50  /* leader heartbeat */
+/* A leader whose InstallSnapshot got no answer sends it again after this
+ * (libraft's default is 30 s); see raft_node_recv_guard. */
+#define RAFT_NODE_INSTALL_SNAPSHOT_MS 3000
 
 void raft_node_addr_split(const char *addr, char *raft_addr, size_t raft_size, char *api_addr,
 			  size_t api_size)
@@ -59,15 +62,21 @@ static void rn_on_wake(uv_async_t *a)
 	}
 	if (stop && !n->closing) {
 		n->closing = true;
+		raft_node_commit(n); /* the batch applied so far, and its answers */
 		uv_close((uv_handle_t *)&n->wake, NULL);
 		uv_close((uv_handle_t *)&n->check, NULL);
+		uv_close((uv_handle_t *)&n->idle, NULL);
 		if (n->inited)
 			raft_close(&n->raft, NULL);
 	}
 }
 
+/* After poll, every loop turn: the entries applied by this turn's
+ * callbacks are committed in one LMDB transaction, then the view is
+ * refreshed. */
 static void rn_on_check(uv_check_t *c)
 {
+	raft_node_commit(c->data);
 	raft_node_refresh(c->data);
 }
 
@@ -126,7 +135,7 @@ static void rn_on_event(evutil_socket_t fd, short what, void *arg)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		log_warn("raft eventfd read failed err=%s", strerror(errno));
+		log_warn("raft eventfd read failed err=%s", log_errname(errno));
 	rn_drain(arg);
 }
 
@@ -185,7 +194,7 @@ static int rn_bootstrap(struct raft_node *n, const struct raft_node_config *cfg)
 		return -EINVAL;
 	}
 	if (rv != 0) {
-		log_err("raft bootstrap failed err=%s", raft_strerror(rv));
+		log_err("raft bootstrap failed err=\"%s\"", raft_strerror(rv));
 		return -EIO;
 	}
 	log_info("raft bootstrapped id=%llu servers=%s", (unsigned long long)n->id,
@@ -193,8 +202,48 @@ static int rn_bootstrap(struct raft_node *n, const struct raft_node_config *cfg)
 	return 0;
 }
 
+/*
+ * Receive guard for a libraft 0.22.1 defect (src/legacy.c, takeSnapshotCb): an
+ * InstallSnapshot that arrives while this node is writing a snapshot of its
+ * own is parked, and takeSnapshotCb clears the parked request before reading
+ * it, so it starts persisting NULL and the process dies. Such a message is
+ * dropped here instead, before libraft sees it: Raft tolerates lost messages,
+ * and the leader sends the snapshot again after RAFT_NODE_INSTALL_SNAPSHOT_MS.
+ * (Declared in raft_node_int.h for its unit test.)
+ * Ownership of the message's snapshot data passed to us with the call (as
+ * libraft's own receive callback frees it while closing).
+ */
+void raft_node_recv_guard(struct raft_io *io, struct raft_message *msg)
+{
+	struct raft *r = io->data;
+	struct raft_node *n = r->data;
+
+	if (msg->type == RAFT_INSTALL_SNAPSHOT && r->legacy.snapshot_taking) {
+		n->snapshots_deferred++;
+		log_info("raft snapshot from leader deferred: a local snapshot is being "
+			 "written index=%llu deferred=%u",
+			 (unsigned long long)msg->install_snapshot.last_index,
+			 n->snapshots_deferred);
+		raft_configuration_close(&msg->install_snapshot.conf);
+		raft_free(msg->install_snapshot.data.base);
+		return;
+	}
+	n->io_recv(io, msg);
+}
+
+static int rn_io_start(struct raft_io *io, unsigned msecs, raft_io_tick_cb tick,
+		       raft_io_recv_cb recv)
+{
+	struct raft *r = io->data;
+	struct raft_node *n = r->data;
+
+	n->io_recv = recv;
+	return n->io_start(io, msecs, tick, raft_node_recv_guard);
+}
+
 static void rn_tune(struct raft_node *n, const struct raft_node_config *cfg)
 {
+	raft_set_install_snapshot_timeout(&n->raft, RAFT_NODE_INSTALL_SNAPSHOT_MS);
 	raft_set_election_timeout(&n->raft, RAFT_NODE_ELECTION_MS);
 	raft_set_heartbeat_timeout(&n->raft, RAFT_NODE_HEARTBEAT_MS);
 	raft_set_pre_vote(&n->raft, true);
@@ -217,7 +266,7 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 	if (rv == 0)
 		rv = raft_uv_init(&n->io, &n->loop, cfg->dir, &n->auth);
 	if (rv != 0) {
-		log_err("raft io setup failed dir=%s err=%s msg=\"%s\"", cfg->dir,
+		log_err("raft io setup failed dir=%s err=\"%s\" msg=\"%s\"", cfg->dir,
 			raft_strerror(rv), n->io.errmsg);
 		return -EIO;
 	}
@@ -225,21 +274,24 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 	raft_fsm_setup(n);
 	rv = raft_init(&n->raft, &n->io, &n->fsm, n->id, n->addr);
 	if (rv != 0) {
-		log_err("raft init failed err=%s", raft_strerror(rv));
+		log_err("raft init failed err=\"%s\"", raft_strerror(rv));
 		return -EIO;
 	}
 	n->inited = true;
 	n->raft.data = n;
+	n->io_start = n->io.start; /* raft_start calls it with its receive callback */
+	n->io.start = rn_io_start;
 	rn_tune(n, cfg);
 	if (!cfg->join && rn_bootstrap(n, cfg) < 0)
 		return -EINVAL;
 	rv = raft_start(&n->raft);
 	if (rv != 0) {
-		log_err("raft start failed err=%s msg=%s", raft_strerror(rv),
+		log_err("raft start failed err=\"%s\" msg=\"%s\"", raft_strerror(rv),
 			raft_errmsg(&n->raft));
 		return -EIO;
 	}
 	n->started = true;
+	raft_node_commit(n); /* should raft_start have applied anything */
 	raft_node_refresh(n);
 	return 0;
 }
@@ -260,6 +312,10 @@ static int rn_setup(struct raft_node *n, const struct raft_node_config *cfg)
 	uv_check_init(&n->loop, &n->check);
 	n->check.data = n;
 	uv_check_start(&n->check, rn_on_check);
+	uv_idle_init(&n->loop, &n->idle);
+	n->idle.data = n;
+	if (store_raft_durability(n->store) < 0)
+		return -EIO;
 	return rn_raft_setup(n, cfg);
 }
 
@@ -288,7 +344,7 @@ struct raft_node *raft_node_new(struct event_base *base, struct store *store,
 	n->running = rc == 0;
 	if (rc < 0) {
 		log_err("raft node failed id=%llu err=%s", (unsigned long long)cfg->id,
-			strerror(-rc));
+			log_errname(-rc));
 		raft_node_destroy(&n);
 		return NULL;
 	}

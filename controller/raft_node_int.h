@@ -57,13 +57,19 @@ struct raft_node {
 	/* Raft thread only */
 	uv_loop_t loop;		       /* the Raft loop */
 	uv_async_t wake;	       /* main -> Raft wake-up */
-	uv_check_t check;	       /* refreshes info every loop turn */
+	uv_check_t check;	       /* commits the batch, refreshes info every loop turn */
+	uv_idle_t idle;		       /* active while a batch is open: poll must not block */
 	struct raft_uv_transport tcp;  /* raft_uv_tcp */
 	struct raft_uv_transport auth; /* authenticating wrapper of tcp */
 	struct raft_io io;	       /* raft_uv */
+	int (*io_start)(struct raft_io *, unsigned, raft_io_tick_cb, raft_io_recv_cb);
+	raft_io_recv_cb io_recv;       /* libraft's receive callback (raft_node_guard_io) */
+	unsigned snapshots_deferred;   /* InstallSnapshot messages dropped while snapshotting */
 	struct raft raft;	       /* the Raft server */
 	struct raft_fsm fsm;	       /* the store as state machine */
 	struct raft_node_req *pending; /* proposals waiting for their entry */
+	struct raft_node_req *held;    /* completions held until the batch commits (LIFO) */
+	unsigned batch_max;	       /* largest batch committed so far */
 	bool closing;		       /* raft_close called */
 	bool inited;		       /* raft_init succeeded: raft_close needed */
 	bool started;		       /* raft_start succeeded */
@@ -84,11 +90,21 @@ struct raft_node {
 	uint64_t next_tag;	       /* proposal tags */
 };
 
+/* Raft thread (raft_node.c): raft_uv's receive callback as installed by raft_node: drops an
+ * InstallSnapshot while a local snapshot is being written (libraft 0.22.1
+ * defect, raft_node.c), passes every other message to libraft's. io->data is
+ * the struct raft, whose data is the raft_node. */
+void raft_node_recv_guard(struct raft_io *io, struct raft_message *msg);
+
 /* Raft thread (raft_fsm.c). */
 void raft_fsm_setup(struct raft_node *n);
 void raft_node_exec(struct raft_node *n, struct raft_node_req *req);
 void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status,
 			const char *msg);
 void raft_node_refresh(struct raft_node *n);
+/* Commits the open batch of applied entries, then hands the completions
+ * held for it to the main thread. Stops the process if LMDB cannot commit
+ * (the restart replays the entries from the Raft log). */
+void raft_node_commit(struct raft_node *n);
 
 #endif

@@ -385,12 +385,12 @@ static void rt_on_connection(uv_stream_t *server, int status)
 	uv_tcp_t *tcp;
 
 	if (status < 0) {
-		log_warn("raft accept failed err=%s", uv_strerror(status));
+		log_warn("raft accept failed err=%s", uv_err_name(status));
 		return;
 	}
 	tcp = malloc(sizeof(*tcp));
 	if (!tcp) {
-		log_err("raft accept failed err=%s", strerror(ENOMEM));
+		log_err("raft accept failed err=%s", log_errname(ENOMEM));
 		return;
 	}
 	uv_tcp_init(rt->loop, tcp);
@@ -489,7 +489,7 @@ static int rt_bind(struct rt *rt)
 			       rt_on_connection);
 	freeaddrinfo(ai);
 	if (rc != 0) {
-		log_err("raft listen failed addr=%s err=%s", rt->addr, uv_strerror(rc));
+		log_err("raft listen failed addr=%s err=%s", rt->addr, uv_err_name(rc));
 		return RAFT_IOERR;
 	}
 	return 0;

@@ -189,7 +189,8 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 	} else {
 		struct wire_msg out = *m; /* shallow: with our store's identity */
 
-		if (m->type != WIRE_TRACE) /* the only type without an identity we send */
+		/* TRACE and MONITOR are the types we send without an identity */
+		if (m->type != WIRE_TRACE && m->type != WIRE_MONITOR)
 			memcpy(out.store_id, sb->store_id, sizeof(out.store_id));
 		rc = wire_encode(&out, &buf, &len);
 	}
@@ -401,6 +402,8 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		sb_on_status(sb, h, m);
 	else if (m->type == WIRE_TRACE_REPLY)
 		sb_trace_reply(sb, h, m->trace_reply);
+	else if (m->type == WIRE_MONITOR_EVENTS)
+		sb_monitor_events(sb, h, m->events);
 	else if (m->type != WIRE_HEARTBEAT)
 		sb_drop(sb, rx_rejected, "unexpected %s host=%s", wire_type_name(m->type), h->name);
 }

@@ -116,6 +116,22 @@ typedef void (*southbound_trace_cb)(void *arg, int status, const struct wire_tra
 int southbound_trace(struct southbound *sb, const char *host, struct wire_trace_req *req,
 		     int timeout_ms, southbound_trace_cb cb, void *arg);
 
+/* Called for every MONITOR_EVENTS a host's session sends (ev valid only
+ * during the call): the answer to a MONITOR (no events; err 0 or why the
+ * agent cannot monitor) or a batch of its drop events. */
+typedef void (*southbound_monitor_cb)(void *arg, const char *host,
+				      const struct wire_monitor_events *ev);
+
+/* Sets the one receiver of MONITOR_EVENTS (cb NULL: none; they are then
+ * dropped). */
+void southbound_set_monitor_cb(struct southbound *sb, southbound_monitor_cb cb, void *arg);
+
+/* Sends MONITOR req to host's agent (drop monitor on with a timeout, or
+ * off; wire.h). Returns 0, -ENOENT (no such host), -ENOTCONN (no live
+ * session with this node), -EINVAL (a request wire.h refuses) or -errno
+ * of the send (which drops the session). */
+int southbound_monitor(struct southbound *sb, const char *host, const struct wire_monitor *req);
+
 /* Fills *out for host name; false if the host never connected. */
 bool southbound_host_info(struct southbound *sb, const char *name,
 			  struct southbound_host_info *out);

@@ -84,6 +84,8 @@ struct southbound {
 	int fail_encodes;	       /* tests only: fail this many encodes (fault injection) */
 	struct sb_trace *traces;       /* trace requests waiting for their reply */
 	uint32_t trace_id;	       /* id of the last trace request sent */
+	southbound_monitor_cb monitor_cb; /* receiver of MONITOR_EVENTS, or NULL */
+	void *monitor_arg;		  /* its argument */
 };
 
 /* ---- southbound.c ---- */
@@ -134,5 +136,11 @@ void sb_trace_reply(struct southbound *sb, struct sb_host *h, const struct wire_
 
 /* Completes every waiting trace with -ECANCELED; for shutdown. */
 void sb_trace_abort(struct southbound *sb);
+
+/* ---- southbound_monitor.c ---- */
+
+/* A MONITOR_EVENTS from h: handed to the monitor receiver. */
+void sb_monitor_events(struct southbound *sb, struct sb_host *h,
+		       const struct wire_monitor_events *ev);
 
 #endif

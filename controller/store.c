@@ -8,6 +8,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "bytes.h"
 #include "log.h"
 #include "store_check.h"
 
@@ -92,22 +93,15 @@ int stx_u64_get(struct store_txn *t, const char *key, uint64_t *v)
 		return rc;
 	if (val.mv_size != 8)
 		return -EIO;
-	for (int i = 0; i < 8; i++)
-		*v = (*v << 8) | ((const uint8_t *)val.mv_data)[i];
+	*v = bytes_get_be64(val.mv_data);
 	return 0;
-}
-
-void stx_be64_put(uint8_t b[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		b[i] = (uint8_t)v;
 }
 
 int stx_u64_put(struct store_txn *t, const char *key, uint64_t v)
 {
 	uint8_t b[8];
 
-	stx_be64_put(b, v);
+	bytes_put_be64(b, v);
 	return stx_put(t, t->s->meta, key, b, sizeof(b));
 }
 
@@ -603,7 +597,7 @@ static int store_log(struct store_txn *t, const void *buf, size_t len, const str
 	rc = stx_u64_put(t, "revision", *rev);
 	if (rc < 0)
 		return rc;
-	stx_be64_put(key, *rev);
+	bytes_put_be64(key, *rev);
 	rc = stx_errno(mdb_put(t->txn, t->s->changes, &k, &v, 0));
 	if (rc == 0 && c->idem[0]) {
 		char fp[STORE_FP_HEX + 1];

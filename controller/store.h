@@ -153,11 +153,12 @@ int store_admin_hash_set(struct store *s, const uint8_t hash[32]);
  * cluster (snapshots carry it). A store that starts from scratch (data
  * reset, new cluster) gets a new one, which tells agents that revisions
  * from before mean nothing here (see wire.h). It is created with the first
- * write: raft_fsm.c calls store_id_ensure with the bytes of each log entry
- * before applying it, so the first entry decides; that entry carries its
- * proposer's random 64-bit tag, so every replica derives the same id and a
- * cluster started from scratch a new one. store_apply (no Raft: tests,
- * bench) creates none: call store_id_ensure(s, NULL, 0) for a random one.
+ * write: raft_fsm.c gives store_batch_apply the bytes of each log entry,
+ * which creates it in that entry's own transaction, so the first entry
+ * decides; that entry carries its proposer's random 64-bit tag, so every
+ * replica derives the same id and a cluster started from scratch a new
+ * one. store_apply (no Raft: tests, bench) creates none: call
+ * store_id_ensure(s, NULL, 0) for a random one.
  *
  * Fills out and returns 0; -ENOENT (out "") while the store has none (no
  * write yet, or a store from before identities: it keeps none), -EIO. */
@@ -171,16 +172,44 @@ int store_id_ensure(struct store *s, const void *seed, size_t len);
 
 /* Raft state machine support (store_raft.c).
  *
- * Applies the command cmd carried by Raft log entry index in ONE write
- * transaction that also records index as the applied index; an index at or
- * below the recorded one is skipped (res->skipped, nothing done) so that a
- * replay after a restart changes nothing. A rejected command (bad bytes,
- * invalid body, conflict...) is a normal outcome: res->status >= 400 and
- * res->err say why, the state is unchanged but the index is recorded, and 0
- * is returned. Returns -EINVAL (bad arguments) or -EIO (LMDB failure: nothing
- * recorded, the entry must be applied again). Release res in every case. */
+ * Applies the command cmd carried by Raft log entry index inside the open
+ * batch (one LMDB write transaction held across entries; opened by the
+ * first entry), in the entry's own nested transaction that also creates
+ * the store identity from seed (the entry's bytes, see store_id_ensure;
+ * NULL: none) and records index as the applied index; an index at or below
+ * the recorded one is skipped (res->skipped, nothing done) so that a replay
+ * after a restart changes nothing. A rejected command (bad bytes, invalid
+ * body, conflict...) is a normal outcome: res->status >= 400 and res->err
+ * say why, the state is unchanged but the index is recorded, and 0 is
+ * returned. Returns -EINVAL (bad arguments) or -EIO (LMDB failure: this
+ * entry left no trace, the entries before it in the batch are intact, the
+ * entry must be applied again). Release res in every case. Nothing of the
+ * batch is visible to readers (nor durable) before store_batch_commit. */
+int store_batch_apply(struct store *s, uint64_t index, const void *seed, size_t seed_len,
+		      const void *cmd, size_t len, struct store_result *res);
+
+/* Entries applied in the open batch (0: none open). */
+unsigned store_batch_size(struct store *s);
+
+/* Commits the open batch (0 if none is open). On -EIO every entry of the
+ * batch is lost to the store although store_batch_apply accepted it: the
+ * caller must re-apply them (the Raft FSM stops the process, and the
+ * restart replays the log). */
+int store_batch_commit(struct store *s);
+
+/* store_batch_apply of one entry (no identity seed) and its commit. */
 int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
 		      struct store_result *res);
+
+/* Store under a Raft log (raft_node_new): commits stop flushing LMDB's meta
+ * page (MDB_NOMETASYNC). A commit's data pages are still flushed, but
+ * after a power loss the store may come back at the transaction before its
+ * last commit; the entries it loses are in the durable Raft log, which
+ * replays them (docs/ARCHITECTURE.md, "Replication"). 0 or -EIO. */
+int store_raft_durability(struct store *s);
+
+/* Flushes everything committed to disk (mdb_env_sync). 0 or -EIO. */
+int store_sync(struct store *s);
 
 /* The index of the last applied Raft entry (0 if none). */
 uint64_t store_applied_index(struct store *s);
@@ -188,14 +217,16 @@ uint64_t store_applied_index(struct store *s);
 /* A logical dump of every replicated table (all but the node-local admin
  * hash) from one read transaction, with the applied index in its header.
  * On success *buf (malloc'd, caller frees), *len and, if not NULL, *index
- * (the applied index it holds) are set and 0 is returned; -ENOMEM, -EIO. */
+ * (the applied index it holds) are set and 0 is returned; -ENOMEM, -EIO,
+ * -EBUSY (a batch is open: commit it first). */
 int store_snapshot(struct store *s, void **buf, size_t *len, uint64_t *index);
 
 /* Replaces the whole replicated state with a store_snapshot dump, in one
  * write transaction (all or nothing); the admin hash is kept. A snapshot
  * whose applied index is not newer than the store's is not loaded (*skipped
  * true if skipped is not NULL): the store already holds a later state of
- * the same log. Returns 0, -EPROTO (malformed: nothing changed), -EIO. */
+ * the same log. Returns 0, -EPROTO (malformed: nothing changed), -EIO,
+ * -EBUSY (a batch is open: commit it first). */
 int store_restore(struct store *s, const void *buf, size_t len, bool *skipped);
 
 /* Writes every key and value of every table, in order, to fp as hex lines;

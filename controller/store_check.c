@@ -261,7 +261,7 @@ static void sc_refuse(const struct sc_file *f, int rc)
 		log_err("%s is damaged path=%s page=%zu (not the page its tree names); %s", SC_FILE,
 			f->path, f->bad_pgno, remedy);
 	else
-		log_err("cannot check %s path=%s err=%s", SC_FILE, f->path, strerror(-rc));
+		log_err("cannot check %s path=%s err=%s", SC_FILE, f->path, log_errname(-rc));
 }
 
 int store_check_file(const char *dir)

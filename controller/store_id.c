@@ -52,8 +52,9 @@ int store_id_get(struct store *s, char out[STORE_ID_HEX + 1])
 }
 
 /* Puts the identity derived from seed (random if NULL) unless the store
- * already has one or has applied a Raft entry. Sets *created. */
-static int store_id_put(struct store_txn *t, const void *seed, size_t len, bool *created)
+ * already has one or has applied a Raft entry. Sets *created. Also called
+ * inside a Raft entry's own transaction (store_raft.c). */
+int stx_id_put(struct store_txn *t, const void *seed, size_t len, bool *created)
 {
 	uint8_t raw[STORE_ID_HEX / 2];
 	char hex[STORE_ID_HEX + 1];
@@ -88,7 +89,7 @@ int store_id_ensure(struct store *s, const void *seed, size_t len)
 	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
 	if (rc < 0)
 		return rc;
-	rc = store_id_put(&t, seed, len, &created);
+	rc = stx_id_put(&t, seed, len, &created);
 	if (rc == 0 && created)
 		rc = stx_errno(mdb_txn_commit(t.txn));
 	else

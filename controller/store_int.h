@@ -47,6 +47,8 @@ struct store {
 	MDB_dbi changes;	      /* the change log */
 	MDB_dbi idem;		      /* idempotency keys of commands in the change log */
 	size_t window;		      /* change-log entries kept */
+	MDB_txn *batch;		      /* open batch of Raft entries (store_raft.c) */
+	unsigned batch_n;	      /* entries applied in it */
 };
 
 /* One write (or read) transaction in progress. */
@@ -72,9 +74,6 @@ int store_read_begin(struct store *s, struct store_txn *t);
 
 /* Parses a stored object; NULL if corrupt. */
 json_t *stx_parse(const MDB_val *v);
-
-/* Writes v as 8 big-endian bytes. */
-void stx_be64_put(uint8_t b[8], uint64_t v);
 
 /* Translates an LMDB error into -errno (MDB_NOTFOUND -> -ENOENT, else -EIO). */
 int stx_errno(int rc);
@@ -105,6 +104,10 @@ int stx_ref_del(struct store_txn *t, const char *parent, const char *child);
  * returns non-zero, which is returned; 0 when all were visited. */
 int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
 		    int (*cb)(struct store_txn *t, const char *child, void *arg), void *arg);
+
+/* Creates the store identity in t (store_id.c, store_id_ensure) unless the
+ * store has one or has applied a Raft entry; sets *created. 0 or -EIO. */
+int stx_id_put(struct store_txn *t, const void *seed, size_t len, bool *created);
 
 /* Per-kind logic (store_kinds.c). prepare: obj is the new object (create
  * body, or old object with the patch merged in; old NULL on create): checks

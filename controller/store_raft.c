@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "log.h"
 
 #define STORE_APPLIED_KEY "raft_applied" /* meta: index of the last applied entry */
@@ -27,28 +28,6 @@ static int store_tables(struct store *s, MDB_dbi dbis[STORE_N_TABLES])
 	dbis[n++] = s->changes;
 	dbis[n++] = s->idem;
 	return n;
-}
-
-static uint32_t store_be32_get(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void store_be32_put(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static uint64_t store_be64_read(const uint8_t *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
 }
 
 uint64_t store_applied_index(struct store *s)
@@ -87,27 +66,51 @@ static int store_entry_run(struct store_txn *t, const void *cmd, size_t len,
 	return rc;
 }
 
-int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
-		      struct store_result *res)
+/* Fills res as the answer to an entry the store could not apply. */
+static int store_entry_failed(struct store_result *res, uint64_t index)
+{
+	log_err("cannot apply entry index=%llu", (unsigned long long)index);
+	store_result_release(res);
+	memset(res, 0, sizeof(*res));
+	res->status = 500;
+	model_error_set(&res->err, "internal_error", NULL, "store failure");
+	return -EIO;
+}
+
+int store_batch_apply(struct store *s, uint64_t index, const void *seed, size_t seed_len,
+		      const void *cmd, size_t len, struct store_result *res)
 {
 	struct store_txn t = {.s = s};
+	bool created = false;
 	uint64_t applied;
 	int rc;
 
 	if (!res)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
-	if (!s || index == 0)
+	if (!s || index == 0 || (!seed && seed_len))
 		return -EINVAL;
-	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
+	if (!s->batch) {
+		rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &s->batch));
+		if (rc < 0) {
+			s->batch = NULL;
+			return store_entry_failed(res, index);
+		}
+		s->batch_n = 0;
+	}
+	/* the entry's own child of the batch: an LMDB failure undoes only it */
+	rc = stx_errno(mdb_txn_begin(s->env, s->batch, 0, &t.txn));
 	if (rc < 0)
-		return rc;
+		return store_entry_failed(res, index);
 	rc = stx_u64_get(&t, STORE_APPLIED_KEY, &applied);
 	if (rc == 0 && index <= applied) {
 		mdb_txn_abort(t.txn);
 		res->skipped = true;
 		return 0;
 	}
+	/* the first entry names the store (store.h, store_id_ensure) */
+	if (rc == 0 && seed)
+		rc = stx_id_put(&t, seed, seed_len, &created);
 	if (rc == 0) {
 		rc = store_entry_run(&t, cmd, len, res);
 		if (rc < 0 && res->status == 500) /* LMDB failure: retry, never skip */
@@ -116,15 +119,62 @@ int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t l
 	}
 	if (rc == 0)
 		rc = stx_u64_get(&t, "revision", &res->revision);
-	if (rc == 0)
-		return stx_errno(mdb_txn_commit(t.txn));
+	if (rc < 0)
+		goto out_abort;
+	rc = stx_errno(mdb_txn_commit(t.txn)); /* into the batch */
+	if (rc < 0)
+		return store_entry_failed(res, index);
+	s->batch_n++;
+	if (created)
+		log_info("store identity created from=\"first log entry\" index=%llu",
+			 (unsigned long long)index);
+	return 0;
 out_abort:
 	mdb_txn_abort(t.txn);
-	log_err("cannot apply entry index=%llu", (unsigned long long)index);
-	store_result_release(res);
-	res->status = 500;
-	model_error_set(&res->err, "internal_error", NULL, "store failure");
-	return -EIO;
+	return store_entry_failed(res, index);
+}
+
+unsigned store_batch_size(struct store *s)
+{
+	return s && s->batch ? s->batch_n : 0;
+}
+
+int store_batch_commit(struct store *s)
+{
+	int rc;
+
+	if (!s || !s->batch)
+		return 0;
+	rc = stx_errno(mdb_txn_commit(s->batch));
+	if (rc < 0)
+		log_err("cannot commit a batch of entries count=%u", s->batch_n);
+	s->batch = NULL;
+	s->batch_n = 0;
+	return rc;
+}
+
+int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
+		      struct store_result *res)
+{
+	int rc = store_batch_apply(s, index, NULL, 0, cmd, len, res);
+
+	if (rc == 0 && store_batch_commit(s) < 0)
+		return store_entry_failed(res, index);
+	return rc;
+}
+
+int store_raft_durability(struct store *s)
+{
+	if (!s)
+		return -EINVAL;
+	return stx_errno(mdb_env_set_flags(s->env, MDB_NOMETASYNC, 1));
+}
+
+int store_sync(struct store *s)
+{
+	if (!s)
+		return -EINVAL;
+	return stx_errno(mdb_env_sync(s->env, 1));
 }
 
 /* Appends one record (table, key, value) to the growing buffer. */
@@ -147,8 +197,8 @@ static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table
 	}
 	p = *buf + *len;
 	p[0] = table;
-	store_be32_put(p + 1, (uint32_t)k->mv_size);
-	store_be32_put(p + 5, (uint32_t)v->mv_size);
+	bytes_put_be32(p + 1, (uint32_t)k->mv_size);
+	bytes_put_be32(p + 5, (uint32_t)v->mv_size);
 	memcpy(p + 9, k->mv_data, k->mv_size);
 	memcpy(p + 9 + k->mv_size, v->mv_data, v->mv_size);
 	*len += need;
@@ -186,6 +236,8 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
 
 	if (!s || !out || !out_len)
 		return -EINVAL;
+	if (s->batch)
+		return -EBUSY; /* it would miss the batch's entries */
 	n = store_tables(s, dbis);
 	rc = store_read_begin(s, &t);
 	if (rc < 0)
@@ -201,8 +253,8 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
 		return rc;
 	}
 	memcpy(buf, STORE_SNAP_MAGIC, 4);
-	stx_be64_put(buf + 4, applied);
-	store_be32_put(buf + 12, (uint32_t)n);
+	bytes_put_be64(buf + 4, applied);
+	bytes_put_be32(buf + 12, (uint32_t)n);
 	*out = buf;
 	*out_len = len;
 	if (index)
@@ -216,15 +268,15 @@ static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 	size_t off = STORE_SNAP_HDR;
 
 	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0 ||
-	    store_be32_get(b + 12) != (uint32_t)n_tables)
+	    bytes_get_be32(b + 12) != (uint32_t)n_tables)
 		return -EPROTO;
 	while (off < len) {
 		size_t kl, vl;
 
 		if (len - off < 9 || b[off] >= n_tables)
 			return -EPROTO;
-		kl = store_be32_get(b + off + 1);
-		vl = store_be32_get(b + off + 5);
+		kl = bytes_get_be32(b + off + 1);
+		vl = bytes_get_be32(b + off + 5);
 		if (kl == 0 || kl > 511 || len - off - 9 < kl + vl)
 			return -EPROTO;
 		off += 9 + kl + vl;
@@ -247,7 +299,7 @@ static int store_snap_load(struct store_txn *t, const uint8_t *b, size_t len)
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = stx_errno(mdb_drop(t->txn, dbis[i], 0));
 	for (size_t off = STORE_SNAP_HDR; off < len && rc == 0;) {
-		size_t kl = store_be32_get(b + off + 1), vl = store_be32_get(b + off + 5);
+		size_t kl = bytes_get_be32(b + off + 1), vl = bytes_get_be32(b + off + 5);
 		MDB_val k = {.mv_size = kl, .mv_data = (void *)(b + off + 9)};
 		MDB_val val = {.mv_size = vl, .mv_data = (void *)(b + off + 9 + kl)};
 
@@ -267,12 +319,14 @@ int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 
 	if (!s || !buf)
 		return -EINVAL;
+	if (s->batch)
+		return -EBUSY; /* its writer lock is this thread's */
 	rc = store_snap_check(buf, len, STORE_N_TABLES);
 	if (rc < 0) {
 		log_err("malformed snapshot len=%zu", len);
 		return rc;
 	}
-	snap = store_be64_read(buf + 4);
+	snap = bytes_get_be64(buf + 4);
 	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
 	if (rc < 0)
 		return rc;

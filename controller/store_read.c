@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
+
 /* Opens a read transaction into t. */
 int store_read_begin(struct store *s, struct store_txn *t)
 {
@@ -265,13 +267,11 @@ int store_load_topology(struct store *s, struct topology *out)
 	return rc;
 }
 
+/* The revision a change-log key names (8 bytes, big-endian: the keys sort
+ * in revision order). */
 static uint64_t store_be64_get(const MDB_val *k)
 {
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < k->mv_size && i < 8; i++)
-		v = (v << 8) | ((const uint8_t *)k->mv_data)[i];
-	return v;
+	return k->mv_size == 8 ? bytes_get_be64(k->mv_data) : 0;
 }
 
 /* Appends the change-log entries from revision `from` on to out. */
@@ -282,7 +282,7 @@ static int store_changes_collect(struct store_txn *t, uint64_t from, json_t *out
 	MDB_cursor *cur;
 	int rc;
 
-	stx_be64_put(key, from);
+	bytes_put_be64(key, from);
 	rc = mdb_cursor_open(t->txn, t->s->changes, &cur);
 	if (rc)
 		return stx_errno(rc);
@@ -524,7 +524,7 @@ static int store_topo_replay(struct store_txn *t, struct topology *topo, uint64_
 	MDB_cursor *cur;
 	int rc, ret = 0;
 
-	stx_be64_put(key, from);
+	bytes_put_be64(key, from);
 	rc = mdb_cursor_open(t->txn, t->s->changes, &cur);
 	if (rc)
 		return stx_errno(rc);

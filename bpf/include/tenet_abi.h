@@ -17,9 +17,10 @@
  * their port (every fixed IPv4; source checks), FDB carries the port's first
  * IPv4 and port security, tunnel source drop reasons; 5: every drop cause
  * its own reason (IPv6, ND, VLAN, IPv4 and ARP spoofing apart from MAC), port
- * drops by reason (tn_port_drops).
+ * drops by reason (tn_port_drops); 6: the drop monitor (tn_monitor,
+ * tn_monitor_cpu, tn_events: sampled drop events in a ring buffer).
  */
-#define TN_ABI_VERSION 5
+#define TN_ABI_VERSION 6
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -247,6 +248,52 @@ struct tn_port_drop_key {
 	__u32 reason; /* a TN_DROP_* */
 };
 
+/*
+ * The drop monitor (`tenetctl monitor`). tn_monitor, an array of one
+ * element the agent writes, turns it on; while on, every drop is offered to
+ * tn_monitor_drop (bpf/monitor.bpf.c), which keeps one of every `sample`
+ * drops per CPU, at most `burst` events per CPU per millisecond, and writes
+ * a struct tn_drop_event into the ring buffer tn_events. None of these maps
+ * is pinned: a restarted agent starts with the monitor off.
+ */
+#define TN_MON_SNAP_LEN 96 /* packet bytes an event carries (headers) */
+#define TN_MON_RING_SIZE (256 * 1024) /* bytes of tn_events */
+#define TN_MON_BURST 8 /* default events per CPU per millisecond */
+
+struct tn_monitor {
+	__u32 on; /* 1: drops emit events; 0: off (one array lookup per drop) */
+	__u32 port_id; /* only drops from this port (port_id of tn_ifport); 0: all */
+	__u32 sample; /* one event for every `sample` drops per CPU; 0 and 1: every drop */
+	__u32 burst; /* at most this many events per CPU per ms; 0: TN_MON_BURST */
+};
+
+/* Per-CPU state of the sampler and rate limit (percpu array of one). */
+struct tn_monitor_cpu {
+	__u64 window_ns; /* start of the current 1 ms window (bpf_ktime_get_ns) */
+	__u32 n_window; /* events written in that window */
+	__u32 seen; /* drops offered (sampling counter) */
+	__u32 lost; /* events left out by the rate limit or a full ring since the
+		     * last event written on this CPU */
+	__u32 pad; /* zero */
+};
+
+#define TN_DROP_EV_F_PORT 0x1 /* from a local port: port_id and vni are set */
+
+/* One drop, as the ring buffer carries it (and MONITOR_EVENTS, wire.h). */
+struct tn_drop_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns(); on the wire: CLOCK_REALTIME ns */
+	__u32 port_id; /* ingress port (TN_DROP_EV_F_PORT), else 0 */
+	__u32 ifindex; /* interface the packet arrived on (skb->ifindex) */
+	__u32 reason; /* a TN_DROP_* */
+	__u32 vni; /* network of the ingress port (TN_DROP_EV_F_PORT), else 0 */
+	__u32 len; /* packet length */
+	__u16 snap_len; /* bytes valid in data: min(len, TN_MON_SNAP_LEN) */
+	__u16 flags; /* TN_DROP_EV_F_* */
+	__u32 lost; /* events this CPU left out before this one (rate, ring full) */
+	__u32 pad; /* zero */
+	__u8 data[TN_MON_SNAP_LEN]; /* the packet's first bytes, from the Ethernet header */
+};
+
 _Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_lport) == 32, "abi");
 _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
@@ -266,5 +313,8 @@ _Static_assert(sizeof(struct tn_ifport) == 24, "abi");
 _Static_assert(sizeof(struct tn_config) == 16, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
+_Static_assert(sizeof(struct tn_monitor) == 16, "abi");
+_Static_assert(sizeof(struct tn_monitor_cpu) == 24, "abi");
+_Static_assert(sizeof(struct tn_drop_event) == 40 + TN_MON_SNAP_LEN, "abi");
 
 #endif /* TENET_ABI_H */

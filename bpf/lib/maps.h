@@ -6,8 +6,8 @@
  * both include this header, so the definitions are __weak: `bpftool gen
  * object` merges them into one map each in tenet.bpf.o. The ABI maps are
  * pinned by name (TN_PIN_*) under the agent's pin_root_path so they survive
- * an agent restart; tn_trace (tests only) and the tail-call program arrays
- * (defined by each entry file) are not pinned.
+ * an agent restart; tn_trace (tests only), the drop monitor's maps and the
+ * tail-call program arrays (defined by each entry file) are not pinned.
  */
 #ifndef TN_BPF_MAPS_H
 #define TN_BPF_MAPS_H
@@ -116,5 +116,27 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tn_trace);
 } tn_trace SEC(".maps") __weak;
+
+/* The drop monitor (tenet_abi.h): its switch, written by the agent, the
+ * per-CPU sampler state and the events. Not pinned: every load starts with
+ * the monitor off. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tn_monitor);
+} tn_monitor SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tn_monitor_cpu);
+} tn_monitor_cpu SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, TN_MON_RING_SIZE);
+} tn_events SEC(".maps") __weak;
 
 #endif /* TN_BPF_MAPS_H */

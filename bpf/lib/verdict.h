@@ -166,12 +166,18 @@ static __always_inline void tn_trace_clone(__u32 ifindex, __be32 remote_ip4)
 	t->n_clone = n + 1;
 }
 
+/* The drop monitor (bpf/monitor.bpf.c): offers one drop to it. A global
+ * function, verified once on its own, so no drop site inlines it. */
+extern int tn_monitor_drop(struct __sk_buff *skb, __u32 reason, __u32 in_slot);
+
 /*
  * Drops the packet for reason (a TN_DROP_*), counted globally and against
- * the ingress port's slot in_slot (0: none). Returns TC_ACT_SHOT.
+ * the ingress port's slot in_slot (0: none), and offered to the drop
+ * monitor. Returns TC_ACT_SHOT.
  */
 static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in_slot)
 {
+	tn_monitor_drop(skb, reason, in_slot);
 	tn_stat_inc(reason);
 	tn_port_count(in_slot, TN_PORT_DROP, skb->len);
 	tn_port_drop_count(in_slot, reason);

@@ -99,6 +99,11 @@ tctl port delete "$pid" >/dev/null || die "port delete"
 poll 20 wait_rev || die "delete not acked by every affected agent"
 ok "a port create and delete are acked by every agent"
 
+# a fake datapath has no programs, so no drops to monitor: a clear refusal
+out=$(tctl monitor fk1 --seconds 1 2>&1) && die "monitor of a fake datapath succeeded: $out"
+printf '%s' "$out" | grep -q 'no datapath to monitor' || die "monitor of a fake datapath: $out"
+ok "tenetctl monitor of a fake datapath: $out"
+
 [ ! -e "$TMP/bpffs/tenet" ] || die "a fake agent pinned something"
 ! ip link show "$TUN" >/dev/null 2>&1 || die "a fake agent created a tunnel device"
 ok "no pins, no tunnel device"

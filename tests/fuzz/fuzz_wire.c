@@ -1,8 +1,9 @@
 /* fuzz_wire.c - libFuzzer target for the southbound codec: wire_decode must
  * never crash, and whatever it accepts must encode back and decode to the
- * same bytes. Inputs starting with 0xff also fill a TRACE and a TRACE_REPLY
- * field by field from the bytes that follow (their arrays are long enough
- * that mutation alone rarely reaches them): each must round-trip exactly.
+ * same bytes. Inputs starting with 0xff also fill a TRACE, a TRACE_REPLY, a
+ * MONITOR and a MONITOR_EVENTS field by field from the bytes that follow
+ * (their arrays are long enough that mutation alone rarely reaches them):
+ * each must round-trip exactly.
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -14,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/types.h>
+
+#include "tenet_abi.h"
 #include "wire.h"
 
 /* Encodes m, decodes it and checks the result is byte-identical. */
@@ -51,6 +55,36 @@ static void fuzz_trace(const uint8_t *data, size_t size)
 	fuzz_roundtrip(&m);
 }
 
+/* MONITOR and MONITOR_EVENTS with fields taken from data; the events' drop
+ * reasons made valid so most batches encode. */
+static void fuzz_monitor(const uint8_t *data, size_t size)
+{
+	static struct wire_monitor_events e;
+	struct wire_msg m = {.type = WIRE_MONITOR};
+	uint32_t f[4] = {0};
+	size_t n = size < sizeof(f) ? size : sizeof(f);
+
+	memcpy(f, data, n);
+	m.monitor.id = f[0];
+	m.monitor.on = f[1] & 1;
+	m.monitor.port_id = f[2];
+	m.monitor.timeout_s = f[3];
+	fuzz_roundtrip(&m);
+	memset(&e, 0, sizeof(e));
+	n = size < sizeof(e) ? size : sizeof(e);
+	memcpy(&e, data, n);
+	e.n %= WIRE_MONITOR_BATCH + 1;
+	for (uint32_t i = 0; i < e.n; i++) {
+		struct tn_drop_event ev;
+
+		memcpy(&ev, e.ev[i], sizeof(ev));
+		ev.reason = TN_DROP_FIRST + ev.reason % (TN_STAT_MAX - TN_DROP_FIRST);
+		memcpy(e.ev[i], &ev, sizeof(ev));
+	}
+	m = (struct wire_msg){.type = WIRE_MONITOR_EVENTS, .events = &e};
+	fuzz_roundtrip(&m);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_msg m, again;
@@ -58,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len, len2;
 
 	if (size && data[0] == 0xff)
-		fuzz_trace(data + 1, size - 1);
+		fuzz_trace(data + 1, size - 1), fuzz_monitor(data + 1, size - 1);
 	if (wire_decode(data, size, &m) != 0)
 		return 0;
 	if (wire_encode(&m, &buf, &len) != 0)

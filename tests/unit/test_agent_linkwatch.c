@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,14 +20,39 @@
 
 /* Test fixture. */
 struct fx {
-	struct event_base *base; /* the loop */
-	struct linkwatch *lw;	 /* under test */
-	int changes;		 /* callbacks */
+	struct event_base *base;    /* the loop */
+	struct linkwatch *lw;	    /* under test */
+	int changes;		    /* callbacks */
+	char seen[32][IF_NAMESIZE]; /* names reported since fx_forget */
+	size_t n_seen;		    /* used entries of seen */
 };
 
-static void fx_changed(void *arg)
+static void fx_changed(void *arg, const char *const *names, size_t n)
 {
-	((struct fx *)arg)->changes++;
+	struct fx *f = arg;
+
+	f->changes++;
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(names[i], names[j]); /* each once */
+		if (f->n_seen < 32)
+			snprintf(f->seen[f->n_seen++], IF_NAMESIZE, "%s", names[i]);
+	}
+}
+
+/* Whether name was reported since the last fx_forget. */
+static bool fx_saw(const struct fx *f, const char *name)
+{
+	for (size_t i = 0; i < f->n_seen; i++)
+		if (!strcmp(f->seen[i], name))
+			return true;
+	return false;
+}
+
+static void fx_forget(struct fx *f)
+{
+	f->n_seen = 0;
 }
 
 static int group_setup(void **state)
@@ -66,15 +93,25 @@ static void test_links(void **state)
 	wc = if_nametoindex("wc");
 	assert_true(fx_wait(&f, "wc", wc));
 	assert_true(f.changes > 0);
+	assert_true(fx_saw(&f, "wc"));
+	assert_false(fx_saw(&f, "wa")); /* only what changed is reported */
+	fx_forget(&f);
 
+	/* a rename reports the name given up and the name taken */
 	assert_int_equal(system("ip link set wc name we"), 0);
 	assert_true(fx_wait(&f, "we", wc));
 	assert_int_equal(linkwatch_ifindex(f.lw, "wc"), 0);
+	assert_true(fx_saw(&f, "wc"));
+	assert_true(fx_saw(&f, "we"));
+	assert_false(fx_saw(&f, "wb"));
+	fx_forget(&f);
 
 	assert_int_equal(system("ip link del we"), 0); /* takes wd too */
 	assert_true(fx_wait(&f, "we", 0));
 	assert_true(fx_wait(&f, "wd", 0));
 	assert_int_equal(linkwatch_count(f.lw), 3);
+	assert_true(fx_saw(&f, "we"));
+	assert_true(fx_saw(&f, "wd"));
 
 	linkwatch_destroy(&f.lw);
 	assert_null(f.lw);

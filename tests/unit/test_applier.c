@@ -1,6 +1,7 @@
 /* test_applier.c - the agent's applier on plain (unpinned) BPF maps of the
  * ABI sizes: snapshot, delta, gap refusal, link changes filling derived
- * fields, reconciling snapshot, restart from the maps, port counter slots.
+ * fields, reconciling snapshot, restart from the maps, port counter slots,
+ * ports swapping interfaces.
  * Needs root (bpf()). */
 #include <errno.h>
 #include <setjmp.h>
@@ -167,7 +168,7 @@ static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id,
 		return r;
 	v.flags = (remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL) | TN_FDB_F_PORT_SECURITY;
 	v.ip4 = htonl(0x0a000000 | port_id); /* kept as compiled */
-	v.ifindex = 777; /* garbage the applier must overwrite */
+	v.ifindex = 777;		     /* garbage the applier must overwrite */
 	memcpy(r.val, &v, sizeof(v));
 	return r;
 }
@@ -597,6 +598,49 @@ static void test_restart_rebuilds(void **state)
 	assert_int_equal(applier_rev(f->a), 0);
 }
 
+/* Two ports swap interfaces in one delta: each tn_ifindex entry ends up
+ * with its new owner (entries given up are deleted before any is written),
+ * and FDB entries follow. Then one interface is renamed to a name no port
+ * binds: only the port bound to it goes down. */
+static void test_ports_swap(void **state)
+{
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	const char *names[] = {"vm1", "vm1x"};
+	struct tn_ifport v;
+	uint32_t ifx = 11;
+
+	f->links[f->n_links++] = (struct fake_link){"vm2", 12};
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	rows[0] = lport_row(1, "vm2", mac_a);
+	rows[1] = lport_row(2, "vm1", mac_b);
+	f->n_changes = 0;
+	assert_int_equal(applier_delta(f->a, 5, 6, rows, 2), 0);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 12);
+	assert_int_equal(fdb_get(f, mac_b).ifindex, 11);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_IFINDEX], &ifx, &v), 0);
+	assert_int_equal(v.port_id, 2);
+	assert_true(v.slot > 0);
+	ifx = 12;
+	assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_IFINDEX], &ifx, &v), 0);
+	assert_int_equal(v.port_id, 1);
+	assert_true(v.slot > 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_IFINDEX], 4), 2);
+	assert_int_equal(f->n_changes, 4); /* each released, each attached anew */
+
+	/* vm1 (port 2's, index 11) is renamed vm1x */
+	f->links[0].name = "vm1x";
+	f->n_changes = 0;
+	assert_int_equal(applier_links_changed(f->a, names, 2), 0);
+	assert_int_equal(f->n_changes, 1);
+	assert_int_equal(f->changes[0].port_id, 2);
+	assert_int_equal(f->changes[0].ifindex, 0);
+	assert_int_equal(fdb_get(f, mac_b).ifindex, 0);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 12);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_IFINDEX], 4), 1);
+}
+
 /* The state file keeps the controller store's identity with the revision;
  * a reset for another store zeroes the revision but keeps the maps; a file
  * from before identities still loads. */
@@ -650,6 +694,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_restart_rebuilds, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_port_slots, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_store_id_kept, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_ports_swap, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * file:line), levels, the run-time level (log_set_level, SIGUSR1/SIGUSR2)
  * and its one-time announcement. */
 #include <regex.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -86,6 +87,15 @@ static void test_format_and_levels(void **state)
 	assert_int_equal(log_level_parse(NULL), -1);
 }
 
+static void test_errname(void **state)
+{
+	(void)state;
+	assert_string_equal(log_errname(-ENOENT), "ENOENT");
+	assert_string_equal(log_errname(EAGAIN), "EAGAIN");
+	assert_string_equal(log_errname(0), "0");
+	assert_string_equal(log_errname(-4000), "E4000");
+}
+
 static void test_runtime_level(void **state)
 {
 	const char *out;
@@ -127,6 +137,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_format_and_levels),
+	    cmocka_unit_test(test_errname),
 	    cmocka_unit_test(test_runtime_level),
 	    cmocka_unit_test(test_signals),
 	};

@@ -56,11 +56,31 @@ static void assert_rows_equal(const struct wire_row *a, const struct wire_row *b
 }
 
 /* A set of valid messages of every type. */
-#define N_SAMPLES 15
+#define N_SAMPLES 19
 #define STORE_ID  "0123456789abcdef0123456789abcdef"
 static struct wire_row sample_rows[12];
 static struct wire_port_status sample_ports[3];
 static struct wire_trace_reply sample_reply;
+static struct wire_monitor_events sample_events;
+
+/* A valid drop event at ev (WIRE_DROP_EVENT_LEN bytes) from seed. */
+static void event_make(uint8_t *ev, uint32_t seed)
+{
+	struct tn_drop_event e = {.ts_ns = 1700000000000000000ull + seed,
+				  .port_id = seed,
+				  .ifindex = seed + 1,
+				  .reason = TN_DROP_FIRST + seed % (TN_STAT_MAX - TN_DROP_FIRST),
+				  .vni = seed & 0xffffff,
+				  .len = 60 + seed,
+				  .snap_len =
+				      TN_MON_SNAP_LEN < 60 + seed ? TN_MON_SNAP_LEN : 60 + seed,
+				  .flags = seed & 1 ? TN_DROP_EV_F_PORT : 0,
+				  .lost = seed * 3};
+
+	for (int b = 0; b < e.snap_len; b++)
+		e.data[b] = (uint8_t)(seed + b);
+	memcpy(ev, &e, sizeof(e));
+}
 
 static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b);
 
@@ -175,6 +195,31 @@ static struct wire_msg sample(int i)
 		sample_reply.err = ENOENT;
 		m.trace_reply = &sample_reply;
 		break;
+	case 15:
+		m.type = WIRE_MONITOR;
+		m.monitor = (struct wire_monitor){
+		    .id = 0xffffffffu, .on = true, .port_id = 7, .timeout_s = WIRE_MONITOR_MAX_S};
+		break;
+	case 16:
+		m.type = WIRE_MONITOR;
+		m.monitor = (struct wire_monitor){.id = 2};
+		break;
+	case 17:
+		m.type = WIRE_MONITOR_EVENTS;
+		memset(&sample_events, 0, sizeof(sample_events));
+		sample_events.id = 9;
+		sample_events.n = WIRE_MONITOR_BATCH;
+		for (uint32_t e = 0; e < WIRE_MONITOR_BATCH; e++)
+			event_make(sample_events.ev[e], e);
+		m.events = &sample_events;
+		break;
+	case 18:
+		m.type = WIRE_MONITOR_EVENTS;
+		memset(&sample_events, 0, sizeof(sample_events));
+		sample_events.id = 10;
+		sample_events.err = EOPNOTSUPP;
+		m.events = &sample_events;
+		break;
 	default:
 		m.type = WIRE_HEARTBEAT;
 		m.ack.rev = 77;
@@ -226,6 +271,8 @@ static void test_roundtrip(void **state)
 			break;
 		case WIRE_TRACE:
 		case WIRE_TRACE_REPLY:
+		case WIRE_MONITOR:
+		case WIRE_MONITOR_EVENTS:
 			assert_msg_equal(&d, &m);
 			break;
 		default:
@@ -473,6 +520,122 @@ static void test_trace_strict(void **state)
 	r.err = EIO;
 	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
 	m.trace_reply = NULL;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+}
+
+/* Packs a MONITOR_EVENTS of id 1 and err with n events from ev. */
+static int events_decode(uint32_t err, const uint8_t (*ev)[WIRE_DROP_EVENT_LEN], uint32_t n,
+			 uint32_t bin_len)
+{
+	struct pk k;
+
+	pk_head(&k, 5, WIRE_MONITOR_EVENTS);
+	msgpack_pack_uint32(&k.p, 1);
+	msgpack_pack_uint32(&k.p, err);
+	msgpack_pack_array(&k.p, n);
+	for (uint32_t i = 0; i < n; i++)
+		msgpack_pack_bin_with_body(&k.p, ev[i % 2], bin_len);
+	return pk_decode(&k);
+}
+
+/* MONITOR and MONITOR_EVENTS: a timeout within 1..WIRE_MONITOR_MAX_S when
+ * on and nothing but the id when off; at most WIRE_MONITOR_BATCH events,
+ * each exactly WIRE_DROP_EVENT_LEN bytes of a valid drop event, none with
+ * an error. */
+static void test_monitor_strict(void **state)
+{
+	static uint8_t ev[2][WIRE_DROP_EVENT_LEN];
+	static struct wire_monitor_events e;
+	struct wire_msg m = {.type = WIRE_MONITOR};
+	struct tn_drop_event bad;
+	struct pk k;
+	size_t len;
+	uint8_t *buf;
+
+	(void)state;
+	/* MONITOR: on with timeouts 0, 1, max, max + 1; off with a port or timeout */
+	for (int t = 0; t < 4; t++) {
+		static const uint32_t timeout[] = {0, 1, WIRE_MONITOR_MAX_S,
+						   WIRE_MONITOR_MAX_S + 1};
+
+		pk_head(&k, 6, WIRE_MONITOR);
+		msgpack_pack_uint32(&k.p, 1);
+		msgpack_pack_true(&k.p);
+		msgpack_pack_uint32(&k.p, 5);
+		msgpack_pack_uint32(&k.p, timeout[t]);
+		assert_int_equal(pk_decode(&k), t == 1 || t == 2 ? 0 : -EPROTO);
+	}
+	for (int t = 0; t < 3; t++) {
+		pk_head(&k, 6, WIRE_MONITOR);
+		msgpack_pack_uint32(&k.p, 1);
+		msgpack_pack_false(&k.p);
+		msgpack_pack_uint32(&k.p, t == 0 ? 5 : 0);
+		msgpack_pack_uint32(&k.p, t == 1 ? 5 : 0);
+		assert_int_equal(pk_decode(&k), t == 2 ? 0 : -EPROTO);
+	}
+	pk_head(&k, 6, WIRE_MONITOR); /* on is not a bool */
+	for (int i = 0; i < 4; i++)
+		msgpack_pack_uint32(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 5, WIRE_MONITOR); /* one element short */
+	msgpack_pack_uint32(&k.p, 1);
+	msgpack_pack_true(&k.p);
+	msgpack_pack_uint32(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	m.monitor = (struct wire_monitor){.on = true};
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.monitor = (struct wire_monitor){.port_id = 3};
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+
+	/* MONITOR_EVENTS */
+	event_make(ev[0], 1);
+	event_make(ev[1], 2);
+	assert_int_equal(events_decode(0, ev, 2, WIRE_DROP_EVENT_LEN), 0);
+	assert_int_equal(events_decode(0, ev, WIRE_MONITOR_BATCH, WIRE_DROP_EVENT_LEN), 0);
+	assert_int_equal(events_decode(0, ev, WIRE_MONITOR_BATCH + 1, WIRE_DROP_EVENT_LEN), -E2BIG);
+	assert_int_equal(events_decode(0, ev, 1, WIRE_DROP_EVENT_LEN - 1), -EPROTO);
+	assert_int_equal(events_decode(0, ev, 1, WIRE_DROP_EVENT_LEN + 1), -EPROTO);
+	assert_int_equal(events_decode(EOPNOTSUPP, ev, 1, WIRE_DROP_EVENT_LEN), -EPROTO);
+	assert_int_equal(events_decode(EOPNOTSUPP, ev, 0, WIRE_DROP_EVENT_LEN), 0);
+	assert_int_equal(events_decode(0x80000000u, ev, 0, WIRE_DROP_EVENT_LEN), -EPROTO);
+	/* each field of an event checked: a counter that is no drop, a
+	 * snapshot longer than the packet or TN_MON_SNAP_LEN, unknown flags,
+	 * padding */
+	for (int f = 0; f < 6; f++) {
+		memcpy(&bad, ev[0], sizeof(bad));
+		if (f == 0)
+			bad.reason = TN_STAT_RX_VIF;
+		else if (f == 1)
+			bad.reason = TN_STAT_MAX;
+		else if (f == 2)
+			bad.snap_len = (uint16_t)(bad.len + 1);
+		else if (f == 3)
+			bad.len = 1000, bad.snap_len = TN_MON_SNAP_LEN + 1;
+		else if (f == 4)
+			bad.flags = 2;
+		else
+			bad.pad = 1;
+		memcpy(ev[1], &bad, sizeof(bad));
+		assert_false(wire_drop_event_valid(ev[1]));
+		assert_int_equal(events_decode(0, ev, 2, WIRE_DROP_EVENT_LEN), -EPROTO);
+		/* the encoder refuses it too */
+		memset(&e, 0, sizeof(e));
+		e.n = 1;
+		memcpy(e.ev[0], &bad, sizeof(bad));
+		m = (struct wire_msg){.type = WIRE_MONITOR_EVENTS, .events = &e};
+		assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	}
+	assert_false(wire_drop_event_valid(NULL));
+	memset(&e, 0, sizeof(e));
+	e.err = EIO;
+	e.n = 1;
+	event_make(e.ev[0], 3);
+	m = (struct wire_msg){.type = WIRE_MONITOR_EVENTS, .events = &e};
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL); /* events with an error */
+	e.err = 0;
+	e.n = WIRE_MONITOR_BATCH + 1;
+	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
+	m.events = NULL;
 	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
 }
 
@@ -828,6 +991,19 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
 	case WIRE_TRACE_REPLY:
 		assert_memory_equal(a->trace_reply, b->trace_reply, sizeof(*a->trace_reply));
 		break;
+	case WIRE_MONITOR:
+		assert_int_equal(a->monitor.id, b->monitor.id);
+		assert_int_equal(a->monitor.on, b->monitor.on);
+		assert_int_equal(a->monitor.port_id, b->monitor.port_id);
+		assert_int_equal(a->monitor.timeout_s, b->monitor.timeout_s);
+		break;
+	case WIRE_MONITOR_EVENTS:
+		assert_int_equal(a->events->id, b->events->id);
+		assert_int_equal(a->events->err, b->events->err);
+		assert_int_equal(a->events->n, b->events->n);
+		assert_memory_equal(a->events->ev, b->events->ev,
+				    (size_t)a->events->n * WIRE_DROP_EVENT_LEN);
+		break;
 	default:
 		fail_msg("decoded unknown type %d", a->type);
 	}
@@ -974,8 +1150,8 @@ int main(void)
 	    cmocka_unit_test(test_limits),	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
-	    cmocka_unit_test(test_status_drops),
-	    cmocka_unit_test(test_trace_strict),
+	    cmocka_unit_test(test_status_drops),    cmocka_unit_test(test_trace_strict),
+	    cmocka_unit_test(test_monitor_strict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

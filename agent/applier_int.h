@@ -1,0 +1,164 @@
+/* applier_int.h - the applier's private state, shared by its four files:
+ *
+ *   applier.c        rows: validation, the tracked rows, snapshot
+ *                    reconciliation and deltas, lifecycle
+ *   applier_ports.c  ports: the port table (by id and by interface name),
+ *                    link resolution, tn_ifindex, derived-field rewrites,
+ *                    port_changed notifications
+ *   applier_slots.c  counter slots: the tn_port_stats slot of each port
+ *   applier_rev.c    the revision state file
+ *
+ * Every update runs as one *batch*: rows are tracked first (in memory),
+ * the ports they touch are marked dirty, the dirty ports are resolved and
+ * given slots, the rows are written, then only the dirty ports' derived
+ * state is rewritten. The cost of a batch is what it names: its rows, the
+ * ports they bind and the rows that name those ports. Single threaded.
+ */
+#ifndef TENET_AGENT_APPLIER_INT_H
+#define TENET_AGENT_APPLIER_INT_H
+
+#include <czmq.h>
+
+#include "applier.h"
+#include "tenet_abi.h"
+
+/* Key of a tracked row (and of a port: map TN_MAP_LPORT, key its id). */
+struct applier_key {
+	uint8_t map;		   /* enum tn_map_id */
+	uint8_t key[WIRE_KEY_MAX]; /* the ABI key, unused bytes zero */
+};
+
+/* A compiled row whose value carries derived fields (LPORT, FLOOD, local
+ * FDB), kept to recompute them. */
+struct applier_row {
+	struct wire_row r; /* as compiled */
+	uint64_t written;  /* batch that last wrote it to its map */
+};
+
+/* A port id that an LPORT row binds or a tracked row names. */
+struct applier_pstate {
+	struct applier_port pub;	  /* id, bound ifname, ifindex, slot */
+	bool bound;			  /* an LPORT row exists */
+	struct tn_lport lport;		  /* that row's value, when bound */
+	struct applier_row **deps;	  /* tracked FDB/FLOOD rows naming it */
+	size_t n_deps;			  /* used entries of deps */
+	size_t cap_deps;		  /* allocated entries of deps */
+	struct applier_pstate *name_next; /* next port bound to pub.ifname */
+	uint64_t dirty;			  /* batch it is dirty in, 0 = none */
+	bool lport_written;		  /* its LPORT row changed in that batch */
+	bool old_bound;			  /* bound before that batch */
+	char old_ifname[16];		  /* pub.ifname before that batch */
+	uint32_t old_ifindex;		  /* pub.ifindex before that batch */
+	uint32_t old_slot;		  /* pub.slot before that batch */
+};
+
+struct applier {
+	struct applier_maps maps;	      /* borrowed map fds */
+	struct applier_ops ops;		      /* callbacks */
+	char *rev_path;			      /* revision state file, NULL = none */
+	uint64_t rev;			      /* applied revision */
+	char store_id[WIRE_STORE_ID_LEN + 1]; /* controller store rev is from, "" unknown */
+	zhashx_t *rows;			      /* struct applier_key -> struct applier_row (owned) */
+	zhashx_t *ports;	       /* struct applier_key -> struct applier_pstate (owned) */
+	zhashx_t *by_name;	       /* ifname -> first struct applier_pstate bound to it */
+	uint64_t batch;		       /* current batch number, from 1 */
+	struct applier_pstate **dirty; /* ports dirty in the current batch */
+	size_t n_dirty;		       /* used entries of dirty */
+	size_t cap_dirty;	       /* allocated entries of dirty */
+	uint64_t rows_applied;	       /* rows written or deleted */
+	uint64_t write_errors;	       /* failed map writes */
+	uint64_t rev_save_errors;      /* revision file writes that failed */
+	int ncpus;		       /* possible CPUs: tn_port_stats values per slot */
+	uint64_t slot_used[TN_MAX_PORT_SLOTS / 64]; /* slots given out, bit per slot */
+};
+
+/* applier.c */
+
+/* A hash table keyed by struct applier_key; items freed with destructor
+ * (may be NULL). Returns NULL on allocation failure. */
+zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor);
+
+/* The key of port port_id. */
+struct applier_key applier_port_key(uint32_t port_id);
+
+/* Writes one row (an upsert or a delete) to its map, derived fields filled
+ * in from the port table. Counts it. Returns 0 or -errno (logged). */
+int applier_write_row(struct applier *a, const struct wire_row *r);
+
+/* Collects every key of map fd (key_len bytes each) into a malloc'd array
+ * (*out, caller frees). Returns the count, or -errno. */
+long applier_map_keys(int fd, size_t key_len, uint8_t **out);
+
+/* applier_ports.c */
+
+/* The state of port_id, NULL if neither bound nor named. */
+struct applier_pstate *applier_port_find(const struct applier *a, uint32_t port_id);
+
+/* The state of port_id, created unbound if absent. NULL on ENOMEM. */
+struct applier_pstate *applier_port_get(struct applier *a, uint32_t port_id);
+
+/* Starts a batch: nothing is dirty. */
+void applier_batch_begin(struct applier *a);
+
+/* Ends the batch without resolving or writing anything (restart: the
+ * ports stay unresolved until the first link refresh). */
+void applier_batch_end(struct applier *a);
+
+/* Marks p dirty in the current batch, remembering its state before it.
+ * Returns 0 or -ENOMEM. */
+int applier_port_dirty(struct applier *a, struct applier_pstate *p);
+
+/* Binds p to LPORT value lp (lp NULL: unbinds it), keeping the interface
+ * name index. p must be dirty. */
+void applier_port_bind(struct applier *a, struct applier_pstate *p, const struct tn_lport *lp);
+
+/* Adds / removes tracked row r to / from the rows naming port_id. Returns
+ * 0 or -ENOMEM. */
+int applier_dep_add(struct applier *a, uint32_t port_id, struct applier_row *r);
+void applier_dep_del(struct applier *a, uint32_t port_id, struct applier_row *r);
+
+/* Resolves every dirty port's interface and gives the resolved ones slots.
+ * Memory and at most one map lookup per port that needs a slot. */
+void applier_ports_resolve(struct applier *a);
+
+/* After the batch's rows are written: rewrites the tracked rows naming a
+ * dirty port whose ifindex or slot changed (unless the batch wrote them),
+ * updates the dirty ports' tn_ifindex entries, calls port_changed, and
+ * ends the batch. Returns 0 or the first -errno of a map write. */
+int applier_ports_finish(struct applier *a);
+
+/* Deletes every tn_ifindex entry that is not a resolved bound port's.
+ * O(entries): snapshots and full link refreshes only. */
+void applier_ports_prune_ifindex(struct applier *a);
+
+/* Drops every port state (applier_destroy). */
+void applier_ports_free(struct applier *a);
+
+/* applier_slots.c */
+
+/* Takes slot if it is free and in range; returns true if taken. */
+bool applier_slot_take(struct applier *a, uint32_t slot);
+
+/* Gives slot back (0 is ignored). */
+void applier_slot_put(struct applier *a, uint32_t slot);
+
+/* The slot the tn_ifindex entry at p's interface holds for p (what a
+ * restarted agent takes back), 0 if none. One map lookup. */
+uint32_t applier_slot_pinned(struct applier *a, const struct applier_pstate *p);
+
+/* Takes the lowest free slot and zeroes its counters. Returns it, or 0
+ * when none is free (logged). */
+uint32_t applier_slot_fresh(struct applier *a, uint32_t port_id);
+
+/* applier_rev.c */
+
+/* Records rev (and store_id) in the state file, by rename. Returns 0 or
+ * -errno (logged with the file and the error name, counted in
+ * rev_save_errors). a->rev is rev either way. */
+int applier_rev_save(struct applier *a, uint64_t rev);
+
+/* Reads "REV[ STORE_ID]" from path into *rev and store_id ("" if the file
+ * has none or is absent: rev 0). */
+void applier_rev_load(const char *path, uint64_t *rev, char store_id[WIRE_STORE_ID_LEN + 1]);
+
+#endif
