@@ -399,13 +399,6 @@ static int sb_topo_update(struct southbound *sb, struct topo_delta *delta)
 	return 0;
 }
 
-/* Brings the topology to the store's revision (from the change log: only
- * the objects changed since the last refresh are reloaded) and recompiles
- * the hosts the changes affect; the others keep their rows. When send,
- * pushes diffs (or the revision bump) to hosts in session. A host that
- * cannot be recompiled (no memory) keeps its old rows and revision: it is
- * not sent anything, so it stays consistent, and the next refresh
- * recompiles everything. */
 /* Microseconds from *since to now; *since becomes now. */
 static int64_t sb_lap_us(struct timespec *since)
 {
@@ -471,6 +464,13 @@ static int sb_refresh_hosts(struct southbound *sb, const struct topo_delta *delt
 	return n_failed ? -ENOMEM : 0;
 }
 
+/* Brings the topology to the store's revision (from the change log: only
+ * the objects changed since the last refresh are reloaded) and recompiles
+ * the hosts the changes affect; the others keep their rows. When send,
+ * pushes diffs (or the revision bump) to hosts in session. A host that
+ * cannot be recompiled (no memory) keeps its old rows and revision: it is
+ * not sent anything, so it stays consistent, and the next refresh
+ * recompiles everything. */
 int sb_refresh(struct southbound *sb, bool send)
 {
 	struct topo_delta delta;
