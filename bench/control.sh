@@ -7,6 +7,10 @@
 #   control.api_rtt              GET /v1/status round trip (baseline), ms
 #   control.converge_10_agents   POST a bound port -> every affected agent
 #   control.converge_100_agents    acked (GET /v1/wait answered), ms
+#   control.converge_1000_agents   the same with 1,000 hosts served by one
+#                                bench/fakeagents process (10 networks of 100
+#                                hosts with BENCH_PER_NET=100), on a fresh
+#                                controller
 #   control.api_reads_1          GET /v1/status rate, 1 client (baseline)
 #   control.api_writes_1|16      POST /v1/ports rate, 1 and 16 clients, no
 #                                host enrolled yet (API + store alone)
@@ -21,7 +25,9 @@
 # 100: all in network 0): converge writes go to network 0, so every agent
 # in it gets changed rows and is waited for; with BENCH_PER_NET < 100 the
 # others get the new revision as an empty delta (and ack it) but are not
-# waited for. Everything started here is stopped on exit.
+# waited for. BENCH_CTL_LOG sets the controller's log level (default warn;
+# debug logs each publish's phases). Everything started here is stopped on
+# exit.
 set -euo pipefail
 . "$(dirname "$0")/args.sh"
 bench_args control.sh "$@"
@@ -35,6 +41,7 @@ CTL=$BUILD/controller/tenet-controller
 AGENT=$BUILD/agent/tenet-agent
 CLI=$BUILD/cli/tenetctl
 CB=$BUILD/bench/ctlbench
+FA=$BUILD/bench/fakeagents
 W=$(mktemp -d /tmp/tenet-bench-ctl.XXXXXX)
 PORT=$((20000 + RANDOM % 20000))
 API=127.0.0.1:$PORT
@@ -42,6 +49,8 @@ SB_PORT=$((PORT + 1))
 SB=tcp://127.0.0.1:$SB_PORT
 CTL_PID=
 AGENT_PIDS=()
+# 1,000 sessions: two descriptors each on both sides
+ulimit -n 65536 2>/dev/null || true
 
 cleanup() {
 	local rc=$? p
@@ -85,7 +94,7 @@ cb() {
 
 # ctl_start: (re)starts the controller on $W/ctl.
 ctl_start() {
-	"$CTL" --data "$W/ctl" --api "$API" --southbound "$SB" --log-level warn \
+	"$CTL" --data "$W/ctl" --api "$API" --southbound "$SB" --log-level "${BENCH_CTL_LOG:-warn}" \
 		>>"$W/controller.log" 2>&1 &
 	CTL_PID=$!
 	poll 20 test -s "$W/ctl/admin.token"
@@ -208,6 +217,61 @@ if want control.converge_10_agents || want control.api_rtt || want control.conve
 	for p in "${AGENT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${AGENT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	AGENT_PIDS=()
+fi
+
+# fake_enrol N: enrols fake hosts f0..f<N-1> from $W/fa.keys (bench/fakeagents
+# genkeys), each with a port in the network of its group (net_of), through
+# the API: FA_JOBS curl processes, each one keep-alive connection working
+# through a config file of requests (no process a host; concurrent writes
+# let the controller publish once for several).
+FA_JOBS=8
+fake_enrol() {
+	local n=$1 i j name pub sec ip tok hdr
+	tok=$(cat "$W/ctl/admin.token")
+	hdr='request = "POST"\nheader = "Authorization: Bearer '$tok'"\nheader = "Content-Type: application/json"\nfail\nsilent\nshow-error\noutput = "/dev/null"\n'
+	rm -f "$W"/fa-hosts.*.curl "$W"/fa-ports.*.curl
+	i=0
+	while read -r name pub sec; do
+		[ "$i" -lt "$n" ] || break
+		j=$((i % FA_JOBS))
+		ip=198.19.$((i / 250)).$((i % 250 + 1))
+		net_of "$i"
+		[ -s "$W/fa-hosts.$j.curl" ] && echo next >>"$W/fa-hosts.$j.curl"
+		[ -s "$W/fa-ports.$j.curl" ] && echo next >>"$W/fa-ports.$j.curl"
+		printf 'url = "http://%s/v1/hosts"\n'"$hdr"'data = "{\\"name\\": \\"%s\\", \\"public_key\\": \\"%s\\", \\"underlay_ip\\": \\"%s\\"}"\n' \
+			"$API" "$name" "$pub" "$ip" >>"$W/fa-hosts.$j.curl"
+		printf 'url = "http://%s/v1/ports"\n'"$hdr"'data = "{\\"network_id\\": \\"%s\\", \\"name\\": \\"p%s\\", \\"fixed_ips\\": [{\\"subnet_id\\": \\"%s\\"}], \\"binding\\": {\\"host\\": \\"%s\\", \\"interface\\": \\"vif%s\\"}}"\n' \
+			"$API" "$N" "$i" "$S" "$name" "$i" >>"$W/fa-ports.$j.curl"
+		i=$((i + 1))
+	done <"$W/fa.keys"
+	local pids=()
+	for f in "$W"/fa-hosts.*.curl; do curl -K "$f" & pids+=($!); done
+	for p in "${pids[@]}"; do wait "$p"; done
+	pids=()
+	for f in "$W"/fa-ports.*.curl; do curl -K "$f" & pids+=($!); done
+	for p in "${pids[@]}"; do wait "$p"; done
+}
+
+if want control.converge_1000_agents; then
+	# a fresh controller with 1,000 hosts, all served by one fakeagents process
+	setup
+	"$FA" genkeys --count 1000 --prefix f --out "$W/fa.keys"
+	fake_enrol 1000
+	"$FA" run --controller "$SB" --controller-key "$W/ctl/server.pub" --keys "$W/fa.keys" \
+		2>"$W/fakeagents.log" &
+	AGENT_PIDS+=($!)
+	poll 120 connected 1000 || { echo "control.sh: fake agents did not connect" >&2; exit 1; }
+	curl -sf -H "Authorization: Bearer $(cat "$W/ctl/admin.token")" \
+		"http://$API/v1/wait?timeout_ms=60000" >/dev/null
+	for ((r = 0; r < RUNS; r++)); do
+		cb --name control.converge_1000_agents --baseline control.converge_100_agents converge \
+			--network "$NET" --subnet "$SUB" --hosts f --n-hosts "$((1000 < PER_NET ? 1000 : PER_NET))" \
+			--count $((SAMPLES / RUNS))
+	done
+	for p in "${AGENT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${AGENT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	AGENT_PIDS=()
+	setup
 fi
 
 if want control.snapshot_10k_ports || want control.converge_10k_port_host; then

@@ -31,29 +31,77 @@
 
 #include "tenet_abi.h"
 
-/* The flood list of one network with a port on self, being collected. */
-struct cc_flood {
-	uint32_t vni;	   /* the network */
-	uint32_t *remote;  /* underlay ip4 of other hosts, unsorted, repeats */
-	size_t n_remote;   /* used entries of remote */
-	size_t cap_remote; /* allocated entries of remote */
-	uint32_t *local;   /* port keys bound on self */
-	size_t n_local;	   /* used entries of local */
-	size_t cap_local;  /* allocated entries of local */
+/* A row in compact form: what the compiler sorts and shares instead of
+ * whole wire rows (534 bytes, nearly all of it a FLOOD-sized value). Every
+ * map but FLOOD has a value that fits in CC_VAL_MAX. */
+#define CC_VAL_MAX 32
+
+struct cc_rec {
+	uint8_t map;		   /* enum tn_map_id */
+	uint8_t key_len;	   /* bytes used in key */
+	uint8_t val_len;	   /* bytes used in val */
+	int32_t src;		   /* index in t->hosts of the host the row is about */
+	uint8_t key[WIRE_KEY_MAX]; /* the ABI key; unused bytes zero */
+	uint8_t val[CC_VAL_MAX];   /* the ABI value; unused bytes zero */
 };
 
-/* The working state of one compiler_build_host call. */
-struct cc {
-	const struct topology *t;	  /* input */
-	const struct topo_host *self;	  /* the host compiled for */
+_Static_assert(sizeof(struct tn_lport) <= CC_VAL_MAX, "LPORT value fits a record");
+_Static_assert(sizeof(struct tn_fdb) <= CC_VAL_MAX, "FDB value fits a record");
+_Static_assert(sizeof(struct tn_arp) <= CC_VAL_MAX, "ARP value fits a record");
+_Static_assert(sizeof(struct tn_peer) <= CC_VAL_MAX, "PEER value fits a record");
+_Static_assert(sizeof(struct tn_tun_allow) <= CC_VAL_MAX, "TUN_ALLOW value fits a record");
+
+/* A host with ports in a network: a candidate for its flood list. */
+struct cc_member {
+	uint32_t ip4; /* the host's underlay address, network order */
+	int32_t src;  /* its index in t->hosts */
+};
+
+/* The rows of one network that are the same for every host that sees it,
+ * built the first time a host needs them. */
+struct cc_shared {
+	bool built;		   /* recs and members are filled in */
+	struct cc_rec *recs;	   /* remote FDB, remote ARP and TUN_ALLOW rows of every
+				    * realised port on a host with an underlay address,
+				    * sorted by (map, key, value); src is the port's host */
+	size_t n_recs;		   /* entries of recs */
+	struct cc_member *members; /* those ports' hosts, sorted by ip4, repeats */
+	size_t n_members;	   /* entries of members */
+};
+
+struct compiler {
+	const struct topology *t;	  /* input (borrowed) */
 	const struct topo_network **nets; /* t->networks by id */
 	const struct topo_host **hosts;	  /* t->hosts by name */
-	int *flood_slot;		  /* per network index: slot in floods + 1, 0 = not here */
-	struct cc_flood *floods;	  /* one per network with a port on self */
-	size_t n_floods;		  /* used entries of floods */
-	struct wire_row *rows;		  /* output being built */
-	size_t n_rows;			  /* used rows */
-	size_t cap_rows;		  /* allocated rows */
+	size_t *net_off;		  /* n_networks + 1 offsets into net_ports */
+	uint32_t *net_ports;		  /* realised ports (index in t->ports), by network */
+	size_t *host_off;		  /* n_hosts + 1 offsets into host_ports */
+	uint32_t *host_ports;		  /* the same ports by host, each host's by network */
+	int32_t *port_net;		  /* per port: index of its network, -1 if none */
+	int32_t *port_host;		  /* per port: index of its host, -1 if not enrolled */
+	struct cc_shared *shared;	  /* per network */
+	struct cc_rec *peers;		  /* PEER rows of every host with an underlay
+					   * address, sorted; NULL until first needed */
+	size_t n_peers;			  /* entries of peers */
+	bool peers_built;		  /* peers is filled in */
+};
+
+/* One network of the host being compiled. */
+struct cc_hnet {
+	int32_t ni;    /* index in t->networks */
+	uint32_t vni;  /* its VNI */
+	size_t p0, p1; /* its ports on the host: host_ports[p0 .. p1) */
+	size_t l0, l1; /* its local FDB and ARP records: loc[l0 .. l1) */
+};
+
+/* The rows being built for one host. */
+struct cc_out {
+	struct wire_row *rows;	   /* room for the bound computed up front */
+	size_t n;		   /* used rows */
+	bool in_order;		   /* records come in (map, key, value) order: a
+				    * key repeating its predecessor's is dropped */
+	const struct cc_rec *last; /* the record of the last row, NULL after a
+				    * row made without one */
 };
 
 void topology_release(struct topology *t)
@@ -80,66 +128,48 @@ static int cc_cmp_host(const void *a, const void *b)
 	return strncmp((*x)->name, (*y)->name, WIRE_HOST_MAX);
 }
 
-static const struct topo_network *cc_net(const struct cc *c, const char *id)
+/* Index in t->networks of network id, or -1. */
+static int32_t cc_net(const struct compiler *c, const char *id)
 {
 	struct topo_network key, *kp = &key;
 	const struct topo_network **hit;
 
 	snprintf(key.id, sizeof(key.id), "%s", id);
 	hit = bsearch(&kp, c->nets, c->t->n_networks, sizeof(*c->nets), cc_cmp_net);
-	return hit ? *hit : NULL;
+	return hit ? (int32_t)(*hit - c->t->networks) : -1;
 }
 
-static const struct topo_host *cc_host(const struct cc *c, const char *name)
+/* Index in t->hosts of host name, or -1. */
+static int32_t cc_host(const struct compiler *c, const char *name)
 {
 	struct topo_host key, *kp = &key;
 	const struct topo_host **hit;
 
 	if (name[0] == '\0')
-		return NULL;
+		return -1;
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	hit = bsearch(&kp, c->hosts, c->t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
-	return hit ? *hit : NULL;
+	return hit ? (int32_t)(*hit - c->t->hosts) : -1;
 }
 
-/* Appends an UPSERT row of map with key and value. */
-static int cc_add(struct cc *c, uint8_t map, const void *key, const void *val)
+/* Orders records by (map, key, value): the order of the rows they become,
+ * with colliding keys' smallest value first. */
+static int cc_cmp_rec(const void *a, const void *b)
 {
-	struct wire_row *r;
+	const struct cc_rec *x = a, *y = b;
+	int c;
 
-	if (c->n_rows == c->cap_rows) {
-		size_t cap = c->cap_rows ? c->cap_rows * 2 : 64;
-		struct wire_row *n = realloc(c->rows, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		c->rows = n;
-		c->cap_rows = cap;
-	}
-	r = &c->rows[c->n_rows++];
-	memset(r, 0, sizeof(*r));
-	r->map = map;
-	r->op = WIRE_OP_UPSERT;
-	wire_map_sizes(map, &r->key_len, &r->val_len);
-	memcpy(r->key, key, r->key_len);
-	memcpy(r->val, val, r->val_len);
-	return 0;
+	if (x->map != y->map)
+		return x->map < y->map ? -1 : 1;
+	c = memcmp(x->key, y->key, x->key_len);
+	return c ? c : memcmp(x->val, y->val, x->val_len);
 }
 
-/* Appends v to the growing array *arr of *n used, *cap allocated. */
-static int cc_push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
+static int cc_cmp_member(const void *a, const void *b)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 8;
-		uint32_t *a = realloc(*arr, c * sizeof(*a));
+	const struct cc_member *x = a, *y = b;
 
-		if (!a)
-			return -ENOMEM;
-		*arr = a;
-		*cap = c;
-	}
-	(*arr)[(*n)++] = v;
-	return 0;
+	return x->ip4 < y->ip4 ? -1 : x->ip4 > y->ip4;
 }
 
 static int cc_cmp_u32(const void *a, const void *b)
@@ -149,183 +179,469 @@ static int cc_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Sorts arr[0..n) and drops repeats; returns the new count, at most cap
+/* Networks in the order of their rows: by the VNI's bytes, which lead
+ * every per-network key. */
+static int cc_cmp_hnet(const void *a, const void *b)
+{
+	const struct cc_hnet *x = a, *y = b;
+
+	return memcmp(&x->vni, &y->vni, sizeof(x->vni));
+}
+
+/* Fills r as a row of map about host src. */
+static void cc_rec_set(struct cc_rec *r, uint8_t map, int32_t src, const void *key, const void *val)
+{
+	uint16_t kl, vl;
+
+	memset(r, 0, sizeof(*r));
+	wire_map_sizes(map, &kl, &vl);
+	r->map = map;
+	r->key_len = (uint8_t)kl;
+	r->val_len = (uint8_t)vl;
+	r->src = src;
+	memcpy(r->key, key, kl);
+	memcpy(r->val, val, vl);
+}
+
+/* Fixed IPv4 of p after the first that get an ARP row (none without ip4). */
+static size_t cc_n_more(const struct topo_port *p)
+{
+	return p->ip4 ? (p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX) : 0;
+}
+
+/* Upper bound of the FDB and ARP records of one port. */
+static size_t cc_port_recs(const struct topo_port *p)
+{
+	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0);
+}
+
+/* ARP records of port p (its host hi at underlay remote, 0 when local) in
+ * network vni, appended at *r; returns how many. */
+static size_t cc_arp_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
+			  uint32_t remote)
+{
+	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
+	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = remote};
+	size_t n = 0, more = cc_n_more(p);
+
+	if (!p->ip4)
+		return 0;
+	memcpy(av.mac, p->mac, 6);
+	cc_rec_set(&r[n++], TN_MAP_ARP, hi, &ak, &av);
+	for (size_t i = 0; i < more; i++) {
+		ak.ip4 = p->ip4_more[i];
+		if (ak.ip4)
+			cc_rec_set(&r[n++], TN_MAP_ARP, hi, &ak, &av);
+	}
+	return n;
+}
+
+/* FDB record of port p in network vni: local (remote 0) or on the host at
+ * underlay address remote. */
+static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
+		       uint32_t remote)
+{
+	struct tn_fdb_key fk = {.vni = vni};
+	struct tn_fdb fv = {.port_id = p->port_key, .ip4 = p->ip4};
+
+	memcpy(fk.mac, p->mac, 6);
+	fv.remote_ip4 = remote;
+	fv.flags = remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL;
+	if (p->port_security)
+		fv.flags |= TN_FDB_F_PORT_SECURITY;
+	cc_rec_set(r, TN_MAP_FDB, hi, &fk, &fv);
+}
+
+/* Builds the shared rows of network ni (once). */
+static int cc_shared_build(struct compiler *c, int32_t ni)
+{
+	const struct topology *t = c->t;
+	struct cc_shared *s = &c->shared[ni];
+	uint32_t vni = t->networks[ni].vni;
+	size_t cap = 0, np = c->net_off[ni + 1] - c->net_off[ni];
+
+	if (s->built)
+		return 0;
+	for (size_t k = c->net_off[ni]; k < c->net_off[ni + 1]; k++)
+		cap += cc_port_recs(&t->ports[c->net_ports[k]]) + 1;
+	s->recs = malloc((cap ? cap : 1) * sizeof(*s->recs));
+	s->members = malloc((np ? np : 1) * sizeof(*s->members));
+	if (!s->recs || !s->members)
+		return -ENOMEM;
+	for (size_t k = c->net_off[ni]; k < c->net_off[ni + 1]; k++) {
+		const struct topo_port *p = &t->ports[c->net_ports[k]];
+		int32_t hi = c->port_host[c->net_ports[k]];
+		const struct topo_host *h = &t->hosts[hi];
+		struct tn_tun_allow_key tk = {.vni = vni, .remote_ip4 = h->ip4};
+		struct tn_tun_allow tv = {0};
+
+		if (!h->ip4)
+			continue; /* nothing could tunnel to it */
+		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4);
+		cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
+		s->n_recs += cc_arp_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
+		s->members[s->n_members++] = (struct cc_member){.ip4 = h->ip4, .src = hi};
+	}
+	qsort(s->recs, s->n_recs, sizeof(*s->recs), cc_cmp_rec);
+	qsort(s->members, s->n_members, sizeof(*s->members), cc_cmp_member);
+	s->built = true;
+	return 0;
+}
+
+/* Builds the PEER rows (once). */
+static int cc_peers_build(struct compiler *c)
+{
+	const struct topology *t = c->t;
+
+	if (c->peers_built)
+		return 0;
+	c->peers = malloc((t->n_hosts ? t->n_hosts : 1) * sizeof(*c->peers));
+	if (!c->peers)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		struct tn_peer_key pk = {.ip4 = t->hosts[i].ip4};
+		struct tn_peer pv = {.host_id = t->hosts[i].host_id};
+
+		if (pk.ip4)
+			cc_rec_set(&c->peers[c->n_peers++], TN_MAP_PEER, (int32_t)i, &pk, &pv);
+	}
+	qsort(c->peers, c->n_peers, sizeof(*c->peers), cc_cmp_rec);
+	c->peers_built = true;
+	return 0;
+}
+
+/* Sorts the realised ports into net_ports (by network) and host_ports (by
+ * host, then network): two stable counting sorts. */
+static void cc_group(struct compiler *c, size_t *pos)
+{
+	const struct topology *t = c->t;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n_ports; i++)
+		if (c->port_net[i] >= 0 && c->port_host[i] >= 0) {
+			c->net_off[c->port_net[i] + 1]++;
+			c->host_off[c->port_host[i] + 1]++;
+		}
+	for (size_t i = 0; i < t->n_networks; i++)
+		c->net_off[i + 1] += c->net_off[i];
+	for (size_t i = 0; i < t->n_hosts; i++)
+		c->host_off[i + 1] += c->host_off[i];
+	memcpy(pos, c->net_off, t->n_networks * sizeof(*pos));
+	for (size_t i = 0; i < t->n_ports; i++)
+		if (c->port_net[i] >= 0 && c->port_host[i] >= 0)
+			c->net_ports[pos[c->port_net[i]]++] = (uint32_t)i;
+	n = c->net_off[t->n_networks];
+	memcpy(pos, c->host_off, t->n_hosts * sizeof(*pos));
+	for (size_t k = 0; k < n; k++)
+		c->host_ports[pos[c->port_host[c->net_ports[k]]]++] = c->net_ports[k];
+}
+
+static bool cc_topology_valid(const struct topology *t)
+{
+	return t && (!t->n_networks || t->networks) && (!t->n_ports || t->ports) &&
+	       (!t->n_hosts || t->hosts);
+}
+
+struct compiler *compiler_new(const struct topology *t)
+{
+	struct compiler *c;
+	size_t nn, nh, np, *pos;
+
+	if (!cc_topology_valid(t))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->t = t;
+	nn = t->n_networks + 1;
+	nh = t->n_hosts + 1;
+	np = t->n_ports + 1;
+	c->nets = calloc(nn, sizeof(*c->nets));
+	c->hosts = calloc(nh, sizeof(*c->hosts));
+	c->net_off = calloc(nn, sizeof(*c->net_off));
+	c->host_off = calloc(nh, sizeof(*c->host_off));
+	c->net_ports = calloc(np, sizeof(*c->net_ports));
+	c->host_ports = calloc(np, sizeof(*c->host_ports));
+	c->port_net = calloc(np, sizeof(*c->port_net));
+	c->port_host = calloc(np, sizeof(*c->port_host));
+	c->shared = calloc(nn, sizeof(*c->shared));
+	pos = calloc(nn > nh ? nn : nh, sizeof(*pos));
+	if (!c->nets || !c->hosts || !c->net_off || !c->host_off || !c->net_ports ||
+	    !c->host_ports || !c->port_net || !c->port_host || !c->shared || !pos) {
+		free(pos);
+		compiler_destroy(&c);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->n_networks; i++)
+		c->nets[i] = &t->networks[i];
+	for (size_t i = 0; i < t->n_hosts; i++)
+		c->hosts[i] = &t->hosts[i];
+	qsort(c->nets, t->n_networks, sizeof(*c->nets), cc_cmp_net);
+	qsort(c->hosts, t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
+	for (size_t i = 0; i < t->n_ports; i++) {
+		c->port_net[i] = cc_net(c, t->ports[i].network_id);
+		c->port_host[i] = cc_host(c, t->ports[i].host);
+	}
+	cc_group(c, pos);
+	free(pos);
+	return c;
+}
+
+void compiler_destroy(struct compiler **cp)
+{
+	struct compiler *c;
+
+	if (!cp || !*cp)
+		return;
+	c = *cp;
+	for (size_t i = 0; c->shared && i < c->t->n_networks; i++) {
+		free(c->shared[i].recs);
+		free(c->shared[i].members);
+	}
+	free(c->shared);
+	free(c->peers);
+	free(c->nets);
+	free(c->hosts);
+	free(c->net_off);
+	free(c->host_off);
+	free(c->net_ports);
+	free(c->host_ports);
+	free(c->port_net);
+	free(c->port_host);
+	free(c);
+	*cp = NULL;
+}
+
+/* Appends the row of record r, unless it repeats the last row's key: in
+ * order, the first of a key has its smallest value, which is kept. */
+static void cc_emit(struct cc_out *o, const struct cc_rec *r)
+{
+	struct wire_row *w;
+
+	if (o->in_order && o->last && o->last->map == r->map &&
+	    memcmp(o->last->key, r->key, r->key_len) == 0)
+		return;
+	o->last = r;
+	w = &o->rows[o->n++];
+	memset(w, 0, sizeof(*w));
+	w->map = r->map;
+	w->op = WIRE_OP_UPSERT;
+	w->key_len = r->key_len;
+	w->val_len = r->val_len;
+	memcpy(w->key, r->key, sizeof(r->key));
+	memcpy(w->val, r->val, sizeof(r->val));
+}
+
+/* [*lo, *hi): the records of map in sorted recs[0 .. n). */
+static void cc_map_range(const struct cc_rec *recs, size_t n, uint8_t map, size_t *lo, size_t *hi)
+{
+	size_t a = 0;
+
+	while (a < n && recs[a].map < map)
+		a++;
+	*lo = a;
+	while (a < n && recs[a].map == map)
+		a++;
+	*hi = a;
+}
+
+/* Emits map's records of shared a (but those about host skip) merged with
+ * map's records of local b, in (key, value) order. */
+static void cc_merge(struct cc_out *o, uint8_t map, const struct cc_rec *a, size_t na,
+		     const struct cc_rec *b, size_t nb, int32_t skip)
+{
+	size_t i, ie, j, je;
+
+	cc_map_range(a, na, map, &i, &ie);
+	cc_map_range(b, nb, map, &j, &je);
+	for (;;) {
+		while (i < ie && a[i].src == skip)
+			i++;
+		if (i == ie && j == je)
+			break;
+		if (j == je || (i < ie && cc_cmp_rec(&a[i], &b[j]) <= 0))
+			cc_emit(o, &a[i++]);
+		else
+			cc_emit(o, &b[j++]);
+	}
+}
+
+/* Sorts v[0 .. n) and drops repeats; returns the new count, at most cap
  * (the smallest values are kept). */
-static size_t cc_sort_unique_u32(uint32_t *arr, size_t n, size_t cap)
+static size_t cc_sort_unique_u32(uint32_t *v, size_t n, size_t cap)
 {
 	size_t w = 0;
 
 	if (!n)
 		return 0;
-	qsort(arr, n, sizeof(*arr), cc_cmp_u32);
+	qsort(v, n, sizeof(*v), cc_cmp_u32);
 	for (size_t r = 1; r < n; r++)
-		if (arr[r] != arr[w])
-			arr[++w] = arr[r];
+		if (v[r] != v[w])
+			v[++w] = v[r];
 	return w + 1 < cap ? w + 1 : cap;
 }
 
-/* LPORT and local FDB for port p bound on self. */
-static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
+/* Emits the FLOOD pages of network hn on host self: the other hosts of
+ * its members and self's ports, each sorted, TN_MAX_FLOOD_REMOTE hosts and
+ * TN_MAX_FLOOD_LOCAL ports a page. scratch has room for both lists. */
+static void cc_flood(struct cc_out *o, const struct compiler *c, const struct cc_hnet *hn,
+		     int32_t self, uint32_t *scratch)
 {
-	struct tn_lport_key lk = {.port_id = p->port_key};
-	struct tn_lport lv = {.vni = vni, .ip4 = p->ip4};
-	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {.port_id = p->port_key, .flags = TN_FDB_F_LOCAL, .ip4 = p->ip4};
+	const struct cc_shared *s = &c->shared[hn->ni];
+	uint32_t *remote = scratch, *local = scratch + s->n_members;
+	size_t nr = 0, nl = hn->p1 - hn->p0, pages;
 
-	memcpy(lv.mac, p->mac, 6);
-	lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
-	memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
-	memcpy(fk.mac, p->mac, 6);
-	if (p->port_security)
-		fv.flags |= TN_FDB_F_PORT_SECURITY;
-	if (cc_add(c, TN_MAP_LPORT, &lk, &lv) || cc_add(c, TN_MAP_FDB, &fk, &fv))
-		return -ENOMEM;
-	return 0;
-}
-
-/* Remote FDB and TUN_ALLOW for port p bound on host h (not self). */
-static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
-			  const struct topo_host *h)
-{
-	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {
-	    .port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE, .ip4 = p->ip4};
-	struct tn_tun_allow_key tk = {.vni = vni, .remote_ip4 = h->ip4};
-	struct tn_tun_allow tv = {0};
-
-	memcpy(fk.mac, p->mac, 6);
-	if (p->port_security)
-		fv.flags |= TN_FDB_F_PORT_SECURITY;
-	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
-		return -ENOMEM;
-	return 0;
-}
-
-/* Marks every network with a realised port on self and gives it a flood
- * list slot. */
-static int cc_find_local_nets(struct cc *c)
-{
-	const struct topology *t = c->t;
-
-	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct topo_port *p = &t->ports[i];
-		const struct topo_network *n;
-		size_t ni;
-
-		if (strncmp(p->host, c->self->name, WIRE_HOST_MAX) != 0)
-			continue;
-		n = cc_net(c, p->network_id);
-		if (!n)
-			continue;
-		ni = (size_t)(n - t->networks);
-		if (!c->flood_slot[ni]) {
-			c->floods[c->n_floods].vni = n->vni;
-			c->flood_slot[ni] = (int)++c->n_floods;
-		}
-	}
-	return 0;
-}
-
-/* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
- * naming p and (unless h is self) h's underlay address. */
-static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
-			 const struct topo_host *h)
-{
-	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
-	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
-	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
-
-	if (!p->ip4)
-		return 0;
-	memcpy(av.mac, p->mac, 6);
-	if (cc_add(c, TN_MAP_ARP, &ak, &av))
-		return -ENOMEM;
-	for (size_t i = 0; i < n_more; i++) {
-		ak.ip4 = p->ip4_more[i];
-		if (ak.ip4 && cc_add(c, TN_MAP_ARP, &ak, &av))
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Rows of one realised port in a network that has a port on self. */
-static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
-		   const struct topo_host *h)
-{
-	struct cc_flood *f = &c->floods[c->flood_slot[n - c->t->networks] - 1];
-	int rc;
-
-	if (h == c->self) {
-		rc = cc_local_port(c, p, n->vni);
-		if (!rc)
-			rc = cc_push_u32(&f->local, &f->n_local, &f->cap_local, p->port_key);
-	} else {
-		rc = cc_remote_port(c, p, n->vni, h);
-		if (!rc)
-			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
-	}
-	return rc ? rc : cc_port_addrs(c, p, n->vni, h);
-}
-
-/* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE
- * hosts and TN_MAX_FLOOD_LOCAL ports a page. */
-static int cc_flood_pages(struct cc *c, struct cc_flood *f)
-{
-	size_t nr, nl, pages;
-
-	nr = cc_sort_unique_u32(f->remote, f->n_remote, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE);
-	nl = cc_sort_unique_u32(f->local, f->n_local, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL);
+	for (size_t i = 0; i < s->n_members; i++)
+		if (s->members[i].src != self && (!nr || remote[nr - 1] != s->members[i].ip4))
+			remote[nr++] = s->members[i].ip4;
+	if (nr > TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE)
+		nr = TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE;
+	for (size_t k = 0; k < nl; k++)
+		local[k] = c->t->ports[c->host_ports[hn->p0 + k]].port_key;
+	nl = cc_sort_unique_u32(local, nl, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL);
 	pages = (nr + TN_MAX_FLOOD_REMOTE - 1) / TN_MAX_FLOOD_REMOTE;
 	if (pages < (nl + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL)
 		pages = (nl + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL;
 	if (!pages)
 		pages = 1;
 	for (size_t pg = 0; pg < pages; pg++) {
-		struct tn_flood_key fk = {.vni = f->vni, .page = (uint32_t)pg};
+		struct wire_row *w = &o->rows[o->n++];
+		struct tn_flood_key fk = {.vni = hn->vni, .page = (uint32_t)pg};
 		struct tn_flood v = {0};
 		size_t r0 = pg * TN_MAX_FLOOD_REMOTE, l0 = pg * TN_MAX_FLOOD_LOCAL;
 
 		for (; r0 + v.n_remote < nr && v.n_remote < TN_MAX_FLOOD_REMOTE; v.n_remote++)
-			v.remote_ip4[v.n_remote] = f->remote[r0 + v.n_remote];
+			v.remote_ip4[v.n_remote] = remote[r0 + v.n_remote];
 		for (; l0 + v.n_local < nl && v.n_local < TN_MAX_FLOOD_LOCAL; v.n_local++)
-			v.local_port[v.n_local] = f->local[l0 + v.n_local];
-		if (cc_add(c, TN_MAP_FLOOD, &fk, &v))
-			return -ENOMEM;
+			v.local_port[v.n_local] = local[l0 + v.n_local];
+		memset(w, 0, sizeof(*w));
+		w->map = TN_MAP_FLOOD;
+		w->op = WIRE_OP_UPSERT;
+		wire_map_sizes(TN_MAP_FLOOD, &w->key_len, &w->val_len);
+		memcpy(w->key, &fk, sizeof(fk));
+		memcpy(w->val, &v, sizeof(v));
 	}
-	return 0;
 }
 
-/* Port, FLOOD and PEER rows. */
-static int cc_rows(struct cc *c)
+/* The working state of one compiler_host call. */
+struct cc_host {
+	struct compiler *c;   /* the compiler */
+	int32_t self;	      /* index of the host compiled for */
+	struct cc_hnet *hn;   /* its networks */
+	size_t n_hn;	      /* entries of hn */
+	struct cc_rec *lport; /* LPORT records of its ports, sorted */
+	size_t n_lport;	      /* entries of lport */
+	struct cc_rec *loc;   /* local FDB and ARP records, each network's sorted */
+	size_t n_loc;	      /* entries of loc */
+	uint32_t *scratch;    /* flood lists of one network */
+	size_t n_scratch;     /* entries scratch has room for */
+	struct cc_out out;    /* the rows */
+};
+
+/* Collects self's networks, their shared rows and its local records. */
+static int cc_host_collect(struct cc_host *h)
 {
+	struct compiler *c = h->c;
+	const struct topology *t = c->t;
+	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], n_loc = 0;
+
+	h->hn = calloc(p1 - p0 + 1, sizeof(*h->hn));
+	h->lport = calloc(p1 - p0 + 1, sizeof(*h->lport));
+	if (!h->hn || !h->lport)
+		return -ENOMEM;
+	for (size_t k = p0; k < p1; k++) {
+		int32_t ni = c->port_net[c->host_ports[k]];
+
+		n_loc += cc_port_recs(&t->ports[c->host_ports[k]]);
+		if (h->n_hn && h->hn[h->n_hn - 1].ni == ni) {
+			h->hn[h->n_hn - 1].p1 = k + 1;
+			continue;
+		}
+		h->hn[h->n_hn++] =
+		    (struct cc_hnet){.ni = ni, .vni = t->networks[ni].vni, .p0 = k, .p1 = k + 1};
+		if (cc_shared_build(c, ni))
+			return -ENOMEM;
+		if (c->shared[ni].n_members + (p1 - p0) > h->n_scratch)
+			h->n_scratch = c->shared[ni].n_members + (p1 - p0);
+	}
+	h->loc = calloc(n_loc + 1, sizeof(*h->loc));
+	h->scratch = calloc(h->n_scratch + 1, sizeof(*h->scratch));
+	if (!h->loc || !h->scratch)
+		return -ENOMEM;
+	return cc_peers_build(c);
+}
+
+/* Fills self's LPORT records and each network's local FDB and ARP records. */
+static void cc_host_local(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
 	const struct topology *t = c->t;
 
-	for (size_t i = 0; i < t->n_ports; i++) {
-		const struct topo_port *p = &t->ports[i];
-		const struct topo_network *n = cc_net(c, p->network_id);
-		const struct topo_host *h = cc_host(c, p->host);
+	for (size_t i = 0; i < h->n_hn; i++) {
+		struct cc_hnet *hn = &h->hn[i];
 
-		if (!n || !h || !c->flood_slot[n - t->networks])
-			continue;
-		if (h != c->self && !h->ip4)
-			continue;
-		if (cc_port(c, p, n, h))
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < c->n_floods; i++)
-		if (cc_flood_pages(c, &c->floods[i]))
-			return -ENOMEM;
-	for (size_t i = 0; i < t->n_hosts; i++) {
-		const struct topo_host *h = &t->hosts[i];
-		struct tn_peer_key pk = {.ip4 = h->ip4};
-		struct tn_peer pv = {.host_id = h->host_id};
+		hn->l0 = h->n_loc;
+		for (size_t k = hn->p0; k < hn->p1; k++) {
+			const struct topo_port *p = &t->ports[c->host_ports[k]];
+			struct tn_lport_key lk = {.port_id = p->port_key};
+			struct tn_lport lv = {.vni = hn->vni, .ip4 = p->ip4};
 
-		if (h == c->self || !h->ip4)
-			continue;
-		if (cc_add(c, TN_MAP_PEER, &pk, &pv))
-			return -ENOMEM;
+			memcpy(lv.mac, p->mac, 6);
+			lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
+			memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
+			cc_rec_set(&h->lport[h->n_lport++], TN_MAP_LPORT, h->self, &lk, &lv);
+			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0);
+			h->n_loc += cc_arp_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
+		}
+		hn->l1 = h->n_loc;
+		qsort(&h->loc[hn->l0], hn->l1 - hn->l0, sizeof(*h->loc), cc_cmp_rec);
 	}
-	return 0;
+	qsort(h->lport, h->n_lport, sizeof(*h->lport), cc_cmp_rec);
+}
+
+/* The most rows self can get: room for h->out. */
+static size_t cc_host_bound(const struct cc_host *h)
+{
+	size_t n = h->n_lport + h->c->n_peers;
+
+	for (size_t i = 0; i < h->n_hn; i++) {
+		const struct cc_shared *s = &h->c->shared[h->hn[i].ni];
+
+		n += s->n_recs + (h->hn[i].l1 - h->hn[i].l0) + 1;
+		n += (s->n_members + TN_MAX_FLOOD_REMOTE - 1) / TN_MAX_FLOOD_REMOTE;
+		n += (h->hn[i].p1 - h->hn[i].p0 + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL;
+	}
+	return n;
+}
+
+/* Emits every row of self in (map, key, value) order: maps in number
+ * order, and within a map networks in the order of their VNI bytes. */
+static void cc_host_emit(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+	static const uint8_t per_net[] = {TN_MAP_FDB, TN_MAP_ARP};
+
+	for (size_t i = 0; i < h->n_lport; i++)
+		cc_emit(&h->out, &h->lport[i]);
+	for (size_t m = 0; m < sizeof(per_net); m++)
+		for (size_t i = 0; i < h->n_hn; i++) {
+			const struct cc_hnet *hn = &h->hn[i];
+			const struct cc_shared *s = &c->shared[hn->ni];
+
+			cc_merge(&h->out, per_net[m], s->recs, s->n_recs, &h->loc[hn->l0],
+				 hn->l1 - hn->l0, h->self);
+		}
+	for (size_t i = 0; i < h->n_hn; i++)
+		cc_flood(&h->out, c, &h->hn[i], h->self, h->scratch);
+	h->out.last = NULL;
+	for (size_t i = 0; i < c->n_peers; i++)
+		if (c->peers[i].src != h->self)
+			cc_emit(&h->out, &c->peers[i]);
+	for (size_t i = 0; i < h->n_hn; i++) {
+		const struct cc_shared *s = &c->shared[h->hn[i].ni];
+
+		cc_merge(&h->out, TN_MAP_TUN_ALLOW, s->recs, s->n_recs, NULL, 0, h->self);
+	}
 }
 
 /* Orders by (map, key), then value bytes, so duplicates resolve alike. */
@@ -334,93 +650,97 @@ static int cc_cmp_row_val(const void *a, const void *b)
 	const struct wire_row *x = a, *y = b;
 	int c = wire_row_cmp(a, b);
 
-	if (c)
-		return c;
-	return memcmp(x->val, y->val, x->val_len);
+	return c ? c : memcmp(x->val, y->val, x->val_len);
 }
 
-/* Sorts and removes duplicate keys, keeping the first. */
-static void cc_sort_unique(struct cc *c)
+/* Sorts the rows and removes duplicate keys, keeping each key's smallest
+ * value: for hosts two of whose networks share a VNI (the store refuses
+ * that), whose rows do not come out in order. */
+static void cc_host_sort_unique(struct cc_out *o)
 {
 	size_t w = 0;
 
-	if (!c->n_rows)
+	if (!o->n)
 		return;
-	qsort(c->rows, c->n_rows, sizeof(*c->rows), cc_cmp_row_val);
-	for (size_t r = 1; r < c->n_rows; r++)
-		if (wire_row_cmp(&c->rows[w], &c->rows[r]) != 0)
-			c->rows[++w] = c->rows[r];
-	c->n_rows = w + 1;
+	qsort(o->rows, o->n, sizeof(*o->rows), cc_cmp_row_val);
+	for (size_t r = 1; r < o->n; r++)
+		if (wire_row_cmp(&o->rows[w], &o->rows[r]) != 0 && ++w != r)
+			o->rows[w] = o->rows[r];
+	o->n = w + 1;
 }
 
-/* Allocates the indexes of c for c->t. */
-static int cc_init(struct cc *c)
+/* True if no two of the (sorted) networks of h share a VNI. */
+static bool cc_host_vnis_unique(const struct cc_host *h)
 {
-	const struct topology *t = c->t;
-
-	c->nets = calloc(t->n_networks + 1, sizeof(*c->nets));
-	c->hosts = calloc(t->n_hosts + 1, sizeof(*c->hosts));
-	c->flood_slot = calloc(t->n_networks + 1, sizeof(*c->flood_slot));
-	c->floods = calloc(t->n_networks + 1, sizeof(*c->floods));
-	if (!c->nets || !c->hosts || !c->flood_slot || !c->floods)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n_networks; i++)
-		c->nets[i] = &t->networks[i];
-	for (size_t i = 0; i < t->n_hosts; i++)
-		c->hosts[i] = &t->hosts[i];
-	qsort(c->nets, t->n_networks, sizeof(*c->nets), cc_cmp_net);
-	qsort(c->hosts, t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
-	return 0;
+	for (size_t i = 1; i < h->n_hn; i++)
+		if (h->hn[i].vni == h->hn[i - 1].vni)
+			return false;
+	return true;
 }
 
-static void cc_fini(struct cc *c)
+static void cc_host_fini(struct cc_host *h)
 {
-	free(c->nets);
-	free(c->hosts);
-	free(c->flood_slot);
-	for (size_t i = 0; c->floods && i < c->n_floods; i++) {
-		free(c->floods[i].remote);
-		free(c->floods[i].local);
+	free(h->hn);
+	free(h->lport);
+	free(h->loc);
+	free(h->scratch);
+	free(h->out.rows);
+}
+
+int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, size_t *n_rows)
+{
+	struct cc_host h = {.c = c};
+	int rc;
+
+	if (!c || !host || !rows || !n_rows)
+		return -EINVAL;
+	*rows = NULL;
+	*n_rows = 0;
+	h.self = cc_host(c, host);
+	if (h.self < 0)
+		return 0;
+	rc = cc_host_collect(&h);
+	if (rc)
+		goto out;
+	cc_host_local(&h);
+	h.out.rows = malloc((cc_host_bound(&h) + 1) * sizeof(*h.out.rows));
+	if (!h.out.rows) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	free(c->floods);
-	free(c->rows);
+	qsort(h.hn, h.n_hn, sizeof(*h.hn), cc_cmp_hnet);
+	h.out.in_order = cc_host_vnis_unique(&h);
+	cc_host_emit(&h);
+	if (!h.out.in_order)
+		cc_host_sort_unique(&h.out);
+	if (h.out.n) {
+		*rows = h.out.rows;
+		*n_rows = h.out.n;
+		h.out.rows = NULL;
+	}
+out:
+	cc_host_fini(&h);
+	return rc;
 }
 
 int compiler_build_host(const struct topology *t, const char *host, struct wire_row **rows,
 			size_t *n_rows)
 {
-	struct cc c = {.t = t};
+	struct compiler *c;
 	int rc;
 
-	if (!t || !host || !rows || !n_rows || (t->n_networks && !t->networks) ||
-	    (t->n_ports && !t->ports) || (t->n_hosts && !t->hosts))
+	if (!cc_topology_valid(t) || !host || !rows || !n_rows)
 		return -EINVAL;
-	*rows = NULL;
-	*n_rows = 0;
-	rc = cc_init(&c);
-	if (rc)
-		goto out;
-	c.self = cc_host(&c, host);
-	if (!c.self)
-		goto out;
-	rc = cc_find_local_nets(&c);
-	if (!rc)
-		rc = cc_rows(&c);
-	if (rc)
-		goto out;
-	cc_sort_unique(&c);
-	if (c.n_rows) {
-		*rows = c.rows;
-		*n_rows = c.n_rows;
-		c.rows = NULL;
-	}
-out:
-	cc_fini(&c);
+	c = compiler_new(t);
+	if (!c)
+		return -ENOMEM;
+	rc = compiler_host(c, host, rows, n_rows);
+	compiler_destroy(&c);
 	return rc;
 }
 
 /* Appends to out a copy of r, or its DELETE when del. */
-static void cc_emit(struct wire_row *out, size_t *n, const struct wire_row *r, bool del)
+static void cc_emit_diff(struct wire_row *out, size_t *n, const struct wire_row *r, bool del)
 {
 	struct wire_row *o = &out[(*n)++];
 
@@ -432,37 +752,49 @@ static void cc_emit(struct wire_row *out, size_t *n, const struct wire_row *r, b
 	}
 }
 
+/* Orders from[i] against to[j] (an exhausted side sorts last); *same is
+ * set when they are equal keys with equal values. */
+static int cc_diff_step(const struct wire_row *from, size_t n_from, size_t i,
+			const struct wire_row *to, size_t n_to, size_t j, bool *same)
+{
+	int c = i == n_from ? 1 : j == n_to ? -1 : wire_row_cmp(&from[i], &to[j]);
+
+	*same = !c && from[i].op == to[j].op && from[i].val_len == to[j].val_len &&
+		memcmp(from[i].val, to[j].val, to[j].val_len) == 0;
+	return c;
+}
+
 int compiler_diff(const struct wire_row *from, size_t n_from, const struct wire_row *to,
 		  size_t n_to, struct wire_row **out, size_t *n_out)
 {
 	struct wire_row *d;
-	size_t i = 0, j = 0, n = 0;
+	size_t i = 0, j = 0, n = 0, want = 0;
+	bool same;
 
 	*out = NULL;
 	*n_out = 0;
-	if (n_from + n_to == 0)
+	/* count first: most diffs are a few rows of large row sets */
+	while (i < n_from || j < n_to) {
+		int c = cc_diff_step(from, n_from, i, to, n_to, j, &same);
+
+		want += !same;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	if (!want)
 		return 0;
-	d = malloc((n_from + n_to) * sizeof(*d));
+	d = malloc(want * sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	while (i < n_from || j < n_to) {
-		int c = i == n_from ? 1 : j == n_to ? -1 : wire_row_cmp(&from[i], &to[j]);
+	for (i = 0, j = 0; i < n_from || j < n_to;) {
+		int c = cc_diff_step(from, n_from, i, to, n_to, j, &same);
 
-		if (c < 0) {
-			cc_emit(d, &n, &from[i++], true);
-		} else if (c > 0) {
-			cc_emit(d, &n, &to[j++], false);
-		} else {
-			if (from[i].op != to[j].op || from[i].val_len != to[j].val_len ||
-			    memcmp(from[i].val, to[j].val, to[j].val_len) != 0)
-				cc_emit(d, &n, &to[j], false);
-			i++;
-			j++;
-		}
-	}
-	if (!n) {
-		free(d);
-		return 0;
+		if (c < 0)
+			cc_emit_diff(d, &n, &from[i], true);
+		else if (!same)
+			cc_emit_diff(d, &n, &to[j], false);
+		i += c <= 0;
+		j += c >= 0;
 	}
 	*out = d;
 	*n_out = n;

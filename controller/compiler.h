@@ -1,8 +1,9 @@
 /* compiler.h - topology in, per-host datapath rows out.
  *
  * A pure function in the OVN northd sense: no I/O, no globals. The store
- * loads a struct topology from one read transaction; the southbound compiles
- * each host's rows from it and diffs them against what the host last got.
+ * loads a struct topology from one read transaction; the southbound makes one
+ * compiler of it per revision, compiles each affected host's rows with it and
+ * diffs them against what the host last got.
  *
  * What a host gets (and nothing else):
  *  - PEER rows for every enrolled host with an underlay address but itself;
@@ -27,34 +28,34 @@
 
 #include "wire.h"
 
-#define TOPO_ID_MAX 37 /* UUID string + NUL */
-#define TOPO_IFNAME_MAX 16 /* IFNAMSIZ */
+#define TOPO_ID_MAX	  37 /* UUID string + NUL */
+#define TOPO_IFNAME_MAX	  16 /* IFNAMSIZ */
 #define TOPO_IP4_MORE_MAX 15 /* fixed IPv4 after the first (MODEL_MAX_FIXED_IPS - 1) */
 
 struct topo_network {
-	char id[TOPO_ID_MAX]; /* network UUID */
+	char id[TOPO_ID_MAX];	     /* network UUID */
 	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
-	uint32_t vni; /* 24-bit VNI, unique, > 0 */
+	uint32_t vni;		     /* 24-bit VNI, unique, > 0 */
 };
 
 struct topo_port {
-	char id[TOPO_ID_MAX]; /* port UUID */
+	char id[TOPO_ID_MAX];	      /* port UUID */
 	char network_id[TOPO_ID_MAX]; /* the network it is on */
-	uint32_t port_key; /* controller-allocated number, > 0, unique */
+	uint32_t port_key;	      /* controller-allocated number, > 0, unique */
 	uint8_t mac[6];
-	uint32_t ip4; /* first fixed IPv4, network byte order; 0 if none */
+	uint32_t ip4;			      /* first fixed IPv4, network byte order; 0 if none */
 	uint32_t ip4_more[TOPO_IP4_MORE_MAX]; /* its other fixed IPv4, network order */
-	uint8_t n_ip4_more; /* used entries of ip4_more (0 when ip4 is 0) */
-	bool port_security; /* enforce source MAC/IP */
-	char host[WIRE_HOST_MAX]; /* binding host name, "" if unbound */
-	char ifname[TOPO_IFNAME_MAX]; /* binding interface on that host */
+	uint8_t n_ip4_more;		      /* used entries of ip4_more (0 when ip4 is 0) */
+	bool port_security;		      /* enforce source MAC/IP */
+	char host[WIRE_HOST_MAX];	      /* binding host name, "" if unbound */
+	char ifname[TOPO_IFNAME_MAX];	      /* binding interface on that host */
 };
 
 struct topo_host {
 	char name[WIRE_HOST_MAX]; /* unique host name */
-	uint32_t host_id; /* controller-allocated number, > 0 */
-	uint32_t ip4; /* underlay IPv4, network byte order */
-	char public_key[41]; /* CURVE public key, Z85; the compiler ignores it */
+	uint32_t host_id;	  /* controller-allocated number, > 0 */
+	uint32_t ip4;		  /* underlay IPv4, network byte order */
+	char public_key[41];	  /* CURVE public key, Z85; the compiler ignores it */
 };
 
 /* A whole topology. Arrays are owned by whoever built it (store_load_topology
@@ -71,10 +72,32 @@ struct topology {
 /* Frees the arrays of t and zeroes it. Takes NULL. */
 void topology_release(struct topology *t);
 
-/* Compiles the rows of host `host` from t. On success *rows (malloc'd, caller
+/* A compiler for one topology: its indexes (networks by id, hosts by name,
+ * realised ports by network and by host) are built once, and the rows of a
+ * network that are the same for every host that sees it (remote FDB and ARP
+ * of its ports, TUN_ALLOW, its flood members) and the PEER rows are built
+ * the first time a host needs them and shared by every later host. Each
+ * host's rows are then its networks' shared rows (its own ports taking the
+ * local flavour) merged with its local rows, already in order. Pure: no I/O,
+ * no globals; one thread at a time. */
+struct compiler;
+
+/* A compiler for t, which must stay valid and unchanged until
+ * compiler_destroy. Returns NULL on bad arguments or no memory. */
+struct compiler *compiler_new(const struct topology *t);
+
+/* Frees *cp and sets it to NULL. Takes NULL and a pointer to NULL. */
+void compiler_destroy(struct compiler **cp);
+
+/* Compiles the rows of host `host`. On success *rows (malloc'd, caller
  * frees; NULL when *n_rows is 0) holds *n_rows UPSERT rows sorted with
- * wire_row_cmp, unique by (map, key), and 0 is returned. A host absent from t
- * gets no rows. Returns -EINVAL on bad arguments, -ENOMEM. */
+ * wire_row_cmp, unique by (map, key), and 0 is returned. A host absent from
+ * the topology gets no rows. Returns -EINVAL on bad arguments, -ENOMEM (the
+ * compiler stays usable). */
+int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, size_t *n_rows);
+
+/* compiler_host on a compiler of t made for this one call: the same rows,
+ * for callers that compile one host. Returns as compiler_host. */
 int compiler_build_host(const struct topology *t, const char *host, struct wire_row **rows,
 			size_t *n_rows);
 

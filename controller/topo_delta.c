@@ -1,6 +1,8 @@
 /* topo_delta.c - the hosts a set of topology changes affects (see
  * topo_delta.h). */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "topo_delta.h"
@@ -13,6 +15,7 @@ int topo_delta_init(struct topo_delta *d)
 	if (d->nets && d->hosts)
 		return 0;
 	d->all = true;
+	d->lost = true;
 	return -ENOMEM;
 }
 
@@ -20,7 +23,66 @@ void topo_delta_release(struct topo_delta *d)
 {
 	zhashx_destroy(&d->nets);
 	zhashx_destroy(&d->hosts);
-	d->all = false;
+	free(d->hchg);
+	free(d->pchg);
+	*d = (struct topo_delta){0};
+}
+
+/* Room for one more entry of size sz in *arr (*n used, *cap allocated). */
+static void *topo_delta_grow(void **arr, size_t *n, size_t *cap, size_t sz)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void *a = realloc(*arr, c * sz);
+
+		if (!a)
+			return NULL;
+		*arr = a;
+		*cap = c;
+	}
+	return (char *)*arr + (*n)++ * sz;
+}
+
+/* Records host old -> cur for the key index. */
+static void topo_delta_host_change(struct topo_delta *d, const struct topo_host *old,
+				   const struct topo_host *cur)
+{
+	struct topo_delta_host *c;
+
+	if (d->lost)
+		return;
+	c = topo_delta_grow((void **)&d->hchg, &d->n_hchg, &d->cap_hchg, sizeof(*c));
+	if (!c) {
+		d->lost = true;
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", (old ? old : cur)->name);
+	if (old)
+		snprintf(c->old_key, sizeof(c->old_key), "%s", old->public_key);
+	if (cur)
+		snprintf(c->key, sizeof(c->key), "%s", cur->public_key);
+}
+
+/* Records port old -> cur for the port index. */
+static void topo_delta_port_change(struct topo_delta *d, const struct topo_port *old,
+				   const struct topo_port *cur)
+{
+	struct topo_delta_port *c;
+
+	if (d->lost)
+		return;
+	c = topo_delta_grow((void **)&d->pchg, &d->n_pchg, &d->cap_pchg, sizeof(*c));
+	if (!c) {
+		d->lost = true;
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->port_key = (old ? old : cur)->port_key;
+	if (old)
+		snprintf(c->old_host, sizeof(c->old_host), "%s", old->host);
+	if (cur)
+		snprintf(c->host, sizeof(c->host), "%s", cur->host);
 }
 
 /* Adds key to set; on failure everything is affected. */
@@ -42,6 +104,7 @@ void topo_delta_note(void *arg, enum model_kind kind, const void *old, const voi
 		topo_delta_add(d, d->nets, ((const struct topo_network *)(old ? old : cur))->id);
 		break;
 	case MODEL_PORT:
+		topo_delta_port_change(d, old, cur);
 		/* an unbound port is realised nowhere: its rows are on no host */
 		for (int i = 0; i < 2; i++) {
 			if (!ports[i] || !ports[i]->host[0])
@@ -51,6 +114,9 @@ void topo_delta_note(void *arg, enum model_kind kind, const void *old, const voi
 		}
 		break;
 	case MODEL_HOST:
+		topo_delta_host_change(d, old, cur);
+		d->all = true; /* PEER rows everywhere */
+		break;
 	default:
 		d->all = true; /* PEER rows everywhere (or unknown: be safe) */
 		break;

@@ -20,21 +20,43 @@
 #include "compiler.h"
 #include "model.h"
 
+/* A host reloaded: its key before and after ("" when absent then). */
+struct topo_delta_host {
+	char name[WIRE_HOST_MAX]; /* host name */
+	char old_key[41];	  /* Z85 public key before, "" if it did not exist */
+	char key[41];		  /* Z85 public key after, "" if it is gone */
+};
+
+/* A port reloaded: its binding host before and after ("" when unbound or
+ * absent then). */
+struct topo_delta_port {
+	uint32_t port_key;	      /* the port's number */
+	char old_host[WIRE_HOST_MAX]; /* binding host before */
+	char host[WIRE_HOST_MAX];     /* binding host after */
+};
+
 struct topo_delta {
-	zhashx_t *nets;	 /* ids of the networks touched (value unused) */
-	zhashx_t *hosts; /* names of the hosts affected (value unused) */
-	bool all;	 /* every host is affected */
+	zhashx_t *nets;		      /* ids of the networks touched (value unused) */
+	zhashx_t *hosts;	      /* names of the hosts affected (value unused) */
+	bool all;		      /* every host is affected */
+	bool lost;		      /* the changes below are incomplete (a whole
+				       * reload, or no memory): rebuild from t */
+	struct topo_delta_host *hchg; /* hosts reloaded, in log order */
+	size_t n_hchg, cap_hchg;      /* used and allocated entries of hchg */
+	struct topo_delta_port *pchg; /* ports reloaded, in log order */
+	size_t n_pchg, cap_pchg;      /* used and allocated entries of pchg */
 };
 
 /* Empties *d, ready for topo_delta_note. Returns 0; -ENOMEM (then d->all
- * is set, which is still correct: everything is affected). */
+ * and d->lost are set, which is still correct: everything is affected). */
 int topo_delta_init(struct topo_delta *d);
 
 /* Frees what d holds. */
 void topo_delta_release(struct topo_delta *d);
 
-/* store_topo_cb (store.h): notes one reloaded entry (arg is the delta).
- * Running out of memory sets all. */
+/* store_topo_cb (store.h): notes one reloaded entry (arg is the delta),
+ * and for hosts and ports what the southbound's key and port indexes need.
+ * Running out of memory sets all and lost. */
 void topo_delta_note(void *arg, enum model_kind kind, const void *old, const void *cur);
 
 /* Adds the hosts with ports in the touched networks of t (the topology

@@ -1,5 +1,6 @@
-/* test_compiler.c - per-host rows of a known topology, tenant isolation, and
- * diffs. */
+/* test_compiler.c - per-host rows of a known topology, tenant isolation,
+ * diffs, and the shared-row compiler against the per-host reference
+ * (compiler_ref.c) on random topologies. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -16,6 +17,8 @@
 #include "compiler.h"
 #include "tenet_abi.h"
 #include "wire.h"
+
+#include "compiler_ref.c"
 
 #define VNI_BLUE 100
 #define VNI_RED	 200
@@ -531,6 +534,91 @@ static void test_diff_edges(void **state)
 	free(a.r);
 }
 
+/* A random topology of seed's shape: few MACs, addresses and port keys so
+ * rows collide; hosts without an underlay address or sharing one; ports
+ * unbound, bound to hosts not enrolled or on networks that do not exist;
+ * with dup_vni, networks sharing a VNI (the store refuses that, the
+ * compiler must still agree with the reference). */
+static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
+{
+	size_t nn = 1 + rand_r(&seed) % 6, nh = 1 + rand_r(&seed) % 8, np = rand_r(&seed) % 120;
+
+	t->networks = calloc(nn, sizeof(*t->networks));
+	t->hosts = calloc(nh, sizeof(*t->hosts));
+	t->ports = calloc(np + 1, sizeof(*t->ports));
+	assert_non_null(t->networks);
+	assert_non_null(t->hosts);
+	assert_non_null(t->ports);
+	t->n_networks = nn;
+	t->n_hosts = nh;
+	t->n_ports = np;
+	for (size_t i = 0; i < nn; i++) {
+		snprintf(t->networks[i].id, TOPO_ID_MAX, "net-%zu", (i * 7) % nn);
+		t->networks[i].vni =
+		    dup_vni ? 1u + (uint32_t)(rand_r(&seed) % 3) : 100u + (uint32_t)i * 257u;
+	}
+	for (size_t i = 0; i < nh; i++) {
+		snprintf(t->hosts[i].name, WIRE_HOST_MAX, "host-%zu", nh - i);
+		t->hosts[i].host_id = (uint32_t)i + 1;
+		t->hosts[i].ip4 =
+		    rand_r(&seed) % 5 ? htonl(0xc6120000u + (uint32_t)(rand_r(&seed) % 6)) : 0u;
+	}
+	for (size_t i = 0; i < np; i++) {
+		struct topo_port *p = &t->ports[i];
+
+		snprintf(p->id, TOPO_ID_MAX, "port-%zu", i);
+		snprintf(p->network_id, TOPO_ID_MAX, "net-%u", rand_r(&seed) % (unsigned)(nn + 1));
+		p->port_key = 1 + (uint32_t)(rand_r(&seed) % (np + 8));
+		memcpy(p->mac, (uint8_t[]){2, 0, 0, 0, 0, (uint8_t)(rand_r(&seed) % 40)}, 6);
+		p->ip4 =
+		    rand_r(&seed) % 4 ? htonl(0x0a000000u + (uint32_t)(rand_r(&seed) % 60)) : 0u;
+		p->n_ip4_more = p->ip4 ? (uint8_t)(rand_r(&seed) % 3) : 0;
+		for (size_t k = 0; k < p->n_ip4_more; k++)
+			p->ip4_more[k] = htonl(0x0a000000u + (uint32_t)(rand_r(&seed) % 60));
+		p->port_security = rand_r(&seed) % 2;
+		if (rand_r(&seed) % 8)
+			snprintf(p->host, WIRE_HOST_MAX, "host-%u",
+				 rand_r(&seed) % (unsigned)(nh + 1)); /* host-0: not enrolled */
+		snprintf(p->ifname, TOPO_IFNAME_MAX, "vif%u", (unsigned)(i % 1000));
+	}
+}
+
+/* One compiler serves every host of a random topology, and each host's
+ * rows are byte for byte those of the per-host reference compile. */
+static void test_matches_reference(void **state)
+{
+	for (unsigned seed = 1; seed <= 300; seed++) {
+		struct topology t = {0};
+		struct compiler *c;
+
+		random_topo(&t, seed, seed % 5 == 0);
+		c = compiler_new(&t);
+		assert_non_null(c);
+		for (unsigned i = 0; i <= t.n_hosts; i++) {
+			char name[WIRE_HOST_MAX];
+			struct wire_row *a = NULL, *b = NULL;
+			size_t na = 0, nb = 0;
+
+			snprintf(name, sizeof(name), "host-%u", i);
+			assert_int_equal(compiler_ref_build_host(&t, name, &a, &na), 0);
+			assert_int_equal(compiler_host(c, name, &b, &nb), 0);
+			if (na != nb)
+				fail_msg("seed=%u host=%s rows %zu != reference %zu", seed, name,
+					 nb, na);
+			if (na && memcmp(a, b, na * sizeof(*a)) != 0)
+				fail_msg("seed=%u host=%s rows differ from the reference", seed,
+					 name);
+			free(a);
+			free(b);
+		}
+		compiler_destroy(&c);
+		assert_null(c);
+		topology_release(&t);
+	}
+	compiler_destroy(NULL);
+	assert_null(compiler_new(NULL));
+}
+
 /* Releasing frees the arrays and zeroes the struct. */
 static void test_release(void **state)
 {
@@ -554,7 +642,7 @@ int main(void)
 	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_flood_cap),
 	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
 	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
-	    cmocka_unit_test(test_release),
+	    cmocka_unit_test(test_release),	  cmocka_unit_test(test_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

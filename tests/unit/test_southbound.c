@@ -352,6 +352,81 @@ static void test_status_own_ports_only(void **state)
 	zsock_destroy(&d);
 }
 
+static bool port_reported(void *arg)
+{
+	struct southbound_port_info pi;
+
+	return southbound_port_info(E->sb, *(uint32_t *)arg, &pi);
+}
+
+/* Sends h's STATUS of one port (up, rx_packets rx). */
+static void status_send(zsock_t *d, uint32_t port_key, uint64_t rx)
+{
+	struct wire_port_status ps = {.port_id = port_key, .up = true, .rx_packets = rx};
+	struct wire_msg m = {.type = WIRE_STATUS};
+
+	m.status.ports = &ps;
+	m.status.n_ports = 1;
+	fake_agent_send(d, &m);
+}
+
+/* The port and key indexes follow each publish's changes (not rebuilt):
+ * a port rewritten with the same binding keeps its report; rebound, it
+ * starts without one and only its new host may report on it; deleted, it
+ * is gone; a host's new key is admitted and the old one refused. */
+static void test_index_follows_changes(void **state)
+{
+	zsock_t *a, *b;
+	zcert_t *k2 = zcert_new();
+	struct southbound_host_info hi;
+	uint32_t key;
+	uint64_t before;
+	char body[256];
+
+	southbound_publish(E->sb);
+	a = fake_agent_session(E->key_h1, "h1");
+	b = fake_agent_session(E->key_h2, "h2");
+	key = port_key_of("\x01");
+	status_send(a, key, 1);
+	assert_true(sb_env_pump(port_reported, &key, 5000));
+	/* same binding: the report stays */
+	sb_env_apply(STORE_OP_UPDATE, MODEL_PORT, PORT1, "{\"name\":\"renamed\"}");
+	southbound_publish(E->sb);
+	assert_true(port_reported(&key));
+	/* rebound to h2: no report until h2 gives one; h1's is refused */
+	snprintf(body, sizeof(body), "{\"binding\":{\"host\":\"h2\",\"interface\":\"vm1\"}}");
+	sb_env_apply(STORE_OP_UPDATE, MODEL_PORT, PORT1, body);
+	southbound_publish(E->sb);
+	assert_false(port_reported(&key));
+	before = sb_env_stats().rx_rejected;
+	status_send(a, key, 2);
+	assert_true(sb_env_pump(sb_env_rejected_counted, &before, 5000));
+	assert_false(port_reported(&key));
+	status_send(b, key, 3);
+	assert_true(sb_env_pump(port_reported, &key, 5000));
+	/* deleted: gone, and h2 may no longer report on it */
+	sb_env_apply(STORE_OP_DELETE, MODEL_PORT, PORT1, "");
+	southbound_publish(E->sb);
+	assert_false(port_reported(&key));
+	before = sb_env_stats().rx_rejected;
+	status_send(b, key, 4);
+	assert_true(sb_env_pump(sb_env_rejected_counted, &before, 5000));
+	assert_false(port_reported(&key));
+	/* h2's key replaced: the old key's session ends, the new key gets in */
+	snprintf(body, sizeof(body), "{\"public_key\":\"%s\"}", zcert_public_txt(k2));
+	sb_env_apply(STORE_OP_UPDATE, MODEL_HOST, "h2", body);
+	southbound_publish(E->sb);
+	assert_true(southbound_host_info(E->sb, "h2", &hi));
+	assert_false(hi.connected);
+	zsock_destroy(&b);
+	b = fake_agent_session(k2, "h2");
+	assert_true(southbound_host_info(E->sb, "h2", &hi));
+	assert_true(hi.connected);
+	zsock_destroy(&a);
+	zsock_destroy(&b);
+	zcert_destroy(&k2);
+}
+
 static bool port_nd_is_3(void *arg)
 {
 	struct southbound_port_info pi;
@@ -516,6 +591,8 @@ int main(void)
 					    sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_burst, sb_env_setup, sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_status_own_ports_only, sb_env_setup,
+					    sb_env_teardown),
+	    cmocka_unit_test_setup_teardown(test_index_follows_changes, sb_env_setup,
 					    sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_refused, sb_env_setup, sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_encode_failure_drops_session, sb_env_setup,

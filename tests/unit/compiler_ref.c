@@ -1,0 +1,393 @@
+/* compiler_ref.c - the per-host compiler as it was before the shared-row
+ * compiler (controller/compiler.c): every call re-indexes the whole topology
+ * and sorts whole rows. Kept as the reference the new compiler must agree
+ * with, row for row (test_compiler.c includes it). */
+#include "compiler.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/types.h>
+
+#include "tenet_abi.h"
+
+/* The flood list of one network with a port on self, being collected. */
+struct cc_flood {
+	uint32_t vni;	   /* the network */
+	uint32_t *remote;  /* underlay ip4 of other hosts, unsorted, repeats */
+	size_t n_remote;   /* used entries of remote */
+	size_t cap_remote; /* allocated entries of remote */
+	uint32_t *local;   /* port keys bound on self */
+	size_t n_local;	   /* used entries of local */
+	size_t cap_local;  /* allocated entries of local */
+};
+
+/* The working state of one compiler_build_host call. */
+struct cc {
+	const struct topology *t;	  /* input */
+	const struct topo_host *self;	  /* the host compiled for */
+	const struct topo_network **nets; /* t->networks by id */
+	const struct topo_host **hosts;	  /* t->hosts by name */
+	int *flood_slot;		  /* per network index: slot in floods + 1, 0 = not here */
+	struct cc_flood *floods;	  /* one per network with a port on self */
+	size_t n_floods;		  /* used entries of floods */
+	struct wire_row *rows;		  /* output being built */
+	size_t n_rows;			  /* used rows */
+	size_t cap_rows;		  /* allocated rows */
+};
+
+static int cc_cmp_net(const void *a, const void *b)
+{
+	const struct topo_network *const *x = a, *const *y = b;
+
+	return strncmp((*x)->id, (*y)->id, TOPO_ID_MAX);
+}
+
+static int cc_cmp_host(const void *a, const void *b)
+{
+	const struct topo_host *const *x = a, *const *y = b;
+
+	return strncmp((*x)->name, (*y)->name, WIRE_HOST_MAX);
+}
+
+static const struct topo_network *cc_net(const struct cc *c, const char *id)
+{
+	struct topo_network key, *kp = &key;
+	const struct topo_network **hit;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	hit = bsearch(&kp, c->nets, c->t->n_networks, sizeof(*c->nets), cc_cmp_net);
+	return hit ? *hit : NULL;
+}
+
+static const struct topo_host *cc_host(const struct cc *c, const char *name)
+{
+	struct topo_host key, *kp = &key;
+	const struct topo_host **hit;
+
+	if (name[0] == '\0')
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	hit = bsearch(&kp, c->hosts, c->t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
+	return hit ? *hit : NULL;
+}
+
+/* Appends an UPSERT row of map with key and value. */
+static int cc_add(struct cc *c, uint8_t map, const void *key, const void *val)
+{
+	struct wire_row *r;
+
+	if (c->n_rows == c->cap_rows) {
+		size_t cap = c->cap_rows ? c->cap_rows * 2 : 64;
+		struct wire_row *n = realloc(c->rows, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		c->rows = n;
+		c->cap_rows = cap;
+	}
+	r = &c->rows[c->n_rows++];
+	memset(r, 0, sizeof(*r));
+	r->map = map;
+	r->op = WIRE_OP_UPSERT;
+	wire_map_sizes(map, &r->key_len, &r->val_len);
+	memcpy(r->key, key, r->key_len);
+	memcpy(r->val, val, r->val_len);
+	return 0;
+}
+
+/* Appends v to the growing array *arr of *n used, *cap allocated. */
+static int cc_push_u32(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		uint32_t *a = realloc(*arr, c * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		*arr = a;
+		*cap = c;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+static int cc_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts arr[0..n) and drops repeats; returns the new count, at most cap
+ * (the smallest values are kept). */
+static size_t cc_sort_unique_u32(uint32_t *arr, size_t n, size_t cap)
+{
+	size_t w = 0;
+
+	if (!n)
+		return 0;
+	qsort(arr, n, sizeof(*arr), cc_cmp_u32);
+	for (size_t r = 1; r < n; r++)
+		if (arr[r] != arr[w])
+			arr[++w] = arr[r];
+	return w + 1 < cap ? w + 1 : cap;
+}
+
+/* LPORT and local FDB for port p bound on self. */
+static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
+{
+	struct tn_lport_key lk = {.port_id = p->port_key};
+	struct tn_lport lv = {.vni = vni, .ip4 = p->ip4};
+	struct tn_fdb_key fk = {.vni = vni};
+	struct tn_fdb fv = {.port_id = p->port_key, .flags = TN_FDB_F_LOCAL, .ip4 = p->ip4};
+
+	memcpy(lv.mac, p->mac, 6);
+	lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
+	memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
+	memcpy(fk.mac, p->mac, 6);
+	if (p->port_security)
+		fv.flags |= TN_FDB_F_PORT_SECURITY;
+	if (cc_add(c, TN_MAP_LPORT, &lk, &lv) || cc_add(c, TN_MAP_FDB, &fk, &fv))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Remote FDB and TUN_ALLOW for port p bound on host h (not self). */
+static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
+			  const struct topo_host *h)
+{
+	struct tn_fdb_key fk = {.vni = vni};
+	struct tn_fdb fv = {
+	    .port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE, .ip4 = p->ip4};
+	struct tn_tun_allow_key tk = {.vni = vni, .remote_ip4 = h->ip4};
+	struct tn_tun_allow tv = {0};
+
+	memcpy(fk.mac, p->mac, 6);
+	if (p->port_security)
+		fv.flags |= TN_FDB_F_PORT_SECURITY;
+	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Marks every network with a realised port on self and gives it a flood
+ * list slot. */
+static int cc_find_local_nets(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		const struct topo_network *n;
+		size_t ni;
+
+		if (strncmp(p->host, c->self->name, WIRE_HOST_MAX) != 0)
+			continue;
+		n = cc_net(c, p->network_id);
+		if (!n)
+			continue;
+		ni = (size_t)(n - t->networks);
+		if (!c->flood_slot[ni]) {
+			c->floods[c->n_floods].vni = n->vni;
+			c->flood_slot[ni] = (int)++c->n_floods;
+		}
+	}
+	return 0;
+}
+
+/* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
+ * naming p and (unless h is self) h's underlay address. */
+static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
+			 const struct topo_host *h)
+{
+	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
+	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
+	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
+
+	if (!p->ip4)
+		return 0;
+	memcpy(av.mac, p->mac, 6);
+	if (cc_add(c, TN_MAP_ARP, &ak, &av))
+		return -ENOMEM;
+	for (size_t i = 0; i < n_more; i++) {
+		ak.ip4 = p->ip4_more[i];
+		if (ak.ip4 && cc_add(c, TN_MAP_ARP, &ak, &av))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Rows of one realised port in a network that has a port on self. */
+static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
+		   const struct topo_host *h)
+{
+	struct cc_flood *f = &c->floods[c->flood_slot[n - c->t->networks] - 1];
+	int rc;
+
+	if (h == c->self) {
+		rc = cc_local_port(c, p, n->vni);
+		if (!rc)
+			rc = cc_push_u32(&f->local, &f->n_local, &f->cap_local, p->port_key);
+	} else {
+		rc = cc_remote_port(c, p, n->vni, h);
+		if (!rc)
+			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
+	}
+	return rc ? rc : cc_port_addrs(c, p, n->vni, h);
+}
+
+/* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE
+ * hosts and TN_MAX_FLOOD_LOCAL ports a page. */
+static int cc_flood_pages(struct cc *c, struct cc_flood *f)
+{
+	size_t nr, nl, pages;
+
+	nr = cc_sort_unique_u32(f->remote, f->n_remote, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_REMOTE);
+	nl = cc_sort_unique_u32(f->local, f->n_local, TN_MAX_FLOOD_PAGES * TN_MAX_FLOOD_LOCAL);
+	pages = (nr + TN_MAX_FLOOD_REMOTE - 1) / TN_MAX_FLOOD_REMOTE;
+	if (pages < (nl + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL)
+		pages = (nl + TN_MAX_FLOOD_LOCAL - 1) / TN_MAX_FLOOD_LOCAL;
+	if (!pages)
+		pages = 1;
+	for (size_t pg = 0; pg < pages; pg++) {
+		struct tn_flood_key fk = {.vni = f->vni, .page = (uint32_t)pg};
+		struct tn_flood v = {0};
+		size_t r0 = pg * TN_MAX_FLOOD_REMOTE, l0 = pg * TN_MAX_FLOOD_LOCAL;
+
+		for (; r0 + v.n_remote < nr && v.n_remote < TN_MAX_FLOOD_REMOTE; v.n_remote++)
+			v.remote_ip4[v.n_remote] = f->remote[r0 + v.n_remote];
+		for (; l0 + v.n_local < nl && v.n_local < TN_MAX_FLOOD_LOCAL; v.n_local++)
+			v.local_port[v.n_local] = f->local[l0 + v.n_local];
+		if (cc_add(c, TN_MAP_FLOOD, &fk, &v))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Port, FLOOD and PEER rows. */
+static int cc_rows(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		const struct topo_network *n = cc_net(c, p->network_id);
+		const struct topo_host *h = cc_host(c, p->host);
+
+		if (!n || !h || !c->flood_slot[n - t->networks])
+			continue;
+		if (h != c->self && !h->ip4)
+			continue;
+		if (cc_port(c, p, n, h))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->n_floods; i++)
+		if (cc_flood_pages(c, &c->floods[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < t->n_hosts; i++) {
+		const struct topo_host *h = &t->hosts[i];
+		struct tn_peer_key pk = {.ip4 = h->ip4};
+		struct tn_peer pv = {.host_id = h->host_id};
+
+		if (h == c->self || !h->ip4)
+			continue;
+		if (cc_add(c, TN_MAP_PEER, &pk, &pv))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Orders by (map, key), then value bytes, so duplicates resolve alike. */
+static int cc_cmp_row_val(const void *a, const void *b)
+{
+	const struct wire_row *x = a, *y = b;
+	int c = wire_row_cmp(a, b);
+
+	if (c)
+		return c;
+	return memcmp(x->val, y->val, x->val_len);
+}
+
+/* Sorts and removes duplicate keys, keeping the first. */
+static void cc_sort_unique(struct cc *c)
+{
+	size_t w = 0;
+
+	if (!c->n_rows)
+		return;
+	qsort(c->rows, c->n_rows, sizeof(*c->rows), cc_cmp_row_val);
+	for (size_t r = 1; r < c->n_rows; r++)
+		if (wire_row_cmp(&c->rows[w], &c->rows[r]) != 0)
+			c->rows[++w] = c->rows[r];
+	c->n_rows = w + 1;
+}
+
+/* Allocates the indexes of c for c->t. */
+static int cc_init(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	c->nets = calloc(t->n_networks + 1, sizeof(*c->nets));
+	c->hosts = calloc(t->n_hosts + 1, sizeof(*c->hosts));
+	c->flood_slot = calloc(t->n_networks + 1, sizeof(*c->flood_slot));
+	c->floods = calloc(t->n_networks + 1, sizeof(*c->floods));
+	if (!c->nets || !c->hosts || !c->flood_slot || !c->floods)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n_networks; i++)
+		c->nets[i] = &t->networks[i];
+	for (size_t i = 0; i < t->n_hosts; i++)
+		c->hosts[i] = &t->hosts[i];
+	qsort(c->nets, t->n_networks, sizeof(*c->nets), cc_cmp_net);
+	qsort(c->hosts, t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
+	return 0;
+}
+
+static void cc_fini(struct cc *c)
+{
+	free(c->nets);
+	free(c->hosts);
+	free(c->flood_slot);
+	for (size_t i = 0; c->floods && i < c->n_floods; i++) {
+		free(c->floods[i].remote);
+		free(c->floods[i].local);
+	}
+	free(c->floods);
+	free(c->rows);
+}
+
+static int compiler_ref_build_host(const struct topology *t, const char *host,
+				   struct wire_row **rows, size_t *n_rows)
+{
+	struct cc c = {.t = t};
+	int rc;
+
+	if (!t || !host || !rows || !n_rows || (t->n_networks && !t->networks) ||
+	    (t->n_ports && !t->ports) || (t->n_hosts && !t->hosts))
+		return -EINVAL;
+	*rows = NULL;
+	*n_rows = 0;
+	rc = cc_init(&c);
+	if (rc)
+		goto out;
+	c.self = cc_host(&c, host);
+	if (!c.self)
+		goto out;
+	rc = cc_find_local_nets(&c);
+	if (!rc)
+		rc = cc_rows(&c);
+	if (rc)
+		goto out;
+	cc_sort_unique(&c);
+	if (c.n_rows) {
+		*rows = c.rows;
+		*n_rows = c.n_rows;
+		c.rows = NULL;
+	}
+out:
+	cc_fini(&c);
+	return rc;
+}
