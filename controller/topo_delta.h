@@ -1,5 +1,5 @@
 /* topo_delta.h - which hosts a set of topology changes can affect, for the
- * southbound's incremental publishing (southbound_publish.c).
+ * publishing layer's incremental recompiling (publish.c).
  *
  * store_update_topology reports each network, port and host it reloaded,
  * before and after (topo_delta_note is its callback). A host's rows
