@@ -356,8 +356,9 @@ static void api_conn_on_complete(struct evhttp_request *req, void *arg)
 
 int64_t api_conn_started_us(const struct api *api, struct evhttp_request *req)
 {
-	struct api_conn *c =
-	    api->conns ? api_conn_find(api->conns, evhttp_request_get_connection(req)) : NULL;
+	struct api_conn *c = api->conns
+				 ? api_conn_find(api->conns, evhttp_request_get_connection(req))
+				 : NULL;
 
 	return c && c->state == API_CONN_BUSY ? c->busy_us : -1;
 }

@@ -214,7 +214,8 @@ static void api_apply(struct api *api, struct evhttp_request *req, enum store_op
 	size_t len;
 
 	if (!api->raft)
-		return api_error(api, req, 503, "unavailable", "this node is shutting down", NULL);
+		return api_error(api, req, 503, "unavailable", "this node is shutting down",
+				 NULL);
 	if (store_cmd_encode(op, kind, id, text, idem, &cmd, &len) < 0)
 		return api_error(api, req, 400, "invalid_request", "cannot encode command", NULL);
 	api_propose(api, req, op, kind, id, cmd, len);

@@ -37,8 +37,8 @@ struct api_metrics {
 /* The kinds a route label may name (anything else is "other"), so that the
  * label's values stay few whatever clients send. */
 static const char *const api_route_words[] = {
-    "tenants", "networks", "subnets", "ports",	 "hosts",
-    "status",  "wait",	   "changes", "cluster", "internal",
+    "tenants", "networks", "subnets", "ports", "hosts", "status",
+    "wait",    "changes",  "cluster", "internal",
 };
 
 /* The route label of uri: /v1/<word>, /v1/<word>/{id}, /v1/<word>/{id}/<sub>
@@ -151,9 +151,8 @@ static int api_metrics_requests(struct api *api, struct prom *p)
 		rc = prom_sample(p, "tenet_api_requests_total", (double)m->series[i].n, "route",
 				 m->series[i].route, "code", code, NULL);
 	}
-	rc = rc
-		 ?: prom_family(p, "tenet_api_request_duration_seconds", "histogram",
-				"From the request to its reply (Raft commit and apply included)");
+	rc = rc ?: prom_family(p, "tenet_api_request_duration_seconds", "histogram",
+			       "From the request to its reply (Raft commit and apply included)");
 	for (size_t i = 0; m && i < m->n_series && rc == 0; i++) {
 		snprintf(code, sizeof(code), "%d", m->series[i].code);
 		rc = prom_hist_emit(p, "tenet_api_request_duration_seconds", &m->series[i].latency,
@@ -173,27 +172,21 @@ static int api_metrics_raft(struct api *api, struct prom *p)
 	raft_node_info(api->raft, &info);
 	rc = prom_family(p, "tenet_raft_term", "gauge", "Current Raft term");
 	rc = rc ?: prom_sample(p, "tenet_raft_term", (double)info.term, NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_raft_role", "gauge",
-				"1 for this node's Raft role (follower, candidate, leader)");
+	rc = rc ?: prom_family(p, "tenet_raft_role", "gauge",
+			       "1 for this node's Raft role (follower, candidate, leader)");
 	rc = rc ?: prom_sample(p, "tenet_raft_role", 1.0, "role", api_raft_role(info.state), NULL);
 	rc = rc ?: prom_family(p, "tenet_raft_commit_index", "gauge", "Raft commit index");
 	rc = rc ?: prom_sample(p, "tenet_raft_commit_index", (double)info.commit, NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_raft_applied_index", "gauge",
-				"Last Raft entry applied to the store");
+	rc = rc ?: prom_family(p, "tenet_raft_applied_index", "gauge",
+			       "Last Raft entry applied to the store");
 	rc = rc ?: prom_sample(p, "tenet_raft_applied_index", (double)info.applied, NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_raft_apply_lag", "gauge",
-				"Committed entries not applied yet");
-	rc = rc
-		 ?: prom_sample(p, "tenet_raft_apply_lag",
-				info.commit > info.applied ? (double)(info.commit - info.applied)
-							   : 0,
-				NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_raft_leader_known", "gauge",
-				"1 if this node knows a leader");
+	rc = rc ?: prom_family(p, "tenet_raft_apply_lag", "gauge",
+			       "Committed entries not applied yet");
+	rc = rc ?: prom_sample(p, "tenet_raft_apply_lag",
+			       info.commit > info.applied ? (double)(info.commit - info.applied) : 0,
+			       NULL);
+	rc = rc ?: prom_family(p, "tenet_raft_leader_known", "gauge",
+			       "1 if this node knows a leader");
 	return rc ?: prom_sample(p, "tenet_raft_leader_known", info.leader_id ? 1.0 : 0.0, NULL);
 }
 
@@ -226,9 +219,8 @@ static int api_metrics_southbound(struct api *api, struct prom *p, uint64_t rev)
 		rc = prom_sample(p, "tenet_host_applied_revision", (double)hi.acked_rev, "host",
 				 name, NULL);
 	}
-	rc = rc
-		 ?: prom_family(p, "tenet_host_revision_lag", "gauge",
-				"Revisions a host is behind, counted from its rows' last change");
+	rc = rc ?: prom_family(p, "tenet_host_revision_lag", "gauge",
+			       "Revisions a host is behind, counted from its rows' last change");
 	json_array_foreach(hosts, i, h)
 	{
 		const char *name = json_string_value(json_object_get(h, "name"));
@@ -242,31 +234,24 @@ static int api_metrics_southbound(struct api *api, struct prom *p, uint64_t rev)
 				 "host", name, NULL);
 	}
 	json_decref(hosts);
-	rc = rc
-		 ?: prom_family(p, "tenet_southbound_sessions", "gauge",
-				"Hosts with a live southbound session on this node");
+	rc = rc ?: prom_family(p, "tenet_southbound_sessions", "gauge",
+			       "Hosts with a live southbound session on this node");
 	rc = rc ?: prom_sample(p, "tenet_southbound_sessions", (double)connected, NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_southbound_messages_total", "counter",
-				"Southbound messages by direction and kind");
-	rc = rc
-		 ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.rx_msgs, "dir",
-				"rx", "kind", "handled", NULL);
-	rc = rc
-		 ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.rx_rejected, "dir",
-				"rx", "kind", "rejected", NULL);
-	rc = rc
-		 ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.rx_unauthenticated,
-				"dir", "rx", "kind", "unauthenticated", NULL);
-	rc = rc
-		 ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.tx_snapshots,
-				"dir", "tx", "kind", "snapshot", NULL);
-	rc = rc
-		 ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.tx_deltas, "dir",
-				"tx", "kind", "delta", NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_publish_duration_seconds", "histogram",
-				"Time to recompile the affected hosts and push their deltas");
+	rc = rc ?: prom_family(p, "tenet_southbound_messages_total", "counter",
+			       "Southbound messages by direction and kind");
+	rc = rc ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.rx_msgs, "dir",
+			       "rx", "kind", "handled", NULL);
+	rc = rc ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.rx_rejected,
+			       "dir", "rx", "kind", "rejected", NULL);
+	rc = rc ?: prom_sample(p, "tenet_southbound_messages_total",
+			       (double)st.rx_unauthenticated, "dir", "rx", "kind",
+			       "unauthenticated", NULL);
+	rc = rc ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.tx_snapshots,
+			       "dir", "tx", "kind", "snapshot", NULL);
+	rc = rc ?: prom_sample(p, "tenet_southbound_messages_total", (double)st.tx_deltas, "dir",
+			       "tx", "kind", "delta", NULL);
+	rc = rc ?: prom_family(p, "tenet_publish_duration_seconds", "histogram",
+			       "Time to recompile the affected hosts and push their deltas");
 	return rc ?: prom_hist_emit(p, "tenet_publish_duration_seconds", &st.publish, NULL);
 }
 
@@ -279,18 +264,14 @@ static int api_metrics_conns(struct api *api, struct prom *p)
 	api_conn_get_stats(api, &st);
 	rc = prom_family(p, "tenet_api_connections", "gauge", "API connections open now");
 	rc = rc ?: prom_sample(p, "tenet_api_connections", (double)st.open, NULL);
-	rc = rc
-		 ?: prom_family(p, "tenet_api_connections_closed_total", "counter",
-				"API connections closed by the server, by why");
-	rc = rc
-		 ?: prom_sample(p, "tenet_api_connections_closed_total", (double)st.evicted, "why",
-				"evicted", NULL);
-	rc = rc
-		 ?: prom_sample(p, "tenet_api_connections_closed_total", (double)st.timed_out,
-				"why", "deadline", NULL);
-	rc = rc
-		 ?: prom_sample(p, "tenet_api_connections_closed_total", (double)st.refused, "why",
-				"refused", NULL);
+	rc = rc ?: prom_family(p, "tenet_api_connections_closed_total", "counter",
+			       "API connections closed by the server, by why");
+	rc = rc ?: prom_sample(p, "tenet_api_connections_closed_total", (double)st.evicted,
+			       "why", "evicted", NULL);
+	rc = rc ?: prom_sample(p, "tenet_api_connections_closed_total", (double)st.timed_out,
+			       "why", "deadline", NULL);
+	rc = rc ?: prom_sample(p, "tenet_api_connections_closed_total", (double)st.refused,
+			       "why", "refused", NULL);
 	return rc;
 }
 

@@ -224,7 +224,8 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 	o = json_pack("{s:s,s:s,s:b,s:s}", "stage", stage, "entry", entry, "found", st->found != 0,
 		      "text", text);
 	if (st->verdict == TN_TRACE_DROP)
-		json_object_set_new(o, "reason", json_string(api_trace_reason(st->stat, "?")));
+		json_object_set_new(o, "reason",
+				    json_string(api_trace_reason(st->stat, "?")));
 	return o;
 }
 

@@ -78,23 +78,23 @@
 #include "tenet_abi.h"
 #include "wire.h"
 
-#define SB_HEARTBEAT_MS 1000 /* heartbeat period, both ways */
-#define SB_DEAD_MS	3000 /* silence after which a session is dropped */
+#define SB_HEARTBEAT_MS	      1000	 /* heartbeat period, both ways */
+#define SB_DEAD_MS	      3000	 /* silence after which a session is dropped */
 /* Largest message an agent may send. Agents send only HELLO, ACK, HEARTBEAT
  * and STATUS, the largest a STATUS of WIRE_MAX_PORTS entries (~2.3 MB at
  * the widest integers). msgpack-c builds an object tree ~24x its input, so
  * this cap also bounds what one message from a hostile enrolled host can
  * make us allocate (~100 MB here, ~400 MB at 16 MiB). */
 #define SB_MAX_RX	      (4 << 20)
-#define SB_BATCH	      256  /* messages handled per wake-up before yielding */
-#define SB_WARN_MS	      5000 /* at most one drop warning per this period */
+#define SB_BATCH	      256	 /* messages handled per wake-up before yielding */
+#define SB_WARN_MS	      5000	 /* at most one drop warning per this period */
 #define SB_ZAP_ENDPOINT	      "inproc://zeromq.zap.01"
 #define SB_ZAP_DOMAIN	      "tenet"
-#define SB_ZAP_ENFORCE_DOMAIN 93      /* ZMQ_ZAP_ENFORCE_DOMAIN, draft in zmq.h */
+#define SB_ZAP_ENFORCE_DOMAIN 93 /* ZMQ_ZAP_ENFORCE_DOMAIN, draft in zmq.h */
 #define SB_KEY_PROP	      "X-Key" /* ZAP metadata: the client's Z85 key */
-#define SB_REFUSAL_REPEAT_MS  60000   /* one line per (address, key) per this */
-#define SB_REFUSAL_BURST      10      /* refusal lines per SB_WARN_MS, at most */
-#define SB_REFUSAL_TABLE      1024    /* (address, key) pairs remembered */
+#define SB_REFUSAL_REPEAT_MS  60000	 /* one line per (address, key) per this */
+#define SB_REFUSAL_BURST      10	 /* refusal lines per SB_WARN_MS, at most */
+#define SB_REFUSAL_TABLE      1024	 /* (address, key) pairs remembered */
 
 /* Counts a dropped message in stats.ctr and logs it, as a warning at most
  * once per SB_WARN_MS and at debug level otherwise. */
