@@ -12,8 +12,9 @@
  *
  * Per host the publisher (publish.h) keeps the rows last compiled for it.
  * While the host has a session those are also the rows it was sent, so a
- * publish sends exactly their diff. A host's session is replaced by its latest HELLO; one silent
- * for SB_DEAD_MS loses its session and has to HELLO again.
+ * publish sends exactly their diff. A host's session is replaced by its
+ * latest HELLO; one silent for SB_DEAD_MS loses its session and has to
+ * HELLO again.
  *
  * Decisions the header leaves open:
  *  - the first compile (at southbound_new) is the baseline: a host is dirty
