@@ -17,6 +17,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <libmnl/libmnl.h>
+
 #include "log.h"
 
 /* One interface. */
@@ -169,11 +171,20 @@ static int linkwatch_request_dump(struct linkwatch *lw)
 	return 0;
 }
 
+/* mnl_attr_parse callback: the link's name, when it is a NUL-terminated
+ * string that fits an interface name. */
+static int linkwatch_name_cb(const struct nlattr *a, void *arg)
+{
+	if (mnl_attr_get_type(a) == IFLA_IFNAME && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+	    mnl_attr_get_payload_len(a) > 1 && mnl_attr_get_payload_len(a) <= IF_NAMESIZE)
+		*(const char **)arg = mnl_attr_get_str(a);
+	return MNL_CB_OK;
+}
+
 /* Handles one message; returns true if the current table changed. */
 static bool linkwatch_msg(struct linkwatch *lw, struct nlmsghdr *h)
 {
-	struct ifinfomsg *ifi = NLMSG_DATA(h);
-	int len = (int)IFLA_PAYLOAD(h);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
 	const char *name = NULL;
 	bool changed = false;
 
@@ -181,11 +192,7 @@ static bool linkwatch_msg(struct linkwatch *lw, struct nlmsghdr *h)
 		return false;
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) || ifi->ifi_index <= 0)
 		return false;
-	for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD(a) > 0 &&
-		    strnlen(RTA_DATA(a), RTA_PAYLOAD(a)) < RTA_PAYLOAD(a) &&
-		    strlen(RTA_DATA(a)) < IF_NAMESIZE)
-			name = RTA_DATA(a);
+	mnl_attr_parse(h, sizeof(*ifi), linkwatch_name_cb, &name);
 	if (h->nlmsg_type == RTM_DELLINK) {
 		size_t before = zhashx_size(lw->cur.by_name);
 
@@ -234,6 +241,7 @@ static int linkwatch_read(struct linkwatch *lw, bool *changed)
 {
 	char buf[32768];
 	ssize_t n;
+	int len;
 
 	n = recv(lw->fd, buf, sizeof(buf), 0);
 	if (n < 0) {
@@ -243,8 +251,9 @@ static int linkwatch_read(struct linkwatch *lw, bool *changed)
 		}
 		return -errno;
 	}
-	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-	     h = NLMSG_NEXT(h, n)) {
+	len = (int)n;
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+	     h = mnl_nlmsg_next(h, &len)) {
 		if (h->nlmsg_type == NLMSG_DONE && lw->dump_seq && h->nlmsg_seq == lw->dump_seq)
 			*changed |= linkwatch_dump_done(lw);
 		else if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == lw->dump_seq)

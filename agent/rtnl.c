@@ -1,4 +1,4 @@
-/* rtnl.c - raw rtnetlink requests; see rtnl.h. */
+/* rtnl.c - rtnetlink requests through libmnl; see rtnl.h. */
 #include "rtnl.h"
 
 #include <errno.h>
@@ -15,105 +15,106 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#define RTNL_BUF 8192
+#include <libmnl/libmnl.h>
 
-/* A request under construction. */
+/* A request under construction (all requests here are small and fixed). */
 struct rtnl_req {
-	struct nlmsghdr *nlh; /* header at the start of buf */
 	char buf[1024];	      /* the message */
+	struct nlmsghdr *nlh; /* mnl's header at the start of buf */
 };
 
 static struct ifinfomsg *rtnl_req_init(struct rtnl_req *r, uint16_t type, uint16_t flags)
 {
-	memset(r, 0, sizeof(*r));
-	r->nlh = (struct nlmsghdr *)r->buf;
-	r->nlh->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifi;
+
+	r->nlh = mnl_nlmsg_put_header(r->buf);
 	r->nlh->nlmsg_type = type;
 	r->nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
 	r->nlh->nlmsg_seq = 1;
-	return NLMSG_DATA(r->nlh);
+	ifi = mnl_nlmsg_put_extra_header(r->nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	return ifi;
 }
 
-static struct rtattr *rtnl_put(struct rtnl_req *r, uint16_t type, const void *data, size_t len)
-{
-	size_t off = NLMSG_ALIGN(r->nlh->nlmsg_len);
-	struct rtattr *rta = (struct rtattr *)(r->buf + off);
+/* What a reply callback is given: where to copy an RTM_NEWLINK reply. */
+struct rtnl_reply {
+	void *buf;   /* NULL: replies are not wanted */
+	size_t size; /* bytes of buf */
+	bool got;    /* an RTM_NEWLINK was copied */
+};
 
-	if (off + RTA_SPACE(len) > sizeof(r->buf))
-		return NULL; /* only static requests here: caught by tests */
-	rta->rta_type = type;
-	rta->rta_len = RTA_LENGTH(len);
-	if (len)
-		memcpy(RTA_DATA(rta), data, len);
-	r->nlh->nlmsg_len = off + RTA_SPACE(len);
-	return rta;
+static int rtnl_reply_cb(const struct nlmsghdr *h, void *arg)
+{
+	struct rtnl_reply *rep = arg;
+
+	if (h->nlmsg_type == RTM_NEWLINK && rep->buf && !rep->got) {
+		memcpy(rep->buf, h, h->nlmsg_len < rep->size ? h->nlmsg_len : rep->size);
+		rep->got = true;
+	}
+	return MNL_CB_OK;
 }
 
-static void rtnl_nest_end(struct rtnl_req *r, struct rtattr *nest)
+/* Sends r and reads replies until the ACK (or an error); an RTM_NEWLINK
+ * reply goes to rep. Returns 0 or -errno (the kernel's). */
+static int rtnl_talk(struct rtnl_req *r, struct rtnl_reply *rep)
 {
-	nest->rta_len = (unsigned short)(r->buf + r->nlh->nlmsg_len - (char *)nest);
-}
-
-/* Sends r and reads replies until the ACK; copies a RTM_NEWLINK reply into
- * reply[size] if reply is non-NULL. Returns 0 or -errno from the kernel. */
-static int rtnl_talk(struct rtnl_req *r, void *reply, size_t size)
-{
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	char buf[RTNL_BUF];
-	int fd, err = -EPROTO;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned int portid;
+	int ret = 0;
 	ssize_t n;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl)
 		return -errno;
-	if (sendto(fd, r->buf, r->nlh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = -errno;
-		goto out_close;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
 	}
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, r->nlh, r->nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0) {
-			err = -errno;
-			goto out_close;
+			ret = -errno;
+			goto out;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
+		/* MNL_CB_STOP at the ACK; -1 with errno set from an NLMSG_ERROR */
+		ret = mnl_cb_run(buf, (size_t)n, r->nlh->nlmsg_seq, portid, rtnl_reply_cb, rep);
+	} while (ret == MNL_CB_OK);
+	ret = ret < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
 
-				err = e->error;
-				goto out_close;
-			}
-			if (h->nlmsg_type == RTM_NEWLINK && reply)
-				memcpy(reply, h, h->nlmsg_len < size ? h->nlmsg_len : size);
-		}
-	}
-out_close:
-	close(fd);
-	return err;
+static bool rtnl_name_ok(const char *name)
+{
+	return name && name[0] && strlen(name) < IFNAMSIZ;
 }
 
 int rtnl_vxlan_create(const char *name, uint16_t dstport, uint32_t mtu)
 {
-	struct rtattr *linkinfo, *data;
-	uint16_t port = htons(dstport);
-	uint8_t one = 1, zero = 0;
+	struct nlattr *linkinfo, *data;
 	struct rtnl_req r;
 
-	if (!name || strlen(name) >= IFNAMSIZ)
+	if (!rtnl_name_ok(name))
 		return -EINVAL;
 	rtnl_req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_put(&r, IFLA_IFNAME, name, strlen(name) + 1);
-	rtnl_put(&r, IFLA_MTU, &mtu, sizeof(mtu));
-	linkinfo = rtnl_put(&r, IFLA_LINKINFO, NULL, 0);
-	rtnl_put(&r, IFLA_INFO_KIND, "vxlan", sizeof("vxlan"));
-	data = rtnl_put(&r, IFLA_INFO_DATA, NULL, 0);
-	rtnl_put(&r, IFLA_VXLAN_COLLECT_METADATA, &one, sizeof(one));
-	rtnl_put(&r, IFLA_VXLAN_LEARNING, &zero, sizeof(zero));
-	rtnl_put(&r, IFLA_VXLAN_PORT, &port, sizeof(port));
-	rtnl_nest_end(&r, data);
-	rtnl_nest_end(&r, linkinfo);
-	return rtnl_talk(&r, NULL, 0);
+	mnl_attr_put_strz(r.nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(r.nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(r.nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(r.nlh, IFLA_INFO_KIND, "vxlan");
+	data = mnl_attr_nest_start(r.nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u8(r.nlh, IFLA_VXLAN_COLLECT_METADATA, 1);
+	mnl_attr_put_u8(r.nlh, IFLA_VXLAN_LEARNING, 0);
+	mnl_attr_put_u16(r.nlh, IFLA_VXLAN_PORT, htons(dstport));
+	mnl_attr_nest_end(r.nlh, data);
+	mnl_attr_nest_end(r.nlh, linkinfo);
+	return rtnl_talk(&r, NULL);
 }
 
 int rtnl_link_set(uint32_t ifindex, uint32_t mtu, bool up)
@@ -122,76 +123,81 @@ int rtnl_link_set(uint32_t ifindex, uint32_t mtu, bool up)
 	struct rtnl_req r;
 
 	ifi = rtnl_req_init(&r, RTM_NEWLINK, 0);
-	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = (int)ifindex;
 	if (up) {
 		ifi->ifi_flags = IFF_UP;
 		ifi->ifi_change = IFF_UP;
 	}
 	if (mtu)
-		rtnl_put(&r, IFLA_MTU, &mtu, sizeof(mtu));
-	return rtnl_talk(&r, NULL, 0);
+		mnl_attr_put_u32(r.nlh, IFLA_MTU, mtu);
+	return rtnl_talk(&r, NULL);
 }
 
 int rtnl_link_delete(const char *name)
 {
 	struct rtnl_req r;
 
-	if (!name || strlen(name) >= IFNAMSIZ)
+	if (!rtnl_name_ok(name))
 		return -EINVAL;
 	rtnl_req_init(&r, RTM_DELLINK, 0);
-	rtnl_put(&r, IFLA_IFNAME, name, strlen(name) + 1);
-	return rtnl_talk(&r, NULL, 0);
+	mnl_attr_put_strz(r.nlh, IFLA_IFNAME, name);
+	return rtnl_talk(&r, NULL);
 }
 
 /* Fetches name's RTM_NEWLINK message into buf[size]. */
 static int rtnl_link_get(const char *name, char *buf, size_t size)
 {
+	struct rtnl_reply rep = {.buf = buf, .size = size};
 	struct rtnl_req r;
 	int err;
 
-	if (!name || strlen(name) >= IFNAMSIZ)
+	if (!rtnl_name_ok(name))
 		return -EINVAL;
 	memset(buf, 0, size);
 	rtnl_req_init(&r, RTM_GETLINK, 0);
-	rtnl_put(&r, IFLA_IFNAME, name, strlen(name) + 1);
-	err = rtnl_talk(&r, buf, size);
+	mnl_attr_put_strz(r.nlh, IFLA_IFNAME, name);
+	err = rtnl_talk(&r, &rep);
 	if (err)
 		return err;
-	return ((struct nlmsghdr *)buf)->nlmsg_type == RTM_NEWLINK ? 0 : -ENODEV;
+	return rep.got ? 0 : -ENODEV;
 }
 
-/* Finds attribute type among the attributes in [rta, rta+len). */
-static struct rtattr *rtnl_find(struct rtattr *rta, int len, unsigned short type)
+/* The attributes of a link message (or of a nest) by type, validated. */
+struct rtnl_attrs {
+	const struct nlattr *tb[IFLA_MAX + 1];
+	int max; /* highest type kept */
+};
+
+static int rtnl_attr_cb(const struct nlattr *a, void *arg)
 {
-	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
-		if (rta->rta_type == type)
-			return rta;
-	return NULL;
+	struct rtnl_attrs *t = arg;
+	int type = mnl_attr_get_type(a);
+
+	if (type <= t->max && mnl_attr_type_valid(a, (uint16_t)t->max) > 0)
+		t->tb[type] = a;
+	return MNL_CB_OK;
 }
 
 int rtnl_link_mtu(const char *name, uint32_t *mtu)
 {
-	char buf[RTNL_BUF];
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	struct rtattr *a;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct rtnl_attrs t = {.max = IFLA_MAX};
 	int err;
 
 	err = rtnl_link_get(name, buf, sizeof(buf));
 	if (err)
 		return err;
-	a = rtnl_find(IFLA_RTA(NLMSG_DATA(h)), (int)IFLA_PAYLOAD(h), IFLA_MTU);
-	if (!a || RTA_PAYLOAD(a) < sizeof(*mtu))
+	mnl_attr_parse((struct nlmsghdr *)buf, sizeof(struct ifinfomsg), rtnl_attr_cb, &t);
+	if (!t.tb[IFLA_MTU] || mnl_attr_validate(t.tb[IFLA_MTU], MNL_TYPE_U32) < 0)
 		return -EPROTO;
-	memcpy(mtu, RTA_DATA(a), sizeof(*mtu));
+	*mtu = mnl_attr_get_u32(t.tb[IFLA_MTU]);
 	return 0;
 }
 
 int rtnl_link_kind(const char *name, char *kind, size_t size)
 {
-	char buf[RTNL_BUF];
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-	struct rtattr *info, *k;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct rtnl_attrs t = {.max = IFLA_MAX}, info = {.max = IFLA_INFO_MAX};
 	int err;
 
 	if (!kind || !size)
@@ -200,12 +206,14 @@ int rtnl_link_kind(const char *name, char *kind, size_t size)
 	err = rtnl_link_get(name, buf, sizeof(buf));
 	if (err)
 		return err;
-	info = rtnl_find(IFLA_RTA(NLMSG_DATA(h)), (int)IFLA_PAYLOAD(h), IFLA_LINKINFO);
-	if (!info)
+	mnl_attr_parse((struct nlmsghdr *)buf, sizeof(struct ifinfomsg), rtnl_attr_cb, &t);
+	if (!t.tb[IFLA_LINKINFO])
 		return 0;
-	k = rtnl_find(RTA_DATA(info), (int)RTA_PAYLOAD(info), IFLA_INFO_KIND);
-	if (k)
-		snprintf(kind, size, "%.*s", (int)RTA_PAYLOAD(k), (const char *)RTA_DATA(k));
+	mnl_attr_parse_nested(t.tb[IFLA_LINKINFO], rtnl_attr_cb, &info);
+	if (info.tb[IFLA_INFO_KIND] &&
+	    mnl_attr_validate(info.tb[IFLA_INFO_KIND], MNL_TYPE_STRING) == 0)
+		snprintf(kind, size, "%.*s", (int)mnl_attr_get_payload_len(info.tb[IFLA_INFO_KIND]),
+			 mnl_attr_get_str(info.tb[IFLA_INFO_KIND]));
 	return 0;
 }
 

@@ -11,19 +11,6 @@
 
 #include "output.h"
 
-/* Prints "error: <message>" and a pointer to --help; returns CTL_EXIT_USAGE. */
-__attribute__((format(printf, 1, 2))) static int cmd_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see tenetctl --help)\n");
-	return CTL_EXIT_USAGE;
-}
-
 /* Reads --json's argument: inline JSON, @file or @- (stdin). */
 static int cmd_load_json(const char *arg, json_t **out)
 {
@@ -63,7 +50,7 @@ static int cmd_body(struct ctl *ctl, const struct kind *k, int argc, char **argv
 	}
 	if (kind_build_body(k, argc, argv, &kv, err, sizeof(err)) < 0) {
 		json_decref(raw);
-		return cmd_usage("%s", err);
+		return output_usage_error("%s", err);
 	}
 	rc = api_resolve_refs(ctl, k, kv);
 	if (rc != CTL_EXIT_OK)
@@ -77,7 +64,7 @@ static int cmd_body(struct ctl *ctl, const struct kind *k, int argc, char **argv
 	if (json_object_size(*out) == 0) {
 		json_decref(*out);
 		*out = NULL;
-		rc = cmd_usage("%s", "no fields given: use key=value arguments or --json");
+		rc = output_usage_error("%s", "no fields given: use key=value arguments or --json");
 	}
 out_free:
 	json_decref(raw);
@@ -167,7 +154,7 @@ static int cmd_list_query(struct ctl *ctl, const struct kind *k, int argc, char 
 		char *key, *id = NULL;
 
 		if (!eq || eq == argv[i] || eq[-1] == ':')
-			return cmd_usage("filter '%s' is not key=value", argv[i]);
+			return output_usage_error("filter '%s' is not key=value", argv[i]);
 		key = strndup(argv[i], (size_t)(eq - argv[i]));
 		if (!key)
 			return CTL_EXIT_API;
@@ -240,7 +227,7 @@ int cmd_show(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return cmd_usage("usage: tenetctl %s show NAME|ID", k->name);
+		return output_usage_error("usage: tenetctl %s show NAME|ID", k->name);
 	rc = cmd_object_path(ctl, k, argv[0], &path);
 	if (rc != CTL_EXIT_OK)
 		return rc;
@@ -301,7 +288,7 @@ int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	int rc;
 
 	if (argc < 1)
-		return cmd_usage("usage: tenetctl %s update NAME|ID key=value...", k->name);
+		return output_usage_error("usage: tenetctl %s update NAME|ID key=value...", k->name);
 	rc = cmd_body(ctl, k, argc - 1, argv + 1, &body);
 	if (rc == CTL_EXIT_OK)
 		rc = cmd_object_path(ctl, k, argv[0], &path);
@@ -327,7 +314,7 @@ int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return cmd_usage("usage: tenetctl %s delete NAME|ID", k->name);
+		return output_usage_error("usage: tenetctl %s delete NAME|ID", k->name);
 	rc = cmd_object_path(ctl, k, argv[0], &path);
 	if (rc != CTL_EXIT_OK)
 		return rc;
@@ -348,7 +335,7 @@ int cmd_status(struct ctl *ctl, int argc, char **argv)
 	int rc;
 
 	if (argc != 0)
-		return cmd_usage("unexpected argument '%s' (usage: tenetctl status)", argv[0]);
+		return output_usage_error("unexpected argument '%s' (usage: tenetctl status)", argv[0]);
 	rc = api_call(ctl, "GET", "/v1/status", NULL, &obj, NULL);
 	if (rc == CTL_EXIT_OK)
 		cmd_print_object(ctl, obj);
@@ -364,11 +351,11 @@ int cmd_wait(struct ctl *ctl, int argc, char **argv)
 	int rc;
 
 	if (argc != 1)
-		return cmd_usage("%s", "usage: tenetctl wait REVISION");
+		return output_usage_error("%s", "usage: tenetctl wait REVISION");
 	errno = 0;
 	rev = strtoll(argv[0], &end, 10);
 	if (errno || end == argv[0] || *end || rev < 0)
-		return cmd_usage("invalid revision '%s'", argv[0]);
+		return output_usage_error("invalid revision '%s'", argv[0]);
 	rc = api_wait(ctl, rev, &obj);
 	if (rc == CTL_EXIT_OK && ctl->output == CTL_OUT_JSON)
 		output_json(stdout, obj ? obj : json_null());

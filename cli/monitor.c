@@ -27,18 +27,6 @@ struct monitor_run {
 	unsigned long n; /* drop events printed */
 };
 
-__attribute__((format(printf, 1, 2))) static int monitor_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CTL_EXIT_USAGE;
-}
-
 /* "16:40:01.123456" of the event's "2026-12-06T16:40:01.123456Z". */
 static const char *monitor_clock(const char *time)
 {
@@ -128,7 +116,7 @@ static bool monitor_args(int argc, char **argv, const char **port, long *seconds
 		else if ((strcmp(a, "--port") == 0 || strcmp(a, "--seconds") == 0) && i + 1 < argc)
 			v = argv[++i];
 		if (!v) {
-			*rc = monitor_usage("unknown or incomplete monitor argument '%s'\n%s", a,
+			*rc = output_usage_error("unknown or incomplete monitor argument '%s'\n%s", a,
 					    MONITOR_USAGE);
 			return false;
 		}
@@ -139,7 +127,7 @@ static bool monitor_args(int argc, char **argv, const char **port, long *seconds
 		errno = 0;
 		*seconds = strtol(v, &end, 10);
 		if (errno || end == v || *end || *seconds < 1 || *seconds > 86400) {
-			*rc = monitor_usage("invalid --seconds '%s' (1..86400)", v);
+			*rc = output_usage_error("invalid --seconds '%s' (1..86400)", v);
 			return false;
 		}
 	}
@@ -157,12 +145,12 @@ int cmd_monitor(struct ctl *ctl, int argc, char **argv)
 	char *path;
 
 	if (argc < 1 || argv[0][0] == '-')
-		return monitor_usage("%s", MONITOR_USAGE);
+		return output_usage_error("%s", MONITOR_USAGE);
 	if (!monitor_args(argc, argv, &port, &seconds, &rc))
 		return rc;
 	path = monitor_path(argv[0], port, seconds);
 	if (!path)
-		return monitor_usage("out of memory");
+		return output_usage_error("out of memory");
 	/* the stream is quiet between drops: keepalives come every 2 s */
 	rc = http_client_stream(ctl->http, path, monitor_on_line, &r, &resp, &interrupted, &err);
 	free(path);

@@ -2,8 +2,11 @@
 #include "output.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "api.h"
 
 #define OUTPUT_CELL_MAX 512
 
@@ -213,4 +216,16 @@ void output_json(FILE *out, json_t *j)
 {
 	json_dumpf(j, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);
+}
+
+int output_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see tenetctl --help)\n", stderr);
+	return CTL_EXIT_USAGE;
 }

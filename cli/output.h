@@ -28,4 +28,8 @@ void output_kv(FILE *out, json_t *obj);
 /* Prints j as indented JSON followed by a newline. */
 void output_json(FILE *out, json_t *j);
 
+/* Prints "error: <message>" and a pointer to --help to stderr; returns
+ * CTL_EXIT_USAGE (a bad command line). */
+int output_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -17,19 +17,6 @@
 	"usage: tenetctl trace HOST --from PORT --to IP|MAC [--proto tcp|udp|icmp] [--dport N]\n"  \
 	"                      [--src-mac MAC] [--from-tunnel HOST]"
 
-/* Prints "error: <message>"; returns CTL_EXIT_USAGE. */
-__attribute__((format(printf, 1, 2))) static int cmd_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return CTL_EXIT_USAGE;
-}
-
 /* The value of option opt at argv[*i] ("--opt V" or "--opt=V"), NULL if
  * argv[*i] is not opt; *bad set when the value is missing. */
 static const char *trace_opt(int argc, char **argv, int *i, const char *opt, int *bad)
@@ -76,7 +63,7 @@ int cmd_trace(struct ctl *ctl, int argc, char **argv)
 	long port;
 
 	if (argc < 1 || argv[0][0] == '-')
-		return cmd_usage("%s", TRACE_USAGE);
+		return output_usage_error("%s", TRACE_USAGE);
 	for (i = 1; i < argc && !bad; i++) {
 		if ((v = trace_opt(argc, argv, &i, "--from-tunnel", &bad)))
 			tunnel = v;
@@ -91,10 +78,10 @@ int cmd_trace(struct ctl *ctl, int argc, char **argv)
 		else if ((v = trace_opt(argc, argv, &i, "--src-mac", &bad)))
 			src_mac = v;
 		else if (!bad)
-			return cmd_usage("unknown trace argument '%s'\n%s", argv[i], TRACE_USAGE);
+			return output_usage_error("unknown trace argument '%s'\n%s", argv[i], TRACE_USAGE);
 	}
 	if (bad || !from || !to)
-		return cmd_usage("%s", TRACE_USAGE);
+		return output_usage_error("%s", TRACE_USAGE);
 	body = json_pack("{s:s}", "from_port", from);
 	json_object_set_new(body, strchr(to, ':') ? "to_mac" : "to_ip", json_string(to));
 	if (proto)
@@ -108,14 +95,14 @@ int cmd_trace(struct ctl *ctl, int argc, char **argv)
 		port = strtol(dport, &end, 10);
 		if (errno || end == dport || *end || port < 0 || port > 65535) {
 			json_decref(body);
-			return cmd_usage("invalid --dport '%s' (0..65535)", dport);
+			return output_usage_error("invalid --dport '%s' (0..65535)", dport);
 		}
 		json_object_set_new(body, "dport", json_integer(port));
 	}
 	if (snprintf(path, sizeof(path), "/v1/hosts/%s/trace", argv[0]) >= (int)sizeof(path) ||
 	    strchr(argv[0], '/') || strchr(argv[0], '?')) {
 		json_decref(body);
-		return cmd_usage("invalid host name '%s'", argv[0]);
+		return output_usage_error("invalid host name '%s'", argv[0]);
 	}
 	rc = api_call(ctl, "POST", path, body, &out, NULL);
 	json_decref(body);

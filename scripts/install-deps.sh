@@ -24,7 +24,7 @@ BUILD_PKGS=(
 	clang llvm
 	libzmq3-dev libczmq-dev liblmdb-dev libsodium-dev libmsgpack-dev
 	libevent-dev libjansson-dev libuv1-dev libcmocka-dev libelf-dev zlib1g-dev
-	libssl-dev libclang-rt-14-dev
+	libssl-dev libclang-rt-14-dev libmnl-dev
 	iproute2 iputils-ping iperf3 ethtool procps psmisc curl jq util-linux kmod python3
 	openssl
 )
@@ -35,7 +35,7 @@ BPO_BUILD_PKGS=(libbpf-dev bpftool libraft-dev linux-libc-dev)
 # To run tenet-controller and tenet-agent on a host.
 RUNTIME_PKGS=(
 	libzmq5 libczmq4 liblmdb0 libsodium23 libmsgpackc2 libevent-2.1-7
-	libevent-openssl-2.1-7 libjansson4 libuv1 libelf1 zlib1g libssl3
+	libevent-openssl-2.1-7 libjansson4 libuv1 libelf1 zlib1g libssl3 libmnl0
 	iproute2 kmod procps util-linux
 )
 BPO_RUNTIME_PKGS=(libbpf1 libraft0)

@@ -17,6 +17,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cmocka.h>
+
+#include "fixture_applier.h"
 #include <linux/types.h>
 
 #include "applier.h"
@@ -131,22 +133,9 @@ static int fx_teardown(void **state)
 	return 0;
 }
 
-static struct wire_row row_init(uint8_t map, uint8_t op)
-{
-	struct wire_row r;
-
-	memset(&r, 0, sizeof(r));
-	r.map = map;
-	r.op = op;
-	assert_true(wire_map_sizes(map, &r.key_len, &r.val_len));
-	if (op == WIRE_OP_DELETE)
-		r.val_len = 0;
-	return r;
-}
-
 static struct wire_row lport_row(uint32_t port_id, const char *ifname, const uint8_t *mac)
 {
-	struct wire_row r = row_init(TN_MAP_LPORT, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_LPORT, WIRE_OP_UPSERT);
 	struct tn_lport v = {.vni = VNI, .flags = TN_LPORT_F_PORT_SECURITY};
 
 	memcpy(r.key, &port_id, 4);
@@ -158,7 +147,7 @@ static struct wire_row lport_row(uint32_t port_id, const char *ifname, const uin
 
 static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id, uint32_t remote)
 {
-	struct wire_row r = row_init(TN_MAP_FDB, op);
+	struct wire_row r = fixture_row(TN_MAP_FDB, op);
 	struct tn_fdb_key k = {.vni = VNI};
 	struct tn_fdb v = {.port_id = port_id, .remote_ip4 = remote};
 
@@ -177,7 +166,7 @@ static struct wire_row fdb_row(uint8_t op, const uint8_t *mac, uint32_t port_id,
 static struct wire_row flood_page_row(uint32_t page, uint32_t n_local, const uint32_t *ports,
 				      uint32_t remote)
 {
-	struct wire_row r = row_init(TN_MAP_FLOOD, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_FLOOD, WIRE_OP_UPSERT);
 	struct tn_flood v = {.n_local = n_local, .n_remote = 1};
 	struct tn_flood_key k = {.vni = VNI, .page = page};
 
@@ -196,7 +185,7 @@ static struct wire_row flood_row(uint32_t n_local, const uint32_t *ports, uint32
 
 static struct wire_row arp_row(uint8_t op, uint32_t ip4, const uint8_t *mac)
 {
-	struct wire_row r = row_init(TN_MAP_ARP, op);
+	struct wire_row r = fixture_row(TN_MAP_ARP, op);
 	struct tn_arp_key k = {.vni = VNI, .ip4 = ip4};
 
 	memcpy(r.key, &k, sizeof(k));
@@ -207,7 +196,7 @@ static struct wire_row arp_row(uint8_t op, uint32_t ip4, const uint8_t *mac)
 
 static struct wire_row peer_row(uint32_t ip4)
 {
-	struct wire_row r = row_init(TN_MAP_PEER, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_PEER, WIRE_OP_UPSERT);
 	struct tn_peer v = {.host_id = 2};
 
 	memcpy(r.key, &ip4, 4);
@@ -217,7 +206,7 @@ static struct wire_row peer_row(uint32_t ip4)
 
 static struct wire_row allow_row(uint32_t ip4)
 {
-	struct wire_row r = row_init(TN_MAP_TUN_ALLOW, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_TUN_ALLOW, WIRE_OP_UPSERT);
 	struct tn_tun_allow_key k = {.vni = VNI, .remote_ip4 = ip4};
 
 	memcpy(r.key, &k, sizeof(k));
@@ -264,14 +253,7 @@ static struct tn_flood flood_get(struct fx *f)
 
 static uint64_t rev_file(struct fx *f)
 {
-	unsigned long long rev = 0;
-	FILE *fp = fopen(f->rev_path, "r");
-
-	if (!fp)
-		return 0;
-	assert_int_equal(fscanf(fp, "%llu", &rev), 1);
-	fclose(fp);
-	return rev;
+	return fixture_rev_file(f->rev_path);
 }
 
 /* The base topology: port 1 (vm1, present), port 2 (vm2, absent), a remote
@@ -447,7 +429,7 @@ static void test_snapshot_reconciles(void **state)
 	assert_int_equal(rev_file(f), 7);
 
 	/* a row for a derived map is refused, nothing written */
-	rows[0] = row_init(TN_MAP_LPORT, WIRE_OP_UPSERT);
+	rows[0] = fixture_row(TN_MAP_LPORT, WIRE_OP_UPSERT);
 	rows[0].map = TN_MAP_IFINDEX;
 	assert_int_equal(applier_snapshot(f->a, 8, rows, 1), -EINVAL);
 	assert_int_equal(applier_rev(f->a), 7);
@@ -480,7 +462,7 @@ static void test_flood_pages(void **state)
 	assert_int_equal(flood_get(f).local_ifindex[1], 12);
 
 	/* the trailing page is deleted by a delta */
-	d[0] = row_init(TN_MAP_FLOOD, WIRE_OP_DELETE);
+	d[0] = fixture_row(TN_MAP_FLOOD, WIRE_OP_DELETE);
 	memcpy(d[0].key, &k1, sizeof(k1));
 	assert_int_equal(applier_delta(f->a, 5, 6, d, 1), 0);
 	assert_int_equal(map_count(f->maps.fd[TN_MAP_FLOOD], sizeof(k1)), 1);

@@ -20,6 +20,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <cmocka.h>
+
+#include "fixture_applier.h"
 #include <linux/types.h>
 
 #include "applier.h"
@@ -122,19 +124,6 @@ static void fx_changed(void *arg, uint32_t port_id, const char *ifname, uint32_t
 	f->last_ifindex = ifindex;
 }
 
-static struct wire_row row_init(uint8_t map, uint8_t op)
-{
-	struct wire_row r;
-
-	memset(&r, 0, sizeof(r));
-	r.map = map;
-	r.op = op;
-	assert_true(wire_map_sizes(map, &r.key_len, &r.val_len));
-	if (op == WIRE_OP_DELETE)
-		r.val_len = 0;
-	return r;
-}
-
 static void port_mac(uint32_t port_id, uint8_t gen, uint8_t mac[6])
 {
 	mac[0] = 0x02;
@@ -147,7 +136,7 @@ static void port_mac(uint32_t port_id, uint8_t gen, uint8_t mac[6])
 
 static struct wire_row lport_row(uint32_t port_id, const char *ifname, uint8_t gen)
 {
-	struct wire_row r = row_init(TN_MAP_LPORT, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_LPORT, WIRE_OP_UPSERT);
 	struct tn_lport v = {.vni = VNI, .flags = TN_LPORT_F_PORT_SECURITY};
 
 	memcpy(r.key, &port_id, 4);
@@ -160,7 +149,7 @@ static struct wire_row lport_row(uint32_t port_id, const char *ifname, uint8_t g
 
 static struct wire_row fdb_row(uint8_t op, uint32_t port_id, uint8_t gen)
 {
-	struct wire_row r = row_init(TN_MAP_FDB, op);
+	struct wire_row r = fixture_row(TN_MAP_FDB, op);
 	struct tn_fdb_key k = {.vni = VNI};
 	struct tn_fdb v = {.port_id = port_id};
 
@@ -177,7 +166,7 @@ static struct wire_row fdb_row(uint8_t op, uint32_t port_id, uint8_t gen)
 /* FLOOD page `page`: ports page * 32 + 1 .. up to n. */
 static struct wire_row flood_row(uint32_t page, uint32_t n)
 {
-	struct wire_row r = row_init(TN_MAP_FLOOD, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_FLOOD, WIRE_OP_UPSERT);
 	struct tn_flood_key k = {.vni = VNI, .page = page};
 	struct tn_flood v = {.n_remote = 1, .remote_ip4 = {htonl(0xc6120002)}};
 
@@ -191,7 +180,7 @@ static struct wire_row flood_row(uint32_t page, uint32_t n)
 
 static struct wire_row arp_row(uint32_t port_id)
 {
-	struct wire_row r = row_init(TN_MAP_ARP, WIRE_OP_UPSERT);
+	struct wire_row r = fixture_row(TN_MAP_ARP, WIRE_OP_UPSERT);
 	struct tn_arp_key k = {.vni = VNI, .ip4 = htonl(0x0a000000 | port_id)};
 
 	memcpy(r.key, &k, sizeof(k));
@@ -505,14 +494,7 @@ static void test_snapshot_prunes(void **state)
 
 static uint64_t rev_file(struct fx *f)
 {
-	unsigned long long rev = 0;
-	FILE *fp = fopen(f->rev_path, "r");
-
-	if (!fp)
-		return 0;
-	assert_int_equal(fscanf(fp, "%llu", &rev), 1);
-	fclose(fp);
-	return rev;
+	return fixture_rev_file(f->rev_path);
 }
 
 /* A revision that cannot be recorded is applied but reported: the delta
