@@ -1,5 +1,6 @@
-/* api.c - REST server: listening, limits, auth, routing, replies (see api.h).
- * The resource handlers are in api_handlers.c. */
+/* api.c - REST server: listening, limits, auth, routing (see api.h): the
+ * top of the API's files (api_int.h). The resource handlers are in
+ * api_handlers.c, replies in api_util.c. */
 #include "api_int.h"
 
 #include <errno.h>
@@ -11,53 +12,10 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
 #include "auth.h"
 #include "log.h"
-
-void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body, uint64_t rev)
-{
-	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-	struct evbuffer *buf = evbuffer_new();
-	char revtext[24];
-	char *text;
-
-	snprintf(revtext, sizeof(revtext), "%llu", (unsigned long long)rev);
-	if (status != 401) /* nothing about the store before authentication */
-		evhttp_add_header(out, "X-Tenet-Revision", revtext);
-	if (body && status != 204) {
-		evhttp_add_header(out, "Content-Type", "application/json");
-		text = json_dumps(body, JSON_COMPACT);
-		if (text && buf) {
-			evbuffer_add(buf, text, strlen(text));
-			evbuffer_add(buf, "\n", 1);
-		}
-		free(text);
-	}
-	json_decref(body);
-	api_metrics_observe(api, req, status);
-	evhttp_send_reply(req, status, NULL, buf);
-	if (buf)
-		evbuffer_free(buf);
-}
-
-json_t *api_error_body(const char *code, const char *message, const char *field)
-{
-	json_t *f = field && field[0] ? json_string(field) : NULL; /* NULL if not UTF-8 */
-
-	return json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", message, "field",
-			 f ? f : json_null());
-}
-
-void api_error(struct api *api, struct evhttp_request *req, int status, const char *code,
-	       const char *message, const char *field)
-{
-	log_debug("request refused status=%d code=%s field=%s", status, code, field ? field : "");
-	api_reply(api, req, status, api_error_body(code, message, field),
-		  store_revision(api->store));
-}
 
 /* Splits the path into a route; false if it names nothing. */
 static bool api_route_parse(struct evhttp_request *req, struct api_route *r)
@@ -101,7 +59,19 @@ static void api_method_not_allowed(struct api *api, struct evhttp_request *req, 
 	api_error(api, req, 405, "method_not_allowed", "method not allowed on this resource", NULL);
 }
 
-void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r)
+/* A connection closed (api_conn.c's hook): the handlers forget the
+ * requests waiting on it. */
+static void api_on_close(struct api *api, struct evhttp_connection *evcon)
+{
+	api_cluster_on_close(api, evcon);
+	api_peers_on_close(api, evcon);
+	api_trace_on_close(api, evcon);
+	api_monitor_on_close(api, evcon);
+}
+
+/* Routes a request to its handler; also api->dispatch, for the handlers
+ * that resume a request after a barrier. */
+static void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 
@@ -138,9 +108,13 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 	struct api *api = arg;
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct api_route r;
+	const char *path;
 
-	if (!api_conn_request(api, req))
+	if (!api_conn_request(api, req)) {
+		api_error(api, req, 503, "too_many_connections",
+			  "connection limit reached: retry later", NULL);
 		return;
+	}
 	if (api_metrics_health(api, req)) /* no token: they tell nothing of the store */
 		return;
 	if (!api->has_hash) /* written after the API started listening */
@@ -159,8 +133,13 @@ static void api_on_request(struct evhttp_request *req, void *arg)
 		api_error(api, req, 401, "unauthorized", "missing or wrong bearer token", NULL);
 		return;
 	}
-	if (strcmp(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)) ?: "", "/metrics") == 0)
-		return api_metrics_serve(api, req);
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	if (strcmp(path ?: "", "/metrics") == 0) {
+		if (api_metrics_serve(api, req) < 0)
+			api_error(api, req, 500, "internal_error", "cannot build the metrics",
+				  NULL);
+		return;
+	}
 	if (api_cluster_route(api, req) || api_peers_route(api, req) ||
 	    api_observe_route(api, req) || api_trace_route(api, req) || api_monitor_route(api, req))
 		return;
@@ -276,7 +255,7 @@ static int api_http_setup(struct api *api, const struct api_config *cfg)
 						  EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 						  EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, api_on_request, api);
-	rc = api_conn_setup(api);
+	rc = api_conn_setup(api, api_on_close);
 	if (rc < 0)
 		return rc;
 	api->bound = evhttp_bind_socket_with_handle(api->http, addr, port);
@@ -301,17 +280,13 @@ struct api *api_new(struct event_base *base, struct store *store, struct southbo
 	api->base = base;
 	api->store = store;
 	api->sb = sb;
+	api->dispatch = api_dispatch;
 	api->metrics = api_metrics_new();
 	if (!api->metrics || api_http_setup(api, cfg) < 0) {
 		api_destroy(&api);
 		return NULL;
 	}
 	return api;
-}
-
-const char *api_scheme(const struct api *api)
-{
-	return api && api->tls ? "https" : "http";
 }
 
 void api_set_raft(struct api *api, struct raft_node *raft)

@@ -178,7 +178,7 @@ static void api_on_barrier(void *arg, int status, const char *msg)
 	else if (req && status < 0)
 		api_error(p->api, req, 503, "unavailable", msg, NULL);
 	else if (req)
-		api_dispatch(p->api, req, &p->route);
+		p->api->dispatch(p->api, req, &p->route);
 	free(p);
 }
 

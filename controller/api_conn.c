@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -69,6 +70,7 @@ struct api_conns {
 	size_t n_pending;			       /* entries used in pending */
 	struct event *ev_resolve;		       /* resolves pending[] */
 	struct api_conn_stats stats;		       /* counters */
+	api_conn_close_fn *on_close;		       /* the handlers' close hook, or NULL */
 };
 
 static int64_t api_conn_now(struct api_conns *s)
@@ -143,10 +145,8 @@ static void api_conn_on_close(struct evhttp_connection *evcon, void *arg)
 
 	if (c->evcon != evcon) /* not this slot's connection (cannot happen) */
 		return;
-	api_cluster_on_close(api, evcon);
-	api_peers_on_close(api, evcon);
-	api_trace_on_close(api, evcon);
-	api_monitor_on_close(api, evcon);
+	if (c->set->on_close)
+		c->set->on_close(api, evcon);
 	evtimer_del(c->timer);
 	if (c->watch)
 		evbuffer_remove_cb_entry(c->input, c->watch);
@@ -330,7 +330,7 @@ bool api_conn_request(struct api *api, struct evhttp_request *req)
 
 	if (c) {
 		api_conn_enter(c, API_CONN_BUSY); /* overflow: closed after the 503 */
-		c->busy_us = api_metrics_now_us();
+		c->busy_us = api_conn_now_us();
 	}
 	if (c && !c->overflow) {
 		evhttp_request_set_on_complete_cb(req, api_conn_on_complete, c);
@@ -339,8 +339,6 @@ bool api_conn_request(struct api *api, struct evhttp_request *req)
 	api->conns->stats.rejected++;
 	evhttp_add_header(out, "Connection", "close");
 	evhttp_add_header(out, "Retry-After", "1");
-	api_error(api, req, 503, "too_many_connections", "connection limit reached: retry later",
-		  NULL);
 	return false;
 }
 
@@ -376,7 +374,15 @@ void api_conn_get_stats(const struct api *api, struct api_conn_stats *st)
 		    api->conns->slots[i].state == API_CONN_BUSY && !api->conns->slots[i].overflow;
 }
 
-int api_conn_setup(struct api *api)
+int64_t api_conn_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int api_conn_setup(struct api *api, api_conn_close_fn *on_close)
 {
 	struct api_conns *s = calloc(1, sizeof(*s));
 
@@ -384,6 +390,7 @@ int api_conn_setup(struct api *api)
 		return -ENOMEM;
 	api->conns = s;
 	s->api = api;
+	s->on_close = on_close;
 	s->ev_resolve = event_new(api->base, -1, 0, api_conn_on_resolve, s);
 	if (!s->ev_resolve)
 		return -ENOMEM;

@@ -25,46 +25,6 @@ struct api_wait {
 	uint64_t rev;		    /* the revision waited for */
 };
 
-/* Adds runtime state the store does not hold: a port's status, a host's
- * session state and applied revision. Returns obj. */
-json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
-{
-	struct southbound_port_info pi;
-	struct southbound_host_info hi;
-	bool known;
-
-	if (kind == MODEL_PORT) {
-		uint32_t key = (uint32_t)json_integer_value(json_object_get(obj, "port_key"));
-		const char *host = json_string_value(
-		    json_object_get(json_object_get(obj, "binding"), "host"));
-		json_t *h = NULL;
-
-		known = api->sb && southbound_port_info(api->sb, key, &pi);
-		/* bound to a host that is not enrolled: nothing can realise it
-		 * (Neutron's binding_failed) */
-		if (host && host[0] && store_get(api->store, MODEL_HOST, host, &h) == -ENOENT) {
-			json_object_set_new(obj, "status", json_string("BINDING_FAILED"));
-			known = false;
-		} else {
-			json_object_set_new(obj, "status",
-					    json_string(known && pi.up ? "ACTIVE" : "DOWN"));
-		}
-		json_decref(h);
-		api_observe_port_reason(api, obj, host, known ? &pi : NULL);
-	} else if (kind == MODEL_HOST) {
-		const char *name = json_string_value(json_object_get(obj, "name"));
-
-		known = api->sb && name && southbound_host_info(api->sb, name, &hi);
-		json_object_set_new(
-		    obj, "state",
-		    json_string(known && hi.connected ? "connected" : "disconnected"));
-		json_object_set_new(obj, "applied_revision",
-				    json_integer(known ? (json_int_t)hi.acked_rev : 0));
-	}
-	api_peers_decorate(api, kind, obj);
-	return obj;
-}
-
 /* Parses a decimal uint64 (digits only). */
 static int api_parse_u64(const char *s, uint64_t *v)
 {

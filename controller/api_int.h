@@ -1,4 +1,19 @@
-/* api_int.h - private to api.c and api_handlers.c. Main thread only. */
+/* api_int.h - private to the REST API's files (api*.c). Main thread only.
+ *
+ * The files are layered, each calling only the ones below it (see
+ * docs/ARCHITECTURE.md, "Controller layers"):
+ *   api.c                    server, authentication, routing, dispatch
+ *   api_handlers.c           resources, status, wait, changes
+ *   api_cluster.c            writes through Raft, forwarding, consistent reads
+ *   api_view.c               an object as shown (runtime state added)
+ *   api_peers.c              cluster-wide views gathered from peers
+ *   api_observe.c, api_trace.c, api_monitor.c   observation routes
+ *   api_util.c               replies and errors
+ *   api_metrics.c            request counters, /metrics, health
+ *   api_conn.c, api_tls.c    connection accounting, HTTPS
+ * A lower file resumes a request in api.c only through api->dispatch, and
+ * api_conn.c tells the handlers of closed connections only through the hook
+ * api.c gives api_conn_setup. */
 #ifndef TENET_API_INT_H
 #define TENET_API_INT_H
 
@@ -13,6 +28,7 @@
 #include "model.h"
 #include "store.h"
 
+struct api_route;
 struct southbound_port_info;
 
 struct api {
@@ -32,6 +48,9 @@ struct api {
 	struct api_gather *gathers;	     /* requests waiting for peers */
 	json_t *peer_view;		     /* merged cluster view while a
 					      * gathered read is served, else NULL */
+	/* api.c's router: runs the handler of route r for req, for the files
+	 * below that resume a request (after Raft, forwarding or gathering) */
+	void (*dispatch)(struct api *api, struct evhttp_request *req, const struct api_route *r);
 };
 
 /* What a path names. */
@@ -49,6 +68,8 @@ struct api_route {
 	char id[128];		  /* for items, as given in the path */
 };
 
+/* Replies (api_util.c). */
+
 /* Sends status with body (stolen; NULL for none) and X-Tenet-Revision rev. */
 void api_reply(struct api *api, struct evhttp_request *req, int status, json_t *body, uint64_t rev);
 
@@ -59,7 +80,8 @@ json_t *api_error_body(const char *code, const char *message, const char *field)
 void api_error(struct api *api, struct evhttp_request *req, int status, const char *code,
 	       const char *message, const char *field);
 
-/* Adds runtime state (port status, host session) to obj; returns obj. */
+/* Adds runtime state (port status, host session) to obj; returns obj
+ * (api_view.c). */
 json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj);
 
 /* Handlers (api_handlers.c); each sends exactly one reply (or defers it). */
@@ -149,30 +171,36 @@ struct api_conn_stats {
 	size_t busy;	    /* connections serving a request now */
 };
 
+/* Called when a connection closes, for the handlers to forget the
+ * requests waiting on it. */
+typedef void api_conn_close_fn(struct api *api, struct evhttp_connection *evcon);
+
 /* Hooks the accounting into api->http (evhttp_set_bevcb); api->tls must be
- * set before. Returns 0 or -ENOMEM (the caller then destroys the api). */
-int api_conn_setup(struct api *api);
+ * set before; on_close (may be NULL) is called for every closed
+ * connection. Returns 0 or -ENOMEM (the caller then destroys the api). */
+int api_conn_setup(struct api *api, api_conn_close_fn *on_close);
 
 /* Frees the accounting; after evhttp_free (which closes every connection).
  * Takes a NULL api->conns. */
 void api_conn_teardown(struct api *api);
 
 /* Called first for every request: true if it may be served (its
- * connection is then busy until the reply is sent); false when it was
- * answered 503 too_many_connections with Retry-After and Connection: close. */
+ * connection is then busy until the reply is sent); false when it is over
+ * the limits: Retry-After and Connection: close are then set, and the
+ * caller answers 503 too_many_connections. */
 bool api_conn_request(struct api *api, struct evhttp_request *req);
 
 /* Copies the counters. */
 void api_conn_get_stats(const struct api *api, struct api_conn_stats *st);
 
+/* Monotonic clock, microseconds. */
+int64_t api_conn_now_us(void);
+
 /* When the request being served on req's connection started
- * (api_metrics_now_us), or -1 if unknown. */
+ * (api_conn_now_us), or -1 if unknown. */
 int64_t api_conn_started_us(const struct api *api, struct evhttp_request *req);
 
 /* Metrics and health (api_metrics.c). */
-
-/* Monotonic clock, microseconds. */
-int64_t api_metrics_now_us(void);
 
 /* A new, empty set of request counters; NULL when out of memory. */
 struct api_metrics *api_metrics_new(void);
@@ -186,8 +214,9 @@ void api_metrics_observe(struct api *api, struct evhttp_request *req, int status
 
 /* Answers GET /metrics: Prometheus text of this node (requests, Raft,
  * revision, hosts' applied revisions, sessions, publish time). After
- * authentication. */
-void api_metrics_serve(struct api *api, struct evhttp_request *req);
+ * authentication. Returns 0, or -ENOMEM with nothing sent (logged; the
+ * caller answers 500). */
+int api_metrics_serve(struct api *api, struct evhttp_request *req);
 
 /* Answers /healthz (the process serves requests) and /readyz (a Raft
  * leader is known and the log is applied; 503 naming why not) and returns
@@ -237,8 +266,5 @@ void api_monitor_on_close(struct api *api, struct evhttp_connection *evcon);
 /* Ends every drop monitor stream (503 or an "end" line) and stops
  * receiving events; for shutdown, while api->sb is still set. */
 void api_monitor_abort(struct api *api);
-
-/* Routes a request (api.c); used again after a barrier. */
-void api_dispatch(struct api *api, struct evhttp_request *req, const struct api_route *r);
 
 #endif

@@ -41,14 +41,6 @@ static const char *const api_route_words[] = {
     "wait",    "changes",  "cluster", "internal",
 };
 
-int64_t api_metrics_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The route label of uri: /v1/<word>, /v1/<word>/{id}, /v1/<word>/{id}/<sub>
  * (sub among the words too), /metrics, /healthz, /readyz, or "other". */
 static void api_metrics_route(const char *uri, char *out, size_t size)
@@ -128,7 +120,7 @@ void api_metrics_observe(struct api *api, struct evhttp_request *req, int status
 		s = &m->series[API_METRICS_SERIES - 1];
 	s->n++;
 	if (start > 0)
-		prom_hist_observe(&s->latency, (uint64_t)(api_metrics_now_us() - start));
+		prom_hist_observe(&s->latency, (uint64_t)(api_conn_now_us() - start));
 }
 
 static const char *api_raft_role(int state)
@@ -283,7 +275,7 @@ static int api_metrics_conns(struct api *api, struct prom *p)
 	return rc;
 }
 
-void api_metrics_serve(struct api *api, struct evhttp_request *req)
+int api_metrics_serve(struct api *api, struct evhttp_request *req)
 {
 	uint64_t rev = store_revision(api->store);
 	struct prom *p = prom_new();
@@ -299,13 +291,13 @@ void api_metrics_serve(struct api *api, struct evhttp_request *req)
 	rc = rc ?: api_metrics_requests(api, p);
 	if (rc < 0) {
 		log_err("cannot build /metrics err=%s", strerror(-rc));
-		api_error(api, req, 500, "internal_error", "cannot build the metrics", NULL);
 	} else {
 		api_metrics_observe(api, req, 200);
 		text = prom_text(p, &len);
 		http_send_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	}
 	prom_destroy(&p);
+	return rc < 0 ? rc : 0;
 }
 
 bool api_metrics_health(struct api *api, struct evhttp_request *req)

@@ -422,7 +422,7 @@ static void api_read_on_done(evutil_socket_t fd, short what, void *arg)
 	if (g->req) {
 		json_array_append_new(g->reports, api_peers_local(api));
 		api->peer_view = api_peers_merge(g->reports);
-		api_dispatch(api, g->req, &g->route);
+		api->dispatch(api, g->req, &g->route);
 		json_decref(api->peer_view);
 		api->peer_view = NULL;
 	}

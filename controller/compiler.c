@@ -36,6 +36,8 @@
  * map but FLOOD has a value that fits in CC_VAL_MAX. */
 #define CC_VAL_MAX 32
 
+_Static_assert(TOPO_HOST_MAX == WIRE_HOST_MAX, "a topology host name fits a wire host name");
+
 struct cc_rec {
 	uint8_t map;		   /* enum tn_map_id */
 	uint8_t key_len;	   /* bytes used in key */
@@ -103,16 +105,6 @@ struct cc_out {
 	const struct cc_rec *last; /* the record of the last row, NULL after a
 				    * row made without one */
 };
-
-void topology_release(struct topology *t)
-{
-	if (!t)
-		return;
-	free(t->networks);
-	free(t->ports);
-	free(t->hosts);
-	memset(t, 0, sizeof(*t));
-}
 
 static int cc_cmp_net(const void *a, const void *b)
 {

@@ -26,51 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "topology.h"
 #include "wire.h"
-
-#define TOPO_ID_MAX	  37 /* UUID string + NUL */
-#define TOPO_IFNAME_MAX	  16 /* IFNAMSIZ */
-#define TOPO_IP4_MORE_MAX 15 /* fixed IPv4 after the first (MODEL_MAX_FIXED_IPS - 1) */
-
-struct topo_network {
-	char id[TOPO_ID_MAX];	     /* network UUID */
-	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
-	uint32_t vni;		     /* 24-bit VNI, unique, > 0 */
-};
-
-struct topo_port {
-	char id[TOPO_ID_MAX];	      /* port UUID */
-	char network_id[TOPO_ID_MAX]; /* the network it is on */
-	uint32_t port_key;	      /* controller-allocated number, > 0, unique */
-	uint8_t mac[6];
-	uint32_t ip4;			      /* first fixed IPv4, network byte order; 0 if none */
-	uint32_t ip4_more[TOPO_IP4_MORE_MAX]; /* its other fixed IPv4, network order */
-	uint8_t n_ip4_more;		      /* used entries of ip4_more (0 when ip4 is 0) */
-	bool port_security;		      /* enforce source MAC/IP */
-	char host[WIRE_HOST_MAX];	      /* binding host name, "" if unbound */
-	char ifname[TOPO_IFNAME_MAX];	      /* binding interface on that host */
-};
-
-struct topo_host {
-	char name[WIRE_HOST_MAX]; /* unique host name */
-	uint32_t host_id;	  /* controller-allocated number, > 0 */
-	uint32_t ip4;		  /* underlay IPv4, network byte order */
-	char public_key[41];	  /* CURVE public key, Z85; the compiler ignores it */
-};
-
-/* A whole topology. Arrays are owned by whoever built it (store_load_topology
- * allocates them; topology_release frees). */
-struct topology {
-	struct topo_network *networks;
-	size_t n_networks;
-	struct topo_port *ports;
-	size_t n_ports;
-	struct topo_host *hosts;
-	size_t n_hosts;
-};
-
-/* Frees the arrays of t and zeroes it. Takes NULL. */
-void topology_release(struct topology *t);
 
 /* A compiler for one topology: its indexes (networks by id, hosts by name,
  * realised ports by network and by host) are built once, and the rows of a

@@ -10,10 +10,11 @@
  *    context, that admits exactly the CURVE keys of enrolled hosts and names
  *    the session with User-Id = host name and X-Key = its Z85 key.
  *
- * Per host we keep the rows we last compiled for it. While the host has a
- * session those are also the rows it was sent, so a publish sends exactly
- * their diff. A host's session is replaced by its latest HELLO; one silent
- * for SB_DEAD_MS loses its session and has to HELLO again.
+ * Per host the publisher (publish.h) keeps the rows last compiled for it.
+ * While the host has a session those are also the rows it was sent, so a
+ * publish sends exactly their diff. A host's session is replaced by its
+ * latest HELLO; one silent for SB_DEAD_MS loses its session and has to
+ * HELLO again.
  *
  * Decisions the header leaves open:
  *  - the first compile (at southbound_new) is the baseline: a host is dirty
@@ -55,8 +56,10 @@
  * session whose key is no longer the host's before sending it anything.
  *
  * This file holds the sessions: sockets, messages from agents, ZAP,
- * heartbeats and the lifecycle; southbound_publish.c compiles, pushes and
- * answers waits. Their shared state is in southbound_int.h.
+ * heartbeats and the lifecycle. What each host should hold (its rows, the
+ * enrolled keys, port bindings, waits) is the publishing layer's
+ * (publish.h), which it calls one way: a refresh hands each host's update
+ * back through sb_on_update. Shared session state is in southbound_int.h.
  */
 #include "southbound.h"
 
@@ -64,11 +67,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/types.h>
 
 #include "keyfp.h"
 #include "log.h"
+#include "publish.h"
 #include "southbound_int.h"
 #include "store.h"
 #include "tenet_abi.h"
@@ -120,18 +125,17 @@ static void sb_host_free(void **p)
 	if (!h)
 		return;
 	zframe_destroy(&h->rid);
-	free(h->rows);
 	free(h);
 	*p = NULL;
 }
 
-void sb_free(void **p)
+static void sb_free(void **p)
 {
 	free(*p);
 	*p = NULL;
 }
 
-zhashx_t *sb_hash_new(zhashx_destructor_fn *destructor)
+static zhashx_t *sb_hash_new(zhashx_destructor_fn *destructor)
 {
 	zhashx_t *h = zhashx_new();
 
@@ -191,7 +195,8 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 
 		/* TRACE and MONITOR are the types we send without an identity */
 		if (m->type != WIRE_TRACE && m->type != WIRE_MONITOR)
-			memcpy(out.store_id, sb->store_id, sizeof(out.store_id));
+			snprintf(out.store_id, sizeof(out.store_id), "%s",
+				 publish_store_id(sb->pub));
 		rc = wire_encode(&out, &buf, &len);
 	}
 	if (rc) {
@@ -221,14 +226,16 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 	return 0;
 }
 
-/* Sends a SNAPSHOT (from 0) or DELTA bringing h to sb->rev. */
-void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type type,
-		    const struct wire_row *rows, size_t n_rows)
+/* Sends a SNAPSHOT (from 0) or DELTA (from h->sent_rev) of rows bringing
+ * h to the published revision; on success h->sent_rev is that revision. A
+ * failed send drops the session. */
+static void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type type,
+			   const struct wire_row *rows, size_t n_rows)
 {
 	struct wire_msg m = {.type = type};
 
 	m.update.from = type == WIRE_DELTA ? h->sent_rev : 0;
-	m.update.to = sb->rev;
+	m.update.to = publish_rev(sb->pub);
 	m.update.rows = (struct wire_row *)rows;
 	m.update.n_rows = n_rows;
 	if (sb_send(sb, h, &m))
@@ -239,7 +246,116 @@ void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type typ
 		sb->stats.tx_deltas++;
 	log_debug("sent %s host=%s from=%" PRIu64 " to=%" PRIu64 " rows=%zu", wire_type_name(type),
 		  h->name, m.update.from, m.update.to, n_rows);
-	h->sent_rev = sb->rev;
+	h->sent_rev = m.update.to;
+}
+
+/* ---- sessions and the publisher ---- */
+
+static struct sb_host *sb_host_get(struct southbound *sb, const char *name)
+{
+	struct sb_host *h = zhashx_lookup(sb->hosts, name);
+
+	if (h)
+		return h;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	if (zhashx_insert(sb->hosts, h->name, h)) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int sb_host_session(struct southbound *sb, const char *host, struct sb_host **hp)
+{
+	struct sb_host *h;
+
+	*hp = NULL;
+	if (!sb || !host || !publish_enrolled(sb->pub, host))
+		return -ENOENT;
+	h = zhashx_lookup(sb->hosts, host);
+	if (!h || !h->rid)
+		return -ENOTCONN;
+	*hp = h;
+	return 0;
+}
+
+/* True if h's session was opened with a key still enrolled for h. */
+static bool sb_key_current(struct southbound *sb, const struct sb_host *h)
+{
+	const char *owner = publish_key_owner(sb->pub, h->key);
+
+	return owner && strcmp(owner, h->name) == 0;
+}
+
+/* Serves h's agent, which was ahead of us, once we reached its revision:
+ * rows are its rows at u->rev, so at exactly its revision they are the
+ * rows it holds (an empty DELTA), past it they go as a SNAPSHOT. */
+static void sb_serve_caught_up(struct southbound *sb, struct sb_host *h,
+			       const struct publish_update *u)
+{
+	if (!h->rid || !h->ahead_rev || u->rev < h->ahead_rev)
+		return;
+	log_info("caught up with the agent host=%s agent_rev=%" PRIu64 " rev=%" PRIu64, h->name,
+		 h->ahead_rev, u->rev);
+	if (u->rev == h->ahead_rev) {
+		h->sent_rev = u->rev;
+		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
+	} else {
+		sb_send_update(sb, h, WIRE_SNAPSHOT, u->rows, u->n_rows);
+	}
+	h->ahead_rev = 0;
+}
+
+/* The publisher's update for one host (publish_ops.host): ends a session
+ * whose key is no longer the host's before sending it anything, pushes the
+ * diff (an empty DELTA if none, so its acked revision keeps up), ends the
+ * session of a host no longer enrolled (it was still sent its deletions)
+ * and serves an agent that was ahead once we reached it. */
+static void sb_on_update(void *arg, const struct publish_update *u)
+{
+	struct southbound *sb = arg;
+	struct sb_host *h = zhashx_lookup(sb->hosts, u->host);
+
+	if (!h)
+		return;
+	if (h->rid && u->enrolled && !sb_key_current(sb, h))
+		sb_disconnect(h, "key no longer enrolled");
+	if (u->send && h->rid && !h->ahead_rev && (u->n_diff || h->sent_rev != u->rev))
+		sb_send_update(sb, h, WIRE_DELTA, u->diff, u->n_diff);
+	if (!u->enrolled)
+		sb_disconnect(h, "host no longer enrolled");
+	else if (u->send)
+		sb_serve_caught_up(sb, h, u);
+}
+
+/* Forgets the session state of hosts the publisher forgot. */
+static void sb_prune(struct southbound *sb)
+{
+	zlist_t *gone = zlist_new();
+
+	if (!gone)
+		return;
+	zlist_autofree(gone); /* copies the names: deleting a host frees its own */
+	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts))
+		if (!h->rid && !publish_known(sb->pub, h->name))
+			zlist_append(gone, h->name);
+	for (char *name = zlist_first(gone); name; name = zlist_next(gone))
+		zhashx_delete(sb->hosts, name);
+	zlist_destroy(&gone);
+}
+
+/* Publishes the store's revision (send: push to the sessions), then
+ * forgets what the publisher forgot. Returns as publish_refresh. */
+static int sb_refresh(struct southbound *sb, bool send)
+{
+	int rc = publish_refresh(sb->pub, send);
+
+	sb_prune(sb);
+	sb_kick(sb);
+	return rc;
 }
 
 /* ---- messages from agents ---- */
@@ -253,23 +369,27 @@ static void sb_hello_ahead(struct southbound *sb, struct sb_host *h, uint64_t ag
 	sb->stats.hello_ahead++;
 	h->ahead_rev = agent_rev;
 	log_info("agent ahead of this node, held back host=%s agent_rev=%" PRIu64 " rev=%" PRIu64,
-		 h->name, agent_rev, sb->rev);
-	m.ack.rev = sb->rev;
+		 h->name, agent_rev, publish_rev(sb->pub));
+	m.ack.rev = publish_rev(sb->pub);
 	sb_send(sb, h, &m);
 }
 
 static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid, const char *key,
 			const struct wire_msg *m)
 {
+	const struct wire_row *rows = NULL;
+	size_t n_rows = 0;
+	uint64_t rev;
 	zframe_t *nrid;
 
-	if (store_revision(sb->store) != sb->rev) {
+	if (store_revision(sb->store) != publish_rev(sb->pub)) {
 		/* a write was not published yet: catch up first (may drop h) */
 		sb_refresh(sb, true);
 		h = zhashx_lookup(sb->hosts, m->hello.host);
-		if (!h || !h->enrolled)
+		if (!h || !publish_enrolled(sb->pub, h->name))
 			return;
 	}
+	rev = publish_rev(sb->pub);
 	nrid = zframe_dup(rid);
 	if (!nrid)
 		return;
@@ -278,15 +398,16 @@ static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->seen = true;
 	log_info("session open host=%s last_rev=%" PRIu64 " rev=%" PRIu64, h->name,
-		 m->hello.last_rev, sb->rev);
+		 m->hello.last_rev, rev);
 	h->ahead_rev = 0;
-	if (m->hello.last_rev > sb->rev) {
+	if (m->hello.last_rev > rev) {
 		sb_hello_ahead(sb, h, m->hello.last_rev);
-	} else if (m->hello.last_rev == sb->rev) {
-		h->sent_rev = sb->rev;
+	} else if (m->hello.last_rev == rev) {
+		h->sent_rev = rev;
 		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
 	} else {
-		sb_send_update(sb, h, WIRE_SNAPSHOT, h->rows, h->n_rows);
+		publish_host_rows(sb->pub, h->name, &rows, &n_rows);
+		sb_send_update(sb, h, WIRE_SNAPSHOT, rows, n_rows);
 	}
 }
 
@@ -297,9 +418,7 @@ static void sb_on_ack(struct southbound *sb, struct sb_host *h, const struct wir
 			m->ack.rev);
 		return;
 	}
-	if (m->ack.rev > h->acked_rev)
-		h->acked_rev = m->ack.rev;
-	sb_check_waits(sb);
+	publish_ack(sb->pub, h->name, m->ack.rev);
 }
 
 /* The count of reason in a port report, 0 if absent. */
@@ -312,28 +431,34 @@ static uint64_t sb_reason_count(const struct wire_port_drop *r, uint32_t n, uint
 	return 0;
 }
 
-/* Keeps ps as p's last report; notes when its spoof_mac drops grew (the
- * first report counts as growth when there are any). */
-static void sb_port_report(struct sb_port *p, const struct wire_port_status *ps)
+/* Keeps ps as p's last report (a struct southbound_port_info in its
+ * report slot); notes when its spoof_mac drops grew (the first report
+ * counts as growth when there are any). */
+static void sb_port_report(struct publish_port *p, const struct wire_port_status *ps)
 {
-	uint64_t was = p->reported ? sb_reason_count(p->info.reasons, p->info.n_reasons,
-						     TN_DROP_SPOOF_MAC)
-				   : 0;
+	struct southbound_port_info *info = p->report;
+	uint64_t was =
+	    info ? sb_reason_count(info->reasons, info->n_reasons, TN_DROP_SPOOF_MAC) : 0;
 	uint64_t now = sb_reason_count(ps->reasons, ps->n_reasons, TN_DROP_SPOOF_MAC);
-	int64_t spoof_ms = p->reported ? p->info.spoof_mac_ms : 0;
+	int64_t spoof_ms = info ? info->spoof_mac_ms : 0;
 
+	if (!info) {
+		info = calloc(1, sizeof(*info));
+		if (!info)
+			return; /* not kept: the next report tries again */
+		p->report = info;
+	}
 	if (now > was || (now && now < was)) /* grew, or counters restarted */
 		spoof_ms = zclock_time();
-	p->reported = true;
-	p->info = (struct southbound_port_info){.up = ps->up,
-						.rx_packets = ps->rx_packets,
-						.tx_packets = ps->tx_packets,
-						.drops = ps->drops,
-						.rx_bytes = ps->rx_bytes,
-						.tx_bytes = ps->tx_bytes,
-						.n_reasons = ps->n_reasons,
-						.spoof_mac_ms = spoof_ms};
-	memcpy(p->info.reasons, ps->reasons, sizeof(p->info.reasons));
+	*info = (struct southbound_port_info){.up = ps->up,
+					      .rx_packets = ps->rx_packets,
+					      .tx_packets = ps->tx_packets,
+					      .drops = ps->drops,
+					      .rx_bytes = ps->rx_bytes,
+					      .tx_bytes = ps->tx_bytes,
+					      .n_reasons = ps->n_reasons,
+					      .spoof_mac_ms = spoof_ms};
+	memcpy(info->reasons, ps->reasons, sizeof(info->reasons));
 }
 
 /* Keeps reports for h's own ports; reports on other ports are dropped. */
@@ -343,11 +468,8 @@ static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct 
 
 	for (size_t i = 0; i < m->status.n_ports; i++) {
 		const struct wire_port_status *ps = &m->status.ports[i];
-		struct sb_port *p;
-		char key[16];
+		struct publish_port *p = publish_port(sb->pub, ps->port_id);
 
-		snprintf(key, sizeof(key), "%" PRIu32, ps->port_id);
-		p = zhashx_lookup(sb->ports, key);
 		if (!p || strcmp(p->host, h->name) != 0) {
 			foreign++;
 			continue;
@@ -422,15 +544,15 @@ static void sb_handle(struct southbound *sb, zmsg_t *msg)
 		return;
 	}
 	user = zframe_meta(payload, "User-Id");
-	h = user ? zhashx_lookup(sb->hosts, user) : NULL;
-	if (!h || !h->enrolled) {
+	h = user && publish_enrolled(sb->pub, user) ? sb_host_get(sb, user) : NULL;
+	if (!h) {
 		sb_drop(sb, rx_unauthenticated, "message from no enrolled host user=%s",
 			user ? user : "-");
 		return;
 	}
 	/* ZAP ran at connect time: the key must still be this host's now */
 	key = zframe_meta(payload, SB_KEY_PROP);
-	owner = key ? zhashx_lookup(sb->keys, key) : NULL;
+	owner = publish_key_owner(sb->pub, key);
 	if (!owner || strcmp(owner, h->name) != 0) {
 		sb_drop(sb, rx_unauthenticated, "key no longer enrolled for the host host=%s",
 			h->name);
@@ -578,7 +700,7 @@ static const char *sb_zap_decide(struct southbound *sb, zframe_t *f[7], const ch
 	    zframe_size(f[6]) != 32 || !zmq_z85_encode(z85, zframe_data(f[6]), 32))
 		return "400";
 	*why = "key_not_enrolled";
-	name = zhashx_lookup(sb->keys, z85);
+	name = publish_key_owner(sb->pub, z85);
 	if (!name)
 		return "400";
 	*user = name;
@@ -661,7 +783,7 @@ static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 	struct southbound *sb = arg;
 	int64_t now = zclock_mono();
 
-	if (store_revision(sb->store) != sb->rev)
+	if (store_revision(sb->store) != publish_rev(sb->pub))
 		sb_refresh(sb, true); /* applied here (by replication) but not published */
 	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
 		struct wire_msg m = {.type = WIRE_HEARTBEAT};
@@ -672,7 +794,7 @@ static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 			sb_disconnect(h, "silent");
 			continue;
 		}
-		m.ack.rev = h->ahead_rev ? sb->rev : h->sent_rev;
+		m.ack.rev = h->ahead_rev ? publish_rev(sb->pub) : h->sent_rev;
 		sb_send(sb, h, &m);
 	}
 	sb_kick(sb);
@@ -735,6 +857,7 @@ static int sb_events(struct southbound *sb)
 struct southbound *southbound_new(struct event_base *base, struct store *store,
 				  const char *endpoint, zcert_t *cert)
 {
+	static const struct publish_ops ops = {.host = sb_on_update};
 	struct southbound *sb;
 
 	if (!base || !store || !endpoint || !cert)
@@ -744,18 +867,16 @@ struct southbound *southbound_new(struct event_base *base, struct store *store,
 		return NULL;
 	sb->base = base;
 	sb->store = store;
+	sb->pub = publish_new(base, store, &ops, sb);
 	sb->hosts = sb_hash_new(sb_host_free);
-	sb->keys = sb_hash_new(sb_free);
-	sb->ports = sb_hash_new(sb_free);
 	sb->refusals = sb_hash_new(sb_free);
-	if (!sb->hosts || !sb->keys || !sb->ports || !sb->refusals)
+	if (!sb->pub || !sb->hosts || !sb->refusals)
 		goto out_destroy;
 	if (sb_sockets(sb, endpoint, cert) || sb_events(sb))
 		goto out_destroy;
 	if (sb_refresh(sb, false))
 		goto out_destroy;
-	sb->primed = true;
-	log_info("southbound listening endpoint=%s rev=%" PRIu64, endpoint, sb->rev);
+	log_info("southbound listening endpoint=%s rev=%" PRIu64, endpoint, publish_rev(sb->pub));
 	return sb;
 out_destroy:
 	southbound_destroy(&sb);
@@ -768,8 +889,7 @@ void southbound_destroy(struct southbound **sbp)
 
 	if (!sb)
 		return;
-	while (sb->waits)
-		sb_wait_finish(sb, sb->waits, -ECANCELED);
+	publish_destroy(&sb->pub); /* completes the waits with -ECANCELED */
 	sb_trace_abort(sb);
 	if (sb->ev_router)
 		event_free(sb->ev_router);
@@ -784,10 +904,7 @@ void southbound_destroy(struct southbound **sbp)
 		zsock_unbind(sb->zap, SB_ZAP_ENDPOINT);
 	zsock_destroy(&sb->zap);
 	zhashx_destroy(&sb->hosts);
-	zhashx_destroy(&sb->keys);
-	zhashx_destroy(&sb->ports);
 	zhashx_destroy(&sb->refusals);
-	topology_release(&sb->topo);
 	free(sb);
 	*sbp = NULL;
 }
@@ -795,12 +912,14 @@ void southbound_destroy(struct southbound **sbp)
 bool southbound_host_info(struct southbound *sb, const char *name, struct southbound_host_info *out)
 {
 	struct sb_host *h = sb && name ? zhashx_lookup(sb->hosts, name) : NULL;
+	uint64_t acked_rev = 0, dirty_rev = 0;
 
 	if (!h || !h->seen || !out)
 		return false;
+	publish_host_revs(sb->pub, name, &acked_rev, &dirty_rev);
 	*out = (struct southbound_host_info){.connected = sb_host_connected(h, zclock_mono()),
-					     .acked_rev = h->acked_rev,
-					     .dirty_rev = h->dirty_rev,
+					     .acked_rev = acked_rev,
+					     .dirty_rev = dirty_rev,
 					     .last_seen_ms = h->last_seen_ms,
 					     .n_stats = h->n_stats};
 	memcpy(out->stats, h->stats, sizeof(out->stats));
@@ -810,16 +929,14 @@ bool southbound_host_info(struct southbound *sb, const char *name, struct southb
 bool southbound_port_info(struct southbound *sb, uint32_t port_key,
 			  struct southbound_port_info *out)
 {
-	struct sb_port *p;
-	char key[16];
+	struct publish_port *p;
 
 	if (!sb || !out)
 		return false;
-	snprintf(key, sizeof(key), "%" PRIu32, port_key);
-	p = zhashx_lookup(sb->ports, key);
-	if (!p || !p->reported)
+	p = publish_port(sb->pub, port_key);
+	if (!p || !p->report)
 		return false;
-	*out = p->info;
+	*out = *(const struct southbound_port_info *)p->report;
 	return true;
 }
 
@@ -827,4 +944,25 @@ void southbound_get_stats(struct southbound *sb, struct southbound_stats *out)
 {
 	if (sb && out)
 		*out = sb->stats;
+}
+
+int southbound_wait(struct southbound *sb, uint64_t rev, int timeout_ms, southbound_wait_cb cb,
+		    void *arg)
+{
+	if (!sb)
+		return -EINVAL;
+	return publish_wait(sb->pub, rev, timeout_ms, cb, arg);
+}
+
+void southbound_publish(struct southbound *sb)
+{
+	struct timespec t0, t1;
+
+	if (!sb)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sb_refresh(sb, true);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	prom_hist_observe(&sb->stats.publish, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+							 (t1.tv_nsec - t0.tv_nsec) / 1000));
 }

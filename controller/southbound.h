@@ -10,7 +10,7 @@
  * wake-up.
  *
  * After each applied write southbound_publish() runs: the hosts the change
- * affects (topo_delta.h) are recompiled (compiler.h) from the topology kept
+ * affects (topo_delta.h) are recompiled (compiler.h, by publish.h) from the topology kept
  * in memory and diffed against what each last got; a non-empty diff goes as a DELTA, and every
  * connected host is told the new revision (an empty DELTA) so its acked
  * revision keeps up. HELLO with the current revision gets an empty DELTA,

@@ -18,15 +18,15 @@ void southbound_set_monitor_cb(struct southbound *sb, southbound_monitor_cb cb, 
 int southbound_monitor(struct southbound *sb, const char *host, const struct wire_monitor *req)
 {
 	struct wire_msg m = {.type = WIRE_MONITOR};
-	struct sb_host *h = sb && host ? zhashx_lookup(sb->hosts, host) : NULL;
-	int rc;
+	struct sb_host *h;
+	int rc = sb_host_session(sb, host, &h);
 
-	if (!h || !h->enrolled)
-		return -ENOENT;
+	if (rc == -ENOENT)
+		return rc;
 	if (!req)
 		return -EINVAL;
-	if (!h->rid)
-		return -ENOTCONN;
+	if (rc)
+		return rc;
 	m.monitor = *req;
 	rc = sb_send(sb, h, &m);
 	sb_kick(sb);

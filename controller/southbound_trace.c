@@ -53,15 +53,14 @@ int southbound_trace(struct southbound *sb, const char *host, struct wire_trace_
 {
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
 	struct wire_msg m = {.type = WIRE_TRACE};
-	struct sb_host *h = sb && host ? zhashx_lookup(sb->hosts, host) : NULL;
+	struct sb_host *h;
 	struct sb_trace *t;
 	size_t n = 0;
 	int rc;
 
-	if (!h || !h->enrolled)
-		return -ENOENT;
-	if (!h->rid)
-		return -ENOTCONN;
+	rc = sb_host_session(sb, host, &h);
+	if (rc)
+		return rc;
 	for (t = sb->traces; t; t = t->next)
 		n++;
 	if (n >= SB_TRACE_MAX)

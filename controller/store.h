@@ -31,8 +31,8 @@
 
 #include <jansson.h>
 
-#include "compiler.h"
 #include "model.h"
+#include "topology.h"
 
 #define STORE_DEFAULT_WINDOW 1024 /* change-log entries kept by default */
 #define STORE_NETWORK_MTU    1450 /* informational MTU shown on networks */

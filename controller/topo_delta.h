@@ -1,5 +1,5 @@
 /* topo_delta.h - which hosts a set of topology changes can affect, for the
- * southbound's incremental publishing (southbound_publish.c).
+ * publishing layer's incremental recompiling (publish.c).
  *
  * store_update_topology reports each network, port and host it reloaded,
  * before and after (topo_delta_note is its callback). A host's rows
@@ -17,12 +17,12 @@
 
 #include <czmq.h>
 
-#include "compiler.h"
+#include "topology.h"
 #include "model.h"
 
 /* A host reloaded: its key before and after ("" when absent then). */
 struct topo_delta_host {
-	char name[WIRE_HOST_MAX]; /* host name */
+	char name[TOPO_HOST_MAX]; /* host name */
 	char old_key[41];	  /* Z85 public key before, "" if it did not exist */
 	char key[41];		  /* Z85 public key after, "" if it is gone */
 };
@@ -31,8 +31,8 @@ struct topo_delta_host {
  * absent then). */
 struct topo_delta_port {
 	uint32_t port_key;	      /* the port's number */
-	char old_host[WIRE_HOST_MAX]; /* binding host before */
-	char host[WIRE_HOST_MAX];     /* binding host after */
+	char old_host[TOPO_HOST_MAX]; /* binding host before */
+	char host[TOPO_HOST_MAX];     /* binding host after */
 };
 
 struct topo_delta {

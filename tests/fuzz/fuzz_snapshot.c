@@ -20,8 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compiler.h"
 #include "store_int.h"
+#include "topology.h"
 
 static struct store *store;
 static char dir[4096];

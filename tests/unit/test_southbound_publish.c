@@ -1,5 +1,5 @@
 /* test_southbound_publish.c - the southbound's publishing side
- * (controller/southbound_publish.c), in process: publish sends each host
+ * (controller/publish.c, through southbound.c), in process: publish sends each host
  * the DELTA of its rows and southbound_wait waits for the hosts' ACKs (and
  * is cancelled when the southbound goes), a removed host or a replaced key
  * loses its session, an agent that was ahead of this node is served once
