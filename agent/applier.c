@@ -115,28 +115,22 @@ static uint32_t applier_port_slot(const struct applier *a, uint32_t port_id)
 	return p && p->bound ? p->pub.slot : 0;
 }
 
-int applier_write_row(struct applier *a, const struct wire_row *r)
+void applier_row_value(const struct applier *a, const struct wire_row *r, uint8_t *out)
 {
 	union {
 		uint8_t raw[WIRE_VAL_MAX]; /* any value */
 		struct tn_fdb fdb;	   /* TN_MAP_FDB */
 		struct tn_flood flood;	   /* TN_MAP_FLOOD */
 	} val;				   /* aligned copy of r->val */
-	int fd = a->maps.fd[r->map], err;
 
-	if (r->op == WIRE_OP_DELETE) {
-		err = bpf_map_delete_elem(fd, r->key) ? -errno : 0;
-		if (err == -ENOENT)
-			err = 0;
-		goto out;
-	}
 	memcpy(val.raw, r->val, r->val_len);
 	if (r->map == TN_MAP_FDB) {
 		struct tn_fdb *f = &val.fdb;
 		bool local = f->flags & TN_FDB_F_LOCAL;
+		const struct applier_pstate *p = local ? applier_port_find(a, f->port_id) : NULL;
 
-		f->ifindex = local ? applier_port_ifindex(a, f->port_id) : 0;
-		f->slot = local ? applier_port_slot(a, f->port_id) : 0;
+		f->ifindex = p && p->bound ? p->pub.ifindex : 0;
+		f->slot = p && p->bound ? p->pub.slot : 0;
 	} else if (r->map == TN_MAP_FLOOD) {
 		struct tn_flood *f = &val.flood;
 
@@ -148,15 +142,12 @@ int applier_write_row(struct applier *a, const struct wire_row *r)
 			    used ? (uint16_t)applier_port_slot(a, f->local_port[i]) : 0;
 		}
 	}
-	err = bpf_map_update_elem(fd, r->key, val.raw, BPF_ANY) ? -errno : 0;
-out:
-	if (err) {
-		a->write_errors++;
-		log_err("map write failed map=%u op=%u err=%s", r->map, r->op, log_errname(err));
-	} else {
-		a->rows_applied++;
-	}
-	return err;
+	memcpy(out, val.raw, r->val_len);
+}
+
+int applier_write_row(struct applier *a, const struct wire_row *r)
+{
+	return applier_write_batch(a, r, 1);
 }
 
 long applier_map_keys(int fd, size_t key_len, uint8_t **out)
@@ -267,14 +258,12 @@ static int applier_track(struct applier *a, const struct wire_row *r)
  * batch; returns the first error but writes them all. */
 static int applier_write_rows(struct applier *a, const struct wire_row *rows, size_t n)
 {
-	int err = 0, e;
+	int err = applier_write_batch(a, rows, n);
 
 	for (size_t i = 0; i < n; i++) {
 		struct applier_key k;
 		struct applier_row *t;
 
-		e = applier_write_row(a, &rows[i]);
-		err = err ?: e;
 		if (rows[i].map != TN_MAP_FDB && rows[i].map != TN_MAP_FLOOD)
 			continue;
 		k = applier_row_key(&rows[i]);
@@ -309,34 +298,71 @@ static int applier_row_cmp(const void *x, const void *y)
 	return memcmp(a->key, b->key, WIRE_KEY_MAX);
 }
 
-/* Deletes from every compiled map the keys absent from sorted[0..n). */
-static int applier_delete_stale(struct applier *a, const struct wire_row **sorted, size_t n)
+/* The keys of one compiled map before a snapshot is written. */
+struct applier_old_keys {
+	uint8_t *keys; /* malloc'd, key_len bytes each */
+	long n;	       /* count */
+};
+
+/* Collects the keys every compiled map holds (what a snapshot may have to
+ * delete: the keys it writes itself are never stale), into old[m]. On a
+ * fresh datapath that is one call per map. Returns 0 or -errno. */
+static int applier_collect_keys(struct applier *a, struct applier_old_keys *old)
 {
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
+		uint16_t kl;
+
+		wire_map_sizes(m, &kl, NULL);
+		old[m].n = applier_map_keys(a->maps.fd[m], kl, &old[m].keys);
+		if (old[m].n < 0)
+			return (int)old[m].n;
+	}
+	return 0;
+}
+
+/* Deletes from every compiled map the keys of old absent from rows[0..n)
+ * (sorted only when a map held keys before). Frees old's keys. */
+static int applier_delete_stale(struct applier *a, const struct wire_row *rows, size_t n,
+				struct applier_old_keys *old)
+{
+	const struct wire_row **sorted = NULL;
 	struct wire_row probe = {0};
 	const struct wire_row *pp = &probe;
 	int err = 0;
 
-	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
-		uint8_t *keys = NULL;
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m) && !err; m++) {
 		uint16_t kl;
-		long nk;
+		size_t ns = 0;
 
+		if (old[m].n <= 0)
+			continue;
+		if (!sorted && n) {
+			sorted = malloc(n * sizeof(*sorted));
+			if (!sorted) {
+				err = -ENOMEM;
+				break;
+			}
+			for (size_t i = 0; i < n; i++)
+				sorted[i] = &rows[i];
+			qsort(sorted, n, sizeof(*sorted), applier_row_cmp);
+		}
 		wire_map_sizes(m, &kl, NULL);
-		nk = applier_map_keys(a->maps.fd[m], kl, &keys);
-		if (nk < 0)
-			return (int)nk;
 		probe.map = m;
-		probe.op = WIRE_OP_DELETE;
-		probe.key_len = kl;
 		memset(probe.key, 0, sizeof(probe.key));
-		for (long i = 0; i < nk; i++) {
-			memcpy(probe.key, keys + (size_t)i * kl, kl);
+		/* the stale keys, moved to the front of old[m].keys */
+		for (long i = 0; i < old[m].n; i++) {
+			memcpy(probe.key, old[m].keys + (size_t)i * kl, kl);
 			if (n && bsearch(&pp, sorted, n, sizeof(*sorted), applier_row_cmp))
 				continue;
-			if (applier_write_row(a, &probe))
-				err = -EIO;
+			memmove(old[m].keys + ns++ * kl, probe.key, kl);
 		}
-		free(keys);
+		if (ns && applier_delete_keys(a, m, old[m].keys, kl, ns))
+			err = -EIO;
+	}
+	free(sorted);
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
+		free(old[m].keys);
+		old[m].keys = NULL;
 	}
 	return err;
 }
@@ -360,24 +386,20 @@ static int applier_untrack_all(struct applier *a)
 /* Tracks a snapshot's rows and writes them, deleting what it lacks. */
 static int applier_snapshot_rows(struct applier *a, const struct wire_row *rows, size_t n)
 {
-	const struct wire_row **sorted;
+	struct applier_old_keys old[TN_MAP_TUN_ALLOW + 1] = {0};
 	int err;
 
-	sorted = malloc((n ? n : 1) * sizeof(*sorted));
-	if (!sorted)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &rows[i];
-	qsort(sorted, n, sizeof(*sorted), applier_row_cmp);
-	err = applier_untrack_all(a);
+	err = applier_collect_keys(a, old);
+	err = err ?: applier_untrack_all(a);
 	for (size_t i = 0; i < n && !err; i++)
 		err = applier_track(a, &rows[i]);
 	applier_ports_resolve(a);
 	if (!err)
 		err = applier_write_rows(a, rows, n);
 	if (!err)
-		err = applier_delete_stale(a, sorted, n);
-	free(sorted);
+		err = applier_delete_stale(a, rows, n, old);
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++)
+		free(old[m].keys); /* NULL when applier_delete_stale ran */
 	return err;
 }
 
@@ -505,7 +527,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	a->rows = applier_keyed_new(applier_row_free);
 	a->ports = applier_keyed_new(applier_pstate_free);
 	a->by_name = zhashx_new(); /* items borrowed from ports */
-	if (!a->rows || !a->ports || !a->by_name)
+	if (!a->rows || !a->ports || !a->by_name || applier_batch_init(a))
 		goto out_free;
 	if (rev_path) {
 		a->rev_path = strdup(rev_path);
@@ -536,6 +558,7 @@ void applier_destroy(struct applier **ap)
 	free(a->rev_path);
 	zhashx_destroy(&a->rows); /* before the ports: rows name them */
 	applier_ports_free(a);
+	applier_batch_free(a);
 	free(a);
 	*ap = NULL;
 }

@@ -7,6 +7,8 @@
  *                    port_changed notifications
  *   applier_slots.c  counter slots: the tn_port_stats slot of each port
  *   applier_rev.c    the revision state file
+ *   applier_batch.c  map writes: runs of rows of one map and op written
+ *                    with libbpf's batch calls, single calls as fallback
  *
  * Every update runs as one *batch*: rows are tracked first (in memory),
  * the ports they touch are marked dirty, the dirty ports are resolved and
@@ -70,7 +72,13 @@ struct applier {
 	uint64_t rev_save_errors;      /* revision file writes that failed */
 	int ncpus;		       /* possible CPUs: tn_port_stats values per slot */
 	uint64_t slot_used[TN_MAX_PORT_SLOTS / 64]; /* slots given out, bit per slot */
+	uint8_t *bkeys;				    /* APPLIER_BATCH keys of one batch call */
+	uint8_t *bvals;				    /* APPLIER_BATCH values of one batch call */
+	bool batch_off[16]; /* by map id: map refused a batch call: single calls */
 };
+
+/* Rows one batch call writes at most (bounds the applier's two buffers). */
+#define APPLIER_BATCH 256
 
 /* applier.c */
 
@@ -84,6 +92,10 @@ struct applier_key applier_port_key(uint32_t port_id);
 /* Writes one row (an upsert or a delete) to its map, derived fields filled
  * in from the port table. Counts it. Returns 0 or -errno (logged). */
 int applier_write_row(struct applier *a, const struct wire_row *r);
+
+/* Fills val (WIRE_VAL_MAX bytes) with upsert r's value, its derived
+ * fields from the port table. */
+void applier_row_value(const struct applier *a, const struct wire_row *r, uint8_t *val);
 
 /* Collects every key of map fd (key_len bytes each) into a malloc'd array
  * (*out, caller frees). Returns the count, or -errno. */
@@ -149,6 +161,27 @@ uint32_t applier_slot_pinned(struct applier *a, const struct applier_pstate *p);
 /* Takes the lowest free slot and zeroes its counters. Returns it, or 0
  * when none is free (logged). */
 uint32_t applier_slot_fresh(struct applier *a, uint32_t port_id);
+
+/* applier_batch.c */
+
+/* Allocates a's batch buffers. Returns 0 or -ENOMEM. */
+int applier_batch_init(struct applier *a);
+
+/* Frees them. */
+void applier_batch_free(struct applier *a);
+
+/* Writes rows[0..n) in order: each run of rows of one map and op with
+ * batch calls (APPLIER_BATCH rows each; a run of one row, or a map whose
+ * batch call was refused with EINVAL/ENOTSUPP, with single calls), derived
+ * fields filled in from the port table. Counts them; returns the first
+ * -errno (each failure logged) but writes every row. */
+int applier_write_batch(struct applier *a, const struct wire_row *rows, size_t n);
+
+/* Deletes keys[0..n) (key_len bytes each) from map: the same calls as
+ * applier_write_batch; absent keys are no error. Returns 0 or the first
+ * -errno. */
+int applier_delete_keys(struct applier *a, uint8_t map, const uint8_t *keys, size_t key_len,
+			size_t n);
 
 /* applier_rev.c */
 
