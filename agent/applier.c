@@ -31,6 +31,19 @@ static size_t applier_key_hash(const void *key)
 	return (size_t)h;
 }
 
+/* Hash of an interface name (SipHash: zhashx's default string hash
+ * clusters names that differ in their last digits, "sf1".."sf9999", into
+ * long chains, and zhashx rehashes the whole table on every long chain a
+ * lookup walks). */
+static size_t applier_name_hash(const void *key)
+{
+	static const unsigned char k[crypto_shorthash_KEYBYTES];
+	uint64_t h;
+
+	crypto_shorthash((unsigned char *)&h, key, strlen(key), k);
+	return (size_t)h;
+}
+
 static int applier_key_cmp(const void *x, const void *y)
 {
 	return memcmp(x, y, sizeof(struct applier_key));
@@ -527,6 +540,8 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	a->rows = applier_keyed_new(applier_row_free);
 	a->ports = applier_keyed_new(applier_pstate_free);
 	a->by_name = zhashx_new(); /* items borrowed from ports */
+	if (a->by_name)
+		zhashx_set_key_hasher(a->by_name, applier_name_hash);
 	if (!a->rows || !a->ports || !a->by_name || applier_batch_init(a))
 		goto out_free;
 	if (rev_path) {
