@@ -85,7 +85,7 @@ struct applier_key applier_port_key(uint32_t port_id)
 	return k;
 }
 
-static struct applier_key applier_row_key(const struct wire_row *r)
+static struct applier_key applier_row_key(const struct wire_rowref *r)
 {
 	struct applier_key k = {.map = r->map};
 
@@ -100,7 +100,7 @@ static bool applier_map_compiled(uint8_t map)
 
 /* FDB/FLOOD rows whose values hold derived fields, kept in memory (LPORT
  * rows are kept in the port table). */
-static bool applier_row_tracked(const struct wire_row *r)
+static bool applier_row_tracked(const struct wire_rowref *r)
 {
 	struct tn_fdb fdb;
 
@@ -110,7 +110,7 @@ static bool applier_row_tracked(const struct wire_row *r)
 		return true;
 	if (r->map != TN_MAP_FDB)
 		return false;
-	memcpy(&fdb, r->val, sizeof(fdb)); /* wire_row.val is not aligned */
+	memcpy(&fdb, r->val, sizeof(fdb)); /* r->val is not aligned */
 	return fdb.flags & TN_FDB_F_LOCAL;
 }
 
@@ -128,7 +128,7 @@ static uint32_t applier_port_slot(const struct applier *a, uint32_t port_id)
 	return p && p->bound ? p->pub.slot : 0;
 }
 
-void applier_row_value(const struct applier *a, const struct wire_row *r, uint8_t *out)
+void applier_row_value(const struct applier *a, const struct wire_rowref *r, uint8_t *out)
 {
 	union {
 		uint8_t raw[WIRE_VAL_MAX]; /* any value */
@@ -160,7 +160,10 @@ void applier_row_value(const struct applier *a, const struct wire_row *r, uint8_
 
 int applier_write_row(struct applier *a, const struct wire_row *r)
 {
-	return applier_write_batch(a, r, 1);
+	struct wire_rowref ref;
+
+	wire_row_ref(r, &ref);
+	return applier_write_batch(a, &ref, 1);
 }
 
 long applier_map_keys(int fd, size_t key_len, uint8_t **out)
@@ -216,7 +219,7 @@ static int applier_row_deps(struct applier *a, struct applier_row *r, bool add)
 }
 
 /* An LPORT row binds or unbinds its port (marked dirty). */
-static int applier_track_lport(struct applier *a, const struct wire_row *r)
+static int applier_track_lport(struct applier *a, const struct wire_rowref *r)
 {
 	struct applier_pstate *p;
 	struct tn_lport lp;
@@ -230,13 +233,14 @@ static int applier_track_lport(struct applier *a, const struct wire_row *r)
 	err = applier_port_dirty(a, p);
 	if (err)
 		return err;
-	memcpy(&lp, r->val, sizeof(lp)); /* wire_row.val is not aligned */
+	if (r->op == WIRE_OP_UPSERT)
+		memcpy(&lp, r->val, sizeof(lp)); /* r->val is not aligned */
 	applier_port_bind(a, p, r->op == WIRE_OP_UPSERT ? &lp : NULL);
 	return 0;
 }
 
 /* Brings the in-memory state in line with row r (not yet written). */
-static int applier_track(struct applier *a, const struct wire_row *r)
+static int applier_track(struct applier *a, const struct wire_rowref *r)
 {
 	struct applier_key k;
 	struct applier_row *t;
@@ -263,13 +267,18 @@ static int applier_track(struct applier *a, const struct wire_row *r)
 			return -ENOMEM;
 		}
 	}
-	t->r = *r;
+	t->r.map = r->map;
+	t->r.op = r->op;
+	t->r.key_len = r->key_len;
+	t->r.val_len = r->val_len;
+	memcpy(t->r.key, r->key, r->key_len); /* the same map: the same lengths */
+	memcpy(t->r.val, r->val, r->val_len);
 	return applier_row_deps(a, t, true);
 }
 
 /* Writes rows[0..n) in order, marking the tracked copies written in this
  * batch; returns the first error but writes them all. */
-static int applier_write_rows(struct applier *a, const struct wire_row *rows, size_t n)
+static int applier_write_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
 	int err = applier_write_batch(a, rows, n);
 
@@ -287,12 +296,12 @@ static int applier_write_rows(struct applier *a, const struct wire_row *rows, si
 	return err;
 }
 
-static int applier_validate(const struct wire_row *rows, size_t n, bool snapshot)
+static int applier_validate(const struct wire_rowref *rows, size_t n, bool snapshot)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct wire_row *r = &rows[i];
+		const struct wire_rowref *r = &rows[i];
 
-		if (!applier_map_compiled(r->map) || !wire_row_valid(r) ||
+		if (!applier_map_compiled(r->map) || !wire_rowref_valid(r) ||
 		    (snapshot && r->op != WIRE_OP_UPSERT)) {
 			log_warn("invalid row refused index=%zu map=%u op=%u", i, r->map, r->op);
 			return -EINVAL;
@@ -303,12 +312,12 @@ static int applier_validate(const struct wire_row *rows, size_t n, bool snapshot
 
 static int applier_row_cmp(const void *x, const void *y)
 {
-	const struct wire_row *a = *(const struct wire_row *const *)x;
-	const struct wire_row *b = *(const struct wire_row *const *)y;
+	const struct wire_rowref *a = *(const struct wire_rowref *const *)x;
+	const struct wire_rowref *b = *(const struct wire_rowref *const *)y;
 
 	if (a->map != b->map)
 		return a->map < b->map ? -1 : 1;
-	return memcmp(a->key, b->key, WIRE_KEY_MAX);
+	return memcmp(a->key, b->key, a->key_len); /* one map: one key size */
 }
 
 /* The keys of one compiled map before a snapshot is written. */
@@ -335,12 +344,13 @@ static int applier_collect_keys(struct applier *a, struct applier_old_keys *old)
 
 /* Deletes from every compiled map the keys of old absent from rows[0..n)
  * (sorted only when a map held keys before). Frees old's keys. */
-static int applier_delete_stale(struct applier *a, const struct wire_row *rows, size_t n,
+static int applier_delete_stale(struct applier *a, const struct wire_rowref *rows, size_t n,
 				struct applier_old_keys *old)
 {
-	const struct wire_row **sorted = NULL;
-	struct wire_row probe = {0};
-	const struct wire_row *pp = &probe;
+	const struct wire_rowref **sorted = NULL;
+	uint8_t key[WIRE_KEY_MAX];
+	struct wire_rowref probe = {.key = key};
+	const struct wire_rowref *pp = &probe;
 	int err = 0;
 
 	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m) && !err; m++) {
@@ -361,13 +371,13 @@ static int applier_delete_stale(struct applier *a, const struct wire_row *rows, 
 		}
 		wire_map_sizes(m, &kl, NULL);
 		probe.map = m;
-		memset(probe.key, 0, sizeof(probe.key));
+		probe.key_len = kl;
 		/* the stale keys, moved to the front of old[m].keys */
 		for (long i = 0; i < old[m].n; i++) {
-			memcpy(probe.key, old[m].keys + (size_t)i * kl, kl);
+			memcpy(key, old[m].keys + (size_t)i * kl, kl);
 			if (n && bsearch(&pp, sorted, n, sizeof(*sorted), applier_row_cmp))
 				continue;
-			memmove(old[m].keys + ns++ * kl, probe.key, kl);
+			memmove(old[m].keys + ns++ * kl, key, kl);
 		}
 		if (ns && applier_delete_keys(a, m, old[m].keys, kl, ns))
 			err = -EIO;
@@ -397,7 +407,7 @@ static int applier_untrack_all(struct applier *a)
 }
 
 /* Tracks a snapshot's rows and writes them, deleting what it lacks. */
-static int applier_snapshot_rows(struct applier *a, const struct wire_row *rows, size_t n)
+static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
 	struct applier_old_keys old[TN_MAP_TUN_ALLOW + 1] = {0};
 	int err;
@@ -416,7 +426,7 @@ static int applier_snapshot_rows(struct applier *a, const struct wire_row *rows,
 	return err;
 }
 
-int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n)
+int applier_snapshot_refs(struct applier *a, uint64_t rev, const struct wire_rowref *rows, size_t n)
 {
 	int err, e;
 
@@ -438,8 +448,8 @@ int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *row
 	return err;
 }
 
-int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
-		  size_t n)
+int applier_delta_refs(struct applier *a, uint64_t from, uint64_t to,
+		       const struct wire_rowref *rows, size_t n)
 {
 	int err = 0, e;
 
@@ -469,6 +479,47 @@ int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wi
 	return err;
 }
 
+/* Views of rows[0..n) (malloc'd, caller frees; NULL for none), or -ENOMEM. */
+static int applier_refs(const struct wire_row *rows, size_t n, struct wire_rowref **out)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		wire_row_ref(&rows[i], &(*out)[i]);
+	return 0;
+}
+
+int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n)
+{
+	struct wire_rowref *refs;
+	int err;
+
+	if (!a || (n && !rows))
+		return -EINVAL;
+	err = applier_refs(rows, n, &refs);
+	err = err ?: applier_snapshot_refs(a, rev, refs, n);
+	free(refs);
+	return err;
+}
+
+int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
+		  size_t n)
+{
+	struct wire_rowref *refs;
+	int err;
+
+	if (!a || (n && !rows))
+		return -EINVAL;
+	err = applier_refs(rows, n, &refs);
+	err = err ?: applier_delta_refs(a, from, to, refs, n);
+	free(refs);
+	return err;
+}
+
 /* Rebuilds the tracked rows and bindings from the rows already in the maps
  * (restart); the ports stay unresolved. */
 static int applier_load_maps(struct applier *a)
@@ -479,6 +530,7 @@ static int applier_load_maps(struct applier *a)
 	applier_batch_begin(a);
 	for (size_t m = 0; m < sizeof(maps) && !err; m++) {
 		struct wire_row r = {.map = maps[m], .op = WIRE_OP_UPSERT};
+		struct wire_rowref ref;
 		uint8_t *keys = NULL;
 		long n;
 
@@ -492,7 +544,8 @@ static int applier_load_maps(struct applier *a)
 			memcpy(r.key, keys + (size_t)i * r.key_len, r.key_len);
 			if (bpf_map_lookup_elem(a->maps.fd[r.map], r.key, r.val))
 				continue; /* deleted meanwhile */
-			err = applier_track(a, &r);
+			wire_row_ref(&r, &ref);
+			err = applier_track(a, &ref);
 		}
 		free(keys);
 	}

@@ -123,14 +123,14 @@ static int applier_flush(struct applier *a, uint8_t map, uint8_t op, size_t n)
 	return first;
 }
 
-int applier_write_batch(struct applier *a, const struct wire_row *rows, size_t n)
+int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
 	uint8_t map = 0, op = 0;
 	size_t nb = 0;
 	int err = 0, e;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct wire_row *r = &rows[i];
+		const struct wire_rowref *r = &rows[i];
 
 		if (nb && (r->map != map || r->op != op || nb == APPLIER_BATCH)) {
 			e = applier_flush(a, map, op, nb);

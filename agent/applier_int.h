@@ -95,7 +95,7 @@ int applier_write_row(struct applier *a, const struct wire_row *r);
 
 /* Fills val (WIRE_VAL_MAX bytes) with upsert r's value, its derived
  * fields from the port table. */
-void applier_row_value(const struct applier *a, const struct wire_row *r, uint8_t *val);
+void applier_row_value(const struct applier *a, const struct wire_rowref *r, uint8_t *val);
 
 /* Collects every key of map fd (key_len bytes each) into a malloc'd array
  * (*out, caller frees). Returns the count, or -errno. */
@@ -175,7 +175,7 @@ void applier_batch_free(struct applier *a);
  * batch call was refused with EINVAL/ENOTSUPP, with single calls), derived
  * fields filled in from the port table. Counts them; returns the first
  * -errno (each failure logged) but writes every row. */
-int applier_write_batch(struct applier *a, const struct wire_row *rows, size_t n);
+int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_t n);
 
 /* Deletes keys[0..n) (key_len bytes each) from map: the same calls as
  * applier_write_batch; absent keys are no error. Returns 0 or the first
