@@ -4,8 +4,8 @@
  * This file holds the rows: validation, the tracked rows (the compiled
  * FLOOD and local FDB rows, whose values carry derived fields, in a hash
  * by (map, key)), snapshots, deltas, and the applier's lifecycle. Map
- * writes always go through applier_write_row, which fills the derived
- * fields from the port table.
+ * writes always go through applier_write_batch (applier_batch.c), which
+ * fills the derived fields from the port table.
  */
 #include "applier_int.h"
 
@@ -158,11 +158,15 @@ void applier_row_value(const struct applier *a, const struct wire_rowref *r, uin
 	memcpy(out, val.raw, r->val_len);
 }
 
-int applier_write_row(struct applier *a, const struct wire_row *r)
+int applier_write_row(struct applier *a, const struct applier_row *r)
 {
-	struct wire_rowref ref;
+	struct wire_rowref ref = {.map = r->map,
+				  .op = WIRE_OP_UPSERT,
+				  .key_len = r->key_len,
+				  .val_len = r->val_len,
+				  .key = r->key,
+				  .val = r->val};
 
-	wire_row_ref(r, &ref);
 	return applier_write_batch(a, &ref, 1);
 }
 
@@ -200,15 +204,15 @@ static int applier_row_deps(struct applier *a, struct applier_row *r, bool add)
 	} v;
 	int err = 0;
 
-	if (r->r.map == TN_MAP_FDB) {
-		memcpy(&v.fdb, r->r.val, sizeof(v.fdb));
+	if (r->map == TN_MAP_FDB) {
+		memcpy(&v.fdb, r->val, sizeof(v.fdb));
 		if (!add)
 			applier_dep_del(a, v.fdb.port_id, r);
 		else
 			err = applier_dep_add(a, v.fdb.port_id, r);
 		return err;
 	}
-	memcpy(&v.flood, r->r.val, sizeof(v.flood));
+	memcpy(&v.flood, r->val, sizeof(v.flood));
 	for (uint32_t i = 0; i < v.flood.n_local && i < TN_MAX_FLOOD_LOCAL && !err; i++) {
 		if (!add)
 			applier_dep_del(a, v.flood.local_port[i], r);
@@ -259,7 +263,7 @@ static int applier_track(struct applier *a, const struct wire_rowref *r)
 		return 0;
 	}
 	if (!t) {
-		t = calloc(1, sizeof(*t));
+		t = calloc(1, sizeof(*t) + r->val_len);
 		if (!t)
 			return -ENOMEM;
 		if (zhashx_insert(a->rows, &k, t)) {
@@ -267,12 +271,11 @@ static int applier_track(struct applier *a, const struct wire_rowref *r)
 			return -ENOMEM;
 		}
 	}
-	t->r.map = r->map;
-	t->r.op = r->op;
-	t->r.key_len = r->key_len;
-	t->r.val_len = r->val_len;
-	memcpy(t->r.key, r->key, r->key_len); /* the same map: the same lengths */
-	memcpy(t->r.val, r->val, r->val_len);
+	t->map = r->map;
+	t->key_len = r->key_len;
+	t->val_len = r->val_len; /* a key stays in its map: the same size */
+	memcpy(t->key, r->key, r->key_len);
+	memcpy(t->val, r->val, r->val_len);
 	return applier_row_deps(a, t, true);
 }
 

@@ -30,11 +30,16 @@ struct applier_key {
 	uint8_t key[WIRE_KEY_MAX]; /* the ABI key, unused bytes zero */
 };
 
-/* A compiled row whose value carries derived fields (LPORT, FLOOD, local
- * FDB), kept to recompute them. */
+/* A compiled row whose value carries derived fields (FLOOD, local FDB),
+ * kept to recompute them; allocated with room for its value only (a
+ * snapshot keeps one per local port: 10,000 of them). */
 struct applier_row {
-	struct wire_row r; /* as compiled */
-	uint64_t written;  /* batch that last wrote it to its map */
+	uint64_t written;	   /* batch that last wrote it to its map */
+	uint8_t map;		   /* TN_MAP_FDB or TN_MAP_FLOOD */
+	uint16_t key_len;	   /* the map's key size */
+	uint16_t val_len;	   /* the map's value size: bytes in val */
+	uint8_t key[WIRE_KEY_MAX]; /* the ABI key */
+	uint8_t val[];		   /* the compiled value (unaligned) */
 };
 
 /* A port id that an LPORT row binds or a tracked row names. */
@@ -89,9 +94,9 @@ zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor);
 /* The key of port port_id. */
 struct applier_key applier_port_key(uint32_t port_id);
 
-/* Writes one row (an upsert or a delete) to its map, derived fields filled
- * in from the port table. Counts it. Returns 0 or -errno (logged). */
-int applier_write_row(struct applier *a, const struct wire_row *r);
+/* Writes tracked row r to its map, derived fields filled in from the port
+ * table. Counts it. Returns 0 or -errno (logged). */
+int applier_write_row(struct applier *a, const struct applier_row *r);
 
 /* Fills val (WIRE_VAL_MAX bytes) with upsert r's value, its derived
  * fields from the port table. */

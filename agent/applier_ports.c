@@ -285,7 +285,7 @@ static int applier_rewrite_deps(struct applier *a)
 			if (r->written == a->batch)
 				continue;
 			r->written = a->batch;
-			e = applier_write_row(a, &r->r);
+			e = applier_write_row(a, r);
 			err = err ?: e;
 		}
 	}
