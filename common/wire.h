@@ -217,7 +217,7 @@ struct wire_msg {
 			/* wire_decode_refs: the rows in place (rows NULL) */
 			struct wire_rowref *refs;
 			size_t n_rows; /* entries of rows (or refs) */
-		} update; /* SNAPSHOT and DELTA */
+		} update;	       /* SNAPSHOT and DELTA */
 		struct {
 			uint64_t rev;
 		} ack; /* ACK and HEARTBEAT */

@@ -103,8 +103,8 @@ static void fuzz_refs(const uint8_t *data, size_t size, const struct wire_msg *m
 
 			if (f->map != w->map || f->op != w->op || f->key_len != w->key_len ||
 			    f->val_len != w->val_len || memcmp(f->key, w->key, w->key_len) ||
-			    (w->val_len && memcmp(f->val, w->val, w->val_len)) ||
-			    f->key < data || f->key + f->key_len > data + size)
+			    (w->val_len && memcmp(f->val, w->val, w->val_len)) || f->key < data ||
+			    f->key + f->key_len > data + size)
 				abort();
 		}
 	}

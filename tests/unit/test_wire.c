@@ -1222,7 +1222,7 @@ int main(void)
 	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	    cmocka_unit_test(test_status_drops),    cmocka_unit_test(test_trace_strict),
-	    cmocka_unit_test(test_monitor_strict),   cmocka_unit_test(test_decode_refs),
+	    cmocka_unit_test(test_monitor_strict),  cmocka_unit_test(test_decode_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
