@@ -77,14 +77,6 @@ zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor)
 	return h;
 }
 
-struct applier_key applier_port_key(uint32_t port_id)
-{
-	struct applier_key k = {.map = TN_MAP_LPORT};
-
-	memcpy(k.key, &port_id, sizeof(port_id));
-	return k;
-}
-
 static struct applier_key applier_row_key(const struct wire_rowref *r)
 {
 	struct applier_key k = {.map = r->map};
@@ -399,7 +391,9 @@ static int applier_untrack_all(struct applier *a)
 {
 	int err = 0;
 
-	for (struct applier_pstate *p = zhashx_first(a->ports); p; p = zhashx_next(a->ports)) {
+	size_t it = 0;
+
+	for (struct applier_pstate *p; (p = applier_ports_next(a, &it));) {
 		err = err ?: applier_port_dirty(a, p);
 		p->n_deps = 0;
 	}
@@ -562,16 +556,6 @@ static void applier_row_free(void **item)
 	*item = NULL;
 }
 
-static void applier_pstate_free(void **item)
-{
-	struct applier_pstate *p = *item;
-
-	if (p)
-		free(p->deps);
-	free(p);
-	*item = NULL;
-}
-
 struct applier *applier_new(const struct applier_maps *maps, const char *rev_path, bool load_rev,
 			    const struct applier_ops *ops)
 {
@@ -594,11 +578,10 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (ops)
 		a->ops = *ops;
 	a->rows = applier_keyed_new(applier_row_free);
-	a->ports = applier_keyed_new(applier_pstate_free);
 	a->by_name = zhashx_new(); /* items borrowed from ports */
 	if (a->by_name)
 		zhashx_set_key_hasher(a->by_name, applier_name_hash);
-	if (!a->rows || !a->ports || !a->by_name || applier_batch_init(a))
+	if (!a->rows || !a->by_name || applier_batch_init(a))
 		goto out_free;
 	if (rev_path) {
 		a->rev_path = strdup(rev_path);
@@ -611,7 +594,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (applier_load_maps(a))
 		goto out_free;
 	log_info("applier ready rev=%" PRIu64 " ports=%zu tracked=%zu", a->rev,
-		 zhashx_size(a->ports), zhashx_size(a->rows));
+		 applier_ports_count(a), zhashx_size(a->rows));
 	return a;
 out_free:
 	log_err("cannot create applier");

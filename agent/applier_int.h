@@ -66,7 +66,9 @@ struct applier {
 	uint64_t rev;			      /* applied revision */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* controller store rev is from, "" unknown */
 	zhashx_t *rows;			      /* struct applier_key -> struct applier_row (owned) */
-	zhashx_t *ports;	       /* struct applier_key -> struct applier_pstate (owned) */
+	struct applier_pstate **ports;	      /* by port_id, open addressing (owned; NULL: free) */
+	size_t ports_cap;		      /* entries of ports: 0 or a power of two */
+	size_t n_ports;			      /* used entries of ports */
 	zhashx_t *by_name;	       /* ifname -> first struct applier_pstate bound to it */
 	uint64_t batch;		       /* current batch number, from 1 */
 	struct applier_pstate **dirty; /* ports dirty in the current batch */
@@ -90,9 +92,6 @@ struct applier {
 /* A hash table keyed by struct applier_key; items freed with destructor
  * (may be NULL). Returns NULL on allocation failure. */
 zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor);
-
-/* The key of port port_id. */
-struct applier_key applier_port_key(uint32_t port_id);
 
 /* Writes tracked row r to its map, derived fields filled in from the port
  * table. Counts it. Returns 0 or -errno (logged). */
@@ -147,6 +146,13 @@ int applier_ports_finish(struct applier *a);
 /* Deletes every tn_ifindex entry that is not a resolved bound port's.
  * O(entries): snapshots and full link refreshes only. */
 void applier_ports_prune_ifindex(struct applier *a);
+
+/* Number of port states (bound or named). */
+size_t applier_ports_count(const struct applier *a);
+
+/* The port state after index *i in the port table (start with *i = 0),
+ * NULL at the end. The table must not change meanwhile. */
+struct applier_pstate *applier_ports_next(const struct applier *a, size_t *i);
 
 /* Drops every port state (applier_destroy). */
 void applier_ports_free(struct applier *a);

@@ -589,6 +589,14 @@ static void test_rev_save_failure(void **state)
 
 #define BIG_PORTS 600 /* a batched snapshot's ports: runs longer than a batch call */
 
+/* Port id of big_snapshot's i-th port: the fixture's 1..n, then ids
+ * scattered over 0x8000..0xffff (distinct, and distinct MACs), so that the
+ * port table sees collisions. */
+static uint32_t big_id(uint32_t i)
+{
+	return i <= MAX_PORTS ? i : 0x8000 | ((i * 40503u) & 0x7fff);
+}
+
 /* A snapshot sorted by map, as the controller sends it: the LPORT, FDB
  * and ARP rows of ports 1..BIG_PORTS (only the fixture's first n have an
  * interface) and the FLOOD page of the first TN_MAX_FLOOD_LOCAL. Returns
@@ -602,12 +610,12 @@ static struct wire_row *big_snapshot(size_t *n_rows)
 	assert_non_null(rows);
 	for (uint32_t i = 1; i <= BIG_PORTS; i++) {
 		snprintf(name, sizeof(name), "p%u", i);
-		rows[n++] = lport_row(i, name, 0);
+		rows[n++] = lport_row(big_id(i), name, 0);
 	}
 	for (uint32_t i = 1; i <= BIG_PORTS; i++)
-		rows[n++] = fdb_row(WIRE_OP_UPSERT, i, 0);
+		rows[n++] = fdb_row(WIRE_OP_UPSERT, big_id(i), 0);
 	for (uint32_t i = 1; i <= BIG_PORTS; i++)
-		rows[n++] = arp_row(i);
+		rows[n++] = arp_row(big_id(i));
 	rows[n++] = flood_row(0, TN_MAX_FLOOD_LOCAL);
 	*n_rows = n;
 	return rows;
@@ -624,15 +632,16 @@ static void big_check(struct fx *f)
 	struct tn_flood fl = flood_get(f, 0);
 
 	for (uint32_t i = 1; i <= BIG_PORTS; i++) {
-		struct tn_arp_key ak = {.vni = VNI, .ip4 = htonl(0x0a000000 | i)};
+		uint32_t id = big_id(i);
+		struct tn_arp_key ak = {.vni = VNI, .ip4 = htonl(0x0a000000 | id)};
 		uint32_t ifindex = i <= f->n ? IFX_BASE + i : 0;
 		struct tn_lport lp;
 		struct tn_arp av;
-		struct tn_fdb fdb = fdb_get(f, i, 0);
+		struct tn_fdb fdb = fdb_get(f, id, 0);
 
-		assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_LPORT], &i, &lp), 0);
-		assert_int_equal(lp.ip4, htonl(0x0a000000 | i));
-		assert_int_equal(fdb.port_id, i);
+		assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_LPORT], &id, &lp), 0);
+		assert_int_equal(lp.ip4, htonl(0x0a000000 | id));
+		assert_int_equal(fdb.port_id, id);
 		assert_int_equal(fdb.ifindex, ifindex);
 		assert_int_equal(fdb.slot, ifindex ? ifport_get(f, ifindex).slot : 0);
 		assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_ARP], &ak, &av), 0);
@@ -651,6 +660,19 @@ static void big_check(struct fx *f)
 		}
 		assert_int_equal(nk, counts[m]);
 	}
+}
+
+/* Times port_seen saw each port id. */
+static unsigned seen[0x10000];
+
+/* Every third port's LPORT row. */
+static struct wire_row sparse[BIG_PORTS];
+static size_t n_sparse;
+
+static void port_seen(void *arg, const struct applier_port *port)
+{
+	if (port->port_id < 0x10000)
+		seen[port->port_id]++;
 }
 
 /* A large snapshot (runs of 600 rows of one map) is written with batch
@@ -682,10 +704,36 @@ static void test_snapshot_batched(void **state)
 	assert_true(calls.del_batch >= 3);
 	assert_true(calls.del < 10);
 	for (uint32_t i = f->n + 1; i <= BIG_PORTS; i++) {
+		uint32_t id = big_id(i);
 		struct tn_lport lp;
 
-		assert_int_not_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_LPORT], &i, &lp), 0);
+		assert_int_not_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_LPORT], &id, &lp), 0);
 	}
+	/* the port table dropped 580 ports: the 20 left are each found once */
+	memset(seen, 0, sizeof(seen));
+	applier_port_foreach(f->a, port_seen, NULL);
+	for (uint32_t i = 1; i <= BIG_PORTS; i++)
+		assert_int_equal(seen[big_id(i)], i <= f->n ? 1 : 0);
+	/* and the large snapshot lands again on top */
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	big_check(f);
+	/* every third port stays, the others leave; each is then found again
+	 * by the next snapshot, not bound twice */
+	for (size_t i = 0, j = 0; i < n; i++) {
+		uint32_t id;
+
+		memcpy(&id, rows[i].key, sizeof(id));
+		if (rows[i].map == TN_MAP_LPORT && id % 3 == 0)
+			sparse[j++] = rows[i];
+		n_sparse = j;
+	}
+	assert_int_equal(applier_snapshot(f->a, 6, sparse, n_sparse), 0);
+	assert_int_equal(applier_snapshot(f->a, 7, rows, n), 0);
+	big_check(f);
+	memset(seen, 0, sizeof(seen));
+	applier_port_foreach(f->a, port_seen, NULL);
+	for (uint32_t i = 1; i <= BIG_PORTS; i++)
+		assert_int_equal(seen[big_id(i)], 1);
 	free(rows);
 	fx_teardown(f);
 }
