@@ -110,10 +110,11 @@ static int agent_update(void *arg, const struct wire_msg *m)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (m->type == WIRE_SNAPSHOT)
-		rc = applier_snapshot(ag->applier, m->update.to, m->update.rows, m->update.n_rows);
+		rc = applier_snapshot_refs(ag->applier, m->update.to, m->update.refs,
+					   m->update.n_rows);
 	else
-		rc = applier_delta(ag->applier, m->update.from, m->update.to, m->update.rows,
-				   m->update.n_rows);
+		rc = applier_delta_refs(ag->applier, m->update.from, m->update.to, m->update.refs,
+					m->update.n_rows);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	prom_hist_observe(&ag->apply, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 						 (t1.tv_nsec - t0.tv_nsec) / 1000));

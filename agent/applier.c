@@ -4,8 +4,8 @@
  * This file holds the rows: validation, the tracked rows (the compiled
  * FLOOD and local FDB rows, whose values carry derived fields, in a hash
  * by (map, key)), snapshots, deltas, and the applier's lifecycle. Map
- * writes always go through applier_write_row, which fills the derived
- * fields from the port table.
+ * writes always go through applier_write_batch (applier_batch.c), which
+ * fills the derived fields from the port table.
  */
 #include "applier_int.h"
 
@@ -28,6 +28,19 @@ static size_t applier_key_hash(const void *key)
 	uint64_t h;
 
 	crypto_shorthash((unsigned char *)&h, key, sizeof(struct applier_key), k);
+	return (size_t)h;
+}
+
+/* Hash of an interface name (SipHash: zhashx's default string hash
+ * clusters names that differ in their last digits, "sf1".."sf9999", into
+ * long chains, and zhashx rehashes the whole table on every long chain a
+ * lookup walks). */
+static size_t applier_name_hash(const void *key)
+{
+	static const unsigned char k[crypto_shorthash_KEYBYTES];
+	uint64_t h;
+
+	crypto_shorthash((unsigned char *)&h, key, strlen(key), k);
 	return (size_t)h;
 }
 
@@ -64,15 +77,7 @@ zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor)
 	return h;
 }
 
-struct applier_key applier_port_key(uint32_t port_id)
-{
-	struct applier_key k = {.map = TN_MAP_LPORT};
-
-	memcpy(k.key, &port_id, sizeof(port_id));
-	return k;
-}
-
-static struct applier_key applier_row_key(const struct wire_row *r)
+static struct applier_key applier_row_key(const struct wire_rowref *r)
 {
 	struct applier_key k = {.map = r->map};
 
@@ -87,7 +92,7 @@ static bool applier_map_compiled(uint8_t map)
 
 /* FDB/FLOOD rows whose values hold derived fields, kept in memory (LPORT
  * rows are kept in the port table). */
-static bool applier_row_tracked(const struct wire_row *r)
+static bool applier_row_tracked(const struct wire_rowref *r)
 {
 	struct tn_fdb fdb;
 
@@ -97,7 +102,7 @@ static bool applier_row_tracked(const struct wire_row *r)
 		return true;
 	if (r->map != TN_MAP_FDB)
 		return false;
-	memcpy(&fdb, r->val, sizeof(fdb)); /* wire_row.val is not aligned */
+	memcpy(&fdb, r->val, sizeof(fdb)); /* r->val is not aligned */
 	return fdb.flags & TN_FDB_F_LOCAL;
 }
 
@@ -115,28 +120,22 @@ static uint32_t applier_port_slot(const struct applier *a, uint32_t port_id)
 	return p && p->bound ? p->pub.slot : 0;
 }
 
-int applier_write_row(struct applier *a, const struct wire_row *r)
+void applier_row_value(const struct applier *a, const struct wire_rowref *r, uint8_t *out)
 {
 	union {
 		uint8_t raw[WIRE_VAL_MAX]; /* any value */
 		struct tn_fdb fdb;	   /* TN_MAP_FDB */
 		struct tn_flood flood;	   /* TN_MAP_FLOOD */
 	} val;				   /* aligned copy of r->val */
-	int fd = a->maps.fd[r->map], err;
 
-	if (r->op == WIRE_OP_DELETE) {
-		err = bpf_map_delete_elem(fd, r->key) ? -errno : 0;
-		if (err == -ENOENT)
-			err = 0;
-		goto out;
-	}
 	memcpy(val.raw, r->val, r->val_len);
 	if (r->map == TN_MAP_FDB) {
 		struct tn_fdb *f = &val.fdb;
 		bool local = f->flags & TN_FDB_F_LOCAL;
+		const struct applier_pstate *p = local ? applier_port_find(a, f->port_id) : NULL;
 
-		f->ifindex = local ? applier_port_ifindex(a, f->port_id) : 0;
-		f->slot = local ? applier_port_slot(a, f->port_id) : 0;
+		f->ifindex = p && p->bound ? p->pub.ifindex : 0;
+		f->slot = p && p->bound ? p->pub.slot : 0;
 	} else if (r->map == TN_MAP_FLOOD) {
 		struct tn_flood *f = &val.flood;
 
@@ -148,15 +147,19 @@ int applier_write_row(struct applier *a, const struct wire_row *r)
 			    used ? (uint16_t)applier_port_slot(a, f->local_port[i]) : 0;
 		}
 	}
-	err = bpf_map_update_elem(fd, r->key, val.raw, BPF_ANY) ? -errno : 0;
-out:
-	if (err) {
-		a->write_errors++;
-		log_err("map write failed map=%u op=%u err=%s", r->map, r->op, log_errname(err));
-	} else {
-		a->rows_applied++;
-	}
-	return err;
+	memcpy(out, val.raw, r->val_len);
+}
+
+int applier_write_row(struct applier *a, const struct applier_row *r)
+{
+	struct wire_rowref ref = {.map = r->map,
+				  .op = WIRE_OP_UPSERT,
+				  .key_len = r->key_len,
+				  .val_len = r->val_len,
+				  .key = r->key,
+				  .val = r->val};
+
+	return applier_write_batch(a, &ref, 1);
 }
 
 long applier_map_keys(int fd, size_t key_len, uint8_t **out)
@@ -193,15 +196,15 @@ static int applier_row_deps(struct applier *a, struct applier_row *r, bool add)
 	} v;
 	int err = 0;
 
-	if (r->r.map == TN_MAP_FDB) {
-		memcpy(&v.fdb, r->r.val, sizeof(v.fdb));
+	if (r->map == TN_MAP_FDB) {
+		memcpy(&v.fdb, r->val, sizeof(v.fdb));
 		if (!add)
 			applier_dep_del(a, v.fdb.port_id, r);
 		else
 			err = applier_dep_add(a, v.fdb.port_id, r);
 		return err;
 	}
-	memcpy(&v.flood, r->r.val, sizeof(v.flood));
+	memcpy(&v.flood, r->val, sizeof(v.flood));
 	for (uint32_t i = 0; i < v.flood.n_local && i < TN_MAX_FLOOD_LOCAL && !err; i++) {
 		if (!add)
 			applier_dep_del(a, v.flood.local_port[i], r);
@@ -212,7 +215,7 @@ static int applier_row_deps(struct applier *a, struct applier_row *r, bool add)
 }
 
 /* An LPORT row binds or unbinds its port (marked dirty). */
-static int applier_track_lport(struct applier *a, const struct wire_row *r)
+static int applier_track_lport(struct applier *a, const struct wire_rowref *r)
 {
 	struct applier_pstate *p;
 	struct tn_lport lp;
@@ -226,13 +229,14 @@ static int applier_track_lport(struct applier *a, const struct wire_row *r)
 	err = applier_port_dirty(a, p);
 	if (err)
 		return err;
-	memcpy(&lp, r->val, sizeof(lp)); /* wire_row.val is not aligned */
+	if (r->op == WIRE_OP_UPSERT)
+		memcpy(&lp, r->val, sizeof(lp)); /* r->val is not aligned */
 	applier_port_bind(a, p, r->op == WIRE_OP_UPSERT ? &lp : NULL);
 	return 0;
 }
 
 /* Brings the in-memory state in line with row r (not yet written). */
-static int applier_track(struct applier *a, const struct wire_row *r)
+static int applier_track(struct applier *a, const struct wire_rowref *r)
 {
 	struct applier_key k;
 	struct applier_row *t;
@@ -251,7 +255,7 @@ static int applier_track(struct applier *a, const struct wire_row *r)
 		return 0;
 	}
 	if (!t) {
-		t = calloc(1, sizeof(*t));
+		t = calloc(1, sizeof(*t) + r->val_len);
 		if (!t)
 			return -ENOMEM;
 		if (zhashx_insert(a->rows, &k, t)) {
@@ -259,22 +263,24 @@ static int applier_track(struct applier *a, const struct wire_row *r)
 			return -ENOMEM;
 		}
 	}
-	t->r = *r;
+	t->map = r->map;
+	t->key_len = r->key_len;
+	t->val_len = r->val_len; /* a key stays in its map: the same size */
+	memcpy(t->key, r->key, r->key_len);
+	memcpy(t->val, r->val, r->val_len);
 	return applier_row_deps(a, t, true);
 }
 
 /* Writes rows[0..n) in order, marking the tracked copies written in this
  * batch; returns the first error but writes them all. */
-static int applier_write_rows(struct applier *a, const struct wire_row *rows, size_t n)
+static int applier_write_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
-	int err = 0, e;
+	int err = applier_write_batch(a, rows, n);
 
 	for (size_t i = 0; i < n; i++) {
 		struct applier_key k;
 		struct applier_row *t;
 
-		e = applier_write_row(a, &rows[i]);
-		err = err ?: e;
 		if (rows[i].map != TN_MAP_FDB && rows[i].map != TN_MAP_FLOOD)
 			continue;
 		k = applier_row_key(&rows[i]);
@@ -285,12 +291,12 @@ static int applier_write_rows(struct applier *a, const struct wire_row *rows, si
 	return err;
 }
 
-static int applier_validate(const struct wire_row *rows, size_t n, bool snapshot)
+static int applier_validate(const struct wire_rowref *rows, size_t n, bool snapshot)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct wire_row *r = &rows[i];
+		const struct wire_rowref *r = &rows[i];
 
-		if (!applier_map_compiled(r->map) || !wire_row_valid(r) ||
+		if (!applier_map_compiled(r->map) || !wire_rowref_valid(r) ||
 		    (snapshot && r->op != WIRE_OP_UPSERT)) {
 			log_warn("invalid row refused index=%zu map=%u op=%u", i, r->map, r->op);
 			return -EINVAL;
@@ -301,42 +307,80 @@ static int applier_validate(const struct wire_row *rows, size_t n, bool snapshot
 
 static int applier_row_cmp(const void *x, const void *y)
 {
-	const struct wire_row *a = *(const struct wire_row *const *)x;
-	const struct wire_row *b = *(const struct wire_row *const *)y;
+	const struct wire_rowref *a = *(const struct wire_rowref *const *)x;
+	const struct wire_rowref *b = *(const struct wire_rowref *const *)y;
 
 	if (a->map != b->map)
 		return a->map < b->map ? -1 : 1;
-	return memcmp(a->key, b->key, WIRE_KEY_MAX);
+	return memcmp(a->key, b->key, a->key_len); /* one map: one key size */
 }
 
-/* Deletes from every compiled map the keys absent from sorted[0..n). */
-static int applier_delete_stale(struct applier *a, const struct wire_row **sorted, size_t n)
-{
-	struct wire_row probe = {0};
-	const struct wire_row *pp = &probe;
-	int err = 0;
+/* The keys of one compiled map before a snapshot is written. */
+struct applier_old_keys {
+	uint8_t *keys; /* malloc'd, key_len bytes each */
+	long n;	       /* count */
+};
 
+/* Collects the keys every compiled map holds (what a snapshot may have to
+ * delete: the keys it writes itself are never stale), into old[m]. On a
+ * fresh datapath that is one call per map. Returns 0 or -errno. */
+static int applier_collect_keys(struct applier *a, struct applier_old_keys *old)
+{
 	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
-		uint8_t *keys = NULL;
 		uint16_t kl;
-		long nk;
 
 		wire_map_sizes(m, &kl, NULL);
-		nk = applier_map_keys(a->maps.fd[m], kl, &keys);
-		if (nk < 0)
-			return (int)nk;
+		old[m].n = applier_map_keys(a->maps.fd[m], kl, &old[m].keys);
+		if (old[m].n < 0)
+			return (int)old[m].n;
+	}
+	return 0;
+}
+
+/* Deletes from every compiled map the keys of old absent from rows[0..n)
+ * (sorted only when a map held keys before). Frees old's keys. */
+static int applier_delete_stale(struct applier *a, const struct wire_rowref *rows, size_t n,
+				struct applier_old_keys *old)
+{
+	const struct wire_rowref **sorted = NULL;
+	uint8_t key[WIRE_KEY_MAX];
+	struct wire_rowref probe = {.key = key};
+	const struct wire_rowref *pp = &probe;
+	int err = 0;
+
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m) && !err; m++) {
+		uint16_t kl;
+		size_t ns = 0;
+
+		if (old[m].n <= 0)
+			continue;
+		if (!sorted && n) {
+			sorted = malloc(n * sizeof(*sorted));
+			if (!sorted) {
+				err = -ENOMEM;
+				break;
+			}
+			for (size_t i = 0; i < n; i++)
+				sorted[i] = &rows[i];
+			qsort(sorted, n, sizeof(*sorted), applier_row_cmp);
+		}
+		wire_map_sizes(m, &kl, NULL);
 		probe.map = m;
-		probe.op = WIRE_OP_DELETE;
 		probe.key_len = kl;
-		memset(probe.key, 0, sizeof(probe.key));
-		for (long i = 0; i < nk; i++) {
-			memcpy(probe.key, keys + (size_t)i * kl, kl);
+		/* the stale keys, moved to the front of old[m].keys */
+		for (long i = 0; i < old[m].n; i++) {
+			memcpy(key, old[m].keys + (size_t)i * kl, kl);
 			if (n && bsearch(&pp, sorted, n, sizeof(*sorted), applier_row_cmp))
 				continue;
-			if (applier_write_row(a, &probe))
-				err = -EIO;
+			memmove(old[m].keys + ns++ * kl, key, kl);
 		}
-		free(keys);
+		if (ns && applier_delete_keys(a, m, old[m].keys, kl, ns))
+			err = -EIO;
+	}
+	free(sorted);
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
+		free(old[m].keys);
+		old[m].keys = NULL;
 	}
 	return err;
 }
@@ -347,7 +391,9 @@ static int applier_untrack_all(struct applier *a)
 {
 	int err = 0;
 
-	for (struct applier_pstate *p = zhashx_first(a->ports); p; p = zhashx_next(a->ports)) {
+	size_t it = 0;
+
+	for (struct applier_pstate *p; (p = applier_ports_next(a, &it));) {
 		err = err ?: applier_port_dirty(a, p);
 		p->n_deps = 0;
 	}
@@ -358,30 +404,26 @@ static int applier_untrack_all(struct applier *a)
 }
 
 /* Tracks a snapshot's rows and writes them, deleting what it lacks. */
-static int applier_snapshot_rows(struct applier *a, const struct wire_row *rows, size_t n)
+static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
-	const struct wire_row **sorted;
+	struct applier_old_keys old[TN_MAP_TUN_ALLOW + 1] = {0};
 	int err;
 
-	sorted = malloc((n ? n : 1) * sizeof(*sorted));
-	if (!sorted)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = &rows[i];
-	qsort(sorted, n, sizeof(*sorted), applier_row_cmp);
-	err = applier_untrack_all(a);
+	err = applier_collect_keys(a, old);
+	err = err ?: applier_untrack_all(a);
 	for (size_t i = 0; i < n && !err; i++)
 		err = applier_track(a, &rows[i]);
 	applier_ports_resolve(a);
 	if (!err)
 		err = applier_write_rows(a, rows, n);
 	if (!err)
-		err = applier_delete_stale(a, sorted, n);
-	free(sorted);
+		err = applier_delete_stale(a, rows, n, old);
+	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++)
+		free(old[m].keys); /* NULL when applier_delete_stale ran */
 	return err;
 }
 
-int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n)
+int applier_snapshot_refs(struct applier *a, uint64_t rev, const struct wire_rowref *rows, size_t n)
 {
 	int err, e;
 
@@ -403,8 +445,8 @@ int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *row
 	return err;
 }
 
-int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
-		  size_t n)
+int applier_delta_refs(struct applier *a, uint64_t from, uint64_t to,
+		       const struct wire_rowref *rows, size_t n)
 {
 	int err = 0, e;
 
@@ -434,6 +476,47 @@ int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wi
 	return err;
 }
 
+/* Views of rows[0..n) (malloc'd, caller frees; NULL for none), or -ENOMEM. */
+static int applier_refs(const struct wire_row *rows, size_t n, struct wire_rowref **out)
+{
+	*out = NULL;
+	if (!n)
+		return 0;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		wire_row_ref(&rows[i], &(*out)[i]);
+	return 0;
+}
+
+int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n)
+{
+	struct wire_rowref *refs;
+	int err;
+
+	if (!a || (n && !rows))
+		return -EINVAL;
+	err = applier_refs(rows, n, &refs);
+	err = err ?: applier_snapshot_refs(a, rev, refs, n);
+	free(refs);
+	return err;
+}
+
+int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
+		  size_t n)
+{
+	struct wire_rowref *refs;
+	int err;
+
+	if (!a || (n && !rows))
+		return -EINVAL;
+	err = applier_refs(rows, n, &refs);
+	err = err ?: applier_delta_refs(a, from, to, refs, n);
+	free(refs);
+	return err;
+}
+
 /* Rebuilds the tracked rows and bindings from the rows already in the maps
  * (restart); the ports stay unresolved. */
 static int applier_load_maps(struct applier *a)
@@ -444,6 +527,7 @@ static int applier_load_maps(struct applier *a)
 	applier_batch_begin(a);
 	for (size_t m = 0; m < sizeof(maps) && !err; m++) {
 		struct wire_row r = {.map = maps[m], .op = WIRE_OP_UPSERT};
+		struct wire_rowref ref;
 		uint8_t *keys = NULL;
 		long n;
 
@@ -457,7 +541,8 @@ static int applier_load_maps(struct applier *a)
 			memcpy(r.key, keys + (size_t)i * r.key_len, r.key_len);
 			if (bpf_map_lookup_elem(a->maps.fd[r.map], r.key, r.val))
 				continue; /* deleted meanwhile */
-			err = applier_track(a, &r);
+			wire_row_ref(&r, &ref);
+			err = applier_track(a, &ref);
 		}
 		free(keys);
 	}
@@ -468,16 +553,6 @@ static int applier_load_maps(struct applier *a)
 static void applier_row_free(void **item)
 {
 	free(*item);
-	*item = NULL;
-}
-
-static void applier_pstate_free(void **item)
-{
-	struct applier_pstate *p = *item;
-
-	if (p)
-		free(p->deps);
-	free(p);
 	*item = NULL;
 }
 
@@ -503,9 +578,10 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (ops)
 		a->ops = *ops;
 	a->rows = applier_keyed_new(applier_row_free);
-	a->ports = applier_keyed_new(applier_pstate_free);
 	a->by_name = zhashx_new(); /* items borrowed from ports */
-	if (!a->rows || !a->ports || !a->by_name)
+	if (a->by_name)
+		zhashx_set_key_hasher(a->by_name, applier_name_hash);
+	if (!a->rows || !a->by_name || applier_batch_init(a))
 		goto out_free;
 	if (rev_path) {
 		a->rev_path = strdup(rev_path);
@@ -518,7 +594,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (applier_load_maps(a))
 		goto out_free;
 	log_info("applier ready rev=%" PRIu64 " ports=%zu tracked=%zu", a->rev,
-		 zhashx_size(a->ports), zhashx_size(a->rows));
+		 applier_ports_count(a), zhashx_size(a->rows));
 	return a;
 out_free:
 	log_err("cannot create applier");
@@ -536,6 +612,7 @@ void applier_destroy(struct applier **ap)
 	free(a->rev_path);
 	zhashx_destroy(&a->rows); /* before the ports: rows name them */
 	applier_ports_free(a);
+	applier_batch_free(a);
 	free(a);
 	*ap = NULL;
 }

@@ -98,6 +98,11 @@ int applier_reset(struct applier *a, const char *store_id);
  * that records its revision acknowledges both). */
 int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *rows, size_t n);
 
+/* applier_snapshot of rows in place (wire_decode_refs): the same, without
+ * a copy of the rows. */
+int applier_snapshot_refs(struct applier *a, uint64_t rev, const struct wire_rowref *rows,
+			  size_t n);
+
 /* Applies rows on top of revision from, bringing the maps to revision to.
  * Returns 0, -ESTALE if from is not the applied revision (nothing written:
  * the caller asks for a snapshot), -EINVAL for an invalid row (nothing
@@ -106,6 +111,10 @@ int applier_snapshot(struct applier *a, uint64_t rev, const struct wire_row *row
  * applier_snapshot). */
 int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wire_row *rows,
 		  size_t n);
+
+/* applier_delta of rows in place (wire_decode_refs). */
+int applier_delta_refs(struct applier *a, uint64_t from, uint64_t to,
+		       const struct wire_rowref *rows, size_t n);
 
 /* Re-resolves every bound port's interface, rewrites the derived fields
  * that changed, calls port_changed for each port whose ifindex changed,

@@ -7,6 +7,8 @@
  *                    port_changed notifications
  *   applier_slots.c  counter slots: the tn_port_stats slot of each port
  *   applier_rev.c    the revision state file
+ *   applier_batch.c  map writes: runs of rows of one map and op written
+ *                    with libbpf's batch calls, single calls as fallback
  *
  * Every update runs as one *batch*: rows are tracked first (in memory),
  * the ports they touch are marked dirty, the dirty ports are resolved and
@@ -28,11 +30,16 @@ struct applier_key {
 	uint8_t key[WIRE_KEY_MAX]; /* the ABI key, unused bytes zero */
 };
 
-/* A compiled row whose value carries derived fields (LPORT, FLOOD, local
- * FDB), kept to recompute them. */
+/* A compiled row whose value carries derived fields (FLOOD, local FDB),
+ * kept to recompute them; allocated with room for its value only (a
+ * snapshot keeps one per local port: 10,000 of them). */
 struct applier_row {
-	struct wire_row r; /* as compiled */
-	uint64_t written;  /* batch that last wrote it to its map */
+	uint64_t written;	   /* batch that last wrote it to its map */
+	uint8_t map;		   /* TN_MAP_FDB or TN_MAP_FLOOD */
+	uint16_t key_len;	   /* the map's key size */
+	uint16_t val_len;	   /* the map's value size: bytes in val */
+	uint8_t key[WIRE_KEY_MAX]; /* the ABI key */
+	uint8_t val[];		   /* the compiled value (unaligned) */
 };
 
 /* A port id that an LPORT row binds or a tracked row names. */
@@ -59,7 +66,9 @@ struct applier {
 	uint64_t rev;			      /* applied revision */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* controller store rev is from, "" unknown */
 	zhashx_t *rows;			      /* struct applier_key -> struct applier_row (owned) */
-	zhashx_t *ports;	       /* struct applier_key -> struct applier_pstate (owned) */
+	struct applier_pstate **ports;	      /* by port_id, open addressing (owned; NULL: free) */
+	size_t ports_cap;		      /* entries of ports: 0 or a power of two */
+	size_t n_ports;			      /* used entries of ports */
 	zhashx_t *by_name;	       /* ifname -> first struct applier_pstate bound to it */
 	uint64_t batch;		       /* current batch number, from 1 */
 	struct applier_pstate **dirty; /* ports dirty in the current batch */
@@ -70,7 +79,13 @@ struct applier {
 	uint64_t rev_save_errors;      /* revision file writes that failed */
 	int ncpus;		       /* possible CPUs: tn_port_stats values per slot */
 	uint64_t slot_used[TN_MAX_PORT_SLOTS / 64]; /* slots given out, bit per slot */
+	uint8_t *bkeys;				    /* APPLIER_BATCH keys of one batch call */
+	uint8_t *bvals;				    /* APPLIER_BATCH values of one batch call */
+	bool batch_off[16]; /* by map id: map refused a batch call: single calls */
 };
+
+/* Rows one batch call writes at most (bounds the applier's two buffers). */
+#define APPLIER_BATCH 256
 
 /* applier.c */
 
@@ -78,12 +93,13 @@ struct applier {
  * (may be NULL). Returns NULL on allocation failure. */
 zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor);
 
-/* The key of port port_id. */
-struct applier_key applier_port_key(uint32_t port_id);
+/* Writes tracked row r to its map, derived fields filled in from the port
+ * table. Counts it. Returns 0 or -errno (logged). */
+int applier_write_row(struct applier *a, const struct applier_row *r);
 
-/* Writes one row (an upsert or a delete) to its map, derived fields filled
- * in from the port table. Counts it. Returns 0 or -errno (logged). */
-int applier_write_row(struct applier *a, const struct wire_row *r);
+/* Fills val (WIRE_VAL_MAX bytes) with upsert r's value, its derived
+ * fields from the port table. */
+void applier_row_value(const struct applier *a, const struct wire_rowref *r, uint8_t *val);
 
 /* Collects every key of map fd (key_len bytes each) into a malloc'd array
  * (*out, caller frees). Returns the count, or -errno. */
@@ -131,6 +147,13 @@ int applier_ports_finish(struct applier *a);
  * O(entries): snapshots and full link refreshes only. */
 void applier_ports_prune_ifindex(struct applier *a);
 
+/* Number of port states (bound or named). */
+size_t applier_ports_count(const struct applier *a);
+
+/* The port state after index *i in the port table (start with *i = 0),
+ * NULL at the end. The table must not change meanwhile. */
+struct applier_pstate *applier_ports_next(const struct applier *a, size_t *i);
+
 /* Drops every port state (applier_destroy). */
 void applier_ports_free(struct applier *a);
 
@@ -149,6 +172,27 @@ uint32_t applier_slot_pinned(struct applier *a, const struct applier_pstate *p);
 /* Takes the lowest free slot and zeroes its counters. Returns it, or 0
  * when none is free (logged). */
 uint32_t applier_slot_fresh(struct applier *a, uint32_t port_id);
+
+/* applier_batch.c */
+
+/* Allocates a's batch buffers. Returns 0 or -ENOMEM. */
+int applier_batch_init(struct applier *a);
+
+/* Frees them. */
+void applier_batch_free(struct applier *a);
+
+/* Writes rows[0..n) in order: each run of rows of one map and op with
+ * batch calls (APPLIER_BATCH rows each; a run of one row, or a map whose
+ * batch call was refused with EINVAL/ENOTSUPP, with single calls), derived
+ * fields filled in from the port table. Counts them; returns the first
+ * -errno (each failure logged) but writes every row. */
+int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_t n);
+
+/* Deletes keys[0..n) (key_len bytes each) from map: the same calls as
+ * applier_write_batch; absent keys are no error. Returns 0 or the first
+ * -errno. */
+int applier_delete_keys(struct applier *a, uint8_t map, const uint8_t *keys, size_t key_len,
+			size_t n);
 
 /* applier_rev.c */
 

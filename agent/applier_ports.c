@@ -19,40 +19,121 @@
 
 #include "log.h"
 
+/* The port table: port states by port_id, open addressing with linear
+ * probing, at most half full. Not zhashx: zhashx doubles its table
+ * whenever a lookup walks a chain longer than its chain limit but raises
+ * that limit only when an insert grows it, and the lookups of a
+ * 10,000-port snapshot (each port looked up by its LPORT, FDB and FLOOD
+ * rows) grew it to a million buckets, rehashed at every doubling. */
+
+/* Home index of port_id in a table of cap (a power of two) entries
+ * (Fibonacci hashing: port ids come from the controller). */
+static size_t applier_pidx_home(uint32_t port_id, size_t cap)
+{
+	return (size_t)(((uint64_t)port_id * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+/* Index of port_id's entry, or of the free entry where it would go. */
+static size_t applier_pidx_slot(const struct applier *a, uint32_t port_id)
+{
+	size_t i = applier_pidx_home(port_id, a->ports_cap);
+
+	while (a->ports[i] && a->ports[i]->pub.port_id != port_id)
+		i = (i + 1) & (a->ports_cap - 1);
+	return i;
+}
+
+/* Room for one more entry. Returns 0 or -ENOMEM. */
+static int applier_pidx_reserve(struct applier *a)
+{
+	struct applier_pstate **old = a->ports;
+	size_t old_cap = a->ports_cap, cap;
+
+	if ((a->n_ports + 1) * 2 <= a->ports_cap)
+		return 0;
+	cap = old_cap ? old_cap * 2 : 64;
+	a->ports = calloc(cap, sizeof(*a->ports));
+	if (!a->ports) {
+		a->ports = old;
+		return -ENOMEM;
+	}
+	a->ports_cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i])
+			a->ports[applier_pidx_slot(a, old[i]->pub.port_id)] = old[i];
+	free(old);
+	return 0;
+}
+
+/* Removes the entry at i, moving back the entries after it that would
+ * otherwise no longer be found. */
+static void applier_pidx_remove(struct applier *a, size_t i)
+{
+	size_t mask = a->ports_cap - 1, j = i;
+
+	a->ports[i] = NULL;
+	a->n_ports--;
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!a->ports[j])
+			return;
+		home = applier_pidx_home(a->ports[j]->pub.port_id, a->ports_cap);
+		/* the entry at j stays unless its home is cyclically outside (i, j] */
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		a->ports[i] = a->ports[j];
+		a->ports[j] = NULL;
+		i = j;
+	}
+}
+
+size_t applier_ports_count(const struct applier *a)
+{
+	return a->n_ports;
+}
+
+struct applier_pstate *applier_ports_next(const struct applier *a, size_t *i)
+{
+	for (; *i < a->ports_cap; (*i)++)
+		if (a->ports[*i])
+			return a->ports[(*i)++];
+	return NULL;
+}
+
 struct applier_pstate *applier_port_find(const struct applier *a, uint32_t port_id)
 {
-	struct applier_key k = applier_port_key(port_id);
-
-	return zhashx_lookup(a->ports, &k);
+	if (!a->n_ports)
+		return NULL;
+	return a->ports[applier_pidx_slot(a, port_id)];
 }
 
 struct applier_pstate *applier_port_get(struct applier *a, uint32_t port_id)
 {
-	struct applier_key k = applier_port_key(port_id);
-	struct applier_pstate *p = zhashx_lookup(a->ports, &k);
+	struct applier_pstate *p = applier_port_find(a, port_id);
 
 	if (p)
 		return p;
+	if (applier_pidx_reserve(a))
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->pub.port_id = port_id;
-	if (zhashx_insert(a->ports, &k, p)) {
-		free(p);
-		return NULL;
-	}
+	a->ports[applier_pidx_slot(a, port_id)] = p;
+	a->n_ports++;
 	return p;
 }
 
 /* Drops p if nothing binds or names it and it is not dirty. */
 static void applier_port_gc(struct applier *a, struct applier_pstate *p)
 {
-	struct applier_key k;
-
 	if (p->bound || p->n_deps || p->dirty == a->batch)
 		return;
-	k = applier_port_key(p->pub.port_id);
-	zhashx_delete(a->ports, &k); /* the destructor frees p */
+	applier_pidx_remove(a, applier_pidx_slot(a, p->pub.port_id));
+	free(p->deps);
+	free(p);
 }
 
 /* Adds p to the chain of ports bound to p->pub.ifname. */
@@ -285,7 +366,7 @@ static int applier_rewrite_deps(struct applier *a)
 			if (r->written == a->batch)
 				continue;
 			r->written = a->batch;
-			e = applier_write_row(a, &r->r);
+			e = applier_write_row(a, r);
 			err = err ?: e;
 		}
 	}
@@ -376,13 +457,13 @@ void applier_ports_prune_ifindex(struct applier *a)
 	int fd = a->maps.fd[TN_MAP_IFINDEX];
 	uint32_t *used;
 	uint8_t *keys = NULL;
-	size_t n = 0;
+	size_t n = 0, it = 0;
 	long nk;
 
-	used = malloc((zhashx_size(a->ports) + 1) * sizeof(*used));
+	used = malloc((a->n_ports + 1) * sizeof(*used));
 	if (!used)
 		return; /* the next snapshot prunes */
-	for (struct applier_pstate *p = zhashx_first(a->ports); p; p = zhashx_next(a->ports))
+	for (struct applier_pstate *p; (p = applier_ports_next(a, &it));)
 		if (p->bound && p->pub.ifindex)
 			used[n++] = p->pub.ifindex;
 	qsort(used, n, sizeof(*used), applier_u32_cmp);
@@ -403,8 +484,9 @@ static int applier_dirty_all(struct applier *a)
 {
 	int err = 0;
 
-	for (struct applier_pstate *p = zhashx_first(a->ports); p && !err;
-	     p = zhashx_next(a->ports))
+	size_t it = 0;
+
+	for (struct applier_pstate *p; !err && (p = applier_ports_next(a, &it));)
 		if (p->bound)
 			err = applier_port_dirty(a, p);
 	return err;
@@ -445,14 +527,14 @@ void applier_port_foreach(const struct applier *a,
 			  void (*fn)(void *arg, const struct applier_port *port), void *arg)
 {
 	struct applier_pstate **v;
-	size_t n = 0;
+	size_t n = 0, it = 0;
 
 	if (!a || !fn)
 		return;
-	v = malloc((zhashx_size(a->ports) + 1) * sizeof(*v));
+	v = malloc((a->n_ports + 1) * sizeof(*v));
 	if (!v)
 		return;
-	for (struct applier_pstate *p = zhashx_first(a->ports); p; p = zhashx_next(a->ports))
+	for (struct applier_pstate *p; (p = applier_ports_next(a, &it));)
 		if (p->bound)
 			v[n++] = p;
 	qsort(v, n, sizeof(*v), applier_pstatep_cmp);
@@ -464,7 +546,15 @@ void applier_port_foreach(const struct applier *a,
 void applier_ports_free(struct applier *a)
 {
 	zhashx_destroy(&a->by_name);
-	zhashx_destroy(&a->ports);
+	for (size_t i = 0; i < a->ports_cap; i++) {
+		if (a->ports[i]) {
+			free(a->ports[i]->deps);
+			free(a->ports[i]);
+		}
+	}
+	free(a->ports);
+	a->ports = NULL;
+	a->ports_cap = a->n_ports = 0;
 	free(a->dirty);
 	a->dirty = NULL;
 	a->n_dirty = a->cap_dirty = 0;

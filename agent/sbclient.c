@@ -349,7 +349,7 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 	struct wire_msg m;
 	int err;
 
-	err = wire_decode(data, len, &m);
+	err = wire_decode_refs(data, len, &m); /* rows in place: data outlives m */
 	if (err) {
 		sb->stats.rx_rejected++;
 		log_warn("bad message dropped len=%zu err=%d", len, err);

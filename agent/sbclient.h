@@ -82,7 +82,8 @@ struct sbclient_config {
 struct sbclient_ops {
 	/* Current applied revision (for HELLO, ACK of gaps, HEARTBEAT). */
 	uint64_t (*rev)(void *arg);
-	/* Applies a SNAPSHOT or DELTA (m->type says which). Return 0 to ACK
+	/* Applies a SNAPSHOT or DELTA (m->type says which; its rows in place,
+	 * m->update.refs: valid during the call). Return 0 to ACK
 	 * m->update.to, -ESTALE to ask for a snapshot, any other -errno to
 	 * drop it (no ACK). */
 	int (*update)(void *arg, const struct wire_msg *m);

@@ -513,7 +513,9 @@ static bool wire_get_uint(const msgpack_object *o, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static int wire_decode_row(const msgpack_object *o, struct wire_row *r)
+/* Checks row o and sets *r to it in place (key and val point into the
+ * buffer msgpack-c unpacked from: it references bins, never copies them). */
+static int wire_decode_ref(const msgpack_object *o, struct wire_rowref *r)
 {
 	const msgpack_object *e;
 	uint64_t map, op;
@@ -531,21 +533,41 @@ static int wire_decode_row(const msgpack_object *o, struct wire_row *r)
 	r->map = (uint8_t)map;
 	r->op = (uint8_t)op;
 	r->key_len = k;
-	memcpy(r->key, e[2].via.bin.ptr, k);
+	r->key = (const uint8_t *)e[2].via.bin.ptr;
 	if (op == WIRE_OP_DELETE) {
 		if (e[3].type != MSGPACK_OBJECT_NIL)
 			return -EPROTO;
 		r->val_len = 0;
+		r->val = NULL;
 		return 0;
 	}
 	if (op != WIRE_OP_UPSERT || e[3].type != MSGPACK_OBJECT_BIN || e[3].via.bin.size != v)
 		return -EPROTO;
 	r->val_len = v;
-	memcpy(r->val, e[3].via.bin.ptr, v);
+	r->val = (const uint8_t *)e[3].via.bin.ptr;
 	return 0;
 }
 
-static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m)
+static int wire_decode_row(const msgpack_object *o, struct wire_row *r)
+{
+	struct wire_rowref ref;
+	int rc = wire_decode_ref(o, &ref);
+
+	if (rc)
+		return rc;
+	r->map = ref.map;
+	r->op = ref.op;
+	r->key_len = ref.key_len;
+	r->val_len = ref.val_len;
+	memcpy(r->key, ref.key, ref.key_len);
+	if (ref.val_len)
+		memcpy(r->val, ref.val, ref.val_len);
+	return 0;
+}
+
+/* The rows of a SNAPSHOT or DELTA: copied into m->update.rows, or in place
+ * into m->update.refs (refs). */
+static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m, bool refs)
 {
 	uint32_t n;
 
@@ -556,12 +578,17 @@ static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m)
 		return -E2BIG;
 	if (n == 0)
 		return 0;
-	m->update.rows = calloc(n, sizeof(*m->update.rows));
-	if (!m->update.rows)
+	if (refs)
+		m->update.refs = calloc(n, sizeof(*m->update.refs));
+	else
+		m->update.rows = calloc(n, sizeof(*m->update.rows));
+	if (!m->update.refs && !m->update.rows)
 		return -ENOMEM;
 	m->update.n_rows = n;
 	for (uint32_t i = 0; i < n; i++) {
-		int rc = wire_decode_row(&o->via.array.ptr[i], &m->update.rows[i]);
+		const msgpack_object *r = &o->via.array.ptr[i];
+		int rc = refs ? wire_decode_ref(r, &m->update.refs[i])
+			      : wire_decode_row(r, &m->update.rows[i]);
 
 		if (rc)
 			return rc;
@@ -783,8 +810,9 @@ static int wire_decode_events(const msgpack_object *e, struct wire_msg *m)
 	return 0;
 }
 
-/* Decodes the fields after [version, type]; e has wire_counts[type] items. */
-static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
+/* Decodes the fields after [version, type]; e has wire_counts[type] items.
+ * refs: rows in place (wire_decode_refs). */
+static int wire_decode_body(const msgpack_object *e, struct wire_msg *m, bool refs)
 {
 	switch (m->type) {
 	case WIRE_HELLO:
@@ -792,12 +820,12 @@ static int wire_decode_body(const msgpack_object *e, struct wire_msg *m)
 	case WIRE_SNAPSHOT:
 		if (!wire_get_uint(&e[2], UINT64_MAX, &m->update.to))
 			return -EPROTO;
-		return wire_decode_rows(&e[3], m);
+		return wire_decode_rows(&e[3], m, refs);
 	case WIRE_DELTA:
 		if (!wire_get_uint(&e[2], UINT64_MAX, &m->update.from) ||
 		    !wire_get_uint(&e[3], UINT64_MAX, &m->update.to))
 			return -EPROTO;
-		return wire_decode_rows(&e[4], m);
+		return wire_decode_rows(&e[4], m, refs);
 	case WIRE_ACK:
 	case WIRE_HEARTBEAT:
 		return wire_get_uint(&e[2], UINT64_MAX, &m->ack.rev) ? 0 : -EPROTO;
@@ -829,7 +857,7 @@ static int wire_decode_store(const msgpack_object *o, struct wire_msg *m)
 }
 
 /* Checks [version, type, ...] and decodes the rest. */
-static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
+static int wire_decode_root(const msgpack_object *root, struct wire_msg *m, bool refs)
 {
 	const msgpack_object *e;
 	uint64_t ver, type;
@@ -849,7 +877,7 @@ static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
 	      root->via.array.size == wire_counts[type] + 1))
 		return -EPROTO;
 	m->type = (enum wire_type)type;
-	rc = wire_decode_body(e, m);
+	rc = wire_decode_body(e, m, refs);
 	if (rc || root->via.array.size == wire_counts[type])
 		return rc;
 	if (type == WIRE_STATUS)
@@ -857,7 +885,7 @@ static int wire_decode_root(const msgpack_object *root, struct wire_msg *m)
 	return wire_decode_store(&e[wire_counts[type]], m);
 }
 
-int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
+static int wire_decode_any(const uint8_t *buf, size_t len, struct wire_msg *m, bool refs)
 {
 	msgpack_unpacked u;
 	size_t off = 0;
@@ -878,7 +906,7 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
 	msgpack_unpacked_init(&u);
 	switch (msgpack_unpack_next(&u, (const char *)buf, len, &off)) {
 	case MSGPACK_UNPACK_SUCCESS:
-		rc = off == len ? wire_decode_root(&u.data, m) : -EPROTO;
+		rc = off == len ? wire_decode_root(&u.data, m, refs) : -EPROTO;
 		break;
 	case MSGPACK_UNPACK_NOMEM_ERROR:
 		rc = -ENOMEM;
@@ -893,6 +921,39 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
 	return rc;
 }
 
+int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m)
+{
+	return wire_decode_any(buf, len, m, false);
+}
+
+int wire_decode_refs(const uint8_t *buf, size_t len, struct wire_msg *m)
+{
+	return wire_decode_any(buf, len, m, true);
+}
+
+void wire_row_ref(const struct wire_row *row, struct wire_rowref *ref)
+{
+	ref->map = row->map;
+	ref->op = row->op;
+	ref->key_len = row->key_len;
+	ref->val_len = row->val_len;
+	ref->key = row->key;
+	ref->val = row->op == WIRE_OP_DELETE ? NULL : row->val;
+}
+
+bool wire_rowref_valid(const struct wire_rowref *ref)
+{
+	uint16_t k, v;
+
+	if (!ref || !wire_map_sizes(ref->map, &k, &v) || ref->key_len != k || !ref->key)
+		return false;
+	if (ref->op == WIRE_OP_UPSERT)
+		return ref->val_len == v && ref->val;
+	if (ref->op == WIRE_OP_DELETE)
+		return ref->val_len == 0;
+	return false;
+}
+
 void wire_msg_release(struct wire_msg *m)
 {
 	if (!m)
@@ -901,6 +962,7 @@ void wire_msg_release(struct wire_msg *m)
 	case WIRE_SNAPSHOT:
 	case WIRE_DELTA:
 		free(m->update.rows);
+		free(m->update.refs);
 		break;
 	case WIRE_STATUS:
 		free(m->status.ports);

@@ -120,6 +120,19 @@ struct wire_row {
 	uint8_t val[WIRE_VAL_MAX]; /* the ABI value struct; unused bytes zero */
 };
 
+/* A row decoded in place (wire_decode_refs), or a view of a struct
+ * wire_row (wire_row_ref): key and val point into the message buffer (the
+ * row), valid as long as it is. A snapshot's rows this way take 24 bytes
+ * each instead of a 536-byte struct wire_row. */
+struct wire_rowref {
+	uint8_t map;	    /* enum tn_map_id */
+	uint8_t op;	    /* enum wire_op */
+	uint16_t key_len;   /* == ABI key size of map */
+	uint16_t val_len;   /* == ABI value size, 0 on delete */
+	const uint8_t *key; /* key_len bytes of the ABI key struct (unaligned) */
+	const uint8_t *val; /* val_len bytes of the ABI value struct (unaligned) */
+};
+
 /* A port's drops for one reason. */
 struct wire_port_drop {
 	uint32_t reason; /* a TN_DROP_* */
@@ -201,8 +214,10 @@ struct wire_msg {
 			uint64_t from; /* SNAPSHOT: 0 */
 			uint64_t to;   /* revision the rows bring the host to */
 			struct wire_row *rows;
-			size_t n_rows;
-		} update; /* SNAPSHOT and DELTA */
+			/* wire_decode_refs: the rows in place (rows NULL) */
+			struct wire_rowref *refs;
+			size_t n_rows; /* entries of rows (or refs) */
+		} update;	       /* SNAPSHOT and DELTA */
 		struct {
 			uint64_t rev;
 		} ack; /* ACK and HEARTBEAT */
@@ -229,7 +244,8 @@ bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len);
 /* True if row's map is known and its lengths match the ABI for its op. */
 bool wire_row_valid(const struct wire_row *row);
 
-/* Encodes m. On success *buf (malloc'd, caller frees) and *len are set and 0
+/* Encodes m (a SNAPSHOT's or DELTA's rows from m->update.rows; refs are
+ * never encoded). On success *buf (malloc'd, caller frees) and *len are set and 0
  * is returned. Returns -EINVAL for an invalid message (bad type, invalid row,
  * host name too long, malformed store_id or one on a type without it),
  * -ENOMEM on allocation failure. */
@@ -241,6 +257,17 @@ int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len);
  * -ENOTSUP for an unknown message type, -E2BIG when a limit is exceeded,
  * -ENOMEM on allocation failure. On error *m needs no release. */
 int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m);
+
+/* wire_decode, but the rows of a SNAPSHOT or DELTA come as
+ * m->update.refs, pointing into buf (m->update.rows is NULL): buf must
+ * outlive m. The same checks, the same errors. */
+int wire_decode_refs(const uint8_t *buf, size_t len, struct wire_msg *m);
+
+/* Sets *ref to a view of row (valid as long as row is). */
+void wire_row_ref(const struct wire_row *row, struct wire_rowref *ref);
+
+/* wire_row_valid for a row view. */
+bool wire_rowref_valid(const struct wire_rowref *ref);
 
 /* Frees what m owns and zeroes it. Takes NULL. */
 void wire_msg_release(struct wire_msg *m);

@@ -1,9 +1,10 @@
 /* fuzz_wire.c - libFuzzer target for the southbound codec: wire_decode must
- * never crash, and whatever it accepts must encode back and decode to the
- * same bytes. Inputs starting with 0xff also fill a TRACE, a TRACE_REPLY, a
- * MONITOR and a MONITOR_EVENTS field by field from the bytes that follow
- * (their arrays are long enough that mutation alone rarely reaches them):
- * each must round-trip exactly.
+ * never crash, whatever it accepts must encode back and decode to the same
+ * bytes, and wire_decode_refs must accept exactly what it accepts, with the
+ * same rows in place. Inputs starting with 0xff also fill a TRACE, a
+ * TRACE_REPLY, a MONITOR and a MONITOR_EVENTS field by field from the
+ * bytes that follow (their arrays are long enough that mutation alone
+ * rarely reaches them): each must round-trip exactly.
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -85,6 +86,31 @@ static void fuzz_monitor(const uint8_t *data, size_t size)
 	fuzz_roundtrip(&m);
 }
 
+/* wire_decode_refs accepts data as wire_decode did (m) with the same
+ * rows, in place. */
+static void fuzz_refs(const uint8_t *data, size_t size, const struct wire_msg *m)
+{
+	struct wire_msg r;
+
+	if (wire_decode_refs(data, size, &r) != 0 || r.type != m->type)
+		abort();
+	if (m->type == WIRE_SNAPSHOT || m->type == WIRE_DELTA) {
+		if (r.update.rows || r.update.n_rows != m->update.n_rows)
+			abort();
+		for (size_t i = 0; i < m->update.n_rows; i++) {
+			const struct wire_rowref *f = &r.update.refs[i];
+			const struct wire_row *w = &m->update.rows[i];
+
+			if (f->map != w->map || f->op != w->op || f->key_len != w->key_len ||
+			    f->val_len != w->val_len || memcmp(f->key, w->key, w->key_len) ||
+			    (w->val_len && memcmp(f->val, w->val, w->val_len)) || f->key < data ||
+			    f->key + f->key_len > data + size)
+				abort();
+		}
+	}
+	wire_msg_release(&r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_msg m, again;
@@ -93,8 +119,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size && data[0] == 0xff)
 		fuzz_trace(data + 1, size - 1), fuzz_monitor(data + 1, size - 1);
-	if (wire_decode(data, size, &m) != 0)
+	if (wire_decode(data, size, &m) != 0) {
+		if (wire_decode_refs(data, size, &again) == 0)
+			abort(); /* in place must refuse what a copy refuses */
 		return 0;
+	}
+	fuzz_refs(data, size, &m);
 	if (wire_encode(&m, &buf, &len) != 0)
 		abort();
 	if (wire_decode(buf, len, &again) != 0)

@@ -3,7 +3,9 @@
  * are counted, at link time (--wrap, tests/unit/CMakeLists.txt), with 20
  * and with 200 ports bound on the fake datapath (agent/fakedp.c), and must
  * be the same small number. Also: a snapshot still prunes what it lacks,
- * and a revision file that cannot be written is reported, not acked.
+ * and a revision file that cannot be written is reported, not acked; a
+ * large snapshot is written with batch calls, and lands the same when
+ * they are refused (the wrappers can refuse them).
  * Needs root (bpf()). */
 #include <errno.h>
 #include <setjmp.h>
@@ -37,13 +39,20 @@
 
 /* Map calls made through libbpf, by kind. */
 struct calls {
-	unsigned update; /* bpf_map_update_elem */
-	unsigned del;	 /* bpf_map_delete_elem */
-	unsigned lookup; /* bpf_map_lookup_elem */
-	unsigned next;	 /* bpf_map_get_next_key */
+	unsigned update;       /* bpf_map_update_elem */
+	unsigned del;	       /* bpf_map_delete_elem */
+	unsigned lookup;       /* bpf_map_lookup_elem */
+	unsigned next;	       /* bpf_map_get_next_key */
+	unsigned update_batch; /* bpf_map_update_batch */
+	unsigned del_batch;    /* bpf_map_delete_batch */
+	unsigned batch_elems;  /* elements the batch calls were given */
 };
 
 static struct calls calls;
+
+/* Nonzero: the batch calls fail with this errno, doing nothing (a kernel
+ * or map without them). */
+static int batch_refuse;
 
 int __real_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
 int __real_bpf_map_delete_elem(int fd, const void *key);
@@ -74,9 +83,41 @@ int __wrap_bpf_map_get_next_key(int fd, const void *key, void *next_key)
 	return __real_bpf_map_get_next_key(fd, key, next_key);
 }
 
+int __real_bpf_map_update_batch(int fd, const void *keys, const void *values, __u32 *count,
+				const struct bpf_map_batch_opts *opts);
+int __real_bpf_map_delete_batch(int fd, const void *keys, __u32 *count,
+				const struct bpf_map_batch_opts *opts);
+
+int __wrap_bpf_map_update_batch(int fd, const void *keys, const void *values, __u32 *count,
+				const struct bpf_map_batch_opts *opts)
+{
+	calls.update_batch++;
+	calls.batch_elems += *count;
+	if (batch_refuse) {
+		*count = 0;
+		errno = batch_refuse;
+		return -batch_refuse;
+	}
+	return __real_bpf_map_update_batch(fd, keys, values, count, opts);
+}
+
+int __wrap_bpf_map_delete_batch(int fd, const void *keys, __u32 *count,
+				const struct bpf_map_batch_opts *opts)
+{
+	calls.del_batch++;
+	calls.batch_elems += *count;
+	if (batch_refuse) {
+		*count = 0;
+		errno = batch_refuse;
+		return -batch_refuse;
+	}
+	return __real_bpf_map_delete_batch(fd, keys, count, opts);
+}
+
 static unsigned calls_total(void)
 {
-	return calls.update + calls.del + calls.lookup + calls.next;
+	return calls.update + calls.del + calls.lookup + calls.next + calls.update_batch +
+	       calls.del_batch;
 }
 
 static void calls_reset(void)
@@ -206,6 +247,7 @@ static void live_add(struct fx *f)
 
 static int live_cleanup(void **state)
 {
+	batch_refuse = 0;
 	for (size_t i = 0; i < 2; i++)
 		if (live[i])
 			fx_teardown(live[i]);
@@ -527,6 +569,211 @@ static void test_rev_save_failure(void **state)
 	fx_teardown(f);
 }
 
+#define BIG_PORTS 600 /* a batched snapshot's ports: runs longer than a batch call */
+
+/* Port id of big_snapshot's i-th port: the fixture's 1..n, then ids
+ * scattered over 0x8000..0xffff (distinct, and distinct MACs), so that the
+ * port table sees collisions. */
+static uint32_t big_id(uint32_t i)
+{
+	return i <= MAX_PORTS ? i : 0x8000 | ((i * 40503u) & 0x7fff);
+}
+
+/* A snapshot sorted by map, as the controller sends it: the LPORT, FDB
+ * and ARP rows of ports 1..BIG_PORTS (only the fixture's first n have an
+ * interface) and the FLOOD page of the first TN_MAX_FLOOD_LOCAL. Returns
+ * the rows (caller frees) and their count in *n_rows. */
+static struct wire_row *big_snapshot(size_t *n_rows)
+{
+	struct wire_row *rows = calloc(3 * BIG_PORTS + 1, sizeof(*rows));
+	char name[16];
+	size_t n = 0;
+
+	assert_non_null(rows);
+	for (uint32_t i = 1; i <= BIG_PORTS; i++) {
+		snprintf(name, sizeof(name), "p%u", i);
+		rows[n++] = lport_row(big_id(i), name, 0);
+	}
+	for (uint32_t i = 1; i <= BIG_PORTS; i++)
+		rows[n++] = fdb_row(WIRE_OP_UPSERT, big_id(i), 0);
+	for (uint32_t i = 1; i <= BIG_PORTS; i++)
+		rows[n++] = arp_row(big_id(i));
+	rows[n++] = flood_row(0, TN_MAX_FLOOD_LOCAL);
+	*n_rows = n;
+	return rows;
+}
+
+/* Every row of big_snapshot is in the maps, derived fields filled in for
+ * the fixture's ports with an interface, and nothing else is. */
+static void big_check(struct fx *f)
+{
+	long counts[] = {[TN_MAP_LPORT] = BIG_PORTS,
+			 [TN_MAP_FDB] = BIG_PORTS,
+			 [TN_MAP_ARP] = BIG_PORTS,
+			 [TN_MAP_FLOOD] = 1};
+	struct tn_flood fl = flood_get(f, 0);
+
+	for (uint32_t i = 1; i <= BIG_PORTS; i++) {
+		uint32_t id = big_id(i);
+		struct tn_arp_key ak = {.vni = VNI, .ip4 = htonl(0x0a000000 | id)};
+		uint32_t ifindex = i <= f->n ? IFX_BASE + i : 0;
+		struct tn_lport lp;
+		struct tn_arp av;
+		struct tn_fdb fdb = fdb_get(f, id, 0);
+
+		assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_LPORT], &id, &lp), 0);
+		assert_int_equal(lp.ip4, htonl(0x0a000000 | id));
+		assert_int_equal(fdb.port_id, id);
+		assert_int_equal(fdb.ifindex, ifindex);
+		assert_int_equal(fdb.slot, ifindex ? ifport_get(f, ifindex).slot : 0);
+		assert_int_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_ARP], &ak, &av), 0);
+	}
+	assert_int_equal(fl.n_local, TN_MAX_FLOOD_LOCAL);
+	for (uint32_t i = 0; i < TN_MAX_FLOOD_LOCAL; i++)
+		assert_int_equal(fl.local_ifindex[i], i + 1 <= f->n ? IFX_BASE + i + 1 : 0);
+	for (uint8_t m = TN_MAP_LPORT; m <= TN_MAP_FLOOD; m++) {
+		uint8_t key[WIRE_KEY_MAX];
+		const void *prev = NULL;
+		long nk = 0;
+
+		while (bpf_map_get_next_key(f->maps.fd[m], prev, key) == 0) {
+			nk++;
+			prev = key;
+		}
+		assert_int_equal(nk, counts[m]);
+	}
+}
+
+/* Times port_seen saw each port id. */
+static unsigned seen[0x10000];
+
+/* Every third port's LPORT row. */
+static struct wire_row sparse[BIG_PORTS];
+static size_t n_sparse;
+
+static void port_seen(void *arg, const struct applier_port *port)
+{
+	if (port->port_id < 0x10000)
+		seen[port->port_id]++;
+}
+
+/* A large snapshot (runs of 600 rows of one map) is written with batch
+ * calls, a few hundred rows each, and lands completely: its cost is not a
+ * call per row. */
+static void test_snapshot_batched(void **state)
+{
+	struct fx *f = fx_new(20);
+	size_t n;
+	struct wire_row *rows = big_snapshot(&n);
+
+	calls_reset();
+	assert_int_equal(applier_snapshot(f->a, 2, rows, n), 0);
+	print_message("snapshot of %zu rows: %u map calls (%u batch calls of %u rows)\n", n,
+		      calls_total(), calls.update_batch + calls.del_batch, calls.batch_elems);
+	assert_true(calls.update_batch >= 3 * 3); /* 600 rows: 3 calls a map at least */
+	assert_int_equal(calls.batch_elems, 3 * BIG_PORTS);
+	assert_true(calls_total() < n / 10);
+	big_check(f);
+	/* applied again: the same rows, nothing stale, still batched */
+	calls_reset();
+	assert_int_equal(applier_snapshot(f->a, 3, rows, n), 0);
+	assert_int_equal(calls.del + calls.del_batch, 0);
+	assert_int_equal(calls.batch_elems, 3 * BIG_PORTS);
+	big_check(f);
+	/* back to the fixture's rows: the other 580 ports' rows go, batched */
+	calls_reset();
+	assert_int_equal(applier_snapshot(f->a, 4, f->rows, f->n_rows), 0);
+	assert_true(calls.del_batch >= 3);
+	assert_true(calls.del < 10);
+	for (uint32_t i = f->n + 1; i <= BIG_PORTS; i++) {
+		uint32_t id = big_id(i);
+		struct tn_lport lp;
+
+		assert_int_not_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_LPORT], &id, &lp), 0);
+	}
+	/* the port table dropped 580 ports: the 20 left are each found once */
+	memset(seen, 0, sizeof(seen));
+	applier_port_foreach(f->a, port_seen, NULL);
+	for (uint32_t i = 1; i <= BIG_PORTS; i++)
+		assert_int_equal(seen[big_id(i)], i <= f->n ? 1 : 0);
+	/* and the large snapshot lands again on top */
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	big_check(f);
+	/* every third port stays, the others leave; each is then found again
+	 * by the next snapshot, not bound twice */
+	for (size_t i = 0, j = 0; i < n; i++) {
+		uint32_t id;
+
+		memcpy(&id, rows[i].key, sizeof(id));
+		if (rows[i].map == TN_MAP_LPORT && id % 3 == 0)
+			sparse[j++] = rows[i];
+		n_sparse = j;
+	}
+	assert_int_equal(applier_snapshot(f->a, 6, sparse, n_sparse), 0);
+	assert_int_equal(applier_snapshot(f->a, 7, rows, n), 0);
+	big_check(f);
+	memset(seen, 0, sizeof(seen));
+	applier_port_foreach(f->a, port_seen, NULL);
+	for (uint32_t i = 1; i <= BIG_PORTS; i++)
+		assert_int_equal(seen[big_id(i)], 1);
+	free(rows);
+	fx_teardown(f);
+}
+
+/* Batch calls refused (ENOTSUPP: a map type without them; EINVAL: a
+ * kernel before them): one refused call a map, then single calls, and the
+ * snapshot lands just the same. */
+static void refused(int err)
+{
+	struct fx *f = fx_new(20);
+	size_t n;
+	struct wire_row *rows = big_snapshot(&n);
+
+	batch_refuse = err;
+	calls_reset();
+	assert_int_equal(applier_snapshot(f->a, 2, rows, n), 0);
+	assert_int_equal(calls.update_batch, 3); /* LPORT, FDB, ARP: once each */
+	assert_true(calls.update >= 3 * BIG_PORTS);
+	big_check(f);
+	/* the maps stay on single calls: deletes too */
+	calls_reset();
+	assert_int_equal(applier_snapshot(f->a, 3, f->rows, f->n_rows), 0);
+	assert_int_equal(calls.update_batch + calls.del_batch, 0);
+	assert_int_equal(calls.del, 3 * (BIG_PORTS - f->n));
+	batch_refuse = 0;
+	free(rows);
+	fx_teardown(f);
+}
+
+static void test_snapshot_batch_refused(void **state)
+{
+	refused(524); /* the kernel's ENOTSUPP */
+	refused(EINVAL);
+}
+
+/* A run of deletes whose first key is absent: the batch call stops there
+ * (ENOENT), which is no error; the rest of the run is deleted. */
+static void test_batch_delete_absent(void **state)
+{
+	struct fx *f = fx_new(20);
+	struct wire_row d[3];
+
+	d[0] = fdb_row(WIRE_OP_DELETE, 7, 9); /* never written */
+	d[1] = fdb_row(WIRE_OP_DELETE, 8, 0);
+	d[2] = fdb_row(WIRE_OP_DELETE, 9, 0);
+	fx_delta(f, d, 3);
+	assert_int_equal(calls.del_batch, 2); /* stopped at the first, then the rest */
+	for (uint32_t i = 8; i <= 9; i++) {
+		struct tn_fdb_key k = {.vni = VNI};
+		struct tn_fdb v;
+
+		port_mac(i, 0, k.mac);
+		assert_int_not_equal(bpf_map_lookup_elem(f->maps.fd[TN_MAP_FDB], &k, &v), 0);
+	}
+	assert_int_equal(fdb_get(f, 7, 0).port_id, 7);
+	fx_teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +783,9 @@ int main(void)
 	    cmocka_unit_test_teardown(test_empty_delta_cost, live_cleanup),
 	    cmocka_unit_test_teardown(test_snapshot_prunes, live_cleanup),
 	    cmocka_unit_test_teardown(test_rev_save_failure, live_cleanup),
+	    cmocka_unit_test_teardown(test_snapshot_batched, live_cleanup),
+	    cmocka_unit_test_teardown(test_snapshot_batch_refused, live_cleanup),
+	    cmocka_unit_test_teardown(test_batch_delete_absent, live_cleanup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1063,6 +1063,77 @@ static void test_random(void **state)
 	assert_true(decoded > 0); /* the round trip was exercised */
 }
 
+/* wire_decode_refs agrees with wire_decode on buf[0..len): the same
+ * result, and the same rows, in place (pointing into buf). Returns the
+ * result. */
+static int assert_refs_agree(const uint8_t *buf, size_t len)
+{
+	struct wire_msg d, r;
+	int rc = wire_decode(buf, len, &d);
+
+	assert_int_equal(wire_decode_refs(buf, len, &r), rc);
+	if (rc)
+		return rc;
+	assert_int_equal(r.type, d.type);
+	if (d.type != WIRE_SNAPSHOT && d.type != WIRE_DELTA) {
+		wire_msg_release(&d);
+		wire_msg_release(&r);
+		return 0;
+	}
+	assert_null(r.update.rows);
+	assert_int_equal(r.update.n_rows, d.update.n_rows);
+	assert_true(r.update.to == d.update.to && r.update.from == d.update.from);
+	assert_string_equal(r.store_id, d.store_id);
+	for (size_t i = 0; i < d.update.n_rows; i++) {
+		const struct wire_rowref *f = &r.update.refs[i];
+		const struct wire_row *w = &d.update.rows[i];
+
+		assert_true(wire_rowref_valid(f));
+		assert_int_equal(f->map, w->map);
+		assert_int_equal(f->op, w->op);
+		assert_int_equal(f->key_len, w->key_len);
+		assert_int_equal(f->val_len, w->val_len);
+		assert_true(f->key >= buf && f->key + f->key_len <= buf + len);
+		assert_memory_equal(f->key, w->key, w->key_len);
+		if (w->val_len) {
+			assert_true(f->val >= buf && f->val + f->val_len <= buf + len);
+			assert_memory_equal(f->val, w->val, w->val_len);
+		} else {
+			assert_null(f->val);
+		}
+	}
+	wire_msg_release(&d);
+	wire_msg_release(&r);
+	return 0;
+}
+
+/* Rows decoded in place: the same checks, results and rows as copied
+ * ones, for every sample and for mutations of them. */
+static void test_decode_refs(void **state)
+{
+	unsigned int seed = 777;
+	int decoded = 0;
+
+	for (int s = 0; s < N_SAMPLES; s++) {
+		struct wire_msg m = sample(s);
+		size_t len;
+		uint8_t *valid = enc(&m, &len);
+
+		assert_int_equal(assert_refs_agree(valid, len), 0);
+		for (int i = 0; i < 2000; i++) {
+			uint8_t *copy = malloc(len);
+
+			memcpy(copy, valid, len);
+			for (int f = 0; f < 1 + i % 3; f++)
+				copy[rand_r(&seed) % len] = (uint8_t)rand_r(&seed);
+			decoded += assert_refs_agree(copy, len) == 0;
+			free(copy);
+		}
+		free(valid);
+	}
+	assert_true(decoded > 0);
+}
+
 /* The store identity: optional, only on SNAPSHOT, DELTA and HEARTBEAT,
  * exactly WIRE_STORE_ID_LEN lowercase hex digits as a string. */
 static void test_store_id_strict(void **state)
@@ -1151,7 +1222,7 @@ int main(void)
 	    cmocka_unit_test(test_random),	    cmocka_unit_test(test_row_cmp),
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	    cmocka_unit_test(test_status_drops),    cmocka_unit_test(test_trace_strict),
-	    cmocka_unit_test(test_monitor_strict),
+	    cmocka_unit_test(test_monitor_strict),  cmocka_unit_test(test_decode_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
