@@ -48,7 +48,7 @@ struct southbound {
 	struct southbound_stats stats;	  /* counters */
 	int64_t last_warn_ms;		  /* when a drop was last logged as a warning */
 	zhashx_t *refusals;		  /* "ADDRESS FINGERPRINT" of refused clients ->
-					   * struct sb_refusal (southbound.c) */
+					   * struct sb_refusal (southbound_zap.c) */
 	int64_t refusal_since;		  /* start of the refusal log window */
 	unsigned refusal_lines;		  /* refusal lines logged in that window */
 	unsigned refusal_suppressed;	  /* refusals not logged (window full) since the
@@ -59,6 +59,11 @@ struct southbound {
 	southbound_monitor_cb monitor_cb; /* receiver of MONITOR_EVENTS, or NULL */
 	void *monitor_arg;		  /* its argument */
 };
+
+#define SB_BATCH	256	/* messages handled per wake-up before yielding */
+#define SB_WARN_MS	5000	/* at most one drop warning (or refusal burst) per this */
+#define SB_ZAP_DOMAIN	"tenet"
+#define SB_KEY_PROP	"X-Key" /* ZAP metadata: the client's Z85 key */
 
 /* ---- southbound.c ---- */
 
@@ -76,6 +81,12 @@ void sb_kick(struct southbound *sb);
 /* Looks up host's session state for a request to its agent: 0 with *hp
  * set, -ENOENT (not an enrolled host), -ENOTCONN (no session). */
 int sb_host_session(struct southbound *sb, const char *host, struct sb_host **hp);
+
+/* ---- southbound_zap.c ---- */
+
+/* The ZAP socket's event: answers every request waiting (at most
+ * SB_BATCH), admitting enrolled keys and logging refusals. */
+void sb_on_zap(evutil_socket_t fd, short what, void *arg);
 
 /* ---- southbound_trace.c ---- */
 
