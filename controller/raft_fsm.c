@@ -67,13 +67,7 @@ void raft_node_commit(struct raft_node *n)
 	}
 	log_debug("raft batch committed entries=%u", count);
 	n->held = NULL;
-	while (held) { /* oldest first */
-		struct raft_node_req *next = held->next;
-
-		held->next = rev;
-		rev = held;
-		held = next;
-	}
+	rev = raft_node_req_reverse(held); /* oldest first */
 	while (rev) {
 		struct raft_node_req *next = rev->next;
 

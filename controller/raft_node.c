@@ -44,13 +44,7 @@ static void rn_on_wake(uv_async_t *a)
 	n->in = NULL;
 	stop = n->stop;
 	pthread_mutex_unlock(&n->lock);
-	while (list) { /* oldest first */
-		struct raft_node_req *next = list->next;
-
-		list->next = rev;
-		rev = list;
-		list = next;
-	}
+	rev = raft_node_req_reverse(list); /* oldest first */
 	while (rev) {
 		struct raft_node_req *next = rev->next;
 
@@ -115,13 +109,7 @@ static void rn_drain(struct raft_node *n)
 	pthread_mutex_unlock(&n->lock);
 	if (applied && n->on_applied)
 		n->on_applied(n->on_applied_arg);
-	while (list) {
-		struct raft_node_req *next = list->next;
-
-		list->next = rev;
-		rev = list;
-		list = next;
-	}
+	rev = raft_node_req_reverse(list); /* oldest first */
 	while (rev) {
 		struct raft_node_req *next = rev->next;
 

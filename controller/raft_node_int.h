@@ -90,6 +90,22 @@ struct raft_node {
 	uint64_t next_tag;	       /* proposal tags */
 };
 
+/* Reverses a LIFO list of requests (the queues push at the head), so that
+ * it runs oldest first; returns the new head. */
+static inline struct raft_node_req *raft_node_req_reverse(struct raft_node_req *list)
+{
+	struct raft_node_req *rev = NULL;
+
+	while (list) {
+		struct raft_node_req *next = list->next;
+
+		list->next = rev;
+		rev = list;
+		list = next;
+	}
+	return rev;
+}
+
 /* Raft thread (raft_node.c): raft_uv's receive callback as installed by raft_node: drops an
  * InstallSnapshot while a local snapshot is being written (libraft 0.22.1
  * defect, raft_node.c), passes every other message to libraft's. io->data is
