@@ -77,12 +77,11 @@ void api_cluster_abort(struct api *api)
  * become HTTP. */
 int api_store_status(int rc, enum store_op op)
 {
-	switch (rc) {
-	case 0:
+	if (rc == 0)
 		return op == STORE_OP_CREATE ? 201 : op == STORE_OP_DELETE ? 204 : 200;
-	case -EINVAL:
-	case -EPROTO:
-		return 400;
+	if (!store_rc_rejected(rc))
+		return 500;
+	switch (rc) {
 	case -ENOENT:
 		return 404;
 	case -EEXIST:
@@ -91,8 +90,8 @@ int api_store_status(int rc, enum store_op op)
 		return 409;
 	case -EKEYREJECTED:
 		return 422;
-	default:
-		return 500;
+	default: /* -EINVAL, -EPROTO */
+		return 400;
 	}
 }
 
