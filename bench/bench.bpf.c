@@ -19,6 +19,11 @@
  * The bench_op_* programs each do one of the datapath's building blocks
  * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
  * hash lookup + counter update like tn_port_count, and a tail call.
+ *
+ * bench_gso_count is not a datapath figure: bench/gsocount attaches it to a
+ * live interface's tc ingress (overlay.sh: where a wire-like underlay must
+ * segment, and where GRO must aggregate) and it counts the skbs that pass,
+ * those carrying more than one segment, and all their segments.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -126,6 +131,37 @@ int bench_op_tail(struct __sk_buff *skb)
 {
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;
+}
+
+/* bench_gso[]: skbs seen, skbs with gso_segs > 1, segments (gso_segs, or
+ * 1 for an skb without GSO). Per CPU: bench/gsocount sums them. */
+enum bench_gso_idx { BENCH_GSO_SKBS, BENCH_GSO_MULTI, BENCH_GSO_SEGS, BENCH_GSO_MAX };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BENCH_GSO_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} bench_gso SEC(".maps");
+
+static __always_inline void bench_gso_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&bench_gso, &idx);
+
+	if (v)
+		*v += n;
+}
+
+SEC("tcx/ingress")
+int bench_gso_count(struct __sk_buff *skb)
+{
+	__u32 segs = skb->gso_segs;
+
+	bench_gso_add(BENCH_GSO_SKBS, 1);
+	if (segs > 1)
+		bench_gso_add(BENCH_GSO_MULTI, 1);
+	bench_gso_add(BENCH_GSO_SEGS, segs ? segs : 1);
+	return TCX_NEXT; /* whatever comes after decides */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
