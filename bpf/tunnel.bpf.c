@@ -8,7 +8,7 @@
  * that host has ports in (tn_tun_allow), then chain through tn_tun_calls
  * (one program array: the two entries share their stages):
  *
- *   tn_tunnel_ingress   -> tn_tun_src -> tn_tun_deliver
+ *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
  *   tn_underlay_ingress ->
  *
  * (tn_tun_src: the inner source is a port on the sending host, within its
@@ -33,8 +33,8 @@ struct {
 } tn_tun_calls SEC(".maps") = {
     .values =
 	{
-	    [TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
-	    [TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
+		[TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
+		[TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
 	},
 };
 

@@ -30,9 +30,9 @@ struct {
 } tn_vif_calls SEC(".maps") = {
     .values =
 	{
-	    [TN_VIF_SLOT_PORT_SEC] = (void *)&tn_port_sec,
-	    [TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
-	    [TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
+		[TN_VIF_SLOT_PORT_SEC] = (void *)&tn_port_sec,
+		[TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
+		[TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
 	    [TN_VIF_SLOT_ENCAP] = (void *)&tn_encap,
 	},
 };
@@ -45,7 +45,7 @@ struct {
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
 {
-	struct tn_ifindex_key key = {.ifindex = skb->ifindex};
+	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
 	struct tn_ifport *port;
 	struct ethhdr *eth;
 

@@ -24,12 +24,12 @@
  */
 #define TN_ABI_VERSION 7
 
-#define TN_IFNAMSIZ	    16
+#define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
-#define TN_MAX_FLOOD_LOCAL  32 /* local ports one FLOOD page lists */
-#define TN_MAX_FLOOD_PAGES  32 /* FLOOD pages of one network on one host */
-#define TN_VXLAN_PORT	    4789
-#define TN_OVERHEAD	    50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
+#define TN_MAX_FLOOD_LOCAL 32 /* local ports one FLOOD page lists */
+#define TN_MAX_FLOOD_PAGES 32 /* FLOOD pages of one network on one host */
+#define TN_VXLAN_PORT 4789
+#define TN_OVERHEAD 50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
 /*
  * Outer UDP source ports of back end (b): the inner flow's hash mapped onto
  * [TN_SPORT_MIN, TN_SPORT_MAX) as the kernel's udp_flow_src_port() maps it
@@ -45,32 +45,34 @@
  * shapes are described for user space once, in common/abi_maps.c.
  */
 enum tn_map_id {
-	TN_MAP_LPORT = 1,     /* compiled: port_id -> local port (ifname etc.) */
-	TN_MAP_FDB = 2,	      /* compiled: (vni, mac) -> where the MAC lives */
-	TN_MAP_ARP = 3,	      /* compiled: (vni, ipv4) -> owning port: ARP answers, source checks */
-	TN_MAP_FLOOD = 4,     /* compiled: (vni, page) -> head-end replication list */
-	TN_MAP_PEER = 5,      /* compiled: underlay ipv4 -> enrolled host */
+	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */
+	TN_MAP_FDB = 2, /* compiled: (vni, mac) -> where the MAC lives */
+	TN_MAP_ARP = 3, /* compiled: (vni, ipv4) -> owning port: ARP answers, source checks */
+	TN_MAP_FLOOD = 4, /* compiled: (vni, page) -> head-end replication list */
+	TN_MAP_PEER = 5, /* compiled: underlay ipv4 -> enrolled host */
 	TN_MAP_TUN_ALLOW = 6, /* compiled: (vni, remote ipv4) may send to us */
-	TN_MAP_IFINDEX = 7,   /* derived by agent: ifindex -> port */
-	TN_MAP_CONFIG = 8,    /* agent: array[1] of struct tn_config */
-	TN_MAP_STATS = 9,     /* BPF: percpu array of counters (enum tn_stat) */
+	TN_MAP_IFINDEX = 7, /* derived by agent: ifindex -> port */
+	TN_MAP_CONFIG = 8, /* agent: array[1] of struct tn_config */
+	TN_MAP_STATS = 9, /* BPF: percpu array of counters (enum tn_stat) */
 	TN_MAP_PORT_STATS = 10, /* BPF: percpu array port slot -> tn_port_stats */
 	TN_MAP_PORT_DROPS = 11, /* BPF: percpu hash (slot, reason) -> drops */
+	TN_MAP_NH = 12, /* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_MAX
 };
 
 /* Pinned map names under /sys/fs/bpf/tenet/<host>/ (same as BPF names). */
-#define TN_PIN_LPORT	  "tn_lport"
-#define TN_PIN_FDB	  "tn_fdb"
-#define TN_PIN_ARP	  "tn_arp"
-#define TN_PIN_FLOOD	  "tn_flood"
-#define TN_PIN_PEER	  "tn_peer"
-#define TN_PIN_TUN_ALLOW  "tn_tun_allow"
-#define TN_PIN_IFINDEX	  "tn_ifindex"
-#define TN_PIN_CONFIG	  "tn_config"
-#define TN_PIN_STATS	  "tn_stats"
+#define TN_PIN_LPORT "tn_lport"
+#define TN_PIN_FDB "tn_fdb"
+#define TN_PIN_ARP "tn_arp"
+#define TN_PIN_FLOOD "tn_flood"
+#define TN_PIN_PEER "tn_peer"
+#define TN_PIN_TUN_ALLOW "tn_tun_allow"
+#define TN_PIN_IFINDEX "tn_ifindex"
+#define TN_PIN_CONFIG "tn_config"
+#define TN_PIN_STATS "tn_stats"
 #define TN_PIN_PORT_STATS "tn_port_stats"
 #define TN_PIN_PORT_DROPS "tn_port_drops"
+#define TN_PIN_NH "tn_nh"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -80,9 +82,9 @@ enum tn_map_id {
  * counts the port at tn_port_stats[slot]. Slots fit 16 bits.
  */
 #define TN_MAX_PORT_SLOTS 65536
-#define TN_MAX_FDB	  262144
-#define TN_MAX_NETS	  16384
-#define TN_MAX_PEERS	  4096
+#define TN_MAX_FDB 262144
+#define TN_MAX_NETS 16384
+#define TN_MAX_PEERS 4096
 #define TN_MAX_FLOOD_ROWS (2 * TN_MAX_NETS) /* FLOOD pages, all networks */
 /* (slot, reason) pairs in tn_port_drops; when full a drop still counts in
  * tn_port_stats.drops and tn_stats, only its per-port reason is lost. */
@@ -94,10 +96,10 @@ struct tn_lport_key {
 };
 
 struct tn_lport {
-	__u32 vni;		  /* network the port is on */
-	__u8 mac[6];		  /* the port's MAC */
-	__u16 flags;		  /* TN_LPORT_F_* */
-	__be32 ip4;		  /* first fixed IPv4, 0 if none */
+	__u32 vni; /* network the port is on */
+	__u8 mac[6]; /* the port's MAC */
+	__u16 flags; /* TN_LPORT_F_* */
+	__be32 ip4; /* first fixed IPv4, 0 if none */
 	char ifname[TN_IFNAMSIZ]; /* host-side interface name, NUL padded */
 };
 
@@ -111,16 +113,16 @@ struct tn_fdb_key {
 };
 
 struct tn_fdb {
-	__u32 port_id;	   /* the port that owns the MAC */
-	__u32 ifindex;	   /* local: host-side ifindex (agent fills in); remote: 0 */
+	__u32 port_id; /* the port that owns the MAC */
+	__u32 ifindex; /* local: host-side ifindex (agent fills in); remote: 0 */
 	__be32 remote_ip4; /* remote: underlay IPv4 of its host; local: 0 */
-	__u32 flags;	   /* TN_FDB_F_* */
-	__u32 slot;	   /* local: port slot (agent fills in, 0 = none); remote: 0 */
-	__be32 ip4;	   /* the port's first fixed IPv4, 0 if none (source check fast path) */
+	__u32 flags; /* TN_FDB_F_* */
+	__u32 slot; /* local: port slot (agent fills in, 0 = none); remote: 0 */
+	__be32 ip4; /* the port's first fixed IPv4, 0 if none (source check fast path) */
 };
 
-#define TN_FDB_F_LOCAL	       0x1
-#define TN_FDB_F_REMOTE	       0x2
+#define TN_FDB_F_LOCAL 0x1
+#define TN_FDB_F_REMOTE 0x2
 #define TN_FDB_F_PORT_SECURITY 0x4 /* the port has port security: check its sources */
 
 /*
@@ -138,9 +140,9 @@ struct tn_arp_key {
 };
 
 struct tn_arp {
-	__u8 mac[6];	   /* the owning port's MAC */
-	__u16 pad;	   /* zero */
-	__u32 port_id;	   /* the owning port */
+	__u8 mac[6]; /* the owning port's MAC */
+	__u16 pad; /* zero */
+	__u32 port_id; /* the owning port */
 	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
 };
 
@@ -157,12 +159,12 @@ struct tn_flood_key {
 };
 
 struct tn_flood {
-	__u32 n_remote;				 /* valid entries in remote_ip4 (this page) */
-	__u32 n_local;				 /* valid entries in local_port / local_ifindex */
-	__be32 remote_ip4[TN_MAX_FLOOD_REMOTE];	 /* other hosts in the network */
-	__u32 local_port[TN_MAX_FLOOD_LOCAL];	 /* local port ids */
+	__u32 n_remote; /* valid entries in remote_ip4 (this page) */
+	__u32 n_local; /* valid entries in local_port / local_ifindex */
+	__be32 remote_ip4[TN_MAX_FLOOD_REMOTE]; /* other hosts in the network */
+	__u32 local_port[TN_MAX_FLOOD_LOCAL]; /* local port ids */
 	__u32 local_ifindex[TN_MAX_FLOOD_LOCAL]; /* agent fills in; 0 = absent */
-	__u16 local_slot[TN_MAX_FLOOD_LOCAL];	 /* agent fills in: port slots; 0 = none */
+	__u16 local_slot[TN_MAX_FLOOD_LOCAL]; /* agent fills in: port slots; 0 = none */
 };
 
 /* TN_MAP_PEER: enrolled hosts by underlay address. */
@@ -172,7 +174,7 @@ struct tn_peer_key {
 
 struct tn_peer {
 	__u32 host_id; /* controller-allocated host number */
-	__u32 flags;   /* reserved, zero */
+	__u32 flags; /* reserved, zero */
 };
 
 /* TN_MAP_TUN_ALLOW: host at remote_ip4 has ports in network vni. */
@@ -201,13 +203,13 @@ struct tn_ifport {
 
 /* TN_MAP_CONFIG: array with one element, written by the agent. */
 struct tn_config {
-	__u32 abi_version;	/* TN_ABI_VERSION */
-	__u32 tunnel_ifindex;	/* the collect_md vxlan device (back end (a), and (b)'s fallback) */
-	__be32 local_ip4;	/* this host's underlay address */
-	__u32 flags;		/* TN_CONFIG_F_* */
+	__u32 abi_version; /* TN_ABI_VERSION */
+	__u32 tunnel_ifindex; /* the collect_md vxlan device (back end (a), and (b)'s fallback) */
+	__be32 local_ip4; /* this host's underlay address */
+	__u32 flags; /* TN_CONFIG_F_* */
 	__u32 underlay_ifindex; /* the underlay interface: where (b) sends */
-	__u8 underlay_mac[6];	/* its MAC: the outer source of (b) */
-	__u16 pad;		/* zero */
+	__u8 underlay_mac[6]; /* its MAC: the outer source of (b) */
+	__u16 pad; /* zero */
 };
 
 /*
@@ -231,41 +233,41 @@ struct tn_nh_key {
 
 struct tn_nh {
 	__u8 mac[6]; /* its link-layer address on the underlay */
-	__u16 pad;   /* zero */
+	__u16 pad; /* zero */
 };
 
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0, /* packets from local ports */
-	TN_STAT_RX_TUNNEL,  /* packets from the tunnel */
-	TN_STAT_TX_LOCAL,   /* delivered to a local port */
-	TN_STAT_TX_TUNNEL,  /* sent to a remote host */
-	TN_STAT_ARP_REPLY,  /* ARP requests answered locally */
-	TN_STAT_FLOOD,	    /* broadcast / unknown unicast replicated */
+	TN_STAT_RX_TUNNEL, /* packets from the tunnel */
+	TN_STAT_TX_LOCAL, /* delivered to a local port */
+	TN_STAT_TX_TUNNEL, /* sent to a remote host */
+	TN_STAT_ARP_REPLY, /* ARP requests answered locally */
+	TN_STAT_FLOOD, /* broadcast / unknown unicast replicated */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
-	TN_DROP_NO_PORT,		   /* ingress ifindex is not a known port */
-	TN_DROP_SPOOF_MAC,		   /* source MAC is not the port's */
-	TN_DROP_NO_FDB,			   /* unicast with no destination and no flood list */
-	TN_DROP_UNKNOWN_PEER,		   /* tunnel packet from a non-enrolled host */
-	TN_DROP_BAD_VNI,		   /* tunnel packet with a VNI the peer may not send */
-	TN_DROP_NO_TUNNEL_KEY,		   /* bpf_skb_get_tunnel_key failed */
-	TN_DROP_TAIL_CALL,		   /* a tail call missed */
-	TN_DROP_REDIRECT,		   /* redirect or clone failed */
-	TN_DROP_CONFIG,			   /* datapath not configured */
-	TN_DROP_TUN_SRC_UNKNOWN,	   /* tunnel: inner source MAC is no port of the network */
+	TN_DROP_NO_PORT, /* ingress ifindex is not a known port */
+	TN_DROP_SPOOF_MAC, /* source MAC is not the port's */
+	TN_DROP_NO_FDB, /* unicast with no destination and no flood list */
+	TN_DROP_UNKNOWN_PEER, /* tunnel packet from a non-enrolled host */
+	TN_DROP_BAD_VNI, /* tunnel packet with a VNI the peer may not send */
+	TN_DROP_NO_TUNNEL_KEY, /* bpf_skb_get_tunnel_key failed */
+	TN_DROP_TAIL_CALL, /* a tail call missed */
+	TN_DROP_REDIRECT, /* redirect or clone failed */
+	TN_DROP_CONFIG, /* datapath not configured */
+	TN_DROP_TUN_SRC_UNKNOWN, /* tunnel: inner source MAC is no port of the network */
 	TN_DROP_TUN_SRC_HOST, /* tunnel: inner source MAC is a port not on the sending host */
-	TN_DROP_TUN_SRC_IP,   /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
-	TN_DROP_TUN_ARP,      /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
+	TN_DROP_TUN_SRC_IP, /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
+	TN_DROP_TUN_ARP, /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
 	/* ABI 5: causes that used to share a reason above */
-	TN_DROP_SPOOF_IP,  /* IPv4 source is not one of the port's addresses */
+	TN_DROP_SPOOF_IP, /* IPv4 source is not one of the port's addresses */
 	TN_DROP_SPOOF_ARP, /* ARP sender MAC or IPv4 is not the port's */
-	TN_DROP_IPV6,	   /* IPv6 from a port with port security (no IPv6 source check) */
-	TN_DROP_ND,	   /* IPv6 Neighbor Discovery from a port with port security */
-	TN_DROP_VLAN,	   /* VLAN-tagged frame from a port with port security */
-	TN_DROP_TUN_IPV6,  /* tunnel: IPv6 or ND from a remote port with port security */
-	TN_DROP_TUN_VLAN,  /* tunnel: VLAN-tagged frame from a remote port with port security */
+	TN_DROP_IPV6, /* IPv6 from a port with port security (no IPv6 source check) */
+	TN_DROP_ND, /* IPv6 Neighbor Discovery from a port with port security */
+	TN_DROP_VLAN, /* VLAN-tagged frame from a port with port security */
+	TN_DROP_TUN_IPV6, /* tunnel: IPv6 or ND from a remote port with port security */
+	TN_DROP_TUN_VLAN, /* tunnel: VLAN-tagged frame from a remote port with port security */
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
 	TN_STAT_MAX
@@ -284,7 +286,7 @@ struct tn_port_stats {
  * value is a per-CPU __u64. The agent deletes a slot's rows when it gives
  * the slot out afresh. */
 struct tn_port_drop_key {
-	__u32 slot;   /* port slot, 1 .. TN_MAX_PORT_SLOTS - 1 */
+	__u32 slot; /* port slot, 1 .. TN_MAX_PORT_SLOTS - 1 */
 	__u32 reason; /* a TN_DROP_* */
 };
 
@@ -296,41 +298,41 @@ struct tn_port_drop_key {
  * a struct tn_drop_event into the ring buffer tn_events. None of these maps
  * is pinned: a restarted agent starts with the monitor off.
  */
-#define TN_MON_SNAP_LEN	 96	      /* packet bytes an event carries (headers) */
+#define TN_MON_SNAP_LEN 96 /* packet bytes an event carries (headers) */
 #define TN_MON_RING_SIZE (256 * 1024) /* bytes of tn_events */
-#define TN_MON_BURST	 8	      /* default events per CPU per millisecond */
+#define TN_MON_BURST 8 /* default events per CPU per millisecond */
 
 struct tn_monitor {
-	__u32 on;      /* 1: drops emit events; 0: off (one array lookup per drop) */
+	__u32 on; /* 1: drops emit events; 0: off (one array lookup per drop) */
 	__u32 port_id; /* only drops from this port (port_id of tn_ifport); 0: all */
-	__u32 sample;  /* one event for every `sample` drops per CPU; 0 and 1: every drop */
-	__u32 burst;   /* at most this many events per CPU per ms; 0: TN_MON_BURST */
+	__u32 sample; /* one event for every `sample` drops per CPU; 0 and 1: every drop */
+	__u32 burst; /* at most this many events per CPU per ms; 0: TN_MON_BURST */
 };
 
 /* Per-CPU state of the sampler and rate limit (percpu array of one). */
 struct tn_monitor_cpu {
 	__u64 window_ns; /* start of the current 1 ms window (bpf_ktime_get_ns) */
-	__u32 n_window;	 /* events written in that window */
-	__u32 seen;	 /* drops offered (sampling counter) */
-	__u32 lost;	 /* events left out by the rate limit or a full ring since the
-			  * last event written on this CPU */
-	__u32 pad;	 /* zero */
+	__u32 n_window; /* events written in that window */
+	__u32 seen; /* drops offered (sampling counter) */
+	__u32 lost; /* events left out by the rate limit or a full ring since the
+		     * last event written on this CPU */
+	__u32 pad; /* zero */
 };
 
 #define TN_DROP_EV_F_PORT 0x1 /* from a local port: port_id and vni are set */
 
 /* One drop, as the ring buffer carries it (and MONITOR_EVENTS, wire.h). */
 struct tn_drop_event {
-	__u64 ts_ns;		    /* bpf_ktime_get_ns(); on the wire: CLOCK_REALTIME ns */
-	__u32 port_id;		    /* ingress port (TN_DROP_EV_F_PORT), else 0 */
-	__u32 ifindex;		    /* interface the packet arrived on (skb->ifindex) */
-	__u32 reason;		    /* a TN_DROP_* */
-	__u32 vni;		    /* network of the ingress port (TN_DROP_EV_F_PORT), else 0 */
-	__u32 len;		    /* packet length */
-	__u16 snap_len;		    /* bytes valid in data: min(len, TN_MON_SNAP_LEN) */
-	__u16 flags;		    /* TN_DROP_EV_F_* */
-	__u32 lost;		    /* events this CPU left out before this one (rate, ring full) */
-	__u32 pad;		    /* zero */
+	__u64 ts_ns; /* bpf_ktime_get_ns(); on the wire: CLOCK_REALTIME ns */
+	__u32 port_id; /* ingress port (TN_DROP_EV_F_PORT), else 0 */
+	__u32 ifindex; /* interface the packet arrived on (skb->ifindex) */
+	__u32 reason; /* a TN_DROP_* */
+	__u32 vni; /* network of the ingress port (TN_DROP_EV_F_PORT), else 0 */
+	__u32 len; /* packet length */
+	__u16 snap_len; /* bytes valid in data: min(len, TN_MON_SNAP_LEN) */
+	__u16 flags; /* TN_DROP_EV_F_* */
+	__u32 lost; /* events this CPU left out before this one (rate, ring full) */
+	__u32 pad; /* zero */
 	__u8 data[TN_MON_SNAP_LEN]; /* the packet's first bytes, from the Ethernet header */
 };
 
@@ -341,7 +343,8 @@ _Static_assert(sizeof(struct tn_fdb) == 24, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_arp) == 16, "abi");
 _Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
-_Static_assert(sizeof(struct tn_flood) == 8 + 4 * TN_MAX_FLOOD_REMOTE + 10 * TN_MAX_FLOOD_LOCAL,
+_Static_assert(sizeof(struct tn_flood) ==
+		       8 + 4 * TN_MAX_FLOOD_REMOTE + 10 * TN_MAX_FLOOD_LOCAL,
 	       "abi");
 _Static_assert(sizeof(struct tn_peer_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_peer) == 8, "abi");

@@ -9,15 +9,15 @@
 #include "common.h"
 
 enum tn_cb_slot {
-	TN_CB_VNI = 0,	       /* network of the packet */
-	TN_CB_PORT_ID = 1,     /* ingress port id, 0 from the tunnel */
+	TN_CB_VNI = 0, /* network of the packet */
+	TN_CB_PORT_ID = 1, /* ingress port id, 0 from the tunnel */
 	TN_CB_PORT_MAC_HI = 2, /* ingress port MAC octets 0-3 (memory order), 0 from the tunnel */
 	TN_CB_TUN_FLAGS = 2,   /* from the tunnel: TN_TUN_F_*, shares PORT_MAC_HI's slot */
 	TN_CB_REMOTE = 3,      /* from the tunnel: outer source IPv4, network order; from a port
 				* after tn_l2_fwd: the remote host for tn_encap */
 	TN_CB_PORT_IP4 = 3, /* from a port: the port's IPv4 (network order), shares REMOTE's slot */
 	TN_CB_PORT_MAC_LO = 4, /* ingress port MAC octet 4 | octet 5 << 8, 0 from the tunnel */
-	TN_CB_PORT_SLOT = 4,   /* ingress port slot in the high 16 bits, 0 from the tunnel */
+	TN_CB_PORT_SLOT = 4, /* ingress port slot in the high 16 bits, 0 from the tunnel */
 };
 
 /*

@@ -90,12 +90,12 @@ static __always_inline void tn_clone(struct __sk_buff *skb, __u32 ifindex, __be3
 /* What the flood page callback needs; lives on tn_flood_frame's stack. */
 struct tn_flood_ctx {
 	struct __sk_buff *skb; /* the frame being replicated */
-	__u32 vni;	       /* its network */
-	__u32 in_ifindex;      /* ingress port, 0 from the tunnel */
-	__u32 tun_ifindex;     /* tunnel device for remote copies, 0: none */
-	__be32 local_ip4;      /* our underlay address, never a copy target */
-	__u32 remote_pass;     /* 0: local copies, 1: remote copies */
-	__u32 config_counted;  /* TN_DROP_CONFIG already counted */
+	__u32 vni; /* its network */
+	__u32 in_ifindex; /* ingress port, 0 from the tunnel */
+	__u32 tun_ifindex; /* tunnel device for remote copies, 0: none */
+	__be32 local_ip4; /* our underlay address, never a copy target */
+	__u32 remote_pass; /* 0: local copies, 1: remote copies */
+	__u32 config_counted; /* TN_DROP_CONFIG already counted */
 };
 
 /* Copies to the page's local ports except in_ifindex. */
@@ -152,7 +152,7 @@ static __always_inline void tn_flood_remote(struct tn_flood_ctx *fc, const struc
 static long tn_flood_page(__u64 page, void *arg)
 {
 	struct tn_flood_ctx *fc = arg;
-	struct tn_flood_key key = {.vni = fc->vni, .page = (__u32)page};
+	struct tn_flood_key key = { .vni = fc->vni, .page = (__u32)page };
 	struct tn_flood *fl = bpf_map_lookup_elem(&tn_flood, &key);
 
 	if (!fl)
@@ -175,7 +175,7 @@ static long tn_flood_page(__u64 page, void *arg)
 static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u32 in_ifindex,
 					  __u32 in_slot)
 {
-	struct tn_flood_ctx fc = {.skb = skb, .vni = vni, .in_ifindex = in_ifindex};
+	struct tn_flood_ctx fc = { .skb = skb, .vni = vni, .in_ifindex = in_ifindex };
 	struct tn_config *cfg;
 
 	/* returns the calls made: 1 when page 0 is missing (it stops there) */
@@ -250,7 +250,7 @@ static __always_inline void tn_trace_peer(__u32 stage, __u32 vni, __be32 remote,
 /* Unicast lookup of (vni, dst). NULL when unknown. */
 static __always_inline struct tn_fdb *tn_fdb_lookup(__u32 vni, const __u8 *dst)
 {
-	struct tn_fdb_key key = {.vni = vni};
+	struct tn_fdb_key key = { .vni = vni };
 
 	tn_mac_copy(key.mac, dst);
 	return bpf_map_lookup_elem(&tn_fdb, &key);

@@ -10,19 +10,19 @@
 
 /* ARP for Ethernet/IPv4 (RFC 826), after the Ethernet header. */
 struct tn_arphdr {
-	__be16 htype;	    /* ARPHRD_ETHER */
-	__be16 ptype;	    /* ETH_P_IP */
-	__u8 hlen;	    /* 6 */
-	__u8 plen;	    /* 4 */
-	__be16 op;	    /* ARPOP_* */
+	__be16 htype; /* ARPHRD_ETHER */
+	__be16 ptype; /* ETH_P_IP */
+	__u8 hlen; /* 6 */
+	__u8 plen; /* 4 */
+	__be16 op; /* ARPOP_* */
 	__u8 sha[ETH_ALEN]; /* sender MAC */
-	__u8 spa[4];	    /* sender IPv4 (unaligned in the frame) */
+	__u8 spa[4]; /* sender IPv4 (unaligned in the frame) */
 	__u8 tha[ETH_ALEN]; /* target MAC */
-	__u8 tpa[4];	    /* target IPv4 */
+	__u8 tpa[4]; /* target IPv4 */
 } __attribute__((packed));
 
 #define TN_ARP_LEN (ETH_HLEN + sizeof(struct tn_arphdr)) /* 42 */
-#define TN_IP4_LEN (ETH_HLEN + sizeof(struct iphdr))	 /* 34 */
+#define TN_IP4_LEN (ETH_HLEN + sizeof(struct iphdr)) /* 34 */
 
 /*
  * skb->data and skb->data_end, loaded by one instruction straight from the
@@ -102,8 +102,8 @@ static __always_inline bool tn_arp_is_eth_ip4(const struct tn_arphdr *arp)
 
 static __always_inline bool tn_mac_eq(const __u8 *a, const __u8 *b)
 {
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
-		(a[5] ^ b[5])) == 0;
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		(a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
 }
 
 /* Broadcast is multicast too: the group bit of the first octet. */

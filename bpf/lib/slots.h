@@ -10,8 +10,8 @@
 /* tn_vif_calls, used from tn_vif_ingress (vif.bpf.c) */
 enum tn_vif_slot {
 	TN_VIF_SLOT_PORT_SEC = 0, /* tn_port_sec: MAC/IP/ARP anti-spoof */
-	TN_VIF_SLOT_ARP = 1,	  /* tn_arp_resp: local ARP responder */
-	TN_VIF_SLOT_L2 = 2,	  /* tn_l2_fwd: fdb lookup and delivery */
+	TN_VIF_SLOT_ARP = 1, /* tn_arp_resp: local ARP responder */
+	TN_VIF_SLOT_L2 = 2, /* tn_l2_fwd: fdb lookup and delivery */
 	TN_VIF_SLOT_ENCAP = 3,	  /* tn_encap: VXLAN encap in BPF to a remote host (back end (b)) */
 	TN_VIF_SLOT_MAX
 };
@@ -19,7 +19,7 @@ enum tn_vif_slot {
 /* tn_tun_calls, used from tn_tunnel_ingress (tunnel.bpf.c) */
 enum tn_tun_slot {
 	TN_TUN_SLOT_DELIVER = 0, /* tn_tun_deliver: to the local port(s) */
-	TN_TUN_SLOT_SRC = 1,	 /* tn_tun_src: the inner source is a port of the sending host */
+	TN_TUN_SLOT_SRC = 1, /* tn_tun_src: the inner source is a port of the sending host */
 	TN_TUN_SLOT_MAX
 };
 

@@ -37,7 +37,7 @@ enum tn_src_fail {
  * address is first, in network vni. */
 static __always_inline bool tn_src_ip4_owned(__u32 vni, __u32 port_id, __be32 first, __be32 ip4)
 {
-	struct tn_arp_key key = {.vni = vni, .ip4 = ip4};
+	struct tn_arp_key key = { .vni = vni, .ip4 = ip4 };
 	struct tn_arp *ent;
 
 	if (ip4 == first)
@@ -112,7 +112,7 @@ static __always_inline enum tn_src_fail tn_src_check_ip6(struct __sk_buff *skb)
 
 	if (tn_linear(skb, ETH_HLEN + TN_IP6_HLEN + 1))
 		return TN_SRC_IPV6;
-	nh = tn_hdr(skb, ETH_HLEN + 6, 1);	       /* next header */
+	nh = tn_hdr(skb, ETH_HLEN + 6, 1); /* next header */
 	icmp = tn_hdr(skb, ETH_HLEN + TN_IP6_HLEN, 1); /* ICMPv6 type */
 	if (nh && icmp && *nh == TN_IPPROTO_ICMPV6 && *icmp >= TN_ND_FIRST && *icmp <= TN_ND_LAST)
 		return TN_SRC_ND;

@@ -22,16 +22,16 @@
 
 /* Test-mode inputs of tn_tunnel_ingress, in skb->cb (__sk_buff.cb[]). */
 #define TN_CB_TEST_REMOTE 0 /* outer source IPv4, host byte order */
-#define TN_CB_TEST_VNI	  1 /* VXLAN network identifier */
+#define TN_CB_TEST_VNI 1 /* VXLAN network identifier */
 
 #define TN_TRACE_MAX_CLONE 64 /* flood copies recorded; later ones are not */
 
 enum tn_trace_verdict {
-	TN_TRACE_NONE = 0,	 /* no decision recorded */
-	TN_TRACE_DROP,		 /* TC_ACT_SHOT, stat says why */
-	TN_TRACE_REDIRECT,	 /* bpf_redirect(ifindex, 0): egress of ifindex */
-	TN_TRACE_REDIRECT_PEER,	 /* bpf_redirect_peer(ifindex, 0) */
-	TN_TRACE_FLOOD,		 /* copies in clone[], original shot */
+	TN_TRACE_NONE = 0, /* no decision recorded */
+	TN_TRACE_DROP, /* TC_ACT_SHOT, stat says why */
+	TN_TRACE_REDIRECT, /* bpf_redirect(ifindex, 0): egress of ifindex */
+	TN_TRACE_REDIRECT_PEER, /* bpf_redirect_peer(ifindex, 0) */
+	TN_TRACE_FLOOD, /* copies in clone[], original shot */
 	TN_TRACE_REDIRECT_NEIGH, /* bpf_redirect_neigh(ifindex): egress, L2 from the kernel */
 };
 
@@ -48,7 +48,7 @@ enum tn_trace_stage {
 	TN_STAGE_TUN_SRC,     /* tn_tun_src: (vni, source MAC) -> sending host (tn_fdb) */
 	TN_STAGE_TUN_DELIVER, /* tn_tun_deliver: (vni, destination MAC) -> port (tn_fdb) */
 	TN_STAGE_ENCAP,	      /* tn_encap: remote host -> next hop (tn_nh); port_id: flow hash */
-	TN_STAGE_UNDERLAY,    /* tn_underlay_ingress: (vni, outer source) (tn_tun_allow) */
+	TN_STAGE_UNDERLAY,    /* tn_underlay_ingress: outer source and VNI, as TN_STAGE_TUNNEL */
 	TN_STAGE_MAX
 };
 
@@ -58,10 +58,9 @@ enum tn_trace_key {
 	TN_TKEY_IFINDEX, /* tn_ifindex[ifindex]: port_id, vni, mac, ip4, slot */
 	TN_TKEY_FDB,	 /* tn_fdb[vni, mac]: port_id, ifindex, slot or ip4 (remote host) */
 	TN_TKEY_ARP,	 /* tn_arp[vni, ip4]: mac, port_id */
-	TN_TKEY_PEER,	 /* tn_peer[ip4], then tn_tun_allow[vni, ip4] */
+	TN_TKEY_PEER,	 /* tn_tun_allow[vni, ip4] (found: may send), tn_peer[ip4] on a miss */
 	TN_TKEY_PORT,	 /* the ingress port checked against: port_id, mac, ip4 */
 	TN_TKEY_NH,	 /* tn_nh[ip4]: mac (the underlay next hop) */
-	TN_TKEY_ALLOW,	 /* tn_tun_allow[vni, ip4] (then tn_peer[ip4] on a miss) */
 };
 
 /*
@@ -87,21 +86,21 @@ struct tn_trace_step {
 
 /* One copy made by head-end replication. */
 struct tn_trace_clone {
-	__u32 ifindex;	   /* egress device of the copy */
+	__u32 ifindex; /* egress device of the copy */
 	__be32 remote_ip4; /* tunnel key remote (network order), 0 if local */
 };
 
 struct tn_trace {
-	__u32 verdict;	   /* enum tn_trace_verdict */
-	__u32 stat;	   /* enum tn_stat counted for the decision */
-	__u32 ifindex;	   /* redirect target */
+	__u32 verdict; /* enum tn_trace_verdict */
+	__u32 stat; /* enum tn_stat counted for the decision */
+	__u32 ifindex; /* redirect target */
 	__be32 remote_ip4; /* tunnel key remote, network order; 0 if none */
-	__u32 vni;	   /* tunnel key id / network of the decision */
-	__u32 n_clone;	   /* valid entries in clone[] */
+	__u32 vni; /* tunnel key id / network of the decision */
+	__u32 n_clone; /* valid entries in clone[] */
 	struct tn_trace_clone clone[TN_TRACE_MAX_CLONE]; /* flood copies */
 	__u32 n_step;					 /* valid entries in step[] */
 	__u32 pad;					 /* zero */
-	struct tn_trace_step step[TN_TRACE_MAX_STEP];	 /* the stages passed, in order */
+	struct tn_trace_step step[TN_TRACE_MAX_STEP];  /* the stages passed, in order */
 };
 
 _Static_assert(sizeof(struct tn_trace_step) == 52, "trace step");

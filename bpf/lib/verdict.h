@@ -10,8 +10,8 @@
 #include "maps.h"
 
 enum tn_port_dir {
-	TN_PORT_RX,   /* from the port */
-	TN_PORT_TX,   /* delivered to the port */
+	TN_PORT_RX, /* from the port */
+	TN_PORT_TX, /* delivered to the port */
 	TN_PORT_DROP, /* from the port, dropped */
 };
 
@@ -50,7 +50,7 @@ static __always_inline void tn_port_count(__u32 slot, enum tn_port_dir dir, __u3
  * reason, not the drop: tn_port_stats.drops still counts it). */
 static __always_inline void tn_port_drop_count(__u32 slot, __u32 reason)
 {
-	struct tn_port_drop_key key = {.slot = slot, .reason = reason};
+	struct tn_port_drop_key key = { .slot = slot, .reason = reason };
 	__u64 one = 1, *v;
 
 	if (!slot)

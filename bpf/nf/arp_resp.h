@@ -34,7 +34,7 @@ static __always_inline void tn_arp_reply_build(struct ethhdr *eth, struct tn_arp
 SEC("tcx/ingress")
 int tn_arp_resp(struct __sk_buff *skb)
 {
-	struct tn_arp_key key = {.vni = tn_ctx_vni(skb)};
+	struct tn_arp_key key = { .vni = tn_ctx_vni(skb) };
 	__u32 ifindex = skb->ifindex, in_slot = tn_ctx_in_slot(skb);
 	struct tn_arphdr *arp;
 	struct ethhdr *eth;

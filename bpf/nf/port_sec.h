@@ -27,7 +27,8 @@
 #include "src_check.h"
 
 /* 0 when the frame passes, else the TN_DROP_* reason. */
-static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb, const struct tn_ifport *port)
+static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
+					       const struct tn_ifport *port)
 {
 	switch (tn_src_check(skb, port)) {
 	case TN_SRC_OK:

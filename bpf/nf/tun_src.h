@@ -33,7 +33,7 @@
 /* False when ip4 is the address of a port that does not live at remote. */
 static __always_inline bool tn_tun_addr_ok(__u32 vni, __be32 ip4, __be32 remote)
 {
-	struct tn_arp_key key = {.vni = vni, .ip4 = ip4};
+	struct tn_arp_key key = { .vni = vni, .ip4 = ip4 };
 	struct tn_arp *ent = bpf_map_lookup_elem(&tn_arp, &key);
 
 	return !ent || ent->remote_ip4 == remote;
@@ -70,7 +70,7 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
 /* The drop reason of a frame from host remote in vni, 0 when it passes. */
 static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
 {
-	struct tn_ifport port = {.vni = vni};
+	struct tn_ifport port = { .vni = vni };
 	struct ethhdr *eth = tn_eth(skb);
 	enum tn_src_fail fail;
 	struct tn_fdb *fdb;
