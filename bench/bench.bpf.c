@@ -23,7 +23,8 @@
  * bench_gso_count is not a datapath figure: bench/gsocount attaches it to a
  * live interface's tc ingress (overlay.sh: where a wire-like underlay must
  * segment, and where GRO must aggregate) and it counts the skbs that pass,
- * those carrying more than one segment, and all their segments.
+ * those carrying more than one segment, and all their segments (from
+ * gso_size where a decapsulation left gso_segs 0 for the stack to recount).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -152,15 +153,29 @@ static __always_inline void bench_gso_add(__u32 idx, __u64 n)
 		*v += n;
 }
 
+/*
+ * Segments of skb: gso_segs, or for a GSO skb whose count was reset (a
+ * bpf_skb_adjust_room leaves gso_segs 0 for the stack to recount) its
+ * length over gso_size, or 1 for an skb without GSO.
+ */
+static __always_inline __u32 bench_gso_segs(const struct __sk_buff *skb)
+{
+	__u32 size = skb->gso_size;
+
+	if (skb->gso_segs)
+		return skb->gso_segs;
+	return size ? (skb->len - 1) / size : 1;
+}
+
 SEC("tcx/ingress")
 int bench_gso_count(struct __sk_buff *skb)
 {
-	__u32 segs = skb->gso_segs;
+	__u32 segs = bench_gso_segs(skb);
 
 	bench_gso_add(BENCH_GSO_SKBS, 1);
-	if (segs > 1)
+	if (segs > 1 || (skb->gso_size && !skb->gso_segs)) /* GSO: two segments at least */
 		bench_gso_add(BENCH_GSO_MULTI, 1);
-	bench_gso_add(BENCH_GSO_SEGS, segs ? segs : 1);
+	bench_gso_add(BENCH_GSO_SEGS, segs);
 	return TCX_NEXT; /* whatever comes after decides */
 }
 

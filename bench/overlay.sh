@@ -2,11 +2,13 @@
 # overlay.sh BUILD_DIR [--quick] [--only FIGURE] - overlay throughput and
 # latency, VM to VM across two hosts, in network namespaces.
 #
-# One topology (scripts/lib/topo.sh), three ways from one VM namespace to
+# One topology (scripts/lib/topo.sh), four ways from one VM namespace to
 # another, all with VM MTU 1450:
 #   tenet   controller + two real agents (h1, h2), VMs vm1 -> vm2 through the
-#           eBPF datapath and the collect_md vxlan device (back end (a); the
-#           BPF encap back end (b) does not exist yet)
+#           eBPF datapath and the collect_md vxlan device (back end (a),
+#           figures overlay.*)
+#   tenet b two more agents (h3, h4) with --encap bpf, VMs vm3 -> vm4: encap
+#           and decap in BPF (back end (b), figures overlay.bpf.*)
 #   kvxlan  baseline: hosts k1, k2 on the same underlay bridge, each with a
 #           Linux bridge + kernel vxlan device (id 4242, unicast remote)
 #   veth    baseline: two namespaces joined by one veth pair, no underlay
@@ -97,7 +99,7 @@ veth_pair() {
 underlay() {
 	local h seg gro
 	if [ "$1" = wire ]; then seg=off gro=on; else seg=on gro=off; fi
-	for h in h1 h2 k1 k2; do
+	for h in h1 h2 h3 h4 k1 k2; do
 		ip netns exec "$TOPO_P-$h" ethtool -K eth0 tx-udp_tnl-segmentation "$seg" \
 			tx-udp_tnl-csum-segmentation "$seg" gro "$gro" >/dev/null 2>&1 ||
 			die "ethtool -K on $h's underlay failed"
@@ -141,7 +143,9 @@ emit() {
 # kv_of FIGURE: the kernel vxlan baseline of an overlay figure.
 kv_of() {
 	case $1 in
+	overlay.wire.bpf.*) echo "overlay.wire.kvxlan.${1#overlay.wire.bpf.}" ;;
 	overlay.wire.*) echo "overlay.wire.kvxlan.${1#overlay.wire.}" ;;
+	overlay.bpf.*) echo "overlay.kvxlan.${1#overlay.bpf.}" ;;
 	overlay.*) echo "overlay.kvxlan.${1#overlay.}" ;;
 	esac
 }
@@ -177,6 +181,7 @@ tcp() {
 gso_where() {
 	case $1 in
 	*.kvxlan.*) echo "ul u-k1 kv2" ;;
+	*.bpf.*) echo "ul u-h3 vm4" ;;
 	overlay.veth.*) ;;
 	*) echo "ul u-h1 vm2" ;;
 	esac
@@ -237,10 +242,13 @@ round() {
 	underlay "$u"
 	tcp "$pre.kvxlan.tcp_1stream" "" "$TOPO_P-kv1" 10.1.0.2 1
 	tcp "$pre.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm1" 10.0.0.2 1
+	tcp "$pre.bpf.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm3" 10.0.0.4 1
 	tcp "$pre.kvxlan.tcp_4stream" "" "$TOPO_P-kv1" 10.1.0.2 4
 	tcp "$pre.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm1" 10.0.0.2 4
+	tcp "$pre.bpf.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm3" 10.0.0.4 4
 	rtt "$pre.kvxlan.rtt" "" "$TOPO_P-kv1" 10.1.0.2
 	rtt "$pre.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm1" 10.0.0.2
+	rtt "$pre.bpf.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm3" 10.0.0.4
 }
 
 topo_init "$BUILD"
@@ -248,22 +256,30 @@ trap bench_cleanup EXIT
 scenario_hosts >/dev/null
 scenario_tenant blue >/dev/null
 scenario_vm vm1 blue h1 10.0.0.1 >/dev/null
-scenario_vm vm2 blue h2 10.0.0.2 --wait >/dev/null
+scenario_vm vm2 blue h2 10.0.0.2 >/dev/null
+TOPO_ENCAP_h3=bpf TOPO_ENCAP_h4=bpf
+topo_host h3 3
+topo_host h4 4
+scenario_vm vm3 blue h3 10.0.0.3 >/dev/null
+scenario_vm vm4 blue h4 10.0.0.4 --wait >/dev/null
 kvxlan_host k1 11 12 kv1 10.1.0.1
 kvxlan_host k2 12 11 kv2 10.1.0.2
 veth_pair
-for srv in vm2:10.0.0.2 kv2:10.1.0.2 pb:10.2.0.2; do
+for srv in vm2:10.0.0.2 vm4:10.0.0.4 kv2:10.1.0.2 pb:10.2.0.2; do
 	ip netns exec "$TOPO_P-${srv%%:*}" iperf3 -s -B "${srv#*:}" >/dev/null 2>&1 &
 	BENCH_PIDS+=($!)
 done
 wait_for 15 "vm1 reaches vm2 over tenet" vm_ping vm1 10.0.0.2 1 || die "tenet overlay down"
+wait_for 15 "vm3 reaches vm4 over tenet (b)" vm_ping vm3 10.0.0.4 1 || die "tenet (b) down"
 wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "kvxlan down"
 wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
 wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
 	die "iperf3 server down"
 gso_attach ul u-h1
+gso_attach ul u-h3
 gso_attach ul u-k1
 gso_attach vm2 eth0
+gso_attach vm4 eth0
 gso_attach kv2 eth0
 # monitor_on H: host H's agent says its drop monitor is on.
 monitor_on() {
