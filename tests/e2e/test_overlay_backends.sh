@@ -8,7 +8,8 @@
 # TCP transfer with MTU-sized writes each way between blue1 and blue2 that
 # must complete. The vxlan device's byte counters show which back end
 # carried it: a host on (b) neither sends nor receives the transfer through
-# tenet0, a host on (a) does both.
+# tenet0, a host on (a) does both. At the end each (b) host's tn_nh holds the
+# other's underlay MAC, learned from its neighbour table.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 t_topo_init "${1:-}"
@@ -21,20 +22,65 @@ tun_bytes() {
 	ip netns exec "$TOPO_P-$1" cat "/sys/class/net/tenet0/statistics/$2_bytes"
 }
 
-# listening VM: VM's iperf3 server accepts connections.
+# A byte sink and a source (python3, in the VMs' namespaces): the sink
+# counts what arrives until the sender closes and writes the count to a
+# file, so the check is the bytes TCP delivered, not a tool's own summary.
+cat >"$TOPO_DIR/sink.py" <<'PY'
+import os, socket, sys
+addr, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(1)
+while True:
+    c, _ = s.accept()
+    n = 0
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        n += len(b)
+    c.close()
+    with open(out + ".tmp", "w") as f:
+        f.write("%d\n" % n)
+    os.rename(out + ".tmp", out)
+PY
+cat >"$TOPO_DIR/source.py" <<'PY'
+import socket, sys
+addr, port, total, write = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+s = socket.create_connection((addr, port), timeout=30)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+buf = b"t" * write
+sent = 0
+while sent < total:
+    s.sendall(buf)
+    sent += write
+s.shutdown(socket.SHUT_WR)
+s.recv(1)  # the sink closes after counting
+s.close()
+print(sent)
+PY
+
+# listening VM: VM's sink accepts connections.
 listening() {
-	vm_exec "$1" ss -Hltn 'sport = :5201' | grep -q LISTEN
+	vm_exec "$1" ss -Hltn 'sport = :5301' | grep -q LISTEN
 }
 
-# transfer FROM TO ADDR: FROM sends XFER bytes to TO's iperf3 at ADDR in
-# writes of WRITE bytes; all of them must arrive.
+# arrived VM N: VM's sink counted N bytes from the last connection.
+arrived() {
+	[ "$(cat "$TOPO_DIR/sink-$1.out" 2>/dev/null)" = "$2" ]
+}
+
+# transfer FROM TO ADDR: FROM sends XFER bytes (rounded up to whole writes)
+# to TO's sink at ADDR in writes of WRITE bytes; all of them must arrive.
 transfer() {
-	local from=$1 to=$2 addr=$3 out got
-	out=$(vm_exec "$from" iperf3 -c "$addr" -n "$XFER" -l "$WRITE" -J 2>&1) ||
-		die "$from -> $to: iperf3 failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null)"
-	got=$(jq -r '.end.sum_received.bytes' <<<"$out")
-	[ "$got" -ge "$XFER" ] || die "$from -> $to: $got of $XFER bytes arrived"
-	say "  TCP $from -> $to: $got bytes in writes of $WRITE, complete"
+	local from=$1 to=$2 addr=$3 sent
+	rm -f "$TOPO_DIR/sink-$to.out"
+	sent=$(vm_exec "$from" python3 "$TOPO_DIR/source.py" "$addr" 5301 "$XFER" "$WRITE") ||
+		die "$from -> $to: the transfer failed"
+	wait_for 30 "$to received $sent bytes" arrived "$to" "$sent" ||
+		die "$from -> $to: $(cat "$TOPO_DIR/sink-$to.out" 2>/dev/null || echo 0) of $sent bytes arrived"
+	say "  TCP $from -> $to: $sent bytes in writes of $WRITE, complete"
 }
 
 # used HOST MODE DIR BEFORE: HOST's vxlan device carried (a) or did not
@@ -82,12 +128,24 @@ underlay_is() {
 	if [ "$2" = bpf ]; then [ "$n" -ge 1 ]; else [ "$n" = 0 ]; fi
 }
 
+# nh_of HOST N: the next hop HOST's tn_nh holds for 198.18.0.N (MAC, or empty).
+nh_of() {
+	bpftool -j map dump pinned "$TOPO_BPFFS/tenet/$1/tn_nh" 2>/dev/null |
+		jq -r --argjson n "$2" '.[] | select(.key == ["0xc6", "0x12", "0x00", ("0x" + ($n | tostring | if length < 2 then "0" + . else . end))]) | .value[0:6] | map(ltrimstr("0x")) | join(":")'
+}
+
+# nh_is HOST N PEER: HOST's next hop for 198.18.0.N is PEER's underlay MAC.
+nh_is() {
+	[ "$(nh_of "$1" "$2")" = "$(ip -n "$TOPO_P-$3" -j link show eth0 | jq -r '.[0].address')" ]
+}
+
 TOPO_ENCAP_h1=kernel TOPO_ENCAP_h2=kernel
 scenario_build
-for vm in blue1 blue2; do
-	vm_exec "$vm" iperf3 -s >/dev/null 2>&1 &
+for vm in blue1:10.0.0.1 blue2:10.0.0.2; do
+	vm_exec "${vm%%:*}" python3 "$TOPO_DIR/sink.py" "${vm#*:}" 5301 "$TOPO_DIR/sink-${vm%%:*}.out" \
+		>>"$TOPO_DIR/sink.log" 2>&1 &
 	TOPO_PIDS+=($!)
-	wait_for 10 "iperf3 server in $vm" listening "$vm" || die "no iperf3 server in $vm"
+	wait_for 10 "byte sink in ${vm%%:*}" listening "${vm%%:*}" || die "no byte sink in ${vm%%:*}"
 done
 underlay_is h1 kernel && underlay_is h2 kernel || die "a program on the underlay with --encap kernel"
 round kernel kernel
@@ -95,4 +153,8 @@ restart h2 bpf
 round kernel bpf
 restart h1 bpf
 round bpf bpf
+# the agents learned each other's underlay MAC from the neighbour table
+wait_for 10 "h1's next hop for h2" nh_is h1 2 h2 || die "h1: tn_nh has '$(nh_of h1 2)' for h2"
+wait_for 10 "h2's next hop for h1" nh_is h2 1 h1 || die "h2: tn_nh has '$(nh_of h2 1)' for h1"
+say "* Next hops (tn_nh) from the neighbour tables: h1 -> h2 $(nh_of h1 2), h2 -> h1 $(nh_of h2 1)"
 echo "e2e overlay_backends: PASS"
