@@ -99,7 +99,8 @@ static const struct model_field host_fields[] = {
 static const struct model_field router_fields[] = {
     {"id", FT_ANY, FM_RO, false},	 {"tenant_id", FT_UUID, FM_CREATE, true},
     {"name", FT_NAME, FM_RW, false},	 {"description", FT_DESC, FM_RW, false},
-    {"routes", FT_ROUTES, FM_RW, false}, {NULL, FT_ANY, FM_RO, false},
+    {"routes", FT_ROUTES, FM_RW, false}, {"router_key", FT_ANY, FM_RO, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 /* The address is the subnet's gateway_ip, the MAC allocated in the

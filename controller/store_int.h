@@ -3,7 +3,8 @@
  * Tables (LMDB named databases) of the store:
  *   tenants, networks, subnets, ports, hosts, routers, router_interfaces
  *            id -> object (compact sorted JSON)
- *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id"
+ *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id",
+ *            "next_router_key"
  *            (8-byte big-endian), "admin_hash" (32 bytes), "store_id" (32 hex
  *            digits, store_id.c)
  *   uniq     uniqueness claims, e.g. "vni:42", "mac:<net>:<mac>",

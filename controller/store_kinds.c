@@ -596,6 +596,7 @@ static int kinds_router_prepare(struct store_txn *t, const char *id, const json_
 {
 	struct kinds_rifs *r;
 	json_t *tenant;
+	uint32_t n;
 	int rc;
 
 	if (!old) {
@@ -603,6 +604,11 @@ static int kinds_router_prepare(struct store_txn *t, const char *id, const json_
 		if (rc < 0)
 			return rc;
 		json_decref(tenant);
+		/* the router's number in the datapath, like a port's port_key */
+		rc = kinds_alloc(t, "next_router_key", UINT32_MAX, "", false, 0, &n);
+		if (rc < 0)
+			return rc;
+		json_object_set_new(obj, "router_key", json_integer(n));
 		kinds_default(obj, "name", json_string(""));
 		kinds_default(obj, "description", json_string(""));
 		kinds_default(obj, "routes", json_array());

@@ -126,7 +126,16 @@ static void test_interface_fields(void **state)
 	assert_int_equal(store_get(f->s, MODEL_ROUTER, R1, &o), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "name")), "r1");
 	assert_int_equal(json_array_size(json_object_get(o, "routes")), 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "router_key")), 1);
 	json_decref(o);
+	fixture_apply(f->s, STORE_OP_CREATE, MODEL_ROUTER, R2, "{\"tenant_id\":\"" T1 "\"}");
+	assert_int_equal(store_get(f->s, MODEL_ROUTER, R2, &o), 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "router_key")), 2);
+	json_decref(o);
+	assert_int_equal(fixture_try_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER, R2,
+					   "{\"router_key\":7}", &err),
+			 -EINVAL);
+	assert_string_equal(err.code, "read_only_field");
 	/* nothing of an interface changes after creation */
 	assert_int_equal(fixture_try_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER_INTERFACE, I1,
 					   "{\"subnet_id\":\"" S2 "\"}", &err),
