@@ -19,6 +19,7 @@
 #include <linux/magic.h>
 #include <linux/types.h>
 
+#include "abi_maps.h"
 #include "applier.h"
 #include "dropstats.h"
 #include "fakedp.h"
@@ -502,11 +503,6 @@ static int agent_metrics_monitor(struct agent *ag, struct prom *p)
 /* The tables' fill, the applier's state and the apply time. */
 static int agent_metrics_state(struct agent *ag, struct prom *p)
 {
-	static const char *const names[TN_MAP_MAX] = {
-	    [TN_MAP_LPORT] = "lport", [TN_MAP_FDB] = "fdb",		  [TN_MAP_ARP] = "arp",
-	    [TN_MAP_FLOOD] = "flood", [TN_MAP_PEER] = "peer",		  [TN_MAP_TUN_ALLOW] = "tun_allow",
-	    [TN_MAP_IFINDEX] = "ifindex", [TN_MAP_PORT_DROPS] = "port_drops",
-	};
 	uint64_t rows, errors, used, max;
 	int rc;
 
@@ -533,13 +529,17 @@ static int agent_metrics_state(struct agent *ag, struct prom *p)
 			       "Entries in each datapath table");
 	rc = rc ?: prom_family(p, "tenet_agent_map_max_entries", "gauge",
 			       "Capacity of each datapath table");
-	for (int m = 0; m < TN_MAP_MAX && rc == 0; m++) {
-		if (!names[m] || ag->maps.fd[m] < 0)
+	for (unsigned m = TN_MAP_FIRST; m < TN_MAP_MAX && rc == 0; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+
+		/* the hash tables: the arrays are always full */
+		if (ag->maps.fd[m] < 0 || (d->type != BPF_MAP_TYPE_HASH &&
+					   d->type != BPF_MAP_TYPE_PERCPU_HASH))
 			continue;
 		agent_map_fill(ag->maps.fd[m], &used, &max);
-		rc = prom_sample(p, "tenet_agent_map_entries", (double)used, "map", names[m], NULL);
+		rc = prom_sample(p, "tenet_agent_map_entries", (double)used, "map", d->name, NULL);
 		rc = rc ?: prom_sample(p, "tenet_agent_map_max_entries", (double)max, "map",
-				       names[m], NULL);
+				       d->name, NULL);
 	}
 	return rc;
 }

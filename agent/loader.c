@@ -38,6 +38,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "abi_maps.h"
 #include "fsutil.h"
 #include "log.h"
 #include "rtnl.h"
@@ -64,15 +65,6 @@ struct loader {
 	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
 	struct loader_att *att;	  /* attached ports */
 	size_t n_att;		  /* entries of att */
-};
-
-static const char *const loader_pins[] = {
-    [TN_MAP_LPORT] = TN_PIN_LPORT,     [TN_MAP_FDB] = TN_PIN_FDB,
-    [TN_MAP_ARP] = TN_PIN_ARP,	       [TN_MAP_FLOOD] = TN_PIN_FLOOD,
-    [TN_MAP_PEER] = TN_PIN_PEER,       [TN_MAP_TUN_ALLOW] = TN_PIN_TUN_ALLOW,
-    [TN_MAP_IFINDEX] = TN_PIN_IFINDEX, [TN_MAP_CONFIG] = TN_PIN_CONFIG,
-    [TN_MAP_STATS] = TN_PIN_STATS,     [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
-    [TN_MAP_PORT_DROPS] = TN_PIN_PORT_DROPS,
 };
 
 /* Mounts a bpffs at path unless one is there. */
@@ -163,6 +155,34 @@ static int loader_replace_stale_pins(struct loader *l)
 	return 0;
 }
 
+/* Checks every ABI map of the object against the table of abi_maps.c, so
+ * the BPF definitions and what user space assumes of them cannot drift
+ * apart. Returns 0, or -EPROTO naming the first difference. */
+static int loader_check_maps(const struct loader *l)
+{
+	for (unsigned m = TN_MAP_FIRST; m < TN_MAP_MAX; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj, d->pin);
+
+		if (!map) {
+			log_err("datapath lacks map name=%s", d->pin);
+			return -ENOENT;
+		}
+		if ((uint32_t)bpf_map__type(map) != d->type || bpf_map__key_size(map) != d->key_size ||
+		    bpf_map__value_size(map) != d->value_size ||
+		    bpf_map__max_entries(map) != d->max_entries || bpf_map__map_flags(map) != d->flags) {
+			log_err("datapath map differs from the ABI table name=%s type=%u/%u key=%u/%u "
+				"value=%u/%u max=%u/%u flags=%u/%u",
+				d->pin, bpf_map__type(map), d->type, bpf_map__key_size(map),
+				d->key_size, bpf_map__value_size(map), d->value_size,
+				bpf_map__max_entries(map), d->max_entries, bpf_map__map_flags(map),
+				d->flags);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
 /* Opens the skeleton with maps pinned in l->pin_dir and loads it. */
 static int loader_load(struct loader *l)
 {
@@ -184,7 +204,9 @@ static int loader_load(struct loader *l)
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
 			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
 	}
-	err = loader_pin_prog_arrays(l);
+	err = loader_check_maps(l);
+	if (!err)
+		err = loader_pin_prog_arrays(l);
 	if (!err)
 		err = loader_replace_stale_pins(l);
 	if (err)
@@ -196,19 +218,14 @@ static int loader_load(struct loader *l)
 			l->pin_dir, err);
 		return err;
 	}
-	for (size_t m = TN_MAP_LPORT; m < TN_MAP_MAX; m++) {
-		if (!bpf_object__find_map_by_name(l->skel->obj, loader_pins[m])) {
-			log_err("datapath lacks map name=%s", loader_pins[m]);
-			return -ENOENT;
-		}
-	}
 	log_info("datapath loaded pin_dir=%s maps=%s", l->pin_dir, l->fresh ? "new" : "reused");
 	return 0;
 }
 
 static int loader_map_fd(const struct loader *l, int map)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, loader_pins[map]);
+	const struct tn_map_desc *d = tn_map_desc((unsigned)map);
+	struct bpf_map *m = d ? bpf_object__find_map_by_name(l->skel->obj, d->pin) : NULL;
 
 	return m ? bpf_map__fd(m) : -1;
 }
@@ -224,7 +241,7 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps)
 		maps->fd[i] = -1;
 	if (!l)
 		return;
-	for (int m = TN_MAP_LPORT; m < TN_MAP_MAX; m++)
+	for (int m = TN_MAP_FIRST; m < TN_MAP_MAX; m++)
 		maps->fd[m] = loader_map_fd(l, m);
 }
 

@@ -31,7 +31,8 @@
 
 /*
  * Map identifiers, as carried in southbound rows. The controller compiles
- * rows for the maps marked "compiled"; the agent derives the others.
+ * rows for the maps marked "compiled"; the agent derives the others. Their
+ * shapes are described for user space once, in common/abi_maps.c.
  */
 enum tn_map_id {
 	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */

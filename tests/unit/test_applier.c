@@ -22,6 +22,7 @@
 #include "fixture_applier.h"
 #include <linux/types.h>
 
+#include "abi_maps.h"
 #include "applier.h"
 #include "tenet_abi.h"
 #include "wire.h"
@@ -90,17 +91,13 @@ static int fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	for (int i = 0; i < 16; i++)
-		f->maps.fd[i] = -1;
-	f->maps.fd[TN_MAP_LPORT] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_lport), 64);
-	f->maps.fd[TN_MAP_FDB] = map_new(BPF_MAP_TYPE_HASH, 12, sizeof(struct tn_fdb), 64);
-	f->maps.fd[TN_MAP_ARP] = map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_arp), 64);
-	f->maps.fd[TN_MAP_FLOOD] =
-	    map_new(BPF_MAP_TYPE_HASH, sizeof(struct tn_flood_key), sizeof(struct tn_flood), 64);
-	f->maps.fd[TN_MAP_PEER] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_peer), 64);
-	f->maps.fd[TN_MAP_TUN_ALLOW] =
-	    map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
-	f->maps.fd[TN_MAP_IFINDEX] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_ifport), 64);
+	for (unsigned m = 0; m < TN_MAP_MAX; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+
+		f->maps.fd[m] = -1;
+		if (tn_map_applied(m))
+			f->maps.fd[m] = map_new(d->type, d->key_size, d->value_size, 64);
+	}
 	f->maps.fd[TN_MAP_PORT_STATS] =
 	    map_new(BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct tn_port_stats), 64);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_applier.XXXXXX");
@@ -123,7 +120,7 @@ static int fx_teardown(void **state)
 	char tmp[160];
 
 	applier_destroy(&f->a);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < TN_MAP_MAX; i++)
 		if (f->maps.fd[i] >= 0)
 			close(f->maps.fd[i]);
 	unlink(f->rev_path);
