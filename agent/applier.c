@@ -572,6 +572,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	a->maps = *maps;
 	a->ncpus = libbpf_num_possible_cpus();
 	a->batch = 1; /* 0 means "dirty in no batch" */
+	a->rev_fd = -1;
 	if (ops)
 		a->ops = *ops;
 	a->rows = applier_keyed_new(applier_row_free);
@@ -606,6 +607,7 @@ void applier_destroy(struct applier **ap)
 	if (!ap || !*ap)
 		return;
 	a = *ap;
+	applier_rev_close(a);
 	free(a->rev_path);
 	zhashx_destroy(&a->rows); /* before the ports: rows name them */
 	applier_ports_free(a);
