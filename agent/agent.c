@@ -24,6 +24,7 @@
 #include "dropstats.h"
 #include "fakedp.h"
 #include "linkwatch.h"
+#include "nhwatch.h"
 #include "loader.h"
 #include "trace.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct agent {
 	struct tracer *tracer;	 /* trace copy of the datapath, NULL until asked */
 	struct monitor *monitor; /* drop monitor, NULL with a fake datapath */
 	struct linkwatch *links; /* interface names -> indexes */
+	struct nhwatch *nh;	 /* back end (b)'s next hops, NULL with (a) */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
 	struct event *ev_status; /* STATUS period (also activated on changes) */
@@ -352,7 +354,8 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	struct loader_config lc = {.host = cfg->host,
 				   .bpffs = cfg->bpffs,
 				   .tunnel_dev = cfg->tunnel_dev,
-				   .underlay = cfg->underlay};
+				   .underlay = cfg->underlay,
+				   .encap_bpf = cfg->encap_bpf};
 	struct applier_ops ops = {
 	    .resolve = agent_resolve, .port_changed = agent_port_changed, .arg = ag};
 	struct applier_maps maps;
@@ -382,6 +385,11 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	ag->links = linkwatch_new(base, agent_on_links, ag);
 	if (!ag->links)
 		return -EIO;
+	if (cfg->encap_bpf) {
+		ag->nh = nhwatch_new(base, maps.fd[TN_MAP_NH], loader_underlay_ifindex(ag->loader));
+		if (!ag->nh)
+			return -EIO;
+	}
 	if (agent_start_monitor(ag, base))
 		return -EIO;
 	ag->applier = applier_new(&maps, rev_path, !loader_fresh(ag->loader), &ops);
@@ -649,6 +657,7 @@ void agent_destroy(struct agent **ap)
 	sbclient_destroy(&ag->sb);
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
+	nhwatch_destroy(&ag->nh);
 	tracer_destroy(&ag->tracer);
 	monitor_destroy(&ag->monitor);
 	loader_destroy(&ag->loader);

@@ -2,7 +2,8 @@
  *
  * Attachment choice: TCX (kernel >= 6.6) links, each pinned at
  * <bpffs>/tenet/<host>/links/<ifname>; the tunnel device's link at
- * <bpffs>/tenet/<host>/tunnel/link, a path no port name can reach (interface
+ * <bpffs>/tenet/<host>/tunnel/link and, with back end (b), the underlay's at
+ * <bpffs>/tenet/<host>/underlay/link, paths no port name can reach (interface
  * names hold no '/'). A pinned link keeps the program
  * attached after the agent exits; a restarted agent reopens the pin and
  * bpf_link__update_program()s it to its freshly loaded program (the maps
@@ -58,9 +59,11 @@ struct loader {
 	char pin_dir[PATH_MAX];	  /* <bpffs>/tenet/<host> */
 	char links_dir[PATH_MAX]; /* <pin_dir>/links */
 	char tunnel_pin[PATH_MAX]; /* <pin_dir>/tunnel/link: the tunnel's link */
+	char underlay_pin[PATH_MAX];  /* <pin_dir>/underlay/link: back end (b)'s */
 	char tunnel_dev[IF_NAMESIZE]; /* the tunnel device: never a port */
 	char underlay[IF_NAMESIZE];   /* the underlay interface: never a port */
 	uint32_t tunnel_ifindex;      /* the tunnel device's index */
+	uint32_t underlay_ifindex;    /* the underlay's index */
 	bool fresh;		  /* maps created by this load */
 	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
 	struct loader_att *att;	  /* attached ports */
@@ -350,6 +353,27 @@ static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cf
 	return err;
 }
 
+/* Back end (b): attaches the decap program at the underlay's ingress;
+ * back end (a): removes the link a start with (b) left there. */
+static int loader_underlay(struct loader *l, bool encap_bpf)
+{
+	int err;
+
+	if (!encap_bpf) {
+		if (access(l->underlay_pin, F_OK) == 0) {
+			loader_unpin(l->underlay_pin);
+			log_info("underlay program detached dev=%s (back end a)", l->underlay);
+		}
+		return 0;
+	}
+	err = loader_link(l->skel->progs.tn_underlay_ingress, l->underlay_pin, l->underlay,
+			  l->underlay_ifindex);
+	if (!err)
+		log_info("underlay program attached dev=%s ifindex=%u (back end b)", l->underlay,
+			 l->underlay_ifindex);
+	return err;
+}
+
 /* Reads the underlay's MTU and address, sets up the tunnel, fills tn_config. */
 static int loader_configure(struct loader *l, const struct loader_config *cfg)
 {
@@ -360,12 +384,19 @@ static int loader_configure(struct loader *l, const struct loader_config *cfg)
 	err = rtnl_link_mtu(cfg->underlay, &mtu);
 	if (!err)
 		err = rtnl_link_ip4(cfg->underlay, &c.local_ip4);
-	if (err || mtu <= TN_OVERHEAD + 68) {
+	if (!err)
+		err = rtnl_link_mac(cfg->underlay, c.underlay_mac);
+	l->underlay_ifindex = if_nametoindex(cfg->underlay);
+	if (err || mtu <= TN_OVERHEAD + 68 || !l->underlay_ifindex) {
 		log_err("bad underlay iface=%s mtu=%u err=%d", cfg->underlay, mtu, err);
 		return err ? err : -EINVAL;
 	}
+	c.underlay_ifindex = l->underlay_ifindex;
+	c.flags = cfg->encap_bpf ? TN_CONFIG_F_ENCAP_BPF : 0;
 	l->port_mtu = mtu - TN_OVERHEAD;
 	err = loader_tunnel(l, cfg->tunnel_dev, &c);
+	if (!err)
+		err = loader_underlay(l, cfg->encap_bpf);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(loader_map_fd(l, TN_MAP_CONFIG), &zero, &c, BPF_ANY)) {
@@ -400,7 +431,9 @@ struct loader *loader_new(const struct loader_config *cfg)
 	    snprintf(l->links_dir, sizeof(l->links_dir), "%s/links", l->pin_dir) >=
 		(int)sizeof(l->links_dir) ||
 	    snprintf(l->tunnel_pin, sizeof(l->tunnel_pin), "%s/tunnel/link", l->pin_dir) >=
-		(int)sizeof(l->tunnel_pin)) {
+		(int)sizeof(l->tunnel_pin) ||
+	    snprintf(l->underlay_pin, sizeof(l->underlay_pin), "%s/underlay/link", l->pin_dir) >=
+		(int)sizeof(l->underlay_pin)) {
 		err = -ENAMETOOLONG;
 		goto out_free;
 	}
@@ -411,6 +444,8 @@ struct loader *loader_new(const struct loader_config *cfg)
 		err = fs_mkdir_p(l->links_dir, 0700);
 	if (!err)
 		err = fs_mkdir_parent(l->tunnel_pin, 0700);
+	if (!err)
+		err = fs_mkdir_parent(l->underlay_pin, 0700);
 	if (err) {
 		log_err("cannot prepare bpffs path=%s err=%d", l->links_dir, err);
 		goto out_free;
@@ -442,6 +477,11 @@ void loader_destroy(struct loader **lp)
 bool loader_fresh(const struct loader *l)
 {
 	return l && l->fresh;
+}
+
+uint32_t loader_underlay_ifindex(const struct loader *l)
+{
+	return l ? l->underlay_ifindex : 0;
 }
 
 uint32_t loader_port_mtu(const struct loader *l)
@@ -561,7 +601,7 @@ static int loader_rm_dir(const char *dir)
 
 int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 {
-	char dir[PATH_MAX], links[PATH_MAX + 8], kind[32];
+	char dir[PATH_MAX], links[PATH_MAX + 16], kind[32];
 	int err, e, e2;
 
 	if (!bpffs || !host || !loader_host_valid(host))
@@ -572,6 +612,9 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 	err = loader_rm_dir(links); /* unpinning a link detaches it */
 	snprintf(links, sizeof(links), "%s/tunnel", dir);
 	e2 = loader_rm_dir(links);
+	snprintf(links, sizeof(links), "%s/underlay", dir);
+	e = loader_rm_dir(links);
+	e2 = e2 ? e2 : e;
 	e = loader_rm_dir(dir);
 	err = err ? err : e2 ? e2 : e;
 	snprintf(dir, sizeof(dir), "%s/tenet", bpffs);

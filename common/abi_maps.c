@@ -39,6 +39,8 @@ static const struct tn_map_desc tn_maps[TN_MAP_MAX] = {
 	   struct tn_port_stats, TN_MAX_PORT_SLOTS, 0, TN_MAP_ROLE_DATAPATH),
     TN_MAP(TN_MAP_PORT_DROPS, TN_PIN_PORT_DROPS, "port_drops", BPF_MAP_TYPE_PERCPU_HASH,
 	   struct tn_port_drop_key, __u64, TN_MAX_PORT_DROP_ROWS, 0, TN_MAP_ROLE_DATAPATH),
+    TN_MAP(TN_MAP_NH, TN_PIN_NH, "nh", BPF_MAP_TYPE_HASH, struct tn_nh_key, struct tn_nh,
+	   TN_MAX_PEERS, 0, TN_MAP_ROLE_AGENT),
 };
 
 const struct tn_map_desc *tn_map_desc(unsigned id)
