@@ -221,6 +221,9 @@ topo_cleanup() {
 		rc=1
 		[ "${TOPO_NO_LOGS:-0}" != 1 ] && topo_dump_logs
 	fi
+	# whatever a test started inside a namespace and lost track of (a
+	# background job whose shell was killed, a daemon) goes with it
+	t_netns_reap "${TOPO_NS[@]}"
 	for ns in "${TOPO_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done

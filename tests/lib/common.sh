@@ -170,6 +170,27 @@ t_finish() {
 	echo "$1: PASS"
 }
 
+# t_netns_reap NS...: ends every process still inside the namespaces
+# (SIGTERM, then SIGKILL for what is left after 2 s).
+t_netns_reap() {
+	local ns pids i
+	for ns in "$@"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+	done
+	for i in $(seq 20); do
+		pids=""
+		for ns in "$@"; do pids+=$(ip netns pids "$ns" 2>/dev/null); done
+		[ -z "$pids" ] && return 0
+		sleep 0.1
+	done
+	for ns in "$@"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+	done
+	return 0
+}
+
 t_cleanup() {
 	local rc=$? pid ns f
 	trap '' INT TERM
@@ -179,6 +200,7 @@ t_cleanup() {
 	for pid in "${T_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
 	for pid in "${T_PIDS[@]}"; do t_stop "$pid"; done
 	wait 2>/dev/null
+	t_netns_reap "${T_NETNS[@]}"
 	for ns in "${T_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	if [ -n "$TMP" ]; then
 		[ "$rc" = 0 ] && ! t_sanitizer_clean "$TMP"/*.log && rc=1
