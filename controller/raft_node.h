@@ -8,10 +8,14 @@
  * an eventfd that the main loop watches. Every callback given here runs on
  * the main thread.
  *
- * The state machine is the store (store_apply_entry): each committed entry
- * is applied on the Raft thread in one LMDB write transaction recording its
- * index. After entries were applied, on_applied (raft_node_set_on_applied)
- * runs on the main thread, on every node - leader or not.
+ * The state machine is the store: each committed entry is pushed into the
+ * apply pipeline (raft_pipe.h), whose thread applies entries in batches,
+ * one LMDB write transaction each, recording their indexes, while the Raft
+ * thread goes on with the next entries. An answer (a write's result, a
+ * barrier, a membership change) reaches the main thread only after every
+ * entry applied before it is committed. After entries were committed,
+ * on_applied (raft_node_set_on_applied) runs on the main thread, on every
+ * node - leader or not.
  *
  * Entries: an 8-byte header ("TNC1" + big-endian u32 command length), the
  * msgpack command (store_cmd_encode), zero padding to a multiple of 8.
