@@ -215,11 +215,11 @@ static void test_pipe_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pipe_applies_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe_skips_replays, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe_destroy_commits_queue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe_snapshot_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pipe_bad_args, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_applies_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_skips_replays, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_destroy_commits_queue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_snapshot_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_bad_args, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
