@@ -19,10 +19,12 @@
 #include <linux/magic.h>
 #include <linux/types.h>
 
+#include "abi_maps.h"
 #include "applier.h"
 #include "dropstats.h"
 #include "fakedp.h"
 #include "linkwatch.h"
+#include "nhwatch.h"
 #include "loader.h"
 #include "trace.h"
 #include "log.h"
@@ -39,6 +41,7 @@ struct agent {
 	struct tracer *tracer;	 /* trace copy of the datapath, NULL until asked */
 	struct monitor *monitor; /* drop monitor, NULL with a fake datapath */
 	struct linkwatch *links; /* interface names -> indexes */
+	struct nhwatch *nh;	 /* back end (b)'s next hops, NULL with (a) */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
 	struct event *ev_status; /* STATUS period (also activated on changes) */
@@ -351,7 +354,8 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	struct loader_config lc = {.host = cfg->host,
 				   .bpffs = cfg->bpffs,
 				   .tunnel_dev = cfg->tunnel_dev,
-				   .underlay = cfg->underlay};
+				   .underlay = cfg->underlay,
+				   .encap_bpf = cfg->encap_bpf};
 	struct applier_ops ops = {
 	    .resolve = agent_resolve, .port_changed = agent_port_changed, .arg = ag};
 	struct applier_maps maps;
@@ -381,6 +385,11 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 	ag->links = linkwatch_new(base, agent_on_links, ag);
 	if (!ag->links)
 		return -EIO;
+	if (cfg->encap_bpf) {
+		ag->nh = nhwatch_new(base, maps.fd[TN_MAP_NH], loader_underlay_ifindex(ag->loader));
+		if (!ag->nh)
+			return -EIO;
+	}
 	if (agent_start_monitor(ag, base))
 		return -EIO;
 	ag->applier = applier_new(&maps, rev_path, !loader_fresh(ag->loader), &ops);
@@ -502,11 +511,6 @@ static int agent_metrics_monitor(struct agent *ag, struct prom *p)
 /* The tables' fill, the applier's state and the apply time. */
 static int agent_metrics_state(struct agent *ag, struct prom *p)
 {
-	static const char *const names[TN_MAP_MAX] = {
-	    [TN_MAP_LPORT] = "lport", [TN_MAP_FDB] = "fdb",		  [TN_MAP_ARP] = "arp",
-	    [TN_MAP_FLOOD] = "flood", [TN_MAP_PEER] = "peer",		  [TN_MAP_TUN_ALLOW] = "tun_allow",
-	    [TN_MAP_IFINDEX] = "ifindex", [TN_MAP_PORT_DROPS] = "port_drops",
-	};
 	uint64_t rows, errors, used, max;
 	int rc;
 
@@ -533,13 +537,17 @@ static int agent_metrics_state(struct agent *ag, struct prom *p)
 			       "Entries in each datapath table");
 	rc = rc ?: prom_family(p, "tenet_agent_map_max_entries", "gauge",
 			       "Capacity of each datapath table");
-	for (int m = 0; m < TN_MAP_MAX && rc == 0; m++) {
-		if (!names[m] || ag->maps.fd[m] < 0)
+	for (unsigned m = TN_MAP_FIRST; m < TN_MAP_MAX && rc == 0; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+
+		/* the hash tables: the arrays are always full */
+		if (ag->maps.fd[m] < 0 || (d->type != BPF_MAP_TYPE_HASH &&
+					   d->type != BPF_MAP_TYPE_PERCPU_HASH))
 			continue;
 		agent_map_fill(ag->maps.fd[m], &used, &max);
-		rc = prom_sample(p, "tenet_agent_map_entries", (double)used, "map", names[m], NULL);
+		rc = prom_sample(p, "tenet_agent_map_entries", (double)used, "map", d->name, NULL);
 		rc = rc ?: prom_sample(p, "tenet_agent_map_max_entries", (double)max, "map",
-				       names[m], NULL);
+				       d->name, NULL);
 	}
 	return rc;
 }
@@ -649,6 +657,7 @@ void agent_destroy(struct agent **ap)
 	sbclient_destroy(&ag->sb);
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
+	nhwatch_destroy(&ag->nh);
 	tracer_destroy(&ag->tracer);
 	monitor_destroy(&ag->monitor);
 	loader_destroy(&ag->loader);

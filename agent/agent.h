@@ -27,6 +27,7 @@ struct agent_config {
 	zcert_t *cert;		/* own CURVE certificate with secret key */
 	const char *underlay;	/* underlay interface */
 	const char *tunnel_dev; /* vxlan device name */
+	bool encap_bpf;		/* back end (b): VXLAN encap and decap in BPF (loader.h) */
 	const char *bpffs;	/* bpffs mount point */
 	const char *state_dir;	/* where <host>.rev lives */
 	bool fake_datapath;	/* maps only, unpinned: no programs, no tunnel

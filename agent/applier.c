@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include <sodium.h>
 
+#include "abi_maps.h"
 #include "log.h"
 
 /* Hash of a struct applier_key (SipHash; the rows come from the controller,
@@ -83,11 +84,6 @@ static struct applier_key applier_row_key(const struct wire_rowref *r)
 
 	memcpy(k.key, r->key, r->key_len);
 	return k;
-}
-
-static bool applier_map_compiled(uint8_t map)
-{
-	return map >= TN_MAP_LPORT && map <= TN_MAP_TUN_ALLOW;
 }
 
 /* FDB/FLOOD rows whose values hold derived fields, kept in memory (LPORT
@@ -296,7 +292,7 @@ static int applier_validate(const struct wire_rowref *rows, size_t n, bool snaps
 	for (size_t i = 0; i < n; i++) {
 		const struct wire_rowref *r = &rows[i];
 
-		if (!applier_map_compiled(r->map) || !wire_rowref_valid(r) ||
+		if (!tn_map_compiled(r->map) || !wire_rowref_valid(r) ||
 		    (snapshot && r->op != WIRE_OP_UPSERT)) {
 			log_warn("invalid row refused index=%zu map=%u op=%u", i, r->map, r->op);
 			return -EINVAL;
@@ -326,10 +322,11 @@ struct applier_old_keys {
  * fresh datapath that is one call per map. Returns 0 or -errno. */
 static int applier_collect_keys(struct applier *a, struct applier_old_keys *old)
 {
-	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
+	for (uint8_t m = TN_MAP_FIRST; m < TN_MAP_MAX; m++) {
 		uint16_t kl;
 
-		wire_map_sizes(m, &kl, NULL);
+		if (!wire_map_sizes(m, &kl, NULL))
+			continue; /* not compiled */
 		old[m].n = applier_map_keys(a->maps.fd[m], kl, &old[m].keys);
 		if (old[m].n < 0)
 			return (int)old[m].n;
@@ -348,11 +345,11 @@ static int applier_delete_stale(struct applier *a, const struct wire_rowref *row
 	const struct wire_rowref *pp = &probe;
 	int err = 0;
 
-	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m) && !err; m++) {
+	for (uint8_t m = TN_MAP_FIRST; m < TN_MAP_MAX && !err; m++) {
 		uint16_t kl;
 		size_t ns = 0;
 
-		if (old[m].n <= 0)
+		if (old[m].n <= 0) /* and every map not compiled */
 			continue;
 		if (!sorted && n) {
 			sorted = malloc(n * sizeof(*sorted));
@@ -378,7 +375,7 @@ static int applier_delete_stale(struct applier *a, const struct wire_rowref *row
 			err = -EIO;
 	}
 	free(sorted);
-	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++) {
+	for (uint8_t m = TN_MAP_FIRST; m < TN_MAP_MAX; m++) {
 		free(old[m].keys);
 		old[m].keys = NULL;
 	}
@@ -406,7 +403,7 @@ static int applier_untrack_all(struct applier *a)
 /* Tracks a snapshot's rows and writes them, deleting what it lacks. */
 static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
-	struct applier_old_keys old[TN_MAP_TUN_ALLOW + 1] = {0};
+	struct applier_old_keys old[TN_MAP_MAX] = {0};
 	int err;
 
 	err = applier_collect_keys(a, old);
@@ -418,7 +415,7 @@ static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *ro
 		err = applier_write_rows(a, rows, n);
 	if (!err)
 		err = applier_delete_stale(a, rows, n, old);
-	for (uint8_t m = TN_MAP_LPORT; applier_map_compiled(m); m++)
+	for (uint8_t m = TN_MAP_FIRST; m < TN_MAP_MAX; m++)
 		free(old[m].keys); /* NULL when applier_delete_stale ran */
 	return err;
 }
@@ -563,9 +560,9 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 
 	if (!maps)
 		return NULL;
-	for (int m = TN_MAP_LPORT; m <= TN_MAP_IFINDEX; m++) {
-		if (maps->fd[m] < 0) {
-			log_err("applier needs map map=%d", m);
+	for (unsigned m = TN_MAP_FIRST; m < TN_MAP_MAX; m++) {
+		if (tn_map_applied(m) && maps->fd[m] < 0) {
+			log_err("applier needs map map=%s", tn_map_desc(m)->name);
 			return NULL;
 		}
 	}
@@ -575,6 +572,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	a->maps = *maps;
 	a->ncpus = libbpf_num_possible_cpus();
 	a->batch = 1; /* 0 means "dirty in no batch" */
+	a->rev_fd = -1;
 	if (ops)
 		a->ops = *ops;
 	a->rows = applier_keyed_new(applier_row_free);
@@ -609,6 +607,7 @@ void applier_destroy(struct applier **ap)
 	if (!ap || !*ap)
 		return;
 	a = *ap;
+	applier_rev_close(a);
 	free(a->rev_path);
 	zhashx_destroy(&a->rows); /* before the ports: rows name them */
 	applier_ports_free(a);

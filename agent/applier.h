@@ -30,16 +30,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/types.h>
+
+#include "tenet_abi.h"
 #include "wire.h"
 
 struct applier;
 
 /* Map file descriptors, indexed by enum tn_map_id; -1 for maps the applier
- * must not touch. Compiled maps and TN_MAP_IFINDEX are required; PORT_STATS
+ * must not touch. The maps it writes (tn_map_applied: compiled and derived)
+ * are required; PORT_STATS
  * (the per-CPU array of port counters) is optional: a slot's counters are
  * zeroed in it when the slot is given out. Borrowed. */
 struct applier_maps {
-	int fd[16]; /* fd[TN_MAP_*], >= TN_MAP_MAX unused */
+	int fd[TN_MAP_MAX]; /* fd[TN_MAP_*]; fd[0] unused */
 };
 
 /* Callbacks into the rest of the agent. */

@@ -19,6 +19,8 @@
 #ifndef TENET_AGENT_APPLIER_INT_H
 #define TENET_AGENT_APPLIER_INT_H
 
+#include <sys/types.h>
+
 #include <czmq.h>
 
 #include "applier.h"
@@ -63,6 +65,8 @@ struct applier {
 	struct applier_maps maps;	      /* borrowed map fds */
 	struct applier_ops ops;		      /* callbacks */
 	char *rev_path;			      /* revision state file, NULL = none */
+	int rev_fd;			      /* rev_path open for writing, or -1 */
+	off_t rev_len;			      /* its size while open */
 	uint64_t rev;			      /* applied revision */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* controller store rev is from, "" unknown */
 	zhashx_t *rows;			      /* struct applier_key -> struct applier_row (owned) */
@@ -196,13 +200,19 @@ int applier_delete_keys(struct applier *a, uint8_t map, const uint8_t *keys, siz
 
 /* applier_rev.c */
 
-/* Records rev (and store_id) in the state file, by rename. Returns 0 or
+/* Records rev (and store_id) in the state file, rewritten in place (not
+ * synced: it must outlive the process, not the machine). Returns 0 or
  * -errno (logged with the file and the error name, counted in
- * rev_save_errors). a->rev is rev either way. */
+ * rev_save_errors; the file is reopened at the next save). a->rev is rev
+ * either way. */
 int applier_rev_save(struct applier *a, uint64_t rev);
 
-/* Reads "REV[ STORE_ID]" from path into *rev and store_id ("" if the file
- * has none or is absent: rev 0). */
+/* Closes the state file's descriptor, if open. */
+void applier_rev_close(struct applier *a);
+
+/* Reads "REV[ STORE_ID]\n" from the first line of path into *rev and
+ * store_id ("" if the file has none; rev 0 if it is absent or its first
+ * line is not a record). */
 void applier_rev_load(const char *path, uint64_t *rev, char store_id[WIRE_STORE_ID_LEN + 1]);
 
 #endif

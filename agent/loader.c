@@ -2,7 +2,8 @@
  *
  * Attachment choice: TCX (kernel >= 6.6) links, each pinned at
  * <bpffs>/tenet/<host>/links/<ifname>; the tunnel device's link at
- * <bpffs>/tenet/<host>/tunnel/link, a path no port name can reach (interface
+ * <bpffs>/tenet/<host>/tunnel/link and, with back end (b), the underlay's at
+ * <bpffs>/tenet/<host>/underlay/link, paths no port name can reach (interface
  * names hold no '/'). A pinned link keeps the program
  * attached after the agent exits; a restarted agent reopens the pin and
  * bpf_link__update_program()s it to its freshly loaded program (the maps
@@ -38,6 +39,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "abi_maps.h"
 #include "fsutil.h"
 #include "log.h"
 #include "rtnl.h"
@@ -57,22 +59,15 @@ struct loader {
 	char pin_dir[PATH_MAX];	  /* <bpffs>/tenet/<host> */
 	char links_dir[PATH_MAX]; /* <pin_dir>/links */
 	char tunnel_pin[PATH_MAX]; /* <pin_dir>/tunnel/link: the tunnel's link */
+	char underlay_pin[PATH_MAX];  /* <pin_dir>/underlay/link: back end (b)'s */
 	char tunnel_dev[IF_NAMESIZE]; /* the tunnel device: never a port */
 	char underlay[IF_NAMESIZE];   /* the underlay interface: never a port */
 	uint32_t tunnel_ifindex;      /* the tunnel device's index */
+	uint32_t underlay_ifindex;    /* the underlay's index */
 	bool fresh;		  /* maps created by this load */
 	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
 	struct loader_att *att;	  /* attached ports */
 	size_t n_att;		  /* entries of att */
-};
-
-static const char *const loader_pins[] = {
-    [TN_MAP_LPORT] = TN_PIN_LPORT,     [TN_MAP_FDB] = TN_PIN_FDB,
-    [TN_MAP_ARP] = TN_PIN_ARP,	       [TN_MAP_FLOOD] = TN_PIN_FLOOD,
-    [TN_MAP_PEER] = TN_PIN_PEER,       [TN_MAP_TUN_ALLOW] = TN_PIN_TUN_ALLOW,
-    [TN_MAP_IFINDEX] = TN_PIN_IFINDEX, [TN_MAP_CONFIG] = TN_PIN_CONFIG,
-    [TN_MAP_STATS] = TN_PIN_STATS,     [TN_MAP_PORT_STATS] = TN_PIN_PORT_STATS,
-    [TN_MAP_PORT_DROPS] = TN_PIN_PORT_DROPS,
 };
 
 /* Mounts a bpffs at path unless one is there. */
@@ -163,6 +158,34 @@ static int loader_replace_stale_pins(struct loader *l)
 	return 0;
 }
 
+/* Checks every ABI map of the object against the table of abi_maps.c, so
+ * the BPF definitions and what user space assumes of them cannot drift
+ * apart. Returns 0, or -EPROTO naming the first difference. */
+static int loader_check_maps(const struct loader *l)
+{
+	for (unsigned m = TN_MAP_FIRST; m < TN_MAP_MAX; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj, d->pin);
+
+		if (!map) {
+			log_err("datapath lacks map name=%s", d->pin);
+			return -ENOENT;
+		}
+		if ((uint32_t)bpf_map__type(map) != d->type || bpf_map__key_size(map) != d->key_size ||
+		    bpf_map__value_size(map) != d->value_size ||
+		    bpf_map__max_entries(map) != d->max_entries || bpf_map__map_flags(map) != d->flags) {
+			log_err("datapath map differs from the ABI table name=%s type=%u/%u key=%u/%u "
+				"value=%u/%u max=%u/%u flags=%u/%u",
+				d->pin, bpf_map__type(map), d->type, bpf_map__key_size(map),
+				d->key_size, bpf_map__value_size(map), d->value_size,
+				bpf_map__max_entries(map), d->max_entries, bpf_map__map_flags(map),
+				d->flags);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
 /* Opens the skeleton with maps pinned in l->pin_dir and loads it. */
 static int loader_load(struct loader *l)
 {
@@ -184,7 +207,9 @@ static int loader_load(struct loader *l)
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
 			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
 	}
-	err = loader_pin_prog_arrays(l);
+	err = loader_check_maps(l);
+	if (!err)
+		err = loader_pin_prog_arrays(l);
 	if (!err)
 		err = loader_replace_stale_pins(l);
 	if (err)
@@ -196,19 +221,14 @@ static int loader_load(struct loader *l)
 			l->pin_dir, err);
 		return err;
 	}
-	for (size_t m = TN_MAP_LPORT; m < TN_MAP_MAX; m++) {
-		if (!bpf_object__find_map_by_name(l->skel->obj, loader_pins[m])) {
-			log_err("datapath lacks map name=%s", loader_pins[m]);
-			return -ENOENT;
-		}
-	}
 	log_info("datapath loaded pin_dir=%s maps=%s", l->pin_dir, l->fresh ? "new" : "reused");
 	return 0;
 }
 
 static int loader_map_fd(const struct loader *l, int map)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(l->skel->obj, loader_pins[map]);
+	const struct tn_map_desc *d = tn_map_desc((unsigned)map);
+	struct bpf_map *m = d ? bpf_object__find_map_by_name(l->skel->obj, d->pin) : NULL;
 
 	return m ? bpf_map__fd(m) : -1;
 }
@@ -224,7 +244,7 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps)
 		maps->fd[i] = -1;
 	if (!l)
 		return;
-	for (int m = TN_MAP_LPORT; m < TN_MAP_MAX; m++)
+	for (int m = TN_MAP_FIRST; m < TN_MAP_MAX; m++)
 		maps->fd[m] = loader_map_fd(l, m);
 }
 
@@ -333,6 +353,27 @@ static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cf
 	return err;
 }
 
+/* Back end (b): attaches the decap program at the underlay's ingress;
+ * back end (a): removes the link a start with (b) left there. */
+static int loader_underlay(struct loader *l, bool encap_bpf)
+{
+	int err;
+
+	if (!encap_bpf) {
+		if (access(l->underlay_pin, F_OK) == 0) {
+			loader_unpin(l->underlay_pin);
+			log_info("underlay program detached dev=%s (back end a)", l->underlay);
+		}
+		return 0;
+	}
+	err = loader_link(l->skel->progs.tn_underlay_ingress, l->underlay_pin, l->underlay,
+			  l->underlay_ifindex);
+	if (!err)
+		log_info("underlay program attached dev=%s ifindex=%u (back end b)", l->underlay,
+			 l->underlay_ifindex);
+	return err;
+}
+
 /* Reads the underlay's MTU and address, sets up the tunnel, fills tn_config. */
 static int loader_configure(struct loader *l, const struct loader_config *cfg)
 {
@@ -343,12 +384,19 @@ static int loader_configure(struct loader *l, const struct loader_config *cfg)
 	err = rtnl_link_mtu(cfg->underlay, &mtu);
 	if (!err)
 		err = rtnl_link_ip4(cfg->underlay, &c.local_ip4);
-	if (err || mtu <= TN_OVERHEAD + 68) {
+	if (!err)
+		err = rtnl_link_mac(cfg->underlay, c.underlay_mac);
+	l->underlay_ifindex = if_nametoindex(cfg->underlay);
+	if (err || mtu <= TN_OVERHEAD + 68 || !l->underlay_ifindex) {
 		log_err("bad underlay iface=%s mtu=%u err=%d", cfg->underlay, mtu, err);
 		return err ? err : -EINVAL;
 	}
+	c.underlay_ifindex = l->underlay_ifindex;
+	c.flags = cfg->encap_bpf ? TN_CONFIG_F_ENCAP_BPF : 0;
 	l->port_mtu = mtu - TN_OVERHEAD;
 	err = loader_tunnel(l, cfg->tunnel_dev, &c);
+	if (!err)
+		err = loader_underlay(l, cfg->encap_bpf);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(loader_map_fd(l, TN_MAP_CONFIG), &zero, &c, BPF_ANY)) {
@@ -383,7 +431,9 @@ struct loader *loader_new(const struct loader_config *cfg)
 	    snprintf(l->links_dir, sizeof(l->links_dir), "%s/links", l->pin_dir) >=
 		(int)sizeof(l->links_dir) ||
 	    snprintf(l->tunnel_pin, sizeof(l->tunnel_pin), "%s/tunnel/link", l->pin_dir) >=
-		(int)sizeof(l->tunnel_pin)) {
+		(int)sizeof(l->tunnel_pin) ||
+	    snprintf(l->underlay_pin, sizeof(l->underlay_pin), "%s/underlay/link", l->pin_dir) >=
+		(int)sizeof(l->underlay_pin)) {
 		err = -ENAMETOOLONG;
 		goto out_free;
 	}
@@ -394,6 +444,8 @@ struct loader *loader_new(const struct loader_config *cfg)
 		err = fs_mkdir_p(l->links_dir, 0700);
 	if (!err)
 		err = fs_mkdir_parent(l->tunnel_pin, 0700);
+	if (!err)
+		err = fs_mkdir_parent(l->underlay_pin, 0700);
 	if (err) {
 		log_err("cannot prepare bpffs path=%s err=%d", l->links_dir, err);
 		goto out_free;
@@ -425,6 +477,11 @@ void loader_destroy(struct loader **lp)
 bool loader_fresh(const struct loader *l)
 {
 	return l && l->fresh;
+}
+
+uint32_t loader_underlay_ifindex(const struct loader *l)
+{
+	return l ? l->underlay_ifindex : 0;
 }
 
 uint32_t loader_port_mtu(const struct loader *l)
@@ -544,7 +601,7 @@ static int loader_rm_dir(const char *dir)
 
 int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 {
-	char dir[PATH_MAX], links[PATH_MAX + 8], kind[32];
+	char dir[PATH_MAX], links[PATH_MAX + 16], kind[32];
 	int err, e, e2;
 
 	if (!bpffs || !host || !loader_host_valid(host))
@@ -555,6 +612,9 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 	err = loader_rm_dir(links); /* unpinning a link detaches it */
 	snprintf(links, sizeof(links), "%s/tunnel", dir);
 	e2 = loader_rm_dir(links);
+	snprintf(links, sizeof(links), "%s/underlay", dir);
+	e = loader_rm_dir(links);
+	e2 = e2 ? e2 : e;
 	e = loader_rm_dir(dir);
 	err = err ? err : e2 ? e2 : e;
 	snprintf(dir, sizeof(dir), "%s/tenet", bpffs);

@@ -23,11 +23,15 @@ struct loader_config {
 	const char *bpffs;	/* bpffs mount point, e.g. /sys/fs/bpf */
 	const char *tunnel_dev; /* collect_md vxlan device name, e.g. tenet0 */
 	const char *underlay;	/* underlay interface: MTU and local IPv4 */
+	bool encap_bpf;		/* back end (b): encap and decap in BPF (else (a)) */
 };
 
 /* Mounts bpffs if needed, loads the datapath (reusing pinned maps), creates
  * and configures the tunnel device, fills tn_config and attaches the tunnel
- * program. Returns NULL on failure (logged); whatever was pinned or created
+ * program; with encap_bpf also the underlay program (its link pinned at
+ * .../underlay/link), without it an underlay link left by an earlier start
+ * with back end (b) is removed: the back end follows the flag on every
+ * start, the pinned maps stay. Returns NULL on failure (logged); whatever was pinned or created
  * stays (loader_remove cleans up). A host name that is empty, holds '/' or
  * starts with '.' (".", "..") is refused: NULL with errno EINVAL. */
 struct loader *loader_new(const struct loader_config *cfg);
@@ -66,10 +70,14 @@ int loader_detach_port(struct loader *l, const char *ifname);
 /* True if ifname is attached, by this loader, at ifindex. */
 bool loader_port_attached(const struct loader *l, const char *ifname, uint32_t ifindex);
 
+/* The underlay interface's index (0 without a loader). */
+uint32_t loader_underlay_ifindex(const struct loader *l);
+
 /* Underlay MTU - TN_OVERHEAD: the MTU of the tunnel device and the ports. */
 uint32_t loader_port_mtu(const struct loader *l);
 
-/* Undoes a host's datapath: unpins every link (detaching the programs),
+/* Undoes a host's datapath: unpins every link (ports, tunnel and underlay:
+ * detaching the programs),
  * removes the pinned maps and the pin directory, and deletes the tunnel
  * device if it is a vxlan device (tunnel_dev NULL: no device is touched).
  * Missing pieces are skipped. Returns 0 or

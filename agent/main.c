@@ -2,6 +2,7 @@
  *
  *   tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]
  *               --key FILE --underlay IFACE [--tunnel-dev tenet0]
+ *               [--encap kernel|bpf]
  *               [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]
  *   tenet-agent ... --fake-datapath: no datapath, rows go to private maps
  *               (scale benchmarks; --underlay not needed; see fakedp.h)
@@ -68,6 +69,7 @@ struct main_opts {
 	const char *state_dir;	    /* --state-dir */
 	const char *genkey;	    /* --genkey FILE */
 	const char *metrics;	    /* --metrics IP:PORT or "off"; NULL: the default */
+	const char *encap;	    /* --encap kernel|bpf */
 	int log_level;		    /* --log-level */
 	bool remove;		    /* --remove */
 	bool fake_datapath;	    /* --fake-datapath (benchmarks) */
@@ -80,6 +82,7 @@ static void main_usage(FILE *f)
 	    f,
 	    "usage: tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]\n"
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
+	    "                   [--encap kernel|bpf]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
 	    "                   [--metrics " METRICS_DEFAULT_LISTEN "|IP:PORT|off]\n"
 	    "       tenet-agent --genkey FILE [--force]\n"
@@ -91,7 +94,11 @@ static void main_usage(FILE *f)
 	    "  LIST: the controllers, comma-separated, each tcp://IP:PORT or\n"
 	    "        tcp://IP:PORT@KEY (KEY: that node's public key, Z85); entries\n"
 	    "        without @KEY use --controller-key. One node at a time; the next\n"
-	    "        one (round-robin) when it is silent for 3 s or behind the agent.\n");
+	    "        one (round-robin) when it is silent for 3 s or behind the agent.\n"
+	    "  --encap: the VXLAN back end. kernel (default): the collect_md vxlan device\n"
+	    "        encapsulates (a); bpf: the datapath encapsulates unicast IPv4 and\n"
+	    "        decapsulates at the underlay's tc ingress (b), the vxlan device\n"
+	    "        taking the rest. Hosts on either interoperate; a restart may switch.\n");
 }
 
 /* Options taking a string, by getopt value (1..): where it goes. */
@@ -107,6 +114,7 @@ static const size_t main_str_opts[] = {
     offsetof(struct main_opts, state_dir),
     offsetof(struct main_opts, genkey),
     offsetof(struct main_opts, metrics),
+    offsetof(struct main_opts, encap),
 };
 
 static int main_parse(int argc, char **argv, struct main_opts *o)
@@ -122,6 +130,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"state-dir", required_argument, NULL, 8},
 	    {"genkey", required_argument, NULL, 9},
 	    {"metrics", required_argument, NULL, 10},
+	    {"encap", required_argument, NULL, 11},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
@@ -167,6 +176,10 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->metrics && strcmp(o->metrics, "off") != 0 && !metrics_listen_valid(o->metrics)) {
 		fprintf(stderr, "tenet-agent: bad --metrics %s (IPv4:PORT or off)\n", o->metrics);
+		return -EINVAL;
+	}
+	if (o->encap && strcmp(o->encap, "kernel") != 0 && strcmp(o->encap, "bpf") != 0) {
+		fprintf(stderr, "tenet-agent: bad --encap %s (kernel or bpf)\n", o->encap);
 		return -EINVAL;
 	}
 	if (optind != argc || o->genkey)
@@ -422,6 +435,7 @@ static int main_run(const struct main_opts *o)
 				   .endpoint = o->controller,
 				   .underlay = o->underlay,
 				   .tunnel_dev = o->tunnel_dev,
+				   .encap_bpf = o->encap && strcmp(o->encap, "bpf") == 0,
 				   .bpffs = o->bpffs,
 				   .state_dir = o->state_dir,
 				   .fake_datapath = o->fake_datapath,

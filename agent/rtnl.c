@@ -236,6 +236,25 @@ int rtnl_link_ip4(const char *name, uint32_t *ip4)
 	return err;
 }
 
+int rtnl_link_mac(const char *name, uint8_t mac[6])
+{
+	struct ifreq ifr = {0};
+	int fd, err = 0;
+
+	if (!name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
 int rtnl_link_disable_ipv6(const char *name)
 {
 	char path[96];

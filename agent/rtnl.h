@@ -37,6 +37,10 @@ int rtnl_link_mtu(const char *name, uint32_t *mtu);
  * -EADDRNOTAVAIL if it has none, or -errno. */
 int rtnl_link_ip4(const char *name, uint32_t *ip4);
 
+/* Reads name's link-layer (Ethernet) address into mac[6]. Returns 0 or
+ * -errno (-ENODEV if absent). */
+int rtnl_link_mac(const char *name, uint8_t mac[6]);
+
 /* Reads the kind ("vxlan", "veth", ...) of interface name into kind[size].
  * Returns 0 (kind is "" for a device without one), -ENODEV, or -errno. */
 int rtnl_link_kind(const char *name, char *kind, size_t size);

@@ -19,6 +19,12 @@
  * The bench_op_* programs each do one of the datapath's building blocks
  * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
  * hash lookup + counter update like tn_port_count, and a tail call.
+ *
+ * bench_gso_count is not a datapath figure: bench/gsocount attaches it to a
+ * live interface's tc ingress (overlay.sh: where a wire-like underlay must
+ * segment, and where GRO must aggregate) and it counts the skbs that pass,
+ * those carrying more than one segment, and all their segments (from
+ * gso_size where a decapsulation left gso_segs 0 for the stack to recount).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -126,6 +132,51 @@ int bench_op_tail(struct __sk_buff *skb)
 {
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;
+}
+
+/* bench_gso[]: skbs seen, skbs with gso_segs > 1, segments (gso_segs, or
+ * 1 for an skb without GSO). Per CPU: bench/gsocount sums them. */
+enum bench_gso_idx { BENCH_GSO_SKBS, BENCH_GSO_MULTI, BENCH_GSO_SEGS, BENCH_GSO_MAX };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BENCH_GSO_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} bench_gso SEC(".maps");
+
+static __always_inline void bench_gso_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&bench_gso, &idx);
+
+	if (v)
+		*v += n;
+}
+
+/*
+ * Segments of skb: gso_segs, or for a GSO skb whose count was reset (a
+ * bpf_skb_adjust_room leaves gso_segs 0 for the stack to recount) its
+ * length over gso_size, or 1 for an skb without GSO.
+ */
+static __always_inline __u32 bench_gso_segs(const struct __sk_buff *skb)
+{
+	__u32 size = skb->gso_size;
+
+	if (skb->gso_segs)
+		return skb->gso_segs;
+	return size ? (skb->len - 1) / size : 1;
+}
+
+SEC("tcx/ingress")
+int bench_gso_count(struct __sk_buff *skb)
+{
+	__u32 segs = bench_gso_segs(skb);
+
+	bench_gso_add(BENCH_GSO_SKBS, 1);
+	if (segs > 1 || (skb->gso_size && !skb->gso_segs)) /* GSO: two segments at least */
+		bench_gso_add(BENCH_GSO_MULTI, 1);
+	bench_gso_add(BENCH_GSO_SEGS, segs);
+	return TCX_NEXT; /* whatever comes after decides */
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

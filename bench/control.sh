@@ -16,7 +16,11 @@
 #                                host enrolled yet (API + store alone)
 #   control.api_writes_16_100_agents  the same with 100 agents connected
 #   control.snapshot_10k_ports   fresh agent start -> 10,000-port snapshot
-#                                applied and acked, ms (+ _bytes on the wire)
+#                                applied and acked, ms (+ _bytes on the wire;
+#                                _session: from the controller showing the
+#                                host's session, i.e. its HELLO handled and
+#                                the SNAPSHOT queued, to the ack: the agent's
+#                                start and datapath maps left out)
 #   control.converge_10k_port_host  POST a port bound to that host (in one of
 #                                its networks) -> acked, ms: the controller
 #                                recompiles a 10,000-port host, the agent

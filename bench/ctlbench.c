@@ -23,7 +23,13 @@
  *                 creates a tenant (a revision the disconnected host has
  *                 not acked), starts the agent, polls GET /v1/hosts/NAME
  *                 every 1 ms until applied_revision reaches that revision; prints the
- *                 time from exec to that in ms, then stops the agent. With
+ *                 time from exec to that in ms, then stops the agent. Also
+ *                 FIG_session: from the first poll that shows the host
+ *                 connected (its HELLO handled: the SNAPSHOT encoded and
+ *                 queued) to that, in ms; the agent's process start and
+ *                 datapath maps are before it. Before starting the agent it
+ *                 waits until the host shows no session (a previous run's
+ *                 ends when the controller finds it silent). With
  *                 --sb-port, also FIG_bytes: bytes the controller's southbound
  *                 socket sent on that session (ss bytes_acked: the encrypted
  *                 ZMTP stream, handshake included).
@@ -428,29 +434,51 @@ static long long cb_sb_bytes(void)
 	return v;
 }
 
-/* Applied revision of host, or -1. */
-static int64_t cb_host_rev(struct cb_conn *c, const char *host)
+/* Applied revision of host, or -1; *connected: it has a session. */
+static int64_t cb_host_rev(struct cb_conn *c, const char *host, bool *connected)
 {
 	char path[256];
 	const char *p;
 
+	*connected = false;
 	snprintf(path, sizeof(path), "/v1/hosts/%s", host);
 	if (cb_request(c, "GET", path, NULL) || c->status != 200)
 		return -1;
+	*connected = strstr(c->body, "\"connected\"") != NULL;
 	p = strstr(c->body, "\"applied_revision\"");
 	if (!p || !(p = strchr(p, ':')))
 		return -1;
 	return strtoll(p + 1, NULL, 10);
 }
 
+/* Waits (up to 10 s) until host shows no session. Returns 0 or -ETIMEDOUT. */
+static int cb_host_gone(struct cb_conn *c, const char *host)
+{
+	double deadline = cb_now_ms() + 10e3;
+	bool connected = true;
+
+	while (cb_now_ms() < deadline) {
+		if (cb_host_rev(c, host, &connected) >= 0 && !connected)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
 static int cb_snapshot(struct cb_conn *c)
 {
-	double t0, deadline;
+	double t0, t_hello = -1, deadline;
+	bool connected;
 	uint64_t want;
 	int64_t rev = -1;
 	pid_t pid;
 
 	char body[96];
+
+	if (cb_host_gone(c, cb_o->host)) {
+		fprintf(stderr, "ctlbench: %s keeps a session\n", cb_o->host);
+		return -ETIMEDOUT;
+	}
 
 	/* a fresh revision the host has not acked yet (it is disconnected:
 	 * its last ack stays in applied_revision) */
@@ -469,7 +497,9 @@ static int cb_snapshot(struct cb_conn *c)
 	}
 	deadline = t0 + 60e3;
 	while (cb_now_ms() < deadline) {
-		rev = cb_host_rev(c, cb_o->host);
+		rev = cb_host_rev(c, cb_o->host, &connected);
+		if (connected && t_hello < 0)
+			t_hello = cb_now_ms();
 		if (rev >= (int64_t)want)
 			break;
 		usleep(1000);
@@ -478,8 +508,13 @@ static int cb_snapshot(struct cb_conn *c)
 		long long bytes;
 		const char *name = cb_o->name;
 		char bname[128];
+		double now = cb_now_ms();
 
-		cb_emit("ms", cb_now_ms() - t0, true);
+		cb_emit("ms", now - t0, true);
+		snprintf(bname, sizeof(bname), "%s_session", name);
+		((struct cb_opts *)cb_o)->name = bname;
+		cb_emit("ms", now - (t_hello < 0 ? t0 : t_hello), true);
+		((struct cb_opts *)cb_o)->name = name;
 		bytes = cb_o->sb_port ? cb_sb_bytes() : -1;
 		if (bytes > 0) {
 			snprintf(bname, sizeof(bname), "%s_bytes", name);

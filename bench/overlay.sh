@@ -2,11 +2,13 @@
 # overlay.sh BUILD_DIR [--quick] [--only FIGURE] - overlay throughput and
 # latency, VM to VM across two hosts, in network namespaces.
 #
-# One topology (scripts/lib/topo.sh), three ways from one VM namespace to
+# One topology (scripts/lib/topo.sh), four ways from one VM namespace to
 # another, all with VM MTU 1450:
 #   tenet   controller + two real agents (h1, h2), VMs vm1 -> vm2 through the
-#           eBPF datapath and the collect_md vxlan device (back end (a); the
-#           BPF encap back end (b) does not exist yet)
+#           eBPF datapath and the collect_md vxlan device (back end (a),
+#           figures overlay.*)
+#   tenet b two more agents (h3, h4) with --encap bpf, VMs vm3 -> vm4: encap
+#           and decap in BPF (back end (b), figures overlay.bpf.*)
 #   kvxlan  baseline: hosts k1, k2 on the same underlay bridge, each with a
 #           Linux bridge + kernel vxlan device (id 4242, unicast remote)
 #   veth    baseline: two namespaces joined by one veth pair, no underlay
@@ -15,7 +17,18 @@
 #   wire    like a NIC: the sender's underlay segments tunnel packets to 1500
 #           bytes (ethtool -K eth0 tx-udp_tnl-segmentation off
 #           tx-udp_tnl-csum-segmentation off) and the receiver's runs GRO
-#           (ethtool -K eth0 gro on)
+#           (ethtool -K eth0 gro on). A veth runs GRO only for packets its
+#           peer could not have segmented itself: drivers/net/veth.c,
+#           veth_skb_is_eligible_for_gro(), is false while the sending veth
+#           has TSO on. So the underlay bridge's ends (u-h1, u-h2, u-k1,
+#           u-k2) get tso off in this mode, else no outer datagram would ever
+#           be aggregated on receive.
+#           The bench proves both halves in every wire round (bench/gsocount
+#           at tc ingress): no skb of more than one segment reaches the
+#           bridge from a sender, and skbs of more than one segment (GRO's
+#           work) reach the receiving VMs; a round where either fails stops
+#           the bench. The receivers' segments per skb are figures
+#           (overlay.wire.rx_segs_per_skb, .kvxlan.).
 # Variants are interleaved: every round measures every variant once.
 # Figures (JSON lines for report.py): Gbit/s from iperf3 (1 and 4 streams),
 # RTT in µs from ping -f (avg), and CPU seconds per GB moved (all CPUs' busy
@@ -81,15 +94,37 @@ veth_pair() {
 	ip -n "$b" addr add 10.2.0.2/24 dev eth0
 }
 
-# underlay MODE: veth or wire, on every host's underlay interface.
+# underlay MODE: veth or wire, on every host's underlay interface and on
+# the bridge's end of it (TSO there decides whether the host's GRO runs).
 underlay() {
 	local h seg gro
 	if [ "$1" = wire ]; then seg=off gro=on; else seg=on gro=off; fi
-	for h in h1 h2 k1 k2; do
+	for h in h1 h2 h3 h4 k1 k2; do
 		ip netns exec "$TOPO_P-$h" ethtool -K eth0 tx-udp_tnl-segmentation "$seg" \
 			tx-udp_tnl-csum-segmentation "$seg" gro "$gro" >/dev/null 2>&1 ||
 			die "ethtool -K on $h's underlay failed"
+		ip netns exec "$TOPO_P-ul" ethtool -K "u-$h" tso "$seg" >/dev/null 2>&1 ||
+			die "ethtool -K on the bridge's end of $h's underlay failed"
 	done
+}
+
+# gso_attach NS IFNAME: a GSO counter at IFNAME's ingress in NS (killed by
+# the cleanup; its link goes with it). Sets GSO_MAP_<NS suffix>_<IFNAME>.
+gso_attach() {
+	local ns=$TOPO_P-$1 out=$TOPO_DIR/gso-$1-$2.out id
+	ip netns exec "$ns" "$BUILD/bench/gsocount" attach "$2" >"$out" 2>&1 &
+	BENCH_PIDS+=($!)
+	wait_for 10 "GSO counter on $1/$2" grep -q '^map_id=' "$out" ||
+		die "gsocount on $1/$2: $(cat "$out")"
+	id=$(sed -n 's/^map_id=//p' "$out")
+	eval "GSO_MAP_${1//-/_}_${2//-/_}=$id"
+}
+
+# gso_read NS IFNAME: "SKBS MULTI SEGS" counted so far.
+gso_read() {
+	local v
+	v=$(eval "echo \$GSO_MAP_${1//-/_}_${2//-/_}")
+	"$BUILD/bench/gsocount" read "$v" || die "gsocount read $1/$2"
 }
 
 # busy: jiffies all CPUs spent not idle.
@@ -108,7 +143,9 @@ emit() {
 # kv_of FIGURE: the kernel vxlan baseline of an overlay figure.
 kv_of() {
 	case $1 in
+	overlay.wire.bpf.*) echo "overlay.wire.kvxlan.${1#overlay.wire.bpf.}" ;;
 	overlay.wire.*) echo "overlay.wire.kvxlan.${1#overlay.wire.}" ;;
+	overlay.bpf.*) echo "overlay.kvxlan.${1#overlay.bpf.}" ;;
 	overlay.*) echo "overlay.kvxlan.${1#overlay.}" ;;
 	esac
 }
@@ -124,16 +161,68 @@ want() {
 tcp() {
 	local name=$1 base=$2 ns=$3 ip=$4 p=$5 b0 b1 out gbps bytes hz cpu
 	want "$name" || return 0
+	gso_before "$name"
 	b0=$(busy)
 	out=$(ip netns exec "$ns" iperf3 -c "$ip" -t "$SECS" -P "$p" -J) ||
 		die "iperf3 $name failed"
 	b1=$(busy)
+	gso_after "$name"
 	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' <<<"$out")
 	bytes=$(jq -r '.end.sum_received.bytes' <<<"$out")
 	hz=$(getconf CLK_TCK)
 	cpu=$(awk -v d=$((b1 - b0)) -v hz="$hz" -v b="$bytes" 'BEGIN { printf "%.4f", d / hz / (b / 1e9) }')
 	emit "$name" Gbit/s "$gbps" "$base" false
 	emit "$name.cpu" "CPU s/GB" "$cpu" "${base:+$base.cpu}" true
+}
+
+# gso_where NAME: "WIRE_NS WIRE_IF RX_NS" - where a TCP figure's packets
+# enter the underlay bridge and which VM receives them; empty for the plain
+# veth pair (no underlay).
+gso_where() {
+	case $1 in
+	*.kvxlan.*) echo "ul u-k1 kv2" ;;
+	*.bpf.*) echo "ul u-h3 vm4" ;;
+	overlay.veth.*) ;;
+	*) echo "ul u-h1 vm2" ;;
+	esac
+}
+
+# gso_before NAME / gso_after NAME: counts the run's skbs on the wire and at
+# the receiving VM. On the wire-like underlay every skb on the wire must be
+# one segment (the sender segmented) and some skbs at the receiver must hold
+# several (GRO aggregated): else the bench stops, the underlay is no wire.
+gso_before() {
+	local w
+	w=$(gso_where "$1")
+	[ -n "$w" ] || return 0
+	set -- $w
+	GSO_W0=$(gso_read "$1" "$2")
+	GSO_R0=$(gso_read "$3" eth0)
+}
+
+gso_after() {
+	local name=$1 w wire rx ws wm rs rm rg base=
+	w=$(gso_where "$name")
+	[ -n "$w" ] || return 0
+	set -- $w
+	wire=$(gso_read "$1" "$2")
+	rx=$(gso_read "$3" eth0)
+	read -r ws wm _ <<<"$(awk -v a="$GSO_W0" -v b="$wire" 'BEGIN { split(a, x); split(b, y); print y[1] - x[1], y[2] - x[2], y[3] - x[3] }')"
+	read -r rs rm rg <<<"$(awk -v a="$GSO_R0" -v b="$rx" 'BEGIN { split(a, x); split(b, y); print y[1] - x[1], y[2] - x[2], y[3] - x[3] }')"
+	echo "gso $name: wire $ws skbs ($wm of several segments), receiver $rs skbs ($rm of several, $rg segments)" >&2
+	case $name in
+	overlay.wire.*) ;;
+	*) return 0 ;;
+	esac
+	[ "$wm" = 0 ] || die "$name: $wm skbs of several segments on the wire: the sender did not segment"
+	[ "$rm" -gt 0 ] || die "$name: no aggregated skb at the receiver: GRO did not run"
+	case $name in
+	*.tcp_1stream)
+		[[ $name == *.kvxlan.* ]] || base=overlay.wire.kvxlan.rx_segs_per_skb
+		emit "${name%.tcp_1stream}.rx_segs_per_skb" "segs/skb" \
+			"$(awk -v s="$rs" -v g="$rg" 'BEGIN { printf "%.2f", g / s }')" "$base" false
+		;;
+	esac
 }
 
 # rtt NAME BASE CLIENT_NS SERVER_IP: ping -f average, in µs.
@@ -153,10 +242,13 @@ round() {
 	underlay "$u"
 	tcp "$pre.kvxlan.tcp_1stream" "" "$TOPO_P-kv1" 10.1.0.2 1
 	tcp "$pre.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm1" 10.0.0.2 1
+	tcp "$pre.bpf.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm3" 10.0.0.4 1
 	tcp "$pre.kvxlan.tcp_4stream" "" "$TOPO_P-kv1" 10.1.0.2 4
 	tcp "$pre.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm1" 10.0.0.2 4
+	tcp "$pre.bpf.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm3" 10.0.0.4 4
 	rtt "$pre.kvxlan.rtt" "" "$TOPO_P-kv1" 10.1.0.2
 	rtt "$pre.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm1" 10.0.0.2
+	rtt "$pre.bpf.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm3" 10.0.0.4
 }
 
 topo_init "$BUILD"
@@ -164,19 +256,31 @@ trap bench_cleanup EXIT
 scenario_hosts >/dev/null
 scenario_tenant blue >/dev/null
 scenario_vm vm1 blue h1 10.0.0.1 >/dev/null
-scenario_vm vm2 blue h2 10.0.0.2 --wait >/dev/null
+scenario_vm vm2 blue h2 10.0.0.2 >/dev/null
+TOPO_ENCAP_h3=bpf TOPO_ENCAP_h4=bpf
+topo_host h3 3
+topo_host h4 4
+scenario_vm vm3 blue h3 10.0.0.3 >/dev/null
+scenario_vm vm4 blue h4 10.0.0.4 --wait >/dev/null
 kvxlan_host k1 11 12 kv1 10.1.0.1
 kvxlan_host k2 12 11 kv2 10.1.0.2
 veth_pair
-for srv in vm2:10.0.0.2 kv2:10.1.0.2 pb:10.2.0.2; do
+for srv in vm2:10.0.0.2 vm4:10.0.0.4 kv2:10.1.0.2 pb:10.2.0.2; do
 	ip netns exec "$TOPO_P-${srv%%:*}" iperf3 -s -B "${srv#*:}" >/dev/null 2>&1 &
 	BENCH_PIDS+=($!)
 done
 wait_for 15 "vm1 reaches vm2 over tenet" vm_ping vm1 10.0.0.2 1 || die "tenet overlay down"
+wait_for 15 "vm3 reaches vm4 over tenet (b)" vm_ping vm3 10.0.0.4 1 || die "tenet (b) down"
 wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "kvxlan down"
 wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
 wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
 	die "iperf3 server down"
+gso_attach ul u-h1
+gso_attach ul u-h3
+gso_attach ul u-k1
+gso_attach vm2 eth0
+gso_attach vm4 eth0
+gso_attach kv2 eth0
 # monitor_on H: host H's agent says its drop monitor is on.
 monitor_on() {
 	ip netns exec "$TOPO_P-$1" curl -s --max-time 5 http://127.0.0.1:9464/metrics |

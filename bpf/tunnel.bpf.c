@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * tunnel.bpf.c - attach point "tunnel ingress": tc ingress of the agent's
- * collect_md vxlan device (decapsulated packets with their tunnel key).
- * tn_tunnel_ingress admits a packet only from an enrolled host (tn_peer)
- * and for a network that host has ports in (tn_tun_allow), then chains
- * through tn_tun_calls:
+ * tunnel.bpf.c - attach points "tunnel ingress": tc ingress of the agent's
+ * collect_md vxlan device (decapsulated packets with their tunnel key: back
+ * end (a), and the fallback of (b)) and, with back end (b), tc ingress of
+ * the underlay interface (VXLAN decapsulated in BPF, nf/decap.h). Both
+ * admit a packet only from an enrolled host (tn_peer) and for a network
+ * that host has ports in (tn_tun_allow), then chain through tn_tun_calls
+ * (one program array: the two entries share their stages):
  *
  *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
+ *   tn_underlay_ingress ->
  *
  * (tn_tun_src: the inner source is a port on the sending host, within its
  * port security.)
@@ -28,7 +31,8 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(void *));
 } tn_tun_calls SEC(".maps") = {
-	.values = {
+    .values =
+	{
 		[TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
 		[TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
 	},
@@ -36,6 +40,7 @@ struct {
 
 #include "nf/tun_src.h"
 #include "nf/tun_deliver.h"
+#include "nf/decap.h"
 
 /* Outer source (network order) and VNI of the packet. Returns 0 or <0. */
 static __always_inline int tn_tunnel_key_get(struct __sk_buff *skb, __be32 *remote, __u32 *vni)
@@ -53,28 +58,73 @@ static __always_inline int tn_tunnel_key_get(struct __sk_buff *skb, __be32 *remo
 	return 0;
 }
 
+/* Back end (a), and (b)'s fallback: the vxlan device's decapsulated frames. */
 SEC("tcx/ingress")
 int tn_tunnel_ingress(struct __sk_buff *skb)
 {
-	struct tn_tun_allow_key allow = {};
-	struct tn_peer_key peer = {};
 	__be32 remote;
-	bool found;
-	__u32 vni;
+	__u32 vni, reason;
 
 	tn_stat_inc(TN_STAT_RX_TUNNEL);
 	if (tn_tunnel_key_get(skb, &remote, &vni))
 		return tn_drop(skb, TN_DROP_NO_TUNNEL_KEY, 0);
-	peer.ip4 = remote;
-	found = bpf_map_lookup_elem(&tn_peer, &peer) != NULL;
-	tn_trace_peer(vni, remote, found);
-	if (!found)
-		return tn_drop(skb, TN_DROP_UNKNOWN_PEER, 0);
-	allow.vni = vni;
-	allow.remote_ip4 = remote;
-	if (!bpf_map_lookup_elem(&tn_tun_allow, &allow))
-		return tn_drop(skb, TN_DROP_BAD_VNI, 0);
-	tn_ctx_set_tunnel(skb, vni, remote);
+	reason = tn_tun_admit(vni, remote, TN_STAGE_TUNNEL);
+	if (reason)
+		return tn_drop(skb, reason, 0);
+	tn_ctx_set_tunnel(skb, vni, remote, 0);
+	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_SRC);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
+}
+
+/*
+ * Back end (b): VXLAN on the underlay's tc ingress, decapsulated here
+ * (decap.h) and chained like the vxlan device's frames. What is not ours
+ * goes on to the kernel (TCX_NEXT).
+ */
+SEC("tcx/ingress")
+int tn_underlay_ingress(struct __sk_buff *skb)
+{
+	struct tn_vxlanhdr *vx;
+	struct tn_config *cfg;
+	struct ethhdr *inner_p;
+	struct ethhdr inner;
+	struct udphdr *udp;
+	struct iphdr *ip;
+	__u32 vni, reason, flags = 0;
+	__be32 remote;
+
+	if (skb->protocol != bpf_htons(ETH_P_IP))
+		return TCX_NEXT;
+	cfg = tn_config_get();
+	if (!cfg || tn_linear(skb, TN_VXLAN_UDP_END))
+		return TCX_NEXT;
+	ip = tn_hdr(skb, ETH_HLEN, sizeof(*ip));
+	udp = tn_hdr(skb, ETH_HLEN + sizeof(*ip), sizeof(*udp));
+	if (!ip || !udp || !tn_vxlan_ours(ip, udp, cfg->local_ip4))
+		return TCX_NEXT;
+	tn_stat_inc(TN_STAT_RX_TUNNEL);
+	if (tn_linear(skb, TN_VXLAN_HDRS_LEN))
+		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	ip = tn_hdr(skb, ETH_HLEN, sizeof(*ip)); /* the pull moved the data */
+	udp = tn_hdr(skb, ETH_HLEN + sizeof(*ip), sizeof(*udp));
+	vx = tn_hdr(skb, TN_VXLAN_UDP_END, sizeof(*vx));
+	inner_p = tn_hdr(skb, TN_VXLAN_INNER_OFF, sizeof(*inner_p));
+	if (!ip || !udp || !vx || !inner_p)
+		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	reason = tn_vxlan_rx_check(ip, udp, vx, skb->len);
+	if (reason)
+		return tn_drop(skb, reason, 0);
+	vni = bpf_ntohl(vx->vni) >> 8;
+	remote = ip->saddr;
+	__builtin_memcpy(&inner, inner_p, sizeof(inner));
+	if (inner.h_proto != bpf_htons(ETH_P_IP))
+		flags |= TN_TUN_F_NO_PEER;
+	reason = tn_tun_admit(vni, remote, TN_STAGE_UNDERLAY);
+	if (reason)
+		return tn_drop(skb, reason, 0);
+	if (tn_vxlan_pop(skb, &inner))
+		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	tn_ctx_set_tunnel(skb, vni, remote, flags);
 	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_SRC);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
 }

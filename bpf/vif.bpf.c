@@ -7,6 +7,7 @@
  * chains the network functions through tn_vif_calls:
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
+ *                                                    -> [tn_encap: back end (b)]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -19,6 +20,7 @@
 int tn_port_sec(struct __sk_buff *skb);
 int tn_arp_resp(struct __sk_buff *skb);
 int tn_l2_fwd(struct __sk_buff *skb);
+int tn_encap(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -26,16 +28,19 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(void *));
 } tn_vif_calls SEC(".maps") = {
-	.values = {
+    .values =
+	{
 		[TN_VIF_SLOT_PORT_SEC] = (void *)&tn_port_sec,
 		[TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
 		[TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
+	    [TN_VIF_SLOT_ENCAP] = (void *)&tn_encap,
 	},
 };
 
 #include "nf/port_sec.h"
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
+#include "nf/encap.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)

@@ -329,6 +329,57 @@ int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	return rc;
 }
 
+/* tenetctl router add-interface|remove-interface ROUTER SUBNET: Neutron's
+ * PUT /v1/routers/ID/{add,remove}_router_interface. */
+static int cmd_router_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv,
+				bool add)
+{
+	const char *verb = add ? "add" : "remove";
+	char *path = NULL, *sub = NULL, *action = NULL;
+	json_t *body = NULL, *obj = NULL;
+	long long rev = -1;
+	int rc;
+
+	if (strcmp(k->name, "router") != 0 || argc != 2)
+		return output_usage_error("usage: tenetctl router %s-interface ROUTER SUBNET",
+					  verb);
+	rc = cmd_object_path(ctl, k, argv[0], &path);
+	if (rc == CTL_EXIT_OK)
+		rc = api_resolve(ctl, kind_find("subnet"), argv[1], &sub);
+	if (rc == CTL_EXIT_OK && (asprintf(&action, "%s/%s_router_interface", path, verb) < 0 ||
+				  !(body = json_pack("{s:s}", "subnet_id", sub)))) {
+		action = NULL;
+		rc = CTL_EXIT_API;
+	}
+	if (rc == CTL_EXIT_OK)
+		rc = api_call(ctl, "PUT", action, body, &obj, &rev);
+	if (rc == CTL_EXIT_OK) {
+		if (add)
+			cmd_print_object(ctl, obj);
+		else if (ctl->output == CTL_OUT_TABLE)
+			printf("removed the interface of router %s on subnet %s\n", argv[0],
+			       argv[1]);
+		fflush(stdout);
+		rc = cmd_after_write(ctl, NULL, rev);
+	}
+	json_decref(obj);
+	json_decref(body);
+	free(action);
+	free(sub);
+	free(path);
+	return rc;
+}
+
+int cmd_router_add_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	return cmd_router_interface(ctl, k, argc, argv, true);
+}
+
+int cmd_router_remove_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv)
+{
+	return cmd_router_interface(ctl, k, argc, argv, false);
+}
+
 int cmd_status(struct ctl *ctl, int argc, char **argv)
 {
 	json_t *obj = NULL;

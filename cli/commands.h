@@ -23,6 +23,10 @@ int cmd_update(struct ctl *ctl, const struct kind *k, int argc, char **argv);
 /* delete NAME|ID -> DELETE /v1/<kinds>/<id> */
 int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv);
 
+/* tenetctl router add-interface|remove-interface ROUTER SUBNET. */
+int cmd_router_add_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_router_remove_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
 /* status -> GET /v1/status */
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 

@@ -56,6 +56,23 @@ static const struct kind_field host_fields[] = {
     {NULL, 0, NULL, NULL},
 };
 
+static const struct kind_field router_fields[] = {
+    {"tenant_id", FIELD_STRING, "tenant", "owning tenant (id or name), create only"},
+    {"name", FIELD_STRING, NULL, "router name"},
+    {"description", FIELD_STRING, NULL, "free text"},
+    {"route", FIELD_ROUTE, NULL,
+     "DESTINATION,NEXTHOP static route (v4 or v6); repeat for several; the list replaces "
+     "the router's routes (routes:=[] clears them)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct kind_field router_interface_fields[] = {
+    {"router_id", FIELD_STRING, "router", "router (id or name), create only"},
+    {"subnet_id", FIELD_STRING, "subnet",
+     "subnet (id or name): the interface takes its gateway_ip"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct kind_column tenant_cols[] = {
     {"ID", "id"},
     {"NAME", "name"},
@@ -89,12 +106,24 @@ static const struct kind_column host_cols[] = {
     {NULL, NULL},
 };
 
+static const struct kind_column router_cols[] = {
+    {"ID", "id"}, {"NAME", "name"}, {"TENANT", "tenant_id"}, {"ROUTES", "routes"}, {NULL, NULL},
+};
+
+static const struct kind_column router_interface_cols[] = {
+    {"ID", "id"},	  {"ROUTER", "router_id"}, {"SUBNET", "subnet_id"},
+    {"IP", "ip_address"}, {"MAC", "mac_address"},  {NULL, NULL},
+};
+
 static const struct kind kinds[] = {
     {"tenant", "tenants", tenant_fields, tenant_cols, ""},
     {"network", "networks", network_fields, network_cols, "tenant_id"},
     {"subnet", "subnets", subnet_fields, subnet_cols, "tenant_id network_id"},
     {"port", "ports", port_fields, port_cols, "tenant_id network_id"},
     {"host", "hosts", host_fields, host_cols, ""},
+    {"router", "routers", router_fields, router_cols, "tenant_id"},
+    {"router_interface", "router_interfaces", router_interface_fields, router_interface_cols,
+     "tenant_id router_id subnet_id network_id"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -174,6 +203,25 @@ static json_t *kind_split_list(const char *v)
 		json_array_append_new(arr, json_string(tok));
 	free(copy);
 	return arr;
+}
+
+/* "DESTINATION,NEXTHOP" -> {"destination":..,"nexthop":..} appended to routes. */
+static int kind_add_route(json_t *body, const char *v)
+{
+	json_t *routes = json_object_get(body, "routes");
+	const char *comma = strchr(v, ',');
+	json_t *r;
+
+	if (!comma || comma == v || !comma[1] || strchr(comma + 1, ','))
+		return -EINVAL;
+	r = json_pack("{s:s%,s:s}", "destination", v, (size_t)(comma - v), "nexthop", comma + 1);
+	if (!r)
+		return -ENOMEM;
+	if (!routes) {
+		routes = json_array();
+		json_object_set_new(body, "routes", routes);
+	}
+	return json_array_append_new(routes, r) == 0 ? 0 : -ENOMEM;
 }
 
 /* "SUBNET[,IP]" -> {"subnet_id":..,"ip_address":..} appended to fixed_ips. */
@@ -332,6 +380,10 @@ static int kind_set_field(json_t *body, const struct kind_field *f, const char *
 		break;
 	case FIELD_FIXED_IP:
 		return kind_add_fixed_ip(body, v);
+	case FIELD_ROUTE:
+		if (kind_add_route(body, v) < 0)
+			goto out_bad;
+		return 0;
 	case FIELD_BINDING:
 		return kind_set_binding(body, key, v);
 	case FIELD_KEY:

@@ -46,7 +46,7 @@ static const char ctl_usage_text[] =
     "       tenetctl [options] monitor HOST [--port PORT] [--seconds N]\n"
     "       tenetctl [options] cluster status|add ID RAFT/API|remove ID|transfer [ID]\n"
     "\n"
-    "resources: tenant, network, subnet, port, host\n"
+    "resources: tenant, network, subnet, port, host, router, router_interface\n"
     "verbs:\n"
     "  list [tenant_id=X] [network_id=X]   list objects (filters take names or ids)\n"
     "  show NAME|ID                        show one object\n"
@@ -55,6 +55,8 @@ static const char ctl_usage_text[] =
     "  delete NAME|ID                      delete an object\n"
     "  stats NAME|ID                       port: packets, bytes, drops by reason\n"
     "  drops NAME                          host: datapath counters, drops by reason\n"
+    "  add-interface ROUTER SUBNET         router: join a subnet at its gateway_ip\n"
+    "  remove-interface ROUTER SUBNET      router: leave it\n"
     "\n"
     "options:\n"
     "  --api URL[,URL..]  API base URL(s), one per cluster node (default $TENET_API, else\n"
@@ -254,10 +256,19 @@ static int ctl_run_kind(struct ctl *ctl, const struct kind *k, struct ctl_args *
 		const char *verb;
 		int (*fn)(struct ctl *, const struct kind *, int, char **);
 	} verbs[] = {
-	    {"list", cmd_list},	 {"ls", cmd_list},	 {"show", cmd_show},
-	    {"get", cmd_show},	 {"create", cmd_create}, {"update", cmd_update},
-	    {"set", cmd_update}, {"delete", cmd_delete}, {"rm", cmd_delete},
-	    {"stats", cmd_port_stats}, {"drops", cmd_host_drops},
+	    {"list", cmd_list},
+	    {"ls", cmd_list},
+	    {"show", cmd_show},
+	    {"get", cmd_show},
+	    {"create", cmd_create},
+	    {"update", cmd_update},
+	    {"set", cmd_update},
+	    {"delete", cmd_delete},
+	    {"rm", cmd_delete},
+	    {"stats", cmd_port_stats},
+	    {"drops", cmd_host_drops},
+	    {"add-interface", cmd_router_add_interface},
+	    {"remove-interface", cmd_router_remove_interface},
 	};
 	size_t v;
 

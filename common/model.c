@@ -27,6 +27,7 @@ enum model_ftype {
 	FT_HOSTNAME,  /* host name charset */
 	FT_Z85,	      /* CURVE public key */
 	FT_IPV4,      /* IPv4 address */
+	FT_ROUTES,    /* array of {destination, nexthop} */
 	FT_ANY,	      /* read-only: never accepted */
 };
 
@@ -92,13 +93,37 @@ static const struct model_field host_fields[] = {
     {"host_id", FT_ANY, FM_RO, false},	 {NULL, FT_ANY, FM_RO, false},
 };
 
-static const char *const kind_names[MODEL_KIND_MAX] = {"tenant", "network", "subnet", "port",
-						       "host"};
-static const char *const kind_plurals[MODEL_KIND_MAX] = {"tenants", "networks", "subnets", "ports",
-							 "hosts"};
+/* Neutron's router without its gateway (no external networks yet): the
+ * interfaces are objects of their own (router_interface), so adding one is
+ * a create that the store checks and replicates like any other. */
+static const struct model_field router_fields[] = {
+    {"id", FT_ANY, FM_RO, false},	 {"tenant_id", FT_UUID, FM_CREATE, true},
+    {"name", FT_NAME, FM_RW, false},	 {"description", FT_DESC, FM_RW, false},
+    {"routes", FT_ROUTES, FM_RW, false}, {"router_key", FT_ANY, FM_RO, false},
+    {NULL, FT_ANY, FM_RO, false},
+};
+
+/* The address is the subnet's gateway_ip, the MAC allocated in the
+ * subnet's network; nothing changes after creation. */
+static const struct model_field router_interface_fields[] = {
+    {"id", FT_ANY, FM_RO, false},
+    {"router_id", FT_UUID, FM_CREATE, true},
+    {"subnet_id", FT_UUID, FM_CREATE, true},
+    {"tenant_id", FT_ANY, FM_RO, false},
+    {"network_id", FT_ANY, FM_RO, false},
+    {"ip_address", FT_ANY, FM_RO, false},
+    {"mac_address", FT_ANY, FM_RO, false},
+    {NULL, FT_ANY, FM_RO, false},
+};
+
+static const char *const kind_names[MODEL_KIND_MAX] = {
+    "tenant", "network", "subnet", "port", "host", "router", "router_interface"};
+static const char *const kind_plurals[MODEL_KIND_MAX] = {
+    "tenants", "networks", "subnets", "ports", "hosts", "routers", "router_interfaces"};
 
 static const struct model_field *const kind_fields[MODEL_KIND_MAX] = {
-    tenant_fields, network_fields, subnet_fields, port_fields, host_fields,
+    tenant_fields, network_fields, subnet_fields,	    port_fields,
+    host_fields,   router_fields,  router_interface_fields,
 };
 
 bool model_field_known(enum model_kind kind, const char *name)
@@ -133,7 +158,7 @@ bool model_filter_known(enum model_kind kind, const char *name)
 	for (const struct model_field *f = kind_fields[kind]; f->name; f++)
 		if (strcmp(f->name, name) == 0)
 			return f->type != FT_DNS && f->type != FT_FIXED_IPS &&
-			       f->type != FT_BINDING;
+			       f->type != FT_BINDING && f->type != FT_ROUTES;
 	for (size_t i = 0; kind == MODEL_PORT && i < MODEL_PORT_FILTERS; i++)
 		if (strcmp(model_port_filters[i].name, name) == 0)
 			return true;
@@ -516,6 +541,67 @@ static int model_check_dns(const json_t *v, struct model_error *err)
 	return 0;
 }
 
+/* Checks one routes entry: {destination: CIDR, nexthop: IP of its family}. */
+static int model_check_route(const json_t *v, size_t idx, struct model_cidr *dst,
+			     struct model_error *err)
+{
+	char field[96];
+	const char *key;
+	json_t *val;
+	uint8_t addr[16];
+
+	snprintf(field, sizeof(field), "routes[%zu]", idx);
+	if (!json_is_object(v))
+		return model_error_set(err, "invalid_type", field, "%s must be an object", field);
+	json_object_foreach((json_t *)v, key, val)
+	{
+		if (strcmp(key, "destination") != 0 && strcmp(key, "nexthop") != 0) {
+			snprintf(field, sizeof(field), "routes[%zu].%.20s", idx, key);
+			return model_error_set(err, "unknown_field", field, "unknown field %s",
+					       field);
+		}
+	}
+	snprintf(field, sizeof(field), "routes[%zu].destination", idx);
+	if (model_cidr_parse(model_json_str(json_object_get(v, "destination")), dst) < 0)
+		return model_error_set(err, "invalid_value", field,
+				       "%s must be a CIDR with zero host bits", field);
+	snprintf(field, sizeof(field), "routes[%zu].nexthop", idx);
+	if (model_ip_parse(model_json_str(json_object_get(v, "nexthop")), addr) != dst->family)
+		return model_error_set(err, "invalid_value", field,
+				       "%s must be an IPv%d address like the destination", field,
+				       dst->family == AF_INET ? 4 : 6);
+	return 0;
+}
+
+/* Checks a router's routes: well-formed entries, each destination once. */
+static int model_check_routes(const json_t *v, struct model_error *err)
+{
+	struct model_cidr dst[MODEL_MAX_ROUTES];
+	char field[48];
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return model_error_set(err, "invalid_type", "routes", "routes must be an array");
+	if (json_array_size(v) > MODEL_MAX_ROUTES)
+		return model_error_set(err, "too_long", "routes", "at most %d routes",
+				       MODEL_MAX_ROUTES);
+	json_array_foreach(v, i, e)
+	{
+		if (model_check_route(e, i, &dst[i], err) < 0)
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++) {
+			if (dst[j].family == dst[i].family && dst[j].prefix == dst[i].prefix &&
+			    memcmp(dst[j].addr, dst[i].addr, 16) == 0) {
+				snprintf(field, sizeof(field), "routes[%zu].destination", i);
+				return model_error_set(err, "conflict", field,
+						       "%s repeats routes[%zu]", field, j);
+			}
+		}
+	}
+	return 0;
+}
+
 /* Checks the simple string-format types. */
 static int model_check_format(const struct model_field *f, const json_t *v, struct model_error *err)
 {
@@ -587,6 +673,8 @@ static int model_check_value(const struct model_field *f, const json_t *v, struc
 		return model_check_binding(v, err);
 	case FT_IPV4:
 		return model_check_ip(v, AF_INET, f->name, err);
+	case FT_ROUTES:
+		return model_check_routes(v, err);
 	case FT_ANY:
 		return model_error_set(err, "read_only_field", f->name, "%s is read-only", f->name);
 	default:
@@ -711,6 +799,10 @@ int model_validate_create(enum model_kind kind, const json_t *body, struct model
 		return model_port_validate_create(body, err);
 	case MODEL_HOST:
 		return model_host_validate_create(body, err);
+	case MODEL_ROUTER:
+		return model_check_fields(router_fields, body, true, err);
+	case MODEL_ROUTER_INTERFACE:
+		return model_check_fields(router_interface_fields, body, true, err);
 	default:
 		return model_error_set(err, "invalid_kind", NULL, "unknown kind");
 	}
@@ -729,6 +821,10 @@ int model_validate_update(enum model_kind kind, const json_t *body, struct model
 		return model_port_validate_update(body, err);
 	case MODEL_HOST:
 		return model_host_validate_update(body, err);
+	case MODEL_ROUTER:
+		return model_check_fields(router_fields, body, false, err);
+	case MODEL_ROUTER_INTERFACE:
+		return model_check_fields(router_interface_fields, body, false, err);
 	default:
 		return model_error_set(err, "invalid_kind", NULL, "unknown kind");
 	}

@@ -1,13 +1,12 @@
 /* model.h - the northbound object model and its validation.
  *
- * Neutron-like resources (tenant, network, subnet, port, host) as jansson
- * objects. Validation of client input happens here, once: each kind has a
- * create check (a full body) and an update check (a patch body). Both reject
- * unknown fields, read-only fields (id, vni, mtu, derived tenant_id, status,
- * state, applied_revision, port_key, host_id) and immutable fields on update,
- * and check types, lengths and formats. Checks that need other objects
- * (references, uniqueness, an IP inside its subnet) are the store's, using
- * the helpers below.
+ * Neutron-like resources (tenant, network, subnet, port, host, router,
+ * router_interface) as jansson objects. Validation of client input happens here, once: each kind
+ * has a create check (a full body) and an update check (a patch body). Both reject unknown fields,
+ * read-only fields (id, vni, mtu, derived tenant_id, status, state, applied_revision, port_key,
+ * host_id) and immutable fields on update, and check types, lengths and formats. Checks that need
+ * other objects (references, uniqueness, an IP inside its subnet) are the store's, using the
+ * helpers below.
  *
  * Every rejection fills a struct model_error saying which field and why.
  * All functions are pure and thread-safe.
@@ -29,6 +28,7 @@
 #define MODEL_Z85_KEY_LEN   40	 /* CURVE public key in Z85 */
 #define MODEL_MAX_FIXED_IPS 16	 /* fixed_ips entries per port */
 #define MODEL_MAX_DNS	    5	 /* dns_nameservers entries per subnet */
+#define MODEL_MAX_ROUTES    128	 /* static routes per router */
 
 /* Why a body was rejected. All strings NUL-terminated; field is "" when the
  * error is about the whole body. */
@@ -44,6 +44,8 @@ enum model_kind {
 	MODEL_SUBNET,
 	MODEL_PORT,
 	MODEL_HOST,
+	MODEL_ROUTER,		/* a tenant's distributed router: static routes */
+	MODEL_ROUTER_INTERFACE, /* a router's leg on one subnet, at its gateway IP */
 	MODEL_KIND_MAX
 };
 

@@ -44,6 +44,7 @@ static const struct reasons_entry reasons_table[] = {
     [TN_DROP_VLAN] = {"vlan", "VLAN-tagged frame from a port with port security"},
     [TN_DROP_TUN_IPV6] = {"tun_ipv6", "tunnel: IPv6 or ND from a port with port security"},
     [TN_DROP_TUN_VLAN] = {"tun_vlan", "tunnel: VLAN-tagged frame from a port with port security"},
+    [TN_DROP_ENCAP] = {"encap", "back end (b): the frame could not be encapsulated"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #include <msgpack.h>
 
+#include "abi_maps.h"
 #include "bytes.h"
 #include "reasons.h"
 #include "tenet_abi.h"
@@ -62,40 +63,14 @@ bool wire_store_id_valid(const char *s)
 
 bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len)
 {
-	uint16_t k, v;
+	const struct tn_map_desc *d = tn_map_desc(map);
 
-	switch (map) {
-	case TN_MAP_LPORT:
-		k = sizeof(struct tn_lport_key);
-		v = sizeof(struct tn_lport);
-		break;
-	case TN_MAP_FDB:
-		k = sizeof(struct tn_fdb_key);
-		v = sizeof(struct tn_fdb);
-		break;
-	case TN_MAP_ARP:
-		k = sizeof(struct tn_arp_key);
-		v = sizeof(struct tn_arp);
-		break;
-	case TN_MAP_FLOOD:
-		k = sizeof(struct tn_flood_key);
-		v = sizeof(struct tn_flood);
-		break;
-	case TN_MAP_PEER:
-		k = sizeof(struct tn_peer_key);
-		v = sizeof(struct tn_peer);
-		break;
-	case TN_MAP_TUN_ALLOW:
-		k = sizeof(struct tn_tun_allow_key);
-		v = sizeof(struct tn_tun_allow);
-		break;
-	default:
+	if (!d || !tn_map_compiled(map))
 		return false;
-	}
 	if (key_len)
-		*key_len = k;
+		*key_len = (uint16_t)d->key_size;
 	if (val_len)
-		*val_len = v;
+		*val_len = (uint16_t)d->value_size;
 	return true;
 }
 

@@ -41,12 +41,22 @@ static bool api_route_parse(struct evhttp_request *req, struct api_route *r)
 			  : strcmp(name, "changes") == 0 ? API_R_CHANGES
 							 : API_R_COLLECTION;
 	} else {
-		if (strchr(slash + 1, '/') || strlen(slash + 1) >= sizeof(r->id))
+		const char *act = strchr(slash + 1, '/');
+		size_t idlen = act ? (size_t)(act - slash - 1) : strlen(slash + 1);
+
+		if (idlen == 0 || idlen >= sizeof(r->id))
 			return false;
-		snprintf(r->id, sizeof(r->id), "%s", slash + 1);
+		memcpy(r->id, slash + 1, idlen);
+		r->id[idlen] = '\0';
 		r->type = API_R_ITEM;
+		if (act) {
+			if (!act[1] || strchr(act + 1, '/') || strlen(act + 1) >= sizeof(r->action))
+				return false;
+			snprintf(r->action, sizeof(r->action), "%s", act + 1);
+			r->type = API_R_ACTION;
+		}
 	}
-	if (r->type != API_R_COLLECTION && r->type != API_R_ITEM)
+	if (r->type != API_R_COLLECTION && r->type != API_R_ITEM && r->type != API_R_ACTION)
 		return true;
 	r->kind = model_kind_parse(name);
 	/* only plural names route */
@@ -92,6 +102,10 @@ static void api_dispatch(struct api *api, struct evhttp_request *req, const stru
 		if (m == EVHTTP_REQ_DELETE)
 			return api_write(api, req, STORE_OP_DELETE, r);
 		return api_method_not_allowed(api, req, "GET, PATCH, PUT, DELETE");
+	case API_R_ACTION:
+		if (m != EVHTTP_REQ_PUT)
+			return api_method_not_allowed(api, req, "PUT");
+		return api_router_action(api, req, r);
 	default:
 		if (m != EVHTTP_REQ_GET)
 			return api_method_not_allowed(api, req, "GET");

@@ -264,6 +264,73 @@ out:
 	json_decref(body);
 }
 
+/* The subnet_id of an add/remove_router_interface body, or NULL (answered). */
+static const char *api_router_subnet(struct api *api, struct evhttp_request *req, json_t *body)
+{
+	const char *sub = json_string_value(json_object_get(body, "subnet_id"));
+
+	if (!json_is_object(body) || json_object_size(body) != 1 || !model_uuid_valid(sub)) {
+		api_error(api, req, 400, "invalid_body", "body must be {\"subnet_id\": UUID}",
+			  "subnet_id");
+		return NULL;
+	}
+	return sub;
+}
+
+void api_router_action(struct api *api, struct evhttp_request *req, const struct api_route *r)
+{
+	const char *idem =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
+	bool add = strcmp(r->action, "add_router_interface") == 0;
+	char id[MODEL_UUID_LEN + 1];
+	json_t *body = NULL, *filter = NULL, *list = NULL, *rif; /* filter: also the create body */
+	const char *sub;
+	char *text = NULL;
+
+	if (r->kind != MODEL_ROUTER || (!add && strcmp(r->action, "remove_router_interface")))
+		return api_error(api, req, 404, "not_found", "no such action", NULL);
+	if (idem && strlen(idem) > API_IDEM_MAX)
+		return api_error(api, req, 400, "invalid_header", "Idempotency-Key too long",
+				 "Idempotency-Key");
+	if (!model_uuid_valid(r->id))
+		return api_error(api, req, 404, "not_found", "no such router", "id");
+	if (!api_body(api, req, &body))
+		return;
+	sub = api_router_subnet(api, req, body);
+	if (!sub)
+		goto out;
+	if (add) {
+		filter = json_pack("{s:s,s:s}", "router_id", r->id, "subnet_id", sub);
+		text = filter ? json_dumps(filter, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (!text) {
+			api_error(api, req, 500, "internal_error", "out of memory", NULL);
+			goto out;
+		}
+		api_uuid(id);
+		api_apply(api, req, STORE_OP_CREATE, MODEL_ROUTER_INTERFACE, id, text, idem);
+		goto out;
+	}
+	/* remove: the interface of this router on that subnet */
+	filter = json_pack("{s:s,s:s}", "router_id", r->id, "subnet_id", sub);
+	if (!filter || store_list(api->store, MODEL_ROUTER_INTERFACE, filter, &list) < 0) {
+		api_error(api, req, 500, "internal_error", "cannot read the store", NULL);
+		goto out;
+	}
+	rif = json_array_get(list, 0);
+	if (!rif) {
+		api_error(api, req, 404, "not_found", "the router has no interface on that subnet",
+			  "subnet_id");
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(rif, "id")));
+	api_apply(api, req, STORE_OP_DELETE, MODEL_ROUTER_INTERFACE, id, "", idem);
+out:
+	free(text);
+	json_decref(list);
+	json_decref(filter);
+	json_decref(body);
+}
+
 void api_status(struct api *api, struct evhttp_request *req)
 {
 	struct southbound_stats st;

@@ -60,12 +60,14 @@ enum api_route_type {
 	API_R_STATUS,	  /* /v1/status */
 	API_R_WAIT,	  /* /v1/wait */
 	API_R_CHANGES,	  /* /v1/changes */
+	API_R_ACTION,	  /* /v1/<kinds>/<id>/<action> (routers: add/remove_router_interface) */
 };
 
 struct api_route {
 	enum api_route_type type; /* which endpoint */
 	enum model_kind kind;	  /* for collections and items */
 	char id[128];		  /* for items, as given in the path */
+	char action[32];	  /* for actions */
 };
 
 /* Replies (api_util.c). */
@@ -90,6 +92,9 @@ void api_show(struct api *api, struct evhttp_request *req, const struct api_rout
 void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 	       const struct api_route *r);
 void api_status(struct api *api, struct evhttp_request *req);
+/* PUT /v1/routers/ID/{add,remove}_router_interface {"subnet_id": ...}:
+ * Neutron's calls, a create or delete of the router_interface. */
+void api_router_action(struct api *api, struct evhttp_request *req, const struct api_route *r);
 
 /* HTTP status of a store outcome (rc 0 or -errno, store.h) for op. */
 int api_store_status(int rc, enum store_op op);

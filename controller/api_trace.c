@@ -46,6 +46,8 @@ static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_TUNNEL] = "tunnel ingress",
     [TN_STAGE_TUN_SRC] = "tunnel source check",
     [TN_STAGE_TUN_DELIVER] = "tunnel delivery",
+    [TN_STAGE_ENCAP] = "VXLAN encap (BPF)",
+    [TN_STAGE_UNDERLAY] = "underlay ingress (BPF decap)",
 };
 
 /* One trace request in flight (one or two hosts asked). */
@@ -213,6 +215,10 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 		snprintf(entry, sizeof(entry), "peer %s (vni %u): %s", ip, st->vni,
 			 st->found ? "enrolled" : "unknown");
 		break;
+	case TN_TKEY_NH:
+		snprintf(entry, sizeof(entry), "next hop of %s: %s", ip,
+			 st->found ? mac : "none (kernel resolves)");
+		break;
 	default:
 		break;
 	}
@@ -342,6 +348,7 @@ static void api_trace_on_reply(void *arg, int status, const struct wire_trace_re
 		snprintf(line, sizeof(line), "delivered to port %s on %s", name, t->host);
 		break;
 	}
+	case TN_TRACE_REDIRECT_NEIGH: /* back end (b), next hop resolved by the kernel */
 	case TN_TRACE_REDIRECT:
 		if (tr.stat == TN_STAT_ARP_REPLY) {
 			snprintf(line, sizeof(line), "answered by the ARP responder on %s",

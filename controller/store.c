@@ -182,6 +182,22 @@ int stx_ref_foreach(struct store_txn *t, const char *parent, int kind,
 	return ret;
 }
 
+int store_tables(struct store *s, MDB_dbi dbis[STORE_N_TABLES])
+{
+	int n = 0;
+
+	for (int i = 0; i < MODEL_ROUTER; i++)
+		dbis[n++] = s->objs[i];
+	dbis[n++] = s->meta;
+	dbis[n++] = s->uniq;
+	dbis[n++] = s->refs;
+	dbis[n++] = s->changes;
+	dbis[n++] = s->idem;
+	for (int i = MODEL_ROUTER; i < MODEL_KIND_MAX; i++)
+		dbis[n++] = s->objs[i];
+	return n;
+}
+
 static int store_open_dbis(struct store *s)
 {
 	static const char *const extra[] = {"meta", "uniq", "refs", "changes", "idem"};
@@ -327,7 +343,7 @@ static int store_cmd_str(const msgpack_object *o, char *dst, size_t max, char **
 static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 {
 	static const char *const keys[] = {"op", "kind", "id", "body", "idem", "seed"};
-	char op[16] = "", kind[16] = "";
+	char op[16] = "", kind[32] = "";
 	char *const dst[] = {op, kind, cmd->id, NULL, cmd->idem};
 	const size_t max[] = {sizeof(op) - 1, sizeof(kind) - 1, STORE_ID_MAX, 1u << 24,
 			      STORE_IDEM_MAX};
@@ -584,6 +600,8 @@ static int store_do_delete(struct store_txn *t, const struct store_cmd *c)
 				model_kind_name(c->kind), c->id, by);
 		rc = -EBUSY;
 	}
+	if (rc == 0)
+		rc = store_kind_deletable(t, c->kind, old);
 	if (rc == 0)
 		rc = store_kind_unindex(t, c->kind, c->id, old);
 	if (rc == 0)

@@ -1,13 +1,16 @@
 /* store_int.h - private to store.c and store_kinds.c.
  *
  * Tables (LMDB named databases) of the store:
- *   tenants, networks, subnets, ports, hosts   id -> object (compact sorted JSON)
- *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id"
+ *   tenants, networks, subnets, ports, hosts, routers, router_interfaces
+ *            id -> object (compact sorted JSON)
+ *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id",
+ *            "next_router_key"
  *            (8-byte big-endian), "admin_hash" (32 bytes), "store_id" (32 hex
  *            digits, store_id.c)
  *   uniq     uniqueness claims, e.g. "vni:42", "mac:<net>:<mac>",
  *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>",
- *            "bind:<host>:<interface>" -> owner id
+ *            "bind:<host>:<interface>", "rif:<subnet>" (its router
+ *            interface) -> owner id
  *   refs     "<parent id>|<child id>" -> child kind: what holds a reference
  *   changes  revision (8-byte big-endian) -> command bytes
  *   idem     idempotency key -> "<status> <kind> <id> <fingerprint>" of the
@@ -58,6 +61,16 @@ struct store_txn {
 	struct model_error *err; /* filled on rejection */
 	uint64_t seed;		 /* the command's allocation seed, 0: sequential */
 };
+
+/* Tables in snapshot (and dump) order: the kinds of the first format
+ * (tenant .. host), the five others, then the kinds added since, so a
+ * snapshot written before routers existed (STORE_SNAP_TABLES_V1 tables)
+ * restores into the same tables. */
+#define STORE_SNAP_TABLES_V1 (MODEL_ROUTER + 5)
+#define STORE_N_TABLES	     (MODEL_KIND_MAX + 5)
+
+/* Fills dbis (STORE_N_TABLES) in snapshot order; returns STORE_N_TABLES. */
+int store_tables(struct store *s, MDB_dbi dbis[STORE_N_TABLES]);
 
 /* Decodes a command strictly (one map, nothing after it). Returns 0 (free
  * cmd->body) or -EPROTO / -ENOMEM. */
@@ -116,6 +129,11 @@ int stx_id_put(struct store_txn *t, const void *seed, size_t len, bool *created)
  * t->err filled. */
 int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id, const json_t *old,
 		       json_t *obj);
+/* Refuses (-EBUSY, t->err says why) the deletion of obj of kind when
+ * something that is not a reference still needs it (a route's next hop
+ * needs its router interface). 0 or -errno. */
+int store_kind_deletable(struct store_txn *t, enum model_kind kind, const json_t *obj);
+
 int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj);
 int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id,
 		       const json_t *obj);

@@ -18,6 +18,7 @@
 #define KINDS_MAC_MAX  0xffffffu /* fa:16:3e:xx:xx:xx space */
 #define KINDS_KEY_MAX  200	 /* uniqueness key buffer */
 #define KINDS_IP_TRIES 65536	 /* addresses tried when allocating a fixed IP */
+#define KINDS_RIF_MAX  64	 /* interfaces of one router */
 
 static const char *kinds_str(const json_t *obj, const char *field)
 {
@@ -122,24 +123,44 @@ struct kinds_overlap {
 	char other[MODEL_UUID_LEN + 1]; /* the overlapping subnet found */
 };
 
+/* True if prefixes a and b share an address: the shorter holds the other's. */
+static bool kinds_cidr_overlap(const struct model_cidr *a, const struct model_cidr *b)
+{
+	const struct model_cidr *shorter = a->prefix <= b->prefix ? a : b;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (a->family != b->family)
+		return false;
+	inet_ntop(a->family, (shorter == a ? b->addr : a->addr), ip, sizeof(ip));
+	return model_cidr_contains(shorter, ip);
+}
+
+/* The prefix of subnet id; -ENOENT, -EIO (a stored subnet that does not
+ * parse), -errno. */
+static int kinds_subnet_cidr(struct store_txn *t, const char *id, struct model_cidr *c,
+			     json_t **sub_out)
+{
+	json_t *sub;
+	int rc = stx_obj_get(t, MODEL_SUBNET, id, &sub);
+
+	if (rc < 0)
+		return rc;
+	if (model_cidr_parse(kinds_str(sub, "cidr"), c) < 0)
+		rc = -EIO;
+	if (sub_out && rc == 0)
+		*sub_out = sub;
+	else
+		json_decref(sub);
+	return rc;
+}
+
 static int kinds_overlap_one(struct store_txn *t, const char *child, void *arg)
 {
 	struct kinds_overlap *ov = arg;
 	struct model_cidr c;
-	const struct model_cidr *shorter;
-	json_t *sub;
-	char ip[INET6_ADDRSTRLEN];
-	int hit;
 
-	if (strcmp(child, ov->self) == 0 || stx_obj_get(t, MODEL_SUBNET, child, &sub) < 0)
-		return 0;
-	hit = model_cidr_parse(kinds_str(sub, "cidr"), &c) == 0 && c.family == ov->cidr.family;
-	json_decref(sub);
-	if (!hit)
-		return 0;
-	shorter = c.prefix <= ov->cidr.prefix ? &c : &ov->cidr;
-	inet_ntop(c.family, (shorter == &c ? ov->cidr.addr : c.addr), ip, sizeof(ip));
-	if (!model_cidr_contains(shorter, ip))
+	if (strcmp(child, ov->self) == 0 || kinds_subnet_cidr(t, child, &c, NULL) < 0 ||
+	    !kinds_cidr_overlap(&c, &ov->cidr))
 		return 0;
 	snprintf(ov->other, sizeof(ov->other), "%s", child);
 	return 1;
@@ -190,6 +211,18 @@ static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_
 				       "gateway_ip must be a host address inside cidr");
 	if (gw && !json_is_null(gw))
 		kinds_canon_ip(obj, "gateway_ip");
+	if (old &&
+	    !json_equal(json_object_get(old, "gateway_ip"), json_object_get(obj, "gateway_ip"))) {
+		char key[KINDS_KEY_MAX];
+
+		snprintf(key, sizeof(key), "rif:%s", id);
+		if (stx_uniq_taken(t, key)) {
+			model_error_set(t->err, "in_use", "gateway_ip",
+					"gateway_ip is the address of a router interface: remove "
+					"the interface first");
+			return -EBUSY;
+		}
+	}
 	return old ? 0 : kinds_subnet_create(t, id, obj, &c);
 }
 
@@ -467,6 +500,198 @@ static int kinds_host_prepare(struct store_txn *t, const char *id, const json_t 
 	return rc;
 }
 
+/* A router's interfaces, as the route and overlap checks need them. */
+struct kinds_rifs {
+	const char *self;			     /* interface being written, or NULL */
+	struct model_cidr cidr[KINDS_RIF_MAX];	     /* their subnets' prefixes */
+	char gw[KINDS_RIF_MAX][INET6_ADDRSTRLEN];    /* their addresses */
+	char sub[KINDS_RIF_MAX][MODEL_UUID_LEN + 1]; /* their subnets */
+	size_t n;				     /* entries used */
+	int err;				     /* a failure while reading */
+};
+
+/* stx_ref_foreach callback: collects one interface of the router. */
+static int kinds_rifs_one(struct store_txn *t, const char *child, void *arg)
+{
+	struct kinds_rifs *r = arg;
+	json_t *rif;
+
+	if ((r->self && strcmp(child, r->self) == 0))
+		return 0;
+	if (r->n == KINDS_RIF_MAX) {
+		r->err = -ENOSPC;
+		return 1;
+	}
+	r->err = stx_obj_get(t, MODEL_ROUTER_INTERFACE, child, &rif);
+	if (r->err == 0) {
+		snprintf(r->gw[r->n], sizeof(r->gw[0]), "%s", kinds_str(rif, "ip_address"));
+		snprintf(r->sub[r->n], sizeof(r->sub[0]), "%s", kinds_str(rif, "subnet_id"));
+		r->err = kinds_subnet_cidr(t, r->sub[r->n], &r->cidr[r->n], NULL);
+		json_decref(rif);
+	}
+	if (r->err)
+		return 1;
+	r->n++;
+	return 0;
+}
+
+/* Collects router id's interfaces but self into r. 0 or -errno. */
+static int kinds_rifs_load(struct store_txn *t, const char *id, const char *self,
+			   struct kinds_rifs *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->self = self;
+	rc = stx_ref_foreach(t, id, MODEL_ROUTER_INTERFACE, kinds_rifs_one, r);
+	return rc < 0 ? rc : r->err;
+}
+
+/* Index of the interface in r whose subnet holds host address ip, or -1. */
+static int kinds_rifs_holding(const struct kinds_rifs *r, const char *ip)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (model_cidr_host_valid(&r->cidr[i], ip))
+			return (int)i;
+	return -1;
+}
+
+/* Checks a router's routes against its interfaces (r): each next hop is a
+ * host address of a subnet the router is on, and not the router's own
+ * address there (Neutron: "nexthop is not connected with router"), and
+ * rewrites the addresses in canonical form. */
+static int kinds_routes_check(struct store_txn *t, json_t *routes, const struct kinds_rifs *r)
+{
+	char field[48], text[INET6_ADDRSTRLEN + 8];
+	struct model_cidr dst;
+	json_t *e;
+	size_t i;
+	int at;
+
+	json_array_foreach(routes, i, e)
+	{
+		const char *hop;
+
+		snprintf(field, sizeof(field), "routes[%zu].nexthop", i);
+		kinds_canon_ip(e, "nexthop");
+		hop = kinds_str(e, "nexthop");
+		at = kinds_rifs_holding(r, hop);
+		if (at < 0)
+			return model_error_set(t->err, "invalid_value", field,
+					       "%s %s is on no subnet of the router's interfaces",
+					       field, hop);
+		if (strcmp(r->gw[at], hop) == 0)
+			return model_error_set(t->err, "invalid_value", field,
+					       "%s %s is the router's own address", field, hop);
+		if (model_cidr_parse(kinds_str(e, "destination"), &dst) == 0 &&
+		    inet_ntop(dst.family, dst.addr, text, INET6_ADDRSTRLEN)) {
+			snprintf(text + strlen(text), 8, "/%u", dst.prefix);
+			json_object_set_new(e, "destination", json_string(text));
+		}
+	}
+	return 0;
+}
+
+static int kinds_router_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj)
+{
+	struct kinds_rifs *r;
+	json_t *tenant;
+	uint32_t n;
+	int rc;
+
+	if (!old) {
+		rc = kinds_ref(t, MODEL_TENANT, kinds_str(obj, "tenant_id"), "tenant_id", &tenant);
+		if (rc < 0)
+			return rc;
+		json_decref(tenant);
+		/* the router's number in the datapath, like a port's port_key */
+		rc = kinds_alloc(t, "next_router_key", UINT32_MAX, "", false, 0, &n);
+		if (rc < 0)
+			return rc;
+		json_object_set_new(obj, "router_key", json_integer(n));
+		kinds_default(obj, "name", json_string(""));
+		kinds_default(obj, "description", json_string(""));
+		kinds_default(obj, "routes", json_array());
+	}
+	if (json_array_size(json_object_get(obj, "routes")) == 0)
+		return 0;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rc = kinds_rifs_load(t, id, NULL, r);
+	if (rc == 0)
+		rc = kinds_routes_check(t, json_object_get(obj, "routes"), r);
+	free(r);
+	return rc;
+}
+
+/* A router interface: on a subnet of the router's own tenant that has a
+ * gateway address, whose prefix overlaps none of the router's other
+ * subnets (a router could not tell them apart); it takes the gateway
+ * address and a MAC from the network's MAC space. */
+static int kinds_rif_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj)
+{
+	const char *sub_id = kinds_str(obj, "subnet_id");
+	char prefix[MODEL_UUID_LEN + 8], mac[18]; /* prefix: "rif:", then "mac:" keys */
+	struct model_cidr c;
+	struct kinds_rifs *r = NULL;
+	json_t *router = NULL, *sub = NULL;
+	uint32_t n;
+	int rc;
+
+	if (old)
+		return 0;
+	rc = kinds_ref(t, MODEL_ROUTER, kinds_str(obj, "router_id"), "router_id", &router);
+	if (rc == 0)
+		rc = kinds_ref(t, MODEL_SUBNET, sub_id, "subnet_id", &sub);
+	snprintf(prefix, sizeof(prefix), "rif:%s", sub_id);
+	if (rc == 0 && stx_uniq_taken(t, prefix)) {
+		model_error_set(t->err, "conflict", "subnet_id",
+				"subnet %.40s already has a router interface", sub_id);
+		rc = -EEXIST;
+	}
+	if (rc == 0 && strcmp(kinds_str(router, "tenant_id"), kinds_str(sub, "tenant_id")) != 0)
+		rc = model_error_set(t->err, "invalid_value", "subnet_id",
+				     "subnet %.40s belongs to another tenant than the router",
+				     sub_id);
+	if (rc == 0 && !json_is_string(json_object_get(sub, "gateway_ip")))
+		rc = model_error_set(t->err, "invalid_value", "subnet_id",
+				     "subnet %.40s has no gateway_ip for the interface", sub_id);
+	if (rc == 0 && model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0)
+		rc = -EIO;
+	r = rc == 0 ? malloc(sizeof(*r)) : NULL;
+	if (rc == 0 && !r)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = kinds_rifs_load(t, kinds_str(obj, "router_id"), id, r);
+	if (rc == -ENOSPC)
+		model_error_set(t->err, "limit_exceeded", "router_id",
+				"a router has at most %d interfaces", KINDS_RIF_MAX);
+	for (size_t i = 0; rc == 0 && r && i < r->n; i++) {
+		if (kinds_cidr_overlap(&r->cidr[i], &c)) {
+			rc = model_error_set(t->err, "invalid_value", "subnet_id",
+					     "cidr %s overlaps subnet %s on the router",
+					     kinds_str(sub, "cidr"), r->sub[i]);
+		}
+	}
+	if (rc == 0) {
+		json_object_set_new(obj, "tenant_id", json_string(kinds_str(sub, "tenant_id")));
+		json_object_set_new(obj, "network_id", json_string(kinds_str(sub, "network_id")));
+		json_object_set_new(obj, "ip_address", json_string(kinds_str(sub, "gateway_ip")));
+		snprintf(prefix, sizeof(prefix), "mac:%s:", kinds_str(sub, "network_id"));
+		rc = kinds_alloc(t, "next_mac", KINDS_MAC_MAX, prefix, true, 24, &n);
+	}
+	if (rc == 0) {
+		snprintf(mac, sizeof(mac), "fa:16:3e:%02x:%02x:%02x", (n >> 16) & 0xff,
+			 (n >> 8) & 0xff, n & 0xff);
+		json_object_set_new(obj, "mac_address", json_string(mac));
+	}
+	free(r);
+	json_decref(router);
+	json_decref(sub);
+	return rc;
+}
+
 int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id, const json_t *old,
 		       json_t *obj)
 {
@@ -482,6 +707,10 @@ int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id
 		return kinds_port_prepare(t, old, obj);
 	case MODEL_HOST:
 		return kinds_host_prepare(t, id, old, obj);
+	case MODEL_ROUTER:
+		return kinds_router_prepare(t, id, old, obj);
+	case MODEL_ROUTER_INTERFACE:
+		return kinds_rif_prepare(t, id, old, obj);
 	default:
 		return -EINVAL;
 	}
@@ -577,6 +806,21 @@ static int kinds_index(struct store_txn *t, bool on, enum model_kind kind, const
 		return rc;
 	case MODEL_PORT:
 		return kinds_port_index(t, on, id, obj);
+	case MODEL_ROUTER:
+		return kinds_ref_set(t, on, kinds_str(obj, "tenant_id"), id, kind);
+	case MODEL_ROUTER_INTERFACE:
+		/* the router and the subnet cannot go while it exists; one
+		 * interface per subnet; its MAC is taken in the network */
+		rc = kinds_ref_set(t, on, kinds_str(obj, "router_id"), id, kind);
+		if (rc == 0)
+			rc = kinds_ref_set(t, on, kinds_str(obj, "subnet_id"), id, kind);
+		if (rc == 0)
+			rc = kinds_key(t, on, id, "subnet_id", "rif:%s",
+				       kinds_str(obj, "subnet_id"));
+		if (rc == 0)
+			rc = kinds_key(t, on, id, "mac_address", "mac:%s:%s",
+				       kinds_str(obj, "network_id"), kinds_str(obj, "mac_address"));
+		return rc;
 	case MODEL_HOST:
 		rc = kinds_key(t, on, id, "public_key", "hkey:%s", kinds_str(obj, "public_key"));
 		if (rc == 0)
@@ -596,4 +840,40 @@ int store_kind_index(struct store_txn *t, enum model_kind kind, const char *id, 
 int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id, const json_t *obj)
 {
 	return kinds_index(t, false, kind, id, obj);
+}
+
+/* A router interface whose subnet holds the next hop of one of its
+ * router's routes stays (Neutron: RouterInterfaceInUseByRoute). */
+static int kinds_rif_deletable(struct store_txn *t, const json_t *rif)
+{
+	struct model_cidr c;
+	json_t *router, *e;
+	size_t i;
+	int rc;
+
+	rc = kinds_subnet_cidr(t, kinds_str(rif, "subnet_id"), &c, NULL);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0)
+		rc = stx_obj_get(t, MODEL_ROUTER, kinds_str(rif, "router_id"), &router);
+	if (rc < 0)
+		return rc == -ENOENT ? 0 : rc;
+	json_array_foreach(json_object_get(router, "routes"), i, e)
+	{
+		if (model_cidr_contains(&c, kinds_str(e, "nexthop"))) {
+			model_error_set(t->err, "in_use", "id",
+					"router route %s via %s needs this interface: remove "
+					"the route first",
+					kinds_str(e, "destination"), kinds_str(e, "nexthop"));
+			rc = -EBUSY;
+			break;
+		}
+	}
+	json_decref(router);
+	return rc;
+}
+
+int store_kind_deletable(struct store_txn *t, enum model_kind kind, const json_t *obj)
+{
+	return kind == MODEL_ROUTER_INTERFACE ? kinds_rif_deletable(t, obj) : 0;
 }

@@ -13,22 +13,6 @@
 #define STORE_ADMIN_KEY	  "admin_hash"	 /* meta: node-local, never replicated */
 #define STORE_SNAP_MAGIC  "TNS1"	 /* snapshot format tag */
 #define STORE_SNAP_HDR	  16		 /* magic + applied index (8) + table count (4) */
-#define STORE_N_TABLES	  (MODEL_KIND_MAX + 5)
-
-/* The replicated tables, in snapshot order. */
-static int store_tables(struct store *s, MDB_dbi dbis[STORE_N_TABLES])
-{
-	int n = 0;
-
-	for (int i = 0; i < MODEL_KIND_MAX; i++)
-		dbis[n++] = s->objs[i];
-	dbis[n++] = s->meta;
-	dbis[n++] = s->uniq;
-	dbis[n++] = s->refs;
-	dbis[n++] = s->changes;
-	dbis[n++] = s->idem;
-	return n;
-}
 
 uint64_t store_applied_index(struct store *s)
 {
@@ -267,9 +251,13 @@ static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 {
 	size_t off = STORE_SNAP_HDR;
 
-	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0 ||
-	    bytes_get_be32(b + 12) != (uint32_t)n_tables)
+	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0)
 		return -EPROTO;
+	/* a snapshot from before routers names fewer tables, all of them ours */
+	if (bytes_get_be32(b + 12) != (uint32_t)n_tables &&
+	    bytes_get_be32(b + 12) != STORE_SNAP_TABLES_V1)
+		return -EPROTO;
+	n_tables = (int)bytes_get_be32(b + 12);
 	while (off < len) {
 		size_t kl, vl;
 

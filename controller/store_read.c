@@ -395,19 +395,13 @@ static void store_dump_hex(FILE *fp, const MDB_val *v)
 
 int store_dump(struct store *s, FILE *fp)
 {
-	MDB_dbi dbis[MODEL_KIND_MAX + 5];
+	MDB_dbi dbis[STORE_N_TABLES];
 	struct store_txn t;
-	int rc, n = 0;
+	int rc, n;
 
 	if (!s || !fp)
 		return -EINVAL;
-	for (int i = 0; i < MODEL_KIND_MAX; i++)
-		dbis[n++] = s->objs[i];
-	dbis[n++] = s->meta;
-	dbis[n++] = s->uniq;
-	dbis[n++] = s->refs;
-	dbis[n++] = s->changes;
-	dbis[n++] = s->idem;
+	n = store_tables(s, dbis);
 	rc = store_read_begin(s, &t);
 	for (int i = 0; i < n && rc == 0; i++) {
 		MDB_cursor *cur;

@@ -18,9 +18,11 @@
  * IPv4 and port security, tunnel source drop reasons; 5: every drop cause
  * its own reason (IPv6, ND, VLAN, IPv4 and ARP spoofing apart from MAC), port
  * drops by reason (tn_port_drops); 6: the drop monitor (tn_monitor,
- * tn_monitor_cpu, tn_events: sampled drop events in a ring buffer).
+ * tn_monitor_cpu, tn_events: sampled drop events in a ring buffer); 7: back
+ * end (b), VXLAN encap and decap in BPF (tn_config names the underlay and
+ * the back end, tn_nh holds the underlay next hops, TN_DROP_ENCAP).
  */
-#define TN_ABI_VERSION 6
+#define TN_ABI_VERSION 7
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -28,10 +30,19 @@
 #define TN_MAX_FLOOD_PAGES 32 /* FLOOD pages of one network on one host */
 #define TN_VXLAN_PORT 4789
 #define TN_OVERHEAD 50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
+/*
+ * Outer UDP source ports of back end (b): the inner flow's hash mapped onto
+ * [TN_SPORT_MIN, TN_SPORT_MAX) as the kernel's udp_flow_src_port() maps it
+ * onto the default ip_local_port_range, so receivers spread flows over
+ * queues (RSS) and GRO keeps each flow together, as for the vxlan device.
+ */
+#define TN_SPORT_MIN 32768
+#define TN_SPORT_MAX 60999
 
 /*
  * Map identifiers, as carried in southbound rows. The controller compiles
- * rows for the maps marked "compiled"; the agent derives the others.
+ * rows for the maps marked "compiled"; the agent derives the others. Their
+ * shapes are described for user space once, in common/abi_maps.c.
  */
 enum tn_map_id {
 	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */
@@ -45,6 +56,7 @@ enum tn_map_id {
 	TN_MAP_STATS = 9, /* BPF: percpu array of counters (enum tn_stat) */
 	TN_MAP_PORT_STATS = 10, /* BPF: percpu array port slot -> tn_port_stats */
 	TN_MAP_PORT_DROPS = 11, /* BPF: percpu hash (slot, reason) -> drops */
+	TN_MAP_NH = 12, /* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_MAX
 };
 
@@ -60,6 +72,7 @@ enum tn_map_id {
 #define TN_PIN_STATS "tn_stats"
 #define TN_PIN_PORT_STATS "tn_port_stats"
 #define TN_PIN_PORT_DROPS "tn_port_drops"
+#define TN_PIN_NH "tn_nh"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -191,9 +204,36 @@ struct tn_ifport {
 /* TN_MAP_CONFIG: array with one element, written by the agent. */
 struct tn_config {
 	__u32 abi_version; /* TN_ABI_VERSION */
-	__u32 tunnel_ifindex; /* the collect_md vxlan device */
+	__u32 tunnel_ifindex; /* the collect_md vxlan device (back end (a), and (b)'s fallback) */
 	__be32 local_ip4; /* this host's underlay address */
-	__u32 flags; /* reserved, zero */
+	__u32 flags; /* TN_CONFIG_F_* */
+	__u32 underlay_ifindex; /* the underlay interface: where (b) sends */
+	__u8 underlay_mac[6]; /* its MAC: the outer source of (b) */
+	__u16 pad; /* zero */
+};
+
+/*
+ * Back end (b): unicast IPv4 frames to another host are encapsulated in BPF
+ * and sent out of the underlay (tn_encap); without the flag, and for what (b)
+ * leaves to it (ARP and other non-IPv4 frames, flood copies), back end (a):
+ * the tunnel key and the collect_md vxlan device.
+ */
+#define TN_CONFIG_F_ENCAP_BPF 0x1
+
+/*
+ * TN_MAP_NH: the underlay next hop of a remote host, kept by the agent from
+ * the kernel's neighbour table (the underlay's entries with a link-layer
+ * address, by their IPv4). Back end (b) writes its MAC as the outer
+ * destination; a host without an entry (not resolved yet, or behind a
+ * router) goes through bpf_redirect_neigh, which resolves it in the kernel.
+ */
+struct tn_nh_key {
+	__be32 ip4; /* the remote host's underlay IPv4 */
+};
+
+struct tn_nh {
+	__u8 mac[6]; /* its link-layer address on the underlay */
+	__u16 pad; /* zero */
 };
 
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
@@ -228,6 +268,8 @@ enum tn_stat {
 	TN_DROP_VLAN, /* VLAN-tagged frame from a port with port security */
 	TN_DROP_TUN_IPV6, /* tunnel: IPv6 or ND from a remote port with port security */
 	TN_DROP_TUN_VLAN, /* tunnel: VLAN-tagged frame from a remote port with port security */
+	/* ABI 7 */
+	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
 	TN_STAT_MAX
 };
 
@@ -310,7 +352,9 @@ _Static_assert(sizeof(struct tn_tun_allow_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_tun_allow) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifindex_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifport) == 24, "abi");
-_Static_assert(sizeof(struct tn_config) == 16, "abi");
+_Static_assert(sizeof(struct tn_config) == 28, "abi");
+_Static_assert(sizeof(struct tn_nh_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_nh) == 8, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

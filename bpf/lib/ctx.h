@@ -12,7 +12,9 @@ enum tn_cb_slot {
 	TN_CB_VNI = 0, /* network of the packet */
 	TN_CB_PORT_ID = 1, /* ingress port id, 0 from the tunnel */
 	TN_CB_PORT_MAC_HI = 2, /* ingress port MAC octets 0-3 (memory order), 0 from the tunnel */
-	TN_CB_REMOTE = 3, /* from the tunnel: outer source IPv4, network order */
+	TN_CB_TUN_FLAGS = 2,   /* from the tunnel: TN_TUN_F_*, shares PORT_MAC_HI's slot */
+	TN_CB_REMOTE = 3,      /* from the tunnel: outer source IPv4, network order; from a port
+				* after tn_l2_fwd: the remote host for tn_encap */
 	TN_CB_PORT_IP4 = 3, /* from a port: the port's IPv4 (network order), shares REMOTE's slot */
 	TN_CB_PORT_MAC_LO = 4, /* ingress port MAC octet 4 | octet 5 << 8, 0 from the tunnel */
 	TN_CB_PORT_SLOT = 4, /* ingress port slot in the high 16 bits, 0 from the tunnel */
@@ -55,14 +57,37 @@ static __always_inline __u32 tn_ctx_in_slot(const struct __sk_buff *skb)
 	return skb->cb[TN_CB_PORT_SLOT] >> 16;
 }
 
-/* From the tunnel: network vni, no ingress port. */
-static __always_inline void tn_ctx_set_tunnel(struct __sk_buff *skb, __u32 vni, __be32 remote)
+/*
+ * From the tunnel, decapsulated in BPF (back end (b)), a frame that is not
+ * IPv4: skb->protocol still says IPv4 (the outer header's), which
+ * bpf_redirect_peer would hand to the VM's stack as is, so it is delivered
+ * through the port's veth instead (its transmit sets the protocol again).
+ */
+#define TN_TUN_F_NO_PEER 0x1
+
+/* From the tunnel: network vni from host remote, flags TN_TUN_F_*, no
+ * ingress port. */
+static __always_inline void tn_ctx_set_tunnel(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					      __u32 flags)
 {
 	skb->cb[TN_CB_VNI] = vni;
 	skb->cb[TN_CB_PORT_ID] = 0;
-	skb->cb[TN_CB_PORT_MAC_HI] = 0;
+	skb->cb[TN_CB_TUN_FLAGS] = flags;
 	skb->cb[TN_CB_REMOTE] = remote;
 	skb->cb[TN_CB_PORT_MAC_LO] = 0;
+}
+
+/* From the tunnel: its TN_TUN_F_* flags. */
+static __always_inline __u32 tn_ctx_tun_flags(const struct __sk_buff *skb)
+{
+	return skb->cb[TN_CB_TUN_FLAGS];
+}
+
+/* From a port, after tn_l2_fwd: the frame goes to host remote through
+ * tn_encap (the port's IPv4 is not needed any more). */
+static __always_inline void tn_ctx_set_encap(struct __sk_buff *skb, __be32 remote)
+{
+	skb->cb[TN_CB_REMOTE] = remote;
 }
 
 static __always_inline __be32 tn_ctx_remote(const struct __sk_buff *skb)

@@ -44,6 +44,18 @@ static __always_inline int tn_deliver_local(struct __sk_buff *skb, __u32 ifindex
 	return bpf_redirect_peer(ifindex, 0);
 }
 
+/* Into the VM behind the host-side veth ifindex through the veth's
+ * transmit (which sets skb->protocol from the frame), counted against the
+ * port's slot: for frames whose skb->protocol is not their own. */
+static __always_inline int tn_deliver_local_xmit(struct __sk_buff *skb, __u32 ifindex, __u32 slot,
+						 __u32 vni)
+{
+	tn_stat_inc(TN_STAT_TX_LOCAL);
+	tn_port_count(slot, TN_PORT_TX, skb->len);
+	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_TX_LOCAL, ifindex, 0, vni);
+	return bpf_redirect(ifindex, 0);
+}
+
 /* To the host at remote (network order) through the tunnel device; drops
  * are counted against the ingress port's slot in_slot. */
 static __always_inline int tn_deliver_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
@@ -222,14 +234,15 @@ static __always_inline void tn_trace_arp(const struct tn_arp_key *key, const str
 	__builtin_memcpy(st->mac, ent->mac, 6);
 }
 
-/* Records the tunnel ingress's tn_peer lookup of remote for vni. */
-static __always_inline void tn_trace_peer(__u32 vni, __be32 remote, bool found)
+/* Records a tunnel entry's (stage's) admission of remote for vni: found
+ * when it may send there, else whether it is enrolled (tn_peer). */
+static __always_inline void tn_trace_peer(__u32 stage, __u32 vni, __be32 remote, bool found)
 {
 	struct tn_trace_step *st;
 
 	if (!tn_test_mode)
 		return;
-	st = tn_trace_step(TN_STAGE_TUNNEL, TN_TKEY_PEER, found, vni);
+	st = tn_trace_step(stage, TN_TKEY_PEER, found, vni);
 	if (st)
 		st->ip4 = remote;
 }

@@ -75,6 +75,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_ifindex SEC(".maps") __weak;
 
+/* Underlay next hops of back end (b), kept by the agent (tenet_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PEERS);
+	__type(key, struct tn_nh_key);
+	__type(value, struct tn_nh);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_nh SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -32,6 +32,7 @@ enum tn_trace_verdict {
 	TN_TRACE_REDIRECT, /* bpf_redirect(ifindex, 0): egress of ifindex */
 	TN_TRACE_REDIRECT_PEER, /* bpf_redirect_peer(ifindex, 0) */
 	TN_TRACE_FLOOD, /* copies in clone[], original shot */
+	TN_TRACE_REDIRECT_NEIGH, /* bpf_redirect_neigh(ifindex): egress, L2 from the kernel */
 };
 
 #define TN_TRACE_MAX_STEP 16 /* steps recorded; later ones are not */
@@ -46,6 +47,8 @@ enum tn_trace_stage {
 	TN_STAGE_TUNNEL,      /* tn_tunnel_ingress: outer source (tn_peer), VNI (tn_tun_allow) */
 	TN_STAGE_TUN_SRC,     /* tn_tun_src: (vni, source MAC) -> sending host (tn_fdb) */
 	TN_STAGE_TUN_DELIVER, /* tn_tun_deliver: (vni, destination MAC) -> port (tn_fdb) */
+	TN_STAGE_ENCAP,	      /* tn_encap: remote host -> next hop (tn_nh); port_id: flow hash */
+	TN_STAGE_UNDERLAY,    /* tn_underlay_ingress: outer source and VNI, as TN_STAGE_TUNNEL */
 	TN_STAGE_MAX
 };
 
@@ -55,8 +58,9 @@ enum tn_trace_key {
 	TN_TKEY_IFINDEX, /* tn_ifindex[ifindex]: port_id, vni, mac, ip4, slot */
 	TN_TKEY_FDB,	 /* tn_fdb[vni, mac]: port_id, ifindex, slot or ip4 (remote host) */
 	TN_TKEY_ARP,	 /* tn_arp[vni, ip4]: mac, port_id */
-	TN_TKEY_PEER,	 /* tn_peer[ip4], then tn_tun_allow[vni, ip4] */
+	TN_TKEY_PEER,	 /* tn_tun_allow[vni, ip4] (found: may send), tn_peer[ip4] on a miss */
 	TN_TKEY_PORT,	 /* the ingress port checked against: port_id, mac, ip4 */
+	TN_TKEY_NH,	 /* tn_nh[ip4]: mac (the underlay next hop) */
 };
 
 /*

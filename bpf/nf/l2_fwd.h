@@ -3,14 +3,31 @@
  * l2_fwd.h - network function "L2 forwarding" from a port (program
  * tn_l2_fwd, slot TN_VIF_SLOT_L2): (network, destination MAC) in tn_fdb
  * decides local port or remote host; broadcast, multicast and unknown
- * unicast are replicated to the network's flood list. Included by
- * vif.bpf.c after the program array tn_vif_calls.
+ * unicast are replicated to the network's flood list. A unicast IPv4
+ * frame for another host goes to tn_encap when the host runs back end (b)
+ * (TN_CONFIG_F_ENCAP_BPF), everything else for another host through the
+ * vxlan device (back end (a)). Included by vif.bpf.c after the program
+ * array tn_vif_calls.
  */
 #ifndef TN_NF_L2_FWD_H
 #define TN_NF_L2_FWD_H
 
 #include "ctx.h"
 #include "fwd.h"
+
+/* To host remote: back end (b) for unicast IPv4 when configured, else (a). */
+static __always_inline int tn_l2_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					__u32 in_slot, __be16 proto)
+{
+	struct tn_config *cfg = tn_config_get();
+
+	if (cfg && (cfg->flags & TN_CONFIG_F_ENCAP_BPF) && proto == bpf_htons(ETH_P_IP) && remote) {
+		tn_ctx_set_encap(skb, remote);
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ENCAP);
+		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
+	}
+	return tn_deliver_remote(skb, vni, remote, in_slot);
+}
 
 SEC("tcx/ingress")
 int tn_l2_fwd(struct __sk_buff *skb)
@@ -32,7 +49,7 @@ int tn_l2_fwd(struct __sk_buff *skb)
 		return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);
 	}
 	if (fdb->flags & TN_FDB_F_REMOTE)
-		return tn_deliver_remote(skb, vni, fdb->remote_ip4, in_slot);
+		return tn_l2_remote(skb, vni, fdb->remote_ip4, in_slot, eth->h_proto);
 	return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
 }
 

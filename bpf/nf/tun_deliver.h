@@ -5,6 +5,8 @@
  * VXLAN packet goes to the local port owning its destination MAC, or, if
  * broadcast/multicast, to every local port of the network. Frames for MACs
  * that are not local here are dropped (no re-replication to other hosts).
+ * A non-IPv4 frame decapsulated in BPF (TN_TUN_F_NO_PEER) goes through the
+ * port's veth rather than straight into its peer (ctx.h).
  * Reached only after tn_tun_src accepted the inner source. Included by
  * tunnel.bpf.c.
  */
@@ -29,6 +31,8 @@ int tn_tun_deliver(struct __sk_buff *skb)
 	tn_trace_fdb(TN_STAGE_TUN_DELIVER, vni, eth->h_dest, fdb);
 	if (!fdb || !(fdb->flags & TN_FDB_F_LOCAL) || !fdb->ifindex)
 		return tn_drop(skb, TN_DROP_NO_FDB, 0);
+	if (tn_ctx_tun_flags(skb) & TN_TUN_F_NO_PEER)
+		return tn_deliver_local_xmit(skb, fdb->ifindex, fdb->slot, vni);
 	return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);
 }
 

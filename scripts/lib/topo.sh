@@ -113,13 +113,17 @@ topo_host() {
 }
 
 # topo_agent_start NAME: (re)starts the agent of host NAME. Its --controller
-# list is $TOPO_AGENT_CONTROLLERS when set, else $TOPO_SB.
+# list is $TOPO_AGENT_CONTROLLERS when set, else $TOPO_SB; its back end is
+# $TOPO_ENCAP_<NAME> when set (kernel or bpf: --encap), else the default.
 topo_agent_start() {
-	local name=$1 ns=$TOPO_P-$1
+	local name=$1 ns=$TOPO_P-$1 encap extra=()
+	encap=$(eval "echo \${TOPO_ENCAP_${name//[^A-Za-z0-9]/_}:-}")
+	[ -n "$encap" ] && extra=(--encap "$encap")
 	nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host "$name" \
 		--controller "${TOPO_AGENT_CONTROLLERS:-$TOPO_SB}" \
 		--controller-key "$TOPO_DIR/ctl/server.pub" --key "$TOPO_DIR/$name.key" \
-		--underlay eth0 --state-dir "$TOPO_DIR/state" --bpffs "$TOPO_BPFFS" >>"$TOPO_DIR/agent-$name.log" 2>&1 &
+		--underlay eth0 --state-dir "$TOPO_DIR/state" --bpffs "$TOPO_BPFFS" "${extra[@]}" \
+		>>"$TOPO_DIR/agent-$name.log" 2>&1 &
 	eval "TOPO_AGENT_PID_${name//[^A-Za-z0-9]/_}=$!"
 	TOPO_PIDS+=($!)
 	wait_for 20 "host $name connected" topo_host_connected "$name" || topo_dump_logs

@@ -23,49 +23,7 @@ TOKEN=$(cat "$TMP/data/admin.token")
 	fail "server.pub missing or short"
 ok "controller ready at $ADDR"
 
-# call METHOD PATH [BODY [CONTENT_TYPE]] -> CODE, BODY, REV; AUTH overrides the header.
-call() {
-	local method=$1 path=$2 body=${3-} ct=${4-application/json}
-	local args=(-s -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' -X "$method")
-	args+=(-H "${AUTH-Authorization: Bearer $TOKEN}")
-	if [ -n "$body" ]; then
-		args+=(-H "Content-Type: $ct" --data-binary "$body")
-	fi
-	CODE=$(curl "${args[@]}" "$BASE$path")
-	BODY=$(cat "$TMP/body")
-	REV=$(tr -d '\r' <"$TMP/hdr" | awk 'tolower($1) == "x-tenet-revision:" { print $2 }')
-}
-
-# expect CODE DESCRIPTION: checks the last call's status.
-expect() {
-	if [ "$CODE" = "$1" ]; then ok "$2 -> $1"; else fail "$2: got $CODE, want $1: $BODY"; fi
-}
-
-# jget FILTER: a jq expression on the last body.
-jget() { jq -r "$1" <<<"$BODY" 2>/dev/null; }
-
-revision() {
-	curl -s -H "Authorization: Bearer $TOKEN" "$BASE/status" | jq -r .revision
-}
-
-# bad METHOD PATH BODY CODE ERRCODE FIELD DESCRIPTION [CONTENT_TYPE]:
-# expects the error, its body, and an unchanged revision.
-bad() {
-	local method=$1 path=$2 body=$3 code=$4 errcode=$5 field=$6 desc=$7 ct=${8-application/json}
-	local before after
-	before=$(revision)
-	call "$method" "$path" "$body" "$ct"
-	expect "$code" "$desc"
-	if [ -n "$errcode" ] && [ "$(jget .error.code)" != "$errcode" ]; then
-		fail "$desc: error code $(jget .error.code), want $errcode ($BODY)"
-	fi
-	if [ -n "$field" ] && [ "$(jget .error.field)" != "$field" ]; then
-		fail "$desc: error field $(jget .error.field), want $field ($BODY)"
-	fi
-	[ "$REV" = "$before" ] || fail "$desc: X-Tenet-Revision $REV, want $before"
-	after=$(revision)
-	[ "$after" = "$before" ] || fail "$desc: revision moved $before -> $after"
-}
+. "$(dirname "$0")/../lib/api.sh"
 
 KEY1='rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7'
 
@@ -206,7 +164,7 @@ bad PATCH "/networks/$NET" "{\"tenant_id\":\"$TEN\"}" 400 immutable_field tenant
 head -c $((1536 * 1024)) /dev/zero | tr '\0' 'a' | sed 's/^/{"name":"/; s/$/"}/' >"$TMP/big.json"
 bad POST /tenants "@$TMP/big.json" 413 body_too_large "" "oversized body"
 bad POST /tenants '{"name":"x"}' 415 unsupported_media_type "" "wrong content type" text/plain
-bad GET /routers "" 404 not_found "" "unknown resource"
+bad GET /gateways "" 404 not_found "" "unknown resource"
 bad GET /tenants/00000000-0000-4000-8000-000000000000 "" 404 not_found id "unknown object"
 bad PATCH /tenants/00000000-0000-4000-8000-000000000000 '{"name":"x"}' 404 not_found id \
 	"patch unknown object"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -21,6 +22,7 @@
 #include "fixture_applier.h"
 #include <linux/types.h>
 
+#include "abi_maps.h"
 #include "applier.h"
 #include "tenet_abi.h"
 #include "wire.h"
@@ -89,17 +91,13 @@ static int fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	for (int i = 0; i < 16; i++)
-		f->maps.fd[i] = -1;
-	f->maps.fd[TN_MAP_LPORT] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_lport), 64);
-	f->maps.fd[TN_MAP_FDB] = map_new(BPF_MAP_TYPE_HASH, 12, sizeof(struct tn_fdb), 64);
-	f->maps.fd[TN_MAP_ARP] = map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_arp), 64);
-	f->maps.fd[TN_MAP_FLOOD] =
-	    map_new(BPF_MAP_TYPE_HASH, sizeof(struct tn_flood_key), sizeof(struct tn_flood), 64);
-	f->maps.fd[TN_MAP_PEER] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_peer), 64);
-	f->maps.fd[TN_MAP_TUN_ALLOW] =
-	    map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct tn_tun_allow), 64);
-	f->maps.fd[TN_MAP_IFINDEX] = map_new(BPF_MAP_TYPE_HASH, 4, sizeof(struct tn_ifport), 64);
+	for (unsigned m = 0; m < TN_MAP_MAX; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+
+		f->maps.fd[m] = -1;
+		if (tn_map_applied(m))
+			f->maps.fd[m] = map_new(d->type, d->key_size, d->value_size, 64);
+	}
 	f->maps.fd[TN_MAP_PORT_STATS] =
 	    map_new(BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct tn_port_stats), 64);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_applier.XXXXXX");
@@ -122,7 +120,7 @@ static int fx_teardown(void **state)
 	char tmp[160];
 
 	applier_destroy(&f->a);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < TN_MAP_MAX; i++)
 		if (f->maps.fd[i] >= 0)
 			close(f->maps.fd[i]);
 	unlink(f->rev_path);
@@ -665,6 +663,83 @@ static void test_store_id_kept(void **state)
 	assert_string_equal(applier_store_id(f->a), "");
 }
 
+/* The content of f's state file, whole (at most size - 1 bytes). */
+static const char *rev_content(struct fx *f, char *buf, size_t size)
+{
+	FILE *fp = fopen(f->rev_path, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, size - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static ino_t rev_inode(struct fx *f)
+{
+	struct stat st;
+
+	assert_int_equal(stat(f->rev_path, &st), 0);
+	return st.st_ino;
+}
+
+/* The state file is one file rewritten in place (no new file per update):
+ * a shorter record leaves nothing of the longer one, and the loader reads
+ * the first line only (what a process that died between the write and the
+ * truncation leaves after it) and nothing that is not a whole line. */
+static void test_rev_file_in_place(void **state)
+{
+	static const char id1[] = "00112233445566778899aabbccddeeff";
+	static const char id2[] = "ffeeddccbbaa99887766554433221100";
+	struct fx *f = *state;
+	struct wire_row rows[16];
+	size_t n = base_rows(rows);
+	char buf[256];
+	ino_t ino;
+	FILE *fp;
+
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	assert_string_equal(rev_content(f, buf, sizeof(buf)), "5\n");
+	ino = rev_inode(f);
+	assert_int_equal(applier_reset(f->a, id1), 0);
+	assert_int_equal(applier_snapshot(f->a, 1234567, rows, n), 0);
+	assert_string_equal(rev_content(f, buf, sizeof(buf)),
+			    "1234567 00112233445566778899aabbccddeeff\n");
+	assert_int_equal(applier_reset(f->a, id2), 0);
+	assert_string_equal(rev_content(f, buf, sizeof(buf)),
+			    "0 ffeeddccbbaa99887766554433221100\n");
+	assert_int_equal(applier_delta(f->a, 0, 1, NULL, 0), 0);
+	assert_string_equal(rev_content(f, buf, sizeof(buf)),
+			    "1 ffeeddccbbaa99887766554433221100\n");
+	assert_true(rev_inode(f) == ino); /* the same file throughout */
+	applier_destroy(&f->a);
+
+	/* a record followed by the end of a longer one */
+	fp = fopen(f->rev_path, "w");
+	assert_non_null(fp);
+	fputs("42 00112233445566778899aabbccddeeff\n3 ffeeddccbbaa99887766554433221100\n", fp);
+	fclose(fp);
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_rev(f->a), 42);
+	assert_string_equal(applier_store_id(f->a), id1);
+	applier_destroy(&f->a);
+
+	/* no whole line: no revision */
+	fp = fopen(f->rev_path, "w");
+	assert_non_null(fp);
+	fputs("12", fp);
+	fclose(fp);
+	f->a = applier_new(&f->maps, f->rev_path, true, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_rev(f->a), 0);
+	assert_string_equal(applier_store_id(f->a), "");
+	/* the next record replaces it whole */
+	assert_int_equal(applier_snapshot(f->a, 7, rows, n), 0);
+	assert_string_equal(rev_content(f, buf, sizeof(buf)), "7\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,6 +752,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_port_slots, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_store_id_kept, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_ports_swap, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rev_file_in_place, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

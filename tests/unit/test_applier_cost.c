@@ -8,6 +8,7 @@
  * they are refused (the wrappers can refuse them).
  * Needs root (bpf()). */
 #include <errno.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -539,6 +541,23 @@ static uint64_t rev_file(struct fx *f)
 	return fixture_rev_file(f->rev_path);
 }
 
+/* Makes every write to a regular file fail with EFBIG (on) or lifts that
+ * again (off): a write error on the state file, also as root. */
+static void writes_fail(bool on)
+{
+	static struct rlimit saved;
+	struct rlimit none = {0, 0};
+
+	if (on) {
+		assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+		none.rlim_max = saved.rlim_max;
+		signal(SIGXFSZ, SIG_IGN);
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &none), 0);
+	} else {
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+	}
+}
+
 /* A revision that cannot be recorded is applied but reported: the delta
  * returns the error (the agent does not ack it), the file keeps the last
  * recorded revision, the failure is counted; the next delta records and
@@ -550,18 +569,18 @@ static void test_rev_save_failure(void **state)
 	char tmp[160];
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", f->rev_path);
-	assert_int_equal(mkdir(tmp, 0700), 0); /* the rename's source cannot be made */
+	writes_fail(true);
 	d[0] = lport_row(7, "p7", 1);
-	assert_int_equal(applier_delta(f->a, 1, 2, d, 1), -EISDIR);
+	assert_int_equal(applier_delta(f->a, 1, 2, d, 1), -EFBIG);
 	assert_int_equal(applier_rev(f->a), 2); /* applied: the maps hold it */
 	assert_int_equal(rev_file(f), 1);	/* but not recorded */
 	assert_int_equal(applier_rev_save_errors(f->a), 1);
 	assert_int_equal(ifport_get(f, IFX_BASE + 7).mac[1], 1);
 	/* a snapshot is held to the same rule */
-	assert_int_equal(applier_snapshot(f->a, 3, f->rows, f->n_rows), -EISDIR);
+	assert_int_equal(applier_snapshot(f->a, 3, f->rows, f->n_rows), -EFBIG);
 	assert_int_equal(applier_rev(f->a), 3);
 	assert_int_equal(applier_rev_save_errors(f->a), 2);
-	assert_int_equal(rmdir(tmp), 0);
+	writes_fail(false);
 	assert_int_equal(applier_delta(f->a, 3, 4, NULL, 0), 0);
 	assert_int_equal(rev_file(f), 4);
 	assert_int_equal(applier_rev_save_errors(f->a), 2);

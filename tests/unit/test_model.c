@@ -353,7 +353,10 @@ static void test_helpers(void **state)
 	assert_false(model_z85_key_valid("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7x"));
 	assert_int_equal(model_kind_parse("networks"), MODEL_NETWORK);
 	assert_int_equal(model_kind_parse("host"), MODEL_HOST);
-	assert_int_equal(model_kind_parse("routers"), -1);
+	assert_int_equal(model_kind_parse("routers"), MODEL_ROUTER);
+	assert_int_equal(model_kind_parse("router_interface"), MODEL_ROUTER_INTERFACE);
+	assert_int_equal(model_kind_parse("gateways"), -1);
+	assert_int_equal(model_kind_parse("router_interfaces_"), -1);
 	assert_string_equal(model_kind_plural(MODEL_SUBNET), "subnets");
 }
 

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 #include <msgpack.h>
 
+#include "abi_maps.h"
 #include "tenet_abi.h"
 #include "wire.h"
 
@@ -1212,6 +1213,42 @@ static void test_row_cmp(void **state)
 	wire_msg_release(NULL);
 }
 
+/* The map table (common/abi_maps.c) describes every map id, carries rows
+ * only for compiled maps, and every compiled row fits the codec's bounds. */
+static void test_map_table(void **state)
+{
+	unsigned compiled = 0, applied = 0;
+
+	(void)state;
+	assert_null(tn_map_desc(0));
+	assert_null(tn_map_desc(TN_MAP_MAX));
+	assert_false(wire_map_sizes(0, NULL, NULL));
+	assert_false(wire_map_sizes(TN_MAP_MAX, NULL, NULL));
+	for (unsigned m = TN_MAP_FIRST; m < TN_MAP_MAX; m++) {
+		const struct tn_map_desc *d = tn_map_desc(m);
+		uint16_t k = 0, v = 0;
+
+		assert_non_null(d); /* a new enum value needs its line in the table */
+		assert_non_null(d->pin);
+		assert_non_null(d->name);
+		assert_true(d->key_size > 0 && d->value_size > 0 && d->max_entries > 0);
+		assert_int_equal(wire_map_sizes((uint8_t)m, &k, &v), tn_map_compiled(m));
+		if (tn_map_compiled(m)) {
+			compiled++;
+			assert_int_equal(k, d->key_size);
+			assert_int_equal(v, d->value_size);
+			assert_true(k <= WIRE_KEY_MAX && v <= WIRE_VAL_MAX);
+		}
+		applied += tn_map_applied(m);
+		for (unsigned o = TN_MAP_FIRST; o < m; o++) {
+			assert_string_not_equal(tn_map_desc(o)->pin, d->pin);
+			assert_string_not_equal(tn_map_desc(o)->name, d->name);
+		}
+	}
+	assert_int_equal(compiled, 6);
+	assert_int_equal(applied, 7); /* and tn_ifindex */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1223,6 +1260,7 @@ int main(void)
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	    cmocka_unit_test(test_status_drops),    cmocka_unit_test(test_trace_strict),
 	    cmocka_unit_test(test_monitor_strict),  cmocka_unit_test(test_decode_refs),
+	    cmocka_unit_test(test_map_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
