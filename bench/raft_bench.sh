@@ -20,6 +20,8 @@
 #                                    acknowledged afterwards (by the new
 #                                    leader); the killed node is restarted
 #                                    from disk and caught up between runs
+# RAFT_BENCH_ARGS (environment): extra controller arguments for every node,
+# for experiments (e.g. "--snapshot-threshold 4096").
 # A 1-node and a 3-node cluster run side by side; each round runs every
 # writer count on both, so drift on a shared machine hits both alike.
 # Tenants are not part of the compiled topology, so the southbound recompile
@@ -54,6 +56,7 @@ RB="python3 $HERE/raft_bench.py"
 cl_init
 SINGLE=4 # the 1-node cluster is node 4 (own data directory and ports)
 P3=$(cl_peers 3)
+read -r -a EXTRA <<<"${RAFT_BENCH_ARGS:-}"
 
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 # want_nodes N: a figure of the N-node cluster is asked for.
@@ -125,7 +128,7 @@ failover_run() {
 	emit cluster.failover_ms ms "$(jq -er .failover_ms <<<"$out")" null true \
 		"leader SIGKILL -> first acknowledged write (new leader), one writer, 3 nodes"
 	wait "${CL_PID[$l]}" 2>/dev/null
-	cl_start "$l" --peers "$P3" --log-level warn
+	cl_start "$l" --peers "$P3" --log-level warn "${EXTRA[@]}"
 }
 
 if want cluster.fsync_ms; then
@@ -134,9 +137,9 @@ if want cluster.fsync_ms; then
 			"pwrite 4 KiB + fdatasync, median of 200, in the nodes' filesystem"
 	done
 fi
-want_nodes 1 && cl_start "$SINGLE" --log-level warn
+want_nodes 1 && cl_start "$SINGLE" --log-level warn "${EXTRA[@]}"
 if want_nodes 3; then
-	for i in 1 2 3; do cl_start "$i" --peers "$P3" --log-level warn; done
+	for i in 1 2 3; do cl_start "$i" --peers "$P3" --log-level warn "${EXTRA[@]}"; done
 fi
 want_nodes 1 && { cl_wait 30 cl_has_leader "$SINGLE" || cl_fail "1 node: no leader"; }
 want_nodes 3 && { cl_wait 30 cl_has_leader 1 2 3 || cl_fail "3 nodes: no leader"; }

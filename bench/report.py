@@ -42,6 +42,16 @@ TARGETS = [
      lambda v: v < 50),
     ("snapshot of a 10,000-port host < 50 ms, HELLO to ack (maps made before)",
      "control.snapshot_10k_ports_session", "median", lambda v: v < 50),
+    ("3 nodes, 32 writers >= 2,000 writes/s", "cluster.writes_3node_32w", "median",
+     lambda v: v >= 2000),
+    ("3 nodes, 32 writers: p99 < 20 ms", "cluster.commit_p99_3node_32w", "median",
+     lambda v: v < 20),
+    ("3 nodes, 1 writer: p50 <= 1.5 ms", "cluster.commit_p50_3node_1w", "median",
+     lambda v: v <= 1.5),
+    ("leader failover (SIGKILL -> first acknowledged write) < 1 s", "cluster.failover_ms",
+     "max", lambda v: v < 1000),
+    ("no election under the benchmark's load", "cluster.leader_changes_3node", "max",
+     lambda v: v == 0),
 ]
 
 
@@ -268,9 +278,9 @@ def markdown(doc, build, mode, failed):
         "bench/raft_bench.sh: a 1-node and a 3-node cluster of controllers on 127.0.0.1 ports"
         " (one machine, one disk), side by side; each round runs every writer count on both."
         " Synced: raft_uv's durable log appends and one LMDB commit per batch of applied"
-        " entries (MDB_NOMETASYNC: data pages flushed); `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
+        " entries, on the apply thread (MDB_NOMETASYNC: data pages flushed); `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
         " filesystem). `writes_Nnode_Ww`: acknowledged writes/s with W writers, each on a"
-        " keep-alive connection to the leader, creating tenants (one Idempotency-Key each;"
+        " keep-alive connection to the leader (one asyncio loop in the client), creating tenants (one Idempotency-Key each;"
         " 201 = committed and applied); `commit_p50`/`commit_p99`: that write's round trip,"
         " percentiles within each run (one value per run, the table shows their median and"
         " range). Baselines: a 3-node figure against the 1-node figure at the same writer"

@@ -30,53 +30,55 @@ static void rf_out(struct raft_node *n, struct raft_node_req *req)
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* Completes an APPLY whose entry the pipe committed without a result for
+ * it: the store had applied that index before (a replay). */
+static void rf_settle(struct raft_node_req *req)
+{
+	if (req->type == RAFT_NODE_APPLY && req->status == 0 && !req->has_res) {
+		req->status = -ECANCELED;
+		snprintf(req->msg, sizeof(req->msg), "entry applied elsewhere");
+	}
+}
+
 void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status, const char *msg)
 {
 	req->status = status;
 	snprintf(req->msg, sizeof(req->msg), "%s", msg ? msg : "");
-	if (store_batch_size(n->store) > 0) {
-		/* an answer (a write's 201, a barrier's go-ahead) may only be
-		 * seen after the entries applied before it are committed */
-		req->next = n->held;
+	/* an answer (a write's 201, a barrier's go-ahead) may only be seen
+	 * after every entry handed to the pipe before it is committed */
+	req->wait = raft_pipe_pushed(n->pipe);
+	req->next = NULL;
+	if (n->held_tail)
+		n->held_tail->next = req;
+	else
 		n->held = req;
-		return;
-	}
-	rf_out(n, req);
-	rf_kick(n);
+	n->held_tail = req;
+	raft_node_release(n, false);
 }
 
-void raft_node_commit(struct raft_node *n)
+void raft_node_release(struct raft_node *n, bool all)
 {
-	unsigned count = store_batch_size(n->store);
-	struct raft_node_req *held = n->held, *rev = NULL;
+	uint64_t done = raft_pipe_done(n->pipe), applied = raft_pipe_applied(n->pipe);
+	bool moved = false, news = applied != n->applied_seen;
 
-	if (store_batch_commit(n->store) < 0) {
-		/* libraft counts these entries as applied: only a restart,
-		 * which replays the log above the store's applied index, can
-		 * apply them again. Nobody was answered for them. */
-		log_err("raft batch not committed, stopping entries=%u", count);
-		abort();
+	while (n->held && (all || n->held->wait <= done)) {
+		struct raft_node_req *req = n->held;
+
+		n->held = req->next;
+		rf_settle(req);
+		rf_out(n, req);
+		moved = true;
 	}
-	if (n->idle.loop)
-		uv_idle_stop(&n->idle);
-	if (count == 0 && !held)
+	if (!n->held)
+		n->held_tail = NULL;
+	if (!moved && !news)
 		return;
-	if (count > n->batch_max) {
-		n->batch_max = count;
-		log_info("raft batch largest so far entries=%u", count);
+	n->applied_seen = applied;
+	if (news) {
+		pthread_mutex_lock(&n->lock);
+		n->applied = true;
+		pthread_mutex_unlock(&n->lock);
 	}
-	log_debug("raft batch committed entries=%u", count);
-	n->held = NULL;
-	rev = raft_node_req_reverse(held); /* oldest first */
-	while (rev) {
-		struct raft_node_req *next = rev->next;
-
-		rf_out(n, rev);
-		rev = next;
-	}
-	pthread_mutex_lock(&n->lock);
-	n->applied = n->applied || count > 0;
-	pthread_mutex_unlock(&n->lock);
 	rf_kick(n);
 }
 
@@ -107,14 +109,6 @@ static int rf_errno(int rv)
 	}
 }
 
-/* Keeps the loop from blocking in poll while a batch is open; the batch is
- * committed by the check handle after poll (raft_node.c), so entries
- * applied by the I/O callbacks of the same turn join it. */
-static void rf_on_idle(uv_idle_t *h)
-{
-	(void)h;
-}
-
 static void rf_unpend(struct raft_node *n, struct raft_node_req *req)
 {
 	for (struct raft_node_req **p = &n->pending; *p; p = &(*p)->next) {
@@ -125,48 +119,38 @@ static void rf_unpend(struct raft_node *n, struct raft_node_req *req)
 	}
 }
 
-/* libraft's state machine apply: the entry at last_applied + 1, added to
- * the open batch (committed once per loop turn, raft_node_commit). A bad
+/* libraft's state machine apply: the entry at last_applied + 1, pushed into
+ * the apply pipeline (raft_pipe.h), which applies and commits it on its own
+ * thread; the proposal waiting for it gets its result from there. A bad
  * entry is a rejected write, never an error (that would stall the log). */
 static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
 	struct raft_node *n = fsm->data;
 	uint64_t index = n->raft.last_applied + 1, tag = 0;
 	const uint8_t *b = buf->base;
-	struct store_result res;
 	struct raft_node_req *req;
-	size_t len = 0;
+	size_t len = 0, off = buf->len < RAFT_ENTRY_HDR ? buf->len : RAFT_ENTRY_HDR;
 	int rc;
 
 	*result = NULL;
 	if (n->closing)
-		return RAFT_SHUTDOWN; /* no batch after the last commit: the log keeps it */
+		return RAFT_SHUTDOWN; /* not applied: the log keeps it */
 	if (buf->len >= RAFT_ENTRY_HDR && memcmp(b, RAFT_ENTRY_MAGIC, 4) == 0) {
 		len = bytes_get_be32(b + 4);
 		tag = bytes_get_be64(b + 8);
 		if (len > buf->len - RAFT_ENTRY_HDR)
 			len = 0;
 	}
-	/* the entry's bytes seed the store identity (store.h, store_id_ensure) */
-	rc = store_batch_apply(n->store, index, buf->base, buf->len, b + RAFT_ENTRY_HDR, len, &res);
-	if (rc == -EIO) {
-		/* the store failed: keep the entries before it, retry this one
-		 * (libraft applies it again later), never skip it */
-		store_result_release(&res);
-		raft_node_commit(n);
-		return RAFT_IOERR;
-	}
-	if (!uv_is_active((uv_handle_t *)&n->idle))
-		uv_idle_start(&n->idle, rf_on_idle); /* commit before poll blocks */
 	for (req = n->pending; req; req = req->next)
-		if (req->index == index && req->tag == tag)
+		if (req->index == index && req->tag == tag && !req->claimed)
 			break;
-	if (req && !req->has_res && !res.skipped) {
-		req->res = res;
-		req->has_res = true;
-	} else {
-		store_result_release(&res);
-	}
+	/* the entry's bytes seed the store identity (store.h, store_id_ensure) */
+	rc = raft_pipe_push(n->pipe, index, buf->base, buf->len, off, len, req ? &req->res : NULL,
+			    req ? &req->has_res : NULL);
+	if (rc < 0)
+		return rc == -ENOMEM ? RAFT_NOMEM : RAFT_SHUTDOWN;
+	if (req)
+		req->claimed = true;
 	return 0;
 }
 
@@ -179,11 +163,9 @@ static int rf_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigne
 	int rc;
 
 	/* the snapshot must hold every entry libraft counts as applied, and
-	 * the log below it may be truncated: commit the batch, flush it */
-	raft_node_commit(n);
-	rc = store_sync(n->store);
-	if (rc == 0)
-		rc = store_snapshot(n->store, &data, &len, &index);
+	 * the log below it may be truncated: the pipe commits and flushes
+	 * everything queued first */
+	rc = raft_pipe_snapshot(n->pipe, &data, &len, &index);
 	if (rc < 0)
 		return RAFT_IOERR;
 	*bufs = raft_malloc(sizeof(**bufs));
@@ -214,8 +196,8 @@ static int rf_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
 	bool skipped = false;
 	int rc;
 
-	raft_node_commit(n); /* the entries before it are applied: keep them */
-	rc = store_restore(n->store, buf->base, buf->len, &skipped);
+	/* the entries before it are committed first (the pipe drains) */
+	rc = raft_pipe_restore(n->pipe, buf->base, buf->len, &skipped);
 	if (rc < 0)
 		return RAFT_IOERR;
 	raft_free(buf->base);
@@ -243,7 +225,7 @@ static void rf_on_apply(struct raft_apply *a, int status, void *result)
 	struct raft_node *n = req->node;
 
 	rf_unpend(n, req);
-	if (status == 0 && req->has_res)
+	if (status == 0 && req->claimed) /* its result comes from the pipe */
 		return raft_node_complete(n, req, 0, "");
 	raft_node_complete(n, req, -ECANCELED,
 			   status ? raft_strerror(status) : "entry applied elsewhere");
@@ -357,7 +339,7 @@ void raft_node_refresh(struct raft_node *n)
 	in->state = raft_state(&n->raft);
 	in->term = n->raft.current_term;
 	in->commit = n->raft.commit_index;
-	in->applied = n->raft.last_applied;
+	in->applied = raft_pipe_applied(n->pipe); /* committed to the store */
 	in->leader_id = leader;
 	in->leader_api[0] = '\0';
 	(void)laddr; /* the transport's address: the configuration has the API part */

@@ -56,22 +56,36 @@ static void rn_on_wake(uv_async_t *a)
 	}
 	if (stop && !n->closing) {
 		n->closing = true;
-		raft_node_commit(n); /* the batch applied so far, and its answers */
+		raft_node_release(n, false); /* what the pipe committed; the rest at destroy */
+		raft_pipe_set_notify(n->pipe, NULL, NULL);
 		uv_close((uv_handle_t *)&n->wake, NULL);
 		uv_close((uv_handle_t *)&n->check, NULL);
-		uv_close((uv_handle_t *)&n->idle, NULL);
+		uv_close((uv_handle_t *)&n->committed, NULL);
 		if (n->inited)
 			raft_close(&n->raft, NULL);
 	}
 }
 
-/* After poll, every loop turn: the entries applied by this turn's
- * callbacks are committed in one LMDB transaction, then the view is
- * refreshed. */
+/* After poll, every loop turn: answers whose entries are committed go to
+ * the main thread, then the view is refreshed. */
 static void rn_on_check(uv_check_t *c)
 {
-	raft_node_commit(c->data);
+	raft_node_release(c->data, false);
 	raft_node_refresh(c->data);
+}
+
+/* Raft thread: the pipe committed a batch. */
+static void rn_on_committed(uv_async_t *a)
+{
+	raft_node_release(a->data, false);
+}
+
+/* Pipe thread, pipe lock held: wakes the Raft loop (rn_on_committed). */
+static void rn_pipe_notify(void *arg)
+{
+	struct raft_node *n = arg;
+
+	uv_async_send(&n->committed);
 }
 
 static void *rn_thread(void *arg)
@@ -279,7 +293,7 @@ static int rn_raft_setup(struct raft_node *n, const struct raft_node_config *cfg
 		return -EIO;
 	}
 	n->started = true;
-	raft_node_commit(n); /* should raft_start have applied anything */
+	raft_node_release(n, false); /* should raft_start have applied anything */
 	raft_node_refresh(n);
 	return 0;
 }
@@ -300,10 +314,14 @@ static int rn_setup(struct raft_node *n, const struct raft_node_config *cfg)
 	uv_check_init(&n->loop, &n->check);
 	n->check.data = n;
 	uv_check_start(&n->check, rn_on_check);
-	uv_idle_init(&n->loop, &n->idle);
-	n->idle.data = n;
+	uv_async_init(&n->loop, &n->committed, rn_on_committed);
+	n->committed.data = n;
 	if (store_raft_durability(n->store) < 0)
 		return -EIO;
+	n->pipe = raft_pipe_new(n->store);
+	if (!n->pipe)
+		return -ENOMEM;
+	raft_pipe_set_notify(n->pipe, rn_pipe_notify, n);
 	return rn_raft_setup(n, cfg);
 }
 
@@ -365,6 +383,9 @@ void raft_node_destroy(struct raft_node **np)
 		raft_transport_close(&n->auth);
 		uv_loop_close(&n->loop);
 	}
+	/* commits what is queued; then every held answer is final */
+	raft_pipe_destroy(&n->pipe);
+	raft_node_release(n, true);
 	rn_drain(n);
 	if (n->ev)
 		event_free(n->ev);

@@ -8,10 +8,14 @@
  * an eventfd that the main loop watches. Every callback given here runs on
  * the main thread.
  *
- * The state machine is the store (store_apply_entry): each committed entry
- * is applied on the Raft thread in one LMDB write transaction recording its
- * index. After entries were applied, on_applied (raft_node_set_on_applied)
- * runs on the main thread, on every node - leader or not.
+ * The state machine is the store: each committed entry is pushed into the
+ * apply pipeline (raft_pipe.h), whose thread applies entries in batches,
+ * one LMDB write transaction each, recording their indexes, while the Raft
+ * thread goes on with the next entries. An answer (a write's result, a
+ * barrier, a membership change) reaches the main thread only after every
+ * entry applied before it is committed. After entries were committed,
+ * on_applied (raft_node_set_on_applied) runs on the main thread, on every
+ * node - leader or not.
  *
  * Entries: an 8-byte header ("TNC1" + big-endian u32 command length), the
  * msgpack command (store_cmd_encode), zero padding to a multiple of 8.
@@ -32,11 +36,11 @@
 
 #include "store.h"
 
-#define RAFT_NODE_ADDR_MAX	     128  /* longest "RAFT/API" address */
-#define RAFT_NODE_MAX_SERVERS	     16	  /* servers shown by raft_node_info */
-#define RAFT_NODE_KEY_BYTES	     32	  /* cluster key */
-#define RAFT_NODE_SNAPSHOT_THRESHOLD 1024 /* entries between snapshots */
-#define RAFT_NODE_SNAPSHOT_TRAILING  512  /* entries kept after a snapshot */
+#define RAFT_NODE_ADDR_MAX	     128   /* longest "RAFT/API" address */
+#define RAFT_NODE_MAX_SERVERS	     16	   /* servers shown by raft_node_info */
+#define RAFT_NODE_KEY_BYTES	     32	   /* cluster key */
+#define RAFT_NODE_SNAPSHOT_THRESHOLD 16384 /* entries between snapshots (docs/ARCHITECTURE.md) */
+#define RAFT_NODE_SNAPSHOT_TRAILING  8192  /* entries kept after a snapshot */
 
 struct raft_node;
 

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "raft_node.h"
+#include "raft_pipe.h"
 
 #define RAFT_ENTRY_HDR	 16	/* "TNC1", u32 length, u64 proposal tag */
 #define RAFT_ENTRY_MAGIC "TNC1" /* entry format tag */
@@ -38,7 +39,9 @@ struct raft_node_req {
 	void *arg;		       /* callback argument */
 	int status;		       /* 0 or -errno */
 	char msg[128];		       /* reason */
-	bool has_res;		       /* res was filled by the state machine */
+	bool has_res;		       /* res was filled by the apply pipeline */
+	bool claimed;		       /* APPLY: its entry was pushed into the pipeline */
+	uint64_t wait;		       /* held until raft_pipe_done reaches this */
 	struct store_result res;       /* APPLY: the outcome */
 	union {
 		struct raft_apply apply;       /* APPLY */
@@ -51,28 +54,30 @@ struct raft_node_req {
 struct raft_node {
 	/* set before the thread starts, then read-only */
 	struct store *store;	       /* the state machine (borrowed) */
+	struct raft_pipe *pipe;	       /* applies committed entries to store */
 	struct event_base *base;       /* main loop (borrowed) */
 	uint64_t id;		       /* this server */
 	char addr[RAFT_NODE_ADDR_MAX]; /* "RAFT/API" */
 	/* Raft thread only */
 	uv_loop_t loop;		       /* the Raft loop */
 	uv_async_t wake;	       /* main -> Raft wake-up */
-	uv_check_t check;	       /* commits the batch, refreshes info every loop turn */
-	uv_idle_t idle;		       /* active while a batch is open: poll must not block */
+	uv_check_t check;	       /* releases answers, refreshes info every loop turn */
+	uv_async_t committed;	       /* pipe -> Raft wake-up: a batch was committed */
 	struct raft_uv_transport tcp;  /* raft_uv_tcp */
 	struct raft_uv_transport auth; /* authenticating wrapper of tcp */
 	struct raft_io io;	       /* raft_uv */
 	int (*io_start)(struct raft_io *, unsigned, raft_io_tick_cb, raft_io_recv_cb);
-	raft_io_recv_cb io_recv;       /* libraft's receive callback (raft_node_guard_io) */
-	unsigned snapshots_deferred;   /* InstallSnapshot messages dropped while snapshotting */
-	struct raft raft;	       /* the Raft server */
-	struct raft_fsm fsm;	       /* the store as state machine */
-	struct raft_node_req *pending; /* proposals waiting for their entry */
-	struct raft_node_req *held;    /* completions held until the batch commits (LIFO) */
-	unsigned batch_max;	       /* largest batch committed so far */
-	bool closing;		       /* raft_close called */
-	bool inited;		       /* raft_init succeeded: raft_close needed */
-	bool started;		       /* raft_start succeeded */
+	raft_io_recv_cb io_recv;	 /* libraft's receive callback (raft_node_guard_io) */
+	unsigned snapshots_deferred;	 /* InstallSnapshot messages dropped while snapshotting */
+	struct raft raft;		 /* the Raft server */
+	struct raft_fsm fsm;		 /* the store as state machine */
+	struct raft_node_req *pending;	 /* proposals waiting for their entry */
+	struct raft_node_req *held;	 /* completions held until their entries commit (FIFO) */
+	struct raft_node_req *held_tail; /* its last */
+	uint64_t applied_seen;		 /* raft_pipe_applied when main was last told */
+	bool closing;			 /* raft_close called */
+	bool inited;			 /* raft_init succeeded: raft_close needed */
+	bool started;			 /* raft_start succeeded */
 	/* shared, under lock */
 	pthread_mutex_t lock;	    /* guards the fields below */
 	struct raft_node_req *in;   /* main -> Raft queue (LIFO, reversed on pop) */
@@ -118,9 +123,9 @@ void raft_node_exec(struct raft_node *n, struct raft_node_req *req);
 void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int status,
 			const char *msg);
 void raft_node_refresh(struct raft_node *n);
-/* Commits the open batch of applied entries, then hands the completions
- * held for it to the main thread. Stops the process if LMDB cannot commit
- * (the restart replays the entries from the Raft log). */
-void raft_node_commit(struct raft_node *n);
+/* Hands the held completions whose entries the pipe has committed (all of
+ * them if all: after the pipe was destroyed) to the main thread, and tells
+ * it of newly applied state. */
+void raft_node_release(struct raft_node *n, bool all);
 
 #endif

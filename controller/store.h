@@ -15,9 +15,11 @@
  * numbers (port_key, host_id) are stored and shown read-only; runtime state
  * (port status, host state) is not stored here.
  *
- * Threads: the writers (store_apply, store_apply_entry, store_restore) are
- * called from one thread at a time (with Raft: the Raft thread, see
- * raft_node.h); readers may run on another thread (the main thread) at the
+ * Threads: the writers (store_apply, store_apply_entry, store_batch_*,
+ * store_restore) are called from one thread at a time, and a batch is
+ * applied and committed by the thread that opened it (with Raft: the apply
+ * pipeline's thread, raft_pipe.h; snapshot and restore run on the Raft
+ * thread while the pipeline is idle); readers may run on another thread (the main thread) at the
  * same time, each call in its own short LMDB read transaction (MVCC). LMDB
  * read transactions never span calls.
  */

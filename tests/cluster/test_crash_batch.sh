@@ -4,9 +4,11 @@
 # node, following 307s); every acknowledged write is recorded (id, name).
 # While writes are in flight and the nodes apply entries in batches of more
 # than one per LMDB transaction, a follower and then the leader are
-# SIGKILLed and restarted. Snapshots are frequent (threshold 64), so
-# snapshots are taken between batches and the restarted follower may catch
-# up by one. Then: every acknowledged write is on every node exactly once,
+# SIGKILLed and restarted, then the leader of that moment once more right
+# after it logged a snapshot (the apply thread drained its queue for it and
+# runs behind libraft again). Snapshots are frequent (threshold 64), so
+# snapshots are taken between batches and a restarted node may catch up by
+# one. Then: every acknowledged write is on every node exactly once,
 # with the id it was acknowledged with, and the nodes agree.
 set -u
 BUILD=${1:?build dir}
@@ -113,6 +115,22 @@ cl_wait 60 acked_over $((n + 40)) || cl_fail "no writes after the leader was kil
 cl_start "$L" "${ARGS[@]}"
 n=$(n_acked)
 cl_wait 60 acked_over $((n + 20)) || cl_fail "no writes after the restart"
+
+# A third kill: the leader of the moment, just after a snapshot of its own
+snaps() { grep -c "raft snapshot taken" "$CL_DIR/n$1.log"; }
+snapshot_after() { [ "$(snaps "$1")" -gt "$2" ]; }
+cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader after the restarts"
+L=$(cl_leader_of 1 2 3) || L=1
+s=$(snaps "$L")
+cl_wait 60 snapshot_after "$L" "$s" || cl_fail "node $L took no snapshot under load"
+cl_kill "$L"
+cl_log "SIGKILLed node $L after its snapshot at $(n_acked) acked writes"
+OTHERS=$(for i in 1 2 3; do [ "$i" != "$L" ] && echo "$i"; done | tr '\n' ' ')
+# shellcheck disable=SC2086
+cl_wait 30 cl_has_leader $OTHERS || cl_fail "no new leader after the third kill"
+n=$(n_acked)
+cl_wait 60 acked_over $((n + 40)) || cl_fail "no writes after the third kill"
+cl_start "$L" "${ARGS[@]}"
 
 touch "$CL_DIR/stop"
 wait "$WPID"

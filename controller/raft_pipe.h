@@ -1,0 +1,90 @@
+/* raft_pipe.h - the apply pipeline between libraft and the store.
+ *
+ * libraft hands each committed entry to the state machine on the Raft
+ * thread. The pipe takes the entry (a copy) and returns at once; a thread
+ * of its own applies the queued entries to the store in batches, one LMDB
+ * write transaction each (store_batch_apply), and commits the batch (one
+ * fdatasync, MDB_NOMETASYNC). While a batch commits, the Raft thread goes
+ * on appending, replicating and committing the next entries, which queue
+ * up and form the next batch. Nothing is answered from the pipe: the Raft
+ * thread asks how far it got (raft_pipe_done) and releases an answer only
+ * once every entry queued before it is committed (raft_fsm.c).
+ *
+ * Threads: one producer (the Raft thread: raft_pipe_push, _snapshot,
+ * _restore, _drain, _pushed); raft_pipe_done and raft_pipe_applied from any
+ * thread; raft_pipe_new and raft_pipe_destroy from the owner while no
+ * producer runs. Only the pipe's thread opens write transactions while
+ * entries are queued; snapshot and restore run on the caller's thread after
+ * the queue is drained, so LMDB's rule (a write transaction lives and dies
+ * on one thread) holds.
+ */
+#ifndef TENET_RAFT_PIPE_H
+#define TENET_RAFT_PIPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Most entries in one batch (one LMDB transaction): bounds the time the
+ * first entry of a long queue waits for its commit. */
+#define RAFT_PIPE_BATCH_MAX 1024
+
+struct raft_pipe;
+
+/* Called by the pipe's thread after each commit, with the pipe's lock held
+ * (so raft_pipe_set_notify returns only when no call is running): keep it
+ * short (an uv_async_send) and never call the pipe from it. */
+typedef void (*raft_pipe_notify_cb)(void *arg);
+
+/* Starts the pipe's thread on store s (borrowed: it must outlive the pipe).
+ * Returns NULL on failure (memory, thread). */
+struct raft_pipe *raft_pipe_new(struct store *s);
+
+/* Applies and commits every queued entry (an entry the store keeps failing
+ * is dropped with an error log: the Raft log still has it and the next start
+ * replays it), stops the thread and frees the pipe; sets *pp to NULL.
+ * Takes NULL and a pointer to NULL. */
+void raft_pipe_destroy(struct raft_pipe **pp);
+
+/* Sets (cb NULL: clears) the commit notification. */
+void raft_pipe_set_notify(struct raft_pipe *p, raft_pipe_notify_cb cb, void *arg);
+
+/* Queues committed entry index: its bytes buf[0..len) are copied (they
+ * seed the store identity, store_id_ensure), the command is
+ * buf[cmd_off..cmd_off + cmd_len). Entries come in index order. If res is
+ * not NULL, the pipe fills *res with the outcome and sets *has_res before
+ * the entry's commit counts in raft_pipe_done, unless the store skipped the
+ * entry (applied before: *has_res stays false); the caller owns *res then
+ * (store_result_release). Returns 0, -EINVAL (bad arguments), -ENOMEM,
+ * -ECANCELED (the pipe is stopping). */
+int raft_pipe_push(struct raft_pipe *p, uint64_t index, const void *buf, size_t len, size_t cmd_off,
+		   size_t cmd_len, struct store_result *res, bool *has_res);
+
+/* Entries pushed so far (a sequence number: the Nth push is N). */
+uint64_t raft_pipe_pushed(struct raft_pipe *p);
+
+/* Entries whose batch is committed (or that were dropped while stopping):
+ * every push numbered <= this is done, its *res filled. */
+uint64_t raft_pipe_done(struct raft_pipe *p);
+
+/* The Raft index the store has applied and committed (the store's own
+ * applied index at start, then the highest committed entry or restored
+ * snapshot). */
+uint64_t raft_pipe_applied(struct raft_pipe *p);
+
+/* Waits until every pushed entry is committed. Returns 0, or -EIO if the
+ * store fails an entry (it stays queued and is retried by the thread). */
+int raft_pipe_drain(struct raft_pipe *p);
+
+/* Drains the queue, flushes the store (store_sync) and takes its snapshot
+ * (store_snapshot: *buf malloc'd for the caller, *len, *index). So the
+ * snapshot holds every entry pushed so far, durably. 0 or -errno. */
+int raft_pipe_snapshot(struct raft_pipe *p, void **buf, size_t *len, uint64_t *index);
+
+/* Drains the queue, then store_restore of buf[0..len) (*skipped as there).
+ * 0 or -errno. */
+int raft_pipe_restore(struct raft_pipe *p, const void *buf, size_t len, bool *skipped);
+
+#endif

@@ -1,0 +1,226 @@
+/* test_raft_pipe.c - the apply pipeline (controller/raft_pipe.c): entries
+ * pushed in order are applied and committed by the pipe's thread, each
+ * result is filled before its commit counts as done, replays are skipped
+ * without a result, a snapshot holds every entry pushed before it (the pipe
+ * drains first), a restore moves the applied index, destroy commits what is
+ * still queued, the commit notification runs until it is cleared, and bad
+ * arguments get -EINVAL. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture_store.h"
+#include "raft_pipe.h"
+#include "store.h"
+
+#define PREFIX 8 /* bytes before the command in a test entry */
+#define N      300
+
+static int setup(void **state)
+{
+	*state = fixture_stores_new("rpipe");
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	fixture_stores_free(*state);
+	return 0;
+}
+
+/* A tenant create as an entry: PREFIX bytes naming index, then the command. */
+static void *entry_new(uint64_t index, size_t *len)
+{
+	char id[40], body[64];
+	uint8_t *e;
+	void *cmd;
+	size_t clen;
+
+	snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012llu", (unsigned long long)index);
+	snprintf(body, sizeof(body), "{\"name\":\"t%llu\"}", (unsigned long long)index);
+	assert_int_equal(store_cmd_encode(STORE_OP_CREATE, MODEL_TENANT, id, body, "", &cmd, &clen),
+			 0);
+	e = malloc(PREFIX + clen);
+	assert_non_null(e);
+	snprintf((char *)e, PREFIX, "E%06llu", (unsigned long long)index % 1000000);
+	memcpy(e + PREFIX, cmd, clen);
+	free(cmd);
+	*len = PREFIX + clen;
+	return e;
+}
+
+/* Pushes entry index with a result slot. */
+static void push(struct raft_pipe *p, uint64_t index, struct store_result *res, bool *has_res)
+{
+	size_t len;
+	void *e = entry_new(index, &len);
+
+	assert_int_equal(raft_pipe_push(p, index, e, len, PREFIX, len - PREFIX, res, has_res), 0);
+	free(e); /* the pipe copied it */
+}
+
+static atomic_int notified;
+
+static void on_notify(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&notified, 1);
+}
+
+static void test_pipe_applies_in_order(void **state)
+{
+	struct fixture_stores *f = *state;
+	struct raft_pipe *p = raft_pipe_new(f->s[0]);
+	static struct store_result res[N + 1];
+	static bool has[N + 1];
+
+	assert_non_null(p);
+	atomic_store(&notified, 0);
+	raft_pipe_set_notify(p, on_notify, NULL);
+	for (uint64_t i = 1; i <= N; i++)
+		push(p, i, &res[i], &has[i]);
+	assert_int_equal(raft_pipe_pushed(p), N);
+	assert_int_equal(raft_pipe_drain(p), 0);
+	assert_int_equal(raft_pipe_done(p), N);
+	assert_int_equal(raft_pipe_applied(p), N);
+	assert_true(atomic_load(&notified) >= 1);
+	for (uint64_t i = 1; i <= N; i++) {
+		assert_true(has[i]);
+		assert_int_equal(res[i].rc, 0);
+		assert_int_equal(res[i].revision, i); /* one revision each, in order */
+		store_result_release(&res[i]);
+	}
+	/* committed: another reader sees it all */
+	assert_int_equal(store_applied_index(f->s[0]), N);
+	assert_int_equal(store_revision(f->s[0]), N);
+	raft_pipe_set_notify(p, NULL, NULL);
+	atomic_store(&notified, 0);
+	push(p, N + 1, NULL, NULL);
+	assert_int_equal(raft_pipe_drain(p), 0);
+	assert_int_equal(atomic_load(&notified), 0);
+	raft_pipe_destroy(&p);
+	assert_null(p);
+	raft_pipe_destroy(&p); /* takes a pointer to NULL */
+	raft_pipe_destroy(NULL);
+}
+
+static void test_pipe_skips_replays(void **state)
+{
+	struct fixture_stores *f = *state;
+	struct raft_pipe *p = raft_pipe_new(f->s[0]);
+	struct store_result res;
+	bool has = true;
+
+	for (uint64_t i = 1; i <= 3; i++)
+		push(p, i, NULL, NULL);
+	assert_int_equal(raft_pipe_drain(p), 0);
+	raft_pipe_destroy(&p);
+	/* a restart: the applied index comes from the store, and libraft
+	 * replays entries the store already has */
+	p = raft_pipe_new(f->s[0]);
+	assert_int_equal(raft_pipe_applied(p), 3);
+	push(p, 2, &res, &has);
+	assert_false(has); /* reset by the push */
+	assert_int_equal(raft_pipe_drain(p), 0);
+	assert_false(has); /* skipped: no result */
+	assert_int_equal(raft_pipe_done(p), 1);
+	assert_int_equal(raft_pipe_applied(p), 3);
+	assert_int_equal(store_revision(f->s[0]), 3);
+	raft_pipe_destroy(&p);
+}
+
+static void test_pipe_destroy_commits_queue(void **state)
+{
+	struct fixture_stores *f = *state;
+	struct raft_pipe *p = raft_pipe_new(f->s[0]);
+
+	for (uint64_t i = 1; i <= N; i++)
+		push(p, i, NULL, NULL);
+	raft_pipe_destroy(&p); /* no drain */
+	assert_int_equal(store_applied_index(f->s[0]), N);
+	assert_int_equal(store_revision(f->s[0]), N);
+}
+
+static void test_pipe_snapshot_restore(void **state)
+{
+	struct fixture_stores *f = *state;
+	struct raft_pipe *a = raft_pipe_new(f->s[0]), *b = raft_pipe_new(f->s[1]);
+	uint64_t index = 0;
+	bool skipped = true;
+	void *snap;
+	size_t len;
+
+	for (uint64_t i = 1; i <= N; i++)
+		push(a, i, NULL, NULL);
+	/* no drain: the snapshot waits for every pushed entry */
+	assert_int_equal(raft_pipe_snapshot(a, &snap, &len, &index), 0);
+	assert_int_equal(index, N);
+	assert_int_equal(raft_pipe_restore(b, snap, len, &skipped), 0);
+	assert_false(skipped);
+	assert_int_equal(raft_pipe_applied(b), N);
+	assert_int_equal(store_revision(f->s[1]), N);
+	/* the pipe goes on after both */
+	push(a, N + 1, NULL, NULL);
+	push(b, N + 1, NULL, NULL);
+	assert_int_equal(raft_pipe_drain(a), 0);
+	assert_int_equal(raft_pipe_drain(b), 0);
+	assert_int_equal(raft_pipe_applied(b), N + 1);
+	assert_int_equal(store_revision(f->s[0]), store_revision(f->s[1]));
+	free(snap);
+	raft_pipe_destroy(&a);
+	raft_pipe_destroy(&b);
+}
+
+static void test_pipe_bad_args(void **state)
+{
+	struct fixture_stores *f = *state;
+	struct raft_pipe *p = raft_pipe_new(f->s[0]);
+	struct store_result res;
+	bool has;
+	char e[16] = "0123456789abcde";
+	void *snap;
+	size_t len;
+
+	assert_null(raft_pipe_new(NULL));
+	assert_int_equal(raft_pipe_push(NULL, 1, e, 16, 0, 16, NULL, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_push(p, 0, e, 16, 0, 16, NULL, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_push(p, 1, NULL, 16, 0, 16, NULL, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_push(p, 1, e, 16, 17, 0, NULL, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_push(p, 1, e, 16, 8, 9, NULL, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_push(p, 1, e, 16, 0, 16, &res, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_push(p, 1, e, 16, 0, 16, NULL, &has), -EINVAL);
+	assert_int_equal(raft_pipe_drain(NULL), -EINVAL);
+	assert_int_equal(raft_pipe_snapshot(NULL, &snap, &len, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_restore(p, NULL, 0, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_pushed(p), 0);
+	assert_int_equal(raft_pipe_done(NULL), 0);
+	/* malformed bytes are a rejected command, applied as such */
+	assert_int_equal(raft_pipe_push(p, 1, e, 16, 0, 16, &res, &has), 0);
+	assert_int_equal(raft_pipe_drain(p), 0);
+	assert_true(has);
+	assert_true(res.rc < 0);
+	store_result_release(&res);
+	assert_int_equal(raft_pipe_applied(p), 1);
+	raft_pipe_destroy(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_pipe_applies_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_skips_replays, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_destroy_commits_queue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_snapshot_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pipe_bad_args, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
