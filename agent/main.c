@@ -95,10 +95,10 @@ static void main_usage(FILE *f)
 	    "        tcp://IP:PORT@KEY (KEY: that node's public key, Z85); entries\n"
 	    "        without @KEY use --controller-key. One node at a time; the next\n"
 	    "        one (round-robin) when it is silent for 3 s or behind the agent.\n"
-	    "  --encap: the VXLAN back end. kernel (default): the collect_md vxlan device\n"
-	    "        encapsulates (a); bpf: the datapath encapsulates unicast IPv4 and\n"
-	    "        decapsulates at the underlay's tc ingress (b), the vxlan device\n"
-	    "        taking the rest. Hosts on either interoperate; a restart may switch.\n");
+	    "  --encap: the VXLAN back end. bpf (default): the datapath encapsulates\n"
+	    "        unicast IPv4 and decapsulates at the underlay's tc ingress (b), the\n"
+	    "        vxlan device taking the rest; kernel: the collect_md vxlan device\n"
+	    "        encapsulates (a). Hosts on either interoperate; a restart may switch.\n");
 }
 
 /* Options taking a string, by getopt value (1..): where it goes. */
@@ -435,7 +435,7 @@ static int main_run(const struct main_opts *o)
 				   .endpoint = o->controller,
 				   .underlay = o->underlay,
 				   .tunnel_dev = o->tunnel_dev,
-				   .encap_bpf = o->encap && strcmp(o->encap, "bpf") == 0,
+				   .encap_bpf = !o->encap || strcmp(o->encap, "bpf") == 0,
 				   .bpffs = o->bpffs,
 				   .state_dir = o->state_dir,
 				   .fake_datapath = o->fake_datapath,

@@ -253,6 +253,7 @@ round() {
 
 topo_init "$BUILD"
 trap bench_cleanup EXIT
+TOPO_ENCAP_h1=kernel TOPO_ENCAP_h2=kernel # back end (a), whatever the default
 scenario_hosts >/dev/null
 scenario_tenant blue >/dev/null
 scenario_vm vm1 blue h1 10.0.0.1 >/dev/null
