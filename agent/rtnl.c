@@ -217,9 +217,9 @@ int rtnl_link_kind(const char *name, char *kind, size_t size)
 	return 0;
 }
 
-int rtnl_link_ip4(const char *name, uint32_t *ip4)
+/* Runs the interface ioctl req (SIOCGIF*) for name into *ifr. 0 or -errno. */
+static int rtnl_ifreq(const char *name, unsigned long req, struct ifreq *ifr)
 {
-	struct ifreq ifr = {0};
 	int fd, err = 0;
 
 	if (!name || strlen(name) >= IFNAMSIZ)
@@ -227,31 +227,31 @@ int rtnl_link_ip4(const char *name, uint32_t *ip4)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, SIOCGIFADDR, &ifr) < 0)
+	memset(ifr, 0, sizeof(*ifr));
+	strncpy(ifr->ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, req, ifr) < 0)
 		err = -errno;
-	else
-		*ip4 = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
 	close(fd);
+	return err;
+}
+
+int rtnl_link_ip4(const char *name, uint32_t *ip4)
+{
+	struct ifreq ifr;
+	int err = rtnl_ifreq(name, SIOCGIFADDR, &ifr);
+
+	if (!err)
+		*ip4 = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr;
 	return err;
 }
 
 int rtnl_link_mac(const char *name, uint8_t mac[6])
 {
-	struct ifreq ifr = {0};
-	int fd, err = 0;
+	struct ifreq ifr;
+	int err = rtnl_ifreq(name, SIOCGIFHWADDR, &ifr);
 
-	if (!name || strlen(name) >= IFNAMSIZ)
-		return -EINVAL;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		err = -errno;
-	else
+	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
 	return err;
 }
 
