@@ -22,6 +22,8 @@ static const struct reasons_entry reasons_table[] = {
     [TN_STAT_TX_TUNNEL] = {"tx_tunnel", "sent to a remote host"},
     [TN_STAT_ARP_REPLY] = {"arp_reply", "ARP requests answered locally"},
     [TN_STAT_FLOOD] = {"flood", "broadcast or unknown unicast replicated"},
+    [TN_STAT_ROUTED] = {"routed", "IPv4 packets routed"},
+    [TN_STAT_ICMP_SENT] = {"icmp_sent", "ICMP answers of routers (echo replies and errors)"},
     [TN_DROP_MALFORMED] = {"malformed", "truncated or bad headers"},
     [TN_DROP_NO_PORT] = {"no_port", "interface is not a known port"},
     [TN_DROP_SPOOF_MAC] = {"spoof_mac", "source MAC is not the port's"},
@@ -45,6 +47,14 @@ static const struct reasons_entry reasons_table[] = {
     [TN_DROP_TUN_IPV6] = {"tun_ipv6", "tunnel: IPv6 or ND from a port with port security"},
     [TN_DROP_TUN_VLAN] = {"tun_vlan", "tunnel: VLAN-tagged frame from a port with port security"},
     [TN_DROP_ENCAP] = {"encap", "back end (b): the frame could not be encapsulated"},
+    [TN_DROP_TTL] = {"ttl", "TTL expired in routing (ICMP time exceeded sent)"},
+    [TN_DROP_NO_ROUTE] = {"no_route", "no route to the destination (ICMP unreachable sent)"},
+    [TN_DROP_NO_NEIGH] = {"no_neigh",
+			  "destination in a connected subnet is no port (ICMP unreachable sent)"},
+    [TN_DROP_L3_PROTO] = {"l3_proto", "to a router: not routable (not IPv4, options, fragment)"},
+    [TN_DROP_ROUTER_LOCAL] = {"router_local", "to a router's own address, not an echo request"},
+    [TN_DROP_TUN_ROUTED] = {"tun_routed",
+			    "tunnel: routed frame whose source is no port of the sending host"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,
