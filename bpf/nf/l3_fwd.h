@@ -110,14 +110,15 @@ static __always_inline void tn_trace_neigh(__u32 vni, __be32 nh, const struct tn
 }
 
 /*
- * Turns the IPv4 datagram in skb (IP header length ihl_len) into ICMP
- * type/code (rest: the header's last four bytes, network order) from the
- * router's address src on the ingress network, back to its sender, and
- * sends it out of the ingress port. Reads the packet through helpers only:
- * callers' packet pointers may be stale. Returns the verdict.
+ * Turns the IPv4 datagram in skb (dlen bytes, IP header length ihl_len)
+ * into ICMP type/code (rest: the header's last four bytes, network order)
+ * from the router's address src on the ingress network, back to its
+ * sender, and sends it out of the ingress port. Reads the packet through
+ * helpers only: callers' packet pointers may be stale. Returns the verdict.
  */
-static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 ihl_len, __be32 src,
-					 __u8 type, __u8 code, __be32 rest, __u32 in_slot)
+static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 dlen, __u32 ihl_len,
+					 __be32 src, __u8 type, __u8 code, __be32 rest,
+					 __u32 in_slot)
 {
 	__u8 quote[TN_ICMP_QUOTE_MAX] = {};
 	struct tn_icmp_err_hdrs h = {};
@@ -130,6 +131,8 @@ static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 ihl_len, _
 	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	qlen = skb->len - ETH_HLEN;
+	if (qlen > dlen)
+		qlen = dlen; /* not the frame's padding */
 	if (qlen > ihl_len + TN_ICMP_QUOTE_L4)
 		qlen = ihl_len + TN_ICMP_QUOTE_L4;
 	if (qlen > TN_ICMP_QUOTE_MAX || qlen < 1)
@@ -173,11 +176,11 @@ static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 ihl_len, _
 
 /* Counts the datagram as dropped for reason and answers it with an ICMP
  * error (see tn_icmp_error). */
-static __always_inline int tn_l3_error(struct __sk_buff *skb, __u32 ihl_len, __u32 reason,
-				       __u8 type, __u8 code, __u32 in_slot)
+static __always_inline int tn_l3_error(struct __sk_buff *skb, __u32 dlen, __u32 ihl_len,
+				       __u32 reason, __u8 type, __u8 code, __u32 in_slot)
 {
 	tn_drop_note(skb, reason, in_slot);
-	return tn_icmp_error(skb, ihl_len, tn_ctx_router_ip4(skb), type, code, 0, in_slot);
+	return tn_icmp_error(skb, dlen, ihl_len, tn_ctx_router_ip4(skb), type, code, 0, in_slot);
 }
 
 /*
@@ -226,7 +229,7 @@ static __always_inline int tn_l3_echo(struct __sk_buff *skb, const struct iphdr 
 SEC("tcx/ingress")
 int tn_l3_fwd(struct __sk_buff *skb)
 {
-	__u32 in_slot = tn_ctx_in_slot(skb), rkey = tn_ctx_router(skb), ihl_len;
+	__u32 in_slot = tn_ctx_in_slot(skb), rkey = tn_ctx_router(skb), ihl_len, dlen;
 	struct tn_route4_key rk = {.prefixlen = 64, .router_key = bpf_htonl(rkey)};
 	struct tn_arp_key ak = {};
 	struct tn_route4 *rt;
@@ -246,11 +249,18 @@ int tn_l3_fwd(struct __sk_buff *skb)
 	if (!ip || !eth || ip->version != 4 || ip->ihl < 5)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	ihl_len = ((__u32)ip->ihl & 0xf) * 4;
+	/* the datagram must be whole: its total length within the frame (0
+	 * only for a GSO frame past 64 KiB, BIG TCP) */
+	dlen = bpf_ntohs(ip->tot_len);
+	if (!dlen && skb->gso_size)
+		dlen = skb->len - ETH_HLEN;
+	if (dlen > skb->len - ETH_HLEN || dlen < ihl_len)
+		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	rk.ip4 = ip->daddr;
 	rt = bpf_map_lookup_elem(&tn_route4, &rk);
 	tn_trace_route(rkey, ip->daddr, rt);
 	if (!rt)
-		return tn_l3_error(skb, ihl_len, TN_DROP_NO_ROUTE, TN_ICMP_DEST_UNREACH,
+		return tn_l3_error(skb, dlen, ihl_len, TN_DROP_NO_ROUTE, TN_ICMP_DEST_UNREACH,
 				   TN_ICMP_NET_UNREACH, in_slot);
 	ak.vni = rt->vni;
 	ak.ip4 = rt->nh_ip4 ? rt->nh_ip4 : ip->daddr;
@@ -259,10 +269,10 @@ int tn_l3_fwd(struct __sk_buff *skb)
 	if (nb && (nb->flags & TN_ARP_F_ROUTER) && !rt->nh_ip4)
 		return tn_l3_echo(skb, ip, eth, in_slot);
 	if (ip->ttl <= 1)
-		return tn_l3_error(skb, ihl_len, TN_DROP_TTL, TN_ICMP_TIME_EXCEEDED,
+		return tn_l3_error(skb, dlen, ihl_len, TN_DROP_TTL, TN_ICMP_TIME_EXCEEDED,
 				   TN_ICMP_TTL_EXCEEDED, in_slot);
 	if (!nb || (nb->flags & TN_ARP_F_ROUTER))
-		return tn_l3_error(skb, ihl_len, TN_DROP_NO_NEIGH, TN_ICMP_DEST_UNREACH,
+		return tn_l3_error(skb, dlen, ihl_len, TN_DROP_NO_NEIGH, TN_ICMP_DEST_UNREACH,
 				   TN_ICMP_HOST_UNREACH, in_slot);
 	tn_mac_copy(macs, nb->mac);
 	tn_mac_copy(macs + 6, rt->mac);
