@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -253,6 +255,45 @@ int rtnl_link_mac(const char *name, uint8_t mac[6])
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return err;
+}
+
+/* Runs the ethtool command *ev (ETHTOOL_GGRO, _SGRO) on name. 0 or -errno. */
+static int rtnl_ethtool(const char *name, struct ethtool_value *ev)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	if (!name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int rtnl_link_gro(const char *name, bool *on)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_GGRO};
+	int err;
+
+	if (!on)
+		return -EINVAL;
+	err = rtnl_ethtool(name, &ev);
+	*on = !err && ev.data;
+	return err;
+}
+
+int rtnl_link_set_gro(const char *name, bool on)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_SGRO, .data = on};
+
+	return rtnl_ethtool(name, &ev);
 }
 
 int rtnl_link_disable_ipv6(const char *name)
