@@ -397,27 +397,23 @@ static int loader_xdp_link(struct bpf_program *prog, const char *path, uint32_t 
 	return err;
 }
 
-/* The decapsulation AUTO picks on the underlay: XDP where it segments
- * anyway, so XDP's cost on a veth (its peer loses software GSO,
- * drivers/net/veth.c) is no loss: a real NIC (one with a bus device), or a
- * veth with GRO on, which is how a wire's receiving end is set up (the
- * overlay bench's wire-like underlay). Everything else: tc. */
+/* The decapsulation AUTO picks on the underlay: XDP on a real NIC (no
+ * link kind, as every virtual device has, and a bus address), where the
+ * driver runs it on its receive buffer before any skb or GRO; tc elsewhere.
+ * On a veth XDP loses, measured (docs/BENCHMARKS.md): the veth copies every
+ * skb it runs XDP on into a page, and takes software GSO from its peer.
+ * (Not /sys/class/net: sysfs shows the namespace it was mounted in.) */
 static enum loader_decap loader_decap_auto(const struct loader *l, const char **why)
 {
-	char path[PATH_MAX], kind[32];
-	bool gro = false;
+	char kind[32], bus[64];
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/device", l->underlay);
-	if (access(path, F_OK) == 0) {
+	if (rtnl_link_kind(l->underlay, kind, sizeof(kind)) == 0 && !kind[0] &&
+	    rtnl_link_bus(l->underlay, bus, sizeof(bus)) == 0 && bus[0] &&
+	    strcmp(bus, "N/A") != 0) {
 		*why = "nic";
 		return LOADER_DECAP_XDP;
 	}
-	if (rtnl_link_kind(l->underlay, kind, sizeof(kind)) == 0 && strcmp(kind, "veth") == 0 &&
-	    rtnl_link_gro(l->underlay, &gro) == 0 && gro) {
-		*why = "veth-gro";
-		return LOADER_DECAP_XDP;
-	}
-	*why = strcmp(kind, "veth") == 0 ? "veth" : "virtual";
+	*why = "virtual";
 	return LOADER_DECAP_TC;
 }
 
@@ -437,8 +433,8 @@ static int loader_underlay_xdp(struct loader *l, const struct loader_config *cfg
 		want = loader_decap_auto(l, &why);
 	}
 	if (want == LOADER_DECAP_XDP) {
-		/* the point of decapsulating in XDP: GRO then sees the inner flow;
-		 * a veth keeps GRO off with an XDP program unless asked */
+		/* the point of decapsulating in XDP: GRO then sees the inner flow
+		 * (a veth keeps GRO off with an XDP program unless asked) */
 		err = rtnl_link_set_gro(l->underlay, true);
 		if (err)
 			log_warn("cannot turn gro on dev=%s err=%d", l->underlay, err);

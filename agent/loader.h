@@ -21,7 +21,7 @@ struct loader;
 
 /* Where back end (b) decapsulates (tenet-agent --decap). */
 enum loader_decap {
-	LOADER_DECAP_AUTO = 0, /* asked: XDP where the underlay segments anyway, else tc */
+	LOADER_DECAP_AUTO = 0, /* asked: XDP on a real NIC, else tc */
 	LOADER_DECAP_TC,       /* tc ingress of the underlay only (tn_underlay_ingress) */
 	LOADER_DECAP_XDP,      /* XDP before GRO (tn_xdp_decap, native mode), then tc */
 	LOADER_DECAP_DEVICE,   /* chosen with back end (a): the vxlan device decapsulates */
@@ -43,15 +43,15 @@ struct loader_config {
  * .../underlay/link), without it an underlay link left by an earlier start
  * with back end (b) is removed: the back end follows the flag on every
  * start, the pinned maps stay. With encap_bpf the XDP program is attached
- * too when decap is XDP, or AUTO and the underlay is a real NIC (it has a
- * bus device) or a veth with GRO on (a wire's receiving end, as the bench
- * makes it); an XDP link left by an earlier start is updated, or removed
- * when this start decapsulates at tc only. XDP is attached in native
- * (driver) mode only: generic XDP runs after GRO and would gain nothing. A
- * forced XDP that cannot be attached fails the load; AUTO falls back to tc
- * (logged). Returns NULL on failure (logged); whatever was pinned or created
- * stays (loader_remove cleans up). A host name that is empty, holds '/' or
- * starts with '.' (".", "..") is refused: NULL with errno EINVAL. */
+ * too (and GRO turned on) when decap is XDP, or AUTO and the underlay is a
+ * real NIC (no link kind, a bus address); an XDP link left by an earlier
+ * start is updated, or removed when this start decapsulates at tc only. XDP
+ * is attached in native (driver) mode only: generic XDP runs after GRO and
+ * would gain nothing. A forced XDP that cannot be attached fails the load;
+ * AUTO falls back to tc (logged). Returns NULL on failure (logged); whatever
+ * was pinned or created stays (loader_remove cleans up). A host name that
+ * is empty, holds '/' or starts with '.' (".", "..") is refused: NULL with
+ * errno EINVAL. */
 struct loader *loader_new(const struct loader_config *cfg);
 
 /* Closes the loader's handles; pins, links and devices stay in place. Takes

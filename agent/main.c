@@ -101,8 +101,8 @@ static void main_usage(FILE *f)
 	    "        vxlan device taking the rest; kernel: the collect_md vxlan device\n"
 	    "        encapsulates (a). Hosts on either interoperate; a restart may switch.\n"
 	    "  --decap: where (b) decapsulates. auto (default): also in XDP, before GRO,\n"
-	    "        when the underlay segments anyway (a NIC, or a veth with GRO on),\n"
-	    "        else at tc only; xdp: in XDP (native mode) or fail; tc: at tc only.\n");
+	    "        on a real NIC, else at tc only; xdp: in XDP (native mode) or fail;\n"
+	    "        tc: at tc only.\n");
 }
 
 /* Options taking a string, by getopt value (1..): where it goes. */

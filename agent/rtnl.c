@@ -257,8 +257,9 @@ int rtnl_link_mac(const char *name, uint8_t mac[6])
 	return err;
 }
 
-/* Runs the ethtool command *ev (ETHTOOL_GGRO, _SGRO) on name. 0 or -errno. */
-static int rtnl_ethtool(const char *name, struct ethtool_value *ev)
+/* Runs the ethtool command at ev (ETHTOOL_SGRO, _GDRVINFO) on name. 0 or
+ * -errno. */
+static int rtnl_ethtool(const char *name, void *ev)
 {
 	struct ifreq ifr;
 	int fd, err = 0;
@@ -277,23 +278,25 @@ static int rtnl_ethtool(const char *name, struct ethtool_value *ev)
 	return err;
 }
 
-int rtnl_link_gro(const char *name, bool *on)
-{
-	struct ethtool_value ev = {.cmd = ETHTOOL_GGRO};
-	int err;
-
-	if (!on)
-		return -EINVAL;
-	err = rtnl_ethtool(name, &ev);
-	*on = !err && ev.data;
-	return err;
-}
-
 int rtnl_link_set_gro(const char *name, bool on)
 {
 	struct ethtool_value ev = {.cmd = ETHTOOL_SGRO, .data = on};
 
 	return rtnl_ethtool(name, &ev);
+}
+
+int rtnl_link_bus(const char *name, char *bus, size_t size)
+{
+	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+	int err;
+
+	if (!bus || !size)
+		return -EINVAL;
+	bus[0] = '\0';
+	err = rtnl_ethtool(name, &di);
+	if (!err)
+		snprintf(bus, size, "%.*s", (int)sizeof(di.bus_info), di.bus_info);
+	return err;
 }
 
 int rtnl_link_disable_ipv6(const char *name)

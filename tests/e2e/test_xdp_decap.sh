@@ -123,14 +123,16 @@ wait_for 10 "h2 reports decap mode xdp" mode_is h2 xdp || die "h2: not on xdp af
 transfer blue1 blue2 10.0.0.2 h2 "$BULK"
 xdp_did h2 merged
 
-say "* h2's agent restarted with --decap tc: the XDP program goes, tc decapsulates"
+say "* h2's agent restarted with --decap auto: on a veth that is tc, the XDP program goes"
 topo_agent_kill h2
-TOPO_DECAP_h2=tc
+TOPO_DECAP_h2=auto
 topo_agent_start h2
 wait_for 10 "h2 reports decap mode tc" mode_is h2 tc || die "h2: not on tc after restart"
-[ -z "$(xdp_id h2)" ] && [ -z "$(xdp_link h2)" ] || die "h2: XDP still on the underlay with --decap tc"
+grep -q 'decap mode=tc dev=eth0 .* why=virtual asked=auto' "$TOPO_DIR/agent-h2.log" ||
+	die "h2: auto did not pick tc on a veth"
+[ -z "$(xdp_id h2)" ] && [ -z "$(xdp_link h2)" ] || die "h2: XDP still on the underlay with --decap auto"
 transfer blue1 blue2 10.0.0.2 h2
-[ "$DECAPS" = 0 ] || die "h2: $DECAPS XDP decapsulations with --decap tc"
+[ "$DECAPS" = 0 ] || die "h2: $DECAPS XDP decapsulations after --decap auto chose tc"
 scenario_check
 
 say "* h1's agent stopped and its datapath removed: nothing stays on the underlay"
