@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * xdp.bpf.c - attach point "underlay XDP": back end (b)'s decapsulation
- * before GRO, on an underlay that segments anyway (agent --decap, see
- * docs/ARCHITECTURE.md).
+ * before GRO, in native XDP on the underlay (tenet-agent --decap: by default
+ * on a real NIC only; docs/ARCHITECTURE.md says why).
  *
  * GRO runs before tc, so tn_underlay_ingress (tunnel.bpf.c) sees what GRO
  * made of the outer UDP datagrams. Here, in the driver's receive path before
@@ -45,10 +45,9 @@ static __always_inline int tn_xdp_pass(__u32 stat)
 }
 
 /*
- * Pops the outer headers (TN_VXLAN_ROOM bytes behind the outer MAC header,
- * and the outer MAC header itself: the inner Ethernet header follows them)
- * and puts meta in front of the inner frame. Returns 0, or <0 with the
- * packet as it was.
+ * Pops the TN_VXLAN_ROOM outer bytes (Ethernet, IPv4, UDP, VXLAN: the inner
+ * Ethernet header follows them) and puts meta in front of the inner frame.
+ * Returns 0, or <0 with the packet as it was.
  */
 static __always_inline int tn_xdp_pop(struct xdp_md *ctx, const struct tn_xdp_meta *meta)
 {
