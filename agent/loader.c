@@ -503,6 +503,7 @@ static int loader_configure(struct loader *l, const struct loader_config *cfg)
 	c.underlay_ifindex = l->underlay_ifindex;
 	c.flags = cfg->encap_bpf ? TN_CONFIG_F_ENCAP_BPF : 0;
 	l->port_mtu = mtu - TN_OVERHEAD;
+	c.mtu = l->port_mtu;
 	err = loader_tunnel(l, cfg->tunnel_dev, &c);
 	if (!err)
 		err = loader_underlay(l, cfg);

@@ -53,6 +53,8 @@ static const struct reasons_entry reasons_table[] = {
 			  "destination in a connected subnet is no port (ICMP unreachable sent)"},
     [TN_DROP_L3_PROTO] = {"l3_proto", "to a router: not routable (not IPv4, options, fragment)"},
     [TN_DROP_ROUTER_LOCAL] = {"router_local", "to a router's own address, not an echo request"},
+    [TN_DROP_FRAG_NEEDED] =
+	{"frag_needed", "IPv4 with DF too big for the overlay (ICMP fragmentation needed sent)"},
     [TN_DROP_TUN_ROUTED] = {"tun_routed",
 			    "tunnel: routed frame whose source is no port of the sending host"},
 };

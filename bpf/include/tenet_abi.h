@@ -23,7 +23,8 @@
  * the back end, tn_nh holds the underlay next hops, TN_DROP_ENCAP); 8:
  * distributed routing (tn_route4: per-router LPM routes; router interface
  * MACs in tn_fdb with TN_FDB_F_ROUTER and router_key, their addresses in
- * tn_arp with TN_ARP_F_ROUTER; the L3 stage's counters and drop reasons).
+ * tn_arp with TN_ARP_F_ROUTER; the L3 stage's counters and drop reasons;
+ * tn_config.mtu and TN_DROP_FRAG_NEEDED: path MTU discovery in tenants).
  */
 #define TN_ABI_VERSION 8
 
@@ -259,6 +260,8 @@ struct tn_config {
 	__u32 underlay_ifindex; /* the underlay interface: where (b) sends */
 	__u8 underlay_mac[6]; /* its MAC: the outer source of (b) */
 	__u16 pad; /* zero */
+	__u32 mtu; /* largest IPv4 datagram the overlay carries to another host (underlay
+		    * MTU - TN_OVERHEAD); 0: not checked */
 };
 
 /*
@@ -328,6 +331,7 @@ enum tn_stat {
 	TN_DROP_L3_PROTO,     /* to a router: not IPv4, or IPv4 it does not route */
 	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request */
 	TN_DROP_TUN_ROUTED,   /* tunnel: routed frame whose source is no port of the sending host */
+	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF too big for the overlay (ICMP frag. needed sent) */
 	TN_STAT_MAX
 };
 
@@ -410,7 +414,7 @@ _Static_assert(sizeof(struct tn_tun_allow_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_tun_allow) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifindex_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifport) == 24, "abi");
-_Static_assert(sizeof(struct tn_config) == 28, "abi");
+_Static_assert(sizeof(struct tn_config) == 32, "abi");
 _Static_assert(sizeof(struct tn_nh_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_nh) == 8, "abi");
 _Static_assert(sizeof(struct tn_route4_key) == 12, "abi");

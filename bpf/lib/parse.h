@@ -49,6 +49,17 @@ static __always_inline void *tn_data_end(const struct __sk_buff *skb)
 	return p;
 }
 
+/* skb->gso_size (0: not a GSO frame), loaded as tn_data loads data. */
+static __always_inline __u32 tn_gso_size(const struct __sk_buff *skb)
+{
+	__u32 v;
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(v)
+		     : "r"(skb), "i"(offsetof(struct __sk_buff, gso_size)));
+	return v;
+}
+
 /*
  * Makes the first len bytes directly accessible (pulls non-linear data if
  * the packet has them). Returns 0, or -1 when the packet is shorter.

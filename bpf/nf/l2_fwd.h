@@ -16,14 +16,28 @@
 
 #include "ctx.h"
 #include "fwd.h"
+#include "icmp.h"
 
-/* To host remote: back end (b) for unicast IPv4 when configured, else (a). */
+/*
+ * To host remote: back end (b) for unicast IPv4 when configured, else (a).
+ * An IPv4 datagram too big for the overlay (tn_config.mtu) is answered with
+ * ICMP fragmentation needed when it has DF (from its destination's address:
+ * in a network no router answers for the path), and otherwise goes by (a),
+ * whose vxlan device fragments the outer packet.
+ */
 static __always_inline int tn_l2_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
 					__u32 in_slot, __be16 proto)
 {
 	struct tn_config *cfg = tn_config_get();
+	struct tn_pmtu_info pi = {};
+	enum tn_pmtu pm = TN_PMTU_FITS;
 
-	if (cfg && (cfg->flags & TN_CONFIG_F_ENCAP_BPF) && proto == bpf_htons(ETH_P_IP) && remote) {
+	if (cfg && proto == bpf_htons(ETH_P_IP))
+		pm = tn_pmtu_check(skb, cfg->mtu, &pi);
+	if (pm == TN_PMTU_BIG_DF && cfg)
+		return tn_pmtu_error(skb, &pi, pi.daddr, cfg->mtu, in_slot);
+	if (cfg && (cfg->flags & TN_CONFIG_F_ENCAP_BPF) && proto == bpf_htons(ETH_P_IP) && remote &&
+	    pm == TN_PMTU_FITS) {
 		tn_ctx_set_encap(skb, remote);
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ENCAP);
 		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);

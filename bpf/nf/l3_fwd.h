@@ -40,37 +40,8 @@
 
 #include "ctx.h"
 #include "fwd.h"
+#include "icmp.h"
 #include "slots.h"
-#include "vxlan.h"
-
-#define TN_IPPROTO_ICMP	      1
-#define TN_ICMP_ECHO_REPLY    0
-#define TN_ICMP_DEST_UNREACH  3
-#define TN_ICMP_NET_UNREACH   0
-#define TN_ICMP_HOST_UNREACH  1
-#define TN_ICMP_FRAG_NEEDED   4
-#define TN_ICMP_ECHO	      8
-#define TN_ICMP_TIME_EXCEEDED 11
-#define TN_ICMP_TTL_EXCEEDED  0
-#define TN_ICMP_TTL	      64 /* TTL of the router's own ICMP */
-#define TN_ICMP_QUOTE_L4      20 /* bytes of the offending datagram quoted after its IP header */
-#define TN_ICMP_QUOTE_MAX     (60 + TN_ICMP_QUOTE_L4) /* largest IP header and that */
-#define TN_ICMP_ROOM	      (sizeof(struct iphdr) + sizeof(struct tn_icmphdr)) /* pushed: 28 */
-
-struct tn_icmphdr {
-	__u8 type;
-	__u8 code;
-	__u16 check;
-	__be16 id;  /* echo: identifier; errors: unused */
-	__be16 seq; /* echo: sequence; errors: unused, or the next-hop MTU (frag. needed) */
-};
-
-/* What an ICMP error puts in front of the quote. */
-struct tn_icmp_err_hdrs {
-	struct ethhdr eth;
-	struct iphdr ip;
-	struct tn_icmphdr icmp;
-} __attribute__((packed));
 
 /* Records the route lookup of dst for router rkey and what it found. */
 static __always_inline void tn_trace_route(__u32 rkey, __be32 dst, const struct tn_route4 *rt)
@@ -107,71 +78,6 @@ static __always_inline void tn_trace_neigh(__u32 vni, __be32 nh, const struct tn
 	st->port_id = ent->port_id;
 	st->flags = ent->flags;
 	tn_mac_copy(st->mac, ent->mac);
-}
-
-/*
- * Turns the IPv4 datagram in skb (dlen bytes, IP header length ihl_len)
- * into ICMP type/code (rest: the header's last four bytes, network order)
- * from the router's address src on the ingress network, back to its
- * sender, and sends it out of the ingress port. Reads the packet through
- * helpers only: callers' packet pointers may be stale. Returns the verdict.
- */
-static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 dlen, __u32 ihl_len,
-					 __be32 src, __u8 type, __u8 code, __be32 rest,
-					 __u32 in_slot)
-{
-	__u8 quote[TN_ICMP_QUOTE_MAX] = {};
-	struct tn_icmp_err_hdrs h = {};
-	struct tn_icmphdr icmp = {}; /* aligned here, for the checksum; packed in h */
-	struct iphdr ip = {};
-	__u32 qlen, ifindex = skb->ifindex;
-	struct ethhdr eth;
-	__s64 sum;
-
-	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	qlen = skb->len - ETH_HLEN;
-	if (qlen > dlen)
-		qlen = dlen; /* not the frame's padding */
-	if (qlen > ihl_len + TN_ICMP_QUOTE_L4)
-		qlen = ihl_len + TN_ICMP_QUOTE_L4;
-	if (qlen > TN_ICMP_QUOTE_MAX || qlen < 1)
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	if (bpf_skb_load_bytes(skb, ETH_HLEN, quote, qlen))
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	tn_mac_copy(h.eth.h_dest, eth.h_source);
-	tn_mac_copy(h.eth.h_source, eth.h_dest);
-	h.eth.h_proto = bpf_htons(ETH_P_IP);
-	ip.version = 4;
-	ip.ihl = 5;
-	ip.tos = 0xc0; /* internetwork control, as Linux sends its ICMP errors */
-	ip.tot_len = bpf_htons(TN_ICMP_ROOM + qlen);
-	ip.ttl = TN_ICMP_TTL;
-	ip.protocol = TN_IPPROTO_ICMP;
-	ip.saddr = src;
-	__builtin_memcpy(&ip.daddr, quote + 12, 4); /* the offending datagram's source */
-	ip.check = tn_ip4_csum(&ip);
-	__builtin_memcpy(&h.ip, &ip, sizeof(ip));
-	icmp.type = type;
-	icmp.code = code;
-	__builtin_memcpy(&icmp.id, &rest, 4);
-	/* the quote is zero past qlen: summing all of it adds nothing */
-	sum = bpf_csum_diff(NULL, 0, (__be32 *)&icmp, sizeof(icmp), 0);
-	if (sum >= 0)
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)quote, sizeof(quote), (__u32)sum);
-	if (sum < 0)
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	icmp.check = tn_csum_fold((__u32)sum);
-	__builtin_memcpy(&h.icmp, &icmp, sizeof(icmp));
-	if (skb->len > ETH_HLEN + qlen && bpf_skb_change_tail(skb, ETH_HLEN + qlen, 0))
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	if (bpf_skb_adjust_room(skb, TN_ICMP_ROOM, BPF_ADJ_ROOM_MAC, 0) ||
-	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	tn_stat_inc(TN_STAT_ICMP_SENT);
-	tn_port_count(in_slot, TN_PORT_TX, skb->len);
-	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_ICMP_SENT, ifindex, 0, tn_ctx_vni(skb));
-	return bpf_redirect(ifindex, 0);
 }
 
 /* Counts the datagram as dropped for reason and answers it with an ICMP
@@ -229,14 +135,16 @@ static __always_inline int tn_l3_echo(struct __sk_buff *skb, const struct iphdr 
 SEC("tcx/ingress")
 int tn_l3_fwd(struct __sk_buff *skb)
 {
-	__u32 in_slot = tn_ctx_in_slot(skb), rkey = tn_ctx_router(skb), ihl_len, dlen;
+	__u32 in_slot = tn_ctx_in_slot(skb), rkey = tn_ctx_router(skb), ihl_len, dlen, vni;
 	struct tn_route4_key rk = {.prefixlen = 64, .router_key = bpf_htonl(rkey)};
 	struct tn_arp_key ak = {};
 	struct tn_route4 *rt;
 	struct tn_arp *nb;
 	struct ethhdr *eth;
 	struct iphdr *ip;
-	__u8 macs[12];
+	struct tn_pmtu_info pi = {};
+	struct tn_config *cfg;
+	__u8 macs[12], ttl;
 	__u16 old_ttl, new_ttl;
 
 	eth = tn_eth(skb);
@@ -252,7 +160,7 @@ int tn_l3_fwd(struct __sk_buff *skb)
 	/* the datagram must be whole: its total length within the frame (0
 	 * only for a GSO frame past 64 KiB, BIG TCP) */
 	dlen = bpf_ntohs(ip->tot_len);
-	if (!dlen && skb->gso_size)
+	if (!dlen && tn_gso_size(skb))
 		dlen = skb->len - ETH_HLEN;
 	if (dlen > skb->len - ETH_HLEN || dlen < ihl_len)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
@@ -276,9 +184,15 @@ int tn_l3_fwd(struct __sk_buff *skb)
 				   TN_ICMP_HOST_UNREACH, in_slot);
 	tn_mac_copy(macs, nb->mac);
 	tn_mac_copy(macs + 6, rt->mac);
-	old_ttl = bpf_htons((__u16)ip->ttl << 8);
-	new_ttl = bpf_htons((__u16)(ip->ttl - 1) << 8);
-	tn_ctx_set_vni(skb, rt->vni);
+	ttl = ip->ttl;
+	vni = rt->vni;
+	/* to another host: the overlay's MTU is the next hop's (RFC 1191) */
+	cfg = nb->remote_ip4 ? tn_config_get() : NULL;
+	if (cfg && tn_pmtu_check(skb, cfg->mtu, &pi) == TN_PMTU_BIG_DF)
+		return tn_pmtu_error(skb, &pi, tn_ctx_router_ip4(skb), cfg->mtu, in_slot);
+	tn_ctx_set_vni(skb, vni);
+	old_ttl = bpf_htons((__u16)ttl << 8);
+	new_ttl = bpf_htons((__u16)(ttl - 1) << 8);
 	if (bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0) ||
 	    bpf_l3_csum_replace(skb, ETH_HLEN + offsetof(struct iphdr, check), old_ttl, new_ttl,
 				2) ||

@@ -12,7 +12,8 @@
  * (tunnel key of the next hop's host), longest_prefix, other_router,
  * ttl_exceeded (ICMP bytes exact), no_route, no_neigh, echo_gateway (both
  * interfaces), udp_to_gateway, not_ipv4, truncated_ip_len, truncated (every
- * length), tunnel_routed (the receiving host's source check).
+ * length), tunnel_routed (the receiving host's source check), pmtu
+ * (fragmentation needed, bridged and routed; no DF through the vxlan device).
  */
 #include <stddef.h>
 
@@ -223,18 +224,20 @@ static void test_other_router(void **state)
 }
 
 /*
- * The ICMP error the router sends for pkt (len bytes, from port A):
- * checked byte for byte against what RFC 792 and RFC 1812 say.
+ * The ICMP error sent for pkt (len bytes, from port A) from MAC smac and
+ * address src, with the header's last 16 bits rest (the next-hop MTU of
+ * "fragmentation needed"): checked byte for byte against what RFC 792, RFC
+ * 1191 and RFC 1812 say.
  */
-static void l3_icmp_error_is(const __u8 *pkt, __u32 len, const __u8 *out, __u32 out_len, __u8 type,
-			     __u8 code)
+static void l3_icmp_from(const __u8 *pkt, __u32 len, const __u8 *out, __u32 out_len, __u8 type,
+			 __u8 code, const __u8 *smac, __be32 src, __u16 rest)
 {
 	__u32 quote = len - 14 < 40 ? len - 14 : 40;
 	__u8 want[128] = {0};
 
 	assert_int_equal(out_len, 14 + 28 + quote);
 	memcpy(want, dp_mac_a, 6);
-	memcpy(want + 6, l3_mac_rb, 6);
+	memcpy(want + 6, smac, 6);
 	want[12] = 0x08;
 	want[14] = 0x45;
 	want[15] = 0xc0;
@@ -242,10 +245,12 @@ static void l3_icmp_error_is(const __u8 *pkt, __u32 len, const __u8 *out, __u32 
 	want[17] = (__u8)(28 + quote);
 	want[22] = 64;
 	want[23] = 1;
-	memcpy(want + 26, &(__be32){L3_GW_BLUE}, 4);
+	memcpy(want + 26, &src, 4);
 	memcpy(want + 30, pkt + 26, 4); /* back to the sender */
 	want[34] = type;
 	want[35] = code;
+	want[40] = rest >> 8;
+	want[41] = rest & 0xff;
 	memcpy(want + 42, pkt + 14, quote);
 	/* the checksums, computed here */
 	__u16 c = l3_csum(want + 14, 20);
@@ -255,6 +260,13 @@ static void l3_icmp_error_is(const __u8 *pkt, __u32 len, const __u8 *out, __u32 
 	want[36] = c >> 8;
 	want[37] = c & 0xff;
 	assert_memory_equal(out, want, out_len);
+}
+
+/* The router's ICMP error for pkt: from its blue interface. */
+static void l3_icmp_error_is(const __u8 *pkt, __u32 len, const __u8 *out, __u32 out_len, __u8 type,
+			     __u8 code)
+{
+	l3_icmp_from(pkt, len, out, out_len, type, code, l3_mac_rb, L3_GW_BLUE, 0);
 }
 
 static void test_ttl_exceeded(void **state)
@@ -447,6 +459,93 @@ static void test_truncated(void **state)
 	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 0);
 }
 
+/* Sets the overlay's MTU in tn_config (and back end (b) when bpf). */
+static void l3_mtu(struct tenet_bpf *s, __u32 mtu, bool bpf)
+{
+	struct tn_config c;
+	__u32 k = 0;
+
+	assert_int_equal(bpf_map__lookup_elem(s->maps.tn_config, &k, sizeof(k), &c, sizeof(c), 0),
+			 0);
+	c.mtu = mtu;
+	c.flags = bpf ? TN_CONFIG_F_ENCAP_BPF : 0;
+	c.underlay_ifindex = 12;
+	dp_put(s->maps.tn_config, &k, &c);
+}
+
+/* A 70-byte frame (56 bytes of IPv4) from port A to dst_mac for daddr,
+ * with DF when df. */
+static __u32 l3_big(__u8 *p, const __u8 *dst_mac, __be32 daddr, bool df)
+{
+	__u32 len = l3_udp(p, daddr, 64);
+
+	memcpy(p, dst_mac, 6);
+	memset(p + 50, 0x77, 20);
+	len += 20;
+	p[17] = 56;
+	p[39] = 36; /* udp length */
+	p[20] = df ? 0x40 : 0;
+	l3_ip_csum(p);
+	return len;
+}
+
+/*
+ * Path MTU: a datagram with DF too big for the overlay (tn_config.mtu 50)
+ * gets "fragmentation needed" with the MTU: bridged, from its destination
+ * (and MAC); routed to another host, from the router. Without DF it goes
+ * to the vxlan device (back end (a) fragments), also on back end (b). What
+ * fits, what stays on the host, and an MTU of 0 are not touched.
+ */
+static void test_pmtu(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[96], out[256];
+	__u32 len, out_len;
+	struct tn_trace t;
+
+	l3_topology(s);
+	l3_mtu(s, 50, true);
+	/* bridged to C on host C */
+	len = l3_big(pkt, dp_mac_c, DP_IP_C, true);
+	out_len = sizeof(out);
+	assert_int_equal(l3_run(s, pkt, len, out, &out_len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
+	l3_icmp_from(pkt, len, out, out_len, 3, 4, dp_mac_c, DP_IP_C, 50);
+	assert_int_equal(dp_stat(s, TN_DROP_FRAG_NEEDED), 1);
+	/* routed to H on host C */
+	len = l3_big(pkt, l3_mac_rb, L3_IP_H, true);
+	out_len = sizeof(out);
+	assert_int_equal(l3_run(s, pkt, len, out, &out_len), DP_TC_ACT_REDIRECT);
+	l3_icmp_from(pkt, len, out, out_len, 3, 4, l3_mac_rb, L3_GW_BLUE, 50);
+	assert_int_equal(dp_stat(s, TN_DROP_FRAG_NEEDED), 2);
+	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 0);
+	/* no DF: to the vxlan device, not encapsulated in BPF */
+	len = l3_big(pkt, dp_mac_c, DP_IP_C, false);
+	assert_int_equal(l3_run(s, pkt, len, NULL, NULL), DP_TC_ACT_REDIRECT);
+	t = dp_trace(s);
+	assert_int_equal(t.ifindex, DP_IF_TUN);
+	assert_int_equal(t.remote_ip4, DP_HOST_C);
+	len = l3_big(pkt, l3_mac_rb, L3_IP_H, false);
+	assert_int_equal(l3_run(s, pkt, len, NULL, NULL), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_TUN);
+	/* routed to G, on this host: no overlay in the way */
+	len = l3_big(pkt, l3_mac_rb, L3_IP_G, true);
+	assert_int_equal(l3_run(s, pkt, len, NULL, NULL), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, L3_IF_G);
+	/* fits */
+	l3_mtu(s, 56, false);
+	len = l3_big(pkt, dp_mac_c, DP_IP_C, true);
+	assert_int_equal(l3_run(s, pkt, len, NULL, NULL), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_TUN);
+	/* not checked */
+	l3_mtu(s, 0, false);
+	len = l3_big(pkt, l3_mac_rb, L3_IP_H, true);
+	assert_int_equal(l3_run(s, pkt, len, NULL, NULL), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_trace(s).ifindex, DP_IF_TUN);
+	assert_int_equal(dp_stat(s, TN_DROP_FRAG_NEEDED), 2);
+	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 2);
+}
+
 /* Runs a frame from host with vni through the tunnel ingress. */
 static __u32 l3_tun_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __be32 host, __u32 vni)
 {
@@ -502,7 +601,7 @@ int main(void)
 	    L3_TEST(test_no_neigh),	    L3_TEST(test_echo_gateway),
 	    L3_TEST(test_udp_to_gateway),   L3_TEST(test_not_ipv4),
 	    L3_TEST(test_truncated_ip_len), L3_TEST(test_truncated),
-	    L3_TEST(test_tunnel_routed),
+	    L3_TEST(test_tunnel_routed),    L3_TEST(test_pmtu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
