@@ -20,16 +20,16 @@ enum model_ftype {
 	FT_IPVER,   /* 4 or 6 */
 	FT_GATEWAY, /* IP address or null */
 	FT_BOOL,
-	FT_DNS,	      /* array of IP addresses */
-	FT_MAC,	      /* unicast MAC */
-	FT_FIXED_IPS, /* array of {subnet_id, ip_address} */
-	FT_BINDING,   /* {host, interface} or null */
-	FT_HOSTNAME,  /* host name charset */
-	FT_Z85,	      /* CURVE public key */
-	FT_IPV4,      /* IPv4 address */
-	FT_ROUTES,    /* array of {destination, nexthop} */
+	FT_DNS,		/* array of IP addresses */
+	FT_MAC,		/* unicast MAC */
+	FT_FIXED_IPS,	/* array of {subnet_id, ip_address} */
+	FT_BINDING,	/* {host, interface} or null */
+	FT_HOSTNAME,	/* host name charset */
+	FT_Z85,		/* CURVE public key */
+	FT_IPV4,	/* IPv4 address */
+	FT_ROUTES,	/* array of {destination, nexthop} */
 	FT_HOST_ROUTES, /* a subnet's routes for DHCP: array of {destination, nexthop} */
-	FT_ANY,	      /* read-only: never accepted */
+	FT_ANY,		/* read-only: never accepted */
 };
 
 /* When a field may be given. */
@@ -546,8 +546,8 @@ static int model_check_dns(const json_t *v, struct model_error *err)
 
 /* Checks one entry of routes list `name`: {destination: CIDR, nexthop: IP
  * of its family}. */
-static int model_check_route(const json_t *v, const char *name, size_t idx,
-			     struct model_cidr *dst, struct model_error *err)
+static int model_check_route(const json_t *v, const char *name, size_t idx, struct model_cidr *dst,
+			     struct model_error *err)
 {
 	char field[96];
 	const char *key;
@@ -599,8 +599,8 @@ static int model_check_routes(const json_t *v, const char *name, size_t max,
 			if (dst[j].family == dst[i].family && dst[j].prefix == dst[i].prefix &&
 			    memcmp(dst[j].addr, dst[i].addr, 16) == 0) {
 				snprintf(field, sizeof(field), "%s[%zu].destination", name, i);
-				return model_error_set(err, "conflict", field,
-						       "%s repeats %s[%zu]", field, name, j);
+				return model_error_set(err, "conflict", field, "%s repeats %s[%zu]",
+						       field, name, j);
 			}
 		}
 	}
