@@ -715,6 +715,117 @@ static void test_matches_reference(void **state)
 	assert_null(compiler_new(NULL));
 }
 
+/* The subnet 10.0.0.0/24 of net with DHCP on or off. */
+static void subnet_set(struct topo_subnet *sn, const char *id, const char *net, bool dhcp)
+{
+	uint32_t a = ip("10.0.0.0");
+
+	memset(sn, 0, sizeof(*sn));
+	snprintf(sn->id, sizeof(sn->id), "%s", id);
+	snprintf(sn->network_id, sizeof(sn->network_id), "%s", net);
+	sn->ip_version = 4;
+	sn->prefix_len = 24;
+	sn->enable_dhcp = dhcp;
+	memcpy(sn->addr, &a, 4);
+}
+
+/* The DHCP row of port_key (a copy: row values are unaligned), or NULL. */
+static const struct tn_dhcp *dhcp_row(const struct rows *r, uint32_t port_key)
+{
+	static struct tn_dhcp v;
+	struct tn_dhcp_key k = {.port_id = port_key};
+	const struct wire_row *w = find(r, TN_MAP_DHCP, &k);
+
+	if (!w)
+		return NULL;
+	memcpy(&v, w->val, sizeof(v));
+	return &v;
+}
+
+/*
+ * DHCP rows: blue's subnet has DHCP, a gateway with a router interface,
+ * a DNS server and a host route; red's has DHCP without a gateway, then
+ * DHCP off; a port whose address is in no subnet gets no row.
+ */
+static void test_dhcp_rows(void **state)
+{
+	static const uint8_t blue_opts[] = {
+	    1,	 4,  255,  255,	 255, 0,			      /* mask */
+	    3,	 4,  10,   0,	 0,   254,			      /* router */
+	    6,	 4,  10,   0,	 0,   53,			      /* DNS */
+	    26,	 2,  0x05, 0xaa,				      /* MTU 1450 */
+	    121, 12, 16,   192,	 168, 10,  0, 0, 9, 0, 10, 0, 0, 254, /* 121 */
+	};
+	static const uint8_t red_opts[] = {1, 4, 255, 255, 255, 0};
+	static const uint8_t rif_mac[6] = {0xfa, 0x16, 0x3e, 0, 0, 0x99};
+	struct topo_subnet subnets[2];
+	struct topo_rif rif = {.id = "rif-1",
+			       .router_id = "r-none",
+			       .subnet_id = "sub-blue",
+			       .network_id = "net-blue",
+			       .ip_version = 4};
+	struct topology t = topo();
+	const struct tn_dhcp *d;
+	uint32_t gw = ip("10.0.0.254"), dns = ip("10.0.0.53"), v;
+	struct rows r;
+
+	(void)state;
+	memcpy(rif.mac, rif_mac, 6);
+	memcpy(rif.addr, &gw, 4);
+	subnet_set(&subnets[0], "sub-blue", "net-blue", true);
+	subnets[0].has_gateway = true;
+	memcpy(subnets[0].gateway, &gw, 4);
+	subnets[0].n_dns4 = 1;
+	subnets[0].dns4[0] = dns;
+	subnets[0].n_host_routes = 1;
+	subnets[0].host_routes[0] = (struct topo_route){.ip_version = 4, .prefix_len = 16};
+	v = ip("192.168.0.0");
+	memcpy(subnets[0].host_routes[0].dest, &v, 4);
+	v = ip("10.0.0.9");
+	memcpy(subnets[0].host_routes[0].nexthop, &v, 4);
+	subnet_set(&subnets[1], "sub-red", "net-red", true);
+	nets[0].mtu = 1450;
+	t.subnets = subnets;
+	t.n_subnets = 2;
+	t.rifs = &rif;
+	t.n_rifs = 1;
+
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_DHCP), 3); /* pb1, pr1, pr2 */
+	d = dhcp_row(&r, 1);
+	assert_non_null(d);
+	assert_int_equal(d->yiaddr, ip("10.0.0.1"));
+	assert_int_equal(d->server_id, gw);
+	assert_memory_equal(d->server_mac, rif_mac, 6);
+	assert_int_equal(d->lease_time, htonl(86400));
+	assert_int_equal(d->flags, 0);
+	assert_int_equal(d->opts_len, sizeof(blue_opts));
+	assert_memory_equal(d->opts, blue_opts, sizeof(blue_opts));
+	d = dhcp_row(&r, 4); /* red: no gateway, the last host address serves */
+	assert_non_null(d);
+	assert_int_equal(d->yiaddr, ip("10.0.0.2"));
+	assert_int_equal(d->server_id, ip("10.0.0.254"));
+	assert_memory_equal(d->server_mac, ((uint8_t[]){0x0a, 0x58, 10, 0, 0, 254}), 6);
+	assert_int_equal(d->opts_len, sizeof(red_opts));
+	assert_memory_equal(d->opts, red_opts, sizeof(red_opts));
+	free(r.r);
+
+	subnets[1].enable_dhcp = false; /* red: DHCP off, requests go on to L2 */
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_DHCP), 3);
+	d = dhcp_row(&r, 3);
+	assert_non_null(d);
+	assert_int_equal(d->flags, TN_DHCP_F_PASS);
+	assert_int_equal(d->yiaddr, 0);
+	free(r.r);
+
+	ports[1].ip4 = ip("10.9.9.9"); /* pb2 on h2: in no subnet */
+	r = build(&t, "h2");
+	assert_int_equal(count(&r, TN_MAP_DHCP), 0);
+	free(r.r);
+	nets[0].mtu = 0;
+}
+
 /* Releasing frees the arrays and zeroes the struct. */
 static void test_release(void **state)
 {
@@ -739,6 +850,7 @@ int main(void)
 	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
 	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
 	    cmocka_unit_test(test_release),	  cmocka_unit_test(test_matches_reference),
+	    cmocka_unit_test(test_dhcp_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
