@@ -133,6 +133,24 @@ static int dpb_ops_fill(struct dpb *d)
 	return err;
 }
 
+/* Port A's DHCP answer: the options of a typical subnet (mask, router, one
+ * DNS server, MTU, one host route and the default in option 121). */
+static int dpb_dhcp_row(struct dpb *d)
+{
+	static const __u8 opts[] = {1,	 4,  255, 255, 255, 0,	 3, 4,	10,  0,	  0,  254, 6,
+				    4,	 10, 0,	  0,   53,  26,	 2, 5,	170, 121, 13, 24,  192,
+				    168, 5,  10,  0,   0,   254, 0, 10, 0,   0,	  254};
+	struct tn_dhcp_key k = {.port_id = 11};
+	struct tn_dhcp v = {.yiaddr = DPB_IP_A,
+			    .server_id = DPB_SRV_IP,
+			    .lease_time = htonl(86400),
+			    .opts_len = sizeof(opts),
+			    .server_mac = {0x0a, 0x58, 10, 0, 0, 254}};
+
+	memcpy(v.opts, opts, sizeof(opts));
+	return dpb_put(d->tn->maps.tn_dhcp, &k, &v);
+}
+
 /* A (port security on) and B local, C (port security on: the tunnel source
  * check runs in full) on host C; host C enrolled. */
 static int dpb_topology(struct dpb *d)
@@ -207,24 +225,6 @@ static void dpb_build_dhcp(__u8 *p)
 	p[46] = 0x12; /* xid */
 	memcpy(p + 70, dpb_mac_a, 6);
 	memcpy(p + 278, opts, sizeof(opts));
-}
-
-/* Port A's DHCP answer: the options of a typical subnet (mask, router, one
- * DNS server, MTU, one host route and the default in option 121). */
-static int dpb_dhcp_row(struct dpb *d)
-{
-	static const __u8 opts[] = {1,	 4,  255, 255, 255, 0,	 3, 4,	10,  0,	  0,  254, 6,
-				    4,	 10, 0,	  0,   53,  26,	 2, 5,	170, 121, 13, 24,  192,
-				    168, 5,  10,  0,   0,   254, 0, 10, 0,   0,	  254};
-	struct tn_dhcp_key k = {.port_id = 11};
-	struct tn_dhcp v = {.yiaddr = DPB_IP_A,
-			    .server_id = DPB_SRV_IP,
-			    .lease_time = htonl(86400),
-			    .opts_len = sizeof(opts),
-			    .server_mac = {0x0a, 0x58, 10, 0, 0, 254}};
-
-	memcpy(v.opts, opts, sizeof(opts));
-	return dpb_put(d->tn->maps.tn_dhcp, &k, &v);
 }
 
 static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
