@@ -1036,24 +1036,6 @@ static void cc_host_emit(struct cc_host *h)
 		cc_emit(&h->out, &h->routes[i]);
 }
 
-/* Emits the DHCP rows of self's ports (TN_MAP_DHCP, the last map), sorted
- * by key. */
-static void cc_host_dhcp(struct cc_host *h)
-{
-	const struct compiler *c = h->c;
-	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], first = h->out.n;
-
-	for (size_t k = p0; k < p1; k++) {
-		uint32_t pi = c->host_ports[k];
-
-		if (compiler_dhcp_row(c->dhcp, &c->t->ports[pi], &c->t->networks[c->port_net[pi]],
-				      &h->out.rows[h->out.n]))
-			h->out.n++;
-	}
-	qsort(&h->out.rows[first], h->out.n - first, sizeof(*h->out.rows), wire_row_cmp);
-	h->out.last = NULL;
-}
-
 /* Orders by (map, key), then value bytes, so duplicates resolve alike. */
 static int cc_cmp_row_val(const void *a, const void *b)
 {
@@ -1077,6 +1059,30 @@ static void cc_host_sort_unique(struct cc_out *o)
 		if (wire_row_cmp(&o->rows[w], &o->rows[r]) != 0 && ++w != r)
 			o->rows[w] = o->rows[r];
 	o->n = w + 1;
+}
+
+/* Emits the DHCP rows of self's ports (TN_MAP_DHCP, the last map), sorted
+ * by key; of two ports with one key (the store refuses that) the smaller
+ * value is kept, as for every other map. */
+static void cc_host_dhcp(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], first = h->out.n, w;
+
+	for (size_t k = p0; k < p1; k++) {
+		uint32_t pi = c->host_ports[k];
+
+		if (compiler_dhcp_row(c->dhcp, &c->t->ports[pi], &c->t->networks[c->port_net[pi]],
+				      &h->out.rows[h->out.n]))
+			h->out.n++;
+	}
+	if (h->out.n - first < 2)
+		return;
+	qsort(&h->out.rows[first], h->out.n - first, sizeof(*h->out.rows), cc_cmp_row_val);
+	for (size_t r = w = first + 1; r < h->out.n; r++)
+		if (wire_row_cmp(&h->out.rows[w - 1], &h->out.rows[r]) != 0)
+			h->out.rows[w++] = h->out.rows[r];
+	h->out.n = w;
 }
 
 /* True if no two of the (sorted) networks of h share a VNI. */

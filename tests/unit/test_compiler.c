@@ -573,6 +573,24 @@ static void random_routers(struct topology *t, unsigned *seed)
 			sn->addr[0] = 0xfd;
 		random_ip(sn->gateway, (unsigned)i, 1);
 		sn->has_gateway = true;
+		/* DHCP rows (compiler_dhcp.c): on or off, with or without a
+		 * gateway, DNS servers, host routes */
+		sn->enable_dhcp = rand_r(seed) % 3 != 0;
+		sn->has_gateway = rand_r(seed) % 4 != 0;
+		if (!sn->has_gateway)
+			memset(sn->gateway, 0, 16);
+		sn->n_dns4 = (uint8_t)(rand_r(seed) % 3);
+		for (size_t k = 0; k < sn->n_dns4; k++)
+			sn->dns4[k] = htonl(0x08080800u + (uint32_t)k);
+		sn->n_host_routes = i == nn ? 0 : (uint8_t)(rand_r(seed) % 3);
+		for (size_t k = 0; k < sn->n_host_routes; k++) {
+			struct topo_route *hr = &sn->host_routes[k];
+
+			hr->ip_version = 4;
+			hr->prefix_len = 24;
+			hr->dest[0] = 172, hr->dest[1] = 16, hr->dest[2] = (uint8_t)k;
+			random_ip(hr->nexthop, (unsigned)i, 9);
+		}
 	}
 	for (size_t i = 0; i < nr; i++) {
 		struct topo_router *r = &t->routers[i];
@@ -636,6 +654,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 		snprintf(t->networks[i].id, TOPO_ID_MAX, "net-%zu", (i * 7) % nn);
 		t->networks[i].vni =
 		    dup_vni ? 1u + (uint32_t)(rand_r(&seed) % 3) : 100u + (uint32_t)i * 257u;
+		t->networks[i].mtu = i % 2 ? 1450 : 0; /* DHCP option 26, or none */
 	}
 	for (size_t i = 0; i < nh; i++) {
 		snprintf(t->hosts[i].name, WIRE_HOST_MAX, "host-%zu", nh - i);
@@ -668,7 +687,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
  * rows are byte for byte those of the per-host reference compile. */
 static void test_matches_reference(void **state)
 {
-	size_t n_route4 = 0, n_router_fdb = 0;
+	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0;
 
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
@@ -700,6 +719,13 @@ static void test_matches_reference(void **state)
 				n_route4 += a[k].map == TN_MAP_ROUTE4;
 				n_router_fdb +=
 				    a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_ROUTER);
+				if (a[k].map == TN_MAP_DHCP) { /* answers, and passes (DHCP off) */
+					struct tn_dhcp d;
+
+					memcpy(&d, a[k].val, sizeof(d));
+					n_pass += d.flags == TN_DHCP_F_PASS;
+					n_dhcp += d.flags == 0;
+				}
 			}
 			free(a);
 			free(b);
@@ -711,6 +737,7 @@ static void test_matches_reference(void **state)
 	/* the topologies route: both compilers agreed on many routes */
 	assert_true(n_route4 > 200);
 	assert_true(n_router_fdb > 200);
+	assert_true(n_dhcp > 100 && n_pass > 50); /* and on many DHCP rows */
 	compiler_destroy(NULL);
 	assert_null(compiler_new(NULL));
 }
