@@ -14,7 +14,10 @@
  *   bench_arp_wrap  rewrites the first 42 bytes back into bench_arp_req,
  *                   because the ARP responder turns the request into the
  *                   reply in place and BPF_PROG_TEST_RUN repeats on the
- *                   same skb.
+ *                   same skb;
+ *   bench_dhcp_wrap  does the same for a DHCP request (the reply is written
+ *                   in place, at another length): length and bytes back to
+ *                   bench_dhcp_req.
  *
  * The bench_op_* programs each do one of the datapath's building blocks
  * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
@@ -32,10 +35,12 @@
 #define BENCH_TC_ACT_OK	  0
 #define BENCH_TC_ACT_SHOT 2
 #define BENCH_ARP_LEN	  42
+#define BENCH_DHCP_LEN	  342 /* Ethernet + IPv4 + UDP + a 300-byte BOOTP message */
 
 const volatile __u32 bench_remote = 0; /* outer source, host byte order */
 const volatile __u32 bench_vni = 0;    /* VXLAN network identifier */
 __u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) */
+__u8 bench_dhcp_req[BENCH_DHCP_LEN];   /* the DHCP request (.bss) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -101,6 +106,17 @@ SEC("tcx/ingress")
 int bench_arp_wrap(struct __sk_buff *skb)
 {
 	if (bpf_skb_store_bytes(skb, 0, bench_arp_req, BENCH_ARP_LEN, 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_dhcp_wrap(struct __sk_buff *skb)
+{
+	if (skb->len != BENCH_DHCP_LEN && bpf_skb_change_tail(skb, BENCH_DHCP_LEN, 0))
+		return BENCH_TC_ACT_SHOT;
+	if (bpf_skb_store_bytes(skb, 0, bench_dhcp_req, BENCH_DHCP_LEN, 0))
 		return BENCH_TC_ACT_SHOT;
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;

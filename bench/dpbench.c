@@ -40,7 +40,9 @@
 #define DPB_IP_A	   DPB_IP(10, 0, 0, 1)
 #define DPB_IP_B	   DPB_IP(10, 0, 0, 2)
 #define DPB_IP_C	   DPB_IP(10, 0, 0, 3)
-#define DPB_PKT_LEN	   64 /* Ethernet + IPv4 + UDP + 22 bytes */
+#define DPB_PKT_LEN	   64  /* Ethernet + IPv4 + UDP + 22 bytes */
+#define DPB_DHCP_LEN	   342 /* a DHCP request: Ethernet + IPv4 + UDP + 300-byte BOOTP */
+#define DPB_SRV_IP	   DPB_IP(10, 0, 0, 254)
 
 static const __u8 dpb_mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const __u8 dpb_mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
@@ -48,13 +50,14 @@ static const __u8 dpb_mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 
 /* The loaded programs and what a figure's setup needs. */
 struct dpb {
-	struct tenet_bpf *tn;	 /* production datapath, unpinned */
-	struct bench_bpf *bb;	 /* baseline and wrappers */
-	__u8 ip_ab[DPB_PKT_LEN]; /* A -> B, local */
-	__u8 ip_ac[DPB_PKT_LEN]; /* A -> C, remote */
-	__u8 ip_ca[DPB_PKT_LEN]; /* C -> A, from the tunnel */
-	__u8 arp_req[42];	 /* A asks for B's address */
-	__u32 repeat;		 /* test_run repetitions per run */
+	struct tenet_bpf *tn;	     /* production datapath, unpinned */
+	struct bench_bpf *bb;	     /* baseline and wrappers */
+	__u8 ip_ab[DPB_PKT_LEN];     /* A -> B, local */
+	__u8 ip_ac[DPB_PKT_LEN];     /* A -> C, remote */
+	__u8 ip_ca[DPB_PKT_LEN];     /* C -> A, from the tunnel */
+	__u8 arp_req[42];	     /* A asks for B's address */
+	__u8 dhcp_req[DPB_DHCP_LEN]; /* A's DHCP client: REQUEST for its address */
+	__u32 repeat;		     /* test_run repetitions per run */
 };
 
 /* One figure: which program runs on which frame, after which setup. */
@@ -130,6 +133,24 @@ static int dpb_ops_fill(struct dpb *d)
 	return err;
 }
 
+/* Port A's DHCP answer: the options of a typical subnet (mask, router, one
+ * DNS server, MTU, one host route and the default in option 121). */
+static int dpb_dhcp_row(struct dpb *d)
+{
+	static const __u8 opts[] = {1,	 4,  255, 255, 255, 0,	 3, 4,	10,  0,	  0,  254, 6,
+				    4,	 10, 0,	  0,   53,  26,	 2, 5,	170, 121, 13, 24,  192,
+				    168, 5,  10,  0,   0,   254, 0, 10, 0,   0,	  254};
+	struct tn_dhcp_key k = {.port_id = 11};
+	struct tn_dhcp v = {.yiaddr = DPB_IP_A,
+			    .server_id = DPB_SRV_IP,
+			    .lease_time = htonl(86400),
+			    .opts_len = sizeof(opts),
+			    .server_mac = {0x0a, 0x58, 10, 0, 0, 254}};
+
+	memcpy(v.opts, opts, sizeof(opts));
+	return dpb_put(d->tn->maps.tn_dhcp, &k, &v);
+}
+
 /* A (port security on) and B local, C (port security on: the tunnel source
  * check runs in full) on host C; host C enrolled. */
 static int dpb_topology(struct dpb *d)
@@ -154,7 +175,7 @@ static int dpb_topology(struct dpb *d)
 	       dpb_arp_add(d, DPB_IP_B, dpb_mac_b, 12, 0) ||
 	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c, 13, DPB_HOST_C) ||
 	       dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
-	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av);
+	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av) || dpb_dhcp_row(d);
 }
 
 /* Ethernet + IPv4 + UDP, DPB_PKT_LEN bytes. */
@@ -175,6 +196,35 @@ static void dpb_build_ip4(__u8 *p, const __u8 *dst, const __u8 *src, __be32 sadd
 	p[36] = 0x13; /* dport 5001 */
 	p[37] = 0x89;
 	p[39] = DPB_PKT_LEN - 34;
+}
+
+/* A DHCPREQUEST from A (SELECTING: broadcast, options 53, 50, 54, 55). */
+static void dpb_build_dhcp(__u8 *p)
+{
+	static const __u8 opts[] = {0x63, 0x82, 0x53, 0x63, 53, 1,   3,	 50, 4, 10, 0, 0,  1,
+				    54,	  4,	10,   0,    0,	254, 55, 4,  1, 3,  6, 26, 255};
+	__u32 ulen = DPB_DHCP_LEN - 34;
+
+	memset(p, 0, DPB_DHCP_LEN);
+	memset(p, 0xff, 6);
+	memcpy(p + 6, dpb_mac_a, 6);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[16] = (ulen + 20) >> 8;
+	p[17] = (ulen + 20) & 0xff;
+	p[22] = 64;
+	p[23] = 17;
+	memset(p + 30, 0xff, 4);
+	p[35] = 68;
+	p[37] = 67;
+	p[38] = ulen >> 8;
+	p[39] = ulen & 0xff;
+	p[42] = 1;
+	p[43] = 1;
+	p[44] = 6;
+	p[46] = 0x12; /* xid */
+	memcpy(p + 70, dpb_mac_a, 6);
+	memcpy(p + 278, opts, sizeof(opts));
 }
 
 static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
@@ -313,6 +363,20 @@ static int f_stage_arp_resp(struct dpb *d, double *ns)
 			      TC_REDIRECT, ns);
 }
 
+static int f_dhcp_reply(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: dpb_slot(d, d->tn->progs.tn_vif_ingress)
+		   ?: dpb_run(d, d->bb->progs.bench_dhcp_wrap, d->dhcp_req, DPB_DHCP_LEN, 0, 0,
+			      TC_REDIRECT, ns);
+}
+
+static int f_dhcp_wrap(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_dhcp_wrap, d->dhcp_req, DPB_DHCP_LEN, 0, 0,
+			      TC_OK, ns);
+}
+
 /* Sets the drop monitor: on (every drop offered, default rate limit) or off. */
 static int dpb_monitor(struct dpb *d, bool on)
 {
@@ -383,6 +447,12 @@ static const struct dpb_fig dpb_figs[] = {
      "bench_arp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> "
      "tn_arp_resp -> reply, redirect",
      f_arp_reply},
+    {"datapath.dhcp_reply", TRIV,
+     "bench_dhcp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> tn_dhcp4 "
+     "(REQUEST -> ACK, 37 option bytes from the row) -> redirect",
+     f_dhcp_reply},
+    {"datapath.wrap.dhcp_restore", TRIV, "bench_dhcp_wrap -> bench_trivial (part of dhcp_reply)",
+     f_dhcp_wrap},
     {"datapath.drop_spoof", TRIV,
      "tn_vif_ingress -> tn_port_sec -> spoof_mac drop, drop monitor off (one array lookup)",
      f_drop},
@@ -434,6 +504,7 @@ static int dpb_load(struct dpb *d)
 	if (bench_bpf__load(d->bb))
 		return -EIO;
 	memcpy(d->bb->bss->bench_arp_req, d->arp_req, 42);
+	memcpy(d->bb->bss->bench_dhcp_req, d->dhcp_req, DPB_DHCP_LEN);
 	if (dpb_ops_fill(d))
 		return -EIO;
 	return dpb_topology(d);
@@ -553,6 +624,7 @@ int main(int argc, char **argv)
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
+	dpb_build_dhcp(d.dhcp_req);
 	err = dpb_load(&d);
 	if (err)
 		fprintf(stderr, "dpbench: cannot load the datapath (%d; root?)\n", err);

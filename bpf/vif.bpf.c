@@ -10,6 +10,7 @@
  *                                                    -> [tn_encap: back end (b)]
  *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
  *                                  of the destination network]
+ *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -24,6 +25,7 @@ int tn_arp_resp(struct __sk_buff *skb);
 int tn_l2_fwd(struct __sk_buff *skb);
 int tn_encap(struct __sk_buff *skb);
 int tn_l3_fwd(struct __sk_buff *skb);
+int tn_dhcp4(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -38,9 +40,11 @@ struct {
 	    [TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
 	    [TN_VIF_SLOT_ENCAP] = (void *)&tn_encap,
 	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
+	    [TN_VIF_SLOT_DHCP] = (void *)&tn_dhcp4,
 	},
 };
 
+#include "nf/dhcp.h"
 #include "nf/port_sec.h"
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
@@ -68,6 +72,8 @@ int tn_vif_ingress(struct __sk_buff *skb)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
 	else if (eth->h_proto == bpf_htons(ETH_P_ARP))
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
+	else if (eth->h_proto == bpf_htons(ETH_P_IP) && tn_dhcp_is_client(skb))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, port->slot);

@@ -35,6 +35,9 @@ static const struct kind_field subnet_fields[] = {
     {"gateway_ip", FIELD_STRING, NULL, "gateway address inside cidr"},
     {"enable_dhcp", FIELD_BOOL, NULL, "true|false"},
     {"dns_nameservers", FIELD_LIST, NULL, "comma-separated addresses"},
+    {"host_route", FIELD_ROUTE, NULL,
+     "DESTINATION,NEXTHOP route handed out by DHCP (option 121); repeat for several; the "
+     "list replaces the subnet's host_routes (host_routes:=[] clears them)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -205,13 +208,17 @@ static json_t *kind_split_list(const char *v)
 	return arr;
 }
 
-/* "DESTINATION,NEXTHOP" -> {"destination":..,"nexthop":..} appended to routes. */
-static int kind_add_route(json_t *body, const char *v)
+/* "DESTINATION,NEXTHOP" -> {"destination":..,"nexthop":..} appended to the
+ * list named after key plus "s" (routes, host_routes). */
+static int kind_add_route(json_t *body, const char *key, const char *v)
 {
-	json_t *routes = json_object_get(body, "routes");
+	char list[160]; /* key (at most 127 bytes) + "s" */
+	json_t *routes;
 	const char *comma = strchr(v, ',');
 	json_t *r;
 
+	snprintf(list, sizeof(list), "%ss", key); /* route -> routes, host_route -> host_routes */
+	routes = json_object_get(body, list);
 	if (!comma || comma == v || !comma[1] || strchr(comma + 1, ','))
 		return -EINVAL;
 	r = json_pack("{s:s%,s:s}", "destination", v, (size_t)(comma - v), "nexthop", comma + 1);
@@ -219,7 +226,7 @@ static int kind_add_route(json_t *body, const char *v)
 		return -ENOMEM;
 	if (!routes) {
 		routes = json_array();
-		json_object_set_new(body, "routes", routes);
+		json_object_set_new(body, list, routes);
 	}
 	return json_array_append_new(routes, r) == 0 ? 0 : -ENOMEM;
 }
@@ -381,7 +388,7 @@ static int kind_set_field(json_t *body, const struct kind_field *f, const char *
 	case FIELD_FIXED_IP:
 		return kind_add_fixed_ip(body, v);
 	case FIELD_ROUTE:
-		if (kind_add_route(body, v) < 0)
+		if (kind_add_route(body, key, v) < 0)
 			goto out_bad;
 		return 0;
 	case FIELD_BINDING:

@@ -19,7 +19,7 @@ enum field_type {
 	FIELD_FIXED_IP, /* "SUBNET[,IP]" appended to fixed_ips[] */
 	FIELD_BINDING,	/* binding_<member> -> binding.<member> */
 	FIELD_KEY,	/* a CURVE public key (Z85), or @FILE holding it */
-	FIELD_ROUTE,	/* "DESTINATION,NEXTHOP" appended to routes[] */
+	FIELD_ROUTE,	/* "DESTINATION,NEXTHOP" appended to routes[] (host_routes[]) */
 };
 
 /* One writable field of a kind. */

@@ -20,15 +20,16 @@ enum model_ftype {
 	FT_IPVER,   /* 4 or 6 */
 	FT_GATEWAY, /* IP address or null */
 	FT_BOOL,
-	FT_DNS,	      /* array of IP addresses */
-	FT_MAC,	      /* unicast MAC */
-	FT_FIXED_IPS, /* array of {subnet_id, ip_address} */
-	FT_BINDING,   /* {host, interface} or null */
-	FT_HOSTNAME,  /* host name charset */
-	FT_Z85,	      /* CURVE public key */
-	FT_IPV4,      /* IPv4 address */
-	FT_ROUTES,    /* array of {destination, nexthop} */
-	FT_ANY,	      /* read-only: never accepted */
+	FT_DNS,		/* array of IP addresses */
+	FT_MAC,		/* unicast MAC */
+	FT_FIXED_IPS,	/* array of {subnet_id, ip_address} */
+	FT_BINDING,	/* {host, interface} or null */
+	FT_HOSTNAME,	/* host name charset */
+	FT_Z85,		/* CURVE public key */
+	FT_IPV4,	/* IPv4 address */
+	FT_ROUTES,	/* array of {destination, nexthop} */
+	FT_HOST_ROUTES, /* a subnet's routes for DHCP: array of {destination, nexthop} */
+	FT_ANY,		/* read-only: never accepted */
 };
 
 /* When a field may be given. */
@@ -69,6 +70,7 @@ static const struct model_field subnet_fields[] = {
     {"gateway_ip", FT_GATEWAY, FM_RW, false},
     {"enable_dhcp", FT_BOOL, FM_RW, false},
     {"dns_nameservers", FT_DNS, FM_RW, false},
+    {"host_routes", FT_HOST_ROUTES, FM_RW, false},
     {NULL, FT_ANY, FM_RO, false},
 };
 
@@ -158,7 +160,8 @@ bool model_filter_known(enum model_kind kind, const char *name)
 	for (const struct model_field *f = kind_fields[kind]; f->name; f++)
 		if (strcmp(f->name, name) == 0)
 			return f->type != FT_DNS && f->type != FT_FIXED_IPS &&
-			       f->type != FT_BINDING && f->type != FT_ROUTES;
+			       f->type != FT_BINDING && f->type != FT_ROUTES &&
+			       f->type != FT_HOST_ROUTES;
 	for (size_t i = 0; kind == MODEL_PORT && i < MODEL_PORT_FILTERS; i++)
 		if (strcmp(model_port_filters[i].name, name) == 0)
 			return true;
@@ -541,8 +544,9 @@ static int model_check_dns(const json_t *v, struct model_error *err)
 	return 0;
 }
 
-/* Checks one routes entry: {destination: CIDR, nexthop: IP of its family}. */
-static int model_check_route(const json_t *v, size_t idx, struct model_cidr *dst,
+/* Checks one entry of routes list `name`: {destination: CIDR, nexthop: IP
+ * of its family}. */
+static int model_check_route(const json_t *v, const char *name, size_t idx, struct model_cidr *dst,
 			     struct model_error *err)
 {
 	char field[96];
@@ -550,22 +554,22 @@ static int model_check_route(const json_t *v, size_t idx, struct model_cidr *dst
 	json_t *val;
 	uint8_t addr[16];
 
-	snprintf(field, sizeof(field), "routes[%zu]", idx);
+	snprintf(field, sizeof(field), "%s[%zu]", name, idx);
 	if (!json_is_object(v))
 		return model_error_set(err, "invalid_type", field, "%s must be an object", field);
 	json_object_foreach((json_t *)v, key, val)
 	{
 		if (strcmp(key, "destination") != 0 && strcmp(key, "nexthop") != 0) {
-			snprintf(field, sizeof(field), "routes[%zu].%.20s", idx, key);
+			snprintf(field, sizeof(field), "%s[%zu].%.20s", name, idx, key);
 			return model_error_set(err, "unknown_field", field, "unknown field %s",
 					       field);
 		}
 	}
-	snprintf(field, sizeof(field), "routes[%zu].destination", idx);
+	snprintf(field, sizeof(field), "%s[%zu].destination", name, idx);
 	if (model_cidr_parse(model_json_str(json_object_get(v, "destination")), dst) < 0)
 		return model_error_set(err, "invalid_value", field,
 				       "%s must be a CIDR with zero host bits", field);
-	snprintf(field, sizeof(field), "routes[%zu].nexthop", idx);
+	snprintf(field, sizeof(field), "%s[%zu].nexthop", name, idx);
 	if (model_ip_parse(model_json_str(json_object_get(v, "nexthop")), addr) != dst->family)
 		return model_error_set(err, "invalid_value", field,
 				       "%s must be an IPv%d address like the destination", field,
@@ -573,8 +577,10 @@ static int model_check_route(const json_t *v, size_t idx, struct model_cidr *dst
 	return 0;
 }
 
-/* Checks a router's routes: well-formed entries, each destination once. */
-static int model_check_routes(const json_t *v, struct model_error *err)
+/* Checks a routes list `name` (a router's routes, a subnet's host_routes)
+ * of at most max entries: well-formed entries, each destination once. */
+static int model_check_routes(const json_t *v, const char *name, size_t max,
+			      struct model_error *err)
 {
 	struct model_cidr dst[MODEL_MAX_ROUTES];
 	char field[48];
@@ -582,25 +588,26 @@ static int model_check_routes(const json_t *v, struct model_error *err)
 	json_t *e;
 
 	if (!json_is_array(v))
-		return model_error_set(err, "invalid_type", "routes", "routes must be an array");
-	if (json_array_size(v) > MODEL_MAX_ROUTES)
-		return model_error_set(err, "too_long", "routes", "at most %d routes",
-				       MODEL_MAX_ROUTES);
+		return model_error_set(err, "invalid_type", name, "%s must be an array", name);
+	if (json_array_size(v) > max)
+		return model_error_set(err, "too_long", name, "at most %zu %s", max, name);
 	json_array_foreach(v, i, e)
 	{
-		if (model_check_route(e, i, &dst[i], err) < 0)
+		if (model_check_route(e, name, i, &dst[i], err) < 0)
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++) {
 			if (dst[j].family == dst[i].family && dst[j].prefix == dst[i].prefix &&
 			    memcmp(dst[j].addr, dst[i].addr, 16) == 0) {
-				snprintf(field, sizeof(field), "routes[%zu].destination", i);
-				return model_error_set(err, "conflict", field,
-						       "%s repeats routes[%zu]", field, j);
+				snprintf(field, sizeof(field), "%s[%zu].destination", name, i);
+				return model_error_set(err, "conflict", field, "%s repeats %s[%zu]",
+						       field, name, j);
 			}
 		}
 	}
 	return 0;
 }
+
+_Static_assert(MODEL_MAX_HOST_ROUTES <= MODEL_MAX_ROUTES, "host_routes fit the check's array");
 
 /* Checks the simple string-format types. */
 static int model_check_format(const struct model_field *f, const json_t *v, struct model_error *err)
@@ -674,7 +681,9 @@ static int model_check_value(const struct model_field *f, const json_t *v, struc
 	case FT_IPV4:
 		return model_check_ip(v, AF_INET, f->name, err);
 	case FT_ROUTES:
-		return model_check_routes(v, err);
+		return model_check_routes(v, f->name, MODEL_MAX_ROUTES, err);
+	case FT_HOST_ROUTES:
+		return model_check_routes(v, f->name, MODEL_MAX_HOST_ROUTES, err);
 	case FT_ANY:
 		return model_error_set(err, "read_only_field", f->name, "%s is read-only", f->name);
 	default:
@@ -758,6 +767,26 @@ int model_subnet_validate_create(const json_t *body, struct model_error *err)
 	if (gw && !json_is_null(gw) && !model_cidr_host_valid(&c, json_string_value(gw)))
 		return model_error_set(err, "invalid_value", "gateway_ip",
 				       "gateway_ip must be a host address inside cidr");
+	return model_subnet_check_routes(json_object_get(body, "host_routes"), c.family, err);
+}
+
+int model_subnet_check_routes(const json_t *routes, int family, struct model_error *err)
+{
+	char field[48];
+	size_t i;
+	json_t *e;
+	struct model_cidr dst;
+
+	json_array_foreach(routes, i, e)
+	{
+		if (model_cidr_parse(model_json_str(json_object_get(e, "destination")), &dst) < 0 ||
+		    dst.family == family)
+			continue;
+		snprintf(field, sizeof(field), "host_routes[%zu].destination", i);
+		return model_error_set(err, "invalid_value", field,
+				       "%s must be an IPv%d prefix like the subnet's cidr", field,
+				       family == AF_INET ? 4 : 6);
+	}
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #define MODEL_MAX_FIXED_IPS 16	 /* fixed_ips entries per port */
 #define MODEL_MAX_DNS	    5	 /* dns_nameservers entries per subnet */
 #define MODEL_MAX_ROUTES    128	 /* static routes per router */
+#define MODEL_MAX_HOST_ROUTES 20 /* host_routes per subnet (Neutron's default limit) */
 
 /* Why a body was rejected. All strings NUL-terminated; field is "" when the
  * error is about the whole body. */
@@ -86,6 +87,11 @@ int model_port_validate_create(const json_t *body, struct model_error *err);
 int model_port_validate_update(const json_t *body, struct model_error *err);
 int model_host_validate_create(const json_t *body, struct model_error *err);
 int model_host_validate_update(const json_t *body, struct model_error *err);
+
+/* Checks that every entry of a subnet's host_routes (already well-formed,
+ * or NULL) is of the subnet's address family (AF_INET, AF_INET6): what
+ * only the whole subnet can tell. Returns 0 or -EINVAL with err filled. */
+int model_subnet_check_routes(const json_t *routes, int family, struct model_error *err);
 
 /* True for a canonical UUID string (8-4-4-4-12 hex digits). */
 bool model_uuid_valid(const char *s);

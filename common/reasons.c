@@ -24,6 +24,8 @@ static const struct reasons_entry reasons_table[] = {
     [TN_STAT_FLOOD] = {"flood", "broadcast or unknown unicast replicated"},
     [TN_STAT_ROUTED] = {"routed", "IPv4 packets routed"},
     [TN_STAT_ICMP_SENT] = {"icmp_sent", "ICMP answers of routers (echo replies and errors)"},
+    [TN_STAT_DHCP_REPLY] = {"dhcp_reply", "DHCP requests answered locally"},
+    [TN_STAT_DHCP_RELEASE] = {"dhcp_release", "DHCP releases and declines taken locally"},
     [TN_DROP_MALFORMED] = {"malformed", "truncated or bad headers"},
     [TN_DROP_NO_PORT] = {"no_port", "interface is not a known port"},
     [TN_DROP_SPOOF_MAC] = {"spoof_mac", "source MAC is not the port's"},
@@ -57,6 +59,10 @@ static const struct reasons_entry reasons_table[] = {
 	{"frag_needed", "IPv4 with DF too big for the overlay (ICMP fragmentation needed sent)"},
     [TN_DROP_TUN_ROUTED] = {"tun_routed",
 			    "tunnel: routed frame whose source is no port of the sending host"},
+    [TN_DROP_DHCP_NO_LEASE] = {"dhcp_no_lease", "DHCP request from a port with no DHCP answer"},
+    [TN_DROP_DHCP_BAD] = {"dhcp_bad", "malformed DHCP request"},
+    [TN_DROP_DHCP_IGNORED] = {"dhcp_ignored",
+			      "DHCP message no server answers (request for another server)"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

@@ -49,6 +49,7 @@ static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_ENCAP] = "VXLAN encap (BPF)",
     [TN_STAGE_UNDERLAY] = "underlay ingress (BPF decap)",
     [TN_STAGE_L3] = "router",
+    [TN_STAGE_DHCP] = "DHCP server",
 };
 
 /* One trace request in flight (one or two hosts asked). */
@@ -235,6 +236,13 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 	case TN_TKEY_NH:
 		snprintf(entry, sizeof(entry), "next hop of %s: %s", ip,
 			 st->found ? mac : "none (kernel resolves)");
+		break;
+	case TN_TKEY_DHCP:
+		if (st->found)
+			snprintf(entry, sizeof(entry), "dhcp answer %s%s", ip,
+				 st->flags & TN_DHCP_F_PASS ? " (DHCP off: to L2)" : "");
+		else
+			snprintf(entry, sizeof(entry), "no dhcp answer for the port");
 		break;
 	default:
 		break;

@@ -21,6 +21,7 @@
  *    port without ip4 gets no ARP row (ip4_more is then empty).
  */
 #include "compiler.h"
+#include "compiler_dhcp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -103,6 +104,7 @@ struct compiler {
 	struct cc_rec **routes;		    /* per router: its ROUTE4 rows, sorted; built
 					     * the first time a host needs them */
 	size_t *n_routes;		    /* per router: entries of routes */
+	struct compiler_dhcp *dhcp;	    /* subnets indexed for the DHCP rows */
 };
 
 /* One network of the host being compiled: one of its ports' (local), or
@@ -678,7 +680,8 @@ struct compiler *compiler_new(const struct topology *t)
 	}
 	cc_group(c, pos);
 	free(pos);
-	if (cc_index_routers(c))
+	c->dhcp = compiler_dhcp_new(t);
+	if (!c->dhcp || cc_index_routers(c))
 		compiler_destroy(&c);
 	return c;
 }
@@ -717,6 +720,7 @@ void compiler_destroy(struct compiler **cp)
 	free(c->host_ports);
 	free(c->port_net);
 	free(c->port_host);
+	compiler_dhcp_destroy(&c->dhcp);
 	free(c);
 	*cp = NULL;
 }
@@ -1057,6 +1061,30 @@ static void cc_host_sort_unique(struct cc_out *o)
 	o->n = w + 1;
 }
 
+/* Emits the DHCP rows of self's ports (TN_MAP_DHCP, the last map), sorted
+ * by key; of two ports with one key (the store refuses that) the smaller
+ * value is kept, as for every other map. */
+static void cc_host_dhcp(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], first = h->out.n, w;
+
+	for (size_t k = p0; k < p1; k++) {
+		uint32_t pi = c->host_ports[k];
+
+		if (compiler_dhcp_row(c->dhcp, &c->t->ports[pi], &c->t->networks[c->port_net[pi]],
+				      &h->out.rows[h->out.n]))
+			h->out.n++;
+	}
+	if (h->out.n - first < 2)
+		return;
+	qsort(&h->out.rows[first], h->out.n - first, sizeof(*h->out.rows), cc_cmp_row_val);
+	for (size_t r = w = first + 1; r < h->out.n; r++)
+		if (wire_row_cmp(&h->out.rows[w - 1], &h->out.rows[r]) != 0)
+			h->out.rows[w++] = h->out.rows[r];
+	h->out.n = w;
+}
+
 /* True if no two of the (sorted) networks of h share a VNI. */
 static bool cc_host_vnis_unique(const struct cc_host *h)
 {
@@ -1093,7 +1121,8 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	if (rc)
 		goto out;
 	cc_host_local(&h);
-	h.out.rows = malloc((cc_host_bound(&h) + 1) * sizeof(*h.out.rows));
+	h.out.rows = malloc((cc_host_bound(&h) + c->host_off[h.self + 1] - c->host_off[h.self] + 1) *
+			    sizeof(*h.out.rows));
 	if (!h.out.rows) {
 		rc = -ENOMEM;
 		goto out;
@@ -1101,6 +1130,7 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	qsort(h.hn, h.n_hn, sizeof(*h.hn), cc_cmp_hnet);
 	h.out.in_order = cc_host_vnis_unique(&h);
 	cc_host_emit(&h);
+	cc_host_dhcp(&h);
 	if (!h.out.in_order)
 		cc_host_sort_unique(&h.out);
 	if (h.out.n) {

@@ -7,7 +7,8 @@
  *
  * What a host gets (and nothing else):
  *  - PEER rows for every enrolled host with an underlay address but itself;
- *  - for each of its bound ports: LPORT, and the port's FDB (local) and ARP;
+ *  - for each of its bound ports: LPORT, and the port's FDB (local) and ARP,
+ *    and its DHCP row when its first IPv4 is in a subnet (compiler_dhcp.h);
  *  - for each network that has one of its ports: FDB (remote) and ARP rows for
  *    the network's ports bound on other hosts, TUN_ALLOW for each of those
  *    hosts, and its FLOOD rows (remote hosts + local port ids, paged:

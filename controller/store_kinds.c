@@ -190,6 +190,7 @@ static int kinds_subnet_create(struct store_txn *t, const char *id, json_t *obj,
 	kinds_default(obj, "gateway_ip", json_string(gw));
 	kinds_default(obj, "enable_dhcp", json_true());
 	kinds_default(obj, "dns_nameservers", json_array());
+	kinds_default(obj, "host_routes", json_array());
 	kinds_default(obj, "name", json_string(""));
 	rc = stx_ref_foreach(t, kinds_str(obj, "network_id"), MODEL_SUBNET, kinds_overlap_one, &ov);
 	if (rc > 0) {
@@ -211,6 +212,8 @@ static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_
 				       "gateway_ip must be a host address inside cidr");
 	if (gw && !json_is_null(gw))
 		kinds_canon_ip(obj, "gateway_ip");
+	if (model_subnet_check_routes(json_object_get(obj, "host_routes"), c.family, t->err) < 0)
+		return -EINVAL;
 	if (old &&
 	    !json_equal(json_object_get(old, "gateway_ip"), json_object_get(obj, "gateway_ip"))) {
 		char key[KINDS_KEY_MAX];

@@ -139,6 +139,7 @@ static void store_topo_network_fill(const json_t *obj, void *elem)
 	store_copy(n->id, sizeof(n->id), json_object_get(obj, "id"));
 	store_copy(n->tenant_id, sizeof(n->tenant_id), json_object_get(obj, "tenant_id"));
 	n->vni = (uint32_t)json_integer_value(json_object_get(obj, "vni"));
+	n->mtu = (uint16_t)json_integer_value(json_object_get(obj, "mtu"));
 }
 
 _Static_assert(TOPO_IP4_MORE_MAX + 1 >= MODEL_MAX_FIXED_IPS, "every fixed IPv4 fits a topo_port");
@@ -195,6 +196,8 @@ static void store_topo_host_fill(const json_t *obj, void *elem)
 
 _Static_assert(TOPO_DNS_MAX >= MODEL_MAX_DNS, "every DNS server fits a topo_subnet");
 _Static_assert(TOPO_ROUTES_MAX >= MODEL_MAX_ROUTES, "every route fits a topo_router");
+_Static_assert(TOPO_HOST_ROUTES_MAX >= MODEL_MAX_HOST_ROUTES,
+	       "every host route fits a topo_subnet");
 
 /* Address text s into addr (16 bytes); its version (4, 6), or 0 when it is
  * not an address. */
@@ -203,6 +206,30 @@ static uint8_t store_addr(const json_t *s, uint8_t addr[16])
 	int af = model_ip_parse(json_string_value(s), addr);
 
 	return af == AF_INET ? 4 : af == AF_INET6 ? 6 : 0;
+}
+
+/* Reads the routes list `routes` ({destination, nexthop}, as validated)
+ * into rts, at most max; returns how many were read. */
+static size_t store_topo_routes(const json_t *routes, struct topo_route *rts, size_t max)
+{
+	struct model_cidr c;
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(routes, i, e)
+	{
+		struct topo_route *rt = &rts[n];
+
+		if (n >= max ||
+		    model_cidr_parse(json_string_value(json_object_get(e, "destination")), &c) < 0)
+			continue;
+		rt->ip_version = c.family == AF_INET ? 4 : 6;
+		rt->prefix_len = (uint8_t)c.prefix;
+		memcpy(rt->dest, c.addr, 16);
+		if (store_addr(json_object_get(e, "nexthop"), rt->nexthop) == rt->ip_version)
+			n++;
+	}
+	return n;
 }
 
 static void store_topo_subnet_fill(const json_t *obj, void *elem)
@@ -231,31 +258,19 @@ static void store_topo_subnet_fill(const json_t *obj, void *elem)
 		else if (v == 6 && sn->n_dns6 < TOPO_DNS_MAX)
 			memcpy(sn->dns6[sn->n_dns6++], addr, 16);
 	}
+	sn->n_host_routes = (uint8_t)store_topo_routes(json_object_get(obj, "host_routes"),
+						       sn->host_routes, TOPO_HOST_ROUTES_MAX);
 }
 
 static void store_topo_router_fill(const json_t *obj, void *elem)
 {
 	struct topo_router *r = elem;
-	struct model_cidr c;
-	size_t i;
-	json_t *e;
 
 	store_copy(r->id, sizeof(r->id), json_object_get(obj, "id"));
 	store_copy(r->tenant_id, sizeof(r->tenant_id), json_object_get(obj, "tenant_id"));
 	r->router_key = (uint32_t)json_integer_value(json_object_get(obj, "router_key"));
-	json_array_foreach(json_object_get(obj, "routes"), i, e)
-	{
-		struct topo_route *rt = &r->routes[r->n_routes];
-
-		if (r->n_routes >= TOPO_ROUTES_MAX ||
-		    model_cidr_parse(json_string_value(json_object_get(e, "destination")), &c) < 0)
-			continue;
-		rt->ip_version = c.family == AF_INET ? 4 : 6;
-		rt->prefix_len = (uint8_t)c.prefix;
-		memcpy(rt->dest, c.addr, 16);
-		if (store_addr(json_object_get(e, "nexthop"), rt->nexthop) == rt->ip_version)
-			r->n_routes++;
-	}
+	r->n_routes =
+	    (uint16_t)store_topo_routes(json_object_get(obj, "routes"), r->routes, TOPO_ROUTES_MAX);
 }
 
 static void store_topo_rif_fill(const json_t *obj, void *elem)

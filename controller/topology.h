@@ -21,11 +21,13 @@
 #define TOPO_IP4_MORE_MAX 15 /* fixed IPv4 after the first (MODEL_MAX_FIXED_IPS - 1) */
 #define TOPO_DNS_MAX	  5   /* DNS servers of a subnet, per family (MODEL_MAX_DNS) */
 #define TOPO_ROUTES_MAX	  128 /* static routes of a router (MODEL_MAX_ROUTES) */
+#define TOPO_HOST_ROUTES_MAX 20 /* host routes of a subnet (MODEL_MAX_HOST_ROUTES) */
 
 struct topo_network {
 	char id[TOPO_ID_MAX];	     /* network UUID */
 	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
 	uint32_t vni;		     /* 24-bit VNI, unique, > 0 */
+	uint16_t mtu;		     /* the network's MTU (its mtu field), 0 if unknown */
 };
 
 struct topo_port {
@@ -48,6 +50,15 @@ struct topo_host {
 	char public_key[41];	  /* CURVE public key, Z85; the compiler ignores it */
 };
 
+/* A static route (of a router, or a subnet's host route): destination
+ * prefix -> next hop. */
+struct topo_route {
+	uint8_t ip_version;  /* 4 or 6 (destination and next hop agree) */
+	uint8_t prefix_len;  /* of destination */
+	uint8_t dest[16];    /* destination network address */
+	uint8_t nexthop[16]; /* next hop address */
+};
+
 /* A subnet: what routing (connected routes) and DHCP need of it. Addresses
  * are 16 bytes in network order; an IPv4 one fills the first 4. */
 struct topo_subnet {
@@ -63,14 +74,8 @@ struct topo_subnet {
 	uint8_t n_dns6;		      /* used entries of dns6 */
 	uint32_t dns4[TOPO_DNS_MAX];  /* IPv4 dns_nameservers, network order, in order */
 	uint8_t dns6[TOPO_DNS_MAX][16]; /* IPv6 dns_nameservers, in order */
-};
-
-/* A static route of a router: destination prefix -> next hop. */
-struct topo_route {
-	uint8_t ip_version;  /* 4 or 6 (destination and next hop agree) */
-	uint8_t prefix_len;  /* of destination */
-	uint8_t dest[16];    /* destination network address */
-	uint8_t nexthop[16]; /* next hop address */
+	uint8_t n_host_routes;		/* used entries of host_routes */
+	struct topo_route host_routes[TOPO_HOST_ROUTES_MAX]; /* host_routes, in order (DHCP) */
 };
 
 /* A router: its number in the datapath and its static routes. */

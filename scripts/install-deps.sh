@@ -27,6 +27,7 @@ BUILD_PKGS=(
 	libssl-dev libclang-rt-14-dev libmnl-dev
 	iproute2 iputils-ping iperf3 ethtool procps psmisc curl jq util-linux kmod python3
 	openssl
+	busybox isc-dhcp-client
 )
 # From bookworm-backports (libbpf >= 1.4, libraft >= 0.22, bpftool >= 7.5,
 # linux-libc-dev >= 6.6 for the TCX uapi); bookworm's own are too old, and

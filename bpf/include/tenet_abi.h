@@ -24,7 +24,8 @@
  * distributed routing (tn_route4: per-router LPM routes; router interface
  * MACs in tn_fdb with TN_FDB_F_ROUTER and router_key, their addresses in
  * tn_arp with TN_ARP_F_ROUTER; the L3 stage's counters and drop reasons;
- * tn_config.mtu and TN_DROP_FRAG_NEEDED: path MTU discovery in tenants).
+ * tn_config.mtu and TN_DROP_FRAG_NEEDED: path MTU discovery in tenants;
+ * DHCPv4 answered in BPF: tn_dhcp, TN_STAT_DHCP_*, TN_DROP_DHCP_*).
  */
 #define TN_ABI_VERSION 8
 
@@ -62,6 +63,7 @@ enum tn_map_id {
 	TN_MAP_PORT_DROPS = 11, /* BPF: percpu hash (slot, reason) -> drops */
 	TN_MAP_NH = 12,		/* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
+	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
 	TN_MAP_MAX
 };
 
@@ -79,6 +81,7 @@ enum tn_map_id {
 #define TN_PIN_PORT_DROPS "tn_port_drops"
 #define TN_PIN_NH "tn_nh"
 #define TN_PIN_ROUTE4	  "tn_route4"
+#define TN_PIN_DHCP	  "tn_dhcp"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -288,6 +291,35 @@ struct tn_nh {
 	__u16 pad; /* zero */
 };
 
+/*
+ * TN_MAP_DHCP: the DHCPv4 answer of a port bound to this host (nf/dhcp.h).
+ * The controller encodes every option that does not depend on the request
+ * (subnet mask, router, DNS servers, interface MTU, classless static
+ * routes) into opts, so the datapath copies bytes instead of composing
+ * options; it adds message type, server identifier and (but to INFORM)
+ * lease time itself. A port without a row is not answered (its requests
+ * are dropped, TN_DROP_DHCP_NO_LEASE); a row with TN_DHCP_F_PASS (a subnet
+ * without enable_dhcp) lets the port's requests go on to L2 unanswered, for
+ * a DHCP server of the tenant's own.
+ */
+#define TN_DHCP_OPTS_MAX 256 /* bytes of pre-encoded options a row holds */
+
+struct tn_dhcp_key {
+	__u32 port_id; /* the port's port_key, as tn_ifport.port_id */
+};
+
+struct tn_dhcp {
+	__be32 yiaddr; /* the port's address: its first fixed IPv4 */
+	__be32 server_id; /* server identifier and the replies' IPv4 source */
+	__be32 lease_time; /* seconds, network order (option 51) */
+	__u8 server_mac[6]; /* the replies' Ethernet source */
+	__u16 opts_len; /* bytes used in opts, <= TN_DHCP_OPTS_MAX */
+	__u32 flags; /* TN_DHCP_F_* */
+	__u8 opts[TN_DHCP_OPTS_MAX]; /* encoded options (code, length, data)..., no end option */
+};
+
+#define TN_DHCP_F_PASS 0x1 /* DHCP disabled on the port's subnet: requests go on to L2 */
+
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0, /* packets from local ports */
@@ -298,6 +330,8 @@ enum tn_stat {
 	TN_STAT_FLOOD,	    /* broadcast / unknown unicast replicated */
 	TN_STAT_ROUTED,	    /* ABI 8: IPv4 packets routed by the L3 stage */
 	TN_STAT_ICMP_SENT,  /* ICMP answers of routers (echo replies, errors) */
+	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
+	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
@@ -332,6 +366,10 @@ enum tn_stat {
 	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request */
 	TN_DROP_TUN_ROUTED,   /* tunnel: routed frame whose source is no port of the sending host */
 	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF too big for the overlay (ICMP frag. needed sent) */
+	/* the DHCP server */
+	TN_DROP_DHCP_NO_LEASE, /* DHCP request from a port without a tn_dhcp row */
+	TN_DROP_DHCP_BAD, /* malformed DHCP request (BOOTP header, options, message type) */
+	TN_DROP_DHCP_IGNORED, /* DHCP message a server does not answer (REQUEST for another server) */
 	TN_STAT_MAX
 };
 
@@ -419,6 +457,8 @@ _Static_assert(sizeof(struct tn_nh_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_nh) == 8, "abi");
 _Static_assert(sizeof(struct tn_route4_key) == 12, "abi");
 _Static_assert(sizeof(struct tn_route4) == 20, "abi");
+_Static_assert(sizeof(struct tn_dhcp_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_dhcp) == 24 + TN_DHCP_OPTS_MAX, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

@@ -94,6 +94,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_route4 SEC(".maps") __weak;
 
+/* DHCPv4 answers by port (tenet_abi.h, nf/dhcp.h); rows are large and
+ * most hosts have few ports: allocated as written. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PORTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_dhcp_key);
+	__type(value, struct tn_dhcp);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_dhcp SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -14,6 +14,7 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_L2 = 2,	  /* tn_l2_fwd: fdb lookup and delivery */
 	TN_VIF_SLOT_ENCAP = 3,	  /* tn_encap: VXLAN encap in BPF to a remote host (back end (b)) */
 	TN_VIF_SLOT_L3 = 4,	  /* tn_l3_fwd: distributed routing (frames to a router MAC) */
+	TN_VIF_SLOT_DHCP = 5,	  /* tn_dhcp4: local DHCPv4 server */
 	TN_VIF_SLOT_MAX
 };
 

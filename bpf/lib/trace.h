@@ -51,6 +51,7 @@ enum tn_trace_stage {
 	TN_STAGE_UNDERLAY,    /* tn_underlay_ingress: outer source and VNI, as TN_STAGE_TUNNEL */
 	TN_STAGE_L3,	      /* tn_l3_fwd: (router, destination) -> route (tn_route4), then
 			       * (vni, next hop) -> MAC (tn_arp) */
+	TN_STAGE_DHCP,	      /* tn_dhcp4: ingress port -> its DHCP answer (tn_dhcp) */
 	TN_STAGE_MAX
 };
 
@@ -65,6 +66,7 @@ enum tn_trace_key {
 	TN_TKEY_NH,	 /* tn_nh[ip4]: mac (the underlay next hop) */
 	TN_TKEY_ROUTE,	 /* tn_route4[router (port_id), ip4]: vni, mac, next hop (ifindex
 			  * field, network order), flags */
+	TN_TKEY_DHCP,	 /* tn_dhcp[port_id]: ip4 (the address answered), mac (server), flags */
 };
 
 /*

@@ -15,8 +15,10 @@
  * Neighbor Discovery and TN_DROP_IPV6 for the rest: there is no IPv6 source
  * or ND (NA target / SLLA) check yet, so an IPv6 frame's source cannot be
  * verified and must not pass. Truncated headers are TN_DROP_MALFORMED.
- * Ports without port security are not affected. Included by vif.bpf.c after
- * the program array tn_vif_calls.
+ * Ports without port security are not affected. A frame that passes goes
+ * on to the ARP responder (ARP), the DHCP server (a DHCP client's request,
+ * nf/dhcp.h) or L2. Included by vif.bpf.c after the program array
+ * tn_vif_calls and nf/dhcp.h.
  */
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
@@ -65,6 +67,8 @@ int tn_port_sec(struct __sk_buff *skb)
 	eth = tn_eth(skb);
 	if (eth && eth->h_proto == bpf_htons(ETH_P_ARP))
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
+	else if (eth && eth->h_proto == bpf_htons(ETH_P_IP) && tn_dhcp_is_client(skb))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);

@@ -232,7 +232,8 @@ static inline void dp_topology(struct tenet_bpf *s)
 	dp_flood_blue(s);
 }
 
-/* Ethernet + IPv4 + UDP + 8 bytes payload (50 bytes). Returns the length. */
+/* Ethernet + IPv4 + UDP 4000 -> 4001 + 8 bytes payload (50 bytes).
+ * Returns the length. */
 static inline __u32 dp_build_ip4(__u8 *p, const __u8 *dst, const __u8 *src, __be32 saddr,
 				 __be32 daddr)
 {
@@ -246,10 +247,26 @@ static inline __u32 dp_build_ip4(__u8 *p, const __u8 *dst, const __u8 *src, __be
 	p[23] = 17; /* udp */
 	memcpy(p + 26, &saddr, 4);
 	memcpy(p + 30, &daddr, 4);
-	p[35] = 68; /* sport */
-	p[37] = 67; /* dport */
+	p[34] = 4000 >> 8; /* sport */
+	p[35] = 4000 & 0xff;
+	p[36] = 4001 >> 8; /* dport */
+	p[37] = 4001 & 0xff;
 	p[39] = 16; /* udp length */
 	return 50;
+}
+
+/* dp_build_ip4 from the DHCP client port to the server's, 68 -> 67 (too
+ * short for a BOOTP message). Returns the length. */
+static inline __u32 dp_build_dhcp_ports(__u8 *p, const __u8 *dst, const __u8 *src,
+					__be32 saddr, __be32 daddr)
+{
+	__u32 len = dp_build_ip4(p, dst, src, saddr, daddr);
+
+	p[34] = 0;
+	p[35] = 68;
+	p[36] = 0;
+	p[37] = 67;
+	return len;
 }
 
 /* An IPv6 frame (Ethernet + 40-byte header, no next header). Returns the

@@ -12,6 +12,7 @@
 
 #include <linux/types.h>
 
+#include "dhcp_opts.h"
 #include "tenet_abi.h"
 
 /* The flood list of one network with a port on self, being collected. */
@@ -322,6 +323,68 @@ static uint32_t ref_mask(uint8_t plen)
 	return plen ? htonl(plen >= 32 ? ~0u : ~0u << (32 - plen)) : 0;
 }
 
+/* The DHCP row of port p, the slow way (compiler_dhcp.h): its IPv4
+ * subnet and the subnet's router interface by scans (the smallest id of
+ * several). */
+static int ref_dhcp(struct cc *c, const struct topo_port *p)
+{
+	const struct topology *t = c->t;
+	const struct topo_subnet *sn = NULL;
+	const struct topo_rif *rif = NULL;
+	struct dhcp_route routes[TOPO_HOST_ROUTES_MAX];
+	struct dhcp_opts_in in = {0};
+	struct tn_dhcp_key k = {.port_id = p->port_key};
+	struct tn_dhcp v = {0};
+	size_t len = 0;
+
+	for (size_t i = 0; p->ip4 && i < t->n_subnets; i++) {
+		const struct topo_subnet *s = &t->subnets[i];
+
+		if (s->ip_version == 4 && !strcmp(s->network_id, p->network_id) &&
+		    (p->ip4 & ref_mask(s->prefix_len)) == ref_ip4(s->addr) &&
+		    (!sn || strcmp(s->id, sn->id) < 0))
+			sn = s;
+	}
+	if (!sn)
+		return 0;
+	if (!sn->enable_dhcp) {
+		v.flags = TN_DHCP_F_PASS;
+		return cc_add(c, TN_MAP_DHCP, &k, &v);
+	}
+	for (size_t i = 0; i < t->n_rifs; i++)
+		if (t->rifs[i].ip_version == 4 && !strcmp(t->rifs[i].subnet_id, sn->id) &&
+		    (!rif || strcmp(t->rifs[i].id, rif->id) < 0))
+			rif = &t->rifs[i];
+	v.yiaddr = p->ip4;
+	v.lease_time = htonl(86400);
+	v.server_id = sn->has_gateway ? ref_ip4(sn->gateway)
+				      : (ref_ip4(sn->addr) | ~ref_mask(sn->prefix_len)) ^ htonl(1);
+	if (rif) {
+		memcpy(v.server_mac, rif->mac, 6);
+	} else {
+		v.server_mac[0] = 0x0a;
+		v.server_mac[1] = 0x58;
+		memcpy(&v.server_mac[2], &v.server_id, 4);
+	}
+	in.prefix_len = sn->prefix_len;
+	in.router = sn->has_gateway ? ref_ip4(sn->gateway) : 0;
+	in.dns = sn->dns4;
+	in.n_dns = sn->n_dns4;
+	in.mtu = cc_net(c, p->network_id)->mtu;
+	in.routes = routes;
+	for (size_t i = 0; i < sn->n_host_routes; i++) {
+		if (sn->host_routes[i].ip_version != 4)
+			continue;
+		routes[in.n_routes].dst = ref_ip4(sn->host_routes[i].dest);
+		routes[in.n_routes].prefix = sn->host_routes[i].prefix_len;
+		routes[in.n_routes++].nexthop = ref_ip4(sn->host_routes[i].nexthop);
+	}
+	if (dhcp_opts_encode(&in, v.opts, sizeof(v.opts), &len))
+		return 0;
+	v.opts_len = (uint16_t)len;
+	return cc_add(c, TN_MAP_DHCP, &k, &v);
+}
+
 /* Marks the networks routed with self's (not self's own). */
 static void ref_mark_routed(struct cc *c)
 {
@@ -505,6 +568,8 @@ static int cc_rows(struct cc *c)
 		if (h != c->self && !h->ip4)
 			continue;
 		if (cc_port(c, p, n, h))
+			return -ENOMEM;
+		if (h == c->self && ref_dhcp(c, p))
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < c->n_floods; i++)

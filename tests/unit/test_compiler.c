@@ -573,6 +573,24 @@ static void random_routers(struct topology *t, unsigned *seed)
 			sn->addr[0] = 0xfd;
 		random_ip(sn->gateway, (unsigned)i, 1);
 		sn->has_gateway = true;
+		/* DHCP rows (compiler_dhcp.c): on or off, with or without a
+		 * gateway, DNS servers, host routes */
+		sn->enable_dhcp = rand_r(seed) % 3 != 0;
+		sn->has_gateway = rand_r(seed) % 4 != 0;
+		if (!sn->has_gateway)
+			memset(sn->gateway, 0, 16);
+		sn->n_dns4 = (uint8_t)(rand_r(seed) % 3);
+		for (size_t k = 0; k < sn->n_dns4; k++)
+			sn->dns4[k] = htonl(0x08080800u + (uint32_t)k);
+		sn->n_host_routes = i == nn ? 0 : (uint8_t)(rand_r(seed) % 3);
+		for (size_t k = 0; k < sn->n_host_routes; k++) {
+			struct topo_route *hr = &sn->host_routes[k];
+
+			hr->ip_version = 4;
+			hr->prefix_len = 24;
+			hr->dest[0] = 172, hr->dest[1] = 16, hr->dest[2] = (uint8_t)k;
+			random_ip(hr->nexthop, (unsigned)i, 9);
+		}
 	}
 	for (size_t i = 0; i < nr; i++) {
 		struct topo_router *r = &t->routers[i];
@@ -636,6 +654,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 		snprintf(t->networks[i].id, TOPO_ID_MAX, "net-%zu", (i * 7) % nn);
 		t->networks[i].vni =
 		    dup_vni ? 1u + (uint32_t)(rand_r(&seed) % 3) : 100u + (uint32_t)i * 257u;
+		t->networks[i].mtu = i % 2 ? 1450 : 0; /* DHCP option 26, or none */
 	}
 	for (size_t i = 0; i < nh; i++) {
 		snprintf(t->hosts[i].name, WIRE_HOST_MAX, "host-%zu", nh - i);
@@ -668,7 +687,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
  * rows are byte for byte those of the per-host reference compile. */
 static void test_matches_reference(void **state)
 {
-	size_t n_route4 = 0, n_router_fdb = 0;
+	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0;
 
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
@@ -700,6 +719,13 @@ static void test_matches_reference(void **state)
 				n_route4 += a[k].map == TN_MAP_ROUTE4;
 				n_router_fdb +=
 				    a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_ROUTER);
+				if (a[k].map == TN_MAP_DHCP) { /* answers, and passes (DHCP off) */
+					struct tn_dhcp d;
+
+					memcpy(&d, a[k].val, sizeof(d));
+					n_pass += d.flags == TN_DHCP_F_PASS;
+					n_dhcp += d.flags == 0;
+				}
 			}
 			free(a);
 			free(b);
@@ -711,8 +737,120 @@ static void test_matches_reference(void **state)
 	/* the topologies route: both compilers agreed on many routes */
 	assert_true(n_route4 > 200);
 	assert_true(n_router_fdb > 200);
+	assert_true(n_dhcp > 100 && n_pass > 50); /* and on many DHCP rows */
 	compiler_destroy(NULL);
 	assert_null(compiler_new(NULL));
+}
+
+/* The subnet 10.0.0.0/24 of net with DHCP on or off. */
+static void subnet_set(struct topo_subnet *sn, const char *id, const char *net, bool dhcp)
+{
+	uint32_t a = ip("10.0.0.0");
+
+	memset(sn, 0, sizeof(*sn));
+	snprintf(sn->id, sizeof(sn->id), "%s", id);
+	snprintf(sn->network_id, sizeof(sn->network_id), "%s", net);
+	sn->ip_version = 4;
+	sn->prefix_len = 24;
+	sn->enable_dhcp = dhcp;
+	memcpy(sn->addr, &a, 4);
+}
+
+/* The DHCP row of port_key (a copy: row values are unaligned), or NULL. */
+static const struct tn_dhcp *dhcp_row(const struct rows *r, uint32_t port_key)
+{
+	static struct tn_dhcp v;
+	struct tn_dhcp_key k = {.port_id = port_key};
+	const struct wire_row *w = find(r, TN_MAP_DHCP, &k);
+
+	if (!w)
+		return NULL;
+	memcpy(&v, w->val, sizeof(v));
+	return &v;
+}
+
+/*
+ * DHCP rows: blue's subnet has DHCP, a gateway with a router interface,
+ * a DNS server and a host route; red's has DHCP without a gateway, then
+ * DHCP off; a port whose address is in no subnet gets no row.
+ */
+static void test_dhcp_rows(void **state)
+{
+	static const uint8_t blue_opts[] = {
+	    1,	 4,  255,  255,	 255, 0,			      /* mask */
+	    3,	 4,  10,   0,	 0,   254,			      /* router */
+	    6,	 4,  10,   0,	 0,   53,			      /* DNS */
+	    26,	 2,  0x05, 0xaa,				      /* MTU 1450 */
+	    121, 12, 16,   192,	 168, 10,  0, 0, 9, 0, 10, 0, 0, 254, /* 121 */
+	};
+	static const uint8_t red_opts[] = {1, 4, 255, 255, 255, 0};
+	static const uint8_t rif_mac[6] = {0xfa, 0x16, 0x3e, 0, 0, 0x99};
+	struct topo_subnet subnets[2];
+	struct topo_rif rif = {.id = "rif-1",
+			       .router_id = "r-none",
+			       .subnet_id = "sub-blue",
+			       .network_id = "net-blue",
+			       .ip_version = 4};
+	struct topology t = topo();
+	const struct tn_dhcp *d;
+	uint32_t gw = ip("10.0.0.254"), dns = ip("10.0.0.53"), v;
+	struct rows r;
+
+	(void)state;
+	memcpy(rif.mac, rif_mac, 6);
+	memcpy(rif.addr, &gw, 4);
+	subnet_set(&subnets[0], "sub-blue", "net-blue", true);
+	subnets[0].has_gateway = true;
+	memcpy(subnets[0].gateway, &gw, 4);
+	subnets[0].n_dns4 = 1;
+	subnets[0].dns4[0] = dns;
+	subnets[0].n_host_routes = 1;
+	subnets[0].host_routes[0] = (struct topo_route){.ip_version = 4, .prefix_len = 16};
+	v = ip("192.168.0.0");
+	memcpy(subnets[0].host_routes[0].dest, &v, 4);
+	v = ip("10.0.0.9");
+	memcpy(subnets[0].host_routes[0].nexthop, &v, 4);
+	subnet_set(&subnets[1], "sub-red", "net-red", true);
+	nets[0].mtu = 1450;
+	t.subnets = subnets;
+	t.n_subnets = 2;
+	t.rifs = &rif;
+	t.n_rifs = 1;
+
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_DHCP), 3); /* pb1, pr1, pr2 */
+	d = dhcp_row(&r, 1);
+	assert_non_null(d);
+	assert_int_equal(d->yiaddr, ip("10.0.0.1"));
+	assert_int_equal(d->server_id, gw);
+	assert_memory_equal(d->server_mac, rif_mac, 6);
+	assert_int_equal(d->lease_time, htonl(86400));
+	assert_int_equal(d->flags, 0);
+	assert_int_equal(d->opts_len, sizeof(blue_opts));
+	assert_memory_equal(d->opts, blue_opts, sizeof(blue_opts));
+	d = dhcp_row(&r, 4); /* red: no gateway, the last host address serves */
+	assert_non_null(d);
+	assert_int_equal(d->yiaddr, ip("10.0.0.2"));
+	assert_int_equal(d->server_id, ip("10.0.0.254"));
+	assert_memory_equal(d->server_mac, ((uint8_t[]){0x0a, 0x58, 10, 0, 0, 254}), 6);
+	assert_int_equal(d->opts_len, sizeof(red_opts));
+	assert_memory_equal(d->opts, red_opts, sizeof(red_opts));
+	free(r.r);
+
+	subnets[1].enable_dhcp = false; /* red: DHCP off, requests go on to L2 */
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_DHCP), 3);
+	d = dhcp_row(&r, 3);
+	assert_non_null(d);
+	assert_int_equal(d->flags, TN_DHCP_F_PASS);
+	assert_int_equal(d->yiaddr, 0);
+	free(r.r);
+
+	ports[1].ip4 = ip("10.9.9.9"); /* pb2 on h2: in no subnet */
+	r = build(&t, "h2");
+	assert_int_equal(count(&r, TN_MAP_DHCP), 0);
+	free(r.r);
+	nets[0].mtu = 0;
 }
 
 /* Releasing frees the arrays and zeroes the struct. */
@@ -739,6 +877,7 @@ int main(void)
 	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
 	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
 	    cmocka_unit_test(test_release),	  cmocka_unit_test(test_matches_reference),
+	    cmocka_unit_test(test_dhcp_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

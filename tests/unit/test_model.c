@@ -58,6 +58,49 @@ static const struct model_case cases[] = {
      "\"ip_version\":4,\"name\":\"s\"}",
      NULL, NULL},
     {MODEL_SUBNET, false, "{\"network_id\":\"" T_UUID "\",\"cidr\":\"2001:db8::/64\"}", NULL, NULL},
+    /* subnet host_routes (DHCP option 121) */
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"192.168.0.0/16\",\"nexthop\":\"10.0.0.9\"}]}",
+     NULL, NULL},
+    {MODEL_SUBNET, false, "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":[]}",
+     NULL, NULL},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":{}}",
+     "host_routes", "invalid_type"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"192.168.0.1/16\",\"nexthop\":\"10.0.0.9\"}]}",
+     "host_routes[0].destination", "invalid_value"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"192.168.0.0/16\",\"nexthop\":\"2001:db8::1\"}]}",
+     "host_routes[0].nexthop", "invalid_value"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"192.168.0.0/16\"}]}",
+     "host_routes[0].nexthop", "invalid_value"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"192.168.0.0/16\",\"nexthop\":\"10.0.0.9\",\"metric\":1}]}",
+     "host_routes[0].metric", "unknown_field"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"192.168.0.0/16\",\"nexthop\":\"10.0.0.9\"},"
+     "{\"destination\":\"192.168.0.0/16\",\"nexthop\":\"10.0.0.8\"}]}",
+     "host_routes[1].destination", "conflict"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"host_routes\":"
+     "[{\"destination\":\"2001:db8::/32\",\"nexthop\":\"2001:db8::1\"}]}",
+     "host_routes[0].destination", "invalid_value"},
+    {MODEL_SUBNET, false,
+     "{\"network_id\":\"" T_UUID "\",\"cidr\":\"2001:db8::/64\",\"host_routes\":"
+     "[{\"destination\":\"2001:db9::/32\",\"nexthop\":\"2001:db8::1\"}]}",
+     NULL, NULL},
+    {MODEL_SUBNET, true,
+     "{\"host_routes\":[{\"destination\":\"0.0.0.0/0\",\"nexthop\":\"10.0.0.9\"}]}", NULL,
+     NULL},
+    {MODEL_SUBNET, true, "{\"host_routes\":[5]}", "host_routes[0]", "invalid_type"},
     {MODEL_SUBNET, false,
      "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.0/24\",\"gateway_ip\":null}", NULL, NULL},
     {MODEL_SUBNET, false, "{\"network_id\":\"" T_UUID "\",\"cidr\":\"10.0.0.1/24\"}", "cidr",
@@ -294,6 +337,29 @@ static void test_cases(void **state)
 	}
 }
 
+/* host_routes is bounded: MODEL_MAX_HOST_ROUTES entries pass, one more is
+ * refused (so a port's DHCP options always fit its row). */
+static void test_host_routes_bound(void **state)
+{
+	json_t *body = json_pack("{s:s,s:s,s:[]}", "network_id", T_UUID, "cidr", "10.0.0.0/16",
+				 "host_routes");
+	json_t *routes = json_object_get(body, "host_routes");
+	struct model_error err;
+	char dst[32];
+
+	(void)state;
+	for (int i = 0; i <= MODEL_MAX_HOST_ROUTES; i++) {
+		snprintf(dst, sizeof(dst), "172.16.%d.0/24", i);
+		json_array_append_new(routes, json_pack("{s:s,s:s}", "destination", dst,
+							"nexthop", "10.0.0.9"));
+		assert_int_equal(model_validate_create(MODEL_SUBNET, body, &err),
+				 i < MODEL_MAX_HOST_ROUTES ? 0 : -EINVAL);
+	}
+	assert_string_equal(err.field, "host_routes");
+	assert_string_equal(err.code, "too_long");
+	json_decref(body);
+}
+
 static void test_long_name(void **state)
 {
 	char name[300];
@@ -365,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),
 	    cmocka_unit_test(test_long_name),
+	    cmocka_unit_test(test_host_routes_bound),
 	    cmocka_unit_test(test_helpers),
 	};
 

@@ -45,6 +45,11 @@ static void drops_are_the_reasons(void **state)
 	assert_true(reasons_is_drop(TN_DROP_MALFORMED));
 	assert_true(reasons_is_drop(TN_DROP_TUN_VLAN));
 	assert_false(reasons_is_drop(TN_STAT_MAX));
+	/* counters appended after the drops are not drops */
+	assert_false(reasons_is_drop(TN_STAT_DHCP_REPLY));
+	assert_false(reasons_is_drop(TN_STAT_DHCP_RELEASE));
+	assert_true(reasons_is_drop(TN_DROP_DHCP_NO_LEASE));
+	assert_true(reasons_is_drop(TN_DROP_DHCP_BAD));
 	/* IPv6 and ND are not "source MAC is not the port's" */
 	assert_string_equal(reasons_name(TN_DROP_SPOOF_MAC), "spoof_mac");
 	assert_string_equal(reasons_name(TN_DROP_IPV6), "ipv6");

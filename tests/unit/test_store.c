@@ -469,10 +469,29 @@ static void test_topology(void **state)
 {
 	struct fixture f;
 	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
 	struct topology t;
 	uint32_t ip;
 
 	script(s);
+	/* host_routes (DHCP): of the subnet's family only, also on update */
+	reject(s, STORE_OP_UPDATE, MODEL_SUBNET, T_SUB,
+	       "{\"host_routes\":[{\"destination\":\"2001:db8::/64\",\"nexthop\":\"2001:db8::1\"}]}",
+	       -EINVAL, "host_routes[0].destination");
+	assert_int_equal(run(s, STORE_OP_UPDATE, MODEL_SUBNET, T_SUB,
+			     "{\"host_routes\":[{\"destination\":\"192.168.0.0/16\",\"nexthop\":"
+			     "\"10.0.0.9\"}]}",
+			     "", &res),
+			 0);
+	store_result_release(&res);
+	assert_int_equal(store_load_topology(s, &t), 0);
+	assert_int_equal(t.networks[0].mtu, 1450);
+	assert_int_equal(t.subnets[0].n_host_routes, 1);
+	assert_int_equal(t.subnets[0].host_routes[0].ip_version, 4);
+	assert_int_equal(t.subnets[0].host_routes[0].prefix_len, 16);
+	assert_memory_equal(t.subnets[0].host_routes[0].dest, "\xc0\xa8\x00\x00", 4);
+	assert_memory_equal(t.subnets[0].host_routes[0].nexthop, "\x0a\x00\x00\x09", 4);
+	topology_release(&t);
 	assert_int_equal(store_load_topology(s, &t), 0);
 	assert_int_equal(t.n_networks, 1);
 	assert_string_equal(t.networks[0].id, T_NET);

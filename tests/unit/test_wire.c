@@ -1245,8 +1245,8 @@ static void test_map_table(void **state)
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled, 7); /* ROUTE4 since ABI 8 */
-	assert_int_equal(applied, 8);  /* and tn_ifindex */
+	assert_int_equal(compiled, 8); /* ROUTE4 since ABI 8, DHCP since 9 */
+	assert_int_equal(applied, 9);  /* and tn_ifindex */
 }
 
 int main(void)
