@@ -20,9 +20,11 @@
  * drops by reason (tn_port_drops); 6: the drop monitor (tn_monitor,
  * tn_monitor_cpu, tn_events: sampled drop events in a ring buffer); 7: back
  * end (b), VXLAN encap and decap in BPF (tn_config names the underlay and
- * the back end, tn_nh holds the underlay next hops, TN_DROP_ENCAP).
+ * the back end, tn_nh holds the underlay next hops, TN_DROP_ENCAP); 8: IPv6
+ * on tenant networks: tn_nd (every fixed IPv6, for the ND responder and the
+ * IPv6 source checks), IPv6 port security and its drop reasons.
  */
-#define TN_ABI_VERSION 7
+#define TN_ABI_VERSION 8
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -57,6 +59,7 @@ enum tn_map_id {
 	TN_MAP_PORT_STATS = 10, /* BPF: percpu array port slot -> tn_port_stats */
 	TN_MAP_PORT_DROPS = 11, /* BPF: percpu hash (slot, reason) -> drops */
 	TN_MAP_NH = 12, /* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
+	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
 	TN_MAP_MAX
 };
 
@@ -73,6 +76,7 @@ enum tn_map_id {
 #define TN_PIN_PORT_STATS "tn_port_stats"
 #define TN_PIN_PORT_DROPS "tn_port_drops"
 #define TN_PIN_NH "tn_nh"
+#define TN_PIN_ND "tn_nd"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -236,13 +240,38 @@ struct tn_nh {
 	__u16 pad; /* zero */
 };
 
+/*
+ * TN_MAP_ND: every fixed IPv6 of every port in the networks of this host's
+ * ports, the IPv6 analogue of tn_arp. The ND responder answers a neighbor
+ * solicitation for one of them; port security (from a port) and the tunnel
+ * source check (from a remote host) accept an IPv6 source, an NA target or
+ * a DAD probe's target of a port-secured port only if its entry names that
+ * port (link-local addresses are derived from the port's MAC instead, and
+ * have no entry). Rows of ports carry no flags; TN_ND_F_ROUTER is for a
+ * router interface's address (a gateway): answered with the NA's router
+ * flag set.
+ */
+struct tn_nd_key {
+	__u32 vni;
+	__u8 ip6[16]; /* the address, network order */
+};
+
+struct tn_nd {
+	__u8 mac[6]; /* the owning port's MAC */
+	__u16 flags; /* TN_ND_F_* */
+	__u32 port_id; /* the owning port (0: not a port, e.g. a router interface) */
+	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
+};
+
+#define TN_ND_F_ROUTER 0x1 /* the address is a router's: NA with the R flag */
+
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0, /* packets from local ports */
 	TN_STAT_RX_TUNNEL, /* packets from the tunnel */
 	TN_STAT_TX_LOCAL, /* delivered to a local port */
 	TN_STAT_TX_TUNNEL, /* sent to a remote host */
-	TN_STAT_ARP_REPLY, /* ARP requests answered locally */
+	TN_STAT_ARP_REPLY, /* ARP requests (and, ABI 8, neighbor solicitations) answered locally */
 	TN_STAT_FLOOD, /* broadcast / unknown unicast replicated */
 	/* drop reasons */
 	TN_DROP_FIRST,
@@ -270,6 +299,13 @@ enum tn_stat {
 	TN_DROP_TUN_VLAN, /* tunnel: VLAN-tagged frame from a remote port with port security */
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
+	/* ABI 8: IPv6 port security and the ND responder */
+	TN_DROP_SPOOF_IP6, /* IPv6 source is not the port's (fixed, link-local, or :: for DAD) */
+	TN_DROP_SPOOF_ND, /* NS source link-layer option, NA target or target link-layer
+			   * option not the port's */
+	TN_DROP_RA_GUARD, /* router advertisement or redirect from a port */
+	TN_DROP_IP6_EXT, /* IPv6 extension header chain too long or not accepted */
+	TN_DROP_TUN_ND, /* tunnel: ND from a remote port claiming what is not its own */
 	TN_STAT_MAX
 };
 
@@ -355,6 +391,8 @@ _Static_assert(sizeof(struct tn_ifport) == 24, "abi");
 _Static_assert(sizeof(struct tn_config) == 28, "abi");
 _Static_assert(sizeof(struct tn_nh_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_nh) == 8, "abi");
+_Static_assert(sizeof(struct tn_nd_key) == 20, "abi");
+_Static_assert(sizeof(struct tn_nd) == 16, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

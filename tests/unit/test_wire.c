@@ -1228,6 +1228,10 @@ static void test_map_table(void **state)
 		const struct tn_map_desc *d = tn_map_desc(m);
 		uint16_t k = 0, v = 0;
 
+		if (m > TN_MAP_NH && m < TN_MAP_ND) {
+			assert_null(d); /* ids no map has yet */
+			continue;
+		}
 		assert_non_null(d); /* a new enum value needs its line in the table */
 		assert_non_null(d->pin);
 		assert_non_null(d->name);
@@ -1241,12 +1245,14 @@ static void test_map_table(void **state)
 		}
 		applied += tn_map_applied(m);
 		for (unsigned o = TN_MAP_FIRST; o < m; o++) {
+			if (!tn_map_desc(o))
+				continue;
 			assert_string_not_equal(tn_map_desc(o)->pin, d->pin);
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled, 6);
-	assert_int_equal(applied, 7); /* and tn_ifindex */
+	assert_int_equal(compiled, 7);
+	assert_int_equal(applied, 8); /* and tn_ifindex */
 }
 
 int main(void)
