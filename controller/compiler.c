@@ -18,7 +18,10 @@
  *    IPv4 in a network), the one with the smallest value bytes is kept, so
  *    the result is deterministic;
  *  - a port lists its first fixed IPv4 in ip4 and the others in ip4_more; a
- *    port without ip4 gets no ARP row (ip4_more is then empty).
+ *    port without ip4 gets no ARP row (ip4_more is then empty);
+ *  - a port's ND rows, one per fixed IPv6, are made alongside its ARP rows
+ *    (same hosts, same collisions rule) and emitted last (TN_MAP_ND is the
+ *    highest map number).
  */
 #include "compiler.h"
 
@@ -52,6 +55,7 @@ _Static_assert(sizeof(struct tn_fdb) <= CC_VAL_MAX, "FDB value fits a record");
 _Static_assert(sizeof(struct tn_arp) <= CC_VAL_MAX, "ARP value fits a record");
 _Static_assert(sizeof(struct tn_peer) <= CC_VAL_MAX, "PEER value fits a record");
 _Static_assert(sizeof(struct tn_tun_allow) <= CC_VAL_MAX, "TUN_ALLOW value fits a record");
+_Static_assert(sizeof(struct tn_nd) <= CC_VAL_MAX, "ND value fits a record");
 
 /* A host with ports in a network: a candidate for its flood list. */
 struct cc_member {
@@ -201,10 +205,16 @@ static size_t cc_n_more(const struct topo_port *p)
 	return p->ip4 ? (p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX) : 0;
 }
 
-/* Upper bound of the FDB and ARP records of one port. */
+/* Fixed IPv6 of p that get an ND row. */
+static size_t cc_n_ip6(const struct topo_port *p)
+{
+	return p->n_ip6 < TOPO_IP6_MAX ? p->n_ip6 : TOPO_IP6_MAX;
+}
+
+/* Upper bound of the FDB, ARP and ND records of one port. */
 static size_t cc_port_recs(const struct topo_port *p)
 {
-	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0);
+	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0) + cc_n_ip6(p);
 }
 
 /* ARP records of port p (its host hi at underlay remote, 0 when local) in
@@ -224,6 +234,23 @@ static size_t cc_arp_recs(struct cc_rec *r, const struct topo_port *p, int32_t h
 		ak.ip4 = p->ip4_more[i];
 		if (ak.ip4)
 			cc_rec_set(&r[n++], TN_MAP_ARP, hi, &ak, &av);
+	}
+	return n;
+}
+
+/* ND records of port p (its host hi at underlay remote, 0 when local) in
+ * network vni, one per fixed IPv6, appended at *r; returns how many. */
+static size_t cc_nd_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
+			 uint32_t remote)
+{
+	struct tn_nd_key nk = {.vni = vni};
+	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = remote};
+	size_t n = cc_n_ip6(p);
+
+	memcpy(nv.mac, p->mac, 6);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(nk.ip6, p->ip6[i], 16);
+		cc_rec_set(&r[i], TN_MAP_ND, hi, &nk, &nv);
 	}
 	return n;
 }
@@ -272,6 +299,7 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4);
 		cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
 		s->n_recs += cc_arp_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
+		s->n_recs += cc_nd_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
 		s->members[s->n_members++] = (struct cc_member){.ip4 = h->ip4, .src = hi};
 	}
 	qsort(s->recs, s->n_recs, sizeof(*s->recs), cc_cmp_rec);
@@ -563,7 +591,8 @@ static int cc_host_collect(struct cc_host *h)
 	return cc_peers_build(c);
 }
 
-/* Fills self's LPORT records and each network's local FDB and ARP records. */
+/* Fills self's LPORT records and each network's local FDB, ARP and ND
+ * records. */
 static void cc_host_local(struct cc_host *h)
 {
 	const struct compiler *c = h->c;
@@ -584,6 +613,7 @@ static void cc_host_local(struct cc_host *h)
 			cc_rec_set(&h->lport[h->n_lport++], TN_MAP_LPORT, h->self, &lk, &lv);
 			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0);
 			h->n_loc += cc_arp_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
+			h->n_loc += cc_nd_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
 		}
 		hn->l1 = h->n_loc;
 		qsort(&h->loc[hn->l0], hn->l1 - hn->l0, sizeof(*h->loc), cc_cmp_rec);
@@ -633,6 +663,13 @@ static void cc_host_emit(struct cc_host *h)
 		const struct cc_shared *s = &c->shared[h->hn[i].ni];
 
 		cc_merge(&h->out, TN_MAP_TUN_ALLOW, s->recs, s->n_recs, NULL, 0, h->self);
+	}
+	for (size_t i = 0; i < h->n_hn; i++) {
+		const struct cc_hnet *hn = &h->hn[i];
+		const struct cc_shared *s = &c->shared[hn->ni];
+
+		cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0], hn->l1 - hn->l0,
+			 h->self);
 	}
 }
 

@@ -18,6 +18,7 @@
 #define TOPO_IFNAME_MAX	  16 /* IFNAMSIZ */
 #define TOPO_HOST_MAX	  64 /* host name, including NUL; equals WIRE_HOST_MAX */
 #define TOPO_IP4_MORE_MAX 15 /* fixed IPv4 after the first (MODEL_MAX_FIXED_IPS - 1) */
+#define TOPO_IP6_MAX	  16 /* fixed IPv6 of a port (MODEL_MAX_FIXED_IPS) */
 
 struct topo_network {
 	char id[TOPO_ID_MAX];	     /* network UUID */
@@ -34,6 +35,9 @@ struct topo_port {
 	uint32_t ip4_more[TOPO_IP4_MORE_MAX]; /* its other fixed IPv4, network order */
 	uint8_t n_ip4_more;		      /* used entries of ip4_more (0 when ip4 is 0) */
 	bool port_security;		      /* enforce source MAC/IP */
+	uint8_t n_ip6;			      /* used entries of ip6 */
+	uint8_t ip6[TOPO_IP6_MAX][16];	      /* its fixed IPv6, network order, in
+					       * fixed_ips order */
 	char host[TOPO_HOST_MAX];	      /* binding host name, "" if unbound */
 	char ifname[TOPO_IFNAME_MAX];	      /* binding interface on that host */
 };

@@ -200,7 +200,8 @@ static int cc_find_local_nets(struct cc *c)
 }
 
 /* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
- * naming p and (unless h is self) h's underlay address. */
+ * naming p and (unless h is self) h's underlay address; ND rows likewise,
+ * one per fixed IPv6. */
 static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
 			 const struct topo_host *h)
 {
@@ -208,6 +209,15 @@ static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
 	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
 	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
 
+	struct tn_nd_key nk = {.vni = vni};
+	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = av.remote_ip4};
+
+	memcpy(nv.mac, p->mac, 6);
+	for (size_t i = 0; i < p->n_ip6 && i < TOPO_IP6_MAX; i++) {
+		memcpy(nk.ip6, p->ip6[i], 16);
+		if (cc_add(c, TN_MAP_ND, &nk, &nv))
+			return -ENOMEM;
+	}
 	if (!p->ip4)
 		return 0;
 	memcpy(av.mac, p->mac, 6);
