@@ -7,7 +7,7 @@
  * chains the network functions through tn_vif_calls:
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
- *                                                    -> [tn_encap: back end (b)]
+ *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -21,6 +21,7 @@ int tn_port_sec(struct __sk_buff *skb);
 int tn_arp_resp(struct __sk_buff *skb);
 int tn_l2_fwd(struct __sk_buff *skb);
 int tn_encap(struct __sk_buff *skb);
+int tn_nd_resp(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -34,6 +35,7 @@ struct {
 		[TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
 		[TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
 	    [TN_VIF_SLOT_ENCAP] = (void *)&tn_encap,
+		[TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
 	},
 };
 
@@ -41,6 +43,7 @@ struct {
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
+#include "nf/nd_resp.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
@@ -63,6 +66,8 @@ int tn_vif_ingress(struct __sk_buff *skb)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
 	else if (eth->h_proto == bpf_htons(ETH_P_ARP))
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
+	else if (eth->h_proto == bpf_htons(ETH_P_IPV6) && tn_ip6_is_ns(skb))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ND);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, port->slot);

@@ -48,6 +48,7 @@ static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_TUN_DELIVER] = "tunnel delivery",
     [TN_STAGE_ENCAP] = "VXLAN encap (BPF)",
     [TN_STAGE_UNDERLAY] = "underlay ingress (BPF decap)",
+    [TN_STAGE_ND] = "ND responder",
 };
 
 /* One trace request in flight (one or two hosts asked). */
@@ -214,6 +215,10 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 	case TN_TKEY_PEER:
 		snprintf(entry, sizeof(entry), "peer %s (vni %u): %s", ip, st->vni,
 			 st->found ? "enrolled" : "unknown");
+		break;
+	case TN_TKEY_ND:
+		snprintf(entry, sizeof(entry), "nd (vni %u, NS target) -> %s", st->vni,
+			 st->found ? mac : "no entry");
 		break;
 	case TN_TKEY_NH:
 		snprintf(entry, sizeof(entry), "next hop of %s: %s", ip,

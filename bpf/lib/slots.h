@@ -13,6 +13,7 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_ARP = 1, /* tn_arp_resp: local ARP responder */
 	TN_VIF_SLOT_L2 = 2, /* tn_l2_fwd: fdb lookup and delivery */
 	TN_VIF_SLOT_ENCAP = 3,	  /* tn_encap: VXLAN encap in BPF to a remote host (back end (b)) */
+	TN_VIF_SLOT_ND = 4, /* tn_nd_resp: local ND responder (NS -> NA) */
 	TN_VIF_SLOT_MAX
 };
 
