@@ -393,7 +393,8 @@ static void test_rows_strict(void **state)
 	/* unknown maps, and maps the controller never sends */
 	assert_int_equal(delta_row(0, WIRE_OP_UPSERT, 4, 4), -EPROTO);
 	for (uint64_t map = TN_MAP_IFINDEX; map <= TN_MAP_MAX; map++)
-		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, 4, 20), -EPROTO);
+		if (!wire_map_sizes((uint8_t)map, NULL, NULL)) /* TN_MAP_ND is sent */
+			assert_int_equal(delta_row(map, WIRE_OP_UPSERT, 4, 20), -EPROTO);
 	assert_int_equal(delta_row(0x101, WIRE_OP_UPSERT, 4, 32), -EPROTO);
 	assert_int_equal(delta_row(UINT64_MAX, WIRE_OP_DELETE, 4, -1), -EPROTO);
 	assert_false(wire_map_sizes(TN_MAP_CONFIG, NULL, NULL));
