@@ -49,7 +49,8 @@ static const struct reasons_entry reasons_table[] = {
     [TN_DROP_SPOOF_IP6] = {"spoof_ip6", "IPv6 source is not one of the port's addresses"},
     [TN_DROP_SPOOF_ND] = {"spoof_nd", "neighbor discovery claims an address or MAC not the port's"},
     [TN_DROP_RA_GUARD] = {"ra_guard", "router advertisement or redirect from a port"},
-    [TN_DROP_IP6_EXT] = {"ip6_ext", "IPv6 extension headers not accepted (too many or fragmented ND)"},
+    [TN_DROP_IP6_EXT] = {"ip6_ext",
+			 "IPv6 extension headers not accepted (too many or fragmented ND)"},
     [TN_DROP_TUN_ND] = {"tun_nd", "tunnel: neighbor discovery the sending port may not send"},
 };
 
