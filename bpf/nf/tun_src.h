@@ -22,9 +22,10 @@
  *  - without port security the port may send what its VM may (any source,
  *    VLAN tags), but never an address of a port on another host: an IPv4
  *    source (TN_DROP_TUN_SRC_IP), ARP sender IPv4 (TN_DROP_TUN_ARP), IPv6
- *    source (TN_DROP_TUN_IPV6) or NA target (TN_DROP_TUN_ND, only right
- *    after the fixed header) that tn_arp / tn_nd place elsewhere is
- *    dropped; unknown addresses pass.
+ *    source (TN_DROP_TUN_IPV6) or NA target (TN_DROP_TUN_ND) that tn_arp /
+ *    tn_nd place elsewhere is dropped (an IPv6 extension header chain
+ *    longer than TN_IP6_EXT_MAX too: TN_DROP_IP6_EXT); unknown addresses
+ *    pass.
  * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
  * array tn_tun_calls.
  */
@@ -57,19 +58,25 @@ static __always_inline bool tn_tun_addr6_ok(__u32 vni, const __u8 *ip6, __be32 r
 }
 
 /* The drop reason of an IPv6 frame from a port without port security on
- * host remote, 0 when it passes: its source, and an NA's target right after
- * the fixed header, no address of another host's port. */
+ * host remote, 0 when it passes: its source, and an NA's target, no address
+ * of another host's port; an extension header chain too long to see past
+ * is TN_DROP_IP6_EXT, as with port security. */
 static __always_inline __u32 tn_tun_src_open6(struct __sk_buff *skb, __u32 vni, __be32 remote)
 {
 	struct tn_ip6hdr ip;
+	struct tn_ip6_l4 l4;
 	struct tn_nd_msg na;
+	int rc;
 
 	if (tn_ip6_load(skb, &ip))
 		return TN_DROP_MALFORMED;
 	if (!tn_tun_addr6_ok(vni, ip.saddr, remote))
 		return TN_DROP_TUN_IPV6;
-	if (ip.nexthdr != TN_IPPROTO_ICMPV6 ||
-	    bpf_skb_load_bytes(skb, TN_IP6_L4_OFF, &na, sizeof(na)) || na.type != TN_ND_NA)
+	rc = tn_ip6_walk(skb, &ip, &l4);
+	if (rc)
+		return rc == -2 ? TN_DROP_IP6_EXT : TN_DROP_MALFORMED;
+	if (l4.proto != TN_IPPROTO_ICMPV6 || l4.off + sizeof(na) > l4.end ||
+	    bpf_skb_load_bytes(skb, l4.off, &na, sizeof(na)) || na.type != TN_ND_NA)
 		return 0;
 	return tn_tun_addr6_ok(vni, na.target, remote) ? 0 : TN_DROP_TUN_ND;
 }

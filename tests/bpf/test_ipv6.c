@@ -548,6 +548,17 @@ static void test_tunnel(void **state)
 	len = build_nd(pkt, 136, mac_all_nodes, dp_mac_c, ip6_c, ip6_all_nodes, ip6_e, NULL, 0x20);
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ND);
+	/* the same NA behind a destination options header */
+	len = ip6_hdr(pkt, mac_all_nodes, dp_mac_c, ip6_c, ip6_all_nodes, 60, 8 + 24, 255);
+	memset(pkt + len, 0, 32);
+	pkt[len] = NH_ICMP6;
+	pkt[len + 8] = 136;
+	memcpy(pkt + len + 16, ip6_e, 16);
+	assert_int_equal(tun_run(s, pkt, len + 32, DP_HOST_C), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ND);
+	memcpy(pkt + len + 16, ip6_c, 16);
+	tun_run(s, pkt, len + 32, DP_HOST_C);
+	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 }
 
 /* The frames every parser is fed truncated. */
