@@ -292,10 +292,12 @@ enum tn_stat {
 	/* ABI 5: causes that used to share a reason above */
 	TN_DROP_SPOOF_IP, /* IPv4 source is not one of the port's addresses */
 	TN_DROP_SPOOF_ARP, /* ARP sender MAC or IPv4 is not the port's */
-	TN_DROP_IPV6, /* IPv6 from a port with port security (no IPv6 source check) */
-	TN_DROP_ND, /* IPv6 Neighbor Discovery from a port with port security */
+	TN_DROP_IPV6, /* ABI 5-7: IPv6 from a port with port security; not counted since 8 */
+	TN_DROP_ND, /* ABI 8: ND options malformed (length 0, too long, too many); ABI 5-7:
+		     * any ND from a port with port security */
 	TN_DROP_VLAN, /* VLAN-tagged frame from a port with port security */
-	TN_DROP_TUN_IPV6, /* tunnel: IPv6 or ND from a remote port with port security */
+	TN_DROP_TUN_IPV6, /* tunnel: IPv6 source the sending port may not use (ABI 5-7: any
+			   * IPv6 or ND from a remote port with port security) */
 	TN_DROP_TUN_VLAN, /* tunnel: VLAN-tagged frame from a remote port with port security */
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
