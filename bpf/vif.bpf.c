@@ -8,6 +8,8 @@
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
  *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
+ *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
+ *                                  of the destination network]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -21,6 +23,7 @@ int tn_port_sec(struct __sk_buff *skb);
 int tn_arp_resp(struct __sk_buff *skb);
 int tn_l2_fwd(struct __sk_buff *skb);
 int tn_encap(struct __sk_buff *skb);
+int tn_l3_fwd(struct __sk_buff *skb);
 int tn_nd_resp(struct __sk_buff *skb);
 
 struct {
@@ -31,11 +34,12 @@ struct {
 } tn_vif_calls SEC(".maps") = {
     .values =
 	{
-		[TN_VIF_SLOT_PORT_SEC] = (void *)&tn_port_sec,
-		[TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
-		[TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
+	    [TN_VIF_SLOT_PORT_SEC] = (void *)&tn_port_sec,
+	    [TN_VIF_SLOT_ARP] = (void *)&tn_arp_resp,
+	    [TN_VIF_SLOT_L2] = (void *)&tn_l2_fwd,
 	    [TN_VIF_SLOT_ENCAP] = (void *)&tn_encap,
-		[TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
+	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
+	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
 	},
 };
 
@@ -43,6 +47,7 @@ struct {
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
+#include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
 
 SEC("tcx/ingress")

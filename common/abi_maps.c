@@ -41,6 +41,8 @@ static const struct tn_map_desc tn_maps[TN_MAP_MAX] = {
 	   struct tn_port_drop_key, __u64, TN_MAX_PORT_DROP_ROWS, 0, TN_MAP_ROLE_DATAPATH),
     TN_MAP(TN_MAP_NH, TN_PIN_NH, "nh", BPF_MAP_TYPE_HASH, struct tn_nh_key, struct tn_nh,
 	   TN_MAX_PEERS, 0, TN_MAP_ROLE_AGENT),
+    TN_MAP(TN_MAP_ROUTE4, TN_PIN_ROUTE4, "route4", BPF_MAP_TYPE_LPM_TRIE, struct tn_route4_key,
+	   struct tn_route4, TN_MAX_ROUTES4, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
     TN_MAP(TN_MAP_ND, TN_PIN_ND, "nd", BPF_MAP_TYPE_HASH, struct tn_nd_key, struct tn_nd,
 	   TN_MAX_FDB, 0, TN_MAP_ROLE_COMPILED),
 };

@@ -48,6 +48,7 @@ static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_TUN_DELIVER] = "tunnel delivery",
     [TN_STAGE_ENCAP] = "VXLAN encap (BPF)",
     [TN_STAGE_UNDERLAY] = "underlay ingress (BPF decap)",
+    [TN_STAGE_L3] = "router",
     [TN_STAGE_ND] = "ND responder",
 };
 
@@ -200,7 +201,10 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 			break;
 		}
 		api_trace_port_name(t->api, st->port_id, name, sizeof(name));
-		if (st->flags & TN_FDB_F_REMOTE)
+		if (st->flags & TN_FDB_F_ROUTER)
+			snprintf(entry, sizeof(entry), "fdb (vni %u, %s) -> router interface",
+				 st->vni, mac);
+		else if (st->flags & TN_FDB_F_REMOTE)
 			snprintf(entry, sizeof(entry), "fdb (vni %u, %s) -> port %s on host %s",
 				 st->vni, mac, name, ip);
 		else
@@ -216,6 +220,19 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 		snprintf(entry, sizeof(entry), "peer %s (vni %u): %s", ip, st->vni,
 			 st->found ? "enrolled" : "unknown");
 		break;
+	case TN_TKEY_ROUTE: {
+		char nh[INET_ADDRSTRLEN];
+
+		api_trace_ip(nh, st->ifindex);
+		if (!st->found)
+			snprintf(entry, sizeof(entry), "route (router %u, %s): none", st->port_id,
+				 ip);
+		else
+			snprintf(entry, sizeof(entry), "route (router %u, %s) -> vni %u via %s",
+				 st->port_id, ip, st->vni,
+				 (st->flags & TN_ROUTE_F_CONNECTED) ? "connected" : nh);
+		break;
+	}
 	case TN_TKEY_ND:
 		snprintf(entry, sizeof(entry), "nd (vni %u, NS target) -> %s", st->vni,
 			 st->found ? mac : "no entry");

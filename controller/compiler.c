@@ -25,6 +25,7 @@
  */
 #include "compiler.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ _Static_assert(sizeof(struct tn_fdb) <= CC_VAL_MAX, "FDB value fits a record");
 _Static_assert(sizeof(struct tn_arp) <= CC_VAL_MAX, "ARP value fits a record");
 _Static_assert(sizeof(struct tn_peer) <= CC_VAL_MAX, "PEER value fits a record");
 _Static_assert(sizeof(struct tn_tun_allow) <= CC_VAL_MAX, "TUN_ALLOW value fits a record");
+_Static_assert(sizeof(struct tn_route4) <= CC_VAL_MAX, "ROUTE4 value fits a record");
 _Static_assert(sizeof(struct tn_nd) <= CC_VAL_MAX, "ND value fits a record");
 
 /* A host with ports in a network: a candidate for its flood list. */
@@ -69,7 +71,10 @@ struct cc_shared {
 	bool built;		   /* recs and members are filled in */
 	struct cc_rec *recs;	   /* remote FDB, remote ARP and TUN_ALLOW rows of every
 				    * realised port on a host with an underlay address,
-				    * sorted by (map, key, value); src is the port's host */
+				    * sorted by (map, key, value); src is the port's host;
+				    * the FDB and ARP rows of its router interfaces (src
+				    * -1); TUN_ALLOW of the hosts of the networks routed
+				    * with it (src the host) */
 	size_t n_recs;		   /* entries of recs */
 	struct cc_member *members; /* those ports' hosts, sorted by ip4, repeats */
 	size_t n_members;	   /* entries of members */
@@ -90,12 +95,27 @@ struct compiler {
 					   * address, sorted; NULL until first needed */
 	size_t n_peers;			  /* entries of peers */
 	bool peers_built;		  /* peers is filled in */
+	const struct topo_router **routers; /* t->routers by id */
+	const struct topo_subnet **subnets; /* t->subnets by id */
+	int32_t *rif_net;		    /* per interface: index of its network, or -1 */
+	int32_t *rif_router;		    /* per interface: index of its router, or -1 */
+	int32_t *rif_subnet;		    /* per interface: index of its subnet, or -1 */
+	size_t *nrif_off;		    /* n_networks + 1 offsets into nrifs */
+	uint32_t *nrifs;		    /* valid interfaces (index in t->rifs) by network */
+	size_t *rrif_off;		    /* n_routers + 1 offsets into rrifs */
+	uint32_t *rrifs;		    /* the same interfaces by router */
+	struct cc_rec **routes;		    /* per router: its ROUTE4 rows, sorted; built
+					     * the first time a host needs them */
+	size_t *n_routes;		    /* per router: entries of routes */
 };
 
-/* One network of the host being compiled. */
+/* One network of the host being compiled: one of its ports' (local), or
+ * one routed with those (routed: only its FDB and ARP rows, to route into
+ * it; no flood list, no TUN_ALLOW). */
 struct cc_hnet {
 	int32_t ni;    /* index in t->networks */
 	uint32_t vni;  /* its VNI */
+	bool routed;   /* no port of the host is on it */
 	size_t p0, p1; /* its ports on the host: host_ports[p0 .. p1) */
 	size_t l0, l1; /* its local FDB and ARP records: loc[l0 .. l1) */
 };
@@ -146,6 +166,66 @@ static int32_t cc_host(const struct compiler *c, const char *name)
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	hit = bsearch(&kp, c->hosts, c->t->n_hosts, sizeof(*c->hosts), cc_cmp_host);
 	return hit ? (int32_t)(*hit - c->t->hosts) : -1;
+}
+
+static int cc_cmp_router(const void *a, const void *b)
+{
+	const struct topo_router *const *x = a, *const *y = b;
+
+	return strncmp((*x)->id, (*y)->id, TOPO_ID_MAX);
+}
+
+static int cc_cmp_subnet(const void *a, const void *b)
+{
+	const struct topo_subnet *const *x = a, *const *y = b;
+
+	return strncmp((*x)->id, (*y)->id, TOPO_ID_MAX);
+}
+
+/* bsearch comparators of an id (the key) with a router or a subnet. */
+static int cc_cmp_router_id(const void *key, const void *elem)
+{
+	return strncmp(key, (*(const struct topo_router *const *)elem)->id, TOPO_ID_MAX);
+}
+
+static int cc_cmp_subnet_id(const void *key, const void *elem)
+{
+	return strncmp(key, (*(const struct topo_subnet *const *)elem)->id, TOPO_ID_MAX);
+}
+
+/* Index in t->routers of router id, or -1. */
+static int32_t cc_router(const struct compiler *c, const char *id)
+{
+	const struct topo_router **hit =
+	    bsearch(id, c->routers, c->t->n_routers, sizeof(*c->routers), cc_cmp_router_id);
+
+	return hit ? (int32_t)(*hit - c->t->routers) : -1;
+}
+
+/* Index in t->subnets of subnet id, or -1. */
+static int32_t cc_subnet(const struct compiler *c, const char *id)
+{
+	const struct topo_subnet **hit =
+	    bsearch(id, c->subnets, c->t->n_subnets, sizeof(*c->subnets), cc_cmp_subnet_id);
+
+	return hit ? (int32_t)(*hit - c->t->subnets) : -1;
+}
+
+/* The IPv4 address in the first 4 bytes of a (network order). */
+static uint32_t cc_ip4(const uint8_t a[16])
+{
+	uint32_t v;
+
+	memcpy(&v, a, 4);
+	return v;
+}
+
+/* True if IPv4 addr is inside net/plen (all network order). */
+static bool cc_in_prefix4(uint32_t addr, uint32_t net, uint8_t plen)
+{
+	uint32_t mask = plen ? htonl(plen >= 32 ? ~0u : ~0u << (32 - plen)) : 0;
+
+	return (addr & mask) == (net & mask);
 }
 
 /* Orders records by (map, key, value): the order of the rows they become,
@@ -271,6 +351,66 @@ static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, 
 	cc_rec_set(r, TN_MAP_FDB, hi, &fk, &fv);
 }
 
+/* The FDB and ARP records of router interface f in network vni, appended
+ * at *r; returns how many. */
+static size_t cc_rif_recs(struct cc_rec *r, const struct topo_rif *f, const struct topo_router *rt,
+			  uint32_t vni)
+{
+	struct tn_fdb_key fk = {.vni = vni};
+	struct tn_fdb fv = {.flags = TN_FDB_F_ROUTER, .router_key = rt->router_key};
+	struct tn_arp_key ak = {.vni = vni, .ip4 = cc_ip4(f->addr)};
+	struct tn_arp av = {.flags = TN_ARP_F_ROUTER};
+
+	memcpy(fk.mac, f->mac, 6);
+	if (f->ip_version == 4)
+		fv.ip4 = ak.ip4;
+	cc_rec_set(&r[0], TN_MAP_FDB, -1, &fk, &fv);
+	if (f->ip_version != 4)
+		return 1;
+	memcpy(av.mac, f->mac, 6);
+	cc_rec_set(&r[1], TN_MAP_ARP, -1, &ak, &av);
+	return 2;
+}
+
+/* Calls fn(c, ni, arg, nj) for each network nj != ni with an interface of
+ * a router that has one on network ni (repeats possible). */
+static void cc_routed_nets(const struct compiler *c, int32_t ni, void *arg,
+			   void (*fn)(const struct compiler *c, int32_t ni, void *arg, int32_t nj))
+{
+	for (size_t k = c->nrif_off[ni]; k < c->nrif_off[ni + 1]; k++) {
+		int32_t ri = c->rif_router[c->nrifs[k]];
+
+		for (size_t j = c->rrif_off[ri]; j < c->rrif_off[ri + 1]; j++)
+			if (c->rif_net[c->rrifs[j]] != ni)
+				fn(c, ni, arg, c->rif_net[c->rrifs[j]]);
+	}
+}
+
+/* cc_routed_nets callback: counts nj's ports into *(size_t *)arg. */
+static void cc_routed_count(const struct compiler *c, int32_t ni, void *arg, int32_t nj)
+{
+	(void)ni;
+	*(size_t *)arg += c->net_off[nj + 1] - c->net_off[nj];
+}
+
+/* cc_routed_nets callback: TUN_ALLOW in network ni for the hosts of nj's
+ * ports, appended to shared ni's records (arg). */
+static void cc_routed_allow(const struct compiler *c, int32_t ni, void *arg, int32_t nj)
+{
+	const struct topology *t = c->t;
+	struct cc_shared *s = arg;
+
+	for (size_t k = c->net_off[nj]; k < c->net_off[nj + 1]; k++) {
+		int32_t hi = c->port_host[c->net_ports[k]];
+		struct tn_tun_allow_key tk = {.vni = t->networks[ni].vni,
+					      .remote_ip4 = t->hosts[hi].ip4};
+		struct tn_tun_allow tv = {0};
+
+		if (tk.remote_ip4)
+			cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
+	}
+}
+
 /* Builds the shared rows of network ni (once). */
 static int cc_shared_build(struct compiler *c, int32_t ni)
 {
@@ -283,6 +423,8 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 		return 0;
 	for (size_t k = c->net_off[ni]; k < c->net_off[ni + 1]; k++)
 		cap += cc_port_recs(&t->ports[c->net_ports[k]]) + 1;
+	cap += 2 * (c->nrif_off[ni + 1] - c->nrif_off[ni]);
+	cc_routed_nets(c, ni, &cap, cc_routed_count);
 	s->recs = malloc((cap ? cap : 1) * sizeof(*s->recs));
 	s->members = malloc((np ? np : 1) * sizeof(*s->members));
 	if (!s->recs || !s->members)
@@ -302,6 +444,13 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 		s->n_recs += cc_nd_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
 		s->members[s->n_members++] = (struct cc_member){.ip4 = h->ip4, .src = hi};
 	}
+	for (size_t k = c->nrif_off[ni]; k < c->nrif_off[ni + 1]; k++) {
+		const struct topo_rif *f = &t->rifs[c->nrifs[k]];
+
+		s->n_recs += cc_rif_recs(&s->recs[s->n_recs], f,
+					 &t->routers[c->rif_router[c->nrifs[k]]], vni);
+	}
+	cc_routed_nets(c, ni, s, cc_routed_allow);
 	qsort(s->recs, s->n_recs, sizeof(*s->recs), cc_cmp_rec);
 	qsort(s->members, s->n_members, sizeof(*s->members), cc_cmp_member);
 	s->built = true;
@@ -328,6 +477,118 @@ static int cc_peers_build(struct compiler *c)
 	qsort(c->peers, c->n_peers, sizeof(*c->peers), cc_cmp_rec);
 	c->peers_built = true;
 	return 0;
+}
+
+/* ROUTE4 record of router rt: dest/plen through interface f (network vni)
+ * to next hop nh (0: connected). */
+static void cc_route4_rec(struct cc_rec *r, const struct topo_router *rt, uint32_t dest,
+			  uint8_t plen, uint32_t vni, const struct topo_rif *f, uint32_t nh)
+{
+	struct tn_route4_key k = {.prefixlen = 32u + plen, .router_key = htonl(rt->router_key)};
+	struct tn_route4 v = {.vni = vni, .nh_ip4 = nh, .src_ip4 = cc_ip4(f->addr)};
+	uint32_t mask = plen ? htonl(plen >= 32 ? ~0u : ~0u << (32 - plen)) : 0;
+
+	k.ip4 = dest & mask;
+	memcpy(v.mac, f->mac, 6);
+	v.flags = nh ? 0 : TN_ROUTE_F_CONNECTED;
+	cc_rec_set(r, TN_MAP_ROUTE4, -1, &k, &v);
+}
+
+/* The interface of router ri (its index in t->rifs) whose IPv4 subnet holds
+ * nh, or -1. */
+static int32_t cc_rif_for4(const struct compiler *c, int32_t ri, uint32_t nh)
+{
+	for (size_t k = c->rrif_off[ri]; k < c->rrif_off[ri + 1]; k++) {
+		const struct topo_subnet *sn = &c->t->subnets[c->rif_subnet[c->rrifs[k]]];
+
+		if (sn->ip_version == 4 && cc_in_prefix4(nh, cc_ip4(sn->addr), sn->prefix_len))
+			return (int32_t)c->rrifs[k];
+	}
+	return -1;
+}
+
+/*
+ * Builds the ROUTE4 rows of router ri (once): a connected route for the
+ * subnet of each of its IPv4 interfaces, and each IPv4 static route whose
+ * next hop lies in one of those subnets (the store refuses others, and a
+ * route whose interface went is left out), through that interface. A
+ * static route to a connected subnet's prefix yields to the subnet.
+ */
+static int cc_routes_build(struct compiler *c, int32_t ri)
+{
+	const struct topology *t = c->t;
+	const struct topo_router *rt = &t->routers[ri];
+	size_t r0 = c->rrif_off[ri], r1 = c->rrif_off[ri + 1], n = 0, n_conn;
+	struct cc_rec *recs;
+
+	if (c->routes[ri])
+		return 0;
+	recs = malloc((r1 - r0 + rt->n_routes + 1) * sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	for (size_t k = r0; k < r1; k++) {
+		const struct topo_rif *f = &t->rifs[c->rrifs[k]];
+		const struct topo_subnet *sn = &t->subnets[c->rif_subnet[c->rrifs[k]]];
+
+		if (f->ip_version == 4 && sn->ip_version == 4)
+			cc_route4_rec(&recs[n++], rt, cc_ip4(sn->addr), sn->prefix_len,
+				      t->networks[c->rif_net[c->rrifs[k]]].vni, f, 0);
+	}
+	n_conn = n;
+	for (size_t i = 0; i < rt->n_routes; i++) {
+		const struct topo_route *ro = &rt->routes[i];
+		uint32_t nh = cc_ip4(ro->nexthop);
+		int32_t fi;
+		bool dup = false;
+
+		if (ro->ip_version != 4 || !nh)
+			continue;
+		fi = cc_rif_for4(c, ri, nh);
+		if (fi < 0)
+			continue;
+		cc_route4_rec(&recs[n], rt, cc_ip4(ro->dest), ro->prefix_len,
+			      t->networks[c->rif_net[fi]].vni, &t->rifs[fi], nh);
+		for (size_t j = 0; j < n_conn && !dup; j++)
+			dup = memcmp(recs[j].key, recs[n].key, recs[n].key_len) == 0;
+		if (!dup)
+			n++;
+	}
+	qsort(recs, n, sizeof(*recs), cc_cmp_rec);
+	c->routes[ri] = recs;
+	c->n_routes[ri] = n;
+	return 0;
+}
+
+/* Sorts the interfaces whose network, router and subnet exist into nrifs
+ * (by network) and rrifs (by router), like cc_group. */
+static void cc_group_rifs(struct compiler *c, size_t *pos)
+{
+	const struct topology *t = c->t;
+	size_t n;
+
+	for (size_t i = 0; i < t->n_rifs; i++) {
+		c->rif_net[i] = cc_net(c, t->rifs[i].network_id);
+		c->rif_router[i] = cc_router(c, t->rifs[i].router_id);
+		c->rif_subnet[i] = cc_subnet(c, t->rifs[i].subnet_id);
+		if (c->rif_net[i] < 0 || c->rif_router[i] < 0 || c->rif_subnet[i] < 0)
+			c->rif_net[i] = -1;
+		else {
+			c->nrif_off[c->rif_net[i] + 1]++;
+			c->rrif_off[c->rif_router[i] + 1]++;
+		}
+	}
+	for (size_t i = 0; i < t->n_networks; i++)
+		c->nrif_off[i + 1] += c->nrif_off[i];
+	for (size_t i = 0; i < t->n_routers; i++)
+		c->rrif_off[i + 1] += c->rrif_off[i];
+	memcpy(pos, c->nrif_off, t->n_networks * sizeof(*pos));
+	for (size_t i = 0; i < t->n_rifs; i++)
+		if (c->rif_net[i] >= 0)
+			c->nrifs[pos[c->rif_net[i]]++] = (uint32_t)i;
+	n = c->nrif_off[t->n_networks];
+	memcpy(pos, c->rrif_off, t->n_routers * sizeof(*pos));
+	for (size_t k = 0; k < n; k++)
+		c->rrifs[pos[c->rif_router[c->nrifs[k]]]++] = c->nrifs[k];
 }
 
 /* Sorts the realised ports into net_ports (by network) and host_ports (by
@@ -359,7 +620,44 @@ static void cc_group(struct compiler *c, size_t *pos)
 static bool cc_topology_valid(const struct topology *t)
 {
 	return t && (!t->n_networks || t->networks) && (!t->n_ports || t->ports) &&
-	       (!t->n_hosts || t->hosts);
+	       (!t->n_hosts || t->hosts) && (!t->n_subnets || t->subnets) &&
+	       (!t->n_routers || t->routers) && (!t->n_rifs || t->rifs);
+}
+
+/* Allocates and fills the router indexes of c. Returns 0, -ENOMEM. */
+static int cc_index_routers(struct compiler *c)
+{
+	const struct topology *t = c->t;
+	size_t nr = t->n_routers + 1, nf = t->n_rifs + 1, nn = t->n_networks + 1;
+	size_t *pos;
+
+	c->routers = calloc(nr, sizeof(*c->routers));
+	c->subnets = calloc(t->n_subnets + 1, sizeof(*c->subnets));
+	c->rif_net = calloc(nf, sizeof(*c->rif_net));
+	c->rif_router = calloc(nf, sizeof(*c->rif_router));
+	c->rif_subnet = calloc(nf, sizeof(*c->rif_subnet));
+	c->nrif_off = calloc(nn, sizeof(*c->nrif_off));
+	c->nrifs = calloc(nf, sizeof(*c->nrifs));
+	c->rrif_off = calloc(nr, sizeof(*c->rrif_off));
+	c->rrifs = calloc(nf, sizeof(*c->rrifs));
+	c->routes = calloc(nr, sizeof(*c->routes));
+	c->n_routes = calloc(nr, sizeof(*c->n_routes));
+	pos = calloc(nn > nr ? nn : nr, sizeof(*pos));
+	if (!c->routers || !c->subnets || !c->rif_net || !c->rif_router || !c->rif_subnet ||
+	    !c->nrif_off || !c->nrifs || !c->rrif_off || !c->rrifs || !c->routes || !c->n_routes ||
+	    !pos) {
+		free(pos);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n_routers; i++)
+		c->routers[i] = &t->routers[i];
+	for (size_t i = 0; i < t->n_subnets; i++)
+		c->subnets[i] = &t->subnets[i];
+	qsort(c->routers, t->n_routers, sizeof(*c->routers), cc_cmp_router);
+	qsort(c->subnets, t->n_subnets, sizeof(*c->subnets), cc_cmp_subnet);
+	cc_group_rifs(c, pos);
+	free(pos);
+	return 0;
 }
 
 struct compiler *compiler_new(const struct topology *t)
@@ -404,6 +702,8 @@ struct compiler *compiler_new(const struct topology *t)
 	}
 	cc_group(c, pos);
 	free(pos);
+	if (cc_index_routers(c))
+		compiler_destroy(&c);
 	return c;
 }
 
@@ -419,6 +719,19 @@ void compiler_destroy(struct compiler **cp)
 		free(c->shared[i].members);
 	}
 	free(c->shared);
+	for (size_t i = 0; c->routes && i < c->t->n_routers; i++)
+		free(c->routes[i]);
+	free(c->routes);
+	free(c->n_routes);
+	free(c->routers);
+	free(c->subnets);
+	free(c->rif_net);
+	free(c->rif_router);
+	free(c->rif_subnet);
+	free(c->nrif_off);
+	free(c->nrifs);
+	free(c->rrif_off);
+	free(c->rrifs);
 	free(c->peers);
 	free(c->nets);
 	free(c->hosts);
@@ -555,8 +868,81 @@ struct cc_host {
 	size_t n_loc;	      /* entries of loc */
 	uint32_t *scratch;    /* flood lists of one network */
 	size_t n_scratch;     /* entries scratch has room for */
+	int32_t *rtr;	      /* the routers on its ports' networks (index in t->routers) */
+	size_t n_rtr;	      /* entries of rtr */
+	struct cc_rec *routes; /* their ROUTE4 records, sorted */
+	size_t n_routes;       /* entries of routes */
 	struct cc_out out;    /* the rows */
 };
+
+/* True if network ni is one of h's. */
+static bool cc_host_has_net(const struct cc_host *h, int32_t ni)
+{
+	for (size_t i = 0; i < h->n_hn; i++)
+		if (h->hn[i].ni == ni)
+			return true;
+	return false;
+}
+
+/* Collects the routers with an interface on a network of self's ports, the
+ * networks of their other interfaces (routed: self routes into them) and
+ * the routers' ROUTE4 records. */
+static int cc_host_routers(struct cc_host *h)
+{
+	struct compiler *c = h->c;
+	const struct topology *t = c->t;
+	size_t n_local = h->n_hn, n_routed = 0, n_routes = 0;
+
+	if (!t->n_rifs)
+		return 0;
+	h->rtr = calloc(t->n_rifs + 1, sizeof(*h->rtr));
+	if (!h->rtr)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_local; i++)
+		for (size_t k = c->nrif_off[h->hn[i].ni]; k < c->nrif_off[h->hn[i].ni + 1]; k++) {
+			int32_t ri = c->rif_router[c->nrifs[k]];
+			size_t j = 0;
+
+			while (j < h->n_rtr && h->rtr[j] != ri)
+				j++;
+			if (j == h->n_rtr)
+				h->rtr[h->n_rtr++] = ri;
+		}
+	for (size_t j = 0; j < h->n_rtr; j++) {
+		if (cc_routes_build(c, h->rtr[j]))
+			return -ENOMEM;
+		n_routes += c->n_routes[h->rtr[j]];
+		n_routed += c->rrif_off[h->rtr[j] + 1] - c->rrif_off[h->rtr[j]];
+	}
+	if (n_routed) {
+		struct cc_hnet *hn = realloc(h->hn, (h->n_hn + n_routed + 1) * sizeof(*hn));
+
+		if (!hn)
+			return -ENOMEM;
+		h->hn = hn;
+	}
+	for (size_t j = 0; j < h->n_rtr; j++)
+		for (size_t k = c->rrif_off[h->rtr[j]]; k < c->rrif_off[h->rtr[j] + 1]; k++) {
+			int32_t ni = c->rif_net[c->rrifs[k]];
+
+			if (cc_host_has_net(h, ni))
+				continue;
+			if (cc_shared_build(c, ni))
+				return -ENOMEM;
+			h->hn[h->n_hn++] =
+			    (struct cc_hnet){.ni = ni, .vni = t->networks[ni].vni, .routed = true};
+		}
+	h->routes = malloc((n_routes + 1) * sizeof(*h->routes));
+	if (!h->routes)
+		return -ENOMEM;
+	for (size_t j = 0; j < h->n_rtr; j++) {
+		memcpy(&h->routes[h->n_routes], c->routes[h->rtr[j]],
+		       c->n_routes[h->rtr[j]] * sizeof(*h->routes));
+		h->n_routes += c->n_routes[h->rtr[j]];
+	}
+	qsort(h->routes, h->n_routes, sizeof(*h->routes), cc_cmp_rec);
+	return 0;
+}
 
 /* Collects self's networks, their shared rows and its local records. */
 static int cc_host_collect(struct cc_host *h)
@@ -587,6 +973,8 @@ static int cc_host_collect(struct cc_host *h)
 	h->loc = calloc(n_loc + 1, sizeof(*h->loc));
 	h->scratch = calloc(h->n_scratch + 1, sizeof(*h->scratch));
 	if (!h->loc || !h->scratch)
+		return -ENOMEM;
+	if (cc_host_routers(h))
 		return -ENOMEM;
 	return cc_peers_build(c);
 }
@@ -624,7 +1012,7 @@ static void cc_host_local(struct cc_host *h)
 /* The most rows self can get: room for h->out. */
 static size_t cc_host_bound(const struct cc_host *h)
 {
-	size_t n = h->n_lport + h->c->n_peers;
+	size_t n = h->n_lport + h->c->n_peers + h->n_routes;
 
 	for (size_t i = 0; i < h->n_hn; i++) {
 		const struct cc_shared *s = &h->c->shared[h->hn[i].ni];
@@ -654,7 +1042,8 @@ static void cc_host_emit(struct cc_host *h)
 				 hn->l1 - hn->l0, h->self);
 		}
 	for (size_t i = 0; i < h->n_hn; i++)
-		cc_flood(&h->out, c, &h->hn[i], h->self, h->scratch);
+		if (!h->hn[i].routed)
+			cc_flood(&h->out, c, &h->hn[i], h->self, h->scratch);
 	h->out.last = NULL;
 	for (size_t i = 0; i < c->n_peers; i++)
 		if (c->peers[i].src != h->self)
@@ -662,14 +1051,18 @@ static void cc_host_emit(struct cc_host *h)
 	for (size_t i = 0; i < h->n_hn; i++) {
 		const struct cc_shared *s = &c->shared[h->hn[i].ni];
 
-		cc_merge(&h->out, TN_MAP_TUN_ALLOW, s->recs, s->n_recs, NULL, 0, h->self);
+		if (!h->hn[i].routed)
+			cc_merge(&h->out, TN_MAP_TUN_ALLOW, s->recs, s->n_recs, NULL, 0, h->self);
 	}
+	for (size_t i = 0; i < h->n_routes; i++)
+		cc_emit(&h->out, &h->routes[i]);
 	for (size_t i = 0; i < h->n_hn; i++) {
 		const struct cc_hnet *hn = &h->hn[i];
 		const struct cc_shared *s = &c->shared[hn->ni];
 
-		cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0], hn->l1 - hn->l0,
-			 h->self);
+		if (!hn->routed) /* IPv6 is not routed yet */
+			cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0],
+				 hn->l1 - hn->l0, h->self);
 	}
 }
 
@@ -713,6 +1106,8 @@ static void cc_host_fini(struct cc_host *h)
 	free(h->lport);
 	free(h->loc);
 	free(h->scratch);
+	free(h->rtr);
+	free(h->routes);
 	free(h->out.rows);
 }
 

@@ -17,8 +17,19 @@
  * rows likewise, one per fixed IPv6 (flags 0: ports are not routers); its FDB
  * row carries its first IPv4 and TN_FDB_F_PORT_SECURITY when it
  * has port security, so the receiving host can check the frames it sends.
+ * Routing (every host routes for its own ports): for each router with an
+ * interface on a network of the host's ports, its ROUTE4 rows (a connected
+ * route per IPv4 interface subnet, and each IPv4 static route through the
+ * interface whose subnet holds its next hop); for every network with a
+ * router interface that the host sees, the interface's FDB row
+ * (TN_FDB_F_ROUTER, the router's key and address) and ARP row (the gateway,
+ * TN_ARP_F_ROUTER); the networks on the other interfaces of those routers
+ * (routed networks) get their remote FDB and ARP rows but no FLOOD and no
+ * TUN_ALLOW; and TUN_ALLOW of a network of the host's ports also lists the
+ * hosts of the networks routed with it (they send routed frames into it).
  * Ports without a binding host, or bound to a host that is not enrolled, are
- * not realised anywhere. Networks with no port on the host are not sent.
+ * not realised anywhere. Networks with no port on the host, and not routed
+ * with one that has, are not sent.
  */
 #ifndef TENET_COMPILER_H
 #define TENET_COMPILER_H

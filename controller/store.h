@@ -124,18 +124,20 @@ int store_list(struct store *s, enum model_kind kind, const json_t *filter, json
 
 /* Fills *out (release with topology_release) from one read transaction:
  * networks with VNI, ports with port_key, MAC, first IPv4, binding and port
- * security, hosts with host_id, underlay IPv4 and public key. Returns 0,
+ * security, hosts with host_id, underlay IPv4 and public key, subnets,
+ * routers with their routes and router interfaces. Returns 0,
  * -ENOMEM, -EIO. */
 int store_load_topology(struct store *s, struct topology *out);
 
-/* Called by store_update_topology for each network, port or host a change
- * touched, with its entry before and after (struct topo_network, topo_port
- * or topo_host by kind; NULL when absent), valid during the call only. */
+/* Called by store_update_topology for each topology entry a change touched,
+ * with its entry before and after (struct topo_network, topo_port,
+ * topo_host, topo_subnet, topo_router or topo_rif by kind; NULL when
+ * absent), valid during the call only. */
 typedef void store_topo_cb(void *arg, enum model_kind kind, const void *old, const void *cur);
 
 /* Brings topo, which holds the topology at revision *rev (an empty one at
  * 0), to the current revision in one read transaction: reloads only the
- * networks, ports and hosts the change log names after *rev, calling cb
+ * topology entries the change log names after *rev, calling cb
  * (may be NULL) for each. When *full is true on entry, or the log does not
  * reach back to *rev (trimmed, or the revision went back: a restore), or
  * a log entry cannot be read, reloads topo whole instead (no callbacks)

@@ -199,6 +199,83 @@ static void store_topo_host_fill(const json_t *obj, void *elem)
 	store_copy(h->public_key, sizeof(h->public_key), json_object_get(obj, "public_key"));
 }
 
+_Static_assert(TOPO_DNS_MAX >= MODEL_MAX_DNS, "every DNS server fits a topo_subnet");
+_Static_assert(TOPO_ROUTES_MAX >= MODEL_MAX_ROUTES, "every route fits a topo_router");
+
+/* Address text s into addr (16 bytes); its version (4, 6), or 0 when it is
+ * not an address. */
+static uint8_t store_addr(const json_t *s, uint8_t addr[16])
+{
+	int af = model_ip_parse(json_string_value(s), addr);
+
+	return af == AF_INET ? 4 : af == AF_INET6 ? 6 : 0;
+}
+
+static void store_topo_subnet_fill(const json_t *obj, void *elem)
+{
+	struct topo_subnet *sn = elem;
+	struct model_cidr c;
+	uint8_t addr[16];
+	size_t i;
+	json_t *e;
+
+	store_copy(sn->id, sizeof(sn->id), json_object_get(obj, "id"));
+	store_copy(sn->network_id, sizeof(sn->network_id), json_object_get(obj, "network_id"));
+	if (model_cidr_parse(json_string_value(json_object_get(obj, "cidr")), &c) == 0) {
+		sn->ip_version = c.family == AF_INET ? 4 : 6;
+		sn->prefix_len = (uint8_t)c.prefix;
+		memcpy(sn->addr, c.addr, 16);
+	}
+	sn->enable_dhcp = json_is_true(json_object_get(obj, "enable_dhcp"));
+	sn->has_gateway = store_addr(json_object_get(obj, "gateway_ip"), sn->gateway) != 0;
+	json_array_foreach(json_object_get(obj, "dns_nameservers"), i, e)
+	{
+		uint8_t v = store_addr(e, addr);
+
+		if (v == 4 && sn->n_dns4 < TOPO_DNS_MAX)
+			memcpy(&sn->dns4[sn->n_dns4++], addr, 4);
+		else if (v == 6 && sn->n_dns6 < TOPO_DNS_MAX)
+			memcpy(sn->dns6[sn->n_dns6++], addr, 16);
+	}
+}
+
+static void store_topo_router_fill(const json_t *obj, void *elem)
+{
+	struct topo_router *r = elem;
+	struct model_cidr c;
+	size_t i;
+	json_t *e;
+
+	store_copy(r->id, sizeof(r->id), json_object_get(obj, "id"));
+	store_copy(r->tenant_id, sizeof(r->tenant_id), json_object_get(obj, "tenant_id"));
+	r->router_key = (uint32_t)json_integer_value(json_object_get(obj, "router_key"));
+	json_array_foreach(json_object_get(obj, "routes"), i, e)
+	{
+		struct topo_route *rt = &r->routes[r->n_routes];
+
+		if (r->n_routes >= TOPO_ROUTES_MAX ||
+		    model_cidr_parse(json_string_value(json_object_get(e, "destination")), &c) < 0)
+			continue;
+		rt->ip_version = c.family == AF_INET ? 4 : 6;
+		rt->prefix_len = (uint8_t)c.prefix;
+		memcpy(rt->dest, c.addr, 16);
+		if (store_addr(json_object_get(e, "nexthop"), rt->nexthop) == rt->ip_version)
+			r->n_routes++;
+	}
+}
+
+static void store_topo_rif_fill(const json_t *obj, void *elem)
+{
+	struct topo_rif *f = elem;
+
+	store_copy(f->id, sizeof(f->id), json_object_get(obj, "id"));
+	store_copy(f->router_id, sizeof(f->router_id), json_object_get(obj, "router_id"));
+	store_copy(f->subnet_id, sizeof(f->subnet_id), json_object_get(obj, "subnet_id"));
+	store_copy(f->network_id, sizeof(f->network_id), json_object_get(obj, "network_id"));
+	model_mac_parse(json_string_value(json_object_get(obj, "mac_address")), f->mac);
+	f->ip_version = store_addr(json_object_get(obj, "ip_address"), f->addr);
+}
+
 /* One array of a topology, seen generically: every entry starts with its
  * key (id, or a host's name), which is also its key in the store. */
 struct store_topo_arr {
@@ -224,6 +301,18 @@ static bool store_topo_arr(struct topology *t, enum model_kind kind, struct stor
 		*a = (struct store_topo_arr){(void **)&t->hosts, &t->n_hosts, sizeof(*t->hosts),
 					     store_topo_host_fill};
 		return true;
+	case MODEL_SUBNET:
+		*a = (struct store_topo_arr){(void **)&t->subnets, &t->n_subnets,
+					     sizeof(*t->subnets), store_topo_subnet_fill};
+		return true;
+	case MODEL_ROUTER:
+		*a = (struct store_topo_arr){(void **)&t->routers, &t->n_routers,
+					     sizeof(*t->routers), store_topo_router_fill};
+		return true;
+	case MODEL_ROUTER_INTERFACE:
+		*a = (struct store_topo_arr){(void **)&t->rifs, &t->n_rifs, sizeof(*t->rifs),
+					     store_topo_rif_fill};
+		return true;
 	default:
 		return false;
 	}
@@ -244,11 +333,12 @@ static int store_topo_append(json_t *obj, void *arg)
 /* Loads the whole topology into the zeroed *out from t. */
 static int store_topo_load(struct store_txn *t, struct topology *out)
 {
-	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_PORT, MODEL_HOST};
+	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_PORT,   MODEL_HOST,
+						MODEL_SUBNET,  MODEL_ROUTER, MODEL_ROUTER_INTERFACE};
 	struct store_topo_arr a = {0};
 	int rc = 0;
 
-	for (size_t i = 0; i < 3 && rc == 0; i++) {
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; i++) {
 		store_topo_arr(out, kinds[i], &a);
 		rc = store_foreach(t, kinds[i], store_topo_append, &a);
 	}
@@ -458,6 +548,9 @@ union store_topo_entry {
 	struct topo_network network; /* MODEL_NETWORK */
 	struct topo_port port;	     /* MODEL_PORT */
 	struct topo_host host;	     /* MODEL_HOST */
+	struct topo_subnet subnet;   /* MODEL_SUBNET */
+	struct topo_router router;   /* MODEL_ROUTER */
+	struct topo_rif rif;	     /* MODEL_ROUTER_INTERFACE */
 };
 
 /* Puts entry e (have) at index i of a, replacing it (found), or removes

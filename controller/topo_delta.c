@@ -123,9 +123,34 @@ void topo_delta_note(void *arg, enum model_kind kind, const void *old, const voi
 	}
 }
 
+/* Adds to d->nets the networks routed with a touched one: those with an
+ * interface of a router that has one on a touched network. */
+static void topo_delta_routed(struct topo_delta *d, const struct topology *t)
+{
+	zhashx_t *routers;
+
+	if (!t->n_rifs)
+		return;
+	routers = zhashx_new();
+	if (!routers) {
+		d->all = true;
+		return;
+	}
+	for (size_t i = 0; i < t->n_rifs; i++)
+		if (zhashx_lookup(d->nets, t->rifs[i].network_id))
+			topo_delta_add(d, routers, t->rifs[i].router_id);
+	for (size_t i = 0; i < t->n_rifs && zhashx_size(routers); i++)
+		if (zhashx_lookup(routers, t->rifs[i].router_id))
+			topo_delta_add(d, d->nets, t->rifs[i].network_id);
+	zhashx_destroy(&routers);
+}
+
 void topo_delta_close(struct topo_delta *d, const struct topology *t)
 {
 	if (d->all || !d->nets || zhashx_size(d->nets) == 0)
+		return;
+	topo_delta_routed(d, t);
+	if (d->all)
 		return;
 	for (size_t i = 0; i < t->n_ports; i++)
 		if (t->ports[i].host[0] && zhashx_lookup(d->nets, t->ports[i].network_id))

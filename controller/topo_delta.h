@@ -1,14 +1,18 @@
 /* topo_delta.h - which hosts a set of topology changes can affect, for the
  * publishing layer's incremental recompiling (publish.c).
  *
- * store_update_topology reports each network, port and host it reloaded,
- * before and after (topo_delta_note is its callback). A host's rows
- * (compiler.h) depend on: every enrolled host (PEER rows), and the ports of
- * the networks it has ports in. So a host change affects every host; a port
- * or network change affects the hosts with ports in that network (before or
- * after the change, so with the port's old and new binding hosts) if it is
- * bound before or after (an unbound port is realised nowhere). Every
- * other host would compile to the same rows. Main thread only.
+ * store_update_topology reports each topology entry it reloaded, before
+ * and after (topo_delta_note is its callback). A host's rows (compiler.h)
+ * depend on: every enrolled host (PEER rows), the ports of the networks it
+ * has ports in and of the networks routed with those, and the subnets and
+ * routers of all of them. So a host change affects every host; a port or
+ * network change affects the hosts with ports in that network or in a
+ * network routed with it (before or after the change, so with the port's
+ * old and new binding hosts) if it is bound before or after (an unbound
+ * port is realised nowhere); a subnet, router or router interface change
+ * affects every host (they change rarely, and one can join or split
+ * routing domains). Every other host would compile to the same rows. Main
+ * thread only.
  */
 #ifndef TENET_TOPO_DELTA_H
 #define TENET_TOPO_DELTA_H
@@ -60,7 +64,9 @@ void topo_delta_release(struct topo_delta *d);
 void topo_delta_note(void *arg, enum model_kind kind, const void *old, const void *cur);
 
 /* Adds the hosts with ports in the touched networks of t (the topology
- * after the changes); call once after the last note. */
+ * after the changes), and in the networks routed with them (a router of t
+ * has interfaces on both: such hosts get the touched network's rows to
+ * route into it); call once after the last note. */
 void topo_delta_close(struct topo_delta *d, const struct topology *t);
 
 /* True if host's rows may have changed. */

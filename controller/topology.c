@@ -11,5 +11,8 @@ void topology_release(struct topology *t)
 	free(t->networks);
 	free(t->ports);
 	free(t->hosts);
+	free(t->subnets);
+	free(t->routers);
+	free(t->rifs);
 	memset(t, 0, sizeof(*t));
 }

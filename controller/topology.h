@@ -1,4 +1,5 @@
-/* topology.h - the intent the compiler reads: networks, ports and hosts.
+/* topology.h - the intent the compiler reads: networks, subnets, ports,
+ * hosts, routers and their interfaces.
  *
  * Plain data, shared by the store (which loads it from one read
  * transaction, or brings it up to date from the change log), the compiler
@@ -18,7 +19,9 @@
 #define TOPO_IFNAME_MAX	  16 /* IFNAMSIZ */
 #define TOPO_HOST_MAX	  64 /* host name, including NUL; equals WIRE_HOST_MAX */
 #define TOPO_IP4_MORE_MAX 15 /* fixed IPv4 after the first (MODEL_MAX_FIXED_IPS - 1) */
-#define TOPO_IP6_MAX	  16 /* fixed IPv6 of a port (MODEL_MAX_FIXED_IPS) */
+#define TOPO_DNS_MAX	  5   /* DNS servers of a subnet, per family (MODEL_MAX_DNS) */
+#define TOPO_ROUTES_MAX	  128 /* static routes of a router (MODEL_MAX_ROUTES) */
+#define TOPO_IP6_MAX	  16  /* fixed IPv6 of a port (MODEL_MAX_FIXED_IPS) */
 
 struct topo_network {
 	char id[TOPO_ID_MAX];	     /* network UUID */
@@ -49,6 +52,51 @@ struct topo_host {
 	char public_key[41];	  /* CURVE public key, Z85; the compiler ignores it */
 };
 
+/* A subnet: what routing (connected routes) and DHCP need of it. Addresses
+ * are 16 bytes in network order; an IPv4 one fills the first 4. */
+struct topo_subnet {
+	char id[TOPO_ID_MAX];	      /* subnet UUID */
+	char network_id[TOPO_ID_MAX]; /* the network it is on */
+	uint8_t ip_version;	      /* 4 or 6 */
+	uint8_t prefix_len;	      /* of cidr */
+	bool enable_dhcp;	      /* DHCP (v4) / DHCPv6 answers for its ports */
+	bool has_gateway;	      /* gateway_ip is set */
+	uint8_t addr[16];	      /* cidr's network address */
+	uint8_t gateway[16];	      /* gateway_ip; zero when !has_gateway */
+	uint8_t n_dns4;		      /* used entries of dns4 */
+	uint8_t n_dns6;		      /* used entries of dns6 */
+	uint32_t dns4[TOPO_DNS_MAX];  /* IPv4 dns_nameservers, network order, in order */
+	uint8_t dns6[TOPO_DNS_MAX][16]; /* IPv6 dns_nameservers, in order */
+};
+
+/* A static route of a router: destination prefix -> next hop. */
+struct topo_route {
+	uint8_t ip_version;  /* 4 or 6 (destination and next hop agree) */
+	uint8_t prefix_len;  /* of destination */
+	uint8_t dest[16];    /* destination network address */
+	uint8_t nexthop[16]; /* next hop address */
+};
+
+/* A router: its number in the datapath and its static routes. */
+struct topo_router {
+	char id[TOPO_ID_MAX];	     /* router UUID */
+	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
+	uint32_t router_key;	     /* controller-allocated number, > 0, unique */
+	uint16_t n_routes;	     /* used entries of routes */
+	struct topo_route routes[TOPO_ROUTES_MAX];
+};
+
+/* A router interface: the router's leg on one subnet, at its gateway. */
+struct topo_rif {
+	char id[TOPO_ID_MAX];	      /* interface UUID */
+	char router_id[TOPO_ID_MAX];  /* the router */
+	char subnet_id[TOPO_ID_MAX];  /* the subnet */
+	char network_id[TOPO_ID_MAX]; /* the subnet's network */
+	uint8_t mac[6];		      /* the router's MAC on that network */
+	uint8_t ip_version;	      /* 4 or 6 */
+	uint8_t addr[16];	      /* its address: the subnet's gateway_ip */
+};
+
 /* A whole topology. Arrays are owned by whoever built it (store_load_topology
  * allocates them; topology_release frees). */
 struct topology {
@@ -58,6 +106,12 @@ struct topology {
 	size_t n_ports;
 	struct topo_host *hosts;
 	size_t n_hosts;
+	struct topo_subnet *subnets; /* every array is sorted by its first field */
+	size_t n_subnets;
+	struct topo_router *routers;
+	size_t n_routers;
+	struct topo_rif *rifs;
+	size_t n_rifs;
 };
 
 /* Frees the arrays of t and zeroes it. Takes NULL. */

@@ -20,11 +20,15 @@
  * drops by reason (tn_port_drops); 6: the drop monitor (tn_monitor,
  * tn_monitor_cpu, tn_events: sampled drop events in a ring buffer); 7: back
  * end (b), VXLAN encap and decap in BPF (tn_config names the underlay and
- * the back end, tn_nh holds the underlay next hops, TN_DROP_ENCAP); 8: IPv6
- * on tenant networks: tn_nd (every fixed IPv6, for the ND responder and the
- * IPv6 source checks), IPv6 port security and its drop reasons.
+ * the back end, tn_nh holds the underlay next hops, TN_DROP_ENCAP); 8:
+ * distributed routing (tn_route4: per-router LPM routes; router interface
+ * MACs in tn_fdb with TN_FDB_F_ROUTER and router_key, their addresses in
+ * tn_arp with TN_ARP_F_ROUTER; the L3 stage's counters and drop reasons).
+ * 9: IPv6 on tenant networks: tn_nd (every fixed IPv6, for the ND
+ * responder and the IPv6 source checks), IPv6 port security and its drop
+ * reasons.
  */
-#define TN_ABI_VERSION 8
+#define TN_ABI_VERSION 9
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -47,19 +51,20 @@
  * shapes are described for user space once, in common/abi_maps.c.
  */
 enum tn_map_id {
-	TN_MAP_LPORT = 1, /* compiled: port_id -> local port (ifname etc.) */
-	TN_MAP_FDB = 2, /* compiled: (vni, mac) -> where the MAC lives */
-	TN_MAP_ARP = 3, /* compiled: (vni, ipv4) -> owning port: ARP answers, source checks */
-	TN_MAP_FLOOD = 4, /* compiled: (vni, page) -> head-end replication list */
-	TN_MAP_PEER = 5, /* compiled: underlay ipv4 -> enrolled host */
+	TN_MAP_LPORT = 1,     /* compiled: port_id -> local port (ifname etc.) */
+	TN_MAP_FDB = 2,	      /* compiled: (vni, mac) -> where the MAC lives */
+	TN_MAP_ARP = 3,	      /* compiled: (vni, ipv4) -> owning port: ARP answers, source checks */
+	TN_MAP_FLOOD = 4,     /* compiled: (vni, page) -> head-end replication list */
+	TN_MAP_PEER = 5,      /* compiled: underlay ipv4 -> enrolled host */
 	TN_MAP_TUN_ALLOW = 6, /* compiled: (vni, remote ipv4) may send to us */
-	TN_MAP_IFINDEX = 7, /* derived by agent: ifindex -> port */
-	TN_MAP_CONFIG = 8, /* agent: array[1] of struct tn_config */
-	TN_MAP_STATS = 9, /* BPF: percpu array of counters (enum tn_stat) */
+	TN_MAP_IFINDEX = 7,   /* derived by agent: ifindex -> port */
+	TN_MAP_CONFIG = 8,    /* agent: array[1] of struct tn_config */
+	TN_MAP_STATS = 9,     /* BPF: percpu array of counters (enum tn_stat) */
 	TN_MAP_PORT_STATS = 10, /* BPF: percpu array port slot -> tn_port_stats */
 	TN_MAP_PORT_DROPS = 11, /* BPF: percpu hash (slot, reason) -> drops */
-	TN_MAP_NH = 12, /* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
-	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_NH = 12,		/* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
+	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
+	TN_MAP_ND = 15,		/* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
 	TN_MAP_MAX
 };
 
@@ -76,7 +81,8 @@ enum tn_map_id {
 #define TN_PIN_PORT_STATS "tn_port_stats"
 #define TN_PIN_PORT_DROPS "tn_port_drops"
 #define TN_PIN_NH "tn_nh"
-#define TN_PIN_ND "tn_nd"
+#define TN_PIN_ROUTE4	  "tn_route4"
+#define TN_PIN_ND	  "tn_nd"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -93,6 +99,7 @@ enum tn_map_id {
 /* (slot, reason) pairs in tn_port_drops; when full a drop still counts in
  * tn_port_stats.drops and tn_stats, only its per-port reason is lost. */
 #define TN_MAX_PORT_DROP_ROWS 65536
+#define TN_MAX_ROUTES4	      65536 /* IPv4 routes, all routers a host needs */
 
 /* TN_MAP_LPORT: a port bound to this host. */
 struct tn_lport_key {
@@ -122,12 +129,23 @@ struct tn_fdb {
 	__be32 remote_ip4; /* remote: underlay IPv4 of its host; local: 0 */
 	__u32 flags; /* TN_FDB_F_* */
 	__u32 slot; /* local: port slot (agent fills in, 0 = none); remote: 0 */
-	__be32 ip4; /* the port's first fixed IPv4, 0 if none (source check fast path) */
+	__be32 ip4; /* the port's first fixed IPv4, 0 if none (source check fast path);
+		     * a router interface: its IPv4 (the subnet's gateway) */
+	__u32 router_key; /* TN_FDB_F_ROUTER: the router (tn_route4's key), else 0 */
 };
 
 #define TN_FDB_F_LOCAL 0x1
 #define TN_FDB_F_REMOTE 0x2
 #define TN_FDB_F_PORT_SECURITY 0x4 /* the port has port security: check its sources */
+/*
+ * The MAC of a router interface on this network (port_id 0, no ifindex,
+ * no host): frames to it go to the L3 stage of router router_key, on the
+ * host they enter. Every host routes for its own ports (distributed
+ * routing), so a routed frame reaches its destination host in the
+ * destination network, with this MAC as source, from the host of the port
+ * that sent it (tn_tun_src checks that host against the inner source).
+ */
+#define TN_FDB_F_ROUTER 0x8
 
 /*
  * TN_MAP_ARP: every fixed IPv4 of every port in the networks of this host's
@@ -145,10 +163,42 @@ struct tn_arp_key {
 
 struct tn_arp {
 	__u8 mac[6]; /* the owning port's MAC */
-	__u16 pad; /* zero */
-	__u32 port_id; /* the owning port */
+	__u16 flags; /* TN_ARP_F_* */
+	__u32 port_id;	   /* the owning port; 0 for a router's address */
 	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
 };
+
+/* A router interface's address (the subnet's gateway): answered with the
+ * router's MAC on every host; no port owns it, so no port may send it. */
+#define TN_ARP_F_ROUTER 0x1
+
+/*
+ * TN_MAP_ROUTE4: a longest-prefix-match trie of the IPv4 routes of every
+ * router attached to a network of this host's ports. The key's first 32
+ * bits after prefixlen are the router, always matched whole: prefixlen is
+ * 32 + the route's prefix length.
+ */
+struct tn_route4_key {
+	__u32 prefixlen;   /* 32 + prefix length (LPM trie convention) */
+	__be32 router_key; /* the router, big-endian (the trie matches bytes) */
+	__be32 ip4;	   /* destination prefix */
+};
+
+/*
+ * Where a routed packet goes: into network vni with the router's MAC on it
+ * as source, to the port owning nh_ip4 (a static route's next hop) or, for
+ * a connected subnet (TN_ROUTE_F_CONNECTED, nh_ip4 0), the destination
+ * itself, both looked up in tn_arp of vni.
+ */
+struct tn_route4 {
+	__u32 vni;	/* the network the packet leaves in */
+	__u8 mac[6];	/* the router's MAC on it (the new source MAC) */
+	__u16 flags;	/* TN_ROUTE_F_* */
+	__be32 nh_ip4;	/* next hop; 0 for a connected subnet */
+	__be32 src_ip4; /* the router's address on it */
+};
+
+#define TN_ROUTE_F_CONNECTED 0x1 /* a subnet of one of the router's interfaces */
 
 /*
  * TN_MAP_FLOOD: broadcast / unknown unicast in one network. The list is
@@ -268,46 +318,55 @@ struct tn_nd {
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0, /* packets from local ports */
-	TN_STAT_RX_TUNNEL, /* packets from the tunnel */
-	TN_STAT_TX_LOCAL, /* delivered to a local port */
-	TN_STAT_TX_TUNNEL, /* sent to a remote host */
-	TN_STAT_ARP_REPLY, /* ARP requests (and, ABI 8, neighbor solicitations) answered locally */
-	TN_STAT_FLOOD, /* broadcast / unknown unicast replicated */
+	TN_STAT_RX_TUNNEL,  /* packets from the tunnel */
+	TN_STAT_TX_LOCAL,   /* delivered to a local port */
+	TN_STAT_TX_TUNNEL,  /* sent to a remote host */
+	TN_STAT_ARP_REPLY,  /* ARP requests (and, ABI 9, neighbor solicitations) answered */
+	TN_STAT_FLOOD,	    /* broadcast / unknown unicast replicated */
+	TN_STAT_ROUTED,	    /* ABI 8: IPv4 packets routed by the L3 stage */
+	TN_STAT_ICMP_SENT,  /* ICMP answers of routers (echo replies, errors) */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
-	TN_DROP_NO_PORT, /* ingress ifindex is not a known port */
-	TN_DROP_SPOOF_MAC, /* source MAC is not the port's */
-	TN_DROP_NO_FDB, /* unicast with no destination and no flood list */
-	TN_DROP_UNKNOWN_PEER, /* tunnel packet from a non-enrolled host */
-	TN_DROP_BAD_VNI, /* tunnel packet with a VNI the peer may not send */
-	TN_DROP_NO_TUNNEL_KEY, /* bpf_skb_get_tunnel_key failed */
-	TN_DROP_TAIL_CALL, /* a tail call missed */
-	TN_DROP_REDIRECT, /* redirect or clone failed */
-	TN_DROP_CONFIG, /* datapath not configured */
-	TN_DROP_TUN_SRC_UNKNOWN, /* tunnel: inner source MAC is no port of the network */
+	TN_DROP_NO_PORT,		   /* ingress ifindex is not a known port */
+	TN_DROP_SPOOF_MAC,		   /* source MAC is not the port's */
+	TN_DROP_NO_FDB,			   /* unicast with no destination and no flood list */
+	TN_DROP_UNKNOWN_PEER,		   /* tunnel packet from a non-enrolled host */
+	TN_DROP_BAD_VNI,		   /* tunnel packet with a VNI the peer may not send */
+	TN_DROP_NO_TUNNEL_KEY,		   /* bpf_skb_get_tunnel_key failed */
+	TN_DROP_TAIL_CALL,		   /* a tail call missed */
+	TN_DROP_REDIRECT,		   /* redirect or clone failed */
+	TN_DROP_CONFIG,			   /* datapath not configured */
+	TN_DROP_TUN_SRC_UNKNOWN,	   /* tunnel: inner source MAC is no port of the network */
 	TN_DROP_TUN_SRC_HOST, /* tunnel: inner source MAC is a port not on the sending host */
-	TN_DROP_TUN_SRC_IP, /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
-	TN_DROP_TUN_ARP, /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
+	TN_DROP_TUN_SRC_IP,   /* tunnel: inner IPv4 (or IPv6) source the sending port may not use */
+	TN_DROP_TUN_ARP,      /* tunnel: ARP sender MAC/IPv4 the sending port may not claim */
 	/* ABI 5: causes that used to share a reason above */
-	TN_DROP_SPOOF_IP, /* IPv4 source is not one of the port's addresses */
+	TN_DROP_SPOOF_IP,  /* IPv4 source is not one of the port's addresses */
 	TN_DROP_SPOOF_ARP, /* ARP sender MAC or IPv4 is not the port's */
-	TN_DROP_IPV6, /* ABI 5-7: IPv6 from a port with port security; not counted since 8 */
-	TN_DROP_ND, /* ABI 8: ND options malformed (length 0, too long, too many); ABI 5-7:
-		     * any ND from a port with port security */
-	TN_DROP_VLAN, /* VLAN-tagged frame from a port with port security */
-	TN_DROP_TUN_IPV6, /* tunnel: IPv6 source the sending port may not use (ABI 5-7: any
-			   * IPv6 or ND from a remote port with port security) */
-	TN_DROP_TUN_VLAN, /* tunnel: VLAN-tagged frame from a remote port with port security */
+	TN_DROP_IPV6,	   /* ABI 5-8: IPv6 from a port with port security; not counted since 9 */
+	TN_DROP_ND,	   /* ABI 9: ND options malformed (length 0, too long, too many); ABI
+			    * 5-8: any ND from a port with port security */
+	TN_DROP_VLAN,	   /* VLAN-tagged frame from a port with port security */
+	TN_DROP_TUN_IPV6,  /* tunnel: IPv6 source the sending port may not use (ABI 5-8: any
+			    * IPv6 or ND from a remote port with port security) */
+	TN_DROP_TUN_VLAN,  /* tunnel: VLAN-tagged frame from a remote port with port security */
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
-	/* ABI 8: IPv6 port security and the ND responder */
+	/* ABI 8: the L3 stage; the ICMP error it sends back is TN_STAT_ICMP_SENT */
+	TN_DROP_TTL,	      /* TTL expired in routing (ICMP time exceeded sent) */
+	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable sent) */
+	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (host unreachable) */
+	TN_DROP_L3_PROTO,     /* to a router: not IPv4, or IPv4 it does not route */
+	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request */
+	TN_DROP_TUN_ROUTED,   /* tunnel: routed frame whose source is no port of the sending host */
+	/* ABI 9: IPv6 port security and the ND responder */
 	TN_DROP_SPOOF_IP6, /* IPv6 source is not the port's (fixed, link-local, or :: for DAD) */
-	TN_DROP_SPOOF_ND, /* NS source link-layer option, NA target or target link-layer
-			   * option not the port's */
-	TN_DROP_RA_GUARD, /* router advertisement or redirect from a port */
-	TN_DROP_IP6_EXT, /* IPv6 extension header chain too long or not accepted */
-	TN_DROP_TUN_ND, /* tunnel: ND from a remote port claiming what is not its own */
+	TN_DROP_SPOOF_ND,  /* NS source link-layer option, NA target or target link-layer
+			    * option not the port's */
+	TN_DROP_RA_GUARD,  /* router advertisement or redirect from a port */
+	TN_DROP_IP6_EXT,   /* IPv6 extension header chain too long or not accepted */
+	TN_DROP_TUN_ND,	   /* tunnel: ND from a remote port claiming what is not its own */
 	TN_STAT_MAX
 };
 
@@ -377,7 +436,7 @@ struct tn_drop_event {
 _Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_lport) == 32, "abi");
 _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
-_Static_assert(sizeof(struct tn_fdb) == 24, "abi");
+_Static_assert(sizeof(struct tn_fdb) == 28, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_arp) == 16, "abi");
 _Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
@@ -393,6 +452,8 @@ _Static_assert(sizeof(struct tn_ifport) == 24, "abi");
 _Static_assert(sizeof(struct tn_config) == 28, "abi");
 _Static_assert(sizeof(struct tn_nh_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_nh) == 8, "abi");
+_Static_assert(sizeof(struct tn_route4_key) == 12, "abi");
+_Static_assert(sizeof(struct tn_route4) == 20, "abi");
 _Static_assert(sizeof(struct tn_nd_key) == 20, "abi");
 _Static_assert(sizeof(struct tn_nd) == 16, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");

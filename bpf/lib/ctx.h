@@ -9,15 +9,18 @@
 #include "common.h"
 
 enum tn_cb_slot {
-	TN_CB_VNI = 0, /* network of the packet */
-	TN_CB_PORT_ID = 1, /* ingress port id, 0 from the tunnel */
+	TN_CB_VNI = 0,	       /* network of the packet */
+	TN_CB_PORT_ID = 1,     /* ingress port id, 0 from the tunnel */
 	TN_CB_PORT_MAC_HI = 2, /* ingress port MAC octets 0-3 (memory order), 0 from the tunnel */
+	TN_CB_ROUTER = 2,      /* from a port, after tn_l2_fwd: the router (tn_l3_fwd) */
 	TN_CB_TUN_FLAGS = 2,   /* from the tunnel: TN_TUN_F_*, shares PORT_MAC_HI's slot */
 	TN_CB_REMOTE = 3,      /* from the tunnel: outer source IPv4, network order; from a port
 				* after tn_l2_fwd: the remote host for tn_encap */
 	TN_CB_PORT_IP4 = 3, /* from a port: the port's IPv4 (network order), shares REMOTE's slot */
+	TN_CB_ROUTER_IP4 = 3,  /* from a port, after tn_l2_fwd: the router's address on the
+				* ingress network (tn_l3_fwd's ICMP source) */
 	TN_CB_PORT_MAC_LO = 4, /* ingress port MAC octet 4 | octet 5 << 8, 0 from the tunnel */
-	TN_CB_PORT_SLOT = 4, /* ingress port slot in the high 16 bits, 0 from the tunnel */
+	TN_CB_PORT_SLOT = 4,   /* ingress port slot in the high 16 bits, 0 from the tunnel */
 };
 
 /*
@@ -88,6 +91,31 @@ static __always_inline __u32 tn_ctx_tun_flags(const struct __sk_buff *skb)
 static __always_inline void tn_ctx_set_encap(struct __sk_buff *skb, __be32 remote)
 {
 	skb->cb[TN_CB_REMOTE] = remote;
+}
+
+/* From a port, after tn_l2_fwd: the frame goes to the L3 stage of router
+ * router_key, whose address on the frame's network is ip4 (the port's
+ * MAC and IPv4 are not needed any more). */
+static __always_inline void tn_ctx_set_router(struct __sk_buff *skb, __u32 router_key, __be32 ip4)
+{
+	skb->cb[TN_CB_ROUTER] = router_key;
+	skb->cb[TN_CB_ROUTER_IP4] = ip4;
+}
+
+static __always_inline __u32 tn_ctx_router(const struct __sk_buff *skb)
+{
+	return skb->cb[TN_CB_ROUTER];
+}
+
+static __always_inline __be32 tn_ctx_router_ip4(const struct __sk_buff *skb)
+{
+	return skb->cb[TN_CB_ROUTER_IP4];
+}
+
+/* From a port, after tn_l3_fwd: the frame continues in network vni. */
+static __always_inline void tn_ctx_set_vni(struct __sk_buff *skb, __u32 vni)
+{
+	skb->cb[TN_CB_VNI] = vni;
 }
 
 static __always_inline __be32 tn_ctx_remote(const struct __sk_buff *skb)

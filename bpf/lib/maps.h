@@ -93,6 +93,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_nh SEC(".maps") __weak;
 
+/* Routes of the routers this host routes for (tenet_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TN_MAX_ROUTES4);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* LPM tries must not preallocate */
+	__type(key, struct tn_route4_key);
+	__type(value, struct tn_route4);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_route4 SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

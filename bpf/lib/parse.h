@@ -117,6 +117,25 @@ static __always_inline void tn_mac_copy(__u8 *dst, const __u8 *src)
 	__builtin_memcpy(dst, src, ETH_ALEN);
 }
 
+/* Folds a 32-bit one's complement sum into the 16-bit checksum field. */
+static __always_inline __u16 tn_csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* The IPv4 header checksum of ip (its check field zero, no options). */
+static __always_inline __u16 tn_ip4_csum(const struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0;
+
+	for (int i = 0; i < (int)(sizeof(*ip) / 2); i++)
+		sum += w[i];
+	return tn_csum_fold(sum);
+}
+
 static __always_inline __be32 tn_ip4_load(const __u8 *p)
 {
 	__be32 v;

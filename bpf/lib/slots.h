@@ -10,10 +10,11 @@
 /* tn_vif_calls, used from tn_vif_ingress (vif.bpf.c) */
 enum tn_vif_slot {
 	TN_VIF_SLOT_PORT_SEC = 0, /* tn_port_sec: MAC/IP/ARP anti-spoof */
-	TN_VIF_SLOT_ARP = 1, /* tn_arp_resp: local ARP responder */
-	TN_VIF_SLOT_L2 = 2, /* tn_l2_fwd: fdb lookup and delivery */
+	TN_VIF_SLOT_ARP = 1,	  /* tn_arp_resp: local ARP responder */
+	TN_VIF_SLOT_L2 = 2,	  /* tn_l2_fwd: fdb lookup and delivery */
 	TN_VIF_SLOT_ENCAP = 3,	  /* tn_encap: VXLAN encap in BPF to a remote host (back end (b)) */
-	TN_VIF_SLOT_ND = 4, /* tn_nd_resp: local ND responder (NS -> NA) */
+	TN_VIF_SLOT_L3 = 4,	  /* tn_l3_fwd: distributed routing (frames to a router MAC) */
+	TN_VIF_SLOT_ND = 5,	  /* tn_nd_resp: local ND responder (NS -> NA) */
 	TN_VIF_SLOT_MAX
 };
 

@@ -49,6 +49,8 @@ enum tn_trace_stage {
 	TN_STAGE_TUN_DELIVER, /* tn_tun_deliver: (vni, destination MAC) -> port (tn_fdb) */
 	TN_STAGE_ENCAP,	      /* tn_encap: remote host -> next hop (tn_nh); port_id: flow hash */
 	TN_STAGE_UNDERLAY,    /* tn_underlay_ingress: outer source and VNI, as TN_STAGE_TUNNEL */
+	TN_STAGE_L3,	      /* tn_l3_fwd: (router, destination) -> route (tn_route4), then
+			       * (vni, next hop) -> MAC (tn_arp) */
 	TN_STAGE_ND,	      /* tn_nd_resp: (vni, NS target IPv6) -> MAC (tn_nd) */
 	TN_STAGE_MAX
 };
@@ -62,6 +64,8 @@ enum tn_trace_key {
 	TN_TKEY_PEER,	 /* tn_tun_allow[vni, ip4] (found: may send), tn_peer[ip4] on a miss */
 	TN_TKEY_PORT,	 /* the ingress port checked against: port_id, mac, ip4 */
 	TN_TKEY_NH,	 /* tn_nh[ip4]: mac (the underlay next hop) */
+	TN_TKEY_ROUTE,	 /* tn_route4[router (port_id), ip4]: vni, mac, next hop (ifindex
+			  * field, network order), flags */
 	TN_TKEY_ND,	 /* tn_nd[vni, ip6]: mac, port_id (the IPv6 key is not recorded) */
 };
 

@@ -171,17 +171,25 @@ static __always_inline void tn_trace_clone(__u32 ifindex, __be32 remote_ip4)
 extern int tn_monitor_drop(struct __sk_buff *skb, __u32 reason, __u32 in_slot);
 
 /*
- * Drops the packet for reason (a TN_DROP_*), counted globally and against
- * the ingress port's slot in_slot (0: none), and offered to the drop
- * monitor. Returns TC_ACT_SHOT.
+ * Counts the packet as dropped for reason (a TN_DROP_*), globally and
+ * against the ingress port's slot in_slot (0: none), and offers it to the
+ * drop monitor: for a packet that is not forwarded but answered (the
+ * router's ICMP errors), as for one that is dropped.
  */
-static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in_slot)
+static __always_inline void tn_drop_note(struct __sk_buff *skb, __u32 reason, __u32 in_slot)
 {
 	tn_monitor_drop(skb, reason, in_slot);
 	tn_stat_inc(reason);
 	tn_port_count(in_slot, TN_PORT_DROP, skb->len);
 	tn_port_drop_count(in_slot, reason);
 	tn_trace_set(TN_TRACE_DROP, reason, 0, 0, 0);
+}
+
+/* Drops the packet for reason, counted as tn_drop_note counts it.
+ * Returns TC_ACT_SHOT. */
+static __always_inline int tn_drop(struct __sk_buff *skb, __u32 reason, __u32 in_slot)
+{
+	tn_drop_note(skb, reason, in_slot);
 	return TC_ACT_SHOT;
 }
 

@@ -65,19 +65,6 @@ static __always_inline __be16 tn_vxlan_sport(__u32 hash)
 	    (__u16)((((__u64)hash * (TN_SPORT_MAX - TN_SPORT_MIN)) >> 32) + TN_SPORT_MIN));
 }
 
-/* The IPv4 header checksum of ip (its check field zero). */
-static __always_inline __u16 tn_ip4_csum(const struct iphdr *ip)
-{
-	const __u16 *w = (const __u16 *)ip;
-	__u32 sum = 0;
-
-	for (int i = 0; i < (int)(sizeof(*ip) / 2); i++)
-		sum += w[i];
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /*
  * Fills h for a frame of len bytes (after the push: outer headers included)
  * of network vni from local to remote over the flow hash; h->inner must

@@ -6,8 +6,10 @@
  * unicast are replicated to the network's flood list. A unicast IPv4
  * frame for another host goes to tn_encap when the host runs back end (b)
  * (TN_CONFIG_F_ENCAP_BPF), everything else for another host through the
- * vxlan device (back end (a)). Included by vif.bpf.c after the program
- * array tn_vif_calls.
+ * vxlan device (back end (a)). A frame to a router interface's MAC
+ * (TN_FDB_F_ROUTER) goes to the L3 stage of that router (tn_l3_fwd), which
+ * comes back here in the destination network. Included by vif.bpf.c after
+ * the program array tn_vif_calls.
  */
 #ifndef TN_NF_L2_FWD_H
 #define TN_NF_L2_FWD_H
@@ -50,6 +52,11 @@ int tn_l2_fwd(struct __sk_buff *skb)
 	}
 	if (fdb->flags & TN_FDB_F_REMOTE)
 		return tn_l2_remote(skb, vni, fdb->remote_ip4, in_slot, eth->h_proto);
+	if (fdb->flags & TN_FDB_F_ROUTER) {
+		tn_ctx_set_router(skb, fdb->router_key, fdb->ip4);
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L3);
+		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
+	}
 	return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
 }
 

@@ -25,7 +25,13 @@
  *    source (TN_DROP_TUN_IPV6) or NA target (TN_DROP_TUN_ND) that tn_arp /
  *    tn_nd place elsewhere is dropped (an IPv6 extension header chain
  *    longer than TN_IP6_EXT_MAX too: TN_DROP_IP6_EXT); unknown addresses
- *    pass.
+ *    pass;
+ *  - a frame whose source MAC is a router interface's (TN_FDB_F_ROUTER) was
+ *    routed on the sending host (distributed routing): it must be IPv4 and
+ *    its source a port of that host, found the way the router would route
+ *    back to it (tn_route4: the network, and the next hop for a static
+ *    route; tn_arp: that address's port must live on the sending host),
+ *    else TN_DROP_TUN_ROUTED.
  * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
  * array tn_tun_calls.
  */
@@ -111,6 +117,37 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
 	return 0;
 }
 
+/* The drop reason of a frame router rkey of host remote routed here, 0
+ * when it passes (see the header comment). */
+static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote)
+{
+	struct tn_route4_key rk = {.prefixlen = 64, .router_key = bpf_htonl(rkey)};
+	struct tn_arp_key ak = {};
+	struct tn_route4 *rt;
+	struct ethhdr *eth;
+	struct tn_arp *ent;
+	struct iphdr *ip;
+
+	eth = tn_eth(skb);
+	if (!eth)
+		return TN_DROP_MALFORMED;
+	if (eth->h_proto != bpf_htons(ETH_P_IP))
+		return TN_DROP_TUN_ROUTED;
+	ip = tn_ip4_hdr(skb);
+	if (!ip)
+		return TN_DROP_MALFORMED;
+	rk.ip4 = ip->saddr;
+	rt = bpf_map_lookup_elem(&tn_route4, &rk);
+	if (!rt)
+		return TN_DROP_TUN_ROUTED;
+	ak.vni = rt->vni;
+	ak.ip4 = rt->nh_ip4 ? rt->nh_ip4 : ip->saddr;
+	ent = bpf_map_lookup_elem(&tn_arp, &ak);
+	if (!ent || ent->remote_ip4 != remote || (ent->flags & TN_ARP_F_ROUTER))
+		return TN_DROP_TUN_ROUTED;
+	return 0;
+}
+
 /* The drop reason of a frame from host remote in vni, 0 when it passes. */
 static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
 {
@@ -125,6 +162,8 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	tn_trace_fdb(TN_STAGE_TUN_SRC, vni, eth->h_source, fdb);
 	if (!fdb)
 		return TN_DROP_TUN_SRC_UNKNOWN;
+	if (fdb->flags & TN_FDB_F_ROUTER)
+		return tn_tun_routed(skb, fdb->router_key, remote);
 	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
 		return TN_DROP_TUN_SRC_HOST;
 	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))

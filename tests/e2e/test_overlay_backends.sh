@@ -14,73 +14,11 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 t_topo_init "${1:-}"
 
-XFER=$((8 * 1024 * 1024)) # bytes each way
-WRITE=$((TOPO_VM_MTU - 40)) # one TCP segment's payload per write
+. "$(dirname "$0")/../lib/xfer.sh"
 
 # tun_bytes HOST rx|tx: bytes through HOST's vxlan device.
 tun_bytes() {
 	ip netns exec "$TOPO_P-$1" cat "/sys/class/net/tenet0/statistics/$2_bytes"
-}
-
-# A byte sink and a source (python3, in the VMs' namespaces): the sink
-# counts what arrives until the sender closes and writes the count to a
-# file, so the check is the bytes TCP delivered, not a tool's own summary.
-cat >"$TOPO_DIR/sink.py" <<'PY'
-import os, socket, sys
-addr, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, port))
-s.listen(1)
-while True:
-    c, _ = s.accept()
-    n = 0
-    while True:
-        b = c.recv(1 << 16)
-        if not b:
-            break
-        n += len(b)
-    c.close()
-    with open(out + ".tmp", "w") as f:
-        f.write("%d\n" % n)
-    os.rename(out + ".tmp", out)
-PY
-cat >"$TOPO_DIR/source.py" <<'PY'
-import socket, sys
-addr, port, total, write = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-s = socket.create_connection((addr, port), timeout=30)
-s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-buf = b"t" * write
-sent = 0
-while sent < total:
-    s.sendall(buf)
-    sent += write
-s.shutdown(socket.SHUT_WR)
-s.recv(1)  # the sink closes after counting
-s.close()
-print(sent)
-PY
-
-# listening VM: VM's sink accepts connections.
-listening() {
-	vm_exec "$1" ss -Hltn 'sport = :5301' | grep -q LISTEN
-}
-
-# arrived VM N: VM's sink counted N bytes from the last connection.
-arrived() {
-	[ "$(cat "$TOPO_DIR/sink-$1.out" 2>/dev/null)" = "$2" ]
-}
-
-# transfer FROM TO ADDR: FROM sends XFER bytes (rounded up to whole writes)
-# to TO's sink at ADDR in writes of WRITE bytes; all of them must arrive.
-transfer() {
-	local from=$1 to=$2 addr=$3 sent
-	rm -f "$TOPO_DIR/sink-$to.out"
-	sent=$(vm_exec "$from" python3 "$TOPO_DIR/source.py" "$addr" 5301 "$XFER" "$WRITE") ||
-		die "$from -> $to: the transfer failed"
-	wait_for 30 "$to received $sent bytes" arrived "$to" "$sent" ||
-		die "$from -> $to: $(cat "$TOPO_DIR/sink-$to.out" 2>/dev/null || echo 0) of $sent bytes arrived"
-	say "  TCP $from -> $to: $sent bytes in writes of $WRITE, complete"
 }
 
 # used HOST MODE DIR BEFORE: HOST's vxlan device carried (a) or did not
@@ -141,12 +79,8 @@ nh_is() {
 
 TOPO_ENCAP_h1=kernel TOPO_ENCAP_h2=kernel
 scenario_build
-for vm in blue1:10.0.0.1 blue2:10.0.0.2; do
-	vm_exec "${vm%%:*}" python3 "$TOPO_DIR/sink.py" "${vm#*:}" 5301 "$TOPO_DIR/sink-${vm%%:*}.out" \
-		>>"$TOPO_DIR/sink.log" 2>&1 &
-	TOPO_PIDS+=($!)
-	wait_for 10 "byte sink in ${vm%%:*}" listening "${vm%%:*}" || die "no byte sink in ${vm%%:*}"
-done
+xfer_sink blue1 10.0.0.1
+xfer_sink blue2 10.0.0.2
 underlay_is h1 kernel && underlay_is h2 kernel || die "a program on the underlay with --encap kernel"
 round kernel kernel
 restart h2 bpf

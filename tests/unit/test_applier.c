@@ -76,9 +76,10 @@ static void fx_changed(void *arg, uint32_t port_id, const char *ifname, uint32_t
 	f->changes[f->n_changes++] = (struct change){port_id, ifindex};
 }
 
-static int map_new(enum bpf_map_type type, uint32_t k, uint32_t v, uint32_t max)
+static int map_new(enum bpf_map_type type, uint32_t k, uint32_t v, uint32_t max, uint32_t flags)
 {
-	int fd = bpf_map_create(type, NULL, k, v, max, NULL);
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = flags);
+	int fd = bpf_map_create(type, NULL, k, v, max, &opts);
 
 	assert_true(fd >= 0);
 	return fd;
@@ -96,10 +97,10 @@ static int fx_setup(void **state)
 
 		f->maps.fd[m] = -1;
 		if (tn_map_applied(m))
-			f->maps.fd[m] = map_new(d->type, d->key_size, d->value_size, 64);
+			f->maps.fd[m] = map_new(d->type, d->key_size, d->value_size, 64, d->flags);
 	}
 	f->maps.fd[TN_MAP_PORT_STATS] =
-	    map_new(BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct tn_port_stats), 64);
+	    map_new(BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct tn_port_stats), 64, 0);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_applier.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->rev_path, sizeof(f->rev_path), "%s/h1.rev", f->dir);

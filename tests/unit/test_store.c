@@ -498,9 +498,18 @@ static void test_topology(void **state)
 	inet_pton(AF_INET, "198.18.0.1", &ip);
 	assert_int_equal(t.hosts[0].ip4, ip);
 	assert_string_equal(t.hosts[0].public_key, T_KEY1);
-	free(t.networks);
-	free(t.ports);
-	free(t.hosts);
+	assert_int_equal(t.n_subnets, 1);
+	assert_string_equal(t.subnets[0].id, T_SUB);
+	assert_string_equal(t.subnets[0].network_id, T_NET);
+	assert_int_equal(t.subnets[0].ip_version, 4);
+	assert_int_equal(t.subnets[0].prefix_len, 24);
+	assert_memory_equal(t.subnets[0].addr, "\x0a\x00\x00\x00", 4);
+	assert_true(t.subnets[0].has_gateway); /* the first host address by default */
+	assert_memory_equal(t.subnets[0].gateway, "\x0a\x00\x00\x01", 4);
+	assert_true(t.subnets[0].enable_dhcp);
+	assert_int_equal(t.n_routers, 0);
+	assert_int_equal(t.n_rifs, 0);
+	topology_release(&t);
 	fixture_close(&f);
 }
 

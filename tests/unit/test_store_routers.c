@@ -14,6 +14,7 @@
 #include "fixture_store.h"
 #include "model.h"
 #include "store.h"
+#include "topology.h"
 
 #define T1  "11111111-1111-4111-8111-111111111111"
 #define T2  "22222222-2222-4222-8222-222222222222"
@@ -181,6 +182,45 @@ static void test_interface_refused(void **state)
 
 /* Routes: well-formed (the model), next hop on one of the router's
  * subnets and not its own address (the store), canonical text. */
+/* The compiler's view of test_routes' routers: R1 with its two interfaces
+ * and two routes, the subnets with their prefixes and gateways. */
+static void topology_check(struct store *s)
+{
+	struct topology t;
+
+	assert_int_equal(store_load_topology(s, &t), 0);
+	assert_int_equal(t.n_routers, 1);
+	assert_string_equal(t.routers[0].id, R1);
+	assert_string_equal(t.routers[0].tenant_id, T1);
+	assert_int_equal(t.routers[0].router_key, 1);
+	assert_int_equal(t.routers[0].n_routes, 2);
+	assert_int_equal(t.routers[0].routes[0].ip_version, 4);
+	assert_int_equal(t.routers[0].routes[0].prefix_len, 16);
+	assert_memory_equal(t.routers[0].routes[0].dest, "\xc0\xa8\0\0", 4);
+	assert_memory_equal(t.routers[0].routes[0].nexthop, "\x0a\0\x01\x05", 4);
+	assert_int_equal(t.routers[0].routes[1].ip_version, 6);
+	assert_int_equal(t.routers[0].routes[1].prefix_len, 48);
+	assert_int_equal(t.n_rifs, 2);
+	assert_string_equal(t.rifs[0].id, I1);
+	assert_string_equal(t.rifs[0].router_id, R1);
+	assert_string_equal(t.rifs[0].subnet_id, S1);
+	assert_string_equal(t.rifs[0].network_id, N1);
+	assert_int_equal(t.rifs[0].ip_version, 4);
+	assert_memory_equal(t.rifs[0].addr, "\x0a\0\x01\x01", 4);
+	assert_int_not_equal(t.rifs[0].mac[0] | t.rifs[0].mac[5], 0);
+	assert_int_equal(t.rifs[1].ip_version, 6);
+	assert_int_equal(t.n_subnets, 6);
+	for (size_t i = 0; i < t.n_subnets; i++) {
+		if (strcmp(t.subnets[i].id, SNG) == 0)
+			assert_false(t.subnets[i].has_gateway);
+		if (strcmp(t.subnets[i].id, S6) == 0) {
+			assert_int_equal(t.subnets[i].ip_version, 6);
+			assert_int_equal(t.subnets[i].prefix_len, 64);
+		}
+	}
+	topology_release(&t);
+}
+
 static void test_routes(void **state)
 {
 	struct fx *f = *state;
@@ -245,6 +285,7 @@ static void test_routes(void **state)
 		    -EINVAL);
 		assert_string_equal(err.field, bad[i].field);
 	}
+	topology_check(f->s);
 }
 
 /* What stays while something needs it: a router with interfaces, a subnet

@@ -1229,10 +1229,8 @@ static void test_map_table(void **state)
 		const struct tn_map_desc *d = tn_map_desc(m);
 		uint16_t k = 0, v = 0;
 
-		if (m > TN_MAP_NH && m < TN_MAP_ND) {
-			assert_null(d); /* ids no map has yet */
-			continue;
-		}
+		if (!d && m > TN_MAP_ROUTE4 && m < TN_MAP_ND)
+			continue; /* an id no map has yet */
 		assert_non_null(d); /* a new enum value needs its line in the table */
 		assert_non_null(d->pin);
 		assert_non_null(d->name);
@@ -1252,8 +1250,8 @@ static void test_map_table(void **state)
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled, 7);
-	assert_int_equal(applied, 8); /* and tn_ifindex */
+	assert_int_equal(compiled, 8); /* ROUTE4 since ABI 8, ND since 9 */
+	assert_int_equal(applied, 9);  /* and tn_ifindex */
 }
 
 int main(void)
