@@ -34,6 +34,7 @@
 #include "rtnl.h"
 #include "sbclient.h"
 #include "tenet_abi.h"
+#include "tenet_xdp.h"
 
 struct agent {
 	struct loader *loader;	 /* the datapath, NULL with a fake one */
@@ -355,7 +356,8 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 				   .bpffs = cfg->bpffs,
 				   .tunnel_dev = cfg->tunnel_dev,
 				   .underlay = cfg->underlay,
-				   .encap_bpf = cfg->encap_bpf};
+				   .encap_bpf = cfg->encap_bpf,
+				   .decap = cfg->decap};
 	struct applier_ops ops = {
 	    .resolve = agent_resolve, .port_changed = agent_port_changed, .arg = ag};
 	struct applier_maps maps;
@@ -486,6 +488,37 @@ static int agent_metrics_host(struct prom *p, struct dropstats *ds)
 	return rc;
 }
 
+/* Where back end (b) decapsulates, and the XDP program's verdicts (none
+ * with a fake datapath). */
+static int agent_metrics_decap(struct agent *ag, struct prom *p)
+{
+	static const char *const results[TN_XDP_STAT_MAX] = {
+	    [TN_XDP_DECAP] = "decap", [TN_XDP_NOT_OURS] = "not_ours", [TN_XDP_TO_TC] = "to_tc"};
+	static const enum loader_decap modes[] = {LOADER_DECAP_TC, LOADER_DECAP_XDP,
+						  LOADER_DECAP_DEVICE};
+	enum loader_decap mode = loader_decap_mode(ag->loader);
+	uint64_t xdp[TN_XDP_STAT_MAX];
+	int rc;
+
+	if (!ag->loader)
+		return 0;
+	rc = prom_family(p, "tenet_agent_decap_mode", "gauge",
+			 "1 for where this host decapsulates VXLAN: xdp (before GRO, then tc), tc, "
+			 "or device (back end a)");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]) && rc == 0; i++)
+		rc = prom_sample(p, "tenet_agent_decap_mode", modes[i] == mode ? 1.0 : 0.0, "mode",
+				 loader_decap_name(modes[i]), NULL);
+	if (rc || loader_xdp_stats(ag->loader, xdp, TN_XDP_STAT_MAX))
+		return rc;
+	rc = prom_family(p, "tenet_agent_xdp_packets_total", "counter",
+			 "Packets the underlay's XDP program saw since the datapath was loaded, by "
+			 "verdict");
+	for (uint32_t i = 0; i < TN_XDP_STAT_MAX && rc == 0; i++)
+		rc = prom_sample(p, "tenet_agent_xdp_packets_total", (double)xdp[i], "result",
+				 results[i], NULL);
+	return rc;
+}
+
 /* The drop monitor's state (all zero with a fake datapath). */
 static int agent_metrics_monitor(struct agent *ag, struct prom *p)
 {
@@ -533,6 +566,7 @@ static int agent_metrics_state(struct agent *ag, struct prom *p)
 			       "Time to apply one snapshot or delta to the maps");
 	rc = rc ?: prom_hist_emit(p, "tenet_agent_apply_duration_seconds", &ag->apply, NULL);
 	rc = rc ?: agent_metrics_monitor(ag, p);
+	rc = rc ?: agent_metrics_decap(ag, p);
 	rc = rc ?: prom_family(p, "tenet_agent_map_entries", "gauge",
 			       "Entries in each datapath table");
 	rc = rc ?: prom_family(p, "tenet_agent_map_max_entries", "gauge",

@@ -15,6 +15,8 @@
 #include <czmq.h>
 #include <event2/event.h>
 
+#include "loader.h"
+
 struct agent;
 
 /* Everything the agent needs; strings are borrowed for agent_new only,
@@ -28,6 +30,7 @@ struct agent_config {
 	const char *underlay;	/* underlay interface */
 	const char *tunnel_dev; /* vxlan device name */
 	bool encap_bpf;		/* back end (b): VXLAN encap and decap in BPF (loader.h) */
+	enum loader_decap decap; /* where (b) decapsulates (loader.h) */
 	const char *bpffs;	/* bpffs mount point */
 	const char *state_dir;	/* where <host>.rev lives */
 	bool fake_datapath;	/* maps only, unpinned: no programs, no tunnel

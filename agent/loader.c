@@ -9,7 +9,9 @@
  * bpf_link__update_program()s it to its freshly loaded program (the maps
  * are the same pinned ones, so nothing is lost). A pin whose interface is
  * gone (the link is defunct, or on another ifindex) is replaced. Removal
- * unpins the link, which detaches the program.
+ * unpins the link, which detaches the program. The underlay's XDP program
+ * (decapsulation before GRO) is kept the same way: an XDP link pinned at
+ * <bpffs>/tenet/<host>/underlay/xdp.
  *
  * Maps are pinned by libbpf (LIBBPF_PIN_BY_NAME under pin_root_path) and
  * reused when the pins exist; a pin whose definition differs (an agent
@@ -37,6 +39,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 
 #include "abi_maps.h"
@@ -45,6 +48,7 @@
 #include "rtnl.h"
 #include "tenet.skel.h"
 #include "tenet_abi.h"
+#include "tenet_xdp.h"
 
 #define LOADER_LOOPBACK_IFINDEX 1 /* lo's index in every network namespace */
 
@@ -60,10 +64,12 @@ struct loader {
 	char links_dir[PATH_MAX]; /* <pin_dir>/links */
 	char tunnel_pin[PATH_MAX]; /* <pin_dir>/tunnel/link: the tunnel's link */
 	char underlay_pin[PATH_MAX];  /* <pin_dir>/underlay/link: back end (b)'s */
+	char xdp_pin[PATH_MAX];	      /* <pin_dir>/underlay/xdp: its XDP decap */
 	char tunnel_dev[IF_NAMESIZE]; /* the tunnel device: never a port */
 	char underlay[IF_NAMESIZE];   /* the underlay interface: never a port */
 	uint32_t tunnel_ifindex;      /* the tunnel device's index */
 	uint32_t underlay_ifindex;    /* the underlay's index */
+	enum loader_decap decap;      /* where this load decapsulates (never AUTO) */
 	bool fresh;		  /* maps created by this load */
 	uint32_t port_mtu;	  /* underlay MTU - TN_OVERHEAD */
 	struct loader_att *att;	  /* attached ports */
@@ -356,13 +362,115 @@ static int loader_tunnel(struct loader *l, const char *dev, struct tn_config *cf
 	return err;
 }
 
-/* Back end (b): attaches the decap program at the underlay's ingress;
- * back end (a): removes the link a start with (b) left there. */
-static int loader_underlay(struct loader *l, bool encap_bpf)
+/* True if the pinned link at fd is the XDP link on ifindex. */
+static bool loader_xdp_link_matches(int fd, uint32_t ifindex)
+{
+	struct bpf_link_info info = {0};
+	__u32 len = sizeof(info);
+
+	if (bpf_link_get_info_by_fd(fd, &info, &len))
+		return false;
+	return info.type == BPF_LINK_TYPE_XDP && info.xdp.ifindex == ifindex;
+}
+
+/* Attaches prog as ifindex's XDP program in native (driver) mode through
+ * the link pinned at path, reusing a live pin. Returns 0 or -errno. */
+static int loader_xdp_link(struct bpf_program *prog, const char *path, uint32_t ifindex)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+	struct bpf_link *link;
+	int fd, err = 0;
+
+	link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
+	if (link) {
+		if (loader_xdp_link_matches(bpf_link__fd(link), ifindex) &&
+		    bpf_link__update_program(link, prog) == 0) {
+			bpf_link__destroy(link); /* closes our fd; the pin stays */
+			return 0;
+		}
+		bpf_link__destroy(link); /* stale: the interface went away */
+		loader_unpin(path);
+	}
+	fd = bpf_link_create(bpf_program__fd(prog), (int)ifindex, BPF_XDP, &opts);
+	if (fd < 0)
+		return fd; /* libbpf: -errno */
+	if (bpf_obj_pin(fd, path))
+		err = -errno;
+	close(fd); /* detaches now if the pin failed */
+	return err;
+}
+
+/* The decapsulation AUTO picks on the underlay: XDP on a real NIC (no
+ * link kind, as every virtual device has, and a bus address), where the
+ * driver runs it on its receive buffer before any skb or GRO; tc elsewhere.
+ * On a veth XDP loses, measured (docs/BENCHMARKS.md): the veth copies every
+ * skb it runs XDP on into a page, and takes software GSO from its peer.
+ * (Not /sys/class/net: sysfs shows the namespace it was mounted in.) */
+static enum loader_decap loader_decap_auto(const struct loader *l, const char **why)
+{
+	char kind[32], bus[64];
+
+	if (rtnl_link_kind(l->underlay, kind, sizeof(kind)) == 0 && !kind[0] &&
+	    rtnl_link_bus(l->underlay, bus, sizeof(bus)) == 0 && bus[0] &&
+	    strcmp(bus, "N/A") != 0) {
+		*why = "nic";
+		return LOADER_DECAP_XDP;
+	}
+	*why = "virtual";
+	return LOADER_DECAP_TC;
+}
+
+/* With back end (b): the XDP decapsulation as cfg->decap asks (after the tc
+ * program, which takes over what it decapsulated); else, or when tc alone
+ * decapsulates, an XDP link left by an earlier start is removed. */
+static int loader_underlay_xdp(struct loader *l, const struct loader_config *cfg)
+{
+	enum loader_decap want = cfg->decap;
+	const char *why = "forced";
+	int err;
+
+	if (!cfg->encap_bpf) {
+		want = LOADER_DECAP_DEVICE;
+		why = "encap-kernel";
+	} else if (want == LOADER_DECAP_AUTO) {
+		want = loader_decap_auto(l, &why);
+	}
+	if (want == LOADER_DECAP_XDP) {
+		/* the point of decapsulating in XDP: GRO then sees the inner flow
+		 * (a veth keeps GRO off with an XDP program unless asked) */
+		err = rtnl_link_set_gro(l->underlay, true);
+		if (err)
+			log_warn("cannot turn gro on dev=%s err=%d", l->underlay, err);
+		err = loader_xdp_link(l->skel->progs.tn_xdp_decap, l->xdp_pin, l->underlay_ifindex);
+		if (err && cfg->decap == LOADER_DECAP_XDP) {
+			log_err("xdp attach failed dev=%s ifindex=%u err=%d mode=native",
+				l->underlay, l->underlay_ifindex, err);
+			return err;
+		}
+		if (err) {
+			log_warn("xdp attach failed dev=%s err=%d: decapsulating at tc",
+				 l->underlay, err);
+			want = LOADER_DECAP_TC;
+			why = "xdp-failed";
+		}
+	}
+	if (want != LOADER_DECAP_XDP && access(l->xdp_pin, F_OK) == 0)
+		loader_unpin(l->xdp_pin);
+	l->decap = want;
+	log_info("decap mode=%s dev=%s ifindex=%u why=%s asked=%s", loader_decap_name(want),
+		 l->underlay, l->underlay_ifindex, why, loader_decap_name(cfg->decap));
+	return 0;
+}
+
+/* Back end (b): attaches the decap program at the underlay's ingress (and
+ * the XDP one, loader_underlay_xdp); back end (a): removes what a start with
+ * (b) left there. */
+static int loader_underlay(struct loader *l, const struct loader_config *cfg)
 {
 	int err;
 
-	if (!encap_bpf) {
+	if (!cfg->encap_bpf) {
+		loader_underlay_xdp(l, cfg); /* first: no XDP decap without the tc program */
 		if (access(l->underlay_pin, F_OK) == 0) {
 			loader_unpin(l->underlay_pin);
 			log_info("underlay program detached dev=%s (back end a)", l->underlay);
@@ -371,10 +479,11 @@ static int loader_underlay(struct loader *l, bool encap_bpf)
 	}
 	err = loader_link(l->skel->progs.tn_underlay_ingress, l->underlay_pin, l->underlay,
 			  l->underlay_ifindex);
-	if (!err)
-		log_info("underlay program attached dev=%s ifindex=%u (back end b)", l->underlay,
-			 l->underlay_ifindex);
-	return err;
+	if (err)
+		return err;
+	log_info("underlay program attached dev=%s ifindex=%u (back end b)", l->underlay,
+		 l->underlay_ifindex);
+	return loader_underlay_xdp(l, cfg);
 }
 
 /* Reads the underlay's MTU and address, sets up the tunnel, fills tn_config. */
@@ -399,7 +508,7 @@ static int loader_configure(struct loader *l, const struct loader_config *cfg)
 	l->port_mtu = mtu - TN_OVERHEAD;
 	err = loader_tunnel(l, cfg->tunnel_dev, &c);
 	if (!err)
-		err = loader_underlay(l, cfg->encap_bpf);
+		err = loader_underlay(l, cfg);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(loader_map_fd(l, TN_MAP_CONFIG), &zero, &c, BPF_ANY)) {
@@ -436,7 +545,9 @@ struct loader *loader_new(const struct loader_config *cfg)
 	    snprintf(l->tunnel_pin, sizeof(l->tunnel_pin), "%s/tunnel/link", l->pin_dir) >=
 		(int)sizeof(l->tunnel_pin) ||
 	    snprintf(l->underlay_pin, sizeof(l->underlay_pin), "%s/underlay/link", l->pin_dir) >=
-		(int)sizeof(l->underlay_pin)) {
+		(int)sizeof(l->underlay_pin) ||
+	    snprintf(l->xdp_pin, sizeof(l->xdp_pin), "%s/underlay/xdp", l->pin_dir) >=
+		(int)sizeof(l->xdp_pin)) {
 		err = -ENAMETOOLONG;
 		goto out_free;
 	}
@@ -485,6 +596,45 @@ bool loader_fresh(const struct loader *l)
 uint32_t loader_underlay_ifindex(const struct loader *l)
 {
 	return l ? l->underlay_ifindex : 0;
+}
+
+enum loader_decap loader_decap_mode(const struct loader *l)
+{
+	return l ? l->decap : LOADER_DECAP_DEVICE;
+}
+
+const char *loader_decap_name(enum loader_decap mode)
+{
+	static const char *const names[] = {[LOADER_DECAP_AUTO] = "auto",
+					    [LOADER_DECAP_TC] = "tc",
+					    [LOADER_DECAP_XDP] = "xdp",
+					    [LOADER_DECAP_DEVICE] = "device"};
+
+	return (unsigned)mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
+int loader_xdp_stats(const struct loader *l, uint64_t *out, size_t n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v;
+	int err = 0;
+
+	if (!l || !out || ncpu <= 0)
+		return -EINVAL;
+	memset(out, 0, n * sizeof(*out));
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < n && k < TN_XDP_STAT_MAX && !err; k++) {
+		err = bpf_map__lookup_elem(l->skel->maps.tn_xdp_stats, &k, sizeof(k), v,
+					   (size_t)ncpu * sizeof(*v), 0); /* libbpf: -errno */
+		if (err)
+			break;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += v[c];
+	}
+	free(v);
+	return err;
 }
 
 uint32_t loader_port_mtu(const struct loader *l)

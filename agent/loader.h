@@ -2,10 +2,12 @@
  *
  * The maps are pinned under <bpffs>/tenet/<host>/ (reused across agent
  * restarts), the programs are attached with TCX links pinned under
- * <bpffs>/tenet/<host>/links/<ifname> (ports) and .../tunnel/link, so the datapath keeps forwarding when
- * the agent exits; only loader_remove undoes it. The tunnel device is a
- * collect_md VXLAN device created here. Everything acts in the caller's
- * network namespace. Single threaded: call from the agent's loop thread.
+ * <bpffs>/tenet/<host>/links/<ifname> (ports) and .../tunnel/link (and, with
+ * back end (b), .../underlay/link and the XDP link .../underlay/xdp), so the
+ * datapath keeps forwarding when the agent exits; only loader_remove undoes
+ * it. The tunnel device is a collect_md VXLAN device created here.
+ * Everything acts in the caller's network namespace. Single threaded: call
+ * from the agent's loop thread.
  */
 #ifndef TENET_AGENT_LOADER_H
 #define TENET_AGENT_LOADER_H
@@ -17,13 +19,22 @@
 
 struct loader;
 
+/* Where back end (b) decapsulates (tenet-agent --decap). */
+enum loader_decap {
+	LOADER_DECAP_AUTO = 0, /* asked: XDP on a real NIC, else tc */
+	LOADER_DECAP_TC,       /* tc ingress of the underlay only (tn_underlay_ingress) */
+	LOADER_DECAP_XDP,      /* XDP before GRO (tn_xdp_decap, native mode), then tc */
+	LOADER_DECAP_DEVICE,   /* chosen with back end (a): the vxlan device decapsulates */
+};
+
 /* What to load and where. All strings are borrowed for loader_new only. */
 struct loader_config {
-	const char *host;	/* host name: names the pin directory */
-	const char *bpffs;	/* bpffs mount point, e.g. /sys/fs/bpf */
-	const char *tunnel_dev; /* collect_md vxlan device name, e.g. tenet0 */
-	const char *underlay;	/* underlay interface: MTU and local IPv4 */
-	bool encap_bpf;		/* back end (b): encap and decap in BPF (else (a)) */
+	const char *host;	 /* host name: names the pin directory */
+	const char *bpffs;	 /* bpffs mount point, e.g. /sys/fs/bpf */
+	const char *tunnel_dev;	 /* collect_md vxlan device name, e.g. tenet0 */
+	const char *underlay;	 /* underlay interface: MTU and local IPv4 */
+	bool encap_bpf;		 /* back end (b): encap and decap in BPF (else (a)) */
+	enum loader_decap decap; /* with encap_bpf: AUTO, TC or XDP */
 };
 
 /* Mounts bpffs if needed, loads the datapath (reusing pinned maps), creates
@@ -31,9 +42,16 @@ struct loader_config {
  * program; with encap_bpf also the underlay program (its link pinned at
  * .../underlay/link), without it an underlay link left by an earlier start
  * with back end (b) is removed: the back end follows the flag on every
- * start, the pinned maps stay. Returns NULL on failure (logged); whatever was pinned or created
- * stays (loader_remove cleans up). A host name that is empty, holds '/' or
- * starts with '.' (".", "..") is refused: NULL with errno EINVAL. */
+ * start, the pinned maps stay. With encap_bpf the XDP program is attached
+ * too (and GRO turned on) when decap is XDP, or AUTO and the underlay is a
+ * real NIC (no link kind, a bus address); an XDP link left by an earlier
+ * start is updated, or removed when this start decapsulates at tc only. XDP
+ * is attached in native (driver) mode only: generic XDP runs after GRO and
+ * would gain nothing. A forced XDP that cannot be attached fails the load;
+ * AUTO falls back to tc (logged). Returns NULL on failure (logged); whatever
+ * was pinned or created stays (loader_remove cleans up). A host name that
+ * is empty, holds '/' or starts with '.' (".", "..") is refused: NULL with
+ * errno EINVAL. */
 struct loader *loader_new(const struct loader_config *cfg);
 
 /* Closes the loader's handles; pins, links and devices stay in place. Takes
@@ -73,11 +91,23 @@ bool loader_port_attached(const struct loader *l, const char *ifname, uint32_t i
 /* The underlay interface's index (0 without a loader). */
 uint32_t loader_underlay_ifindex(const struct loader *l);
 
+/* Where this load decapsulates: LOADER_DECAP_XDP, _TC or _DEVICE (never
+ * AUTO); LOADER_DECAP_DEVICE without a loader. */
+enum loader_decap loader_decap_mode(const struct loader *l);
+
+/* "auto", "tc", "xdp" or "device" for mode; "?" if out of range. */
+const char *loader_decap_name(enum loader_decap mode);
+
+/* Sums tn_xdp_stats over CPUs into out[0 .. n-1] (enum tn_xdp_stat,
+ * tenet_xdp.h; zeros where the map has fewer). Returns 0, -EINVAL, or
+ * -errno of the map read. Counts from this load only (the map is not pinned). */
+int loader_xdp_stats(const struct loader *l, uint64_t *out, size_t n);
+
 /* Underlay MTU - TN_OVERHEAD: the MTU of the tunnel device and the ports. */
 uint32_t loader_port_mtu(const struct loader *l);
 
-/* Undoes a host's datapath: unpins every link (ports, tunnel and underlay:
- * detaching the programs),
+/* Undoes a host's datapath: unpins every link (ports, tunnel and underlay,
+ * tc and XDP: detaching the programs),
  * removes the pinned maps and the pin directory, and deletes the tunnel
  * device if it is a vxlan device (tunnel_dev NULL: no device is touched).
  * Missing pieces are skipped. Returns 0 or

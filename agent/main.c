@@ -2,7 +2,7 @@
  *
  *   tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]
  *               --key FILE --underlay IFACE [--tunnel-dev tenet0]
- *               [--encap kernel|bpf]
+ *               [--encap kernel|bpf] [--decap auto|tc|xdp]
  *               [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]
  *   tenet-agent ... --fake-datapath: no datapath, rows go to private maps
  *               (scale benchmarks; --underlay not needed; see fakedp.h)
@@ -70,6 +70,7 @@ struct main_opts {
 	const char *genkey;	    /* --genkey FILE */
 	const char *metrics;	    /* --metrics IP:PORT or "off"; NULL: the default */
 	const char *encap;	    /* --encap kernel|bpf */
+	const char *decap;	    /* --decap auto|tc|xdp */
 	int log_level;		    /* --log-level */
 	bool remove;		    /* --remove */
 	bool fake_datapath;	    /* --fake-datapath (benchmarks) */
@@ -82,7 +83,7 @@ static void main_usage(FILE *f)
 	    f,
 	    "usage: tenet-agent --host NAME --controller LIST [--controller-key Z85|FILE]\n"
 	    "                   --key FILE --underlay IFACE [--tunnel-dev tenet0]\n"
-	    "                   [--encap kernel|bpf]\n"
+	    "                   [--encap kernel|bpf] [--decap auto|tc|xdp]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
 	    "                   [--metrics " METRICS_DEFAULT_LISTEN "|IP:PORT|off]\n"
 	    "       tenet-agent --genkey FILE [--force]\n"
@@ -98,7 +99,10 @@ static void main_usage(FILE *f)
 	    "  --encap: the VXLAN back end. bpf (default): the datapath encapsulates\n"
 	    "        unicast IPv4 and decapsulates at the underlay's tc ingress (b), the\n"
 	    "        vxlan device taking the rest; kernel: the collect_md vxlan device\n"
-	    "        encapsulates (a). Hosts on either interoperate; a restart may switch.\n");
+	    "        encapsulates (a). Hosts on either interoperate; a restart may switch.\n"
+	    "  --decap: where (b) decapsulates. auto (default): also in XDP, before GRO,\n"
+	    "        on a real NIC, else at tc only; xdp: in XDP (native mode) or fail;\n"
+	    "        tc: at tc only.\n");
 }
 
 /* Options taking a string, by getopt value (1..): where it goes. */
@@ -115,6 +119,7 @@ static const size_t main_str_opts[] = {
     offsetof(struct main_opts, genkey),
     offsetof(struct main_opts, metrics),
     offsetof(struct main_opts, encap),
+    offsetof(struct main_opts, decap),
 };
 
 static int main_parse(int argc, char **argv, struct main_opts *o)
@@ -131,6 +136,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"genkey", required_argument, NULL, 9},
 	    {"metrics", required_argument, NULL, 10},
 	    {"encap", required_argument, NULL, 11},
+	    {"decap", required_argument, NULL, 12},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
@@ -180,6 +186,16 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->encap && strcmp(o->encap, "kernel") != 0 && strcmp(o->encap, "bpf") != 0) {
 		fprintf(stderr, "tenet-agent: bad --encap %s (kernel or bpf)\n", o->encap);
+		return -EINVAL;
+	}
+	if (o->decap && strcmp(o->decap, "auto") != 0 && strcmp(o->decap, "tc") != 0 &&
+	    strcmp(o->decap, "xdp") != 0) {
+		fprintf(stderr, "tenet-agent: bad --decap %s (auto, tc or xdp)\n", o->decap);
+		return -EINVAL;
+	}
+	if (o->decap && strcmp(o->decap, "xdp") == 0 && o->encap &&
+	    strcmp(o->encap, "kernel") == 0) {
+		fprintf(stderr, "tenet-agent: --decap xdp needs --encap bpf\n");
 		return -EINVAL;
 	}
 	if (optind != argc || o->genkey)
@@ -429,6 +445,16 @@ static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
+/* --decap's value (checked by main_parse; NULL: auto). */
+static enum loader_decap main_decap(const char *decap)
+{
+	if (decap && strcmp(decap, "xdp") == 0)
+		return LOADER_DECAP_XDP;
+	if (decap && strcmp(decap, "tc") == 0)
+		return LOADER_DECAP_TC;
+	return LOADER_DECAP_AUTO;
+}
+
 static int main_run(const struct main_opts *o)
 {
 	struct agent_config cfg = {.host = o->host,
@@ -436,6 +462,7 @@ static int main_run(const struct main_opts *o)
 				   .underlay = o->underlay,
 				   .tunnel_dev = o->tunnel_dev,
 				   .encap_bpf = !o->encap || strcmp(o->encap, "bpf") == 0,
+				   .decap = main_decap(o->decap),
 				   .bpffs = o->bpffs,
 				   .state_dir = o->state_dir,
 				   .fake_datapath = o->fake_datapath,

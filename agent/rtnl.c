@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -252,6 +254,48 @@ int rtnl_link_mac(const char *name, uint8_t mac[6])
 
 	if (!err)
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return err;
+}
+
+/* Runs the ethtool command at ev (ETHTOOL_SGRO, _GDRVINFO) on name. 0 or
+ * -errno. */
+static int rtnl_ethtool(const char *name, void *ev)
+{
+	struct ifreq ifr;
+	int fd, err = 0;
+
+	if (!name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int rtnl_link_set_gro(const char *name, bool on)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_SGRO, .data = on};
+
+	return rtnl_ethtool(name, &ev);
+}
+
+int rtnl_link_bus(const char *name, char *bus, size_t size)
+{
+	struct ethtool_drvinfo di = {.cmd = ETHTOOL_GDRVINFO};
+	int err;
+
+	if (!bus || !size)
+		return -EINVAL;
+	bus[0] = '\0';
+	err = rtnl_ethtool(name, &di);
+	if (!err)
+		snprintf(bus, size, "%.*s", (int)sizeof(di.bus_info), di.bus_info);
 	return err;
 }
 

@@ -45,4 +45,13 @@ int rtnl_link_mac(const char *name, uint8_t mac[6]);
  * Returns 0 (kind is "" for a device without one), -ENODEV, or -errno. */
 int rtnl_link_kind(const char *name, char *kind, size_t size);
 
+/* Turns generic receive offload of interface name on or off (ethtool -K
+ * name gro on|off). Returns 0 or -errno. */
+int rtnl_link_set_gro(const char *name, bool on);
+
+/* Copies interface name's bus address (ethtool -i's bus-info: "0000:03:00.0"
+ * for a PCI NIC; empty for most virtual devices) into bus (size bytes,
+ * NUL-terminated). Returns 0 or -errno. */
+int rtnl_link_bus(const char *name, char *bus, size_t size);
+
 #endif

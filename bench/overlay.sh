@@ -7,8 +7,14 @@
 #   tenet   controller + two real agents (h1, h2), VMs vm1 -> vm2 through the
 #           eBPF datapath and the collect_md vxlan device (back end (a),
 #           figures overlay.*)
-#   tenet b two more agents (h3, h4) with --encap bpf, VMs vm3 -> vm4: encap
-#           and decap in BPF (back end (b), figures overlay.bpf.*)
+#   tenet b two more agents (h3, h4) with --encap bpf --decap tc, VMs vm3 ->
+#           vm4: encap and decap in BPF (back end (b), figures overlay.bpf.*)
+#   tenet b+xdp  two more (h5, h6) with --encap bpf --decap xdp, VMs vm5 ->
+#           vm6: (b) with the decapsulation in XDP before GRO (overlay.xdp.*).
+#           The XDP program stays on h5's and h6's underlays in both modes:
+#           XDP on a veth takes software GSO from its peer (u-h5, u-h6 cannot
+#           have tso on), so in veth mode the bridge segments towards them and
+#           their GRO (on: the agent turns it on) aggregates again
 #   kvxlan  baseline: hosts k1, k2 on the same underlay bridge, each with a
 #           Linux bridge + kernel vxlan device (id 4242, unicast remote)
 #   veth    baseline: two namespaces joined by one veth pair, no underlay
@@ -106,6 +112,15 @@ underlay() {
 		ip netns exec "$TOPO_P-ul" ethtool -K "u-$h" tso "$seg" >/dev/null 2>&1 ||
 			die "ethtool -K on the bridge's end of $h's underlay failed"
 	done
+	# XDP decap hosts: GRO stays on (the agent's), and their bridge ends
+	# have no TSO to turn on while XDP is on the peer (see the head)
+	for h in h5 h6; do
+		ip netns exec "$TOPO_P-$h" ethtool -K eth0 tx-udp_tnl-segmentation "$seg" \
+			tx-udp_tnl-csum-segmentation "$seg" >/dev/null 2>&1 ||
+			die "ethtool -K on $h's underlay failed"
+		[ "$seg" = on ] || ip netns exec "$TOPO_P-ul" ethtool -K "u-$h" tso off >/dev/null 2>&1 ||
+			die "ethtool -K on the bridge's end of $h's underlay failed"
+	done
 }
 
 # gso_attach NS IFNAME: a GSO counter at IFNAME's ingress in NS (killed by
@@ -144,8 +159,10 @@ emit() {
 kv_of() {
 	case $1 in
 	overlay.wire.bpf.*) echo "overlay.wire.kvxlan.${1#overlay.wire.bpf.}" ;;
+	overlay.wire.xdp.*) echo "overlay.wire.kvxlan.${1#overlay.wire.xdp.}" ;;
 	overlay.wire.*) echo "overlay.wire.kvxlan.${1#overlay.wire.}" ;;
 	overlay.bpf.*) echo "overlay.kvxlan.${1#overlay.bpf.}" ;;
+	overlay.xdp.*) echo "overlay.kvxlan.${1#overlay.xdp.}" ;;
 	overlay.*) echo "overlay.kvxlan.${1#overlay.}" ;;
 	esac
 }
@@ -182,6 +199,7 @@ gso_where() {
 	case $1 in
 	*.kvxlan.*) echo "ul u-k1 kv2" ;;
 	*.bpf.*) echo "ul u-h3 vm4" ;;
+	*.xdp.*) echo "ul u-h5 vm6" ;;
 	overlay.veth.*) ;;
 	*) echo "ul u-h1 vm2" ;;
 	esac
@@ -243,12 +261,15 @@ round() {
 	tcp "$pre.kvxlan.tcp_1stream" "" "$TOPO_P-kv1" 10.1.0.2 1
 	tcp "$pre.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm1" 10.0.0.2 1
 	tcp "$pre.bpf.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm3" 10.0.0.4 1
+	tcp "$pre.xdp.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm5" 10.0.0.6 1
 	tcp "$pre.kvxlan.tcp_4stream" "" "$TOPO_P-kv1" 10.1.0.2 4
 	tcp "$pre.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm1" 10.0.0.2 4
 	tcp "$pre.bpf.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm3" 10.0.0.4 4
+	tcp "$pre.xdp.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm5" 10.0.0.6 4
 	rtt "$pre.kvxlan.rtt" "" "$TOPO_P-kv1" 10.1.0.2
 	rtt "$pre.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm1" 10.0.0.2
 	rtt "$pre.bpf.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm3" 10.0.0.4
+	rtt "$pre.xdp.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm5" 10.0.0.6
 }
 
 topo_init "$BUILD"
@@ -258,29 +279,37 @@ scenario_hosts >/dev/null
 scenario_tenant blue >/dev/null
 scenario_vm vm1 blue h1 10.0.0.1 >/dev/null
 scenario_vm vm2 blue h2 10.0.0.2 >/dev/null
-TOPO_ENCAP_h3=bpf TOPO_ENCAP_h4=bpf
+TOPO_ENCAP_h3=bpf TOPO_ENCAP_h4=bpf TOPO_DECAP_h3=tc TOPO_DECAP_h4=tc
 topo_host h3 3
 topo_host h4 4
+TOPO_ENCAP_h5=bpf TOPO_ENCAP_h6=bpf TOPO_DECAP_h5=xdp TOPO_DECAP_h6=xdp
+topo_host h5 5
+topo_host h6 6
 scenario_vm vm3 blue h3 10.0.0.3 >/dev/null
-scenario_vm vm4 blue h4 10.0.0.4 --wait >/dev/null
+scenario_vm vm4 blue h4 10.0.0.4 >/dev/null
+scenario_vm vm5 blue h5 10.0.0.5 >/dev/null
+scenario_vm vm6 blue h6 10.0.0.6 --wait >/dev/null
 kvxlan_host k1 11 12 kv1 10.1.0.1
 kvxlan_host k2 12 11 kv2 10.1.0.2
 veth_pair
-for srv in vm2:10.0.0.2 vm4:10.0.0.4 kv2:10.1.0.2 pb:10.2.0.2; do
+for srv in vm2:10.0.0.2 vm4:10.0.0.4 vm6:10.0.0.6 kv2:10.1.0.2 pb:10.2.0.2; do
 	ip netns exec "$TOPO_P-${srv%%:*}" iperf3 -s -B "${srv#*:}" >/dev/null 2>&1 &
 	BENCH_PIDS+=($!)
 done
 wait_for 15 "vm1 reaches vm2 over tenet" vm_ping vm1 10.0.0.2 1 || die "tenet overlay down"
 wait_for 15 "vm3 reaches vm4 over tenet (b)" vm_ping vm3 10.0.0.4 1 || die "tenet (b) down"
+wait_for 15 "vm5 reaches vm6 over tenet (b)+XDP" vm_ping vm5 10.0.0.6 1 || die "tenet (b)+XDP down"
 wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "kvxlan down"
 wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
 wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
 	die "iperf3 server down"
 gso_attach ul u-h1
 gso_attach ul u-h3
+gso_attach ul u-h5
 gso_attach ul u-k1
 gso_attach vm2 eth0
 gso_attach vm4 eth0
+gso_attach vm6 eth0
 gso_attach kv2 eth0
 # monitor_on H: host H's agent says its drop monitor is on.
 monitor_on() {

@@ -11,6 +11,9 @@
  *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
  *   tn_underlay_ingress ->
  *
+ * (tn_underlay_ingress takes over what tn_xdp_decap, xdp.bpf.c, may already
+ * have decapsulated before GRO.)
+ *
  * (tn_tun_src: the inner source is a port on the sending host, within its
  * port security.)
  *
@@ -82,7 +85,11 @@ int tn_tunnel_ingress(struct __sk_buff *skb)
  * goes on to the kernel (TCX_NEXT), and so does VXLAN whose inner frame is
  * IPv6: decapsulated here it would keep the outer IPv4 skb->protocol, and a
  * GSO packet (a TCP stream's) is then segmented as IPv4 on the way to the
- * port and lost; the collect_md vxlan device (back end (a)) receives it.
+ * port and lost; the collect_md vxlan device (back end (a)) receives it. A
+ * frame the underlay's XDP program (xdp.bpf.c) already decapsulated and
+ * admitted before GRO (IPv6 too: its skb is built from the inner frame, so
+ * its protocol is right) carries its VNI and outer source as XDP metadata
+ * and is only chained on.
  */
 SEC("tcx/ingress")
 int tn_underlay_ingress(struct __sk_buff *skb)
@@ -93,9 +100,16 @@ int tn_underlay_ingress(struct __sk_buff *skb)
 	struct ethhdr inner;
 	struct udphdr *udp;
 	struct iphdr *ip;
+	struct tn_xdp_meta meta;
 	__u32 vni, reason, flags = 0;
 	__be32 remote;
 
+	if (tn_xdp_meta_get(skb, &meta)) {
+		tn_stat_inc(TN_STAT_RX_TUNNEL);
+		tn_ctx_set_tunnel(skb, meta.vni, meta.remote, meta.flags);
+		bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_SRC);
+		return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
+	}
 	if (skb->protocol != bpf_htons(ETH_P_IP))
 		return TCX_NEXT;
 	cfg = tn_config_get();

@@ -495,16 +495,20 @@ static void cc_route4_rec(struct cc_rec *r, const struct topo_router *rt, uint32
 }
 
 /* The interface of router ri (its index in t->rifs) whose IPv4 subnet holds
- * nh, or -1. */
+ * nh, or -1; of several (the store refuses overlapping interfaces), the
+ * first in t->rifs. */
 static int32_t cc_rif_for4(const struct compiler *c, int32_t ri, uint32_t nh)
 {
+	int32_t best = -1;
+
 	for (size_t k = c->rrif_off[ri]; k < c->rrif_off[ri + 1]; k++) {
 		const struct topo_subnet *sn = &c->t->subnets[c->rif_subnet[c->rrifs[k]]];
 
-		if (sn->ip_version == 4 && cc_in_prefix4(nh, cc_ip4(sn->addr), sn->prefix_len))
-			return (int32_t)c->rrifs[k];
+		if (sn->ip_version == 4 && cc_in_prefix4(nh, cc_ip4(sn->addr), sn->prefix_len) &&
+		    (best < 0 || c->rrifs[k] < (uint32_t)best))
+			best = (int32_t)c->rrifs[k];
 	}
-	return -1;
+	return best;
 }
 
 /*

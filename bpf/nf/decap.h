@@ -10,7 +10,9 @@
  * fragments and optioned packets the collect_md vxlan device (back end (a))
  * takes as the fallback. Ours and truncated, or without the VXLAN I flag:
  * TN_DROP_MALFORMED. Then the same admission as back end (a): the outer
- * source must be an enrolled host that may send in the VNI.
+ * source must be an enrolled host that may send in the VNI. The underlay's
+ * XDP program (xdp.bpf.c) makes the same checks before GRO and hands what it
+ * decapsulated on in XDP metadata (tn_xdp_meta_get).
  */
 #ifndef TN_NF_DECAP_H
 #define TN_NF_DECAP_H
@@ -18,6 +20,7 @@
 #include "ctx.h"
 #include "fwd.h"
 #include "vxlan.h"
+#include "tenet_xdp.h"
 
 #define TN_VXLAN_UDP_END (ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr)) /* 42 */
 
@@ -80,6 +83,27 @@ static __always_inline int tn_vxlan_pop(struct __sk_buff *skb, const struct ethh
 	if (bpf_skb_adjust_room(skb, -(__s32)TN_VXLAN_ROOM, BPF_ADJ_ROOM_MAC, TN_VXLAN_DECAP_FLAGS))
 		return -1;
 	return bpf_skb_store_bytes(skb, 0, inner, sizeof(*inner), 0) ? -1 : 0;
+}
+
+/*
+ * True, with *out filled, when tn_xdp_decap (xdp.bpf.c) decapsulated and
+ * admitted the frame before GRO: its metadata (skb->data_meta, loaded
+ * straight from the context as tn_data does) carry TN_XDP_META_MAGIC. Only
+ * an XDP program can write metadata, and only ours runs on the underlay.
+ */
+static __always_inline bool tn_xdp_meta_get(const struct __sk_buff *skb, struct tn_xdp_meta *out)
+{
+	const struct tn_xdp_meta *m;
+	void *meta, *data = tn_data(skb);
+
+	asm volatile("%0 = *(u32 *)(%1 + %2)"
+		     : "=r"(meta)
+		     : "r"(skb), "i"(offsetof(struct __sk_buff, data_meta)));
+	m = meta;
+	if ((void *)(m + 1) > data || m->magic != TN_XDP_META_MAGIC)
+		return false;
+	__builtin_memcpy(out, m, sizeof(*out));
+	return true;
 }
 
 #endif /* TN_NF_DECAP_H */

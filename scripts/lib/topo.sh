@@ -114,11 +114,15 @@ topo_host() {
 
 # topo_agent_start NAME: (re)starts the agent of host NAME. Its --controller
 # list is $TOPO_AGENT_CONTROLLERS when set, else $TOPO_SB; its back end is
-# $TOPO_ENCAP_<NAME> when set (kernel or bpf: --encap), else the default.
+# $TOPO_ENCAP_<NAME> when set (kernel or bpf: --encap), else the default,
+# and where it decapsulates $TOPO_DECAP_<NAME> when set (auto, tc or xdp:
+# --decap).
 topo_agent_start() {
-	local name=$1 ns=$TOPO_P-$1 encap extra=()
+	local name=$1 ns=$TOPO_P-$1 encap decap extra=()
 	encap=$(eval "echo \${TOPO_ENCAP_${name//[^A-Za-z0-9]/_}:-}")
 	[ -n "$encap" ] && extra=(--encap "$encap")
+	decap=$(eval "echo \${TOPO_DECAP_${name//[^A-Za-z0-9]/_}:-}")
+	[ -n "$decap" ] && extra+=(--decap "$decap")
 	nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host "$name" \
 		--controller "${TOPO_AGENT_CONTROLLERS:-$TOPO_SB}" \
 		--controller-key "$TOPO_DIR/ctl/server.pub" --key "$TOPO_DIR/$name.key" \

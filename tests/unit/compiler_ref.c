@@ -32,6 +32,7 @@ struct cc {
 	const struct topo_network **nets; /* t->networks by id */
 	const struct topo_host **hosts;	  /* t->hosts by name */
 	int *flood_slot;		  /* per network index: slot in floods + 1, 0 = not here */
+	bool *routed;			  /* per network index: routed with a network here */
 	struct cc_flood *floods;	  /* one per network with a port on self */
 	size_t n_floods;		  /* used entries of floods */
 	struct wire_row *rows;		  /* output being built */
@@ -200,10 +201,11 @@ static int cc_find_local_nets(struct cc *c)
 }
 
 /* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
- * naming p and (unless h is self) h's underlay address; ND rows likewise,
- * one per fixed IPv6. */
+ * naming p and (unless h is self) h's underlay address; with nd, ND rows
+ * likewise, one per fixed IPv6 (not for routed networks: IPv6 is not
+ * routed yet). */
 static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
-			 const struct topo_host *h)
+			 const struct topo_host *h, bool nd)
 {
 	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
 	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
@@ -213,7 +215,7 @@ static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
 	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = av.remote_ip4};
 
 	memcpy(nv.mac, p->mac, 6);
-	for (size_t i = 0; i < p->n_ip6 && i < TOPO_IP6_MAX; i++) {
+	for (size_t i = 0; nd && i < p->n_ip6 && i < TOPO_IP6_MAX; i++) {
 		memcpy(nk.ip6, p->ip6[i], 16);
 		if (cc_add(c, TN_MAP_ND, &nk, &nv))
 			return -ENOMEM;
@@ -247,7 +249,7 @@ static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_ne
 		if (!rc)
 			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
-	return rc ? rc : cc_port_addrs(c, p, n->vni, h);
+	return rc ? rc : cc_port_addrs(c, p, n->vni, h, true);
 }
 
 /* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE
@@ -278,11 +280,232 @@ static int cc_flood_pages(struct cc *c, struct cc_flood *f)
 	return 0;
 }
 
-/* Port, FLOOD and PEER rows. */
+/* ---- routing, written the slow and obvious way ---- */
+
+static const struct topo_router *ref_router(const struct topology *t, const char *id)
+{
+	for (size_t i = 0; i < t->n_routers; i++)
+		if (strncmp(t->routers[i].id, id, TOPO_ID_MAX) == 0)
+			return &t->routers[i];
+	return NULL;
+}
+
+static const struct topo_subnet *ref_subnet(const struct topology *t, const char *id)
+{
+	for (size_t i = 0; i < t->n_subnets; i++)
+		if (strncmp(t->subnets[i].id, id, TOPO_ID_MAX) == 0)
+			return &t->subnets[i];
+	return NULL;
+}
+
+/* The network of interface f if its network, router and subnet exist. */
+static const struct topo_network *ref_rif_net(const struct cc *c, const struct topo_rif *f)
+{
+	if (!ref_router(c->t, f->router_id) || !ref_subnet(c->t, f->subnet_id))
+		return NULL;
+	return cc_net(c, f->network_id);
+}
+
+/* True if router id has a valid interface on a network of self's ports. */
+static bool ref_router_here(const struct cc *c, const char *id)
+{
+	for (size_t i = 0; i < c->t->n_rifs; i++) {
+		const struct topo_rif *f = &c->t->rifs[i];
+		const struct topo_network *n = ref_rif_net(c, f);
+
+		if (n && strncmp(f->router_id, id, TOPO_ID_MAX) == 0 &&
+		    c->flood_slot[n - c->t->networks])
+			return true;
+	}
+	return false;
+}
+
+static uint32_t ref_ip4(const uint8_t a[16])
+{
+	uint32_t v;
+
+	memcpy(&v, a, 4);
+	return v;
+}
+
+static uint32_t ref_mask(uint8_t plen)
+{
+	return plen ? htonl(plen >= 32 ? ~0u : ~0u << (32 - plen)) : 0;
+}
+
+/* Marks the networks routed with self's (not self's own). */
+static void ref_mark_routed(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_rifs; i++) {
+		const struct topo_network *n = ref_rif_net(c, &t->rifs[i]);
+
+		if (n && !c->flood_slot[n - t->networks] &&
+		    ref_router_here(c, t->rifs[i].router_id))
+			c->routed[n - t->networks] = true;
+	}
+}
+
+/* FDB and ARP rows of every router interface on a network self sees. */
+static int ref_rif_rows(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_rifs; i++) {
+		const struct topo_rif *f = &t->rifs[i];
+		const struct topo_network *n = ref_rif_net(c, f);
+		struct tn_fdb_key fk = {0};
+		struct tn_fdb fv = {.flags = TN_FDB_F_ROUTER};
+		struct tn_arp_key ak = {0};
+		struct tn_arp av = {.flags = TN_ARP_F_ROUTER};
+
+		if (!n || (!c->flood_slot[n - t->networks] && !c->routed[n - t->networks]))
+			continue;
+		fk.vni = ak.vni = n->vni;
+		memcpy(fk.mac, f->mac, 6);
+		fv.router_key = ref_router(t, f->router_id)->router_key;
+		if (f->ip_version == 4)
+			fv.ip4 = ak.ip4 = ref_ip4(f->addr);
+		memcpy(av.mac, f->mac, 6);
+		if (cc_add(c, TN_MAP_FDB, &fk, &fv))
+			return -ENOMEM;
+		if (f->ip_version == 4 && cc_add(c, TN_MAP_ARP, &ak, &av))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* TUN_ALLOW in each network of self's ports for the hosts of the ports of
+ * every network sharing a router with it. */
+static int ref_routed_allow(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_rifs; i++) {
+		const struct topo_network *n = ref_rif_net(c, &t->rifs[i]);
+
+		if (!n || !c->flood_slot[n - t->networks])
+			continue;
+		for (size_t j = 0; j < t->n_rifs; j++) {
+			const struct topo_network *m = ref_rif_net(c, &t->rifs[j]);
+
+			if (!m || m == n ||
+			    strncmp(t->rifs[i].router_id, t->rifs[j].router_id, TOPO_ID_MAX))
+				continue;
+			for (size_t k = 0; k < t->n_ports; k++) {
+				const struct topo_host *h = cc_host(c, t->ports[k].host);
+				struct tn_tun_allow_key tk = {.vni = n->vni};
+				struct tn_tun_allow tv = {0};
+
+				if (!h || h == c->self || !h->ip4 ||
+				    cc_net(c, t->ports[k].network_id) != m)
+					continue;
+				tk.remote_ip4 = h->ip4;
+				if (cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The ROUTE4 row of router r for dest/plen through interface f. */
+static int ref_route(struct cc *c, const struct topo_router *r, uint32_t dest, uint8_t plen,
+		     const struct topo_rif *f, uint32_t nh)
+{
+	struct tn_route4_key k = {.prefixlen = 32u + plen, .router_key = htonl(r->router_key)};
+	struct tn_route4 v = {.vni = cc_net(c, f->network_id)->vni,
+			      .nh_ip4 = nh,
+			      .src_ip4 = ref_ip4(f->addr),
+			      .flags = nh ? 0 : TN_ROUTE_F_CONNECTED};
+
+	k.ip4 = dest & ref_mask(plen);
+	memcpy(v.mac, f->mac, 6);
+	return cc_add(c, TN_MAP_ROUTE4, &k, &v);
+}
+
+/* True if interface f (valid, v4) of a router has a subnet holding nh. */
+static bool ref_rif_holds(const struct cc *c, const struct topo_rif *f, uint32_t nh)
+{
+	const struct topo_subnet *sn = ref_subnet(c->t, f->subnet_id);
+
+	return sn->ip_version == 4 && ((nh ^ ref_ip4(sn->addr)) & ref_mask(sn->prefix_len)) == 0;
+}
+
+/* The routes of every router here: connected, then static (a static route
+ * to a connected prefix is left out). */
+static int ref_routes(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t ri = 0; ri < t->n_routers; ri++) {
+		const struct topo_router *r = &t->routers[ri];
+
+		if (ref_router(t, r->id) != r || !ref_router_here(c, r->id))
+			continue;
+		for (size_t i = 0; i < t->n_rifs; i++) {
+			const struct topo_rif *f = &t->rifs[i];
+			const struct topo_subnet *sn;
+
+			if (!ref_rif_net(c, f) || strncmp(f->router_id, r->id, TOPO_ID_MAX))
+				continue;
+			sn = ref_subnet(t, f->subnet_id);
+			if (f->ip_version == 4 && sn->ip_version == 4 &&
+			    ref_route(c, r, ref_ip4(sn->addr), sn->prefix_len, f, 0))
+				return -ENOMEM;
+		}
+		for (size_t k = 0; k < r->n_routes; k++) {
+			const struct topo_route *ro = &r->routes[k];
+			uint32_t nh = ref_ip4(ro->nexthop), dest = ref_ip4(ro->dest);
+			const struct topo_rif *via = NULL;
+			bool connected = false;
+
+			if (ro->ip_version != 4 || !nh)
+				continue;
+			for (size_t i = 0; i < t->n_rifs; i++) {
+				const struct topo_rif *f = &t->rifs[i];
+				const struct topo_subnet *sn;
+
+				if (!ref_rif_net(c, f) || strncmp(f->router_id, r->id, TOPO_ID_MAX))
+					continue;
+				sn = ref_subnet(t, f->subnet_id);
+				if (!via && ref_rif_holds(c, f, nh))
+					via = f;
+				if (f->ip_version == 4 && sn->ip_version == 4 &&
+				    sn->prefix_len == ro->prefix_len &&
+				    ((ref_ip4(sn->addr) ^ dest) & ref_mask(sn->prefix_len)) == 0)
+					connected = true;
+			}
+			if (via && !connected && ref_route(c, r, dest, ro->prefix_len, via, nh))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Port, FLOOD, PEER and routing rows. */
 static int cc_rows(struct cc *c)
 {
 	const struct topology *t = c->t;
 
+	ref_mark_routed(c);
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		const struct topo_network *n = cc_net(c, p->network_id);
+		const struct topo_host *h = cc_host(c, p->host);
+
+		if (!n || !h || h == c->self || !h->ip4 || !c->routed[n - t->networks])
+			continue;
+		/* a routed network: its ports' FDB and ARP rows only */
+		if (cc_remote_port(c, p, n->vni, h))
+			return -ENOMEM;
+		c->n_rows--; /* not the TUN_ALLOW cc_remote_port adds last */
+		if (cc_port_addrs(c, p, n->vni, h, false))
+			return -ENOMEM;
+	}
+	if (ref_rif_rows(c) || ref_routed_allow(c) || ref_routes(c))
+		return -ENOMEM;
 	for (size_t i = 0; i < t->n_ports; i++) {
 		const struct topo_port *p = &t->ports[i];
 		const struct topo_network *n = cc_net(c, p->network_id);
@@ -344,8 +567,9 @@ static int cc_init(struct cc *c)
 	c->nets = calloc(t->n_networks + 1, sizeof(*c->nets));
 	c->hosts = calloc(t->n_hosts + 1, sizeof(*c->hosts));
 	c->flood_slot = calloc(t->n_networks + 1, sizeof(*c->flood_slot));
+	c->routed = calloc(t->n_networks + 1, sizeof(*c->routed));
 	c->floods = calloc(t->n_networks + 1, sizeof(*c->floods));
-	if (!c->nets || !c->hosts || !c->flood_slot || !c->floods)
+	if (!c->nets || !c->hosts || !c->flood_slot || !c->routed || !c->floods)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n_networks; i++)
 		c->nets[i] = &t->networks[i];
@@ -361,6 +585,7 @@ static void cc_fini(struct cc *c)
 	free(c->nets);
 	free(c->hosts);
 	free(c->flood_slot);
+	free(c->routed);
 	for (size_t i = 0; c->floods && i < c->n_floods; i++) {
 		free(c->floods[i].remote);
 		free(c->floods[i].local);

@@ -598,6 +598,86 @@ static void test_diff_edges(void **state)
 	free(a.r);
 }
 
+/* 10.J.0.K, network order. */
+static void random_ip(uint8_t a[16], unsigned j, unsigned k)
+{
+	uint32_t v = htonl(0x0a000000u | (j & 0xff) << 16 | (k & 0xff));
+
+	memset(a, 0, 16);
+	memcpy(a, &v, 4);
+}
+
+/* Subnets 10.J.0.0/16 (J < the network count, gateway 10.J.0.1; one v6),
+ * routers with distinct keys and static routes whose next hops may or may
+ * not be on their subnets (some to a connected prefix), and interfaces on
+ * random networks and subnets, some naming a router, subnet or network
+ * that does not exist, some at a port's address. */
+static void random_routers(struct topology *t, unsigned *seed)
+{
+	size_t nn = t->n_networks, ns = nn + 1, nr = rand_r(seed) % 4, nf = rand_r(seed) % 9;
+
+	t->subnets = calloc(ns, sizeof(*t->subnets));
+	t->routers = calloc(nr + 1, sizeof(*t->routers));
+	t->rifs = calloc(nf + 1, sizeof(*t->rifs));
+	assert_non_null(t->subnets);
+	assert_non_null(t->routers);
+	assert_non_null(t->rifs);
+	t->n_subnets = ns;
+	t->n_routers = nr;
+	t->n_rifs = nf;
+	for (size_t i = 0; i < ns; i++) {
+		struct topo_subnet *sn = &t->subnets[i];
+
+		snprintf(sn->id, TOPO_ID_MAX, "sub-%zu", i);
+		snprintf(sn->network_id, TOPO_ID_MAX, "net-%zu", i % nn);
+		sn->ip_version = i == nn ? 6 : 4;
+		sn->prefix_len = i == nn ? 64 : 16;
+		random_ip(sn->addr, (unsigned)i, 0);
+		if (i == nn)
+			sn->addr[0] = 0xfd;
+		random_ip(sn->gateway, (unsigned)i, 1);
+		sn->has_gateway = true;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct topo_router *r = &t->routers[i];
+
+		snprintf(r->id, TOPO_ID_MAX, "rtr-%zu", i);
+		r->router_key = 50 + (uint32_t)i * 3;
+		r->n_routes = (uint16_t)(rand_r(seed) % 4);
+		for (size_t k = 0; k < r->n_routes; k++) {
+			struct topo_route *ro = &r->routes[k];
+			unsigned j = rand_r(seed) % (unsigned)(nn + 1);
+
+			ro->ip_version = rand_r(seed) % 6 ? 4 : 6;
+			if (rand_r(seed) % 3) {
+				ro->prefix_len = 24;
+				random_ip(ro->dest, 168, (unsigned)k);
+				ro->dest[0] = 192, ro->dest[1] = 168, ro->dest[2] = (uint8_t)k;
+			} else {
+				ro->prefix_len = 16;
+				random_ip(ro->dest, j, 0);
+			}
+			random_ip(ro->nexthop, rand_r(seed) % (unsigned)(nn + 1),
+				  5 + rand_r(seed) % 3);
+		}
+	}
+	for (size_t i = 0; i < nf; i++) {
+		struct topo_rif *f = &t->rifs[i];
+		unsigned sub = rand_r(seed) % (unsigned)(ns + 1); /* ns: no such subnet */
+
+		snprintf(f->id, TOPO_ID_MAX, "rif-%zu", i);
+		snprintf(f->router_id, TOPO_ID_MAX, "rtr-%u", rand_r(seed) % (unsigned)(nr + 1));
+		snprintf(f->subnet_id, TOPO_ID_MAX, "sub-%u", sub);
+		snprintf(f->network_id, TOPO_ID_MAX, "net-%u", rand_r(seed) % (unsigned)(nn + 1));
+		memcpy(f->mac, (uint8_t[]){0xfa, 0x16, 0x3e, 0, 0, (uint8_t)i}, 6);
+		f->ip_version = sub == nn ? 6 : 4;
+		if (rand_r(seed) % 4)
+			random_ip(f->addr, sub, 1);
+		else
+			random_ip(f->addr, 0, rand_r(seed) % 60); /* a port's address, maybe */
+	}
+}
+
 /* A random topology of seed's shape: few MACs, addresses and port keys so
  * rows collide; hosts without an underlay address or sharing one; ports
  * unbound, bound to hosts not enrolled or on networks that do not exist;
@@ -650,12 +730,15 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 				 rand_r(&seed) % (unsigned)(nh + 1)); /* host-0: not enrolled */
 		snprintf(p->ifname, TOPO_IFNAME_MAX, "vif%u", (unsigned)(i % 1000));
 	}
+	random_routers(t, &seed);
 }
 
 /* One compiler serves every host of a random topology, and each host's
  * rows are byte for byte those of the per-host reference compile. */
 static void test_matches_reference(void **state)
 {
+	size_t n_route4 = 0, n_router_fdb = 0;
+
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
 		struct compiler *c;
@@ -674,9 +757,19 @@ static void test_matches_reference(void **state)
 			if (na != nb)
 				fail_msg("seed=%u host=%s rows %zu != reference %zu", seed, name,
 					 nb, na);
-			if (na && memcmp(a, b, na * sizeof(*a)) != 0)
-				fail_msg("seed=%u host=%s rows differ from the reference", seed,
-					 name);
+			for (size_t k = 0; k < na; k++)
+				if (memcmp(&a[k], &b[k], sizeof(*a)) != 0)
+					fail_msg("seed=%u host=%s row %zu (map %u / reference map "
+						 "%u) differs from the reference",
+						 seed, name, k, b[k].map, a[k].map);
+			for (size_t k = 0; k < na; k++) {
+				struct tn_fdb fv;
+
+				memcpy(&fv, a[k].val, sizeof(fv));
+				n_route4 += a[k].map == TN_MAP_ROUTE4;
+				n_router_fdb +=
+				    a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_ROUTER);
+			}
 			free(a);
 			free(b);
 		}
@@ -684,6 +777,9 @@ static void test_matches_reference(void **state)
 		assert_null(c);
 		topology_release(&t);
 	}
+	/* the topologies route: both compilers agreed on many routes */
+	assert_true(n_route4 > 200);
+	assert_true(n_router_fdb > 200);
 	compiler_destroy(NULL);
 	assert_null(compiler_new(NULL));
 }

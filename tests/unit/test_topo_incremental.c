@@ -23,14 +23,19 @@
 
 #define T_TEN  "00000000-0000-4000-8000-000000000001"
 #define N_HOST 6  /* h0..h5 */
-#define N_PORT 12 /* ports 0..11, on network port % 2 */
-#define N_NET  2
+#define N_PORT 12 /* ports 0..11, on network port % N_NET */
+#define N_NET  3  /* networks 0 and 1 may be routed with each other (R_ID), 2 is not */
+#define R_ID   "00000000-0000-4000-8000-0000000000c0"
 #define T_KEY  "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 
 static const char *nets[N_NET] = {"00000000-0000-4000-8000-0000000000a0",
-				  "00000000-0000-4000-8000-0000000000a1"};
+				  "00000000-0000-4000-8000-0000000000a1",
+				  "00000000-0000-4000-8000-0000000000a2"};
 static const char *subs[N_NET] = {"00000000-0000-4000-8000-0000000000b0",
-				  "00000000-0000-4000-8000-0000000000b1"};
+				  "00000000-0000-4000-8000-0000000000b1",
+				  "00000000-0000-4000-8000-0000000000b2"};
+static const char *rifs[2] = {"00000000-0000-4000-8000-0000000000d0",
+			      "00000000-0000-4000-8000-0000000000d1"};
 
 /* The store under test, in a temporary directory (removed by teardown). */
 static char dir[64];
@@ -64,11 +69,22 @@ static void port_id(char *out, int i)
 	sprintf(out, "00000000-0000-4000-8000-0000000001%02d", i);
 }
 
+/* Router R_ID's interface k (0, 1) on subnet k: created or deleted. */
+static bool rif_write(int k, bool create)
+{
+	char body[160];
+
+	if (!create)
+		return run(STORE_OP_DELETE, MODEL_ROUTER_INTERFACE, rifs[k], "");
+	snprintf(body, sizeof(body), "{\"router_id\":\"" R_ID "\",\"subnet_id\":\"%s\"}", subs[k]);
+	return run(STORE_OP_CREATE, MODEL_ROUTER_INTERFACE, rifs[k], body);
+}
+
 /* One random write: port create (bound or not)/rebind/unbind/delete, host
- * create/readdress/delete. */
+ * create/readdress/delete, a router interface added or removed. */
 static bool random_write(void)
 {
-	int r = rand() % 10, p = rand() % N_PORT, h = rand() % N_HOST;
+	int r = rand() % 11, p = rand() % N_PORT, h = rand() % N_HOST;
 	char id[40], body[512], name[8], key[41];
 
 	port_id(id, p);
@@ -81,7 +97,7 @@ static bool random_write(void)
 			 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
 			 "\"ip_address\":\"10.0.%d.%d\"}],\"binding\":{\"host\":\"%s\","
 			 "\"interface\":\"v%d\"}}",
-			 nets[p % 2], subs[p % 2], p % 2, 10 + p, name, p);
+			 nets[p % N_NET], subs[p % N_NET], p % N_NET, 10 + p, name, p);
 		return run(STORE_OP_CREATE, MODEL_PORT, id, body);
 	case 2:
 	case 3:
@@ -94,7 +110,7 @@ static bool random_write(void)
 		snprintf(body, sizeof(body),
 			 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
 			 "\"ip_address\":\"10.0.%d.%d\"}]}",
-			 nets[p % 2], subs[p % 2], p % 2, 10 + p);
+			 nets[p % N_NET], subs[p % N_NET], p % N_NET, 10 + p);
 		return run(STORE_OP_CREATE, MODEL_PORT, id, body); /* unbound */
 	case 5:
 		return run(STORE_OP_DELETE, MODEL_PORT, id, "");
@@ -107,6 +123,8 @@ static bool random_write(void)
 	case 8:
 		snprintf(body, sizeof(body), "{\"underlay_ip\":\"198.18.1.%d\"}", 1 + rand() % 50);
 		return run(STORE_OP_UPDATE, MODEL_HOST, name, body);
+	case 10:
+		return rif_write(rand() % 2, rand() % 2);
 	default:
 		return run(STORE_OP_DELETE, MODEL_HOST, name, "");
 	}
@@ -125,6 +143,9 @@ static void base(void)
 			 cidr);
 		assert_true(run(STORE_OP_CREATE, MODEL_SUBNET, subs[i], body));
 	}
+	assert_true(run(STORE_OP_CREATE, MODEL_ROUTER, R_ID, "{\"tenant_id\":\"" T_TEN "\"}"));
+	assert_true(rif_write(0, true));
+	assert_true(rif_write(1, true));
 }
 
 static void assert_topology_equal(const struct topology *a, const struct topology *b)
@@ -138,6 +159,15 @@ static void assert_topology_equal(const struct topology *a, const struct topolog
 		assert_memory_equal(a->ports, b->ports, a->n_ports * sizeof(*a->ports));
 	if (a->n_hosts)
 		assert_memory_equal(a->hosts, b->hosts, a->n_hosts * sizeof(*a->hosts));
+	assert_int_equal(a->n_subnets, b->n_subnets);
+	assert_int_equal(a->n_routers, b->n_routers);
+	assert_int_equal(a->n_rifs, b->n_rifs);
+	if (a->n_subnets)
+		assert_memory_equal(a->subnets, b->subnets, a->n_subnets * sizeof(*a->subnets));
+	if (a->n_routers)
+		assert_memory_equal(a->routers, b->routers, a->n_routers * sizeof(*a->routers));
+	if (a->n_rifs)
+		assert_memory_equal(a->rifs, b->rifs, a->n_rifs * sizeof(*a->rifs));
 }
 
 /* Each host's rows as kept incrementally. */
