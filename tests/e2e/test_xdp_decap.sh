@@ -17,9 +17,8 @@ t_topo_init "${1:-}"
 t_need bpftool curl jq python3
 
 XFER=$((8 * 1024 * 1024)) # bytes each way
-WRITE=$((TOPO_VM_MTU - 40)) # one TCP segment's payload per write
 BULK=65536 # bytes per write of the bulk transfers
-XFER_PY=$T_TOP/tests/lib/xfer.py
+. "$(dirname "$0")/../lib/xfer.sh"
 
 # metric HOST NAME LABELS: the value of HOST's agent's sample NAME{LABELS}.
 metric() {
@@ -53,28 +52,15 @@ mode_is() {
 	[ "$(metric "$1" tenet_agent_decap_mode "mode=\"$2\"")" = 1 ]
 }
 
-listening() {
-	vm_exec "$1" ss -Hltn 'sport = :5301' | grep -q LISTEN
-}
-
-arrived() {
-	[ "$(cat "$TOPO_DIR/sink-$1.out" 2>/dev/null)" = "$2" ]
-}
-
-# transfer FROM TO ADDR RXHOST [WRITE]: FROM sends XFER bytes to TO's sink
-# at ADDR in writes of WRITE bytes (default: one segment); all must arrive.
-# Sets DECAPS and SKBS to what RXHOST's XDP program decapsulated and its tc
+# xdp_transfer FROM TO ADDR RXHOST [WRITE]: transfer (xfer.sh), and sets
+# DECAPS and SKBS to what RXHOST's XDP program decapsulated and its tc
 # program saw meanwhile.
-transfer() {
-	local from=$1 to=$2 addr=$3 rx=$4 write=${5:-$WRITE} sent d0 s0
+xdp_transfer() {
+	local rx=$4 d0 s0
 	d0=$(decaps "$rx") s0=$(rx_tunnel "$rx")
-	rm -f "$TOPO_DIR/sink-$to.out"
-	sent=$(vm_exec "$from" python3 "$XFER_PY" source "$addr" 5301 "$XFER" "$write") ||
-		die "$from -> $to: the transfer failed"
-	wait_for 30 "$to received $sent bytes" arrived "$to" "$sent" ||
-		die "$from -> $to: $(cat "$TOPO_DIR/sink-$to.out" 2>/dev/null || echo 0) of $sent bytes arrived"
+	transfer "$1" "$2" "$3" "${5:-$XFER_WRITE}"
 	DECAPS=$(($(decaps "$rx") - d0)) SKBS=$(($(rx_tunnel "$rx") - s0))
-	say "  TCP $from -> $to: $sent bytes in writes of $write complete; $rx: $DECAPS packets decapsulated in XDP, $SKBS skbs at tc"
+	say "  $rx: $DECAPS packets decapsulated in XDP, $SKBS skbs at tc"
 }
 
 # xdp_did RXHOST [merged]: the last transfer's segments were decapsulated
@@ -95,21 +81,17 @@ for h in h1 h2; do
 		die "$h: the agent did not log its decap mode"
 done
 say "* tn_xdp_decap attached in driver mode on both underlays (decap mode xdp)"
-for vm in blue1:10.0.0.1 blue2:10.0.0.2; do
-	vm_exec "${vm%%:*}" python3 "$XFER_PY" sink "${vm#*:}" 5301 "$TOPO_DIR/sink-${vm%%:*}.out" \
-		>>"$TOPO_DIR/sink.log" 2>&1 &
-	TOPO_PIDS+=($!)
-	wait_for 10 "byte sink in ${vm%%:*}" listening "${vm%%:*}" || die "no byte sink in ${vm%%:*}"
-done
+xfer_sink blue1 10.0.0.1
+xfer_sink blue2 10.0.0.2
 
 scenario_check
-transfer blue1 blue2 10.0.0.2 h2
+xdp_transfer blue1 blue2 10.0.0.2 h2
 xdp_did h2
-transfer blue2 blue1 10.0.0.1 h1
+xdp_transfer blue2 blue1 10.0.0.1 h1
 xdp_did h1
-transfer blue1 blue2 10.0.0.2 h2 "$BULK"
+xdp_transfer blue1 blue2 10.0.0.2 h2 "$BULK"
 xdp_did h2 merged
-transfer blue2 blue1 10.0.0.1 h1 "$BULK"
+xdp_transfer blue2 blue1 10.0.0.1 h1 "$BULK"
 xdp_did h1 merged
 
 say "* h2's agent restarted, same options: the pinned XDP link is updated in place"
@@ -120,7 +102,7 @@ topo_agent_kill h2
 topo_agent_start h2
 wait_for 10 "h2 reports decap mode xdp" mode_is h2 xdp || die "h2: not on xdp after restart"
 [ "$(xdp_link h2)" = "$link" ] || die "h2: XDP link $link replaced by '$(xdp_link h2)'"
-transfer blue1 blue2 10.0.0.2 h2 "$BULK"
+xdp_transfer blue1 blue2 10.0.0.2 h2 "$BULK"
 xdp_did h2 merged
 
 say "* h2's agent restarted with --decap auto: on a veth that is tc, the XDP program goes"
@@ -131,7 +113,7 @@ wait_for 10 "h2 reports decap mode tc" mode_is h2 tc || die "h2: not on tc after
 grep -q 'decap mode=tc dev=eth0 .* why=virtual asked=auto' "$TOPO_DIR/agent-h2.log" ||
 	die "h2: auto did not pick tc on a veth"
 [ -z "$(xdp_id h2)" ] && [ -z "$(xdp_link h2)" ] || die "h2: XDP still on the underlay with --decap auto"
-transfer blue1 blue2 10.0.0.2 h2
+xdp_transfer blue1 blue2 10.0.0.2 h2
 [ "$DECAPS" = 0 ] || die "h2: $DECAPS XDP decapsulations after --decap auto chose tc"
 scenario_check
 
