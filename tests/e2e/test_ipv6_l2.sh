@@ -3,7 +3,8 @@
 # with a v4 and a v6 subnet; v1 on h1 and v2 on h2 (both with port security)
 # run IPv6 with duplicate address detection on, ping each other over IPv6
 # (their neighbor solicitations answered in BPF on their own host: h1's
-# counter moves) and carry a TCP transfer over IPv6. An attacker v3 on h1:
+# counter moves) and carry a TCP transfer over IPv6 each way (tests/lib/
+# xfer.sh). An attacker v3 on h1:
 #  - adding v2's address: its DAD probe is answered on v2's behalf, so the
 #    kernel marks the address dadfailed;
 #  - forcing v2's address (nodad) and sending from it: dropped at its port
@@ -16,6 +17,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 t_topo_init "${1:-}"
 t_need bpftool
+. "$(dirname "$0")/../lib/xfer.sh"
 
 IP6_V1=fd00:10::11
 IP6_V2=fd00:10::12
@@ -143,37 +145,11 @@ say "  h1 answered ND locally (tn_stats arp_reply $nd_before -> $(host_stat h1 "
 lladdr=$(vm_exec v1 ip -6 -j neigh show "$IP6_V2" dev eth0 | jq -r '.[0].lladdr')
 [ "$lladdr" = "$MAC_v2" ] || die "v1 resolved $IP6_V2 to $lladdr, not v2's $MAC_v2"
 
-say "* TCP over IPv6, v1 -> v2 (4 MB):"
-rx=$TOPO_DIR/v2.rx
-ip netns exec "$TOPO_P-v2" python3 -u -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", 5001))
-s.listen(1)
-open(sys.argv[1] + ".ready", "w").close()
-c, _ = s.accept()
-n = 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    n += len(b)
-open(sys.argv[1], "w").write("%d\n" % n)
-' "$rx" >"$TOPO_DIR/listener.log" 2>&1 &
-TOPO_PIDS+=($!)
-wait_for 10 "listener in v2" test -e "$rx.ready" || die "no TCP listener in v2"
-vm_exec v1 timeout 30 python3 -c '
-import socket, sys
-c = socket.create_connection((sys.argv[1], 5001), timeout=10)
-buf = b"x" * 65536
-for _ in range(64):
-    c.sendall(buf)
-c.close()
-' "$IP6_V2" || die "TCP transfer over IPv6 failed"
-wait_for 10 "v2 received the transfer" test -s "$rx" || die "v2 never finished the transfer"
-[ "$(cat "$rx")" = 4194304 ] || die "v2 received $(cat "$rx") bytes, not 4194304"
-say "  4194304 bytes received"
+say "* TCP over IPv6, each way, writes of one segment's payload:"
+xfer_sink v2 "$IP6_V2"
+xfer_sink v1 "$IP6_V1"
+transfer v1 v2 "$IP6_V2" $((TOPO_VM_MTU - 60))
+transfer v2 v1 "$IP6_V1" $((TOPO_VM_MTU - 60))
 
 say "* v3 takes v2's address: its DAD probe is answered for v2"
 vm_exec v3 ip addr add "$IP6_V2/64" dev eth0 || die "cannot add the address in v3"
