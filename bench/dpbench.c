@@ -57,6 +57,7 @@ struct dpb {
 	__u8 ip_ca[DPB_PKT_LEN];     /* C -> A, from the tunnel */
 	__u8 arp_req[42];	     /* A asks for B's address */
 	__u8 dhcp_req[DPB_DHCP_LEN]; /* A's DHCP client: REQUEST for its address */
+	__u8 ip6_ab[DPB_PKT_LEN];    /* A -> B over IPv6 (fixed address), local */
 	__u32 repeat;		     /* test_run repetitions per run */
 };
 
@@ -242,6 +243,42 @@ static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 	memcpy(p + 38, &tpa, 4);
 }
 
+/* A's and B's fixed IPv6 (fd00::a, fd00::b) and their tn_nd rows. */
+static const __u8 dpb_ip6_a[16] = {0xfd, [15] = 0x0a};
+static const __u8 dpb_ip6_b[16] = {0xfd, [15] = 0x0b};
+
+static int dpb_nd_add(struct dpb *d, const __u8 *ip6, const __u8 *mac, __u32 port_id)
+{
+	struct tn_nd_key k = {.vni = DPB_VNI};
+	struct tn_nd v = {.port_id = port_id};
+
+	memcpy(k.ip6, ip6, 16);
+	memcpy(v.mac, mac, 6);
+	return dpb_put(d->tn->maps.tn_nd, &k, &v);
+}
+
+/* Ethernet + IPv6 + UDP, DPB_PKT_LEN bytes. */
+static void dpb_build_ip6(__u8 *p, const __u8 *dst, const __u8 *src, const __u8 *saddr,
+			  const __u8 *daddr)
+{
+	memset(p, 0, DPB_PKT_LEN);
+	memcpy(p, dst, 6);
+	memcpy(p + 6, src, 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	p[14] = 0x60;
+	p[19] = DPB_PKT_LEN - 54; /* payload length */
+	p[20] = 17;
+	p[21] = 64;
+	memcpy(p + 22, saddr, 16);
+	memcpy(p + 38, daddr, 16);
+	p[55] = 0x39; /* sport 12345 */
+	p[54] = 0x30;
+	p[56] = 0x13; /* dport 5001 */
+	p[57] = 0x89;
+	p[59] = DPB_PKT_LEN - 54;
+}
+
 /* One BPF_PROG_TEST_RUN of prog, repeat times, on pkt with cb[0] = vni and
  * cb[3] = remote. Fails unless the verdict is want. */
 static int dpb_run(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len, __u32 vni,
@@ -292,6 +329,13 @@ static int f_l2_local(struct dpb *d, double *ns)
 {
 	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
 		   ?: dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0,
+			      TC_REDIRECT, ns);
+}
+
+static int f_l2_local_ip6(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip6_ab, DPB_PKT_LEN, 0, 0,
 			      TC_REDIRECT, ns);
 }
 
@@ -433,6 +477,9 @@ static const struct dpb_fig dpb_figs[] = {
     {TRIV, NULL, "bench_trivial: return TC_ACT_OK (the baseline)", f_trivial},
     {"datapath.l2_local", TRIV,
      "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> redirect_peer (port security on)", f_l2_local},
+    {"datapath.l2_local_ip6", TRIV,
+     "tn_vif_ingress -> tn_port_sec (IPv6 source: a tn_nd lookup) -> tn_l2_fwd -> redirect_peer",
+     f_l2_local_ip6},
     {"datapath.l2_local_nosec", TRIV, "tn_vif_ingress -> tn_l2_fwd -> redirect_peer",
      f_l2_local_nosec},
     {"datapath.l2_remote_encap", TRIV,
@@ -507,7 +554,8 @@ static int dpb_load(struct dpb *d)
 	memcpy(d->bb->bss->bench_dhcp_req, d->dhcp_req, DPB_DHCP_LEN);
 	if (dpb_ops_fill(d))
 		return -EIO;
-	return dpb_topology(d);
+	return dpb_topology(d) || dpb_nd_add(d, dpb_ip6_a, dpb_mac_a, 11) ||
+	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12);
 }
 
 static void dpb_emit(const struct dpb_fig *f, double ns)
@@ -622,6 +670,7 @@ int main(int argc, char **argv)
 		return 2;
 	dpb_build_ip4(d.ip_ab, dpb_mac_b, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
+	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_dhcp(d.dhcp_req);

@@ -82,9 +82,14 @@ int tn_tunnel_ingress(struct __sk_buff *skb)
 /*
  * Back end (b): VXLAN on the underlay's tc ingress, decapsulated here
  * (decap.h) and chained like the vxlan device's frames. What is not ours
- * goes on to the kernel (TCX_NEXT). A frame the underlay's XDP program
- * (xdp.bpf.c) already decapsulated and admitted before GRO carries its VNI
- * and outer source as XDP metadata and is only chained on.
+ * goes on to the kernel (TCX_NEXT), and so does VXLAN whose inner frame is
+ * IPv6: decapsulated here it would keep the outer IPv4 skb->protocol, and a
+ * GSO packet (a TCP stream's) is then segmented as IPv4 on the way to the
+ * port and lost; the collect_md vxlan device (back end (a)) receives it. A
+ * frame the underlay's XDP program (xdp.bpf.c) already decapsulated and
+ * admitted before GRO (IPv6 too: its skb is built from the inner frame, so
+ * its protocol is right) carries its VNI and outer source as XDP metadata
+ * and is only chained on.
  */
 SEC("tcx/ingress")
 int tn_underlay_ingress(struct __sk_buff *skb)
@@ -114,13 +119,17 @@ int tn_underlay_ingress(struct __sk_buff *skb)
 	udp = tn_hdr(skb, ETH_HLEN + sizeof(*ip), sizeof(*udp));
 	if (!ip || !udp || !tn_vxlan_ours(ip, udp, cfg->local_ip4))
 		return TCX_NEXT;
-	tn_stat_inc(TN_STAT_RX_TUNNEL);
-	if (tn_linear(skb, TN_VXLAN_HDRS_LEN))
+	if (tn_linear(skb, TN_VXLAN_HDRS_LEN)) {
+		tn_stat_inc(TN_STAT_RX_TUNNEL);
 		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	}
 	ip = tn_hdr(skb, ETH_HLEN, sizeof(*ip)); /* the pull moved the data */
 	udp = tn_hdr(skb, ETH_HLEN + sizeof(*ip), sizeof(*udp));
 	vx = tn_hdr(skb, TN_VXLAN_UDP_END, sizeof(*vx));
 	inner_p = tn_hdr(skb, TN_VXLAN_INNER_OFF, sizeof(*inner_p));
+	if (inner_p && inner_p->h_proto == bpf_htons(ETH_P_IPV6))
+		return TCX_NEXT; /* to the vxlan device: see above */
+	tn_stat_inc(TN_STAT_RX_TUNNEL);
 	if (!ip || !udp || !vx || !inner_p)
 		return tn_drop(skb, TN_DROP_MALFORMED, 0);
 	reason = tn_vxlan_rx_check(ip, udp, vx, skb->len);

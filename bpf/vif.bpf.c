@@ -7,7 +7,7 @@
  * chains the network functions through tn_vif_calls:
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
- *                                                    -> [tn_encap: back end (b)]
+ *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
  *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
  *                                  of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
@@ -26,6 +26,7 @@ int tn_l2_fwd(struct __sk_buff *skb);
 int tn_encap(struct __sk_buff *skb);
 int tn_l3_fwd(struct __sk_buff *skb);
 int tn_dhcp4(struct __sk_buff *skb);
+int tn_nd_resp(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -41,6 +42,7 @@ struct {
 	    [TN_VIF_SLOT_ENCAP] = (void *)&tn_encap,
 	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
 	    [TN_VIF_SLOT_DHCP] = (void *)&tn_dhcp4,
+	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
 	},
 };
 
@@ -50,6 +52,7 @@ struct {
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
 #include "nf/l3_fwd.h"
+#include "nf/nd_resp.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
@@ -57,6 +60,8 @@ int tn_vif_ingress(struct __sk_buff *skb)
 	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
 	struct tn_ifport *port;
 	struct ethhdr *eth;
+	__be16 proto;
+	__u32 slot;
 
 	tn_stat_inc(TN_STAT_RX_VIF);
 	eth = tn_eth(skb);
@@ -68,15 +73,13 @@ int tn_vif_ingress(struct __sk_buff *skb)
 		return tn_drop(skb, TN_DROP_NO_PORT, 0);
 	tn_port_count(port->slot, TN_PORT_RX, skb->len);
 	tn_ctx_set_port(skb, port);
+	proto = eth->h_proto;
+	slot = port->slot;
 	if (port->flags & TN_LPORT_F_PORT_SECURITY)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
-	else if (eth->h_proto == bpf_htons(ETH_P_ARP))
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
-	else if (eth->h_proto == bpf_htons(ETH_P_IP) && tn_dhcp_is_client(skb))
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP);
 	else
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
-	return tn_drop(skb, TN_DROP_TAIL_CALL, port->slot);
+		tn_vif_next(skb, proto);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, slot);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

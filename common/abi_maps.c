@@ -45,6 +45,8 @@ static const struct tn_map_desc tn_maps[TN_MAP_MAX] = {
 	   struct tn_route4, TN_MAX_ROUTES4, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
     TN_MAP(TN_MAP_DHCP, TN_PIN_DHCP, "dhcp", BPF_MAP_TYPE_HASH, struct tn_dhcp_key, struct tn_dhcp,
 	   TN_MAX_PORTS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_ND, TN_PIN_ND, "nd", BPF_MAP_TYPE_HASH, struct tn_nd_key, struct tn_nd,
+	   TN_MAX_FDB, 0, TN_MAP_ROLE_COMPILED),
 };
 
 const struct tn_map_desc *tn_map_desc(unsigned id)

@@ -77,6 +77,7 @@ bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len)
 _Static_assert(sizeof(struct tn_lport_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_fdb_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood_key) <= WIRE_KEY_MAX, "key");
+_Static_assert(sizeof(struct tn_nd_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood) <= WIRE_VAL_MAX, "val");
 _Static_assert(sizeof(struct tn_lport) <= WIRE_VAL_MAX, "val");
 

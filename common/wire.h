@@ -78,7 +78,7 @@
 
 #define WIRE_VERSION	    1
 #define WIRE_HOST_MAX	    64		 /* host name, including NUL */
-#define WIRE_KEY_MAX	    16		 /* largest ABI key */
+#define WIRE_KEY_MAX	    20		 /* largest ABI key (tn_nd_key) */
 #define WIRE_VAL_MAX	    512		 /* largest ABI value */
 #define WIRE_MAX_ROWS	    (4u << 20)	 /* rows in one message */
 #define WIRE_MAX_PORTS	    65536	 /* port entries in one STATUS */
@@ -123,7 +123,7 @@ struct wire_row {
 /* A row decoded in place (wire_decode_refs), or a view of a struct
  * wire_row (wire_row_ref): key and val point into the message buffer (the
  * row), valid as long as it is. A snapshot's rows this way take 24 bytes
- * each instead of a 536-byte struct wire_row. */
+ * each instead of a 540-byte struct wire_row. */
 struct wire_rowref {
 	uint8_t map;	    /* enum tn_map_id */
 	uint8_t op;	    /* enum wire_op */

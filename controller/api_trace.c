@@ -50,6 +50,7 @@ static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_UNDERLAY] = "underlay ingress (BPF decap)",
     [TN_STAGE_L3] = "router",
     [TN_STAGE_DHCP] = "DHCP server",
+    [TN_STAGE_ND] = "ND responder",
 };
 
 /* One trace request in flight (one or two hosts asked). */
@@ -233,6 +234,10 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 				 (st->flags & TN_ROUTE_F_CONNECTED) ? "connected" : nh);
 		break;
 	}
+	case TN_TKEY_ND:
+		snprintf(entry, sizeof(entry), "nd (vni %u, NS target) -> %s", st->vni,
+			 st->found ? mac : "no entry");
+		break;
 	case TN_TKEY_NH:
 		snprintf(entry, sizeof(entry), "next hop of %s: %s", ip,
 			 st->found ? mac : "none (kernel resolves)");

@@ -18,7 +18,10 @@
  *    IPv4 in a network), the one with the smallest value bytes is kept, so
  *    the result is deterministic;
  *  - a port lists its first fixed IPv4 in ip4 and the others in ip4_more; a
- *    port without ip4 gets no ARP row (ip4_more is then empty).
+ *    port without ip4 gets no ARP row (ip4_more is then empty);
+ *  - a port's ND rows, one per fixed IPv6, are made alongside its ARP rows
+ *    (same hosts, same collisions rule) and emitted last (TN_MAP_ND is the
+ *    highest map number).
  */
 #include "compiler.h"
 #include "compiler_dhcp.h"
@@ -55,6 +58,7 @@ _Static_assert(sizeof(struct tn_arp) <= CC_VAL_MAX, "ARP value fits a record");
 _Static_assert(sizeof(struct tn_peer) <= CC_VAL_MAX, "PEER value fits a record");
 _Static_assert(sizeof(struct tn_tun_allow) <= CC_VAL_MAX, "TUN_ALLOW value fits a record");
 _Static_assert(sizeof(struct tn_route4) <= CC_VAL_MAX, "ROUTE4 value fits a record");
+_Static_assert(sizeof(struct tn_nd) <= CC_VAL_MAX, "ND value fits a record");
 
 /* A host with ports in a network: a candidate for its flood list. */
 struct cc_member {
@@ -283,10 +287,16 @@ static size_t cc_n_more(const struct topo_port *p)
 	return p->ip4 ? (p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX) : 0;
 }
 
-/* Upper bound of the FDB and ARP records of one port. */
+/* Fixed IPv6 of p that get an ND row. */
+static size_t cc_n_ip6(const struct topo_port *p)
+{
+	return p->n_ip6 < TOPO_IP6_MAX ? p->n_ip6 : TOPO_IP6_MAX;
+}
+
+/* Upper bound of the FDB, ARP and ND records of one port. */
 static size_t cc_port_recs(const struct topo_port *p)
 {
-	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0);
+	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0) + cc_n_ip6(p);
 }
 
 /* ARP records of port p (its host hi at underlay remote, 0 when local) in
@@ -306,6 +316,23 @@ static size_t cc_arp_recs(struct cc_rec *r, const struct topo_port *p, int32_t h
 		ak.ip4 = p->ip4_more[i];
 		if (ak.ip4)
 			cc_rec_set(&r[n++], TN_MAP_ARP, hi, &ak, &av);
+	}
+	return n;
+}
+
+/* ND records of port p (its host hi at underlay remote, 0 when local) in
+ * network vni, one per fixed IPv6, appended at *r; returns how many. */
+static size_t cc_nd_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
+			 uint32_t remote)
+{
+	struct tn_nd_key nk = {.vni = vni};
+	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = remote};
+	size_t n = cc_n_ip6(p);
+
+	memcpy(nv.mac, p->mac, 6);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(nk.ip6, p->ip6[i], 16);
+		cc_rec_set(&r[i], TN_MAP_ND, hi, &nk, &nv);
 	}
 	return n;
 }
@@ -416,6 +443,7 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4);
 		cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
 		s->n_recs += cc_arp_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
+		s->n_recs += cc_nd_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
 		s->members[s->n_members++] = (struct cc_member){.ip4 = h->ip4, .src = hi};
 	}
 	for (size_t k = c->nrif_off[ni]; k < c->nrif_off[ni + 1]; k++) {
@@ -959,7 +987,8 @@ static int cc_host_collect(struct cc_host *h)
 	return cc_peers_build(c);
 }
 
-/* Fills self's LPORT records and each network's local FDB and ARP records. */
+/* Fills self's LPORT records and each network's local FDB, ARP and ND
+ * records. */
 static void cc_host_local(struct cc_host *h)
 {
 	const struct compiler *c = h->c;
@@ -980,6 +1009,7 @@ static void cc_host_local(struct cc_host *h)
 			cc_rec_set(&h->lport[h->n_lport++], TN_MAP_LPORT, h->self, &lk, &lv);
 			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0);
 			h->n_loc += cc_arp_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
+			h->n_loc += cc_nd_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
 		}
 		hn->l1 = h->n_loc;
 		qsort(&h->loc[hn->l0], hn->l1 - hn->l0, sizeof(*h->loc), cc_cmp_rec);
@@ -1036,6 +1066,22 @@ static void cc_host_emit(struct cc_host *h)
 		cc_emit(&h->out, &h->routes[i]);
 }
 
+/* Emits self's ND rows (TN_MAP_ND, the last map), after its DHCP rows. */
+static void cc_host_nd(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+
+	h->out.last = NULL;
+	for (size_t i = 0; i < h->n_hn; i++) {
+		const struct cc_hnet *hn = &h->hn[i];
+		const struct cc_shared *s = &c->shared[hn->ni];
+
+		if (!hn->routed) /* IPv6 is not routed yet */
+			cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0],
+				 hn->l1 - hn->l0, h->self);
+	}
+}
+
 /* Orders by (map, key), then value bytes, so duplicates resolve alike. */
 static int cc_cmp_row_val(const void *a, const void *b)
 {
@@ -1061,7 +1107,7 @@ static void cc_host_sort_unique(struct cc_out *o)
 	o->n = w + 1;
 }
 
-/* Emits the DHCP rows of self's ports (TN_MAP_DHCP, the last map), sorted
+/* Emits the DHCP rows of self's ports (TN_MAP_DHCP, after ROUTE4), sorted
  * by key; of two ports with one key (the store refuses that) the smaller
  * value is kept, as for every other map. */
 static void cc_host_dhcp(struct cc_host *h)
@@ -1131,6 +1177,7 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	h.out.in_order = cc_host_vnis_unique(&h);
 	cc_host_emit(&h);
 	cc_host_dhcp(&h);
+	cc_host_nd(&h);
 	if (!h.out.in_order)
 		cc_host_sort_unique(&h.out);
 	if (h.out.n) {

@@ -7,14 +7,15 @@
  *
  * What a host gets (and nothing else):
  *  - PEER rows for every enrolled host with an underlay address but itself;
- *  - for each of its bound ports: LPORT, and the port's FDB (local) and ARP,
+ *  - for each of its bound ports: LPORT, and the port's FDB (local), ARP and ND,
  *    and its DHCP row when its first IPv4 is in a subnet (compiler_dhcp.h);
- *  - for each network that has one of its ports: FDB (remote) and ARP rows for
+ *  - for each network that has one of its ports: FDB (remote), ARP and ND rows for
  *    the network's ports bound on other hosts, TUN_ALLOW for each of those
  *    hosts, and its FLOOD rows (remote hosts + local port ids, paged:
  *    pages 0, 1, ... dense, at most TN_MAX_FLOOD_PAGES).
  * A port's ARP rows are one per fixed IPv4 (ip4 and ip4_more), each naming the
- * port and, for a port on another host, that host's underlay address; its FDB
+ * port and, for a port on another host, that host's underlay address; its ND
+ * rows likewise, one per fixed IPv6 (flags 0: ports are not routers); its FDB
  * row carries its first IPv4 and TN_FDB_F_PORT_SECURITY when it
  * has port security, so the receiving host can check the frames it sends.
  * Routing (every host routes for its own ports): for each router with an

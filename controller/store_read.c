@@ -143,9 +143,11 @@ static void store_topo_network_fill(const json_t *obj, void *elem)
 }
 
 _Static_assert(TOPO_IP4_MORE_MAX + 1 >= MODEL_MAX_FIXED_IPS, "every fixed IPv4 fits a topo_port");
+_Static_assert(TOPO_IP6_MAX >= MODEL_MAX_FIXED_IPS, "every fixed IPv6 fits a topo_port");
 
-/* A port's fixed IPv4 addresses, network order, in fixed_ips order: the
- * first in p->ip4, the others in p->ip4_more (at most TOPO_IP4_MORE_MAX). */
+/* A port's fixed IP addresses, network order, in fixed_ips order: the
+ * first IPv4 in p->ip4, the others in p->ip4_more (at most
+ * TOPO_IP4_MORE_MAX); the IPv6 ones in p->ip6 (at most TOPO_IP6_MAX). */
 static void store_port_ip4s(const json_t *fixed_ips, struct topo_port *p)
 {
 	uint8_t addr[16];
@@ -157,7 +159,11 @@ static void store_port_ip4s(const json_t *fixed_ips, struct topo_port *p)
 	{
 		const char *ip = json_string_value(json_object_get(e, "ip_address"));
 
-		if (model_ip_parse(ip, addr) != AF_INET)
+		int fam = model_ip_parse(ip, addr);
+
+		if (fam == AF_INET6 && p->n_ip6 < TOPO_IP6_MAX)
+			memcpy(p->ip6[p->n_ip6++], addr, 16);
+		if (fam != AF_INET)
 			continue;
 		memcpy(&ip4, addr, 4);
 		if (!p->ip4)

@@ -22,6 +22,7 @@
 #define TOPO_DNS_MAX	  5   /* DNS servers of a subnet, per family (MODEL_MAX_DNS) */
 #define TOPO_ROUTES_MAX	  128 /* static routes of a router (MODEL_MAX_ROUTES) */
 #define TOPO_HOST_ROUTES_MAX 20 /* host routes of a subnet (MODEL_MAX_HOST_ROUTES) */
+#define TOPO_IP6_MAX	     16 /* fixed IPv6 of a port (MODEL_MAX_FIXED_IPS) */
 
 struct topo_network {
 	char id[TOPO_ID_MAX];	     /* network UUID */
@@ -39,6 +40,9 @@ struct topo_port {
 	uint32_t ip4_more[TOPO_IP4_MORE_MAX]; /* its other fixed IPv4, network order */
 	uint8_t n_ip4_more;		      /* used entries of ip4_more (0 when ip4 is 0) */
 	bool port_security;		      /* enforce source MAC/IP */
+	uint8_t n_ip6;			      /* used entries of ip6 */
+	uint8_t ip6[TOPO_IP6_MAX][16];	      /* its fixed IPv6, network order, in
+					       * fixed_ips order */
 	char host[TOPO_HOST_MAX];	      /* binding host name, "" if unbound */
 	char ifname[TOPO_IFNAME_MAX];	      /* binding interface on that host */
 };

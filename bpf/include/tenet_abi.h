@@ -25,7 +25,9 @@
  * MACs in tn_fdb with TN_FDB_F_ROUTER and router_key, their addresses in
  * tn_arp with TN_ARP_F_ROUTER; the L3 stage's counters and drop reasons;
  * tn_config.mtu and TN_DROP_FRAG_NEEDED: path MTU discovery in tenants;
- * DHCPv4 answered in BPF: tn_dhcp, TN_STAT_DHCP_*, TN_DROP_DHCP_*).
+ * DHCPv4 answered in BPF: tn_dhcp, TN_STAT_DHCP_*, TN_DROP_DHCP_*; IPv6 on
+ * tenant networks: tn_nd (every fixed IPv6, for the ND responder and the
+ * IPv6 source checks), IPv6 port security and its drop reasons).
  */
 #define TN_ABI_VERSION 8
 
@@ -64,6 +66,7 @@ enum tn_map_id {
 	TN_MAP_NH = 12,		/* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
+	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
 	TN_MAP_MAX
 };
 
@@ -82,6 +85,7 @@ enum tn_map_id {
 #define TN_PIN_NH "tn_nh"
 #define TN_PIN_ROUTE4	  "tn_route4"
 #define TN_PIN_DHCP	  "tn_dhcp"
+#define TN_PIN_ND	  "tn_nd"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -320,16 +324,41 @@ struct tn_dhcp {
 
 #define TN_DHCP_F_PASS 0x1 /* DHCP disabled on the port's subnet: requests go on to L2 */
 
+/*
+ * TN_MAP_ND: every fixed IPv6 of every port in the networks of this host's
+ * ports, the IPv6 analogue of tn_arp. The ND responder answers a neighbor
+ * solicitation for one of them; port security (from a port) and the tunnel
+ * source check (from a remote host) accept an IPv6 source, an NA target or
+ * a DAD probe's target of a port-secured port only if its entry names that
+ * port (link-local addresses are derived from the port's MAC instead, and
+ * have no entry). Rows of ports carry no flags; TN_ND_F_ROUTER is for a
+ * router interface's address (a gateway): answered with the NA's router
+ * flag set.
+ */
+struct tn_nd_key {
+	__u32 vni;
+	__u8 ip6[16]; /* the address, network order */
+};
+
+struct tn_nd {
+	__u8 mac[6];	   /* the owning port's MAC */
+	__u16 flags;	   /* TN_ND_F_* */
+	__u32 port_id;	   /* the owning port (0: not a port, e.g. a router interface) */
+	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
+};
+
+#define TN_ND_F_ROUTER 0x1 /* the address is a router's: NA with the R flag */
+
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
-	TN_STAT_RX_VIF = 0, /* packets from local ports */
-	TN_STAT_RX_TUNNEL,  /* packets from the tunnel */
-	TN_STAT_TX_LOCAL,   /* delivered to a local port */
-	TN_STAT_TX_TUNNEL,  /* sent to a remote host */
-	TN_STAT_ARP_REPLY,  /* ARP requests answered locally */
-	TN_STAT_FLOOD,	    /* broadcast / unknown unicast replicated */
-	TN_STAT_ROUTED,	    /* ABI 8: IPv4 packets routed by the L3 stage */
-	TN_STAT_ICMP_SENT,  /* ICMP answers of routers (echo replies, errors) */
+	TN_STAT_RX_VIF = 0,   /* packets from local ports */
+	TN_STAT_RX_TUNNEL,    /* packets from the tunnel */
+	TN_STAT_TX_LOCAL,     /* delivered to a local port */
+	TN_STAT_TX_TUNNEL,    /* sent to a remote host */
+	TN_STAT_ARP_REPLY,    /* ARP requests (and, ABI 8, neighbor solicitations) answered */
+	TN_STAT_FLOOD,	      /* broadcast / unknown unicast replicated */
+	TN_STAT_ROUTED,	      /* ABI 8: IPv4 packets routed by the L3 stage */
+	TN_STAT_ICMP_SENT,    /* ICMP answers of routers (echo replies, errors) */
 	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
 	/* drop reasons */
@@ -351,10 +380,12 @@ enum tn_stat {
 	/* ABI 5: causes that used to share a reason above */
 	TN_DROP_SPOOF_IP,  /* IPv4 source is not one of the port's addresses */
 	TN_DROP_SPOOF_ARP, /* ARP sender MAC or IPv4 is not the port's */
-	TN_DROP_IPV6,	   /* IPv6 from a port with port security (no IPv6 source check) */
-	TN_DROP_ND,	   /* IPv6 Neighbor Discovery from a port with port security */
+	TN_DROP_IPV6,	   /* ABI 5-7: IPv6 from a port with port security; not counted since 8 */
+	TN_DROP_ND,	   /* ABI 8: ND options malformed (length 0, too long, too many); ABI
+			    * 5-7: any ND from a port with port security */
 	TN_DROP_VLAN,	   /* VLAN-tagged frame from a port with port security */
-	TN_DROP_TUN_IPV6,  /* tunnel: IPv6 or ND from a remote port with port security */
+	TN_DROP_TUN_IPV6,  /* tunnel: IPv6 source the sending port may not use (ABI 5-7: any
+			    * IPv6 or ND from a remote port with port security) */
 	TN_DROP_TUN_VLAN,  /* tunnel: VLAN-tagged frame from a remote port with port security */
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
@@ -368,8 +399,16 @@ enum tn_stat {
 	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF too big for the overlay (ICMP frag. needed sent) */
 	/* the DHCP server */
 	TN_DROP_DHCP_NO_LEASE, /* DHCP request from a port without a tn_dhcp row */
-	TN_DROP_DHCP_BAD, /* malformed DHCP request (BOOTP header, options, message type) */
-	TN_DROP_DHCP_IGNORED, /* DHCP message a server does not answer (REQUEST for another server) */
+	TN_DROP_DHCP_BAD,      /* malformed DHCP request (BOOTP header, options, message type) */
+	TN_DROP_DHCP_IGNORED,  /* DHCP message a server does not answer (REQUEST for another server)
+				*/
+	/* IPv6 port security and the ND responder */
+	TN_DROP_SPOOF_IP6, /* IPv6 source is not the port's (fixed, link-local, or :: for DAD) */
+	TN_DROP_SPOOF_ND,  /* NS source link-layer option, NA target or target link-layer
+			    * option not the port's */
+	TN_DROP_RA_GUARD,  /* router advertisement or redirect from a port */
+	TN_DROP_IP6_EXT,   /* IPv6 extension header chain too long or not accepted */
+	TN_DROP_TUN_ND,	   /* tunnel: ND from a remote port claiming what is not its own */
 	TN_STAT_MAX
 };
 
@@ -459,6 +498,8 @@ _Static_assert(sizeof(struct tn_route4_key) == 12, "abi");
 _Static_assert(sizeof(struct tn_route4) == 20, "abi");
 _Static_assert(sizeof(struct tn_dhcp_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_dhcp) == 24 + TN_DHCP_OPTS_MAX, "abi");
+_Static_assert(sizeof(struct tn_nd_key) == 20, "abi");
+_Static_assert(sizeof(struct tn_nd) == 16, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

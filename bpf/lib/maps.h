@@ -42,6 +42,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_arp SEC(".maps") __weak;
 
+/* The IPv6 analogue of tn_arp (tenet_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_FDB);
+	__type(key, struct tn_nd_key);
+	__type(value, struct tn_nd);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_nd SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TN_MAX_FLOOD_ROWS);

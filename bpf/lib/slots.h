@@ -15,6 +15,7 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_ENCAP = 3,	  /* tn_encap: VXLAN encap in BPF to a remote host (back end (b)) */
 	TN_VIF_SLOT_L3 = 4,	  /* tn_l3_fwd: distributed routing (frames to a router MAC) */
 	TN_VIF_SLOT_DHCP = 5,	  /* tn_dhcp4: local DHCPv4 server */
+	TN_VIF_SLOT_ND = 6,	  /* tn_nd_resp: local ND responder (NS -> NA) */
 	TN_VIF_SLOT_MAX
 };
 

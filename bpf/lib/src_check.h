@@ -3,7 +3,10 @@
  * src_check.h - source address validation of one frame against the port
  * it claims to come from: the port's MAC, its fixed IPv4 addresses (tn_arp
  * names the owning port of every one; the first is compared without a
- * lookup) and DHCP's 0.0.0.0. Used by port security on a VIF (the port is
+ * lookup) and DHCP's 0.0.0.0; its fixed IPv6 addresses (tn_nd names the
+ * owning port of every one), its link-local address and, for duplicate
+ * address detection, ::, with the claims Neighbor Discovery makes checked
+ * too. Used by port security on a VIF (the port is
  * the ingress port) and by the tunnel source check (the port is the one
  * tn_fdb places on the sending host).
  */
@@ -11,6 +14,7 @@
 #define TN_BPF_SRC_CHECK_H
 
 #include "parse.h"
+#include "ip6.h"
 #include "maps.h"
 
 /* What a frame failed; each caller maps it to its own drop reason. */
@@ -21,15 +25,14 @@ enum tn_src_fail {
 	TN_SRC_IP,	  /* IPv4 source not the port's */
 	TN_SRC_ARP,	  /* ARP sender MAC or IPv4 not the port's */
 	TN_SRC_VLAN,	  /* VLAN-tagged (would hide IP/ARP from these checks) */
-	TN_SRC_IPV6,	  /* IPv6 (no IPv6 source check yet) */
-	TN_SRC_ND,	  /* IPv6 Neighbor Discovery (no NA target / SLLA check yet) */
+	TN_SRC_IP6,	  /* IPv6 source not the port's (nor its link-local, nor :: for DAD) */
+	TN_SRC_ND,	  /* ND: SLL/TLL option or NA target not the port's */
+	TN_SRC_RA,	  /* router advertisement or redirect (RA guard) */
+	TN_SRC_IP6_EXT,	  /* extension header chain too long, or fragmented ND */
+	TN_SRC_ND_BAD,	  /* ND malformed: option of length 0, truncated, too many */
 };
 
 #define TN_IPPROTO_UDP	    17
-#define TN_IPPROTO_ICMPV6   58
-#define TN_IP6_HLEN	    40
-#define TN_ND_FIRST	    133 /* ICMPv6 router solicitation */
-#define TN_ND_LAST	    137 /* ICMPv6 redirect */
 #define TN_DHCP_SERVER_PORT 67
 #define TN_DHCP_CLIENT_PORT 68
 
@@ -101,22 +104,126 @@ static __always_inline enum tn_src_fail tn_src_check_arp(struct __sk_buff *skb,
 	return TN_SRC_OK;
 }
 
-/*
- * An IPv6 frame: TN_SRC_ND when it is Neighbor Discovery (ICMPv6 types
- * 133-137 right after the fixed header; behind extension headers it counts
- * as plain IPv6), else TN_SRC_IPV6. Both fail: there is no IPv6 check yet.
- */
-static __always_inline enum tn_src_fail tn_src_check_ip6(struct __sk_buff *skb)
+/* True when ip6 is a fixed IPv6 of the port port_id in network vni. */
+static __always_inline bool tn_src_ip6_owned(__u32 vni, __u32 port_id, const __u8 *ip6)
 {
-	__u8 *nh, *icmp;
+	struct tn_nd_key key = {.vni = vni};
+	struct tn_nd *ent;
 
-	if (tn_linear(skb, ETH_HLEN + TN_IP6_HLEN + 1))
-		return TN_SRC_IPV6;
-	nh = tn_hdr(skb, ETH_HLEN + 6, 1); /* next header */
-	icmp = tn_hdr(skb, ETH_HLEN + TN_IP6_HLEN, 1); /* ICMPv6 type */
-	if (nh && icmp && *nh == TN_IPPROTO_ICMPV6 && *icmp >= TN_ND_FIRST && *icmp <= TN_ND_LAST)
+	__builtin_memcpy(key.ip6, ip6, 16);
+	ent = bpf_map_lookup_elem(&tn_nd, &key);
+	return ent && ent->port_id == port_id;
+}
+
+/* True when the port may use ip6 as its own: its link-local address
+ * (derived from its MAC) or one of its fixed IPv6 (tn_nd). */
+static __always_inline bool tn_src_ip6_mine(const struct tn_ifport *port, const __u8 *ip6)
+{
+	return tn_ip6_is_port_ll(ip6, port->mac) || tn_src_ip6_owned(port->vni, port->port_id, ip6);
+}
+
+/*
+ * Walks the options of an ND message, [off, end), at most TN_ND_OPT_MAX:
+ * every source or target link-layer address option must be of Ethernet
+ * length and carry mac; *n_ll counts them. Returns TN_SRC_OK, TN_SRC_ND
+ * (another MAC) or TN_SRC_ND_BAD (an option of length 0, one past the
+ * message, a link-layer option not 8 bytes long, more options).
+ */
+static __always_inline enum tn_src_fail tn_src_nd_opts(struct __sk_buff *skb, __u32 off, __u32 end,
+						       const __u8 *mac, __u32 *n_ll)
+{
+	struct tn_nd_opt_ll o;
+
+#pragma unroll
+	for (int i = 0; i < TN_ND_OPT_MAX; i++) {
+		if (off >= end)
+			return TN_SRC_OK;
+		if (off + 2 > end || bpf_skb_load_bytes(skb, off, &o, 2))
+			return TN_SRC_ND_BAD;
+		if (!o.len || off + (__u32)o.len * 8 > end)
+			return TN_SRC_ND_BAD;
+		if (o.type == TN_ND_OPT_SLL || o.type == TN_ND_OPT_TLL) {
+			if (o.len != 1 || bpf_skb_load_bytes(skb, off, &o, sizeof(o)))
+				return TN_SRC_ND_BAD;
+			if (!tn_mac_eq(o.mac, mac))
+				return TN_SRC_ND;
+			*n_ll += 1;
+		}
+		off += (__u32)o.len * 8;
+	}
+	return off >= end ? TN_SRC_OK : TN_SRC_ND_BAD;
+}
+
+/* True for what may come from :: (RFC 4861 7.2.2, 6.3.7; RFC 3810 5.2.13):
+ * a duplicate address probe (NS to a solicited-node group), a router
+ * solicitation, an MLD report. */
+static __always_inline bool tn_src_ip6_any_ok(__u8 type, const __u8 *daddr)
+{
+	if (type == TN_ND_NS)
+		return tn_ip6_is_solicited_node(daddr);
+	return type == TN_ND_RS || type == TN_ICMP6_MLD_REPORT || type == TN_ICMP6_MLD2_REPORT;
+}
+
+/*
+ * The check of an IPv6 frame from port (vni, port_id, mac used):
+ *  - the extension header chain is walked (tn_ip6_walk, at most
+ *    TN_IP6_EXT_MAX headers, else TN_SRC_IP6_EXT);
+ *  - the source must be the port's link-local or a fixed IPv6 of the port,
+ *    or :: for a DAD probe, a router solicitation or an MLD report
+ *    (TN_SRC_IP6);
+ *  - router advertisements and redirects fail (TN_SRC_RA), fragmented ND
+ *    too (TN_SRC_IP6_EXT: RFC 6980);
+ *  - NS, NA and RS: every link-layer address option must carry the port's
+ *    MAC, and none may come from :: (TN_SRC_ND); an NA's target must be the
+ *    port's own (TN_SRC_ND). Option errors are TN_SRC_ND_BAD.
+ * Truncated headers are TN_SRC_MALFORMED.
+ */
+static __always_inline enum tn_src_fail tn_src_check_ip6(struct __sk_buff *skb,
+							 const struct tn_ifport *port)
+{
+	enum tn_src_fail fail;
+	struct tn_ip6hdr ip;
+	struct tn_ip6_l4 l4;
+	struct tn_nd_msg nd;
+	__u32 n_ll = 0, opts;
+	bool any;
+	int rc;
+
+	if (tn_ip6_load(skb, &ip))
+		return TN_SRC_MALFORMED;
+	rc = tn_ip6_walk(skb, &ip, &l4);
+	if (rc)
+		return rc == -2 ? TN_SRC_IP6_EXT : TN_SRC_MALFORMED;
+	any = tn_ip6_is_any(ip.saddr);
+	if (l4.proto != TN_IPPROTO_ICMPV6)
+		return !any && tn_src_ip6_mine(port, ip.saddr) ? TN_SRC_OK : TN_SRC_IP6;
+	if (l4.off + 4 > l4.end || bpf_skb_load_bytes(skb, l4.off, &nd, 4))
+		return TN_SRC_MALFORMED;
+	if (nd.type == TN_ND_RA || nd.type == TN_ND_REDIRECT)
+		return TN_SRC_RA;
+	if (nd.type >= TN_ND_RS && nd.type <= TN_ND_NA && l4.fragmented)
+		return TN_SRC_IP6_EXT;
+	if (any ? !tn_src_ip6_any_ok(nd.type, ip.daddr) : !tn_src_ip6_mine(port, ip.saddr))
+		return TN_SRC_IP6;
+	if (nd.type == TN_ND_RS) {
+		opts = l4.off + 8;
+	} else if (nd.type == TN_ND_NS || nd.type == TN_ND_NA) {
+		opts = l4.off + sizeof(nd);
+		if (bpf_skb_load_bytes(skb, l4.off, &nd, sizeof(nd)))
+			return TN_SRC_MALFORMED;
+	} else {
+		return TN_SRC_OK;
+	}
+	if (opts > l4.end)
+		return TN_SRC_MALFORMED;
+	fail = tn_src_nd_opts(skb, opts, l4.end, port->mac, &n_ll);
+	if (fail)
+		return fail;
+	if (any && n_ll)
 		return TN_SRC_ND;
-	return TN_SRC_IPV6;
+	if (nd.type == TN_ND_NA && !tn_src_ip6_mine(port, nd.target))
+		return TN_SRC_ND;
+	return TN_SRC_OK;
 }
 
 /*
@@ -124,9 +231,8 @@ static __always_inline enum tn_src_fail tn_src_check_ip6(struct __sk_buff *skb)
  * are used): its Ethernet source must be the port's MAC; an IPv4 source and
  * an ARP sender must be addresses of the port (any of its fixed IPv4, per
  * tn_arp), or 0.0.0.0 for a DHCP client or an ARP probe; a port without
- * IPv4 addresses sends no other IPv4. IPv6 fails, ND apart (no IPv6 source
- * or ND check yet, so its source cannot be proven); VLAN tags fail. Other
- * ethertypes pass.
+ * IPv4 addresses sends no other IPv4. IPv6 must pass tn_src_check_ip6
+ * (source, ND claims, RA guard); VLAN tags fail. Other ethertypes pass.
  */
 static __always_inline enum tn_src_fail tn_src_check(struct __sk_buff *skb,
 						     const struct tn_ifport *port)
@@ -146,7 +252,7 @@ static __always_inline enum tn_src_fail tn_src_check(struct __sk_buff *skb,
 	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
 		return TN_SRC_VLAN;
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return tn_src_check_ip6(skb);
+		return tn_src_check_ip6(skb, port);
 	return TN_SRC_OK;
 }
 

@@ -52,6 +52,7 @@ enum tn_trace_stage {
 	TN_STAGE_L3,	      /* tn_l3_fwd: (router, destination) -> route (tn_route4), then
 			       * (vni, next hop) -> MAC (tn_arp) */
 	TN_STAGE_DHCP,	      /* tn_dhcp4: ingress port -> its DHCP answer (tn_dhcp) */
+	TN_STAGE_ND,	      /* tn_nd_resp: (vni, NS target IPv6) -> MAC (tn_nd) */
 	TN_STAGE_MAX
 };
 
@@ -67,6 +68,7 @@ enum tn_trace_key {
 	TN_TKEY_ROUTE,	 /* tn_route4[router (port_id), ip4]: vni, mac, next hop (ifindex
 			  * field, network order), flags */
 	TN_TKEY_DHCP,	 /* tn_dhcp[port_id]: ip4 (the address answered), mac (server), flags */
+	TN_TKEY_ND,	 /* tn_nd[vni, ip6]: mac, port_id (the IPv6 key is not recorded) */
 };
 
 /*

@@ -11,14 +11,20 @@
  * has its own reason: TN_DROP_SPOOF_MAC (Ethernet source), TN_DROP_SPOOF_IP
  * (IPv4 source), TN_DROP_SPOOF_ARP (ARP sender). VLAN-tagged frames, which
  * would carry their IP and ARP past these checks, are TN_DROP_VLAN (as OVN's
- * port security drops them). IPv6 frames are dropped, TN_DROP_ND for
- * Neighbor Discovery and TN_DROP_IPV6 for the rest: there is no IPv6 source
- * or ND (NA target / SLLA) check yet, so an IPv6 frame's source cannot be
- * verified and must not pass. Truncated headers are TN_DROP_MALFORMED.
- * Ports without port security are not affected. A frame that passes goes
- * on to the ARP responder (ARP), the DHCP server (a DHCP client's request,
- * nf/dhcp.h) or L2. Included by vif.bpf.c after the program array
- * tn_vif_calls and nf/dhcp.h.
+ * port security drops them). IPv6 (tn_src_check_ip6): the source must be
+ * the port's link-local address (EUI-64 from its MAC) or one of its fixed
+ * IPv6 (tn_nd), or :: for a DAD probe to a solicited-node group, a router
+ * solicitation or an MLD report, else TN_DROP_SPOOF_IP6; an NS, NA or RS
+ * whose link-layer address option is not the port's MAC (or that carries
+ * one from ::), or an NA whose target is not the port's, is
+ * TN_DROP_SPOOF_ND; router advertisements and redirects are
+ * TN_DROP_RA_GUARD; an extension header chain longer than TN_IP6_EXT_MAX or
+ * a fragmented ND message is TN_DROP_IP6_EXT; a malformed ND option list is
+ * TN_DROP_ND. Truncated headers are TN_DROP_MALFORMED. Ports without port
+ * security are not affected. Then ARP goes to the ARP responder, a DHCP
+ * client's request to the DHCP server (nf/dhcp.h), a neighbor solicitation
+ * to the ND responder, the rest to L2. Included by vif.bpf.c after the
+ * program array tn_vif_calls and nf/dhcp.h.
  */
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
@@ -27,6 +33,24 @@
 #include "fwd.h"
 #include "slots.h"
 #include "src_check.h"
+
+/*
+ * The stage after port security (or for a port without it) for a frame of
+ * ethertype proto: ARP to the ARP responder, a DHCP client's request to the
+ * DHCP server, a neighbor solicitation to the ND responder, the rest to
+ * L2. Tail-calls: returns only when the call missed.
+ */
+static __always_inline void tn_vif_next(struct __sk_buff *skb, __be16 proto)
+{
+	if (proto == bpf_htons(ETH_P_ARP))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
+	else if (proto == bpf_htons(ETH_P_IP) && tn_dhcp_is_client(skb))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP);
+	else if (proto == bpf_htons(ETH_P_IPV6) && tn_ip6_is_ns(skb))
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ND);
+	else
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
+}
 
 /* 0 when the frame passes, else the TN_DROP_* reason. */
 static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
@@ -43,9 +67,15 @@ static __always_inline __u32 tn_port_sec_check(struct __sk_buff *skb,
 		return TN_DROP_SPOOF_ARP;
 	case TN_SRC_VLAN:
 		return TN_DROP_VLAN;
-	case TN_SRC_IPV6:
-		return TN_DROP_IPV6;
+	case TN_SRC_IP6:
+		return TN_DROP_SPOOF_IP6;
 	case TN_SRC_ND:
+		return TN_DROP_SPOOF_ND;
+	case TN_SRC_RA:
+		return TN_DROP_RA_GUARD;
+	case TN_SRC_IP6_EXT:
+		return TN_DROP_IP6_EXT;
+	case TN_SRC_ND_BAD:
 		return TN_DROP_ND;
 	default:
 		return TN_DROP_MALFORMED;
@@ -65,12 +95,7 @@ int tn_port_sec(struct __sk_buff *skb)
 	if (reason)
 		return tn_drop(skb, reason, in_slot);
 	eth = tn_eth(skb);
-	if (eth && eth->h_proto == bpf_htons(ETH_P_ARP))
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
-	else if (eth && eth->h_proto == bpf_htons(ETH_P_IP) && tn_dhcp_is_client(skb))
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP);
-	else
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
+	tn_vif_next(skb, eth ? eth->h_proto : 0);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 }
 

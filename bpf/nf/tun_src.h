@@ -11,14 +11,21 @@
  *  - if the port has port security (TN_FDB_F_PORT_SECURITY), the frame must
  *    pass the same check as at its VIF (src_check.h): an IPv4 source one of
  *    that port's fixed IPv4 (tn_arp names the owner of each) or a DHCP
- *    client's 0.0.0.0, else TN_DROP_TUN_SRC_IP; IPv6 and ND, which its
- *    host's port security drops, too, TN_DROP_TUN_IPV6; an ARP sender MAC
- *    and IPv4 the port's, else TN_DROP_TUN_ARP; VLAN tags TN_DROP_TUN_VLAN;
- *    truncated headers TN_DROP_MALFORMED;
+ *    client's 0.0.0.0, else TN_DROP_TUN_SRC_IP; an IPv6 source that port's
+ *    link-local or one of its fixed IPv6 (tn_nd names the owner of each), or
+ *    :: for DAD, RS and MLD, else TN_DROP_TUN_IPV6; ND whose link-layer
+ *    options or NA target are not that port's, and router advertisements
+ *    and redirects, TN_DROP_TUN_ND; extension header chains its port
+ *    security refuses TN_DROP_IP6_EXT; malformed ND options TN_DROP_ND; an
+ *    ARP sender MAC and IPv4 the port's, else TN_DROP_TUN_ARP; VLAN tags
+ *    TN_DROP_TUN_VLAN; truncated headers TN_DROP_MALFORMED;
  *  - without port security the port may send what its VM may (any source,
- *    IPv6, VLAN tags), but never an address of a port on another host: an
- *    IPv4 source (TN_DROP_TUN_SRC_IP) or ARP sender IPv4 (TN_DROP_TUN_ARP)
- *    that tn_arp places elsewhere is dropped; unknown addresses pass;
+ *    VLAN tags), but never an address of a port on another host: an IPv4
+ *    source (TN_DROP_TUN_SRC_IP), ARP sender IPv4 (TN_DROP_TUN_ARP), IPv6
+ *    source (TN_DROP_TUN_IPV6) or NA target (TN_DROP_TUN_ND) that tn_arp /
+ *    tn_nd place elsewhere is dropped (an IPv6 extension header chain
+ *    longer than TN_IP6_EXT_MAX too: TN_DROP_IP6_EXT); unknown addresses
+ *    pass;
  *  - a frame whose source MAC is a router interface's (TN_FDB_F_ROUTER) was
  *    routed on the sending host (distributed routing): it must be IPv4 and
  *    its source a port of that host, found the way the router would route
@@ -43,6 +50,41 @@ static __always_inline bool tn_tun_addr_ok(__u32 vni, __be32 ip4, __be32 remote)
 	struct tn_arp *ent = bpf_map_lookup_elem(&tn_arp, &key);
 
 	return !ent || ent->remote_ip4 == remote;
+}
+
+/* False when ip6 is the address of a port that does not live at remote. */
+static __always_inline bool tn_tun_addr6_ok(__u32 vni, const __u8 *ip6, __be32 remote)
+{
+	struct tn_nd_key key = {.vni = vni};
+	struct tn_nd *ent;
+
+	__builtin_memcpy(key.ip6, ip6, 16);
+	ent = bpf_map_lookup_elem(&tn_nd, &key);
+	return !ent || ent->remote_ip4 == remote;
+}
+
+/* The drop reason of an IPv6 frame from a port without port security on
+ * host remote, 0 when it passes: its source, and an NA's target, no address
+ * of another host's port; an extension header chain too long to see past
+ * is TN_DROP_IP6_EXT, as with port security. */
+static __always_inline __u32 tn_tun_src_open6(struct __sk_buff *skb, __u32 vni, __be32 remote)
+{
+	struct tn_ip6hdr ip;
+	struct tn_ip6_l4 l4;
+	struct tn_nd_msg na;
+	int rc;
+
+	if (tn_ip6_load(skb, &ip))
+		return TN_DROP_MALFORMED;
+	if (!tn_tun_addr6_ok(vni, ip.saddr, remote))
+		return TN_DROP_TUN_IPV6;
+	rc = tn_ip6_walk(skb, &ip, &l4);
+	if (rc)
+		return rc == -2 ? TN_DROP_IP6_EXT : TN_DROP_MALFORMED;
+	if (l4.proto != TN_IPPROTO_ICMPV6 || l4.off + sizeof(na) > l4.end ||
+	    bpf_skb_load_bytes(skb, l4.off, &na, sizeof(na)) || na.type != TN_ND_NA)
+		return 0;
+	return tn_tun_addr6_ok(vni, na.target, remote) ? 0 : TN_DROP_TUN_ND;
 }
 
 /* The drop reason of a frame from a port without port security (first
@@ -70,6 +112,8 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
 			return 0;
 		return tn_tun_addr_ok(vni, tn_ip4_load(arp->spa), remote) ? 0 : TN_DROP_TUN_ARP;
 	}
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return tn_tun_src_open6(skb, vni, remote);
 	return 0;
 }
 
@@ -135,9 +179,15 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 		return TN_DROP_TUN_ARP;
 	case TN_SRC_VLAN:
 		return TN_DROP_TUN_VLAN;
-	case TN_SRC_IPV6:
-	case TN_SRC_ND:
+	case TN_SRC_IP6:
 		return TN_DROP_TUN_IPV6;
+	case TN_SRC_ND:
+	case TN_SRC_RA:
+		return TN_DROP_TUN_ND;
+	case TN_SRC_IP6_EXT:
+		return TN_DROP_IP6_EXT;
+	case TN_SRC_ND_BAD:
+		return TN_DROP_ND;
 	case TN_SRC_MALFORMED:
 		return TN_DROP_MALFORMED;
 	default:

@@ -304,12 +304,14 @@ static inline __u32 dp_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tp
 /*
  * True when BPF_PROG_TEST_RUN (6.18) refuses the first len bytes of pkt
  * with EINVAL before any program runs: shorter than an Ethernet header, or
- * an IPv4 frame without a whole IPv4 header.
+ * an IPv4 (IPv6) frame without a whole IPv4 (IPv6) header.
  */
 static inline bool dp_run_refuses(const __u8 *pkt, __u32 len)
 {
 	if (len < 14)
 		return true;
+	if (pkt[12] == 0x86 && pkt[13] == 0xdd)
+		return len < 14 + 40;
 	return pkt[12] == 0x08 && pkt[13] == 0x00 && len < 14 + 20;
 }
 

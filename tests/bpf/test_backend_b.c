@@ -357,6 +357,21 @@ static void test_decap_fragment(void **state)
 	bb_expect_next(s, pkt, len);
 }
 
+/* VXLAN carrying IPv6 goes to the vxlan device (back end (a)): decapsulated
+ * in BPF it would keep the outer IPv4 skb->protocol, and a GSO packet would
+ * be segmented as IPv4 and lost. */
+static void test_decap_ipv6_to_kernel(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 inner[64], pkt[256];
+	__u32 ilen, len;
+
+	bb_topology(s, true);
+	ilen = dp_build_ip6(inner, dp_mac_a, dp_mac_c);
+	len = bb_vxlan(pkt, DP_HOST_C, 4789, DP_VNI_BLUE, 0, inner, ilen);
+	bb_expect_next(s, pkt, len);
+}
+
 static void test_decap_wrong_port(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -491,6 +506,7 @@ int main(void)
 	    BB_TEST(test_decap_truncated),
 	    BB_TEST(test_decap_fragment),
 	    BB_TEST(test_decap_wrong_port),
+	    BB_TEST(test_decap_ipv6_to_kernel),
 	    BB_TEST(test_decap_not_ours),
 	    BB_TEST(test_decap_no_vni_flag),
 	    BB_TEST(test_decap_bad_vni),

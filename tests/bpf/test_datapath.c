@@ -304,8 +304,9 @@ static void test_tunnel_spoofed_arp(void **state)
 /*
  * A remote port without port security may send any IP source from its
  * host but another host's port's address (as a VM may without port
- * security); with port security IPv6 is dropped there (its host's port
- * security would have dropped it), VLAN tags are malformed.
+ * security); with port security an IPv6 source not its own (here ::) is
+ * dropped there (its host's port security would have dropped it), VLAN
+ * tags are malformed.
  */
 static void test_tunnel_port_security_off(void **state)
 {
@@ -470,8 +471,8 @@ static void test_vlan_tag_dropped(void **state)
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 }
 
-/* Port security has no IPv6 source or ND check yet: IPv6 from a port with
- * port security is dropped (its own reason), without it forwarded. */
+/* IPv6 from :: that is neither DAD, RS nor MLD: dropped from a port with
+ * port security (spoof_ip6), forwarded without it. */
 static void test_ipv6_dropped(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -481,8 +482,8 @@ static void test_ipv6_dropped(void **state)
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_IPV6);
-	assert_int_equal(dp_stat(s, TN_DROP_IPV6), 1);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP6);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP6), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);

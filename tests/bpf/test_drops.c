@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * test_drops.c - every drop cause of port security has its own reason
- * (IPv6, ND, VLAN, IPv4 and ARP spoofing apart from a wrong MAC), and each
+ * (IPv6 and ND spoofing, RA guard, VLAN, IPv4 and ARP spoofing apart from a
+ * wrong MAC), and each
  * drop is counted against the port by reason in tn_port_drops.
  */
 #include "dp_harness.h"
@@ -48,7 +49,8 @@ static __u32 build_nd(__u8 *p, const __u8 *src, __u8 type)
 	return len + 8;
 }
 
-/* IPv6 from a port with port security is "ipv6", not a wrong MAC. */
+/* IPv6 from a port with port security from an address not its own (here
+ * ::, which only DAD, RS and MLD may use) is "spoof_ip6", not a wrong MAC. */
 static void test_ipv6_own_reason(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -58,21 +60,22 @@ static void test_ipv6_own_reason(void **state)
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_IPV6);
-	assert_string_equal(reasons_name(dp_trace(s).stat), "ipv6");
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP6);
+	assert_string_equal(reasons_name(dp_trace(s).stat), "spoof_ip6");
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
-	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_IPV6), 1);
-	/* ICMPv6 that is not ND (echo request, 128) is plain IPv6 */
+	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP6), 1);
+	/* ICMPv6 that is not ND (echo request, 128) from :: too */
 	len = build_nd(pkt, dp_mac_a, 128);
 	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_IPV6);
-	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_IPV6), 2);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP6);
+	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP6), 2);
 }
 
-/* Neighbor solicitation / advertisement (and the other ND types) are "nd". */
+/* Router advertisements and redirects are "ra_guard"; a router
+ * solicitation from :: without options passes. */
 static void test_nd_own_reason(void **state)
 {
-	static const __u8 types[] = {133, 134, 135, 136, 137};
+	static const __u8 types[] = {134, 137};
 	struct tenet_bpf *s = *state;
 	__u8 pkt[128];
 	__u32 len, i;
@@ -81,21 +84,23 @@ static void test_nd_own_reason(void **state)
 	for (i = 0; i < sizeof(types); i++) {
 		len = build_nd(pkt, dp_mac_a, types[i]);
 		assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-		assert_int_equal(dp_trace(s).stat, TN_DROP_ND);
+		assert_int_equal(dp_trace(s).stat, TN_DROP_RA_GUARD);
 	}
-	assert_int_equal(dp_stat(s, TN_DROP_ND), 5);
-	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_ND), 5);
-	assert_int_equal(dp_stat(s, TN_DROP_IPV6), 0);
-	/* truncated before the ICMPv6 type: IPv6, never read past the end */
-	len = build_nd(pkt, dp_mac_a, 135);
-	assert_int_equal(vif_run(s, pkt, len - 8), DP_TC_ACT_SHOT);
-	assert_int_equal(dp_trace(s).stat, TN_DROP_IPV6);
-	/* without port security ND is forwarded like any frame */
-	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
-	len = build_nd(pkt, dp_mac_a, 135);
+	assert_int_equal(dp_stat(s, TN_DROP_RA_GUARD), 2);
+	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_RA_GUARD), 2);
+	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP6), 0);
+	len = build_nd(pkt, dp_mac_a, 133);
 	vif_run(s, pkt, len);
 	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
-	assert_int_equal(dp_stat(s, TN_DROP_ND), 5);
+	/* truncated before the ICMPv6 type: malformed, never read past the end */
+	len = build_nd(pkt, dp_mac_a, 134);
+	assert_int_equal(vif_run(s, pkt, len - 8), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
+	/* without port security an RA is forwarded like any frame */
+	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
+	vif_run(s, pkt, len);
+	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
+	assert_int_equal(dp_stat(s, TN_DROP_RA_GUARD), 2);
 }
 
 /* Each cause is counted against the port under its own reason, and the
@@ -125,7 +130,7 @@ static void test_port_drops_by_reason(void **state)
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP), 1);
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_ARP), 1);
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_VLAN), 1);
-	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_IPV6), 0);
+	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP6), 0);
 	assert_int_equal(port_drops(s, DP_IF_B, TN_DROP_SPOOF_MAC), 0);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 5);
 	/* a forwarded frame adds nothing */

@@ -135,12 +135,12 @@ static void test_event_fields(void **state)
 	assert_int_equal(ev->lost, 0);
 	assert_true(ev->ts_ns > 0);
 	/* a frame longer than the snapshot: its first TN_MON_SNAP_LEN bytes */
-	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a); /* IPv6 from a secured port */
+	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a); /* IPv6 from ::, secured port */
 	memset(pkt + len, 0xab, sizeof(pkt) - len);
 	assert_int_equal(vif_run_n(s, pkt, sizeof(pkt), 1), DP_TC_ACT_SHOT);
 	mon_read(s, k);
 	assert_int_equal(k->n, 1);
-	assert_int_equal(k->ev[0].reason, TN_DROP_IPV6);
+	assert_int_equal(k->ev[0].reason, TN_DROP_SPOOF_IP6);
 	assert_int_equal(k->ev[0].len, sizeof(pkt));
 	assert_int_equal(k->ev[0].snap_len, TN_MON_SNAP_LEN);
 	assert_memory_equal(k->ev[0].data, pkt, TN_MON_SNAP_LEN);

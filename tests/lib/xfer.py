@@ -2,7 +2,8 @@
 """xfer.py - a TCP byte sink and source for the e2e tests, so a transfer is
 checked by the bytes TCP delivered, not by a tool's own summary.
 
-  xfer.py sink ADDR PORT OUT        accepts connections on ADDR:PORT, counts
+  xfer.py sink ADDR PORT OUT        accepts connections on ADDR:PORT (IPv4 or
+                                    IPv6), counts
                                     what each brings until the sender closes,
                                     then writes the count to OUT (atomically)
   xfer.py source ADDR PORT TOTAL WRITE
@@ -16,7 +17,7 @@ import sys
 
 
 def sink(addr, port, out):
-    s = socket.socket()
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(1)

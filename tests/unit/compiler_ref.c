@@ -202,14 +202,25 @@ static int cc_find_local_nets(struct cc *c)
 }
 
 /* ARP rows of port p in network vni, bound on host h: one per fixed IPv4,
- * naming p and (unless h is self) h's underlay address. */
+ * naming p and (unless h is self) h's underlay address; with nd, ND rows
+ * likewise, one per fixed IPv6 (not for routed networks: IPv6 is not
+ * routed yet). */
 static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
-			 const struct topo_host *h)
+			 const struct topo_host *h, bool nd)
 {
 	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
 	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
 	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
 
+	struct tn_nd_key nk = {.vni = vni};
+	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = av.remote_ip4};
+
+	memcpy(nv.mac, p->mac, 6);
+	for (size_t i = 0; nd && i < p->n_ip6 && i < TOPO_IP6_MAX; i++) {
+		memcpy(nk.ip6, p->ip6[i], 16);
+		if (cc_add(c, TN_MAP_ND, &nk, &nv))
+			return -ENOMEM;
+	}
 	if (!p->ip4)
 		return 0;
 	memcpy(av.mac, p->mac, 6);
@@ -239,7 +250,7 @@ static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_ne
 		if (!rc)
 			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
-	return rc ? rc : cc_port_addrs(c, p, n->vni, h);
+	return rc ? rc : cc_port_addrs(c, p, n->vni, h, true);
 }
 
 /* FLOOD pages 0, 1, ... of f: its sorted members, TN_MAX_FLOOD_REMOTE
@@ -553,7 +564,7 @@ static int cc_rows(struct cc *c)
 		if (cc_remote_port(c, p, n->vni, h))
 			return -ENOMEM;
 		c->n_rows--; /* not the TUN_ALLOW cc_remote_port adds last */
-		if (cc_port_addrs(c, p, n->vni, h))
+		if (cc_port_addrs(c, p, n->vni, h, false))
 			return -ENOMEM;
 	}
 	if (ref_rif_rows(c) || ref_routed_allow(c) || ref_routes(c))

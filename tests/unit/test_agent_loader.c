@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <linux/types.h>
 
+#include "abi_maps.h"
 #include "loader.h"
 #include "rtnl.h"
 #include "tenet_abi.h"
@@ -194,7 +195,7 @@ static void test_load_attach_restart_remove(void **state)
 	assert_int_equal(mtu, 1450);
 	loader_map_fds(l, &maps);
 	for (int m = TN_MAP_LPORT; m < TN_MAP_MAX; m++)
-		assert_true(maps.fd[m] >= 0);
+		assert_true(maps.fd[m] >= 0 || !tn_map_desc((unsigned)m)); /* ids no map has */
 	assert_int_equal(bpf_map_lookup_elem(maps.fd[TN_MAP_CONFIG], &zero, &c), 0);
 	assert_int_equal(c.abi_version, TN_ABI_VERSION);
 	assert_int_equal(c.tunnel_ifindex, if_nametoindex("tnl0"));

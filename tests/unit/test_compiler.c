@@ -236,6 +236,70 @@ static void test_fixed_ips(void **state)
 	free(r.r);
 }
 
+static void ip6(uint8_t out[16], const char *s)
+{
+	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
+}
+
+/*
+ * Every fixed IPv6 of a port is an ND row naming the port (flags 0), on its
+ * own host (local: remote_ip4 0) and on the other hosts of its network
+ * (remote: its host's underlay address), also for a port without IPv4; a
+ * host without a port in the network gets none.
+ */
+static void test_nd_rows(void **state)
+{
+	struct topology t = topo();
+	struct tn_nd_key nk = {.vni = VNI_BLUE};
+	struct tn_nd nv = {.mac = {2, 0, 0, 0, 0, 0x12}, .port_id = 2, .remote_ip4 = hosts[1].ip4};
+	const struct wire_row *w;
+	struct rows r;
+
+	ip6(ports[0].ip6[0], "fd00::11");
+	ports[0].n_ip6 = 1;
+	ip6(ports[1].ip6[0], "fd00::12");
+	ip6(ports[1].ip6[1], "fd00:1::12");
+	ports[1].n_ip6 = 2;
+	ports[1].ip4 = 0;		  /* IPv6 only */
+	ip6(ports[2].ip6[0], "fd00::21"); /* red */
+	ports[2].n_ip6 = 1;
+	ip6(ports[4].ip6[0], "fd00::13"); /* unbound: nowhere */
+	ports[4].n_ip6 = 1;
+	r = build(&t, "h1");
+	assert_int_equal(count(&r, TN_MAP_ND), 4);
+	ip6(nk.ip6, "fd00:1::12");
+	assert_non_null(w = find(&r, TN_MAP_ND, &nk));
+	assert_memory_equal(w->val, &nv, sizeof(nv));
+	ip6(nk.ip6, "fd00::12");
+	assert_non_null(w = find(&r, TN_MAP_ND, &nk));
+	assert_memory_equal(w->val, &nv, sizeof(nv));
+	ip6(nk.ip6, "fd00::11");
+	nv = (struct tn_nd){.mac = {2, 0, 0, 0, 0, 0x11}, .port_id = 1}; /* local */
+	assert_non_null(w = find(&r, TN_MAP_ND, &nk));
+	assert_memory_equal(w->val, &nv, sizeof(nv));
+	nk.vni = VNI_RED;
+	ip6(nk.ip6, "fd00::21");
+	assert_non_null(find(&r, TN_MAP_ND, &nk));
+	nk.vni = VNI_BLUE;
+	ip6(nk.ip6, "fd00::13");
+	assert_null(find(&r, TN_MAP_ND, &nk));
+	free(r.r);
+	r = build(&t, "h2"); /* blue only: its own port local, pb1 remote */
+	assert_int_equal(count(&r, TN_MAP_ND), 3);
+	ip6(nk.ip6, "fd00::12");
+	nv = (struct tn_nd){.mac = {2, 0, 0, 0, 0, 0x12}, .port_id = 2};
+	assert_non_null(w = find(&r, TN_MAP_ND, &nk));
+	assert_memory_equal(w->val, &nv, sizeof(nv));
+	ip6(nk.ip6, "fd00::11");
+	nv = (struct tn_nd){.mac = {2, 0, 0, 0, 0, 0x11}, .port_id = 1, .remote_ip4 = hosts[0].ip4};
+	assert_non_null(w = find(&r, TN_MAP_ND, &nk));
+	assert_memory_equal(w->val, &nv, sizeof(nv));
+	free(r.r);
+	r = build(&t, "h3");
+	assert_int_equal(count(&r, TN_MAP_ND), 0);
+	free(r.r);
+}
+
 /* h2 has only a blue port: nothing of red reaches it. */
 static void test_isolation(void **state)
 {
@@ -675,6 +739,11 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 		for (size_t k = 0; k < p->n_ip4_more; k++)
 			p->ip4_more[k] = htonl(0x0a000000u + (uint32_t)(rand_r(&seed) % 60));
 		p->port_security = rand_r(&seed) % 2;
+		p->n_ip6 = (uint8_t)(rand_r(&seed) % 3);
+		for (size_t k = 0; k < p->n_ip6; k++) {
+			p->ip6[k][0] = 0xfd;
+			p->ip6[k][15] = (uint8_t)(rand_r(&seed) % 40); /* collisions too */
+		}
 		if (rand_r(&seed) % 8)
 			snprintf(p->host, WIRE_HOST_MAX, "host-%u",
 				 rand_r(&seed) % (unsigned)(nh + 1)); /* host-0: not enrolled */
@@ -871,12 +940,19 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_h1_rows),	  cmocka_unit_test(test_fixed_ips),
-	    cmocka_unit_test(test_isolation),	  cmocka_unit_test(test_empty_hosts),
-	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_flood_cap),
-	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
-	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
-	    cmocka_unit_test(test_release),	  cmocka_unit_test(test_matches_reference),
+	    cmocka_unit_test(test_h1_rows),
+	    cmocka_unit_test(test_fixed_ips),
+	    cmocka_unit_test(test_nd_rows),
+	    cmocka_unit_test(test_isolation),
+	    cmocka_unit_test(test_empty_hosts),
+	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_flood_cap),
+	    cmocka_unit_test(test_flood_pages),
+	    cmocka_unit_test(test_flood_pages_shrink),
+	    cmocka_unit_test(test_diff_move),
+	    cmocka_unit_test(test_diff_edges),
+	    cmocka_unit_test(test_release),
+	    cmocka_unit_test(test_matches_reference),
 	    cmocka_unit_test(test_dhcp_rows),
 	};
 

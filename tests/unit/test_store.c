@@ -27,6 +27,7 @@
 #define T_PORT2 "00000000-0000-4000-8000-000000000006"
 #define T_NET3	"00000000-0000-4000-8000-000000000007"
 #define T_NET4	"00000000-0000-4000-8000-000000000008"
+#define T_SUB6	"00000000-0000-4000-8000-000000000009"
 #define T_KEY1	"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 #define T_KEY2	"Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
 
@@ -772,6 +773,45 @@ static void test_ip_allocation(void **state)
 	fixture_close(&f);
 }
 
+/* A v6 subnet hands out addresses like a v4 one (the gateway ::1 skipped),
+ * and the topology carries every fixed IPv6 of a port beside its IPv4. */
+static void test_ip6_topology(void **state)
+{
+	struct fixture f;
+	struct store *s = fixture_open(&f, 100);
+	struct store_result res;
+	struct topology t;
+	uint8_t a6[16];
+
+	base(s);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_SUBNET, T_SUB6,
+			     "{\"network_id\":\"" T_NET "\",\"cidr\":\"fd00:0:0:1::/64\"}", "",
+			     NULL),
+			 0);
+	assert_int_equal(run(s, STORE_OP_CREATE, MODEL_PORT, T_PORT1,
+			     "{\"network_id\":\"" T_NET "\",\"fixed_ips\":[{\"subnet_id\":\"" T_SUB6
+			     "\"},{\"subnet_id\":\"" T_SUB "\"},{\"subnet_id\":\"" T_SUB6
+			     "\",\"ip_address\":\"FD00:0:0:1:0:0:0:10\"}],"
+			     "\"binding\":{\"host\":\"h1\",\"interface\":\"veth0\"}}",
+			     "", &res),
+			 0);
+	assert_string_equal(fip_ip(res.object, 0), "fd00:0:0:1::2");
+	assert_string_equal(fip_ip(res.object, 1), "10.0.0.2");
+	assert_string_equal(fip_ip(res.object, 2), "fd00:0:0:1::10");
+	store_result_release(&res);
+	assert_int_equal(store_load_topology(s, &t), 0);
+	assert_int_equal(t.n_ports, 1);
+	assert_int_equal(t.ports[0].n_ip6, 2);
+	inet_pton(AF_INET6, "fd00:0:0:1::2", a6);
+	assert_memory_equal(t.ports[0].ip6[0], a6, 16);
+	inet_pton(AF_INET6, "fd00:0:0:1::10", a6);
+	assert_memory_equal(t.ports[0].ip6[1], a6, 16);
+	assert_int_equal(t.ports[0].n_ip4_more, 0);
+	assert_true(t.ports[0].ip4 != 0);
+	topology_release(&t);
+	fixture_close(&f);
+}
+
 static void test_list_filter(void **state)
 {
 	struct fixture f;
@@ -881,6 +921,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_admin_hash, fixture_teardown),
 	    cmocka_unit_test_teardown(test_flood_limits, fixture_teardown),
 	    cmocka_unit_test_teardown(test_ip_allocation, fixture_teardown),
+	    cmocka_unit_test_teardown(test_ip6_topology, fixture_teardown),
 	    cmocka_unit_test_teardown(test_command_decoding, fixture_teardown),
 	    cmocka_unit_test_teardown(test_command_fuzz_findings, fixture_teardown),
 	    cmocka_unit_test_teardown(test_seeded_allocation, fixture_teardown),

@@ -393,7 +393,8 @@ static void test_rows_strict(void **state)
 	/* unknown maps, and maps the controller never sends */
 	assert_int_equal(delta_row(0, WIRE_OP_UPSERT, 4, 4), -EPROTO);
 	for (uint64_t map = TN_MAP_IFINDEX; map <= TN_MAP_MAX; map++)
-		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, 4, 20), -EPROTO);
+		if (!wire_map_sizes((uint8_t)map, NULL, NULL)) /* TN_MAP_ND is sent */
+			assert_int_equal(delta_row(map, WIRE_OP_UPSERT, 4, 20), -EPROTO);
 	assert_int_equal(delta_row(0x101, WIRE_OP_UPSERT, 4, 32), -EPROTO);
 	assert_int_equal(delta_row(UINT64_MAX, WIRE_OP_DELETE, 4, -1), -EPROTO);
 	assert_false(wire_map_sizes(TN_MAP_CONFIG, NULL, NULL));
@@ -1228,6 +1229,8 @@ static void test_map_table(void **state)
 		const struct tn_map_desc *d = tn_map_desc(m);
 		uint16_t k = 0, v = 0;
 
+		if (!d && m > TN_MAP_ROUTE4 && m < TN_MAP_ND)
+			continue;   /* an id no map has yet */
 		assert_non_null(d); /* a new enum value needs its line in the table */
 		assert_non_null(d->pin);
 		assert_non_null(d->name);
@@ -1241,12 +1244,14 @@ static void test_map_table(void **state)
 		}
 		applied += tn_map_applied(m);
 		for (unsigned o = TN_MAP_FIRST; o < m; o++) {
+			if (!tn_map_desc(o))
+				continue;
 			assert_string_not_equal(tn_map_desc(o)->pin, d->pin);
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled, 8); /* ROUTE4 since ABI 8, DHCP since 9 */
-	assert_int_equal(applied, 9);  /* and tn_ifindex */
+	assert_int_equal(compiled, 9); /* ROUTE4, DHCP and ND since ABI 8 */
+	assert_int_equal(applied, 10); /* and tn_ifindex */
 }
 
 int main(void)
