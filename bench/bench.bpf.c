@@ -17,7 +17,10 @@
  *                   same skb;
  *   bench_dhcp_wrap  does the same for a DHCP request (the reply is written
  *                   in place, at another length): length and bytes back to
- *                   bench_dhcp_req.
+ *                   bench_dhcp_req;
+ *   bench_hdr_wrap  rewrites the first 42 bytes (Ethernet, IPv4, UDP) back
+ *                   into bench_hdr, for a routed frame: the router rewrites
+ *                   its MACs and decrements its TTL in place.
  *
  * The bench_op_* programs each do one of the datapath's building blocks
  * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
@@ -41,6 +44,7 @@ const volatile __u32 bench_remote = 0; /* outer source, host byte order */
 const volatile __u32 bench_vni = 0;    /* VXLAN network identifier */
 __u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) */
 __u8 bench_dhcp_req[BENCH_DHCP_LEN];   /* the DHCP request (.bss) */
+__u8 bench_hdr[BENCH_ARP_LEN];	       /* a routed frame's headers (.bss) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -117,6 +121,15 @@ int bench_dhcp_wrap(struct __sk_buff *skb)
 	if (skb->len != BENCH_DHCP_LEN && bpf_skb_change_tail(skb, BENCH_DHCP_LEN, 0))
 		return BENCH_TC_ACT_SHOT;
 	if (bpf_skb_store_bytes(skb, 0, bench_dhcp_req, BENCH_DHCP_LEN, 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_hdr_wrap(struct __sk_buff *skb)
+{
+	if (bpf_skb_store_bytes(skb, 0, bench_hdr, BENCH_ARP_LEN, 0))
 		return BENCH_TC_ACT_SHOT;
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;

@@ -56,6 +56,8 @@ struct dpb {
 	__u8 ip_ac[DPB_PKT_LEN];     /* A -> C, remote */
 	__u8 ip_ca[DPB_PKT_LEN];     /* C -> A, from the tunnel */
 	__u8 arp_req[42];	     /* A asks for B's address */
+	__u8 ip_rl[DPB_PKT_LEN];     /* A -> B2 (10.1.0.2, local) through the router */
+	__u8 ip_rr[DPB_PKT_LEN];     /* A -> C2 (10.1.0.3, host C) through the router */
 	__u8 dhcp_req[DPB_DHCP_LEN]; /* A's DHCP client: REQUEST for its address */
 	__u8 ip6_ab[DPB_PKT_LEN];    /* A -> B over IPv6 (fixed address), local */
 	__u32 repeat;		     /* test_run repetitions per run */
@@ -152,6 +154,47 @@ static int dpb_dhcp_row(struct dpb *d)
 	return dpb_put(d->tn->maps.tn_dhcp, &k, &v);
 }
 
+#define DPB_VNI2  200 /* the network routed with DPB_VNI */
+#define DPB_RKEY  5
+#define DPB_IP_B2 DPB_IP(10, 1, 0, 2)
+#define DPB_IP_C2 DPB_IP(10, 1, 0, 3)
+static const __u8 dpb_mac_r1[6] = {0xfa, 0x16, 0x3e, 0, 0, 0x01}; /* router, on DPB_VNI */
+static const __u8 dpb_mac_r2[6] = {0xfa, 0x16, 0x3e, 0, 0, 0x02}; /* router, on DPB_VNI2 */
+static const __u8 dpb_mac_b2[6] = {0x02, 0, 0, 0, 0, 0xb2};
+static const __u8 dpb_mac_c2[6] = {0x02, 0, 0, 0, 0, 0xc2};
+
+/* Router DPB_RKEY between DPB_VNI (10.0.0.0/24) and DPB_VNI2 (10.1.0.0/24),
+ * where B2 is local (B's interface) and C2 on host C. */
+static int dpb_router(struct dpb *d)
+{
+	struct tn_fdb_key rk = {.vni = DPB_VNI}, bk = {.vni = DPB_VNI2}, ck = {.vni = DPB_VNI2};
+	struct tn_fdb rv = {.flags = TN_FDB_F_ROUTER, .router_key = DPB_RKEY, .ip4 = DPB_SRV_IP};
+	struct tn_fdb bv = {.port_id = 22,
+			    .ifindex = DPB_IF_B,
+			    .flags = TN_FDB_F_LOCAL,
+			    .slot = 2,
+			    .ip4 = DPB_IP_B2};
+	struct tn_fdb cv = {
+	    .port_id = 23, .remote_ip4 = DPB_HOST_C, .flags = TN_FDB_F_REMOTE, .ip4 = DPB_IP_C2};
+	struct tn_arp_key bak = {.vni = DPB_VNI2, .ip4 = DPB_IP_B2},
+			  cak = {.vni = DPB_VNI2, .ip4 = DPB_IP_C2};
+	struct tn_arp bav = {.port_id = 22}, cav = {.port_id = 23, .remote_ip4 = DPB_HOST_C};
+	struct tn_route4_key tk = {
+	    .prefixlen = 32 + 24, .router_key = htonl(DPB_RKEY), .ip4 = DPB_IP(10, 1, 0, 0)};
+	struct tn_route4 tv = {
+	    .vni = DPB_VNI2, .flags = TN_ROUTE_F_CONNECTED, .src_ip4 = DPB_IP(10, 1, 0, 1)};
+
+	memcpy(rk.mac, dpb_mac_r1, 6);
+	memcpy(bk.mac, dpb_mac_b2, 6);
+	memcpy(ck.mac, dpb_mac_c2, 6);
+	memcpy(bav.mac, dpb_mac_b2, 6);
+	memcpy(cav.mac, dpb_mac_c2, 6);
+	memcpy(tv.mac, dpb_mac_r2, 6);
+	return dpb_put(d->tn->maps.tn_fdb, &rk, &rv) || dpb_put(d->tn->maps.tn_fdb, &bk, &bv) ||
+	       dpb_put(d->tn->maps.tn_fdb, &ck, &cv) || dpb_put(d->tn->maps.tn_arp, &bak, &bav) ||
+	       dpb_put(d->tn->maps.tn_arp, &cak, &cav) || dpb_put(d->tn->maps.tn_route4, &tk, &tv);
+}
+
 /* A (port security on) and B local, C (port security on: the tunnel source
  * check runs in full) on host C; host C enrolled. */
 static int dpb_topology(struct dpb *d)
@@ -176,7 +219,7 @@ static int dpb_topology(struct dpb *d)
 	       dpb_arp_add(d, DPB_IP_B, dpb_mac_b, 12, 0) ||
 	       dpb_arp_add(d, DPB_IP_C, dpb_mac_c, 13, DPB_HOST_C) ||
 	       dpb_put(d->tn->maps.tn_peer, &pk, &pv) ||
-	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av) || dpb_dhcp_row(d);
+	       dpb_put(d->tn->maps.tn_tun_allow, &ak, &av) || dpb_dhcp_row(d) || dpb_router(d);
 }
 
 /* Ethernet + IPv4 + UDP, DPB_PKT_LEN bytes. */
@@ -362,6 +405,33 @@ static int f_arp_reply(struct dpb *d, double *ns)
 			      ns);
 }
 
+/* Routed from A by the router: the wrapper restores the headers it rewrote. */
+static int dpb_routed(struct dpb *d, const __u8 *pkt, double *ns)
+{
+	memcpy(d->bb->bss->bench_hdr, pkt, 42);
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: dpb_slot(d, d->tn->progs.tn_vif_ingress)
+		   ?: dpb_run(d, d->bb->progs.bench_hdr_wrap, pkt, DPB_PKT_LEN, 0, 0, TC_REDIRECT,
+			      ns);
+}
+
+static int f_l3_local(struct dpb *d, double *ns)
+{
+	return dpb_routed(d, d->ip_rl, ns);
+}
+
+static int f_l3_remote(struct dpb *d, double *ns)
+{
+	return dpb_routed(d, d->ip_rr, ns);
+}
+
+static int f_hdr_wrap(struct dpb *d, double *ns)
+{
+	memcpy(d->bb->bss->bench_hdr, d->ip_rl, 42);
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_hdr_wrap, d->ip_rl, DPB_PKT_LEN, 0, 0, TC_OK,
+			      ns);
+}
+
 static int f_arp_wrap(struct dpb *d, double *ns)
 {
 	return dpb_slot(d, d->bb->progs.bench_trivial)
@@ -498,6 +568,16 @@ static const struct dpb_fig dpb_figs[] = {
      "bench_dhcp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> tn_dhcp4 "
      "(REQUEST -> ACK, 37 option bytes from the row) -> redirect",
      f_dhcp_reply},
+    {"datapath.l3_routed_local", TRIV,
+     "bench_hdr_wrap (restores MACs and TTL) -> tn_vif_ingress -> tn_port_sec -> tn_l2_fwd "
+     "(router MAC) -> tn_l3_fwd (LPM route, next hop in tn_arp, TTL, MACs) -> tn_l2_fwd -> "
+     "redirect_peer",
+     f_l3_local},
+    {"datapath.l3_routed_remote", TRIV,
+     "the same, to a port on another host: -> tn_l2_fwd -> tunnel key + redirect to vxlan",
+     f_l3_remote},
+    {"datapath.wrap.hdr_restore", TRIV, "bench_hdr_wrap -> bench_trivial (part of l3_routed_*)",
+     f_hdr_wrap},
     {"datapath.wrap.dhcp_restore", TRIV, "bench_dhcp_wrap -> bench_trivial (part of dhcp_reply)",
      f_dhcp_wrap},
     {"datapath.drop_spoof", TRIV,
@@ -672,6 +752,8 @@ int main(int argc, char **argv)
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
 	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
+	dpb_build_ip4(d.ip_rl, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_B2);
+	dpb_build_ip4(d.ip_rr, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_C2);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_dhcp(d.dhcp_req);
 	err = dpb_load(&d);

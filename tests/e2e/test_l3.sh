@@ -10,7 +10,9 @@
 # transfer with MTU-sized writes each way across the router completes;
 # TTL 1 gets "time exceeded" from the gateway, an address nobody has "host
 # unreachable", a network no route knows "net unreachable"; the static
-# route reaches the VM behind gw2 and back; t2's VMs route among
+# route reaches the VM behind gw2 and back; a VM whose MTU is larger than
+# the overlay's gets "fragmentation needed" from its own host and its TCP
+# completes through path MTU discovery; t2's VMs route among
 # themselves with the same addresses, and nothing of t1 reaches them.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
@@ -112,6 +114,19 @@ say "  10.2.0.99 (no port has it): host unreachable"
 wait_for 5 "net unreachable" ping_says a1 172.16.0.1 -- "From 10.1.0.1 .*Destination Net Unreachable" ||
 	die "172.16.0.1 (no route) did not get net unreachable"
 say "  172.16.0.1 (no route): net unreachable"
+
+say "* Path MTU: a1's interface (and its host side) at 1500, over an overlay that carries $TOPO_VM_MTU:"
+ip -n "$TOPO_P-h1" link set a1 mtu 1500 || die "cannot raise a1's host-side MTU"
+vm_exec a1 ip link set eth0 mtu 1500 || die "cannot raise a1's MTU"
+wait_for 5 "fragmentation needed" ping_says a1 -M do -s 1472 10.2.0.20 -- "Frag needed and DF set (mtu = $TOPO_VM_MTU)" ||
+	die "a 1500-byte datagram with DF did not get fragmentation needed (mtu $TOPO_VM_MTU)"
+say "  ping -M do -s 1472: fragmentation needed, mtu $TOPO_VM_MTU, from the first host"
+XFER_WRITE=1460 transfer a1 b2 10.2.0.20
+say "  TCP from a1 with MTU 1500 completes: its path MTU came down to $TOPO_VM_MTU"
+vm_exec a1 ip route get 10.2.0.20 | grep -q "mtu $TOPO_VM_MTU" ||
+	die "a1 has no path MTU $TOPO_VM_MTU for 10.2.0.20: $(vm_exec a1 ip route get 10.2.0.20)"
+ip -n "$TOPO_P-h1" link set a1 mtu "$TOPO_VM_MTU"
+vm_exec a1 ip link set eth0 mtu "$TOPO_VM_MTU"
 
 say "* Static route 192.168.50.0/24 via gw2 (10.2.0.50):"
 expect_ping a1 192.168.50.1
