@@ -341,6 +341,34 @@ static inline int dp_run(struct bpf_program *prog, const void *pkt, __u32 len, _
 	return err;
 }
 
+static inline void dp_trace_reset(struct tenet_bpf *s);
+
+/* Runs a frame from port A through tn_vif_ingress (trace cleared first);
+ * out (optional, *out_len bytes) receives the resulting frame. Returns the
+ * verdict. */
+static inline __u32 dp_vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __u8 *out,
+			       __u32 *out_len)
+{
+	__u32 ret = 0;
+
+	dp_trace_reset(s);
+	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, out, out_len), 0);
+	return ret;
+}
+
+/* Runs a decapsulated frame from host (network order) in vni through
+ * tn_tunnel_ingress (trace cleared first). Returns the verdict. */
+static inline __u32 dp_tun_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __be32 host,
+			       __u32 vni)
+{
+	__u32 ret = 0;
+
+	dp_trace_reset(s);
+	assert_int_equal(
+	    dp_run(s->progs.tn_tunnel_ingress, pkt, len, ntohl(host), vni, &ret, NULL, NULL), 0);
+	return ret;
+}
+
 /* Clears the decision trace before a run. */
 static inline void dp_trace_reset(struct tenet_bpf *s)
 {

@@ -18,23 +18,7 @@
 /* Runs a VIF frame from port A and returns the verdict. */
 static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
 {
-	__u32 ret = 0;
-
-	dp_trace_reset(s);
-	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, NULL, NULL), 0);
-	return ret;
-}
-
-/* Runs a decapsulated frame from host (network order) with vni. */
-static __u32 tun_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __be32 host, __u32 vni)
-{
-	__u32 ret = 0;
-
-	dp_trace_reset(s);
-	assert_int_equal(dp_run(s->progs.tn_tunnel_ingress, pkt, len, ntohl(host), vni, &ret,
-				NULL, NULL),
-			 0);
-	return ret;
+	return dp_vif_run(s, pkt, len, NULL, NULL);
 }
 
 static void test_local_forward(void **state)
@@ -106,7 +90,7 @@ static void test_tunnel_receive(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_REDIRECT_PEER);
 	assert_int_equal(t.ifindex, DP_IF_A);
@@ -116,7 +100,7 @@ static void test_tunnel_receive(void **state)
 
 	/* a MAC that lives elsewhere is not sent back out */
 	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_c, DP_IP_C, DP_IP_C);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 1);
 }
 
@@ -174,7 +158,7 @@ static void test_tunnel_unknown_peer(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_X, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_X, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_UNKNOWN_PEER);
 	assert_int_equal(dp_stat(s, TN_DROP_UNKNOWN_PEER), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
@@ -190,9 +174,9 @@ static void test_tunnel_bad_vni(void **state)
 	dp_peer_add(s, DP_HOST_E, DP_VNI_RED);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
 	/* C may send on blue only, E on red only */
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_RED), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_RED), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_BAD_VNI);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_BAD_VNI), 2);
 	assert_int_equal(dp_stat(s, TN_DROP_UNKNOWN_PEER), 0);
 }
@@ -207,27 +191,27 @@ static void test_tunnel_spoofed_source(void **state)
 	dp_peer_add(s, DP_HOST_E, DP_VNI_BLUE);
 	/* E speaks for C's port, then for our own port A */
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_HOST);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_HOST), 2);
 	/* a MAC that is no port of the network: unicast, broadcast, ARP */
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_x, DP_IP_E, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_UNKNOWN);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_x, DP_IP_E, DP_IP(10, 0, 0, 255));
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 	assert_int_equal(dp_trace(s).n_clone, 0);
 	len = dp_build_arp(pkt, dp_mac_x, DP_IP_E, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_UNKNOWN), 3);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 0);
 	/* E's own port is delivered */
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_e, DP_IP_E, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
 }
 
@@ -247,21 +231,21 @@ static void test_tunnel_spoofed_ip(void **state)
 	dp_topology(s);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, bad[i], DP_IP_A);
-		assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+		assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 		assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
 	}
 	len = dp_build_dhcp_ports(pkt, dp_mac_a, dp_mac_c, 0, DP_IP_A); /* 0.0.0.0, unicast */
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 4);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).tx_packets, 0);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
 	len = dp_build_dhcp_ports(pkt, dp_mac_bcast, dp_mac_c, 0, DP_IP(255, 255, 255, 255));
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 2);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 4);
@@ -280,22 +264,22 @@ static void test_tunnel_spoofed_arp(void **state)
 
 	dp_topology(s);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_E, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
 	assert_int_equal(dp_trace(s).n_clone, 0);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_A, DP_IP_B);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
 	memcpy(pkt + 22, dp_mac_e, 6); /* sender MAC: not the frame's source */
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_ARP), 3);
 	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 0);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C2, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	len = dp_build_arp(pkt, dp_mac_c, 0, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 2);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_ARP), 3);
@@ -316,39 +300,39 @@ static void test_tunnel_port_security_off(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_a, dp_mac_c);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_IPV6);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
 	pkt[12] = 0x81; /* an 802.1Q tag would hide the inner source */
 	pkt[13] = 0x00;
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_VLAN);
 	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C2, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	len = dp_build_ip6(pkt, dp_mac_a, dp_mac_c);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 3);
 	/* but not the address of a port on E, or on this host */
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_E, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_IP);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_B, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_SRC_IP), 2);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_E, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ARP);
 	assert_int_equal(dp_trace(s).n_clone, 0);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP(192, 168, 9, 9), DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 3);
 	/* still only from its own host */
 	dp_peer_add(s, DP_HOST_E, DP_VNI_BLUE);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_E, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_SRC_HOST);
 }
 
@@ -557,7 +541,7 @@ static void test_flood_tunnel(void **state)
 
 	dp_topology(s);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
 	/* every local port, no copy back into the overlay */
@@ -610,7 +594,7 @@ static void test_flood_pages_tunnel(void **state)
 	dp_topology(s);
 	dp_flood_blue_page1(s);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
 	assert_int_equal(t.n_clone, 5);
@@ -665,7 +649,7 @@ static void test_flood_no_page0(void **state)
 	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_FDB);
 	assert_int_equal(dp_trace(s).n_clone, 0);
 	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).n_clone, 0);
 	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 2);
 	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 0);
@@ -738,7 +722,7 @@ static void test_tail_call_miss(void **state)
 	slot = 0; /* TN_TUN_SLOT_DELIVER */
 	assert_int_equal(bpf_map__delete_elem(s->maps.tn_tun_calls, &slot, sizeof(slot), 0), 0);
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TAIL_CALL), 2);
 }
 
@@ -890,7 +874,7 @@ static void test_trace_steps(void **state)
 	assert_memory_equal(t.step[2].mac, dp_mac_b, 6);
 
 	len = dp_build_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A);
-	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, DP_VNI_BLUE), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.n_step, 3);
 	step_check(&t, 0, TN_STAGE_TUNNEL, TN_TKEY_PEER, 1, TN_TRACE_NONE, 0);
@@ -901,7 +885,8 @@ static void test_trace_steps(void **state)
 	assert_int_equal(t.step[2].ifindex, DP_IF_A);
 
 	/* an unknown peer stops at the first step */
-	assert_int_equal(tun_run(s, pkt, len, DP_IP(198, 18, 0, 99), DP_VNI_BLUE), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_IP(198, 18, 0, 99), DP_VNI_BLUE),
+			 DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.n_step, 1);
 	step_check(&t, 0, TN_STAGE_TUNNEL, TN_TKEY_PEER, 0, TN_TRACE_DROP, TN_DROP_UNKNOWN_PEER);

@@ -11,11 +11,7 @@
 
 static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
 {
-	__u32 ret = 0;
-
-	dp_trace_reset(s);
-	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, NULL, NULL), 0);
-	return ret;
+	return dp_vif_run(s, pkt, len, NULL, NULL);
 }
 
 /* Sum over CPUs of port ifindex's drops for reason (0 when no row). */

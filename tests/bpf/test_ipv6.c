@@ -179,30 +179,15 @@ static __u32 expect_na(__u8 *p, const __u8 *amac, const __u8 *asrc, const __u8 *
 			target, mac, flags);
 }
 
-static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __u8 *out, __u32 *out_len)
-{
-	__u32 ret = 0;
-
-	dp_trace_reset(s);
-	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, out, out_len), 0);
-	return ret;
-}
-
 static __u32 tun_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __be32 host)
 {
-	__u32 ret = 0;
-
-	dp_trace_reset(s);
-	assert_int_equal(dp_run(s->progs.tn_tunnel_ingress, pkt, len, ntohl(host), DP_VNI_BLUE,
-				&ret, NULL, NULL),
-			 0);
-	return ret;
+	return dp_tun_run(s, pkt, len, host, DP_VNI_BLUE);
 }
 
 /* Runs pkt from port A; asserts it is dropped for reason. */
 static void vif_drops(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __u32 reason)
 {
-	assert_int_equal(vif_run(s, pkt, len, NULL, NULL), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif_run(s, pkt, len, NULL, NULL), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 	assert_int_equal(dp_trace(s).stat, reason);
 }
@@ -210,7 +195,7 @@ static void vif_drops(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __u32 rea
 /* Runs pkt from port A; asserts it passed port security (not dropped). */
 static void vif_passes(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
 {
-	vif_run(s, pkt, len, NULL, NULL);
+	dp_vif_run(s, pkt, len, NULL, NULL);
 	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 }
 
@@ -222,7 +207,7 @@ static void ns_answered(struct tenet_bpf *s, const __u8 *ns, __u32 len, const __
 	__u32 out_len = sizeof(out);
 	struct tn_trace t;
 
-	assert_int_equal(vif_run(s, ns, len, out, &out_len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif_run(s, ns, len, out, &out_len), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_REDIRECT);
 	assert_int_equal(t.stat, TN_STAT_ARP_REPLY);
@@ -617,7 +602,7 @@ static void test_truncated(void **state)
 			memcpy(cut + 6, dp_mac_a, 6);
 			dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 			out_len = sizeof(out);
-			vif_run(s, cut, n, out, &out_len);
+			dp_vif_run(s, cut, n, out, &out_len);
 			assert_int_not_equal(dp_trace(s).stat, TN_STAT_ARP_REPLY);
 		}
 	}
@@ -631,7 +616,7 @@ static void test_truncated(void **state)
 		cut[19] = (__u8)(n - 54);
 		csum_fix(cut);
 		out_len = sizeof(out);
-		if (vif_run(s, cut, n, out, &out_len) == DP_TC_ACT_SHOT) {
+		if (dp_vif_run(s, cut, n, out, &out_len) == DP_TC_ACT_SHOT) {
 			assert_true(n > 78 && n < len);
 			assert_int_equal(dp_trace(s).stat, TN_DROP_ND);
 			continue;

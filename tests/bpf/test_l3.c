@@ -116,16 +116,14 @@ static void l3_ip_csum(__u8 *p)
 /* Runs the frame from port A; the output frame in out (*out_len). */
 static __u32 l3_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __u8 *out, __u32 *out_len)
 {
-	__u32 ret = 0, scratch_len = 256;
+	__u32 scratch_len = 256;
 	__u8 scratch[256];
 
-	dp_trace_reset(s);
 	if (!out) {
 		out = scratch;
 		out_len = &scratch_len;
 	}
-	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, out, out_len), 0);
-	return ret;
+	return dp_vif_run(s, pkt, len, out, out_len);
 }
 
 static void test_routed_local(void **state)
@@ -302,32 +300,29 @@ static void test_ttl_exceeded(void **state)
 	assert_int_equal(dp_stat(s, TN_DROP_TTL), 2);
 }
 
-static void test_no_route(void **state)
+/* A datagram from port A to daddr is answered with destination
+ * unreachable code, counted as reason. */
+static void l3_unreachable(struct tenet_bpf *s, __be32 daddr, __u8 code, __u32 reason)
 {
-	struct tenet_bpf *s = *state;
 	__u8 pkt[64], out[256];
 	__u32 len, out_len = sizeof(out);
 
 	l3_topology(s);
-	len = l3_udp(pkt, DP_IP(172, 16, 0, 1), 64);
+	len = l3_udp(pkt, daddr, 64);
 	l3_ip_csum(pkt);
 	assert_int_equal(l3_run(s, pkt, len, out, &out_len), DP_TC_ACT_REDIRECT);
-	l3_icmp_error_is(pkt, len, out, out_len, 3, 0);
-	assert_int_equal(dp_stat(s, TN_DROP_NO_ROUTE), 1);
+	l3_icmp_error_is(pkt, len, out, out_len, 3, code);
+	assert_int_equal(dp_stat(s, reason), 1);
+}
+
+static void test_no_route(void **state)
+{
+	l3_unreachable(*state, DP_IP(172, 16, 0, 1), 0, TN_DROP_NO_ROUTE);
 }
 
 static void test_no_neigh(void **state)
 {
-	struct tenet_bpf *s = *state;
-	__u8 pkt[64], out[256];
-	__u32 len, out_len = sizeof(out);
-
-	l3_topology(s);
-	len = l3_udp(pkt, DP_IP(10, 1, 0, 99), 64);
-	l3_ip_csum(pkt);
-	assert_int_equal(l3_run(s, pkt, len, out, &out_len), DP_TC_ACT_REDIRECT);
-	l3_icmp_error_is(pkt, len, out, out_len, 3, 1);
-	assert_int_equal(dp_stat(s, TN_DROP_NO_NEIGH), 1);
+	l3_unreachable(*state, DP_IP(10, 1, 0, 99), 1, TN_DROP_NO_NEIGH);
 }
 
 /* An echo request (id 0x1234, seq 1, 8 bytes of data) from port A to the
@@ -546,17 +541,6 @@ static void test_pmtu(void **state)
 	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 2);
 }
 
-/* Runs a frame from host with vni through the tunnel ingress. */
-static __u32 l3_tun_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __be32 host, __u32 vni)
-{
-	__u32 ret = 0;
-
-	dp_trace_reset(s);
-	assert_int_equal(
-	    dp_run(s->progs.tn_tunnel_ingress, pkt, len, ntohl(host), vni, &ret, NULL, NULL), 0);
-	return ret;
-}
-
 /*
  * Host C routed a frame into green for G: its source must be a port on C,
  * found the way the router routes back to it.
@@ -570,23 +554,23 @@ static void test_tunnel_routed(void **state)
 	l3_topology(s);
 	/* H is on C */
 	len = dp_build_ip4(pkt, l3_mac_g, l3_mac_rg, L3_IP_H, L3_IP_G);
-	assert_int_equal(l3_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, L3_IF_G);
 	/* behind H (192.168.0.0/16 via H, on C) */
 	len = dp_build_ip4(pkt, l3_mac_g, l3_mac_rg, DP_IP(192, 168, 7, 7), L3_IP_G);
-	assert_int_equal(l3_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_REDIRECT);
 	/* G is ours, B (blue) is ours, 192.168.5.0/24 is behind G, 172.16/12 has
 	 * no route, the gateway is the router's: none of them is C's */
 	const __be32 forged[] = {L3_IP_G, DP_IP_B, DP_IP(192, 168, 5, 1), DP_IP(172, 16, 0, 1),
 				 L3_GW_GREEN};
 	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
 		len = dp_build_ip4(pkt, l3_mac_g, l3_mac_rg, forged[i], L3_IP_G);
-		assert_int_equal(l3_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_SHOT);
+		assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_SHOT);
 		assert_int_equal(dp_stat(s, TN_DROP_TUN_ROUTED), i + 1);
 	}
 	/* an ARP from a router MAC never crosses a tunnel */
 	len = dp_build_arp(pkt, l3_mac_rg, L3_GW_GREEN, L3_IP_G);
-	assert_int_equal(l3_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L3_VNI_GREEN), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TUN_ROUTED), 6);
 }
 

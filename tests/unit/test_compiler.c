@@ -19,6 +19,7 @@
 #include "wire.h"
 
 #include "compiler_ref.c"
+#include "fixture_compiler.h"
 
 #define VNI_BLUE 100
 #define VNI_RED	 200
@@ -30,14 +31,6 @@ static struct topo_network nets[] = {
 
 static struct topo_host hosts[3];
 static struct topo_port ports[6];
-
-static uint32_t ip(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
 
 static void port_set(struct topo_port *p, const char *id, const char *net, uint32_t key,
 		     uint8_t mac_last, const char *ip4, const char *host, const char *ifname)
@@ -80,44 +73,6 @@ static struct topology topo(void)
 	port_set(&ports[4], "pu", "net-blue", 5, 0x13, "10.0.0.3", "", "");
 	port_set(&ports[5], "pg", "net-blue", 6, 0x14, "10.0.0.4", "ghost", "vg");
 	return t;
-}
-
-struct rows {
-	struct wire_row *r;
-	size_t n;
-};
-
-static struct rows build(const struct topology *t, const char *host)
-{
-	struct rows out = {0};
-
-	assert_int_equal(compiler_build_host(t, host, &out.r, &out.n), 0);
-	for (size_t i = 0; i < out.n; i++) {
-		assert_int_equal(out.r[i].op, WIRE_OP_UPSERT);
-		assert_true(wire_row_valid(&out.r[i]));
-		if (i)
-			assert_true(wire_row_cmp(&out.r[i - 1], &out.r[i]) < 0);
-	}
-	return out;
-}
-
-static size_t count(const struct rows *r, uint8_t map)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->n; i++)
-		n += r->r[i].map == map;
-	return n;
-}
-
-/* The row of map with key, or NULL. */
-static const struct wire_row *find(const struct rows *r, uint8_t map, const void *key)
-{
-	struct wire_row k = {.map = map};
-
-	wire_map_sizes(map, &k.key_len, NULL);
-	memcpy(k.key, key, k.key_len);
-	return bsearch(&k, r->r, r->n, sizeof(*r->r), wire_row_cmp);
 }
 
 static void test_h1_rows(void **state)

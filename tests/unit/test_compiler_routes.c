@@ -19,6 +19,8 @@
 #include "tenet_abi.h"
 #include "wire.h"
 
+#include "fixture_compiler.h"
+
 #define VNI_A 100
 #define VNI_B 200
 #define VNI_C 300 /* another tenant's, same addresses as A */
@@ -33,14 +35,6 @@ static struct topo_router routers[1];
 static struct topo_rif rifs[2];
 static struct topo_host hosts[3];
 static struct topo_port ports[3];
-
-static uint32_t ip(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
 
 static void ip16(uint8_t dst[16], const char *s)
 {
@@ -142,39 +136,6 @@ static struct topology topo(void)
 	port_set(&ports[1], "pb", "net-b", 2, 0x0b, "10.0.2.20", "h2");
 	port_set(&ports[2], "pc", "net-c", 3, 0x0c, "10.0.1.10", "h3");
 	return t;
-}
-
-struct rows {
-	struct wire_row *r;
-	size_t n;
-};
-
-static struct rows build(const struct topology *t, const char *host)
-{
-	struct rows out = {0};
-
-	assert_int_equal(compiler_build_host(t, host, &out.r, &out.n), 0);
-	for (size_t i = 1; i < out.n; i++)
-		assert_true(wire_row_cmp(&out.r[i - 1], &out.r[i]) < 0);
-	return out;
-}
-
-static size_t count(const struct rows *r, uint8_t map)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->n; i++)
-		n += r->r[i].map == map;
-	return n;
-}
-
-static const struct wire_row *find(const struct rows *r, uint8_t map, const void *key)
-{
-	struct wire_row k = {.map = map};
-
-	wire_map_sizes(map, &k.key_len, NULL);
-	memcpy(k.key, key, k.key_len);
-	return bsearch(&k, r->r, r->n, sizeof(*r->r), wire_row_cmp);
 }
 
 /* The ROUTE4 row of (RKEY, dest/plen) on r equals want. */
