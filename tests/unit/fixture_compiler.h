@@ -20,6 +20,21 @@ static inline uint32_t ip(const char *s)
 	return a.s_addr;
 }
 
+/* Port id on network net with port_key key, MAC 02:00:00:00:00:mac_last,
+ * first IPv4 ip4, bound to host at interface ifname. */
+static inline void port_set(struct topo_port *p, const char *id, const char *net, uint32_t key,
+			    uint8_t mac_last, const char *ip4, const char *host, const char *ifname)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	snprintf(p->network_id, sizeof(p->network_id), "%s", net);
+	p->port_key = key;
+	memcpy(p->mac, (uint8_t[]){2, 0, 0, 0, 0, mac_last}, 6);
+	p->ip4 = ip(ip4);
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+}
+
 /* One host's rows. */
 struct rows {
 	struct wire_row *r;

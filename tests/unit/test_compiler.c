@@ -32,19 +32,6 @@ static struct topo_network nets[] = {
 static struct topo_host hosts[3];
 static struct topo_port ports[6];
 
-static void port_set(struct topo_port *p, const char *id, const char *net, uint32_t key,
-		     uint8_t mac_last, const char *ip4, const char *host, const char *ifname)
-{
-	memset(p, 0, sizeof(*p));
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	snprintf(p->network_id, sizeof(p->network_id), "%s", net);
-	p->port_key = key;
-	memcpy(p->mac, (uint8_t[]){2, 0, 0, 0, 0, mac_last}, 6);
-	p->ip4 = ip(ip4);
-	snprintf(p->host, sizeof(p->host), "%s", host);
-	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
-}
-
 /* blue and red share 10.0.0.0/24. pb1, pr1, pr2 on h1; pb2 on h2; pu is
  * unbound; pg is bound to a host that is not enrolled; h3 has no ports. */
 static struct topology topo(void)

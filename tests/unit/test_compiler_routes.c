@@ -70,19 +70,6 @@ static void rif_set(struct topo_rif *f, const char *id, const char *sub, const c
 	ip16(f->addr, addr);
 }
 
-static void port_set(struct topo_port *p, const char *id, const char *net, uint32_t key,
-		     uint8_t mac_last, const char *ip4, const char *host)
-{
-	memset(p, 0, sizeof(*p));
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	snprintf(p->network_id, sizeof(p->network_id), "%s", net);
-	p->port_key = key;
-	memcpy(p->mac, (uint8_t[]){2, 0, 0, 0, 0, mac_last}, 6);
-	p->ip4 = ip(ip4);
-	snprintf(p->host, sizeof(p->host), "%s", host);
-	snprintf(p->ifname, sizeof(p->ifname), "v%s", id);
-}
-
 /*
  * Tenant t1: networks A (10.0.1.0/24) and B (10.0.2.0/24) on router r1
  * (key RKEY), which also routes 192.168.0.0/16 via 10.0.2.50 (on B) and
@@ -132,9 +119,9 @@ static struct topology topo(void)
 		snprintf(addr, sizeof(addr), "198.18.0.%d", i + 1);
 		hosts[i].ip4 = ip(addr);
 	}
-	port_set(&ports[0], "pa", "net-a", 1, 0x0a, "10.0.1.10", "h1");
-	port_set(&ports[1], "pb", "net-b", 2, 0x0b, "10.0.2.20", "h2");
-	port_set(&ports[2], "pc", "net-c", 3, 0x0c, "10.0.1.10", "h3");
+	port_set(&ports[0], "pa", "net-a", 1, 0x0a, "10.0.1.10", "h1", "vpa");
+	port_set(&ports[1], "pb", "net-b", 2, 0x0b, "10.0.2.20", "h2", "vpb");
+	port_set(&ports[2], "pc", "net-c", 3, 0x0c, "10.0.1.10", "h3", "vpc");
 	return t;
 }
 
