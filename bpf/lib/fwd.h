@@ -247,6 +247,28 @@ static __always_inline void tn_trace_peer(__u32 stage, __u32 vni, __be32 remote,
 		st->ip4 = remote;
 }
 
+/*
+ * The route of router rkey to ip4 (NULL: none) and, in *nb, the tn_arp
+ * entry of where it leads: a static route's next hop, or ip4 itself in a
+ * connected subnet (NULL: no such address). The router's forwarding
+ * (nf/l3_fwd.h) and the receiving host's check of a routed source
+ * (nf/tun_src.h) look the same way.
+ */
+static __always_inline struct tn_route4 *tn_route_lookup(__u32 rkey, __be32 ip4, struct tn_arp **nb)
+{
+	struct tn_route4_key rk = {.prefixlen = 64, .router_key = bpf_htonl(rkey), .ip4 = ip4};
+	struct tn_arp_key ak = {};
+	struct tn_route4 *rt = bpf_map_lookup_elem(&tn_route4, &rk);
+
+	*nb = NULL;
+	if (!rt)
+		return NULL;
+	ak.vni = rt->vni;
+	ak.ip4 = rt->nh_ip4 ? rt->nh_ip4 : ip4;
+	*nb = bpf_map_lookup_elem(&tn_arp, &ak);
+	return rt;
+}
+
 /* Unicast lookup of (vni, dst). NULL when unknown. */
 static __always_inline struct tn_fdb *tn_fdb_lookup(__u32 vni, const __u8 *dst)
 {

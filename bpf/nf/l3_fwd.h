@@ -136,8 +136,6 @@ SEC("tcx/ingress")
 int tn_l3_fwd(struct __sk_buff *skb)
 {
 	__u32 in_slot = tn_ctx_in_slot(skb), rkey = tn_ctx_router(skb), ihl_len, dlen, vni;
-	struct tn_route4_key rk = {.prefixlen = 64, .router_key = bpf_htonl(rkey)};
-	struct tn_arp_key ak = {};
 	struct tn_route4 *rt;
 	struct tn_arp *nb;
 	struct ethhdr *eth;
@@ -164,16 +162,12 @@ int tn_l3_fwd(struct __sk_buff *skb)
 		dlen = skb->len - ETH_HLEN;
 	if (dlen > skb->len - ETH_HLEN || dlen < ihl_len)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	rk.ip4 = ip->daddr;
-	rt = bpf_map_lookup_elem(&tn_route4, &rk);
+	rt = tn_route_lookup(rkey, ip->daddr, &nb);
 	tn_trace_route(rkey, ip->daddr, rt);
 	if (!rt)
 		return tn_l3_error(skb, dlen, ihl_len, TN_DROP_NO_ROUTE, TN_ICMP_DEST_UNREACH,
 				   TN_ICMP_NET_UNREACH, in_slot);
-	ak.vni = rt->vni;
-	ak.ip4 = rt->nh_ip4 ? rt->nh_ip4 : ip->daddr;
-	nb = bpf_map_lookup_elem(&tn_arp, &ak);
-	tn_trace_neigh(ak.vni, ak.ip4, nb);
+	tn_trace_neigh(rt->vni, rt->nh_ip4 ? rt->nh_ip4 : ip->daddr, nb);
 	if (nb && (nb->flags & TN_ARP_F_ROUTER) && !rt->nh_ip4)
 		return tn_l3_echo(skb, ip, eth, in_slot);
 	if (ip->ttl <= 1)

@@ -121,8 +121,6 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
  * when it passes (see the header comment). */
 static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote)
 {
-	struct tn_route4_key rk = {.prefixlen = 64, .router_key = bpf_htonl(rkey)};
-	struct tn_arp_key ak = {};
 	struct tn_route4 *rt;
 	struct ethhdr *eth;
 	struct tn_arp *ent;
@@ -136,14 +134,8 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	ip = tn_ip4_hdr(skb);
 	if (!ip)
 		return TN_DROP_MALFORMED;
-	rk.ip4 = ip->saddr;
-	rt = bpf_map_lookup_elem(&tn_route4, &rk);
-	if (!rt)
-		return TN_DROP_TUN_ROUTED;
-	ak.vni = rt->vni;
-	ak.ip4 = rt->nh_ip4 ? rt->nh_ip4 : ip->saddr;
-	ent = bpf_map_lookup_elem(&tn_arp, &ak);
-	if (!ent || ent->remote_ip4 != remote || (ent->flags & TN_ARP_F_ROUTER))
+	rt = tn_route_lookup(rkey, ip->saddr, &ent);
+	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ARP_F_ROUTER))
 		return TN_DROP_TUN_ROUTED;
 	return 0;
 }
