@@ -70,6 +70,13 @@ static const struct reasons_entry reasons_table[] = {
     [TN_DROP_IP6_EXT] = {"ip6_ext",
 			 "IPv6 extension headers not accepted (too many or fragmented ND)"},
     [TN_DROP_TUN_ND] = {"tun_nd", "tunnel: neighbor discovery the sending port may not send"},
+    [TN_DROP_SG_EGRESS] = {"sg_egress", "new flow from a port that no rule of its groups allows"},
+    [TN_DROP_SG_INGRESS] = {"sg_ingress", "new flow to a port that no rule of its groups allows"},
+    [TN_DROP_CT_INVALID] = {"ct_invalid", "TCP segment that opens no connection and has none"},
+    [TN_DROP_SG_REVOKED] = {"sg_revoked",
+			    "tracked connection no longer allowed after a rule change"},
+    [TN_DROP_TUN_IDENTITY] = {"tun_identity",
+			      "tunnel: identity not the source port's or not of the sending host"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,
