@@ -1240,8 +1240,7 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	if (rc)
 		goto out;
 	cc_host_local(&h);
-	h.out.rows =
-	    malloc((cc_host_bound(&h) + c->host_off[h.self + 1] - c->host_off[h.self] + 1) *
+	h.out.rows = malloc((cc_host_bound(&h) + c->host_off[h.self + 1] - c->host_off[h.self] + 1) *
 			    sizeof(*h.out.rows));
 	if (!h.out.rows) {
 		rc = -ENOMEM;
