@@ -66,9 +66,11 @@ struct store_txn {
 
 /* Tables in snapshot (and dump) order: the kinds of the first format
  * (tenant .. host), the five others, then the kinds added since, so a
- * snapshot written before routers existed (STORE_SNAP_TABLES_V1 tables)
- * restores into the same tables. */
+ * snapshot written before routers existed (STORE_SNAP_TABLES_V1 tables),
+ * or before security groups (STORE_SNAP_TABLES_V2), restores into the same
+ * tables. */
 #define STORE_SNAP_TABLES_V1 (MODEL_ROUTER + 5)
+#define STORE_SNAP_TABLES_V2 (MODEL_SECURITY_GROUP + 5) /* before security groups */
 #define STORE_N_TABLES	     (MODEL_KIND_MAX + 5)
 
 /* Fills dbis (STORE_N_TABLES) in snapshot order; returns STORE_N_TABLES. */

@@ -1075,6 +1075,12 @@ static int kinds_port_security(struct store_txn *t, const json_t *old, json_t *o
 	}
 	kinds_default(obj, "security_groups", json_array());
 	kinds_default(obj, "allowed_address_pairs", json_array());
+	/* turning port security off without naming the groups drops them
+	 * (Neutron would refuse: clients that only flip the flag keep working) */
+	if (old && !secure && json_is_true(json_object_get(old, "port_security_enabled")) &&
+	    json_equal(json_object_get(old, "security_groups"),
+		       json_object_get(obj, "security_groups")))
+		json_object_set_new(obj, "security_groups", json_array());
 	if (!secure && json_array_size(json_object_get(obj, "security_groups")))
 		return model_error_set(t->err, "invalid_value", "security_groups",
 				       "security_groups must be empty when "

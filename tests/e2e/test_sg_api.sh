@@ -136,8 +136,8 @@ bad PUT "/ports/$p1" "{\"security_groups\":[\"$rweb\"]}" 400 invalid_value 'secu
 	"another tenant's group"
 bad PUT "/ports/$p1" '{"security_groups":["nope"]}' 400 invalid_value 'security_groups[0]' \
 	"group not a UUID"
-bad PUT "/ports/$p1" '{"port_security_enabled":false}' 400 invalid_value security_groups \
-	"port security off with groups"
+bad PUT "/ports/$p1" "{\"port_security_enabled\":false,\"security_groups\":[\"$web\"]}" 400 \
+	invalid_value security_groups "port security off with groups"
 bad POST /ports "{\"network_id\":\"$bnet\",\"security_groups\":[\"$web\"],\"port_security_enabled\":false}" \
 	400 invalid_value security_groups "a new port without port security but with groups"
 made p3 POST /ports "{\"network_id\":\"$bnet\",\"port_security_enabled\":false}"

@@ -269,11 +269,18 @@ static void test_identities(void **state)
 	fixture_apply(f->s, STORE_OP_UPDATE, MODEL_PORT, P1,
 		      "{\"security_groups\":[\"" G_WEB "\",\"" G_DB "\"]}");
 	assert_int_equal(identity(f->s, P1), web_id);
-	/* port security off needs no groups and no pairs */
-	expect_refusal(f->s, STORE_OP_UPDATE, MODEL_PORT, P1, "{\"port_security_enabled\":false}",
+	/* port security off: no groups (dropped when the patch names none),
+	 * no pairs */
+	expect_refusal(f->s, STORE_OP_UPDATE, MODEL_PORT, P1,
+		       "{\"port_security_enabled\":false,\"security_groups\":[\"" G_WEB "\"]}",
 		       -EINVAL, "security_groups");
-	fixture_apply(f->s, STORE_OP_UPDATE, MODEL_PORT, P1,
-		      "{\"port_security_enabled\":false,\"security_groups\":[]}");
+	fixture_apply(f->s, STORE_OP_UPDATE, MODEL_PORT, P1, "{\"port_security_enabled\":false}");
+	{
+		json_t *o = get(f->s, MODEL_PORT, P1);
+
+		assert_int_equal(json_array_size(json_object_get(o, "security_groups")), 0);
+		json_decref(o);
+	}
 	assert_int_equal(identity(f->s, P1), 0);
 	expect_refusal(f->s, STORE_OP_UPDATE, MODEL_PORT, P1,
 		       "{\"allowed_address_pairs\":[{\"ip_address\":\"10.0.0.9\"}]}", -EINVAL,
