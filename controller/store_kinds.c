@@ -1063,7 +1063,9 @@ static int kinds_port_security(struct store_txn *t, const json_t *old, json_t *o
 	size_t i;
 	int rc;
 
-	if (!old && !json_object_get(obj, "security_groups")) {
+	/* a new port, or one written before security groups, that names none */
+	if ((!old || !json_object_get(old, "security_groups")) &&
+	    !json_object_get(obj, "security_groups")) {
 		json_object_set_new(obj, "security_groups", json_array());
 		if (secure) {
 			rc = kinds_sg_default(t, tenant, def);

@@ -374,11 +374,22 @@ static void store_topo_sg_digests(struct topology *t)
 		t->sgs[i].rules_digest = 0xcbf29ce484222325ull;
 	for (size_t k = 0; k < t->n_sg_rules; k++) {
 		const struct topo_sg_rule *r = &t->sg_rules[k];
+		size_t lo = 0, hi = t->n_sgs; /* groups are in id order */
 
-		for (size_t i = 0; i < t->n_sgs; i++)
-			if (strcmp(t->sgs[i].id, r->sg_id) == 0)
-				t->sgs[i].rules_digest =
-				    store_fnv(t->sgs[i].rules_digest, r, sizeof(*r));
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(t->sgs[mid].id, r->sg_id);
+
+			if (c == 0) {
+				t->sgs[mid].rules_digest =
+				    store_fnv(t->sgs[mid].rules_digest, r, sizeof(*r));
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 	}
 }
 
