@@ -499,7 +499,7 @@ static int main_run(const struct main_opts *o)
 				    * many in one namespace) only when asked */
 				   .metrics_listen = o->metrics && strcmp(o->metrics, "off") == 0
 							 ? NULL
-						     : o->metrics	 ? o->metrics
+						     : o->metrics	? o->metrics
 						     : o->fake_datapath ? NULL
 									: METRICS_DEFAULT_LISTEN};
 	struct event *ev_term = NULL, *ev_int = NULL;

@@ -690,9 +690,9 @@ static int model_check_value(const struct model_field *f, const json_t *v, struc
 	case FT_IPV6_MODE:
 		if (json_is_null(v) || model_ipv6_mode_parse(json_string_value(v)) > 0)
 			return 0;
-		return model_error_set(err, "invalid_value", f->name,
-				       "%s must be slaac, dhcpv6-stateful, dhcpv6-stateless or null",
-				       f->name);
+		return model_error_set(
+		    err, "invalid_value", f->name,
+		    "%s must be slaac, dhcpv6-stateful, dhcpv6-stateless or null", f->name);
 	case FT_ANY:
 		return model_error_set(err, "read_only_field", f->name, "%s is read-only", f->name);
 	default:
@@ -812,15 +812,15 @@ int model_subnet_check_ipv6_modes(const json_t *obj, const struct model_cidr *c,
 				  struct model_error *err)
 {
 	int ra = model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_ra_mode")));
-	int am = model_ipv6_mode_parse(
-	    json_string_value(json_object_get(obj, "ipv6_address_mode")));
+	int am =
+	    model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_address_mode")));
 	const json_t *dhcp = json_object_get(obj, "enable_dhcp");
 	const char *field = ra > 0 ? "ipv6_ra_mode" : "ipv6_address_mode";
 
 	if (ra < 0 || am < 0)
-		return model_error_set(err, "invalid_value", ra < 0 ? "ipv6_ra_mode"
-								    : "ipv6_address_mode",
-				       "IPv6 mode must be slaac, dhcpv6-stateful or dhcpv6-stateless");
+		return model_error_set(
+		    err, "invalid_value", ra < 0 ? "ipv6_ra_mode" : "ipv6_address_mode",
+		    "IPv6 mode must be slaac, dhcpv6-stateful or dhcpv6-stateless");
 	if (!ra && !am)
 		return 0;
 	if (c->family != AF_INET6)

@@ -1157,8 +1157,8 @@ static void cc_host_ra6(struct cc_host *h)
 	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], first = h->out.n;
 
 	for (size_t i = 0; i < h->n_hn; i++)
-		if (!h->hn[i].routed && compiler_ra_row(c->ra, &c->t->networks[h->hn[i].ni],
-							&h->out.rows[h->out.n]))
+		if (!h->hn[i].routed &&
+		    compiler_ra_row(c->ra, &c->t->networks[h->hn[i].ni], &h->out.rows[h->out.n]))
 			h->out.n++;
 	cc_host_sort_from(h, first);
 	first = h->out.n;

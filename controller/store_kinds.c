@@ -288,7 +288,8 @@ static int kinds_alloc_ip(struct store_txn *t, const char *sub_id, const struct 
 static int kinds_port_eui64(struct store_txn *t, const json_t *sub, const struct model_cidr *c,
 			    const char *mac, json_t *fip, const char *field)
 {
-	int am = model_ipv6_mode_parse(json_string_value(json_object_get(sub, "ipv6_address_mode")));
+	int am =
+	    model_ipv6_mode_parse(json_string_value(json_object_get(sub, "ipv6_address_mode")));
 	char text[INET6_ADDRSTRLEN];
 	uint8_t addr[16], m[6], given[16];
 	const char *ip;
@@ -525,8 +526,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 	json_object_set_new(obj, "mac_address", json_string(mac));
 	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip)
 	{
-		rc = kinds_port_fixed_ip(t, net_id, mac, json_object_get(obj, "fixed_ips"), fip,
-					 i);
+		rc = kinds_port_fixed_ip(t, net_id, mac, json_object_get(obj, "fixed_ips"), fip, i);
 		if (rc < 0)
 			return rc;
 	}

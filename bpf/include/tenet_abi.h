@@ -69,7 +69,7 @@ enum tn_map_id {
 	TN_MAP_NH = 12,		/* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
-	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_ND = 15,	   /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
 	TN_MAP_RA = 17,	   /* compiled: vni -> the network's router advertisement */
 	TN_MAP_DHCP6 = 18, /* compiled: port_id -> its DHCPv6 answer */
 	TN_MAP_MAX
@@ -375,11 +375,11 @@ struct tn_ra_key {
 };
 
 struct tn_ra {
-	__u8 src_mac[6];  /* the router's MAC on the network: Ethernet source */
-	__u16 msg_len;	  /* bytes used in msg, 16 .. TN_RA_MSG_MAX, a multiple of 8 */
-	__u8 src_ip6[16]; /* the router's link-local address: IPv6 source */
-	__u32 msg_sum;	  /* sum of msg's 16-bit big-endian words, folded to 16 bits */
-	__u32 flags;	  /* reserved, zero */
+	__u8 src_mac[6];	 /* the router's MAC on the network: Ethernet source */
+	__u16 msg_len;		 /* bytes used in msg, 16 .. TN_RA_MSG_MAX, a multiple of 8 */
+	__u8 src_ip6[16];	 /* the router's link-local address: IPv6 source */
+	__u32 msg_sum;		 /* sum of msg's 16-bit big-endian words, folded to 16 bits */
+	__u32 flags;		 /* reserved, zero */
 	__u8 msg[TN_RA_MSG_MAX]; /* the ICMPv6 RA with its options, checksum zero */
 };
 
@@ -400,14 +400,14 @@ struct tn_dhcp6_key {
 };
 
 struct tn_dhcp6 {
-	__u8 addr[16];	    /* stateful: the port's fixed IPv6 on the subnet; else zero */
-	__u8 server_mac[6]; /* replies' Ethernet source, DUID-LL and link-local source */
-	__u16 opts_len;	    /* bytes used in opts, <= TN_DHCP6_OPTS_MAX */
-	__u32 flags;	    /* TN_DHCP6_F_* */
-	__be32 preferred;   /* IA address preferred lifetime, seconds */
-	__be32 valid;	    /* IA address valid lifetime, seconds */
-	__be32 t1;	    /* IA_NA T1 (renew), seconds */
-	__be32 t2;	    /* IA_NA T2 (rebind), seconds */
+	__u8 addr[16];		      /* stateful: the port's fixed IPv6 on the subnet; else zero */
+	__u8 server_mac[6];	      /* replies' Ethernet source, DUID-LL and link-local source */
+	__u16 opts_len;		      /* bytes used in opts, <= TN_DHCP6_OPTS_MAX */
+	__u32 flags;		      /* TN_DHCP6_F_* */
+	__be32 preferred;	      /* IA address preferred lifetime, seconds */
+	__be32 valid;		      /* IA address valid lifetime, seconds */
+	__be32 t1;		      /* IA_NA T1 (renew), seconds */
+	__be32 t2;		      /* IA_NA T2 (rebind), seconds */
 	__u8 opts[TN_DHCP6_OPTS_MAX]; /* encoded options (code, length, data)... */
 };
 
