@@ -15,7 +15,8 @@
 # agents and the controller stopped, fresh namespaces on ports s2 and d2
 # (h1) still get an RA and a SLAAC address, and a DHCPv6 lease, from h1's
 # datapath, their neighbor solicitations are answered, and they ping s1 and
-# d1.
+# d1. s3 (h2) sends no router solicitation: its address comes from the
+# RAs h2's agent sends unsolicited (--ra-interval 4).
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 t_topo_init "${1:-}"
@@ -159,13 +160,18 @@ vm6() {
 	ip -n "$TOPO_P-$host" link set "$name" up
 }
 
-# vm6_up NAME MODE: IPv6 on eth0 of NAME with the settings of MODE, eth0 up
-# (the kernel then solicits a router). slaac: accept_ra and autoconf; dhcp:
-# accept_ra (default route, MTU) without autoconf (the address is dhclient's).
+# vm6_up NAME MODE [nors]: IPv6 on eth0 of NAME with the settings of MODE,
+# eth0 up (the kernel then solicits a router, but with nors). slaac:
+# accept_ra and autoconf; dhcp: accept_ra (default route, MTU) without
+# autoconf (the address is dhclient's).
 vm6_up() {
-	local ns=$TOPO_P-$1 auto=1
+	local ns=$TOPO_P-$1 auto=1 rs=3
 	[ "$2" = dhcp ] && auto=0
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.accept_ra=1 \
+	[ "${3:-}" = nors ] && rs=0
+
+
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.router_solicitations=$rs \
+		net.ipv6.conf.eth0.accept_ra=1 \
 		net.ipv6.conf.eth0.autoconf=$auto net.ipv6.conf.eth0.use_tempaddr=0 \
 		net.ipv6.conf.eth0.addr_gen_mode=0 \
 		net.ipv6.conf.eth0.router_solicitation_interval=1 \
@@ -208,6 +214,7 @@ port6() {
 		binding_interface="$1" | jq -er '.mac_address + " " + .fixed_ips[0].ip_address'
 }
 
+TOPO_AGENT_ARGS="--ra-interval 4" # unsolicited RAs every 1.3 to 4 s
 scenario_hosts
 tid=$(tjson tenant create name=blue | jq -er .id) || die "tenant not created"
 NET=$(tjson network create tenant_id="$tid" name=blue-net | jq -er .id) || die "no network"
@@ -305,6 +312,7 @@ read -r smac1 sip1 < <(port6 s1 h1 "$S6") || die "port s1"
 read -r dmac1 dip1 < <(port6 d1 h2 "$D6,2001:db8:2::10") || die "port d1"
 read -r smac2 sip2 < <(port6 s2 h1 "$S6") || die "port s2"
 read -r dmac2 dip2 < <(port6 d2 h1 "$D6,2001:db8:2::11") || die "port d2"
+read -r smac3 sip3 < <(port6 s3 h2 "$S6") || die "port s3"
 [ "$dip1" = 2001:db8:2::10 ] && [ "$dip2" = 2001:db8:2::11 ] || die "DHCPv6 ports' addresses"
 # a SLAAC port's address is its EUI-64 one, another is refused
 out=$(tctl port create network_id="$NET6" fixed_ip="$S6,2001:db8:1::99" 2>&1) &&
@@ -314,7 +322,8 @@ vm6 s1 h1 "$smac1"
 vm6 d1 h2 "$dmac1"
 vm6 s2 h1 "$smac2"
 vm6 d2 h1 "$dmac2"
-for p in s1 d1 s2 d2; do
+vm6 s3 h2 "$smac3"
+for p in s1 d1 s2 d2 s3; do
 	wait_for 20 "port $p ACTIVE" port_active "$p" || die "port $p never ACTIVE"
 done
 
@@ -338,6 +347,14 @@ wait_for 20 "h1 counts its RAs" counter_at_least h1 ra_sent 1 ||
 wait_for 20 "h2 counts its DHCPv6 replies" counter_at_least h2 dhcp6_reply 2 ||
 	fail "h2 counted $(host_counter h2 dhcp6_reply) DHCPv6 replies, want >= 2"
 ok "SLAAC: s1 $sip1, default route via $RLL, MTU 1450; DHCPv6: d1 $dip1, DNS; they ping"
+
+say "* s3 solicits no router: h2's agent advertises unsolicited"
+vm6_up s3 slaac nors
+wait_for 20 "s3 has $sip3 from an unsolicited RA" has_addr6 s3 "$sip3" ||
+	die "s3: no address from the agent's RAs ($(vm_exec s3 ip -6 -o addr show dev eth0))"
+wait_for 10 "s3 has the RA's default route and MTU" ra_seen s3 || fail "s3: RA not applied"
+expect_ping s3 "$sip1"
+ok "unsolicited: s3 formed $sip3 from h2's agent's RA"
 
 say "* Every agent and the controller stop; vm3's port was configured before"
 topo_agent_kill h1
