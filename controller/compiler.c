@@ -40,7 +40,7 @@
 /* A row in compact form: what the compiler sorts and shares instead of
  * whole wire rows (534 bytes, nearly all of it a FLOOD-sized value). Every
  * map but FLOOD has a value that fits in CC_VAL_MAX. */
-#define CC_VAL_MAX 32
+#define CC_VAL_MAX 48
 
 _Static_assert(TOPO_HOST_MAX == WIRE_HOST_MAX, "a topology host name fits a wire host name");
 

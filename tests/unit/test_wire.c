@@ -1250,8 +1250,8 @@ static void test_map_table(void **state)
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled, 11); /* ROUTE4, DHCP and ND since ABI 8, RA, DHCP6 since 9 */
-	assert_int_equal(applied, 12);	/* and tn_ifindex */
+	assert_int_equal(compiled, 15); /* ROUTE4, DHCP, ND since ABI 8; SG_*, RA, DHCP6 since 9 */
+	assert_int_equal(applied, 16);	/* and tn_ifindex */
 }
 
 int main(void)
