@@ -214,6 +214,7 @@ port6() {
 		binding_interface="$1" | jq -er '.mac_address + " " + .fixed_ips[0].ip_address'
 }
 
+# shellcheck disable=SC2034 # read by topo_agent_start (scripts/lib/topo.sh)
 TOPO_AGENT_ARGS="--ra-interval 4" # unsolicited RAs every 1.3 to 4 s
 scenario_hosts
 tid=$(tjson tenant create name=blue | jq -er .id) || die "tenant not created"
@@ -313,7 +314,9 @@ read -r dmac1 dip1 < <(port6 d1 h2 "$D6,2001:db8:2::10") || die "port d1"
 read -r smac2 sip2 < <(port6 s2 h1 "$S6") || die "port s2"
 read -r dmac2 dip2 < <(port6 d2 h1 "$D6,2001:db8:2::11") || die "port d2"
 read -r smac3 sip3 < <(port6 s3 h2 "$S6") || die "port s3"
-[ "$dip1" = 2001:db8:2::10 ] && [ "$dip2" = 2001:db8:2::11 ] || die "DHCPv6 ports' addresses"
+if [ "$dip1" != 2001:db8:2::10 ] || [ "$dip2" != 2001:db8:2::11 ]; then
+	die "DHCPv6 ports' addresses: $dip1 $dip2"
+fi
 # a SLAAC port's address is its EUI-64 one, another is refused
 out=$(tctl port create network_id="$NET6" fixed_ip="$S6,2001:db8:1::99" 2>&1) &&
 	fail "a SLAAC subnet took a chosen address"
