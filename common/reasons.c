@@ -77,6 +77,11 @@ static const struct reasons_entry reasons_table[] = {
 			    "tracked connection no longer allowed after a rule change"},
     [TN_DROP_TUN_IDENTITY] = {"tun_identity",
 			      "tunnel: identity not the source port's or not of the sending host"},
+    [TN_DROP_GENEVE_HDR] = {"geneve_hdr",
+			    "Geneve truncated, lengths past the packet, wrong version or protocol"},
+    [TN_DROP_GENEVE_OPT_LEN] = {"geneve_opt_len",
+				"Geneve opt_len or an option past its bounds, too many, bad tenet option"},
+    [TN_DROP_GENEVE_CRITICAL] = {"geneve_critical", "Geneve option unknown to tenet marked critical"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

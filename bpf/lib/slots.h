@@ -16,6 +16,7 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_L3 = 4,	  /* tn_l3_fwd: distributed routing (frames to a router MAC) */
 	TN_VIF_SLOT_DHCP = 5,	  /* tn_dhcp4: local DHCPv4 server */
 	TN_VIF_SLOT_ND = 6,	  /* tn_nd_resp: local ND responder (NS -> NA) */
+	TN_VIF_SLOT_GENEVE = 7,	  /* tn_geneve_encap: Geneve encap in BPF to a remote host */
 	TN_VIF_SLOT_MAX
 };
 
@@ -23,6 +24,7 @@ enum tn_vif_slot {
 enum tn_tun_slot {
 	TN_TUN_SLOT_DELIVER = 0, /* tn_tun_deliver: to the local port(s) */
 	TN_TUN_SLOT_SRC = 1, /* tn_tun_src: the inner source is a port of the sending host */
+	TN_TUN_SLOT_GENEVE = 2, /* tn_geneve_decap: Geneve on the underlay, decapsulated */
 	TN_TUN_SLOT_MAX
 };
 
