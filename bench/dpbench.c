@@ -525,6 +525,57 @@ static int f_drop_monitor(struct dpb *d, double *ns)
 	return dpb_drop(d, true, ns);
 }
 
+/*
+ * Back end (b) from A to C, by VXLAN or (geneve) Geneve: the wrapper pops
+ * what the last repetition pushed. tn_config names the underlay (ifindex 1,
+ * test_run's) and tn_nh C's next hop, so both end in bpf_redirect.
+ */
+static int dpb_encap(struct dpb *d, bool geneve, double *ns)
+{
+	struct tn_config c = {.abi_version = TN_ABI_VERSION,
+			      .tunnel_ifindex = DPB_IF_TUN,
+			      .local_ip4 = DPB_HOST_LOCAL,
+			      .flags = TN_CONFIG_F_ENCAP_BPF,
+			      .underlay_ifindex = 1};
+	struct tn_nh_key nk = {.ip4 = DPB_HOST_C};
+	struct tn_nh nv = {.mac = {0x02, 0xee, 0, 0, 0, 3}};
+	__u32 k = 0, flags = TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY;
+	int err;
+
+	d->bb->bss->bench_frame_len = DPB_PKT_LEN;
+	memcpy(d->bb->bss->bench_hdr, d->ip_ac, 42);
+	err = dpb_put(d->tn->maps.tn_config, &k, &c) ?: dpb_put(d->tn->maps.tn_nh, &nk, &nv)
+	    ?: dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C,
+			   flags | (geneve ? TN_FDB_F_GENEVE : 0))
+	    ?: dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: dpb_slot(d, d->tn->progs.tn_vif_ingress)
+	    ?: dpb_run(d, d->bb->progs.bench_encap_wrap, d->ip_ac, DPB_PKT_LEN, 0, 0, TC_REDIRECT,
+		       ns);
+	/* back to back end (a) and a VXLAN row for the other figures */
+	c.flags = 0;
+	c.underlay_ifindex = 0;
+	return dpb_put(d->tn->maps.tn_config, &k, &c)
+		   ?: dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C, flags) ?: err;
+}
+
+static int f_encap_vxlan(struct dpb *d, double *ns)
+{
+	return dpb_encap(d, false, ns);
+}
+
+static int f_encap_geneve(struct dpb *d, double *ns)
+{
+	return dpb_encap(d, true, ns);
+}
+
+static int f_encap_wrap(struct dpb *d, double *ns)
+{
+	d->bb->bss->bench_frame_len = DPB_PKT_LEN;
+	memcpy(d->bb->bss->bench_hdr, d->ip_ac, 42);
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_encap_wrap, d->ip_ac, DPB_PKT_LEN, 0, 0, TC_OK,
+			      ns);
+}
+
 static int f_op_hash(struct dpb *d, double *ns)
 {
 	return dpb_run(d, d->bb->progs.bench_op_hash, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
@@ -555,6 +606,18 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.l2_remote_encap", TRIV,
      "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> set_tunnel_key + redirect to vxlan",
      f_l2_remote},
+    {"datapath.encap_vxlan", TRIV,
+     "bench_encap_wrap (pops the last push) -> tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> "
+     "tn_encap (back end (b): VXLAN pushed in BPF, next hop from tn_nh) -> redirect",
+     f_encap_vxlan},
+    {"datapath.encap_geneve", "datapath.encap_vxlan",
+     "the same to a row flagged Geneve: -> tn_geneve_encap (Geneve and the identity option, "
+     "the port's identity looked up in tn_ifindex) -> redirect",
+     f_encap_geneve},
+    {"datapath.wrap.encap_restore", TRIV,
+     "bench_encap_wrap -> bench_trivial, on a frame not encapsulated (the restore alone; part "
+     "of encap_*)",
+     f_encap_wrap},
     {"datapath.decap_deliver", TRIV,
      "bench_tun_wrap (set_tunnel_key as the vxlan device would) -> tn_tunnel_ingress "
      "(get_tunnel_key, peer, VNI) -> tn_tun_src (source MAC/IPv4 of a port-secured port on "

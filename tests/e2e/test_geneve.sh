@@ -66,9 +66,14 @@ expect_udp in 6081 "$g_in" 100 "blue1 -> blue2 by Geneve"
 expect_udp out 6081 "$g_out" 100 "blue2 -> blue1 by Geneve"
 
 say "* Mixed: h1 restarted on back end (a) sends VXLAN, h2 still sends Geneve:"
+loads=$(grep -c 'datapath loaded' "$TOPO_DIR/agent-h1.log")
 topo_agent_kill h1
 TOPO_ENCAP_h1=kernel
 topo_agent_start h1
+wait_for 10 "h1's agent on back end (a) configured its datapath" \
+	sh -c "[ \$(grep -c 'decap mode=device' '$TOPO_DIR/agent-h1.log') -ge 1 ] &&
+		[ \$(grep -c 'datapath loaded' '$TOPO_DIR/agent-h1.log') -gt $loads ]" ||
+	die "h1 did not restart on back end (a)"
 g_in=$(udp in 6081) g_out=$(udp out 6081) v_in=$(udp in 4789) v_out=$(udp out 4789)
 scenario_check
 transfer blue1 blue2 10.0.0.2

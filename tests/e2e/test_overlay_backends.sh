@@ -50,9 +50,14 @@ round() {
 
 # restart HOST MODE: HOST's agent again, on MODE, keeping its pinned maps.
 restart() {
+	local loads
+	loads=$(grep -c 'datapath loaded' "$TOPO_DIR/agent-$1.log")
 	topo_agent_kill "$1"
 	eval "TOPO_ENCAP_$1=$2"
 	topo_agent_start "$1"
+	wait_for 10 "$1's new agent loaded its datapath" \
+		sh -c "[ \$(grep -c 'datapath loaded' '$TOPO_DIR/agent-$1.log') -gt $loads ]" ||
+		die "$1: the restarted agent did not load its datapath"
 	wait_for 10 "$1's underlay program ($2)" underlay_is "$1" "$2" ||
 		die "$1: underlay program not as --encap $2 wants"
 	grep 'datapath loaded' "$TOPO_DIR/agent-$1.log" | tail -n 1 | grep -q 'maps=reused' ||
