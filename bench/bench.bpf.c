@@ -20,10 +20,7 @@
  *                   bench_dhcp_req;
  *   bench_hdr_wrap  rewrites the first 42 bytes (Ethernet, IPv4, UDP) back
  *                   into bench_hdr, for a routed frame: the router rewrites
- *                   its MACs and decrements its TTL in place;
- *   bench_encap_wrap  pops what the last run's encapsulation (back end (b):
- *                   VXLAN or Geneve) pushed, back to bench_frame_len bytes,
- *                   and rewrites the first 42 bytes to bench_hdr.
+ *                   its MACs and decrements its TTL in place.
  *
  * The bench_op_* programs each do one of the datapath's building blocks
  * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
@@ -45,7 +42,6 @@
 
 const volatile __u32 bench_remote = 0; /* outer source, host byte order */
 const volatile __u32 bench_vni = 0;    /* VXLAN network identifier */
-__u32 bench_frame_len;		       /* bench_encap_wrap: the frame's length (.bss) */
 __u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) */
 __u8 bench_dhcp_req[BENCH_DHCP_LEN];   /* the DHCP request (.bss) */
 __u8 bench_hdr[BENCH_ARP_LEN];	       /* a routed frame's headers (.bss) */
@@ -133,21 +129,6 @@ int bench_dhcp_wrap(struct __sk_buff *skb)
 SEC("tcx/ingress")
 int bench_hdr_wrap(struct __sk_buff *skb)
 {
-	if (bpf_skb_store_bytes(skb, 0, bench_hdr, BENCH_ARP_LEN, 0))
-		return BENCH_TC_ACT_SHOT;
-	bpf_tail_call_static(skb, &bench_calls, 0);
-	return BENCH_TC_ACT_SHOT;
-}
-
-SEC("tcx/ingress")
-int bench_encap_wrap(struct __sk_buff *skb)
-{
-	__u32 len = skb->len, want = bench_frame_len;
-
-	if (len > want && want &&
-	    bpf_skb_adjust_room(skb, -(__s32)(len - want), BPF_ADJ_ROOM_MAC,
-				BPF_F_ADJ_ROOM_FIXED_GSO | BPF_F_ADJ_ROOM_DECAP_L3_IPV4))
-		return BENCH_TC_ACT_SHOT;
 	if (bpf_skb_store_bytes(skb, 0, bench_hdr, BENCH_ARP_LEN, 0))
 		return BENCH_TC_ACT_SHOT;
 	bpf_tail_call_static(skb, &bench_calls, 0);

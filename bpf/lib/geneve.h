@@ -121,6 +121,32 @@ struct tn_geneve_rx {
 };
 
 /*
+ * What tenet sends, read in place: opt_len 2 holding only the tenet option,
+ * already linear (the caller pulled TN_GENEVE_HDRS_LEN bytes when the packet
+ * has them). True, with the identity in *rx, when it is that; false when
+ * the options must be walked.
+ */
+static __always_inline bool tn_geneve_rx_fast(struct __sk_buff *skb, __u32 end,
+					      struct tn_geneve_rx *rx)
+{
+	const struct tn_geneve_opt *o;
+	__be32 id;
+
+	if (end != TN_GENEVE_OPT_OFF + sizeof(*o) + 4)
+		return false;
+	o = tn_hdr(skb, TN_GENEVE_OPT_OFF, sizeof(*o) + 4);
+	if (!o || o->opt_class != bpf_htons(TN_GENEVE_OPT_CLASS) ||
+	    o->type != TN_GENEVE_OPT_IDENTITY || (o->length & TN_GENEVE_OPT_LEN) != 1)
+		return false;
+	__builtin_memcpy(&id, o + 1, 4);
+	if (bpf_ntohl(id) > TN_VNI_MASK)
+		return false; /* the walk says why */
+	rx->identity = bpf_ntohl(id);
+	rx->has_identity = true;
+	return true;
+}
+
+/*
  * The drop reason of a Geneve packet for us, ip/udp/gn its headers, len
  * bytes long; 0 when well-formed, with *rx filled. The IPv4 and UDP
  * lengths must lie within the packet and leave room for the Geneve header
@@ -153,6 +179,8 @@ static __always_inline __u32 tn_geneve_rx_check(struct __sk_buff *skb, const str
 	rx->opt_end = end;
 	rx->has_identity = false;
 	rx->identity = 0;
+	if (tn_geneve_rx_fast(skb, end, rx))
+		return 0;
 	for (i = 0; i < TN_GENEVE_OPTS_MAX && off < end; i++) {
 		if (off + sizeof(opt) > end || bpf_skb_load_bytes(skb, off, &opt, sizeof(opt)))
 			return TN_DROP_GENEVE_OPT_LEN;

@@ -27,13 +27,14 @@ int tn_geneve_decap(struct __sk_buff *skb)
 {
 	struct tn_genevehdr *gn;
 	struct tn_geneve_rx rx;
-	struct ethhdr inner;
+	struct ethhdr inner, *inner_p;
 	struct udphdr *udp;
 	struct iphdr *ip;
 	__u32 vni, reason, flags = 0;
 	__be32 remote;
 
-	if (tn_linear(skb, TN_GENEVE_OPT_OFF))
+	/* what tenet sends is read in place (tn_geneve_rx_fast) */
+	if (tn_linear(skb, TN_GENEVE_HDRS_LEN) && tn_linear(skb, TN_GENEVE_OPT_OFF))
 		return tn_drop(skb, TN_DROP_GENEVE_HDR, 0);
 	ip = tn_hdr(skb, ETH_HLEN, sizeof(*ip));
 	udp = tn_hdr(skb, ETH_HLEN + sizeof(*ip), sizeof(*udp));
@@ -46,7 +47,12 @@ int tn_geneve_decap(struct __sk_buff *skb)
 	/* packet pointers are stale after the option loads: reload */
 	ip = tn_hdr(skb, ETH_HLEN, sizeof(*ip));
 	gn = tn_hdr(skb, TN_VXLAN_UDP_END, sizeof(*gn));
-	if (!ip || !gn || bpf_skb_load_bytes(skb, rx.opt_end, &inner, sizeof(inner)))
+	inner_p = tn_hdr(skb, TN_GENEVE_HDRS_LEN - ETH_HLEN, sizeof(inner));
+	if (rx.opt_end == TN_GENEVE_HDRS_LEN - ETH_HLEN && inner_p)
+		__builtin_memcpy(&inner, inner_p, sizeof(inner));
+	else if (bpf_skb_load_bytes(skb, rx.opt_end, &inner, sizeof(inner)))
+		return tn_drop(skb, TN_DROP_GENEVE_HDR, 0);
+	if (!ip || !gn)
 		return tn_drop(skb, TN_DROP_GENEVE_HDR, 0);
 	vni = bpf_ntohl(gn->vni) >> 8;
 	remote = ip->saddr;

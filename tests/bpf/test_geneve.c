@@ -438,7 +438,8 @@ static void test_opt_len(void **state)
 }
 
 /* Every option length field but the right one: the tenet option's must be
- * 1, an unknown option's must stay within opt_len. */
+ * 1, an unknown option's must stay within opt_len; the identity must fit
+ * 24 bits; the option may appear once. */
 static void test_opt_length(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -465,6 +466,10 @@ static void test_opt_length(void **state)
 		}
 		gn_expect_drop(s, pkt, len, TN_DROP_GENEVE_OPT_LEN);
 	}
+	/* an identity of more than 24 bits */
+	len = gn_from_c(pkt, inner, &ilen, GN_ID_C);
+	pkt[54] = 0x01;
+	gn_expect_drop(s, pkt, len, TN_DROP_GENEVE_OPT_LEN);
 	/* the tenet option twice */
 	{
 		const __u8 opts[] = {GN_OPT(GN_ID_C), GN_OPT(GN_ID_C)};
