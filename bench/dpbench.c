@@ -65,6 +65,8 @@ struct dpb {
 	__u8 ip6_ab[DPB_PKT_LEN];      /* A -> B over IPv6 (fixed address), local */
 	__u8 rs[DPB_RS_LEN];	       /* A's router solicitation (from its link-local) */
 	__u8 dhcp6_req[DPB_DHCP6_LEN]; /* A's DHCPv6 Request for its address */
+	__u8 vx_ca[50 + DPB_PKT_LEN];  /* ip_ca in VXLAN from host C (back end (b)) */
+	__u8 gn_ca[58 + DPB_PKT_LEN];  /* ip_ca in Geneve from host C, identity option */
 	__u32 repeat;		       /* test_run repetitions per run */
 };
 
@@ -668,6 +670,150 @@ static int f_drop_monitor(struct dpb *d, double *ns)
 	return dpb_drop(d, true, ns);
 }
 
+/*
+ * Runs prog on pkt once per BPF_PROG_TEST_RUN, calls times: for a program
+ * that changes the packet's length for good (an encapsulation: test_run
+ * repeats on one skb, and a second push onto an skb already marked
+ * encapsulated is refused), each call gets a fresh skb. *ns: the mean of
+ * the kernel-measured durations, which at repeat 1 include the timer's own
+ * cost; compare with datapath.trivial_tc_once, measured the same way.
+ */
+static int dpb_run_once(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len,
+			int want, double *ns)
+{
+	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	__u32 calls = d->repeat / 10 ? d->repeat / 10 : 1;
+	double sum = 0;
+	int err;
+
+	for (__u32 i = 0; i < calls; i++) {
+		err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+		if (err || (int)opts.retval != want) {
+			fprintf(stderr, "dpbench: %s: err %d, returned %u, expected %d\n",
+				bpf_program__name(prog), err, opts.retval, want);
+			return err ? err : -EPROTO;
+		}
+		sum += opts.duration;
+	}
+	*ns = sum / calls;
+	return 0;
+}
+
+static int f_trivial_once(struct dpb *d, double *ns)
+{
+	return dpb_run_once(d, d->bb->progs.bench_trivial, d->ip_ab, DPB_PKT_LEN, TC_OK, ns);
+}
+
+/*
+ * Back end (b) from A to C, by VXLAN or (geneve) Geneve, one packet per
+ * test_run. tn_config names the underlay (ifindex 1, test_run's) and tn_nh
+ * C's next hop, so both end in bpf_redirect.
+ */
+static int dpb_encap(struct dpb *d, bool geneve, double *ns)
+{
+	struct tn_config c = {.abi_version = TN_ABI_VERSION,
+			      .tunnel_ifindex = DPB_IF_TUN,
+			      .local_ip4 = DPB_HOST_LOCAL,
+			      .flags = TN_CONFIG_F_ENCAP_BPF,
+			      .underlay_ifindex = 1};
+	struct tn_nh_key nk = {.ip4 = DPB_HOST_C};
+	struct tn_nh nv = {.mac = {0x02, 0xee, 0, 0, 0, 3}};
+	__u32 k = 0, flags = TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY;
+	int err;
+
+	err = dpb_put(d->tn->maps.tn_config, &k, &c) ?: dpb_put(d->tn->maps.tn_nh, &nk, &nv)
+	    ?: dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C,
+			   flags | (geneve ? TN_FDB_F_GENEVE : 0))
+	    ?: dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+	    ?: dpb_run_once(d, d->tn->progs.tn_vif_ingress, d->ip_ac, DPB_PKT_LEN, TC_REDIRECT, ns);
+	/* back to back end (a) and a VXLAN row for the other figures */
+	c.flags = 0;
+	c.underlay_ifindex = 0;
+	return dpb_put(d->tn->maps.tn_config, &k, &c)
+		   ?: dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C, flags) ?: err;
+}
+
+/* ip_ca from host C to us in VXLAN or (geneve) Geneve with the identity
+ * option, at p (50 or 58 + DPB_PKT_LEN bytes). */
+static void dpb_build_tunnel(__u8 *p, const __u8 *inner, bool geneve)
+{
+	__u32 room = geneve ? 58 : 50, l3 = room - 14 + DPB_PKT_LEN;
+
+	memset(p, 0, room);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[16] = l3 >> 8;
+	p[17] = l3 & 0xff;
+	p[22] = 64;
+	p[23] = 17;
+	memcpy(p + 26, &(__be32){DPB_HOST_C}, 4);
+	memcpy(p + 30, &(__be32){DPB_HOST_LOCAL}, 4);
+	p[34] = 0xc0;
+	p[35] = 0x01;
+	p[36] = geneve ? 6081 >> 8 : 4789 >> 8;
+	p[37] = geneve ? 6081 & 0xff : 4789 & 0xff;
+	p[38] = (l3 - 20) >> 8;
+	p[39] = (l3 - 20) & 0xff;
+	if (geneve) {
+		p[42] = 2;    /* opt_len: the identity option */
+		p[44] = 0x65; /* Ethernet follows */
+		p[45] = 0x58;
+		p[50] = TN_GENEVE_OPT_CLASS >> 8;
+		p[51] = TN_GENEVE_OPT_CLASS & 0xff;
+		p[52] = TN_GENEVE_OPT_IDENTITY;
+		p[53] = 1; /* identity 0: the FDB row's */
+	} else {
+		p[42] = 0x08; /* I flag */
+	}
+	p[46] = DPB_VNI >> 16;
+	p[47] = (DPB_VNI >> 8) & 0xff;
+	p[48] = DPB_VNI & 0xff;
+	memcpy(p + room, inner, DPB_PKT_LEN);
+}
+
+/* From host C by VXLAN or (geneve) Geneve, decapsulated at the underlay's
+ * tc ingress (back end (b)), checked and delivered into A, one packet per
+ * test_run (the decap shrinks the skb for good). */
+static int dpb_decap(struct dpb *d, bool geneve, double *ns)
+{
+	struct tn_config c = {.abi_version = TN_ABI_VERSION,
+			      .tunnel_ifindex = DPB_IF_TUN,
+			      .local_ip4 = DPB_HOST_LOCAL,
+			      .flags = TN_CONFIG_F_ENCAP_BPF,
+			      .underlay_ifindex = 1};
+	__u32 k = 0;
+	int err;
+
+	err = dpb_put(d->tn->maps.tn_config, &k, &c)
+		  ?: dpb_run_once(d, d->tn->progs.tn_underlay_ingress, geneve ? d->gn_ca : d->vx_ca,
+				  (geneve ? 58 : 50) + DPB_PKT_LEN, TC_REDIRECT, ns);
+	c.flags = 0;
+	c.underlay_ifindex = 0;
+	return dpb_put(d->tn->maps.tn_config, &k, &c) ?: err;
+}
+
+static int f_decap_vxlan(struct dpb *d, double *ns)
+{
+	return dpb_decap(d, false, ns);
+}
+
+static int f_decap_geneve(struct dpb *d, double *ns)
+{
+	return dpb_decap(d, true, ns);
+}
+
+static int f_encap_vxlan(struct dpb *d, double *ns)
+{
+	return dpb_encap(d, false, ns);
+}
+
+static int f_encap_geneve(struct dpb *d, double *ns)
+{
+	return dpb_encap(d, true, ns);
+}
+
 static int f_op_hash(struct dpb *d, double *ns)
 {
 	return dpb_run(d, d->bb->progs.bench_op_hash, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
@@ -698,6 +844,25 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.l2_remote_encap", TRIV,
      "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> set_tunnel_key + redirect to vxlan",
      f_l2_remote},
+    {"datapath.trivial_tc_once", NULL,
+     "bench_trivial, one packet per test_run (repeat 1; the baseline of the encap_* figures)",
+     f_trivial_once},
+    {"datapath.encap_vxlan", "datapath.trivial_tc_once",
+     "one packet per test_run: tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> tn_encap (back "
+     "end (b): VXLAN pushed in BPF, next hop from tn_nh) -> redirect",
+     f_encap_vxlan},
+    {"datapath.encap_geneve", "datapath.encap_vxlan",
+     "the same to a row flagged Geneve: -> tn_geneve_encap (Geneve and the identity option, "
+     "the port's identity looked up in tn_ifindex) -> redirect",
+     f_encap_geneve},
+    {"datapath.decap_vxlan", "datapath.trivial_tc_once",
+     "one packet per test_run: tn_underlay_ingress (back end (b): VXLAN checked, admitted, "
+     "popped) -> tn_tun_src -> tn_tun_deliver -> redirect_peer",
+     f_decap_vxlan},
+    {"datapath.decap_geneve", "datapath.decap_vxlan",
+     "the same in Geneve with the identity option: tn_underlay_ingress -> tn_geneve_decap "
+     "(header, option walk) -> tn_tun_src (and the identity check) -> tn_tun_deliver",
+     f_decap_geneve},
     {"datapath.decap_deliver", TRIV,
      "bench_tun_wrap (set_tunnel_key as the vxlan device would) -> tn_tunnel_ingress "
      "(get_tunnel_key, peer, VNI) -> tn_tun_src (source MAC/IPv4 of a port-secured port on "
@@ -806,7 +971,13 @@ static void dpb_emit(const struct dpb_fig *f, double ns)
  * selected figure is always measured too. */
 static bool dpb_selected(const struct dpb_fig *f, const char *only)
 {
-	return !only || !strcmp(f->name, only) || !strcmp(f->name, TRIV);
+	if (!only || !strcmp(f->name, only) || !strcmp(f->name, TRIV))
+		return true;
+	/* the encap figures' own baselines */
+	if (!strncmp(only, "datapath.encap_", 15) || !strncmp(only, "datapath.decap_", 15))
+		return !strcmp(f->name, "datapath.trivial_tc_once") ||
+		       (!strncmp(f->name, only, 15) && !strcmp(f->name + 15, "vxlan"));
+	return false;
 }
 
 /* Prints the non-zero datapath counters (after a failed run: why). */
@@ -907,6 +1078,8 @@ int main(int argc, char **argv)
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
 	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
+	dpb_build_tunnel(d.vx_ca, d.ip_ca, false);
+	dpb_build_tunnel(d.gn_ca, d.ip_ca, true);
 	dpb_build_ip4(d.ip_rl, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_B2);
 	dpb_build_ip4(d.ip_rr, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_C2);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);

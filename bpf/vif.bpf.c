@@ -8,6 +8,7 @@
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
  *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
+ *                                                             [tn_geneve_encap: Geneve rows]
  *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
  *                                  of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
@@ -31,6 +32,7 @@ int tn_dhcp4(struct __sk_buff *skb);
 int tn_nd_resp(struct __sk_buff *skb);
 int tn_ra6(struct __sk_buff *skb);
 int tn_dhcp6_srv(struct __sk_buff *skb);
+int tn_geneve_encap(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -49,6 +51,7 @@ struct {
 	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
 	    [TN_VIF_SLOT_RA] = (void *)&tn_ra6,
 	    [TN_VIF_SLOT_DHCP6] = (void *)&tn_dhcp6_srv,
+	    [TN_VIF_SLOT_GENEVE] = (void *)&tn_geneve_encap,
 	},
 };
 
@@ -58,6 +61,7 @@ struct {
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
+#include "nf/geneve_encap.h"
 #include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
 #include "nf/ra.h"
@@ -65,7 +69,7 @@ struct {
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
 {
-	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
+	struct tn_ifindex_key key = {.ifindex = skb->ifindex};
 	struct tn_ifport *port;
 	struct ethhdr *eth;
 	__be16 proto;

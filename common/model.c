@@ -30,6 +30,7 @@ enum model_ftype {
 	FT_ROUTES,	/* array of {destination, nexthop} */
 	FT_HOST_ROUTES, /* a subnet's routes for DHCP: array of {destination, nexthop} */
 	FT_IPV6_MODE,	/* "slaac", "dhcpv6-stateful", "dhcpv6-stateless" or null */
+	FT_ENCAP,	/* "vxlan", "geneve" or null (the deployment's default) */
 	FT_ANY,		/* read-only: never accepted */
 };
 
@@ -58,7 +59,8 @@ static const struct model_field tenant_fields[] = {
 static const struct model_field network_fields[] = {
     {"id", FT_ANY, FM_RO, false},    {"tenant_id", FT_UUID, FM_CREATE, true},
     {"name", FT_NAME, FM_RW, false}, {"vni", FT_ANY, FM_RO, false},
-    {"mtu", FT_ANY, FM_RO, false},   {NULL, FT_ANY, FM_RO, false},
+    {"mtu", FT_ANY, FM_RO, false},   {"encapsulation", FT_ENCAP, FM_RW, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 static const struct model_field subnet_fields[] = {
@@ -130,6 +132,15 @@ static const struct model_field *const kind_fields[MODEL_KIND_MAX] = {
     tenant_fields, network_fields, subnet_fields,	    port_fields,
     host_fields,   router_fields,  router_interface_fields,
 };
+
+enum model_encap model_encap_parse(const char *s)
+{
+	if (s && strcmp(s, "vxlan") == 0)
+		return MODEL_ENCAP_VXLAN;
+	if (s && strcmp(s, "geneve") == 0)
+		return MODEL_ENCAP_GENEVE;
+	return MODEL_ENCAP_DEFAULT;
+}
 
 bool model_field_known(enum model_kind kind, const char *name)
 {
@@ -693,6 +704,12 @@ static int model_check_value(const struct model_field *f, const json_t *v, struc
 		return model_error_set(
 		    err, "invalid_value", f->name,
 		    "%s must be slaac, dhcpv6-stateful, dhcpv6-stateless or null", f->name);
+	case FT_ENCAP:
+		if (json_is_null(v) ||
+		    model_encap_parse(json_string_value(v)) != MODEL_ENCAP_DEFAULT)
+			return 0;
+		return model_error_set(err, "invalid_value", f->name,
+				       "%s must be \"vxlan\", \"geneve\" or null", f->name);
 	case FT_ANY:
 		return model_error_set(err, "read_only_field", f->name, "%s is read-only", f->name);
 	default:

@@ -114,6 +114,17 @@ const char *model_ipv6_mode_name(int mode);
  * modes only on a /64. Returns 0 or -EINVAL with err filled. */
 int model_subnet_check_ipv6_modes(const json_t *obj, const struct model_cidr *c,
 				  struct model_error *err);
+/* A network's encapsulation field: "vxlan", "geneve", or absent / null
+ * (the deployment's default, tenet-controller --encapsulation). */
+enum model_encap {
+	MODEL_ENCAP_DEFAULT = 0,
+	MODEL_ENCAP_VXLAN = 1,
+	MODEL_ENCAP_GENEVE = 2,
+};
+
+/* The encapsulation named s ("vxlan" or "geneve"); MODEL_ENCAP_DEFAULT for
+ * NULL and anything else. */
+enum model_encap model_encap_parse(const char *s);
 
 /* True for a canonical UUID string (8-4-4-4-12 hex digits). */
 bool model_uuid_valid(const char *s);

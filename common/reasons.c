@@ -85,6 +85,13 @@ static const struct reasons_entry reasons_table[] = {
     [TN_DROP_DHCP6_BAD] = {"dhcp6_bad", "malformed DHCPv6 request"},
     [TN_DROP_DHCP6_IGNORED] = {"dhcp6_ignored",
 			       "DHCPv6 message no server answers (for another server)"},
+    [TN_DROP_GENEVE_HDR] = {"geneve_hdr",
+			    "Geneve truncated, lengths past the packet, wrong version or protocol"},
+    [TN_DROP_GENEVE_OPT_LEN] =
+	{"geneve_opt_len",
+	 "Geneve opt_len or an option past its bounds, too many, bad tenet option"},
+    [TN_DROP_GENEVE_CRITICAL] = {"geneve_critical",
+				 "Geneve option unknown to tenet marked critical"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

@@ -74,6 +74,7 @@ bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len)
 	return true;
 }
 
+_Static_assert(TN_STAT_MAX <= WIRE_HOST_STATS, "a STATUS carries every host counter");
 _Static_assert(sizeof(struct tn_lport_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_fdb_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood_key) <= WIRE_KEY_MAX, "key");

@@ -84,7 +84,7 @@
 #define WIRE_MAX_PORTS	    65536	 /* port entries in one STATUS */
 #define WIRE_MAX_MSG	    (256u << 20) /* bytes in one message */
 #define WIRE_PORT_REASONS   8		 /* drop reasons one port entry of a STATUS carries */
-#define WIRE_HOST_STATS	    64		 /* host counters one STATUS carries */
+#define WIRE_HOST_STATS	    96		 /* host counters one STATUS carries */
 #define WIRE_STORE_ID_LEN   32		 /* hex digits of a store identity (16 bytes) */
 #define WIRE_TRACE_LEN	    1376	 /* sizeof(struct tn_trace), bpf/lib/trace.h */
 #define WIRE_MONITOR_BATCH  64		 /* drop events in one MONITOR_EVENTS */

@@ -340,16 +340,16 @@ static size_t cc_nd_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi
 }
 
 /* FDB record of port p in network vni: local (remote 0) or on the host at
- * underlay address remote. */
+ * underlay address remote; flags: more TN_FDB_F_* (TN_FDB_F_GENEVE). */
 static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
-		       uint32_t remote)
+		       uint32_t remote, uint32_t flags)
 {
 	struct tn_fdb_key fk = {.vni = vni};
 	struct tn_fdb fv = {.port_id = p->port_key, .ip4 = p->ip4};
 
 	memcpy(fk.mac, p->mac, 6);
 	fv.remote_ip4 = remote;
-	fv.flags = remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL;
+	fv.flags = (remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL) | flags;
 	if (p->port_security)
 		fv.flags |= TN_FDB_F_PORT_SECURITY;
 	cc_rec_set(r, TN_MAP_FDB, hi, &fk, &fv);
@@ -421,6 +421,7 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 	const struct topology *t = c->t;
 	struct cc_shared *s = &c->shared[ni];
 	uint32_t vni = t->networks[ni].vni;
+	uint32_t geneve = topo_network_geneve(t, &t->networks[ni]) ? TN_FDB_F_GENEVE : 0;
 	size_t cap = 0, np = c->net_off[ni + 1] - c->net_off[ni];
 
 	if (s->built)
@@ -442,7 +443,7 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 
 		if (!h->ip4)
 			continue; /* nothing could tunnel to it */
-		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4);
+		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4, geneve);
 		cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
 		s->n_recs += cc_arp_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
 		s->n_recs += cc_nd_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
@@ -1011,7 +1012,7 @@ static void cc_host_local(struct cc_host *h)
 			lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
 			memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
 			cc_rec_set(&h->lport[h->n_lport++], TN_MAP_LPORT, h->self, &lk, &lv);
-			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0);
+			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0, 0);
 			h->n_loc += cc_arp_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
 			h->n_loc += cc_nd_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
 		}

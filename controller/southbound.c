@@ -694,6 +694,12 @@ out_destroy:
 	return NULL;
 }
 
+void southbound_set_geneve_default(struct southbound *sb, bool geneve)
+{
+	if (sb)
+		publish_set_geneve_default(sb->pub, geneve);
+}
+
 void southbound_destroy(struct southbound **sbp)
 {
 	struct southbound *sb = sbp ? *sbp : NULL;

@@ -87,6 +87,10 @@ typedef void (*southbound_wait_cb)(void *arg, int status, const char *const *pen
 struct southbound *southbound_new(struct event_base *base, struct store *store,
 				  const char *endpoint, zcert_t *cert);
 
+/* The deployment's default encapsulation: publish_set_geneve_default.
+ * Call right after southbound_new. Takes NULL. */
+void southbound_set_geneve_default(struct southbound *sb, bool geneve);
+
 /* Closes the socket and frees everything; pending waits are called with
  * -ECANCELED. Takes NULL; sets *sbp to NULL. */
 void southbound_destroy(struct southbound **sbp);

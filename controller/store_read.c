@@ -132,6 +132,11 @@ static void store_copy(char *dst, size_t size, const json_t *v)
 	snprintf(dst, size, "%s", json_string_value(v) ? json_string_value(v) : "");
 }
 
+_Static_assert((int)TOPO_ENCAP_DEFAULT == (int)MODEL_ENCAP_DEFAULT &&
+		   (int)TOPO_ENCAP_VXLAN == (int)MODEL_ENCAP_VXLAN &&
+		   (int)TOPO_ENCAP_GENEVE == (int)MODEL_ENCAP_GENEVE,
+	       "encapsulations");
+
 static void store_topo_network_fill(const json_t *obj, void *elem)
 {
 	struct topo_network *n = elem;
@@ -140,6 +145,7 @@ static void store_topo_network_fill(const json_t *obj, void *elem)
 	store_copy(n->tenant_id, sizeof(n->tenant_id), json_object_get(obj, "tenant_id"));
 	n->vni = (uint32_t)json_integer_value(json_object_get(obj, "vni"));
 	n->mtu = (uint16_t)json_integer_value(json_object_get(obj, "mtu"));
+	n->encap = model_encap_parse(json_string_value(json_object_get(obj, "encapsulation")));
 }
 
 _Static_assert(TOPO_IP4_MORE_MAX + 1 >= MODEL_MAX_FIXED_IPS, "every fixed IPv4 fits a topo_port");

@@ -29,6 +29,14 @@ struct topo_network {
 	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
 	uint32_t vni;		     /* 24-bit VNI, unique, > 0 */
 	uint16_t mtu;		     /* the network's MTU (its mtu field), 0 if unknown */
+	uint8_t encap;		     /* its encapsulation field: TOPO_ENCAP_* */
+};
+
+/* A network's encapsulation: its own, or the deployment's default. */
+enum topo_encap {
+	TOPO_ENCAP_DEFAULT = 0, /* not set: the deployment's (struct topology) */
+	TOPO_ENCAP_VXLAN = 1,
+	TOPO_ENCAP_GENEVE = 2,
 };
 
 struct topo_port {
@@ -119,7 +127,13 @@ struct topology {
 	size_t n_routers;
 	struct topo_rif *rifs;
 	size_t n_rifs;
+	bool geneve_default; /* networks without an encapsulation go by Geneve (else
+			      * VXLAN): the controller's --encapsulation, not stored */
 };
+
+/* True when network n of t goes by Geneve: its encapsulation says so, or
+ * it says nothing and the deployment's default is Geneve. */
+bool topo_network_geneve(const struct topology *t, const struct topo_network *n);
 
 /* Frees the arrays of t and zeroes it. Takes NULL. */
 void topology_release(struct topology *t);

@@ -33,7 +33,8 @@
  * tn_ct; per port and group counters in tn_sg_stats); router advertisements
  * and DHCPv6 answered in BPF (tn_ra: a network's RA, pre-encoded; tn_dhcp6:
  * a port's DHCPv6 answer; TN_STAT_RA_SENT, TN_STAT_DHCP6_REPLY and their
- * drop reasons).
+ * drop reasons); Geneve in BPF (TN_GENEVE_*, TN_FDB_F_GENEVE, the
+ * TN_DROP_GENEVE_* reasons).
  */
 #define TN_ABI_VERSION 9
 
@@ -43,6 +44,34 @@
 #define TN_MAX_FLOOD_PAGES 32 /* FLOOD pages of one network on one host */
 #define TN_VXLAN_PORT 4789
 #define TN_OVERHEAD 50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
+/*
+ * ABI 9: Geneve (RFC 8926), encapsulated and decapsulated in BPF on the
+ * underlay (no kernel geneve module needed). What tenet sends: UDP to
+ * TN_GENEVE_PORT, version 0, protocol 0x6558 (Transparent Ethernet
+ * Bridging), the VNI, and exactly one option, the tenet identity option:
+ * class TN_GENEVE_OPT_CLASS, type TN_GENEVE_OPT_IDENTITY, 4 bytes of data
+ * holding the sending port's security identity (big-endian, < 2^24, 0:
+ * none). The class is 0xff74 ('t' after the 0xff prefix), from IANA's
+ * "Experimental Use" range 0xff00-0xffff of the Geneve Option Class
+ * registry (0x0000-0x00ff is IETF Review, 0x0100-0xfeff First Come First
+ * Served and mostly assigned to vendors): the option never leaves a tenet
+ * underlay, so no registered class is needed; a deployment whose underlay
+ * already carries another experiment in 0xff74 changes the class here and
+ * in no other place. The type's critical bit (0x80) is clear: a receiver
+ * that does not know the option loses nothing it needs, since a tenet
+ * receiver checks the claim against the source port's own identity row
+ * (tn_fdb / tn_arp / tn_nd) and could derive it from there, and a critical
+ * option would make receivers that cannot parse it (a kernel geneve
+ * device, middleboxes, NIC parsers) drop or punt every packet. Receivers
+ * drop any *other* option with the critical bit set, as RFC 8926 3.5
+ * requires.
+ */
+#define TN_GENEVE_PORT	       6081
+#define TN_GENEVE_OPT_CLASS    0xff74 /* experimental use range (IANA) */
+#define TN_GENEVE_OPT_IDENTITY 0x01   /* type: critical bit (0x80) clear */
+#define TN_GENEVE_OPTS_MAX     8      /* options a receiver walks, at most */
+/* outer eth 14 + ip 20 + udp 8 + geneve 8 + identity option 8 */
+#define TN_GENEVE_OVERHEAD 58
 /*
  * Outer UDP source ports of back end (b): the inner flow's hash mapped onto
  * [TN_SPORT_MIN, TN_SPORT_MAX) as the kernel's udp_flow_src_port() maps it
@@ -174,6 +203,15 @@ struct tn_fdb {
  * that sent it (tn_tun_src checks that host against the inner source).
  */
 #define TN_FDB_F_ROUTER 0x8
+/*
+ * ABI 9: a remote port whose network goes by Geneve (its encapsulation, or
+ * the deployment's default): a host on back end (b) sends it unicast IPv4
+ * as Geneve carrying the sending port's identity. Every host receives
+ * VXLAN and Geneve whatever its rows say, so hosts interoperate while a
+ * network moves from one to the other. Broadcast and what (b) leaves to
+ * back end (a) (ARP, IPv6, frames too big without DF) stay on VXLAN.
+ */
+#define TN_FDB_F_GENEVE 0x10
 
 /*
  * TN_MAP_ARP: every fixed IPv4 of every port in the networks of this host's
@@ -660,6 +698,12 @@ enum tn_stat {
 	TN_DROP_DHCP6_BAD,	/* malformed DHCPv6 request (headers, options, DUID) */
 	TN_DROP_DHCP6_IGNORED,	/* DHCPv6 message no server answers (another server's,
 				 * a server's message type) */
+	/* ABI 9: Geneve */
+	TN_DROP_GENEVE_HDR,	 /* Geneve truncated, IPv4/UDP lengths past the packet, version
+				  * not 0, an O (control) packet, protocol not Ethernet */
+	TN_DROP_GENEVE_OPT_LEN,	 /* Geneve opt_len past the datagram, an option past opt_len,
+				  * more than TN_GENEVE_OPTS_MAX options, a bad tenet option */
+	TN_DROP_GENEVE_CRITICAL, /* Geneve option with the critical bit that tenet does not know */
 	TN_STAT_MAX
 };
 

@@ -67,6 +67,10 @@ static __always_inline __u32 tn_ctx_in_slot(const struct __sk_buff *skb)
  * through the port's veth instead (its transmit sets the protocol again).
  */
 #define TN_TUN_F_NO_PEER 0x1
+/* From the tunnel: the sender claimed the source port's identity (Geneve's
+ * tenet option); tn_ctx_tun_identity holds it, tn_tun_src checks it. */
+#define TN_TUN_F_IDENTITY 0x2
+#define TN_TUN_F_MASK	  0xff /* flags: the low 8 bits of TN_CB_TUN_FLAGS */
 
 /* From the tunnel: network vni from host remote, flags TN_TUN_F_*, no
  * ingress port. */
@@ -83,7 +87,22 @@ static __always_inline void tn_ctx_set_tunnel(struct __sk_buff *skb, __u32 vni, 
 /* From the tunnel: its TN_TUN_F_* flags. */
 static __always_inline __u32 tn_ctx_tun_flags(const struct __sk_buff *skb)
 {
-	return skb->cb[TN_CB_TUN_FLAGS];
+	return skb->cb[TN_CB_TUN_FLAGS] & TN_TUN_F_MASK;
+}
+
+/* From the tunnel: the identity the sender claimed for the frame's source
+ * port (< 2^24), kept in the high 24 bits of TN_CB_TUN_FLAGS beside the
+ * flags; sets TN_TUN_F_IDENTITY. */
+static __always_inline void tn_ctx_set_tun_identity(struct __sk_buff *skb, __u32 identity)
+{
+	skb->cb[TN_CB_TUN_FLAGS] =
+	    (skb->cb[TN_CB_TUN_FLAGS] & TN_TUN_F_MASK) | TN_TUN_F_IDENTITY | identity << 8;
+}
+
+/* From the tunnel: the claimed identity (TN_TUN_F_IDENTITY), else 0. */
+static __always_inline __u32 tn_ctx_tun_identity(const struct __sk_buff *skb)
+{
+	return skb->cb[TN_CB_TUN_FLAGS] >> 8;
 }
 
 /* From a port, after tn_l2_fwd: the frame goes to host remote through

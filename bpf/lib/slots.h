@@ -18,13 +18,17 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_ND = 6,	  /* tn_nd_resp: local ND responder (NS -> NA) */
 	TN_VIF_SLOT_RA = 7,	  /* tn_ra6: router solicitation -> advertisement */
 	TN_VIF_SLOT_DHCP6 = 8,	  /* tn_dhcp6_srv: local DHCPv6 server */
+	/* 9: IPv6 routing; 10, 11: security groups */
+	TN_VIF_SLOT_GENEVE = 12, /* tn_geneve_encap: Geneve encap in BPF to a remote host */
 	TN_VIF_SLOT_MAX
 };
 
 /* tn_tun_calls, used from tn_tunnel_ingress (tunnel.bpf.c) */
 enum tn_tun_slot {
 	TN_TUN_SLOT_DELIVER = 0, /* tn_tun_deliver: to the local port(s) */
-	TN_TUN_SLOT_SRC = 1, /* tn_tun_src: the inner source is a port of the sending host */
+	TN_TUN_SLOT_SRC = 1,	 /* tn_tun_src: the inner source is a port of the sending host */
+	/* 2: security groups */
+	TN_TUN_SLOT_GENEVE = 3, /* tn_geneve_decap: Geneve on the underlay, decapsulated */
 	TN_TUN_SLOT_MAX
 };
 

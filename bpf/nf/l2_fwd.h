@@ -6,7 +6,8 @@
  * unicast are replicated to the network's flood list. A unicast IPv4
  * frame for another host goes to tn_encap when the host runs back end (b)
  * (TN_CONFIG_F_ENCAP_BPF), everything else for another host through the
- * vxlan device (back end (a)). A frame to a router interface's MAC
+ * vxlan device (back end (a)); a remote row flagged TN_FDB_F_GENEVE sends
+ * unicast IPv4 by Geneve (tn_geneve_encap) instead. A frame to a router interface's MAC
  * (TN_FDB_F_ROUTER) goes to the L3 stage of that router (tn_l3_fwd), which
  * comes back here in the destination network. Included by vif.bpf.c after
  * the program array tn_vif_calls.
@@ -19,27 +20,39 @@
 #include "icmp.h"
 
 /*
- * To host remote: back end (b) for unicast IPv4 when configured, else (a).
+ * To host remote: back end (b) for unicast IPv4 when configured, else (a);
+ * by Geneve instead of VXLAN when the row says so (geneve), whose headers
+ * take TN_GENEVE_OVERHEAD - TN_OVERHEAD more of the underlay's MTU.
  * An IPv4 datagram too big for the overlay (tn_config.mtu) is answered with
  * ICMP fragmentation needed when it has DF (from its destination's address:
  * in a network no router answers for the path), and otherwise goes by (a),
  * whose vxlan device fragments the outer packet.
  */
 static __always_inline int tn_l2_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
-					__u32 in_slot, __be16 proto)
+					__u32 in_slot, __be16 proto, bool geneve)
 {
 	struct tn_config *cfg = tn_config_get();
 	struct tn_pmtu_info pi = {};
 	enum tn_pmtu pm = TN_PMTU_FITS;
+	bool bpf_encap;
+	__u32 mtu;
 
+	bpf_encap =
+	    cfg && (cfg->flags & TN_CONFIG_F_ENCAP_BPF) && proto == bpf_htons(ETH_P_IP) && remote;
+	geneve = geneve && bpf_encap;
+	mtu = cfg ? cfg->mtu : 0;
+	if (geneve && mtu)
+		mtu -= TN_GENEVE_OVERHEAD - TN_OVERHEAD;
 	if (cfg && proto == bpf_htons(ETH_P_IP))
-		pm = tn_pmtu_check(skb, cfg->mtu, &pi);
+		pm = tn_pmtu_check(skb, mtu, &pi);
 	if (pm == TN_PMTU_BIG_DF && cfg)
-		return tn_pmtu_error(skb, &pi, pi.daddr, cfg->mtu, in_slot);
-	if (cfg && (cfg->flags & TN_CONFIG_F_ENCAP_BPF) && proto == bpf_htons(ETH_P_IP) && remote &&
-	    pm == TN_PMTU_FITS) {
+		return tn_pmtu_error(skb, &pi, pi.daddr, mtu, in_slot);
+	if (bpf_encap && pm == TN_PMTU_FITS) {
 		tn_ctx_set_encap(skb, remote);
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ENCAP);
+		if (geneve)
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_GENEVE);
+		else
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ENCAP);
 		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 	}
 	return tn_deliver_remote(skb, vni, remote, in_slot);
@@ -65,7 +78,8 @@ int tn_l2_fwd(struct __sk_buff *skb)
 		return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);
 	}
 	if (fdb->flags & TN_FDB_F_REMOTE)
-		return tn_l2_remote(skb, vni, fdb->remote_ip4, in_slot, eth->h_proto);
+		return tn_l2_remote(skb, vni, fdb->remote_ip4, in_slot, eth->h_proto,
+				    fdb->flags & TN_FDB_F_GENEVE);
 	if (fdb->flags & TN_FDB_F_ROUTER) {
 		tn_ctx_set_router(skb, fdb->router_key, fdb->ip4);
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L3);

@@ -31,7 +31,12 @@
  *    its source a port of that host, found the way the router would route
  *    back to it (tn_route4: the network, and the next hop for a static
  *    route; tn_arp: that address's port must live on the sending host),
- *    else TN_DROP_TUN_ROUTED.
+ *    else TN_DROP_TUN_ROUTED;
+ *  - an identity the sender claimed (Geneve's tenet option,
+ *    TN_TUN_F_IDENTITY) must be the source port's own (tn_fdb's identity;
+ *    for a routed frame tn_arp's of its source address) and that port must
+ *    live on the sending host, else TN_DROP_TUN_IDENTITY: no host can claim
+ *    another host's port's identity.
  * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
  * array tn_tun_calls.
  */
@@ -46,7 +51,7 @@
 /* False when ip4 is the address of a port that does not live at remote. */
 static __always_inline bool tn_tun_addr_ok(__u32 vni, __be32 ip4, __be32 remote)
 {
-	struct tn_arp_key key = { .vni = vni, .ip4 = ip4 };
+	struct tn_arp_key key = {.vni = vni, .ip4 = ip4};
 	struct tn_arp *ent = bpf_map_lookup_elem(&tn_arp, &key);
 
 	return !ent || ent->remote_ip4 == remote;
@@ -117,6 +122,14 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
 	return 0;
 }
 
+/* True when the sender claimed an identity (Geneve) that is not identity,
+ * the source port's. */
+static __always_inline bool tn_tun_identity_forged(const struct __sk_buff *skb, __u32 identity)
+{
+	return (tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY) &&
+	       tn_ctx_tun_identity(skb) != (identity & TN_VNI_MASK);
+}
+
 /* The drop reason of a frame router rkey of host remote routed here, 0
  * when it passes (see the header comment). */
 static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote)
@@ -137,13 +150,15 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	rt = tn_route_lookup(rkey, ip->saddr, &ent);
 	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ARP_F_ROUTER))
 		return TN_DROP_TUN_ROUTED;
+	if (tn_tun_identity_forged(skb, ent->identity))
+		return TN_DROP_TUN_IDENTITY;
 	return 0;
 }
 
 /* The drop reason of a frame from host remote in vni, 0 when it passes. */
 static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
 {
-	struct tn_ifport port = { .vni = vni };
+	struct tn_ifport port = {.vni = vni};
 	struct ethhdr *eth = tn_eth(skb);
 	enum tn_src_fail fail;
 	struct tn_fdb *fdb;
@@ -157,7 +172,10 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	if (fdb->flags & TN_FDB_F_ROUTER)
 		return tn_tun_routed(skb, fdb->router_key, remote);
 	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
-		return TN_DROP_TUN_SRC_HOST;
+		return tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY ? TN_DROP_TUN_IDENTITY
+								 : TN_DROP_TUN_SRC_HOST;
+	if (tn_tun_identity_forged(skb, fdb->identity))
+		return TN_DROP_TUN_IDENTITY;
 	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))
 		return tn_tun_src_open(skb, vni, remote, fdb->ip4, eth->h_proto);
 	port.port_id = fdb->port_id;

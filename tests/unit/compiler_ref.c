@@ -159,9 +159,10 @@ static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
 }
 
 /* Remote FDB and TUN_ALLOW for port p bound on host h (not self). */
-static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
+static int cc_remote_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
 			  const struct topo_host *h)
 {
+	uint32_t vni = n->vni;
 	struct tn_fdb_key fk = {.vni = vni};
 	struct tn_fdb fv = {
 	    .port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE, .ip4 = p->ip4};
@@ -171,6 +172,9 @@ static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
 	memcpy(fk.mac, p->mac, 6);
 	if (p->port_security)
 		fv.flags |= TN_FDB_F_PORT_SECURITY;
+	if (n->encap == TOPO_ENCAP_GENEVE ||
+	    (n->encap == TOPO_ENCAP_DEFAULT && c->t->geneve_default))
+		fv.flags |= TN_FDB_F_GENEVE;
 	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
 		return -ENOMEM;
 	return 0;
@@ -246,7 +250,7 @@ static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_ne
 		if (!rc)
 			rc = cc_push_u32(&f->local, &f->n_local, &f->cap_local, p->port_key);
 	} else {
-		rc = cc_remote_port(c, p, n->vni, h);
+		rc = cc_remote_port(c, p, n, h);
 		if (!rc)
 			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
@@ -561,7 +565,7 @@ static int cc_rows(struct cc *c)
 		if (!n || !h || h == c->self || !h->ip4 || !c->routed[n - t->networks])
 			continue;
 		/* a routed network: its ports' FDB and ARP rows only */
-		if (cc_remote_port(c, p, n->vni, h))
+		if (cc_remote_port(c, p, n, h))
 			return -ENOMEM;
 		c->n_rows--; /* not the TUN_ALLOW cc_remote_port adds last */
 		if (cc_port_addrs(c, p, n->vni, h, false))

@@ -128,6 +128,46 @@ static void test_h1_rows(void **state)
 	free(r.r);
 }
 
+/* The FDB row of mac in vni on host h of t (a copy). */
+static struct tn_fdb fdb_of(const struct topology *t, const char *h, uint32_t vni, uint8_t mac5)
+{
+	struct rows r = build(t, h);
+	struct tn_fdb_key fk = {.vni = vni, .mac = {2, 0, 0, 0, 0, mac5}};
+	const struct wire_row *w = find(&r, TN_MAP_FDB, &fk);
+	struct tn_fdb fv = {0};
+
+	assert_non_null(w);
+	memcpy(&fv, w->val, sizeof(fv));
+	free(r.r);
+	return fv;
+}
+
+/*
+ * A network's encapsulation, or the deployment's default for a network
+ * without one, flags the remote FDB rows of its ports TN_FDB_F_GENEVE;
+ * local rows never are, other networks keep VXLAN.
+ */
+static void test_geneve_rows(void **state)
+{
+	struct topology t = topo();
+
+	(void)state;
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags & TN_FDB_F_GENEVE, 0);
+	t.networks[0].encap = TOPO_ENCAP_GENEVE; /* blue */
+	assert_true(strcmp(t.networks[0].id, "net-blue") == 0);
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags, TN_FDB_F_REMOTE | TN_FDB_F_GENEVE);
+	assert_int_equal(fdb_of(&t, "h2", VNI_BLUE, 0x11).flags,
+			 TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY | TN_FDB_F_GENEVE);
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x11).flags & TN_FDB_F_GENEVE, 0);
+	assert_int_equal(fdb_of(&t, "h1", VNI_RED, 0x22).flags & TN_FDB_F_GENEVE, 0);
+	/* the deployment's default: for networks without their own */
+	t.geneve_default = true;
+	t.networks[0].encap = TOPO_ENCAP_VXLAN;
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags & TN_FDB_F_GENEVE, 0);
+	t.networks[0].encap = TOPO_ENCAP_DEFAULT;
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags & TN_FDB_F_GENEVE, TN_FDB_F_GENEVE);
+}
+
 /*
  * Every fixed IPv4 of a port is an ARP row naming the port, on its own host
  * and on the others of its network; its FDB row carries the first address
@@ -698,13 +738,16 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
  * rows are byte for byte those of the per-host reference compile. */
 static void test_matches_reference(void **state)
 {
-	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0;
+	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0, n_geneve = 0;
 
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
 		struct compiler *c;
 
 		random_topo(&t, seed, seed % 5 == 0);
+		t.geneve_default = seed % 2;
+		for (size_t i = 0; i < t.n_networks; i++)
+			t.networks[i].encap = (seed + i) % 3; /* TOPO_ENCAP_* */
 		c = compiler_new(&t);
 		assert_non_null(c);
 		for (unsigned i = 0; i <= t.n_hosts; i++) {
@@ -730,6 +773,7 @@ static void test_matches_reference(void **state)
 				n_route4 += a[k].map == TN_MAP_ROUTE4;
 				n_router_fdb +=
 				    a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_ROUTER);
+				n_geneve += a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_GENEVE);
 				if (a[k].map == TN_MAP_DHCP) { /* answers, and passes (DHCP off) */
 					struct tn_dhcp d;
 
@@ -748,6 +792,7 @@ static void test_matches_reference(void **state)
 	/* the topologies route: both compilers agreed on many routes */
 	assert_true(n_route4 > 200);
 	assert_true(n_router_fdb > 200);
+	assert_true(n_geneve > 200);		  /* and on which rows go by Geneve */
 	assert_true(n_dhcp > 100 && n_pass > 50); /* and on many DHCP rows */
 	compiler_destroy(NULL);
 	assert_null(compiler_new(NULL));
@@ -882,19 +927,13 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_h1_rows),
-	    cmocka_unit_test(test_fixed_ips),
-	    cmocka_unit_test(test_nd_rows),
-	    cmocka_unit_test(test_isolation),
-	    cmocka_unit_test(test_empty_hosts),
-	    cmocka_unit_test(test_deterministic),
-	    cmocka_unit_test(test_flood_cap),
-	    cmocka_unit_test(test_flood_pages),
-	    cmocka_unit_test(test_flood_pages_shrink),
-	    cmocka_unit_test(test_diff_move),
-	    cmocka_unit_test(test_diff_edges),
-	    cmocka_unit_test(test_release),
-	    cmocka_unit_test(test_matches_reference),
+	    cmocka_unit_test(test_h1_rows),	  cmocka_unit_test(test_geneve_rows),
+	    cmocka_unit_test(test_fixed_ips),	  cmocka_unit_test(test_nd_rows),
+	    cmocka_unit_test(test_isolation),	  cmocka_unit_test(test_empty_hosts),
+	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_flood_cap),
+	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
+	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
+	    cmocka_unit_test(test_release),	  cmocka_unit_test(test_matches_reference),
 	    cmocka_unit_test(test_dhcp_rows),
 	};
 
