@@ -8,8 +8,8 @@
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
  *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
- *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
- *                                  of the destination network]
+ *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd (IPv6:
+ *                                  tn_l3_fwd6) -> tn_l2_fwd of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
@@ -27,6 +27,7 @@ int tn_encap(struct __sk_buff *skb);
 int tn_l3_fwd(struct __sk_buff *skb);
 int tn_dhcp4(struct __sk_buff *skb);
 int tn_nd_resp(struct __sk_buff *skb);
+int tn_l3_fwd6(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -43,6 +44,7 @@ struct {
 	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
 	    [TN_VIF_SLOT_DHCP] = (void *)&tn_dhcp4,
 	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
+	    [TN_VIF_SLOT_L3_6] = (void *)&tn_l3_fwd6,
 	},
 };
 
@@ -53,6 +55,7 @@ struct {
 #include "nf/encap.h"
 #include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
+#include "nf/l3_fwd6.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)

@@ -28,8 +28,11 @@
  * DHCPv4 answered in BPF: tn_dhcp, TN_STAT_DHCP_*, TN_DROP_DHCP_*; IPv6 on
  * tenant networks: tn_nd (every fixed IPv6, for the ND responder and the
  * IPv6 source checks), IPv6 port security and its drop reasons).
+ * ABI 9: IPv6 routing (tn_route6: per-router IPv6 LPM routes; gateway
+ * addresses in tn_nd with TN_ND_F_ROUTER; the L3 stage's reasons also
+ * count IPv6, TN_DROP_FRAG_NEEDED also ICMPv6 packet too big).
  */
-#define TN_ABI_VERSION 8
+#define TN_ABI_VERSION 9
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -67,6 +70,7 @@ enum tn_map_id {
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
 	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_ROUTE6 = 16, /* compiled: (router, IPv6 prefix) -> where to route (LPM) */
 	TN_MAP_MAX
 };
 
@@ -86,6 +90,7 @@ enum tn_map_id {
 #define TN_PIN_ROUTE4	  "tn_route4"
 #define TN_PIN_DHCP	  "tn_dhcp"
 #define TN_PIN_ND	  "tn_nd"
+#define TN_PIN_ROUTE6	  "tn_route6"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -103,6 +108,7 @@ enum tn_map_id {
  * tn_port_stats.drops and tn_stats, only its per-port reason is lost. */
 #define TN_MAX_PORT_DROP_ROWS 65536
 #define TN_MAX_ROUTES4	      65536 /* IPv4 routes, all routers a host needs */
+#define TN_MAX_ROUTES6	      65536 /* IPv6 routes, all routers a host needs */
 
 /* TN_MAP_LPORT: a port bound to this host. */
 struct tn_lport_key {
@@ -202,6 +208,33 @@ struct tn_route4 {
 };
 
 #define TN_ROUTE_F_CONNECTED 0x1 /* a subnet of one of the router's interfaces */
+
+/*
+ * TN_MAP_ROUTE6: the IPv6 analogue of tn_route4 (same routers, same
+ * rules): the key's first 32 bits after prefixlen are the router, always
+ * matched whole, so prefixlen is 32 + the route's prefix length.
+ */
+struct tn_route6_key {
+	__u32 prefixlen;   /* 32 + prefix length (LPM trie convention) */
+	__be32 router_key; /* the router, big-endian (the trie matches bytes) */
+	__u8 ip6[16];	   /* destination prefix, network order */
+};
+
+/*
+ * Where a routed IPv6 packet goes: into network vni with the router's MAC
+ * on it as source, to the port owning nh_ip6 (a static route's next hop)
+ * or, for a connected subnet (TN_ROUTE_F_CONNECTED, nh_ip6 ::), the
+ * destination itself, both looked up in tn_nd of vni. src_ip6 is the
+ * router's address on vni: the source of the router's ICMPv6 errors to a
+ * sender in a connected subnet.
+ */
+struct tn_route6 {
+	__u32 vni;	   /* the network the packet leaves in */
+	__u8 mac[6];	   /* the router's MAC on it (the new source MAC) */
+	__u16 flags;	   /* TN_ROUTE_F_* */
+	__u8 nh_ip6[16];   /* next hop; :: for a connected subnet */
+	__u8 src_ip6[16];  /* the router's address on it (the subnet's gateway) */
+};
 
 /*
  * TN_MAP_FLOOD: broadcast / unknown unicast in one network. The list is
@@ -357,8 +390,8 @@ enum tn_stat {
 	TN_STAT_TX_TUNNEL,    /* sent to a remote host */
 	TN_STAT_ARP_REPLY,    /* ARP requests (and, ABI 8, neighbor solicitations) answered */
 	TN_STAT_FLOOD,	      /* broadcast / unknown unicast replicated */
-	TN_STAT_ROUTED,	      /* ABI 8: IPv4 packets routed by the L3 stage */
-	TN_STAT_ICMP_SENT,    /* ICMP answers of routers (echo replies, errors) */
+	TN_STAT_ROUTED,	      /* ABI 8: IPv4 (ABI 9: and IPv6) packets routed by the L3 stage */
+	TN_STAT_ICMP_SENT,    /* ICMP and ICMPv6 answers of routers (echo replies, errors) */
 	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
 	/* drop reasons */
@@ -390,13 +423,18 @@ enum tn_stat {
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
 	/* ABI 8: the L3 stage; the ICMP error it sends back is TN_STAT_ICMP_SENT */
-	TN_DROP_TTL,	      /* TTL expired in routing (ICMP time exceeded sent) */
-	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable sent) */
-	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (host unreachable) */
-	TN_DROP_L3_PROTO,     /* to a router: not IPv4, or IPv4 it does not route */
-	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request */
+	TN_DROP_TTL,	      /* IPv4 TTL or IPv6 hop limit expired in routing (ICMP or ICMPv6
+			       * time exceeded sent) */
+	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable, ICMPv6 no
+			       * route, sent) */
+	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (ICMP host
+			       * unreachable, ICMPv6 address unreachable, sent) */
+	TN_DROP_L3_PROTO,     /* to a router: not IPv4 or IPv6, or a packet it does not route
+			       * (IPv6: link-local, multicast or unspecified addresses, ND) */
+	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request (IPv4 or IPv6) */
 	TN_DROP_TUN_ROUTED,   /* tunnel: routed frame whose source is no port of the sending host */
-	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF too big for the overlay (ICMP frag. needed sent) */
+	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF, or IPv6, too big for the overlay (ICMP
+			       * fragmentation needed, ICMPv6 packet too big, sent) */
 	/* the DHCP server */
 	TN_DROP_DHCP_NO_LEASE, /* DHCP request from a port without a tn_dhcp row */
 	TN_DROP_DHCP_BAD,      /* malformed DHCP request (BOOTP header, options, message type) */
@@ -500,6 +538,8 @@ _Static_assert(sizeof(struct tn_dhcp_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_dhcp) == 24 + TN_DHCP_OPTS_MAX, "abi");
 _Static_assert(sizeof(struct tn_nd_key) == 20, "abi");
 _Static_assert(sizeof(struct tn_nd) == 16, "abi");
+_Static_assert(sizeof(struct tn_route6_key) == 24, "abi");
+_Static_assert(sizeof(struct tn_route6) == 44, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

@@ -1250,8 +1250,8 @@ static void test_map_table(void **state)
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled, 9); /* ROUTE4, DHCP and ND since ABI 8 */
-	assert_int_equal(applied, 10); /* and tn_ifindex */
+	assert_int_equal(compiled, 10); /* ROUTE4, DHCP and ND since ABI 8, ROUTE6 since 9 */
+	assert_int_equal(applied, 11); /* and tn_ifindex */
 }
 
 int main(void)
