@@ -313,6 +313,7 @@ static int applier_write_ifport(struct applier *a, const struct applier_pstate *
 	v.flags = p->lport.flags;
 	v.ip4 = p->lport.ip4;
 	v.slot = p->pub.slot;
+	v.identity = p->lport.identity;
 	if (bpf_map_update_elem(a->maps.fd[TN_MAP_IFINDEX], &p->pub.ifindex, &v, BPF_ANY)) {
 		err = -errno;
 		a->write_errors++;

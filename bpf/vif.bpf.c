@@ -11,6 +11,8 @@
  *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd (IPv6:
  *                                  tn_l3_fwd6) -> tn_l2_fwd of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
+ *             [IPv6: a router solicitation -> tn_ra6, a DHCPv6 request -> tn_dhcp6_srv,
+ *              answered to the port]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -27,6 +29,8 @@ int tn_encap(struct __sk_buff *skb);
 int tn_l3_fwd(struct __sk_buff *skb);
 int tn_dhcp4(struct __sk_buff *skb);
 int tn_nd_resp(struct __sk_buff *skb);
+int tn_ra6(struct __sk_buff *skb);
+int tn_dhcp6_srv(struct __sk_buff *skb);
 int tn_l3_fwd6(struct __sk_buff *skb);
 
 struct {
@@ -44,17 +48,21 @@ struct {
 	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
 	    [TN_VIF_SLOT_DHCP] = (void *)&tn_dhcp4,
 	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
+	    [TN_VIF_SLOT_RA] = (void *)&tn_ra6,
+	    [TN_VIF_SLOT_DHCP6] = (void *)&tn_dhcp6_srv,
 	    [TN_VIF_SLOT_L3_6] = (void *)&tn_l3_fwd6,
 	},
 };
 
 #include "nf/dhcp.h"
+#include "nf/dhcp6.h"
 #include "nf/port_sec.h"
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
 #include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
+#include "nf/ra.h"
 #include "nf/l3_fwd6.h"
 
 SEC("tcx/ingress")

@@ -49,6 +49,22 @@ static const struct tn_map_desc tn_maps[TN_MAP_MAX] = {
 	   TN_MAX_FDB, 0, TN_MAP_ROLE_COMPILED),
     TN_MAP(TN_MAP_ROUTE6, TN_PIN_ROUTE6, "route6", BPF_MAP_TYPE_LPM_TRIE, struct tn_route6_key,
 	   struct tn_route6, TN_MAX_ROUTES6, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_RA, TN_PIN_RA, "ra", BPF_MAP_TYPE_HASH, struct tn_ra_key, struct tn_ra,
+	   TN_MAX_NETS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_DHCP6, TN_PIN_DHCP6, "dhcp6", BPF_MAP_TYPE_HASH, struct tn_dhcp6_key,
+	   struct tn_dhcp6, TN_MAX_PORTS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_SG_IDENT, TN_PIN_SG_IDENT, "sg_ident", BPF_MAP_TYPE_HASH, struct tn_sg_ident_key,
+	   struct tn_sg_ident, TN_MAX_SG_IDENTS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_SG_RULE, TN_PIN_SG_RULE, "sg_rule", BPF_MAP_TYPE_LPM_TRIE, struct tn_sg_rule_key,
+	   struct tn_sg_allow, TN_MAX_SG_RULES, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_SG_CIDR, TN_PIN_SG_CIDR, "sg_cidr", BPF_MAP_TYPE_LPM_TRIE, struct tn_sg_cidr_key,
+	   struct tn_sg_cidr, TN_MAX_SG_CIDRS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_SG_PSET, TN_PIN_SG_PSET, "sg_pset", BPF_MAP_TYPE_LPM_TRIE, struct tn_sg_pset_key,
+	   struct tn_sg_allow, TN_MAX_SG_RULES, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_CT, TN_PIN_CT, "ct", BPF_MAP_TYPE_LRU_HASH, struct tn_ct_key, struct tn_ct,
+	   TN_MAX_CT, 0, TN_MAP_ROLE_DATAPATH),
+    TN_MAP(TN_MAP_SG_STATS, TN_PIN_SG_STATS, "sg_stats", BPF_MAP_TYPE_PERCPU_HASH,
+	   struct tn_sg_stats_key, __u64, TN_MAX_SG_STATS_ROWS, 0, TN_MAP_ROLE_DATAPATH),
 };
 
 const struct tn_map_desc *tn_map_desc(unsigned id)

@@ -78,7 +78,7 @@
 
 #define WIRE_VERSION	    1
 #define WIRE_HOST_MAX	    64		 /* host name, including NUL */
-#define WIRE_KEY_MAX	    24		 /* largest ABI key (tn_route6_key) */
+#define WIRE_KEY_MAX	    32		 /* largest ABI key (tn_sg_cidr_key: 28) */
 #define WIRE_VAL_MAX	    512		 /* largest ABI value */
 #define WIRE_MAX_ROWS	    (4u << 20)	 /* rows in one message */
 #define WIRE_MAX_PORTS	    65536	 /* port entries in one STATUS */

@@ -27,10 +27,15 @@
  * tn_config.mtu and TN_DROP_FRAG_NEEDED: path MTU discovery in tenants;
  * DHCPv4 answered in BPF: tn_dhcp, TN_STAT_DHCP_*, TN_DROP_DHCP_*; IPv6 on
  * tenant networks: tn_nd (every fixed IPv6, for the ND responder and the
- * IPv6 source checks), IPv6 port security and its drop reasons).
- * ABI 9: IPv6 routing (tn_route6: per-router IPv6 LPM routes; gateway
- * addresses in tn_nd with TN_ND_F_ROUTER; the L3 stage's reasons also
- * count IPv6, TN_DROP_FRAG_NEEDED also ICMPv6 packet too big).
+ * IPv6 source checks), IPv6 port security and its drop reasons); 9: security
+ * groups (identities in tn_lport, tn_ifport, tn_fdb, tn_arp and tn_nd; the
+ * policy maps tn_sg_ident, tn_sg_rule, tn_sg_cidr, tn_sg_pset; conntrack in
+ * tn_ct; per port and group counters in tn_sg_stats); router advertisements
+ * and DHCPv6 answered in BPF (tn_ra: a network's RA, pre-encoded; tn_dhcp6:
+ * a port's DHCPv6 answer; TN_STAT_RA_SENT, TN_STAT_DHCP6_REPLY and their
+ * drop reasons); IPv6 routing (tn_route6: per-router IPv6 LPM routes;
+ * gateway addresses in tn_nd with TN_ND_F_ROUTER; the L3 stage's reasons
+ * also count IPv6, TN_DROP_FRAG_NEEDED also ICMPv6 packet too big).
  */
 #define TN_ABI_VERSION 9
 
@@ -71,6 +76,15 @@ enum tn_map_id {
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
 	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
 	TN_MAP_ROUTE6 = 16, /* compiled: (router, IPv6 prefix) -> where to route (LPM) */
+	TN_MAP_RA = 17,	   /* compiled: vni -> the network's router advertisement */
+	TN_MAP_DHCP6 = 18, /* compiled: port_id -> its DHCPv6 answer */
+	/* ABI 9: security groups */
+	TN_MAP_SG_IDENT = 19, /* compiled: identity -> its policy's generation */
+	TN_MAP_SG_RULE = 20,  /* compiled: LPM (identity, remote identity, dir, proto, port) */
+	TN_MAP_SG_CIDR = 21,  /* compiled: LPM (identity, dir, remote prefix) -> port set */
+	TN_MAP_SG_PSET = 22,  /* compiled: LPM (identity, port set, proto, port) */
+	TN_MAP_CT = 23,	      /* BPF: LRU connection tracking, per local port */
+	TN_MAP_SG_STATS = 24, /* BPF: percpu hash (port slot, group) -> flows allowed */
 	TN_MAP_MAX
 };
 
@@ -91,6 +105,14 @@ enum tn_map_id {
 #define TN_PIN_DHCP	  "tn_dhcp"
 #define TN_PIN_ND	  "tn_nd"
 #define TN_PIN_ROUTE6	  "tn_route6"
+#define TN_PIN_RA	  "tn_ra"
+#define TN_PIN_DHCP6	  "tn_dhcp6"
+#define TN_PIN_SG_IDENT	  "tn_sg_ident"
+#define TN_PIN_SG_RULE	  "tn_sg_rule"
+#define TN_PIN_SG_CIDR	  "tn_sg_cidr"
+#define TN_PIN_SG_PSET	  "tn_sg_pset"
+#define TN_PIN_CT	  "tn_ct"
+#define TN_PIN_SG_STATS	  "tn_sg_stats"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -121,6 +143,7 @@ struct tn_lport {
 	__u16 flags; /* TN_LPORT_F_* */
 	__be32 ip4; /* first fixed IPv4, 0 if none */
 	char ifname[TN_IFNAMSIZ]; /* host-side interface name, NUL padded */
+	__u32 identity;		  /* ABI 9: its security identity; 0: groups not enforced */
 };
 
 #define TN_LPORT_F_PORT_SECURITY 0x1 /* enforce source MAC/IP */
@@ -141,6 +164,7 @@ struct tn_fdb {
 	__be32 ip4; /* the port's first fixed IPv4, 0 if none (source check fast path);
 		     * a router interface: its IPv4 (the subnet's gateway) */
 	__u32 router_key; /* TN_FDB_F_ROUTER: the router (tn_route4's key), else 0 */
+	__u32 identity;	  /* ABI 9: the port's security identity, 0 if none */
 };
 
 #define TN_FDB_F_LOCAL 0x1
@@ -175,6 +199,7 @@ struct tn_arp {
 	__u16 flags; /* TN_ARP_F_* */
 	__u32 port_id;	   /* the owning port; 0 for a router's address */
 	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
+	__u32 identity;	   /* ABI 9: the owning port's security identity, 0 if none */
 };
 
 /* A router interface's address (the subnet's gateway): answered with the
@@ -289,6 +314,7 @@ struct tn_ifport {
 	__u16 flags; /* TN_LPORT_F_* */
 	__be32 ip4;
 	__u32 slot; /* the port's slot in tn_port_stats, 1 .. TN_MAX_PORT_SLOTS - 1 */
+	__u32 identity; /* ABI 9: tn_lport.identity */
 };
 
 /* TN_MAP_CONFIG: array with one element, written by the agent. */
@@ -378,9 +404,218 @@ struct tn_nd {
 	__u16 flags;	   /* TN_ND_F_* */
 	__u32 port_id;	   /* the owning port (0: not a port, e.g. a router interface) */
 	__be32 remote_ip4; /* underlay IPv4 of the owning port's host; 0: this host */
+	__u32 identity;	   /* ABI 9: the owning port's security identity, 0 if none */
 };
 
 #define TN_ND_F_ROUTER 0x1 /* the address is a router's: NA with the R flag */
+
+/*
+ * Security groups (ABI 9). Neutron's model: a port has several groups; a
+ * group's rules allow (there is no deny) traffic in one direction, of one
+ * ethertype, protocol and destination port range, from or to a remote CIDR
+ * or the members of a remote group. Everything not allowed is dropped,
+ * except replies of tracked connections (tn_ct), ARP, ND and DHCP, which
+ * the earlier stages already vetted.
+ *
+ * Identity: the store gives every distinct set of groups one number (an
+ * identity, > 0, never shared between tenants); every port with port
+ * security on has the identity of its set of groups (the empty set is an
+ * identity too: nothing allowed). Identity 0 is a port without port
+ * security: never enforced, and matched by CIDR rules only. Ports with the
+ * same groups share their policy rows. A tunnelled frame carries its
+ * source's identity (Geneve option), checked against the source port's
+ * tn_fdb / tn_arp / tn_nd identity and host; VXLAN takes it from there.
+ *
+ * A new flow is checked by the local port's identity, in this order:
+ *  1. tn_sg_rule (LPM): rules with a remote group, expanded by the compiler
+ *     to every identity whose set holds that group, keyed by the remote
+ *     end's identity;
+ *  2. tn_sg_cidr (LPM) on the remote address, then tn_sg_pset (LPM) on the
+ *     protocol and port: rules with a remote CIDR (no remote: 0.0.0.0/0 or
+ *     ::/0). The compiler gives every distinct prefix of an identity a port
+ *     set holding the rules of every prefix that contains it, so the
+ *     longest match alone decides.
+ * Port ranges are split into prefix blocks (at most 30 per range), so
+ * every lookup costs the same whatever the number of rules.
+ */
+#define TN_MAX_SG_RULES	     262144 /* tn_sg_rule rows (and tn_sg_pset's) on one host */
+#define TN_MAX_SG_CIDRS	     65536  /* tn_sg_cidr rows on one host */
+#define TN_MAX_SG_IDENTS     65536  /* identities with a port on one host */
+#define TN_MAX_CT	     65536  /* tracked connections on one host (LRU) */
+#define TN_MAX_SG_STATS_ROWS 65536
+
+/* The direction byte of the policy keys: one direction, one ethertype. */
+#define TN_SG_INGRESS 0x01 /* towards the local port */
+#define TN_SG_EGRESS  0x02 /* from the local port */
+#define TN_SG_IPV4    0x10
+#define TN_SG_IPV6    0x20
+
+/* Prefix lengths of tn_sg_rule_key (the LPM trie counts key bits after
+ * prefixlen): any protocol, one protocol and any port, one protocol and
+ * the first n bits of the port (n <= 16). ICMP and ICMPv6 rules match
+ * port = type << 8 | code: a type alone is TN_SG_RULE_PLEN_PROTO + 8. */
+#define TN_SG_RULE_PLEN_ANY   72
+#define TN_SG_RULE_PLEN_PROTO 80
+
+/* TN_MAP_SG_IDENT: an identity a port of this host has. */
+struct tn_sg_ident_key {
+	__u32 identity;
+};
+
+struct tn_sg_ident {
+	__u32 gen;   /* changes whenever the identity's rows change: tracked
+		      * connections opened under another gen are checked again */
+	__u32 flags; /* reserved, zero */
+};
+
+/* TN_MAP_SG_RULE */
+struct tn_sg_rule_key {
+	__u32 prefixlen; /* TN_SG_RULE_PLEN_ANY, _PROTO, or _PROTO + port bits */
+	__be32 identity; /* the local port's, big-endian (the trie matches bytes) */
+	__be32 remote;	 /* the remote end's identity, big-endian */
+	__u8 dir;	 /* TN_SG_INGRESS or TN_SG_EGRESS | TN_SG_IPV4 or TN_SG_IPV6 */
+	__u8 proto;	 /* IP protocol (ICMPv6: 58) */
+	__be16 port;	 /* destination port; ICMP: type << 8 | code */
+};
+
+/* What an allowing row says (tn_sg_rule and tn_sg_pset values). */
+struct tn_sg_allow {
+	__u32 group; /* the group whose rule allows (its sg_key): counted in tn_sg_stats */
+	__u32 flags; /* reserved, zero */
+};
+
+/* TN_MAP_SG_CIDR: prefixlen is 64 + the prefix length; IPv4 addresses
+ * fill addr[0..3], the rest zero. */
+struct tn_sg_cidr_key {
+	__u32 prefixlen;
+	__be32 identity;
+	__u8 dir;    /* as tn_sg_rule_key.dir */
+	__u8 pad[3]; /* zero (matched) */
+	__u8 addr[16];
+};
+
+struct tn_sg_cidr {
+	__u32 pset;  /* the prefix's port set, > 0, unique within the identity */
+	__u32 flags; /* reserved, zero */
+};
+
+/* TN_MAP_SG_PSET: prefixlen 64 (any protocol), 80 (a protocol, any port),
+ * 80 + n (the first n bits of the port). */
+#define TN_SG_PSET_PLEN_ANY   64
+#define TN_SG_PSET_PLEN_PROTO 80
+
+struct tn_sg_pset_key {
+	__u32 prefixlen;
+	__be32 identity;
+	__be32 pset;
+	__u8 proto;
+	__u8 zero;   /* zero (matched) */
+	__be16 port; /* as tn_sg_rule_key.port */
+};
+
+/*
+ * TN_MAP_CT: one entry per connection per local port it concerns (a
+ * connection between two ports of one host has two), keyed as the
+ * connection was opened (saddr/sport its initiator); a packet is looked up
+ * as it is and, on a miss, reversed. port_id first, so a port's entries can
+ * be found, exported and imported (migration). ICMP echo: sport = dport =
+ * the echo identifier. IPv4 addresses fill the first 4 bytes.
+ */
+struct tn_ct_key {
+	__u32 port_id; /* the local port (tn_ifport.port_id) */
+	__u8 proto;
+	__u8 family; /* 4 or 6 */
+	__u16 pad;   /* zero */
+	__be16 sport;
+	__be16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct tn_ct {
+	__u64 expires_ns; /* bpf_ktime_get_ns() after which the entry is dead */
+	__u32 gen;	  /* tn_sg_ident.gen it was last allowed under */
+	__u32 remote;	  /* the remote end's identity (0: none or unknown) */
+	__u16 flags;	  /* TN_CT_F_* */
+	__u8 tcp_state;	  /* TN_CT_TCP_* */
+	__u8 pad;	  /* zero */
+	__u32 group;	  /* the group that allowed it (tn_sg_allow.group) */
+};
+
+#define TN_CT_F_INGRESS 0x1 /* opened towards the port (else from it) */
+#define TN_CT_F_REPLY	0x2 /* a reply was seen */
+
+/* Lifetimes (seconds): as Cilium's defaults. */
+#define TN_CT_LIFETIME_TCP    21600
+#define TN_CT_LIFETIME_NONTCP 60
+#define TN_CT_LIFETIME_SYN    60
+#define TN_CT_LIFETIME_CLOSE  10
+
+/* TN_MAP_SG_STATS: connections a group's rules let open for one port; the
+ * value is a per-CPU __u64. Denials count as drops (tn_port_drops) by
+ * reason: no rule denies, so no group is to blame. */
+struct tn_sg_stats_key {
+	__u32 slot;  /* port slot */
+	__u32 group; /* sg_key */
+};
+
+/*
+ * TN_MAP_RA (ABI 9): the router advertisement of a network of this host's
+ * ports that has a router interface on an IPv6 subnet with ipv6_ra_mode
+ * (nf/ra.h). The controller encodes the whole ICMPv6 message into msg
+ * (RFC 4861 4.2: header with M/O flags and router lifetime, then source
+ * link-layer address, MTU, prefix information and RDNSS options), with the
+ * checksum field zero and msg_sum the one's complement sum of its 16-bit
+ * words; whoever sends it (the datapath answering a router solicitation,
+ * the agent advertising periodically) only adds the Ethernet and IPv6
+ * headers and folds the pseudo-header into msg_sum. Source: the router's
+ * MAC and its link-local address (EUI-64 of the MAC).
+ */
+#define TN_RA_MSG_MAX 256 /* bytes of encoded RA message a row holds */
+
+struct tn_ra_key {
+	__u32 vni; /* the network */
+};
+
+struct tn_ra {
+	__u8 src_mac[6];	 /* the router's MAC on the network: Ethernet source */
+	__u16 msg_len;		 /* bytes used in msg, 16 .. TN_RA_MSG_MAX, a multiple of 8 */
+	__u8 src_ip6[16];	 /* the router's link-local address: IPv6 source */
+	__u32 msg_sum;		 /* sum of msg's 16-bit big-endian words, folded to 16 bits */
+	__u32 flags;		 /* reserved, zero */
+	__u8 msg[TN_RA_MSG_MAX]; /* the ICMPv6 RA with its options, checksum zero */
+};
+
+/*
+ * TN_MAP_DHCP6 (ABI 9): the DHCPv6 answer of a port bound to this host
+ * (nf/dhcp6.h), the IPv6 analogue of tn_dhcp. With TN_DHCP6_F_STATEFUL
+ * (dhcpv6-stateful) an IA_NA gets addr; without it (dhcpv6-stateless) only
+ * configuration is given. The server's DUID is DUID-LL of server_mac, its
+ * address the link-local address of server_mac. opts holds the encoded
+ * options that do not depend on the request (DNS servers, RFC 3646). A
+ * port without a row is not answered (TN_DROP_DHCP6_NO_LEASE); a row with
+ * TN_DHCP6_F_PASS (enable_dhcp off) lets its requests go on to L2.
+ */
+#define TN_DHCP6_OPTS_MAX 128 /* bytes of pre-encoded options a row holds */
+
+struct tn_dhcp6_key {
+	__u32 port_id; /* the port's port_key, as tn_ifport.port_id */
+};
+
+struct tn_dhcp6 {
+	__u8 addr[16];		      /* stateful: the port's fixed IPv6 on the subnet; else zero */
+	__u8 server_mac[6];	      /* replies' Ethernet source, DUID-LL and link-local source */
+	__u16 opts_len;		      /* bytes used in opts, <= TN_DHCP6_OPTS_MAX */
+	__u32 flags;		      /* TN_DHCP6_F_* */
+	__be32 preferred;	      /* IA address preferred lifetime, seconds */
+	__be32 valid;		      /* IA address valid lifetime, seconds */
+	__be32 t1;		      /* IA_NA T1 (renew), seconds */
+	__be32 t2;		      /* IA_NA T2 (rebind), seconds */
+	__u8 opts[TN_DHCP6_OPTS_MAX]; /* encoded options (code, length, data)... */
+};
+
+#define TN_DHCP6_F_STATEFUL 0x1 /* dhcpv6-stateful: IA_NA answered with addr */
+#define TN_DHCP6_F_PASS	    0x2 /* DHCP disabled on the subnet: requests go on to L2 */
 
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
@@ -394,6 +629,8 @@ enum tn_stat {
 	TN_STAT_ICMP_SENT,    /* ICMP and ICMPv6 answers of routers (echo replies, errors) */
 	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
+	TN_STAT_RA_SENT,      /* ABI 9: router solicitations answered with an RA */
+	TN_STAT_DHCP6_REPLY,  /* ABI 9: DHCPv6 Advertise and Reply sent to local ports */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
@@ -447,6 +684,19 @@ enum tn_stat {
 	TN_DROP_RA_GUARD,  /* router advertisement or redirect from a port */
 	TN_DROP_IP6_EXT,   /* IPv6 extension header chain too long or not accepted */
 	TN_DROP_TUN_ND,	   /* tunnel: ND from a remote port claiming what is not its own */
+	/* ABI 9: security groups */
+	TN_DROP_SG_EGRESS,    /* new flow from a port no rule of its groups allows */
+	TN_DROP_SG_INGRESS,   /* new flow to a port no rule of its groups allows */
+	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one */
+	TN_DROP_SG_REVOKED,   /* tracked connection no longer allowed after a rule change */
+	TN_DROP_TUN_IDENTITY, /* tunnel: claimed identity not the source port's, or that
+			       * port not on the sending host */
+	/* ABI 9: router advertisements and DHCPv6 */
+	TN_DROP_RS_BAD,		/* invalid router solicitation (RFC 4861 6.1.1) */
+	TN_DROP_DHCP6_NO_LEASE, /* DHCPv6 request from a port without a tn_dhcp6 row */
+	TN_DROP_DHCP6_BAD,	/* malformed DHCPv6 request (headers, options, DUID) */
+	TN_DROP_DHCP6_IGNORED,	/* DHCPv6 message no server answers (another server's,
+				 * a server's message type) */
 	TN_STAT_MAX
 };
 
@@ -514,11 +764,11 @@ struct tn_drop_event {
 };
 
 _Static_assert(sizeof(struct tn_lport_key) == 4, "abi");
-_Static_assert(sizeof(struct tn_lport) == 32, "abi");
+_Static_assert(sizeof(struct tn_lport) == 36, "abi");
 _Static_assert(sizeof(struct tn_fdb_key) == 12, "abi");
-_Static_assert(sizeof(struct tn_fdb) == 28, "abi");
+_Static_assert(sizeof(struct tn_fdb) == 32, "abi");
 _Static_assert(sizeof(struct tn_arp_key) == 8, "abi");
-_Static_assert(sizeof(struct tn_arp) == 16, "abi");
+_Static_assert(sizeof(struct tn_arp) == 20, "abi");
 _Static_assert(sizeof(struct tn_flood_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_flood) ==
 		       8 + 4 * TN_MAX_FLOOD_REMOTE + 10 * TN_MAX_FLOOD_LOCAL,
@@ -528,7 +778,7 @@ _Static_assert(sizeof(struct tn_peer) == 8, "abi");
 _Static_assert(sizeof(struct tn_tun_allow_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_tun_allow) == 4, "abi");
 _Static_assert(sizeof(struct tn_ifindex_key) == 4, "abi");
-_Static_assert(sizeof(struct tn_ifport) == 24, "abi");
+_Static_assert(sizeof(struct tn_ifport) == 28, "abi");
 _Static_assert(sizeof(struct tn_config) == 32, "abi");
 _Static_assert(sizeof(struct tn_nh_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_nh) == 8, "abi");
@@ -537,7 +787,21 @@ _Static_assert(sizeof(struct tn_route4) == 20, "abi");
 _Static_assert(sizeof(struct tn_dhcp_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_dhcp) == 24 + TN_DHCP_OPTS_MAX, "abi");
 _Static_assert(sizeof(struct tn_nd_key) == 20, "abi");
-_Static_assert(sizeof(struct tn_nd) == 16, "abi");
+_Static_assert(sizeof(struct tn_nd) == 20, "abi");
+_Static_assert(sizeof(struct tn_sg_ident_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_sg_ident) == 8, "abi");
+_Static_assert(sizeof(struct tn_sg_rule_key) == 16, "abi");
+_Static_assert(sizeof(struct tn_sg_allow) == 8, "abi");
+_Static_assert(sizeof(struct tn_sg_cidr_key) == 28, "abi");
+_Static_assert(sizeof(struct tn_sg_cidr) == 8, "abi");
+_Static_assert(sizeof(struct tn_sg_pset_key) == 16, "abi");
+_Static_assert(sizeof(struct tn_ct_key) == 44, "abi");
+_Static_assert(sizeof(struct tn_ct) == 24, "abi");
+_Static_assert(sizeof(struct tn_sg_stats_key) == 8, "abi");
+_Static_assert(sizeof(struct tn_ra_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_ra) == 32 + TN_RA_MSG_MAX, "abi");
+_Static_assert(sizeof(struct tn_dhcp6_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_dhcp6) == 44 + TN_DHCP6_OPTS_MAX, "abi");
 _Static_assert(sizeof(struct tn_route6_key) == 24, "abi");
 _Static_assert(sizeof(struct tn_route6) == 44, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");

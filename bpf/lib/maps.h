@@ -51,6 +51,60 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_nd SEC(".maps") __weak;
 
+/* Security groups (tenet_abi.h): the policy maps the compiler fills, and
+ * the conntrack and counters the datapath keeps. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_SG_IDENTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_sg_ident_key);
+	__type(value, struct tn_sg_ident);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_sg_ident SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TN_MAX_SG_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* LPM tries must not preallocate */
+	__type(key, struct tn_sg_rule_key);
+	__type(value, struct tn_sg_allow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_sg_rule SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TN_MAX_SG_CIDRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_sg_cidr_key);
+	__type(value, struct tn_sg_cidr);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_sg_cidr SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TN_MAX_SG_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_sg_pset_key);
+	__type(value, struct tn_sg_allow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_sg_pset SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TN_MAX_CT);
+	__type(key, struct tn_ct_key);
+	__type(value, struct tn_ct);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_ct SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TN_MAX_SG_STATS_ROWS);
+	__type(key, struct tn_sg_stats_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_sg_stats SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TN_MAX_FLOOD_ROWS);
@@ -123,6 +177,39 @@ struct {
 	__type(value, struct tn_dhcp);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_dhcp SEC(".maps") __weak;
+
+/* Router advertisements by network (tenet_abi.h, nf/ra.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_NETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_ra_key);
+	__type(value, struct tn_ra);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_ra SEC(".maps") __weak;
+
+/* DHCPv6 answers by port (tenet_abi.h, nf/dhcp6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PORTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_dhcp6_key);
+	__type(value, struct tn_dhcp6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_dhcp6 SEC(".maps") __weak;
+
+/* nf/dhcp6.h builds a reply's UDP payload here (one per CPU, not pinned):
+ * too large for the stack, and checksummed in one piece. */
+struct tn_dhcp6_scratch {
+	__u8 buf[1024];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tn_dhcp6_scratch);
+} tn_dhcp6_buf SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
