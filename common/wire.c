@@ -27,9 +27,9 @@
 /* Element counts of each message type's top-level array (without the
  * optional trailing store identity). */
 static const unsigned int wire_counts[WIRE_TYPE_MAX] = {
-    [WIRE_HELLO] = 5,	[WIRE_SNAPSHOT] = 4,	   [WIRE_DELTA] = 5,  [WIRE_ACK] = 3,
-    [WIRE_STATUS] = 4,	[WIRE_HEARTBEAT] = 3,	   [WIRE_TRACE] = 12, [WIRE_TRACE_REPLY] = 7,
-    [WIRE_MONITOR] = 6, [WIRE_MONITOR_EVENTS] = 5,
+    [WIRE_HELLO] = 5, [WIRE_SNAPSHOT] = 4, [WIRE_DELTA] = 5,
+    [WIRE_ACK] = 3,   [WIRE_STATUS] = 4,   [WIRE_HEARTBEAT] = 3,
+    [WIRE_TRACE] = 12, [WIRE_TRACE_REPLY] = 7, [WIRE_MONITOR] = 6, [WIRE_MONITOR_EVENTS] = 5,
 };
 
 _Static_assert(WIRE_DROP_EVENT_LEN == sizeof(struct tn_drop_event), "drop event size");
@@ -101,10 +101,9 @@ bool wire_row_valid(const struct wire_row *row)
 const char *wire_type_name(int type)
 {
 	static const char *const names[WIRE_TYPE_MAX] = {
-	    [WIRE_HELLO] = "HELLO",	[WIRE_SNAPSHOT] = "SNAPSHOT",
-	    [WIRE_DELTA] = "DELTA",	[WIRE_ACK] = "ACK",
-	    [WIRE_STATUS] = "STATUS",	[WIRE_HEARTBEAT] = "HEARTBEAT",
-	    [WIRE_TRACE] = "TRACE",	[WIRE_TRACE_REPLY] = "TRACE_REPLY",
+	    [WIRE_HELLO] = "HELLO", [WIRE_SNAPSHOT] = "SNAPSHOT", [WIRE_DELTA] = "DELTA",
+	    [WIRE_ACK] = "ACK",	    [WIRE_STATUS] = "STATUS",	  [WIRE_HEARTBEAT] = "HEARTBEAT",
+	    [WIRE_TRACE] = "TRACE", [WIRE_TRACE_REPLY] = "TRACE_REPLY",
 	    [WIRE_MONITOR] = "MONITOR", [WIRE_MONITOR_EVENTS] = "MONITOR_EVENTS",
 	};
 

@@ -88,20 +88,20 @@ struct cc_shared {
 };
 
 struct compiler {
-	const struct topology *t;	    /* input (borrowed) */
-	const struct topo_network **nets;   /* t->networks by id */
-	const struct topo_host **hosts;	    /* t->hosts by name */
-	size_t *net_off;		    /* n_networks + 1 offsets into net_ports */
-	uint32_t *net_ports;		    /* realised ports (index in t->ports), by network */
-	size_t *host_off;		    /* n_hosts + 1 offsets into host_ports */
-	uint32_t *host_ports;		    /* the same ports by host, each host's by network */
-	int32_t *port_net;		    /* per port: index of its network, -1 if none */
-	int32_t *port_host;		    /* per port: index of its host, -1 if not enrolled */
-	struct cc_shared *shared;	    /* per network */
-	struct cc_rec *peers;		    /* PEER rows of every host with an underlay
-					     * address, sorted; NULL until first needed */
-	size_t n_peers;			    /* entries of peers */
-	bool peers_built;		    /* peers is filled in */
+	const struct topology *t;	  /* input (borrowed) */
+	const struct topo_network **nets; /* t->networks by id */
+	const struct topo_host **hosts;	  /* t->hosts by name */
+	size_t *net_off;		  /* n_networks + 1 offsets into net_ports */
+	uint32_t *net_ports;		  /* realised ports (index in t->ports), by network */
+	size_t *host_off;		  /* n_hosts + 1 offsets into host_ports */
+	uint32_t *host_ports;		  /* the same ports by host, each host's by network */
+	int32_t *port_net;		  /* per port: index of its network, -1 if none */
+	int32_t *port_host;		  /* per port: index of its host, -1 if not enrolled */
+	struct cc_shared *shared;	  /* per network */
+	struct cc_rec *peers;		  /* PEER rows of every host with an underlay
+					   * address, sorted; NULL until first needed */
+	size_t n_peers;			  /* entries of peers */
+	bool peers_built;		  /* peers is filled in */
 	const struct topo_router **routers; /* t->routers by id */
 	const struct topo_subnet **subnets; /* t->subnets by id */
 	int32_t *rif_net;		    /* per interface: index of its network, or -1 */

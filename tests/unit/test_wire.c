@@ -1250,8 +1250,8 @@ static void test_map_table(void **state)
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	assert_int_equal(compiled,
-			 16); /* ROUTE4, DHCP, ND since ABI 8; ROUTE6, SG_*, RA, DHCP6 since 9 */
+	/* ROUTE4, DHCP, ND since ABI 8; ROUTE6, SG_*, RA, DHCP6 since 9 */
+	assert_int_equal(compiled, 16);
 	assert_int_equal(applied, 17); /* and tn_ifindex */
 }
 
