@@ -85,7 +85,7 @@ struct applier {
 	uint64_t slot_used[TN_MAX_PORT_SLOTS / 64]; /* slots given out, bit per slot */
 	uint8_t *bkeys;				    /* APPLIER_BATCH keys of one batch call */
 	uint8_t *bvals;				    /* APPLIER_BATCH values of one batch call */
-	bool batch_off[16]; /* by map id: map refused a batch call: single calls */
+	bool batch_off[TN_MAP_MAX]; /* by map id: map refused a batch call: single calls */
 };
 
 /* Rows one batch call writes at most (bounds the applier's two buffers). */

@@ -67,6 +67,8 @@ struct dpb {
 	__u8 dhcp6_req[DPB_DHCP6_LEN]; /* A's DHCPv6 Request for its address */
 	__u8 vx_ca[50 + DPB_PKT_LEN];  /* ip_ca in VXLAN from host C (back end (b)) */
 	__u8 gn_ca[58 + DPB_PKT_LEN];  /* ip_ca in Geneve from host C, identity option */
+	__u8 ip6_rl[DPB_PKT_LEN];      /* A -> B2 (fd00:1::2, local) through the router, IPv6 */
+	__u8 ip6_rr[DPB_PKT_LEN];      /* A -> C2 (fd00:1::3, host C) through the router, IPv6 */
 	__u32 repeat;		       /* test_run repetitions per run */
 };
 
@@ -432,6 +434,29 @@ static void dpb_build_ip6(__u8 *p, const __u8 *dst, const __u8 *src, const __u8 
 	p[59] = DPB_PKT_LEN - 54;
 }
 
+/* The router's IPv6 half: fd00:1::/64 connected on DPB_VNI2, where B2
+ * has fd00:1::2 (local) and C2 fd00:1::3 (host C). */
+static const __u8 dpb_ip6_b2[16] = {0xfd, 0, 0, 1, [15] = 2};
+static const __u8 dpb_ip6_c2[16] = {0xfd, 0, 0, 1, [15] = 3};
+
+static int dpb_router6(struct dpb *d)
+{
+	struct tn_route6_key tk = {
+	    .prefixlen = 32 + 64, .router_key = htonl(DPB_RKEY), .ip6 = {0xfd, 0, 0, 1}};
+	struct tn_route6 tv = {
+	    .vni = DPB_VNI2, .flags = TN_ROUTE_F_CONNECTED, .src_ip6 = {0xfd, 0, 0, 1, [15] = 1}};
+	struct tn_nd_key bk = {.vni = DPB_VNI2}, ck = {.vni = DPB_VNI2};
+	struct tn_nd bv = {.port_id = 22}, cv = {.port_id = 23, .remote_ip4 = DPB_HOST_C};
+
+	memcpy(tv.mac, dpb_mac_r2, 6);
+	memcpy(bk.ip6, dpb_ip6_b2, 16);
+	memcpy(ck.ip6, dpb_ip6_c2, 16);
+	memcpy(bv.mac, dpb_mac_b2, 6);
+	memcpy(cv.mac, dpb_mac_c2, 6);
+	return dpb_put(d->tn->maps.tn_route6, &tk, &tv) || dpb_put(d->tn->maps.tn_nd, &bk, &bv) ||
+	       dpb_put(d->tn->maps.tn_nd, &ck, &cv);
+}
+
 /* One BPF_PROG_TEST_RUN of prog, repeat times, on pkt with cb[0] = vni and
  * cb[3] = remote. Fails unless the verdict is want. */
 static int dpb_run(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len, __u32 vni,
@@ -532,6 +557,16 @@ static int f_l3_local(struct dpb *d, double *ns)
 static int f_l3_remote(struct dpb *d, double *ns)
 {
 	return dpb_routed(d, d->ip_rr, ns);
+}
+
+static int f_l3_local6(struct dpb *d, double *ns)
+{
+	return dpb_routed(d, d->ip6_rl, ns);
+}
+
+static int f_l3_remote6(struct dpb *d, double *ns)
+{
+	return dpb_routed(d, d->ip6_rr, ns);
 }
 
 static int f_hdr_wrap(struct dpb *d, double *ns)
@@ -892,8 +927,16 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.l3_routed_remote", TRIV,
      "the same, to a port on another host: -> tn_l2_fwd -> tunnel key + redirect to vxlan",
      f_l3_remote},
-    {"datapath.wrap.hdr_restore", TRIV, "bench_hdr_wrap -> bench_trivial (part of l3_routed_*)",
-     f_hdr_wrap},
+    {"datapath.l3_routed6_local", TRIV,
+     "bench_hdr_wrap (restores MACs and hop limit) -> tn_vif_ingress -> tn_port_sec (IPv6 "
+     "source) -> tn_l2_fwd (router MAC) -> tn_l3_fwd6 (LPM route in tn_route6, next hop in "
+     "tn_nd, hop limit, MACs) -> tn_l2_fwd -> redirect_peer",
+     f_l3_local6},
+    {"datapath.l3_routed6_remote", TRIV,
+     "the same, to a port on another host: -> tn_l2_fwd -> tunnel key + redirect to vxlan",
+     f_l3_remote6},
+    {"datapath.wrap.hdr_restore", TRIV,
+     "bench_hdr_wrap -> bench_trivial (part of l3_routed_*, l3_routed6_*)", f_hdr_wrap},
     {"datapath.wrap.dhcp_restore", TRIV, "bench_dhcp_wrap -> bench_trivial (part of dhcp_reply)",
      f_dhcp_wrap},
     {"datapath.wrap.rs_restore", TRIV, "bench_pkt_wrap -> bench_trivial (part of ra_reply)",
@@ -955,7 +998,7 @@ static int dpb_load(struct dpb *d)
 	if (dpb_ops_fill(d))
 		return -EIO;
 	return dpb_topology(d) || dpb_nd_add(d, dpb_ip6_a, dpb_mac_a, 11) ||
-	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12) || dpb_ra6_rows(d);
+	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12) || dpb_router6(d) || dpb_ra6_rows(d);
 }
 
 static void dpb_emit(const struct dpb_fig *f, double ns)
@@ -1082,6 +1125,8 @@ int main(int argc, char **argv)
 	dpb_build_tunnel(d.gn_ca, d.ip_ca, true);
 	dpb_build_ip4(d.ip_rl, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_B2);
 	dpb_build_ip4(d.ip_rr, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_C2);
+	dpb_build_ip6(d.ip6_rl, dpb_mac_r1, dpb_mac_a, dpb_ip6_a, dpb_ip6_b2);
+	dpb_build_ip6(d.ip6_rr, dpb_mac_r1, dpb_mac_a, dpb_ip6_a, dpb_ip6_c2);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_dhcp(d.dhcp_req);
 	dpb_build_rs(d.rs);

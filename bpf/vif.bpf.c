@@ -9,8 +9,8 @@
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
  *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
  *                                                             [tn_geneve_encap: Geneve rows]
- *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
- *                                  of the destination network]
+ *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd (IPv6:
+ *                                  tn_l3_fwd6) -> tn_l2_fwd of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
  *             [IPv6: a router solicitation -> tn_ra6, a DHCPv6 request -> tn_dhcp6_srv,
  *              answered to the port]
@@ -33,6 +33,7 @@ int tn_nd_resp(struct __sk_buff *skb);
 int tn_ra6(struct __sk_buff *skb);
 int tn_dhcp6_srv(struct __sk_buff *skb);
 int tn_geneve_encap(struct __sk_buff *skb);
+int tn_l3_fwd6(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -52,6 +53,7 @@ struct {
 	    [TN_VIF_SLOT_RA] = (void *)&tn_ra6,
 	    [TN_VIF_SLOT_DHCP6] = (void *)&tn_dhcp6_srv,
 	    [TN_VIF_SLOT_GENEVE] = (void *)&tn_geneve_encap,
+	    [TN_VIF_SLOT_L3_6] = (void *)&tn_l3_fwd6,
 	},
 };
 
@@ -65,6 +67,7 @@ struct {
 #include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
 #include "nf/ra.h"
+#include "nf/l3_fwd6.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)

@@ -47,6 +47,8 @@ static const struct tn_map_desc tn_maps[TN_MAP_MAX] = {
 	   TN_MAX_PORTS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
     TN_MAP(TN_MAP_ND, TN_PIN_ND, "nd", BPF_MAP_TYPE_HASH, struct tn_nd_key, struct tn_nd,
 	   TN_MAX_FDB, 0, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_ROUTE6, TN_PIN_ROUTE6, "route6", BPF_MAP_TYPE_LPM_TRIE, struct tn_route6_key,
+	   struct tn_route6, TN_MAX_ROUTES6, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
     TN_MAP(TN_MAP_RA, TN_PIN_RA, "ra", BPF_MAP_TYPE_HASH, struct tn_ra_key, struct tn_ra,
 	   TN_MAX_NETS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
     TN_MAP(TN_MAP_DHCP6, TN_PIN_DHCP6, "dhcp6", BPF_MAP_TYPE_HASH, struct tn_dhcp6_key,

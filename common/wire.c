@@ -79,6 +79,7 @@ _Static_assert(sizeof(struct tn_lport_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_fdb_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_nd_key) <= WIRE_KEY_MAX, "key");
+_Static_assert(sizeof(struct tn_route6_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_sg_cidr_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood) <= WIRE_VAL_MAX, "val");
 _Static_assert(sizeof(struct tn_lport) <= WIRE_VAL_MAX, "val");

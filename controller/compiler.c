@@ -20,8 +20,12 @@
  *  - a port lists its first fixed IPv4 in ip4 and the others in ip4_more; a
  *    port without ip4 gets no ARP row (ip4_more is then empty);
  *  - a port's ND rows, one per fixed IPv6, are made alongside its ARP rows
- *    (same hosts, same collisions rule) and emitted last (TN_MAP_ND is the
- *    highest map number).
+ *    (same hosts, same collisions rule) and emitted after the DHCP rows;
+ *  - a router interface on an IPv6 subnet has two ND rows with
+ *    TN_ND_F_ROUTER in its network: its address (the subnet's gateway) and
+ *    the link-local address of its MAC (RFC 4291 appendix A), the one a
+ *    router advertises; routes are made per family (ROUTE4, ROUTE6) by the
+ *    same rules, and ROUTE6 rows come last (the highest map number).
  */
 #include "compiler.h"
 #include "compiler_dhcp.h"
@@ -60,6 +64,7 @@ _Static_assert(sizeof(struct tn_peer) <= CC_VAL_MAX, "PEER value fits a record")
 _Static_assert(sizeof(struct tn_tun_allow) <= CC_VAL_MAX, "TUN_ALLOW value fits a record");
 _Static_assert(sizeof(struct tn_route4) <= CC_VAL_MAX, "ROUTE4 value fits a record");
 _Static_assert(sizeof(struct tn_nd) <= CC_VAL_MAX, "ND value fits a record");
+_Static_assert(sizeof(struct tn_route6) <= CC_VAL_MAX, "ROUTE6 value fits a record");
 
 /* A host with ports in a network: a candidate for its flood list. */
 struct cc_member {
@@ -106,7 +111,7 @@ struct compiler {
 	uint32_t *nrifs;		    /* valid interfaces (index in t->rifs) by network */
 	size_t *rrif_off;		    /* n_routers + 1 offsets into rrifs */
 	uint32_t *rrifs;		    /* the same interfaces by router */
-	struct cc_rec **routes;		    /* per router: its ROUTE4 rows, sorted; built
+	struct cc_rec **routes;		    /* per router: ROUTE4, ROUTE6 rows, sorted; built
 					     * the first time a host needs them */
 	size_t *n_routes;		    /* per router: entries of routes */
 	struct compiler_dhcp *dhcp;	    /* subnets indexed for the DHCP rows */
@@ -232,6 +237,33 @@ static bool cc_in_prefix4(uint32_t addr, uint32_t net, uint8_t plen)
 	return (addr & mask) == (net & mask);
 }
 
+/* True if IPv6 addr is inside net/plen. */
+static bool cc_in_prefix6(const uint8_t addr[16], const uint8_t net[16], uint8_t plen)
+{
+	for (unsigned int i = 0; i < plen && i < 128; i++) {
+		uint8_t bit = 0x80 >> (i % 8);
+
+		if ((addr[i / 8] & bit) != (net[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+/* The link-local address of MAC mac (fe80::/64 and the modified EUI-64,
+ * RFC 4291 appendix A), into a. */
+static void cc_ip6_ll(uint8_t a[16], const uint8_t mac[6])
+{
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[8] = mac[0] ^ 0x02;
+	a[9] = mac[1];
+	a[10] = mac[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	memcpy(&a[13], &mac[3], 3);
+}
+
 /* Orders records by (map, key, value): the order of the rows they become,
  * with colliding keys' smallest value first. */
 static int cc_cmp_rec(const void *a, const void *b)
@@ -355,8 +387,11 @@ static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, 
 	cc_rec_set(r, TN_MAP_FDB, hi, &fk, &fv);
 }
 
-/* The FDB and ARP records of router interface f in network vni, appended
- * at *r; returns how many. */
+/* The FDB and ARP (IPv4) or ND (IPv6: address and link-local) records of
+ * router interface f in network vni, appended at *r; returns how many (at
+ * most CC_RIF_RECS). */
+#define CC_RIF_RECS 3
+
 static size_t cc_rif_recs(struct cc_rec *r, const struct topo_rif *f, const struct topo_router *rt,
 			  uint32_t vni)
 {
@@ -369,6 +404,17 @@ static size_t cc_rif_recs(struct cc_rec *r, const struct topo_rif *f, const stru
 	if (f->ip_version == 4)
 		fv.ip4 = ak.ip4;
 	cc_rec_set(&r[0], TN_MAP_FDB, -1, &fk, &fv);
+	if (f->ip_version == 6) {
+		struct tn_nd_key nk = {.vni = vni};
+		struct tn_nd nv = {.flags = TN_ND_F_ROUTER};
+
+		memcpy(nv.mac, f->mac, 6);
+		memcpy(nk.ip6, f->addr, 16);
+		cc_rec_set(&r[1], TN_MAP_ND, -1, &nk, &nv);
+		cc_ip6_ll(nk.ip6, f->mac);
+		cc_rec_set(&r[2], TN_MAP_ND, -1, &nk, &nv);
+		return 3;
+	}
 	if (f->ip_version != 4)
 		return 1;
 	memcpy(av.mac, f->mac, 6);
@@ -428,7 +474,7 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 		return 0;
 	for (size_t k = c->net_off[ni]; k < c->net_off[ni + 1]; k++)
 		cap += cc_port_recs(&t->ports[c->net_ports[k]]) + 1;
-	cap += 2 * (c->nrif_off[ni + 1] - c->nrif_off[ni]);
+	cap += CC_RIF_RECS * (c->nrif_off[ni + 1] - c->nrif_off[ni]);
 	cc_routed_nets(c, ni, &cap, cc_routed_count);
 	s->recs = malloc((cap ? cap : 1) * sizeof(*s->recs));
 	s->members = malloc((np ? np : 1) * sizeof(*s->members));
@@ -499,6 +545,42 @@ static void cc_route4_rec(struct cc_rec *r, const struct topo_router *rt, uint32
 	cc_rec_set(r, TN_MAP_ROUTE4, -1, &k, &v);
 }
 
+/* ROUTE6 record of router rt: dest/plen through interface f (network vni)
+ * to next hop nh (NULL: connected). */
+static void cc_route6_rec(struct cc_rec *r, const struct topo_router *rt, const uint8_t dest[16],
+			  uint8_t plen, uint32_t vni, const struct topo_rif *f, const uint8_t *nh)
+{
+	struct tn_route6_key k = {.prefixlen = 32u + plen, .router_key = htonl(rt->router_key)};
+	struct tn_route6 v = {.vni = vni, .flags = nh ? 0 : TN_ROUTE_F_CONNECTED};
+
+	for (unsigned int i = 0; i < 16; i++) {
+		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
+
+		k.ip6[i] = dest[i] & (bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits));
+	}
+	memcpy(v.mac, f->mac, 6);
+	if (nh)
+		memcpy(v.nh_ip6, nh, 16);
+	memcpy(v.src_ip6, f->addr, 16);
+	cc_rec_set(r, TN_MAP_ROUTE6, -1, &k, &v);
+}
+
+/* The interface of router ri whose IPv6 subnet holds nh, or -1; as
+ * cc_rif_for4. */
+static int32_t cc_rif_for6(const struct compiler *c, int32_t ri, const uint8_t nh[16])
+{
+	int32_t best = -1;
+
+	for (size_t k = c->rrif_off[ri]; k < c->rrif_off[ri + 1]; k++) {
+		const struct topo_subnet *sn = &c->t->subnets[c->rif_subnet[c->rrifs[k]]];
+
+		if (sn->ip_version == 6 && cc_in_prefix6(nh, sn->addr, sn->prefix_len) &&
+		    (best < 0 || c->rrifs[k] < (uint32_t)best))
+			best = (int32_t)c->rrifs[k];
+	}
+	return best;
+}
+
 /* The interface of router ri (its index in t->rifs) whose IPv4 subnet holds
  * nh, or -1; of several (the store refuses overlapping interfaces), the
  * first in t->rifs. */
@@ -516,12 +598,41 @@ static int32_t cc_rif_for4(const struct compiler *c, int32_t ri, uint32_t nh)
 	return best;
 }
 
+/* Appends the route record of static route ro of router ri at *r, through
+ * the interface whose subnet holds its next hop. Returns 1, or 0 when no
+ * interface does (or the route is not one: no next hop). */
+static size_t cc_static_rec(const struct compiler *c, int32_t ri, const struct topo_route *ro,
+			    struct cc_rec *r)
+{
+	const struct topology *t = c->t;
+	static const uint8_t zero[16];
+	int32_t fi;
+
+	if (ro->ip_version == 4 && cc_ip4(ro->nexthop)) {
+		fi = cc_rif_for4(c, ri, cc_ip4(ro->nexthop));
+		if (fi < 0)
+			return 0;
+		cc_route4_rec(r, &t->routers[ri], cc_ip4(ro->dest), ro->prefix_len,
+			      t->networks[c->rif_net[fi]].vni, &t->rifs[fi], cc_ip4(ro->nexthop));
+		return 1;
+	}
+	if (ro->ip_version != 6 || memcmp(ro->nexthop, zero, 16) == 0)
+		return 0;
+	fi = cc_rif_for6(c, ri, ro->nexthop);
+	if (fi < 0)
+		return 0;
+	cc_route6_rec(r, &t->routers[ri], ro->dest, ro->prefix_len, t->networks[c->rif_net[fi]].vni,
+		      &t->rifs[fi], ro->nexthop);
+	return 1;
+}
+
 /*
- * Builds the ROUTE4 rows of router ri (once): a connected route for the
- * subnet of each of its IPv4 interfaces, and each IPv4 static route whose
- * next hop lies in one of those subnets (the store refuses others, and a
- * route whose interface went is left out), through that interface. A
- * static route to a connected subnet's prefix yields to the subnet.
+ * Builds the ROUTE4 and ROUTE6 rows of router ri (once): a connected route
+ * for the subnet of each of its interfaces, and each static route whose
+ * next hop lies in one of those subnets of its family (the store refuses
+ * others, and a route whose interface went is left out), through that
+ * interface. A static route to a connected subnet's prefix yields to the
+ * subnet.
  */
 static int cc_routes_build(struct compiler *c, int32_t ri)
 {
@@ -538,27 +649,22 @@ static int cc_routes_build(struct compiler *c, int32_t ri)
 	for (size_t k = r0; k < r1; k++) {
 		const struct topo_rif *f = &t->rifs[c->rrifs[k]];
 		const struct topo_subnet *sn = &t->subnets[c->rif_subnet[c->rrifs[k]]];
+		uint32_t vni = t->networks[c->rif_net[c->rrifs[k]]].vni;
 
 		if (f->ip_version == 4 && sn->ip_version == 4)
-			cc_route4_rec(&recs[n++], rt, cc_ip4(sn->addr), sn->prefix_len,
-				      t->networks[c->rif_net[c->rrifs[k]]].vni, f, 0);
+			cc_route4_rec(&recs[n++], rt, cc_ip4(sn->addr), sn->prefix_len, vni, f, 0);
+		else if (f->ip_version == 6 && sn->ip_version == 6)
+			cc_route6_rec(&recs[n++], rt, sn->addr, sn->prefix_len, vni, f, NULL);
 	}
 	n_conn = n;
 	for (size_t i = 0; i < rt->n_routes; i++) {
-		const struct topo_route *ro = &rt->routes[i];
-		uint32_t nh = cc_ip4(ro->nexthop);
-		int32_t fi;
 		bool dup = false;
 
-		if (ro->ip_version != 4 || !nh)
+		if (!cc_static_rec(c, ri, &rt->routes[i], &recs[n]))
 			continue;
-		fi = cc_rif_for4(c, ri, nh);
-		if (fi < 0)
-			continue;
-		cc_route4_rec(&recs[n], rt, cc_ip4(ro->dest), ro->prefix_len,
-			      t->networks[c->rif_net[fi]].vni, &t->rifs[fi], nh);
 		for (size_t j = 0; j < n_conn && !dup; j++)
-			dup = memcmp(recs[j].key, recs[n].key, recs[n].key_len) == 0;
+			dup = recs[j].map == recs[n].map &&
+			      memcmp(recs[j].key, recs[n].key, recs[n].key_len) == 0;
 		if (!dup)
 			n++;
 	}
@@ -871,21 +977,21 @@ static void cc_flood(struct cc_out *o, const struct compiler *c, const struct cc
 
 /* The working state of one compiler_host call. */
 struct cc_host {
-	struct compiler *c;   /* the compiler */
-	int32_t self;	      /* index of the host compiled for */
-	struct cc_hnet *hn;   /* its networks */
-	size_t n_hn;	      /* entries of hn */
-	struct cc_rec *lport; /* LPORT records of its ports, sorted */
-	size_t n_lport;	      /* entries of lport */
-	struct cc_rec *loc;   /* local FDB and ARP records, each network's sorted */
-	size_t n_loc;	      /* entries of loc */
-	uint32_t *scratch;    /* flood lists of one network */
-	size_t n_scratch;     /* entries scratch has room for */
-	int32_t *rtr;	      /* the routers on its ports' networks (index in t->routers) */
-	size_t n_rtr;	      /* entries of rtr */
-	struct cc_rec *routes; /* their ROUTE4 records, sorted */
+	struct compiler *c;    /* the compiler */
+	int32_t self;	       /* index of the host compiled for */
+	struct cc_hnet *hn;    /* its networks */
+	size_t n_hn;	       /* entries of hn */
+	struct cc_rec *lport;  /* LPORT records of its ports, sorted */
+	size_t n_lport;	       /* entries of lport */
+	struct cc_rec *loc;    /* local FDB and ARP records, each network's sorted */
+	size_t n_loc;	       /* entries of loc */
+	uint32_t *scratch;     /* flood lists of one network */
+	size_t n_scratch;      /* entries scratch has room for */
+	int32_t *rtr;	       /* the routers on its ports' networks (index in t->routers) */
+	size_t n_rtr;	       /* entries of rtr */
+	struct cc_rec *routes; /* their ROUTE4, then ROUTE6 records, sorted */
 	size_t n_routes;       /* entries of routes */
-	struct cc_out out;    /* the rows */
+	struct cc_out out;     /* the rows */
 };
 
 /* True if network ni is one of h's. */
@@ -1067,7 +1173,7 @@ static void cc_host_emit(struct cc_host *h)
 		if (!h->hn[i].routed)
 			cc_merge(&h->out, TN_MAP_TUN_ALLOW, s->recs, s->n_recs, NULL, 0, h->self);
 	}
-	for (size_t i = 0; i < h->n_routes; i++)
+	for (size_t i = 0; i < h->n_routes && h->routes[i].map == TN_MAP_ROUTE4; i++)
 		cc_emit(&h->out, &h->routes[i]);
 }
 
@@ -1081,10 +1187,19 @@ static void cc_host_nd(struct cc_host *h)
 		const struct cc_hnet *hn = &h->hn[i];
 		const struct cc_shared *s = &c->shared[hn->ni];
 
-		if (!hn->routed) /* IPv6 is not routed yet */
-			cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0],
-				 hn->l1 - hn->l0, h->self);
+		cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0], hn->l1 - hn->l0,
+			 h->self);
 	}
+}
+
+/* Emits self's ROUTE6 rows, after its ND rows. */
+static void cc_host_route6(struct cc_host *h)
+{
+	size_t lo, hi;
+
+	cc_map_range(h->routes, h->n_routes, TN_MAP_ROUTE6, &lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		cc_emit(&h->out, &h->routes[i]);
 }
 
 /* Orders by (map, key), then value bytes, so duplicates resolve alike. */
@@ -1222,6 +1337,7 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	cc_host_emit(&h);
 	cc_host_dhcp(&h);
 	cc_host_nd(&h);
+	cc_host_route6(&h);
 	cc_host_ra6(&h);
 	if (!h.out.in_order)
 		cc_host_sort_unique(&h.out);

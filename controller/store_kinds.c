@@ -606,10 +606,21 @@ static int kinds_rifs_holding(const struct kinds_rifs *r, const char *ip)
 	return -1;
 }
 
+/* True for an IPv6 prefix inside link-local (fe80::/10) or multicast
+ * (ff00::/8) space: a router never forwards those (RFC 4291 2.5.6). */
+static bool kinds_cidr_link_scoped(const struct model_cidr *c)
+{
+	if (c->family != AF_INET6)
+		return false;
+	return (c->prefix >= 8 && c->addr[0] == 0xff) ||
+	       (c->prefix >= 10 && c->addr[0] == 0xfe && (c->addr[1] & 0xc0) == 0x80);
+}
+
 /* Checks a router's routes against its interfaces (r): each next hop is a
  * host address of a subnet the router is on, and not the router's own
- * address there (Neutron: "nexthop is not connected with router"), and
- * rewrites the addresses in canonical form. */
+ * address there (Neutron: "nexthop is not connected with router"), no
+ * destination is link-local or multicast, and rewrites the addresses in
+ * canonical form. */
 static int kinds_routes_check(struct store_txn *t, json_t *routes, const struct kinds_rifs *r)
 {
 	char field[48], text[INET6_ADDRSTRLEN + 8];
@@ -633,6 +644,13 @@ static int kinds_routes_check(struct store_txn *t, json_t *routes, const struct 
 		if (strcmp(r->gw[at], hop) == 0)
 			return model_error_set(t->err, "invalid_value", field,
 					       "%s %s is the router's own address", field, hop);
+		if (model_cidr_parse(kinds_str(e, "destination"), &dst) == 0 &&
+		    kinds_cidr_link_scoped(&dst)) {
+			snprintf(field, sizeof(field), "routes[%zu].destination", i);
+			return model_error_set(t->err, "invalid_value", field,
+					       "%s %s is link-local or multicast: never routed",
+					       field, kinds_str(e, "destination"));
+		}
 		if (model_cidr_parse(kinds_str(e, "destination"), &dst) == 0 &&
 		    inet_ntop(dst.family, dst.addr, text, INET6_ADDRSTRLEN)) {
 			snprintf(text + strlen(text), 8, "/%u", dst.prefix);
@@ -709,6 +727,9 @@ static int kinds_rif_prepare(struct store_txn *t, const char *id, const json_t *
 				     "subnet %.40s has no gateway_ip for the interface", sub_id);
 	if (rc == 0 && model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0)
 		rc = -EIO;
+	if (rc == 0 && kinds_cidr_link_scoped(&c))
+		rc = model_error_set(t->err, "invalid_value", "subnet_id",
+				     "subnet %.40s is link-local or multicast: not routed", sub_id);
 	r = rc == 0 ? malloc(sizeof(*r)) : NULL;
 	if (rc == 0 && !r)
 		rc = -ENOMEM;

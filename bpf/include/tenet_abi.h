@@ -33,8 +33,10 @@
  * tn_ct; per port and group counters in tn_sg_stats); router advertisements
  * and DHCPv6 answered in BPF (tn_ra: a network's RA, pre-encoded; tn_dhcp6:
  * a port's DHCPv6 answer; TN_STAT_RA_SENT, TN_STAT_DHCP6_REPLY and their
- * drop reasons); Geneve in BPF (TN_GENEVE_*, TN_FDB_F_GENEVE, the
- * TN_DROP_GENEVE_* reasons).
+ * drop reasons); IPv6 routing (tn_route6: per-router IPv6 LPM routes;
+ * gateway addresses in tn_nd with TN_ND_F_ROUTER; the L3 stage's reasons
+ * also count IPv6, TN_DROP_FRAG_NEEDED also ICMPv6 packet too big); Geneve
+ * in BPF (TN_GENEVE_*, TN_FDB_F_GENEVE, the TN_DROP_GENEVE_* reasons).
  */
 #define TN_ABI_VERSION 9
 
@@ -101,9 +103,10 @@ enum tn_map_id {
 	TN_MAP_NH = 12,		/* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
-	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
-	TN_MAP_RA = 17,	   /* compiled: vni -> the network's router advertisement */
-	TN_MAP_DHCP6 = 18, /* compiled: port_id -> its DHCPv6 answer */
+	TN_MAP_ND = 15,	    /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_ROUTE6 = 16, /* compiled: (router, IPv6 prefix) -> where to route (LPM) */
+	TN_MAP_RA = 17,	    /* compiled: vni -> the network's router advertisement */
+	TN_MAP_DHCP6 = 18,  /* compiled: port_id -> its DHCPv6 answer */
 	/* ABI 9: security groups */
 	TN_MAP_SG_IDENT = 19, /* compiled: identity -> its policy's generation */
 	TN_MAP_SG_RULE = 20,  /* compiled: LPM (identity, remote identity, dir, proto, port) */
@@ -130,6 +133,7 @@ enum tn_map_id {
 #define TN_PIN_ROUTE4	  "tn_route4"
 #define TN_PIN_DHCP	  "tn_dhcp"
 #define TN_PIN_ND	  "tn_nd"
+#define TN_PIN_ROUTE6	  "tn_route6"
 #define TN_PIN_RA	  "tn_ra"
 #define TN_PIN_DHCP6	  "tn_dhcp6"
 #define TN_PIN_SG_IDENT	  "tn_sg_ident"
@@ -155,6 +159,7 @@ enum tn_map_id {
  * tn_port_stats.drops and tn_stats, only its per-port reason is lost. */
 #define TN_MAX_PORT_DROP_ROWS 65536
 #define TN_MAX_ROUTES4	      65536 /* IPv4 routes, all routers a host needs */
+#define TN_MAX_ROUTES6	      65536 /* IPv6 routes, all routers a host needs */
 
 /* TN_MAP_LPORT: a port bound to this host. */
 struct tn_lport_key {
@@ -266,6 +271,33 @@ struct tn_route4 {
 };
 
 #define TN_ROUTE_F_CONNECTED 0x1 /* a subnet of one of the router's interfaces */
+
+/*
+ * TN_MAP_ROUTE6: the IPv6 analogue of tn_route4 (same routers, same
+ * rules): the key's first 32 bits after prefixlen are the router, always
+ * matched whole, so prefixlen is 32 + the route's prefix length.
+ */
+struct tn_route6_key {
+	__u32 prefixlen;   /* 32 + prefix length (LPM trie convention) */
+	__be32 router_key; /* the router, big-endian (the trie matches bytes) */
+	__u8 ip6[16];	   /* destination prefix, network order */
+};
+
+/*
+ * Where a routed IPv6 packet goes: into network vni with the router's MAC
+ * on it as source, to the port owning nh_ip6 (a static route's next hop)
+ * or, for a connected subnet (TN_ROUTE_F_CONNECTED, nh_ip6 ::), the
+ * destination itself, both looked up in tn_nd of vni. src_ip6 is the
+ * router's address on vni: the source of the router's ICMPv6 errors to a
+ * sender in a connected subnet.
+ */
+struct tn_route6 {
+	__u32 vni;	  /* the network the packet leaves in */
+	__u8 mac[6];	  /* the router's MAC on it (the new source MAC) */
+	__u16 flags;	  /* TN_ROUTE_F_* */
+	__u8 nh_ip6[16];  /* next hop; :: for a connected subnet */
+	__u8 src_ip6[16]; /* the router's address on it (the subnet's gateway) */
+};
 
 /*
  * TN_MAP_FLOOD: broadcast / unknown unicast in one network. The list is
@@ -631,8 +663,8 @@ enum tn_stat {
 	TN_STAT_TX_TUNNEL,    /* sent to a remote host */
 	TN_STAT_ARP_REPLY,    /* ARP requests (and, ABI 8, neighbor solicitations) answered */
 	TN_STAT_FLOOD,	      /* broadcast / unknown unicast replicated */
-	TN_STAT_ROUTED,	      /* ABI 8: IPv4 packets routed by the L3 stage */
-	TN_STAT_ICMP_SENT,    /* ICMP answers of routers (echo replies, errors) */
+	TN_STAT_ROUTED,	      /* ABI 8: IPv4 (ABI 9: and IPv6) packets routed by the L3 stage */
+	TN_STAT_ICMP_SENT,    /* ICMP and ICMPv6 answers of routers (echo replies, errors) */
 	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
 	TN_STAT_RA_SENT,      /* ABI 9: router solicitations answered with an RA */
@@ -666,13 +698,18 @@ enum tn_stat {
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
 	/* ABI 8: the L3 stage; the ICMP error it sends back is TN_STAT_ICMP_SENT */
-	TN_DROP_TTL,	      /* TTL expired in routing (ICMP time exceeded sent) */
-	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable sent) */
-	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (host unreachable) */
-	TN_DROP_L3_PROTO,     /* to a router: not IPv4, or IPv4 it does not route */
-	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request */
+	TN_DROP_TTL,	      /* IPv4 TTL or IPv6 hop limit expired in routing (ICMP or ICMPv6
+			       * time exceeded sent) */
+	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable, ICMPv6 no
+			       * route, sent) */
+	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (ICMP host
+			       * unreachable, ICMPv6 address unreachable, sent) */
+	TN_DROP_L3_PROTO,     /* to a router: not IPv4 or IPv6, or a packet it does not route
+			       * (IPv6: link-local, multicast or unspecified addresses, ND) */
+	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request (IPv4 or IPv6) */
 	TN_DROP_TUN_ROUTED,   /* tunnel: routed frame whose source is no port of the sending host */
-	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF too big for the overlay (ICMP frag. needed sent) */
+	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF, or IPv6, too big for the overlay (ICMP
+			       * fragmentation needed, ICMPv6 packet too big, sent) */
 	/* the DHCP server */
 	TN_DROP_DHCP_NO_LEASE, /* DHCP request from a port without a tn_dhcp row */
 	TN_DROP_DHCP_BAD,      /* malformed DHCP request (BOOTP header, options, message type) */
@@ -809,6 +846,8 @@ _Static_assert(sizeof(struct tn_ra_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_ra) == 32 + TN_RA_MSG_MAX, "abi");
 _Static_assert(sizeof(struct tn_dhcp6_key) == 4, "abi");
 _Static_assert(sizeof(struct tn_dhcp6) == 44 + TN_DHCP6_OPTS_MAX, "abi");
+_Static_assert(sizeof(struct tn_route6_key) == 24, "abi");
+_Static_assert(sizeof(struct tn_route6) == 44, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

@@ -157,6 +157,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_route4 SEC(".maps") __weak;
 
+/* Their IPv6 routes (tenet_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TN_MAX_ROUTES6);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_route6_key);
+	__type(value, struct tn_route6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_route6 SEC(".maps") __weak;
+
 /* DHCPv4 answers by port (tenet_abi.h, nf/dhcp.h); rows are large and
  * most hosts have few ports: allocated as written. */
 struct {

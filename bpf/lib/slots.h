@@ -18,7 +18,8 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_ND = 6,	  /* tn_nd_resp: local ND responder (NS -> NA) */
 	TN_VIF_SLOT_RA = 7,	  /* tn_ra6: router solicitation -> advertisement */
 	TN_VIF_SLOT_DHCP6 = 8,	  /* tn_dhcp6_srv: local DHCPv6 server */
-	/* 9: IPv6 routing; 10, 11: security groups */
+	TN_VIF_SLOT_L3_6 = 9,	  /* tn_l3_fwd6: distributed routing, IPv6 */
+	/* 10, 11: security groups */
 	TN_VIF_SLOT_GENEVE = 12, /* tn_geneve_encap: Geneve encap in BPF to a remote host */
 	TN_VIF_SLOT_MAX
 };

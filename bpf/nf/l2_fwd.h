@@ -7,9 +7,10 @@
  * frame for another host goes to tn_encap when the host runs back end (b)
  * (TN_CONFIG_F_ENCAP_BPF), everything else for another host through the
  * vxlan device (back end (a)); a remote row flagged TN_FDB_F_GENEVE sends
- * unicast IPv4 by Geneve (tn_geneve_encap) instead. A frame to a router interface's MAC
- * (TN_FDB_F_ROUTER) goes to the L3 stage of that router (tn_l3_fwd), which
- * comes back here in the destination network. Included by vif.bpf.c after
+ * unicast IPv4 by Geneve (tn_geneve_encap) instead. A frame to a router
+ * interface's MAC (TN_FDB_F_ROUTER) goes to the L3 stage of that router
+ * (tn_l3_fwd, for IPv6 tn_l3_fwd6), which comes back here in the
+ * destination network. Included by vif.bpf.c after
  * the program array tn_vif_calls.
  */
 #ifndef TN_NF_L2_FWD_H
@@ -18,6 +19,7 @@
 #include "ctx.h"
 #include "fwd.h"
 #include "icmp.h"
+#include "icmp6.h"
 
 /*
  * To host remote: back end (b) for unicast IPv4 when configured, else (a);
@@ -26,12 +28,15 @@
  * An IPv4 datagram too big for the overlay (tn_config.mtu) is answered with
  * ICMP fragmentation needed when it has DF (from its destination's address:
  * in a network no router answers for the path), and otherwise goes by (a),
- * whose vxlan device fragments the outer packet.
+ * whose vxlan device fragments the outer packet. An IPv6 packet too big
+ * is answered with ICMPv6 packet too big the same way (IPv6 is never
+ * fragmented on the way; below the IPv6 minimum MTU it goes by (a)).
  */
 static __always_inline int tn_l2_remote(struct __sk_buff *skb, __u32 vni, __be32 remote,
 					__u32 in_slot, __be16 proto, bool geneve)
 {
 	struct tn_config *cfg = tn_config_get();
+	struct tn_pmtu6_info pi6 = {};
 	struct tn_pmtu_info pi = {};
 	enum tn_pmtu pm = TN_PMTU_FITS;
 	bool bpf_encap;
@@ -47,6 +52,9 @@ static __always_inline int tn_l2_remote(struct __sk_buff *skb, __u32 vni, __be32
 		pm = tn_pmtu_check(skb, mtu, &pi);
 	if (pm == TN_PMTU_BIG_DF && cfg)
 		return tn_pmtu_error(skb, &pi, pi.daddr, mtu, in_slot);
+	if (cfg && proto == bpf_htons(ETH_P_IPV6) &&
+	    tn_pmtu6_check(skb, cfg->mtu, &pi6) == TN_PMTU_BIG_DF)
+		return tn_pmtu6_error(skb, &pi6, pi6.daddr, cfg->mtu, in_slot);
 	if (bpf_encap && pm == TN_PMTU_FITS) {
 		tn_ctx_set_encap(skb, remote);
 		if (geneve)
@@ -64,9 +72,11 @@ int tn_l2_fwd(struct __sk_buff *skb)
 	__u32 vni = tn_ctx_vni(skb), ifindex = skb->ifindex, in_slot = tn_ctx_in_slot(skb);
 	struct ethhdr *eth = tn_eth(skb);
 	struct tn_fdb *fdb;
+	__be16 proto;
 
 	if (!eth)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
+	proto = eth->h_proto;
 	/* one flood call site: each is verified with its bpf_loop callbacks */
 	fdb = tn_mac_is_multicast(eth->h_dest) ? NULL : tn_fdb_lookup(vni, eth->h_dest);
 	tn_trace_fdb(TN_STAGE_L2, vni, eth->h_dest, fdb);
@@ -78,11 +88,14 @@ int tn_l2_fwd(struct __sk_buff *skb)
 		return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);
 	}
 	if (fdb->flags & TN_FDB_F_REMOTE)
-		return tn_l2_remote(skb, vni, fdb->remote_ip4, in_slot, eth->h_proto,
+		return tn_l2_remote(skb, vni, fdb->remote_ip4, in_slot, proto,
 				    fdb->flags & TN_FDB_F_GENEVE);
 	if (fdb->flags & TN_FDB_F_ROUTER) {
 		tn_ctx_set_router(skb, fdb->router_key, fdb->ip4);
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L3);
+		if (proto == bpf_htons(ETH_P_IPV6))
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L3_6);
+		else
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L3);
 		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 	}
 	return tn_drop(skb, TN_DROP_NO_FDB, in_slot);

@@ -27,11 +27,11 @@
  *    longer than TN_IP6_EXT_MAX too: TN_DROP_IP6_EXT); unknown addresses
  *    pass;
  *  - a frame whose source MAC is a router interface's (TN_FDB_F_ROUTER) was
- *    routed on the sending host (distributed routing): it must be IPv4 and
- *    its source a port of that host, found the way the router would route
- *    back to it (tn_route4: the network, and the next hop for a static
- *    route; tn_arp: that address's port must live on the sending host),
- *    else TN_DROP_TUN_ROUTED;
+ *    routed on the sending host (distributed routing): it must be IPv4 or
+ *    IPv6 and its source a port of that host, found the way the router
+ *    would route back to it (tn_route4 / tn_route6: the network, and the
+ *    next hop for a static route; tn_arp / tn_nd: that address's port must
+ *    live on the sending host), else TN_DROP_TUN_ROUTED;
  *  - an identity the sender claimed (Geneve's tenet option,
  *    TN_TUN_F_IDENTITY) must be the source port's own (tn_fdb's identity;
  *    for a routed frame tn_arp's of its source address) and that port must
@@ -130,6 +130,22 @@ static __always_inline bool tn_tun_identity_forged(const struct __sk_buff *skb, 
 	       tn_ctx_tun_identity(skb) != (identity & TN_VNI_MASK);
 }
 
+/* The drop reason of an IPv6 frame router rkey of host remote routed
+ * here, 0 when it passes: as tn_tun_routed, through tn_route6 and tn_nd. */
+static __always_inline __u32 tn_tun_routed6(struct __sk_buff *skb, __u32 rkey, __be32 remote)
+{
+	struct tn_route6 *rt;
+	struct tn_ip6hdr ip;
+	struct tn_nd *ent;
+
+	if (tn_ip6_load(skb, &ip))
+		return TN_DROP_MALFORMED;
+	rt = tn_route6_lookup(rkey, ip.saddr, &ent);
+	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ND_F_ROUTER))
+		return TN_DROP_TUN_ROUTED;
+	return 0;
+}
+
 /* The drop reason of a frame router rkey of host remote routed here, 0
  * when it passes (see the header comment). */
 static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote)
@@ -142,6 +158,8 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	eth = tn_eth(skb);
 	if (!eth)
 		return TN_DROP_MALFORMED;
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return tn_tun_routed6(skb, rkey, remote);
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return TN_DROP_TUN_ROUTED;
 	ip = tn_ip4_hdr(skb);

@@ -589,7 +589,21 @@ static void random_ip(uint8_t a[16], unsigned j, unsigned k)
 	memcpy(a, &v, 4);
 }
 
-/* Subnets 10.J.0.0/16 (J < the network count, gateway 10.J.0.1; one v6),
+/* An IPv6 static route: to fdJJ::/48 or /64 (the v6 subnet's prefix when
+ * J is its index and the length 64), via fdXX::5..7 (on the v6 subnet when
+ * X is its index). */
+static void random_ip6_route(struct topo_route *ro, unsigned j, unsigned x, unsigned *seed)
+{
+	memset(ro->dest, 0, 16);
+	memset(ro->nexthop, 0, 16);
+	ro->prefix_len = rand_r(seed) % 2 ? 48 : 64;
+	ro->dest[0] = 0xfd, ro->dest[1] = (uint8_t)j;
+	ro->nexthop[0] = 0xfd, ro->nexthop[1] = (uint8_t)x;
+	ro->nexthop[15] = (uint8_t)(5 + rand_r(seed) % 3);
+}
+
+/* Subnets 10.J.0.0/16 (J < the network count, gateway 10.J.0.1; one v6,
+ * fdJJ::/64 with interfaces at fdJJ::1),
  * routers with distinct keys and static routes whose next hops may or may
  * not be on their subnets (some to a connected prefix), and interfaces on
  * random networks and subnets, some naming a router, subnet or network
@@ -659,6 +673,8 @@ static void random_routers(struct topology *t, unsigned *seed)
 			}
 			random_ip(ro->nexthop, rand_r(seed) % (unsigned)(nn + 1),
 				  5 + rand_r(seed) % 3);
+			if (ro->ip_version == 6)
+				random_ip6_route(ro, j, rand_r(seed) % 2 ? (unsigned)nn : j, seed);
 		}
 	}
 	for (size_t i = 0; i < nf; i++) {
@@ -675,6 +691,10 @@ static void random_routers(struct topology *t, unsigned *seed)
 			random_ip(f->addr, sub, 1);
 		else
 			random_ip(f->addr, 0, rand_r(seed) % 60); /* a port's address, maybe */
+		if (f->ip_version == 6) {
+			memset(f->addr, 0, 16);
+			f->addr[0] = 0xfd, f->addr[1] = (uint8_t)sub, f->addr[15] = 1;
+		}
 	}
 }
 
@@ -739,6 +759,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 static void test_matches_reference(void **state)
 {
 	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0, n_geneve = 0;
+	size_t n_route6 = 0, n_static6 = 0, n_router_nd = 0;
 
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
@@ -771,6 +792,19 @@ static void test_matches_reference(void **state)
 
 				memcpy(&fv, a[k].val, sizeof(fv));
 				n_route4 += a[k].map == TN_MAP_ROUTE4;
+				if (a[k].map == TN_MAP_ROUTE6) {
+					struct tn_route6 r6;
+
+					memcpy(&r6, a[k].val, sizeof(r6));
+					n_route6++;
+					n_static6 += !(r6.flags & TN_ROUTE_F_CONNECTED);
+				}
+				if (a[k].map == TN_MAP_ND) {
+					struct tn_nd nd;
+
+					memcpy(&nd, a[k].val, sizeof(nd));
+					n_router_nd += !!(nd.flags & TN_ND_F_ROUTER);
+				}
 				n_router_fdb +=
 				    a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_ROUTER);
 				n_geneve += a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_GENEVE);
@@ -791,6 +825,7 @@ static void test_matches_reference(void **state)
 	}
 	/* the topologies route: both compilers agreed on many routes */
 	assert_true(n_route4 > 200);
+	assert_true(n_route6 > 50 && n_static6 > 10 && n_router_nd > 50); /* IPv6 routes too */
 	assert_true(n_router_fdb > 200);
 	assert_true(n_geneve > 200);		  /* and on which rows go by Geneve */
 	assert_true(n_dhcp > 100 && n_pass > 50); /* and on many DHCP rows */
