@@ -8,7 +8,7 @@
  * that host has ports in (tn_tun_allow), then chain through tn_tun_calls
  * (one program array: the two entries share their stages):
  *
- *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
+ *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver [-> tn_tun_fw: ingress security groups]
  *   tn_underlay_ingress ->
  *
  * (tn_underlay_ingress takes over what tn_xdp_decap, xdp.bpf.c, may already
@@ -27,6 +27,7 @@
 
 int tn_tun_src(struct __sk_buff *skb);
 int tn_tun_deliver(struct __sk_buff *skb);
+int tn_tun_fw(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -38,11 +39,13 @@ struct {
 	{
 		[TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
 		[TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
+		[TN_TUN_SLOT_FW] = (void *)&tn_tun_fw,
 	},
 };
 
 #include "nf/tun_src.h"
 #include "nf/tun_deliver.h"
+#include "nf/tun_fw.h"
 #include "nf/decap.h"
 
 /* Outer source (network order) and VNI of the packet. Returns 0 or <0. */

@@ -503,8 +503,17 @@ struct tn_ct {
 	__u32 group;	  /* the group that allowed it (tn_sg_allow.group) */
 };
 
-#define TN_CT_F_INGRESS 0x1 /* opened towards the port (else from it) */
-#define TN_CT_F_REPLY	0x2 /* a reply was seen */
+#define TN_CT_F_INGRESS	  0x1 /* opened towards the port (else from it) */
+#define TN_CT_F_REPLY	  0x2 /* a reply was seen */
+#define TN_CT_F_FIN_ORIG  0x4 /* TCP: the opener sent a FIN */
+#define TN_CT_F_FIN_REPLY 0x8 /* TCP: the other end sent a FIN */
+
+/* TCP states of a tracked connection (tn_ct.tcp_state; 0 for other
+ * protocols): opened by a SYN; a reply seen; closed by a FIN each way or
+ * a RST (then it lives TN_CT_LIFETIME_CLOSE, and a new SYN reopens it). */
+#define TN_CT_TCP_SYN_SENT    1
+#define TN_CT_TCP_ESTABLISHED 2
+#define TN_CT_TCP_CLOSED      3
 
 /* Lifetimes (seconds): as Cilium's defaults. */
 #define TN_CT_LIFETIME_TCP    21600
