@@ -592,7 +592,8 @@ enum tn_stat {
 	/* ABI 9: security groups */
 	TN_DROP_SG_EGRESS,    /* new flow from a port no rule of its groups allows */
 	TN_DROP_SG_INGRESS,   /* new flow to a port no rule of its groups allows */
-	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one */
+	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one; an
+			       * ICMP error quoting no tracked flow */
 	TN_DROP_SG_REVOKED,   /* tracked connection no longer allowed after a rule change */
 	TN_DROP_TUN_IDENTITY, /* tunnel: claimed identity not the source port's, or that
 			       * port not on the sending host */
