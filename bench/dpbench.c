@@ -50,18 +50,19 @@ static const __u8 dpb_mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 
 /* The loaded programs and what a figure's setup needs. */
 struct dpb {
-	struct tenet_bpf *tn;	     /* production datapath, unpinned */
-	struct bench_bpf *bb;	     /* baseline and wrappers */
-	__u8 ip_ab[DPB_PKT_LEN];     /* A -> B, local */
-	__u8 ip_ac[DPB_PKT_LEN];     /* A -> C, remote */
-	__u8 ip_ca[DPB_PKT_LEN];     /* C -> A, from the tunnel */
-	__u8 arp_req[42];	     /* A asks for B's address */
-	__u8 ip_rl[DPB_PKT_LEN];     /* A -> B2 (10.1.0.2, local) through the router */
-	__u8 ip_rr[DPB_PKT_LEN];     /* A -> C2 (10.1.0.3, host C) through the router */
-	__u8 dhcp_req[DPB_DHCP_LEN]; /* A's DHCP client: REQUEST for its address */
-	__u8 ip6_ab[DPB_PKT_LEN];    /* A -> B over IPv6 (fixed address), local */
-	__u32 repeat;		     /* test_run repetitions per run */
-	__u32 fw_rules;		     /* rules of the firewall figures' policy now */
+	struct tenet_bpf *tn;	      /* production datapath, unpinned */
+	struct bench_bpf *bb;	      /* baseline and wrappers */
+	__u8 ip_ab[DPB_PKT_LEN];      /* A -> B, local */
+	__u8 ip_ac[DPB_PKT_LEN];      /* A -> C, remote */
+	__u8 ip_ca[DPB_PKT_LEN];      /* C -> A, from the tunnel */
+	__u8 arp_req[42];	      /* A asks for B's address */
+	__u8 ip_rl[DPB_PKT_LEN];      /* A -> B2 (10.1.0.2, local) through the router */
+	__u8 ip_rr[DPB_PKT_LEN];      /* A -> C2 (10.1.0.3, host C) through the router */
+	__u8 dhcp_req[DPB_DHCP_LEN];  /* A's DHCP client: REQUEST for its address */
+	__u8 ip6_ab[DPB_PKT_LEN];     /* A -> B over IPv6 (fixed address), local */
+	__u8 ip_ac_frag[DPB_PKT_LEN]; /* ip_ac as a later fragment (no ports) */
+	__u32 repeat;		      /* test_run repetitions per run */
+	__u32 fw_rules;		      /* rules of the firewall figures' policy now */
 };
 
 /* One figure: which program runs on which frame, after which setup. */
@@ -444,12 +445,13 @@ static int dpb_fw_rules(struct dpb *d, __u32 n)
 	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
 }
 
-/* One run of prog (tn_fw, or a wrapper in front of it) on A's datagram to
- * C, with tn_l2_fwd's context: A's groups enforced, C's identity, host C. */
-static int dpb_run_fw(struct dpb *d, struct bpf_program *prog, double *ns)
+/* One run of prog (tn_fw, or a wrapper in front of it) on A's datagram pkt
+ * to C, with tn_l2_fwd's context: A's groups enforced, C's identity, host
+ * C. */
+static int dpb_run_fw(struct dpb *d, struct bpf_program *prog, const __u8 *pkt, double *ns)
 {
 	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = d->ip_ac, .data_size_in = DPB_PKT_LEN,
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = DPB_PKT_LEN,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = d->repeat);
 	int err;
 
@@ -470,7 +472,7 @@ static int dpb_run_fw(struct dpb *d, struct bpf_program *prog, double *ns)
 static int dpb_fw_new(struct dpb *d, __u32 n, double *ns)
 {
 	return dpb_fw_rules(d, n) ?: dpb_slot(d, d->tn->progs.tn_fw)
-		   ?: dpb_run_fw(d, d->bb->progs.bench_flow_wrap, ns);
+		   ?: dpb_run_fw(d, d->bb->progs.bench_flow_wrap, d->ip_ac, ns);
 }
 
 static int f_fw_new_10(struct dpb *d, double *ns)
@@ -494,9 +496,25 @@ static int f_fw_new_10000(struct dpb *d, double *ns)
 }
 
 /* One flow, tracked after its first repetition: a tn_ct hit. */
-static int f_fw_ct_hit(struct dpb *d, double *ns)
+static int f_fw_ct_hit_10(struct dpb *d, double *ns)
 {
-	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, ns);
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
+}
+
+static int f_fw_ct_hit_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
+}
+
+/* The policy alone (no conntrack: a later fragment is checked by itself). */
+static int f_fw_policy_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+}
+
+static int f_fw_policy_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
 }
 
 static int f_flow_wrap(struct dpb *d, double *ns)
@@ -743,9 +761,16 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.fw.new_flow_1000", TRIV, "as datapath.fw.new_flow_10, 1,000 rules", f_fw_new_1000},
     {"datapath.fw.new_flow_10000", TRIV, "as datapath.fw.new_flow_10, 10,000 rules",
      f_fw_new_10000},
-    {"datapath.fw.ct_hit", TRIV,
-     "tn_fw, a tracked flow (tn_ifindex, tn_sg_ident, 1 tn_ct hit) -> tunnel key + redirect",
-     f_fw_ct_hit},
+    {"datapath.fw.ct_hit_10", TRIV,
+     "tn_fw, 10 rules, a tracked flow (tn_ifindex, tn_sg_ident, 1 tn_ct hit) -> tunnel key + "
+     "redirect",
+     f_fw_ct_hit_10},
+    {"datapath.fw.ct_hit_10000", TRIV, "as datapath.fw.ct_hit_10, 10,000 rules", f_fw_ct_hit_10000},
+    {"datapath.fw.policy_10", TRIV,
+     "tn_fw, 10 rules, an IPv4 later fragment (checked by itself, untracked: tn_sg_ident, "
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_sg_stats) -> tunnel key + redirect",
+     f_fw_policy_10},
+    {"datapath.fw.policy_10000", TRIV, "as datapath.fw.policy_10, 10,000 rules", f_fw_policy_10000},
     {"datapath.wrap.flow", TRIV, "bench_flow_wrap -> bench_trivial (part of fw.new_flow_*)",
      f_flow_wrap},
     {"datapath.stage.l2_fwd_local", TRIV, "tn_l2_fwd alone, local delivery", f_stage_l2_local},
@@ -907,6 +932,8 @@ int main(int argc, char **argv)
 		return 2;
 	dpb_build_ip4(d.ip_ab, dpb_mac_b, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
+	memcpy(d.ip_ac_frag, d.ip_ac, DPB_PKT_LEN);
+	d.ip_ac_frag[21] = 0x10; /* fragment offset 16 (128 bytes) */
 	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
 	dpb_build_ip4(d.ip_rl, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_B2);
