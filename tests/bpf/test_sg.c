@@ -382,6 +382,8 @@ static void sg_dropped(struct tenet_bpf *s, __u32 ret, __u32 reason)
 static void test_remote_group(void **state)
 {
 	struct tenet_bpf *s = *state;
+	struct tn_trace_step st;
+	struct tn_trace t;
 	__u8 pkt[128];
 	__u32 len;
 
@@ -389,6 +391,17 @@ static void test_remote_group(void **state)
 	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 40000, 80, SG_TCP_SYN);
 	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
 	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_EGRESS), 1);
+	t = dp_trace(s);
+	assert_true(t.n_step > 0 && t.n_step <= TN_TRACE_MAX_STEP);
+	st = t.step[t.n_step - 1];
+	assert_int_equal(st.stage, TN_STAGE_FW);
+	assert_int_equal(st.key, TN_TKEY_CT);
+	assert_int_equal(st.found, 0);
+	assert_int_equal(st.port_id, DP_PORT_A);
+	assert_int_equal(st.ifindex, SG_ID_A);
+	assert_int_equal(st.ip4, SG_ID_C);
+	assert_int_equal(st.flags, SG_E);
+	assert_int_equal(st.verdict, TN_TRACE_DROP);
 	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 6, 80, 16, SG_GROUP_1);
 	sg_sent_to_c(s, sg_vif(s, pkt, len));
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 1);
