@@ -247,7 +247,9 @@ static __always_inline __u32 tn_flow_parse6(struct __sk_buff *skb, __u8 dir, str
 }
 
 /* The flow of the frame seen in direction dir. Returns 0 (f->kind says
- * what it is) or the drop reason. */
+ * what it is) or the drop reason. ARP is exempt; any other ethertype (a
+ * VLAN tag, which would carry IP past the rules) no rule allows, as with
+ * Neutron's firewall, whose rules are IPv4 and IPv6 only. */
 static __always_inline __u32 tn_flow_parse(struct __sk_buff *skb, __be16 proto, __u8 dir,
 					   struct tn_flow *f)
 {
@@ -255,8 +257,11 @@ static __always_inline __u32 tn_flow_parse(struct __sk_buff *skb, __be16 proto, 
 		return tn_flow_parse4(skb, dir, f);
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return tn_flow_parse6(skb, dir, f);
-	f->kind = TN_FLOW_EXEMPT;
-	return 0;
+	if (proto == bpf_htons(ETH_P_ARP)) {
+		f->kind = TN_FLOW_EXEMPT;
+		return 0;
+	}
+	return dir == TN_SG_INGRESS ? TN_DROP_SG_INGRESS : TN_DROP_SG_EGRESS;
 }
 
 /* The key of f for port_id, as it is or reversed. */

@@ -3,7 +3,7 @@
  * fw.h - network function "security groups" on the VIF path (lib/sg.h):
  *
  *  - tn_fw (slot TN_VIF_SLOT_FW): the egress rules of the sending port.
- *    tn_l2_fwd hands it an IPv4 or IPv6 frame from a port whose groups are
+ *    tn_l2_fwd hands it a frame (but ARP) from a port whose groups are
  *    enforced (TN_CTX_F_SG_SRC) once it knows where the frame goes (ctx.h:
  *    the destination and its identity). Passed, the frame goes on where
  *    tn_l2_fwd would have sent it: to tn_fw_in for a local port whose

@@ -8,8 +8,8 @@
  * (TN_CONFIG_F_ENCAP_BPF), everything else for another host through the
  * vxlan device (back end (a)). A frame to a router interface's MAC
  * (TN_FDB_F_ROUTER) goes to the L3 stage of that router (tn_l3_fwd), which
- * comes back here in the destination network. An IPv4 or IPv6 frame from a
- * port whose security groups are enforced, or to a local one, goes to the
+ * comes back here in the destination network. A frame but ARP from a port
+ * whose security groups are enforced, or to a local one, goes to the
  * security group stages (nf/fw.h) with its destination once it is known.
  * Included by vif.bpf.c after the program array tn_vif_calls.
  */
@@ -65,10 +65,11 @@ static __always_inline int tn_l2_fw(struct __sk_buff *skb, __u32 in_slot, __u32 
 	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 }
 
-/* True for the ethertypes security groups apply to. */
-static __always_inline bool tn_l2_is_ip(__be16 proto)
+/* True for the ethertypes security groups look at: all but ARP (IPv4 and
+ * IPv6 by their rules; no rule allows the others, VLAN tags included). */
+static __always_inline bool tn_l2_sg_proto(__be16 proto)
 {
-	return proto == bpf_htons(ETH_P_IP) || proto == bpf_htons(ETH_P_IPV6);
+	return proto != bpf_htons(ETH_P_ARP);
 }
 
 SEC("tcx/ingress")
@@ -77,12 +78,12 @@ int tn_l2_fwd(struct __sk_buff *skb)
 	__u32 vni = tn_ctx_vni(skb), ifindex = skb->ifindex, in_slot = tn_ctx_in_slot(skb);
 	struct ethhdr *eth = tn_eth(skb);
 	struct tn_fdb *fdb;
-	bool ip, sg;
+	bool subject, sg;
 
 	if (!eth)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	ip = tn_l2_is_ip(eth->h_proto);
-	sg = ip && (tn_ctx_flags(skb) & (TN_CTX_F_SG_SRC | TN_CTX_F_FW_DONE)) == TN_CTX_F_SG_SRC;
+	subject = tn_l2_sg_proto(eth->h_proto);
+	sg = subject && (tn_ctx_flags(skb) & (TN_CTX_F_SG_SRC | TN_CTX_F_FW_DONE)) == TN_CTX_F_SG_SRC;
 	/* one flood call site: each is verified with its bpf_loop callbacks */
 	fdb = tn_mac_is_multicast(eth->h_dest) ? NULL : tn_fdb_lookup(vni, eth->h_dest);
 	tn_trace_fdb(TN_STAGE_L2, vni, eth->h_dest, fdb);
@@ -93,7 +94,7 @@ int tn_l2_fwd(struct __sk_buff *skb)
 	if (fdb->flags & TN_FDB_F_LOCAL) {
 		if (!fdb->ifindex)
 			return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
-		if (sg || (ip && fdb->identity))
+		if (sg || (subject && fdb->identity))
 			return tn_l2_fw(skb, in_slot, sg ? fdb->identity : 0, fdb->ifindex,
 					fdb->slot, true, sg);
 		return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * tun_fw.h - network function "security groups" on the tunnel path
- * (program tn_tun_fw, slot TN_TUN_SLOT_FW): tn_tun_deliver hands it an
- * IPv4 or IPv6 frame for a local port whose groups are enforced (its
+ * (program tn_tun_fw, slot TN_TUN_SLOT_FW): tn_tun_deliver hands it a
+ * frame (but ARP) for a local port whose groups are enforced (its
  * ifindex in cb[TN_CB_TUN_DST]); the port's ingress rules are checked
  * with the source identity tn_tun_src verified (ctx.h), then the frame is
  * delivered as tn_tun_deliver would have. Drops count against the

@@ -9,7 +9,7 @@
  * Tests: remote_group, any_and_proto, port_range, icmp_type, cidr_v4,
  * cidr_v6, reply, related_icmp, related_icmp6, tcp_invalid, tcp_close,
  * tcp_rst, expired, gen_restamp, gen_revoke, tun_claim, tun_vxlan,
- * identity_zero, local_pair, flood, exempt, truncated.
+ * identity_zero, local_pair, flood, exempt, other_ethertypes, truncated.
  */
 #include <stddef.h>
 #include <time.h>
@@ -938,6 +938,29 @@ static void test_exempt(void **state)
 	assert_int_equal(sg_ct_count(s, DP_PORT_A), 0);
 }
 
+/* No rule allows an ethertype but IPv4 and IPv6 (ARP apart): a VLAN tag
+ * from a port without port security does not carry IP past A's rules. */
+static void test_other_ethertypes(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[128];
+	__u32 len;
+
+	sg_topology(s);
+	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
+	sg_rule(s, SG_ID_A, 0, SG_I | SG_V4, 0, 0, -1, SG_GROUP_1);
+	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 5000, 53, 0);
+	memmove(pkt + 16, pkt + 12, len - 12);
+	pkt[12] = 0x81, pkt[13] = 0x00, pkt[14] = 0, pkt[15] = 5; /* VLAN 5 */
+	len += 4;
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 1);
+	/* ARP passes */
+	len = dp_build_arp(pkt, dp_mac_c, DP_IP_C, DP_IP_A);
+	memcpy(pkt, dp_mac_a, 6);
+	assert_int_equal(sg_tun(s, pkt, len), DP_TC_ACT_REDIRECT);
+}
+
 /*
  * Every prefix of a TCP segment, a UDP datagram, an ICMP error and an
  * ICMPv6 error from port A: a frame too short for the headers the parser
@@ -989,13 +1012,17 @@ static void test_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    SG_TEST(test_remote_group), SG_TEST(test_any_and_proto), SG_TEST(test_port_range),
-	    SG_TEST(test_icmp_type),	SG_TEST(test_cidr_v4),	     SG_TEST(test_cidr_v6),
-	    SG_TEST(test_reply),	SG_TEST(test_related_icmp),  SG_TEST(test_related_icmp6),
-	    SG_TEST(test_tcp_invalid),	SG_TEST(test_tcp_close),     SG_TEST(test_tcp_rst),
-	    SG_TEST(test_expired),	SG_TEST(test_gen_restamp),   SG_TEST(test_gen_revoke),
-	    SG_TEST(test_tun_claim),	SG_TEST(test_tun_vxlan),     SG_TEST(test_identity_zero),
-	    SG_TEST(test_local_pair),	SG_TEST(test_flood),	     SG_TEST(test_exempt),
+	    SG_TEST(test_remote_group),	 SG_TEST(test_any_and_proto),
+	    SG_TEST(test_port_range),	 SG_TEST(test_icmp_type),
+	    SG_TEST(test_cidr_v4),	 SG_TEST(test_cidr_v6),
+	    SG_TEST(test_reply),	 SG_TEST(test_related_icmp),
+	    SG_TEST(test_related_icmp6), SG_TEST(test_tcp_invalid),
+	    SG_TEST(test_tcp_close),	 SG_TEST(test_tcp_rst),
+	    SG_TEST(test_expired),	 SG_TEST(test_gen_restamp),
+	    SG_TEST(test_gen_revoke),	 SG_TEST(test_tun_claim),
+	    SG_TEST(test_tun_vxlan),	 SG_TEST(test_identity_zero),
+	    SG_TEST(test_local_pair),	 SG_TEST(test_flood),
+	    SG_TEST(test_exempt),	 SG_TEST(test_other_ethertypes),
 	    SG_TEST(test_truncated),
 	};
 
