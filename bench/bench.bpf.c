@@ -18,6 +18,9 @@
  *   bench_dhcp_wrap  does the same for a DHCP request (the reply is written
  *                   in place, at another length): length and bytes back to
  *                   bench_dhcp_req;
+ *   bench_pkt_wrap  does the same for a frame of any length up to
+ *                   BENCH_PKT_MAX (bench_pkt_len bytes of bench_pkt: a
+ *                   router solicitation, a DHCPv6 request);
  *   bench_hdr_wrap  rewrites the first 42 bytes (Ethernet, IPv4, UDP) back
  *                   into bench_hdr, for a routed frame: the router rewrites
  *                   its MACs and decrements its TTL in place;
@@ -49,6 +52,9 @@ const volatile __u32 bench_vni = 0;    /* VXLAN network identifier */
 __u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) */
 __u8 bench_dhcp_req[BENCH_DHCP_LEN];   /* the DHCP request (.bss) */
 __u8 bench_hdr[BENCH_ARP_LEN];	       /* a routed frame's headers (.bss) */
+#define BENCH_PKT_MAX 256
+__u8 bench_pkt[BENCH_PKT_MAX];		       /* bench_pkt_wrap's frame (.bss) */
+__u32 bench_pkt_len;			       /* its length, 14 .. BENCH_PKT_MAX (.bss) */
 __u32 bench_flow_seq;		       /* bench_flow_wrap's flow counter (.bss) */
 
 struct {
@@ -126,6 +132,21 @@ int bench_dhcp_wrap(struct __sk_buff *skb)
 	if (skb->len != BENCH_DHCP_LEN && bpf_skb_change_tail(skb, BENCH_DHCP_LEN, 0))
 		return BENCH_TC_ACT_SHOT;
 	if (bpf_skb_store_bytes(skb, 0, bench_dhcp_req, BENCH_DHCP_LEN, 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_pkt_wrap(struct __sk_buff *skb)
+{
+	__u32 len = bench_pkt_len;
+
+	if (len < 14 || len > BENCH_PKT_MAX)
+		return BENCH_TC_ACT_SHOT;
+	if (skb->len != len && bpf_skb_change_tail(skb, len, 0))
+		return BENCH_TC_ACT_SHOT;
+	if (bpf_skb_store_bytes(skb, 0, bench_pkt, len, 0))
 		return BENCH_TC_ACT_SHOT;
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;

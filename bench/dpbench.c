@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "tenet_abi.h"
+#include "ra6.h"
 #include "tenet.skel.h"
 #include "bench.skel.h"
 
@@ -43,6 +44,8 @@
 #define DPB_PKT_LEN	   64  /* Ethernet + IPv4 + UDP + 22 bytes */
 #define DPB_DHCP_LEN	   342 /* a DHCP request: Ethernet + IPv4 + UDP + 300-byte BOOTP */
 #define DPB_SRV_IP	   DPB_IP(10, 0, 0, 254)
+#define DPB_RS_LEN	   70  /* Ethernet + IPv6 + RS with its link-layer option */
+#define DPB_DHCP6_LEN	   116 /* Ethernet + IPv6 + UDP + a Request (client/server id, IA_NA) */
 
 static const __u8 dpb_mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const __u8 dpb_mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
@@ -50,19 +53,21 @@ static const __u8 dpb_mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 
 /* The loaded programs and what a figure's setup needs. */
 struct dpb {
-	struct tenet_bpf *tn;	      /* production datapath, unpinned */
-	struct bench_bpf *bb;	      /* baseline and wrappers */
-	__u8 ip_ab[DPB_PKT_LEN];      /* A -> B, local */
-	__u8 ip_ac[DPB_PKT_LEN];      /* A -> C, remote */
-	__u8 ip_ca[DPB_PKT_LEN];      /* C -> A, from the tunnel */
-	__u8 arp_req[42];	      /* A asks for B's address */
-	__u8 ip_rl[DPB_PKT_LEN];      /* A -> B2 (10.1.0.2, local) through the router */
-	__u8 ip_rr[DPB_PKT_LEN];      /* A -> C2 (10.1.0.3, host C) through the router */
-	__u8 dhcp_req[DPB_DHCP_LEN];  /* A's DHCP client: REQUEST for its address */
-	__u8 ip6_ab[DPB_PKT_LEN];     /* A -> B over IPv6 (fixed address), local */
-	__u8 ip_ac_frag[DPB_PKT_LEN]; /* ip_ac as a later fragment (no ports) */
-	__u32 repeat;		      /* test_run repetitions per run */
-	__u32 fw_rules;		      /* rules of the firewall figures' policy now */
+	struct tenet_bpf *tn;	       /* production datapath, unpinned */
+	struct bench_bpf *bb;	       /* baseline and wrappers */
+	__u8 ip_ab[DPB_PKT_LEN];       /* A -> B, local */
+	__u8 ip_ac[DPB_PKT_LEN];       /* A -> C, remote */
+	__u8 ip_ca[DPB_PKT_LEN];       /* C -> A, from the tunnel */
+	__u8 arp_req[42];	       /* A asks for B's address */
+	__u8 ip_rl[DPB_PKT_LEN];       /* A -> B2 (10.1.0.2, local) through the router */
+	__u8 ip_rr[DPB_PKT_LEN];       /* A -> C2 (10.1.0.3, host C) through the router */
+	__u8 dhcp_req[DPB_DHCP_LEN];   /* A's DHCP client: REQUEST for its address */
+	__u8 ip6_ab[DPB_PKT_LEN];      /* A -> B over IPv6 (fixed address), local */
+	__u8 rs[DPB_RS_LEN];	       /* A's router solicitation (from its link-local) */
+	__u8 dhcp6_req[DPB_DHCP6_LEN]; /* A's DHCPv6 Request for its address */
+	__u8 ip_ac_frag[DPB_PKT_LEN];  /* ip_ac as a later fragment (no ports) */
+	__u32 repeat;		       /* test_run repetitions per run */
+	__u32 fw_rules;		       /* rules of the firewall figures' policy now */
 };
 
 /* One figure: which program runs on which frame, after which setup. */
@@ -273,6 +278,111 @@ static void dpb_build_dhcp(__u8 *p)
 	memcpy(p + 278, opts, sizeof(opts));
 }
 
+/* A's and B's fixed IPv6 (fd00::a, fd00::b) (tn_nd rows: dpb_nd_add). */
+static const __u8 dpb_ip6_a[16] = {0xfd, [15] = 0x0a};
+static const __u8 dpb_ip6_b[16] = {0xfd, [15] = 0x0b};
+
+/* The router's MAC on A's network (RA source, DHCPv6 server). */
+static const __u8 dpb_mac_r[6] = {0x02, 0, 0, 0, 0, 0xfe};
+
+/* A's link-local address into a. */
+static void dpb_ll(__u8 *a, const __u8 *mac)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[8] = mac[0] ^ 2;
+	a[9] = mac[1];
+	a[10] = mac[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	a[13] = mac[3];
+	a[14] = mac[4];
+	a[15] = mac[5];
+}
+
+/* Ethernet and IPv6 headers from A's link-local address to dst / dmac,
+ * next header nh, hop limit hl, payload of n bytes. */
+static void dpb_ip6_head(__u8 *p, const __u8 *dmac, const __u8 *dst, __u8 nh, __u8 hl, __u32 n)
+{
+	memset(p, 0, 54);
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, dpb_mac_a, 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	p[14] = 0x60;
+	p[18] = n >> 8;
+	p[19] = n & 0xff;
+	p[20] = nh;
+	p[21] = hl;
+	dpb_ll(p + 22, dpb_mac_a);
+	memcpy(p + 38, dst, 16);
+}
+
+/* A's router solicitation to all-routers, with its link-layer option. */
+static void dpb_build_rs(__u8 *p)
+{
+	static const __u8 mac[6] = {0x33, 0x33, 0, 0, 0, 2}, dst[16] = {0xff, 2, [15] = 2};
+
+	dpb_ip6_head(p, mac, dst, 58, 255, DPB_RS_LEN - 54);
+	memset(p + 54, 0, DPB_RS_LEN - 54);
+	p[54] = 133;
+	p[62] = 1;
+	p[63] = 1;
+	memcpy(p + 64, dpb_mac_a, 6);
+}
+
+/* A's DHCPv6 Request: client id (DUID-LL), IA_NA, server id (the router's). */
+static void dpb_build_dhcp6(__u8 *p)
+{
+	static const __u8 mac[6] = {0x33, 0x33, 0, 1, 0, 2},
+			  dst[16] = {0xff, 2, [13] = 1, [15] = 2};
+	static const __u8 msg[] = {
+	    3, 0x12, 0x34, 0x56, 0, 1, 0, 10, 0, 3, 0, 1, 2, 0,	   0, 0, 0, 0x0a, /* client id */
+	    0, 3,    0,	   12,	 0, 0, 0, 1,  0, 0, 0, 0, 0, 0,	   0, 0,	  /* IA_NA */
+	    0, 2,    0,	   10,	 0, 3, 0, 1,  2, 0, 0, 0, 0, 0xfe,		  /* server id */
+	    0, 8,    0,	   2,	 0, 0,						  /* elapsed */
+	};
+	__u32 n = 8 + sizeof(msg);
+
+	_Static_assert(54 + 8 + sizeof(msg) == DPB_DHCP6_LEN, "DHCPv6 request length");
+	dpb_ip6_head(p, mac, dst, 17, 1, n);
+	memset(p + 54, 0, 8);
+	p[55] = 0x22; /* 546 */
+	p[54] = 0x02;
+	p[56] = 0x02; /* 547 */
+	p[57] = 0x23;
+	p[58] = n >> 8;
+	p[59] = n & 0xff;
+	memcpy(p + 62, msg, sizeof(msg));
+}
+
+/* The network's RA and A's DHCPv6 row (stateful, one DNS server). */
+static int dpb_ra6_rows(struct dpb *d)
+{
+	static const __u8 dns[16] = {0xfd, [15] = 0x53};
+	struct ra6_prefix pfx = {.addr = {0xfd}, .len = 64, .autonomous = true};
+	struct ra6_in in = {
+	    .mtu = 1450, .prefixes = &pfx, .n_prefixes = 1, .dns = &dns, .n_dns = 1};
+	struct tn_ra_key rk = {.vni = DPB_VNI};
+	struct tn_dhcp6_key dk = {.port_id = 11};
+	struct tn_dhcp6 dv = {.flags = TN_DHCP6_F_STATEFUL,
+			      .preferred = htonl(86400),
+			      .valid = htonl(86400),
+			      .t1 = htonl(43200),
+			      .t2 = htonl(69120),
+			      .opts_len = 20,
+			      .opts = {0, 23, 0, 16, 0xfd, [19] = 0x53}};
+	struct tn_ra rv;
+
+	memcpy(in.mac, dpb_mac_r, 6);
+	memcpy(dv.server_mac, dpb_mac_r, 6);
+	memcpy(dv.addr, dpb_ip6_a, 16);
+	if (ra6_encode(&in, &rv))
+		return -EINVAL;
+	return dpb_put(d->tn->maps.tn_ra, &rk, &rv) ?: dpb_put(d->tn->maps.tn_dhcp6, &dk, &dv);
+}
+
 static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 {
 	static const __u8 hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
@@ -288,9 +398,7 @@ static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 	memcpy(p + 38, &tpa, 4);
 }
 
-/* A's and B's fixed IPv6 (fd00::a, fd00::b) and their tn_nd rows. */
-static const __u8 dpb_ip6_a[16] = {0xfd, [15] = 0x0a};
-static const __u8 dpb_ip6_b[16] = {0xfd, [15] = 0x0b};
+/* Their tn_nd rows. */
 
 static int dpb_nd_add(struct dpb *d, const __u8 *ip6, const __u8 *mac, __u32 port_id)
 {
@@ -645,6 +753,41 @@ static int f_dhcp_reply(struct dpb *d, double *ns)
 			      TC_REDIRECT, ns);
 }
 
+/* Runs pkt (len bytes, restored by bench_pkt_wrap before every run of
+ * next) expecting verdict want. */
+static int dpb_run_pkt(struct dpb *d, struct bpf_program *next, const __u8 *pkt, __u32 len,
+		       int want, double *ns)
+{
+	memcpy(d->bb->bss->bench_pkt, pkt, len);
+	d->bb->bss->bench_pkt_len = len;
+	return dpb_slot(d, next)
+		   ?: dpb_run(d, d->bb->progs.bench_pkt_wrap, pkt, len, 0, 0, want, ns);
+}
+
+static int f_ra_reply(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run_pkt(d, d->tn->progs.tn_vif_ingress, d->rs, DPB_RS_LEN, TC_REDIRECT,
+				  ns);
+}
+
+static int f_rs_wrap(struct dpb *d, double *ns)
+{
+	return dpb_run_pkt(d, d->bb->progs.bench_trivial, d->rs, DPB_RS_LEN, TC_OK, ns);
+}
+
+static int f_dhcp6_reply(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run_pkt(d, d->tn->progs.tn_vif_ingress, d->dhcp6_req, DPB_DHCP6_LEN,
+				  TC_REDIRECT, ns);
+}
+
+static int f_dhcp6_wrap(struct dpb *d, double *ns)
+{
+	return dpb_run_pkt(d, d->bb->progs.bench_trivial, d->dhcp6_req, DPB_DHCP6_LEN, TC_OK, ns);
+}
+
 static int f_dhcp_wrap(struct dpb *d, double *ns)
 {
 	return dpb_slot(d, d->bb->progs.bench_trivial)
@@ -729,6 +872,14 @@ static const struct dpb_fig dpb_figs[] = {
      "bench_dhcp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> tn_dhcp4 "
      "(REQUEST -> ACK, 37 option bytes from the row) -> redirect",
      f_dhcp_reply},
+    {"datapath.ra_reply", TRIV,
+     "bench_pkt_wrap (restores the solicitation) -> tn_vif_ingress -> tn_port_sec -> tn_ra6 "
+     "(RS -> RA: 88 message bytes from the row, checksum) -> redirect",
+     f_ra_reply},
+    {"datapath.dhcp6_reply", TRIV,
+     "bench_pkt_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> tn_dhcp6_srv "
+     "(Request -> Reply with IA_NA and DNS, UDP checksum) -> redirect",
+     f_dhcp6_reply},
     {"datapath.l3_routed_local", TRIV,
      "bench_hdr_wrap (restores MACs and TTL) -> tn_vif_ingress -> tn_port_sec -> tn_l2_fwd "
      "(router MAC) -> tn_l3_fwd (LPM route, next hop in tn_arp, TTL, MACs) -> tn_l2_fwd -> "
@@ -741,6 +892,10 @@ static const struct dpb_fig dpb_figs[] = {
      f_hdr_wrap},
     {"datapath.wrap.dhcp_restore", TRIV, "bench_dhcp_wrap -> bench_trivial (part of dhcp_reply)",
      f_dhcp_wrap},
+    {"datapath.wrap.rs_restore", TRIV, "bench_pkt_wrap -> bench_trivial (part of ra_reply)",
+     f_rs_wrap},
+    {"datapath.wrap.dhcp6_restore", TRIV, "bench_pkt_wrap -> bench_trivial (part of dhcp6_reply)",
+     f_dhcp6_wrap},
     {"datapath.drop_spoof", TRIV,
      "tn_vif_ingress -> tn_port_sec -> spoof_mac drop, drop monitor off (one array lookup)",
      f_drop},
@@ -817,7 +972,7 @@ static int dpb_load(struct dpb *d)
 	if (dpb_ops_fill(d))
 		return -EIO;
 	return dpb_topology(d) || dpb_nd_add(d, dpb_ip6_a, dpb_mac_a, 11) ||
-	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12);
+	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12) || dpb_ra6_rows(d);
 }
 
 static void dpb_emit(const struct dpb_fig *f, double ns)
@@ -940,6 +1095,8 @@ int main(int argc, char **argv)
 	dpb_build_ip4(d.ip_rr, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_C2);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_dhcp(d.dhcp_req);
+	dpb_build_rs(d.rs);
+	dpb_build_dhcp6(d.dhcp6_req);
 	err = dpb_load(&d);
 	if (err)
 		fprintf(stderr, "dpbench: cannot load the datapath (%d; root?)\n", err);

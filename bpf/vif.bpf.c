@@ -11,6 +11,8 @@
  *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
  *                                  of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
+ *             [IPv6: a router solicitation -> tn_ra6, a DHCPv6 request -> tn_dhcp6_srv,
+ *              answered to the port]
  *   [IPv4/IPv6 with security groups: tn_l2_fwd -> tn_fw (egress) -> tn_fw_in (ingress of a
  *    local port) or on to the destination (nf/fw.h)]
  *
@@ -29,6 +31,8 @@ int tn_encap(struct __sk_buff *skb);
 int tn_l3_fwd(struct __sk_buff *skb);
 int tn_dhcp4(struct __sk_buff *skb);
 int tn_nd_resp(struct __sk_buff *skb);
+int tn_ra6(struct __sk_buff *skb);
+int tn_dhcp6_srv(struct __sk_buff *skb);
 int tn_fw(struct __sk_buff *skb);
 int tn_fw_in(struct __sk_buff *skb);
 
@@ -47,18 +51,22 @@ struct {
 	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
 	    [TN_VIF_SLOT_DHCP] = (void *)&tn_dhcp4,
 	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
+	    [TN_VIF_SLOT_RA] = (void *)&tn_ra6,
+	    [TN_VIF_SLOT_DHCP6] = (void *)&tn_dhcp6_srv,
 	    [TN_VIF_SLOT_FW] = (void *)&tn_fw,
 	    [TN_VIF_SLOT_FW_IN] = (void *)&tn_fw_in,
 	},
 };
 
 #include "nf/dhcp.h"
+#include "nf/dhcp6.h"
 #include "nf/port_sec.h"
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
 #include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
+#include "nf/ra.h"
 #include "nf/fw.h"
 
 SEC("tcx/ingress")

@@ -27,6 +27,8 @@ static const struct reasons_entry reasons_table[] = {
     [TN_STAT_ICMP_SENT] = {"icmp_sent", "ICMP answers of routers (echo replies and errors)"},
     [TN_STAT_DHCP_REPLY] = {"dhcp_reply", "DHCP requests answered locally"},
     [TN_STAT_DHCP_RELEASE] = {"dhcp_release", "DHCP releases and declines taken locally"},
+    [TN_STAT_RA_SENT] = {"ra_sent", "router solicitations answered with a router advertisement"},
+    [TN_STAT_DHCP6_REPLY] = {"dhcp6_reply", "DHCPv6 requests answered locally"},
     [TN_DROP_MALFORMED] = {"malformed", "truncated or bad headers"},
     [TN_DROP_NO_PORT] = {"no_port", "interface is not a known port"},
     [TN_DROP_SPOOF_MAC] = {"spoof_mac", "source MAC is not the port's"},
@@ -78,6 +80,12 @@ static const struct reasons_entry reasons_table[] = {
 			    "tracked connection no longer allowed after a rule change"},
     [TN_DROP_TUN_IDENTITY] = {"tun_identity",
 			      "tunnel: identity not the source port's or not of the sending host"},
+    [TN_DROP_RS_BAD] = {"rs_bad", "invalid router solicitation (hop limit, code, length, options)"},
+    [TN_DROP_DHCP6_NO_LEASE] = {"dhcp6_no_lease",
+				"DHCPv6 request from a port with no DHCPv6 answer"},
+    [TN_DROP_DHCP6_BAD] = {"dhcp6_bad", "malformed DHCPv6 request"},
+    [TN_DROP_DHCP6_IGNORED] = {"dhcp6_ignored",
+			       "DHCPv6 message no server answers (for another server)"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

@@ -25,6 +25,7 @@
  */
 #include "compiler.h"
 #include "compiler_dhcp.h"
+#include "compiler_ra.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -109,6 +110,7 @@ struct compiler {
 					     * the first time a host needs them */
 	size_t *n_routes;		    /* per router: entries of routes */
 	struct compiler_dhcp *dhcp;	    /* subnets indexed for the DHCP rows */
+	struct compiler_ra *ra;		    /* IPv6 subnets indexed for the RA and DHCPv6 rows */
 };
 
 /* One network of the host being compiled: one of its ports' (local), or
@@ -709,7 +711,8 @@ struct compiler *compiler_new(const struct topology *t)
 	cc_group(c, pos);
 	free(pos);
 	c->dhcp = compiler_dhcp_new(t);
-	if (!c->dhcp || cc_index_routers(c))
+	c->ra = compiler_ra_new(t);
+	if (!c->dhcp || !c->ra || cc_index_routers(c))
 		compiler_destroy(&c);
 	return c;
 }
@@ -749,6 +752,7 @@ void compiler_destroy(struct compiler **cp)
 	free(c->port_net);
 	free(c->port_host);
 	compiler_dhcp_destroy(&c->dhcp);
+	compiler_ra_destroy(&c->ra);
 	free(c);
 	*cp = NULL;
 }
@@ -1131,6 +1135,43 @@ static void cc_host_dhcp(struct cc_host *h)
 	h->out.n = w;
 }
 
+/* Sorts rows [first, n) of h by (map, key), keeping each key's smallest value. */
+static void cc_host_sort_from(struct cc_host *h, size_t first)
+{
+	size_t w;
+
+	if (h->out.n - first < 2)
+		return;
+	qsort(&h->out.rows[first], h->out.n - first, sizeof(*h->out.rows), cc_cmp_row_val);
+	for (size_t r = w = first + 1; r < h->out.n; r++)
+		if (wire_row_cmp(&h->out.rows[w - 1], &h->out.rows[r]) != 0)
+			h->out.rows[w++] = h->out.rows[r];
+	h->out.n = w;
+}
+
+/* Emits the RA rows of self's networks (TN_MAP_RA, after ND), then the
+ * DHCPv6 rows of its ports (TN_MAP_DHCP6): compiler_ra.h. */
+static void cc_host_ra6(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], first = h->out.n;
+
+	for (size_t i = 0; i < h->n_hn; i++)
+		if (!h->hn[i].routed &&
+		    compiler_ra_row(c->ra, &c->t->networks[h->hn[i].ni], &h->out.rows[h->out.n]))
+			h->out.n++;
+	cc_host_sort_from(h, first);
+	first = h->out.n;
+	for (size_t k = p0; k < p1; k++) {
+		uint32_t pi = c->host_ports[k];
+
+		if (compiler_ra_dhcp6_row(c->ra, &c->t->ports[pi], &c->t->networks[c->port_net[pi]],
+					  &h->out.rows[h->out.n]))
+			h->out.n++;
+	}
+	cc_host_sort_from(h, first);
+}
+
 /* True if no two of the (sorted) networks of h share a VNI. */
 static bool cc_host_vnis_unique(const struct cc_host *h)
 {
@@ -1167,8 +1208,10 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	if (rc)
 		goto out;
 	cc_host_local(&h);
-	h.out.rows = malloc((cc_host_bound(&h) + c->host_off[h.self + 1] - c->host_off[h.self] + 1) *
-			    sizeof(*h.out.rows));
+	/* + a DHCP, an RA (one per network: no more than ports) and a DHCPv6 row per port */
+	h.out.rows =
+	    malloc((cc_host_bound(&h) + 3 * (c->host_off[h.self + 1] - c->host_off[h.self]) + 1) *
+		   sizeof(*h.out.rows));
 	if (!h.out.rows) {
 		rc = -ENOMEM;
 		goto out;
@@ -1178,6 +1221,7 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	cc_host_emit(&h);
 	cc_host_dhcp(&h);
 	cc_host_nd(&h);
+	cc_host_ra6(&h);
 	if (!h.out.in_order)
 		cc_host_sort_unique(&h.out);
 	if (h.out.n) {

@@ -244,6 +244,7 @@ static void store_topo_subnet_fill(const json_t *obj, void *elem)
 	struct model_cidr c;
 	uint8_t addr[16];
 	size_t i;
+	int mode;
 	json_t *e;
 
 	store_copy(sn->id, sizeof(sn->id), json_object_get(obj, "id"));
@@ -254,6 +255,10 @@ static void store_topo_subnet_fill(const json_t *obj, void *elem)
 		memcpy(sn->addr, c.addr, 16);
 	}
 	sn->enable_dhcp = json_is_true(json_object_get(obj, "enable_dhcp"));
+	mode = model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_ra_mode")));
+	sn->ra_mode = mode > 0 ? (uint8_t)mode : 0;
+	mode = model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_address_mode")));
+	sn->address_mode = mode > 0 ? (uint8_t)mode : 0;
 	sn->has_gateway = store_addr(json_object_get(obj, "gateway_ip"), sn->gateway) != 0;
 	json_array_foreach(json_object_get(obj, "dns_nameservers"), i, e)
 	{

@@ -72,6 +72,8 @@ struct topo_subnet {
 	uint8_t prefix_len;	      /* of cidr */
 	bool enable_dhcp;	      /* DHCP (v4) / DHCPv6 answers for its ports */
 	bool has_gateway;	      /* gateway_ip is set */
+	uint8_t ra_mode;	      /* ipv6_ra_mode: enum model_ipv6_mode, 0 none */
+	uint8_t address_mode;	      /* ipv6_address_mode: enum model_ipv6_mode, 0 none */
 	uint8_t addr[16];	      /* cidr's network address */
 	uint8_t gateway[16];	      /* gateway_ip; zero when !has_gateway */
 	uint8_t n_dns4;		      /* used entries of dns4 */

@@ -30,7 +30,10 @@
  * IPv6 source checks), IPv6 port security and its drop reasons); 9: security
  * groups (identities in tn_lport, tn_ifport, tn_fdb, tn_arp and tn_nd; the
  * policy maps tn_sg_ident, tn_sg_rule, tn_sg_cidr, tn_sg_pset; conntrack in
- * tn_ct; per port and group counters in tn_sg_stats).
+ * tn_ct; per port and group counters in tn_sg_stats); router advertisements
+ * and DHCPv6 answered in BPF (tn_ra: a network's RA, pre-encoded; tn_dhcp6:
+ * a port's DHCPv6 answer; TN_STAT_RA_SENT, TN_STAT_DHCP6_REPLY and their
+ * drop reasons).
  */
 #define TN_ABI_VERSION 9
 
@@ -70,6 +73,8 @@ enum tn_map_id {
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
 	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_RA = 17,	   /* compiled: vni -> the network's router advertisement */
+	TN_MAP_DHCP6 = 18, /* compiled: port_id -> its DHCPv6 answer */
 	/* ABI 9: security groups */
 	TN_MAP_SG_IDENT = 19, /* compiled: identity -> its policy's generation */
 	TN_MAP_SG_RULE = 20,  /* compiled: LPM (identity, remote identity, dir, proto, port) */
@@ -96,6 +101,8 @@ enum tn_map_id {
 #define TN_PIN_ROUTE4	  "tn_route4"
 #define TN_PIN_DHCP	  "tn_dhcp"
 #define TN_PIN_ND	  "tn_nd"
+#define TN_PIN_RA	  "tn_ra"
+#define TN_PIN_DHCP6	  "tn_dhcp6"
 #define TN_PIN_SG_IDENT	  "tn_sg_ident"
 #define TN_PIN_SG_RULE	  "tn_sg_rule"
 #define TN_PIN_SG_CIDR	  "tn_sg_cidr"
@@ -529,6 +536,64 @@ struct tn_sg_stats_key {
 	__u32 group; /* sg_key */
 };
 
+/*
+ * TN_MAP_RA (ABI 9): the router advertisement of a network of this host's
+ * ports that has a router interface on an IPv6 subnet with ipv6_ra_mode
+ * (nf/ra.h). The controller encodes the whole ICMPv6 message into msg
+ * (RFC 4861 4.2: header with M/O flags and router lifetime, then source
+ * link-layer address, MTU, prefix information and RDNSS options), with the
+ * checksum field zero and msg_sum the one's complement sum of its 16-bit
+ * words; whoever sends it (the datapath answering a router solicitation,
+ * the agent advertising periodically) only adds the Ethernet and IPv6
+ * headers and folds the pseudo-header into msg_sum. Source: the router's
+ * MAC and its link-local address (EUI-64 of the MAC).
+ */
+#define TN_RA_MSG_MAX 256 /* bytes of encoded RA message a row holds */
+
+struct tn_ra_key {
+	__u32 vni; /* the network */
+};
+
+struct tn_ra {
+	__u8 src_mac[6];	 /* the router's MAC on the network: Ethernet source */
+	__u16 msg_len;		 /* bytes used in msg, 16 .. TN_RA_MSG_MAX, a multiple of 8 */
+	__u8 src_ip6[16];	 /* the router's link-local address: IPv6 source */
+	__u32 msg_sum;		 /* sum of msg's 16-bit big-endian words, folded to 16 bits */
+	__u32 flags;		 /* reserved, zero */
+	__u8 msg[TN_RA_MSG_MAX]; /* the ICMPv6 RA with its options, checksum zero */
+};
+
+/*
+ * TN_MAP_DHCP6 (ABI 9): the DHCPv6 answer of a port bound to this host
+ * (nf/dhcp6.h), the IPv6 analogue of tn_dhcp. With TN_DHCP6_F_STATEFUL
+ * (dhcpv6-stateful) an IA_NA gets addr; without it (dhcpv6-stateless) only
+ * configuration is given. The server's DUID is DUID-LL of server_mac, its
+ * address the link-local address of server_mac. opts holds the encoded
+ * options that do not depend on the request (DNS servers, RFC 3646). A
+ * port without a row is not answered (TN_DROP_DHCP6_NO_LEASE); a row with
+ * TN_DHCP6_F_PASS (enable_dhcp off) lets its requests go on to L2.
+ */
+#define TN_DHCP6_OPTS_MAX 128 /* bytes of pre-encoded options a row holds */
+
+struct tn_dhcp6_key {
+	__u32 port_id; /* the port's port_key, as tn_ifport.port_id */
+};
+
+struct tn_dhcp6 {
+	__u8 addr[16];		      /* stateful: the port's fixed IPv6 on the subnet; else zero */
+	__u8 server_mac[6];	      /* replies' Ethernet source, DUID-LL and link-local source */
+	__u16 opts_len;		      /* bytes used in opts, <= TN_DHCP6_OPTS_MAX */
+	__u32 flags;		      /* TN_DHCP6_F_* */
+	__be32 preferred;	      /* IA address preferred lifetime, seconds */
+	__be32 valid;		      /* IA address valid lifetime, seconds */
+	__be32 t1;		      /* IA_NA T1 (renew), seconds */
+	__be32 t2;		      /* IA_NA T2 (rebind), seconds */
+	__u8 opts[TN_DHCP6_OPTS_MAX]; /* encoded options (code, length, data)... */
+};
+
+#define TN_DHCP6_F_STATEFUL 0x1 /* dhcpv6-stateful: IA_NA answered with addr */
+#define TN_DHCP6_F_PASS	    0x2 /* DHCP disabled on the subnet: requests go on to L2 */
+
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0,   /* packets from local ports */
@@ -541,6 +606,8 @@ enum tn_stat {
 	TN_STAT_ICMP_SENT,    /* ICMP answers of routers (echo replies, errors) */
 	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
+	TN_STAT_RA_SENT,      /* ABI 9: router solicitations answered with an RA */
+	TN_STAT_DHCP6_REPLY,  /* ABI 9: DHCPv6 Advertise and Reply sent to local ports */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
@@ -597,6 +664,12 @@ enum tn_stat {
 	TN_DROP_SG_REVOKED,   /* tracked connection no longer allowed after a rule change */
 	TN_DROP_TUN_IDENTITY, /* tunnel: claimed identity not the source port's, or that
 			       * port not on the sending host */
+	/* ABI 9: router advertisements and DHCPv6 */
+	TN_DROP_RS_BAD,		/* invalid router solicitation (RFC 4861 6.1.1) */
+	TN_DROP_DHCP6_NO_LEASE, /* DHCPv6 request from a port without a tn_dhcp6 row */
+	TN_DROP_DHCP6_BAD,	/* malformed DHCPv6 request (headers, options, DUID) */
+	TN_DROP_DHCP6_IGNORED,	/* DHCPv6 message no server answers (another server's,
+				 * a server's message type) */
 	TN_STAT_MAX
 };
 
@@ -698,6 +771,10 @@ _Static_assert(sizeof(struct tn_sg_pset_key) == 16, "abi");
 _Static_assert(sizeof(struct tn_ct_key) == 44, "abi");
 _Static_assert(sizeof(struct tn_ct) == 24, "abi");
 _Static_assert(sizeof(struct tn_sg_stats_key) == 8, "abi");
+_Static_assert(sizeof(struct tn_ra_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_ra) == 32 + TN_RA_MSG_MAX, "abi");
+_Static_assert(sizeof(struct tn_dhcp6_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_dhcp6) == 44 + TN_DHCP6_OPTS_MAX, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

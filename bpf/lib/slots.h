@@ -16,6 +16,8 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_L3 = 4,	  /* tn_l3_fwd: distributed routing (frames to a router MAC) */
 	TN_VIF_SLOT_DHCP = 5,	  /* tn_dhcp4: local DHCPv4 server */
 	TN_VIF_SLOT_ND = 6,	  /* tn_nd_resp: local ND responder (NS -> NA) */
+	TN_VIF_SLOT_RA = 7,	  /* tn_ra6: router solicitation -> advertisement */
+	TN_VIF_SLOT_DHCP6 = 8,	  /* tn_dhcp6_srv: local DHCPv6 server */
 	TN_VIF_SLOT_FW = 10,	  /* tn_fw: egress security groups and conntrack (nf/fw.h) */
 	TN_VIF_SLOT_FW_IN = 11,	  /* tn_fw_in: ingress security groups of a local destination */
 	TN_VIF_SLOT_MAX

@@ -694,9 +694,10 @@ static void test_tail_calls_filled(void **state)
 {
 	/* every named slot (bpf/lib/slots.h); the numbers between them are
 	 * reserved for stages still to come */
-	static const __u32 vif[] = {TN_VIF_SLOT_PORT_SEC, TN_VIF_SLOT_ARP,  TN_VIF_SLOT_L2,
-				    TN_VIF_SLOT_ENCAP,	  TN_VIF_SLOT_L3,   TN_VIF_SLOT_DHCP,
-				    TN_VIF_SLOT_ND,	  TN_VIF_SLOT_FW,   TN_VIF_SLOT_FW_IN};
+	static const __u32 vif[] = {TN_VIF_SLOT_PORT_SEC, TN_VIF_SLOT_ARP,   TN_VIF_SLOT_L2,
+				    TN_VIF_SLOT_ENCAP,	  TN_VIF_SLOT_L3,    TN_VIF_SLOT_DHCP,
+				    TN_VIF_SLOT_ND,	  TN_VIF_SLOT_RA,    TN_VIF_SLOT_DHCP6,
+				    TN_VIF_SLOT_FW,	  TN_VIF_SLOT_FW_IN};
 	static const __u32 tun[] = {TN_TUN_SLOT_DELIVER, TN_TUN_SLOT_SRC, TN_TUN_SLOT_FW};
 	struct tenet_bpf *s = *state;
 	__u32 id;
