@@ -34,6 +34,7 @@
 #include "reasons.h"
 #include "rtnl.h"
 #include "sbclient.h"
+#include "sgmaps.h"
 #include "tenet_abi.h"
 #include "tenet_xdp.h"
 
@@ -157,6 +158,7 @@ static void agent_connected(void *arg)
 struct agent_status {
 	struct agent *ag;		/* the agent */
 	struct dropstats *drops;	/* drop counters read for this report */
+	struct sgmaps_flows *flows;	/* security group counters read for it */
 	struct wire_port_status *ports; /* entries */
 	size_t n;			/* used */
 	size_t cap;			/* allocated */
@@ -212,6 +214,7 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	if (p->up) {
 		agent_port_counters(st->ag, port->slot, p);
 		dropstats_port(st->drops, port->slot, p);
+		sgmaps_flows_port(st->flows, port->slot, p);
 	}
 }
 
@@ -221,12 +224,14 @@ static void agent_status_read(struct agent *ag, struct agent_status *st)
 {
 	*st = (struct agent_status){.ag = ag};
 	st->drops = dropstats_read(ag->port_drops_fd, ag->stats_fd, ag->ncpus);
+	st->flows = sgmaps_flows_read(ag->maps.fd[TN_MAP_SG_STATS], ag->ncpus);
 	applier_port_foreach(ag->applier, agent_status_port, st);
 }
 
 static void agent_status_release(struct agent_status *st)
 {
 	dropstats_destroy(&st->drops);
+	sgmaps_flows_destroy(&st->flows);
 	free(st->ports);
 	free(st->ifnames);
 }

@@ -69,7 +69,9 @@ struct dpb {
 	__u8 gn_ca[58 + DPB_PKT_LEN];  /* ip_ca in Geneve from host C, identity option */
 	__u8 ip6_rl[DPB_PKT_LEN];      /* A -> B2 (fd00:1::2, local) through the router, IPv6 */
 	__u8 ip6_rr[DPB_PKT_LEN];      /* A -> C2 (fd00:1::3, host C) through the router, IPv6 */
+	__u8 ip_ac_frag[DPB_PKT_LEN];  /* ip_ac as a later fragment (no ports) */
 	__u32 repeat;		       /* test_run repetitions per run */
+	__u32 fw_rules;		       /* rules of the firewall figures' policy now */
 };
 
 /* One figure: which program runs on which frame, after which setup. */
@@ -497,6 +499,165 @@ static int dpb_slot(struct dpb *d, struct bpf_program *target)
 #define TC_OK	    0
 #define TC_SHOT	    2
 #define TC_REDIRECT 7
+
+/*
+ * The firewall figures: port A (identity DPB_ID_A) sends a UDP datagram to
+ * C (identity DPB_ID_C) on host C; tn_fw, the egress stage, runs alone
+ * with the context tn_l2_fwd leaves (bpf/lib/ctx.h). A's policy holds N
+ * rules, half with a remote group (tn_sg_rule), half with a remote prefix
+ * (tn_sg_cidr and a port set in tn_sg_pset); the datagram's flow matches
+ * none of the group rules (a miss in tn_sg_rule: every lookup a new flow
+ * makes) and rule 0, 10.0.0.0/24 -> UDP.
+ */
+#define DPB_ID_A	 100
+#define DPB_ID_C	 300
+#define DPB_CTX_F_SG_SRC (1u << 24) /* bpf/lib/ctx.h TN_CTX_F_SG_SRC */
+
+/* Adds or deletes rule i (>= 1) of A's policy. */
+static int dpb_fw_rule(struct dpb *d, __u32 i, bool add)
+{
+	struct tn_sg_rule_key rk = {.prefixlen = TN_SG_RULE_PLEN_PROTO + 16,
+				    .identity = htonl(DPB_ID_A),
+				    .remote = htonl(1000 + i),
+				    .dir = TN_SG_EGRESS | TN_SG_IPV4,
+				    .proto = 17,
+				    .port = htons((__u16)(2000 + i))};
+	struct tn_sg_cidr_key ck = {
+	    .prefixlen = 64 + 24, .identity = htonl(DPB_ID_A), .dir = TN_SG_EGRESS | TN_SG_IPV4};
+	struct tn_sg_pset_key pk = {.prefixlen = TN_SG_PSET_PLEN_PROTO,
+				    .identity = htonl(DPB_ID_A),
+				    .pset = htonl(i + 1),
+				    .proto = 17};
+	struct tn_sg_allow av = {.group = 1};
+	struct tn_sg_cidr cv = {.pset = i + 1};
+	__u8 net[4] = {11, (__u8)(i >> 8), (__u8)i, 0};
+
+	memcpy(ck.addr, net, 4);
+	if (i % 2 == 0)
+		return add ? dpb_put(d->tn->maps.tn_sg_rule, &rk, &av)
+			   : bpf_map__delete_elem(d->tn->maps.tn_sg_rule, &rk, sizeof(rk), 0);
+	if (add)
+		return dpb_put(d->tn->maps.tn_sg_cidr, &ck, &cv)
+			   ?: dpb_put(d->tn->maps.tn_sg_pset, &pk, &av);
+	return bpf_map__delete_elem(d->tn->maps.tn_sg_cidr, &ck, sizeof(ck), 0)
+		   ?: bpf_map__delete_elem(d->tn->maps.tn_sg_pset, &pk, sizeof(pk), 0);
+}
+
+/* Gives A's policy n rules (n >= 1) and A its identity (the other
+ * figures run with identity 0: dpb_port_set). */
+static int dpb_fw_rules(struct dpb *d, __u32 n)
+{
+	struct tn_ifindex_key k = {.ifindex = DPB_IF_A};
+	struct tn_sg_ident_key ik = {.identity = DPB_ID_A};
+	struct tn_sg_ident iv = {.gen = 1};
+	struct tn_ifport v;
+	int err = 0;
+
+	if (!d->fw_rules) {
+		struct tn_sg_cidr_key ck = {.prefixlen = 64 + 24,
+					    .identity = htonl(DPB_ID_A),
+					    .dir = TN_SG_EGRESS | TN_SG_IPV4};
+		struct tn_sg_pset_key pk = {.prefixlen = TN_SG_PSET_PLEN_PROTO,
+					    .identity = htonl(DPB_ID_A),
+					    .pset = htonl(1),
+					    .proto = 17};
+		struct tn_sg_allow av = {.group = 1};
+		struct tn_sg_cidr cv = {.pset = 1};
+
+		memcpy(ck.addr, &(__be32){DPB_IP(10, 0, 0, 0)}, 4);
+		err = dpb_put(d->tn->maps.tn_sg_ident, &ik, &iv) ?:
+		      dpb_put(d->tn->maps.tn_sg_cidr, &ck, &cv) ?:
+		      dpb_put(d->tn->maps.tn_sg_pset, &pk, &av);
+		d->fw_rules = 1;
+	}
+	for (; !err && d->fw_rules < n; d->fw_rules++)
+		err = dpb_fw_rule(d, d->fw_rules, true);
+	for (; !err && d->fw_rules > n; d->fw_rules--)
+		err = dpb_fw_rule(d, d->fw_rules - 1, false);
+	if (err || bpf_map__lookup_elem(d->tn->maps.tn_ifindex, &k, sizeof(k), &v, sizeof(v), 0))
+		return err ?: -ENOENT;
+	v.identity = DPB_ID_A;
+	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
+}
+
+/* One run of prog (tn_fw, or a wrapper in front of it) on A's datagram pkt
+ * to C, with tn_l2_fwd's context: A's groups enforced, C's identity, host
+ * C. */
+static int dpb_run_fw(struct dpb *d, struct bpf_program *prog, const __u8 *pkt, double *ns)
+{
+	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = DPB_PKT_LEN,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = d->repeat);
+	int err;
+
+	ctx.cb[0] = DPB_VNI | DPB_CTX_F_SG_SRC;
+	ctx.cb[2] = DPB_ID_C;
+	ctx.cb[3] = DPB_HOST_C;
+	ctx.cb[4] = 1 << 16; /* A's slot */
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (!err && opts.retval != TC_REDIRECT) {
+		fprintf(stderr, "dpbench: %s returned %u\n", bpf_program__name(prog), opts.retval);
+		err = -EPROTO;
+	}
+	*ns = opts.duration;
+	return err ?: dpb_port_set(d, TN_LPORT_F_PORT_SECURITY);
+}
+
+/* A new flow every repetition (bench_flow_wrap) at n rules. */
+static int dpb_fw_new(struct dpb *d, __u32 n, double *ns)
+{
+	return dpb_fw_rules(d, n) ?: dpb_slot(d, d->tn->progs.tn_fw)
+		   ?: dpb_run_fw(d, d->bb->progs.bench_flow_wrap, d->ip_ac, ns);
+}
+
+static int f_fw_new_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 10, ns);
+}
+
+static int f_fw_new_100(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 100, ns);
+}
+
+static int f_fw_new_1000(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 1000, ns);
+}
+
+static int f_fw_new_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 10000, ns);
+}
+
+/* One flow, tracked after its first repetition: a tn_ct hit. */
+static int f_fw_ct_hit_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
+}
+
+static int f_fw_ct_hit_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
+}
+
+/* The policy alone (no conntrack: a later fragment is checked by itself). */
+static int f_fw_policy_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+}
+
+static int f_fw_policy_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+}
+
+static int f_flow_wrap(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_flow_wrap, d->ip_ac, DPB_PKT_LEN, 0, 0, TC_OK,
+			      ns);
+}
 
 static int f_trivial(struct dpb *d, double *ns)
 {
@@ -954,6 +1115,27 @@ static const struct dpb_fig dpb_figs[] = {
      f_tun_wrap},
     {"datapath.wrap.arp_restore", TRIV, "bench_arp_wrap -> bench_trivial (part of arp_reply)",
      f_arp_wrap},
+    {"datapath.fw.new_flow_10", TRIV,
+     "bench_flow_wrap -> tn_fw, 10 rules: a new UDP flow (tn_sg_ident, 2 tn_ct misses, "
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_ct insert, tn_sg_stats) -> tunnel key + "
+     "redirect",
+     f_fw_new_10},
+    {"datapath.fw.new_flow_100", TRIV, "as datapath.fw.new_flow_10, 100 rules", f_fw_new_100},
+    {"datapath.fw.new_flow_1000", TRIV, "as datapath.fw.new_flow_10, 1,000 rules", f_fw_new_1000},
+    {"datapath.fw.new_flow_10000", TRIV, "as datapath.fw.new_flow_10, 10,000 rules",
+     f_fw_new_10000},
+    {"datapath.fw.ct_hit_10", TRIV,
+     "tn_fw, 10 rules, a tracked flow (tn_ifindex, tn_sg_ident, 1 tn_ct hit) -> tunnel key + "
+     "redirect",
+     f_fw_ct_hit_10},
+    {"datapath.fw.ct_hit_10000", TRIV, "as datapath.fw.ct_hit_10, 10,000 rules", f_fw_ct_hit_10000},
+    {"datapath.fw.policy_10", TRIV,
+     "tn_fw, 10 rules, an IPv4 later fragment (checked by itself, untracked: tn_sg_ident, "
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_sg_stats) -> tunnel key + redirect",
+     f_fw_policy_10},
+    {"datapath.fw.policy_10000", TRIV, "as datapath.fw.policy_10, 10,000 rules", f_fw_policy_10000},
+    {"datapath.wrap.flow", TRIV, "bench_flow_wrap -> bench_trivial (part of fw.new_flow_*)",
+     f_flow_wrap},
     {"datapath.stage.l2_fwd_local", TRIV, "tn_l2_fwd alone, local delivery", f_stage_l2_local},
     {"datapath.stage.l2_fwd_remote", TRIV, "tn_l2_fwd alone, tunnel key + redirect",
      f_stage_l2_remote},
@@ -1119,6 +1301,8 @@ int main(int argc, char **argv)
 		return 2;
 	dpb_build_ip4(d.ip_ab, dpb_mac_b, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
+	memcpy(d.ip_ac_frag, d.ip_ac, DPB_PKT_LEN);
+	d.ip_ac_frag[21] = 0x10; /* fragment offset 16 (128 bytes) */
 	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
 	dpb_build_tunnel(d.vx_ca, d.ip_ca, false);

@@ -8,7 +8,7 @@
  * that host has ports in (tn_tun_allow), then chain through tn_tun_calls
  * (one program array: the two entries share their stages):
  *
- *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
+ *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver [-> tn_tun_fw: ingress security groups]
  *   tn_underlay_ingress ->
  *   tn_underlay_ingress -> tn_geneve_decap ->   (Geneve, UDP 6081)
  *
@@ -29,6 +29,7 @@
 int tn_tun_src(struct __sk_buff *skb);
 int tn_tun_deliver(struct __sk_buff *skb);
 int tn_geneve_decap(struct __sk_buff *skb);
+int tn_tun_fw(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -41,11 +42,13 @@ struct {
 	    [TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
 	    [TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
 	    [TN_TUN_SLOT_GENEVE] = (void *)&tn_geneve_decap,
+	    [TN_TUN_SLOT_FW] = (void *)&tn_tun_fw,
 	},
 };
 
 #include "nf/tun_src.h"
 #include "nf/tun_deliver.h"
+#include "nf/tun_fw.h"
 #include "nf/decap.h"
 #include "nf/geneve_decap.h"
 

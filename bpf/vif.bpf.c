@@ -14,6 +14,8 @@
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
  *             [IPv6: a router solicitation -> tn_ra6, a DHCPv6 request -> tn_dhcp6_srv,
  *              answered to the port]
+ *   [IPv4/IPv6 with security groups: tn_l2_fwd -> tn_fw (egress) -> tn_fw_in (ingress of a
+ *    local port) or on to the destination (nf/fw.h)]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -34,6 +36,8 @@ int tn_ra6(struct __sk_buff *skb);
 int tn_dhcp6_srv(struct __sk_buff *skb);
 int tn_geneve_encap(struct __sk_buff *skb);
 int tn_l3_fwd6(struct __sk_buff *skb);
+int tn_fw(struct __sk_buff *skb);
+int tn_fw_in(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -54,6 +58,8 @@ struct {
 	    [TN_VIF_SLOT_DHCP6] = (void *)&tn_dhcp6_srv,
 	    [TN_VIF_SLOT_GENEVE] = (void *)&tn_geneve_encap,
 	    [TN_VIF_SLOT_L3_6] = (void *)&tn_l3_fwd6,
+	    [TN_VIF_SLOT_FW] = (void *)&tn_fw,
+	    [TN_VIF_SLOT_FW_IN] = (void *)&tn_fw_in,
 	},
 };
 
@@ -68,6 +74,7 @@ struct {
 #include "nf/nd_resp.h"
 #include "nf/ra.h"
 #include "nf/l3_fwd6.h"
+#include "nf/fw.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)

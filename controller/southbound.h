@@ -59,6 +59,8 @@ struct southbound_port_info {
 	uint64_t tx_bytes;
 	uint32_t n_reasons; /* entries used in reasons */
 	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* drops by reason */
+	uint32_t n_groups;				  /* entries used in groups */
+	struct wire_port_group groups[WIRE_PORT_GROUPS];  /* flows by security group */
 	int64_t spoof_mac_ms; /* zclock_time() when its spoof_mac drops last grew, 0 = never */
 };
 

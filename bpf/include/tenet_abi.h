@@ -580,8 +580,17 @@ struct tn_ct {
 	__u32 group;	  /* the group that allowed it (tn_sg_allow.group) */
 };
 
-#define TN_CT_F_INGRESS 0x1 /* opened towards the port (else from it) */
-#define TN_CT_F_REPLY	0x2 /* a reply was seen */
+#define TN_CT_F_INGRESS	  0x1 /* opened towards the port (else from it) */
+#define TN_CT_F_REPLY	  0x2 /* a reply was seen */
+#define TN_CT_F_FIN_ORIG  0x4 /* TCP: the opener sent a FIN */
+#define TN_CT_F_FIN_REPLY 0x8 /* TCP: the other end sent a FIN */
+
+/* TCP states of a tracked connection (tn_ct.tcp_state; 0 for other
+ * protocols): opened by a SYN; a reply seen; closed by a FIN each way or
+ * a RST (then it lives TN_CT_LIFETIME_CLOSE, and a new SYN reopens it). */
+#define TN_CT_TCP_SYN_SENT    1
+#define TN_CT_TCP_ESTABLISHED 2
+#define TN_CT_TCP_CLOSED      3
 
 /* Lifetimes (seconds): as Cilium's defaults. */
 #define TN_CT_LIFETIME_TCP    21600
@@ -725,7 +734,8 @@ enum tn_stat {
 	/* ABI 9: security groups */
 	TN_DROP_SG_EGRESS,    /* new flow from a port no rule of its groups allows */
 	TN_DROP_SG_INGRESS,   /* new flow to a port no rule of its groups allows */
-	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one */
+	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one; an
+			       * ICMP error quoting no tracked flow */
 	TN_DROP_SG_REVOKED,   /* tracked connection no longer allowed after a rule change */
 	TN_DROP_TUN_IDENTITY, /* tunnel: claimed identity not the source port's, or that
 			       * port not on the sending host */

@@ -66,6 +66,8 @@ int tn_geneve_decap(struct __sk_buff *skb)
 	if (bpf_skb_adjust_room(skb, -(__s32)rx.opt_end, BPF_ADJ_ROOM_MAC, TN_GENEVE_DECAP_FLAGS) ||
 	    bpf_skb_store_bytes(skb, 0, &inner, sizeof(inner), 0))
 		return tn_drop(skb, TN_DROP_MALFORMED, 0);
+	if (rx.has_identity)
+		flags |= TN_TUN_F_IDENTITY;
 	tn_ctx_set_tunnel(skb, vni, remote, flags);
 	if (rx.has_identity)
 		tn_ctx_set_tun_identity(skb, rx.identity);

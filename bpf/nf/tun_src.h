@@ -31,12 +31,11 @@
  *    IPv6 and its source a port of that host, found the way the router
  *    would route back to it (tn_route4 / tn_route6: the network, and the
  *    next hop for a static route; tn_arp / tn_nd: that address's port must
- *    live on the sending host), else TN_DROP_TUN_ROUTED;
- *  - an identity the sender claimed (Geneve's tenet option,
- *    TN_TUN_F_IDENTITY) must be the source port's own (tn_fdb's identity;
- *    for a routed frame tn_arp's of its source address) and that port must
- *    live on the sending host, else TN_DROP_TUN_IDENTITY: no host can claim
- *    another host's port's identity.
+ *    live on the sending host), else TN_DROP_TUN_ROUTED.
+ * The identity of the port found (tn_fdb; for a routed frame its source's
+ * tn_arp row) is the frame's source identity for the ingress security
+ * groups: an identity the sender claimed (a Geneve option, ctx.h) must be
+ * that one, else TN_DROP_TUN_IDENTITY; without a claim (VXLAN) it is taken.
  * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
  * array tn_tun_calls.
  */
@@ -122,17 +121,11 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
 	return 0;
 }
 
-/* True when the sender claimed an identity (Geneve) that is not identity,
- * the source port's. */
-static __always_inline bool tn_tun_identity_forged(const struct __sk_buff *skb, __u32 identity)
-{
-	return (tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY) &&
-	       tn_ctx_tun_identity(skb) != (identity & TN_VNI_MASK);
-}
-
 /* The drop reason of an IPv6 frame router rkey of host remote routed
- * here, 0 when it passes: as tn_tun_routed, through tn_route6 and tn_nd. */
-static __always_inline __u32 tn_tun_routed6(struct __sk_buff *skb, __u32 rkey, __be32 remote)
+ * here, 0 when it passes: as tn_tun_routed, through tn_route6 and tn_nd;
+ * *ident: its source port's identity. */
+static __always_inline __u32 tn_tun_routed6(struct __sk_buff *skb, __u32 rkey, __be32 remote,
+					    __u32 *ident)
 {
 	struct tn_route6 *rt;
 	struct tn_ip6hdr ip;
@@ -143,12 +136,15 @@ static __always_inline __u32 tn_tun_routed6(struct __sk_buff *skb, __u32 rkey, _
 	rt = tn_route6_lookup(rkey, ip.saddr, &ent);
 	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ND_F_ROUTER))
 		return TN_DROP_TUN_ROUTED;
+	*ident = ent->identity;
 	return 0;
 }
 
 /* The drop reason of a frame router rkey of host remote routed here, 0
- * when it passes (see the header comment). */
-static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote)
+ * when it passes (see the header comment); *ident: its source port's
+ * identity. */
+static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote,
+					   __u32 *ident)
 {
 	struct tn_route4 *rt;
 	struct ethhdr *eth;
@@ -159,7 +155,7 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	if (!eth)
 		return TN_DROP_MALFORMED;
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return tn_tun_routed6(skb, rkey, remote);
+		return tn_tun_routed6(skb, rkey, remote, ident);
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return TN_DROP_TUN_ROUTED;
 	ip = tn_ip4_hdr(skb);
@@ -168,13 +164,14 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	rt = tn_route_lookup(rkey, ip->saddr, &ent);
 	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ARP_F_ROUTER))
 		return TN_DROP_TUN_ROUTED;
-	if (tn_tun_identity_forged(skb, ent->identity))
-		return TN_DROP_TUN_IDENTITY;
+	*ident = ent->identity;
 	return 0;
 }
 
-/* The drop reason of a frame from host remote in vni, 0 when it passes. */
-static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
+/* The drop reason of a frame from host remote in vni, 0 when it passes;
+ * *ident: the identity of the port it comes from. */
+static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					      __u32 *ident)
 {
 	struct tn_ifport port = {.vni = vni};
 	struct ethhdr *eth = tn_eth(skb);
@@ -188,12 +185,11 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	if (!fdb)
 		return TN_DROP_TUN_SRC_UNKNOWN;
 	if (fdb->flags & TN_FDB_F_ROUTER)
-		return tn_tun_routed(skb, fdb->router_key, remote);
+		return tn_tun_routed(skb, fdb->router_key, remote, ident);
 	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
 		return tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY ? TN_DROP_TUN_IDENTITY
 								 : TN_DROP_TUN_SRC_HOST;
-	if (tn_tun_identity_forged(skb, fdb->identity))
-		return TN_DROP_TUN_IDENTITY;
+	*ident = fdb->identity;
 	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))
 		return tn_tun_src_open(skb, vni, remote, fdb->ip4, eth->h_proto);
 	port.port_id = fdb->port_id;
@@ -226,12 +222,15 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 SEC("tcx/ingress")
 int tn_tun_src(struct __sk_buff *skb)
 {
-	__u32 reason;
+	__u32 reason, ident = 0;
 
-	reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb));
-
+	reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb), &ident);
+	if (!reason && (tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY) &&
+	    tn_ctx_tun_identity(skb) != ident)
+		reason = TN_DROP_TUN_IDENTITY;
 	if (reason)
 		return tn_drop(skb, reason, 0);
+	tn_ctx_set_tun_identity(skb, ident);
 	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_DELIVER);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
 }

@@ -35,6 +35,24 @@ static const __u8 gn_mac_nh[6] = {0x02, 0xee, 0, 0, 0, 0x03}; /* host C's */
 
 /* The topology with back end (b) (or (a): bpf false), identities, C's row
  * flagged Geneve, host E enrolled too (to tell identity from admission). */
+/* Port A's security groups let every IPv4 flow out (0.0.0.0/0, any
+ * protocol): the frames these tests send pass the egress check. */
+static void gn_allow_egress(struct tenet_bpf *s, __u32 identity)
+{
+	struct tn_sg_ident_key ik = {.identity = identity};
+	struct tn_sg_ident iv = {.gen = 1};
+	struct tn_sg_cidr_key ck = {
+	    .prefixlen = 64, .identity = htonl(identity), .dir = TN_SG_EGRESS | TN_SG_IPV4};
+	struct tn_sg_cidr cv = {.pset = 1};
+	struct tn_sg_pset_key pk = {
+	    .prefixlen = TN_SG_PSET_PLEN_ANY, .identity = htonl(identity), .pset = htonl(1)};
+	struct tn_sg_allow av = {.group = 1};
+
+	dp_put(s->maps.tn_sg_ident, &ik, &iv);
+	dp_put(s->maps.tn_sg_cidr, &ck, &cv);
+	dp_put(s->maps.tn_sg_pset, &pk, &av);
+}
+
 static void gn_topology(struct tenet_bpf *s, bool bpf)
 {
 	struct tn_config c = {.abi_version = TN_ABI_VERSION,
@@ -76,6 +94,7 @@ static void gn_topology(struct tenet_bpf *s, bool bpf)
 	dp_peer_add(s, DP_HOST_E, DP_VNI_BLUE);
 	memcpy(nv.mac, gn_mac_nh, 6);
 	dp_put(s->maps.tn_nh, &nk, &nv);
+	gn_allow_egress(s, GN_ID_A);
 }
 
 static __u16 gn_csum(const __u8 *p, size_t n)
