@@ -26,6 +26,7 @@
 #include "linkwatch.h"
 #include "nhwatch.h"
 #include "loader.h"
+#include "rasend.h"
 #include "trace.h"
 #include "log.h"
 #include "metrics.h"
@@ -33,6 +34,7 @@
 #include "reasons.h"
 #include "rtnl.h"
 #include "sbclient.h"
+#include "sgmaps.h"
 #include "tenet_abi.h"
 #include "tenet_xdp.h"
 
@@ -43,6 +45,7 @@ struct agent {
 	struct monitor *monitor; /* drop monitor, NULL with a fake datapath */
 	struct linkwatch *links; /* interface names -> indexes */
 	struct nhwatch *nh;	 /* back end (b)'s next hops, NULL with (a) */
+	struct rasend *ra;	 /* unsolicited router advertisements, NULL with a fake datapath */
 	struct applier *applier; /* map writer */
 	struct sbclient *sb;	 /* controller session, NULL until connected */
 	struct event *ev_status; /* STATUS period (also activated on changes) */
@@ -80,6 +83,8 @@ static void agent_port_changed(void *arg, uint32_t port_id, const char *ifname, 
 			log_err("port attach failed port=%u ifname=%s err=%d", port_id, ifname,
 				err);
 			ifindex = 0; /* logged as down below */
+		} else {
+			rasend_kick(ag->ra);
 		}
 	} else if (ifname[0]) {
 		err = loader_detach_port(ag->loader, ifname);
@@ -123,6 +128,8 @@ static int agent_update(void *arg, const struct wire_msg *m)
 	prom_hist_observe(&ag->apply, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 						 (t1.tv_nsec - t0.tv_nsec) / 1000));
 	ag->apply_errors += rc < 0;
+	if (rc == 0 && m->update.n_rows)
+		rasend_kick(ag->ra); /* RA rows may have changed */
 	return rc;
 }
 
@@ -151,6 +158,7 @@ static void agent_connected(void *arg)
 struct agent_status {
 	struct agent *ag;		/* the agent */
 	struct dropstats *drops;	/* drop counters read for this report */
+	struct sgmaps_flows *flows;	/* security group counters read for it */
 	struct wire_port_status *ports; /* entries */
 	size_t n;			/* used */
 	size_t cap;			/* allocated */
@@ -206,6 +214,7 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	if (p->up) {
 		agent_port_counters(st->ag, port->slot, p);
 		dropstats_port(st->drops, port->slot, p);
+		sgmaps_flows_port(st->flows, port->slot, p);
 	}
 }
 
@@ -215,12 +224,14 @@ static void agent_status_read(struct agent *ag, struct agent_status *st)
 {
 	*st = (struct agent_status){.ag = ag};
 	st->drops = dropstats_read(ag->port_drops_fd, ag->stats_fd, ag->ncpus);
+	st->flows = sgmaps_flows_read(ag->maps.fd[TN_MAP_SG_STATS], ag->ncpus);
 	applier_port_foreach(ag->applier, agent_status_port, st);
 }
 
 static void agent_status_release(struct agent_status *st)
 {
 	dropstats_destroy(&st->drops);
+	sgmaps_flows_destroy(&st->flows);
 	free(st->ports);
 	free(st->ifnames);
 }
@@ -393,6 +404,9 @@ static int agent_start_datapath(struct agent *ag, struct event_base *base,
 			return -EIO;
 	}
 	if (agent_start_monitor(ag, base))
+		return -EIO;
+	ag->ra = rasend_new(base, maps.fd[TN_MAP_IFINDEX], maps.fd[TN_MAP_RA], cfg->ra_interval);
+	if (!ag->ra)
 		return -EIO;
 	ag->applier = applier_new(&maps, rev_path, !loader_fresh(ag->loader), &ops);
 	if (!ag->applier)
@@ -692,6 +706,7 @@ void agent_destroy(struct agent **ap)
 	applier_destroy(&ag->applier);
 	linkwatch_destroy(&ag->links);
 	nhwatch_destroy(&ag->nh);
+	rasend_destroy(&ag->ra);
 	tracer_destroy(&ag->tracer);
 	monitor_destroy(&ag->monitor);
 	loader_destroy(&ag->loader);

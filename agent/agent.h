@@ -37,6 +37,7 @@ struct agent_config {
 				 * device, no link monitor (fakedp.h) */
 	int status_ms;		/* STATUS period; 0 = 2000 */
 	const char *metrics_listen; /* "IP:PORT" for /metrics and /healthz, NULL: none */
+	unsigned ra_interval;	    /* unsolicited RA interval, s (rasend.h); 0: default */
 };
 
 /* Starts the agent on base. Returns NULL on failure (logged). */

@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
+#include "sgmaps.h"
 
 /* The port table: port states by port_id, open addressing with linear
  * probing, at most half full. Not zhashx: zhashx doubles its table
@@ -434,6 +435,28 @@ static void applier_notify(struct applier *a)
 	}
 }
 
+/* The connections tracked for the dirty ports that left this host
+ * (unbound by the batch) are deleted: they are no longer ours to keep. */
+static void applier_ct_release(struct applier *a)
+{
+	int fd = a->maps.fd[TN_MAP_CT], n;
+
+	for (size_t i = 0; fd >= 0 && i < a->n_dirty; i++) {
+		const struct applier_pstate *p = a->dirty[i];
+
+		if (!p->old_bound || p->bound)
+			continue;
+		n = sgmaps_ct_delete_port(fd, p->pub.port_id);
+		if (n < 0) {
+			a->write_errors++;
+			log_err("cannot delete tracked connections port=%u err=%s", p->pub.port_id,
+				log_errname(n));
+		} else if (n) {
+			log_debug("deleted tracked connections port=%u n=%d", p->pub.port_id, n);
+		}
+	}
+}
+
 int applier_ports_finish(struct applier *a)
 {
 	int err, e;
@@ -441,6 +464,7 @@ int applier_ports_finish(struct applier *a)
 	err = applier_rewrite_deps(a);
 	e = applier_sync_ifports(a);
 	err = err ?: e;
+	applier_ct_release(a);
 	applier_notify(a);
 	applier_batch_end(a);
 	return err;

@@ -1,7 +1,7 @@
 /* applier_slots.c - the ports' counter slots; see applier_int.h.
  *
  * A resolved port counts into its own slot of tn_port_stats (and
- * tn_port_drops), 1 .. TN_MAX_PORT_SLOTS - 1, written into its tn_ifindex
+ * tn_port_drops, tn_sg_stats), 1 .. TN_MAX_PORT_SLOTS - 1, written into its tn_ifindex
  * entry, its local FDB rows and the FLOOD pages that list it. A bitmap says
  * which slots are given out. A slot given afresh has its counters zeroed;
  * one taken back from the pinned tn_ifindex (a restarted agent) keeps them.
@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "log.h"
+#include "sgmaps.h"
 
 bool applier_slot_take(struct applier *a, uint32_t slot)
 {
@@ -62,6 +63,11 @@ static void applier_slot_zero(struct applier *a, uint32_t slot)
 		struct tn_port_drop_key k = {.slot = slot, .reason = r};
 
 		bpf_map_delete_elem(fd, &k); /* -ENOENT for most: nothing counted */
+	}
+	fd = a->maps.fd[TN_MAP_SG_STATS];
+	if (fd >= 0 && sgmaps_stats_delete_slot(fd, slot) < 0) {
+		a->write_errors++;
+		log_err("cannot clear group counters slot=%u err=%s", slot, log_errname(-ENOMEM));
 	}
 }
 

@@ -462,28 +462,23 @@ static int loader_underlay_xdp(struct loader *l, const struct loader_config *cfg
 	return 0;
 }
 
-/* Back end (b): attaches the decap program at the underlay's ingress (and
- * the XDP one, loader_underlay_xdp); back end (a): removes what a start with
- * (b) left there. */
+/* Attaches the decap program at the underlay's ingress on either back end:
+ * every host decapsulates Geneve there, and with back end (b) VXLAN too
+ * (and in XDP, loader_underlay_xdp; with (a) an XDP link left by a start
+ * with (b) is removed, and the vxlan device decapsulates VXLAN). */
 static int loader_underlay(struct loader *l, const struct loader_config *cfg)
 {
 	int err;
 
-	if (!cfg->encap_bpf) {
+	if (!cfg->encap_bpf)
 		loader_underlay_xdp(l, cfg); /* first: no XDP decap without the tc program */
-		if (access(l->underlay_pin, F_OK) == 0) {
-			loader_unpin(l->underlay_pin);
-			log_info("underlay program detached dev=%s (back end a)", l->underlay);
-		}
-		return 0;
-	}
 	err = loader_link(l->skel->progs.tn_underlay_ingress, l->underlay_pin, l->underlay,
 			  l->underlay_ifindex);
 	if (err)
 		return err;
-	log_info("underlay program attached dev=%s ifindex=%u (back end b)", l->underlay,
-		 l->underlay_ifindex);
-	return loader_underlay_xdp(l, cfg);
+	log_info("underlay program attached dev=%s ifindex=%u decap=%s", l->underlay,
+		 l->underlay_ifindex, cfg->encap_bpf ? "vxlan,geneve" : "geneve");
+	return cfg->encap_bpf ? loader_underlay_xdp(l, cfg) : 0;
 }
 
 /* Reads the underlay's MTU and address, sets up the tunnel, fills tn_config. */

@@ -39,10 +39,10 @@ struct loader_config {
 
 /* Mounts bpffs if needed, loads the datapath (reusing pinned maps), creates
  * and configures the tunnel device, fills tn_config and attaches the tunnel
- * program; with encap_bpf also the underlay program (its link pinned at
- * .../underlay/link), without it an underlay link left by an earlier start
- * with back end (b) is removed: the back end follows the flag on every
- * start, the pinned maps stay. With encap_bpf the XDP program is attached
+ * program and the underlay program (its link pinned at .../underlay/link),
+ * which decapsulates Geneve on either back end and VXLAN with encap_bpf
+ * (tn_config's TN_CONFIG_F_ENCAP_BPF): the back end follows the flag on
+ * every start, the pinned maps stay. With encap_bpf the XDP program is attached
  * too (and GRO turned on) when decap is XDP, or AUTO and the underlay is a
  * real NIC (no link kind, a bus address); an XDP link left by an earlier
  * start is updated, or removed when this start decapsulates at tc only. XDP

@@ -52,6 +52,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "metrics.h"
+#include "rasend.h"
 #include "sbclient.h"
 #include "version.h"
 
@@ -71,6 +72,7 @@ struct main_opts {
 	const char *metrics;	    /* --metrics IP:PORT or "off"; NULL: the default */
 	const char *encap;	    /* --encap kernel|bpf */
 	const char *decap;	    /* --decap auto|tc|xdp */
+	const char *ra_interval;    /* --ra-interval SECONDS */
 	int log_level;		    /* --log-level */
 	bool remove;		    /* --remove */
 	bool fake_datapath;	    /* --fake-datapath (benchmarks) */
@@ -86,6 +88,7 @@ static void main_usage(FILE *f)
 	    "                   [--encap kernel|bpf] [--decap auto|tc|xdp]\n"
 	    "                   [--bpffs /sys/fs/bpf] [--state-dir /run/tenet] [--log-level info]\n"
 	    "                   [--metrics " METRICS_DEFAULT_LISTEN "|IP:PORT|off]\n"
+	    "                   [--ra-interval SECONDS]\n"
 	    "       tenet-agent --genkey FILE [--force]\n"
 	    "       tenet-agent --version\n"
 	    "       tenet-agent --host NAME --remove [--tunnel-dev tenet0] [--bpffs DIR]\n"
@@ -102,7 +105,10 @@ static void main_usage(FILE *f)
 	    "        encapsulates (a). Hosts on either interoperate; a restart may switch.\n"
 	    "  --decap: where (b) decapsulates. auto (default): also in XDP, before GRO,\n"
 	    "        on a real NIC, else at tc only; xdp: in XDP (native mode) or fail;\n"
-	    "        tc: at tc only.\n");
+	    "        tc: at tc only.\n"
+	    "  --ra-interval: seconds between unsolicited router advertisements (at\n"
+	    "        random from a third of it to it, as radvd), %d .. %d, default %d.\n",
+	    RASEND_INTERVAL_MIN, RASEND_INTERVAL_MAX, RASEND_INTERVAL_DEFAULT);
 }
 
 /* Options taking a string, by getopt value (1..): where it goes. */
@@ -120,7 +126,23 @@ static const size_t main_str_opts[] = {
     offsetof(struct main_opts, metrics),
     offsetof(struct main_opts, encap),
     offsetof(struct main_opts, decap),
+    offsetof(struct main_opts, ra_interval),
 };
+
+/* The --ra-interval value s in seconds, 0 when it is no number in range. */
+static unsigned main_ra_interval(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < RASEND_INTERVAL_MIN || v > RASEND_INTERVAL_MAX)
+		return 0;
+	return (unsigned)v;
+}
 
 static int main_parse(int argc, char **argv, struct main_opts *o)
 {
@@ -137,6 +159,7 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 	    {"metrics", required_argument, NULL, 10},
 	    {"encap", required_argument, NULL, 11},
 	    {"decap", required_argument, NULL, 12},
+	    {"ra-interval", required_argument, NULL, 13},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"remove", no_argument, NULL, 'r'},
 	    {"fake-datapath", no_argument, NULL, 'f'},
@@ -175,6 +198,11 @@ static int main_parse(int argc, char **argv, struct main_opts *o)
 		} else {
 			return -EINVAL; /* getopt said why */
 		}
+	}
+	if (o->ra_interval && main_ra_interval(o->ra_interval) == 0) {
+		fprintf(stderr, "tenet-agent: bad --ra-interval %s (%d .. %d)\n", o->ra_interval,
+			RASEND_INTERVAL_MIN, RASEND_INTERVAL_MAX);
+		return -EINVAL;
 	}
 	if (o->force && !o->genkey) {
 		fprintf(stderr, "tenet-agent: --force goes with --genkey only\n");
@@ -466,11 +494,12 @@ static int main_run(const struct main_opts *o)
 				   .bpffs = o->bpffs,
 				   .state_dir = o->state_dir,
 				   .fake_datapath = o->fake_datapath,
+				   .ra_interval = main_ra_interval(o->ra_interval),
 				   /* on by default; a fake datapath (benchmarks run
 				    * many in one namespace) only when asked */
 				   .metrics_listen = o->metrics && strcmp(o->metrics, "off") == 0
 							 ? NULL
-						     : o->metrics	 ? o->metrics
+						     : o->metrics	? o->metrics
 						     : o->fake_datapath ? NULL
 									: METRICS_DEFAULT_LISTEN};
 	struct event *ev_term = NULL, *ev_int = NULL;

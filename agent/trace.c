@@ -29,9 +29,9 @@ _Static_assert(sizeof(struct tn_trace) == WIRE_TRACE_LEN, "wire trace length");
 
 /* The live tables the copy reuses; everything else is its own. */
 static const char *const tracer_live[] = {
-    TN_PIN_LPORT, TN_PIN_FDB,	    TN_PIN_ARP,	    TN_PIN_FLOOD,
-    TN_PIN_PEER,  TN_PIN_TUN_ALLOW, TN_PIN_IFINDEX, TN_PIN_CONFIG,
-    TN_PIN_DHCP,
+    TN_PIN_LPORT,     TN_PIN_FDB,     TN_PIN_ARP,    TN_PIN_FLOOD,  TN_PIN_PEER,
+    TN_PIN_TUN_ALLOW, TN_PIN_IFINDEX, TN_PIN_CONFIG, TN_PIN_DHCP,   TN_PIN_RA,
+    TN_PIN_DHCP6,     TN_PIN_ND,      TN_PIN_ROUTE4, TN_PIN_ROUTE6,
 };
 #define TRACER_N_LIVE (sizeof(tracer_live) / sizeof(tracer_live[0]))
 

@@ -18,9 +18,16 @@
  *   bench_dhcp_wrap  does the same for a DHCP request (the reply is written
  *                   in place, at another length): length and bytes back to
  *                   bench_dhcp_req;
+ *   bench_pkt_wrap  does the same for a frame of any length up to
+ *                   BENCH_PKT_MAX (bench_pkt_len bytes of bench_pkt: a
+ *                   router solicitation, a DHCPv6 request);
  *   bench_hdr_wrap  rewrites the first 42 bytes (Ethernet, IPv4, UDP) back
  *                   into bench_hdr, for a routed frame: the router rewrites
- *                   its MACs and decrements its TTL in place.
+ *                   its MACs and decrements its TTL in place;
+ *   bench_flow_wrap makes every repetition a new flow for conntrack: it
+ *                   writes a counter into the IPv4 UDP datagram's source
+ *                   port (low 16 bits) and the last byte of its source
+ *                   address (the next 8).
  *
  * The bench_op_* programs each do one of the datapath's building blocks
  * once, to price them: a hash lookup with the FDB's key shape, a per-CPU
@@ -45,6 +52,10 @@ const volatile __u32 bench_vni = 0;    /* VXLAN network identifier */
 __u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) */
 __u8 bench_dhcp_req[BENCH_DHCP_LEN];   /* the DHCP request (.bss) */
 __u8 bench_hdr[BENCH_ARP_LEN];	       /* a routed frame's headers (.bss) */
+#define BENCH_PKT_MAX 256
+__u8 bench_pkt[BENCH_PKT_MAX]; /* bench_pkt_wrap's frame (.bss) */
+__u32 bench_pkt_len;	       /* its length, 14 .. BENCH_PKT_MAX (.bss) */
+__u32 bench_flow_seq;	       /* bench_flow_wrap's flow counter (.bss) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -127,9 +138,38 @@ int bench_dhcp_wrap(struct __sk_buff *skb)
 }
 
 SEC("tcx/ingress")
+int bench_pkt_wrap(struct __sk_buff *skb)
+{
+	__u32 len = bench_pkt_len;
+
+	if (len < 14 || len > BENCH_PKT_MAX)
+		return BENCH_TC_ACT_SHOT;
+	if (skb->len != len && bpf_skb_change_tail(skb, len, 0))
+		return BENCH_TC_ACT_SHOT;
+	if (bpf_skb_store_bytes(skb, 0, bench_pkt, len, 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
 int bench_hdr_wrap(struct __sk_buff *skb)
 {
 	if (bpf_skb_store_bytes(skb, 0, bench_hdr, BENCH_ARP_LEN, 0))
+		return BENCH_TC_ACT_SHOT;
+	bpf_tail_call_static(skb, &bench_calls, 0);
+	return BENCH_TC_ACT_SHOT;
+}
+
+SEC("tcx/ingress")
+int bench_flow_wrap(struct __sk_buff *skb)
+{
+	__u32 seq = bench_flow_seq++;
+	__u8 port[2] = {(__u8)(seq >> 8), (__u8)seq}, last = (__u8)(seq >> 16);
+
+	/* Ethernet 14 + IPv4 20: the UDP source port at 34; the source
+	 * address's last byte at 29 (checksums are not looked at) */
+	if (bpf_skb_store_bytes(skb, 34, port, 2, 0) || bpf_skb_store_bytes(skb, 29, &last, 1, 0))
 		return BENCH_TC_ACT_SHOT;
 	bpf_tail_call_static(skb, &bench_calls, 0);
 	return BENCH_TC_ACT_SHOT;

@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 
 #include "tenet_abi.h"
+#include "ra6.h"
 #include "tenet.skel.h"
 #include "bench.skel.h"
 
@@ -43,6 +44,8 @@
 #define DPB_PKT_LEN	   64  /* Ethernet + IPv4 + UDP + 22 bytes */
 #define DPB_DHCP_LEN	   342 /* a DHCP request: Ethernet + IPv4 + UDP + 300-byte BOOTP */
 #define DPB_SRV_IP	   DPB_IP(10, 0, 0, 254)
+#define DPB_RS_LEN	   70  /* Ethernet + IPv6 + RS with its link-layer option */
+#define DPB_DHCP6_LEN	   116 /* Ethernet + IPv6 + UDP + a Request (client/server id, IA_NA) */
 
 static const __u8 dpb_mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const __u8 dpb_mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
@@ -50,17 +53,25 @@ static const __u8 dpb_mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 
 /* The loaded programs and what a figure's setup needs. */
 struct dpb {
-	struct tenet_bpf *tn;	     /* production datapath, unpinned */
-	struct bench_bpf *bb;	     /* baseline and wrappers */
-	__u8 ip_ab[DPB_PKT_LEN];     /* A -> B, local */
-	__u8 ip_ac[DPB_PKT_LEN];     /* A -> C, remote */
-	__u8 ip_ca[DPB_PKT_LEN];     /* C -> A, from the tunnel */
-	__u8 arp_req[42];	     /* A asks for B's address */
-	__u8 ip_rl[DPB_PKT_LEN];     /* A -> B2 (10.1.0.2, local) through the router */
-	__u8 ip_rr[DPB_PKT_LEN];     /* A -> C2 (10.1.0.3, host C) through the router */
-	__u8 dhcp_req[DPB_DHCP_LEN]; /* A's DHCP client: REQUEST for its address */
-	__u8 ip6_ab[DPB_PKT_LEN];    /* A -> B over IPv6 (fixed address), local */
-	__u32 repeat;		     /* test_run repetitions per run */
+	struct tenet_bpf *tn;	       /* production datapath, unpinned */
+	struct bench_bpf *bb;	       /* baseline and wrappers */
+	__u8 ip_ab[DPB_PKT_LEN];       /* A -> B, local */
+	__u8 ip_ac[DPB_PKT_LEN];       /* A -> C, remote */
+	__u8 ip_ca[DPB_PKT_LEN];       /* C -> A, from the tunnel */
+	__u8 arp_req[42];	       /* A asks for B's address */
+	__u8 ip_rl[DPB_PKT_LEN];       /* A -> B2 (10.1.0.2, local) through the router */
+	__u8 ip_rr[DPB_PKT_LEN];       /* A -> C2 (10.1.0.3, host C) through the router */
+	__u8 dhcp_req[DPB_DHCP_LEN];   /* A's DHCP client: REQUEST for its address */
+	__u8 ip6_ab[DPB_PKT_LEN];      /* A -> B over IPv6 (fixed address), local */
+	__u8 rs[DPB_RS_LEN];	       /* A's router solicitation (from its link-local) */
+	__u8 dhcp6_req[DPB_DHCP6_LEN]; /* A's DHCPv6 Request for its address */
+	__u8 vx_ca[50 + DPB_PKT_LEN];  /* ip_ca in VXLAN from host C (back end (b)) */
+	__u8 gn_ca[58 + DPB_PKT_LEN];  /* ip_ca in Geneve from host C, identity option */
+	__u8 ip6_rl[DPB_PKT_LEN];      /* A -> B2 (fd00:1::2, local) through the router, IPv6 */
+	__u8 ip6_rr[DPB_PKT_LEN];      /* A -> C2 (fd00:1::3, host C) through the router, IPv6 */
+	__u8 ip_ac_frag[DPB_PKT_LEN];  /* ip_ac as a later fragment (no ports) */
+	__u32 repeat;		       /* test_run repetitions per run */
+	__u32 fw_rules;		       /* rules of the firewall figures' policy now */
 };
 
 /* One figure: which program runs on which frame, after which setup. */
@@ -271,6 +282,111 @@ static void dpb_build_dhcp(__u8 *p)
 	memcpy(p + 278, opts, sizeof(opts));
 }
 
+/* A's and B's fixed IPv6 (fd00::a, fd00::b) (tn_nd rows: dpb_nd_add). */
+static const __u8 dpb_ip6_a[16] = {0xfd, [15] = 0x0a};
+static const __u8 dpb_ip6_b[16] = {0xfd, [15] = 0x0b};
+
+/* The router's MAC on A's network (RA source, DHCPv6 server). */
+static const __u8 dpb_mac_r[6] = {0x02, 0, 0, 0, 0, 0xfe};
+
+/* A's link-local address into a. */
+static void dpb_ll(__u8 *a, const __u8 *mac)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[8] = mac[0] ^ 2;
+	a[9] = mac[1];
+	a[10] = mac[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	a[13] = mac[3];
+	a[14] = mac[4];
+	a[15] = mac[5];
+}
+
+/* Ethernet and IPv6 headers from A's link-local address to dst / dmac,
+ * next header nh, hop limit hl, payload of n bytes. */
+static void dpb_ip6_head(__u8 *p, const __u8 *dmac, const __u8 *dst, __u8 nh, __u8 hl, __u32 n)
+{
+	memset(p, 0, 54);
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, dpb_mac_a, 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	p[14] = 0x60;
+	p[18] = n >> 8;
+	p[19] = n & 0xff;
+	p[20] = nh;
+	p[21] = hl;
+	dpb_ll(p + 22, dpb_mac_a);
+	memcpy(p + 38, dst, 16);
+}
+
+/* A's router solicitation to all-routers, with its link-layer option. */
+static void dpb_build_rs(__u8 *p)
+{
+	static const __u8 mac[6] = {0x33, 0x33, 0, 0, 0, 2}, dst[16] = {0xff, 2, [15] = 2};
+
+	dpb_ip6_head(p, mac, dst, 58, 255, DPB_RS_LEN - 54);
+	memset(p + 54, 0, DPB_RS_LEN - 54);
+	p[54] = 133;
+	p[62] = 1;
+	p[63] = 1;
+	memcpy(p + 64, dpb_mac_a, 6);
+}
+
+/* A's DHCPv6 Request: client id (DUID-LL), IA_NA, server id (the router's). */
+static void dpb_build_dhcp6(__u8 *p)
+{
+	static const __u8 mac[6] = {0x33, 0x33, 0, 1, 0, 2},
+			  dst[16] = {0xff, 2, [13] = 1, [15] = 2};
+	static const __u8 msg[] = {
+	    3, 0x12, 0x34, 0x56, 0, 1, 0, 10, 0, 3, 0, 1, 2, 0,	   0, 0, 0, 0x0a, /* client id */
+	    0, 3,    0,	   12,	 0, 0, 0, 1,  0, 0, 0, 0, 0, 0,	   0, 0,	  /* IA_NA */
+	    0, 2,    0,	   10,	 0, 3, 0, 1,  2, 0, 0, 0, 0, 0xfe,		  /* server id */
+	    0, 8,    0,	   2,	 0, 0,						  /* elapsed */
+	};
+	__u32 n = 8 + sizeof(msg);
+
+	_Static_assert(54 + 8 + sizeof(msg) == DPB_DHCP6_LEN, "DHCPv6 request length");
+	dpb_ip6_head(p, mac, dst, 17, 1, n);
+	memset(p + 54, 0, 8);
+	p[55] = 0x22; /* 546 */
+	p[54] = 0x02;
+	p[56] = 0x02; /* 547 */
+	p[57] = 0x23;
+	p[58] = n >> 8;
+	p[59] = n & 0xff;
+	memcpy(p + 62, msg, sizeof(msg));
+}
+
+/* The network's RA and A's DHCPv6 row (stateful, one DNS server). */
+static int dpb_ra6_rows(struct dpb *d)
+{
+	static const __u8 dns[16] = {0xfd, [15] = 0x53};
+	struct ra6_prefix pfx = {.addr = {0xfd}, .len = 64, .autonomous = true};
+	struct ra6_in in = {
+	    .mtu = 1450, .prefixes = &pfx, .n_prefixes = 1, .dns = &dns, .n_dns = 1};
+	struct tn_ra_key rk = {.vni = DPB_VNI};
+	struct tn_dhcp6_key dk = {.port_id = 11};
+	struct tn_dhcp6 dv = {.flags = TN_DHCP6_F_STATEFUL,
+			      .preferred = htonl(86400),
+			      .valid = htonl(86400),
+			      .t1 = htonl(43200),
+			      .t2 = htonl(69120),
+			      .opts_len = 20,
+			      .opts = {0, 23, 0, 16, 0xfd, [19] = 0x53}};
+	struct tn_ra rv;
+
+	memcpy(in.mac, dpb_mac_r, 6);
+	memcpy(dv.server_mac, dpb_mac_r, 6);
+	memcpy(dv.addr, dpb_ip6_a, 16);
+	if (ra6_encode(&in, &rv))
+		return -EINVAL;
+	return dpb_put(d->tn->maps.tn_ra, &rk, &rv) ?: dpb_put(d->tn->maps.tn_dhcp6, &dk, &dv);
+}
+
 static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 {
 	static const __u8 hdr[8] = {0, 1, 8, 0, 6, 4, 0, 1};
@@ -286,9 +402,7 @@ static void dpb_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 	memcpy(p + 38, &tpa, 4);
 }
 
-/* A's and B's fixed IPv6 (fd00::a, fd00::b) and their tn_nd rows. */
-static const __u8 dpb_ip6_a[16] = {0xfd, [15] = 0x0a};
-static const __u8 dpb_ip6_b[16] = {0xfd, [15] = 0x0b};
+/* Their tn_nd rows. */
 
 static int dpb_nd_add(struct dpb *d, const __u8 *ip6, const __u8 *mac, __u32 port_id)
 {
@@ -320,6 +434,29 @@ static void dpb_build_ip6(__u8 *p, const __u8 *dst, const __u8 *src, const __u8 
 	p[56] = 0x13; /* dport 5001 */
 	p[57] = 0x89;
 	p[59] = DPB_PKT_LEN - 54;
+}
+
+/* The router's IPv6 half: fd00:1::/64 connected on DPB_VNI2, where B2
+ * has fd00:1::2 (local) and C2 fd00:1::3 (host C). */
+static const __u8 dpb_ip6_b2[16] = {0xfd, 0, 0, 1, [15] = 2};
+static const __u8 dpb_ip6_c2[16] = {0xfd, 0, 0, 1, [15] = 3};
+
+static int dpb_router6(struct dpb *d)
+{
+	struct tn_route6_key tk = {
+	    .prefixlen = 32 + 64, .router_key = htonl(DPB_RKEY), .ip6 = {0xfd, 0, 0, 1}};
+	struct tn_route6 tv = {
+	    .vni = DPB_VNI2, .flags = TN_ROUTE_F_CONNECTED, .src_ip6 = {0xfd, 0, 0, 1, [15] = 1}};
+	struct tn_nd_key bk = {.vni = DPB_VNI2}, ck = {.vni = DPB_VNI2};
+	struct tn_nd bv = {.port_id = 22}, cv = {.port_id = 23, .remote_ip4 = DPB_HOST_C};
+
+	memcpy(tv.mac, dpb_mac_r2, 6);
+	memcpy(bk.ip6, dpb_ip6_b2, 16);
+	memcpy(ck.ip6, dpb_ip6_c2, 16);
+	memcpy(bv.mac, dpb_mac_b2, 6);
+	memcpy(cv.mac, dpb_mac_c2, 6);
+	return dpb_put(d->tn->maps.tn_route6, &tk, &tv) || dpb_put(d->tn->maps.tn_nd, &bk, &bv) ||
+	       dpb_put(d->tn->maps.tn_nd, &ck, &cv);
 }
 
 /* One BPF_PROG_TEST_RUN of prog, repeat times, on pkt with cb[0] = vni and
@@ -362,6 +499,165 @@ static int dpb_slot(struct dpb *d, struct bpf_program *target)
 #define TC_OK	    0
 #define TC_SHOT	    2
 #define TC_REDIRECT 7
+
+/*
+ * The firewall figures: port A (identity DPB_ID_A) sends a UDP datagram to
+ * C (identity DPB_ID_C) on host C; tn_fw, the egress stage, runs alone
+ * with the context tn_l2_fwd leaves (bpf/lib/ctx.h). A's policy holds N
+ * rules, half with a remote group (tn_sg_rule), half with a remote prefix
+ * (tn_sg_cidr and a port set in tn_sg_pset); the datagram's flow matches
+ * none of the group rules (a miss in tn_sg_rule: every lookup a new flow
+ * makes) and rule 0, 10.0.0.0/24 -> UDP.
+ */
+#define DPB_ID_A	 100
+#define DPB_ID_C	 300
+#define DPB_CTX_F_SG_SRC (1u << 24) /* bpf/lib/ctx.h TN_CTX_F_SG_SRC */
+
+/* Adds or deletes rule i (>= 1) of A's policy. */
+static int dpb_fw_rule(struct dpb *d, __u32 i, bool add)
+{
+	struct tn_sg_rule_key rk = {.prefixlen = TN_SG_RULE_PLEN_PROTO + 16,
+				    .identity = htonl(DPB_ID_A),
+				    .remote = htonl(1000 + i),
+				    .dir = TN_SG_EGRESS | TN_SG_IPV4,
+				    .proto = 17,
+				    .port = htons((__u16)(2000 + i))};
+	struct tn_sg_cidr_key ck = {
+	    .prefixlen = 64 + 24, .identity = htonl(DPB_ID_A), .dir = TN_SG_EGRESS | TN_SG_IPV4};
+	struct tn_sg_pset_key pk = {.prefixlen = TN_SG_PSET_PLEN_PROTO,
+				    .identity = htonl(DPB_ID_A),
+				    .pset = htonl(i + 1),
+				    .proto = 17};
+	struct tn_sg_allow av = {.group = 1};
+	struct tn_sg_cidr cv = {.pset = i + 1};
+	__u8 net[4] = {11, (__u8)(i >> 8), (__u8)i, 0};
+
+	memcpy(ck.addr, net, 4);
+	if (i % 2 == 0)
+		return add ? dpb_put(d->tn->maps.tn_sg_rule, &rk, &av)
+			   : bpf_map__delete_elem(d->tn->maps.tn_sg_rule, &rk, sizeof(rk), 0);
+	if (add)
+		return dpb_put(d->tn->maps.tn_sg_cidr, &ck, &cv)
+			   ?: dpb_put(d->tn->maps.tn_sg_pset, &pk, &av);
+	return bpf_map__delete_elem(d->tn->maps.tn_sg_cidr, &ck, sizeof(ck), 0)
+		   ?: bpf_map__delete_elem(d->tn->maps.tn_sg_pset, &pk, sizeof(pk), 0);
+}
+
+/* Gives A's policy n rules (n >= 1) and A its identity (the other
+ * figures run with identity 0: dpb_port_set). */
+static int dpb_fw_rules(struct dpb *d, __u32 n)
+{
+	struct tn_ifindex_key k = {.ifindex = DPB_IF_A};
+	struct tn_sg_ident_key ik = {.identity = DPB_ID_A};
+	struct tn_sg_ident iv = {.gen = 1};
+	struct tn_ifport v;
+	int err = 0;
+
+	if (!d->fw_rules) {
+		struct tn_sg_cidr_key ck = {.prefixlen = 64 + 24,
+					    .identity = htonl(DPB_ID_A),
+					    .dir = TN_SG_EGRESS | TN_SG_IPV4};
+		struct tn_sg_pset_key pk = {.prefixlen = TN_SG_PSET_PLEN_PROTO,
+					    .identity = htonl(DPB_ID_A),
+					    .pset = htonl(1),
+					    .proto = 17};
+		struct tn_sg_allow av = {.group = 1};
+		struct tn_sg_cidr cv = {.pset = 1};
+
+		memcpy(ck.addr, &(__be32){DPB_IP(10, 0, 0, 0)}, 4);
+		err = dpb_put(d->tn->maps.tn_sg_ident, &ik, &iv) ?:
+		      dpb_put(d->tn->maps.tn_sg_cidr, &ck, &cv) ?:
+		      dpb_put(d->tn->maps.tn_sg_pset, &pk, &av);
+		d->fw_rules = 1;
+	}
+	for (; !err && d->fw_rules < n; d->fw_rules++)
+		err = dpb_fw_rule(d, d->fw_rules, true);
+	for (; !err && d->fw_rules > n; d->fw_rules--)
+		err = dpb_fw_rule(d, d->fw_rules - 1, false);
+	if (err || bpf_map__lookup_elem(d->tn->maps.tn_ifindex, &k, sizeof(k), &v, sizeof(v), 0))
+		return err ?: -ENOENT;
+	v.identity = DPB_ID_A;
+	return dpb_put(d->tn->maps.tn_ifindex, &k, &v);
+}
+
+/* One run of prog (tn_fw, or a wrapper in front of it) on A's datagram pkt
+ * to C, with tn_l2_fwd's context: A's groups enforced, C's identity, host
+ * C. */
+static int dpb_run_fw(struct dpb *d, struct bpf_program *prog, const __u8 *pkt, double *ns)
+{
+	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = DPB_PKT_LEN,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = d->repeat);
+	int err;
+
+	ctx.cb[0] = DPB_VNI | DPB_CTX_F_SG_SRC;
+	ctx.cb[2] = DPB_ID_C;
+	ctx.cb[3] = DPB_HOST_C;
+	ctx.cb[4] = 1 << 16; /* A's slot */
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (!err && opts.retval != TC_REDIRECT) {
+		fprintf(stderr, "dpbench: %s returned %u\n", bpf_program__name(prog), opts.retval);
+		err = -EPROTO;
+	}
+	*ns = opts.duration;
+	return err ?: dpb_port_set(d, TN_LPORT_F_PORT_SECURITY);
+}
+
+/* A new flow every repetition (bench_flow_wrap) at n rules. */
+static int dpb_fw_new(struct dpb *d, __u32 n, double *ns)
+{
+	return dpb_fw_rules(d, n) ?: dpb_slot(d, d->tn->progs.tn_fw)
+		   ?: dpb_run_fw(d, d->bb->progs.bench_flow_wrap, d->ip_ac, ns);
+}
+
+static int f_fw_new_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 10, ns);
+}
+
+static int f_fw_new_100(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 100, ns);
+}
+
+static int f_fw_new_1000(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 1000, ns);
+}
+
+static int f_fw_new_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_new(d, 10000, ns);
+}
+
+/* One flow, tracked after its first repetition: a tn_ct hit. */
+static int f_fw_ct_hit_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
+}
+
+static int f_fw_ct_hit_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
+}
+
+/* The policy alone (no conntrack: a later fragment is checked by itself). */
+static int f_fw_policy_10(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+}
+
+static int f_fw_policy_10000(struct dpb *d, double *ns)
+{
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+}
+
+static int f_flow_wrap(struct dpb *d, double *ns)
+{
+	return dpb_slot(d, d->bb->progs.bench_trivial)
+		   ?: dpb_run(d, d->bb->progs.bench_flow_wrap, d->ip_ac, DPB_PKT_LEN, 0, 0, TC_OK,
+			      ns);
+}
 
 static int f_trivial(struct dpb *d, double *ns)
 {
@@ -424,6 +720,16 @@ static int f_l3_remote(struct dpb *d, double *ns)
 	return dpb_routed(d, d->ip_rr, ns);
 }
 
+static int f_l3_local6(struct dpb *d, double *ns)
+{
+	return dpb_routed(d, d->ip6_rl, ns);
+}
+
+static int f_l3_remote6(struct dpb *d, double *ns)
+{
+	return dpb_routed(d, d->ip6_rr, ns);
+}
+
 static int f_hdr_wrap(struct dpb *d, double *ns)
 {
 	memcpy(d->bb->bss->bench_hdr, d->ip_rl, 42);
@@ -484,6 +790,41 @@ static int f_dhcp_reply(struct dpb *d, double *ns)
 			      TC_REDIRECT, ns);
 }
 
+/* Runs pkt (len bytes, restored by bench_pkt_wrap before every run of
+ * next) expecting verdict want. */
+static int dpb_run_pkt(struct dpb *d, struct bpf_program *next, const __u8 *pkt, __u32 len,
+		       int want, double *ns)
+{
+	memcpy(d->bb->bss->bench_pkt, pkt, len);
+	d->bb->bss->bench_pkt_len = len;
+	return dpb_slot(d, next)
+		   ?: dpb_run(d, d->bb->progs.bench_pkt_wrap, pkt, len, 0, 0, want, ns);
+}
+
+static int f_ra_reply(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run_pkt(d, d->tn->progs.tn_vif_ingress, d->rs, DPB_RS_LEN, TC_REDIRECT,
+				  ns);
+}
+
+static int f_rs_wrap(struct dpb *d, double *ns)
+{
+	return dpb_run_pkt(d, d->bb->progs.bench_trivial, d->rs, DPB_RS_LEN, TC_OK, ns);
+}
+
+static int f_dhcp6_reply(struct dpb *d, double *ns)
+{
+	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+		   ?: dpb_run_pkt(d, d->tn->progs.tn_vif_ingress, d->dhcp6_req, DPB_DHCP6_LEN,
+				  TC_REDIRECT, ns);
+}
+
+static int f_dhcp6_wrap(struct dpb *d, double *ns)
+{
+	return dpb_run_pkt(d, d->bb->progs.bench_trivial, d->dhcp6_req, DPB_DHCP6_LEN, TC_OK, ns);
+}
+
 static int f_dhcp_wrap(struct dpb *d, double *ns)
 {
 	return dpb_slot(d, d->bb->progs.bench_trivial)
@@ -525,6 +866,150 @@ static int f_drop_monitor(struct dpb *d, double *ns)
 	return dpb_drop(d, true, ns);
 }
 
+/*
+ * Runs prog on pkt once per BPF_PROG_TEST_RUN, calls times: for a program
+ * that changes the packet's length for good (an encapsulation: test_run
+ * repeats on one skb, and a second push onto an skb already marked
+ * encapsulated is refused), each call gets a fresh skb. *ns: the mean of
+ * the kernel-measured durations, which at repeat 1 include the timer's own
+ * cost; compare with datapath.trivial_tc_once, measured the same way.
+ */
+static int dpb_run_once(struct dpb *d, struct bpf_program *prog, const void *pkt, __u32 len,
+			int want, double *ns)
+{
+	struct __sk_buff ctx = {.ifindex = DPB_IF_A};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	__u32 calls = d->repeat / 10 ? d->repeat / 10 : 1;
+	double sum = 0;
+	int err;
+
+	for (__u32 i = 0; i < calls; i++) {
+		err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+		if (err || (int)opts.retval != want) {
+			fprintf(stderr, "dpbench: %s: err %d, returned %u, expected %d\n",
+				bpf_program__name(prog), err, opts.retval, want);
+			return err ? err : -EPROTO;
+		}
+		sum += opts.duration;
+	}
+	*ns = sum / calls;
+	return 0;
+}
+
+static int f_trivial_once(struct dpb *d, double *ns)
+{
+	return dpb_run_once(d, d->bb->progs.bench_trivial, d->ip_ab, DPB_PKT_LEN, TC_OK, ns);
+}
+
+/*
+ * Back end (b) from A to C, by VXLAN or (geneve) Geneve, one packet per
+ * test_run. tn_config names the underlay (ifindex 1, test_run's) and tn_nh
+ * C's next hop, so both end in bpf_redirect.
+ */
+static int dpb_encap(struct dpb *d, bool geneve, double *ns)
+{
+	struct tn_config c = {.abi_version = TN_ABI_VERSION,
+			      .tunnel_ifindex = DPB_IF_TUN,
+			      .local_ip4 = DPB_HOST_LOCAL,
+			      .flags = TN_CONFIG_F_ENCAP_BPF,
+			      .underlay_ifindex = 1};
+	struct tn_nh_key nk = {.ip4 = DPB_HOST_C};
+	struct tn_nh nv = {.mac = {0x02, 0xee, 0, 0, 0, 3}};
+	__u32 k = 0, flags = TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY;
+	int err;
+
+	err = dpb_put(d->tn->maps.tn_config, &k, &c) ?: dpb_put(d->tn->maps.tn_nh, &nk, &nv)
+	    ?: dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C,
+			   flags | (geneve ? TN_FDB_F_GENEVE : 0))
+	    ?: dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
+	    ?: dpb_run_once(d, d->tn->progs.tn_vif_ingress, d->ip_ac, DPB_PKT_LEN, TC_REDIRECT, ns);
+	/* back to back end (a) and a VXLAN row for the other figures */
+	c.flags = 0;
+	c.underlay_ifindex = 0;
+	return dpb_put(d->tn->maps.tn_config, &k, &c)
+		   ?: dpb_fdb_add(d, dpb_mac_c, 13, 0, DPB_HOST_C, DPB_IP_C, flags) ?: err;
+}
+
+/* ip_ca from host C to us in VXLAN or (geneve) Geneve with the identity
+ * option, at p (50 or 58 + DPB_PKT_LEN bytes). */
+static void dpb_build_tunnel(__u8 *p, const __u8 *inner, bool geneve)
+{
+	__u32 room = geneve ? 58 : 50, l3 = room - 14 + DPB_PKT_LEN;
+
+	memset(p, 0, room);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[16] = l3 >> 8;
+	p[17] = l3 & 0xff;
+	p[22] = 64;
+	p[23] = 17;
+	memcpy(p + 26, &(__be32){DPB_HOST_C}, 4);
+	memcpy(p + 30, &(__be32){DPB_HOST_LOCAL}, 4);
+	p[34] = 0xc0;
+	p[35] = 0x01;
+	p[36] = geneve ? 6081 >> 8 : 4789 >> 8;
+	p[37] = geneve ? 6081 & 0xff : 4789 & 0xff;
+	p[38] = (l3 - 20) >> 8;
+	p[39] = (l3 - 20) & 0xff;
+	if (geneve) {
+		p[42] = 2;    /* opt_len: the identity option */
+		p[44] = 0x65; /* Ethernet follows */
+		p[45] = 0x58;
+		p[50] = TN_GENEVE_OPT_CLASS >> 8;
+		p[51] = TN_GENEVE_OPT_CLASS & 0xff;
+		p[52] = TN_GENEVE_OPT_IDENTITY;
+		p[53] = 1; /* identity 0: the FDB row's */
+	} else {
+		p[42] = 0x08; /* I flag */
+	}
+	p[46] = DPB_VNI >> 16;
+	p[47] = (DPB_VNI >> 8) & 0xff;
+	p[48] = DPB_VNI & 0xff;
+	memcpy(p + room, inner, DPB_PKT_LEN);
+}
+
+/* From host C by VXLAN or (geneve) Geneve, decapsulated at the underlay's
+ * tc ingress (back end (b)), checked and delivered into A, one packet per
+ * test_run (the decap shrinks the skb for good). */
+static int dpb_decap(struct dpb *d, bool geneve, double *ns)
+{
+	struct tn_config c = {.abi_version = TN_ABI_VERSION,
+			      .tunnel_ifindex = DPB_IF_TUN,
+			      .local_ip4 = DPB_HOST_LOCAL,
+			      .flags = TN_CONFIG_F_ENCAP_BPF,
+			      .underlay_ifindex = 1};
+	__u32 k = 0;
+	int err;
+
+	err = dpb_put(d->tn->maps.tn_config, &k, &c)
+		  ?: dpb_run_once(d, d->tn->progs.tn_underlay_ingress, geneve ? d->gn_ca : d->vx_ca,
+				  (geneve ? 58 : 50) + DPB_PKT_LEN, TC_REDIRECT, ns);
+	c.flags = 0;
+	c.underlay_ifindex = 0;
+	return dpb_put(d->tn->maps.tn_config, &k, &c) ?: err;
+}
+
+static int f_decap_vxlan(struct dpb *d, double *ns)
+{
+	return dpb_decap(d, false, ns);
+}
+
+static int f_decap_geneve(struct dpb *d, double *ns)
+{
+	return dpb_decap(d, true, ns);
+}
+
+static int f_encap_vxlan(struct dpb *d, double *ns)
+{
+	return dpb_encap(d, false, ns);
+}
+
+static int f_encap_geneve(struct dpb *d, double *ns)
+{
+	return dpb_encap(d, true, ns);
+}
+
 static int f_op_hash(struct dpb *d, double *ns)
 {
 	return dpb_run(d, d->bb->progs.bench_op_hash, d->ip_ab, DPB_PKT_LEN, 0, 0, TC_OK, ns);
@@ -555,6 +1040,25 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.l2_remote_encap", TRIV,
      "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> set_tunnel_key + redirect to vxlan",
      f_l2_remote},
+    {"datapath.trivial_tc_once", NULL,
+     "bench_trivial, one packet per test_run (repeat 1; the baseline of the encap_* figures)",
+     f_trivial_once},
+    {"datapath.encap_vxlan", "datapath.trivial_tc_once",
+     "one packet per test_run: tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> tn_encap (back "
+     "end (b): VXLAN pushed in BPF, next hop from tn_nh) -> redirect",
+     f_encap_vxlan},
+    {"datapath.encap_geneve", "datapath.encap_vxlan",
+     "the same to a row flagged Geneve: -> tn_geneve_encap (Geneve and the identity option, "
+     "the port's identity looked up in tn_ifindex) -> redirect",
+     f_encap_geneve},
+    {"datapath.decap_vxlan", "datapath.trivial_tc_once",
+     "one packet per test_run: tn_underlay_ingress (back end (b): VXLAN checked, admitted, "
+     "popped) -> tn_tun_src -> tn_tun_deliver -> redirect_peer",
+     f_decap_vxlan},
+    {"datapath.decap_geneve", "datapath.decap_vxlan",
+     "the same in Geneve with the identity option: tn_underlay_ingress -> tn_geneve_decap "
+     "(header, option walk) -> tn_tun_src (and the identity check) -> tn_tun_deliver",
+     f_decap_geneve},
     {"datapath.decap_deliver", TRIV,
      "bench_tun_wrap (set_tunnel_key as the vxlan device would) -> tn_tunnel_ingress "
      "(get_tunnel_key, peer, VNI) -> tn_tun_src (source MAC/IPv4 of a port-secured port on "
@@ -568,6 +1072,14 @@ static const struct dpb_fig dpb_figs[] = {
      "bench_dhcp_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> tn_dhcp4 "
      "(REQUEST -> ACK, 37 option bytes from the row) -> redirect",
      f_dhcp_reply},
+    {"datapath.ra_reply", TRIV,
+     "bench_pkt_wrap (restores the solicitation) -> tn_vif_ingress -> tn_port_sec -> tn_ra6 "
+     "(RS -> RA: 88 message bytes from the row, checksum) -> redirect",
+     f_ra_reply},
+    {"datapath.dhcp6_reply", TRIV,
+     "bench_pkt_wrap (restores the request) -> tn_vif_ingress -> tn_port_sec -> tn_dhcp6_srv "
+     "(Request -> Reply with IA_NA and DNS, UDP checksum) -> redirect",
+     f_dhcp6_reply},
     {"datapath.l3_routed_local", TRIV,
      "bench_hdr_wrap (restores MACs and TTL) -> tn_vif_ingress -> tn_port_sec -> tn_l2_fwd "
      "(router MAC) -> tn_l3_fwd (LPM route, next hop in tn_arp, TTL, MACs) -> tn_l2_fwd -> "
@@ -576,10 +1088,22 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.l3_routed_remote", TRIV,
      "the same, to a port on another host: -> tn_l2_fwd -> tunnel key + redirect to vxlan",
      f_l3_remote},
-    {"datapath.wrap.hdr_restore", TRIV, "bench_hdr_wrap -> bench_trivial (part of l3_routed_*)",
-     f_hdr_wrap},
+    {"datapath.l3_routed6_local", TRIV,
+     "bench_hdr_wrap (restores MACs and hop limit) -> tn_vif_ingress -> tn_port_sec (IPv6 "
+     "source) -> tn_l2_fwd (router MAC) -> tn_l3_fwd6 (LPM route in tn_route6, next hop in "
+     "tn_nd, hop limit, MACs) -> tn_l2_fwd -> redirect_peer",
+     f_l3_local6},
+    {"datapath.l3_routed6_remote", TRIV,
+     "the same, to a port on another host: -> tn_l2_fwd -> tunnel key + redirect to vxlan",
+     f_l3_remote6},
+    {"datapath.wrap.hdr_restore", TRIV,
+     "bench_hdr_wrap -> bench_trivial (part of l3_routed_*, l3_routed6_*)", f_hdr_wrap},
     {"datapath.wrap.dhcp_restore", TRIV, "bench_dhcp_wrap -> bench_trivial (part of dhcp_reply)",
      f_dhcp_wrap},
+    {"datapath.wrap.rs_restore", TRIV, "bench_pkt_wrap -> bench_trivial (part of ra_reply)",
+     f_rs_wrap},
+    {"datapath.wrap.dhcp6_restore", TRIV, "bench_pkt_wrap -> bench_trivial (part of dhcp6_reply)",
+     f_dhcp6_wrap},
     {"datapath.drop_spoof", TRIV,
      "tn_vif_ingress -> tn_port_sec -> spoof_mac drop, drop monitor off (one array lookup)",
      f_drop},
@@ -591,6 +1115,27 @@ static const struct dpb_fig dpb_figs[] = {
      f_tun_wrap},
     {"datapath.wrap.arp_restore", TRIV, "bench_arp_wrap -> bench_trivial (part of arp_reply)",
      f_arp_wrap},
+    {"datapath.fw.new_flow_10", TRIV,
+     "bench_flow_wrap -> tn_fw, 10 rules: a new UDP flow (tn_sg_ident, 2 tn_ct misses, "
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_ct insert, tn_sg_stats) -> tunnel key + "
+     "redirect",
+     f_fw_new_10},
+    {"datapath.fw.new_flow_100", TRIV, "as datapath.fw.new_flow_10, 100 rules", f_fw_new_100},
+    {"datapath.fw.new_flow_1000", TRIV, "as datapath.fw.new_flow_10, 1,000 rules", f_fw_new_1000},
+    {"datapath.fw.new_flow_10000", TRIV, "as datapath.fw.new_flow_10, 10,000 rules",
+     f_fw_new_10000},
+    {"datapath.fw.ct_hit_10", TRIV,
+     "tn_fw, 10 rules, a tracked flow (tn_ifindex, tn_sg_ident, 1 tn_ct hit) -> tunnel key + "
+     "redirect",
+     f_fw_ct_hit_10},
+    {"datapath.fw.ct_hit_10000", TRIV, "as datapath.fw.ct_hit_10, 10,000 rules", f_fw_ct_hit_10000},
+    {"datapath.fw.policy_10", TRIV,
+     "tn_fw, 10 rules, an IPv4 later fragment (checked by itself, untracked: tn_sg_ident, "
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_sg_stats) -> tunnel key + redirect",
+     f_fw_policy_10},
+    {"datapath.fw.policy_10000", TRIV, "as datapath.fw.policy_10, 10,000 rules", f_fw_policy_10000},
+    {"datapath.wrap.flow", TRIV, "bench_flow_wrap -> bench_trivial (part of fw.new_flow_*)",
+     f_flow_wrap},
     {"datapath.stage.l2_fwd_local", TRIV, "tn_l2_fwd alone, local delivery", f_stage_l2_local},
     {"datapath.stage.l2_fwd_remote", TRIV, "tn_l2_fwd alone, tunnel key + redirect",
      f_stage_l2_remote},
@@ -635,7 +1180,7 @@ static int dpb_load(struct dpb *d)
 	if (dpb_ops_fill(d))
 		return -EIO;
 	return dpb_topology(d) || dpb_nd_add(d, dpb_ip6_a, dpb_mac_a, 11) ||
-	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12);
+	       dpb_nd_add(d, dpb_ip6_b, dpb_mac_b, 12) || dpb_router6(d) || dpb_ra6_rows(d);
 }
 
 static void dpb_emit(const struct dpb_fig *f, double ns)
@@ -651,7 +1196,13 @@ static void dpb_emit(const struct dpb_fig *f, double ns)
  * selected figure is always measured too. */
 static bool dpb_selected(const struct dpb_fig *f, const char *only)
 {
-	return !only || !strcmp(f->name, only) || !strcmp(f->name, TRIV);
+	if (!only || !strcmp(f->name, only) || !strcmp(f->name, TRIV))
+		return true;
+	/* the encap figures' own baselines */
+	if (!strncmp(only, "datapath.encap_", 15) || !strncmp(only, "datapath.decap_", 15))
+		return !strcmp(f->name, "datapath.trivial_tc_once") ||
+		       (!strncmp(f->name, only, 15) && !strcmp(f->name + 15, "vxlan"));
+	return false;
 }
 
 /* Prints the non-zero datapath counters (after a failed run: why). */
@@ -750,12 +1301,20 @@ int main(int argc, char **argv)
 		return 2;
 	dpb_build_ip4(d.ip_ab, dpb_mac_b, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
+	memcpy(d.ip_ac_frag, d.ip_ac, DPB_PKT_LEN);
+	d.ip_ac_frag[21] = 0x10; /* fragment offset 16 (128 bytes) */
 	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
+	dpb_build_tunnel(d.vx_ca, d.ip_ca, false);
+	dpb_build_tunnel(d.gn_ca, d.ip_ca, true);
 	dpb_build_ip4(d.ip_rl, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_B2);
 	dpb_build_ip4(d.ip_rr, dpb_mac_r1, dpb_mac_a, DPB_IP_A, DPB_IP_C2);
+	dpb_build_ip6(d.ip6_rl, dpb_mac_r1, dpb_mac_a, dpb_ip6_a, dpb_ip6_b2);
+	dpb_build_ip6(d.ip6_rr, dpb_mac_r1, dpb_mac_a, dpb_ip6_a, dpb_ip6_c2);
 	dpb_build_arp(d.arp_req, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_dhcp(d.dhcp_req);
+	dpb_build_rs(d.rs);
+	dpb_build_dhcp6(d.dhcp6_req);
 	err = dpb_load(&d);
 	if (err)
 		fprintf(stderr, "dpbench: cannot load the datapath (%d; root?)\n", err);

@@ -49,7 +49,7 @@ static __always_inline void tn_monitor_fill(struct tn_drop_event *ev, struct __s
 	if (in_slot) {
 		ev->flags = TN_DROP_EV_F_PORT;
 		ev->port_id = skb->cb[TN_CB_PORT_ID];
-		ev->vni = skb->cb[TN_CB_VNI];
+		ev->vni = skb->cb[TN_CB_VNI] & TN_VNI_MASK; /* flags above (ctx.h) */
 	}
 	if (n > TN_MON_SNAP_LEN)
 		n = TN_MON_SNAP_LEN;

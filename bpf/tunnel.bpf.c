@@ -8,8 +8,9 @@
  * that host has ports in (tn_tun_allow), then chain through tn_tun_calls
  * (one program array: the two entries share their stages):
  *
- *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver
+ *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver [-> tn_tun_fw: ingress security groups]
  *   tn_underlay_ingress ->
+ *   tn_underlay_ingress -> tn_geneve_decap ->   (Geneve, UDP 6081)
  *
  * (tn_underlay_ingress takes over what tn_xdp_decap, xdp.bpf.c, may already
  * have decapsulated before GRO.)
@@ -27,6 +28,8 @@
 
 int tn_tun_src(struct __sk_buff *skb);
 int tn_tun_deliver(struct __sk_buff *skb);
+int tn_geneve_decap(struct __sk_buff *skb);
+int tn_tun_fw(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -36,14 +39,18 @@ struct {
 } tn_tun_calls SEC(".maps") = {
     .values =
 	{
-		[TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
-		[TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
+	    [TN_TUN_SLOT_DELIVER] = (void *)&tn_tun_deliver,
+	    [TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
+	    [TN_TUN_SLOT_GENEVE] = (void *)&tn_geneve_decap,
+	    [TN_TUN_SLOT_FW] = (void *)&tn_tun_fw,
 	},
 };
 
 #include "nf/tun_src.h"
 #include "nf/tun_deliver.h"
+#include "nf/tun_fw.h"
 #include "nf/decap.h"
+#include "nf/geneve_decap.h"
 
 /* Outer source (network order) and VNI of the packet. Returns 0 or <0. */
 static __always_inline int tn_tunnel_key_get(struct __sk_buff *skb, __be32 *remote, __u32 *vni)
@@ -89,7 +96,8 @@ int tn_tunnel_ingress(struct __sk_buff *skb)
  * frame the underlay's XDP program (xdp.bpf.c) already decapsulated and
  * admitted before GRO (IPv6 too: its skb is built from the inner frame, so
  * its protocol is right) carries its VNI and outer source as XDP metadata
- * and is only chained on.
+ * and is only chained on. Geneve (UDP 6081) goes to tn_geneve_decap, on
+ * back end (a) too; VXLAN is decapsulated here only with back end (b).
  */
 SEC("tcx/ingress")
 int tn_underlay_ingress(struct __sk_buff *skb)
@@ -117,7 +125,14 @@ int tn_underlay_ingress(struct __sk_buff *skb)
 		return TCX_NEXT;
 	ip = tn_hdr(skb, ETH_HLEN, sizeof(*ip));
 	udp = tn_hdr(skb, ETH_HLEN + sizeof(*ip), sizeof(*udp));
-	if (!ip || !udp || !tn_vxlan_ours(ip, udp, cfg->local_ip4))
+	if (!ip || !udp)
+		return TCX_NEXT;
+	if (tn_geneve_ours(ip, udp, cfg->local_ip4)) {
+		tn_stat_inc(TN_STAT_RX_TUNNEL);
+		bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_GENEVE);
+		return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
+	}
+	if (!(cfg->flags & TN_CONFIG_F_ENCAP_BPF) || !tn_vxlan_ours(ip, udp, cfg->local_ip4))
 		return TCX_NEXT;
 	if (tn_linear(skb, TN_VXLAN_HDRS_LEN)) {
 		tn_stat_inc(TN_STAT_RX_TUNNEL);

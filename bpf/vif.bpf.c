@@ -8,9 +8,14 @@
  *
  *   tn_vif_ingress -> [tn_port_sec] -> [tn_arp_resp if ARP] -> tn_l2_fwd
  *                                   [tn_nd_resp if NS]     -> [tn_encap: back end (b)]
- *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd -> tn_l2_fwd
- *                                  of the destination network]
+ *                                                             [tn_geneve_encap: Geneve rows]
+ *                                 [to a router MAC: tn_l2_fwd -> tn_l3_fwd (IPv6:
+ *                                  tn_l3_fwd6) -> tn_l2_fwd of the destination network]
  *             [a DHCP client's request: (tn_port_sec ->) tn_dhcp4, answered to the port]
+ *             [IPv6: a router solicitation -> tn_ra6, a DHCPv6 request -> tn_dhcp6_srv,
+ *              answered to the port]
+ *   [IPv4/IPv6 with security groups: tn_l2_fwd -> tn_fw (egress) -> tn_fw_in (ingress of a
+ *    local port) or on to the destination (nf/fw.h)]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -27,6 +32,12 @@ int tn_encap(struct __sk_buff *skb);
 int tn_l3_fwd(struct __sk_buff *skb);
 int tn_dhcp4(struct __sk_buff *skb);
 int tn_nd_resp(struct __sk_buff *skb);
+int tn_ra6(struct __sk_buff *skb);
+int tn_dhcp6_srv(struct __sk_buff *skb);
+int tn_geneve_encap(struct __sk_buff *skb);
+int tn_l3_fwd6(struct __sk_buff *skb);
+int tn_fw(struct __sk_buff *skb);
+int tn_fw_in(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -43,21 +54,32 @@ struct {
 	    [TN_VIF_SLOT_L3] = (void *)&tn_l3_fwd,
 	    [TN_VIF_SLOT_DHCP] = (void *)&tn_dhcp4,
 	    [TN_VIF_SLOT_ND] = (void *)&tn_nd_resp,
+	    [TN_VIF_SLOT_RA] = (void *)&tn_ra6,
+	    [TN_VIF_SLOT_DHCP6] = (void *)&tn_dhcp6_srv,
+	    [TN_VIF_SLOT_GENEVE] = (void *)&tn_geneve_encap,
+	    [TN_VIF_SLOT_L3_6] = (void *)&tn_l3_fwd6,
+	    [TN_VIF_SLOT_FW] = (void *)&tn_fw,
+	    [TN_VIF_SLOT_FW_IN] = (void *)&tn_fw_in,
 	},
 };
 
 #include "nf/dhcp.h"
+#include "nf/dhcp6.h"
 #include "nf/port_sec.h"
 #include "nf/arp_resp.h"
 #include "nf/l2_fwd.h"
 #include "nf/encap.h"
+#include "nf/geneve_encap.h"
 #include "nf/l3_fwd.h"
 #include "nf/nd_resp.h"
+#include "nf/ra.h"
+#include "nf/l3_fwd6.h"
+#include "nf/fw.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
 {
-	struct tn_ifindex_key key = { .ifindex = skb->ifindex };
+	struct tn_ifindex_key key = {.ifindex = skb->ifindex};
 	struct tn_ifport *port;
 	struct ethhdr *eth;
 	__be16 proto;

@@ -38,6 +38,10 @@ static const struct kind_field subnet_fields[] = {
     {"host_route", FIELD_ROUTE, NULL,
      "DESTINATION,NEXTHOP route handed out by DHCP (option 121); repeat for several; the "
      "list replaces the subnet's host_routes (host_routes:=[] clears them)"},
+    {"ipv6_ra_mode", FIELD_STRING, NULL,
+     "slaac|dhcpv6-stateful|dhcpv6-stateless: the router's RA (IPv6), create only"},
+    {"ipv6_address_mode", FIELD_STRING, NULL,
+     "slaac|dhcpv6-stateful|dhcpv6-stateless: how ports get addresses (IPv6), create only"},
     {NULL, 0, NULL, NULL},
 };
 

@@ -74,6 +74,20 @@ static int observe_fetch(struct ctl *ctl, const char *path, json_t **out)
 	return rc;
 }
 
+/* Prints "GROUP FLOWS" rows of the object groups (sg_key -> connections
+ * its rules let open), when there are any. */
+static void observe_print_groups(const json_t *groups)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_object_size(groups))
+		return;
+	printf("\n%-12s %14s\n", "SG_KEY", "FLOWS ALLOWED");
+	json_object_foreach((json_t *)groups, key, v)
+	    printf("%-12s %14lld\n", key, (long long)json_integer_value(v));
+}
+
 int cmd_port_stats(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 {
 	json_t *out = NULL;
@@ -104,6 +118,7 @@ int cmd_port_stats(struct ctl *ctl, const struct kind *k, int argc, char **argv)
 	       observe_int(out, "tx_bytes"));
 	printf("drops %lld\n\n", observe_int(out, "drops"));
 	observe_print_reasons(json_object_get(out, "drops_by_reason"));
+	observe_print_groups(json_object_get(out, "flows_by_group"));
 out_free:
 	json_decref(out);
 	return rc;

@@ -37,6 +37,8 @@ enum model_ftype {
 	FT_PORT,	/* integer 0..65535 or null */
 	FT_PREFIX,	/* a CIDR or null */
 	FT_UUID_NULL,	/* a UUID or null */
+	FT_IPV6_MODE,	/* "slaac", "dhcpv6-stateful", "dhcpv6-stateless" or null */
+	FT_ENCAP,	/* "vxlan", "geneve" or null (the deployment's default) */
 	FT_ANY,		/* read-only: never accepted */
 };
 
@@ -65,7 +67,8 @@ static const struct model_field tenant_fields[] = {
 static const struct model_field network_fields[] = {
     {"id", FT_ANY, FM_RO, false},    {"tenant_id", FT_UUID, FM_CREATE, true},
     {"name", FT_NAME, FM_RW, false}, {"vni", FT_ANY, FM_RO, false},
-    {"mtu", FT_ANY, FM_RO, false},   {NULL, FT_ANY, FM_RO, false},
+    {"mtu", FT_ANY, FM_RO, false},   {"encapsulation", FT_ENCAP, FM_RW, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 static const struct model_field subnet_fields[] = {
@@ -79,6 +82,8 @@ static const struct model_field subnet_fields[] = {
     {"enable_dhcp", FT_BOOL, FM_RW, false},
     {"dns_nameservers", FT_DNS, FM_RW, false},
     {"host_routes", FT_HOST_ROUTES, FM_RW, false},
+    {"ipv6_ra_mode", FT_IPV6_MODE, FM_CREATE, false},
+    {"ipv6_address_mode", FT_IPV6_MODE, FM_CREATE, false},
     {NULL, FT_ANY, FM_RO, false},
 };
 
@@ -183,6 +188,15 @@ static const struct model_field *const kind_fields[MODEL_KIND_MAX] = {
     security_group_fields,
     security_group_rule_fields,
 };
+
+enum model_encap model_encap_parse(const char *s)
+{
+	if (s && strcmp(s, "vxlan") == 0)
+		return MODEL_ENCAP_VXLAN;
+	if (s && strcmp(s, "geneve") == 0)
+		return MODEL_ENCAP_GENEVE;
+	return MODEL_ENCAP_DEFAULT;
+}
 
 bool model_field_known(enum model_kind kind, const char *name)
 {
@@ -929,6 +943,18 @@ static int model_check_value(const struct model_field *f, const json_t *v, struc
 	case FT_PREFIX:
 	case FT_UUID_NULL:
 		return model_check_sg_value(f, v, err);
+	case FT_IPV6_MODE:
+		if (json_is_null(v) || model_ipv6_mode_parse(json_string_value(v)) > 0)
+			return 0;
+		return model_error_set(
+		    err, "invalid_value", f->name,
+		    "%s must be slaac, dhcpv6-stateful, dhcpv6-stateless or null", f->name);
+	case FT_ENCAP:
+		if (json_is_null(v) ||
+		    model_encap_parse(json_string_value(v)) != MODEL_ENCAP_DEFAULT)
+			return 0;
+		return model_error_set(err, "invalid_value", f->name,
+				       "%s must be \"vxlan\", \"geneve\" or null", f->name);
 	case FT_ANY:
 		return model_error_set(err, "read_only_field", f->name, "%s is read-only", f->name);
 	default:
@@ -1012,7 +1038,69 @@ int model_subnet_validate_create(const json_t *body, struct model_error *err)
 	if (gw && !json_is_null(gw) && !model_cidr_host_valid(&c, json_string_value(gw)))
 		return model_error_set(err, "invalid_value", "gateway_ip",
 				       "gateway_ip must be a host address inside cidr");
-	return model_subnet_check_routes(json_object_get(body, "host_routes"), c.family, err);
+	if (model_subnet_check_routes(json_object_get(body, "host_routes"), c.family, err) < 0)
+		return -EINVAL;
+	return model_subnet_check_ipv6_modes(body, &c, err);
+}
+
+int model_ipv6_mode_parse(const char *s)
+{
+	if (!s)
+		return MODEL_IPV6_MODE_NONE;
+	if (strcmp(s, "slaac") == 0)
+		return MODEL_IPV6_SLAAC;
+	if (strcmp(s, "dhcpv6-stateful") == 0)
+		return MODEL_IPV6_DHCP_STATEFUL;
+	if (strcmp(s, "dhcpv6-stateless") == 0)
+		return MODEL_IPV6_DHCP_STATELESS;
+	return -EINVAL;
+}
+
+const char *model_ipv6_mode_name(int mode)
+{
+	switch (mode) {
+	case MODEL_IPV6_SLAAC:
+		return "slaac";
+	case MODEL_IPV6_DHCP_STATEFUL:
+		return "dhcpv6-stateful";
+	case MODEL_IPV6_DHCP_STATELESS:
+		return "dhcpv6-stateless";
+	default:
+		return NULL;
+	}
+}
+
+int model_subnet_check_ipv6_modes(const json_t *obj, const struct model_cidr *c,
+				  struct model_error *err)
+{
+	int ra = model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_ra_mode")));
+	int am =
+	    model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_address_mode")));
+	const json_t *dhcp = json_object_get(obj, "enable_dhcp");
+	const char *field = ra > 0 ? "ipv6_ra_mode" : "ipv6_address_mode";
+
+	if (ra < 0 || am < 0)
+		return model_error_set(
+		    err, "invalid_value", ra < 0 ? "ipv6_ra_mode" : "ipv6_address_mode",
+		    "IPv6 mode must be slaac, dhcpv6-stateful or dhcpv6-stateless");
+	if (!ra && !am)
+		return 0;
+	if (c->family != AF_INET6)
+		return model_error_set(err, "invalid_value", field,
+				       "%s is only valid for IPv6 subnets", field);
+	if (ra && am && ra != am)
+		return model_error_set(err, "invalid_value", "ipv6_address_mode",
+				       "ipv6_ra_mode and ipv6_address_mode must be equal when "
+				       "both are set");
+	if (json_is_false(dhcp))
+		return model_error_set(err, "invalid_value", "enable_dhcp",
+				       "%s cannot be set when enable_dhcp is false", field);
+	if ((am == MODEL_IPV6_SLAAC || am == MODEL_IPV6_DHCP_STATELESS) && c->prefix != 64)
+		return model_error_set(err, "invalid_value", "cidr",
+				       "ipv6_address_mode %s needs a /64 prefix (EUI-64 "
+				       "addresses)",
+				       model_ipv6_mode_name(am));
+	return 0;
 }
 
 int model_subnet_check_routes(const json_t *routes, int family, struct model_error *err)

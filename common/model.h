@@ -122,6 +122,39 @@ int model_sg_rule_parse(const json_t *rule, struct model_sg_rule *out);
  * only the whole subnet can tell. Returns 0 or -EINVAL with err filled. */
 int model_subnet_check_routes(const json_t *routes, int family, struct model_error *err);
 
+/* A v6 subnet's ipv6_ra_mode / ipv6_address_mode (Neutron's values). */
+enum model_ipv6_mode {
+	MODEL_IPV6_MODE_NONE = 0,      /* null: not tenet's business */
+	MODEL_IPV6_SLAAC = 1,	       /* "slaac": addresses from the RA's prefix */
+	MODEL_IPV6_DHCP_STATEFUL = 2,  /* "dhcpv6-stateful": addresses by DHCPv6 */
+	MODEL_IPV6_DHCP_STATELESS = 3, /* "dhcpv6-stateless": SLAAC, options by DHCPv6 */
+};
+
+/* The enum model_ipv6_mode of s (NULL: none). Returns it, or -EINVAL for
+ * any other string. */
+int model_ipv6_mode_parse(const char *s);
+
+/* The API name of mode, NULL for none or out of range. */
+const char *model_ipv6_mode_name(int mode);
+
+/* Checks the IPv6 modes of subnet obj (a whole subnet, or a create body)
+ * of prefix c as Neutron does: only on IPv6 subnets, equal when both are
+ * set, not with enable_dhcp false, and SLAAC and dhcpv6-stateless address
+ * modes only on a /64. Returns 0 or -EINVAL with err filled. */
+int model_subnet_check_ipv6_modes(const json_t *obj, const struct model_cidr *c,
+				  struct model_error *err);
+/* A network's encapsulation field: "vxlan", "geneve", or absent / null
+ * (the deployment's default, tenet-controller --encapsulation). */
+enum model_encap {
+	MODEL_ENCAP_DEFAULT = 0,
+	MODEL_ENCAP_VXLAN = 1,
+	MODEL_ENCAP_GENEVE = 2,
+};
+
+/* The encapsulation named s ("vxlan" or "geneve"); MODEL_ENCAP_DEFAULT for
+ * NULL and anything else. */
+enum model_encap model_encap_parse(const char *s);
+
 /* True for a canonical UUID string (8-4-4-4-12 hex digits). */
 bool model_uuid_valid(const char *s);
 

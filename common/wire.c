@@ -74,10 +74,12 @@ bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len)
 	return true;
 }
 
+_Static_assert(TN_STAT_MAX <= WIRE_HOST_STATS, "a STATUS carries every host counter");
 _Static_assert(sizeof(struct tn_lport_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_fdb_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_nd_key) <= WIRE_KEY_MAX, "key");
+_Static_assert(sizeof(struct tn_route6_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_sg_cidr_key) <= WIRE_KEY_MAX, "key");
 _Static_assert(sizeof(struct tn_flood) <= WIRE_VAL_MAX, "val");
 _Static_assert(sizeof(struct tn_lport) <= WIRE_VAL_MAX, "val");
@@ -171,9 +173,9 @@ static int wire_pack_port(msgpack_packer *pk, const struct wire_port_status *p)
 {
 	int rc = 0;
 
-	if (p->n_reasons > WIRE_PORT_REASONS)
+	if (p->n_reasons > WIRE_PORT_REASONS || p->n_groups > WIRE_PORT_GROUPS)
 		return -EINVAL;
-	rc |= msgpack_pack_array(pk, 8);
+	rc |= msgpack_pack_array(pk, 9);
 	rc |= msgpack_pack_uint32(pk, p->port_id);
 	rc |= p->up ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	rc |= msgpack_pack_uint64(pk, p->rx_packets);
@@ -188,6 +190,12 @@ static int wire_pack_port(msgpack_packer *pk, const struct wire_port_status *p)
 		rc |= msgpack_pack_array(pk, 2);
 		rc |= msgpack_pack_uint32(pk, p->reasons[r].reason);
 		rc |= msgpack_pack_uint64(pk, p->reasons[r].count);
+	}
+	rc |= msgpack_pack_array(pk, p->n_groups);
+	for (uint32_t g = 0; g < p->n_groups && !rc; g++) {
+		rc |= msgpack_pack_array(pk, 2);
+		rc |= msgpack_pack_uint32(pk, p->groups[g].group);
+		rc |= msgpack_pack_uint64(pk, p->groups[g].flows);
 	}
 	return rc ? -ENOMEM : 0;
 }
@@ -603,12 +611,43 @@ static int wire_decode_reasons(const msgpack_object *o, struct wire_port_status 
 	return 0;
 }
 
+/* A port's flows by security group: distinct groups, at most
+ * WIRE_PORT_GROUPS. */
+static int wire_decode_groups(const msgpack_object *o, struct wire_port_status *p)
+{
+	uint32_t n;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return -EPROTO;
+	n = o->via.array.size;
+	if (n > WIRE_PORT_GROUPS)
+		return -E2BIG;
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *r = &o->via.array.ptr[i];
+		uint64_t group;
+
+		if (r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != 2 ||
+		    !wire_get_uint(&r->via.array.ptr[0], UINT32_MAX, &group) ||
+		    !wire_get_uint(&r->via.array.ptr[1], UINT64_MAX, &p->groups[i].flows))
+			return -EPROTO;
+		for (uint32_t j = 0; j < i; j++) {
+			if (p->groups[j].group == group)
+				return -EPROTO;
+		}
+		p->groups[i].group = (uint32_t)group;
+	}
+	p->n_groups = n;
+	return 0;
+}
+
 static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
 {
 	const msgpack_object *e;
 	uint64_t id;
+	int rc;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY || (o->via.array.size != 5 && o->via.array.size != 8))
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    (o->via.array.size != 5 && o->via.array.size != 8 && o->via.array.size != 9))
 		return -EPROTO;
 	e = o->via.array.ptr;
 	if (!wire_get_uint(&e[0], UINT32_MAX, &id) || e[1].type != MSGPACK_OBJECT_BOOLEAN)
@@ -624,7 +663,10 @@ static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
 	if (!wire_get_uint(&e[5], UINT64_MAX, &p->rx_bytes) ||
 	    !wire_get_uint(&e[6], UINT64_MAX, &p->tx_bytes))
 		return -EPROTO;
-	return wire_decode_reasons(&e[7], p);
+	rc = wire_decode_reasons(&e[7], p);
+	if (rc || o->via.array.size == 8)
+		return rc;
+	return wire_decode_groups(&e[8], p);
 }
 
 /* STATUS's trailing host counters: at least one, at most WIRE_HOST_STATS. */

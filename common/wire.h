@@ -19,14 +19,17 @@
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
  *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint
- *           (, rx_bytes:uint, tx_bytes:uint, reasons:array)]
+ *           (, rx_bytes:uint, tx_bytes:uint, reasons:array (, groups:array))]
  *   reasons = [[reason:uint, count:uint], ...]  at most WIRE_PORT_REASONS,
  *             each reason a distinct TN_DROP_* (the port's drops by reason)
+ *   groups = [[group:uint, flows:uint], ...]  at most WIRE_PORT_GROUPS, each
+ *            group (sg_key) distinct: the connections its rules let open
+ *            for the port (tn_sg_stats)
  *   host = [count:uint, ...]  the host's tn_stats counters, indexed by enum
  *          tn_stat, at most WIRE_HOST_STATS
  *
- * The port's three trailing elements and STATUS's host array were added
- * after version 1 shipped (a decoder older than them rejects a STATUS
+ * The port's trailing elements (three, then groups) and STATUS's host
+ * array were added after version 1 shipped (a decoder older than them rejects a STATUS
  * carrying them: upgrade controllers before agents); the encoder always
  * writes them, the decoder takes both forms.
  *
@@ -84,7 +87,8 @@
 #define WIRE_MAX_PORTS	    65536	 /* port entries in one STATUS */
 #define WIRE_MAX_MSG	    (256u << 20) /* bytes in one message */
 #define WIRE_PORT_REASONS   8		 /* drop reasons one port entry of a STATUS carries */
-#define WIRE_HOST_STATS	    64		 /* host counters one STATUS carries */
+#define WIRE_PORT_GROUPS    8		 /* group flow counters one port entry carries */
+#define WIRE_HOST_STATS	    96		 /* host counters one STATUS carries */
 #define WIRE_STORE_ID_LEN   32		 /* hex digits of a store identity (16 bytes) */
 #define WIRE_TRACE_LEN	    1376	 /* sizeof(struct tn_trace), bpf/lib/trace.h */
 #define WIRE_MONITOR_BATCH  64		 /* drop events in one MONITOR_EVENTS */
@@ -139,6 +143,12 @@ struct wire_port_drop {
 	uint64_t count;	 /* drops from the port for it */
 };
 
+/* The connections one security group's rules let open for a port. */
+struct wire_port_group {
+	uint32_t group; /* the group's sg_key (tn_sg_stats_key.group) */
+	uint64_t flows; /* connections (and untracked packets) allowed */
+};
+
 /* One port's state in a STATUS report. */
 struct wire_port_status {
 	uint32_t port_id;    /* tn_lport_key.port_id */
@@ -150,6 +160,8 @@ struct wire_port_status {
 	uint64_t tx_bytes;   /* to the port; 0 from an older agent */
 	uint32_t n_reasons;  /* entries used in reasons, <= WIRE_PORT_REASONS */
 	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* distinct reasons */
+	uint32_t n_groups; /* entries used in groups, <= WIRE_PORT_GROUPS */
+	struct wire_port_group groups[WIRE_PORT_GROUPS]; /* distinct groups */
 };
 
 /* A trace request: one packet to run through the agent's datapath. */

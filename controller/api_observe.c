@@ -1,7 +1,8 @@
 /* api_observe.c - why was my packet dropped: a port's counters and drops by
  * reason, and a host's (docs/API.md "Observability").
  *
- *   GET /v1/ports/ID/stats   the port's packets, bytes and drops by reason
+ *   GET /v1/ports/ID/stats   the port's packets, bytes, drops by reason and
+ *                            connections allowed by security group
  *   GET /v1/hosts/NAME/drops the host's datapath counters and drops
  *
  * Both answer from this node's southbound view: what the host's agent last
@@ -37,6 +38,20 @@ static json_t *api_observe_port_reasons(const struct southbound_port_info *pi)
 	return o;
 }
 
+/* {"sg_key": flows, ...} of a port report's security group counters: the
+ * connections each group's rules let open for the port. */
+static json_t *api_observe_port_groups(const struct southbound_port_info *pi)
+{
+	json_t *o = json_object();
+	char key[16];
+
+	for (uint32_t i = 0; i < pi->n_groups && i < WIRE_PORT_GROUPS; i++) {
+		snprintf(key, sizeof(key), "%u", pi->groups[i].group);
+		json_object_set_new(o, key, json_integer((json_int_t)pi->groups[i].flows));
+	}
+	return o;
+}
+
 static void api_observe_port(struct api *api, struct evhttp_request *req, const char *id)
 {
 	struct southbound_port_info pi;
@@ -59,11 +74,12 @@ static void api_observe_port(struct api *api, struct evhttp_request *req, const 
 				 "not connected, or its session is with another node)",
 				 "id");
 	}
-	out = json_pack("{s:O,s:s?,s:b,s:I,s:I,s:I,s:I,s:I,s:o}", "id", json_object_get(port, "id"),
-			"host", host, "up", pi.up, "rx_packets", (json_int_t)pi.rx_packets,
-			"rx_bytes", (json_int_t)pi.rx_bytes, "tx_packets",
-			(json_int_t)pi.tx_packets, "tx_bytes", (json_int_t)pi.tx_bytes, "drops",
-			(json_int_t)pi.drops, "drops_by_reason", api_observe_port_reasons(&pi));
+	out = json_pack(
+	    "{s:O,s:s?,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "id", json_object_get(port, "id"), "host",
+	    host, "up", pi.up, "rx_packets", (json_int_t)pi.rx_packets, "rx_bytes",
+	    (json_int_t)pi.rx_bytes, "tx_packets", (json_int_t)pi.tx_packets, "tx_bytes",
+	    (json_int_t)pi.tx_bytes, "drops", (json_int_t)pi.drops, "drops_by_reason",
+	    api_observe_port_reasons(&pi), "flows_by_group", api_observe_port_groups(&pi));
 	json_decref(port);
 	if (!out)
 		return api_error(api, req, 500, "internal_error", "out of memory", NULL);

@@ -51,6 +51,7 @@ static const char *const api_trace_stages[TN_STAGE_MAX] = {
     [TN_STAGE_L3] = "router",
     [TN_STAGE_DHCP] = "DHCP server",
     [TN_STAGE_ND] = "ND responder",
+    [TN_STAGE_FW] = "security groups",
 };
 
 /* One trace request in flight (one or two hosts asked). */
@@ -248,6 +249,13 @@ static json_t *api_trace_step(struct api_trace *t, const struct tn_trace_step *s
 				 st->flags & TN_DHCP_F_PASS ? " (DHCP off: to L2)" : "");
 		else
 			snprintf(entry, sizeof(entry), "no dhcp answer for the port");
+		break;
+	case TN_TKEY_CT:
+		api_trace_port_name(t->api, st->port_id, name, sizeof(name));
+		snprintf(entry, sizeof(entry),
+			 "%s of port %s (identity %u), other end identity %u: %s",
+			 st->flags == TN_SG_INGRESS ? "ingress" : "egress", name, st->ifindex,
+			 st->ip4, st->found ? "tracked connection" : "not tracked: the rules");
 		break;
 	default:
 		break;

@@ -20,12 +20,17 @@
  *  - a port lists its first fixed IPv4 in ip4 and the others in ip4_more; a
  *    port without ip4 gets no ARP row (ip4_more is then empty);
  *  - a port's ND rows, one per fixed IPv6, are made alongside its ARP rows
- *    (same hosts, same collisions rule) and emitted last (TN_MAP_ND is the
- *    highest map number).
+ *    (same hosts, same collisions rule) and emitted after the DHCP rows;
+ *  - a router interface on an IPv6 subnet has two ND rows with
+ *    TN_ND_F_ROUTER in its network: its address (the subnet's gateway) and
+ *    the link-local address of its MAC (RFC 4291 appendix A), the one a
+ *    router advertises; routes are made per family (ROUTE4, ROUTE6) by the
+ *    same rules, and ROUTE6 rows come last (the highest map number).
  */
 #include "compiler.h"
 #include "compiler_dhcp.h"
 #include "compiler_sg.h"
+#include "compiler_ra.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,6 +65,7 @@ _Static_assert(sizeof(struct tn_peer) <= CC_VAL_MAX, "PEER value fits a record")
 _Static_assert(sizeof(struct tn_tun_allow) <= CC_VAL_MAX, "TUN_ALLOW value fits a record");
 _Static_assert(sizeof(struct tn_route4) <= CC_VAL_MAX, "ROUTE4 value fits a record");
 _Static_assert(sizeof(struct tn_nd) <= CC_VAL_MAX, "ND value fits a record");
+_Static_assert(sizeof(struct tn_route6) <= CC_VAL_MAX, "ROUTE6 value fits a record");
 
 /* A host with ports in a network: a candidate for its flood list. */
 struct cc_member {
@@ -106,11 +112,12 @@ struct compiler {
 	uint32_t *nrifs;		    /* valid interfaces (index in t->rifs) by network */
 	size_t *rrif_off;		    /* n_routers + 1 offsets into rrifs */
 	uint32_t *rrifs;		    /* the same interfaces by router */
-	struct cc_rec **routes;		    /* per router: its ROUTE4 rows, sorted; built
+	struct cc_rec **routes;		    /* per router: ROUTE4, ROUTE6 rows, sorted; built
 					     * the first time a host needs them */
 	size_t *n_routes;		    /* per router: entries of routes */
 	struct compiler_dhcp *dhcp;	    /* subnets indexed for the DHCP rows */
 	struct compiler_sg *sg;		    /* identities and groups for the policy rows */
+	struct compiler_ra *ra;		    /* IPv6 subnets indexed for the RA and DHCPv6 rows */
 };
 
 /* One network of the host being compiled: one of its ports' (local), or
@@ -232,6 +239,33 @@ static bool cc_in_prefix4(uint32_t addr, uint32_t net, uint8_t plen)
 	return (addr & mask) == (net & mask);
 }
 
+/* True if IPv6 addr is inside net/plen. */
+static bool cc_in_prefix6(const uint8_t addr[16], const uint8_t net[16], uint8_t plen)
+{
+	for (unsigned int i = 0; i < plen && i < 128; i++) {
+		uint8_t bit = 0x80 >> (i % 8);
+
+		if ((addr[i / 8] & bit) != (net[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+/* The link-local address of MAC mac (fe80::/64 and the modified EUI-64,
+ * RFC 4291 appendix A), into a. */
+static void cc_ip6_ll(uint8_t a[16], const uint8_t mac[6])
+{
+	memset(a, 0, 16);
+	a[0] = 0xfe;
+	a[1] = 0x80;
+	a[8] = mac[0] ^ 0x02;
+	a[9] = mac[1];
+	a[10] = mac[2];
+	a[11] = 0xff;
+	a[12] = 0xfe;
+	memcpy(&a[13], &mac[3], 3);
+}
+
 /* Orders records by (map, key, value): the order of the rows they become,
  * with colliding keys' smallest value first. */
 static int cc_cmp_rec(const void *a, const void *b)
@@ -346,16 +380,16 @@ static size_t cc_nd_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi
 }
 
 /* FDB record of port p in network vni: local (remote 0) or on the host at
- * underlay address remote. */
+ * underlay address remote; flags: more TN_FDB_F_* (TN_FDB_F_GENEVE). */
 static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
-		       uint32_t remote)
+		       uint32_t remote, uint32_t flags)
 {
 	struct tn_fdb_key fk = {.vni = vni};
 	struct tn_fdb fv = {.port_id = p->port_key, .ip4 = p->ip4, .identity = p->identity};
 
 	memcpy(fk.mac, p->mac, 6);
 	fv.remote_ip4 = remote;
-	fv.flags = remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL;
+	fv.flags = (remote ? TN_FDB_F_REMOTE : TN_FDB_F_LOCAL) | flags;
 	if (p->port_security)
 		fv.flags |= TN_FDB_F_PORT_SECURITY;
 	cc_rec_set(r, TN_MAP_FDB, hi, &fk, &fv);
@@ -365,9 +399,10 @@ static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, 
  * hi at underlay remote, 0 when local), appended at *r: an ARP (IPv4) or
  * ND (IPv6) row naming the port for each pair's address, with the pair's
  * MAC, and an FDB row like the port's for each pair MAC that is not the
- * port's own (once per MAC); returns how many. */
+ * port's own (once per MAC), with more TN_FDB_F_* flags (as the port's
+ * own row); returns how many. */
 static size_t cc_pair_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
-			   uint32_t remote)
+			   uint32_t remote, uint32_t flags)
 {
 	size_t n = 0, np = cc_n_pairs(p);
 
@@ -378,7 +413,7 @@ static size_t cc_pair_recs(struct cc_rec *r, const struct topo_port *p, int32_t 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = memcmp(p->pairs[j].mac, pr->mac, 6) == 0;
 		if (!seen) {
-			cc_fdb_rec(&r[n], p, hi, vni, remote);
+			cc_fdb_rec(&r[n], p, hi, vni, remote, flags);
 			memcpy(((struct tn_fdb_key *)r[n].key)->mac, pr->mac, 6);
 			n++;
 		}
@@ -402,8 +437,11 @@ static size_t cc_pair_recs(struct cc_rec *r, const struct topo_port *p, int32_t 
 	return n;
 }
 
-/* The FDB and ARP records of router interface f in network vni, appended
- * at *r; returns how many. */
+/* The FDB and ARP (IPv4) or ND (IPv6: address and link-local) records of
+ * router interface f in network vni, appended at *r; returns how many (at
+ * most CC_RIF_RECS). */
+#define CC_RIF_RECS 3
+
 static size_t cc_rif_recs(struct cc_rec *r, const struct topo_rif *f, const struct topo_router *rt,
 			  uint32_t vni)
 {
@@ -416,6 +454,17 @@ static size_t cc_rif_recs(struct cc_rec *r, const struct topo_rif *f, const stru
 	if (f->ip_version == 4)
 		fv.ip4 = ak.ip4;
 	cc_rec_set(&r[0], TN_MAP_FDB, -1, &fk, &fv);
+	if (f->ip_version == 6) {
+		struct tn_nd_key nk = {.vni = vni};
+		struct tn_nd nv = {.flags = TN_ND_F_ROUTER};
+
+		memcpy(nv.mac, f->mac, 6);
+		memcpy(nk.ip6, f->addr, 16);
+		cc_rec_set(&r[1], TN_MAP_ND, -1, &nk, &nv);
+		cc_ip6_ll(nk.ip6, f->mac);
+		cc_rec_set(&r[2], TN_MAP_ND, -1, &nk, &nv);
+		return 3;
+	}
 	if (f->ip_version != 4)
 		return 1;
 	memcpy(av.mac, f->mac, 6);
@@ -468,13 +517,14 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 	const struct topology *t = c->t;
 	struct cc_shared *s = &c->shared[ni];
 	uint32_t vni = t->networks[ni].vni;
+	uint32_t geneve = topo_network_geneve(t, &t->networks[ni]) ? TN_FDB_F_GENEVE : 0;
 	size_t cap = 0, np = c->net_off[ni + 1] - c->net_off[ni];
 
 	if (s->built)
 		return 0;
 	for (size_t k = c->net_off[ni]; k < c->net_off[ni + 1]; k++)
 		cap += cc_port_recs(&t->ports[c->net_ports[k]]) + 1;
-	cap += 2 * (c->nrif_off[ni + 1] - c->nrif_off[ni]);
+	cap += CC_RIF_RECS * (c->nrif_off[ni + 1] - c->nrif_off[ni]);
 	cc_routed_nets(c, ni, &cap, cc_routed_count);
 	s->recs = malloc((cap ? cap : 1) * sizeof(*s->recs));
 	s->members = malloc((np ? np : 1) * sizeof(*s->members));
@@ -489,11 +539,11 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 
 		if (!h->ip4)
 			continue; /* nothing could tunnel to it */
-		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4);
+		cc_fdb_rec(&s->recs[s->n_recs++], p, hi, vni, h->ip4, geneve);
 		cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
 		s->n_recs += cc_arp_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
 		s->n_recs += cc_nd_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
-		s->n_recs += cc_pair_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
+		s->n_recs += cc_pair_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4, geneve);
 		s->members[s->n_members++] = (struct cc_member){.ip4 = h->ip4, .src = hi};
 	}
 	for (size_t k = c->nrif_off[ni]; k < c->nrif_off[ni + 1]; k++) {
@@ -546,6 +596,42 @@ static void cc_route4_rec(struct cc_rec *r, const struct topo_router *rt, uint32
 	cc_rec_set(r, TN_MAP_ROUTE4, -1, &k, &v);
 }
 
+/* ROUTE6 record of router rt: dest/plen through interface f (network vni)
+ * to next hop nh (NULL: connected). */
+static void cc_route6_rec(struct cc_rec *r, const struct topo_router *rt, const uint8_t dest[16],
+			  uint8_t plen, uint32_t vni, const struct topo_rif *f, const uint8_t *nh)
+{
+	struct tn_route6_key k = {.prefixlen = 32u + plen, .router_key = htonl(rt->router_key)};
+	struct tn_route6 v = {.vni = vni, .flags = nh ? 0 : TN_ROUTE_F_CONNECTED};
+
+	for (unsigned int i = 0; i < 16; i++) {
+		unsigned int bits = plen > i * 8 ? plen - i * 8 : 0;
+
+		k.ip6[i] = dest[i] & (bits >= 8 ? 0xff : (uint8_t)(0xff00 >> bits));
+	}
+	memcpy(v.mac, f->mac, 6);
+	if (nh)
+		memcpy(v.nh_ip6, nh, 16);
+	memcpy(v.src_ip6, f->addr, 16);
+	cc_rec_set(r, TN_MAP_ROUTE6, -1, &k, &v);
+}
+
+/* The interface of router ri whose IPv6 subnet holds nh, or -1; as
+ * cc_rif_for4. */
+static int32_t cc_rif_for6(const struct compiler *c, int32_t ri, const uint8_t nh[16])
+{
+	int32_t best = -1;
+
+	for (size_t k = c->rrif_off[ri]; k < c->rrif_off[ri + 1]; k++) {
+		const struct topo_subnet *sn = &c->t->subnets[c->rif_subnet[c->rrifs[k]]];
+
+		if (sn->ip_version == 6 && cc_in_prefix6(nh, sn->addr, sn->prefix_len) &&
+		    (best < 0 || c->rrifs[k] < (uint32_t)best))
+			best = (int32_t)c->rrifs[k];
+	}
+	return best;
+}
+
 /* The interface of router ri (its index in t->rifs) whose IPv4 subnet holds
  * nh, or -1; of several (the store refuses overlapping interfaces), the
  * first in t->rifs. */
@@ -563,12 +649,41 @@ static int32_t cc_rif_for4(const struct compiler *c, int32_t ri, uint32_t nh)
 	return best;
 }
 
+/* Appends the route record of static route ro of router ri at *r, through
+ * the interface whose subnet holds its next hop. Returns 1, or 0 when no
+ * interface does (or the route is not one: no next hop). */
+static size_t cc_static_rec(const struct compiler *c, int32_t ri, const struct topo_route *ro,
+			    struct cc_rec *r)
+{
+	const struct topology *t = c->t;
+	static const uint8_t zero[16];
+	int32_t fi;
+
+	if (ro->ip_version == 4 && cc_ip4(ro->nexthop)) {
+		fi = cc_rif_for4(c, ri, cc_ip4(ro->nexthop));
+		if (fi < 0)
+			return 0;
+		cc_route4_rec(r, &t->routers[ri], cc_ip4(ro->dest), ro->prefix_len,
+			      t->networks[c->rif_net[fi]].vni, &t->rifs[fi], cc_ip4(ro->nexthop));
+		return 1;
+	}
+	if (ro->ip_version != 6 || memcmp(ro->nexthop, zero, 16) == 0)
+		return 0;
+	fi = cc_rif_for6(c, ri, ro->nexthop);
+	if (fi < 0)
+		return 0;
+	cc_route6_rec(r, &t->routers[ri], ro->dest, ro->prefix_len, t->networks[c->rif_net[fi]].vni,
+		      &t->rifs[fi], ro->nexthop);
+	return 1;
+}
+
 /*
- * Builds the ROUTE4 rows of router ri (once): a connected route for the
- * subnet of each of its IPv4 interfaces, and each IPv4 static route whose
- * next hop lies in one of those subnets (the store refuses others, and a
- * route whose interface went is left out), through that interface. A
- * static route to a connected subnet's prefix yields to the subnet.
+ * Builds the ROUTE4 and ROUTE6 rows of router ri (once): a connected route
+ * for the subnet of each of its interfaces, and each static route whose
+ * next hop lies in one of those subnets of its family (the store refuses
+ * others, and a route whose interface went is left out), through that
+ * interface. A static route to a connected subnet's prefix yields to the
+ * subnet.
  */
 static int cc_routes_build(struct compiler *c, int32_t ri)
 {
@@ -585,27 +700,22 @@ static int cc_routes_build(struct compiler *c, int32_t ri)
 	for (size_t k = r0; k < r1; k++) {
 		const struct topo_rif *f = &t->rifs[c->rrifs[k]];
 		const struct topo_subnet *sn = &t->subnets[c->rif_subnet[c->rrifs[k]]];
+		uint32_t vni = t->networks[c->rif_net[c->rrifs[k]]].vni;
 
 		if (f->ip_version == 4 && sn->ip_version == 4)
-			cc_route4_rec(&recs[n++], rt, cc_ip4(sn->addr), sn->prefix_len,
-				      t->networks[c->rif_net[c->rrifs[k]]].vni, f, 0);
+			cc_route4_rec(&recs[n++], rt, cc_ip4(sn->addr), sn->prefix_len, vni, f, 0);
+		else if (f->ip_version == 6 && sn->ip_version == 6)
+			cc_route6_rec(&recs[n++], rt, sn->addr, sn->prefix_len, vni, f, NULL);
 	}
 	n_conn = n;
 	for (size_t i = 0; i < rt->n_routes; i++) {
-		const struct topo_route *ro = &rt->routes[i];
-		uint32_t nh = cc_ip4(ro->nexthop);
-		int32_t fi;
 		bool dup = false;
 
-		if (ro->ip_version != 4 || !nh)
+		if (!cc_static_rec(c, ri, &rt->routes[i], &recs[n]))
 			continue;
-		fi = cc_rif_for4(c, ri, nh);
-		if (fi < 0)
-			continue;
-		cc_route4_rec(&recs[n], rt, cc_ip4(ro->dest), ro->prefix_len,
-			      t->networks[c->rif_net[fi]].vni, &t->rifs[fi], nh);
 		for (size_t j = 0; j < n_conn && !dup; j++)
-			dup = memcmp(recs[j].key, recs[n].key, recs[n].key_len) == 0;
+			dup = recs[j].map == recs[n].map &&
+			      memcmp(recs[j].key, recs[n].key, recs[n].key_len) == 0;
 		if (!dup)
 			n++;
 	}
@@ -761,7 +871,8 @@ struct compiler *compiler_new(const struct topology *t)
 	free(pos);
 	c->dhcp = compiler_dhcp_new(t);
 	c->sg = compiler_sg_new(t);
-	if (!c->dhcp || !c->sg || cc_index_routers(c))
+	c->ra = compiler_ra_new(t);
+	if (!c->dhcp || !c->sg || !c->ra || cc_index_routers(c))
 		compiler_destroy(&c);
 	return c;
 }
@@ -802,6 +913,7 @@ void compiler_destroy(struct compiler **cp)
 	free(c->port_host);
 	compiler_dhcp_destroy(&c->dhcp);
 	compiler_sg_destroy(&c->sg);
+	compiler_ra_destroy(&c->ra);
 	free(c);
 	*cp = NULL;
 }
@@ -919,21 +1031,21 @@ static void cc_flood(struct cc_out *o, const struct compiler *c, const struct cc
 
 /* The working state of one compiler_host call. */
 struct cc_host {
-	struct compiler *c;   /* the compiler */
-	int32_t self;	      /* index of the host compiled for */
-	struct cc_hnet *hn;   /* its networks */
-	size_t n_hn;	      /* entries of hn */
-	struct cc_rec *lport; /* LPORT records of its ports, sorted */
-	size_t n_lport;	      /* entries of lport */
-	struct cc_rec *loc;   /* local FDB and ARP records, each network's sorted */
-	size_t n_loc;	      /* entries of loc */
-	uint32_t *scratch;    /* flood lists of one network */
-	size_t n_scratch;     /* entries scratch has room for */
-	int32_t *rtr;	      /* the routers on its ports' networks (index in t->routers) */
-	size_t n_rtr;	      /* entries of rtr */
-	struct cc_rec *routes; /* their ROUTE4 records, sorted */
+	struct compiler *c;    /* the compiler */
+	int32_t self;	       /* index of the host compiled for */
+	struct cc_hnet *hn;    /* its networks */
+	size_t n_hn;	       /* entries of hn */
+	struct cc_rec *lport;  /* LPORT records of its ports, sorted */
+	size_t n_lport;	       /* entries of lport */
+	struct cc_rec *loc;    /* local FDB and ARP records, each network's sorted */
+	size_t n_loc;	       /* entries of loc */
+	uint32_t *scratch;     /* flood lists of one network */
+	size_t n_scratch;      /* entries scratch has room for */
+	int32_t *rtr;	       /* the routers on its ports' networks (index in t->routers) */
+	size_t n_rtr;	       /* entries of rtr */
+	struct cc_rec *routes; /* their ROUTE4, then ROUTE6 records, sorted */
 	size_t n_routes;       /* entries of routes */
-	struct cc_out out;    /* the rows */
+	struct cc_out out;     /* the rows */
 };
 
 /* True if network ni is one of h's. */
@@ -1061,10 +1173,10 @@ static void cc_host_local(struct cc_host *h)
 			lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
 			memcpy(lv.ifname, p->ifname, strnlen(p->ifname, TOPO_IFNAME_MAX - 1));
 			cc_rec_set(&h->lport[h->n_lport++], TN_MAP_LPORT, h->self, &lk, &lv);
-			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0);
+			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0, 0);
 			h->n_loc += cc_arp_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
 			h->n_loc += cc_nd_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
-			h->n_loc += cc_pair_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
+			h->n_loc += cc_pair_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0, 0);
 		}
 		hn->l1 = h->n_loc;
 		qsort(&h->loc[hn->l0], hn->l1 - hn->l0, sizeof(*h->loc), cc_cmp_rec);
@@ -1117,7 +1229,7 @@ static void cc_host_emit(struct cc_host *h)
 		if (!h->hn[i].routed)
 			cc_merge(&h->out, TN_MAP_TUN_ALLOW, s->recs, s->n_recs, NULL, 0, h->self);
 	}
-	for (size_t i = 0; i < h->n_routes; i++)
+	for (size_t i = 0; i < h->n_routes && h->routes[i].map == TN_MAP_ROUTE4; i++)
 		cc_emit(&h->out, &h->routes[i]);
 }
 
@@ -1131,10 +1243,19 @@ static void cc_host_nd(struct cc_host *h)
 		const struct cc_hnet *hn = &h->hn[i];
 		const struct cc_shared *s = &c->shared[hn->ni];
 
-		if (!hn->routed) /* IPv6 is not routed yet */
-			cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0],
-				 hn->l1 - hn->l0, h->self);
+		cc_merge(&h->out, TN_MAP_ND, s->recs, s->n_recs, &h->loc[hn->l0], hn->l1 - hn->l0,
+			 h->self);
 	}
+}
+
+/* Emits self's ROUTE6 rows, after its ND rows. */
+static void cc_host_route6(struct cc_host *h)
+{
+	size_t lo, hi;
+
+	cc_map_range(h->routes, h->n_routes, TN_MAP_ROUTE6, &lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		cc_emit(&h->out, &h->routes[i]);
 }
 
 /* Orders by (map, key), then value bytes, so duplicates resolve alike. */
@@ -1184,6 +1305,43 @@ static void cc_host_dhcp(struct cc_host *h)
 		if (wire_row_cmp(&h->out.rows[w - 1], &h->out.rows[r]) != 0)
 			h->out.rows[w++] = h->out.rows[r];
 	h->out.n = w;
+}
+
+/* Sorts rows [first, n) of h by (map, key), keeping each key's smallest value. */
+static void cc_host_sort_from(struct cc_host *h, size_t first)
+{
+	size_t w;
+
+	if (h->out.n - first < 2)
+		return;
+	qsort(&h->out.rows[first], h->out.n - first, sizeof(*h->out.rows), cc_cmp_row_val);
+	for (size_t r = w = first + 1; r < h->out.n; r++)
+		if (wire_row_cmp(&h->out.rows[w - 1], &h->out.rows[r]) != 0)
+			h->out.rows[w++] = h->out.rows[r];
+	h->out.n = w;
+}
+
+/* Emits the RA rows of self's networks (TN_MAP_RA, after ND), then the
+ * DHCPv6 rows of its ports (TN_MAP_DHCP6): compiler_ra.h. */
+static void cc_host_ra6(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1], first = h->out.n;
+
+	for (size_t i = 0; i < h->n_hn; i++)
+		if (!h->hn[i].routed &&
+		    compiler_ra_row(c->ra, &c->t->networks[h->hn[i].ni], &h->out.rows[h->out.n]))
+			h->out.n++;
+	cc_host_sort_from(h, first);
+	first = h->out.n;
+	for (size_t k = p0; k < p1; k++) {
+		uint32_t pi = c->host_ports[k];
+
+		if (compiler_ra_dhcp6_row(c->ra, &c->t->ports[pi], &c->t->networks[c->port_net[pi]],
+					  &h->out.rows[h->out.n]))
+			h->out.n++;
+	}
+	cc_host_sort_from(h, first);
 }
 
 /* Appends the security group rows of the identities of self's ports
@@ -1240,8 +1398,10 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	if (rc)
 		goto out;
 	cc_host_local(&h);
-	h.out.rows = malloc((cc_host_bound(&h) + c->host_off[h.self + 1] - c->host_off[h.self] + 1) *
-			    sizeof(*h.out.rows));
+	/* + a DHCP, an RA (one per network: no more than ports) and a DHCPv6 row per port */
+	h.out.rows =
+	    malloc((cc_host_bound(&h) + 3 * (c->host_off[h.self + 1] - c->host_off[h.self]) + 1) *
+		   sizeof(*h.out.rows));
 	if (!h.out.rows) {
 		rc = -ENOMEM;
 		goto out;
@@ -1251,6 +1411,8 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	cc_host_emit(&h);
 	cc_host_dhcp(&h);
 	cc_host_nd(&h);
+	cc_host_route6(&h);
+	cc_host_ra6(&h);
 	rc = cc_host_sg(&h);
 	if (rc)
 		goto out;

@@ -3,6 +3,7 @@
  *   tenet-controller --data DIR [--api 127.0.0.1:8080]
  *                    [--southbound tcp://127.0.0.1:6641] [--log-level info]
  *                    [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] [--insecure-http]
+ *                    [--encapsulation vxlan|geneve]
  *                    [--id N --raft IP:PORT [--peers ID@RAFT/API,...] [--join]
  *                     [--cluster-key FILE] [--admin-token FILE]
  *                     [--snapshot-threshold N]]
@@ -16,6 +17,9 @@
  * every node needs the same one (--cluster-key, else DIR/cluster.key, which
  * a single node creates). --admin-token imports a shared admin token so that
  * one token works on every node (and across 307 redirects).
+ * --encapsulation is the overlay of networks whose own encapsulation field
+ * is not set (default vxlan); every node of a cluster must be given the
+ * same, as the compiled rows must not depend on the node.
  * --tls-cert/--tls-key serve the API over HTTPS only (and peers are asked
  * over HTTPS, verified against --tls-ca, default the --tls-cert file);
  * without them the API listens in plain HTTP on a loopback address only,
@@ -77,6 +81,7 @@ struct ctl_opts {
 	const char *key_file;	/* cluster key file or NULL (DIR/cluster.key) */
 	const char *token_file; /* admin token to import, or NULL */
 	unsigned snap_threshold; /* entries between snapshots, 0: default */
+	bool geneve;		 /* --encapsulation geneve: the networks' default */
 	struct api_config api_cfg; /* --api, TLS files, --insecure-http */
 };
 
@@ -88,6 +93,7 @@ static void ctl_usage(FILE *fp)
 		    "[--join]\n"
 		    "       [--cluster-key FILE] [--admin-token FILE] [--snapshot-threshold N]\n"
 		    "       [--tls-cert FILE --tls-key FILE [--tls-ca FILE]] [--insecure-http]\n"
+		    "       [--encapsulation vxlan|geneve]\n"
 		    "       tenet-controller --version\n");
 }
 
@@ -130,6 +136,9 @@ static int ctl_parse_cluster(int c, const char *arg, struct ctl_opts *o)
 	case 'I':
 		o->api_cfg.insecure_http = true;
 		return 0;
+	case 'E':
+		o->geneve = strcmp(arg, "geneve") == 0;
+		return o->geneve || strcmp(arg, "vxlan") == 0 ? 0 : -EINVAL;
 	default:
 		return -ENOENT;
 	}
@@ -153,6 +162,7 @@ static int ctl_parse(int argc, char **argv, struct ctl_opts *o)
 	    {"tls-key", required_argument, NULL, 'K'},
 	    {"tls-ca", required_argument, NULL, 'A'},
 	    {"insecure-http", no_argument, NULL, 'I'},
+	    {"encapsulation", required_argument, NULL, 'E'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -317,6 +327,7 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	c->sb = southbound_new(c->base, c->store, o->southbound, c->cert);
 	if (!c->sb)
 		return -EIO;
+	southbound_set_geneve_default(c->sb, o->geneve);
 	c->api = api_new(c->base, c->store, c->sb, &o->api_cfg);
 	if (!c->api)
 		return -EIO;

@@ -50,6 +50,7 @@ struct publish {
 	uint64_t rev;			 /* store revision the rows were compiled at */
 	char store_id[STORE_ID_HEX + 1]; /* the store's identity then, "" if none yet */
 	bool primed;			 /* first refresh done: row changes now mark hosts dirty */
+	bool geneve_default;		 /* networks without an encapsulation go by Geneve */
 	struct topology topo;		 /* the topology at topo_rev, kept up to date
 					  * from the change log (store_update_topology) */
 	uint64_t topo_rev;		 /* revision topo holds */
@@ -481,8 +482,10 @@ static void pub_compile_hosts(struct publish *p, const struct topo_delta *delta,
 	for (struct pub_host *h = zhashx_first(p->hosts); h; h = zhashx_next(p->hosts)) {
 		if (!topo_delta_affects(delta, h->name))
 			continue;
-		if (!cc)
+		if (!cc) {
+			p->topo.geneve_default = p->geneve_default;
 			cc = compiler_new(&p->topo);
+		}
 		cs[*n_cs] = (struct pub_compiled){.h = h};
 		if (cc && !pub_compile_host(cc, &cs[*n_cs]))
 			(*n_cs)++;
@@ -597,6 +600,12 @@ void publish_destroy(struct publish **pp)
 	topology_release(&p->topo);
 	free(p);
 	*pp = NULL;
+}
+
+void publish_set_geneve_default(struct publish *p, bool geneve)
+{
+	if (p)
+		p->geneve_default = geneve;
 }
 
 uint64_t publish_rev(const struct publish *p)

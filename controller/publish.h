@@ -86,6 +86,12 @@ void publish_destroy(struct publish **pp);
  * or -errno (logged). */
 int publish_refresh(struct publish *p, bool send);
 
+/* The deployment's default encapsulation (tenet-controller
+ * --encapsulation): networks whose encapsulation field is not set go by
+ * Geneve when geneve, else VXLAN. Call before the first publish_refresh
+ * (rows already compiled are not redone). Takes NULL. */
+void publish_set_geneve_default(struct publish *p, bool geneve);
+
 /* The revision of the last refresh (0 before the first). */
 uint64_t publish_rev(const struct publish *p);
 

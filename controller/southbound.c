@@ -451,8 +451,10 @@ static void sb_port_report(struct publish_port *p, const struct wire_port_status
 					      .rx_bytes = ps->rx_bytes,
 					      .tx_bytes = ps->tx_bytes,
 					      .n_reasons = ps->n_reasons,
+					      .n_groups = ps->n_groups,
 					      .spoof_mac_ms = spoof_ms};
 	memcpy(info->reasons, ps->reasons, sizeof(info->reasons));
+	memcpy(info->groups, ps->groups, sizeof(info->groups));
 }
 
 /* Keeps reports for h's own ports; reports on other ports are dropped. */
@@ -692,6 +694,12 @@ struct southbound *southbound_new(struct event_base *base, struct store *store,
 out_destroy:
 	southbound_destroy(&sb);
 	return NULL;
+}
+
+void southbound_set_geneve_default(struct southbound *sb, bool geneve)
+{
+	if (sb)
+		publish_set_geneve_default(sb->pub, geneve);
 }
 
 void southbound_destroy(struct southbound **sbp)

@@ -59,6 +59,8 @@ struct southbound_port_info {
 	uint64_t tx_bytes;
 	uint32_t n_reasons; /* entries used in reasons */
 	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* drops by reason */
+	uint32_t n_groups;				  /* entries used in groups */
+	struct wire_port_group groups[WIRE_PORT_GROUPS];  /* flows by security group */
 	int64_t spoof_mac_ms; /* zclock_time() when its spoof_mac drops last grew, 0 = never */
 };
 
@@ -86,6 +88,10 @@ typedef void (*southbound_wait_cb)(void *arg, int status, const char *const *pen
  * on failure (logged). */
 struct southbound *southbound_new(struct event_base *base, struct store *store,
 				  const char *endpoint, zcert_t *cert);
+
+/* The deployment's default encapsulation: publish_set_geneve_default.
+ * Call right after southbound_new. Takes NULL. */
+void southbound_set_geneve_default(struct southbound *sb, bool geneve);
 
 /* Closes the socket and frees everything; pending waits are called with
  * -ECANCELED. Takes NULL; sets *sbp to NULL. */

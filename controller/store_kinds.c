@@ -215,7 +215,8 @@ static int kinds_subnet_prepare(struct store_txn *t, const char *id, const json_
 				       "gateway_ip must be a host address inside cidr");
 	if (gw && !json_is_null(gw))
 		kinds_canon_ip(obj, "gateway_ip");
-	if (model_subnet_check_routes(json_object_get(obj, "host_routes"), c.family, t->err) < 0)
+	if (model_subnet_check_routes(json_object_get(obj, "host_routes"), c.family, t->err) < 0 ||
+	    model_subnet_check_ipv6_modes(obj, &c, t->err) < 0)
 		return -EINVAL;
 	if (old &&
 	    !json_equal(json_object_get(old, "gateway_ip"), json_object_get(obj, "gateway_ip"))) {
@@ -280,10 +281,54 @@ static int kinds_alloc_ip(struct store_txn *t, const char *sub_id, const struct 
 	return -ENOSPC;
 }
 
-/* Checks and canonicalises fixed_ips[i] of a port on network net_id,
- * allocating its address when absent. */
-static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, const json_t *fixed_ips,
-			       json_t *fip, size_t i)
+/*
+ * On a subnet sub whose ipv6_address_mode is slaac or dhcpv6-stateless a
+ * port's address is the one SLAAC forms (as Neutron assigns it): the /64
+ * prefix and the modified EUI-64 of the port's MAC mac. Sets fip's address
+ * to it when absent; refuses another. Returns 0 (also for other subnets)
+ * or -EINVAL.
+ */
+static int kinds_port_eui64(struct store_txn *t, const json_t *sub, const struct model_cidr *c,
+			    const char *mac, json_t *fip, const char *field)
+{
+	int am =
+	    model_ipv6_mode_parse(json_string_value(json_object_get(sub, "ipv6_address_mode")));
+	char text[INET6_ADDRSTRLEN];
+	uint8_t addr[16], m[6], given[16];
+	const char *ip;
+
+	if (c->family != AF_INET6 || (am != MODEL_IPV6_SLAAC && am != MODEL_IPV6_DHCP_STATELESS))
+		return 0;
+	if (model_mac_parse(mac, m) < 0)
+		return model_error_set(t->err, "invalid_value", "mac_address",
+				       "mac_address is invalid");
+	memcpy(addr, c->addr, 8);
+	addr[8] = m[0] ^ 0x02;
+	addr[9] = m[1];
+	addr[10] = m[2];
+	addr[11] = 0xff;
+	addr[12] = 0xfe;
+	addr[13] = m[3];
+	addr[14] = m[4];
+	addr[15] = m[5];
+	inet_ntop(AF_INET6, addr, text, sizeof(text));
+	ip = kinds_str(fip, "ip_address");
+	if (!ip[0]) {
+		json_object_set_new(fip, "ip_address", json_string(text));
+		return 0;
+	}
+	if (model_ip_parse(ip, given) == AF_INET6 && memcmp(given, addr, 16) == 0)
+		return 0;
+	return model_error_set(t->err, "invalid_value", field,
+			       "%s must be %s, the port's EUI-64 address: subnet %s has "
+			       "ipv6_address_mode %s",
+			       field, text, kinds_str(fip, "subnet_id"), model_ipv6_mode_name(am));
+}
+
+/* Checks and canonicalises fixed_ips[i] of a port with MAC mac on network
+ * net_id, allocating its address when absent. */
+static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, const char *mac,
+			       const json_t *fixed_ips, json_t *fip, size_t i)
 {
 	char field[48];
 	struct model_cidr c;
@@ -300,6 +345,8 @@ static int kinds_port_fixed_ip(struct store_txn *t, const char *net_id, const js
 	snprintf(field, sizeof(field), "fixed_ips[%zu].ip_address", i);
 	if (rc == 0 && model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0)
 		rc = -EIO;
+	if (rc == 0)
+		rc = kinds_port_eui64(t, sub, &c, mac, fip, field);
 	if (rc == 0 && !json_object_get(fip, "ip_address"))
 		rc = kinds_alloc_ip(t, kinds_str(fip, "subnet_id"), &c, fixed_ips, fip, field);
 	if (rc == 0 && !model_cidr_host_valid(&c, kinds_str(fip, "ip_address")))
@@ -482,7 +529,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 	json_object_set_new(obj, "mac_address", json_string(mac));
 	json_array_foreach(json_object_get(obj, "fixed_ips"), i, fip)
 	{
-		rc = kinds_port_fixed_ip(t, net_id, json_object_get(obj, "fixed_ips"), fip, i);
+		rc = kinds_port_fixed_ip(t, net_id, mac, json_object_get(obj, "fixed_ips"), fip, i);
 		if (rc < 0)
 			return rc;
 	}
@@ -565,10 +612,21 @@ static int kinds_rifs_holding(const struct kinds_rifs *r, const char *ip)
 	return -1;
 }
 
+/* True for an IPv6 prefix inside link-local (fe80::/10) or multicast
+ * (ff00::/8) space: a router never forwards those (RFC 4291 2.5.6). */
+static bool kinds_cidr_link_scoped(const struct model_cidr *c)
+{
+	if (c->family != AF_INET6)
+		return false;
+	return (c->prefix >= 8 && c->addr[0] == 0xff) ||
+	       (c->prefix >= 10 && c->addr[0] == 0xfe && (c->addr[1] & 0xc0) == 0x80);
+}
+
 /* Checks a router's routes against its interfaces (r): each next hop is a
  * host address of a subnet the router is on, and not the router's own
- * address there (Neutron: "nexthop is not connected with router"), and
- * rewrites the addresses in canonical form. */
+ * address there (Neutron: "nexthop is not connected with router"), no
+ * destination is link-local or multicast, and rewrites the addresses in
+ * canonical form. */
 static int kinds_routes_check(struct store_txn *t, json_t *routes, const struct kinds_rifs *r)
 {
 	char field[48], text[INET6_ADDRSTRLEN + 8];
@@ -592,6 +650,13 @@ static int kinds_routes_check(struct store_txn *t, json_t *routes, const struct 
 		if (strcmp(r->gw[at], hop) == 0)
 			return model_error_set(t->err, "invalid_value", field,
 					       "%s %s is the router's own address", field, hop);
+		if (model_cidr_parse(kinds_str(e, "destination"), &dst) == 0 &&
+		    kinds_cidr_link_scoped(&dst)) {
+			snprintf(field, sizeof(field), "routes[%zu].destination", i);
+			return model_error_set(t->err, "invalid_value", field,
+					       "%s %s is link-local or multicast: never routed",
+					       field, kinds_str(e, "destination"));
+		}
 		if (model_cidr_parse(kinds_str(e, "destination"), &dst) == 0 &&
 		    inet_ntop(dst.family, dst.addr, text, INET6_ADDRSTRLEN)) {
 			snprintf(text + strlen(text), 8, "/%u", dst.prefix);
@@ -668,6 +733,9 @@ static int kinds_rif_prepare(struct store_txn *t, const char *id, const json_t *
 				     "subnet %.40s has no gateway_ip for the interface", sub_id);
 	if (rc == 0 && model_cidr_parse(kinds_str(sub, "cidr"), &c) < 0)
 		rc = -EIO;
+	if (rc == 0 && kinds_cidr_link_scoped(&c))
+		rc = model_error_set(t->err, "invalid_value", "subnet_id",
+				     "subnet %.40s is link-local or multicast: not routed", sub_id);
 	r = rc == 0 ? malloc(sizeof(*r)) : NULL;
 	if (rc == 0 && !r)
 		rc = -ENOMEM;

@@ -132,6 +132,11 @@ static void store_copy(char *dst, size_t size, const json_t *v)
 	snprintf(dst, size, "%s", json_string_value(v) ? json_string_value(v) : "");
 }
 
+_Static_assert((int)TOPO_ENCAP_DEFAULT == (int)MODEL_ENCAP_DEFAULT &&
+		   (int)TOPO_ENCAP_VXLAN == (int)MODEL_ENCAP_VXLAN &&
+		   (int)TOPO_ENCAP_GENEVE == (int)MODEL_ENCAP_GENEVE,
+	       "encapsulations");
+
 static void store_topo_network_fill(const json_t *obj, void *elem)
 {
 	struct topo_network *n = elem;
@@ -140,6 +145,7 @@ static void store_topo_network_fill(const json_t *obj, void *elem)
 	store_copy(n->tenant_id, sizeof(n->tenant_id), json_object_get(obj, "tenant_id"));
 	n->vni = (uint32_t)json_integer_value(json_object_get(obj, "vni"));
 	n->mtu = (uint16_t)json_integer_value(json_object_get(obj, "mtu"));
+	n->encap = model_encap_parse(json_string_value(json_object_get(obj, "encapsulation")));
 }
 
 _Static_assert(TOPO_IP4_MORE_MAX + 1 >= MODEL_MAX_FIXED_IPS, "every fixed IPv4 fits a topo_port");
@@ -278,6 +284,7 @@ static void store_topo_subnet_fill(const json_t *obj, void *elem)
 	struct model_cidr c;
 	uint8_t addr[16];
 	size_t i;
+	int mode;
 	json_t *e;
 
 	store_copy(sn->id, sizeof(sn->id), json_object_get(obj, "id"));
@@ -288,6 +295,10 @@ static void store_topo_subnet_fill(const json_t *obj, void *elem)
 		memcpy(sn->addr, c.addr, 16);
 	}
 	sn->enable_dhcp = json_is_true(json_object_get(obj, "enable_dhcp"));
+	mode = model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_ra_mode")));
+	sn->ra_mode = mode > 0 ? (uint8_t)mode : 0;
+	mode = model_ipv6_mode_parse(json_string_value(json_object_get(obj, "ipv6_address_mode")));
+	sn->address_mode = mode > 0 ? (uint8_t)mode : 0;
 	sn->has_gateway = store_addr(json_object_get(obj, "gateway_ip"), sn->gateway) != 0;
 	json_array_foreach(json_object_get(obj, "dns_nameservers"), i, e)
 	{

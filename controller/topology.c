@@ -4,6 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool topo_network_geneve(const struct topology *t, const struct topo_network *n)
+{
+	if (!t || !n)
+		return false;
+	return n->encap == TOPO_ENCAP_GENEVE ||
+	       (n->encap == TOPO_ENCAP_DEFAULT && t->geneve_default);
+}
+
 void topology_release(struct topology *t)
 {
 	if (!t)

@@ -38,6 +38,14 @@ struct topo_network {
 	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
 	uint32_t vni;		     /* 24-bit VNI, unique, > 0 */
 	uint16_t mtu;		     /* the network's MTU (its mtu field), 0 if unknown */
+	uint8_t encap;		     /* its encapsulation field: TOPO_ENCAP_* */
+};
+
+/* A network's encapsulation: its own, or the deployment's default. */
+enum topo_encap {
+	TOPO_ENCAP_DEFAULT = 0, /* not set: the deployment's (struct topology) */
+	TOPO_ENCAP_VXLAN = 1,
+	TOPO_ENCAP_GENEVE = 2,
 };
 
 struct topo_port {
@@ -87,6 +95,8 @@ struct topo_subnet {
 	uint8_t prefix_len;	      /* of cidr */
 	bool enable_dhcp;	      /* DHCP (v4) / DHCPv6 answers for its ports */
 	bool has_gateway;	      /* gateway_ip is set */
+	uint8_t ra_mode;	      /* ipv6_ra_mode: enum model_ipv6_mode, 0 none */
+	uint8_t address_mode;	      /* ipv6_address_mode: enum model_ipv6_mode, 0 none */
 	uint8_t addr[16];	      /* cidr's network address */
 	uint8_t gateway[16];	      /* gateway_ip; zero when !has_gateway */
 	uint8_t n_dns4;		      /* used entries of dns4 */
@@ -159,7 +169,13 @@ struct topology {
 	size_t n_sgs;
 	struct topo_sg_rule *sg_rules;
 	size_t n_sg_rules;
+	bool geneve_default; /* networks without an encapsulation go by Geneve (else
+			      * VXLAN): the controller's --encapsulation, not stored */
 };
+
+/* True when network n of t goes by Geneve: its encapsulation says so, or
+ * it says nothing and the deployment's default is Geneve. */
+bool topo_network_geneve(const struct topology *t, const struct topo_network *n);
 
 /* Frees the arrays of t and zeroes it. Takes NULL. */
 void topology_release(struct topology *t);

@@ -30,7 +30,13 @@
  * IPv6 source checks), IPv6 port security and its drop reasons); 9: security
  * groups (identities in tn_lport, tn_ifport, tn_fdb, tn_arp and tn_nd; the
  * policy maps tn_sg_ident, tn_sg_rule, tn_sg_cidr, tn_sg_pset; conntrack in
- * tn_ct; per port and group counters in tn_sg_stats).
+ * tn_ct; per port and group counters in tn_sg_stats); router advertisements
+ * and DHCPv6 answered in BPF (tn_ra: a network's RA, pre-encoded; tn_dhcp6:
+ * a port's DHCPv6 answer; TN_STAT_RA_SENT, TN_STAT_DHCP6_REPLY and their
+ * drop reasons); IPv6 routing (tn_route6: per-router IPv6 LPM routes;
+ * gateway addresses in tn_nd with TN_ND_F_ROUTER; the L3 stage's reasons
+ * also count IPv6, TN_DROP_FRAG_NEEDED also ICMPv6 packet too big); Geneve
+ * in BPF (TN_GENEVE_*, TN_FDB_F_GENEVE, the TN_DROP_GENEVE_* reasons).
  */
 #define TN_ABI_VERSION 9
 
@@ -40,6 +46,34 @@
 #define TN_MAX_FLOOD_PAGES 32 /* FLOOD pages of one network on one host */
 #define TN_VXLAN_PORT 4789
 #define TN_OVERHEAD 50 /* outer eth 14 + ip 20 + udp 8 + vxlan 8 */
+/*
+ * ABI 9: Geneve (RFC 8926), encapsulated and decapsulated in BPF on the
+ * underlay (no kernel geneve module needed). What tenet sends: UDP to
+ * TN_GENEVE_PORT, version 0, protocol 0x6558 (Transparent Ethernet
+ * Bridging), the VNI, and exactly one option, the tenet identity option:
+ * class TN_GENEVE_OPT_CLASS, type TN_GENEVE_OPT_IDENTITY, 4 bytes of data
+ * holding the sending port's security identity (big-endian, < 2^24, 0:
+ * none). The class is 0xff74 ('t' after the 0xff prefix), from IANA's
+ * "Experimental Use" range 0xff00-0xffff of the Geneve Option Class
+ * registry (0x0000-0x00ff is IETF Review, 0x0100-0xfeff First Come First
+ * Served and mostly assigned to vendors): the option never leaves a tenet
+ * underlay, so no registered class is needed; a deployment whose underlay
+ * already carries another experiment in 0xff74 changes the class here and
+ * in no other place. The type's critical bit (0x80) is clear: a receiver
+ * that does not know the option loses nothing it needs, since a tenet
+ * receiver checks the claim against the source port's own identity row
+ * (tn_fdb / tn_arp / tn_nd) and could derive it from there, and a critical
+ * option would make receivers that cannot parse it (a kernel geneve
+ * device, middleboxes, NIC parsers) drop or punt every packet. Receivers
+ * drop any *other* option with the critical bit set, as RFC 8926 3.5
+ * requires.
+ */
+#define TN_GENEVE_PORT	       6081
+#define TN_GENEVE_OPT_CLASS    0xff74 /* experimental use range (IANA) */
+#define TN_GENEVE_OPT_IDENTITY 0x01   /* type: critical bit (0x80) clear */
+#define TN_GENEVE_OPTS_MAX     8      /* options a receiver walks, at most */
+/* outer eth 14 + ip 20 + udp 8 + geneve 8 + identity option 8 */
+#define TN_GENEVE_OVERHEAD 58
 /*
  * Outer UDP source ports of back end (b): the inner flow's hash mapped onto
  * [TN_SPORT_MIN, TN_SPORT_MAX) as the kernel's udp_flow_src_port() maps it
@@ -69,7 +103,10 @@ enum tn_map_id {
 	TN_MAP_NH = 12,		/* agent: underlay ipv4 -> next-hop MAC (back end (b)) */
 	TN_MAP_ROUTE4 = 13,	/* compiled: (router, IPv4 prefix) -> where to route (LPM) */
 	TN_MAP_DHCP = 14,	/* compiled: port_id -> its DHCPv4 lease and options */
-	TN_MAP_ND = 15, /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_ND = 15,	    /* compiled: (vni, ipv6) -> owning port: ND answers, source checks */
+	TN_MAP_ROUTE6 = 16, /* compiled: (router, IPv6 prefix) -> where to route (LPM) */
+	TN_MAP_RA = 17,	    /* compiled: vni -> the network's router advertisement */
+	TN_MAP_DHCP6 = 18,  /* compiled: port_id -> its DHCPv6 answer */
 	/* ABI 9: security groups */
 	TN_MAP_SG_IDENT = 19, /* compiled: identity -> its policy's generation */
 	TN_MAP_SG_RULE = 20,  /* compiled: LPM (identity, remote identity, dir, proto, port) */
@@ -96,6 +133,9 @@ enum tn_map_id {
 #define TN_PIN_ROUTE4	  "tn_route4"
 #define TN_PIN_DHCP	  "tn_dhcp"
 #define TN_PIN_ND	  "tn_nd"
+#define TN_PIN_ROUTE6	  "tn_route6"
+#define TN_PIN_RA	  "tn_ra"
+#define TN_PIN_DHCP6	  "tn_dhcp6"
 #define TN_PIN_SG_IDENT	  "tn_sg_ident"
 #define TN_PIN_SG_RULE	  "tn_sg_rule"
 #define TN_PIN_SG_CIDR	  "tn_sg_cidr"
@@ -119,6 +159,7 @@ enum tn_map_id {
  * tn_port_stats.drops and tn_stats, only its per-port reason is lost. */
 #define TN_MAX_PORT_DROP_ROWS 65536
 #define TN_MAX_ROUTES4	      65536 /* IPv4 routes, all routers a host needs */
+#define TN_MAX_ROUTES6	      65536 /* IPv6 routes, all routers a host needs */
 
 /* TN_MAP_LPORT: a port bound to this host. */
 struct tn_lport_key {
@@ -167,6 +208,15 @@ struct tn_fdb {
  * that sent it (tn_tun_src checks that host against the inner source).
  */
 #define TN_FDB_F_ROUTER 0x8
+/*
+ * ABI 9: a remote port whose network goes by Geneve (its encapsulation, or
+ * the deployment's default): a host on back end (b) sends it unicast IPv4
+ * as Geneve carrying the sending port's identity. Every host receives
+ * VXLAN and Geneve whatever its rows say, so hosts interoperate while a
+ * network moves from one to the other. Broadcast and what (b) leaves to
+ * back end (a) (ARP, IPv6, frames too big without DF) stay on VXLAN.
+ */
+#define TN_FDB_F_GENEVE 0x10
 
 /*
  * TN_MAP_ARP: every fixed IPv4 of every port in the networks of this host's
@@ -221,6 +271,33 @@ struct tn_route4 {
 };
 
 #define TN_ROUTE_F_CONNECTED 0x1 /* a subnet of one of the router's interfaces */
+
+/*
+ * TN_MAP_ROUTE6: the IPv6 analogue of tn_route4 (same routers, same
+ * rules): the key's first 32 bits after prefixlen are the router, always
+ * matched whole, so prefixlen is 32 + the route's prefix length.
+ */
+struct tn_route6_key {
+	__u32 prefixlen;   /* 32 + prefix length (LPM trie convention) */
+	__be32 router_key; /* the router, big-endian (the trie matches bytes) */
+	__u8 ip6[16];	   /* destination prefix, network order */
+};
+
+/*
+ * Where a routed IPv6 packet goes: into network vni with the router's MAC
+ * on it as source, to the port owning nh_ip6 (a static route's next hop)
+ * or, for a connected subnet (TN_ROUTE_F_CONNECTED, nh_ip6 ::), the
+ * destination itself, both looked up in tn_nd of vni. src_ip6 is the
+ * router's address on vni: the source of the router's ICMPv6 errors to a
+ * sender in a connected subnet.
+ */
+struct tn_route6 {
+	__u32 vni;	  /* the network the packet leaves in */
+	__u8 mac[6];	  /* the router's MAC on it (the new source MAC) */
+	__u16 flags;	  /* TN_ROUTE_F_* */
+	__u8 nh_ip6[16];  /* next hop; :: for a connected subnet */
+	__u8 src_ip6[16]; /* the router's address on it (the subnet's gateway) */
+};
 
 /*
  * TN_MAP_FLOOD: broadcast / unknown unicast in one network. The list is
@@ -505,8 +582,17 @@ struct tn_ct {
 	__u32 group;	  /* the group that allowed it (tn_sg_allow.group) */
 };
 
-#define TN_CT_F_INGRESS 0x1 /* opened towards the port (else from it) */
-#define TN_CT_F_REPLY	0x2 /* a reply was seen */
+#define TN_CT_F_INGRESS	  0x1 /* opened towards the port (else from it) */
+#define TN_CT_F_REPLY	  0x2 /* a reply was seen */
+#define TN_CT_F_FIN_ORIG  0x4 /* TCP: the opener sent a FIN */
+#define TN_CT_F_FIN_REPLY 0x8 /* TCP: the other end sent a FIN */
+
+/* TCP states of a tracked connection (tn_ct.tcp_state; 0 for other
+ * protocols): opened by a SYN; a reply seen; closed by a FIN each way or
+ * a RST (then it lives TN_CT_LIFETIME_CLOSE, and a new SYN reopens it). */
+#define TN_CT_TCP_SYN_SENT    1
+#define TN_CT_TCP_ESTABLISHED 2
+#define TN_CT_TCP_CLOSED      3
 
 /* Lifetimes (seconds): as Cilium's defaults. */
 #define TN_CT_LIFETIME_TCP    21600
@@ -522,6 +608,64 @@ struct tn_sg_stats_key {
 	__u32 group; /* sg_key */
 };
 
+/*
+ * TN_MAP_RA (ABI 9): the router advertisement of a network of this host's
+ * ports that has a router interface on an IPv6 subnet with ipv6_ra_mode
+ * (nf/ra.h). The controller encodes the whole ICMPv6 message into msg
+ * (RFC 4861 4.2: header with M/O flags and router lifetime, then source
+ * link-layer address, MTU, prefix information and RDNSS options), with the
+ * checksum field zero and msg_sum the one's complement sum of its 16-bit
+ * words; whoever sends it (the datapath answering a router solicitation,
+ * the agent advertising periodically) only adds the Ethernet and IPv6
+ * headers and folds the pseudo-header into msg_sum. Source: the router's
+ * MAC and its link-local address (EUI-64 of the MAC).
+ */
+#define TN_RA_MSG_MAX 256 /* bytes of encoded RA message a row holds */
+
+struct tn_ra_key {
+	__u32 vni; /* the network */
+};
+
+struct tn_ra {
+	__u8 src_mac[6];	 /* the router's MAC on the network: Ethernet source */
+	__u16 msg_len;		 /* bytes used in msg, 16 .. TN_RA_MSG_MAX, a multiple of 8 */
+	__u8 src_ip6[16];	 /* the router's link-local address: IPv6 source */
+	__u32 msg_sum;		 /* sum of msg's 16-bit big-endian words, folded to 16 bits */
+	__u32 flags;		 /* reserved, zero */
+	__u8 msg[TN_RA_MSG_MAX]; /* the ICMPv6 RA with its options, checksum zero */
+};
+
+/*
+ * TN_MAP_DHCP6 (ABI 9): the DHCPv6 answer of a port bound to this host
+ * (nf/dhcp6.h), the IPv6 analogue of tn_dhcp. With TN_DHCP6_F_STATEFUL
+ * (dhcpv6-stateful) an IA_NA gets addr; without it (dhcpv6-stateless) only
+ * configuration is given. The server's DUID is DUID-LL of server_mac, its
+ * address the link-local address of server_mac. opts holds the encoded
+ * options that do not depend on the request (DNS servers, RFC 3646). A
+ * port without a row is not answered (TN_DROP_DHCP6_NO_LEASE); a row with
+ * TN_DHCP6_F_PASS (enable_dhcp off) lets its requests go on to L2.
+ */
+#define TN_DHCP6_OPTS_MAX 128 /* bytes of pre-encoded options a row holds */
+
+struct tn_dhcp6_key {
+	__u32 port_id; /* the port's port_key, as tn_ifport.port_id */
+};
+
+struct tn_dhcp6 {
+	__u8 addr[16];		      /* stateful: the port's fixed IPv6 on the subnet; else zero */
+	__u8 server_mac[6];	      /* replies' Ethernet source, DUID-LL and link-local source */
+	__u16 opts_len;		      /* bytes used in opts, <= TN_DHCP6_OPTS_MAX */
+	__u32 flags;		      /* TN_DHCP6_F_* */
+	__be32 preferred;	      /* IA address preferred lifetime, seconds */
+	__be32 valid;		      /* IA address valid lifetime, seconds */
+	__be32 t1;		      /* IA_NA T1 (renew), seconds */
+	__be32 t2;		      /* IA_NA T2 (rebind), seconds */
+	__u8 opts[TN_DHCP6_OPTS_MAX]; /* encoded options (code, length, data)... */
+};
+
+#define TN_DHCP6_F_STATEFUL 0x1 /* dhcpv6-stateful: IA_NA answered with addr */
+#define TN_DHCP6_F_PASS	    0x2 /* DHCP disabled on the subnet: requests go on to L2 */
+
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0,   /* packets from local ports */
@@ -530,10 +674,12 @@ enum tn_stat {
 	TN_STAT_TX_TUNNEL,    /* sent to a remote host */
 	TN_STAT_ARP_REPLY,    /* ARP requests (and, ABI 8, neighbor solicitations) answered */
 	TN_STAT_FLOOD,	      /* broadcast / unknown unicast replicated */
-	TN_STAT_ROUTED,	      /* ABI 8: IPv4 packets routed by the L3 stage */
-	TN_STAT_ICMP_SENT,    /* ICMP answers of routers (echo replies, errors) */
+	TN_STAT_ROUTED,	      /* ABI 8: IPv4 (ABI 9: and IPv6) packets routed by the L3 stage */
+	TN_STAT_ICMP_SENT,    /* ICMP and ICMPv6 answers of routers (echo replies, errors) */
 	TN_STAT_DHCP_REPLY,   /* DHCP OFFER, ACK and NAK sent to local ports */
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
+	TN_STAT_RA_SENT,      /* ABI 9: router solicitations answered with an RA */
+	TN_STAT_DHCP6_REPLY,  /* ABI 9: DHCPv6 Advertise and Reply sent to local ports */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
@@ -563,13 +709,18 @@ enum tn_stat {
 	/* ABI 7 */
 	TN_DROP_ENCAP, /* back end (b): the frame could not be encapsulated */
 	/* ABI 8: the L3 stage; the ICMP error it sends back is TN_STAT_ICMP_SENT */
-	TN_DROP_TTL,	      /* TTL expired in routing (ICMP time exceeded sent) */
-	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable sent) */
-	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (host unreachable) */
-	TN_DROP_L3_PROTO,     /* to a router: not IPv4, or IPv4 it does not route */
-	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request */
+	TN_DROP_TTL,	      /* IPv4 TTL or IPv6 hop limit expired in routing (ICMP or ICMPv6
+			       * time exceeded sent) */
+	TN_DROP_NO_ROUTE,     /* no route to the destination (ICMP net unreachable, ICMPv6 no
+			       * route, sent) */
+	TN_DROP_NO_NEIGH,     /* destination in a connected subnet is no port (ICMP host
+			       * unreachable, ICMPv6 address unreachable, sent) */
+	TN_DROP_L3_PROTO,     /* to a router: not IPv4 or IPv6, or a packet it does not route
+			       * (IPv6: link-local, multicast or unspecified addresses, ND) */
+	TN_DROP_ROUTER_LOCAL, /* to a router's own address, not an echo request (IPv4 or IPv6) */
 	TN_DROP_TUN_ROUTED,   /* tunnel: routed frame whose source is no port of the sending host */
-	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF too big for the overlay (ICMP frag. needed sent) */
+	TN_DROP_FRAG_NEEDED,  /* IPv4 with DF, or IPv6, too big for the overlay (ICMP
+			       * fragmentation needed, ICMPv6 packet too big, sent) */
 	/* the DHCP server */
 	TN_DROP_DHCP_NO_LEASE, /* DHCP request from a port without a tn_dhcp row */
 	TN_DROP_DHCP_BAD,      /* malformed DHCP request (BOOTP header, options, message type) */
@@ -585,10 +736,23 @@ enum tn_stat {
 	/* ABI 9: security groups */
 	TN_DROP_SG_EGRESS,    /* new flow from a port no rule of its groups allows */
 	TN_DROP_SG_INGRESS,   /* new flow to a port no rule of its groups allows */
-	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one */
+	TN_DROP_CT_INVALID,   /* TCP not opening a connection (no SYN) with no tracked one; an
+			       * ICMP error quoting no tracked flow */
 	TN_DROP_SG_REVOKED,   /* tracked connection no longer allowed after a rule change */
 	TN_DROP_TUN_IDENTITY, /* tunnel: claimed identity not the source port's, or that
 			       * port not on the sending host */
+	/* ABI 9: router advertisements and DHCPv6 */
+	TN_DROP_RS_BAD,		/* invalid router solicitation (RFC 4861 6.1.1) */
+	TN_DROP_DHCP6_NO_LEASE, /* DHCPv6 request from a port without a tn_dhcp6 row */
+	TN_DROP_DHCP6_BAD,	/* malformed DHCPv6 request (headers, options, DUID) */
+	TN_DROP_DHCP6_IGNORED,	/* DHCPv6 message no server answers (another server's,
+				 * a server's message type) */
+	/* ABI 9: Geneve */
+	TN_DROP_GENEVE_HDR,	 /* Geneve truncated, IPv4/UDP lengths past the packet, version
+				  * not 0, an O (control) packet, protocol not Ethernet */
+	TN_DROP_GENEVE_OPT_LEN,	 /* Geneve opt_len past the datagram, an option past opt_len,
+				  * more than TN_GENEVE_OPTS_MAX options, a bad tenet option */
+	TN_DROP_GENEVE_CRITICAL, /* Geneve option with the critical bit that tenet does not know */
 	TN_STAT_MAX
 };
 
@@ -690,6 +854,12 @@ _Static_assert(sizeof(struct tn_sg_pset_key) == 16, "abi");
 _Static_assert(sizeof(struct tn_ct_key) == 44, "abi");
 _Static_assert(sizeof(struct tn_ct) == 24, "abi");
 _Static_assert(sizeof(struct tn_sg_stats_key) == 8, "abi");
+_Static_assert(sizeof(struct tn_ra_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_ra) == 32 + TN_RA_MSG_MAX, "abi");
+_Static_assert(sizeof(struct tn_dhcp6_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_dhcp6) == 44 + TN_DHCP6_OPTS_MAX, "abi");
+_Static_assert(sizeof(struct tn_route6_key) == 24, "abi");
+_Static_assert(sizeof(struct tn_route6) == 44, "abi");
 _Static_assert(sizeof(struct tn_port_stats) == 40, "abi");
 _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");

@@ -8,6 +8,7 @@
 #ifndef TN_BPF_FWD_H
 #define TN_BPF_FWD_H
 
+#include "ip6.h"
 #include "parse.h"
 #include "verdict.h"
 
@@ -266,6 +267,32 @@ static __always_inline struct tn_route4 *tn_route_lookup(__u32 rkey, __be32 ip4,
 	ak.vni = rt->vni;
 	ak.ip4 = rt->nh_ip4 ? rt->nh_ip4 : ip4;
 	*nb = bpf_map_lookup_elem(&tn_arp, &ak);
+	return rt;
+}
+
+/*
+ * The IPv6 route of router rkey to ip6 (NULL: none) and, in *nb, the tn_nd
+ * entry of where it leads: a static route's next hop, or ip6 itself in a
+ * connected subnet (NULL: no such address). As tn_route_lookup, for the
+ * router (nf/l3_fwd6.h) and the receiving host's check (nf/tun_src.h).
+ */
+static __always_inline struct tn_route6 *tn_route6_lookup(__u32 rkey, const __u8 *ip6,
+							  struct tn_nd **nb)
+{
+	struct tn_route6_key rk = {.prefixlen = 32 + 128, .router_key = bpf_htonl(rkey)};
+	struct tn_nd_key nk = {};
+	struct tn_route6 *rt;
+	__u8 nh[16];
+
+	__builtin_memcpy(rk.ip6, ip6, 16);
+	*nb = NULL;
+	rt = bpf_map_lookup_elem(&tn_route6, &rk);
+	if (!rt)
+		return NULL;
+	__builtin_memcpy(nh, rt->nh_ip6, 16);
+	nk.vni = rt->vni;
+	__builtin_memcpy(nk.ip6, tn_ip6_is_any(nh) ? ip6 : nh, 16);
+	*nb = bpf_map_lookup_elem(&tn_nd, &nk);
 	return rt;
 }
 

@@ -157,6 +157,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_route4 SEC(".maps") __weak;
 
+/* Their IPv6 routes (tenet_abi.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, TN_MAX_ROUTES6);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_route6_key);
+	__type(value, struct tn_route6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_route6 SEC(".maps") __weak;
+
 /* DHCPv4 answers by port (tenet_abi.h, nf/dhcp.h); rows are large and
  * most hosts have few ports: allocated as written. */
 struct {
@@ -167,6 +177,39 @@ struct {
 	__type(value, struct tn_dhcp);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_dhcp SEC(".maps") __weak;
+
+/* Router advertisements by network (tenet_abi.h, nf/ra.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_NETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_ra_key);
+	__type(value, struct tn_ra);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_ra SEC(".maps") __weak;
+
+/* DHCPv6 answers by port (tenet_abi.h, nf/dhcp6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_PORTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_dhcp6_key);
+	__type(value, struct tn_dhcp6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_dhcp6 SEC(".maps") __weak;
+
+/* nf/dhcp6.h builds a reply's UDP payload here (one per CPU, not pinned):
+ * too large for the stack, and checksummed in one piece. */
+struct tn_dhcp6_scratch {
+	__u8 buf[1024];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tn_dhcp6_scratch);
+} tn_dhcp6_buf SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -16,13 +16,21 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_L3 = 4,	  /* tn_l3_fwd: distributed routing (frames to a router MAC) */
 	TN_VIF_SLOT_DHCP = 5,	  /* tn_dhcp4: local DHCPv4 server */
 	TN_VIF_SLOT_ND = 6,	  /* tn_nd_resp: local ND responder (NS -> NA) */
+	TN_VIF_SLOT_RA = 7,	  /* tn_ra6: router solicitation -> advertisement */
+	TN_VIF_SLOT_DHCP6 = 8,	  /* tn_dhcp6_srv: local DHCPv6 server */
+	TN_VIF_SLOT_L3_6 = 9,	  /* tn_l3_fwd6: distributed routing, IPv6 */
+	TN_VIF_SLOT_FW = 10,	  /* tn_fw: egress security groups and conntrack (nf/fw.h) */
+	TN_VIF_SLOT_FW_IN = 11,	  /* tn_fw_in: ingress security groups of a local destination */
+	TN_VIF_SLOT_GENEVE = 12,  /* tn_geneve_encap: Geneve encap in BPF to a remote host */
 	TN_VIF_SLOT_MAX
 };
 
 /* tn_tun_calls, used from tn_tunnel_ingress (tunnel.bpf.c) */
 enum tn_tun_slot {
 	TN_TUN_SLOT_DELIVER = 0, /* tn_tun_deliver: to the local port(s) */
-	TN_TUN_SLOT_SRC = 1, /* tn_tun_src: the inner source is a port of the sending host */
+	TN_TUN_SLOT_SRC = 1,	 /* tn_tun_src: the inner source is a port of the sending host */
+	TN_TUN_SLOT_FW = 2,	 /* tn_tun_fw: ingress security groups of the local destination */
+	TN_TUN_SLOT_GENEVE = 3,	 /* tn_geneve_decap: Geneve on the underlay, decapsulated */
 	TN_TUN_SLOT_MAX
 };
 

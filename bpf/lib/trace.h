@@ -53,6 +53,8 @@ enum tn_trace_stage {
 			       * (vni, next hop) -> MAC (tn_arp) */
 	TN_STAGE_DHCP,	      /* tn_dhcp4: ingress port -> its DHCP answer (tn_dhcp) */
 	TN_STAGE_ND,	      /* tn_nd_resp: (vni, NS target IPv6) -> MAC (tn_nd) */
+	TN_STAGE_FW,	      /* tn_fw, tn_fw_in, tn_tun_fw: a port's security groups (tn_ct,
+			       * then the policy maps) */
 	TN_STAGE_MAX
 };
 
@@ -69,6 +71,9 @@ enum tn_trace_key {
 			  * field, network order), flags */
 	TN_TKEY_DHCP,	 /* tn_dhcp[port_id]: ip4 (the address answered), mac (server), flags */
 	TN_TKEY_ND,	 /* tn_nd[vni, ip6]: mac, port_id (the IPv6 key is not recorded) */
+	TN_TKEY_CT,	 /* tn_ct[port_id, flow] (found: tracked), then the policy: port_id,
+			  * slot, ifindex (the port's identity), flags (TN_SG_INGRESS or
+			  * _EGRESS), ip4 (the other end's identity) */
 };
 
 /*

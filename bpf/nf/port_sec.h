@@ -23,8 +23,10 @@
  * TN_DROP_ND. Truncated headers are TN_DROP_MALFORMED. Ports without port
  * security are not affected. Then ARP goes to the ARP responder, a DHCP
  * client's request to the DHCP server (nf/dhcp.h), a neighbor solicitation
- * to the ND responder, the rest to L2. Included by vif.bpf.c after the
- * program array tn_vif_calls and nf/dhcp.h.
+ * to the ND responder, a router solicitation to the RA responder (nf/ra.h),
+ * a DHCPv6 request to the DHCPv6 server (nf/dhcp6.h), the rest to L2.
+ * Included by vif.bpf.c after the program array tn_vif_calls, nf/dhcp.h
+ * and nf/dhcp6.h.
  */
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
@@ -35,10 +37,36 @@
 #include "src_check.h"
 
 /*
+ * The stage after port security for an IPv6 frame: right after the fixed
+ * header, a neighbor solicitation to the ND responder, a router
+ * solicitation to the RA responder (nf/ra.h), UDP to port 547 to the
+ * DHCPv6 server (nf/dhcp6.h); the rest (and anything behind extension
+ * headers) to L2. One load of the next header decides for everything but
+ * ICMPv6 and UDP. Tail-calls: returns only when the call missed.
+ */
+static __always_inline void tn_vif_next6(struct __sk_buff *skb)
+{
+	__u8 nh, b[2];
+
+	if (bpf_skb_load_bytes(skb, TN_IP6_OFF + 6, &nh, 1))
+		nh = TN_IPPROTO_NONE;
+	if (nh == TN_IPPROTO_ICMPV6 && !bpf_skb_load_bytes(skb, TN_IP6_L4_OFF, b, 1)) {
+		if (b[0] == TN_ND_NS)
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ND);
+		else if (b[0] == TN_ND_RS)
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_RA);
+	} else if (nh == TN_IPPROTO_UDP && !bpf_skb_load_bytes(skb, TN_IP6_L4_OFF + 2, b, 2) &&
+		   b[0] == (TN_DHCP6_SERVER_PORT >> 8) && b[1] == (TN_DHCP6_SERVER_PORT & 0xff)) {
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP6);
+	}
+	bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
+}
+
+/*
  * The stage after port security (or for a port without it) for a frame of
  * ethertype proto: ARP to the ARP responder, a DHCP client's request to the
- * DHCP server, a neighbor solicitation to the ND responder, the rest to
- * L2. Tail-calls: returns only when the call missed.
+ * DHCP server, IPv6 to tn_vif_next6, the rest to L2. Tail-calls: returns
+ * only when the call missed.
  */
 static __always_inline void tn_vif_next(struct __sk_buff *skb, __be16 proto)
 {
@@ -46,8 +74,8 @@ static __always_inline void tn_vif_next(struct __sk_buff *skb, __be16 proto)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ARP);
 	else if (proto == bpf_htons(ETH_P_IP) && tn_dhcp_is_client(skb))
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_DHCP);
-	else if (proto == bpf_htons(ETH_P_IPV6) && tn_ip6_is_ns(skb))
-		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_ND);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		tn_vif_next6(skb);
 	else
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
 }

@@ -6,7 +6,9 @@
  * broadcast/multicast, to every local port of the network. Frames for MACs
  * that are not local here are dropped (no re-replication to other hosts).
  * A non-IPv4 frame decapsulated in BPF (TN_TUN_F_NO_PEER) goes through the
- * port's veth rather than straight into its peer (ctx.h).
+ * port's veth rather than straight into its peer (ctx.h). A frame but ARP
+ * for a port whose security groups are enforced goes through their ingress
+ * check first (tn_tun_fw, nf/tun_fw.h).
  * Reached only after tn_tun_src accepted the inner source. Included by
  * tunnel.bpf.c.
  */
@@ -31,6 +33,11 @@ int tn_tun_deliver(struct __sk_buff *skb)
 	tn_trace_fdb(TN_STAGE_TUN_DELIVER, vni, eth->h_dest, fdb);
 	if (!fdb || !(fdb->flags & TN_FDB_F_LOCAL) || !fdb->ifindex)
 		return tn_drop(skb, TN_DROP_NO_FDB, 0);
+	if (fdb->identity && eth->h_proto != bpf_htons(ETH_P_ARP)) {
+		skb->cb[TN_CB_TUN_DST] = fdb->ifindex;
+		bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_FW);
+		return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
+	}
 	if (tn_ctx_tun_flags(skb) & TN_TUN_F_NO_PEER)
 		return tn_deliver_local_xmit(skb, fdb->ifindex, fdb->slot, vni);
 	return tn_deliver_local(skb, fdb->ifindex, fdb->slot, vni);

@@ -27,11 +27,15 @@
  *    longer than TN_IP6_EXT_MAX too: TN_DROP_IP6_EXT); unknown addresses
  *    pass;
  *  - a frame whose source MAC is a router interface's (TN_FDB_F_ROUTER) was
- *    routed on the sending host (distributed routing): it must be IPv4 and
- *    its source a port of that host, found the way the router would route
- *    back to it (tn_route4: the network, and the next hop for a static
- *    route; tn_arp: that address's port must live on the sending host),
- *    else TN_DROP_TUN_ROUTED.
+ *    routed on the sending host (distributed routing): it must be IPv4 or
+ *    IPv6 and its source a port of that host, found the way the router
+ *    would route back to it (tn_route4 / tn_route6: the network, and the
+ *    next hop for a static route; tn_arp / tn_nd: that address's port must
+ *    live on the sending host), else TN_DROP_TUN_ROUTED.
+ * The identity of the port found (tn_fdb; for a routed frame its source's
+ * tn_arp row) is the frame's source identity for the ingress security
+ * groups: an identity the sender claimed (a Geneve option, ctx.h) must be
+ * that one, else TN_DROP_TUN_IDENTITY; without a claim (VXLAN) it is taken.
  * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
  * array tn_tun_calls.
  */
@@ -46,7 +50,7 @@
 /* False when ip4 is the address of a port that does not live at remote. */
 static __always_inline bool tn_tun_addr_ok(__u32 vni, __be32 ip4, __be32 remote)
 {
-	struct tn_arp_key key = { .vni = vni, .ip4 = ip4 };
+	struct tn_arp_key key = {.vni = vni, .ip4 = ip4};
 	struct tn_arp *ent = bpf_map_lookup_elem(&tn_arp, &key);
 
 	return !ent || ent->remote_ip4 == remote;
@@ -117,9 +121,30 @@ static __always_inline __u32 tn_tun_src_open(struct __sk_buff *skb, __u32 vni, _
 	return 0;
 }
 
+/* The drop reason of an IPv6 frame router rkey of host remote routed
+ * here, 0 when it passes: as tn_tun_routed, through tn_route6 and tn_nd;
+ * *ident: its source port's identity. */
+static __always_inline __u32 tn_tun_routed6(struct __sk_buff *skb, __u32 rkey, __be32 remote,
+					    __u32 *ident)
+{
+	struct tn_route6 *rt;
+	struct tn_ip6hdr ip;
+	struct tn_nd *ent;
+
+	if (tn_ip6_load(skb, &ip))
+		return TN_DROP_MALFORMED;
+	rt = tn_route6_lookup(rkey, ip.saddr, &ent);
+	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ND_F_ROUTER))
+		return TN_DROP_TUN_ROUTED;
+	*ident = ent->identity;
+	return 0;
+}
+
 /* The drop reason of a frame router rkey of host remote routed here, 0
- * when it passes (see the header comment). */
-static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote)
+ * when it passes (see the header comment); *ident: its source port's
+ * identity. */
+static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __be32 remote,
+					   __u32 *ident)
 {
 	struct tn_route4 *rt;
 	struct ethhdr *eth;
@@ -129,6 +154,8 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	eth = tn_eth(skb);
 	if (!eth)
 		return TN_DROP_MALFORMED;
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return tn_tun_routed6(skb, rkey, remote, ident);
 	if (eth->h_proto != bpf_htons(ETH_P_IP))
 		return TN_DROP_TUN_ROUTED;
 	ip = tn_ip4_hdr(skb);
@@ -137,13 +164,16 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	rt = tn_route_lookup(rkey, ip->saddr, &ent);
 	if (!rt || !ent || ent->remote_ip4 != remote || (ent->flags & TN_ARP_F_ROUTER))
 		return TN_DROP_TUN_ROUTED;
+	*ident = ent->identity;
 	return 0;
 }
 
-/* The drop reason of a frame from host remote in vni, 0 when it passes. */
-static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote)
+/* The drop reason of a frame from host remote in vni, 0 when it passes;
+ * *ident: the identity of the port it comes from. */
+static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote,
+					      __u32 *ident)
 {
-	struct tn_ifport port = { .vni = vni };
+	struct tn_ifport port = {.vni = vni};
 	struct ethhdr *eth = tn_eth(skb);
 	enum tn_src_fail fail;
 	struct tn_fdb *fdb;
@@ -155,9 +185,11 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 	if (!fdb)
 		return TN_DROP_TUN_SRC_UNKNOWN;
 	if (fdb->flags & TN_FDB_F_ROUTER)
-		return tn_tun_routed(skb, fdb->router_key, remote);
+		return tn_tun_routed(skb, fdb->router_key, remote, ident);
 	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
-		return TN_DROP_TUN_SRC_HOST;
+		return tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY ? TN_DROP_TUN_IDENTITY
+								 : TN_DROP_TUN_SRC_HOST;
+	*ident = fdb->identity;
 	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))
 		return tn_tun_src_open(skb, vni, remote, fdb->ip4, eth->h_proto);
 	port.port_id = fdb->port_id;
@@ -190,12 +222,15 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 SEC("tcx/ingress")
 int tn_tun_src(struct __sk_buff *skb)
 {
-	__u32 reason;
+	__u32 reason, ident = 0;
 
-	reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb));
-
+	reason = tn_tun_src_check(skb, tn_ctx_vni(skb), tn_ctx_remote(skb), &ident);
+	if (!reason && (tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY) &&
+	    tn_ctx_tun_identity(skb) != ident)
+		reason = TN_DROP_TUN_IDENTITY;
 	if (reason)
 		return tn_drop(skb, reason, 0);
+	tn_ctx_set_tun_identity(skb, ident);
 	bpf_tail_call_static(skb, &tn_tun_calls, TN_TUN_SLOT_DELIVER);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, 0);
 }

@@ -116,11 +116,13 @@ topo_host() {
 # list is $TOPO_AGENT_CONTROLLERS when set, else $TOPO_SB; its back end is
 # $TOPO_ENCAP_<NAME> when set (kernel or bpf: --encap), else the default,
 # and where it decapsulates $TOPO_DECAP_<NAME> when set (auto, tc or xdp:
-# --decap).
+# --decap); $TOPO_AGENT_ARGS (words) are added to every agent's options.
 topo_agent_start() {
 	local name=$1 ns=$TOPO_P-$1 encap decap extra=()
+	# shellcheck disable=SC2206 # words on purpose
+	extra=(${TOPO_AGENT_ARGS:-})
 	encap=$(eval "echo \${TOPO_ENCAP_${name//[^A-Za-z0-9]/_}:-}")
-	[ -n "$encap" ] && extra=(--encap "$encap")
+	[ -n "$encap" ] && extra+=(--encap "$encap")
 	decap=$(eval "echo \${TOPO_DECAP_${name//[^A-Za-z0-9]/_}:-}")
 	[ -n "$decap" ] && extra+=(--decap "$decap")
 	nsenter --net="/run/netns/$ns" "$AGENT_BIN" --host "$name" \

@@ -14,6 +14,7 @@
  * tail_calls_filled, tail_call_miss, truncated, trace_steps, production_load.
  */
 #include "dp_harness.h"
+#include "slots.h"
 
 /* Runs a VIF frame from port A and returns the verdict. */
 static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
@@ -689,16 +690,20 @@ static void test_no_fdb(void **state)
 	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 2);
 }
 
+/* Every slot of both program arrays holds its stage: no number is left
+ * empty (bpf/lib/slots.h), so a tail call never misses by omission. */
 static void test_tail_calls_filled(void **state)
 {
 	struct tenet_bpf *s = *state;
 	__u32 slot, id;
 
-	for (slot = 0; slot < bpf_map__max_entries(s->maps.tn_vif_calls); slot++)
+	assert_int_equal(bpf_map__max_entries(s->maps.tn_vif_calls), TN_VIF_SLOT_MAX);
+	assert_int_equal(bpf_map__max_entries(s->maps.tn_tun_calls), TN_TUN_SLOT_MAX);
+	for (slot = 0; slot < TN_VIF_SLOT_MAX; slot++)
 		assert_int_equal(bpf_map__lookup_elem(s->maps.tn_vif_calls, &slot, sizeof(slot),
 						      &id, sizeof(id), 0),
 				 0);
-	for (slot = 0; slot < bpf_map__max_entries(s->maps.tn_tun_calls); slot++)
+	for (slot = 0; slot < TN_TUN_SLOT_MAX; slot++)
 		assert_int_equal(bpf_map__lookup_elem(s->maps.tn_tun_calls, &slot, sizeof(slot),
 						      &id, sizeof(id), 0),
 				 0);

@@ -86,6 +86,7 @@ static void test_nd_own_reason(void **state)
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_RA_GUARD), 2);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP6), 0);
 	len = build_nd(pkt, dp_mac_a, 133);
+	pkt[21] = 255; /* a valid solicitation (RFC 4861 6.1.1), not "rs_bad" */
 	vif_run(s, pkt, len);
 	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 	/* truncated before the ICMPv6 type: malformed, never read past the end */

@@ -178,9 +178,10 @@ static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
 }
 
 /* Remote FDB and TUN_ALLOW for port p bound on host h (not self). */
-static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
+static int cc_remote_port(struct cc *c, const struct topo_port *p, const struct topo_network *n,
 			  const struct topo_host *h)
 {
+	uint32_t vni = n->vni;
 	struct tn_fdb_key fk = {.vni = vni};
 	struct tn_fdb fv = {.port_id = p->port_key,
 			    .remote_ip4 = h->ip4,
@@ -193,6 +194,9 @@ static int cc_remote_port(struct cc *c, const struct topo_port *p, uint32_t vni,
 	memcpy(fk.mac, p->mac, 6);
 	if (p->port_security)
 		fv.flags |= TN_FDB_F_PORT_SECURITY;
+	if (n->encap == TOPO_ENCAP_GENEVE ||
+	    (n->encap == TOPO_ENCAP_DEFAULT && c->t->geneve_default))
+		fv.flags |= TN_FDB_F_GENEVE;
 	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || ref_pair_fdbs(c, p, &fk, &fv) ||
 	    cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
 		return -ENOMEM;
@@ -288,7 +292,7 @@ static int cc_port(struct cc *c, const struct topo_port *p, const struct topo_ne
 		if (!rc)
 			rc = cc_push_u32(&f->local, &f->n_local, &f->cap_local, p->port_key);
 	} else {
-		rc = cc_remote_port(c, p, n->vni, h);
+		rc = cc_remote_port(c, p, n, h);
 		if (!rc)
 			rc = cc_push_u32(&f->remote, &f->n_remote, &f->cap_remote, h->ip4);
 	}
@@ -452,7 +456,25 @@ static void ref_mark_routed(struct cc *c)
 	}
 }
 
-/* FDB and ARP rows of every router interface on a network self sees. */
+/* The ND rows of IPv6 interface f in network vni: its address and the
+ * link-local address of its MAC, both the router's. */
+static int ref_rif_nd(struct cc *c, const struct topo_rif *f, uint32_t vni)
+{
+	struct tn_nd_key k = {.vni = vni};
+	struct tn_nd v = {.flags = TN_ND_F_ROUTER};
+	const uint8_t *m = f->mac;
+	const uint8_t ll[16] = {0xfe,	  0x80, 0,    0,    0,	  0,	0,    0,
+				m[0] ^ 2, m[1], m[2], 0xff, 0xfe, m[3], m[4], m[5]};
+
+	memcpy(v.mac, f->mac, 6);
+	memcpy(k.ip6, f->addr, 16);
+	if (cc_add(c, TN_MAP_ND, &k, &v))
+		return -ENOMEM;
+	memcpy(k.ip6, ll, 16);
+	return cc_add(c, TN_MAP_ND, &k, &v);
+}
+
+/* FDB and ARP (ND) rows of every router interface on a network self sees. */
 static int ref_rif_rows(struct cc *c)
 {
 	const struct topology *t = c->t;
@@ -476,6 +498,8 @@ static int ref_rif_rows(struct cc *c)
 		if (cc_add(c, TN_MAP_FDB, &fk, &fv))
 			return -ENOMEM;
 		if (f->ip_version == 4 && cc_add(c, TN_MAP_ARP, &ak, &av))
+			return -ENOMEM;
+		if (f->ip_version == 6 && ref_rif_nd(c, f, n->vni))
 			return -ENOMEM;
 	}
 	return 0;
@@ -530,6 +554,76 @@ static int ref_route(struct cc *c, const struct topo_router *r, uint32_t dest, u
 	return cc_add(c, TN_MAP_ROUTE4, &k, &v);
 }
 
+/* Bit i of IPv6 address a (0: the most significant). */
+static int ref_bit6(const uint8_t a[16], unsigned int i)
+{
+	return (a[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/* True if IPv6 a and b agree in their first plen bits. */
+static bool ref_same6(const uint8_t a[16], const uint8_t b[16], unsigned int plen)
+{
+	for (unsigned int i = 0; i < plen; i++)
+		if (ref_bit6(a, i) != ref_bit6(b, i))
+			return false;
+	return true;
+}
+
+/* The ROUTE6 row of router r for dest/plen through interface f (nh NULL:
+ * connected). */
+static int ref_route6(struct cc *c, const struct topo_router *r, const uint8_t dest[16],
+		      uint8_t plen, const struct topo_rif *f, const uint8_t *nh)
+{
+	struct tn_route6_key k = {.prefixlen = 32u + plen, .router_key = htonl(r->router_key)};
+	struct tn_route6 v = {.vni = cc_net(c, f->network_id)->vni,
+			      .flags = nh ? 0 : TN_ROUTE_F_CONNECTED};
+
+	for (unsigned int i = 0; i < plen; i++)
+		k.ip6[i / 8] |= (uint8_t)(ref_bit6(dest, i) << (7 - i % 8));
+	memcpy(v.mac, f->mac, 6);
+	if (nh)
+		memcpy(v.nh_ip6, nh, 16);
+	memcpy(v.src_ip6, f->addr, 16);
+	return cc_add(c, TN_MAP_ROUTE6, &k, &v);
+}
+
+/* The IPv6 static routes of router r (self has it): through the first
+ * interface (in t->rifs) whose IPv6 subnet holds the next hop, unless an
+ * IPv6 interface's subnet is the destination. */
+static int ref_routes6(struct cc *c, const struct topo_router *r)
+{
+	const struct topology *t = c->t;
+	static const uint8_t zero[16];
+
+	for (size_t k = 0; k < r->n_routes; k++) {
+		const struct topo_route *ro = &r->routes[k];
+		const struct topo_rif *via = NULL;
+		bool connected = false;
+
+		if (ro->ip_version != 6 || !memcmp(ro->nexthop, zero, 16))
+			continue;
+		for (size_t i = 0; i < t->n_rifs; i++) {
+			const struct topo_rif *f = &t->rifs[i];
+			const struct topo_subnet *sn;
+
+			if (!ref_rif_net(c, f) || strncmp(f->router_id, r->id, TOPO_ID_MAX))
+				continue;
+			sn = ref_subnet(t, f->subnet_id);
+			if (sn->ip_version != 6)
+				continue;
+			if (!via && ref_same6(ro->nexthop, sn->addr, sn->prefix_len))
+				via = f;
+			if (f->ip_version == 6 && sn->prefix_len == ro->prefix_len &&
+			    ref_same6(sn->addr, ro->dest, sn->prefix_len))
+				connected = true;
+		}
+		if (via && !connected &&
+		    ref_route6(c, r, ro->dest, ro->prefix_len, via, ro->nexthop))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* True if interface f (valid, v4) of a router has a subnet holding nh. */
 static bool ref_rif_holds(const struct cc *c, const struct topo_rif *f, uint32_t nh)
 {
@@ -559,7 +653,12 @@ static int ref_routes(struct cc *c)
 			if (f->ip_version == 4 && sn->ip_version == 4 &&
 			    ref_route(c, r, ref_ip4(sn->addr), sn->prefix_len, f, 0))
 				return -ENOMEM;
+			if (f->ip_version == 6 && sn->ip_version == 6 &&
+			    ref_route6(c, r, sn->addr, sn->prefix_len, f, NULL))
+				return -ENOMEM;
 		}
+		if (ref_routes6(c, r))
+			return -ENOMEM;
 		for (size_t k = 0; k < r->n_routes; k++) {
 			const struct topo_route *ro = &r->routes[k];
 			uint32_t nh = ref_ip4(ro->nexthop), dest = ref_ip4(ro->dest);
@@ -604,11 +703,11 @@ static int cc_rows(struct cc *c)
 
 		if (!n || !h || h == c->self || !h->ip4 || !c->routed[n - t->networks])
 			continue;
-		/* a routed network: its ports' FDB and ARP rows only */
-		if (cc_remote_port(c, p, n->vni, h))
+		/* a routed network: its ports' FDB, ARP and ND rows only */
+		if (cc_remote_port(c, p, n, h))
 			return -ENOMEM;
 		c->n_rows--; /* not the TUN_ALLOW cc_remote_port adds last */
-		if (cc_port_addrs(c, p, n->vni, h, false))
+		if (cc_port_addrs(c, p, n->vni, h, true))
 			return -ENOMEM;
 	}
 	if (ref_rif_rows(c) || ref_routed_allow(c) || ref_routes(c))

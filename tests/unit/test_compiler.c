@@ -128,6 +128,46 @@ static void test_h1_rows(void **state)
 	free(r.r);
 }
 
+/* The FDB row of mac in vni on host h of t (a copy). */
+static struct tn_fdb fdb_of(const struct topology *t, const char *h, uint32_t vni, uint8_t mac5)
+{
+	struct rows r = build(t, h);
+	struct tn_fdb_key fk = {.vni = vni, .mac = {2, 0, 0, 0, 0, mac5}};
+	const struct wire_row *w = find(&r, TN_MAP_FDB, &fk);
+	struct tn_fdb fv = {0};
+
+	assert_non_null(w);
+	memcpy(&fv, w->val, sizeof(fv));
+	free(r.r);
+	return fv;
+}
+
+/*
+ * A network's encapsulation, or the deployment's default for a network
+ * without one, flags the remote FDB rows of its ports TN_FDB_F_GENEVE;
+ * local rows never are, other networks keep VXLAN.
+ */
+static void test_geneve_rows(void **state)
+{
+	struct topology t = topo();
+
+	(void)state;
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags & TN_FDB_F_GENEVE, 0);
+	t.networks[0].encap = TOPO_ENCAP_GENEVE; /* blue */
+	assert_true(strcmp(t.networks[0].id, "net-blue") == 0);
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags, TN_FDB_F_REMOTE | TN_FDB_F_GENEVE);
+	assert_int_equal(fdb_of(&t, "h2", VNI_BLUE, 0x11).flags,
+			 TN_FDB_F_REMOTE | TN_FDB_F_PORT_SECURITY | TN_FDB_F_GENEVE);
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x11).flags & TN_FDB_F_GENEVE, 0);
+	assert_int_equal(fdb_of(&t, "h1", VNI_RED, 0x22).flags & TN_FDB_F_GENEVE, 0);
+	/* the deployment's default: for networks without their own */
+	t.geneve_default = true;
+	t.networks[0].encap = TOPO_ENCAP_VXLAN;
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags & TN_FDB_F_GENEVE, 0);
+	t.networks[0].encap = TOPO_ENCAP_DEFAULT;
+	assert_int_equal(fdb_of(&t, "h1", VNI_BLUE, 0x12).flags & TN_FDB_F_GENEVE, TN_FDB_F_GENEVE);
+}
+
 /*
  * Every fixed IPv4 of a port is an ARP row naming the port, on its own host
  * and on the others of its network; its FDB row carries the first address
@@ -549,7 +589,21 @@ static void random_ip(uint8_t a[16], unsigned j, unsigned k)
 	memcpy(a, &v, 4);
 }
 
-/* Subnets 10.J.0.0/16 (J < the network count, gateway 10.J.0.1; one v6),
+/* An IPv6 static route: to fdJJ::/48 or /64 (the v6 subnet's prefix when
+ * J is its index and the length 64), via fdXX::5..7 (on the v6 subnet when
+ * X is its index). */
+static void random_ip6_route(struct topo_route *ro, unsigned j, unsigned x, unsigned *seed)
+{
+	memset(ro->dest, 0, 16);
+	memset(ro->nexthop, 0, 16);
+	ro->prefix_len = rand_r(seed) % 2 ? 48 : 64;
+	ro->dest[0] = 0xfd, ro->dest[1] = (uint8_t)j;
+	ro->nexthop[0] = 0xfd, ro->nexthop[1] = (uint8_t)x;
+	ro->nexthop[15] = (uint8_t)(5 + rand_r(seed) % 3);
+}
+
+/* Subnets 10.J.0.0/16 (J < the network count, gateway 10.J.0.1; one v6,
+ * fdJJ::/64 with interfaces at fdJJ::1),
  * routers with distinct keys and static routes whose next hops may or may
  * not be on their subnets (some to a connected prefix), and interfaces on
  * random networks and subnets, some naming a router, subnet or network
@@ -619,6 +673,8 @@ static void random_routers(struct topology *t, unsigned *seed)
 			}
 			random_ip(ro->nexthop, rand_r(seed) % (unsigned)(nn + 1),
 				  5 + rand_r(seed) % 3);
+			if (ro->ip_version == 6)
+				random_ip6_route(ro, j, rand_r(seed) % 2 ? (unsigned)nn : j, seed);
 		}
 	}
 	for (size_t i = 0; i < nf; i++) {
@@ -635,6 +691,10 @@ static void random_routers(struct topology *t, unsigned *seed)
 			random_ip(f->addr, sub, 1);
 		else
 			random_ip(f->addr, 0, rand_r(seed) % 60); /* a port's address, maybe */
+		if (f->ip_version == 6) {
+			memset(f->addr, 0, 16);
+			f->addr[0] = 0xfd, f->addr[1] = (uint8_t)sub, f->addr[15] = 1;
+		}
 	}
 }
 
@@ -785,13 +845,17 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
  * rows are byte for byte those of the per-host reference compile. */
 static void test_matches_reference(void **state)
 {
-	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0, n_sg = 0, n_pset = 0;
+	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0, n_geneve = 0;
+	size_t n_route6 = 0, n_static6 = 0, n_router_nd = 0, n_sg = 0, n_pset = 0;
 
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
 		struct compiler *c;
 
 		random_topo(&t, seed, seed % 5 == 0);
+		t.geneve_default = seed % 2;
+		for (size_t i = 0; i < t.n_networks; i++)
+			t.networks[i].encap = (seed + i) % 3; /* TOPO_ENCAP_* */
 		c = compiler_new(&t);
 		assert_non_null(c);
 		for (unsigned i = 0; i <= t.n_hosts; i++) {
@@ -822,8 +886,22 @@ static void test_matches_reference(void **state)
 				n_route4 += a[k].map == TN_MAP_ROUTE4;
 				n_sg += a[k].map == TN_MAP_SG_RULE;
 				n_pset += a[k].map == TN_MAP_SG_PSET;
+				if (a[k].map == TN_MAP_ROUTE6) {
+					struct tn_route6 r6;
+
+					memcpy(&r6, a[k].val, sizeof(r6));
+					n_route6++;
+					n_static6 += !(r6.flags & TN_ROUTE_F_CONNECTED);
+				}
+				if (a[k].map == TN_MAP_ND) {
+					struct tn_nd nd;
+
+					memcpy(&nd, a[k].val, sizeof(nd));
+					n_router_nd += !!(nd.flags & TN_ND_F_ROUTER);
+				}
 				n_router_fdb +=
 				    a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_ROUTER);
+				n_geneve += a[k].map == TN_MAP_FDB && (fv.flags & TN_FDB_F_GENEVE);
 				if (a[k].map == TN_MAP_DHCP) { /* answers, and passes (DHCP off) */
 					struct tn_dhcp d;
 
@@ -841,7 +919,9 @@ static void test_matches_reference(void **state)
 	}
 	/* the topologies route: both compilers agreed on many routes */
 	assert_true(n_route4 > 200);
+	assert_true(n_route6 > 50 && n_static6 > 10 && n_router_nd > 50); /* IPv6 routes too */
 	assert_true(n_router_fdb > 200);
+	assert_true(n_geneve > 200);		  /* and on which rows go by Geneve */
 	assert_true(n_dhcp > 100 && n_pass > 50); /* and on many DHCP rows */
 	assert_true(n_sg > 200 && n_pset > 200);  /* and on many policy rows */
 	compiler_destroy(NULL);
@@ -977,19 +1057,13 @@ static void test_release(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_h1_rows),
-	    cmocka_unit_test(test_fixed_ips),
-	    cmocka_unit_test(test_nd_rows),
-	    cmocka_unit_test(test_isolation),
-	    cmocka_unit_test(test_empty_hosts),
-	    cmocka_unit_test(test_deterministic),
-	    cmocka_unit_test(test_flood_cap),
-	    cmocka_unit_test(test_flood_pages),
-	    cmocka_unit_test(test_flood_pages_shrink),
-	    cmocka_unit_test(test_diff_move),
-	    cmocka_unit_test(test_diff_edges),
-	    cmocka_unit_test(test_release),
-	    cmocka_unit_test(test_matches_reference),
+	    cmocka_unit_test(test_h1_rows),	  cmocka_unit_test(test_geneve_rows),
+	    cmocka_unit_test(test_fixed_ips),	  cmocka_unit_test(test_nd_rows),
+	    cmocka_unit_test(test_isolation),	  cmocka_unit_test(test_empty_hosts),
+	    cmocka_unit_test(test_deterministic), cmocka_unit_test(test_flood_cap),
+	    cmocka_unit_test(test_flood_pages),	  cmocka_unit_test(test_flood_pages_shrink),
+	    cmocka_unit_test(test_diff_move),	  cmocka_unit_test(test_diff_edges),
+	    cmocka_unit_test(test_release),	  cmocka_unit_test(test_matches_reference),
 	    cmocka_unit_test(test_dhcp_rows),
 	};
 

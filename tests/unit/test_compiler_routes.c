@@ -2,7 +2,8 @@
  * host routes for its own ports, so it gets the routes of the routers on
  * their networks, the router interfaces' FDB and ARP rows, and the rows of
  * the networks routed with its own (to route into them) without their
- * flood lists; the hosts of those networks may tunnel to it. */
+ * flood lists; the hosts of those networks may tunnel to it. IPv4 and
+ * IPv6. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -244,13 +245,179 @@ static void test_interface_gone(void **state)
 	free(r.r);
 }
 
+/* IPv6 address text s into dst (network order). */
+static void ip6(uint8_t dst[16], const char *s)
+{
+	assert_int_equal(inet_pton(AF_INET6, s, dst), 1);
+}
+
+static const uint8_t mac_ra6[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xa6};
+static const uint8_t mac_rb6[6] = {0xfa, 0x16, 0x3e, 0, 0, 0xb6};
+static struct topo_subnet subnets6[5];
+static struct topo_rif rifs6[4];
+
+/* An IPv6 subnet prefix/64 on net, gateway gw. */
+static void subnet6_set(struct topo_subnet *sn, const char *id, const char *net, const char *prefix,
+			const char *gw)
+{
+	memset(sn, 0, sizeof(*sn));
+	snprintf(sn->id, sizeof(sn->id), "%s", id);
+	snprintf(sn->network_id, sizeof(sn->network_id), "%s", net);
+	sn->ip_version = 6;
+	sn->prefix_len = 64;
+	ip6(sn->addr, prefix);
+	ip6(sn->gateway, gw);
+	sn->has_gateway = true;
+}
+
+/* An IPv6 static route of r1: dest/plen via nh. */
+static void route6_add(const char *dest, uint8_t plen, const char *nh)
+{
+	struct topo_route *ro = &routers[0].routes[routers[0].n_routes++];
+
+	*ro = (struct topo_route){.ip_version = 6, .prefix_len = plen};
+	ip6(ro->dest, dest);
+	ip6(ro->nexthop, nh);
+}
+
+/*
+ * topo() with IPv6 as well: A also has fd00:a::/64, B fd00:b::/64, each
+ * with its own interface of r1 (MACs mac_ra6, mac_rb6) at ::1; pa has
+ * fd00:a::10, pb fd00:b::20, pc (tenant t2) fd00:a::10 too. r1 also routes
+ * fd00:99::/48 via fd00:b::50 (on B), fd00:77::/48 via fd00:c::1 (on no
+ * subnet of r1: left out) and fd00:a::/64 via fd00:b::50 (a connected
+ * prefix: the subnet wins).
+ */
+static struct topology topo6(void)
+{
+	struct topology t = topo();
+
+	subnets6[0] = subnets[0];
+	subnet6_set(&subnets6[1], "sub-a6", "net-a", "fd00:a::", "fd00:a::1");
+	subnets6[2] = subnets[1];
+	subnet6_set(&subnets6[3], "sub-b6", "net-b", "fd00:b::", "fd00:b::1");
+	subnets6[4] = subnets[2];
+	t.subnets = subnets6;
+	t.n_subnets = 5;
+	rifs6[0] = rifs[0];
+	rif_set(&rifs6[1], "rif-a6", "sub-a6", "net-a", mac_ra6, "10.0.0.0");
+	rifs6[1].ip_version = 6;
+	ip6(rifs6[1].addr, "fd00:a::1");
+	rifs6[2] = rifs[1];
+	rif_set(&rifs6[3], "rif-b6", "sub-b6", "net-b", mac_rb6, "10.0.0.0");
+	rifs6[3].ip_version = 6;
+	ip6(rifs6[3].addr, "fd00:b::1");
+	t.rifs = rifs6;
+	t.n_rifs = 4;
+	route6_add("fd00:99::", 48, "fd00:b::50");
+	route6_add("fd00:77::", 48, "fd00:c::1");
+	route6_add("fd00:a::", 64, "fd00:b::50");
+	ip6(ports[0].ip6[0], "fd00:a::10");
+	ip6(ports[1].ip6[0], "fd00:b::20");
+	ip6(ports[2].ip6[0], "fd00:a::10");
+	for (int i = 0; i < 3; i++)
+		ports[i].n_ip6 = 1;
+	return t;
+}
+
+/* The ROUTE6 row of (RKEY, dest/plen) on r equals want. */
+static void route6_is(const struct rows *r, const char *dest, uint32_t plen,
+		      const struct tn_route6 *want)
+{
+	struct tn_route6_key k = {.prefixlen = 32 + plen, .router_key = htonl(RKEY)};
+	const struct wire_row *w;
+
+	ip6(k.ip6, dest);
+	w = find(r, TN_MAP_ROUTE6, &k);
+	assert_non_null(w);
+	assert_int_equal(w->key_len, sizeof(k));
+	assert_int_equal(w->val_len, sizeof(*want));
+	assert_memory_equal(w->val, want, sizeof(*want));
+}
+
+/* The ND row of (vni, addr) on r equals want. */
+static void nd_is(const struct rows *r, uint32_t vni, const char *addr, const struct tn_nd *want)
+{
+	struct tn_nd_key k = {.vni = vni};
+	const struct wire_row *w;
+
+	ip6(k.ip6, addr);
+	w = find(r, TN_MAP_ND, &k);
+	assert_non_null(w);
+	assert_memory_equal(w->val, want, sizeof(*want));
+}
+
+/*
+ * IPv6 routing on h1: r1's connected IPv6 routes and the static route
+ * whose next hop is on B, from the interfaces' addresses; the gateways
+ * and the interfaces' link-local addresses as router ND rows; B's port's
+ * ND row, to route to it; rows in map order (build() checks it).
+ */
+static void test_routed_host6(void **state)
+{
+	struct topology t = topo6();
+	struct rows r = build(&t, "h1");
+	struct tn_route6 ca = {.vni = VNI_A, .flags = TN_ROUTE_F_CONNECTED};
+	struct tn_route6 cb = {.vni = VNI_B, .flags = TN_ROUTE_F_CONNECTED};
+	struct tn_route6 st = {.vni = VNI_B};
+	struct tn_nd gw_a = {.flags = TN_ND_F_ROUTER}, gw_b = {.flags = TN_ND_F_ROUTER};
+	struct tn_nd pa = {.port_id = 1, .mac = {2, 0, 0, 0, 0, 0x0a}};
+	struct tn_nd pb = {.port_id = 2, .mac = {2, 0, 0, 0, 0, 0x0b}, .remote_ip4 = hosts[1].ip4};
+	struct tn_fdb_key fk = {.vni = VNI_B};
+	struct tn_fdb rfv = {.flags = TN_FDB_F_ROUTER, .router_key = RKEY};
+	const struct wire_row *w;
+
+	(void)state;
+	memcpy(ca.mac, mac_ra6, 6);
+	ip6(ca.src_ip6, "fd00:a::1");
+	memcpy(cb.mac, mac_rb6, 6);
+	ip6(cb.src_ip6, "fd00:b::1");
+	memcpy(st.mac, mac_rb6, 6);
+	ip6(st.nh_ip6, "fd00:b::50");
+	ip6(st.src_ip6, "fd00:b::1");
+	assert_int_equal(count(&r, TN_MAP_ROUTE6), 3);
+	route6_is(&r, "fd00:a::", 64, &ca);
+	route6_is(&r, "fd00:b::", 64, &cb);
+	route6_is(&r, "fd00:99::", 48, &st);
+	assert_int_equal(count(&r, TN_MAP_ROUTE4), 3); /* IPv4 as before */
+	memcpy(gw_a.mac, mac_ra6, 6);
+	memcpy(gw_b.mac, mac_rb6, 6);
+	assert_int_equal(count(&r, TN_MAP_ND), 6);
+	nd_is(&r, VNI_A, "fd00:a::1", &gw_a);
+	nd_is(&r, VNI_A, "fe80::f816:3eff:fe00:a6", &gw_a);
+	nd_is(&r, VNI_B, "fd00:b::1", &gw_b);
+	nd_is(&r, VNI_B, "fe80::f816:3eff:fe00:b6", &gw_b);
+	nd_is(&r, VNI_A, "fd00:a::10", &pa);
+	nd_is(&r, VNI_B, "fd00:b::20", &pb);
+	/* the IPv6 interface's MAC leads to the router too (no IPv4 on it) */
+	memcpy(fk.mac, mac_rb6, 6);
+	assert_non_null(w = find(&r, TN_MAP_FDB, &fk));
+	assert_memory_equal(w->val, &rfv, sizeof(rfv));
+	free(r.r);
+}
+
+/* The other tenant's host, with the same IPv6 addresses, gets no route
+ * and no router's ND row. */
+static void test_isolated_host6(void **state)
+{
+	struct topology t = topo6();
+	struct rows r = build(&t, "h3");
+	struct tn_nd_key k = {.vni = VNI_C};
+
+	(void)state;
+	assert_int_equal(count(&r, TN_MAP_ROUTE6), 0);
+	assert_int_equal(count(&r, TN_MAP_ND), 1); /* pc's own address */
+	ip6(k.ip6, "fd00:a::1");
+	assert_null(find(&r, TN_MAP_ND, &k));
+	free(r.r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_routed_host),
-	    cmocka_unit_test(test_isolated_host),
-	    cmocka_unit_test(test_routed_back),
-	    cmocka_unit_test(test_interface_gone),
+	    cmocka_unit_test(test_routed_host),	 cmocka_unit_test(test_isolated_host),
+	    cmocka_unit_test(test_routed_back),	 cmocka_unit_test(test_interface_gone),
+	    cmocka_unit_test(test_routed_host6), cmocka_unit_test(test_isolated_host6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

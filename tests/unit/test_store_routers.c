@@ -133,9 +133,9 @@ static void test_interface_fields(void **state)
 	assert_int_equal(store_get(f->s, MODEL_ROUTER, R2, &o), 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "router_key")), 2);
 	json_decref(o);
-	assert_int_equal(fixture_try_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER, R2,
-					   "{\"router_key\":7}", &err),
-			 -EINVAL);
+	assert_int_equal(
+	    fixture_try_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER, R2, "{\"router_key\":7}", &err),
+	    -EINVAL);
 	assert_string_equal(err.code, "read_only_field");
 	/* nothing of an interface changes after creation */
 	assert_int_equal(fixture_try_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER_INTERFACE, I1,
@@ -288,6 +288,84 @@ static void test_routes(void **state)
 	topology_check(f->s);
 }
 
+#define S7  "b7777777-7777-4777-8777-777777777777" /* fd00:1::/48 on N2: overlaps S6 */
+#define S8  "b8888888-8888-4888-8888-888888888888" /* fd00:2::/64 on N2 */
+#define SX6 "b9999999-9999-4999-8999-999999999999" /* tenant 2's fd00:1::/64 */
+#define SLL "baaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa" /* fe80::/64 on N3 */
+#define I7  "d7777777-7777-4777-8777-777777777777"
+#define I8  "d8888888-8888-4888-8888-888888888888"
+
+/* IPv6 interfaces and routes: the same rules as IPv4 (own tenant, no
+ * overlap, next hops on an interface's subnet and not the router's own
+ * address), no subnet-router anycast next hop, and nothing link-local or
+ * multicast routed. */
+static void test_routes6(void **state)
+{
+	struct fx *f = *state;
+	struct model_error err;
+
+	subnet(f->s, S7, N2, "fd00:1::/48", "");
+	subnet(f->s, S8, N2, "fd00:2::/64", "");
+	subnet(f->s, SX6, NX, "fd00:1::/64", "");
+	subnet(f->s, SLL, N3, "fe80::/64", "");
+	assert_int_equal(rif(f->s, I6, R1, S6, &err), 0);
+	assert_int_equal(rif(f->s, I2, R1, SX6, &err), -EINVAL); /* another tenant's */
+	assert_string_equal(err.field, "subnet_id");
+	assert_int_equal(rif(f->s, I7, R1, S7, &err), -EINVAL); /* overlaps fd00:1::/64 */
+	assert_string_equal(err.field, "subnet_id");
+	assert_non_null(strstr(err.message, "overlaps"));
+	assert_int_equal(rif(f->s, I3, R1, SLL, &err), -EINVAL); /* link-local */
+	assert_non_null(strstr(err.message, "link-local"));
+	assert_int_equal(rif(f->s, I8, R1, S8, &err), 0);
+	fixture_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER, R1,
+		      "{\"routes\":[{\"destination\":\"::/0\",\"nexthop\":\"fd00:2::5\"},"
+		      "{\"destination\":\"2001:db8::/32\",\"nexthop\":\"fd00:1::ffff\"}]}");
+	static const struct {
+		const char *routes;
+		const char *field;
+	} bad[] = {
+	    /* the router's own address */
+	    {"[{\"destination\":\"2001:db8::/32\",\"nexthop\":\"fd00:1::1\"}]",
+	     "routes[0].nexthop"},
+	    /* the subnet-router anycast address */
+	    {"[{\"destination\":\"2001:db8::/32\",\"nexthop\":\"fd00:1::\"}]", "routes[0].nexthop"},
+	    /* a subnet the router is not on, a link-local next hop */
+	    {"[{\"destination\":\"2001:db8::/32\",\"nexthop\":\"fd00:3::5\"}]",
+	     "routes[0].nexthop"},
+	    {"[{\"destination\":\"2001:db8::/32\",\"nexthop\":\"fe80::5\"}]", "routes[0].nexthop"},
+	    /* link-local and multicast destinations */
+	    {"[{\"destination\":\"fe80::/64\",\"nexthop\":\"fd00:1::5\"}]",
+	     "routes[0].destination"},
+	    {"[{\"destination\":\"ff02::/16\",\"nexthop\":\"fd00:1::5\"}]",
+	     "routes[0].destination"},
+	    /* families mixed */
+	    {"[{\"destination\":\"2001:db8::/32\",\"nexthop\":\"10.0.1.5\"}]", "routes[0].nexthop"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char body[512];
+
+		snprintf(body, sizeof(body), "{\"routes\":%s}", bad[i].routes);
+		assert_int_equal(
+		    fixture_try_apply(f->s, STORE_OP_UPDATE, MODEL_ROUTER, R1, body, &err),
+		    -EINVAL);
+		assert_string_equal(err.field, bad[i].field);
+	}
+	/* the interface a route needs stays */
+	assert_int_equal(
+	    fixture_try_apply(f->s, STORE_OP_DELETE, MODEL_ROUTER_INTERFACE, I8, "", &err), -EBUSY);
+	{
+		struct topology t;
+
+		assert_int_equal(store_load_topology(f->s, &t), 0);
+		assert_int_equal(t.routers[0].n_routes, 2);
+		assert_int_equal(t.routers[0].routes[0].ip_version, 6);
+		assert_int_equal(t.routers[0].routes[0].prefix_len, 0);
+		assert_int_equal(t.routers[0].routes[1].prefix_len, 32);
+		assert_int_equal(t.n_rifs, 2); /* I6 and I8 */
+		topology_release(&t);
+	}
+}
+
 /* What stays while something needs it: a router with interfaces, a subnet
  * with an interface, an interface a route goes through, a subnet's gateway
  * an interface holds, a tenant with a router. */
@@ -392,6 +470,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_interface_fields, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interface_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_routes6, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deletes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
 	};
