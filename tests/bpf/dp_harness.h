@@ -69,13 +69,14 @@ static const __u8 dp_mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 #define DP_PORT_E 14
 
 /* Opens and loads the skeleton, test mode on, nothing pinned. */
-static inline int dp_setup(void **state)
+/* A datapath loaded afresh: every program verified, every map empty. */
+static inline struct tenet_bpf *dp_load(void)
 {
 	struct tenet_bpf *skel = tenet_bpf__open();
 	struct bpf_map *map;
 
 	if (!skel)
-		return -1;
+		return NULL;
 	skel->rodata->tn_test_mode = 1;
 	bpf_object__for_each_map(map, skel->obj)
 	{
@@ -84,16 +85,119 @@ static inline int dp_setup(void **state)
 	}
 	if (tenet_bpf__load(skel))
 		goto out_destroy;
-	*state = skel;
-	return 0;
+	return skel;
 out_destroy:
 	tenet_bpf__destroy(skel);
-	return -1;
+	return NULL;
 }
 
+/* Empties map fd of type type (max entries max, values of vsize bytes per
+ * CPU): arrays zeroed, every other kind's keys deleted. Returns 0, or -1
+ * when it cannot (the caller then loads afresh). */
+static inline int dp_map_clear(int fd, enum bpf_map_type type, __u32 max, __u32 ksize, __u32 vsize)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u8 key[256], next[256];
+
+	if (ncpu < 1 || ksize > sizeof(key))
+		return -1;
+	if (type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		size_t vlen = (size_t)vsize * (type == BPF_MAP_TYPE_PERCPU_ARRAY ? ncpu : 1);
+		__u32 *keys = malloc((size_t)max * sizeof(*keys)), count = max;
+		void *zero = calloc(max, vlen);
+		int rc;
+
+		if (!keys || !zero) {
+			free(keys);
+			free(zero);
+			return -1;
+		}
+		for (__u32 k = 0; k < max; k++)
+			keys[k] = k;
+		rc = bpf_map_update_batch(fd, keys, zero, &count, NULL);
+		for (__u32 k = 0; rc && k < max; k++) /* no batch: one by one */
+			if (bpf_map_update_elem(fd, &k, (__u8 *)zero + (size_t)k * vlen, BPF_ANY))
+				break;
+			else if (k == max - 1)
+				rc = 0;
+		free(keys);
+		free(zero);
+		return rc ? -1 : 0;
+	}
+	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(key, next, ksize);
+		if (bpf_map_delete_elem(fd, key))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Puts the shared datapath back as a fresh load leaves it: every map
+ * emptied (the internal .bss/.data zeroed), the program arrays untouched,
+ * the ring buffer left as it is. Returns -1 when it cannot (a program
+ * array lost a stage):
+ * the caller loads afresh. Loading verifies every program, which costs
+ * over a second a test; emptying the maps costs milliseconds.
+ */
+static inline int dp_reset(struct tenet_bpf *skel)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		enum bpf_map_type type = bpf_map__type(map);
+		int fd = bpf_map__fd(map);
+		__u32 id;
+
+		if (fd < 0)
+			return -1;
+		if (type == BPF_MAP_TYPE_PROG_ARRAY) {
+			for (__u32 k = 0; k < bpf_map__max_entries(map); k++)
+				if (bpf_map_lookup_elem(fd, &k, &id))
+					return -1;
+			continue;
+		}
+		if (type == BPF_MAP_TYPE_RINGBUF)
+			continue; /* what was written stays: dp_setup_fresh for a reader */
+		if (bpf_map__is_internal(map) && strstr(bpf_map__name(map), ".rodata"))
+			continue; /* frozen: tn_test_mode */
+		if (dp_map_clear(fd, type, bpf_map__max_entries(map), bpf_map__key_size(map),
+				 bpf_map__value_size(map)))
+			return -1;
+	}
+	return 0;
+}
+
+/* The datapath of one test binary, kept between its tests. */
+static struct tenet_bpf *dp_shared;
+
+/* cmocka setup: the shared datapath, emptied (loaded the first time, and
+ * again whenever it cannot be emptied). */
+static inline int dp_setup(void **state)
+{
+	if (dp_shared && dp_reset(dp_shared)) {
+		tenet_bpf__destroy(dp_shared);
+		dp_shared = NULL;
+	}
+	if (!dp_shared)
+		dp_shared = dp_load();
+	*state = dp_shared;
+	return dp_shared ? 0 : -1;
+}
+
+/* cmocka setup of a test that needs a datapath of its own (ring buffer). */
+static inline int dp_setup_fresh(void **state)
+{
+	*state = dp_load();
+	return *state ? 0 : -1;
+}
+
+/* cmocka teardown of either: the shared datapath stays for the next test. */
 static inline int dp_teardown(void **state)
 {
-	tenet_bpf__destroy(*state);
+	if (*state != dp_shared)
+		tenet_bpf__destroy(*state);
 	*state = NULL;
 	return 0;
 }

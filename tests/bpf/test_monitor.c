@@ -247,7 +247,7 @@ static void test_rate_limit(void **state)
 	free(k);
 }
 
-#define DP_TEST(f) cmocka_unit_test_setup_teardown(f, dp_setup, dp_teardown)
+#define DP_TEST(f) cmocka_unit_test_setup_teardown(f, dp_setup_fresh, dp_teardown)
 
 int main(void)
 {
