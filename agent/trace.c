@@ -27,11 +27,17 @@ _Static_assert(sizeof(struct tn_trace) == WIRE_TRACE_LEN, "wire trace length");
 #define TRACE_PKT_MAX  128
 #define TRACE_TTL      64
 
-/* The live tables the copy reuses; everything else is its own. */
+/*
+ * The live tables the copy reuses; everything else is its own. The
+ * security group policy is live; conntrack is not (a trace must not open
+ * a flow in the live table), so a trace judges every packet as a new flow
+ * by the rules.
+ */
 static const char *const tracer_live[] = {
-    TN_PIN_LPORT,     TN_PIN_FDB,     TN_PIN_ARP,    TN_PIN_FLOOD,  TN_PIN_PEER,
-    TN_PIN_TUN_ALLOW, TN_PIN_IFINDEX, TN_PIN_CONFIG, TN_PIN_DHCP,   TN_PIN_RA,
-    TN_PIN_DHCP6,     TN_PIN_ND,      TN_PIN_ROUTE4, TN_PIN_ROUTE6,
+    TN_PIN_LPORT,     TN_PIN_FDB,     TN_PIN_ARP,     TN_PIN_FLOOD,  TN_PIN_PEER,
+    TN_PIN_TUN_ALLOW, TN_PIN_IFINDEX, TN_PIN_CONFIG,  TN_PIN_DHCP,   TN_PIN_RA,
+    TN_PIN_DHCP6,     TN_PIN_ND,      TN_PIN_ROUTE4,  TN_PIN_ROUTE6, TN_PIN_SG_IDENT,
+    TN_PIN_SG_RULE,   TN_PIN_SG_CIDR, TN_PIN_SG_PSET,
 };
 #define TRACER_N_LIVE (sizeof(tracer_live) / sizeof(tracer_live[0]))
 

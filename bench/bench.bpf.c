@@ -53,9 +53,9 @@ __u8 bench_arp_req[BENCH_ARP_LEN];     /* the ARP request (.bss: never folded) *
 __u8 bench_dhcp_req[BENCH_DHCP_LEN];   /* the DHCP request (.bss) */
 __u8 bench_hdr[BENCH_ARP_LEN];	       /* a routed frame's headers (.bss) */
 #define BENCH_PKT_MAX 256
-__u8 bench_pkt[BENCH_PKT_MAX];		       /* bench_pkt_wrap's frame (.bss) */
-__u32 bench_pkt_len;			       /* its length, 14 .. BENCH_PKT_MAX (.bss) */
-__u32 bench_flow_seq;			       /* bench_flow_wrap's flow counter (.bss) */
+__u8 bench_pkt[BENCH_PKT_MAX]; /* bench_pkt_wrap's frame (.bss) */
+__u32 bench_pkt_len;	       /* its length, 14 .. BENCH_PKT_MAX (.bss) */
+__u32 bench_flow_seq;	       /* bench_flow_wrap's flow counter (.bss) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);

@@ -346,6 +346,28 @@ static int api_resolve_member(struct ctl *ctl, json_t *obj, const char *key, con
 	return rc;
 }
 
+/* Resolves every name in list (a port's security_groups) to an id. */
+static int api_resolve_list(struct ctl *ctl, json_t *list, const char *ref)
+{
+	json_t *e, *tmp;
+	size_t i;
+	int rc = CTL_EXIT_OK;
+
+	json_array_foreach(list, i, e)
+	{
+		tmp = json_pack("{s:O}", "v", e);
+		if (!tmp)
+			return CTL_EXIT_USAGE;
+		rc = api_resolve_member(ctl, tmp, "v", ref);
+		if (rc == CTL_EXIT_OK)
+			json_array_set(list, i, json_object_get(tmp, "v"));
+		json_decref(tmp);
+		if (rc != CTL_EXIT_OK)
+			break;
+	}
+	return rc;
+}
+
 int api_resolve_refs(struct ctl *ctl, const struct kind *k, json_t *body)
 {
 	const struct kind_field *f;
@@ -363,6 +385,8 @@ int api_resolve_refs(struct ctl *ctl, const struct kind *k, json_t *body)
 				if (rc != CTL_EXIT_OK)
 					break;
 			}
+		} else if (f->type == FIELD_LIST) {
+			rc = api_resolve_list(ctl, json_object_get(body, f->key), f->ref);
 		} else {
 			rc = api_resolve_member(ctl, body, f->key, f->ref);
 		}

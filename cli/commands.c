@@ -126,9 +126,16 @@ static int cmd_query_add(char **q, const char *key, const char *value)
 	return 0;
 }
 
-/* A filter's value: tenant_id / network_id names become ids. */
-static int cmd_filter_value(struct ctl *ctl, const char *key, const char *v, char **id)
+/* A filter's value: tenant_id / network_id names become ids, and so do
+ * those of the kind's other references (security_group_id, ...). */
+static int cmd_filter_value(struct ctl *ctl, const struct kind *k, const char *key, const char *v,
+			    char **id)
 {
+	const struct kind_field *f = kind_field_find(k, key);
+
+	if (f && f->ref && strcmp(f->ref, "host") != 0 && f->type == FIELD_STRING &&
+	    kind_find(f->ref))
+		return api_resolve(ctl, kind_find(f->ref), v, id);
 	if (strcmp(key, "tenant_id") == 0)
 		return api_resolve(ctl, kind_find("tenant"), v, id);
 	if (strcmp(key, "network_id") == 0)
@@ -143,7 +150,7 @@ static int cmd_list_query(struct ctl *ctl, const struct kind *k, int argc, char 
 {
 	int rc = CTL_EXIT_OK;
 
-	(void)k; /* the API says which filters a kind has (400 naming the key) */
+	/* the API says which filters a kind has (400 naming the key) */
 	*query = strdup("");
 	if (!*query)
 		return CTL_EXIT_API;
@@ -158,7 +165,7 @@ static int cmd_list_query(struct ctl *ctl, const struct kind *k, int argc, char 
 		key = strndup(argv[i], (size_t)(eq - argv[i]));
 		if (!key)
 			return CTL_EXIT_API;
-		rc = cmd_filter_value(ctl, key, eq + 1, &id);
+		rc = cmd_filter_value(ctl, k, key, eq + 1, &id);
 		if (rc == CTL_EXIT_OK && cmd_query_add(query, key, id) < 0)
 			rc = CTL_EXIT_API;
 		free(id);

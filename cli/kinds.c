@@ -53,6 +53,8 @@ static const struct kind_field port_fields[] = {
     {"port_security_enabled", FIELD_BOOL, NULL, "true|false (default true)"},
     {"binding_host", FIELD_BINDING, "host", "host the port is bound to"},
     {"binding_interface", FIELD_BINDING, NULL, "interface name on that host"},
+    {"security_groups", FIELD_LIST, "security_group",
+     "comma-separated security groups (id or name); security_groups:=[] for none"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -77,6 +79,26 @@ static const struct kind_field router_interface_fields[] = {
     {"router_id", FIELD_STRING, "router", "router (id or name), create only"},
     {"subnet_id", FIELD_STRING, "subnet",
      "subnet (id or name): the interface takes its gateway_ip"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct kind_field security_group_fields[] = {
+    {"tenant_id", FIELD_STRING, "tenant", "owning tenant (id or name), create only"},
+    {"name", FIELD_STRING, NULL, "group name (default is the tenant's own group's)"},
+    {"description", FIELD_STRING, NULL, "free text"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct kind_field security_group_rule_fields[] = {
+    {"security_group_id", FIELD_STRING, "security_group", "its group (id or name)"},
+    {"direction", FIELD_STRING, NULL, "ingress|egress"},
+    {"ethertype", FIELD_STRING, NULL, "IPv4|IPv6 (default IPv4)"},
+    {"protocol", FIELD_STRING, NULL, "tcp, udp, icmp, icmpv6, any, or a number 0-255"},
+    {"port_range_min", FIELD_INT, NULL, "first port (ICMP: type)"},
+    {"port_range_max", FIELD_INT, NULL, "last port (ICMP: code)"},
+    {"remote_ip_prefix", FIELD_STRING, NULL, "remote CIDR, of the ethertype's family"},
+    {"remote_group_id", FIELD_STRING, "security_group", "remote group (id or name)"},
+    {"description", FIELD_STRING, NULL, "free text"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -122,6 +144,23 @@ static const struct kind_column router_interface_cols[] = {
     {"IP", "ip_address"}, {"MAC", "mac_address"},  {NULL, NULL},
 };
 
+static const struct kind_column security_group_cols[] = {
+    {"ID", "id"}, {"NAME", "name"}, {"TENANT", "tenant_id"}, {"SG_KEY", "sg_key"}, {NULL, NULL},
+};
+
+static const struct kind_column security_group_rule_cols[] = {
+    {"ID", "id"},
+    {"GROUP", "security_group_id"},
+    {"DIRECTION", "direction"},
+    {"ETHERTYPE", "ethertype"},
+    {"PROTOCOL", "protocol"},
+    {"MIN", "port_range_min"},
+    {"MAX", "port_range_max"},
+    {"REMOTE_PREFIX", "remote_ip_prefix"},
+    {"REMOTE_GROUP", "remote_group_id"},
+    {NULL, NULL},
+};
+
 static const struct kind kinds[] = {
     {"tenant", "tenants", tenant_fields, tenant_cols, ""},
     {"network", "networks", network_fields, network_cols, "tenant_id"},
@@ -131,6 +170,10 @@ static const struct kind kinds[] = {
     {"router", "routers", router_fields, router_cols, "tenant_id"},
     {"router_interface", "router_interfaces", router_interface_fields, router_interface_cols,
      "tenant_id router_id subnet_id network_id"},
+    {"security_group", "security_groups", security_group_fields, security_group_cols,
+     "tenant_id"},
+    {"security_group_rule", "security_group_rules", security_group_rule_fields,
+     security_group_rule_cols, "tenant_id security_group_id remote_group_id"},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

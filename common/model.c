@@ -29,6 +29,14 @@ enum model_ftype {
 	FT_IPV4,	/* IPv4 address */
 	FT_ROUTES,	/* array of {destination, nexthop} */
 	FT_HOST_ROUTES, /* a subnet's routes for DHCP: array of {destination, nexthop} */
+	FT_SG_LIST,	/* a port's security_groups: array of UUIDs */
+	FT_PAIRS,	/* allowed_address_pairs: array of {ip_address, mac_address} */
+	FT_DIRECTION,	/* "ingress" or "egress" */
+	FT_ETHERTYPE,	/* "IPv4" or "IPv6" */
+	FT_PROTOCOL,	/* a protocol name or number, or null (any) */
+	FT_PORT,	/* integer 0..65535 or null */
+	FT_PREFIX,	/* a CIDR or null */
+	FT_UUID_NULL,	/* a UUID or null */
 	FT_IPV6_MODE,	/* "slaac", "dhcpv6-stateful", "dhcpv6-stateless" or null */
 	FT_ENCAP,	/* "vxlan", "geneve" or null (the deployment's default) */
 	FT_ANY,		/* read-only: never accepted */
@@ -90,6 +98,9 @@ static const struct model_field port_fields[] = {
     {"binding", FT_BINDING, FM_RW, false},
     {"status", FT_ANY, FM_RO, false},
     {"port_key", FT_ANY, FM_RO, false},
+    {"security_groups", FT_SG_LIST, FM_RW, false},
+    {"allowed_address_pairs", FT_PAIRS, FM_RW, false},
+    {"identity", FT_ANY, FM_RO, false},
     {NULL, FT_ANY, FM_RO, false},
 };
 
@@ -123,14 +134,59 @@ static const struct model_field router_interface_fields[] = {
     {NULL, FT_ANY, FM_RO, false},
 };
 
-static const char *const kind_names[MODEL_KIND_MAX] = {
-    "tenant", "network", "subnet", "port", "host", "router", "router_interface"};
-static const char *const kind_plurals[MODEL_KIND_MAX] = {
-    "tenants", "networks", "subnets", "ports", "hosts", "routers", "router_interfaces"};
+/* Neutron's security group; its rules are objects of their own, like a
+ * router's interfaces (Neutron: /security-group-rules). */
+static const struct model_field security_group_fields[] = {
+    {"id", FT_ANY, FM_RO, false},     {"tenant_id", FT_UUID, FM_CREATE, true},
+    {"name", FT_NAME, FM_RW, false},  {"description", FT_DESC, FM_RW, false},
+    {"sg_key", FT_ANY, FM_RO, false}, {NULL, FT_ANY, FM_RO, false},
+};
+
+/* A rule never changes after creation but for its description (Neutron). */
+static const struct model_field security_group_rule_fields[] = {
+    {"id", FT_ANY, FM_RO, false},
+    {"security_group_id", FT_UUID, FM_CREATE, true},
+    {"tenant_id", FT_ANY, FM_RO, false},
+    {"direction", FT_DIRECTION, FM_CREATE, true},
+    {"ethertype", FT_ETHERTYPE, FM_CREATE, false},
+    {"protocol", FT_PROTOCOL, FM_CREATE, false},
+    {"port_range_min", FT_PORT, FM_CREATE, false},
+    {"port_range_max", FT_PORT, FM_CREATE, false},
+    {"remote_ip_prefix", FT_PREFIX, FM_CREATE, false},
+    {"remote_group_id", FT_UUID_NULL, FM_CREATE, false},
+    {"description", FT_DESC, FM_RW, false},
+    {NULL, FT_ANY, FM_RO, false},
+};
+
+static const char *const kind_names[MODEL_KIND_MAX] = {"tenant",
+						       "network",
+						       "subnet",
+						       "port",
+						       "host",
+						       "router",
+						       "router_interface",
+						       "security_group",
+						       "security_group_rule"};
+static const char *const kind_plurals[MODEL_KIND_MAX] = {"tenants",
+							 "networks",
+							 "subnets",
+							 "ports",
+							 "hosts",
+							 "routers",
+							 "router_interfaces",
+							 "security_groups",
+							 "security_group_rules"};
 
 static const struct model_field *const kind_fields[MODEL_KIND_MAX] = {
-    tenant_fields, network_fields, subnet_fields,	    port_fields,
-    host_fields,   router_fields,  router_interface_fields,
+    tenant_fields,
+    network_fields,
+    subnet_fields,
+    port_fields,
+    host_fields,
+    router_fields,
+    router_interface_fields,
+    security_group_fields,
+    security_group_rule_fields,
 };
 
 enum model_encap model_encap_parse(const char *s)
@@ -175,7 +231,8 @@ bool model_filter_known(enum model_kind kind, const char *name)
 		if (strcmp(f->name, name) == 0)
 			return f->type != FT_DNS && f->type != FT_FIXED_IPS &&
 			       f->type != FT_BINDING && f->type != FT_ROUTES &&
-			       f->type != FT_HOST_ROUTES;
+			       f->type != FT_HOST_ROUTES && f->type != FT_SG_LIST &&
+			       f->type != FT_PAIRS;
 	for (size_t i = 0; kind == MODEL_PORT && i < MODEL_PORT_FILTERS; i++)
 		if (strcmp(model_port_filters[i].name, name) == 0)
 			return true;
@@ -623,6 +680,183 @@ static int model_check_routes(const json_t *v, const char *name, size_t max,
 
 _Static_assert(MODEL_MAX_HOST_ROUTES <= MODEL_MAX_ROUTES, "host_routes fit the check's array");
 
+/* A port's security_groups: at most MODEL_MAX_PORT_SGS UUIDs. */
+static int model_check_sg_list(const json_t *v, struct model_error *err)
+{
+	char field[48];
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return model_error_set(err, "invalid_type", "security_groups",
+				       "security_groups must be an array of security group ids");
+	if (json_array_size(v) > MODEL_MAX_PORT_SGS)
+		return model_error_set(err, "too_long", "security_groups",
+				       "at most %d security_groups", MODEL_MAX_PORT_SGS);
+	json_array_foreach(v, i, e)
+	{
+		snprintf(field, sizeof(field), "security_groups[%zu]", i);
+		if (!model_uuid_valid(model_json_str(e)))
+			return model_error_set(err, "invalid_value", field, "%s must be a UUID",
+					       field);
+	}
+	return 0;
+}
+
+/* One allowed address pair: {ip_address: a host address, mac_address:
+ * optional unicast MAC}. The datapath matches addresses exactly (tn_arp,
+ * tn_nd), so a prefix is accepted only as a host prefix (/32, /128). */
+static int model_check_pair(const json_t *v, size_t idx, struct model_error *err)
+{
+	char field[96];
+	const char *key, *ip;
+	json_t *val;
+	struct model_cidr c;
+	uint8_t addr[16];
+
+	snprintf(field, sizeof(field), "allowed_address_pairs[%zu]", idx);
+	if (!json_is_object(v))
+		return model_error_set(err, "invalid_type", field, "%s must be an object", field);
+	json_object_foreach((json_t *)v, key, val)
+	{
+		if (strcmp(key, "ip_address") != 0 && strcmp(key, "mac_address") != 0) {
+			snprintf(field, sizeof(field), "allowed_address_pairs[%zu].%.20s", idx,
+				 key);
+			return model_error_set(err, "unknown_field", field, "unknown field %s",
+					       field);
+		}
+	}
+	snprintf(field, sizeof(field), "allowed_address_pairs[%zu].ip_address", idx);
+	ip = model_json_str(json_object_get(v, "ip_address"));
+	if (!ip)
+		return model_error_set(err, "missing_field", field, "%s is required", field);
+	if (model_ip_parse(ip, addr) < 0 &&
+	    (model_cidr_parse(ip, &c) < 0 || c.prefix != (c.family == AF_INET ? 32u : 128u)))
+		return model_error_set(err, "invalid_value", field,
+				       "%s must be an IP address (a host prefix /32 or /128 at "
+				       "most: the datapath matches addresses exactly)",
+				       field);
+	val = json_object_get(v, "mac_address");
+	snprintf(field, sizeof(field), "allowed_address_pairs[%zu].mac_address", idx);
+	if (val && !model_mac_valid(model_json_str(val)))
+		return model_error_set(err, "invalid_value", field,
+				       "%s is not a valid unicast non-zero MAC", field);
+	return 0;
+}
+
+static int model_check_pairs(const json_t *v, struct model_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return model_error_set(err, "invalid_type", "allowed_address_pairs",
+				       "allowed_address_pairs must be an array");
+	if (json_array_size(v) > MODEL_MAX_PAIRS)
+		return model_error_set(err, "too_long", "allowed_address_pairs",
+				       "at most %d allowed_address_pairs", MODEL_MAX_PAIRS);
+	json_array_foreach(v, i, e)
+	{
+		if (model_check_pair(e, i, err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Protocol names a rule takes, with their numbers. */
+static const struct {
+	const char *name;
+	int number;
+} model_sg_protos[] = {
+    {"any", -1},    {"icmp", 1},       {"tcp", 6},    {"udp", 17},	{"dccp", 33},
+    {"icmpv6", 58}, {"ipv6-icmp", 58}, {"sctp", 132}, {"udplite", 136},
+};
+
+int model_sg_proto(const json_t *v)
+{
+	const char *s;
+	char *end;
+	long n;
+
+	if (!v || json_is_null(v))
+		return -1;
+	if (json_is_integer(v)) {
+		n = (long)json_integer_value(v);
+		return n >= 0 && n <= 255 ? (int)n : -EINVAL;
+	}
+	s = model_json_str(v);
+	if (!s || !s[0])
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(model_sg_protos) / sizeof(model_sg_protos[0]); i++)
+		if (strcmp(s, model_sg_protos[i].name) == 0)
+			return model_sg_protos[i].number;
+	if (strlen(s) > 3 || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	n = strtol(s, &end, 10);
+	return *end == '\0' && n >= 0 && n <= 255 ? (int)n : -EINVAL;
+}
+
+bool model_sg_proto_ports(int proto)
+{
+	return proto == 6 || proto == 17 || proto == 33 || proto == 132 || proto == 136;
+}
+
+static bool model_sg_proto_icmp(int proto)
+{
+	return proto == 1 || proto == 58;
+}
+
+/* Checks the simple rule field types. */
+static int model_check_sg_value(const struct model_field *f, const json_t *v,
+				struct model_error *err)
+{
+	const char *s = model_json_str(v);
+	struct model_cidr c;
+
+	switch (f->type) {
+	case FT_DIRECTION:
+		if (!s || (strcmp(s, "ingress") != 0 && strcmp(s, "egress") != 0))
+			return model_error_set(err, "invalid_value", f->name,
+					       "%s must be \"ingress\" or \"egress\"", f->name);
+		return 0;
+	case FT_ETHERTYPE:
+		if (!s || (strcmp(s, "IPv4") != 0 && strcmp(s, "IPv6") != 0))
+			return model_error_set(err, "invalid_value", f->name,
+					       "%s must be \"IPv4\" or \"IPv6\"", f->name);
+		return 0;
+	case FT_PROTOCOL:
+		if (model_sg_proto(v) < -1)
+			return model_error_set(
+			    err, "invalid_value", f->name,
+			    "%s must be tcp, udp, icmp, icmpv6, any (or null), another protocol "
+			    "name of Neutron's, or a number 0 to 255",
+			    f->name);
+		return 0;
+	case FT_PORT:
+		if (json_is_null(v))
+			return 0;
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 65535)
+			return model_error_set(err, "invalid_value", f->name,
+					       "%s must be an integer 0 to 65535, or null",
+					       f->name);
+		return 0;
+	case FT_PREFIX:
+		if (json_is_null(v))
+			return 0;
+		if (!s || model_cidr_parse(s, &c) < 0)
+			return model_error_set(err, "invalid_value", f->name,
+					       "%s must be a CIDR with zero host bits, or null",
+					       f->name);
+		return 0;
+	default: /* FT_UUID_NULL */
+		if (json_is_null(v) || model_uuid_valid(s))
+			return 0;
+		return model_error_set(err, "invalid_value", f->name,
+				       "%s must be a security group id (UUID), or null", f->name);
+	}
+}
+
 /* Checks the simple string-format types. */
 static int model_check_format(const struct model_field *f, const json_t *v, struct model_error *err)
 {
@@ -698,6 +932,17 @@ static int model_check_value(const struct model_field *f, const json_t *v, struc
 		return model_check_routes(v, f->name, MODEL_MAX_ROUTES, err);
 	case FT_HOST_ROUTES:
 		return model_check_routes(v, f->name, MODEL_MAX_HOST_ROUTES, err);
+	case FT_SG_LIST:
+		return model_check_sg_list(v, err);
+	case FT_PAIRS:
+		return model_check_pairs(v, err);
+	case FT_DIRECTION:
+	case FT_ETHERTYPE:
+	case FT_PROTOCOL:
+	case FT_PORT:
+	case FT_PREFIX:
+	case FT_UUID_NULL:
+		return model_check_sg_value(f, v, err);
 	case FT_IPV6_MODE:
 		if (json_is_null(v) || model_ipv6_mode_parse(json_string_value(v)) > 0)
 			return 0;
@@ -883,6 +1128,105 @@ int model_subnet_validate_update(const json_t *body, struct model_error *err)
 	return model_check_fields(subnet_fields, body, false, err);
 }
 
+/* An integer field of a rule, -1 when absent or null. */
+static int model_rule_int(const json_t *rule, const char *field)
+{
+	const json_t *v = json_object_get(rule, field);
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : -1;
+}
+
+/* The port range of a rule of protocol proto (min, max: -1 when absent). */
+static int model_rule_check_ports(int proto, int min, int max, struct model_error *err)
+{
+	if (min < 0 && max < 0)
+		return 0;
+	if (model_sg_proto_icmp(proto)) {
+		if (min < 0)
+			return model_error_set(err, "invalid_value", "port_range_max",
+					       "an ICMP code (port_range_max) needs an ICMP type "
+					       "(port_range_min)");
+		if (min > 255 || max > 255)
+			return model_error_set(
+			    err, "invalid_value", min > 255 ? "port_range_min" : "port_range_max",
+			    "ICMP type (port_range_min) and code (port_range_max) "
+			    "are 0 to 255");
+		return 0;
+	}
+	if (!model_sg_proto_ports(proto))
+		return model_error_set(err, "invalid_value",
+				       min >= 0 ? "port_range_min" : "port_range_max",
+				       "port ranges need protocol tcp, udp, udplite, dccp or sctp "
+				       "(or icmp/icmpv6: type and code)");
+	if (min < 0 || max < 0)
+		return model_error_set(err, "missing_field",
+				       min < 0 ? "port_range_min" : "port_range_max",
+				       "port_range_min and port_range_max go together");
+	if (min == 0)
+		return model_error_set(err, "invalid_value", "port_range_min",
+				       "port_range_min must be 1 to 65535");
+	if (min > max)
+		return model_error_set(err, "invalid_value", "port_range_min",
+				       "port_range_min %d is above port_range_max %d", min, max);
+	return 0;
+}
+
+/* The checks across a rule's fields (they are each well-formed). */
+static int model_rule_check(const json_t *body, struct model_error *err)
+{
+	const json_t *et = json_object_get(body, "ethertype");
+	const json_t *pfx = json_object_get(body, "remote_ip_prefix");
+	const json_t *grp = json_object_get(body, "remote_group_id");
+	int family = et && strcmp(json_string_value(et), "IPv6") == 0 ? AF_INET6 : AF_INET;
+	int proto = model_sg_proto(json_object_get(body, "protocol"));
+	struct model_cidr c;
+
+	if (proto == 1 && family == AF_INET6)
+		return model_error_set(err, "invalid_value", "protocol",
+				       "protocol icmp is IPv4's: use icmpv6 with ethertype IPv6");
+	if (proto == 58 && family == AF_INET)
+		return model_error_set(err, "invalid_value", "protocol",
+				       "protocol icmpv6 needs ethertype IPv6");
+	if (model_rule_check_ports(proto, model_rule_int(body, "port_range_min"),
+				   model_rule_int(body, "port_range_max"), err) < 0)
+		return -EINVAL;
+	if (pfx && !json_is_null(pfx) && grp && !json_is_null(grp))
+		return model_error_set(err, "invalid_value", "remote_group_id",
+				       "give remote_ip_prefix or remote_group_id, not both");
+	if (pfx && !json_is_null(pfx) && model_cidr_parse(json_string_value(pfx), &c) == 0 &&
+	    c.family != family)
+		return model_error_set(err, "invalid_value", "remote_ip_prefix",
+				       "remote_ip_prefix must be an %s prefix like the ethertype",
+				       family == AF_INET ? "IPv4" : "IPv6");
+	return 0;
+}
+
+int model_sg_rule_parse(const json_t *rule, struct model_sg_rule *out)
+{
+	const char *dir = json_string_value(json_object_get(rule, "direction"));
+	const char *et = json_string_value(json_object_get(rule, "ethertype"));
+	const json_t *pfx = json_object_get(rule, "remote_ip_prefix");
+	const json_t *grp = json_object_get(rule, "remote_group_id");
+
+	memset(out, 0, sizeof(*out));
+	if (!dir)
+		return -EINVAL;
+	out->ingress = strcmp(dir, "ingress") == 0;
+	out->family = et && strcmp(et, "IPv6") == 0 ? AF_INET6 : AF_INET;
+	out->proto = model_sg_proto(json_object_get(rule, "protocol"));
+	if (out->proto < -1)
+		return -EINVAL;
+	out->port_min = model_rule_int(rule, "port_range_min");
+	out->port_max = model_rule_int(rule, "port_range_max");
+	if (json_is_string(pfx)) {
+		if (model_cidr_parse(json_string_value(pfx), &out->prefix) < 0)
+			return -EINVAL;
+		out->has_prefix = true;
+	}
+	out->has_group = json_is_string(grp);
+	return 0;
+}
+
 int model_port_validate_create(const json_t *body, struct model_error *err)
 {
 	return model_check_fields(port_fields, body, true, err);
@@ -920,6 +1264,12 @@ int model_validate_create(enum model_kind kind, const json_t *body, struct model
 		return model_check_fields(router_fields, body, true, err);
 	case MODEL_ROUTER_INTERFACE:
 		return model_check_fields(router_interface_fields, body, true, err);
+	case MODEL_SECURITY_GROUP:
+		return model_check_fields(security_group_fields, body, true, err);
+	case MODEL_SECURITY_GROUP_RULE:
+		if (model_check_fields(security_group_rule_fields, body, true, err) < 0)
+			return -EINVAL;
+		return model_rule_check(body, err);
 	default:
 		return model_error_set(err, "invalid_kind", NULL, "unknown kind");
 	}
@@ -942,6 +1292,10 @@ int model_validate_update(enum model_kind kind, const json_t *body, struct model
 		return model_check_fields(router_fields, body, false, err);
 	case MODEL_ROUTER_INTERFACE:
 		return model_check_fields(router_interface_fields, body, false, err);
+	case MODEL_SECURITY_GROUP:
+		return model_check_fields(security_group_fields, body, false, err);
+	case MODEL_SECURITY_GROUP_RULE:
+		return model_check_fields(security_group_rule_fields, body, false, err);
 	default:
 		return model_error_set(err, "invalid_kind", NULL, "unknown kind");
 	}

@@ -1,12 +1,12 @@
 /* model.h - the northbound object model and its validation.
  *
  * Neutron-like resources (tenant, network, subnet, port, host, router,
- * router_interface) as jansson objects. Validation of client input happens here, once: each kind
- * has a create check (a full body) and an update check (a patch body). Both reject unknown fields,
- * read-only fields (id, vni, mtu, derived tenant_id, status, state, applied_revision, port_key,
- * host_id) and immutable fields on update, and check types, lengths and formats. Checks that need
- * other objects (references, uniqueness, an IP inside its subnet) are the store's, using the
- * helpers below.
+ * router_interface, security_group, security_group_rule) as jansson objects. Validation of client
+ * input happens here, once: each kind has a create check (a full body) and an update check (a patch
+ * body). Both reject unknown fields, read-only fields (id, vni, mtu, derived tenant_id, status,
+ * state, applied_revision, port_key, host_id) and immutable fields on update, and check types,
+ * lengths and formats. Checks that need other objects (references, uniqueness, an IP inside its
+ * subnet) are the store's, using the helpers below.
  *
  * Every rejection fills a struct model_error saying which field and why.
  * All functions are pure and thread-safe.
@@ -30,6 +30,8 @@
 #define MODEL_MAX_DNS	    5	 /* dns_nameservers entries per subnet */
 #define MODEL_MAX_ROUTES    128	 /* static routes per router */
 #define MODEL_MAX_HOST_ROUTES 20 /* host_routes per subnet (Neutron's default limit) */
+#define MODEL_MAX_PORT_SGS    8	   /* security_groups per port */
+#define MODEL_MAX_PAIRS	      10   /* allowed_address_pairs per port (Neutron's default) */
 
 /* Why a body was rejected. All strings NUL-terminated; field is "" when the
  * error is about the whole body. */
@@ -47,6 +49,8 @@ enum model_kind {
 	MODEL_HOST,
 	MODEL_ROUTER,		/* a tenant's distributed router: static routes */
 	MODEL_ROUTER_INTERFACE, /* a router's leg on one subnet, at its gateway IP */
+	MODEL_SECURITY_GROUP,	   /* a tenant's named set of allow rules */
+	MODEL_SECURITY_GROUP_RULE, /* one rule of a security group */
 	MODEL_KIND_MAX
 };
 
@@ -87,6 +91,31 @@ int model_port_validate_create(const json_t *body, struct model_error *err);
 int model_port_validate_update(const json_t *body, struct model_error *err);
 int model_host_validate_create(const json_t *body, struct model_error *err);
 int model_host_validate_update(const json_t *body, struct model_error *err);
+
+/* A security group rule's match, parsed from a stored (valid) rule. */
+struct model_sg_rule {
+	bool ingress;		  /* direction: ingress (towards the port), else egress */
+	int family;		  /* ethertype: AF_INET (IPv4) or AF_INET6 (IPv6) */
+	int proto;		  /* IP protocol 0..255, -1 for any */
+	int port_min;		  /* TCP/UDP/SCTP/...: first port; ICMP: type; -1 if none */
+	int port_max;		  /* last port; ICMP: code; -1 if none */
+	bool has_prefix;	  /* remote_ip_prefix given */
+	struct model_cidr prefix; /* remote_ip_prefix when has_prefix */
+	bool has_group;		  /* remote_group_id given */
+};
+
+/* Protocol number of a rule's protocol value: a name (tcp, udp, icmp,
+ * icmpv6, ipv6-icmp, any), a decimal string or an integer 0..255; null is
+ * any. Returns 0..255, -1 for any, or -EINVAL (-2 and below). */
+int model_sg_proto(const json_t *v);
+
+/* True for protocols whose rules take a port range (TCP, UDP, UDP-Lite,
+ * DCCP, SCTP). */
+bool model_sg_proto_ports(int proto);
+
+/* Parses a stored security group rule (valid, as the store keeps it).
+ * Returns 0 or -EINVAL. */
+int model_sg_rule_parse(const json_t *rule, struct model_sg_rule *out);
 
 /* Checks that every entry of a subnet's host_routes (already well-formed,
  * or NULL) is of the subnet's address family (AF_INET, AF_INET6): what

@@ -29,6 +29,7 @@
  */
 #include "compiler.h"
 #include "compiler_dhcp.h"
+#include "compiler_sg.h"
 #include "compiler_ra.h"
 
 #include <arpa/inet.h>
@@ -115,6 +116,7 @@ struct compiler {
 					     * the first time a host needs them */
 	size_t *n_routes;		    /* per router: entries of routes */
 	struct compiler_dhcp *dhcp;	    /* subnets indexed for the DHCP rows */
+	struct compiler_sg *sg;		    /* identities and groups for the policy rows */
 	struct compiler_ra *ra;		    /* IPv6 subnets indexed for the RA and DHCPv6 rows */
 };
 
@@ -327,10 +329,16 @@ static size_t cc_n_ip6(const struct topo_port *p)
 	return p->n_ip6 < TOPO_IP6_MAX ? p->n_ip6 : TOPO_IP6_MAX;
 }
 
+/* Allowed address pairs of p that get rows. */
+static size_t cc_n_pairs(const struct topo_port *p)
+{
+	return p->n_pairs < TOPO_PAIRS_MAX ? p->n_pairs : TOPO_PAIRS_MAX;
+}
+
 /* Upper bound of the FDB, ARP and ND records of one port. */
 static size_t cc_port_recs(const struct topo_port *p)
 {
-	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0) + cc_n_ip6(p);
+	return 1 + (p->ip4 ? 1 + cc_n_more(p) : 0) + cc_n_ip6(p) + 2 * cc_n_pairs(p);
 }
 
 /* ARP records of port p (its host hi at underlay remote, 0 when local) in
@@ -339,7 +347,7 @@ static size_t cc_arp_recs(struct cc_rec *r, const struct topo_port *p, int32_t h
 			  uint32_t remote)
 {
 	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
-	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = remote};
+	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = remote, .identity = p->identity};
 	size_t n = 0, more = cc_n_more(p);
 
 	if (!p->ip4)
@@ -360,7 +368,7 @@ static size_t cc_nd_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi
 			 uint32_t remote)
 {
 	struct tn_nd_key nk = {.vni = vni};
-	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = remote};
+	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = remote, .identity = p->identity};
 	size_t n = cc_n_ip6(p);
 
 	memcpy(nv.mac, p->mac, 6);
@@ -377,7 +385,7 @@ static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, 
 		       uint32_t remote, uint32_t flags)
 {
 	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {.port_id = p->port_key, .ip4 = p->ip4};
+	struct tn_fdb fv = {.port_id = p->port_key, .ip4 = p->ip4, .identity = p->identity};
 
 	memcpy(fk.mac, p->mac, 6);
 	fv.remote_ip4 = remote;
@@ -385,6 +393,48 @@ static void cc_fdb_rec(struct cc_rec *r, const struct topo_port *p, int32_t hi, 
 	if (p->port_security)
 		fv.flags |= TN_FDB_F_PORT_SECURITY;
 	cc_rec_set(r, TN_MAP_FDB, hi, &fk, &fv);
+}
+
+/* The records of port p's allowed address pairs in network vni (its host
+ * hi at underlay remote, 0 when local), appended at *r: an ARP (IPv4) or
+ * ND (IPv6) row naming the port for each pair's address, with the pair's
+ * MAC, and an FDB row like the port's for each pair MAC that is not the
+ * port's own (once per MAC), with more TN_FDB_F_* flags (as the port's
+ * own row); returns how many. */
+static size_t cc_pair_recs(struct cc_rec *r, const struct topo_port *p, int32_t hi, uint32_t vni,
+			   uint32_t remote, uint32_t flags)
+{
+	size_t n = 0, np = cc_n_pairs(p);
+
+	for (size_t i = 0; i < np; i++) {
+		const struct topo_pair *pr = &p->pairs[i];
+		bool seen = memcmp(pr->mac, p->mac, 6) == 0;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = memcmp(p->pairs[j].mac, pr->mac, 6) == 0;
+		if (!seen) {
+			cc_fdb_rec(&r[n], p, hi, vni, remote, flags);
+			memcpy(((struct tn_fdb_key *)r[n].key)->mac, pr->mac, 6);
+			n++;
+		}
+		if (pr->ip_version == 4) {
+			struct tn_arp_key ak = {.vni = vni, .ip4 = cc_ip4(pr->addr)};
+			struct tn_arp av = {
+			    .port_id = p->port_key, .remote_ip4 = remote, .identity = p->identity};
+
+			memcpy(av.mac, pr->mac, 6);
+			cc_rec_set(&r[n++], TN_MAP_ARP, hi, &ak, &av);
+		} else {
+			struct tn_nd_key nk = {.vni = vni};
+			struct tn_nd nv = {
+			    .port_id = p->port_key, .remote_ip4 = remote, .identity = p->identity};
+
+			memcpy(nk.ip6, pr->addr, 16);
+			memcpy(nv.mac, pr->mac, 6);
+			cc_rec_set(&r[n++], TN_MAP_ND, hi, &nk, &nv);
+		}
+	}
+	return n;
 }
 
 /* The FDB and ARP (IPv4) or ND (IPv6: address and link-local) records of
@@ -493,6 +543,7 @@ static int cc_shared_build(struct compiler *c, int32_t ni)
 		cc_rec_set(&s->recs[s->n_recs++], TN_MAP_TUN_ALLOW, hi, &tk, &tv);
 		s->n_recs += cc_arp_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
 		s->n_recs += cc_nd_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4);
+		s->n_recs += cc_pair_recs(&s->recs[s->n_recs], p, hi, vni, h->ip4, geneve);
 		s->members[s->n_members++] = (struct cc_member){.ip4 = h->ip4, .src = hi};
 	}
 	for (size_t k = c->nrif_off[ni]; k < c->nrif_off[ni + 1]; k++) {
@@ -736,7 +787,8 @@ static bool cc_topology_valid(const struct topology *t)
 {
 	return t && (!t->n_networks || t->networks) && (!t->n_ports || t->ports) &&
 	       (!t->n_hosts || t->hosts) && (!t->n_subnets || t->subnets) &&
-	       (!t->n_routers || t->routers) && (!t->n_rifs || t->rifs);
+	       (!t->n_routers || t->routers) && (!t->n_rifs || t->rifs) && (!t->n_sgs || t->sgs) &&
+	       (!t->n_sg_rules || t->sg_rules);
 }
 
 /* Allocates and fills the router indexes of c. Returns 0, -ENOMEM. */
@@ -818,8 +870,9 @@ struct compiler *compiler_new(const struct topology *t)
 	cc_group(c, pos);
 	free(pos);
 	c->dhcp = compiler_dhcp_new(t);
+	c->sg = compiler_sg_new(t);
 	c->ra = compiler_ra_new(t);
-	if (!c->dhcp || !c->ra || cc_index_routers(c))
+	if (!c->dhcp || !c->sg || !c->ra || cc_index_routers(c))
 		compiler_destroy(&c);
 	return c;
 }
@@ -859,6 +912,7 @@ void compiler_destroy(struct compiler **cp)
 	free(c->port_net);
 	free(c->port_host);
 	compiler_dhcp_destroy(&c->dhcp);
+	compiler_sg_destroy(&c->sg);
 	compiler_ra_destroy(&c->ra);
 	free(c);
 	*cp = NULL;
@@ -1112,7 +1166,8 @@ static void cc_host_local(struct cc_host *h)
 		for (size_t k = hn->p0; k < hn->p1; k++) {
 			const struct topo_port *p = &t->ports[c->host_ports[k]];
 			struct tn_lport_key lk = {.port_id = p->port_key};
-			struct tn_lport lv = {.vni = hn->vni, .ip4 = p->ip4};
+			struct tn_lport lv = {
+			    .vni = hn->vni, .ip4 = p->ip4, .identity = p->identity};
 
 			memcpy(lv.mac, p->mac, 6);
 			lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
@@ -1121,6 +1176,7 @@ static void cc_host_local(struct cc_host *h)
 			cc_fdb_rec(&h->loc[h->n_loc++], p, h->self, hn->vni, 0, 0);
 			h->n_loc += cc_arp_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
 			h->n_loc += cc_nd_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0);
+			h->n_loc += cc_pair_recs(&h->loc[h->n_loc], p, h->self, hn->vni, 0, 0);
 		}
 		hn->l1 = h->n_loc;
 		qsort(&h->loc[hn->l0], hn->l1 - hn->l0, sizeof(*h->loc), cc_cmp_rec);
@@ -1288,6 +1344,24 @@ static void cc_host_ra6(struct cc_host *h)
 	cc_host_sort_from(h, first);
 }
 
+/* Appends the security group rows of the identities of self's ports
+ * (compiler_sg.h: maps above every other). 0 or -ENOMEM. */
+static int cc_host_sg(struct cc_host *h)
+{
+	const struct compiler *c = h->c;
+	size_t p0 = c->host_off[h->self], p1 = c->host_off[h->self + 1];
+	uint32_t *ids = calloc(p1 - p0 + 1, sizeof(*ids));
+	int rc;
+
+	if (!ids)
+		return -ENOMEM;
+	for (size_t k = p0; k < p1; k++)
+		ids[k - p0] = c->t->ports[c->host_ports[k]].identity;
+	rc = compiler_sg_host(c->sg, ids, p1 - p0, &h->out.rows, &h->out.n);
+	free(ids);
+	return rc;
+}
+
 /* True if no two of the (sorted) networks of h share a VNI. */
 static bool cc_host_vnis_unique(const struct cc_host *h)
 {
@@ -1339,6 +1413,9 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	cc_host_nd(&h);
 	cc_host_route6(&h);
 	cc_host_ra6(&h);
+	rc = cc_host_sg(&h);
+	if (rc)
+		goto out;
 	if (!h.out.in_order)
 		cc_host_sort_unique(&h.out);
 	if (h.out.n) {

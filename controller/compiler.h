@@ -28,6 +28,12 @@
  * (routed networks) get their remote FDB and ARP rows but no FLOOD and no
  * TUN_ALLOW; and TUN_ALLOW of a network of the host's ports also lists the
  * hosts of the networks routed with it (they send routed frames into it).
+ * Security groups (ABI 9): LPORT, FDB, ARP and ND rows carry their port's
+ * identity; a port's allowed address pairs get ARP (IPv4) or ND (IPv6)
+ * rows naming the port with the pair's MAC, and an FDB row like the port's
+ * for each pair MAC that is not its own, wherever the port's own rows go;
+ * and a host gets the policy rows of its ports' identities
+ * (compiler_sg.h), after every other map.
  * Ports without a binding host, or bound to a host that is not enrolled, are
  * not realised anywhere. Networks with no port on the host, and not routed
  * with one that has, are not sent.

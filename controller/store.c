@@ -603,6 +603,8 @@ static int store_do_delete(struct store_txn *t, const struct store_cmd *c)
 	if (rc == 0)
 		rc = store_kind_deletable(t, c->kind, old);
 	if (rc == 0)
+		rc = store_kind_cascade(t, c->kind, c->id);
+	if (rc == 0)
 		rc = store_kind_unindex(t, c->kind, c->id, old);
 	if (rc == 0)
 		rc = stx_del(t, t->s->objs[c->kind], c->id);

@@ -125,14 +125,16 @@ int store_list(struct store *s, enum model_kind kind, const json_t *filter, json
 /* Fills *out (release with topology_release) from one read transaction:
  * networks with VNI, ports with port_key, MAC, first IPv4, binding and port
  * security, hosts with host_id, underlay IPv4 and public key, subnets,
- * routers with their routes and router interfaces. Returns 0,
- * -ENOMEM, -EIO. */
+ * routers with their routes and router interfaces, security groups and
+ * their rules. Returns 0, -ENOMEM, -EIO. */
 int store_load_topology(struct store *s, struct topology *out);
 
 /* Called by store_update_topology for each topology entry a change touched,
  * with its entry before and after (struct topo_network, topo_port,
- * topo_host, topo_subnet, topo_router or topo_rif by kind; NULL when
- * absent), valid during the call only. */
+ * topo_host, topo_subnet, topo_router, topo_rif or topo_sg by kind; NULL
+ * when absent), valid during the call only. Rules are reported as their
+ * group (its rules_digest changes); groups are reported after the other
+ * entries of the refresh. */
 typedef void store_topo_cb(void *arg, enum model_kind kind, const void *old, const void *cur);
 
 /* Brings topo, which holds the topology at revision *rev (an empty one at

@@ -1,16 +1,18 @@
 /* store_int.h - private to store.c and store_kinds.c.
  *
  * Tables (LMDB named databases) of the store:
- *   tenants, networks, subnets, ports, hosts, routers, router_interfaces
+ *   tenants, networks, subnets, ports, hosts, routers, router_interfaces,
+ *   security_groups, security_group_rules
  *            id -> object (compact sorted JSON)
  *   meta     "revision", "next_vni", "next_mac", "next_port_key", "next_host_id",
- *            "next_router_key"
+ *            "next_router_key", "next_sg_key", "next_identity"
  *            (8-byte big-endian), "admin_hash" (32 bytes), "store_id" (32 hex
  *            digits, store_id.c)
  *   uniq     uniqueness claims, e.g. "vni:42", "mac:<net>:<mac>",
  *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>",
  *            "bind:<host>:<interface>", "rif:<subnet>" (its router
- *            interface) -> owner id
+ *            interface) -> owner id; the security groups' claims are listed in
+ *            store_kinds.c
  *   refs     "<parent id>|<child id>" -> child kind: what holds a reference
  *   changes  revision (8-byte big-endian) -> command bytes
  *   idem     idempotency key -> "<status> <kind> <id> <fingerprint>" of the
@@ -64,9 +66,11 @@ struct store_txn {
 
 /* Tables in snapshot (and dump) order: the kinds of the first format
  * (tenant .. host), the five others, then the kinds added since, so a
- * snapshot written before routers existed (STORE_SNAP_TABLES_V1 tables)
- * restores into the same tables. */
+ * snapshot written before routers existed (STORE_SNAP_TABLES_V1 tables),
+ * or before security groups (STORE_SNAP_TABLES_V2), restores into the same
+ * tables. */
 #define STORE_SNAP_TABLES_V1 (MODEL_ROUTER + 5)
+#define STORE_SNAP_TABLES_V2 (MODEL_SECURITY_GROUP + 5) /* before security groups */
 #define STORE_N_TABLES	     (MODEL_KIND_MAX + 5)
 
 /* Fills dbis (STORE_N_TABLES) in snapshot order; returns STORE_N_TABLES. */
@@ -129,6 +133,10 @@ int stx_id_put(struct store_txn *t, const void *seed, size_t len, bool *created)
  * t->err filled. */
 int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id, const json_t *old,
 		       json_t *obj);
+/* Deletes what goes with object id of kind being deleted: a tenant's
+ * security groups, a group's rules. 0 or -errno. */
+int store_kind_cascade(struct store_txn *t, enum model_kind kind, const char *id);
+
 /* Refuses (-EBUSY, t->err says why) the deletion of obj of kind when
  * something that is not a reference still needs it (a route's next hop
  * needs its router interface). 0 or -errno. */

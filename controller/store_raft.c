@@ -253,9 +253,11 @@ static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 
 	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0)
 		return -EPROTO;
-	/* a snapshot from before routers names fewer tables, all of them ours */
+	/* a snapshot from before routers (or security groups) names fewer
+	 * tables, all of them ours */
 	if (bytes_get_be32(b + 12) != (uint32_t)n_tables &&
-	    bytes_get_be32(b + 12) != STORE_SNAP_TABLES_V1)
+	    bytes_get_be32(b + 12) != STORE_SNAP_TABLES_V1 &&
+	    bytes_get_be32(b + 12) != STORE_SNAP_TABLES_V2)
 		return -EPROTO;
 	n_tables = (int)bytes_get_be32(b + 12);
 	while (off < len) {

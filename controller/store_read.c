@@ -179,6 +179,39 @@ static void store_port_ip4s(const json_t *fixed_ips, struct topo_port *p)
 	}
 }
 
+static uint8_t store_addr(const json_t *s, uint8_t addr[16]);
+
+_Static_assert(TOPO_SGS_MAX >= MODEL_MAX_PORT_SGS, "every group of a port fits a topo_port");
+_Static_assert(TOPO_PAIRS_MAX >= MODEL_MAX_PAIRS, "every address pair fits a topo_port");
+
+/* A port's identity, groups and allowed address pairs. */
+static void store_topo_port_sec(const json_t *obj, struct topo_port *p)
+{
+	size_t i;
+	json_t *e;
+
+	p->identity = (uint32_t)json_integer_value(json_object_get(obj, "identity"));
+	json_array_foreach(json_object_get(obj, "security_groups"), i, e)
+	{
+		if (p->n_sgs < TOPO_SGS_MAX)
+			store_copy(p->sgs[p->n_sgs++], TOPO_ID_MAX, e);
+	}
+	json_array_foreach(json_object_get(obj, "allowed_address_pairs"), i, e)
+	{
+		struct topo_pair *pr = &p->pairs[p->n_pairs];
+
+		if (p->n_pairs >= TOPO_PAIRS_MAX)
+			break;
+		pr->ip_version = store_addr(json_object_get(e, "ip_address"), pr->addr);
+		if (pr->ip_version &&
+		    model_mac_parse(json_string_value(json_object_get(e, "mac_address")),
+				    pr->mac) == 0)
+			p->n_pairs++;
+		else
+			memset(pr, 0, sizeof(*pr));
+	}
+}
+
 static void store_topo_port_fill(const json_t *obj, void *elem)
 {
 	struct topo_port *p = elem;
@@ -192,6 +225,7 @@ static void store_topo_port_fill(const json_t *obj, void *elem)
 	p->port_security = json_is_true(json_object_get(obj, "port_security_enabled"));
 	store_copy(p->host, sizeof(p->host), json_object_get(binding, "host"));
 	store_copy(p->ifname, sizeof(p->ifname), json_object_get(binding, "interface"));
+	store_topo_port_sec(obj, p);
 }
 
 static void store_topo_host_fill(const json_t *obj, void *elem)
@@ -302,6 +336,74 @@ static void store_topo_rif_fill(const json_t *obj, void *elem)
 	f->ip_version = store_addr(json_object_get(obj, "ip_address"), f->addr);
 }
 
+static void store_topo_sg_fill(const json_t *obj, void *elem)
+{
+	struct topo_sg *g = elem;
+
+	store_copy(g->id, sizeof(g->id), json_object_get(obj, "id"));
+	store_copy(g->tenant_id, sizeof(g->tenant_id), json_object_get(obj, "tenant_id"));
+	g->sg_key = (uint32_t)json_integer_value(json_object_get(obj, "sg_key"));
+}
+
+static void store_topo_sg_rule_fill(const json_t *obj, void *elem)
+{
+	struct topo_sg_rule *r = elem;
+	struct model_sg_rule m;
+
+	store_copy(r->id, sizeof(r->id), json_object_get(obj, "id"));
+	store_copy(r->sg_id, sizeof(r->sg_id), json_object_get(obj, "security_group_id"));
+	store_copy(r->remote_group, sizeof(r->remote_group),
+		   json_object_get(obj, "remote_group_id"));
+	if (model_sg_rule_parse(obj, &m) < 0) {
+		r->sg_id[0] = '\0'; /* matches no group: compiled nowhere */
+		return;
+	}
+	r->ingress = m.ingress;
+	r->ip_version = m.family == AF_INET ? 4 : 6;
+	r->proto = (int16_t)m.proto;
+	r->port_min = m.port_min;
+	r->port_max = m.port_max;
+	r->has_prefix = m.has_prefix;
+	if (m.has_prefix) {
+		r->prefix_len = (uint8_t)m.prefix.prefix;
+		memcpy(r->addr, m.prefix.addr, 16);
+	}
+}
+
+/* FNV-1a over n bytes of p, from h. */
+static uint64_t store_fnv(uint64_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Sets every group's rules_digest from the rules of t (in id order). */
+static void store_topo_sg_digests(struct topology *t)
+{
+	for (size_t i = 0; i < t->n_sgs; i++)
+		t->sgs[i].rules_digest = 0xcbf29ce484222325ull;
+	for (size_t k = 0; k < t->n_sg_rules; k++) {
+		const struct topo_sg_rule *r = &t->sg_rules[k];
+		size_t lo = 0, hi = t->n_sgs; /* groups are in id order */
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(t->sgs[mid].id, r->sg_id);
+
+			if (c == 0) {
+				t->sgs[mid].rules_digest =
+				    store_fnv(t->sgs[mid].rules_digest, r, sizeof(*r));
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+}
+
 /* One array of a topology, seen generically: every entry starts with its
  * key (id, or a host's name), which is also its key in the store. */
 struct store_topo_arr {
@@ -339,6 +441,14 @@ static bool store_topo_arr(struct topology *t, enum model_kind kind, struct stor
 		*a = (struct store_topo_arr){(void **)&t->rifs, &t->n_rifs, sizeof(*t->rifs),
 					     store_topo_rif_fill};
 		return true;
+	case MODEL_SECURITY_GROUP:
+		*a = (struct store_topo_arr){(void **)&t->sgs, &t->n_sgs, sizeof(*t->sgs),
+					     store_topo_sg_fill};
+		return true;
+	case MODEL_SECURITY_GROUP_RULE:
+		*a = (struct store_topo_arr){(void **)&t->sg_rules, &t->n_sg_rules,
+					     sizeof(*t->sg_rules), store_topo_sg_rule_fill};
+		return true;
 	default:
 		return false;
 	}
@@ -356,11 +466,29 @@ static int store_topo_append(json_t *obj, void *arg)
 	return 0;
 }
 
+/* Loads the security groups and rules of t into out (whose arrays of them
+ * are empty), with the groups' digests. */
+static int store_topo_sg_load(struct store_txn *t, struct topology *out)
+{
+	struct store_topo_arr a = {0};
+	int rc;
+
+	store_topo_arr(out, MODEL_SECURITY_GROUP, &a);
+	rc = store_foreach(t, MODEL_SECURITY_GROUP, store_topo_append, &a);
+	store_topo_arr(out, MODEL_SECURITY_GROUP_RULE, &a);
+	if (rc == 0)
+		rc = store_foreach(t, MODEL_SECURITY_GROUP_RULE, store_topo_append, &a);
+	if (rc == 0)
+		store_topo_sg_digests(out);
+	return rc;
+}
+
 /* Loads the whole topology into the zeroed *out from t. */
 static int store_topo_load(struct store_txn *t, struct topology *out)
 {
-	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_PORT,   MODEL_HOST,
-						MODEL_SUBNET,  MODEL_ROUTER, MODEL_ROUTER_INTERFACE};
+	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_PORT,
+						MODEL_HOST,    MODEL_SUBNET,
+						MODEL_ROUTER,  MODEL_ROUTER_INTERFACE};
 	struct store_topo_arr a = {0};
 	int rc = 0;
 
@@ -368,6 +496,8 @@ static int store_topo_load(struct store_txn *t, struct topology *out)
 		store_topo_arr(out, kinds[i], &a);
 		rc = store_foreach(t, kinds[i], store_topo_append, &a);
 	}
+	if (rc == 0)
+		rc = store_topo_sg_load(t, out);
 	if (rc < 0)
 		topology_release(out);
 	return rc;
@@ -577,6 +707,7 @@ union store_topo_entry {
 	struct topo_subnet subnet;   /* MODEL_SUBNET */
 	struct topo_router router;   /* MODEL_ROUTER */
 	struct topo_rif rif;	     /* MODEL_ROUTER_INTERFACE */
+	struct topo_sg sg;	     /* MODEL_SECURITY_GROUP */
 };
 
 /* Puts entry e (have) at index i of a, replacing it (found), or removes
@@ -602,10 +733,34 @@ static int store_topo_put(struct store_topo_arr *a, size_t i, bool found, bool h
 	return 0;
 }
 
+/* True if every group of port p is in topo. */
+static bool store_topo_sgs_known(const struct topology *topo, const struct topo_port *p)
+{
+	for (size_t k = 0; k < p->n_sgs; k++) {
+		size_t lo = 0, hi = topo->n_sgs;
+		bool found = false;
+
+		while (lo < hi && !found) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(topo->sgs[mid].id, p->sgs[k]);
+
+			found = c == 0;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /* Reloads object (kind, id) of topo from t, calling cb with it before and
- * after. Kinds not in a topology are ignored. */
+ * after. Kinds not in a topology are ignored; those of the security groups
+ * set *sg_dirty. */
 static int store_topo_reload_one(struct store_txn *t, struct topology *topo, enum model_kind kind,
-				 const char *id, store_topo_cb *cb, void *arg)
+				 const char *id, store_topo_cb *cb, void *arg, bool *sg_dirty)
 {
 	union store_topo_entry old, cur;
 	struct store_topo_arr a = {0};
@@ -614,6 +769,14 @@ static int store_topo_reload_one(struct store_txn *t, struct topology *topo, enu
 	size_t i;
 	int rc;
 
+	/* groups and rules are reloaded together, once, after the log: a
+	 * group's delete takes its rules, a tenant's its groups, and a port's
+	 * create may make its tenant's default group */
+	if (kind == MODEL_TENANT || kind == MODEL_SECURITY_GROUP ||
+	    kind == MODEL_SECURITY_GROUP_RULE) {
+		*sg_dirty = true;
+		return 0;
+	}
 	if (!store_topo_arr(topo, kind, &a))
 		return 0;
 	rc = stx_obj_get(t, kind, id, &obj);
@@ -631,6 +794,42 @@ static int store_topo_reload_one(struct store_txn *t, struct topology *topo, enu
 	rc = store_topo_put(&a, i, found, have, &cur);
 	if (rc == 0 && (found || have) && cb)
 		cb(arg, kind, found ? &old : NULL, have ? &cur : NULL);
+	if (have && kind == MODEL_PORT && !store_topo_sgs_known(topo, &cur.port))
+		*sg_dirty = true;
+	return rc;
+}
+
+/* Reloads the groups and rules of topo whole, calling cb for each group
+ * that changed (itself or its rules). */
+static int store_topo_sg_reload(struct store_txn *t, struct topology *topo, store_topo_cb *cb,
+				void *arg)
+{
+	struct topology old = {.sgs = topo->sgs,
+			       .n_sgs = topo->n_sgs,
+			       .sg_rules = topo->sg_rules,
+			       .n_sg_rules = topo->n_sg_rules};
+	size_t i = 0, j = 0;
+	int rc;
+
+	topo->sgs = NULL;
+	topo->sg_rules = NULL;
+	topo->n_sgs = topo->n_sg_rules = 0;
+	rc = store_topo_sg_load(t, topo);
+	while (rc == 0 && cb && (i < old.n_sgs || j < topo->n_sgs)) {
+		int c = i == old.n_sgs	   ? 1
+			: j == topo->n_sgs ? -1
+					   : strcmp(old.sgs[i].id, topo->sgs[j].id);
+
+		if (c < 0)
+			cb(arg, MODEL_SECURITY_GROUP, &old.sgs[i], NULL);
+		else if (c > 0)
+			cb(arg, MODEL_SECURITY_GROUP, NULL, &topo->sgs[j]);
+		else if (memcmp(&old.sgs[i], &topo->sgs[j], sizeof(old.sgs[i])) != 0)
+			cb(arg, MODEL_SECURITY_GROUP, &old.sgs[i], &topo->sgs[j]);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	topology_release(&old);
 	return rc;
 }
 
@@ -641,6 +840,7 @@ static int store_topo_replay(struct store_txn *t, struct topology *topo, uint64_
 	uint8_t key[8];
 	MDB_val k = {.mv_size = 8, .mv_data = key}, v;
 	MDB_cursor *cur;
+	bool sg_dirty = false;
 	int rc, ret = 0;
 
 	bytes_put_be64(key, from);
@@ -656,12 +856,14 @@ static int store_topo_replay(struct store_txn *t, struct topology *topo, uint64_
 			break;
 		}
 		free(c.body);
-		ret = store_topo_reload_one(t, topo, c.kind, c.id, cb, arg);
+		ret = store_topo_reload_one(t, topo, c.kind, c.id, cb, arg, &sg_dirty);
 	}
 	mdb_cursor_close(cur);
 	if (ret)
 		return ret;
-	return rc == MDB_NOTFOUND ? 0 : stx_errno(rc);
+	if (rc != MDB_NOTFOUND)
+		return stx_errno(rc);
+	return sg_dirty ? store_topo_sg_reload(t, topo, cb, arg) : 0;
 }
 
 int store_update_topology(struct store *s, struct topology *topo, uint64_t *rev, bool *full,

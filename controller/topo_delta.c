@@ -12,7 +12,9 @@ int topo_delta_init(struct topo_delta *d)
 	*d = (struct topo_delta){0};
 	d->nets = zhashx_new();
 	d->hosts = zhashx_new();
-	if (d->nets && d->hosts)
+	d->sgs = zhashx_new();
+	d->members = zhashx_new();
+	if (d->nets && d->hosts && d->sgs && d->members)
 		return 0;
 	d->all = true;
 	d->lost = true;
@@ -23,6 +25,8 @@ void topo_delta_release(struct topo_delta *d)
 {
 	zhashx_destroy(&d->nets);
 	zhashx_destroy(&d->hosts);
+	zhashx_destroy(&d->sgs);
+	zhashx_destroy(&d->members);
 	free(d->hchg);
 	free(d->pchg);
 	*d = (struct topo_delta){0};
@@ -94,6 +98,29 @@ static void topo_delta_add(struct topo_delta *d, zhashx_t *set, const char *key)
 		d->all = true;
 }
 
+/* True if ports a and b (either may be NULL) have the same identity and
+ * groups. */
+static bool topo_delta_same_sgs(const struct topo_port *a, const struct topo_port *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return a->identity == b->identity && a->n_sgs == b->n_sgs &&
+	       memcmp(a->sgs, b->sgs, a->n_sgs * sizeof(a->sgs[0])) == 0;
+}
+
+/* Notes the groups of a port whose identity or groups changed. */
+static void topo_delta_port_sgs(struct topo_delta *d, const struct topo_port *old,
+				const struct topo_port *cur)
+{
+	const struct topo_port *ports[2] = {old, cur};
+
+	if (topo_delta_same_sgs(old, cur))
+		return;
+	for (int i = 0; i < 2; i++)
+		for (size_t k = 0; ports[i] && k < ports[i]->n_sgs; k++)
+			topo_delta_add(d, d->members, ports[i]->sgs[k]);
+}
+
 void topo_delta_note(void *arg, enum model_kind kind, const void *old, const void *cur)
 {
 	struct topo_delta *d = arg;
@@ -103,8 +130,12 @@ void topo_delta_note(void *arg, enum model_kind kind, const void *old, const voi
 	case MODEL_NETWORK:
 		topo_delta_add(d, d->nets, ((const struct topo_network *)(old ? old : cur))->id);
 		break;
+	case MODEL_SECURITY_GROUP:
+		topo_delta_add(d, d->sgs, ((const struct topo_sg *)(old ? old : cur))->id);
+		break;
 	case MODEL_PORT:
 		topo_delta_port_change(d, old, cur);
+		topo_delta_port_sgs(d, old, cur);
 		/* an unbound port is realised nowhere: its rows are on no host */
 		for (int i = 0; i < 2; i++) {
 			if (!ports[i] || !ports[i]->host[0])
@@ -145,8 +176,45 @@ static void topo_delta_routed(struct topo_delta *d, const struct topology *t)
 	zhashx_destroy(&routers);
 }
 
+/* Adds the hosts whose policy rows the changed groups (d->sgs) and the
+ * changed memberships (d->members) can change: those with a port in a
+ * changed group, or in a group with a rule whose remote group's members
+ * changed. */
+static void topo_delta_sg_hosts(struct topo_delta *d, const struct topology *t)
+{
+	zhashx_t *hit;
+
+	if (d->all || !d->sgs || !d->members ||
+	    (zhashx_size(d->sgs) == 0 && zhashx_size(d->members) == 0))
+		return;
+	hit = zhashx_new();
+	if (!hit) {
+		d->all = true;
+		return;
+	}
+	for (char *g = zhashx_first(d->sgs); g; g = zhashx_next(d->sgs))
+		topo_delta_add(d, hit, zhashx_cursor(d->sgs));
+	for (size_t i = 0; i < t->n_sg_rules; i++) {
+		const struct topo_sg_rule *r = &t->sg_rules[i];
+
+		if (r->remote_group[0] && zhashx_lookup(d->members, r->remote_group))
+			topo_delta_add(d, hit, r->sg_id);
+	}
+	for (size_t i = 0; i < t->n_ports && zhashx_size(hit); i++) {
+		const struct topo_port *p = &t->ports[i];
+
+		for (size_t k = 0; p->host[0] && k < p->n_sgs; k++)
+			if (zhashx_lookup(hit, p->sgs[k])) {
+				topo_delta_add(d, d->hosts, p->host);
+				break;
+			}
+	}
+	zhashx_destroy(&hit);
+}
+
 void topo_delta_close(struct topo_delta *d, const struct topology *t)
 {
+	topo_delta_sg_hosts(d, t);
 	if (d->all || !d->nets || zhashx_size(d->nets) == 0)
 		return;
 	topo_delta_routed(d, t);

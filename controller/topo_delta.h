@@ -11,8 +11,15 @@
  * old and new binding hosts) if it is bound before or after (an unbound
  * port is realised nowhere); a subnet, router or router interface change
  * affects every host (they change rarely, and one can join or split
- * routing domains). Every other host would compile to the same rows. Main
- * thread only.
+ * routing domains). Security groups (topo_sg, reported when a group or
+ * one of its rules changed): a host's policy rows depend on the groups of
+ * its ports' identities, on their rules and, through remote-group rules,
+ * on which identities hold the remote group; so a changed group affects
+ * the hosts with a port in it, and a port whose identity or groups change
+ * (bound or not: identities of unbound ports are expanded too) affects the
+ * hosts with a port in a group that has a rule naming one of the port's
+ * groups, old or new, as remote group. Every other host would compile to
+ * the same rows. Main thread only.
  */
 #ifndef TENET_TOPO_DELTA_H
 #define TENET_TOPO_DELTA_H
@@ -42,6 +49,8 @@ struct topo_delta_port {
 struct topo_delta {
 	zhashx_t *nets;		      /* ids of the networks touched (value unused) */
 	zhashx_t *hosts;	      /* names of the hosts affected (value unused) */
+	zhashx_t *sgs;		      /* ids of the security groups changed */
+	zhashx_t *members;	      /* ids of the groups some port joined or left */
 	bool all;		      /* every host is affected */
 	bool lost;		      /* the changes below are incomplete (a whole
 				       * reload, or no memory): rebuild from t */

@@ -22,5 +22,7 @@ void topology_release(struct topology *t)
 	free(t->subnets);
 	free(t->routers);
 	free(t->rifs);
+	free(t->sgs);
+	free(t->sg_rules);
 	memset(t, 0, sizeof(*t));
 }

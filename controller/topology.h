@@ -1,5 +1,5 @@
 /* topology.h - the intent the compiler reads: networks, subnets, ports,
- * hosts, routers and their interfaces.
+ * hosts, routers and their interfaces, security groups and their rules.
  *
  * Plain data, shared by the store (which loads it from one read
  * transaction, or brings it up to date from the change log), the compiler
@@ -23,6 +23,15 @@
 #define TOPO_ROUTES_MAX	  128 /* static routes of a router (MODEL_MAX_ROUTES) */
 #define TOPO_HOST_ROUTES_MAX 20 /* host routes of a subnet (MODEL_MAX_HOST_ROUTES) */
 #define TOPO_IP6_MAX	     16 /* fixed IPv6 of a port (MODEL_MAX_FIXED_IPS) */
+#define TOPO_SGS_MAX	     8	 /* security groups of a port (MODEL_MAX_PORT_SGS) */
+#define TOPO_PAIRS_MAX	     10	 /* allowed address pairs of a port (MODEL_MAX_PAIRS) */
+
+/* An allowed address pair of a port: it may also send from addr with mac. */
+struct topo_pair {
+	uint8_t ip_version; /* 4 or 6 */
+	uint8_t mac[6];	    /* the pair's MAC (the port's own when none was given) */
+	uint8_t addr[16];   /* the address, network order; IPv4 fills the first 4 */
+};
 
 struct topo_network {
 	char id[TOPO_ID_MAX];	     /* network UUID */
@@ -53,6 +62,12 @@ struct topo_port {
 					       * fixed_ips order */
 	char host[TOPO_HOST_MAX];	      /* binding host name, "" if unbound */
 	char ifname[TOPO_IFNAME_MAX];	      /* binding interface on that host */
+	uint32_t identity;		      /* security identity of its set of groups;
+					       * 0: port security off */
+	uint8_t n_sgs;			      /* used entries of sgs */
+	uint8_t n_pairs;		      /* used entries of pairs */
+	char sgs[TOPO_SGS_MAX][TOPO_ID_MAX];  /* its security groups, sorted */
+	struct topo_pair pairs[TOPO_PAIRS_MAX]; /* its allowed address pairs */
 };
 
 struct topo_host {
@@ -112,6 +127,29 @@ struct topo_rif {
 	uint8_t addr[16];	      /* its address: the subnet's gateway_ip */
 };
 
+/* A security group. */
+struct topo_sg {
+	char id[TOPO_ID_MAX];	     /* group UUID */
+	char tenant_id[TOPO_ID_MAX]; /* owning tenant */
+	uint32_t sg_key;	     /* controller-allocated number, > 0 (tn_sg_allow.group) */
+	uint64_t rules_digest;	     /* hash of its rules (in id order): changes with them */
+};
+
+/* A rule of a security group (model_sg_rule, flattened). */
+struct topo_sg_rule {
+	char id[TOPO_ID_MAX];		/* rule UUID */
+	char sg_id[TOPO_ID_MAX];	/* its group */
+	char remote_group[TOPO_ID_MAX]; /* remote_group_id, "" if none */
+	bool ingress;			/* towards the port, else from it */
+	uint8_t ip_version;		/* ethertype: 4 or 6 */
+	bool has_prefix;		/* remote_ip_prefix given */
+	uint8_t prefix_len;		/* of addr */
+	int16_t proto;			/* IP protocol, -1 for any */
+	int32_t port_min;		/* first port (ICMP: type), -1 if none */
+	int32_t port_max;		/* last port (ICMP: code), -1 if none */
+	uint8_t addr[16];		/* remote_ip_prefix's network address */
+};
+
 /* A whole topology. Arrays are owned by whoever built it (store_load_topology
  * allocates them; topology_release frees). */
 struct topology {
@@ -127,6 +165,10 @@ struct topology {
 	size_t n_routers;
 	struct topo_rif *rifs;
 	size_t n_rifs;
+	struct topo_sg *sgs;
+	size_t n_sgs;
+	struct topo_sg_rule *sg_rules;
+	size_t n_sg_rules;
 	bool geneve_default; /* networks without an encapsulation go by Geneve (else
 			      * VXLAN): the controller's --encapsulation, not stored */
 };

@@ -481,6 +481,8 @@ struct tn_nd {
 #define TN_MAX_SG_IDENTS     65536  /* identities with a port on one host */
 #define TN_MAX_CT	     65536  /* tracked connections on one host (LRU) */
 #define TN_MAX_SG_STATS_ROWS 65536
+/* Identities are < 2^24: they ride in 24 bits of skb->cb on the tunnel path. */
+#define TN_MAX_IDENTITY 0xffffff
 
 /* The direction byte of the policy keys: one direction, one ethertype. */
 #define TN_SG_INGRESS 0x01 /* towards the local port */

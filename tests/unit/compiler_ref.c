@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "dhcp_opts.h"
+#include "model.h"
 #include "tenet_abi.h"
 
 /* The flood list of one network with a port on self, being collected. */
@@ -139,13 +140,31 @@ static size_t cc_sort_unique_u32(uint32_t *arr, size_t n, size_t cap)
 	return w + 1 < cap ? w + 1 : cap;
 }
 
+/* FDB rows like fv for the MACs of p's allowed address pairs that are not
+ * its own (key fk's network). */
+static int ref_pair_fdbs(struct cc *c, const struct topo_port *p, struct tn_fdb_key *fk,
+			 const struct tn_fdb *fv)
+{
+	for (size_t i = 0; i < p->n_pairs && i < TOPO_PAIRS_MAX; i++) {
+		if (memcmp(p->pairs[i].mac, p->mac, 6) == 0)
+			continue;
+		memcpy(fk->mac, p->pairs[i].mac, 6);
+		if (cc_add(c, TN_MAP_FDB, fk, fv)) /* a repeated MAC: the same row */
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* LPORT and local FDB for port p bound on self. */
 static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
 {
 	struct tn_lport_key lk = {.port_id = p->port_key};
-	struct tn_lport lv = {.vni = vni, .ip4 = p->ip4};
+	struct tn_lport lv = {.vni = vni, .ip4 = p->ip4, .identity = p->identity};
 	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {.port_id = p->port_key, .flags = TN_FDB_F_LOCAL, .ip4 = p->ip4};
+	struct tn_fdb fv = {.port_id = p->port_key,
+			    .flags = TN_FDB_F_LOCAL,
+			    .ip4 = p->ip4,
+			    .identity = p->identity};
 
 	memcpy(lv.mac, p->mac, 6);
 	lv.flags = p->port_security ? TN_LPORT_F_PORT_SECURITY : 0;
@@ -155,7 +174,7 @@ static int cc_local_port(struct cc *c, const struct topo_port *p, uint32_t vni)
 		fv.flags |= TN_FDB_F_PORT_SECURITY;
 	if (cc_add(c, TN_MAP_LPORT, &lk, &lv) || cc_add(c, TN_MAP_FDB, &fk, &fv))
 		return -ENOMEM;
-	return 0;
+	return ref_pair_fdbs(c, p, &fk, &fv);
 }
 
 /* Remote FDB and TUN_ALLOW for port p bound on host h (not self). */
@@ -164,8 +183,11 @@ static int cc_remote_port(struct cc *c, const struct topo_port *p, const struct 
 {
 	uint32_t vni = n->vni;
 	struct tn_fdb_key fk = {.vni = vni};
-	struct tn_fdb fv = {
-	    .port_id = p->port_key, .remote_ip4 = h->ip4, .flags = TN_FDB_F_REMOTE, .ip4 = p->ip4};
+	struct tn_fdb fv = {.port_id = p->port_key,
+			    .remote_ip4 = h->ip4,
+			    .flags = TN_FDB_F_REMOTE,
+			    .ip4 = p->ip4,
+			    .identity = p->identity};
 	struct tn_tun_allow_key tk = {.vni = vni, .remote_ip4 = h->ip4};
 	struct tn_tun_allow tv = {0};
 
@@ -175,7 +197,8 @@ static int cc_remote_port(struct cc *c, const struct topo_port *p, const struct 
 	if (n->encap == TOPO_ENCAP_GENEVE ||
 	    (n->encap == TOPO_ENCAP_DEFAULT && c->t->geneve_default))
 		fv.flags |= TN_FDB_F_GENEVE;
-	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
+	if (cc_add(c, TN_MAP_FDB, &fk, &fv) || ref_pair_fdbs(c, p, &fk, &fv) ||
+	    cc_add(c, TN_MAP_TUN_ALLOW, &tk, &tv))
 		return -ENOMEM;
 	return 0;
 }
@@ -213,12 +236,31 @@ static int cc_port_addrs(struct cc *c, const struct topo_port *p, uint32_t vni,
 			 const struct topo_host *h, bool nd)
 {
 	struct tn_arp_key ak = {.vni = vni, .ip4 = p->ip4};
-	struct tn_arp av = {.port_id = p->port_key, .remote_ip4 = h == c->self ? 0 : h->ip4};
+	struct tn_arp av = {.port_id = p->port_key,
+			    .remote_ip4 = h == c->self ? 0 : h->ip4,
+			    .identity = p->identity};
 	size_t n_more = p->n_ip4_more < TOPO_IP4_MORE_MAX ? p->n_ip4_more : TOPO_IP4_MORE_MAX;
 
 	struct tn_nd_key nk = {.vni = vni};
-	struct tn_nd nv = {.port_id = p->port_key, .remote_ip4 = av.remote_ip4};
+	struct tn_nd nv = {
+	    .port_id = p->port_key, .remote_ip4 = av.remote_ip4, .identity = p->identity};
 
+	for (size_t i = 0; i < p->n_pairs && i < TOPO_PAIRS_MAX; i++) {
+		const struct topo_pair *pr = &p->pairs[i];
+
+		if (pr->ip_version == 4) {
+			memcpy(&ak.ip4, pr->addr, 4);
+			memcpy(av.mac, pr->mac, 6);
+			if (cc_add(c, TN_MAP_ARP, &ak, &av))
+				return -ENOMEM;
+		} else if (nd) {
+			memcpy(nk.ip6, pr->addr, 16);
+			memcpy(nv.mac, pr->mac, 6);
+			if (cc_add(c, TN_MAP_ND, &nk, &nv))
+				return -ENOMEM;
+		}
+	}
+	ak.ip4 = p->ip4;
 	memcpy(nv.mac, p->mac, 6);
 	for (size_t i = 0; nd && i < p->n_ip6 && i < TOPO_IP6_MAX; i++) {
 		memcpy(nk.ip6, p->ip6[i], 16);
@@ -646,7 +688,9 @@ static int ref_routes(struct cc *c)
 	return 0;
 }
 
-/* Port, FLOOD, PEER and routing rows. */
+static int ref_sg(struct cc *c);
+
+/* Port, FLOOD, PEER, routing and policy rows. */
 static int cc_rows(struct cc *c)
 {
 	const struct topology *t = c->t;
@@ -685,6 +729,8 @@ static int cc_rows(struct cc *c)
 	for (size_t i = 0; i < c->n_floods; i++)
 		if (cc_flood_pages(c, &c->floods[i]))
 			return -ENOMEM;
+	if (ref_sg(c))
+		return -ENOMEM;
 	for (size_t i = 0; i < t->n_hosts; i++) {
 		const struct topo_host *h = &t->hosts[i];
 		struct tn_peer_key pk = {.ip4 = h->ip4};
@@ -693,6 +739,317 @@ static int cc_rows(struct cc *c)
 		if (h == c->self || !h->ip4)
 			continue;
 		if (cc_add(c, TN_MAP_PEER, &pk, &pv))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Orders by (map, key), then value bytes, so duplicates resolve alike. */
+static int cc_cmp_row_val(const void *a, const void *b);
+
+/* Sorts rows[from ..) and removes duplicate keys there, keeping the first. */
+static void ref_sort_unique_from(struct cc *c, size_t from);
+
+/* The port of identity id (a network, identity > 0) with the smallest id,
+ * or NULL. */
+static const struct topo_port *ref_ident_port(const struct cc *c, uint32_t id)
+{
+	const struct topo_port *best = NULL;
+
+	for (size_t i = 0; id && i < c->t->n_ports; i++) {
+		const struct topo_port *p = &c->t->ports[i];
+
+		if (p->identity == id && cc_net(c, p->network_id) &&
+		    (!best || strncmp(p->id, best->id, TOPO_ID_MAX) < 0))
+			best = p;
+	}
+	return best;
+}
+
+static const char *ref_tenant(const struct cc *c, const struct topo_port *p)
+{
+	return cc_net(c, p->network_id)->tenant_id;
+}
+
+/* The matches of rule r: (bits, proto, port), bits -1 for any protocol.
+ * A port range is covered by the aligned blocks inside it whose parent
+ * block is not: found by looking at every block of every size. */
+static size_t ref_blocks(const struct topo_sg_rule *r, int *bits, int *proto, int *port)
+{
+	size_t n = 0;
+
+	*proto = r->proto;
+	if (r->proto < 0) {
+		bits[0] = -1;
+		port[0] = 0;
+		return 1;
+	}
+	if ((r->proto == 1 || r->proto == 58) && r->port_min >= 0) {
+		bits[0] = r->port_max >= 0 ? 16 : 8;
+		port[0] = r->port_min * 256 + (r->port_max >= 0 ? r->port_max : 0);
+		return 1;
+	}
+	if (!model_sg_proto_ports(r->proto) || r->port_min < 0 || r->port_max < r->port_min) {
+		bits[0] = 0;
+		port[0] = 0;
+		return 1;
+	}
+	for (int b = 0; b <= 16; b++) {
+		long size = 1L << (16 - b);
+
+		for (long lo = 0; lo < 65536; lo += size) {
+			long plo = lo & ~(2 * size - 1);
+			bool inside = lo >= r->port_min && lo + size - 1 <= r->port_max;
+			bool parent =
+			    b > 0 && plo >= r->port_min && plo + 2 * size - 1 <= r->port_max;
+
+			if (inside && !parent) {
+				bits[n] = b;
+				port[n++] = (int)lo;
+			}
+		}
+	}
+	return n;
+}
+
+/* True if port p (of an identity) has group id. */
+static bool ref_has_group(const struct topo_port *p, const char *id)
+{
+	for (size_t k = 0; k < p->n_sgs; k++)
+		if (strncmp(p->sgs[k], id, TOPO_ID_MAX) == 0)
+			return true;
+	return false;
+}
+
+static const struct topo_sg *ref_group(const struct topology *t, const char *id)
+{
+	for (size_t i = 0; i < t->n_sgs; i++)
+		if (strncmp(t->sgs[i].id, id, TOPO_ID_MAX) == 0)
+			return &t->sgs[i];
+	return NULL;
+}
+
+static uint8_t ref_dir(const struct topo_sg_rule *r)
+{
+	return (uint8_t)((r->ingress ? TN_SG_INGRESS : TN_SG_EGRESS) |
+			 (r->ip_version == 6 ? TN_SG_IPV6 : TN_SG_IPV4));
+}
+
+/* The prefix of rule r: its remote prefix, or everything. */
+static void ref_prefix(const struct topo_sg_rule *r, uint8_t *plen, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	*plen = r->has_prefix ? r->prefix_len : 0;
+	if (r->has_prefix)
+		memcpy(addr, r->addr, 16);
+}
+
+/* True if prefix (ql, qa) holds (pl, pa). */
+static bool ref_holds(uint8_t ql, const uint8_t *qa, uint8_t pl, const uint8_t *pa)
+{
+	if (ql > pl)
+		return false;
+	for (int i = 0; i < ql; i++)
+		if (((qa[i / 8] ^ pa[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+/* The rules of identity id's groups (rp its port): each rule of a group of
+ * its tenant calls fn. */
+static int ref_rules(struct cc *c, const struct topo_port *rp,
+		     int (*fn)(struct cc *c, const struct topo_port *rp, const struct topo_sg *g,
+			       const struct topo_sg_rule *r, void *arg),
+		     void *arg)
+{
+	const struct topology *t = c->t;
+
+	for (size_t k = 0; k < rp->n_sgs; k++) {
+		const struct topo_sg *g = ref_group(t, rp->sgs[k]);
+
+		if (!g || strncmp(g->tenant_id, ref_tenant(c, rp), TOPO_ID_MAX) != 0)
+			continue;
+		for (size_t i = 0; i < t->n_sg_rules; i++)
+			if (strncmp(t->sg_rules[i].sg_id, g->id, TOPO_ID_MAX) == 0 &&
+			    fn(c, rp, g, &t->sg_rules[i], arg))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+/* tn_sg_rule rows of a remote-group rule: every port of an identity of
+ * the tenant with the remote group stands for its identity. */
+static int ref_remote_rule(struct cc *c, const struct topo_port *rp, const struct topo_sg *g,
+			   const struct topo_sg_rule *r, void *arg)
+{
+	int bits[40], proto, port[40];
+	size_t nb = ref_blocks(r, bits, &proto, port);
+
+	(void)arg;
+	if (!r->remote_group[0])
+		return 0;
+	for (size_t i = 0; i < c->t->n_ports; i++) {
+		const struct topo_port *q = ref_ident_port(c, c->t->ports[i].identity);
+
+		if (!q || strcmp(ref_tenant(c, q), ref_tenant(c, rp)) != 0 ||
+		    !ref_has_group(q, r->remote_group))
+			continue;
+		for (size_t b = 0; b < nb; b++) {
+			struct tn_sg_rule_key k = {.identity = htonl(rp->identity),
+						   .remote = htonl(q->identity),
+						   .dir = ref_dir(r),
+						   .proto = (uint8_t)(proto < 0 ? 0 : proto),
+						   .port = htons((uint16_t)port[b])};
+			struct tn_sg_allow v = {.group = g->sg_key};
+
+			k.prefixlen = bits[b] < 0 ? 72u : 80u + (uint32_t)bits[b];
+			if (cc_add(c, TN_MAP_SG_RULE, &k, &v))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The distinct prefixes of an identity, being collected. */
+struct ref_pfxs {
+	uint8_t dir[512], plen[512], addr[512][16];
+	size_t n;
+};
+
+static int ref_collect_pfx(struct cc *c, const struct topo_port *rp, const struct topo_sg *g,
+			   const struct topo_sg_rule *r, void *arg)
+{
+	struct ref_pfxs *ps = arg;
+	uint8_t plen, addr[16];
+
+	(void)c;
+	(void)rp;
+	(void)g;
+	if (r->remote_group[0])
+		return 0;
+	ref_prefix(r, &plen, addr);
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->dir[i] == ref_dir(r) && ps->plen[i] == plen &&
+		    !memcmp(ps->addr[i], addr, 16))
+			return 0;
+	if (ps->n == 512)
+		return -ENOMEM;
+	ps->dir[ps->n] = ref_dir(r);
+	ps->plen[ps->n] = plen;
+	memcpy(ps->addr[ps->n++], addr, 16);
+	return 0;
+}
+
+/* The port set being filled: prefix i of ps. */
+struct ref_pset {
+	const struct ref_pfxs *ps;
+	size_t i;     /* the prefix */
+	uint32_t num; /* its port set number */
+};
+
+static int ref_pset_rule(struct cc *c, const struct topo_port *rp, const struct topo_sg *g,
+			 const struct topo_sg_rule *r, void *arg)
+{
+	struct ref_pset *s = arg;
+	int bits[40], proto, port[40];
+	uint8_t plen, addr[16];
+	size_t nb;
+
+	ref_prefix(r, &plen, addr);
+	if (r->remote_group[0] || ref_dir(r) != s->ps->dir[s->i] ||
+	    !ref_holds(plen, addr, s->ps->plen[s->i], s->ps->addr[s->i]))
+		return 0;
+	nb = ref_blocks(r, bits, &proto, port);
+	for (size_t b = 0; b < nb; b++) {
+		struct tn_sg_pset_key k = {.identity = htonl(rp->identity),
+					   .pset = htonl(s->num),
+					   .proto = (uint8_t)(proto < 0 ? 0 : proto),
+					   .port = htons((uint16_t)port[b])};
+		struct tn_sg_allow v = {.group = g->sg_key};
+
+		k.prefixlen = bits[b] < 0 ? 64u : 80u + (uint32_t)bits[b];
+		if (cc_add(c, TN_MAP_SG_PSET, &k, &v))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Port sets are numbered in the order of (direction byte, address,
+ * length): the rank of prefix i among the distinct ones. */
+static uint32_t ref_pset_num(const struct ref_pfxs *ps, size_t i)
+{
+	uint32_t num = 1;
+
+	for (size_t j = 0; j < ps->n; j++) {
+		int c = memcmp(ps->addr[j], ps->addr[i], 16);
+
+		if (ps->dir[j] < ps->dir[i] ||
+		    (ps->dir[j] == ps->dir[i] && (c < 0 || (c == 0 && ps->plen[j] < ps->plen[i]))))
+			num++;
+	}
+	return num;
+}
+
+/* The rows of identity id (its port rp), with its tn_sg_ident row. */
+static int ref_sg_ident(struct cc *c, const struct topo_port *rp)
+{
+	struct ref_pfxs *ps = calloc(1, sizeof(*ps));
+	struct tn_sg_ident_key ik = {.identity = rp->identity};
+	struct tn_sg_ident iv = {0};
+	size_t from = c->n_rows;
+	uint32_t h = 2166136261u;
+	int rc = ps ? 0 : -ENOMEM;
+
+	if (!rc)
+		rc = ref_rules(c, rp, ref_remote_rule, NULL);
+	if (!rc)
+		rc = ref_rules(c, rp, ref_collect_pfx, ps);
+	for (size_t i = 0; !rc && i < ps->n; i++) {
+		struct ref_pset s = {.ps = ps, .i = i, .num = ref_pset_num(ps, i)};
+		struct tn_sg_cidr_key k = {.prefixlen = 64u + ps->plen[i],
+					   .identity = htonl(rp->identity),
+					   .dir = ps->dir[i]};
+		struct tn_sg_cidr v = {.pset = s.num};
+
+		memcpy(k.addr, ps->addr[i], 16);
+		rc = cc_add(c, TN_MAP_SG_CIDR, &k, &v);
+		if (!rc)
+			rc = ref_rules(c, rp, ref_pset_rule, &s);
+	}
+	free(ps);
+	if (rc)
+		return rc;
+	ref_sort_unique_from(c, from);
+	for (size_t r = from; r < c->n_rows; r++) {
+		const struct wire_row *x = &c->rows[r];
+
+		h = (h ^ x->map) * 16777619u;
+		for (size_t i = 0; i < x->key_len; i++)
+			h = (h ^ x->key[i]) * 16777619u;
+		for (size_t i = 0; i < x->val_len; i++)
+			h = (h ^ x->val[i]) * 16777619u;
+	}
+	iv.gen = h ? h : 1;
+	return cc_add(c, TN_MAP_SG_IDENT, &ik, &iv);
+}
+
+/* The policy rows of every identity of self's ports. */
+static int ref_sg(struct cc *c)
+{
+	const struct topology *t = c->t;
+
+	for (size_t i = 0; i < t->n_ports; i++) {
+		const struct topo_port *p = &t->ports[i];
+		bool seen = false;
+
+		if (!p->identity || !cc_net(c, p->network_id) ||
+		    strncmp(p->host, c->self->name, WIRE_HOST_MAX) != 0)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = t->ports[j].identity == p->identity &&
+			       cc_net(c, t->ports[j].network_id) &&
+			       strncmp(t->ports[j].host, c->self->name, WIRE_HOST_MAX) == 0;
+		if (!seen && ref_sg_ident(c, ref_ident_port(c, p->identity)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -718,6 +1075,19 @@ static void cc_sort_unique(struct cc *c)
 		return;
 	qsort(c->rows, c->n_rows, sizeof(*c->rows), cc_cmp_row_val);
 	for (size_t r = 1; r < c->n_rows; r++)
+		if (wire_row_cmp(&c->rows[w], &c->rows[r]) != 0)
+			c->rows[++w] = c->rows[r];
+	c->n_rows = w + 1;
+}
+
+static void ref_sort_unique_from(struct cc *c, size_t from)
+{
+	size_t w = from;
+
+	if (c->n_rows <= from)
+		return;
+	qsort(&c->rows[from], c->n_rows - from, sizeof(*c->rows), cc_cmp_row_val);
+	for (size_t r = from + 1; r < c->n_rows; r++)
 		if (wire_row_cmp(&c->rows[w], &c->rows[r]) != 0)
 			c->rows[++w] = c->rows[r];
 	c->n_rows = w + 1;

@@ -698,6 +698,92 @@ static void random_routers(struct topology *t, unsigned *seed)
 	}
 }
 
+/* Random security groups of two tenants (some rules naming a group that
+ * does not exist, or another tenant's), rules of every kind, identities
+ * (each a fixed set of groups) on the ports with port security, and
+ * address pairs. */
+static void random_sgs(struct topology *t, unsigned *seed)
+{
+	static const int protos[] = {-1, 6, 17, 1, 58, 47, 132};
+	static const uint8_t plens4[] = {0, 8, 16, 24, 32}, plens6[] = {0, 8, 48, 64, 128};
+	size_t ng = rand_r(seed) % 5, nr = ng ? rand_r(seed) % 16 : 0;
+
+	for (size_t i = 0; i < t->n_networks; i++)
+		snprintf(t->networks[i].tenant_id, TOPO_ID_MAX, "ten-%zu", i % 2);
+	t->sgs = calloc(ng + 1, sizeof(*t->sgs));
+	t->sg_rules = calloc(nr + 1, sizeof(*t->sg_rules));
+	assert_non_null(t->sgs);
+	assert_non_null(t->sg_rules);
+	t->n_sgs = ng;
+	t->n_sg_rules = nr;
+	for (size_t i = 0; i < ng; i++) {
+		snprintf(t->sgs[i].id, TOPO_ID_MAX, "sg-%zu", (i * 5) % ng);
+		snprintf(t->sgs[i].tenant_id, TOPO_ID_MAX, "ten-%u", rand_r(seed) % 3 ? 0 : 1);
+		t->sgs[i].sg_key = 1 + (uint32_t)rand_r(seed) % 7;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct topo_sg_rule *r = &t->sg_rules[i];
+		unsigned pick = rand_r(seed) % 3;
+
+		snprintf(r->id, TOPO_ID_MAX, "rule-%zu", nr - i);
+		snprintf(r->sg_id, TOPO_ID_MAX, "sg-%u", rand_r(seed) % (unsigned)(ng + 1));
+		r->ingress = rand_r(seed) % 2;
+		r->ip_version = rand_r(seed) % 3 ? 4 : 6;
+		r->proto = (int16_t)protos[rand_r(seed) % 7];
+		r->port_min = r->port_max = -1;
+		if ((r->proto == 6 || r->proto == 17 || r->proto == 132) && rand_r(seed) % 3) {
+			r->port_min = rand_r(seed) % 2 ? 1 + rand_r(seed) % 2000 : 1;
+			r->port_max = r->port_min == 1 && rand_r(seed) % 2
+					  ? 65535
+					  : r->port_min + rand_r(seed) % 3000;
+		} else if ((r->proto == 1 || r->proto == 58) && rand_r(seed) % 3) {
+			r->port_min = rand_r(seed) % 256;
+			r->port_max = rand_r(seed) % 2 ? rand_r(seed) % 256 : -1;
+		}
+		if (pick == 0) {
+			snprintf(r->remote_group, TOPO_ID_MAX, "sg-%u",
+				 rand_r(seed) % (unsigned)(ng + 1));
+		} else if (pick == 1) {
+			r->has_prefix = true;
+			r->prefix_len = r->ip_version == 4 ? plens4[rand_r(seed) % 5]
+							   : plens6[rand_r(seed) % 5];
+			r->addr[0] = r->ip_version == 4 ? 10 : 0xfd;
+			if (r->prefix_len > 8)
+				r->addr[1] = (uint8_t)(rand_r(seed) % 2);
+			if (r->prefix_len == 0)
+				r->addr[0] = 0;
+		}
+	}
+	for (size_t i = 0; i < t->n_ports; i++) {
+		struct topo_port *p = &t->ports[i];
+		unsigned k = 1 + rand_r(seed) % 4;
+
+		if (!p->port_security || !ng)
+			continue;
+		p->identity = k;
+		snprintf(p->sgs[p->n_sgs++], TOPO_ID_MAX, "sg-%u", k % (unsigned)(ng + 1));
+		if (k % 2)
+			snprintf(p->sgs[p->n_sgs++], TOPO_ID_MAX, "sg-%u",
+				 (k + 2) % (unsigned)(ng + 1));
+		if (rand_r(seed) % 4 == 0) {
+			p->n_pairs = (uint8_t)(1 + rand_r(seed) % 2);
+			for (size_t j = 0; j < p->n_pairs; j++) {
+				struct topo_pair *pr = &p->pairs[j];
+
+				pr->ip_version = rand_r(seed) % 2 ? 4 : 6;
+				pr->addr[0] = pr->ip_version == 4 ? 10 : 0xfd;
+				pr->addr[pr->ip_version == 4 ? 3 : 15] =
+				    (uint8_t)(rand_r(seed) % 60);
+				memcpy(pr->mac,
+				       rand_r(seed) % 2 ? p->mac
+							: (uint8_t[]){2, 0, 0, 1, 0,
+								      (uint8_t)(rand_r(seed) % 9)},
+				       6);
+			}
+		}
+	}
+}
+
 /* A random topology of seed's shape: few MACs, addresses and port keys so
  * rows collide; hosts without an underlay address or sharing one; ports
  * unbound, bound to hosts not enrolled or on networks that do not exist;
@@ -752,6 +838,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 		snprintf(p->ifname, TOPO_IFNAME_MAX, "vif%u", (unsigned)(i % 1000));
 	}
 	random_routers(t, &seed);
+	random_sgs(t, &seed);
 }
 
 /* One compiler serves every host of a random topology, and each host's
@@ -759,7 +846,7 @@ static void random_topo(struct topology *t, unsigned seed, bool dup_vni)
 static void test_matches_reference(void **state)
 {
 	size_t n_route4 = 0, n_router_fdb = 0, n_dhcp = 0, n_pass = 0, n_geneve = 0;
-	size_t n_route6 = 0, n_static6 = 0, n_router_nd = 0;
+	size_t n_route6 = 0, n_static6 = 0, n_router_nd = 0, n_sg = 0, n_pset = 0;
 
 	for (unsigned seed = 1; seed <= 300; seed++) {
 		struct topology t = {0};
@@ -779,9 +866,14 @@ static void test_matches_reference(void **state)
 			snprintf(name, sizeof(name), "host-%u", i);
 			assert_int_equal(compiler_ref_build_host(&t, name, &a, &na), 0);
 			assert_int_equal(compiler_host(c, name, &b, &nb), 0);
-			if (na != nb)
+			if (na != nb) {
+				for (uint8_t m = 1; m < TN_MAP_MAX; m++)
+					print_message("map %u: %zu reference %zu\n", m,
+						      count(&(struct rows){b, nb}, m),
+						      count(&(struct rows){a, na}, m));
 				fail_msg("seed=%u host=%s rows %zu != reference %zu", seed, name,
 					 nb, na);
+			}
 			for (size_t k = 0; k < na; k++)
 				if (memcmp(&a[k], &b[k], sizeof(*a)) != 0)
 					fail_msg("seed=%u host=%s row %zu (map %u / reference map "
@@ -792,6 +884,8 @@ static void test_matches_reference(void **state)
 
 				memcpy(&fv, a[k].val, sizeof(fv));
 				n_route4 += a[k].map == TN_MAP_ROUTE4;
+				n_sg += a[k].map == TN_MAP_SG_RULE;
+				n_pset += a[k].map == TN_MAP_SG_PSET;
 				if (a[k].map == TN_MAP_ROUTE6) {
 					struct tn_route6 r6;
 
@@ -829,6 +923,7 @@ static void test_matches_reference(void **state)
 	assert_true(n_router_fdb > 200);
 	assert_true(n_geneve > 200);		  /* and on which rows go by Geneve */
 	assert_true(n_dhcp > 100 && n_pass > 50); /* and on many DHCP rows */
+	assert_true(n_sg > 200 && n_pset > 200);  /* and on many policy rows */
 	compiler_destroy(NULL);
 	assert_null(compiler_new(NULL));
 }

@@ -74,8 +74,11 @@ static void test_snapshot_after_hello(void **state)
 	assert_true(fake_agent_recv(d, &m, 5000));
 	assert_int_equal(m.type, WIRE_SNAPSHOT);
 	assert_true(m.update.to == store_revision(E->store));
-	/* LPORT, FDB, FLOOD of port 1 and the PEER row of h2 */
-	assert_int_equal(m.update.n_rows, 4);
+	/* LPORT, FDB, FLOOD of port 1 and the PEER row of h2; the policy of
+	 * port 1's identity (the default group): tn_sg_ident, egress
+	 * anywhere (tn_sg_cidr and tn_sg_pset, IPv4 and IPv6), ingress from
+	 * the group (tn_sg_rule, IPv4 and IPv6) */
+	assert_int_equal(m.update.n_rows, 4 + 7);
 	assert_int_equal(m.update.n_rows, sb_env_expected_rows("h1"));
 	wire_msg_release(&m);
 	assert_true(southbound_host_info(E->sb, "h1", &hi));

@@ -2,7 +2,8 @@
  * (store_update_topology, controller/topo_delta.c): after every write of a
  * random sequence, the topology kept up to date from the change log equals
  * a full store_load_topology, and recompiling only the hosts topo_delta
- * says are affected leaves every host with the rows a full compile gives. */
+ * says are affected leaves every host with the rows a full compile gives,
+ * security groups, rules, ports' groups and address pairs included. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,11 +81,83 @@ static bool rif_write(int k, bool create)
 	return run(STORE_OP_CREATE, MODEL_ROUTER_INTERFACE, rifs[k], body);
 }
 
+#define N_SG 3	       /* security groups sg 0..2 */
+static int sg_applied; /* security group writes applied in this sequence */
+static const char *sgs[N_SG] = {"00000000-0000-4000-8000-0000000000e0",
+				"00000000-0000-4000-8000-0000000000e1",
+				"00000000-0000-4000-8000-0000000000e2"};
+
+/* A security group write: a group created or deleted, a rule added (of a
+ * random kind, perhaps naming another group as remote) or deleted, a
+ * port's groups, port security or address pairs changed. */
+static bool sg_write(int p)
+{
+	static const char *const matches[] = {
+	    "\"protocol\":\"tcp\",\"port_range_min\":80,\"port_range_max\":80",
+	    "\"protocol\":\"udp\",\"port_range_min\":1000,\"port_range_max\":1999",
+	    "\"protocol\":\"icmp\",\"port_range_min\":8",
+	    "\"protocol\":null",
+	    "\"protocol\":\"tcp\",\"remote_ip_prefix\":\"10.0.0.0/8\"",
+	    "\"protocol\":\"tcp\",\"remote_ip_prefix\":\"10.0.1.0/24\""};
+	int g = rand() % N_SG, r = rand() % 8;
+	char id[40], body[512];
+
+	port_id(id, p);
+	switch (r) {
+	case 0:
+		if (rand() % 4 == 0)
+			return run(STORE_OP_DELETE, MODEL_SECURITY_GROUP, sgs[g], "");
+		snprintf(body, sizeof(body), "{\"tenant_id\":\"" T_TEN "\",\"name\":\"g%d\"}", g);
+		return run(STORE_OP_CREATE, MODEL_SECURITY_GROUP, sgs[g], body);
+	case 1:
+	case 2: {
+		int m = rand() % 6, k = rand() % 12;
+		char rid[40];
+
+		sprintf(rid, "00000000-0000-4000-8000-0000000002%02d", k);
+		if (rand() % 3 == 0)
+			return run(STORE_OP_DELETE, MODEL_SECURITY_GROUP_RULE, rid, "");
+		snprintf(body, sizeof(body),
+			 "{\"security_group_id\":\"%s\",\"direction\":\"%s\",%s}", sgs[g],
+			 rand() % 2 ? "ingress" : "egress", matches[m]);
+		if (m < 4 && rand() % 2) { /* a remote group instead of any address */
+			size_t n = strlen(body) - 1;
+
+			snprintf(body + n, sizeof(body) - n, ",\"remote_group_id\":\"%s\"}",
+				 sgs[rand() % N_SG]);
+		}
+		return run(STORE_OP_CREATE, MODEL_SECURITY_GROUP_RULE, rid, body);
+	}
+	case 3:
+	case 4:
+		if (rand() % 2)
+			snprintf(body, sizeof(body), "{\"security_groups\":[\"%s\"]}", sgs[g]);
+		else
+			snprintf(body, sizeof(body), "{\"security_groups\":[\"%s\",\"%s\"]}",
+				 sgs[g], sgs[(g + 1) % N_SG]);
+		return run(STORE_OP_UPDATE, MODEL_PORT, id, body);
+	case 5:
+		return run(STORE_OP_UPDATE, MODEL_PORT, id,
+			   "{\"port_security_enabled\":false,\"security_groups\":[],"
+			   "\"allowed_address_pairs\":[]}");
+	case 6:
+		return run(STORE_OP_UPDATE, MODEL_PORT, id,
+			   "{\"port_security_enabled\":true,\"security_groups\":[]}");
+	default:
+		snprintf(body, sizeof(body),
+			 "{\"allowed_address_pairs\":[{\"ip_address\":\"10.0.%d.%d\"},"
+			 "{\"ip_address\":\"fd00::%d\",\"mac_address\":\"02:00:00:00:00:%02d\"}]}",
+			 p % N_NET, 200 + p % 10, p, p % 5);
+		return run(STORE_OP_UPDATE, MODEL_PORT, id, body);
+	}
+}
+
 /* One random write: port create (bound or not)/rebind/unbind/delete, host
- * create/readdress/delete, a router interface added or removed. */
+ * create/readdress/delete, a router interface added or removed, a
+ * security group write. */
 static bool random_write(void)
 {
-	int r = rand() % 11, p = rand() % N_PORT, h = rand() % N_HOST;
+	int r = rand() % 15, p = rand() % N_PORT, h = rand() % N_HOST;
 	char id[40], body[512], name[8], key[41];
 
 	port_id(id, p);
@@ -125,6 +198,13 @@ static bool random_write(void)
 		return run(STORE_OP_UPDATE, MODEL_HOST, name, body);
 	case 10:
 		return rif_write(rand() % 2, rand() % 2);
+	case 11:
+	case 12:
+	case 13:
+		if (!sg_write(p))
+			return false;
+		sg_applied++;
+		return true;
 	default:
 		return run(STORE_OP_DELETE, MODEL_HOST, name, "");
 	}
@@ -168,6 +248,12 @@ static void assert_topology_equal(const struct topology *a, const struct topolog
 		assert_memory_equal(a->routers, b->routers, a->n_routers * sizeof(*a->routers));
 	if (a->n_rifs)
 		assert_memory_equal(a->rifs, b->rifs, a->n_rifs * sizeof(*a->rifs));
+	assert_int_equal(a->n_sgs, b->n_sgs);
+	assert_int_equal(a->n_sg_rules, b->n_sg_rules);
+	if (a->n_sgs)
+		assert_memory_equal(a->sgs, b->sgs, a->n_sgs * sizeof(*a->sgs));
+	if (a->n_sg_rules)
+		assert_memory_equal(a->sg_rules, b->sg_rules, a->n_sg_rules * sizeof(*a->sg_rules));
 }
 
 /* Each host's rows as kept incrementally. */
@@ -248,7 +334,9 @@ static void run_sequence(unsigned int seed, size_t window, int steps, int batch)
 		      "%d full reloads\n",
 		      seed, window, applied, skipped, fulls);
 	assert_true(applied > steps / 4);
-	assert_true(skipped > 0); /* it is incremental */
+	assert_true(skipped > 0);	      /* it is incremental */
+	assert_true(sg_applied > steps / 20); /* and security groups changed */
+	sg_applied = 0;
 	for (int h = 0; h < N_HOST; h++)
 		free(hr[h].rows);
 	topology_release(&topo);
