@@ -44,6 +44,28 @@ struct tn_icmp_err_hdrs {
 } __attribute__((packed));
 
 /*
+ * The common tail of an ICMP or ICMPv6 error: cuts the frame to its
+ * Ethernet header and the qlen bytes quoted, makes room bytes in front of
+ * the quote, writes the hlen bytes of headers h over the frame's start and
+ * sends it back out of the ingress port. Returns the verdict.
+ */
+static __always_inline int tn_icmp_emit(struct __sk_buff *skb, const void *h, __u32 hlen,
+					__u32 room, __u32 qlen, __u32 in_slot)
+{
+	__u32 ifindex = skb->ifindex;
+
+	if (skb->len > ETH_HLEN + qlen && bpf_skb_change_tail(skb, ETH_HLEN + qlen, 0))
+		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
+	if (bpf_skb_adjust_room(skb, room, BPF_ADJ_ROOM_MAC, 0) ||
+	    bpf_skb_store_bytes(skb, 0, h, hlen, 0))
+		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
+	tn_stat_inc(TN_STAT_ICMP_SENT);
+	tn_port_count(in_slot, TN_PORT_TX, skb->len);
+	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_ICMP_SENT, ifindex, 0, tn_ctx_vni(skb));
+	return bpf_redirect(ifindex, 0);
+}
+
+/*
  * Turns the IPv4 datagram in skb (dlen bytes, IP header length ihl_len)
  * into ICMP type/code (rest: the header's last four bytes, network order)
  * from the router's address src on the ingress network, back to its
@@ -58,8 +80,8 @@ static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 dlen, __u3
 	struct tn_icmp_err_hdrs h = {};
 	struct tn_icmphdr icmp = {}; /* aligned here, for the checksum; packed in h */
 	struct iphdr ip = {};
-	__u32 qlen, ifindex = skb->ifindex;
 	struct ethhdr eth;
+	__u32 qlen;
 	__s64 sum;
 
 	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
@@ -97,15 +119,7 @@ static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 dlen, __u3
 		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
 	icmp.check = tn_csum_fold((__u32)sum);
 	__builtin_memcpy(&h.icmp, &icmp, sizeof(icmp));
-	if (skb->len > ETH_HLEN + qlen && bpf_skb_change_tail(skb, ETH_HLEN + qlen, 0))
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	if (bpf_skb_adjust_room(skb, TN_ICMP_ROOM, BPF_ADJ_ROOM_MAC, 0) ||
-	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	tn_stat_inc(TN_STAT_ICMP_SENT);
-	tn_port_count(in_slot, TN_PORT_TX, skb->len);
-	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_ICMP_SENT, ifindex, 0, tn_ctx_vni(skb));
-	return bpf_redirect(ifindex, 0);
+	return tn_icmp_emit(skb, &h, sizeof(h), TN_ICMP_ROOM, qlen, in_slot);
 }
 
 /* What tn_pmtu_check finds. */

@@ -63,8 +63,8 @@ static __always_inline int tn_icmp6_error(struct __sk_buff *skb, __u32 dlen, con
 	struct tn_icmp6_err_hdrs h = {};
 	struct tn_icmphdr icmp = {}; /* aligned here, for the checksum; packed in h */
 	struct tn_ip6_pseudo ph = {};
-	__u32 qlen, ifindex = skb->ifindex;
 	struct ethhdr eth;
+	__u32 qlen;
 	__s64 sum;
 
 	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
@@ -109,15 +109,7 @@ static __always_inline int tn_icmp6_error(struct __sk_buff *skb, __u32 dlen, con
 		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
 	icmp.check = tn_csum_fold((__u32)sum);
 	__builtin_memcpy(&h.icmp, &icmp, sizeof(icmp));
-	if (skb->len > ETH_HLEN + qlen && bpf_skb_change_tail(skb, ETH_HLEN + qlen, 0))
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	if (bpf_skb_adjust_room(skb, TN_ICMP6_ROOM, BPF_ADJ_ROOM_MAC, 0) ||
-	    bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
-		return tn_drop(skb, TN_DROP_REDIRECT, in_slot);
-	tn_stat_inc(TN_STAT_ICMP_SENT);
-	tn_port_count(in_slot, TN_PORT_TX, skb->len);
-	tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_ICMP_SENT, ifindex, 0, tn_ctx_vni(skb));
-	return bpf_redirect(ifindex, 0);
+	return tn_icmp_emit(skb, &h, sizeof(h), TN_ICMP6_ROOM, qlen, in_slot);
 }
 
 /* What the packet too big for an IPv6 packet needs of it. */

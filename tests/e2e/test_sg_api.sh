@@ -11,23 +11,8 @@ set -uo pipefail
 t_init sg_api "${1:-}"
 t_need "$CTL" "$CLI" jq curl
 
-t_spawn "$TMP/ctl.log" "$CTL" --data "$TMP/data" --api 127.0.0.1:0 \
-	--southbound 'tcp://127.0.0.1:*' --log-level info
-t_ctl_ready "$TMP/ctl.log" "$T_PID" || exit 1
-BASE="http://$T_API/v1"
-TOKEN=$(cat "$TMP/data/admin.token")
 . "$(dirname "$0")/../lib/api.sh"
-export TENET_API="http://$T_API" TENET_TOKEN_FILE="$TMP/data/admin.token"
-ok "controller ready at $T_API"
-
-# made ID-VAR METHOD PATH BODY: the call must answer 201; sets the variable to the id.
-made() {
-	local var=$1
-	shift
-	call "$@"
-	expect 201 "$1 $2"
-	printf -v "$var" '%s' "$(jget .id)"
-}
+t_api_controller || exit 1
 
 made blue POST /tenants '{"name":"blue"}'
 made red POST /tenants '{"name":"red"}'

@@ -1,5 +1,28 @@
 # api.sh - REST calls for the API tests, sourced after common.sh. Needs
-# TMP, BASE (http://ADDR/v1) and TOKEN; uses curl and jq.
+# TMP, BASE (http://ADDR/v1) and TOKEN (t_api_controller sets them); uses
+# curl and jq.
+
+# t_api_controller: starts a single-node tenet-controller with its data in
+# $TMP/data, its API on a free port of 127.0.0.1, and waits until it is
+# ready; sets BASE and TOKEN, and TENET_API / TENET_TOKEN_FILE for tenetctl.
+t_api_controller() {
+	t_spawn "$TMP/ctl.log" "$CTL" --data "$TMP/data" --api 127.0.0.1:0 \
+		--southbound 'tcp://127.0.0.1:*' --log-level info
+	t_ctl_ready "$TMP/ctl.log" "$T_PID" || return 1
+	BASE="http://$T_API/v1"
+	TOKEN=$(cat "$TMP/data/admin.token")
+	export TENET_API="http://$T_API" TENET_TOKEN_FILE="$TMP/data/admin.token"
+	ok "controller ready at $T_API"
+}
+
+# made ID-VAR METHOD PATH BODY: the call must answer 201; sets the variable to the id.
+made() {
+	local var=$1
+	shift
+	call "$@"
+	expect 201 "$1 $2"
+	printf -v "$var" '%s' "$(jget .id)"
+}
 
 # call METHOD PATH [BODY [CONTENT_TYPE]] -> CODE, BODY, REV; AUTH overrides the header.
 call() {
