@@ -21,15 +21,6 @@ static void rf_kick(struct raft_node *n)
 	}
 }
 
-/* Pushes req onto the Raft -> main queue. */
-static void rf_out(struct raft_node *n, struct raft_node_req *req)
-{
-	pthread_mutex_lock(&n->lock);
-	req->next = n->out;
-	n->out = req;
-	pthread_mutex_unlock(&n->lock);
-}
-
 /* Completes an APPLY whose entry the pipe committed without a result for
  * it: the store had applied that index before (a replay). */
 static void rf_settle(struct raft_node_req *req)
@@ -48,38 +39,64 @@ void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int stat
 	 * after every entry handed to the pipe before it is committed */
 	req->wait = raft_pipe_pushed(n->pipe);
 	req->next = NULL;
+	pthread_mutex_lock(&n->lock);
 	if (n->held_tail)
 		n->held_tail->next = req;
 	else
 		n->held = req;
 	n->held_tail = req;
+	pthread_mutex_unlock(&n->lock);
+	/* done is read after req is held: a batch committed in between is
+	 * seen here if its notification missed req */
 	raft_node_release(n, false);
 }
 
-void raft_node_release(struct raft_node *n, bool all)
+/* Moves the held completions with wait <= done (all of them if all) to the
+ * main thread's queue and notes newly applied state (n->lock held). true
+ * when the main thread has something new. */
+static bool rf_release_locked(struct raft_node *n, uint64_t done, uint64_t applied, bool all)
 {
-	uint64_t done = raft_pipe_done(n->pipe), applied = raft_pipe_applied(n->pipe);
-	bool moved = false, news = applied != n->applied_seen;
+	bool moved = false, news = applied > n->applied_seen;
 
 	while (n->held && (all || n->held->wait <= done)) {
 		struct raft_node_req *req = n->held;
 
 		n->held = req->next;
 		rf_settle(req);
-		rf_out(n, req);
+		req->next = n->out;
+		n->out = req;
 		moved = true;
 	}
 	if (!n->held)
 		n->held_tail = NULL;
-	if (!moved && !news)
-		return;
-	n->applied_seen = applied;
 	if (news) {
-		pthread_mutex_lock(&n->lock);
+		n->applied_seen = applied;
 		n->applied = true;
-		pthread_mutex_unlock(&n->lock);
 	}
-	rf_kick(n);
+	return moved || news;
+}
+
+void raft_node_release(struct raft_node *n, bool all)
+{
+	uint64_t done = raft_pipe_done(n->pipe), applied = raft_pipe_applied(n->pipe);
+	bool kick;
+
+	pthread_mutex_lock(&n->lock);
+	kick = rf_release_locked(n, done, applied, all);
+	pthread_mutex_unlock(&n->lock);
+	if (kick)
+		rf_kick(n);
+}
+
+void raft_node_committed(struct raft_node *n, uint64_t done, uint64_t applied)
+{
+	bool kick;
+
+	pthread_mutex_lock(&n->lock);
+	kick = rf_release_locked(n, done, applied, false);
+	pthread_mutex_unlock(&n->lock);
+	if (kick)
+		rf_kick(n);
 }
 
 /* Translates a libraft error of a leader-only request. */
@@ -324,10 +341,14 @@ void raft_node_refresh(struct raft_node *n)
 	struct raft_node_info *in = &n->info;
 	raft_id leader = 0;
 	const char *laddr = NULL;
+	uint64_t applied;
 	bool kick;
 
 	if (!n->started)
 		return;
+	/* read before n->lock: the pipe's notification takes n->lock under
+	 * the pipe's lock (raft_node_committed) */
+	applied = raft_pipe_applied(n->pipe);
 	raft_leader(&n->raft, &leader, &laddr);
 	if ((int)raft_state(&n->raft) != n->info.state || leader != n->info.leader_id)
 		log_info("raft role=%s term=%llu leader=%llu commit=%llu",
@@ -339,7 +360,7 @@ void raft_node_refresh(struct raft_node *n)
 	in->state = raft_state(&n->raft);
 	in->term = n->raft.current_term;
 	in->commit = n->raft.commit_index;
-	in->applied = raft_pipe_applied(n->pipe); /* committed to the store */
+	in->applied = applied; /* committed to the store */
 	in->leader_id = leader;
 	in->leader_api[0] = '\0';
 	(void)laddr; /* the transport's address: the configuration has the API part */

@@ -60,7 +60,6 @@ static void rn_on_wake(uv_async_t *a)
 		raft_pipe_set_notify(n->pipe, NULL, NULL);
 		uv_close((uv_handle_t *)&n->wake, NULL);
 		uv_close((uv_handle_t *)&n->check, NULL);
-		uv_close((uv_handle_t *)&n->committed, NULL);
 		if (n->inited)
 			raft_close(&n->raft, NULL);
 	}
@@ -74,18 +73,11 @@ static void rn_on_check(uv_check_t *c)
 	raft_node_refresh(c->data);
 }
 
-/* Raft thread: the pipe committed a batch. */
-static void rn_on_committed(uv_async_t *a)
+/* Pipe thread, pipe lock held: a batch was committed; its answers go to
+ * the main thread from here. */
+static void rn_pipe_notify(void *arg, uint64_t done, uint64_t applied)
 {
-	raft_node_release(a->data, false);
-}
-
-/* Pipe thread, pipe lock held: wakes the Raft loop (rn_on_committed). */
-static void rn_pipe_notify(void *arg)
-{
-	struct raft_node *n = arg;
-
-	uv_async_send(&n->committed);
+	raft_node_committed(arg, done, applied);
 }
 
 static void *rn_thread(void *arg)
@@ -314,8 +306,6 @@ static int rn_setup(struct raft_node *n, const struct raft_node_config *cfg)
 	uv_check_init(&n->loop, &n->check);
 	n->check.data = n;
 	uv_check_start(&n->check, rn_on_check);
-	uv_async_init(&n->loop, &n->committed, rn_on_committed);
-	n->committed.data = n;
 	if (store_raft_durability(n->store) < 0)
 		return -EIO;
 	n->pipe = raft_pipe_new(n->store);

@@ -4,9 +4,10 @@
  * transport (wrapped by raft_transport.c, which authenticates peers with the
  * cluster key) run on a libuv loop in a thread of their own. The main
  * thread (libevent) hands requests over through a locked queue plus a
- * uv_async; the Raft thread hands results back through a locked queue plus
- * an eventfd that the main loop watches. Every callback given here runs on
- * the main thread.
+ * uv_async; results come back through a locked queue plus an eventfd that
+ * the main loop watches, filled by the Raft thread or, for answers whose
+ * entries a batch just committed, by the apply pipeline's thread. Every
+ * callback given here runs on the main thread.
  *
  * The state machine is the store: each committed entry is pushed into the
  * apply pipeline (raft_pipe.h), whose thread applies entries in batches,

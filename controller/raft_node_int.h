@@ -62,29 +62,30 @@ struct raft_node {
 	uv_loop_t loop;		       /* the Raft loop */
 	uv_async_t wake;	       /* main -> Raft wake-up */
 	uv_check_t check;	       /* releases answers, refreshes info every loop turn */
-	uv_async_t committed;	       /* pipe -> Raft wake-up: a batch was committed */
 	struct raft_uv_transport tcp;  /* raft_uv_tcp */
 	struct raft_uv_transport auth; /* authenticating wrapper of tcp */
 	struct raft_io io;	       /* raft_uv */
 	int (*io_start)(struct raft_io *, unsigned, raft_io_tick_cb, raft_io_recv_cb);
-	raft_io_recv_cb io_recv;	 /* libraft's receive callback (raft_node_guard_io) */
-	unsigned snapshots_deferred;	 /* InstallSnapshot messages dropped while snapshotting */
-	struct raft raft;		 /* the Raft server */
-	struct raft_fsm fsm;		 /* the store as state machine */
-	struct raft_node_req *pending;	 /* proposals waiting for their entry */
-	struct raft_node_req *held;	 /* completions held until their entries commit (FIFO) */
+	raft_io_recv_cb io_recv;       /* libraft's receive callback (raft_node_guard_io) */
+	unsigned snapshots_deferred;   /* InstallSnapshot messages dropped while snapshotting */
+	struct raft raft;	       /* the Raft server */
+	struct raft_fsm fsm;	       /* the store as state machine */
+	struct raft_node_req *pending; /* proposals waiting for their entry */
+	bool closing;		       /* raft_close called */
+	bool inited;		       /* raft_init succeeded: raft_close needed */
+	bool started;		       /* raft_start succeeded */
+	/* shared, under lock */
+	pthread_mutex_t lock;	   /* guards the fields below */
+	struct raft_node_req *in;  /* main -> Raft queue (LIFO, reversed on pop) */
+	struct raft_node_req *out; /* Raft -> main queue (LIFO, reversed on pop) */
+	/* completions held until their entries commit (FIFO); released by
+	 * the Raft thread or, as soon as a batch commits, by the pipe's */
+	struct raft_node_req *held;
 	struct raft_node_req *held_tail; /* its last */
 	uint64_t applied_seen;		 /* raft_pipe_applied when main was last told */
-	bool closing;			 /* raft_close called */
-	bool inited;			 /* raft_init succeeded: raft_close needed */
-	bool started;			 /* raft_start succeeded */
-	/* shared, under lock */
-	pthread_mutex_t lock;	    /* guards the fields below */
-	struct raft_node_req *in;   /* main -> Raft queue (LIFO, reversed on pop) */
-	struct raft_node_req *out;  /* Raft -> main queue (LIFO, reversed on pop) */
-	bool stop;		    /* main asked the thread to stop */
-	bool applied;		    /* entries applied since main last looked */
-	struct raft_node_info info; /* latest view */
+	bool stop;			 /* main asked the thread to stop */
+	bool applied;			 /* entries applied since main last looked */
+	struct raft_node_info info;	 /* latest view */
 	/* main thread only */
 	pthread_t thread;	       /* the Raft thread */
 	bool running;		       /* thread started */
@@ -125,7 +126,13 @@ void raft_node_complete(struct raft_node *n, struct raft_node_req *req, int stat
 void raft_node_refresh(struct raft_node *n);
 /* Hands the held completions whose entries the pipe has committed (all of
  * them if all: after the pipe was destroyed) to the main thread, and tells
- * it of newly applied state. */
+ * it of newly applied state. Reads the pipe's counters first, then takes
+ * n->lock: never both locks at once on this side. */
 void raft_node_release(struct raft_node *n, bool all);
+/* The same from the pipe's notification (pipe thread, pipe lock held), with
+ * the pipe's counters: the answers of a committed batch go straight to the
+ * main thread, without a wake-up of the Raft loop in between. Only
+ * completions libraft has finished with are ever held. */
+void raft_node_committed(struct raft_node *n, uint64_t done, uint64_t applied);
 
 #endif

@@ -156,7 +156,7 @@ static int rp_batch(struct raft_pipe *p, struct raft_pipe_job **rest)
 		p->applied = last;
 	p->failing = rc < 0;
 	if (p->notify)
-		p->notify(p->notify_arg);
+		p->notify(p->notify_arg, p->done, p->applied);
 	pthread_cond_broadcast(&p->done_cond);
 	return rc;
 }

@@ -6,9 +6,10 @@
  * write transaction each (store_batch_apply), and commits the batch (one
  * fdatasync, MDB_NOMETASYNC). While a batch commits, the Raft thread goes
  * on appending, replicating and committing the next entries, which queue
- * up and form the next batch. Nothing is answered from the pipe: the Raft
- * thread asks how far it got (raft_pipe_done) and releases an answer only
- * once every entry queued before it is committed (raft_fsm.c).
+ * up and form the next batch. The pipe itself answers nobody: an answer is
+ * released only once every entry queued before it is committed, by the
+ * Raft thread (raft_pipe_done) or by the notification after each commit,
+ * which carries the counters (raft_fsm.c).
  *
  * Threads: one producer (the Raft thread: raft_pipe_push, _snapshot,
  * _restore, _drain, _pushed); raft_pipe_done and raft_pipe_applied from any
@@ -34,9 +35,11 @@
 struct raft_pipe;
 
 /* Called by the pipe's thread after each commit, with the pipe's lock held
- * (so raft_pipe_set_notify returns only when no call is running): keep it
- * short (an uv_async_send) and never call the pipe from it. */
-typedef void (*raft_pipe_notify_cb)(void *arg);
+ * (so raft_pipe_set_notify returns only when no call is running), with the
+ * counters as raft_pipe_done and raft_pipe_applied would return them now:
+ * keep it short, never call the pipe from it, and never take a lock under
+ * which the pipe is called elsewhere. */
+typedef void (*raft_pipe_notify_cb)(void *arg, uint64_t done, uint64_t applied);
 
 /* Starts the pipe's thread on store s (borrowed: it must outlive the pipe).
  * Returns NULL on failure (memory, thread). */

@@ -121,6 +121,23 @@ static void rt_free_handle(uv_handle_t *handle)
 	free(handle);
 }
 
+/* Turns Nagle's algorithm off on an authenticated stream before libraft
+ * gets it (raft_uv_tcp leaves it on). Under load the leader has several
+ * AppendEntries in flight to a follower, and the follower several answers
+ * back: with Nagle each small message after the first waits for the
+ * previous one's ACK, i.e. for the peer's next message or its delayed-ACK
+ * timer, and replication goes one message a round trip. */
+static void rt_nodelay(struct uv_stream_s *stream)
+{
+	int rv;
+
+	if (stream->type != UV_TCP)
+		return;
+	rv = uv_tcp_nodelay((uv_tcp_t *)stream, 1);
+	if (rv != 0)
+		log_warn("raft TCP_NODELAY not set err=%s", uv_err_name(rv));
+}
+
 /* Ends a handshake: on success the stream goes to libraft, else it is
  * closed (and a connector's request fails with status). */
 static void rt_finish(struct rt_hs *h, int status)
@@ -142,6 +159,8 @@ static void rt_finish(struct rt_hs *h, int status)
 			h->stream = NULL;
 		}
 	}
+	if (status == 0 && h->stream)
+		rt_nodelay(h->stream);
 	if (h->accepting && status == 0)
 		rt->accept_cb(rt->outer, h->hello.id, h->hello.addr, h->stream);
 	else if (h->accepting && status != RAFT_CANCELED)

@@ -68,10 +68,13 @@ static void push(struct raft_pipe *p, uint64_t index, struct store_result *res, 
 }
 
 static atomic_int notified;
+static _Atomic uint64_t notified_done, notified_applied; /* the last call's counters */
 
-static void on_notify(void *arg)
+static void on_notify(void *arg, uint64_t done, uint64_t applied)
 {
 	(void)arg;
+	atomic_store(&notified_done, done);
+	atomic_store(&notified_applied, applied);
 	atomic_fetch_add(&notified, 1);
 }
 
@@ -92,6 +95,9 @@ static void test_pipe_applies_in_order(void **state)
 	assert_int_equal(raft_pipe_done(p), N);
 	assert_int_equal(raft_pipe_applied(p), N);
 	assert_true(atomic_load(&notified) >= 1);
+	/* the last call saw the last commit's counters */
+	assert_int_equal(atomic_load(&notified_done), N);
+	assert_int_equal(atomic_load(&notified_applied), N);
 	for (uint64_t i = 1; i <= N; i++) {
 		assert_true(has[i]);
 		assert_int_equal(res[i].rc, 0);
