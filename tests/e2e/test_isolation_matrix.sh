@@ -179,8 +179,14 @@ port_drops() {
 
 drops_above() { [ "$(port_drops "$1" "$2")" -gt "$3" ]; }
 
-chat_count() { sed 's/^closed //' "$TOPO_DIR/chat-$1.out" 2>/dev/null | awk '{ print $1 + 0 }'; }
+# chat_count VM: exchanges VM's connection answered so far ("N", "closed N"
+# or "error N WHY").
+chat_count() {
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }' \
+		"$TOPO_DIR/chat-$1.out" 2>/dev/null
+}
 chat_above() { [ "$(chat_count "$1")" -ge "$2" ]; }
+chats_above() { chat_above a-web "$1" && chat_above a-multi "$2"; }
 
 chat() {
 	vm_exec "$1" python3 "$PROBE" chat "$2" 5432 "$TOPO_DIR/chat-$1.out" "$TOPO_DIR/chat-$1.stop" \
@@ -196,6 +202,7 @@ for t in ta tb tc; do scenario_tenant "$t"; done
 say "* Groups: web, db and admin in ta and in tb; cweb in tc"
 for t in ta tb; do
 	web=$(group "$t" web) db=$(group "$t" db) admin=$(group "$t" admin)
+	[ -n "$web" ] && [ -n "$db" ] && [ -n "$admin" ] || die "the groups of $t were not created"
 	rule "$web" direction=ingress protocol=icmp remote_ip_prefix=0.0.0.0/0 >/dev/null
 	rule "$web" direction=ingress protocol=tcp port_range_min=80 port_range_max=80 \
 		remote_ip_prefix=0.0.0.0/0 >/dev/null
@@ -205,9 +212,10 @@ for t in ta tb; do
 		remote_group_id="$web")
 	rule "$db" direction=ingress protocol=udp port_range_min=5000 port_range_max=5000 \
 		remote_group_id="$admin" >/dev/null
+	[ -n "$r5432" ] || die "db's rule of $t was not created"
 	eval "G_${t}_web=$web G_${t}_db=$db G_${t}_admin=$admin R_${t}_5432=$r5432"
 done
-cweb=$(group tc cweb)
+cweb=$(group tc cweb) && [ -n "$cweb" ] || die "group cweb not created"
 rule "$cweb" direction=ingress protocol=tcp port_range_min=80 port_range_max=80 \
 	remote_ip_prefix=10.0.0.1/32 >/dev/null
 
@@ -259,10 +267,12 @@ for t in ta tb tc; do
 done
 v_in=$(udp in 4789) g_in=$(udp in 6081) g_out=$(udp out 6081)
 matrix Geneve
+# (flooded copies, such as the cross-tenant cells' frames to a MAC their
+# network does not have, go by VXLAN whatever the network's encapsulation)
 [ $(($(udp in 6081) - g_in)) -ge 50 ] && [ $(($(udp out 6081) - g_out)) -ge 50 ] &&
-	[ $(($(udp in 4789) - v_in)) -le 5 ] ||
+	[ $(($(udp in 4789) - v_in)) -lt $(($(udp in 6081) - g_in)) ] ||
 	die "Geneve matrix: h2 received UDP 6081 $g_in -> $(udp in 6081), 4789 $v_in -> $(udp in 4789)"
-say "  h2's underlay: UDP 6081 in $g_in -> $(udp in 6081), out $g_out -> $(udp out 6081)"
+say "  h2's underlay: UDP 6081 in $g_in -> $(udp in 6081), out $g_out -> $(udp out 6081); 4789 in $v_in -> $(udp in 4789) (flooded copies)"
 
 # No UDP request crossed tenants: each server logged only its tenant's names.
 for v in "${VMS[@]}"; do
@@ -296,9 +306,7 @@ rcidr=$(tjson --wait security_group_rule create security_group_id="$G_ta_db" dir
 	protocol=tcp port_range_min=5432 port_range_max=5432 remote_ip_prefix=10.0.0.5/32 |
 	jq -er .id) || die "rule db tcp/5432 from 10.0.0.5/32 not created"
 w=$(chat_count a-web) m=$(chat_count a-multi)
-wait_for 10 "both connections go on after a rule was added" \
-	sh -c "[ \$(sed 's/^closed //' $TOPO_DIR/chat-a-web.out | awk '{print \$1+0}') -ge $((w + 20)) ] &&
-		[ \$(sed 's/^closed //' $TOPO_DIR/chat-a-multi.out | awk '{print \$1+0}') -ge $((m + 20)) ]" ||
+wait_for 10 "both connections go on after a rule was added" chats_above $((w + 20)) $((m + 20)) ||
 	die "a rule added cut a connection: a-web $(cat "$TOPO_DIR/chat-a-web.out"), a-multi $(cat "$TOPO_DIR/chat-a-multi.out")"
 say "  a rule added (from 10.0.0.5/32): both connections go on"
 revoked=$(port_drops a-db sg_revoked) || die "no port stats for a-db"
