@@ -10,7 +10,8 @@
  * figure, then run 2, ...); one run is one BPF_PROG_TEST_RUN with repeat R
  * whose kernel-measured mean duration (ns per repetition) is the value.
  * --only NAME measures that figure and its baseline; --only 'PREFIX*' every
- * figure whose name starts with PREFIX (e.g. 'datapath.fw.*'). Output: one JSON line per run on stdout, {"name", "unit", "value",
+ * figure whose name starts with PREFIX (e.g. 'datapath.fw.*').
+ * Output: one JSON line per run on stdout, {"name", "unit", "value",
  * "baseline"}, for bench/report.py. --insns prints each loaded program's
  * size instead (translated BPF instructions, JITed bytes) as JSON lines. Needs root; bpf_stats
  * should be off (kernel.bpf_stats_enabled=0: it adds two clock reads per program run).
@@ -642,8 +643,7 @@ static int f_fw_ct_hit_10000(struct dpb *d, double *ns)
 	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
 }
 
-/* The policy alone (no connection: a later fragment whose first fragment
- * was not seen is checked by itself, after one tn_ct miss). */
+/* The policy alone (no conntrack: a later fragment is checked by itself). */
 static int f_fw_policy_10(struct dpb *d, double *ns)
 {
 	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
@@ -1119,8 +1119,8 @@ static const struct dpb_fig dpb_figs[] = {
      f_arp_wrap},
     {"datapath.fw.new_flow_10", TRIV,
      "bench_flow_wrap -> tn_fw, 10 rules: a new UDP flow (tn_sg_ident, 2 tn_ct misses, "
-     "tn_sg_cidr, tn_sg_pset: egress tries prefix rules first, tn_ct insert, tn_sg_stats) -> "
-     "tunnel key + redirect",
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_ct insert, tn_sg_stats) -> tunnel key + "
+     "redirect",
      f_fw_new_10},
     {"datapath.fw.new_flow_100", TRIV, "as datapath.fw.new_flow_10, 100 rules", f_fw_new_100},
     {"datapath.fw.new_flow_1000", TRIV, "as datapath.fw.new_flow_10, 1,000 rules", f_fw_new_1000},
@@ -1132,9 +1132,8 @@ static const struct dpb_fig dpb_figs[] = {
      f_fw_ct_hit_10},
     {"datapath.fw.ct_hit_10000", TRIV, "as datapath.fw.ct_hit_10, 10,000 rules", f_fw_ct_hit_10000},
     {"datapath.fw.policy_10", TRIV,
-     "tn_fw, 10 rules, an IPv4 later fragment whose first was not seen (a tn_ct miss for "
-     "its fragment entry, then checked by itself, untracked: tn_sg_ident, tn_sg_cidr, "
-     "tn_sg_pset, tn_sg_stats) -> tunnel key + redirect",
+     "tn_fw, 10 rules, an IPv4 later fragment (checked by itself, untracked: tn_sg_ident, "
+     "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_sg_stats) -> tunnel key + redirect",
      f_fw_policy_10},
     {"datapath.fw.policy_10000", TRIV, "as datapath.fw.policy_10, 10,000 rules", f_fw_policy_10000},
     {"datapath.wrap.flow", TRIV, "bench_flow_wrap -> bench_trivial (part of fw.new_flow_*)",
