@@ -9,6 +9,8 @@
  * Every figure is measured N times, variants interleaved (run 1 of every
  * figure, then run 2, ...); one run is one BPF_PROG_TEST_RUN with repeat R
  * whose kernel-measured mean duration (ns per repetition) is the value.
+ * --only NAME measures that figure and its baseline; --only 'PREFIX*' every
+ * figure whose name starts with PREFIX (e.g. 'datapath.fw.*').
  * Output: one JSON line per run on stdout, {"name", "unit", "value",
  * "baseline"}, for bench/report.py. --insns prints each loaded program's
  * size instead (translated BPF instructions, JITed bytes) as JSON lines. Needs root; bpf_stats
@@ -1192,11 +1194,16 @@ static void dpb_emit(const struct dpb_fig *f, double ns)
 	fflush(stdout);
 }
 
-/* True when figure f is selected by only (NULL: all); the baseline of a
- * selected figure is always measured too. */
+/* True when figure f is selected by only (NULL: all; "PREFIX*": every
+ * figure whose name starts with PREFIX, interleaved run by run); the
+ * baseline of a selected figure is always measured too. */
 static bool dpb_selected(const struct dpb_fig *f, const char *only)
 {
+	size_t n = only ? strlen(only) : 0;
+
 	if (!only || !strcmp(f->name, only) || !strcmp(f->name, TRIV))
+		return true;
+	if (n && only[n - 1] == '*' && !strncmp(f->name, only, n - 1))
 		return true;
 	/* the encap figures' own baselines */
 	if (!strncmp(only, "datapath.encap_", 15) || !strncmp(only, "datapath.decap_", 15))

@@ -15,6 +15,10 @@
 #           XDP on a veth takes software GSO from its peer (u-h5, u-h6 cannot
 #           have tso on), so in veth mode the bridge segments towards them and
 #           their GRO (on: the agent turns it on) aggregates again
+#   tenet b, security groups: on h3 -> h4 as well, vm7 -> vm8 without port
+#           security (figures overlay.bpf.nosg.*, nothing checked or
+#           tracked) is the baseline of vm9 -> vm10, whose port has one
+#           group of 1,000 ingress rules (overlay.bpf.sg1000.*)
 #   kvxlan  baseline: hosts k1, k2 on the same underlay bridge, each with a
 #           Linux bridge + kernel vxlan device (id 4242, unicast remote)
 #   veth    baseline: two namespaces joined by one veth pair, no underlay
@@ -158,6 +162,8 @@ emit() {
 # kv_of FIGURE: the kernel vxlan baseline of an overlay figure.
 kv_of() {
 	case $1 in
+	overlay.wire.bpf.sg1000.*) echo "overlay.wire.bpf.nosg.${1#overlay.wire.bpf.sg1000.}" ;;
+	overlay.bpf.sg1000.*) echo "overlay.bpf.nosg.${1#overlay.bpf.sg1000.}" ;;
 	overlay.wire.bpf.*) echo "overlay.wire.kvxlan.${1#overlay.wire.bpf.}" ;;
 	overlay.wire.xdp.*) echo "overlay.wire.kvxlan.${1#overlay.wire.xdp.}" ;;
 	overlay.wire.*) echo "overlay.wire.kvxlan.${1#overlay.wire.}" ;;
@@ -198,6 +204,8 @@ tcp() {
 gso_where() {
 	case $1 in
 	*.kvxlan.*) echo "ul u-k1 kv2" ;;
+	*.bpf.nosg.*) echo "ul u-h3 vm8" ;;
+	*.bpf.sg1000.*) echo "ul u-h3 vm10" ;;
 	*.bpf.*) echo "ul u-h3 vm4" ;;
 	*.xdp.*) echo "ul u-h5 vm6" ;;
 	overlay.veth.*) ;;
@@ -262,10 +270,14 @@ round() {
 	tcp "$pre.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm1" 10.0.0.2 1
 	tcp "$pre.bpf.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm3" 10.0.0.4 1
 	tcp "$pre.xdp.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm5" 10.0.0.6 1
+	tcp "$pre.bpf.nosg.tcp_1stream" "" "$TOPO_P-vm7" 10.0.0.8 1
+	tcp "$pre.bpf.sg1000.tcp_1stream" "$pre.bpf.nosg.tcp_1stream" "$TOPO_P-vm9" 10.0.0.10 1
 	tcp "$pre.kvxlan.tcp_4stream" "" "$TOPO_P-kv1" 10.1.0.2 4
 	tcp "$pre.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm1" 10.0.0.2 4
 	tcp "$pre.bpf.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm3" 10.0.0.4 4
 	tcp "$pre.xdp.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm5" 10.0.0.6 4
+	tcp "$pre.bpf.nosg.tcp_4stream" "" "$TOPO_P-vm7" 10.0.0.8 4
+	tcp "$pre.bpf.sg1000.tcp_4stream" "$pre.bpf.nosg.tcp_4stream" "$TOPO_P-vm9" 10.0.0.10 4
 	rtt "$pre.kvxlan.rtt" "" "$TOPO_P-kv1" 10.1.0.2
 	rtt "$pre.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm1" 10.0.0.2
 	rtt "$pre.bpf.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm3" 10.0.0.4
@@ -289,16 +301,88 @@ scenario_vm vm3 blue h3 10.0.0.3 >/dev/null
 scenario_vm vm4 blue h4 10.0.0.4 >/dev/null
 scenario_vm vm5 blue h5 10.0.0.5 >/dev/null
 scenario_vm vm6 blue h6 10.0.0.6 --wait >/dev/null
+# Security groups, back end (b) on h3 -> h4: vm7 -> vm8 without port
+# security (no groups, nothing tracked) is the baseline of vm9 (the
+# tenant's default group) -> vm10, whose one group holds 1,000 ingress
+# rules: TCP and UDP port ranges and single ports from /24s all over
+# 172.16/12 and 192.168/16, ICMP from the subnet, and last the rule that
+# admits the bench's traffic (TCP 5201 from vm9's /32).
+sg_vm() {
+	local name=$1 host=$2 ip=$3 mac
+	shift 3
+	mac=$(tjson port create network_id="$SC_NET_blue" name="$name" \
+		fixed_ip="$SC_SUBNET_blue,$ip" binding_host="$host" binding_interface="$name" "$@" |
+		jq -er .mac_address) || die "port $name not created"
+	topo_vm "$name" "$host" "$mac" "$ip/24"
+}
+if want overlay.bpf.sg1000.tcp_1stream || want overlay.bpf.sg1000.tcp_4stream ||
+	want overlay.wire.bpf.sg1000.tcp_1stream || want overlay.wire.bpf.sg1000.tcp_4stream ||
+	want overlay.bpf.nosg.tcp_1stream || want overlay.wire.bpf.nosg.tcp_1stream; then
+	SG_BENCH=1
+	sg=$(tjson security_group create tenant_id=blue name=r1000 | jq -er .id) ||
+		die "group r1000 not created"
+	# one HTTP connection for the 1,000 writes (a tenetctl process each
+	# would take minutes)
+	ip netns exec "$TOPO_P-ctl" python3 - "$TOPO_CTL_IP" "$TOPO_DIR/ctl/admin.token" "$sg" <<'PY' ||
+import http.client, json, sys
+host, token, sg = sys.argv[1], open(sys.argv[2]).read().strip(), sys.argv[3]
+c = http.client.HTTPConnection(host, 8080, timeout=30)
+def post(rule):
+    rule.update(security_group_id=sg, direction="ingress")
+    c.request("POST", "/v1/security_group_rules", json.dumps(rule),
+              {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    r = c.getresponse()
+    body = r.read()
+    if r.status != 201:
+        sys.exit("rule %s: %d %s" % (rule, r.status, body[:200]))
+for i in range(999):
+    k = i % 4
+    if i == 998:
+        r = dict(protocol="icmp", remote_ip_prefix="10.0.0.0/24")
+    elif k == 0:
+        r = dict(protocol="tcp", port_range_min=1000 + i * 10, port_range_max=1005 + i * 10,
+                 remote_ip_prefix="172.%d.%d.0/24" % (16 + i % 16, i // 16))
+    elif k == 1:
+        r = dict(protocol="udp", port_range_min=2000 + i, port_range_max=2000 + i,
+                 remote_ip_prefix="192.168.%d.0/24" % (i % 256))
+    elif k == 2:
+        r = dict(protocol="tcp", port_range_min=20000 + i * 20, port_range_max=20015 + i * 20,
+                 remote_ip_prefix="192.168.%d.%d/25" % (i % 256, i // 4 % 2 * 128))
+    else:
+        r = dict(protocol="tcp", port_range_min=40000 + i, port_range_max=40000 + i,
+                 remote_ip_prefix="172.%d.%d.0/24" % (16 + i % 16, i % 256))
+    post(r)
+# last, the rule that admits the bench's traffic
+post(dict(protocol="tcp", port_range_min=5201, port_range_max=5201,
+          remote_ip_prefix="10.0.0.9/32"))
+PY
+		die "the rules of r1000 not created"
+	sg_vm vm7 h3 10.0.0.7 port_security_enabled=false
+	sg_vm vm8 h4 10.0.0.8 port_security_enabled=false
+	sg_vm vm9 h3 10.0.0.9
+	tjson --wait port create network_id="$SC_NET_blue" name=vm10 \
+		fixed_ip="$SC_SUBNET_blue,10.0.0.10" binding_host=h4 binding_interface=vm10 \
+		security_groups="$sg" >"$TOPO_DIR/vm10.json" || die "port vm10 not created"
+	topo_vm vm10 h4 "$(jq -er .mac_address "$TOPO_DIR/vm10.json")" 10.0.0.10/24
+	[ "$(tjson security_group_rule list security_group_id="$sg" |
+		jq '.security_group_rules | length')" = 1000 ] || die "r1000 does not hold 1,000 rules"
+fi
 kvxlan_host k1 11 12 kv1 10.1.0.1
 kvxlan_host k2 12 11 kv2 10.1.0.2
 veth_pair
-for srv in vm2:10.0.0.2 vm4:10.0.0.4 vm6:10.0.0.6 kv2:10.1.0.2 pb:10.2.0.2; do
+SERVERS="vm2:10.0.0.2 vm4:10.0.0.4 vm6:10.0.0.6 kv2:10.1.0.2 pb:10.2.0.2"
+[ "${SG_BENCH:-0}" = 1 ] && SERVERS="$SERVERS vm8:10.0.0.8 vm10:10.0.0.10"
+for srv in $SERVERS; do
 	ip netns exec "$TOPO_P-${srv%%:*}" iperf3 -s -B "${srv#*:}" >/dev/null 2>&1 &
 	BENCH_PIDS+=($!)
 done
 wait_for 15 "vm1 reaches vm2 over tenet" vm_ping vm1 10.0.0.2 1 || die "tenet overlay down"
 wait_for 15 "vm3 reaches vm4 over tenet (b)" vm_ping vm3 10.0.0.4 1 || die "tenet (b) down"
 wait_for 15 "vm5 reaches vm6 over tenet (b)+XDP" vm_ping vm5 10.0.0.6 1 || die "tenet (b)+XDP down"
+if [ "${SG_BENCH:-0}" = 1 ]; then
+	wait_for 15 "vm7 reaches vm8 (no groups)" vm_ping vm7 10.0.0.8 1 || die "vm7 -> vm8 down"
+	wait_for 15 "vm9 reaches vm10 (1,000 rules)" vm_ping vm9 10.0.0.10 1 || die "vm9 -> vm10 down"
+fi
 wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "kvxlan down"
 wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
 wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
@@ -311,6 +395,10 @@ gso_attach vm2 eth0
 gso_attach vm4 eth0
 gso_attach vm6 eth0
 gso_attach kv2 eth0
+if [ "${SG_BENCH:-0}" = 1 ]; then
+	gso_attach vm8 eth0
+	gso_attach vm10 eth0
+fi
 # monitor_on H: host H's agent says its drop monitor is on.
 monitor_on() {
 	ip netns exec "$TOPO_P-$1" curl -s --max-time 5 http://127.0.0.1:9464/metrics |
