@@ -152,6 +152,23 @@ int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id
  * keeps a host name from ever reading as another object's id). */
 void store_kind_ref_parent(enum model_kind kind, const char *id, char *buf);
 
+/* Creates object id of kind from body (validated by model_validate_create
+ * first; the _checked variant skips that, for bodies that carry fields
+ * only the store may set, such as an imported network's VNI): prepare,
+ * index, write. body gets the derived fields. 0 or -errno, t->err filled. */
+int stx_create(struct store_txn *t, enum model_kind kind, const char *id, json_t *body);
+int stx_create_checked(struct store_txn *t, enum model_kind kind, const char *id, json_t *body);
+
+/* Applies patch to object id of kind like an update command; *out (may be
+ * NULL) the new object. 0 or -errno, t->err filled. */
+int stx_update(struct store_txn *t, enum model_kind kind, const char *id, const json_t *patch,
+	       json_t **out);
+
+/* Runs a clone or import command (store_tenant.c) in t: *out the result
+ * ({"tenant": object, "counts": {section: n}}), *unchanged when an import
+ * found the tenant already holding the document (nothing to write). */
+int store_tenant_run(struct store_txn *t, const struct store_cmd *c, json_t **out, bool *unchanged);
+
 /* Helpers of store_kinds.c shared with store_sg.c. */
 #define KINDS_KEY_MAX 200 /* uniqueness key buffer */
 
@@ -189,5 +206,8 @@ int store_sg_rule_index(struct store_txn *t, bool on, const char *id, const json
 /* A port's groups (the tenant's default group, created on first use, on a
  * new port that names none), address pairs and identity. */
 int store_sg_port_security(struct store_txn *t, const json_t *old, json_t *obj);
+/* The default group of tenant, created (with Neutron's four rules) unless
+ * it has one; its id in out (STORE_ID_MAX + 1). */
+int store_sg_default(struct store_txn *t, const char *tenant, char *out);
 
 #endif

@@ -96,6 +96,27 @@ int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, const char 
 	return -ENOSPC;
 }
 
+/* The VNI of a new network: the one obj already holds (only an import
+ * sets it: the API refuses the read-only field) if free, else a new one. */
+static int kinds_network_vni(struct store_txn *t, const json_t *obj, uint32_t *vni)
+{
+	const json_t *want = json_object_get(obj, "vni");
+	char key[32];
+
+	if (!want)
+		return kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, 0, vni);
+	if (!json_is_integer(want) || json_integer_value(want) < 1 ||
+	    json_integer_value(want) > KINDS_VNI_MAX)
+		return model_error_set(t->err, "invalid_value", "vni", "vni must be 1..16777215");
+	*vni = (uint32_t)json_integer_value(want);
+	snprintf(key, sizeof(key), "vni:%u", (unsigned int)*vni);
+	if (stx_uniq_taken(t, key)) {
+		model_error_set(t->err, "conflict", "vni", "vni %u is in use", (unsigned int)*vni);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t *obj)
 {
 	uint32_t vni;
@@ -108,7 +129,7 @@ static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t 
 	if (rc < 0)
 		return rc;
 	json_decref(tenant);
-	rc = kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, 0, &vni);
+	rc = kinds_network_vni(t, obj, &vni);
 	if (rc < 0)
 		return rc;
 	json_object_set_new(obj, "vni", json_integer(vni));

@@ -227,7 +227,7 @@ static int sg_put_new(struct store_txn *t, enum model_kind kind, const char *id,
 /* Creates the default group of tenant (Neutron's: egress anywhere, ingress
  * from the group's own members, IPv4 and IPv6) unless it has one; its id in
  * out (STORE_ID_MAX + 1). */
-static int sg_default(struct store_txn *t, const char *tenant, char *out)
+int store_sg_default(struct store_txn *t, const char *tenant, char *out)
 {
 	static const char *const rules[4][2] = {
 	    {"egress", "IPv4"}, {"egress", "IPv6"}, {"ingress", "IPv4"}, {"ingress", "IPv6"}};
@@ -372,7 +372,7 @@ int store_sg_port_security(struct store_txn *t, const json_t *old, json_t *obj)
 	    !json_object_get(obj, "security_groups")) {
 		json_object_set_new(obj, "security_groups", json_array());
 		if (secure) {
-			rc = sg_default(t, tenant, def);
+			rc = store_sg_default(t, tenant, def);
 			if (rc < 0)
 				return rc;
 			json_array_append_new(json_object_get(obj, "security_groups"),
