@@ -244,8 +244,6 @@ static void test_refused(void **state)
 	rehash(d);
 	refused(f, f->st->s[0], d, "{\"rebind\":{\"vni\":\"auto\"}}", -EEXIST, "tenant");
 	json_decref(d);
-	/* a host that the target does not have */
-	refused(f, s, f->doc, "{\"rebind\":{\"hosts\":{\"h1\":\"h9\"}}}", -ENOENT, "ports[2]");
 }
 
 /* A tenant whose objects share a name cannot be exported: the reason names
