@@ -45,4 +45,12 @@ int cmd_trace(struct ctl *ctl, int argc, char **argv);
  * streamed until the seconds pass or Ctrl-C (monitor.c) */
 int cmd_monitor(struct ctl *ctl, int argc, char **argv);
 
+/* tenant clone SRC NEW [--bind old=new,...] [--bind-ports],
+ * tenant export TENANT [-o FILE], tenant import FILE [--tenant NAME]
+ * [--name-prefix P] [--vni-map old=new,...|auto] [--host-map old=new,...]
+ * [--no-bind] (tenant.c). Return a CTL_EXIT_* code. */
+int cmd_tenant_clone(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_tenant_export(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_tenant_import(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
 #endif

@@ -4,6 +4,7 @@
  * Options may appear anywhere before "--". Exit codes: see api.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -58,6 +59,12 @@ static const char ctl_usage_text[] =
     "  drops NAME                          host: datapath counters, drops by reason\n"
     "  add-interface ROUTER SUBNET         router: join a subnet at its gateway_ip\n"
     "  remove-interface ROUTER SUBNET      router: leave it\n"
+    "  clone SRC NEW [--bind old=new,...] [--bind-ports]\n"
+    "                                      tenant: copy the whole topology in one write\n"
+    "  export TENANT [-o FILE]             tenant: its topology as a tenet.tenant/v1 document\n"
+    "  import FILE [--tenant NAME] [--name-prefix P] [--vni-map old=new,...|auto]\n"
+    "         [--host-map old=new,...] [--no-bind]\n"
+    "                                      tenant: create one from an export\n"
     "\n"
     "options:\n"
     "  --api URL[,URL..]  API base URL(s), one per cluster node (default $TENET_API, else\n"
@@ -120,6 +127,27 @@ static int ctl_is_opt(const char *arg, const char *lng, const char *shrt)
 	return shrt && strncmp(arg, shrt, strlen(shrt)) == 0;
 }
 
+/* True for an option of tenant clone, export or import (given after the
+ * verb): --bind, --bind-ports; -o FILE; --tenant, --name-prefix,
+ * --vni-map, --host-map, --no-bind. */
+static bool ctl_tenant_own(const struct ctl_args *a, const char *arg)
+{
+	static const char *const own[] = {"--bind",    "--bind-ports", "--tenant",  "--name-prefix",
+					  "--vni-map", "--host-map",   "--no-bind", NULL};
+	const char *verb = a->npos >= 2 ? a->pos[1] : "";
+
+	if (a->npos < 2 || strcmp(a->pos[0], "tenant") != 0 || a->npos >= CTL_MAX_ARGS - 1)
+		return false;
+	if (strcmp(verb, "export") == 0)
+		return strcmp(arg, "-o") == 0 || strncmp(arg, "--output", 8) == 0;
+	if (strcmp(verb, "clone") != 0 && strcmp(verb, "import") != 0)
+		return false;
+	for (int i = 0; own[i]; i++)
+		if (ctl_is_opt(arg, own[i], NULL))
+			return true;
+	return false;
+}
+
 static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 {
 	static const struct {
@@ -154,6 +182,11 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 			a->help = 1;
 		} else if (strcmp(arg, "--version") == 0) {
 			a->version = 1;
+		} else if (ctl_tenant_own(a, arg)) {
+			a->pos[a->npos++] = argv[i]; /* tenant clone/export/import's own options */
+			if (!strchr(arg, '=') && strcmp(arg, "--bind-ports") != 0 &&
+			    strcmp(arg, "--no-bind") != 0 && i + 1 < argc && a->npos < CTL_MAX_ARGS)
+				a->pos[a->npos++] = argv[++i];
 		} else {
 			for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++)
 				if (ctl_is_opt(arg, opts[o].lng, opts[o].shrt))
@@ -270,11 +303,17 @@ static int ctl_run_kind(struct ctl *ctl, const struct kind *k, struct ctl_args *
 	    {"drops", cmd_host_drops},
 	    {"add-interface", cmd_router_add_interface},
 	    {"remove-interface", cmd_router_remove_interface},
+	    {"clone", cmd_tenant_clone},
+	    {"export", cmd_tenant_export},
+	    {"import", cmd_tenant_import},
 	};
 	size_t v;
 
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
-		if (strcmp(verbs[v].verb, a->pos[1]) == 0)
+		if (strcmp(verbs[v].verb, a->pos[1]) == 0 &&
+		    (strcmp(k->name, "tenant") == 0 ||
+		     (verbs[v].fn != cmd_tenant_clone && verbs[v].fn != cmd_tenant_export &&
+		      verbs[v].fn != cmd_tenant_import)))
 			return verbs[v].fn(ctl, k, a->npos - 2, a->pos + 2);
 	fprintf(stderr, "error: unknown verb '%s' for %s\n\n", a->pos[1], k->name);
 	ctl_help_kind(stderr, k);

@@ -208,6 +208,16 @@ bool model_field_known(enum model_kind kind, const char *name)
 	return false;
 }
 
+bool model_field_writable(enum model_kind kind, const char *name)
+{
+	if ((unsigned int)kind >= MODEL_KIND_MAX || !name)
+		return false;
+	for (const struct model_field *f = kind_fields[kind]; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f->mode != FM_RO;
+	return false;
+}
+
 /* Port filters that look inside a field: name -> (field, member); a
  * fixed_ips member matches when any element does. */
 static const struct {

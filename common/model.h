@@ -171,6 +171,10 @@ bool model_cidr_contains(const struct model_cidr *c, const char *ip);
 /* True if name is a field of kind's objects (writable or read-only). */
 bool model_field_known(enum model_kind kind, const char *name);
 
+/* True if field name of kind may be given on create (not read-only: ids,
+ * derived and allocated fields, state). What a tenant export keeps. */
+bool model_field_writable(enum model_kind kind, const char *name);
+
 /* True if a list of kind can be filtered by name (GET /v1/<kind>s?name=v):
  * a field holding one value (lists and objects cannot be compared with a
  * query value), or one of the port filters binding_host,

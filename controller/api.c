@@ -95,6 +95,11 @@ static void api_dispatch(struct api *api, struct evhttp_request *req, const stru
 			return api_write(api, req, STORE_OP_CREATE, r);
 		return api_method_not_allowed(api, req, "GET, POST");
 	case API_R_ITEM:
+		if (r->kind == MODEL_TENANT && strcmp(r->id, "import") == 0) {
+			if (m != EVHTTP_REQ_POST)
+				return api_method_not_allowed(api, req, "POST");
+			return api_tenant_import(api, req);
+		}
 		if (m == EVHTTP_REQ_GET)
 			return api_show(api, req, r);
 		if (m == EVHTTP_REQ_PATCH || m == EVHTTP_REQ_PUT)
@@ -103,6 +108,16 @@ static void api_dispatch(struct api *api, struct evhttp_request *req, const stru
 			return api_write(api, req, STORE_OP_DELETE, r);
 		return api_method_not_allowed(api, req, "GET, PATCH, PUT, DELETE");
 	case API_R_ACTION:
+		if (r->kind == MODEL_TENANT && strcmp(r->action, "clone") == 0) {
+			if (m != EVHTTP_REQ_POST)
+				return api_method_not_allowed(api, req, "POST");
+			return api_tenant_clone(api, req, r);
+		}
+		if (r->kind == MODEL_TENANT && strcmp(r->action, "export") == 0) {
+			if (m != EVHTTP_REQ_GET)
+				return api_method_not_allowed(api, req, "GET");
+			return api_tenant_export(api, req, r);
+		}
 		if (m != EVHTTP_REQ_PUT)
 			return api_method_not_allowed(api, req, "PUT");
 		return api_router_action(api, req, r);

@@ -78,7 +78,9 @@ void api_cluster_abort(struct api *api)
 int api_store_status(int rc, enum store_op op)
 {
 	if (rc == 0)
-		return op == STORE_OP_CREATE ? 201 : op == STORE_OP_DELETE ? 204 : 200;
+		return op == STORE_OP_CREATE || op == STORE_OP_CLONE || op == STORE_OP_IMPORT ? 201
+		       : op == STORE_OP_DELETE						      ? 204
+											      : 200;
 	if (!store_rc_rejected(rc))
 		return 500;
 	switch (rc) {
@@ -135,15 +137,17 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 			  res->revision);
 	} else {
 		const char *oid = json_string_value(json_object_get(res->object, "id"));
+		bool whole = p->op == STORE_OP_CLONE || p->op == STORE_OP_IMPORT;
+		/* an import that changed nothing (replayed) says so with 200 */
+		int code = whole && res->replayed ? 200 : api_store_status(0, p->op);
 
-		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s",
-			 p->op == STORE_OP_CREATE   ? "create"
-			 : p->op == STORE_OP_UPDATE ? "update"
-						    : "delete",
-			 model_kind_name(p->kind), oid ? oid : p->id, api_store_status(0, p->op),
+		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s", store_op_name(p->op),
+			 model_kind_name(p->kind), oid ? oid : p->id, code,
 			 (unsigned long long)res->revision, res->replayed ? " replayed=1" : "");
-		api_reply(api, req, api_store_status(0, p->op),
-			  res->object ? api_decorate(api, p->kind, json_incref(res->object)) : NULL,
+		api_reply(api, req, code,
+			  !res->object ? NULL
+			  : whole      ? json_incref(res->object)
+				       : api_decorate(api, p->kind, json_incref(res->object)),
 			  res->revision);
 	}
 out:

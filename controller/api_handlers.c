@@ -16,7 +16,6 @@
 #include "log.h"
 #include "southbound.h"
 
-#define API_IDEM_MAX 128 /* longest Idempotency-Key header */
 
 /* A deferred GET /v1/wait. */
 struct api_wait {
@@ -150,7 +149,7 @@ static bool api_is_json(const char *ct)
 
 /* Reads the JSON body as compact text into *text (malloc'd); false (error
  * sent) on a wrong content type, a body too large, or bad JSON. */
-static bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
+bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
@@ -179,7 +178,7 @@ static bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
 }
 
 /* A random (version 4) UUID. */
-static void api_uuid(char out[MODEL_UUID_LEN + 1])
+void api_uuid(char out[MODEL_UUID_LEN + 1])
 {
 	uint8_t b[16];
 
@@ -207,15 +206,14 @@ static void api_new_id(enum model_kind kind, const json_t *body, char *id, size_
  * applied. There is one write path, also on a single node (a one-voter
  * cluster): a write that arrives while the node shuts down (no Raft) is
  * refused, never applied locally. */
-static void api_apply(struct api *api, struct evhttp_request *req, enum store_op op,
-		      enum model_kind kind, const char *id, const char *text, const char *idem)
+void api_apply(struct api *api, struct evhttp_request *req, enum store_op op, enum model_kind kind,
+	       const char *id, const char *text, const char *idem)
 {
 	void *cmd;
 	size_t len;
 
 	if (!api->raft)
-		return api_error(api, req, 503, "unavailable", "this node is shutting down",
-				 NULL);
+		return api_error(api, req, 503, "unavailable", "this node is shutting down", NULL);
 	if (store_cmd_encode(op, kind, id, text, idem, &cmd, &len) < 0)
 		return api_error(api, req, 400, "invalid_request", "cannot encode command", NULL);
 	api_propose(api, req, op, kind, id, cmd, len);

@@ -96,6 +96,24 @@ void api_status(struct api *api, struct evhttp_request *req);
  * Neutron's calls, a create or delete of the router_interface. */
 void api_router_action(struct api *api, struct evhttp_request *req, const struct api_route *r);
 
+#define API_IDEM_MAX 128 /* longest Idempotency-Key header */
+
+/* Reads a JSON body (application/json, at most API_MAX_BODY) into *body
+ * (new reference); false with the error sent. */
+bool api_body(struct api *api, struct evhttp_request *req, json_t **body);
+/* A random (version 4) UUID. */
+void api_uuid(char out[MODEL_UUID_LEN + 1]);
+/* Encodes and proposes command (op, kind, id, body text, idempotency key);
+ * answers the request when applied. */
+void api_apply(struct api *api, struct evhttp_request *req, enum store_op op, enum model_kind kind,
+	       const char *id, const char *text, const char *idem);
+
+/* Tenant documents (api_tenant.c): POST /v1/tenants/ID/clone,
+ * GET /v1/tenants/ID/export, POST /v1/tenants/import. */
+void api_tenant_clone(struct api *api, struct evhttp_request *req, const struct api_route *r);
+void api_tenant_export(struct api *api, struct evhttp_request *req, const struct api_route *r);
+void api_tenant_import(struct api *api, struct evhttp_request *req);
+
 /* HTTP status of a store outcome (rc 0 or -errno, store.h) for op. */
 int api_store_status(int rc, enum store_op op);
 void api_wait(struct api *api, struct evhttp_request *req);

@@ -14,7 +14,7 @@
 
 #define STORE_MAP_SIZE (1ull << 30) /* LMDB map size: 1 GiB of address space */
 
-const char *const store_op_names[] = {"?", "create", "update", "delete"};
+const char *const store_op_names[] = {"?", "create", "update", "delete", "clone", "import"};
 
 int stx_errno(int rc)
 {
@@ -275,7 +275,7 @@ int store_cmd_encode(enum store_op op, enum model_kind kind, const char *id, con
 {
 	uint64_t seed = 0;
 
-	if (op == STORE_OP_CREATE)
+	if (op == STORE_OP_CREATE || op == STORE_OP_CLONE || op == STORE_OP_IMPORT)
 		while (seed == 0)
 			randombytes_buf(&seed, sizeof(seed));
 	return store_cmd_encode_seeded(op, kind, id, body, idem, seed, buf, len);
@@ -288,7 +288,7 @@ int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 
-	if (op < STORE_OP_CREATE || op > STORE_OP_DELETE || (unsigned int)kind >= MODEL_KIND_MAX ||
+	if (op < STORE_OP_CREATE || op > STORE_OP_IMPORT || (unsigned int)kind >= MODEL_KIND_MAX ||
 	    !id || strlen(id) > STORE_ID_MAX || !buf || !len ||
 	    (idem && strlen(idem) > STORE_IDEM_MAX))
 		return -EINVAL;
@@ -378,7 +378,7 @@ static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 	if ((seen & 0x1f) != 0x1f)
 		return -EPROTO; /* a required key is missing */
 	cmd->op = 0;
-	for (int i = STORE_OP_CREATE; i <= STORE_OP_DELETE; i++)
+	for (int i = STORE_OP_CREATE; i <= STORE_OP_IMPORT; i++)
 		if (strcmp(op, store_op_names[i]) == 0)
 			cmd->op = i;
 	cmd->kind = model_kind_parse(kind);
@@ -508,34 +508,48 @@ static int store_target(struct store_txn *t, const struct store_cmd *c, json_t *
 	return rc;
 }
 
+int stx_create(struct store_txn *t, enum model_kind kind, const char *id, json_t *body)
+{
+	json_t *old;
+	int rc;
+
+	rc = model_validate_create(kind, body, t->err);
+	if (rc < 0)
+		return rc;
+	rc = stx_obj_get(t, kind, id, &old);
+	if (rc == 0) {
+		json_decref(old);
+		model_error_set(t->err, "conflict", "id", "%s %.40s already exists",
+				model_kind_name(kind), id);
+		return -EEXIST;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	return stx_create_checked(t, kind, id, body);
+}
+
+int stx_create_checked(struct store_txn *t, enum model_kind kind, const char *id, json_t *body)
+{
+	int rc;
+
+	json_object_set_new(body, "id", json_string(id));
+	rc = store_kind_prepare(t, kind, id, NULL, body);
+	if (rc == 0)
+		rc = store_kind_index(t, kind, id, body);
+	if (rc == 0)
+		rc = stx_obj_put(t, kind, id, body);
+	return rc;
+}
+
 static int store_do_create(struct store_txn *t, const struct store_cmd *c, json_t **obj)
 {
-	json_t *body, *old;
+	json_t *body;
 	int rc;
 
 	rc = store_parse_body(t, c->body, &body);
 	if (rc < 0)
 		return rc;
-	rc = model_validate_create(c->kind, body, t->err);
-	if (rc < 0)
-		goto out;
-	rc = stx_obj_get(t, c->kind, c->id, &old);
-	if (rc == 0) {
-		json_decref(old);
-		model_error_set(t->err, "conflict", "id", "%s %.40s already exists",
-				model_kind_name(c->kind), c->id);
-		rc = -EEXIST;
-		goto out;
-	}
-	if (rc != -ENOENT)
-		goto out;
-	json_object_set_new(body, "id", json_string(c->id));
-	rc = store_kind_prepare(t, c->kind, c->id, NULL, body);
-	if (rc == 0)
-		rc = store_kind_index(t, c->kind, c->id, body);
-	if (rc == 0)
-		rc = stx_obj_put(t, c->kind, c->id, body);
-out:
+	rc = stx_create(t, c->kind, c->id, body);
 	if (rc == 0)
 		*obj = body;
 	else
@@ -543,37 +557,55 @@ out:
 	return rc;
 }
 
-static int store_do_update(struct store_txn *t, const struct store_cmd *c, json_t **obj)
+int stx_update(struct store_txn *t, enum model_kind kind, const char *id, const json_t *patch,
+	       json_t **out)
 {
-	json_t *old, *patch = NULL, *upd = NULL;
+	json_t *old, *upd = NULL;
 	int rc;
 
-	rc = store_target(t, c, &old);
+	rc = stx_obj_get(t, kind, id, &old);
+	if (rc == -ENOENT)
+		model_error_set(t->err, "not_found", "id", "%s %.40s not found",
+				model_kind_name(kind), id);
 	if (rc < 0)
 		return rc;
-	rc = store_parse_body(t, c->body, &patch);
-	if (rc == 0)
-		rc = model_validate_update(c->kind, patch, t->err);
+	rc = model_validate_update(kind, patch, t->err);
 	if (rc < 0)
 		goto out;
 	upd = json_deep_copy(old);
-	if (!upd || json_object_update(upd, patch) < 0) {
+	if (!upd || json_object_update(upd, (json_t *)patch) < 0) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = store_kind_prepare(t, c->kind, c->id, old, upd);
+	rc = store_kind_prepare(t, kind, id, old, upd);
 	if (rc == 0)
-		rc = store_kind_unindex(t, c->kind, c->id, old);
+		rc = store_kind_unindex(t, kind, id, old);
 	if (rc == 0)
-		rc = store_kind_index(t, c->kind, c->id, upd);
+		rc = store_kind_index(t, kind, id, upd);
 	if (rc == 0)
-		rc = stx_obj_put(t, c->kind, c->id, upd);
+		rc = stx_obj_put(t, kind, id, upd);
 out:
-	if (rc == 0)
-		*obj = json_incref(upd);
+	if (rc == 0 && out)
+		*out = json_incref(upd);
 	json_decref(upd);
-	json_decref(patch);
 	json_decref(old);
+	return rc;
+}
+
+static int store_do_update(struct store_txn *t, const struct store_cmd *c, json_t **obj)
+{
+	json_t *patch = NULL, *old;
+	int rc;
+
+	/* a missing target is reported before a bad body, as before */
+	rc = store_target(t, c, &old);
+	if (rc < 0)
+		return rc;
+	json_decref(old);
+	rc = store_parse_body(t, c->body, &patch);
+	if (rc == 0)
+		rc = stx_update(t, c->kind, c->id, patch, obj);
+	json_decref(patch);
 	return rc;
 }
 
@@ -664,7 +696,7 @@ static void store_fingerprint(const struct store_cmd *c, char fp[STORE_FP_HEX + 
 /* The first field of an idempotency record: a code per op, written since
  * the first version (its numbers are those of HTTP, which is all they have
  * in common with it; a replay only asks whether the op was a delete). */
-static const int store_idem_code[] = {0, 201, 200, 204};
+static const int store_idem_code[] = {0, 201, 200, 204, 201, 201};
 #define STORE_IDEM_DELETE 204
 
 /* Bumps the revision and records the command in the change log (and its
@@ -735,9 +767,10 @@ int store_run(struct store_txn *t, const void *buf, size_t len, const struct sto
 	      struct store_result *res)
 {
 	json_t *obj = NULL;
+	bool unchanged = false;
+	int rc;
 
 	t->seed = c->seed;
-	int rc;
 
 	rc = store_replay(t, c, res);
 	if (rc != 0) {
@@ -749,8 +782,19 @@ int store_run(struct store_txn *t, const void *buf, size_t len, const struct sto
 		rc = store_do_create(t, c, &obj);
 	else if (c->op == STORE_OP_UPDATE)
 		rc = store_do_update(t, c, &obj);
+	else if (c->op == STORE_OP_CLONE || c->op == STORE_OP_IMPORT)
+		rc = store_tenant_run(t, c, &obj, &unchanged);
 	else
 		rc = store_do_delete(t, c);
+	if (rc == 0 && unchanged) {
+		/* an import of what the tenant already holds: nothing to write */
+		stx_u64_get(t, "revision", &res->revision);
+		mdb_txn_abort(t->txn);
+		res->rc = 0;
+		res->replayed = true;
+		res->object = obj;
+		return 0;
+	}
 	if (rc == 0)
 		rc = store_log(t, buf, len, c, &res->revision);
 	if (rc == 0)
@@ -799,6 +843,11 @@ out:
 			  model_kind_name(c.kind), c.id, (unsigned long long)res->revision);
 	}
 	return rc;
+}
+
+const char *store_op_name(enum store_op op)
+{
+	return op >= STORE_OP_CREATE && op <= STORE_OP_IMPORT ? store_op_names[op] : "?";
 }
 
 void store_result_release(struct store_result *res)

@@ -46,6 +46,8 @@ enum store_op {
 	STORE_OP_CREATE = 1,
 	STORE_OP_UPDATE,
 	STORE_OP_DELETE,
+	STORE_OP_CLONE,	 /* kind tenant, id the new tenant's: copy a tenant (store_tenant.c) */
+	STORE_OP_IMPORT, /* kind tenant, id the new tenant's: materialise an export */
 };
 
 /* Outcome of store_apply. Release with store_result_release. */
@@ -102,9 +104,12 @@ int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *
  * invalid body), -ENOENT, -EEXIST (conflict), -EBUSY (still referenced),
  * -ENOSPC (allocator full), -EKEYREJECTED (the idempotency key was used for
  * a request with another op, kind, target id or body), -EIO (LMDB failure);
- * then nothing changed and res->err says why. res->rc is the same code. res must be released by the caller
- * with store_result_release in every case. */
+ * then nothing changed and res->err says why. res->rc is the same code. res must be released by the
+ * caller with store_result_release in every case. */
 int store_apply(struct store *s, const void *cmd, size_t len, struct store_result *res);
+
+/* "create", "update", "delete", "clone", "import"; "?" for anything else. */
+const char *store_op_name(enum store_op op);
 
 /* Frees what res owns and zeroes it. Takes NULL. */
 void store_result_release(struct store_result *res);
@@ -243,6 +248,28 @@ int store_snapshot(struct store *s, void **buf, size_t *len, uint64_t *index);
  * the same log. Returns 0, -EPROTO (malformed: nothing changed), -EIO,
  * -EBUSY (a batch is open: commit it first). */
 int store_restore(struct store *s, const void *buf, size_t len, bool *skipped);
+
+/* Tenant documents (store_tenant.c).
+ *
+ * Exports tenant id as a "tenet.tenant/v1" document (docs/tenant-export.
+ * schema.json): id-free, references by name, sections sorted, with the
+ * SHA-256 of its canonical text (store_tenant_hash). On success *doc is a
+ * new reference and 0 is returned; -ENOENT (no such tenant), -EEXIST (two
+ * objects of a kind share a name: err names them), -ENOMEM, -EIO. */
+int store_tenant_export(struct store *s, const char *tenant, json_t **doc, struct model_error *err);
+
+/* Checks an import document without the store: format, members, hash,
+ * unique names, references. 0, or -EINVAL with err->field the path in the
+ * document ("subnets[2].network"). The FSM checks again, with the store. */
+int store_tenant_doc_check(const json_t *doc, struct model_error *err);
+
+/* The hex SHA-256 (out: 65 bytes) of doc's compact sorted-key JSON text
+ * without its "sha256" member. 0 or -ENOMEM. */
+int store_tenant_hash(const json_t *doc, char out[65]);
+
+/* The document section of kind, NULL for a kind that belongs to no tenant
+ * (*global then true). Every kind has an entry: the clone/export guard. */
+const char *store_tenant_section(enum model_kind kind, bool *global);
 
 /* Writes every key and value of every table, in order, to fp as hex lines;
  * for tests comparing two stores byte for byte. Returns 0 or -EIO. */

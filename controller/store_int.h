@@ -1,4 +1,4 @@
-/* store_int.h - private to store.c and store_kinds.c.
+/* store_int.h - private to the store's files (store*.c).
  *
  * Tables (LMDB named databases) of the store:
  *   tenants, networks, subnets, ports, hosts, routers, router_interfaces,
@@ -12,7 +12,7 @@
  *            "ip:<subnet>:<ip>", "hkey:<z85>", "hip:<ip>",
  *            "bind:<host>:<interface>", "rif:<subnet>" (its router
  *            interface) -> owner id; the security groups' claims are listed in
- *            store_kinds.c
+ *            store_sg.c
  *   refs     "<parent id>|<child id>" -> child kind: what holds a reference
  *   changes  revision (8-byte big-endian) -> command bytes
  *   idem     idempotency key -> "<status> <kind> <id> <fingerprint>" of the
@@ -151,5 +151,63 @@ int store_kind_unindex(struct store_txn *t, enum model_kind kind, const char *id
  * itself, or "host:<name>" for a host (the ports bound to it; the prefix
  * keeps a host name from ever reading as another object's id). */
 void store_kind_ref_parent(enum model_kind kind, const char *id, char *buf);
+
+/* Creates object id of kind from body (validated by model_validate_create
+ * first; the _checked variant skips that, for bodies that carry fields
+ * only the store may set, such as an imported network's VNI): prepare,
+ * index, write. body gets the derived fields. 0 or -errno, t->err filled. */
+int stx_create(struct store_txn *t, enum model_kind kind, const char *id, json_t *body);
+int stx_create_checked(struct store_txn *t, enum model_kind kind, const char *id, json_t *body);
+
+/* Applies patch to object id of kind like an update command; *out (may be
+ * NULL) the new object. 0 or -errno, t->err filled. */
+int stx_update(struct store_txn *t, enum model_kind kind, const char *id, const json_t *patch,
+	       json_t **out);
+
+/* Runs a clone or import command (store_tenant.c) in t: *out the result
+ * ({"tenant": object, "counts": {section: n}}), *unchanged when an import
+ * found the tenant already holding the document (nothing to write). */
+int store_tenant_run(struct store_txn *t, const struct store_cmd *c, json_t **out, bool *unchanged);
+
+/* Helpers of store_kinds.c shared with store_sg.c. */
+#define KINDS_KEY_MAX 200 /* uniqueness key buffer */
+
+/* obj.field as a string, "" when absent or not a string. */
+const char *kinds_str(const json_t *obj, const char *field);
+/* Sets obj.field to v (stolen) unless present. */
+void kinds_default(json_t *obj, const char *field, json_t *v);
+/* Loads a referenced object; -ENOENT (404) naming field when absent. */
+int kinds_ref(struct store_txn *t, enum model_kind kind, const char *id, const char *field,
+	      json_t **out);
+/* Rewrites the IP text at obj.field in canonical form. */
+void kinds_canon_ip(json_t *obj, const char *field);
+/* Allocates a value in [1, max] whose uniqueness key prefix + value is
+ * unclaimed (see store_kinds.c); 0, -ENOSPC (err filled), -EIO. */
+int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, const char *prefix, bool mac,
+		unsigned int shift, uint32_t *out);
+/* Claims (claim) or releases the uniqueness key built from fmt for owner;
+ * -EEXIST naming field when taken. */
+int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Adds (add) or deletes the reference parent <- child of kind. */
+int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,
+		  enum model_kind kind);
+
+/* Security groups (store_sg.c), called by store_kinds.c's per-kind
+ * dispatch. All 0 or -errno with t->err filled. */
+#define STORE_SG_DEFAULT "default" /* name of a tenant's default group */
+
+/* prepare of a group / a rule (old NULL on create). */
+int store_sg_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj);
+int store_sg_rule_prepare(struct store_txn *t, const json_t *old, json_t *obj);
+/* Claims (on) or releases what group / rule obj holds. */
+int store_sg_index(struct store_txn *t, bool on, const char *id, const json_t *obj);
+int store_sg_rule_index(struct store_txn *t, bool on, const char *id, const json_t *obj);
+/* A port's groups (the tenant's default group, created on first use, on a
+ * new port that names none), address pairs and identity. */
+int store_sg_port_security(struct store_txn *t, const json_t *old, json_t *obj);
+/* The default group of tenant, created (with Neutron's four rules) unless
+ * it has one; its id in out (STORE_ID_MAX + 1). */
+int store_sg_default(struct store_txn *t, const char *tenant, char *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* store_kinds.c - per-kind references, derived fields, allocations and
- * uniqueness claims, run inside store_apply's write transaction. */
+ * uniqueness claims, run inside store_apply's write transaction. The
+ * security groups and their rules are in store_sg.c. */
 #include "store_int.h"
 
 #include <arpa/inet.h>
@@ -17,11 +18,10 @@
 
 #define KINDS_VNI_MAX  0xffffffu /* 24-bit VNI space */
 #define KINDS_MAC_MAX  0xffffffu /* fa:16:3e:xx:xx:xx space */
-#define KINDS_KEY_MAX  200	 /* uniqueness key buffer */
 #define KINDS_IP_TRIES 65536	 /* addresses tried when allocating a fixed IP */
 #define KINDS_RIF_MAX  64	 /* interfaces of one router */
 
-static const char *kinds_str(const json_t *obj, const char *field)
+const char *kinds_str(const json_t *obj, const char *field)
 {
 	const char *s = json_string_value(json_object_get(obj, field));
 
@@ -29,7 +29,7 @@ static const char *kinds_str(const json_t *obj, const char *field)
 }
 
 /* Sets obj.field to v unless present. */
-static void kinds_default(json_t *obj, const char *field, json_t *v)
+void kinds_default(json_t *obj, const char *field, json_t *v)
 {
 	if (!json_object_get(obj, field))
 		json_object_set_new(obj, field, v);
@@ -38,8 +38,8 @@ static void kinds_default(json_t *obj, const char *field, json_t *v)
 }
 
 /* Loads a referenced object; -ENOENT (404) naming field when absent. */
-static int kinds_ref(struct store_txn *t, enum model_kind kind, const char *id, const char *field,
-		     json_t **out)
+int kinds_ref(struct store_txn *t, enum model_kind kind, const char *id, const char *field,
+	      json_t **out)
 {
 	int rc = stx_obj_get(t, kind, id, out);
 
@@ -50,7 +50,7 @@ static int kinds_ref(struct store_txn *t, enum model_kind kind, const char *id, 
 }
 
 /* Rewrites the IP text at obj.field in canonical form. */
-static void kinds_canon_ip(json_t *obj, const char *field)
+void kinds_canon_ip(json_t *obj, const char *field)
 {
 	char text[INET6_ADDRSTRLEN];
 	uint8_t addr[16];
@@ -65,8 +65,8 @@ static void kinds_canon_ip(json_t *obj, const char *field)
  * (and a prefix: a claimed kind of value) the search starts at a point drawn
  * from the seed's bits [shift, shift + 24) and the counter is left alone;
  * without one it starts at counter `name`, which moves past the value. */
-static int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, const char *prefix,
-		       bool mac, unsigned int shift, uint32_t *out)
+int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, const char *prefix, bool mac,
+		unsigned int shift, uint32_t *out)
 {
 	char key[KINDS_KEY_MAX];
 	bool seeded = t->seed && prefix[0];
@@ -96,7 +96,26 @@ static int kinds_alloc(struct store_txn *t, const char *name, uint32_t max, cons
 	return -ENOSPC;
 }
 
-static int kinds_port_security(struct store_txn *t, const json_t *old, json_t *obj);
+/* The VNI of a new network: the one obj already holds (only an import
+ * sets it: the API refuses the read-only field) if free, else a new one. */
+static int kinds_network_vni(struct store_txn *t, const json_t *obj, uint32_t *vni)
+{
+	const json_t *want = json_object_get(obj, "vni");
+	char key[32];
+
+	if (!want)
+		return kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, 0, vni);
+	if (!json_is_integer(want) || json_integer_value(want) < 1 ||
+	    json_integer_value(want) > KINDS_VNI_MAX)
+		return model_error_set(t->err, "invalid_value", "vni", "vni must be 1..16777215");
+	*vni = (uint32_t)json_integer_value(want);
+	snprintf(key, sizeof(key), "vni:%u", (unsigned int)*vni);
+	if (stx_uniq_taken(t, key)) {
+		model_error_set(t->err, "conflict", "vni", "vni %u is in use", (unsigned int)*vni);
+		return -EEXIST;
+	}
+	return 0;
+}
 
 static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t *obj)
 {
@@ -110,7 +129,7 @@ static int kinds_network_prepare(struct store_txn *t, const json_t *old, json_t 
 	if (rc < 0)
 		return rc;
 	json_decref(tenant);
-	rc = kinds_alloc(t, "next_vni", KINDS_VNI_MAX, "vni:", false, 0, &vni);
+	rc = kinds_network_vni(t, obj, &vni);
 	if (rc < 0)
 		return rc;
 	json_object_set_new(obj, "vni", json_integer(vni));
@@ -533,7 +552,7 @@ static int kinds_port_prepare(struct store_txn *t, const json_t *old, json_t *ob
 		if (rc < 0)
 			return rc;
 	}
-	rc = kinds_port_security(t, old, obj);
+	rc = store_sg_port_security(t, old, obj);
 	if (rc < 0)
 		return rc;
 	return kinds_flood_check(t, old, obj);
@@ -771,419 +790,6 @@ static int kinds_rif_prepare(struct store_txn *t, const char *id, const json_t *
 
 static int kinds_index(struct store_txn *t, bool on, enum model_kind kind, const char *id,
 		       const json_t *obj);
-static int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,
-			 enum model_kind kind);
-
-/* ---- security groups ---- */
-
-/* Claims of the security groups, beside the generic ones (refs table):
- *   refs "sgt:<tenant>|<group>"  a tenant's groups (deleted with it)
- *   refs "sgr:<group>|<rule>"    a group's own rules (deleted with it)
- *   refs "<group>|<port>"        ports with the group (409 on delete)
- *   refs "<group>|<rule>"        rules of other groups naming it as remote
- *   uniq "sgdefault:<tenant>"    -> the tenant's default group
- *   uniq "rule:<group>:<match>"  one rule per match in a group
- *   uniq "sgset:<hash>"	  -> identity of a (tenant, set of groups)
- *   uniq "identity:<n>"	  -> "sgset:<hash>" of identity n
- * Identities are never freed: a number names one set for good, so no
- * conntrack entry or row still on a host can take it for another set. */
-#define KINDS_DEFAULT_SG "default"
-
-/* The group id of the default group of tenant, or "" (buf STORE_ID_MAX + 1). */
-static void kinds_sg_default_id(struct store_txn *t, const char *tenant, char *buf)
-{
-	char key[KINDS_KEY_MAX];
-	MDB_val v;
-
-	buf[0] = '\0';
-	snprintf(key, sizeof(key), "sgdefault:%s", tenant);
-	if (stx_get(t, t->s->uniq, key, &v) == 0 && v.mv_size <= STORE_ID_MAX) {
-		memcpy(buf, v.mv_data, v.mv_size);
-		buf[v.mv_size] = '\0';
-	}
-}
-
-/* A UUID derived from text: the default group's and its rules' ids, the
- * same on every replica. */
-static void kinds_derived_uuid(const char *text, char out[MODEL_UUID_LEN + 1])
-{
-	uint8_t h[16];
-	char hex[33];
-
-	crypto_generichash(h, sizeof(h), (const uint8_t *)text, strlen(text), NULL, 0);
-	h[6] = (uint8_t)((h[6] & 0x0f) | 0x50); /* version 5 style: name-based */
-	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	snprintf(out, MODEL_UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-		 hex + 16, hex + 20);
-}
-
-static int kinds_sg_prepare(struct store_txn *t, const char *id, const json_t *old, json_t *obj)
-{
-	const char *name = kinds_str(obj, "name");
-	json_t *tenant;
-	uint32_t n;
-	int rc;
-
-	if (old && strcmp(kinds_str(old, "name"), KINDS_DEFAULT_SG) == 0 &&
-	    strcmp(name, KINDS_DEFAULT_SG) != 0) {
-		model_error_set(t->err, "conflict", "name",
-				"the default security group keeps its name");
-		return -EEXIST;
-	}
-	if ((!old || strcmp(kinds_str(old, "name"), KINDS_DEFAULT_SG) != 0) &&
-	    strcmp(name, KINDS_DEFAULT_SG) == 0) {
-		model_error_set(t->err, "conflict", "name",
-				"name default is the tenant's default security group's");
-		return -EEXIST;
-	}
-	(void)id;
-	if (old)
-		return 0;
-	rc = kinds_ref(t, MODEL_TENANT, kinds_str(obj, "tenant_id"), "tenant_id", &tenant);
-	if (rc < 0)
-		return rc;
-	json_decref(tenant);
-	/* the group's number in the datapath (tn_sg_allow.group, counters) */
-	rc = kinds_alloc(t, "next_sg_key", UINT32_MAX, "", false, 0, &n);
-	if (rc < 0)
-		return rc;
-	json_object_set_new(obj, "sg_key", json_integer(n));
-	kinds_default(obj, "name", json_string(""));
-	kinds_default(obj, "description", json_string(""));
-	return 0;
-}
-
-/* Canonical protocol of a rule: its name for the common ones, else the
- * decimal number; null for any. */
-static json_t *kinds_rule_proto(int proto)
-{
-	char buf[8];
-
-	switch (proto) {
-	case -1:
-		return json_null();
-	case 1:
-		return json_string("icmp");
-	case 6:
-		return json_string("tcp");
-	case 17:
-		return json_string("udp");
-	case 58:
-		return json_string("icmpv6");
-	default:
-		snprintf(buf, sizeof(buf), "%d", proto);
-		return json_string(buf);
-	}
-}
-
-/* Canonical remote_ip_prefix text of a rule (valid). */
-static void kinds_rule_prefix(json_t *obj)
-{
-	char text[INET6_ADDRSTRLEN + 8];
-	struct model_cidr c;
-
-	if (model_cidr_parse(kinds_str(obj, "remote_ip_prefix"), &c) < 0 ||
-	    !inet_ntop(c.family, c.addr, text, INET6_ADDRSTRLEN))
-		return;
-	snprintf(text + strlen(text), 8, "/%u", c.prefix);
-	json_object_set_new(obj, "remote_ip_prefix", json_string(text));
-}
-
-static int kinds_rule_prepare(struct store_txn *t, const json_t *old, json_t *obj)
-{
-	const char *rg = json_string_value(json_object_get(obj, "remote_group_id"));
-	json_t *group = NULL, *remote = NULL;
-	int rc;
-
-	if (old)
-		return 0; /* only the description changes */
-	rc = kinds_ref(t, MODEL_SECURITY_GROUP, kinds_str(obj, "security_group_id"),
-		       "security_group_id", &group);
-	if (rc < 0)
-		return rc;
-	json_object_set_new(obj, "tenant_id", json_string(kinds_str(group, "tenant_id")));
-	if (rg && strcmp(rg, kinds_str(obj, "security_group_id")) != 0) {
-		rc = kinds_ref(t, MODEL_SECURITY_GROUP, rg, "remote_group_id", &remote);
-		if (rc == 0 &&
-		    strcmp(kinds_str(remote, "tenant_id"), kinds_str(group, "tenant_id")) != 0)
-			rc = model_error_set(t->err, "invalid_value", "remote_group_id",
-					     "remote group %.40s belongs to another tenant", rg);
-		json_decref(remote);
-	}
-	json_decref(group);
-	if (rc < 0)
-		return rc;
-	kinds_default(obj, "ethertype", json_string("IPv4"));
-	json_object_set_new(obj, "protocol",
-			    kinds_rule_proto(model_sg_proto(json_object_get(obj, "protocol"))));
-	kinds_default(obj, "port_range_min", json_null());
-	kinds_default(obj, "port_range_max", json_null());
-	kinds_default(obj, "remote_ip_prefix", json_null());
-	kinds_default(obj, "remote_group_id", json_null());
-	kinds_default(obj, "description", json_string(""));
-	kinds_rule_prefix(obj);
-	return 0;
-}
-
-/* Claims (on) or releases what rule obj holds: its match in its group,
- * its place among the group's rules, its remote group. */
-static int kinds_rule_index(struct store_txn *t, bool on, const char *id, const json_t *obj)
-{
-	const char *sg = kinds_str(obj, "security_group_id"), *rg;
-	char parent[STORE_ID_MAX + 8], text[32];
-	const json_t *pmin = json_object_get(obj, "port_range_min");
-	const json_t *pmax = json_object_get(obj, "port_range_max");
-	int rc;
-
-	rg = json_string_value(json_object_get(obj, "remote_group_id"));
-	snprintf(text, sizeof(text), "%lld:%lld",
-		 json_is_integer(pmin) ? (long long)json_integer_value(pmin) : -1LL,
-		 json_is_integer(pmax) ? (long long)json_integer_value(pmax) : -1LL);
-	rc = kinds_key(t, on, id, "security_group_id", "rule:%s:%s:%s:%s:%s:%s:%s", sg,
-		       kinds_str(obj, "direction"), kinds_str(obj, "ethertype"),
-		       json_is_string(json_object_get(obj, "protocol")) ? kinds_str(obj, "protocol")
-									: "any",
-		       text, kinds_str(obj, "remote_ip_prefix"), rg ? rg : "");
-	if (rc == -EEXIST)
-		model_error_set(t->err, "conflict", "security_group_id",
-				"the group already has a rule with this match");
-	snprintf(parent, sizeof(parent), "sgr:%s", sg);
-	if (rc == 0)
-		rc = kinds_ref_set(t, on, parent, id, MODEL_SECURITY_GROUP_RULE);
-	/* a rule naming its own group goes with it: no reference to keep */
-	if (rc == 0 && rg && strcmp(rg, sg) != 0)
-		rc = kinds_ref_set(t, on, rg, id, MODEL_SECURITY_GROUP_RULE);
-	return rc;
-}
-
-static int kinds_sg_index(struct store_txn *t, bool on, const char *id, const json_t *obj)
-{
-	char parent[STORE_ID_MAX + 8];
-	int rc;
-
-	snprintf(parent, sizeof(parent), "sgt:%s", kinds_str(obj, "tenant_id"));
-	rc = kinds_ref_set(t, on, parent, id, MODEL_SECURITY_GROUP);
-	if (rc == 0 && strcmp(kinds_str(obj, "name"), KINDS_DEFAULT_SG) == 0)
-		rc = kinds_key(t, on, id, "name", "sgdefault:%s", kinds_str(obj, "tenant_id"));
-	return rc;
-}
-
-/* Writes a new object the store makes itself (the default group and its
- * rules): prepared, indexed and stored like a created one. */
-static int kinds_put_new(struct store_txn *t, enum model_kind kind, const char *id, json_t *obj)
-{
-	int rc = 0;
-
-	json_object_set_new(obj, "id", json_string(id));
-	if (kind == MODEL_SECURITY_GROUP_RULE)
-		rc = kinds_rule_prepare(t, NULL, obj);
-	if (rc == 0)
-		rc = store_kind_index(t, kind, id, obj);
-	if (rc == 0)
-		rc = stx_obj_put(t, kind, id, obj);
-	return rc;
-}
-
-/* Creates the default group of tenant (Neutron's: egress anywhere, ingress
- * from the group's own members, IPv4 and IPv6) unless it has one; its id in
- * out (STORE_ID_MAX + 1). */
-static int kinds_sg_default(struct store_txn *t, const char *tenant, char *out)
-{
-	static const char *const rules[4][2] = {
-	    {"egress", "IPv4"}, {"egress", "IPv6"}, {"ingress", "IPv4"}, {"ingress", "IPv6"}};
-	char text[MODEL_UUID_LEN + 32], rid[MODEL_UUID_LEN + 1];
-	uint32_t n;
-	json_t *o;
-	int rc;
-
-	kinds_sg_default_id(t, tenant, out);
-	if (out[0])
-		return 0;
-	snprintf(text, sizeof(text), "default-sg:%s", tenant);
-	kinds_derived_uuid(text, out);
-	rc = kinds_alloc(t, "next_sg_key", UINT32_MAX, "", false, 0, &n);
-	if (rc < 0)
-		return rc;
-	o = json_pack("{s:s,s:s,s:s,s:I}", "tenant_id", tenant, "name", KINDS_DEFAULT_SG,
-		      "description", "Default security group", "sg_key", (json_int_t)n);
-	rc = o ? kinds_put_new(t, MODEL_SECURITY_GROUP, out, o) : -ENOMEM;
-	json_decref(o);
-	for (int i = 0; i < 4 && rc == 0; i++) {
-		snprintf(text, sizeof(text), "default-sg:%s:%d", tenant, i);
-		kinds_derived_uuid(text, rid);
-		o = json_pack("{s:s,s:s,s:s}", "security_group_id", out, "direction", rules[i][0],
-			      "ethertype", rules[i][1]);
-		if (o && i >= 2)
-			json_object_set_new(o, "remote_group_id", json_string(out));
-		rc = o ? kinds_put_new(t, MODEL_SECURITY_GROUP_RULE, rid, o) : -ENOMEM;
-		json_decref(o);
-	}
-	return rc;
-}
-
-static int kinds_sg_cmp(const void *a, const void *b)
-{
-	return strcmp(json_string_value(*(json_t *const *)a),
-		      json_string_value(*(json_t *const *)b));
-}
-
-/* Sorts a port's security_groups and drops repeats. */
-static void kinds_sg_sort(json_t *obj)
-{
-	json_t *list = json_object_get(obj, "security_groups"), *v[MODEL_MAX_PORT_SGS], *out;
-	size_t n = json_array_size(list);
-
-	if (n > MODEL_MAX_PORT_SGS)
-		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(list, i);
-	qsort(v, n, sizeof(v[0]), kinds_sg_cmp);
-	out = json_array();
-	for (size_t i = 0; out && i < n; i++)
-		if (!i || !json_equal(v[i], v[i - 1]))
-			json_array_append(out, v[i]);
-	if (out)
-		json_object_set_new(obj, "security_groups", out);
-}
-
-/* The identity of the set of groups (sorted) of tenant: the one already
- * given to that set, or a new number. */
-static int kinds_identity(struct store_txn *t, const char *tenant, const json_t *groups,
-			  uint32_t *out)
-{
-	char key[KINDS_KEY_MAX], num[16], hex[33];
-	crypto_generichash_state st;
-	uint8_t h[16];
-	json_t *g;
-	size_t i;
-	MDB_val v;
-	int rc;
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(h));
-	crypto_generichash_update(&st, (const uint8_t *)tenant, strlen(tenant) + 1);
-	json_array_foreach(groups, i, g) crypto_generichash_update(
-	    &st, (const uint8_t *)json_string_value(g), strlen(json_string_value(g)) + 1);
-	crypto_generichash_final(&st, h, sizeof(h));
-	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	snprintf(key, sizeof(key), "sgset:%s", hex);
-	rc = stx_get(t, t->s->uniq, key, &v);
-	if (rc == 0) {
-		snprintf(num, sizeof(num), "%.*s", (int)(v.mv_size < 15 ? v.mv_size : 15),
-			 (const char *)v.mv_data);
-		*out = (uint32_t)strtoul(num, NULL, 10);
-		return *out ? 0 : -EIO;
-	}
-	if (rc != -ENOENT)
-		return rc;
-	rc = kinds_alloc(t, "next_identity", TN_MAX_IDENTITY - 1, "identity:", false, 0, out);
-	if (rc < 0)
-		return rc;
-	snprintf(num, sizeof(num), "%u", (unsigned int)*out);
-	rc = stx_put(t, t->s->uniq, key, num, strlen(num));
-	if (rc == 0) {
-		char ikey[32];
-
-		snprintf(ikey, sizeof(ikey), "identity:%s", num);
-		rc = stx_put(t, t->s->uniq, ikey, key, strlen(key));
-	}
-	return rc;
-}
-
-/* Checks and canonicalises allowed_address_pairs: a host address (a /32
- * or /128 loses its length), the port's MAC when none is given. */
-static void kinds_pairs_canon(json_t *obj)
-{
-	char text[INET6_ADDRSTRLEN + 8], *slash;
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(obj, "allowed_address_pairs"), i, e)
-	{
-		snprintf(text, sizeof(text), "%s", kinds_str(e, "ip_address"));
-		slash = strchr(text, '/');
-		if (slash)
-			*slash = '\0';
-		json_object_set_new(e, "ip_address", json_string(text));
-		kinds_canon_ip(e, "ip_address");
-		if (!json_object_get(e, "mac_address"))
-			json_object_set_new(e, "mac_address",
-					    json_string(kinds_str(obj, "mac_address")));
-		snprintf(text, sizeof(text), "%s", kinds_str(e, "mac_address"));
-		for (char *p = text; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		json_object_set_new(e, "mac_address", json_string(text));
-	}
-}
-
-/* A port's security: its groups (the tenant's default group on a new port
- * that names none, with port security on), its address pairs, and the
- * identity of its set of groups (0 with port security off). */
-static int kinds_port_security(struct store_txn *t, const json_t *old, json_t *obj)
-{
-	const char *tenant = kinds_str(obj, "tenant_id");
-	bool secure = json_is_true(json_object_get(obj, "port_security_enabled"));
-	char field[48], def[STORE_ID_MAX + 1];
-	uint32_t identity = 0;
-	json_t *g, *group;
-	size_t i;
-	int rc;
-
-	/* a new port, or one written before security groups, that names none */
-	if ((!old || !json_object_get(old, "security_groups")) &&
-	    !json_object_get(obj, "security_groups")) {
-		json_object_set_new(obj, "security_groups", json_array());
-		if (secure) {
-			rc = kinds_sg_default(t, tenant, def);
-			if (rc < 0)
-				return rc;
-			json_array_append_new(json_object_get(obj, "security_groups"),
-					      json_string(def));
-		}
-	}
-	kinds_default(obj, "security_groups", json_array());
-	kinds_default(obj, "allowed_address_pairs", json_array());
-	/* turning port security off without naming the groups drops them
-	 * (Neutron would refuse: clients that only flip the flag keep working) */
-	if (old && !secure && json_is_true(json_object_get(old, "port_security_enabled")) &&
-	    json_equal(json_object_get(old, "security_groups"),
-		       json_object_get(obj, "security_groups")))
-		json_object_set_new(obj, "security_groups", json_array());
-	if (!secure && json_array_size(json_object_get(obj, "security_groups")))
-		return model_error_set(t->err, "invalid_value", "security_groups",
-				       "security_groups must be empty when "
-				       "port_security_enabled is false");
-	if (!secure && json_array_size(json_object_get(obj, "allowed_address_pairs")))
-		return model_error_set(t->err, "invalid_value", "allowed_address_pairs",
-				       "allowed_address_pairs must be empty when "
-				       "port_security_enabled is false");
-	json_array_foreach(json_object_get(obj, "security_groups"), i, g)
-	{
-		snprintf(field, sizeof(field), "security_groups[%zu]", i);
-		rc = kinds_ref(t, MODEL_SECURITY_GROUP, json_string_value(g), field, &group);
-		if (rc < 0)
-			return rc;
-		rc = strcmp(kinds_str(group, "tenant_id"), tenant) == 0
-			 ? 0
-			 : model_error_set(t->err, "invalid_value", field,
-					   "security group %.40s belongs to another tenant",
-					   json_string_value(g));
-		json_decref(group);
-		if (rc < 0)
-			return rc;
-	}
-	kinds_sg_sort(obj);
-	kinds_pairs_canon(obj);
-	if (secure) {
-		rc = kinds_identity(t, tenant, json_object_get(obj, "security_groups"), &identity);
-		if (rc < 0)
-			return rc;
-	}
-	json_object_set_new(obj, "identity", json_integer(identity));
-	return 0;
-}
 
 /* Ids of the children of parent of kind, collected first: deleting them
  * while the cursor walks the refs table would move it. */
@@ -1283,20 +889,16 @@ int store_kind_prepare(struct store_txn *t, enum model_kind kind, const char *id
 	case MODEL_ROUTER_INTERFACE:
 		return kinds_rif_prepare(t, id, old, obj);
 	case MODEL_SECURITY_GROUP:
-		return kinds_sg_prepare(t, id, old, obj);
+		return store_sg_prepare(t, id, old, obj);
 	case MODEL_SECURITY_GROUP_RULE:
-		return kinds_rule_prepare(t, old, obj);
+		return store_sg_rule_prepare(t, old, obj);
 	default:
 		return -EINVAL;
 	}
 }
 
-/* Claims (claim) or releases key built from fmt. */
-static int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
-		     const char *fmt, ...)
+int kinds_key(struct store_txn *t, bool claim, const char *owner, const char *field,
+	      const char *fmt, ...)
 {
 	char key[KINDS_KEY_MAX];
 	va_list ap;
@@ -1307,8 +909,8 @@ static int kinds_key(struct store_txn *t, bool claim, const char *owner, const c
 	return claim ? stx_uniq_claim(t, key, owner, field) : stx_uniq_release(t, key);
 }
 
-static int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,
-			 enum model_kind kind)
+int kinds_ref_set(struct store_txn *t, bool add, const char *parent, const char *child,
+		  enum model_kind kind)
 {
 	return add ? stx_ref_add(t, parent, child, kind) : stx_ref_del(t, parent, child);
 }
@@ -1403,9 +1005,9 @@ static int kinds_index(struct store_txn *t, bool on, enum model_kind kind, const
 				       kinds_str(obj, "network_id"), kinds_str(obj, "mac_address"));
 		return rc;
 	case MODEL_SECURITY_GROUP:
-		return kinds_sg_index(t, on, id, obj);
+		return store_sg_index(t, on, id, obj);
 	case MODEL_SECURITY_GROUP_RULE:
-		return kinds_rule_index(t, on, id, obj);
+		return store_sg_rule_index(t, on, id, obj);
 	case MODEL_HOST:
 		rc = kinds_key(t, on, id, "public_key", "hkey:%s", kinds_str(obj, "public_key"));
 		if (rc == 0)
@@ -1460,7 +1062,7 @@ static int kinds_rif_deletable(struct store_txn *t, const json_t *rif)
 
 int store_kind_deletable(struct store_txn *t, enum model_kind kind, const json_t *obj)
 {
-	if (kind == MODEL_SECURITY_GROUP && strcmp(kinds_str(obj, "name"), KINDS_DEFAULT_SG) == 0) {
+	if (kind == MODEL_SECURITY_GROUP && strcmp(kinds_str(obj, "name"), STORE_SG_DEFAULT) == 0) {
 		model_error_set(t->err, "in_use", "id",
 				"the default security group goes with its tenant");
 		return -EBUSY;

@@ -799,6 +799,44 @@ static int store_topo_reload_one(struct store_txn *t, struct topology *topo, enu
 	return rc;
 }
 
+/* Reloads every object of tenant (a clone or an import made them all in
+ * one command). */
+static int store_topo_reload_tenant(struct store_txn *t, struct topology *topo, const char *tenant,
+				    store_topo_cb *cb, void *arg, bool *sg_dirty)
+{
+	static const enum model_kind kinds[] = {MODEL_NETWORK, MODEL_SUBNET, MODEL_ROUTER,
+						MODEL_ROUTER_INTERFACE, MODEL_PORT};
+	int rc = 0;
+
+	*sg_dirty = true;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && rc == 0; i++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+		json_t *ids = json_array(), *id;
+		size_t j;
+
+		rc = ids ? stx_errno(mdb_cursor_open(t->txn, t->s->objs[kinds[i]], &cur)) : -ENOMEM;
+		if (rc < 0) {
+			json_decref(ids);
+			break;
+		}
+		for (int r = mdb_cursor_get(cur, &k, &v, MDB_FIRST); r == 0;
+		     r = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			json_t *o = stx_parse(&v);
+			const char *tid = json_string_value(json_object_get(o, "tenant_id"));
+
+			if (tid && strcmp(tid, tenant) == 0)
+				json_array_append(ids, json_object_get(o, "id"));
+			json_decref(o);
+		}
+		mdb_cursor_close(cur);
+		json_array_foreach(ids, j, id) if (rc == 0) rc = store_topo_reload_one(
+		    t, topo, kinds[i], json_string_value(id), cb, arg, sg_dirty);
+		json_decref(ids);
+	}
+	return rc;
+}
+
 /* Reloads the groups and rules of topo whole, calling cb for each group
  * that changed (itself or its rules). */
 static int store_topo_sg_reload(struct store_txn *t, struct topology *topo, store_topo_cb *cb,
@@ -856,7 +894,10 @@ static int store_topo_replay(struct store_txn *t, struct topology *topo, uint64_
 			break;
 		}
 		free(c.body);
-		ret = store_topo_reload_one(t, topo, c.kind, c.id, cb, arg, &sg_dirty);
+		if (c.op == STORE_OP_CLONE || c.op == STORE_OP_IMPORT)
+			ret = store_topo_reload_tenant(t, topo, c.id, cb, arg, &sg_dirty);
+		else
+			ret = store_topo_reload_one(t, topo, c.kind, c.id, cb, arg, &sg_dirty);
 	}
 	mdb_cursor_close(cur);
 	if (ret)

@@ -1,6 +1,6 @@
 /* test_sg.c - security groups: rule validation (common/model.c), the
  * store's groups, default group, identities and refusals
- * (controller/store_kinds.c), and the policy rows compiled from them
+ * (controller/store_sg.c), and the policy rows compiled from them
  * (controller/compiler_sg.c): prefix blocks of port ranges, ICMP, prefixes
  * pushed down into the port sets of the prefixes they contain, remote
  * groups expanded to identities, generations. */
