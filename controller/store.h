@@ -46,6 +46,7 @@ enum store_op {
 	STORE_OP_CREATE = 1,
 	STORE_OP_UPDATE,
 	STORE_OP_DELETE,
+	STORE_OP_MIGRATE, /* a migration or drain step (store_migrate.c): conditional */
 };
 
 /* Outcome of store_apply. Release with store_result_release. */
