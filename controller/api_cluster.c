@@ -78,7 +78,12 @@ void api_cluster_abort(struct api *api)
 int api_store_status(int rc, enum store_op op)
 {
 	if (rc == 0)
-		return op == STORE_OP_CREATE ? 201 : op == STORE_OP_DELETE ? 204 : 200;
+		return op == STORE_OP_CREATE	? 201
+		       : op == STORE_OP_DELETE	? 204
+		       : op == STORE_OP_MIGRATE ? 202
+						: 200;
+	if (op == STORE_OP_MIGRATE && rc == -EINVAL)
+		return 422; /* a refused migration step (store_migrate.c) */
 	if (!store_rc_rejected(rc))
 		return 500;
 	switch (rc) {
@@ -139,7 +144,8 @@ static void api_on_applied(void *arg, int status, struct store_result *res)
 		log_info("write op=%s kind=%s id=%s status=%d rev=%llu%s",
 			 p->op == STORE_OP_CREATE   ? "create"
 			 : p->op == STORE_OP_UPDATE ? "update"
-						    : "delete",
+			 : p->op == STORE_OP_DELETE ? "delete"
+						    : "migrate",
 			 model_kind_name(p->kind), oid ? oid : p->id, api_store_status(0, p->op),
 			 (unsigned long long)res->revision, res->replayed ? " replayed=1" : "");
 		api_reply(api, req, api_store_status(0, p->op),

@@ -150,7 +150,7 @@ static bool api_is_json(const char *ct)
 
 /* Reads the JSON body as compact text into *text (malloc'd); false (error
  * sent) on a wrong content type, a body too large, or bad JSON. */
-static bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
+bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
@@ -207,8 +207,8 @@ static void api_new_id(enum model_kind kind, const json_t *body, char *id, size_
  * applied. There is one write path, also on a single node (a one-voter
  * cluster): a write that arrives while the node shuts down (no Raft) is
  * refused, never applied locally. */
-static void api_apply(struct api *api, struct evhttp_request *req, enum store_op op,
-		      enum model_kind kind, const char *id, const char *text, const char *idem)
+void api_apply(struct api *api, struct evhttp_request *req, enum store_op op,
+	       enum model_kind kind, const char *id, const char *text, const char *idem)
 {
 	void *cmd;
 	size_t len;

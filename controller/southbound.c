@@ -74,6 +74,7 @@
 
 #include "keyfp.h"
 #include "log.h"
+#include "migrate.h"
 #include "publish.h"
 #include "southbound_int.h"
 #include "store.h"
@@ -413,6 +414,7 @@ static void sb_on_ack(struct southbound *sb, struct sb_host *h, const struct wir
 		return;
 	}
 	publish_ack(sb->pub, h->name, m->ack.rev);
+	migrate_on_ack(sb->mig, h->name, m->ack.rev);
 }
 
 /* The count of reason in a port report, 0 if absent. */

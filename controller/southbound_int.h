@@ -58,6 +58,7 @@ struct southbound {
 	uint32_t trace_id;		  /* id of the last trace request sent */
 	southbound_monitor_cb monitor_cb; /* receiver of MONITOR_EVENTS, or NULL */
 	void *monitor_arg;		  /* its argument */
+	struct migrate *mig;		  /* migration driver, or NULL (migrate.h) */
 };
 
 #define SB_BATCH	256	/* messages handled per wake-up before yielding */
