@@ -2,7 +2,6 @@
  * host drain|undrain -> POST /v1/ports/ID/migrate[/activate|/abort],
  * /v1/hosts/ID/drain|undrain. With --wait, polls the port (host) until the
  * migration ends (the drain is done), printing each phase (progress). */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,10 +174,9 @@ int cmd_port_migrate(struct ctl *ctl, const struct kind *k, int argc, char **arg
 	if (rc == CTL_EXIT_OK && !ctl->wait)
 		mc_print_migration(ctl, obj);
 	if (rc == CTL_EXIT_OK && ctl->wait)
-		rc = mc_wait_port(
-		    ctl, path,
-		    json_integer_value(json_object_get(json_object_get(obj, "migration"),
-						       "generation")));
+		rc = mc_wait_port(ctl, path,
+				  json_integer_value(json_object_get(
+				      json_object_get(obj, "migration"), "generation")));
 	json_decref(obj);
 	json_decref(body);
 	return rc;
@@ -285,9 +283,9 @@ static int mc_drain(struct ctl *ctl, int argc, char **argv, bool drain)
 	if (argc == 2 && drain && strcmp(argv[1], "--activate") == 0)
 		json_object_set_new(body, "activate", json_true());
 	else if (argc != 1)
-		return json_decref(body),
-		       output_usage_error("usage: tenetctl host %s HOST%s", drain ? "drain" : "undrain",
-					  drain ? " [--activate] [--wait]" : "");
+		return json_decref(body), output_usage_error("usage: tenetctl host %s HOST%s",
+							     drain ? "drain" : "undrain",
+							     drain ? " [--activate] [--wait]" : "");
 	rc = mc_path(ctl, "host", argv[0], path, sizeof(path));
 	if (rc == CTL_EXIT_OK) {
 		snprintf(action, sizeof(action), "%s/%s", path, drain ? "drain" : "undrain");

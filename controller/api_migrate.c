@@ -86,8 +86,7 @@ static void am_step(struct api *api, struct evhttp_request *req, const char *id,
 	size_t len;
 
 	if (!api->raft)
-		return api_error(api, req, 503, "unavailable", "this node is shutting down",
-				 NULL);
+		return api_error(api, req, 503, "unavailable", "this node is shutting down", NULL);
 	if (migrate_cmd(id, from, to == TOPO_MIG_PENDING ? gen + 1 : gen, to, migrate_now_ms(),
 			reason, 0, target, activate, timeout_ms, grace_ms, &cmd, &len) < 0)
 		return api_error(api, req, 500, "internal_error", "cannot encode command", NULL);
@@ -148,8 +147,8 @@ static void am_port(struct api *api, struct evhttp_request *req, const struct ap
 	json_t *port = NULL;
 	char msg[160];
 
-	if (strcmp(r->action, "migrate") != 0 && (!sub || (strcmp(sub, "activate") != 0 &&
-							   strcmp(sub, "abort") != 0)))
+	if (strcmp(r->action, "migrate") != 0 &&
+	    (!sub || (strcmp(sub, "activate") != 0 && strcmp(sub, "abort") != 0)))
 		return api_error(api, req, 404, "not_found", "no such action", NULL);
 	if (store_get(api->store, MODEL_PORT, r->id, &port) < 0)
 		return api_error(api, req, 404, "not_found", "no such port", "id");
@@ -165,8 +164,7 @@ static void am_port(struct api *api, struct evhttp_request *req, const struct ap
 			api_error(api, req, 409, "already_active", "the migration is active",
 				  "migration");
 		else
-			am_step(api, req, r->id, mj, TOPO_MIG_ACTIVE_BOTH, NULL, NULL, false, 0,
-				0);
+			am_step(api, req, r->id, mj, TOPO_MIG_ACTIVE_BOTH, NULL, NULL, false, 0, 0);
 	} else if (ph == TOPO_MIG_ACTIVE_BOTH) {
 		snprintf(msg, sizeof(msg),
 			 "generation %lld is active on %.63s: too late to abort; it completes",

@@ -13,36 +13,36 @@
 #include "migrate_drain.h"
 #include "store.h"
 
-#define MIG_SCAN_MS   1000 /* rescan at least this often */
-#define MIG_FAST_MS   20   /* tick while migrations are under way */
-#define MIG_RETRY_MS  1000 /* re-propose a step not seen applied after this */
+#define MIG_SCAN_MS  1000 /* rescan at least this often */
+#define MIG_FAST_MS  20	  /* tick while migrations are under way */
+#define MIG_RETRY_MS 1000 /* re-propose a step not seen applied after this */
 
 /* A migration under way, as last read from the store. */
 struct mig_track {
-	char id[TOPO_ID_MAX];		/* port id */
-	uint32_t port_key;		/* its number */
-	uint32_t gen;			/* the migration's generation */
-	char source[TOPO_HOST_MAX];	/* the host it leaves */
-	char target[TOPO_HOST_MAX];	/* the host it goes to */
-	struct migrate_state st;	/* what the next step depends on */
-	uint64_t need_rev;		/* the target must ack this revision (pending) */
-	uint64_t event_ns;		/* the activation's time on the target, 0 unknown */
-	enum topo_mig_phase asked;	/* step proposed and not yet seen applied */
-	int64_t asked_at;		/* when */
-	enum topo_mig_phase exported;	/* CT_EXPORT sent in this phase (standby: first,
-					 * active-both: final) */
+	char id[TOPO_ID_MAX];	      /* port id */
+	uint32_t port_key;	      /* its number */
+	uint32_t gen;		      /* the migration's generation */
+	char source[TOPO_HOST_MAX];   /* the host it leaves */
+	char target[TOPO_HOST_MAX];   /* the host it goes to */
+	struct migrate_state st;      /* what the next step depends on */
+	uint64_t need_rev;	      /* the target must ack this revision (pending) */
+	uint64_t event_ns;	      /* the activation's time on the target, 0 unknown */
+	enum topo_mig_phase asked;    /* step proposed and not yet seen applied */
+	int64_t asked_at;	      /* when */
+	enum topo_mig_phase exported; /* CT_EXPORT sent in this phase (standby: first,
+				       * active-both: final) */
 };
 
 struct migrate {
-	struct event_base *base;  /* the main loop (borrowed) */
-	struct store *store;	  /* the desired state (borrowed) */
-	struct migrate_ops ops;	  /* the controller's services */
-	void *arg;		  /* their argument */
-	struct event *timer;	  /* tick */
-	zhashx_t *tracks;	  /* port id -> struct mig_track */
-	bool dirty;		  /* the store changed since the last scan */
-	int64_t scanned_at;	  /* zclock_mono() of the last scan */
-	int64_t drain_at;	  /* zclock_mono() of the last drain pass */
+	struct event_base *base; /* the main loop (borrowed) */
+	struct store *store;	 /* the desired state (borrowed) */
+	struct migrate_ops ops;	 /* the controller's services */
+	void *arg;		 /* their argument */
+	struct event *timer;	 /* tick */
+	zhashx_t *tracks;	 /* port id -> struct mig_track */
+	bool dirty;		 /* the store changed since the last scan */
+	int64_t scanned_at;	 /* zclock_mono() of the last scan */
+	int64_t drain_at;	 /* zclock_mono() of the last drain pass */
 };
 
 int64_t migrate_now_ms(void)
@@ -53,8 +53,7 @@ int64_t migrate_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum topo_mig_phase migrate_next(const struct migrate_state *s, int64_t now_ms,
-				 const char **reason)
+enum topo_mig_phase migrate_next(const struct migrate_state *s, int64_t now_ms, const char **reason)
 {
 	bool late = s->timeout_ms > 0 && now_ms - s->requested_at > s->timeout_ms;
 
@@ -202,8 +201,7 @@ static void mig_scan(struct migrate *m)
 		zhashx_destroy(&next);
 		return;
 	}
-	json_array_foreach(ports, i, p)
-	mig_track_port(m, next, p);
+	json_array_foreach(ports, i, p) mig_track_port(m, next, p);
 	json_decref(ports);
 	zhashx_destroy(&m->tracks);
 	m->tracks = next;

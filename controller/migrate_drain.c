@@ -27,7 +27,7 @@ static const char *dr_bound(const json_t *port)
 
 /* The live, undrained host but `not` with the fewest ports bound (counting
  * extra[i] started this pass), NULL if none. */
-static const char *dr_target(const json_t *hosts, const json_t *ports, const char *not,
+static const char *dr_target(const json_t *hosts, const json_t *ports, const char * not,
 			     const struct migrate_ops *ops, void *arg, size_t *extra)
 {
 	const char *best = NULL;
@@ -40,11 +40,10 @@ static const char *dr_target(const json_t *hosts, const json_t *ports, const cha
 		uint64_t acked;
 		size_t n = extra[i];
 
-		if (strcmp(name, not) == 0 || json_is_object(json_object_get(h, "drain")) ||
+		if (strcmp(name, not ) == 0 || json_is_object(json_object_get(h, "drain")) ||
 		    !ops->host_live(arg, name, &acked))
 			continue;
-		json_array_foreach(ports, j, p)
-		n += strcmp(dr_bound(p), name) == 0;
+		json_array_foreach(ports, j, p) n += strcmp(dr_bound(p), name) == 0;
 		if (n < best_n) {
 			best_n = n;
 			best = name;
@@ -73,7 +72,8 @@ static int dr_start(const json_t *port, const char *target, bool activate,
 
 	rc = migrate_cmd(dr_str(port, "id"), topo_mig_phase_parse(dr_str(mj, "phase")),
 			 (uint32_t)dr_int(mj, "generation") + 1, TOPO_MIG_PENDING, migrate_now_ms(),
-			 NULL, 0, target, activate, MIGRATE_TIMEOUT_MS, MIGRATE_GRACE_MS, &cmd, &len);
+			 NULL, 0, target, activate, MIGRATE_TIMEOUT_MS, MIGRATE_GRACE_MS, &cmd,
+			 &len);
 	if (rc == 0) {
 		rc = ops->propose(arg, cmd, len);
 		free(cmd);
@@ -162,8 +162,8 @@ void migrate_drain_pass(struct store *store, const struct migrate_ops *ops, void
 
 	if (store_list(store, MODEL_HOST, NULL, &hosts) < 0)
 		return;
-	json_array_foreach(hosts, i, h) any |= strcmp(dr_str(json_object_get(h, "drain"), "state"),
-						       "draining") == 0;
+	json_array_foreach(hosts, i, h) any |=
+	    strcmp(dr_str(json_object_get(h, "drain"), "state"), "draining") == 0;
 	if (!any || store_list(store, MODEL_PORT, NULL, &ports) < 0)
 		goto out;
 	extra = calloc(json_array_size(hosts) + 1, sizeof(*extra));

@@ -18,7 +18,7 @@ int southbound_ct_export(struct southbound *sb, const char *host, uint32_t port_
 {
 	(void)port_key;
 	(void)generation;
-	(void)final;
+	(void) final;
 	if (!sb || !host)
 		return -EINVAL;
 	return -ENOTSUP; /* until the wire protocol has CT_EXPORT */

@@ -78,7 +78,8 @@ static int mig_start(struct store_txn *t, const json_t *port, const json_t *body
 	json_decref(host);
 	json_object_set_new(m, "source_host", json_string(src));
 	json_object_set_new(m, "target_host", json_string(dst));
-	json_object_set_new(m, "activate", json_boolean(json_is_true(json_object_get(body, "activate"))));
+	json_object_set_new(m, "activate",
+			    json_boolean(json_is_true(json_object_get(body, "activate"))));
 	json_object_set(m, "timeout_ms", json_object_get(body, "timeout_ms"));
 	json_object_set(m, "grace_ms", json_object_get(body, "grace_ms"));
 	json_object_set(m, "requested_at", json_object_get(body, "at_ms"));
@@ -117,8 +118,8 @@ static int mig_port_step(struct store_txn *t, const json_t *port, const json_t *
 
 	if (to == TOPO_MIG_NONE || !json_is_integer(at) || !mig_step_valid(from, to))
 		return model_error_set(t->err, "invalid_value", "phase",
-				       "not a migration step: %.20s -> %.20s", mig_str(body, "from"),
-				       mig_str(body, "to"));
+				       "not a migration step: %.20s -> %.20s",
+				       mig_str(body, "from"), mig_str(body, "to"));
 	if (to == TOPO_MIG_PENDING ? (topo_mig_in_progress(have) || gen != have_gen + 1)
 				   : (have != from || gen != have_gen)) {
 		if (topo_mig_in_progress(have) && to == TOPO_MIG_PENDING)
@@ -153,7 +154,8 @@ static int mig_port_step(struct store_txn *t, const json_t *port, const json_t *
 			json_object_set(m, "reason", json_object_get(body, "reason"));
 		if (json_is_integer(json_object_get(body, "activated_ns")))
 			json_object_set_new(m, "activated_ns",
-					    json_integer(json_integer_value(json_object_get(body, "activated_ns"))));
+					    json_integer(json_integer_value(
+						json_object_get(body, "activated_ns"))));
 		if (to == TOPO_MIG_ACTIVE_BOTH)
 			mig_rebind(upd, mig_str(m, "target_host"));
 		json_object_set_new(upd, "migration", m);

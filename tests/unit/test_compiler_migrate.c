@@ -85,13 +85,18 @@ static bool has_lport(const struct rows *r, uint32_t key)
 	return row_of(r, TN_MAP_LPORT, &k, sizeof(k)) != NULL;
 }
 
-/* The MIGRATE row of port_key 2, NULL if none. */
+/* The MIGRATE row of port_key 2 (copied: rows are not aligned), NULL if
+ * none. */
 static const struct tn_migrate *mig_of(const struct rows *r)
 {
+	static struct tn_migrate v;
 	uint32_t key = 2;
 	const struct wire_row *w = row_of(r, TN_MAP_MIGRATE, &key, sizeof(key));
 
-	return w ? (const struct tn_migrate *)w->val : NULL;
+	if (!w)
+		return NULL;
+	memcpy(&v, w->val, sizeof(v));
+	return &v;
 }
 
 /* Where h1's FDB row of pb points (underlay address), 0 if local/none. */
@@ -100,8 +105,11 @@ static uint32_t fdb_remote(const struct rows *r)
 	struct tn_fdb_key k = {.vni = VNI, .mac = {2, 0, 0, 0, 0, 0x12}};
 	const struct wire_row *w = row_of(r, TN_MAP_FDB, &k, sizeof(k));
 
+	struct tn_fdb v;
+
 	assert_non_null(w);
-	return ((const struct tn_fdb *)w->val)->remote_ip4;
+	memcpy(&v, w->val, sizeof(v));
+	return v.remote_ip4;
 }
 
 static void rows_free(struct rows *a, struct rows *b, struct rows *c)

@@ -117,10 +117,8 @@ static const char *bound(json_t *o)
 
 static void test_next(void **state)
 {
-	struct migrate_state s = {.phase = TOPO_MIG_PENDING,
-				  .timeout_ms = 1000,
-				  .grace_ms = 500,
-				  .requested_at = 10000};
+	struct migrate_state s = {
+	    .phase = TOPO_MIG_PENDING, .timeout_ms = 1000, .grace_ms = 500, .requested_at = 10000};
 	const char *why;
 
 	(void)state;
@@ -189,9 +187,8 @@ static void test_store_steps(void **state)
 	assert_int_equal(step(PORT1, TOPO_MIG_STANDBY, 1, TOPO_MIG_ACTIVE_BOTH, NULL, 0, 0, NULL),
 			 -EBUSY);
 	/* too late to roll back */
-	assert_int_equal(step(PORT1, TOPO_MIG_ACTIVE_BOTH, 1, TOPO_MIG_ROLLED_BACK, NULL, 0, 0,
-			      NULL),
-			 -EINVAL);
+	assert_int_equal(
+	    step(PORT1, TOPO_MIG_ACTIVE_BOTH, 1, TOPO_MIG_ROLLED_BACK, NULL, 0, 0, NULL), -EINVAL);
 	assert_int_equal(step(PORT1, TOPO_MIG_ACTIVE_BOTH, 1, TOPO_MIG_DONE, NULL, 0, 0, NULL), 0);
 	assert_int_equal(step(PORT1, TOPO_MIG_ACTIVE_BOTH, 1, TOPO_MIG_DONE, NULL, 0, 0, NULL),
 			 -EBUSY);
@@ -372,12 +369,11 @@ static void test_driver_complete(void **state)
 	assert_int_equal(E->proposals, 2); /* active-both, done: each once */
 	assert_int_equal(E->finals, 1);
 	o = port(PORT1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "migration"),
-							    "generation")),
-			 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(o, "migration"),
-							    "activated_ns")),
-			 1234);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(o, "migration"), "generation")), 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(o, "migration"), "activated_ns")),
+	    1234);
 	assert_string_equal(bound(o), "h2");
 	json_decref(o);
 }
@@ -424,9 +420,9 @@ static void test_drain(void **state)
 	driver_new();
 	E->acked = UINT64_MAX;
 	E->dead_h3 = true; /* so the target is h2 */
-	d = json_pack("{s:s,s:b,s:I,s:i,s:i,s:i}", "state", "draining", "activate", 1,
-		      "started_at", (json_int_t)migrate_now_ms() - 1, "ports_total", 1,
-		      "ports_moved", 0, "ports_failed", 0);
+	d = json_pack("{s:s,s:b,s:I,s:i,s:i,s:i}", "state", "draining", "activate", 1, "started_at",
+		      (json_int_t)migrate_now_ms() - 1, "ports_total", 1, "ports_moved", 0,
+		      "ports_failed", 0);
 	assert_int_equal(migrate_drain_cmd("h1", d, &cmd, &len), 0);
 	assert_int_equal(store_apply(E->store, cmd, len, &res), 0);
 	store_result_release(&res);
