@@ -16,7 +16,7 @@
 #include <event2/buffer.h>
 
 #include "api_int.h"
-#include "migrate.h"
+#include "migrate_driver.h"
 #include "store.h"
 
 #define API_MIG_TIMEOUT_MAX 3600000 /* ms */

@@ -61,7 +61,7 @@
 #include "auth.h"
 #include "fsutil.h"
 #include "log.h"
-#include "migrate.h"
+#include "migrate_driver.h"
 #include "raft_keys.h"
 #include "raft_node.h"
 #include "server_cert.h"
@@ -257,7 +257,7 @@ static void ctl_on_applied(void *arg)
 	migrate_on_applied(c->mig);
 }
 
-/* ---- the migration driver's services (migrate.h) ---- */
+/* ---- the migration driver's services (migrate_driver.h) ---- */
 
 static bool ctl_mig_is_leader(void *arg)
 {

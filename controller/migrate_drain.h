@@ -1,4 +1,4 @@
-/* migrate_drain.h - host drain, for the migration driver (migrate.h).
+/* migrate_drain.h - host drain, for the migration driver (migrate_driver.h).
  *
  * A host's "drain" member (written by the API and by this pass, through
  * Raft) is {state: "draining" | "drained", activate, started_at,
@@ -15,7 +15,7 @@
 #ifndef TENET_MIGRATE_DRAIN_H
 #define TENET_MIGRATE_DRAIN_H
 
-#include "migrate.h"
+#include "migrate_driver.h"
 
 #define MIGRATE_DRAIN_INFLIGHT 8 /* migrations under way per draining host */
 

@@ -150,7 +150,7 @@ void southbound_get_stats(struct southbound *sb, struct southbound_stats *out);
 
 struct migrate;
 
-/* Sets the migration driver (migrate.h, borrowed; NULL: none) the session
+/* Sets the migration driver (migrate_driver.h, borrowed; NULL: none) the session
  * layer tells of acks, activation events (MIGRATE_EVENT, STATUS mig_gen)
  * and asks where a CT_STATE goes. */
 void southbound_set_migrate(struct southbound *sb, struct migrate *mig);

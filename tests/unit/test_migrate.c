@@ -1,6 +1,6 @@
 /* test_migrate.c - the migration state machine: its decisions
  * (migrate_next), its conditional store steps (store_migrate.c: refusals,
- * duplicates refused), and the driver (migrate.h) on a real store with
+ * duplicates refused), and the driver (migrate_driver.h) on a real store with
  * fake agents: standby on the destination's ack, activation once however
  * often it is reported, done after the grace window, rolled back after the
  * timeout, and a drain. */
@@ -16,7 +16,7 @@
 #include <czmq.h>
 #include <event2/event.h>
 
-#include "migrate.h"
+#include "migrate_driver.h"
 #include "store.h"
 
 #include "fixture_store.h"

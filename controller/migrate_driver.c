@@ -1,5 +1,5 @@
-/* migrate.c - the leader's migration and drain driver (migrate.h). */
-#include "migrate.h"
+/* migrate_driver.c - the leader's migration and drain driver (migrate_driver.h). */
+#include "migrate_driver.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -382,4 +382,11 @@ bool migrate_ct_relay(struct migrate *m, const char *host, uint32_t port_key, ui
 		return false;
 	snprintf(to, TOPO_HOST_MAX, "%s", t->target);
 	return true;
+}
+
+bool migrate_port_involves(struct migrate *m, uint32_t port_key, const char *host)
+{
+	struct mig_track *t = m && host ? mig_by_key(m, port_key) : NULL;
+
+	return t && (strcmp(t->source, host) == 0 || strcmp(t->target, host) == 0);
 }

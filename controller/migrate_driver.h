@@ -1,4 +1,4 @@
-/* migrate.h - the leader's driver of port live migrations and host drains
+/* migrate_driver.h - the leader's driver of port live migrations and host drains
  * (ARCHITECTURE.md, "Live migration").
  *
  * Every phase of a migration is in the store (a port's "migration"
@@ -28,8 +28,8 @@
  * fewest ports, one migration per port; progress is written to the host's
  * drain member. Main thread only.
  */
-#ifndef TENET_MIGRATE_H
-#define TENET_MIGRATE_H
+#ifndef TENET_MIGRATE_DRIVER_H
+#define TENET_MIGRATE_DRIVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -117,6 +117,10 @@ void migrate_on_event(struct migrate *m, const char *host, uint32_t port_key, ui
  * migration and it is in standby or active-both. */
 bool migrate_ct_relay(struct migrate *m, const char *host, uint32_t port_key, uint32_t gen,
 		      char *to);
+
+/* True when host is the source or the destination of port_key's
+ * migration under way (its reports on the port are expected). */
+bool migrate_port_involves(struct migrate *m, uint32_t port_key, const char *host);
 
 /* Milliseconds since the epoch (the clock of migration timings). */
 int64_t migrate_now_ms(void);
