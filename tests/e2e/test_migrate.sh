@@ -21,7 +21,7 @@ topo_host h3 3
 
 tid=$(tjson tenant create name=blue | jq -er .id) || die "tenant"
 net=$(tjson network create tenant_id="$tid" name=bnet | jq -er .id) || die "network"
-sub=$(tjson subnet create network_id="$net" name=bsub cidr=10.0.0.0/24 | jq -er .id) ||
+sub=$(tjson subnet create network_id="$net" name=bsub cidr=10.0.0.0/24 gateway_ip=10.0.0.254 | jq -er .id) ||
 	die "subnet"
 sg=$(tjson security_group create tenant_id="$tid" name=mig | jq -er .id) || die "group"
 tctl security_group_rule create security_group_id="$sg" direction=ingress protocol=tcp \
