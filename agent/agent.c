@@ -30,6 +30,7 @@
 #include "trace.h"
 #include "log.h"
 #include "metrics.h"
+#include "migrate.h"
 #include "monitor.h"
 #include "reasons.h"
 #include "rtnl.h"
@@ -159,6 +160,7 @@ struct agent_status {
 	struct agent *ag;		/* the agent */
 	struct dropstats *drops;	/* drop counters read for this report */
 	struct sgmaps_flows *flows;	/* security group counters read for it */
+	struct migrate_gens *gens;	/* migration generations activated here */
 	struct wire_port_status *ports; /* entries */
 	size_t n;			/* used */
 	size_t cap;			/* allocated */
@@ -211,6 +213,7 @@ static void agent_status_port(void *arg, const struct applier_port *port)
 	memset(p, 0, sizeof(*p));
 	p->port_id = port->port_id;
 	p->up = st->ag->loader && loader_port_attached(st->ag->loader, port->ifname, port->ifindex);
+	p->mig_gen = migrate_gens_get(st->gens, port->port_id);
 	if (p->up) {
 		agent_port_counters(st->ag, port->slot, p);
 		dropstats_port(st->drops, port->slot, p);
@@ -225,6 +228,7 @@ static void agent_status_read(struct agent *ag, struct agent_status *st)
 	*st = (struct agent_status){.ag = ag};
 	st->drops = dropstats_read(ag->port_drops_fd, ag->stats_fd, ag->ncpus);
 	st->flows = sgmaps_flows_read(ag->maps.fd[TN_MAP_SG_STATS], ag->ncpus);
+	st->gens = migrate_gens_read(ag->maps.fd[TN_MAP_MIG_ACTIVE]);
 	applier_port_foreach(ag->applier, agent_status_port, st);
 }
 
@@ -232,6 +236,7 @@ static void agent_status_release(struct agent_status *st)
 {
 	dropstats_destroy(&st->drops);
 	sgmaps_flows_destroy(&st->flows);
+	migrate_gens_destroy(&st->gens);
 	free(st->ports);
 	free(st->ifnames);
 }
@@ -348,7 +353,19 @@ static int agent_monitor_send(void *arg, const struct wire_monitor_events *ev)
 	return ag->sb ? sbclient_send_events(ag->sb, ev) : -ENOTCONN;
 }
 
-/* The drop monitor over the loaded datapath's maps. */
+/* monitor migrations: the datapath activated a port here; the controller
+ * hears it at once (a lost send is made good by STATUS's mig_gen). */
+static void agent_mig_event(void *arg, const struct wire_mig_event *ev)
+{
+	struct agent *ag = arg;
+	int err = ag->sb ? sbclient_send_mig_event(ag->sb, ev) : -ENOTCONN;
+
+	log_info("port activated port=%u gen=%u sent=%s", ev->port_id, ev->generation,
+		 err ? "no" : "yes");
+}
+
+/* The drop monitor over the loaded datapath's maps, also reading the
+ * migration activations. */
 static int agent_start_monitor(struct agent *ag, struct event_base *base)
 {
 	int cfg_fd, ring_fd;
@@ -356,7 +373,9 @@ static int agent_start_monitor(struct agent *ag, struct event_base *base)
 	if (loader_monitor_fds(ag->loader, &cfg_fd, &ring_fd))
 		return -ENOENT;
 	ag->monitor = monitor_new(base, cfg_fd, ring_fd, agent_monitor_send, ag);
-	return ag->monitor ? 0 : -EIO;
+	if (!ag->monitor)
+		return -EIO;
+	return monitor_watch_migrations(ag->monitor, agent_mig_event, ag) ? -EIO : 0;
 }
 
 /* Starts the datapath side: loader, link monitor, applier. */
@@ -641,6 +660,61 @@ static int agent_monitor(void *arg, const struct wire_monitor *req)
 	return monitor_set(ag->monitor, req);
 }
 
+/* The datapath's clock (bpf_ktime_get_ns). */
+static uint64_t agent_dp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* migrate_ct_export's send: one CT_STATE to the controller. */
+static int agent_ct_send(void *arg, const struct wire_ct_state *st)
+{
+	struct agent *ag = arg;
+
+	return ag->sb ? sbclient_send_ct_state(ag->sb, st) : -ENOTCONN;
+}
+
+/* sbclient ct_export: the port's tracked connections (none with a fake
+ * datapath, which tracks nothing). */
+static int agent_ct_export(void *arg, const struct wire_ct_export *req)
+{
+	struct agent *ag = arg;
+	long n =
+	    migrate_ct_export(ag->maps.fd[TN_MAP_CT], req, agent_dp_now_ns(), agent_ct_send, ag);
+
+	if (n < 0)
+		return (int)n;
+	log_info("conntrack exported port=%u gen=%u final=%d entries=%ld", req->port_id,
+		 req->generation, req->final, n);
+	return 0;
+}
+
+/* sbclient ct_import: a migrating port's connections, relayed by the
+ * controller; only for a port this host has (bound, or with a migration
+ * row), and only with a datapath. */
+static int agent_ct_import(void *arg, const struct wire_ct_state *st)
+{
+	struct agent *ag = arg;
+	uint8_t val[sizeof(struct tn_lport)];
+	long n, kept = 0;
+	__u32 key = st->port_id;
+
+	if (ag->maps.fd[TN_MAP_CT] < 0)
+		return -EOPNOTSUPP;
+	if (bpf_map_lookup_elem(ag->maps.fd[TN_MAP_MIGRATE], &key, val) &&
+	    bpf_map_lookup_elem(ag->maps.fd[TN_MAP_LPORT], &key, val))
+		return -ENOENT;
+	n = migrate_ct_import(ag->maps.fd[TN_MAP_CT], st, agent_dp_now_ns(), &kept);
+	if (n < 0)
+		return (int)n;
+	log_info("conntrack imported port=%u gen=%u final=%d more=%d written=%ld kept=%ld",
+		 st->port_id, st->generation, st->final, st->more, n, kept);
+	return 0;
+}
+
 struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 {
 	struct sbclient_config sc = {0};
@@ -650,7 +724,9 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 				  .store_id = agent_store_id,
 				  .reset = agent_reset,
 				  .trace = agent_trace,
-				  .monitor = agent_monitor};
+				  .monitor = agent_monitor,
+				  .ct_export = agent_ct_export,
+				  .ct_import = agent_ct_import};
 	int ms = cfg && cfg->status_ms > 0 ? cfg->status_ms : 2000;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	struct agent_before before;

@@ -132,6 +132,9 @@ void applier_row_value(const struct applier *a, const struct wire_rowref *r, uin
 
 		f->ifindex = p && p->bound ? p->pub.ifindex : 0;
 		f->slot = p && p->bound ? p->pub.slot : 0;
+		f->flags &= ~TN_FDB_F_MIGRATING;
+		if (local && p && p->migrating)
+			f->flags |= TN_FDB_F_MIGRATING;
 	} else if (r->map == TN_MAP_FLOOD) {
 		struct tn_flood *f = &val.flood;
 
@@ -231,6 +234,25 @@ static int applier_track_lport(struct applier *a, const struct wire_rowref *r)
 	return 0;
 }
 
+/* A MIGRATE row marks or unmarks its port (dirty: its tn_ifindex entry
+ * and the local FDB rows naming it carry the mark). */
+static int applier_track_migrate(struct applier *a, const struct wire_rowref *r)
+{
+	struct applier_pstate *p;
+	uint32_t port_id;
+	int err;
+
+	memcpy(&port_id, r->key, sizeof(port_id));
+	p = r->op == WIRE_OP_UPSERT ? applier_port_get(a, port_id) : applier_port_find(a, port_id);
+	if (!p)
+		return r->op == WIRE_OP_UPSERT ? -ENOMEM : 0;
+	err = applier_port_dirty(a, p);
+	if (err)
+		return err;
+	p->migrating = r->op == WIRE_OP_UPSERT;
+	return 0;
+}
+
 /* Brings the in-memory state in line with row r (not yet written). */
 static int applier_track(struct applier *a, const struct wire_rowref *r)
 {
@@ -239,6 +261,8 @@ static int applier_track(struct applier *a, const struct wire_rowref *r)
 
 	if (r->map == TN_MAP_LPORT)
 		return applier_track_lport(a, r);
+	if (r->map == TN_MAP_MIGRATE)
+		return applier_track_migrate(a, r);
 	if (r->map != TN_MAP_FDB && r->map != TN_MAP_FLOOD)
 		return 0;
 	k = applier_row_key(r);
@@ -393,6 +417,7 @@ static int applier_untrack_all(struct applier *a)
 	for (struct applier_pstate *p; (p = applier_ports_next(a, &it));) {
 		err = err ?: applier_port_dirty(a, p);
 		p->n_deps = 0;
+		p->migrating = false; /* the snapshot's MIGRATE rows mark them again */
 	}
 	for (size_t i = 0; i < a->n_dirty; i++)
 		applier_port_bind(a, a->dirty[i], NULL);
@@ -434,6 +459,7 @@ int applier_snapshot_refs(struct applier *a, uint64_t rev, const struct wire_row
 	e = applier_ports_finish(a);
 	err = err ?: e;
 	applier_ports_prune_ifindex(a);
+	applier_ports_prune_mig_active(a);
 	if (err)
 		return err;
 	err = applier_rev_save(a, rev);
@@ -518,7 +544,7 @@ int applier_delta(struct applier *a, uint64_t from, uint64_t to, const struct wi
  * (restart); the ports stay unresolved. */
 static int applier_load_maps(struct applier *a)
 {
-	static const uint8_t maps[] = {TN_MAP_LPORT, TN_MAP_FDB, TN_MAP_FLOOD};
+	static const uint8_t maps[] = {TN_MAP_MIGRATE, TN_MAP_LPORT, TN_MAP_FDB, TN_MAP_FLOOD};
 	int err = 0;
 
 	applier_batch_begin(a);

@@ -44,7 +44,9 @@ struct applier_row {
 	uint8_t val[];		   /* the compiled value (unaligned) */
 };
 
-/* A port id that an LPORT row binds or a tracked row names. */
+/* A port id that an LPORT row binds, a tracked row names or a tn_migrate
+ * row names (migrating: its tn_ifindex entry and local FDB rows carry the
+ * derived TN_LPORT_F_MIGRATING / TN_FDB_F_MIGRATING). */
 struct applier_pstate {
 	struct applier_port pub;	  /* id, bound ifname, ifindex, slot */
 	bool bound;			  /* an LPORT row exists */
@@ -59,6 +61,8 @@ struct applier_pstate {
 	char old_ifname[16];		  /* pub.ifname before that batch */
 	uint32_t old_ifindex;		  /* pub.ifindex before that batch */
 	uint32_t old_slot;		  /* pub.slot before that batch */
+	bool migrating;			  /* a tn_migrate row names it (live migration) */
+	bool old_migrating;		  /* migrating before that batch */
 };
 
 struct applier {
@@ -150,6 +154,10 @@ int applier_ports_finish(struct applier *a);
 /* Deletes every tn_ifindex entry that is not a resolved bound port's.
  * O(entries): snapshots and full link refreshes only. */
 void applier_ports_prune_ifindex(struct applier *a);
+
+/* Deletes every tn_mig_active entry (when that map is given) of a port
+ * without a tn_migrate row. O(entries): snapshots only. */
+void applier_ports_prune_mig_active(struct applier *a);
 
 /* Number of port states (bound or named). */
 size_t applier_ports_count(const struct applier *a);

@@ -130,7 +130,7 @@ struct applier_pstate *applier_port_get(struct applier *a, uint32_t port_id)
 /* Drops p if nothing binds or names it and it is not dirty. */
 static void applier_port_gc(struct applier *a, struct applier_pstate *p)
 {
-	if (p->bound || p->n_deps || p->dirty == a->batch)
+	if (p->bound || p->n_deps || p->migrating || p->dirty == a->batch)
 		return;
 	applier_pidx_remove(a, applier_pidx_slot(a, p->pub.port_id));
 	free(p->deps);
@@ -206,6 +206,7 @@ int applier_port_dirty(struct applier *a, struct applier_pstate *p)
 	memcpy(p->old_ifname, p->pub.ifname, sizeof(p->old_ifname));
 	p->old_ifindex = p->pub.ifindex;
 	p->old_slot = p->pub.slot;
+	p->old_migrating = p->migrating;
 	return 0;
 }
 
@@ -311,7 +312,8 @@ static int applier_write_ifport(struct applier *a, const struct applier_pstate *
 	v.port_id = p->pub.port_id;
 	v.vni = p->lport.vni;
 	memcpy(v.mac, p->lport.mac, sizeof(v.mac));
-	v.flags = p->lport.flags;
+	v.flags =
+	    (p->lport.flags & ~TN_LPORT_F_MIGRATING) | (p->migrating ? TN_LPORT_F_MIGRATING : 0);
 	v.ip4 = p->lport.ip4;
 	v.slot = p->pub.slot;
 	v.identity = p->lport.identity;
@@ -349,10 +351,12 @@ static int applier_release_ifport(struct applier *a, const struct applier_pstate
 
 static bool applier_port_moved(const struct applier_pstate *p)
 {
-	return p->pub.ifindex != p->old_ifindex || p->pub.slot != p->old_slot;
+	return p->pub.ifindex != p->old_ifindex || p->pub.slot != p->old_slot ||
+	       p->migrating != p->old_migrating;
 }
 
-/* The tracked rows naming a moved port get its new ifindex and slot. */
+/* The tracked rows naming a moved port get its new ifindex, slot and
+ * migration mark. */
 static int applier_rewrite_deps(struct applier *a)
 {
 	int err = 0, e;
@@ -435,8 +439,31 @@ static void applier_notify(struct applier *a)
 	}
 }
 
+/* A dirty port whose migration ended (its tn_migrate row went) loses its
+ * activation (tn_mig_active is the datapath's, never compiled). */
+static void applier_mig_release(struct applier *a)
+{
+	int fd = a->maps.fd[TN_MAP_MIG_ACTIVE];
+
+	for (size_t i = 0; fd >= 0 && i < a->n_dirty; i++) {
+		const struct applier_pstate *p = a->dirty[i];
+		__u32 key = p->pub.port_id;
+
+		if (!p->old_migrating || p->migrating)
+			continue;
+		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT) {
+			a->write_errors++;
+			log_err("cannot delete migration activation port=%u err=%s", key,
+				log_errname(-errno));
+		}
+	}
+}
+
 /* The connections tracked for the dirty ports that left this host
- * (unbound by the batch) are deleted: they are no longer ours to keep. */
+ * (unbound by the batch, or whose migration ended while unbound) are
+ * deleted: they are no longer ours to keep. A port with a tn_migrate row
+ * keeps them whatever its binding: a destination in standby holds what
+ * the source exported, a source holds them until the migration is done. */
 static void applier_ct_release(struct applier *a)
 {
 	int fd = a->maps.fd[TN_MAP_CT], n;
@@ -444,7 +471,7 @@ static void applier_ct_release(struct applier *a)
 	for (size_t i = 0; fd >= 0 && i < a->n_dirty; i++) {
 		const struct applier_pstate *p = a->dirty[i];
 
-		if (!p->old_bound || p->bound)
+		if (p->migrating || p->bound || !(p->old_bound || p->old_migrating))
 			continue;
 		n = sgmaps_ct_delete_port(fd, p->pub.port_id);
 		if (n < 0) {
@@ -465,6 +492,7 @@ int applier_ports_finish(struct applier *a)
 	e = applier_sync_ifports(a);
 	err = err ?: e;
 	applier_ct_release(a);
+	applier_mig_release(a);
 	applier_notify(a);
 	applier_batch_end(a);
 	return err;
@@ -475,6 +503,27 @@ static int applier_u32_cmp(const void *x, const void *y)
 	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
 
 	return a < b ? -1 : a > b;
+}
+
+void applier_ports_prune_mig_active(struct applier *a)
+{
+	int fd = a->maps.fd[TN_MAP_MIG_ACTIVE];
+	uint8_t *keys = NULL;
+	long nk;
+
+	if (fd < 0)
+		return;
+	nk = applier_map_keys(fd, sizeof(uint32_t), &keys);
+	for (long i = 0; i < nk; i++) {
+		const struct applier_pstate *p;
+		uint32_t port_id;
+
+		memcpy(&port_id, keys + i * sizeof(port_id), sizeof(port_id));
+		p = applier_port_find(a, port_id);
+		if (!p || !p->migrating)
+			bpf_map_delete_elem(fd, &port_id);
+	}
+	free(keys);
 }
 
 void applier_ports_prune_ifindex(struct applier *a)

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include "log.h"
+#include "migrate.h"
 #include "tenet_abi.h"
 
 struct monitor {
@@ -30,6 +31,8 @@ struct monitor {
 	uint32_t in_second;		  /* events sent in it */
 	uint64_t lost;			  /* lost since the last event sent */
 	struct wire_monitor_events batch; /* being filled */
+	monitor_mig_fn mig;		  /* activations go here, NULL: not watched */
+	void *mig_arg;			  /* mig's argument */
 	struct monitor_stats stats;	  /* counters */
 };
 
@@ -76,9 +79,15 @@ static int monitor_on_event(void *ctx, void *data, size_t size)
 {
 	struct monitor *m = ctx;
 	struct tn_drop_event ev;
+	struct wire_mig_event mev;
 	uint64_t sec;
 
-	if (m->discard || size != sizeof(ev))
+	if (size == sizeof(struct tn_mig_event)) {
+		if (m->mig && migrate_event_decode(data, size, m->rt_offset, &mev) == 0)
+			m->mig(m->mig_arg, &mev);
+		return 0;
+	}
+	if (m->discard || !m->on || size != sizeof(ev))
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
 	m->stats.events_lost += ev.lost;
@@ -123,7 +132,7 @@ static void monitor_off(struct monitor *m, const char *why)
 	if (err)
 		log_err("drop monitor cannot be turned off err=%d", err);
 	evtimer_del(m->ev_timeout);
-	if (m->ev_ring)
+	if (m->ev_ring && !m->mig)
 		event_del(m->ev_ring);
 	if (m->rb) {
 		m->discard = true;
@@ -174,7 +183,8 @@ static int monitor_on(struct monitor *m, const struct wire_monitor *req)
 		log_err("drop monitor cannot read its ring buffer err=%d", err);
 		return err;
 	}
-	if (!was_on) { /* events of an earlier session are stale */
+	if (!was_on) { /* drop events of an earlier session are stale */
+		m->rt_offset = monitor_clock_ns(CLOCK_REALTIME) - monitor_clock_ns(CLOCK_MONOTONIC);
 		m->discard = true;
 		ring_buffer__consume(m->rb);
 		m->discard = false;
@@ -254,6 +264,23 @@ void monitor_destroy(struct monitor **mp)
 	ring_buffer__free(m->rb);
 	free(m);
 	*mp = NULL;
+}
+
+int monitor_watch_migrations(struct monitor *m, monitor_mig_fn fn, void *arg)
+{
+	int err;
+
+	if (!m || !fn)
+		return -EINVAL;
+	err = monitor_ring_open(m);
+	if (err) {
+		log_err("migration events cannot be read err=%d", err);
+		return err;
+	}
+	m->mig = fn;
+	m->mig_arg = arg;
+	m->rt_offset = monitor_clock_ns(CLOCK_REALTIME) - monitor_clock_ns(CLOCK_MONOTONIC);
+	return event_add(m->ev_ring, NULL) ? -ENOMEM : 0;
 }
 
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *out)

@@ -15,6 +15,11 @@
  *
  * One monitor session at a time: the latest MONITOR sets the port filter
  * and the id the events carry (the controller merges its clients' wishes).
+ *
+ * The ring also carries the datapath's live migration activations (struct
+ * tn_mig_event, told apart from drop events by size): once a handler is
+ * set (monitor_watch_migrations) the ring is watched whether the drop
+ * monitor is on or off, and each activation goes to the handler at once.
  * Loop thread only.
  */
 #ifndef TENET_AGENT_MONITOR_H
@@ -34,6 +39,9 @@ struct monitor;
 /* Sends one batch (its id, err 0, 1..WIRE_MONITOR_BATCH events). Returns
  * 0 or -errno; a failed send counts the batch's events as lost. */
 typedef int (*monitor_send_fn)(void *arg, const struct wire_monitor_events *ev);
+
+/* Gets one activation (migrate.h), its time in CLOCK_REALTIME ns. */
+typedef void (*monitor_mig_fn)(void *arg, const struct wire_mig_event *ev);
 
 /* Counters for /metrics. Plain data. */
 struct monitor_stats {
@@ -58,6 +66,11 @@ void monitor_destroy(struct monitor **mp);
  * off. Returns 0, -EINVAL for a request wire.h would refuse, or -errno of
  * the map write (emission then stays off). */
 int monitor_set(struct monitor *m, const struct wire_monitor *req);
+
+/* Watches the ring from now on, whatever the drop monitor's state, and
+ * hands every activation to fn(arg, ...). Returns 0 or -errno (the ring
+ * cannot be read: logged). */
+int monitor_watch_migrations(struct monitor *m, monitor_mig_fn fn, void *arg);
 
 /* Copies the counters. */
 void monitor_get_stats(const struct monitor *m, struct monitor_stats *out);

@@ -344,6 +344,25 @@ static void sbclient_on_monitor_req(struct sbclient *sb, const struct wire_monit
 	free(r);
 }
 
+/* Answers a CT_EXPORT (one empty CT_STATE without a handler). */
+static void sbclient_on_ct_export(struct sbclient *sb, const struct wire_ct_export *req)
+{
+	struct wire_msg m = {.type = WIRE_CT_STATE};
+	int rc;
+
+	if (sb->ops.ct_export) {
+		rc = sb->ops.ct_export(sb->ops.arg, req);
+		if (rc)
+			log_warn("conntrack export failed port=%u gen=%u err=%d", req->port_id,
+				 req->generation, rc);
+		return;
+	}
+	m.ct_state.port_id = req->port_id;
+	m.ct_state.generation = req->generation;
+	m.ct_state.final = req->final;
+	sbclient_send(sb, &m);
+}
+
 static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t len)
 {
 	struct wire_msg m;
@@ -388,6 +407,24 @@ static void sbclient_on_frame(struct sbclient *sb, const uint8_t *data, size_t l
 		sb->stats.rx_msgs++;
 		sbclient_heard(sb);
 		sbclient_on_monitor_req(sb, &m.monitor);
+		break;
+	case WIRE_CT_EXPORT:
+		sb->stats.rx_msgs++;
+		sbclient_heard(sb);
+		sbclient_on_ct_export(sb, &m.ct_export);
+		break;
+	case WIRE_CT_STATE:
+		sbclient_heard(sb);
+		if (!sb->ops.ct_import) {
+			sb->stats.rx_rejected++;
+			log_warn("unexpected message dropped type=%s", wire_type_name(m.type));
+			break;
+		}
+		sb->stats.rx_msgs++;
+		err = sb->ops.ct_import(sb->ops.arg, &m.ct_state);
+		if (err)
+			log_warn("conntrack import failed port=%u gen=%u err=%d",
+				 m.ct_state.port_id, m.ct_state.generation, err);
 		break;
 	default:
 		sb->stats.rx_rejected++;
@@ -733,6 +770,26 @@ int sbclient_send_events(struct sbclient *sb, const struct wire_monitor_events *
 	if (!sb || !ev)
 		return -EINVAL;
 	m.events = (struct wire_monitor_events *)ev;
+	return sbclient_send(sb, &m);
+}
+
+int sbclient_send_mig_event(struct sbclient *sb, const struct wire_mig_event *ev)
+{
+	struct wire_msg m = {.type = WIRE_MIGRATE_EVENT};
+
+	if (!sb || !ev)
+		return -EINVAL;
+	m.mig_event = *ev;
+	return sbclient_send(sb, &m);
+}
+
+int sbclient_send_ct_state(struct sbclient *sb, const struct wire_ct_state *st)
+{
+	struct wire_msg m = {.type = WIRE_CT_STATE};
+
+	if (!sb || !st)
+		return -EINVAL;
+	m.ct_state = *st;
 	return sbclient_send(sb, &m);
 }
 

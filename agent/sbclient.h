@@ -103,6 +103,15 @@ struct sbclient_ops {
 	 * monitor cannot be on; answered with an empty MONITOR_EVENTS carrying
 	 * that errno. NULL: answered with EOPNOTSUPP. */
 	int (*monitor)(void *arg, const struct wire_monitor *req);
+	/* Answers a CT_EXPORT (live migration, agent/migrate.h): sends the
+	 * port's tracked connections with sbclient_send_ct_state; returns 0 or
+	 * -errno (logged by the caller). NULL: answered with one empty
+	 * CT_STATE. */
+	int (*ct_export)(void *arg, const struct wire_ct_export *req);
+	/* Imports a CT_STATE the controller relays (entries valid during the
+	 * call); returns 0 or -errno. NULL: the message is dropped as
+	 * unexpected. */
+	int (*ct_import)(void *arg, const struct wire_ct_state *st);
 	void *arg; /* passed to every callback */
 };
 
@@ -163,6 +172,14 @@ int sbclient_send_status_host(struct sbclient *sb, const struct wire_port_status
 /* Sends a MONITOR_EVENTS. Returns 0, -ENOTCONN while reconnecting, -EAGAIN
  * if the socket cannot take it, -EINVAL for an invalid batch, or -errno. */
 int sbclient_send_events(struct sbclient *sb, const struct wire_monitor_events *ev);
+
+/* Sends a MIGRATE_EVENT (at once, not with the next STATUS). Returns 0,
+ * -ENOTCONN while reconnecting, -EAGAIN if the socket cannot take it,
+ * -EINVAL for an invalid event, or -errno. */
+int sbclient_send_mig_event(struct sbclient *sb, const struct wire_mig_event *ev);
+
+/* Sends a CT_STATE. Returns as sbclient_send_mig_event. */
+int sbclient_send_ct_state(struct sbclient *sb, const struct wire_ct_state *st);
 
 /* True if the controller was heard within the timeout. */
 bool sbclient_connected(const struct sbclient *sb);

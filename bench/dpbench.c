@@ -689,6 +689,39 @@ static int f_l2_local_nosec(struct dpb *d, double *ns)
 	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: err;
 }
 
+/* B migrates here (its FDB row marked, a standby row of generation 1 from
+ * host C): active, or not yet (to the source host). Put back after. */
+static int dpb_mig_b(struct dpb *d, bool active, double *ns)
+{
+	struct tn_migrate_key mk = {.port_id = 12};
+	struct tn_migrate mv = {.generation = 1, .flags = TN_MIG_F_STANDBY, .peer_ip4 = DPB_HOST_C};
+	struct tn_mig_active_key ak = {.port_id = 12};
+	struct tn_mig_active av = {.generation = 1, .activated_ns = 1};
+	int err;
+
+	err = dpb_port_set(d, TN_LPORT_F_PORT_SECURITY) ?: dpb_put(d->tn->maps.tn_migrate, &mk, &mv)
+		  ?: dpb_fdb_add(d, dpb_mac_b, 12, DPB_IF_B, 0, DPB_IP_B,
+				 TN_FDB_F_LOCAL | TN_FDB_F_MIGRATING);
+	if (!err && active)
+		err = dpb_put(d->tn->maps.tn_mig_active, &ak, &av);
+	if (!err)
+		err = dpb_run(d, d->tn->progs.tn_vif_ingress, d->ip_ab, DPB_PKT_LEN, 0, 0,
+			      TC_REDIRECT, ns);
+	bpf_map__delete_elem(d->tn->maps.tn_mig_active, &ak, sizeof(ak), 0);
+	bpf_map__delete_elem(d->tn->maps.tn_migrate, &mk, sizeof(mk), 0);
+	return dpb_fdb_add(d, dpb_mac_b, 12, DPB_IF_B, 0, DPB_IP_B, TN_FDB_F_LOCAL) ?: err;
+}
+
+static int f_l2_mig_active(struct dpb *d, double *ns)
+{
+	return dpb_mig_b(d, true, ns);
+}
+
+static int f_l2_mig_standby(struct dpb *d, double *ns)
+{
+	return dpb_mig_b(d, false, ns);
+}
+
 static int f_l2_remote(struct dpb *d, double *ns)
 {
 	return dpb_port_set(d, TN_LPORT_F_PORT_SECURITY)
@@ -1042,6 +1075,14 @@ static const struct dpb_fig dpb_figs[] = {
     {"datapath.l2_remote_encap", TRIV,
      "tn_vif_ingress -> tn_port_sec -> tn_l2_fwd -> set_tunnel_key + redirect to vxlan",
      f_l2_remote},
+    {"datapath.l2_local_mig_active", "datapath.l2_local",
+     "as l2_local, to a port that migrated here and is active: tn_l2_fwd -> tn_mig_vif "
+     "(tn_fdb, tn_migrate, tn_mig_active) -> redirect_peer",
+     f_l2_mig_active},
+    {"datapath.l2_mig_to_source", "datapath.l2_remote_encap",
+     "as l2_local, to a port in standby here: tn_l2_fwd -> tn_mig_vif -> set_tunnel_key + "
+     "redirect to vxlan (the source host)",
+     f_l2_mig_standby},
     {"datapath.trivial_tc_once", NULL,
      "bench_trivial, one packet per test_run (repeat 1; the baseline of the encap_* figures)",
      f_trivial_once},

@@ -9,6 +9,7 @@
  * (one program array: the two entries share their stages):
  *
  *   tn_tunnel_ingress -> tn_tun_src -> tn_tun_deliver [-> tn_tun_fw: ingress security groups]
+ *                                                      [-> tn_mig_tun: a migrating port]
  *   tn_underlay_ingress ->
  *   tn_underlay_ingress -> tn_geneve_decap ->   (Geneve, UDP 6081)
  *
@@ -30,6 +31,7 @@ int tn_tun_src(struct __sk_buff *skb);
 int tn_tun_deliver(struct __sk_buff *skb);
 int tn_geneve_decap(struct __sk_buff *skb);
 int tn_tun_fw(struct __sk_buff *skb);
+int tn_mig_tun(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -43,12 +45,14 @@ struct {
 	    [TN_TUN_SLOT_SRC] = (void *)&tn_tun_src,
 	    [TN_TUN_SLOT_GENEVE] = (void *)&tn_geneve_decap,
 	    [TN_TUN_SLOT_FW] = (void *)&tn_tun_fw,
+	    [TN_TUN_SLOT_MIGRATE] = (void *)&tn_mig_tun,
 	},
 };
 
 #include "nf/tun_src.h"
 #include "nf/tun_deliver.h"
 #include "nf/tun_fw.h"
+#include "nf/tun_migrate.h"
 #include "nf/decap.h"
 #include "nf/geneve_decap.h"
 

@@ -16,6 +16,9 @@
  *              answered to the port]
  *   [IPv4/IPv6 with security groups: tn_l2_fwd -> tn_fw (egress) -> tn_fw_in (ingress of a
  *    local port) or on to the destination (nf/fw.h)]
+ *   [a migrating port (nf/migrate.h): tn_vif_ingress or tn_port_sec -> tn_mig_vif
+ *    (activation) -> ...; to one: tn_l2_fwd [-> tn_fw] -> tn_mig_vif -> the local port,
+ *    the source host, or both]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -38,6 +41,7 @@ int tn_geneve_encap(struct __sk_buff *skb);
 int tn_l3_fwd6(struct __sk_buff *skb);
 int tn_fw(struct __sk_buff *skb);
 int tn_fw_in(struct __sk_buff *skb);
+int tn_mig_vif(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -60,6 +64,7 @@ struct {
 	    [TN_VIF_SLOT_L3_6] = (void *)&tn_l3_fwd6,
 	    [TN_VIF_SLOT_FW] = (void *)&tn_fw,
 	    [TN_VIF_SLOT_FW_IN] = (void *)&tn_fw_in,
+	    [TN_VIF_SLOT_MIGRATE] = (void *)&tn_mig_vif,
 	},
 };
 
@@ -75,6 +80,7 @@ struct {
 #include "nf/ra.h"
 #include "nf/l3_fwd6.h"
 #include "nf/fw.h"
+#include "nf/migrate.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
@@ -99,6 +105,8 @@ int tn_vif_ingress(struct __sk_buff *skb)
 	slot = port->slot;
 	if (port->flags & TN_LPORT_F_PORT_SECURITY)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_PORT_SEC);
+	else if (port->flags & TN_LPORT_F_MIGRATING)
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_MIGRATE);
 	else
 		tn_vif_next(skb, proto);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, slot);

@@ -27,6 +27,16 @@ int cmd_delete(struct ctl *ctl, const struct kind *k, int argc, char **argv);
 int cmd_router_add_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv);
 int cmd_router_remove_interface(struct ctl *ctl, const struct kind *k, int argc, char **argv);
 
+/* port migrate PORT --to HOST [--activate] [--timeout MS] [--grace MS],
+ * port migrate-activate|migrate-abort PORT, host drain HOST [--activate],
+ * host undrain HOST (migrate.c); --wait polls until the migration ends
+ * (the drain is done). */
+int cmd_port_migrate(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_port_migrate_activate(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_port_migrate_abort(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_host_drain(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+int cmd_host_undrain(struct ctl *ctl, const struct kind *k, int argc, char **argv);
+
 /* status -> GET /v1/status */
 int cmd_status(struct ctl *ctl, int argc, char **argv);
 

@@ -65,6 +65,12 @@ static const char ctl_usage_text[] =
     "  import FILE [--tenant NAME] [--name-prefix P] [--vni-map old=new,...|auto]\n"
     "         [--host-map old=new,...] [--no-bind]\n"
     "                                      tenant: create one from an export\n"
+    "  migrate PORT --to HOST [--activate] [--timeout MS] [--grace MS]\n"
+    "                                      port: live-migrate to HOST (--wait: until done)\n"
+    "  migrate-activate PORT               port: activate a migration in standby\n"
+    "  migrate-abort PORT                  port: roll back a migration not yet active\n"
+    "  drain HOST [--activate]             host: migrate every port away (--wait: progress)\n"
+    "  undrain HOST                        host: take migrations again\n"
     "\n"
     "options:\n"
     "  --api URL[,URL..]  API base URL(s), one per cluster node (default $TENET_API, else\n"
@@ -191,6 +197,19 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 			for (o = 0; o < sizeof(opts) / sizeof(opts[0]); o++)
 				if (ctl_is_opt(arg, opts[o].lng, opts[o].shrt))
 					break;
+			if ((o == sizeof(opts) / sizeof(opts[0]) || strcmp(arg, "--timeout") == 0 ||
+			     strncmp(arg, "--timeout=", 10) == 0) &&
+			    a->npos >= 2 && strcmp(a->pos[0], "port") == 0 &&
+			    strcmp(a->pos[1], "migrate") == 0 && a->npos < CTL_MAX_ARGS) {
+				a->pos[a->npos++] = argv[i]; /* migrate's own options */
+				continue;
+			}
+			if (o == sizeof(opts) / sizeof(opts[0]) && a->npos >= 2 &&
+			    strcmp(a->pos[0], "host") == 0 && strcmp(a->pos[1], "drain") == 0 &&
+			    strcmp(arg, "--activate") == 0 && a->npos < CTL_MAX_ARGS) {
+				a->pos[a->npos++] = argv[i];
+				continue;
+			}
 			if (o == sizeof(opts) / sizeof(opts[0]) && a->npos &&
 			    (strcmp(a->pos[0], "trace") == 0 ||
 			     strcmp(a->pos[0], "monitor") == 0) &&
@@ -306,15 +325,28 @@ static int ctl_run_kind(struct ctl *ctl, const struct kind *k, struct ctl_args *
 	    {"clone", cmd_tenant_clone},
 	    {"export", cmd_tenant_export},
 	    {"import", cmd_tenant_import},
+	    {"migrate", cmd_port_migrate},
+	    {"migrate-activate", cmd_port_migrate_activate},
+	    {"migrate-abort", cmd_port_migrate_abort},
+	    {"drain", cmd_host_drain},
+	    {"undrain", cmd_host_undrain},
 	};
+	static const char *const port_only[] = {"migrate", "migrate-activate", "migrate-abort"};
 	size_t v;
 
+	for (v = 0; v < sizeof(port_only) / sizeof(port_only[0]); v++)
+		if (strcmp(port_only[v], a->pos[1]) == 0 && strcmp(k->name, "port") != 0)
+			goto unknown;
+	if ((strcmp(a->pos[1], "drain") == 0 || strcmp(a->pos[1], "undrain") == 0) &&
+	    strcmp(k->name, "host") != 0)
+		goto unknown;
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
 		if (strcmp(verbs[v].verb, a->pos[1]) == 0 &&
 		    (strcmp(k->name, "tenant") == 0 ||
 		     (verbs[v].fn != cmd_tenant_clone && verbs[v].fn != cmd_tenant_export &&
 		      verbs[v].fn != cmd_tenant_import)))
 			return verbs[v].fn(ctl, k, a->npos - 2, a->pos + 2);
+unknown:
 	fprintf(stderr, "error: unknown verb '%s' for %s\n\n", a->pos[1], k->name);
 	ctl_help_kind(stderr, k);
 	return CTL_EXIT_USAGE;

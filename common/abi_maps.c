@@ -65,6 +65,11 @@ static const struct tn_map_desc tn_maps[TN_MAP_MAX] = {
 	   TN_MAX_CT, 0, TN_MAP_ROLE_DATAPATH),
     TN_MAP(TN_MAP_SG_STATS, TN_PIN_SG_STATS, "sg_stats", BPF_MAP_TYPE_PERCPU_HASH,
 	   struct tn_sg_stats_key, __u64, TN_MAX_SG_STATS_ROWS, 0, TN_MAP_ROLE_DATAPATH),
+    TN_MAP(TN_MAP_MIGRATE, TN_PIN_MIGRATE, "migrate", BPF_MAP_TYPE_HASH, struct tn_migrate_key,
+	   struct tn_migrate, TN_MAX_MIGRATIONS, BPF_F_NO_PREALLOC, TN_MAP_ROLE_COMPILED),
+    TN_MAP(TN_MAP_MIG_ACTIVE, TN_PIN_MIG_ACTIVE, "mig_active", BPF_MAP_TYPE_HASH,
+	   struct tn_mig_active_key, struct tn_mig_active, TN_MAX_MIGRATIONS, BPF_F_NO_PREALLOC,
+	   TN_MAP_ROLE_DATAPATH),
 };
 
 const struct tn_map_desc *tn_map_desc(unsigned id)

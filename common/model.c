@@ -101,6 +101,7 @@ static const struct model_field port_fields[] = {
     {"security_groups", FT_SG_LIST, FM_RW, false},
     {"allowed_address_pairs", FT_PAIRS, FM_RW, false},
     {"identity", FT_ANY, FM_RO, false},
+    {"migration", FT_ANY, FM_RO, false},
     {NULL, FT_ANY, FM_RO, false},
 };
 
@@ -108,7 +109,8 @@ static const struct model_field host_fields[] = {
     {"id", FT_ANY, FM_RO, false},	 {"name", FT_HOSTNAME, FM_CREATE, true},
     {"public_key", FT_Z85, FM_RW, true}, {"underlay_ip", FT_IPV4, FM_RW, true},
     {"state", FT_ANY, FM_RO, false},	 {"applied_revision", FT_ANY, FM_RO, false},
-    {"host_id", FT_ANY, FM_RO, false},	 {NULL, FT_ANY, FM_RO, false},
+    {"host_id", FT_ANY, FM_RO, false},	 {"drain", FT_ANY, FM_RO, false},
+    {NULL, FT_ANY, FM_RO, false},
 };
 
 /* Neutron's router without its gateway (no external networks yet): the

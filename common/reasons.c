@@ -30,6 +30,12 @@ static const struct reasons_entry reasons_table[] = {
     [TN_STAT_DHCP_RELEASE] = {"dhcp_release", "DHCP releases and declines taken locally"},
     [TN_STAT_RA_SENT] = {"ra_sent", "router solicitations answered with a router advertisement"},
     [TN_STAT_DHCP6_REPLY] = {"dhcp6_reply", "DHCPv6 requests answered locally"},
+    [TN_STAT_MIG_ACTIVATED] = {"mig_activated",
+			       "migrating ports activated here by their first packet"},
+    [TN_STAT_MIG_TO_SOURCE] = {"mig_to_source",
+			       "frames for a port in standby here sent to its source host"},
+    [TN_STAT_MIG_COPY] = {"mig_copy", "frames for a migrating port copied to its destination host"},
+    [TN_STAT_MIG_RARP] = {"mig_rarp", "RARP announcements of migrating ports taken"},
     [TN_DROP_MALFORMED] = {"malformed", "truncated or bad headers"},
     [TN_DROP_NO_PORT] = {"no_port", "interface is not a known port"},
     [TN_DROP_SPOOF_MAC] = {"spoof_mac", "source MAC is not the port's"},
@@ -94,6 +100,10 @@ static const struct reasons_entry reasons_table[] = {
 	 "Geneve opt_len or an option past its bounds, too many, bad tenet option"},
     [TN_DROP_GENEVE_CRITICAL] = {"geneve_critical",
 				 "Geneve option unknown to tenet marked critical"},
+    [TN_DROP_MIG_STANDBY] = {"mig_standby",
+			     "tunnel: frame for a port in standby here, not activated yet"},
+    [TN_DROP_MIG_LOOP] =
+	{"mig_loop", "tunnel: frame for a migrating port that would go back where it came from"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

@@ -27,10 +27,44 @@
 /* Element counts of each message type's top-level array (without the
  * optional trailing store identity). */
 static const unsigned int wire_counts[WIRE_TYPE_MAX] = {
-    [WIRE_HELLO] = 5, [WIRE_SNAPSHOT] = 4, [WIRE_DELTA] = 5,
-    [WIRE_ACK] = 3,   [WIRE_STATUS] = 4,   [WIRE_HEARTBEAT] = 3,
-    [WIRE_TRACE] = 12, [WIRE_TRACE_REPLY] = 7, [WIRE_MONITOR] = 6, [WIRE_MONITOR_EVENTS] = 5,
+    [WIRE_HELLO] = 5,	      [WIRE_SNAPSHOT] = 4,
+    [WIRE_DELTA] = 5,	      [WIRE_ACK] = 3,
+    [WIRE_STATUS] = 4,	      [WIRE_HEARTBEAT] = 3,
+    [WIRE_TRACE] = 12,	      [WIRE_TRACE_REPLY] = 7,
+    [WIRE_MONITOR] = 6,	      [WIRE_MONITOR_EVENTS] = 5,
+    [WIRE_MIGRATE_EVENT] = 6, [WIRE_CT_EXPORT] = 5,
+    [WIRE_CT_STATE] = 7,
 };
+
+_Static_assert(WIRE_CT_KEY_LEN == sizeof(struct tn_ct_key), "ct key size");
+_Static_assert(WIRE_CT_VAL_LEN == sizeof(struct tn_ct), "ct value size");
+_Static_assert(WIRE_CT_MAX_REMAINING_MS == TN_CT_LIFETIME_TCP * 1000u, "ct lifetime");
+
+const char *wire_mig_kind_name(uint32_t event)
+{
+	return event == WIRE_MIG_ACTIVE ? "active" : NULL;
+}
+
+bool wire_ct_entry_valid(const struct wire_ct_entry *e, uint32_t port_id)
+{
+	static const uint8_t zero[12];
+	struct tn_ct_key k;
+	struct tn_ct v;
+
+	if (!e || !port_id)
+		return false;
+	memcpy(&k, e->key, sizeof(k));
+	memcpy(&v, e->val, sizeof(v));
+	if (k.port_id != port_id || k.pad || (k.family != 4 && k.family != 6))
+		return false;
+	if (k.family == 4 && (memcmp(k.saddr + 4, zero, 12) || memcmp(k.daddr + 4, zero, 12)))
+		return false;
+	if (v.expires_ns == 0 || v.expires_ns > WIRE_CT_MAX_REMAINING_MS)
+		return false;
+	if (v.flags & ~(TN_CT_F_INGRESS | TN_CT_F_REPLY | TN_CT_F_FIN_ORIG | TN_CT_F_FIN_REPLY))
+		return false;
+	return v.tcp_state <= TN_CT_TCP_CLOSED && v.pad == 0;
+}
 
 _Static_assert(WIRE_DROP_EVENT_LEN == sizeof(struct tn_drop_event), "drop event size");
 
@@ -102,10 +136,19 @@ bool wire_row_valid(const struct wire_row *row)
 const char *wire_type_name(int type)
 {
 	static const char *const names[WIRE_TYPE_MAX] = {
-	    [WIRE_HELLO] = "HELLO", [WIRE_SNAPSHOT] = "SNAPSHOT", [WIRE_DELTA] = "DELTA",
-	    [WIRE_ACK] = "ACK",	    [WIRE_STATUS] = "STATUS",	  [WIRE_HEARTBEAT] = "HEARTBEAT",
-	    [WIRE_TRACE] = "TRACE", [WIRE_TRACE_REPLY] = "TRACE_REPLY",
-	    [WIRE_MONITOR] = "MONITOR", [WIRE_MONITOR_EVENTS] = "MONITOR_EVENTS",
+	    [WIRE_HELLO] = "HELLO",
+	    [WIRE_SNAPSHOT] = "SNAPSHOT",
+	    [WIRE_DELTA] = "DELTA",
+	    [WIRE_ACK] = "ACK",
+	    [WIRE_STATUS] = "STATUS",
+	    [WIRE_HEARTBEAT] = "HEARTBEAT",
+	    [WIRE_TRACE] = "TRACE",
+	    [WIRE_TRACE_REPLY] = "TRACE_REPLY",
+	    [WIRE_MONITOR] = "MONITOR",
+	    [WIRE_MONITOR_EVENTS] = "MONITOR_EVENTS",
+	    [WIRE_MIGRATE_EVENT] = "MIGRATE_EVENT",
+	    [WIRE_CT_EXPORT] = "CT_EXPORT",
+	    [WIRE_CT_STATE] = "CT_STATE",
 	};
 
 	if (type <= 0 || type >= WIRE_TYPE_MAX)
@@ -175,7 +218,7 @@ static int wire_pack_port(msgpack_packer *pk, const struct wire_port_status *p)
 
 	if (p->n_reasons > WIRE_PORT_REASONS || p->n_groups > WIRE_PORT_GROUPS)
 		return -EINVAL;
-	rc |= msgpack_pack_array(pk, 9);
+	rc |= msgpack_pack_array(pk, 10);
 	rc |= msgpack_pack_uint32(pk, p->port_id);
 	rc |= p->up ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
 	rc |= msgpack_pack_uint64(pk, p->rx_packets);
@@ -197,6 +240,7 @@ static int wire_pack_port(msgpack_packer *pk, const struct wire_port_status *p)
 		rc |= msgpack_pack_uint32(pk, p->groups[g].group);
 		rc |= msgpack_pack_uint64(pk, p->groups[g].flows);
 	}
+	rc |= msgpack_pack_uint32(pk, p->mig_gen);
 	return rc ? -ENOMEM : 0;
 }
 
@@ -315,6 +359,61 @@ static int wire_pack_events(msgpack_packer *pk, const struct wire_monitor_events
 	return rc ? -ENOMEM : 0;
 }
 
+static int wire_pack_bool(msgpack_packer *pk, bool b)
+{
+	return b ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+}
+
+static int wire_pack_mig_event(msgpack_packer *pk, const struct wire_mig_event *e)
+{
+	const char *name = wire_mig_kind_name(e->event);
+	int rc = 0;
+
+	if (!e->port_id || !e->generation || !name)
+		return -EINVAL;
+	rc |= msgpack_pack_uint32(pk, e->port_id);
+	rc |= msgpack_pack_uint32(pk, e->generation);
+	rc |= msgpack_pack_uint64(pk, e->activated_ns);
+	rc |= msgpack_pack_str(pk, strlen(name));
+	rc |= msgpack_pack_str_body(pk, name, strlen(name));
+	return rc ? -ENOMEM : 0;
+}
+
+static int wire_pack_ct_export(msgpack_packer *pk, const struct wire_ct_export *x)
+{
+	int rc = 0;
+
+	if (!x->port_id || !x->generation)
+		return -EINVAL;
+	rc |= msgpack_pack_uint32(pk, x->port_id);
+	rc |= msgpack_pack_uint32(pk, x->generation);
+	rc |= wire_pack_bool(pk, x->final);
+	return rc ? -ENOMEM : 0;
+}
+
+static int wire_pack_ct_state(msgpack_packer *pk, const struct wire_ct_state *st)
+{
+	int rc = 0;
+
+	if (!st->port_id || !st->generation || st->n > WIRE_CT_MAX_ENTRIES ||
+	    (st->n && !st->entries))
+		return -EINVAL;
+	for (uint32_t i = 0; i < st->n; i++)
+		if (!wire_ct_entry_valid(&st->entries[i], st->port_id))
+			return -EINVAL;
+	rc |= msgpack_pack_uint32(pk, st->port_id);
+	rc |= msgpack_pack_uint32(pk, st->generation);
+	rc |= wire_pack_bool(pk, st->final);
+	rc |= wire_pack_bool(pk, st->more);
+	rc |= msgpack_pack_array(pk, st->n);
+	for (uint32_t i = 0; i < st->n && !rc; i++) {
+		rc |= msgpack_pack_array(pk, 2);
+		rc |= wire_pack_bin(pk, st->entries[i].key, WIRE_CT_KEY_LEN);
+		rc |= wire_pack_bin(pk, st->entries[i].val, WIRE_CT_VAL_LEN);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
 /* Packs the fields after [version, type]. */
 static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 {
@@ -348,6 +447,12 @@ static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 		return wire_pack_monitor(pk, &m->monitor);
 	case WIRE_MONITOR_EVENTS:
 		return wire_pack_events(pk, m->events);
+	case WIRE_MIGRATE_EVENT:
+		return wire_pack_mig_event(pk, &m->mig_event);
+	case WIRE_CT_EXPORT:
+		return wire_pack_ct_export(pk, &m->ct_export);
+	case WIRE_CT_STATE:
+		return wire_pack_ct_state(pk, &m->ct_state);
 	default:
 		return -EINVAL;
 	}
@@ -646,8 +751,8 @@ static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
 	uint64_t id;
 	int rc;
 
-	if (o->type != MSGPACK_OBJECT_ARRAY ||
-	    (o->via.array.size != 5 && o->via.array.size != 8 && o->via.array.size != 9))
+	if (o->type != MSGPACK_OBJECT_ARRAY || (o->via.array.size != 5 && o->via.array.size != 8 &&
+						o->via.array.size != 9 && o->via.array.size != 10))
 		return -EPROTO;
 	e = o->via.array.ptr;
 	if (!wire_get_uint(&e[0], UINT32_MAX, &id) || e[1].type != MSGPACK_OBJECT_BOOLEAN)
@@ -666,7 +771,13 @@ static int wire_decode_port(const msgpack_object *o, struct wire_port_status *p)
 	rc = wire_decode_reasons(&e[7], p);
 	if (rc || o->via.array.size == 8)
 		return rc;
-	return wire_decode_groups(&e[8], p);
+	rc = wire_decode_groups(&e[8], p);
+	if (rc || o->via.array.size == 9)
+		return rc;
+	if (!wire_get_uint(&e[9], UINT32_MAX, &id))
+		return -EPROTO;
+	p->mig_gen = (uint32_t)id;
+	return 0;
 }
 
 /* STATUS's trailing host counters: at least one, at most WIRE_HOST_STATS. */
@@ -829,6 +940,74 @@ static int wire_decode_events(const msgpack_object *e, struct wire_msg *m)
 	return 0;
 }
 
+static int wire_decode_mig_event(const msgpack_object *e, struct wire_mig_event *ev)
+{
+	uint64_t port, gen;
+
+	if (!wire_get_uint(&e[2], UINT32_MAX, &port) || !port ||
+	    !wire_get_uint(&e[3], UINT32_MAX, &gen) || !gen ||
+	    !wire_get_uint(&e[4], UINT64_MAX, &ev->activated_ns) ||
+	    e[5].type != MSGPACK_OBJECT_STR || e[5].via.str.size > WIRE_MIG_EVENT_MAX)
+		return -EPROTO;
+	if (e[5].via.str.size != strlen("active") ||
+	    memcmp(e[5].via.str.ptr, "active", e[5].via.str.size))
+		return -EPROTO; /* the only kind */
+	ev->port_id = (uint32_t)port;
+	ev->generation = (uint32_t)gen;
+	ev->event = WIRE_MIG_ACTIVE;
+	return 0;
+}
+
+static int wire_decode_ct_export(const msgpack_object *e, struct wire_ct_export *x)
+{
+	uint64_t port, gen;
+
+	if (!wire_get_uint(&e[2], UINT32_MAX, &port) || !port ||
+	    !wire_get_uint(&e[3], UINT32_MAX, &gen) || !gen || e[4].type != MSGPACK_OBJECT_BOOLEAN)
+		return -EPROTO;
+	x->port_id = (uint32_t)port;
+	x->generation = (uint32_t)gen;
+	x->final = e[4].via.boolean;
+	return 0;
+}
+
+static int wire_decode_ct_state(const msgpack_object *e, struct wire_ct_state *st)
+{
+	uint64_t port, gen;
+	uint32_t n;
+
+	if (!wire_get_uint(&e[2], UINT32_MAX, &port) || !port ||
+	    !wire_get_uint(&e[3], UINT32_MAX, &gen) || !gen ||
+	    e[4].type != MSGPACK_OBJECT_BOOLEAN || e[5].type != MSGPACK_OBJECT_BOOLEAN ||
+	    e[6].type != MSGPACK_OBJECT_ARRAY)
+		return -EPROTO;
+	st->port_id = (uint32_t)port;
+	st->generation = (uint32_t)gen;
+	st->final = e[4].via.boolean;
+	st->more = e[5].via.boolean;
+	n = e[6].via.array.size;
+	if (n > WIRE_CT_MAX_ENTRIES)
+		return -E2BIG;
+	if (!n)
+		return 0;
+	st->entries = calloc(n, sizeof(*st->entries));
+	if (!st->entries)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *o = &e[6].via.array.ptr[i];
+
+		if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
+		    !wire_get_bin(&o->via.array.ptr[0], st->entries[i].key, WIRE_CT_KEY_LEN,
+				  NULL) ||
+		    !wire_get_bin(&o->via.array.ptr[1], st->entries[i].val, WIRE_CT_VAL_LEN,
+				  NULL) ||
+		    !wire_ct_entry_valid(&st->entries[i], st->port_id))
+			return -EPROTO;
+	}
+	st->n = n;
+	return 0;
+}
+
 /* Decodes the fields after [version, type]; e has wire_counts[type] items.
  * refs: rows in place (wire_decode_refs). */
 static int wire_decode_body(const msgpack_object *e, struct wire_msg *m, bool refs)
@@ -860,6 +1039,12 @@ static int wire_decode_body(const msgpack_object *e, struct wire_msg *m, bool re
 		return wire_decode_monitor(e, &m->monitor);
 	case WIRE_MONITOR_EVENTS:
 		return wire_decode_events(e, m);
+	case WIRE_MIGRATE_EVENT:
+		return wire_decode_mig_event(e, &m->mig_event);
+	case WIRE_CT_EXPORT:
+		return wire_decode_ct_export(e, &m->ct_export);
+	case WIRE_CT_STATE:
+		return wire_decode_ct_state(e, &m->ct_state);
 	default:
 		return -ENOTSUP;
 	}
@@ -991,6 +1176,9 @@ void wire_msg_release(struct wire_msg *m)
 		break;
 	case WIRE_MONITOR_EVENTS:
 		free(m->events);
+		break;
+	case WIRE_CT_STATE:
+		free(m->ct_state.entries);
 		break;
 	default:
 		break;

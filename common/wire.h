@@ -16,10 +16,18 @@
  *              trace:bin]                                         agent -> ctl
  *   MONITOR   [1, 9, id:uint, on:bool, port_id:uint, timeout_s:uint] ctl -> agent
  *   MONITOR_EVENTS [1, 10, id:uint, err:uint, events:array]       agent -> ctl
+ *   MIGRATE_EVENT [1, 11, port_id:uint, generation:uint, activated_ns:uint,
+ *              event:str]                                         agent -> ctl
+ *   CT_EXPORT [1, 12, port_id:uint, generation:uint, final:bool]  ctl -> agent
+ *   CT_STATE  [1, 13, port_id:uint, generation:uint, final:bool, more:bool,
+ *              entries:array]                     agent -> ctl, ctl -> agent
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
  *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint
- *           (, rx_bytes:uint, tx_bytes:uint, reasons:array (, groups:array))]
+ *           (, rx_bytes:uint, tx_bytes:uint, reasons:array (, groups:array
+ *           (, mig_gen:uint)))]
+ *   mig_gen = the migration generation the datapath activated for the port on
+ *             this host (tn_mig_active), 0 for none
  *   reasons = [[reason:uint, count:uint], ...]  at most WIRE_PORT_REASONS,
  *             each reason a distinct TN_DROP_* (the port's drops by reason)
  *   groups = [[group:uint, flows:uint], ...]  at most WIRE_PORT_GROUPS, each
@@ -28,7 +36,7 @@
  *   host = [count:uint, ...]  the host's tn_stats counters, indexed by enum
  *          tn_stat, at most WIRE_HOST_STATS
  *
- * The port's trailing elements (three, then groups) and STATUS's host
+ * The port's trailing elements (three, then groups, then mig_gen) and STATUS's host
  * array were added after version 1 shipped (a decoder older than them rejects a STATUS
  * carrying them: upgrade controllers before agents); the encoder always
  * writes them, the decoder takes both forms.
@@ -71,6 +79,27 @@
  * reason is not a drop reason, whose snap_len exceeds TN_MON_SNAP_LEN or
  * its len, or whose flags or padding hold unknown bits is malformed. An
  * agent older than MONITOR drops it as an unexpected message (no answer).
+ *
+ * Live migration of a port (tenet_abi.h, "Live migration"; ABI 10):
+ * MIGRATE_EVENT is sent by the agent of the destination host at once when
+ * its datapath activated the port (its first packet there): the port, the
+ * migration's generation, activated_ns (the activation's time, the
+ * datapath's clock turned into CLOCK_REALTIME nanoseconds on that host, as
+ * drop events are) and event, a string: "active" (the only one). A
+ * controller that missed it learns the same from STATUS (mig_gen).
+ * CT_EXPORT asks the source host's agent for the port's tracked
+ * connections (tn_ct entries whose key names port_id); it answers with one
+ * or more CT_STATE of the same port, generation and final, every one but
+ * the last with more true, each holding at most WIRE_CT_MAX_ENTRIES
+ * entries. The controller relays CT_STATE unchanged to the destination's
+ * agent, which imports the entries. An entry is [key:bin, value:bin]:
+ * struct tn_ct_key (WIRE_CT_KEY_LEN bytes, its port_id the message's; family
+ * 4 or 6, an IPv4 entry's address bytes past the fourth zero, padding
+ * zero) and struct tn_ct (WIRE_CT_VAL_LEN bytes) whose expires_ns holds the
+ * milliseconds the entry has left (1..WIRE_CT_MAX_REMAINING_MS: hosts'
+ * clocks differ, so the receiver re-bases it on its own), with known flags
+ * and TCP states and zero padding. Anything else is malformed. port_id and
+ * generation are > 0 in all three.
  */
 #ifndef TENET_WIRE_H
 #define TENET_WIRE_H
@@ -94,6 +123,14 @@
 #define WIRE_MONITOR_BATCH  64		 /* drop events in one MONITOR_EVENTS */
 #define WIRE_DROP_EVENT_LEN 136		 /* sizeof(struct tn_drop_event), tenet_abi.h */
 #define WIRE_MONITOR_MAX_S  600		 /* longest MONITOR timeout, seconds */
+#define WIRE_CT_KEY_LEN	    44		 /* sizeof(struct tn_ct_key), tenet_abi.h */
+#define WIRE_CT_VAL_LEN	    24		 /* sizeof(struct tn_ct), tenet_abi.h */
+/* Entries in one CT_STATE: 32768 of 73 bytes (2.4 MB) stay below the 4 MiB
+ * a controller accepts from an agent (docs/ARCHITECTURE.md, "Southbound"). */
+#define WIRE_CT_MAX_ENTRIES 32768
+/* The longest a tracked connection lives (TN_CT_LIFETIME_TCP), in ms. */
+#define WIRE_CT_MAX_REMAINING_MS (21600u * 1000u)
+#define WIRE_MIG_EVENT_MAX	 16 /* bytes of a MIGRATE_EVENT's event string */
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -106,6 +143,9 @@ enum wire_type {
 	WIRE_TRACE_REPLY = 8,
 	WIRE_MONITOR = 9,
 	WIRE_MONITOR_EVENTS = 10,
+	WIRE_MIGRATE_EVENT = 11,
+	WIRE_CT_EXPORT = 12,
+	WIRE_CT_STATE = 13,
 	WIRE_TYPE_MAX
 };
 
@@ -162,6 +202,7 @@ struct wire_port_status {
 	struct wire_port_drop reasons[WIRE_PORT_REASONS]; /* distinct reasons */
 	uint32_t n_groups; /* entries used in groups, <= WIRE_PORT_GROUPS */
 	struct wire_port_group groups[WIRE_PORT_GROUPS]; /* distinct groups */
+	uint32_t mig_gen; /* migration generation activated here (tn_mig_active), 0: none */
 };
 
 /* A trace request: one packet to run through the agent's datapath. */
@@ -203,6 +244,48 @@ struct wire_monitor_events {
 	uint32_t n;   /* events used, <= WIRE_MONITOR_BATCH */
 	uint8_t ev[WIRE_MONITOR_BATCH][WIRE_DROP_EVENT_LEN]; /* struct tn_drop_event each */
 };
+
+/* What a MIGRATE_EVENT reports. */
+enum wire_mig_kind {
+	WIRE_MIG_ACTIVE = 1, /* "active": the datapath activated the port here */
+};
+
+/* A MIGRATE_EVENT. */
+struct wire_mig_event {
+	uint32_t port_id;      /* the port, > 0 */
+	uint32_t generation;   /* the migration activated, > 0 */
+	uint64_t activated_ns; /* when, CLOCK_REALTIME ns of the sending host */
+	uint32_t event;	       /* enum wire_mig_kind */
+};
+
+/* A CT_EXPORT. */
+struct wire_ct_export {
+	uint32_t port_id;    /* the port whose connections are asked for, > 0 */
+	uint32_t generation; /* the migration, > 0 (echoed) */
+	bool final;	     /* the last export, at the switch (echoed) */
+};
+
+/* One tracked connection of a CT_STATE. */
+struct wire_ct_entry {
+	uint8_t key[WIRE_CT_KEY_LEN]; /* struct tn_ct_key */
+	uint8_t val[WIRE_CT_VAL_LEN]; /* struct tn_ct, expires_ns = remaining ms */
+};
+
+/* A CT_STATE. */
+struct wire_ct_state {
+	uint32_t port_id;	       /* the port, > 0: every entry's key names it */
+	uint32_t generation;	       /* the migration, > 0 */
+	bool final;		       /* as in the CT_EXPORT answered */
+	bool more;		       /* another CT_STATE of this export follows */
+	uint32_t n;		       /* entries, <= WIRE_CT_MAX_ENTRIES */
+	struct wire_ct_entry *entries; /* n entries (owned by a decoded message) */
+};
+
+/* True if e is a valid CT_STATE entry of port_id (see above). */
+bool wire_ct_entry_valid(const struct wire_ct_entry *e, uint32_t port_id);
+
+/* The name of a MIGRATE_EVENT kind ("active"), NULL if unknown. */
+const char *wire_mig_kind_name(uint32_t event);
 
 /* True if ev (WIRE_DROP_EVENT_LEN bytes, a struct tn_drop_event) is a
  * valid drop event: a drop reason, snap_len within TN_MON_SNAP_LEN and len,
@@ -246,6 +329,9 @@ struct wire_msg {
 		struct wire_trace_reply *trace_reply; /* TRACE_REPLY (owned) */
 		struct wire_monitor monitor;	      /* MONITOR */
 		struct wire_monitor_events *events;   /* MONITOR_EVENTS (owned) */
+		struct wire_mig_event mig_event;      /* MIGRATE_EVENT */
+		struct wire_ct_export ct_export;      /* CT_EXPORT */
+		struct wire_ct_state ct_state;	      /* CT_STATE (entries owned when decoded) */
 	};
 };
 

@@ -50,7 +50,9 @@ static bool api_route_parse(struct evhttp_request *req, struct api_route *r)
 		r->id[idlen] = '\0';
 		r->type = API_R_ITEM;
 		if (act) {
-			if (!act[1] || strchr(act + 1, '/') || strlen(act + 1) >= sizeof(r->action))
+			if (!act[1] ||
+			    (strchr(act + 1, '/') && strncmp(act + 1, "migrate/", 8) != 0) ||
+			    strlen(act + 1) >= sizeof(r->action))
 				return false;
 			snprintf(r->action, sizeof(r->action), "%s", act + 1);
 			r->type = API_R_ACTION;
@@ -117,6 +119,11 @@ static void api_dispatch(struct api *api, struct evhttp_request *req, const stru
 			if (m != EVHTTP_REQ_GET)
 				return api_method_not_allowed(api, req, "GET");
 			return api_tenant_export(api, req, r);
+		}
+		if (r->kind == MODEL_PORT || r->kind == MODEL_HOST) {
+			if (m != EVHTTP_REQ_POST)
+				return api_method_not_allowed(api, req, "POST");
+			return api_migrate_action(api, req, r);
 		}
 		if (m != EVHTTP_REQ_PUT)
 			return api_method_not_allowed(api, req, "PUT");

@@ -6,12 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
-#include <sodium.h>
 
 #include "log.h"
 #include "southbound.h"
@@ -138,59 +136,6 @@ void api_show(struct api *api, struct evhttp_request *req, const struct api_rout
 	api_reply(api, req, 200, api_decorate(api, r->kind, obj), rev);
 }
 
-/* True for "application/json", optionally with parameters. */
-static bool api_is_json(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	return ct && strncasecmp(ct, "application/json", n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
-/* Reads the JSON body as compact text into *text (malloc'd); false (error
- * sent) on a wrong content type, a body too large, or bad JSON. */
-bool api_body(struct api *api, struct evhttp_request *req, json_t **body)
-{
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(buf);
-	json_error_t je;
-	char msg[256];
-
-	if (!api_is_json(evhttp_find_header(in, "Content-Type"))) {
-		api_error(api, req, 415, "unsupported_media_type",
-			  "Content-Type must be application/json", NULL);
-		return false;
-	}
-	if (len > API_MAX_BODY) {
-		api_error(api, req, 413, "body_too_large", "body larger than 1 MiB", NULL);
-		return false;
-	}
-	*body =
-	    json_loadb((const char *)evbuffer_pullup(buf, -1), len, JSON_REJECT_DUPLICATES, &je);
-	if (!*body) {
-		snprintf(msg, sizeof(msg), "invalid JSON at line %d column %d: %s", je.line,
-			 je.column, je.text);
-		api_error(api, req, 400, "invalid_json", msg, NULL);
-		return false;
-	}
-	return true;
-}
-
-/* A random (version 4) UUID. */
-void api_uuid(char out[MODEL_UUID_LEN + 1])
-{
-	uint8_t b[16];
-
-	randombytes_buf(b, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, MODEL_UUID_LEN + 1,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-		 b[15]);
-}
-
 /* Chooses the id of a new object: a fresh UUID, or a host's name. */
 static void api_new_id(enum model_kind kind, const json_t *body, char *id, size_t size)
 {
@@ -200,24 +145,6 @@ static void api_new_id(enum model_kind kind, const json_t *body, char *id, size_
 		api_uuid(id);
 	else
 		snprintf(id, size, "%s", name && model_host_name_valid(name) ? name : "");
-}
-
-/* Proposes the command to the replicated log; the answer comes when it is
- * applied. There is one write path, also on a single node (a one-voter
- * cluster): a write that arrives while the node shuts down (no Raft) is
- * refused, never applied locally. */
-void api_apply(struct api *api, struct evhttp_request *req, enum store_op op, enum model_kind kind,
-	       const char *id, const char *text, const char *idem)
-{
-	void *cmd;
-	size_t len;
-
-	if (!api->raft)
-		return api_error(api, req, 503, "unavailable", "this node is shutting down", NULL);
-	if (store_cmd_encode(op, kind, id, text, idem, &cmd, &len) < 0)
-		return api_error(api, req, 400, "invalid_request", "cannot encode command", NULL);
-	api_propose(api, req, op, kind, id, cmd, len);
-	free(cmd);
 }
 
 void api_write(struct api *api, struct evhttp_request *req, enum store_op op,

@@ -94,6 +94,18 @@ void api_write(struct api *api, struct evhttp_request *req, enum store_op op,
 void api_status(struct api *api, struct evhttp_request *req);
 /* PUT /v1/routers/ID/{add,remove}_router_interface {"subnet_id": ...}:
  * Neutron's calls, a create or delete of the router_interface. */
+/* Reads the request's JSON body into *body (new reference); false (error
+ * sent) on a wrong content type, a body too large, or bad JSON. */
+bool api_body(struct api *api, struct evhttp_request *req, json_t **body);
+
+/* Encodes op on (kind, id) with body text and proposes it (api_propose). */
+void api_apply(struct api *api, struct evhttp_request *req, enum store_op op, enum model_kind kind,
+	       const char *id, const char *text, const char *idem);
+
+/* POST /v1/ports/{id}/migrate[/activate|/abort] and /v1/hosts/{id}/drain,
+ * /undrain (api_migrate.c). */
+void api_migrate_action(struct api *api, struct evhttp_request *req, const struct api_route *r);
+
 void api_router_action(struct api *api, struct evhttp_request *req, const struct api_route *r);
 
 #define API_IDEM_MAX 128 /* longest Idempotency-Key header */

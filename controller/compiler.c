@@ -28,6 +28,7 @@
  *    same rules, and ROUTE6 rows come last (the highest map number).
  */
 #include "compiler.h"
+#include "compiler_migrate.h"
 #include "compiler_dhcp.h"
 #include "compiler_sg.h"
 #include "compiler_ra.h"
@@ -1382,13 +1383,13 @@ static void cc_host_fini(struct cc_host *h)
 	free(h->out.rows);
 }
 
-int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, size_t *n_rows)
+/* compiler_host without what migrations add. */
+static int cc_compile_host(struct compiler *c, const char *host, struct wire_row **rows,
+			   size_t *n_rows)
 {
 	struct cc_host h = {.c = c};
 	int rc;
 
-	if (!c || !host || !rows || !n_rows)
-		return -EINVAL;
 	*rows = NULL;
 	*n_rows = 0;
 	h.self = cc_host(c, host);
@@ -1425,6 +1426,49 @@ int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, 
 	}
 out:
 	cc_host_fini(&h);
+	return rc;
+}
+
+/* The rows of host in t's view as host sees it while ports migrate to or
+ * from it (compiler_migrate.h), by a compiler of that view. */
+static int cc_compile_view(const struct topology *t, const char *host, struct wire_row **rows,
+			   size_t *n_rows)
+{
+	struct topology view;
+	struct compiler *c;
+	int rc;
+
+	rc = compiler_migrate_view(t, host, &view);
+	if (rc < 0)
+		return rc;
+	c = compiler_new(&view);
+	if (c)
+		rc = cc_compile_host(c, host, rows, n_rows);
+	else
+		rc = -ENOMEM;
+	compiler_destroy(&c);
+	compiler_migrate_view_release(&view);
+	return rc;
+}
+
+int compiler_host(struct compiler *c, const char *host, struct wire_row **rows, size_t *n_rows)
+{
+	int rc;
+
+	if (!c || !host || !rows || !n_rows)
+		return -EINVAL;
+	if (compiler_migrate_view_needed(c->t, host))
+		rc = cc_compile_view(c->t, host, rows, n_rows);
+	else
+		rc = cc_compile_host(c, host, rows, n_rows);
+	if (rc == 0 && *n_rows) {
+		rc = compiler_migrate_rows(c->t, host, rows, n_rows);
+		if (rc < 0) {
+			free(*rows);
+			*rows = NULL;
+			*n_rows = 0;
+		}
+	}
 	return rc;
 }
 

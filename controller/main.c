@@ -61,6 +61,7 @@
 #include "auth.h"
 #include "fsutil.h"
 #include "log.h"
+#include "migrate_driver.h"
 #include "raft_keys.h"
 #include "raft_node.h"
 #include "server_cert.h"
@@ -217,6 +218,7 @@ struct ctl {
 	struct southbound *sb;		/* agent side */
 	struct api *api;		/* REST */
 	struct raft_node *raft;		/* replicated log */
+	struct migrate *mig;		/* migration and drain driver (leader) */
 	struct auth_token token;	/* admin token until published */
 	struct event *sigint, *sigterm; /* shutdown signals */
 };
@@ -224,6 +226,8 @@ struct ctl {
 static void ctl_teardown(struct ctl *c)
 {
 	api_quiesce(c->api);	     /* no new connections, no more use of the southbound */
+	southbound_set_migrate(c->sb, NULL);
+	migrate_destroy(&c->mig);
 	raft_node_destroy(&c->raft); /* answers writes in flight, publishes the last applies */
 	api_set_raft(c->api, NULL);
 	southbound_destroy(&c->sb); /* answers pending waits (503) before the API goes */
@@ -250,6 +254,69 @@ static void ctl_on_applied(void *arg)
 
 	if (c->sb)
 		southbound_publish(c->sb);
+	migrate_on_applied(c->mig);
+}
+
+/* ---- the migration driver's services (migrate_driver.h) ---- */
+
+static bool ctl_mig_is_leader(void *arg)
+{
+	struct ctl *c = arg;
+	struct raft_node_info info;
+
+	if (!c->raft)
+		return false;
+	raft_node_info(c->raft, &info);
+	return info.state == RAFT_LEADER;
+}
+
+/* The outcome shows in the store: a refused step is a step someone else
+ * (an earlier leader, a duplicate event) already took. */
+static void ctl_mig_applied(void *arg, int status, struct store_result *res)
+{
+	(void)arg;
+	if (status == 0 && res->rc < 0)
+		log_debug("migration step refused code=%s msg=%s", res->err.code, res->err.message);
+}
+
+static int ctl_mig_propose(void *arg, const void *cmd, size_t len)
+{
+	struct ctl *c = arg;
+
+	return c->raft ? raft_node_propose(c->raft, cmd, len, ctl_mig_applied, NULL) : -ENOTCONN;
+}
+
+static bool ctl_mig_host_live(void *arg, const char *host, uint64_t *acked)
+{
+	struct ctl *c = arg;
+	struct southbound_host_info hi;
+
+	if (!southbound_host_info(c->sb, host, &hi) || !hi.connected)
+		return false;
+	*acked = hi.acked_rev;
+	return true;
+}
+
+static int ctl_mig_ct_export(void *arg, const char *host, uint32_t port_key, uint32_t gen,
+			     bool final)
+{
+	struct ctl *c = arg;
+
+	return southbound_ct_export(c->sb, host, port_key, gen, final);
+}
+
+static int ctl_mig_start(struct ctl *c)
+{
+	static const struct migrate_ops ops = {.is_leader = ctl_mig_is_leader,
+					       .propose = ctl_mig_propose,
+					       .host_live = ctl_mig_host_live,
+					       .ct_export = ctl_mig_ct_export};
+
+	c->mig = migrate_new(c->base, c->store, &ops, c);
+	if (!c->mig)
+		return -ENOMEM;
+	southbound_set_migrate(c->sb, c->mig);
+	return 0;
 }
 
 /* A one-voter cluster elects itself at once; wait for it so that the first
@@ -332,6 +399,8 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 	if (!c->api)
 		return -EIO;
 	rc = ctl_raft_start(c, o);
+	if (rc == 0)
+		rc = ctl_mig_start(c);
 	if (rc < 0)
 		return rc;
 	/* after listen(): a token file on disk means the API takes connections */

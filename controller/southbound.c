@@ -74,6 +74,7 @@
 
 #include "keyfp.h"
 #include "log.h"
+#include "migrate_driver.h"
 #include "publish.h"
 #include "southbound_int.h"
 #include "store.h"
@@ -413,6 +414,7 @@ static void sb_on_ack(struct southbound *sb, struct sb_host *h, const struct wir
 		return;
 	}
 	publish_ack(sb->pub, h->name, m->ack.rev);
+	migrate_on_ack(sb->mig, h->name, m->ack.rev);
 }
 
 /* The count of reason in a port report, 0 if absent. */
@@ -466,8 +468,11 @@ static void sb_on_status(struct southbound *sb, struct sb_host *h, const struct 
 		const struct wire_port_status *ps = &m->status.ports[i];
 		struct publish_port *p = publish_port(sb->pub, ps->port_id);
 
+		if (ps->mig_gen)
+			migrate_on_event(sb->mig, h->name, ps->port_id, ps->mig_gen, 0);
 		if (!p || strcmp(p->host, h->name) != 0) {
-			foreign++;
+			/* the other end of a migration reports it too */
+			foreign += !migrate_port_involves(sb->mig, ps->port_id, h->name);
 			continue;
 		}
 		sb_port_report(p, ps);
@@ -522,6 +527,8 @@ static void sb_dispatch(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		sb_trace_reply(sb, h, m->trace_reply);
 	else if (m->type == WIRE_MONITOR_EVENTS)
 		sb_monitor_events(sb, h, m->events);
+	else if (m->type == WIRE_MIGRATE_EVENT || m->type == WIRE_CT_STATE)
+		sb_migrate_msg(sb, h, m);
 	else if (m->type != WIRE_HEARTBEAT)
 		sb_drop(sb, rx_rejected, "unexpected %s host=%s", wire_type_name(m->type), h->name);
 }

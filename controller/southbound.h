@@ -148,4 +148,17 @@ bool southbound_port_info(struct southbound *sb, uint32_t port_key,
 
 void southbound_get_stats(struct southbound *sb, struct southbound_stats *out);
 
+struct migrate;
+
+/* Sets the migration driver (migrate_driver.h, borrowed; NULL: none) the session
+ * layer tells of acks, activation events (MIGRATE_EVENT, STATUS mig_gen)
+ * and asks where a CT_STATE goes. */
+void southbound_set_migrate(struct southbound *sb, struct migrate *mig);
+
+/* Sends CT_EXPORT {port_key, generation, final} to host's agent. Returns
+ * 0, -ENOENT (no such host), -ENOTCONN (no live session), -ENOTSUP (this
+ * build's protocol has no CT_EXPORT), or -errno of the send. */
+int southbound_ct_export(struct southbound *sb, const char *host, uint32_t port_key,
+			 uint32_t generation, bool final);
+
 #endif

@@ -58,12 +58,19 @@ struct southbound {
 	uint32_t trace_id;		  /* id of the last trace request sent */
 	southbound_monitor_cb monitor_cb; /* receiver of MONITOR_EVENTS, or NULL */
 	void *monitor_arg;		  /* its argument */
+	struct migrate *mig;		  /* migration driver, or NULL (migrate_driver.h) */
 };
 
 #define SB_BATCH	256	/* messages handled per wake-up before yielding */
 #define SB_WARN_MS	5000	/* at most one drop warning (or refusal burst) per this */
 #define SB_ZAP_DOMAIN	"tenet"
 #define SB_KEY_PROP	"X-Key" /* ZAP metadata: the client's Z85 key */
+
+/* ---- southbound_migrate.c ---- */
+
+/* Handles MIGRATE_EVENT and CT_STATE from h's session: tells the driver,
+ * relays CT_STATE to the migration's destination. */
+void sb_migrate_msg(struct southbound *sb, struct sb_host *h, const struct wire_msg *m);
 
 /* ---- southbound.c ---- */
 

@@ -14,7 +14,8 @@
 
 #define STORE_MAP_SIZE (1ull << 30) /* LMDB map size: 1 GiB of address space */
 
-const char *const store_op_names[] = {"?", "create", "update", "delete", "clone", "import"};
+const char *const store_op_names[] = {"?",     "create", "update", "delete",
+				      "clone", "import", "migrate"};
 
 int stx_errno(int rc)
 {
@@ -288,7 +289,7 @@ int store_cmd_encode_seeded(enum store_op op, enum model_kind kind, const char *
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 
-	if (op < STORE_OP_CREATE || op > STORE_OP_IMPORT || (unsigned int)kind >= MODEL_KIND_MAX ||
+	if (op < STORE_OP_CREATE || op > STORE_OP_MIGRATE || (unsigned int)kind >= MODEL_KIND_MAX ||
 	    !id || strlen(id) > STORE_ID_MAX || !buf || !len ||
 	    (idem && strlen(idem) > STORE_IDEM_MAX))
 		return -EINVAL;
@@ -378,7 +379,7 @@ static int store_cmd_fields(const msgpack_object *root, struct store_cmd *cmd)
 	if ((seen & 0x1f) != 0x1f)
 		return -EPROTO; /* a required key is missing */
 	cmd->op = 0;
-	for (int i = STORE_OP_CREATE; i <= STORE_OP_IMPORT; i++)
+	for (int i = STORE_OP_CREATE; i <= STORE_OP_MIGRATE; i++)
 		if (strcmp(op, store_op_names[i]) == 0)
 			cmd->op = i;
 	cmd->kind = model_kind_parse(kind);
@@ -487,7 +488,7 @@ bool store_rc_rejected(int rc)
 	}
 }
 
-static int store_parse_body(struct store_txn *t, const char *text, json_t **out)
+int store_parse_body(struct store_txn *t, const char *text, json_t **out)
 {
 	json_error_t je;
 
@@ -570,6 +571,8 @@ int stx_update(struct store_txn *t, enum model_kind kind, const char *id, const 
 	if (rc < 0)
 		return rc;
 	rc = model_validate_update(kind, patch, t->err);
+	if (rc == 0)
+		rc = store_migrate_check_update(t, kind, old, patch);
 	if (rc < 0)
 		goto out;
 	upd = json_deep_copy(old);
@@ -696,7 +699,7 @@ static void store_fingerprint(const struct store_cmd *c, char fp[STORE_FP_HEX + 
 /* The first field of an idempotency record: a code per op, written since
  * the first version (its numbers are those of HTTP, which is all they have
  * in common with it; a replay only asks whether the op was a delete). */
-static const int store_idem_code[] = {0, 201, 200, 204, 201, 201};
+static const int store_idem_code[] = {0, 201, 200, 204, 201, 201, 202};
 #define STORE_IDEM_DELETE 204
 
 /* Bumps the revision and records the command in the change log (and its
@@ -784,6 +787,8 @@ int store_run(struct store_txn *t, const void *buf, size_t len, const struct sto
 		rc = store_do_update(t, c, &obj);
 	else if (c->op == STORE_OP_CLONE || c->op == STORE_OP_IMPORT)
 		rc = store_tenant_run(t, c, &obj, &unchanged);
+	else if (c->op == STORE_OP_MIGRATE)
+		rc = store_migrate_apply(t, c, &obj);
 	else
 		rc = store_do_delete(t, c);
 	if (rc == 0 && unchanged) {
@@ -847,7 +852,7 @@ out:
 
 const char *store_op_name(enum store_op op)
 {
-	return op >= STORE_OP_CREATE && op <= STORE_OP_IMPORT ? store_op_names[op] : "?";
+	return op >= STORE_OP_CREATE && op <= STORE_OP_MIGRATE ? store_op_names[op] : "?";
 }
 
 void store_result_release(struct store_result *res)

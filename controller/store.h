@@ -46,8 +46,9 @@ enum store_op {
 	STORE_OP_CREATE = 1,
 	STORE_OP_UPDATE,
 	STORE_OP_DELETE,
-	STORE_OP_CLONE,	 /* kind tenant, id the new tenant's: copy a tenant (store_tenant.c) */
-	STORE_OP_IMPORT, /* kind tenant, id the new tenant's: materialise an export */
+	STORE_OP_CLONE,	  /* kind tenant, id the new tenant's: copy a tenant (store_tenant.c) */
+	STORE_OP_IMPORT,  /* kind tenant, id the new tenant's: materialise an export */
+	STORE_OP_MIGRATE, /* a migration or drain step (store_migrate.c): conditional */
 };
 
 /* Outcome of store_apply. Release with store_result_release. */

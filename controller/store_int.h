@@ -210,4 +210,17 @@ int store_sg_port_security(struct store_txn *t, const json_t *old, json_t *obj);
  * it has one; its id in out (STORE_ID_MAX + 1). */
 int store_sg_default(struct store_txn *t, const char *tenant, char *out);
 
+/* Parses a command's JSON body into *out; -EINVAL (err filled) if bad. */
+int store_parse_body(struct store_txn *t, const char *text, json_t **out);
+
+/* Applies a STORE_OP_MIGRATE command (store_migrate.c): a conditional
+ * migration step of a port, or a drain step of a host. On success *obj is
+ * the object as stored. 0 or -errno with t->err filled. */
+int store_migrate_apply(struct store_txn *t, const struct store_cmd *c, json_t **obj);
+
+/* Refuses (-EBUSY, 409) an update of old (kind) that rebinds a port while
+ * it migrates: the migration owns its binding until it ends. 0 if allowed. */
+int store_migrate_check_update(struct store_txn *t, enum model_kind kind, const json_t *old,
+			       const json_t *patch);
+
 #endif

@@ -212,6 +212,17 @@ static void store_topo_port_sec(const json_t *obj, struct topo_port *p)
 	}
 }
 
+/* The port's migration member (absent or null: none). */
+static void store_topo_port_mig(const json_t *m, struct topo_port *p)
+{
+	if (!json_is_object(m))
+		return;
+	p->mig.phase = topo_mig_phase_parse(json_string_value(json_object_get(m, "phase")));
+	p->mig.generation = (uint32_t)json_integer_value(json_object_get(m, "generation"));
+	store_copy(p->mig.source, sizeof(p->mig.source), json_object_get(m, "source_host"));
+	store_copy(p->mig.target, sizeof(p->mig.target), json_object_get(m, "target_host"));
+}
+
 static void store_topo_port_fill(const json_t *obj, void *elem)
 {
 	struct topo_port *p = elem;
@@ -226,6 +237,7 @@ static void store_topo_port_fill(const json_t *obj, void *elem)
 	store_copy(p->host, sizeof(p->host), json_object_get(binding, "host"));
 	store_copy(p->ifname, sizeof(p->ifname), json_object_get(binding, "interface"));
 	store_topo_port_sec(obj, p);
+	store_topo_port_mig(json_object_get(obj, "migration"), p);
 }
 
 static void store_topo_host_fill(const json_t *obj, void *elem)

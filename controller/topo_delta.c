@@ -143,6 +143,16 @@ void topo_delta_note(void *arg, enum model_kind kind, const void *old, const voi
 			topo_delta_add(d, d->nets, ports[i]->network_id);
 			topo_delta_add(d, d->hosts, ports[i]->host);
 		}
+		/* a migrating port has rows on both of its hosts: the
+		 * destination may have no other port in the network */
+		for (int i = 0; i < 2; i++) {
+			if (!ports[i] || ports[i]->mig.phase == TOPO_MIG_NONE)
+				continue;
+			if (ports[i]->mig.source[0])
+				topo_delta_add(d, d->hosts, ports[i]->mig.source);
+			if (ports[i]->mig.target[0])
+				topo_delta_add(d, d->hosts, ports[i]->mig.target);
+		}
 		break;
 	case MODEL_HOST:
 		topo_delta_host_change(d, old, cur);

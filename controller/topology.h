@@ -48,6 +48,35 @@ enum topo_encap {
 	TOPO_ENCAP_GENEVE = 2,
 };
 
+/* The phase of a port's migration (its "migration" member; ARCHITECTURE.md,
+ * "Live migration"). NONE: none ever, or the object carries none. */
+enum topo_mig_phase {
+	TOPO_MIG_NONE = 0,
+	TOPO_MIG_PENDING,     /* requested: the destination is being programmed */
+	TOPO_MIG_STANDBY,     /* the destination acked its standby rows */
+	TOPO_MIG_ACTIVE_BOTH, /* bound to the destination; the source forwards to it */
+	TOPO_MIG_DONE,	      /* the source is cleaned */
+	TOPO_MIG_ROLLED_BACK, /* abandoned (timeout, abort): the destination is cleaned */
+	TOPO_MIG_MAX
+};
+
+/* The name of phase p ("pending", ..., "" for NONE or out of range). */
+const char *topo_mig_phase_name(enum topo_mig_phase p);
+
+/* The phase named s; TOPO_MIG_NONE for NULL, "" or an unknown name. */
+enum topo_mig_phase topo_mig_phase_parse(const char *s);
+
+/* True while the migration is under way (pending, standby, active-both). */
+bool topo_mig_in_progress(enum topo_mig_phase p);
+
+/* A port's migration, as the compiler needs it. */
+struct topo_migration {
+	uint8_t phase;		    /* enum topo_mig_phase */
+	uint32_t generation;	    /* per port, increasing; 0 with NONE */
+	char source[TOPO_HOST_MAX]; /* the host it leaves */
+	char target[TOPO_HOST_MAX]; /* the host it goes to */
+};
+
 struct topo_port {
 	char id[TOPO_ID_MAX];	      /* port UUID */
 	char network_id[TOPO_ID_MAX]; /* the network it is on */
@@ -68,6 +97,7 @@ struct topo_port {
 	uint8_t n_pairs;		      /* used entries of pairs */
 	char sgs[TOPO_SGS_MAX][TOPO_ID_MAX];  /* its security groups, sorted */
 	struct topo_pair pairs[TOPO_PAIRS_MAX]; /* its allowed address pairs */
+	struct topo_migration mig;		/* its migration (phase NONE: none) */
 };
 
 struct topo_host {

@@ -36,9 +36,13 @@
  * drop reasons); IPv6 routing (tn_route6: per-router IPv6 LPM routes;
  * gateway addresses in tn_nd with TN_ND_F_ROUTER; the L3 stage's reasons
  * also count IPv6, TN_DROP_FRAG_NEEDED also ICMPv6 packet too big); Geneve
- * in BPF (TN_GENEVE_*, TN_FDB_F_GENEVE, the TN_DROP_GENEVE_* reasons).
+ * in BPF (TN_GENEVE_*, TN_FDB_F_GENEVE, the TN_DROP_GENEVE_* reasons);
+ * 10: live migration of ports (tn_migrate: compiled standby and source
+ * rows; tn_mig_active: the generation the datapath activated; the
+ * agent-derived TN_LPORT_F_MIGRATING and TN_FDB_F_MIGRATING; struct
+ * tn_mig_event in tn_events; TN_STAT_MIG_* and TN_DROP_MIG_*).
  */
-#define TN_ABI_VERSION 9
+#define TN_ABI_VERSION 10
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -114,6 +118,9 @@ enum tn_map_id {
 	TN_MAP_SG_PSET = 22,  /* compiled: LPM (identity, port set, proto, port) */
 	TN_MAP_CT = 23,	      /* BPF: LRU connection tracking, per local port */
 	TN_MAP_SG_STATS = 24, /* BPF: percpu hash (port slot, group) -> flows allowed */
+	/* ABI 10: live migration */
+	TN_MAP_MIGRATE = 25,	/* compiled: port_id -> its migration (standby or source) */
+	TN_MAP_MIG_ACTIVE = 26, /* BPF: port_id -> the migration generation activated here */
 	TN_MAP_MAX
 };
 
@@ -142,6 +149,8 @@ enum tn_map_id {
 #define TN_PIN_SG_PSET	  "tn_sg_pset"
 #define TN_PIN_CT	  "tn_ct"
 #define TN_PIN_SG_STATS	  "tn_sg_stats"
+#define TN_PIN_MIGRATE	  "tn_migrate"
+#define TN_PIN_MIG_ACTIVE "tn_mig_active"
 
 #define TN_MAX_PORTS 65536
 /*
@@ -176,6 +185,10 @@ struct tn_lport {
 };
 
 #define TN_LPORT_F_PORT_SECURITY 0x1 /* enforce source MAC/IP */
+/* ABI 10, agent-derived (tn_ifport only; the controller never sets it):
+ * the port has a tn_migrate row on this host, so its frames go through
+ * the migration stage (activation, RARP). */
+#define TN_LPORT_F_MIGRATING 0x2
 
 /* TN_MAP_FDB */
 struct tn_fdb_key {
@@ -217,6 +230,14 @@ struct tn_fdb {
  * back end (a) (ARP, IPv6, frames too big without DF) stay on VXLAN.
  */
 #define TN_FDB_F_GENEVE 0x10
+/*
+ * ABI 10, agent-derived on local rows (the controller never sets it, as it
+ * leaves ifindex and slot zero): the port has a tn_migrate row on this
+ * host, so frames to it go through the migration stage (standby: to the
+ * source host until activated; source: a copy to the destination). Ports
+ * that do not migrate pay nothing but this bit test.
+ */
+#define TN_FDB_F_MIGRATING 0x20
 
 /*
  * TN_MAP_ARP: every fixed IPv4 of every port in the networks of this host's
@@ -666,6 +687,74 @@ struct tn_dhcp6 {
 #define TN_DHCP6_F_STATEFUL 0x1 /* dhcpv6-stateful: IA_NA answered with addr */
 #define TN_DHCP6_F_PASS	    0x2 /* DHCP disabled on the subnet: requests go on to L2 */
 
+/*
+ * Live migration of a port (ABI 10). The controller moves a port from a
+ * source host to a destination host make-before-break: it compiles the
+ * port's local rows (tn_lport, local tn_fdb, tn_arp / tn_nd, tn_dhcp,
+ * identity) on the destination as if the port were bound there, with a
+ * tn_migrate row flagged TN_MIG_F_STANDBY naming the source, and gives the
+ * source, which keeps its own local rows, a row flagged TN_MIG_F_SOURCE
+ * naming the destination. Each migration of a port has a new generation.
+ *
+ * Datapath (nf/migrate.h): on the destination, the first frame from the
+ * port (a gratuitous ARP, a RARP, data) that passes port security
+ * activates it: tn_mig_active[port] = {generation, now}, and a struct
+ * tn_mig_event goes into tn_events for the agent, which tells the
+ * controller (no round trip is needed to activate). Until then frames from
+ * local senders to the port go to the source host, and frames from the
+ * tunnel to it are dropped (TN_DROP_MIG_STANDBY); once active it is
+ * delivered locally. On the source, a frame to the port is copied to the
+ * destination (through the vxlan device, as flood copies) and delivered
+ * locally while its interface is there; a frame that came from the
+ * destination is never sent back (TN_DROP_MIG_LOOP when it cannot be
+ * delivered locally). The destination accepts such relayed frames from the
+ * source host (tn_tun_src) although their inner source lives elsewhere.
+ */
+struct tn_migrate_key {
+	__u32 port_id; /* the migrating port (tn_lport_key.port_id) */
+};
+
+struct tn_migrate {
+	__u32 generation; /* this migration of the port, > 0, new for each */
+	__u32 flags;	  /* TN_MIG_F_*: exactly one of STANDBY and SOURCE */
+	__be32 peer_ip4;  /* STANDBY: the source host's underlay IPv4; SOURCE: the
+			   * destination's */
+	__u32 pad;	  /* zero */
+};
+
+#define TN_MIG_F_STANDBY 0x1 /* this host is the destination, the port not active yet */
+#define TN_MIG_F_SOURCE	 0x2 /* this host is the source */
+#define TN_MIG_F_GENEVE	 0x4 /* reach the peer by Geneve (as TN_FDB_F_GENEVE) */
+
+/* TN_MAP_MIG_ACTIVE: written by the datapath at activation, read and
+ * cleaned by the agent (never compiled, like tn_ct). */
+struct tn_mig_active_key {
+	__u32 port_id;
+};
+
+struct tn_mig_active {
+	__u32 generation;   /* the tn_migrate generation activated */
+	__u32 pad;	    /* zero */
+	__u64 activated_ns; /* bpf_ktime_get_ns() of the activating frame */
+};
+
+#define TN_MAX_MIGRATIONS TN_MAX_PORTS /* tn_migrate / tn_mig_active rows (a drain) */
+
+/*
+ * An activation, as tn_events carries it beside the drop events (struct
+ * tn_drop_event). Ring records are told apart by their size (asserted
+ * different below) and kind.
+ */
+#define TN_EV_MIG_ACTIVE 1 /* struct tn_mig_event.kind: a standby port activated */
+
+struct tn_mig_event {
+	__u64 ts_ns;	  /* bpf_ktime_get_ns() of the activation */
+	__u32 kind;	  /* TN_EV_MIG_* */
+	__u32 port_id;	  /* the port */
+	__u32 generation; /* the migration generation activated */
+	__u32 pad;	  /* zero */
+};
+
 /* TN_MAP_STATS: percpu array indexed by enum tn_stat. */
 enum tn_stat {
 	TN_STAT_RX_VIF = 0,   /* packets from local ports */
@@ -680,6 +769,11 @@ enum tn_stat {
 	TN_STAT_DHCP_RELEASE, /* DHCP RELEASE and DECLINE taken (never answered) */
 	TN_STAT_RA_SENT,      /* ABI 9: router solicitations answered with an RA */
 	TN_STAT_DHCP6_REPLY,  /* ABI 9: DHCPv6 Advertise and Reply sent to local ports */
+	/* ABI 10: live migration */
+	TN_STAT_MIG_ACTIVATED, /* a standby port activated here (its first packet) */
+	TN_STAT_MIG_TO_SOURCE, /* frames for a standby port sent to the source host */
+	TN_STAT_MIG_COPY,      /* frames for a source port copied to the destination host */
+	TN_STAT_MIG_RARP,      /* RARP announcements of migrating ports taken (not forwarded) */
 	/* drop reasons */
 	TN_DROP_FIRST,
 	TN_DROP_MALFORMED = TN_DROP_FIRST, /* truncated or bad headers */
@@ -753,6 +847,10 @@ enum tn_stat {
 	TN_DROP_GENEVE_OPT_LEN,	 /* Geneve opt_len past the datagram, an option past opt_len,
 				  * more than TN_GENEVE_OPTS_MAX options, a bad tenet option */
 	TN_DROP_GENEVE_CRITICAL, /* Geneve option with the critical bit that tenet does not know */
+	/* ABI 10: live migration */
+	TN_DROP_MIG_STANDBY, /* tunnel: frame for a port in standby here, not activated yet */
+	TN_DROP_MIG_LOOP,    /* tunnel: frame for a source port from its destination host and
+			      * no local interface (never sent back) */
 	TN_STAT_MAX
 };
 
@@ -865,5 +963,11 @@ _Static_assert(sizeof(struct tn_port_drop_key) == 8, "abi");
 _Static_assert(sizeof(struct tn_monitor) == 16, "abi");
 _Static_assert(sizeof(struct tn_monitor_cpu) == 24, "abi");
 _Static_assert(sizeof(struct tn_drop_event) == 40 + TN_MON_SNAP_LEN, "abi");
+_Static_assert(sizeof(struct tn_migrate_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_migrate) == 16, "abi");
+_Static_assert(sizeof(struct tn_mig_active_key) == 4, "abi");
+_Static_assert(sizeof(struct tn_mig_active) == 16, "abi");
+_Static_assert(sizeof(struct tn_mig_event) == 24, "abi");
+_Static_assert(sizeof(struct tn_mig_event) != sizeof(struct tn_drop_event), "ring kinds");
 
 #endif /* TENET_ABI_H */

@@ -23,6 +23,7 @@
 #define ETH_P_IPV6 0x86DD
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88a8
+#define ETH_P_RARP   0x8035 /* what QEMU announces a migrated guest with */
 
 #define ARPHRD_ETHER 1
 #define ARPOP_REQUEST 1

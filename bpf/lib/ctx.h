@@ -39,6 +39,10 @@ enum tn_cb_slot {
 #define TN_CTX_F_DST_LOCAL (1u << 25) /* cb[TN_CB_FW_DST] is a local ifindex */
 #define TN_CTX_F_FW_DONE   (1u << 26) /* the egress check passed (a flooded frame back in L2) */
 #define TN_CTX_F_GENEVE	   (1u << 27) /* to a remote host by Geneve (its row's TN_FDB_F_GENEVE) */
+#define TN_CTX_F_MIGRATING (1u << 28) /* the ingress port migrates (TN_LPORT_F_MIGRATING) */
+#define TN_CTX_F_MIG_DST                                                                           \
+	(1u << 29) /* the local destination migrates (TN_FDB_F_MIGRATING):                         \
+		    * the migration stage decides where it goes */
 #define TN_CTX_F_MASK	   0xff000000u
 
 /*
@@ -50,7 +54,8 @@ static __always_inline void tn_ctx_set_port(struct __sk_buff *skb, const struct 
 	__u32 hi, lo = port->mac[4] | (__u32)port->mac[5] << 8 | (port->slot & 0xffff) << 16;
 
 	__builtin_memcpy(&hi, port->mac, 4);
-	skb->cb[TN_CB_VNI] = (port->vni & TN_VNI_MASK) | (port->identity ? TN_CTX_F_SG_SRC : 0);
+	skb->cb[TN_CB_VNI] = (port->vni & TN_VNI_MASK) | (port->identity ? TN_CTX_F_SG_SRC : 0) |
+			     (port->flags & TN_LPORT_F_MIGRATING ? TN_CTX_F_MIGRATING : 0);
 	skb->cb[TN_CB_PORT_ID] = port->port_id;
 	skb->cb[TN_CB_PORT_MAC_HI] = hi;
 	skb->cb[TN_CB_PORT_IP4] = port->ip4;

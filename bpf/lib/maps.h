@@ -105,6 +105,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tn_sg_stats SEC(".maps") __weak;
 
+/* Live migration (tenet_abi.h): the compiled rows and the activations. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_MIGRATIONS);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* few ports migrate at once */
+	__type(key, struct tn_migrate_key);
+	__type(value, struct tn_migrate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_migrate SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TN_MAX_MIGRATIONS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tn_mig_active_key);
+	__type(value, struct tn_mig_active);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tn_mig_active SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TN_MAX_FLOOD_ROWS);

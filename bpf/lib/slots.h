@@ -22,6 +22,7 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_FW = 10,	  /* tn_fw: egress security groups and conntrack (nf/fw.h) */
 	TN_VIF_SLOT_FW_IN = 11,	  /* tn_fw_in: ingress security groups of a local destination */
 	TN_VIF_SLOT_GENEVE = 12,  /* tn_geneve_encap: Geneve encap in BPF to a remote host */
+	TN_VIF_SLOT_MIGRATE = 13, /* tn_mig_vif: a migrating port's frames, and frames to one */
 	TN_VIF_SLOT_MAX
 };
 
@@ -31,6 +32,7 @@ enum tn_tun_slot {
 	TN_TUN_SLOT_SRC = 1,	 /* tn_tun_src: the inner source is a port of the sending host */
 	TN_TUN_SLOT_FW = 2,	 /* tn_tun_fw: ingress security groups of the local destination */
 	TN_TUN_SLOT_GENEVE = 3,	 /* tn_geneve_decap: Geneve on the underlay, decapsulated */
+	TN_TUN_SLOT_MIGRATE = 4, /* tn_mig_tun: a frame for a migrating local port */
 	TN_TUN_SLOT_MAX
 };
 

@@ -9,7 +9,8 @@
  *    tn_l2_fwd would have sent it: to tn_fw_in for a local port whose
  *    groups are enforced, into another local port, to another host
  *    (tn_l2_remote), or, broadcast / multicast / unknown unicast (checked
- *    with remote identity 0), back to tn_l2_fwd to be flooded.
+ *    with remote identity 0), back to tn_l2_fwd to be flooded; a local port
+ *    that migrates (TN_CTX_F_MIG_DST) to the migration stage (nf/migrate.h).
  *  - tn_fw_in (slot TN_VIF_SLOT_FW_IN): the ingress rules of a local
  *    destination whose groups are enforced, the other end being the
  *    sending port (its identity in ctx.h), then delivery. A connection
@@ -90,6 +91,11 @@ int tn_fw(struct __sk_buff *skb)
 			return tn_drop(skb, reason, in_slot);
 	}
 	if (tn_ctx_flags(skb) & TN_CTX_F_DST_LOCAL) {
+		if (tn_ctx_flags(skb) & TN_CTX_F_MIG_DST) { /* nf/migrate.h decides */
+			tn_ctx_set_fw(skb, p.identity, dst, tn_ctx_fw_dst_slot(skb), true);
+			bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_MIGRATE);
+			return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
+		}
 		if (!remote)
 			return tn_deliver_local(skb, dst, tn_ctx_fw_dst_slot(skb), vni);
 		tn_ctx_set_fw(skb, p.identity, dst, 0, true);

@@ -12,8 +12,9 @@
  * (tn_l3_fwd, for IPv6 tn_l3_fwd6), which comes back here in the
  * destination network. A frame but ARP from a port whose security groups
  * are enforced, or to a local one, goes to the security group stages
- * (nf/fw.h) with its destination once it is known. Included by vif.bpf.c
- * after the program array tn_vif_calls.
+ * (nf/fw.h) with its destination once it is known. A frame to a local port
+ * that migrates goes to the migration stage (nf/migrate.h). Included by
+ * vif.bpf.c after the program array tn_vif_calls.
  */
 #ifndef TN_NF_L2_FWD_H
 #define TN_NF_L2_FWD_H
@@ -93,6 +94,24 @@ static __always_inline bool tn_l2_sg_proto(__be16 proto)
 	return proto != bpf_htons(ETH_P_ARP);
 }
 
+/*
+ * To a local port that migrates (TN_FDB_F_MIGRATING; its ifindex may be 0:
+ * not here yet, or gone): through the sender's egress check first when it
+ * is enforced (sg; tn_fw then hands it on), then to the migration stage
+ * (nf/migrate.h), which decides between the port here and the peer host.
+ * Returns only when a tail call missed.
+ */
+static __always_inline int tn_l2_migrating(struct __sk_buff *skb, const struct tn_fdb *fdb,
+					   __u32 in_slot, bool sg)
+{
+	tn_ctx_set_flag(skb, TN_CTX_F_MIG_DST);
+	if (sg)
+		return tn_l2_fw(skb, in_slot, fdb->identity, fdb->ifindex, fdb->slot, true, true);
+	tn_ctx_set_fw(skb, 0, fdb->ifindex, fdb->slot, true);
+	bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_MIGRATE);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
+}
+
 SEC("tcx/ingress")
 int tn_l2_fwd(struct __sk_buff *skb)
 {
@@ -116,6 +135,8 @@ int tn_l2_fwd(struct __sk_buff *skb)
 	if (!fdb)
 		return tn_flood_frame(skb, vni, ifindex, in_slot);
 	if (fdb->flags & TN_FDB_F_LOCAL) {
+		if (fdb->flags & TN_FDB_F_MIGRATING)
+			return tn_l2_migrating(skb, fdb, in_slot, sg);
 		if (!fdb->ifindex)
 			return tn_drop(skb, TN_DROP_NO_FDB, in_slot);
 		if (sg || (subject && fdb->identity))

@@ -25,8 +25,10 @@
  * client's request to the DHCP server (nf/dhcp.h), a neighbor solicitation
  * to the ND responder, a router solicitation to the RA responder (nf/ra.h),
  * a DHCPv6 request to the DHCPv6 server (nf/dhcp6.h), the rest to L2.
- * Included by vif.bpf.c after the program array tn_vif_calls, nf/dhcp.h
- * and nf/dhcp6.h.
+ * A migrating port's frame that passes goes to the migration stage first
+ * (nf/migrate.h: activation; a RARP, which passes as any other ethertype,
+ * is taken there). Included by vif.bpf.c after the program array
+ * tn_vif_calls, nf/dhcp.h and nf/dhcp6.h.
  */
 #ifndef TN_NF_PORT_SEC_H
 #define TN_NF_PORT_SEC_H
@@ -122,6 +124,8 @@ int tn_port_sec(struct __sk_buff *skb)
 	reason = tn_port_sec_check(skb, &port);
 	if (reason)
 		return tn_drop(skb, reason, in_slot);
+	if (tn_ctx_flags(skb) & TN_CTX_F_MIGRATING) /* activation, RARP: nf/migrate.h */
+		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_MIGRATE);
 	eth = tn_eth(skb);
 	tn_vif_next(skb, eth ? eth->h_proto : 0);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);

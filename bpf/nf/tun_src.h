@@ -36,6 +36,9 @@
  * tn_arp row) is the frame's source identity for the ingress security
  * groups: an identity the sender claimed (a Geneve option, ctx.h) must be
  * that one, else TN_DROP_TUN_IDENTITY; without a claim (VXLAN) it is taken.
+ * A frame the source host of a migrating port relays to us (the port in
+ * standby here names it) is checked as if its source's own host sent it
+ * (tn_tun_relayed; a routed one is not: TN_DROP_TUN_ROUTED).
  * Then on to tn_tun_deliver. Included by tunnel.bpf.c after the program
  * array tn_tun_calls.
  */
@@ -44,6 +47,7 @@
 
 #include "ctx.h"
 #include "fwd.h"
+#include "migration.h"
 #include "slots.h"
 #include "src_check.h"
 
@@ -168,6 +172,24 @@ static __always_inline __u32 tn_tun_routed(struct __sk_buff *skb, __u32 rkey, __
 	return 0;
 }
 
+/*
+ * True when host remote may relay a frame to dst (in vni) whose source
+ * lives on another host: dst is a local port in standby here whose
+ * migration names remote as its source host, which copies what its port
+ * gets to us (nf/migrate.h). Asked only when the source check failed.
+ */
+static __always_inline bool tn_tun_relayed(__u32 vni, const __u8 *dst, __be32 remote)
+{
+	struct tn_fdb *fdb = tn_fdb_lookup(vni, dst);
+	struct tn_migrate *mig;
+
+	if (!fdb || (fdb->flags & (TN_FDB_F_LOCAL | TN_FDB_F_MIGRATING)) !=
+			(TN_FDB_F_LOCAL | TN_FDB_F_MIGRATING))
+		return false;
+	mig = tn_mig_get(fdb->port_id);
+	return mig && (mig->flags & TN_MIG_F_STANDBY) && mig->peer_ip4 == remote;
+}
+
 /* The drop reason of a frame from host remote in vni, 0 when it passes;
  * *ident: the identity of the port it comes from. */
 static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, __be32 remote,
@@ -186,9 +208,12 @@ static __always_inline __u32 tn_tun_src_check(struct __sk_buff *skb, __u32 vni, 
 		return TN_DROP_TUN_SRC_UNKNOWN;
 	if (fdb->flags & TN_FDB_F_ROUTER)
 		return tn_tun_routed(skb, fdb->router_key, remote, ident);
-	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote)
-		return tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY ? TN_DROP_TUN_IDENTITY
-								 : TN_DROP_TUN_SRC_HOST;
+	if (!(fdb->flags & TN_FDB_F_REMOTE) || fdb->remote_ip4 != remote) {
+		if (!(fdb->flags & TN_FDB_F_REMOTE) || !tn_tun_relayed(vni, eth->h_dest, remote))
+			return tn_ctx_tun_flags(skb) & TN_TUN_F_IDENTITY ? TN_DROP_TUN_IDENTITY
+									 : TN_DROP_TUN_SRC_HOST;
+		remote = fdb->remote_ip4; /* relayed: checked as from its own host */
+	}
 	*ident = fdb->identity;
 	if (!(fdb->flags & TN_FDB_F_PORT_SECURITY))
 		return tn_tun_src_open(skb, vni, remote, fdb->ip4, eth->h_proto);

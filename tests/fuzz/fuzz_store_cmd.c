@@ -29,7 +29,7 @@ static void fuzz_same(const struct store_cmd *a, const struct store_cmd *b)
 /* Aborts unless c is a command the store can run. */
 static void fuzz_check(const struct store_cmd *c)
 {
-	if (c->op < STORE_OP_CREATE || c->op > STORE_OP_IMPORT ||
+	if (c->op < STORE_OP_CREATE || c->op > STORE_OP_MIGRATE ||
 	    (unsigned int)c->kind >= MODEL_KIND_MAX)
 		abort();
 	if (strnlen(c->id, sizeof(c->id)) > STORE_ID_MAX ||

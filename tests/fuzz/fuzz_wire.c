@@ -2,9 +2,9 @@
  * never crash, whatever it accepts must encode back and decode to the same
  * bytes, and wire_decode_refs must accept exactly what it accepts, with the
  * same rows in place. Inputs starting with 0xff also fill a TRACE, a
- * TRACE_REPLY, a MONITOR and a MONITOR_EVENTS field by field from the
- * bytes that follow (their arrays are long enough that mutation alone
- * rarely reaches them): each must round-trip exactly.
+ * TRACE_REPLY, a MONITOR, a MONITOR_EVENTS, a MIGRATE_EVENT, a CT_EXPORT
+ * and a CT_STATE field by field from the bytes that follow (their arrays are long enough that
+ *mutation alone rarely reaches them): each must round-trip exactly.
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -86,6 +86,55 @@ static void fuzz_monitor(const uint8_t *data, size_t size)
 	fuzz_roundtrip(&m);
 }
 
+/* MIGRATE_EVENT, CT_EXPORT and CT_STATE with fields taken from data; the
+ * entries' keys made to name the message's port and their values mostly
+ * valid, so many states encode (and those that do must round-trip). */
+static void fuzz_migrate(const uint8_t *data, size_t size)
+{
+	static struct wire_ct_entry ents[8];
+	struct wire_msg m = {.type = WIRE_MIGRATE_EVENT};
+	uint32_t f[6] = {0};
+	size_t n = size < sizeof(f) ? size : sizeof(f);
+
+	memcpy(f, data, n);
+	m.mig_event.port_id = f[0];
+	m.mig_event.generation = f[1];
+	m.mig_event.activated_ns = (uint64_t)f[2] << 32 | f[3];
+	m.mig_event.event = f[4] % 3;
+	fuzz_roundtrip(&m);
+	m = (struct wire_msg){.type = WIRE_CT_EXPORT};
+	m.ct_export.port_id = f[0];
+	m.ct_export.generation = f[1];
+	m.ct_export.final = f[2] & 1;
+	fuzz_roundtrip(&m);
+	memset(ents, 0, sizeof(ents));
+	if (size > sizeof(f))
+		memcpy(ents, data + sizeof(f),
+		       size - sizeof(f) < sizeof(ents) ? size - sizeof(f) : sizeof(ents));
+	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		struct tn_ct_key k;
+		struct tn_ct v;
+
+		memcpy(&k, ents[i].key, sizeof(k));
+		memcpy(&v, ents[i].val, sizeof(v));
+		k.port_id = f[0];
+		if (f[5] & 2)
+			k.family = k.family & 1 ? 6 : 4;
+		if (f[5] & 4)
+			v.expires_ns %= WIRE_CT_MAX_REMAINING_MS + 1;
+		memcpy(ents[i].key, &k, sizeof(k));
+		memcpy(ents[i].val, &v, sizeof(v));
+	}
+	m = (struct wire_msg){.type = WIRE_CT_STATE};
+	m.ct_state.port_id = f[0];
+	m.ct_state.generation = f[1];
+	m.ct_state.final = f[2] & 1;
+	m.ct_state.more = f[2] & 2;
+	m.ct_state.n = f[5] >> 8 & 7;
+	m.ct_state.entries = ents;
+	fuzz_roundtrip(&m);
+}
+
 /* wire_decode_refs accepts data as wire_decode did (m) with the same
  * rows, in place. */
 static void fuzz_refs(const uint8_t *data, size_t size, const struct wire_msg *m)
@@ -118,7 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len, len2;
 
 	if (size && data[0] == 0xff)
-		fuzz_trace(data + 1, size - 1), fuzz_monitor(data + 1, size - 1);
+		fuzz_trace(data + 1, size - 1), fuzz_monitor(data + 1, size - 1),
+		    fuzz_migrate(data + 1, size - 1);
 	if (wire_decode(data, size, &m) != 0) {
 		if (wire_decode_refs(data, size, &again) == 0)
 			abort(); /* in place must refuse what a copy refuses */
