@@ -1285,9 +1285,10 @@ static void test_map_table(void **state)
 			assert_string_not_equal(tn_map_desc(o)->name, d->name);
 		}
 	}
-	/* ROUTE4, DHCP, ND since ABI 8; ROUTE6, SG_*, RA, DHCP6 since 9 */
-	assert_int_equal(compiled, 16);
-	assert_int_equal(applied, 17); /* and tn_ifindex */
+	/* ROUTE4, DHCP, ND since ABI 8; ROUTE6, SG_*, RA, DHCP6 since 9; MIGRATE
+	 * since 10 */
+	assert_int_equal(compiled, 17);
+	assert_int_equal(applied, 18); /* and tn_ifindex */
 }
 
 int main(void)
