@@ -80,7 +80,7 @@ bool wire_drop_event_valid(const uint8_t *p)
 }
 
 /* True for the types that may end with a store identity. */
-static bool wire_has_store(int type)
+bool wire_has_store(int type)
 {
 	return type == WIRE_SNAPSHOT || type == WIRE_DELTA || type == WIRE_HEARTBEAT;
 }

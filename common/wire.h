@@ -370,6 +370,10 @@ bool wire_rowref_valid(const struct wire_rowref *ref);
 /* Frees what m owns and zeroes it. Takes NULL. */
 void wire_msg_release(struct wire_msg *m);
 
+/* True for the message types that carry the sender's store identity
+ * (SNAPSHOT, DELTA, HEARTBEAT): the controller stamps them, no other. */
+bool wire_has_store(int type);
+
 /* True if s is a well-formed store identity (WIRE_STORE_ID_LEN lowercase
  * hex digits). */
 bool wire_store_id_valid(const char *s);

@@ -188,10 +188,13 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 	} else {
 		struct wire_msg out = *m; /* shallow: with our store's identity */
 
-		/* TRACE and MONITOR are the types we send without an identity */
-		if (m->type != WIRE_TRACE && m->type != WIRE_MONITOR)
+		/* only the updates and heartbeats carry it (a relayed CT_STATE,
+		 * a CT_EXPORT, a TRACE or a MONITOR does not) */
+		if (wire_has_store(m->type))
 			snprintf(out.store_id, sizeof(out.store_id), "%s",
 				 publish_store_id(sb->pub));
+		else
+			out.store_id[0] = '\0';
 		rc = wire_encode(&out, &buf, &len);
 	}
 	if (rc) {
