@@ -281,6 +281,38 @@ static void test_store_id_sent(void **state)
 	zsock_destroy(&d);
 }
 
+/* A CT_EXPORT goes out without the store identity (only updates and
+ * heartbeats carry it), also once the store has one, and the session
+ * stays up. */
+static void test_ct_export_sent(void **state)
+{
+	zsock_t *d;
+	struct wire_msg m;
+
+	d = fake_agent_session(E->key_h1, "h1");
+	assert_int_equal(store_id_ensure(E->store, NULL, 0), 0);
+	sb_env_port_create(PORT2, "02:00:00:00:00:02", "h1", "vm2");
+	southbound_publish(E->sb);
+	assert_true(fake_agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_DELTA);
+	assert_string_not_equal(m.store_id, ""); /* the publisher has the identity now */
+	wire_msg_release(&m);
+	assert_int_equal(southbound_ct_export(E->sb, "h1", 7, 3, true), 0);
+	assert_true(fake_agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_CT_EXPORT);
+	assert_int_equal(m.ct_export.port_id, 7);
+	assert_int_equal(m.ct_export.generation, 3);
+	assert_true(m.ct_export.final);
+	assert_string_equal(m.store_id, "");
+	wire_msg_release(&m);
+	assert_int_equal(southbound_ct_export(E->sb, "h1", 7, 3, false), 0);
+	assert_true(fake_agent_recv(d, &m, 5000));
+	assert_int_equal(m.type, WIRE_CT_EXPORT);
+	wire_msg_release(&m);
+	assert_int_equal(southbound_ct_export(E->sb, "nosuch", 7, 3, false), -ENOENT);
+	zsock_destroy(&d);
+}
+
 /* A second session for h1 replaces the first: the old one's ACKs are
  * refused. */
 static void test_latest_session_wins(void **state)
@@ -604,6 +636,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_status_drops_kept, sb_env_setup, sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, sb_env_setup,
 					    sb_env_teardown),
+	    cmocka_unit_test_setup_teardown(test_ct_export_sent, sb_env_setup, sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_hello_from_the_future, sb_env_setup,
 					    sb_env_teardown),
 	};
