@@ -66,6 +66,32 @@ static __always_inline int tn_icmp_emit(struct __sk_buff *skb, const void *h, __
 }
 
 /*
+ * Loads the frame's Ethernet header into *eth and the start of the packet
+ * after it into quote (max bytes): no more than dlen (the packet's own
+ * length, not the frame's padding) nor limit. Reads through helpers only.
+ * Returns the bytes quoted, or 0 when fewer than min are there or the frame
+ * cannot be read (the caller drops it as malformed).
+ */
+static __always_inline __u32 tn_icmp_quote(struct __sk_buff *skb, struct ethhdr *eth, __u8 *quote,
+					   __u32 max, __u32 limit, __u32 dlen, __u32 min)
+{
+	__u32 qlen;
+
+	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, eth, sizeof(*eth)))
+		return 0;
+	qlen = skb->len - ETH_HLEN;
+	if (qlen > dlen)
+		qlen = dlen;
+	if (qlen > limit)
+		qlen = limit;
+	if (qlen < min || qlen < 1 || qlen > max)
+		return 0;
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, quote, qlen))
+		return 0;
+	return qlen;
+}
+
+/*
  * Turns the IPv4 datagram in skb (dlen bytes, IP header length ihl_len)
  * into ICMP type/code (rest: the header's last four bytes, network order)
  * from the router's address src on the ingress network, back to its
@@ -84,16 +110,8 @@ static __always_inline int tn_icmp_error(struct __sk_buff *skb, __u32 dlen, __u3
 	__u32 qlen;
 	__s64 sum;
 
-	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	qlen = skb->len - ETH_HLEN;
-	if (qlen > dlen)
-		qlen = dlen; /* not the frame's padding */
-	if (qlen > ihl_len + TN_ICMP_QUOTE_L4)
-		qlen = ihl_len + TN_ICMP_QUOTE_L4;
-	if (qlen > TN_ICMP_QUOTE_MAX || qlen < 1)
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	if (bpf_skb_load_bytes(skb, ETH_HLEN, quote, qlen))
+	qlen = tn_icmp_quote(skb, &eth, quote, sizeof(quote), ihl_len + TN_ICMP_QUOTE_L4, dlen, 1);
+	if (!qlen)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	tn_mac_copy(h.eth.h_dest, eth.h_source);
 	tn_mac_copy(h.eth.h_source, eth.h_dest);

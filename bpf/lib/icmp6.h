@@ -67,16 +67,8 @@ static __always_inline int tn_icmp6_error(struct __sk_buff *skb, __u32 dlen, con
 	__u32 qlen;
 	__s64 sum;
 
-	if (skb->len <= ETH_HLEN || bpf_skb_load_bytes(skb, 0, &eth, sizeof(eth)))
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	qlen = skb->len - ETH_HLEN;
-	if (qlen > dlen)
-		qlen = dlen; /* not the frame's padding */
-	if (qlen > TN_ICMP6_QUOTE_MAX)
-		qlen = TN_ICMP6_QUOTE_MAX;
-	if (qlen < TN_IP6_HLEN || qlen > TN_ICMP6_QUOTE_MAX)
-		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	if (bpf_skb_load_bytes(skb, ETH_HLEN, quote, qlen))
+	qlen = tn_icmp_quote(skb, &eth, quote, sizeof(quote), sizeof(quote), dlen, TN_IP6_HLEN);
+	if (!qlen)
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	/* an ICMPv6 error right after the header is not answered */
 	if (quote[6] == TN_IPPROTO_ICMPV6 && qlen > TN_IP6_HLEN &&

@@ -35,12 +35,44 @@ static __always_inline void tn_trace_nh(__be32 remote, const struct tn_nh *nh, _
 		tn_mac_copy(st->mac, nh->mac);
 }
 
+/*
+ * The underlay's next hop toward remote (NULL: the kernel's neighbour
+ * table resolves it) and, in *hash, the inner flow's hash (as
+ * udp_flow_src_port: the outer UDP source port); both traced.
+ */
+static __always_inline struct tn_nh *tn_encap_nh(struct __sk_buff *skb, __be32 remote, __u32 vni,
+						 __u32 *hash)
+{
+	struct tn_nh_key nk = {.ip4 = remote};
+	struct tn_nh *nh;
+
+	*hash = bpf_get_hash_recalc(skb);
+	nh = bpf_map_lookup_elem(&tn_nh, &nk);
+	tn_trace_nh(remote, nh, vni, *hash);
+	return nh;
+}
+
+/*
+ * Counts the encapsulated frame and sends it out of the underlay device
+ * oif: as it is when the next hop's MAC was known (have_nh), else through
+ * the kernel's route and neighbour resolution. Returns the verdict.
+ */
+static __always_inline int tn_encap_xmit(bool have_nh, __u32 oif, __be32 remote, __u32 vni)
+{
+	tn_stat_inc(TN_STAT_TX_TUNNEL);
+	if (have_nh) {
+		tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL, oif, remote, vni);
+		return bpf_redirect(oif, 0);
+	}
+	tn_trace_set(TN_TRACE_REDIRECT_NEIGH, TN_STAT_TX_TUNNEL, oif, remote, vni);
+	return bpf_redirect_neigh(oif, NULL, 0, 0);
+}
+
 SEC("tcx/ingress")
 int tn_encap(struct __sk_buff *skb)
 {
 	__u32 vni = tn_ctx_vni(skb), in_slot = tn_ctx_in_slot(skb), hash, oif;
 	__be32 remote = tn_ctx_remote(skb);
-	struct tn_nh_key nk = {.ip4 = remote};
 	struct tn_vxlan_hdrs h = {};
 	struct tn_config *cfg;
 	struct tn_nh *nh;
@@ -51,9 +83,7 @@ int tn_encap(struct __sk_buff *skb)
 	oif = cfg->underlay_ifindex;
 	if (bpf_skb_load_bytes(skb, 0, &h.inner, sizeof(h.inner)))
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
-	hash = bpf_get_hash_recalc(skb); /* the inner flow's, as udp_flow_src_port */
-	nh = bpf_map_lookup_elem(&tn_nh, &nk);
-	tn_trace_nh(remote, nh, vni, hash);
+	nh = tn_encap_nh(skb, remote, vni, &hash);
 	if (nh)
 		tn_mac_copy(h.eth.h_dest, nh->mac);
 	if (bpf_skb_adjust_room(skb, TN_VXLAN_ROOM, BPF_ADJ_ROOM_MAC, TN_VXLAN_ENCAP_FLAGS))
@@ -61,13 +91,7 @@ int tn_encap(struct __sk_buff *skb)
 	tn_vxlan_build(&h, skb->len, vni, cfg->local_ip4, remote, cfg->underlay_mac, hash);
 	if (bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
 		return tn_drop(skb, TN_DROP_ENCAP, in_slot);
-	tn_stat_inc(TN_STAT_TX_TUNNEL);
-	if (nh) {
-		tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL, oif, remote, vni);
-		return bpf_redirect(oif, 0);
-	}
-	tn_trace_set(TN_TRACE_REDIRECT_NEIGH, TN_STAT_TX_TUNNEL, oif, remote, vni);
-	return bpf_redirect_neigh(oif, NULL, 0, 0);
+	return tn_encap_xmit(nh != NULL, oif, remote, vni);
 }
 
 #endif /* TN_NF_ENCAP_H */

@@ -14,6 +14,7 @@
 #define TN_NF_GENEVE_ENCAP_H
 
 #include "ctx.h"
+#include "encap.h"
 #include "fwd.h"
 #include "geneve.h"
 
@@ -31,7 +32,6 @@ int tn_geneve_encap(struct __sk_buff *skb)
 {
 	__u32 vni = tn_ctx_vni(skb), in_slot = tn_ctx_in_slot(skb), hash, oif, identity;
 	__be32 remote = tn_ctx_remote(skb);
-	struct tn_nh_key nk = {.ip4 = remote};
 	struct tn_geneve_hdrs h = {};
 	struct tn_config *cfg;
 	struct tn_nh *nh;
@@ -43,9 +43,7 @@ int tn_geneve_encap(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, 0, &h.inner, sizeof(h.inner)))
 		return tn_drop(skb, TN_DROP_MALFORMED, in_slot);
 	identity = tn_geneve_identity(skb->ifindex);
-	hash = bpf_get_hash_recalc(skb); /* the inner flow's, as udp_flow_src_port */
-	nh = bpf_map_lookup_elem(&tn_nh, &nk);
-	tn_trace_nh(remote, nh, vni, hash);
+	nh = tn_encap_nh(skb, remote, vni, &hash);
 	if (nh)
 		tn_mac_copy(h.eth.h_dest, nh->mac);
 	if (bpf_skb_adjust_room(skb, TN_GENEVE_ROOM, BPF_ADJ_ROOM_MAC, TN_GENEVE_ENCAP_FLAGS))
@@ -54,13 +52,7 @@ int tn_geneve_encap(struct __sk_buff *skb)
 			identity);
 	if (bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
 		return tn_drop(skb, TN_DROP_ENCAP, in_slot);
-	tn_stat_inc(TN_STAT_TX_TUNNEL);
-	if (nh) {
-		tn_trace_set(TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL, oif, remote, vni);
-		return bpf_redirect(oif, 0);
-	}
-	tn_trace_set(TN_TRACE_REDIRECT_NEIGH, TN_STAT_TX_TUNNEL, oif, remote, vni);
-	return bpf_redirect_neigh(oif, NULL, 0, 0);
+	return tn_encap_xmit(nh != NULL, oif, remote, vni);
 }
 
 #endif /* TN_NF_GENEVE_ENCAP_H */
