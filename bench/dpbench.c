@@ -291,22 +291,6 @@ static const __u8 dpb_ip6_b[16] = {0xfd, [15] = 0x0b};
 /* The router's MAC on A's network (RA source, DHCPv6 server). */
 static const __u8 dpb_mac_r[6] = {0x02, 0, 0, 0, 0, 0xfe};
 
-/* A's link-local address into a. */
-static void dpb_ll(__u8 *a, const __u8 *mac)
-{
-	memset(a, 0, 16);
-	a[0] = 0xfe;
-	a[1] = 0x80;
-	a[8] = mac[0] ^ 2;
-	a[9] = mac[1];
-	a[10] = mac[2];
-	a[11] = 0xff;
-	a[12] = 0xfe;
-	a[13] = mac[3];
-	a[14] = mac[4];
-	a[15] = mac[5];
-}
-
 /* Ethernet and IPv6 headers from A's link-local address to dst / dmac,
  * next header nh, hop limit hl, payload of n bytes. */
 static void dpb_ip6_head(__u8 *p, const __u8 *dmac, const __u8 *dst, __u8 nh, __u8 hl, __u32 n)
@@ -321,7 +305,7 @@ static void dpb_ip6_head(__u8 *p, const __u8 *dmac, const __u8 *dst, __u8 nh, __
 	p[19] = n & 0xff;
 	p[20] = nh;
 	p[21] = hl;
-	dpb_ll(p + 22, dpb_mac_a);
+	ra6_ll_from_mac(p + 22, dpb_mac_a);
 	memcpy(p + 38, dst, 16);
 }
 

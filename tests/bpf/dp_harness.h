@@ -388,6 +388,68 @@ static inline __u32 dp_build_ip6(__u8 *p, const __u8 *dst, const __u8 *src)
 	return 14 + 40;
 }
 
+/* An IPv6 frame: Ethernet from smac to dmac, the fixed header from src to
+ * dst with next header nh, payload length plen and hop limit hops; the
+ * payload is the caller's. Returns 54, where the payload starts. */
+static inline __u32 dp_ip6_hdr(__u8 *p, const __u8 *dmac, const __u8 *smac, const __u8 *src,
+			       const __u8 *dst, __u8 nh, __u16 plen, __u8 hops)
+{
+	memset(p, 0, 54);
+	memcpy(p, dmac, 6);
+	memcpy(p + 6, smac, 6);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	p[14] = 0x60;
+	p[18] = plen >> 8;
+	p[19] = plen & 0xff;
+	p[20] = nh;
+	p[21] = hops;
+	memcpy(p + 22, src, 16);
+	memcpy(p + 38, dst, 16);
+	return 54;
+}
+
+/* The Internet checksum (RFC 1071) of n bytes at p, an odd last byte
+ * padded with zero: 0 over data that carries a valid one. */
+static inline __u16 dp_csum(const __u8 *p, size_t n)
+{
+	__u32 sum = 0;
+
+	for (size_t i = 0; i < n; i += 2)
+		sum += (__u32)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* The ICMPv6 checksum of the plen-byte message after the IPv6 header ip,
+ * with its pseudo-header (RFC 8200 8.1). */
+static inline __u16 dp_icmp6_csum(const __u8 *ip, __u32 plen)
+{
+	__u32 sum = plen + 58;
+	const __u8 *msg = ip + 40;
+
+	for (int i = 8; i < 40; i += 2)
+		sum += (__u32)ip[i] << 8 | ip[i + 1];
+	for (__u32 i = 0; i < plen; i += 2)
+		sum += (__u32)msg[i] << 8 | (i + 1 < plen ? msg[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* Sets the checksum of the ICMPv6 message right after the IPv6 header of
+ * the frame p (dp_ip6_hdr). */
+static inline void dp_icmp6_csum_fix(__u8 *p)
+{
+	__u16 plen = (__u16)(p[18] << 8 | p[19]), c;
+
+	p[56] = p[57] = 0;
+	c = dp_icmp6_csum(p + 14, plen);
+	p[56] = c >> 8;
+	p[57] = c & 0xff;
+}
+
 /* Broadcast ARP request (42 bytes). Returns the length. */
 static inline __u32 dp_build_arp(__u8 *p, const __u8 *sha, __be32 spa, __be32 tpa)
 {
@@ -458,6 +520,12 @@ static inline __u32 dp_vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len, 
 	dp_trace_reset(s);
 	assert_int_equal(dp_run(s->progs.tn_vif_ingress, pkt, len, 0, 0, &ret, out, out_len), 0);
 	return ret;
+}
+
+/* dp_vif_run without the resulting frame: the verdict alone. */
+static inline __u32 dp_vif(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
+{
+	return dp_vif_run(s, pkt, len, NULL, NULL);
 }
 
 /* Runs a decapsulated frame from host (network order) in vni through

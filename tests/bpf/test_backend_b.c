@@ -42,17 +42,6 @@ static void bb_topology(struct tenet_bpf *s, bool nh)
 	}
 }
 
-static __u16 bb_csum(const __u8 *p, size_t n)
-{
-	__u32 sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* udp_flow_src_port()'s mapping, as the datapath must do it. */
 static __u16 bb_sport(__u32 hash)
 {
@@ -84,7 +73,7 @@ static __u32 bb_vxlan(__u8 *p, __be32 src, __u16 dport, __u32 vni, __u16 frag, c
 	p[23] = 17;
 	memcpy(p + 26, &src, 4);
 	memcpy(p + 30, &(__be32){DP_HOST_LOCAL}, 4);
-	ck = bb_csum(p + 14, 20);
+	ck = dp_csum(p + 14, 20);
 	p[24] = ck >> 8;
 	p[25] = ck & 0xff;
 	p[34] = 0xc0; /* source port 49153 */
@@ -159,7 +148,7 @@ static void test_encap_bytes(void **state)
 	want[23] = 17;
 	memcpy(want + 26, &(__be32){DP_HOST_LOCAL}, 4);
 	memcpy(want + 30, &(__be32){DP_HOST_C}, 4);
-	ck = bb_csum(want + 14, 20);
+	ck = dp_csum(want + 14, 20);
 	want[24] = ck >> 8;
 	want[25] = ck & 0xff;
 	want[34] = sport >> 8; /* UDP: flow port -> 4789, no checksum */
@@ -396,7 +385,7 @@ static void test_decap_not_ours(void **state)
 	len = bb_vxlan(pkt, DP_HOST_C, 4789, DP_VNI_BLUE, 0, inner, ilen);
 	memcpy(pkt + 30, &(__be32){DP_HOST_E}, 4); /* to another host */
 	pkt[24] = pkt[25] = 0;
-	ck = bb_csum(pkt + 14, 20);
+	ck = dp_csum(pkt + 14, 20);
 	pkt[24] = ck >> 8;
 	pkt[25] = ck & 0xff;
 	bb_expect_next(s, pkt, len);

@@ -16,12 +16,6 @@
 #include "dp_harness.h"
 #include "slots.h"
 
-/* Runs a VIF frame from port A and returns the verdict. */
-static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
-{
-	return dp_vif_run(s, pkt, len, NULL, NULL);
-}
-
 static void test_local_forward(void **state)
 {
 	struct tenet_bpf *s = *state;
@@ -31,7 +25,7 @@ static void test_local_forward(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_REDIRECT_PEER);
 	assert_int_equal(t.ifindex, DP_IF_B);
@@ -51,7 +45,7 @@ static void test_remote_tunnel_key(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_REDIRECT);
 	assert_int_equal(t.ifindex, DP_IF_TUN);
@@ -70,7 +64,7 @@ static void test_remote_no_config(void **state)
 	dp_topology(s);
 	dp_put(s->maps.tn_config, &k, &zero);
 	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_CONFIG);
 	assert_int_equal(dp_stat(s, TN_DROP_CONFIG), 1);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 1);
@@ -78,7 +72,7 @@ static void test_remote_no_config(void **state)
 	cfg.abi_version = TN_ABI_VERSION + 1;
 	cfg.tunnel_ifindex = DP_IF_TUN;
 	dp_put(s->maps.tn_config, &k, &cfg);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_CONFIG), 2);
 }
 
@@ -141,12 +135,12 @@ static void test_arp_probe_not_answered(void **state)
 	dp_topology(s);
 	/* duplicate address probe for its own address: flooded, not answered */
 	len = dp_build_arp(pkt, dp_mac_a, 0, DP_IP_A);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
 	/* unknown address: flooded */
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 77));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 2);
 }
@@ -345,16 +339,16 @@ static void test_spoof_mac(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_MAC);
 	len = dp_build_arp(pkt, dp_mac_x, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 2);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 2);
 	/* without port security the same frame is forwarded */
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 }
 
 static void test_spoof_ip(void **state)
@@ -365,11 +359,11 @@ static void test_spoof_ip(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_C, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	/* ARP claiming another address */
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_C, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 1);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_ARP), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 0);
@@ -391,7 +385,7 @@ static void test_second_fixed_ip(void **state)
 	dp_arp_add(s, DP_VNI_BLUE, ip_a2, dp_mac_a, DP_PORT_A, 0);
 	dp_arp_add(s, DP_VNI_BLUE, ip_b2, dp_mac_b, DP_PORT_B, 0);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, ip_a2, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);
 	len = dp_build_arp(pkt, dp_mac_a, ip_a2, ip_b2);
 	dp_trace_reset(s);
@@ -406,7 +400,7 @@ static void test_second_fixed_ip(void **state)
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
 	/* B's second address is B's, not A's */
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, ip_b2, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 }
 
@@ -423,21 +417,21 @@ static void test_no_ipv4_port(void **state)
 	dp_topology(s);
 	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, 0, TN_LPORT_F_PORT_SECURITY);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP(10, 0, 0, 50), DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_B, DP_IP_B); /* another port's */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP(10, 0, 0, 50), DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 2);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_ARP), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	/* a DHCP client's request goes to the DHCP server (no row here) */
 	len = dp_build_dhcp_ports(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_DHCP_NO_LEASE);
 	len = dp_build_arp(pkt, dp_mac_a, 0, DP_IP_B); /* probe: answered */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP) + dp_stat(s, TN_DROP_SPOOF_ARP), 3);
 }
 
@@ -451,7 +445,7 @@ static void test_vlan_tag_dropped(void **state)
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_C, DP_IP_B);
 	pkt[12] = 0x81; /* an 802.1Q tag would hide the spoofed source */
 	pkt[13] = 0x00;
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_VLAN);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 }
@@ -466,12 +460,12 @@ static void test_ipv6_dropped(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP6);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP6), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_TX_LOCAL), 0);
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);
 }
 
@@ -486,20 +480,20 @@ static void test_dhcp_allowed(void **state)
 	 * bpf.dhcp) drops it since the port has no DHCP answer here: never
 	 * flooded */
 	len = dp_build_dhcp_ports(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_DHCP_NO_LEASE);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 0);
 	/* 0.0.0.0 is for a DHCP client only: not unicast, not to another port */
 	len = dp_build_dhcp_ports(pkt, dp_mac_b, dp_mac_a, 0, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	len = dp_build_dhcp_ports(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
 	pkt[37] = 53; /* to port 53, not 67 */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 2);
 	len = dp_build_dhcp_ports(pkt, dp_mac_bcast, dp_mac_a, 0, DP_IP(255, 255, 255, 255));
 	pkt[20] = 0x20; /* more fragments: the next one has no UDP header */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP), 3);
 }
 
@@ -512,7 +506,7 @@ static void test_flood_vif(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
 	/* not back to A, not to the unresolved slot, not to ourselves */
@@ -528,7 +522,7 @@ static void test_flood_vif(void **state)
 	assert_int_equal(dp_port_stats(s, DP_IF_B).tx_packets, 1);
 	/* unknown unicast floods too */
 	len = dp_build_ip4(pkt, dp_mac_x, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 9));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).n_clone, 4);
 	assert_int_equal(dp_stat(s, TN_STAT_FLOOD), 2);
 }
@@ -567,7 +561,7 @@ static void test_flood_pages_vif(void **state)
 	dp_flood_blue_page1(s);
 	dp_flood_page(s, DP_VNI_BLUE, 3, 1, gap_if, 0, NULL);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
 	assert_int_equal(t.n_clone, 6);
@@ -625,7 +619,7 @@ static void test_flood_pages_full(void **state)
 	dp_flood_page(s, DP_VNI_BLUE, 0, 0, none, TN_MAX_FLOOD_REMOTE, hosts);
 	dp_flood_page(s, DP_VNI_BLUE, 1, 0, none, 1, &hosts[TN_MAX_FLOOD_REMOTE]);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.verdict, TN_TRACE_FLOOD);
 	assert_int_equal(t.n_clone, TN_MAX_FLOOD_REMOTE + 1);
@@ -645,7 +639,7 @@ static void test_flood_no_page0(void **state)
 	dp_flood_blue_page1(s);
 	assert_int_equal(bpf_map__delete_elem(s->maps.tn_flood, &fk, sizeof(fk), 0), 0);
 	len = dp_build_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255));
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_FDB);
 	assert_int_equal(dp_trace(s).n_clone, 0);
@@ -665,7 +659,7 @@ static void test_no_port(void **state)
 
 	dp_config_set(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_PORT);
 	assert_int_equal(dp_stat(s, TN_DROP_NO_PORT), 1);
 }
@@ -681,12 +675,12 @@ static void test_no_fdb(void **state)
 	/* local MAC whose interface the agent has not resolved yet */
 	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_b, DP_PORT_B, 0, 0, DP_IP_B, TN_FDB_F_LOCAL);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_NO_FDB);
 	/* unknown unicast in a network without a flood list */
 	assert_int_equal(bpf_map__delete_elem(s->maps.tn_flood, &fk, sizeof(fk), 0), 0);
 	len = dp_build_ip4(pkt, dp_mac_x, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_NO_FDB), 2);
 }
 
@@ -720,7 +714,7 @@ static void test_tail_call_miss(void **state)
 	dp_topology(s);
 	assert_int_equal(bpf_map__delete_elem(s->maps.tn_vif_calls, &slot, sizeof(slot), 0), 0);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TAIL_CALL);
 	assert_int_equal(dp_stat(s, TN_DROP_TAIL_CALL), 1);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 1);
@@ -796,7 +790,7 @@ static void test_truncated(void **state)
 	truncate_all(s, tun, pkt, len, c, DP_VNI_BLUE);
 	/* truncated ARP and IPv4 headers are malformed, not forwarded */
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len - 1), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len - 1), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 	/* (IPv4 frames shorter than 34 bytes never reach a program via test_run) */
 	/* from a remote port without port security (its own source checks) */
@@ -809,7 +803,7 @@ static void test_truncated(void **state)
 	dp_port_add(s, DP_IF_A, 11, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
 	truncate_all(s, vif, pkt, len, 0, 0);
-	assert_int_equal(vif_run(s, pkt, 30), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, 30), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 }
 
@@ -840,7 +834,7 @@ static void test_trace_steps(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.n_step, 3);
 	step_check(&t, 0, TN_STAGE_VIF, TN_TKEY_IFINDEX, 1, TN_TRACE_NONE, 0);
@@ -855,7 +849,7 @@ static void test_trace_steps(void **state)
 	assert_int_equal(t.step[2].slot, DP_SLOT(DP_IF_B));
 
 	len = dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.n_step, 3);
 	step_check(&t, 2, TN_STAGE_L2, TN_TKEY_FDB, 1, TN_TRACE_REDIRECT, TN_STAT_TX_TUNNEL);
@@ -863,7 +857,7 @@ static void test_trace_steps(void **state)
 	assert_int_equal(t.step[2].flags & TN_FDB_F_REMOTE, TN_FDB_F_REMOTE);
 
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	t = dp_trace(s);
 	assert_int_equal(t.n_step, 2);
 	step_check(&t, 1, TN_STAGE_PORT_SEC, TN_TKEY_PORT, 1, TN_TRACE_DROP, TN_DROP_SPOOF_MAC);
@@ -871,7 +865,7 @@ static void test_trace_steps(void **state)
 	assert_int_equal(t.step[1].ip4, DP_IP_A);
 
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	t = dp_trace(s);
 	assert_int_equal(t.n_step, 3);
 	step_check(&t, 2, TN_STAGE_ARP, TN_TKEY_ARP, 1, TN_TRACE_REDIRECT, TN_STAT_ARP_REPLY);

@@ -129,17 +129,6 @@ static __u32 req_build(__u8 *p, const struct req *r, __u32 len_total)
 	return len_total;
 }
 
-static __u16 csum16(const __u8 *p, __u32 n)
-{
-	__u32 sum = 0;
-
-	for (__u32 i = 0; i + 1 < n; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* What a reply must be. */
 struct rep {
 	__u8 type;	       /* 2 OFFER, 5 ACK, 6 NAK */
@@ -205,8 +194,8 @@ static __u32 rep_build(__u8 *p, const struct rep *r)
 	p[23] = 17;
 	memcpy(p + 26, &sid, 4);
 	memcpy(p + 30, &daddr, 4);
-	p[24] = csum16(p + 14, 20) >> 8;
-	p[25] = csum16(p + 14, 20) & 0xff;
+	p[24] = dp_csum(p + 14, 20) >> 8;
+	p[25] = dp_csum(p + 14, 20) & 0xff;
 	p[35] = 67;
 	p[37] = 68;
 	p[38] = ulen >> 8;

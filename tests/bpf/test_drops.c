@@ -9,11 +9,6 @@
 
 #include "reasons.h"
 
-static __u32 vif_run(struct tenet_bpf *s, const __u8 *pkt, __u32 len)
-{
-	return dp_vif_run(s, pkt, len, NULL, NULL);
-}
-
 /* Sum over CPUs of port ifindex's drops for reason (0 when no row). */
 static __u64 port_drops(struct tenet_bpf *s, __u32 ifindex, __u32 reason)
 {
@@ -55,14 +50,14 @@ static void test_ipv6_own_reason(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip6(pkt, dp_mac_b, dp_mac_a);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP6);
 	assert_string_equal(reasons_name(dp_trace(s).stat), "spoof_ip6");
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_MAC), 0);
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP6), 1);
 	/* ICMPv6 that is not ND (echo request, 128) from :: too */
 	len = build_nd(pkt, dp_mac_a, 128);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP6);
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP6), 2);
 }
@@ -79,7 +74,7 @@ static void test_nd_own_reason(void **state)
 	dp_topology(s);
 	for (i = 0; i < sizeof(types); i++) {
 		len = build_nd(pkt, dp_mac_a, types[i]);
-		assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+		assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 		assert_int_equal(dp_trace(s).stat, TN_DROP_RA_GUARD);
 	}
 	assert_int_equal(dp_stat(s, TN_DROP_RA_GUARD), 2);
@@ -87,15 +82,15 @@ static void test_nd_own_reason(void **state)
 	assert_int_equal(dp_stat(s, TN_DROP_SPOOF_IP6), 0);
 	len = build_nd(pkt, dp_mac_a, 133);
 	pkt[21] = 255; /* a valid solicitation (RFC 4861 6.1.1), not "rs_bad" */
-	vif_run(s, pkt, len);
+	dp_vif(s, pkt, len);
 	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 	/* truncated before the ICMPv6 type: malformed, never read past the end */
 	len = build_nd(pkt, dp_mac_a, 134);
-	assert_int_equal(vif_run(s, pkt, len - 8), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len - 8), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_MALFORMED);
 	/* without port security an RA is forwarded like any frame */
 	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
-	vif_run(s, pkt, len);
+	dp_vif(s, pkt, len);
 	assert_int_not_equal(dp_trace(s).verdict, TN_TRACE_DROP);
 	assert_int_equal(dp_stat(s, TN_DROP_RA_GUARD), 2);
 }
@@ -110,18 +105,18 @@ static void test_port_drops_by_reason(void **state)
 
 	dp_topology(s);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_x, DP_IP_A, DP_IP_B); /* wrong MAC */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_C, DP_IP_B); /* wrong IPv4 */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_IP);
 	len = dp_build_arp(pkt, dp_mac_a, DP_IP_C, DP_IP_B); /* wrong ARP sender */
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_SPOOF_ARP);
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
 	pkt[12] = 0x88; /* 802.1ad */
 	pkt[13] = 0xa8;
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_VLAN);
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_MAC), 2);
 	assert_int_equal(port_drops(s, DP_IF_A, TN_DROP_SPOOF_IP), 1);
@@ -132,7 +127,7 @@ static void test_port_drops_by_reason(void **state)
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 5);
 	/* a forwarded frame adds nothing */
 	len = dp_build_ip4(pkt, dp_mac_b, dp_mac_a, DP_IP_A, DP_IP_B);
-	assert_int_equal(vif_run(s, pkt, len), DP_TC_ACT_REDIRECT);
+	assert_int_equal(dp_vif(s, pkt, len), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_port_stats(s, DP_IF_A).drops, 5);
 }
 

@@ -97,17 +97,6 @@ static void gn_topology(struct tenet_bpf *s, bool bpf)
 	gn_allow_egress(s, GN_ID_A);
 }
 
-static __u16 gn_csum(const __u8 *p, size_t n)
-{
-	__u32 sum = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (__u32)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 static void gn_put16(__u8 *p, __u32 v)
 {
 	p[0] = (v >> 8) & 0xff;
@@ -121,7 +110,7 @@ static void gn_lengths(__u8 *p, __u32 l3)
 
 	gn_put16(p + 16, l3);
 	p[24] = p[25] = 0;
-	ck = gn_csum(p + 14, 20);
+	ck = dp_csum(p + 14, 20);
 	gn_put16(p + 24, ck);
 	gn_put16(p + 38, l3 - 20);
 }
@@ -243,7 +232,7 @@ static void test_encap_bytes(void **state)
 	want[23] = 17;
 	memcpy(want + 26, &(__be32){DP_HOST_LOCAL}, 4);
 	memcpy(want + 30, &(__be32){DP_HOST_C}, 4);
-	gn_put16(want + 24, gn_csum(want + 14, 20));
+	gn_put16(want + 24, dp_csum(want + 14, 20));
 	gn_put16(want + 34, sport); /* UDP: flow port -> 6081, no checksum */
 	gn_put16(want + 36, 6081);
 	gn_put16(want + 38, l3 - 20);
@@ -307,7 +296,7 @@ static void test_encap_pmtu(void **state)
 	dp_build_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C);
 	gn_put16(pkt + 16, len - 14);
 	pkt[20] = 0x40; /* DF */
-	gn_put16(pkt + 24, gn_csum(pkt + 14, 20));
+	gn_put16(pkt + 24, dp_csum(pkt + 14, 20));
 	gn_put16(pkt + 38, len - 34);
 	assert_int_equal(gn_run(s, s->progs.tn_vif_ingress, pkt, len, out, &out_len),
 			 DP_TC_ACT_REDIRECT);

@@ -7,6 +7,7 @@
  * parser is fed the frames truncated at every offset.
  */
 #include "dp_harness.h"
+#include "ra6.h"
 
 /* The standard topology (dp_harness.h) with IPv6: A fd00::a, fd00:1::a;
  * B fd00::b; C fd00::c on host C; E fd00::e on host E; a router address
@@ -53,20 +54,6 @@ static void v6_topology(struct tenet_bpf *s)
 	nd_add(s, ip6_gw, mac_gw, 0, 0, TN_ND_F_ROUTER);
 }
 
-/* The EUI-64 link-local address of mac. */
-static void ll_of(__u8 *a, const __u8 *mac)
-{
-	memset(a, 0, 16);
-	a[0] = 0xfe;
-	a[1] = 0x80;
-	a[8] = mac[0] ^ 2;
-	a[9] = mac[1];
-	a[10] = mac[2];
-	a[11] = 0xff;
-	a[12] = 0xfe;
-	memcpy(a + 13, mac + 3, 3);
-}
-
 /* The solicited-node group of a, and its MAC. */
 static void snm_of(__u8 *g, __u8 *mac, const __u8 *a)
 {
@@ -80,59 +67,13 @@ static void snm_of(__u8 *g, __u8 *mac, const __u8 *a)
 	memcpy(mac + 2, g + 12, 4);
 }
 
-/* The ICMPv6 checksum of the IPv6 packet at p (Ethernet at p - 14 not
- * included), computed the textbook way over the pseudo-header. */
-static __u16 icmp6_csum(const __u8 *ip, __u32 plen)
-{
-	__u32 sum = plen + NH_ICMP6;
-	const __u8 *msg = ip + 40;
-
-	for (int i = 8; i < 40; i += 2)
-		sum += (__u32)ip[i] << 8 | ip[i + 1];
-	for (__u32 i = 0; i < plen; i += 2)
-		sum += (__u32)msg[i] << 8 | (i + 1 < plen ? msg[i + 1] : 0);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
-/* Ethernet + IPv6 header, payload length plen. Returns 54. */
-static __u32 ip6_hdr(__u8 *p, const __u8 *dmac, const __u8 *smac, const __u8 *src, const __u8 *dst,
-		     __u8 nh, __u16 plen, __u8 hops)
-{
-	memset(p, 0, 54);
-	memcpy(p, dmac, 6);
-	memcpy(p + 6, smac, 6);
-	p[12] = 0x86;
-	p[13] = 0xdd;
-	p[14] = 0x60;
-	p[18] = plen >> 8;
-	p[19] = plen & 0xff;
-	p[20] = nh;
-	p[21] = hops;
-	memcpy(p + 22, src, 16);
-	memcpy(p + 38, dst, 16);
-	return 54;
-}
-
-/* Sets the ICMPv6 checksum of the frame p. */
-static void csum_fix(__u8 *p)
-{
-	__u16 plen = (__u16)(p[18] << 8 | p[19]), c;
-
-	p[56] = p[57] = 0;
-	c = icmp6_csum(p + 14, plen);
-	p[56] = c >> 8;
-	p[57] = c & 0xff;
-}
-
 /* An NS or NA (type) from smac/src to dst for target, with a link-layer
  * option carrying ll (NULL: none), and flags (NA). Returns the length. */
 static __u32 build_nd(__u8 *p, __u8 type, const __u8 *dmac, const __u8 *smac, const __u8 *src,
 		      const __u8 *dst, const __u8 *target, const __u8 *ll, __u8 flags)
 {
 	__u16 plen = 24 + (ll ? 8 : 0);
-	__u32 len = ip6_hdr(p, dmac, smac, src, dst, NH_ICMP6, plen, 255);
+	__u32 len = dp_ip6_hdr(p, dmac, smac, src, dst, NH_ICMP6, plen, 255);
 
 	memset(p + len, 0, plen);
 	p[len] = type;
@@ -143,7 +84,7 @@ static __u32 build_nd(__u8 *p, __u8 type, const __u8 *dmac, const __u8 *smac, co
 		p[len + 25] = 1;
 		memcpy(p + len + 26, ll, 6);
 	}
-	csum_fix(p);
+	dp_icmp6_csum_fix(p);
 	return len + plen;
 }
 
@@ -160,7 +101,7 @@ static __u32 build_ns(__u8 *p, const __u8 *src, const __u8 *target, const __u8 *
 /* A UDP datagram (8 bytes) from smac/src to B. */
 static __u32 build_udp6(__u8 *p, const __u8 *smac, const __u8 *src)
 {
-	__u32 len = ip6_hdr(p, dp_mac_b, smac, src, ip6_b, NH_UDP, 8, 64);
+	__u32 len = dp_ip6_hdr(p, dp_mac_b, smac, src, ip6_b, NH_UDP, 8, 64);
 
 	memset(p + len, 0, 8);
 	p[len + 5] = 8;
@@ -226,7 +167,7 @@ static void test_ns_answered(void **state)
 	__u32 len, nlen;
 
 	v6_topology(s);
-	ll_of(ll, dp_mac_a);
+	ra6_ll_from_mac(ll, dp_mac_a);
 	len = build_ns(ns, ll, ip6_b, dp_mac_a);
 	assert_int_equal(len, NS_LEN);
 	nlen = expect_na(na, dp_mac_a, ll, ip6_b, dp_mac_b, false);
@@ -272,7 +213,7 @@ static void test_ns_not_answered(void **state)
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	len = build_ns(ns, ip6_a, ip6_b, dp_mac_a);
 	ns[21] = 64; /* hop limit: not from a neighbor */
-	csum_fix(ns);
+	dp_icmp6_csum_fix(ns);
 	vif_passes(s, ns, len);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
 	len = build_ns(ns, ip6_a, ip6_all_nodes, dp_mac_a);
@@ -320,14 +261,14 @@ static void test_spoofed_source(void **state)
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_REDIRECT_PEER);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);
 	vif_passes(s, pkt, build_udp6(pkt, dp_mac_a, ip6_a2));
-	ll_of(ll, dp_mac_a);
+	ra6_ll_from_mac(ll, dp_mac_a);
 	vif_passes(s, pkt, build_udp6(pkt, dp_mac_a, ll));
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_a, ip6_b), TN_DROP_SPOOF_IP6);
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_a, ip6_c), TN_DROP_SPOOF_IP6);
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_a, ip6_unknown), TN_DROP_SPOOF_IP6);
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_a, ip6_gw), TN_DROP_SPOOF_IP6);
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_a, ip6_all_nodes), TN_DROP_SPOOF_IP6);
-	ll_of(ll, dp_mac_b);
+	ra6_ll_from_mac(ll, dp_mac_b);
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_a, ll), TN_DROP_SPOOF_IP6);
 	/* the MAC check comes first */
 	vif_drops(s, pkt, build_udp6(pkt, dp_mac_b, ip6_b), TN_DROP_SPOOF_MAC);
@@ -345,7 +286,7 @@ static void test_spoofed_nd(void **state)
 	__u8 pkt[128], ll[16];
 
 	v6_topology(s);
-	ll_of(ll, dp_mac_a);
+	ra6_ll_from_mac(ll, dp_mac_a);
 	vif_drops(s, pkt, build_ns(pkt, ip6_a, ip6_unknown, dp_mac_b), TN_DROP_SPOOF_ND);
 	/* an NA for another port's address, from A's own source */
 	vif_drops(s, pkt,
@@ -383,14 +324,14 @@ static void test_ra_guard(void **state)
 	__u32 len;
 
 	v6_topology(s);
-	ll_of(ll, dp_mac_a);
-	len = ip6_hdr(pkt, mac_all_nodes, dp_mac_a, ll, ip6_all_nodes, NH_ICMP6, 16, 255);
+	ra6_ll_from_mac(ll, dp_mac_a);
+	len = dp_ip6_hdr(pkt, mac_all_nodes, dp_mac_a, ll, ip6_all_nodes, NH_ICMP6, 16, 255);
 	memset(pkt + len, 0, 16);
 	pkt[len] = 134;
 	vif_drops(s, pkt, len + 16, TN_DROP_RA_GUARD);
 	pkt[len] = 137;
 	vif_drops(s, pkt, len + 16, TN_DROP_RA_GUARD);
-	len = ip6_hdr(pkt, dp_mac_b, dp_mac_a, ll, ip6_all_routers, NH_ICMP6, 16, 255);
+	len = dp_ip6_hdr(pkt, dp_mac_b, dp_mac_a, ll, ip6_all_routers, NH_ICMP6, 16, 255);
 	memset(pkt + len, 0, 16);
 	pkt[len] = 133;
 	pkt[len + 8] = 1; /* SLL option: its own MAC */
@@ -411,10 +352,10 @@ static void test_mld(void **state)
 	__u32 len;
 
 	v6_topology(s);
-	ll_of(ll, dp_mac_a);
+	ra6_ll_from_mac(ll, dp_mac_a);
 	for (int i = 0; i < 2; i++) {
-		len =
-		    ip6_hdr(pkt, dp_mac_b, dp_mac_a, i ? ll : ip6_any, ip6_mld2, NH_HOPOPTS, 16, 1);
+		len = dp_ip6_hdr(pkt, dp_mac_b, dp_mac_a, i ? ll : ip6_any, ip6_mld2, NH_HOPOPTS,
+				 16, 1);
 		memset(pkt + len, 0, 16);
 		pkt[len] = NH_ICMP6; /* hop-by-hop: next header, length 0 */
 		pkt[len + 2] = 5;    /* router alert */
@@ -439,7 +380,7 @@ static void test_ext_headers(void **state)
 
 	v6_topology(s);
 	for (n = 1; n <= 5; n++) {
-		len = ip6_hdr(pkt, dp_mac_b, dp_mac_a, ip6_a, ip6_b, NH_HOPOPTS, n * 8 + 8, 64);
+		len = dp_ip6_hdr(pkt, dp_mac_b, dp_mac_a, ip6_a, ip6_b, NH_HOPOPTS, n * 8 + 8, 64);
 		memset(pkt + len, 0, n * 8 + 8);
 		for (__u32 i = 0; i < n; i++)
 			pkt[len + i * 8] = i + 1 < n ? 60 : NH_UDP; /* then destination options */
@@ -449,7 +390,7 @@ static void test_ext_headers(void **state)
 			vif_drops(s, pkt, len + n * 8 + 8, TN_DROP_IP6_EXT);
 	}
 	/* an NA behind a fragment header (first fragment) */
-	len = ip6_hdr(pkt, mac_all_nodes, dp_mac_a, ip6_a, ip6_all_nodes, NH_FRAG, 8 + 32, 255);
+	len = dp_ip6_hdr(pkt, mac_all_nodes, dp_mac_a, ip6_a, ip6_all_nodes, NH_FRAG, 8 + 32, 255);
 	memset(pkt + len, 0, 40);
 	pkt[len] = NH_ICMP6;
 	pkt[len + 3] = 1; /* more fragments */
@@ -463,7 +404,7 @@ static void test_ext_headers(void **state)
 	memcpy(pkt + 22, ip6_b, 16);
 	vif_drops(s, pkt, len + 40, TN_DROP_SPOOF_IP6);
 	/* an extension header longer than the payload */
-	len = ip6_hdr(pkt, dp_mac_b, dp_mac_a, ip6_a, ip6_b, NH_HOPOPTS, 16, 64);
+	len = dp_ip6_hdr(pkt, dp_mac_b, dp_mac_a, ip6_a, ip6_b, NH_HOPOPTS, 16, 64);
 	memset(pkt + len, 0, 16);
 	pkt[len] = NH_UDP;
 	pkt[len + 1] = 2; /* 24 bytes */
@@ -488,13 +429,13 @@ static void test_tunnel(void **state)
 	__u32 len;
 
 	v6_topology(s);
-	len = ip6_hdr(pkt, dp_mac_b, dp_mac_c, ip6_c, ip6_b, NH_UDP, 8, 64);
+	len = dp_ip6_hdr(pkt, dp_mac_b, dp_mac_c, ip6_c, ip6_b, NH_UDP, 8, 64);
 	memset(pkt + len, 0, 8);
 	len += 8;
 	tun_run(s, pkt, len, DP_HOST_C);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_REDIRECT_PEER);
 	assert_int_equal(dp_trace(s).ifindex, DP_IF_B);
-	ll_of(ll, dp_mac_c);
+	ra6_ll_from_mac(ll, dp_mac_c);
 	memcpy(pkt + 22, ll, 16);
 	tun_run(s, pkt, len, DP_HOST_C);
 	assert_int_equal(dp_trace(s).verdict, TN_TRACE_REDIRECT_PEER);
@@ -522,7 +463,7 @@ static void test_tunnel(void **state)
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ND);
 	/* without port security: any source but another host's port's */
 	dp_fdb_add(s, DP_VNI_BLUE, dp_mac_c, DP_PORT_C, 0, DP_HOST_C, DP_IP_C, TN_FDB_F_REMOTE);
-	len = ip6_hdr(pkt, dp_mac_b, dp_mac_c, ip6_unknown, ip6_b, NH_UDP, 8, 64);
+	len = dp_ip6_hdr(pkt, dp_mac_b, dp_mac_c, ip6_unknown, ip6_b, NH_UDP, 8, 64);
 	memset(pkt + len, 0, 8);
 	len += 8;
 	tun_run(s, pkt, len, DP_HOST_C);
@@ -534,7 +475,7 @@ static void test_tunnel(void **state)
 	assert_int_equal(tun_run(s, pkt, len, DP_HOST_C), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_trace(s).stat, TN_DROP_TUN_ND);
 	/* the same NA behind a destination options header */
-	len = ip6_hdr(pkt, mac_all_nodes, dp_mac_c, ip6_c, ip6_all_nodes, 60, 8 + 24, 255);
+	len = dp_ip6_hdr(pkt, mac_all_nodes, dp_mac_c, ip6_c, ip6_all_nodes, 60, 8 + 24, 255);
 	memset(pkt + len, 0, 32);
 	pkt[len] = NH_ICMP6;
 	pkt[len + 8] = 136;
@@ -552,7 +493,7 @@ static __u32 sample(__u8 *p, int i)
 	__u8 ll[16];
 	__u32 len;
 
-	ll_of(ll, dp_mac_a);
+	ra6_ll_from_mac(ll, dp_mac_a);
 	switch (i) {
 	case 0: /* NS with SLL, answered whole */
 		return build_ns(p, ll, ip6_b, dp_mac_a);
@@ -562,7 +503,7 @@ static __u32 sample(__u8 *p, int i)
 	case 2: /* UDP */
 		return build_udp6(p, dp_mac_a, ip6_a);
 	default: /* MLDv2 report behind a hop-by-hop header */
-		len = ip6_hdr(p, dp_mac_b, dp_mac_a, ll, ip6_mld2, NH_HOPOPTS, 16, 1);
+		len = dp_ip6_hdr(p, dp_mac_b, dp_mac_a, ll, ip6_mld2, NH_HOPOPTS, 16, 1);
 		memset(p + len, 0, 16);
 		p[len] = NH_ICMP6;
 		p[len + 8] = 143;
@@ -584,7 +525,7 @@ static void test_truncated(void **state)
 	__u32 len, n, out_len, nalen;
 
 	v6_topology(s);
-	ll_of(ll, dp_mac_a);
+	ra6_ll_from_mac(ll, dp_mac_a);
 	nalen = expect_na(na, dp_mac_a, ll, ip6_b, dp_mac_b, false);
 	for (int i = 0; i < 4; i++) {
 		len = sample(pkt, i);
@@ -614,7 +555,7 @@ static void test_truncated(void **state)
 		memcpy(cut, pkt, n);
 		cut[18] = 0;
 		cut[19] = (__u8)(n - 54);
-		csum_fix(cut);
+		dp_icmp6_csum_fix(cut);
 		out_len = sizeof(out);
 		if (dp_vif_run(s, cut, n, out, &out_len) == DP_TC_ACT_SHOT) {
 			assert_true(n > 78 && n < len);

@@ -92,23 +92,11 @@ static __u32 l3_udp(__u8 *p, __be32 daddr, __u8 ttl)
 	return len;
 }
 
-/* The Internet checksum of n bytes at p (0 when p holds a valid one). */
-static __u16 l3_csum(const __u8 *p, size_t n)
-{
-	__u32 sum = 0;
-
-	for (size_t i = 0; i < n; i += 2)
-		sum += (__u32)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* Fills the IPv4 header checksum of the frame at p. */
 static void l3_ip_csum(__u8 *p)
 {
 	p[24] = p[25] = 0;
-	__u16 c = l3_csum(p + 14, 20);
+	__u16 c = dp_csum(p + 14, 20);
 	p[24] = c >> 8;
 	p[25] = c & 0xff;
 }
@@ -145,7 +133,7 @@ static void test_routed_local(void **state)
 	assert_memory_equal(out, l3_mac_g, 6);
 	assert_memory_equal(out + 6, l3_mac_rg, 6);
 	assert_int_equal(out[22], 63);
-	assert_int_equal(l3_csum(out + 14, 20), 0); /* still valid after the decrement */
+	assert_int_equal(dp_csum(out + 14, 20), 0); /* still valid after the decrement */
 	assert_memory_equal(out + 23, pkt + 23, 1);
 	assert_memory_equal(out + 26, pkt + 26, len - 26); /* addresses and payload unchanged */
 	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 1);
@@ -172,7 +160,7 @@ static void test_routed_remote(void **state)
 	assert_memory_equal(out, l3_mac_h, 6);
 	assert_memory_equal(out + 6, l3_mac_rg, 6);
 	assert_int_equal(out[22], 8);
-	assert_int_equal(l3_csum(out + 14, 20), 0);
+	assert_int_equal(dp_csum(out + 14, 20), 0);
 	/* the trace: route, then the next hop */
 	assert_true(t.n_step >= 4);
 	for (__u32 i = 0; i < t.n_step; i++)
@@ -251,10 +239,10 @@ static void l3_icmp_from(const __u8 *pkt, __u32 len, const __u8 *out, __u32 out_
 	want[41] = rest & 0xff;
 	memcpy(want + 42, pkt + 14, quote);
 	/* the checksums, computed here */
-	__u16 c = l3_csum(want + 14, 20);
+	__u16 c = dp_csum(want + 14, 20);
 	want[24] = c >> 8;
 	want[25] = c & 0xff;
-	c = l3_csum(want + 34, 8 + quote);
+	c = dp_csum(want + 34, 8 + quote);
 	want[36] = c >> 8;
 	want[37] = c & 0xff;
 	assert_memory_equal(out, want, out_len);
@@ -335,7 +323,7 @@ static __u32 l3_echo(__u8 *p, __be32 daddr)
 	memset(p + 34, 0, 8);
 	p[34] = 8;
 	p[38] = 0x12, p[39] = 0x34, p[41] = 1;
-	__u16 c = l3_csum(p + 34, 16);
+	__u16 c = dp_csum(p + 34, 16);
 	p[36] = c >> 8;
 	p[37] = c & 0xff;
 	l3_ip_csum(p);
@@ -363,8 +351,8 @@ static void test_echo_gateway(void **state)
 		assert_int_equal(out[22], 64);
 		assert_int_equal(out[34], 0);			   /* echo reply */
 		assert_memory_equal(out + 38, pkt + 38, len - 38); /* id, seq, data */
-		assert_int_equal(l3_csum(out + 14, 20), 0);
-		assert_int_equal(l3_csum(out + 34, 16), 0);
+		assert_int_equal(dp_csum(out + 14, 20), 0);
+		assert_int_equal(dp_csum(out + 34, 16), 0);
 	}
 	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 2);
 	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 0);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "dp_harness.h"
+#include "ra6.h"
 
 #define L6_RKEY	     5
 #define L6_RKEY2     6
@@ -69,20 +70,6 @@ static void l6_nd(struct tenet_bpf *s, __u32 vni, const __u8 *ip6, const __u8 *m
 	dp_put(s->maps.tn_nd, &k, &v);
 }
 
-/* The EUI-64 link-local address of mac. */
-static void l6_ll(__u8 *a, const __u8 *mac)
-{
-	memset(a, 0, 16);
-	a[0] = 0xfe;
-	a[1] = 0x80;
-	a[8] = mac[0] ^ 2;
-	a[9] = mac[1];
-	a[10] = mac[2];
-	a[11] = 0xff;
-	a[12] = 0xfe;
-	memcpy(a + 13, mac + 3, 3);
-}
-
 /* A router interface: its MAC in tn_fdb, its address (and link-local
  * address) in tn_nd, both the router's. */
 static void l6_rif(struct tenet_bpf *s, __u32 vni, const __u8 *mac, const __u8 *ip6)
@@ -94,7 +81,7 @@ static void l6_rif(struct tenet_bpf *s, __u32 vni, const __u8 *mac, const __u8 *
 	memcpy(fk.mac, mac, 6);
 	dp_put(s->maps.tn_fdb, &fk, &fv);
 	l6_nd(s, vni, ip6, mac, 0, 0, TN_ND_F_ROUTER);
-	l6_ll(ll, mac);
+	ra6_ll_from_mac(ll, mac);
 	l6_nd(s, vni, ll, mac, 0, 0, TN_ND_F_ROUTER);
 }
 
@@ -117,30 +104,11 @@ static void l6_topology(struct tenet_bpf *s)
 	dp_peer_add(s, DP_HOST_C, L6_VNI_GREEN);
 }
 
-/* Ethernet + IPv6 header, payload length plen. Returns 54. */
-static __u32 l6_hdr(__u8 *p, const __u8 *dmac, const __u8 *smac, const __u8 *src, const __u8 *dst,
-		    __u8 nh, __u16 plen, __u8 hops)
-{
-	memset(p, 0, 54);
-	memcpy(p, dmac, 6);
-	memcpy(p + 6, smac, 6);
-	p[12] = 0x86;
-	p[13] = 0xdd;
-	p[14] = 0x60;
-	p[18] = plen >> 8;
-	p[19] = plen & 0xff;
-	p[20] = nh;
-	p[21] = hops;
-	memcpy(p + 22, src, 16);
-	memcpy(p + 38, dst, 16);
-	return 54;
-}
-
 /* A UDP datagram (4000 -> 5000, 8 bytes of payload) from port A to the
  * blue router MAC for dst with hop limit hops: 70 bytes. */
 static __u32 l6_udp(__u8 *p, const __u8 *dst, __u8 hops)
 {
-	__u32 len = l6_hdr(p, l6_mac_rb, dp_mac_a, l6_ip_a, dst, L6_NH_UDP, 16, hops);
+	__u32 len = dp_ip6_hdr(p, l6_mac_rb, dp_mac_a, l6_ip_a, dst, L6_NH_UDP, 16, hops);
 
 	p[54] = 0x0f, p[55] = 0xa0;
 	p[56] = 0x13, p[57] = 0x88;
@@ -150,45 +118,18 @@ static __u32 l6_udp(__u8 *p, const __u8 *dst, __u8 hops)
 	return len + 16;
 }
 
-/* The ICMPv6 checksum check of the IPv6 packet at ip with payload length
- * plen: 0 when the checksum in it is right (RFC 8200 8.1). */
-static __u16 l6_csum(const __u8 *ip, __u32 plen)
-{
-	__u32 sum = plen + L6_NH_ICMP6;
-	const __u8 *msg = ip + 40;
-
-	for (int i = 8; i < 40; i += 2)
-		sum += (__u32)ip[i] << 8 | ip[i + 1];
-	for (__u32 i = 0; i < plen; i += 2)
-		sum += (__u32)msg[i] << 8 | (i + 1 < plen ? msg[i + 1] : 0);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
-/* Sets the ICMPv6 checksum of the frame p. */
-static void l6_csum_fix(__u8 *p)
-{
-	__u16 plen = (__u16)(p[18] << 8 | p[19]), c;
-
-	p[56] = p[57] = 0;
-	c = l6_csum(p + 14, plen);
-	p[56] = c >> 8;
-	p[57] = c & 0xff;
-}
-
 /* An echo request (id 0x1234, seq 1, 8 bytes of data) from port A to the
  * blue router MAC for dst: 70 bytes. */
 static __u32 l6_echo(__u8 *p, const __u8 *dst)
 {
-	__u32 len = l6_hdr(p, l6_mac_rb, dp_mac_a, l6_ip_a, dst, L6_NH_ICMP6, 16, 64);
+	__u32 len = dp_ip6_hdr(p, l6_mac_rb, dp_mac_a, l6_ip_a, dst, L6_NH_ICMP6, 16, 64);
 
 	memset(p + len, 0, 16);
 	p[54] = 128;
 	p[58] = 0x12, p[59] = 0x34, p[61] = 1;
 	for (int i = 0; i < 8; i++)
 		p[62 + i] = (__u8)(0x50 + i);
-	l6_csum_fix(p);
+	dp_icmp6_csum_fix(p);
 	return len + 16;
 }
 
@@ -217,7 +158,7 @@ static void l6_error_from(const __u8 *pkt, __u32 len, const __u8 *out, __u32 out
 	__u8 want[256] = {0};
 
 	assert_int_equal(out_len, 14 + 48 + quote);
-	l6_hdr(want, dp_mac_a, smac, src, pkt + 22, L6_NH_ICMP6, (__u16)(8 + quote), 64);
+	dp_ip6_hdr(want, dp_mac_a, smac, src, pkt + 22, L6_NH_ICMP6, (__u16)(8 + quote), 64);
 	want[54] = type;
 	want[55] = code;
 	want[58] = (__u8)(rest >> 24);
@@ -225,9 +166,9 @@ static void l6_error_from(const __u8 *pkt, __u32 len, const __u8 *out, __u32 out
 	want[60] = (__u8)(rest >> 8);
 	want[61] = (__u8)rest;
 	memcpy(want + 62, pkt + 14, quote);
-	l6_csum_fix(want);
+	dp_icmp6_csum_fix(want);
 	assert_memory_equal(out, want, out_len);
-	assert_int_equal(l6_csum(out + 14, 8 + quote), 0);
+	assert_int_equal(dp_icmp6_csum(out + 14, 8 + quote), 0);
 }
 
 /* The router's ICMPv6 error for pkt: from its blue interface. */
@@ -350,7 +291,7 @@ static void test_hop_limit(void **state)
 		__u8 big[254], bout[256];
 		__u32 blen = sizeof(bout);
 
-		l6_hdr(big, l6_mac_rb, dp_mac_a, l6_ip_a, l6_ip_h, L6_NH_UDP, 200, 1);
+		dp_ip6_hdr(big, l6_mac_rb, dp_mac_a, l6_ip_a, l6_ip_h, L6_NH_UDP, 200, 1);
 		for (int i = 54; i < 254; i++)
 			big[i] = (__u8)i;
 		assert_int_equal(l6_run(s, big, 254, bout, &blen), DP_TC_ACT_REDIRECT);
@@ -395,7 +336,7 @@ static void test_error_source_ll(void **state)
 	len = l6_udp(pkt, l6_far, 64);
 	memcpy(pkt + 22, stranger, 16);
 	assert_int_equal(l6_run(s, pkt, len, out, &out_len), DP_TC_ACT_REDIRECT);
-	l6_ll(ll, l6_mac_rb);
+	ra6_ll_from_mac(ll, l6_mac_rb);
 	l6_error_from(pkt, len, out, out_len, 1, 0, l6_mac_rb, ll, 0);
 }
 
@@ -410,13 +351,13 @@ static void test_no_error_for_error(void **state)
 	len = l6_echo(pkt, l6_ip_g);
 	pkt[21] = 1;
 	pkt[54] = 1; /* destination unreachable */
-	l6_csum_fix(pkt);
+	dp_icmp6_csum_fix(pkt);
 	assert_int_equal(l6_run(s, pkt, len, NULL, NULL), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_TTL), 1);
 	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 0);
 	/* an informational message is answered */
 	pkt[54] = 128;
-	l6_csum_fix(pkt);
+	dp_icmp6_csum_fix(pkt);
 	assert_int_equal(l6_run(s, pkt, len, NULL, NULL), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 1);
 }
@@ -444,7 +385,7 @@ static void test_echo_gateway(void **state)
 		assert_int_equal(out[54], 129); /* echo reply */
 		assert_int_equal(out[55], 0);
 		assert_memory_equal(out + 58, pkt + 58, len - 58); /* id, seq, data */
-		assert_int_equal(l6_csum(out + 14, 16), 0);
+		assert_int_equal(dp_icmp6_csum(out + 14, 16), 0);
 	}
 	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 2);
 	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 0);
@@ -463,7 +404,7 @@ static void test_udp_to_gateway(void **state)
 	assert_int_equal(dp_stat(s, TN_DROP_ROUTER_LOCAL), 1);
 	len = l6_echo(pkt, l6_gw_b);
 	pkt[55] = 1; /* code 1 */
-	l6_csum_fix(pkt);
+	dp_icmp6_csum_fix(pkt);
 	assert_int_equal(l6_run(s, pkt, len, NULL, NULL), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_ROUTER_LOCAL), 2);
 	assert_int_equal(dp_stat(s, TN_STAT_ICMP_SENT), 0);
@@ -484,7 +425,7 @@ static void test_not_routed(void **state)
 
 	l6_topology(s);
 	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
-	l6_ll(ll_a, dp_mac_a);
+	ra6_ll_from_mac(ll_a, dp_mac_a);
 	len = l6_udp(pkt, l6_ip_g, 64);
 	memcpy(pkt + 22, ll_a, 16);
 	assert_int_equal(l6_run(s, pkt, len, NULL, NULL), DP_TC_ACT_SHOT);
@@ -502,12 +443,12 @@ static void test_not_routed(void **state)
 	/* an NA for A's address, to the router's MAC (port security lets it
 	 * through: the claim is A's own) */
 	dp_topology(s);
-	len = l6_hdr(pkt, l6_mac_rb, dp_mac_a, l6_ip_a, l6_gw_b, L6_NH_ICMP6, 24, 255);
+	len = dp_ip6_hdr(pkt, l6_mac_rb, dp_mac_a, l6_ip_a, l6_gw_b, L6_NH_ICMP6, 24, 255);
 	memset(pkt + len, 0, 24);
 	pkt[54] = 136;
 	pkt[58] = 0x20;
 	memcpy(pkt + 62, l6_ip_a, 16);
-	l6_csum_fix(pkt);
+	dp_icmp6_csum_fix(pkt);
 	assert_int_equal(l6_run(s, pkt, len + 24, NULL, NULL), DP_TC_ACT_SHOT);
 	assert_int_equal(dp_stat(s, TN_DROP_L3_PROTO), ++n);
 	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 0);
@@ -526,8 +467,8 @@ static void test_ns_gateway(void **state)
 	__u32 len, out_len;
 
 	l6_topology(s);
-	l6_ll(ll_r, l6_mac_rb);
-	l6_ll(ll_a, dp_mac_a);
+	ra6_ll_from_mac(ll_r, l6_mac_rb);
+	ra6_ll_from_mac(ll_a, dp_mac_a);
 	for (int k = 0; k < 3; k++) {
 		const __u8 *target = k == 2 ? ll_r : l6_gw_b;
 		const __u8 *src = k == 2 ? ll_a : l6_ip_a;
@@ -535,15 +476,15 @@ static void test_ns_gateway(void **state)
 		if (k == 2)
 			memcpy(snm + 13, ll_r + 13, 3);
 		memcpy(snm_mac + 2, snm + 12, 4);
-		len = l6_hdr(pkt, k == 1 ? l6_mac_rb : snm_mac, dp_mac_a, src,
-			     k == 1 ? l6_gw_b : snm, L6_NH_ICMP6, 32, 255);
+		len = dp_ip6_hdr(pkt, k == 1 ? l6_mac_rb : snm_mac, dp_mac_a, src,
+				 k == 1 ? l6_gw_b : snm, L6_NH_ICMP6, 32, 255);
 		memset(pkt + len, 0, 32);
 		pkt[54] = 135;
 		memcpy(pkt + 62, target, 16);
 		pkt[78] = 1; /* source link-layer address */
 		pkt[79] = 1;
 		memcpy(pkt + 80, dp_mac_a, 6);
-		l6_csum_fix(pkt);
+		dp_icmp6_csum_fix(pkt);
 		out_len = sizeof(out);
 		assert_int_equal(l6_run(s, pkt, len + 32, out, &out_len), DP_TC_ACT_REDIRECT);
 		assert_int_equal(dp_trace(s).ifindex, DP_IF_A);
@@ -558,7 +499,7 @@ static void test_ns_gateway(void **state)
 		assert_memory_equal(out + 62, target, 16);
 		assert_int_equal(out[78], 2); /* target link-layer address: the router's */
 		assert_memory_equal(out + 80, l6_mac_rb, 6);
-		assert_int_equal(l6_csum(out + 14, 32), 0);
+		assert_int_equal(dp_icmp6_csum(out + 14, 32), 0);
 	}
 	assert_int_equal(dp_stat(s, TN_STAT_ARP_REPLY), 3);
 	assert_int_equal(dp_stat(s, TN_STAT_ROUTED), 0);
@@ -579,7 +520,7 @@ static void l6_mtu(struct tenet_bpf *s, __u32 mtu)
 /* A frame of len bytes (UDP) from port A to dst_mac for dst. */
 static __u32 l6_big(__u8 *p, __u32 len, const __u8 *dst_mac, const __u8 *dst)
 {
-	l6_hdr(p, dst_mac, dp_mac_a, l6_ip_a, dst, L6_NH_UDP, (__u16)(len - 54), 64);
+	dp_ip6_hdr(p, dst_mac, dp_mac_a, l6_ip_a, dst, L6_NH_UDP, (__u16)(len - 54), 64);
 	for (__u32 i = 54; i < len; i++)
 		p[i] = (__u8)i;
 	return len;
@@ -686,16 +627,16 @@ static void test_tunnel_routed(void **state)
 
 	l6_topology(s);
 	/* H is on C; and what is behind H (fd00:99::/32 via H) */
-	len = l6_hdr(pkt, l6_mac_g, l6_mac_rg, l6_ip_h, l6_ip_g, 59, 0, 63);
+	len = dp_ip6_hdr(pkt, l6_mac_g, l6_mac_rg, l6_ip_h, l6_ip_g, 59, 0, 63);
 	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L6_VNI_GREEN), DP_TC_ACT_REDIRECT);
 	assert_int_equal(dp_trace(s).ifindex, L6_IF_G);
-	len = l6_hdr(pkt, l6_mac_g, l6_mac_rg, l6_behind_h, l6_ip_g, 59, 0, 63);
+	len = dp_ip6_hdr(pkt, l6_mac_g, l6_mac_rg, l6_behind_h, l6_ip_g, 59, 0, 63);
 	assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L6_VNI_GREEN), DP_TC_ACT_REDIRECT);
 	/* G is ours, A (blue) is ours, fd00:99:5::/64 is behind G, 2001:db8::
 	 * has no route, the gateway is the router's: none of them is C's */
 	const __u8 *forged[] = {l6_ip_g, l6_ip_a, behind_g, l6_far, l6_gw_g};
 	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
-		len = l6_hdr(pkt, l6_mac_g, l6_mac_rg, forged[i], l6_ip_g, 59, 0, 63);
+		len = dp_ip6_hdr(pkt, l6_mac_g, l6_mac_rg, forged[i], l6_ip_g, 59, 0, 63);
 		assert_int_equal(dp_tun_run(s, pkt, len, DP_HOST_C, L6_VNI_GREEN), DP_TC_ACT_SHOT);
 		assert_int_equal(dp_stat(s, TN_DROP_TUN_ROUTED), i + 1);
 	}

@@ -78,22 +78,6 @@ static __u16 l4_csum_check(const __u8 *p, __u32 len, __u8 nh)
 	return csum_fold(sum16(p + 22, 32) + n + nh + sum16(p + 54, n));
 }
 
-/* The link-local address of mac. */
-static void ll(__u8 *a, const __u8 *mac)
-{
-	memset(a, 0, 16);
-	a[0] = 0xfe;
-	a[1] = 0x80;
-	a[8] = mac[0] ^ 2;
-	a[9] = mac[1];
-	a[10] = mac[2];
-	a[11] = 0xff;
-	a[12] = 0xfe;
-	a[13] = mac[3];
-	a[14] = mac[4];
-	a[15] = mac[5];
-}
-
 /* An IPv6 frame from port A (src :: when any) to dst / dmac with next
  * header nh and payload pl of n bytes, hop limit hl. Returns its length. */
 static __u32 ip6_build(__u8 *p, bool any, const __u8 *dmac, const __u8 *dst, __u8 nh, __u8 hl,
@@ -102,7 +86,7 @@ static __u32 ip6_build(__u8 *p, bool any, const __u8 *dmac, const __u8 *dst, __u
 	__u32 len = dp_build_ip6(p, dmac, dp_mac_a);
 
 	if (!any)
-		ll(p + 22, dp_mac_a);
+		ra6_ll_from_mac(p + 22, dp_mac_a);
 	memcpy(p + 38, dst, 16);
 	p[18] = n >> 8;
 	p[19] = n & 0xff;
@@ -164,7 +148,7 @@ static void test_ra_message_bytes(void **state)
 	assert_int_equal(row.msg_len, sizeof(want));
 	assert_memory_equal(row.msg, want, sizeof(want));
 	assert_int_equal(row.msg_sum, csum_fold(sum16(want, sizeof(want))) ^ 0xffff);
-	ll(src, rtr_mac);
+	ra6_ll_from_mac(src, rtr_mac);
 	assert_memory_equal(row.src_ip6, src, 16);
 	assert_memory_equal(row.src_mac, rtr_mac, 6);
 }
@@ -184,7 +168,7 @@ static void rs_answered(struct tenet_bpf *s, bool any, const __u8 *dmac, const _
 	assert_int_equal(out_len, n);
 	assert_memory_equal(out, want, n);
 	/* independently of ra6_frame: headers, message, checksum */
-	ll(src, rtr_mac);
+	ra6_ll_from_mac(src, rtr_mac);
 	assert_memory_equal(out, dmac, 6);
 	assert_memory_equal(out + 6, rtr_mac, 6);
 	assert_int_equal(out[20], 58);
@@ -207,7 +191,7 @@ static void test_rs_unicast(void **state)
 
 	dp_topology(s);
 	ra_add(s);
-	ll(a, dp_mac_a);
+	ra6_ll_from_mac(a, dp_mac_a);
 	rs_answered(s, false, dp_mac_a, a);
 	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A, 0);
 	rs_answered(s, false, dp_mac_a, a);
@@ -474,8 +458,8 @@ static __u32 rep_build(__u8 *p, const struct rep *r)
 	p[19] = n & 0xff;
 	p[20] = 17;
 	p[21] = 64;
-	ll(p + 22, rtr_mac);
-	ll(p + 38, dp_mac_a);
+	ra6_ll_from_mac(p + 22, rtr_mac);
+	ra6_ll_from_mac(p + 38, dp_mac_a);
 	memcpy(p + 54, u, n);
 	t = csum_fold(sum16(p + 22, 32) + n + 17 + sum16(u, n));
 	p[60] = (t ? t : 0xffff) >> 8;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -257,6 +258,23 @@ static int ct_state_pk(uint32_t n, size_t klen, size_t vlen, uint32_t key_port)
 	return pk_decode(&k);
 }
 
+/*
+ * Starts a CT_STATE of n fields for port with generation 1: final (a bool,
+ * or the integer 1 when final_bool is false) and more false; the entries'
+ * array is the caller's.
+ */
+static void ct_state_head(struct pk *k, uint32_t n, uint32_t port, bool final_bool)
+{
+	pk_init(k, n, WIRE_CT_STATE);
+	msgpack_pack_uint32(&k->p, port);
+	msgpack_pack_uint32(&k->p, 1);
+	if (final_bool)
+		msgpack_pack_true(&k->p);
+	else
+		msgpack_pack_uint32(&k->p, 1);
+	msgpack_pack_false(&k->p);
+}
+
 static void test_ct_state_hostile(void **state)
 {
 	struct wire_ct_entry e = ct_entry(5, 1);
@@ -272,11 +290,7 @@ static void test_ct_state_hostile(void **state)
 	assert_int_equal(ct_state_pk(WIRE_CT_MAX_ENTRIES + 1, WIRE_CT_KEY_LEN, WIRE_CT_VAL_LEN, 5),
 			 -E2BIG);
 	/* an entry that is not a pair */
-	pk_init(&k, 7, WIRE_CT_STATE);
-	msgpack_pack_uint32(&k.p, 5);
-	msgpack_pack_uint32(&k.p, 1);
-	msgpack_pack_true(&k.p);
-	msgpack_pack_false(&k.p);
+	ct_state_head(&k, 7, 5, true);
 	msgpack_pack_array(&k.p, 1);
 	msgpack_pack_array(&k.p, 3);
 	pk_bin(&k, e.key, sizeof(e.key));
@@ -284,33 +298,17 @@ static void test_ct_state_hostile(void **state)
 	msgpack_pack_nil(&k.p);
 	assert_int_equal(pk_decode(&k), -EPROTO);
 	/* a count claiming more entries than the bytes hold */
-	pk_init(&k, 7, WIRE_CT_STATE);
-	msgpack_pack_uint32(&k.p, 5);
-	msgpack_pack_uint32(&k.p, 1);
-	msgpack_pack_true(&k.p);
-	msgpack_pack_false(&k.p);
+	ct_state_head(&k, 7, 5, true);
 	msgpack_pack_array(&k.p, 1000);
 	assert_int_equal(pk_decode(&k), -EPROTO);
 	/* port 0; final not a bool; one element short */
-	pk_init(&k, 7, WIRE_CT_STATE);
-	msgpack_pack_uint32(&k.p, 0);
-	msgpack_pack_uint32(&k.p, 1);
-	msgpack_pack_true(&k.p);
-	msgpack_pack_false(&k.p);
+	ct_state_head(&k, 7, 0, true);
 	msgpack_pack_array(&k.p, 0);
 	assert_int_equal(pk_decode(&k), -EPROTO);
-	pk_init(&k, 7, WIRE_CT_STATE);
-	msgpack_pack_uint32(&k.p, 5);
-	msgpack_pack_uint32(&k.p, 1);
-	msgpack_pack_uint32(&k.p, 1);
-	msgpack_pack_false(&k.p);
+	ct_state_head(&k, 7, 5, false);
 	msgpack_pack_array(&k.p, 0);
 	assert_int_equal(pk_decode(&k), -EPROTO);
-	pk_init(&k, 6, WIRE_CT_STATE);
-	msgpack_pack_uint32(&k.p, 5);
-	msgpack_pack_uint32(&k.p, 1);
-	msgpack_pack_true(&k.p);
-	msgpack_pack_false(&k.p);
+	ct_state_head(&k, 6, 5, true);
 	assert_int_equal(pk_decode(&k), -EPROTO);
 }
 
