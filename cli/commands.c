@@ -11,6 +11,24 @@
 
 #include "output.h"
 
+const char *cmd_opt(int argc, char **argv, int *i, const char *opt, int *bad)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc) {
+		if (bad)
+			*bad = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
 /* Reads --json's argument: inline JSON, @file or @- (stdin). */
 static int cmd_load_json(const char *arg, json_t **out)
 {

@@ -8,6 +8,11 @@
 #include "api.h"
 #include "kinds.h"
 
+/* The value of verb option opt at argv[*i] ("--opt V", *i then moves to
+ * V, or "--opt=V"); NULL when argv[*i] is another argument, or is opt
+ * without its value: then *bad (when given) is set. */
+const char *cmd_opt(int argc, char **argv, int *i, const char *opt, int *bad);
+
 /* list [key=value filters] -> GET /v1/<kinds>?... */
 int cmd_list(struct ctl *ctl, const struct kind *k, int argc, char **argv);
 

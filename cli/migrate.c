@@ -101,25 +101,6 @@ static int mc_wait_port(struct ctl *ctl, const char *path, json_int_t gen)
 	return CTL_EXIT_PENDING;
 }
 
-/* The value of option opt at argv[*i], NULL if it is another; *bad when
- * its value is missing. */
-static const char *mc_opt(int argc, char **argv, int *i, const char *opt, int *bad)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*bad = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static int mc_ms(const char *s, json_int_t *out)
 {
 	char *end;
@@ -144,11 +125,11 @@ int cmd_port_migrate(struct ctl *ctl, const struct kind *k, int argc, char **arg
 
 	(void)k;
 	for (int i = 0; i < argc; i++) {
-		if ((v = mc_opt(argc, argv, &i, "--to", &bad)))
+		if ((v = cmd_opt(argc, argv, &i, "--to", &bad)))
 			to = v;
-		else if ((v = mc_opt(argc, argv, &i, "--timeout", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--timeout", &bad)))
 			bad |= mc_ms(v, &timeout) < 0;
-		else if ((v = mc_opt(argc, argv, &i, "--grace", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--grace", &bad)))
 			bad |= mc_ms(v, &grace) < 0;
 		else if (strcmp(argv[i], "--activate") == 0)
 			activate = true;

@@ -42,20 +42,6 @@ static int tenant_map(const char *text, bool ints, json_t *obj)
 	return rc;
 }
 
-/* The value of option argv[*i] (--opt=v or --opt v), or NULL. */
-static const char *tenant_opt(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] == '\0' && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
 /* Prints a clone's or an import's answer. */
 static void tenant_print(struct ctl *ctl, json_t *out, const char *what)
 {
@@ -99,7 +85,7 @@ int cmd_tenant_clone(struct ctl *ctl, const struct kind *k, int argc, char **arg
 	if (!body || !bind)
 		goto out;
 	for (int i = 0; i < argc; i++) {
-		if ((v = tenant_opt(argc, argv, &i, "--bind"))) {
+		if ((v = cmd_opt(argc, argv, &i, "--bind", NULL))) {
 			if (tenant_map(v, false, bind) < 0) {
 				output_usage_error("error: --bind takes old=new[,old=new...]");
 				goto out;
@@ -149,10 +135,10 @@ int cmd_tenant_export(struct ctl *ctl, const struct kind *k, int argc, char **ar
 	int rc;
 
 	for (int i = 0; i < argc; i++) {
-		const char *v = tenant_opt(argc, argv, &i, "-o");
+		const char *v = cmd_opt(argc, argv, &i, "-o", NULL);
 
 		if (!v)
-			v = tenant_opt(argc, argv, &i, "--output");
+			v = cmd_opt(argc, argv, &i, "--output", NULL);
 		if (v)
 			file = v;
 		else if (argv[i][0] != '-' && !name)
@@ -202,11 +188,11 @@ int cmd_tenant_import(struct ctl *ctl, const struct kind *k, int argc, char **ar
 	if (!body || !rebind)
 		goto out;
 	for (int i = 0; i < argc; i++) {
-		if ((v = tenant_opt(argc, argv, &i, "--tenant"))) {
+		if ((v = cmd_opt(argc, argv, &i, "--tenant", NULL))) {
 			json_object_set_new(body, "tenant", json_string(v));
-		} else if ((v = tenant_opt(argc, argv, &i, "--name-prefix"))) {
+		} else if ((v = cmd_opt(argc, argv, &i, "--name-prefix", NULL))) {
 			json_object_set_new(rebind, "name_prefix", json_string(v));
-		} else if ((v = tenant_opt(argc, argv, &i, "--vni-map"))) {
+		} else if ((v = cmd_opt(argc, argv, &i, "--vni-map", NULL))) {
 			if (strcmp(v, "auto") == 0) {
 				json_object_set_new(rebind, "vni", json_string("auto"));
 				continue;
@@ -218,7 +204,7 @@ int cmd_tenant_import(struct ctl *ctl, const struct kind *k, int argc, char **ar
 				goto out;
 			}
 			json_object_set_new(rebind, "vni", m);
-		} else if ((v = tenant_opt(argc, argv, &i, "--host-map"))) {
+		} else if ((v = cmd_opt(argc, argv, &i, "--host-map", NULL))) {
 			m = json_object();
 			if (!m || tenant_map(v, false, m) < 0) {
 				json_decref(m);

@@ -17,25 +17,6 @@
 	"usage: tenetctl trace HOST --from PORT --to IP|MAC [--proto tcp|udp|icmp] [--dport N]\n"  \
 	"                      [--src-mac MAC] [--from-tunnel HOST]"
 
-/* The value of option opt at argv[*i] ("--opt V" or "--opt=V"), NULL if
- * argv[*i] is not opt; *bad set when the value is missing. */
-static const char *trace_opt(int argc, char **argv, int *i, const char *opt, int *bad)
-{
-	size_t n = strlen(opt);
-
-	if (strncmp(argv[*i], opt, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc) {
-		*bad = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
-
 static void trace_print(json_t *out)
 {
 	json_t *hop, *step;
@@ -65,17 +46,17 @@ int cmd_trace(struct ctl *ctl, int argc, char **argv)
 	if (argc < 1 || argv[0][0] == '-')
 		return output_usage_error("%s", TRACE_USAGE);
 	for (i = 1; i < argc && !bad; i++) {
-		if ((v = trace_opt(argc, argv, &i, "--from-tunnel", &bad)))
+		if ((v = cmd_opt(argc, argv, &i, "--from-tunnel", &bad)))
 			tunnel = v;
-		else if ((v = trace_opt(argc, argv, &i, "--from", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--from", &bad)))
 			from = v;
-		else if ((v = trace_opt(argc, argv, &i, "--to", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--to", &bad)))
 			to = v;
-		else if ((v = trace_opt(argc, argv, &i, "--proto", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--proto", &bad)))
 			proto = v;
-		else if ((v = trace_opt(argc, argv, &i, "--dport", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--dport", &bad)))
 			dport = v;
-		else if ((v = trace_opt(argc, argv, &i, "--src-mac", &bad)))
+		else if ((v = cmd_opt(argc, argv, &i, "--src-mac", &bad)))
 			src_mac = v;
 		else if (!bad)
 			return output_usage_error("unknown trace argument '%s'\n%s", argv[i], TRACE_USAGE);
