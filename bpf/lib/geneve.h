@@ -50,6 +50,9 @@ struct tn_geneve_hdrs {
 	struct ethhdr inner;	  /* the frame's own Ethernet header */
 } __attribute__((packed));
 
+_Static_assert(__builtin_offsetof(struct tn_geneve_hdrs, gn) == sizeof(struct tn_udp4_outer),
+	       "a Geneve packet starts with the outer headers");
+
 #define TN_GENEVE_HDRS_LEN 72				   /* sizeof(struct tn_geneve_hdrs) */
 #define TN_GENEVE_ROOM	   (TN_GENEVE_HDRS_LEN - ETH_HLEN) /* pushed: 58 = TN_GENEVE_OVERHEAD */
 #define TN_GENEVE_OPT_OFF  (ETH_HLEN + 20 + 8 + 8) /* first option of a received packet: 50 */
@@ -74,25 +77,8 @@ static __always_inline void tn_geneve_build(struct tn_geneve_hdrs *h, __u32 len,
 					    __be32 local, __be32 remote, const __u8 *src_mac,
 					    __u32 hash, __u32 identity)
 {
-	struct iphdr ip = {}; /* aligned here, for the checksum; packed in h */
-	__u32 l3 = len - ETH_HLEN, l4 = l3 - sizeof(ip);
-
-	tn_mac_copy(h->eth.h_source, src_mac);
-	h->eth.h_proto = bpf_htons(ETH_P_IP);
-	ip.version = 4;
-	ip.ihl = 5;
-	ip.tot_len = bpf_htons(l3 > 0xffff ? 0xffff : l3); /* as tn_vxlan_build */
-	ip.frag_off = bpf_htons(TN_IP_DF);
-	ip.ttl = TN_TUNNEL_TTL;
-	ip.protocol = TN_IPPROTO_UDP;
-	ip.saddr = local;
-	ip.daddr = remote;
-	ip.check = tn_ip4_csum(&ip);
-	__builtin_memcpy(&h->ip, &ip, sizeof(ip));
-	h->udp.source = tn_vxlan_sport(hash);
-	h->udp.dest = bpf_htons(TN_GENEVE_PORT);
-	h->udp.len = bpf_htons(l4 > 0xffff ? 0xffff : l4);
-	h->udp.check = 0;
+	tn_udp4_outer_build((struct tn_udp4_outer *)h, len, local, remote, src_mac, hash,
+			    TN_GENEVE_PORT);
 	h->gn.ver_opt = (sizeof(h->opt) + sizeof(h->identity)) / 4;
 	h->gn.flags = 0;
 	h->gn.proto = bpf_htons(TN_ETH_P_TEB);

@@ -65,21 +65,32 @@ static __always_inline __be16 tn_vxlan_sport(__u32 hash)
 	    (__u16)((((__u64)hash * (TN_SPORT_MAX - TN_SPORT_MIN)) >> 32) + TN_SPORT_MIN));
 }
 
+/* The outer headers every tunnel packet tenet sends starts with (VXLAN
+ * here, Geneve in geneve.h). */
+struct tn_udp4_outer {
+	struct ethhdr eth;
+	struct iphdr ip;
+	struct udphdr udp;
+} __attribute__((packed));
+
+_Static_assert(__builtin_offsetof(struct tn_vxlan_hdrs, vx) == sizeof(struct tn_udp4_outer),
+	       "a VXLAN packet starts with the outer headers");
+
 /*
- * Fills h for a frame of len bytes (after the push: outer headers included)
- * of network vni from local to remote over the flow hash; h->inner must
- * already hold the frame's Ethernet header and h->eth.h_dest the next hop
- * (or anything, when the kernel fills it in).
+ * Fills the outer headers o of a tunnel packet of len bytes (outer headers
+ * included) from local to remote, UDP destination port dport, source port
+ * from the flow hash; o->eth.h_dest is the caller's (the next hop, or
+ * anything when the kernel fills it in).
  */
-static __always_inline void tn_vxlan_build(struct tn_vxlan_hdrs *h, __u32 len, __u32 vni,
-					   __be32 local, __be32 remote, const __u8 *src_mac,
-					   __u32 hash)
+static __always_inline void tn_udp4_outer_build(struct tn_udp4_outer *o, __u32 len, __be32 local,
+						__be32 remote, const __u8 *src_mac, __u32 hash,
+						__u16 dport)
 {
-	struct iphdr ip = {}; /* aligned here, for the checksum; packed in h */
+	struct iphdr ip = {}; /* aligned here, for the checksum; packed in o */
 	__u32 l3 = len - ETH_HLEN, l4 = l3 - sizeof(ip);
 
-	tn_mac_copy(h->eth.h_source, src_mac);
-	h->eth.h_proto = bpf_htons(ETH_P_IP);
+	tn_mac_copy(o->eth.h_source, src_mac);
+	o->eth.h_proto = bpf_htons(ETH_P_IP);
 	ip.version = 4;
 	ip.ihl = 5;
 	/* a GSO frame's segments get their own lengths; 0xffff caps BIG TCP */
@@ -90,11 +101,25 @@ static __always_inline void tn_vxlan_build(struct tn_vxlan_hdrs *h, __u32 len, _
 	ip.saddr = local;
 	ip.daddr = remote;
 	ip.check = tn_ip4_csum(&ip);
-	__builtin_memcpy(&h->ip, &ip, sizeof(ip));
-	h->udp.source = tn_vxlan_sport(hash);
-	h->udp.dest = bpf_htons(TN_VXLAN_PORT);
-	h->udp.len = bpf_htons(l4 > 0xffff ? 0xffff : l4);
-	h->udp.check = 0;
+	__builtin_memcpy(&o->ip, &ip, sizeof(ip));
+	o->udp.source = tn_vxlan_sport(hash);
+	o->udp.dest = bpf_htons(dport);
+	o->udp.len = bpf_htons(l4 > 0xffff ? 0xffff : l4);
+	o->udp.check = 0;
+}
+
+/*
+ * Fills h for a frame of len bytes (after the push: outer headers included)
+ * of network vni from local to remote over the flow hash; h->inner must
+ * already hold the frame's Ethernet header and h->eth.h_dest the next hop
+ * (or anything, when the kernel fills it in).
+ */
+static __always_inline void tn_vxlan_build(struct tn_vxlan_hdrs *h, __u32 len, __u32 vni,
+					   __be32 local, __be32 remote, const __u8 *src_mac,
+					   __u32 hash)
+{
+	tn_udp4_outer_build((struct tn_udp4_outer *)h, len, local, remote, src_mac, hash,
+			    TN_VXLAN_PORT);
 	h->vx.flags = bpf_htonl((__u32)TN_VXLAN_F_VNI << 24);
 	h->vx.vni = bpf_htonl(vni << 8);
 }
