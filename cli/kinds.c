@@ -55,6 +55,10 @@ static const struct kind_field port_fields[] = {
     {"binding_interface", FIELD_BINDING, NULL, "interface name on that host"},
     {"security_groups", FIELD_LIST, "security_group",
      "comma-separated security groups (id or name); security_groups:=[] for none"},
+    {"allowed_address_pair", FIELD_ADDR_PAIR, NULL,
+     "IP[,MAC] another address (and MAC, default the port's) the port may send from; repeat "
+     "for several; the list replaces the port's allowed_address_pairs (allowed_address_pairs:=[] "
+     "clears them)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -255,49 +259,63 @@ static json_t *kind_split_list(const char *v)
 	return arr;
 }
 
+/* Appends item (taken) to body's array list, made when absent. */
+static int kind_append(json_t *body, const char *list, json_t *item)
+{
+	json_t *a = json_object_get(body, list);
+
+	if (!item)
+		return -ENOMEM;
+	if (!json_is_array(a)) {
+		a = json_array();
+		if (json_object_set_new(body, list, a) < 0) {
+			json_decref(item);
+			return -ENOMEM;
+		}
+	}
+	return json_array_append_new(a, item) == 0 ? 0 : -ENOMEM;
+}
+
 /* "DESTINATION,NEXTHOP" -> {"destination":..,"nexthop":..} appended to the
  * list named after key plus "s" (routes, host_routes). */
 static int kind_add_route(json_t *body, const char *key, const char *v)
 {
 	char list[160]; /* key (at most 127 bytes) + "s" */
-	json_t *routes;
 	const char *comma = strchr(v, ',');
-	json_t *r;
 
 	snprintf(list, sizeof(list), "%ss", key); /* route -> routes, host_route -> host_routes */
-	routes = json_object_get(body, list);
 	if (!comma || comma == v || !comma[1] || strchr(comma + 1, ','))
 		return -EINVAL;
-	r = json_pack("{s:s%,s:s}", "destination", v, (size_t)(comma - v), "nexthop", comma + 1);
-	if (!r)
-		return -ENOMEM;
-	if (!routes) {
-		routes = json_array();
-		json_object_set_new(body, list, routes);
-	}
-	return json_array_append_new(routes, r) == 0 ? 0 : -ENOMEM;
+	return kind_append(
+	    body, list,
+	    json_pack("{s:s%,s:s}", "destination", v, (size_t)(comma - v), "nexthop", comma + 1));
 }
 
 /* "SUBNET[,IP]" -> {"subnet_id":..,"ip_address":..} appended to fixed_ips. */
 static int kind_add_fixed_ip(json_t *body, const char *v)
 {
-	json_t *ips = json_object_get(body, "fixed_ips");
-	json_t *ip = json_object();
 	const char *comma = strchr(v, ',');
 
-	if (!ip)
-		return -ENOMEM;
-	if (comma) {
-		json_object_set_new(ip, "subnet_id", json_stringn(v, (size_t)(comma - v)));
-		json_object_set_new(ip, "ip_address", json_string(comma + 1));
-	} else {
-		json_object_set_new(ip, "subnet_id", json_string(v));
-	}
-	if (!json_is_array(ips)) {
-		ips = json_array();
-		json_object_set_new(body, "fixed_ips", ips);
-	}
-	return json_array_append_new(ips, ip) == 0 ? 0 : -ENOMEM;
+	if (comma)
+		return kind_append(body, "fixed_ips",
+				   json_pack("{s:s%,s:s}", "subnet_id", v, (size_t)(comma - v),
+					     "ip_address", comma + 1));
+	return kind_append(body, "fixed_ips", json_pack("{s:s}", "subnet_id", v));
+}
+
+/* "IP[,MAC]" -> {"ip_address":..[,"mac_address":..]} appended to
+ * allowed_address_pairs; the API checks the address and the MAC. */
+static int kind_add_addr_pair(json_t *body, const char *v)
+{
+	const char *comma = strchr(v, ',');
+
+	if (!v[0] || comma == v || (comma && (!comma[1] || strchr(comma + 1, ','))))
+		return -EINVAL;
+	if (comma)
+		return kind_append(body, "allowed_address_pairs",
+				   json_pack("{s:s%,s:s}", "ip_address", v, (size_t)(comma - v),
+					     "mac_address", comma + 1));
+	return kind_append(body, "allowed_address_pairs", json_pack("{s:s}", "ip_address", v));
 }
 
 static int kind_set_binding(json_t *body, const char *key, const char *v)
@@ -436,6 +454,10 @@ static int kind_set_field(json_t *body, const struct kind_field *f, const char *
 		return kind_add_fixed_ip(body, v);
 	case FIELD_ROUTE:
 		if (kind_add_route(body, key, v) < 0)
+			goto out_bad;
+		return 0;
+	case FIELD_ADDR_PAIR:
+		if (kind_add_addr_pair(body, v) < 0)
 			goto out_bad;
 		return 0;
 	case FIELD_BINDING:

@@ -12,14 +12,15 @@
 
 /* How a `key=value` argument becomes JSON. */
 enum field_type {
-	FIELD_STRING,	/* "value" */
-	FIELD_BOOL,	/* true/false, yes/no, 1/0, on/off */
-	FIELD_INT,	/* integer */
-	FIELD_LIST,	/* "a,b,c" -> ["a","b","c"] */
-	FIELD_FIXED_IP, /* "SUBNET[,IP]" appended to fixed_ips[] */
-	FIELD_BINDING,	/* binding_<member> -> binding.<member> */
-	FIELD_KEY,	/* a CURVE public key (Z85), or @FILE holding it */
-	FIELD_ROUTE,	/* "DESTINATION,NEXTHOP" appended to routes[] (host_routes[]) */
+	FIELD_STRING,	 /* "value" */
+	FIELD_BOOL,	 /* true/false, yes/no, 1/0, on/off */
+	FIELD_INT,	 /* integer */
+	FIELD_LIST,	 /* "a,b,c" -> ["a","b","c"] */
+	FIELD_FIXED_IP,	 /* "SUBNET[,IP]" appended to fixed_ips[] */
+	FIELD_BINDING,	 /* binding_<member> -> binding.<member> */
+	FIELD_KEY,	 /* a CURVE public key (Z85), or @FILE holding it */
+	FIELD_ROUTE,	 /* "DESTINATION,NEXTHOP" appended to routes[] (host_routes[]) */
+	FIELD_ADDR_PAIR, /* "IP[,MAC]" appended to allowed_address_pairs[] */
 };
 
 /* One writable field of a kind. */

@@ -139,6 +139,15 @@ expect 200 "allowed address pairs"
 	[ "$(jget '.allowed_address_pairs[1].ip_address')" = fd00::50 ] &&
 	[ "$(jget '.allowed_address_pairs[1].mac_address')" = 02:aa:00:00:00:01 ] ||
 	fail "pairs canonical, MAC defaulted to the port's: $BODY"
+"$CLI" port update "$p1" allowed_address_pair=10.0.1.51 \
+	allowed_address_pair=10.0.1.52,02:aa:00:00:00:02 >/dev/null ||
+	fail "tenetctl port update allowed_address_pair"
+call GET "/ports/$p1"
+[ "$(jget '.allowed_address_pairs | length')" = 2 ] &&
+	[ "$(jget '.allowed_address_pairs[0].ip_address')" = 10.0.1.51 ] &&
+	[ "$(jget '.allowed_address_pairs[0].mac_address')" = "$(jget .mac_address)" ] &&
+	[ "$(jget '.allowed_address_pairs[1].mac_address')" = 02:aa:00:00:00:02 ] ||
+	fail "tenetctl's pairs replace the list: $BODY"
 bad PUT "/ports/$p1" '{"allowed_address_pairs":[{"ip_address":"10.0.1.0/24"}]}' 400 \
 	invalid_value 'allowed_address_pairs[0].ip_address' "a pair wider than one address"
 bad PUT "/ports/$p1" '{"allowed_address_pairs":[{"ip_address":"10.0.1.9","mac_address":"01:00:00:00:00:01"}]}' \
