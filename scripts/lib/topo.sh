@@ -230,7 +230,7 @@ topo_dump_logs() {
 }
 
 topo_cleanup() {
-	local rc=$? pid ns h
+	local rc=$? pid ns h rm_pids
 	# A second Ctrl-C must not cut the cleanup short.
 	trap '' INT TERM
 	trap - EXIT
@@ -243,11 +243,20 @@ topo_cleanup() {
 	for pid in "${TOPO_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
+	# every host's datapath removed side by side (each its own pins and
+	# tunnel device; none mounts or unmounts the bpffs)
+	rm_pids=()
 	for h in "${TOPO_HOSTS[@]}"; do
 		if [ -e "/run/netns/$TOPO_P-$h" ]; then
 			nsenter --net="/run/netns/$TOPO_P-$h" "$AGENT_BIN" --host "$h" --remove \
-				--bpffs "$TOPO_BPFFS" >/dev/null 2>&1
+				--bpffs "$TOPO_BPFFS" >/dev/null 2>&1 &
+			rm_pids+=($!)
 		fi
+	done
+	for pid in "${rm_pids[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for h in "${TOPO_HOSTS[@]}"; do
 		rm -rf "$TOPO_BPFFS/tenet/$h"
 	done
 	if [ -n "$TOPO_CTL_PID" ]; then
