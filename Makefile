@@ -3,6 +3,9 @@
 BUILD ?= build
 CMAKE_FLAGS ?= -DTENET_SANITIZE=ON
 JOBS ?= $(shell nproc)
+# Tests run TEST_JOBS at a time; the e2e and cluster tests (RUN_SERIAL) still
+# run alone, so the parallel ones are unit, bpf, fuzz and e2e.install.
+TEST_JOBS ?= $(JOBS)
 
 .PHONY: all deps build test fuzz-long demo clean format release install deb bench bench-quick bench-build
 
@@ -18,7 +21,7 @@ build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure --timeout 600
+	cd $(BUILD) && ctest --output-on-failure --timeout 600 -j$(TEST_JOBS)
 
 # Every fuzz target (tests/fuzz) for FUZZ_LONG_SECONDS each, from the same
 # seed corpora as the short runs of `make test`. A crash stops the run and

@@ -3,16 +3,22 @@
 # same 10.0.0.0/24 and one VM on each of two hosts. Sourced after topo.sh.
 # Functions fail (non-zero) on any unmet expectation, saying which.
 
-# scenario_hosts: underlay, controller, hosts h1 and h2 with agents.
+# scenario_hosts [NAME:N...]: underlay, controller, hosts h1 and h2 (and
+# the hosts NAME at 198.18.0.N given) with agents, started side by side.
 scenario_hosts() {
+	local spec more=""
 	say "* Creating the underlay: a bridge in namespace $TOPO_P-ul, addresses from 198.18.0.0/24"
 	topo_underlay
 	say "* Starting tenet-controller (single node) at $TOPO_CTL_IP (API :8080, southbound :6641, CURVE)"
 	topo_controller
-	say "* Enrolling host h1 (198.18.0.1) and host h2 (198.18.0.2) by public key; starting their agents"
-	topo_host h1 1
-	topo_host h2 2
-	say "  both agents connected over CURVE-encrypted ZeroMQ"
+	if [ $# = 0 ]; then
+		say "* Enrolling host h1 (198.18.0.1) and host h2 (198.18.0.2) by public key; starting their agents"
+	else
+		for spec in "$@"; do more="$more, ${spec%%:*} ($TOPO_UL_NET.${spec#*:})"; done
+		say "* Enrolling hosts h1 (198.18.0.1), h2 (198.18.0.2)$more by public key; starting their agents"
+	fi
+	topo_hosts h1:1 h2:2 "$@"
+	say "  every agent connected over CURVE-encrypted ZeroMQ"
 }
 
 # scenario_tenant NAME: tenant, network and subnet 10.0.0.0/24; sets

@@ -98,6 +98,33 @@ tjson() {
 # topo_host NAME N: host namespace with underlay address 198.18.0.N, a CURVE
 # key enrolled with the controller, and a running agent.
 topo_host() {
+	topo_host_enrol "$1" "$2"
+	topo_agent_start "$1"
+}
+
+# topo_hosts NAME:N...: topo_host for each, their agents starting side by
+# side: every host is enrolled and its agent started, the first agent alone
+# until it has mounted the bpffs they share (two agents mounting it at once
+# would stack two mounts), then each is waited for until connected.
+topo_hosts() {
+	local spec first=1
+	for spec in "$@"; do
+		topo_host_enrol "${spec%%:*}" "${spec#*:}"
+		topo_agent_spawn "${spec%%:*}"
+		if [ "$first" = 1 ]; then
+			wait_for 20 "bpffs mounted at $TOPO_BPFFS" mountpoint -q "$TOPO_BPFFS" ||
+				topo_dump_logs
+			first=0
+		fi
+	done
+	for spec in "$@"; do
+		wait_for 20 "host ${spec%%:*} connected" topo_host_connected "${spec%%:*}" ||
+			topo_dump_logs
+	done
+}
+
+# topo_host_enrol NAME N: topo_host without the agent.
+topo_host_enrol() {
 	local name=$1 n=$2 ns=$TOPO_P-$1 key=$TOPO_DIR/$1.key pub
 	topo_ns_add "$ns"
 	topo_plug "$ns" eth0 "$TOPO_UL_NET.$n"
@@ -109,7 +136,6 @@ topo_host() {
 	[ -n "$pub" ] || die "no public key in $key"
 	tctl host create name="$name" public_key="$pub" underlay_ip="$TOPO_UL_NET.$n" >/dev/null ||
 		die "cannot enrol host $name"
-	topo_agent_start "$name"
 }
 
 # topo_agent_start NAME: (re)starts the agent of host NAME. Its --controller
@@ -117,7 +143,14 @@ topo_host() {
 # $TOPO_ENCAP_<NAME> when set (kernel or bpf: --encap), else the default,
 # and where it decapsulates $TOPO_DECAP_<NAME> when set (auto, tc or xdp:
 # --decap); $TOPO_AGENT_ARGS (words) are added to every agent's options.
+# Waits until the host is connected.
 topo_agent_start() {
+	topo_agent_spawn "$1"
+	wait_for 20 "host $1 connected" topo_host_connected "$1" || topo_dump_logs
+}
+
+# topo_agent_spawn NAME: topo_agent_start without the wait.
+topo_agent_spawn() {
 	local name=$1 ns=$TOPO_P-$1 encap decap extra=()
 	# shellcheck disable=SC2206 # words on purpose
 	extra=(${TOPO_AGENT_ARGS:-})
@@ -132,7 +165,6 @@ topo_agent_start() {
 		>>"$TOPO_DIR/agent-$name.log" 2>&1 &
 	eval "TOPO_AGENT_PID_${name//[^A-Za-z0-9]/_}=$!"
 	TOPO_PIDS+=($!)
-	wait_for 20 "host $name connected" topo_host_connected "$name" || topo_dump_logs
 }
 
 topo_agent_pid() {
@@ -198,7 +230,7 @@ topo_dump_logs() {
 }
 
 topo_cleanup() {
-	local rc=$? pid ns h
+	local rc=$? pid ns h rm_pids
 	# A second Ctrl-C must not cut the cleanup short.
 	trap '' INT TERM
 	trap - EXIT
@@ -211,11 +243,20 @@ topo_cleanup() {
 	for pid in "${TOPO_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
+	# every host's datapath removed side by side (each its own pins and
+	# tunnel device; none mounts or unmounts the bpffs)
+	rm_pids=()
 	for h in "${TOPO_HOSTS[@]}"; do
 		if [ -e "/run/netns/$TOPO_P-$h" ]; then
 			nsenter --net="/run/netns/$TOPO_P-$h" "$AGENT_BIN" --host "$h" --remove \
-				--bpffs "$TOPO_BPFFS" >/dev/null 2>&1
+				--bpffs "$TOPO_BPFFS" >/dev/null 2>&1 &
+			rm_pids+=($!)
 		fi
+	done
+	for pid in "${rm_pids[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for h in "${TOPO_HOSTS[@]}"; do
 		rm -rf "$TOPO_BPFFS/tenet/$h"
 	done
 	if [ -n "$TOPO_CTL_PID" ]; then

@@ -37,6 +37,30 @@ expect_rc() {
 	ok "$what (exit $rc)"
 }
 
+# An unreachable API without --timeout is retried for the whole retry window
+# (10 s): that call runs beside the checks below, from the start, and is
+# checked with the other errors (expect_rc_of).
+UNREACHABLE=http://127.0.0.1:$(t_free_port)
+(
+	rc=0
+	ctl --api "$UNREACHABLE" tenant list >"$TMP/unreachable.out" 2>"$TMP/unreachable.err" || rc=$?
+	echo "$rc" >"$TMP/unreachable.rc"
+) &
+UNREACHABLE_PID=$!
+T_PIDS+=("$UNREACHABLE_PID")
+
+# expect_rc_of RC WHAT PID NAME: like expect_rc, for a call started in the
+# background (PID) that left its exit status in $TMP/NAME.rc and its stderr
+# in $TMP/NAME.err (copied to $TMP/err).
+expect_rc_of() {
+	local want=$1 what=$2 rc
+	wait "$3" || true
+	rc=$(cat "$TMP/$4.rc" 2>/dev/null) || rc=none
+	cp "$TMP/$4.err" "$TMP/err" 2>/dev/null || : >"$TMP/err"
+	[ "$rc" = "$want" ] || { cat "$TMP/err" >&2; die "$what: exit $rc, want $want"; }
+	ok "$what (exit $rc)"
+}
+
 # --- tenants (--wait returns at once while no host exists to wait for)
 expect_rc 0 "--wait with no hosts enrolled" ctl --wait --timeout 5 tenant create name=green
 blue=$(js tenant create name=blue description="blue team" | jget 'd["id"]')
@@ -137,7 +161,7 @@ grep -q 'matches 2 tenants' "$TMP/err" || die "ambiguous name message"
 ctl tenant delete "$(js tenant list | jget '[t["id"] for t in d["tenants"] if t["name"] == "blue" and t["id"] != "'"$blue"'"][0]')" >/dev/null
 expect_rc 1 "no token" env -u TENET_TOKEN_FILE "$CLI" tenant list
 expect_rc 1 "bad token" ctl --token wrong tenant list
-expect_rc 4 "unreachable API" ctl --api "http://127.0.0.1:$(t_free_port)" tenant list
+expect_rc_of 4 "unreachable API" "$UNREACHABLE_PID" unreachable
 grep -q 'Connection refused' "$TMP/err" || die "unreachable API: no cause named: $(cat "$TMP/err")"
 # --timeout bounds the whole call, retries included (the retry window is
 # 10 s otherwise): the contract of the option, not a performance figure

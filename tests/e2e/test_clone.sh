@@ -53,10 +53,8 @@ clone_vm() {
 	say "* clone VM $vname on $host ($ifname): $ip, MAC $mac"
 }
 
-scenario_hosts
-say "* Hosts h3 and h4 for the clone"
-topo_host h3 3
-topo_host h4 4
+# h3 and h4 are for the clone
+scenario_hosts h3:3 h4:4
 src=$(tjson tenant create name=src | jq -er .id) || die "tenant src not created"
 s1=$(net "$src" n1 10.1.0.0/24 10.1.0.1)
 s2=$(net "$src" n2 10.2.0.0/24 10.2.0.1)

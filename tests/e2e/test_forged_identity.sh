@@ -34,9 +34,7 @@ else:
     print(int.from_bytes(bytes(int(b, 16) for b in v[28:32]), "little"))'
 }
 
-scenario_hosts
-say "* Enrolling host h3 (198.18.0.3)"
-topo_host h3 3
+scenario_hosts h3:3
 scenario_tenant blue
 tjson network update "$SC_NET_blue" encapsulation=geneve >/dev/null || die "blue not on Geneve"
 scenario_vm blue1 blue h1 10.0.0.1

@@ -203,23 +203,25 @@ FLOOD_LINES=$(($(grep -c "raft peer refused" "$CL_DIR/n$L.log") - before))
 left=$(echo "$ATTACK_OUT" | sed -n 's/^open=//p')
 { [ -n "$left" ] && [ "$left" -le 8 ]; } || cl_fail "the per-source cap let ${left:-?} of 100 silent connections wait"
 attack badmac
-# RAFT_TRANSPORT_PENDING_MAX (64) filled from 9 sources: the newcomer gets in
-for i in $(seq 20 29); do ip -n "$ATK" addr add "198.18.100.$i/24" dev eth0; done
-N=9 attack manyflood
-
 # Refusals are logged with the peer's address, rate-limited: the flood's 100
 # refusals (within a few seconds) took at most a few windows' lines, and a
 # later line counts the suppressed ones (poked with one more bad connection
-# a second until a new window opens).
+# every quarter second until a new window opens). Checked before manyflood, whose
+# refusals come from other addresses and would open the next window
+# themselves, so the attacker's line would wait for the one after.
 refusals() { grep -c "raft peer refused.*peer=$ATK_IP:" "$CL_DIR/n$L.log"; }
 [ "$(refusals)" -ge 1 ] || cl_fail "no refusal logged with the peer address"
 [ "$FLOOD_LINES" -le 30 ] || cl_fail "$FLOOD_LINES lines for the flood's 100 refusals: not rate-limited"
 suppressed_logged() {
 	grep -q "raft peer refused.*peer=$ATK_IP:.*suppressed=[1-9]" "$CL_DIR/n$L.log" && return 0
 	hostile random "$(cl_ip "$L")" "$(cl_raft_port "$L")" >/dev/null
-	sleep 1 # pace of the pokes, not a synchronisation
+	sleep 0.25 # pace of the pokes, not a synchronisation
 	return 1
 }
 cl_wait 60 suppressed_logged || cl_fail "no log line counts the suppressed refusals"
 cl_log "refusals logged: $(refusals) lines for the attacker, $FLOOD_LINES during the flood"
+
+# RAFT_TRANSPORT_PENDING_MAX (64) filled from 9 sources: the newcomer gets in
+for i in $(seq 20 29); do ip -n "$ATK" addr add "198.18.100.$i/24" dev eth0; done
+N=9 attack manyflood
 cl_log "PASS"

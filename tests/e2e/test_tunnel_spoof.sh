@@ -17,9 +17,7 @@ t_need bpftool
 
 . "$(dirname "$0")/../lib/tnstats.sh"
 
-scenario_hosts
-say "* Enrolling host h3 (198.18.0.3)"
-topo_host h3 3
+scenario_hosts h3:3
 scenario_tenant blue
 scenario_vm blue1 blue h1 10.0.0.1
 # blue2: two fixed IPs, both on its interface

@@ -22,6 +22,14 @@
 # Sourced once (topo.sh sources it too).
 [ -n "${T_COMMON_LOADED:-}" ] && return 0
 T_COMMON_LOADED=1
+# The tests run the python3 scripts/install-deps.sh installs (Debian's,
+# /usr/bin/python3), also when a version manager's shim comes first in PATH:
+# pyenv's costs ~0.4 s a start, and the tests start python3 hundreds of
+# times (in polls too). /usr/bin goes first in PATH then: the packages
+# install-deps.sh installs are the tools the tests are written for.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	PATH=/usr/bin:$PATH
+fi
 T_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # What ASan, LSan and UBSan print at the start of a report (grep -e).
 T_SAN='ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error'
