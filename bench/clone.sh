@@ -13,6 +13,8 @@
 #                            (GET /v1/wait answered)
 #   clone.ports_N.export     GET /v1/tenants/ID/export answered
 #   clone.ports_N.import     POST /v1/tenants/import (new VNIs, unbound)
+# Each is timed around curl processes (their start included); the baseline
+# clone.api_rtt is GET /v1/status timed the same way.
 # Everything started here is stopped on exit.
 set -euo pipefail
 . "$(dirname "$0")/args.sh"
@@ -52,11 +54,14 @@ poll() {
 now_us() { echo $(($(date +%s%N) / 1000)); }
 # ms_since T0_US: ms since T0_US, to 0.1 ms.
 ms_since() { awk -v a="$1" -v b="$(now_us)" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
-# emit NAME VALUE WHAT: one run's figure (--only: that figure alone).
+# emit NAME VALUE WHAT: one run's figure (--only: that figure alone, and
+# its baseline), against clone.api_rtt.
 emit() {
-	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ] || return 0
-	printf '{"name": "%s", "unit": "ms", "value": %s, "baseline": null, "lower_is_better": true, "what": "%s"}\n' \
-		"$1" "$2" "$3"
+	local base='"clone.api_rtt"'
+	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ] || [ "$1" = clone.api_rtt ] || return 0
+	[ "$1" = clone.api_rtt ] && base=null
+	printf '{"name": "%s", "unit": "ms", "value": %s, "baseline": %s, "lower_is_better": true, "what": "%s"}\n' \
+		"$1" "$2" "$base" "$3"
 }
 # req METHOD PATH [BODY]: the body to $W/resp, the revision header to $W/hdr
 # (BODY "@FILE": the file's contents, for bodies too long for a command line).
@@ -83,6 +88,12 @@ for h in f0 f1 f2 f3 f4 f5 f6 f7 f8 f9 g0 g1 g2 g3 g4 g5 g6 g7 g8 g9; do
 done
 connected() { [ "$(tctl host list | jq '[.hosts[] | select(.state == "connected")] | length')" -ge 20 ]; }
 poll 60 connected
+# the baseline: a GET /v1/status timed the same way (curl's start included)
+for ((run = 0; run < 3 * RUNS; run++)); do
+	t0=$(now_us)
+	req GET /status >/dev/null
+	emit clone.api_rtt "$(ms_since "$t0")" "GET /v1/status, timed as the figures below (a curl process each)"
+done
 BIND='{"f0":"g0","f1":"g1","f2":"g2","f3":"g3","f4":"g4","f5":"g5","f6":"g6","f7":"g7","f8":"g8","f9":"g9"}'
 
 for size in 10 100 1000; do
@@ -106,25 +117,25 @@ for size in 10 100 1000; do
 	for ((run = 0; run < RUNS; run++)); do
 		t0=$(now_us)
 		req POST "/tenants/$tid/clone" "{\"name\":\"c$size-$run\"}" >/dev/null
-		c+=($(ms_since "$t0"))
+		c+=("$(ms_since "$t0")")
 		t0=$(now_us)
 		req POST "/tenants/$tid/clone" "{\"name\":\"b$size-$run\",\"bind\":$BIND,\"bind_ports\":true}" >/dev/null
 		curl -sf -H "Authorization: Bearer $TOKEN" \
 			"http://$API/v1/wait?revision=$(rev)&timeout_ms=60000" >/dev/null
-		r+=($(ms_since "$t0"))
+		r+=("$(ms_since "$t0")")
 		# the bound clone leaves g<i>'s interfaces to the next run
 		for p in $(tctl port list tenant_id="$(jq -r .tenant.id "$W/resp")" | jq -r '.ports[].id'); do
 			req DELETE "/ports/$p" >/dev/null
 		done
 		t0=$(now_us)
 		req GET "/tenants/$tid/export" >/dev/null
-		e+=($(ms_since "$t0"))
+		e+=("$(ms_since "$t0")")
 		cp "$W/resp" "$W/doc.json"
 		jq -c "{document: ., tenant: \"i$size-$run\", rebind: {vni: \"auto\"}, bind_ports: false}" \
 			"$W/doc.json" >"$W/body.json"
 		t0=$(now_us)
 		req POST /tenants/import "@$W/body.json" >/dev/null
-		m+=($(ms_since "$t0"))
+		m+=("$(ms_since "$t0")")
 	done
 	for v in "${c[@]}"; do
 		emit "clone.ports_$size.clone" "$v" "POST /v1/tenants/ID/clone (unbound copy of $size ports) answered"

@@ -309,7 +309,9 @@ def markdown(doc, build, mode, failed):
         " /v1/tenants/ID/clone (an unbound copy) answered — one replicated write; `realised`:"
         " the clone with `bind` f<i>=g<i> and `bind_ports` until GET /v1/wait for its revision"
         " answers (every agent of g0..g9 acked); `export`: GET .../export answered; `import`:"
-        " POST /v1/tenants/import of that document (new VNIs, unbound) answered.", "",
+        " POST /v1/tenants/import of that document (new VNIs, unbound) answered. Each is timed"
+        " around a curl process (its start included); baseline `clone.api_rtt`: GET"
+        " /v1/status timed the same way.", "",
         md_table(figs, "clone."), "",
         "## Live migration", "",
         "bench/migrate.sh: the scenario of e2e.migrate (scripts/lib/migrate.sh): a controller"
