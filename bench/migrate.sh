@@ -59,8 +59,10 @@ emit() {
 	# --only: that figure, and migrate.blackout_ms's baseline with it
 	[ -z "$ONLY" ] || [ "$ONLY" = "$1" ] || [ "$ONLY:$1" = migrate.blackout_ms:migrate.idle_lost_ms ] ||
 		return 0
+	local base=null
+	[ -n "$4" ] && base="\"$4\""
 	printf '{"name": "%s", "unit": "%s", "value": %s, "baseline": %s, "lower_is_better": %s, "what": "%s"}\n' \
-		"$1" "$2" "$3" "${4:+\"$4\"}${4:-null}" "$5" "$6"
+		"$1" "$2" "$3" "$base" "$5" "$6"
 	echo "$1 $3 $2" >>"$SUMMARY"
 }
 
