@@ -6,6 +6,8 @@
 #   overlay   bench/overlay.sh (namespaces, iperf3, ping -f)
 #   control   bench/control.sh (controller + fake agents on 127.0.0.1)
 #   cluster   bench/raft_bench.sh (1 and 3 Raft nodes on loopback)
+#   clone     bench/clone.sh (tenant clone, export, import; fake datapaths)
+#   migrate   bench/migrate.sh (live migration under a ping and a TCP stream)
 # --only SECTION[,SECTION...] runs just those (a trial: the pages then go to
 # BUILD_DIR/bench-partial unless BENCH_OUT_DIR is set, never over docs/).
 # A section that fails is named in the report; the others still run. Exits
@@ -64,6 +66,8 @@ section datapath "$BUILD/bench/dpbench" --runs "$RUNS" --repeat 10000000
 section overlay "$ROOT/bench/overlay.sh" "$BUILD" $QUICK
 section control "$ROOT/bench/control.sh" "$BUILD" $QUICK
 section cluster "$ROOT/bench/raft_bench.sh" "$BUILD" $QUICK
+section clone "$ROOT/bench/clone.sh" "$BUILD" $QUICK
+section migrate "$ROOT/bench/migrate.sh" "$BUILD" $QUICK
 printf '{"run_end": {"loadavg_at_end": ["%s", "%s", "%s"]}}\n' $(cut -d' ' -f1-3 /proc/loadavg) >>"$RAW"
 python3 "$ROOT/bench/report.py" --build "$(realpath --relative-to="$ROOT" "$BUILD")" \
 	--mode "$MODE" --raw "$RAW" --out-dir "$OUT" --failed "${FAILED[@]}" || exit 1
