@@ -7,9 +7,10 @@
  * driver holds no state a leader change could lose: it rescans the store,
  * decides the next step of each migration under way (migrate_next) and
  * proposes it; a step proposed twice is refused by the store the second
- * time. It runs on the leader only (ops->is_leader), on the main thread's
- * libevent loop, and is called one way by the southbound session layer
- * (acks, activation events, conntrack state) and by main (writes applied).
+ * time. It decides on the leader only (ops->is_leader) and follows on
+ * every node (below), on the main thread's libevent loop, and is called one
+ * way by the southbound session layer (acks, activation events, conntrack
+ * state), by the API (a follower's report) and by main (writes applied).
  *
  *   pending    -> standby      when the destination acked a revision that
  *                              carries its standby rows
