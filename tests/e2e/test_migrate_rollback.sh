@@ -92,6 +92,7 @@ ok "the new leader completed generation $gen once ($steps steps)"
 # 4. the agents of both ends on the follower: vm2 goes back h3 -> h2 (its
 # veth never left h2, so its first packet there activates the port)
 F=$((5 - NL))
+t4=$SECONDS
 topo_agent_kill h2
 topo_agent_kill h3
 TOPO_AGENT_CONTROLLERS=$(tc_agents_of "$F") topo_agent_start h2
@@ -124,6 +125,6 @@ steps=$(tc_get "$NL" "/v1/changes?since=$since" |
 grep -q "migration fact passed to the leader.*fact=active" "$TOPO_DIR/controller-$F.log" ||
 	fail "c$F passed no activation to the leader"
 expect_ping vm1 10.0.0.2
-ok "agents on follower c$F: generation $gen4 completed once ($steps steps)"
+ok "agents on follower c$F: generation $gen4 completed once ($steps steps, $((SECONDS - t4)) s)"
 [ "${FAILS:-0}" = 0 ] || die "${FAILS} check(s) failed"
 echo "e2e migrate_rollback: PASS"
