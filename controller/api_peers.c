@@ -186,12 +186,12 @@ static void api_peers_mig_ct(struct api *api, struct evhttp_request *req)
 {
 	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(buf);
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq q = {0};
 	const char *host;
 	int rc = -EINVAL;
 
-	if (evhttp_parse_query_str(evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req)), &q) ==
-		0 &&
+	if (query && evhttp_parse_query_str(query, &q) == 0 &&
 	    (host = evhttp_find_header(&q, "host")) != NULL && api->sb)
 		rc = southbound_ct_deliver(api->sb, host, evbuffer_pullup(buf, -1), len);
 	evhttp_clear_headers(&q);
