@@ -24,6 +24,9 @@ struct sbclient {
 	zcert_t *cert;		       /* borrowed own certificate */
 	int heartbeat_ms;	       /* heartbeat period */
 	int timeout_ms;		       /* silence before moving on */
+	uint32_t caps;		       /* HELLO's announcements (sbclient_config) */
+	uint32_t overlay_mtu;	       /* ... */
+	uint32_t abi;		       /* ... */
 	struct sbclient_ops ops;       /* callbacks */
 	zsock_t *sock;		       /* DEALER, NULL while backing off */
 	struct event *ev_sock;	       /* ZMQ_FD readable, or activated after sends */
@@ -180,6 +183,9 @@ static int sbclient_send_rev(struct sbclient *sb, enum wire_type type)
 	if (type == WIRE_HELLO) {
 		snprintf(m.hello.host, sizeof(m.hello.host), "%s", sb->host);
 		m.hello.last_rev = rev;
+		m.hello.caps = sb->caps;
+		m.hello.overlay_mtu = sb->overlay_mtu;
+		m.hello.abi = sb->abi;
 	} else {
 		m.ack.rev = rev;
 	}
@@ -699,6 +705,9 @@ struct sbclient *sbclient_new(struct event_base *base, const struct sbclient_con
 	sb->cert = cfg->cert;
 	sb->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : 1000;
 	sb->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 3000;
+	sb->caps = cfg->caps;
+	sb->overlay_mtu = cfg->overlay_mtu;
+	sb->abi = cfg->abi;
 	sb->backoff_ms = SB_BACKOFF_MIN_MS;
 	if (ops)
 		sb->ops = *ops;

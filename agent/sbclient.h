@@ -76,6 +76,11 @@ struct sbclient_config {
 				 * NULL if every list entry names its own */
 	int heartbeat_ms;	/* heartbeat period; 0 = 1000 */
 	int timeout_ms;		/* silence before reconnecting; 0 = 3000 */
+	/* what every HELLO announces (wire.h): WIRE_CAP_* bits, the ports'
+	 * overlay MTU and the datapath's ABI version; 0 = not announced */
+	uint32_t caps;
+	uint32_t overlay_mtu;
+	uint32_t abi;
 };
 
 /* What the session calls into. */

@@ -272,6 +272,12 @@ static int wire_pack_host(msgpack_packer *pk, const struct wire_msg *m)
 	return rc ? -ENOMEM : 0;
 }
 
+/* True when m, a HELLO, carries the trailing overlay_mtu and abi. */
+static bool wire_hello_long(const struct wire_msg *m)
+{
+	return m->hello.overlay_mtu || m->hello.abi;
+}
+
 static int wire_pack_hello(msgpack_packer *pk, const struct wire_msg *m)
 {
 	size_t n = strnlen(m->hello.host, WIRE_HOST_MAX);
@@ -283,6 +289,10 @@ static int wire_pack_hello(msgpack_packer *pk, const struct wire_msg *m)
 	rc |= msgpack_pack_str_body(pk, m->hello.host, n);
 	rc |= msgpack_pack_uint64(pk, m->hello.last_rev);
 	rc |= msgpack_pack_uint32(pk, m->hello.caps);
+	if (wire_hello_long(m)) {
+		rc |= msgpack_pack_uint32(pk, m->hello.overlay_mtu);
+		rc |= msgpack_pack_uint32(pk, m->hello.abi);
+	}
 	return rc ? -ENOMEM : 0;
 }
 
@@ -476,7 +486,8 @@ int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	if (msgpack_pack_array(&pk, wire_counts[m->type] + store +
-					(m->type == WIRE_STATUS && m->status.n_host ? 1 : 0)) ||
+					(m->type == WIRE_STATUS && m->status.n_host ? 1 : 0) +
+					(m->type == WIRE_HELLO && wire_hello_long(m) ? 2 : 0)) ||
 	    msgpack_pack_uint8(&pk, WIRE_VERSION) || msgpack_pack_uint8(&pk, (uint8_t)m->type)) {
 		rc = -ENOMEM;
 		goto out_free;
@@ -841,6 +852,18 @@ static int wire_decode_hello(const msgpack_object *e, struct wire_msg *m)
 	return 0;
 }
 
+/* HELLO's trailing overlay_mtu and abi. */
+static int wire_decode_hello_caps(const msgpack_object *e, struct wire_msg *m)
+{
+	uint64_t mtu, abi;
+
+	if (!wire_get_uint(&e[0], UINT32_MAX, &mtu) || !wire_get_uint(&e[1], UINT32_MAX, &abi))
+		return -EPROTO;
+	m->hello.overlay_mtu = (uint32_t)mtu;
+	m->hello.abi = (uint32_t)abi;
+	return 0;
+}
+
 /* A bin into out: exactly n bytes (len NULL) or at most n (*len its size). */
 static bool wire_get_bin(const msgpack_object *o, void *out, uint32_t n, uint32_t *len)
 {
@@ -1078,12 +1101,15 @@ static int wire_decode_root(const msgpack_object *root, struct wire_msg *m, bool
 		return -ENOTSUP;
 	if (root->via.array.size != wire_counts[type] &&
 	    !((wire_has_store((int)type) || type == WIRE_STATUS) &&
-	      root->via.array.size == wire_counts[type] + 1))
+	      root->via.array.size == wire_counts[type] + 1) &&
+	    !(type == WIRE_HELLO && root->via.array.size == wire_counts[type] + 2))
 		return -EPROTO;
 	m->type = (enum wire_type)type;
 	rc = wire_decode_body(e, m, refs);
 	if (rc || root->via.array.size == wire_counts[type])
 		return rc;
+	if (type == WIRE_HELLO)
+		return wire_decode_hello_caps(&e[wire_counts[type]], m);
 	if (type == WIRE_STATUS)
 		return wire_decode_host(&e[wire_counts[type]], m);
 	return wire_decode_store(&e[wire_counts[type]], m);

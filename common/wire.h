@@ -3,7 +3,8 @@
  * Every message is one ZeroMQ frame holding one msgpack array whose first
  * element is the protocol version (WIRE_VERSION) and second the type:
  *
- *   HELLO     [1, 1, host:str, last_rev:uint, caps:uint]          agent -> ctl
+ *   HELLO     [1, 1, host:str, last_rev:uint, caps:uint
+ *              (, overlay_mtu:uint, abi:uint)]                     agent -> ctl
  *   SNAPSHOT  [1, 2, rev:uint, rows:array (, store:str)]          ctl -> agent
  *   DELTA     [1, 3, from:uint, to:uint, rows:array (, store:str)] ctl -> agent
  *   ACK       [1, 4, rev:uint]                                    agent -> ctl
@@ -35,6 +36,16 @@
  *            for the port (tn_sg_stats)
  *   host = [count:uint, ...]  the host's tn_stats counters, indexed by enum
  *          tn_stat, at most WIRE_HOST_STATS
+ *
+ * HELLO announces what the host's datapath can carry (the requirements a
+ * live migration to it is checked against): caps holds WIRE_CAP_* bits (the
+ * encapsulations it supports), overlay_mtu the MTU its ports get (the
+ * underlay's minus the overlay's overhead) and abi its datapath's
+ * TN_ABI_VERSION. The trailing pair was added after version 1 shipped (a
+ * decoder older than it rejects a HELLO carrying it: upgrade controllers
+ * before agents); an encoder writes it when either is non-zero, a decoder
+ * takes both forms, and a HELLO without it (an older agent, whose caps were
+ * always 0) announces nothing: overlay_mtu and abi decode as 0, "unknown".
  *
  * The port's trailing elements (three, then groups, then mig_gen) and STATUS's host
  * array were added after version 1 shipped (a decoder older than them rejects a STATUS
@@ -131,6 +142,11 @@
 /* The longest a tracked connection lives (TN_CT_LIFETIME_TCP), in ms. */
 #define WIRE_CT_MAX_REMAINING_MS (21600u * 1000u)
 #define WIRE_MIG_EVENT_MAX	 16 /* bytes of a MIGRATE_EVENT's event string */
+
+/* HELLO caps bits: what the host's datapath supports. */
+#define WIRE_CAP_VXLAN	0x1u /* VXLAN encapsulation (UDP 4789) */
+#define WIRE_CAP_GENEVE 0x2u /* Geneve encapsulation (UDP 6081) */
+#define WIRE_CAP_KNOWN	(WIRE_CAP_VXLAN | WIRE_CAP_GENEVE)
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -303,7 +319,9 @@ struct wire_msg {
 		struct {
 			char host[WIRE_HOST_MAX]; /* NUL-terminated */
 			uint64_t last_rev;	  /* revision the agent's maps hold, 0 = none */
-			uint32_t caps;		  /* capability bits, reserved */
+			uint32_t caps;		  /* WIRE_CAP_* bits; 0 = nothing announced */
+			uint32_t overlay_mtu;	  /* ports' MTU on the overlay, 0 = unknown */
+			uint32_t abi;		  /* datapath TN_ABI_VERSION, 0 = unknown */
 		} hello;
 		struct {
 			uint64_t from; /* SNAPSHOT: 0 */

@@ -331,6 +331,18 @@ void api_set_raft(struct api *api, struct raft_node *raft)
 		api->raft = raft;
 }
 
+void api_set_migrate(struct api *api, struct migrate *mig)
+{
+	if (api)
+		api->mig = mig;
+}
+
+void api_set_peer_token(struct api *api, const char *hex)
+{
+	if (api && hex)
+		snprintf(api->peer_auth, sizeof(api->peer_auth), "Bearer %s", hex);
+}
+
 uint16_t api_port(const struct api *api)
 {
 	return api ? api->port : 0;
@@ -345,6 +357,7 @@ void api_quiesce(struct api *api)
 	api->bound = NULL;
 	api_monitor_abort(api);
 	api->sb = NULL;
+	api->mig = NULL;
 }
 
 void api_destroy(struct api **ap)

@@ -93,6 +93,24 @@ struct raft_node;
  * outlive the api (or be unset with NULL first). */
 void api_set_raft(struct api *api, struct raft_node *raft);
 
+struct migrate;
+
+/* The migration driver (migrate_driver.h; borrowed, NULL: none) that the
+ * other nodes' migration reports go to. */
+void api_set_migrate(struct api *api, struct migrate *mig);
+
+/* The admin token (hex, copied) this node presents on its own calls to its
+ * peers (the nodes of a cluster share it, --admin-token). */
+void api_set_peer_token(struct api *api, const char *hex);
+
+/* POSTs body (len bytes of content type ctype, borrowed) to path on the
+ * Raft leader (leader true) or on every other server of the configuration,
+ * with the peer token, without waiting for the answers (logged at debug
+ * level). Returns the number of requests sent, -ENOTCONN (no leader or peer
+ * known), -EPERM (no peer token), -ENOMEM. Main thread. */
+int api_peer_post(struct api *api, bool leader, const char *path, const char *ctype,
+		  const void *body, size_t len);
+
 /* The port actually bound (useful with port 0). */
 uint16_t api_port(const struct api *api);
 

@@ -46,8 +46,12 @@ struct api {
 	struct raft_node *raft;		     /* replicated log (borrowed, may be NULL) */
 	struct api_pending *pending;	     /* requests waiting for Raft */
 	struct api_gather *gathers;	     /* requests waiting for peers */
+	struct api_post *posts;		     /* this node's calls to peers in flight */
 	json_t *peer_view;		     /* merged cluster view while a
 					      * gathered read is served, else NULL */
+	struct migrate *mig;		     /* migration driver (borrowed, may be NULL) */
+	char peer_auth[96];		     /* "Bearer <admin token>" for this node's
+					      * own calls to its peers, "" = none */
 	/* api.c's router: runs the handler of route r for req, for the files
 	 * below that resume a request (after Raft, forwarding or gathering) */
 	void (*dispatch)(struct api *api, struct evhttp_request *req, const struct api_route *r);
@@ -153,8 +157,11 @@ void api_cluster_abort(struct api *api);
 
 /* Cluster view of the southbound (api_peers.c). */
 
-/* True if the request names /v1/internal/southbound; then it was answered
- * with this node's sessions, acks and port reports. */
+/* True if the request names /v1/internal/southbound (then it was answered
+ * with this node's sessions, acks and port reports) or one of the
+ * migration's internal calls between nodes (POST /v1/internal/migrate/report:
+ * a follower's fact for the leader's driver; POST
+ * /v1/internal/migrate/ct?host=H: a CT_STATE for H's session here). */
 bool api_peers_route(struct api *api, struct evhttp_request *req);
 
 /* Serves GET /v1/ports/ID/stats and /v1/hosts/NAME/drops (api_observe.c);
@@ -173,8 +180,9 @@ void api_observe_port_reason(struct api *api, json_t *obj, const char *host,
  * reasons that only meant "no report here" give way to no_link or null. */
 void api_observe_merge_reason(json_t *obj, bool up);
 
-/* True if r (a GET of hosts or ports) is deferred until the other nodes'
- * views are gathered; it is then dispatched again with api->peer_view set.
+/* True if r (a GET of hosts or ports, or a POST of a port's migration,
+ * whose destination is checked against the cluster's view) is deferred
+ * until the other nodes' views are gathered; it is then dispatched again with api->peer_view set.
  * False (serve it now) without peers, or when already gathered. */
 bool api_peers_read(struct api *api, struct evhttp_request *req, const struct api_route *r);
 

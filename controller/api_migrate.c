@@ -7,7 +7,9 @@
  * Each is one STORE_OP_MIGRATE command through Raft (store_migrate.c),
  * conditional on the phase it leaves: 202 with the port (or host) as
  * stored. What the store cannot know (whether the target's agent is
- * connected) is checked here, before proposing.
+ * connected, and whether what it announced can carry the port's network:
+ * migrate_req.h) is checked here, before proposing, against the cluster's
+ * view (the request is served once the other nodes' views are gathered).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,6 +19,8 @@
 
 #include "api_int.h"
 #include "migrate_driver.h"
+#include "migrate_req.h"
+#include "southbound.h"
 #include "store.h"
 
 #define API_MIG_TIMEOUT_MAX 3600000 /* ms */
@@ -94,6 +98,43 @@ static void am_step(struct api *api, struct evhttp_request *req, const char *id,
 	free(cmd);
 }
 
+/* True when the port's network goes by Geneve (its encapsulation field, or
+ * the deployment's default). */
+static bool am_geneve(struct api *api, const json_t *port)
+{
+	json_t *net = NULL;
+	enum model_encap enc = MODEL_ENCAP_DEFAULT;
+
+	if (store_get(api->store, MODEL_NETWORK, am_str(port, "network_id"), &net) == 0)
+		enc = model_encap_parse(json_string_value(json_object_get(net, "encapsulation")));
+	json_decref(net);
+	return enc == MODEL_ENCAP_GENEVE ||
+	       (enc == MODEL_ENCAP_DEFAULT && southbound_geneve_default(api->sb));
+}
+
+/* Checks that target (decorated host) can carry port's network, moving from
+ * the host it is bound to; false with a 409 naming the requirement. */
+static bool am_requirements(struct api *api, struct evhttp_request *req, const json_t *port,
+			    const json_t *target)
+{
+	struct migrate_caps src = {0}, dst;
+	const char *field = NULL;
+	json_t *source = NULL;
+	char why[240];
+
+	if (am_host(api, am_str(json_object_get(port, "binding"), "host"), &source) == 0) {
+		source = api_decorate(api, MODEL_HOST, source);
+		migrate_caps_parse(json_object_get(source, "capabilities"), &src);
+		json_decref(source);
+	}
+	migrate_caps_parse(json_object_get(target, "capabilities"), &dst);
+	if (migrate_req_check(&src, &dst, am_geneve(api, port), am_str(target, "name"), &field, why,
+			      sizeof(why)) == 0)
+		return true;
+	api_error(api, req, 409, "host_lacks_requirement", why, field);
+	return false;
+}
+
 static void am_migrate(struct api *api, struct evhttp_request *req, const char *id,
 		       const json_t *port)
 {
@@ -132,6 +173,8 @@ static void am_migrate(struct api *api, struct evhttp_request *req, const char *
 		api_error(api, req, 409, "host_down", msg, "host");
 		goto out;
 	}
+	if (!am_requirements(api, req, port, host))
+		goto out;
 	am_step(api, req, id, mj, TOPO_MIG_PENDING, NULL, name, json_is_true(act), timeout_ms,
 		grace_ms);
 out:

@@ -21,14 +21,27 @@
 #include <event2/keyvalq_struct.h>
 
 #include "log.h"
+#include "migrate_driver.h"
+#include "migrate_req.h"
 #include "raft_node.h"
 #include "southbound.h"
 
 #define API_PEERS_TIMEOUT_MS 500       /* per peer request */
 #define API_PEERS_POLL_MS    100       /* a wait re-asks this often */
 #define API_PEERS_BODY_MAX   (4 << 20) /* largest peer answer read */
+#define API_POST_TIMEOUT_S   2	       /* a call of this node's own to a peer */
 
 struct api_gather;
+
+/* One call of this node's own to a peer (api_peer_post), in flight. */
+struct api_post {
+	struct api *api;		/* owner */
+	struct evhttp_connection *conn; /* freed by evhttp when the call ends */
+	struct api_post *next;		/* in api->posts */
+	bool in_make;			/* inside evhttp_make_request: the caller frees */
+	bool done;			/* its callback ran */
+	char what[64];			/* path, for the log */
+};
 
 /* One request to one peer. */
 struct api_peer_call {
@@ -77,11 +90,18 @@ static json_t *api_peers_local_hosts(struct api *api, json_t *hosts)
 
 		if (!name || !api->sb || !southbound_host_info(api->sb, name, &hi))
 			continue;
-		json_object_set_new(out, name,
-				    json_pack("{s:b,s:I,s:I,s:I}", "connected", hi.connected,
-					      "acked_rev", (json_int_t)hi.acked_rev, "dirty_rev",
-					      (json_int_t)hi.dirty_rev, "last_seen_ms",
-					      (json_int_t)hi.last_seen_ms));
+		json_t *o =
+		    json_pack("{s:b,s:I,s:I,s:I}", "connected", hi.connected, "acked_rev",
+			      (json_int_t)hi.acked_rev, "dirty_rev", (json_int_t)hi.dirty_rev,
+			      "last_seen_ms", (json_int_t)hi.last_seen_ms);
+		struct migrate_caps c = {hi.caps.encaps, hi.caps.overlay_mtu, hi.caps.abi};
+		json_t *caps = migrate_caps_json(&c);
+
+		if (o && caps)
+			json_object_set_new(o, "capabilities", caps);
+		else
+			json_decref(caps);
+		json_object_set_new(out, name, o);
 	}
 	return out;
 }
@@ -134,11 +154,74 @@ static json_t *api_peers_local(struct api *api)
 	return out;
 }
 
+/* POST /v1/internal/migrate/report: a follower's fact about a migration's
+ * destination, for this node's driver (the leader's). 202 taken, 409 not
+ * (no such migration here yet, or this node does not lead: the follower
+ * repeats it), 400 malformed. */
+static void api_peers_mig_report(struct api *api, struct evhttp_request *req)
+{
+	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(buf);
+	struct migrate_report r;
+	json_t *j = len ? json_loadb((const char *)evbuffer_pullup(buf, -1), len, 0, NULL) : NULL;
+	int rc = migrate_report_parse(j, &r);
+
+	json_decref(j);
+	if (rc < 0)
+		return api_error(api, req, 400, "invalid_report", "not a migration report", NULL);
+	rc = migrate_on_report(api->mig, &r);
+	if (rc == 0)
+		api_reply(api, req, 202, json_pack("{s:b}", "accepted", 1),
+			  store_revision(api->store));
+	else
+		api_error(api, req, 409, rc == -EREMOTE ? "not_leader" : "no_migration",
+			  rc == -EREMOTE ? "this node does not lead"
+					 : "no such migration under way here",
+			  NULL);
+}
+
+/* POST /v1/internal/migrate/ct?host=H: a CT_STATE (wire-encoded) for H's
+ * session, if it is on this node. 200 sent, 404 not here, 400 malformed. */
+static void api_peers_mig_ct(struct api *api, struct evhttp_request *req)
+{
+	struct evbuffer *buf = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(buf);
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq q = {0};
+	const char *host;
+	int rc = -EINVAL;
+
+	if (query && evhttp_parse_query_str(query, &q) == 0 &&
+	    (host = evhttp_find_header(&q, "host")) != NULL && api->sb)
+		rc = southbound_ct_deliver(api->sb, host, evbuffer_pullup(buf, -1), len);
+	evhttp_clear_headers(&q);
+	if (rc == 0)
+		api_reply(api, req, 200, json_pack("{s:b}", "sent", 1), store_revision(api->store));
+	else if (rc == -ENOENT || rc == -ENOTCONN)
+		api_error(api, req, 404, "not_here", "the host has no session with this node",
+			  "host");
+	else
+		api_error(api, req, 400, "invalid_ct_state", "not a CT_STATE for a host", NULL);
+}
+
 bool api_peers_route(struct api *api, struct evhttp_request *req)
 {
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	bool post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
 
-	if (!path || strcmp(path, "/v1/internal/southbound") != 0)
+	if (!path)
+		return false;
+	if (strcmp(path, "/v1/internal/migrate/report") == 0 ||
+	    strcmp(path, "/v1/internal/migrate/ct") == 0) {
+		if (!post)
+			api_error(api, req, 405, "method_not_allowed", "POST only", NULL);
+		else if (path[21] == 'r')
+			api_peers_mig_report(api, req);
+		else
+			api_peers_mig_ct(api, req);
+		return true;
+	}
+	if (strcmp(path, "/v1/internal/southbound") != 0)
 		return false;
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET)
 		api_error(api, req, 405, "method_not_allowed", "GET only", NULL);
@@ -154,11 +237,19 @@ bool api_peers_route(struct api *api, struct evhttp_request *req)
 static void api_peers_merge_host(json_t *m, const json_t *h)
 {
 	json_int_t acked = json_integer_value(json_object_get(h, "acked_rev"));
+	json_int_t seen = json_integer_value(json_object_get(h, "last_seen_ms"));
+	json_t *caps = json_object_get(h, "capabilities");
 
 	if (json_is_true(json_object_get(h, "connected")))
 		json_object_set_new(m, "connected", json_true());
 	if (acked > json_integer_value(json_object_get(m, "acked_rev")))
 		json_object_set_new(m, "acked_rev", json_integer(acked));
+	/* what the host announced last: from the node that heard from it last */
+	if (caps && (!json_object_get(m, "capabilities") ||
+		     seen > json_integer_value(json_object_get(m, "caps_seen_ms")))) {
+		json_object_set(m, "capabilities", caps);
+		json_object_set_new(m, "caps_seen_ms", json_integer(seen));
+	}
 }
 
 /* The merged view of reports: {"hosts":{name:{connected,acked_rev}},
@@ -223,6 +314,8 @@ void api_peers_decorate(struct api *api, enum model_kind kind, json_t *obj)
 						    ? "connected"
 						    : "disconnected"));
 		json_object_set(obj, "applied_revision", json_object_get(v, "acked_rev"));
+		if (json_object_get(v, "capabilities"))
+			json_object_set(obj, "capabilities", json_object_get(v, "capabilities"));
 	}
 }
 
@@ -433,9 +526,14 @@ bool api_peers_read(struct api *api, struct evhttp_request *req, const struct ap
 {
 	struct api_gather *g;
 
-	if (api->peer_view || evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
-	    (r->type != API_R_ITEM && r->type != API_R_COLLECTION) ||
-	    (r->kind != MODEL_HOST && r->kind != MODEL_PORT) || api_peers_count(api) == 0)
+	bool migrate = evhttp_request_get_command(req) == EVHTTP_REQ_POST &&
+		       r->type == API_R_ACTION && r->kind == MODEL_PORT &&
+		       strcmp(r->action, "migrate") == 0;
+
+	if (api->peer_view || api_peers_count(api) == 0 ||
+	    (!migrate && (evhttp_request_get_command(req) != EVHTTP_REQ_GET ||
+			  (r->type != API_R_ITEM && r->type != API_R_COLLECTION) ||
+			  (r->kind != MODEL_HOST && r->kind != MODEL_PORT))))
 		return false;
 	g = api_gather_new(api, req, api_read_on_done);
 	if (!g)
@@ -553,8 +651,111 @@ void api_peers_on_close(struct api *api, struct evhttp_connection *evcon)
 			g->req = NULL; /* freed at its next event */
 }
 
+/* ---- this node's own calls ---- */
+
+static void api_post_unlink(struct api_post *p)
+{
+	for (struct api_post **pp = &p->api->posts; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+}
+
+static void api_post_on_reply(struct evhttp_request *preq, void *arg)
+{
+	struct api_post *p = arg;
+	int code = preq ? evhttp_request_get_response_code(preq) : 0;
+
+	api_post_unlink(p);
+	p->done = true;
+	if (code < 200 || code > 299)
+		log_debug("peer call answered path=%s status=%d", p->what, code);
+	if (!p->in_make)
+		free(p); /* evhttp frees the connection after this callback */
+}
+
+/* POSTs body to the node at api_addr. 0 or -errno. */
+static int api_post_one(struct api *api, const char *api_addr, const char *path, const char *ctype,
+			const void *body, size_t len)
+{
+	struct evhttp_request *preq;
+	char host[RAFT_NODE_ADDR_MAX];
+	struct api_post *p;
+	uint16_t port;
+
+	if (api_peers_addr(api_addr, host, sizeof(host), &port) < 0)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->api = api;
+	snprintf(p->what, sizeof(p->what), "%s", path);
+	p->conn = api->tls ? api_tls_peer_conn(api->tls, api->base, host, port)
+			   : evhttp_connection_base_new(api->base, NULL, host, port);
+	preq = p->conn ? evhttp_request_new(api_post_on_reply, p) : NULL;
+	if (!preq) {
+		if (p->conn)
+			evhttp_connection_free(p->conn);
+		free(p);
+		return -ENOMEM;
+	}
+	evhttp_connection_set_timeout(p->conn, API_POST_TIMEOUT_S);
+	evhttp_add_header(evhttp_request_get_output_headers(preq), "Host", host);
+	evhttp_add_header(evhttp_request_get_output_headers(preq), "Authorization", api->peer_auth);
+	evhttp_add_header(evhttp_request_get_output_headers(preq), "Content-Type", ctype);
+	evbuffer_add(evhttp_request_get_output_buffer(preq), body, len);
+	p->next = api->posts;
+	api->posts = p;
+	p->in_make = true;
+	if (evhttp_make_request(p->conn, preq, EVHTTP_REQ_POST, path) < 0) {
+		/* evhttp freed preq (perhaps after calling back); the
+		 * connection is still ours */
+		p->in_make = false;
+		api_post_unlink(p);
+		evhttp_connection_free(p->conn);
+		free(p);
+		return -EIO;
+	}
+	p->in_make = false;
+	evhttp_connection_free_on_completion(p->conn);
+	return 0;
+}
+
+int api_peer_post(struct api *api, bool leader, const char *path, const char *ctype,
+		  const void *body, size_t len)
+{
+	struct raft_node_info info;
+	int n = 0;
+
+	if (!api || !path || !ctype || (!body && len))
+		return -EINVAL;
+	if (!api->peer_auth[0])
+		return -EPERM;
+	if (!api->raft)
+		return -ENOTCONN;
+	raft_node_info(api->raft, &info);
+	if (leader)
+		return info.leader_api[0] &&
+			       api_post_one(api, info.leader_api, path, ctype, body, len) == 0
+			   ? 1
+			   : -ENOTCONN;
+	for (size_t i = 0; i < info.n_servers; i++)
+		if (info.servers[i].id != info.id && info.servers[i].api_addr[0] &&
+		    api_post_one(api, info.servers[i].api_addr, path, ctype, body, len) == 0)
+			n++;
+	return n ? n : -ENOTCONN;
+}
+
 void api_peers_abort(struct api *api)
 {
+	while (api->posts) {
+		struct api_post *p = api->posts;
+
+		api->posts = p->next;
+		evhttp_connection_free(p->conn); /* does not call the callback */
+		free(p);
+	}
 	while (api->gathers) {
 		struct api_gather *g = api->gathers;
 

@@ -7,10 +7,12 @@
 
 #include <errno.h>
 
+#include "migrate_req.h"
 #include "southbound.h"
 
 /* Adds runtime state the store does not hold: a port's status, a host's
- * session state and applied revision. Returns obj. */
+ * session state, applied revision and what its agent announced
+ * ("capabilities", absent when nothing is known). Returns obj. */
 json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 {
 	struct southbound_port_info pi;
@@ -44,6 +46,13 @@ json_t *api_decorate(struct api *api, enum model_kind kind, json_t *obj)
 		    json_string(known && hi.connected ? "connected" : "disconnected"));
 		json_object_set_new(obj, "applied_revision",
 				    json_integer(known ? (json_int_t)hi.acked_rev : 0));
+		if (known) {
+			struct migrate_caps c = {hi.caps.encaps, hi.caps.overlay_mtu, hi.caps.abi};
+			json_t *caps = migrate_caps_json(&c);
+
+			if (caps)
+				json_object_set_new(obj, "capabilities", caps);
+		}
 	}
 	api_peers_decorate(api, kind, obj);
 	return obj;

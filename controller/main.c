@@ -55,6 +55,7 @@
 #include <czmq.h>
 #include <raft.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <sodium.h>
 
 #include "api.h"
@@ -305,17 +306,54 @@ static int ctl_mig_ct_export(void *arg, const char *host, uint32_t port_key, uin
 	return southbound_ct_export(c->sb, host, port_key, gen, final);
 }
 
+/* A follower's fact goes to the leader's API (POST
+ * /v1/internal/migrate/report, the nodes' shared admin token). */
+static int ctl_mig_report(void *arg, const struct migrate_report *r)
+{
+	struct ctl *c = arg;
+	json_t *j = migrate_report_json(r);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	int rc = text ? api_peer_post(c->api, true, "/v1/internal/migrate/report",
+				      "application/json", text, strlen(text))
+		      : -ENOMEM;
+
+	free(text);
+	json_decref(j);
+	return rc < 0 ? rc : 0;
+}
+
+/* CT_STATE for a destination whose session is elsewhere: every other node
+ * is offered it; the one holding the session sends it on (the others
+ * answer 404). */
+static int ctl_mig_ct_forward(void *arg, const char *to, const void *msg, size_t len)
+{
+	struct ctl *c = arg;
+	char *host = evhttp_uriencode(to, -1, 0);
+	char path[256];
+	int rc;
+
+	if (!host)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/v1/internal/migrate/ct?host=%s", host);
+	free(host);
+	rc = api_peer_post(c->api, false, path, "application/octet-stream", msg, len);
+	return rc < 0 ? rc : 0;
+}
+
 static int ctl_mig_start(struct ctl *c)
 {
 	static const struct migrate_ops ops = {.is_leader = ctl_mig_is_leader,
 					       .propose = ctl_mig_propose,
 					       .host_live = ctl_mig_host_live,
-					       .ct_export = ctl_mig_ct_export};
+					       .ct_export = ctl_mig_ct_export,
+					       .report = ctl_mig_report,
+					       .ct_forward = ctl_mig_ct_forward};
 
 	c->mig = migrate_new(c->base, c->store, &ops, c);
 	if (!c->mig)
 		return -ENOMEM;
 	southbound_set_migrate(c->sb, c->mig);
+	api_set_migrate(c->api, c->mig);
 	return 0;
 }
 
@@ -403,6 +441,9 @@ static int ctl_setup(struct ctl *c, const struct ctl_opts *o)
 		rc = ctl_mig_start(c);
 	if (rc < 0)
 		return rc;
+	/* this node's own calls to its peers (migration reports) present the
+	 * token every node of the cluster shares */
+	api_set_peer_token(c->api, c->token.hex);
 	/* after listen(): a token file on disk means the API takes connections */
 	rc = auth_token_publish(o->data, &c->token);
 	if (rc < 0)

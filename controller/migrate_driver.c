@@ -31,6 +31,8 @@ struct mig_track {
 	int64_t asked_at;	      /* when */
 	enum topo_mig_phase exported; /* CT_EXPORT sent in this phase (standby: first,
 				       * active-both: final) */
+	enum migrate_fact reported;   /* follower: the fact last reported, 0 none */
+	int64_t reported_at;	      /* follower: zclock_mono() of that report */
 };
 
 struct migrate {
@@ -245,6 +247,53 @@ static void mig_export(struct migrate *m, struct mig_track *t)
 		t->exported = t->st.phase;
 }
 
+/* Notes the destination's ack of its standby rows when its session is
+ * here. */
+static void mig_local_ack(struct migrate *m, struct mig_track *t)
+{
+	uint64_t acked = 0;
+
+	if (t->st.phase == TOPO_MIG_PENDING && !t->st.target_acked &&
+	    m->ops.host_live(m->arg, t->target, &acked) && acked >= t->need_rev)
+		t->st.target_acked = true;
+}
+
+/* Follower: passes what this node's sessions saw of t's destination to the
+ * leader, again every MIGRATE_REPORT_MS while the phase waits for it. */
+static void mig_report(struct migrate *m, struct mig_track *t)
+{
+	int64_t now = zclock_mono();
+	struct migrate_report r = {.generation = t->gen};
+	enum migrate_fact f = 0;
+
+	if (t->st.activated && t->st.phase != TOPO_MIG_ACTIVE_BOTH)
+		f = MIGRATE_FACT_ACTIVE;
+	else if (t->st.target_acked && t->st.phase == TOPO_MIG_PENDING)
+		f = MIGRATE_FACT_READY;
+	if (!f || !m->ops.report || (f == t->reported && now - t->reported_at < MIGRATE_REPORT_MS))
+		return;
+	snprintf(r.port, sizeof(r.port), "%s", t->id);
+	snprintf(r.host, sizeof(r.host), "%s", t->target);
+	r.fact = f;
+	r.activated_ns = t->event_ns;
+	if (m->ops.report(m->arg, &r) == 0 && f != t->reported)
+		log_info("migration fact passed to the leader port=%s generation=%" PRIu32
+			 " host=%s fact=%s",
+			 t->id, t->gen, t->target, f == MIGRATE_FACT_ACTIVE ? "active" : "ready");
+	t->reported = f;
+	t->reported_at = now;
+}
+
+/* Follower: what this node's sessions see of every migration under way. */
+static void mig_observe(struct migrate *m)
+{
+	for (struct mig_track *t = zhashx_first(m->tracks); t; t = zhashx_next(m->tracks)) {
+		mig_local_ack(m, t);
+		mig_export(m, t);
+		mig_report(m, t);
+	}
+}
+
 /* Decides and proposes the next step of every migration under way. */
 static void mig_drive(struct migrate *m)
 {
@@ -253,11 +302,8 @@ static void mig_drive(struct migrate *m)
 	for (struct mig_track *t = zhashx_first(m->tracks); t; t = zhashx_next(m->tracks)) {
 		const char *reason;
 		enum topo_mig_phase to;
-		uint64_t acked = 0;
 
-		if (t->st.phase == TOPO_MIG_PENDING && !t->st.target_acked &&
-		    m->ops.host_live(m->arg, t->target, &acked) && acked >= t->need_rev)
-			t->st.target_acked = true;
+		mig_local_ack(m, t);
 		mig_export(m, t);
 		to = migrate_next(&t->st, now, &reason);
 		if (to != TOPO_MIG_NONE)
@@ -273,16 +319,18 @@ static void mig_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* every node follows the migrations: its sessions may be the ones
+	 * that report on them */
+	if (m->dirty || now - m->scanned_at >= MIG_SCAN_MS)
+		mig_scan(m);
 	if (m->ops.is_leader(m->arg)) {
-		if (m->dirty || now - m->scanned_at >= MIG_SCAN_MS)
-			mig_scan(m);
 		mig_drive(m);
 		if (now - m->drain_at >= MIG_SCAN_MS) {
 			m->drain_at = now;
 			migrate_drain_pass(m->store, &m->ops, m->arg);
 		}
-	} else if (zhashx_size(m->tracks)) {
-		zhashx_purge(m->tracks); /* a follower drives nothing */
+	} else {
+		mig_observe(m);
 	}
 	tv.tv_sec = 0;
 	tv.tv_usec = (zhashx_size(m->tracks) ? MIG_FAST_MS : 200) * 1000;
@@ -370,6 +418,90 @@ void migrate_on_event(struct migrate *m, const char *host, uint32_t port_key, ui
 	log_info("migration activated port=%s generation=%" PRIu32 " host=%s", t->id, gen, host);
 	if (m->ops.is_leader(m->arg))
 		mig_drive(m);
+	else
+		mig_report(m, t);
+}
+
+int migrate_on_report(struct migrate *m, const struct migrate_report *r)
+{
+	struct mig_track *t;
+
+	if (!m || !r || (r->fact != MIGRATE_FACT_READY && r->fact != MIGRATE_FACT_ACTIVE))
+		return -EINVAL;
+	if (!m->ops.is_leader(m->arg))
+		return -EREMOTE;
+	if (m->dirty)
+		mig_scan(m); /* the step the report is about may have just been applied */
+	t = zhashx_lookup(m->tracks, r->port);
+	if (!t || t->gen != r->generation || strcmp(t->target, r->host) != 0)
+		return -ENOENT;
+	if (r->fact == MIGRATE_FACT_ACTIVE && !t->st.activated) {
+		t->st.activated = true;
+		t->st.target_acked = true;
+		t->event_ns = r->activated_ns;
+		log_info("migration activated port=%s generation=%" PRIu32 " host=%s via=peer",
+			 t->id, t->gen, r->host);
+	} else if (r->fact == MIGRATE_FACT_READY && t->st.phase == TOPO_MIG_PENDING &&
+		   !t->st.target_acked) {
+		t->st.target_acked = true;
+		log_info("migration destination ready port=%s generation=%" PRIu32
+			 " host=%s via=peer",
+			 t->id, t->gen, r->host);
+	}
+	mig_drive(m);
+	return 0;
+}
+
+json_t *migrate_report_json(const struct migrate_report *r)
+{
+	return json_pack("{s:s,s:I,s:s,s:s,s:I}", "port", r->port, "generation",
+			 (json_int_t)r->generation, "host", r->host, "fact",
+			 r->fact == MIGRATE_FACT_ACTIVE ? "active" : "ready", "activated_ns",
+			 (json_int_t)r->activated_ns);
+}
+
+/* Copies string member k of j into out (size bytes): false when missing,
+ * empty or too long. */
+static bool mig_json_str(const json_t *j, const char *k, char *out, size_t size)
+{
+	const char *s = json_string_value(json_object_get(j, k));
+
+	if (!s || !s[0] || strlen(s) >= size)
+		return false;
+	memcpy(out, s, strlen(s) + 1);
+	return true;
+}
+
+int migrate_report_parse(const json_t *j, struct migrate_report *r)
+{
+	const json_t *gen = json_object_get(j, "generation");
+	const json_t *ns = json_object_get(j, "activated_ns");
+	const char *fact = json_string_value(json_object_get(j, "fact"));
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(j) || !mig_json_str(j, "port", r->port, sizeof(r->port)) ||
+	    !mig_json_str(j, "host", r->host, sizeof(r->host)) || !json_is_integer(gen) ||
+	    json_integer_value(gen) <= 0 || json_integer_value(gen) > UINT32_MAX || !fact ||
+	    (ns && (!json_is_integer(ns) || json_integer_value(ns) < 0)))
+		return -EINVAL;
+	if (strcmp(fact, "ready") == 0)
+		r->fact = MIGRATE_FACT_READY;
+	else if (strcmp(fact, "active") == 0)
+		r->fact = MIGRATE_FACT_ACTIVE;
+	else
+		return -EINVAL;
+	r->generation = (uint32_t)json_integer_value(gen);
+	r->activated_ns = ns ? (uint64_t)json_integer_value(ns) : 0;
+	return 0;
+}
+
+int migrate_ct_forward(struct migrate *m, const char *to, const void *msg, size_t len)
+{
+	if (!m || !to || !msg || !len)
+		return -EINVAL;
+	if (!m->ops.ct_forward)
+		return -ENOTSUP;
+	return m->ops.ct_forward(m->arg, to, msg, len);
 }
 
 bool migrate_ct_relay(struct migrate *m, const char *host, uint32_t port_key, uint32_t gen,
@@ -377,8 +509,9 @@ bool migrate_ct_relay(struct migrate *m, const char *host, uint32_t port_key, ui
 {
 	struct mig_track *t = m && host ? mig_by_key(m, port_key) : NULL;
 
-	if (!t || t->gen != gen || strcmp(t->source, host) != 0 ||
-	    (t->st.phase != TOPO_MIG_STANDBY && t->st.phase != TOPO_MIG_ACTIVE_BOTH))
+	/* tracks hold migrations under way only; CT_EXPORT went out at standby,
+	 * but this node's store may not show it yet */
+	if (!t || t->gen != gen || strcmp(t->source, host) != 0)
 		return false;
 	snprintf(to, TOPO_HOST_MAX, "%s", t->target);
 	return true;

@@ -7,9 +7,10 @@
  * driver holds no state a leader change could lose: it rescans the store,
  * decides the next step of each migration under way (migrate_next) and
  * proposes it; a step proposed twice is refused by the store the second
- * time. It runs on the leader only (ops->is_leader), on the main thread's
- * libevent loop, and is called one way by the southbound session layer
- * (acks, activation events, conntrack state) and by main (writes applied).
+ * time. It decides on the leader only (ops->is_leader) and follows on
+ * every node (below), on the main thread's libevent loop, and is called one
+ * way by the southbound session layer (acks, activation events, conntrack
+ * state), by the API (a follower's report) and by main (writes applied).
  *
  *   pending    -> standby      when the destination acked a revision that
  *                              carries its standby rows
@@ -22,6 +23,18 @@
  * At standby the source agent is asked for the port's conntrack
  * (CT_EXPORT), at active-both for the final delta (final=true); the
  * destination gets the source's CT_STATE relayed unchanged.
+ *
+ * Agents may hold their session with any node. Every node's driver reads
+ * the migrations under way from its own store and watches what its own
+ * sessions report: the node holding the source's session sends it
+ * CT_EXPORT; a follower that sees the destination ready (acked its standby
+ * rows) or active passes the fact to the leader (ops->report, repeated every
+ * MIGRATE_REPORT_MS while its store shows the phase waiting for it: a
+ * report lost with a leader reaches the next one); the leader's driver
+ * alone decides and proposes steps, each conditional in the store, so a
+ * fact reported twice, or to two leaders, moves the migration once. A node
+ * that gets CT_STATE for a destination whose session is elsewhere hands it
+ * on (ops->ct_forward).
  *
  * Drain: a host whose "drain" member says "draining" has every port bound
  * to it migrated (activate=true) to the live, undrained host with the
@@ -43,6 +56,24 @@
 struct store;
 struct migrate;
 
+/* What a follower tells the leader about a migration's destination. */
+enum migrate_fact {
+	MIGRATE_FACT_READY = 1,	 /* it acked a revision carrying its standby rows */
+	MIGRATE_FACT_ACTIVE = 2, /* its datapath activated the port */
+};
+
+/* A fact about port's migration at generation, reported by host (the
+ * destination) to the node holding its session. Plain data. */
+struct migrate_report {
+	char port[TOPO_ID_MAX];	  /* the port's id */
+	uint32_t generation;	  /* the migration's */
+	char host[TOPO_HOST_MAX]; /* the destination that reported it */
+	enum migrate_fact fact;	  /* what it reported */
+	uint64_t activated_ns;	  /* MIGRATE_FACT_ACTIVE: when, on its clock; 0 unknown */
+};
+
+#define MIGRATE_REPORT_MS 500 /* a follower repeats a report this often */
+
 /* What the driver needs of the rest of the controller. */
 struct migrate_ops {
 	/* True on the Raft leader (the only node that drives). */
@@ -56,6 +87,13 @@ struct migrate_ops {
 	 * -errno. May be NULL (not sent). */
 	int (*ct_export)(void *arg, const char *host, uint32_t port_key, uint32_t generation,
 			 bool final);
+	/* Follower: passes r (borrowed) to the leader, without waiting for an
+	 * answer. 0 (sent) or -errno (e.g. no leader known). May be NULL. */
+	int (*report)(void *arg, const struct migrate_report *r);
+	/* Hands CT_STATE msg (len wire-encoded bytes, borrowed) for host to,
+	 * whose session is not on this node, to the node that holds it. 0 or
+	 * -errno. May be NULL (dropped). */
+	int (*ct_forward)(void *arg, const char *to, const void *msg, size_t len);
 };
 
 /* Defaults of a migration request (API). */
@@ -112,9 +150,30 @@ void migrate_on_ack(struct migrate *m, const char *host, uint64_t rev);
 void migrate_on_event(struct migrate *m, const char *host, uint32_t port_key, uint32_t gen,
 		      uint64_t activated_ns);
 
+/* The leader's side of ops->report: a fact a follower's session saw. Takes
+ * it like migrate_on_ack / migrate_on_event would. Returns 0 (taken),
+ * -ENOENT (no such migration under way here, or another generation or
+ * destination: perhaps this node's store is behind; the follower repeats),
+ * -EREMOTE (this node is not the leader), -EINVAL. */
+int migrate_on_report(struct migrate *m, const struct migrate_report *r);
+
+/* r as JSON ({"port","generation","host","fact":"ready"|"active",
+ * "activated_ns"}), NULL on no memory. New reference. */
+json_t *migrate_report_json(const struct migrate_report *r);
+
+/* Reads migrate_report_json's form into *r: 0 or -EINVAL (a member
+ * missing, of the wrong type, too long, or an unknown fact). */
+int migrate_report_parse(const json_t *j, struct migrate_report *r);
+
+/* CT_STATE msg (len wire-encoded bytes) for host to has no session on this
+ * node: hands it on through ops->ct_forward. 0 or -errno (-ENOTSUP: no
+ * ct_forward). */
+int migrate_ct_forward(struct migrate *m, const char *to, const void *msg, size_t len);
+
 /* Where CT_STATE of port_key at gen from host goes: true with *to (size
  * TOPO_HOST_MAX) the destination when host is the source of that
- * migration and it is in standby or active-both. */
+ * migration at gen and it is under way (a node whose store is a moment
+ * behind the leader's may still see pending). */
 bool migrate_ct_relay(struct migrate *m, const char *host, uint32_t port_key, uint32_t gen,
 		      char *to);
 

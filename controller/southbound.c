@@ -395,8 +395,13 @@ static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 	h->rid = nrid;
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->seen = true;
-	log_info("session open host=%s last_rev=%" PRIu64 " rev=%" PRIu64, h->name,
-		 m->hello.last_rev, rev);
+	h->caps = (struct southbound_caps){.encaps = m->hello.caps & WIRE_CAP_KNOWN,
+					   .overlay_mtu = m->hello.overlay_mtu,
+					   .abi = m->hello.abi};
+	log_info("session open host=%s last_rev=%" PRIu64 " rev=%" PRIu64
+		 " caps=0x%x overlay_mtu=%u abi=%u",
+		 h->name, m->hello.last_rev, rev, m->hello.caps, m->hello.overlay_mtu,
+		 m->hello.abi);
 	h->ahead_rev = 0;
 	if (m->hello.last_rev > rev) {
 		sb_hello_ahead(sb, h, m->hello.last_rev);
@@ -708,8 +713,15 @@ out_destroy:
 
 void southbound_set_geneve_default(struct southbound *sb, bool geneve)
 {
-	if (sb)
-		publish_set_geneve_default(sb->pub, geneve);
+	if (!sb)
+		return;
+	sb->geneve_default = geneve;
+	publish_set_geneve_default(sb->pub, geneve);
+}
+
+bool southbound_geneve_default(const struct southbound *sb)
+{
+	return sb && sb->geneve_default;
 }
 
 void southbound_destroy(struct southbound **sbp)
@@ -750,7 +762,8 @@ bool southbound_host_info(struct southbound *sb, const char *name, struct southb
 					     .acked_rev = acked_rev,
 					     .dirty_rev = dirty_rev,
 					     .last_seen_ms = h->last_seen_ms,
-					     .n_stats = h->n_stats};
+					     .n_stats = h->n_stats,
+					     .caps = h->caps};
 	memcpy(out->stats, h->stats, sizeof(out->stats));
 	return true;
 }

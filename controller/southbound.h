@@ -39,6 +39,14 @@ struct southbound;
 struct wire_trace_req;
 struct wire_trace_reply;
 
+/* What a host's agent announced in its last HELLO (wire.h); all 0: nothing
+ * (an agent older than the announcements). */
+struct southbound_caps {
+	uint32_t encaps;      /* WIRE_CAP_* bits: the encapsulations it supports */
+	uint32_t overlay_mtu; /* its ports' overlay MTU, 0 = unknown */
+	uint32_t abi;	      /* its datapath's TN_ABI_VERSION, 0 = unknown */
+};
+
 /* What the controller knows of one host's session. */
 struct southbound_host_info {
 	bool connected; /* a session exists and was heard from within 3 heartbeats */
@@ -47,6 +55,7 @@ struct southbound_host_info {
 	int64_t last_seen_ms; /* zclock_time() of the last message, 0 if never */
 	uint32_t n_stats; /* entries of stats the host reported, 0 = none yet */
 	uint64_t stats[WIRE_HOST_STATS]; /* its datapath counters by enum tn_stat */
+	struct southbound_caps caps;	 /* announced in its last HELLO */
 };
 
 /* What the host last reported for one of its ports. */
@@ -92,6 +101,9 @@ struct southbound *southbound_new(struct event_base *base, struct store *store,
 /* The deployment's default encapsulation: publish_set_geneve_default.
  * Call right after southbound_new. Takes NULL. */
 void southbound_set_geneve_default(struct southbound *sb, bool geneve);
+
+/* The deployment's default encapsulation as set above: true for Geneve. */
+bool southbound_geneve_default(const struct southbound *sb);
 
 /* Closes the socket and frees everything; pending waits are called with
  * -ECANCELED. Takes NULL; sets *sbp to NULL. */
@@ -160,5 +172,11 @@ void southbound_set_migrate(struct southbound *sb, struct migrate *mig);
  * build's protocol has no CT_EXPORT), or -errno of the send. */
 int southbound_ct_export(struct southbound *sb, const char *host, uint32_t port_key,
 			 uint32_t generation, bool final);
+
+/* Hands CT_STATE msg (len wire-encoded bytes, borrowed), relayed by another
+ * controller node, to host's session on this node. Returns 0, -EPROTO (not
+ * a valid CT_STATE), -ENOENT (no such host), -ENOTCONN (no session here),
+ * or -errno of the send. */
+int southbound_ct_deliver(struct southbound *sb, const char *host, const void *msg, size_t len);
 
 #endif

@@ -33,6 +33,7 @@ struct sb_host {
 	int64_t last_heard_mono;	 /* zclock_mono() of the same, for liveness */
 	uint32_t n_stats;		 /* entries of stats reported, 0 = none yet */
 	uint64_t stats[WIRE_HOST_STATS]; /* its last reported datapath counters */
+	struct southbound_caps caps;	 /* what its last HELLO announced */
 };
 
 struct southbound {
@@ -59,12 +60,13 @@ struct southbound {
 	southbound_monitor_cb monitor_cb; /* receiver of MONITOR_EVENTS, or NULL */
 	void *monitor_arg;		  /* its argument */
 	struct migrate *mig;		  /* migration driver, or NULL (migrate_driver.h) */
+	bool geneve_default;		  /* networks without an encapsulation go by Geneve */
 };
 
-#define SB_BATCH	256	/* messages handled per wake-up before yielding */
-#define SB_WARN_MS	5000	/* at most one drop warning (or refusal burst) per this */
-#define SB_ZAP_DOMAIN	"tenet"
-#define SB_KEY_PROP	"X-Key" /* ZAP metadata: the client's Z85 key */
+#define SB_BATCH      256  /* messages handled per wake-up before yielding */
+#define SB_WARN_MS    5000 /* at most one drop warning (or refusal burst) per this */
+#define SB_ZAP_DOMAIN "tenet"
+#define SB_KEY_PROP   "X-Key" /* ZAP metadata: the client's Z85 key */
 
 /* ---- southbound_migrate.c ---- */
 

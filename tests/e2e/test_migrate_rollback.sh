@@ -9,7 +9,11 @@
 #    host_down) and writes nothing;
 #  - the leader is killed while a migration is in standby: the new leader
 #    completes it (explicit activation, then done after the grace window)
-#    with one generation, and the log shows each step once.
+#    with one generation, and the log shows each step once;
+#  - the source's and the destination's agents talk to a follower only: the
+#    leader learns the destination's readiness and its datapath's activation
+#    through the follower, and the migration completes once (four steps); the
+#    hosts' announced capabilities show in the leader's host view.
 set -uo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 t_topo_init "${1:-}"
@@ -84,5 +88,43 @@ steps=$(tc_get "$NL" "/v1/changes?since=$since" |
 	jq "[.changes[] | select(.op == \"migrate\" and .id == \"$pid\")] | length")
 [ "$steps" = 2 ] || fail "expected 2 migration steps after the kill (active-both, done), saw $steps"
 ok "the new leader completed generation $gen once ($steps steps)"
+
+# 4. the agents of both ends on the follower: vm2 goes back h3 -> h2 (its
+# veth never left h2, so its first packet there activates the port)
+F=$((5 - NL))
+t4=$SECONDS
+topo_agent_kill h2
+topo_agent_kill h3
+TOPO_AGENT_CONTROLLERS=$(tc_agents_of "$F") topo_agent_start h2
+TOPO_AGENT_CONTROLLERS=$(tc_agents_of "$F") topo_agent_start h3
+on_f() {
+	tc_get "$F" /v1/internal/southbound |
+		jq -e '.hosts.h2.connected and .hosts.h3.connected' >/dev/null
+}
+wait_for 20 "h2 and h3 on c$F" on_f || die "h2 and h3 did not connect to c$F"
+abi=$(tjson host show h2 | jq -r '.capabilities.abi_version // ""')
+[ -n "$abi" ] && [ "$abi" -ge 10 ] || fail "the leader does not show h2's capabilities"
+since=$(tjson status | jq -r .revision)
+tctl port migrate vm2 --to h2 --timeout 20000 --grace 300 >/dev/null ||
+	die "migration with the agents on c$F refused"
+gen4=$(mig generation)
+past_pending() { ! phase_is pending; }
+wait_for 15 "standby through c$F" past_pending || die "no standby ($(mig phase))"
+phase_is rolled-back && die "rolled back: $(mig reason)"
+active_or_done() {
+	vm_exec vm2 ping -n -q -c 1 -W 1 10.0.0.1 >/dev/null 2>&1
+	phase_is active-both || phase_is done
+}
+wait_for 15 "activated through c$F" active_or_done || die "not activated ($(mig phase))"
+wait_for 10 "done" phase_is done || die "not completed ($(mig phase))"
+[ "$(mig generation)" = "$gen4" ] || fail "generation changed: $gen4 -> $(mig generation)"
+[ "$(tjson port show vm2 | jq -r .binding.host)" = h2 ] || fail "vm2 is not bound to h2"
+steps=$(tc_get "$NL" "/v1/changes?since=$since" |
+	jq "[.changes[] | select(.op == \"migrate\" and .id == \"$pid\")] | length")
+[ "$steps" = 4 ] || fail "expected 4 migration steps (pending, standby, active-both, done), saw $steps"
+grep -q "migration fact passed to the leader.*fact=active" "$TOPO_DIR/controller-$F.log" ||
+	fail "c$F passed no activation to the leader"
+expect_ping vm1 10.0.0.2
+ok "agents on follower c$F: generation $gen4 completed once ($steps steps, $((SECONDS - t4)) s)"
 [ "${FAILS:-0}" = 0 ] || die "${FAILS} check(s) failed"
 echo "e2e migrate_rollback: PASS"

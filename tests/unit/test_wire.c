@@ -109,6 +109,8 @@ static struct wire_msg sample(int i)
 		strcpy(m.hello.host, "h1.example");
 		m.hello.last_rev = UINT64_MAX;
 		m.hello.caps = 0xffffffffu;
+		m.hello.overlay_mtu = 1450;
+		m.hello.abi = 10;
 		break;
 	case 1:
 		m.type = WIRE_SNAPSHOT;
@@ -245,6 +247,8 @@ static void test_roundtrip(void **state)
 			assert_string_equal(d.hello.host, m.hello.host);
 			assert_true(d.hello.last_rev == m.hello.last_rev);
 			assert_int_equal(d.hello.caps, m.hello.caps);
+			assert_int_equal(d.hello.overlay_mtu, m.hello.overlay_mtu);
+			assert_int_equal(d.hello.abi, m.hello.abi);
 			break;
 		case WIRE_SNAPSHOT:
 		case WIRE_DELTA:
@@ -439,6 +443,46 @@ static int hello_with(const char *host, size_t n, bool as_bin)
 	return pk_decode(&k);
 }
 
+/* An older agent's HELLO (five elements, caps 0) decodes with nothing
+ * announced; a new one's announcements round-trip; the encoder writes the
+ * short form when there is nothing to announce. */
+static void test_hello_forms(void)
+{
+	struct wire_msg m = {.type = WIRE_HELLO}, d;
+	uint8_t *buf = NULL;
+	size_t len;
+	struct pk k;
+
+	pk_head(&k, 5, WIRE_HELLO);
+	msgpack_pack_str_with_body(&k.p, "old", 3);
+	msgpack_pack_uint64(&k.p, 7);
+	msgpack_pack_uint64(&k.p, 0);
+	assert_int_equal(wire_decode((const uint8_t *)k.sb.data, k.sb.size, &d), 0);
+	assert_int_equal(d.hello.caps, 0);
+	assert_int_equal(d.hello.overlay_mtu, 0);
+	assert_int_equal(d.hello.abi, 0);
+	wire_msg_release(&d);
+	msgpack_sbuffer_destroy(&k.sb);
+
+	strcpy(m.hello.host, "h1");
+	m.hello.caps = WIRE_CAP_VXLAN | WIRE_CAP_GENEVE;
+	m.hello.overlay_mtu = 8950;
+	m.hello.abi = 10;
+	assert_int_equal(wire_encode(&m, &buf, &len), 0);
+	assert_int_equal(buf[0], 0x97); /* fixarray of 7 */
+	assert_int_equal(wire_decode(buf, len, &d), 0);
+	assert_int_equal(d.hello.caps, WIRE_CAP_VXLAN | WIRE_CAP_GENEVE);
+	assert_int_equal(d.hello.overlay_mtu, 8950);
+	assert_int_equal(d.hello.abi, 10);
+	wire_msg_release(&d);
+	free(buf);
+	m.hello.overlay_mtu = 0;
+	m.hello.abi = 0;
+	assert_int_equal(wire_encode(&m, &buf, &len), 0);
+	assert_int_equal(buf[0], 0x95); /* the form older controllers decode */
+	free(buf);
+}
+
 static void test_hello_strict(void **state)
 {
 	char name[WIRE_HOST_MAX + 1];
@@ -464,6 +508,26 @@ static void test_hello_strict(void **state)
 	msgpack_pack_int64(&k.p, -1);
 	msgpack_pack_uint64(&k.p, 0);
 	assert_int_equal(pk_decode(&k), -EPROTO);
+	/* the announcements: a pair of 32-bit numbers after caps, or nothing */
+	pk_head(&k, 7, WIRE_HELLO);
+	msgpack_pack_str_with_body(&k.p, "h1", 2);
+	msgpack_pack_uint64(&k.p, 0);
+	msgpack_pack_uint64(&k.p, 0);
+	msgpack_pack_uint64(&k.p, 1ull << 32);
+	msgpack_pack_uint64(&k.p, 10);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 6, WIRE_HELLO);
+	msgpack_pack_str_with_body(&k.p, "h1", 2);
+	msgpack_pack_uint64(&k.p, 0);
+	msgpack_pack_uint64(&k.p, 0);
+	msgpack_pack_uint64(&k.p, 1450);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	pk_head(&k, 8, WIRE_HELLO);
+	msgpack_pack_str_with_body(&k.p, "h1", 2);
+	for (int i = 0; i < 5; i++)
+		msgpack_pack_uint64(&k.p, 1);
+	assert_int_equal(pk_decode(&k), -EPROTO);
+	test_hello_forms();
 	/* the encoder refuses what the decoder would */
 	memset(m.hello.host, 'a', sizeof(m.hello.host));
 	assert_int_equal(wire_encode(&m, &buf, &len), -EINVAL);
@@ -1001,6 +1065,8 @@ static void assert_msg_equal(const struct wire_msg *a, const struct wire_msg *b)
 		assert_string_equal(a->hello.host, b->hello.host);
 		assert_true(a->hello.last_rev == b->hello.last_rev);
 		assert_int_equal(a->hello.caps, b->hello.caps);
+		assert_int_equal(a->hello.overlay_mtu, b->hello.overlay_mtu);
+		assert_int_equal(a->hello.abi, b->hello.abi);
 		break;
 	case WIRE_SNAPSHOT:
 	case WIRE_DELTA:
