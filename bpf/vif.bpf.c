@@ -16,13 +16,13 @@
  *              answered to the port]
  *   [IPv4/IPv6 with security groups: tn_l2_fwd -> tn_fw (egress) -> tn_fw_in (ingress of a
  *    local port), tn_fw_remote (another host) or back to tn_l2_fwd (flooded) (nf/fw.h)]
+ *   [a migrating port (nf/migrate.h): tn_vif_ingress or tn_port_sec -> tn_mig_vif
+ *    (activation) -> ...; to one: tn_l2_fwd [-> tn_fw] -> tn_mig_vif -> the local port,
+ *    the source host, or both]
  *
  * tn_vif_egress, on the tc egress of the same interfaces, checks the
  * receiving port's ingress rules on the copies flooding makes
  * (nf/flood_in.h).
- *   [a migrating port (nf/migrate.h): tn_vif_ingress or tn_port_sec -> tn_mig_vif
- *    (activation) -> ...; to one: tn_l2_fwd [-> tn_fw] -> tn_mig_vif -> the local port,
- *    the source host, or both]
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
