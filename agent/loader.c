@@ -1,7 +1,9 @@
 /* loader.c - datapath loading and attachment; see loader.h.
  *
  * Attachment choice: TCX (kernel >= 6.6) links, each pinned at
- * <bpffs>/tenet/<host>/links/<ifname>; the tunnel device's link at
+ * <bpffs>/tenet/<host>/links/<ifname> (a port's ingress: tn_vif_ingress)
+ * and, since ABI 11, <bpffs>/tenet/<host>/egress/<ifname> (its egress:
+ * tn_vif_egress, the ingress rules of flooded copies); the tunnel device's link at
  * <bpffs>/tenet/<host>/tunnel/link and, with back end (b), the underlay's at
  * <bpffs>/tenet/<host>/underlay/link, paths no port name can reach (interface
  * names hold no '/'). A pinned link keeps the program
@@ -62,6 +64,7 @@ struct loader {
 	struct tenet_bpf *skel;	  /* the loaded datapath */
 	char pin_dir[PATH_MAX];	  /* <bpffs>/tenet/<host> */
 	char links_dir[PATH_MAX]; /* <pin_dir>/links */
+	char egress_dir[PATH_MAX]; /* <pin_dir>/egress: the ports' egress links */
 	char tunnel_pin[PATH_MAX]; /* <pin_dir>/tunnel/link: the tunnel's link */
 	char underlay_pin[PATH_MAX];  /* <pin_dir>/underlay/link: back end (b)'s */
 	char xdp_pin[PATH_MAX];	      /* <pin_dir>/underlay/xdp: its XDP decap */
@@ -210,12 +213,14 @@ static int loader_load(struct loader *l)
 		return -errno ? -errno : -EINVAL;
 	/* SEC("tc") leaves expected_attach_type 0, which libbpf passes to the
 	 * TCX link: every tc program (the tail-call stages too, so the prog
-	 * arrays stay compatible) is loaded as a tcx/ingress program. */
+	 * arrays stay compatible) is loaded as a tcx/ingress program, but the
+	 * ports' egress program (it tail-calls nothing). */
 	bpf_object__for_each_program(prog, l->skel->obj)
 	{
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS)
 			bpf_program__set_expected_attach_type(prog, BPF_TCX_INGRESS);
 	}
+	bpf_program__set_expected_attach_type(l->skel->progs.tn_vif_egress, BPF_TCX_EGRESS);
 	err = loader_check_maps(l);
 	if (!err)
 		err = loader_pin_prog_arrays(l);
@@ -280,8 +285,9 @@ static int loader_unpin(const char *path)
 	return unlink(path) ? -errno : 0;
 }
 
-/* True if the pinned link at fd is a TCX ingress link on ifindex. */
-static bool loader_link_matches(int fd, uint32_t ifindex)
+/* True if the pinned link at fd is a TCX link on ifindex of prog's attach
+ * type (ingress, or egress). */
+static bool loader_link_matches(int fd, uint32_t ifindex, const struct bpf_program *prog)
 {
 	struct bpf_link_info info = {0};
 	__u32 len = sizeof(info);
@@ -289,11 +295,11 @@ static bool loader_link_matches(int fd, uint32_t ifindex)
 	if (bpf_link_get_info_by_fd(fd, &info, &len))
 		return false;
 	return info.type == BPF_LINK_TYPE_TCX && info.tcx.ifindex == ifindex &&
-	       info.tcx.attach_type == BPF_TCX_INGRESS;
+	       info.tcx.attach_type == bpf_program__expected_attach_type(prog);
 }
 
-/* Attaches prog at the tc ingress of ifname (ifindex) through the link
- * pinned at path, reusing a live pin. */
+/* Attaches prog at the tc ingress (or, for a tcx/egress program, egress) of
+ * ifname (ifindex) through the link pinned at path, reusing a live pin. */
 static int loader_link(struct bpf_program *prog, const char *path, const char *ifname,
 		       uint32_t ifindex)
 {
@@ -302,7 +308,7 @@ static int loader_link(struct bpf_program *prog, const char *path, const char *i
 
 	link = access(path, F_OK) == 0 ? bpf_link__open(path) : NULL;
 	if (link) {
-		if (loader_link_matches(bpf_link__fd(link), ifindex) &&
+		if (loader_link_matches(bpf_link__fd(link), ifindex, prog) &&
 		    bpf_link__update_program(link, prog) == 0) {
 			bpf_link__destroy(link); /* closes our fd; the pin stays */
 			log_debug("link updated ifname=%s ifindex=%u", ifname, ifindex);
@@ -538,6 +544,8 @@ struct loader *loader_new(const struct loader_config *cfg)
 		(int)sizeof(l->pin_dir) ||
 	    snprintf(l->links_dir, sizeof(l->links_dir), "%s/links", l->pin_dir) >=
 		(int)sizeof(l->links_dir) ||
+	    snprintf(l->egress_dir, sizeof(l->egress_dir), "%s/egress", l->pin_dir) >=
+		(int)sizeof(l->egress_dir) ||
 	    snprintf(l->tunnel_pin, sizeof(l->tunnel_pin), "%s/tunnel/link", l->pin_dir) >=
 		(int)sizeof(l->tunnel_pin) ||
 	    snprintf(l->underlay_pin, sizeof(l->underlay_pin), "%s/underlay/link", l->pin_dir) >=
@@ -552,6 +560,8 @@ struct loader *loader_new(const struct loader_config *cfg)
 	err = loader_mount_bpffs(cfg->bpffs);
 	if (!err)
 		err = fs_mkdir_p(l->links_dir, 0700);
+	if (!err)
+		err = fs_mkdir_p(l->egress_dir, 0700);
 	if (!err)
 		err = fs_mkdir_parent(l->tunnel_pin, 0700);
 	if (!err)
@@ -676,6 +686,12 @@ int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex)
 	err = rtnl_link_disable_ipv6(ifname);
 	if (err)
 		log_warn("cannot disable ipv6 on port ifname=%s err=%d", ifname, err);
+	/* the egress first: no frame of the port is forwarded before its
+	 * flooded copies can be checked */
+	snprintf(path, sizeof(path), "%s/%s", l->egress_dir, ifname);
+	err = loader_link(l->skel->progs.tn_vif_egress, path, ifname, ifindex);
+	if (err)
+		return err;
 	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
 	err = loader_link(l->skel->progs.tn_vif_ingress, path, ifname, ifindex);
 	if (err)
@@ -698,7 +714,7 @@ int loader_detach_port(struct loader *l, const char *ifname)
 {
 	char path[PATH_MAX + IF_NAMESIZE + 1];
 	struct loader_att *a;
-	int err;
+	int err, e;
 
 	if (!l || !ifname || !ifname[0] || strchr(ifname, '/'))
 		return -EINVAL;
@@ -707,6 +723,10 @@ int loader_detach_port(struct loader *l, const char *ifname)
 		*a = l->att[--l->n_att];
 	snprintf(path, sizeof(path), "%s/%s", l->links_dir, ifname);
 	err = loader_unpin(path);
+	snprintf(path, sizeof(path), "%s/%s", l->egress_dir, ifname);
+	e = loader_unpin(path); /* none before ABI 11 */
+	if (e && e != -ENOENT && !err)
+		err = e;
 	if (err)
 		return err;
 	log_info("port detached ifname=%s", ifname);
@@ -759,6 +779,9 @@ int loader_remove(const char *bpffs, const char *host, const char *tunnel_dev)
 		return -ENAMETOOLONG;
 	snprintf(links, sizeof(links), "%s/links", dir);
 	err = loader_rm_dir(links); /* unpinning a link detaches it */
+	snprintf(links, sizeof(links), "%s/egress", dir);
+	e = loader_rm_dir(links);
+	err = err ? err : e;
 	snprintf(links, sizeof(links), "%s/tunnel", dir);
 	e2 = loader_rm_dir(links);
 	snprintf(links, sizeof(links), "%s/underlay", dir);

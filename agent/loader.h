@@ -2,7 +2,8 @@
  *
  * The maps are pinned under <bpffs>/tenet/<host>/ (reused across agent
  * restarts), the programs are attached with TCX links pinned under
- * <bpffs>/tenet/<host>/links/<ifname> (ports) and .../tunnel/link (and, with
+ * <bpffs>/tenet/<host>/links/<ifname> (ports' ingress),
+ * <bpffs>/tenet/<host>/egress/<ifname> (ports' egress) and .../tunnel/link (and, with
  * back end (b), .../underlay/link and the XDP link .../underlay/xdp), so the
  * datapath keeps forwarding when the agent exits; only loader_remove undoes
  * it. The tunnel device is a collect_md VXLAN device created here.
@@ -73,7 +74,9 @@ void loader_map_fds(const struct loader *l, struct applier_maps *maps);
  * not pinned): 0, or -ENOENT when the datapath lacks them. */
 int loader_monitor_fds(const struct loader *l, int *config_fd, int *ring_fd);
 
-/* Attaches the VIF program to interface ifname (ifindex), sets its MTU to
+/* Attaches the VIF programs to interface ifname (ifindex): tn_vif_egress at
+ * its tc egress (the ingress rules of flooded copies), then tn_vif_ingress at
+ * its tc ingress; sets its MTU to
  * the underlay MTU - TN_OVERHEAD and disables IPv6 on it (the host has no
  * business talking on a VM's port). Idempotent: an existing pinned link on the
  * same interface is updated to this load's program. Returns 0 or -errno:
@@ -81,7 +84,8 @@ int loader_monitor_fds(const struct loader *l, int *config_fd, int *ring_fd);
  * device, which are never ports. */
 int loader_attach_port(struct loader *l, const char *ifname, uint32_t ifindex);
 
-/* Detaches the VIF program from ifname (unpins its link). Returns 0,
+/* Detaches the VIF programs from ifname (unpins both links; a missing
+ * egress link, as an agent before ABI 11 left it, is no error). Returns 0,
  * -ENOENT if it was not attached, or -errno. */
 int loader_detach_port(struct loader *l, const char *ifname);
 

@@ -71,7 +71,7 @@ struct dpb {
 	__u8 gn_ca[58 + DPB_PKT_LEN];  /* ip_ca in Geneve from host C, identity option */
 	__u8 ip6_rl[DPB_PKT_LEN];      /* A -> B2 (fd00:1::2, local) through the router, IPv6 */
 	__u8 ip6_rr[DPB_PKT_LEN];      /* A -> C2 (fd00:1::3, host C) through the router, IPv6 */
-	__u8 ip_ac_frag[DPB_PKT_LEN];  /* ip_ac as a later fragment (no ports) */
+	__u8 ip_ac_once[DPB_PKT_LEN];  /* ip_ac as an ICMP timestamp request (untracked) */
 	__u32 repeat;		       /* test_run repetitions per run */
 	__u32 fw_rules;		       /* rules of the firewall figures' policy now */
 };
@@ -547,13 +547,16 @@ static int dpb_fw_rules(struct dpb *d, __u32 n)
 					    .identity = htonl(DPB_ID_A),
 					    .pset = htonl(1),
 					    .proto = 17};
+		struct tn_sg_pset_key ik1 = pk; /* and ICMP (the policy_N figures) */
 		struct tn_sg_allow av = {.group = 1};
 		struct tn_sg_cidr cv = {.pset = 1};
 
+		ik1.proto = 1;
 		memcpy(ck.addr, &(__be32){DPB_IP(10, 0, 0, 0)}, 4);
 		err = dpb_put(d->tn->maps.tn_sg_ident, &ik, &iv) ?:
 		      dpb_put(d->tn->maps.tn_sg_cidr, &ck, &cv) ?:
-		      dpb_put(d->tn->maps.tn_sg_pset, &pk, &av);
+		      dpb_put(d->tn->maps.tn_sg_pset, &pk, &av) ?:
+		      dpb_put(d->tn->maps.tn_sg_pset, &ik1, &av);
 		d->fw_rules = 1;
 	}
 	for (; !err && d->fw_rules < n; d->fw_rules++)
@@ -627,15 +630,16 @@ static int f_fw_ct_hit_10000(struct dpb *d, double *ns)
 	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac, ns);
 }
 
-/* The policy alone (no conntrack: a later fragment is checked by itself). */
+/* The policy alone (no conntrack: an ICMP timestamp request is checked by
+ * itself; a later fragment, which was, now follows its first fragment). */
 static int f_fw_policy_10(struct dpb *d, double *ns)
 {
-	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+	return dpb_fw_rules(d, 10) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_once, ns);
 }
 
 static int f_fw_policy_10000(struct dpb *d, double *ns)
 {
-	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_frag, ns);
+	return dpb_fw_rules(d, 10000) ?: dpb_run_fw(d, d->tn->progs.tn_fw, d->ip_ac_once, ns);
 }
 
 static int f_flow_wrap(struct dpb *d, double *ns)
@@ -1157,7 +1161,7 @@ static const struct dpb_fig dpb_figs[] = {
      f_fw_ct_hit_10},
     {"datapath.fw.ct_hit_10000", TRIV, "as datapath.fw.ct_hit_10, 10,000 rules", f_fw_ct_hit_10000},
     {"datapath.fw.policy_10", TRIV,
-     "tn_fw, 10 rules, an IPv4 later fragment (checked by itself, untracked: tn_sg_ident, "
+     "tn_fw, 10 rules, an ICMP timestamp request (checked by itself, untracked: tn_sg_ident, "
      "tn_sg_rule miss, tn_sg_cidr, tn_sg_pset, tn_sg_stats) -> tunnel key + redirect",
      f_fw_policy_10},
     {"datapath.fw.policy_10000", TRIV, "as datapath.fw.policy_10, 10,000 rules", f_fw_policy_10000},
@@ -1333,8 +1337,10 @@ int main(int argc, char **argv)
 		return 2;
 	dpb_build_ip4(d.ip_ab, dpb_mac_b, dpb_mac_a, DPB_IP_A, DPB_IP_B);
 	dpb_build_ip4(d.ip_ac, dpb_mac_c, dpb_mac_a, DPB_IP_A, DPB_IP_C);
-	memcpy(d.ip_ac_frag, d.ip_ac, DPB_PKT_LEN);
-	d.ip_ac_frag[21] = 0x10; /* fragment offset 16 (128 bytes) */
+	memcpy(d.ip_ac_once, d.ip_ac, DPB_PKT_LEN);
+	d.ip_ac_once[23] = 1;  /* ICMP */
+	d.ip_ac_once[34] = 13; /* timestamp request, code 0 */
+	d.ip_ac_once[35] = 0;
 	dpb_build_ip6(d.ip6_ab, dpb_mac_b, dpb_mac_a, dpb_ip6_a, dpb_ip6_b);
 	dpb_build_ip4(d.ip_ca, dpb_mac_a, dpb_mac_c, DPB_IP_C, DPB_IP_A);
 	dpb_build_tunnel(d.vx_ca, d.ip_ca, false);

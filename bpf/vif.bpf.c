@@ -15,10 +15,14 @@
  *             [IPv6: a router solicitation -> tn_ra6, a DHCPv6 request -> tn_dhcp6_srv,
  *              answered to the port]
  *   [IPv4/IPv6 with security groups: tn_l2_fwd -> tn_fw (egress) -> tn_fw_in (ingress of a
- *    local port) or on to the destination (nf/fw.h)]
+ *    local port), tn_fw_remote (another host) or back to tn_l2_fwd (flooded) (nf/fw.h)]
  *   [a migrating port (nf/migrate.h): tn_vif_ingress or tn_port_sec -> tn_mig_vif
  *    (activation) -> ...; to one: tn_l2_fwd [-> tn_fw] -> tn_mig_vif -> the local port,
  *    the source host, or both]
+ *
+ * tn_vif_egress, on the tc egress of the same interfaces, checks the
+ * receiving port's ingress rules on the copies flooding makes
+ * (nf/flood_in.h).
  *
  * tn_vif_calls is filled by libbpf from its initialiser at load time.
  */
@@ -42,6 +46,7 @@ int tn_l3_fwd6(struct __sk_buff *skb);
 int tn_fw(struct __sk_buff *skb);
 int tn_fw_in(struct __sk_buff *skb);
 int tn_mig_vif(struct __sk_buff *skb);
+int tn_fw_remote(struct __sk_buff *skb);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -65,6 +70,7 @@ struct {
 	    [TN_VIF_SLOT_FW] = (void *)&tn_fw,
 	    [TN_VIF_SLOT_FW_IN] = (void *)&tn_fw_in,
 	    [TN_VIF_SLOT_MIGRATE] = (void *)&tn_mig_vif,
+	    [TN_VIF_SLOT_FW_REMOTE] = (void *)&tn_fw_remote,
 	},
 };
 
@@ -81,6 +87,7 @@ struct {
 #include "nf/l3_fwd6.h"
 #include "nf/fw.h"
 #include "nf/migrate.h"
+#include "nf/flood_in.h"
 
 SEC("tcx/ingress")
 int tn_vif_ingress(struct __sk_buff *skb)
@@ -110,6 +117,19 @@ int tn_vif_ingress(struct __sk_buff *skb)
 	else
 		tn_vif_next(skb, proto);
 	return tn_drop(skb, TN_DROP_TAIL_CALL, slot);
+}
+
+/*
+ * Attach point "VIF egress": tc egress of the same interface (towards the
+ * VM). Only flooded copies are looked at (nf/flood_in.h): the receiving
+ * port's ingress rules; the rest costs the test of the mark.
+ */
+SEC("tcx/egress")
+int tn_vif_egress(struct __sk_buff *skb)
+{
+	if (!tn_ctx_is_flood(skb))
+		return TCX_NEXT;
+	return tn_flood_in(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

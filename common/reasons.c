@@ -104,6 +104,8 @@ static const struct reasons_entry reasons_table[] = {
 			     "tunnel: frame for a port in standby here, not activated yet"},
     [TN_DROP_MIG_LOOP] =
 	{"mig_loop", "tunnel: frame for a migrating port that would go back where it came from"},
+    [TN_DROP_SG_FRAG] = {"sg_frag",
+			 "IP fragment whose first fragment was not seen or not let through"},
 };
 
 _Static_assert(sizeof(reasons_table) / sizeof(reasons_table[0]) == TN_STAT_MAX,

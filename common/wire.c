@@ -55,7 +55,7 @@ bool wire_ct_entry_valid(const struct wire_ct_entry *e, uint32_t port_id)
 		return false;
 	memcpy(&k, e->key, sizeof(k));
 	memcpy(&v, e->val, sizeof(v));
-	if (k.port_id != port_id || k.pad || (k.family != 4 && k.family != 6))
+	if (k.port_id != port_id || k.kind != TN_CT_KIND_CONN || (k.family != 4 && k.family != 6))
 		return false;
 	if (k.family == 4 && (memcmp(k.saddr + 4, zero, 12) || memcmp(k.daddr + 4, zero, 12)))
 		return false;

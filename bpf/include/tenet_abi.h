@@ -40,9 +40,14 @@
  * 10: live migration of ports (tn_migrate: compiled standby and source
  * rows; tn_mig_active: the generation the datapath activated; the
  * agent-derived TN_LPORT_F_MIGRATING and TN_FDB_F_MIGRATING; struct
- * tn_mig_event in tn_events; TN_STAT_MIG_* and TN_DROP_MIG_*).
+ * tn_mig_event in tn_events; TN_STAT_MIG_* and TN_DROP_MIG_*); 11: security
+ * groups on flooded copies (a second attach point, tc egress of every port's
+ * host-side interface: tn_vif_egress checks the receiving port's ingress
+ * rules on the copies head-end replication makes) and on IP fragments
+ * (tn_ct_key.kind, once zero padding: TN_CT_KIND_FRAG entries remember a
+ * first fragment that passed; TN_DROP_SG_FRAG).
  */
-#define TN_ABI_VERSION 10
+#define TN_ABI_VERSION 11
 
 #define TN_IFNAMSIZ 16
 #define TN_MAX_FLOOD_REMOTE 32 /* remote hosts one FLOOD page lists */
@@ -581,12 +586,23 @@ struct tn_sg_pset_key {
  * as it is and, on a miss, reversed. port_id first, so a port's entries can
  * be found, exported and imported (migration). ICMP echo: sport = dport =
  * the echo identifier. IPv4 addresses fill the first 4 bytes.
+ *
+ * ABI 11: kind TN_CT_KIND_FRAG is a fragmented datagram whose first
+ * fragment passed the port's check, so its later fragments (which carry no
+ * ports) pass too: keyed by the datagram's addresses, protocol (IPv6: the
+ * one after the fragment header) and identification as sent (IPv4: its 2
+ * bytes in sport, dport 0; IPv6: its 4 bytes over sport and dport); only
+ * expires_ns of the value is used (TN_CT_LIFETIME_FRAG), the rest zero.
+ * Such entries are never exported (they live seconds).
  */
+#define TN_CT_KIND_CONN 0 /* a connection */
+#define TN_CT_KIND_FRAG 1 /* a fragmented datagram's first fragment passed */
+
 struct tn_ct_key {
 	__u32 port_id; /* the local port (tn_ifport.port_id) */
 	__u8 proto;
 	__u8 family; /* 4 or 6 */
-	__u16 pad;   /* zero */
+	__u16 kind;  /* TN_CT_KIND_* (before ABI 11: zero padding) */
 	__be16 sport;
 	__be16 dport;
 	__u8 saddr[16];
@@ -620,6 +636,7 @@ struct tn_ct {
 #define TN_CT_LIFETIME_NONTCP 60
 #define TN_CT_LIFETIME_SYN    60
 #define TN_CT_LIFETIME_CLOSE  10
+#define TN_CT_LIFETIME_FRAG   30 /* a first fragment's entry: Linux's ipfrag_time */
 
 /* TN_MAP_SG_STATS: connections a group's rules let open for one port; the
  * value is a per-CPU __u64. Denials count as drops (tn_port_drops) by
@@ -851,6 +868,9 @@ enum tn_stat {
 	TN_DROP_MIG_STANDBY, /* tunnel: frame for a port in standby here, not activated yet */
 	TN_DROP_MIG_LOOP,    /* tunnel: frame for a source port from its destination host and
 			      * no local interface (never sent back) */
+	/* ABI 11 */
+	TN_DROP_SG_FRAG, /* IP fragment but the first, to or from a port whose groups are
+			  * enforced, whose first fragment was not seen or not let through */
 	TN_STAT_MAX
 };
 

@@ -40,7 +40,8 @@ enum tn_flow_kind {
 	TN_FLOW_EXEMPT = 0, /* not subject: not IP, ND and MLD, DHCP (earlier stages vetted it) */
 	TN_FLOW_CONN,	    /* tracked: a new one is checked and opens an entry */
 	TN_FLOW_REPLY,	    /* an echo reply: passes as a tracked echo's reply, else as _ONCE */
-	TN_FLOW_ONCE,	    /* checked by itself, never tracked: other ICMP, later fragments */
+	TN_FLOW_ONCE,	    /* checked by itself, never tracked: other ICMP (later fragments,
+			     * TN_FLOW_FRAG_LATER, follow their first one instead) */
 	TN_FLOW_RELATED,    /* an ICMP error: passes only if the flow it quotes is tracked */
 };
 
@@ -55,8 +56,14 @@ struct tn_flow {
 	__u8 family; /* 4 or 6 */
 	__u8 tcp_flags;
 	__u8 kind; /* enum tn_flow_kind */
-	__u16 pad;
+	__u8 frag; /* TN_FLOW_FRAG_*: a fragment of a larger datagram, 0: whole */
+	__u8 pad;
+	__u8 frag_id[4]; /* a fragment's datagram identification as sent (IPv4: 2 bytes, 0) */
 };
+
+/* tn_flow.frag */
+#define TN_FLOW_FRAG_FIRST 1 /* the first fragment: its layer 4 header is here */
+#define TN_FLOW_FRAG_LATER 2 /* a later one: no layer 4 header */
 
 /* True for the protocols whose first 4 bytes are source and destination
  * port. */
@@ -203,8 +210,9 @@ static __always_inline __u32 tn_flow_l4(struct __sk_buff *skb, __u32 off, __u8 d
 	return rc;
 }
 
-/* The flow of an IPv4 frame. A later fragment has no ports: checked by
- * itself as its protocol with port 0. */
+/* The flow of an IPv4 frame. A later fragment has no ports: it follows
+ * its first fragment (tn_sg_frag_follows), so only its addresses, protocol
+ * and identification are read. */
 static __always_inline __u32 tn_flow_parse4(struct __sk_buff *skb, __u8 dir, struct tn_flow *f)
 {
 	struct iphdr ip;
@@ -215,10 +223,14 @@ static __always_inline __u32 tn_flow_parse4(struct __sk_buff *skb, __u8 dir, str
 	f->proto = ip.protocol;
 	__builtin_memcpy(f->saddr, &ip.saddr, 4);
 	__builtin_memcpy(f->daddr, &ip.daddr, 4);
+	__builtin_memcpy(f->frag_id, &ip.id, 2);
 	if (ip.frag_off & bpf_htons(0x1fff)) {
 		f->kind = TN_FLOW_ONCE;
+		f->frag = TN_FLOW_FRAG_LATER;
 		return 0;
 	}
+	if (ip.frag_off & bpf_htons(0x2000)) /* MF */
+		f->frag = TN_FLOW_FRAG_FIRST;
 	return tn_flow_l4(skb, ETH_HLEN + ((__u32)ip.ihl & 0xf) * 4, dir, f);
 }
 
@@ -239,10 +251,17 @@ static __always_inline __u32 tn_flow_parse6(struct __sk_buff *skb, __u8 dir, str
 	f->proto = l4.proto;
 	__builtin_memcpy(f->saddr, ip.saddr, 16);
 	__builtin_memcpy(f->daddr, ip.daddr, 16);
+	__builtin_memcpy(f->frag_id, l4.frag_id, 4);
 	if (l4.proto == TN_IPPROTO_NONE) {
 		f->kind = TN_FLOW_ONCE; /* a later fragment, or no upper layer */
+		if (l4.fragmented) {
+			f->proto = l4.frag_proto;
+			f->frag = TN_FLOW_FRAG_LATER;
+		}
 		return 0;
 	}
+	if (l4.fragmented && l4.frag_more)
+		f->frag = TN_FLOW_FRAG_FIRST;
 	return tn_flow_l4(skb, l4.off, dir, f);
 }
 
@@ -271,7 +290,7 @@ static __always_inline void tn_ct_key_fill(struct tn_ct_key *k, __u32 port_id,
 	k->port_id = port_id;
 	k->proto = f->proto;
 	k->family = f->family;
-	k->pad = 0;
+	k->kind = TN_CT_KIND_CONN;
 	if (!rev) {
 		k->sport = f->sport;
 		k->dport = f->dport;
@@ -349,6 +368,24 @@ static __always_inline void tn_ct_seen(struct tn_ct *ct, const struct tn_flow *f
 	ct->flags = flags;
 	ct->tcp_state = state;
 	ct->expires_ns = exp;
+}
+
+/*
+ * The key of the fragmented datagram of f (TN_CT_KIND_FRAG) for port_id:
+ * its addresses, protocol and identification. Only meaningful while f
+ * holds the packet's own addresses (not an ICMP error's quoted ones).
+ */
+static __always_inline void tn_ct_frag_key(struct tn_ct_key *k, __u32 port_id,
+					   const struct tn_flow *f)
+{
+	k->port_id = port_id;
+	k->proto = f->proto;
+	k->family = f->family;
+	k->kind = TN_CT_KIND_FRAG;
+	__builtin_memcpy(&k->sport, f->frag_id, 2);
+	__builtin_memcpy(&k->dport, f->frag_id + 2, 2);
+	__builtin_memcpy(k->saddr, f->saddr, 16);
+	__builtin_memcpy(k->daddr, f->daddr, 16);
 }
 
 /* True for a TCP segment that opens a connection: SYN without ACK. */

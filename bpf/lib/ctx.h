@@ -29,6 +29,10 @@ enum tn_cb_slot {
 			     * a local destination's slot in the low 16 bits of cb[4] */
 	TN_CB_TUN_DST = 1,  /* from the tunnel: the local destination's ifindex, then its
 			     * port_id (drops are the receiving port's) */
+	/* a flooded copy (fwd.h, tn_flood_frame), read by tn_vif_egress on the
+	 * receiving port's interface (bpf_clone_redirect keeps skb->cb) */
+	TN_CB_FLOOD_IDENT = 2, /* the sender's identity (verified from the tunnel; 0: none) */
+	TN_CB_FLOOD_TAG = 3,   /* TN_FLOOD_TAG, with TN_CTX_F_FLOOD: a flooded copy */
 };
 
 /*
@@ -43,7 +47,15 @@ enum tn_cb_slot {
 #define TN_CTX_F_MIG_DST                                                                           \
 	(1u << 29) /* the local destination migrates (TN_FDB_F_MIGRATING):                         \
 		    * the migration stage decides where it goes */
-#define TN_CTX_F_MASK	   0xff000000u
+#define TN_CTX_F_FLOOD                                                                             \
+	(1u << 30) /* a flooded copy (with TN_CB_FLOOD_TAG), from a port or the                    \
+		    * tunnel: tn_vif_egress checks the receiving port's rules */
+#define TN_CTX_F_MASK 0xff000000u
+
+/* cb[TN_CB_FLOOD_TAG] of a flooded copy: with the flag, 32 more bits no
+ * other sender into a port's interface (the host's own stack) sets by
+ * chance. */
+#define TN_FLOOD_TAG 0x746e666cu /* "tnfl" */
 
 /*
  * From a port: the port tn_vif_ingress looked up, so the stages after it
@@ -205,6 +217,32 @@ static __always_inline __u32 tn_ctx_fw_dst(const struct __sk_buff *skb)
 static __always_inline __u32 tn_ctx_fw_dst_slot(const struct __sk_buff *skb)
 {
 	return skb->cb[TN_CB_PORT_SLOT] & 0xffff;
+}
+
+/*
+ * Marks the frame as a flooded copy of a sender with identity ident (0:
+ * none, not enforced, or unknown), for tn_vif_egress on each receiving
+ * port: set once before the copies (they keep skb->cb).
+ */
+static __always_inline void tn_ctx_set_flood(struct __sk_buff *skb, __u32 ident)
+{
+	skb->cb[TN_CB_FLOOD_IDENT] = ident;
+	skb->cb[TN_CB_FLOOD_TAG] = TN_FLOOD_TAG;
+	skb->cb[TN_CB_VNI] |= TN_CTX_F_FLOOD;
+}
+
+/* True for a flooded copy (tn_ctx_set_flood). */
+static __always_inline bool tn_ctx_is_flood(const struct __sk_buff *skb)
+{
+	return (skb->cb[TN_CB_VNI] & TN_CTX_F_FLOOD) && skb->cb[TN_CB_FLOOD_TAG] == TN_FLOOD_TAG;
+}
+
+/* Takes the flood mark off (the copy is being judged: nothing after
+ * tn_vif_egress sees it). */
+static __always_inline void tn_ctx_clear_flood(struct __sk_buff *skb)
+{
+	skb->cb[TN_CB_VNI] &= ~TN_CTX_F_FLOOD;
+	skb->cb[TN_CB_FLOOD_TAG] = 0;
 }
 
 static __always_inline __be32 tn_ctx_remote(const struct __sk_buff *skb)

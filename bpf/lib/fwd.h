@@ -8,6 +8,7 @@
 #ifndef TN_BPF_FWD_H
 #define TN_BPF_FWD_H
 
+#include "ctx.h"
 #include "ip6.h"
 #include "parse.h"
 #include "verdict.h"
@@ -91,12 +92,12 @@ static __always_inline void tn_clone(struct __sk_buff *skb, __u32 ifindex, __be3
 /* What the flood page callback needs; lives on tn_flood_frame's stack. */
 struct tn_flood_ctx {
 	struct __sk_buff *skb; /* the frame being replicated */
-	__u32 vni; /* its network */
-	__u32 in_ifindex; /* ingress port, 0 from the tunnel */
-	__u32 tun_ifindex; /* tunnel device for remote copies, 0: none */
-	__be32 local_ip4; /* our underlay address, never a copy target */
-	__u32 remote_pass; /* 0: local copies, 1: remote copies */
-	__u32 config_counted; /* TN_DROP_CONFIG already counted */
+	__u32 vni;	       /* its network */
+	__u32 in_ifindex;      /* ingress port, 0 from the tunnel */
+	__u32 tun_ifindex;     /* tunnel device for remote copies, 0: none */
+	__be32 local_ip4;      /* our underlay address, never a copy target */
+	__u32 remote_pass;     /* 0: local copies, 1: remote copies */
+	__u32 config_counted;  /* TN_DROP_CONFIG already counted */
 };
 
 /* Copies to the page's local ports except in_ifindex. */
@@ -153,7 +154,7 @@ static __always_inline void tn_flood_remote(struct tn_flood_ctx *fc, const struc
 static long tn_flood_page(__u64 page, void *arg)
 {
 	struct tn_flood_ctx *fc = arg;
-	struct tn_flood_key key = { .vni = fc->vni, .page = (__u32)page };
+	struct tn_flood_key key = {.vni = fc->vni, .page = (__u32)page};
 	struct tn_flood *fl = bpf_map_lookup_elem(&tn_flood, &key);
 
 	if (!fl)
@@ -168,16 +169,20 @@ static long tn_flood_page(__u64 page, void *arg)
 /*
  * Head-end replication of a broadcast, multicast or unknown-unicast frame
  * of network vni from in_ifindex with slot in_slot (0, 0: from the tunnel,
- * no remote copies):
- * one pass over the pages for the local copies, one for the remote ones.
- * The original is always shot: TN_STAT_FLOOD, or TN_DROP_NO_FDB when the
- * network has no flood list (no page 0).
+ * no remote copies), sent by a port of identity ident (0: none or not
+ * enforced): one pass over the pages for the local copies, one for the
+ * remote ones. The local copies carry the flood mark and ident in skb->cb
+ * (ctx.h), so tn_vif_egress on each receiving port's interface checks
+ * that port's ingress rules. The original is always shot: TN_STAT_FLOOD,
+ * or TN_DROP_NO_FDB when the network has no flood list (no page 0).
  */
 static __always_inline int tn_flood_frame(struct __sk_buff *skb, __u32 vni, __u32 in_ifindex,
-					  __u32 in_slot)
+					  __u32 in_slot, __u32 ident)
 {
-	struct tn_flood_ctx fc = { .skb = skb, .vni = vni, .in_ifindex = in_ifindex };
+	struct tn_flood_ctx fc = {.skb = skb, .vni = vni, .in_ifindex = in_ifindex};
 	struct tn_config *cfg;
+
+	tn_ctx_set_flood(skb, ident);
 
 	/* returns the calls made: 1 when page 0 is missing (it stops there) */
 	if (bpf_loop(TN_MAX_FLOOD_PAGES, tn_flood_page, &fc, 0) <= 1)
@@ -299,7 +304,7 @@ static __always_inline struct tn_route6 *tn_route6_lookup(__u32 rkey, const __u8
 /* Unicast lookup of (vni, dst). NULL when unknown. */
 static __always_inline struct tn_fdb *tn_fdb_lookup(__u32 vni, const __u8 *dst)
 {
-	struct tn_fdb_key key = { .vni = vni };
+	struct tn_fdb_key key = {.vni = vni};
 
 	tn_mac_copy(key.mac, dst);
 	return bpf_map_lookup_elem(&tn_fdb, &key);

@@ -90,6 +90,9 @@ struct tn_ip6_l4 {
 	__u32 end;	 /* end of the IPv6 payload (the frame may carry padding after it) */
 	__u8 proto;	 /* its protocol; TN_IPPROTO_NONE when not visible */
 	__u8 fragmented; /* a fragment header was passed */
+	__u8 frag_proto; /* fragmented: the protocol after the fragment header */
+	__u8 frag_more;	 /* fragmented: the M flag (more fragments follow) */
+	__u8 frag_id[4]; /* fragmented: the identification, as sent */
 };
 
 /* Whether a is the unspecified address ::. */
@@ -178,6 +181,9 @@ static __always_inline int tn_ip6_walk(struct __sk_buff *skb, const struct tn_ip
 
 	l4->end = TN_IP6_L4_OFF + bpf_ntohs(ip->payload_len);
 	l4->fragmented = 0;
+	l4->frag_proto = 0;
+	l4->frag_more = 0;
+	__builtin_memset(l4->frag_id, 0, 4);
 	if (l4->end > skb->len)
 		return -1;
 #pragma unroll
@@ -189,6 +195,9 @@ static __always_inline int tn_ip6_walk(struct __sk_buff *skb, const struct tn_ip
 			return -1;
 		if (nh == TN_IPPROTO_FRAGMENT) {
 			l4->fragmented = 1;
+			l4->frag_proto = b[0];
+			l4->frag_more = b[3] & 1;
+			__builtin_memcpy(l4->frag_id, b + 4, 4);
 			off += 8;
 			nh = b[0];
 			if ((((__u32)b[2] << 8 | b[3]) & 0xfff8) != 0) {

@@ -159,55 +159,112 @@ static __always_inline __u32 tn_sg_new(const struct tn_sg_port *p, __u8 dir,
 }
 
 /*
- * The check of the frame (ethertype proto) for port p in direction dir
- * (TN_SG_INGRESS: towards the port, TN_SG_EGRESS: from it), the other end
- * having identity remote (0: none or unknown). Returns 0 when it passes,
- * else the drop reason: TN_DROP_SG_EGRESS / _INGRESS (a new flow no rule
- * allows), TN_DROP_CT_INVALID (TCP that opens nothing without an entry,
- * an ICMP error quoting no tracked flow), TN_DROP_SG_REVOKED, or the
- * parser's (TN_DROP_MALFORMED, TN_DROP_IP6_EXT).
+ * The check of flow f (parsed, not a later fragment) for port p in
+ * direction dir, the other end having identity remote: its tracked
+ * connection or the rules (tn_sg_check says what it returns). k is the
+ * caller's scratch key.
  */
-static __always_inline __u32 tn_sg_check(struct __sk_buff *skb, __be16 proto,
-					 const struct tn_sg_port *p, __u8 dir, __u32 remote)
+static __always_inline __u32 tn_sg_judge(const struct tn_sg_port *p, __u8 dir, __u32 remote,
+					 const struct tn_flow *f, struct tn_ct_key *k)
 {
 	struct tn_sg_ident_key ik = {.identity = p->identity};
-	struct tn_flow f = {};
-	struct tn_ct_key k;
 	struct tn_sg_ident *id;
 	struct tn_ct *ct;
-	__u32 reason, gen, group = 0;
+	__u32 gen, group = 0;
 	__u64 now;
 	bool rev;
 
-	reason = tn_flow_parse(skb, proto, dir, &f);
-	if (reason || f.kind == TN_FLOW_EXEMPT)
-		return reason;
+	if (f->kind == TN_FLOW_EXEMPT)
+		return 0;
 	id = bpf_map_lookup_elem(&tn_sg_ident, &ik);
 	gen = id ? id->gen : 0; /* no row yet: no rules either */
 	now = bpf_ktime_get_ns();
-	if (f.kind == TN_FLOW_ONCE) {
+	if (f->kind == TN_FLOW_ONCE) {
 		tn_trace_sg(p, dir, false, remote);
-		return tn_sg_new(p, dir, &f, remote, gen, &k, false, now);
+		return tn_sg_new(p, dir, f, remote, gen, k, false, now);
 	}
-	ct = tn_ct_find(&k, p->port_id, &f, now, &rev);
+	ct = tn_ct_find(k, p->port_id, f, now, &rev);
 	tn_trace_sg(p, dir, ct != NULL, remote);
-	if (f.kind == TN_FLOW_RELATED)
+	if (f->kind == TN_FLOW_RELATED)
 		return ct ? 0 : TN_DROP_CT_INVALID;
 	if (!ct)
-		return tn_sg_new(p, dir, &f, remote, gen, &k, f.kind == TN_FLOW_CONN, now);
+		return tn_sg_new(p, dir, f, remote, gen, k, f->kind == TN_FLOW_CONN, now);
 	if (ct->gen != gen) {
-		if (!tn_sg_recheck(p, &k, &f, remote, ct->flags, &group)) {
-			bpf_map_delete_elem(&tn_ct, &k);
+		if (!tn_sg_recheck(p, k, f, remote, ct->flags, &group)) {
+			bpf_map_delete_elem(&tn_ct, k);
 			return TN_DROP_SG_REVOKED;
 		}
 		ct->gen = gen;
 		ct->group = group;
 		ct->remote = remote;
 	}
-	if (f.proto == TN_IPPROTO_TCP && ct->tcp_state == TN_CT_TCP_CLOSED && tn_flow_tcp_opens(&f))
-		return tn_sg_new(p, dir, &f, remote, gen, &k, true, now); /* reopened */
-	tn_ct_seen(ct, &f, rev, now);
+	if (f->proto == TN_IPPROTO_TCP && ct->tcp_state == TN_CT_TCP_CLOSED && tn_flow_tcp_opens(f))
+		return tn_sg_new(p, dir, f, remote, gen, k, true, now); /* reopened */
+	tn_ct_seen(ct, f, rev, now);
 	return 0;
+}
+
+/*
+ * Fragments. A first fragment that passed leaves an entry of kind
+ * TN_CT_KIND_FRAG for the port (its datagram's addresses, protocol and
+ * identification; TN_CT_LIFETIME_FRAG), and a later fragment, which
+ * carries no layer 4 header, passes only while that entry lives: it
+ * follows its first fragment's verdict. An ICMP error's fragments are not
+ * remembered (f holds the quoted addresses then; an error never exceeds
+ * the minimum MTU). Denied first fragments leave nothing, so traffic the
+ * rules refuse never fills tn_ct.
+ */
+static __always_inline void tn_sg_frag_note(const struct tn_sg_port *p, const struct tn_flow *f,
+					    struct tn_ct_key *k)
+{
+	struct tn_ct v = {};
+
+	v.expires_ns = bpf_ktime_get_ns() + TN_CT_LIFETIME_FRAG * TN_NS_PER_SEC;
+	tn_ct_frag_key(k, p->port_id, f);
+	bpf_map_update_elem(&tn_ct, k, &v, BPF_ANY);
+}
+
+/* Whether the later fragment f of port p follows a first fragment that
+ * passed (a live TN_CT_KIND_FRAG entry). */
+static __always_inline bool tn_sg_frag_follows(const struct tn_sg_port *p, __u8 dir, __u32 remote,
+					       const struct tn_flow *f, struct tn_ct_key *k)
+{
+	struct tn_ct *e;
+
+	tn_ct_frag_key(k, p->port_id, f);
+	e = bpf_map_lookup_elem(&tn_ct, k);
+	if (e && e->expires_ns <= bpf_ktime_get_ns())
+		e = NULL;
+	tn_trace_sg(p, dir, e != NULL, remote);
+	return e != NULL;
+}
+
+/*
+ * The check of the frame (ethertype proto) for port p in direction dir
+ * (TN_SG_INGRESS: towards the port, TN_SG_EGRESS: from it), the other end
+ * having identity remote (0: none or unknown). Returns 0 when it passes,
+ * else the drop reason: TN_DROP_SG_EGRESS / _INGRESS (a new flow no rule
+ * allows), TN_DROP_CT_INVALID (TCP that opens nothing without an entry,
+ * an ICMP error quoting no tracked flow), TN_DROP_SG_REVOKED,
+ * TN_DROP_SG_FRAG (a later fragment whose first one did not pass here), or
+ * the parser's (TN_DROP_MALFORMED, TN_DROP_IP6_EXT).
+ */
+static __always_inline __u32 tn_sg_check(struct __sk_buff *skb, __be16 proto,
+					 const struct tn_sg_port *p, __u8 dir, __u32 remote)
+{
+	struct tn_flow f = {};
+	struct tn_ct_key k;
+	__u32 reason;
+
+	reason = tn_flow_parse(skb, proto, dir, &f);
+	if (reason)
+		return reason;
+	if (f.frag == TN_FLOW_FRAG_LATER)
+		return tn_sg_frag_follows(p, dir, remote, &f, &k) ? 0 : TN_DROP_SG_FRAG;
+	reason = tn_sg_judge(p, dir, remote, &f, &k);
+	if (!reason && f.frag == TN_FLOW_FRAG_FIRST && f.kind != TN_FLOW_RELATED)
+		tn_sg_frag_note(p, &f, &k);
+	return reason;
 }
 
 #endif /* TN_BPF_SG_H */

@@ -23,6 +23,7 @@ enum tn_vif_slot {
 	TN_VIF_SLOT_FW_IN = 11,	  /* tn_fw_in: ingress security groups of a local destination */
 	TN_VIF_SLOT_GENEVE = 12,  /* tn_geneve_encap: Geneve encap in BPF to a remote host */
 	TN_VIF_SLOT_MIGRATE = 13, /* tn_mig_vif: a migrating port's frames, and frames to one */
+	TN_VIF_SLOT_FW_REMOTE = 14, /* tn_fw_remote: after tn_fw, to another host (tn_l2_remote) */
 	TN_VIF_SLOT_MAX
 };
 

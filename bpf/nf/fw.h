@@ -8,9 +8,12 @@
  *    the destination and its identity). Passed, the frame goes on where
  *    tn_l2_fwd would have sent it: to tn_fw_in for a local port whose
  *    groups are enforced, into another local port, to another host
- *    (tn_l2_remote), or, broadcast / multicast / unknown unicast (checked
- *    with remote identity 0), back to tn_l2_fwd to be flooded; a local port
- *    that migrates (TN_CTX_F_MIG_DST) to the migration stage (nf/migrate.h).
+ *    (tn_fw_remote, slot TN_VIF_SLOT_FW_REMOTE: tn_l2_remote), or,
+ *    broadcast / multicast / unknown unicast (checked with remote identity
+ *    0), back to tn_l2_fwd to be flooded with the sender's identity in
+ *    skb->cb (each copy meets its receiver's ingress rules in
+ *    tn_vif_egress, nf/flood_in.h); a local port that migrates
+ *    (TN_CTX_F_MIG_DST) to the migration stage (nf/migrate.h).
  *  - tn_fw_in (slot TN_VIF_SLOT_FW_IN): the ingress rules of a local
  *    destination whose groups are enforced, the other end being the
  *    sending port (its identity in ctx.h), then delivery. A connection
@@ -75,7 +78,6 @@ int tn_fw(struct __sk_buff *skb)
 	      dst = tn_ctx_fw_dst(skb);
 	__u32 vni = tn_ctx_vni(skb), reason;
 	struct tn_ifindex_key key = {.ifindex = skb->ifindex};
-	__be16 proto = tn_fw_proto(skb);
 	struct tn_ifport *port;
 	struct tn_sg_port p;
 
@@ -86,7 +88,7 @@ int tn_fw(struct __sk_buff *skb)
 	p.identity = port->identity;
 	p.slot = port->slot;
 	if (p.identity) {
-		reason = tn_sg_check(skb, proto, &p, TN_SG_EGRESS, remote);
+		reason = tn_sg_check(skb, tn_fw_proto(skb), &p, TN_SG_EGRESS, remote);
 		if (reason)
 			return tn_drop(skb, reason, in_slot);
 	}
@@ -102,12 +104,24 @@ int tn_fw(struct __sk_buff *skb)
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_FW_IN);
 		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 	}
-	if (!dst) {
+	if (!dst) { /* flooded: the copies carry the sender's identity (fwd.h) */
+		tn_ctx_set_fw(skb, p.identity, 0, 0, false);
 		tn_ctx_set_flag(skb, TN_CTX_F_FW_DONE);
 		bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_L2);
 		return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
 	}
-	return tn_l2_remote(skb, vni, dst, in_slot, proto, tn_ctx_flags(skb) & TN_CTX_F_GENEVE);
+	/* tn_l2_remote (its MTU checks and ICMP errors) in a program of its
+	 * own: with the check above it is over the verifier's 512 bytes of
+	 * stack */
+	bpf_tail_call_static(skb, &tn_vif_calls, TN_VIF_SLOT_FW_REMOTE);
+	return tn_drop(skb, TN_DROP_TAIL_CALL, in_slot);
+}
+
+SEC("tcx/ingress")
+int tn_fw_remote(struct __sk_buff *skb)
+{
+	return tn_l2_remote(skb, tn_ctx_vni(skb), tn_ctx_fw_dst(skb), tn_ctx_in_slot(skb),
+			    tn_fw_proto(skb), tn_ctx_flags(skb) & TN_CTX_F_GENEVE);
 }
 
 SEC("tcx/ingress")

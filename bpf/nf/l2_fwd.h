@@ -132,8 +132,10 @@ int tn_l2_fwd(struct __sk_buff *skb)
 	tn_trace_fdb(TN_STAGE_L2, vni, eth->h_dest, fdb);
 	if (!fdb && sg)
 		return tn_l2_fw(skb, in_slot, 0, 0, 0, false, true);
-	if (!fdb)
-		return tn_flood_frame(skb, vni, ifindex, in_slot);
+	if (!fdb) /* after tn_fw (TN_CTX_F_FW_DONE) cb holds the sender's identity */
+		return tn_flood_frame(skb, vni, ifindex, in_slot,
+				      tn_ctx_flags(skb) & TN_CTX_F_FW_DONE ? tn_ctx_fw_ident(skb)
+									   : 0);
 	if (fdb->flags & TN_FDB_F_LOCAL) {
 		if (fdb->flags & TN_FDB_F_MIGRATING)
 			return tn_l2_migrating(skb, fdb, in_slot, sg);

@@ -3,7 +3,8 @@
  * tun_deliver.h - network function "tunnel delivery" (program
  * tn_tun_deliver, slot TN_TUN_SLOT_DELIVER): an inner frame of an admitted
  * VXLAN packet goes to the local port owning its destination MAC, or, if
- * broadcast/multicast, to every local port of the network. Frames for MACs
+ * broadcast/multicast, to every local port of the network (each copy
+ * through that port's ingress rules, in tn_vif_egress). Frames for MACs
  * that are not local here are dropped (no re-replication to other hosts).
  * A non-IPv4 frame decapsulated in BPF (TN_TUN_F_NO_PEER) goes through the
  * port's veth rather than straight into its peer (ctx.h). A frame but ARP
@@ -46,7 +47,7 @@ int tn_tun_deliver(struct __sk_buff *skb)
 	if (!eth)
 		return tn_drop(skb, TN_DROP_MALFORMED, 0);
 	if (tn_mac_is_multicast(eth->h_dest))
-		return tn_flood_frame(skb, vni, 0, 0);
+		return tn_flood_frame(skb, vni, 0, 0, tn_ctx_tun_identity(skb));
 	fdb = tn_fdb_lookup(vni, eth->h_dest);
 	tn_trace_fdb(TN_STAGE_TUN_DELIVER, vni, eth->h_dest, fdb);
 	if (!fdb || !(fdb->flags & TN_FDB_F_LOCAL))

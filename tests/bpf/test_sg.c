@@ -9,7 +9,8 @@
  * Tests: remote_group, any_and_proto, port_range, icmp_type, cidr_v4,
  * cidr_v6, reply, related_icmp, related_icmp6, tcp_invalid, tcp_close,
  * tcp_rst, expired, gen_restamp, gen_revoke, tun_claim, tun_vxlan,
- * identity_zero, local_pair, flood, exempt, other_ethertypes, truncated.
+ * identity_zero, local_pair, flood, flood_in, flood_in_tun, exempt,
+ * other_ethertypes, truncated, frag4, frag6.
  */
 #include <stddef.h>
 #include <time.h>
@@ -376,6 +377,35 @@ static void sg_dropped(struct tenet_bpf *s, __u32 ret, __u32 reason)
 	assert_int_equal(dp_trace(s).stat, reason);
 }
 
+/* sg_topology and one remote group rule of A's for C's identity (group
+ * SG_GROUP_1): direction dir, protocol proto, the first bits of port. */
+static void sg_topology_rule(struct tenet_bpf *s, __u8 dir, __u8 proto, __u16 port, int bits)
+{
+	sg_topology(s);
+	sg_rule(s, SG_ID_A, SG_ID_C, dir, proto, port, bits, SG_GROUP_1);
+}
+
+/* IPv4 from A to C (sg_ip4's protocol, ports and TCP flags) sent by port
+ * A; returns the verdict. */
+static __u32 sg_a2c(struct tenet_bpf *s, __u8 proto, __u16 sport, __u16 dport, __u8 tcp_flags)
+{
+	__u8 pkt[128];
+	__u32 len =
+	    sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, proto, sport, dport, tcp_flags);
+
+	return sg_vif(s, pkt, len);
+}
+
+/* IPv4 from C to A arriving from host C over the tunnel; the verdict. */
+static __u32 sg_c2a(struct tenet_bpf *s, __u8 proto, __u16 sport, __u16 dport, __u8 tcp_flags)
+{
+	__u8 pkt[128];
+	__u32 len =
+	    sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, proto, sport, dport, tcp_flags);
+
+	return sg_tun(s, pkt, len);
+}
+
 /* ---- tests ---- */
 
 /* A rule with a remote group: TCP 80 from A to members of C's identity. */
@@ -407,14 +437,11 @@ static void test_remote_group(void **state)
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 1);
 	assert_int_equal(sg_ct_count(s, DP_PORT_A), 1);
 	/* another port, another remote identity, another direction: denied */
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 40001, 81, SG_TCP_SYN);
-	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
+	sg_dropped(s, sg_a2c(s, 6, 40001, 81, SG_TCP_SYN), TN_DROP_SG_EGRESS);
 	sg_fdb_ident(s, dp_mac_c, SG_ID_B);
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 40002, 80, SG_TCP_SYN);
-	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
+	sg_dropped(s, sg_a2c(s, 6, 40002, 80, SG_TCP_SYN), TN_DROP_SG_EGRESS);
 	sg_fdb_ident(s, dp_mac_c, SG_ID_C);
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 6, 40003, 80, SG_TCP_SYN);
-	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	sg_dropped(s, sg_c2a(s, 6, 40003, 80, SG_TCP_SYN), TN_DROP_SG_INGRESS);
 	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_EGRESS), 3);
 	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 1);
 	assert_int_equal(dp_stat(s, TN_DROP_SG_EGRESS), 3);
@@ -428,18 +455,14 @@ static void test_any_and_proto(void **state)
 	__u8 pkt[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 17, 0, 0, SG_GROUP_1);
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 9999, 0);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 9999, SG_TCP_SYN);
-	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
+	sg_topology_rule(s, SG_E | SG_V4, 17, 0, 0);
+	sg_sent_to_c(s, sg_a2c(s, 17, 5000, 9999, 0));
+	sg_dropped(s, sg_a2c(s, 6, 5000, 9999, SG_TCP_SYN), TN_DROP_SG_EGRESS);
 	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 47, 0, 0, 0); /* GRE */
 	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
 	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 0, 0, -1, SG_GROUP_2);
 	sg_sent_to_c(s, sg_vif(s, pkt, len));
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 9999, SG_TCP_SYN);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_sent_to_c(s, sg_a2c(s, 6, 5000, 9999, SG_TCP_SYN));
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 1);
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_2), 2);
 }
@@ -449,16 +472,11 @@ static void test_port_range(void **state)
 {
 	const __u16 in[] = {1024, 1500, 2047}, out[] = {1023, 2048, 80};
 	struct tenet_bpf *s = *state;
-	__u8 pkt[128];
-	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 17, 1024, 6, SG_GROUP_1);
+	sg_topology_rule(s, SG_E | SG_V4, 17, 1024, 6);
 	for (int i = 0; i < 3; i++) {
-		len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 777, in[i], 0);
-		sg_sent_to_c(s, sg_vif(s, pkt, len));
-		len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 777, out[i], 0);
-		sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
+		sg_sent_to_c(s, sg_a2c(s, 17, 777, in[i], 0));
+		sg_dropped(s, sg_a2c(s, 17, 777, out[i], 0), TN_DROP_SG_EGRESS);
 	}
 }
 
@@ -469,8 +487,7 @@ static void test_icmp_type(void **state)
 	__u8 pkt[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 1, 8 << 8, 8, SG_GROUP_1);
+	sg_topology_rule(s, SG_E | SG_V4, 1, 8 << 8, 8);
 	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 1, 13 << 8 | 1, 16, SG_GROUP_2);
 	len = sg_icmp4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 8, 0, 0x1234);
 	sg_sent_to_c(s, sg_vif(s, pkt, len));
@@ -501,10 +518,8 @@ static void test_cidr_v4(void **state)
 	sg_cidr(s, SG_ID_A, SG_E | SG_V4, &net24, 4, 24, 2);
 	sg_pset(s, SG_ID_A, 2, 17, 53, 16, SG_GROUP_2); /* UDP 53 (and TCP: not here) */
 	/* 10.0.0.3 (C) is in the /24: UDP 53 only */
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 999, 53, 0);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 999, 22, SG_TCP_SYN);
-	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
+	sg_sent_to_c(s, sg_a2c(s, 17, 999, 53, 0));
+	sg_dropped(s, sg_a2c(s, 6, 999, 22, SG_TCP_SYN), TN_DROP_SG_EGRESS);
 	/* 10.9.9.9 (behind C) only in the /8: TCP */
 	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP(10, 9, 9, 9), 6, 999, 22, SG_TCP_SYN);
 	sg_sent_to_c(s, sg_vif(s, pkt, len));
@@ -514,8 +529,7 @@ static void test_cidr_v4(void **state)
 	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP(11, 0, 0, 1), 6, 999, 22, SG_TCP_SYN);
 	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
 	/* the IPv4 rows say nothing to IPv6, the egress rows nothing to ingress */
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 999, 53, 0);
-	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	sg_dropped(s, sg_c2a(s, 17, 999, 53, 0), TN_DROP_SG_INGRESS);
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 1);
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_2), 1);
 }
@@ -545,8 +559,7 @@ static void test_cidr_v6(void **state)
 	len = sg_ip6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 17, 53, 999, 0);
 	sg_into_a(s, sg_tun(s, pkt, len));
 	/* IPv4 to the same addresses' family: nothing */
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 999, 53, 0);
-	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_EGRESS);
+	sg_dropped(s, sg_a2c(s, 17, 999, 53, 0), TN_DROP_SG_EGRESS);
 }
 
 /* A reply passes without an ingress rule; an unsolicited packet does not. */
@@ -557,21 +570,17 @@ static void test_reply(void **state)
 	__u8 pkt[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 17, 0, 0, SG_GROUP_1);
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 53, 0);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_topology_rule(s, SG_E | SG_V4, 17, 0, 0);
+	sg_sent_to_c(s, sg_a2c(s, 17, 5000, 53, 0));
 	assert_true(sg_ct_get4(s, DP_PORT_A, 17, DP_IP_A, 5000, DP_IP_C, 53, &ct));
 	assert_int_equal(ct.flags, 0);
 	assert_int_equal(ct.remote, SG_ID_C);
 	assert_int_equal(ct.group, SG_GROUP_1);
 	assert_int_equal(ct.gen, 1);
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 53, 5000, 0);
-	sg_into_a(s, sg_tun(s, pkt, len));
+	sg_into_a(s, sg_c2a(s, 17, 53, 5000, 0));
 	assert_true(sg_ct_get4(s, DP_PORT_A, 17, DP_IP_A, 5000, DP_IP_C, 53, &ct));
 	assert_true(ct.flags & TN_CT_F_REPLY);
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 53, 5001, 0);
-	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	sg_dropped(s, sg_c2a(s, 17, 53, 5001, 0), TN_DROP_SG_INGRESS);
 	/* an ingress-opened flow: its reply leaves without an egress rule */
 	sg_rule(s, SG_ID_A, SG_ID_C, SG_I | SG_V4, 6, 22, 16, SG_GROUP_2);
 	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 6, 6000, 22, SG_TCP_SYN);
@@ -591,8 +600,7 @@ static void test_related_icmp(void **state)
 	__u8 pkt[128], orig[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 17, 0, 0, SG_GROUP_1);
+	sg_topology_rule(s, SG_E | SG_V4, 17, 0, 0);
 	sg_ip4(orig, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 53, 0);
 	sg_sent_to_c(s, sg_vif(s, orig, 42));
 	len = sg_icmp4_err(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 3, 3, orig);
@@ -619,8 +627,7 @@ static void test_related_icmp6(void **state)
 	__u8 pkt[192], orig[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V6, 17, 0, 0, SG_GROUP_1);
+	sg_topology_rule(s, SG_E | SG_V6, 17, 0, 0);
 	sg_ip6(orig, dp_mac_c, dp_mac_a, ip6_a, ip6_c, 17, 5000, 53, 0);
 	sg_sent_to_c(s, sg_vif(s, orig, 62));
 	/* destination unreachable (1/4) quoting the IPv6 header and 8 bytes */
@@ -641,8 +648,7 @@ static void test_tcp_invalid(void **state)
 	__u8 pkt[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 6, 0, 0, SG_GROUP_1);
+	sg_topology_rule(s, SG_E | SG_V4, 6, 0, 0);
 	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 80, SG_TCP_ACK);
 	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_CT_INVALID);
 	len =
@@ -650,10 +656,8 @@ static void test_tcp_invalid(void **state)
 	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_CT_INVALID);
 	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_CT_INVALID), 2);
 	assert_int_equal(sg_ct_count(s, DP_PORT_A), 0);
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 80, SG_TCP_SYN);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 80, SG_TCP_ACK);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_sent_to_c(s, sg_a2c(s, 6, 5000, 80, SG_TCP_SYN));
+	sg_sent_to_c(s, sg_a2c(s, 6, 5000, 80, SG_TCP_ACK));
 }
 
 /* Opens A:5000 -> C:80 and has C answer; returns the entry. */
@@ -702,10 +706,8 @@ static void test_tcp_close(void **state)
 	assert_int_equal(ct.tcp_state, TN_CT_TCP_CLOSED);
 	assert_true(ct.expires_ns <= sg_now() + TN_CT_LIFETIME_CLOSE * 1000000000ull);
 	/* the last ACK still passes; a new SYN reopens */
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 80, SG_TCP_ACK);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 80, SG_TCP_SYN);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_sent_to_c(s, sg_a2c(s, 6, 5000, 80, SG_TCP_ACK));
+	sg_sent_to_c(s, sg_a2c(s, 6, 5000, 80, SG_TCP_SYN));
 	assert_true(sg_ct_get4(s, DP_PORT_A, 6, DP_IP_A, 5000, DP_IP_C, 80, &ct));
 	assert_int_equal(ct.tcp_state, TN_CT_TCP_SYN_SENT);
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 2);
@@ -715,13 +717,10 @@ static void test_tcp_rst(void **state)
 {
 	struct tenet_bpf *s = *state;
 	struct tn_ct ct;
-	__u8 pkt[128];
-	__u32 len;
 
 	sg_topology(s);
 	sg_tcp_open(s);
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 6, 80, 5000, SG_TCP_RST);
-	sg_into_a(s, sg_tun(s, pkt, len));
+	sg_into_a(s, sg_c2a(s, 6, 80, 5000, SG_TCP_RST));
 	assert_true(sg_ct_get4(s, DP_PORT_A, 6, DP_IP_A, 5000, DP_IP_C, 80, &ct));
 	assert_int_equal(ct.tcp_state, TN_CT_TCP_CLOSED);
 	assert_true(ct.expires_ns <= sg_now() + TN_CT_LIFETIME_CLOSE * 1000000000ull);
@@ -732,21 +731,15 @@ static void test_expired(void **state)
 {
 	struct tenet_bpf *s = *state;
 	struct tn_ct ct;
-	__u8 pkt[128];
-	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 17, 0, 0, SG_GROUP_1);
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 53, 0);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_topology_rule(s, SG_E | SG_V4, 17, 0, 0);
+	sg_sent_to_c(s, sg_a2c(s, 17, 5000, 53, 0));
 	assert_true(sg_ct_get4(s, DP_PORT_A, 17, DP_IP_A, 5000, DP_IP_C, 53, &ct));
 	ct.expires_ns = sg_now() - 1;
 	sg_ct_put4(s, DP_PORT_A, 17, DP_IP_A, 5000, DP_IP_C, 53, &ct);
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 53, 5000, 0);
-	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	sg_dropped(s, sg_c2a(s, 17, 53, 5000, 0), TN_DROP_SG_INGRESS);
 	/* and the egress packet opens it afresh */
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 53, 0);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_sent_to_c(s, sg_a2c(s, 17, 5000, 53, 0));
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 2);
 	assert_true(sg_ct_get4(s, DP_PORT_A, 17, DP_IP_A, 5000, DP_IP_C, 53, &ct));
 	assert_true(ct.expires_ns > sg_now());
@@ -757,8 +750,6 @@ static void test_gen_restamp(void **state)
 {
 	struct tenet_bpf *s = *state;
 	struct tn_ct ct;
-	__u8 pkt[128];
-	__u32 len;
 
 	sg_topology(s);
 	sg_tcp_open(s);
@@ -766,8 +757,7 @@ static void test_gen_restamp(void **state)
 	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 6, 0, 0, SG_GROUP_2); /* broader, other group */
 	sg_rule_del(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 6, 80, 16);
 	/* the reply direction is checked as the connection was opened */
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 6, 80, 5000, SG_TCP_ACK);
-	sg_into_a(s, sg_tun(s, pkt, len));
+	sg_into_a(s, sg_c2a(s, 6, 80, 5000, SG_TCP_ACK));
 	assert_true(sg_ct_get4(s, DP_PORT_A, 6, DP_IP_A, 5000, DP_IP_C, 80, &ct));
 	assert_int_equal(ct.gen, 2);
 	assert_int_equal(ct.group, SG_GROUP_2);
@@ -804,8 +794,7 @@ static void test_tun_claim(void **state)
 	__u8 pkt[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_I | SG_V4, 17, 0, 0, SG_GROUP_1);
+	sg_topology_rule(s, SG_I | SG_V4, 17, 0, 0);
 	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 5000, 53, 0);
 	sg_into_a(s, sg_tun_claim(s, pkt, len, DP_HOST_C, SG_ID_C, true));
 	/* B's identity, which the rules would not allow either way */
@@ -829,32 +818,26 @@ static void test_tun_vxlan(void **state)
 	__u8 pkt[128];
 	__u32 len;
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_I | SG_V4, 17, 0, 0, SG_GROUP_1);
+	sg_topology_rule(s, SG_I | SG_V4, 17, 0, 0);
 	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 5000, 53, 0);
 	sg_into_a(s, sg_tun(s, pkt, len));
 	sg_into_a(s, sg_tun_claim(s, pkt, len, DP_HOST_C, 0, false));
 	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 1); /* one flow */
 	/* C's row says another identity: the rule keyed by C's no longer applies */
 	sg_fdb_ident(s, dp_mac_c, SG_ID_B);
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 5001, 53, 0);
-	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	sg_dropped(s, sg_c2a(s, 17, 5001, 53, 0), TN_DROP_SG_INGRESS);
 }
 
 /* Identity 0: nothing checked, nothing tracked. */
 static void test_identity_zero(void **state)
 {
 	struct tenet_bpf *s = *state;
-	__u8 pkt[128];
-	__u32 len;
 
 	sg_topology(s);
 	sg_ifport_ident(s, DP_IF_A, 0);
 	sg_fdb_ident(s, dp_mac_a, 0);
-	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 5000, 80, SG_TCP_ACK);
-	sg_sent_to_c(s, sg_vif(s, pkt, len));
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 6, 80, 5000, SG_TCP_ACK);
-	sg_into_a(s, sg_tun(s, pkt, len));
+	sg_sent_to_c(s, sg_a2c(s, 6, 5000, 80, SG_TCP_ACK));
+	sg_into_a(s, sg_c2a(s, 6, 80, 5000, SG_TCP_ACK));
 	assert_int_equal(sg_ct_count(s, DP_PORT_A), 0);
 	assert_int_equal(dp_stat(s, TN_DROP_SG_EGRESS) + dp_stat(s, TN_DROP_SG_INGRESS), 0);
 }
@@ -924,11 +907,9 @@ static void test_exempt(void **state)
 
 	sg_topology(s);
 	/* a DHCP server's answer to A from C (a tenant's own server) */
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 67, 68, 0);
-	sg_into_a(s, sg_tun(s, pkt, len));
+	sg_into_a(s, sg_c2a(s, 17, 67, 68, 0));
 	/* but not the other way round */
-	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 68, 67, 0);
-	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	sg_dropped(s, sg_c2a(s, 17, 68, 67, 0), TN_DROP_SG_INGRESS);
 	/* a neighbor advertisement from C */
 	len = sg_ip6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 58, 136 << 8, 0, 0);
 	pkt[19] = 24;
@@ -973,8 +954,7 @@ static void test_truncated(void **state)
 	__u8 pkt[4][192], orig[128];
 	__u32 full[4], need[4];
 
-	sg_topology(s);
-	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V4, 0, 0, -1, SG_GROUP_1);
+	sg_topology_rule(s, SG_E | SG_V4, 0, 0, -1);
 	sg_rule(s, SG_ID_A, SG_ID_C, SG_E | SG_V6, 0, 0, -1, SG_GROUP_1);
 	full[0] = sg_ip4(pkt[0], dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 6, 1, 2, SG_TCP_SYN);
 	need[0] = 14 + 20 + 14;
@@ -1008,6 +988,312 @@ static void test_truncated(void **state)
 	assert_true(dp_stat(s, TN_DROP_CT_INVALID) >= 2);
 }
 
+/* ---- flooded copies (nf/flood_in.h) ---- */
+
+#define SG_TCX_NEXT ((__u32)-1)
+
+/*
+ * Runs prog on pkt arriving on (or, for tn_vif_egress, leaving through)
+ * ifindex DP_IF_A with skb->cb set from cb[5]; cb receives skb->cb as the
+ * program left it, which is what every copy it cloned carries. Returns the
+ * verdict.
+ */
+static __u32 sg_run_cb(struct tenet_bpf *s, struct bpf_program *prog, const __u8 *pkt, __u32 len,
+		       __u32 *cb)
+{
+	struct __sk_buff ctx = {.ifindex = DP_IF_A}, out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &out, .ctx_size_out = sizeof(out),
+		    .repeat = 1);
+
+	memcpy(ctx.cb, cb, sizeof(ctx.cb));
+	dp_trace_reset(s);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(prog), &opts), 0);
+	memcpy(cb, out.cb, sizeof(out.cb));
+	return opts.retval;
+}
+
+/* Floods pkt from port A; cb receives what its copies carry. */
+static void sg_flood_from_a(struct tenet_bpf *s, const __u8 *pkt, __u32 len, __u32 *cb)
+{
+	memset(cb, 0, 5 * sizeof(*cb));
+	assert_int_equal(sg_run_cb(s, s->progs.tn_vif_ingress, pkt, len, cb), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_true(dp_trace(s).n_clone > 0);
+}
+
+/* A copy with cb leaving through the interface at DP_IF_A (tn_vif_egress),
+ * whichever port's tn_ifindex row it has. */
+static __u32 sg_copy_out(struct tenet_bpf *s, const __u8 *pkt, __u32 len, const __u32 *cb)
+{
+	__u32 c[5];
+
+	memcpy(c, cb, sizeof(c));
+	return sg_run_cb(s, s->progs.tn_vif_egress, pkt, len, c);
+}
+
+/* Gives the interface at DP_IF_A the row of port B (identity B): the
+ * receiving end of A's flooded copies (test_run takes only ifindex 1). */
+static void sg_if_a_is_b(struct tenet_bpf *s)
+{
+	dp_port_add(s, DP_IF_A, DP_PORT_B, DP_VNI_BLUE, dp_mac_b, DP_IP_B, 0);
+	sg_ifport_ident(s, DP_IF_A, SG_ID_B);
+}
+
+/*
+ * A broadcast from A passes A's egress rules, and each copy meets the
+ * receiving port's ingress rules (here B's) at its interface's egress:
+ * denied and counted against B, then allowed (a remote group rule naming
+ * A's identity, which the copy carries) and tracked for B. ARP copies are
+ * not subject; frames without the flood mark go by untouched.
+ */
+static void test_flood_in(void **state)
+{
+	const __be32 any = 0;
+	struct tenet_bpf *s = *state;
+	__u8 pkt[128];
+	__u32 cb[5], len;
+
+	sg_topology(s);
+	sg_cidr(s, SG_ID_A, SG_E | SG_V4, &any, 4, 0, 1);
+	sg_pset(s, SG_ID_A, 1, 0, 0, -1, SG_GROUP_1);
+	len = sg_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255), 17, 5000, 5000, 0);
+	sg_flood_from_a(s, pkt, len, cb);
+	assert_int_equal(cb[2], SG_ID_A);
+	sg_if_a_is_b(s);
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).stat, TN_DROP_SG_INGRESS);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 1); /* B's slot: ifindex 1's */
+	assert_int_equal(sg_ct_count(s, DP_PORT_B), 0);
+	sg_rule(s, SG_ID_B, SG_ID_A, SG_I | SG_V4, 17, 5000, 16, SG_GROUP_2);
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), SG_TCX_NEXT);
+	assert_int_equal(sg_ct_count(s, DP_PORT_B), 1);
+	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_2), 1);
+	/* a rule for another sender's identity does not admit A's copies */
+	sg_rule_del(s, SG_ID_B, SG_ID_A, SG_I | SG_V4, 17, 5000, 16);
+	sg_rule(s, SG_ID_B, SG_ID_C, SG_I | SG_V4, 17, 5000, 16, SG_GROUP_2);
+	len = sg_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255), 17, 5001, 5000, 0);
+	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A,
+		    TN_LPORT_F_PORT_SECURITY);
+	sg_ifport_ident(s, DP_IF_A, SG_ID_A);
+	sg_flood_from_a(s, pkt, len, cb);
+	sg_if_a_is_b(s);
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), DP_TC_ACT_SHOT);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 2);
+	/* ARP is not subject to groups: its copies pass */
+	len = dp_build_arp(pkt, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 77));
+	dp_port_add(s, DP_IF_A, DP_PORT_A, DP_VNI_BLUE, dp_mac_a, DP_IP_A,
+		    TN_LPORT_F_PORT_SECURITY);
+	sg_ifport_ident(s, DP_IF_A, SG_ID_A);
+	sg_flood_from_a(s, pkt, len, cb);
+	sg_if_a_is_b(s);
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), SG_TCX_NEXT);
+	/* no mark (a frame delivered through the veth, a responder's answer):
+	 * untouched, whatever the rules */
+	len = sg_ip4(pkt, dp_mac_b, dp_mac_c, DP_IP_C, DP_IP_B, 17, 1, 2, 0);
+	memset(cb, 0, sizeof(cb));
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), SG_TCX_NEXT);
+	cb[0] = DP_VNI_BLUE | 1u << 30; /* the flag without the tag */
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), SG_TCX_NEXT);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 2);
+	/* a receiving port without identity takes every copy */
+	sg_ifport_ident(s, DP_IF_A, 0);
+	len = sg_ip4(pkt, dp_mac_bcast, dp_mac_a, DP_IP_A, DP_IP(10, 0, 0, 255), 17, 5001, 5000, 0);
+	cb[0] = DP_VNI_BLUE | 1u << 30, cb[2] = SG_ID_A, cb[3] = 0x746e666c;
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), SG_TCX_NEXT);
+	assert_int_equal(dp_stat(s, TN_DROP_SG_INGRESS), 2);
+}
+
+/*
+ * From the tunnel: a broadcast from C flooded to the local ports carries
+ * C's verified identity; A's ingress rules judge A's copy.
+ */
+static void test_flood_in_tun(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[128];
+	__u32 cb[5], len;
+
+	sg_topology(s);
+	len = sg_ip4(pkt, dp_mac_bcast, dp_mac_c, DP_IP_C, DP_IP(10, 0, 0, 255), 17, 6000, 6000, 0);
+	memset(cb, 0, sizeof(cb));
+	cb[0] = ntohl(DP_HOST_C), cb[1] = DP_VNI_BLUE;
+	assert_int_equal(sg_run_cb(s, s->progs.tn_tunnel_ingress, pkt, len, cb), DP_TC_ACT_SHOT);
+	assert_int_equal(dp_trace(s).verdict, TN_TRACE_FLOOD);
+	assert_int_equal(cb[2], SG_ID_C);
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), DP_TC_ACT_SHOT);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 1);
+	sg_rule(s, SG_ID_A, SG_ID_C, SG_I | SG_V4, 17, 6000, 16, SG_GROUP_1);
+	assert_int_equal(sg_copy_out(s, pkt, len, cb), SG_TCX_NEXT);
+	assert_int_equal(sg_flows(s, DP_IF_A, SG_GROUP_1), 1);
+	assert_int_equal(sg_ct_count(s, DP_PORT_A), 1);
+}
+
+/* ---- fragments ---- */
+
+/* Makes the IPv4 packet in p (built by sg_ip4) a fragment of datagram id:
+ * offset in 8-byte units, more fragments following or not. A later
+ * fragment's bytes after the IP header are payload, not ports. */
+static void sg_frag4(__u8 *p, __u16 id, __u16 offset, bool more)
+{
+	__u16 fo = offset | (more ? 0x2000 : 0);
+
+	p[18] = id >> 8, p[19] = id & 0xff;
+	p[20] = fo >> 8, p[21] = fo & 0xff;
+	if (offset)
+		memset(p + 34, 0xee, 8); /* no layer 4 header */
+}
+
+/* Ethernet + IPv6 + fragment header (offset in 8-byte units, M flag,
+ * identification id) + 8 bytes: a UDP header in the first fragment,
+ * payload in a later one. */
+static __u32 sg_frag6(__u8 *p, const __u8 *dmac, const __u8 *smac, const __u8 *saddr,
+		      const __u8 *daddr, __u16 sport, __u16 dport, __u32 id, __u16 offset,
+		      bool more)
+{
+	__u16 fo = (__u16)(offset << 3) | (more ? 1 : 0);
+
+	sg_ip6(p, dmac, smac, saddr, daddr, 17, 0, 0, 0);
+	p[19] = 16;
+	p[20] = 44; /* fragment header */
+	p[54] = 17, p[55] = 0;
+	p[56] = fo >> 8, p[57] = fo & 0xff;
+	p[58] = id >> 24, p[59] = (id >> 16) & 0xff, p[60] = (id >> 8) & 0xff, p[61] = id & 0xff;
+	memset(p + 62, 0xee, 8);
+	if (!offset) {
+		p[62] = sport >> 8, p[63] = sport & 0xff;
+		p[64] = dport >> 8, p[65] = dport & 0xff;
+		p[66] = 0, p[67] = 8;
+	}
+	return 14 + 40 + 16;
+}
+
+/* The fragment entry of port_id for an IPv4 datagram id from saddr to
+ * daddr; false if none. */
+static bool sg_ct_frag4(struct tenet_bpf *s, __u32 port_id, __be32 saddr, __be32 daddr, __u16 id,
+			struct tn_ct *ct)
+{
+	struct tn_ct_key k = {.port_id = port_id,
+			      .proto = 17,
+			      .family = 4,
+			      .kind = TN_CT_KIND_FRAG,
+			      .sport = htons(id)};
+
+	memcpy(k.saddr, &saddr, 4);
+	memcpy(k.daddr, &daddr, 4);
+	return !bpf_map__lookup_elem(s->maps.tn_ct, &k, sizeof(k), ct, sizeof(*ct), 0);
+}
+
+/*
+ * IPv4 fragments: the first fragment is judged by the rules (or its
+ * connection) and, passed, leaves its datagram's identification, so the
+ * middle and last ones pass; a denied first fragment leaves nothing, and a
+ * later fragment without a live first one (denied, out of order, expired,
+ * forged) is dropped as sg_frag, whatever the rules say.
+ */
+static void test_frag4(void **state)
+{
+	struct tenet_bpf *s = *state;
+	struct tn_ct ct;
+	__u8 pkt[128];
+	__u32 len;
+
+	sg_topology_rule(s, SG_I | SG_V4, 17, 5000, 16);
+	/* first, middle, last fragment of an allowed datagram from C */
+	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 40000, 5000, 0);
+	sg_frag4(pkt, 0x1234, 0, true);
+	sg_into_a(s, sg_tun(s, pkt, len));
+	assert_true(sg_ct_frag4(s, DP_PORT_A, DP_IP_C, DP_IP_A, 0x1234, &ct));
+	assert_true(ct.expires_ns <= sg_now() + TN_CT_LIFETIME_FRAG * 1000000000ull);
+	assert_true(ct.expires_ns > sg_now());
+	sg_frag4(pkt, 0x1234, 185, true);
+	sg_into_a(s, sg_tun(s, pkt, len));
+	sg_frag4(pkt, 0x1234, 370, false);
+	sg_into_a(s, sg_tun(s, pkt, len));
+	/* A's fragmented reply: no egress rule, the connection carries it */
+	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 40000, 0);
+	sg_frag4(pkt, 0x4321, 0, true);
+	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	sg_frag4(pkt, 0x4321, 185, false);
+	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 0);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_EGRESS), 0);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_FRAG), 0);
+	/* a denied datagram: its first fragment by the rules, then sg_frag */
+	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 40000, 6000, 0);
+	sg_frag4(pkt, 0x9999, 0, true);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	assert_false(sg_ct_frag4(s, DP_PORT_A, DP_IP_C, DP_IP_A, 0x9999, &ct));
+	sg_frag4(pkt, 0x9999, 185, false);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_FRAG);
+	/* out of order: a last fragment before its first; even a rule of any
+	 * protocol does not admit it */
+	sg_rule(s, SG_ID_A, SG_ID_C, SG_I | SG_V4, 0, 0, -1, SG_GROUP_2);
+	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 40000, 5000, 0);
+	sg_frag4(pkt, 0x5678, 185, false);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_FRAG);
+	/* an expired first fragment's entry is no entry */
+	assert_true(sg_ct_frag4(s, DP_PORT_A, DP_IP_C, DP_IP_A, 0x1234, &ct));
+	ct.expires_ns = sg_now() - 1;
+	{
+		struct tn_ct_key k = {.port_id = DP_PORT_A,
+				      .proto = 17,
+				      .family = 4,
+				      .kind = TN_CT_KIND_FRAG,
+				      .sport = htons(0x1234)};
+		__be32 a = DP_IP_C, b = DP_IP_A;
+
+		memcpy(k.saddr, &a, 4);
+		memcpy(k.daddr, &b, 4);
+		dp_put(s->maps.tn_ct, &k, &ct);
+	}
+	len = sg_ip4(pkt, dp_mac_a, dp_mac_c, DP_IP_C, DP_IP_A, 17, 40000, 5000, 0);
+	sg_frag4(pkt, 0x1234, 370, false);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_FRAG);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 1);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_FRAG), 3);
+	assert_int_equal(dp_stat(s, TN_DROP_SG_FRAG), 3);
+	/* egress: a later fragment from A whose first one never left */
+	len = sg_ip4(pkt, dp_mac_c, dp_mac_a, DP_IP_A, DP_IP_C, 17, 5000, 40000, 0);
+	sg_frag4(pkt, 0x4444, 185, false);
+	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_FRAG);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_FRAG), 4);
+}
+
+/* IPv6 fragments (fragment header): as IPv4's. */
+static void test_frag6(void **state)
+{
+	struct tenet_bpf *s = *state;
+	__u8 pkt[128];
+	__u32 len;
+
+	sg_topology_rule(s, SG_I | SG_V6, 17, 5000, 16);
+	len = sg_frag6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 40000, 5000, 0xabcdef01, 0, true);
+	sg_into_a(s, sg_tun(s, pkt, len));
+	len = sg_frag6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 0, 0, 0xabcdef01, 181, true);
+	sg_into_a(s, sg_tun(s, pkt, len));
+	len = sg_frag6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 0, 0, 0xabcdef01, 362, false);
+	sg_into_a(s, sg_tun(s, pkt, len));
+	/* the reply, fragmented */
+	len = sg_frag6(pkt, dp_mac_c, dp_mac_a, ip6_a, ip6_c, 5000, 40000, 7, 0, true);
+	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	len = sg_frag6(pkt, dp_mac_c, dp_mac_a, ip6_a, ip6_c, 0, 0, 7, 181, false);
+	sg_sent_to_c(s, sg_vif(s, pkt, len));
+	/* another identification is another datagram */
+	len = sg_frag6(pkt, dp_mac_c, dp_mac_a, ip6_a, ip6_c, 0, 0, 8, 181, false);
+	sg_dropped(s, sg_vif(s, pkt, len), TN_DROP_SG_FRAG);
+	/* denied first fragment, then its later one; a later one out of order */
+	len = sg_frag6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 40000, 6000, 8, 0, true);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_INGRESS);
+	len = sg_frag6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 0, 0, 8, 181, false);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_FRAG);
+	len = sg_frag6(pkt, dp_mac_a, dp_mac_c, ip6_c, ip6_a, 0, 0, 9, 181, false);
+	sg_dropped(s, sg_tun(s, pkt, len), TN_DROP_SG_FRAG);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_INGRESS), 1);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_FRAG), 3);
+	assert_int_equal(sg_drops(s, DP_IF_A, TN_DROP_SG_EGRESS), 0);
+}
+
 #define SG_TEST(f) cmocka_unit_test_setup_teardown(f, dp_setup, dp_teardown)
 
 int main(void)
@@ -1024,7 +1310,9 @@ int main(void)
 	    SG_TEST(test_tun_vxlan),	 SG_TEST(test_identity_zero),
 	    SG_TEST(test_local_pair),	 SG_TEST(test_flood),
 	    SG_TEST(test_exempt),	 SG_TEST(test_other_ethertypes),
-	    SG_TEST(test_truncated),
+	    SG_TEST(test_truncated),	 SG_TEST(test_flood_in),
+	    SG_TEST(test_flood_in_tun),	 SG_TEST(test_frag4),
+	    SG_TEST(test_frag6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,8 @@
 # and one in no group at all (b-none: nothing allowed, either way). Every
 # (source VM, destination VM, protocol, port) cell of a tenant — ICMP echo,
 # TCP 22, 80 and 5432 with a real connect, a UDP request/reply on 5000 — is
-# checked against the table EXPECT below, and cross-tenant cells (the source
+# checked against the table EXPECT below (and a UDP broadcast, whose flooded
+# copies each meet their receiver's rules), and cross-tenant cells (the source
 # told the other tenant's MAC for the address) are all denied, even towards
 # the port without port security; first over VXLAN, then with the three
 # networks switched to Geneve (a capture on h2's underlay shows which tunnel
@@ -279,6 +280,29 @@ for v in "${VMS[@]}"; do
 	! grep -qv "^${v%%-*}-" "$TOPO_DIR/udp-$v.log" 2>/dev/null ||
 		die "$v received UDP from another tenant: $(grep -v "^${v%%-*}-" "$TOPO_DIR/udp-$v.log" | sort -u)"
 done
+
+say "* A UDP broadcast (a-web -> 10.0.0.255:5000): each flooded copy meets its receiver's ingress rules"
+# a-open (no port security, h2) takes it; a-admin (h1, the sender's host:
+# a local copy), a-db and a-multi (h2: copies from the tunnel) allow UDP
+# 5000 only from admin, so their copies are dropped and counted
+adm=$(port_drops a-admin sg_ingress) db=$(port_drops a-db sg_ingress) mul=$(port_drops a-multi sg_ingress)
+vm_exec a-web python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.sendto(b"a-web-broadcast", ("10.0.0.255", 5000))' || die "a-web could not send a broadcast"
+wait_for 10 "a-open receives the broadcast" grep -qx a-web-broadcast "$TOPO_DIR/udp-a-open.log" ||
+	die "a-open did not receive a-web's broadcast"
+bcast_denied() {
+	drops_above a-admin sg_ingress "$adm" && drops_above a-db sg_ingress "$db" &&
+		drops_above a-multi sg_ingress "$mul"
+}
+wait_for 10 "the denied copies are counted" bcast_denied ||
+	die "sg_ingress of a-admin $adm -> $(port_drops a-admin sg_ingress), a-db $db -> $(port_drops a-db sg_ingress), a-multi $mul -> $(port_drops a-multi sg_ingress)"
+for v in a-admin a-db a-multi; do
+	! grep -qx a-web-broadcast "$TOPO_DIR/udp-$v.log" 2>/dev/null ||
+		die "$v received a broadcast its rules deny"
+done
+say "  a-open received it; a-admin, a-db and a-multi dropped it (sg_ingress counted)"
 
 say "* Counters of denied cells (tenetctl port stats):"
 wait_for 15 "a-db counts sg_ingress" drops_above a-db sg_ingress 0 ||

@@ -71,8 +71,9 @@ static struct loader *load(void)
 	return loader_new(&cfg);
 }
 
-/* The link pinned at <pin dir>/sub is a TCX ingress link on ifindex. */
-static void assert_pin(const char *sub, uint32_t ifindex)
+/* The link pinned at <pin dir>/sub is a TCX link of attach type at on
+ * ifindex. */
+static void assert_pin_at(const char *sub, uint32_t ifindex, enum bpf_attach_type at)
 {
 	char path[PATH_MAX];
 	struct bpf_link_info info = {0};
@@ -85,26 +86,36 @@ static void assert_pin(const char *sub, uint32_t ifindex)
 	assert_int_equal(bpf_link_get_info_by_fd(fd, &info, &len), 0);
 	assert_int_equal(info.type, BPF_LINK_TYPE_TCX);
 	assert_int_equal(info.tcx.ifindex, ifindex);
-	assert_int_equal(info.tcx.attach_type, BPF_TCX_INGRESS);
+	assert_int_equal(info.tcx.attach_type, at);
 	close(fd);
 }
 
-/* The pinned link at links/<ifname> is a TCX ingress link on ifindex. */
+/* The link pinned at <pin dir>/sub is a TCX ingress link on ifindex. */
+static void assert_pin(const char *sub, uint32_t ifindex)
+{
+	assert_pin_at(sub, ifindex, BPF_TCX_INGRESS);
+}
+
+/* The pinned links of port ifname: links/<ifname> a TCX ingress link and
+ * egress/<ifname> a TCX egress link, on ifindex. */
 static void assert_link(const char *ifname, uint32_t ifindex)
 {
 	char sub[64];
 
 	snprintf(sub, sizeof(sub), "links/%s", ifname);
 	assert_pin(sub, ifindex);
+	snprintf(sub, sizeof(sub), "egress/%s", ifname);
+	assert_pin_at(sub, ifindex, BPF_TCX_EGRESS);
 }
 
-/* True if links/<ifname> exists. */
+/* True if links/<ifname> (or egress/<ifname>) exists. */
 static bool link_pinned(const char *ifname)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], epath[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/tenet/t1/links/%s", bpffs, ifname);
-	return access(path, F_OK) == 0;
+	snprintf(epath, sizeof(epath), "%s/tenet/t1/egress/%s", bpffs, ifname);
+	return access(path, F_OK) == 0 || access(epath, F_OK) == 0;
 }
 
 /* Key and value sizes of the map at fd. */
@@ -236,9 +247,22 @@ static void test_load_attach_restart_remove(void **state)
 	assert_int_equal(loader_attach_port(l, "vm1h", idx2), 0);
 	assert_link("vm1h", idx2);
 	assert_int_equal(loader_detach_port(l, "vm1h"), 0);
+	assert_false(link_pinned("vm1h"));
 	assert_false(loader_port_attached(l, "vm1h", idx2));
 	assert_int_equal(loader_detach_port(l, "vm1h"), -ENOENT);
+	/* a port an agent before ABI 11 attached has no egress link: it
+	 * detaches all the same */
 	assert_int_equal(loader_attach_port(l, "vm1h", idx2), 0);
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/tenet/t1/egress/vm1h", bpffs);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(loader_detach_port(l, "vm1h"), 0);
+	assert_false(link_pinned("vm1h"));
+	assert_int_equal(loader_attach_port(l, "vm1h", idx2), 0);
+	assert_link("vm1h", idx2);
 	loader_destroy(&l);
 
 	upgrade_replaces_stale_pin(idx2);

@@ -177,7 +177,7 @@ static void test_ct_entry_invalid(void **state)
 	} while (0)
 	BAD_KEY(port_id, 6);
 	BAD_KEY(family, 5);
-	BAD_KEY(pad, 1);
+	BAD_KEY(kind, TN_CT_KIND_FRAG); /* a fragment entry: never carried */
 	BAD_KEY(saddr[4], 1); /* IPv4 with bytes past the fourth */
 	BAD_KEY(daddr[15], 1);
 	BAD_VAL(expires_ns, 0);
