@@ -6,8 +6,8 @@
  * Not zhashx: a 10,000-port snapshot tracks 10,000 rows, and zhashx grows
  * its table whenever a lookup walks a chain longer than its chain limit
  * (raised only when an insert grows the table), duplicates every key into
- * a malloc'd copy and allocates an item per entry; inserting a snapshot's
- * rows took about 35 ms of an agent's 130 ms there.
+ * a malloc'd copy and allocates an item per entry (its lookups were 15 %
+ * of an agent's CPU in a profile of that snapshot).
  */
 #include "applier_int.h"
 
