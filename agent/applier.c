@@ -21,17 +21,6 @@
 #include "abi_maps.h"
 #include "log.h"
 
-/* Hash of a struct applier_key (SipHash; the rows come from the controller,
- * so a fixed key is enough). */
-static size_t applier_key_hash(const void *key)
-{
-	static const unsigned char k[crypto_shorthash_KEYBYTES];
-	uint64_t h;
-
-	crypto_shorthash((unsigned char *)&h, key, sizeof(struct applier_key), k);
-	return (size_t)h;
-}
-
 /* Hash of an interface name (SipHash: zhashx's default string hash
  * clusters names that differ in their last digits, "sf1".."sf9999", into
  * long chains, and zhashx rehashes the whole table on every long chain a
@@ -43,47 +32,6 @@ static size_t applier_name_hash(const void *key)
 
 	crypto_shorthash((unsigned char *)&h, key, strlen(key), k);
 	return (size_t)h;
-}
-
-static int applier_key_cmp(const void *x, const void *y)
-{
-	return memcmp(x, y, sizeof(struct applier_key));
-}
-
-static void *applier_key_dup(const void *key)
-{
-	void *k = malloc(sizeof(struct applier_key));
-
-	return k ? memcpy(k, key, sizeof(struct applier_key)) : NULL;
-}
-
-static void applier_key_free(void **key)
-{
-	free(*key);
-	*key = NULL;
-}
-
-zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor)
-{
-	zhashx_t *h = zhashx_new();
-
-	if (!h)
-		return NULL;
-	zhashx_set_key_hasher(h, applier_key_hash);
-	zhashx_set_key_comparator(h, applier_key_cmp);
-	zhashx_set_key_duplicator(h, applier_key_dup);
-	zhashx_set_key_destructor(h, applier_key_free);
-	if (destructor)
-		zhashx_set_destructor(h, destructor);
-	return h;
-}
-
-static struct applier_key applier_row_key(const struct wire_rowref *r)
-{
-	struct applier_key k = {.map = r->map};
-
-	memcpy(k.key, r->key, r->key_len);
-	return k;
 }
 
 /* FDB/FLOOD rows whose values hold derived fields, kept in memory (LPORT
@@ -256,7 +204,6 @@ static int applier_track_migrate(struct applier *a, const struct wire_rowref *r)
 /* Brings the in-memory state in line with row r (not yet written). */
 static int applier_track(struct applier *a, const struct wire_rowref *r)
 {
-	struct applier_key k;
 	struct applier_row *t;
 
 	if (r->map == TN_MAP_LPORT)
@@ -265,28 +212,26 @@ static int applier_track(struct applier *a, const struct wire_rowref *r)
 		return applier_track_migrate(a, r);
 	if (r->map != TN_MAP_FDB && r->map != TN_MAP_FLOOD)
 		return 0;
-	k = applier_row_key(r);
-	t = zhashx_lookup(a->rows, &k);
+	t = applier_rows_find(a, r->map, r->key, r->key_len);
 	if (t)
 		applier_row_deps(a, t, false);
 	if (!applier_row_tracked(r)) {
-		if (t)
-			zhashx_delete(a->rows, &k); /* the destructor frees t */
+		applier_rows_del(a, t); /* frees t; takes NULL */
 		return 0;
 	}
 	if (!t) {
 		t = calloc(1, sizeof(*t) + r->val_len);
 		if (!t)
 			return -ENOMEM;
-		if (zhashx_insert(a->rows, &k, t)) {
+		t->map = r->map;
+		t->key_len = r->key_len;
+		t->val_len = r->val_len; /* a key stays in its map: the same size */
+		memcpy(t->key, r->key, r->key_len);
+		if (applier_rows_add(a, t)) {
 			free(t);
 			return -ENOMEM;
 		}
 	}
-	t->map = r->map;
-	t->key_len = r->key_len;
-	t->val_len = r->val_len; /* a key stays in its map: the same size */
-	memcpy(t->key, r->key, r->key_len);
 	memcpy(t->val, r->val, r->val_len);
 	return applier_row_deps(a, t, true);
 }
@@ -298,13 +243,11 @@ static int applier_write_rows(struct applier *a, const struct wire_rowref *rows,
 	int err = applier_write_batch(a, rows, n);
 
 	for (size_t i = 0; i < n; i++) {
-		struct applier_key k;
 		struct applier_row *t;
 
 		if (rows[i].map != TN_MAP_FDB && rows[i].map != TN_MAP_FLOOD)
 			continue;
-		k = applier_row_key(&rows[i]);
-		t = zhashx_lookup(a->rows, &k);
+		t = applier_rows_find(a, rows[i].map, rows[i].key, rows[i].key_len);
 		if (t)
 			t->written = a->batch;
 	}
@@ -421,7 +364,7 @@ static int applier_untrack_all(struct applier *a)
 	}
 	for (size_t i = 0; i < a->n_dirty; i++)
 		applier_port_bind(a, a->dirty[i], NULL);
-	zhashx_purge(a->rows);
+	applier_rows_purge(a);
 	return err;
 }
 
@@ -573,12 +516,6 @@ static int applier_load_maps(struct applier *a)
 	return err;
 }
 
-static void applier_row_free(void **item)
-{
-	free(*item);
-	*item = NULL;
-}
-
 struct applier *applier_new(const struct applier_maps *maps, const char *rev_path, bool load_rev,
 			    const struct applier_ops *ops)
 {
@@ -601,11 +538,10 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	a->rev_fd = -1;
 	if (ops)
 		a->ops = *ops;
-	a->rows = applier_keyed_new(applier_row_free);
 	a->by_name = zhashx_new(); /* items borrowed from ports */
 	if (a->by_name)
 		zhashx_set_key_hasher(a->by_name, applier_name_hash);
-	if (!a->rows || !a->by_name || applier_batch_init(a))
+	if (!a->by_name || applier_batch_init(a))
 		goto out_free;
 	if (rev_path) {
 		a->rev_path = strdup(rev_path);
@@ -618,7 +554,7 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	if (applier_load_maps(a))
 		goto out_free;
 	log_info("applier ready rev=%" PRIu64 " ports=%zu tracked=%zu", a->rev,
-		 applier_ports_count(a), zhashx_size(a->rows));
+		 applier_ports_count(a), applier_rows_count(a));
 	return a;
 out_free:
 	log_err("cannot create applier");
@@ -635,7 +571,7 @@ void applier_destroy(struct applier **ap)
 	a = *ap;
 	applier_rev_close(a);
 	free(a->rev_path);
-	zhashx_destroy(&a->rows); /* before the ports: rows name them */
+	applier_rows_free(a); /* before the ports: rows name them */
 	applier_ports_free(a);
 	applier_batch_free(a);
 	free(a);

@@ -26,12 +26,6 @@
 #include "applier.h"
 #include "tenet_abi.h"
 
-/* Key of a tracked row (and of a port: map TN_MAP_LPORT, key its id). */
-struct applier_key {
-	uint8_t map;		   /* enum tn_map_id */
-	uint8_t key[WIRE_KEY_MAX]; /* the ABI key, unused bytes zero */
-};
-
 /* A compiled row whose value carries derived fields (FLOOD, local FDB),
  * kept to recompute them; allocated with room for its value only (a
  * snapshot keeps one per local port: 10,000 of them). */
@@ -73,10 +67,12 @@ struct applier {
 	off_t rev_len;			      /* its size while open */
 	uint64_t rev;			      /* applied revision */
 	char store_id[WIRE_STORE_ID_LEN + 1]; /* controller store rev is from, "" unknown */
-	zhashx_t *rows;			      /* struct applier_key -> struct applier_row (owned) */
-	struct applier_pstate **ports;	      /* by port_id, open addressing (owned; NULL: free) */
-	size_t ports_cap;		      /* entries of ports: 0 or a power of two */
-	size_t n_ports;			      /* used entries of ports */
+	struct applier_row **rows;     /* tracked rows by (map, key), open addressing (owned) */
+	size_t rows_cap;	       /* entries of rows: 0 or a power of two */
+	size_t n_rows;		       /* used entries of rows */
+	struct applier_pstate **ports; /* by port_id, open addressing (owned; NULL: free) */
+	size_t ports_cap;	       /* entries of ports: 0 or a power of two */
+	size_t n_ports;		       /* used entries of ports */
 	zhashx_t *by_name;	       /* ifname -> first struct applier_pstate bound to it */
 	uint64_t batch;		       /* current batch number, from 1 */
 	struct applier_pstate **dirty; /* ports dirty in the current batch */
@@ -97,10 +93,6 @@ struct applier {
 
 /* applier.c */
 
-/* A hash table keyed by struct applier_key; items freed with destructor
- * (may be NULL). Returns NULL on allocation failure. */
-zhashx_t *applier_keyed_new(zhashx_destructor_fn *destructor);
-
 /* Writes tracked row r to its map, derived fields filled in from the port
  * table. Counts it. Returns 0 or -errno (logged). */
 int applier_write_row(struct applier *a, const struct applier_row *r);
@@ -112,6 +104,31 @@ void applier_row_value(const struct applier *a, const struct wire_rowref *r, uin
 /* Collects every key of map fd (key_len bytes each) into a malloc'd array
  * (*out, caller frees). Returns the count, or -errno. */
 long applier_map_keys(int fd, size_t key_len, uint8_t **out);
+
+/* applier_rows.c */
+
+/* The tracked row of (map, key) (key_len bytes), NULL if none. */
+struct applier_row *applier_rows_find(const struct applier *a, uint8_t map, const uint8_t *key,
+				      uint16_t key_len);
+
+/* Adds row r (malloc'd; the table owns it from now on) under its map and
+ * key. Returns 0, -EINVAL when r is NULL, its key too long or a row of the
+ * same (map, key) is tracked already, or -ENOMEM (r is not added then:
+ * the caller frees it). */
+int applier_rows_add(struct applier *a, struct applier_row *r);
+
+/* Removes tracked row r and frees it. Takes NULL and rows not in the
+ * table (ignored). */
+void applier_rows_del(struct applier *a, struct applier_row *r);
+
+/* Number of tracked rows. */
+size_t applier_rows_count(const struct applier *a);
+
+/* Frees every tracked row; the table keeps its size for the next ones. */
+void applier_rows_purge(struct applier *a);
+
+/* applier_rows_purge, and frees the table itself. */
+void applier_rows_free(struct applier *a);
 
 /* applier_ports.c */
 
