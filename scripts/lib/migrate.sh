@@ -4,8 +4,8 @@
 # vm_exec) and tests/lib/common.sh (say, die, wait_for).
 #
 # A controller and hosts h1, h2 and h3 with agents; tenant blue, network
-# bnet (10.0.0.0/24), a stateful security group mig that lets in TCP 5001
-# and ICMP; vm1 (10.0.0.1) on h1 and vm2 (10.0.0.2) on h2, both in it. A
+# bnet (10.0.0.0/24), a stateful security group mig that lets in TCP 5001,
+# UDP 7001 and ICMP; vm1 (10.0.0.1) on h1 and vm2 (10.0.0.2) on h2, both in it. A
 # TCP stream vm1 -> vm2:5001 (1 KiB every millisecond) and a 1 ms ping; the
 # caller stands in for the hypervisor with mig_move (the VM's host-side
 # veth to another host's namespace, then a gratuitous ARP from the VM).
@@ -14,6 +14,9 @@
 #   mig_stream_start DIR       the stream; MIG_SENDER is the sender's pid
 #   mig_stream_stop            ends both ends of the stream (and all in vm1, vm2)
 #   mig_rx / mig_rx_above N    bytes vm2 received so far / more than N
+#   mig_udp_start DIR          a UDP flow vm2:7000 -> vm1:7001 whose answers
+#                              reach vm2 only as its conntrack allows
+#   mig_udp_rx / _above N      answers vm2 received so far / more than N
 #   mig_ping_start FILE        1 ms pings vm1 -> vm2 (ping1ms.py) until
 #   mig_ping_stop              this; mig_ping_summary FILE then has counts
 #   mig_move VM FROM TO        the VM's veth FROM -> TO, up, gratuitous ARP
@@ -41,6 +44,8 @@ mig_setup() {
 		protocol=tcp port_range_min=5001 port_range_max=5001 >/dev/null || die "tcp rule"
 	tctl security_group_rule create security_group_id="$MIG_SG" direction=ingress \
 		protocol=icmp >/dev/null || die "icmp rule"
+	tctl security_group_rule create security_group_id="$MIG_SG" direction=ingress \
+		protocol=udp port_range_min=7001 port_range_max=7001 >/dev/null || die "udp rule"
 	# egress open (a new group may already have this rule: then 409 is fine)
 	tctl security_group_rule create security_group_id="$MIG_SG" direction=egress \
 		>/dev/null 2>&1
@@ -104,6 +109,53 @@ EOF
 	MIG_SENDER=$!
 	wait_for 10 "the stream flows" mig_rx_above 10000 || die "no TCP stream"
 }
+
+# mig_udp_start DIR: vm2 sends one datagram from 10.0.0.2:7000 to vm1:7001
+# (again until answered) and from then on only receives, counting into
+# DIR/udp.count; vm1 answers its source every 10 ms. Group mig lets in UDP
+# 7001 only, so the answers (to port 7000) enter vm2's port only as replies
+# of a flow vm2's conntrack holds: after a move, only if the entry moved
+# with the port. Returns once answers arrive.
+mig_udp_start() {
+	mkdir -p "$1"
+	MIG_UDP_COUNT=$1/udp.count
+	vm_exec vm1 python3 - <<'EOF' &
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.0.1", 7001))
+_, peer = s.recvfrom(64)
+while True:
+    s.sendto(b"r", peer)
+    time.sleep(0.01)
+EOF
+	TOPO_PIDS+=($!)
+	vm_exec vm2 python3 - "$MIG_UDP_COUNT" <<'EOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.0.2", 7000))
+s.settimeout(0.2)
+n = 0
+while n == 0:
+    s.sendto(b"hello", ("10.0.0.1", 7001))
+    try:
+        s.recvfrom(64)
+        n = 1
+    except socket.timeout:
+        pass
+s.settimeout(None)
+while True:
+    s.recvfrom(64)
+    n += 1
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write(str(n))
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+EOF
+	TOPO_PIDS+=($!)
+	wait_for 10 "UDP answers flow" mig_udp_rx_above 5 || die "no UDP answers"
+}
+
+mig_udp_rx() { cat "$MIG_UDP_COUNT" 2>/dev/null || echo 0; }
+mig_udp_rx_above() { [ "$(mig_udp_rx)" -gt "$1" ]; }
 
 # mig_stream_stop: ends the sender and the receiver (every process in vm1's
 # and vm2's namespaces: stop the ping first) and forgets what they counted,

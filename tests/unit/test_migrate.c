@@ -19,7 +19,7 @@
 #include "migrate_driver.h"
 #include "store.h"
 
-#include "fixture_store.h"
+#include "fixture_migrate.h"
 
 #define TENANT "11111111-1111-4111-8111-111111111111"
 #define NET    "21111111-1111-4111-8111-111111111111"
@@ -61,18 +61,7 @@ static int setup(void **state)
 	E->store = fixture_store_new(E->dir, "migrate");
 	E->base = event_base_new();
 	assert_non_null(E->base);
-	fixture_apply(E->store, STORE_OP_CREATE, MODEL_TENANT, TENANT, "{\"name\":\"blue\"}");
-	fixture_apply(E->store, STORE_OP_CREATE, MODEL_NETWORK, NET,
-		      "{\"tenant_id\":\"" TENANT "\",\"name\":\"n\"}");
-	for (int i = 0; i < 3; i++) {
-		char name[8], addr[32];
-
-		E->keys[i] = zcert_new();
-		snprintf(name, sizeof(name), "h%d", i + 1);
-		snprintf(addr, sizeof(addr), "198.18.0.%d", i + 1);
-		fixture_host_create(E->store, name, zcert_public_txt(E->keys[i]), addr);
-	}
-	fixture_port_create(E->store, NET, PORT1, "02:00:00:00:00:01", "h1", "vm1");
+	fixture_migrate_world(E->store, TENANT, NET, PORT1, E->keys);
 	fixture_apply(E->store, STORE_OP_CREATE, MODEL_PORT, PORT2,
 		      "{\"network_id\":\"" NET "\",\"mac_address\":\"02:00:00:00:00:02\"}");
 	return 0;
