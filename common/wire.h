@@ -379,6 +379,12 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *m);
  * outlive m. The same checks, the same errors. */
 int wire_decode_refs(const uint8_t *buf, size_t len, struct wire_msg *m);
 
+/* wire_decode (refs false) or wire_decode_refs (refs true) without the
+ * direct path for SNAPSHOT and DELTA: every message through msgpack-c's
+ * object tree. The reference the tests, the fuzz target and the codec's
+ * micro-benchmark compare the direct path against. */
+int wire_decode_tree(const uint8_t *buf, size_t len, struct wire_msg *m, bool refs);
+
 /* Sets *ref to a view of row (valid as long as row is). */
 void wire_row_ref(const struct wire_row *row, struct wire_rowref *ref);
 

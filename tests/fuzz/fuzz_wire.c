@@ -1,10 +1,11 @@
 /* fuzz_wire.c - libFuzzer target for the southbound codec: wire_decode must
  * never crash, whatever it accepts must encode back and decode to the same
  * bytes, and wire_decode_refs must accept exactly what it accepts, with the
- * same rows in place. Inputs starting with 0xff also fill a TRACE, a
- * TRACE_REPLY, a MONITOR, a MONITOR_EVENTS, a MIGRATE_EVENT, a CT_EXPORT
- * and a CT_STATE field by field from the bytes that follow (their arrays are long enough that
- *mutation alone rarely reaches them): each must round-trip exactly.
+ * same rows in place; both must agree with msgpack-c's object tree
+ * (wire_decode_tree): the same result, the same message. Inputs starting with 0xff also fill a
+ *TRACE, a TRACE_REPLY, a MONITOR, a MONITOR_EVENTS, a MIGRATE_EVENT, a CT_EXPORT and a CT_STATE
+ *field by field from the bytes that follow (their arrays are long enough that mutation alone rarely
+ *reaches them): each must round-trip exactly.
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -160,23 +161,53 @@ static void fuzz_refs(const uint8_t *data, size_t size, const struct wire_msg *m
 	wire_msg_release(&r);
 }
 
+/* wire_decode_tree (refs as given) returns rc on data too and, on success,
+ * a message that encodes to the same bytes as want (len bytes). */
+static void fuzz_tree(const uint8_t *data, size_t size, bool refs, int rc, const uint8_t *want,
+		      size_t len)
+{
+	struct wire_msg t;
+	uint8_t *buf;
+	size_t n;
+
+	if (wire_decode_tree(data, size, &t, refs) != rc)
+		abort();
+	if (rc)
+		return;
+	if (refs && (t.type == WIRE_SNAPSHOT || t.type == WIRE_DELTA)) {
+		/* rows in place: fuzz_refs compares those of wire_decode_refs */
+		wire_msg_release(&t);
+		return;
+	}
+	if (wire_encode(&t, &buf, &n) != 0 || n != len || memcmp(buf, want, len))
+		abort();
+	free(buf);
+	wire_msg_release(&t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_msg m, again;
 	uint8_t *buf, *buf2;
 	size_t len, len2;
+	int rc;
 
 	if (size && data[0] == 0xff)
 		fuzz_trace(data + 1, size - 1), fuzz_monitor(data + 1, size - 1),
 		    fuzz_migrate(data + 1, size - 1);
-	if (wire_decode(data, size, &m) != 0) {
+	rc = wire_decode(data, size, &m);
+	if (rc != 0) {
 		if (wire_decode_refs(data, size, &again) == 0)
 			abort(); /* in place must refuse what a copy refuses */
+		fuzz_tree(data, size, false, rc, NULL, 0);
+		fuzz_tree(data, size, true, rc, NULL, 0);
 		return 0;
 	}
 	fuzz_refs(data, size, &m);
 	if (wire_encode(&m, &buf, &len) != 0)
 		abort();
+	fuzz_tree(data, size, false, 0, buf, len);
+	fuzz_tree(data, size, true, 0, buf, len);
 	if (wire_decode(buf, len, &again) != 0)
 		abort();
 	if (wire_encode(&again, &buf2, &len2) != 0 || len2 != len || memcmp(buf, buf2, len))

@@ -1168,15 +1168,41 @@ static void test_random(void **state)
 	assert_true(decoded > 0); /* the round trip was exercised */
 }
 
+/* wire_decode_tree agrees with wire_decode (refs false) or wire_decode_refs
+ * (refs true), d, on buf[0..len): the same result (rc), the same message. */
+static void assert_tree_agrees(const uint8_t *buf, size_t len, bool refs, int rc,
+			       const struct wire_msg *d)
+{
+	struct wire_msg t;
+
+	assert_int_equal(wire_decode_tree(buf, len, &t, refs), rc);
+	if (rc)
+		return;
+	assert_int_equal(t.type, d->type);
+	if (d->type == WIRE_SNAPSHOT || d->type == WIRE_DELTA) {
+		assert_true(t.update.to == d->update.to && t.update.from == d->update.from);
+		assert_string_equal(t.store_id, d->store_id);
+		assert_int_equal(t.update.n_rows, d->update.n_rows);
+		if (!refs)
+			assert_rows_equal(t.update.rows, d->update.rows, d->update.n_rows);
+		for (size_t i = 0; refs && i < d->update.n_rows; i++)
+			assert_memory_equal(&t.update.refs[i], &d->update.refs[i],
+					    sizeof(t.update.refs[i]));
+	}
+	wire_msg_release(&t);
+}
+
 /* wire_decode_refs agrees with wire_decode on buf[0..len): the same
- * result, and the same rows, in place (pointing into buf). Returns the
- * result. */
+ * result, and the same rows, in place (pointing into buf); both agree with
+ * msgpack-c's object tree (wire_decode_tree). Returns the result. */
 static int assert_refs_agree(const uint8_t *buf, size_t len)
 {
 	struct wire_msg d, r;
 	int rc = wire_decode(buf, len, &d);
 
 	assert_int_equal(wire_decode_refs(buf, len, &r), rc);
+	assert_tree_agrees(buf, len, false, rc, &d);
+	assert_tree_agrees(buf, len, true, rc, &r);
 	if (rc)
 		return rc;
 	assert_int_equal(r.type, d.type);
@@ -1237,6 +1263,93 @@ static void test_decode_refs(void **state)
 		free(valid);
 	}
 	assert_true(decoded > 0);
+}
+
+/* A message in raw bytes, for the encodings msgpack-c's packer never
+ * chooses (wider integers and lengths than needed). */
+struct raw {
+	uint8_t b[1024];
+	size_t n;
+};
+
+static void raw_put(struct raw *r, const void *p, size_t n)
+{
+	assert_true(r->n + n <= sizeof(r->b));
+	memcpy(r->b + r->n, p, n);
+	r->n += n;
+}
+
+static void raw_byte(struct raw *r, uint8_t b)
+{
+	raw_put(r, &b, 1);
+}
+
+/* Header byte h, then v big-endian in w bytes. */
+static void raw_be(struct raw *r, uint8_t h, uint64_t v, unsigned int w)
+{
+	raw_byte(r, h);
+	for (unsigned int i = w; i-- > 0;)
+		raw_byte(r, (uint8_t)(v >> (8 * i)));
+}
+
+/* A DELTA of one LPORT upsert, every field in a wider encoding than needed:
+ * what may change per form (form): 0 valid, 1 a negative int8 revision,
+ * 2 the key as a str, 3 the store identity as a bin, 4 a trailing byte,
+ * 5 the row array one element short, 6 a negative int16 op. */
+static void raw_delta(struct raw *r, int form)
+{
+	static const char id[] = STORE_ID;
+	uint16_t kl, vl;
+
+	memset(r, 0, sizeof(*r));
+	assert_true(wire_map_sizes(TN_MAP_LPORT, &kl, &vl));
+	raw_byte(r, 0x96);		  /* 6 elements: with the store id */
+	raw_be(r, 0xd0, WIRE_VERSION, 1); /* int8 */
+	raw_be(r, 0xcf, WIRE_DELTA, 8);	  /* uint64 */
+	if (form == 1)
+		raw_be(r, 0xd0, 0xff, 1); /* int8 -1 */
+	else
+		raw_be(r, 0xd3, 41, 8); /* int64 */
+	raw_be(r, 0xce, 42, 4);		/* uint32 */
+	raw_be(r, 0xdc, 1, 2);		/* array16 of one row */
+	raw_byte(r, form == 5 ? 0x93 : 0x94);
+	raw_be(r, 0xcc, TN_MAP_LPORT, 1);
+	raw_be(r, 0xd1, form == 6 ? 0xffff : WIRE_OP_UPSERT, 2); /* int16 */
+	raw_be(r, form == 2 ? 0xda : 0xc5, kl, 2);		 /* str16 / bin16 */
+	for (uint16_t i = 0; i < kl; i++)
+		raw_byte(r, (uint8_t)(i + 1));
+	if (form != 5) {
+		raw_be(r, 0xc6, vl, 4); /* bin32 */
+		for (uint16_t i = 0; i < vl; i++)
+			raw_byte(r, (uint8_t)(i * 3));
+	}
+	raw_be(r, form == 3 ? 0xc4 : 0xd9, WIRE_STORE_ID_LEN, 1); /* bin8 / str8 */
+	raw_put(r, id, WIRE_STORE_ID_LEN);
+	if (form == 4)
+		raw_byte(r, 0xc0);
+}
+
+/* SNAPSHOT and DELTA are decoded without msgpack-c's object tree: every
+ * encoding the tree accepts is accepted, with the same result, and what it
+ * refuses is refused with its error. */
+static void test_direct_forms(void **state)
+{
+	struct wire_msg d;
+	struct raw r;
+
+	raw_delta(&r, 0);
+	assert_int_equal(assert_refs_agree(r.b, r.n), 0);
+	assert_int_equal(wire_decode(r.b, r.n, &d), 0);
+	assert_int_equal(d.type, WIRE_DELTA);
+	assert_true(d.update.from == 41 && d.update.to == 42 && d.update.n_rows == 1);
+	assert_int_equal(d.update.rows[0].map, TN_MAP_LPORT);
+	assert_int_equal(d.update.rows[0].key[0], 1);
+	assert_string_equal(d.store_id, STORE_ID);
+	wire_msg_release(&d);
+	for (int form = 1; form <= 6; form++) {
+		raw_delta(&r, form);
+		assert_int_equal(assert_refs_agree(r.b, r.n), -EPROTO);
+	}
 }
 
 /* The store identity: optional, only on SNAPSHOT, DELTA and HEARTBEAT,
@@ -1368,7 +1481,8 @@ int main(void)
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	    cmocka_unit_test(test_status_drops),    cmocka_unit_test(test_status_groups),
 	    cmocka_unit_test(test_trace_strict),    cmocka_unit_test(test_monitor_strict),
-	    cmocka_unit_test(test_decode_refs),	    cmocka_unit_test(test_map_table),
+	    cmocka_unit_test(test_decode_refs),	    cmocka_unit_test(test_direct_forms),
+	    cmocka_unit_test(test_map_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
