@@ -493,7 +493,9 @@ static int dpb_slot(struct dpb *d, struct bpf_program *target)
  * rules, half with a remote group (tn_sg_rule), half with a remote prefix
  * (tn_sg_cidr and a port set in tn_sg_pset); the datagram's flow matches
  * none of the group rules (a miss in tn_sg_rule: every lookup a new flow
- * makes) and rule 0, 10.0.0.0/24 -> UDP.
+ * makes) and rule 0, 10.0.0.0/24 -> UDP (and ICMP): port set 1. The other
+ * prefix rules (11.x.y.0/24 -> UDP) all allow the same, so they share port
+ * set 2, as the controller's compiler numbers port sets by content.
  */
 #define DPB_ID_A	 100
 #define DPB_ID_C	 300
@@ -512,21 +514,24 @@ static int dpb_fw_rule(struct dpb *d, __u32 i, bool add)
 	    .prefixlen = 64 + 24, .identity = htonl(DPB_ID_A), .dir = TN_SG_EGRESS | TN_SG_IPV4};
 	struct tn_sg_pset_key pk = {.prefixlen = TN_SG_PSET_PLEN_PROTO,
 				    .identity = htonl(DPB_ID_A),
-				    .pset = htonl(i + 1),
+				    .pset = htonl(2),
 				    .proto = 17};
 	struct tn_sg_allow av = {.group = 1};
-	struct tn_sg_cidr cv = {.pset = i + 1};
+	struct tn_sg_cidr cv = {.pset = 2};
 	__u8 net[4] = {11, (__u8)(i >> 8), (__u8)i, 0};
 
 	memcpy(ck.addr, net, 4);
 	if (i % 2 == 0)
 		return add ? dpb_put(d->tn->maps.tn_sg_rule, &rk, &av)
 			   : bpf_map__delete_elem(d->tn->maps.tn_sg_rule, &rk, sizeof(rk), 0);
+	/* rule 1 is the first prefix rule added and the last deleted: it
+	 * brings and takes the shared port set's row */
 	if (add)
 		return dpb_put(d->tn->maps.tn_sg_cidr, &ck, &cv)
-			   ?: dpb_put(d->tn->maps.tn_sg_pset, &pk, &av);
+			   ?: (i == 1 ? dpb_put(d->tn->maps.tn_sg_pset, &pk, &av) : 0);
 	return bpf_map__delete_elem(d->tn->maps.tn_sg_cidr, &ck, sizeof(ck), 0)
-		   ?: bpf_map__delete_elem(d->tn->maps.tn_sg_pset, &pk, sizeof(pk), 0);
+		   ?: (i == 1 ? bpf_map__delete_elem(d->tn->maps.tn_sg_pset, &pk, sizeof(pk), 0)
+			      : 0);
 }
 
 /* Gives A's policy n rules (n >= 1) and A its identity (the other

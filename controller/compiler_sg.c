@@ -357,51 +357,161 @@ static bool sg_pfx_holds(const struct sg_pfx *q, const struct sg_pfx *p)
 	return true;
 }
 
+/* One tn_sg_pset row of a port set, its number left 0. */
+struct sg_pent {
+	struct tn_sg_pset_key k;
+	struct tn_sg_allow v;
+};
+
+/* The contents of a distinct prefix's port set: its rows, sorted by key
+ * with one row a key (the smallest value bytes, as sg_finish keeps). */
+struct sg_pcont {
+	struct sg_pent *e; /* the rows */
+	size_t n;	   /* entries of e */
+	size_t at;	   /* the prefix: rank among the distinct ones */
+};
+
+static int sg_cmp_pent(const struct sg_pent *x, const struct sg_pent *y)
+{
+	int c = memcmp(&x->k, &y->k, sizeof(x->k));
+
+	return c ? c : memcmp(&x->v, &y->v, sizeof(x->v));
+}
+
+static int sg_cmp_pent_q(const void *a, const void *b)
+{
+	return sg_cmp_pent(a, b);
+}
+
+/* Orders contents by their rows (a total order), then by prefix rank. */
+static int sg_cmp_pcont(const void *a, const void *b)
+{
+	const struct sg_pcont *x = a, *y = b;
+
+	for (size_t i = 0; i < x->n && i < y->n; i++) {
+		int c = sg_cmp_pent(&x->e[i], &y->e[i]);
+
+		if (c)
+			return c;
+	}
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static bool sg_same_pcont(const struct sg_pcont *x, const struct sg_pcont *y)
+{
+	return x->n == y->n && (!x->n || memcmp(x->e, y->e, x->n * sizeof(*x->e)) == 0);
+}
+
+/* Fills c with the port set rows of prefix p of pf[0 .. n) (identity id):
+ * the blocks of every rule whose prefix holds p. */
+static int sg_pcont_fill(const struct compiler_sg *s, const struct sg_ident *id,
+			 const struct sg_pfx *pf, size_t n, const struct sg_pfx *p,
+			 struct sg_pcont *c)
+{
+	size_t cap = 0, w = 0;
+
+	for (size_t q = 0; q < n; q++) {
+		struct sg_block b[SG_BLOCKS_MAX];
+		size_t nb;
+
+		if (!sg_pfx_holds(&pf[q], p))
+			continue;
+		nb = sg_blocks(&s->t->sg_rules[pf[q].rule], b);
+		if (c->n + nb > cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			void *e;
+
+			while (nc < c->n + nb)
+				nc *= 2;
+			e = realloc(c->e, nc * sizeof(*c->e));
+			if (!e)
+				return -ENOMEM;
+			c->e = e;
+			cap = nc;
+		}
+		for (size_t k = 0; k < nb; k++) {
+			struct sg_pent *x = &c->e[c->n++];
+
+			memset(x, 0, sizeof(*x)); /* keys are compared whole */
+			x->k.prefixlen = b[k].bits < 0
+					     ? TN_SG_PSET_PLEN_ANY
+					     : TN_SG_PSET_PLEN_PROTO + (uint32_t)b[k].bits;
+			x->k.identity = htonl(id->identity);
+			x->k.proto = b[k].proto;
+			x->k.port = htons(b[k].port);
+			x->v.group = pf[q].group;
+		}
+	}
+	if (!c->n)
+		return 0;
+	qsort(c->e, c->n, sizeof(*c->e), sg_cmp_pent_q);
+	for (size_t r = 1; r < c->n; r++)
+		if (memcmp(&c->e[w].k, &c->e[r].k, sizeof(c->e[r].k)) != 0 && ++w != r)
+			c->e[w] = c->e[r];
+	c->n = w + 1;
+	return 0;
+}
+
 /* tn_sg_cidr and tn_sg_pset rows of identity id from its prefix rules
- * pf[0 .. n) (sorted here). */
+ * pf[0 .. n) (sorted here). Prefixes whose port sets hold the same rows
+ * share one number: numbers go from 1 in the order of the first prefix
+ * (in (direction byte, address, length) order) of each content, and each
+ * port set's rows are pushed once. */
 static int sg_cidr_rows(const struct compiler_sg *s, const struct sg_ident *id, struct sg_pfx *pf,
 			size_t n, struct sg_rows *o)
 {
+	struct sg_pcont *c = calloc(n + 1, sizeof(*c)), *byc = calloc(n + 1, sizeof(*byc));
+	size_t *first = calloc(n + 1, sizeof(*first)), *d = calloc(n + 1, sizeof(*d));
+	uint32_t *num = calloc(n + 1, sizeof(*num));
 	uint32_t pset = 0;
+	size_t nd = 0;
+	int rc = -ENOMEM;
 
+	if (!c || !byc || !first || !d || !num)
+		goto out;
 	if (n)
 		qsort(pf, n, sizeof(*pf), sg_cmp_pfx);
-	for (size_t i = 0; i < n; i++) {
-		struct tn_sg_cidr_key ck = {.prefixlen = 64u + pf[i].plen,
+	for (size_t i = 0; i < n; i++)
+		if (!i || sg_cmp_pfx(&pf[i - 1], &pf[i]) != 0)
+			d[nd++] = i; /* the distinct prefixes, in rank order */
+	for (size_t m = 0; m < nd; m++) {
+		c[m].at = m;
+		if (sg_pcont_fill(s, id, pf, n, &pf[d[m]], &c[m]))
+			goto out;
+	}
+	/* equal contents side by side, each run led by its lowest rank */
+	memcpy(byc, c, nd * sizeof(*c));
+	qsort(byc, nd, sizeof(*byc), sg_cmp_pcont);
+	for (size_t k = 0; k < nd; k++)
+		first[byc[k].at] =
+		    k && sg_same_pcont(&byc[k - 1], &byc[k]) ? first[byc[k - 1].at] : byc[k].at;
+	rc = 0;
+	for (size_t m = 0; m < nd && rc == 0; m++) {
+		struct tn_sg_cidr_key ck = {.prefixlen = 64u + pf[d[m]].plen,
 					    .identity = htonl(id->identity),
-					    .dir = pf[i].dir};
-		struct tn_sg_cidr cv = {.pset = ++pset};
+					    .dir = pf[d[m]].dir};
+		struct tn_sg_cidr cv = {0};
 
-		if (i && sg_cmp_pfx(&pf[i - 1], &pf[i]) == 0) {
-			pset--; /* the same prefix again: one port set */
-			continue;
-		}
-		memcpy(ck.addr, pf[i].addr, 16);
-		if (sg_push(o, TN_MAP_SG_CIDR, &ck, &cv))
-			return -ENOMEM;
-		for (size_t q = 0; q < n; q++) {
-			struct sg_block b[SG_BLOCKS_MAX];
-			struct tn_sg_allow v = {.group = pf[q].group};
-			size_t nb;
-
-			if (!sg_pfx_holds(&pf[q], &pf[i]))
-				continue;
-			nb = sg_blocks(&s->t->sg_rules[pf[q].rule], b);
-			for (size_t k = 0; k < nb; k++) {
-				struct tn_sg_pset_key pk = {.identity = htonl(id->identity),
-							    .pset = htonl(pset),
-							    .proto = b[k].proto,
-							    .port = htons(b[k].port)};
-
-				pk.prefixlen = b[k].bits < 0
-						   ? TN_SG_PSET_PLEN_ANY
-						   : TN_SG_PSET_PLEN_PROTO + (uint32_t)b[k].bits;
-				if (sg_push(o, TN_MAP_SG_PSET, &pk, &v))
-					return -ENOMEM;
-			}
+		num[m] = first[m] == m ? ++pset : num[first[m]];
+		cv.pset = num[m];
+		memcpy(ck.addr, pf[d[m]].addr, 16);
+		rc = sg_push(o, TN_MAP_SG_CIDR, &ck, &cv);
+		for (size_t k = 0; first[m] == m && k < c[m].n && rc == 0; k++) {
+			c[m].e[k].k.pset = htonl(num[m]);
+			rc = sg_push(o, TN_MAP_SG_PSET, &c[m].e[k].k, &c[m].e[k].v);
 		}
 	}
-	return 0;
+out:
+	for (size_t m = 0; c && m < nd; m++)
+		free(c[m].e);
+	free(c);
+	free(byc);
+	free(first);
+	free(d);
+	free(num);
+	return rc;
 }
 
 /* A prefix rule's entry: its remote prefix, or the whole address space. */

@@ -12,10 +12,13 @@
  *    by that (remote) identity;
  *  - tn_sg_cidr and tn_sg_pset: every other rule, by its remote prefix
  *    (none: 0.0.0.0/0 or ::/0). Each distinct (direction and ethertype,
- *    prefix) of the identity is a port set numbered from 1 in the order of
- *    (direction byte, address, length); its tn_sg_pset rows hold the rules
- *    of every prefix of the identity that contains it (itself included),
- *    so the longest match of tn_sg_cidr alone decides.
+ *    prefix) of the identity has a tn_sg_cidr row naming its port set,
+ *    whose tn_sg_pset rows hold the rules of every prefix of the identity
+ *    that contains it (itself included), so the longest match of
+ *    tn_sg_cidr alone decides. Port sets are numbered by content: prefixes
+ *    whose sets hold the same rows share one number (and its rows are
+ *    given once); numbers go from 1 in the (direction byte, address,
+ *    length) order of the first prefix of each content.
  * A rule matches any protocol (TN_SG_RULE_PLEN_ANY, TN_SG_PSET_PLEN_ANY),
  * one protocol (_PROTO), or one protocol and a port range split into
  * aligned prefix blocks (_PROTO + bits, at most 30 a range); an ICMP rule

@@ -561,7 +561,7 @@ struct tn_sg_cidr_key {
 };
 
 struct tn_sg_cidr {
-	__u32 pset;  /* the prefix's port set, > 0, unique within the identity */
+	__u32 pset;  /* its port set, > 0; equal sets of an identity share one */
 	__u32 flags; /* reserved, zero */
 };
 

@@ -974,18 +974,75 @@ static int ref_pset_rule(struct cc *c, const struct topo_port *rp, const struct 
 	return 0;
 }
 
-/* Port sets are numbered in the order of (direction byte, address,
- * length): the rank of prefix i among the distinct ones. */
-static uint32_t ref_pset_num(const struct ref_pfxs *ps, size_t i)
+/* The rank of prefix i among the distinct ones, in (direction byte,
+ * address, length) order, from 0. */
+static size_t ref_pfx_rank(const struct ref_pfxs *ps, size_t i)
 {
-	uint32_t num = 1;
+	size_t rank = 0;
 
 	for (size_t j = 0; j < ps->n; j++) {
 		int c = memcmp(ps->addr[j], ps->addr[i], 16);
 
 		if (ps->dir[j] < ps->dir[i] ||
 		    (ps->dir[j] == ps->dir[i] && (c < 0 || (c == 0 && ps->plen[j] < ps->plen[i]))))
-			num++;
+			rank++;
+	}
+	return rank;
+}
+
+/* The port set rows of every prefix of ps, numbered 0: ps->n arrays
+ * (rows[i], n[i] entries), sorted, one row a key (the smallest value). */
+static int ref_pset_contents(struct cc *c, const struct topo_port *rp, const struct ref_pfxs *ps,
+			     struct wire_row **rows, size_t *n)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		struct ref_pset s = {.ps = ps, .i = i, .num = 0};
+		size_t from = c->n_rows;
+		int rc = ref_rules(c, rp, ref_pset_rule, &s);
+
+		if (rc)
+			return rc;
+		ref_sort_unique_from(c, from);
+		n[i] = c->n_rows - from;
+		rows[i] = calloc(n[i] + 1, sizeof(**rows));
+		if (!rows[i])
+			return -ENOMEM;
+		memcpy(rows[i], &c->rows[from], n[i] * sizeof(**rows));
+		c->n_rows = from;
+	}
+	return 0;
+}
+
+static bool ref_same_rows(const struct wire_row *a, size_t na, const struct wire_row *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (wire_row_cmp(&a[i], &b[i]) != 0 ||
+		    memcmp(a[i].val, b[i].val, a[i].val_len) != 0)
+			return false;
+	return true;
+}
+
+/* Port sets are numbered by content: prefix i gets the number of the
+ * prefix of lowest rank with the same rows, and those prefixes that are
+ * the lowest-ranked of their content are numbered from 1 by rank. */
+static uint32_t ref_pset_num(const struct ref_pfxs *ps, const size_t *rank, struct wire_row **rows,
+			     const size_t *n, size_t i)
+{
+	size_t lead = i;
+	uint32_t num = 0;
+
+	for (size_t j = 0; j < ps->n; j++)
+		if (ref_same_rows(rows[j], n[j], rows[i], n[i]) && rank[j] < rank[lead])
+			lead = j;
+	for (size_t j = 0; j < ps->n; j++) {
+		bool leads = rank[j] <= rank[lead];
+
+		for (size_t k = 0; k < ps->n && leads; k++)
+			if (rank[k] < rank[j] && ref_same_rows(rows[k], n[k], rows[j], n[j]))
+				leads = false;
+		num += leads;
 	}
 	return num;
 }
@@ -994,18 +1051,24 @@ static uint32_t ref_pset_num(const struct ref_pfxs *ps, size_t i)
 static int ref_sg_ident(struct cc *c, const struct topo_port *rp)
 {
 	struct ref_pfxs *ps = calloc(1, sizeof(*ps));
+	struct wire_row **prow = calloc(512, sizeof(*prow));
+	size_t *pn = calloc(512, sizeof(*pn)), *rank = calloc(512, sizeof(*rank));
 	struct tn_sg_ident_key ik = {.identity = rp->identity};
 	struct tn_sg_ident iv = {0};
 	size_t from = c->n_rows;
 	uint32_t h = 2166136261u;
-	int rc = ps ? 0 : -ENOMEM;
+	int rc = ps && prow && pn && rank ? 0 : -ENOMEM;
 
 	if (!rc)
 		rc = ref_rules(c, rp, ref_remote_rule, NULL);
 	if (!rc)
 		rc = ref_rules(c, rp, ref_collect_pfx, ps);
+	if (!rc)
+		rc = ref_pset_contents(c, rp, ps, prow, pn);
+	for (size_t i = 0; !rc && i < ps->n; i++)
+		rank[i] = ref_pfx_rank(ps, i);
 	for (size_t i = 0; !rc && i < ps->n; i++) {
-		struct ref_pset s = {.ps = ps, .i = i, .num = ref_pset_num(ps, i)};
+		struct ref_pset s = {.ps = ps, .i = i, .num = ref_pset_num(ps, rank, prow, pn, i)};
 		struct tn_sg_cidr_key k = {.prefixlen = 64u + ps->plen[i],
 					   .identity = htonl(rp->identity),
 					   .dir = ps->dir[i]};
@@ -1013,9 +1076,15 @@ static int ref_sg_ident(struct cc *c, const struct topo_port *rp)
 
 		memcpy(k.addr, ps->addr[i], 16);
 		rc = cc_add(c, TN_MAP_SG_CIDR, &k, &v);
+		/* a shared port set's rows come again, the same: kept once */
 		if (!rc)
 			rc = ref_rules(c, rp, ref_pset_rule, &s);
 	}
+	for (size_t i = 0; prow && i < 512; i++)
+		free(prow[i]);
+	free(prow);
+	free(pn);
+	free(rank);
 	free(ps);
 	if (rc)
 		return rc;

@@ -569,7 +569,8 @@ static void test_pushdown(void **state)
 	t = c_topo(3);
 	r = build(&t, "h1");
 	assert_int_equal(c_count(&r, TN_MAP_SG_CIDR, 10), 3);
-	/* port sets in (dir, address, length) order: /0 = 1, /8 = 2, /16 = 3 */
+	/* three contents, numbered in (dir, address, length) order of their
+	 * first prefix: /0 = 1, /8 = 2, /16 = 3 */
 	ck.prefixlen = 64 + 16;
 	ck.addr[0] = 10;
 	ck.addr[1] = 1;
@@ -582,6 +583,80 @@ static void test_pushdown(void **state)
 	assert_int_equal(c_psets(&r, 10, 2, plen, port, 64), 2); /* /8: 22, 443 */
 	assert_int_equal(c_psets(&r, 10, 1, plen, port, 64), 1); /* /0: 443 */
 	assert_int_equal(port[0], 443);
+	free(r.r);
+}
+
+/* The port set of identity id's v4 prefix a.b.c.0/24 in direction dir. */
+static uint32_t c_pset_of(const struct rows *r, uint32_t id, uint8_t dir, uint8_t b, uint8_t c)
+{
+	struct tn_sg_cidr_key ck = {.prefixlen = 64 + 24,
+				    .identity = htonl(id),
+				    .dir = (uint8_t)(dir | TN_SG_IPV4),
+				    .addr = {10, b, c}};
+	const struct wire_row *w = find(r, TN_MAP_SG_CIDR, &ck);
+	struct tn_sg_cidr cv;
+
+	assert_non_null(w);
+	memcpy(&cv, w->val, sizeof(cv));
+	assert_int_not_equal(cv.pset, 0);
+	return cv.pset;
+}
+
+static void test_pset_by_content(void **state)
+{
+	struct topology t;
+	struct rows r;
+	uint32_t plen[64];
+	uint16_t port[64];
+
+	(void)state;
+	/* web: UDP from 10.1.0.0/24 and 10.2.0.0/24 (the same port set), TCP
+	 * 22 from 10.3.0.0/24 (another), UDP to 10.4.0.0/24 (egress: the same
+	 * rows as the first, and port sets are the identity's) */
+	c_rule(0, "web", true, 17, -1, -1, "10.1.0.0/24", NULL);
+	c_rule(1, "web", true, 17, -1, -1, "10.2.0.0/24", NULL);
+	c_rule(2, "web", true, 6, 22, 22, "10.3.0.0/24", NULL);
+	c_rule(3, "web", false, 17, -1, -1, "10.4.0.0/24", NULL);
+	/* db: UDP from 10.5.0.0/24, the same block but another group */
+	c_rule(4, "db", true, 17, -1, -1, "10.5.0.0/24", NULL);
+	t = c_topo(5);
+	r = build(&t, "h1");
+	/* identity 10 (web): four prefixes, two port sets, two pset rows */
+	assert_int_equal(c_count(&r, TN_MAP_SG_CIDR, 10), 4);
+	assert_int_equal(c_pset_of(&r, 10, TN_SG_INGRESS, 1, 0), 1);
+	assert_int_equal(c_pset_of(&r, 10, TN_SG_INGRESS, 2, 0), 1);
+	assert_int_equal(c_pset_of(&r, 10, TN_SG_INGRESS, 3, 0), 2);
+	assert_int_equal(c_pset_of(&r, 10, TN_SG_EGRESS, 4, 0), 1);
+	assert_int_equal(c_count(&r, TN_MAP_SG_PSET, 10), 2);
+	assert_int_equal(c_psets(&r, 10, 1, plen, port, 64), 1);
+	assert_int_equal(plen[0], TN_SG_PSET_PLEN_PROTO);
+	assert_int_equal(c_psets(&r, 10, 2, plen, port, 64), 1);
+	assert_int_equal(plen[0], TN_SG_PSET_PLEN_PROTO + 16);
+	assert_int_equal(port[0], 22);
+	/* identity 20 (web, db): db's UDP names db, so a third port set */
+	assert_int_equal(c_count(&r, TN_MAP_SG_CIDR, 20), 5);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_INGRESS, 1, 0), 1);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_INGRESS, 2, 0), 1);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_INGRESS, 3, 0), 2);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_INGRESS, 5, 0), 3);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_EGRESS, 4, 0), 1);
+	assert_int_equal(c_count(&r, TN_MAP_SG_PSET, 20), 3);
+	free(r.r);
+
+	/* the same rule in another order (rule ids too) numbers the same */
+	c_rule(0, "web", false, 17, -1, -1, "10.4.0.0/24", NULL);
+	c_rule(1, "web", true, 6, 22, 22, "10.3.0.0/24", NULL);
+	c_rule(2, "db", true, 17, -1, -1, "10.5.0.0/24", NULL);
+	c_rule(3, "web", true, 17, -1, -1, "10.2.0.0/24", NULL);
+	c_rule(4, "web", true, 17, -1, -1, "10.1.0.0/24", NULL);
+	t = c_topo(5);
+	r = build(&t, "h1");
+	assert_int_equal(c_pset_of(&r, 10, TN_SG_INGRESS, 1, 0), 1);
+	assert_int_equal(c_pset_of(&r, 10, TN_SG_INGRESS, 3, 0), 2);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_INGRESS, 5, 0), 3);
+	assert_int_equal(c_pset_of(&r, 20, TN_SG_EGRESS, 4, 0), 1);
+	assert_int_equal(c_count(&r, TN_MAP_SG_PSET, 10), 2);
+	assert_int_equal(c_count(&r, TN_MAP_SG_PSET, 20), 3);
 	free(r.r);
 }
 
@@ -693,6 +768,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rules_and_refusals, setup, teardown),
 	    cmocka_unit_test(test_port_ranges),
 	    cmocka_unit_test(test_pushdown),
+	    cmocka_unit_test(test_pset_by_content),
 	    cmocka_unit_test(test_remote_groups_and_gen),
 	    cmocka_unit_test(test_pairs),
 	};
