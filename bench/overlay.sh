@@ -22,6 +22,11 @@
 #   kvxlan  baseline: hosts k1, k2 on the same underlay bridge, each with a
 #           Linux bridge + kernel vxlan device (id 4242, unicast remote)
 #   veth    baseline: two namespaces joined by one veth pair, no underlay
+#   ul      the floor: namespaces ua, ub plugged straight into the underlay
+#           bridge (MTU of the VMs, no overlay), so their packets take the
+#           path between two hosts that every overlay's packets take, and
+#           nothing else (figures overlay.ul.*, overlay.wire.ul.*; their
+#           ratio to kvxlan is the most any overlay could reach here)
 # and two underlays for tenet and kvxlan, switched between runs:
 #   veth    the hosts' underlay veths pass 64 KB tunnel GSO packets untouched
 #   wire    like a NIC: the sender's underlay segments tunnel packets to 1500
@@ -104,11 +109,32 @@ veth_pair() {
 	ip -n "$b" addr add 10.2.0.2/24 dev eth0
 }
 
+# ul_pair: namespaces ua and ub on the underlay bridge (198.18.0.21 and
+# .22), with the VMs' MTU: the floor.
+ul_pair() {
+	local n ns
+	for n in a b; do
+		ns=$TOPO_P-u$n
+		topo_ns_add "$ns"
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		topo_plug "$ns" eth0 "$TOPO_UL_NET.$([ $n = a ] && echo 21 || echo 22)"
+		ip -n "$ns" link set eth0 mtu "$TOPO_VM_MTU"
+	done
+}
+
 # underlay MODE: veth or wire, on every host's underlay interface and on
 # the bridge's end of it (TSO there decides whether the host's GRO runs).
+# The floor's namespaces segment their own TCP (tso) as the hosts do their
+# tunnel packets.
 underlay() {
 	local h seg gro
 	if [ "$1" = wire ]; then seg=off gro=on; else seg=on gro=off; fi
+	for h in ua ub; do
+		ip netns exec "$TOPO_P-$h" ethtool -K eth0 tso "$seg" gro "$gro" >/dev/null 2>&1 ||
+			die "ethtool -K on $h's underlay failed"
+		ip netns exec "$TOPO_P-ul" ethtool -K "u-$h" tso "$seg" >/dev/null 2>&1 ||
+			die "ethtool -K on the bridge's end of $h's underlay failed"
+	done
 	for h in h1 h2 h3 h4 k1 k2; do
 		ip netns exec "$TOPO_P-$h" ethtool -K eth0 tx-udp_tnl-segmentation "$seg" \
 			tx-udp_tnl-csum-segmentation "$seg" gro "$gro" >/dev/null 2>&1 ||
@@ -164,9 +190,11 @@ kv_of() {
 	case $1 in
 	overlay.wire.bpf.sg1000.*) echo "overlay.wire.bpf.nosg.${1#overlay.wire.bpf.sg1000.}" ;;
 	overlay.bpf.sg1000.*) echo "overlay.bpf.nosg.${1#overlay.bpf.sg1000.}" ;;
+	overlay.wire.ul.*) echo "overlay.wire.kvxlan.${1#overlay.wire.ul.}" ;;
 	overlay.wire.bpf.*) echo "overlay.wire.kvxlan.${1#overlay.wire.bpf.}" ;;
 	overlay.wire.xdp.*) echo "overlay.wire.kvxlan.${1#overlay.wire.xdp.}" ;;
 	overlay.wire.*) echo "overlay.wire.kvxlan.${1#overlay.wire.}" ;;
+	overlay.ul.*) echo "overlay.kvxlan.${1#overlay.ul.}" ;;
 	overlay.bpf.*) echo "overlay.kvxlan.${1#overlay.bpf.}" ;;
 	overlay.xdp.*) echo "overlay.kvxlan.${1#overlay.xdp.}" ;;
 	overlay.*) echo "overlay.kvxlan.${1#overlay.}" ;;
@@ -204,6 +232,7 @@ tcp() {
 gso_where() {
 	case $1 in
 	*.kvxlan.*) echo "ul u-k1 kv2" ;;
+	*.ul.*) echo "ul u-ua ub" ;;
 	*.bpf.nosg.*) echo "ul u-h3 vm8" ;;
 	*.bpf.sg1000.*) echo "ul u-h3 vm10" ;;
 	*.bpf.*) echo "ul u-h3 vm4" ;;
@@ -267,18 +296,21 @@ round() {
 	[ "$u" = wire ] && pre=overlay.wire
 	underlay "$u"
 	tcp "$pre.kvxlan.tcp_1stream" "" "$TOPO_P-kv1" 10.1.0.2 1
+	tcp "$pre.ul.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-ua" "$TOPO_UL_NET.22" 1
 	tcp "$pre.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm1" 10.0.0.2 1
 	tcp "$pre.bpf.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm3" 10.0.0.4 1
 	tcp "$pre.xdp.tcp_1stream" "$pre.kvxlan.tcp_1stream" "$TOPO_P-vm5" 10.0.0.6 1
 	tcp "$pre.bpf.nosg.tcp_1stream" "" "$TOPO_P-vm7" 10.0.0.8 1
 	tcp "$pre.bpf.sg1000.tcp_1stream" "$pre.bpf.nosg.tcp_1stream" "$TOPO_P-vm9" 10.0.0.10 1
 	tcp "$pre.kvxlan.tcp_4stream" "" "$TOPO_P-kv1" 10.1.0.2 4
+	tcp "$pre.ul.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-ua" "$TOPO_UL_NET.22" 4
 	tcp "$pre.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm1" 10.0.0.2 4
 	tcp "$pre.bpf.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm3" 10.0.0.4 4
 	tcp "$pre.xdp.tcp_4stream" "$pre.kvxlan.tcp_4stream" "$TOPO_P-vm5" 10.0.0.6 4
 	tcp "$pre.bpf.nosg.tcp_4stream" "" "$TOPO_P-vm7" 10.0.0.8 4
 	tcp "$pre.bpf.sg1000.tcp_4stream" "$pre.bpf.nosg.tcp_4stream" "$TOPO_P-vm9" 10.0.0.10 4
 	rtt "$pre.kvxlan.rtt" "" "$TOPO_P-kv1" 10.1.0.2
+	rtt "$pre.ul.rtt" "$pre.kvxlan.rtt" "$TOPO_P-ua" "$TOPO_UL_NET.22"
 	rtt "$pre.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm1" 10.0.0.2
 	rtt "$pre.bpf.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm3" 10.0.0.4
 	rtt "$pre.xdp.rtt" "$pre.kvxlan.rtt" "$TOPO_P-vm5" 10.0.0.6
@@ -370,7 +402,8 @@ fi
 kvxlan_host k1 11 12 kv1 10.1.0.1
 kvxlan_host k2 12 11 kv2 10.1.0.2
 veth_pair
-SERVERS="vm2:10.0.0.2 vm4:10.0.0.4 vm6:10.0.0.6 kv2:10.1.0.2 pb:10.2.0.2"
+ul_pair
+SERVERS="vm2:10.0.0.2 vm4:10.0.0.4 vm6:10.0.0.6 kv2:10.1.0.2 pb:10.2.0.2 ub:$TOPO_UL_NET.22"
 [ "${SG_BENCH:-0}" = 1 ] && SERVERS="$SERVERS vm8:10.0.0.8 vm10:10.0.0.10"
 for srv in $SERVERS; do
 	ip netns exec "$TOPO_P-${srv%%:*}" iperf3 -s -B "${srv#*:}" >/dev/null 2>&1 &
@@ -385,12 +418,15 @@ if [ "${SG_BENCH:-0}" = 1 ]; then
 fi
 wait_for 15 "kv1 reaches kv2 over kernel vxlan" vm_ping kv1 10.1.0.2 1 || die "kvxlan down"
 wait_for 15 "pa reaches pb" vm_ping pa 10.2.0.2 1 || die "veth pair down"
+wait_for 15 "ua reaches ub" vm_ping ua "$TOPO_UL_NET.22" 1 || die "underlay pair down"
 wait_for 15 "iperf3 servers" ip netns exec "$TOPO_P-pa" iperf3 -c 10.2.0.2 -n 100K ||
 	die "iperf3 server down"
 gso_attach ul u-h1
 gso_attach ul u-h3
 gso_attach ul u-h5
 gso_attach ul u-k1
+gso_attach ul u-ua
+gso_attach ub eth0
 gso_attach vm2 eth0
 gso_attach vm4 eth0
 gso_attach vm6 eth0
