@@ -754,8 +754,9 @@ struct agent *agent_new(struct event_base *base, const struct agent_config *cfg)
 	sc.cert = cfg->cert;
 	sc.server_key = cfg->server_key;
 	/* every datapath carries both overlays (Geneve always in BPF, VXLAN by
-	 * either back end); a fake one has no MTU to tell */
-	sc.caps = WIRE_CAP_VXLAN | WIRE_CAP_GENEVE;
+	 * either back end); a fake one has no MTU to tell. The decoder takes
+	 * trimmed values. */
+	sc.caps = WIRE_CAP_VXLAN | WIRE_CAP_GENEVE | WIRE_CAP_TRIM;
 	sc.overlay_mtu = ag->loader ? loader_port_mtu(ag->loader) : 0;
 	sc.abi = TN_ABI_VERSION;
 	so.arg = ag;

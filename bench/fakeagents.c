@@ -161,6 +161,7 @@ static void fa_send_rev(struct fa_session *s, enum wire_type type, uint64_t rev)
 	if (type == WIRE_HELLO) {
 		snprintf(m.hello.host, sizeof(m.hello.host), "%s", s->name);
 		m.hello.last_rev = rev;
+		m.hello.caps = WIRE_CAP_TRIM; /* as tenet-agent's decoder */
 	} else {
 		m.ack.rev = rev;
 	}

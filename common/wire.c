@@ -136,6 +136,58 @@ bool wire_row_valid(const struct wire_row *row)
 	return false;
 }
 
+/* Sets row r from ref, its value whole (the bytes a trimmed one left out
+ * zero). */
+static void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref)
+{
+	uint16_t v = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->map = ref->map;
+	r->op = ref->op;
+	r->key_len = ref->key_len;
+	memcpy(r->key, ref->key, ref->key_len);
+	if (ref->op == WIRE_OP_UPSERT && wire_map_sizes(ref->map, NULL, &v) && ref->val_len)
+		memcpy(r->val, ref->val, ref->val_len);
+	r->val_len = ref->op == WIRE_OP_UPSERT ? v : 0;
+}
+
+/* Makes the values of m's refs whole: those sent trimmed (shorter than
+ * their map's) are copied, zero-extended, into one buffer m owns
+ * (m->update.vals) and their refs pointed there. The copies are bounded
+ * like a message (WIRE_MAX_MSG): a value costs at most WIRE_VAL_MAX bytes
+ * however few it took on the wire. */
+static int wire_whole_values(struct wire_msg *m)
+{
+	struct wire_rowref *refs = m->update.refs;
+	size_t need = 0, off = 0;
+	uint16_t v;
+
+	for (size_t i = 0; i < m->update.n_rows; i++)
+		if (refs[i].op == WIRE_OP_UPSERT && wire_map_sizes(refs[i].map, NULL, &v) &&
+		    refs[i].val_len < v)
+			need += v;
+	if (!need)
+		return 0;
+	if (need > WIRE_MAX_MSG)
+		return -E2BIG;
+	m->update.vals = calloc(1, need);
+	if (!m->update.vals)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->update.n_rows; i++) {
+		struct wire_rowref *f = &refs[i];
+
+		if (f->op != WIRE_OP_UPSERT || !wire_map_sizes(f->map, NULL, &v) || f->val_len == v)
+			continue;
+		if (f->val_len)
+			memcpy(m->update.vals + off, f->val, f->val_len);
+		f->val = m->update.vals + off;
+		f->val_len = v;
+		off += v;
+	}
+	return 0;
+}
+
 const char *wire_type_name(int type)
 {
 	static const char *const names[WIRE_TYPE_MAX] = {
@@ -179,8 +231,9 @@ int wire_row_cmp(const void *a, const void *b)
 
 /* ---- encoding ---- */
 
-static int wire_pack_row(msgpack_packer *pk, const struct wire_row *r)
+static int wire_pack_row(msgpack_packer *pk, const struct wire_row *r, bool trim)
 {
+	uint16_t v = r->val_len;
 	int rc = 0;
 
 	rc |= msgpack_pack_array(pk, 4);
@@ -191,13 +244,15 @@ static int wire_pack_row(msgpack_packer *pk, const struct wire_row *r)
 	if (r->op == WIRE_OP_DELETE) {
 		rc |= msgpack_pack_nil(pk);
 	} else {
-		rc |= msgpack_pack_bin(pk, r->val_len);
-		rc |= msgpack_pack_bin_body(pk, r->val, r->val_len);
+		while (trim && v && !r->val[v - 1])
+			v--;
+		rc |= msgpack_pack_bin(pk, v);
+		rc |= msgpack_pack_bin_body(pk, r->val, v);
 	}
 	return rc ? -ENOMEM : 0;
 }
 
-static int wire_pack_rows(msgpack_packer *pk, const struct wire_row *rows, size_t n)
+static int wire_pack_rows(msgpack_packer *pk, const struct wire_row *rows, size_t n, bool trim)
 {
 	if (n > WIRE_MAX_ROWS || (n && !rows))
 		return -EINVAL;
@@ -207,7 +262,7 @@ static int wire_pack_rows(msgpack_packer *pk, const struct wire_row *rows, size_
 	if (msgpack_pack_array(pk, (uint32_t)n))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		int rc = wire_pack_row(pk, &rows[i]);
+		int rc = wire_pack_row(pk, &rows[i], trim);
 
 		if (rc)
 			return rc;
@@ -438,12 +493,12 @@ static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 	case WIRE_SNAPSHOT:
 		if (msgpack_pack_uint64(pk, m->update.to))
 			return -ENOMEM;
-		return wire_pack_rows(pk, m->update.rows, m->update.n_rows);
+		return wire_pack_rows(pk, m->update.rows, m->update.n_rows, m->update.trim);
 	case WIRE_DELTA:
 		if (msgpack_pack_uint64(pk, m->update.from) ||
 		    msgpack_pack_uint64(pk, m->update.to))
 			return -ENOMEM;
-		return wire_pack_rows(pk, m->update.rows, m->update.n_rows);
+		return wire_pack_rows(pk, m->update.rows, m->update.n_rows, m->update.trim);
 	case WIRE_ACK:
 	case WIRE_HEARTBEAT:
 		return msgpack_pack_uint64(pk, m->ack.rev) ? -ENOMEM : 0;
@@ -645,9 +700,9 @@ static int wire_decode_ref(const msgpack_object *o, struct wire_rowref *r)
 		r->val = NULL;
 		return 0;
 	}
-	if (op != WIRE_OP_UPSERT || e[3].type != MSGPACK_OBJECT_BIN || e[3].via.bin.size != v)
+	if (op != WIRE_OP_UPSERT || e[3].type != MSGPACK_OBJECT_BIN || e[3].via.bin.size > v)
 		return -EPROTO;
-	r->val_len = v;
+	r->val_len = (uint16_t)e[3].via.bin.size; /* < v: trimmed (wire_whole_values) */
 	r->val = (const uint8_t *)e[3].via.bin.ptr;
 	return 0;
 }
@@ -659,13 +714,7 @@ static int wire_decode_row(const msgpack_object *o, struct wire_row *r)
 
 	if (rc)
 		return rc;
-	r->map = ref.map;
-	r->op = ref.op;
-	r->key_len = ref.key_len;
-	r->val_len = ref.val_len;
-	memcpy(r->key, ref.key, ref.key_len);
-	if (ref.val_len)
-		memcpy(r->val, ref.val, ref.val_len);
+	wire_row_from_ref(r, &ref);
 	return 0;
 }
 
@@ -697,7 +746,7 @@ static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m, bool re
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return refs ? wire_whole_values(m) : 0;
 }
 
 /* A port's drops by reason: distinct drop reasons, at most
@@ -1192,8 +1241,10 @@ static bool wire_rd_uint(struct wire_rd *r, uint64_t max, uint64_t *v)
 	return *v <= max;
 }
 
-/* A bin (want_str false) or str of exactly n bytes; *p points at them. */
-static bool wire_rd_raw(struct wire_rd *r, bool want_str, uint64_t n, const uint8_t **p)
+/* A bin (want_str false) or str of at most max bytes: *p points at them,
+ * *n is their count. */
+static bool wire_rd_upto(struct wire_rd *r, bool want_str, uint64_t max, const uint8_t **p,
+			 uint64_t *n)
 {
 	uint8_t b;
 	uint64_t got;
@@ -1214,11 +1265,31 @@ static bool wire_rd_raw(struct wire_rd *r, bool want_str, uint64_t n, const uint
 	} else {
 		return false;
 	}
-	if (got != n || got > r->left)
+	if (got > max || got > r->left)
 		return false;
 	*p = r->p;
+	*n = got;
 	r->p += got;
 	r->left -= got;
+	return true;
+}
+
+/* A bin (want_str false) or str of exactly n bytes; *p points at them. */
+static bool wire_rd_raw(struct wire_rd *r, bool want_str, uint64_t n, const uint8_t **p)
+{
+	uint64_t got;
+
+	return wire_rd_upto(r, want_str, n, p, &got) && got == n;
+}
+
+/* A bin of at most max (<= UINT16_MAX) bytes. */
+static bool wire_rd_bin_upto(struct wire_rd *r, uint16_t max, const uint8_t **p, uint16_t *n)
+{
+	uint64_t got;
+
+	if (!wire_rd_upto(r, false, max, p, &got))
+		return false;
+	*n = (uint16_t)got;
 	return true;
 }
 
@@ -1246,8 +1317,8 @@ static bool wire_rd_row(struct wire_rd *r, struct wire_rowref *ref)
 		ref->val = NULL;
 		return true;
 	}
-	ref->val_len = v;
-	return op == WIRE_OP_UPSERT && wire_rd_raw(r, false, v, &ref->val);
+	/* up to v bytes: fewer were trimmed (wire_whole_values) */
+	return op == WIRE_OP_UPSERT && wire_rd_bin_upto(r, v, &ref->val, &ref->val_len);
 }
 
 /* m zeroed. Returns 0 with m decoded, or nonzero (m to be released) when buf
@@ -1286,17 +1357,14 @@ static int wire_decode_direct(const uint8_t *buf, size_t len, struct wire_msg *m
 
 		if (!wire_rd_row(&r, f))
 			return -EPROTO;
-		if (!refs) {
-			struct wire_row *w = &m->update.rows[i];
+		if (!refs)
+			wire_row_from_ref(&m->update.rows[i], f);
+	}
+	if (refs) {
+		int rc = wire_whole_values(m);
 
-			w->map = f->map;
-			w->op = f->op;
-			w->key_len = f->key_len;
-			w->val_len = f->val_len;
-			memcpy(w->key, f->key, f->key_len);
-			if (f->val_len)
-				memcpy(w->val, f->val, f->val_len);
-		}
+		if (rc)
+			return rc;
 	}
 	if (n != wire_counts[type]) {
 		if (!wire_rd_raw(&r, true, WIRE_STORE_ID_LEN, &id))
@@ -1398,6 +1466,7 @@ void wire_msg_release(struct wire_msg *m)
 	case WIRE_DELTA:
 		free(m->update.rows);
 		free(m->update.refs);
+		free(m->update.vals);
 		break;
 	case WIRE_STATUS:
 		free(m->status.ports);

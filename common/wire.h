@@ -24,6 +24,8 @@
  *              entries:array]                     agent -> ctl, ctl -> agent
  *
  *   row  = [map:uint, op:uint, key:bin, value:bin|nil]   (value nil on delete)
+ *   value  = the ABI value struct, or (to an agent whose HELLO carries
+ *            WIRE_CAP_TRIM) its first bytes: what is left out is zero
  *   port = [port_id:uint, up:bool, rx_packets:uint, tx_packets:uint, drops:uint
  *           (, rx_bytes:uint, tx_bytes:uint, reasons:array (, groups:array
  *           (, mig_gen:uint)))]
@@ -46,6 +48,13 @@
  * before agents); an encoder writes it when either is non-zero, a decoder
  * takes both forms, and a HELLO without it (an older agent, whose caps were
  * always 0) announces nothing: overlay_mtu and abi decode as 0, "unknown".
+ *
+ * WIRE_CAP_TRIM is not a datapath's: it says the agent's decoder takes a
+ * row value shorter than its ABI struct, its trailing zero bytes left out
+ * (a DHCP row's 280 bytes are ~60 with the options a subnet has, and a
+ * snapshot of 10,000 ports half its size). A controller trims only for an
+ * agent that announced it; an older controller ignores the bit. Decoders
+ * take both forms, whatever they announced, and hand on whole values.
  *
  * The port's trailing elements (three, then groups, then mig_gen) and STATUS's host
  * array were added after version 1 shipped (a decoder older than them rejects a STATUS
@@ -147,6 +156,8 @@
 #define WIRE_CAP_VXLAN	0x1u /* VXLAN encapsulation (UDP 4789) */
 #define WIRE_CAP_GENEVE 0x2u /* Geneve encapsulation (UDP 6081) */
 #define WIRE_CAP_KNOWN	(WIRE_CAP_VXLAN | WIRE_CAP_GENEVE)
+/* HELLO caps bit of the agent's decoder: values may come trimmed (above). */
+#define WIRE_CAP_TRIM 0x10000u
 
 enum wire_type {
 	WIRE_HELLO = 1,
@@ -190,7 +201,9 @@ struct wire_rowref {
 	uint16_t key_len;   /* == ABI key size of map */
 	uint16_t val_len;   /* == ABI value size, 0 on delete */
 	const uint8_t *key; /* key_len bytes of the ABI key struct (unaligned) */
-	const uint8_t *val; /* val_len bytes of the ABI value struct (unaligned) */
+	/* val_len bytes of the ABI value struct (unaligned); a value sent
+	 * trimmed points into the message's own copy (update.vals) */
+	const uint8_t *val;
 };
 
 /* A port's drops for one reason. */
@@ -330,6 +343,12 @@ struct wire_msg {
 			/* wire_decode_refs: the rows in place (rows NULL) */
 			struct wire_rowref *refs;
 			size_t n_rows; /* entries of rows (or refs) */
+			/* wire_decode_refs: the whole values of rows sent
+			 * trimmed, which their refs point to (owned) */
+			uint8_t *vals;
+			/* wire_encode: leave out the values' trailing zero
+			 * bytes (the agent announced WIRE_CAP_TRIM) */
+			bool trim;
 		} update;	       /* SNAPSHOT and DELTA */
 		struct {
 			uint64_t rev;
@@ -360,9 +379,9 @@ bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len);
 /* True if row's map is known and its lengths match the ABI for its op. */
 bool wire_row_valid(const struct wire_row *row);
 
-/* Encodes m (a SNAPSHOT's or DELTA's rows from m->update.rows; refs are
- * never encoded). On success *buf (malloc'd, caller frees) and *len are set and 0
- * is returned. Returns -EINVAL for an invalid message (bad type, invalid row,
+/* Encodes m (a SNAPSHOT's or DELTA's rows from m->update.rows, their values
+ * trimmed if m->update.trim; refs are never encoded). On success *buf (malloc'd, caller frees) and
+ * *len are set and 0 is returned. Returns -EINVAL for an invalid message (bad type, invalid row,
  * host name too long, malformed store_id or one on a type without it),
  * -ENOMEM on allocation failure. */
 int wire_encode(const struct wire_msg *m, uint8_t **buf, size_t *len);

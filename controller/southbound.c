@@ -236,6 +236,7 @@ static void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_t
 	m.update.to = publish_rev(sb->pub);
 	m.update.rows = (struct wire_row *)rows;
 	m.update.n_rows = n_rows;
+	m.update.trim = h->trim;
 	if (sb_send(sb, h, &m))
 		return;
 	if (type == WIRE_SNAPSHOT)
@@ -395,6 +396,7 @@ static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 	h->rid = nrid;
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->seen = true;
+	h->trim = m->hello.caps & WIRE_CAP_TRIM;
 	h->caps = (struct southbound_caps){.encaps = m->hello.caps & WIRE_CAP_KNOWN,
 					   .overlay_mtu = m->hello.overlay_mtu,
 					   .abi = m->hello.abi};

@@ -34,6 +34,7 @@ struct sb_host {
 	uint32_t n_stats;		 /* entries of stats reported, 0 = none yet */
 	uint64_t stats[WIRE_HOST_STATS]; /* its last reported datapath counters */
 	struct southbound_caps caps;	 /* what its last HELLO announced */
+	bool trim;			 /* its HELLO carried WIRE_CAP_TRIM: values go trimmed */
 };
 
 struct southbound {

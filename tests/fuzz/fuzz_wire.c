@@ -2,10 +2,11 @@
  * never crash, whatever it accepts must encode back and decode to the same
  * bytes, and wire_decode_refs must accept exactly what it accepts, with the
  * same rows in place; both must agree with msgpack-c's object tree
- * (wire_decode_tree): the same result, the same message. Inputs starting with 0xff also fill a
- *TRACE, a TRACE_REPLY, a MONITOR, a MONITOR_EVENTS, a MIGRATE_EVENT, a CT_EXPORT and a CT_STATE
- *field by field from the bytes that follow (their arrays are long enough that mutation alone rarely
- *reaches them): each must round-trip exactly.
+ * (wire_decode_tree): the same result, the same message. A SNAPSHOT or
+ * DELTA encoded with its values trimmed must decode to the same rows. Inputs starting with 0xff
+ *also fill a TRACE, a TRACE_REPLY, a MONITOR, a MONITOR_EVENTS, a MIGRATE_EVENT, a CT_EXPORT and a
+ *CT_STATE field by field from the bytes that follow (their arrays are long enough that mutation
+ *alone rarely reaches them): each must round-trip exactly.
  *
  * Built by tests/fuzz/CMakeLists.txt and run by ctest (label fuzz). By hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
@@ -161,6 +162,25 @@ static void fuzz_refs(const uint8_t *data, size_t size, const struct wire_msg *m
 	wire_msg_release(&r);
 }
 
+/* m (a SNAPSHOT or DELTA) encoded with trimmed values decodes, in both
+ * forms, to rows that encode whole as want (len bytes). */
+static void fuzz_trimmed(const struct wire_msg *m, const uint8_t *want, size_t len)
+{
+	struct wire_msg t = *m, d;
+	uint8_t *buf, *buf2;
+	size_t n, n2;
+
+	t.update.trim = true;
+	if (wire_encode(&t, &buf, &n) != 0 || n > len || wire_decode(buf, n, &d) != 0)
+		abort();
+	if (wire_encode(&d, &buf2, &n2) != 0 || n2 != len || memcmp(buf2, want, len))
+		abort();
+	fuzz_refs(buf, n, &d);
+	free(buf);
+	free(buf2);
+	wire_msg_release(&d);
+}
+
 /* wire_decode_tree (refs as given) returns rc on data too and, on success,
  * a message that encodes to the same bytes as want (len bytes). */
 static void fuzz_tree(const uint8_t *data, size_t size, bool refs, int rc, const uint8_t *want,
@@ -208,6 +228,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fuzz_tree(data, size, false, 0, buf, len);
 	fuzz_tree(data, size, true, 0, buf, len);
+	if (m.type == WIRE_SNAPSHOT || m.type == WIRE_DELTA)
+		fuzz_trimmed(&m, buf, len);
 	if (wire_decode(buf, len, &again) != 0)
 		abort();
 	if (wire_encode(&again, &buf2, &len2) != 0 || len2 != len || memcmp(buf, buf2, len))

@@ -380,11 +380,12 @@ static void test_rows_strict(void **state)
 		assert_true(wire_map_sizes(map, &kl, &vl));
 		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, vl), 0);
 		assert_int_equal(delta_row(map, WIRE_OP_DELETE, kl, -1), 0);
-		/* wrong key or value sizes */
+		/* wrong key or value sizes (a shorter value is one sent
+		 * trimmed: test_rows_trimmed) */
 		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl - 1, vl), -EPROTO);
 		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl + 1, vl), -EPROTO);
-		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, vl - 1), -EPROTO);
 		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, vl + 1), -EPROTO);
+		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, WIRE_VAL_MAX + 1), -EPROTO);
 		/* value must be nil exactly on delete */
 		assert_int_equal(delta_row(map, WIRE_OP_UPSERT, kl, -1), -EPROTO);
 		assert_int_equal(delta_row(map, WIRE_OP_DELETE, kl, vl), -EPROTO);
@@ -1168,6 +1169,25 @@ static void test_random(void **state)
 	assert_true(decoded > 0); /* the round trip was exercised */
 }
 
+/* Row views a and b of one message buf[0..len) are the same row: key and
+ * value pointing to the same bytes of buf, or (a value sent trimmed, made
+ * whole in each message's own copy) holding the same bytes. */
+static void assert_refs_same(const struct wire_rowref *a, const struct wire_rowref *b,
+			     const uint8_t *buf, size_t len)
+{
+	bool in_buf = b->val && b->val >= buf && b->val < buf + len;
+
+	assert_int_equal(a->map, b->map);
+	assert_int_equal(a->op, b->op);
+	assert_int_equal(a->key_len, b->key_len);
+	assert_int_equal(a->val_len, b->val_len);
+	assert_ptr_equal(a->key, b->key);
+	if (in_buf || !b->val)
+		assert_ptr_equal(a->val, b->val);
+	else
+		assert_memory_equal(a->val, b->val, b->val_len);
+}
+
 /* wire_decode_tree agrees with wire_decode (refs false) or wire_decode_refs
  * (refs true), d, on buf[0..len): the same result (rc), the same message. */
 static void assert_tree_agrees(const uint8_t *buf, size_t len, bool refs, int rc,
@@ -1186,8 +1206,7 @@ static void assert_tree_agrees(const uint8_t *buf, size_t len, bool refs, int rc
 		if (!refs)
 			assert_rows_equal(t.update.rows, d->update.rows, d->update.n_rows);
 		for (size_t i = 0; refs && i < d->update.n_rows; i++)
-			assert_memory_equal(&t.update.refs[i], &d->update.refs[i],
-					    sizeof(t.update.refs[i]));
+			assert_refs_same(&t.update.refs[i], &d->update.refs[i], buf, len);
 	}
 	wire_msg_release(&t);
 }
@@ -1227,7 +1246,9 @@ static int assert_refs_agree(const uint8_t *buf, size_t len)
 		assert_true(f->key >= buf && f->key + f->key_len <= buf + len);
 		assert_memory_equal(f->key, w->key, w->key_len);
 		if (w->val_len) {
-			assert_true(f->val >= buf && f->val + f->val_len <= buf + len);
+			/* in place, or made whole in the message's copy */
+			assert_true((f->val >= buf && f->val + f->val_len <= buf + len) ||
+				    (r.update.vals && f->val >= r.update.vals));
 			assert_memory_equal(f->val, w->val, w->val_len);
 		} else {
 			assert_null(f->val);
@@ -1240,16 +1261,87 @@ static int assert_refs_agree(const uint8_t *buf, size_t len)
 
 /* Rows decoded in place: the same checks, results and rows as copied
  * ones, for every sample and for mutations of them. */
+/* Values sent trimmed (WIRE_CAP_TRIM): the encoder leaves out trailing
+ * zero bytes only when asked, every decoder hands on whole values (the
+ * left-out bytes zero) and bounds what it makes whole. */
+static void test_rows_trimmed(void **state)
+{
+	struct wire_row rows[4];
+	struct wire_msg m = {.type = WIRE_SNAPSHOT, .update = {.to = 9, .rows = rows, .n_rows = 4}};
+	struct wire_msg d, r;
+	size_t whole_len, len, n_big;
+	uint8_t *whole, *buf;
+	uint16_t vl;
+	struct pk k;
+
+	rows[0] = row_make(TN_MAP_DHCP, WIRE_OP_UPSERT, 1);
+	memset(rows[0].val + 40, 0, rows[0].val_len - 40);   /* 240 zero bytes at the end */
+	rows[1] = row_make(TN_MAP_LPORT, WIRE_OP_UPSERT, 2); /* no zero at the end */
+	rows[1].val[rows[1].val_len - 1] = 0xff;
+	rows[2] = row_make(TN_MAP_FDB, WIRE_OP_UPSERT, 3);
+	memset(rows[2].val, 0, rows[2].val_len); /* all zero: an empty bin */
+	rows[3] = row_make(TN_MAP_ARP, WIRE_OP_DELETE, 4);
+	whole = enc(&m, &whole_len);
+	m.update.trim = true;
+	buf = enc(&m, &len);
+	/* DHCP's 240 bytes (and a byte of its bin's length: 280 takes two, 40
+	 * one), all of the FDB row's, none of LPORT's */
+	assert_int_equal(whole_len - len, 240 + 1 + rows[2].val_len);
+	assert_int_equal(assert_refs_agree(buf, len), 0);
+	assert_int_equal(wire_decode(buf, len, &d), 0);
+	assert_rows_equal(d.update.rows, rows, 4);
+	assert_int_equal(wire_decode_refs(buf, len, &r), 0);
+	assert_non_null(r.update.vals); /* rows 0 and 2 were made whole */
+	assert_true(r.update.refs[0].val >= r.update.vals);
+	assert_true(r.update.refs[1].val > buf && r.update.refs[1].val < buf + len);
+	for (int i = 0; i < 4; i++) {
+		assert_true(wire_rowref_valid(&r.update.refs[i]));
+		if (rows[i].val_len)
+			assert_memory_equal(r.update.refs[i].val, rows[i].val, rows[i].val_len);
+	}
+	wire_msg_release(&r);
+	wire_msg_release(&d);
+	/* whole values decode as before, in place, with nothing copied */
+	assert_int_equal(wire_decode_refs(whole, whole_len, &r), 0);
+	assert_null(r.update.vals);
+	wire_msg_release(&r);
+	free(whole);
+	free(buf);
+	/* what trimmed values are made whole into is bounded like a message:
+	 * DHCP rows of empty values, more than WIRE_MAX_MSG bytes whole */
+	assert_true(wire_map_sizes(TN_MAP_DHCP, NULL, &vl));
+	n_big = WIRE_MAX_MSG / vl + 1;
+	pk_head(&k, 4, WIRE_SNAPSHOT);
+	msgpack_pack_uint64(&k.p, 1);
+	msgpack_pack_array(&k.p, (uint32_t)n_big);
+	for (size_t i = 0; i < n_big; i++) {
+		uint32_t key = (uint32_t)i + 1;
+
+		msgpack_pack_array(&k.p, 4);
+		msgpack_pack_uint8(&k.p, TN_MAP_DHCP);
+		msgpack_pack_uint8(&k.p, WIRE_OP_UPSERT);
+		msgpack_pack_bin(&k.p, sizeof(key));
+		msgpack_pack_bin_body(&k.p, &key, sizeof(key));
+		msgpack_pack_bin(&k.p, 0);
+	}
+	/* (the direct path refuses it, then the object tree's) */
+	assert_int_equal(wire_decode_refs((const uint8_t *)k.sb.data, k.sb.size, &r), -E2BIG);
+	msgpack_sbuffer_destroy(&k.sb);
+}
+
 static void test_decode_refs(void **state)
 {
 	unsigned int seed = 777;
 	int decoded = 0;
 
-	for (int s = 0; s < N_SAMPLES; s++) {
-		struct wire_msg m = sample(s);
+	for (int s = 0; s < 2 * N_SAMPLES; s++) {
+		struct wire_msg m = sample(s % N_SAMPLES);
 		size_t len;
-		uint8_t *valid = enc(&m, &len);
+		uint8_t *valid;
 
+		/* the second time round, the updates' values go trimmed */
+		m.update.trim = s >= N_SAMPLES && (m.type == WIRE_SNAPSHOT || m.type == WIRE_DELTA);
+		valid = enc(&m, &len);
 		assert_int_equal(assert_refs_agree(valid, len), 0);
 		for (int i = 0; i < 2000; i++) {
 			uint8_t *copy = malloc(len);
@@ -1481,8 +1573,8 @@ int main(void)
 	    cmocka_unit_test(test_store_id_strict), cmocka_unit_test(test_flood_paged),
 	    cmocka_unit_test(test_status_drops),    cmocka_unit_test(test_status_groups),
 	    cmocka_unit_test(test_trace_strict),    cmocka_unit_test(test_monitor_strict),
-	    cmocka_unit_test(test_decode_refs),	    cmocka_unit_test(test_direct_forms),
-	    cmocka_unit_test(test_map_table),
+	    cmocka_unit_test(test_decode_refs),	    cmocka_unit_test(test_rows_trimmed),
+	    cmocka_unit_test(test_direct_forms),    cmocka_unit_test(test_map_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
