@@ -1239,6 +1239,11 @@ static bool dpb_selected(const struct dpb_fig *f, const char *only)
 		return true;
 	if (n && only[n - 1] == '*' && !strncmp(f->name, only, n - 1))
 		return true;
+	/* the baseline of the figure asked for */
+	for (size_t i = 0; i < DPB_NFIGS; i++)
+		if (!strcmp(dpb_figs[i].name, only) && dpb_figs[i].baseline &&
+		    !strcmp(dpb_figs[i].baseline, f->name))
+			return true;
 	/* the encap figures' own baselines */
 	if (!strncmp(only, "datapath.encap_", 15) || !strncmp(only, "datapath.decap_", 15))
 		return !strcmp(f->name, "datapath.trivial_tc_once") ||

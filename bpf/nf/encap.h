@@ -10,6 +10,14 @@
  * without a tn_nh entry bpf_redirect_neigh lets the kernel route and resolve
  * it. A frame that cannot be encapsulated is TN_DROP_ENCAP. Included by
  * vif.bpf.c after the program array tn_vif_calls.
+ *
+ * The push is refused (-EALREADY) for an skb the kernel still marks as
+ * encapsulated: a frame a port forwards (a router or any network function
+ * in a VM) after this host's tc or a kernel tunnel decapsulated it — a
+ * BPF decapsulation cannot clear the mark or the aggregate's tunnel GSO
+ * type before Linux gains BPF_F_ADJ_ROOM_DECAP_L4_UDP. Such a frame goes
+ * out of the collect_md device (back end (a), tn_deliver_remote), which
+ * keeps the marks' inner offsets: they name the frame's own headers.
  */
 #ifndef TN_NF_ENCAP_H
 #define TN_NF_ENCAP_H
@@ -87,7 +95,7 @@ int tn_encap(struct __sk_buff *skb)
 	if (nh)
 		tn_mac_copy(h.eth.h_dest, nh->mac);
 	if (bpf_skb_adjust_room(skb, TN_VXLAN_ROOM, BPF_ADJ_ROOM_MAC, TN_VXLAN_ENCAP_FLAGS))
-		return tn_drop(skb, TN_DROP_ENCAP, in_slot);
+		return tn_deliver_remote(skb, vni, remote, in_slot); /* marked: see above */
 	tn_vxlan_build(&h, skb->len, vni, cfg->local_ip4, remote, cfg->underlay_mac, hash);
 	if (bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
 		return tn_drop(skb, TN_DROP_ENCAP, in_slot);

@@ -9,6 +9,12 @@
  * interface (skb->ifindex: still the sending VM's port after routing, so a
  * routed frame claims its original sender's identity). A frame that cannot
  * be encapsulated is TN_DROP_ENCAP. Included by vif.bpf.c after encap.h.
+ *
+ * A frame the kernel still marks as encapsulated (encap.h: a frame a port
+ * forwards after a decapsulation) cannot be pushed, and no kernel device
+ * speaks Geneve here: it goes by VXLAN out of the collect_md device, as an
+ * IPv6 frame does, and the receiving host takes the sender's identity from
+ * its FDB row instead of the option.
  */
 #ifndef TN_NF_GENEVE_ENCAP_H
 #define TN_NF_GENEVE_ENCAP_H
@@ -47,7 +53,7 @@ int tn_geneve_encap(struct __sk_buff *skb)
 	if (nh)
 		tn_mac_copy(h.eth.h_dest, nh->mac);
 	if (bpf_skb_adjust_room(skb, TN_GENEVE_ROOM, BPF_ADJ_ROOM_MAC, TN_GENEVE_ENCAP_FLAGS))
-		return tn_drop(skb, TN_DROP_ENCAP, in_slot);
+		return tn_deliver_remote(skb, vni, remote, in_slot); /* marked: see above */
 	tn_geneve_build(&h, skb->len, vni, cfg->local_ip4, remote, cfg->underlay_mac, hash,
 			identity);
 	if (bpf_skb_store_bytes(skb, 0, &h, sizeof(h), 0))
