@@ -7,7 +7,8 @@
 # at h2. The skb vmr forwards is the one h2's datapath decapsulated, and the
 # kernel still marks it as encapsulated: a second bpf_skb_adjust_room
 # encapsulation of a marked skb is refused (-EALREADY), and the datapath
-# must send it anyway. On VXLAN, then with both networks on Geneve: pings
+# must send it anyway. On VXLAN, again with h2's underlay segmenting
+# tunnel packets itself, then with both networks on Geneve: pings
 # both ways, a TCP transfer in MTU-sized writes and one in 64 KiB writes
 # (vmr then forwards GSO aggregates, which must still be segmented right
 # after their second encapsulation) must go through, vmr's counters must
@@ -109,6 +110,12 @@ through_vmr() {
 
 xfer_sink vm3 10.9.0.3
 through_vmr VXLAN
+# h2's underlay segmenting tunnel packets itself, as a NIC without tunnel
+# offloads: the forwarded aggregates are cut by the kernel's UDP tunnel
+# GSO after their second encapsulation, along the marks' inner offsets
+ip netns exec "$TOPO_P-h2" ethtool -K eth0 tx-udp_tnl-segmentation off \
+	tx-udp_tnl-csum-segmentation off >/dev/null || die "ethtool -K on h2's underlay failed"
+through_vmr "VXLAN, h2's underlay segmenting"
 # Geneve is pushed in BPF only (no kernel device): what h2 cannot push goes
 # by VXLAN, and h1 takes it on a Geneve network as from a VXLAN host.
 tjson network update "$SC_NET_blue" encapsulation=geneve >/dev/null || die "A not on Geneve"
