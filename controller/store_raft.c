@@ -246,7 +246,22 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
 	return 0;
 }
 
-/* Checks the whole snapshot's framing before anything is replaced. */
+/* True if a meta record of the snapshot (key k of kl bytes, vl bytes of
+ * value) is one the store can read back: the identity's hex digits, or a
+ * counter of 8 bytes (the applied index, the revision, the id counters);
+ * never the node-local admin hash. A restored store with a counter of
+ * another size could neither write nor take a snapshot. */
+static bool store_snap_meta_ok(const uint8_t *k, size_t kl, size_t vl)
+{
+	if (kl == strlen(STORE_ADMIN_KEY) && memcmp(k, STORE_ADMIN_KEY, kl) == 0)
+		return false;
+	if (kl == strlen("store_id") && memcmp(k, "store_id", kl) == 0)
+		return vl == STORE_ID_HEX;
+	return vl == 8;
+}
+
+/* Checks the whole snapshot's framing, and its meta records, before
+ * anything is replaced. */
 static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 {
 	size_t off = STORE_SNAP_HDR;
@@ -269,6 +284,8 @@ static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 		vl = bytes_get_be32(b + off + 5);
 		if (kl == 0 || kl > 511 || len - off - 9 < kl + vl)
 			return -EPROTO;
+		if (b[off] == MODEL_ROUTER && !store_snap_meta_ok(b + off + 9, kl, vl))
+			return -EPROTO; /* the meta table: store_tables */
 		off += 9 + kl + vl;
 	}
 	return 0;
