@@ -704,6 +704,10 @@ static int api_post_one(struct api *api, const char *api_addr, const char *path,
 	evhttp_add_header(evhttp_request_get_output_headers(preq), "Host", host);
 	evhttp_add_header(evhttp_request_get_output_headers(preq), "Authorization", api->peer_auth);
 	evhttp_add_header(evhttp_request_get_output_headers(preq), "Content-Type", ctype);
+	/* one connection per call: closed after the answer, so that
+	 * evhttp_connection_free_on_completion frees it then (a kept-alive
+	 * connection would linger untracked, and leak at shutdown) */
+	evhttp_add_header(evhttp_request_get_output_headers(preq), "Connection", "close");
 	evbuffer_add(evhttp_request_get_output_buffer(preq), body, len);
 	p->next = api->posts;
 	api->posts = p;
