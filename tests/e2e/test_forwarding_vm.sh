@@ -75,9 +75,25 @@ no_encap_drops() {
 	[ "$n" = "$enc0" ] || die "h2 counted $((n - enc0)) frames it could not encapsulate"
 }
 
+# fwd_transfer ENCAP WRITE: vm1 sends vm3 XFER bytes through vmr in writes
+# of WRITE bytes; with writes of 64 KiB vmr must have forwarded aggregates
+# (fewer packets than the transfer's MTU-sized segments, ACKs included).
+fwd_transfer() {
+	local f0 f1
+	say "* $1: a TCP transfer of $XFER bytes in $2-byte writes, vm1 -> vm3 through vmr:"
+	f0=$(fwd_count)
+	transfer vm1 vm3 10.9.0.3 "$2"
+	f1=$(fwd_count)
+	[ $((f1 - f0)) -gt 100 ] || die "$1: vmr forwarded $((f1 - f0)) packets of the transfer"
+	[ "$2" -lt 65536 ] || [ $((f1 - f0)) -lt $((XFER / XFER_WRITE)) ] ||
+		die "$1: vmr forwarded $((f1 - f0)) packets: no aggregate crossed it"
+	no_encap_drops
+	say "  every byte arrived; vmr forwarded $((f1 - f0)) packets, h2 dropped none"
+}
+
 # through_vmr ENCAP: vm1 pings vm3 (each packet over the overlay twice)
-# and sends it XFER bytes, all of it forwarded by vmr, nothing refused by
-# h2's push.
+# and sends it XFER bytes in MTU-sized and in 64 KiB writes, all of it
+# forwarded by vmr, nothing refused by h2's push.
 through_vmr() {
 	local f0 f1
 	say "* $1: vm1 pings vm3 through vmr, each packet over the overlay twice:"
@@ -89,23 +105,8 @@ through_vmr() {
 	[ $((f1 - f0)) -ge 12 ] || die "$1: vmr forwarded $((f1 - f0)) packets of 6 pings"
 	no_encap_drops
 	say "  answered; vmr forwarded $((f1 - f0)) packets"
-	say "* $1: a TCP transfer of $XFER bytes in ${XFER_WRITE}-byte writes, vm1 -> vm3 through vmr:"
-	f0=$(fwd_count)
-	transfer vm1 vm3 10.9.0.3
-	f1=$(fwd_count)
-	[ $((f1 - f0)) -gt 100 ] || die "$1: vmr forwarded $((f1 - f0)) packets of the transfer"
-	no_encap_drops
-	say "  every byte arrived; vmr forwarded $((f1 - f0)) packets, h2 dropped none"
-	say "* $1: the same in 64 KiB writes (vmr forwards GSO aggregates):"
-	f0=$(fwd_count)
-	transfer vm1 vm3 10.9.0.3 65536
-	f1=$(fwd_count)
-	# fewer than the transfer's MTU-sized segments, ACKs included: vmr
-	# forwarded aggregates
-	[ $((f1 - f0)) -lt $((XFER / XFER_WRITE)) ] ||
-		die "$1: vmr forwarded $((f1 - f0)) packets: no aggregate crossed it"
-	no_encap_drops
-	say "  every byte arrived; vmr forwarded $((f1 - f0)) packets (aggregates), h2 dropped none"
+	fwd_transfer "$1" "$XFER_WRITE"
+	fwd_transfer "$1" 65536
 }
 
 xfer_sink vm3 10.9.0.3
