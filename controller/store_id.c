@@ -13,8 +13,6 @@
 
 #include "log.h"
 
-#define STORE_ID_KEY "store_id" /* meta: the store's identity (hex) */
-
 static bool store_id_well_formed(const MDB_val *v)
 {
 	if (v->mv_size != STORE_ID_HEX)
@@ -65,7 +63,7 @@ int stx_id_put(struct store_txn *t, const void *seed, size_t len, bool *created)
 	rc = stx_get(t, t->s->meta, STORE_ID_KEY, &v);
 	if (rc != -ENOENT)
 		return rc;
-	rc = stx_u64_get(t, "raft_applied", &applied);
+	rc = stx_u64_get(t, STORE_APPLIED_KEY, &applied);
 	if (rc < 0 || applied > 0)
 		return rc; /* an older store: never guess an identity its peers lack */
 	if (seed)

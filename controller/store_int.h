@@ -30,6 +30,11 @@
 #define STORE_IDEM_MAX 128 /* longest idempotency key */
 #define STORE_FP_HEX   32  /* hex digits of a request's fingerprint (16 bytes) */
 
+/* Meta keys of more than one file (the table above names them all). */
+#define STORE_APPLIED_KEY "raft_applied" /* index of the last applied entry */
+#define STORE_ADMIN_KEY	  "admin_hash"	 /* node-local, never replicated */
+#define STORE_ID_KEY	  "store_id"	 /* the store's identity (hex) */
+
 /* A decoded command. body points into the msgpack buffer's copy. */
 struct store_cmd {
 	enum store_op op;	       /* what to do */

@@ -9,8 +9,6 @@
 #include "bytes.h"
 #include "log.h"
 
-#define STORE_APPLIED_KEY "raft_applied" /* meta: index of the last applied entry */
-#define STORE_ADMIN_KEY	  "admin_hash"	 /* meta: node-local, never replicated */
 #define STORE_SNAP_MAGIC  "TNS1"	 /* snapshot format tag */
 #define STORE_SNAP_HDR	  16		 /* magic + applied index (8) + table count (4) */
 
@@ -189,6 +187,12 @@ static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table
 	return 0;
 }
 
+/* True if the key k of kl bytes is name. */
+static bool store_key_is(const void *k, size_t kl, const char *name)
+{
+	return kl == strlen(name) && memcmp(k, name, kl) == 0;
+}
+
 /* Dumps every record of table i of dbis into the buffer. */
 static int store_snap_table(struct store_txn *t, MDB_dbi dbi, uint8_t i, uint8_t **buf, size_t *len,
 			    size_t *cap)
@@ -199,8 +203,7 @@ static int store_snap_table(struct store_txn *t, MDB_dbi dbi, uint8_t i, uint8_t
 
 	rc = stx_errno(mdb_cursor_open(t->txn, dbi, &cur));
 	while (rc == 0 && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-		if (dbi == t->s->meta && k.mv_size == strlen(STORE_ADMIN_KEY) &&
-		    memcmp(k.mv_data, STORE_ADMIN_KEY, k.mv_size) == 0)
+		if (dbi == t->s->meta && store_key_is(k.mv_data, k.mv_size, STORE_ADMIN_KEY))
 			continue;
 		rc = store_snap_put(buf, len, cap, i, &k, &v);
 	}
@@ -253,9 +256,9 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
  * another size could neither write nor take a snapshot. */
 static bool store_snap_meta_ok(const uint8_t *k, size_t kl, size_t vl)
 {
-	if (kl == strlen(STORE_ADMIN_KEY) && memcmp(k, STORE_ADMIN_KEY, kl) == 0)
+	if (store_key_is(k, kl, STORE_ADMIN_KEY))
 		return false;
-	if (kl == strlen("store_id") && memcmp(k, "store_id", kl) == 0)
+	if (store_key_is(k, kl, STORE_ID_KEY))
 		return vl == STORE_ID_HEX;
 	return vl == 8;
 }

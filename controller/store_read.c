@@ -625,7 +625,7 @@ int store_admin_hash_get(struct store *s, uint8_t hash[32])
 	rc = store_read_begin(s, &t);
 	if (rc < 0)
 		return rc;
-	rc = stx_get(&t, s->meta, "admin_hash", &v);
+	rc = stx_get(&t, s->meta, STORE_ADMIN_KEY, &v);
 	if (rc == 0 && v.mv_size != 32)
 		rc = -EIO;
 	if (rc == 0)
@@ -644,7 +644,7 @@ int store_admin_hash_set(struct store *s, const uint8_t hash[32])
 	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
 	if (rc < 0)
 		return rc;
-	rc = stx_put(&t, s->meta, "admin_hash", hash, 32);
+	rc = stx_put(&t, s->meta, STORE_ADMIN_KEY, hash, 32);
 	if (rc == 0)
 		return stx_errno(mdb_txn_commit(t.txn));
 	mdb_txn_abort(t.txn);

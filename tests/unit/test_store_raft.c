@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "bytes.h"
 #include "fixture_store.h"
 #include "model.h"
 #include "store.h"
@@ -149,10 +150,7 @@ static uint8_t *snap_meta_damaged(const uint8_t *snap, size_t len, const char *k
 	memcpy(w, snap, 16);
 	w += 16;
 	while (off < len) {
-		size_t kl = (size_t)snap[off + 1] << 24 | snap[off + 2] << 16 | snap[off + 3] << 8 |
-			    snap[off + 4];
-		size_t vl = (size_t)snap[off + 5] << 24 | snap[off + 6] << 16 | snap[off + 7] << 8 |
-			    snap[off + 8];
+		size_t kl = bytes_get_be32(snap + off + 1), vl = bytes_get_be32(snap + off + 5);
 		bool hit =
 		    snap[off] == MODEL_ROUTER && kl == kl0 && !memcmp(snap + off + 9, key, kl);
 
