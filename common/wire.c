@@ -136,13 +136,12 @@ bool wire_row_valid(const struct wire_row *row)
 	return false;
 }
 
-/* Sets row r from ref, its value whole (the bytes a trimmed one left out
- * zero). */
+/* Sets row r (zeroed) from ref, its value whole (the bytes a trimmed one
+ * left out stay zero). */
 static void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref)
 {
 	uint16_t v = 0;
 
-	memset(r, 0, sizeof(*r));
 	r->map = ref->map;
 	r->op = ref->op;
 	r->key_len = ref->key_len;
