@@ -1228,6 +1228,16 @@ static void dpb_emit(const struct dpb_fig *f, double ns)
 	fflush(stdout);
 }
 
+/* The baseline of the figure named name, NULL when it has none or there is
+ * no such figure. */
+static const char *dpb_baseline_of(const char *name)
+{
+	for (size_t i = 0; i < DPB_NFIGS; i++)
+		if (!strcmp(dpb_figs[i].name, name))
+			return dpb_figs[i].baseline;
+	return NULL;
+}
+
 /* True when figure f is selected by only (NULL: all; "PREFIX*": every
  * figure whose name starts with PREFIX, interleaved run by run); the
  * baseline of a selected figure is always measured too. */
@@ -1239,15 +1249,10 @@ static bool dpb_selected(const struct dpb_fig *f, const char *only)
 		return true;
 	if (n && only[n - 1] == '*' && !strncmp(f->name, only, n - 1))
 		return true;
-	/* the baseline of the figure asked for */
-	for (size_t i = 0; i < DPB_NFIGS; i++)
-		if (!strcmp(dpb_figs[i].name, only) && dpb_figs[i].baseline &&
-		    !strcmp(dpb_figs[i].baseline, f->name))
+	/* the figure's baseline, its baseline's, ... */
+	for (const char *b = dpb_baseline_of(only); b; b = dpb_baseline_of(b))
+		if (!strcmp(b, f->name))
 			return true;
-	/* the encap figures' own baselines */
-	if (!strncmp(only, "datapath.encap_", 15) || !strncmp(only, "datapath.decap_", 15))
-		return !strcmp(f->name, "datapath.trivial_tc_once") ||
-		       (!strncmp(f->name, only, 15) && !strcmp(f->name + 15, "vxlan"));
 	return false;
 }
 
