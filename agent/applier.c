@@ -46,7 +46,7 @@ static bool applier_row_tracked(const struct wire_rowref *r)
 		return true;
 	if (r->map != TN_MAP_FDB)
 		return false;
-	memcpy(&fdb, r->val, sizeof(fdb)); /* r->val is not aligned */
+	wire_rowref_value(r, &fdb); /* aligned and whole */
 	return fdb.flags & TN_FDB_F_LOCAL;
 }
 
@@ -70,9 +70,9 @@ void applier_row_value(const struct applier *a, const struct wire_rowref *r, uin
 		uint8_t raw[WIRE_VAL_MAX]; /* any value */
 		struct tn_fdb fdb;	   /* TN_MAP_FDB */
 		struct tn_flood flood;	   /* TN_MAP_FLOOD */
-	} val;				   /* aligned copy of r->val */
+	} val;				   /* aligned, whole copy of r->val */
+	uint16_t vl = wire_rowref_value(r, val.raw);
 
-	memcpy(val.raw, r->val, r->val_len);
 	if (r->map == TN_MAP_FDB) {
 		struct tn_fdb *f = &val.fdb;
 		bool local = f->flags & TN_FDB_F_LOCAL;
@@ -94,7 +94,7 @@ void applier_row_value(const struct applier *a, const struct wire_rowref *r, uin
 			    used ? (uint16_t)applier_port_slot(a, f->local_port[i]) : 0;
 		}
 	}
-	memcpy(out, val.raw, r->val_len);
+	memcpy(out, val.raw, vl);
 }
 
 int applier_write_row(struct applier *a, const struct applier_row *r)
@@ -177,7 +177,7 @@ static int applier_track_lport(struct applier *a, const struct wire_rowref *r)
 	if (err)
 		return err;
 	if (r->op == WIRE_OP_UPSERT)
-		memcpy(&lp, r->val, sizeof(lp)); /* r->val is not aligned */
+		wire_rowref_value(r, &lp); /* aligned and whole */
 	applier_port_bind(a, p, r->op == WIRE_OP_UPSERT ? &lp : NULL);
 	return 0;
 }
@@ -220,19 +220,22 @@ static int applier_track(struct applier *a, const struct wire_rowref *r)
 		return 0;
 	}
 	if (!t) {
-		t = calloc(1, sizeof(*t) + r->val_len);
+		uint16_t vl = 0;
+
+		wire_map_sizes(r->map, NULL, &vl); /* a key stays in its map: one size */
+		t = calloc(1, sizeof(*t) + vl);
 		if (!t)
 			return -ENOMEM;
 		t->map = r->map;
 		t->key_len = r->key_len;
-		t->val_len = r->val_len; /* a key stays in its map: the same size */
+		t->val_len = vl;
 		memcpy(t->key, r->key, r->key_len);
 		if (applier_rows_add(a, t)) {
 			free(t);
 			return -ENOMEM;
 		}
 	}
-	memcpy(t->val, r->val, r->val_len);
+	wire_rowref_value(r, t->val); /* whole: a trimmed value's rest zeroed */
 	return applier_row_deps(a, t, true);
 }
 

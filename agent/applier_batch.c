@@ -141,10 +141,10 @@ int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_
 		op = r->op;
 		memcpy(a->bkeys + nb * r->key_len, r->key, r->key_len);
 		if (op == WIRE_OP_UPSERT) {
-			uint8_t val[WIRE_VAL_MAX];
+			uint16_t vl = 0;
 
-			applier_row_value(a, r, val);
-			memcpy(a->bvals + nb * r->val_len, val, r->val_len);
+			wire_map_sizes(map, NULL, &vl); /* r's value may be trimmed */
+			applier_row_value(a, r, a->bvals + nb * vl);
 		}
 		nb++;
 	}

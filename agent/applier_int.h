@@ -97,8 +97,8 @@ struct applier {
  * table. Counts it. Returns 0 or -errno (logged). */
 int applier_write_row(struct applier *a, const struct applier_row *r);
 
-/* Fills val (WIRE_VAL_MAX bytes) with upsert r's value, its derived
- * fields from the port table. */
+/* Fills val (its map's value size, unaligned) with upsert r's value made
+ * whole, its derived fields from the port table. */
 void applier_row_value(const struct applier *a, const struct wire_rowref *r, uint8_t *val);
 
 /* Collects every key of map fd (key_len bytes each) into a malloc'd array

@@ -151,42 +151,6 @@ static void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref)
 	r->val_len = ref->op == WIRE_OP_UPSERT ? v : 0;
 }
 
-/* Makes the values of m's refs whole: those sent trimmed (shorter than
- * their map's) are copied, zero-extended, into one buffer m owns
- * (m->update.vals) and their refs pointed there. The copies are bounded
- * like a message (WIRE_MAX_MSG): a value costs at most WIRE_VAL_MAX bytes
- * however few it took on the wire. */
-static int wire_whole_values(struct wire_msg *m)
-{
-	struct wire_rowref *refs = m->update.refs;
-	size_t need = 0, off = 0;
-	uint16_t v;
-
-	for (size_t i = 0; i < m->update.n_rows; i++)
-		if (refs[i].op == WIRE_OP_UPSERT && wire_map_sizes(refs[i].map, NULL, &v) &&
-		    refs[i].val_len < v)
-			need += v;
-	if (!need)
-		return 0;
-	if (need > WIRE_MAX_MSG)
-		return -E2BIG;
-	m->update.vals = calloc(1, need);
-	if (!m->update.vals)
-		return -ENOMEM;
-	for (size_t i = 0; i < m->update.n_rows; i++) {
-		struct wire_rowref *f = &refs[i];
-
-		if (f->op != WIRE_OP_UPSERT || !wire_map_sizes(f->map, NULL, &v) || f->val_len == v)
-			continue;
-		if (f->val_len)
-			memcpy(m->update.vals + off, f->val, f->val_len);
-		f->val = m->update.vals + off;
-		f->val_len = v;
-		off += v;
-	}
-	return 0;
-}
-
 const char *wire_type_name(int type)
 {
 	static const char *const names[WIRE_TYPE_MAX] = {
@@ -701,7 +665,7 @@ static int wire_decode_ref(const msgpack_object *o, struct wire_rowref *r)
 	}
 	if (op != WIRE_OP_UPSERT || e[3].type != MSGPACK_OBJECT_BIN || e[3].via.bin.size > v)
 		return -EPROTO;
-	r->val_len = (uint16_t)e[3].via.bin.size; /* < v: trimmed (wire_whole_values) */
+	r->val_len = (uint16_t)e[3].via.bin.size; /* < v: trimmed */
 	r->val = (const uint8_t *)e[3].via.bin.ptr;
 	return 0;
 }
@@ -745,7 +709,7 @@ static int wire_decode_rows(const msgpack_object *o, struct wire_msg *m, bool re
 		if (rc)
 			return rc;
 	}
-	return refs ? wire_whole_values(m) : 0;
+	return 0;
 }
 
 /* A port's drops by reason: distinct drop reasons, at most
@@ -1316,7 +1280,7 @@ static bool wire_rd_row(struct wire_rd *r, struct wire_rowref *ref)
 		ref->val = NULL;
 		return true;
 	}
-	/* up to v bytes: fewer were trimmed (wire_whole_values) */
+	/* up to v bytes: fewer were trimmed */
 	return op == WIRE_OP_UPSERT && wire_rd_bin_upto(r, v, &ref->val, &ref->val_len);
 }
 
@@ -1358,12 +1322,6 @@ static int wire_decode_direct(const uint8_t *buf, size_t len, struct wire_msg *m
 			return -EPROTO;
 		if (!refs)
 			wire_row_from_ref(&m->update.rows[i], f);
-	}
-	if (refs) {
-		int rc = wire_whole_values(m);
-
-		if (rc)
-			return rc;
 	}
 	if (n != wire_counts[type]) {
 		if (!wire_rd_raw(&r, true, WIRE_STORE_ID_LEN, &id))
@@ -1450,10 +1408,22 @@ bool wire_rowref_valid(const struct wire_rowref *ref)
 	if (!ref || !wire_map_sizes(ref->map, &k, &v) || ref->key_len != k || !ref->key)
 		return false;
 	if (ref->op == WIRE_OP_UPSERT)
-		return ref->val_len == v && ref->val;
+		return ref->val_len <= v && (ref->val || !ref->val_len);
 	if (ref->op == WIRE_OP_DELETE)
 		return ref->val_len == 0;
 	return false;
+}
+
+uint16_t wire_rowref_value(const struct wire_rowref *ref, void *out)
+{
+	uint16_t v = 0;
+
+	if (ref->op != WIRE_OP_UPSERT || !wire_map_sizes(ref->map, NULL, &v))
+		return 0;
+	if (ref->val_len)
+		memcpy(out, ref->val, ref->val_len);
+	memset((uint8_t *)out + ref->val_len, 0, (size_t)(v - ref->val_len));
+	return v;
 }
 
 void wire_msg_release(struct wire_msg *m)
@@ -1465,7 +1435,6 @@ void wire_msg_release(struct wire_msg *m)
 	case WIRE_DELTA:
 		free(m->update.rows);
 		free(m->update.refs);
-		free(m->update.vals);
 		break;
 	case WIRE_STATUS:
 		free(m->status.ports);

@@ -54,7 +54,9 @@
  * (a DHCP row's 280 bytes are ~60 with the options a subnet has, and a
  * snapshot of 10,000 ports half its size). A controller trims only for an
  * agent that announced it; an older controller ignores the bit. Decoders
- * take both forms, whatever they announced, and hand on whole values.
+ * take both forms, whatever they announced: wire_decode hands on whole
+ * values, wire_decode_refs the value as sent (wire_rowref_value makes it
+ * whole), so a trimmed snapshot is never copied to be made whole.
  *
  * The port's trailing elements (three, then groups, then mig_gen) and STATUS's host
  * array were added after version 1 shipped (a decoder older than them rejects a STATUS
@@ -199,10 +201,10 @@ struct wire_rowref {
 	uint8_t map;	    /* enum tn_map_id */
 	uint8_t op;	    /* enum wire_op */
 	uint16_t key_len;   /* == ABI key size of map */
-	uint16_t val_len;   /* == ABI value size, 0 on delete */
+	uint16_t val_len;   /* <= ABI value size (trimmed: the rest is zero), 0 on delete */
 	const uint8_t *key; /* key_len bytes of the ABI key struct (unaligned) */
-	/* val_len bytes of the ABI value struct (unaligned); a value sent
-	 * trimmed points into the message's own copy (update.vals) */
+	/* the first val_len bytes of the ABI value struct (unaligned), as
+	 * sent: read it through wire_rowref_value */
 	const uint8_t *val;
 };
 
@@ -343,9 +345,6 @@ struct wire_msg {
 			/* wire_decode_refs: the rows in place (rows NULL) */
 			struct wire_rowref *refs;
 			size_t n_rows; /* entries of rows (or refs) */
-			/* wire_decode_refs: the whole values of rows sent
-			 * trimmed, which their refs point to (owned) */
-			uint8_t *vals;
 			/* wire_encode: leave out the values' trailing zero
 			 * bytes (the agent announced WIRE_CAP_TRIM) */
 			bool trim;
@@ -407,8 +406,14 @@ int wire_decode_tree(const uint8_t *buf, size_t len, struct wire_msg *m, bool re
 /* Sets *ref to a view of row (valid as long as row is). */
 void wire_row_ref(const struct wire_row *row, struct wire_rowref *ref);
 
-/* wire_row_valid for a row view. */
+/* wire_row_valid for a row view, its value whole or trimmed. */
 bool wire_rowref_valid(const struct wire_rowref *ref);
+
+/* Copies the value of upsert ref (valid) into out, zero-extended to its
+ * map's value size, and returns that size (0 for a delete: nothing
+ * written). out holds at least the map's value size (WIRE_VAL_MAX
+ * always does). */
+uint16_t wire_rowref_value(const struct wire_rowref *ref, void *out);
 
 /* Frees what m owns and zeroes it. Takes NULL. */
 void wire_msg_release(struct wire_msg *m);

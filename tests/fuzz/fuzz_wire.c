@@ -151,11 +151,16 @@ static void fuzz_refs(const uint8_t *data, size_t size, const struct wire_msg *m
 		for (size_t i = 0; i < m->update.n_rows; i++) {
 			const struct wire_rowref *f = &r.update.refs[i];
 			const struct wire_row *w = &m->update.rows[i];
+			uint8_t whole[WIRE_VAL_MAX];
 
+			/* the value as sent (maybe trimmed), whole through
+			 * wire_rowref_value */
 			if (f->map != w->map || f->op != w->op || f->key_len != w->key_len ||
-			    f->val_len != w->val_len || memcmp(f->key, w->key, w->key_len) ||
-			    (w->val_len && memcmp(f->val, w->val, w->val_len)) || f->key < data ||
-			    f->key + f->key_len > data + size)
+			    f->val_len > w->val_len || memcmp(f->key, w->key, w->key_len) ||
+			    wire_rowref_value(f, whole) != w->val_len ||
+			    (w->val_len && memcmp(whole, w->val, w->val_len)) || f->key < data ||
+			    f->key + f->key_len > data + size ||
+			    (f->val_len && (f->val < data || f->val + f->val_len > data + size)))
 				abort();
 		}
 	}

@@ -1170,22 +1170,17 @@ static void test_random(void **state)
 }
 
 /* Row views a and b of one message buf[0..len) are the same row: key and
- * value pointing to the same bytes of buf, or (a value sent trimmed, made
- * whole in each message's own copy) holding the same bytes. */
-static void assert_refs_same(const struct wire_rowref *a, const struct wire_rowref *b,
-			     const uint8_t *buf, size_t len)
+ * value pointing to the same bytes of buf (a value sent trimmed as it was
+ * sent, an empty one anywhere). */
+static void assert_refs_same(const struct wire_rowref *a, const struct wire_rowref *b)
 {
-	bool in_buf = b->val && b->val >= buf && b->val < buf + len;
-
 	assert_int_equal(a->map, b->map);
 	assert_int_equal(a->op, b->op);
 	assert_int_equal(a->key_len, b->key_len);
 	assert_int_equal(a->val_len, b->val_len);
 	assert_ptr_equal(a->key, b->key);
-	if (in_buf || !b->val)
+	if (b->val_len)
 		assert_ptr_equal(a->val, b->val);
-	else
-		assert_memory_equal(a->val, b->val, b->val_len);
 }
 
 /* wire_decode_tree agrees with wire_decode (refs false) or wire_decode_refs
@@ -1206,7 +1201,7 @@ static void assert_tree_agrees(const uint8_t *buf, size_t len, bool refs, int rc
 		if (!refs)
 			assert_rows_equal(t.update.rows, d->update.rows, d->update.n_rows);
 		for (size_t i = 0; refs && i < d->update.n_rows; i++)
-			assert_refs_same(&t.update.refs[i], &d->update.refs[i], buf, len);
+			assert_refs_same(&t.update.refs[i], &d->update.refs[i]);
 	}
 	wire_msg_release(&t);
 }
@@ -1238,21 +1233,25 @@ static int assert_refs_agree(const uint8_t *buf, size_t len)
 		const struct wire_rowref *f = &r.update.refs[i];
 		const struct wire_row *w = &d.update.rows[i];
 
+		uint8_t whole[WIRE_VAL_MAX];
+
 		assert_true(wire_rowref_valid(f));
 		assert_int_equal(f->map, w->map);
 		assert_int_equal(f->op, w->op);
 		assert_int_equal(f->key_len, w->key_len);
-		assert_int_equal(f->val_len, w->val_len);
+		assert_true(f->val_len <= w->val_len); /* as sent: maybe trimmed */
 		assert_true(f->key >= buf && f->key + f->key_len <= buf + len);
 		assert_memory_equal(f->key, w->key, w->key_len);
-		if (w->val_len) {
-			/* in place, or made whole in the message's copy */
-			assert_true((f->val >= buf && f->val + f->val_len <= buf + len) ||
-				    (r.update.vals && f->val >= r.update.vals));
-			assert_memory_equal(f->val, w->val, w->val_len);
-		} else {
+		if (f->val_len) /* in place */
+			assert_true(f->val >= buf && f->val + f->val_len <= buf + len);
+		if (w->op == WIRE_OP_DELETE)
 			assert_null(f->val);
-		}
+		memset(whole, 0xa5, sizeof(whole));
+		assert_int_equal(wire_rowref_value(f, whole), w->val_len);
+		if (w->val_len) /* the left-out bytes zero */
+			assert_memory_equal(whole, w->val, w->val_len);
+		else
+			assert_int_equal(whole[0], 0xa5); /* a delete: nothing written */
 	}
 	wire_msg_release(&d);
 	wire_msg_release(&r);
@@ -1262,15 +1261,17 @@ static int assert_refs_agree(const uint8_t *buf, size_t len)
 /* Rows decoded in place: the same checks, results and rows as copied
  * ones, for every sample and for mutations of them. */
 /* Values sent trimmed (WIRE_CAP_TRIM): the encoder leaves out trailing
- * zero bytes only when asked, every decoder hands on whole values (the
- * left-out bytes zero) and bounds what it makes whole. */
+ * zero bytes only when asked; wire_decode hands on whole values (the
+ * left-out bytes zero), wire_decode_refs the values as sent, in place,
+ * which wire_rowref_value makes whole: nothing is copied, so however large
+ * the values are whole, a message costs what it took on the wire. */
 static void test_rows_trimmed(void **state)
 {
 	struct wire_row rows[4];
 	struct wire_msg m = {.type = WIRE_SNAPSHOT, .update = {.to = 9, .rows = rows, .n_rows = 4}};
 	struct wire_msg d, r;
 	size_t whole_len, len, n_big;
-	uint8_t *whole, *buf;
+	uint8_t *whole, *buf, val[WIRE_VAL_MAX];
 	uint16_t vl;
 	struct pk k;
 
@@ -1291,24 +1292,32 @@ static void test_rows_trimmed(void **state)
 	assert_int_equal(wire_decode(buf, len, &d), 0);
 	assert_rows_equal(d.update.rows, rows, 4);
 	assert_int_equal(wire_decode_refs(buf, len, &r), 0);
-	assert_non_null(r.update.vals); /* rows 0 and 2 were made whole */
-	assert_true(r.update.refs[0].val >= r.update.vals);
-	assert_true(r.update.refs[1].val > buf && r.update.refs[1].val < buf + len);
+	assert_int_equal(r.update.refs[0].val_len, 40); /* as sent */
+	assert_int_equal(r.update.refs[1].val_len, rows[1].val_len);
+	assert_int_equal(r.update.refs[2].val_len, 0);
 	for (int i = 0; i < 4; i++) {
-		assert_true(wire_rowref_valid(&r.update.refs[i]));
-		if (rows[i].val_len)
-			assert_memory_equal(r.update.refs[i].val, rows[i].val, rows[i].val_len);
+		const struct wire_rowref *f = &r.update.refs[i];
+
+		assert_true(wire_rowref_valid(f));
+		if (f->val_len)
+			assert_true(f->val > buf && f->val + f->val_len <= buf + len);
+		if (rows[i].op == WIRE_OP_DELETE)
+			continue;
+		memset(val, 0xa5, sizeof(val));
+		assert_int_equal(wire_rowref_value(f, val), rows[i].val_len);
+		assert_memory_equal(val, rows[i].val, rows[i].val_len);
 	}
 	wire_msg_release(&r);
 	wire_msg_release(&d);
-	/* whole values decode as before, in place, with nothing copied */
+	/* whole values decode as before, whole, in place */
 	assert_int_equal(wire_decode_refs(whole, whole_len, &r), 0);
-	assert_null(r.update.vals);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r.update.refs[i].val_len, rows[i].val_len);
 	wire_msg_release(&r);
 	free(whole);
 	free(buf);
-	/* what trimmed values are made whole into is bounded like a message:
-	 * DHCP rows of empty values, more than WIRE_MAX_MSG bytes whole */
+	/* DHCP rows of empty values, more than WIRE_MAX_MSG bytes whole:
+	 * decoded in place, each made whole only where it is read */
 	assert_true(wire_map_sizes(TN_MAP_DHCP, NULL, &vl));
 	n_big = WIRE_MAX_MSG / vl + 1;
 	pk_head(&k, 4, WIRE_SNAPSHOT);
@@ -1324,8 +1333,13 @@ static void test_rows_trimmed(void **state)
 		msgpack_pack_bin_body(&k.p, &key, sizeof(key));
 		msgpack_pack_bin(&k.p, 0);
 	}
-	/* (the direct path refuses it, then the object tree's) */
-	assert_int_equal(wire_decode_refs((const uint8_t *)k.sb.data, k.sb.size, &r), -E2BIG);
+	assert_int_equal(wire_decode_refs((const uint8_t *)k.sb.data, k.sb.size, &r), 0);
+	assert_int_equal(r.update.n_rows, n_big);
+	assert_int_equal(r.update.refs[n_big - 1].val_len, 0);
+	memset(val, 0xa5, sizeof(val));
+	assert_int_equal(wire_rowref_value(&r.update.refs[n_big - 1], val), vl);
+	assert_true(val[0] == 0 && val[vl - 1] == 0);
+	wire_msg_release(&r);
 	msgpack_sbuffer_destroy(&k.sb);
 }
 
