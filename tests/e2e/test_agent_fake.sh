@@ -3,7 +3,9 @@
 # three fake agents against a real controller on 127.0.0.1 take their
 # snapshot, ack every revision (GET /v1/wait answers) through creates and
 # deletes, and leave nothing behind: no pins, no tunnel device. Without
-# --fake-datapath, --underlay stays required. Timings are not checked.
+# --fake-datapath, --underlay stays required. An agent runs itself again
+# with glibc's malloc in huge pages unless GLIBC_TUNABLES names that
+# tunable. Timings are not checked.
 # Usage: test_agent_fake.sh BUILD_DIR
 set -uo pipefail
 
@@ -48,13 +50,27 @@ for i in 0 1 2; do
 done
 AGENTS=()
 for i in 0 1 2; do
-	"$AGENT" --host "fk$i" --controller "$SB" --controller-key "$TMP/ctl/server.pub" \
+	# fk2's operator keeps 4 KiB pages (agent/main.c: the tunable named)
+	tun=glibc.mem.tagging=0
+	[ "$i" = 2 ] && tun=glibc.malloc.hugetlb=0
+	GLIBC_TUNABLES=$tun "$AGENT" --host "fk$i" --controller "$SB" \
+		--controller-key "$TMP/ctl/server.pub" \
 		--key "$TMP/fk$i.key" --fake-datapath --tunnel-dev "$TUN" \
 		--bpffs "$TMP/bpffs" --state-dir "$TMP/state" >"$TMP/agent-fk$i.log" 2>&1 &
 	AGENTS+=($!)
 	T_PIDS+=($!)
 done
 wait_for 20 "fake agents connected" connected || die "fake agents did not connect"
+# the agent ran itself again with malloc in huge pages, keeping its pid,
+# its name and the operator's other tunables; fk2's choice left alone
+# (/proc/PID/environ shows what glibc left of the variable: the log says it)
+grep -q 'malloc in huge pages GLIBC_TUNABLES=glibc.mem.tagging=0:glibc.malloc.hugetlb=1$' \
+	"$TMP/agent-fk0.log" || die "agent fk0: $(grep 'malloc in' "$TMP/agent-fk0.log")"
+[ "$(cat "/proc/${AGENTS[0]}/comm")" = tenet-agent ] ||
+	die "agent fk0 is named $(cat "/proc/${AGENTS[0]}/comm")"
+grep -q 'malloc in 4 KiB pages GLIBC_TUNABLES=glibc.malloc.hugetlb=0$' "$TMP/agent-fk2.log" ||
+	die "agent fk2: $(grep 'malloc in' "$TMP/agent-fk2.log")"
+ok "agents run with malloc in huge pages unless the operator's GLIBC_TUNABLES says otherwise"
 wait_for 20 "snapshot acked" wait_rev || die "fake agents did not ack the snapshot"
 for i in 0 1 2; do
 	grep -q "applied snapshot" "$TMP/agent-fk$i.log" || die "fk$i applied no snapshot"
