@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,11 +240,13 @@ static int applier_track(struct applier *a, const struct wire_rowref *r)
 	return applier_row_deps(a, t, true);
 }
 
-/* Writes rows[0..n) in order, marking the tracked copies written in this
- * batch; returns the first error but writes them all. */
-static int applier_write_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
+/* Writes the rows of rows[0..n) that pick takes, in order, marking the
+ * tracked copies written in this batch; returns the first error but
+ * writes them all. */
+static int applier_write_rows(struct applier *a, const struct wire_rowref *rows, size_t n,
+			      enum applier_pick pick)
 {
-	int err = applier_write_batch(a, rows, n);
+	int err = applier_writer_write(a, &a->w, rows, n, pick);
 
 	for (size_t i = 0; i < n; i++) {
 		struct applier_row *t;
@@ -371,19 +374,78 @@ static int applier_untrack_all(struct applier *a)
 	return err;
 }
 
-/* Tracks a snapshot's rows and writes them, deleting what it lacks. */
+/* A snapshot's side writer: a thread writing the rows without derived
+ * fields (they need no port table) while the applier's thread tracks the
+ * rows and writes the others. It touches the maps it writes, its own
+ * buffers and counts, and the batch_off entries of those maps: nothing the
+ * applier's thread touches meanwhile. */
+struct applier_side {
+	struct applier *a;		/* the applier (maps, batch_off) */
+	struct applier_writer w;	/* its buffers, counting into: */
+	uint64_t rows_applied;		/* rows it wrote */
+	uint64_t write_errors;		/* writes that failed */
+	const struct wire_rowref *rows; /* the snapshot's rows */
+	size_t n;			/* their count */
+	int err;			/* its first -errno */
+	pthread_t thread;		/* running it */
+};
+
+static void *applier_side_run(void *arg)
+{
+	struct applier_side *s = arg;
+
+	s->err = applier_writer_write(s->a, &s->w, s->rows, s->n, APPLIER_PICK_PLAIN);
+	return NULL;
+}
+
+/* Starts side writer s on rows[0..n). Returns 0, or -errno when it could
+ * not (the applier's thread writes every row then). */
+static int applier_side_start(struct applier *a, struct applier_side *s,
+			      const struct wire_rowref *rows, size_t n)
+{
+	int err;
+
+	*s = (struct applier_side){.a = a, .rows = rows, .n = n};
+	err = applier_writer_init(&s->w, &s->rows_applied, &s->write_errors);
+	err = err ?: -pthread_create(&s->thread, NULL, applier_side_run, s);
+	if (err)
+		applier_writer_free(&s->w);
+	return err;
+}
+
+/* Waits for side writer s and adds its counts to a's. Returns its first
+ * -errno. */
+static int applier_side_join(struct applier *a, struct applier_side *s)
+{
+	pthread_join(s->thread, NULL);
+	applier_writer_free(&s->w);
+	a->rows_applied += s->rows_applied;
+	a->write_errors += s->write_errors;
+	return s->err;
+}
+
+/* Tracks a snapshot's rows and writes them, deleting what it lacks. From
+ * a->side_min rows on, the rows without derived fields are written by a
+ * side writer meanwhile. */
 static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
 	struct applier_old_keys old[TN_MAP_MAX] = {0};
-	int err;
+	struct applier_side side;
+	bool par;
+	int err, e;
 
 	err = applier_collect_keys(a, old);
 	err = err ?: applier_untrack_all(a);
+	par = !err && n >= a->side_min && applier_side_start(a, &side, rows, n) == 0;
 	for (size_t i = 0; i < n && !err; i++)
 		err = applier_track(a, &rows[i]);
 	applier_ports_resolve(a);
 	if (!err)
-		err = applier_write_rows(a, rows, n);
+		err = applier_write_rows(a, rows, n, par ? APPLIER_PICK_DERIVED : APPLIER_PICK_ALL);
+	if (par) {
+		e = applier_side_join(a, &side);
+		err = err ?: e;
+	}
 	if (!err)
 		err = applier_delete_stale(a, rows, n, old);
 	for (uint8_t m = TN_MAP_FIRST; m < TN_MAP_MAX; m++)
@@ -434,7 +496,7 @@ int applier_delta_refs(struct applier *a, uint64_t from, uint64_t to,
 		err = applier_track(a, &rows[i]);
 	applier_ports_resolve(a);
 	if (!err)
-		err = applier_write_rows(a, rows, n);
+		err = applier_write_rows(a, rows, n, APPLIER_PICK_ALL);
 	e = applier_ports_finish(a);
 	err = err ?: e;
 	if (err)
@@ -544,7 +606,8 @@ struct applier *applier_new(const struct applier_maps *maps, const char *rev_pat
 	a->by_name = zhashx_new(); /* items borrowed from ports */
 	if (a->by_name)
 		zhashx_set_key_hasher(a->by_name, applier_name_hash);
-	if (!a->by_name || applier_batch_init(a))
+	a->side_min = APPLIER_SIDE_MIN;
+	if (!a->by_name || applier_writer_init(&a->w, &a->rows_applied, &a->write_errors))
 		goto out_free;
 	if (rev_path) {
 		a->rev_path = strdup(rev_path);
@@ -576,7 +639,7 @@ void applier_destroy(struct applier **ap)
 	free(a->rev_path);
 	applier_rows_free(a); /* before the ports: rows name them */
 	applier_ports_free(a);
-	applier_batch_free(a);
+	applier_writer_free(&a->w);
 	free(a);
 	*ap = NULL;
 }

@@ -26,19 +26,21 @@
  * calls (include/linux/errno.h, not exported to user space). */
 #define APPLIER_ENOTSUPP 524
 
-int applier_batch_init(struct applier *a)
+int applier_writer_init(struct applier_writer *w, uint64_t *rows_applied, uint64_t *write_errors)
 {
-	a->bkeys = malloc((size_t)APPLIER_BATCH * WIRE_KEY_MAX);
-	a->bvals = malloc((size_t)APPLIER_BATCH * WIRE_VAL_MAX);
-	return a->bkeys && a->bvals ? 0 : -ENOMEM;
+	w->bkeys = malloc((size_t)APPLIER_BATCH * WIRE_KEY_MAX);
+	w->bvals = malloc((size_t)APPLIER_BATCH * WIRE_VAL_MAX);
+	w->rows_applied = rows_applied;
+	w->write_errors = write_errors;
+	return w->bkeys && w->bvals ? 0 : -ENOMEM;
 }
 
-void applier_batch_free(struct applier *a)
+void applier_writer_free(struct applier_writer *w)
 {
-	free(a->bkeys);
-	free(a->bvals);
-	a->bkeys = NULL;
-	a->bvals = NULL;
+	free(w->bkeys);
+	free(w->bvals);
+	w->bkeys = NULL;
+	w->bvals = NULL;
 }
 
 /* One single call for key (and val). Returns 0 or -errno; a
@@ -56,13 +58,13 @@ static int applier_single(struct applier *a, uint8_t map, uint8_t op, const uint
 }
 
 /* Counts one element's outcome. */
-static int applier_count(struct applier *a, uint8_t map, uint8_t op, int err)
+static int applier_count(struct applier_writer *w, uint8_t map, uint8_t op, int err)
 {
 	if (err) {
-		a->write_errors++;
+		(*w->write_errors)++;
 		log_err("map write failed map=%u op=%u err=%s", map, op, log_errname(err));
 	} else {
-		a->rows_applied++;
+		(*w->rows_applied)++;
 	}
 	return err;
 }
@@ -73,10 +75,11 @@ static bool applier_batch_refused(int err)
 	return err == -EINVAL || err == -APPLIER_ENOTSUPP || err == -EOPNOTSUPP;
 }
 
-/* Writes (op UPSERT) or deletes (op DELETE) the n elements of a->bkeys
- * (a->bvals) in map: batch calls, single calls when refused. Returns 0 or
+/* Writes (op UPSERT) or deletes (op DELETE) the n elements of w->bkeys
+ * (w->bvals) in map: batch calls, single calls when refused. Returns 0 or
  * the first -errno. */
-static int applier_flush(struct applier *a, uint8_t map, uint8_t op, size_t n)
+static int applier_flush(struct applier *a, struct applier_writer *w, uint8_t map, uint8_t op,
+			 size_t n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
 	uint16_t kl, vl;
@@ -85,12 +88,12 @@ static int applier_flush(struct applier *a, uint8_t map, uint8_t op, size_t n)
 
 	wire_map_sizes(map, &kl, &vl);
 	while (done < n) {
-		const uint8_t *key = a->bkeys + done * kl, *val = a->bvals + done * vl;
+		const uint8_t *key = w->bkeys + done * kl, *val = w->bvals + done * vl;
 		__u32 count = (__u32)(n - done);
 		int err;
 
 		if (count == 1 || a->batch_off[map]) {
-			err = applier_count(a, map, op, applier_single(a, map, op, key, val));
+			err = applier_count(w, map, op, applier_single(a, map, op, key, val));
 			first = first ?: err;
 			done++;
 			continue;
@@ -103,7 +106,7 @@ static int applier_flush(struct applier *a, uint8_t map, uint8_t op, size_t n)
 			err = -errno;
 		if (count > n - done) /* never more than asked: trust nothing else */
 			count = 0;
-		a->rows_applied += count;
+		*w->rows_applied += count;
 		done += count;
 		if (!err)
 			continue;
@@ -116,14 +119,23 @@ static int applier_flush(struct applier *a, uint8_t map, uint8_t op, size_t n)
 		/* element done failed; the calls go on after it */
 		if (op == WIRE_OP_DELETE && err == -ENOENT)
 			err = 0; /* absent: deleted all the same */
-		err = applier_count(a, map, op, err);
+		err = applier_count(w, map, op, err);
 		first = first ?: err;
 		done++;
 	}
 	return first;
 }
 
-int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_t n)
+/* True if pick takes rows of map. */
+static bool applier_picks(enum applier_pick pick, uint8_t map)
+{
+	bool derived = map == TN_MAP_FDB || map == TN_MAP_FLOOD;
+
+	return pick == APPLIER_PICK_ALL || derived == (pick == APPLIER_PICK_DERIVED);
+}
+
+int applier_writer_write(struct applier *a, struct applier_writer *w,
+			 const struct wire_rowref *rows, size_t n, enum applier_pick pick)
 {
 	uint8_t map = 0, op = 0;
 	size_t nb = 0;
@@ -132,27 +144,34 @@ int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_
 	for (size_t i = 0; i < n; i++) {
 		const struct wire_rowref *r = &rows[i];
 
+		if (!applier_picks(pick, r->map))
+			continue;
 		if (nb && (r->map != map || r->op != op || nb == APPLIER_BATCH)) {
-			e = applier_flush(a, map, op, nb);
+			e = applier_flush(a, w, map, op, nb);
 			err = err ?: e;
 			nb = 0;
 		}
 		map = r->map;
 		op = r->op;
-		memcpy(a->bkeys + nb * r->key_len, r->key, r->key_len);
+		memcpy(w->bkeys + nb * r->key_len, r->key, r->key_len);
 		if (op == WIRE_OP_UPSERT) {
 			uint16_t vl = 0;
 
 			wire_map_sizes(map, NULL, &vl); /* r's value may be trimmed */
-			applier_row_value(a, r, a->bvals + nb * vl);
+			applier_row_value(a, r, w->bvals + nb * vl);
 		}
 		nb++;
 	}
 	if (nb) {
-		e = applier_flush(a, map, op, nb);
+		e = applier_flush(a, w, map, op, nb);
 		err = err ?: e;
 	}
 	return err;
+}
+
+int applier_write_batch(struct applier *a, const struct wire_rowref *rows, size_t n)
+{
+	return applier_writer_write(a, &a->w, rows, n, APPLIER_PICK_ALL);
 }
 
 int applier_delete_keys(struct applier *a, uint8_t map, const uint8_t *keys, size_t key_len,
@@ -163,8 +182,8 @@ int applier_delete_keys(struct applier *a, uint8_t map, const uint8_t *keys, siz
 	for (size_t i = 0; i < n; i += APPLIER_BATCH) {
 		size_t nb = n - i < APPLIER_BATCH ? n - i : APPLIER_BATCH;
 
-		memcpy(a->bkeys, keys + i * key_len, nb * key_len);
-		e = applier_flush(a, map, WIRE_OP_DELETE, nb);
+		memcpy(a->w.bkeys, keys + i * key_len, nb * key_len);
+		e = applier_flush(a, &a->w, map, WIRE_OP_DELETE, nb);
 		err = err ?: e;
 	}
 	return err;

@@ -357,6 +357,53 @@ static void test_snapshot_trimmed(void **state)
 	assert_int_equal(flood_get(f).local_ifindex[0], 11);
 }
 
+/* A snapshot of APPLIER_SIDE_MIN rows or more: the rows without derived
+ * fields are written by the side writer's thread meanwhile. Every row
+ * lands, derived fields as before, and the side writer's counts reach the
+ * applier's: a snapshot larger than a map fails there, counted. */
+static void test_snapshot_side_writer(void **state)
+{
+	enum { N_ARP = 5000, N_BIG = 8300 };
+	struct fx *f = *state;
+	struct wire_row *rows = calloc(N_BIG + 16, sizeof(*rows));
+	uint64_t applied, errors;
+	size_t n;
+
+	assert_non_null(rows);
+	/* room for the many ARP rows: a new map and an applier over it */
+	applier_destroy(&f->a);
+	close(f->maps.fd[TN_MAP_ARP]);
+	f->maps.fd[TN_MAP_ARP] = map_new(BPF_MAP_TYPE_HASH, sizeof(struct tn_arp_key),
+					 sizeof(struct tn_arp), 8192, BPF_F_NO_PREALLOC);
+	f->a = applier_new(&f->maps, f->rev_path, false, &f->ops);
+	assert_non_null(f->a);
+	assert_int_equal(applier_refresh_links(f->a), 0);
+	n = base_rows(rows);
+	for (uint32_t i = 0; i < N_ARP; i++)
+		rows[n++] = arp_row(WIRE_OP_UPSERT, htonl(0x0a010000 + i), mac_b);
+	assert_true(n >= 4096);
+	applier_get_stats(f->a, &applied, &errors);
+	assert_int_equal(applier_snapshot(f->a, 5, rows, n), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_ARP], 8), N_ARP + 2);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_LPORT], 4), 2);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_PEER], 4), 1);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 11);
+	assert_int_equal(flood_get(f).local_ifindex[0], 11);
+	applier_get_stats(f->a, &applied, &errors);
+	assert_true(applied >= n); /* its rows and the ports' tn_ifindex entries */
+	assert_int_equal(errors, 0);
+
+	/* more ARP rows than the map holds: the side writer's failures */
+	n = base_rows(rows);
+	for (uint32_t i = 0; i < N_BIG; i++)
+		rows[n++] = arp_row(WIRE_OP_UPSERT, htonl(0x0a020000 + i), mac_b);
+	assert_int_not_equal(applier_snapshot(f->a, 6, rows, n), 0);
+	applier_get_stats(f->a, &applied, &errors);
+	assert_true(errors >= N_BIG + 2 - 8192);
+	assert_int_equal(applier_rev(f->a), 5);
+	free(rows);
+}
+
 static void test_delta_and_gap(void **state)
 {
 	struct fx *f = *state;
@@ -792,6 +839,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_snapshot_fills_derived, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_snapshot_trimmed, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_side_writer, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_delta_and_gap, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_links_fill_ifindex, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_snapshot_reconciles, fx_setup, fx_teardown),
