@@ -424,19 +424,17 @@ static int applier_side_join(struct applier *a, struct applier_side *s)
 	return s->err;
 }
 
-/* Tracks a snapshot's rows and writes them, deleting what it lacks. From
- * a->side_min rows on, the rows without derived fields are written by a
- * side writer meanwhile. */
-static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
+/* Tracks rows[0..n) (a snapshot's or a delta's), resolves the ports they
+ * mark dirty and writes the rows. From a->side_min rows on, the rows
+ * without derived fields are written by a side writer meanwhile: they are
+ * written even when tracking fails (the update is not acked then, and
+ * what it wrote is written again by the next). Returns the first -errno. */
+static int applier_apply_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
 {
-	struct applier_old_keys old[TN_MAP_MAX] = {0};
 	struct applier_side side;
-	bool par;
-	int err, e;
+	bool par = n >= a->side_min && applier_side_start(a, &side, rows, n) == 0;
+	int err = 0, e;
 
-	err = applier_collect_keys(a, old);
-	err = err ?: applier_untrack_all(a);
-	par = !err && n >= a->side_min && applier_side_start(a, &side, rows, n) == 0;
 	for (size_t i = 0; i < n && !err; i++)
 		err = applier_track(a, &rows[i]);
 	applier_ports_resolve(a);
@@ -446,6 +444,18 @@ static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *ro
 		e = applier_side_join(a, &side);
 		err = err ?: e;
 	}
+	return err;
+}
+
+/* Tracks a snapshot's rows and writes them, deleting what it lacks. */
+static int applier_snapshot_rows(struct applier *a, const struct wire_rowref *rows, size_t n)
+{
+	struct applier_old_keys old[TN_MAP_MAX] = {0};
+	int err;
+
+	err = applier_collect_keys(a, old);
+	err = err ?: applier_untrack_all(a);
+	err = err ?: applier_apply_rows(a, rows, n);
 	if (!err)
 		err = applier_delete_stale(a, rows, n, old);
 	for (uint8_t m = TN_MAP_FIRST; m < TN_MAP_MAX; m++)
@@ -492,11 +502,7 @@ int applier_delta_refs(struct applier *a, uint64_t from, uint64_t to,
 	if (e)
 		return e;
 	applier_batch_begin(a);
-	for (size_t i = 0; i < n && !err; i++)
-		err = applier_track(a, &rows[i]);
-	applier_ports_resolve(a);
-	if (!err)
-		err = applier_write_rows(a, rows, n, APPLIER_PICK_ALL);
+	err = applier_apply_rows(a, rows, n);
 	e = applier_ports_finish(a);
 	err = err ?: e;
 	if (err)

@@ -357,10 +357,10 @@ static void test_snapshot_trimmed(void **state)
 	assert_int_equal(flood_get(f).local_ifindex[0], 11);
 }
 
-/* A snapshot of APPLIER_SIDE_MIN rows or more: the rows without derived
- * fields are written by the side writer's thread meanwhile. Every row
- * lands, derived fields as before, and the side writer's counts reach the
- * applier's: a snapshot larger than a map fails there, counted. */
+/* A snapshot or delta of APPLIER_SIDE_MIN rows or more: the rows without
+ * derived fields are written by the side writer's thread meanwhile. Every
+ * row lands, derived fields as before, and the side writer's counts reach
+ * the applier's: a snapshot larger than a map fails there, counted. */
 static void test_snapshot_side_writer(void **state)
 {
 	enum { N_ARP = 5000, N_BIG = 8300 };
@@ -393,14 +393,25 @@ static void test_snapshot_side_writer(void **state)
 	assert_true(applied >= n); /* its rows and the ports' tn_ifindex entries */
 	assert_int_equal(errors, 0);
 
+	/* a delta as large: the ARP rows deleted by the side writer, an FDB
+	 * row moved to the absent port by the applier's thread */
+	n = 0;
+	rows[n++] = fdb_row(WIRE_OP_UPSERT, mac_a, 2, 0);
+	for (uint32_t i = 0; i < N_ARP; i++)
+		rows[n++] = arp_row(WIRE_OP_DELETE, htonl(0x0a010000 + i), NULL);
+	assert_int_equal(applier_delta(f->a, 5, 6, rows, n), 0);
+	assert_int_equal(map_count(f->maps.fd[TN_MAP_ARP], 8), 2);
+	assert_int_equal(fdb_get(f, mac_a).port_id, 2);
+	assert_int_equal(fdb_get(f, mac_a).ifindex, 0); /* vm2 absent */
+
 	/* more ARP rows than the map holds: the side writer's failures */
 	n = base_rows(rows);
 	for (uint32_t i = 0; i < N_BIG; i++)
 		rows[n++] = arp_row(WIRE_OP_UPSERT, htonl(0x0a020000 + i), mac_b);
-	assert_int_not_equal(applier_snapshot(f->a, 6, rows, n), 0);
+	assert_int_not_equal(applier_snapshot(f->a, 7, rows, n), 0);
 	applier_get_stats(f->a, &applied, &errors);
 	assert_true(errors >= N_BIG + 2 - 8192);
-	assert_int_equal(applier_rev(f->a), 5);
+	assert_int_equal(applier_rev(f->a), 6);
 	free(rows);
 }
 
