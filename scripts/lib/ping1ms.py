@@ -21,22 +21,13 @@ import struct
 import sys
 import time
 
+from icmp import echo_request  # beside this file
+
 INTERVAL_NS = 1000000
 
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
-
-
 def echo(ident, seq):
-    payload = b"tenet-ping1ms".ljust(32, b".")
-    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq & 0xFFFF)
-    return struct.pack("!BBHHH", 8, 0, checksum(hdr + payload), ident, seq & 0xFFFF) + payload
+    return echo_request(ident, seq, b"tenet-ping1ms".ljust(32, b"."))
 
 
 def main():

@@ -39,6 +39,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "lib"))
+from icmp import echo_request  # noqa: E402 (scripts/lib/icmp.py)
+
 TCP_PORTS = (22, 80, 5432)
 UDP_PORT = 5000
 ALLOWED_DEADLINE = 20.0  # seconds an allowed cell may take to first answer
@@ -82,21 +85,10 @@ def serve(name, log):
             f.write(data.decode(errors="replace") + "\n")
 
 
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
-
-
 def try_icmp(src, ip, wait, ident):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     try:
-        payload = src.encode()
-        hdr = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
-        pkt = struct.pack("!BBHHH", 8, 0, csum(hdr + payload), ident, 1) + payload
+        pkt = echo_request(ident, 1, src.encode())
         s.sendto(pkt, (ip, 0))
         end = time.monotonic() + wait
         while True:
