@@ -173,17 +173,9 @@ void sb_disconnect(struct sb_host *h, const char *why)
  * to h's session. A failed encode or send (peer gone, or its
  * queue full) drops the session: the agent will HELLO again and get a
  * SNAPSHOT, where a later DELTA would skip what this one carried. */
-/* Frees an encoded message once libzmq has sent it (from its I/O thread). */
-static void sb_payload_free(void *data, void *hint)
-{
-	(void)hint;
-	free(data);
-}
-
 int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 {
-	zmq_msg_t payload;
-	zframe_t *rid;
+	zframe_t *rid, *payload;
 	uint8_t *buf;
 	size_t len;
 	int rc;
@@ -211,21 +203,19 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 		sb_disconnect(h, "encode failed");
 		return rc;
 	}
-	/* the encoded bytes go as they are (a snapshot is megabytes: no copy) */
-	if (zmq_msg_init_data(&payload, buf, len, sb_payload_free, NULL)) {
-		free(buf);
-		return -ENOMEM;
-	}
+	payload = zframe_new(buf, len);
+	free(buf);
 	rid = zframe_dup(h->rid);
-	if (!rid) {
-		zmq_msg_close(&payload);
+	if (!payload || !rid) {
+		zframe_destroy(&payload);
+		zframe_destroy(&rid);
 		return -ENOMEM;
 	}
 	if (zframe_send(&rid, sb->router, ZFRAME_MORE | ZFRAME_DONTWAIT) ||
-	    zmq_msg_send(&payload, zsock_resolve(sb->router), ZMQ_DONTWAIT) < 0) {
+	    zframe_send(&payload, sb->router, ZFRAME_DONTWAIT)) {
 		rc = -zmq_errno();
 		zframe_destroy(&rid);
-		zmq_msg_close(&payload);
+		zframe_destroy(&payload);
 		log_warn("send failed host=%s type=%s err=%s", h->name, wire_type_name(m->type),
 			 zmq_strerror(-rc));
 		sb_disconnect(h, "send failed");
