@@ -7,6 +7,21 @@
 
 #include "topo_delta.h"
 
+/* An identity some port took or left in the changes noted. */
+struct topo_delta_ident {
+	uint32_t identity;		     /* the identity */
+	long net;			     /* ports that took it minus ports that left it */
+	long now;			     /* ports holding it after the changes (close) */
+	uint8_t n_sgs;			     /* used entries of sgs */
+	char sgs[TOPO_SGS_MAX][TOPO_ID_MAX]; /* the groups it stands for */
+};
+
+static void topo_delta_ident_free(void **item)
+{
+	free(*item);
+	*item = NULL;
+}
+
 int topo_delta_init(struct topo_delta *d)
 {
 	*d = (struct topo_delta){0};
@@ -14,7 +29,10 @@ int topo_delta_init(struct topo_delta *d)
 	d->hosts = zhashx_new();
 	d->sgs = zhashx_new();
 	d->members = zhashx_new();
-	if (d->nets && d->hosts && d->sgs && d->members)
+	d->idents = zhashx_new();
+	if (d->idents)
+		zhashx_set_destructor(d->idents, topo_delta_ident_free);
+	if (d->nets && d->hosts && d->sgs && d->members && d->idents)
 		return 0;
 	d->all = true;
 	d->lost = true;
@@ -27,6 +45,7 @@ void topo_delta_release(struct topo_delta *d)
 	zhashx_destroy(&d->hosts);
 	zhashx_destroy(&d->sgs);
 	zhashx_destroy(&d->members);
+	zhashx_destroy(&d->idents);
 	free(d->hchg);
 	free(d->pchg);
 	*d = (struct topo_delta){0};
@@ -108,17 +127,95 @@ static bool topo_delta_same_sgs(const struct topo_port *a, const struct topo_por
 	       memcmp(a->sgs, b->sgs, a->n_sgs * sizeof(a->sgs[0])) == 0;
 }
 
-/* Notes the groups of a port whose identity or groups changed. */
+/* Adds the groups of port p to d->members. */
+static void topo_delta_port_groups(struct topo_delta *d, const struct topo_port *p)
+{
+	for (size_t k = 0; k < p->n_sgs && k < TOPO_SGS_MAX; k++)
+		topo_delta_add(d, d->members, p->sgs[k]);
+}
+
+/* Counts port p (holding an identity) in or out (by) of its identity's
+ * record; without memory for one its groups count as changed. */
+static void topo_delta_ident_note(struct topo_delta *d, const struct topo_port *p, long by)
+{
+	struct topo_delta_ident *r;
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", p->identity);
+	r = d->idents ? zhashx_lookup(d->idents, key) : NULL;
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r || !d->idents || zhashx_insert(d->idents, key, r)) {
+			free(r);
+			topo_delta_port_groups(d, p);
+			return;
+		}
+		r->identity = p->identity;
+		r->n_sgs = p->n_sgs < TOPO_SGS_MAX ? p->n_sgs : TOPO_SGS_MAX;
+		memcpy(r->sgs, p->sgs, sizeof(r->sgs));
+	}
+	r->net += by;
+}
+
+/* Notes the identities of a port whose identity or groups changed (port
+ * security off: identity 0, no policy anywhere names it). */
 static void topo_delta_port_sgs(struct topo_delta *d, const struct topo_port *old,
 				const struct topo_port *cur)
 {
-	const struct topo_port *ports[2] = {old, cur};
-
 	if (topo_delta_same_sgs(old, cur))
 		return;
-	for (int i = 0; i < 2; i++)
-		for (size_t k = 0; ports[i] && k < ports[i]->n_sgs; k++)
-			topo_delta_add(d, d->members, ports[i]->sgs[k]);
+	if (old && old->identity)
+		topo_delta_ident_note(d, old, -1);
+	if (cur && cur->identity)
+		topo_delta_ident_note(d, cur, 1);
+}
+
+static int topo_delta_ident_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct topo_delta_ident *const *)a)->identity;
+	uint32_t y = (*(const struct topo_delta_ident *const *)b)->identity;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds to d->members the groups of the identities noted that came or
+ * went: held by no port before and by some after, or the reverse (one pass
+ * over t's ports). Without memory, the groups of every identity noted. */
+static void topo_delta_idents(struct topo_delta *d, const struct topology *t)
+{
+	size_t n = d->idents ? zhashx_size(d->idents) : 0, i = 0;
+	struct topo_delta_ident **v;
+
+	if (!n || d->all)
+		return;
+	v = calloc(n, sizeof(*v));
+	for (struct topo_delta_ident *r = zhashx_first(d->idents); r; r = zhashx_next(d->idents)) {
+		r->now = 0;
+		if (v)
+			v[i++] = r;
+	}
+	if (v) {
+		qsort(v, n, sizeof(*v), topo_delta_ident_cmp);
+		for (size_t k = 0; k < t->n_ports; k++) {
+			struct topo_delta_ident probe = {.identity = t->ports[k].identity},
+						*pp = &probe, **hit;
+
+			if (!probe.identity)
+				continue;
+			hit = bsearch(&pp, v, n, sizeof(*v), topo_delta_ident_cmp);
+			if (hit)
+				(*hit)->now++;
+		}
+	}
+	for (struct topo_delta_ident *r = zhashx_first(d->idents); r; r = zhashx_next(d->idents)) {
+		long before = r->now - r->net;
+
+		if (v && (before > 0) == (r->now > 0))
+			continue; /* held before and after, or neither */
+		for (size_t k = 0; k < r->n_sgs; k++)
+			topo_delta_add(d, d->members, r->sgs[k]);
+	}
+	free(v);
 }
 
 void topo_delta_note(void *arg, enum model_kind kind, const void *old, const void *cur)
@@ -224,6 +321,7 @@ static void topo_delta_sg_hosts(struct topo_delta *d, const struct topology *t)
 
 void topo_delta_close(struct topo_delta *d, const struct topology *t)
 {
+	topo_delta_idents(d, t);
 	topo_delta_sg_hosts(d, t);
 	if (d->all || !d->nets || zhashx_size(d->nets) == 0)
 		return;

@@ -15,11 +15,15 @@
  * one of its rules changed): a host's policy rows depend on the groups of
  * its ports' identities, on their rules and, through remote-group rules,
  * on which identities hold the remote group; so a changed group affects
- * the hosts with a port in it, and a port whose identity or groups change
- * (bound or not: identities of unbound ports are expanded too) affects the
- * hosts with a port in a group that has a rule naming one of the port's
- * groups, old or new, as remote group. Every other host would compile to
- * the same rows. Main thread only.
+ * the hosts with a port in it, and an identity that comes or goes (its
+ * first port takes it, or its last leaves it; bound or not: identities of
+ * unbound ports are expanded too) affects the hosts with a port in a group
+ * that has a rule naming one of its groups as remote group. A port taking
+ * or leaving an identity other ports hold changes no other host's policy
+ * rows (an identity stands for its tenant's set of groups, whichever ports
+ * hold it): a new port in the default group touches its network's hosts,
+ * not the tenant's. Every other host would compile to the same rows. Main
+ * thread only.
  */
 #ifndef TENET_TOPO_DELTA_H
 #define TENET_TOPO_DELTA_H
@@ -50,7 +54,9 @@ struct topo_delta {
 	zhashx_t *nets;		      /* ids of the networks touched (value unused) */
 	zhashx_t *hosts;	      /* names of the hosts affected (value unused) */
 	zhashx_t *sgs;		      /* ids of the security groups changed */
-	zhashx_t *members;	      /* ids of the groups some port joined or left */
+	zhashx_t *members;	      /* ids of the groups some identity came or went with */
+	zhashx_t *idents;	      /* identities some port took or left: decimal
+				       * identity -> struct topo_delta_ident */
 	bool all;		      /* every host is affected */
 	bool lost;		      /* the changes below are incomplete (a whole
 				       * reload, or no memory): rebuild from t */

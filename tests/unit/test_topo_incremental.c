@@ -3,7 +3,8 @@
  * random sequence, the topology kept up to date from the change log equals
  * a full store_load_topology, and recompiling only the hosts topo_delta
  * says are affected leaves every host with the rows a full compile gives,
- * security groups, rules, ports' groups and address pairs included. */
+ * security groups, rules, ports' groups and address pairs included; a port
+ * joining an identity others hold recompiles its network's hosts only. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -264,8 +265,10 @@ struct host_rows {
 
 /* Updates topo from the log, recompiles the affected hosts in hr, and
  * checks both against a full load and compile. Returns the number of
- * hosts it did not recompile. */
-static int check_step(struct topology *topo, uint64_t *rev, struct host_rows *hr, bool *was_full)
+ * hosts it did not recompile; *affected (if not NULL) gets a bit for each
+ * host it did. */
+static int check_step_hosts(struct topology *topo, uint64_t *rev, struct host_rows *hr,
+			    bool *was_full, unsigned *affected)
 {
 	struct topology full = {0};
 	struct topo_delta d;
@@ -288,6 +291,8 @@ static int check_step(struct topology *topo, uint64_t *rev, struct host_rows *hr
 
 		snprintf(name, sizeof(name), "h%d", h);
 		if (topo_delta_affects(&d, name)) {
+			if (affected)
+				*affected |= 1u << h;
 			free(hr[h].rows);
 			hr[h].rows = NULL;
 			assert_int_equal(compiler_build_host(topo, name, &hr[h].rows, &hr[h].n), 0);
@@ -306,6 +311,11 @@ static int check_step(struct topology *topo, uint64_t *rev, struct host_rows *hr
 	topo_delta_release(&d);
 	topology_release(&full);
 	return skipped;
+}
+
+static int check_step(struct topology *topo, uint64_t *rev, struct host_rows *hr, bool *was_full)
+{
+	return check_step_hosts(topo, rev, hr, was_full, NULL);
 }
 
 /* Runs steps random writes from seed, checking after every batch of up to
@@ -359,11 +369,93 @@ static void test_batches_and_trimmed_log(void **state)
 	run_sequence(8, 3, 200, 5);
 }
 
+/* A port of network 0 on host hh with groups (a JSON list), created. */
+static void port_in_groups(int p, int hh, const char *groups)
+{
+	char id[40], body[512];
+
+	port_id(id, p);
+	snprintf(body, sizeof(body),
+		 "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+		 "\"ip_address\":\"10.0.%d.%d\"}],\"binding\":{\"host\":\"h%d\","
+		 "\"interface\":\"v%d\"},\"security_groups\":%s}",
+		 nets[p % N_NET], subs[p % N_NET], p % N_NET, 10 + p, hh, p, groups);
+	assert_true(run(STORE_OP_CREATE, MODEL_PORT, id, body));
+}
+
+/* Group g0 lets in its own members (the default group's rule). A port
+ * that joins an identity other ports hold recompiles its network's hosts
+ * only; one that brings an identity, or takes the last port of one away,
+ * also the hosts whose rules name its groups as remote: h5, alone on the
+ * unrouted network 2. Rows equal a full compile's all along. */
+static void test_shared_identity(void **state)
+{
+	struct host_rows hr[N_HOST] = {0};
+	struct topology topo = {0};
+	char body[256], name[8], key[41], id[40];
+	uint64_t rev = 0;
+	unsigned hit = 0;
+	bool full;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tenet-topoinc-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	store = store_new(dir, STORE_DEFAULT_WINDOW);
+	assert_non_null(store);
+	base();
+	for (int h = 0; h < N_HOST; h++) {
+		snprintf(name, sizeof(name), "h%d", h);
+		snprintf(key, sizeof(key), "%c%s", '0' + h, T_KEY + 1);
+		snprintf(body, sizeof(body),
+			 "{\"name\":\"%s\",\"public_key\":\"%s\",\"underlay_ip\":\"198.18.0.%d\"}",
+			 name, key, 1 + h);
+		assert_true(run(STORE_OP_CREATE, MODEL_HOST, name, body));
+	}
+	for (int g = 0; g < 2; g++) {
+		snprintf(body, sizeof(body), "{\"tenant_id\":\"" T_TEN "\",\"name\":\"g%d\"}", g);
+		assert_true(run(STORE_OP_CREATE, MODEL_SECURITY_GROUP, sgs[g], body));
+	}
+	snprintf(body, sizeof(body),
+		 "{\"security_group_id\":\"%s\",\"direction\":\"ingress\",\"protocol\":null,"
+		 "\"remote_group_id\":\"%s\"}",
+		 sgs[0], sgs[0]);
+	assert_true(run(STORE_OP_CREATE, MODEL_SECURITY_GROUP_RULE,
+			"00000000-0000-4000-8000-000000000200", body));
+	snprintf(body, sizeof(body), "[\"%s\"]", sgs[0]);
+	port_in_groups(2, 5, body); /* network 2, h5 */
+	port_in_groups(0, 0, body); /* network 0, h0 */
+	check_step(&topo, &rev, hr, &full);
+
+	port_in_groups(3, 1, body); /* network 0, h1: g0's identity, held already */
+	check_step_hosts(&topo, &rev, hr, &full, &hit);
+	assert_false(full);
+	assert_true(hit & (1u << 1));
+	assert_false(hit & (1u << 5));
+
+	hit = 0;
+	port_id(id, 3);
+	snprintf(body, sizeof(body), "{\"security_groups\":[\"%s\",\"%s\"]}", sgs[0], sgs[1]);
+	assert_true(run(STORE_OP_UPDATE, MODEL_PORT, id, body)); /* a new identity holding g0 */
+	check_step_hosts(&topo, &rev, hr, &full, &hit);
+	assert_true(hit & (1u << 5));
+
+	hit = 0;
+	assert_true(run(STORE_OP_DELETE, MODEL_PORT, id, "")); /* its last port gone */
+	check_step_hosts(&topo, &rev, hr, &full, &hit);
+	assert_true(hit & (1u << 5));
+
+	for (int h = 0; h < N_HOST; h++)
+		free(hr[h].rows);
+	topology_release(&topo);
+	teardown(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_single_writes, teardown),
 	    cmocka_unit_test_teardown(test_batches_and_trimmed_log, teardown),
+	    cmocka_unit_test_teardown(test_shared_identity, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
