@@ -16,9 +16,9 @@
  * silent for 3 s or behind the agent's revision (see sbclient.h).
  *
  * The agent's memory comes in transparent huge pages: before anything else
- * it runs itself again (same pid, arguments and environment) with glibc's
- * malloc tunable glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES, so malloc
- * asks the kernel for huge pages for its heap (THP's "madvise" mode, the
+ * it runs itself again (same pid and arguments) with glibc's malloc
+ * tunable glibc.malloc.hugetlb=1 added to GLIBC_TUNABLES, so malloc asks
+ * the kernel for huge pages for its heap (THP's "madvise" mode, the
  * default, is enough). A snapshot touches megabytes of fresh memory (the
  * message, its rows, a state per port) and every 4 KiB page of it costs a
  * page fault: on a virtual machine that shadows page tables, 11 us each,

@@ -136,19 +136,14 @@ bool wire_row_valid(const struct wire_row *row)
 	return false;
 }
 
-/* Sets row r (zeroed) from ref, its value whole (the bytes a trimmed one
- * left out stay zero). */
+/* Sets row r (zeroed) from ref, its value whole (wire_rowref_value). */
 static void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref)
 {
-	uint16_t v = 0;
-
 	r->map = ref->map;
 	r->op = ref->op;
 	r->key_len = ref->key_len;
 	memcpy(r->key, ref->key, ref->key_len);
-	if (ref->op == WIRE_OP_UPSERT && wire_map_sizes(ref->map, NULL, &v) && ref->val_len)
-		memcpy(r->val, ref->val, ref->val_len);
-	r->val_len = ref->op == WIRE_OP_UPSERT ? v : 0;
+	r->val_len = wire_rowref_value(ref, r->val);
 }
 
 const char *wire_type_name(int type)

@@ -178,6 +178,15 @@ static int topo_delta_ident_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* bsearch: identity *key against a record. */
+static int topo_delta_ident_key_cmp(const void *key, const void *elem)
+{
+	uint32_t x = *(const uint32_t *)key;
+	uint32_t y = (*(const struct topo_delta_ident *const *)elem)->identity;
+
+	return x < y ? -1 : x > y;
+}
+
 /* Adds to d->members the groups of the identities noted that came or
  * went: held by no port before and by some after, or the reverse (one pass
  * over t's ports). Without memory, the groups of every identity noted. */
@@ -197,12 +206,12 @@ static void topo_delta_idents(struct topo_delta *d, const struct topology *t)
 	if (v) {
 		qsort(v, n, sizeof(*v), topo_delta_ident_cmp);
 		for (size_t k = 0; k < t->n_ports; k++) {
-			struct topo_delta_ident probe = {.identity = t->ports[k].identity},
-						*pp = &probe, **hit;
+			struct topo_delta_ident **hit;
 
-			if (!probe.identity)
+			if (!t->ports[k].identity)
 				continue;
-			hit = bsearch(&pp, v, n, sizeof(*v), topo_delta_ident_cmp);
+			hit = bsearch(&t->ports[k].identity, v, n, sizeof(*v),
+				      topo_delta_ident_key_cmp);
 			if (hit)
 				(*hit)->now++;
 		}
