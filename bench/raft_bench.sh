@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # raft_bench.sh BUILD_DIR [--quick] [--only FIGURE] - the replicated-write
 # figures (docs/BENCHMARKS.md, "Replicated writes"). Controllers on loopback
-# ports (tests/cluster/lib.sh), synced: raft_uv's own durable appends, and
-# the FSM's LMDB commits, one per batch of applied entries (MDB_NOMETASYNC:
-# data pages flushed, see docs/ARCHITECTURE.md "Durability"). Prints JSON lines for
+# ports (tests/cluster/lib.sh), synced as in production: raft_uv's own
+# durable appends; the FSM's LMDB commits, one per batch of applied entries,
+# are not flushed (MDB_NOSYNC, the Raft log is the record: see
+# docs/ARCHITECTURE.md "Durability"). Prints JSON lines for
 # bench/report.py on stdout (everything else goes to stderr):
 #   cluster.fsync_ms                 pwrite 4 KiB + fdatasync in the data
 #                                    directory's filesystem (the disk's price)

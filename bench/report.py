@@ -317,8 +317,8 @@ def markdown(doc, build, mode, failed):
         "## Replicated writes (Raft)", "",
         "bench/raft_bench.sh: a 1-node and a 3-node cluster of controllers on 127.0.0.1 ports"
         " (one machine, one disk), side by side; each round runs every writer count on both."
-        " Synced: raft_uv's durable log appends and one LMDB commit per batch of applied"
-        " entries, on the apply thread (MDB_NOMETASYNC: data pages flushed); `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
+        " Synced: raft_uv's durable log appends; one LMDB commit per batch of applied"
+        " entries, on the apply thread, not flushed (MDB_NOSYNC: the Raft log is the record, docs/ARCHITECTURE.md \"Durability\"); `fsync_ms` is the disk's own price (pwrite 4 KiB + fdatasync in the same"
         " filesystem). `writes_Nnode_Ww`: acknowledged writes/s with W writers, each on a"
         " keep-alive connection to the leader (one asyncio loop in the client), creating tenants (one Idempotency-Key each;"
         " 201 = committed and applied); `commit_p50`/`commit_p99`: that write's round trip,"

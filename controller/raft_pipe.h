@@ -3,8 +3,8 @@
  * libraft hands each committed entry to the state machine on the Raft
  * thread. The pipe takes the entry (a copy) and returns at once; a thread
  * of its own applies the queued entries to the store in batches, one LMDB
- * write transaction each (store_batch_apply), and commits the batch (one
- * fdatasync, MDB_NOMETASYNC). While a batch commits, the Raft thread goes
+ * write transaction each (store_batch_apply), and commits the batch
+ * (unflushed under store_raft_durability). While a batch commits, the Raft thread goes
  * on appending, replicating and committing the next entries, which queue
  * up and form the next batch. The pipe itself answers nobody: an answer is
  * released only once every entry queued before it is committed, by the

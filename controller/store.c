@@ -227,8 +227,8 @@ struct store *store_new(const char *dir, size_t changelog_window)
 
 	if (!dir || changelog_window < 1)
 		return NULL;
-	if (store_check_file(dir) < 0) /* logged, with what to do */
-		return NULL;
+	if (store_unsynced_check(dir) < 0 || store_check_file(dir) < 0)
+		return NULL; /* logged, with what to do */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -258,6 +258,7 @@ void store_destroy(struct store **sp)
 {
 	if (!sp || !*sp)
 		return;
+	store_flush_unsynced(*sp);
 	mdb_env_close((*sp)->env);
 	free(*sp);
 	*sp = NULL;

@@ -222,11 +222,15 @@ int store_batch_commit(struct store *s);
 int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t len,
 		      struct store_result *res);
 
-/* Store under a Raft log (raft_node_new): commits stop flushing LMDB's meta
- * page (MDB_NOMETASYNC). A commit's data pages are still flushed, but
- * after a power loss the store may come back at the transaction before its
- * last commit; the entries it loses are in the durable Raft log, which
- * replays them (docs/ARCHITECTURE.md, "Replication"). 0 or -EIO. */
+/* Store under a Raft log (raft_node_new): commits stop flushing
+ * (MDB_NOSYNC), the durable Raft log being the record. First the marker of
+ * unflushed commits is written with this kernel's boot id: a process crash
+ * loses nothing (the commits are in the page cache), and a store opened
+ * after the kernel restarted is set aside and rebuilt from the Raft
+ * snapshot and log (store_unsynced_check; docs/ARCHITECTURE.md,
+ * "Durability"). Without a boot id it keeps flushing data pages
+ * (MDB_NOMETASYNC). store_destroy flushes and removes the marker. 0 or
+ * -EIO. */
 int store_raft_durability(struct store *s);
 
 /* Flushes everything committed to disk (mdb_env_sync). 0 or -EIO. */

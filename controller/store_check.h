@@ -19,4 +19,27 @@
  * reading; every refusal is logged with the file and what to do. */
 int store_check_file(const char *dir);
 
+/* The marker of a store that commits without flushing (MDB_NOSYNC, under a
+ * Raft log): its first line is the boot id of the kernel whose page cache
+ * holds the unflushed commits (store_unsynced.c). */
+#define STORE_UNSYNCED_FILE "store.unsynced"
+
+/* Before store_check_file: if dir has the marker and the kernel has
+ * restarted since it was written (another boot id, or a marker that cannot
+ * be read), the page cache that held the store's last commits is gone and
+ * data.mdb may be damaged without LMDB noticing: it is renamed
+ * data.mdb.unsynced (replacing an older one), logged, and the marker
+ * removed, so the node starts with an empty store that the Raft snapshot
+ * and log rebuild. Returns 0 or -errno. */
+int store_unsynced_check(const char *dir);
+
+/* Writes the marker with this kernel's boot id, durably (fs_write_atomic),
+ * before the first unflushed commit. 0 or -errno (-ENOENT: the kernel
+ * gives no boot id, so the store must keep flushing). */
+int store_unsynced_mark(const char *dir);
+
+/* Removes the marker once everything committed is flushed (mdb_env_sync).
+ * 0 or -errno. */
+int store_unsynced_clear(const char *dir);
+
 #endif

@@ -59,6 +59,7 @@ struct store {
 	size_t window;		      /* change-log entries kept */
 	MDB_txn *batch;		      /* open batch of Raft entries (store_raft.c) */
 	unsigned batch_n;	      /* entries applied in it */
+	bool unsynced;		      /* commits without flushing (store_raft_durability) */
 };
 
 /* One write (or read) transaction in progress. */
@@ -96,6 +97,11 @@ int store_read_begin(struct store *s, struct store_txn *t);
 
 /* Parses a stored object; NULL if corrupt. */
 json_t *stx_parse(const MDB_val *v);
+
+/* Under store_raft_durability: flushes every commit (mdb_env_sync) and
+ * removes the unflushed-commits marker; a failure is logged and leaves the
+ * marker. Called by store_destroy. */
+void store_flush_unsynced(struct store *s);
 
 /* Translates an LMDB error into -errno (MDB_NOTFOUND -> -ENOENT, else -EIO). */
 int stx_errno(int rc);

@@ -8,6 +8,7 @@
 
 #include "bytes.h"
 #include "log.h"
+#include "store_check.h"
 
 #define STORE_SNAP_MAGIC  "TNS1"	 /* snapshot format tag */
 #define STORE_SNAP_HDR	  16		 /* magic + applied index (8) + table count (4) */
@@ -147,9 +148,43 @@ int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t l
 
 int store_raft_durability(struct store *s)
 {
+	const char *dir = NULL;
+	int rc;
+
 	if (!s)
 		return -EINVAL;
-	return stx_errno(mdb_env_set_flags(s->env, MDB_NOMETASYNC, 1));
+	rc = stx_errno(mdb_env_get_path(s->env, &dir));
+	if (rc == 0)
+		rc = store_unsynced_mark(dir);
+	if (rc < 0) {
+		log_warn(
+		    "store keeps flushing every commit: cannot mark it unflushed dir=%s err=%s",
+		    dir ? dir : "?", log_errname(-rc));
+		return stx_errno(mdb_env_set_flags(s->env, MDB_NOMETASYNC, 1));
+	}
+	rc = stx_errno(mdb_env_set_flags(s->env, MDB_NOSYNC, 1));
+	s->unsynced = rc == 0;
+	return rc;
+}
+
+void store_flush_unsynced(struct store *s)
+{
+	const char *dir = NULL;
+	int rc;
+
+	if (!s->unsynced)
+		return;
+	rc = stx_errno(mdb_env_sync(s->env, 1));
+	if (rc == 0)
+		rc = stx_errno(mdb_env_get_path(s->env, &dir));
+	if (rc == 0)
+		rc = store_unsynced_clear(dir);
+	if (rc < 0)
+		log_warn("store left unflushed: rebuilt from the Raft log if the kernel stops "
+			 "before it writes it back err=%s",
+			 log_errname(-rc));
+	else
+		s->unsynced = false;
 }
 
 int store_sync(struct store *s)

@@ -70,6 +70,7 @@ cl_cleanup() {
 		kill -CONT "${CL_PID[$id]}" 2>/dev/null
 		kill -KILL "${CL_PID[$id]}" 2>/dev/null
 	done
+	[ -n "${WPID:-}" ] && kill "$WPID" 2>/dev/null # writers.py, when a test failed
 	wait 2>/dev/null
 	# a sanitizer report in any node's log fails the test
 	if [ $rc -eq 0 ] && [ -n "$CL_DIR" ] && ! t_sanitizer_clean "$CL_DIR"/n*.log; then
@@ -192,4 +193,51 @@ cl_caught_up() {
 	r=$(cl_revision "$ref") || return 1
 	[ -n "$r" ] || return 1
 	for id in "$@"; do [ "$(cl_revision "$id")" = "$r" ] || return 1; done
+}
+
+# The crash tests' writers (writers.py): cl_writers_start N starts N of them
+# against nodes 1..3 (WPID), cl_acked counts acknowledged writes so far,
+# cl_acked_over N waits for more than N, cl_batched ID is true once node ID
+# has committed a batch of more than one entry.
+cl_writers_start() {
+	: >"$CL_DIR/acked"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/writers.py" "$CL_DIR" "$TOKEN" "$1" \
+		"$(cl_api 1)" "$(cl_api 2)" "$(cl_api 3)" &
+	WPID=$!
+}
+cl_acked() { wc -l <"$CL_DIR/acked"; }
+cl_acked_over() { [ "$(cl_acked)" -ge "$1" ]; }
+cl_batched() {
+	grep -o "raft batch largest so far entries=[0-9]*" "$CL_DIR/n$1.log" |
+		awk -F= '$2 > 1 { ok = 1 } END { exit !ok }'
+}
+
+# cl_writers_check: stops the writers, then every acknowledged write must be
+# on each of nodes 1..3 exactly once, with the id it was acknowledged with,
+# and the nodes must agree.
+cl_writers_check() {
+	local nl dups missing i
+	touch "$CL_DIR/stop"
+	wait "$WPID"
+	[ -s "$CL_DIR/errors" ] && { head "$CL_DIR/errors"; cl_fail "writes never acknowledged"; }
+	cl_log "writers done: $(cl_acked) acked"
+	cl_wait 30 cl_has_leader 1 2 3 || cl_fail "no leader at the end"
+	nl=$(cl_leader_of 1 2 3) || nl=1
+	cl_wait 60 cl_caught_up "$nl" 1 2 3 || cl_fail "nodes did not converge"
+	sort "$CL_DIR/acked" >"$CL_DIR/acked.sorted"
+	dups=$(cut -d' ' -f2 "$CL_DIR/acked.sorted" | sort | uniq -d | head -3)
+	[ -z "$dups" ] || cl_fail "a write was acknowledged with two ids: $dups"
+	for i in 1 2 3; do
+		cl_curl "$i" /v1/tenants | python3 -c \
+			"import sys,json; print('\n'.join(sorted('%s %s' % (t['id'], t['name']) for t in json.load(sys.stdin)['tenants'])))" \
+			>"$CL_DIR/objs.$i"
+		[ -s "$CL_DIR/objs.$i" ] || cl_fail "node $i: no tenant list"
+		dups=$(cut -d' ' -f2 "$CL_DIR/objs.$i" | sort | uniq -d | head -3)
+		[ -z "$dups" ] || cl_fail "node $i has a write twice: $dups"
+		missing=$(comm -23 "$CL_DIR/acked.sorted" "$CL_DIR/objs.$i" | head -5)
+		[ -z "$missing" ] || cl_fail "node $i lost acknowledged writes: $missing"
+		cl_log "node $i: $(wc -l <"$CL_DIR/objs.$i") tenants, revision $(cl_revision "$i")"
+	done
+	cmp -s "$CL_DIR/objs.1" "$CL_DIR/objs.2" && cmp -s "$CL_DIR/objs.1" "$CL_DIR/objs.3" ||
+		cl_fail "nodes differ"
 }
