@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -174,26 +175,34 @@ static int rf_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **
 static int rf_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigned *n_bufs)
 {
 	struct raft_node *n = fsm->data;
-	void *data;
-	size_t len;
-	uint64_t index;
+	struct raft_pipe_snap snap;
 	int rc;
 
-	/* the snapshot must hold every entry libraft counts as applied, and
-	 * the log below it may be truncated: the pipe commits and flushes
-	 * everything queued first */
-	rc = raft_pipe_snapshot(n->pipe, &data, &len, &index);
-	if (rc < 0)
-		return RAFT_IOERR;
-	*bufs = raft_malloc(sizeof(**bufs));
+	/* the snapshot must hold every entry libraft counts as applied: the
+	 * dump, made on a thread of its own, and the tail of entries applied
+	 * since it began. Until the dump is done libraft is told to try again
+	 * (RAFT_BUSY: it asks after its next applied entries). */
+	rc = raft_pipe_snapshot(n->pipe, &snap);
+	if (rc == -EBUSY)
+		return RAFT_BUSY;
+	if (rc < 0) {
+		log_err("raft snapshot failed err=%s", log_errname(-rc));
+		return rc == -ENOMEM ? RAFT_NOMEM : RAFT_IOERR;
+	}
+	*bufs = raft_malloc(2 * sizeof(**bufs));
 	if (!*bufs) {
-		free(data);
+		free(snap.dump);
+		free(snap.tail);
 		return RAFT_NOMEM;
 	}
-	(*bufs)[0].base = data;
-	(*bufs)[0].len = len;
-	*n_bufs = 1;
-	log_info("raft snapshot taken index=%llu bytes=%zu", (unsigned long long)index, len);
+	(*bufs)[0] = (struct raft_buffer){.base = snap.dump, .len = snap.dump_len};
+	(*bufs)[1] = (struct raft_buffer){.base = snap.tail, .len = snap.tail_len};
+	*n_bufs = snap.tail ? 2 : 1;
+	if (!snap.tail)
+		(*bufs)[1].base = NULL;
+	log_info("raft snapshot taken index=%llu bytes=%zu tail=%zu dump_ms=%.1f",
+		 (unsigned long long)snap.index, snap.dump_len + snap.tail_len, snap.tail_n,
+		 snap.dump_ms);
 	return 0;
 }
 

@@ -24,6 +24,13 @@ struct raft_pipe_job {
 	unsigned char buf[];	    /* the entry's bytes */
 };
 
+/* A snapshot's progress (raft_pipe_snapshot). */
+enum rp_snap {
+	RP_SNAP_IDLE,	 /* none under way */
+	RP_SNAP_DUMPING, /* the dumper runs; pushes are recorded in the tail */
+	RP_SNAP_READY,	 /* the dump is done (or failed): the next call hands it out */
+};
+
 struct raft_pipe {
 	struct store *s;	    /* the state machine (borrowed) */
 	pthread_t thread;	    /* the pipe's thread */
@@ -41,6 +48,22 @@ struct raft_pipe {
 	raft_pipe_notify_cb notify; /* after each commit */
 	void *notify_arg;	    /* its argument */
 	unsigned batch_max;	    /* thread only: largest batch so far */
+	enum rp_snap snap;	    /* the snapshot under way */
+	pthread_t dumper;	    /* its dumping thread (DUMPING, READY) */
+	uint64_t snap_after;	    /* the dump waits until this many pushes are done */
+	void *dump;		    /* READY: the dump (malloc'd), NULL if it failed */
+	size_t dump_len;	    /* its bytes */
+	uint64_t dump_index;	    /* the applied index it holds */
+	int dump_rc;		    /* READY: 0 or -errno */
+	double dump_ms;		    /* the dump's time */
+	/* the Raft thread's alone (no lock): the tail of entries pushed since
+	 * the snapshot began (store_snapshot_tail_put records) */
+	uint8_t *tbuf;	    /* malloc'd, NULL: none */
+	size_t tail_len;    /* bytes used */
+	size_t tail_cap;    /* bytes allocated */
+	size_t tail_n;	    /* records */
+	uint64_t tail_last; /* the last record's index */
+	int tail_rc;	    /* 0, or -ENOMEM: a record could not be added */
 };
 
 /* Applies job in the open batch, fills its result. 0, or -EIO: the store
@@ -161,6 +184,8 @@ static int rp_batch(struct raft_pipe *p, struct raft_pipe_job **rest)
 	return rc;
 }
 
+static void rp_snap_end(struct raft_pipe *p);
+
 /* Drops the queue while stopping with a store that keeps failing. */
 static void rp_drop(struct raft_pipe *p)
 {
@@ -252,7 +277,9 @@ void raft_pipe_destroy(struct raft_pipe **pp)
 	pthread_mutex_lock(&p->lock);
 	p->stop = true;
 	pthread_cond_broadcast(&p->work);
+	pthread_cond_broadcast(&p->done_cond);
 	pthread_mutex_unlock(&p->lock);
+	rp_snap_end(p);
 	if (p->running)
 		pthread_join(p->thread, NULL);
 	else
@@ -278,6 +305,7 @@ int raft_pipe_push(struct raft_pipe *p, uint64_t index, const void *buf, size_t 
 		   size_t cmd_len, struct store_result *res, bool *has_res)
 {
 	struct raft_pipe_job *job;
+	bool snap;
 
 	if (!p || index == 0 || (!buf && len) || cmd_off > len || cmd_len > len - cmd_off ||
 	    !res != !has_res)
@@ -308,7 +336,14 @@ int raft_pipe_push(struct raft_pipe *p, uint64_t index, const void *buf, size_t 
 	p->tail = job;
 	p->pushed++;
 	pthread_cond_signal(&p->work);
+	snap = p->snap != RP_SNAP_IDLE;
 	pthread_mutex_unlock(&p->lock);
+	if (snap && p->tail_rc == 0) {
+		p->tail_rc = store_snapshot_tail_put(&p->tbuf, &p->tail_len, &p->tail_cap, index,
+						     buf, len, cmd_off, cmd_len);
+		p->tail_n++;
+		p->tail_last = index;
+	}
 	return 0;
 }
 
@@ -358,21 +393,109 @@ int raft_pipe_drain(struct raft_pipe *p)
 	return rc;
 }
 
-int raft_pipe_snapshot(struct raft_pipe *p, void **buf, size_t *len, uint64_t *index)
+/* The dumping thread: waits until the pushes before the snapshot are
+ * committed, dumps the store from a read transaction of its own (the pipe's
+ * thread goes on committing batches meanwhile), and marks the dump READY. */
+static void *rp_dumper(void *arg)
+{
+	struct raft_pipe *p = arg;
+	struct timespec t0, t1;
+	void *buf = NULL;
+	size_t len = 0;
+	uint64_t index = 0;
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->done < p->snap_after && !p->failing && !p->stop)
+		pthread_cond_wait(&p->done_cond, &p->lock);
+	rc = p->done < p->snap_after ? -EIO : 0;
+	pthread_mutex_unlock(&p->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rc == 0)
+		rc = store_snapshot_read(p->s, &buf, &len, &index);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_mutex_lock(&p->lock);
+	p->dump = buf;
+	p->dump_len = len;
+	p->dump_index = index;
+	p->dump_rc = rc;
+	p->dump_ms =
+	    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	p->snap = RP_SNAP_READY;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Ends the snapshot under way: waits for its dumper and drops what it made
+ * (the Raft thread). */
+static void rp_snap_end(struct raft_pipe *p)
+{
+	bool dumping;
+
+	pthread_mutex_lock(&p->lock);
+	dumping = p->snap != RP_SNAP_IDLE;
+	pthread_mutex_unlock(&p->lock);
+	if (dumping)
+		pthread_join(p->dumper, NULL);
+	free(p->dump);
+	free(p->tbuf);
+	p->dump = NULL;
+	p->tbuf = NULL;
+	p->tail_len = p->tail_cap = p->tail_n = 0;
+	p->tail_last = 0;
+	p->tail_rc = 0;
+	pthread_mutex_lock(&p->lock);
+	p->snap = RP_SNAP_IDLE;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Starts a dump of everything pushed so far (the Raft thread). */
+static int rp_snap_start(struct raft_pipe *p)
 {
 	int rc;
 
-	if (!p || !buf || !len)
-		return -EINVAL;
-	/* the lock stays held: the thread cannot start a batch meanwhile
-	 * (nothing is pushed either: the caller is the producer) */
 	pthread_mutex_lock(&p->lock);
-	rc = rp_drain_locked(p);
-	if (rc == 0)
-		rc = store_sync(p->s);
-	if (rc == 0)
-		rc = store_snapshot(p->s, buf, len, index);
+	p->snap_after = p->pushed;
+	p->snap = RP_SNAP_DUMPING;
+	rc = pthread_create(&p->dumper, NULL, rp_dumper, p);
+	if (rc)
+		p->snap = RP_SNAP_IDLE;
 	pthread_mutex_unlock(&p->lock);
+	return rc ? -rc : -EBUSY;
+}
+
+int raft_pipe_snapshot(struct raft_pipe *p, struct raft_pipe_snap *out)
+{
+	enum rp_snap st;
+	int rc;
+
+	if (!p || !out)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	st = p->snap;
+	pthread_mutex_unlock(&p->lock);
+	if (st == RP_SNAP_IDLE)
+		return rp_snap_start(p);
+	if (st == RP_SNAP_DUMPING)
+		return -EBUSY;
+	pthread_join(p->dumper, NULL);
+	rc = p->dump_rc ? p->dump_rc : p->tail_rc;
+	if (rc == 0) {
+		*out = (struct raft_pipe_snap){
+		    .dump = p->dump,
+		    .dump_len = p->dump_len,
+		    .tail = p->tbuf,
+		    .tail_len = p->tail_len,
+		    .tail_n = p->tail_n,
+		    .index = p->tail_last > p->dump_index ? p->tail_last : p->dump_index,
+		    .dump_ms = p->dump_ms};
+		p->dump = NULL;
+		p->tbuf = NULL;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->snap = RP_SNAP_IDLE; /* joined: rp_snap_end frees what is left */
+	pthread_mutex_unlock(&p->lock);
+	rp_snap_end(p);
 	return rc;
 }
 
@@ -383,6 +506,7 @@ int raft_pipe_restore(struct raft_pipe *p, const void *buf, size_t len, bool *sk
 
 	if (!p || !buf)
 		return -EINVAL;
+	rp_snap_end(p); /* a dump of the state about to be replaced */
 	pthread_mutex_lock(&p->lock);
 	rc = rp_drain_locked(p);
 	if (rc == 0)

@@ -15,9 +15,10 @@
  * _restore, _drain, _pushed); raft_pipe_done and raft_pipe_applied from any
  * thread; raft_pipe_new and raft_pipe_destroy from the owner while no
  * producer runs. Only the pipe's thread opens write transactions while
- * entries are queued; snapshot and restore run on the caller's thread after
- * the queue is drained, so LMDB's rule (a write transaction lives and dies
- * on one thread) holds.
+ * entries are queued; a restore runs on the caller's thread after the queue
+ * is drained, so LMDB's rule (a write transaction lives and dies on one
+ * thread) holds. A snapshot's dump runs on a thread of its own, in a read
+ * transaction (raft_pipe_snapshot).
  */
 #ifndef TENET_RAFT_PIPE_H
 #define TENET_RAFT_PIPE_H
@@ -81,10 +82,27 @@ uint64_t raft_pipe_applied(struct raft_pipe *p);
  * store fails an entry (it stays queued and is retried by the thread). */
 int raft_pipe_drain(struct raft_pipe *p);
 
-/* Drains the queue, flushes the store (store_sync) and takes its snapshot
- * (store_snapshot: *buf malloc'd for the caller, *len, *index). So the
- * snapshot holds every entry pushed so far, durably. 0 or -errno. */
-int raft_pipe_snapshot(struct raft_pipe *p, void **buf, size_t *len, uint64_t *index);
+/* A snapshot: the dump followed by the tail, both malloc'd for the caller
+ * (tail NULL if empty); together the store as of the last pushed entry. */
+struct raft_pipe_snap {
+	void *dump;	 /* store_snapshot_read of the state after some push */
+	size_t dump_len; /* its bytes */
+	void *tail;	 /* tail records of every push after it (store.h) */
+	size_t tail_len; /* their bytes */
+	size_t tail_n;	 /* records */
+	uint64_t index;	 /* the last entry the two hold */
+	double dump_ms;	 /* the dump's time on its own thread */
+};
+
+/* Snapshots without holding up the caller (the Raft thread) for the dump:
+ * the first call starts a thread that dumps the store once every entry
+ * pushed so far is committed, and returns -EBUSY; from then on each push is
+ * also copied into the tail. Calls while the dump runs return -EBUSY. The
+ * first call after it is done fills *out with the dump and the tail — the
+ * store as of the last push — and returns 0 (or the dump's -errno; then the
+ * next call starts again). raft_pipe_restore and destroy drop a snapshot
+ * under way. */
+int raft_pipe_snapshot(struct raft_pipe *p, struct raft_pipe_snap *out);
 
 /* Drains the queue, then store_restore of buf[0..len) (*skipped as there).
  * 0 or -errno. */

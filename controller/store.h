@@ -18,10 +18,11 @@
  * Threads: the writers (store_apply, store_apply_entry, store_batch_*,
  * store_restore) are called from one thread at a time, and a batch is
  * applied and committed by the thread that opened it (with Raft: the apply
- * pipeline's thread, raft_pipe.h; snapshot and restore run on the Raft
- * thread while the pipeline is idle); readers may run on another thread (the main thread) at the
- * same time, each call in its own short LMDB read transaction (MVCC). LMDB
- * read transactions never span calls.
+ * pipeline's thread, raft_pipe.h; a restore runs on the Raft thread while
+ * the pipeline is idle, a snapshot's dump on a thread of its own); readers
+ * may run on other threads (the main thread) at the same time, each call in
+ * its own LMDB read transaction (MVCC). LMDB read transactions never span
+ * calls.
  */
 #ifndef TENET_STORE_H
 #define TENET_STORE_H
@@ -246,12 +247,31 @@ uint64_t store_applied_index(struct store *s);
  * -EBUSY (a batch is open: commit it first). */
 int store_snapshot(struct store *s, void **buf, size_t *len, uint64_t *index);
 
+/* store_snapshot from a thread of its own while the store's writer goes on
+ * (a batch may be open on another thread): the dump holds the state of the
+ * moment its read transaction began, with that state's applied index. Not
+ * from a thread with a write transaction of this store. */
+int store_snapshot_read(struct store *s, void **buf, size_t *len, uint64_t *index);
+
+/* Appends to a growing buffer (*buf of *cap bytes, *len used; malloc'd,
+ * the caller frees it) a tail record: Raft entry index, its bytes
+ * entry[0..len) and the command in them at cmd_off, cmd_len bytes (as
+ * store_batch_apply takes them). A snapshot is a dump followed by the tail
+ * records of entries applied after its read transaction began, in index
+ * order: store_restore loads the dump, then applies the tail. 0, -ENOMEM,
+ * -EOVERFLOW. */
+int store_snapshot_tail_put(uint8_t **buf, size_t *len, size_t *cap, uint64_t index,
+			    const void *entry, size_t entry_len, size_t cmd_off, size_t cmd_len);
+
 /* Replaces the whole replicated state with a store_snapshot dump, in one
- * write transaction (all or nothing); the admin hash is kept. A snapshot
- * whose applied index is not newer than the store's is not loaded (*skipped
- * true if skipped is not NULL): the store already holds a later state of
- * the same log. Returns 0, -EPROTO (malformed: nothing changed), -EIO,
- * -EBUSY (a batch is open: commit it first). */
+ * write transaction (all or nothing); the admin hash is kept. Then the
+ * snapshot's tail records, if any, are applied as a batch (entries the dump
+ * holds already are skipped). A snapshot whose last index (its tail's, or
+ * the dump's) is not newer than the store's applied index is not loaded
+ * (*skipped true if skipped is not NULL): the store already holds a later
+ * state of the same log. Returns 0, -EPROTO (malformed: nothing changed),
+ * -EIO (the tail could not be applied: the dump is loaded), -EBUSY (a
+ * batch is open: commit it first). */
 int store_restore(struct store *s, const void *buf, size_t len, bool *skipped);
 
 /* Tenant documents (store_tenant.c).

@@ -12,6 +12,8 @@
 
 #define STORE_SNAP_MAGIC  "TNS1"	 /* snapshot format tag */
 #define STORE_SNAP_HDR	  16		 /* magic + applied index (8) + table count (4) */
+#define STORE_SNAP_TAIL	  0xff		 /* a tail record's table byte (store_snapshot_tail_put) */
+#define STORE_SNAP_TAIL_K 16		 /* its key: index (8), command offset (4), length (4) */
 
 uint64_t store_applied_index(struct store *s)
 {
@@ -247,10 +249,39 @@ static int store_snap_table(struct store_txn *t, MDB_dbi dbi, uint8_t i, uint8_t
 	return rc;
 }
 
+int store_snapshot_tail_put(uint8_t **buf, size_t *len, size_t *cap, uint64_t index,
+			    const void *entry, size_t entry_len, size_t cmd_off, size_t cmd_len)
+{
+	uint8_t key[STORE_SNAP_TAIL_K];
+	MDB_val k = {.mv_size = sizeof(key), .mv_data = key};
+	MDB_val v = {.mv_size = entry_len, .mv_data = (void *)entry};
+
+	if (!buf || !len || !cap || (!entry && entry_len) || cmd_off > entry_len ||
+	    cmd_len > entry_len - cmd_off)
+		return -EINVAL;
+	if (entry_len > UINT32_MAX)
+		return -EOVERFLOW;
+	bytes_put_be64(key, index);
+	bytes_put_be32(key + 8, (uint32_t)cmd_off);
+	bytes_put_be32(key + 12, (uint32_t)cmd_len);
+	return store_snap_put(buf, len, cap, STORE_SNAP_TAIL, &k, &v);
+}
+
 int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index)
+{
+	if (!s || !out || !out_len)
+		return -EINVAL;
+	if (s->batch)
+		return -EBUSY; /* it would miss the batch's entries */
+	return store_snapshot_read(s, out, out_len, index);
+}
+
+int store_snapshot_read(struct store *s, void **out, size_t *out_len, uint64_t *index)
 {
 	MDB_dbi dbis[STORE_N_TABLES];
 	struct store_txn t;
+	MDB_envinfo info;
+	MDB_stat st;
 	uint8_t *buf = NULL;
 	size_t len = STORE_SNAP_HDR, cap = 0;
 	uint64_t applied = 0;
@@ -258,14 +289,18 @@ int store_snapshot(struct store *s, void **out, size_t *out_len, uint64_t *index
 
 	if (!s || !out || !out_len)
 		return -EINVAL;
-	if (s->batch)
-		return -EBUSY; /* it would miss the batch's entries */
 	n = store_tables(s, dbis);
 	rc = store_read_begin(s, &t);
 	if (rc < 0)
 		return rc;
-	buf = calloc(1, 4096);
+	/* room for the whole file's pages (mdb_env_info): the records never
+	 * outgrow the pages holding them in practice, so the buffer is not
+	 * copied as it grows, and the pages it does not use are never touched */
 	cap = 4096;
+	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0 &&
+	    info.me_last_pgno < SIZE_MAX / 2 / st.ms_psize)
+		cap = (info.me_last_pgno + 1) * st.ms_psize;
+	buf = malloc(cap);
 	rc = buf ? stx_u64_get(&t, STORE_APPLIED_KEY, &applied) : -ENOMEM;
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = store_snap_table(&t, dbis[i], (uint8_t)i, &buf, &len, &cap);
@@ -298,11 +333,32 @@ static bool store_snap_meta_ok(const uint8_t *k, size_t kl, size_t vl)
 	return vl == 8;
 }
 
-/* Checks the whole snapshot's framing, and its meta records, before
- * anything is replaced. */
-static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
+/* True if tail record r (its key kl bytes, its value vl) is well formed and
+ * follows the one of index *last (0: none yet). */
+static bool store_snap_tail_ok(const uint8_t *r, size_t kl, size_t vl, uint64_t *last)
+{
+	uint64_t index;
+	size_t off, n;
+
+	if (kl != STORE_SNAP_TAIL_K)
+		return false;
+	index = bytes_get_be64(r + 9);
+	off = bytes_get_be32(r + 17);
+	n = bytes_get_be32(r + 21);
+	if (index == 0 || index <= *last || off > vl || n > vl - off)
+		return false;
+	*last = index;
+	return true;
+}
+
+/* Checks the whole snapshot's framing, its meta records and its tail (after
+ * every table record, indexes rising) before anything is replaced. Sets
+ * *last to the last tail record's index (0: no tail). */
+static int store_snap_check(const uint8_t *b, size_t len, int n_tables, uint64_t *last)
 {
 	size_t off = STORE_SNAP_HDR;
+
+	*last = 0;
 
 	if (len < STORE_SNAP_HDR || memcmp(b, STORE_SNAP_MAGIC, 4) != 0)
 		return -EPROTO;
@@ -316,12 +372,15 @@ static int store_snap_check(const uint8_t *b, size_t len, int n_tables)
 	while (off < len) {
 		size_t kl, vl;
 
-		if (len - off < 9 || b[off] >= n_tables)
+		if (len - off < 9 || (b[off] >= n_tables && b[off] != STORE_SNAP_TAIL))
 			return -EPROTO;
 		kl = bytes_get_be32(b + off + 1);
 		vl = bytes_get_be32(b + off + 5);
 		if (kl == 0 || kl > 511 || len - off - 9 < kl + vl)
 			return -EPROTO;
+		if (b[off] == STORE_SNAP_TAIL ? !store_snap_tail_ok(b + off, kl, vl, last)
+					      : *last != 0)
+			return -EPROTO; /* a bad tail record, or a table record after one */
 		if (b[off] == MODEL_ROUTER && !store_snap_meta_ok(b + off + 9, kl, vl))
 			return -EPROTO; /* the meta table: store_tables */
 		off += 9 + kl + vl;
@@ -343,7 +402,7 @@ static int store_snap_load(struct store_txn *t, const uint8_t *b, size_t len)
 		memcpy(admin, v.mv_data, 32);
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = stx_errno(mdb_drop(t->txn, dbis[i], 0));
-	for (size_t off = STORE_SNAP_HDR; off < len && rc == 0;) {
+	for (size_t off = STORE_SNAP_HDR; off < len && b[off] != STORE_SNAP_TAIL && rc == 0;) {
 		size_t kl = bytes_get_be32(b + off + 1), vl = bytes_get_be32(b + off + 5);
 		MDB_val k = {.mv_size = kl, .mv_data = (void *)(b + off + 9)};
 		MDB_val val = {.mv_size = vl, .mv_data = (void *)(b + off + 9 + kl)};
@@ -356,22 +415,52 @@ static int store_snap_load(struct store_txn *t, const uint8_t *b, size_t len)
 	return rc;
 }
 
+/* Applies the tail records of snapshot b (checked) as one batch. Counts them
+ * in *n. 0 or -EIO. */
+static int store_snap_tail(struct store *s, const uint8_t *b, size_t len, size_t *n)
+{
+	size_t off = STORE_SNAP_HDR;
+	int rc = 0;
+
+	*n = 0;
+	while (off < len && rc == 0) {
+		size_t kl = bytes_get_be32(b + off + 1), vl = bytes_get_be32(b + off + 5);
+		const uint8_t *k = b + off + 9, *v = k + kl;
+		struct store_result res;
+
+		if (b[off] == STORE_SNAP_TAIL) {
+			rc = store_batch_apply(s, bytes_get_be64(k), v, vl,
+					       v + bytes_get_be32(k + 8), bytes_get_be32(k + 12),
+					       &res);
+			store_result_release(&res);
+			(*n)++;
+		}
+		off += 9 + kl + vl;
+	}
+	if (store_batch_commit(s) < 0)
+		rc = -EIO;
+	return rc < 0 ? -EIO : 0;
+}
+
 int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 {
 	struct store_txn t = {.s = s};
-	uint64_t applied, snap;
+	uint64_t applied, snap, last;
+	size_t n_tail = 0;
 	int rc;
 
 	if (!s || !buf)
 		return -EINVAL;
 	if (s->batch)
 		return -EBUSY; /* its writer lock is this thread's */
-	rc = store_snap_check(buf, len, STORE_N_TABLES);
+	rc = store_snap_check(buf, len, STORE_N_TABLES, &last);
 	if (rc < 0) {
 		log_err("malformed snapshot len=%zu", len);
 		return rc;
 	}
 	snap = bytes_get_be64(buf + 4);
+	if (last > snap)
+		snap = last;
 	rc = stx_errno(mdb_txn_begin(s->env, NULL, 0, &t.txn));
 	if (rc < 0)
 		return rc;
@@ -393,7 +482,13 @@ int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 		mdb_txn_abort(t.txn);
 	if (skipped)
 		*skipped = false;
+	if (rc == 0 && last) {
+		rc = store_snap_tail(s, buf, len, &n_tail);
+		if (rc < 0)
+			log_err("cannot apply a snapshot's tail index=%llu entries=%zu",
+				(unsigned long long)last, n_tail);
+	}
 	if (rc == 0)
-		log_info("snapshot restored index=%llu", (unsigned long long)snap);
+		log_info("snapshot restored index=%llu tail=%zu", (unsigned long long)snap, n_tail);
 	return rc;
 }

@@ -1,10 +1,11 @@
 /* test_raft_pipe.c - the apply pipeline (controller/raft_pipe.c): entries
  * pushed in order are applied and committed by the pipe's thread, each
  * result is filled before its commit counts as done, replays are skipped
- * without a result, a snapshot holds every entry pushed before it (the pipe
- * drains first), a restore moves the applied index, destroy commits what is
- * still queued, the commit notification runs until it is cleared, and bad
- * arguments get -EINVAL. */
+ * without a result, a snapshot is dumped on a thread of its own and holds
+ * every entry pushed before it and while it ran (the tail), a restore
+ * applies the tail and moves the applied index, a malformed tail is refused, destroy commits what
+ * is still queued, the commit notification runs until it is cleared, and bad arguments get -EINVAL.
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -155,32 +157,81 @@ static void test_pipe_destroy_commits_queue(void **state)
 	assert_int_equal(store_revision(f->s[0]), N);
 }
 
+/* raft_pipe_snapshot until it hands out a snapshot (5 s at most), which is
+ * returned as one buffer, dump then tail, as libraft stores it. */
+static void *snapshot_wait(struct raft_pipe *p, struct raft_pipe_snap *snap, size_t *len)
+{
+	struct timespec pause = {0, 1000000};
+	uint8_t *buf;
+	int rc = -EBUSY;
+
+	for (int i = 0; i < 5000 && rc == -EBUSY; i++) {
+		rc = raft_pipe_snapshot(p, snap);
+		if (rc == -EBUSY)
+			nanosleep(&pause, NULL);
+	}
+	assert_int_equal(rc, 0);
+	*len = snap->dump_len + snap->tail_len;
+	buf = malloc(*len);
+	assert_non_null(buf);
+	memcpy(buf, snap->dump, snap->dump_len);
+	if (snap->tail_len)
+		memcpy(buf + snap->dump_len, snap->tail, snap->tail_len);
+	free(snap->dump);
+	free(snap->tail);
+	return buf;
+}
+
+#define TAIL 50 /* entries pushed while the dump runs */
+
 static void test_pipe_snapshot_restore(void **state)
 {
 	struct fixture_stores *f = *state;
 	struct raft_pipe *a = raft_pipe_new(f->s[0]), *b = raft_pipe_new(f->s[1]);
-	uint64_t index = 0;
+	struct raft_pipe_snap snap;
 	bool skipped = true;
-	void *snap;
+	uint8_t *buf;
 	size_t len;
 
 	for (uint64_t i = 1; i <= N; i++)
 		push(a, i, NULL, NULL);
-	/* no drain: the snapshot waits for every pushed entry */
-	assert_int_equal(raft_pipe_snapshot(a, &snap, &len, &index), 0);
-	assert_int_equal(index, N);
-	assert_int_equal(raft_pipe_restore(b, snap, len, &skipped), 0);
+	/* no drain: the dump waits for every entry pushed before it began, on
+	 * a thread of its own; the caller is not held up */
+	assert_int_equal(raft_pipe_snapshot(a, &snap), -EBUSY);
+	for (uint64_t i = N + 1; i <= N + TAIL; i++)
+		push(a, i, NULL, NULL);
+	buf = snapshot_wait(a, &snap, &len);
+	/* the dump holds some state at or after N, the tail every entry after
+	 * N: together the store as of the last push */
+	assert_int_equal(snap.index, N + TAIL);
+	assert_int_equal(snap.tail_n, TAIL);
+	assert_int_equal(raft_pipe_restore(b, buf, len, &skipped), 0);
 	assert_false(skipped);
-	assert_int_equal(raft_pipe_applied(b), N);
-	assert_int_equal(store_revision(f->s[1]), N);
-	/* the pipe goes on after both */
-	push(a, N + 1, NULL, NULL);
-	push(b, N + 1, NULL, NULL);
+	assert_int_equal(raft_pipe_applied(b), N + TAIL);
+	assert_int_equal(store_revision(f->s[1]), N + TAIL);
+	/* the same snapshot again: b holds it already */
+	assert_int_equal(raft_pipe_restore(b, buf, len, &skipped), 0);
+	assert_true(skipped);
+	/* a table record after the tail is malformed: nothing changes */
+	buf = realloc(buf, len + 10);
+	assert_non_null(buf);
+	memcpy(buf + len, "\0\0\0\0\1\0\0\0\0x", 10);
+	assert_int_equal(raft_pipe_restore(b, buf, len + 10, &skipped), -EPROTO);
+	assert_int_equal(store_revision(f->s[1]), N + TAIL);
+	free(buf);
+	/* the pipe goes on after both, and a second snapshot starts afresh */
+	push(a, N + TAIL + 1, NULL, NULL);
+	push(b, N + TAIL + 1, NULL, NULL);
 	assert_int_equal(raft_pipe_drain(a), 0);
 	assert_int_equal(raft_pipe_drain(b), 0);
-	assert_int_equal(raft_pipe_applied(b), N + 1);
+	assert_int_equal(raft_pipe_applied(b), N + TAIL + 1);
 	assert_int_equal(store_revision(f->s[0]), store_revision(f->s[1]));
-	free(snap);
+	assert_int_equal(raft_pipe_snapshot(a, &snap), -EBUSY);
+	free(snapshot_wait(a, &snap, &len));
+	assert_int_equal(snap.index, N + TAIL + 1);
+	assert_int_equal(snap.tail_n, 0);
+	/* a snapshot under way when the pipe is destroyed is dropped */
+	assert_int_equal(raft_pipe_snapshot(a, &snap), -EBUSY);
 	raft_pipe_destroy(&a);
 	raft_pipe_destroy(&b);
 }
@@ -192,8 +243,7 @@ static void test_pipe_bad_args(void **state)
 	struct store_result res;
 	bool has;
 	char e[16] = "0123456789abcde";
-	void *snap;
-	size_t len;
+	struct raft_pipe_snap snap;
 
 	assert_null(raft_pipe_new(NULL));
 	assert_int_equal(raft_pipe_push(NULL, 1, e, 16, 0, 16, NULL, NULL), -EINVAL);
@@ -204,7 +254,8 @@ static void test_pipe_bad_args(void **state)
 	assert_int_equal(raft_pipe_push(p, 1, e, 16, 0, 16, &res, NULL), -EINVAL);
 	assert_int_equal(raft_pipe_push(p, 1, e, 16, 0, 16, NULL, &has), -EINVAL);
 	assert_int_equal(raft_pipe_drain(NULL), -EINVAL);
-	assert_int_equal(raft_pipe_snapshot(NULL, &snap, &len, NULL), -EINVAL);
+	assert_int_equal(raft_pipe_snapshot(NULL, &snap), -EINVAL);
+	assert_int_equal(raft_pipe_snapshot(p, NULL), -EINVAL);
 	assert_int_equal(raft_pipe_restore(p, NULL, 0, NULL), -EINVAL);
 	assert_int_equal(raft_pipe_pushed(p), 0);
 	assert_int_equal(raft_pipe_done(NULL), 0);
