@@ -40,7 +40,7 @@
 #define RAFT_NODE_ADDR_MAX	     128   /* longest "RAFT/API" address */
 #define RAFT_NODE_MAX_SERVERS	     16	   /* servers shown by raft_node_info */
 #define RAFT_NODE_KEY_BYTES	     32	   /* cluster key */
-#define RAFT_NODE_SNAPSHOT_THRESHOLD 16384 /* entries between snapshots (docs/ARCHITECTURE.md) */
+#define RAFT_NODE_SNAPSHOT_THRESHOLD 65536 /* entries between snapshots (docs/ARCHITECTURE.md) */
 #define RAFT_NODE_SNAPSHOT_TRAILING  8192  /* entries kept after a snapshot */
 
 struct raft_node;
