@@ -508,8 +508,11 @@ int applier_delta_refs(struct applier *a, uint64_t from, uint64_t to,
 	if (err)
 		return err;
 	err = applier_rev_save(a, to);
-	log_info("applied delta from=%" PRIu64 " to=%" PRIu64 " rows=%zu%s", from, to, n,
-		 err ? " (revision not recorded)" : "");
+	/* one per change in the cluster on every agent: debug, as the
+	 * controller's own per-publish line; a revision not recorded is an
+	 * error the caller logs */
+	log_debug("applied delta from=%" PRIu64 " to=%" PRIu64 " rows=%zu%s", from, to, n,
+		  err ? " (revision not recorded)" : "");
 	return err;
 }
 
