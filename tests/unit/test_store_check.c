@@ -2,7 +2,8 @@
  * LMDB maps it (controller/store_check.c): healthy files pass, also when
  * they end before last_pg (free tail pages, found by walking the trees);
  * truncated and zeroed files are refused, and store_new refuses them
- * instead of dying of SIGBUS. */
+ * instead of dying of SIGBUS; a store whose marker of unflushed commits
+ * names another kernel (controller/store_unsynced.c) is set aside. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -229,10 +230,69 @@ static void test_zeroed(void **state)
 	free(zero);
 }
 
+/* Writes text as dir/name. */
+static void put_text(const struct fix *f, const char *name, const char *text)
+{
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static bool exists(const struct fix *f, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* The marker of unflushed commits (store_unsynced.c): written with this
+ * kernel's boot id, a store under it is kept; under another boot id, or a
+ * marker that cannot be read, data.mdb is set aside and the marker goes;
+ * cleared, nothing happens. */
+static void test_unsynced_marker(void **state)
+{
+	struct fix *f = *state;
+
+	/* no marker: nothing to do */
+	assert_int_equal(store_unsynced_check(f->dir), 0);
+	assert_true(exists(f, "data.mdb"));
+	/* this kernel's: the page cache holds every commit */
+	assert_int_equal(store_unsynced_mark(f->dir), 0);
+	assert_true(exists(f, STORE_UNSYNCED_FILE));
+	assert_int_equal(store_unsynced_check(f->dir), 0);
+	assert_true(exists(f, "data.mdb"));
+	assert_false(exists(f, "data.mdb.unsynced"));
+	/* cleared (a flushed store): nothing to do either */
+	assert_int_equal(store_unsynced_clear(f->dir), 0);
+	assert_false(exists(f, STORE_UNSYNCED_FILE));
+	assert_int_equal(store_unsynced_clear(f->dir), 0);
+	/* another kernel's: set aside, marker removed */
+	put_text(f, STORE_UNSYNCED_FILE, "00000000-0000-4000-8000-000000000000\n");
+	assert_int_equal(store_unsynced_check(f->dir), 0);
+	assert_false(exists(f, "data.mdb"));
+	assert_true(exists(f, "data.mdb.unsynced"));
+	assert_false(exists(f, STORE_UNSYNCED_FILE));
+	/* a damaged marker counts as another kernel's; no data file is fine */
+	put_file(f, f->copy, f->size);
+	put_text(f, STORE_UNSYNCED_FILE, "0123");
+	assert_int_equal(store_unsynced_check(f->dir), 0);
+	assert_false(exists(f, "data.mdb"));
+	put_text(f, STORE_UNSYNCED_FILE, "");
+	assert_int_equal(store_unsynced_check(f->dir), 0);
+	assert_false(exists(f, STORE_UNSYNCED_FILE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_healthy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsynced_marker, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_or_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_tail_passes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
