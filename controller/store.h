@@ -234,9 +234,6 @@ int store_apply_entry(struct store *s, uint64_t index, const void *cmd, size_t l
  * -EIO. */
 int store_raft_durability(struct store *s);
 
-/* Flushes everything committed to disk (mdb_env_sync). 0 or -EIO. */
-int store_sync(struct store *s);
-
 /* The index of the last applied Raft entry (0 if none). */
 uint64_t store_applied_index(struct store *s);
 

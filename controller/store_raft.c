@@ -189,13 +189,6 @@ void store_flush_unsynced(struct store *s)
 		s->unsynced = false;
 }
 
-int store_sync(struct store *s)
-{
-	if (!s)
-		return -EINVAL;
-	return stx_errno(mdb_env_sync(s->env, 1));
-}
-
 /* Appends one record (table, key, value) to the growing buffer. */
 static int store_snap_put(uint8_t **buf, size_t *len, size_t *cap, uint8_t table, const MDB_val *k,
 			  const MDB_val *v)
