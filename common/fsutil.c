@@ -45,8 +45,7 @@ int fs_mkdir_parent(const char *file, mode_t mode)
 	return fs_mkdir_p(dir, mode);
 }
 
-/* fsyncs the directory that holds path. */
-static int fs_sync_dir(const char *path)
+int fs_sync_dir(const char *path)
 {
 	char dir[PATH_MAX], *slash;
 	int fd, rc = 0;

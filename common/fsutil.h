@@ -20,6 +20,10 @@ int fs_mkdir_parent(const char *file, mode_t mode);
  * Returns 0 or -errno (path.tmp removed). */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* fsyncs the directory that holds path (a rename or unlink in it made
+ * durable). 0 or -errno. */
+int fs_sync_dir(const char *path);
+
 /* Makes tmp, a complete file already written, durable and renames it to
  * path (then fsyncs the directory). Returns 0 or -errno (tmp removed). */
 int fs_commit(const char *tmp, const char *path);

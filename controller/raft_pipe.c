@@ -408,7 +408,7 @@ static void *rp_dumper(void *arg)
 	pthread_mutex_lock(&p->lock);
 	while (p->done < p->snap_after && !p->failing && !p->stop)
 		pthread_cond_wait(&p->done_cond, &p->lock);
-	rc = p->done < p->snap_after ? -EIO : 0;
+	rc = p->stop ? -ECANCELED : p->done < p->snap_after ? -EIO : 0;
 	pthread_mutex_unlock(&p->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (rc == 0)

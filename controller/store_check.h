@@ -25,18 +25,25 @@ int store_check_file(const char *dir);
 #define STORE_UNSYNCED_FILE "store.unsynced"
 
 /* Before store_check_file: if dir has the marker and the kernel has
- * restarted since it was written (another boot id, or a marker that cannot
- * be read), the page cache that held the store's last commits is gone and
+ * restarted since it was written (another boot id, or a damaged marker:
+ * too short), the page cache that held the store's last commits is gone and
  * data.mdb may be damaged without LMDB noticing: it is renamed
  * data.mdb.unsynced (replacing an older one), logged, and the marker
  * removed, so the node starts with an empty store that the Raft snapshot
- * and log rebuild. Returns 0 or -errno. */
+ * and log rebuild. Returns 0 or -errno (a marker that cannot be read for
+ * another reason, a rename or removal that fails: logged). */
 int store_unsynced_check(const char *dir);
 
 /* Writes the marker with this kernel's boot id, durably (fs_write_atomic),
  * before the first unflushed commit. 0 or -errno (-ENOENT: the kernel
  * gives no boot id, so the store must keep flushing). */
 int store_unsynced_mark(const char *dir);
+
+/* Rewrites the marker with a boot id no kernel has (all zeros), durably:
+ * after a failed flush the kernel may have dropped pages it could not
+ * write, so the next open sets the store aside even under this kernel.
+ * 0 or -errno. */
+int store_unsynced_poison(const char *dir);
 
 /* Removes the marker once everything committed is flushed (mdb_env_sync).
  * 0 or -errno. */

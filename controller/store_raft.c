@@ -176,14 +176,21 @@ void store_flush_unsynced(struct store *s)
 
 	if (!s->unsynced)
 		return;
+	if (mdb_env_get_path(s->env, &dir) != 0)
+		return;
 	rc = stx_errno(mdb_env_sync(s->env, 1));
-	if (rc == 0)
-		rc = stx_errno(mdb_env_get_path(s->env, &dir));
-	if (rc == 0)
-		rc = store_unsynced_clear(dir);
+	if (rc < 0) {
+		/* the kernel may have dropped pages it could not write: the
+		 * store is not to be trusted even under this kernel */
+		log_err(
+		    "cannot flush the store, it will be rebuilt from the Raft log dir=%s err=%s",
+		    dir, log_errname(-rc));
+		store_unsynced_poison(dir);
+		return;
+	}
+	rc = store_unsynced_clear(dir);
 	if (rc < 0)
-		log_warn("store left unflushed: rebuilt from the Raft log if the kernel stops "
-			 "before it writes it back err=%s",
+		log_warn("cannot remove the marker of unflushed commits dir=%s err=%s", dir,
 			 log_errname(-rc));
 	else
 		s->unsynced = false;
@@ -294,6 +301,8 @@ int store_snapshot_read(struct store *s, void **out, size_t *out_len, uint64_t *
 	    info.me_last_pgno < SIZE_MAX / 2 / st.ms_psize)
 		cap = (info.me_last_pgno + 1) * st.ms_psize;
 	buf = malloc(cap);
+	if (!buf && cap > 4096) /* a file once much larger than its data */
+		buf = malloc(cap = 4096);
 	rc = buf ? stx_u64_get(&t, STORE_APPLIED_KEY, &applied) : -ENOMEM;
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = store_snap_table(&t, dbis[i], (uint8_t)i, &buf, &len, &cap);
@@ -408,8 +417,8 @@ static int store_snap_load(struct store_txn *t, const uint8_t *b, size_t len)
 	return rc;
 }
 
-/* Applies the tail records of snapshot b (checked) as one batch. Counts them
- * in *n. 0 or -EIO. */
+/* Applies the tail records of snapshot b (checked) in the open batch, the
+ * restore's own transaction. Counts them in *n. 0 or -EIO. */
 static int store_snap_tail(struct store *s, const uint8_t *b, size_t len, size_t *n)
 {
 	size_t off = STORE_SNAP_HDR;
@@ -430,8 +439,6 @@ static int store_snap_tail(struct store *s, const uint8_t *b, size_t len, size_t
 		}
 		off += 9 + kl + vl;
 	}
-	if (store_batch_commit(s) < 0)
-		rc = -EIO;
 	return rc < 0 ? -EIO : 0;
 }
 
@@ -469,18 +476,23 @@ int store_restore(struct store *s, const void *buf, size_t len, bool *skipped)
 	}
 	if (rc == 0)
 		rc = store_snap_load(&t, buf, len);
-	if (rc == 0)
-		rc = stx_errno(mdb_txn_commit(t.txn));
-	else
-		mdb_txn_abort(t.txn);
-	if (skipped)
-		*skipped = false;
+	/* the tail in the same transaction: readers see the store before the
+	 * snapshot or after all of it */
+	s->batch = t.txn;
 	if (rc == 0 && last) {
 		rc = store_snap_tail(s, buf, len, &n_tail);
 		if (rc < 0)
 			log_err("cannot apply a snapshot's tail index=%llu entries=%zu",
 				(unsigned long long)last, n_tail);
 	}
+	s->batch = NULL;
+	s->batch_n = 0;
+	if (rc == 0)
+		rc = stx_errno(mdb_txn_commit(t.txn));
+	else
+		mdb_txn_abort(t.txn);
+	if (skipped)
+		*skipped = false;
 	if (rc == 0)
 		log_info("snapshot restored index=%llu tail=%zu", (unsigned long long)snap, n_tail);
 	return rc;

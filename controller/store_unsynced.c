@@ -65,10 +65,16 @@ int store_unsynced_check(const char *dir)
 	rc = su_read_id(marker, was);
 	if (rc == -ENOENT)
 		return 0; /* flushed at its last close, or never unsynced */
+	if (rc < 0 && rc != -EBADMSG) {
+		log_err("cannot read the marker of unflushed commits path=%s err=%s", marker,
+			log_errname(-rc));
+		return rc;
+	}
 	if (rc == 0 && su_read_id(SU_BOOT_ID, now) == 0 && strcmp(was, now) == 0)
 		return 0; /* same kernel: its page cache holds every commit */
-	/* another kernel (or a marker that cannot be read): the unflushed
-	 * commits may be lost and the file damaged in ways LMDB cannot see */
+	/* another kernel, a damaged marker or one a failed flush left: the
+	 * unflushed commits may be lost and the file damaged in ways LMDB
+	 * cannot see. The rename is made durable before the marker goes. */
 	if (rename(data, aside) < 0 && errno != ENOENT) {
 		rc = -errno;
 		log_err("cannot set aside a store with unflushed commits from=%s to=%s err=%s",
@@ -78,9 +84,13 @@ int store_unsynced_check(const char *dir)
 	log_warn("store had unflushed commits when its kernel stopped: set aside, rebuilt from "
 		 "the Raft log file=%s marker_boot_id=%s",
 		 aside, rc == 0 ? was : "unreadable");
-	if (unlink(marker) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	rc = fs_sync_dir(aside);
+	if (rc == 0 && unlink(marker) < 0 && errno != ENOENT)
+		rc = -errno;
+	if (rc < 0)
+		log_err("cannot remove the marker of unflushed commits path=%s err=%s", marker,
+			log_errname(-rc));
+	return rc;
 }
 
 int store_unsynced_mark(const char *dir)
@@ -94,6 +104,15 @@ int store_unsynced_mark(const char *dir)
 		return rc;
 	now[SU_ID_LEN] = '\n';
 	return fs_write_atomic(marker, now, SU_ID_LEN + 1, 0600);
+}
+
+int store_unsynced_poison(const char *dir)
+{
+	static const char zero[] = "00000000-0000-0000-0000-000000000000\n";
+	char marker[PATH_MAX];
+	int rc = su_path(dir, STORE_UNSYNCED_FILE, marker);
+
+	return rc ? rc : fs_write_atomic(marker, zero, sizeof(zero) - 1, 0600);
 }
 
 int store_unsynced_clear(const char *dir)

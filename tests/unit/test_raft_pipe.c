@@ -236,6 +236,94 @@ static void test_pipe_snapshot_restore(void **state)
 	raft_pipe_destroy(&b);
 }
 
+/* Applies entry index to s in a batch of its own. */
+static void apply_entry(struct store *s, uint64_t index)
+{
+	struct store_result res;
+	size_t len;
+	void *e = entry_new(index, &len);
+
+	assert_int_equal(
+	    store_batch_apply(s, index, e, len, (uint8_t *)e + PREFIX, len - PREFIX, &res), 0);
+	store_result_release(&res);
+	assert_int_equal(store_batch_commit(s), 0);
+	free(e);
+}
+
+/* Appends entry index as a tail record. */
+static void tail_put(uint8_t **tail, size_t *len, size_t *cap, uint64_t index)
+{
+	size_t elen;
+	void *e = entry_new(index, &elen);
+
+	assert_int_equal(
+	    store_snapshot_tail_put(tail, len, cap, index, e, elen, PREFIX, elen - PREFIX), 0);
+	free(e);
+}
+
+/* dump + tail as one buffer. */
+static uint8_t *joined(const void *dump, size_t dlen, const uint8_t *tail, size_t tlen)
+{
+	uint8_t *b = malloc(dlen + tlen);
+
+	assert_non_null(b);
+	memcpy(b, dump, dlen);
+	memcpy(b + dlen, tail, tlen);
+	return b;
+}
+
+/* The tail's format without the pipe's timing: a dump at N and tail records
+ * from N - 1 (entries the dump holds: skipped) to N + TAIL restore to the
+ * state of N + TAIL, in one transaction; a tail record with a key of
+ * another length, a command past its bytes, or indexes that do not rise is
+ * refused before anything changes. */
+static void test_snapshot_tail_records(void **state)
+{
+	struct fixture_stores *f = *state;
+	uint8_t *tail = NULL, *bad = NULL, *buf;
+	size_t tlen = 0, tcap = 0, blen = 0, bcap = 0, dlen;
+	uint64_t index;
+	bool skipped = true;
+	void *dump;
+
+	for (uint64_t i = 1; i <= N; i++)
+		apply_entry(f->s[0], i);
+	assert_int_equal(store_snapshot(f->s[0], &dump, &dlen, &index), 0);
+	assert_int_equal(index, N);
+	for (uint64_t i = N - 1; i <= N + TAIL; i++) {
+		tail_put(&tail, &tlen, &tcap, i);
+		if (i > N)
+			apply_entry(f->s[0], i);
+	}
+	buf = joined(dump, dlen, tail, tlen);
+	assert_int_equal(store_restore(f->s[1], buf, dlen + tlen, &skipped), 0);
+	assert_false(skipped);
+	assert_int_equal(store_applied_index(f->s[1]), N + TAIL);
+	assert_int_equal(store_revision(f->s[1]), N + TAIL);
+	assert_int_equal(store_revision(f->s[0]), N + TAIL);
+	free(buf);
+	/* a key of 15 bytes */
+	buf = joined(dump, dlen, tail, tlen);
+	buf[dlen + 4] = 15;
+	assert_int_equal(store_restore(f->s[1], buf, dlen + tlen, NULL), -EPROTO);
+	free(buf);
+	/* the command's offset past the entry's bytes */
+	buf = joined(dump, dlen, tail, tlen);
+	memset(buf + dlen + 9 + 8, 0xff, 4);
+	assert_int_equal(store_restore(f->s[1], buf, dlen + tlen, NULL), -EPROTO);
+	free(buf);
+	/* indexes that do not rise */
+	tail_put(&bad, &blen, &bcap, N + TAIL + 2);
+	tail_put(&bad, &blen, &bcap, N + TAIL + 1);
+	buf = joined(dump, dlen, bad, blen);
+	assert_int_equal(store_restore(f->s[1], buf, dlen + blen, NULL), -EPROTO);
+	assert_int_equal(store_revision(f->s[1]), N + TAIL);
+	free(buf);
+	free(bad);
+	free(tail);
+	free(dump);
+}
+
 static void test_pipe_bad_args(void **state)
 {
 	struct fixture_stores *f = *state;
@@ -276,6 +364,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pipe_skips_replays, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pipe_destroy_commits_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pipe_snapshot_restore, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_tail_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pipe_bad_args, setup, teardown),
 	};
 

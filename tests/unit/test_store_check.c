@@ -254,7 +254,8 @@ static bool exists(const struct fix *f, const char *name)
 /* The marker of unflushed commits (store_unsynced.c): written with this
  * kernel's boot id, a store under it is kept; under another boot id, or a
  * marker that cannot be read, data.mdb is set aside and the marker goes;
- * cleared, nothing happens. */
+ * cleared, nothing happens; poisoned after a failed flush, it is set aside
+ * under this kernel too. */
 static void test_unsynced_marker(void **state)
 {
 	struct fix *f = *state;
@@ -268,6 +269,14 @@ static void test_unsynced_marker(void **state)
 	assert_int_equal(store_unsynced_check(f->dir), 0);
 	assert_true(exists(f, "data.mdb"));
 	assert_false(exists(f, "data.mdb.unsynced"));
+	/* poisoned (a flush that failed): set aside even under this kernel */
+	assert_int_equal(store_unsynced_poison(f->dir), 0);
+	assert_int_equal(store_unsynced_check(f->dir), 0);
+	assert_false(exists(f, "data.mdb"));
+	assert_true(exists(f, "data.mdb.unsynced"));
+	assert_false(exists(f, STORE_UNSYNCED_FILE));
+	put_file(f, f->copy, f->size);
+	assert_int_equal(store_unsynced_mark(f->dir), 0);
 	/* cleared (a flushed store): nothing to do either */
 	assert_int_equal(store_unsynced_clear(f->dir), 0);
 	assert_false(exists(f, STORE_UNSYNCED_FILE));
