@@ -137,7 +137,21 @@ cl_cluster3() {
 }
 
 cl_kill() { kill -KILL "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/null; unset "CL_PID[$1]"; }
-cl_stop() { kill -TERM "${CL_PID[$1]}" 2>/dev/null; wait "${CL_PID[$1]}" 2>/dev/null; unset "CL_PID[$1]"; }
+# cl_stop ID: SIGTERM to node ID, which must exit within 30 s (a clean stop
+# flushes its store); a node that hangs is killed and the test fails.
+cl_gone() { [ ! -e "/proc/$1" ] || grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+cl_stop() {
+	local pid=${CL_PID[$1]}
+	kill -TERM "$pid" 2>/dev/null
+	if ! wait_for 30 "node $1 exits after SIGTERM" cl_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		unset "CL_PID[$1]"
+		cl_fail "node $1 did not stop within 30 s of SIGTERM"
+	fi
+	wait "$pid" 2>/dev/null
+	unset "CL_PID[$1]"
+}
 
 # cl_curl ID ARGS...: request to node ID's API (path first), prints body.
 cl_curl() {
@@ -238,6 +252,7 @@ cl_writers_check() {
 		[ -z "$missing" ] || cl_fail "node $i lost acknowledged writes: $missing"
 		cl_log "node $i: $(wc -l <"$CL_DIR/objs.$i") tenants, revision $(cl_revision "$i")"
 	done
-	cmp -s "$CL_DIR/objs.1" "$CL_DIR/objs.2" && cmp -s "$CL_DIR/objs.1" "$CL_DIR/objs.3" ||
+	if ! cmp -s "$CL_DIR/objs.1" "$CL_DIR/objs.2" || ! cmp -s "$CL_DIR/objs.1" "$CL_DIR/objs.3"; then
 		cl_fail "nodes differ"
+	fi
 }
