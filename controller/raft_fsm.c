@@ -198,8 +198,6 @@ static int rf_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[], unsigne
 	(*bufs)[0] = (struct raft_buffer){.base = snap.dump, .len = snap.dump_len};
 	(*bufs)[1] = (struct raft_buffer){.base = snap.tail, .len = snap.tail_len};
 	*n_bufs = snap.tail ? 2 : 1;
-	if (!snap.tail)
-		(*bufs)[1].base = NULL;
 	log_info("raft snapshot taken index=%llu bytes=%zu tail=%zu dump_ms=%.1f",
 		 (unsigned long long)snap.index, snap.dump_len + snap.tail_len, snap.tail_n,
 		 snap.dump_ms);

@@ -478,7 +478,7 @@ int raft_pipe_snapshot(struct raft_pipe *p, struct raft_pipe_snap *out)
 		return rp_snap_start(p);
 	if (st == RP_SNAP_DUMPING)
 		return -EBUSY;
-	pthread_join(p->dumper, NULL);
+	/* READY: the dumper set its fields under the lock before it ended */
 	rc = p->dump_rc ? p->dump_rc : p->tail_rc;
 	if (rc == 0) {
 		*out = (struct raft_pipe_snap){
@@ -492,10 +492,7 @@ int raft_pipe_snapshot(struct raft_pipe *p, struct raft_pipe_snap *out)
 		p->dump = NULL;
 		p->tbuf = NULL;
 	}
-	pthread_mutex_lock(&p->lock);
-	p->snap = RP_SNAP_IDLE; /* joined: rp_snap_end frees what is left */
-	pthread_mutex_unlock(&p->lock);
-	rp_snap_end(p);
+	rp_snap_end(p); /* joins the dumper, frees what was not handed out */
 	return rc;
 }
 

@@ -93,26 +93,30 @@ int store_unsynced_check(const char *dir)
 	return rc;
 }
 
-int store_unsynced_mark(const char *dir)
+/* Writes the marker in dir with boot id id (SU_ID_LEN characters). */
+static int su_write(const char *dir, const char *id)
 {
-	char marker[PATH_MAX], now[SU_ID_LEN + 2];
+	char marker[PATH_MAX], line[SU_ID_LEN + 1];
 	int rc = su_path(dir, STORE_UNSYNCED_FILE, marker);
 
-	if (rc == 0)
-		rc = su_read_id(SU_BOOT_ID, now);
 	if (rc < 0)
 		return rc;
-	now[SU_ID_LEN] = '\n';
-	return fs_write_atomic(marker, now, SU_ID_LEN + 1, 0600);
+	memcpy(line, id, SU_ID_LEN);
+	line[SU_ID_LEN] = '\n';
+	return fs_write_atomic(marker, line, sizeof(line), 0600);
+}
+
+int store_unsynced_mark(const char *dir)
+{
+	char now[SU_ID_LEN + 1];
+	int rc = su_read_id(SU_BOOT_ID, now);
+
+	return rc ? rc : su_write(dir, now);
 }
 
 int store_unsynced_poison(const char *dir)
 {
-	static const char zero[] = "00000000-0000-0000-0000-000000000000\n";
-	char marker[PATH_MAX];
-	int rc = su_path(dir, STORE_UNSYNCED_FILE, marker);
-
-	return rc ? rc : fs_write_atomic(marker, zero, sizeof(zero) - 1, 0600);
+	return su_write(dir, "00000000-0000-0000-0000-000000000000");
 }
 
 int store_unsynced_clear(const char *dir)
