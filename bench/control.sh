@@ -7,6 +7,9 @@
 #   control.api_rtt              GET /v1/status round trip (baseline), ms
 #   control.converge_10_agents   POST a bound port -> every affected agent
 #   control.converge_100_agents    acked (GET /v1/wait answered), ms
+#   control.converge_100_fake_agents  the same with the 100 hosts served by
+#                                one bench/fakeagents process, on a fresh
+#                                controller: the controller and protocol alone
 #   control.converge_1000_agents   the same with 1,000 hosts served by one
 #                                bench/fakeagents process (10 networks of 100
 #                                hosts with BENCH_PER_NET=100), on a fresh
@@ -256,27 +259,34 @@ fake_enrol() {
 	for p in "${pids[@]}"; do wait "$p"; done
 }
 
-if want control.converge_1000_agents; then
-	# a fresh controller with 1,000 hosts, all served by one fakeagents process
+# fake_converge N FIGURE: converge samples on a fresh controller with N
+# hosts (in networks of PER_NET), all served by one fakeagents process.
+fake_converge() {
+	local n=$1 fig=$2 r p
 	setup
-	"$FA" genkeys --count 1000 --prefix f --out "$W/fa.keys"
-	fake_enrol 1000
+	"$FA" genkeys --count "$n" --prefix f --out "$W/fa.keys"
+	fake_enrol "$n"
 	"$FA" run --controller "$SB" --controller-key "$W/ctl/server.pub" --keys "$W/fa.keys" \
 		2>"$W/fakeagents.log" &
 	AGENT_PIDS+=($!)
-	poll 120 connected 1000 || { echo "control.sh: fake agents did not connect" >&2; exit 1; }
+	poll 120 connected "$n" || { echo "control.sh: fake agents did not connect" >&2; exit 1; }
 	curl -sf -H "Authorization: Bearer $(cat "$W/ctl/admin.token")" \
 		"http://$API/v1/wait?timeout_ms=60000" >/dev/null
 	for ((r = 0; r < RUNS; r++)); do
-		cb --name control.converge_1000_agents --baseline control.converge_100_agents converge \
-			--network "$NET" --subnet "$SUB" --hosts f --n-hosts "$((1000 < PER_NET ? 1000 : PER_NET))" \
+		cb --name "$fig" --baseline control.converge_100_agents converge \
+			--network "$NET" --subnet "$SUB" --hosts f --n-hosts "$((n < PER_NET ? n : PER_NET))" \
 			--count $((SAMPLES / RUNS))
 	done
 	for p in "${AGENT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${AGENT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	AGENT_PIDS=()
 	setup
-fi
+}
+
+# the same change as converge_100_agents with the agents' own work left
+# out: the controller and the protocol alone
+want control.converge_100_fake_agents && fake_converge 100 control.converge_100_fake_agents
+want control.converge_1000_agents && fake_converge 1000 control.converge_1000_agents
 
 if want control.snapshot_10k_ports || want control.converge_10k_port_host; then
 	host_add snap 198.19.255.1
