@@ -189,7 +189,7 @@ int wire_row_cmp(const void *a, const void *b)
 
 /* ---- encoding ---- */
 
-static int wire_pack_row(msgpack_packer *pk, const struct wire_row *r, bool trim)
+static int wire_pack_row(msgpack_packer *pk, const struct wire_rowref *r, bool trim)
 {
 	uint16_t v = r->val_len;
 	int rc = 0;
@@ -210,18 +210,40 @@ static int wire_pack_row(msgpack_packer *pk, const struct wire_row *r, bool trim
 	return rc ? -ENOMEM : 0;
 }
 
-static int wire_pack_rows(msgpack_packer *pk, const struct wire_row *rows, size_t n, bool trim)
+/* True if ref may be sent: what wire_row_valid asks of a row (a whole
+ * value on UPSERT), and its bytes present. */
+static bool wire_ref_sendable(const struct wire_rowref *ref)
 {
-	if (n > WIRE_MAX_ROWS || (n && !rows))
+	uint16_t k, v;
+
+	if (!wire_map_sizes(ref->map, &k, &v) || ref->key_len != k || !ref->key)
+		return false;
+	if (ref->op == WIRE_OP_UPSERT)
+		return ref->val_len == v && ref->val;
+	return ref->op == WIRE_OP_DELETE && ref->val_len == 0;
+}
+
+/* Packs the update's rows: rows, or refs when rows is NULL. */
+static int wire_pack_rows(msgpack_packer *pk, const struct wire_msg *m)
+{
+	const struct wire_row *rows = m->update.rows;
+	const struct wire_rowref *refs = rows ? NULL : m->update.refs;
+	size_t n = m->update.n_rows;
+	struct wire_rowref ref;
+
+	if (n > WIRE_MAX_ROWS || (n && !rows && !refs))
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
-		if (!wire_row_valid(&rows[i]))
+		if (rows ? !wire_row_valid(&rows[i]) : !wire_ref_sendable(&refs[i]))
 			return -EINVAL;
 	if (msgpack_pack_array(pk, (uint32_t)n))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		int rc = wire_pack_row(pk, &rows[i], trim);
+		int rc;
 
+		if (rows)
+			wire_row_ref(&rows[i], &ref);
+		rc = wire_pack_row(pk, rows ? &ref : &refs[i], m->update.trim);
 		if (rc)
 			return rc;
 	}
@@ -451,12 +473,12 @@ static int wire_pack_body(msgpack_packer *pk, const struct wire_msg *m)
 	case WIRE_SNAPSHOT:
 		if (msgpack_pack_uint64(pk, m->update.to))
 			return -ENOMEM;
-		return wire_pack_rows(pk, m->update.rows, m->update.n_rows, m->update.trim);
+		return wire_pack_rows(pk, m);
 	case WIRE_DELTA:
 		if (msgpack_pack_uint64(pk, m->update.from) ||
 		    msgpack_pack_uint64(pk, m->update.to))
 			return -ENOMEM;
-		return wire_pack_rows(pk, m->update.rows, m->update.n_rows, m->update.trim);
+		return wire_pack_rows(pk, m);
 	case WIRE_ACK:
 	case WIRE_HEARTBEAT:
 		return msgpack_pack_uint64(pk, m->ack.rev) ? -ENOMEM : 0;

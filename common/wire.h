@@ -378,8 +378,9 @@ bool wire_map_sizes(uint8_t map, uint16_t *key_len, uint16_t *val_len);
 /* True if row's map is known and its lengths match the ABI for its op. */
 bool wire_row_valid(const struct wire_row *row);
 
-/* Encodes m (a SNAPSHOT's or DELTA's rows from m->update.rows, their values
- * trimmed if m->update.trim; refs are never encoded). On success *buf (malloc'd, caller frees) and
+/* Encodes m (a SNAPSHOT's or DELTA's rows from m->update.rows, or from
+ * m->update.refs when rows is NULL, each ref a whole row as wire_row_valid
+ * asks; their values trimmed if m->update.trim). On success *buf (malloc'd, caller frees) and
  * *len are set and 0 is returned. Returns -EINVAL for an invalid message (bad type, invalid row,
  * host name too long, malformed store_id or one on a type without it),
  * -ENOMEM on allocation failure. */

@@ -24,8 +24,7 @@ struct pub_host {
 	bool enrolled;		  /* present in the last loaded topology */
 	uint64_t acked_rev;	  /* last revision acked */
 	uint64_t dirty_rev;	  /* last revision at which its rows changed */
-	struct wire_row *rows;	  /* rows last compiled */
-	size_t n_rows;		  /* entries in rows */
+	struct rowset rows;	  /* rows last compiled, packed */
 };
 
 /* A pending publish_wait. */
@@ -69,7 +68,7 @@ static void pub_host_free(void **item)
 	struct pub_host *h = *item;
 
 	if (h)
-		free(h->rows);
+		rowset_release(&h->rows);
 	pub_free(item);
 }
 
@@ -324,29 +323,34 @@ static int pub_index(struct publish *p, const struct topology *t, const struct t
 	return 0;
 }
 
-/* A host's new rows and their diff. */
+/* A host's new rows (packed) and their diff. */
 struct pub_compiled {
-	struct pub_host *h;    /* the host */
-	struct wire_row *rows; /* its new rows (sorted) */
-	size_t n_rows;	       /* entries of rows */
-	struct wire_row *d;    /* the diff from h->rows to rows */
-	size_t n_d;	       /* entries of d */
+	struct pub_host *h; /* the host */
+	struct rowset rows; /* its new rows, when they changed */
+	struct wire_row *d; /* the diff from h->rows to rows */
+	size_t n_d;	    /* entries of d (0: rows unchanged, not kept) */
 };
 
-/* Compiles c->h with cc and diffs the result. Returns 0 or -ENOMEM (then
- * nothing is kept). */
+/* Compiles c->h with cc, diffs the result against its rows and packs it
+ * if it changed. Returns 0 or -ENOMEM (then nothing is kept). */
 static int pub_compile_host(struct compiler *cc, struct pub_compiled *c)
 {
-	int rc = compiler_host(cc, c->h->name, &c->rows, &c->n_rows);
+	struct wire_row *rows;
+	size_t n_rows;
+	int rc = compiler_host(cc, c->h->name, &rows, &n_rows);
 
-	if (!rc)
-		rc = compiler_diff(c->h->rows, c->h->n_rows, c->rows, c->n_rows, &c->d, &c->n_d);
+	if (rc)
+		return rc;
+	rc = rowset_diff(&c->h->rows, rows, n_rows, &c->d, &c->n_d);
+	if (!rc && c->n_d)
+		rc = rowset_set(&c->rows, rows, n_rows);
+	free(rows);
 	if (rc) {
-		free(c->rows);
-		c->rows = NULL;
-		c->n_rows = 0;
+		free(c->d);
+		c->d = NULL;
+		c->n_d = 0;
 	}
-	return rc;
+	return rc ? -ENOMEM : 0;
 }
 
 /* Takes h to the new revision: c holds its new rows and their diff (NULL:
@@ -366,13 +370,11 @@ static void pub_push_host(struct publish *p, struct pub_host *h, struct pub_comp
 	 * them, or a failed send ends the session (its sent revision not
 	 * advanced), so the agent's next HELLO gets them as a SNAPSHOT, never a
 	 * DELTA past them */
-	if (c) {
-		free(h->rows);
+	if (c && c->n_d) {
+		rowset_release(&h->rows);
 		h->rows = c->rows;
-		h->n_rows = c->n_rows;
 	}
-	u.rows = h->rows;
-	u.n_rows = h->n_rows;
+	u.rows = &h->rows;
 	if (p->ops.host)
 		p->ops.host(p->arg, &u);
 	free(d);
@@ -405,7 +407,7 @@ static void pub_prune(struct publish *p)
 		return;
 	zlist_autofree(gone); /* copies the names: deleting a host frees its own */
 	for (struct pub_host *h = zhashx_first(p->hosts); h; h = zhashx_next(p->hosts))
-		if (!h->enrolled && !h->n_rows)
+		if (!h->enrolled && !h->rows.n)
 			zlist_append(gone, h->name);
 	for (char *name = zlist_first(gone); name; name = zlist_next(gone))
 		zhashx_delete(p->hosts, name);
@@ -624,16 +626,11 @@ const char *publish_key_owner(struct publish *p, const char *key)
 	return p && key ? zhashx_lookup(p->keys, key) : NULL;
 }
 
-bool publish_host_rows(struct publish *p, const char *host, const struct wire_row **rows,
-		       size_t *n_rows)
+const struct rowset *publish_host_rows(struct publish *p, const char *host)
 {
 	struct pub_host *h = p && host ? zhashx_lookup(p->hosts, host) : NULL;
 
-	if (!h || !rows || !n_rows)
-		return false;
-	*rows = h->rows;
-	*n_rows = h->n_rows;
-	return true;
+	return h ? &h->rows : NULL;
 }
 
 bool publish_host_revs(struct publish *p, const char *host, uint64_t *acked_rev,

@@ -26,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "rowset.h"
 #include "store.h"
 #include "topology.h"
 #include "wire.h"
@@ -48,8 +49,7 @@ struct publish_update {
 	bool send;		     /* the refresh pushes (publish_refresh's send) */
 	const struct wire_row *diff; /* DELTA rows from its previous rows, sorted */
 	size_t n_diff;		     /* entries of diff (0: unchanged) */
-	const struct wire_row *rows; /* its whole rows at rev, sorted (a SNAPSHOT) */
-	size_t n_rows;		     /* entries of rows */
+	const struct rowset *rows;   /* its whole rows at rev, sorted (a SNAPSHOT) */
 };
 
 /* The session layer's side, given to publish_new. */
@@ -108,10 +108,9 @@ bool publish_known(struct publish *p, const char *host);
  * next refresh. */
 const char *publish_key_owner(struct publish *p, const char *key);
 
-/* Sets *rows, *n_rows to host's rows at the last refresh (owned here, valid
- * until the next refresh). Returns false (and none) for an unknown host. */
-bool publish_host_rows(struct publish *p, const char *host, const struct wire_row **rows,
-		       size_t *n_rows);
+/* host's rows at the last refresh (owned here, valid until the next
+ * refresh), or NULL for an unknown host. */
+const struct rowset *publish_host_rows(struct publish *p, const char *host);
 
 /* Sets *acked_rev and *dirty_rev (the last revision host acked, the last at
  * which its rows changed); false for an unknown host. */

@@ -224,28 +224,49 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 	return 0;
 }
 
-/* Sends a SNAPSHOT (from 0) or DELTA (from h->sent_rev) of rows bringing
- * h to the published revision; on success h->sent_rev is that revision. A
- * failed send drops the session. */
-static void sb_send_update(struct southbound *sb, struct sb_host *h, enum wire_type type,
-			   const struct wire_row *rows, size_t n_rows)
+/* Sends m, a SNAPSHOT (from 0) or DELTA (from h->sent_rev) with its rows
+ * set, bringing h to the published revision; on success h->sent_rev is
+ * that revision. A failed send drops the session. */
+static void sb_send_rows(struct southbound *sb, struct sb_host *h, struct wire_msg *m)
 {
-	struct wire_msg m = {.type = type};
-
-	m.update.from = type == WIRE_DELTA ? h->sent_rev : 0;
-	m.update.to = publish_rev(sb->pub);
-	m.update.rows = (struct wire_row *)rows;
-	m.update.n_rows = n_rows;
-	m.update.trim = h->trim;
-	if (sb_send(sb, h, &m))
+	m->update.from = m->type == WIRE_DELTA ? h->sent_rev : 0;
+	m->update.to = publish_rev(sb->pub);
+	m->update.trim = h->trim;
+	if (sb_send(sb, h, m))
 		return;
-	if (type == WIRE_SNAPSHOT)
+	if (m->type == WIRE_SNAPSHOT)
 		sb->stats.tx_snapshots++;
 	else
 		sb->stats.tx_deltas++;
-	log_debug("sent %s host=%s from=%" PRIu64 " to=%" PRIu64 " rows=%zu", wire_type_name(type),
-		  h->name, m.update.from, m.update.to, n_rows);
-	h->sent_rev = m.update.to;
+	log_debug("sent %s host=%s from=%" PRIu64 " to=%" PRIu64 " rows=%zu",
+		  wire_type_name(m->type), h->name, m->update.from, m->update.to, m->update.n_rows);
+	h->sent_rev = m->update.to;
+}
+
+/* Sends a DELTA of rows[0 .. n_rows) (sb_send_rows). */
+static void sb_send_delta(struct southbound *sb, struct sb_host *h, const struct wire_row *rows,
+			  size_t n_rows)
+{
+	struct wire_msg m = {.type = WIRE_DELTA};
+
+	m.update.rows = (struct wire_row *)rows;
+	m.update.n_rows = n_rows;
+	sb_send_rows(sb, h, &m);
+}
+
+/* Sends a SNAPSHOT of the host's whole rows (sb_send_rows), referenced in
+ * place. No memory for the references drops the session. */
+static void sb_send_snapshot(struct southbound *sb, struct sb_host *h, const struct rowset *rows)
+{
+	struct wire_msg m = {.type = WIRE_SNAPSHOT};
+
+	if (rows && rowset_refs(rows, &m.update.refs)) {
+		sb_disconnect(h, "no memory for a snapshot");
+		return;
+	}
+	m.update.n_rows = rows ? rows->n : 0;
+	sb_send_rows(sb, h, &m);
+	free(m.update.refs);
 }
 
 /* ---- sessions and the publisher ---- */
@@ -301,9 +322,9 @@ static void sb_serve_caught_up(struct southbound *sb, struct sb_host *h,
 		 h->ahead_rev, u->rev);
 	if (u->rev == h->ahead_rev) {
 		h->sent_rev = u->rev;
-		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
+		sb_send_delta(sb, h, NULL, 0);
 	} else {
-		sb_send_update(sb, h, WIRE_SNAPSHOT, u->rows, u->n_rows);
+		sb_send_snapshot(sb, h, u->rows);
 	}
 	h->ahead_rev = 0;
 }
@@ -323,7 +344,7 @@ static void sb_on_update(void *arg, const struct publish_update *u)
 	if (h->rid && u->enrolled && !sb_key_current(sb, h))
 		sb_disconnect(h, "key no longer enrolled");
 	if (u->send && h->rid && !h->ahead_rev && (u->n_diff || h->sent_rev != u->rev))
-		sb_send_update(sb, h, WIRE_DELTA, u->diff, u->n_diff);
+		sb_send_delta(sb, h, u->diff, u->n_diff);
 	if (!u->enrolled)
 		sb_disconnect(h, "host no longer enrolled");
 	else if (u->send)
@@ -376,8 +397,6 @@ static void sb_hello_ahead(struct southbound *sb, struct sb_host *h, uint64_t ag
 static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid, const char *key,
 			const struct wire_msg *m)
 {
-	const struct wire_row *rows = NULL;
-	size_t n_rows = 0;
 	uint64_t rev;
 	zframe_t *nrid;
 
@@ -409,10 +428,9 @@ static void sb_on_hello(struct southbound *sb, struct sb_host *h, zframe_t *rid,
 		sb_hello_ahead(sb, h, m->hello.last_rev);
 	} else if (m->hello.last_rev == rev) {
 		h->sent_rev = rev;
-		sb_send_update(sb, h, WIRE_DELTA, NULL, 0);
+		sb_send_delta(sb, h, NULL, 0);
 	} else {
-		publish_host_rows(sb->pub, h->name, &rows, &n_rows);
-		sb_send_update(sb, h, WIRE_SNAPSHOT, rows, n_rows);
+		sb_send_snapshot(sb, h, publish_host_rows(sb->pub, h->name));
 	}
 }
 

@@ -21,6 +21,7 @@ LAYER_OF = [
     ("southbound", "southbound"),
     ("migrate", "migrate"),
     ("publish", "publish"),
+    ("rowset", "publish"),
     ("compiler", "compiler"),
     ("topo", "topology"),
     ("raft", "raft"),

@@ -66,9 +66,9 @@ static void rec_host(void *arg, const struct publish_update *u)
 	r->enrolled = u->enrolled;
 	r->send = u->send;
 	r->n_diff = u->n_diff;
-	r->n_rows = u->n_rows;
+	assert_non_null(u->rows);
+	r->n_rows = u->rows->n;
 	assert_true(u->n_diff == 0 || u->diff);
-	assert_true(u->n_rows == 0 || u->rows);
 }
 
 /* The update for host in the last refresh; fails the test if none. */
@@ -153,8 +153,8 @@ static int teardown(void **state)
 static void test_first_refresh(void **state)
 {
 	struct topology t = {0};
-	const struct wire_row *rows;
-	struct wire_row *want;
+	const struct rowset *set;
+	struct wire_row *rows, *want;
 	size_t n_rows, n_want;
 	uint64_t acked, dirty;
 
@@ -164,7 +164,10 @@ static void test_first_refresh(void **state)
 	assert_true(rec_get("h1")->enrolled);
 	assert_false(rec_get("h1")->send);
 	assert_int_equal(rec_get("h1")->rev, publish_rev(E->pub));
-	assert_true(publish_host_rows(E->pub, "h1", &rows, &n_rows));
+	set = publish_host_rows(E->pub, "h1");
+	assert_non_null(set);
+	n_rows = set->n;
+	assert_int_equal(rowset_rows(set, &rows), 0);
 	assert_int_equal(rec_get("h1")->n_rows, n_rows);
 	assert_int_equal(rec_get("h1")->n_diff, n_rows); /* from nothing */
 	assert_int_equal(store_load_topology(E->store, &t), 0);
@@ -172,11 +175,12 @@ static void test_first_refresh(void **state)
 	assert_int_equal(n_rows, n_want);
 	assert_memory_equal(rows, want, n_want * sizeof(*want));
 	free(want);
+	free(rows);
 	topology_release(&t);
 	assert_true(publish_host_revs(E->pub, "h1", &acked, &dirty));
 	assert_int_equal(acked, 0);
 	assert_int_equal(dirty, 0);
-	assert_false(publish_host_rows(E->pub, "h9", &rows, &n_rows));
+	assert_null(publish_host_rows(E->pub, "h9"));
 	assert_false(publish_enrolled(E->pub, "h9"));
 	assert_true(publish_enrolled(E->pub, "h2"));
 }
