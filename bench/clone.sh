@@ -24,7 +24,8 @@ CTL=$BUILD/controller/tenet-controller
 AGENT=$BUILD/agent/tenet-agent
 CLI=$BUILD/cli/tenetctl
 W=$(mktemp -d /tmp/tenet-bench-clone.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
+# below the ephemeral range (32768-): the agents' own connections cannot hold it
+PORT=$((20000 + RANDOM % 12000))
 API=127.0.0.1:$PORT
 SB=tcp://127.0.0.1:$((PORT + 1))
 PIDS=()

@@ -50,7 +50,8 @@ CLI=$BUILD/cli/tenetctl
 CB=$BUILD/bench/ctlbench
 FA=$BUILD/bench/fakeagents
 W=$(mktemp -d /tmp/tenet-bench-ctl.XXXXXX)
-PORT=$((20000 + RANDOM % 20000))
+# below the ephemeral range (32768-): the agents' own connections cannot hold it
+PORT=$((20000 + RANDOM % 12000))
 API=127.0.0.1:$PORT
 SB_PORT=$((PORT + 1))
 SB=tcp://127.0.0.1:$SB_PORT

@@ -45,8 +45,15 @@
  * then an empty DELTA if we are exactly there, else a SNAPSHOT. Our
  * heartbeats to it carry our revision meanwhile. Writes applied but not yet
  * published (southbound_publish) are picked up by the heartbeat timer, so a
- * node whose writes arrive by replication catches up within a second even
- * if nobody publishes.
+ * node whose writes arrive by replication catches up within SB_BEAT_TICK_MS
+ * even if nobody publishes.
+ *
+ * Heartbeats: a session is sent one when nothing else went to it for
+ * SB_HEARTBEAT_MS (any message shows the agent we are alive; an update
+ * also carries our revision). The timer runs every SB_BEAT_TICK_MS, so each
+ * session keeps the phase of its own last message: the agents are not all
+ * woken in the same instant every second, which on hosts of few cores (and
+ * at 1,000 sessions, for this loop) was a burst every write could meet.
  *
  * A host's key can change (PATCH, or delete and re-create) while a
  * connection made with the old key is open: ZAP ran at connect time only.
@@ -57,10 +64,10 @@
  * session whose key is no longer the host's before sending it anything.
  *
  * This file holds the sessions: sockets, messages from agents, heartbeats
- * and the lifecycle; southbound_zap.c the ZAP handler and its refusal log. What each host should hold (its rows, the
- * enrolled keys, port bindings, waits) is the publishing layer's
- * (publish.h), which it calls one way: a refresh hands each host's update
- * back through sb_on_update. Shared session state is in southbound_int.h.
+ * and the lifecycle; southbound_zap.c the ZAP handler and its refusal log. What each host should
+ * hold (its rows, the enrolled keys, port bindings, waits) is the publishing layer's (publish.h),
+ * which it calls one way: a refresh hands each host's update back through sb_on_update. Shared
+ * session state is in southbound_int.h.
  */
 #include "southbound.h"
 
@@ -82,6 +89,7 @@
 #include "wire.h"
 
 #define SB_HEARTBEAT_MS	      1000	 /* heartbeat period, both ways */
+#define SB_BEAT_TICK_MS	      100	 /* the heartbeat timer's period */
 #define SB_DEAD_MS	      3000	 /* silence after which a session is dropped */
 /* Largest message an agent may send. Agents send only HELLO, ACK, HEARTBEAT
  * and STATUS, the largest a STATUS of WIRE_MAX_PORTS entries (~2.3 MB at
@@ -221,6 +229,7 @@ int sb_send(struct southbound *sb, struct sb_host *h, const struct wire_msg *m)
 		sb_disconnect(h, "send failed");
 		return rc;
 	}
+	h->last_sent_mono = zclock_mono();
 	return 0;
 }
 
@@ -642,6 +651,8 @@ static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 			sb_disconnect(h, "silent");
 			continue;
 		}
+		if (now - h->last_sent_mono < SB_HEARTBEAT_MS)
+			continue; /* it heard from us within the period */
 		m.ack.rev = h->ahead_rev ? publish_rev(sb->pub) : h->sent_rev;
 		sb_send(sb, h, &m);
 	}
@@ -687,7 +698,7 @@ static int sb_sockets(struct southbound *sb, const char *endpoint, zcert_t *cert
 
 static int sb_events(struct southbound *sb)
 {
-	struct timeval beat = {SB_HEARTBEAT_MS / 1000, (SB_HEARTBEAT_MS % 1000) * 1000};
+	struct timeval beat = {SB_BEAT_TICK_MS / 1000, (SB_BEAT_TICK_MS % 1000) * 1000};
 
 	sb->ev_router =
 	    event_new(sb->base, zsock_fd(sb->router), EV_READ | EV_PERSIST, sb_on_router, sb);

@@ -31,6 +31,7 @@ struct sb_host {
 					  * ours: nothing is sent until we reach it; 0 = none */
 	int64_t last_seen_ms;		 /* zclock_time() of its last valid message */
 	int64_t last_heard_mono;	 /* zclock_mono() of the same, for liveness */
+	int64_t last_sent_mono;		 /* zclock_mono() of our last message to it */
 	uint32_t n_stats;		 /* entries of stats reported, 0 = none yet */
 	uint64_t stats[WIRE_HOST_STATS]; /* its last reported datapath counters */
 	struct southbound_caps caps;	 /* what its last HELLO announced */
