@@ -169,22 +169,35 @@ const char *wire_type_name(int type)
 	return names[type];
 }
 
+/* The order of rows by (map, key bytes, key length). */
+static int wire_key_cmp(uint8_t xmap, const uint8_t *xkey, uint16_t xlen, uint8_t ymap,
+			const uint8_t *ykey, uint16_t ylen)
+{
+	size_t n = xlen < ylen ? xlen : ylen;
+	int c;
+
+	if (xmap != ymap)
+		return xmap < ymap ? -1 : 1;
+	if (n > WIRE_KEY_MAX)
+		n = WIRE_KEY_MAX;
+	c = memcmp(xkey, ykey, n);
+	if (c)
+		return c < 0 ? -1 : 1;
+	if (xlen != ylen)
+		return xlen < ylen ? -1 : 1;
+	return 0;
+}
+
 int wire_row_cmp(const void *a, const void *b)
 {
 	const struct wire_row *x = a, *y = b;
-	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int c;
 
-	if (x->map != y->map)
-		return x->map < y->map ? -1 : 1;
-	if (n > WIRE_KEY_MAX)
-		n = WIRE_KEY_MAX;
-	c = memcmp(x->key, y->key, n);
-	if (c)
-		return c < 0 ? -1 : 1;
-	if (x->key_len != y->key_len)
-		return x->key_len < y->key_len ? -1 : 1;
-	return 0;
+	return wire_key_cmp(x->map, x->key, x->key_len, y->map, y->key, y->key_len);
+}
+
+int wire_rowref_cmp_row(const struct wire_rowref *x, const struct wire_row *y)
+{
+	return wire_key_cmp(x->map, x->key, x->key_len, y->map, y->key, y->key_len);
 }
 
 /* ---- encoding ---- */

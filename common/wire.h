@@ -433,4 +433,7 @@ const char *wire_type_name(int type);
 /* Orders rows by (map, key bytes); for qsort/bsearch. */
 int wire_row_cmp(const void *a, const void *b);
 
+/* wire_row_cmp of the row x refers to against y. */
+int wire_rowref_cmp_row(const struct wire_rowref *x, const struct wire_row *y);
+
 #endif

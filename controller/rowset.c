@@ -105,22 +105,6 @@ int rowset_rows(const struct rowset *s, struct wire_row **rows)
 	return 0;
 }
 
-/* wire_row_cmp of x against y. */
-static int rs_cmp(const struct wire_rowref *x, const struct wire_row *y)
-{
-	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int c;
-
-	if (x->map != y->map)
-		return x->map < y->map ? -1 : 1;
-	c = memcmp(x->key, y->key, n);
-	if (c)
-		return c < 0 ? -1 : 1;
-	if (x->key_len != y->key_len)
-		return x->key_len < y->key_len ? -1 : 1;
-	return 0;
-}
-
 /* The diff's rows: counted when out is NULL, else written to out. A merge
  * of the packed rows (x, the i-th of s->n) and to[j]; an exhausted side
  * sorts last. */
@@ -137,7 +121,7 @@ static size_t rs_diff(const struct rowset *s, const struct wire_row *to, size_t 
 
 		if (i < s->n)
 			next = rs_next(p, &x);
-		c = i == s->n ? 1 : j == n_to ? -1 : rs_cmp(&x, &to[j]);
+		c = i == s->n ? 1 : j == n_to ? -1 : wire_rowref_cmp_row(&x, &to[j]);
 		same = !c && x.op == to[j].op && x.val_len == to[j].val_len &&
 		       (!x.val_len || memcmp(x.val, to[j].val, x.val_len) == 0);
 		if (c < 0 && out) {
