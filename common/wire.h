@@ -193,10 +193,11 @@ struct wire_row {
 	uint8_t val[WIRE_VAL_MAX]; /* the ABI value struct; unused bytes zero */
 };
 
-/* A row decoded in place (wire_decode_refs), or a view of a struct
- * wire_row (wire_row_ref): key and val point into the message buffer (the
- * row), valid as long as it is. A snapshot's rows this way take 24 bytes
- * each instead of a 540-byte struct wire_row. */
+/* A row decoded in place (wire_decode_refs), a view of a struct wire_row
+ * (wire_row_ref) or of a packed row (the controller's rowset.h): key and
+ * val point into the message buffer (the row, the packed rows), valid as
+ * long as it is. A snapshot's rows this way take 24 bytes each instead of
+ * a 550-byte struct wire_row. */
 struct wire_rowref {
 	uint8_t map;	    /* enum tn_map_id */
 	uint8_t op;	    /* enum wire_op */
@@ -342,7 +343,8 @@ struct wire_msg {
 			uint64_t from; /* SNAPSHOT: 0 */
 			uint64_t to;   /* revision the rows bring the host to */
 			struct wire_row *rows;
-			/* wire_decode_refs: the rows in place (rows NULL) */
+			/* wire_decode_refs: the rows in place (rows NULL);
+			 * wire_encode: the rows to send when rows is NULL */
 			struct wire_rowref *refs;
 			size_t n_rows; /* entries of rows (or refs) */
 			/* wire_encode: leave out the values' trailing zero

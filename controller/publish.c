@@ -332,7 +332,7 @@ struct pub_compiled {
 };
 
 /* Compiles c->h with cc, diffs the result against its rows and packs it
- * if it changed. Returns 0 or -ENOMEM (then nothing is kept). */
+ * if it changed. Returns 0, -ENOMEM or -EINVAL (then nothing is kept). */
 static int pub_compile_host(struct compiler *cc, struct pub_compiled *c)
 {
 	struct wire_row *rows;
@@ -343,19 +343,19 @@ static int pub_compile_host(struct compiler *cc, struct pub_compiled *c)
 		return rc;
 	rc = rowset_diff(&c->h->rows, rows, n_rows, &c->d, &c->n_d);
 	if (!rc && c->n_d)
-		rc = rowset_set(&c->rows, rows, n_rows);
+		rc = rowset_set(&c->rows, rows, n_rows); /* -EINVAL: a row the wire refuses */
 	free(rows);
 	if (rc) {
 		free(c->d);
 		c->d = NULL;
 		c->n_d = 0;
 	}
-	return rc ? -ENOMEM : 0;
+	return rc;
 }
 
-/* Takes h to the new revision: c holds its new rows and their diff (NULL:
- * its rows are known unchanged), then hands the update to the session
- * layer. Takes c's arrays. */
+/* Takes h to the new revision: c holds its diff and, when that is not
+ * empty, its new rows (c NULL: its rows are known unchanged), then hands
+ * the update to the session layer. Takes what c holds. */
 static void pub_push_host(struct publish *p, struct pub_host *h, struct pub_compiled *c, bool send)
 {
 	struct publish_update u = {
@@ -477,15 +477,15 @@ static int64_t pub_lap_us(struct timespec *since)
  * cores the compiling is one core, the agents (and this process's I/O
  * thread) the others; compiling every host before the first send left those
  * idle (100 hosts in one network, bench/control.sh: p50 22.3 -> 17.8 ms).
- * A host that cannot be compiled (no memory) keeps its rows and is sent
- * nothing. *us_compile is the compiling time. Returns 0 or -ENOMEM (some
- * host could not be compiled). */
+ * A host that cannot be compiled (no memory; a row the wire refuses, a
+ * compiler bug) keeps its rows and is sent nothing (logged). *us_compile
+ * is the compiling time. Returns 0 or the first host's error. */
 static int pub_refresh_hosts(struct publish *p, const struct topo_delta *delta, bool send,
 			     size_t *n_compiled, int64_t *us_compile)
 {
 	struct compiler *cc = NULL;
-	size_t n_failed = 0;
 	struct timespec t;
+	int err = 0;
 
 	*n_compiled = 0;
 	*us_compile = 0;
@@ -499,8 +499,12 @@ static int pub_refresh_hosts(struct publish *p, const struct topo_delta *delta, 
 			p->topo.geneve_default = p->geneve_default;
 			cc = compiler_new(&p->topo);
 		}
-		if (!cc || pub_compile_host(cc, &c)) {
-			n_failed++;
+		int rc = cc ? pub_compile_host(cc, &c) : -ENOMEM;
+
+		if (rc) {
+			log_err("cannot compile host=%s rev=%" PRIu64 " err=%d", h->name, p->rev,
+				rc);
+			err = err ? err : rc;
 			continue;
 		}
 		*us_compile += pub_lap_us(&t);
@@ -512,7 +516,7 @@ static int pub_refresh_hosts(struct publish *p, const struct topo_delta *delta, 
 		if (!topo_delta_affects(delta, h->name))
 			pub_push_host(p, h, NULL, send);
 	}
-	return n_failed ? -ENOMEM : 0;
+	return err;
 }
 
 /* Brings the topology to the store's revision (from the change log: only
@@ -537,9 +541,11 @@ int publish_refresh(struct publish *p, bool send)
 		rc = pub_index(p, &p->topo, &delta);
 	us_index = pub_lap_us(&t);
 	if (!rc) {
+		int hosts_rc;
+
 		rc = pub_enroll(p, &p->topo);
-		if (pub_refresh_hosts(p, &delta, send, &n_compiled, &us_compile))
-			rc = -ENOMEM;
+		hosts_rc = pub_refresh_hosts(p, &delta, send, &n_compiled, &us_compile);
+		rc = rc ? rc : hosts_rc;
 		us_hosts = pub_lap_us(&t);
 	}
 	log_debug("publish rev=%" PRIu64 " hosts=%zu compiled=%zu topo_us=%" PRId64

@@ -55,7 +55,9 @@ struct publish_update {
 /* The session layer's side, given to publish_new. */
 struct publish_ops {
 	/* Called by publish_refresh for every known host, after its rows and
-	 * the indexes are at the new revision. */
+	 * the indexes are at the new revision. Hosts are handed over one at a
+	 * time as each is compiled: during a call other hosts' rows may still
+	 * be at the previous revision (read only u's). */
 	void (*host)(void *arg, const struct publish_update *u);
 };
 

@@ -45,8 +45,8 @@
  * then an empty DELTA if we are exactly there, else a SNAPSHOT. Our
  * heartbeats to it carry our revision meanwhile. Writes applied but not yet
  * published (southbound_publish) are picked up by the heartbeat timer, so a
- * node whose writes arrive by replication catches up within SB_BEAT_TICK_MS
- * even if nobody publishes.
+ * node whose writes arrive by replication catches up within a second even
+ * if nobody publishes.
  *
  * Heartbeats: a session is sent one when nothing else went to it for
  * SB_HEARTBEAT_MS (any message shows the agent we are alive; an update
@@ -88,7 +88,7 @@
 #include "tenet_abi.h"
 #include "wire.h"
 
-#define SB_HEARTBEAT_MS	      1000	 /* heartbeat period, both ways */
+#define SB_HEARTBEAT_MS	      1000	 /* silence after which a heartbeat goes, both ways */
 #define SB_BEAT_TICK_MS	      100	 /* the heartbeat timer's period */
 #define SB_DEAD_MS	      3000	 /* silence after which a session is dropped */
 /* Largest message an agent may send. Agents send only HELLO, ACK, HEARTBEAT
@@ -270,6 +270,7 @@ static void sb_send_snapshot(struct southbound *sb, struct sb_host *h, const str
 	struct wire_msg m = {.type = WIRE_SNAPSHOT};
 
 	if (rows && rowset_refs(rows, &m.update.refs)) {
+		log_err("cannot reference a snapshot's rows host=%s err=%d", h->name, -ENOMEM);
 		sb_disconnect(h, "no memory for a snapshot");
 		return;
 	}
@@ -640,8 +641,13 @@ static void sb_on_beat(evutil_socket_t fd, short what, void *arg)
 	struct southbound *sb = arg;
 	int64_t now = zclock_mono();
 
-	if (store_revision(sb->store) != publish_rev(sb->pub))
-		sb_refresh(sb, true); /* applied here (by replication) but not published */
+	/* applied here (by replication) but not published: once a period, so a
+	 * refresh that keeps failing is not retried (and logged) every tick */
+	if (store_revision(sb->store) != publish_rev(sb->pub) &&
+	    now - sb->catchup_mono >= SB_HEARTBEAT_MS) {
+		sb->catchup_mono = now;
+		sb_refresh(sb, true);
+	}
 	for (struct sb_host *h = zhashx_first(sb->hosts); h; h = zhashx_next(sb->hosts)) {
 		struct wire_msg m = {.type = WIRE_HEARTBEAT};
 

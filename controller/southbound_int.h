@@ -46,6 +46,7 @@ struct southbound {
 	struct event *ev_router;	  /* router's ZMQ_FD */
 	struct event *ev_zap;		  /* zap's ZMQ_FD */
 	struct event *ev_beat;		  /* heartbeat timer */
+	int64_t catchup_mono;		  /* zclock_mono() of its last catch-up refresh */
 	struct publish *pub;		  /* what every host should hold (publish.h) */
 	zhashx_t *hosts;		  /* name -> struct sb_host (hosts heard from) */
 	struct southbound_stats stats;	  /* counters */

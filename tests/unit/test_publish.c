@@ -197,6 +197,27 @@ static void test_indexes(void **state)
 	assert_null(publish_port(E->pub, 999999));
 }
 
+/* host's rows held by the publisher are the compiler's rows for the
+ * store's topology now, byte for byte. */
+static void assert_rows_compiled(const char *host)
+{
+	const struct rowset *set = publish_host_rows(E->pub, host);
+	struct topology t = {0};
+	struct wire_row *rows, *want;
+	size_t n_want;
+
+	assert_non_null(set);
+	assert_int_equal(store_load_topology(E->store, &t), 0);
+	assert_int_equal(compiler_build_host(&t, host, &want, &n_want), 0);
+	assert_int_equal(rowset_rows(set, &rows), 0);
+	assert_int_equal(set->n, n_want);
+	if (n_want)
+		assert_memory_equal(rows, want, n_want * sizeof(*want));
+	free(rows);
+	free(want);
+	topology_release(&t);
+}
+
 /* A change hands its diff to the hosts it affects, marks them dirty at
  * the new revision, and tells the others the revision (no diff). */
 static void test_delta_and_dirty(void **state)
@@ -213,12 +234,29 @@ static void test_delta_and_dirty(void **state)
 	assert_true(rec_get("h1")->n_diff > 0); /* a remote port on its network */
 	assert_true(publish_host_revs(E->pub, "h2", &acked, &dirty));
 	assert_int_equal(dirty, rev);
+	assert_rows_compiled("h1"); /* the changed rows replaced the held ones */
+	assert_rows_compiled("h2");
 	/* a refresh with nothing new: no diffs, nobody newly dirty */
 	assert_int_equal(refresh(true), 0);
 	assert_int_equal(rec_get("h1")->n_diff, 0);
 	assert_int_equal(rec_get("h2")->n_diff, 0);
 	assert_true(publish_host_revs(E->pub, "h2", &acked, &dirty));
 	assert_int_equal(dirty, rev);
+	/* a change that recompiles both hosts to the same rows: no diffs, the
+	 * held rows kept as they were */
+	{
+		const uint8_t *held = publish_host_rows(E->pub, "h1")->buf;
+
+		fixture_apply(E->store, STORE_OP_UPDATE, MODEL_PORT, PORT2, "{\"name\":\"web\"}");
+		assert_int_equal(refresh(true), 0);
+		assert_int_equal(E->n_recs, 2);
+		assert_int_equal(rec_get("h1")->n_diff, 0);
+		assert_int_equal(rec_get("h2")->n_diff, 0);
+		assert_ptr_equal(publish_host_rows(E->pub, "h1")->buf, held);
+		assert_rows_compiled("h1");
+		assert_true(publish_host_revs(E->pub, "h2", &acked, &dirty));
+		assert_int_equal(dirty, rev);
+	}
 }
 
 /* A removed host is handed over not enrolled (with its deletions), its

@@ -8,6 +8,7 @@
  * and the agents are fixture_southbound.h's. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -550,6 +551,47 @@ static void test_heartbeat_and_silence(void **state)
 	zsock_destroy(&d);
 }
 
+/* A session is sent a heartbeat only once nothing else went to it for a
+ * second: none while updates come every 300 ms (each heartbeat must
+ * follow the message before it by at least 800 ms, leaving room for
+ * delivery), then one after a quiet second. */
+static void test_heartbeat_only_when_idle(void **state)
+{
+	zsock_t *d = fake_agent_session(E->key_h1, "h1");
+	int64_t last = zclock_mono(), next = last;
+	struct wire_msg m;
+	int writes = 0;
+
+	while (writes < 8 || zclock_mono() < next) {
+		if (writes < 8 && zclock_mono() >= next) {
+			char id[40], mac[20], ifname[8];
+
+			snprintf(id, sizeof(id), "44444444-4444-4444-8444-4444444444%02d", writes);
+			snprintf(mac, sizeof(mac), "02:00:00:00:04:%02x", writes);
+			snprintf(ifname, sizeof(ifname), "vm9%02d", writes);
+			sb_env_port_create(id, mac, "h2", ifname); /* h1 gets its remote rows */
+			southbound_publish(E->sb);
+			writes++;
+			next = zclock_mono() + 300;
+		}
+		if (!fake_agent_recv_any(d, &m,
+					 (int)(next > zclock_mono() ? next - zclock_mono() : 1)))
+			continue;
+		if (m.type == WIRE_HEARTBEAT)
+			fail_msg("a heartbeat %" PRId64 " ms after the last message",
+				 zclock_mono() - last);
+		assert_int_equal(m.type, WIRE_DELTA);
+		fake_agent_ack(d, WIRE_ACK, m.update.to); /* the agent stays alive */
+		wire_msg_release(&m);
+		last = zclock_mono();
+	}
+	assert_true(fake_agent_recv_any(d, &m, 3000));
+	assert_int_equal(m.type, WIRE_HEARTBEAT);
+	assert_true(zclock_mono() - last >= 800);
+	wire_msg_release(&m);
+	zsock_destroy(&d);
+}
+
 /* Waits (up to ms) for a HEARTBEAT carrying rev, failing on any update. */
 static void expect_beat_only(zsock_t *d, uint64_t rev, int ms)
 {
@@ -635,6 +677,8 @@ int main(void)
 					    sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_store_id_sent, sb_env_setup, sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_status_drops_kept, sb_env_setup, sb_env_teardown),
+	    cmocka_unit_test_setup_teardown(test_heartbeat_only_when_idle, sb_env_setup,
+					    sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_heartbeat_and_silence, sb_env_setup,
 					    sb_env_teardown),
 	    cmocka_unit_test_setup_teardown(test_ct_export_sent, sb_env_setup, sb_env_teardown),
