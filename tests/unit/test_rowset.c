@@ -70,8 +70,9 @@ static size_t random_set(struct wire_row **rows, size_t n)
 	return sort_unique(*rows, n);
 }
 
-/* A copy of from[0 .. n) with some rows dropped, some values changed and
- * some rows added, sorted and unique, in *to; returns how many. */
+/* A copy of from[0 .. n) with some rows dropped, some values changed, some
+ * turned into DELETEs and some rows added, sorted and unique, in *to;
+ * returns how many. */
 static size_t mutate(const struct wire_row *from, size_t n, struct wire_row **to)
 {
 	size_t extra = rnd(8), m = 0;
@@ -84,6 +85,11 @@ static size_t mutate(const struct wire_row *from, size_t n, struct wire_row **to
 		(*to)[m] = from[i];
 		if (rnd(10) == 0 && (*to)[m].val_len)
 			(*to)[m].val[rnd((*to)[m].val_len)] ^= 0x5a;
+		if (rnd(20) == 0) { /* the same key as a DELETE: another op, no value */
+			(*to)[m].op = WIRE_OP_DELETE;
+			(*to)[m].val_len = 0;
+			memset((*to)[m].val, 0, sizeof((*to)[m].val));
+		}
 		m++;
 	}
 	for (size_t i = 0; i < extra; i++)
