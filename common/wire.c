@@ -136,8 +136,7 @@ bool wire_row_valid(const struct wire_row *row)
 	return false;
 }
 
-/* Sets row r (zeroed) from ref, its value whole (wire_rowref_value). */
-static void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref)
+void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref)
 {
 	r->map = ref->map;
 	r->op = ref->op;

@@ -435,6 +435,10 @@ const char *wire_type_name(int type);
 /* Orders rows by (map, key bytes); for qsort/bsearch. */
 int wire_row_cmp(const void *a, const void *b);
 
+/* Sets row r, which must be zeroed, from ref: its value whole
+ * (wire_rowref_value), none on a DELETE. */
+void wire_row_from_ref(struct wire_row *r, const struct wire_rowref *ref);
+
 /* wire_row_cmp of the row x refers to against y. */
 int wire_rowref_cmp_row(const struct wire_rowref *x, const struct wire_row *y);
 

@@ -74,19 +74,6 @@ int rowset_refs(const struct rowset *s, struct wire_rowref **refs)
 	return 0;
 }
 
-/* Sets r (zeroed first) from ref. */
-static void rs_row(struct wire_row *r, const struct wire_rowref *ref)
-{
-	memset(r, 0, sizeof(*r));
-	r->map = ref->map;
-	r->op = ref->op;
-	r->key_len = ref->key_len;
-	r->val_len = ref->val_len;
-	memcpy(r->key, ref->key, ref->key_len);
-	if (ref->val_len)
-		memcpy(r->val, ref->val, ref->val_len);
-}
-
 int rowset_rows(const struct rowset *s, struct wire_row **rows)
 {
 	const uint8_t *p = s->buf;
@@ -95,12 +82,12 @@ int rowset_rows(const struct rowset *s, struct wire_row **rows)
 	*rows = NULL;
 	if (!s->n)
 		return 0;
-	*rows = malloc(s->n * sizeof(**rows));
+	*rows = calloc(s->n, sizeof(**rows)); /* zeroed, as wire_row_from_ref wants */
 	if (!*rows)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
 		p = rs_next(p, &ref);
-		rs_row(&(*rows)[i], &ref);
+		wire_row_from_ref(&(*rows)[i], &ref);
 	}
 	return 0;
 }
@@ -129,7 +116,7 @@ static size_t rs_diff(const struct rowset *s, const struct wire_row *to, size_t 
 
 			del.op = WIRE_OP_DELETE;
 			del.val_len = 0;
-			rs_row(&out[n], &del);
+			wire_row_from_ref(&out[n], &del);
 		} else if (c >= 0 && !same && out) {
 			out[n] = to[j];
 		}
@@ -153,7 +140,7 @@ int rowset_diff(const struct rowset *s, const struct wire_row *to, size_t n_to,
 	*n_out = 0;
 	if (!want)
 		return 0;
-	*out = malloc(want * sizeof(**out));
+	*out = calloc(want, sizeof(**out)); /* zeroed: DELETEs via wire_row_from_ref */
 	if (!*out)
 		return -ENOMEM;
 	*n_out = rs_diff(s, to, n_to, *out);
