@@ -148,55 +148,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The first refresh hands every host its whole rows (as the compiler
- * builds them) and is the baseline: nobody is dirty. */
-static void test_first_refresh(void **state)
-{
-	struct topology t = {0};
-	const struct rowset *set;
-	struct wire_row *rows, *want;
-	size_t n_rows, n_want;
-	uint64_t acked, dirty;
-
-	assert_int_equal(E->n_recs, 2);
-	assert_int_equal(publish_rev(E->pub), store_revision(E->store));
-	assert_non_null(publish_store_id(E->pub)); /* "" : written without Raft, no identity */
-	assert_true(rec_get("h1")->enrolled);
-	assert_false(rec_get("h1")->send);
-	assert_int_equal(rec_get("h1")->rev, publish_rev(E->pub));
-	set = publish_host_rows(E->pub, "h1");
-	assert_non_null(set);
-	n_rows = set->n;
-	assert_int_equal(rowset_rows(set, &rows), 0);
-	assert_int_equal(rec_get("h1")->n_rows, n_rows);
-	assert_int_equal(rec_get("h1")->n_diff, n_rows); /* from nothing */
-	assert_int_equal(store_load_topology(E->store, &t), 0);
-	assert_int_equal(compiler_build_host(&t, "h1", &want, &n_want), 0);
-	assert_int_equal(n_rows, n_want);
-	assert_memory_equal(rows, want, n_want * sizeof(*want));
-	free(want);
-	free(rows);
-	topology_release(&t);
-	assert_true(publish_host_revs(E->pub, "h1", &acked, &dirty));
-	assert_int_equal(acked, 0);
-	assert_int_equal(dirty, 0);
-	assert_null(publish_host_rows(E->pub, "h9"));
-	assert_false(publish_enrolled(E->pub, "h9"));
-	assert_true(publish_enrolled(E->pub, "h2"));
-}
-
-/* Keys name their hosts; ports their binding host. */
-static void test_indexes(void **state)
-{
-	assert_string_equal(publish_key_owner(E->pub, zcert_public_txt(E->key_h1)), "h1");
-	assert_string_equal(publish_key_owner(E->pub, zcert_public_txt(E->key_h2)), "h2");
-	assert_null(publish_key_owner(E->pub, "nobody"));
-	assert_null(publish_key_owner(E->pub, NULL));
-	assert_non_null(publish_port(E->pub, port_key(PORT1)));
-	assert_string_equal(publish_port(E->pub, port_key(PORT1))->host, "h1");
-	assert_null(publish_port(E->pub, 999999));
-}
-
 /* host's rows held by the publisher are the compiler's rows for the
  * store's topology now, byte for byte. */
 static void assert_rows_compiled(const char *host)
@@ -216,6 +167,44 @@ static void assert_rows_compiled(const char *host)
 	free(rows);
 	free(want);
 	topology_release(&t);
+}
+
+/* The first refresh hands every host its whole rows (as the compiler
+ * builds them) and is the baseline: nobody is dirty. */
+static void test_first_refresh(void **state)
+{
+	const struct rowset *set;
+	uint64_t acked, dirty;
+
+	assert_int_equal(E->n_recs, 2);
+	assert_int_equal(publish_rev(E->pub), store_revision(E->store));
+	assert_non_null(publish_store_id(E->pub)); /* "" : written without Raft, no identity */
+	assert_true(rec_get("h1")->enrolled);
+	assert_false(rec_get("h1")->send);
+	assert_int_equal(rec_get("h1")->rev, publish_rev(E->pub));
+	set = publish_host_rows(E->pub, "h1");
+	assert_non_null(set);
+	assert_int_equal(rec_get("h1")->n_rows, set->n);
+	assert_int_equal(rec_get("h1")->n_diff, set->n); /* from nothing */
+	assert_rows_compiled("h1");
+	assert_true(publish_host_revs(E->pub, "h1", &acked, &dirty));
+	assert_int_equal(acked, 0);
+	assert_int_equal(dirty, 0);
+	assert_null(publish_host_rows(E->pub, "h9"));
+	assert_false(publish_enrolled(E->pub, "h9"));
+	assert_true(publish_enrolled(E->pub, "h2"));
+}
+
+/* Keys name their hosts; ports their binding host. */
+static void test_indexes(void **state)
+{
+	assert_string_equal(publish_key_owner(E->pub, zcert_public_txt(E->key_h1)), "h1");
+	assert_string_equal(publish_key_owner(E->pub, zcert_public_txt(E->key_h2)), "h2");
+	assert_null(publish_key_owner(E->pub, "nobody"));
+	assert_null(publish_key_owner(E->pub, NULL));
+	assert_non_null(publish_port(E->pub, port_key(PORT1)));
+	assert_string_equal(publish_port(E->pub, port_key(PORT1))->host, "h1");
+	assert_null(publish_port(E->pub, 999999));
 }
 
 /* A change hands its diff to the hosts it affects, marks them dirty at
